@@ -1,0 +1,155 @@
+// Package specguard checks live HTTP traffic against an OpenAPI document with
+// kin-openapi: the fakes run every request through it before their handlers,
+// and the tests run every response through it, so that neither the clients nor
+// the fakes can drift from the specs unnoticed.
+package specguard
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// Guard validates requests and responses of one API.
+type Guard struct {
+	router routers.Router
+}
+
+// New builds a guard for doc. It clears doc.Servers, because the routers match
+// the server host and the guard runs behind loopback servers on random ports;
+// pass a document of its own (the generated GetSwagger returns a fresh one).
+func New(doc *openapi3.T) (*Guard, error) {
+	doc.Servers = nil
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("specguard: invalid spec: %w", err)
+	}
+	r, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("specguard: router: %w", err)
+	}
+	return &Guard{router: r}, nil
+}
+
+// options leave authentication to the caller: the fakes check credentials
+// themselves, so that a bad credential gets the provider's 401 and not a 400.
+var options = &openapi3filter.Options{
+	AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+	MultiError:         false,
+}
+
+// Request validates r, body included; the body stays readable afterwards. The
+// returned input is what Response needs. An unknown path or method is an
+// error wrapping routers.ErrPathNotFound or routers.ErrMethodNotAllowed.
+func (g *Guard) Request(r *http.Request) (*openapi3filter.RequestValidationInput, error) {
+	route, params, err := g.router.FindRoute(r)
+	if err != nil {
+		return nil, err
+	}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: options}
+	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// Response validates a response to the request in. A status the operation does
+// not declare is an error (kin-openapi would otherwise fall back to "default").
+func (g *Guard) Response(in *openapi3filter.RequestValidationInput, status int, header http.Header, body []byte) error {
+	if in == nil || in.Route == nil {
+		return errors.New("specguard: response to an unrouted request")
+	}
+	if in.Route.Operation.Responses.Status(status) == nil && in.Route.Operation.Responses.Default() == nil {
+		return fmt.Errorf("specguard: %s %s: status %d is not declared", in.Request.Method, in.Route.Path, status)
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 status,
+		Header:                 header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	out.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		return fmt.Errorf("specguard: %s %s -> %d: %w", in.Request.Method, in.Route.Path, status, err)
+	}
+	return nil
+}
+
+// Field names the request field an error is about, as a slash path such as
+// "data/0/email" for a body field or the parameter name; "" when unknown.
+func Field(err error) string {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		if p := se.JSONPointer(); len(p) > 0 {
+			return strings.Join(p, "/")
+		}
+	}
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) && re.Parameter != nil {
+		return re.Parameter.Name
+	}
+	return ""
+}
+
+// Reason gives a short, human reason for a validation error, without the
+// schema dump kin-openapi appends to its full message.
+func Reason(err error) string {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return se.Reason
+	}
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) {
+		if re.Reason != "" {
+			return re.Reason
+		}
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "\n"); i > 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// Recorder captures a handler's response so it can be validated before (or
+// after) it is sent.
+type Recorder struct {
+	http.ResponseWriter
+	Status int
+	Body   bytes.Buffer
+}
+
+// WriteHeader records the status and passes it on.
+func (r *Recorder) WriteHeader(status int) {
+	if r.Status == 0 {
+		r.Status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// Write records the body and passes it on.
+func (r *Recorder) Write(b []byte) (int, error) {
+	if r.Status == 0 {
+		r.Status = http.StatusOK
+	}
+	r.Body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// Flush passes a flush on when the underlying writer supports it.
+func (r *Recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (to hijack
+// a connection for a dropped-connection fault, say).
+func (r *Recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
