@@ -21,7 +21,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/billbridge/billbridge/pkg/internal/specguard"
+	"github.com/billbridge/billbridge/internal/specguard"
 )
 
 // loadSpec loads specs/<name>.yaml and validates it, examples included.

@@ -60,6 +60,16 @@ func (g *Guard) Request(r *http.Request) (*openapi3filter.RequestValidationInput
 	return in, nil
 }
 
+// Route finds the operation of r without validating it; the result serves
+// Response.
+func (g *Guard) Route(r *http.Request) (*openapi3filter.RequestValidationInput, error) {
+	route, params, err := g.router.FindRoute(r)
+	if err != nil {
+		return nil, err
+	}
+	return &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: options}, nil
+}
+
 // Response validates a response to the request in. A status the operation does
 // not declare is an error (kin-openapi would otherwise fall back to "default").
 func (g *Guard) Response(in *openapi3filter.RequestValidationInput, status int, header http.Header, body []byte) error {

@@ -1,0 +1,131 @@
+// Package facade builds what the three provider facades share from their
+// option.Settings: the checked base URL, the retrying, authenticating
+// http.Client, and the local validation of items against the spec.
+package facade
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"golang.org/x/time/rate"
+
+	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/internal/specguard"
+	"github.com/billbridge/billbridge/pkg/option"
+	"github.com/billbridge/billbridge/pkg/transport"
+)
+
+// Version is the library version sent in the User-Agent.
+const Version = "0.1.0"
+
+// Defaults are one provider's defaults.
+type Defaults struct {
+	Provider    string
+	BaseURL     string
+	BatchSize   int
+	Concurrency int
+	// RateLimit in requests per second (rate.Inf: none) and its burst.
+	RateLimit rate.Limit
+	RateBurst int
+}
+
+// Built is what a facade needs to run.
+type Built struct {
+	BaseURL     string
+	HTTPClient  *http.Client
+	Transport   *transport.Transport
+	BatchSize   int
+	Concurrency int
+	Logger      *slog.Logger
+	OnProgress  func(batch.Progress)
+}
+
+// Build checks s against d and assembles the HTTP stack around auth.
+func Build(s *option.Settings, d Defaults, auth transport.Authenticator) (*Built, error) {
+	b := &Built{BaseURL: strings.TrimRight(s.BaseURL, "/"), BatchSize: s.BatchSize, Concurrency: s.Concurrency, Logger: s.Logger, OnProgress: s.OnProgress}
+	if b.BaseURL == "" {
+		b.BaseURL = d.BaseURL
+	}
+	if err := transport.CheckBaseURL(b.BaseURL, s.AllowHTTP); err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Provider, err)
+	}
+	if b.BatchSize <= 0 {
+		b.BatchSize = d.BatchSize
+	}
+	if b.Concurrency <= 0 {
+		b.Concurrency = d.Concurrency
+	}
+	if b.Logger == nil {
+		b.Logger = slog.New(slog.DiscardHandler)
+	}
+	t := transport.New(nil, auth)
+	if s.Retry != nil {
+		t.Retry = *s.Retry
+	}
+	if s.MaxRetries != nil {
+		t.Retry.MaxRetries = max(*s.MaxRetries, 0)
+	}
+	t.UserAgent = s.UserAgent
+	if t.UserAgent == "" {
+		t.UserAgent = "billbridge/" + Version
+	}
+	t.Logger = b.Logger
+	limit, burst := d.RateLimit, d.RateBurst
+	if s.RateLimit != nil {
+		limit, burst = *s.RateLimit, s.RateBurst
+	}
+	if limit != rate.Inf && limit > 0 {
+		t.Limiter = rate.NewLimiter(limit, max(burst, 1))
+	}
+	client := transport.NewHTTPClient(b.Concurrency)
+	if s.HTTPClient != nil {
+		c := *s.HTTPClient // never modify the caller's client
+		client = &c
+	}
+	t.Base = client.Transport
+	if t.Base == nil {
+		t.Base = http.DefaultTransport
+	}
+	client.Transport = t
+	b.HTTPClient, b.Transport = client, t
+	return b, nil
+}
+
+// Validator checks items against one schema of a spec before they are sent.
+type Validator struct {
+	schema *openapi3.Schema
+}
+
+// NewValidator returns a validator for components/schemas/<name> of spec.
+func NewValidator(spec *openapi3.T, name string) (*Validator, error) {
+	ref := spec.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return nil, fmt.Errorf("spec has no schema %q", name)
+	}
+	return &Validator{schema: ref.Value}, nil
+}
+
+// Check validates item (a generated model) and returns a
+// *transport.ValidationError naming index and the field path, or nil.
+func (v *Validator) Check(index int, item any) error {
+	raw, err := json.Marshal(item)
+	if err != nil {
+		return &transport.ValidationError{Index: index, Reason: "cannot encode: " + err.Error()}
+	}
+	var value any
+	if err := json.Unmarshal(raw, &value); err != nil {
+		return &transport.ValidationError{Index: index, Reason: "cannot encode: " + err.Error()}
+	}
+	if err := v.schema.VisitJSON(value, openapi3.MultiErrors()); err != nil {
+		var first error = err
+		if me, ok := err.(openapi3.MultiError); ok && len(me) > 0 {
+			first = me[0]
+		}
+		return &transport.ValidationError{Index: index, Field: specguard.Field(first), Reason: specguard.Reason(first)}
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+// Package fakeserver is the frame the provider fakes (pkg/*/…test) share: a
+// loopback HTTP server that, in this order, records every request, injects
+// faults, checks credentials, validates the request against the spec, and only
+// then runs the provider's handler; in tests it also validates every response
+// against the spec.
+package fakeserver
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/internal/specguard"
+)
+
+// ErrorRenderer writes the provider's own error body.
+// code is the provider's error code or type, param the offending field (may
+// be empty).
+type ErrorRenderer func(w http.ResponseWriter, r *http.Request, status int, code, message, param string)
+
+// Provider is what a fake plugs into the frame.
+type Provider struct {
+	// Spec is a fresh copy of the provider's spec (the generated GetSwagger).
+	Spec *openapi3.T
+	// Handler serves valid, authenticated requests (the generated server).
+	Handler http.Handler
+	// Authorized reports whether the request carries accepted credentials;
+	// when it does not, it returns the provider's error code and message.
+	Authorized func(r *http.Request) (ok bool, code, message string)
+	// Public reports requests that need no credentials of Authorized (a
+	// token endpoint checks its own).
+	Public func(r *http.Request) bool
+	// RenderError writes error bodies: for invalid requests (400), missing
+	// credentials (401), unknown routes (404) and injected status faults.
+	RenderError ErrorRenderer
+	// FaultCode names the provider's error code for an injected status.
+	FaultCode func(status int) (code, message string)
+}
+
+// Options configure the frame.
+type Options struct {
+	// Addr is the listen address (default 127.0.0.1:0, a free loopback port).
+	Addr string
+	// Faults are injected in front of the provider.
+	Faults fault.Config
+	// CheckResponse, when set, receives an error for every response that does
+	// not validate against the spec (deliberately broken fault responses
+	// excepted). Tests pass a function that calls t.Error.
+	CheckResponse func(error)
+}
+
+// Record is one request as the fake saw it.
+type Record struct {
+	Operation string // the spec's operationId; "" for unknown routes
+	Method    string
+	Path      string
+	Status    int
+	Fault     fault.Kind
+}
+
+// Server is a running fake.
+type Server struct {
+	// URL is the base URL of the server, such as http://127.0.0.1:41234.
+	URL string
+	// Faults is the fault injector (its Counts tell what was injected).
+	Faults *fault.Injector
+
+	srv   *http.Server
+	ln    net.Listener
+	guard *specguard.Guard
+	p     Provider
+	check func(error)
+
+	mu  sync.Mutex
+	log []Record
+}
+
+// Start listens and serves until Close.
+func Start(p Provider, opts Options) (*Server, error) {
+	guard, err := specguard.New(p.Spec)
+	if err != nil {
+		return nil, err
+	}
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("fake: listen %s: %w", addr, err)
+	}
+	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln, guard: guard, p: p, check: opts.CheckResponse}
+	s.Faults = fault.New(opts.Faults, func(w http.ResponseWriter, r *http.Request, status int) {
+		code, msg := p.FaultCode(status)
+		p.RenderError(w, r, status, code, msg, "")
+	})
+	s.srv = &http.Server{Handler: s.outer(s.Faults.Wrap(s.inner()))}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// Close stops the server and closes its connections.
+func (s *Server) Close() { _ = s.srv.Close() }
+
+// Requests returns the request log so far.
+func (s *Server) Requests() []Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Record(nil), s.log...)
+}
+
+// Count returns the number of requests of operation answered with status
+// (0 counts every status; a request dropped by a fault has status 0 and is
+// counted only by status 0).
+func (s *Server) Count(operation string, status int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.log {
+		if r.Operation == operation && (status == 0 || r.Status == status) {
+			n++
+		}
+	}
+	return n
+}
+
+// outer records the request and, when asked, validates the response.
+func (s *Server) outer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, _ := s.guard.Route(r)
+		rec := &specguard.Recorder{ResponseWriter: w}
+		entry := Record{Method: r.Method, Path: r.URL.Path}
+		if in != nil && in.Route != nil {
+			entry.Operation = in.Route.Operation.OperationID
+		}
+		defer func() {
+			kind := fault.Kind(w.Header().Get(fault.Header))
+			entry.Status, entry.Fault = rec.Status, kind
+			if kind == fault.DropBefore || kind == fault.DropAfter {
+				entry.Status = 0
+			}
+			s.mu.Lock()
+			s.log = append(s.log, entry)
+			s.mu.Unlock()
+			if s.check != nil && !kind.Broken() && in != nil && in.Route != nil && rec.Status != 0 {
+				if err := s.guard.Response(in, rec.Status, w.Header(), rec.Body.Bytes()); err != nil {
+					s.check(fmt.Errorf("fake response does not match the spec: %w", err))
+				}
+			}
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// inner checks credentials and the request, then runs the provider.
+func (s *Server) inner() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := s.guard.Request(r)
+		if in == nil || in.Route == nil {
+			status, msg := http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path
+			if errors.Is(err, routers.ErrMethodNotAllowed) {
+				status, msg = http.StatusMethodNotAllowed, "method not allowed: "+r.Method+" "+r.URL.Path
+			}
+			s.p.RenderError(w, r, status, "NOT_FOUND", msg, "")
+			return
+		}
+		if s.p.Public == nil || !s.p.Public(r) {
+			if ok, code, msg := s.p.Authorized(r); !ok {
+				s.p.RenderError(w, r, http.StatusUnauthorized, code, msg, "")
+				return
+			}
+		}
+		if err != nil {
+			field := specguard.Field(err)
+			msg := specguard.Reason(err)
+			if field != "" {
+				msg = fmt.Sprintf("invalid value for %s: %s", field, msg)
+			}
+			s.p.RenderError(w, r, http.StatusBadRequest, "BAD_REQUEST", msg, field)
+			return
+		}
+		s.p.Handler.ServeHTTP(w, r)
+	})
+}
