@@ -13,8 +13,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"golang.org/x/time/rate"
 
-	"github.com/billbridge/billbridge/pkg/batch"
 	"github.com/billbridge/billbridge/internal/specguard"
+	"github.com/billbridge/billbridge/pkg/batch"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/transport"
 )

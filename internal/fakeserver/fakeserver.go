@@ -15,8 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 
-	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/internal/specguard"
+	"github.com/billbridge/billbridge/pkg/fault"
 )
 
 // ErrorRenderer writes the provider's own error body.

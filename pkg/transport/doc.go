@@ -1,0 +1,31 @@
+// Package transport is the HTTP layer every billbridge facade shares: one
+// http.RoundTripper that authenticates, rate-limits and retries requests, the
+// *APIError type, and the secret type that keeps credentials out of logs.
+//
+// # What is retried
+//
+// Connection failures and the statuses 408, 429, 500, 502, 503 and 504 are
+// retried; no other status is. Waits grow exponentially from
+// RetryPolicy.MinBackoff to RetryPolicy.MaxBackoff with full jitter; a
+// Retry-After header (seconds or an HTTP date) replaces the computed wait but
+// is capped at RetryPolicy.MaxRetryAfter. Waits end when the request's context
+// does.
+//
+// A request that may create something is retried only when the server surely
+// did not act on it: on 429, or when the connection failed before the request
+// was written. Requests are "unsafe" when their method is POST and the caller
+// did not mark the context with Idempotent; GET, PUT, PATCH and DELETE are
+// safe. When an unsafe request fails after it was written, RoundTrip returns
+// an error wrapping ErrOutcomeUnknown; when it gets a 5xx, the response is
+// returned as is and the caller decides (the facades report such items as
+// ErrOutcomeUnknown unless they can read the outcome back).
+//
+// # Bodies
+//
+// The request body is read once into memory and replayed from those bytes on
+// every attempt (a consumed io.Reader cannot be re-sent). Response bodies of
+// retryable statuses are buffered, so the last response reaches the caller
+// intact when retries run out. Every response body is capped at
+// Transport.MaxResponseBytes; reading past it is an error, never a silent
+// truncation.
+package transport
