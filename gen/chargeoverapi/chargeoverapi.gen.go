@@ -592,6 +592,9 @@ type ErrorResponse struct {
 // ErrorResponseResponse Always false on errors.
 type ErrorResponseResponse bool
 
+// GatewayError The envelope of every error answer (400, 401, 404, 429, 500). `response` is always `false` and `code` mirrors the HTTP status. The document's "Example (from schema)" shows `code: 0`, `status: "string"` and `response: true`: artefacts of the documentation's schema generator; real errors carry the status code and `false`, as its Example 1 bodies show.
+type GatewayError = ErrorResponse
+
 // RateLimited The envelope of every error answer (400, 401, 404, 429, 500). `response` is always `false` and `code` mirrors the HTTP status. The document's "Example (from schema)" shows `code: 0`, `status: "string"` and `response: true`: artefacts of the documentation's schema generator; real errors carry the status code and `false`, as its Example 1 bodies show.
 type RateLimited = ErrorResponse
 
@@ -1128,6 +1131,12 @@ type BulkResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1153,6 +1162,21 @@ func (r BulkResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r BulkResponse) GetJSON500() *ServerError {
 	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r BulkResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r BulkResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r BulkResponse) GetJSON504() *GatewayError {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -1202,6 +1226,12 @@ type CreateCustomerResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreateCustomerResponse201Headers
 }
@@ -1229,6 +1259,21 @@ func (r CreateCustomerResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateCustomerResponse) GetJSON500() *ServerError {
 	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -1273,6 +1318,12 @@ type GetCustomerByExternalKeyResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1298,6 +1349,21 @@ func (r GetCustomerByExternalKeyResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetCustomerByExternalKeyResponse) GetJSON500() *ServerError {
 	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetCustomerByExternalKeyResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerByExternalKeyResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetCustomerByExternalKeyResponse) GetJSON504() *GatewayError {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -1484,6 +1550,27 @@ func ParseBulkResponse(rsp *http.Response) (*BulkResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
 	}
 
 	return response, nil
@@ -1537,6 +1624,27 @@ func ParseCreateCustomerResponse(rsp *http.Response) (*CreateCustomerResponse, e
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
 
 	}
 
@@ -1604,6 +1712,27 @@ func ParseGetCustomerByExternalKeyResponse(rsp *http.Response) (*GetCustomerByEx
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
 
 	}
 
@@ -1808,6 +1937,8 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 	return r
 }
 
+type GatewayErrorJSONResponse ErrorResponse
+
 type RateLimitedJSONResponse ErrorResponse
 
 type ServerErrorJSONResponse ErrorResponse
@@ -1888,6 +2019,48 @@ func (response Bulk500JSONResponse) VisitBulkResponse(w http.ResponseWriter) err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Bulk502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response Bulk502JSONResponse) VisitBulkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Bulk503JSONResponse ErrorResponse
+
+func (response Bulk503JSONResponse) VisitBulkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Bulk504JSONResponse ErrorResponse
+
+func (response Bulk504JSONResponse) VisitBulkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1978,6 +2151,48 @@ func (response CreateCustomer500JSONResponse) VisitCreateCustomerResponse(w http
 	return err
 }
 
+type CreateCustomer502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response CreateCustomer502JSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer503JSONResponse ErrorResponse
+
+func (response CreateCustomer503JSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer504JSONResponse ErrorResponse
+
+func (response CreateCustomer504JSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCustomerByExternalKeyRequestObject struct {
 	Key string `json:"key"`
 }
@@ -2052,6 +2267,48 @@ func (response GetCustomerByExternalKey500JSONResponse) VisitGetCustomerByExtern
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerByExternalKey502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response GetCustomerByExternalKey502JSONResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerByExternalKey503JSONResponse ErrorResponse
+
+func (response GetCustomerByExternalKey503JSONResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerByExternalKey504JSONResponse ErrorResponse
+
+func (response GetCustomerByExternalKey504JSONResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2201,118 +2458,122 @@ func (sh *strictHandler) GetCustomerByExternalKey(w http.ResponseWriter, r *http
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1/b9s48+dbGeg5oDagOE6a7j7r4IBru326+W67Ldr0HhzWvYSWxjGfSKSWpJL4FnnvhxlSsmTLsZNN",
-	"m3S//aeNJYocDofzg/yQ82eU6LzQCpWz0ejPyKAttLLIPz4Ih29kLh2m9DPRyqFy9Kcoikwmwkmtdv9j",
-	"taJneCXyIvNfzoRK/22kc8ivbJnnwsyjUfSLUOnOpX8DPTdDwCuROMjRWnGG4PDKgbSgtINUJ2WOymHa",
-	"j+LoQmQlejJSjEYH+z/FUYpOyIxavI6jUEU0YrohI8IBrxLEFNNBFNd9i0ZTkVmMI+uEK200il4Zo010",
-	"fX0dRzaZYS6onf9hcBqNon/sLji069/aXf7gQ1Uff5iiTYwsiCVrSICXM2HO8N0FmrpvFhRKN0MDxAv/",
-	"gdIGBHxAZ+Y7z6cODcxQpGgOIckkf2NnusxSmIjkHPR0CkKlMNNKl6b1mZyCZG4WBi0qN4DftJtJdQaX",
-	"wkKqFcZgNbds8I8SrYOegMQgES9VkpUppn2qwIopgtNgqPZBdB1HH9FcoPGMe2yy8Ww4XCsbzxVI5dAo",
-	"kQES9aCTpDTm64vIUUWGZVZ6agbwLx79MAjEBF26ROdIPS/VudKXasTPk9I6naOBXMxB+/+INXglrTsE",
-	"i85lSAIwmYNBkdK4s8RM5oBXvu2Tc/TD+UmJ0s20kf/v1nO9GopX/ll7TI9nWI/VEwuhDOx1TOjh3tpB",
-	"O1IXIpMp9VKqRBuDiYOKYKYMfn8rraUu9ibCyqS/9NrPoMHnrzzGz0s3Q+UC+4LA9fJAqjZwabQ6o9FO",
-	"qZjIbH8QLdpn/r4os/Mjh/kHtGXGI9Ju45inL70DPQWtEGw52QkTOgY7EwWmkMlzBAFOFzsZXmAGqC4w",
-	"0wUO4GOZJGgtCViKiUwxJRE5pWE5hR7pllPPotN+DApJVifzSjTRwP5wSHOnMLpA46SXCj+oXbQ2qHti",
-	"QV8q+OX4+P0OE+jbgd7+cMgyG8P+cC9MBv6xD2WR+h8HXGZaWv/jgIV/qkuVxjAYDPpE01SbXLhoFEnl",
-	"nu5HceTmBfqfeIYmum6K3PLYpamkP0UGocxhQ+2AsCAU9DAv3LwPevIfTNwAqIOvNVAzxE+aL4MP4vKt",
-	"F+WgboUDAe9/eb9j3TxD4CpAGCPmcPr751OSC6HmoNku8PiBdTIjOoitdrDoiG83iqOrnTO9Ex4utRo1",
-	"59JKL2FW5kLtELfFJCNRElYrqKTVHkJpS5Fl80CnVmC9wDTIsM5IdUYNLWbXSktqDv/18d1vwBOfzWLh",
-	"QJVZ5tnWlotCzDNNAnA50xYDF1IsUKWWaHDtL0Zw+qdMr0le4aUXl6O0D9OGMo3hlCf86aJvMQh4WalR",
-	"X/b1q+NqGlUKlkpl0rpQ4o8SzXwAP2MmJ2iEw2wOpSJGpIdM1k3j7zRMMIxjSpZIL8ilca+p0SrBag5K",
-	"C6z3B5vHudJlG/RWmPsffelrHrc/SmlI+f/u525d1+dlYbuOWSd98JzvnuQTnc6JjwImZXYOicgyYuNE",
-	"GPRC4MVdT2GPeLL/rDmYLFnSYb6xI0THx3JSkUKCLq6O/Jf7z+Iolyr82qt7wS0vOrFeqZ5Wsny61JNV",
-	"bXdC71Zreadq1VzQVG7qZalqp0sbsk236XPDHlwvdSyIiBI5PaPCK+PrqV0/rlTvh7XzmFhTGQ/PGNLW",
-	"QtlL8mL1zYzqNgtvJU9Hnj1kDJp2oE8qQDg2O0uT3j6pnCP7Xdlvo+w/NTX5RvW9SQgXAvgFtE6DlHWC",
-	"2pj4nTOvISkbJ3AwN93SzgprodHev/t4TMP2/tNxe0rj4GzQsChesbPV4E92RSF3L57uVnblEHROwU7K",
-	"RV6/Ot4kUQuBUnM4Q8XWh6xIUTr/TSIU2ZdcGDsTWVaZGOnuIEWhWyc5uplewxmerL4A8WZpflKjqMqc",
-	"Rvf1q+MojogP9N+n48aoBukjgqj0zoUwpL0sfUbj7D+lv8Ln/CdVcR1HpZHdpBXCzTpoiuFSuhk/DeNB",
-	"0fFUXnEQrTTMdD2UywPG/aminGj5LcmUcBRXRaPo/1ZvVyfZktgvsdn3qEvkaz9hO2sVnLRpmQX/Z1Xo",
-	"5Zqqjn6Gf1SsU3gZ9N1h5U3VbpF0tv51ItMBfECRgtMZGqFcNh91ukO/lfmEvr6cyWQGIiE30MLe/tMD",
-	"HoJxRH+Oo2WN/sPBqkbvkGFf+wqXZXoTT29n7PZaxm4dc29t6fb6fv43wuVxVAXMvanROXhN2h9HYGf6",
-	"0sKQfCr/cCfoAxoi43AqEvfdJt7aJt4murnJ1C3m6oNYx8oCdYV79bKRsM0FSYOuNMqCdKPmnIYJWpn6",
-	"haiwJjWVmKWWJ3sWZoKFRBgzh1yb6j30JiITKkFLQc85KhvDpw9v6JfM0TqRF7bP8RKNPHLwnusU2WjN",
-	"0CArg7y0jgyaPFPa+HUJwys5dgCflEXng0kLvELGq1vChphyRRlNtM5QKMsrZROE4e4e9KYZXg1eaJ2R",
-	"Q/5a92MIUwNkWpdUZY5GJuAFwUKvoWrq74heqS60TPAkxUxeoJnvpqVSUp3VD7jGmc7SivAJzrVKmb+N",
-	"uaWVF/K2ShFpLtVJl9Z+Tm92/63NORpW3171NsaXv4XS8lCz6EiK9kmlu5lc6PEB/FZmGVzOUEFJHP5L",
-	"Wl1430l5TrH5aPOyU8vT+IkJGVlnSryN1o+jicyyE5GmZm+VSy9klkl1BvQarYVMKoS9wfoWFxO/rnZ/",
-	"y2r3b1ftU19tYTARvN3iP9iioad+qbwSHvL9zmkaw891bf3NtBBPF83v+EWgaBQ1tyyq13aJgENg/3OG",
-	"9XN2OumlhT2eF/uDureJdPPNPKRS23Mw0aVyZptqfcEYpgb9hsJha+pBqtFvMFgxp0nAFkgA+aPeKsHR",
-	"x3dAypgkH68KTJzfOtiO0kJb1+0ZLJNKJUXGTW1fPZmHLermYruF0RdSJVtWb4RKO3XPC3oTlI4ALgcp",
-	"TqXi6GNFDyU8Bt+6mklEXgh5pk7Wek8vQ4ndjPpldWkSrPwocueC/PW34n7dXNcAdLZE4/HNMzkT1nZ2",
-	"+WecijJzwCXAGZGck3xz4NILIkYP/HvewULqd9vWPeFPlRUJVWv73zy/dF4I1aEGX/oXdajK+ow65/1L",
-	"8noXYcxmYSyNQZXMu4UxvKwVQlX6v4FOYO6e7HUxhd54zxj+sQc9wQZoh3e02RE85GA6R0HeIvUs0Woq",
-	"z0oanQJNB7e2VByBpuFGooYPQNVmVj0Er/Y3UrX/AFQ93UjV0weg6mAjVQcPQNWzjVQ9ewCqfthI1Q8P",
-	"QNWPG6n68QGo+udGqv75AFT9tJGqn74+VRvV1QNoq/2N9mb/AezNRhX6ABp0owJ9AP25UX0+gPbcqDwf",
-	"QHduVJ0PoDk3Ks4H0Jsb1ebX15q8uN1BVl3pk0WYyKFMzKGHTMNCuV+L9kHTy3rp9D73v6DX6KHVOfK6",
-	"OVgGQPmoxoKw1Zp0/zBslyxhhH39MNFuRqUv0e9+/4WdtThaXtTetLXxcyj31m9xXsdRE3+6Ogqvwls4",
-	"x3lAi/Us4tLG+qBZSf+QV/198NhCx86EBaXVdqHt8vr97XuWCXVWijPsFK834WUdHFel//7BsdInQWxW",
-	"2fKvTJyB05BKyxDEUBB6hZjzqqzBXKoUje13bVis8KHBvVzMecrwZo9U1lFZPQVGAu5SN9qYvcV2UMUq",
-	"P3NUCpdGOrRA3+zy5zdIVNhqWmJJXXnz+Y7MC22cB6G4WTSKzqSblZNBovPdicyyiZHpGTb/LM7Pdqku",
-	"3iRU+iQTDqeIdjNnM97AQ7Tf+djBx8LoZDs+Ukn0IO7v3FzDTSeutmFlQmxhNPwU+JPvzFxmZiEMKndy",
-	"o+fynsu0fZb2OZETWWO0iqXCPUb2eEMDM4lGmGQm8dtfEbczWazbDf44k0Vxx+3gut79bevdv129W+0H",
-	"d7f0DW0Ic3e7N4RX+rb1jrCvdN2O8Gq9D7glzKSu3xJeofW2e8Jc/5o94ZXKudx21ZYFmtKiOcFcyKwD",
-	"5SakonjNicQB7lChqplbNjCVxroTD2a/sRUu6Pe1btdCJrZrgMrdpf4tqmZR6k1J09KfhyRTIuPgxskL",
-	"PnjJ3dutaejfkohiptUmKrhMpZxvu0G9aIr+2aLPVTGvrDJ9JlVlnRrbs3nzE7kU2ZFNFdl29Dlx1oVw",
-	"9Od62PM4swN45TGAZptYsj6rsdLWGmLqcydOXJ3INJyuXIKbiiu23Lv/+/nxAoPbxB9v7ima/OZNcy7R",
-	"cBCqKMs/7zH0+Td08HTY/7vHpcsgy4aHdROu0i9A3HzyaXltqAntZbFjELCt8ZKTOTQqA62yuTdEniMi",
-	"r1COjARuLVRV1fpDpmRe9YQPFafgjJhOZRJXA9gAF/tTR/BOZXMIyAEanYofAzgKQMhAoDB+3cLy+Tjm",
-	"SWtRbr2IPAyQcYtVrjvjBe8JH/iQeMBvA//3ePF+94zvu2c83xfH7203u+4XJndfsLgtaf/a6LMtyboX",
-	"kFcu1RtUZ27WPBn7FSBeW/bx6yOpHgdy6nEgpR4HMupxIKEeB/LpcSCdHgey6XEgmR4HculxIJUeAzLp",
-	"cSCRHgPy6DEgjR4DsugxIIkeA3LoMSCFHgMyaIWGrw9jGcFcl4bvvOIFQDmV4eKhpf3OT0r+USL3xq+0",
-	"+MUzodLYLxRxAFLdxmWw5L3UGPACFQi+/K+1cMlXe2XoMCV/3WKiVVqd5+X7EASUFlOmdMqhV3h6MByG",
-	"W8vqU/C9+qaBkd9jPe0P4AUmorToVyyFC/cO8gUCwpVGZNThvNCO4wRqhg/TexJGgWShoFQJGiekqm52",
-	"ifnAb7s3fM6XCXz9avVajd3mqIz+PMf5defwP2Ksz3ZR0t8UUvMdQvMN8e1vA5n5DpH5ppj3gJCY7ZTz",
-	"HZEn94U0eVBkyTeCJHnEyJH7RorcEzLk3pEg94/8uG+kx4MgO74gkuOxITfuitQQyYz+pInTDBAzMcHs",
-	"ZnjGvcIxHhx+sY01WrlKyu8g3YRw+CvXf9bDTJHbvVwB+v0ms4e7yay6SuxBLjJbirlXuvyLvmxlVfDF",
-	"bXUPlx3BOGLLNI5iGotxVBip3DgKdxnyL0xhJkwKiS7mpLcyf7grvOXr+WWC0PtZJ1ZcinkMb/QkBnTJ",
-	"oD+AT9YXX15OgJ5U0kmR1cT02V9ZuRGsF57sViH54gPv1VOHwmku7987XL09zCK4S+11ckNqRcBN8YMq",
-	"28M8SJ8nSHi0m1Y8X23z0k5mAP1m477djZ3tIXsfamg/feXru46jJWFZGeBx9O7XcdQQ5hjG/p5+/3Qq",
-	"ZFYavPXNiax4M5HgTGfE8nHoE8nJhisVK+a8+zWKQ8qA7TjT7qv/vPUoVHYdqt1eByMLkl+nC5q4dzAc",
-	"xnAw3OO78WM42P8phmekS5s3hZKEZJdibuu70fm6f3/teN6tkm/Na65uBMPTuEokMGrwOzS5WFOkeOR0",
-	"VLPcVma3hXJ7YkMzUA/SIclvSOpRXUjIl796Q8JuNjflexqT2peukZMCJjqVyHPt8i+brbXs/27K7p6V",
-	"INzLO47eLjJoyJAbpBBG5OjQDMYRJ7ph3efXT9ZFQTckK/CzgkVlkS+gMf35zefOpY/Vid+czf+iD3mS",
-	"f21zSk1iUhrp5h+pci/XnC7leelmHdaVBPoFvedsKotEJoeLIOB/sug/f3/UiAuKcpLJBM5x3o+hENZe",
-	"apOGkoWRF2TAOPFMyHPCDKRmFmM0c67wCVWkmuoqI41I2EkPd9sv1oY42nBCKjSWb1DOQhV2tLu7aWEp",
-	"Ws3aArNmKqJ3BSrqYAueW68acVDSguN+ePXxmDly8dRPq0VbY1Va8kp434ND7MaK02nnLeGn/bhO3yOW",
-	"9kDI7XC2zuYzVuc4h97plrsip+HSUouKay+LjlQMFHpwMgyRZWO1RCMnEjjtD+DIeehwopV1pkz4UvMV",
-	"nHKQizZcuSfAILk9mI5VwXmeiGc1QjrsEe3UPV+Plw53eyc6y0RBblmYQ+znjBUTFGjwlkVMdFheouHq",
-	"6elUJuSx+TP0kMmJEYZMArEpEYXjPcaAqe4fwiVfVOtm2uJYCYNgZYbK+bsCUkykJdKcOEdF/KkEitew",
-	"fJFFB3xd0gW8oB2M1Vi9YsMeTLpk3V7b/dM/ae7HweLEVZqsuLILcYWPxuvTUYdNH6uGwapNM/sElddl",
-	"Fs5W3DbTp9X2Xrg4v86/UqMMYxBjlSzSmYAIGX1O/xz7DBTjaAS/DwaDz/4zehQ3LXRD7y65HGO13udo",
-	"GPE7eR4UGYxVlfumvp/41u5IzCt/pnFJMo/ohzCViX1hsT6GSdg9bYQyPbbFVfDRh9TIqbN+UtGcrxPI",
-	"Le41HqtcsMWWF0iOAN9v3L2sz54+L+ovXXjMWUlCCkBoVTdWK7cgN+tu3ojcqp14HPKW1ScJGo/IWI5V",
-	"CGf4umdi28SgOPeOBe9aKl3x16LjReLgBL2vfbSwGX3INdo6PcJYvdbNGIiCqpfhigxSbezNVFuzdZzF",
-	"e851ogBLVi2MVoKDMZn5TCYYPIdgjt4eHa/YHl2g8sjjgTZnu+Eju0tlr+PIScepBBrj3jQevWr6eJbR",
-	"BOFsd2isN1R7g+FgSBVRO6KQ0Sh6OhgOnvpUBDO27y1dzfst+sakPRw0duTpEQ5ybd2yfYgBRTIDJXJv",
-	"oHwaAwqiLp7Cpw9HY0Wk96okGLvvPx33KbT2asNP7IV+2x8OF2znvFMLfXfp1Ww9Xwfe+vBt2pZt1A2p",
-	"duph5FMvh57oUJ5CBYl2rGhetfORVUnQ7p6FjJ1rMVbUM0supQopGBe2p5X5CN5qNilCrVhiGpPQlGfS",
-	"wXDIOoWc3Rpe4TgGIG5lOPKJR1q1BAw4fLIIp02noKG7bSDa4I6lGifCJbMADCHuSoc5hzj95m5iWoZE",
-	"gerMzxGamqwej9IqFVGdVuSFTudfJHEkVnbBXeq6O3wmiiVENBNG/t5K/FIj66PnSY7wSlgHb968jJZx",
-	"PpFIctwZDof7XWlSqhwnnJhkNUnIdXxTm/8mJ9FZOFLJYH27e3dsd+UTn1ml+4u2w9ho+vP2+RGbacKu",
-	"25EL2dpGBMYDvD8cflmRYEe2msZeHsLM7RCOKuTfvyGbaNSOIYOO/X3x6d62n8o0Gu3tP33WiAujd7/y",
-	"sFX5MW9IarqIC1gxYBN5Nl7IzTgCkVE35z5LqN0q52l8B07cLNetbfu9/acHN4t6iyGflx/cVhxb2c06",
-	"cnYu5SK0cEmOuSnV4Q1GhmzMsmXqyPEGR8oWmLim/XkSVshOeSP74NZzwGn9NhwI6pb/2Ofl6LQpfykF",
-	"8w3icKw15ELNoRlHcv4tb0t6ubiSeZnD/rP+1068y64OUyGdxWzK2ZBrTcArTOsZxtsG7Ch5nKPnk2g4",
-	"S2EY99bRWau83VbSXfpo/6fNHzWTcl/H0TMvLzd/00zWzIys5eQjki++KfCPqm1Zn5ArYhOwYmLW+pYv",
-	"gxVuJtUcwLt6Td8DPBpO4F4FPz19o73kn4YMvl5gP314A3o6VlWCqqrSsKGhlpzGxsyUaR25nja00Gkj",
-	"3dUiau1wrlqwKj2dkm+u9DK4dQDMV6GWPKxRwMWWDO8dqw587xKkF3oNSC9DeKVWwakEgwXbshaSlyN7",
-	"dnW3AfM23LdcnHsXvvLj0AdvzRzUxPQWSje0HPLO+ZzTwTs9Q1dtHr6YV1joX3He5Ru+bB2W/6peYhOw",
-	"4/crlK61Nk30luZrHheP9oCBER+dQXRR63xz9LGgkJMD3mj51HL0SdH0hY+OpkW0cnQ4+mH/x+Fe1D4D",
-	"HB29ieKt7OoJ0XamueFVjPtiU2+dxe2CRoctwCWsrIeOrYCAov8IhYNU4/+iSgdVyrx16J7ov4Rqv20g",
-	"daKfdftdAMBEz5492xnuDYcN3cQxjxXcVGGkNjQUn1sIj+jTxx1yOJ798OM/f4qacI39W5iYpXsgtnJt",
-	"9x4mrfrtXdCDuztYy+n0OozvO6/uyOQGT7yRqTCbD7p1dVPJP2knHYziyJsG5lplL7oXOLzdWKkxGP1q",
-	"0SaMwoBht6gv0PDmwXJ8RKwaRMsD32RVvc9HEdZqHsjrO7l795Zuf73zduPu2lbOGimeYEQamv8mFzUc",
-	"QGkqpS/mnH7ZcOkePdUXIoU6wbmA/IZxiQOidGlJp3JSq374q1Ogd45zv6C07QkimrDhCFH/m/JwQxbe",
-	"xdZZw2BUetx2e7Qde2ZEyRl2+LgfeM276eFWu3PtEfErnpl0aERWpZ5tFRmdgpXsf1uZondyOZmtxbMc",
-	"/XbB1Mcn7OON4HTLtZvQOEm5tOx9JqjcDtpEFAE70Gpp0Ni5JLGx4cyByDIKGLy3t+Qf8q5PcEfZ9w5+",
-	"PclPpq3r8v5er/EUeRk7yLflZZVVld6wCs1OM7rjTJIwt+69WKTvbfs75BcJNyMHx7sd59z8et1+4wUa",
-	"15+/9spWy41NNIPgtMrmzcSdNG5/bX3rzg7uJre1cdvIXufy0JfwY+vDc0GRd7i2rRNOi2Lh3E540HUW",
-	"RZVZ9nU8443Ob8PDvbtjtwwLXrOssoBG39lCDA++yEz5a77EwdoZEvzZetfna7sIv+n29YSsoZsOzeCB",
-	"7O5rdC28ShuqAl6/dhriBk6JlX4DofT7Z1KtfLfdWosQkPFP/F5eY7lmRuanhSTAFCbC+rhA2joA+NNK",
-	"h9fd/v9hV+p4aWskkIdishWdYQCmGvRiBhbJnjkEK1Q60VdMEnl2Dq2rT5tJC1bmRTYHoQLaTjqsT6S0",
-	"d5g7aWURNpI8Op4iVMa7LHwEgdRgrXnaDPw/umwdoK9b9hPIlpNU89EOPfVn2asT9ocdvWiSPyDh/VyP",
-	"ePcSIbQ3vKuT33mNdnIzlGZJvGuTvRCi63gFG9+5xNl7/eo49nuk2sD7T8eMU1FzuHgKBv3Gfb9aCGW0",
-	"DNnQRpO8Gnr9+fr/BwAA//8=",
+	"7H1tc9s40uBf6eJeVaQqWpbfZnfkuqqbZLJZP5tMUrFzW1ejnA2RLQlrEtACoG3dlP/7VTdAipQoS3ac",
+	"2JknXxKLBIFGo1/RDfQfUaLzmVaonI0Gf0QG7Uwri/zjjXB4LeavjdGGfidaOVSO/hSzWSYT4aRWu/+2",
+	"WtEzvBH5LPOfToVK/2Wkc8ivbJHnwsyjQfQPodKda/8GOgImfowXFoSy12hAKnBThJnRVzJF88ICqivM",
+	"9Ay7URxdiaxAD0uK0eCofxBHKTohMxr2No5ytFZMMBpEp2iuZILgMJ9pI4zM5lAocSVkJkYZ9qK4mm00",
+	"GIvMYhxZJ1xho0Hk53x7extHNpliLmjM/2FwHA2iv+wucLbr39pd/uBj2R9/mKJNjJwRjqJB9Jt2LXNL",
+	"dVLk1NEAKlyANpBpkcJIZEIlHidjo5UDPeYOfvlwEtBl4ai/H8NR/4C+OuofwvUUVdVIWiiUQZFMacrU",
+	"xGb6ugdnU4SRTufcwBYiy+bgptIC0jT4VQyjwoEgYG/mkIs5WFQpCAX/OHv3FmZigiCVdSjSGKyGJJM0",
+	"D8gL60BpBynO6AOtQLoefERn5gTEMQgw+J8CrQM3FY67TgwKh2B1jm4q1YQfasP/UV9TcYXgxCUqwPEY",
+	"E9eLbuPoo3D4VubSYfp1yJPQiDcicRDIChzeOEIaTzCsHaYtlHm4//NayiS4ISPAAW8SxBTTb02NbSDA",
+	"q6kwE3x/hWZBl6BQuikaJin/gdIGhF/QnV/GDg1MUaRojisasFNdZES/ySXo8RiESmGqlS5M4zM5BsnY",
+	"nBm0qFwPftN++a8FsYZCpiwauaSYjihpRaokK1JMu9SBFWMEp8FQ70wbxP1ovqLo+gLaOOr319LGLwqk",
+	"cmiUyAIz6iQpjPn2JHJSgmEZlR6aHvydVz8sAiFBFy7ROXpZc6n0tRrw86SwTudolnkZb6R1x2DRuQyJ",
+	"AEZzMChSWnemmNEc8MaPfX6Jfjk/KVG4qTby/92b18uleO2fNdeUBGHZ4IWF0Ab2Whi6v7d20U7Ulchk",
+	"SrOUKtHGYOKgBJghg9/fSWtpip2RsDLpLr32HNT7/I3X+JfCTVG5gL5AcJ08gKoNXButJrTaKTUTme32",
+	"osX4jN+XRXZ54jD/iLbIeEWaY5wx+9I7Ul9aIdhitBMYOgY7FTNMIZOXCAKcnu1keIVZpfV7cFokCVpL",
+	"BJZiIlNMiUQuaFkuoEOy5cKj6KIbg0Ki1dG8JE00sN/vE+/MjJ6hcdJThV/UNlhr0L2woK9J4Z192GEA",
+	"/TjQ2e/3mWZj2O/vBWbgH/tQzFL/45DbjAvrfxwy8Y91odIYer1el2Aaa5MLFw0iqdzBfhRHbj5D/xMn",
+	"aKLbOsktr12aSvpTZBDaHNfEDgiyqKCD+czNu6BH/yatyYr/jQYahvBJ/NL7KK7feVIO4laQ3v/wjw87",
+	"1s0zBO4ChDFiDhe/f74guhBqDpr1Aq8fWCczgoPQanuLifhxozi62ZnonfBwadSozksrs4RpkQu1Q9hm",
+	"G8agsFpBSa32uDJgPJxagfUEUwPDOiPVhAZacNfKSGoO/3X6/jdgxme1OHOgiizzaGvSxUzMyUaL4Xqq",
+	"LQYseJPHEgyu+cUALv6Q6S3RK7zy5HKSdmFcE6YxXDDDXyzmFoOAV6UY9W3fvD4r2agUsNQqk9aFFv8p",
+	"0Mx78CtmcoRGOGS7lxCRHjNYd62/0zDCsI4paSK9AJfWvYJGqwRLHpQWWO73Nq9zKcs2yK3A+6e+9S2v",
+	"238KaUj4/+55t+rr8zKx3cYskz56zLczORu/egwCRkV2CYnIMkLjSBj0RODJXY9hj3Cyf1RfTKYs6TDf",
+	"OBGC47QYlaAQoYubE//l/lEc5VKFX3vVLHjkxSTWC9WLkpYvlmayKu3O6d1qL+9VJZpnxMp1uSxVZXRp",
+	"Q7rpPnOu6YPbpYkFElEip2fUeGV9PbTr15X6/biWjwk1pfLwiCFpHbxLp+9GVLtaeCeZHZl7SBnU9UCX",
+	"RIBwrHaWmN6+KI0j+0PYbyPsP9Ul+UbxvYkIFwT4FaRODZR1hFpj/FbOq1HKRgYO6qad2llgLSTah/en",
+	"Z7RsHz6dNVkae5NeTaN4wc5agz/ZFTO5e3WwW+qVY9A5OTspN3nz+mwTRS0ISs1hgoq1D2mRWeH8N4lQ",
+	"pF9yYexUZFmpYqR7ABWFaZ3n6KZ6DWaYWX2Dcu+khhEaFFWR0+q+eX0WxRHhgf77dFZb1UB9BBC13rkS",
+	"hqSXpc9onf2n9Ff4nP+kLm7jqDCyHbSZcNMWmGK4lm7KT8N6kHc8ljfsRCsNU10t5fKC8XxKLydafks0",
+	"JRz5VdEg+r/l21UmWyL7JTT7GbWRfGUnbKetgpE2LrJg/6wSvVzT1cmv8JcSdQqvg7w7Lq2pyiySzla/",
+	"zmXag48oUnA6QyOUy+aDVnPotyIf0dfXU5lMQSRkBlrY2z845CUYRvTnMFqW6D8drkr0Fhr2va9gWaZ3",
+	"4fR+ym6voezWIffemm6v6/m/5i4Po9Jh7oyNzsFL0u4wAjvV1xb6ZFP5hztBHtASGYdjkbgfOvHeOvE+",
+	"3s1dqm7Bq0+iHUsN1ObuVdtGwtY3JA26wigL0g3qPA0jtDL1G1FhT2osMUstM3tW7ZInwpg55NqU76ET",
+	"dtctOT2XqGwMnz6+pV8yR+tEPrNd9pdo5ZGd91ynyEprigZZGPBm9whBTpQ2fl/C8E6O7cEnZdF5Z9IC",
+	"75Dx7pawwadcEUYjrTMUyvJO2Qihv7sHnXGGN72XWmdkkL/R3RgCa4BMq5aqyNHIBDwhWOjURE31HcEr",
+	"1ZWWCZ6nmMkrNPPdtFBKqkn1gHuc6iwtAR/hXKuU8VvjLa08kTdFikhzqc7bpPYv9Gb3X9pcomHx7UVv",
+	"bX35WygsLzWTjiRvn0Q6ByYqHQe/FVnmoxwFYfiLpLrwtpPymGL10cRlq5Sn9RMjUrLOFHgfqR9HI5ll",
+	"5yJNzd4qll7KLJNqAvQarYVMKoS93voRF4xfdbu/Zbf79+v2wHc7M5gIDrf4D7YY6MBvlZfEQ7bfJbEx",
+	"/Fr11t0MC+F0MfyO3wSKBlE9ZFG+tksAHAPbn1OsnrPRSS8t7DFf7Peq2SbSzTfjkFptj8FEF8qZbbr1",
+	"DWMYG/QBheMG60Gq0QcYrJgTE7AGEkD2qNdKcHL6HkgYE+XjzQwT50MH20E609a1WwbLoFJLkfFQ23dP",
+	"6mGLvrnZLodJVbJl90aotFX2vKQ3QegI4HaQ4lgq9j5W5FDCa/C9i5lE5DMhJ+p8rfX0KrTYzWheVhcm",
+	"wdKOInMu0F93K+xXw7UtQOtItB7fPZIzYW3rlH/FsSgyB9wCnBHJJdE3Oy6dQGL0wL/nCBbSvJu67gV/",
+	"qqxIqFvb/e7xpfOZUC1i8JV/UbmqLM9oct6+JKt34cZsJsbCGFTJvJ0Yw8tKIJSt/xvIBMbu+V4bUuiN",
+	"t4zhL3vQEayAdjiizYbgMTvTOQqyFmlmiVZjOSlodWZoWrC1peAIMPU3AtV/Aqg2o+opcLW/Ear9J4Dq",
+	"YCNUB08A1eFGqA6fAKqjjVAdPQFUP22E6qcngOqvG6H66xNA9beNUP3tCaD6eSNUP397qDaKqyeQVvsb",
+	"9c3+E+ibjSL0CSToRgH6BPJzo/h8Aum5UXg+gezcKDqfQHJuFJxPIDc3is1vLzV5c7sFrKrTFws3kV2Z",
+	"mF0PmYaNcr8X7Z2mV9XW6WPGv6BTmyEnbsscLSeJ2+DVWBC23JPuHodwyVKOsO8fRtpNqfU1+uj3F0TW",
+	"4mh5U3tTaOPX0O6dD3HexlE9/3R1FV6Ht3CJ85At1rGIS4H1Xr2T7jHv+i+y86vFmwoLSqvtXNvl/fv7",
+	"zywTalKICbaS19vwsnKOy9Z/fudY6fNANqto+XsmJuA0pNJyCmJoCJ2ZmPOurMFcqhSN7bYFLFbwUMNe",
+	"da6iv7tXHqcAPQbOBNylaTRz9hbhoBJVnnNUCtdGOrRA3+zy53dQVAg1LaGk6rz+fEfmM22cT0Jx02gQ",
+	"TaSbFqNeovPdkcyykZHpBOt/zi4nu9QXBwmVPs+EwzGi3YzZjAN4iPYHHlvwODM62Q6P1BJ9EvcPbK7B",
+	"phM326AyIbRwNvwY+JMfyFxG5kwYVO78TsvlA7dp2izNcyLnssrRmi017nBmj1c0MJVohEmmEr//HXE7",
+	"lbN10eDTqZzNHhgOrvrd37bf/fv1u1U8uH2k7yggzNNtDwivzG3riLDvdF1EeLXfJwwJM6jrQ8IrsN43",
+	"Jsz9r4kJr3TO7bbrtpihKSyac8yFzFqy3IRU5K85kTjAHWpUDnPPAcbSWHfuk9nvHIUb+rjW/UbIxHYD",
+	"ULuH9L9F10xKnTFJWvrzmGhKZOzcOHnFBy95ersVDN17AjGbarUJCm5TCuf7BqgXQ9E/W8y5bOaFVaYn",
+	"UpXaqRaezeufyCXPjnSqyLaDz4lJW4ajP9fDlsfE9uC1zwE02/iS1VmNlbHWAFOdO3Hi5lym4XTlUrqp",
+	"uGHNvfu/fzlb5ODW8483zxRNfnfQnFvUDITSy/LPO5z6/Bs6OOh3/+x+6XKSZc3Cuiuv0m9A3H3yaXlv",
+	"qJ7ay2THScC2ypcczaHWGWiVzb0i8hgReZnlyJnAjY2qslt/yJTUqx7xoeIUnBHjsUzicgFrycX+1BG8",
+	"V9kcQuYArU6Jjx6chETIAKAwft/C8vk4xkljU249iTxNIuMWu1wPzhd8pPzAp8wH/D7y/55vvt8j5/c9",
+	"cj7fV8/f2467HjdN7rHS4raE/Vtnn20J1qMkeeVSvUU1cdP6ydhvkOK15Ry/fSbV88iceh6ZUs8jM+p5",
+	"ZEI9j8yn55Hp9Dwym55HJtPzyFx6HplKzyEz6XlkIj2HzKPnkGn0HDKLnkMm0XPIHHoOmULPITNoBYZv",
+	"n8YygLkuDN95xRuAcizDxUNL8c5PSv6nQJ6N32nxm2dCpbHfKGIHpLyNy2DBsdQY8AoVCL78r7FxyVd7",
+	"ZegwJXvdYqJVWp7n5fsQBBQWU4Z0zK5XeHrY74dby6pT8J3qpoGBj7FedHvwEhNRWPQ7lsKFewf5AgHh",
+	"CiMymnA+0479BBqGD9N7EAYBZKGgUAkaJ6Qqb3aJ+cBvczZ8zpcBfPN69VqN3fqqDP64xPlt6/I/41yf",
+	"7bykP2lKzY8Umu8Ib3+alJkfKTLfFfKeMCVmO+H8wMyTx8o0edLMku8kk+QZZ448dqbII2WGPHomyONn",
+	"fjx2pseTZHZ8xUyO55a58dBMDZFM6U9inLqDmIkRZnenZzxqOsaTp19so41WrpLyEaS7Mhy+5PrPapnJ",
+	"c3uUK0B/3GT2dDeZlVeJPclFZks+98qU/6GvG1UVfHNb3sNlBzCMWDMNo5jWYhjNjFRuGIW7DPkXpjAV",
+	"JoVEz+YktzJ/uCu85ev5ZYLQ+VUnVlyLeQxv9SgGdEmv24NP1jdf3k6AjlTSSZFVwHTZXlm5EawTnuyW",
+	"LvniA2/V04TCaS5v3ztcvT3MIrhr7WVyjWpFyJviB2W1h3mgPg+Q8NluWjG/2vqlnYwA+s3KfbsbO5tL",
+	"9iH00Hz62vd3G0dLxLKywMPo/T+HUY2YYxj6e/r907GQWWHw3jcnsuDNRIJTnRHKh2FORCcbrlQskfP+",
+	"n1EcSgZsh5nmXP3njUehs9vQ7fYyGJmQ/D5dkMSdw34/hsP+Ht+NH8Ph/s8xHJEsrd8UShSSXYu5re5G",
+	"5+v+/bXjebtIvjeuubsB9C/ispDAoIbvMORiT5H8kYtBhXJbqt1GltsLG4aBapGOiX5DUY/yQkK+/NUr",
+	"EjazeSg/05jEvnS1mhQw0qlE5rXrL1Zba9H/Q5U9vCpBuJd3GL1bVNCQoTbITBiRo0PTG0Zc6IZln98/",
+	"WecF3VGswHMFk8qiXkCN/fnN59atj1XGr3Pz3+lDZvJvrU5pSEwKI938lDr3dM3lUn4p3LRFuxJBv6T3",
+	"XE1lUcjkeOEE/M+qFtbCL5gVo0wmcInzbgwzYe21NmloOTPyihQYF54JdU4YgTTMYo2mzs18QRWpxrqs",
+	"SCMSNtLD3faLvSH2NpyQCo3lG5Sz0IUd7O5u2liKVqu2wLReiuj9DBVNsJGeW+0asVPSSMf9+Pr0jDFy",
+	"deDZajHWUBWWrBKOe7CLXdtxumi9JfyiG1fle8RSDITMDmeraj5DdYlz6FxsGRW5CJeWWlTcezFrKcVA",
+	"rgcXwxBZNlRLMHIhgYtuD06cTx1OtLLOFAlfar6Spxzoopmu3BFgkMweTIeKq54xzqoM6RAj2qlmvj5f",
+	"OtztnegsEzMyywIPsZ0zVAxQgMFrFjHSYXuJlqujx2OZkMXmz9BDJkdGGFIJhKZEzBzHGENOdfcYrvmi",
+	"WjfVFodKGAQrM1TO3xWQYiItgebrqkkLJUHxHpZvspiA70u6kC9oe0M1VK9ZsZeV+1i2V3r/4g/i/Tho",
+	"nLgskxWXeiEu86Px9mLQotOHqqawKtXMNkFpdZmFsRU31fRFGd4LF+dX9VeqLMMYxFAli3ImXJZOpDFc",
+	"/DH0FSiG0QB+7/V6n/1n9Ciua+ia3F0yOYZqvc1RU+IPsjzIMxiqsvZNdT/xvc2RmHf+TO2SZF7Rj4GV",
+	"CX1hsz6GUYie1lyZDuvi0vnoQmrk2FnPVMTztcKG5b3GQ5UL1tjyCskQ4PuN27f12dLnTf2lC4+5Kkko",
+	"UQmN7oZq5Rbket/1G5EbvROOQ92y6iRB7REpy6EK7kxV23BkUFx6w4KjlkqX+LXoeJM4GEEfKhstBKOP",
+	"uUdblUcYqje67gORU/UqXJFBoo2tmTI0W/lZHHOuCgVY0mphtRLsDUnNZzLBYDkEdfTu5GxF9+gZKp95",
+	"3NNmshs+srvU9jaOnHRcSqC27nXl0SnZx6OMGISr3aGxXlHt9fq9PnVE44iZjAbRQa/fO/ClCKas3xuy",
+	"muMt+s6iPew0ttTpEQ5ybd2yfogBRTIFJXKvoHwZA3Kirg7g08eToSLQO2URjN0Pn8665Fp7seEZeyHf",
+	"9vv9Bdq57tRC3l17MVvxa89rH75N27KOuqPUTrWMfOrl2AMd2pOrINEOFfFVsx5ZWQTt4VXI2LgWQ0Uz",
+	"s2RSqlCCcaF7GpWP4J1mlSLUiiamNQlDeSQd9vssU7j0aZle4dgHIGxlOPCFRxq9hBxw+GQRLupGQU12",
+	"2wC0wR1LPY6ES6YhMYSwKx3m7OJ069HEtAiFAtXE8wixJovHk7QsRVSVFXmp0/lXKRyJpV5w17qaDp+J",
+	"YgoR9YKRvzcKv1SZ9dEvSY7wWlgHb9++ipbzfCKR5LjT7/f328qklDVOuDDJapGQ2/iuMf9FRqKzcKKS",
+	"3vpx9x447sonvrJK+xdNg7E29Oft6yPWy4TdNj0X0rU1D4wXeL/f/7okwYZsycaeHgLnthBH6fLv31FN",
+	"NGr6kEHG/r74dG/bT2UaDfb2D45qfmH0/p+8bGV9zDuKmi78AhYMWM88Gy7oZhiByGiac18l1G5V8zR+",
+	"ACbuputG2H5v/+DwblJvIOTz8oP7kmOjullLzc6lWoQWrskwN4U6vkPJkI5Z1kwtNd7gRNkZJq6uf16E",
+	"HbILDmQf3psHnNbvwoGgdvqPfV2OVp3yRSWY7yCHM60hF2oOdT+S6295XdLJxY3Mixz2j7rfuvAumzoM",
+	"hXQWszFXQ64kAe8wrUcYhw3YUPJ5jh5PomYshWXcWwdnJfJ2G0V36aP9nzd/VC/KfRtHR55e7v6mXqyZ",
+	"v9nf/E2jOD1/dPCQjw7v+xGHpEsyPkVyFTbtS0Rl1NjXC4tYQ61owLWm76tgJNRrfvbgfRVy8PknNRt1",
+	"r8yOvXirPWNehALDnp8+fXwLejxUZf2sstMQb1FLNm1NcMi0cqwvakLyolaNa+FUt9h+jawvPR6T66D0",
+	"cu5tD05DqfmmATgIabsFZx8PVUv68VLGMXRqGcecYSy1CjYvGJyxqm0kGvPGA1vi2+Qa16zLXFx6D6M0",
+	"M9H7lvUS2YT0RhJxGDmUxfMlsYPxPEFXxjZfzstU7X/ivM10fdU4y/9Njdh6PpEPpyhdKRWSQw3BXD/N",
+	"Hu0B522cOoPoosbx6+h0Rh4x++PR8qHq6JMi6QKnjtgiWjnZHP20/9f+XtQ8ohydvI3irdT+OcE20Tzw",
+	"agr+Iua4ziBoy9wOEcqlVF6f2baSoxT9WyjspRr/F3XaKyv6rUs+iv5LqObbWiJR9Ktuvgv5OdHR0dFO",
+	"f6/fr8kmdsms4KFmRmpDS/G5kYASfTrdIXvo6Ke//u3nqJ5Nsn8PDbh0TcVWlvfe01R9v7+FfPhw+2+5",
+	"2l+LbfDeizuyCIKjUCukmM177bK6LuRfNGsiRnHkVQNjrdQX7fsvXm+s9BhsknJPKaxCj7OCUV+h4djG",
+	"svtGqOpFywtfR1UVhiQHcLVM5e2DrNFHoou7bMs7g39b2ZIkeIISqUn+uyzocD6mLpS+mu38db25RzSk",
+	"X4oUqvrrAvI71iUOCa9LO06lDV3Ow9/sAp1LnPv9rm0POBHDhhNO3R8G+OMZ4KGG8SLwWNNnpZqx7QZ3",
+	"S8SRQJlgiwn+kSMGdQO8jG02CcbvF2fSoRFZWbi30WRwAVaye2Blit4G51LAFic5+mDL2Ht3bIIO4GLL",
+	"na8wODGhtGwcJ6jcDtpEzELmRWOkXi3uS1Rtw4kNkWXkz3hjdMl85ZhZsJbZNQhuB5F3pq1rM07frDFk",
+	"OQgQ2M/yptSqxqkprfqkOTdmIonXGreGLIofN80xMtuEm5L95a2iSx5+veq58/qR28/fel+wYWUnmlMI",
+	"tcrm9bKntG5ftjv4YPt7k1Vdu6tlr3Vz7WuY2dXRw6BnWizvxvmwRbNw6ik8aDvJo4os+zaG+0bbvGaA",
+	"P9zuXE6qXrMptUgsf7AC8+L+0Tnly0ydw7UcEsztKmb2rS2Y33TzckeW0HV7q/fDLGgzC96gayQjNfOQ",
+	"wIv/VjuhloTGOqmWfvb7Z5L8fHHhWoUVjj288IHa2mbXlLRjI00EUxgJ670qaSv36Q8rHd62e0/+/Fb4",
+	"UZoX0lZpXj7PlpX8FEPWsUHPBWCR1K1DsEKlI33DIJFd7NC66iihtGBlPsvmIFRIpZQOq+NGzfSBVliZ",
+	"w4wke5g5mNp4i4rPl5CUrgRjE4H/RxeN2xGqkT1/22KUaj63o8f+ooLy+oTjllnUwe8Rb32uVrx9gxWa",
+	"2Qzlsf68SmVzU5Rmifsqi2JBRLfxysGH1g3izpvXZ7EPgGsDHz6dcRKSmsPVARj0WRndchuZU6FIxdeG",
+	"5L3k28+3/z8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -738,6 +738,9 @@ type ShippingAddress struct {
 // BadRequest The error body of every non-2xx response. No request id or field name is documented.
 type BadRequest = Error
 
+// GatewayError The error body of every non-2xx response. No request id or field name is documented.
+type GatewayError = Error
+
 // InternalServerError The error body of every non-2xx response. No request id or field name is documented.
 type InternalServerError = Error
 
@@ -1155,6 +1158,12 @@ type GetCustomerResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1180,6 +1189,21 @@ func (r GetCustomerResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetCustomerResponse) GetJSON500() *InternalServerError {
 	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -1226,6 +1250,12 @@ type PatchCustomerResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1256,6 +1286,21 @@ func (r PatchCustomerResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r PatchCustomerResponse) GetJSON500() *InternalServerError {
 	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r PatchCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PatchCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r PatchCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -1408,6 +1453,27 @@ func ParseGetCustomerResponse(rsp *http.Response) (*GetCustomerResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
 	}
 
 	return response, nil
@@ -1468,6 +1534,27 @@ func ParsePatchCustomerResponse(rsp *http.Response) (*PatchCustomerResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
 
 	}
 
@@ -1667,6 +1754,8 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 
 type BadRequestJSONResponse Error
 
+type GatewayErrorJSONResponse Error
+
 type InternalServerErrorJSONResponse Error
 
 type NotFoundJSONResponse Error
@@ -1751,6 +1840,48 @@ func (response GetCustomer500JSONResponse) VisitGetCustomerResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response GetCustomer502JSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer503JSONResponse Error
+
+func (response GetCustomer503JSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer504JSONResponse Error
+
+func (response GetCustomer504JSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1846,6 +1977,48 @@ func (response PatchCustomer500JSONResponse) VisitPatchCustomerResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchCustomer502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response PatchCustomer502JSONResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchCustomer503JSONResponse Error
+
+func (response PatchCustomer503JSONResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchCustomer504JSONResponse Error
+
+func (response PatchCustomer504JSONResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1963,112 +2136,116 @@ func (sh *strictHandler) PatchCustomer(w http.ResponseWriter, r *http.Request, i
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7HztUiM5luirKPJOREGEMVBdPT1t/lwDLqAAm7ZN0VCuS8qZx7am0pJHUgKejoq4b7L/9kX2TfZJNs6R",
-	"Us60E6qqp2ZmN3b+JD6Z+jg6Ojrf4rcoUfOFkiCtiVq/RRrMQkkDBBzytA9/ycFYhBIlLUj6yReLTCTc",
-	"CiV3/2yUxHfwxOeLzHUcVzqafD7nehm1ojP5wDORsrFKl2xrxmW686iFtSAPmJ0BS1WSz0FaZmbq0TCp",
-	"GGitNLYXYLajRvTAsxwcNilEreiwfXzf7/xy3RkMo0Y0B2P4FEozvRv0ujRdi+Xyk1SPkj1wLbi0LO5c",
-	"93sxmyjNJgKylMVJrjXIZBlHnz9/bkQmmcGc42R/0DCJWtH/2V0Ra9d9NbsdxNB1SMEkWiyQLFErGs7A",
-	"LVRpWtyCaz4HC9owroEJj+HWnGcTpefgkG0wzmiRTE2o26NWcsrscgENxuVIFssokMW3YW1CPiiRCDll",
-	"IK2wywZrNpvbTdZVlmmwesnHGTRHMvrciM6kBS15NgD9ANot49u2WfgRqpvsxmMTLrJcQ3Wb67bwrDvs",
-	"9Lvti/tBp/++07/v9Pu9/tpmunmYcUPDiuR/4x5VcW2yfkEjYouTzpBxmdLvq/bw6JRtiRTmC4UEYuMl",
-	"k9zmGrYb7FHYGRvz5JOaTDx5u8q+VblMv5GmstRtRdPrsOnGqjnoL1O12xvev+1dd48rlDwq+ktl2YTm",
-	"+R5k7KoVZjNumJ0Jw0SKnM8zwQ3bEpKYuX11xj7B8pVhFiQeQiQvyAehlcSDv8GqSMmhUpdcLr1EMd9I",
-	"ULvZe0XXPrfAMjEXFtIv03TY691ftru3hcQZVGi7GovBUwKQwvchbs24TYbCxb0ThjazEJ2QEk2lYjEx",
-	"8057YkHHbAY8Bc2EGclV0wOWZAKxQIGbZymbKalyvdb1cQaSLTQY5PqthC8WkG7TLMrOQD8KA8T7I6km",
-	"EwZPbmWCZ9nSHYw/I0V16XT5I3IteW5nSou/wrcek3yt62pLD3lasNmXd/S6274envb6Z3ed41r94Uf6",
-	"bgqhwEwYNhfGCDltsKAAGkzDg/oEdHDUhHFJBC4fkM3zEfAiurTTVIOhn9XJ22yhjOUZ465Fk3UeQC+9",
-	"6hOGKWrJs1ZVE2fCWEOvqKUZSZ4tZnwMViS0w1tGMakk0JK4Ruw1/CUXGteTy0x8AupeCIhXhqEkc6M5",
-	"NuIjueAaOabAjpk8mTFuGGeJyqXVS8YzP8ki47kRnosa0UKrBWgrHF8kwi7p1C8XuI3GaiGnyGt+mE3C",
-	"HBXj42T2Ue1kgNzKzgY99sP+H/+4s89oxTuvGTJNg+WLBWiWcANsC5rTJouvB/F2M2oUDIp8haJhwXEg",
-	"nOP/fWjv3H387fXnP0SNTdQyIWF/E7G3QhsbCIKN2JaxGsBJTZnPx6Bp3toRX2+OOIBEIbkrQ45zkaXE",
-	"hyYXFhos2VX1oxrLLdSMiq8bbKHVg5AJIO9qmAolawf5q1jcu8O3Ps6V409HZFQi8GTZVgYcsWN/Ba2Q",
-	"wZCkdeh9Dm/U+M+QWJzryJtIm3Ph5r55vf9TsKL8tMSoCjeRZK6xhRUWzsPW/o8/U2PTYEImWU7Y2RmQ",
-	"9DMzpYEtcy5ZfNQ9jWmnsP9MGKu0SFh8dH0UN1h82j/HP4OLC/ozPMY/dzcX8XaTtQtDZ86XI8nT1E3Y",
-	"YieKpUC/S9ZsloNhWzjJFCRojioASYFnhTNHn+3GSl6PZMblNOdTCGJfAyc058yqDDSXNqMD8QhZ1mTx",
-	"0w7IfL7zwLXkczAxoz+0rhPFEiWN5dKakYwLio/yvb0fkqPecYd+Qcy2UBOo3DJhWQlXpRnMhTVsjDZx",
-	"3HbkGPZv6U/vKvYWLB11xCJqfYjaJKzbb7v4vLjA5yW96Z7gs9fGZx+PYPua3t/Q+ztsf9i+xOchvj88",
-	"Rqfh8ITen9Kbs7f4pNEOyXY67B3is4+zHA7ozZDa31zh85Z+3+H7ozY9j3GEo1N6XmCbo+4pPW/x2aM3",
-	"/SN8XrsnvXnfwefdedSIjt9h3+Nz+k3tj2n8zgn+7vRxxs4Qsepco5389h1+fXuOX08O6dlBbE9OkQIn",
-	"Z/SGVnTSxZFPhr/g8xbfnJ7Ts4vtT/s44+kQaXV6jS3PjnH8swsc56xLv3/B9md9+j3A9u9o5Hc9el7h",
-	"Gs872P78hJ6n2PL8Ekc7v7rBZ5+eN9j+nHA4v8NduGjjaBeE/8U59rro49eLAeJ2QS0vicKXx/jm8gR3",
-	"+ZLwv7zEvpddHOeSKHbZv8Yn0efyPT1vqM2vSL3LW3pD/NClMbvEA92zHj572LJ7hW26RPneJf6+aiPN",
-	"rzrY8uoE21yd4lxXhO3VBb2/Rer90sY3/R6+6RPP9K+xb/8G6TCgrwPiwMER/T7GXoMOjjk4ofc08oB4",
-	"e9BDSg6IGoMBvR/Sb+LDwXvkosEtvb/D9sNTnGv4DnsNL5EmQ+LkIVFm2Mc9GtIIQ9qF4R22vG4jl16f",
-	"/IpPwvn6Fml4TV/f056+p3HeX7+PGtENOdy/tnFFvx7h+1979PsKn7cdXNcdrfTuEnf87uYi+lhWkY55",
-	"q1K8Ea2JGjzthUxxpz5AdPoDRJQK0GWlJUmFAJF0CBBJiQBdV/rdVPrdledzUiRAh+V+TqoE6KTS77TS",
-	"kqRNgCpYO+kTIJJCAeqXV+ukUoCGlflISgXotvLtrtzPS68COi5j5qVZAV2Ux/TSLUC3ZahXaemkXgFd",
-	"V6FKSycNC4ikYgE56Rig88q3ynzHlfU56RmgfpkSTpoGiBizgJx0DdB5eRQnbQPUKe+Kk74BOqu0rOy0",
-	"k8oBIukcoNtySyetA9Qtz+ekd4CGZd510ryAnFQP0EUZTyflA/RLeT4n9QM0KM/3rrIipw0CdFXmCacd",
-	"AnRSgU7LMzitESDSHgHqV6Cb8nznFZo57VJATssEqLJ/TusEqF8exWmhAFVmuKycHKedAnRSljaXlf1z",
-	"WitA3TKelxVOdtosQBX+dNotQDeVMX8tc7nTegGqyLNuZQ3disxyWjFAvfIMTksGqHLinNYsIKc9A9Qp",
-	"z+C0aYBOy2u/quyK07IBui1zudO6BeS0b4AqMtJp4wDdlPlsUBllUJHsTlsH6Lg8u9PeATqp9KusaFDR",
-	"VU67B6jCdU7bB2hY+VaR884KCNBtpd9deT5nHQToXXl2Zy0EqKKBhhWOdFZEgCqYDSun0VkXBeSsjACR",
-	"tRGgyh456yNAlVHeV2TI+wqezjopIGelFJCzVgJ0VO7nrJcAXZUhZ80U0F2FQ5x1EyC0csjzNFbNh/yp",
-	"LhBj+ROzM24ZBbnQkVIuYhpiqEIaiy6Zdz7Xo/qvDEthwvPM4lhgmiPZzjJmZxqKMA2lGIo4TItxmpQc",
-	"fgmQGgY8mfnh543gpRZe7qu1MA9T2gUPydkThuLfFNrjWVYMw8aAKBaT1kVn0KbbpEiXz0O2A9Hk5Jc+",
-	"SqaKhAY6uC7U8r49jOujE7o2ODHkTwy/uPBOComY88w7xQ3mxhxFe83Xe6ModmHV4OqnClxslQIfhF4u",
-	"hR3JrYnmCU7AlGYL0AlIu33Akhkkn9C/5VOOO8iWKnd7ybOMQplsDBNFG5MtkVa4QNscSZeGMOjvMwMy",
-	"ZdwlrlyMZxWlnefGMp4ksEA/usm6Kiwp9tGm2IV4Icm4hpSNIeG5gbXdpQhcEU5lCdd66VJUGU9gpjLc",
-	"7HgUOS/eEcv58aMoHskZaAg8s3RIGcuXzIVMw7i0pcIwF570Lnyw/5HmtQ7AVO34l5MMnprHboHlTzti",
-	"vlCa4sQLbmdRK5oKO8vHzUTNd8ciy8ZapFMo/1x8mu7icC5QxJ+eiUENHQu+MhRxYT5rkfAsc4FLvWJS",
-	"F36mw0gLhPqgVHEc0JMh9vecWsLiY23oyomCOvkRxAQ3TIPNtcSNXhYJlibr+zlJCMATT2zmvhrxVMiH",
-	"9eNeJH6L7fOB3wkFIbdWqdEGi9389yR6EBYpPQshdQ9zLjITN0ay/JIk171ri4SIt12kWYNMAZF1bOLn",
-	"LchWoEt4NEhsjeRUq3zBqnHolRDTQBhT4gknQy5ADHzY00eU2ERlmXo0uMecGYqMrgk9nUsnEYrQeIEM",
-	"HtMxMD42IO2BOwVIap4ZOpDu6Mk8y/g4g5EsDiEvxfXYoxYoliTLpQHrc77csBj7xQdsrOyMzYFLNopI",
-	"CIEdRXVClRZaz8orxn3EecRfcqDsw8QzcsFJDSYmOAGycIF21LI6hxpBu0ZPh0LWm0StDy8nRorcxOeP",
-	"talyN2wRnT7w5MUzhyi5LFSRaHgZ19UxKnAlliQN9KXVJaWY8UuLCbFl6rM6EDUJBk/kHbOARExE4pT2",
-	"AYP5wi7dul7W8oYshSWuWFiYmy/jVlgfq6g415oTsiJ9hldW+RmRNthCw0Q8AVVFmPu4mt7AVz/JN6+P",
-	"Ty5/HE6yTz/LP83tT29nyU91mnldMmzO39nBD8XWU2iZW6YhAfEAwQY4KA4eEa5CjY05N1a9KYjqyVCz",
-	"C1VyiAdYJwe++gZyGOSUe3jCZWwicTMDSvqVzyeyvGvPJlrNkYGqtsorlJhegK/Mlpl6JA08ki7LxzM7",
-	"U/l05sUkJcTxKBkm7AFzueQgvpyWL0RfgxnljVYvxEbSbxIqIByBfQJYOMXihJmd6TDbKjUxVylkpsna",
-	"7nijhAvZjJHcosIEnhnYbrm0hLCUXGZKZstKKrrJNsymvd19JyE90cdKZcBlnVlxqNR3tSkK03Zjuxcz",
-	"JeGrRI+ZicXid0nWge/5soQtxv++IvaB23tnp37FItcMoiBs12QoSakawVF/jj3xXzKjrrhNZvUH3pVo",
-	"TRhnRQ46X6TcwrMJcpdJk96k8iZBUR7BNYxkMuNyCmnT6/KiRIOjwQEp2zLgDHLU4uQXbLeYmqPj4Gez",
-	"ig6Tcw7+HgqfTnvCZcgFV6WNdJ4AkkWgdEhrPa4aQ+Cr1H+NWn5JHRDyvge5PPFE6Tm3LUbd44rUqvd3",
-	"RvJ3OjskBSsi5Z9iKWggZN02Pc6UN8+Rk2TK4g8fY2QZDXP1gFZotv2dTIXvprifWcA/SIe77HgGU54V",
-	"bwhPYUwOZr06pcB6u8FEOpLrmh850PvaZc5rrbvYGw4VspoZya9gtb+TZTHUORQynnxYYVgy43oK6UYI",
-	"ql65PhuJ+Keq3BdtWWxUK72CXv4qPfxN2nddKb6I4Pv2kOIKuB8pcufE17356M9X1rqE+t3NyUINNek5",
-	"IK0mldx5/fQUuJTYujAJXeWmU0VIP+LzUDTY3Cy68rGUL1bFHWHDz6U6u3V0T/M5lzto91ERLjwtMi6J",
-	"GgdFJG6cQYOlisA5qnUfRfti9IWwXM398TkiHtVGhi55MhMSSrgRVXHQohrTkAFdFgOAhgIcVB3/UM/T",
-	"GMnHmUhm5bKeLYc8FfC44ri1Ck2rgVPt8elweEWRydxUq2OqJfHlOuCjXvftxdkRvn7b6x+eHR9TGmat",
-	"CLKuyrW+RvvjV+XvA1FL1wlKpA510qV3R0pOMpFU2r1VeizSFGT5ZaWCtPR+vWS49Kmu7P3j50a0forr",
-	"HDMNbKqUj66TmCArz/A53HNz740UskhWsfeackr0aSgSPJLxKixVhI2xQ1303bIcVWwoum0wxz7CMOfp",
-	"rYJpI+mjae4iRW00rcluUBfUYk/GOwu4ecd7JNFKLUqM7WbQpsho1Fqt32wlriH2kkKzNe5NcRjXcPzv",
-	"r9nW5NY6GTYFF9IKklwLuxxQKNpdwgGuQbdzW+P4xG1/bEi2ttghtWXOMOELgU6Dr9xz0q2oW6YQp4EM",
-	"El8VXKpNbo1kvHi4N1ym9//5//89xg6G8cSihKYd4jIdq6cGw2YLrcrNFPr1Ks0pr9Jk7aI8GjXRmKcj",
-	"6aumuTSPFC6m9NObvX22FZcFWOxrBV1MHreNlrbaxpm1C0dkISdqkzR9X3CKLO49wmzpfEKXsqk6Spdg",
-	"QSuRNgqPTu4Ylesk8N1ILjJu0WVpsfikM3Q1obG7T7LLF2L3YX+3GNHs/ibSe6Xvycf7HDdHciSHs5L+",
-	"dbKFai51nlgX+Z/RLRWt5gGdV4Yt8nEmEto5DRNAHwTYFi/JiAWfkjVugEkwNsTgDUMSs0RlGV8YSF3w",
-	"Z7kA0yiJkoxPjb+/kc8NS9QcfHRqBm7sVyYYv+4GV4PcSWdYOKGG/fEdjuGEo9N6xUBswpHTphyFHqRM",
-	"yJEsDrU7Ocg2eAxeGRZTDXIK2jTnaVw48CkkwgjPgrTkidIJkE/vrwYwIckAhpEsMUORkyzwXfnr5D0r",
-	"mYCWxm2RL5ulkJWQU4pdFfeVDEu1mNiwJqHDbhofV6NCWhcZK4XKsAMuVyDNMnDxMJ/wW+HOjc9nUn6K",
-	"m3Lq0LCtOEilFisn1OLtxkh6mVYZLEbhH+/GFIWLccx4L96N9+OasVDwxb64WEyl0rAK5Tldc+DZo1gV",
-	"Kxk4bvVFJTOxQFHOzJmEx1V1ttIle2t7JI0VWeaNpibrIXPsFFXN6xZTUdzMUJCyR76kHTtLi1iAd/BM",
-	"y4W6SSRNcKriTDac6xc+rLmXqO9QRmpwgZ6RHJNZCjJdKCFtdbAWm3Pp5QkYl+ChN04gJDzLDBnj4aZZ",
-	"svQ3RqjCHE/BgW9MUaupeADJDFCputfvdPtq86IakduFeQ2fgIsZWL10EjMTCUgDqzx9dHmGpmKuMy82",
-	"TWt3FyWcE3BNpae7vpPZxbbolwhLjmshh1i/MxiSDHrYZ1uBCnQXB7RxIne/udfcw944OF+IqBX90Nxr",
-	"/uDuUMxIm31BUmKTKdg6ce7i0xW5PV6ij7MV9ns73FRrsuKqXen6Wou92Xvj6x3kSMZkNMbOo3LiM0ZG",
-	"JMspDgZ33GSoS3aUzJZEeZ498mUt6YNgOUujVnQCNqR/G9Ubua/39r7xolRSSiSvLkm1n7lJ+Nw13JPO",
-	"sBDllWtUPhQZ8WQOO+Re1QQF3Z2c6BB0JnC14SpOdNyJwvWX6K0WkGqRzIzV/D/+Ddh+VL4uEu3v7e//",
-	"VBM9LOD/i0g0i9hJOT7na42rwbcPH10u7OVk1mYI7EP9fB+fiU+9HMLxB62dzIGdzMenUX30YcMSRhG9",
-	"FmaIjjv7r3948+Mff/rTz99yXS2w2jM31kJECEn/Zm//ufECn+5WnDLq9ObLnYIbiB1e//zlDusu3udG",
-	"9KM7HS/3q/P/iFrhcJyAZTysmyo1pr4S3csechhX97kpP/OFjCrbWsuoFtVHz7OfE0tklZSG8hdqUWUU",
-	"qjQE/kkNoAp3xQ/bzwcrUY65kdC40AA7aKE6MeURDB0fvRpFK8vX+Hg1deVqn3ZAUrnMalAKr6KUQo+W",
-	"aSBDKGXX/QuKOPIEybYe7PzCQYxazpkKp6Yk/6Oyy+QyTyvunwt5AXKKftD+ZpDoIymZuuzQVdX6B1Pi",
-	"ihDyTl9UJr36NNFI+soiUiEcbW2XMjrw4bn6pBOXrHDAXQOXcUX72Qk7O5IkmtcK2YIY9/kob2ThkKtk",
-	"MafsKqWefbMkA64N496U86YqGg8LSFY9Ka0VUl2rdW3mtDLgD0AFcoj0SApz4CYhf2u1aLrPDBNRqmsK",
-	"BnOTtbVGNbq1VodUrTZyJUj+ljK5ydhjsxQoXhe38XaRrHAnz1iFfkcoz+E+fbEVqn7QS83CDnufoeCT",
-	"7QMXYihfLBxJtG1pxIajIEshs5zs0sJeWSVKViw3sb4uoMhQPmurbJXMEHSIa+1J5s3Jhr8x7vK+km6Y",
-	"t1zJSSFeyHR2Rqd9FAm4rTTOFyu7w6GxcbdCSZ64js8YpTS5L+xAk0igZ+qWypkVc1A5Zag5+/HpqcnO",
-	"JquD4w5NEHcNxp1RVZQkoo9QSnCuxCidWevEMhr01jBF9REouyi1KwrXj+7gWku1FybXkC3pv0VAul1n",
-	"ulGeuWK8kXY6VOnyG+22guGrdttGzYcL2PuODfYAesytmLOtUnbT+IuqkNbabpvZqBfNuNrmK5OObj4X",
-	"Jl1tW385uf6jv2Nc/7FkDNZ8r7EM63H9gl0Y3J/a3voF/FZ1pbX4faw3J2ua/j5jci3959TgS2vxKbBn",
-	"dqKuGuV/FDd8ldVc15UCsEV2cXX4jkjcrEo/KDVWRMJLQQHKiZsX/vnEVzsVjYgvNtyMDZ/hdxj7rh5m",
-	"LdTsyfM3OpxfKbiqyfF/Sa5vlFzuMuw/UnKlz/X9W2Va7aD/Elu/Q2x9d59/0+R0/vxXuNmlZO//lrjB",
-	"ur/45SBCOXNH57ecs/vwEc+dTyHUhBhKqZ6ZouxN++qMbZVqD8bcAPnccRG95QvRnPt+zUTN4wOfFbEz",
-	"w8aQqUf04DXwdIkWvPa3vGIffY23m2wA2WTHT1i+22RctmPlASA2LusiNKOMAPYil6CSa51z/x+C8DNL",
-	"lJyIaa7pvxuVw+rMwIK7DIJLI1L7ljPsS1lI929PfO55Wfhj4T9CVTOUE6Wfy0pOlB7JVUrSm/vVYPg6",
-	"OUlS+o1+rrjPuLB9CJC7f4TWqAYUHNE2wwrhk48COa/mK4s+/RK8aF3x4eePn/8rAAD//w==",
+	"7Hzrcts4tu6roHimKnaVLNvpZHpa/nNkW7Gd+NaSHLfdyjEhcknChAQ0AGhb05Wq8yb7336R/Sb7SXat",
+	"BRAiJdpOejKXXTV/aIHEdWHhW1f4tyhR+VxJkNZEnd8iDWaupAEq7PO0D38pwFgsJUpakPSTz+eZSLgV",
+	"Sm7/2SiJ7+CR5/PMNRzXGpoiz7leRJ3oRN7zTKRsrNIF25hxmW49aGEtyD1mZ8BSlRQ5SMvMTD0YJhUD",
+	"rZXG+gLMZtSK7nlWgJtNClEn2u8e3vV7P1/1BsOoFeVgDJ9CZaT3g4tzGq7DCvlZqgfJ7rkWXFoW9676",
+	"FzGbKM0mArKUxUmhNchkEUdfvnxpRSaZQc5xsD9omESd6P9sL4m17b6a7R7O0DVIwSRazJEsUScazsAt",
+	"VGla3JxrnoMFbRjXwISf4UbOs4nSObjJthhntEimJtTsQSs5ZXYxhxbjciTLZZSTxbdhbULeK5EIOWUg",
+	"rbCLFmu325ttdq4s02D1go8zaI9k9KUVHXELD3zh5v9t+1tIfs9Fhp3VN3gA+l4kwCoV6vvctIcn58Ne",
+	"/7x7ejfo9T/2+ne9fv+iX9vNslsL+VxprkW2qA7xXbYLSSSk2ymt7kUK+pUJHGk6jLOpoxhuaKZ4ysY8",
+	"4zIBje0mWklb7ln38oRxaR5wr9/uvG6xtzs/YKu3O2/YwwxkqCQMK6QGnsyIVEozk6mHNgu8gxVMwbNs",
+	"wexMmOV5WLTYuLCM42QfFyznC2ZApsgMx8OzUzbnU+QxY4GnLWYUSzKB62B5YSyTyrIU5thASSZsm/VL",
+	"7thjnGl3eJmdcUtdJxq4BWZUDnaG7JU7MuAf7GvG74FZ/hkkg8kEEttGDjuRFrTkGW4f6N/DaML3sM5l",
+	"oNmEi6zQ34XBypky47qGJZf8jWxVn2uFzgQ8R70h4zKl35fd4cEx2xApMjkSiI0XTHJbaNhssQdhZ2zM",
+	"k89qMvEH+FzZd6qQ6TfSVFaaLWl6FWDFWJWDfpmq5xfDu3cXV+eHNUoelO2RLSY0zvc5ncuZzbhxh0Gk",
+	"yIM8E9ywDbE8VZ9h8cowCxJhHskL8l5oJfEgr4EhUnKo1BmXCy+zzDcS1K63XtK1j+cmE7mwkL5M0+HF",
+	"xd1Z9/ymlGmDGm2XfTF4TABS+D7EbejXQZB7J4zDCw+FkBJNpWIxMfNWd2JBx2wGPEUsNCO5rLoXcMfM",
+	"VJGlbKakKvRKU8LEuQaDXL+R8Pkc0k0aRdkZ6AdhgHh/JNVkwuDRrUwQLNLB+DNSVFdOlz8iV5IXdqa0",
+	"+Cuk3y7jak2XW7rP05LNXt7Rq/Pu1fD4on9y2zts1FB8T99N5ShnJgzLhTFCTlssqBgtpuFefQY6OGrC",
+	"uCQCVw/I+vkI8yK6dNNUg6Gf9cG7bK6M5Rnjrkab9e5BL7xyJQxTVJNnnbqulwljDb2immYkeTaf8TFY",
+	"kdAObxjFpJJAS+IaZ48CSmhcTyEz8RmoeQkQrwxDJHO9OTbiIznnGjmmnB0zRTJj3DDOElVIqxeMZ36Q",
+	"ecYLIzwXtaK5VnPQVji+SIRd0KlfzHEbjdVCTpHXfDfrhDko+8fB7IPaygC5lZ0MLtgPu3/849YuoxVv",
+	"vWbINC1WzOegWcINsA1oT9ssvhrEm+2oVTIo8hVCw5xjRzjG//u1u3X76bfXX/4QtdanlgkJu+sTeye0",
+	"sYEgWIltGKsBHGrKIh+DpnEbe3y93uMAEoXkrnU5LkSWEh+aQlhosWRbNfdqLLfQ0Cu+bjm1TCakJmmY",
+	"CiUbO/mrmN+5w7faz6XjT0dkFCLwaNlGBhxnx/4KWiGDIUmbpvclvFHjP0NicawDr4Svj4Wb++b17o9B",
+	"T/fDEqMq3ETCXBN0xnAeNnbf/kSVTYsJmWQFzc7OgNDPzJQGtii4ZPHB+XFMO4XtZ8JYpUXC4oOrg7jF",
+	"4uP+B/wzOD2lP8ND/HN7fRpvtlm3VHRyvhhJnqZuwA47UiwF+l2xl7ICDNvAQaYgQXMUAUgKPCucOfps",
+	"tpZ4PZIZl9OCTyHAvgZO08yZVRloLm1GB+IBsqzN4sctkEW+dc+15DmYmNEfWteRYomSxnJpzUjGJcVH",
+	"xc7OD8nBxWGPfkHMNlASqMIyYVllrkozyIU1bIxWV9x15Bj2b+jPxWXsbSQ66jiLqPNr1CWw7r47x+fp",
+	"KT7P6M35ET4vuvjs4xHsXtH7a3p/i/X3u2f43Mf3+4dolu4f0ftjenPyDp/U2z7pTvsX+/js4yj7A3oz",
+	"pPrXl/i8od+3+P6gS89D7OHgmJ6nWOfg/JieN/i8oDf9A3xeuSe9+djD5+2HqBUdvse2hx/oN9U/pP57",
+	"R/i718cRe0OcVe8K9eR37/Hruw/49Wifnj2c7dExUuDohN7Qio7Oseej4c/4vME3xx/oeY71j/s44vEQ",
+	"aXV8hTVPDrH/k1Ps5+Scfv+M9U/69HuA9d9Tz+8v6HmJa/zQw/ofjuh5jDU/nGFvHy6v8dmn5zXW/0Bz",
+	"+HCLu3Daxd5Oaf6nH7DVaR+/ng5wbqdU84wofHaIb86OcJfPaP5nZ9j27Bz7OSOKnfWv8En0OftIz2uq",
+	"8wtS7+yG3hA/nFOf58QD5ycX+LzAmueXWOecKH9xhr8vu0jzyx7WvDzCOpfHONYlzfbylN7fIPV+7uKb",
+	"/gW+6RPP9K+wbf8a6TCgrwPiwMEB/T7EVoMe9jk4ovfU84B4e3CBlBwQNQYDej+k38SHg4/IRYMben+L",
+	"9YfHONbwPbYaniFNhsTJQ6LMsI97NKQehrQLw1usedVFLr06+gWfNOerG6ThFX39SHv6kfr5ePUxakXX",
+	"5NL5pYsr+uUA3/9yQb8v8XnTw3Xd0kpvz3DHb69Po09VEemYt47irWgFavC0l5jiTn0o0ekPJaJUKJ3V",
+	"ahIqhBKhQygRSoTSVa3dda3dbXU8hyKhtF9t51AllI5q7Y5rNQltQqk2a4c+oUQoFEr96modKoXSsDYe",
+	"oVQo3dS+3VbbefQqS4fVmXk0K0un1T49uoXSTbV0UavpUK8sXdVLtZoODcsSoWJZcugYSh9q32rjHdbW",
+	"59AzlPpVSjg0DSVizLLk0DWUPlR7cWgbSr3qrjj0DaWTWs3aTjtUDiVC51C6qdZ0aB1K59XxHHqH0rDK",
+	"uw7Ny5JD9VA6rc7ToXwo/Vwdz6F+KA2q472vrchJg1C6rPKEkw6hdFQrHVdHcFIjlEh6hFK/Vrqujveh",
+	"RjMnXcqSkzKhVNs/J3VCqV/txUmhUKqNcFY7OU46hdJRFW3OavvnpFYonVfneVbjZCfNQqnGn066hdJ1",
+	"rc9fqlzupF4o1fDsvLaG8xpmOakYShfVEZyUDKXaiXNSsyw56RlKveoITpqG0nF17Ze1XXFSNpRuqlzu",
+	"pG5ZctI3lGoY6aRxKF1X+WxQ62VQQ3YnrUPpsDq6k96hdFRrV1vRoCarnHQPpRrXOWkfSsPatxrOOy0g",
+	"lG5q7W6r4zntIJTeV0d32kIo1STQsMaRTosIpdrMhrXT6LSLsuS0jFAibSOUanvktI9QqvXysYYhH2vz",
+	"dNpJWXJaSlly2kooHVTbOe0llC6rJafNlKXbGoc47SaUUMshy9NYlQ/5Y5MjxvJH57snJxcaUsp5TIMP",
+	"1UcGSuNzNW70yrAUJrzILPYFpj2S3SxjdqahdNNQEKv0w3QYp0HJ4JcAqWHAk5nvPm8FK7W0cl+tuHmY",
+	"0s55SMaeMOT/Jtcez7KyGzYGnGI5aJN3BnW6dYqc8zzE03CanOzSB0nBD1o6GrjO1fKxO4ybvRO60Tkx",
+	"5I8Mvzj3TgqJyHnmjeIWc32Oop32651RFDu3ajD1UwXOt0qOD5peIYUdyY2J5gkOwJRmc9AJSLu5x5IZ",
+	"JJ/RvuVTjjvIFqpwe8mzjFyZbAwTRRuTLZBWLrozki4MYSpxIhcadT6evXp0iCcJzC2Fhc5VWFLsvU2x",
+	"c/FCknENKRtDwgsDK7tLHrjSncoSrvXChdYynsBMZbjZ8ShyVrwjlrPjR1E8kjPQEHhm4SZlLF8w5zIN",
+	"/dKWCsOce9Kb8EH/R5o3GgBTteVfTjJ4bB+6BVY/bYl8rjT5iefczqJONBV2Vozbicq3xyLLxlqkU6j+",
+	"nH+ebmN3zlHEH5/wQQ0dC74y5HEpI44JzzLnuNRLJnXuZzqMtEBodkqVxwEtGWJ/z6mVWXxqdF05KGjC",
+	"jwAT3DANttASN3pRBljarO/HJBCAR57YzH014rHEh9XjXqYWlNvnHb8TckJuLIPvLRa78e8IerAsUnqW",
+	"IHUHOReZiVsjWX1JyHXn6iIh4k3nadYgU8DJOjbx45ZkK6dL82gRbI3kVKtizup+6CWIaaAZU+AJB0Mu",
+	"wBl4t6f3KLGJyjL1YHCPOTPkGV0BPV1Ihwila7ycDB7TMTA+NiDtnjsFSGqeGTqQ7ujJIqP490iWh5BX",
+	"/HrsQQuEJckKacD6rAJuWIzt4j02VnbGcuCSjSICIbCjqAlUaaHNrLxk3AccR/ylAIo+TDwjl5zUYmKC",
+	"AyALl9OOOlYX0AC0K/R0U8guJlHn1+cDI2Vs4sunxmQM123pnd7z5MUzh1NyUagy0PD8XJfHqJwrsSRJ",
+	"oJdWl1R8xs8tJviWqc3yQDQEGDyRt8wcEjERiRPaewzyuV0sMw6elvKGNIUFrlhYyM3Lcyu1j6VXnGvN",
+	"abIifYJXlvEZkbbYXMNEPALl3Zi7uB7ewFc/yjevD4/O3g4n2eef5J9y++O7WfJjk2ReRYb18Xtb+KHc",
+	"enItc8s0JCDuIegAe+XBI8LVqLE25tqq14GomQwNu1Anh7iHVXLgq28gh0FOuYNHXMb6JK5nQEG/6vlE",
+	"lnf12USrHBmorqu8QsT0AL5UW2bqgSTwSLooH8/sTBXTmYdJl0ViwBom7B5zseQAX07Kl9BHSSpOafUg",
+	"NpJ+k1AAYQ/sM8DcCRYHZnamw2jL0ESuUshMm3Xd8UaEC9GMkdygxASeGdjsuLCEsBRcZkpmi1oous3W",
+	"1Kad7V2HkJ7oY6Uy4LJJrdhX6rvqFKVqu7bd85mS8FXQY2ZiPv9dyDrwLZ9H2LL/7wux99zeOT31Kxa5",
+	"ohAFsF3BUEKpBuBoPsee+M+pUZfcJrPmA++SACeMszIGXcxTbuHJALmLpEmvUnmVoEyP4BpGMplxOYW0",
+	"7WV5maLBUeGAlG0YcAo5SnGyCzY7TOVoOPjRrKLD5IyDv4fAp9OecBliwXW0kc4SQLIIRIe00eJqUAS+",
+	"Svw3iOXnxAFN3rcgkyeeKJ1z22HUPK6hVrO9M5K/09ghFKxByj9FU9BAk3Xb9DBTXj1HTpIpi3/9FCPL",
+	"aMjVPWqh2eZ3UhW+m+B+YgH/IBnuouMZTHlWvqF5CmMKMKvZKeWsN1tMpCO5KvmRA72tXeW8zqqJvWZQ",
+	"IauZkfwKVvs7aRZDXUCJ8WTDCsOSGddTSNdcUM3C9UlPxD9V5D6ry2KlRvQKcvmr5PA3Sd9VofjsBD92",
+	"h+RXwP1IkTsnPu/Ne3++Mtcl5O+uD7bMSkZAB5JqUsmt14+PgUuJrUuV0GVuOlGE9CM+D0mD7fWkK+9L",
+	"eTEr7gArfqnk2a1O97jIudxCvY+ScOFxnnFJ1NgrPXHjDFosVVTMUax7L9qL3hea5XLsT08R8aDRM3TG",
+	"k5mQUJkbURU7LbMxDSnQVRgAVBQoZ7ti+Id8ntZIPsxEMqum9Wy4yVMCj0uOW8nQtBo45R4fD4eX5Jks",
+	"TD07pn7popoHfHBx/u705ABfv7vo758cHlIYZiUJsinLtTlH+9NXxe8DUSsXViqkDnnSlXcHSk4ykdTq",
+	"vVN6LNIUZPVlLYO08n41ZbjyqSnt/dOXVrR6ipsMMw1sqpT3rhNMkJZneA533Nx5JYU0kqXvvSGdEm0a",
+	"8gSPZLx0S5VuY2zQ5H23rEARG5JuW8yxjzDMWXpLZ9pIem+au6rT6E1rs2uUBY2zJ+Wdhbl5w3skUUst",
+	"U4ztutOmjGg0aq3frCWuTOw5gWYbzJvyMK7M8V9fsq3g1ioZ1oELaQVJoYVdDMgV7a55Adegu4VtMHzi",
+	"rj82hK0dtk91mVNM+Fyg0eAz9xy6lXnL5OI0kEHis4IrucmdkYzn93eGy/Tuv///f8bYwDCeWERo2iEu",
+	"07F6bDGsNteqWk2hXa/SguIqbdYt06NREo15OpI+a9pd3IHUhZ/e7OyyjbgKYLHPFXQ+edw2WtpyG2fW",
+	"zh2RhZyoMu2cJ3YZoIqW+8JyLqTlQoJGFCl05rswne3tlzY1Ws/l99mseH68uZktnMHp4kF1K+wMLGgl",
+	"0lZpLsotowqdBKYeyXnGLdpDHRYf9YYu4TR2l1W2+Vxs3+9ulz2a7d9Eeqf0HRmQX+L2SI7kcFYR7g64",
+	"KKFTF4l1YYUZXYHRKg/TeWXYvBhnIiG20DABNHCAbfAKANEVp4eZMsAkGBsc/Ibh/rFEZRmfG3DXn3Bv",
+	"TKuCUxmfGn85pMgNS1QO3vU1A9f3KxM0a3cBsUW2qtNaHGJie3yHfTjkdSK17IhNOLLxlCOiQsqEHMkS",
+	"Mfz2z7XCM/bKsLi8d2baeRqX3oEUEmGE529a8kTpBMhh4O8dMCFJu4aRrDBDGfAs57t0BpBprmQCWhq3",
+	"RT4nl/xhQk7JMVZehjIs1WJiw5qEXt6K8047ytJ1breKHw4b4HIF0iwD52zz0cTl3LnxwVIKfnFTjUsa",
+	"thEHyOuwarQu3myNpAfMWmcxSpZ4OyYXX4x9xjvxdrwbN/SFqBr7zGUxlUrD0k/oBNmeZ49yVayiPbnV",
+	"l2nSxAJlrjRnEh6Wqd9KV5S5zZE0VmSZ18ja7AKZY6tMmV5Vx8rMaYYozR74gnbsJC0dDd56NB3nRye8",
+	"m+BQ5ZlsObsyfFixXVGYIgBrcF6kkRyTzgsynSshbb2zDsu59HgCxkWP6I0DhIRnmSFNP1xjSxb+Ogql",
+	"r+Mp2POVySU2FfcgmQHKg/fKA13tWr8FR+R2PmTDJ+AcElYvHBxnIgFpoIKxZyfDNUBFhHMA11Z6uu0b",
+	"mW2si0aPsGQVlzjE+r3BkDDofpdtBCrQRR/QxkHubnunvYOtsXM+F1En+qG90/7BXdCYkah8ASmxyhQa",
+	"LOq+d37XcHu8QANqI+z3ZrgG12blPb7K3bgOe7PzxidTyJGMSSONnbnm4DNGRiS1LA7afNxmKEu2lMwW",
+	"RHmePfBFI+kDsJykUSc6Ahtiy636hfLXOzvfeAsrqUSplzewuk9cU3zqFvlRb1hCee2OlvdzRjzJYYts",
+	"twaPo7vwE+2DzgSuNtzziQ57UbhbE73TAlItkpmxmv/XfwDbjap3UaLdnd3dHxtck2X5/+Ik2qVjpur8",
+	"84nMdc/er59coO35SNm6f+3X5vE+PeH8et4/5A9aN8mBHeXj46jZtbGmZiNEr/gwosPe7usf3rz9449/",
+	"+ulb7sIFVnviOlxwNyHp3+zsPtVf4NPtmsVHjd683CjYmNjg9U8vN1i1H7+0orfudDzfrsm4pLavX25b",
+	"u/FPjX74PY3efGsj3Mxwdo/AMh62hbJUpj4L30MjGcvL/5ZAsakXoslsYyWaXGZePX06HGqS0lTpyl8m",
+	"RolWSvoQ9CAphRqGS/zYfNpRizDrekLdRwNsoQLtUNRPMDR88FIelUCf3+Sl6KXL+9oCSalCy07JtUw2",
+	"hZDkBkZeSNlV/5S8rTxBsq06el/AiajjDMlwqCviKaqaiy7qtjycuZCnIKdoA+6uO8g+kQxsioxd1o0T",
+	"MBWuCO7+9FlZd9EcIhtJn1VFEo6jKeDCZXveNdkccOOSlc4HV8FFm1G9d1hsR5Ikx0oSX5AyPhbndUDs",
+	"chko5xRZprC7r5ZkwLVh3GuaXpNG3WYOybIlhfRCmG+5rvV4Xgb8Hig5ECc9ksLsuUHIHFwu2v3vh4mo",
+	"5HQFfb7NulqjlN9YycGqZ1q59Ct/Q5tcBNhiPQ0qXpUG8WYZqHEnz1iFZlFITeI+dLMRMp7QQs/CDnuT",
+	"puSTzT3nXqleqhxJVL2px5ajIEshs5zU5lKdWgaJliw3sT4noozOPqlKbVS0pM32SDaqu8xruy1/W97F",
+	"vCXdru+4dJsSXkizdzqxfRAJuK00zlSsWuuhsnE3YglPXMMndGYa3Ce1oMYm0HB2S+XMihxUQdF5zt4+",
+	"PrbZyWR5cNyhCXDXov8LYnVIx0QTphLcXcIonVnrYBntDWuYotwQxC4Ka4vSMqX7x9ZS3okpNGQL+k8Z",
+	"kG42aZYUY6/pliQ891W6+Ea1smT4ulq5lu/ighW+YYvdgx5zK3K2UYnsGn9JF9JG1XI9EvesltlYfalx",
+	"0q3vUuNsrOsvZjd/9Permz9WdNWG7w2Ka/NcX1Bbg3XW2Fo/M79lTm3j/D41a7sNVX+frrsS+nRi8Lm1",
+	"+PDfEzvRlInzv4obvkqpb2pKzucysro8fAcEN8u0FwoLllGAis+C8gHMM/9446ttnlbE52tW0JpJ8zts",
+	"EZcLtOJm9+T5G+3hrwSuemLAv5HrG5HLXQT+RyJX+lTbvxXTGjv9N2z9Dtj67i6JdZXTuRu+wgtQCXT/",
+	"263xL+HWWDVnX/ZxVIOqBC/VcOqvnxAWfACmwQNSCZTNFMW+upcnbKOSFjLmBsglEJe+bz4X7dy3aycq",
+	"j/d8TMnODBtDph5GkmcaeLpAA0P7C3ix913Hm202gGyy5QesXjszLla0NFBwNi5mJTSjeAq2Wv9HhDn3",
+	"/7wJP7NEyYmYFpr+8VQ1KMEMzLmLv7gIL9XvOLujEiB2/5HGpwUsqv+Okf5ZVz14PFH6qYDxROmRXEaL",
+	"vTVSDyWskpOA3G/0U3mXxgU9QnjB/Y+6Vt3f4Yi27vUIn7yTyhldX5mP65fgkX/Jh18+ffmfAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

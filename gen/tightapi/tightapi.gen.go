@@ -864,6 +864,9 @@ type BadRequest = ErrorResponse
 // Forbidden Error envelope of every non-2xx answer: the save envelope's shape, with the top-level `data` null (or per-item results) and the reasons in `error`.
 type Forbidden = ErrorResponse
 
+// GatewayError Error envelope of every non-2xx answer: the save envelope's shape, with the top-level `data` null (or per-item results) and the reasons in `error`.
+type GatewayError = ErrorResponse
+
 // GatewayTimeout Error envelope of every non-2xx answer: the save envelope's shape, with the top-level `data` null (or per-item results) and the reasons in `error`.
 type GatewayTimeout = ErrorResponse
 
@@ -1546,8 +1549,12 @@ type CreateTokenResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1575,9 +1582,19 @@ func (r CreateTokenResponse) GetJSON500() *InternalServerError {
 	return r.JSON500
 }
 
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateTokenResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
 func (r CreateTokenResponse) GetJSON503() *ServiceUnavailable {
 	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateTokenResponse) GetJSON504() *GatewayError {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -1628,6 +1645,8 @@ type SaveCustomersResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
 	// JSON504 the response for an HTTP 504 `application/json` response
@@ -1672,6 +1691,11 @@ func (r SaveCustomersResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r SaveCustomersResponse) GetJSON500() *InternalServerError {
 	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r SaveCustomersResponse) GetJSON502() *GatewayError {
+	return r.JSON502
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -1732,6 +1756,8 @@ type SaveInvoicesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
 	// JSON504 the response for an HTTP 504 `application/json` response
@@ -1776,6 +1802,11 @@ func (r SaveInvoicesResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r SaveInvoicesResponse) GetJSON500() *InternalServerError {
 	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r SaveInvoicesResponse) GetJSON502() *GatewayError {
+	return r.JSON502
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -2016,12 +2047,26 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
 
 	}
 
@@ -2097,6 +2142,13 @@ func ParseSaveCustomersResponse(rsp *http.Response) (*SaveCustomersResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
@@ -2186,6 +2238,13 @@ func ParseSaveInvoicesResponse(rsp *http.Response) (*SaveInvoicesResponse, error
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
@@ -2396,6 +2455,8 @@ type BadRequestJSONResponse ErrorResponse
 
 type ForbiddenJSONResponse ErrorResponse
 
+type GatewayErrorJSONResponse ErrorResponse
+
 type GatewayTimeoutJSONResponse ErrorResponse
 
 type InternalServerErrorJSONResponse ErrorResponse
@@ -2488,6 +2549,20 @@ func (response CreateToken500JSONResponse) VisitCreateTokenResponse(w http.Respo
 	return err
 }
 
+type CreateToken502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response CreateToken502JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateToken503JSONResponse struct{ ServiceUnavailableJSONResponse }
 
 func (response CreateToken503JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
@@ -2498,6 +2573,20 @@ func (response CreateToken503JSONResponse) VisitCreateTokenResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateToken504JSONResponse ErrorResponse
+
+func (response CreateToken504JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2620,6 +2709,20 @@ func (response SaveCustomers500JSONResponse) VisitSaveCustomersResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveCustomers502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response SaveCustomers502JSONResponse) VisitSaveCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2770,6 +2873,20 @@ func (response SaveInvoices500JSONResponse) VisitSaveInvoicesResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveInvoices502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response SaveInvoices502JSONResponse) VisitSaveInvoicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2956,160 +3073,163 @@ func (sh *strictHandler) SaveInvoices(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3bdhu3luCvYGq6V6huiqIky7GpldUty3KixJYUiUq62/SowKpNEUdFoA6AksR4tNY8zvO89B/Mj/Sf",
-	"nC+ZhQ2gLiR4ke14nBy/SSxcNzY29n2/jxIxyQUHrlXUex9JULngCvCfFzQ9h78WoLT5LxFcA8c/aZ5n",
-	"LKGaCb71FyW4+Q3u6STPbEfz25GUQpp/VDGZUDmNetEPlKebd5JpDXyf6DGQoUinhCnChSa3NGMp+fHi",
-	"9CRqR7c0K8D0TqmmUY8XWdaOwA759n00AaXoNUS96JLDfQ6JhpQkYyppokESqknGOJBtkoismHCyE7Wj",
-	"nEo6iXp2xHakp7npb+a7Ojo/Pz2PHt61zf6LTEe96NXB8evL86Po4eGhHalkDBNqlvMPEkZRL/rvWxXY",
-	"tuxXtYU7PncAtB1TUIlkuQFU1Iv6YyDSApRQRSi5G4sMyB1VRMKoUJCS1oRmIyEnYCHRJhOmFOPXJDbL",
-	"jtuEcQsnBJDa6BCcVRFOJ4AgFaMR8NR0GTHIUsI4iXHr8b4bhEzolAyBGKB2ood29ErIIUtT4Gsc8ycE",
-	"hRY3wM3p2x0NC40rM7iQCqLHTJHWSEjiMItQEkugaew6Ck4oUfQWNnAT31MNd3TaZxMQhf58O3HzEm0n",
-	"7pBz0HJK7pgeE7i3wzGakSFNbsRoZPHeY4HZr5Dltsf0FoimZncwGkGicWfHXIPkNLsAeQuyvFefZ3t2",
-	"UoJXb/Xe7IEQPaZ2b4kEqoGYZpqBIi2mYaJwAFFoErM03lgPCCdCvxIFTz8viuZUj83aqLmgIIEnkNrd",
-	"TEkqwBIuuGfKLtIAiyVwyektZRkdZvAZlwuTXEgqWTYlRbWAVWeG6+4L8YbyqSP26pHUPmMTpiFdResR",
-	"hYghu57ipyIpJsAN7Tb3/MnO88dQ/nODWTg3gfsEIIW0RuUrCn958tPJ6a+fjcgHltUj291u1196RXKQ",
-	"ZG9zwnihgdwxnoo7/I0mCShlyVuHnAgS49ltHow0yJiMgaYgDfAqwO3jORqiXz/cbNomlKdkLLgoDPYG",
-	"B2opSARPlUHwH/r9M5JSDW2S0DyHdIPcjZHI4mnlEhRw3SH1J8y8W+YYKb6+greJEoRp017RkaHvREIO",
-	"1N6NS04LPRaS/QbpIxEM7nMmVyNYHXxkTBXx/R6BVP3l43jsOnBbwTVXqHb0b2fH50cvr/qnPx2d/P6o",
-	"9sbyBhVTgI8lrtVQ3tQigyKt+Pjkl4PXx25hcZvEjZXGGx1yymd/JNegCSUc7hwoDEbZA62/YZ2o2hGe",
-	"1kH6l0Jpg559hMr7mVX/IO5IjAcSG1QxT3qPxGdH54dHJ/2YUHMVEuCaXkObxAdvTi/tzyN2DymhE1EY",
-	"RLzkN1zccccHkUmhtOFptMhAUg1pJ2pHwItJ1HsbubGjdmRHi96VJ6a0ZPza4OcBDvyyCKwYkQI/E8oJ",
-	"40rTLDMbJFTdKEO7zGy5FDlI88yZEbTb+7IDnoHUQx1PGwt4CQmb0IzY1XbIr4aYh0FGxAhPh/FbwRID",
-	"EE2zfUv+FwDTsKEKSMGZPVhPXQydwQuutKFpLSTi9lp+o0g8iPa6ne4giskQFEuRPxvSjPIEYrMKQ/O6",
-	"ZMK4kDi2PWplON8J/YuQJCmkeVGn9mubFDxjN+BWr+EaJJkIDlPLyBpe1zIjClkFBTwlFLlkwovJEGSb",
-	"3I1ZMiZJxnD1iBPmMucascEuPerhuvEya8NYRb3of2z+y9vu5vN3/9waDDr2r41/+YdoFkva0f3mtdh0",
-	"P44yuO+4k6l/2mTmIUbCZtiHqBddMz0uhp1ETLaGLMuGkqXXUP8zv7neMsPZS+7GF8O/QKINVhyKLIPE",
-	"4MIxH4l59Ki+EwVaM36t8LLC5oSyzB5fm6CUoQvJ7eVooiuYllaUQIqcpsyMR7OzWjMtC5ilQU78mME6",
-	"O3ObjCTAppFn7MvhMesbVTL1aizuFPaNk0JpMXmJIkqe0QTGIjPv1BgkuLdFETWmIQaiEwXghpu6AK5f",
-	"Ug2GP58H3a/mkZtfOb5t9sU75dnUCFGlZGymMlui2gqTsIlDB0iKnV9TXaj5mS/wUi2AG3SuOyS+wNvd",
-	"GhVZRjKm9MyeN5pYfWFJ3NwqMqr0LwzuIF0DDPYMQBLTi9xit/oKPwoeOZ2alb8BPRapWkUdz5qtq/6X",
-	"MgvuQEJzCzmdqsesvZAstGoJE8ZTkOfgCNZKun4+38M8kcDTI3O84QfGowBTDgsM4EVjRx3yhk4JlZLd",
-	"grnO3a3tGt4PhciA8hCVeiHEJyRR7UiDnKwCQt+0WYOcHfPciusraRqSMLyUc+TrYzHrM5zxkSUszbf5",
-	"T3m8JRl/3Evyyr8V9k23A6JgiECiWQbyG0UM02e4+H1CNZkIpcle13EI+OjtGK6jVAUqc92RB7L8S6Uj",
-	"tCJaQrkhqkPD2RghRwFqzExTu1MkshN6X1/9XnfhtkHOn/wBKkXSijAtfYkrgB0KrmmiT6il2HOEiaap",
-	"WfGqk/ILO3DNH9rRMEkQS1f2xVavmcIdDgvFOCjlF9Tc5Wu4phnxbVAf2QmR0w+aOmng1OrdYkv/As+v",
-	"9Q1lnBjsZ/zav/gOmo0XwXZfzgZWO2NpgIz5M2cpaRkO5+pv/+v/xjMvt/l559mzp8+edLdDIHP04sLR",
-	"wVUgOJ5p/tCOePDIysW1EotqG4uPTS1gY8oxbIN9Eh8c9o9/OYr9NfKC/Np8jO0/vwYk038trCbgrYH2",
-	"uyXX8KC6HAsW7A585W00jbbnx3nFpBEv3CAZ42G4uQY7AQYQtS+rR0iYngbvf2KENzk9FGlQZjXkNAMj",
-	"4hDXkiQiBdI6vjglu9tPn25uE5rlY7q56xnOy4uDeGOfiBCbVB3Q5cVBkLsbCw6/CnkTYM6EvCH43Ylq",
-	"C1EMFjLKkuRS3DKehKH0G8vnu54JI6rjtjtBhFqFPouYkwAOzevHrKgyRi0ZiWunFdu3qJKzjRBEmJ4H",
-	"/MYfCyP/VCiw4OwPqndcC3zZvT6GpXGPFLkRgawFpGzYKnIFUm/sNywfPW8esUo2A5qWhE3lzHc1+wkl",
-	"aWFVpLDRlKQVmVB5YxDMWvuQmFkiaZWiytpvJBiOUJXmRMcw5eZl0jBx+qHzo58vj8+PXsZWWa8+P3di",
-	"gf6VRfmMLMpxSsSIUG7tWGa6OoI7fK7xLvtEGM5ZC4edf4e8jL2DFT8zp45CdRVasN0nA15eTNbmdBZT",
-	"JQ2Tc2dUeB/0LzDfUGxC2425T3jFO+SisIYNpkhsm/XIxeXh4dHFRWwJACU79/ckttvHl6pN7sZUgyEh",
-	"MdKEmIxFlgYoQ+oFviw7HaFVZZ1rj0aS+V00BaZ9QofmeSUtIdFrwRmnUJY21GuE6pIOic1HOsysZUGB",
-	"LlXTnMS4sJjcSZobsodP8G6nS9B4L4hdxBCpsRulMvpu7FsnBaqFVJa40zzPplZx6UbWAnsSCSi52nEq",
-	"7WVALW1bGKnVbZBm7AZx1i/Bi8rzuk3vBhDQJGmYfKMcCSct846YM0MgNIyhTTWr4ERZDEGuAy31a5mo",
-	"ogpfqZR0ahUqHkWXK1GwVXklF7Gy5Z6M8P9Dv3+2iZYC24m0drrd2dWX9JFxvbtTXTFnWJiTJtx6GwtZ",
-	"Jl5c0Fs44reQiZCJy3wl4D6Xbjd4cfBWukuKr295QduGyth/hUxBLr5izclOHzPgWqcaoDWBI16Agc6J",
-	"YDODW8j+SEi4CCMQ6iFceMkUMvUBHpF7HZ8DQ+qazp9pQrOkyKiGFzASEi5oBqpP7wNjlvTGD0aG2IUo",
-	"04doem+IntlgoSElLfeDRkpJncdUvT8qmDXNNr4cxePvZzT1JtCw0bQVD6I9a8z8juyRf9xoL7eYttBY",
-	"2nzz94kCIHFpR+5YG/cnNFv+sayWFXe8SBfu+FnPT9Wsg16EnrcSQgZoeY8H0dvBYBAlyb/SZAJmmebf",
-	"d+YIWw6+SAiMBMRoxn5Dza4WhDqMMEwEy8D5MliB200UN8eN4p5985lCTzCeghmADItrb8Dza98nQJNx",
-	"uUpm6X2eGW7ey9WqSMbmmsW1OeIO+R64dV0oMeEGIPdDoY7BjmOXr0iLi3LMnEqU6wQnKRhhd8NyoIZR",
-	"IalkI2TsnTDold4S6I1tzvh1g9x+oHgxS4CPwk+EebGcQ+HRLchpBf7EECFQ5pWwh2fBq2DfuXs6Fhbd",
-	"fbAB3inNDKO1+nlBPoyDFYhpigZl69qUIOEzfGQhYZ5Klw5Cc84sxYTyTTMYMoyuXSds/UTfofdLnIKt",
-	"DG+4XGwMGuRGzXfOoN9QFLpt2V90gAlOtQ4dxbOxJDR4exvOR/M3GBfkWRxzTIAnyQXfNDIE5eoOZM+q",
-	"IOrc0DfOhO8IrEY/4Nw9k45RQq4YoQByExl8+xirDeSV7YWlSnC07ji5ZF126VIVNMumdhJEKis9+EPY",
-	"J0KPQd4xBYt5tbV5kyYLtYCrX8VS9Wsb9vawGqp+ZiYpjCphX6+fGEftgrvtK5225i4vzZQwohZQqazP",
-	"fJ1bdGJ5qQz7piQQpaRecwNrOoK2Z7z12lHDSS5qRy8OXl6dH/18eXTRj9r1QIF29PLy7PXx4UHfCO9e",
-	"aVYb4ZeD15fm08lp/+rN6cvjV8cHL14f1Rq8Oj1/cxD2Q/s+O0gWsJX2hcg2M0ivrbsoMiNiRCgqa1f4",
-	"+Lj2JwEPIjel40j2yzcSGaOn3Z1twxptBGkNSwQPemQcJ4L759Ev1fRex+cipKfya0RL2nVGK0vaXHe+",
-	"SCmpg1h6UFudN4Uc/dvZ0cnF0fruN67Detqc48qHMKRhzqnUxPk0zLoItRSdgHeD4pVTsfXOXGI3qPs3",
-	"LmWwy4YP7cg59AXe8Bw4cV+rJVaekYw3XP9ahtOeF82fPgmI5u0oLeClMwQ0PIvWRZXj+kIMujCls4b2",
-	"coRO/Rzu6ot+DC6FTxWPaLEHgD/D5dc0Z2H19aHg3EY6ueuELN1UoahvsfbnF6cxaf1csOTmhRA3ipxy",
-	"QxjCt4Tm7EIUMoHjdKlL0jfKANHR2mTxIsK69DnfxaWah2brj1CrJzV3jDUUzJU+surqPv0E08DDBtOZ",
-	"i/mNKvWVmyOaGLDki1jBNGjlcvOhG/6cU11wmJoCYtkeS0XFwuviXM/wqvDbJZS1dlsCCvSzGt1S6/NI",
-	"NWIYYFAcfEPPll94ZVFcg7h4C8QCI4AfE02R+yQ+PTs6+XBnBtM76JTJOBx74IQXYJqsD8TXbsAQBMMW",
-	"kz7T2awDapgCCg2BdZ6Yn0kuGbfhHyvHydNRkFG4PH89+8idvXy1nmvm+u56DTe9mpZtWa9SG7fEaHQO",
-	"iZDp7+/+0o5QWbeuxaxvG6/pNTNLBVc8B57QNRhO0ip5EVRyxSUdTeONBR7nH6FreKS31Sd41xc5BPC6",
-	"Q+dSh4CSh/vz+AN8ZVYafsyfgGNZtMHKm6SG2cSraPw9rK5djKwt0DS81b87JmfOzaF2a0svh5L7CXk5",
-	"fOWG/mjcUHkp/xwsETnWpTJsRvc1bzTZd7G4uQRVTOgwm1qPiGntHfi9mKwS7n9ETmsZC/Dn8L7xiopl",
-	"zjcO77763nz1vflCfG+8L+Cf2fVmns589bxZjAk1J9L5HAONWFD/aopSWAsQUfflTMKIBTxw7O/mXWYN",
-	"Tssb5VhdMLYizvHJL5tx2Ad1LO4OFjlTz87LuCZx0PU6buzoS/HjcZsLB+DY7aBVyDkvfKlbeLHUm9wd",
-	"S93l/Ms9jQVBqW4PqHn5che/FP78i4b72eKImOpao1N/GTvzJW5mCUvcL7WSswog54ho1ZZtQrNsgVUw",
-	"FHHW0GpBOuDzrmBUMj2egGZJj8SqGOJEscs70lLFxJBqzANobZ9mIkr2yD8OeOlCiamHIPWulJrek2t2",
-	"C4rElZdk3477fK/b3Sexl2iQzX3WefYtDihG+J18R5492e1s7+y1iRQFTyElY5qNNovcsKjPnuzuk9it",
-	"8zvb45/Nr+Q7st3dfbK7P+BxTllqbbAx2evinGVaFdeM/O1//x/8Rr4je7tPdl3cmZmQ8WsiiwzzCDA+",
-	"AikN8EZSTOwLZXggB8rOgM89gQvtvQgEc3iFImaFDqbtj7HyNiEc4OXcmRI60iAbvqsfM28F4IAy1/p3",
-	"4g6VICMqP2YmtdCb98L77H7U8A4+IchNvP6gfgE+ZrIFM72ccSYmeVaoyiX5w2cMkpwl4rfhxZ2k4lhy",
-	"xr38CU1vtZbL4JfBSJOCm2nSjSUy9dopDMwtdGNTVVe3K3pHmG4TNiKUTz+pkPmHkhfXFQ/noFGaN5eZ",
-	"X9bxgVpw719Xt+TjXFdozlDxmC6FzYebKBpDBjycruvuY8vOs/IzW6AwR5Cgisf6BWRsiTUtl0HHl0vO",
-	"NMFv1nkvbfjkL4L0p8vz1f2CM321o78WFInFPNx+dl9CUPtk4Nn5kmHzeMXxMrKx2nRb0g4bx18acKs3",
-	"lClnJkrbpdmWYbz9pyU0+yT2iBGT//pPEuP9mVVz/9HIUWgFC/xZ696dAftmOeRyA+djSNqcU+DC1Aef",
-	"ks71bA7Frsui+F//SXac8GE1204GsPLMzOl/JZHLSKRXvw0MjRtE8VeSuT7JPJtLpTbnLA25IRDeP3li",
-	"W3qYvzw+Pzrsx20SH54fvTzuXx0enL9c5UZdMrArQ4qaGdrmDITu24zxdMZPiQsSW1Len+YQdE7i6cug",
-	"+8JrqjT6LvgZKuvoWt4MIzTS8mQaWj2m1jUkwsPy16Ojn17/u4Hlm9OT/g+v/319d3TXIey1oEHehoQ5",
-	"twQbyhP7drEjW2JE4nL98Qez8rNW4kceYzgB4NcD+zQH1o6qixFKsmmopEg8BDFQz/nOWE2aIlrsk/jV",
-	"Zf/y/Ojq9MRAoPl0LQNILUGn9SRsgqg26npW+/NgWsd5U5EYaeAlQfPJIBWhEhbg2wehxdq4YNt/kXd3",
-	"gfKl0ImYgA1F8n4oQpr/BQcypDoZl4FzPh7LeT9E7TI5eigeaklEfC3yXXCbmtsy88jHZZ7Z+6zJuVfH",
-	"maPO2EaaO/Xxp5N4ccA/UpD4Bb0tvY5VrdjQ7ElbDBKj0sLqLAQTes8mxcR9V+y3Bbmh17Hm150slffl",
-	"3fexpwQRHKstIEFj6kOzanjfqAnjzulte5bPmbGILzSEG/A5O8xa0KvMSr8H8Pzonx52DQ/sTwO6vkty",
-	"O+uzad8ADTJAN2pxaTM0oIAGk1Hz+VvJYYRjEs3y/PNxctS/2u2u/3zY9us9kX1xA3wh6rwScuJ9w93W",
-	"bC0IT+Nb9dod95t3d3eYwnezkBnwRKRBxXoSVB03amq4VJXXknJ9hTVjYlr/fpVgHkXBs+nGAlfuFK5u",
-	"QbIRC8UznP10eGTn8G0+ZrKqp51pRG3RD0uvr2q1OKJZk8Gp2fYOwREwAHWfxPPdYleNZcL0TG2L4BTz",
-	"q4/MrRhJUOMrPMDgUyshZRISfVVIFmIw7FdyeX5MsFiZFkQMNS1VRx93Ys31LXCvxCYOB7UgcJ+MKb+e",
-	"mbcx0rIpVSJmj+xOMrym80KvUgTbNy7CPomxx+IDkkDTqO3GDUG9UIt9/vvseqwNsGXt7tFE26Ij5NRO",
-	"1zNMBpWag9y8Y6lr13kUAagSPcwFjYNSyw5lCFRirkCzNp+eIG7cZl9yKHgItmKNumI8pLAbYcWCJvFh",
-	"nPjSRa3dp3PKsTW9EFdinBVGlCog9V7TQZRG1FuFX7NQw06QOpRqucp2Qnp8CiMsrvRqQRR7dkenisQv",
-	"8DziueQI+5gbyog0CVWwybgCrphmt5BNm++HHWFlBuYGajTW1jjU+ccXE+UnhWR6emEeeOd6gLMavJnf",
-	"WxOdesSukAyKbnc3qa8Df0HHaetR7bBSigmJz04v+mTr9umWOcQtSxw6BPHf13hyngZxtfx4Bart25AS",
-	"W3TJznYNWpEn3W23hvnCSi4bBlK0qlpYK1AkjNgiYWrDpvaydvbc3zZzasghoS/QzKGNtc7xIcQH4rD2",
-	"PsyLwP3+GXlBFUuc8OIeFZb23F8KEgk63rd0H7113I2wWwae5oLZW1CtyIw4u6AHFGJtcJXL1Gn+tPEY",
-	"USU4kAll3LwtIFU0X+wO6WILK2XKbEp+KGSayQ1ycHZMbp/atDPuZW0usEwgo++E53vpLQy4oXmIXMry",
-	"p7kU6EleKFDtGu6UAkKMQ1UfLMvH+PWWZ4PjzoAPeH9cK9hmC14lgistCzSzDKdkbAZCFMVtfaNIXgwz",
-	"lpS9LEeU02tQ7QG31Zo4KEs+kEFGTUUisozmyrwHBuSqXYb+kVFGfU0gXkwUuQMJJAXJbmveQXV/qyqa",
-	"wnSqAV/ZynJWzZBCwhQTM4RmwEdCJpCazboCbTbzFraqhjJPpgS0oVndUYec6jHIptuXOzhFWvH3R/3/",
-	"+fLo9VH/qHkUW+9Z+hC3LYXe+msBchqXJ67apVoghQw0DLjZgBGyNxBshpVOxC0YOE1B46EdCn5rrovg",
-	"qjfgm+QN1qFyXjSk5W0z7co1y/u32Zmsj5eK7QzuyVGlHWjAyYzJ20ziLBoMsBaWNyipdk2BoEr89RXU",
-	"xKj0iVLtSiECysxhGjfKlbkNUDx9q7b4J5dO7J+qvGSVjqJSTIzxlhAyBDCvr2W/MLEY8ejDqpNTvRld",
-	"BabxsXEXDc2GGdKSVAXWHV3Z6JDvfdCGqxo2FEhLU0LtM4evpKqSuSEEX1h/SKtGsXOWnpNxN96Kt+P9",
-	"YCyIHlONI/gMRbWCIoX7ydycRuai+RxqPbPYzDn9KELT1OyvNpbrbrANC8ZilUd7hw3rNGQp9nLuRqRi",
-	"xRArXxh6Barny6x6IcxnTYvfD1DeHUQ98taGIXQ6nXcPcYk1Ni1X2UFwGPB6AEModIEccGsztTnNXVfE",
-	"QZbGM0GVA+78n6xWWJnbXUU7U15FF/uoZxdfqZzl1XbHx1E6dcSAsxQmudBYLO4GphjSU4uMrpTQzCCq",
-	"nGSGWR8WeqZRfe4Bx8nDQdWPUI+Yc6mFdplblVqy7qK8KuCX2cyaIV42H91wimCc5Ho64D7Yy4j6vVnK",
-	"PJviyqW/MweDY/jONj/eWGQpnsvy8A/cR1W69EMqlu6TIUwF7tVWiBxw5/1msU6RJzvP1y5r2iyQYN7M",
-	"yQQ4+gHP1bAlLbzrRvbY63bbZK+7i0Df6z7Z6JBDd9/VWBRZWiYLtJVRBzy4mEDt05KlTGhuPWczloCT",
-	"mRz78ua4H7WjQmaO3VG9rS2RA1cYud4R8nrLdVJbpq3h6JlGnttyNJZ/Ia1KDWlJuGUoNqJ2ZAiL5YG2",
-	"O91O1wxhZqA5i3rRbqfb2bXq3zHyeU1uF6U7EdLzHBspx6ZdbNSgvdCUp1SmC5ipMoWfpakDLPFqziah",
-	"jrepsZathWxlldbPqkEYNweDeiSnRMJC8d4rpxL1vwtpSmxtDSvQ25ENCYmtmB3XxUjVkJr3/QGXTZku",
-	"ZW2L1OZDZ8Bt0kpME4h1qZCZUHUJXZHHSixmWPRSHYrU0NdC2cykFi+aDqwW/UqO9TiNetEhErG+k8Xc",
-	"xX0h0umSWrtBfd1s8d2g/FCV4T2r6x3wUXYwaLnnu16IFk9uo16Pt645C+uynAztFCgPTmHS9/hcreQc",
-	"aFppSDCphQvDNR0+bFKnvPEqmqhQ8mp7Z/fJY8r4NjSsD00hWssCrAeudXIyY+10u4+sj7ziiPqVDFzd",
-	"1flzIa1xo6QyF019W+PcmmqhCKY/joffJ+yU/Xh8+dvx9gn78Xkn2XlV/Mf3P97CQUex66ZSoGeE6dnD",
-	"beo3vBri8aBeXtO9QeEM/XxiAR4auDyYrRc0Lc/QdNle3aVR8dp02nm+utNsKfaHdrS3zvqOuQbJaWb5",
-	"9dLXe6+7u7pvoGx9XUeD4eQBHHv77uFdu4Zn34OefUHMkdJr0xbV+9E7M25Ddlv8Jl3QW+QKQ6a/A15P",
-	"U2MYOc9vLii8g/zPYt5TcGiwnGSG4+w1OckBnx8qzEnWijvWWUor/KBFTsNEDXiOOXksOx9mMvsV+/7Y",
-	"aGay0+2SCQpGyJbVC7jnUiRY9nCf7HS/da2sOtlwWJ7ZdPpXexYtJSbgV27j/zc65JhbIS2hChRJxpDc",
-	"NHlgzIztPE79h606L9wbcFWx0pYvrjHUnj8mdfbYPvdzPDFyw6uY3o0SsIEsGvV8mtW4riJ2mbDA5jee",
-	"+LCPAWe81I1oylzVyXIcmqaqCvmrlwTbCD3qDev42s966InwG5x5GYI1mWupmX0lpK2yHNNM+vNESIn+",
-	"wvNF9t8urBYV/Ug5kIsJ0+OoUSiqqm0WWUbJCveWRYrqpcvC321hsvC3Wm2ycANXeyz8EWuLhT41S1W9",
-	"Nf+USd2jd7MVqaKDZALkUMhc2GMmr18fRvWKU2+jmQGa6aSYI/NXN2B2ai7iVeO3tv0NmdMr1DxEvZ3d",
-	"J7tPqlJTkSsrVU1jvaVnazcFSjXNRMhHxye/bEZLg9ltdFMjILz6qRlgXf3uopWrH2Yb1MJqHQvFZ+Ab",
-	"VXlkfKKXh3ePYCWCjim/C/f2mKtJWlxoS3UaZK1O1VQ9lUPwWs4Htv3/v56NYpauxOTXK/t3f2XLOMi3",
-	"tSIMCwi8ra8Q/uhEimYKeMO++uDHmjdiPb5xp9s1rT73Ih5BqIIVqRaIPpZ9m2H7HsFHHn4AU4ci1k73",
-	"20dSRceANoniDw0B1cbXYslSZMczmtygGtng1TK698hL9Tg8XQ+n2u+DOGWmsjZC98ZUGOV25XCoLDrQ",
-	"QB/vR9uc70kTh0Mdfgd8O5uXIJws1yOV/GAtkZhxrG1/9vnE1s6ttF+V8EA0GNNahjW3wbiNtV7EHW8o",
-	"3612VZeh1Cij1cqReETHtRvxaE40s/x9KR6gBFko8PNu9GyhGZ8tTX1ehcM6wv8rNDulwG2PJ6t7nAj9",
-	"ShT8j6fTMF3X2N/3VMMdnfbZBETh3FVKEoT5xTjcYT48Z3Xyxq+NSkVRU3xUAlyp/Zj3FXiEGqTy4V2h",
-	"BZnPNhzWXHygEgTnHvB1lCDeHXaZDsTc8ko1EdaBnAeLXZCUjUa2GgyWxeg1Uk8Txtv1pLii0PsDHpcp",
-	"R9++69SCVF3z4Ffbt7Tte6PFgNvyvFs+fsRK/jbmoplR2PoiumFqgUi1YLQBd7lwFtZEW6CY8BoJCwy0",
-	"xoBzJ0BHmVKEaORFY6kH34arWQvT0iuC2pQyREuWI/wbeiTykWqkzlqG05X8RWVARXXPvIZokWLF+81/",
-	"Nr1KWEXiE2hHP784jWbyXEdwr6+2d3ajUGrqfCZQ821kQy8jfOBDgU+1oKUqxKiKKNpGnS9PG6y89m7y",
-	"3vU92unu7G12v93ceVqxI87j/OHhkwo/9YzYs0xZKH91RIfJ9s7u/fS3yKefdqt9aldbzyW9sPBmIx+L",
-	"C+Opjg6rMLrwciNbXW3vPXv+/Nmzp8+j2XzQb2eK7rghbUnJ+ojOjlvmXsKI73YA5Nt7nkXFgjYWMxx7",
-	"aqv/s3r26HeNdNHb3e72XL5nn5K5loH5bZW8wC2klkQAMdJcRzf5XNJ3c0F9qUF3uxo5AKLrjF7tPtt7",
-	"2t3d+bbcTcbqZ+uC7Kvg9CoK3EVg10OdF56UDYZ6MGBwMPqx4IaFLxfp8+CWCZ2j/pjyGzIVBRoPp6KQ",
-	"Zb34/xZV+ZpL636S8o6iPB2K+45m12ONoVD+id5qIEgnT0fRbD7lMnDVHvL2zuauAUH9qlaRobW72gzU",
-	"bIRGPjwOPp9AUTYbgvRn05N9MI1GSRMZV/VpVEEXwLXBF80mDmd2N7e3N7vf9rt7vd3t3t7T/4h8U3+q",
-	"F/bYM6r0LwzuIF09wPzbUgvmNw+Ma9C8DDmdNi9Bgzj+ud6kuh6BDtk1Zdm/lnuvKxKePNvb+bb7bU2P",
-	"YFuTg5RO1KJSDF+fsi/7KZupp2hrJEa1aoirXohEcLVVDmeouNqC+xy4gk6OAbks8Fo6AJ2ORiwB2VIb",
-	"5IJm1JXMTcmv9BqX6Y7HlyR8+PrMfugz+9Fvab1sU3kr9naf7AbyXz7fMyhaT0+5h0hbreCZ6VelfXRI",
-	"Xf63+2T34avKnK4ZTfxVY27uq83h4Xzcy9dtGTuUBt7c2Tfk2240S7F3FlLskmxk0zDZ+L3U7ZWASVIB",
-	"VuWEKnhah4RH0Jo4WiJms+LvZ1fGr4nJX3XxX3Xxf3e6eFbp97wqvlT5OQG37uBYDz91no02jMfSvhmd",
-	"vGVFZpKUkyFVQC7PX2McimNd5tmW26eWEqOXfpkQowwRtIEcpsHW7VOS26ITegwTBdmtT92RS5EWKGqS",
-	"saj05Rg4qMb2AhOmyxLrieAjdl1YFahXmVJyXYDCJEvNmIW5NSNlc1B8H85gUHf7VCHv7zahcxke2jMu",
-	"xp2amGROwhDucIlHDHa7NZfe2htSUuJAas7ekjdb5cONWBli5of1mPH4UUucenj38P8CAAD//w==",
+	"7H3bdhu3luCvYGq6V6huiqJujkOtrG5ZlhMltqRIVNLdpkcFVm2KOCoCdQCUJCajteZxnuel/2B+pP/k",
+	"fMksbAB1IcGLbMfj5PhNYlXhsrGx75ffokRMcsGBaxX1foskqFxwBfjPC5pewF8LUNr8lwiugeOfNM8z",
+	"llDNBN/6ixLc/AYPdJJn9kPz27GUQpp/VDGZUDmNetH3lKeb95JpDfyA6DGQoUinhCnChSZ3NGMp+eHy",
+	"7DRqR3c0K8B8nVJNox4vsqwdgR3y7W/RBJSiNxD1oisODzkkGlKSjKmkiQZJqCYZ40C2SSKyYsLJTtSO",
+	"cirpJOrZEduRnubmezPf9fHFxdlF9PiubfZfZDrqRa8OT15fXRxHj4+P7UglY5hQs5x/kDCKetF/36rA",
+	"tmWfqi3c8YUDoP0wBZVIlhtARb2oPwYiLUAJVYSS+7HIgNxTRSSMCgUpaU1oNhJyAhYSbTJhSjF+Q2Kz",
+	"7LhNGLdwQgCpjQ7BWRXhdAIIUjEaAU/NJyMGWUoYJzFuPT5wg5AJnZIhEAPUTvTYjl4JOWRpCnyNY/6I",
+	"oNDiFrg5fbujYaFxZQYXUkH0mCnSGglJHGYRSmIJNI3dh4ITShS9gw3cxHdUwz2dlmj3afZxKrSBsAF8",
+	"LsUdS0F+pUgqkmJiBuoRSm7swoiQJBM0JUOaUZ6ANN+NpOCaiBEOcHh+QihX9yAV2e/utMl+d9d8td/d",
+	"I/dj4OVLTJGCS6DJmA4zMK+oTNx3SL92owpV0CybWjDixcFHbQQzNYt9mCK4FfCUUE6+7795TXJ6A4Rx",
+	"pYGmbaIESTJm9kEmhdL2ZCA3HwhOmO6QC9ByahZxQGiJ2npM7UkmEqgGosQE9Nhg5MSCwZ/ymN4B0dQc",
+	"JoxGkOj6QfbZBEShP91RunmJthO7zZF7pscEHuxwjGZkSJNbMRpZAub3vNbOTrgGyWl2CfIO5CfGVDup",
+	"RYXVe7M3a+4ozWuagSItpmGicABRaBKzNN5YDwinQr8SBU8/La3JqR6btRksHYEEnkBqdzMlqQDLgeCB",
+	"KbtIAyyWwBWnd5RlBsE/4XJhkgtJJcumpKgWsOrMcN19Id5QPnVcWz2RbWdswjSkq5i2pSaGf3rW7ekd",
+	"pMQQ7L2db57Cwi8MZuHcBB4SgBTSGruuWPXV6Y+nZ798Mm4dWFaPbHe7XX/pFclBkv3NCeOFBnLPeCru",
+	"8TeaJKCU5VMdcipIjGe3eTjSIGMyBpoa+q9qgDvAczTcu3642bRNKE/JWHBRGOwNDtRSkAieKoPg3/f7",
+	"5ySlGtokoXkO6YblHYLjaeUSFHBteYUnXkYAMcdIUYwSHCk/0+Z9RUeGURMJOVB7N644LfRYSPYrpE9E",
+	"MHjImVyNYHXwkTFVxH/3BKTqLx/HY9eh2wquuUK14387P7k4fnndP/vx+PT3R7U3VsirpDuUenCthvKm",
+	"FhkUacUnpz8fvj5xC4vbJG6sNN7okDM++yO5AcPyOdw7UBiMsgda52GdqNoRntZh+pdCaYOefYTKbzOr",
+	"/l7ckxgPJDaoYmSzHonPjy+Ojk/7sREyQCbANb2BNokP35xd2Z9H7AFSQieiMIh4xW+5uOdOoLWCxtDg",
+	"XAaSakg7UTsCXkyi3tvIjR21Izta9K48MaUl4zcGPw9x4JdFYMWIFPjYSDxGzqFZZjZIqLpVhnaZ2XIp",
+	"cpCGzZkRtNv7sgOegdRjHU8bC3gJCZvQjNjVdsgvhpiHQealQsbvBEsMQDTNDiz5XwBMo08oIAVn9mBL",
+	"MdTI0+aCK21oWguJuL2WXykSD6L9bqc7iGIyBMVSFLSdkBqbVRia1yUTxoXEse1RK6PCTOhfhCRJIQ1H",
+	"ndqnbVLwjN2CW72GG5BkIjhMrUZilBYrjKiaAIrqDuHFZAiyTe7HLBk3hU9zmXON2GCXHvVw3XiZtRGs",
+	"ol70Pzb/5W1385t3/9waDDr2r41/+YdoFkva0cPmjdh0P44yeOi4k6k/2mSGESNhM+JD1ItumB4Xw04i",
+	"JltDlmVDydIbqP+Z395smeHsJXfji+FfINEGK45ElkFicOGEj8Q8elTPiQKtGb9ReFlhc0JZZo+vTVBd",
+	"1IXk9nI00RXMm1YnRIqcpsyMR7Pz2mtaFjBLg5weOYN1duY2GUmATaOYWs7hMesrVWpnaizuFX4bJ4XS",
+	"YvISdc08owmMRWb41BgkON6iiBrTkADRiQJww01dAtcvqQYjn8+D7hevIDVXjrzNcrwznk2NzlWaOMxU",
+	"ZktUW6sAbOLQAZJi59dUF2p+5ku8VAvgBp2bDokv8Xa3RkWWkYx5Tarc80YTqy8tiZtbRUaV/pnBPaRr",
+	"gMGeAUhiviJ3+Fl9hR8Ej5xOzcrfgB6LVK2ijufNt6vvr2QW3IGE5hZyOlVPWXshWWjVEiaMpyAvwBGs",
+	"lXT9Yv4LwyKBp8fmeMMMxqOA0bsRCwzgRWNHHfKGTgmVkt2Buc7dre0a3g+FyIDyEJV6IcRHJFHtSIOc",
+	"rAJC37yzBjk74blV11fSNCRheCnnyNeHYtYnOONjS1iavPlPebwlGX8aJ3nleYXl6XZAVAwRSDTL0Ehm",
+	"hD4jxR8QqslEKE32u05CQKa3Y6SO0qar0MxmZCArv1TGXquiJZQbojo0ko1RchSk3jBnd4pEdkIf6qvf",
+	"7y7cNsj5kz9Eo0haEaalnLgC2JHgmib6lFqKPUeYaJqaFa86Kb+wQ/f6YzsaJgli6cpv8a3XTOEOh4Vi",
+	"HJTyC2ru8jXc0Iz4d9Cw3AmR0/eaOmng1Ord4pueA8+v9Q1lnBjsZ/zGc3wHzQZHsJ8vFwOrnbE0QMb8",
+	"mbOUtIyEc/23//V/4xnObX7eef782fO97nYIZI5eXDo6uAoEJzOvP7YjHjyycnGtxKLaxuJjUwvEmHIM",
+	"+8IBiQ+P+ic/H8f+GnlFfm05xn4/vwYk038trCXgrYH2uyXX8LC6HAsW7A585W00L23Pj/OKSaNeuEEy",
+	"xsNwcy/sBARAtL6sHiFhehq8/4lR3uT0SKRBndWQ0wyMikPcmyQRKZDWyeUZ2d1+9mxzm9AsH9PNXS9w",
+	"Xl0exhsHRITEpOqAri4Pg9LdWHD4RcjbgHAm5C3B505VW4hisFBQltZTwpMwlH5l+fyn58Ko6rjtThCh",
+	"VqHPIuEkgEPz9jGrqozRSkbi2mnFlhdVerZRggjT84Df+GNh5J8KBRac/WHFx7VAzu7tMSyNe6TIjQpk",
+	"PSDli60iVyD1xkHD89Hz7hFrZDOgaUnYVM4PW/OfUJIW1kQKG01NWpEJlbcGwazbFomZJZLWKKqs/0aC",
+	"kQhV6Rd2AlNuOJOGibMPXRz/dHVycfwytsZ69emlEwv0LyLKJxRRTlIiRoRy68cy09UR3OFzTXY5IMJI",
+	"zlo47Pw7lGXsHazkmTlzFJqr0IfuHhnw8mKytqSzmCppmFw4p8JvwUAR8wzVJvTdmPuEV7xDLgvr2GCK",
+	"xPa1Hrm8Ojo6vryMLQGgZOfhgcR2+8ip2uR+TDUYEhIjTYjJWGRpgDKkXuHLsrMRelXWufboJJnfRVNh",
+	"OiB0aNgraQmJ4ScbVWADUq8Rmks6JDYP6TCzngUFujRNcxLjwmJyL2luyB6y4N1Ol6DzXhC7iCFSYzdK",
+	"5fTdOLDRJlQLqSxxp3mOcRJQjqwFfkkkoOZqx6mslwGztH3DaK1ugzRjt4izfgleVZ63bfowgIAlScPk",
+	"Kxe9oUjL8BFzZgiEhjO0aWYVnCiLISh1oKd+LRdVVOErlZJOrUHFo+hyIwq+VV7JRaJsuSej/H/f759v",
+	"oqfAfkRaO93u7OpL+si43t2prphzLMxpE269jYUsUy8u6R0c8zvIRMjFZZ4ScI/L+Cm8OHgr3SVF7lte",
+	"0LahMvZfIVOQi69Yc7Kzpwy41qkGaE3giBdgoAsi2MzgDrI/EhIuwgiEeggXXjKFQn1ARuTexufAkLpX",
+	"5880oVlSZFTDCxgJCZc0A9WnD4ExS3rjByND/IQo8w3R9MEQPbPBQkNKWu4HjZSSutC3+vdoYNY02/h8",
+	"DI+/n9PUu0DDTtNWPIj2rTPzW7JP/nGjvdxj2kJnaZPnHxAFQOLSj9yxPu6P6Lb8Y3ktK+l4kS3cybNe",
+	"nqp5B70KPe8lhAzQ8x4PoreDwSBKkn+lyQTMMs2/78wRthx8kRAYDYjRjP2Kll0tCHUYYYQIloGLZbAK",
+	"t5sobo4bxT3L85nCSDCeghmADIsb78Dzaz8gQJNxuUpm6X2eGWne69WqSMbmmsW1OeIO+Q64DV0oMeEW",
+	"IPdDoY3BjmOXr0iLi3LMnErU6wQnKRhld8NKoEZQIalkIxTsnTLojd4S6K19nfGbBrl9T/VilgAfh1mE",
+	"4VguoPD4DuS0An9iiBAowyXs4VnwKjhwcbtOhMVwH3wB75RmRtBazV5QDuNgFWKaokPZhjYlSPiMHFlI",
+	"mKfSZYDQXDBLMaF80wyGAqN7rxP2fmLs0G9LorutDm+kXHwZNMiNWuycQb+hKHTbir8YABOcah06imdj",
+	"SWjw9jaCj+ZvMC7IizjmmABPkgu+aXQIG5DcsyaIujT0lXPhOwKrMaA7d2zSCUooFSMUQG6igG+ZsdpA",
+	"WdleWKoER++O00vWFZeuXIQzToJIZbUHfwgHROgxyHumYLGstrZs0hShFkj1q0Sqfm3D3h9WQ9VPLCSF",
+	"USUc6/Uj42hdcLd9ZdDW3OWlmRJG1QIqlU1+qEuLTi0vjWFflQSi1NRrYWDNQND2TLReO2oEyUXt6MXh",
+	"y+uL45+uji/7Ubue8dGOXl6dvz45Ouwb5d0bzWoj/Hz4+so8Oj3rX785e3ny6uTwxevj2guvzi7eHIbj",
+	"0L7LDpMFYqXlENlmBumNDRdFYUSMCEVj7YoYH/f+aSCCyE3pJJKDkkeiYPSsu7NtRKONIK1hieDBiIyT",
+	"RHDPHv1SzdfrxFyE7FR+jehJu8lo5Umb+5wvMkrqIJYe1lbnXSHH/3Z+fHp5vH74jftgPWvOSRVDGLIw",
+	"51Rq4mIaZkOEWopOwIdB8Sqo2EZnLvEb1OMblwrY5YuP7cgF9AV4eA7c56RUS6wiIxlvhP61jKQ9r5o/",
+	"2wuo5u0oLeClcwQ0IovWRZWT+kIMujCls4b1coRB/Rzu64t+Ci6FTxWPaHEEgD/D5dc0Z2Hz9ZHg3Kas",
+	"ueuEIt1UoapvsfanF2cxaf1UsOT2hRC3ipxxQxjCt4Tm7FIUMoGTdGlI0lfKANHR2mTxIsK29LnYxaWW",
+	"h+bbH2BWT2rhGGsYmCt7ZPWpe/QjTAOMDaYzF/MrVdorN0c0MWDJF4mCadDL5ebDMPy5oLrgMDUDxLI9",
+	"loaKhdfFhZ7hVeF3Syhr7bYEDOjnNbql1peRasQwIKA4+IbYll945VFcg7h4D8QCJ4AfE12RByQ+Oz8+",
+	"ff9gBvN1MCiTcTjxwAkvwLyyPhBfuwFDEAx7TPpMZ7MBqGEKKDQE1nlqfia5ZNymf6wcJ09HQUHh6uL1",
+	"LJM7f/lqvdDM9cP1GmF6NSvbsq9Ka9wSp9EFJEKmv3/4SztCY926HrO+fXnNqJlZKriCHXhC1xA4SauU",
+	"RdDIFZd0NI03FkScf4Ct4YnRVh+Bry8KCOD1gM6lAQGlDPfniQf4Iqw04pg/gsSyaINVNEkNs4k30fh7",
+	"WF272Gdkh7f6dyfkzIU51G5tGeVQSj+hKIcv0tAfTRoqL+WfQyQiJ7o0hs3YvuadJgcuFzeXoIoJHWZT",
+	"GxExrfGB30vIKuH+R5S0lokAf47oG2+oWBZ84/DuS+zNl9ibzyT2xscC/plDb+bpzJfIm8WYUAsina8x",
+	"0MgF9VxTlMpagIi6J+cSRiwQgWN/N3yZNSQt75RjdcXYqjgnpz9vxuEY1LG4P1wUTD07L+OaxMHQ67ix",
+	"o88ljsdtLpyAY7eDXiEXvPC5buHF0mhydyz1kPPP9zQWJKW6PaDl5fNd/FL4888a7ueLM2Kqa41B/WXu",
+	"zOe4mSUicb+0Ss4agFwgojVbtgnNsgVewVDGWcOqBemAz4eCUcn0eAKaJT0Sq2KIE8Wu7khLFRNDqrGg",
+	"o/V9moko2Sf/OOBlCCWWHoLUh1Jq+kBu2B0oEldRkn077jf73e4Bib1Gg2Lu887zr3FAMcLn5FvyfG+3",
+	"s72z3yZSFDyFlIxpNtosciOiPt/bPSCxW+e39ot/Nr+Sb8l2d3dv92DA45yy1PpgY7LfxTnLsiruNfK3",
+	"//1/8Bn5luzv7u26vDMzIeM3RBYZ1hFgfARSGuCNpJhYDmVkIAfKzoDPscCF/l4Egjm8QhGzQgfT9od4",
+	"eZsQDshy7kwJHWmQjdjVD5m3AnDAmGvjO3GHSpARlR8yk1oYzXvpY3Y/aHgHnxDkJt5+UL8AHzLZgple",
+	"zgQTkzwrVBWS/P4zBknOEvXbyOJOU3EiOeNe/4RmtFrLVfDLYKRJwc006cYSnXrtEgbmFrqxqaqb2xW9",
+	"J0y3CRsRyqcfVcn8Q+mL66qHc9Ao3ZvL3C/rxEAtuPevq1vyYaErNGdoeEyXwub9XRSNIQMRTjf18LFl",
+	"51nFmS0wmCNI0MRj4wIytsSblstg4MsVZ5rgMxu8lzZi8hdB+uPV+ep+xpW+2tFfC4rEYh5uP7knIah9",
+	"NPDsfM6webrheBnZWO26LWmHzeMvHbgVD2XKuYnSdum2ZZhv/3EJzQGJPWLE5L/+k8R4f2bN3H80chRa",
+	"wYJ41np0Z8C/WQ653MH5FJI2FxS4sPTBx6RzPVtDseuqKP7Xf5Idp3xYy7bTAaw+M3P6X0jkMhLpzW8D",
+	"Q+MGUfyFZK5PMs/nSqnNBUtDbgiEj0+e2Dc9zF+eXBwf9eM2iY8ujl+e9K+PDi9ergqjLgXYlSlFzQpt",
+	"cw5C92zGeToTp8QFiS0p709zCAYn8fRlMHzhNVUaYxf8DJV3dK1ohhE6aXkyDa0eS+saEuFh+cvx8Y+v",
+	"/93A8s3Zaf/71/++fji6+yActaBB3oWUObcEm8oT+/diR7bEiMTl+uP3FuVnvcRPPMZwAcAvB/ZxDqwd",
+	"VRcjVGTTUEmReAhiop6LnbGWNEW0OCDxq6v+1cXx9dmpgUCTdS0DSK1Ap40kbIKoNup6XvuLYFnHeVeR",
+	"GGngJUHzxSAVoRIW4Nt7ocXauGDf/yzv7gLjS6ETMQGbiuTjUIQ0/wsOZEh1Mi4T53w+lot+iNplcfRQ",
+	"PtSSjPha5rvgtjS3FeZRjsu8sPdJi3OvzjNHm7HNNHfm44+n8eKAf6Qk8Ut6V0Ydq1rXqNmTthgkRqWH",
+	"1XkIJvSBTYqJe67YrwtqQ6/jza8HWSofy3vgc08JIjh2W0CCxtT7VtXwsVETxl3Q2/asnDPjEV/oCDfg",
+	"c36YtaBXuZV+D+D50T8+7BoR2B8HdH1X5HY2ZtPyAA0yQDdqeWkzNKCAhpBRi/lbKWGEcxLN8jz7OD3u",
+	"X+9212cf9v31WGRf3AJfiDqvhJz42HC3NdsLwtP4Vr13x8Pm/f09lvDdLGQGPBFp0LCeBE3HjZ4arlTl",
+	"jaRcX2PPmJjWn18nWEdR8Gy6sSCUO4XrO5BsxEL5DOc/Hh3bOfw7HzJZ9aWdaURt0w9Lr69rvTiiWZfB",
+	"mdn2DsERMAH1gMTzn8WuG8uE6ZneFsEp5lcfmVsxkqDG13iAQVYrIWUSEn1dSBYSMOxTcnVxQrDrnBZE",
+	"DDUtTUcfdmLN9S0Ir8RXHA5qQeAhGVN+MzNvY6RlU6pEzB7ZvWR4TeeVXqUIvt+4CAckxi8WH5AEmkZt",
+	"N24I6oVaHPPfZzdjbYAta3ePJto2HSFndrqeETKo1Bzk5j1L3XudJxGAqtDDXNI4KLXsUIZAJdYKNGvz",
+	"5Qnixm32LYeCh2A71qhrxkMGuxF2LGgSH8aJb13U2n02ZxxbMwpxJcZZZUSpAlIfNR1EaUS9Vfg1CzX8",
+	"CFKHUi3XolBIj09hhMWVXi/IYs/u6VSR+AWeRzxXHOEAa0MZlSahCjYZV8AV0+wOsmmTf9gRVlZgbqBG",
+	"Y22NQ51nvlgoPykk09NLw+Bd6AHOavBmfm9NdOoRu0IyKLrd3aS+DvwFA6dtRLXDSikmJD4/u+yTrbtn",
+	"W+YQtyxx6BDEf9/jyUUaxNXy4xWodmBTSmzTJTvbDWhF9rrbbg3zjZVcNQykaFW3sFagSRixTcLUhi3t",
+	"Zf3sub9t5tRQQsJYoJlDG2udIyNEBnFU4w/zKnC/f05eUMUSp7w4psLSnvtLQSJBxweW7mO0jrsRdsvA",
+	"01wwewuqFZkRZxf0iEqsTa5ylTrNnzYfI6oUBzKhjBveAlJF883ukC62sOWpzKbk+0KmmdzANpd3z2zZ",
+	"GcdZmwssC8joe+HlXnoHA25oHiKXsvJpLgVGkhcKVLuGO6WCEONQ1QMr8jF+s+XF4Lgz4APeH9cattmG",
+	"V4ngSssC3SzDKRmbgRBFcVtfKZIXw4wl5VdWIsrpDaj2gNtuTRyUJR8oIKOlIhFZRnNl+IEBuWqXqX9k",
+	"lFHfE4gXE0XuQQJJQbK7WnRQPd6qyqYwH9WAr2xnOWtmSCFhiokZQjPgIyETSM1mXYM2W3kL36qGMixT",
+	"AvrQrO2oQ870GGQz7MsdnCKt+Lvj/v98efz6uH/cPIqt31j6GLcthd76awFyGpcnrtqlWSCFDDQMuNmA",
+	"UbI3EGxGlE7EHRg4TUHjoR0Jfmeui+CqN+Cb5A32oXJRNKTlfTPtKjTLx7fZmWyMl4rtDI7lqNIPNOBk",
+	"xuVtJnEeDQbYC8s7lFS7ZkBQJf76DmpiVMZEqXZlEAFl5jAvN9qVuQ1QPH1rtvgnV07sn6q6ZJWNojJM",
+	"jPGWEDIEMNzXil9YWIx49GGy3sG2aavAMj4276Jh2TBDWpKqwIajK5sd8p1P2nBdw4YCaWlKqGVzyCVV",
+	"VcwNIfjCxkNaM4qds4ycjLvxVrwdHwRzQfSYahzBVyiqNRQp3E/m5jQqF83XUOuZxWYu6EcRmqZmf7Wx",
+	"3OcG27BhLHZ5tHfYiE5DluJXLtyIVKIYYuULQ68AuwNjTS2vhPmqafFvA9R3B1GPvLVpCJ1O591jXGKN",
+	"LctVfiA4DHg9gSGUukAOufWZ2prm7lPEQZbGM0mVA+7in6xVWJnbXWU7U15lF/usZ5dfqZzn1X6OzFE6",
+	"c8SAsxQmudDYLO4WppjSU8uMrozQzCCqnGRGWB8Weual+twDjpOHk6qfYB4x51JL7TK3KrVk3WV5VcAv",
+	"q5k1U7xsPbrhFME4yfV0wH2yl1H1e7OUebbElSt/Zw4Gx/Af2/p4Y5GleC7L0z9wH1Xr0vfpWHpAhjAV",
+	"uFfbIXLAXfSb7069t/PN2m1Nmw0SDM+cTIBjHPBcD1vSwrs+wqbXXdsA2wB9v7u30SFH7r6rsSiytCwW",
+	"aDujDnhwMYHep6VImdDcRs5mLAGnMznx5c1JP2pHhcycuKN6W1siB64wc70j5M2W+0htmXeNRM80ytxW",
+	"orHyC2lVZkhLwq1AsRG1I0NYrAy03el2umYIMwPNWdSLdjvdzq41/45RzmtKu6jdiZCd58RoObbsYqMH",
+	"7aWmPKUyXSBMlSX8LE0dYItXczYJdbJNTbRsLRQrq7J+1gzCuDkYtCM5IxI2IfdROZWq/23IUmJ7a1iF",
+	"3o5sSEhs1ey4rkaqhtZ84A+4fJXpUte2SG0edAbcFq3EMoHYlwqFCVXX0BV5qsZihvXt1g19LZStTGrx",
+	"ohnAatGvlFhP0qgXHSER6ztdzF3cFyKdLum1G7TXzTbfDeoPVRve87rdAZmyg0HLse96I1o8uY16P966",
+	"5Sxsy3I6tDOgPDqDSd/jc7WSC6BpZSHBohYuDdd88H6TOuONN9FEhZLX2zu7e09p49uwsD42lWgtC7AR",
+	"uDbIyYy10+0+sT/yiiPqVzpwdVfnz4W0xo2Wylw07W2Nc2uahSKY/jAefpewM/bDydWvJ9un7IdvOsnO",
+	"q+I/vvvhDg47it00jQI9o0zPHm7TvuHNEE8H9fKe7g0KZ+jnngV4aODyYLZe0LQ8Q/PJ9upPGh2vzUc7",
+	"36z+aLYV+2M72l9nfSdcg+Q0s/J6Geu9391Z/e13VMM9ndY+2l39UaDXPX6699T5atYgTFwPYPPbd4/v",
+	"2jWM/g70LK8yyENvzLvoSIjemXEbWuJi7ndJ71D+DDkZD3m9II4RGb1ku6DFD0pai6VcwaEh3JIZ2bbX",
+	"lFkHfH6osMxaayNZF16tmoW+Pw0TNeA5Vv+xikNYnO1XisJT86bJTrdLJqiCoQBYbxWfS5Fgg8UDstP9",
+	"2r1lDddGlvNirbP02rNoKTEBv3JbaWCjQ064VQcTqkCRZAzJbVPaxhrcLrbVP9iqS929AVeV0G4l8Jro",
+	"7iVxUhfErWAxJ32j3L1KvN4oARuo11Gv3FmN63pvl6URbCXliU8wGXDGSyuMpsz1tyzHoWmqquTCevOx",
+	"jZD40PDDry1AhJiR3+AMDwp2f64VgfY9l7bKxk8zhdYTISVGJs+383+7sC9V9APlQC4nTI+jRkuqqota",
+	"ZEUya0awwlhUb5IWfm5boIWf1bqghV9wXc7CD7GLWehRsynWW/NPWT4+ejfb+yo6TCZAjoTMhT1m8vr1",
+	"UVTvbfU2mhmgWbiKOYZyfQtmp+YiXjd+a9vfUAy+RhtH1NvZ3dvdq5paRa6BVTWNjcue7RIVaAo1k4sf",
+	"nZz+vBktTZu3eVSN1PPqp2Yqd/W7y4uufph9oZbA64Q1PgPfqKpY40vKPL57gtASDIH5XeTEp1xN0uJC",
+	"W6rTIGt1qqbqRSOC13I+he7///VstM10zSy/XNm/+ytbZly+rbV7WEDgbSeH8EOnvDSLzRvx1adZ1uIe",
+	"65mUO92ueetTL+IJhCrY+2qBkmXFtxmx7wly5NF7CHWozO10v34iVXQCaJMoft9QhW0mLzZHRXE8o8kt",
+	"GqwNXi2je0+8VE/D0/Vwqv1bEKfMVNYb6XhMhVFuVw6HyvYGDfTxEbvN+faaOBz64HfAt/N5DcLpcj1S",
+	"6Q/W54m1zdr2Z1+5bO0qTgdVsxBEgzGt1XJzG4zb2FVG3POGmd/acXWZtI06Wq3xiUd0XLtRj+ZUMyvf",
+	"l+oBapCFAj/vRs+2tPF12dSnNW2sYzF4hQ6uFLj9Yg1DwanQr0TBv1hPAvP12QRE4aJpSrqF5c843GO5",
+	"PucU8765jcquUbOWVFpfaTKZD2V4gu2kCjFeYTqZL4YcNne8p+UE5x7wdSwnPlp3meHEkIbKnhE2nFwE",
+	"e3GQlI1GtlkNdu3oNSpjE8bb9Zq9otAHAx6XFVHfvuvUcmjd68Gn9tsy9MD7VAbcdg/e8ukt1lxgU0Ka",
+	"BY9tqKQbppYnVcuVG3BXqmdhy7YF1gxvxrDAQGcRuGgHjOMp9Y5G2TaWevBtuJa6MC2DNqiteEO0ZDnC",
+	"v2F8Ih9oe+qs5dddKZRU/l20Ec2blRZZY3xY/yczxoTtKr6+d/TTi7Nopgx3BA/6entnNwpVzs5n8kjf",
+	"RjYzNEKpIJSXVcupqjKgqoSnbTQU87Qh/2sfxe8j86Od7s7+ZvfrzZ1nlQzjAuIfHz+qxlQv2D0ryYXK",
+	"a0d0mGzv7D5Mf418dWy32md2tfVS1wv7gjbKxbgso+rosEmky343Ctn19v7zb755/vzZN9Fsueq3Mz2B",
+	"3JC242V9ROdmLktDYUJ6OwDy7X0v12K/HYsZTqZ9xaTS9WAklCdr1ay3u93tuXLUvmJ0rUD026q2gltI",
+	"rcYBYqS5jm7yuZr05oL6TojudjVKFEQ3Gb3efb7/rLu783W5m4zVz9bVAKhy56skdZcgXs/EXnhSNlfr",
+	"0YDBweiHghu5v1ykL9Nb1puO+mPKb8lUFOjbnIpClu3s/1tUlZMugw+SlHcU5elQPHQ0uxlrzNTyLHqr",
+	"gSCdPB1Fs+Wey7xae8jbO5u7BgT1q1olrtbuajOPtJG5+fg0+HwE69pshtSfzbj23jQa1VMUXNXHsR9d",
+	"AtcGXzSbOJzZ3dze3ux+3e/u93a3e/vP/iPyr/pTvbTHnlGlf2ZwD+nqAeZ5S63WgGEw7oXmZcjptHkJ",
+	"GsTxz8WT6sYHOmQ3lGX/Wu69bn3Ye76/83X365rxwb5NDlM6UYs6RXxhZZ83K5tp92hbOEa1Zo2rOEQi",
+	"uNoqhzNUXG3BQw5cQSfHfGEW4JYOQGejEUtAttQGuaQZdR19U/ILvcFluuPxHRMfv7DZ92WzH8xL612l",
+	"yluxv7u3GyjP+c2+QdF69cx9RNpqBc/Nd1VVSofU5X+7e7uPX+zsdM1k5y9mdnNfbYkRF4Jfcrdl4lAa",
+	"4LmzPOTrbjRLsXcWUuySbGTTMNn4vWz0lYJJUgHW5IR2e1qHhEfQmjpaImazIfEnt+CviclfDPhfDPhf",
+	"DPjrGPBZZRT09vvSTui04nooZT2l1sVQ2tQkSzBnDPlWfpkpvE6GVAG5uniNuTVO3pmXde6eWfKNmQdl",
+	"kY8y7dEmp5gXtu6ekdw20tBjmCjI7nw5klyKtED9lIxFZWTHZEg1treeMF22jU8EH7GbwtpNvZ2VkpsC",
+	"FBaOauZhzK0ZyaGD4m/hqgz1AFMVimhvEzpXtaI9EzbdqelW5iQMtQ+3rcQEvjtDKayTIiUlDqTm7C1N",
+	"tJ1L3IiV92Z+WI8ZTx+1xKnHd4//LwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

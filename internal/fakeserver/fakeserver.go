@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -57,7 +60,7 @@ type Options struct {
 
 // Record is one request as the fake saw it.
 type Record struct {
-	Operation string // the spec's operationId; "" for unknown routes
+	Operation string // the spec's operationId, e.g. "saveCustomers"; "" for unknown routes
 	Method    string
 	Path      string
 	Status    int
@@ -115,7 +118,8 @@ func (s *Server) Requests() []Record {
 	return append([]Record(nil), s.log...)
 }
 
-// Count returns the number of requests of operation answered with status
+// Count returns the number of requests of operation (the spec's operationId,
+// compared without regard to case) answered with status
 // (0 counts every status; a request dropped by a fault has status 0 and is
 // counted only by status 0).
 func (s *Server) Count(operation string, status int) int {
@@ -123,11 +127,23 @@ func (s *Server) Count(operation string, status int) int {
 	defer s.mu.Unlock()
 	n := 0
 	for _, r := range s.log {
-		if r.Operation == operation && (status == 0 || r.Status == status) {
+		if strings.EqualFold(r.Operation, operation) && (status == 0 || r.Status == status) {
 			n++
 		}
 	}
 	return n
+}
+
+// operationID undoes oapi-codegen's capitalisation: the spec embedded in the
+// generated code says "SaveCustomers" where specs/tight.yaml says
+// "saveCustomers", and users look operations up by the spec's name (all our
+// operationIds are lowerCamelCase).
+func operationID(embedded string) string {
+	if embedded == "" {
+		return ""
+	}
+	r, n := utf8.DecodeRuneInString(embedded)
+	return string(unicode.ToLower(r)) + embedded[n:]
 }
 
 // outer records the request and, when asked, validates the response.
@@ -137,7 +153,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		rec := &specguard.Recorder{ResponseWriter: w}
 		entry := Record{Method: r.Method, Path: r.URL.Path}
 		if in != nil && in.Route != nil {
-			entry.Operation = in.Route.Operation.OperationID
+			entry.Operation = operationID(in.Route.Operation.OperationID)
 		}
 		defer func() {
 			kind := fault.Kind(w.Header().Get(fault.Header))
@@ -167,7 +183,11 @@ func (s *Server) inner() http.Handler {
 			if errors.Is(err, routers.ErrMethodNotAllowed) {
 				status, msg = http.StatusMethodNotAllowed, "method not allowed: "+r.Method+" "+r.URL.Path
 			}
-			s.p.RenderError(w, r, status, "NOT_FOUND", msg, "")
+			code := "NOT_FOUND"
+			if status == http.StatusMethodNotAllowed {
+				code = "BAD_REQUEST"
+			}
+			s.p.RenderError(w, r, status, code, msg, "")
 			return
 		}
 		if s.p.Public == nil || !s.p.Public(r) {

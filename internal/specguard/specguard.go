@@ -116,12 +116,18 @@ func Reason(err error) string {
 		return se.Reason
 	}
 	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
-		if re.Reason != "" {
-			return re.Reason
+	if errors.As(err, &re) && re.Reason != "" {
+		if re.Err != nil {
+			// "failed to decode request body" alone does not help; the
+			// decoder's own message says where the JSON breaks.
+			return re.Reason + ": " + firstLine(re.Err.Error())
 		}
+		return re.Reason
 	}
-	msg := err.Error()
+	return firstLine(err.Error())
+}
+
+func firstLine(msg string) string {
 	if i := strings.Index(msg, "\n"); i > 0 {
 		msg = msg[:i]
 	}
