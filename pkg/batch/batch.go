@@ -94,7 +94,8 @@ func Run[In, Out any](ctx context.Context, items []In, opts Options, send SendFu
 // Stream sends the items of seq and yields their results in input order as
 // they complete. total is the number of items when known, else -1 (it is
 // only reported through OnProgress). Breaking out of the loop stops sending
-// and cancels the chunks in flight.
+// and cancels the chunks in flight; the loop returns once their SendFuncs
+// have (so a SendFunc must honour its context).
 func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts Options, send SendFunc[In, Out]) iter.Seq[Result[Out]] {
 	size := max(opts.ChunkSize, 1)
 	conc := max(opts.Concurrency, 1)

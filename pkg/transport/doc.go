@@ -8,8 +8,10 @@
 // retried; no other status is. Waits grow exponentially from
 // RetryPolicy.MinBackoff to RetryPolicy.MaxBackoff with full jitter; a
 // Retry-After header (seconds or an HTTP date) replaces the computed wait but
-// is capped at RetryPolicy.MaxRetryAfter. Waits end when the request's context
-// does.
+// is capped at RetryPolicy.MaxRetryAfter (30 s when zero). Waits end when the
+// request's context does. A credential the token endpoint refuses (a
+// non-retryable *APIError from the Authenticator) and an oversized response
+// are not retried: sending again cannot change them.
 //
 // A request that may create something is retried only when the server surely
 // did not act on it: on 429, or when the connection failed before the request

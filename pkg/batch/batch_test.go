@@ -1,0 +1,377 @@
+package batch_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/billbridge/billbridge/pkg/batch"
+)
+
+// doubler is a SendFunc that doubles each value, checks the chunk size and
+// records the calls in flight and which items it saw.
+type doubler struct {
+	size     int
+	inFlight atomic.Int64
+	maxSeen  atomic.Int64
+	calls    atomic.Int64
+	mu       sync.Mutex
+	seen     map[int]int
+	badChunk atomic.Int64
+}
+
+func (d *doubler) send(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+	n := d.inFlight.Add(1)
+	defer d.inFlight.Add(-1)
+	for {
+		m := d.maxSeen.Load()
+		if n <= m || d.maxSeen.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	d.calls.Add(1)
+	if len(chunk) == 0 || len(chunk) > d.size {
+		d.badChunk.Add(1)
+	}
+	d.mu.Lock()
+	for _, it := range chunk {
+		d.seen[it.Index]++
+	}
+	d.mu.Unlock()
+	// Finish out of order.
+	time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
+	out := make([]batch.Result[int], len(chunk))
+	for i, it := range chunk {
+		out[i] = batch.Result[int]{Index: -1, ID: fmt.Sprint("id-", it.Value), Value: it.Value * 2, Attempts: 1}
+	}
+	return out
+}
+
+func TestRunOneOrderedResultPerItem(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 10, 33, 101} {
+		for _, size := range []int{0, 1, 3, 10, 25} {
+			for _, conc := range []int{0, 1, 2, 8} {
+				t.Run(fmt.Sprintf("n=%d/size=%d/conc=%d", n, size, conc), func(t *testing.T) {
+					items := make([]int, n)
+					for i := range items {
+						items[i] = i + 1000
+					}
+					d := &doubler{size: max(size, 1), seen: map[int]int{}}
+					res := batch.Run(context.Background(), items, batch.Options{ChunkSize: size, Concurrency: conc}, d.send)
+					if len(res) != n {
+						t.Fatalf("%d results for %d items", len(res), n)
+					}
+					for i, r := range res {
+						if r.Index != i || r.Value != 2*(i+1000) || r.ID != fmt.Sprint("id-", i+1000) || !r.OK() || r.Attempts != 1 {
+							t.Fatalf("result %d = %+v", i, r)
+						}
+					}
+					for i := range n {
+						if d.seen[i] != 1 {
+							t.Fatalf("item %d sent %d times", i, d.seen[i])
+						}
+					}
+					if d.maxSeen.Load() > int64(max(conc, 1)) {
+						t.Fatalf("%d sends in flight, Concurrency %d", d.maxSeen.Load(), conc)
+					}
+					if d.badChunk.Load() != 0 {
+						t.Fatalf("%d chunks empty or larger than %d", d.badChunk.Load(), max(size, 1))
+					}
+					wantCalls := (n + max(size, 1) - 1) / max(size, 1)
+					if d.calls.Load() != int64(wantCalls) {
+						t.Fatalf("%d sends, want %d", d.calls.Load(), wantCalls)
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestConcurrencyIsUsedAndBounded(t *testing.T) {
+	var inFlight, maxSeen atomic.Int64
+	release := make(chan struct{})
+	var once sync.Once
+	send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := maxSeen.Load()
+			if n <= m || maxSeen.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		if n == 4 {
+			once.Do(func() { close(release) })
+		}
+		select {
+		case <-release: // all four slots were busy at once
+		case <-time.After(2 * time.Second):
+		}
+		return make([]batch.Result[int], len(chunk))
+	}
+	res := batch.Run(context.Background(), make([]int, 100), batch.Options{ChunkSize: 5, Concurrency: 4}, send)
+	if len(res) != 100 || maxSeen.Load() != 4 {
+		t.Fatalf("%d results, max in flight %d; want 100 and exactly 4", len(res), maxSeen.Load())
+	}
+}
+
+func TestMissingResultsBecomeErrors(t *testing.T) {
+	send := func(ctx context.Context, chunk []batch.Item[string]) []batch.Result[string] {
+		out := make([]batch.Result[string], 0, len(chunk))
+		for _, it := range chunk {
+			out = append(out, batch.Result[string]{Value: it.Value})
+		}
+		switch chunk[0].Index {
+		case 0:
+			return out[:len(out)-2] // two short
+		case 4:
+			return nil // none at all
+		case 8:
+			return append(out, batch.Result[string]{Value: "extra"}) // one too many
+		}
+		return out
+	}
+	items := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}
+	res := batch.Run(context.Background(), items, batch.Options{ChunkSize: 4, Concurrency: 2}, send)
+	if len(res) != len(items) {
+		t.Fatalf("%d results", len(res))
+	}
+	failed := map[int]bool{2: true, 3: true, 4: true, 5: true, 6: true, 7: true}
+	for i, r := range res {
+		if r.Index != i {
+			t.Fatalf("result %d has index %d", i, r.Index)
+		}
+		if failed[i] != (r.Err != nil) {
+			t.Fatalf("result %d = %+v; want failed=%v", i, r, failed[i])
+		}
+		if r.Err == nil && r.Value != items[i] {
+			t.Fatalf("result %d = %+v", i, r)
+		}
+	}
+}
+
+func TestCancelMidRunLeavesNoItemWithoutResult(t *testing.T) {
+	for _, conc := range []int{1, 3} {
+		t.Run(fmt.Sprint("conc=", conc), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var mu sync.Mutex
+			sent := map[int]bool{}
+			var calls atomic.Int64
+			send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+				mu.Lock()
+				for _, it := range chunk {
+					sent[it.Index] = true
+				}
+				mu.Unlock()
+				if calls.Add(1) == 3 {
+					cancel()
+				}
+				out := make([]batch.Result[int], len(chunk))
+				if ctx.Err() != nil {
+					for i := range out {
+						out[i].Err = ctx.Err()
+					}
+				}
+				return out
+			}
+			res := batch.Run(ctx, make([]int, 200), batch.Options{ChunkSize: 5, Concurrency: conc}, send)
+			if len(res) != 200 {
+				t.Fatalf("%d results for 200 items", len(res))
+			}
+			notSent := 0
+			for i, r := range res {
+				if r.Index != i {
+					t.Fatalf("result %d has index %d", i, r.Index)
+				}
+				if sent[i] {
+					if errors.Is(r.Err, batch.ErrNotSent) {
+						t.Fatalf("item %d was sent but reported not sent", i)
+					}
+					continue
+				}
+				notSent++
+				if !errors.Is(r.Err, batch.ErrNotSent) || !errors.Is(r.Err, context.Canceled) || r.Attempts != 0 {
+					t.Fatalf("unsent item %d: %+v", i, r)
+				}
+			}
+			if notSent == 0 || notSent > 200-15 {
+				t.Fatalf("%d items not sent", notSent)
+			}
+		})
+	}
+}
+
+func TestCancelledBeforeRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var calls atomic.Int64
+	res := batch.Run(ctx, make([]int, 23), batch.Options{ChunkSize: 4, Concurrency: 2}, func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+		calls.Add(1)
+		return make([]batch.Result[int], len(chunk))
+	})
+	if len(res) != 23 || calls.Load() != 0 {
+		t.Fatalf("%d results, %d sends", len(res), calls.Load())
+	}
+	for i, r := range res {
+		if r.Index != i || !errors.Is(r.Err, batch.ErrNotSent) || r.OK() {
+			t.Fatalf("result %d = %+v", i, r)
+		}
+	}
+}
+
+func TestStreamMemoryStaysBounded(t *testing.T) {
+	const n, size, conc = 200_000, 50, 4
+	var produced, consumed atomic.Int64
+	seq := func(yield func(int) bool) {
+		for i := range n {
+			produced.Add(1)
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+		out := make([]batch.Result[int], len(chunk))
+		for i, it := range chunk {
+			out[i].Value = it.Value
+		}
+		return out
+	}
+	bound := int64((2*conc + 2) * size)
+	var worst int64
+	next := 0
+	for r := range batch.Stream(context.Background(), seq, -1, batch.Options{ChunkSize: size, Concurrency: conc}, send) {
+		c := consumed.Add(1)
+		if r.Index != next || r.Value != next || r.Err != nil {
+			t.Fatalf("result %d = %+v", next, r)
+		}
+		next++
+		if d := produced.Load() - c; d > worst {
+			worst = d
+		}
+	}
+	if next != n {
+		t.Fatalf("%d results for %d items", next, n)
+	}
+	if worst > bound {
+		t.Fatalf("up to %d items held at once, bound %d", worst, bound)
+	}
+}
+
+func settleGoroutines(t *testing.T, base int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestStreamBreakStopsAndDoesNotLeak(t *testing.T) {
+	base := runtime.NumGoroutine()
+	var inFlight, sendsAfterBreak atomic.Int64
+	var broke atomic.Bool
+	genDone := make(chan struct{})
+	seq := func(yield func(int) bool) {
+		defer close(genDone)
+		for i := 0; ; i++ { // endless
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+		inFlight.Add(1)
+		defer inFlight.Add(-1)
+		if broke.Load() {
+			sendsAfterBreak.Add(1)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(rand.IntN(3)) * time.Millisecond):
+		}
+		return make([]batch.Result[int], len(chunk))
+	}
+	got := 0
+	for range batch.Stream(context.Background(), iter.Seq[int](seq), -1, batch.Options{ChunkSize: 3, Concurrency: 4}, send) {
+		got++
+		if got == 50 {
+			break
+		}
+	}
+	broke.Store(true)
+	if n := inFlight.Load(); n != 0 {
+		t.Fatalf("%d sends still running after the loop returned", n)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := sendsAfterBreak.Load(); n != 0 {
+		t.Fatalf("%d sends started after the loop returned", n)
+	}
+	select {
+	case <-genDone:
+	default:
+		t.Fatal("the input generator was not stopped")
+	}
+	settleGoroutines(t, base)
+}
+
+// Breaking out while sends block until cancelled: Stream cancels them and
+// returns.
+func TestStreamBreakCancelsBlockedSends(t *testing.T) {
+	base := runtime.NumGoroutine()
+	var started atomic.Int64
+	send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+		if chunk[0].Index == 0 {
+			return make([]batch.Result[int], len(chunk))
+		}
+		started.Add(1)
+		<-ctx.Done()
+		out := make([]batch.Result[int], len(chunk))
+		for i := range out {
+			out[i].Err = ctx.Err()
+		}
+		return out
+	}
+	for range batch.Stream(context.Background(), slices.Values(make([]int, 1000)), 1000, batch.Options{ChunkSize: 2, Concurrency: 3}, send) {
+		break
+	}
+	settleGoroutines(t, base)
+}
+
+func TestOnProgress(t *testing.T) {
+	var got []batch.Progress
+	send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+		out := make([]batch.Result[int], len(chunk))
+		for i, it := range chunk {
+			if it.Value%2 == 1 {
+				out[i].Err = errors.New("odd")
+			}
+		}
+		return out
+	}
+	items := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	res := batch.Run(context.Background(), items, batch.Options{ChunkSize: 3, Concurrency: 2, OnProgress: func(p batch.Progress) { got = append(got, p) }}, send)
+	want := []batch.Progress{{Done: 3, Failed: 1, Total: 10}, {Done: 6, Failed: 3, Total: 10}, {Done: 9, Failed: 4, Total: 10}, {Done: 10, Failed: 5, Total: 10}}
+	if !slices.Equal(got, want) || len(res) != 10 {
+		t.Fatalf("progress = %+v, want %+v", got, want)
+	}
+	got = nil
+	for range batch.Stream(context.Background(), slices.Values(items), -1, batch.Options{ChunkSize: 4, OnProgress: func(p batch.Progress) { got = append(got, p) }}, send) {
+	}
+	want = []batch.Progress{{Done: 4, Failed: 2, Total: -1}, {Done: 8, Failed: 4, Total: -1}, {Done: 10, Failed: 5, Total: -1}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("stream progress = %+v, want %+v", got, want)
+	}
+}
