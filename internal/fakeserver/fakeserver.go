@@ -80,8 +80,9 @@ type Server struct {
 	p     Provider
 	check func(error)
 
-	mu  sync.Mutex
-	log []Record
+	mu      sync.Mutex
+	log     []Record
+	running sync.WaitGroup // handlers in flight, awaited by Close
 }
 
 // Start listens and serves until Close.
@@ -108,8 +109,12 @@ func Start(p Provider, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server and closes its connections.
-func (s *Server) Close() { _ = s.srv.Close() }
+// Close stops the server, closes its connections and waits for the handlers
+// still running, so that no response check fires after Close returns.
+func (s *Server) Close() {
+	_ = s.srv.Close()
+	s.running.Wait()
+}
 
 // Requests returns the request log so far.
 func (s *Server) Requests() []Record {
@@ -155,14 +160,23 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		if in != nil && in.Route != nil {
 			entry.Operation = operationID(in.Route.Operation.OperationID)
 		}
+		// The record goes into the log before the handler runs, so a client
+		// that got its answer always finds its request logged; the status is
+		// filled in once known.
+		s.mu.Lock()
+		at := len(s.log)
+		s.log = append(s.log, entry)
+		s.mu.Unlock()
+		s.running.Add(1)
+		defer s.running.Done()
 		defer func() {
 			kind := fault.Kind(w.Header().Get(fault.Header))
-			entry.Status, entry.Fault = rec.Status, kind
+			status := rec.Status
 			if kind == fault.DropBefore || kind == fault.DropAfter {
-				entry.Status = 0
+				status = 0
 			}
 			s.mu.Lock()
-			s.log = append(s.log, entry)
+			s.log[at].Status, s.log[at].Fault = status, kind
 			s.mu.Unlock()
 			if s.check != nil && !kind.Broken() && in != nil && in.Route != nil && rec.Status != 0 {
 				if err := s.guard.Response(in, rec.Status, w.Header(), rec.Body.Bytes()); err != nil {

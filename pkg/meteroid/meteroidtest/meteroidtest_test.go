@@ -457,15 +457,22 @@ func TestSlowTruncatedHTMLLatency(t *testing.T) {
 // spec's operations and declared statuses the fake produced.
 func TestSpecCoverage(t *testing.T) {
 	srv := NewTestServer(t, WithCustomers(seeded(), meteroidapi.Customer{Id: "cus_b", Name: "B", Alias: ptr("b")}),
-		WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.TooMany, fault.Status500, fault.TooMany, fault.Status500}}))
+		WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.TooMany, fault.Status500, fault.TooMany, fault.Status500,
+			fault.Status502, fault.Status503, fault.Status504, fault.Status502, fault.Status503, fault.Status504}}))
 	c := client(t, srv, srv.APIKey)
 	bad := client(t, srv, "pv_sand_wrong")
 	ctx := context.Background()
-	_, _ = c.GetCustomerWithResponse(ctx, "acme-de")    // 200
-	_, _ = c.GetCustomerWithResponse(ctx, "cus_acme")   // 429
-	_, _ = c.GetCustomerWithResponse(ctx, "cus_acme")   // 500
-	patchRaw(t, c, "cus_acme", `{"name":"x"}`)          // 429
-	patchRaw(t, c, "cus_acme", `{"name":"x"}`)          // 500
+	_, _ = c.GetCustomerWithResponse(ctx, "acme-de")  // 200
+	_, _ = c.GetCustomerWithResponse(ctx, "cus_acme") // 429
+	_, _ = c.GetCustomerWithResponse(ctx, "cus_acme") // 500
+	patchRaw(t, c, "cus_acme", `{"name":"x"}`)        // 429
+	patchRaw(t, c, "cus_acme", `{"name":"x"}`)        // 500
+	for range 3 {
+		_, _ = c.GetCustomerWithResponse(ctx, "cus_acme") // 502, 503, 504
+	}
+	for range 3 {
+		patchRaw(t, c, "cus_acme", `{"name":"x"}`) // 502, 503, 504
+	}
 	_, _ = c.GetCustomerWithResponse(ctx, "nobody")     // 404
 	_, _ = bad.GetCustomerWithResponse(ctx, "cus_acme") // 401
 	patchRaw(t, c, "cus_acme", `{"name":"Acme AG"}`)    // 200
@@ -484,7 +491,7 @@ func TestSpecCoverage(t *testing.T) {
 	}
 	produced := map[key]bool{}
 	for _, r := range srv.Requests() {
-		produced[key{r.Operation, itoa(r.Status)}] = true
+		produced[key{strings.ToLower(r.Operation), itoa(r.Status)}] = true
 	}
 	ops, opsHit, pairs, pairsHit := 0, 0, 0, 0
 	var missing []string
@@ -494,7 +501,7 @@ func TestSpecCoverage(t *testing.T) {
 			hit := false
 			for status := range op.Responses.Map() {
 				pairs++
-				if produced[key{op.OperationID, status}] {
+				if produced[key{strings.ToLower(op.OperationID), status}] {
 					pairsHit++
 					hit = true
 				} else {

@@ -1,0 +1,249 @@
+package chargeovertest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/gorilla/mux"
+
+	"github.com/billbridge/billbridge/gen/chargeoverapi"
+	"github.com/billbridge/billbridge/internal/fakeserver"
+	"github.com/billbridge/billbridge/pkg/fault"
+)
+
+// Config configures a fake. It holds plain values so that a command line can
+// map flags onto it. The zero value is a valid config.
+type Config struct {
+	// Addr is the listen address (default "127.0.0.1:0", a free loopback port).
+	Addr string
+	// Faults are injected in front of the fake (none by default).
+	Faults fault.Config
+	// CheckResponse is called for each response that does not match the spec.
+	CheckResponse func(error)
+	// Username and Password are the HTTP Basic credentials the fake accepts;
+	// an empty one is generated.
+	Username, Password string
+	// Customers are created, in order, before the fake serves (as Seed does).
+	Customers []chargeoverapi.CustomerCreate
+}
+
+// Option changes a Config.
+type Option func(*Config)
+
+// WithConfig replaces the whole config (later options still apply on top).
+func WithConfig(c Config) Option { return func(dst *Config) { *dst = c } }
+
+// WithFaults sets the faults to inject.
+func WithFaults(f fault.Config) Option { return func(c *Config) { c.Faults = f } }
+
+// WithCheckResponse sets the function that receives every response that does
+// not match the spec.
+func WithCheckResponse(f func(error)) Option { return func(c *Config) { c.CheckResponse = f } }
+
+// WithCredentials sets the HTTP Basic credentials the fake accepts.
+func WithCredentials(username, password string) Option {
+	return func(c *Config) { c.Username, c.Password = username, password }
+}
+
+// WithCustomers pre-creates customers, in order, before the fake serves.
+func WithCustomers(customers ...chargeoverapi.CustomerCreate) Option {
+	return func(c *Config) { c.Customers = append(c.Customers, customers...) }
+}
+
+// Server is a running fake ChargeOver.
+type Server struct {
+	// Server is the frame: URL, Faults, Requests(), Count(), Close().
+	*fakeserver.Server
+	// Username is the HTTP Basic user name the fake accepts.
+	Username string
+	// Password is the HTTP Basic password the fake accepts.
+	Password string
+
+	st *store
+}
+
+// Start starts a fake and returns it, or an error when it cannot listen or a
+// pre-created customer is refused. The caller must Close it.
+func Start(opts ...Option) (*Server, error) {
+	var cfg Config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.Username == "" {
+		cfg.Username = "co-user-" + randomHex(4)
+	}
+	if cfg.Password == "" {
+		cfg.Password = "co-key-" + randomHex(16)
+	}
+	spec, err := chargeoverapi.GetSwagger()
+	if err != nil {
+		return nil, fmt.Errorf("chargeovertest: spec: %w", err)
+	}
+	st, err := newStore(spec)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range cfg.Customers {
+		if _, status, msg := st.create(c); status != http.StatusCreated {
+			return nil, fmt.Errorf("chargeovertest: customer %d: %s", i, msg)
+		}
+	}
+	strict := chargeoverapi.NewStrictHandlerWithOptions(&handler{st: st}, []chargeoverapi.StrictMiddlewareFunc{withBaseURL},
+		chargeoverapi.StrictHTTPServerOptions{
+			// The frame validated the request already, so a body the strict
+			// handler cannot decode is rare; it still gets ChargeOver's 400.
+			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				renderError(w, r, http.StatusBadRequest, "", msgInvalid+" "+err.Error(), "")
+			},
+			ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				renderError(w, r, http.StatusInternalServerError, "", "An internal error occurred: "+err.Error(), "")
+			},
+		})
+	h := chargeoverapi.HandlerWithOptions(strict, chargeoverapi.GorillaServerOptions{
+		BaseRouter: mux.NewRouter(),
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			renderError(w, r, http.StatusBadRequest, "", msgInvalid+" "+err.Error(), "")
+		},
+	})
+	s := &Server{Username: cfg.Username, Password: cfg.Password, st: st}
+	fs, err := fakeserver.Start(fakeserver.Provider{
+		Spec:        spec,
+		Handler:     h,
+		Authorized:  s.authorized,
+		RenderError: renderError,
+		FaultCode:   faultCode,
+	}, fakeserver.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
+	if err != nil {
+		return nil, err
+	}
+	s.Server = fs
+	return s, nil
+}
+
+// NewServer starts a fake like Start and panics when it cannot, as
+// httptest.NewServer does. The caller must Close it.
+func NewServer(opts ...Option) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// NewTestServer starts a fake for t, closes it when t ends, and (unless the
+// options set a CheckResponse) fails t for every response that does not match
+// the spec.
+func NewTestServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	var cfg Config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	// Reports are serialised with the cleanup: the frame checks a response
+	// after it was sent, so a check can run after the test body returned; one
+	// that arrives after Close is dropped, because t.Errorf panics once the
+	// test has completed.
+	var mu sync.Mutex
+	done := false
+	if cfg.CheckResponse == nil {
+		opts = append(opts, WithCheckResponse(func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !done {
+				t.Errorf("chargeovertest: %v", err)
+			}
+		}))
+	}
+	s, err := Start(opts...)
+	if err != nil {
+		t.Fatalf("chargeovertest: %v", err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		mu.Lock()
+		done = true
+		mu.Unlock()
+	})
+	return s
+}
+
+// Seed creates customers as if each were sent to createCustomer, in order. It
+// panics when one is refused (an empty company or a used external_key),
+// because that is a mistake in the test.
+func (s *Server) Seed(customers ...chargeoverapi.CustomerCreate) {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	for i, c := range customers {
+		if _, status, msg := s.st.createLocked(c); status != http.StatusCreated {
+			panic(fmt.Sprintf("chargeovertest: Seed: customer %d: %s", i, msg))
+		}
+	}
+}
+
+// Customers returns copies of all customers, in creation order.
+func (s *Server) Customers() []chargeoverapi.Customer {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	out := make([]chargeoverapi.Customer, len(s.st.customers))
+	for i, c := range s.st.customers {
+		out[i] = clone(c)
+	}
+	return out
+}
+
+// CustomerByExternalKey returns a copy of the customer with this external_key
+// (keys compare exactly).
+func (s *Server) CustomerByExternalKey(key string) (chargeoverapi.Customer, bool) {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	c, ok := s.st.byKey(key)
+	if !ok {
+		return chargeoverapi.Customer{}, false
+	}
+	return clone(c), true
+}
+
+// CountByExternalKey counts the customers with this external_key by scanning
+// them all, so that a test can assert that nothing was duplicated. By
+// construction it is 0 or 1.
+func (s *Server) CountByExternalKey(key string) int {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	n := 0
+	for _, c := range s.st.customers {
+		if c.ExternalKey != nil && *c.ExternalKey == key {
+			n++
+		}
+	}
+	return n
+}
+
+// authorized checks HTTP Basic credentials, answering with ChargeOver's
+// messages.
+func (s *Server) authorized(r *http.Request) (bool, string, string) {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return false, "", msgNoAuth
+	}
+	if !equal(user, s.Username) || !equal(pass, s.Password) {
+		return false, "", msgBadAuth
+	}
+	return true, "", ""
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Operation names as Requests and Count report them: the spec's operationIds.
+const (
+	OpCreateCustomer           = "createCustomer"
+	OpGetCustomerByExternalKey = "getCustomerByExternalKey"
+	OpBulk                     = "bulk"
+)

@@ -1,0 +1,319 @@
+package tighttest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/mail"
+	"strings"
+
+	"github.com/billbridge/billbridge/gen/tightapi"
+)
+
+// handler implements tightapi.StrictServerInterface over the state.
+type handler struct{ st *state }
+
+var _ tightapi.StrictServerInterface = (*handler)(nil)
+
+// CreateToken issues an access token for the client credentials grant (the
+// frame has checked the Basic credentials already).
+func (h *handler) CreateToken(_ context.Context, req tightapi.CreateTokenRequestObject) (tightapi.CreateTokenResponseObject, error) {
+	grant := tightapi.ClientCredentials
+	if b := req.Body; b != nil && b.GrantType != nil && *b.GrantType != "" {
+		grant = *b.GrantType
+	}
+	if grant != tightapi.ClientCredentials {
+		return errorReply{http.StatusBadRequest, []tightapi.Error{errorOf(tightapi.INVALIDVALUE,
+			fmt.Sprintf("grant_type %s is not supported: this fake serves client_credentials only", grant), "grant_type")}}, nil
+	}
+	scope := string(tightapi.Write)
+	if b := req.Body; b != nil && b.Scope != nil && *b.Scope != "" {
+		scope = string(*b.Scope)
+	}
+	st := h.st
+	tok := "tok_" + randomHex(20)
+	st.mu.Lock()
+	st.tokens[tok] = &token{expires: st.cfg.Now().Add(st.cfg.TokenLifetime), scope: scope}
+	st.mu.Unlock()
+	// Round up, so that a sub-second lifetime does not read as "expired".
+	secs := int32(math.Ceil(st.cfg.TokenLifetime.Seconds()))
+	return tightapi.CreateToken200JSONResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: secs, Scope: &scope}, nil
+}
+
+// forbidden refuses saves with a token of scope read (403).
+func (h *handler) forbidden(ctx context.Context) *errorReply {
+	r := requestOf(ctx)
+	if r == nil {
+		return nil
+	}
+	tok, _ := bearer(r)
+	h.st.mu.Lock()
+	defer h.st.mu.Unlock()
+	if t := h.st.tokens[tok]; t != nil && t.scope == string(tightapi.Read) {
+		return &errorReply{http.StatusForbidden, []tightapi.Error{errorOf(tightapi.INVALIDTOKEN,
+			"the access token has scope read; saves need scope write", "scope")}}
+	}
+	return nil
+}
+
+// SaveCustomers upserts a batch of customers.
+func (h *handler) SaveCustomers(ctx context.Context, req tightapi.SaveCustomersRequestObject) (tightapi.SaveCustomersResponseObject, error) {
+	if e := h.forbidden(ctx); e != nil {
+		return *e, nil
+	}
+	st := h.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	items := req.Body.Data
+	if st.cfg.RejectWholeBatch {
+		var all []tightapi.Error
+		for i, it := range items {
+			_, errs := st.mergeCustomer(it)
+			all = append(all, inItem(i, errs)...)
+		}
+		if len(all) > 0 {
+			return errorReply{http.StatusBadRequest, all}, nil
+		}
+	}
+	env := tightapi.CustomerSaveEnvelope{Result: tightapi.SUCCESS, Data: make([]tightapi.CustomerItemResult, 0, len(items)), Error: &[]tightapi.Error{}}
+	for _, it := range items {
+		c, errs := st.mergeCustomer(it)
+		if len(errs) > 0 {
+			env.Result = tightapi.FAILURE
+			env.Data = append(env.Data, tightapi.CustomerItemResult{Result: tightapi.FAILURE, StatusCode: http.StatusBadRequest, Error: &errs})
+			continue
+		}
+		st.putCustomer(c)
+		out := st.customerOut(c)
+		env.Data = append(env.Data, tightapi.CustomerItemResult{Result: tightapi.SUCCESS, StatusCode: http.StatusOK, Data: &out, Error: &[]tightapi.Error{}})
+	}
+	if env.Result == tightapi.FAILURE {
+		return tightapi.SaveCustomers207JSONResponse(env), nil
+	}
+	return tightapi.SaveCustomers200JSONResponse(env), nil
+}
+
+// SaveInvoices upserts a batch of invoices.
+func (h *handler) SaveInvoices(ctx context.Context, req tightapi.SaveInvoicesRequestObject) (tightapi.SaveInvoicesResponseObject, error) {
+	if e := h.forbidden(ctx); e != nil {
+		return *e, nil
+	}
+	st := h.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	items := req.Body.Data
+	if st.cfg.RejectWholeBatch {
+		var all []tightapi.Error
+		for i, it := range items {
+			_, errs := st.mergeInvoice(it)
+			all = append(all, inItem(i, errs)...)
+		}
+		if len(all) > 0 {
+			return errorReply{http.StatusBadRequest, all}, nil
+		}
+	}
+	env := tightapi.InvoiceSaveEnvelope{Result: tightapi.SUCCESS, Data: make([]tightapi.InvoiceItemResult, 0, len(items)), Error: &[]tightapi.Error{}}
+	for _, it := range items {
+		si, errs := st.mergeInvoice(it)
+		if len(errs) > 0 {
+			env.Result = tightapi.FAILURE
+			env.Data = append(env.Data, tightapi.InvoiceItemResult{Result: tightapi.FAILURE, StatusCode: http.StatusBadRequest, Error: &errs})
+			continue
+		}
+		st.putInvoice(si)
+		out := st.invoiceOut(si)
+		env.Data = append(env.Data, tightapi.InvoiceItemResult{Result: tightapi.SUCCESS, StatusCode: http.StatusOK, Data: &out, Error: &[]tightapi.Error{}})
+	}
+	if env.Result == tightapi.FAILURE {
+		return tightapi.SaveInvoices207JSONResponse(env), nil
+	}
+	return tightapi.SaveInvoices200JSONResponse(env), nil
+}
+
+// inItem prefixes the params of item i's errors with "data/<i>/", as a
+// whole-batch refusal names them.
+func inItem(i int, errs []tightapi.Error) []tightapi.Error {
+	for k := range errs {
+		p := fmt.Sprintf("data/%d", i)
+		if errs[k].Param != nil && *errs[k].Param != "" {
+			p += "/" + *errs[k].Param
+		}
+		errs[k].Param = &p
+	}
+	return errs
+}
+
+// mergeCustomer returns the customer item it would store (merged over the
+// stored one when it names one) and its errors. Callers hold mu.
+func (st *state) mergeCustomer(it tightapi.CustomerInput) (*tightapi.CustomerInput, []tightapi.Error) {
+	c := clone(it)
+	if it.Id != nil && *it.Id != "" {
+		if old, ok := st.customers[*it.Id]; ok {
+			c = overlay(*old, it)
+		}
+	}
+	var errs []tightapi.Error
+	if c.Name == nil || strings.TrimSpace(*c.Name) == "" {
+		errs = append(errs, errorOf(tightapi.REQUIRED, "name is required", "name"))
+	}
+	if c.Email != nil && !looksLikeEmail(*c.Email) {
+		errs = append(errs, errorOf(tightapi.INVALIDFORMAT, fmt.Sprintf("email %q is not an e-mail address", *c.Email), "email"))
+	}
+	return &c, errs
+}
+
+// looksLikeEmail accepts a bare address with a dotted domain.
+func looksLikeEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	_, domain, _ := strings.Cut(s, "@")
+	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+// putCustomer stores c, giving it an id when it has none. Callers hold mu.
+func (st *state) putCustomer(c *tightapi.CustomerInput) {
+	if c.Id == nil || *c.Id == "" {
+		id := st.newID("cus", func(id string) bool { _, ok := st.customers[id]; return ok })
+		c.Id = &id
+	}
+	if _, ok := st.customers[*c.Id]; !ok {
+		st.customerOrder = append(st.customerOrder, *c.Id)
+	}
+	st.customers[*c.Id] = c
+}
+
+// customerOut is the response shape of a stored customer. Callers hold mu.
+func (st *state) customerOut(c *tightapi.CustomerInput) tightapi.Customer {
+	out := convert[tightapi.Customer](*c)
+	if out.Address == nil {
+		out.Address = &tightapi.CustomerAddress{}
+	}
+	usa := "USA" // the documents show only USA; the fake knows no other country
+	out.Address.CountryCode = &usa
+	return out
+}
+
+// mergeInvoice returns the invoice item it would store (merged over the
+// stored one when it names one) and its errors. Callers hold mu.
+func (st *state) mergeInvoice(it tightapi.InvoiceInput) (*storedInvoice, []tightapi.Error) {
+	si := &storedInvoice{in: clone(it)}
+	if it.Id != nil && *it.Id != "" {
+		if old, ok := st.invoices[*it.Id]; ok {
+			si = &storedInvoice{in: overlay(old.in, it), paid: old.paid}
+		}
+	}
+	var errs []tightapi.Error
+	switch id := si.in.CustomerId; {
+	case id == nil || *id == "":
+		errs = append(errs, errorOf(tightapi.REQUIRED, "customerId is required", "customerId"))
+	case st.customers[*id] == nil:
+		errs = append(errs, errorOf(tightapi.INVALIDVALUE, fmt.Sprintf("customerId %s does not name a customer", *id), "customerId"))
+	}
+	_, _, terrs := computeTotals(&si.in, si.paid)
+	return si, append(errs, terrs...)
+}
+
+// putInvoice stores si, giving ids to the invoice, its lines and its
+// installments where they have none. Callers hold mu.
+func (st *state) putInvoice(si *storedInvoice) {
+	in := &si.in
+	if in.Id == nil || *in.Id == "" {
+		id := st.newID("inv", func(id string) bool { _, ok := st.invoices[id]; return ok })
+		in.Id = &id
+	}
+	if in.LineItems != nil {
+		for j := range *in.LineItems {
+			if li := &(*in.LineItems)[j]; li.Id == nil || *li.Id == "" {
+				id := st.newID("ili", nil)
+				li.Id = &id
+			}
+		}
+	}
+	if in.Installments != nil {
+		for j := range *in.Installments {
+			if is := &(*in.Installments)[j]; is.Id == nil || *is.Id == "" {
+				id := st.newID("istl", nil)
+				is.Id = &id
+			}
+		}
+	}
+	if _, ok := st.invoices[*in.Id]; !ok {
+		st.invoiceOrder = append(st.invoiceOrder, *in.Id)
+	}
+	st.invoices[*in.Id] = si
+}
+
+// invoiceOut is the response shape of a stored invoice. Callers hold mu.
+func (st *state) invoiceOut(si *storedInvoice) tightapi.Invoice {
+	out := convert[tightapi.Invoice](si.in)
+	if id := si.in.CustomerId; id != nil {
+		ic := tightapi.InvoiceCustomer{Id: ptr(*id)}
+		if c := st.customers[*id]; c != nil {
+			ic.Name, ic.Email = c.Name, c.Email
+		}
+		out.Customer = &ic
+	}
+	totals, amounts, _ := computeTotals(&si.in, si.paid)
+	if out.LineItems != nil {
+		for j := range *out.LineItems {
+			li := &(*out.LineItems)[j]
+			li.Amount = ptr(amounts[j])
+			if g := (*si.in.LineItems)[j].GlAccountId; g != nil {
+				li.GlAccount = &tightapi.GlAccount{Id: ptr(*g)}
+			}
+		}
+	}
+	out.Totals = &totals
+	if out.CollectionInfo == nil {
+		out.CollectionInfo = &tightapi.CollectionInfo{}
+	}
+	out.CollectionInfo.PaymentUrl = ptr(st.baseURL + "/pay/" + out.Id)
+	return out
+}
+
+// overlay returns base with the top-level fields present in in replacing
+// its own: an update changes what it sends and keeps the rest.
+func overlay[T any](base, in T) T {
+	m := map[string]json.RawMessage{}
+	mustJSON(json.Unmarshal(mustMarshal(base), &m))
+	top := map[string]json.RawMessage{}
+	mustJSON(json.Unmarshal(mustMarshal(in), &top))
+	for k, v := range top {
+		m[k] = v
+	}
+	var out T
+	mustJSON(json.Unmarshal(mustMarshal(m), &out))
+	return out
+}
+
+// convert copies v into another shape through JSON (fields the target lacks
+// are dropped, such as customerId and glAccountId on the way out).
+func convert[T any](v any) T {
+	var out T
+	mustJSON(json.Unmarshal(mustMarshal(v), &out))
+	return out
+}
+
+// clone deep-copies v, so stored entities share nothing with requests or
+// answers.
+func clone[T any](v T) T { return convert[T](v) }
+
+func mustMarshal(v any) []byte {
+	b, err := json.Marshal(v)
+	mustJSON(err)
+	return b
+}
+
+// mustJSON panics on an error that would mean a bug in the fake: the values
+// came from JSON and the generated types round-trip.
+func mustJSON(err error) {
+	if err != nil {
+		panic("tighttest: " + err.Error())
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

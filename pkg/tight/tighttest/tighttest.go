@@ -1,0 +1,384 @@
+// Package tighttest runs an in-process fake of the Tight API v6 (token
+// endpoint, batch saves of customers and invoices) for tests, in the style of
+// net/http/httptest:
+//
+//	srv := tighttest.NewTestServer(t)          // closed by t.Cleanup
+//	c, _ := tightapi.NewClientWithResponses(srv.URL, ...)
+//	// authenticate with srv.Token, or get a token from POST /v6/auth/token
+//	// with HTTP Basic srv.ClientID:srv.ClientSecret
+//
+// The fake is built on internal/fakeserver: every request is recorded
+// (Requests, Count), may get an injected fault (Config.Faults), has its
+// credentials checked and is validated against specs/tight.yaml before the
+// handler runs; NewTestServer also validates every response against the spec
+// and reports a mismatch with t.Errorf.
+//
+// # Authentication
+//
+// POST /v6/auth/token takes a form-encoded body and HTTP Basic client
+// credentials (Config.ClientID/ClientSecret; wrong or missing: 401
+// INVALID_TOKEN). Only grant_type=client_credentials (the default) is served;
+// authorization_code and refresh_token get 400 INVALID_VALUE with param
+// grant_type. A token lives Config.TokenLifetime (default 1h) on the clock
+// Config.Now; scope defaults to write. The saves take "Authorization: Bearer
+// <token>": an unknown token gets 401 INVALID_TOKEN, an expired one 401
+// EXPIRED_TOKEN (ExpireTokens expires every issued token at once), a token of
+// scope read gets 403. Config.Token is a static token that never expires.
+//
+// Every error body is Tight's envelope: {"result":"FAILURE","data":null,
+// "error":[{"type","message","param"}]}. Injected 429s and 5xx use type
+// UNKNOWN_ERROR.
+//
+// # Saves
+//
+// POST /v6/customers and POST /v6/invoicing/invoices upsert by id: an item
+// with the id of a stored entity updates it (top-level fields present in the
+// item replace the stored ones, absent fields are kept), an item with an
+// unknown id is created under that id, an item without id is created under a
+// new id (cus_<n>, inv_<n>; invoice lines and installments without id get
+// ili_<n> and istl_<n>). Items are checked in input order by the fake's own
+// rules, on the merged entity:
+//
+//   - customers: name required and non-empty (REQUIRED, param name); email,
+//     when present, must look like an address (INVALID_FORMAT, param email);
+//   - invoices: customerId required (REQUIRED) and naming a stored customer
+//     (INVALID_VALUE, param customerId); line quantity/price and discount and
+//     sales tax values must be decimals (INVALID_FORMAT, param such as
+//     lineItems/0/price).
+//
+// The answer holds one result per item in input order. A saved item has
+// result SUCCESS, statusCode 200 (for creates and updates alike, as the
+// document shows), the saved entity in the response shape and an empty error
+// list (the UNKNOWN_ERROR placeholder of the document's examples is not
+// reproduced). A refused item has result FAILURE, statusCode 400, its errors
+// and no data. The request answers 200 with result SUCCESS when every item was
+// saved, and 207 with result FAILURE when any item failed (also when all
+// failed); the items that passed are saved in both cases.
+//
+// With Config.RejectWholeBatch (WithRejectWholeBatch) the fake simulates the
+// strict mode some accounts see: a batch holding any invalid item is refused
+// whole with 400, its errors naming the offending items as param
+// "data/<i>/<field>", and nothing of it is saved.
+//
+// Response shapes: a customer gains address.countryCode "USA"; an invoice
+// returns customer {id, name, email} from the stored customer instead of
+// customerId, glAccount {id} instead of a line's glAccountId, computed totals,
+// and collectionInfo.paymentUrl.
+//
+// # Invoice totals
+//
+// All totals are integer minor units (cents), computed exactly with
+// math/big.Rat and rounded half away from zero ("half-up") to whole cents at
+// each step:
+//
+//   - a line's amount is taken as sent; when absent it is quantity (default 1)
+//     × price (default 0), price being in minor units as the spec says;
+//   - subtotal = sum of line amounts;
+//   - discount: PERCENT takes value % of the subtotal; AMOUNT takes value in
+//     major currency units (× 100), the unit the spec reads into the
+//     AmountDue.value it refers Discount.value to; a missing type is PERCENT;
+//     discountedTotal = subtotal − discount;
+//   - sales tax (invoice level; line-level salesTax is stored and echoed but
+//     not added, since the document's example would otherwise count the
+//     8.875 % twice): PERCENT of discountedTotal when
+//     discount.calculateBeforeSalesTax is true (or there is no discount), of
+//     subtotal otherwise; AMOUNT as for discounts;
+//   - total = subtotal − discount + tax; paidAmount 0 (kept across updates);
+//     balance = total − paidAmount.
+//
+// The document's example (subtotal 10000, 5 % before 8.875 % tax) gives
+// discountedTotal 9500, salesTax 843, total 10343.
+package tighttest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/billbridge/billbridge/gen/tightapi"
+	"github.com/billbridge/billbridge/internal/fakeserver"
+	"github.com/billbridge/billbridge/pkg/fault"
+)
+
+// Config configures a fake. It holds plain values so that a command line can
+// map flags onto it; zero fields get defaults.
+type Config struct {
+	// Addr is the listen address (default "127.0.0.1:0", a free loopback port).
+	Addr string
+	// Faults are injected in front of the fake.
+	Faults fault.Config
+	// CheckResponse is called with an error for every response that does not
+	// match the spec (nil: responses are not checked, except by NewTestServer).
+	CheckResponse func(error)
+
+	// ClientID and ClientSecret are the client credentials the token endpoint
+	// accepts (defaults "test-client" and a random secret).
+	ClientID, ClientSecret string
+	// Token is a static access token that never expires (default random).
+	Token string
+	// TokenLifetime is the lifetime of issued tokens (default 1h).
+	TokenLifetime time.Duration
+	// Now is the clock for token expiry (default time.Now).
+	Now func() time.Time
+	// RejectWholeBatch refuses a batch holding any invalid item with 400 and
+	// saves none of it (a simulation of the strict mode some accounts see).
+	RejectWholeBatch bool
+}
+
+// Option changes the Config of a fake.
+type Option func(*Config)
+
+// WithConfig replaces the whole Config (options after it still apply).
+func WithConfig(c Config) Option { return func(cfg *Config) { *cfg = c } }
+
+// WithFaults sets the faults to inject.
+func WithFaults(f fault.Config) Option { return func(c *Config) { c.Faults = f } }
+
+// WithCheckResponse sets the function that receives responses not matching
+// the spec.
+func WithCheckResponse(f func(error)) Option { return func(c *Config) { c.CheckResponse = f } }
+
+// WithClientCredentials sets the client id and secret the token endpoint
+// accepts.
+func WithClientCredentials(id, secret string) Option {
+	return func(c *Config) { c.ClientID, c.ClientSecret = id, secret }
+}
+
+// WithToken sets the static access token that never expires.
+func WithToken(token string) Option { return func(c *Config) { c.Token = token } }
+
+// WithTokenLifetime sets the lifetime of issued tokens.
+func WithTokenLifetime(d time.Duration) Option { return func(c *Config) { c.TokenLifetime = d } }
+
+// WithClock sets the clock used for token expiry.
+func WithClock(now func() time.Time) Option { return func(c *Config) { c.Now = now } }
+
+// WithRejectWholeBatch makes a batch with any invalid item fail whole with
+// 400, saving nothing (see Config.RejectWholeBatch).
+func WithRejectWholeBatch() Option { return func(c *Config) { c.RejectWholeBatch = true } }
+
+// WithTightRateLimit applies Tight's documented rate limit, fault.TightLimit
+// (1000 requests per 5 minutes per access token).
+func WithTightRateLimit() Option {
+	return func(c *Config) {
+		l := fault.TightLimit // a copy, so nobody mutates the shared value
+		c.Faults.RateLimit = &l
+	}
+}
+
+// Server is a running fake Tight API.
+type Server struct {
+	*fakeserver.Server
+
+	// ClientID and ClientSecret are the accepted client credentials.
+	ClientID, ClientSecret string
+	// Token is a static access token that never expires.
+	Token string
+
+	st *state
+}
+
+// Start starts a fake; the caller must Close it.
+func Start(opts ...Option) (*Server, error) {
+	var cfg Config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = "test-client"
+	}
+	if cfg.ClientSecret == "" {
+		cfg.ClientSecret = randomHex(16)
+	}
+	if cfg.Token == "" {
+		cfg.Token = "static_" + randomHex(16)
+	}
+	if cfg.TokenLifetime <= 0 {
+		cfg.TokenLifetime = time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	st := newState(cfg)
+	h := &handler{st: st}
+	router := mux.NewRouter()
+	strict := tightapi.NewStrictHandlerWithOptions(h, []tightapi.StrictMiddlewareFunc{withToken}, tightapi.StrictHTTPServerOptions{
+		// The frame validated the request already, so these are rare; they
+		// must still answer in Tight's format.
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
+			writeError(w, http.StatusBadRequest, errorOf(tightapi.BADREQUEST, err.Error(), ""))
+		},
+		ResponseErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
+			writeError(w, http.StatusInternalServerError, errorOf(tightapi.UNKNOWNERROR, err.Error(), ""))
+		},
+	})
+	handler := tightapi.HandlerWithOptions(strict, tightapi.GorillaServerOptions{
+		BaseRouter: router,
+		ErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
+			writeError(w, http.StatusBadRequest, errorOf(tightapi.BADREQUEST, err.Error(), ""))
+		},
+	})
+	spec, err := tightapi.GetSpec()
+	if err != nil {
+		return nil, fmt.Errorf("tighttest: spec: %w", err)
+	}
+	fs, err := fakeserver.Start(fakeserver.Provider{
+		Spec:        spec,
+		Handler:     handler,
+		Authorized:  st.authorized,
+		RenderError: renderError,
+		FaultCode:   faultCode,
+	}, fakeserver.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
+	if err != nil {
+		return nil, fmt.Errorf("tighttest: %w", err)
+	}
+	st.baseURL = fs.URL
+	return &Server{Server: fs, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Token: cfg.Token, st: st}, nil
+}
+
+// NewServer starts a fake and panics if it cannot, like httptest.NewServer.
+func NewServer(opts ...Option) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// NewTestServer starts a fake that t.Cleanup closes and whose responses are
+// checked against the spec, reporting mismatches with t.Errorf (unless the
+// options set a CheckResponse of their own).
+func NewTestServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	check := func(err error) { t.Errorf("tighttest: %v", err) }
+	// Set last, so that a WithConfig without CheckResponse keeps the check.
+	s := NewServer(append(opts[:len(opts):len(opts)], func(c *Config) {
+		if c.CheckResponse == nil {
+			c.CheckResponse = check
+		}
+	})...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Customers returns the stored customers in creation order, in the response
+// shape.
+func (s *Server) Customers() []tightapi.Customer {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	out := make([]tightapi.Customer, 0, len(s.st.customerOrder))
+	for _, id := range s.st.customerOrder {
+		out = append(out, s.st.customerOut(s.st.customers[id]))
+	}
+	return out
+}
+
+// Invoices returns the stored invoices in creation order, in the response
+// shape.
+func (s *Server) Invoices() []tightapi.Invoice {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	out := make([]tightapi.Invoice, 0, len(s.st.invoiceOrder))
+	for _, id := range s.st.invoiceOrder {
+		out = append(out, s.st.invoiceOut(s.st.invoices[id]))
+	}
+	return out
+}
+
+// Customer returns the stored customer id, in the response shape.
+func (s *Server) Customer(id string) (tightapi.Customer, bool) {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	c, ok := s.st.customers[id]
+	if !ok {
+		return tightapi.Customer{}, false
+	}
+	return s.st.customerOut(c), true
+}
+
+// Invoice returns the stored invoice id, in the response shape.
+func (s *Server) Invoice(id string) (tightapi.Invoice, bool) {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	inv, ok := s.st.invoices[id]
+	if !ok {
+		return tightapi.Invoice{}, false
+	}
+	return s.st.invoiceOut(inv), true
+}
+
+// IssuedTokens returns how many tokens the token endpoint has issued.
+func (s *Server) IssuedTokens() int {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	return len(s.st.tokens)
+}
+
+// ExpireTokens makes every issued token expired now (the static Token stays
+// valid), so the next save with one gets 401 EXPIRED_TOKEN.
+func (s *Server) ExpireTokens() {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	now := s.st.cfg.Now()
+	for _, tok := range s.st.tokens {
+		tok.expires = now
+	}
+}
+
+// state is the fake's memory; mu guards everything below it.
+type state struct {
+	cfg     Config
+	baseURL string
+
+	mu            sync.Mutex
+	tokens        map[string]*token
+	customers     map[string]*tightapi.CustomerInput
+	customerOrder []string
+	invoices      map[string]*storedInvoice
+	invoiceOrder  []string
+	seq           map[string]int // last number used per id prefix
+}
+
+type token struct {
+	expires time.Time
+	scope   string
+}
+
+type storedInvoice struct {
+	in   tightapi.InvoiceInput // merged input, with ids assigned
+	paid int64
+}
+
+func newState(cfg Config) *state {
+	return &state{
+		cfg:       cfg,
+		tokens:    map[string]*token{},
+		customers: map[string]*tightapi.CustomerInput{},
+		invoices:  map[string]*storedInvoice{},
+		seq:       map[string]int{},
+	}
+}
+
+// newID returns the next free id with prefix ("cus", "inv", "ili", "istl").
+// Callers hold mu.
+func (st *state) newID(prefix string, taken func(string) bool) string {
+	for {
+		st.seq[prefix]++
+		id := fmt.Sprintf("%s_%d", prefix, st.seq[prefix])
+		if taken == nil || !taken(id) {
+			return id
+		}
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
