@@ -1,0 +1,95 @@
+package tight_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/billbridge/billbridge/pkg/flex"
+	"github.com/billbridge/billbridge/pkg/option"
+	"github.com/billbridge/billbridge/pkg/tight"
+	"github.com/billbridge/billbridge/pkg/tight/tighttest"
+	"github.com/billbridge/billbridge/pkg/transport"
+)
+
+// Saving customers: one result per item, in order; a refused item carries
+// Tight's error type and the field it is about.
+func ExampleClient_SaveCustomers() {
+	srv := tighttest.NewServer() // a fake Tight; use option.WithBaseURL for production
+	defer srv.Close()
+	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	if err != nil {
+		panic(err)
+	}
+	items := []tight.CustomerInput{
+		{Name: flex.Ptr("Acme Corp"), Email: flex.Ptr("billing@acme.com")},
+		{Email: flex.Ptr("nameless@example.com")},
+		{Id: flex.Ptr("cus_28868401"), Name: flex.Ptr("Globex")},
+	}
+	for _, r := range c.SaveCustomers(context.Background(), items) {
+		var ae *transport.APIError
+		switch {
+		case errors.As(r.Err, &ae):
+			fmt.Println(r.Index, "refused:", ae.StatusCode, ae.Code, ae.Param)
+		case errors.Is(r.Err, transport.ErrOutcomeUnknown):
+			fmt.Println(r.Index, "may or may not be saved: check before re-sending")
+		case r.Err != nil:
+			fmt.Println(r.Index, "failed:", r.Err)
+		default:
+			fmt.Println(r.Index, "saved:", r.ID, *r.Value.Name)
+		}
+	}
+	// Output:
+	// 0 saved: cus_1 Acme Corp
+	// 1 refused: 400 REQUIRED name
+	// 2 saved: cus_28868401 Globex
+}
+
+// Saving invoices from a stream: results arrive in input order while at
+// most a few chunks are held in memory.
+func ExampleClient_SaveInvoicesSeq() {
+	srv := tighttest.NewServer()
+	defer srv.Close()
+	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	customer := c.SaveCustomers(ctx, []tight.CustomerInput{{Name: flex.Ptr("Abigail Adams")}})[0]
+	invoices := []tight.InvoiceInput{{
+		CustomerId: &customer.ID,
+		Name:       flex.Ptr("June Consulting Invoice"),
+		LineItems:  &[]tight.LineItemInput{{Quantity: flex.Ptr(flex.Decimal("2.0")), Price: flex.Ptr(flex.Decimal("5000.0"))}},
+		Discount: &tight.Discount{Type: flex.Ptr(tight.AdjustmentPercent), Value: flex.Ptr(flex.Decimal("5.0")),
+			CalculateBeforeSalesTax: flex.Ptr(flex.Bool(true))},
+		SalesTax: &tight.SalesTax{Type: flex.Ptr(tight.AdjustmentPercent), Value: flex.Ptr(flex.Decimal("8.875"))},
+	}}
+	for r := range c.SaveInvoicesSeq(ctx, slices.Values(invoices)) {
+		if r.Err != nil {
+			fmt.Println(r.Index, r.Err)
+			continue
+		}
+		fmt.Println(r.Index, r.ID, *r.Value.Totals.Total)
+	}
+	// Output:
+	// 0 inv_1 10343
+}
+
+// Invalid items are refused locally, before anything is sent; the error
+// names the item and the field.
+func ExampleClient_SaveInvoices_validation() {
+	srv := tighttest.NewServer()
+	defer srv.Close()
+	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))
+	if err != nil {
+		panic(err)
+	}
+	res := c.SaveInvoices(context.Background(), []tight.InvoiceInput{
+		{LineItems: &[]tight.LineItemInput{{Price: flex.Ptr(flex.Decimal("12,50"))}}},
+	})
+	var ve *transport.ValidationError
+	fmt.Println(errors.As(res[0].Err, &ve), ve.Index, ve.Field, res[0].Attempts)
+	// Output:
+	// true 0 lineItems/0/price 0
+}

@@ -1,0 +1,158 @@
+package tight_test
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/pkg/flex"
+	"github.com/billbridge/billbridge/pkg/option"
+	"github.com/billbridge/billbridge/pkg/tight"
+	"github.com/billbridge/billbridge/pkg/tight/tighttest"
+	"github.com/billbridge/billbridge/pkg/transport"
+)
+
+// fastRetry keeps the tests fast: the real schedule, shrunk to milliseconds.
+func fastRetry() option.Option {
+	return option.WithRetryPolicy(transport.RetryPolicy{MaxRetries: 5, MinBackoff: time.Millisecond,
+		MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond})
+}
+
+// newClient returns a client of srv with its static token, fast retries and
+// no client-side rate limit; opts come last and win.
+func newClient(t testing.TB, srv *tighttest.Server, opts ...option.Option) *tight.Client {
+	t.Helper()
+	base := []option.Option{option.WithBaseURL(srv.URL), option.WithToken(srv.Token), fastRetry(), option.WithRateLimit(0, 0)}
+	c, err := tight.New(append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// newCustomers returns n valid customers without id, named prefix-<i>.
+func newCustomers(prefix string, n int) []tight.CustomerInput {
+	out := make([]tight.CustomerInput, n)
+	for i := range out {
+		out[i] = tight.CustomerInput{Name: flex.Ptr(fmt.Sprintf("%s-%d", prefix, i)), Email: flex.Ptr(fmt.Sprintf("c%d@example.com", i))}
+	}
+	return out
+}
+
+// upsertCustomers returns n valid customers with ids prefix-<i>.
+func upsertCustomers(prefix string, n int) []tight.CustomerInput {
+	out := newCustomers(prefix, n)
+	for i := range out {
+		out[i].Id = flex.Ptr(fmt.Sprintf("cus_%s_%d", prefix, i))
+	}
+	return out
+}
+
+// checkOrdered fails unless results has one result per item, in order.
+func checkOrdered[T any](t testing.TB, results []batch.Result[T], n int) {
+	t.Helper()
+	if len(results) != n {
+		t.Fatalf("got %d results for %d items", len(results), n)
+	}
+	for i, r := range results {
+		if r.Index != i {
+			t.Fatalf("result %d has index %d", i, r.Index)
+		}
+	}
+}
+
+// nameCounts counts the fake's customers by name.
+func nameCounts(srv *tighttest.Server) map[string]int {
+	m := map[string]int{}
+	for _, c := range srv.Customers() {
+		if c.Name != nil {
+			m[*c.Name]++
+		}
+	}
+	return m
+}
+
+// logBuffer is a concurrency-safe sink for a JSON slog handler.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func debugLogger(b *logBuffer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// authRecorder is a base RoundTripper that remembers every Authorization
+// header the client sent, so a test can look for the tokens in output.
+type authRecorder struct {
+	mu    sync.Mutex
+	seen  map[string]bool
+	inner http.RoundTripper
+}
+
+func newAuthRecorder() *authRecorder {
+	return &authRecorder{seen: map[string]bool{}, inner: http.DefaultTransport}
+}
+
+func (a *authRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		a.mu.Lock()
+		_, cred, _ := strings.Cut(h, " ")
+		a.seen[cred] = true
+		a.mu.Unlock()
+	}
+	return a.inner.RoundTrip(r)
+}
+
+func (a *authRecorder) credentials() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for k := range a.seen {
+		out = append(out, k)
+	}
+	return out
+}
+
+// count counts the requests of an operation answered with status (0: any),
+// matching the operation name case-insensitively (the fake frame has
+// reported both "saveCustomers" and "SaveCustomers").
+func count(srv *tighttest.Server, op string, status int) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if strings.EqualFold(r.Operation, op) && (status == 0 || r.Status == status) {
+			n++
+		}
+	}
+	return n
+}
+
+// settle waits until the fake has seen no new request for a while. After a
+// cancelled run a request may still be reaching the fake; closing the fake
+// then races its handler accounting (a WaitGroup Add concurrent with Close's
+// Wait in internal/fakeserver), which the race detector reports.
+func settle(srv *tighttest.Server) {
+	last := -1
+	for n := len(srv.Requests()); n != last; n = len(srv.Requests()) {
+		last = n
+		time.Sleep(100 * time.Millisecond)
+	}
+}
