@@ -1,0 +1,470 @@
+package chargeover_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/pkg/chargeover"
+	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
+	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/option"
+	"github.com/billbridge/billbridge/pkg/transport"
+)
+
+func TestNewConfiguration(t *testing.T) {
+	t.Setenv(chargeover.EnvUsername, "")
+	t.Setenv(chargeover.EnvPassword, "")
+	if _, err := chargeover.New(option.WithBasicAuth("u", "p")); err == nil || !strings.Contains(err.Error(), "WithSite") {
+		t.Errorf("no host: err = %v, want one naming WithSite", err)
+	}
+	for _, bad := range []string{"", "my site", "-acme", "acme.evil.com/x", "a/b", strings.Repeat("a", 64)} {
+		if _, err := chargeover.New(chargeover.WithSite(bad), option.WithBasicAuth("u", "p")); err == nil || !strings.Contains(err.Error(), "DNS label") {
+			t.Errorf("WithSite(%q): err = %v, want a DNS label error", bad, err)
+		}
+	}
+	c, err := chargeover.New(chargeover.WithSite("acme-test"), option.WithBasicAuth("u", "p"), option.WithBatchSize(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL() != "https://acme-test.chargeover.com" || c.BatchSize() != chargeover.MaxBatchSize {
+		t.Errorf("BaseURL %q BatchSize %d", c.BaseURL(), c.BatchSize())
+	}
+	// The documents write the base URL with /api/v3; the paths carry it.
+	c, err = chargeover.New(option.WithBaseURL("https://acme.chargeover.com/api/v3/"), option.WithBasicAuth("u", "p"))
+	if err != nil || c.BaseURL() != "https://acme.chargeover.com" {
+		t.Errorf("base URL with /api/v3: %v %v", c, err)
+	}
+
+	// Credentials: missing, half from the environment, then from it.
+	if _, err := chargeover.New(chargeover.WithSite("acme")); err == nil || !strings.Contains(err.Error(), chargeover.EnvUsername) {
+		t.Errorf("no credentials: err = %v, want one naming %s", err, chargeover.EnvUsername)
+	}
+	t.Setenv(chargeover.EnvUsername, "api-user")
+	if _, err := chargeover.New(chargeover.WithSite("acme")); err == nil || !strings.Contains(err.Error(), chargeover.EnvPassword) {
+		t.Errorf("no password: err = %v, want one naming %s", err, chargeover.EnvPassword)
+	}
+	srv := chargeovertest.NewTestServer(t)
+	t.Setenv(chargeover.EnvUsername, srv.Username)
+	t.Setenv(chargeover.EnvPassword, srv.Password)
+	c, err = chargeover.New(option.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.CreateCustomer(context.Background(), cust("env-1", "Env Inc.")); r.Err != nil {
+		t.Errorf("create with credentials from the environment: %v", r.Err)
+	}
+}
+
+func TestCreateCustomersHappyPath(t *testing.T) {
+	srv := chargeovertest.NewTestServer(t)
+	c := newClient(t, srv)
+	in := []chargeover.CustomerCreate{cust("acme-1", "Acme One"), cust("", "No Key Ltd"), cust("acme-3", "Acme Three")}
+	in[0].Tags = &[]string{"wholesale"}
+	in[0].InvoiceDelivery = ptr(chargeover.DeliveryEmail)
+	res := c.CreateCustomers(context.Background(), in)
+	if len(res) != len(in) {
+		t.Fatalf("%d results for %d items", len(res), len(in))
+	}
+	for i, r := range res {
+		if r.Err != nil || r.Index != i || r.Status != http.StatusCreated || r.Attempts != 1 || r.Existing || r.Value == 0 || r.ID == "" {
+			t.Errorf("result %d = %+v", i, r)
+		}
+	}
+	got, ok := srv.CustomerByExternalKey("acme-1")
+	if !ok || got.CustomerId.String() != res[0].ID || got.Tags == nil || (*got.Tags)[0] != "wholesale" {
+		t.Errorf("fake holds %+v, %v; want customer %s", got, ok, res[0].ID)
+	}
+	if n := srv.Count(chargeovertest.OpBulk, http.StatusOK); n != 1 {
+		t.Errorf("%d bulk calls, want 1", n)
+	}
+	if req, _ := c.Counts(); req != 1 {
+		t.Errorf("Counts() requests = %d, want 1", req)
+	}
+}
+
+func TestSixtyItemsAreThreeBulkCalls(t *testing.T) {
+	srv := chargeovertest.NewTestServer(t)
+	c := newClient(t, srv)
+	res := c.CreateCustomers(context.Background(), customers("sixty", 60, false))
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatalf("item %d: %v", r.Index, r.Err)
+		}
+	}
+	if n := srv.Count(chargeovertest.OpBulk, 0); n != 3 {
+		t.Errorf("%d bulk calls for 60 items, want 3 (25+25+10)", n)
+	}
+	if n := len(srv.Customers()); n != 60 {
+		t.Errorf("fake holds %d customers, want 60", n)
+	}
+}
+
+// Poison items fail alone: a local validation error is never sent, a
+// server-side refusal fails only its own sub-request, and the rest of the
+// same _bulk call is created.
+func TestPoisonItemsIsolated(t *testing.T) {
+	srv := chargeovertest.NewTestServer(t, chargeovertest.WithCustomers(cust("taken", "Old Customer")))
+	c := newClient(t, srv)
+	in := []chargeover.CustomerCreate{
+		cust("p-0", "Good Zero"),
+		cust("p-1", ""),    // empty company: refused locally
+		cust("p-2", "   "), // blank company: passes the schema, ChargeOver refuses it
+		cust("taken", "Second Try"),
+		cust("p-4", "Good Four"),
+	}
+	res := c.CreateCustomers(context.Background(), in)
+	if res[0].Err != nil || res[4].Err != nil {
+		t.Fatalf("good items failed: %v / %v", res[0].Err, res[4].Err)
+	}
+	var ve *transport.ValidationError
+	if !errors.As(res[1].Err, &ve) || ve.Index != 1 || ve.Field != "company" || res[1].Attempts != 0 {
+		t.Errorf("empty company: %+v, want a ValidationError for item 1 field company, never sent", res[1])
+	}
+	var ae *transport.APIError
+	if !errors.As(res[2].Err, &ae) || ae.StatusCode != 400 || res[2].Status != 400 || ae.Provider != "chargeover" || !strings.Contains(ae.Message, "company") {
+		t.Errorf("blank company: %+v (%v), want a sub-request 400", res[2], res[2].Err)
+	}
+	// A key used before this call: reported as the 400, never adopted.
+	if !errors.As(res[3].Err, &ae) || ae.StatusCode != 400 || res[3].Existing || !strings.Contains(ae.Message, "taken") {
+		t.Errorf("used key on first attempt: %+v (%v), want the 400, not Existing", res[3], res[3].Err)
+	}
+	if n := srv.Count(chargeovertest.OpBulk, 0); n != 1 {
+		t.Errorf("%d bulk calls, want 1", n)
+	}
+	if n := len(srv.Customers()); n != 3 {
+		t.Errorf("fake holds %d customers, want 3 (the old one and two good ones)", n)
+	}
+	if n := srv.Count(chargeovertest.OpGetCustomerByExternalKey, 0); n != 0 {
+		t.Errorf("%d reads by key for a first-attempt refusal, want 0", n)
+	}
+}
+
+// Retry-After is honoured (the wait is at least the capped value, not the
+// tiny backoff) and capped (an hour-long Retry-After ends in 50 ms).
+func TestRetryAfterHonouredAndCapped(t *testing.T) {
+	srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(fault.Config{
+		Sequence:   []fault.Kind{fault.TooManyAfter, fault.TooManyAfter},
+		RetryAfter: time.Hour,
+	}))
+	c := newClient(t, srv)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	res := c.CreateCustomers(ctx, customers("ra", 3, true))
+	elapsed := time.Since(start)
+	for _, r := range res {
+		if r.Err != nil || r.Attempts != 3 {
+			t.Errorf("item %d: %+v, want success after 3 attempts", r.Index, r)
+		}
+	}
+	if elapsed < 2*fastRetries.MaxRetryAfter {
+		t.Errorf("took %s: Retry-After not honoured (want >= 2 x %s)", elapsed, fastRetries.MaxRetryAfter)
+	}
+	if req, retries := c.Counts(); req != 3 || retries != 2 {
+		t.Errorf("Counts() = %d, %d; want 3, 2", req, retries)
+	}
+}
+
+// Each retry rule end to end, with ChargeOver's own error bodies.
+func TestRetryRules(t *testing.T) {
+	keyed := func(prefix string) []chargeover.CustomerCreate { return customers(prefix, 2, false) }
+	tests := []struct {
+		name  string
+		seq   []fault.Kind
+		items []chargeover.CustomerCreate
+		check func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64])
+	}{
+		{"429 without Retry-After is retried", []fault.Kind{fault.TooMany}, keyed("r429"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+			wantCreated(t, res, 2, false)
+		}},
+		{"500 on keyed items: read back, not found, sent again", []fault.Kind{fault.Status500}, keyed("r500"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+			wantCreated(t, res, 2+1, false) // bulk 500, read, bulk 200 (the read counts for its item)
+			if n := srv.Count(chargeovertest.OpBulk, 0); n != 2 {
+				t.Errorf("%d bulk calls, want 2", n)
+			}
+		}},
+		{"HTML 502 page: read back, sent again", []fault.Kind{fault.HTMLErrorPage}, keyed("rhtml"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+			wantCreated(t, res, 3, false)
+		}},
+		{"drop after the server acted: read back, found", []fault.Kind{fault.DropAfter}, keyed("rdrop"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+			wantCreated(t, res, 2, true)
+			if n := srv.Count(chargeovertest.OpBulk, 0); n != 1 {
+				t.Errorf("%d bulk calls, want 1 (nothing sent again)", n)
+			}
+		}},
+		{"truncated success body: read back, found", []fault.Kind{fault.TruncatedJSON}, keyed("rtrunc"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+			wantCreated(t, res, 2, true)
+		}},
+		{"read back retried on 503", []fault.Kind{fault.Status500, fault.Status503}, keyed("rread"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+			if res[0].Err != nil || res[0].Attempts != 4 { // bulk 500, read 503, read 404, bulk 201
+				t.Errorf("item 0: %+v", res[0])
+			}
+		}},
+		{"read back keeps failing: outcome stays unknown", []fault.Kind{fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500},
+			[]chargeover.CustomerCreate{cust("rfail", "Read Fail")}, func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+				var ae *transport.APIError
+				if !errors.Is(res[0].Err, transport.ErrOutcomeUnknown) || !errors.As(res[0].Err, &ae) || ae.Operation != "bulk" || ae.StatusCode != 500 || res[0].Attempts != 7 {
+					t.Errorf("got %+v (%v)", res[0], res[0].Err)
+				}
+				if n := srv.Count(chargeovertest.OpBulk, 0); n != 1 {
+					t.Errorf("%d bulk calls, want 1 (never sent blind)", n)
+				}
+			}},
+		{"no key, outcome unknown: reported, never sent again", []fault.Kind{fault.DropAfter}, customers("rnokey", 2, true), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+			if !res[0].Existing || res[0].Err != nil {
+				t.Errorf("keyed item: %+v", res[0])
+			}
+			var ae *transport.APIError
+			if !errors.Is(res[1].Err, transport.ErrOutcomeUnknown) || !errors.As(res[1].Err, &ae) || ae.Retryable {
+				t.Errorf("unkeyed item: %v, want ErrOutcomeUnknown, not retryable", res[1].Err)
+			}
+			if n := srv.Count(chargeovertest.OpBulk, 0); n != 1 {
+				t.Errorf("%d bulk calls, want 1", n)
+			}
+			if n := companyCounts(srv)["Company rnokey-001"]; n != 1 {
+				t.Errorf("unkeyed customer exists %d times, want 1 (created once, never re-sent)", n)
+			}
+		}},
+		{"500 with no key: ErrOutcomeUnknown carrying ChargeOver's message", []fault.Kind{fault.Status500}, []chargeover.CustomerCreate{cust("", "Lone Co")}, func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+			var ae *transport.APIError
+			if !errors.Is(res[0].Err, transport.ErrOutcomeUnknown) || !errors.As(res[0].Err, &ae) || ae.StatusCode != 500 || ae.Message != "An internal error occurred." || res[0].Status != 500 {
+				t.Errorf("got %+v (%v)", res[0], res[0].Err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(fault.Config{Sequence: tt.seq}))
+			c := newClient(t, srv)
+			res := c.CreateCustomers(context.Background(), tt.items)
+			if len(res) != len(tt.items) {
+				t.Fatalf("%d results for %d items", len(res), len(tt.items))
+			}
+			tt.check(t, srv, res)
+			for _, it := range tt.items {
+				if it.ExternalKey != nil && srv.CountByExternalKey(*it.ExternalKey) > 1 {
+					t.Errorf("key %s duplicated", *it.ExternalKey)
+				}
+			}
+		})
+	}
+}
+
+// wantCreated checks that every result succeeded, that the first took
+// attempts0 attempts, and the Existing flag.
+func wantCreated(t *testing.T, res []batch.Result[int64], attempts0 int, existing bool) {
+	t.Helper()
+	for i, r := range res {
+		if r.Err != nil || r.Existing != existing || r.Value == 0 {
+			t.Errorf("item %d: %+v (%v), want success with Existing=%t", i, r, r.Err, existing)
+		}
+	}
+	if res[0].Attempts != attempts0 {
+		t.Errorf("item 0 took %d attempts, want %d", res[0].Attempts, attempts0)
+	}
+}
+
+func TestUnauthorizedIsNotRetriedAndHidesSecrets(t *testing.T) {
+	srv := chargeovertest.NewTestServer(t)
+	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, "wrong-private-key-123"), option.WithRetryPolicy(fastRetries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := c.CreateCustomers(context.Background(), customers("auth", 2, false))
+	var ae *transport.APIError
+	if !errors.As(res[0].Err, &ae) || ae.StatusCode != 401 || ae.Retryable || res[0].Attempts != 1 {
+		t.Fatalf("got %+v (%v), want a 401 after one attempt", res[0], res[0].Err)
+	}
+	if msg := res[0].Err.Error(); strings.Contains(msg, "wrong-private-key-123") || strings.Contains(msg, srv.Username) {
+		t.Errorf("error text leaks a credential: %s", msg)
+	}
+	if _, err := c.CustomerByExternalKey(context.Background(), "x"); !errors.As(err, &ae) || ae.StatusCode != 401 {
+		t.Errorf("read: %v, want 401", err)
+	}
+}
+
+// hookTransport runs hook after each response, to change the fake's state
+// between two requests of the facade.
+type hookTransport struct {
+	base http.RoundTripper
+	hook func(*http.Request, *http.Response)
+}
+
+func (h hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := h.base.RoundTrip(r)
+	if err == nil {
+		h.hook(r, resp)
+	}
+	return resp, err
+}
+
+// A 400 "key in use" after an earlier attempt of ours is settled by reading
+// back (the customer is ours: Existing); the same 400 on a first attempt is
+// reported as is (TestPoisonItemsIsolated).
+func TestKeyRefusedAfterEarlierAttemptIsSettled(t *testing.T) {
+	srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.Status502}}))
+	seeded := false
+	hc := &http.Client{Transport: hookTransport{base: http.DefaultTransport, hook: func(r *http.Request, resp *http.Response) {
+		// The read after the 502 finds nothing; before the item is sent
+		// again, the first attempt's effect "lands" late.
+		if r.Method == http.MethodGet && resp.StatusCode == 404 && !seeded {
+			seeded = true
+			srv.Seed(cust("late-1", "Late Landing"))
+		}
+	}}}
+	c := newClient(t, srv, option.WithHTTPClient(hc))
+	for _, single := range []bool{false, true} {
+		var r batch.Result[int64]
+		if single {
+			srv.Seed(cust("late-2", "Late Two"))
+			r = c.CreateCustomer(context.Background(), cust("late-2", "Late Two"))
+			// First attempt for this item: the 400 stands.
+			var ae *transport.APIError
+			if !errors.As(r.Err, &ae) || ae.StatusCode != 400 || ae.Operation != "createCustomer" || r.Existing {
+				t.Errorf("single create of a used key: %+v (%v), want the 400", r, r.Err)
+			}
+			continue
+		}
+		r = c.CreateCustomers(context.Background(), []chargeover.CustomerCreate{cust("late-1", "Late Landing")})[0]
+		want, _ := srv.CustomerByExternalKey("late-1")
+		if r.Err != nil || !r.Existing || r.ID != want.CustomerId.String() || r.Status != 200 {
+			t.Errorf("got %+v (%v), want Existing customer %s", r, r.Err, want.CustomerId)
+		}
+		if srv.CountByExternalKey("late-1") != 1 {
+			t.Errorf("late-1 duplicated")
+		}
+	}
+}
+
+func TestCreateCustomerSingle(t *testing.T) {
+	srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.DropAfter, fault.None, fault.Status500, fault.Status504}}))
+	c := newClient(t, srv)
+	ctx := context.Background()
+	r := c.CreateCustomer(ctx, cust("one-1", "One"))
+	if r.Err != nil || r.Status != 201 || r.Attempts != 1 || r.ID != "1000" || r.Value != 1000 {
+		t.Errorf("plain create: %+v", r)
+	}
+	r = c.CreateCustomer(ctx, cust("one-2", "Two")) // dropped after acting, read back
+	if r.Err != nil || !r.Existing || r.Value != 1001 || r.Attempts != 2 {
+		t.Errorf("dropped create: %+v (%v)", r, r.Err)
+	}
+	r = c.CreateCustomer(ctx, cust("", "Three")) // 500, no key
+	if !errors.Is(r.Err, transport.ErrOutcomeUnknown) || r.Status != 500 {
+		t.Errorf("500 without key: %+v", r)
+	}
+	r = c.CreateCustomer(ctx, cust("one-4", "Four")) // 504, read back 404, sent again
+	if r.Err != nil || r.Existing || r.Attempts != 3 {
+		t.Errorf("504 with key: %+v (%v)", r, r.Err)
+	}
+	r = c.CreateCustomer(ctx, cust("one-5", ""))
+	var ve *transport.ValidationError
+	if !errors.As(r.Err, &ve) || ve.Field != "company" {
+		t.Errorf("invalid: %v", r.Err)
+	}
+	if n := srv.Count(chargeovertest.OpCreateCustomer, 0); n != 5 {
+		t.Errorf("%d createCustomer calls, want 5", n)
+	}
+}
+
+func TestCustomerByExternalKey(t *testing.T) {
+	srv := chargeovertest.NewTestServer(t,
+		chargeovertest.WithCustomers(cust("k 1 ü%", "Slash Key")),
+		chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.Status500, fault.DropBefore}}))
+	c := newClient(t, srv)
+	got, err := c.CustomerByExternalKey(context.Background(), "k 1 ü%")
+	if err != nil || got.Company == nil || *got.Company != "Slash Key" || got.CustomerId.String() != "1000" {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	if n := srv.Count(chargeovertest.OpGetCustomerByExternalKey, 0); n != 3 {
+		t.Errorf("%d reads, want 3 (500 and a dropped connection retried)", n)
+	}
+	_, err = c.CustomerByExternalKey(context.Background(), "nope")
+	var ae *transport.APIError
+	if !errors.Is(err, chargeover.ErrNotFound) || !errors.As(err, &ae) || ae.StatusCode != 404 || ae.Operation != "getCustomerByExternalKey" {
+		t.Errorf("missing: %v", err)
+	}
+	if _, err := c.CustomerByExternalKey(context.Background(), ""); err == nil {
+		t.Error("empty key accepted")
+	}
+}
+
+func TestCreateCustomersSeqStreams(t *testing.T) {
+	srv := chargeovertest.NewTestServer(t)
+	c := newClient(t, srv, option.WithBatchSize(10), option.WithConcurrency(3))
+	const n = 137
+	seq := func(yield func(chargeover.CustomerCreate) bool) {
+		for _, it := range customers("seq", n, true) {
+			if !yield(it) {
+				return
+			}
+		}
+	}
+	i := 0
+	for r := range c.CreateCustomersSeq(context.Background(), seq) {
+		if r.Index != i || r.Err != nil {
+			t.Fatalf("result %d: %+v", i, r)
+		}
+		i++
+	}
+	if i != n || len(srv.Customers()) != n {
+		t.Errorf("%d results, %d customers; want %d", i, len(srv.Customers()), n)
+	}
+	// Breaking out stops sending.
+	before := srv.Count(chargeovertest.OpBulk, 0)
+	for range c.CreateCustomersSeq(context.Background(), seq) {
+		break
+	}
+	if sent := srv.Count(chargeovertest.OpBulk, 0) - before; sent > 6 {
+		t.Errorf("%d bulk calls after an early break, want a few at most", sent)
+	}
+}
+
+// Cancelling mid-batch leaves every item with a result: created, not sent
+// (safe to send again), or unknown; and nothing is duplicated.
+func TestCancelMidBatch(t *testing.T) {
+	srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(fault.Config{Latency: 20 * time.Millisecond}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := newClient(t, srv, option.WithBatchSize(5), option.WithConcurrency(2), option.WithProgress(func(p batch.Progress) {
+		if p.Done >= 10 {
+			cancel()
+		}
+	}))
+	in := customers("cancel", 100, true)
+	res := c.CreateCustomers(ctx, in)
+	if len(res) != len(in) {
+		t.Fatalf("%d results for %d items", len(res), len(in))
+	}
+	var ok, notSent, unknownN int
+	for i, r := range res {
+		switch {
+		case r.Index != i:
+			t.Fatalf("result %d has index %d", i, r.Index)
+		case r.Err == nil:
+			ok++
+		case errors.Is(r.Err, batch.ErrNotSent):
+			notSent++
+			if in[i].ExternalKey != nil && srv.CountByExternalKey(*in[i].ExternalKey) != 0 {
+				t.Errorf("item %d reported not sent but exists", i)
+			}
+		case errors.Is(r.Err, transport.ErrOutcomeUnknown) || errors.Is(r.Err, context.Canceled):
+			unknownN++
+		default:
+			t.Errorf("item %d: unexpected error %v", i, r.Err)
+		}
+	}
+	t.Logf("cancelled: %d created, %d not sent, %d unknown", ok, notSent, unknownN)
+	if ok < 10 || notSent == 0 {
+		t.Errorf("want >= 10 created and some not sent; got %d, %d", ok, notSent)
+	}
+	for name, n := range companyCounts(srv) {
+		if n > 1 {
+			t.Errorf("%s created %d times", name, n)
+		}
+	}
+}

@@ -1,0 +1,46 @@
+// Package chargeover is a typed client for ChargeOver's REST API v3: it
+// creates customers in batches through POST /api/v3/_bulk (25 sub-requests
+// per call), reports one result per input item, and never duplicates a
+// customer that carries an external_key, even when answers are lost.
+//
+// Usage:
+//
+//	c, err := chargeover.New(chargeover.WithSite("mycompany"),
+//		option.WithBasicAuth(username, privateKey))
+//	if err != nil { ... }
+//	for _, r := range c.CreateCustomers(ctx, customers) {
+//		if r.Err != nil {
+//			log.Printf("item %d: %v", r.Index, r.Err)
+//			continue
+//		}
+//		log.Printf("item %d: customer %d (existing: %t)", r.Index, r.Value, r.Existing)
+//	}
+//
+// Credentials come from option.WithBasicAuth (API username and private key)
+// or, when it is not given, from the environment variables
+// CHARGEOVER_USERNAME and CHARGEOVER_PASSWORD.
+//
+// # Creates, retries and external_key
+//
+// ChargeOver has no idempotency key, so a create is re-sent only when the
+// server surely did not act on it (429, or a connection that failed before
+// the request was written). When the outcome of a create is unknown (a 5xx,
+// a connection dropped after the request was written, a cut answer), items
+// WITH an external_key are settled by reading the customer back by its key:
+// found, the item succeeds with Result.Existing set; not found, it is sent
+// again (at most MaxRetries+1 rounds in all). Items WITHOUT an external_key
+// cannot be settled: they end with an error wrapping
+// transport.ErrOutcomeUnknown and are never re-sent. Give every customer an
+// external_key.
+//
+// A create refused (400) because its external_key is in use is reported as
+// that 400 error when it was our first attempt for the item: the customer
+// existed before this call, and silently adopting it could attach your data
+// to someone else's customer. Only when an earlier attempt of ours for the
+// same item may have created it is the key read back and the item reported
+// as Existing.
+//
+// Operations the facade does not wrap are reachable through Client.API, the
+// generated client, which shares the facade's authenticating, retrying
+// http.Client.
+package chargeover

@@ -1,0 +1,100 @@
+package chargeover_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/billbridge/billbridge/pkg/chargeover"
+	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
+	"github.com/billbridge/billbridge/pkg/option"
+	"github.com/billbridge/billbridge/pkg/transport"
+)
+
+func ExampleClient_CreateCustomers() {
+	srv := chargeovertest.NewServer(chargeovertest.WithCustomers(chargeover.CustomerCreate{Company: "Old Co", ExternalKey: ptr("old-1")}))
+	defer srv.Close()
+	// In production: chargeover.WithSite("mycompany") and credentials from
+	// CHARGEOVER_USERNAME / CHARGEOVER_PASSWORD.
+	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	if err != nil {
+		panic(err)
+	}
+	results := c.CreateCustomers(context.Background(), []chargeover.CustomerCreate{
+		{Company: "Acme Widgets Inc.", ExternalKey: ptr("acme-0001")},
+		{Company: ""}, // invalid: refused before anything is sent
+		{Company: "Reused Key LLC", ExternalKey: ptr("old-1")},
+	})
+	for _, r := range results {
+		var ae *transport.APIError
+		switch {
+		case r.Err == nil:
+			fmt.Printf("item %d: customer %d\n", r.Index, r.Value)
+		case errors.As(r.Err, &ae):
+			fmt.Printf("item %d: refused with %d\n", r.Index, ae.StatusCode)
+		default:
+			fmt.Println(r.Err) // a *transport.ValidationError names the item and field
+		}
+	}
+	// Output:
+	// item 0: customer 1001
+	// item 1: field company: minimum string length is 1
+	// item 2: refused with 400
+}
+
+func ExampleClient_CustomerByExternalKey() {
+	srv := chargeovertest.NewServer(chargeovertest.WithCustomers(chargeover.CustomerCreate{Company: "Acme Widgets Inc.", ExternalKey: ptr("acme-0001")}))
+	defer srv.Close()
+	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	if err != nil {
+		panic(err)
+	}
+	cust, err := c.CustomerByExternalKey(context.Background(), "acme-0001")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(cust.CustomerId, *cust.Company)
+	_, err = c.CustomerByExternalKey(context.Background(), "nobody")
+	fmt.Println(errors.Is(err, chargeover.ErrNotFound))
+	// Output:
+	// 1000 Acme Widgets Inc.
+	// true
+}
+
+func ExampleClient_CreateCustomer() {
+	srv := chargeovertest.NewServer()
+	defer srv.Close()
+	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	if err != nil {
+		panic(err)
+	}
+	r := c.CreateCustomer(context.Background(), chargeover.CustomerCreate{Company: "Solo Ltd", ExternalKey: ptr("solo-1")})
+	fmt.Println(r.ID, r.Status, r.Err)
+	// Output:
+	// 1000 201 <nil>
+}
+
+func ExampleClient_CreateCustomersSeq() {
+	srv := chargeovertest.NewServer()
+	defer srv.Close()
+	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	if err != nil {
+		panic(err)
+	}
+	// A stream, such as rows read from a file: only a few batches are in
+	// memory at a time.
+	rows := func(yield func(chargeover.CustomerCreate) bool) {
+		for i := range 3 {
+			if !yield(chargeover.CustomerCreate{Company: fmt.Sprintf("Row %d", i), ExternalKey: ptr(fmt.Sprintf("row-%d", i))}) {
+				return
+			}
+		}
+	}
+	for r := range c.CreateCustomersSeq(context.Background(), rows) {
+		fmt.Println(r.Index, r.ID, r.Err)
+	}
+	// Output:
+	// 0 1000 <nil>
+	// 1 1001 <nil>
+	// 2 1002 <nil>
+}

@@ -1,0 +1,85 @@
+package chargeover
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/billbridge/billbridge/pkg/transport"
+)
+
+// FuzzDecodeResponses feeds arbitrary bodies and statuses to the three
+// answer mappings (bulk, create, read by key). Whatever arrives, each item
+// must end in a known state with a consistent result: a success has an id,
+// a failure has an error, an unsure outcome wraps ErrOutcomeUnknown. The
+// seed corpus is the spec's example bodies.
+func FuzzDecodeResponses(f *testing.F) {
+	files, err := filepath.Glob("../../specs/testdata/chargeover/*.json")
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed corpus: %v", err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, status := range []int{200, 201, 400, 404, 429, 500} {
+			f.Add(b, status)
+		}
+	}
+	f.Add([]byte(`{"code":200,"status":"OK","response":{"_bulk":[{"code":201,"status":"OK","response":{"id":"12x"}},{"code":503,"status":"Error"}]}}`), 200)
+	f.Add([]byte(`<html>502</html>`), 502)
+	f.Fuzz(func(t *testing.T, body []byte, status int) {
+		if status < 100 || status > 599 {
+			return
+		}
+		resp := func() *http.Response {
+			h := http.Header{}
+			h.Set("Content-Type", "application/json")
+			return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(body))}
+		}
+		ws := []*work{{key: "a"}, {}, {key: "c"}}
+		applyBulk(ws, resp())
+		for i, w := range ws {
+			check(t, i, w)
+		}
+		w := &work{key: "one"}
+		applyCreate(w, resp())
+		check(t, 0, w)
+		if w.res.Status != status {
+			t.Errorf("create: Status %d, want %d", w.res.Status, status)
+		}
+		cust, err := decodeGet(resp())
+		if (cust == nil) == (err == nil) {
+			t.Errorf("read: customer %v and error %v", cust, err)
+		}
+		var ae *transport.APIError
+		if err != nil && !errors.As(err, &ae) {
+			t.Errorf("read: error %T is not an *APIError", err)
+		}
+	})
+}
+
+func check(t *testing.T, i int, w *work) {
+	t.Helper()
+	switch w.state {
+	case done:
+		if w.res.Err == nil && (w.res.ID == "" || w.res.Status != http.StatusCreated) {
+			t.Errorf("item %d: success without id: %+v", i, w.res)
+		}
+	case unsure:
+		if !errors.Is(w.res.Err, transport.ErrOutcomeUnknown) {
+			t.Errorf("item %d: unsure without ErrOutcomeUnknown: %v", i, w.res.Err)
+		}
+	case resend:
+		if w.res.Err == nil {
+			t.Errorf("item %d: resend without a reason", i)
+		}
+	default:
+		t.Errorf("item %d: state %d", i, w.state)
+	}
+}
