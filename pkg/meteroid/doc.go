@@ -1,0 +1,33 @@
+// Package meteroid is the billbridge client for Meteroid's REST API v1: it
+// reads customers and applies partial updates (PATCH) to many of them at
+// once, with local validation, retries and one result per item.
+//
+// Meteroid has no batch endpoint for customers, so a batch of updates fans
+// out as one PATCH /api/v1/customers/{id_or_alias} per item, at most
+// Concurrency at a time. A PATCH sets the fields it carries and nothing else,
+// so sending it twice leaves the customer as sending it once: every
+// retryable failure (a dropped connection before or after the request was
+// written, 408, 429, 500, 502, 503, 504) is retried, honouring a capped
+// Retry-After. Other statuses are answers: a 404 fails that item only.
+//
+// Usage:
+//
+//	c, err := meteroid.New() // API key from METEROID_API_KEY
+//	if err != nil { ... }
+//	results := c.PatchCustomers(ctx, []meteroid.Update{
+//		{IDOrAlias: "cus_7n42DGM5Tflk9n8mt7Fhc7", Patch: meteroid.CustomerPatch{Name: flex.Ptr("Acme GmbH")}},
+//		{IDOrAlias: "acme-fr", Patch: meteroid.CustomerPatch{Currency: flex.Ptr(meteroid.CurrencyEUR)}},
+//	})
+//	for _, r := range results {
+//		if r.Err != nil {
+//			var apiErr *transport.APIError
+//			if errors.As(r.Err, &apiErr) && apiErr.Code == "NOT_FOUND" { ... }
+//			continue
+//		}
+//		fmt.Println(r.ID, r.Value.Name)
+//	}
+//
+// Operations the facade does not wrap are reachable through Client.API, the
+// generated client, which shares the same authenticating, retrying
+// http.Client.
+package meteroid

@@ -1,0 +1,50 @@
+package meteroid
+
+import "github.com/billbridge/billbridge/gen/meteroidapi"
+
+// The generated models are the facade's models: aliases, not copies, so that
+// values move freely between this package and meteroidapi.
+
+// Customer is a customer as the API returns it.
+type Customer = meteroidapi.Customer
+
+// CustomerPatch is the body of a partial update: only the fields set
+// (non-nil) are changed.
+type CustomerPatch = meteroidapi.CustomerPatch
+
+// Address is a postal address.
+type Address = meteroidapi.Address
+
+// ShippingAddress is where goods are shipped.
+type ShippingAddress = meteroidapi.ShippingAddress
+
+// CustomTax is a customer-specific tax.
+type CustomTax = meteroidapi.CustomTax
+
+// Currency is an ISO 4217 currency code (constants CurrencyEUR, ...).
+type Currency = meteroidapi.Currency
+
+// Error is Meteroid's error body: {code, message}.
+type Error = meteroidapi.Error
+
+// ErrorCode is Meteroid's machine-readable error code.
+type ErrorCode = meteroidapi.ErrorCode
+
+// Currencies used most often; every other code is meteroidapi.Currency<CODE>.
+const (
+	CurrencyEUR = meteroidapi.CurrencyEUR
+	CurrencyUSD = meteroidapi.CurrencyUSD
+	CurrencyGBP = meteroidapi.CurrencyGBP
+	CurrencyCHF = meteroidapi.CurrencyCHF
+)
+
+// Error codes Meteroid documents, for matching APIError.Code.
+const (
+	CodeBadRequest          = string(meteroidapi.ErrorCodeBadRequest)
+	CodeNotFound            = string(meteroidapi.ErrorCodeNotFound)
+	CodeConflict            = string(meteroidapi.ErrorCodeConflict)
+	CodeForbidden           = string(meteroidapi.ErrorCodeForbidden)
+	CodeUnauthorized        = string(meteroidapi.ErrorCodeUnauthorized)
+	CodeTooManyRequests     = string(meteroidapi.ErrorCodeTooManyRequests)
+	CodeInternalServerError = string(meteroidapi.ErrorCodeInternalServerError)
+)
