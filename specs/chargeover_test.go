@@ -33,7 +33,7 @@ func TestChargeOverSpecLoads(t *testing.T) {
 			t.Errorf("path %s missing", p)
 		}
 	}
-	sw, err := chargeoverapi.GetSwagger()
+	sw, err := chargeoverapi.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestChargeOverBulkLimits(t *testing.T) {
 // TestChargeOverExternalKeyRoute checks that kin-openapi's router matches the
 // "external_key:{key}" path, whose parameter sits inside a path segment.
 func TestChargeOverExternalKeyRoute(t *testing.T) {
-	sw, err := chargeoverapi.GetSwagger()
+	sw, err := chargeoverapi.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestChargeOverExternalKeyRoute(t *testing.T) {
 // TestChargeOverClientRequests calls every operation of the generated client
 // and validates the requests it sends.
 func TestChargeOverClientRequests(t *testing.T) {
-	sw, err := chargeoverapi.GetSwagger()
+	sw, err := chargeoverapi.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

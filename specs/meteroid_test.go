@@ -152,7 +152,7 @@ func TestMeteroidTolerantReading(t *testing.T) {
 // TestMeteroidClientRequests calls every operation of the generated client and
 // checks that each request validates against the spec.
 func TestMeteroidClientRequests(t *testing.T) {
-	spec, err := meteroidapi.GetSwagger()
+	spec, err := meteroidapi.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func TestTightSpecLoads(t *testing.T) {
 			t.Errorf("missing POST %s", p)
 		}
 	}
-	if _, err := tightapi.GetSwagger(); err != nil {
+	if _, err := tightapi.GetSpec(); err != nil {
 		t.Fatalf("embedded spec: %v", err)
 	}
 }
@@ -247,7 +247,7 @@ func TestTightTolerantInvoices(t *testing.T) {
 // TestTightClientRequests sends every operation through the generated plain
 // client and validates the requests against the spec.
 func TestTightClientRequests(t *testing.T) {
-	spec, err := tightapi.GetSwagger()
+	spec, err := tightapi.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

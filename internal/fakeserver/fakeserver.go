@@ -29,7 +29,7 @@ type ErrorRenderer func(w http.ResponseWriter, r *http.Request, status int, code
 
 // Provider is what a fake plugs into the frame.
 type Provider struct {
-	// Spec is a fresh copy of the provider's spec (the generated GetSwagger).
+	// Spec is a fresh copy of the provider's spec (the generated GetSpec).
 	Spec *openapi3.T
 	// Handler serves valid, authenticated requests (the generated server).
 	Handler http.Handler
@@ -83,6 +83,7 @@ type Server struct {
 	mu      sync.Mutex
 	log     []Record
 	running sync.WaitGroup // handlers in flight, awaited by Close
+	closing bool           // set by Close; guarded by mu
 }
 
 // Start listens and serves until Close.
@@ -112,6 +113,9 @@ func Start(p Provider, opts Options) (*Server, error) {
 // Close stops the server, closes its connections and waits for the handlers
 // still running, so that no response check fires after Close returns.
 func (s *Server) Close() {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
 	_ = s.srv.Close()
 	s.running.Wait()
 }
@@ -164,10 +168,17 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		// that got its answer always finds its request logged; the status is
 		// filled in once known.
 		s.mu.Lock()
+		if s.closing {
+			// Close is waiting for the handlers in flight; a new one must
+			// not join that wait (WaitGroup.Add racing Wait).
+			s.mu.Unlock()
+			http.Error(w, "server closing", http.StatusServiceUnavailable)
+			return
+		}
 		at := len(s.log)
 		s.log = append(s.log, entry)
-		s.mu.Unlock()
 		s.running.Add(1)
+		s.mu.Unlock()
 		defer s.running.Done()
 		defer func() {
 			kind := fault.Kind(w.Header().Get(fault.Header))

@@ -25,7 +25,7 @@ type Guard struct {
 
 // New builds a guard for doc. It clears doc.Servers, because the routers match
 // the server host and the guard runs behind loopback servers on random ports;
-// pass a document of its own (the generated GetSwagger returns a fresh one).
+// pass a document of its own (the generated GetSpec returns a fresh one).
 func New(doc *openapi3.T) (*Guard, error) {
 	doc.Servers = nil
 	if err := doc.Validate(context.Background()); err != nil {

@@ -54,7 +54,7 @@ func TestSpecCoverage(t *testing.T) {
 	_, _ = c.BulkWithResponse(ctx, chargeoverapi.BulkRequest{}) // 400
 	_, _ = anon.BulkWithResponse(ctx, one)                      // 401
 
-	spec, err := chargeoverapi.GetSwagger()
+	spec, err := chargeoverapi.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

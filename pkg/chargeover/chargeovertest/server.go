@@ -79,7 +79,7 @@ func Start(opts ...Option) (*Server, error) {
 	if cfg.Password == "" {
 		cfg.Password = "co-key-" + randomHex(16)
 	}
-	spec, err := chargeoverapi.GetSwagger()
+	spec, err := chargeoverapi.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("chargeovertest: spec: %w", err)
 	}

@@ -138,7 +138,7 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := meteroidapi.GetSwagger()
+	spec, err := meteroidapi.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("meteroidtest: spec: %w", err)
 	}

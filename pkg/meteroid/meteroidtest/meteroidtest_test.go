@@ -397,7 +397,7 @@ func TestDrops(t *testing.T) {
 	if got, _ := srv.Customer("cus_acme"); got.Name != "dropped after" || srv.Patches("cus_acme") != 1 {
 		t.Fatalf("DropAfter did not change state: %s", js(got))
 	}
-	// The embedded spec (GetSwagger) names the operation "PatchCustomer":
+	// The embedded spec (GetSpec) names the operation "PatchCustomer":
 	// oapi-codegen capitalises operationIds ("patchCustomer" in the YAML).
 	if srv.Count("PatchCustomer", 0) != 2 {
 		t.Errorf("recorded %v", srv.Requests())
@@ -481,7 +481,7 @@ func TestSpecCoverage(t *testing.T) {
 	patchRaw(t, c, "nobody", `{"name":"x"}`)            // 404
 	patchRaw(t, bad, "cus_acme", `{"name":"x"}`)        // 401
 
-	spec, err := meteroidapi.GetSwagger()
+	spec, err := meteroidapi.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
