@@ -8,7 +8,8 @@ export REDOCLY_TELEMETRY=off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 export SCARF_ANALYTICS=false
 
-.PHONY: all generate check-generated test lint lint-go lint-specs npm-tools verify bench demo
+.PHONY: all generate check-generated test lint lint-go lint-specs npm-tools verify bench demo \
+	spec-gate bundle check-bundle typescript lint-typescript
 
 all: verify
 
@@ -25,8 +26,9 @@ check-generated: generate
 test:
 	$(GO) test -race -count=1 ./...
 
-## lint: go vet, gofmt, staticcheck and the spec linters
-lint: lint-go lint-specs
+## lint: go vet, gofmt, staticcheck, the spec linters, the spec gate
+## (breaking changes, versions, CHANGELOG), fresh bundles and the TypeScript proof
+lint: lint-go lint-specs spec-gate check-bundle lint-typescript
 
 lint-go:
 	$(GO) vet ./...
@@ -43,6 +45,61 @@ lint-specs: npm-tools
 	  echo "== redocly $$s"; $(NODE_BIN)/redocly lint --config specs/redocly.yaml specs/$$s.yaml || exit 1; \
 	  echo "== spectral $$s"; $(NODE_BIN)/spectral lint --ruleset specs/.spectral.yaml --fail-severity error specs/$$s.yaml || exit 1; \
 	done
+
+## spec-gate: fail on breaking changes (oasdiff, unless specs/breaking-changes.yaml
+## names them), on a changed spec without an info.version bump, and on a spec
+## version without a specs/CHANGELOG.md entry. Base: the last v* tag, else the
+## merge base with main, on main the parent of the spec's last change; force
+## one with SPECGATE_BASE=<ref>. See docs/specs.md.
+spec-gate:
+	$(GO) run ./internal/specgate/cmd/specgate -dir specs $(SPECS)
+
+## bundle: self-contained JSON and YAML copies of each spec in specs/bundle/ (committed)
+BUNDLE_DIR ?= specs/bundle
+bundle: npm-tools
+	@mkdir -p $(BUNDLE_DIR)
+	@for s in $(SPECS); do for ext in json yaml; do \
+	  $(NODE_BIN)/redocly bundle --config specs/redocly.yaml specs/$$s.yaml -o $(BUNDLE_DIR)/$$s.$$ext >/dev/null 2>&1 \
+	    || { $(NODE_BIN)/redocly bundle --config specs/redocly.yaml specs/$$s.yaml -o $(BUNDLE_DIR)/$$s.$$ext; exit 1; }; \
+	  echo "bundled $(BUNDLE_DIR)/$$s.$$ext"; \
+	done; done
+
+## check-bundle: rebuild the bundles in a scratch directory and fail if specs/bundle/ differs
+check-bundle: npm-tools
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(MAKE) --no-print-directory bundle BUNDLE_DIR=$$tmp >/dev/null && \
+	diff -r "$$tmp" specs/bundle >/dev/null || { echo "specs/bundle/ is stale: run 'make bundle' and commit the result" >&2; diff -r "$$tmp" specs/bundle | head -20 >&2; exit 1; }
+	@echo "specs/bundle/ is fresh"
+
+## typescript: generate specs/typescript/generated/*.d.ts with openapi-typescript (committed)
+TS_DIR ?= specs/typescript/generated
+typescript: npm-tools
+	@mkdir -p $(TS_DIR)
+	@for s in $(SPECS); do \
+	  $(NODE_BIN)/openapi-typescript specs/$$s.yaml --empty-objects-unknown -o $(TS_DIR)/$$s.d.ts >/dev/null \
+	    || { echo "openapi-typescript failed on specs/$$s.yaml" >&2; exit 1; }; \
+	  echo "generated $(TS_DIR)/$$s.d.ts"; \
+	done
+
+## lint-typescript: the generated types are fresh, have no Record<string, never>
+## (a schema openapi-typescript could not translate), and the usage files in
+## specs/typescript/ type-check with tsc --noEmit --strict
+lint-typescript: npm-tools
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(MAKE) --no-print-directory typescript TS_DIR=$$tmp >/dev/null && \
+	diff -r "$$tmp" specs/typescript/generated >/dev/null || { echo "specs/typescript/generated/ is stale: run 'make typescript' and commit the result" >&2; diff -r "$$tmp" specs/typescript/generated | head -20 >&2; exit 1; }
+	@if grep -n 'Record<string, never>' specs/typescript/generated/*.d.ts | grep -v -E ':export type (webhooks|\$$defs) = '; then \
+	  echo "generated types above contain Record<string, never>: a schema did not translate" >&2; exit 1; fi
+	$(NODE_BIN)/tsc -p specs/typescript/tsconfig.json --noEmit --strict
+	@echo "TypeScript proof: ok"
+
+## bench: the benchmarks (see BENCHMARKS.md)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./internal/benchmarks/
+
+## demo: push sample data to embedded fakes with faults switched on
+demo:
+	$(GO) run ./cmd/billbridge demo
 
 ## verify: what CI runs: generated code fresh, linters clean, tests pass
 verify: check-generated lint test

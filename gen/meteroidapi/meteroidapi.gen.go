@@ -2223,7 +2223,7 @@ var swaggerSpec = []string{
 	"l2nSxAJlrjRnEh6Wqd9KV5S5zZE0VmSZ18ja7AKZY6tMmV5Vx8rMaYYozR74gnbsJC0dDd56NB3nRye8",
 	"m+BQ5ZlsObsyfFixXVGYIgBrcF6kkRyTzgsynSshbb2zDsu59HgCxkWP6I0DhIRnmSFNP1xjSxb+Ogql",
 	"r+Mp2POVySU2FfcgmQHKg/fKA13tWr8FR+R2PmTDJ+AcElYvHBxnIgFpoIKxZyfDNUBFhHMA11Z6uu0b",
-	"mW2si0aPsGQVlzjE+r3BkDDofpdtBCrQRR/QxkHubnunvYOtsXM+F1En+qG90/7BXdCYkah8ASmxyhQa",
+	"mW2si0aPsGQVlzjE+r3BkDDofpdtBCrQRR/QxkHubnu3vYOtsXM+F1En+qG90/7BXdCYkah8ASmxyhQa",
 	"LOq+d37XcHu8QANqI+z3ZrgG12blPb7K3bgOe7PzxidTyJGMSSONnbnm4DNGRiS1LA7afNxmKEu2lMwW",
 	"RHmePfBFI+kDsJykUSc6Ahtiy636hfLXOzvfeAsrqUSplzewuk9cU3zqFvlRb1hCee2OlvdzRjzJYYts",
 	"twaPo7vwE+2DzgSuNtzziQ57UbhbE73TAlItkpmxmv/XfwDbjap3UaLdnd3dHxtck2X5/+Ik2qVjpur8",

@@ -1,0 +1,97 @@
+// Proof that the ChargeOver spec is usable from TypeScript: typed requests and
+// a reader for every response status of every operation (createCustomer,
+// bulk, getCustomerByExternalKey). Type-checked by `make lint` (tsc --strict).
+import type { components, operations } from "./generated/chargeover";
+import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
+
+type Schemas = components["schemas"];
+
+export const bodiesTyped: AllBodiesTyped<operations> = "ok";
+
+// --- requests ---
+
+export const createCustomerRequest: JsonRequest<operations["createCustomer"]> = {
+  company: "Acme Widgets Inc.",
+  external_key: "acme-0001",
+  superuser_email: "jane.doe@acme.example",
+  currency_id: 1,
+  no_taxes: false,
+  invoice_delivery: "email",
+  tags: ["vip"],
+};
+
+export const bulkRequest: JsonRequest<operations["bulk"]> = [
+  { request_method: "POST", uri: "/api/v3/customer", payload: { external_key: "acme-0002", company: "Acme East LLC" } },
+  { request_method: "GET", uri: "/api/v3/customer/external_key:acme-0001" },
+];
+
+export const getByKeyParams: operations["getCustomerByExternalKey"]["parameters"]["path"] = { key: "acme-0001" };
+
+// @ts-expect-error company is required
+export const noCompany: Schemas["CustomerCreate"] = { external_key: "x" };
+// @ts-expect-error request_method is an enum
+export const badMethod: Schemas["BulkSubRequest"] = { request_method: "DELETE", uri: "/api/v3/customer/1" };
+
+// --- responses ---
+
+function envelope(e: { code: number; status: Schemas["EnvelopeStatus"]; message?: string; details?: Record<string, unknown> }): string {
+  return `${read(e.code)} ${read(e.status)} ${read(e.message) ?? ""} ${Object.keys(read(e.details) ?? {}).length}`;
+}
+
+function failure(e: Schemas["ErrorResponse"]): string {
+  const r: false = read(e.response);
+  return `${envelope(e)} ${r}`;
+}
+
+function customer(c: Schemas["Customer"]): string {
+  const id: number = read(c.customer_id);
+  return `${id} ${read(c.company) ?? ""} ${read(c.external_key) ?? ""} ${read(c.superuser_email) ?? ""} ${read(c.no_taxes) ?? ""} ${read(c.invoice_delivery) ?? ""} ${(read(c.tags) ?? []).join(",")}`;
+}
+
+export const createCustomer: Handlers<operations["createCustomer"]> = {
+  201: (b) => `${envelope(b)} created ${read(read(b.response).id)}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failure,
+  503: failure,
+  504: failure,
+};
+
+export const getCustomerByExternalKey: Handlers<operations["getCustomerByExternalKey"]> = {
+  200: (b) => `${envelope(b)} ${customer(read(b.response))}`,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failure,
+  503: failure,
+  504: failure,
+};
+
+export const bulk: Handlers<operations["bulk"]> = {
+  200: (b) =>
+    read(read(b.response)._bulk)
+      .map((r: Schemas["BulkItemResult"]) => {
+        // response is deliberately untyped (unknown): decode it once code is known.
+        const payload: unknown = r.response;
+        if (read(r.code) === 201 && typeof payload === "object" && payload !== null && "id" in payload) {
+          return `created ${String((payload as Schemas["CreatedId"]).id)}`;
+        }
+        if (read(r.code) === 200 && typeof payload === "object" && payload !== null) {
+          return customer(payload as Schemas["Customer"]);
+        }
+        return envelope(r);
+      })
+      .join("\n"),
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failure,
+  503: failure,
+  504: failure,
+};
+
+export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = { createCustomer, bulk, getCustomerByExternalKey };
