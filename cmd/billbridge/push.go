@@ -1,0 +1,419 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/billbridge/billbridge/internal/facade"
+	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/pkg/option"
+	"github.com/billbridge/billbridge/pkg/transport"
+)
+
+// pushFlags are the flags of "billbridge push".
+type pushFlags struct {
+	baseURL     string
+	site        string
+	fake        bool
+	batchSize   int
+	concurrency int
+	maxRetries  int
+	rateLimit   float64
+	allowHTTP   bool
+	results     string
+	json        bool
+	dryRun      bool
+}
+
+func (f *pushFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: the provider's documented URL)")
+	fs.StringVar(&f.site, "site", "", "ChargeOver site name (https://NAME.chargeover.com)")
+	fs.BoolVar(&f.fake, "fake", false, "start an embedded fake of the provider and push to it")
+	fs.IntVar(&f.batchSize, "batch-size", 0, "items per request where the provider batches (0: provider default)")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "requests in flight (0: provider default)")
+	fs.IntVar(&f.maxRetries, "max-retries", -1, "retries after the first attempt (-1: default)")
+	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second; 0 = provider default; -1 = none")
+	fs.BoolVar(&f.allowHTTP, "allow-http", false, "allow a plain http base URL off loopback")
+	fs.StringVar(&f.results, "results", "", "write one JSON line per input line to FILE")
+	fs.BoolVar(&f.json, "json", false, "print the final summary as one JSON object on stdout")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "validate only, send nothing")
+}
+
+// options turns the flags into facade options (credentials aside).
+func (f *pushFlags) options() []option.Option {
+	var opts []option.Option
+	if f.baseURL != "" {
+		opts = append(opts, option.WithBaseURL(f.baseURL))
+	}
+	if f.allowHTTP {
+		opts = append(opts, option.WithAllowHTTP())
+	}
+	if f.batchSize > 0 {
+		opts = append(opts, option.WithBatchSize(f.batchSize))
+	}
+	if f.concurrency > 0 {
+		opts = append(opts, option.WithConcurrency(f.concurrency))
+	}
+	if f.maxRetries >= 0 {
+		opts = append(opts, option.WithMaxRetries(f.maxRetries))
+	}
+	switch {
+	case f.rateLimit < 0:
+		opts = append(opts, option.WithRateLimit(0, 0))
+	case f.rateLimit > 0:
+		opts = append(opts, option.WithRateLimit(f.rateLimit, max(1, int(f.rateLimit))))
+	}
+	return opts
+}
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments ("tight customers --fake file" and "--fake tight customers file").
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// outcome is one item's result, whatever the provider.
+type outcome struct {
+	OK       bool
+	ID       string
+	Existing bool
+	Status   int
+	Attempts int
+	Err      error
+}
+
+// pushJob is one provider/resource pair, ready to validate and send.
+type pushJob interface {
+	// add decodes and validates one input line; the error names the field.
+	add(line int, raw []byte) error
+	// send pushes the items added so far and yields their outcomes in order.
+	send(ctx context.Context, opts []option.Option) (iter.Seq[outcome], func() (int64, int64), error)
+	// fake starts an embedded fake and returns the options that point at it.
+	fake() ([]option.Option, func(), error)
+	// credentials reads the credentials from the environment.
+	credentials() ([]option.Option, error)
+	len() int
+}
+
+// typedJob holds the items of one pair and the function that sends them.
+type typedJob[In, Out any] struct {
+	decode    func(raw []byte) (In, error)
+	validate  func(line int, item In) error
+	items     []In
+	client    func(ctx context.Context, opts []option.Option, items []In) (iter.Seq[batch.Result[Out]], func() (int64, int64), error)
+	startFake func(items []In) ([]option.Option, func(), error)
+	env       func() ([]option.Option, error)
+}
+
+func (j *typedJob[In, Out]) len() int { return len(j.items) }
+
+func (j *typedJob[In, Out]) add(line int, raw []byte) error {
+	var generic any
+	if err := json.Unmarshal(raw, &generic); err != nil {
+		return fmt.Errorf("line %d: not valid JSON: %v", line, err)
+	}
+	if _, ok := generic.(map[string]any); !ok {
+		return fmt.Errorf("line %d: want a JSON object", line)
+	}
+	item, err := j.decode(raw)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", line, err)
+	}
+	if err := j.validate(line, item); err != nil {
+		var ve *transport.ValidationError
+		if errors.As(err, &ve) {
+			if ve.Field == "" {
+				return fmt.Errorf("line %d: %s", line, ve.Reason)
+			}
+			return fmt.Errorf("line %d: field %s: %s", line, ve.Field, ve.Reason)
+		}
+		return fmt.Errorf("line %d: %w", line, err)
+	}
+	j.items = append(j.items, item)
+	return nil
+}
+
+func (j *typedJob[In, Out]) send(ctx context.Context, opts []option.Option) (iter.Seq[outcome], func() (int64, int64), error) {
+	results, counts, err := j.client(ctx, opts, j.items)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(yield func(outcome) bool) {
+		for r := range results {
+			if !yield(outcome{OK: r.Err == nil, ID: r.ID, Existing: r.Existing, Status: r.Status, Attempts: r.Attempts, Err: r.Err}) {
+				return
+			}
+		}
+	}, counts, nil
+}
+
+func (j *typedJob[In, Out]) fake() ([]option.Option, func(), error) { return j.startFake(j.items) }
+func (j *typedJob[In, Out]) credentials() ([]option.Option, error)  { return j.env() }
+
+// strictDecode decodes raw into a value of type T, refusing type mismatches
+// with the field's name.
+func strictDecode[T any](raw []byte) (T, error) {
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return v, fmt.Errorf("field %s: want %s, got JSON %s", strings.ReplaceAll(te.Field, ".", "/"), te.Type, te.Value)
+		}
+		return v, err
+	}
+	return v, nil
+}
+
+func newValidator(spec func() (*openapi3.T, error), schema string) *facade.Validator {
+	doc, err := spec()
+	if err != nil {
+		panic(fmt.Sprintf("embedded spec does not load: %v", err))
+	}
+	v, err := facade.NewValidator(doc, schema)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// requireEnv returns the values of names, or an error naming the missing ones.
+func requireEnv(names ...string) ([]string, error) {
+	var vals, missing []string
+	for _, n := range names {
+		v := os.Getenv(n)
+		if v == "" {
+			missing = append(missing, n)
+		}
+		vals = append(vals, v)
+	}
+	if len(missing) > 0 {
+		return nil, usagef("missing credentials: set %s", strings.Join(missing, " and "))
+	}
+	return vals, nil
+}
+
+// resultLine is one line of the --results file.
+type resultLine struct {
+	Line     int          `json:"line"`
+	OK       bool         `json:"ok"`
+	ID       string       `json:"id,omitempty"`
+	Existing bool         `json:"existing"`
+	Status   int          `json:"status"`
+	Attempts int          `json:"attempts"`
+	Error    *resultError `json:"error,omitempty"`
+}
+
+type resultError struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+	Param   string `json:"param,omitempty"`
+}
+
+// describe turns an item's error into the results file's error object.
+func describe(err error) *resultError {
+	var ae *transport.APIError
+	var ve *transport.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return &resultError{Type: "validation_error", Message: ve.Reason, Param: ve.Field}
+	case errors.Is(err, transport.ErrOutcomeUnknown):
+		return &resultError{Type: "outcome_unknown", Message: err.Error()}
+	case errors.Is(err, batch.ErrNotSent):
+		return &resultError{Type: "not_sent", Message: err.Error()}
+	case errors.As(err, &ae):
+		t := ae.Code
+		if t == "" {
+			t = "api_error"
+		}
+		return &resultError{Type: t, Message: ae.Message, Param: ae.Param}
+	default:
+		return &resultError{Type: "error", Message: err.Error()}
+	}
+}
+
+// summary is the --json output.
+type summary struct {
+	Total     int   `json:"total"`
+	Succeeded int   `json:"succeeded"`
+	Failed    int   `json:"failed"`
+	Requests  int64 `json:"requests"`
+	Retries   int64 `json:"retries"`
+	ElapsedMS int64 `json:"elapsed_ms"`
+}
+
+// push runs "billbridge push"; failed reports whether some item failed.
+func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (failed bool, err error) {
+	var f pushFlags
+	fs := flag.NewFlagSet("push", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: billbridge push <provider> <resource> [flags] <file|->")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return false, nil
+		}
+		return false, usagef("%v", err)
+	}
+	if len(pos) != 3 {
+		return false, usagef("push wants <provider> <resource> <file|->, got %q", pos)
+	}
+	job, err := newJob(pos[0], pos[1], &f)
+	if err != nil {
+		return false, err
+	}
+	in, closeIn, err := openInput(pos[2], stdin)
+	if err != nil {
+		return false, err
+	}
+	defer closeIn()
+
+	lines, bad, err := readLines(in, job, stderr)
+	if err != nil {
+		return false, err
+	}
+	if bad > 0 {
+		return false, usagef("%d of %d lines are malformed; nothing was sent", bad, len(lines))
+	}
+	if f.dryRun {
+		fmt.Fprintf(stderr, "dry run: %d lines valid, nothing sent\n", len(lines))
+		return false, nil
+	}
+
+	opts := f.options()
+	if f.fake {
+		fakeOpts, stop, err := job.fake()
+		if err != nil {
+			return false, err
+		}
+		defer stop()
+		opts = append(opts, fakeOpts...)
+	} else {
+		creds, err := job.credentials()
+		if err != nil {
+			return false, err
+		}
+		opts = append(opts, creds...)
+	}
+	bar := newProgressBar(stderr, len(lines))
+	if bar != nil {
+		opts = append(opts, option.WithProgress(bar.update))
+	}
+
+	var results *json.Encoder
+	if f.results != "" {
+		file, err := os.Create(f.results)
+		if err != nil {
+			return false, usagef("--results: %v", err)
+		}
+		defer file.Close()
+		w := bufio.NewWriter(file)
+		defer w.Flush()
+		results = json.NewEncoder(w)
+	}
+
+	start := time.Now()
+	outcomes, counts, err := job.send(ctx, opts)
+	if err != nil {
+		return false, usagef("%v", err)
+	}
+	sum := summary{Total: len(lines)}
+	i := 0
+	for o := range outcomes {
+		line := lines[i]
+		i++
+		if o.OK {
+			sum.Succeeded++
+		} else {
+			sum.Failed++
+			if results == nil {
+				fmt.Fprintf(stderr, "line %d: %v\n", line, o.Err)
+			}
+		}
+		if results != nil {
+			rl := resultLine{Line: line, OK: o.OK, ID: o.ID, Existing: o.Existing, Status: o.Status, Attempts: o.Attempts}
+			if !o.OK {
+				rl.Error = describe(o.Err)
+			}
+			if err := results.Encode(rl); err != nil {
+				return false, fmt.Errorf("--results: %w", err)
+			}
+		}
+	}
+	bar.finish()
+	sum.Requests, sum.Retries = counts()
+	sum.ElapsedMS = time.Since(start).Milliseconds()
+	if f.json {
+		_ = json.NewEncoder(stdout).Encode(sum)
+	} else {
+		fmt.Fprintf(stdout, "%d items: %d succeeded, %d failed; %d requests, %d retries; %s\n",
+			sum.Total, sum.Succeeded, sum.Failed, sum.Requests, sum.Retries, time.Duration(sum.ElapsedMS)*time.Millisecond)
+	}
+	return sum.Failed > 0, nil
+}
+
+func openInput(name string, stdin io.Reader) (io.Reader, func(), error) {
+	if name == "-" {
+		return stdin, func() {}, nil
+	}
+	file, err := os.Open(name)
+	if err != nil {
+		return nil, nil, usagef("input: %v", err)
+	}
+	return file, func() { file.Close() }, nil
+}
+
+// readLines validates every line, reporting each malformed one on stderr, and
+// returns the line numbers of the items added to job (in order) and the count
+// of malformed lines.
+func readLines(in io.Reader, job pushJob, stderr io.Writer) (lines []int, bad int, err error) {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			fmt.Fprintf(stderr, "line %d: empty line\n", n)
+			bad++
+			continue
+		}
+		if err := job.add(n, raw); err != nil {
+			fmt.Fprintln(stderr, err)
+			bad++
+			continue
+		}
+		lines = append(lines, n)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, 0, usagef("reading input at line %d: %v", n+1, err)
+	}
+	return lines, bad, nil
+}
