@@ -24,9 +24,14 @@ const Version = "0.1.0"
 
 // Defaults are one provider's defaults.
 type Defaults struct {
-	Provider    string
-	BaseURL     string
-	BatchSize   int
+	// Provider names the provider in errors ("tight", ...).
+	Provider string
+	// BaseURL is used when option.WithBaseURL is not given; empty means
+	// the caller must give one.
+	BaseURL string
+	// BatchSize is the default number of items per request.
+	BatchSize int
+	// Concurrency is the default number of requests in flight.
 	Concurrency int
 	// RateLimit in requests per second (rate.Inf: none) and its burst.
 	RateLimit rate.Limit
@@ -35,13 +40,19 @@ type Defaults struct {
 
 // Built is what a facade needs to run.
 type Built struct {
-	BaseURL     string
-	HTTPClient  *http.Client
-	Transport   *transport.Transport
-	BatchSize   int
-	Concurrency int
-	Logger      *slog.Logger
-	OnProgress  func(batch.Progress)
+	// BaseURL is the checked base URL, without a trailing slash.
+	BaseURL string
+	// HTTPClient sends through Transport; hand it to the generated client.
+	HTTPClient *http.Client
+	// Transport authenticates, retries and rate-limits every attempt.
+	Transport *transport.Transport
+	// BatchSize and Concurrency are the options or, when unset, the
+	// provider's defaults.
+	BatchSize, Concurrency int
+	// Logger is the option's logger, or one that discards everything.
+	Logger *slog.Logger
+	// OnProgress is option.WithProgress's callback (nil when unset).
+	OnProgress func(batch.Progress)
 }
 
 // Build checks s against d and assembles the HTTP stack around auth.

@@ -60,11 +60,11 @@ type Options struct {
 
 // Record is one request as the fake saw it.
 type Record struct {
-	Operation string // the spec's operationId, e.g. "saveCustomers"; "" for unknown routes
-	Method    string
-	Path      string
-	Status    int
-	Fault     fault.Kind
+	Operation string     // the spec's operationId, e.g. "saveCustomers"; "" for unknown routes
+	Method    string     // the HTTP method
+	Path      string     // the URL path, without the query
+	Status    int        // the status answered; 0 while in flight or when the connection was dropped
+	Fault     fault.Kind // the injected fault, or fault.None
 }
 
 // Server is a running fake.

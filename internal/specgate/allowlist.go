@@ -23,6 +23,7 @@ type Allowed struct {
 
 // Allowlist is the parsed allow-list file.
 type Allowlist struct {
+	// Allowed are the entries, in file order.
 	Allowed []Allowed `yaml:"allowed"`
 }
 

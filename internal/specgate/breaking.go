@@ -29,6 +29,7 @@ type Change struct {
 // Breaking reports whether Level is oasdiff's ERR (what `--fail-on ERR` fails on).
 func (c Change) Breaking() bool { return c.Level == "error" }
 
+// String renders the change on one line: level, operation, rule id and text.
 func (c Change) String() string {
 	op := c.Operation
 	if op == "" {
@@ -40,10 +41,13 @@ func (c Change) String() string {
 // LoadError is a spec that could not be loaded (the CLI's exit code 102).
 type LoadError struct {
 	Which string // "base" or "revision"
-	Err   error
+	Err   error  // why it did not load
 }
 
+// Error says which spec failed to load and why.
 func (e *LoadError) Error() string { return fmt.Sprintf("failed to load %s spec: %v", e.Which, e.Err) }
+
+// Unwrap returns the loading error.
 func (e *LoadError) Unwrap() error { return e.Err }
 
 // Compare returns the breaking (ERR) and warning (WARN) changes from base to

@@ -21,9 +21,9 @@ type Config struct {
 
 // Result is the outcome for one spec.
 type Result struct {
-	Spec     string
-	Version  string
-	Base     *Base
+	Spec     string   // the spec's name, such as "tight"
+	Version  string   // the spec's current info.version
+	Base     *Base    // what the spec was compared with; nil when nothing was
 	Breaking []Change // breaking changes the allow-list does not name: failures
 	Allowed  []Change // breaking changes the allow-list names
 	Warnings []Change // oasdiff warnings (not failing)

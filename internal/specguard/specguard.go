@@ -138,8 +138,8 @@ func firstLine(msg string) string {
 // after) it is sent.
 type Recorder struct {
 	http.ResponseWriter
-	Status int
-	Body   bytes.Buffer
+	Status int          // the first status written; 0 until then
+	Body   bytes.Buffer // a copy of everything written
 }
 
 // WriteHeader records the status and passes it on.

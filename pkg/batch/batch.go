@@ -25,8 +25,8 @@ var ErrNotSent = errors.New("not sent: the batch was cancelled before this item'
 
 // Item is one input item with its position in the input.
 type Item[In any] struct {
-	Index int
-	Value In
+	Index int // the position in the input (0-based)
+	Value In  // the input item itself
 }
 
 // Result is the outcome of one input item.

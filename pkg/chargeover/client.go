@@ -171,6 +171,15 @@ func checkSite(baseURL string) error {
 	if !ok {
 		return nil
 	}
+	// Skip user information (https://user:password@site...): it is not
+	// part of the site name, and must not be quoted in the error.
+	authority := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		authority = rest[:end]
+	}
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		rest = rest[at+1:]
+	}
 	name, ok := strings.CutSuffix(strings.TrimRight(rest, "/"), siteSuffix)
 	if ok && !validLabel(name) {
 		return fmt.Errorf("chargeover: site name %q is not a DNS label (1-63 letters, digits or inner hyphens): give the subdomain of your account, as in mycompany for https://mycompany.chargeover.com", name)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
+	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/transport"
 )
@@ -97,4 +98,36 @@ func ExampleClient_CreateCustomersSeq() {
 	// 0 1000 <nil>
 	// 1 1001 <nil>
 	// 2 1002 <nil>
+}
+
+// A connection lost after ChargeOver received a create leaves its outcome
+// unknown. An item with an external_key is settled by reading the customer
+// back; one without ends as transport.ErrOutcomeUnknown rather than risk a
+// duplicate.
+func ExampleClient_CreateCustomers_outcomeUnknown() {
+	srv := chargeovertest.NewServer(chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.DropAfter}}))
+	defer srv.Close()
+	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	if err != nil {
+		panic(err)
+	}
+	results := c.CreateCustomers(context.Background(), []chargeover.CustomerCreate{
+		{Company: "Keyed Inc.", ExternalKey: ptr("keyed-1")},
+		{Company: "Keyless LLC"},
+	})
+	for _, r := range results {
+		switch {
+		case errors.Is(r.Err, transport.ErrOutcomeUnknown):
+			fmt.Printf("item %d: outcome unknown\n", r.Index)
+		case r.Err != nil:
+			fmt.Printf("item %d: %v\n", r.Index, r.Err)
+		default:
+			fmt.Printf("item %d: customer %d\n", r.Index, r.Value)
+		}
+	}
+	fmt.Println("stored:", len(srv.Customers()))
+	// Output:
+	// item 0: customer 1000
+	// item 1: outcome unknown
+	// stored: 2
 }

@@ -59,9 +59,9 @@ func (k Kind) Broken() bool {
 // Limit is a token bucket: Requests per Per, with a burst of Burst (Requests
 // when zero).
 type Limit struct {
-	Requests int
-	Per      time.Duration
-	Burst    int
+	Requests int           // requests allowed per period
+	Per      time.Duration // the period
+	Burst    int           // the bucket's size; 0 means Requests
 }
 
 // TightLimit is Tight's documented limit: 1000 requests per 5 minutes per

@@ -23,24 +23,24 @@ type Option func(*Settings)
 // unset, so that an explicit zero (no retries, say) differs from the
 // default. Printing Settings never shows a credential.
 type Settings struct {
-	BaseURL     string
-	AllowHTTP   bool
-	HTTPClient  *http.Client
-	Retry       *transport.RetryPolicy
-	MaxRetries  *int
-	RateLimit   *rate.Limit // rate.Inf switches client-side limiting off
-	RateBurst   int
-	BatchSize   int
-	Concurrency int
-	Logger      *slog.Logger
-	UserAgent   string
-	OnProgress  func(batch.Progress)
+	BaseURL     string                 // WithBaseURL; empty: the provider's default
+	AllowHTTP   bool                   // WithAllowHTTP
+	HTTPClient  *http.Client           // WithHTTPClient; nil: http.DefaultTransport
+	Retry       *transport.RetryPolicy // WithRetryPolicy; nil: transport.DefaultRetryPolicy
+	MaxRetries  *int                   // WithMaxRetries; overrides Retry.MaxRetries
+	RateLimit   *rate.Limit            // WithRateLimit; rate.Inf switches client-side limiting off
+	RateBurst   int                    // WithRateLimit's burst
+	BatchSize   int                    // WithBatchSize; 0: the provider's default
+	Concurrency int                    // WithConcurrency; 0: the provider's default
+	Logger      *slog.Logger           // WithLogger; nil: no logging
+	UserAgent   string                 // WithUserAgent; empty: billbridge/<version>
+	OnProgress  func(batch.Progress)   // WithProgress
 
-	Token        transport.Secret
-	Username     transport.Secret
-	Password     transport.Secret
-	ClientID     transport.Secret
-	ClientSecret transport.Secret
+	Token        transport.Secret // WithToken
+	Username     transport.Secret // WithBasicAuth
+	Password     transport.Secret // WithBasicAuth
+	ClientID     transport.Secret // WithClientCredentials
+	ClientSecret transport.Secret // WithClientCredentials
 }
 
 // Apply applies opts to a fresh Settings.
@@ -54,11 +54,16 @@ func Apply(opts ...Option) *Settings {
 	return s
 }
 
-// String shows the settings without credentials.
-func (s *Settings) String() string {
+// String shows the settings without credentials (a password in BaseURL
+// included). Its receiver is a value so that printing a Settings, not only a
+// *Settings, goes through it.
+func (s Settings) String() string {
 	return fmt.Sprintf("Settings{BaseURL: %q, AllowHTTP: %t, BatchSize: %d, Concurrency: %d, Token: %s, Username: %s, Password: %s, ClientID: %s, ClientSecret: %s}",
-		s.BaseURL, s.AllowHTTP, s.BatchSize, s.Concurrency, s.Token, s.Username, s.Password, s.ClientID, s.ClientSecret)
+		transport.RedactURL(s.BaseURL), s.AllowHTTP, s.BatchSize, s.Concurrency, s.Token, s.Username, s.Password, s.ClientID, s.ClientSecret)
 }
+
+// GoString keeps %#v from printing the BaseURL's password.
+func (s Settings) GoString() string { return "option." + s.String() }
 
 // WithBaseURL points the client at another host: a fake, a self-hosted
 // installation, Tight's production host. Plain http is accepted only on

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
@@ -92,4 +93,24 @@ func ExampleClient_SaveInvoices_validation() {
 	fmt.Println(errors.As(res[0].Err, &ve), ve.Index, ve.Field, res[0].Attempts)
 	// Output:
 	// true 0 lineItems/0/price 0
+}
+
+// A connection lost after Tight received a create (an item without id)
+// leaves its outcome unknown: the facade does not resend it, since that
+// could save the customer twice. Items with an id are upserts and safe to
+// send again.
+func ExampleClient_SaveCustomers_outcomeUnknown() {
+	srv := tighttest.NewServer(tighttest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.DropAfter}}))
+	defer srv.Close()
+	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range c.SaveCustomers(context.Background(), []tight.CustomerInput{{Name: flex.Ptr("Acme Corp")}}) {
+		fmt.Println(r.Index, errors.Is(r.Err, transport.ErrOutcomeUnknown), r.Attempts)
+	}
+	fmt.Println("stored:", len(srv.Customers()))
+	// Output:
+	// 0 true 1
+	// stored: 1
 }

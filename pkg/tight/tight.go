@@ -231,7 +231,7 @@ func (c *Client) Counts() (requests, retries int64) { return c.transport.Counts(
 // String describes the client without its credentials.
 func (c *Client) String() string {
 	return fmt.Sprintf("tight.Client{BaseURL: %s, Auth: %s, BatchSize: %d, Concurrency: %d}",
-		c.baseURL, c.authKind, c.batchSize, c.concurrency)
+		transport.RedactURL(c.baseURL), c.authKind, c.batchSize, c.concurrency)
 }
 
 // Format prints the String form for every verb, so that %+v or %#v cannot

@@ -16,6 +16,8 @@ import (
 
 // Authenticator adds credentials to an outgoing request.
 type Authenticator interface {
+	// Authenticate sets the credentials on req (usually its Authorization
+	// header); an error stops the request before it is sent.
 	Authenticate(req *http.Request) error
 }
 
@@ -24,12 +26,18 @@ type Authenticator interface {
 // Invalidate and sends the request once more with a fresh one.
 type Refresher interface {
 	Authenticator
+	// Stale reports whether resp, with its already read body, says the
+	// credential is expired or revoked.
 	Stale(resp *http.Response, body []byte) bool
+	// Invalidate drops the cached credential, so that the next
+	// Authenticate fetches a fresh one.
 	Invalidate()
 }
 
 // Bearer authenticates with a static token: "Authorization: Bearer <token>".
-type Bearer struct{ Token Secret }
+type Bearer struct {
+	Token Secret // the access token or API key
+}
 
 // Authenticate sets the Authorization header.
 func (b Bearer) Authenticate(req *http.Request) error {
@@ -41,7 +49,9 @@ func (b Bearer) Authenticate(req *http.Request) error {
 }
 
 // Basic authenticates with HTTP Basic.
-type Basic struct{ Username, Password Secret }
+type Basic struct {
+	Username, Password Secret // the user name (required) and the password
+}
 
 // Authenticate sets the Authorization header.
 func (b Basic) Authenticate(req *http.Request) error {
@@ -58,9 +68,11 @@ func (b Basic) Authenticate(req *http.Request) error {
 // and fetched again ExpiryMargin before they expire, and once more when the
 // server calls one stale.
 type ClientCredentials struct {
-	TokenURL     string
-	ClientID     Secret
-	ClientSecret Secret
+	// TokenURL is the token endpoint, such as https://host/v6/auth/token.
+	TokenURL string
+	// ClientID and ClientSecret are the client's credentials, sent with
+	// HTTP Basic to TokenURL only.
+	ClientID, ClientSecret Secret
 	// Params are extra form fields (Tight: scope, userId).
 	Params url.Values
 	// HTTPClient fetches tokens; it should retry but must not authenticate.

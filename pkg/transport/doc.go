@@ -6,9 +6,9 @@
 //
 // Connection failures and the statuses 408, 429, 500, 502, 503 and 504 are
 // retried; no other status is. Waits grow exponentially from
-// RetryPolicy.MinBackoff to RetryPolicy.MaxBackoff with full jitter; a
-// Retry-After header (seconds or an HTTP date) replaces the computed wait but
-// is capped at RetryPolicy.MaxRetryAfter (30 s when zero). Waits end when the
+// RetryPolicy.MinBackoff to RetryPolicy.MaxBackoff with "equal jitter" (each
+// wait is half fixed, half random); a Retry-After header (seconds or an HTTP
+// date) replaces the computed wait but is capped at RetryPolicy.MaxRetryAfter (30 s when zero). Waits end when the
 // request's context does. A credential the token endpoint refuses (a
 // non-retryable *APIError from the Authenticator) and an oversized response
 // are not retried: sending again cannot change them.

@@ -80,10 +80,11 @@ func RetryableStatus(status int) bool {
 // ValidationError is an item that failed local validation against the spec
 // before anything was sent. Index is the item's position in the input.
 type ValidationError struct {
-	Index int
+	Index int // the item's position in the input (0-based)
 	// Field is the JSON path of the offending field, such as
 	// "lineItems/0/quantity"; empty when the item as a whole is wrong.
-	Field  string
+	Field string
+	// Reason says what is wrong, such as "minimum string length is 1".
 	Reason string
 }
 

@@ -38,7 +38,8 @@ type RetryPolicy struct {
 }
 
 // DefaultRetryPolicy retries 5 times, waiting 0.5 s, 1 s, 2 s, 4 s, 8 s with
-// jitter (about 15 s in all before giving up) and honours Retry-After up to 30 s.
+// jitter (each wait drawn between half and all of that, so at most about 15 s
+// in all before giving up) and honours Retry-After up to 30 s.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxRetries: 5, MinBackoff: 500 * time.Millisecond, MaxBackoff: 8 * time.Second, MaxRetryAfter: 30 * time.Second}
 }
@@ -397,6 +398,18 @@ func CheckBaseURL(raw string, allowHTTP bool) error {
 	default:
 		return fmt.Errorf("base URL %q: scheme must be https", u.Redacted())
 	}
+}
+
+// RedactURL returns raw with the password of its user information (as in
+// https://user:password@host) replaced by "xxxxx", for messages and String
+// methods. A URL that does not parse is not quoted at all, since the parser
+// cannot say which part is the password.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	return u.Redacted()
 }
 
 func isLoopback(host string) bool {
