@@ -50,7 +50,7 @@ lint-specs: npm-tools
 ## names them), on a changed spec without an info.version bump, and on a spec
 ## version without a specs/CHANGELOG.md entry. Base: the last v* tag, else the
 ## merge base with main, on main the parent of the spec's last change; force
-## one with SPECGATE_BASE=<ref>. See docs/specs.md.
+## one with SPECGATE_BASE=<ref>. See README.md, "Using the specs from another language".
 spec-gate:
 	$(GO) run ./internal/specgate/cmd/specgate -dir specs $(SPECS)
 
