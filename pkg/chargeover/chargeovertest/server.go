@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/gorilla/mux"
@@ -139,35 +138,19 @@ func NewServer(opts ...Option) *Server {
 // the spec.
 func NewTestServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	var cfg Config
-	for _, o := range opts {
-		o(&cfg)
-	}
-	// Reports are serialised with the cleanup: the frame checks a response
-	// after it was sent, so a check can run after the test body returned; one
-	// that arrives after Close is dropped, because t.Errorf panics once the
-	// test has completed.
-	var mu sync.Mutex
-	done := false
-	if cfg.CheckResponse == nil {
-		opts = append(opts, WithCheckResponse(func(err error) {
-			mu.Lock()
-			defer mu.Unlock()
-			if !done {
-				t.Errorf("chargeovertest: %v", err)
-			}
-		}))
-	}
-	s, err := Start(opts...)
+	check := func(err error) { t.Errorf("chargeovertest: %v", err) }
+	// Set last, so that a WithConfig without CheckResponse keeps the check.
+	// Close waits for the handlers in flight, so no check runs after the
+	// test's cleanup.
+	s, err := Start(append(opts[:len(opts):len(opts)], func(c *Config) {
+		if c.CheckResponse == nil {
+			c.CheckResponse = check
+		}
+	})...)
 	if err != nil {
 		t.Fatalf("chargeovertest: %v", err)
 	}
-	t.Cleanup(func() {
-		s.Close()
-		mu.Lock()
-		done = true
-		mu.Unlock()
-	})
+	t.Cleanup(s.Close)
 	return s
 }
 
