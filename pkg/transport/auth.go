@@ -83,19 +83,16 @@ type ClientCredentials struct {
 	// (Tight: EXPIRED_TOKEN, INVALID_TOKEN).
 	StaleCodes []string
 
-	mu  sync.Mutex
-	tok *oauth2.Token
+	mu     sync.Mutex
+	tok    *oauth2.Token
+	margin time.Duration // of the cached token: see Token
 }
 
 // Token returns a valid access token, fetching one when the cache holds none.
 func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	margin := c.ExpiryMargin
-	if margin == 0 {
-		margin = time.Minute
-	}
-	if c.tok != nil && (c.tok.Expiry.IsZero() || time.Until(c.tok.Expiry) > margin) {
+	if c.tok != nil && (c.tok.Expiry.IsZero() || time.Until(c.tok.Expiry) > c.margin) {
 		return c.tok.AccessToken, nil
 	}
 	cfg := clientcredentials.Config{
@@ -117,6 +114,15 @@ func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 		return "", tokenError(err)
 	}
 	c.tok = tok
+	// A token that lives shorter than twice the margin would be replaced
+	// on every request; such a token is replaced at half its life instead.
+	c.margin = c.ExpiryMargin
+	if c.margin == 0 {
+		c.margin = time.Minute
+	}
+	if !tok.Expiry.IsZero() {
+		c.margin = min(c.margin, time.Until(tok.Expiry)/2)
+	}
 	return tok.AccessToken, nil
 }
 

@@ -199,19 +199,22 @@ func TestClientCredentialsRefreshesNearExpiry(t *testing.T) {
 	if tok, _ := cc.Token(ctx); tok != "tok-2" {
 		t.Fatalf("token %q not replaced within the margin", tok)
 	}
-	// A custom margin: a token living 120s is replaced at once with a 5 min margin.
+	// A margin longer than half a token's life shrinks to half its life: a
+	// 120 s token with a 5 min margin is kept, not fetched on every call...
 	st.expiresIn.Store(120)
 	cc.ExpiryMargin = 5 * time.Minute
 	cc.Invalidate()
 	a, _ := cc.Token(ctx)
 	b, _ := cc.Token(ctx)
-	if a == b || st.n.Load() != 4 {
-		t.Fatalf("tokens %q %q after %d fetches; want a fresh one each time", a, b, st.n.Load())
+	if a != b || st.n.Load() != 3 {
+		t.Fatalf("tokens %q %q after %d fetches; want one fetch, reused", a, b, st.n.Load())
 	}
-	cc.ExpiryMargin = 10 * time.Second
-	c, _ := cc.Token(ctx)
-	if c != b {
-		t.Fatalf("token %q not reused with a 10s margin", c)
+	// ...until half of its life is left.
+	cc.mu.Lock()
+	cc.tok.Expiry = time.Now().Add(59 * time.Second)
+	cc.mu.Unlock()
+	if c, _ := cc.Token(ctx); c == b {
+		t.Fatalf("token %q not replaced with less than half its life left", c)
 	}
 }
 
@@ -404,5 +407,26 @@ func TestNoCredentialInLogsOrErrors(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "page=2") {
 		t.Errorf("logs carry the query string:\n%s", logs.String())
+	}
+}
+
+// A token living shorter than twice ExpiryMargin is kept for half its life,
+// not fetched again on every request.
+func TestClientCredentialsShortLivedTokenIsReused(t *testing.T) {
+	var fetched atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetched.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"short","token_type":"Bearer","expires_in":60}`)
+	}))
+	defer srv.Close()
+	cc := &ClientCredentials{TokenURL: srv.URL, ClientID: "id", ClientSecret: "secret", ExpiryMargin: 5 * time.Minute}
+	for range 5 {
+		if _, err := cc.Token(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := fetched.Load(); n != 1 {
+		t.Fatalf("a 60 s token with a 5 min margin was fetched %d times for 5 requests, want 1", n)
 	}
 }
