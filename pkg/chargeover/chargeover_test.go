@@ -373,7 +373,7 @@ func TestCreateCustomerSingle(t *testing.T) {
 
 func TestCustomerByExternalKey(t *testing.T) {
 	srv := chargeovertest.NewTestServer(t,
-		chargeovertest.WithCustomers(cust("k 1 ü%", "Slash Key")),
+		chargeovertest.WithCustomers(cust("k 1 ü%", "Slash Key"), cust("erp/acme/1", "Path Key")),
 		chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.Status500, fault.DropBefore}}))
 	c := newClient(t, srv)
 	got, err := c.CustomerByExternalKey(context.Background(), "k 1 ü%")
@@ -382,6 +382,10 @@ func TestCustomerByExternalKey(t *testing.T) {
 	}
 	if n := srv.Count(chargeovertest.OpGetCustomerByExternalKey, 0); n != 3 {
 		t.Errorf("%d reads, want 3 (500 and a dropped connection retried)", n)
+	}
+	// A "/" inside a key travels as %2F and must not split the path.
+	if got, err := c.CustomerByExternalKey(context.Background(), "erp/acme/1"); err != nil || *got.Company != "Path Key" {
+		t.Fatalf("key with slashes: %+v, %v", got, err)
 	}
 	_, err = c.CustomerByExternalKey(context.Background(), "nope")
 	var ae *transport.APIError

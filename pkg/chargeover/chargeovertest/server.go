@@ -103,7 +103,7 @@ func Start(opts ...Option) (*Server, error) {
 			},
 		})
 	h := chargeoverapi.HandlerWithOptions(strict, chargeoverapi.GorillaServerOptions{
-		BaseRouter: mux.NewRouter(),
+		BaseRouter: mux.NewRouter().UseEncodedPath(),
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			renderError(w, r, http.StatusBadRequest, "", msgInvalid+" "+err.Error(), "")
 		},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 
@@ -123,6 +124,7 @@ func notFound(idOrAlias string) meteroidapi.NotFoundJSONResponse {
 func (st *store) GetCustomer(_ context.Context, req meteroidapi.GetCustomerRequestObject) (meteroidapi.GetCustomerResponseObject, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	req.IdOrAlias = pathValue(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
 		return meteroidapi.GetCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
@@ -148,6 +150,7 @@ func (st *store) PatchCustomer(ctx context.Context, req meteroidapi.PatchCustome
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	req.IdOrAlias = pathValue(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
 		return meteroidapi.PatchCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
@@ -247,7 +250,7 @@ func (st *store) handler() http.Handler {
 		},
 	})
 	return meteroidapi.HandlerWithOptions(strict, meteroidapi.GorillaServerOptions{
-		BaseRouter:       mux.NewRouter(),
+		BaseRouter:       mux.NewRouter().UseEncodedPath(),
 		Middlewares:      []meteroidapi.MiddlewareFunc{keepRawBody},
 		ErrorHandlerFunc: badRequest,
 	})
@@ -292,4 +295,15 @@ func clone(c meteroidapi.Customer) meteroidapi.Customer {
 	c.ShippingAddress = cloneShipping(c.ShippingAddress)
 	c.VatNumber = clonePtr(c.VatNumber)
 	return c
+}
+
+// pathValue unescapes a path parameter. The router matches the escaped path
+// (UseEncodedPath), so that a "/" inside an alias, sent as %2F, does not
+// split the path; the generated wrapper passes the value on as matched,
+// still escaped.
+func pathValue(v string) string {
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }
