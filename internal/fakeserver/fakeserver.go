@@ -6,8 +6,11 @@
 package fakeserver
 
 import (
+	"net/url"
+
 	"errors"
 	"fmt"
+	"github.com/gorilla/mux"
 	"net"
 	"net/http"
 	"strings"
@@ -232,4 +235,19 @@ func (s *Server) inner() http.Handler {
 		}
 		s.p.Handler.ServeHTTP(w, r)
 	})
+}
+
+// NewRouter returns the router a fake's generated server should use. It
+// matches the escaped path (as kin-openapi's router does), so that a "/"
+// inside a parameter, sent as %2F, does not split the path; handlers then
+// unescape the parameter with PathParam.
+func NewRouter() *mux.Router { return mux.NewRouter().UseEncodedPath() }
+
+// PathParam unescapes a path parameter matched by NewRouter's router: the
+// generated wrapper passes the value on as matched, still escaped.
+func PathParam(v string) string {
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/billbridge/billbridge/internal/fakeserver"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,7 +56,7 @@ func (h *handler) CreateCustomer(ctx context.Context, req chargeoverapi.CreateCu
 
 // GetCustomerByExternalKey reads one customer by its external_key.
 func (h *handler) GetCustomerByExternalKey(_ context.Context, req chargeoverapi.GetCustomerByExternalKeyRequestObject) (chargeoverapi.GetCustomerByExternalKeyResponseObject, error) {
-	req.Key = pathValue(req.Key)
+	req.Key = fakeserver.PathParam(req.Key)
 	h.st.mu.Lock()
 	c, ok := h.st.byKey(req.Key)
 	if ok {
@@ -151,15 +152,4 @@ func subOK(code int, response any) chargeoverapi.BulkItemResult {
 func subError(code int, msg string) chargeoverapi.BulkItemResult {
 	f := json.RawMessage(`false`)
 	return chargeoverapi.BulkItemResult{Code: int32(code), Status: chargeoverapi.EnvelopeStatusError, Message: &msg, Details: emptyDetails(), Response: &f}
-}
-
-// pathValue unescapes a path parameter. The router matches the escaped path
-// (UseEncodedPath), so that a "/" inside a key, sent as %2F, does not split
-// the path; the generated wrapper passes the value on as matched, still
-// escaped.
-func pathValue(v string) string {
-	if u, err := url.PathUnescape(v); err == nil {
-		return u
-	}
-	return v
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/gorilla/mux"
 
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
 	"github.com/billbridge/billbridge/internal/fakeserver"
@@ -103,7 +102,7 @@ func Start(opts ...Option) (*Server, error) {
 			},
 		})
 	h := chargeoverapi.HandlerWithOptions(strict, chargeoverapi.GorillaServerOptions{
-		BaseRouter: mux.NewRouter().UseEncodedPath(),
+		BaseRouter: fakeserver.NewRouter(),
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			renderError(w, r, http.StatusBadRequest, "", msgInvalid+" "+err.Error(), "")
 		},

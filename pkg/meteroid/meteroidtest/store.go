@@ -5,13 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/billbridge/billbridge/internal/fakeserver"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"sync"
 
-	"github.com/gorilla/mux"
 
 	"github.com/billbridge/billbridge/gen/meteroidapi"
 )
@@ -124,7 +123,7 @@ func notFound(idOrAlias string) meteroidapi.NotFoundJSONResponse {
 func (st *store) GetCustomer(_ context.Context, req meteroidapi.GetCustomerRequestObject) (meteroidapi.GetCustomerResponseObject, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	req.IdOrAlias = pathValue(req.IdOrAlias)
+	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
 		return meteroidapi.GetCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
@@ -150,7 +149,7 @@ func (st *store) PatchCustomer(ctx context.Context, req meteroidapi.PatchCustome
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	req.IdOrAlias = pathValue(req.IdOrAlias)
+	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
 		return meteroidapi.PatchCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
@@ -250,7 +249,7 @@ func (st *store) handler() http.Handler {
 		},
 	})
 	return meteroidapi.HandlerWithOptions(strict, meteroidapi.GorillaServerOptions{
-		BaseRouter:       mux.NewRouter().UseEncodedPath(),
+		BaseRouter:       fakeserver.NewRouter(),
 		Middlewares:      []meteroidapi.MiddlewareFunc{keepRawBody},
 		ErrorHandlerFunc: badRequest,
 	})
@@ -295,15 +294,4 @@ func clone(c meteroidapi.Customer) meteroidapi.Customer {
 	c.ShippingAddress = cloneShipping(c.ShippingAddress)
 	c.VatNumber = clonePtr(c.VatNumber)
 	return c
-}
-
-// pathValue unescapes a path parameter. The router matches the escaped path
-// (UseEncodedPath), so that a "/" inside an alias, sent as %2F, does not
-// split the path; the generated wrapper passes the value on as matched,
-// still escaped.
-func pathValue(v string) string {
-	if u, err := url.PathUnescape(v); err == nil {
-		return u
-	}
-	return v
 }
