@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"testing"
 
-
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
 	"github.com/billbridge/billbridge/internal/fakeserver"
 	"github.com/billbridge/billbridge/pkg/fault"

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"sync"
 
-
 	"github.com/billbridge/billbridge/gen/meteroidapi"
 )
 
