@@ -220,7 +220,7 @@ func requireEnv(names ...string) ([]string, error) {
 type resultLine struct {
 	Line     int          `json:"line"`
 	OK       bool         `json:"ok"`
-	ID       string       `json:"id,omitempty"`
+	ID       string       `json:"id"`
 	Existing bool         `json:"existing"`
 	Status   int          `json:"status"`
 	Attempts int          `json:"attempts"`
@@ -230,7 +230,7 @@ type resultLine struct {
 type resultError struct {
 	Type    string `json:"type"`
 	Message string `json:"message"`
-	Param   string `json:"param,omitempty"`
+	Param   string `json:"param"`
 }
 
 // describe turns an item's error into the results file's error object.
