@@ -183,6 +183,13 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		s.running.Add(1)
 		s.mu.Unlock()
 		defer s.running.Done()
+		// A dropped connection reaches the client before this handler
+		// returns: record the fault as soon as the injector has chosen it.
+		r = r.WithContext(fault.WithObserver(r.Context(), func(kind fault.Kind) {
+			s.mu.Lock()
+			s.log[at].Fault = kind
+			s.mu.Unlock()
+		}))
 		defer func() {
 			kind := fault.Kind(w.Header().Get(fault.Header))
 			status := rec.Status

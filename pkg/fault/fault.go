@@ -206,6 +206,16 @@ func (in *Injector) allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
+type observerKey struct{}
+
+// WithObserver returns a context under which Wrap reports the fault it chose
+// for the request (None included) before acting on it. A server that logs
+// its requests uses it so that a dropped connection is in its log before the
+// client sees the connection drop.
+func WithObserver(ctx context.Context, observe func(Kind)) context.Context {
+	return context.WithValue(ctx, observerKey{}, observe)
+}
+
 // Wrap returns next with faults injected in front of it.
 func (in *Injector) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -219,6 +229,9 @@ func (in *Injector) Wrap(next http.Handler) http.Handler {
 		}
 		if kind != None {
 			w.Header().Set(Header, string(kind))
+		}
+		if observe, ok := r.Context().Value(observerKey{}).(func(Kind)); ok {
+			observe(kind)
 		}
 		switch kind {
 		case None:

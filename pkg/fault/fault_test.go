@@ -379,3 +379,37 @@ func TestNilRenderAndHelpers(t *testing.T) {
 		}
 	}
 }
+
+// An observer learns the chosen fault before the injector acts, so a server
+// can log a dropped connection before its client sees the drop.
+func TestObserverSeesFaultBeforeDrop(t *testing.T) {
+	in := fault.New(fault.Config{Sequence: []fault.Kind{fault.DropBefore, fault.None}}, nil)
+	var mu sync.Mutex
+	var seen []fault.Kind
+	h := in.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(fault.WithObserver(r.Context(), func(k fault.Kind) {
+			mu.Lock()
+			seen = append(seen, k)
+			mu.Unlock()
+		})))
+	}))
+	defer srv.Close()
+	if _, _, err := call(t, srv, ""); err == nil {
+		t.Fatal("dropped request returned no error")
+	}
+	mu.Lock()
+	got := append([]fault.Kind(nil), seen...)
+	mu.Unlock()
+	if len(got) != 1 || got[0] != fault.DropBefore {
+		t.Fatalf("observer saw %q by the time the client saw the drop, want [drop-before]", got)
+	}
+	if _, _, err := call(t, srv, ""); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 || seen[1] != fault.None {
+		t.Fatalf("observer saw %q, want [drop-before None]", seen)
+	}
+}
