@@ -38,7 +38,6 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 				return c.SaveCustomersSeq(ctx, slices.Values(items)), c.Counts, nil
 			},
 			startFake: func([]tight.CustomerInput) ([]option.Option, func(), error) { return startTightFake() },
-			env:       tightEnv,
 		}, nil
 	case "tight invoices":
 		v := newValidator(tightapi.GetSpec, "InvoiceInput")
@@ -55,7 +54,6 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			startFake: func(items []tight.InvoiceInput) ([]option.Option, func(), error) {
 				return startTightFake(customersOf(items)...)
 			},
-			env: tightEnv,
 		}, nil
 	case "chargeover customers":
 		v := newValidator(chargeoverapi.GetSpec, "CustomerCreate")
@@ -88,13 +86,6 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 				}
 				return []option.Option{option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password)}, srv.Close, nil
 			},
-			env: func() ([]option.Option, error) {
-				v, err := requireEnv("CHARGEOVER_USERNAME", "CHARGEOVER_PASSWORD")
-				if err != nil {
-					return nil, err
-				}
-				return []option.Option{option.WithBasicAuth(v[0], v[1])}, nil
-			},
 		}, nil
 	case "meteroid customers":
 		v := newValidator(meteroidapi.GetSpec, "CustomerPatch")
@@ -111,31 +102,12 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 				return c.PatchCustomersSeq(ctx, slices.Values(items)), c.Counts, nil
 			},
 			startFake: startMeteroidFake,
-			env: func() ([]option.Option, error) {
-				v, err := requireEnv("METEROID_API_KEY")
-				if err != nil {
-					return nil, err
-				}
-				return []option.Option{option.WithToken(v[0])}, nil
-			},
 		}, nil
 	}
 	return nil, usagef("unknown provider/resource %q; pairs: tight customers, tight invoices, chargeover customers, meteroid customers", provider+" "+resource)
 }
 
 var siteName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
-func tightEnv() ([]option.Option, error) {
-	if _, err := requireEnv("TIGHT_TOKEN"); err == nil {
-		v, _ := requireEnv("TIGHT_TOKEN")
-		return []option.Option{option.WithToken(v[0])}, nil
-	}
-	v, err := requireEnv("TIGHT_CLIENT_ID", "TIGHT_CLIENT_SECRET")
-	if err != nil {
-		return nil, usagef("missing credentials: set TIGHT_TOKEN, or TIGHT_CLIENT_ID and TIGHT_CLIENT_SECRET")
-	}
-	return []option.Option{option.WithClientCredentials(v[0], v[1])}, nil
-}
 
 // startTightFake starts a Tight fake holding the given customers (invoices
 // must name an existing customer) and returns client-credential options.

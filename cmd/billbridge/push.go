@@ -51,7 +51,8 @@ func (f *pushFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "validate only, send nothing")
 }
 
-// options turns the flags into facade options (credentials aside).
+// options turns the flags into facade options (credentials aside: they come
+// from the environment, read by the facade, or from --fake).
 func (f *pushFlags) options() []option.Option {
 	var opts []option.Option
 	if f.baseURL != "" {
@@ -113,8 +114,6 @@ type pushJob interface {
 	send(ctx context.Context, opts []option.Option) (iter.Seq[outcome], func() (int64, int64), error)
 	// fake starts an embedded fake and returns the options that point at it.
 	fake() ([]option.Option, func(), error)
-	// credentials reads the credentials from the environment.
-	credentials() ([]option.Option, error)
 	len() int
 }
 
@@ -125,7 +124,6 @@ type typedJob[In, Out any] struct {
 	items     []In
 	client    func(ctx context.Context, opts []option.Option, items []In) (iter.Seq[batch.Result[Out]], func() (int64, int64), error)
 	startFake func(items []In) ([]option.Option, func(), error)
-	env       func() ([]option.Option, error)
 }
 
 func (j *typedJob[In, Out]) len() int { return len(j.items) }
@@ -171,7 +169,6 @@ func (j *typedJob[In, Out]) send(ctx context.Context, opts []option.Option) (ite
 }
 
 func (j *typedJob[In, Out]) fake() ([]option.Option, func(), error) { return j.startFake(j.items) }
-func (j *typedJob[In, Out]) credentials() ([]option.Option, error)  { return j.env() }
 
 // strictDecode decodes raw into a value of type T, refusing type mismatches
 // with the field's name.
@@ -198,22 +195,6 @@ func newValidator(spec func() (*openapi3.T, error), schema string) *facade.Valid
 		panic(err)
 	}
 	return v
-}
-
-// requireEnv returns the values of names, or an error naming the missing ones.
-func requireEnv(names ...string) ([]string, error) {
-	var vals, missing []string
-	for _, n := range names {
-		v := os.Getenv(n)
-		if v == "" {
-			missing = append(missing, n)
-		}
-		vals = append(vals, v)
-	}
-	if len(missing) > 0 {
-		return nil, usagef("missing credentials: set %s", strings.Join(missing, " and "))
-	}
-	return vals, nil
 }
 
 // resultLine is one line of the --results file.
@@ -315,16 +296,17 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 		defer stop()
 		opts = append(opts, fakeOpts...)
-	} else {
-		creds, err := job.credentials()
-		if err != nil {
-			return false, err
-		}
-		opts = append(opts, creds...)
 	}
+	// Without --fake, the facade reads its credentials from the environment
+	// (TIGHT_TOKEN, ...) and New fails naming the variables that are missing.
 	bar := newProgressBar(stderr, len(lines))
 	if bar != nil {
 		opts = append(opts, option.WithProgress(bar.update))
+	}
+	start := time.Now()
+	outcomes, counts, err := job.send(ctx, opts)
+	if err != nil {
+		return false, usagef("%v", err)
 	}
 
 	var results *json.Encoder
@@ -339,11 +321,6 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		results = json.NewEncoder(w)
 	}
 
-	start := time.Now()
-	outcomes, counts, err := job.send(ctx, opts)
-	if err != nil {
-		return false, usagef("%v", err)
-	}
 	sum := summary{Total: len(lines)}
 	i := 0
 	for o := range outcomes {
