@@ -41,7 +41,7 @@ func apiError(op string, resp *http.Response, body []byte) *transport.APIError {
 		Provider:   Provider,
 		Operation:  op,
 		StatusCode: resp.StatusCode,
-		RequestID:  resp.Header.Get("X-Request-Id"),
+		RequestID:  transport.RequestID(resp.Header),
 		Retryable:  transport.RetryableStatus(resp.StatusCode),
 	}
 	var env envelope

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 
@@ -70,7 +69,7 @@ func responseError(op string, h http.Header, status int, body []byte) *transport
 	e := &transport.APIError{Provider: Provider, Operation: op, StatusCode: status,
 		Retryable: transport.RetryableStatus(status)}
 	var eb errorBody
-	if isJSON(h) && json.Unmarshal(body, &eb) == nil && (eb.Code != "" || eb.Message != "") {
+	if transport.IsJSON(h) && json.Unmarshal(body, &eb) == nil && (eb.Code != "" || eb.Message != "") {
 		e.Code, e.Message = eb.Code, eb.Message
 		e.RequestID = requestID(h, &eb)
 		return e
@@ -88,15 +87,10 @@ func responseError(op string, h http.Header, status int, body []byte) *transport
 
 // requestID takes a request id from the usual headers, else from the body.
 func requestID(h http.Header, eb *errorBody) string {
-	for _, k := range []string{"X-Request-Id", "X-Correlation-Id"} {
-		if v := h.Get(k); v != "" {
-			return v
-		}
+	if id := transport.RequestID(h); id != "" || eb == nil {
+		return id
 	}
-	if eb != nil {
-		return eb.RequestID
-	}
-	return ""
+	return eb.RequestID
 }
 
 // requestError wraps a request that got no answer. Sending it again is safe
@@ -109,9 +103,4 @@ func requestError(ctx context.Context, op string, err error) *transport.APIError
 	}
 	return &transport.APIError{Provider: Provider, Operation: op, Message: "no answer", Err: err,
 		Retryable: ctx.Err() == nil}
-}
-
-func isJSON(h http.Header) bool {
-	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
-	return err == nil && (mt == "application/json" || len(mt) > 5 && mt[len(mt)-5:] == "+json")
 }

@@ -195,7 +195,7 @@ func (s *saver[In, Out]) statusError(resp *http.Response, body []byte, idempoten
 		errs = env.itemErrs[0]
 	}
 	e := s.apiError(resp.StatusCode, errs)
-	e.RequestID = resp.Header.Get("X-Request-Id")
+	e.RequestID = transport.RequestID(resp.Header)
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 		if !env.json {

@@ -342,7 +342,7 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte)
 		// The same request would get the same oversized answer.
 		return nil, true, &permanentError{fmt.Errorf("response (HTTP %d) body exceeds %d bytes", resp.StatusCode, limit)}
 	}
-	if resp.StatusCode < 300 && isJSON(resp.Header) && len(data) > 0 && !json.Valid(data) {
+	if resp.StatusCode < 300 && IsJSON(resp.Header) && len(data) > 0 && !json.Valid(data) {
 		// A cut or corrupted success body: the server acted, the answer was
 		// lost on the way. Treated like a connection that broke mid-answer.
 		return nil, true, fmt.Errorf("response (HTTP %d) is not valid JSON: %w", resp.StatusCode, io.ErrUnexpectedEOF)
@@ -352,9 +352,22 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte)
 	return &bufferedResponse{Response: resp, body: data}, true, nil
 }
 
-func isJSON(h http.Header) bool {
+// IsJSON reports whether a response's Content-Type is JSON
+// (application/json or a +json type).
+func IsJSON(h http.Header) bool {
 	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
 	return err == nil && (mt == "application/json" || len(mt) > 5 && mt[len(mt)-5:] == "+json")
+}
+
+// RequestID returns the request id a provider or its gateway put in the
+// response headers (X-Request-Id, else X-Correlation-Id), or "".
+func RequestID(h http.Header) string {
+	for _, k := range []string{"X-Request-Id", "X-Correlation-Id"} {
+		if v := h.Get(k); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // readBody reads the request body once so every attempt can replay it.
