@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"golang.org/x/time/rate"
@@ -104,6 +105,26 @@ func Build(s *option.Settings, d Defaults, auth transport.Authenticator) (*Built
 	client.Transport = t
 	b.HTTPClient, b.Transport = client, t
 	return b, nil
+}
+
+// SpecValidators returns a function that loads a provider's embedded spec
+// once per process and returns validators for the named request schemas, in
+// order. Parsing the spec takes a noticeable fraction of a second, and the
+// validators only read it, so every client of a process shares them.
+func SpecValidators(provider string, load func() (*openapi3.T, error), names ...string) func() ([]*Validator, error) {
+	return sync.OnceValues(func() ([]*Validator, error) {
+		spec, err := load()
+		if err != nil {
+			return nil, fmt.Errorf("%s: loading the embedded spec: %w", provider, err)
+		}
+		vs := make([]*Validator, len(names))
+		for i, name := range names {
+			if vs[i], err = NewValidator(spec, name); err != nil {
+				return nil, fmt.Errorf("%s: %w", provider, err)
+			}
+		}
+		return vs, nil
+	})
 }
 
 // Validator checks items against one schema of a spec before they are sent.

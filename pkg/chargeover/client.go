@@ -133,14 +133,11 @@ func New(opts ...option.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chargeover: %w", err)
 	}
-	spec, err := chargeoverapi.GetSpec()
+	vs, err := loadValidators()
 	if err != nil {
-		return nil, fmt.Errorf("chargeover: loading the embedded spec: %w", err)
+		return nil, err
 	}
-	v, err := facade.NewValidator(spec, "CustomerCreate")
-	if err != nil {
-		return nil, fmt.Errorf("chargeover: %w", err)
-	}
+	v := vs[0]
 	return &Client{
 		API:        api,
 		baseURL:    b.BaseURL,
@@ -198,3 +195,6 @@ func validLabel(s string) bool {
 	}
 	return true
 }
+
+// loadValidators parses the embedded spec once per process.
+var loadValidators = facade.SpecValidators(Provider, chargeoverapi.GetSpec, "CustomerCreate")

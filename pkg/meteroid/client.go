@@ -77,14 +77,11 @@ func New(opts ...option.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := meteroidapi.GetSpec()
+	vs, err := loadValidators()
 	if err != nil {
-		return nil, fmt.Errorf("meteroid: loading the embedded spec: %w", err)
+		return nil, err
 	}
-	v, err := facade.NewValidator(spec, "CustomerPatch")
-	if err != nil {
-		return nil, fmt.Errorf("meteroid: %w", err)
-	}
+	v := vs[0]
 	api, err := meteroidapi.NewClientWithResponses(b.BaseURL, meteroidapi.WithHTTPClient(b.HTTPClient))
 	if err != nil {
 		return nil, fmt.Errorf("meteroid: %w", err)
@@ -104,3 +101,6 @@ func (c *Client) batchOptions() batch.Options {
 }
 
 func (c *Client) logger() *slog.Logger { return c.built.Logger }
+
+// loadValidators parses the embedded spec once per process.
+var loadValidators = facade.SpecValidators(Provider, meteroidapi.GetSpec, "CustomerPatch")

@@ -2,10 +2,8 @@ package tight
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
-	"sync"
 
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/internal/facade"
@@ -70,18 +68,5 @@ func (c *Client) initSavers() error {
 	return nil
 }
 
-// loadValidators parses the embedded spec once per process: it takes a
-// noticeable fraction of a second, and the validators only read it.
-var loadValidators = sync.OnceValues(func() ([2]*facade.Validator, error) {
-	var v [2]*facade.Validator
-	spec, err := tightapi.GetSpec()
-	if err != nil {
-		return v, fmt.Errorf("tight: loading the spec: %w", err)
-	}
-	for i, name := range []string{"CustomerInput", "InvoiceInput"} {
-		if v[i], err = facade.NewValidator(spec, name); err != nil {
-			return v, fmt.Errorf("tight: %w", err)
-		}
-	}
-	return v, nil
-})
+// loadValidators parses the embedded spec once per process.
+var loadValidators = facade.SpecValidators(provider, tightapi.GetSpec, "CustomerInput", "InvoiceInput")
