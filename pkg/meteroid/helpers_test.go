@@ -139,10 +139,8 @@ func (h *logRecorder) retries() []retryLine {
 }
 
 // settle waits until the fake has logged no new request for 100 ms (at most
-// 3 s). Work-around for a race in fakeserver.Close: its WaitGroup.Add runs
-// in the handler, concurrently with Close's Wait, which the race detector
-// reports when a test that abandoned requests (cancel, break) ends while the
-// fake is still accepting them.
+// 3 s): after a break, a request the client abandoned may still reach the
+// fake, and a count taken too early would miss it.
 func settle(srv *meteroidtest.Server) {
 	deadline := time.Now().Add(3 * time.Second)
 	last := -1

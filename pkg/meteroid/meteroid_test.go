@@ -294,7 +294,6 @@ func TestCancelMidBatch(t *testing.T) {
 			cancel()
 		}
 	}
-	settle(srv)
 	if len(results) != n {
 		t.Fatalf("%d results for %d items", len(results), n)
 	}

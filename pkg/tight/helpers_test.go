@@ -144,15 +144,3 @@ func count(srv *tighttest.Server, op string, status int) int {
 	}
 	return n
 }
-
-// settle waits until the fake has seen no new request for a while. After a
-// cancelled run a request may still be reaching the fake; closing the fake
-// then races its handler accounting (a WaitGroup Add concurrent with Close's
-// Wait in internal/fakeserver), which the race detector reports.
-func settle(srv *tighttest.Server) {
-	last := -1
-	for n := len(srv.Requests()); n != last; n = len(srv.Requests()) {
-		last = n
-		time.Sleep(100 * time.Millisecond)
-	}
-}

@@ -197,7 +197,6 @@ func TestCancelMidBatch(t *testing.T) {
 			cancel()
 		}
 	}
-	settle(srv)
 	checkOrdered(t, results, len(items))
 	ok, notSent := 0, 0
 	for i, r := range results {
