@@ -36,20 +36,6 @@ func newClient(t testing.TB, srv *meteroidtest.Server, opts ...option.Option) *m
 	return c
 }
 
-// specCheck fails t on responses that break the spec, except for the
-// statuses 502/503/504 that the spec does not declare but a proxy in front
-// of Meteroid sends (a gap of the spec, reported; see meteroidtest's doc).
-func specCheck(t testing.TB) meteroidtest.Option {
-	return meteroidtest.WithCheckResponse(func(err error) {
-		for _, s := range []string{"status 502 is not declared", "status 503 is not declared", "status 504 is not declared"} {
-			if strings.Contains(err.Error(), s) {
-				return
-			}
-		}
-		t.Errorf("meteroidtest: %v", err)
-	})
-}
-
 // logRecorder is a slog.Handler that keeps every record, to check what the
 // transport logged (waits) and what it did not (credentials).
 type logRecorder struct {
