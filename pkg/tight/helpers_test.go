@@ -131,16 +131,3 @@ func (a *authRecorder) credentials() []string {
 	}
 	return out
 }
-
-// count counts the requests of an operation answered with status (0: any),
-// matching the operation name case-insensitively (the fake frame has
-// reported both "saveCustomers" and "SaveCustomers").
-func count(srv *tighttest.Server, op string, status int) int {
-	n := 0
-	for _, r := range srv.Requests() {
-		if strings.EqualFold(r.Operation, op) && (status == 0 || r.Status == status) {
-			n++
-		}
-	}
-	return n
-}

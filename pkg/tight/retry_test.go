@@ -159,7 +159,7 @@ func TestTokenExpiryMidRun(t *testing.T) {
 	if n != len(items) || len(srv.Customers()) != len(items) {
 		t.Fatalf("%d results, %d customers, want %d", n, len(srv.Customers()), len(items))
 	}
-	expired := count(srv, "saveCustomers", 401)
+	expired := srv.Count("saveCustomers", 401)
 	issued := srv.IssuedTokens()
 	t.Logf("401 answers: %d, tokens issued: %d", expired, issued)
 	if expired == 0 {

@@ -85,7 +85,7 @@ func TestSaveCustomers(t *testing.T) {
 		t.Fatalf("fake holds %d customers, want %d", n, len(items))
 	}
 	// Each chunk of 40 is split into its creates and its upserts.
-	if n := count(srv, "saveCustomers", 200); n != 4 {
+	if n := srv.Count("saveCustomers", 200); n != 4 {
 		t.Fatalf("%d requests, want 4 (3 chunks, one of them mixed)", n)
 	}
 
@@ -179,8 +179,8 @@ func TestPartialSuccess207(t *testing.T) {
 			}
 		}
 	}
-	if n := count(srv, "saveCustomers", 207); n != 1 || count(srv, "saveCustomers", 0) != 1 {
-		t.Fatalf("%d requests answered 207 of %d, want exactly one request", n, count(srv, "saveCustomers", 0))
+	if n := srv.Count("saveCustomers", 207); n != 1 || srv.Count("saveCustomers", 0) != 1 {
+		t.Fatalf("%d requests answered 207 of %d, want exactly one request", n, srv.Count("saveCustomers", 0))
 	}
 }
 
@@ -255,7 +255,7 @@ func TestBisectRejectWholeBatch(t *testing.T) {
 			t.Fatalf("item %d saved %d times", i, names[*it.Name])
 		}
 	}
-	requests := count(srv, "saveCustomers", 0)
+	requests := srv.Count("saveCustomers", 0)
 	t.Logf("100 items, 5 poison: %d requests", requests)
 	if requests > 2*5*7+2 {
 		t.Fatalf("%d requests: bisecting is not bounded by 2·poison·log2(n)", requests)
