@@ -13,6 +13,8 @@ import (
 	"github.com/gorilla/mux"
 	"net"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -144,6 +146,56 @@ func (s *Server) Count(operation string, status int) int {
 		}
 	}
 	return n
+}
+
+// Coverage compares the requests a fake has answered with its spec.
+type Coverage struct {
+	// Operations counts the spec's operations, OperationsSeen those that
+	// answered at least one declared status.
+	Operations, OperationsSeen int
+	// Declared counts the spec's (operation, status) pairs.
+	Declared int
+	// Missing lists the declared pairs not produced yet, as
+	// "operationId status", sorted.
+	Missing []string
+}
+
+// Coverage reports which of the spec's declared (operation, status) pairs
+// the fake has produced so far: tests use it to show how much of the
+// contract a scenario exercises.
+func (s *Server) Coverage() Coverage {
+	produced := map[string]bool{}
+	for _, r := range s.Requests() {
+		produced[r.Operation+" "+strconv.Itoa(r.Status)] = true
+	}
+	var c Coverage
+	for _, item := range s.p.Spec.Paths.Map() {
+		for _, op := range item.Operations() {
+			c.Operations++
+			seen := false
+			for status := range op.Responses.Map() {
+				c.Declared++
+				key := operationID(op.OperationID) + " " + status
+				if produced[key] {
+					seen = true
+				} else {
+					c.Missing = append(c.Missing, key)
+				}
+			}
+			if seen {
+				c.OperationsSeen++
+			}
+		}
+	}
+	sort.Strings(c.Missing)
+	return c
+}
+
+// String summarises the coverage on one line.
+func (c Coverage) String() string {
+	return fmt.Sprintf("operations %d/%d, declared (operation, status) pairs %d/%d (%.0f%%); not produced: %v",
+		c.OperationsSeen, c.Operations, c.Declared-len(c.Missing), c.Declared,
+		100*float64(c.Declared-len(c.Missing))/float64(max(c.Declared, 1)), c.Missing)
 }
 
 // operationID undoes oapi-codegen's capitalisation: the spec embedded in the
