@@ -7,8 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/meteroidapi"
-	"github.com/billbridge/billbridge/pkg/batch"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
@@ -18,7 +18,6 @@ import (
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // demoFaults are switched on in every demo fake: some 503s, 429s that say
@@ -37,7 +36,7 @@ var demoFaults = fault.Config{
 }
 
 // demoRetries keeps the demo quick: the waits are short, the rules the same.
-var demoRetries = transport.RetryPolicy{MaxRetries: 6, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, MaxRetryAfter: 200 * time.Millisecond}
+var demoRetries = billbridge.RetryPolicy{MaxRetries: 6, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, MaxRetryAfter: 200 * time.Millisecond}
 
 type demoRow struct {
 	name                     string
@@ -75,7 +74,7 @@ func demo(ctx context.Context, stdout, stderr io.Writer) error {
 }
 
 // tally counts results into a row.
-func tally[T any](name string, results []batch.Result[T], counts func() (int64, int64), start time.Time) demoRow {
+func tally[T any](name string, results []billbridge.Result[T], counts func() (int64, int64), start time.Time) demoRow {
 	row := demoRow{name: name, items: len(results), elapsed: time.Since(start)}
 	for _, r := range results {
 		if r.Err != nil {
@@ -96,7 +95,7 @@ func demoOptions(stderr io.Writer, total int, extra ...option.Option) []option.O
 	// would make the demo wait for minutes; the fakes have none.
 	opts := append([]option.Option{option.WithRetryPolicy(demoRetries), option.WithConcurrency(4), option.WithRateLimit(200, 20)}, extra...)
 	if bar := newProgressBar(stderr, total); bar != nil {
-		opts = append(opts, option.WithProgress(func(p batch.Progress) {
+		opts = append(opts, option.WithProgress(func(p billbridge.Progress) {
 			bar.update(p)
 			if p.Done == total {
 				bar.finish()

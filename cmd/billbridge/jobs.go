@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
-	"regexp"
 	"slices"
 	"strings"
 
-	"github.com/billbridge/billbridge/gen/chargeoverapi"
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/meteroidapi"
-	"github.com/billbridge/billbridge/gen/tightapi"
-	"github.com/billbridge/billbridge/pkg/batch"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/meteroid"
@@ -26,11 +23,10 @@ import (
 func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 	switch provider + " " + resource {
 	case "tight customers":
-		v := newValidator(tightapi.GetSpec, "CustomerInput")
 		return &typedJob[tight.CustomerInput, tight.Customer]{
 			decode:   strictDecode[tight.CustomerInput],
-			validate: func(line int, it tight.CustomerInput) error { return v.Check(line, it) },
-			client: func(ctx context.Context, opts []option.Option, items []tight.CustomerInput) (iter.Seq[batch.Result[tight.Customer]], func() (int64, int64), error) {
+			validate: tight.ValidateCustomer,
+			client: func(ctx context.Context, opts []option.Option, items []tight.CustomerInput) (iter.Seq[billbridge.Result[tight.Customer]], func() (int64, int64), error) {
 				c, err := tight.New(opts...)
 				if err != nil {
 					return nil, nil, err
@@ -40,11 +36,10 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			startFake: func([]tight.CustomerInput) ([]option.Option, func(), error) { return startTightFake() },
 		}, nil
 	case "tight invoices":
-		v := newValidator(tightapi.GetSpec, "InvoiceInput")
 		return &typedJob[tight.InvoiceInput, tight.Invoice]{
 			decode:   strictDecode[tight.InvoiceInput],
-			validate: func(line int, it tight.InvoiceInput) error { return v.Check(line, it) },
-			client: func(ctx context.Context, opts []option.Option, items []tight.InvoiceInput) (iter.Seq[batch.Result[tight.Invoice]], func() (int64, int64), error) {
+			validate: tight.ValidateInvoice,
+			client: func(ctx context.Context, opts []option.Option, items []tight.InvoiceInput) (iter.Seq[billbridge.Result[tight.Invoice]], func() (int64, int64), error) {
 				c, err := tight.New(opts...)
 				if err != nil {
 					return nil, nil, err
@@ -56,13 +51,12 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			},
 		}, nil
 	case "chargeover customers":
-		v := newValidator(chargeoverapi.GetSpec, "CustomerCreate")
 		if f.site != "" {
 			if f.baseURL != "" {
 				return nil, usagef("give --site or --base-url, not both")
 			}
-			if !siteName.MatchString(f.site) {
-				return nil, usagef("--site %q is not a valid site name", f.site)
+			if err := chargeover.CheckSite(f.site); err != nil {
+				return nil, usagef("--site: %v", err)
 			}
 			f.baseURL = "https://" + f.site + ".chargeover.com"
 		}
@@ -71,8 +65,8 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 		}
 		return &typedJob[chargeover.CustomerCreate, int64]{
 			decode:   strictDecode[chargeover.CustomerCreate],
-			validate: func(line int, it chargeover.CustomerCreate) error { return v.Check(line, it) },
-			client: func(ctx context.Context, opts []option.Option, items []chargeover.CustomerCreate) (iter.Seq[batch.Result[int64]], func() (int64, int64), error) {
+			validate: chargeover.ValidateCustomer,
+			client: func(ctx context.Context, opts []option.Option, items []chargeover.CustomerCreate) (iter.Seq[billbridge.Result[int64]], func() (int64, int64), error) {
 				c, err := chargeover.New(opts...)
 				if err != nil {
 					return nil, nil, err
@@ -88,13 +82,10 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			},
 		}, nil
 	case "meteroid customers":
-		v := newValidator(meteroidapi.GetSpec, "CustomerPatch")
 		return &typedJob[meteroid.Update, meteroid.Customer]{
-			decode: decodeMeteroidUpdate,
-			validate: func(line int, u meteroid.Update) error {
-				return v.Check(line, u.Patch)
-			},
-			client: func(ctx context.Context, opts []option.Option, items []meteroid.Update) (iter.Seq[batch.Result[meteroid.Customer]], func() (int64, int64), error) {
+			decode:   decodeMeteroidUpdate,
+			validate: meteroid.ValidateUpdate,
+			client: func(ctx context.Context, opts []option.Option, items []meteroid.Update) (iter.Seq[billbridge.Result[meteroid.Customer]], func() (int64, int64), error) {
 				c, err := meteroid.New(opts...)
 				if err != nil {
 					return nil, nil, err
@@ -106,8 +97,6 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 	}
 	return nil, usagef("unknown provider/resource %q; pairs: tight customers, tight invoices, chargeover customers, meteroid customers", provider+" "+resource)
 }
-
-var siteName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // startTightFake starts a Tight fake holding the given customers (invoices
 // must name an existing customer) and returns client-credential options.

@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge"
 )
 
 // progressBar draws done/failed, rate and ETA on a terminal. It is nil (and
@@ -23,7 +23,7 @@ type progressBar struct {
 
 	mu   sync.Mutex
 	last time.Time
-	p    batch.Progress
+	p    billbridge.Progress
 }
 
 func newProgressBar(w io.Writer, total int) *progressBar {
@@ -34,7 +34,7 @@ func newProgressBar(w io.Writer, total int) *progressBar {
 	return &progressBar{w: w, total: total, start: time.Now()}
 }
 
-func (b *progressBar) update(p batch.Progress) {
+func (b *progressBar) update(p billbridge.Progress) {
 	if b == nil {
 		return
 	}

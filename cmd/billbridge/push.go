@@ -14,12 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/billbridge/billbridge/internal/facade"
-	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // pushFlags are the flags of "billbridge push".
@@ -120,9 +116,9 @@ type pushJob interface {
 // typedJob holds the items of one pair and the function that sends them.
 type typedJob[In, Out any] struct {
 	decode    func(raw []byte) (In, error)
-	validate  func(line int, item In) error
+	validate  func(item In) error
 	items     []In
-	client    func(ctx context.Context, opts []option.Option, items []In) (iter.Seq[batch.Result[Out]], func() (int64, int64), error)
+	client    func(ctx context.Context, opts []option.Option, items []In) (iter.Seq[billbridge.Result[Out]], func() (int64, int64), error)
 	startFake func(items []In) ([]option.Option, func(), error)
 }
 
@@ -140,8 +136,8 @@ func (j *typedJob[In, Out]) add(line int, raw []byte) error {
 	if err != nil {
 		return fmt.Errorf("line %d: %w", line, err)
 	}
-	if err := j.validate(line, item); err != nil {
-		var ve *transport.ValidationError
+	if err := j.validate(item); err != nil {
+		var ve *billbridge.ValidationError
 		if errors.As(err, &ve) {
 			if ve.Field == "" {
 				return fmt.Errorf("line %d: %s", line, ve.Reason)
@@ -185,16 +181,6 @@ func strictDecode[T any](raw []byte) (T, error) {
 	return v, nil
 }
 
-// newValidator checks lines against a schema of an embedded spec. The specs
-// are compiled into the binary, so failing to load one is a build defect.
-func newValidator(spec func() (*openapi3.T, error), schema string) *facade.Validator {
-	vs, err := facade.SpecValidators("billbridge", spec, schema)()
-	if err != nil {
-		panic(err)
-	}
-	return vs[0]
-}
-
 // resultLine is one line of the --results file.
 type resultLine struct {
 	Line     int          `json:"line"`
@@ -214,14 +200,14 @@ type resultError struct {
 
 // describe turns an item's error into the results file's error object.
 func describe(err error) *resultError {
-	var ae *transport.APIError
-	var ve *transport.ValidationError
+	var ae *billbridge.APIError
+	var ve *billbridge.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		return &resultError{Type: "validation_error", Message: ve.Reason, Param: ve.Field}
-	case errors.Is(err, transport.ErrOutcomeUnknown):
+	case errors.Is(err, billbridge.ErrOutcomeUnknown):
 		return &resultError{Type: "outcome_unknown", Message: err.Error()}
-	case errors.Is(err, batch.ErrNotSent):
+	case errors.Is(err, billbridge.ErrNotSent):
 		return &resultError{Type: "not_sent", Message: err.Error()}
 	case errors.As(err, &ae):
 		t := ae.Code

@@ -3,14 +3,15 @@ package benchmarks
 import (
 	"context"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // Benchmark 4: rate limits. A fake allows R requests per second per
@@ -38,7 +39,7 @@ func BenchmarkRateLimit(b *testing.B) {
 			}))
 			defer srv.Close()
 			c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey), option.WithConcurrency(8), mode.opt,
-				option.WithRetryPolicy(transport.RetryPolicy{MaxRetries: 8, MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, MaxRetryAfter: 2 * time.Second}))
+				option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 8, MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, MaxRetryAfter: 2 * time.Second}))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -6,13 +6,11 @@
 package fakeserver
 
 import (
-	"net/url"
-
 	"errors"
 	"fmt"
-	"github.com/gorilla/mux"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,10 +18,13 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gorilla/mux"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/billbridge/billbridge/internal/specguard"
+	"github.com/billbridge/billbridge/pkg/fake"
 	"github.com/billbridge/billbridge/pkg/fault"
 )
 
@@ -63,15 +64,6 @@ type Options struct {
 	CheckResponse func(error)
 }
 
-// Record is one request as the fake saw it.
-type Record struct {
-	Operation string     // the spec's operationId, e.g. "saveCustomers"; "" for unknown routes
-	Method    string     // the HTTP method
-	Path      string     // the URL path, without the query
-	Status    int        // the status answered; 0 while in flight or when the connection was dropped
-	Fault     fault.Kind // the injected fault, or fault.None
-}
-
 // Server is a running fake.
 type Server struct {
 	// URL is the base URL of the server, such as http://127.0.0.1:41234.
@@ -86,7 +78,7 @@ type Server struct {
 	check func(error)
 
 	mu      sync.Mutex
-	log     []Record
+	log     []fake.Request
 	running sync.WaitGroup // handlers in flight, awaited by Close
 	closing bool           // set by Close; guarded by mu
 }
@@ -126,10 +118,10 @@ func (s *Server) Close() {
 }
 
 // Requests returns the request log so far.
-func (s *Server) Requests() []Record {
+func (s *Server) Requests() []fake.Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Record(nil), s.log...)
+	return append([]fake.Request(nil), s.log...)
 }
 
 // Count returns the number of requests of operation (the spec's operationId,
@@ -148,27 +140,15 @@ func (s *Server) Count(operation string, status int) int {
 	return n
 }
 
-// Coverage compares the requests a fake has answered with its spec.
-type Coverage struct {
-	// Operations counts the spec's operations, OperationsSeen those that
-	// answered at least one declared status.
-	Operations, OperationsSeen int
-	// Declared counts the spec's (operation, status) pairs.
-	Declared int
-	// Missing lists the declared pairs not produced yet, as
-	// "operationId status", sorted.
-	Missing []string
-}
-
 // Coverage reports which of the spec's declared (operation, status) pairs
 // the fake has produced so far: tests use it to show how much of the
 // contract a scenario exercises.
-func (s *Server) Coverage() Coverage {
+func (s *Server) Coverage() fake.Coverage {
 	produced := map[string]bool{}
 	for _, r := range s.Requests() {
 		produced[r.Operation+" "+strconv.Itoa(r.Status)] = true
 	}
-	var c Coverage
+	var c fake.Coverage
 	for _, item := range s.p.Spec.Paths.Map() {
 		for _, op := range item.Operations() {
 			c.Operations++
@@ -191,13 +171,6 @@ func (s *Server) Coverage() Coverage {
 	return c
 }
 
-// String summarises the coverage on one line.
-func (c Coverage) String() string {
-	return fmt.Sprintf("operations %d/%d, declared (operation, status) pairs %d/%d (%.0f%%); not produced: %v",
-		c.OperationsSeen, c.Operations, c.Declared-len(c.Missing), c.Declared,
-		100*float64(c.Declared-len(c.Missing))/float64(max(c.Declared, 1)), c.Missing)
-}
-
 // operationID undoes oapi-codegen's capitalisation: the spec embedded in the
 // generated code says "SaveCustomers" where specs/tight.yaml says
 // "saveCustomers", and users look operations up by the spec's name (all our
@@ -215,7 +188,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, _ := s.guard.Route(r)
 		rec := &specguard.Recorder{ResponseWriter: w}
-		entry := Record{Method: r.Method, Path: r.URL.Path}
+		entry := fake.Request{Method: r.Method, Path: r.URL.Path}
 		if in != nil && in.Route != nil {
 			entry.Operation = operationID(in.Route.Operation.OperationID)
 		}

@@ -10,12 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/billbridge/billbridge/internal/validate"
 )
 
 // Guard validates requests and responses of one API.
@@ -95,11 +96,8 @@ func (g *Guard) Response(in *openapi3filter.RequestValidationInput, status int, 
 // Field names the request field an error is about, as a slash path such as
 // "data/0/email" for a body field or the parameter name; "" when unknown.
 func Field(err error) string {
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		if p := se.JSONPointer(); len(p) > 0 {
-			return strings.Join(p, "/")
-		}
+	if f := validate.Field(err); f != "" {
+		return f
 	}
 	var re *openapi3filter.RequestError
 	if errors.As(err, &re) && re.Parameter != nil {
@@ -120,18 +118,11 @@ func Reason(err error) string {
 		if re.Err != nil {
 			// "failed to decode request body" alone does not help; the
 			// decoder's own message says where the JSON breaks.
-			return re.Reason + ": " + firstLine(re.Err.Error())
+			return re.Reason + ": " + validate.Reason(re.Err)
 		}
 		return re.Reason
 	}
-	return firstLine(err.Error())
-}
-
-func firstLine(msg string) string {
-	if i := strings.Index(msg, "\n"); i > 0 {
-		msg = msg[:i]
-	}
-	return msg
+	return validate.Reason(err)
 }
 
 // Recorder captures a handler's response so it can be validated before (or

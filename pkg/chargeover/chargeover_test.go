@@ -3,17 +3,18 @@ package chargeover_test
 import (
 	"context"
 	"errors"
+	"github.com/billbridge/billbridge"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/internal/batch"
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 func TestNewConfiguration(t *testing.T) {
@@ -121,11 +122,11 @@ func TestPoisonItemsIsolated(t *testing.T) {
 	if res[0].Err != nil || res[4].Err != nil {
 		t.Fatalf("good items failed: %v / %v", res[0].Err, res[4].Err)
 	}
-	var ve *transport.ValidationError
+	var ve *billbridge.ValidationError
 	if !errors.As(res[1].Err, &ve) || ve.Index != 1 || ve.Field != "company" || res[1].Attempts != 0 {
 		t.Errorf("empty company: %+v, want a ValidationError for item 1 field company, never sent", res[1])
 	}
-	var ae *transport.APIError
+	var ae *billbridge.APIError
 	if !errors.As(res[2].Err, &ae) || ae.StatusCode != 400 || res[2].Status != 400 || ae.Provider != "chargeover" || !strings.Contains(ae.Message, "company") {
 		t.Errorf("blank company: %+v (%v), want a sub-request 400", res[2], res[2].Err)
 	}
@@ -177,50 +178,50 @@ func TestRetryRules(t *testing.T) {
 		name  string
 		seq   []fault.Kind
 		items []chargeover.CustomerCreate
-		check func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64])
+		check func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64])
 	}{
-		{"429 without Retry-After is retried", []fault.Kind{fault.TooMany}, keyed("r429"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+		{"429 without Retry-After is retried", []fault.Kind{fault.TooMany}, keyed("r429"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
 			wantCreated(t, res, 2, false)
 		}},
-		{"500 on keyed items: read back, not found, sent again", []fault.Kind{fault.Status500}, keyed("r500"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+		{"500 on keyed items: read back, not found, sent again", []fault.Kind{fault.Status500}, keyed("r500"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
 			wantCreated(t, res, 2+1, false) // bulk 500, read, bulk 200 (the read counts for its item)
 			if n := srv.Count(chargeovertest.OpBulk, 0); n != 2 {
 				t.Errorf("%d bulk calls, want 2", n)
 			}
 		}},
-		{"HTML 502 page: read back, sent again", []fault.Kind{fault.HTMLErrorPage}, keyed("rhtml"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+		{"HTML 502 page: read back, sent again", []fault.Kind{fault.HTMLErrorPage}, keyed("rhtml"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
 			wantCreated(t, res, 3, false)
 		}},
-		{"drop after the server acted: read back, found", []fault.Kind{fault.DropAfter}, keyed("rdrop"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+		{"drop after the server acted: read back, found", []fault.Kind{fault.DropAfter}, keyed("rdrop"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
 			wantCreated(t, res, 2, true)
 			if n := srv.Count(chargeovertest.OpBulk, 0); n != 1 {
 				t.Errorf("%d bulk calls, want 1 (nothing sent again)", n)
 			}
 		}},
-		{"truncated success body: read back, found", []fault.Kind{fault.TruncatedJSON}, keyed("rtrunc"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+		{"truncated success body: read back, found", []fault.Kind{fault.TruncatedJSON}, keyed("rtrunc"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
 			wantCreated(t, res, 2, true)
 		}},
-		{"read back retried on 503", []fault.Kind{fault.Status500, fault.Status503}, keyed("rread"), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+		{"read back retried on 503", []fault.Kind{fault.Status500, fault.Status503}, keyed("rread"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
 			if res[0].Err != nil || res[0].Attempts != 4 { // bulk 500, read 503, read 404, bulk 201
 				t.Errorf("item 0: %+v", res[0])
 			}
 		}},
 		{"read back keeps failing: outcome stays unknown", []fault.Kind{fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500},
-			[]chargeover.CustomerCreate{cust("rfail", "Read Fail")}, func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
-				var ae *transport.APIError
-				if !errors.Is(res[0].Err, transport.ErrOutcomeUnknown) || !errors.As(res[0].Err, &ae) || ae.Operation != "bulk" || ae.StatusCode != 500 || res[0].Attempts != 7 {
+			[]chargeover.CustomerCreate{cust("rfail", "Read Fail")}, func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
+				var ae *billbridge.APIError
+				if !errors.Is(res[0].Err, billbridge.ErrOutcomeUnknown) || !errors.As(res[0].Err, &ae) || ae.Operation != "bulk" || ae.StatusCode != 500 || res[0].Attempts != 7 {
 					t.Errorf("got %+v (%v)", res[0], res[0].Err)
 				}
 				if n := srv.Count(chargeovertest.OpBulk, 0); n != 1 {
 					t.Errorf("%d bulk calls, want 1 (never sent blind)", n)
 				}
 			}},
-		{"no key, outcome unknown: reported, never sent again", []fault.Kind{fault.DropAfter}, customers("rnokey", 2, true), func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
+		{"no key, outcome unknown: reported, never sent again", []fault.Kind{fault.DropAfter}, customers("rnokey", 2, true), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
 			if !res[0].Existing || res[0].Err != nil {
 				t.Errorf("keyed item: %+v", res[0])
 			}
-			var ae *transport.APIError
-			if !errors.Is(res[1].Err, transport.ErrOutcomeUnknown) || !errors.As(res[1].Err, &ae) || ae.Retryable {
+			var ae *billbridge.APIError
+			if !errors.Is(res[1].Err, billbridge.ErrOutcomeUnknown) || !errors.As(res[1].Err, &ae) || ae.Retryable {
 				t.Errorf("unkeyed item: %v, want ErrOutcomeUnknown, not retryable", res[1].Err)
 			}
 			if n := srv.Count(chargeovertest.OpBulk, 0); n != 1 {
@@ -230,9 +231,9 @@ func TestRetryRules(t *testing.T) {
 				t.Errorf("unkeyed customer exists %d times, want 1 (created once, never re-sent)", n)
 			}
 		}},
-		{"500 with no key: ErrOutcomeUnknown carrying ChargeOver's message", []fault.Kind{fault.Status500}, []chargeover.CustomerCreate{cust("", "Lone Co")}, func(t *testing.T, srv *chargeovertest.Server, res []batch.Result[int64]) {
-			var ae *transport.APIError
-			if !errors.Is(res[0].Err, transport.ErrOutcomeUnknown) || !errors.As(res[0].Err, &ae) || ae.StatusCode != 500 || ae.Message != "An internal error occurred." || res[0].Status != 500 {
+		{"500 with no key: ErrOutcomeUnknown carrying ChargeOver's message", []fault.Kind{fault.Status500}, []chargeover.CustomerCreate{cust("", "Lone Co")}, func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
+			var ae *billbridge.APIError
+			if !errors.Is(res[0].Err, billbridge.ErrOutcomeUnknown) || !errors.As(res[0].Err, &ae) || ae.StatusCode != 500 || ae.Message != "An internal error occurred." || res[0].Status != 500 {
 				t.Errorf("got %+v (%v)", res[0], res[0].Err)
 			}
 		}},
@@ -257,7 +258,7 @@ func TestRetryRules(t *testing.T) {
 
 // wantCreated checks that every result succeeded, that the first took
 // attempts0 attempts, and the Existing flag.
-func wantCreated(t *testing.T, res []batch.Result[int64], attempts0 int, existing bool) {
+func wantCreated(t *testing.T, res []billbridge.Result[int64], attempts0 int, existing bool) {
 	t.Helper()
 	for i, r := range res {
 		if r.Err != nil || r.Existing != existing || r.Value == 0 {
@@ -276,7 +277,7 @@ func TestUnauthorizedIsNotRetriedAndHidesSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := c.CreateCustomers(context.Background(), customers("auth", 2, false))
-	var ae *transport.APIError
+	var ae *billbridge.APIError
 	if !errors.As(res[0].Err, &ae) || ae.StatusCode != 401 || ae.Retryable || res[0].Attempts != 1 {
 		t.Fatalf("got %+v (%v), want a 401 after one attempt", res[0], res[0].Err)
 	}
@@ -319,12 +320,12 @@ func TestKeyRefusedAfterEarlierAttemptIsSettled(t *testing.T) {
 	}}}
 	c := newClient(t, srv, option.WithHTTPClient(hc))
 	for _, single := range []bool{false, true} {
-		var r batch.Result[int64]
+		var r billbridge.Result[int64]
 		if single {
 			srv.Seed(cust("late-2", "Late Two"))
 			r = c.CreateCustomer(context.Background(), cust("late-2", "Late Two"))
 			// First attempt for this item: the 400 stands.
-			var ae *transport.APIError
+			var ae *billbridge.APIError
 			if !errors.As(r.Err, &ae) || ae.StatusCode != 400 || ae.Operation != "createCustomer" || r.Existing {
 				t.Errorf("single create of a used key: %+v (%v), want the 400", r, r.Err)
 			}
@@ -354,7 +355,7 @@ func TestCreateCustomerSingle(t *testing.T) {
 		t.Errorf("dropped create: %+v (%v)", r, r.Err)
 	}
 	r = c.CreateCustomer(ctx, cust("", "Three")) // 500, no key
-	if !errors.Is(r.Err, transport.ErrOutcomeUnknown) || r.Status != 500 {
+	if !errors.Is(r.Err, billbridge.ErrOutcomeUnknown) || r.Status != 500 {
 		t.Errorf("500 without key: %+v", r)
 	}
 	r = c.CreateCustomer(ctx, cust("one-4", "Four")) // 504, read back 404, sent again
@@ -362,7 +363,7 @@ func TestCreateCustomerSingle(t *testing.T) {
 		t.Errorf("504 with key: %+v (%v)", r, r.Err)
 	}
 	r = c.CreateCustomer(ctx, cust("one-5", ""))
-	var ve *transport.ValidationError
+	var ve *billbridge.ValidationError
 	if !errors.As(r.Err, &ve) || ve.Field != "company" {
 		t.Errorf("invalid: %v", r.Err)
 	}
@@ -388,8 +389,8 @@ func TestCustomerByExternalKey(t *testing.T) {
 		t.Fatalf("key with slashes: %+v, %v", got, err)
 	}
 	_, err = c.CustomerByExternalKey(context.Background(), "nope")
-	var ae *transport.APIError
-	if !errors.Is(err, chargeover.ErrNotFound) || !errors.As(err, &ae) || ae.StatusCode != 404 || ae.Operation != "getCustomerByExternalKey" {
+	var ae *billbridge.APIError
+	if !errors.Is(err, billbridge.ErrNotFound) || !errors.As(err, &ae) || ae.StatusCode != 404 || ae.Operation != "getCustomerByExternalKey" {
 		t.Errorf("missing: %v", err)
 	}
 	if _, err := c.CustomerByExternalKey(context.Background(), ""); err == nil {
@@ -434,7 +435,7 @@ func TestCancelMidBatch(t *testing.T) {
 	srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(fault.Config{Latency: 20 * time.Millisecond}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c := newClient(t, srv, option.WithBatchSize(5), option.WithConcurrency(2), option.WithProgress(func(p batch.Progress) {
+	c := newClient(t, srv, option.WithBatchSize(5), option.WithConcurrency(2), option.WithProgress(func(p billbridge.Progress) {
 		if p.Done >= 10 {
 			cancel()
 		}
@@ -451,12 +452,12 @@ func TestCancelMidBatch(t *testing.T) {
 			t.Fatalf("result %d has index %d", i, r.Index)
 		case r.Err == nil:
 			ok++
-		case errors.Is(r.Err, batch.ErrNotSent):
+		case errors.Is(r.Err, billbridge.ErrNotSent):
 			notSent++
 			if in[i].ExternalKey != nil && srv.CountByExternalKey(*in[i].ExternalKey) != 0 {
 				t.Errorf("item %d reported not sent but exists", i)
 			}
-		case errors.Is(r.Err, transport.ErrOutcomeUnknown) || errors.Is(r.Err, context.Canceled):
+		case errors.Is(r.Err, billbridge.ErrOutcomeUnknown) || errors.Is(r.Err, context.Canceled):
 			unknownN++
 		default:
 			t.Errorf("item %d: unexpected error %v", i, r.Err)

@@ -1,38 +1,22 @@
 package chargeover
 
 import (
+	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 
 	"golang.org/x/time/rate"
 
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
-	"github.com/billbridge/billbridge/internal/facade"
-	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/internal/config"
+	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/internal/transport"
+	"github.com/billbridge/billbridge/internal/validate"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
-// Generated models, re-exported so that users need not import the generated
-// package for everyday calls.
-type (
-	// CustomerCreate is the body of a customer create; only Company is required.
-	CustomerCreate = chargeoverapi.CustomerCreate
-	// Customer is a customer as ChargeOver returns it on a read.
-	Customer = chargeoverapi.Customer
-	// DeliveryMethod is how invoices are delivered ("email" or "print").
-	DeliveryMethod = chargeoverapi.DeliveryMethod
-)
-
-// Delivery methods of CustomerCreate.InvoiceDelivery and DunningDelivery.
-const (
-	DeliveryEmail = chargeoverapi.DeliveryMethodEmail
-	DeliveryPrint = chargeoverapi.DeliveryMethodPrint
-)
-
-// Provider is the name in every *transport.APIError of this package.
+// Provider is the name in every *billbridge.APIError of this package.
 const Provider = "chargeover"
 
 // Environment variables read by New when option.WithBasicAuth is not given.
@@ -45,7 +29,8 @@ const (
 // limit, only that it answers 429 beyond one.
 const (
 	// MaxBatchSize is the most sub-requests ChargeOver's _bulk accepts; it is
-	// also the default. A larger option.WithBatchSize is clamped to it.
+	// also the default. New refuses a larger option.WithBatchSize: _bulk
+	// refuses more than 25 sub-requests as a whole.
 	MaxBatchSize = 25
 	// DefaultConcurrency is 2 _bulk calls in flight: every account is one
 	// PHP host that also serves the account's own users, and 2 × 25 creates
@@ -64,102 +49,120 @@ type Client struct {
 	// wrap. It sends through the same authenticating, retrying http.Client.
 	API *chargeoverapi.ClientWithResponses
 
-	baseURL    string
-	transport  *transport.Transport
-	batchSize  int
-	conc       int
-	rounds     int
-	logger     *slog.Logger
-	onProgress func(batch.Progress)
-	validator  *facade.Validator
+	e      *engine.Engine
+	rounds int
 }
 
 // WithSite points the client at https://<name>.chargeover.com, the host of
 // your ChargeOver account (a test account is another site name). New
-// refuses a name that is not a DNS label (letters, digits and inner hyphens,
-// at most 63 characters). Either WithSite or option.WithBaseURL is required.
+// refuses a name that CheckSite refuses. Either WithSite or
+// option.WithBaseURL is required.
 func WithSite(name string) option.Option {
 	return option.WithBaseURL("https://" + name + siteSuffix)
 }
 
 const siteSuffix = ".chargeover.com"
 
+// CheckSite reports whether name can be a ChargeOver site name, the
+// subdomain of https://<name>.chargeover.com: a DNS label of 1 to 63
+// letters, digits and inner hyphens.
+func CheckSite(name string) error {
+	if validLabel(name) {
+		return nil
+	}
+	return fmt.Errorf("chargeover: site name %q is not a DNS label (1-63 letters, digits or inner hyphens): give the subdomain of your account, as in mycompany for https://mycompany.chargeover.com", name)
+}
+
 // New returns a client. It needs a host (WithSite or option.WithBaseURL;
 // a base URL ending in /api/v3, as ChargeOver's documents write it, is
 // accepted) and credentials (option.WithBasicAuth, else the environment
 // variables CHARGEOVER_USERNAME and CHARGEOVER_PASSWORD).
 //
-// Defaults: batch size 25 (MaxBatchSize; larger sizes are clamped),
-// concurrency 2, 5 requests per second, transport.DefaultRetryPolicy
+// Defaults: batch size 25 (MaxBatchSize, also the largest accepted),
+// concurrency 2, 5 requests per second, billbridge.DefaultRetryPolicy
 // (5 retries, 0.5 s to 8 s backoff, Retry-After honoured up to 30 s).
 func New(opts ...option.Option) (*Client, error) {
-	s := option.Apply(opts...)
-	if s.BaseURL == "" {
+	cfg := engine.Configure(opts)
+	if cfg.BaseURL == "" {
 		return nil, fmt.Errorf("chargeover: no host given: use chargeover.WithSite(\"yoursite\") for https://yoursite.chargeover.com, or option.WithBaseURL")
 	}
-	if err := checkSite(s.BaseURL); err != nil {
+	if err := checkSite(cfg.BaseURL); err != nil {
 		return nil, err
 	}
-	s.BaseURL = strings.TrimSuffix(strings.TrimRight(s.BaseURL, "/"), "/api/v3")
-	if s.Username == "" && s.Password == "" {
-		s.Username = transport.Secret(os.Getenv(EnvUsername))
-		s.Password = transport.Secret(os.Getenv(EnvPassword))
+	cfg.BaseURL = strings.TrimSuffix(strings.TrimRight(cfg.BaseURL, "/"), "/api/v3")
+	if cfg.Username == "" && cfg.Password == "" {
+		cfg.Username = config.Secret(os.Getenv(EnvUsername))
+		cfg.Password = config.Secret(os.Getenv(EnvPassword))
 		switch {
-		case s.Username == "":
+		case cfg.Username == "":
 			return nil, fmt.Errorf("chargeover: no credentials: use option.WithBasicAuth(username, privateKey) or set %s and %s", EnvUsername, EnvPassword)
-		case s.Password == "":
+		case cfg.Password == "":
 			return nil, fmt.Errorf("chargeover: %s is set but %s (the API private key) is empty", EnvUsername, EnvPassword)
 		}
 	}
-	if s.Username == "" || s.Password == "" {
+	if cfg.Username == "" || cfg.Password == "" {
 		return nil, fmt.Errorf("chargeover: option.WithBasicAuth needs both the API username and the private key")
 	}
-	b, err := facade.Build(s, facade.Defaults{
-		Provider:    Provider,
-		BatchSize:   MaxBatchSize,
-		Concurrency: DefaultConcurrency,
-		RateLimit:   rate.Limit(DefaultRateLimit),
-		RateBurst:   DefaultRateLimit,
-	}, transport.Basic{Username: s.Username, Password: s.Password})
+	e, err := engine.New(engine.Provider{
+		Name:         Provider,
+		BatchSize:    MaxBatchSize,
+		MaxBatchSize: MaxBatchSize,
+		Concurrency:  DefaultConcurrency,
+		RateLimit:    rate.Limit(DefaultRateLimit),
+		RateBurst:    DefaultRateLimit,
+		DecodeError:  decodeError,
+	}, cfg, transport.Basic{Username: cfg.Username, Password: cfg.Password}, "basic")
 	if err != nil {
 		return nil, err
 	}
-	if b.BatchSize > MaxBatchSize {
-		// _bulk refuses more than 25 sub-requests as a whole.
-		b.Logger.Debug("chargeover: batch size clamped", "asked", b.BatchSize, "used", MaxBatchSize)
-		b.BatchSize = MaxBatchSize
-	}
-	api, err := chargeoverapi.NewClientWithResponses(b.BaseURL, chargeoverapi.WithHTTPClient(b.HTTPClient))
+	api, err := chargeoverapi.NewClientWithResponses(e.BaseURL, chargeoverapi.WithHTTPClient(e.HTTPClient))
 	if err != nil {
 		return nil, fmt.Errorf("chargeover: %w", err)
 	}
-	vs, err := loadValidators()
-	if err != nil {
+	if _, err := loadValidators(); err != nil {
 		return nil, err
 	}
-	v := vs[0]
-	return &Client{
-		API:        api,
-		baseURL:    b.BaseURL,
-		transport:  b.Transport,
-		batchSize:  b.BatchSize,
-		conc:       b.Concurrency,
-		rounds:     max(b.Transport.Retry.MaxRetries, 1) + 1,
-		logger:     b.Logger,
-		onProgress: b.OnProgress,
-		validator:  v,
-	}, nil
+	return &Client{API: api, e: e, rounds: max(e.Transport.Retry.MaxRetries, 1) + 1}, nil
 }
 
 // BaseURL returns the host the client talks to, such as
 // https://mycompany.chargeover.com.
-func (c *Client) BaseURL() string { return c.baseURL }
-
-// BatchSize returns the sub-requests per _bulk call (at most 25).
-func (c *Client) BatchSize() int { return c.batchSize }
+func (c *Client) BaseURL() string { return c.e.BaseURL }
 
 // Counts returns the HTTP attempts sent so far and the retries among them.
-func (c *Client) Counts() (requests, retries int64) { return c.transport.Counts() }
+func (c *Client) Counts() (requests, retries int64) { return c.e.Counts() }
+
+// String describes the client without its credentials.
+func (c *Client) String() string { return c.e.String() }
+
+// Format prints the String form for every verb, so that %+v or %#v cannot
+// walk into the transport and its credentials.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
+
+// Do sends a raw request for an operation this facade does not wrap, with
+// the client's authentication, retries, rate limit and error types. path is
+// relative to the base URL and starts with /api/v3 (absolute URLs are
+// refused: credentials only go to the base URL's host). body, when not nil,
+// is sent as JSON; out, when not nil, receives the JSON answer (a *[]byte
+// receives the raw body). A POST is not repeated once ChargeOver may have
+// acted on it; such a failure wraps billbridge.ErrOutcomeUnknown. Errors
+// are *billbridge.APIError.
+func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...option.RequestOption) error {
+	return c.e.Do(ctx, method, path, body, out, opts)
+}
+
+// ValidateCustomer checks a customer create against the spec's
+// CustomerCreate schema, as every create does before sending. It returns a
+// *billbridge.ValidationError (Index 0) naming the field, or nil.
+func ValidateCustomer(in CustomerCreate) error { return check(0, in) }
+
+func check(index int, in CustomerCreate) error {
+	vs, err := loadValidators()
+	if err != nil {
+		return err
+	}
+	return vs[0].Check(index, in)
+}
 
 // checkSite refuses a WithSite name that is not a DNS label, so that a typo
 // fails in New rather than as a confusing DNS or URL error later.
@@ -177,9 +180,8 @@ func checkSite(baseURL string) error {
 	if at := strings.LastIndex(authority, "@"); at >= 0 {
 		rest = rest[at+1:]
 	}
-	name, ok := strings.CutSuffix(strings.TrimRight(rest, "/"), siteSuffix)
-	if ok && !validLabel(name) {
-		return fmt.Errorf("chargeover: site name %q is not a DNS label (1-63 letters, digits or inner hyphens): give the subdomain of your account, as in mycompany for https://mycompany.chargeover.com", name)
+	if name, ok := strings.CutSuffix(strings.TrimRight(rest, "/"), siteSuffix); ok {
+		return CheckSite(name)
 	}
 	return nil
 }
@@ -197,4 +199,4 @@ func validLabel(s string) bool {
 }
 
 // loadValidators parses the embedded spec once per process.
-var loadValidators = facade.SpecValidators(Provider, chargeoverapi.GetSpec, "CustomerCreate")
+var loadValidators = validate.Schemas(Provider, chargeoverapi.GetSpec, "CustomerCreate")

@@ -1,18 +1,16 @@
 package chargeover
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
-	"github.com/billbridge/billbridge/pkg/batch"
-	"github.com/billbridge/billbridge/pkg/transport"
+	"github.com/billbridge/billbridge/internal/engine"
 )
 
 // state is where one item stands after an attempt.
@@ -28,7 +26,7 @@ const (
 type work struct {
 	item  CustomerCreate
 	key   string // external_key, "" when the item has none
-	res   batch.Result[int64]
+	res   billbridge.Result[int64]
 	state state
 	// tried: an earlier attempt of ours for this item may have created it,
 	// so a later "key in use" refusal may be our own doing.
@@ -50,8 +48,7 @@ func (c *Client) create(ctx context.Context, ws []*work, send sender) {
 			// Every pending item is surely not created (never sent, a 429,
 			// or read back and not found): safe to send again later.
 			for _, w := range pending {
-				w.res.Err = fmt.Errorf("%w: %w", batch.ErrNotSent, err)
-				w.res.Status = 0
+				w.res.Err, w.res.Status = c.e.NotSent(opBulk, err), 0
 			}
 			return
 		}
@@ -101,15 +98,15 @@ func (c *Client) settle(ctx context.Context, w *work) {
 		}
 		w.state, w.tried = done, true
 		w.res.Value, w.res.ID, w.res.Err, w.res.Status, w.res.Existing = id, strconv.FormatInt(id, 10), nil, http.StatusOK, true
-		c.logger.DebugContext(ctx, "chargeover: create settled by reading back: found", "external_key", w.key, "customer_id", id)
-	case errors.Is(err, ErrNotFound):
+		c.e.Logger.DebugContext(ctx, "chargeover: create settled by reading back: found", "external_key", w.key, "customer_id", id)
+	case errors.Is(err, billbridge.ErrNotFound):
 		// Our attempt did not create it: sending again cannot duplicate.
 		// If no round is left, this is the item's (definite) error.
 		w.state, w.tried = resend, true
-		w.res.Err = &transport.APIError{Provider: Provider, Operation: opGet, StatusCode: http.StatusNotFound, Retryable: true,
+		w.res.Err = &billbridge.APIError{Provider: Provider, Operation: opGet, StatusCode: http.StatusNotFound, Retryable: true,
 			Message: fmt.Sprintf("not created: the create's outcome was unknown and no customer has external_key %q (safe to send again)", w.key)}
 		w.res.Status = 0
-		c.logger.DebugContext(ctx, "chargeover: create settled by reading back: not created, sending again", "external_key", w.key)
+		c.e.Logger.DebugContext(ctx, "chargeover: create settled by reading back: not created, sending again", "external_key", w.key)
 	default:
 		// The create's own error (wrapping ErrOutcomeUnknown) stays the
 		// item's error; the failed read is added to its text.
@@ -117,35 +114,26 @@ func (c *Client) settle(ctx context.Context, w *work) {
 	}
 }
 
-// getByKey is CustomerByExternalKey that also reports the attempts made.
+// getByKey reads a customer by external_key and reports the attempts made.
 func (c *Client) getByKey(ctx context.Context, key string) (*Customer, int, error) {
 	if key == "" {
-		return nil, 0, errors.New("chargeover: CustomerByExternalKey: empty external_key")
+		return nil, 0, &billbridge.ValidationError{Field: "external_key", Reason: "must not be empty"}
 	}
-	tctx, tr := transport.WithTrace(ctx)
-	resp, err := c.API.GetCustomerByExternalKey(tctx, key)
+	call := engine.Call{Op: opGet, Send: func(ctx context.Context) (*http.Response, error) {
+		return c.API.GetCustomerByExternalKey(ctx, key)
+	}}
+	ans, err := c.e.Call(ctx, call)
 	if err != nil {
-		return nil, tr.Attempts, &transport.APIError{Provider: Provider, Operation: opGet, Message: err.Error(), Retryable: ctx.Err() == nil, Err: err}
+		return nil, ans.Attempts, err
 	}
-	cust, err := decodeGet(resp)
-	return cust, tr.Attempts, err
-}
-
-// decodeGet maps an answer of getCustomerByExternalKey.
-func decodeGet(resp *http.Response) (*Customer, error) {
-	body := buffer(resp)
-	parsed, err := chargeoverapi.ParseGetCustomerByExternalKeyResponse(resp)
-	switch {
-	case err == nil && resp.StatusCode == http.StatusOK && parsed.JSON200 != nil:
-		return &parsed.JSON200.Response, nil
-	case resp.StatusCode < 300:
+	var env chargeoverapi.CustomerResponse
+	if err := json.Unmarshal(ans.Body, &env); err != nil || ans.Status != http.StatusOK {
 		if err == nil {
-			err = fmt.Errorf("HTTP %d answer without a customer envelope", resp.StatusCode)
+			err = fmt.Errorf("unexpected HTTP %d", ans.Status)
 		}
-		return nil, &transport.APIError{Provider: Provider, Operation: opGet, StatusCode: resp.StatusCode, Message: "undecodable answer: " + err.Error(), Err: err}
-	default:
-		return nil, apiError(opGet, resp, body)
+		return nil, ans.Attempts, c.e.Undecodable(call, ans, err)
 	}
+	return &env.Response, ans.Attempts, nil
 }
 
 // sendBulk sends ws as one POST /api/v3/_bulk of create sub-requests.
@@ -159,59 +147,38 @@ func (c *Client) sendBulk(ctx context.Context, ws []*work) {
 		payload := json.RawMessage(raw)
 		body[i] = chargeoverapi.BulkSubRequest{RequestMethod: chargeoverapi.BulkPOST, Uri: "/api/v3/customer", Payload: &payload}
 	}
-	tctx, tr := transport.WithTrace(ctx)
-	resp, err := c.API.Bulk(tctx, body)
+	call := engine.Call{Op: opBulk, Unsafe: true, Send: func(ctx context.Context) (*http.Response, error) {
+		return c.API.Bulk(ctx, body)
+	}}
+	ans, err := c.e.Call(ctx, call)
 	for _, w := range ws {
-		w.res.Attempts += tr.Attempts
+		w.res.Attempts += ans.Attempts
 	}
 	if err != nil {
-		e, unsureOutcome := sendError(ctx, opBulk, tr.Attempts, err)
-		setAll(ws, e, 0, unsureOutcome)
+		setAll(ws, err, ans.Status)
 		return
 	}
-	applyBulk(ws, resp)
-}
-
-// applyBulk maps a _bulk answer onto its items, in order.
-func applyBulk(ws []*work, resp *http.Response) {
-	body := buffer(resp)
-	parsed, perr := chargeoverapi.ParseBulkResponse(resp)
-	switch {
-	case resp.StatusCode < 300 && (perr != nil || parsed.JSON200 == nil):
-		// A 2xx whose body is not the bulk envelope: the server acted in
-		// some way nobody can read.
-		cause := perr
-		if cause == nil {
-			cause = fmt.Errorf("HTTP %d answer without a bulk envelope", resp.StatusCode)
-		}
-		setAll(ws, unknown(opBulk, &transport.APIError{Provider: Provider, Operation: opBulk, StatusCode: resp.StatusCode, Message: "undecodable answer"}, cause), resp.StatusCode, true)
-		return
-	case resp.StatusCode < 300:
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
-		// The transport does not repeat a create after a 5xx: the server
-		// may have created some or all of the customers.
-		setAll(ws, unknown(opBulk, apiError(opBulk, resp, body), nil), resp.StatusCode, true)
-		return
-	default:
-		// 4xx on the whole call (401, 400, 429 after the transport's
-		// retries): nothing was created.
-		setAll(ws, apiError(opBulk, resp, body), resp.StatusCode, false)
+	var env chargeoverapi.BulkResultResponse
+	derr := json.Unmarshal(ans.Body, &env)
+	if derr == nil && env.Response.Bulk == nil {
+		derr = errors.New("the answer holds no _bulk list")
+	}
+	if derr == nil && len(env.Response.Bulk) != len(ws) {
+		// More or fewer results than sub-requests: nobody can tell which
+		// result belongs to which item.
+		derr = fmt.Errorf("the answer holds %d results for %d sub-requests", len(env.Response.Bulk), len(ws))
+	}
+	if derr != nil {
+		setAll(ws, c.e.Undecodable(call, ans, derr), ans.Status)
 		return
 	}
-	subs := parsed.JSON200.Response.Bulk
 	for i, w := range ws {
-		if i >= len(subs) {
-			w.state, w.res.Status = unsure, 0
-			w.res.Err = unknown(opBulk, &transport.APIError{Provider: Provider, Operation: opBulk, StatusCode: http.StatusOK,
-				Message: fmt.Sprintf("the answer holds %d results for %d sub-requests", len(subs), len(ws))}, nil)
-			continue
-		}
-		applySub(w, subs[i])
+		c.applySub(w, env.Response.Bulk[i])
 	}
 }
 
 // applySub maps one sub-request result onto its item.
-func applySub(w *work, sub chargeoverapi.BulkItemResult) {
+func (c *Client) applySub(w *work, sub chargeoverapi.BulkItemResult) {
 	code := int(sub.Code)
 	w.res.Status = code
 	msg := ""
@@ -232,78 +199,58 @@ func applySub(w *work, sub chargeoverapi.BulkItemResult) {
 		if err != nil {
 			// Created, but the id is unreadable: a keyed item is read back.
 			w.state = unsure
-			w.res.Err = unknown(opBulk, subError(code, "created, but the answer carries no readable id"), err)
+			w.res.Err = c.e.Unknown(c.e.Refused(opBulk, code, "", "created, but the answer carries no readable id", ""), err)
 			return
 		}
 		w.state, w.res.Value, w.res.ID, w.res.Err = done, id, strconv.FormatInt(id, 10), nil
 	case code == http.StatusTooManyRequests:
 		// Refused before acting: safe to send again.
-		w.state, w.res.Err = resend, subError(code, msg)
+		w.state, w.res.Err = resend, c.e.Refused(opBulk, code, "", msg, "")
 	case code >= 500 || code == http.StatusRequestTimeout || code == 0:
-		w.state, w.res.Err = unsure, unknown(opBulk, subError(code, msg), nil)
+		w.state, w.res.Err = unsure, c.e.Unknown(c.e.Refused(opBulk, code, "", msg, ""), nil)
 	default:
-		w.state, w.res.Err = done, subError(code, msg)
+		w.state, w.res.Err = done, c.e.Refused(opBulk, code, "", msg, "")
 	}
 }
 
-// sendOne sends ws (one item) as POST /api/v3/customer.
+// sendOne sends ws (one item at a time) as POST /api/v3/customer.
 func (c *Client) sendOne(ctx context.Context, ws []*work) {
 	for _, w := range ws {
-		tctx, tr := transport.WithTrace(ctx)
-		resp, err := c.API.CreateCustomer(tctx, w.item)
-		w.res.Attempts += tr.Attempts
+		call := engine.Call{Op: opCreate, Unsafe: true, Send: func(ctx context.Context) (*http.Response, error) {
+			return c.API.CreateCustomer(ctx, w.item)
+		}}
+		ans, err := c.e.Call(ctx, call)
+		w.res.Attempts += ans.Attempts
 		if err != nil {
-			e, unsureOutcome := sendError(ctx, opCreate, tr.Attempts, err)
-			setAll([]*work{w}, e, 0, unsureOutcome)
+			setAll([]*work{w}, err, ans.Status)
 			continue
 		}
-		applyCreate(w, resp)
-	}
-}
-
-// applyCreate maps an answer of createCustomer onto its item.
-func applyCreate(w *work, resp *http.Response) {
-	body := buffer(resp)
-	parsed, perr := chargeoverapi.ParseCreateCustomerResponse(resp)
-	w.res.Status = resp.StatusCode
-	switch {
-	case perr == nil && resp.StatusCode == http.StatusCreated && parsed.JSON201 != nil:
-		id, err := strconv.ParseInt(parsed.JSON201.Response.Id.String(), 10, 64)
-		if err != nil {
-			w.state, w.res.Err = unsure, unknown(opCreate, &transport.APIError{Provider: Provider, Operation: opCreate, StatusCode: resp.StatusCode, Message: "created, but the answer carries no readable id"}, err)
-			return
+		w.res.Status = ans.Status
+		var env chargeoverapi.CreatedResponse
+		derr := json.Unmarshal(ans.Body, &env)
+		var id int64
+		if derr == nil {
+			id, derr = strconv.ParseInt(env.Response.Id.String(), 10, 64)
+		}
+		if derr != nil || ans.Status != http.StatusCreated {
+			if derr == nil {
+				derr = fmt.Errorf("unexpected HTTP %d", ans.Status)
+			}
+			w.state, w.res.Err = unsure, c.e.Undecodable(call, ans, derr)
+			continue
 		}
 		w.state, w.res.Value, w.res.ID, w.res.Err = done, id, strconv.FormatInt(id, 10), nil
-	case resp.StatusCode < 300:
-		w.state, w.res.Err = unsure, unknown(opCreate, &transport.APIError{Provider: Provider, Operation: opCreate, StatusCode: resp.StatusCode, Message: "undecodable answer"}, perr)
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
-		w.state, w.res.Err = unsure, unknown(opCreate, apiError(opCreate, resp, body), nil)
-	default:
-		w.state, w.res.Err = done, apiError(opCreate, resp, body)
 	}
 }
 
-// buffer reads resp's body and leaves a fresh reader in its place, so that
-// the generated parser can decode it and error mapping still has the bytes
-// when the parser fails. The transport already holds bodies in memory.
-func buffer(resp *http.Response) []byte {
-	if resp.Body == nil {
-		return nil
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return b
-}
-
-// setAll gives every item of ws the same outcome.
-func setAll(ws []*work, e *transport.APIError, status int, unsureOutcome bool) {
+// setAll gives every item of ws the same classified error: unsure when it
+// wraps billbridge.ErrOutcomeUnknown, else final.
+func setAll(ws []*work, err error, status int) {
 	st := done
-	if unsureOutcome {
+	if errors.Is(err, billbridge.ErrOutcomeUnknown) {
 		st = unsure
 	}
 	for _, w := range ws {
-		copyErr := *e // one error value per item: callers may mutate theirs
-		w.state, w.res.Err, w.res.Status = st, &copyErr, status
+		w.state, w.res.Err, w.res.Status = st, engine.Clone(err), status
 	}
 }

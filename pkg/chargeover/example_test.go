@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 func ExampleClient_CreateCustomers() {
@@ -27,14 +28,14 @@ func ExampleClient_CreateCustomers() {
 		{Company: "Reused Key LLC", ExternalKey: ptr("old-1")},
 	})
 	for _, r := range results {
-		var ae *transport.APIError
+		var ae *billbridge.APIError
 		switch {
 		case r.Err == nil:
 			fmt.Printf("item %d: customer %d\n", r.Index, r.Value)
 		case errors.As(r.Err, &ae):
 			fmt.Printf("item %d: refused with %d\n", r.Index, ae.StatusCode)
 		default:
-			fmt.Println(r.Err) // a *transport.ValidationError names the item and field
+			fmt.Println(r.Err) // a *billbridge.ValidationError names the item and field
 		}
 	}
 	// Output:
@@ -56,7 +57,7 @@ func ExampleClient_CustomerByExternalKey() {
 	}
 	fmt.Println(cust.CustomerId, *cust.Company)
 	_, err = c.CustomerByExternalKey(context.Background(), "nobody")
-	fmt.Println(errors.Is(err, chargeover.ErrNotFound))
+	fmt.Println(errors.Is(err, billbridge.ErrNotFound))
 	// Output:
 	// 1000 Acme Widgets Inc.
 	// true
@@ -102,7 +103,7 @@ func ExampleClient_CreateCustomersSeq() {
 
 // A connection lost after ChargeOver received a create leaves its outcome
 // unknown. An item with an external_key is settled by reading the customer
-// back; one without ends as transport.ErrOutcomeUnknown rather than risk a
+// back; one without ends as billbridge.ErrOutcomeUnknown rather than risk a
 // duplicate.
 func ExampleClient_CreateCustomers_outcomeUnknown() {
 	srv := chargeovertest.NewServer(chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.DropAfter}}))
@@ -117,7 +118,7 @@ func ExampleClient_CreateCustomers_outcomeUnknown() {
 	})
 	for _, r := range results {
 		switch {
-		case errors.Is(r.Err, transport.ErrOutcomeUnknown):
+		case errors.Is(r.Err, billbridge.ErrOutcomeUnknown):
 			fmt.Printf("item %d: outcome unknown\n", r.Index)
 		case r.Err != nil:
 			fmt.Printf("item %d: %v\n", r.Index, r.Err)

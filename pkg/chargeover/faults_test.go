@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // TestFaultMatrix pushes 100 customers (half with external_key, half
@@ -82,7 +83,7 @@ func TestFaultMatrix(t *testing.T) {
 						lost++
 						t.Errorf("item %d reported created as %s, fake disagrees", i, r.ID)
 					}
-				case errors.Is(r.Err, transport.ErrOutcomeUnknown):
+				case errors.Is(r.Err, billbridge.ErrOutcomeUnknown):
 					failed++
 					unknownN++
 					if item.ExternalKey != nil {

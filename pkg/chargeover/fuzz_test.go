@@ -3,13 +3,14 @@ package chargeover
 import (
 	"bytes"
 	"errors"
+	"github.com/billbridge/billbridge"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/billbridge/billbridge/pkg/transport"
+	"github.com/billbridge/billbridge/internal/transport"
 )
 
 // FuzzDecodeResponses feeds arbitrary bodies and statuses to the three
@@ -57,7 +58,7 @@ func FuzzDecodeResponses(f *testing.F) {
 		if (cust == nil) == (err == nil) {
 			t.Errorf("read: customer %v and error %v", cust, err)
 		}
-		var ae *transport.APIError
+		var ae *billbridge.APIError
 		if err != nil && !errors.As(err, &ae) {
 			t.Errorf("read: error %T is not an *APIError", err)
 		}
@@ -72,7 +73,7 @@ func check(t *testing.T, i int, w *work) {
 			t.Errorf("item %d: success without id: %+v", i, w.res)
 		}
 	case unsure:
-		if !errors.Is(w.res.Err, transport.ErrOutcomeUnknown) {
+		if !errors.Is(w.res.Err, billbridge.ErrOutcomeUnknown) {
 			t.Errorf("item %d: unsure without ErrOutcomeUnknown: %v", i, w.res.Err)
 		}
 	case resend:

@@ -2,17 +2,18 @@ package chargeover_test
 
 import (
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // fastRetries keeps the tests fast: tiny backoffs, Retry-After capped at 50 ms.
-var fastRetries = transport.RetryPolicy{MaxRetries: 5, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
+var fastRetries = billbridge.RetryPolicy{MaxRetries: 5, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
 
 // newClient returns a facade client for srv with fast retries and no
 // client-side rate limit; opts come last and may override those.

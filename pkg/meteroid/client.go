@@ -1,20 +1,21 @@
 package meteroid
 
 import (
+	"context"
 	"fmt"
-	"log/slog"
 	"os"
 
 	"golang.org/x/time/rate"
 
 	"github.com/billbridge/billbridge/gen/meteroidapi"
-	"github.com/billbridge/billbridge/internal/facade"
-	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/internal/config"
+	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/internal/transport"
+	"github.com/billbridge/billbridge/internal/validate"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
-// Provider is the name in every APIError this package returns.
+// Provider is the name in every *billbridge.APIError of this package.
 const Provider = "meteroid"
 
 // EnvAPIKey is the environment variable New reads the API key from when no
@@ -47,8 +48,7 @@ type Client struct {
 	// http.Client, for the operations this facade does not wrap.
 	API *meteroidapi.ClientWithResponses
 
-	built    *facade.Built
-	validate *facade.Validator
+	e *engine.Engine
 }
 
 // New returns a client. The API key comes from option.WithToken, else from
@@ -56,51 +56,79 @@ type Client struct {
 //
 // Defaults: base URL DefaultBaseURL; concurrency DefaultConcurrency; client
 // rate limit DefaultRateLimit requests per second; retries as
-// transport.DefaultRetryPolicy. option.WithBatchSize has no effect: Meteroid
-// has no batch endpoint, every item is its own PATCH.
+// billbridge.DefaultRetryPolicy. option.WithBatchSize has no effect:
+// Meteroid has no batch endpoint, every item is its own request.
 func New(opts ...option.Option) (*Client, error) {
-	s := option.Apply(opts...)
-	if s.Token == "" {
-		s.Token = transport.Secret(os.Getenv(EnvAPIKey))
+	cfg := engine.Configure(opts)
+	if cfg.Token == "" {
+		cfg.Token = config.Secret(os.Getenv(EnvAPIKey))
 	}
-	if s.Token == "" {
+	if cfg.Token == "" {
 		return nil, fmt.Errorf("meteroid: no API key: pass option.WithToken or set %s", EnvAPIKey)
 	}
-	b, err := facade.Build(s, facade.Defaults{
-		Provider:    Provider,
+	e, err := engine.New(engine.Provider{
+		Name:        Provider,
 		BaseURL:     DefaultBaseURL,
 		BatchSize:   1,
 		Concurrency: DefaultConcurrency,
 		RateLimit:   rate.Limit(DefaultRateLimit),
 		RateBurst:   DefaultRateLimit,
-	}, transport.Bearer{Token: s.Token})
+		DecodeError: decodeError,
+	}, cfg, transport.Bearer{Token: cfg.Token}, "token")
 	if err != nil {
 		return nil, err
 	}
-	vs, err := loadValidators()
-	if err != nil {
+	if _, err := loadValidators(); err != nil {
 		return nil, err
 	}
-	v := vs[0]
-	api, err := meteroidapi.NewClientWithResponses(b.BaseURL, meteroidapi.WithHTTPClient(b.HTTPClient))
+	api, err := meteroidapi.NewClientWithResponses(e.BaseURL, meteroidapi.WithHTTPClient(e.HTTPClient))
 	if err != nil {
 		return nil, fmt.Errorf("meteroid: %w", err)
 	}
-	return &Client{API: api, built: b, validate: v}, nil
+	return &Client{API: api, e: e}, nil
 }
-
-// Counts returns the HTTP attempts sent so far and the retries among them.
-func (c *Client) Counts() (requests, retries int64) { return c.built.Transport.Counts() }
 
 // BaseURL returns the base URL the client sends to.
-func (c *Client) BaseURL() string { return c.built.BaseURL }
+func (c *Client) BaseURL() string { return c.e.BaseURL }
 
-func (c *Client) batchOptions() batch.Options {
-	// ChunkSize 1: no batch endpoint, so one item is one request.
-	return batch.Options{ChunkSize: 1, Concurrency: c.built.Concurrency, OnProgress: c.built.OnProgress}
+// Counts returns the HTTP attempts sent so far and the retries among them.
+func (c *Client) Counts() (requests, retries int64) { return c.e.Counts() }
+
+// String describes the client without its credentials.
+func (c *Client) String() string { return c.e.String() }
+
+// Format prints the String form for every verb, so that %+v or %#v cannot
+// walk into the transport and its credentials.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
+
+// Do sends a raw request for an operation this facade does not wrap, with
+// the client's authentication, retries, rate limit and error types. path is
+// relative to the base URL and starts with /api/v1 (absolute URLs are
+// refused: credentials only go to the base URL's host). body, when not nil,
+// is sent as JSON; out, when not nil, receives the JSON answer (a *[]byte
+// receives the raw body). A POST is not repeated once Meteroid may have
+// acted on it; such a failure wraps billbridge.ErrOutcomeUnknown. Errors
+// are *billbridge.APIError.
+func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...option.RequestOption) error {
+	return c.e.Do(ctx, method, path, body, out, opts)
 }
 
-func (c *Client) logger() *slog.Logger { return c.built.Logger }
+// ValidateUpdate checks an update as every patch does before sending: a
+// non-empty IDOrAlias and a Patch that matches the spec's CustomerPatch
+// schema. It returns a *billbridge.ValidationError (Index 0) naming the
+// field, or nil.
+func ValidateUpdate(u Update) error { return checkUpdate(0, u) }
+
+func checkUpdate(index int, u Update) error {
+	if u.IDOrAlias == "" {
+		return emptyID(index)
+	}
+	vs, err := loadValidators()
+	if err != nil {
+		return err
+	}
+	return vs[0].Check(index, u.Patch)
+}
 
 // loadValidators parses the embedded spec once per process.
-var loadValidators = facade.SpecValidators(Provider, meteroidapi.GetSpec, "CustomerPatch")
+var loadValidators = validate.Schemas(Provider, meteroidapi.GetSpec, "CustomerPatch")

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"slices"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 func ExampleClient_PatchCustomers() {
@@ -26,7 +27,7 @@ func ExampleClient_PatchCustomers() {
 		{IDOrAlias: "cus_unknown", Patch: meteroid.CustomerPatch{Name: &name}},
 	})
 	for _, r := range results {
-		var apiErr *transport.APIError
+		var apiErr *billbridge.APIError
 		switch {
 		case r.OK():
 			fmt.Println(r.Index, r.Status, r.ID, r.Value.Name, r.Value.InvoicingEmails)
@@ -78,7 +79,7 @@ func ExampleClient_PatchCustomer() {
 
 	bad := meteroid.Currency("DOLLAR")
 	_, err = c.PatchCustomer(context.Background(), "alias-0", meteroid.CustomerPatch{Currency: &bad})
-	var invalid *transport.ValidationError
+	var invalid *billbridge.ValidationError
 	fmt.Println(errors.As(err, &invalid), invalid.Field)
 	// Output:
 	// cus_0 USD <nil>

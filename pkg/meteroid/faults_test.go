@@ -4,16 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"log/slog"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // TestFaultMatrix pushes a batch through each fault at a 30 % rate (fixed
@@ -32,7 +33,7 @@ func TestFaultMatrix(t *testing.T) {
 		fault.Slow, fault.TruncatedJSON, fault.HTMLErrorPage}
 	// 30 % per attempt and 10 retries: an item fails all 11 attempts with
 	// probability 0.3^11 ≈ 2e-6, so a lost item is a bug, not bad luck.
-	policy := transport.RetryPolicy{MaxRetries: 10, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
+	policy := billbridge.RetryPolicy{MaxRetries: 10, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
 	t.Logf("| fault | items sent | succeeded | failed | duplicates (harmless) | lost | injected | retries |")
 	t.Logf("|---|---|---|---|---|---|---|---|")
 	for _, kind := range rows {
@@ -90,7 +91,7 @@ func TestFaultMatrix(t *testing.T) {
 						t.Errorf("unknown customer: %+v (%v)", r, r.Err)
 					}
 				default:
-					var ve *transport.ValidationError
+					var ve *billbridge.ValidationError
 					if !errors.As(r.Err, &ve) || ve.Field != "currency" {
 						t.Errorf("invalid item: %v", r.Err)
 					}

@@ -2,21 +2,22 @@ package meteroid_test
 
 import (
 	"context"
+	"github.com/billbridge/billbridge"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // fastRetry keeps retry tests quick: millisecond backoffs, Retry-After
 // capped at 50 ms.
-var fastRetry = transport.RetryPolicy{MaxRetries: 5, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
+var fastRetry = billbridge.RetryPolicy{MaxRetries: 5, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
 
 // newClient points a client at srv with fast retries and no client-side
 // rate limit (the tests measure the server's 429s, not our own pacing).

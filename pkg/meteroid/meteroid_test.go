@@ -4,15 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/internal/batch"
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 func TestNewCredentials(t *testing.T) {
@@ -105,12 +106,12 @@ func TestPatchAndGetCustomer(t *testing.T) {
 	}
 
 	_, err = c.GetCustomer(ctx, "nobody")
-	var ae *transport.APIError
+	var ae *billbridge.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 404 || ae.Code != meteroid.CodeNotFound || ae.Operation != "getCustomer" || ae.Provider != "meteroid" || ae.Retryable {
 		t.Errorf("GetCustomer(unknown) = %#v", err)
 	}
 	_, err = c.GetCustomer(ctx, "")
-	var ve *transport.ValidationError
+	var ve *billbridge.ValidationError
 	if !errors.As(err, &ve) || ve.Field != "id_or_alias" {
 		t.Errorf("GetCustomer(\"\") = %v, want a ValidationError on id_or_alias", err)
 	}
@@ -157,7 +158,7 @@ func TestNotFoundIsolated(t *testing.T) {
 		{IDOrAlias: "cus_missing", Patch: meteroid.CustomerPatch{Name: ptr("B")}},
 		{IDOrAlias: "alias-2", Patch: meteroid.CustomerPatch{Name: ptr("C")}},
 	})
-	var ae *transport.APIError
+	var ae *billbridge.APIError
 	if !errors.As(results[1].Err, &ae) || ae.Code != meteroid.CodeNotFound || ae.StatusCode != 404 || results[1].Status != 404 || results[1].Attempts != 1 {
 		t.Errorf("unknown customer: %+v (%v)", results[1], results[1].Err)
 	}
@@ -191,7 +192,7 @@ func TestPoisonItemsIsolated(t *testing.T) {
 			}
 			continue
 		}
-		var ve *transport.ValidationError
+		var ve *billbridge.ValidationError
 		if !errors.As(r.Err, &ve) || ve.Index != i || ve.Field != field || r.Attempts != 0 || r.Status != 0 {
 			t.Errorf("item %d: %+v (%v), want a ValidationError on %s", i, r, r.Err, field)
 		}
@@ -210,7 +211,7 @@ func TestNotRetried(t *testing.T) {
 
 	// 400: the fake answers CONFLICT for an alias another customer uses.
 	_, err := c.PatchCustomer(ctx, "cus_0", meteroid.CustomerPatch{Alias: ptr("alias-1")})
-	var ae *transport.APIError
+	var ae *billbridge.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 400 || ae.Retryable {
 		t.Errorf("conflict: %v", err)
 	}
@@ -237,8 +238,8 @@ func TestNotRetried(t *testing.T) {
 func TestPatchCustomersSeqStreams(t *testing.T) {
 	const n = 200
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(n))
-	var progress []batch.Progress
-	c := newClient(t, srv, option.WithProgress(func(p batch.Progress) { progress = append(progress, p) }))
+	var progress []billbridge.Progress
+	c := newClient(t, srv, option.WithProgress(func(p billbridge.Progress) { progress = append(progress, p) }))
 	seq := func(yield func(meteroid.Update) bool) {
 		for i := range n {
 			if !yield(meteroid.Update{IDOrAlias: fmt.Sprintf("alias-%d", i), Patch: meteroid.CustomerPatch{Phone: ptr(fmt.Sprint(i))}}) {
@@ -287,7 +288,7 @@ func TestCancelMidBatch(t *testing.T) {
 	for i := range updates {
 		updates[i] = meteroid.Update{IDOrAlias: fmt.Sprintf("cus_%d", i), Patch: meteroid.CustomerPatch{Name: ptr("cancelled run")}}
 	}
-	var results []batch.Result[meteroid.Customer]
+	var results []billbridge.Result[meteroid.Customer]
 	for r := range c.PatchCustomersSeq(ctx, slices.Values(updates)) {
 		results = append(results, r)
 		if len(results) == 10 {
@@ -307,7 +308,7 @@ func TestCancelMidBatch(t *testing.T) {
 			if got, _ := srv.Customer(r.ID); got.Name != "cancelled run" {
 				t.Errorf("item %d reported done but not patched", i)
 			}
-		case errors.Is(r.Err, batch.ErrNotSent):
+		case errors.Is(r.Err, billbridge.ErrNotSent):
 			notSent++
 		case errors.Is(r.Err, context.Canceled):
 			cancelled++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,11 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 func faultSeq(kinds ...fault.Kind) fault.Config { return fault.Config{Sequence: kinds} }
@@ -124,7 +125,7 @@ func TestRetriesExhausted(t *testing.T) {
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(1), meteroidtest.WithFaults(faultSeq(seq...)))
 	c := newClient(t, srv)
 	r := c.PatchCustomers(context.Background(), []meteroid.Update{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("x")}}})[0]
-	var ae *transport.APIError
+	var ae *billbridge.APIError
 	if !errors.As(r.Err, &ae) || ae.StatusCode != 500 || ae.Code != meteroid.CodeInternalServerError || !ae.Retryable || r.Status != 500 || r.Attempts != 6 {
 		t.Fatalf("exhausted: %+v (%#v)", r, r.Err)
 	}
@@ -180,7 +181,7 @@ func TestRetryAfterHonouredAndCapped(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	cfg := fault.Config{RateLimit: &fault.Limit{Requests: 100, Per: time.Second, Burst: 2}, RetryAfter: time.Second}
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(20), meteroidtest.WithFaults(cfg))
-	c := newClient(t, srv, option.WithRetryPolicy(transport.RetryPolicy{MaxRetries: 20, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 20 * time.Millisecond}))
+	c := newClient(t, srv, option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 20, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 20 * time.Millisecond}))
 	var updates []meteroid.Update
 	for i := range 20 {
 		updates = append(updates, meteroid.Update{IDOrAlias: fmt.Sprintf("cus_%d", i), Patch: meteroid.CustomerPatch{Name: ptr("limited")}})

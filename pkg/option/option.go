@@ -1,135 +1,166 @@
-// Package option holds the functional options every billbridge facade
-// (tight.New, chargeover.New, meteroid.New) accepts, in the style of
-// google.golang.org/api/option: one set of names for the same knobs
-// everywhere. Unset options take the provider's defaults, documented on each
-// facade's New.
+// Package option holds the functional options of every billbridge client
+// (tight.New, chargeover.New, meteroid.New) and of their calls: one set of
+// names for the same knobs everywhere. Unset options take the provider's
+// defaults, documented on each facade's New.
+//
+// An Option configures a client. A RequestOption configures requests: given
+// to New it is the default of every call, given to one call (every facade
+// method takes ...option.RequestOption) it applies to that call's requests
+// only, on top of the client's. The compiler refuses a client-only option,
+// such as WithBaseURL or a credential, on a call.
 package option
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"golang.org/x/time/rate"
 
-	"github.com/billbridge/billbridge/pkg/batch"
-	"github.com/billbridge/billbridge/pkg/transport"
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/config"
 )
 
-// Option configures a facade client.
-type Option func(*Settings)
-
-// Settings is the result of applying options. Pointer fields are nil when
-// unset, so that an explicit zero (no retries, say) differs from the
-// default. Printing Settings never shows a credential.
-type Settings struct {
-	BaseURL     string                 // WithBaseURL; empty: the provider's default
-	AllowHTTP   bool                   // WithAllowHTTP
-	HTTPClient  *http.Client           // WithHTTPClient; nil: http.DefaultTransport
-	Retry       *transport.RetryPolicy // WithRetryPolicy; nil: transport.DefaultRetryPolicy
-	MaxRetries  *int                   // WithMaxRetries; overrides Retry.MaxRetries
-	RateLimit   *rate.Limit            // WithRateLimit; rate.Inf switches client-side limiting off
-	RateBurst   int                    // WithRateLimit's burst
-	BatchSize   int                    // WithBatchSize; 0: the provider's default
-	Concurrency int                    // WithConcurrency; 0: the provider's default
-	Logger      *slog.Logger           // WithLogger; nil: no logging
-	UserAgent   string                 // WithUserAgent; empty: billbridge/<version>
-	OnProgress  func(batch.Progress)   // WithProgress
-
-	Token        transport.Secret // WithToken
-	Username     transport.Secret // WithBasicAuth
-	Password     transport.Secret // WithBasicAuth
-	ClientID     transport.Secret // WithClientCredentials
-	ClientSecret transport.Secret // WithClientCredentials
+// Option configures a client; pass it to a facade's New.
+type Option interface {
+	applyClient(*config.Client)
 }
 
-// Apply applies opts to a fresh Settings.
-func Apply(opts ...Option) *Settings {
-	s := &Settings{}
-	for _, o := range opts {
-		if o != nil {
-			o(s)
-		}
-	}
-	return s
+// RequestOption configures the requests of a client (given to New) or of one
+// call (given to a facade method).
+type RequestOption interface {
+	Option
+	applyRequest(*config.Request)
 }
 
-// String shows the settings without credentials (a password in BaseURL
-// included). Its receiver is a value so that printing a Settings, not only a
-// *Settings, goes through it.
-func (s Settings) String() string {
-	return fmt.Sprintf("Settings{BaseURL: %q, AllowHTTP: %t, BatchSize: %d, Concurrency: %d, Token: %s, Username: %s, Password: %s, ClientID: %s, ClientSecret: %s}",
-		transport.RedactURL(s.BaseURL), s.AllowHTTP, s.BatchSize, s.Concurrency, s.Token, s.Username, s.Password, s.ClientID, s.ClientSecret)
-}
+// clientOption is an Option that only a client can take.
+type clientOption func(*config.Client)
 
-// GoString keeps %#v from printing the BaseURL's password.
-func (s Settings) GoString() string { return "option." + s.String() }
+func (f clientOption) applyClient(c *config.Client) { f(c) }
+
+// requestOption is a RequestOption: on a client it sets the request defaults.
+type requestOption func(*config.Request)
+
+func (f requestOption) applyClient(c *config.Client)   { f(&c.Request) }
+func (f requestOption) applyRequest(r *config.Request) { f(r) }
+
+// Middleware wraps every attempt of a request, retries included. It may read
+// or change the request, which does not carry the credentials yet (the
+// client adds them after the middleware), and the response; it must call
+// next to send the attempt, or return an error to stop it.
+type Middleware func(req *http.Request, next MiddlewareNext) (*http.Response, error)
+
+// MiddlewareNext sends an attempt on behalf of a Middleware.
+type MiddlewareNext func(*http.Request) (*http.Response, error)
 
 // WithBaseURL points the client at another host: a fake, a self-hosted
 // installation, Tight's production host. Plain http is accepted only on
 // loopback unless WithAllowHTTP is given too.
-func WithBaseURL(u string) Option { return func(s *Settings) { s.BaseURL = u } }
+func WithBaseURL(u string) Option { return clientOption(func(c *config.Client) { c.BaseURL = u }) }
 
 // WithAllowHTTP accepts a plain http base URL off loopback (a TLS-terminating
 // sidecar, say). Credentials then travel in clear text to that host.
-func WithAllowHTTP() Option { return func(s *Settings) { s.AllowHTTP = true } }
+func WithAllowHTTP() Option { return clientOption(func(c *config.Client) { c.AllowHTTP = true }) }
 
-// WithHTTPClient sends requests through c. Its Transport (or
-// http.DefaultTransport) sends single attempts; the facade wraps it with
-// auth, retries and rate limits and never modifies c itself.
-func WithHTTPClient(c *http.Client) Option { return func(s *Settings) { s.HTTPClient = c } }
-
-// WithRetryPolicy replaces the whole retry policy.
-func WithRetryPolicy(p transport.RetryPolicy) Option { return func(s *Settings) { s.Retry = &p } }
-
-// WithMaxRetries sets the number of retries after the first attempt (0: none).
-func WithMaxRetries(n int) Option { return func(s *Settings) { s.MaxRetries = &n } }
+// WithHTTPClient sends requests through hc. Its Transport (or
+// http.DefaultTransport) sends single attempts; the client wraps it with
+// auth, retries and rate limits and never modifies hc itself.
+func WithHTTPClient(hc *http.Client) Option {
+	return clientOption(func(c *config.Client) { c.HTTPClient = hc })
+}
 
 // WithRateLimit limits the client to perSecond requests per second with the
 // given burst (minimum 1). perSecond <= 0 switches client-side limiting off.
 func WithRateLimit(perSecond float64, burst int) Option {
-	return func(s *Settings) {
+	return clientOption(func(c *config.Client) {
 		l := rate.Limit(perSecond)
 		if perSecond <= 0 {
 			l = rate.Inf
 		}
-		s.RateLimit, s.RateBurst = &l, burst
-	}
+		c.RateLimit, c.RateBurst = &l, burst
+	})
 }
 
 // WithBatchSize sets the items per request where the provider batches.
-func WithBatchSize(n int) Option { return func(s *Settings) { s.BatchSize = n } }
+func WithBatchSize(n int) Option { return clientOption(func(c *config.Client) { c.BatchSize = n }) }
 
 // WithConcurrency sets the number of requests in flight.
-func WithConcurrency(n int) Option { return func(s *Settings) { s.Concurrency = n } }
+func WithConcurrency(n int) Option {
+	return clientOption(func(c *config.Client) { c.Concurrency = n })
+}
 
 // WithLogger receives debug lines about retries and batches (never
 // credentials or bodies). Default: no logging.
-func WithLogger(l *slog.Logger) Option { return func(s *Settings) { s.Logger = l } }
+func WithLogger(l *slog.Logger) Option { return clientOption(func(c *config.Client) { c.Logger = l }) }
 
 // WithUserAgent replaces the User-Agent (default billbridge/<version>).
-func WithUserAgent(ua string) Option { return func(s *Settings) { s.UserAgent = ua } }
+func WithUserAgent(ua string) Option {
+	return clientOption(func(c *config.Client) { c.UserAgent = ua })
+}
 
 // WithProgress is called after each chunk of a batch call with the items
-// done and failed so far, for progress bars.
-func WithProgress(f func(batch.Progress)) Option { return func(s *Settings) { s.OnProgress = f } }
+// done and failed so far, for progress bars. It must return quickly.
+func WithProgress(f func(billbridge.Progress)) Option {
+	return clientOption(func(c *config.Client) { c.OnProgress = f })
+}
 
 // WithToken authenticates with a static bearer token (Tight access token,
 // Meteroid API key).
-func WithToken(token string) Option { return func(s *Settings) { s.Token = transport.Secret(token) } }
+func WithToken(token string) Option {
+	return clientOption(func(c *config.Client) { c.Token = config.Secret(token) })
+}
 
 // WithBasicAuth authenticates with HTTP Basic (ChargeOver: API username and
 // private key).
 func WithBasicAuth(username, password string) Option {
-	return func(s *Settings) {
-		s.Username, s.Password = transport.Secret(username), transport.Secret(password)
-	}
+	return clientOption(func(c *config.Client) {
+		c.Username, c.Password = config.Secret(username), config.Secret(password)
+	})
 }
 
 // WithClientCredentials authenticates with the OAuth2 client-credentials flow
 // (Tight): tokens are fetched, cached and refreshed by the client.
 func WithClientCredentials(clientID, clientSecret string) Option {
-	return func(s *Settings) {
-		s.ClientID, s.ClientSecret = transport.Secret(clientID), transport.Secret(clientSecret)
-	}
+	return clientOption(func(c *config.Client) {
+		c.ClientID, c.ClientSecret = config.Secret(clientID), config.Secret(clientSecret)
+	})
+}
+
+// WithRetryPolicy replaces the whole retry policy. Zero durations take the
+// defaults of billbridge.DefaultRetryPolicy.
+func WithRetryPolicy(p billbridge.RetryPolicy) RequestOption {
+	return requestOption(func(r *config.Request) { r.Retry = &p })
+}
+
+// WithMaxRetries sets the number of retries after the first attempt (0: none).
+func WithMaxRetries(n int) RequestOption {
+	return requestOption(func(r *config.Request) { r.MaxRetries = &n })
+}
+
+// WithAttemptTimeout bounds each attempt, the reading of its answer included
+// (default 60 s): a server that trickles its answer fails the attempt, which
+// is then retried like a dropped connection.
+func WithAttemptTimeout(d time.Duration) RequestOption {
+	return requestOption(func(r *config.Request) { r.AttemptTimeout = d })
+}
+
+// WithHeader adds a header to every attempt (a tracing header, say). It
+// cannot replace the credentials the client sets.
+func WithHeader(key, value string) RequestOption {
+	return requestOption(func(r *config.Request) {
+		if r.Header == nil {
+			r.Header = http.Header{}
+		}
+		r.Header.Add(key, value)
+	})
+}
+
+// WithMiddleware wraps every attempt with m; several middlewares run in the
+// order given, the client's before the call's.
+func WithMiddleware(m Middleware) RequestOption {
+	return requestOption(func(r *config.Request) {
+		r.Middleware = append(r.Middleware, func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+			return m(req, next)
+		})
+	})
 }

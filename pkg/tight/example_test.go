@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"slices"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // Saving customers: one result per item, in order; a refused item carries
@@ -29,11 +30,11 @@ func ExampleClient_SaveCustomers() {
 		{Id: flex.Ptr("cus_28868401"), Name: flex.Ptr("Globex")},
 	}
 	for _, r := range c.SaveCustomers(context.Background(), items) {
-		var ae *transport.APIError
+		var ae *billbridge.APIError
 		switch {
 		case errors.As(r.Err, &ae):
 			fmt.Println(r.Index, "refused:", ae.StatusCode, ae.Code, ae.Param)
-		case errors.Is(r.Err, transport.ErrOutcomeUnknown):
+		case errors.Is(r.Err, billbridge.ErrOutcomeUnknown):
 			fmt.Println(r.Index, "may or may not be saved: check before re-sending")
 		case r.Err != nil:
 			fmt.Println(r.Index, "failed:", r.Err)
@@ -89,7 +90,7 @@ func ExampleClient_SaveInvoices_validation() {
 	res := c.SaveInvoices(context.Background(), []tight.InvoiceInput{
 		{LineItems: &[]tight.LineItemInput{{Price: flex.Ptr(flex.Decimal("12,50"))}}},
 	})
-	var ve *transport.ValidationError
+	var ve *billbridge.ValidationError
 	fmt.Println(errors.As(res[0].Err, &ve), ve.Index, ve.Field, res[0].Attempts)
 	// Output:
 	// true 0 lineItems/0/price 0
@@ -107,7 +108,7 @@ func ExampleClient_SaveCustomers_outcomeUnknown() {
 		panic(err)
 	}
 	for _, r := range c.SaveCustomers(context.Background(), []tight.CustomerInput{{Name: flex.Ptr("Acme Corp")}}) {
-		fmt.Println(r.Index, errors.Is(r.Err, transport.ErrOutcomeUnknown), r.Attempts)
+		fmt.Println(r.Index, errors.Is(r.Err, billbridge.ErrOutcomeUnknown), r.Attempts)
 	}
 	fmt.Println("stored:", len(srv.Customers()))
 	// Output:

@@ -4,17 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // TestFaultMatrix pushes 200 customers (half upserts, half creates,
@@ -44,7 +45,7 @@ func TestFaultMatrix(t *testing.T) {
 				// Four requests compete for one token per 25 ms: a request
 				// may lose several rounds in a row on a busy machine, so it
 				// gets more retries than the 5 the other faults need.
-				opts = append(opts, option.WithRetryPolicy(transport.RetryPolicy{MaxRetries: 30, MinBackoff: time.Millisecond,
+				opts = append(opts, option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 30, MinBackoff: time.Millisecond,
 					MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}))
 			}
 			c := newClient(t, srv, opts...)
@@ -70,12 +71,12 @@ func TestFaultMatrix(t *testing.T) {
 					continue
 				}
 				failed++
-				if errors.Is(r.Err, transport.ErrOutcomeUnknown) {
+				if errors.Is(r.Err, billbridge.ErrOutcomeUnknown) {
 					unknown++
 				}
 				if items[i].Id != nil {
 					t.Errorf("upsert %d failed: %v", i, r.Err)
-				} else if !errors.Is(r.Err, transport.ErrOutcomeUnknown) {
+				} else if !errors.Is(r.Err, billbridge.ErrOutcomeUnknown) {
 					t.Errorf("create %d failed without ErrOutcomeUnknown: %v", i, r.Err)
 				}
 			}
@@ -128,7 +129,7 @@ func TestNoDuplicatesUnderDropAfter(t *testing.T) {
 					if saved != 1 {
 						t.Fatalf("item %d succeeded but is saved %d times", i, saved)
 					}
-				case !upsert && errors.Is(r.Err, transport.ErrOutcomeUnknown) && r.Attempts == 1:
+				case !upsert && errors.Is(r.Err, billbridge.ErrOutcomeUnknown) && r.Attempts == 1:
 					unknown++
 				default:
 					t.Fatalf("item %d: %+v (%v)", i, r, r.Err)

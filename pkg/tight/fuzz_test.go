@@ -2,17 +2,18 @@ package tight
 
 import (
 	"errors"
+	"github.com/billbridge/billbridge"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/billbridge/billbridge/pkg/batch"
-	"github.com/billbridge/billbridge/pkg/transport"
+	"github.com/billbridge/billbridge/internal/batch"
+	"github.com/billbridge/billbridge/internal/transport"
 )
 
 // FuzzDecodeSave feeds Tight answers to the decoding and the per-item
 // mapping: nothing may panic, every decoded item maps to exactly one of
-// success (with the entity's id) or a *transport.APIError, and the error
+// success (with the entity's id) or a *billbridge.APIError, and the error
 // decoding of any body is tolerant. The seed corpus is the spec's examples
 // and the drift samples in specs/testdata/tight.
 func FuzzDecodeSave(f *testing.F) {
@@ -54,7 +55,7 @@ func FuzzDecodeSave(f *testing.F) {
 }
 
 func checkItem[In, Out any](t *testing.T, s *saver[In, Out], it item[Out]) {
-	var r batch.Result[Out]
+	var r billbridge.Result[Out]
 	s.fill(&r, it)
 	if it.ok {
 		if r.Err != nil {
@@ -65,7 +66,7 @@ func checkItem[In, Out any](t *testing.T, s *saver[In, Out], it item[Out]) {
 		}
 		return
 	}
-	var ae *transport.APIError
+	var ae *billbridge.APIError
 	if !errors.As(r.Err, &ae) || ae.Message == "" || r.Status != it.status {
 		t.Fatalf("failed item mapped to %+v", r)
 	}

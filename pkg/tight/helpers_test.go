@@ -3,6 +3,7 @@ package tight_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,17 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/internal/batch"
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // fastRetry keeps the tests fast: the real schedule, shrunk to milliseconds.
 func fastRetry() option.Option {
-	return option.WithRetryPolicy(transport.RetryPolicy{MaxRetries: 5, MinBackoff: time.Millisecond,
+	return option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 5, MinBackoff: time.Millisecond,
 		MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond})
 }
 
@@ -55,7 +56,7 @@ func upsertCustomers(prefix string, n int) []tight.CustomerInput {
 }
 
 // checkOrdered fails unless results has one result per item, in order.
-func checkOrdered[T any](t testing.TB, results []batch.Result[T], n int) {
+func checkOrdered[T any](t testing.TB, results []billbridge.Result[T], n int) {
 	t.Helper()
 	if len(results) != n {
 		t.Fatalf("got %d results for %d items", len(results), n)

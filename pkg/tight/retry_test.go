@@ -4,18 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"iter"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/internal/batch"
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // TestRetryRules drives every fault through a real http.Client against the
@@ -67,10 +68,10 @@ func TestRetryRules(t *testing.T) {
 						}
 						continue
 					}
-					if !errors.Is(r.Err, transport.ErrOutcomeUnknown) || r.Attempts != 1 {
+					if !errors.Is(r.Err, billbridge.ErrOutcomeUnknown) || r.Attempts != 1 {
 						t.Fatalf("item %d: %+v (%v), want ErrOutcomeUnknown after 1 attempt", i, r, r.Err)
 					}
-					var ae *transport.APIError
+					var ae *billbridge.APIError
 					if !errors.As(r.Err, &ae) || ae.Retryable {
 						t.Fatalf("item %d: %#v", i, r.Err)
 					}
@@ -93,7 +94,7 @@ func TestRetriesExhausted(t *testing.T) {
 	srv := tighttest.NewTestServer(t, tighttest.WithFaults(fault.Config{Sequence: seq}))
 	c := newClient(t, srv)
 	for _, r := range c.SaveCustomers(context.Background(), upsertCustomers("x", 2)) {
-		var ae *transport.APIError
+		var ae *billbridge.APIError
 		if !errors.As(r.Err, &ae) || ae.StatusCode != 503 || ae.Code != "UNKNOWN_ERROR" || !ae.Retryable || r.Attempts != 6 || r.Status != 503 {
 			t.Fatalf("%+v (%#v)", r, r.Err)
 		}
@@ -173,7 +174,7 @@ func TestTokenExpiryMidRun(t *testing.T) {
 }
 
 // Cancelling mid-batch still gives every item a result: done items keep
-// theirs, unsent ones wrap batch.ErrNotSent, in-flight creates may be
+// theirs, unsent ones wrap billbridge.ErrNotSent, in-flight creates may be
 // ErrOutcomeUnknown.
 func TestCancelMidBatch(t *testing.T) {
 	srv := tighttest.NewTestServer(t, tighttest.WithFaults(fault.Config{Latency: 5 * time.Millisecond}))
@@ -184,7 +185,7 @@ func TestCancelMidBatch(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var results []batch.Result[tight.Customer]
+	var results []billbridge.Result[tight.Customer]
 	for r := range c.SaveCustomersSeq(ctx, func(yield func(tight.CustomerInput) bool) {
 		for _, it := range items {
 			if !yield(it) {
@@ -203,12 +204,12 @@ func TestCancelMidBatch(t *testing.T) {
 		switch {
 		case r.Err == nil:
 			ok++
-		case errors.Is(r.Err, batch.ErrNotSent):
+		case errors.Is(r.Err, billbridge.ErrNotSent):
 			notSent++
 			if r.Attempts != 0 {
 				t.Fatalf("item %d: not sent but %d attempts", i, r.Attempts)
 			}
-		case errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, transport.ErrOutcomeUnknown):
+		case errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, billbridge.ErrOutcomeUnknown):
 		default:
 			t.Fatalf("item %d: unexpected error %v", i, r.Err)
 		}

@@ -2,23 +2,24 @@ package tight
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
-	"github.com/billbridge/billbridge/internal/facade"
-	"github.com/billbridge/billbridge/pkg/batch"
-	"github.com/billbridge/billbridge/pkg/transport"
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/gen/tightapi"
+	"github.com/billbridge/billbridge/internal/batch"
+	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/internal/validate"
 )
 
 // saver saves one kind of entity. Customers and invoices differ only in the
 // request they post, the envelope they decode and where their ids live; the
-// grouping, bisecting and error mapping are shared here.
+// grouping and bisecting are Tight's own rules, shared here. Sending and
+// classifying is the engine's.
 type saver[In, Out any] struct {
-	c         *Client
+	e         *engine.Engine
 	op        string // the spec's operationId
-	validator *facade.Validator
+	validator *validate.Validator
 	inputID   func(In) *string
 	outputID  func(Out) string
 	post      func(ctx context.Context, items []In) (*http.Response, error)
@@ -33,11 +34,45 @@ type item[Out any] struct {
 	errs   []Error
 }
 
+// newItem reads one entry of a save envelope. Only result and statusCode
+// decide: the error list holds an UNKNOWN_ERROR placeholder even on success.
+// A missing statusCode (0) beside SUCCESS is read as 200.
+func newItem[Out any](result tightapi.Result, status int32, data *Out, errs *[]tightapi.Error) item[Out] {
+	ok := result == "SUCCESS" && (status == 0 || status >= 200 && status < 300)
+	it := item[Out]{ok: ok, status: int(status), data: data}
+	if status == 0 && ok {
+		it.status = http.StatusOK
+	}
+	if errs != nil {
+		it.errs = *errs
+	}
+	return it
+}
+
+// initSavers wires the two entity kinds to the generated client and to
+// validators of their request schemas.
+func (c *Client) initSavers() error {
+	v, err := loadValidators()
+	if err != nil {
+		return err
+	}
+	c.customers, c.invoices = c.customerSaver(v[0]), c.invoiceSaver(v[1])
+	return nil
+}
+
+// single turns the one result of a single-item call into (value, error).
+func single[Out any](rs []billbridge.Result[Out]) (*Out, error) {
+	if rs[0].Err != nil {
+		return nil, rs[0].Err
+	}
+	return &rs[0].Value, nil
+}
+
 // send is the batch.SendFunc: it validates the chunk, then saves the upserts
 // and the creates of the chunk in separate requests, because only the
 // upserts may be repeated freely.
-func (s *saver[In, Out]) send(ctx context.Context, chunk []batch.Item[In]) []batch.Result[Out] {
-	res := make([]batch.Result[Out], len(chunk))
+func (s *saver[In, Out]) send(ctx context.Context, chunk []batch.Item[In]) []billbridge.Result[Out] {
+	res := make([]billbridge.Result[Out], len(chunk))
 	values := make([]In, len(chunk))
 	var upserts, creates []int
 	for i, it := range chunk {
@@ -54,76 +89,66 @@ func (s *saver[In, Out]) send(ctx context.Context, chunk []batch.Item[In]) []bat
 			creates = append(creates, i)
 		}
 	}
-	s.save(ctx, values, upserts, true, res)
-	s.save(ctx, values, creates, false, res)
+	s.save(ctx, values, upserts, false, res)
+	s.save(ctx, values, creates, true, res)
 	return res
 }
 
 // save posts values[idx...] in one request and fills res[idx...]. When Tight
 // refuses the whole request with 400, the request is bisected: each half is
 // saved again, recursively, until each bad item is alone with its own 400.
-func (s *saver[In, Out]) save(ctx context.Context, values []In, idx []int, idempotent bool, res []batch.Result[Out]) {
+// unsafe says the items create entities.
+func (s *saver[In, Out]) save(ctx context.Context, values []In, idx []int, unsafe bool, res []billbridge.Result[Out]) {
 	if len(idx) == 0 {
 		return
 	}
 	if err := ctx.Err(); err != nil {
-		s.failAll(res, idx, fmt.Errorf("%w: %w", batch.ErrNotSent, err), 0)
+		s.failAll(res, idx, s.e.NotSent(s.op, err), 0)
 		return
 	}
 	body := make([]In, len(idx))
 	for k, i := range idx {
 		body[k] = values[i]
 	}
-	rctx, trace := transport.WithTrace(ctx)
-	if idempotent {
-		rctx = transport.Idempotent(rctx)
-	}
-	resp, err := s.post(rctx, body)
+	call := engine.Call{Op: s.op, Unsafe: unsafe, Send: func(ctx context.Context) (*http.Response, error) { return s.post(ctx, body) }}
+	ans, err := s.e.Call(ctx, call)
 	for _, i := range idx {
-		res[i].Attempts += trace.Attempts
+		res[i].Attempts += ans.Attempts
 	}
-	if err != nil {
-		s.log(ctx, "request failed", len(idx), idempotent, 0, trace.Attempts)
-		s.failAll(res, idx, s.requestError(ctx, err, trace.Attempts, idempotent), 0)
-		return
-	}
-	data, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	status := resp.StatusCode
-	s.log(ctx, "request answered", len(idx), idempotent, status, trace.Attempts)
-	if err != nil {
-		s.failAll(res, idx, s.requestError(ctx, err, trace.Attempts, idempotent), status)
-		return
-	}
+	s.e.Logger.DebugContext(ctx, "tight: request done", "operation", s.op, "items", len(idx),
+		"unsafe", unsafe, "status", ans.Status, "attempts", ans.Attempts)
 	switch {
-	case status == http.StatusOK || status == http.StatusMultiStatus:
-		items, err := s.decode(data)
-		if err == nil && len(items) != len(idx) {
-			err = fmt.Errorf("the answer holds %d results for %d items", len(items), len(idx))
+	case err == nil && (ans.Status == http.StatusOK || ans.Status == http.StatusMultiStatus):
+		items, derr := s.decode(ans.Body)
+		if derr == nil && len(items) != len(idx) {
+			derr = fmt.Errorf("the answer holds %d results for %d items", len(items), len(idx))
 		}
-		if err != nil {
-			s.failAll(res, idx, s.undecodable(status, err, idempotent), status)
+		if derr != nil {
+			s.failAll(res, idx, s.e.Undecodable(call, ans, derr), ans.Status)
 			return
 		}
 		for k, i := range idx {
 			s.fill(&res[i], items[k])
 		}
-	case status == http.StatusBadRequest && len(idx) > 1:
+	case err == nil:
+		// Another 2xx: Tight documents only 200 and 207 for saves, so the
+		// answer says nothing about the items.
+		s.failAll(res, idx, s.e.Undecodable(call, ans, fmt.Errorf("unexpected HTTP %d", ans.Status)), ans.Status)
+	case ans.Status == http.StatusBadRequest && len(idx) > 1:
 		// A whole batch refused because of some items: find them by halves,
 		// so that the good items still land. Re-sending creates is safe
 		// here: a 400 refusal saved nothing (partial saves answer 207).
-		s.log(ctx, "bisecting a refused batch", len(idx), idempotent, status, trace.Attempts)
+		s.e.Logger.DebugContext(ctx, "tight: bisecting a refused batch", "operation", s.op, "items", len(idx))
 		mid := len(idx) / 2
-		s.save(ctx, values, idx[:mid], idempotent, res)
-		s.save(ctx, values, idx[mid:], idempotent, res)
+		s.save(ctx, values, idx[:mid], unsafe, res)
+		s.save(ctx, values, idx[mid:], unsafe, res)
 	default:
-		s.failAll(res, idx, s.statusError(resp, data, idempotent, len(idx) == 1), status)
+		s.failAll(res, idx, err, ans.Status)
 	}
 }
 
-// fill turns one item of a 200/207 envelope into its result. Only result
-// and statusCode decide: the error list may hold a placeholder on success.
-func (s *saver[In, Out]) fill(r *batch.Result[Out], it item[Out]) {
+// fill turns one item of a 200/207 envelope into its result.
+func (s *saver[In, Out]) fill(r *billbridge.Result[Out], it item[Out]) {
 	r.Status = it.status
 	if it.ok {
 		if it.data != nil {
@@ -132,107 +157,17 @@ func (s *saver[In, Out]) fill(r *batch.Result[Out], it item[Out]) {
 		}
 		return
 	}
-	e := s.apiError(it.status, it.errs)
-	if e.Message == "" {
-		e.Message = "item refused"
+	code, msg, param := firstError(it.errs)
+	if msg == "" {
+		msg = "item refused"
 	}
-	r.Err = e
+	r.Err = s.e.Refused(s.op, it.status, code, msg, param)
 }
 
-func (s *saver[In, Out]) failAll(res []batch.Result[Out], idx []int, err error, status int) {
+// failAll gives every item of idx the same error, one value per item so that
+// callers may change theirs.
+func (s *saver[In, Out]) failAll(res []billbridge.Result[Out], idx []int, err error, status int) {
 	for _, i := range idx {
-		res[i].Err, res[i].Status = err, status
+		res[i].Err, res[i].Status = engine.Clone(err), status
 	}
-}
-
-// requestError maps a failure without a usable answer. For creates it keeps
-// transport.ErrOutcomeUnknown visible: the caller must not simply re-send.
-func (s *saver[In, Out]) requestError(ctx context.Context, err error, attempts int, idempotent bool) error {
-	if ctx.Err() != nil {
-		switch {
-		case attempts == 0:
-			return fmt.Errorf("%w: %w", batch.ErrNotSent, ctx.Err())
-		case !idempotent:
-			err = fmt.Errorf("%w: cancelled in flight: %w", transport.ErrOutcomeUnknown, ctx.Err())
-		}
-	}
-	var ae *transport.APIError
-	if errors.As(err, &ae) && !errors.Is(err, transport.ErrOutcomeUnknown) {
-		// A refused token request, say: keep its status and code.
-		e := *ae
-		e.Provider = provider
-		return &e
-	}
-	// The transport already wrapped ErrOutcomeUnknown around every failure
-	// of a create after it was written; what is left failed before writing
-	// (or is an upsert), so Tight did not act on it.
-	return &transport.APIError{
-		Provider:  provider,
-		Operation: s.op,
-		Message:   "request failed",
-		Retryable: !errors.Is(err, transport.ErrOutcomeUnknown),
-		Err:       err,
-	}
-}
-
-// undecodable maps a success status whose body cannot be read per item.
-// Tight acted (or may have): for creates the outcome is unknown.
-func (s *saver[In, Out]) undecodable(status int, err error, idempotent bool) error {
-	e := &transport.APIError{Provider: provider, Operation: s.op, StatusCode: status,
-		Message: "cannot read the answer", Retryable: idempotent, Err: err}
-	if !idempotent {
-		e.Err = fmt.Errorf("%w: %w", transport.ErrOutcomeUnknown, err)
-	}
-	return e
-}
-
-// statusError maps an error status of the whole request. single says the
-// request held one item, so an item-level error in the body is its error.
-func (s *saver[In, Out]) statusError(resp *http.Response, body []byte, idempotent, single bool) error {
-	env, _ := decodeError(body)
-	errs := env.requestErrs
-	if single && len(env.itemErrs) > 0 && len(env.itemErrs[0]) > 0 {
-		errs = env.itemErrs[0]
-	}
-	e := s.apiError(resp.StatusCode, errs)
-	e.RequestID = transport.RequestID(resp.Header)
-	if e.Message == "" {
-		e.Message = http.StatusText(resp.StatusCode)
-		if !env.json {
-			e.Message += " (not a Tight answer)"
-		}
-	}
-	e.Retryable = transport.RetryableStatus(resp.StatusCode)
-	if !idempotent && resp.StatusCode >= 500 {
-		// The transport does not repeat a create on 5xx: Tight may have
-		// saved some or all of the items before failing.
-		e.Retryable = false
-		e.Err = transport.ErrOutcomeUnknown
-	}
-	return e
-}
-
-// apiError builds the error of an item or a request from Tight's error list:
-// the first entry gives code, message and parameter.
-func (s *saver[In, Out]) apiError(status int, errs []Error) *transport.APIError {
-	e := &transport.APIError{Provider: provider, Operation: s.op, StatusCode: status,
-		Retryable: transport.RetryableStatus(status)}
-	if len(errs) > 0 {
-		first := errs[0]
-		if first.Type != nil {
-			e.Code = string(*first.Type)
-		}
-		if first.Message != nil {
-			e.Message = *first.Message
-		}
-		if first.Param != nil {
-			e.Param = itemParam(*first.Param)
-		}
-	}
-	return e
-}
-
-func (s *saver[In, Out]) log(ctx context.Context, msg string, items int, idempotent bool, status, attempts int) {
-	s.c.logger.DebugContext(ctx, "tight: "+msg, "operation", s.op, "items", items,
-		"idempotent", idempotent, "status", status, "attempts", attempts)
 }

@@ -4,18 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/billbridge/billbridge/gen/tightapi"
-	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/internal/batch"
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 func TestNewCredentials(t *testing.T) {
@@ -131,7 +132,7 @@ func TestSaveInvoices(t *testing.T) {
 		}
 	}
 	items[5].Id = flex.Ptr("inv_external_5")
-	var got []batch.Result[tight.Invoice]
+	var got []billbridge.Result[tight.Invoice]
 	for r := range c.SaveInvoicesSeq(ctx, slices.Values(items)) {
 		got = append(got, r)
 	}
@@ -165,7 +166,7 @@ func TestPartialSuccess207(t *testing.T) {
 	for i, r := range res {
 		switch i {
 		case 2, 7:
-			var ae *transport.APIError
+			var ae *billbridge.APIError
 			if !errors.As(r.Err, &ae) || ae.StatusCode != 400 || r.Status != 400 {
 				t.Fatalf("item %d: %+v", i, r)
 			}
@@ -196,7 +197,7 @@ func TestLocalValidation(t *testing.T) {
 	}
 	items[3].CustomData = &tooMany
 	res := c.SaveCustomers(context.Background(), items)
-	var ve *transport.ValidationError
+	var ve *billbridge.ValidationError
 	if !errors.As(res[3].Err, &ve) || ve.Index != 3 || res[3].Attempts != 0 {
 		t.Fatalf("item 3: %+v", res[3])
 	}
@@ -238,7 +239,7 @@ func TestBisectRejectWholeBatch(t *testing.T) {
 			}
 			continue
 		}
-		var ae *transport.APIError
+		var ae *billbridge.APIError
 		if !errors.As(r.Err, &ae) || ae.StatusCode != 400 || ae.Code != "REQUIRED" || ae.Param != "name" || r.Status != 400 {
 			t.Fatalf("poison item %d: %+v (%v)", i, r, r.Err)
 		}
@@ -271,7 +272,7 @@ func TestRefusals(t *testing.T) {
 	t.Run("401 invalid static token", func(t *testing.T) {
 		c := newClient(t, srv, option.WithToken("not-a-token"))
 		for _, r := range c.SaveCustomers(ctx, newCustomers("u", 3)) {
-			var ae *transport.APIError
+			var ae *billbridge.APIError
 			if !errors.As(r.Err, &ae) || ae.StatusCode != 401 || ae.Code != "INVALID_TOKEN" || ae.Retryable || r.Attempts != 1 {
 				t.Fatalf("%+v (%v)", r, r.Err)
 			}
@@ -283,7 +284,7 @@ func TestRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range c.SaveCustomers(ctx, newCustomers("s", 2)) {
-			var ae *transport.APIError
+			var ae *billbridge.APIError
 			if !errors.As(r.Err, &ae) || ae.StatusCode != 401 || ae.Operation != "createToken" || ae.Provider != "tight" {
 				t.Fatalf("%+v (%v)", r, r.Err)
 			}
@@ -296,7 +297,7 @@ func TestRefusals(t *testing.T) {
 		tok := readToken(t, srv)
 		c := newClient(t, srv, option.WithToken(tok))
 		for _, r := range c.SaveCustomers(ctx, upsertCustomers("f", 2)) {
-			var ae *transport.APIError
+			var ae *billbridge.APIError
 			if !errors.As(r.Err, &ae) || ae.StatusCode != 403 || r.Status != 403 || r.Attempts != 1 {
 				t.Fatalf("%+v (%v)", r, r.Err)
 			}
@@ -305,7 +306,7 @@ func TestRefusals(t *testing.T) {
 	t.Run("404 wrong base path", func(t *testing.T) {
 		c := newClient(t, srv, option.WithBaseURL(srv.URL+"/elsewhere"))
 		for _, r := range c.SaveCustomers(ctx, newCustomers("n", 2)) {
-			var ae *transport.APIError
+			var ae *billbridge.APIError
 			if !errors.As(r.Err, &ae) || ae.StatusCode != 404 || r.Attempts != 1 {
 				t.Fatalf("%+v (%v)", r, r.Err)
 			}

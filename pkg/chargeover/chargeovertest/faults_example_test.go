@@ -4,18 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"time"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // Testing your code's handling of faults: every request of this fake gets a
 // 429, so the chargeover facade gives up after its retries and reports a
-// *transport.APIError marked Retryable (ChargeOver did not act on it: worth
+// *billbridge.APIError marked Retryable (ChargeOver did not act on it: worth
 // sending again later).
 func Example_faults() {
 	srv := chargeovertest.NewServer(chargeovertest.WithFaults(fault.Config{
@@ -23,13 +24,13 @@ func Example_faults() {
 	}))
 	defer srv.Close()
 	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password),
-		option.WithRetryPolicy(transport.RetryPolicy{MaxRetries: 2, Backoff: func(int) time.Duration { return time.Millisecond }}))
+		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 2, Backoff: func(int) time.Duration { return time.Millisecond }}))
 	if err != nil {
 		panic(err)
 	}
 	key := "acme-0001"
 	r := c.CreateCustomer(context.Background(), chargeover.CustomerCreate{Company: "Acme", ExternalKey: &key})
-	var ae *transport.APIError
+	var ae *billbridge.APIError
 	fmt.Println(errors.As(r.Err, &ae), ae.StatusCode, ae.Retryable, r.Attempts)
 	fmt.Println("stored:", len(srv.Customers()))
 	// Output:

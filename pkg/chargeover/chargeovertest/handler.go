@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
+	"github.com/billbridge/billbridge/gen/chargeoverserver"
 )
 
 // handler implements the generated strict server interface on the store.
@@ -18,13 +19,13 @@ import (
 // spec before any method runs.
 type handler struct{ st *store }
 
-var _ chargeoverapi.StrictServerInterface = (*handler)(nil)
+var _ chargeoverserver.StrictServerInterface = (*handler)(nil)
 
 type baseURLKey struct{}
 
 // withBaseURL passes the URL the client used to the handlers, for the
 // Location header of a create (the strict handlers see no *http.Request).
-func withBaseURL(f chargeoverapi.StrictHandlerFunc, _ string) chargeoverapi.StrictHandlerFunc {
+func withBaseURL(f chargeoverserver.StrictHandlerFunc, _ string) chargeoverserver.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
 		return f(context.WithValue(ctx, baseURLKey{}, "http://"+r.Host), w, r, req)
 	}
@@ -36,13 +37,13 @@ func location(ctx context.Context, id int64) string {
 }
 
 // CreateCustomer creates one customer.
-func (h *handler) CreateCustomer(ctx context.Context, req chargeoverapi.CreateCustomerRequestObject) (chargeoverapi.CreateCustomerResponseObject, error) {
+func (h *handler) CreateCustomer(ctx context.Context, req chargeoverserver.CreateCustomerRequestObject) (chargeoverserver.CreateCustomerResponseObject, error) {
 	id, status, msg := h.st.create(*req.Body)
 	if status != http.StatusCreated {
-		return chargeoverapi.CreateCustomer400JSONResponse(envelope(status, msg)), nil
+		return chargeoverserver.CreateCustomer400JSONResponse(envelope(status, msg)), nil
 	}
 	empty := ""
-	return chargeoverapi.CreateCustomer201JSONResponse{
+	return chargeoverserver.CreateCustomer201JSONResponse{
 		Body: chargeoverapi.CreatedResponse{
 			Code:     http.StatusCreated,
 			Status:   chargeoverapi.EnvelopeStatusOK,
@@ -50,12 +51,12 @@ func (h *handler) CreateCustomer(ctx context.Context, req chargeoverapi.CreateCu
 			Details:  emptyDetails(),
 			Response: chargeoverapi.CreatedId{Id: json.Number(strconv.FormatInt(id, 10))},
 		},
-		Headers: chargeoverapi.CreateCustomer201ResponseHeaders{Location: location(ctx, id)},
+		Headers: chargeoverserver.CreateCustomer201ResponseHeaders{Location: location(ctx, id)},
 	}, nil
 }
 
 // GetCustomerByExternalKey reads one customer by its external_key.
-func (h *handler) GetCustomerByExternalKey(_ context.Context, req chargeoverapi.GetCustomerByExternalKeyRequestObject) (chargeoverapi.GetCustomerByExternalKeyResponseObject, error) {
+func (h *handler) GetCustomerByExternalKey(_ context.Context, req chargeoverserver.GetCustomerByExternalKeyRequestObject) (chargeoverserver.GetCustomerByExternalKeyResponseObject, error) {
 	req.Key = fakeserver.PathParam(req.Key)
 	h.st.mu.Lock()
 	c, ok := h.st.byKey(req.Key)
@@ -64,10 +65,10 @@ func (h *handler) GetCustomerByExternalKey(_ context.Context, req chargeoverapi.
 	}
 	h.st.mu.Unlock()
 	if !ok {
-		return chargeoverapi.GetCustomerByExternalKey404JSONResponse(envelope(http.StatusNotFound, notFoundKey(req.Key))), nil
+		return chargeoverserver.GetCustomerByExternalKey404JSONResponse(envelope(http.StatusNotFound, notFoundKey(req.Key))), nil
 	}
 	empty := ""
-	return chargeoverapi.GetCustomerByExternalKey200JSONResponse{
+	return chargeoverserver.GetCustomerByExternalKey200JSONResponse{
 		Code:     http.StatusOK,
 		Status:   chargeoverapi.EnvelopeStatusOK,
 		Message:  &empty,
@@ -82,12 +83,12 @@ func notFoundKey(key string) string {
 
 // Bulk runs the sub-requests in order, each as if sent alone, under one lock
 // so that the batch is atomic with respect to other requests.
-func (h *handler) Bulk(ctx context.Context, req chargeoverapi.BulkRequestObject) (chargeoverapi.BulkResponseObject, error) {
+func (h *handler) Bulk(ctx context.Context, req chargeoverserver.BulkRequestObject) (chargeoverserver.BulkResponseObject, error) {
 	subs := *req.Body
 	if len(subs) > maxBulk {
 		// The spec's maxItems makes the frame refuse this first; kept so the
 		// rule holds even without request validation.
-		return chargeoverapi.Bulk400JSONResponse(envelope(http.StatusBadRequest, fmt.Sprintf("%s Got %d.", msgBulkMax, len(subs)))), nil
+		return chargeoverserver.Bulk400JSONResponse(envelope(http.StatusBadRequest, fmt.Sprintf("%s Got %d.", msgBulkMax, len(subs)))), nil
 	}
 	h.st.mu.Lock()
 	results := make([]chargeoverapi.BulkItemResult, len(subs))
@@ -96,7 +97,7 @@ func (h *handler) Bulk(ctx context.Context, req chargeoverapi.BulkRequestObject)
 	}
 	h.st.mu.Unlock()
 	empty := ""
-	return chargeoverapi.Bulk200JSONResponse{
+	return chargeoverserver.Bulk200JSONResponse{
 		Code:     http.StatusOK,
 		Status:   chargeoverapi.EnvelopeStatusOK,
 		Message:  &empty,

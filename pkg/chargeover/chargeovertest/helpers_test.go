@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
-	"github.com/billbridge/billbridge/internal/fakeserver"
+	"github.com/billbridge/billbridge/pkg/fake"
 	"github.com/billbridge/billbridge/pkg/fault"
 )
 
@@ -107,7 +107,7 @@ func wantError(t *testing.T, e *chargeoverapi.ErrorResponse, status int, contain
 // and returns the log. The frame appends a request's record after the
 // response is sent (for a dropped connection, after the hang-up), so a client
 // can see its answer, or its error, just before the record exists.
-func waitRequests(t *testing.T, srv *Server, n int) []fakeserver.Record {
+func waitRequests(t *testing.T, srv *Server, n int) []fake.Request {
 	t.Helper()
 	deadline := time.Now().Add(time.Second)
 	for {
@@ -123,11 +123,11 @@ func waitRequests(t *testing.T, srv *Server, n int) []fakeserver.Record {
 }
 
 // find returns the first record with fault kind k.
-func find(log []fakeserver.Record, k fault.Kind) (fakeserver.Record, bool) {
+func find(log []fake.Request, k fault.Kind) (fake.Request, bool) {
 	for _, r := range log {
 		if r.Fault == k {
 			return r, true
 		}
 	}
-	return fakeserver.Record{}, false
+	return fake.Request{}, false
 }

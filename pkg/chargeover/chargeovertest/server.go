@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
+	"github.com/billbridge/billbridge/gen/chargeoverserver"
 	"github.com/billbridge/billbridge/internal/fakeserver"
 	"github.com/billbridge/billbridge/pkg/fault"
 )
@@ -53,14 +54,17 @@ func WithCustomers(customers ...chargeoverapi.CustomerCreate) Option {
 
 // Server is a running fake ChargeOver.
 type Server struct {
-	// Server is the frame: URL, Faults, Requests(), Count(), Close().
-	*fakeserver.Server
+	// URL is the base URL of the fake, such as http://127.0.0.1:41234.
+	URL string
+	// Faults is the fault injector; its Counts tell what was injected.
+	Faults *fault.Injector
 	// Username is the HTTP Basic user name the fake accepts.
 	Username string
 	// Password is the HTTP Basic password the fake accepts.
 	Password string
 
-	st *store
+	st    *store
+	frame *fakeserver.Server
 }
 
 // Start starts a fake and returns it, or an error when it cannot listen or a
@@ -89,8 +93,8 @@ func Start(opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("chargeovertest: customer %d: %s", i, msg)
 		}
 	}
-	strict := chargeoverapi.NewStrictHandlerWithOptions(&handler{st: st}, []chargeoverapi.StrictMiddlewareFunc{withBaseURL},
-		chargeoverapi.StrictHTTPServerOptions{
+	strict := chargeoverserver.NewStrictHandlerWithOptions(&handler{st: st}, []chargeoverserver.StrictMiddlewareFunc{withBaseURL},
+		chargeoverserver.StrictHTTPServerOptions{
 			// The frame validated the request already, so a body the strict
 			// handler cannot decode is rare; it still gets ChargeOver's 400.
 			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -100,7 +104,7 @@ func Start(opts ...Option) (*Server, error) {
 				renderError(w, r, http.StatusInternalServerError, "", "An internal error occurred: "+err.Error(), "")
 			},
 		})
-	h := chargeoverapi.HandlerWithOptions(strict, chargeoverapi.GorillaServerOptions{
+	h := chargeoverserver.HandlerWithOptions(strict, chargeoverserver.GorillaServerOptions{
 		BaseRouter: fakeserver.NewRouter(),
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			renderError(w, r, http.StatusBadRequest, "", msgInvalid+" "+err.Error(), "")
@@ -117,7 +121,7 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Server = fs
+	s.URL, s.Faults, s.frame = fs.URL, fs.Faults, fs
 	return s, nil
 }
 

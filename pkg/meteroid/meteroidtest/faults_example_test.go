@@ -3,13 +3,14 @@ package meteroidtest_test
 import (
 	"context"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"time"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // Testing your code's handling of faults: the fake drops the connection of
@@ -20,7 +21,7 @@ func Example_faults() {
 		meteroidtest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.DropAfter}}))
 	defer srv.Close()
 	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey),
-		option.WithRetryPolicy(transport.RetryPolicy{MaxRetries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}))
+		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}))
 	if err != nil {
 		panic(err)
 	}

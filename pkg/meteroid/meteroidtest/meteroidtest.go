@@ -115,12 +115,15 @@ func WithGeneratedCustomers(n int) Option {
 
 // Server is a running fake Meteroid API.
 type Server struct {
-	// Server is the frame: URL, Faults, Requests(), Count(), Close().
-	*fakeserver.Server
+	// URL is the base URL of the fake, such as http://127.0.0.1:41234.
+	URL string
+	// Faults is the fault injector; its Counts tell what was injected.
+	Faults *fault.Injector
 	// APIKey is the bearer API key the server accepts.
 	APIKey string
 
-	st *store
+	st    *store
+	frame *fakeserver.Server
 }
 
 // Start starts a fake with opts and returns it, or an error when the
@@ -153,7 +156,7 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("meteroidtest: %w", err)
 	}
-	return &Server{Server: fs, APIKey: key, st: st}, nil
+	return &Server{URL: fs.URL, Faults: fs.Faults, frame: fs, APIKey: key, st: st}, nil
 }
 
 // NewServer is Start that panics on error, like httptest.NewServer.

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/billbridge/billbridge/gen/meteroidapi"
+	"github.com/billbridge/billbridge/gen/meteroidserver"
 )
 
 // store holds the customers behind one mutex and implements the generated
@@ -24,7 +25,7 @@ type store struct {
 	patched map[string]int                   // id -> PATCHes applied
 }
 
-var _ meteroidapi.StrictServerInterface = (*store)(nil)
+var _ meteroidserver.StrictServerInterface = (*store)(nil)
 
 func newStore(seed []meteroidapi.Customer) (*store, error) {
 	st := &store{byID: map[string]*meteroidapi.Customer{}, byAlias: map[string]string{}, patched: map[string]int{}}
@@ -111,35 +112,35 @@ func (st *store) patches(idOrAlias string) int {
 	return 0
 }
 
-func notFound(idOrAlias string) meteroidapi.NotFoundJSONResponse {
-	return meteroidapi.NotFoundJSONResponse{
+func notFound(idOrAlias string) meteroidserver.NotFoundJSONResponse {
+	return meteroidserver.NotFoundJSONResponse{
 		Code:    meteroidapi.ErrorCodeNotFound,
 		Message: fmt.Sprintf("Customer not found: no customer has id or alias %q", idOrAlias),
 	}
 }
 
 // GetCustomer answers 200 with the customer or 404.
-func (st *store) GetCustomer(_ context.Context, req meteroidapi.GetCustomerRequestObject) (meteroidapi.GetCustomerResponseObject, error) {
+func (st *store) GetCustomer(_ context.Context, req meteroidserver.GetCustomerRequestObject) (meteroidserver.GetCustomerResponseObject, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
-		return meteroidapi.GetCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
+		return meteroidserver.GetCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
 	}
-	return meteroidapi.GetCustomer200JSONResponse(clone(*c)), nil
+	return meteroidserver.GetCustomer200JSONResponse(clone(*c)), nil
 }
 
 // PatchCustomer changes the fields present in the body and answers 200 with
 // the whole customer, 404, or 400 CONFLICT for an alias in use.
-func (st *store) PatchCustomer(ctx context.Context, req meteroidapi.PatchCustomerRequestObject) (meteroidapi.PatchCustomerResponseObject, error) {
+func (st *store) PatchCustomer(ctx context.Context, req meteroidserver.PatchCustomerRequestObject) (meteroidserver.PatchCustomerResponseObject, error) {
 	// Which keys were present comes from the raw body: the typed body alone
 	// cannot tell an absent field from a zero one in general, and the spec
 	// promises "only the fields present are changed".
 	raw, _ := ctx.Value(rawBodyKey{}).([]byte)
 	var present map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &present); err != nil {
-		return meteroidapi.PatchCustomer400JSONResponse{BadRequestJSONResponse: meteroidapi.BadRequestJSONResponse{
+		return meteroidserver.PatchCustomer400JSONResponse{BadRequestJSONResponse: meteroidserver.BadRequestJSONResponse{
 			Code: meteroidapi.ErrorCodeBadRequest, Message: "Invalid JSON body: " + err.Error(),
 		}}, nil
 	}
@@ -151,7 +152,7 @@ func (st *store) PatchCustomer(ctx context.Context, req meteroidapi.PatchCustome
 	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
-		return meteroidapi.PatchCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
+		return meteroidserver.PatchCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
 	}
 	if has("alias") && p.Alias != nil && *p.Alias != "" {
 		a := *p.Alias
@@ -160,7 +161,7 @@ func (st *store) PatchCustomer(ctx context.Context, req meteroidapi.PatchCustome
 		if id, used := st.byAlias[a]; (used && id != c.Id) || (st.byID[a] != nil && a != c.Id) {
 			// The spec declares no 409, so the conflict is a 400 with
 			// code CONFLICT.
-			return meteroidapi.PatchCustomer400JSONResponse{BadRequestJSONResponse: meteroidapi.BadRequestJSONResponse{
+			return meteroidserver.PatchCustomer400JSONResponse{BadRequestJSONResponse: meteroidserver.BadRequestJSONResponse{
 				Code:    meteroidapi.ErrorCodeConflict,
 				Message: fmt.Sprintf("alias %q is already used by another customer", a),
 			}}, nil
@@ -212,7 +213,7 @@ func (st *store) PatchCustomer(ctx context.Context, req meteroidapi.PatchCustome
 	}
 	*c = n
 	st.patched[c.Id]++
-	return meteroidapi.PatchCustomer200JSONResponse(clone(n)), nil
+	return meteroidserver.PatchCustomer200JSONResponse(clone(n)), nil
 }
 
 type rawBodyKey struct{}
@@ -241,15 +242,15 @@ func (st *store) handler() http.Handler {
 	badRequest := func(w http.ResponseWriter, r *http.Request, err error) {
 		renderError(w, r, http.StatusBadRequest, string(meteroidapi.ErrorCodeBadRequest), err.Error(), "")
 	}
-	strict := meteroidapi.NewStrictHandlerWithOptions(st, nil, meteroidapi.StrictHTTPServerOptions{
+	strict := meteroidserver.NewStrictHandlerWithOptions(st, nil, meteroidserver.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: badRequest,
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			renderError(w, r, http.StatusInternalServerError, string(meteroidapi.ErrorCodeInternalServerError), err.Error(), "")
 		},
 	})
-	return meteroidapi.HandlerWithOptions(strict, meteroidapi.GorillaServerOptions{
+	return meteroidserver.HandlerWithOptions(strict, meteroidserver.GorillaServerOptions{
 		BaseRouter:       fakeserver.NewRouter(),
-		Middlewares:      []meteroidapi.MiddlewareFunc{keepRawBody},
+		Middlewares:      []meteroidserver.MiddlewareFunc{keepRawBody},
 		ErrorHandlerFunc: badRequest,
 	})
 }

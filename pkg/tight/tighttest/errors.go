@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/billbridge/billbridge/gen/tightapi"
+	"github.com/billbridge/billbridge/gen/tightserver"
 )
 
 // errorBody is Tight's error envelope. It is written by hand rather than
@@ -166,7 +167,7 @@ type requestKey struct{}
 
 // withToken hands the *http.Request to the strict handlers (they need the
 // credentials, which the generated request objects do not carry).
-func withToken(f tightapi.StrictHandlerFunc, _ string) tightapi.StrictHandlerFunc {
+func withToken(f tightserver.StrictHandlerFunc, _ string) tightserver.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
 		return f(context.WithValue(ctx, requestKey{}, r), w, r, req)
 	}

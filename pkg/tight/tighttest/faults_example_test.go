@@ -3,14 +3,15 @@ package tighttest_test
 import (
 	"context"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"time"
 
+	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
-	"github.com/billbridge/billbridge/pkg/transport"
 )
 
 // Testing your code's handling of faults: the fake answers its first two
@@ -23,7 +24,7 @@ func Example_faults() {
 	}))
 	defer srv.Close()
 	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token),
-		option.WithRetryPolicy(transport.RetryPolicy{MaxRetries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}))
+		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}))
 	if err != nil {
 		panic(err)
 	}

@@ -10,16 +10,17 @@ import (
 	"strings"
 
 	"github.com/billbridge/billbridge/gen/tightapi"
+	"github.com/billbridge/billbridge/gen/tightserver"
 )
 
-// handler implements tightapi.StrictServerInterface over the state.
+// handler implements tightserver.StrictServerInterface over the state.
 type handler struct{ st *state }
 
-var _ tightapi.StrictServerInterface = (*handler)(nil)
+var _ tightserver.StrictServerInterface = (*handler)(nil)
 
 // CreateToken issues an access token for the client credentials grant (the
 // frame has checked the Basic credentials already).
-func (h *handler) CreateToken(_ context.Context, req tightapi.CreateTokenRequestObject) (tightapi.CreateTokenResponseObject, error) {
+func (h *handler) CreateToken(_ context.Context, req tightserver.CreateTokenRequestObject) (tightserver.CreateTokenResponseObject, error) {
 	grant := tightapi.ClientCredentials
 	if b := req.Body; b != nil && b.GrantType != nil && *b.GrantType != "" {
 		grant = *b.GrantType
@@ -39,7 +40,7 @@ func (h *handler) CreateToken(_ context.Context, req tightapi.CreateTokenRequest
 	st.mu.Unlock()
 	// Round up, so that a sub-second lifetime does not read as "expired".
 	secs := int32(math.Ceil(st.cfg.TokenLifetime.Seconds()))
-	return tightapi.CreateToken200JSONResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: secs, Scope: &scope}, nil
+	return tightserver.CreateToken200JSONResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: secs, Scope: &scope}, nil
 }
 
 // forbidden refuses saves with a token of scope read (403).
@@ -59,7 +60,7 @@ func (h *handler) forbidden(ctx context.Context) *errorReply {
 }
 
 // SaveCustomers upserts a batch of customers.
-func (h *handler) SaveCustomers(ctx context.Context, req tightapi.SaveCustomersRequestObject) (tightapi.SaveCustomersResponseObject, error) {
+func (h *handler) SaveCustomers(ctx context.Context, req tightserver.SaveCustomersRequestObject) (tightserver.SaveCustomersResponseObject, error) {
 	if e := h.forbidden(ctx); e != nil {
 		return *e, nil
 	}
@@ -90,13 +91,13 @@ func (h *handler) SaveCustomers(ctx context.Context, req tightapi.SaveCustomersR
 		env.Data = append(env.Data, tightapi.CustomerItemResult{Result: tightapi.SUCCESS, StatusCode: http.StatusOK, Data: &out, Error: &[]tightapi.Error{}})
 	}
 	if env.Result == tightapi.FAILURE {
-		return tightapi.SaveCustomers207JSONResponse(env), nil
+		return tightserver.SaveCustomers207JSONResponse(env), nil
 	}
-	return tightapi.SaveCustomers200JSONResponse(env), nil
+	return tightserver.SaveCustomers200JSONResponse(env), nil
 }
 
 // SaveInvoices upserts a batch of invoices.
-func (h *handler) SaveInvoices(ctx context.Context, req tightapi.SaveInvoicesRequestObject) (tightapi.SaveInvoicesResponseObject, error) {
+func (h *handler) SaveInvoices(ctx context.Context, req tightserver.SaveInvoicesRequestObject) (tightserver.SaveInvoicesResponseObject, error) {
 	if e := h.forbidden(ctx); e != nil {
 		return *e, nil
 	}
@@ -127,9 +128,9 @@ func (h *handler) SaveInvoices(ctx context.Context, req tightapi.SaveInvoicesReq
 		env.Data = append(env.Data, tightapi.InvoiceItemResult{Result: tightapi.SUCCESS, StatusCode: http.StatusOK, Data: &out, Error: &[]tightapi.Error{}})
 	}
 	if env.Result == tightapi.FAILURE {
-		return tightapi.SaveInvoices207JSONResponse(env), nil
+		return tightserver.SaveInvoices207JSONResponse(env), nil
 	}
-	return tightapi.SaveInvoices200JSONResponse(env), nil
+	return tightserver.SaveInvoices200JSONResponse(env), nil
 }
 
 // inItem prefixes the params of item i's errors with "data/<i>/", as a

@@ -102,6 +102,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/billbridge/billbridge/gen/tightapi"
+	"github.com/billbridge/billbridge/gen/tightserver"
 	"github.com/billbridge/billbridge/internal/fakeserver"
 	"github.com/billbridge/billbridge/pkg/fault"
 )
@@ -174,14 +175,18 @@ func WithTightRateLimit() Option {
 
 // Server is a running fake Tight API.
 type Server struct {
-	*fakeserver.Server
+	// URL is the base URL of the fake, such as http://127.0.0.1:41234.
+	URL string
+	// Faults is the fault injector; its Counts tell what was injected.
+	Faults *fault.Injector
 
 	// ClientID and ClientSecret are the accepted client credentials.
 	ClientID, ClientSecret string
 	// Token is a static access token that never expires.
 	Token string
 
-	st *state
+	st    *state
+	frame *fakeserver.Server
 }
 
 // Start starts a fake; the caller must Close it.
@@ -208,7 +213,7 @@ func Start(opts ...Option) (*Server, error) {
 	st := newState(cfg)
 	h := &handler{st: st}
 	router := mux.NewRouter()
-	strict := tightapi.NewStrictHandlerWithOptions(h, []tightapi.StrictMiddlewareFunc{withToken}, tightapi.StrictHTTPServerOptions{
+	strict := tightserver.NewStrictHandlerWithOptions(h, []tightserver.StrictMiddlewareFunc{withToken}, tightserver.StrictHTTPServerOptions{
 		// The frame validated the request already, so these are rare; they
 		// must still answer in Tight's format.
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
@@ -218,7 +223,7 @@ func Start(opts ...Option) (*Server, error) {
 			writeError(w, http.StatusInternalServerError, errorOf(tightapi.UNKNOWNERROR, err.Error(), ""))
 		},
 	})
-	handler := tightapi.HandlerWithOptions(strict, tightapi.GorillaServerOptions{
+	handler := tightserver.HandlerWithOptions(strict, tightserver.GorillaServerOptions{
 		BaseRouter: router,
 		ErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
 			writeError(w, http.StatusBadRequest, errorOf(tightapi.BADREQUEST, err.Error(), ""))
@@ -239,7 +244,7 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("tighttest: %w", err)
 	}
 	st.baseURL = fs.URL
-	return &Server{Server: fs, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Token: cfg.Token, st: st}, nil
+	return &Server{URL: fs.URL, Faults: fs.Faults, frame: fs, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Token: cfg.Token, st: st}, nil
 }
 
 // NewServer starts a fake and panics if it cannot, like httptest.NewServer.

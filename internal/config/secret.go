@@ -1,4 +1,4 @@
-package transport
+package config
 
 import (
 	"fmt"
@@ -25,7 +25,7 @@ func (s Secret) String() string {
 }
 
 // GoString keeps %#v from printing the value.
-func (s Secret) GoString() string { return fmt.Sprintf("transport.Secret(%q)", s.String()) }
+func (s Secret) GoString() string { return fmt.Sprintf("config.Secret(%q)", s.String()) }
 
 // Format covers every verb (%v, %s, %q, %x, ...).
 func (s Secret) Format(f fmt.State, verb rune) {

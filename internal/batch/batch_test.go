@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"iter"
 	"math/rand/v2"
 	"runtime"
@@ -13,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billbridge/billbridge/pkg/batch"
+	"github.com/billbridge/billbridge/internal/batch"
 )
 
 // doubler is a SendFunc that doubles each value, checks the chunk size and
@@ -28,7 +29,7 @@ type doubler struct {
 	badChunk atomic.Int64
 }
 
-func (d *doubler) send(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+func (d *doubler) send(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
 	n := d.inFlight.Add(1)
 	defer d.inFlight.Add(-1)
 	for {
@@ -48,9 +49,9 @@ func (d *doubler) send(ctx context.Context, chunk []batch.Item[int]) []batch.Res
 	d.mu.Unlock()
 	// Finish out of order.
 	time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
-	out := make([]batch.Result[int], len(chunk))
+	out := make([]billbridge.Result[int], len(chunk))
 	for i, it := range chunk {
-		out[i] = batch.Result[int]{Index: -1, ID: fmt.Sprint("id-", it.Value), Value: it.Value * 2, Attempts: 1}
+		out[i] = billbridge.Result[int]{Index: -1, ID: fmt.Sprint("id-", it.Value), Value: it.Value * 2, Attempts: 1}
 	}
 	return out
 }
@@ -99,7 +100,7 @@ func TestConcurrencyIsUsedAndBounded(t *testing.T) {
 	var inFlight, maxSeen atomic.Int64
 	release := make(chan struct{})
 	var once sync.Once
-	send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+	send := func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for {
@@ -115,7 +116,7 @@ func TestConcurrencyIsUsedAndBounded(t *testing.T) {
 		case <-release: // all four slots were busy at once
 		case <-time.After(2 * time.Second):
 		}
-		return make([]batch.Result[int], len(chunk))
+		return make([]billbridge.Result[int], len(chunk))
 	}
 	res := batch.Run(context.Background(), make([]int, 100), batch.Options{ChunkSize: 5, Concurrency: 4}, send)
 	if len(res) != 100 || maxSeen.Load() != 4 {
@@ -124,10 +125,10 @@ func TestConcurrencyIsUsedAndBounded(t *testing.T) {
 }
 
 func TestMissingResultsBecomeErrors(t *testing.T) {
-	send := func(ctx context.Context, chunk []batch.Item[string]) []batch.Result[string] {
-		out := make([]batch.Result[string], 0, len(chunk))
+	send := func(ctx context.Context, chunk []batch.Item[string]) []billbridge.Result[string] {
+		out := make([]billbridge.Result[string], 0, len(chunk))
 		for _, it := range chunk {
-			out = append(out, batch.Result[string]{Value: it.Value})
+			out = append(out, billbridge.Result[string]{Value: it.Value})
 		}
 		switch chunk[0].Index {
 		case 0:
@@ -135,7 +136,7 @@ func TestMissingResultsBecomeErrors(t *testing.T) {
 		case 4:
 			return nil // none at all
 		case 8:
-			return append(out, batch.Result[string]{Value: "extra"}) // one too many
+			return append(out, billbridge.Result[string]{Value: "extra"}) // one too many
 		}
 		return out
 	}
@@ -166,7 +167,7 @@ func TestCancelMidRunLeavesNoItemWithoutResult(t *testing.T) {
 			var mu sync.Mutex
 			sent := map[int]bool{}
 			var calls atomic.Int64
-			send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+			send := func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
 				mu.Lock()
 				for _, it := range chunk {
 					sent[it.Index] = true
@@ -175,7 +176,7 @@ func TestCancelMidRunLeavesNoItemWithoutResult(t *testing.T) {
 				if calls.Add(1) == 3 {
 					cancel()
 				}
-				out := make([]batch.Result[int], len(chunk))
+				out := make([]billbridge.Result[int], len(chunk))
 				if ctx.Err() != nil {
 					for i := range out {
 						out[i].Err = ctx.Err()
@@ -193,13 +194,13 @@ func TestCancelMidRunLeavesNoItemWithoutResult(t *testing.T) {
 					t.Fatalf("result %d has index %d", i, r.Index)
 				}
 				if sent[i] {
-					if errors.Is(r.Err, batch.ErrNotSent) {
+					if errors.Is(r.Err, billbridge.ErrNotSent) {
 						t.Fatalf("item %d was sent but reported not sent", i)
 					}
 					continue
 				}
 				notSent++
-				if !errors.Is(r.Err, batch.ErrNotSent) || !errors.Is(r.Err, context.Canceled) || r.Attempts != 0 {
+				if !errors.Is(r.Err, billbridge.ErrNotSent) || !errors.Is(r.Err, context.Canceled) || r.Attempts != 0 {
 					t.Fatalf("unsent item %d: %+v", i, r)
 				}
 			}
@@ -214,15 +215,15 @@ func TestCancelledBeforeRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var calls atomic.Int64
-	res := batch.Run(ctx, make([]int, 23), batch.Options{ChunkSize: 4, Concurrency: 2}, func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+	res := batch.Run(ctx, make([]int, 23), batch.Options{ChunkSize: 4, Concurrency: 2}, func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
 		calls.Add(1)
-		return make([]batch.Result[int], len(chunk))
+		return make([]billbridge.Result[int], len(chunk))
 	})
 	if len(res) != 23 || calls.Load() != 0 {
 		t.Fatalf("%d results, %d sends", len(res), calls.Load())
 	}
 	for i, r := range res {
-		if r.Index != i || !errors.Is(r.Err, batch.ErrNotSent) || r.OK() {
+		if r.Index != i || !errors.Is(r.Err, billbridge.ErrNotSent) || r.OK() {
 			t.Fatalf("result %d = %+v", i, r)
 		}
 	}
@@ -239,8 +240,8 @@ func TestStreamMemoryStaysBounded(t *testing.T) {
 			}
 		}
 	}
-	send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
-		out := make([]batch.Result[int], len(chunk))
+	send := func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
+		out := make([]billbridge.Result[int], len(chunk))
 		for i, it := range chunk {
 			out[i].Value = it.Value
 		}
@@ -292,7 +293,7 @@ func TestStreamBreakStopsAndDoesNotLeak(t *testing.T) {
 			}
 		}
 	}
-	send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+	send := func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
 		inFlight.Add(1)
 		defer inFlight.Add(-1)
 		if broke.Load() {
@@ -302,7 +303,7 @@ func TestStreamBreakStopsAndDoesNotLeak(t *testing.T) {
 		case <-ctx.Done():
 		case <-time.After(time.Duration(rand.IntN(3)) * time.Millisecond):
 		}
-		return make([]batch.Result[int], len(chunk))
+		return make([]billbridge.Result[int], len(chunk))
 	}
 	got := 0
 	for range batch.Stream(context.Background(), iter.Seq[int](seq), -1, batch.Options{ChunkSize: 3, Concurrency: 4}, send) {
@@ -332,13 +333,13 @@ func TestStreamBreakStopsAndDoesNotLeak(t *testing.T) {
 func TestStreamBreakCancelsBlockedSends(t *testing.T) {
 	base := runtime.NumGoroutine()
 	var started atomic.Int64
-	send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
+	send := func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
 		if chunk[0].Index == 0 {
-			return make([]batch.Result[int], len(chunk))
+			return make([]billbridge.Result[int], len(chunk))
 		}
 		started.Add(1)
 		<-ctx.Done()
-		out := make([]batch.Result[int], len(chunk))
+		out := make([]billbridge.Result[int], len(chunk))
 		for i := range out {
 			out[i].Err = ctx.Err()
 		}
@@ -351,9 +352,9 @@ func TestStreamBreakCancelsBlockedSends(t *testing.T) {
 }
 
 func TestOnProgress(t *testing.T) {
-	var got []batch.Progress
-	send := func(ctx context.Context, chunk []batch.Item[int]) []batch.Result[int] {
-		out := make([]batch.Result[int], len(chunk))
+	var got []billbridge.Progress
+	send := func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
+		out := make([]billbridge.Result[int], len(chunk))
 		for i, it := range chunk {
 			if it.Value%2 == 1 {
 				out[i].Err = errors.New("odd")
@@ -362,15 +363,15 @@ func TestOnProgress(t *testing.T) {
 		return out
 	}
 	items := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
-	res := batch.Run(context.Background(), items, batch.Options{ChunkSize: 3, Concurrency: 2, OnProgress: func(p batch.Progress) { got = append(got, p) }}, send)
-	want := []batch.Progress{{Done: 3, Failed: 1, Total: 10}, {Done: 6, Failed: 3, Total: 10}, {Done: 9, Failed: 4, Total: 10}, {Done: 10, Failed: 5, Total: 10}}
+	res := batch.Run(context.Background(), items, batch.Options{ChunkSize: 3, Concurrency: 2, OnProgress: func(p billbridge.Progress) { got = append(got, p) }}, send)
+	want := []billbridge.Progress{{Done: 3, Failed: 1, Total: 10}, {Done: 6, Failed: 3, Total: 10}, {Done: 9, Failed: 4, Total: 10}, {Done: 10, Failed: 5, Total: 10}}
 	if !slices.Equal(got, want) || len(res) != 10 {
 		t.Fatalf("progress = %+v, want %+v", got, want)
 	}
 	got = nil
-	for range batch.Stream(context.Background(), slices.Values(items), -1, batch.Options{ChunkSize: 4, OnProgress: func(p batch.Progress) { got = append(got, p) }}, send) {
+	for range batch.Stream(context.Background(), slices.Values(items), -1, batch.Options{ChunkSize: 4, OnProgress: func(p billbridge.Progress) { got = append(got, p) }}, send) {
 	}
-	want = []batch.Progress{{Done: 4, Failed: 2, Total: -1}, {Done: 8, Failed: 4, Total: -1}, {Done: 10, Failed: 5, Total: -1}}
+	want = []billbridge.Progress{{Done: 4, Failed: 2, Total: -1}, {Done: 8, Failed: 4, Total: -1}, {Done: 10, Failed: 5, Total: -1}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("stream progress = %+v, want %+v", got, want)
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/billbridge/billbridge/pkg/transport"
+	"github.com/billbridge/billbridge/internal/transport"
 )
 
 func TestRedactURL(t *testing.T) {

@@ -4,14 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/billbridge/billbridge/pkg/transport"
+	"github.com/billbridge/billbridge/internal/transport"
 )
 
 // New wraps an http.RoundTripper; the facades turn error answers into
-// *transport.APIError, which callers match with errors.As.
+// *billbridge.APIError, which callers match with errors.As.
 func Example() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer tok_test" {
@@ -42,7 +43,7 @@ func Example() {
 			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 				return err
 			}
-			return &transport.APIError{Provider: "tight", Operation: "saveCustomers", StatusCode: resp.StatusCode,
+			return &billbridge.APIError{Provider: "tight", Operation: "saveCustomers", StatusCode: resp.StatusCode,
 				Code: body.Error.Type, Message: body.Error.Message, Param: body.Error.Param,
 				Retryable: transport.RetryableStatus(resp.StatusCode)}
 		}
@@ -50,7 +51,7 @@ func Example() {
 	}
 
 	err := fmt.Errorf("saving customers: %w", save())
-	var apiErr *transport.APIError
+	var apiErr *billbridge.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.Param, apiErr.Retryable)
 		fmt.Println(err)

@@ -15,38 +15,19 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/config"
 )
-
-// RetryPolicy says how often and how long to retry. See the package comment
-// for what is retried.
-type RetryPolicy struct {
-	// MaxRetries is the number of retries after the first attempt.
-	MaxRetries int
-	// MinBackoff is the first wait; each retry doubles it up to MaxBackoff.
-	MinBackoff, MaxBackoff time.Duration
-	// MaxRetryAfter caps a server's Retry-After: a server asking for an hour
-	// should not park a batch for an hour. Zero means the default cap (30 s),
-	// not "retry at once": a server asking to wait must not be hammered.
-	MaxRetryAfter time.Duration
-	// Backoff, when set, replaces the exponential schedule: it returns the
-	// wait before retry n (0-based).
-	Backoff func(n int) time.Duration
-}
-
-// DefaultRetryPolicy retries 5 times, waiting 0.5 s, 1 s, 2 s, 4 s, 8 s with
-// jitter (each wait drawn between half and all of that, so at most about 15 s
-// in all before giving up) and honours Retry-After up to 30 s.
-func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxRetries: 5, MinBackoff: 500 * time.Millisecond, MaxBackoff: 8 * time.Second, MaxRetryAfter: 30 * time.Second}
-}
 
 // wait returns the wait before retry n: "equal jitter", half fixed and half
 // random, so that clients that failed together do not retry together.
-func (p RetryPolicy) wait(n int) time.Duration {
+func wait(p billbridge.RetryPolicy, n int) time.Duration {
 	if p.Backoff != nil {
 		return p.Backoff(n)
 	}
@@ -62,33 +43,42 @@ func (p RetryPolicy) wait(n int) time.Duration {
 }
 
 // Transport is an http.RoundTripper that authenticates, rate-limits and
-// retries. Its zero value sends requests through http.DefaultTransport with
-// DefaultRetryPolicy's zero value (no retries); use New for the defaults.
+// retries. Its zero value sends requests through http.DefaultTransport
+// without retries; use New for the defaults.
 type Transport struct {
 	// Base sends single attempts (default http.DefaultTransport).
 	Base http.RoundTripper
 	// Auth adds credentials to each attempt; nil sends none.
 	Auth Authenticator
+	// Origin, when set (scheme://host[:port]), is the only origin requests
+	// may go to: a request for any other is refused before credentials are
+	// added, so that credentials never leave for another host.
+	Origin string
 	// Retry is the retry policy.
-	Retry RetryPolicy
+	Retry billbridge.RetryPolicy
+	// Request holds the defaults of every request (headers, attempt
+	// timeout, middleware, retry overrides); a call's own settings, put in
+	// its context with WithRequest, apply on top.
+	Request config.Request
 	// Limiter, when set, is waited on before every attempt.
 	Limiter *rate.Limiter
 	// UserAgent is sent on every request.
 	UserAgent string
 	// MaxResponseBytes caps a response body (default 32 MiB).
 	MaxResponseBytes int64
-	// AttemptTimeout bounds one attempt, body included (default 60 s): a
-	// server that trickles its answer is treated as a failed attempt.
-	AttemptTimeout time.Duration
 	// Logger receives a debug line per retry; never headers or bodies.
 	Logger *slog.Logger
 
 	requests, retries atomic.Int64
 }
 
+// DefaultAttemptTimeout bounds one attempt, body included, when nothing else
+// is set: a server that trickles its answer fails the attempt.
+const DefaultAttemptTimeout = 60 * time.Second
+
 // New returns a Transport over base with the default retry policy.
 func New(base http.RoundTripper, auth Authenticator) *Transport {
-	return &Transport{Base: base, Auth: auth, Retry: DefaultRetryPolicy()}
+	return &Transport{Base: base, Auth: auth, Retry: billbridge.DefaultRetryPolicy()}
 }
 
 // Counts returns the attempts sent and the retries among them so far.
@@ -101,21 +91,40 @@ type ctxKey int
 const (
 	idempotentKey ctxKey = iota
 	traceKey
+	requestKey
 )
 
 // Idempotent marks the requests made with ctx as safe to repeat even when
 // their method is POST (Tight saves whose items all carry an id, token
 // requests). Without it a POST is retried only when surely not acted on.
+// It is internal on purpose: a caller who marked a create safe would get
+// duplicates on a dropped connection.
 func Idempotent(ctx context.Context) context.Context {
 	return context.WithValue(ctx, idempotentKey, true)
 }
 
+// WithRequest returns a context whose requests apply r on top of the
+// Transport's own request settings (a call's options).
+func WithRequest(ctx context.Context, r *config.Request) context.Context {
+	if r == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, requestKey, r)
+}
+
 // Trace records what happened to one request; WithTrace attaches it.
 type Trace struct {
-	// Attempts counts the attempts sent.
+	// Attempts counts the attempts sent (those that passed the rate
+	// limiter and got credentials).
 	Attempts int
 	// LastStatus is the status of the last response (0 if none arrived).
 	LastStatus int
+	// Written reports that some attempt reached the wire completely.
+	Written bool
+	// MaybeActed reports that some attempt reached the wire and was not
+	// answered with a status that says it was not acted on: it failed
+	// without an answer, or was answered 5xx.
+	MaybeActed bool
 }
 
 // WithTrace returns a context whose requests record into the returned Trace.
@@ -134,9 +143,19 @@ func safe(req *http.Request) bool {
 	return ok
 }
 
+// ErrOtherOrigin is returned for a request to another origin than
+// Transport.Origin; nothing was sent.
+var ErrOtherOrigin = errors.New("request refused: its URL is not on the client's base URL origin (credentials are only sent there)")
+
 // RoundTrip sends req, retrying as the package comment describes.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	if t.Origin != "" && origin(req.URL) != t.Origin {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, ErrOtherOrigin
+	}
 	body, err := readBody(req)
 	if err != nil {
 		return nil, err
@@ -145,6 +164,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if trace == nil {
 		trace = &Trace{}
 	}
+	rc := t.Request
+	if over, _ := ctx.Value(requestKey).(*config.Request); over != nil {
+		rc = rc.Merge(over)
+	}
+	policy := rc.Policy(t.Retry)
 	isSafe := safe(req)
 	refreshed := false
 	for attempt := 0; ; attempt++ {
@@ -153,11 +177,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, fmt.Errorf("waiting for the rate limiter: %w", contextErr(ctx, err))
 			}
 		}
-		resp, wrote, err := t.attempt(ctx, req, body)
-		trace.Attempts++
-		t.requests.Add(1)
-		if attempt > 0 {
-			t.retries.Add(1)
+		resp, sent, wrote, err := t.attempt(ctx, req, body, &rc)
+		if sent {
+			trace.Attempts++
+			t.requests.Add(1)
+			if attempt > 0 {
+				t.retries.Add(1)
+			}
+		}
+		if wrote {
+			trace.Written = true
+			if err != nil || resp.StatusCode >= 500 {
+				trace.MaybeActed = true
+			}
 		}
 		if ctx.Err() != nil {
 			if resp != nil {
@@ -169,17 +201,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			trace.LastStatus = 0
 			if !isSafe && wrote {
 				// The server may have acted on it; a retry could act twice.
-				return nil, fmt.Errorf("%w: %w", ErrOutcomeUnknown, unwrapPermanent(err))
+				return nil, fmt.Errorf("%w: %w", billbridge.ErrOutcomeUnknown, unwrapPermanent(err))
 			}
 			if p, ok := err.(*permanentError); ok {
 				// Sending again cannot change the outcome (an oversized
 				// answer, a refused credential).
 				return nil, p.err
 			}
-			if attempt >= t.Retry.MaxRetries {
+			if attempt >= policy.MaxRetries {
 				return nil, err
 			}
-			if !t.pause(ctx, req, attempt, 0, nil, err) {
+			if !t.pause(ctx, req, policy, attempt, 0, nil, err) {
 				return nil, ctx.Err()
 			}
 			continue
@@ -191,14 +223,29 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Invalidate()
 			continue
 		}
-		if RetryableStatus(resp.StatusCode) && (isSafe || resp.StatusCode == http.StatusTooManyRequests) && attempt < t.Retry.MaxRetries {
-			if !t.pause(ctx, req, attempt, resp.StatusCode, resp.Header, nil) {
+		if RetryableStatus(resp.StatusCode) && (isSafe || resp.StatusCode == http.StatusTooManyRequests) && attempt < policy.MaxRetries {
+			if !t.pause(ctx, req, policy, attempt, resp.StatusCode, resp.Header, nil) {
 				return nil, ctx.Err()
 			}
 			continue
 		}
 		return resp.Response, nil
 	}
+}
+
+// origin returns scheme://host of u, lower-cased as URLs compare.
+func origin(u *url.URL) string {
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// OriginOf returns the origin (scheme://host[:port]) of a base URL, the value
+// for Transport.Origin.
+func OriginOf(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	return origin(u)
 }
 
 func contextErr(ctx context.Context, err error) error {
@@ -209,17 +256,13 @@ func contextErr(ctx context.Context, err error) error {
 }
 
 // pause waits before the next attempt; false when the context ended first.
-func (t *Transport) pause(ctx context.Context, req *http.Request, attempt, status int, h http.Header, cause error) bool {
-	wait := t.Retry.wait(attempt)
+func (t *Transport) pause(ctx context.Context, req *http.Request, p billbridge.RetryPolicy, attempt, status int, h http.Header, cause error) bool {
+	d := wait(p, attempt)
 	if after, ok := retryAfter(h, time.Now()); ok {
-		limit := t.Retry.MaxRetryAfter
-		if limit <= 0 {
-			limit = DefaultRetryPolicy().MaxRetryAfter
-		}
-		wait = min(after, limit)
+		d = min(after, p.MaxRetryAfter)
 	}
 	if t.Logger != nil {
-		attrs := []any{"method", req.Method, "path", req.URL.Path, "attempt", attempt + 1, "wait", wait}
+		attrs := []any{"method", req.Method, "path", req.URL.Path, "attempt", attempt + 1, "wait", d}
 		if status != 0 {
 			attrs = append(attrs, "status", status)
 		}
@@ -228,10 +271,10 @@ func (t *Transport) pause(ctx context.Context, req *http.Request, attempt, statu
 		}
 		t.Logger.DebugContext(ctx, "billbridge: retrying", attrs...)
 	}
-	if wait <= 0 {
+	if d <= 0 {
 		return ctx.Err() == nil
 	}
-	timer := time.NewTimer(wait)
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
@@ -278,13 +321,14 @@ func unwrapPermanent(err error) error {
 	return err
 }
 
-// attempt sends one attempt and reads its whole body. wrote reports whether
-// the request reached the wire completely, which decides whether a failed
+// attempt sends one attempt and reads its whole body. sent reports that the
+// attempt got its credentials and went to the base transport; wrote that the
+// request reached the wire completely, which decides whether a failed
 // unsafe request may be repeated.
-func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte) (*bufferedResponse, bool, error) {
-	timeout := t.AttemptTimeout
+func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte, rc *config.Request) (resp *bufferedResponse, sent, wrote bool, err error) {
+	timeout := rc.AttemptTimeout
 	if timeout <= 0 {
-		timeout = 60 * time.Second
+		timeout = DefaultAttemptTimeout
 	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -299,58 +343,100 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte)
 		// chunked body of unknown length.
 		r.Body, r.GetBody, r.ContentLength = http.NoBody, nil, 0
 	}
+	for k, vs := range rc.Header {
+		r.Header[k] = append([]string(nil), vs...)
+	}
 	if t.UserAgent != "" {
 		r.Header.Set("User-Agent", t.UserAgent)
 	}
-	if t.Auth != nil {
-		// Before the write trace is attached: a token request made here
-		// must not count as this request having been written.
-		if err := t.Auth.Authenticate(r); err != nil {
-			var ae *APIError
-			if errors.As(err, &ae) && ae.StatusCode != 0 && !ae.Retryable {
-				return nil, false, &permanentError{err}
-			}
-			return nil, false, err
+	var wroteFlag atomic.Bool
+	// send is the innermost step, under the middlewares: credentials are
+	// added here, after any middleware saw the request, so that a logging
+	// middleware cannot see them.
+	send := func(r *http.Request) (*http.Response, error) {
+		if t.Origin != "" && origin(r.URL) != t.Origin {
+			return nil, &permanentError{ErrOtherOrigin}
 		}
-	}
-	var wrote atomic.Bool
-	r = r.WithContext(httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err == nil {
-				wrote.Store(true)
+		if t.Auth != nil {
+			// The client's credentials only: a header option cannot
+			// replace them.
+			r.Header.Del("Authorization")
+			// Before the write trace is attached: a token request made here
+			// must not count as this request having been written.
+			if err := t.Auth.Authenticate(r); err != nil {
+				return nil, &authError{err}
 			}
-		},
-	}))
-	base := t.Base
-	if base == nil {
-		base = http.DefaultTransport
+		}
+		sent = true
+		r = r.WithContext(httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{
+			WroteRequest: func(i httptrace.WroteRequestInfo) {
+				if i.Err == nil {
+					wroteFlag.Store(true)
+				}
+			},
+		}))
+		base := t.Base
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		return base.RoundTrip(r)
 	}
-	resp, err := base.RoundTrip(r)
+	for i := len(rc.Middleware) - 1; i >= 0; i-- {
+		m, next := rc.Middleware[i], send
+		send = func(r *http.Request) (*http.Response, error) { return m(r, next) }
+	}
+	raw, err := send(r)
 	if err != nil {
-		return nil, wrote.Load(), err
+		var ae *authError
+		if errors.As(err, &ae) {
+			// The token client retried on its own already; retrying it
+			// again here would multiply its attempts.
+			return nil, sent, false, &permanentError{ae.err}
+		}
+		return nil, sent, wroteFlag.Load(), err
 	}
 	limit := t.MaxResponseBytes
 	if limit <= 0 {
 		limit = 32 << 20
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(raw.Body, limit+1))
+	raw.Body.Close()
 	if err != nil {
-		return nil, true, fmt.Errorf("reading the response (HTTP %d): %w", resp.StatusCode, err)
+		return nil, sent, true, fmt.Errorf("reading the response (HTTP %d): %w", raw.StatusCode, err)
 	}
 	if int64(len(data)) > limit {
 		// The same request would get the same oversized answer.
-		return nil, true, &permanentError{fmt.Errorf("response (HTTP %d) body exceeds %d bytes", resp.StatusCode, limit)}
+		return nil, sent, true, &permanentError{fmt.Errorf("response (HTTP %d) body exceeds %d bytes", raw.StatusCode, limit)}
 	}
-	if resp.StatusCode < 300 && IsJSON(resp.Header) && len(data) > 0 && !json.Valid(data) {
+	if raw.StatusCode < 300 && IsJSON(raw.Header) && len(data) > 0 && !json.Valid(data) {
 		// A cut or corrupted success body: the server acted, the answer was
 		// lost on the way. Treated like a connection that broke mid-answer.
-		return nil, true, fmt.Errorf("response (HTTP %d) is not valid JSON: %w", resp.StatusCode, io.ErrUnexpectedEOF)
+		return nil, sent, true, fmt.Errorf("response (HTTP %d) is not valid JSON: %w", raw.StatusCode, io.ErrUnexpectedEOF)
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(data))
-	resp.ContentLength = int64(len(data))
-	return &bufferedResponse{Response: resp, body: data}, true, nil
+	raw.Body = &Body{Reader: bytes.NewReader(data), data: data}
+	raw.ContentLength = int64(len(data))
+	return &bufferedResponse{Response: raw, body: data}, sent, true, nil
 }
+
+// authError is a failure to add credentials: the request was not sent.
+type authError struct{ err error }
+
+func (a *authError) Error() string { return a.err.Error() }
+func (a *authError) Unwrap() error { return a.err }
+
+// Body is the body of every response the Transport returns: already read
+// into memory (under the size cap), readable once as an io.Reader and at any
+// time, without a copy, through Bytes.
+type Body struct {
+	*bytes.Reader
+	data []byte
+}
+
+// Bytes returns the whole body, whatever has been read of it.
+func (b *Body) Bytes() []byte { return b.data }
+
+// Close does nothing: the connection was released when the body was read.
+func (b *Body) Close() error { return nil }
 
 // IsJSON reports whether a response's Content-Type is JSON
 // (application/json or a +json type).

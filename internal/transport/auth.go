@@ -12,6 +12,9 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/config"
 )
 
 // Authenticator adds credentials to an outgoing request.
@@ -36,7 +39,7 @@ type Refresher interface {
 
 // Bearer authenticates with a static token: "Authorization: Bearer <token>".
 type Bearer struct {
-	Token Secret // the access token or API key
+	Token config.Secret // the access token or API key
 }
 
 // Authenticate sets the Authorization header.
@@ -50,7 +53,7 @@ func (b Bearer) Authenticate(req *http.Request) error {
 
 // Basic authenticates with HTTP Basic.
 type Basic struct {
-	Username, Password Secret // the user name (required) and the password
+	Username, Password config.Secret // the user name (required) and the password
 }
 
 // Authenticate sets the Authorization header.
@@ -72,7 +75,7 @@ type ClientCredentials struct {
 	TokenURL string
 	// ClientID and ClientSecret are the client's credentials, sent with
 	// HTTP Basic to TokenURL only.
-	ClientID, ClientSecret Secret
+	ClientID, ClientSecret config.Secret
 	// Params are extra form fields (Tight: scope, userId).
 	Params url.Values
 	// HTTPClient fetches tokens; it should retry but must not authenticate.
@@ -105,7 +108,10 @@ func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	// The token request is a request of its own: it must not record into
 	// the caller's Trace, and asking for a token twice is harmless, so a
 	// retrying HTTPClient may repeat it.
-	ctx = Idempotent(context.WithValue(ctx, traceKey, (*Trace)(nil)))
+	// Nor do the call's options apply to it: a middleware must not see the
+	// client secret.
+	ctx = context.WithValue(context.WithValue(ctx, traceKey, (*Trace)(nil)), requestKey, (*config.Request)(nil))
+	ctx = Idempotent(ctx)
 	if c.HTTPClient != nil {
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, c.HTTPClient)
 	}
@@ -138,10 +144,10 @@ func tokenError(err error) error {
 				msg = msg[:300] + "..."
 			}
 		}
-		return &APIError{Operation: "createToken", StatusCode: re.Response.StatusCode, Code: re.ErrorCode,
+		return &billbridge.APIError{Operation: "createToken", StatusCode: re.Response.StatusCode, Code: re.ErrorCode,
 			Message: "token request refused: " + msg, Retryable: RetryableStatus(re.Response.StatusCode)}
 	}
-	return &APIError{Operation: "createToken", Message: "token request failed", Err: err}
+	return &billbridge.APIError{Operation: "createToken", Message: "token request failed", Err: err}
 }
 
 // Authenticate sets "Authorization: Bearer <access token>".

@@ -6,65 +6,24 @@
 // Memory stays bounded whatever the input's length: at most about
 // 2 × Concurrency chunks are held at once, so a million items from an
 // iter.Seq stream through. Nothing is dropped: when the context is cancelled,
-// the items not yet sent still get a Result, with an error wrapping ErrNotSent
+// the items not yet sent still get a Result, with an error wrapping billbridge.ErrNotSent
 // and the context's error.
 package batch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"slices"
 	"sync"
-)
 
-// ErrNotSent marks an item that was never sent, because the context ended
-// before its turn. Sending it again later is safe.
-var ErrNotSent = errors.New("not sent: the batch was cancelled before this item's turn")
+	"github.com/billbridge/billbridge"
+)
 
 // Item is one input item with its position in the input.
 type Item[In any] struct {
 	Index int // the position in the input (0-based)
 	Value In  // the input item itself
-}
-
-// Result is the outcome of one input item.
-type Result[Out any] struct {
-	// Index is the item's position in the input (0-based).
-	Index int
-	// ID is the provider's id of the saved entity, when it has one.
-	ID string
-	// Value is the saved entity as the provider returned it; the zero value
-	// when Err is set.
-	Value Out
-	// Err is why the item failed: a *transport.APIError,
-	// a *transport.ValidationError, or an error wrapping
-	// transport.ErrOutcomeUnknown or ErrNotSent.
-	Err error
-	// Status is the item's own status: the per-item statusCode of a Tight
-	// batch, the sub-request code of a ChargeOver _bulk, the HTTP status of
-	// a single call; 0 when no answer arrived.
-	Status int
-	// Attempts counts the HTTP attempts the item took part in (0 when it
-	// was never sent).
-	Attempts int
-	// Existing reports that the entity already existed and was found by its
-	// natural key instead of being created (ChargeOver external_key).
-	Existing bool
-}
-
-// OK reports whether the item succeeded.
-func (r Result[Out]) OK() bool { return r.Err == nil }
-
-// Progress is reported after each chunk.
-type Progress struct {
-	// Done counts items with a result so far, Failed those among them that
-	// failed.
-	Done, Failed int
-	// Total is the number of input items, or -1 when the input is a stream
-	// of unknown length.
-	Total int
 }
 
 // Options shape a run. Zero values take the defaults.
@@ -75,16 +34,16 @@ type Options struct {
 	Concurrency int
 	// OnProgress, when set, is called after each chunk from the goroutine
 	// that consumes the results; it must return quickly.
-	OnProgress func(Progress)
+	OnProgress func(billbridge.Progress)
 }
 
 // SendFunc sends one chunk and returns one Result per item of chunk, in the
 // same order. Index fields are filled in by the engine.
-type SendFunc[In, Out any] func(ctx context.Context, chunk []Item[In]) []Result[Out]
+type SendFunc[In, Out any] func(ctx context.Context, chunk []Item[In]) []billbridge.Result[Out]
 
 // Run sends a slice and returns its results, one per item, in input order.
-func Run[In, Out any](ctx context.Context, items []In, opts Options, send SendFunc[In, Out]) []Result[Out] {
-	out := make([]Result[Out], 0, len(items))
+func Run[In, Out any](ctx context.Context, items []In, opts Options, send SendFunc[In, Out]) []billbridge.Result[Out] {
+	out := make([]billbridge.Result[Out], 0, len(items))
 	for r := range Stream(ctx, slices.Values(items), len(items), opts, send) {
 		out = append(out, r)
 	}
@@ -96,15 +55,15 @@ func Run[In, Out any](ctx context.Context, items []In, opts Options, send SendFu
 // only reported through OnProgress). Breaking out of the loop stops sending
 // and cancels the chunks in flight; the loop returns once their SendFuncs
 // have (so a SendFunc must honour its context).
-func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts Options, send SendFunc[In, Out]) iter.Seq[Result[Out]] {
+func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts Options, send SendFunc[In, Out]) iter.Seq[billbridge.Result[Out]] {
 	size := max(opts.ChunkSize, 1)
 	conc := max(opts.Concurrency, 1)
-	return func(yield func(Result[Out]) bool) {
+	return func(yield func(billbridge.Result[Out]) bool) {
 		runCtx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		type pending struct {
 			chunk []Item[In]
-			done  chan []Result[Out]
+			done  chan []billbridge.Result[Out]
 		}
 		queue := make(chan *pending, conc)
 		slots := make(chan struct{}, conc)
@@ -131,7 +90,7 @@ func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts 
 					return false
 				default:
 				}
-				p := &pending{chunk: chunk, done: make(chan []Result[Out], 1)}
+				p := &pending{chunk: chunk, done: make(chan []billbridge.Result[Out], 1)}
 				select {
 				case slots <- struct{}{}:
 					// select picks among ready cases at random: check that
@@ -182,7 +141,7 @@ func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts 
 			}
 		}()
 
-		progress := Progress{Total: total}
+		progress := billbridge.Progress{Total: total}
 		for p := range queue {
 			results := complete(p.chunk, <-p.done)
 			for _, r := range results {
@@ -202,19 +161,19 @@ func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts 
 }
 
 // notSent gives every item of chunk an ErrNotSent result.
-func notSent[In, Out any](chunk []Item[In], cause error) []Result[Out] {
-	out := make([]Result[Out], len(chunk))
+func notSent[In, Out any](chunk []Item[In], cause error) []billbridge.Result[Out] {
+	out := make([]billbridge.Result[Out], len(chunk))
 	for i := range chunk {
-		out[i].Err = fmt.Errorf("%w: %w", ErrNotSent, cause)
+		out[i].Err = fmt.Errorf("%w: %w", billbridge.ErrNotSent, cause)
 	}
 	return out
 }
 
 // complete pins each result to its item's index and gives an error result
 // to any item a SendFunc forgot, so that no item can go missing.
-func complete[In, Out any](chunk []Item[In], results []Result[Out]) []Result[Out] {
+func complete[In, Out any](chunk []Item[In], results []billbridge.Result[Out]) []billbridge.Result[Out] {
 	if len(results) != len(chunk) {
-		fixed := make([]Result[Out], len(chunk))
+		fixed := make([]billbridge.Result[Out], len(chunk))
 		copy(fixed, results)
 		for i := len(results); i < len(chunk); i++ {
 			fixed[i].Err = fmt.Errorf("batch: internal error: the sender returned %d results for %d items", len(results), len(chunk))

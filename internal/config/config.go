@@ -1,0 +1,114 @@
+// Package config holds what the options of pkg/option set: the settings of a
+// client (Client) and of one call (Request). It is internal so that the
+// public surface shows options, never the struct they fill (which holds
+// credentials).
+package config
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/billbridge/billbridge"
+)
+
+// Middleware wraps one attempt of a request: it may inspect or change the
+// request (which carries no credentials yet) and the response. next sends
+// the attempt.
+type Middleware = func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error)
+
+// Request is what applies to each request: set on a client, it is the
+// default of every call; set on a call, it overrides the client's.
+type Request struct {
+	// Header holds extra headers sent on every attempt. Credentials headers
+	// (Authorization) are set by the client and cannot be overridden here.
+	Header http.Header
+	// Retry replaces the client's retry policy (nil: unchanged).
+	Retry *billbridge.RetryPolicy
+	// MaxRetries overrides Retry.MaxRetries (nil: unchanged).
+	MaxRetries *int
+	// AttemptTimeout bounds one attempt, body included (0: unchanged).
+	AttemptTimeout time.Duration
+	// Middleware wraps every attempt, outermost first.
+	Middleware []Middleware
+}
+
+// Merge returns r with over applied on top: headers added, set fields
+// replaced, middleware appended.
+func (r Request) Merge(over *Request) Request {
+	if over == nil {
+		return r
+	}
+	out := r
+	if len(over.Header) > 0 {
+		out.Header = r.Header.Clone()
+		if out.Header == nil {
+			out.Header = http.Header{}
+		}
+		for k, vs := range over.Header {
+			out.Header[k] = append([]string(nil), vs...)
+		}
+	}
+	if over.Retry != nil {
+		out.Retry = over.Retry
+	}
+	if over.MaxRetries != nil {
+		out.MaxRetries = over.MaxRetries
+	}
+	if over.AttemptTimeout > 0 {
+		out.AttemptTimeout = over.AttemptTimeout
+	}
+	if len(over.Middleware) > 0 {
+		out.Middleware = append(append([]Middleware(nil), r.Middleware...), over.Middleware...)
+	}
+	return out
+}
+
+// Policy returns the retry policy r asks for over base, with missing
+// durations filled from the defaults.
+func (r Request) Policy(base billbridge.RetryPolicy) billbridge.RetryPolicy {
+	p := base
+	if r.Retry != nil {
+		p = *r.Retry
+	}
+	if r.MaxRetries != nil {
+		p.MaxRetries = *r.MaxRetries
+	}
+	return p.WithDefaults()
+}
+
+// Client is the result of applying a client's options. Pointer fields are
+// nil when unset, so that an explicit zero (no retries) differs from the
+// default. Printing it never shows a credential.
+type Client struct {
+	BaseURL     string
+	AllowHTTP   bool
+	HTTPClient  *http.Client
+	RateLimit   *rate.Limit // rate.Inf switches client-side limiting off
+	RateBurst   int
+	BatchSize   int
+	Concurrency int
+	Logger      *slog.Logger
+	UserAgent   string
+	OnProgress  func(billbridge.Progress)
+
+	// Request holds the per-request defaults (headers, retries, timeouts,
+	// middleware).
+	Request Request
+
+	Token        Secret
+	Username     Secret
+	Password     Secret
+	ClientID     Secret
+	ClientSecret Secret
+}
+
+// Hooks set by pkg/option's init: they apply an option.Option to a Client and
+// an option.RequestOption to a Request. pkg/option keeps its options' methods
+// unexported, so only these hooks reach them.
+var (
+	ApplyClientOption  func(opt any, c *Client)
+	ApplyRequestOption func(opt any, r *Request)
+)

@@ -1,0 +1,94 @@
+// Package validate checks items against the request schemas of an embedded
+// spec before they are sent, so that a bad item is refused locally with its
+// index and field named, and the items around it still go out.
+//
+// It depends on kin-openapi's openapi3 package only (no router, no request
+// filter), so that programs using a facade do not link the fakes' HTTP
+// validation machinery.
+package validate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/billbridge/billbridge"
+)
+
+// Schemas returns a function that loads a provider's embedded spec once per
+// process and returns validators for the named request schemas, in order.
+// Parsing a spec takes a noticeable fraction of a second and validators only
+// read it, so every client of a process shares them.
+func Schemas(provider string, load func() (*openapi3.T, error), names ...string) func() ([]*Validator, error) {
+	return sync.OnceValues(func() ([]*Validator, error) {
+		spec, err := load()
+		if err != nil {
+			return nil, fmt.Errorf("%s: loading the embedded spec: %w", provider, err)
+		}
+		vs := make([]*Validator, len(names))
+		for i, name := range names {
+			ref := spec.Components.Schemas[name]
+			if ref == nil || ref.Value == nil {
+				return nil, fmt.Errorf("%s: spec has no schema %q", provider, name)
+			}
+			vs[i] = &Validator{schema: ref.Value}
+		}
+		return vs, nil
+	})
+}
+
+// Validator checks items against one schema.
+type Validator struct {
+	schema *openapi3.Schema
+}
+
+// Check validates item (a generated model) and returns a
+// *billbridge.ValidationError naming index and the field path, or nil.
+func (v *Validator) Check(index int, item any) error {
+	raw, err := json.Marshal(item)
+	if err != nil {
+		return &billbridge.ValidationError{Index: index, Reason: "cannot encode: " + err.Error()}
+	}
+	var value any
+	if err := json.Unmarshal(raw, &value); err != nil {
+		return &billbridge.ValidationError{Index: index, Reason: "cannot encode: " + err.Error()}
+	}
+	if err := v.schema.VisitJSON(value, openapi3.MultiErrors()); err != nil {
+		var first error = err
+		if me, ok := err.(openapi3.MultiError); ok && len(me) > 0 {
+			first = me[0]
+		}
+		return &billbridge.ValidationError{Index: index, Field: Field(first), Reason: Reason(first)}
+	}
+	return nil
+}
+
+// Field names the field a schema error is about, as a slash path such as
+// "data/0/email"; "" when unknown.
+func Field(err error) string {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		if p := se.JSONPointer(); len(p) > 0 {
+			return strings.Join(p, "/")
+		}
+	}
+	return ""
+}
+
+// Reason gives a short reason for a schema error, without the schema dump
+// kin-openapi appends to its full message.
+func Reason(err error) string {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return se.Reason
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "\n"); i > 0 {
+		msg = msg[:i]
+	}
+	return msg
+}

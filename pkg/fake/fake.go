@@ -1,0 +1,45 @@
+// Package fake holds the types the provider fakes (pkg/tight/tighttest,
+// pkg/chargeover/chargeovertest, pkg/meteroid/meteroidtest) share in their
+// API: the entry of their request log and their spec-coverage report.
+package fake
+
+import (
+	"fmt"
+
+	"github.com/billbridge/billbridge/pkg/fault"
+)
+
+// Request is one request as a fake saw it, in its request log.
+type Request struct {
+	// Operation is the spec's operationId, e.g. "saveCustomers"; "" for
+	// unknown routes.
+	Operation string
+	// Method is the HTTP method.
+	Method string
+	// Path is the URL path, without the query.
+	Path string
+	// Status is the status answered; 0 while in flight or when the
+	// connection was dropped.
+	Status int
+	// Fault is the injected fault, or fault.None.
+	Fault fault.Kind
+}
+
+// Coverage compares the requests a fake has answered with its spec.
+type Coverage struct {
+	// Operations counts the spec's operations, OperationsSeen those that
+	// answered at least one declared status.
+	Operations, OperationsSeen int
+	// Declared counts the spec's (operation, status) pairs.
+	Declared int
+	// Missing lists the declared pairs not produced yet, as
+	// "operationId status", sorted.
+	Missing []string
+}
+
+// String summarises the coverage on one line.
+func (c Coverage) String() string {
+	return fmt.Sprintf("operations %d/%d, declared (operation, status) pairs %d/%d (%.0f%%); not produced: %v",
+		c.OperationsSeen, c.Operations, c.Declared-len(c.Missing), c.Declared,
+		100*float64(c.Declared-len(c.Missing))/float64(max(c.Declared, 1)), c.Missing)
+}

@@ -1,0 +1,214 @@
+package tight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	"golang.org/x/time/rate"
+
+	"github.com/billbridge/billbridge/gen/tightapi"
+	"github.com/billbridge/billbridge/internal/config"
+	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/internal/transport"
+	"github.com/billbridge/billbridge/internal/validate"
+	"github.com/billbridge/billbridge/pkg/option"
+)
+
+// Provider is the name in every *billbridge.APIError of this package.
+const Provider = "tight"
+
+// Defaults of New. Each can be changed with the option named beside it.
+const (
+	// DefaultBaseURL is Tight's sandbox, the only host the documents publish
+	// (option.WithBaseURL for production). Paths carry the /v6 prefix; a
+	// base URL ending in /v6, as the documents write it, is accepted too.
+	DefaultBaseURL = "https://sandbox.tight.com"
+
+	// DefaultBatchSize (option.WithBatchSize) is the number of items per
+	// save request. Tight documents no maximum. The binding limit is the
+	// request budget (1000 requests per 5 minutes): at 100 items a request
+	// that budget moves about 100,000 items per 5 minutes, while a request
+	// stays around 100 KB. A 400 that refuses the whole request is bisected,
+	// about 2·log2(n) extra requests per bad item (14 for 100 items).
+	DefaultBatchSize = 100
+
+	// MaxBatchSize is the largest option.WithBatchSize New accepts: Tight
+	// documents no maximum, and a request of 1,000 items (about 1 MB) is
+	// already past what a bisected refusal should have to resend.
+	MaxBatchSize = 1000
+
+	// DefaultConcurrency (option.WithConcurrency) is the number of requests
+	// in flight. The rate limit allows only 3.3 requests per second, so more
+	// than a few in flight would only queue at the limiter.
+	DefaultConcurrency = 4
+
+	// DefaultRateLimit and DefaultRateBurst (option.WithRateLimit) keep the
+	// client under Tight's 1000 requests per 5 minutes per access token. A
+	// token bucket of rate r and burst b lets at most b + r·T requests
+	// through in any window of length T, so 990/300 s with a burst of 10
+	// admits at most 10 + 990 = 1000 in any 5-minute window, whatever the
+	// window's alignment. Every attempt, retries included, waits on it. The
+	// bucket is per Client: clients sharing a token must share the budget
+	// (give each a lower limit).
+	DefaultRateLimit = rate.Limit(990.0 / 300.0)
+	DefaultRateBurst = 10
+
+	// TokenPath is where client credentials are exchanged for an access
+	// token, relative to the base URL.
+	TokenPath = "/v6/auth/token"
+)
+
+// Environment variables read by New when no credential option is given.
+const (
+	EnvToken        = "TIGHT_TOKEN"
+	EnvClientID     = "TIGHT_CLIENT_ID"
+	EnvClientSecret = "TIGHT_CLIENT_SECRET"
+)
+
+// Client saves customers and invoices through Tight API v6. It is safe for
+// concurrent use.
+type Client struct {
+	// API is the generated client, for the operations this facade does not
+	// wrap; it shares the Client's authentication, retries and rate limit.
+	API *tightapi.ClientWithResponses
+
+	e         *engine.Engine
+	customers *saver[CustomerInput, Customer]
+	invoices  *saver[InvoiceInput, Invoice]
+}
+
+// New returns a client. Credentials come from option.WithToken (a static
+// access token) or option.WithClientCredentials (the OAuth2
+// client-credentials flow against <base URL>/v6/auth/token, tokens cached
+// and refreshed); without either, from the environment: TIGHT_TOKEN, else
+// TIGHT_CLIENT_ID and TIGHT_CLIENT_SECRET. A token given as an option wins
+// over client credentials. Defaults: DefaultBaseURL, DefaultBatchSize (at
+// most MaxBatchSize), DefaultConcurrency, DefaultRateLimit/DefaultRateBurst,
+// and billbridge.DefaultRetryPolicy.
+func New(opts ...option.Option) (*Client, error) {
+	cfg := engine.Configure(opts)
+	// The documents give the base URL as https://sandbox.tight.com/v6 while
+	// the generated paths carry /v6 themselves: accept both spellings.
+	cfg.BaseURL = strings.TrimSuffix(strings.TrimRight(cfg.BaseURL, "/"), "/v6")
+	auth, kind, err := authenticator(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e, err := engine.New(engine.Provider{
+		Name:         Provider,
+		BaseURL:      DefaultBaseURL,
+		BatchSize:    DefaultBatchSize,
+		MaxBatchSize: MaxBatchSize,
+		Concurrency:  DefaultConcurrency,
+		RateLimit:    DefaultRateLimit,
+		RateBurst:    DefaultRateBurst,
+		DecodeError:  decodeError,
+	}, cfg, auth, kind)
+	if err != nil {
+		return nil, err
+	}
+	if cc, ok := auth.(*transport.ClientCredentials); ok {
+		cc.TokenURL = e.BaseURL + TokenPath
+		// Token requests retry like any other request, but must not carry
+		// the bearer token they are fetching (Auth nil) nor wait on the
+		// save requests' rate limit (Tight's limit is per access token).
+		cc.HTTPClient = &http.Client{
+			Transport: &transport.Transport{
+				Base:      e.Transport.Base,
+				Origin:    e.Transport.Origin,
+				Retry:     cfg.Request.Policy(e.Transport.Retry),
+				UserAgent: e.Transport.UserAgent,
+				Logger:    e.Logger,
+			},
+			CheckRedirect: e.HTTPClient.CheckRedirect,
+		}
+	}
+	api, err := tightapi.NewClientWithResponses(e.BaseURL, tightapi.WithHTTPClient(e.HTTPClient))
+	if err != nil {
+		return nil, fmt.Errorf("tight: %w", err)
+	}
+	c := &Client{API: api, e: e}
+	if err := c.initSavers(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// authenticator picks the credentials: options first, then the environment.
+func authenticator(cfg *config.Client) (transport.Authenticator, string, error) {
+	token, id, secret := cfg.Token, cfg.ClientID, cfg.ClientSecret
+	if token == "" && id == "" && secret == "" {
+		token = config.Secret(os.Getenv(EnvToken))
+		if token == "" {
+			id = config.Secret(os.Getenv(EnvClientID))
+			secret = config.Secret(os.Getenv(EnvClientSecret))
+		}
+	}
+	switch {
+	case token != "":
+		return transport.Bearer{Token: token}, "token", nil
+	case id != "" && secret != "":
+		return &transport.ClientCredentials{
+			ClientID:     id,
+			ClientSecret: secret,
+			StaleCodes:   []string{"EXPIRED_TOKEN", "INVALID_TOKEN"},
+		}, "client credentials", nil
+	case id != "":
+		return nil, "", errors.New("tight: client secret missing: pass option.WithClientCredentials or set " + EnvClientSecret)
+	case secret != "":
+		return nil, "", errors.New("tight: client id missing: pass option.WithClientCredentials or set " + EnvClientID)
+	}
+	return nil, "", fmt.Errorf("tight: no credentials: pass option.WithToken or option.WithClientCredentials, or set %s, or %s and %s",
+		EnvToken, EnvClientID, EnvClientSecret)
+}
+
+// BaseURL returns the base URL the client sends to, such as
+// https://sandbox.tight.com.
+func (c *Client) BaseURL() string { return c.e.BaseURL }
+
+// Counts returns the HTTP attempts sent so far and the retries among them
+// (token requests not included).
+func (c *Client) Counts() (requests, retries int64) { return c.e.Counts() }
+
+// String describes the client without its credentials.
+func (c *Client) String() string { return c.e.String() }
+
+// Format prints the String form for every verb, so that %+v or %#v cannot
+// walk into the transport and its authenticator.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
+
+// Do sends a raw request for an operation this facade does not wrap, with
+// the client's authentication, retries, rate limit and error types. path is
+// relative to the base URL and starts with /v6 (absolute URLs are refused:
+// credentials only go to the base URL's host). body, when not nil, is sent
+// as JSON; out, when not nil, receives the JSON answer (a *[]byte receives
+// the raw body). A POST is not repeated once Tight may have acted on it;
+// such a failure wraps billbridge.ErrOutcomeUnknown. Errors are
+// *billbridge.APIError.
+func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...option.RequestOption) error {
+	return c.e.Do(ctx, method, path, body, out, opts)
+}
+
+// ValidateCustomer checks a customer against the spec's CustomerInput schema,
+// as every save does before sending. It returns a *billbridge.ValidationError
+// (Index 0) naming the field, or nil.
+func ValidateCustomer(in CustomerInput) error { return check(0, 0, in) }
+
+// ValidateInvoice checks an invoice against the spec's InvoiceInput schema.
+func ValidateInvoice(in InvoiceInput) error { return check(1, 0, in) }
+
+// check validates v with validator i of loadValidators.
+func check(i, index int, v any) error {
+	vs, err := loadValidators()
+	if err != nil {
+		return err
+	}
+	return vs[i].Check(index, v)
+}
+
+// loadValidators parses the embedded spec once per process.
+var loadValidators = validate.Schemas(Provider, tightapi.GetSpec, "CustomerInput", "InvoiceInput")

@@ -1,0 +1,57 @@
+package tight
+
+import "github.com/billbridge/billbridge/gen/tightapi"
+
+// Generated models, re-exported so that callers need not import gen/tightapi.
+type (
+	// Customer is a saved customer as Tight returns it.
+	Customer = tightapi.Customer
+	// CustomerInput is a customer to save: with Id an update, without a create.
+	CustomerInput = tightapi.CustomerInput
+	// CustomerAddress is a customer's address as returned.
+	CustomerAddress = tightapi.CustomerAddress
+	// CustomerAddressInput is a customer's address as sent.
+	CustomerAddressInput = tightapi.CustomerAddressInput
+	// InvoiceSettings says how a customer appears on invoices.
+	InvoiceSettings = tightapi.InvoiceSettings
+	// CustomData is the free-form object every entity carries.
+	CustomData = tightapi.CustomData
+	// Invoice is a saved invoice as Tight returns it.
+	Invoice = tightapi.Invoice
+	// InvoiceInput is an invoice to save: with Id an update, without a create.
+	InvoiceInput = tightapi.InvoiceInput
+	// InvoiceCustomer is the customer of a returned invoice.
+	InvoiceCustomer = tightapi.InvoiceCustomer
+	// InvoiceTotals are an invoice's computed totals in minor units.
+	InvoiceTotals = tightapi.InvoiceTotals
+	// LineItem is an invoice line as returned.
+	LineItem = tightapi.LineItem
+	// LineItemInput is an invoice line as sent.
+	LineItemInput = tightapi.LineItemInput
+	// Discount is an invoice-level discount.
+	Discount = tightapi.Discount
+	// SalesTax is a sales tax on an invoice or a line.
+	SalesTax = tightapi.SalesTax
+	// Installment is a part payment of an invoice.
+	Installment = tightapi.Installment
+	// CollectionInfoInput holds an invoice's collection settings as sent.
+	CollectionInfoInput = tightapi.CollectionInfoInput
+	// CollectionInfo holds an invoice's collection settings as returned.
+	CollectionInfo = tightapi.CollectionInfo
+	// RecurrenceInput is an invoice's recurrence as sent.
+	RecurrenceInput = tightapi.RecurrenceInput
+	// Recurrence is an invoice's recurrence as returned.
+	Recurrence = tightapi.Recurrence
+	// Term is a payment term.
+	Term = tightapi.Term
+	// AdjustmentType says how a discount, tax or amount due is read.
+	AdjustmentType = tightapi.AdjustmentType
+	// Error is one entry of the error list of a Tight answer.
+	Error = tightapi.Error
+)
+
+// The adjustment types (unknown values from the server are tolerated).
+const (
+	AdjustmentPercent = tightapi.PERCENT
+	AdjustmentAmount  = tightapi.AMOUNT
+)
