@@ -85,22 +85,3 @@ func TestSecretNeverLoggedOrMarshalled(t *testing.T) {
 		t.Errorf("json = %s (%v)", b, err)
 	}
 }
-
-func TestClientCredentialsPrintsNoCredential(t *testing.T) {
-	tokens, _ := tokenServer(t, 3600)
-	cc := newCC(tokens)
-	if _, err := cc.Token(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	for _, verb := range []string{"%v", "%s", "%+v", "%#v"} {
-		out := fmt.Sprintf(verb, cc)
-		for _, sec := range []string{clientSecret, clientID, "tok-1"} {
-			if strings.Contains(out, sec) {
-				t.Errorf("Sprintf(%q, cc) = %q contains %q", verb, out, sec)
-			}
-		}
-	}
-	if !strings.Contains(cc.String(), tokens.URL) {
-		t.Errorf("String() = %q should name the token URL", cc.String())
-	}
-}

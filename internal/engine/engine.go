@@ -277,8 +277,16 @@ func (e *Engine) noAnswer(c Call, tr *transport.Trace, err error) *billbridge.AP
 		ae.Message, ae.Retryable = "request not sent", true
 		ae.Err = fmt.Errorf("%w: %w", billbridge.ErrNotSent, err)
 		if errors.As(err, &refused) {
-			// A refused token request: keep its status, code and message.
-			ae.StatusCode, ae.Code, ae.Message, ae.Retryable = refused.StatusCode, refused.Code, refused.Message, refused.Retryable
+			// The token request failed: it is the error, and this
+			// request was never sent.
+			tok := *refused
+			tok.Provider = e.Provider.Name
+			if tok.Err == nil {
+				tok.Err = billbridge.ErrNotSent
+			} else {
+				tok.Err = fmt.Errorf("%w: %w", billbridge.ErrNotSent, tok.Err)
+			}
+			ae = &tok
 		}
 	case c.Unsafe:
 		ae.Message = "no answer after the request was sent"

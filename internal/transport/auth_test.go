@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"io"
 	"log/slog"
 	"net/http"
@@ -275,7 +276,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		defer srv.Close()
 		tr := &Transport{Auth: newCC(tokens), Retry: tinyPolicy(3)}
 		_, _, err := get(t, client(srv, tr), context.Background(), srv.URL)
-		var ae *APIError
+		var ae *billbridge.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != 401 || ae.Code != "invalid_client" || ae.Operation != "createToken" || ae.Retryable {
 			t.Fatalf("err = %#v", err)
 		}
@@ -299,7 +300,12 @@ func TestTokenEndpointErrors(t *testing.T) {
 		api := &apiServer{accept: func(string) bool { return true }}
 		srv := httptest.NewServer(api)
 		defer srv.Close()
-		tr := &Transport{Auth: newCC(tokens), Retry: tinyPolicy(3)}
+		// The token client retries on its own; the request's transport
+		// does not retry a failed token fetch again (that would multiply
+		// the token requests).
+		cc := newCC(tokens)
+		cc.HTTPClient = &http.Client{Transport: &Transport{Retry: tinyPolicy(3)}}
+		tr := &Transport{Auth: cc, Retry: tinyPolicy(3)}
 		resp, _, err := post(t, client(srv, tr), context.Background(), srv.URL, `{}`)
 		if err != nil || resp.StatusCode != 200 || len(api.seen()) != 1 {
 			t.Fatalf("%v %v; API saw %d", resp, err, len(api.seen()))
@@ -308,7 +314,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 	t.Run("unreachable", func(t *testing.T) {
 		cc := &ClientCredentials{TokenURL: closedURL(t), ClientID: clientID, ClientSecret: clientSecret}
 		_, err := cc.Token(context.Background())
-		var ae *APIError
+		var ae *billbridge.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != 0 || ae.Err == nil {
 			t.Fatalf("err = %#v", err)
 		}
@@ -428,5 +434,24 @@ func TestClientCredentialsShortLivedTokenIsReused(t *testing.T) {
 	}
 	if n := fetched.Load(); n != 1 {
 		t.Fatalf("a 60 s token with a 5 min margin was fetched %d times for 5 requests, want 1", n)
+	}
+}
+
+func TestClientCredentialsPrintsNoCredential(t *testing.T) {
+	tokens, _ := tokenServer(t, 3600)
+	cc := newCC(tokens)
+	if _, err := cc.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"%v", "%s", "%+v", "%#v"} {
+		out := fmt.Sprintf(verb, cc)
+		for _, sec := range []string{clientSecret, clientID, "tok-1"} {
+			if strings.Contains(out, sec) {
+				t.Errorf("Sprintf(%q, cc) = %q contains %q", verb, out, sec)
+			}
+		}
+	}
+	if !strings.Contains(cc.String(), tokens.URL) {
+		t.Errorf("String() = %q should name the token URL", cc.String())
 	}
 }

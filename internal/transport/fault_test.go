@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"github.com/billbridge/billbridge"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -43,7 +44,7 @@ func TestTransportAgainstFaultInjector(t *testing.T) {
 	defer srv2.Close()
 	calls.Store(0)
 	_, _, err = post(t, &http.Client{Transport: &Transport{Base: &http.Transport{}, Retry: tinyPolicy(5)}}, context.Background(), srv2.URL, `{"name":"Ada"}`)
-	if !errors.Is(err, ErrOutcomeUnknown) || calls.Load() != 1 {
-		t.Fatalf("err = %v, handler ran %d times; want ErrOutcomeUnknown after it acted once", err, calls.Load())
+	if !errors.Is(err, billbridge.ErrOutcomeUnknown) || calls.Load() != 1 {
+		t.Fatalf("err = %v, handler ran %d times; want billbridge.ErrOutcomeUnknown after it acted once", err, calls.Load())
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/config"
 	"io"
 	"net"
 	"net/http"
@@ -22,8 +24,8 @@ import (
 
 // tinyPolicy retries n times with waits of a few milliseconds, and caps a
 // Retry-After at 50ms, so tests stay fast.
-func tinyPolicy(n int) RetryPolicy {
-	return RetryPolicy{MaxRetries: n, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
+func tinyPolicy(n int) billbridge.RetryPolicy {
+	return billbridge.RetryPolicy{MaxRetries: n, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
 }
 
 // errorBody is the kind of JSON error body the providers send.
@@ -232,7 +234,7 @@ func TestConnectionFailuresRetriedThenReported(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	if errors.Is(err, ErrOutcomeUnknown) {
+	if errors.Is(err, billbridge.ErrOutcomeUnknown) {
 		t.Fatalf("a GET is safe, its outcome is never unknown: %v", err)
 	}
 	if s.count() != 3 || trace.Attempts != 3 || trace.LastStatus != 0 {
@@ -280,7 +282,7 @@ func TestZeroMaxRetryAfterStillWaits(t *testing.T) {
 		w.Header().Set("Retry-After", "2")
 		writeJSONError(w, 429)
 	}, ok)
-	tr := &Transport{Retry: RetryPolicy{MaxRetries: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}
+	tr := &Transport{Retry: billbridge.RetryPolicy{MaxRetries: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, _, err := get(t, client(srv, tr), ctx, srv.URL)
@@ -297,7 +299,7 @@ func TestWaitEndsWithContext(t *testing.T) {
 		w.Header().Set("Retry-After", "30")
 		writeJSONError(w, 503)
 	})
-	tr := &Transport{Retry: RetryPolicy{MaxRetries: 5, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: time.Minute}}
+	tr := &Transport{Retry: billbridge.RetryPolicy{MaxRetries: 5, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: time.Minute}}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(30*time.Millisecond, cancel)
 	start := time.Now()
@@ -396,8 +398,8 @@ func TestUnsafePost(t *testing.T) {
 		tr := &Transport{Retry: tinyPolicy(3)}
 		ctx, trace := WithTrace(context.Background())
 		_, _, err := post(t, client(srv, tr), ctx, srv.URL, `{"name":"Ada"}`)
-		if !errors.Is(err, ErrOutcomeUnknown) {
-			t.Fatalf("err = %v; want ErrOutcomeUnknown", err)
+		if !errors.Is(err, billbridge.ErrOutcomeUnknown) {
+			t.Fatalf("err = %v; want billbridge.ErrOutcomeUnknown", err)
 		}
 		if s.count() != 1 || trace.Attempts != 1 {
 			t.Fatalf("server saw %d requests, trace %+v; want exactly 1", s.count(), *trace)
@@ -429,7 +431,7 @@ func TestRefusedConnectionRetriedEvenForUnsafePost(t *testing.T) {
 	tr := &Transport{Base: &http.Transport{}, Retry: tinyPolicy(2)}
 	ctx, trace := WithTrace(context.Background())
 	_, _, err := post(t, &http.Client{Transport: tr}, ctx, url, `{"name":"Ada"}`)
-	if err == nil || errors.Is(err, ErrOutcomeUnknown) {
+	if err == nil || errors.Is(err, billbridge.ErrOutcomeUnknown) {
 		t.Fatalf("err = %v; want a connection error, not outcome unknown (nothing was written)", err)
 	}
 	if trace.Attempts != 3 {
@@ -446,7 +448,7 @@ func TestRefusedConnectionWithTokenFetchStillRetried(t *testing.T) {
 	tr := &Transport{Base: &http.Transport{}, Auth: auth, Retry: tinyPolicy(2)}
 	ctx, trace := WithTrace(context.Background())
 	_, _, err := post(t, &http.Client{Transport: tr}, ctx, url, `{"name":"Ada"}`)
-	if err == nil || errors.Is(err, ErrOutcomeUnknown) {
+	if err == nil || errors.Is(err, billbridge.ErrOutcomeUnknown) {
 		t.Fatalf("err = %v; want a connection error, not outcome unknown", err)
 	}
 	if trace.Attempts != 3 {
@@ -504,8 +506,8 @@ func TestTruncatedJSONSuccess(t *testing.T) {
 		s, srv := newScript(t, truncated, ok)
 		tr := &Transport{Retry: tinyPolicy(3)}
 		_, _, err := post(t, client(srv, tr), context.Background(), srv.URL, `{"name":"Ada"}`)
-		if !errors.Is(err, ErrOutcomeUnknown) || s.count() != 1 {
-			t.Fatalf("err = %v after %d requests; want ErrOutcomeUnknown after 1", err, s.count())
+		if !errors.Is(err, billbridge.ErrOutcomeUnknown) || s.count() != 1 {
+			t.Fatalf("err = %v after %d requests; want billbridge.ErrOutcomeUnknown after 1", err, s.count())
 		}
 	})
 	t.Run("safe", func(t *testing.T) {
@@ -546,7 +548,7 @@ func TestAttemptTimeoutCutsTricklingBody(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	tr := &Transport{Retry: tinyPolicy(1), AttemptTimeout: 50 * time.Millisecond}
+	tr := &Transport{Retry: tinyPolicy(1), Request: config.Request{AttemptTimeout: 50 * time.Millisecond}}
 	ctx, trace := WithTrace(context.Background())
 	_, _, err := get(t, client(srv, tr), ctx, srv.URL)
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -561,7 +563,7 @@ func TestUserAgentAndNewDefaults(t *testing.T) {
 	s, srv := newScript(t, ok)
 	tr := New(srv.Client().Transport, Bearer{Token: "tok"})
 	tr.UserAgent = "billbridge-test/1.0"
-	if d := DefaultRetryPolicy(); tr.Retry.MaxRetries != d.MaxRetries || tr.Retry.MaxBackoff != d.MaxBackoff || d.MaxRetries != 5 {
+	if d := billbridge.DefaultRetryPolicy(); tr.Retry.MaxRetries != d.MaxRetries || tr.Retry.MaxBackoff != d.MaxBackoff || d.MaxRetries != 5 {
 		t.Fatalf("New retry policy = %+v", tr.Retry)
 	}
 	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
@@ -592,23 +594,23 @@ func TestCountsAcrossRequests(t *testing.T) {
 }
 
 func TestRetryPolicyWait(t *testing.T) {
-	p := RetryPolicy{MinBackoff: 100 * time.Millisecond, MaxBackoff: 800 * time.Millisecond}
+	p := billbridge.RetryPolicy{MinBackoff: 100 * time.Millisecond, MaxBackoff: 800 * time.Millisecond}
 	for n, base := range []time.Duration{100, 200, 400, 800, 800, 800} {
 		base *= time.Millisecond
 		for range 50 {
-			if d := p.wait(n); d < base/2 || d > base {
+			if d := wait(p, n); d < base/2 || d > base {
 				t.Fatalf("wait(%d) = %v, want in [%v, %v]", n, d, base/2, base)
 			}
 		}
 	}
-	if d := p.wait(1000); d < 400*time.Millisecond || d > 800*time.Millisecond {
+	if d := wait(p, 1000); d < 400*time.Millisecond || d > 800*time.Millisecond {
 		t.Fatalf("wait(1000) = %v, overflowed the cap", d)
 	}
-	if d := (RetryPolicy{}).wait(3); d != 0 {
+	if d := wait(billbridge.RetryPolicy{}, 3); d != 0 {
 		t.Fatalf("zero policy wait = %v", d)
 	}
-	custom := RetryPolicy{Backoff: func(n int) time.Duration { return time.Duration(n) * time.Hour }}
-	if custom.wait(2) != 2*time.Hour {
+	custom := billbridge.RetryPolicy{Backoff: func(n int) time.Duration { return time.Duration(n) * time.Hour }}
+	if wait(custom, 2) != 2*time.Hour {
 		t.Fatal("Backoff func ignored")
 	}
 }
@@ -677,5 +679,14 @@ func TestNewHTTPClient(t *testing.T) {
 	tr, ok := c.Transport.(*http.Transport)
 	if !ok || c.Timeout != 0 || tr.MaxIdleConnsPerHost != 8 || tr.MaxIdleConns < 100 {
 		t.Fatalf("NewHTTPClient(8) = %+v", c)
+	}
+}
+
+func TestRetryableStatus(t *testing.T) {
+	retryable := map[int]bool{408: true, 429: true, 500: true, 502: true, 503: true, 504: true}
+	for code := 100; code < 600; code++ {
+		if RetryableStatus(code) != retryable[code] {
+			t.Errorf("RetryableStatus(%d) = %v", code, RetryableStatus(code))
+		}
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billbridge/billbridge/internal/batch"
-	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
@@ -28,12 +26,17 @@ func TestNewConfiguration(t *testing.T) {
 			t.Errorf("WithSite(%q): err = %v, want a DNS label error", bad, err)
 		}
 	}
-	c, err := chargeover.New(chargeover.WithSite("acme-test"), option.WithBasicAuth("u", "p"), option.WithBatchSize(100))
+	// _bulk refuses more than 25 sub-requests as a whole: a larger batch
+	// size is a configuration error, said in New.
+	if _, err := chargeover.New(chargeover.WithSite("acme-test"), option.WithBasicAuth("u", "p"), option.WithBatchSize(100)); err == nil || !strings.Contains(err.Error(), "maximum of 25") {
+		t.Errorf("batch size 100: err = %v", err)
+	}
+	c, err := chargeover.New(chargeover.WithSite("acme-test"), option.WithBasicAuth("u", "p"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.BaseURL() != "https://acme-test.chargeover.com" || c.BatchSize() != chargeover.MaxBatchSize {
-		t.Errorf("BaseURL %q BatchSize %d", c.BaseURL(), c.BatchSize())
+	if c.BaseURL() != "https://acme-test.chargeover.com" || !strings.Contains(c.String(), "BatchSize: 25") {
+		t.Errorf("BaseURL %q, %v", c.BaseURL(), c)
 	}
 	// The documents write the base URL with /api/v3; the paths carry it.
 	c, err = chargeover.New(option.WithBaseURL("https://acme.chargeover.com/api/v3/"), option.WithBasicAuth("u", "p"))
@@ -56,7 +59,7 @@ func TestNewConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := c.CreateCustomer(context.Background(), cust("env-1", "Env Inc.")); r.Err != nil {
+	if r := chargeover.CreateOne(c, context.Background(), cust("env-1", "Env Inc.")); r.Err != nil {
 		t.Errorf("create with credentials from the environment: %v", r.Err)
 	}
 }
@@ -284,7 +287,7 @@ func TestUnauthorizedIsNotRetriedAndHidesSecrets(t *testing.T) {
 	if msg := res[0].Err.Error(); strings.Contains(msg, "wrong-private-key-123") || strings.Contains(msg, srv.Username) {
 		t.Errorf("error text leaks a credential: %s", msg)
 	}
-	if _, err := c.CustomerByExternalKey(context.Background(), "x"); !errors.As(err, &ae) || ae.StatusCode != 401 {
+	if _, err := c.GetCustomerByExternalKey(context.Background(), "x"); !errors.As(err, &ae) || ae.StatusCode != 401 {
 		t.Errorf("read: %v, want 401", err)
 	}
 }
@@ -323,7 +326,7 @@ func TestKeyRefusedAfterEarlierAttemptIsSettled(t *testing.T) {
 		var r billbridge.Result[int64]
 		if single {
 			srv.Seed(cust("late-2", "Late Two"))
-			r = c.CreateCustomer(context.Background(), cust("late-2", "Late Two"))
+			r = chargeover.CreateOne(c, context.Background(), cust("late-2", "Late Two"))
 			// First attempt for this item: the 400 stands.
 			var ae *billbridge.APIError
 			if !errors.As(r.Err, &ae) || ae.StatusCode != 400 || ae.Operation != "createCustomer" || r.Existing {
@@ -346,23 +349,23 @@ func TestCreateCustomerSingle(t *testing.T) {
 	srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.DropAfter, fault.None, fault.Status500, fault.Status504}}))
 	c := newClient(t, srv)
 	ctx := context.Background()
-	r := c.CreateCustomer(ctx, cust("one-1", "One"))
+	r := chargeover.CreateOne(c, ctx, cust("one-1", "One"))
 	if r.Err != nil || r.Status != 201 || r.Attempts != 1 || r.ID != "1000" || r.Value != 1000 {
 		t.Errorf("plain create: %+v", r)
 	}
-	r = c.CreateCustomer(ctx, cust("one-2", "Two")) // dropped after acting, read back
+	r = chargeover.CreateOne(c, ctx, cust("one-2", "Two")) // dropped after acting, read back
 	if r.Err != nil || !r.Existing || r.Value != 1001 || r.Attempts != 2 {
 		t.Errorf("dropped create: %+v (%v)", r, r.Err)
 	}
-	r = c.CreateCustomer(ctx, cust("", "Three")) // 500, no key
+	r = chargeover.CreateOne(c, ctx, cust("", "Three")) // 500, no key
 	if !errors.Is(r.Err, billbridge.ErrOutcomeUnknown) || r.Status != 500 {
 		t.Errorf("500 without key: %+v", r)
 	}
-	r = c.CreateCustomer(ctx, cust("one-4", "Four")) // 504, read back 404, sent again
+	r = chargeover.CreateOne(c, ctx, cust("one-4", "Four")) // 504, read back 404, sent again
 	if r.Err != nil || r.Existing || r.Attempts != 3 {
 		t.Errorf("504 with key: %+v (%v)", r, r.Err)
 	}
-	r = c.CreateCustomer(ctx, cust("one-5", ""))
+	r = chargeover.CreateOne(c, ctx, cust("one-5", ""))
 	var ve *billbridge.ValidationError
 	if !errors.As(r.Err, &ve) || ve.Field != "company" {
 		t.Errorf("invalid: %v", r.Err)
@@ -377,7 +380,7 @@ func TestCustomerByExternalKey(t *testing.T) {
 		chargeovertest.WithCustomers(cust("k 1 ü%", "Slash Key"), cust("erp/acme/1", "Path Key")),
 		chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.Status500, fault.DropBefore}}))
 	c := newClient(t, srv)
-	got, err := c.CustomerByExternalKey(context.Background(), "k 1 ü%")
+	got, err := c.GetCustomerByExternalKey(context.Background(), "k 1 ü%")
 	if err != nil || got.Company == nil || *got.Company != "Slash Key" || got.CustomerId.String() != "1000" {
 		t.Fatalf("got %+v, %v", got, err)
 	}
@@ -385,15 +388,15 @@ func TestCustomerByExternalKey(t *testing.T) {
 		t.Errorf("%d reads, want 3 (500 and a dropped connection retried)", n)
 	}
 	// A "/" inside a key travels as %2F and must not split the path.
-	if got, err := c.CustomerByExternalKey(context.Background(), "erp/acme/1"); err != nil || *got.Company != "Path Key" {
+	if got, err := c.GetCustomerByExternalKey(context.Background(), "erp/acme/1"); err != nil || *got.Company != "Path Key" {
 		t.Fatalf("key with slashes: %+v, %v", got, err)
 	}
-	_, err = c.CustomerByExternalKey(context.Background(), "nope")
+	_, err = c.GetCustomerByExternalKey(context.Background(), "nope")
 	var ae *billbridge.APIError
 	if !errors.Is(err, billbridge.ErrNotFound) || !errors.As(err, &ae) || ae.StatusCode != 404 || ae.Operation != "getCustomerByExternalKey" {
 		t.Errorf("missing: %v", err)
 	}
-	if _, err := c.CustomerByExternalKey(context.Background(), ""); err == nil {
+	if _, err := c.GetCustomerByExternalKey(context.Background(), ""); err == nil {
 		t.Error("empty key accepted")
 	}
 }

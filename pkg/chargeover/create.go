@@ -119,9 +119,14 @@ func (c *Client) getByKey(ctx context.Context, key string) (*Customer, int, erro
 	if key == "" {
 		return nil, 0, &billbridge.ValidationError{Field: "external_key", Reason: "must not be empty"}
 	}
-	call := engine.Call{Op: opGet, Send: func(ctx context.Context) (*http.Response, error) {
+	return c.readCustomer(ctx, func(ctx context.Context) (*http.Response, error) {
 		return c.API.GetCustomerByExternalKey(ctx, key)
-	}}
+	})
+}
+
+// readCustomer sends a read of one customer and decodes its envelope.
+func (c *Client) readCustomer(ctx context.Context, send func(context.Context) (*http.Response, error)) (*Customer, int, error) {
+	call := engine.Call{Op: opGet, Send: send}
 	ans, err := c.e.Call(ctx, call)
 	if err != nil {
 		return nil, ans.Attempts, err
@@ -147,9 +152,12 @@ func (c *Client) sendBulk(ctx context.Context, ws []*work) {
 		payload := json.RawMessage(raw)
 		body[i] = chargeoverapi.BulkSubRequest{RequestMethod: chargeoverapi.BulkPOST, Uri: "/api/v3/customer", Payload: &payload}
 	}
-	call := engine.Call{Op: opBulk, Unsafe: true, Send: func(ctx context.Context) (*http.Response, error) {
-		return c.API.Bulk(ctx, body)
-	}}
+	c.bulk(ctx, ws, func(ctx context.Context) (*http.Response, error) { return c.API.Bulk(ctx, body) })
+}
+
+// bulk sends one _bulk call of ws's creates and maps its answer onto them.
+func (c *Client) bulk(ctx context.Context, ws []*work, send func(context.Context) (*http.Response, error)) {
+	call := engine.Call{Op: opBulk, Unsafe: true, Send: send}
 	ans, err := c.e.Call(ctx, call)
 	for _, w := range ws {
 		w.res.Attempts += ans.Attempts
@@ -216,31 +224,34 @@ func (c *Client) applySub(w *work, sub chargeoverapi.BulkItemResult) {
 // sendOne sends ws (one item at a time) as POST /api/v3/customer.
 func (c *Client) sendOne(ctx context.Context, ws []*work) {
 	for _, w := range ws {
-		call := engine.Call{Op: opCreate, Unsafe: true, Send: func(ctx context.Context) (*http.Response, error) {
-			return c.API.CreateCustomer(ctx, w.item)
-		}}
-		ans, err := c.e.Call(ctx, call)
-		w.res.Attempts += ans.Attempts
-		if err != nil {
-			setAll([]*work{w}, err, ans.Status)
-			continue
-		}
-		w.res.Status = ans.Status
-		var env chargeoverapi.CreatedResponse
-		derr := json.Unmarshal(ans.Body, &env)
-		var id int64
-		if derr == nil {
-			id, derr = strconv.ParseInt(env.Response.Id.String(), 10, 64)
-		}
-		if derr != nil || ans.Status != http.StatusCreated {
-			if derr == nil {
-				derr = fmt.Errorf("unexpected HTTP %d", ans.Status)
-			}
-			w.state, w.res.Err = unsure, c.e.Undecodable(call, ans, derr)
-			continue
-		}
-		w.state, w.res.Value, w.res.ID, w.res.Err = done, id, strconv.FormatInt(id, 10), nil
+		c.createOne(ctx, w, func(ctx context.Context) (*http.Response, error) { return c.API.CreateCustomer(ctx, w.item) })
 	}
+}
+
+// createOne sends one createCustomer and maps its answer onto w.
+func (c *Client) createOne(ctx context.Context, w *work, send func(context.Context) (*http.Response, error)) {
+	call := engine.Call{Op: opCreate, Unsafe: true, Send: send}
+	ans, err := c.e.Call(ctx, call)
+	w.res.Attempts += ans.Attempts
+	if err != nil {
+		setAll([]*work{w}, err, ans.Status)
+		return
+	}
+	w.res.Status = ans.Status
+	var env chargeoverapi.CreatedResponse
+	derr := json.Unmarshal(ans.Body, &env)
+	var id int64
+	if derr == nil {
+		id, derr = strconv.ParseInt(env.Response.Id.String(), 10, 64)
+	}
+	if derr != nil || ans.Status != http.StatusCreated {
+		if derr == nil {
+			derr = fmt.Errorf("unexpected HTTP %d", ans.Status)
+		}
+		w.state, w.res.Err = unsure, c.e.Undecodable(call, ans, derr)
+		return
+	}
+	w.state, w.res.Value, w.res.ID, w.res.Err = done, id, strconv.FormatInt(id, 10), nil
 }
 
 // setAll gives every item of ws the same classified error: unsure when it

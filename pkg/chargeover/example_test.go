@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"github.com/billbridge/billbridge"
 
-	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
@@ -44,19 +43,19 @@ func ExampleClient_CreateCustomers() {
 	// item 2: refused with 400
 }
 
-func ExampleClient_CustomerByExternalKey() {
+func ExampleClient_GetCustomerByExternalKey() {
 	srv := chargeovertest.NewServer(chargeovertest.WithCustomers(chargeover.CustomerCreate{Company: "Acme Widgets Inc.", ExternalKey: ptr("acme-0001")}))
 	defer srv.Close()
 	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
 	if err != nil {
 		panic(err)
 	}
-	cust, err := c.CustomerByExternalKey(context.Background(), "acme-0001")
+	cust, err := c.GetCustomerByExternalKey(context.Background(), "acme-0001")
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(cust.CustomerId, *cust.Company)
-	_, err = c.CustomerByExternalKey(context.Background(), "nobody")
+	_, err = c.GetCustomerByExternalKey(context.Background(), "nobody")
 	fmt.Println(errors.Is(err, billbridge.ErrNotFound))
 	// Output:
 	// 1000 Acme Widgets Inc.
@@ -70,10 +69,10 @@ func ExampleClient_CreateCustomer() {
 	if err != nil {
 		panic(err)
 	}
-	r := c.CreateCustomer(context.Background(), chargeover.CustomerCreate{Company: "Solo Ltd", ExternalKey: ptr("solo-1")})
-	fmt.Println(r.ID, r.Status, r.Err)
+	id, err := c.CreateCustomer(context.Background(), chargeover.CustomerCreate{Company: "Solo Ltd", ExternalKey: ptr("solo-1")})
+	fmt.Println(id, err)
 	// Output:
-	// 1000 201 <nil>
+	// 1000 <nil>
 }
 
 func ExampleClient_CreateCustomersSeq() {

@@ -2,15 +2,17 @@ package chargeover
 
 import (
 	"bytes"
+	"context"
 	"errors"
-	"github.com/billbridge/billbridge"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/billbridge/billbridge/internal/transport"
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/engine"
 )
 
 // FuzzDecodeResponses feeds arbitrary bodies and statuses to the three
@@ -38,23 +40,26 @@ func FuzzDecodeResponses(f *testing.F) {
 		if status < 100 || status > 599 {
 			return
 		}
-		resp := func() *http.Response {
+		// The answers go through the engine's classify step, as real ones do.
+		resp := func(context.Context) (*http.Response, error) {
 			h := http.Header{}
 			h.Set("Content-Type", "application/json")
-			return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(body))}
+			return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(body))}, nil
 		}
+		c := &Client{e: &engine.Engine{Provider: engine.Provider{Name: Provider, DecodeError: decodeError}, Logger: slog.New(slog.DiscardHandler)}}
+		ctx := context.Background()
 		ws := []*work{{key: "a"}, {}, {key: "c"}}
-		applyBulk(ws, resp())
+		c.bulk(ctx, ws, resp)
 		for i, w := range ws {
-			check(t, i, w)
+			checkWork(t, i, w)
 		}
 		w := &work{key: "one"}
-		applyCreate(w, resp())
-		check(t, 0, w)
+		c.createOne(ctx, w, resp)
+		checkWork(t, 0, w)
 		if w.res.Status != status {
 			t.Errorf("create: Status %d, want %d", w.res.Status, status)
 		}
-		cust, err := decodeGet(resp())
+		cust, _, err := c.readCustomer(ctx, resp)
 		if (cust == nil) == (err == nil) {
 			t.Errorf("read: customer %v and error %v", cust, err)
 		}
@@ -65,7 +70,7 @@ func FuzzDecodeResponses(f *testing.F) {
 	})
 }
 
-func check(t *testing.T, i int, w *work) {
+func checkWork(t *testing.T, i int, w *work) {
 	t.Helper()
 	switch w.state {
 	case done:

@@ -7,7 +7,6 @@ import (
 	"github.com/billbridge/billbridge"
 	"slices"
 
-	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"

@@ -1,8 +1,25 @@
 package meteroid
 
-// Hooks for the external tests (package meteroid_test): the response
-// mapping, fuzzed on its own.
-var (
-	DecodeCustomerBody = decodeCustomerBody
-	ResponseError      = responseError
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/engine"
 )
+
+// DecodeCustomerBody is the customer decoding, for the external tests.
+var DecodeCustomerBody = decodeCustomerBody
+
+// ResponseError runs an error answer through the engine's classify step with
+// Meteroid's error decoder, as a real answer goes, for the fuzz test.
+func ResponseError(op string, h http.Header, status int, body []byte) *billbridge.APIError {
+	e := &engine.Engine{Provider: engine.Provider{Name: Provider, DecodeError: decodeError}}
+	_, err := e.Call(context.Background(), engine.Call{Op: op, Send: func(context.Context) (*http.Response, error) {
+		return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(body))}, nil
+	}})
+	ae, _ := err.(*billbridge.APIError)
+	return ae
+}

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/billbridge/billbridge/internal/batch"
-	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"

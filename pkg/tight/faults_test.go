@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
@@ -195,8 +194,7 @@ func TestNoCredentialsInOutput(t *testing.T) {
 		fmt.Fprintf(&out, "%v\n", r.Err)
 	}
 	fmt.Fprintf(&out, "%v %+v %#v %s\n", c, c, c, c)
-	settings := option.Apply(opts...)
-	fmt.Fprintf(&out, "%v %+v %s\n", settings, settings, settings)
+	fmt.Fprintf(&out, "%v %+v\n", opts, opts)
 
 	creds := append(rec.credentials(), secret, "tok-leak-9876")
 	if len(rec.credentials()) < 3 { // Basic header plus at least two tokens

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billbridge/billbridge/internal/batch"
-	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"

@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/billbridge/billbridge/gen/tightapi"
-	"github.com/billbridge/billbridge/internal/batch"
-	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"

@@ -7,7 +7,6 @@ import (
 	"github.com/billbridge/billbridge"
 	"time"
 
-	"github.com/billbridge/billbridge/internal/transport"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
@@ -29,11 +28,11 @@ func Example_faults() {
 		panic(err)
 	}
 	key := "acme-0001"
-	r := c.CreateCustomer(context.Background(), chargeover.CustomerCreate{Company: "Acme", ExternalKey: &key})
+	_, err = c.CreateCustomer(context.Background(), chargeover.CustomerCreate{Company: "Acme", ExternalKey: &key})
 	var ae *billbridge.APIError
-	fmt.Println(errors.As(r.Err, &ae), ae.StatusCode, ae.Retryable, r.Attempts)
-	fmt.Println("stored:", len(srv.Customers()))
+	fmt.Println(errors.As(err, &ae), ae.StatusCode, ae.Retryable, errors.Is(err, billbridge.ErrNotSent))
+	fmt.Println("stored:", len(srv.Customers()), "attempts:", srv.Count(chargeovertest.OpCreateCustomer, 429))
 	// Output:
-	// true 429 true 3
-	// stored: 0
+	// true 429 true true
+	// stored: 0 attempts: 3
 }

@@ -1,4 +1,4 @@
-package transport
+package billbridge
 
 import (
 	"errors"
@@ -35,15 +35,6 @@ func TestAPIErrorMatchingAndText(t *testing.T) {
 	dup := &APIError{Provider: "meteroid", Operation: "getPlan", Message: "failed: boom", Err: errors.New("boom")}
 	if strings.Count(dup.Error(), "boom") != 1 {
 		t.Errorf("Error() = %q repeats the cause", dup.Error())
-	}
-}
-
-func TestRetryableStatus(t *testing.T) {
-	retryable := map[int]bool{408: true, 429: true, 500: true, 502: true, 503: true, 504: true}
-	for code := 100; code < 600; code++ {
-		if RetryableStatus(code) != retryable[code] {
-			t.Errorf("RetryableStatus(%d) = %v", code, RetryableStatus(code))
-		}
 	}
 }
 
