@@ -27,6 +27,7 @@ package engine
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -137,9 +138,12 @@ func New(p Provider, cfg *config.Client, auth transport.Authenticator, authKind 
 	if e.Logger == nil {
 		e.Logger = slog.New(slog.DiscardHandler)
 	}
-	for _, s := range []config.Secret{cfg.Token, cfg.Password, cfg.ClientSecret} {
+	// The credentials as they travel: a server that echoes a header in its
+	// error text must not get them printed.
+	for _, s := range []string{cfg.Token.Reveal(), cfg.Password.Reveal(), cfg.ClientSecret.Reveal(),
+		basicValue(cfg.Username.Reveal(), cfg.Password.Reveal())} {
 		if len(s) >= 4 {
-			e.secrets = append(e.secrets, s.Reveal())
+			e.secrets = append(e.secrets, s)
 		}
 	}
 	t := transport.New(nil, auth)
@@ -395,6 +399,14 @@ func (e *Engine) Unknown(ae *billbridge.APIError, cause error) *billbridge.APIEr
 func (e *Engine) NotSent(op string, cause error) *billbridge.APIError {
 	return &billbridge.APIError{Provider: e.Provider.Name, Operation: op, Message: "request not sent", Retryable: true,
 		Err: fmt.Errorf("%w: %w", billbridge.ErrNotSent, cause)}
+}
+
+// basicValue is the base64 form HTTP Basic sends, or "" without a password.
+func basicValue(user, password string) string {
+	if password == "" {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
 }
 
 // redact removes the client's static credentials from a text the provider

@@ -344,6 +344,9 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte,
 		r.Body, r.GetBody, r.ContentLength = http.NoBody, nil, 0
 	}
 	for k, vs := range rc.Header {
+		if t.Auth != nil && http.CanonicalHeaderKey(k) == "Authorization" {
+			continue // the client's credentials only
+		}
 		r.Header[k] = append([]string(nil), vs...)
 	}
 	if t.UserAgent != "" {
