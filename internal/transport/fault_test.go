@@ -3,13 +3,13 @@ package transport
 import (
 	"context"
 	"errors"
-	"github.com/billbridge/billbridge"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/fault"
 )
 

@@ -3,12 +3,12 @@ package chargeover_test
 import (
 	"context"
 	"errors"
-	"github.com/billbridge/billbridge"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"

@@ -2,10 +2,10 @@ package chargeover_test
 
 import (
 	"fmt"
-	"github.com/billbridge/billbridge"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/option"

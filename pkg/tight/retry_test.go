@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/billbridge/billbridge"
 	"iter"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"

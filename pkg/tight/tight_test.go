@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/billbridge/billbridge"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"

@@ -3,9 +3,9 @@ package tighttest_test
 import (
 	"context"
 	"fmt"
-	"github.com/billbridge/billbridge"
 	"time"
 
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
