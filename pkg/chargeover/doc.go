@@ -30,7 +30,7 @@
 // found, the item succeeds with Result.Existing set; not found, it is sent
 // again (at most MaxRetries+1 rounds in all). Items WITHOUT an external_key
 // cannot be settled: they end with an error wrapping
-// transport.ErrOutcomeUnknown and are never re-sent. Give every customer an
+// billbridge.ErrOutcomeUnknown and are never re-sent. Give every customer an
 // external_key.
 //
 // A create refused (400) because its external_key is in use is reported as
@@ -40,7 +40,20 @@
 // same item may have created it is the key read back and the item reported
 // as Existing.
 //
+// # The shape every billbridge facade shares
+//
+// New takes option.Option values; every call takes option.RequestOption
+// values (headers, retries, attempt timeout, middleware) that apply to that
+// call on top of the client's. Batch calls take a slice or an iter.Seq and
+// return one billbridge.Result per item, in input order; single-item calls
+// return (value, error). Errors are *billbridge.ValidationError or
+// *billbridge.APIError, matched against billbridge.ErrNotSent,
+// ErrOutcomeUnknown and ErrNotFound. Package-level Validate functions check
+// items as the calls do before sending.
+//
 // Operations the facade does not wrap are reachable through Client.API, the
-// generated client, which shares the facade's authenticating, retrying
-// http.Client.
+// generated client, or Client.Do, a raw request to a path under the base
+// URL; both share the client's authentication, retries, rate limit and
+// error types, and neither follows redirects or sends credentials to
+// another host.
 package chargeover

@@ -20,14 +20,27 @@
 //	})
 //	for _, r := range results {
 //		if r.Err != nil {
-//			var apiErr *transport.APIError
+//			var apiErr *billbridge.APIError
 //			if errors.As(r.Err, &apiErr) && apiErr.Code == "NOT_FOUND" { ... }
 //			continue
 //		}
 //		fmt.Println(r.ID, r.Value.Name)
 //	}
 //
+// # The shape every billbridge facade shares
+//
+// New takes option.Option values; every call takes option.RequestOption
+// values (headers, retries, attempt timeout, middleware) that apply to that
+// call on top of the client's. Batch calls take a slice or an iter.Seq and
+// return one billbridge.Result per item, in input order; single-item calls
+// return (value, error). Errors are *billbridge.ValidationError or
+// *billbridge.APIError, matched against billbridge.ErrNotSent,
+// ErrOutcomeUnknown and ErrNotFound. Package-level Validate functions check
+// items as the calls do before sending.
+//
 // Operations the facade does not wrap are reachable through Client.API, the
-// generated client, which shares the same authenticating, retrying
-// http.Client.
+// generated client, or Client.Do, a raw request to a path under the base
+// URL; both share the client's authentication, retries, rate limit and
+// error types, and neither follows redirects or sends credentials to
+// another host.
 package meteroid

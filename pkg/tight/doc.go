@@ -7,9 +7,9 @@
 //	if err != nil { ... }
 //	for _, r := range c.SaveCustomers(ctx, []tight.CustomerInput{{Name: flex.Ptr("Acme")}}) {
 //		if r.Err != nil {
-//			var ae *transport.APIError
+//			var ae *billbridge.APIError
 //			if errors.As(r.Err, &ae) { ... ae.Code, ae.Param ... }
-//			if errors.Is(r.Err, transport.ErrOutcomeUnknown) { ... check before re-sending ... }
+//			if errors.Is(r.Err, billbridge.ErrOutcomeUnknown) { ... check before re-sending ... }
 //			continue
 //		}
 //		fmt.Println(r.Index, r.ID)
@@ -18,18 +18,17 @@
 // # What a batch call does
 //
 // Items are validated locally against the spec (an invalid item gets a
-// *transport.ValidationError and is not sent; the others are). Valid items
+// *billbridge.ValidationError and is not sent; the others are). Valid items
 // are cut into chunks of the batch size and each chunk is split in two
 // requests:
 //
 //   - items carrying an id are upserts: sending them twice is harmless, so
-//     their request is marked transport.Idempotent and retried on any
-//     retryable failure;
+//     their request is retried on any retryable failure;
 //   - items without an id create entities: their request is retried only
 //     when Tight surely did not act on it (429, or a connection that failed
 //     before the request was written). Any other failure (5xx, a connection
 //     dropped after writing, a cut success body) ends those items with an
-//     error wrapping transport.ErrOutcomeUnknown: they may or may not exist
+//     error wrapping billbridge.ErrOutcomeUnknown: they may or may not exist
 //     now, and re-sending them blindly could create duplicates.
 //
 // Tight answers 200, or 207 when some items failed; each item's own
@@ -38,9 +37,22 @@
 // multi-item request with 400 because of some of its items, the request is
 // bisected: each half is sent again, recursively, so the good items land and
 // each bad item ends with its own 400 error. Other refusals (401 after one
-// token refresh, 403, 404) fail the request's items with the *transport.APIError.
+// token refresh, 403, 404) fail the request's items with the *billbridge.APIError.
 //
-// Everything else Tight offers is reachable through Client.API, the
-// generated client, which shares the client's authentication, retries and
-// rate limit.
+// # The shape every billbridge facade shares
+//
+// New takes option.Option values; every call takes option.RequestOption
+// values (headers, retries, attempt timeout, middleware) that apply to that
+// call on top of the client's. Batch calls take a slice or an iter.Seq and
+// return one billbridge.Result per item, in input order; single-item calls
+// return (value, error). Errors are *billbridge.ValidationError or
+// *billbridge.APIError, matched against billbridge.ErrNotSent,
+// ErrOutcomeUnknown and ErrNotFound. Package-level Validate functions check
+// items as the calls do before sending.
+//
+// Operations the facade does not wrap are reachable through Client.API, the
+// generated client, or Client.Do, a raw request to a path under the base
+// URL; both share the client's authentication, retries, rate limit and
+// error types, and neither follows redirects or sends credentials to
+// another host.
 package tight
