@@ -9,7 +9,7 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 export SCARF_ANALYTICS=false
 
 .PHONY: all generate check-generated test lint lint-go lint-specs npm-tools verify bench demo \
-	spec-gate bundle check-bundle typescript lint-typescript
+	spec-gate bundle check-bundle typescript lint-typescript lint-prism typescript-e2e
 
 all: verify
 
@@ -27,8 +27,9 @@ test:
 	$(GO) test -race -count=1 ./...
 
 ## lint: go vet, gofmt, staticcheck, the spec linters, the spec gate
-## (breaking changes, versions, CHANGELOG), fresh bundles and the TypeScript proof
-lint: lint-go lint-specs spec-gate check-bundle lint-typescript
+## (breaking changes, versions, CHANGELOG), fresh bundles, the TypeScript proof,
+## the drift corpus through Prism and the TypeScript client against the fakes
+lint: lint-go lint-specs spec-gate check-bundle lint-typescript lint-prism typescript-e2e
 
 lint-go:
 	$(GO) vet ./...
@@ -92,6 +93,22 @@ lint-typescript: npm-tools
 	  echo "generated types above contain Record<string, never>: a schema did not translate" >&2; exit 1; fi
 	$(NODE_BIN)/tsc -p specs/typescript/tsconfig.json --noEmit --strict
 	@echo "TypeScript proof: ok"
+
+## lint-prism: Prism (pinned in specs/package.json) as a validating proxy in
+## front of the fakes: a scenario per fake and every answer of the drift corpus
+## (specs/testdata/drift/) must pass, a broken twin of each must be refused
+## (specs/prism_test.go; skipped by plain `go test` without BILLBRIDGE_PRISM)
+lint-prism: npm-tools
+	BILLBRIDGE_PRISM=$(CURDIR)/$(NODE_BIN)/prism timeout 200 $(GO) test -count=1 -timeout 180s -run '^TestDriftPrism$$' ./specs/
+
+## typescript-e2e: specs/typescript/e2e/client.mts, openapi-fetch over the
+## generated types, against `billbridge fake tight` and `billbridge fake
+## chargeover` (token, customers, an invoice; create and read a customer)
+typescript-e2e: npm-tools
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp" specs/typescript/e2e/.out' EXIT && \
+	$(GO) build -o "$$tmp/billbridge" ./cmd/billbridge && \
+	$(NODE_BIN)/tsc -p specs/typescript/e2e/tsconfig.json && \
+	timeout 90 node specs/typescript/e2e/.out/e2e/client.mjs "$$tmp/billbridge"
 
 ## bench: the benchmarks (see BENCHMARKS.md)
 bench:

@@ -98,7 +98,7 @@ type BulkItemResult struct {
 	// Code The sub-request's own HTTP-like status (200 read, 201 created, 202 updated, 400 refused, 404 not found, ...).
 	Code int32 `json:"code"`
 
-	// Details Additional details; documented as an (empty) object. The Go type is json.RawMessage, so that a PHP-style empty array `[]` or any other shape still decodes.
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
 	Details *json.RawMessage `json:"details,omitempty"`
 
 	// Message A human-readable reason on errors; usually empty on success.
@@ -107,8 +107,8 @@ type BulkItemResult struct {
 	// Response Any JSON value except null. The sub-request's payload, whose shape depends on the sub-request: `{id}` (a CreatedId) for a create, `false` on errors, a Customer for a GET of one customer, a list for a query. Deliberately untyped; the Go type is json.RawMessage, to be decoded into CreatedId or Customer once `code` is known.
 	Response *json.RawMessage `json:"response,omitempty"`
 
-	// Status "OK" on success, "Error" on failure. The document's "Example (from schema)" shows the placeholder "string", a schema-generator artefact.
-	Status EnvelopeStatus `json:"status"`
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
 }
 
 // BulkRequest The body of a bulk call, a bare JSON array of 1 to 25 sub-requests.
@@ -125,7 +125,7 @@ type BulkResultResponse struct {
 	// Code Mirrors the HTTP status (200), whatever the sub-requests' outcomes.
 	Code int32 `json:"code"`
 
-	// Details Additional details; documented as an (empty) object. The Go type is json.RawMessage, so that a PHP-style empty array `[]` or any other shape still decodes.
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
 	Details *json.RawMessage `json:"details,omitempty"`
 
 	// Message Usually empty.
@@ -134,8 +134,8 @@ type BulkResultResponse struct {
 	// Response The `response` of a bulk call.
 	Response BulkResult `json:"response"`
 
-	// Status "OK" on success, "Error" on failure. The document's "Example (from schema)" shows the placeholder "string", a schema-generator artefact.
-	Status EnvelopeStatus `json:"status"`
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
 }
 
 // BulkSubRequest One sub-request of a bulk call.
@@ -166,7 +166,7 @@ type CreatedResponse struct {
 	// Code Mirrors the HTTP status (201). The document's "Example (from schema)" shows 0, a schema-generator artefact.
 	Code int32 `json:"code"`
 
-	// Details Additional details; documented as an (empty) object. The Go type is json.RawMessage, so that a PHP-style empty array `[]` or any other shape still decodes.
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
 	Details *json.RawMessage `json:"details,omitempty"`
 
 	// Message Usually empty on success.
@@ -175,14 +175,23 @@ type CreatedResponse struct {
 	// Response The `response` of a successful create.
 	Response CreatedId `json:"response"`
 
-	// Status "OK" on success, "Error" on failure. The document's "Example (from schema)" shows the placeholder "string", a schema-generator artefact.
-	Status EnvelopeStatus `json:"status"`
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
 }
 
-// Customer A customer as ChargeOver returns it: customer_id beside the create fields. Real answers carry more fields (balances, tokens, URLs, timestamps); they are not modelled here and must be ignored by readers. Unset values come back as null. Read tolerantly: booleans may be 0/1 (flex.Bool in Go), integer ids may be numeric strings (json.Number in Go), and invoice_delivery/dunning_delivery may hold values beyond the documented ones.
+// Customer A customer as ChargeOver returns it: customer_id beside the create fields, and the read fields of the "Get a specific customer" page (tokens, printable addresses, timestamps, terms, status, URLs, money in decimal dollars). Fields not modelled here (the page lists more, e.g. per-account extras) must be ignored by readers. Unset values come back as null. Read tolerantly, as the schemas state: booleans may be 0/1 (flex.Bool in Go), integer ids may be numeric strings (json.Number in Go), money a number or a numeric string (flex.Decimal in Go), and invoice_delivery/dunning_delivery may hold values beyond the documented ones.
 type Customer struct {
+	// AdminEmail E-mail address of the admin/worker (admin_id).
+	AdminEmail *string `json:"admin_email,omitempty"`
+
 	// AdminId Admin/Worker ID #: the ChargeOver admin user responsible for this customer. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
 	AdminId *json.Number `json:"admin_id,omitempty"`
+
+	// AdminName Name of the admin/worker (admin_id).
+	AdminName *string `json:"admin_name,omitempty"`
+
+	// Balance Open balance of the customer. In decimal dollars (major currency units), e.g. 1145.46, unlike Tights cents; a JSON number in the documents, read tolerantly as a number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Balance *flex.Decimal `json:"balance,omitempty"`
 
 	// BillAddr1 Billing address line 1.
 	BillAddr1 *string `json:"bill_addr1,omitempty"`
@@ -194,11 +203,17 @@ type Customer struct {
 	// Deprecated: ChargeOver deprecates address line 3; put the address into lines 1 and 2.
 	BillAddr3 *string `json:"bill_addr3,omitempty"`
 
+	// BillBlock Printable billing address, lines separated by newlines.
+	BillBlock *string `json:"bill_block,omitempty"`
+
 	// BillCity Billing address city.
 	BillCity *string `json:"bill_city,omitempty"`
 
 	// BillCountry Billing address country, free text; the document does not say whether a name or an ISO code is expected.
 	BillCountry *string `json:"bill_country,omitempty"`
+
+	// BillNotes Notes on the billing address.
+	BillNotes *string `json:"bill_notes,omitempty"`
 
 	// BillPostcode Billing address postal code.
 	BillPostcode *string `json:"bill_postcode,omitempty"`
@@ -218,11 +233,20 @@ type Customer struct {
 	// ClassId Default class tracking ID # (accounting class applied to this customer's transactions). Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
 	ClassId *json.Number `json:"class_id,omitempty"`
 
+	// ClassName Name of the default class (class_id).
+	ClassName *string `json:"class_name,omitempty"`
+
 	// Company Company/customer name. Required on create.
 	Company *string `json:"company,omitempty"`
 
 	// CurrencyId Currency ID #: a currency defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
 	CurrencyId *json.Number `json:"currency_id,omitempty"`
+
+	// CurrencyIso4217 ISO 4217 code of the customer's currency, e.g. USD.
+	CurrencyIso4217 *string `json:"currency_iso4217,omitempty"`
+
+	// CurrencySymbol Symbol of the customer's currency ($, £, etc.).
+	CurrencySymbol *string `json:"currency_symbol,omitempty"`
 
 	// Custom1 Custom field #1 (a free-text value; its meaning is configured per ChargeOver account).
 	Custom1 *string `json:"custom_1,omitempty"`
@@ -287,17 +311,52 @@ type Customer struct {
 	// CustomerId ChargeOver's customer ID #, the id returned by createCustomer. Read tolerantly: the Go type is json.Number, which accepts 1234 and "1234" (ChargeOver sometimes sends numbers as strings); other clients should accept both as well.
 	CustomerId json.Number `json:"customer_id"`
 
-	// DunningDelivery How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). Readers should tolerate values beyond these two (the Go type is a string type, so they decode) and a null on reads.
-	DunningDelivery *DeliveryMethod `json:"dunning_delivery,omitempty"`
+	// CustomerStatusId Customer status ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	CustomerStatusId *json.Number `json:"customer_status_id,omitempty"`
+
+	// CustomerStatusName Human-friendly customer status, e.g. "Current".
+	CustomerStatusName *string `json:"customer_status_name,omitempty"`
+
+	// CustomerStatusState Customer status code, e.g. "a" (values not documented).
+	CustomerStatusState *string `json:"customer_status_state,omitempty"`
+
+	// CustomerStatusStr Customer status string, e.g. "active-current" (values not documented).
+	CustomerStatusStr *string `json:"customer_status_str,omitempty"`
+
+	// CusttypeId Customer type ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	CusttypeId *json.Number `json:"custtype_id,omitempty"`
+
+	// DefaultAchId ID # of the default ACH/bank account, if any. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	DefaultAchId *json.Number `json:"default_ach_id,omitempty"`
+
+	// DefaultCreditcardId ID # of the default credit card, if any. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	DefaultCreditcardId *json.Number `json:"default_creditcard_id,omitempty"`
+
+	// DefaultPaymethod Default payment method code, e.g. "crd" (credit card); values not documented.
+	DefaultPaymethod *string `json:"default_paymethod,omitempty"`
+
+	// DisplayAs The name ChargeOver displays for the customer (company, or the contact's name).
+	DisplayAs *string `json:"display_as,omitempty"`
+
+	// DunningDelivery A DeliveryMethod as read: "print", "email", any other string, or null (unset). The Go type is DeliveryMethod (a string type), so unknown values decode.
+	DunningDelivery *DeliveryMethodRead `json:"dunning_delivery,omitempty"`
 
 	// ExternalKey External key value (see CustomerCreate.external_key); null when the customer has none.
 	ExternalKey *string `json:"external_key,omitempty"`
 
-	// InvoiceDelivery How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). Readers should tolerate values beyond these two (the Go type is a string type, so they decode) and a null on reads.
-	InvoiceDelivery *DeliveryMethod `json:"invoice_delivery,omitempty"`
+	// InvoiceDelivery A DeliveryMethod as read: "print", "email", any other string, or null (unset). The Go type is DeliveryMethod (a string type), so unknown values decode.
+	InvoiceDelivery *DeliveryMethodRead `json:"invoice_delivery,omitempty"`
 
 	// LanguageId Language ID #: a language defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
 	LanguageId *json.Number `json:"language_id,omitempty"`
+
+	// ModDatetime Date/time this customer was last updated. ChargeOver writes "YYYY-MM-DD hh:mm:ss" (e.g. "2017-05-18 09:36:19"), not RFC 3339, in the accounts time zone (not stated); so it is a string here, not format date-time.
+	//
+	// Example: 2017-05-18 09:36:19
+	ModDatetime *string `json:"mod_datetime,omitempty"`
+
+	// ModIpaddr IP address that last updated this customer.
+	ModIpaddr *string `json:"mod_ipaddr,omitempty"`
 
 	// NoDunning Flag to disable dunning (payment reminders) for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false.
 	NoDunning *flex.Bool `json:"no_dunning,omitempty"`
@@ -310,6 +369,9 @@ type Customer struct {
 
 	// NoTaxes Flag to disable charging of taxes for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false.
 	NoTaxes *flex.Bool `json:"no_taxes,omitempty"`
+
+	// Paid Total paid by the customer. In decimal dollars (major currency units), e.g. 1145.46, unlike Tights cents; a JSON number in the documents, read tolerantly as a number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Paid *flex.Decimal `json:"paid,omitempty"`
 
 	// ParentCustomerId Parent customer ID #: the customer_id of the parent customer (for account hierarchies). Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
 	ParentCustomerId *json.Number `json:"parent_customer_id,omitempty"`
@@ -324,11 +386,17 @@ type Customer struct {
 	// Deprecated: ChargeOver deprecates address line 3; put the address into lines 1 and 2.
 	ShipAddr3 *string `json:"ship_addr3,omitempty"`
 
+	// ShipBlock Printable shipping address, lines separated by newlines.
+	ShipBlock *string `json:"ship_block,omitempty"`
+
 	// ShipCity Shipping address city.
 	ShipCity *string `json:"ship_city,omitempty"`
 
 	// ShipCountry Shipping address country, free text; the document does not say whether a name or an ISO code is expected.
 	ShipCountry *string `json:"ship_country,omitempty"`
+
+	// ShipNotes Notes on the shipping address.
+	ShipNotes *string `json:"ship_notes,omitempty"`
 
 	// ShipPostcode Shipping address postal code.
 	ShipPostcode *string `json:"ship_postcode,omitempty"`
@@ -342,6 +410,9 @@ type Customer struct {
 	// SuperuserFirstName Main contact first name.
 	SuperuserFirstName *string `json:"superuser_first_name,omitempty"`
 
+	// SuperuserId Main contact ID #: the user id of the main contact. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	SuperuserId *json.Number `json:"superuser_id,omitempty"`
+
 	// SuperuserLastName Main contact last name.
 	SuperuserLastName *string `json:"superuser_last_name,omitempty"`
 
@@ -350,6 +421,12 @@ type Customer struct {
 
 	// SuperuserPhone Main contact phone number (free text).
 	SuperuserPhone *string `json:"superuser_phone,omitempty"`
+
+	// SuperuserTitle Main contact title.
+	SuperuserTitle *string `json:"superuser_title,omitempty"`
+
+	// SuperuserToken Main contact token.
+	SuperuserToken *string `json:"superuser_token,omitempty"`
 
 	// SuperuserUsername Main contact username (the login of the customer's main contact in the customer portal).
 	SuperuserUsername *string `json:"superuser_username,omitempty"`
@@ -360,8 +437,37 @@ type Customer struct {
 	// TaxIdent Tax ID #/VAT # of the customer.
 	TaxIdent *string `json:"tax_ident,omitempty"`
 
+	// TermsDays Number of days of the default payment terms. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	TermsDays *json.Number `json:"terms_days,omitempty"`
+
 	// TermsId Default terms ID #: the payment terms (e.g. Net 30) defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
 	TermsId *json.Number `json:"terms_id,omitempty"`
+
+	// TermsName Name of the default payment terms, e.g. "Due on Receipt".
+	TermsName *string `json:"terms_name,omitempty"`
+
+	// Token Customer token: a random public identifier used in customer-facing URLs.
+	Token *string `json:"token,omitempty"`
+
+	// Total Total invoiced to the customer. In decimal dollars (major currency units), e.g. 1145.46, unlike Tights cents; a JSON number in the documents, read tolerantly as a number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Total *flex.Decimal `json:"total,omitempty"`
+
+	// UrlPaymethodlink URL where the customer updates their payment method.
+	UrlPaymethodlink *string `json:"url_paymethodlink,omitempty"`
+
+	// UrlSelf URL of the customer in ChargeOver's admin interface.
+	UrlSelf *string `json:"url_self,omitempty"`
+
+	// UrlStatementlink URL where the customer views their monthly statement.
+	UrlStatementlink *string `json:"url_statementlink,omitempty"`
+
+	// WriteDatetime Date/time this customer was created. ChargeOver writes "YYYY-MM-DD hh:mm:ss" (e.g. "2017-05-18 09:36:19"), not RFC 3339, in the accounts time zone (not stated); so it is a string here, not format date-time.
+	//
+	// Example: 2017-05-18 09:36:19
+	WriteDatetime *string `json:"write_datetime,omitempty"`
+
+	// WriteIpaddr IP address that created this customer.
+	WriteIpaddr *string `json:"write_ipaddr,omitempty"`
 }
 
 // CustomerCreate The body of createCustomer. The document lists these fields by description only; the JSON names come from ChargeOver's documentation and observed traffic, in the document's order. Only company is required. Integer fields are ID #s of objects configured in the ChargeOver account.
@@ -469,13 +575,16 @@ type CustomerCreate struct {
 	// Custom9 Custom field #9 (a free-text value; its meaning is configured per ChargeOver account).
 	Custom9 *string `json:"custom_9,omitempty"`
 
-	// DunningDelivery How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). Readers should tolerate values beyond these two (the Go type is a string type, so they decode) and a null on reads.
+	// CusttypeId Customer type ID #: a customer type defined in the ChargeOver account. Not on the create page, but accepted by ChargeOver (its official client libraries send it).
+	CusttypeId *int64 `json:"custtype_id,omitempty"`
+
+	// DunningDelivery How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). These are the values a create may send; reads use DeliveryMethodRead.
 	DunningDelivery *DeliveryMethod `json:"dunning_delivery,omitempty"`
 
 	// ExternalKey External key value: your own identifier for this customer. Unique per object type and, by default, never reusable, even after the customer is deleted: a second create with a used key fails with a 400 error envelope (`response: false`). Because of that it is the natural idempotency key of a create: after an uncertain outcome, read the customer back with GET /api/v3/customer/external_key:{key}.
 	ExternalKey *string `json:"external_key,omitempty"`
 
-	// InvoiceDelivery How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). Readers should tolerate values beyond these two (the Go type is a string type, so they decode) and a null on reads.
+	// InvoiceDelivery How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). These are the values a create may send; reads use DeliveryMethodRead.
 	InvoiceDelivery *DeliveryMethod `json:"invoice_delivery,omitempty"`
 
 	// LanguageId Language ID #: a language defined in the ChargeOver account.
@@ -551,31 +660,37 @@ type CustomerResponse struct {
 	// Code Mirrors the HTTP status (200).
 	Code int32 `json:"code"`
 
-	// Details Additional details; documented as an (empty) object. The Go type is json.RawMessage, so that a PHP-style empty array `[]` or any other shape still decodes.
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
 	Details *json.RawMessage `json:"details,omitempty"`
 
 	// Message Usually empty on success.
 	Message *string `json:"message,omitempty"`
 
-	// Response A customer as ChargeOver returns it: customer_id beside the create fields. Real answers carry more fields (balances, tokens, URLs, timestamps); they are not modelled here and must be ignored by readers. Unset values come back as null. Read tolerantly: booleans may be 0/1 (flex.Bool in Go), integer ids may be numeric strings (json.Number in Go), and invoice_delivery/dunning_delivery may hold values beyond the documented ones.
+	// Response A customer as ChargeOver returns it: customer_id beside the create fields, and the read fields of the "Get a specific customer" page (tokens, printable addresses, timestamps, terms, status, URLs, money in decimal dollars). Fields not modelled here (the page lists more, e.g. per-account extras) must be ignored by readers. Unset values come back as null. Read tolerantly, as the schemas state: booleans may be 0/1 (flex.Bool in Go), integer ids may be numeric strings (json.Number in Go), money a number or a numeric string (flex.Decimal in Go), and invoice_delivery/dunning_delivery may hold values beyond the documented ones.
 	Response Customer `json:"response"`
 
-	// Status "OK" on success, "Error" on failure. The document's "Example (from schema)" shows the placeholder "string", a schema-generator artefact.
-	Status EnvelopeStatus `json:"status"`
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
 }
 
-// DeliveryMethod How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). Readers should tolerate values beyond these two (the Go type is a string type, so they decode) and a null on reads.
+// DeliveryMethod How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). These are the values a create may send; reads use DeliveryMethodRead.
 type DeliveryMethod string
+
+// DeliveryMethodRead A DeliveryMethod as read: "print", "email", any other string, or null (unset). The Go type is DeliveryMethod (a string type), so unknown values decode.
+type DeliveryMethodRead = DeliveryMethod
 
 // EnvelopeStatus "OK" on success, "Error" on failure. The document's "Example (from schema)" shows the placeholder "string", a schema-generator artefact.
 type EnvelopeStatus string
+
+// EnvelopeStatusOpen `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+type EnvelopeStatusOpen = EnvelopeStatus
 
 // ErrorResponse The envelope of every error answer (400, 401, 404, 429, 500). `response` is always `false` and `code` mirrors the HTTP status. The document's "Example (from schema)" shows `code: 0`, `status: "string"` and `response: true`: artefacts of the documentation's schema generator; real errors carry the status code and `false`, as its Example 1 bodies show.
 type ErrorResponse struct {
 	// Code Mirrors the HTTP status (400, 401, 404, 429, 500).
 	Code int32 `json:"code"`
 
-	// Details Additional details; documented as an (empty) object. The Go type is json.RawMessage, so that a PHP-style empty array `[]` or any other shape still decodes.
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
 	Details *json.RawMessage `json:"details,omitempty"`
 
 	// Message A human-readable reason, e.g. "Missing or invalid parameter.". Not a stable code.
@@ -584,8 +699,8 @@ type ErrorResponse struct {
 	// Response Always false on errors.
 	Response ErrorResponseResponse `json:"response"`
 
-	// Status "OK" on success, "Error" on failure. The document's "Example (from schema)" shows the placeholder "string", a schema-generator artefact.
-	Status EnvelopeStatus `json:"status"`
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
 }
 
 // ErrorResponseResponse Always false on errors.
@@ -602,6 +717,9 @@ type ServerError = ErrorResponse
 
 // Unauthorized The envelope of every error answer (400, 401, 404, 429, 500). `response` is always `false` and `code` mirrors the HTTP status. The document's "Example (from schema)" shows `code: 0`, `status: "string"` and `response: true`: artefacts of the documentation's schema generator; real errors carry the status code and `false`, as its Example 1 bodies show.
 type Unauthorized = ErrorResponse
+
+// Unexpected The envelope of every error answer (400, 401, 404, 429, 500). `response` is always `false` and `code` mirrors the HTTP status. The document's "Example (from schema)" shows `code: 0`, `status: "string"` and `response: true`: artefacts of the documentation's schema generator; real errors carry the status code and `false`, as its Example 1 bodies show.
+type Unexpected = ErrorResponse
 
 // BulkJSONRequestBody defines body for Bulk for application/json ContentType.
 type BulkJSONRequestBody = BulkRequest
@@ -1117,6 +1235,26 @@ type ClientWithResponsesInterface interface {
 	GetCustomerByExternalKeyWithResponse(ctx context.Context, key string, reqEditors ...RequestEditorFn) (*GetCustomerByExternalKeyResponse, error)
 }
 
+// BulkResponse429Headers the declared response headers of an HTTP 429 response for Bulk
+type BulkResponse429Headers struct {
+	RetryAfter *string
+}
+
+// BulkResponse502Headers the declared response headers of an HTTP 502 response for Bulk
+type BulkResponse502Headers struct {
+	RetryAfter *string
+}
+
+// BulkResponse503Headers the declared response headers of an HTTP 503 response for Bulk
+type BulkResponse503Headers struct {
+	RetryAfter *string
+}
+
+// BulkResponse504Headers the declared response headers of an HTTP 504 response for Bulk
+type BulkResponse504Headers struct {
+	RetryAfter *string
+}
+
 type BulkResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1136,6 +1274,16 @@ type BulkResponse struct {
 	JSON503 *GatewayError
 	// JSON504 the response for an HTTP 504 `application/json` response
 	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *BulkResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *BulkResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *BulkResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *BulkResponse504Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1178,6 +1326,11 @@ func (r BulkResponse) GetJSON504() *GatewayError {
 	return r.JSON504
 }
 
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r BulkResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
 // GetBody returns the raw response body bytes
 func (r BulkResponse) GetBody() []byte {
 	return r.Body
@@ -1212,6 +1365,26 @@ type CreateCustomerResponse201Headers struct {
 	Location string
 }
 
+// CreateCustomerResponse429Headers the declared response headers of an HTTP 429 response for CreateCustomer
+type CreateCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateCustomerResponse502Headers the declared response headers of an HTTP 502 response for CreateCustomer
+type CreateCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateCustomerResponse503Headers the declared response headers of an HTTP 503 response for CreateCustomer
+type CreateCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateCustomerResponse504Headers the declared response headers of an HTTP 504 response for CreateCustomer
+type CreateCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
 type CreateCustomerResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1231,8 +1404,18 @@ type CreateCustomerResponse struct {
 	JSON503 *GatewayError
 	// JSON504 the response for an HTTP 504 `application/json` response
 	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreateCustomerResponse201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateCustomerResponse504Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -1275,6 +1458,11 @@ func (r CreateCustomerResponse) GetJSON504() *GatewayError {
 	return r.JSON504
 }
 
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateCustomerResponse) GetBody() []byte {
 	return r.Body
@@ -1304,6 +1492,26 @@ func (r CreateCustomerResponse) ContentType() string {
 	return ""
 }
 
+// GetCustomerByExternalKeyResponse429Headers the declared response headers of an HTTP 429 response for GetCustomerByExternalKey
+type GetCustomerByExternalKeyResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerByExternalKeyResponse502Headers the declared response headers of an HTTP 502 response for GetCustomerByExternalKey
+type GetCustomerByExternalKeyResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerByExternalKeyResponse503Headers the declared response headers of an HTTP 503 response for GetCustomerByExternalKey
+type GetCustomerByExternalKeyResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerByExternalKeyResponse504Headers the declared response headers of an HTTP 504 response for GetCustomerByExternalKey
+type GetCustomerByExternalKeyResponse504Headers struct {
+	RetryAfter *string
+}
+
 type GetCustomerByExternalKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1323,6 +1531,16 @@ type GetCustomerByExternalKeyResponse struct {
 	JSON503 *GatewayError
 	// JSON504 the response for an HTTP 504 `application/json` response
 	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetCustomerByExternalKeyResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetCustomerByExternalKeyResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCustomerByExternalKeyResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetCustomerByExternalKeyResponse504Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1363,6 +1581,11 @@ func (r GetCustomerByExternalKeyResponse) GetJSON503() *GatewayError {
 // GetJSON504 returns the response for an HTTP 504 `application/json` response
 func (r GetCustomerByExternalKeyResponse) GetJSON504() *GatewayError {
 	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetCustomerByExternalKeyResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -1570,6 +1793,68 @@ func ParseBulkResponse(rsp *http.Response) (*BulkResponse, error) {
 		}
 		response.JSON504 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers BulkResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers BulkResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers BulkResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers BulkResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
 	}
 
 	return response, nil
@@ -1645,6 +1930,25 @@ func ParseCreateCustomerResponse(rsp *http.Response) (*CreateCustomerResponse, e
 		}
 		response.JSON504 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
 	}
 
 	switch {
@@ -1652,12 +1956,52 @@ func ParseCreateCustomerResponse(rsp *http.Response) (*CreateCustomerResponse, e
 		var headers CreateCustomerResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uri"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri"}); err != nil {
 				return nil, err
 			}
 			headers.Location = value
 		}
 		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
 	}
 
 	return response, nil
@@ -1733,6 +2077,68 @@ func ParseGetCustomerByExternalKeyResponse(rsp *http.Response) (*GetCustomerByEx
 		}
 		response.JSON504 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetCustomerByExternalKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetCustomerByExternalKeyResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCustomerByExternalKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetCustomerByExternalKeyResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
 	}
 
 	return response, nil
@@ -1743,122 +2149,161 @@ func ParseGetCustomerByExternalKeyResponse(rsp *http.Response) (*GetCustomerByEx
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tc9s40uBf6eJeVaQqWpbfZnfkuqqbZLJZP5tMUrFzW1ejnA2RLQlrEtACoG3dlP/7VTdAipQoS3ac",
-	"2JknXxKLBIFGo1/RDfQfUaLzmVaonI0Gf0QG7Uwri/zjjXB4LeavjdGGfidaOVSO/hSzWSYT4aRWu/+2",
-	"WtEzvBH5LPOfToVK/2Wkc8ivbJHnwsyjQfQPodKda/8GOgImfowXFoSy12hAKnBThJnRVzJF88ICqivM",
-	"9Ay7URxdiaxAD0uK0eCofxBHKTohMxr2No5ytFZMMBpEp2iuZILgMJ9pI4zM5lAocSVkJkYZ9qK4mm00",
-	"GIvMYhxZJ1xho0Hk53x7extHNpliLmjM/2FwHA2iv+wucLbr39pd/uBj2R9/mKJNjJwRjqJB9Jt2LXNL",
-	"dVLk1NEAKlyANpBpkcJIZEIlHidjo5UDPeYOfvlwEtBl4ai/H8NR/4C+OuofwvUUVdVIWiiUQZFMacrU",
-	"xGb6ugdnU4SRTufcwBYiy+bgptIC0jT4VQyjwoEgYG/mkIs5WFQpCAX/OHv3FmZigiCVdSjSGKyGJJM0",
-	"D8gL60BpBynO6AOtQLoefERn5gTEMQgw+J8CrQM3FY67TgwKh2B1jm4q1YQfasP/UV9TcYXgxCUqwPEY",
-	"E9eLbuPoo3D4VubSYfp1yJPQiDcicRDIChzeOEIaTzCsHaYtlHm4//NayiS4ISPAAW8SxBTTb02NbSDA",
-	"q6kwE3x/hWZBl6BQuikaJin/gdIGhF/QnV/GDg1MUaRojisasFNdZES/ySXo8RiESmGqlS5M4zM5BsnY",
-	"nBm0qFwPftN++a8FsYZCpiwauaSYjihpRaokK1JMu9SBFWMEp8FQ70wbxP1ovqLo+gLaOOr319LGLwqk",
-	"cmiUyAIz6iQpjPn2JHJSgmEZlR6aHvydVz8sAiFBFy7ROXpZc6n0tRrw86SwTudolnkZb6R1x2DRuQyJ",
-	"AEZzMChSWnemmNEc8MaPfX6Jfjk/KVG4qTby/92b18uleO2fNdeUBGHZ4IWF0Ab2Whi6v7d20U7Ulchk",
-	"SrOUKtHGYOKgBJghg9/fSWtpip2RsDLpLr32HNT7/I3X+JfCTVG5gL5AcJ08gKoNXButJrTaKTUTme32",
-	"osX4jN+XRXZ54jD/iLbIeEWaY5wx+9I7Ul9aIdhitBMYOgY7FTNMIZOXCAKcnu1keIVZpfV7cFokCVpL",
-	"BJZiIlNMiUQuaFkuoEOy5cKj6KIbg0Ki1dG8JE00sN/vE+/MjJ6hcdJThV/UNlhr0L2woK9J4Z192GEA",
-	"/TjQ2e/3mWZj2O/vBWbgH/tQzFL/45DbjAvrfxwy8Y91odIYer1el2Aaa5MLFw0iqdzBfhRHbj5D/xMn",
-	"aKLbOsktr12aSvpTZBDaHNfEDgiyqKCD+czNu6BH/yatyYr/jQYahvBJ/NL7KK7feVIO4laQ3v/wjw87",
-	"1s0zBO4ChDFiDhe/f74guhBqDpr1Aq8fWCczgoPQanuLifhxozi62ZnonfBwadSozksrs4RpkQu1Q9hm",
-	"G8agsFpBSa32uDJgPJxagfUEUwPDOiPVhAZacNfKSGoO/3X6/jdgxme1OHOgiizzaGvSxUzMyUaL4Xqq",
-	"LQYseJPHEgyu+cUALv6Q6S3RK7zy5HKSdmFcE6YxXDDDXyzmFoOAV6UY9W3fvD4r2agUsNQqk9aFFv8p",
-	"0Mx78CtmcoRGOGS7lxCRHjNYd62/0zDCsI4paSK9AJfWvYJGqwRLHpQWWO73Nq9zKcs2yK3A+6e+9S2v",
-	"238KaUj4/+55t+rr8zKx3cYskz56zLczORu/egwCRkV2CYnIMkLjSBj0RODJXY9hj3Cyf1RfTKYs6TDf",
-	"OBGC47QYlaAQoYubE//l/lEc5VKFX3vVLHjkxSTWC9WLkpYvlmayKu3O6d1qL+9VJZpnxMp1uSxVZXRp",
-	"Q7rpPnOu6YPbpYkFElEip2fUeGV9PbTr15X6/biWjwk1pfLwiCFpHbxLp+9GVLtaeCeZHZl7SBnU9UCX",
-	"RIBwrHaWmN6+KI0j+0PYbyPsP9Ul+UbxvYkIFwT4FaRODZR1hFpj/FbOq1HKRgYO6qad2llgLSTah/en",
-	"Z7RsHz6dNVkae5NeTaN4wc5agz/ZFTO5e3WwW+qVY9A5OTspN3nz+mwTRS0ISs1hgoq1D2mRWeH8N4lQ",
-	"pF9yYexUZFmpYqR7ABWFaZ3n6KZ6DWaYWX2Dcu+khhEaFFWR0+q+eX0WxRHhgf77dFZb1UB9BBC13rkS",
-	"hqSXpc9onf2n9Ff4nP+kLm7jqDCyHbSZcNMWmGK4lm7KT8N6kHc8ljfsRCsNU10t5fKC8XxKLydafks0",
-	"JRz5VdEg+r/l21UmWyL7JTT7GbWRfGUnbKetgpE2LrJg/6wSvVzT1cmv8JcSdQqvg7w7Lq2pyiySzla/",
-	"zmXag48oUnA6QyOUy+aDVnPotyIf0dfXU5lMQSRkBlrY2z845CUYRvTnMFqW6D8drkr0Fhr2va9gWaZ3",
-	"4fR+ym6voezWIffemm6v6/m/5i4Po9Jh7oyNzsFL0u4wAjvV1xb6ZFP5hztBHtASGYdjkbgfOvHeOvE+",
-	"3s1dqm7Bq0+iHUsN1ObuVdtGwtY3JA26wigL0g3qPA0jtDL1G1FhT2osMUstM3tW7ZInwpg55NqU76ET",
-	"dtctOT2XqGwMnz6+pV8yR+tEPrNd9pdo5ZGd91ynyEprigZZGPBm9whBTpQ2fl/C8E6O7cEnZdF5Z9IC",
-	"75Dx7pawwadcEUYjrTMUyvJO2Qihv7sHnXGGN72XWmdkkL/R3RgCa4BMq5aqyNHIBDwhWOjURE31HcEr",
-	"1ZWWCZ6nmMkrNPPdtFBKqkn1gHuc6iwtAR/hXKuU8VvjLa08kTdFikhzqc7bpPYv9Gb3X9pcomHx7UVv",
-	"bX35WygsLzWTjiRvn0Q6ByYqHQe/FVnmoxwFYfiLpLrwtpPymGL10cRlq5Sn9RMjUrLOFHgfqR9HI5ll",
-	"5yJNzd4qll7KLJNqAvQarYVMKoS93voRF4xfdbu/Zbf79+v2wHc7M5gIDrf4D7YY6MBvlZfEQ7bfJbEx",
-	"/Fr11t0MC+F0MfyO3wSKBlE9ZFG+tksAHAPbn1OsnrPRSS8t7DFf7Peq2SbSzTfjkFptj8FEF8qZbbr1",
-	"DWMYG/QBheMG60Gq0QcYrJgTE7AGEkD2qNdKcHL6HkgYE+XjzQwT50MH20E609a1WwbLoFJLkfFQ23dP",
-	"6mGLvrnZLodJVbJl90aotFX2vKQ3QegI4HaQ4lgq9j5W5FDCa/C9i5lE5DMhJ+p8rfX0KrTYzWheVhcm",
-	"wdKOInMu0F93K+xXw7UtQOtItB7fPZIzYW3rlH/FsSgyB9wCnBHJJdE3Oy6dQGL0wL/nCBbSvJu67gV/",
-	"qqxIqFvb/e7xpfOZUC1i8JV/UbmqLM9oct6+JKt34cZsJsbCGFTJvJ0Yw8tKIJSt/xvIBMbu+V4bUuiN",
-	"t4zhL3vQEayAdjiizYbgMTvTOQqyFmlmiVZjOSlodWZoWrC1peAIMPU3AtV/Aqg2o+opcLW/Ear9J4Dq",
-	"YCNUB08A1eFGqA6fAKqjjVAdPQFUP22E6qcngOqvG6H66xNA9beNUP3tCaD6eSNUP397qDaKqyeQVvsb",
-	"9c3+E+ibjSL0CSToRgH6BPJzo/h8Aum5UXg+gezcKDqfQHJuFJxPIDc3is1vLzV5c7sFrKrTFws3kV2Z",
-	"mF0PmYaNcr8X7Z2mV9XW6WPGv6BTmyEnbsscLSeJ2+DVWBC23JPuHodwyVKOsO8fRtpNqfU1+uj3F0TW",
-	"4mh5U3tTaOPX0O6dD3HexlE9/3R1FV6Ht3CJ85At1rGIS4H1Xr2T7jHv+i+y86vFmwoLSqvtXNvl/fv7",
-	"zywTalKICbaS19vwsnKOy9Z/fudY6fNANqto+XsmJuA0pNJyCmJoCJ2ZmPOurMFcqhSN7bYFLFbwUMNe",
-	"da6iv7tXHqcAPQbOBNylaTRz9hbhoBJVnnNUCtdGOrRA3+zy53dQVAg1LaGk6rz+fEfmM22cT0Jx02gQ",
-	"TaSbFqNeovPdkcyykZHpBOt/zi4nu9QXBwmVPs+EwzGi3YzZjAN4iPYHHlvwODM62Q6P1BJ9EvcPbK7B",
-	"phM326AyIbRwNvwY+JMfyFxG5kwYVO78TsvlA7dp2izNcyLnssrRmi017nBmj1c0MJVohEmmEr//HXE7",
-	"lbN10eDTqZzNHhgOrvrd37bf/fv1u1U8uH2k7yggzNNtDwivzG3riLDvdF1EeLXfJwwJM6jrQ8IrsN43",
-	"Jsz9r4kJr3TO7bbrtpihKSyac8yFzFqy3IRU5K85kTjAHWpUDnPPAcbSWHfuk9nvHIUb+rjW/UbIxHYD",
-	"ULuH9L9F10xKnTFJWvrzmGhKZOzcOHnFBy95ersVDN17AjGbarUJCm5TCuf7BqgXQ9E/W8y5bOaFVaYn",
-	"UpXaqRaezeufyCXPjnSqyLaDz4lJW4ajP9fDlsfE9uC1zwE02/iS1VmNlbHWAFOdO3Hi5lym4XTlUrqp",
-	"uGHNvfu/fzlb5ODW8483zxRNfnfQnFvUDITSy/LPO5z6/Bs6OOh3/+x+6XKSZc3Cuiuv0m9A3H3yaXlv",
-	"qJ7ay2THScC2ypcczaHWGWiVzb0i8hgReZnlyJnAjY2qslt/yJTUqx7xoeIUnBHjsUzicgFrycX+1BG8",
-	"V9kcQuYArU6Jjx6chETIAKAwft/C8vk4xkljU249iTxNIuMWu1wPzhd8pPzAp8wH/D7y/55vvt8j5/c9",
-	"cj7fV8/f2467HjdN7rHS4raE/Vtnn20J1qMkeeVSvUU1cdP6ydhvkOK15Ry/fSbV88iceh6ZUs8jM+p5",
-	"ZEI9j8yn55Hp9Dwym55HJtPzyFx6HplKzyEz6XlkIj2HzKPnkGn0HDKLnkMm0XPIHHoOmULPITNoBYZv",
-	"n8YygLkuDN95xRuAcizDxUNL8c5PSv6nQJ6N32nxm2dCpbHfKGIHpLyNy2DBsdQY8AoVCL78r7FxyVd7",
-	"ZegwJXvdYqJVWp7n5fsQBBQWU4Z0zK5XeHrY74dby6pT8J3qpoGBj7FedHvwEhNRWPQ7lsKFewf5AgHh",
-	"CiMymnA+0479BBqGD9N7EAYBZKGgUAkaJ6Qqb3aJ+cBvczZ8zpcBfPN69VqN3fqqDP64xPlt6/I/41yf",
-	"7bykP2lKzY8Umu8Ib3+alJkfKTLfFfKeMCVmO+H8wMyTx8o0edLMku8kk+QZZ448dqbII2WGPHomyONn",
-	"fjx2pseTZHZ8xUyO55a58dBMDZFM6U9inLqDmIkRZnenZzxqOsaTp19so41WrpLyEaS7Mhy+5PrPapnJ",
-	"c3uUK0B/3GT2dDeZlVeJPclFZks+98qU/6GvG1UVfHNb3sNlBzCMWDMNo5jWYhjNjFRuGIW7DPkXpjAV",
-	"JoVEz+YktzJ/uCu85ev5ZYLQ+VUnVlyLeQxv9SgGdEmv24NP1jdf3k6AjlTSSZFVwHTZXlm5EawTnuyW",
-	"LvniA2/V04TCaS5v3ztcvT3MIrhr7WVyjWpFyJviB2W1h3mgPg+Q8NluWjG/2vqlnYwA+s3KfbsbO5tL",
-	"9iH00Hz62vd3G0dLxLKywMPo/T+HUY2YYxj6e/r907GQWWHw3jcnsuDNRIJTnRHKh2FORCcbrlQskfP+",
-	"n1EcSgZsh5nmXP3njUehs9vQ7fYyGJmQ/D5dkMSdw34/hsP+Ht+NH8Ph/s8xHJEsrd8UShSSXYu5re5G",
-	"5+v+/bXjebtIvjeuubsB9C/ispDAoIbvMORiT5H8kYtBhXJbqt1GltsLG4aBapGOiX5DUY/yQkK+/NUr",
-	"EjazeSg/05jEvnS1mhQw0qlE5rXrL1Zba9H/Q5U9vCpBuJd3GL1bVNCQoTbITBiRo0PTG0Zc6IZln98/",
-	"WecF3VGswHMFk8qiXkCN/fnN59atj1XGr3Pz3+lDZvJvrU5pSEwKI938lDr3dM3lUn4p3LRFuxJBv6T3",
-	"XE1lUcjkeOEE/M+qFtbCL5gVo0wmcInzbgwzYe21NmloOTPyihQYF54JdU4YgTTMYo2mzs18QRWpxrqs",
-	"SCMSNtLD3faLvSH2NpyQCo3lG5Sz0IUd7O5u2liKVqu2wLReiuj9DBVNsJGeW+0asVPSSMf9+Pr0jDFy",
-	"deDZajHWUBWWrBKOe7CLXdtxumi9JfyiG1fle8RSDITMDmeraj5DdYlz6FxsGRW5CJeWWlTcezFrKcVA",
-	"rgcXwxBZNlRLMHIhgYtuD06cTx1OtLLOFAlfar6Spxzoopmu3BFgkMweTIeKq54xzqoM6RAj2qlmvj5f",
-	"OtztnegsEzMyywIPsZ0zVAxQgMFrFjHSYXuJlqujx2OZkMXmz9BDJkdGGFIJhKZEzBzHGENOdfcYrvmi",
-	"WjfVFodKGAQrM1TO3xWQYiItgebrqkkLJUHxHpZvspiA70u6kC9oe0M1VK9ZsZeV+1i2V3r/4g/i/Tho",
-	"nLgskxWXeiEu86Px9mLQotOHqqawKtXMNkFpdZmFsRU31fRFGd4LF+dX9VeqLMMYxFAli3ImXJZOpDFc",
-	"/DH0FSiG0QB+7/V6n/1n9Ciua+ia3F0yOYZqvc1RU+IPsjzIMxiqsvZNdT/xvc2RmHf+TO2SZF7Rj4GV",
-	"CX1hsz6GUYie1lyZDuvi0vnoQmrk2FnPVMTztcKG5b3GQ5UL1tjyCskQ4PuN27f12dLnTf2lC4+5Kkko",
-	"UQmN7oZq5Rbket/1G5EbvROOQ92y6iRB7REpy6EK7kxV23BkUFx6w4KjlkqX+LXoeJM4GEEfKhstBKOP",
-	"uUdblUcYqje67gORU/UqXJFBoo2tmTI0W/lZHHOuCgVY0mphtRLsDUnNZzLBYDkEdfTu5GxF9+gZKp95",
-	"3NNmshs+srvU9jaOnHRcSqC27nXl0SnZx6OMGISr3aGxXlHt9fZ6feqIxhEzGQ2ig16/d+BLEUxZvzdk",
-	"Ncdb9J1Fe9hpbKnTIxzk2rpl/RADimQKSuReQfkyBuREXR3Ap48nQ0Wgd8oiGLsfPp11ybX2YsMz9kK+",
-	"7ff7C7Rz3amFvLv2Yrbi157XPnybtmUddUepnWoZ+dTLsQc6tCdXQaIdKuKrZj2ysgjaw6uQsXEthopm",
-	"ZsmkVKEE40L3NCofwTvNKkWoFU1MaxKG8kg67PdZpnDp0zK9wrEPQNjKcOALjzR6CTng8MkiXNSNgprs",
-	"tgFogzuWehwJl0xDYghhVzrM2cXp1qOJaREKBaqJ5xFiTRaPJ2lZiqgqK/JSp/OvUjgSS73grnU1HT4T",
-	"xRQi6gUjf28Ufqky66NfkhzhtbAO3r59FS3n+UQiyXGn3+/vt5VJKWuccGGS1SIht/FdY/6LjERn4UQl",
-	"vfXj7j1w3JVPfGWV9i+aBmNt6M/b10eslwm7bXoupGtrHhgv8H6//3VJgg3Zko09PQTObSGO0uXfv6Oa",
-	"aNT0IYOM/X3x6d62n8o0GuztHxzV/MLo/T952cr6mHcUNV34BSwYsJ55NlzQzTACkdE0575KqN2q5mn8",
-	"AEzcTdeNsP3e/sHh3aTeQMjn5Qf3JcdGdbOWmp1LtQgtXJNhbgp1fIeSIR2zrJlaarzBibIzTFxd/7wI",
-	"O2QXHMg+vDcPOK3fhQNB7fQf+7ocrTrli0ow30EOZ1pDLtQc6n4k19/yuqSTixuZFznsH3W/deFdNnUY",
-	"CuksZmOuhlxJAt5hWo8wDhuwoeTzHD2eRM1YCsu4tw7OSuTtNoru0kf7P2/+qF6U+zaOjjy93P1NvVgz",
-	"f7O/+ZtGcXr+6OAhHx3e9yMOSZdkfIrkKmzal4jKqLGvFxaxhlrRgGtN31fBSKjX/OzB+yrk4PNPajbq",
-	"Xpkde/FWe8a8CAWGPT99+vgW9HioyvpZZach3qKWbNqa4JBp5Vhf1ITkRa0a18KpbrH9Gllfejwm10Hp",
-	"5dzbHpyGUvNNA3AQ0nYLzj4eqpb046WMY+jUMo45w1hqFWxeMDhjVdtINOaNB7bEt8k1rlmXubj0HkZp",
-	"ZqL3LeslsgnpjSTiMHIoi+dLYgfjeYKujG2+nJep2v/EeZvp+qpxlv+bGrH1fCIfTlG6UiokhxqCuX6a",
-	"PdoDzts4dQbRRY3j19HpjDxi9sej5UPV0SdF0gVOHbFFtHKyOfpp/6/9vah5RDk6eRvFW6n9c4Jtonng",
-	"1RT8RcxxnUHQlrkdIpRLqbw+s20lRyn6t1DYSzX+L+q0V1b0W5d8FP2XUM23tUSi6FfdfBfyc6Kjo6Od",
-	"/l6/X5NN7JJZwUPNjNSGluJzIwEl+nS6Q/bQ0U9//dvPUT2bZP8eGnDpmoqtLO+9p6n6fn8L+fDh9t9y",
-	"tb8W2+C9F3dkEQRHoVZIMZv32mV1Xci/aNZEjOLIqwbGWqkv2vdfvN5Y6THYJOWeUliFHmcFo75Cw7GN",
-	"ZfeNUNWLlhe+jqoqDEkO4GqZytsHWaOPRBd32ZZ3Bv+2siVJ8AQlUpP8d1nQ4XxMXSh9Ndv563pzj2hI",
-	"vxQpVPXXBeR3rEscEl6XdpxKG7qch7/ZBTqXOPf7XdsecCKGDSecuj8M8MczwEMN40XgsabPSjVj2w3u",
-	"logjgTLBFhP8I0cM6gZ4GdtsEozfL86kQyOysnBvo8ngAqxk98DKFL0NzqWALU5y9MGWsffu2AQdwMWW",
-	"O19hcGJCadk4TlC5HbSJmIXMi8ZIvVrcl6jahhMbIsvIn/HG6JL5yjGzYC2zaxDcDiLvTFvXZpy+WWPI",
-	"chAgsJ/lTalVjVNTWvVJc27MRBKvNW4NWRQ/bppjZLYJNyX7y1tFlzz8etVz5/Ujt5+/9b5gw8pONKcQ",
-	"apXN62VPad2+bHfwwfb3Jqu6dlfLXuvm2tcws6ujh0HPtFjejfNhi2bh1FN40HaSRxVZ9m0M9422ec0A",
-	"f7jduZxUvWZTapFY/mAF5sX9o3PKl5k6h2s5JJjbVczsW1swv+nm5Y4soev2Vu+HWdBmFrxB10hGauYh",
-	"gRf/rXZCLQmNdVIt/ez3zyT5+eLCtQorHHt44QO1tc2uKWnHRpoIpjAS1ntV0lbu0x9WOrxt9578+a3w",
-	"ozQvpK3SvHyeLSv5KYasY4OeC8AiqVuHYIVKR/qGQSK72KF11VFCacHKfJbNQaiQSikdVseNmukDrbAy",
-	"hxlJ9jBzMLXxFhWfLyEpXQnGJgL/jy4atyNUI3v+tsUo1XxuR4/9RQXl9QnHLbOog98j3vpcrXj7Bis0",
-	"sxnKY/15lcrmpijNEvdVFsWCiG7jlYMPrRvEnTevz2IfANcGPnw64yQkNYerAzDoszK65TYyp0KRiq8N",
-	"yXvJt59v/38AAAD//w==",
+	"7H3/cts40uCroPhtVaTvKFmS7ZmNXFffZZJMJt8mk1Ti3NZWlLMgsmVhTAJcALStTflp7k3uya66AVCk",
+	"flhy4ok1O/knkSUQaDT6N7qbn6NE5YWSIK2Jhp+jGfAUNH18B1bPn0wtaPwrBZNoUVihZDSMflWWpSop",
+	"c5AWUjaZs6czrs/hzSXomE1Ky2ZKqlJDyq5mIFmhwYC0QzZTVyxT8pxZxa64sGwCU6WBaSiAW4E/zPCv",
+	"f5ZgbMy4YSlkfN4xkCiZGtYaj6LD3igat5nSjEv2y+npW5ZyC6z17uen7HG/32t32VNeMGG7URyZZAY5",
+	"xx3ANc+LDKJhdNiL4sjOC/xsrBbyPLq5uYkjDaZQ0gBt/wW3cMXnz7VWhIBESQvS4kdeFJlIOOLi4DeD",
+	"CKlmd0jkMv27FtYC/WTKPOd6Hg2jX7hMO1fuF9bi7Nyt8cgwLs0VaCYk7b/Q6lKkoB8ZBvISMlVAO4qj",
+	"S56V4GBJIRoe9w7jKAXLRYbL3sRRDsbwc9zWe9CXIgFmIS+U5lpkc1ZKfslFxicZIGbCbqPhlGcG4shY",
+	"bksTDSO3Z0LJAn1/0TCNhtF/HCwI5sD9ag7ogXdhPnzOwrU9mNk8IwRUkzSp6IlkgE+ygp8DU1PGcefX",
+	"8xMmrGE4BROGSWWZsQHqNce2SpqraAzEaoasQjtSUKZ4yiY84zJx6J9qJS3CghM8efvSn4xhx71BzI57",
+	"h/jUce/I0XUYJAwrpQaezBBOHGIyddVlpzNgE5XOaYApeZbNmZ0J4/eNPzl28TtnOZ8zAzJ1pP36lUON",
+	"kMYCT2NmFEsygftgeWks4SaFAh9QEimeEdciECeMBz5idsYtTZ1oQFYxKgc7Q27LHRrwP5xrxi+BWX4B",
+	"ksF0Contsie0aXqYaz1nY1qhQ4JhjCeyLDI6lcxYRzJ+9EFNutAhvuMWXolcWEh/H27Do4JrnljmuaRB",
+	"YAthtobRjgaPNzIaws0yBJzBdQKQQvo7M9cKxa8DoSaPF7TPJAg7A01k6x6QKEVZ7dyYO6CTis7MTJUZ",
+	"8khywdR0yrhMvXBvPCamTBA2vajvsl+VI7ErFOJKAlFvTbqjAPT0KGSSlSmkbZzA8CmgetA4+/0RGEpE",
+	"0L+jOP8KAjvu9TYS2BPJhLSgJc+81FBJUmr97ensZQDDECodNF32M5GQP0lEgiptonJwQvFCqis5pO+T",
+	"0liVg14WOnAtjD1hBqzNAKloMmcaeIrEQ2Q3mTO4dmufXcC8G93E0QfJSztTWvzrzgIjHMXzYBDUzxQl",
+	"dhjwyDA/hvXXSIVef+OhvZSXPBMp7lLIRGkNiWUBYIKMfXwtjMEttibciKS99LMj4+6nb3zGT0o7A2k9",
+	"+jzBtXIPqtLsSqP1lmhIcRjPTNsfB1wXkOwmvf94RsUTOWcO6059qwK0w1CqwDM4JBnX4OTAQuRmgvQv",
+	"CO0nABM0vmcjYp+a9rciy4INoFBct5t2BMkZ2mGwDePKFg4Gw1SrfLHxFBKRArIRPuv3kWTcmKGTsuz4",
+	"+ppdCTsjfkMpX8nmR6bOz0gcganbMUsVbd3NQbCyo+vrbrQgSGK4n8rs4qWF/B2YMrOrR3ZKSgF/w/NS",
+	"EpgpJ53KCTAzXkDKMnEBjDOrik4Gl5BV2++y92WSgDEIodsruSRj5NMxa6HGGrtdj9sxk4BY98hQJSqv",
+	"Qa+HZFBoPFcrnJhwXL4O1hp0iJ4r54V0CECP3dag1yMhFrNBr+9xSX8MWFmk7o8jGjMtjfvjiJA5VaVM",
+	"Y9btdtsI01TpnNtoGAlpDwdRHOX8WuRlHg2PHz+Oo1xI91cfVYinY9QX56j36vIp4nL+ZhoNP36OeJoK",
+	"3A7P3tZ2bHUJcSTLjDyE8LefUk1+g8RGN/HnSFjIvcDbMJhrzefRzacVLqrWZR6uk7oXydENYi3ICztv",
+	"M7ei45WaMdN6+8vbNtMgUcnjeBrOcl74593fxHbjj5/GMRkszuzgKXGHYTnXF6hoAvxDfDAsyN3DStPP",
+	"jvdeKIZ7QwJDIdZ9x69eO2HvrRpuGZdz7zfkSIUqBYMHeN05Vx2PmKVno7rOWJFjbFbmXHYQbHIqNHCj",
+	"JAtS2ZxUHoXbspLMOD7AZTccTRBxda3yeY2w++/3b35lpPDIpixsDRlN8i/4HJ2omF3NlAHHrN4nMQiT",
+	"bT4xZOPPIr1BtmRPHVe8TNtsWjMiYjYmRTde7BVP5WkwH9zYF89Pg7QIhkV1dm7EP0vQ8y57BpmYoLgG",
+	"8oEREekJgXXbqVrFJuDPMUULTC3ARdqooFEygSBqhGEkGnc496DDt+hAL+Le0+g3BcjIBSr+WQqNuvaj",
+	"E1PVfJ9WOZbE7zuH/fXyjDQLacpJmV2whGcZonKC6owIgRgaR/QRL4Pj+oEStQWZcOtmEI735SSAckOy",
+	"7KV7cnBMssz/1V8WJWETm/XHONDzeGknq4L9DH9bneWNrLRQAbqpgoSsvBal0S67y55rqu9maWOeTCTP",
+	"8TscvHK+DtrN54rzvtvIy4iaoCcdYlAx+WiTVbcjar0GfC2IJYmDKPpWU3ltFAPckoZdYnzzKBgS5rte",
+	"+xPrtQ91pXVnTbWN1xZ89jsJ2Bo4m3iyJuPWCpkaU2yVVV67rmdsks0L4f32zftTPN63H06b0gu6592a",
+	"AnV6jJQkPXLAC3FweXgQ1OgJU7mwSLk45MXz02200iCVc5CkbFFpFqV1zyRcojrNuTYznmVBo7oQfROJ",
+	"WynLb+ssBztTGzBDcskNCLHcGkZwUZAoXT5GL56fRnGEeMD/PpzWTtVTIAKEozuXXKOgNvgYnrN7FD/5",
+	"x+kjTnETR6UW60EruJ2tgSl2/hd+68+DFRqm4pr4XCo2U9VRLh8Y7ae63Vj+FWmKWwsaIfg/4dc1Xm+T",
+	"7JfQ7Ha0juQrs2g3xext1GmZeXNvlehF2pTrdV3xw1G0Rh98rm+x818fe53Hn/7HX1b3uCK6EcKXz9h/",
+	"hBORcOUF5kmwSSvjUlhT/XUm0i57h5LXqgw0lzabD9calb+W+QSfvpqJZMZ4gsa0Yf3B4RGd7CjCj6No",
+	"rUh1z64cjUhvO4i7GQP9hjGw6UTubAn0fdCiFkobRSGY1qLwhBPB7VHEzExdGdZDFeW+7HghggegLUx5",
+	"Yr/bDN9thq93dG8zBRZy7MGsh6Ch10UDqug5N3Ua0GBLLQ0TdlgXTmwCRqQuHu9D81MBWWqWaMB9GaTf",
+	"KHoBFJksIBFTkVQzjiIXV2xZdQHSxKzQQlL4lPE01WAorGlFDsbyvMDPoHMTe4kQsw/vXpmY5UrCHJ2p",
+	"FBKRI+mrLOPatLvsZweIVJblKgWyEWYQ4qm0OJKiYbnS4PVgAbrDk0SV0jK4tpqbtrsWnQAT51JpFwfU",
+	"7kaoyz5IA9ZFNQyjkCZdL3DjqXtJnlP6Aalpd9y0GRiyiVIZcGkoXDsB1jvos9Y0g+vuT0pluL0Xqh0z",
+	"L3mYSKuRssxBi4Q54jSsVZPy1XMOSRwHT0J4uPmgX+2ZR2J4EA9WyEslEjhLIROXoOcHaSmlkOfVFwTK",
+	"TGVpwMME5spTRE3+KOk4tqkGeJoLeQY5F9kqiT7v4PeBHgJJ0SMHV0pfoMByE4i0vRPnhtFbrIEN89St",
+	"g+UhX2gtPKHN/N1tBs0Gp/Jr7Eggs9IQZxKnC2QSNCXo4qAy2divZZa5JIISyfKrrAnuXIHNFHOrdREQ",
+	"7aIQK6k+PIf7OEyfZLHhLFNV4sMb55EB1p3OsjUadd2n9n/tcq4ouUMWSNjr4qRersgr1sr5b0ozuoeV",
+	"yZyVUljT9mKp3z867h79ELNS0pXAqTifoemIquNk6ax8pkp1XxQ7sbwgA9Lkd5QFgTwuAAonwVJxjtYr",
+	"XU9n8/YyOdSnqP/UEXmhtHWOqJ1Fw+hc2Fk56SYqP5iILJtokZ5D/WNxcX6A05EixO/PUCD0V+nqJ5Fl",
+	"CH+QF5mQwPq7kVKYdrDjtIO7TXvopi00JJxuNN0DOyx02Lz+I+MKdTN7Vs22A7fgCSyW77jAfzSM6jkd",
+	"4WezBMAJI6d7Vilm52njj4b1SUcMutVuJ5lK1oRC31bafdLcZewnMlBw5+RP5ugz0be7IzkRdr796HDU",
+	"HeZEM0DvMq0bGLOpBpejcdLgwcWVruFzlNB0r8mZJEFIF60v379haNihWA733rtDKpX1iQjLiWtQ3Zgs",
+	"4X33yQtl7HpvbRkPOJJntI/dpycTaPvcNOyA8u9ksuP0mst0n5T9TwiQ1/KcEXgshamQFL1aUfzODt0v",
+	"vZ7wvODiXJ7VXN/mJp/6EQcZQmlUqRMIDin66Z5DdlPx1XJ7dIprN4iHumcnlXFj9glvz2DKy8y6NBFm",
+	"NU8ukMEpVtbyxI5fuN8pywcQeU0z9xE9Kg1PcFr08/YP6dvN3rSBi1Y4qx2ZQuUFl2v00lP3QxWnJQWD",
+	"+HDBA9QEi3Dc9mW8KbpXvBfM4yBEK3v5jyZHK+QadTTo/7h6mGgR4C/OLFhyIR6ZaufeRfjw/tndTtXM",
+	"84la43S/p+9vWZC1/hKz//d/YwY26e5IsTTL2Rqb3cWnXNCI/UeftTgZUR3KqqN4gsuyy4FLFA4oCZSc",
+	"inOqBClArznpu8HU2wpU7wGg2o6qh8DVYCtUgweA6nArVIcPANXRVqiOHgCq461QHT8AVD9sheqHB4Dq",
+	"x61Q/fgAUP11K1R/fQCoHm+F6vG3h2qruHoAaTXYqm8GD6BvtorQB5CgWwXoA8jPreLzAaTnVuH5ALJz",
+	"q+h8AMm5VXA+gNzcKja/vdSky95vli2zgPXRwscn7y4m/0Ok/j7aBYad+/q0uki5z3wZ1qohjupZRU6B",
+	"aZka7+gZRne2dNXaPvH1KUtljW5+NlF2hqOvwCXh3eoLery7q+398rf9ifg8HBfmWsE6l9Xd9NoLpdVL",
+	"6RO6IK9743fD0foQyy9U3zDVAmSazRf0FHIGyFMe+SiCdSlSu7OFX3pDwHoZVei2VytyJC9/Pb5Uu/mF",
+	"MOjtELjHFzAkVlxCJwmb/2qA8Mu9JFbi/gcjVR/bO+PJbJ+wU89JDOHHJ09/OZhweRH0RMzElHE5f1C8",
+	"JRpSYROu031Hn4OUIah7gbmCzzelMIfgOw2RNmQyN4RUolOUCrVdtU/YWhmxk4hIhSkyPj/jZn3eKN1+",
+	"1i+g3XjjU1tq1d0tH/GmqlT6RUnLE/vI0CS7SazltKVtmXjP/LjXhCk8VZylXjW+JmHJ/8ouYO5r3VoG",
+	"YClPvlufpHHYjV3POKJd7hasX87S+rLdZVyel/x8r6T6Kw9TFfIPQP7RQv65Ss9SbsmsXMOg3MIB/tS8",
+	"7qJeFxk3NtT4NvpwXGlhwbBR9I9//OMfndevO8+esdlsmOdDY5CVPWMPev0fO73jTv+vrPd4ePjDsP94",
+	"FLVjYup3Pz9lh4eHj+OARo87Q7mX7F9KAmv52na0Dk6YUb4vBw8ibAYaYl9qjHRC3ZM6+HyzjmANHGtI",
+	"qUYnRCWfj2467sNg8YGFD8OVD2uIyiFfFDxN19hNL99WWQaUalxH91KO3S6sKNWZlzVNHtrwoM/9JJbx",
+	"JSS9uP9pJxYLJSc4IIojqnGN4qgXxVE/+rQV1hVe+znj1EcrFYZydfw+WCuoDQ25oNzw9roExBXmqpFq",
+	"1Yaod9AP3YdQnxLMBwhes4J2kf0a+M95VDINVI/PHNDja5PP8Nn7zDyT6izjFqYA5g9/rhllbwOYP+Mp",
+	"Flol/xaniBsB10blz3qWll//GxxkgodC3XCmjHb0pzvKgm+0OB82j/tUWZ4xBC/0d/mexX0fx61B2rPd",
+	"A87fzt14S6A1Q9HNZmNnoqoALpYGt6jA09cPzQRorpOZgH3LUjMzUWxKon8/E0XxhVn01byDXecd3G3e",
+	"ndLo16/0B8qjp+1uzaM3S9v8+kR6Wnd9Iv0KTnfOpHeTbsqkX533AVPpCdRdUumXUb/77Jtz6Vcwcddk",
+	"epp/w93EyuQ0brdpywJ0aUBvKtJ7zYUMATkGjYq9Oy4wFdrYDTc7jVVooEtuvdsKe6RnGhtaKBmq81so",
+	"mLw26kFCywvcZXy3w6HoyReczQ5TE5O3prgB/HiC++cZxVKtuKQWr0QaBxUM7TsCUcyU3AYFjQnK964F",
+	"DYulrLDZtqVozF3nVReuq+xt8+KYO86L/+xwRmGYU7eZOhdyTS5xna6DrVtZUWha8mw3fFp+btbVtrsm",
+	"A+hOnZsue+6q/PUuofaqCddqYO/WfgwIy/WZSH2X0iU3gl8Tkx/87yeni3ukO4UVqfz9LOVzszcyzEsW",
+	"NWUI1vLtWIgZEuAPIrwcyvawBIYAq0n9Bqp82P5XsOyw1/6j3XI4nO9eAdPYenUV+awENLbeQQKi2DVR",
+	"Y4PkW6QF4O9DxpnmMlU5K8pJJhJGLCumAjQKL0J0YMzOlCdIix/evTI7gmB5tseBDH9N6Muqvgcz7iOY",
+	"UepscfOeCbnGa/vw7hXyp4am2nF3TMY3c25eze9Ebri0gWy6fsUlLYNoa6Tbuc4S1Ap+ynesqaUV0XlA",
+	"UO+02UsBV2GruZJ2lrkG2DTTTmtTaPILr1B9u+Tvt6dfdHvqML/r/anH9Z2vTpf7HNWig7e1NnJJFbf3",
+	"oV3OG603EvNdgOwMTGhpxCZzVpuMKZnNXRzCiTWeh3Y/1HeswVVhWtfMncuUqQn1ZU+Z1Xw6FUm8LBAf",
+	"Gd8Dlr2R2Zz5bBckkoAPlM/OVPIAcu0SIsjqcjhp5AFvthY2tOARa5KG7rE5zVKvtfVZxF/Y3eOeunk8",
+	"ZPeOh+rWcbe2GfvbJuOeO1fcc6eKWztT3EeLiN246357N2zr1bBr04QdYa91M/gmbQV2BOteSvFzIV+B",
+	"PEfbs7+9EP/+KuJ33OO3L97ej2Lt/SjO3o9i7P0ovt6PYuv9KK7ej2Lq/Sie3o9i6f0ojt6HYuj9KH7e",
+	"h2LnfShu3odi5n0oXt6HYuV9KE7eh2LkbQWF2yr7hrU++u7bXe5JlA0pHL6DdUE9xunleXT/sfzmadbC",
+	"3anpVCQC/UMq9WWZmGiuhS8OZsLu6i58XQ3Sl9QfDdlclZreKFe751iTXvpBin+WQEfmwkkOq1ymsYuG",
+	"kZcV3nWnoaTU1ZjBJUjG6YWtzWAzvWcbLKRDejFhomQasE7vpeDutgUhnZJ/6b896vWWXkbIWtUbH4Yu",
+	"pXXc7rKfIOGl8fdJ3PqoKr1xgdtS8ww3nBfKkjOEy9D7CRwIQw8yl6yUCWjLhQwvEwq3E/XdUFdvAvDF",
+	"89XXmxzUT2X4+QLmN2tp/OuKtNYUaN1fpdRu9Nssbfm3qR1ZShH/9sUkf9BqjQfBW7184w9dH/Eg2KsK",
+	"Jv7gFQnfHnnrc9a/SfL4bsL5C7O67yuL+0Gzth8qS/uO2dJ7nB193/nK95SffO/5yPeff3zLjF+UM/sg",
+	"ObK/Y07svuWUfmkOKU9m+NHlbiy84IxPILs9cfReE0U3JIbedjV2v+mGu2ijlVdWuWuy29I4vuaNs9Ux",
+	"o+d2L2+d/f5yuO8vh/udXw4X3sz2YO+GWwovrHZTU1eN/jxuuAlJpGbIRhEp4VFEnXlGEb3DbRT591zS",
+	"X5CyGdcpS1SBpCIyF2LzvzID+lIkwFrPVGL4FZ/H7JWahN7i7INxw5cjJ6wlpLBikdFq2kRsK+8ma/lv",
+	"DkL0YfEAkZcBSqVCIvWdjkKIqHJhToh8DWohtto2p/7mV9oS/k2WyW6vfW3O+NbP0Pz2uZtv5ciobU9D",
+	"vNwpmvT5zoXrT5YQgHyPyBkuzj6uEwXxJdmgoRddqMFoUaZ6e4XFl+ZvVVmSOKBNHF9KeiN+OC/H77uV",
+	"bi7EwWporcldq9wwit78bRTVpAHu9DmqEPftlIus1HDnl5SSQs54AjOVIX2OPMCEv9vfXhro7s3fotiB",
+	"siPRLUkSerzxlZ9sBS0kdHamuCWUIsVto7Bx85lxncIQ/w2k6xUCY60UEpFCOCOUHWOkj/EGN3FBESvA",
+	"unV2N0uABI4LXXvjpHXU68XsqNfHf45idjR4HLNjNC/qLzFGgzK74nPDxi66TaLMgc3y9VbKncmMphuy",
+	"3jhmYzfFsEZqfslFmB05aDysqG1R3FPPbn1k/DKsok8SlpnDgmEJ19p1Tag1xXRLuZ3SCzGFNSwA32cT",
+	"ldLNykxdfbUltxH93627P69194TNqE0sgk3BThcfqmqPXgsXM1ZkK/BM4OY0z8GC7o4id42IeslFSnet",
+	"z9YbBckTx/zEEahJHPPUBDz98mlt0HNVtNeF1s/UqebTA1mYuCwkpRZ2/h4XcCw84UYkT0o7W2NwIu/+",
+	"hL8zXtoZSCsSEjQnixDA/ySSe/L2ZS0q4Au5LmDejlnBjblSOvUjCy0u0Zq7AIrA0U4JibjMQiXMrC2i",
+	"mxu6pJsqJ2ookoAfXYgiWkSGKdZguZCgDb3HPvNTmOHBwbawspMeSxTJZdq50sJakAzxjhtsVCBUMWMK",
+	"STQqDt49f39KGLk8dAyzWGskS4OGOpm0FGCrxZvHb9+8X73MHLfdBejSaLoBRUucKqzcdedIXsCctcY7",
+	"3omO/RuF0ajG2csCvffBMTPlpIM0Bsaid8GUBJbwLBvJJRjPJmV2MW532UvrqiMSJY3VZYJSbrUUw9NF",
+	"syKjxb2Qg3Qk6S3QrulfKALx5n+n2vnmkpDYXQknKst4gZ6K5yPyRUaSAPIwOCXKJ8oHl/G4WpvzChBN",
+	"CS8spVH4spH2SVVWpQyMJPotRmQgbewrKhNhEDTLL0AifgJBUQTbDVlswM0lrE+JNt2RHMnnZMN460U4",
+	"sR9MnPFn1y02NNPOg5z2KicOJSBwMx6uMV9GsqabKyuEzJ9gW+uFdRc3LZJxuNwv+DxTaA+OP4v0ZrxI",
+	"pI4ZH8nq0JRknMg4ZuPPo4gIZxQN2cdut/vJPYZfxXVjpCZ7l6yrkdxsXtXslS8ystBZHkm3LkXz5+SR",
+	"3tnyciVkZH2583Mn+s6zMqLPX9XFbOJzJ+rqn7O3v7wN/nibpVpMrXFMhTxfK970en8kq7eYo6esago7",
+	"ELQHzoUTUY1XGQnOpb7C0WQegqau+yBTMxzJ6n3oQlZE5WqexmRsjRkP70yP6YYxmCLhNegj6tXm3AU6",
+	"XPexN4piPMv+KHKx5NXrRwcY2Ro8y9rxSNbfur4ZnkUxO8KySzV7PJL+7fWG8ar4Vi5q6n0Z7u6va6dD",
+	"Cfz6yLCxZ9Hx4m3xWeZe6m4NG3u+HdPX8cJS8zdFNXsPbcOR3GQbojXoRTuaI2uwpAqQrBVw1Xwx/EiG",
+	"wAviTc79Fl2kevyfqAzHB+P/RDoeBwF7gge3KPxNMoXSF0/SBFIQeiRJO3BpTbvLPviogZfm9FJ/ZJiJ",
+	"Bn7hzEpaVarAWQasGcl1Jr3PQnLlHKS0cJMLabv86nt0NQxpDGLJX72pyDRMQYNMwAWXxriBoT8EFCEL",
+	"K9pJChIfhMQh+/gZDbmbmH1GnA9H8iOO/nQTDPPwLCulUDK4YitTCsmAJzOqNEpmDunB/jjs9rqHI+mg",
+	"J8a+ELKDZ8kLEbO3Wpictfhvly725n8gk9ypGeQgNlNSlZo2fjR4TCOPe4eI8YzknGSq8L7L+B1YPe88",
+	"mVrQYzYDnqJgarYeb+bnnfjpR1JY1wGh0GBIJSa8KCANdEl6Dc/PGQF+dWS8sU9tG1c0S+FLJ77B0MzV",
+	"tarjBkRSM0Ut9jzzy+nrV+QKOcHJWaHV9bzdHaG1nokEvAPgLcrXL09XzEdEo6uP6ip9fuAfMgc49iaO",
+	"fNuY+l123f5rBQ3oGAF1XDuKo0vQxtmag26v28OJ/HFFw4jOOaLS4RmZ6A1zixImlLG3FNiSAJvgaVJ5",
+	"LHmpdFFjWa6MXTbxYkdykufOxnQF7+gfXh6yD+9ejiSCTukQaP0dvP1w2kZUOs3vdPPCRBn0es4Mc+2T",
+	"Sp4tTJYrZylVKrfrDEg2UygD0MzUYKgLBSqfBYhVha5xF+cpUhoB7ccjNwlHHIaSK9G06VAjBG/4tAa9",
+	"fqiEjtmgNwgdpWPKcNQwLY3748jXfpcyjVm323VRTj6SuDODnqFUdkaoqszHOjq77LUiq5DLFWMaz8Qv",
+	"5ZB01Os5GaTsIj/Suv4LVzOFgoEs7sYsvlKNfUAhVbfra+aX8UBr6CD/sQm3ycxndiJ2hYWcAjLtejpQ",
+	"WhYZ+Xjy3PFIxaIv02gY/YT05/xPMPYnlc6DZ+YvT8l2dT7iwW+U5PE5VMwTJaNf9Xcnl/FPU+Y513N0",
+	"NesOFwTTzl6pajsk0qSzVIiFUEtRlMcTogPF1/9FT5Ic2HNuLHv16mm0nKgb8SSHTq/XG0Q31X7Owssa",
+	"IkQ5CQJkx2VPyr9eadOaf0c/zxr2Uibdzev2v3DdlUdePN/8RNPnqy39iWIBpFa3hSDwyL1adf74IviA",
+	"GqsWSKEDHvR6vy9JkC8a2NjRg+fcNcQRApSDXq8eIaxHo6KoGQryMvbj4tH+ro+KNBr2B4fHtfBO9OZv",
+	"dGxurqNbwHhS64+BggHqqeOjBd2MIsYz3OacwTX6yN0GFGQI1dZ3FwcLEO6AidvpupF31x8cHt1O6g2E",
+	"fFr+4q7kiDK/ugigp1c1YUNiXqFvrUt5couSQR2zrJliZzu7331PiJfSFGiV1/TPIx/PH1Mm2tGdecAq",
+	"9dqXLa+n/5jlG3WKM3+ueWJDCIByfVAXL71JapUxbqPIU6VYjg5APRSEWPG6pOUD9Gxw3N6JCHc/5eZN",
+	"z4YDdlAIayCbUk+ZShJQ4HgzwsiBI0PJFSo4PPGaseSPsb8JzkrkHXyQvLQzpcW/gG4tjwaPtz/0jlt4",
+	"JXJh3TPHjl5uf+Y9eeSBnaPj3mD7My+4hSs+rz10+CUPHd39IW/D74K/kPTo4tMV9b8HmW6PSEYhW+yj",
+	"s01Isa0ozo0W81NvW9B0VR71m+pK2eWd1kzbfqiKGb9Sjp8XfhGOdW2eRpLKXuCqmrTtveklU7gmb0Ra",
+	"hdTGNdk6DuEmCVeLcNoak7GR7a2mU/Q4pFquuekywiuXS3bj0JfrlFR1NJJryo6WKo1Yq1ZpRJVFQklv",
+	"KjMNhWs5VC8wciEqNOB3qTGqGaU5v3COSbBOYXHX5WuECOmN4iG/csIlmwAzYG0WbO5zsCHZ56d5KNH6",
+	"G8zXWbxPG42KvqntW88jdnfGUlW6CMVXQ57XW/VEfUb5mu+tBrBRo7dM9L7QQp5T2CVa7hgTfZAolNh7",
+	"i2wRrbRtiX4Y/NjrR83+K9HLV1G8k7VwhrCdK1p4tfRuka6zyY5YV7Hlk3uWSnjcnd9KbnL0G5fQTRX8",
+	"L5y0G3p5bUo6jv6by+avtQTi6Jlq/ubzcqPj4+NOr9/r1WQTeXKG01KFFkrjUXxqJJ5GH9530Iw6/uHH",
+	"vz6O6lmkgzsozqUeXDsZ7P070nEgyuehE1qdlpeyIKo0gnU2+V0N66MvNxsdPtLbTIo3TtzVmtMFLTAt",
+	"s2zeXS+r60K+9sbcM0GJaE41ENaCvlgftqm1B6zP6E2ZEIryp9ClaiBQl6DpVnPZ60NUddmzyu5zqQVo",
+	"4+RcX0BadTEbslQ5GxEKIPeaCXuyfqNuQwtsV+ka6HreksnTMRei6ISQYqdQ1N/Q0yIdw93N5XuiwNuM",
+	"31uTDnYydlHEeXVV0zG3mfi+Arcu/n434/73dTfv0dL/iadB6Q0ZZ/kt5xKCvkshsWDkh324BnmsdQFz",
+	"F5DbtYQaRYOvoW5/9xAe3ENwMr2WE1FTuEEPmvUewZpkCATkHNb4CO/oArLuIYS0iyaduTh4JixonrFC",
+	"w1RcN4cMx8wI8l+MSME5CQW3M2bgPAd3DzxVPvsZx7PxjhE9v/gFXV6S9Z6AtB0wCS98vlljpW4tJQWZ",
+	"wfhSUp5l6HA5a3nJvqbrfG/Ok+/i/SJ6IaYydp31/GKDpU2XG55rDQXbVlViTavWN00ZiucCWbTRs23R",
+	"l7VpL6Jdye0MDURntl3Q8k2jqC6tbm3+dvPpW8c7G25AoijhX8lsXu+agef2dVHPL3YQtpn9tU55/bVB",
+	"w9/DD6h6Inj1tMY1aBSuL4b5cmz/xboSY7qb/yaexVbnoeYhfLlhvFzttSHYtqh4+2K957TEvXPK11lI",
+	"Rxs5xPsD1V3gtzZ8flXN92GQhK6bad3v1sQ9WhMvwDbSK5uZlcxpjbXmRS2tllRZLaH24ydUGC6ZapOe",
+	"82Wcj9y9dS2IN0Ol2kh8g5RNuHHeojCVW/jZCAs3671CV4/u/whWiTBV4qpLxCDbYAa+WkaDY57q1WXM",
+	"cJlO1DWBhFa4BWOr1gjCMCPyIpszLn3th7BQlU83synWwkqMqQVa38T4OMYZYv5Uo4U8bSLwH6pstLSq",
+	"VnZiwZSTVFEdspq6xkuh59XJml3Uwe8iS36qTnx94Jg1kztCm6K8Ss513fWbTFsZIgsiuolXKh7XBr5b",
+	"L56fxi4fQGn29sMppVXKObs8ZBpckko7hMcpuRMtg9qSFCO/+XTz/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

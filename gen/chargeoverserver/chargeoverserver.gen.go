@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 
 	. "github.com/billbridge/billbridge/gen/chargeoverapi"
@@ -213,13 +214,40 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 	return r
 }
 
-type GatewayErrorJSONResponse ErrorResponse
+type GatewayErrorResponseHeaders struct {
+	RetryAfter *string
+}
+type GatewayErrorJSONResponse struct {
+	Body ErrorResponse
 
-type RateLimitedJSONResponse ErrorResponse
+	Headers GatewayErrorResponseHeaders
+}
+type GatewayErrorTexthtmlResponse struct {
+	Body io.Reader
+
+	Headers       GatewayErrorResponseHeaders
+	ContentLength int64
+}
+
+type RateLimitedResponseHeaders struct {
+	RetryAfter *string
+}
+type RateLimitedJSONResponse struct {
+	Body ErrorResponse
+
+	Headers RateLimitedResponseHeaders
+}
 
 type ServerErrorJSONResponse ErrorResponse
 
 type UnauthorizedJSONResponse ErrorResponse
+
+type UnexpectedJSONResponse ErrorResponse
+type UnexpectedTexthtmlResponse struct {
+	Body io.Reader
+
+	ContentLength int64
+}
 
 type BulkRequestObject struct {
 	Body *BulkJSONRequestBody
@@ -276,10 +304,13 @@ type Bulk429JSONResponse struct{ RateLimitedJSONResponse }
 func (response Bulk429JSONResponse) VisitBulkResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -304,40 +335,169 @@ type Bulk502JSONResponse struct{ GatewayErrorJSONResponse }
 func (response Bulk502JSONResponse) VisitBulkResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type Bulk503JSONResponse ErrorResponse
+type Bulk502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response Bulk502TexthtmlResponse) VisitBulkResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type Bulk503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type Bulk503JSONResponse struct {
+	Body    ErrorResponse
+	Headers Bulk503ResponseHeaders
+}
 
 func (response Bulk503JSONResponse) VisitBulkResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type Bulk504JSONResponse ErrorResponse
+type Bulk503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       Bulk503ResponseHeaders
+	ContentLength int64
+}
+
+func (response Bulk503TexthtmlResponse) VisitBulkResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type Bulk504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type Bulk504JSONResponse struct {
+	Body    ErrorResponse
+	Headers Bulk504ResponseHeaders
+}
 
 func (response Bulk504JSONResponse) VisitBulkResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Bulk504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       Bulk504ResponseHeaders
+	ContentLength int64
+}
+
+func (response Bulk504TexthtmlResponse) VisitBulkResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type BulkdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response BulkdefaultJSONResponse) VisitBulkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BulkdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response BulkdefaultTexthtmlResponse) VisitBulkResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -404,10 +564,13 @@ type CreateCustomer429JSONResponse struct{ RateLimitedJSONResponse }
 func (response CreateCustomer429JSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -432,40 +595,169 @@ type CreateCustomer502JSONResponse struct{ GatewayErrorJSONResponse }
 func (response CreateCustomer502JSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type CreateCustomer503JSONResponse ErrorResponse
+type CreateCustomer502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response CreateCustomer502TexthtmlResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateCustomer503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type CreateCustomer503JSONResponse struct {
+	Body    ErrorResponse
+	Headers CreateCustomer503ResponseHeaders
+}
 
 func (response CreateCustomer503JSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type CreateCustomer504JSONResponse ErrorResponse
+type CreateCustomer503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       CreateCustomer503ResponseHeaders
+	ContentLength int64
+}
+
+func (response CreateCustomer503TexthtmlResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateCustomer504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type CreateCustomer504JSONResponse struct {
+	Body    ErrorResponse
+	Headers CreateCustomer504ResponseHeaders
+}
 
 func (response CreateCustomer504JSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       CreateCustomer504ResponseHeaders
+	ContentLength int64
+}
+
+func (response CreateCustomer504TexthtmlResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateCustomerdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response CreateCustomerdefaultJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response CreateCustomerdefaultTexthtmlResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -524,10 +816,13 @@ type GetCustomerByExternalKey429JSONResponse struct{ RateLimitedJSONResponse }
 func (response GetCustomerByExternalKey429JSONResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -552,40 +847,169 @@ type GetCustomerByExternalKey502JSONResponse struct{ GatewayErrorJSONResponse }
 func (response GetCustomerByExternalKey502JSONResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type GetCustomerByExternalKey503JSONResponse ErrorResponse
+type GetCustomerByExternalKey502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response GetCustomerByExternalKey502TexthtmlResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerByExternalKey503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type GetCustomerByExternalKey503JSONResponse struct {
+	Body    ErrorResponse
+	Headers GetCustomerByExternalKey503ResponseHeaders
+}
 
 func (response GetCustomerByExternalKey503JSONResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type GetCustomerByExternalKey504JSONResponse ErrorResponse
+type GetCustomerByExternalKey503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetCustomerByExternalKey503ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetCustomerByExternalKey503TexthtmlResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerByExternalKey504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type GetCustomerByExternalKey504JSONResponse struct {
+	Body    ErrorResponse
+	Headers GetCustomerByExternalKey504ResponseHeaders
+}
 
 func (response GetCustomerByExternalKey504JSONResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerByExternalKey504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetCustomerByExternalKey504ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetCustomerByExternalKey504TexthtmlResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerByExternalKeydefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response GetCustomerByExternalKeydefaultJSONResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerByExternalKeydefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response GetCustomerByExternalKeydefaultTexthtmlResponse) VisitGetCustomerByExternalKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 

@@ -549,7 +549,11 @@ func (e ErrorCode) Valid() bool {
 type Address struct {
 	City *string `json:"city,omitempty"`
 
-	// Country Country as a two-letter ISO 3166-1 alpha-2 code, upper case (e.g. `US`).
+	// Country Country as a two-letter ISO 3166-1 alpha-2 code (e.g. `US`). The server upper-cases
+	// what it is sent (so `de` is accepted and stored as `DE`) and stores a code it does not
+	// know as `00`, which it then returns: the pattern allows two letters of either case and
+	// `00`. Send upper case; read `00` as "unknown country".
+	//
 	//
 	// Example: US
 	Country *string `json:"country,omitempty"`
@@ -576,6 +580,10 @@ type Address struct {
 // Example: EUR
 type Currency string
 
+// CurrencyOpen A `Currency` as read: one of the documented codes or any other string (a server may add
+// codes). The Go type is `Currency`, a string type, so unknown codes decode.
+type CurrencyOpen = Currency
+
 // CustomTax A tax that applies to this customer instead of the invoicing entity's default taxes.
 // All three fields are required: a tax line needs each of them, and the document's
 // alphabetical order is consistent with all of them being required.
@@ -583,11 +591,13 @@ type CustomTax struct {
 	// Name Name of the tax as shown on invoices (e.g. `VAT`).
 	Name string `json:"name"`
 
-	// Rate Tax rate as a decimal string, e.g. `"0.20"`. The document does not state the unit
-	// (fraction or percent); check it against your installation before relying on it.
-	// Servers may send a JSON number; clients must accept it. No decimal `pattern` is
-	// declared because the document's own examples carry the placeholder `"<string>"`
-	// here, and they must stay valid examples of this schema.
+	// Rate Tax rate, a decimal, e.g. `"0.20"`. The document does not state the unit (fraction
+	// or percent); check it against your installation before relying on it. The document
+	// shows a string, and the server accepts one, but it writes the rate as a JSON number
+	// (its model serialises the decimal as a float), so this is `anyOf` a string and a
+	// number. No decimal `pattern` is declared on the string because the document's own
+	// examples carry the placeholder `"<string>"` here, and they must stay valid examples
+	// of this schema.
 	//
 	//
 	// Example: 0.20
@@ -607,19 +617,13 @@ type Customer struct {
 	// Alias The caller's own unique key for the customer, if set.
 	Alias *string `json:"alias,omitempty"`
 
-	// BillingAddress The billing address; absent or null when none is set.
+	// BillingAddress The billing address; absent or null when none is set (the server writes null).
 	BillingAddress *Address `json:"billing_address,omitempty"`
 	BillingEmail   *string  `json:"billing_email,omitempty"`
 
-	// Currency ISO 4217 currency code, the complete list of the document (159 codes, including the
-	// offshore yuan `CNH` and the historic `CUC`, `HRK`, `SLL`, `STD`, `ZWL`). A server may
-	// add codes: Go decodes unknown values (the generated type is a string), and other
-	// languages should read them tolerantly as well. `x-enum-varnames` names the Go constants
-	// `Currency<CODE>` (without it the generator emits bare `ALL`, `TRY`, `TOP`, ...).
-	//
-	//
-	// Example: EUR
-	Currency Currency `json:"currency"`
+	// Currency A `Currency` as read: one of the documented codes or any other string (a server may add
+	// codes). The Go type is `Currency`, a string type, so unknown codes decode.
+	Currency CurrencyOpen `json:"currency"`
 
 	// CustomTaxes Customer-specific taxes; empty when the invoicing entity's defaults apply.
 	CustomTaxes []CustomTax `json:"custom_taxes"`
@@ -645,7 +649,7 @@ type Customer struct {
 	Name        string     `json:"name"`
 	Phone       *string    `json:"phone,omitempty"`
 
-	// ShippingAddress The shipping address; absent or null when none is set.
+	// ShippingAddress The shipping address; absent or null when none is set (the server writes null).
 	ShippingAddress *ShippingAddress `json:"shipping_address,omitempty"`
 	VatNumber       *string          `json:"vat_number,omitempty"`
 }
@@ -708,9 +712,8 @@ type CustomerPatch struct {
 
 // Error The error body of every non-2xx response. No request id or field name is documented.
 type Error struct {
-	// Code Machine-readable error code. The list is the documented one; a server may add codes,
-	// which Go decodes (string type) and clients should treat by HTTP status.
-	Code ErrorCode `json:"code"`
+	// Code An `ErrorCode` as read, the documented codes or any other string.
+	Code ErrorCodeOpen `json:"code"`
 
 	// Message Human-readable explanation; not stable, do not match on it.
 	Message string `json:"message"`
@@ -720,14 +723,15 @@ type Error struct {
 // which Go decodes (string type) and clients should treat by HTTP status.
 type ErrorCode string
 
+// ErrorCodeOpen An `ErrorCode` as read, the documented codes or any other string.
+type ErrorCodeOpen = ErrorCode
+
 // ShippingAddress Where goods are shipped. `same_as_billing` is required: the document lists it before
 // `address`, against the alphabetical order it uses otherwise, which is how the rendered
 // schema shows required fields first. When `same_as_billing` is true, `address` may be
 // omitted and the billing address applies.
 type ShippingAddress struct {
-	// Address A postal address. Every field is optional: the document lists the fields
-	// alphabetically (so none is marked required, unlike the customer's own fields) and a
-	// partial address such as a country alone is plausible.
+	// Address The shipping address; absent, or null as the server writes an unset one, when `same_as_billing` is true.
 	Address *Address `json:"address,omitempty"`
 
 	// SameAsBilling True when the shipping address is the billing address. Servers may send 0/1; clients must accept it.
@@ -751,6 +755,9 @@ type TooManyRequests = Error
 
 // Unauthorized The error body of every non-2xx response. No request id or field name is documented.
 type Unauthorized = Error
+
+// Unexpected The error body of every non-2xx response. No request id or field name is documented.
+type Unexpected = Error
 
 // PatchCustomerJSONRequestBody defines body for PatchCustomer for application/json ContentType.
 type PatchCustomerJSONRequestBody = CustomerPatch
@@ -1144,6 +1151,26 @@ type ClientWithResponsesInterface interface {
 	PatchCustomerWithResponse(ctx context.Context, idOrAlias string, body PatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCustomerResponse, error)
 }
 
+// GetCustomerResponse429Headers the declared response headers of an HTTP 429 response for GetCustomer
+type GetCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerResponse502Headers the declared response headers of an HTTP 502 response for GetCustomer
+type GetCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerResponse503Headers the declared response headers of an HTTP 503 response for GetCustomer
+type GetCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerResponse504Headers the declared response headers of an HTTP 504 response for GetCustomer
+type GetCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
 type GetCustomerResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1163,6 +1190,16 @@ type GetCustomerResponse struct {
 	JSON503 *GatewayError
 	// JSON504 the response for an HTTP 504 `application/json` response
 	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetCustomerResponse504Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1205,6 +1242,11 @@ func (r GetCustomerResponse) GetJSON504() *GatewayError {
 	return r.JSON504
 }
 
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
 // GetBody returns the raw response body bytes
 func (r GetCustomerResponse) GetBody() []byte {
 	return r.Body
@@ -1234,6 +1276,26 @@ func (r GetCustomerResponse) ContentType() string {
 	return ""
 }
 
+// PatchCustomerResponse429Headers the declared response headers of an HTTP 429 response for PatchCustomer
+type PatchCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// PatchCustomerResponse502Headers the declared response headers of an HTTP 502 response for PatchCustomer
+type PatchCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// PatchCustomerResponse503Headers the declared response headers of an HTTP 503 response for PatchCustomer
+type PatchCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// PatchCustomerResponse504Headers the declared response headers of an HTTP 504 response for PatchCustomer
+type PatchCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
 type PatchCustomerResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1255,6 +1317,16 @@ type PatchCustomerResponse struct {
 	JSON503 *GatewayError
 	// JSON504 the response for an HTTP 504 `application/json` response
 	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *PatchCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PatchCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *PatchCustomerResponse504Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1300,6 +1372,11 @@ func (r PatchCustomerResponse) GetJSON503() *GatewayError {
 // GetJSON504 returns the response for an HTTP 504 `application/json` response
 func (r PatchCustomerResponse) GetJSON504() *GatewayError {
 	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PatchCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -1473,6 +1550,68 @@ func ParseGetCustomerResponse(rsp *http.Response) (*GetCustomerResponse, error) 
 		}
 		response.JSON504 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
 	}
 
 	return response, nil
@@ -1555,6 +1694,71 @@ func ParsePatchCustomerResponse(rsp *http.Response) (*PatchCustomerResponse, err
 		}
 		response.JSON504 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PatchCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers PatchCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers PatchCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers PatchCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
 	}
 
 	return response, nil
@@ -1565,116 +1769,138 @@ func ParsePatchCustomerResponse(rsp *http.Response) (*PatchCustomerResponse, err
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Hzrcts4tu6roHimKnaVLNvpZHpa/nNkW7Gd+NaSHLfdyjEhcknChAQ0AGhb05Wq8yb7336R/Sb7SXat",
-	"BRAiJdpOejKXXTV/aIHEdWHhW1f4tyhR+VxJkNZEnd8iDWaupAEq7PO0D38pwFgsJUpakPSTz+eZSLgV",
-	"Sm7/2SiJ7+CR5/PMNRzXGpoiz7leRJ3oRN7zTKRsrNIF25hxmW49aGEtyD1mZ8BSlRQ5SMvMTD0YJhUD",
-	"rZXG+gLMZtSK7nlWgJtNClEn2u8e3vV7P1/1BsOoFeVgDJ9CZaT3g4tzGq7DCvlZqgfJ7rkWXFoW9676",
-	"FzGbKM0mArKUxUmhNchkEUdfvnxpRSaZQc5xsD9omESd6P9sL4m17b6a7R7O0DVIwSRazJEsUScazsAt",
-	"VGla3JxrnoMFbRjXwISf4UbOs4nSObjJthhntEimJtTsQSs5ZXYxhxbjciTLZZSTxbdhbULeK5EIOWUg",
-	"rbCLFmu325ttdq4s02D1go8zaI9k9KUVHXELD3zh5v9t+1tIfs9Fhp3VN3gA+l4kwCoV6vvctIcn58Ne",
-	"/7x7ejfo9T/2+ne9fv+iX9vNslsL+VxprkW2qA7xXbYLSSSk2ymt7kUK+pUJHGk6jLOpoxhuaKZ4ysY8",
-	"4zIBje0mWklb7ln38oRxaR5wr9/uvG6xtzs/YKu3O2/YwwxkqCQMK6QGnsyIVEozk6mHNgu8gxVMwbNs",
-	"wexMmOV5WLTYuLCM42QfFyznC2ZApsgMx8OzUzbnU+QxY4GnLWYUSzKB62B5YSyTyrIU5thASSZsm/VL",
-	"7thjnGl3eJmdcUtdJxq4BWZUDnaG7JU7MuAf7GvG74FZ/hkkg8kEEttGDjuRFrTkGW4f6N/DaML3sM5l",
-	"oNmEi6zQ34XBypky47qGJZf8jWxVn2uFzgQ8R70h4zKl35fd4cEx2xApMjkSiI0XTHJbaNhssQdhZ2zM",
-	"k89qMvEH+FzZd6qQ6TfSVFaaLWl6FWDFWJWDfpmq5xfDu3cXV+eHNUoelO2RLSY0zvc5ncuZzbhxh0Gk",
-	"yIM8E9ywDbE8VZ9h8cowCxJhHskL8l5oJfEgr4EhUnKo1BmXCy+zzDcS1K63XtK1j+cmE7mwkL5M0+HF",
-	"xd1Z9/ymlGmDGm2XfTF4TABS+D7EbejXQZB7J4zDCw+FkBJNpWIxMfNWd2JBx2wGPEUsNCO5rLoXcMfM",
-	"VJGlbKakKvRKU8LEuQaDXL+R8Pkc0k0aRdkZ6AdhgHh/JNVkwuDRrUwQLNLB+DNSVFdOlz8iV5IXdqa0",
-	"+Cuk3y7jak2XW7rP05LNXt7Rq/Pu1fD4on9y2zts1FB8T99N5ShnJgzLhTFCTlssqBgtpuFefQY6OGrC",
-	"uCQCVw/I+vkI8yK6dNNUg6Gf9cG7bK6M5Rnjrkab9e5BL7xyJQxTVJNnnbqulwljDb2immYkeTaf8TFY",
-	"kdAObxjFpJJAS+IaZ48CSmhcTyEz8RmoeQkQrwxDJHO9OTbiIznnGjmmnB0zRTJj3DDOElVIqxeMZ36Q",
-	"ecYLIzwXtaK5VnPQVji+SIRd0KlfzHEbjdVCTpHXfDfrhDko+8fB7IPaygC5lZ0MLtgPu3/849YuoxVv",
-	"vWbINC1WzOegWcINsA1oT9ssvhrEm+2oVTIo8hVCw5xjRzjG//u1u3X76bfXX/4QtdanlgkJu+sTeye0",
-	"sYEgWIltGKsBHGrKIh+DpnEbe3y93uMAEoXkrnU5LkSWEh+aQlhosWRbNfdqLLfQ0Cu+bjm1TCakJmmY",
-	"CiUbO/mrmN+5w7faz6XjT0dkFCLwaNlGBhxnx/4KWiGDIUmbpvclvFHjP0NicawDr4Svj4Wb++b17o9B",
-	"T/fDEqMq3ETCXBN0xnAeNnbf/kSVTYsJmWQFzc7OgNDPzJQGtii4ZPHB+XFMO4XtZ8JYpUXC4oOrg7jF",
-	"4uP+B/wzOD2lP8ND/HN7fRpvtlm3VHRyvhhJnqZuwA47UiwF+l2xl7ICDNvAQaYgQXMUAUgKPCucOfps",
-	"tpZ4PZIZl9OCTyHAvgZO08yZVRloLm1GB+IBsqzN4sctkEW+dc+15DmYmNEfWteRYomSxnJpzUjGJcVH",
-	"xc7OD8nBxWGPfkHMNlASqMIyYVllrkozyIU1bIxWV9x15Bj2b+jPxWXsbSQ66jiLqPNr1CWw7r47x+fp",
-	"KT7P6M35ET4vuvjs4xHsXtH7a3p/i/X3u2f43Mf3+4dolu4f0ftjenPyDp/U2z7pTvsX+/js4yj7A3oz",
-	"pPrXl/i8od+3+P6gS89D7OHgmJ6nWOfg/JieN/i8oDf9A3xeuSe9+djD5+2HqBUdvse2hx/oN9U/pP57",
-	"R/i718cRe0OcVe8K9eR37/Hruw/49Wifnj2c7dExUuDohN7Qio7Oseej4c/4vME3xx/oeY71j/s44vEQ",
-	"aXV8hTVPDrH/k1Ps5+Scfv+M9U/69HuA9d9Tz+8v6HmJa/zQw/ofjuh5jDU/nGFvHy6v8dmn5zXW/0Bz",
-	"+HCLu3Daxd5Oaf6nH7DVaR+/ng5wbqdU84wofHaIb86OcJfPaP5nZ9j27Bz7OSOKnfWv8En0OftIz2uq",
-	"8wtS7+yG3hA/nFOf58QD5ycX+LzAmueXWOecKH9xhr8vu0jzyx7WvDzCOpfHONYlzfbylN7fIPV+7uKb",
-	"/gW+6RPP9K+wbf8a6TCgrwPiwMEB/T7EVoMe9jk4ovfU84B4e3CBlBwQNQYDej+k38SHg4/IRYMben+L",
-	"9YfHONbwPbYaniFNhsTJQ6LMsI97NKQehrQLw1usedVFLr06+gWfNOerG6ThFX39SHv6kfr5ePUxakXX",
-	"5NL5pYsr+uUA3/9yQb8v8XnTw3Xd0kpvz3DHb69Po09VEemYt47irWgFavC0l5jiTn0o0ekPJaJUKJ3V",
-	"ahIqhBKhQygRSoTSVa3dda3dbXU8hyKhtF9t51AllI5q7Y5rNQltQqk2a4c+oUQoFEr96modKoXSsDYe",
-	"oVQo3dS+3VbbefQqS4fVmXk0K0un1T49uoXSTbV0UavpUK8sXdVLtZoODcsSoWJZcugYSh9q32rjHdbW",
-	"59AzlPpVSjg0DSVizLLk0DWUPlR7cWgbSr3qrjj0DaWTWs3aTjtUDiVC51C6qdZ0aB1K59XxHHqH0rDK",
-	"uw7Ny5JD9VA6rc7ToXwo/Vwdz6F+KA2q472vrchJg1C6rPKEkw6hdFQrHVdHcFIjlEh6hFK/Vrqujveh",
-	"RjMnXcqSkzKhVNs/J3VCqV/txUmhUKqNcFY7OU46hdJRFW3OavvnpFYonVfneVbjZCfNQqnGn066hdJ1",
-	"rc9fqlzupF4o1fDsvLaG8xpmOakYShfVEZyUDKXaiXNSsyw56RlKveoITpqG0nF17Ze1XXFSNpRuqlzu",
-	"pG5ZctI3lGoY6aRxKF1X+WxQ62VQQ3YnrUPpsDq6k96hdFRrV1vRoCarnHQPpRrXOWkfSsPatxrOOy0g",
-	"lG5q7W6r4zntIJTeV0d32kIo1STQsMaRTosIpdrMhrXT6LSLsuS0jFAibSOUanvktI9QqvXysYYhH2vz",
-	"dNpJWXJaSlly2kooHVTbOe0llC6rJafNlKXbGoc47SaUUMshy9NYlQ/5Y5MjxvJH57snJxcaUsp5TIMP",
-	"1UcGSuNzNW70yrAUJrzILPYFpj2S3SxjdqahdNNQEKv0w3QYp0HJ4JcAqWHAk5nvPm8FK7W0cl+tuHmY",
-	"0s55SMaeMOT/Jtcez7KyGzYGnGI5aJN3BnW6dYqc8zzE03CanOzSB0nBD1o6GrjO1fKxO4ybvRO60Tkx",
-	"5I8Mvzj3TgqJyHnmjeIWc32Oop32651RFDu3ajD1UwXOt0qOD5peIYUdyY2J5gkOwJRmc9AJSLu5x5IZ",
-	"JJ/RvuVTjjvIFqpwe8mzjFyZbAwTRRuTLZBWLrozki4MYSpxIhcadT6evXp0iCcJzC2Fhc5VWFLsvU2x",
-	"c/FCknENKRtDwgsDK7tLHrjSncoSrvXChdYynsBMZbjZ8ShyVrwjlrPjR1E8kjPQEHhm4SZlLF8w5zIN",
-	"/dKWCsOce9Kb8EH/R5o3GgBTteVfTjJ4bB+6BVY/bYl8rjT5iefczqJONBV2Vozbicq3xyLLxlqkU6j+",
-	"nH+ebmN3zlHEH5/wQQ0dC74y5HEpI44JzzLnuNRLJnXuZzqMtEBodkqVxwEtGWJ/z6mVWXxqdF05KGjC",
-	"jwAT3DANttASN3pRBljarO/HJBCAR57YzH014rHEh9XjXqYWlNvnHb8TckJuLIPvLRa78e8IerAsUnqW",
-	"IHUHOReZiVsjWX1JyHXn6iIh4k3nadYgU8DJOjbx45ZkK6dL82gRbI3kVKtizup+6CWIaaAZU+AJB0Mu",
-	"wBl4t6f3KLGJyjL1YHCPOTPkGV0BPV1Ihwila7ycDB7TMTA+NiDtnjsFSGqeGTqQ7ujJIqP490iWh5BX",
-	"/HrsQQuEJckKacD6rAJuWIzt4j02VnbGcuCSjSICIbCjqAlUaaHNrLxk3AccR/ylAIo+TDwjl5zUYmKC",
-	"AyALl9OOOlYX0AC0K/R0U8guJlHn1+cDI2Vs4sunxmQM123pnd7z5MUzh1NyUagy0PD8XJfHqJwrsSRJ",
-	"oJdWl1R8xs8tJviWqc3yQDQEGDyRt8wcEjERiRPaewzyuV0sMw6elvKGNIUFrlhYyM3Lcyu1j6VXnGvN",
-	"abIifYJXlvEZkbbYXMNEPALl3Zi7uB7ewFc/yjevD4/O3g4n2eef5J9y++O7WfJjk2ReRYb18Xtb+KHc",
-	"enItc8s0JCDuIegAe+XBI8LVqLE25tqq14GomQwNu1Anh7iHVXLgq28gh0FOuYNHXMb6JK5nQEG/6vlE",
-	"lnf12USrHBmorqu8QsT0AL5UW2bqgSTwSLooH8/sTBXTmYdJl0ViwBom7B5zseQAX07Kl9BHSSpOafUg",
-	"NpJ+k1AAYQ/sM8DcCRYHZnamw2jL0ESuUshMm3Xd8UaEC9GMkdygxASeGdjsuLCEsBRcZkpmi1oous3W",
-	"1Kad7V2HkJ7oY6Uy4LJJrdhX6rvqFKVqu7bd85mS8FXQY2ZiPv9dyDrwLZ9H2LL/7wux99zeOT31Kxa5",
-	"ohAFsF3BUEKpBuBoPsee+M+pUZfcJrPmA++SACeMszIGXcxTbuHJALmLpEmvUnmVoEyP4BpGMplxOYW0",
-	"7WV5maLBUeGAlG0YcAo5SnGyCzY7TOVoOPjRrKLD5IyDv4fAp9OecBliwXW0kc4SQLIIRIe00eJqUAS+",
-	"Svw3iOXnxAFN3rcgkyeeKJ1z22HUPK6hVrO9M5K/09ghFKxByj9FU9BAk3Xb9DBTXj1HTpIpi3/9FCPL",
-	"aMjVPWqh2eZ3UhW+m+B+YgH/IBnuouMZTHlWvqF5CmMKMKvZKeWsN1tMpCO5KvmRA72tXeW8zqqJvWZQ",
-	"IauZkfwKVvs7aRZDXUCJ8WTDCsOSGddTSNdcUM3C9UlPxD9V5D6ry2KlRvQKcvmr5PA3Sd9VofjsBD92",
-	"h+RXwP1IkTsnPu/Ne3++Mtcl5O+uD7bMSkZAB5JqUsmt14+PgUuJrUuV0GVuOlGE9CM+D0mD7fWkK+9L",
-	"eTEr7gArfqnk2a1O97jIudxCvY+ScOFxnnFJ1NgrPXHjDFosVVTMUax7L9qL3hea5XLsT08R8aDRM3TG",
-	"k5mQUJkbURU7LbMxDSnQVRgAVBQoZ7ti+Id8ntZIPsxEMqum9Wy4yVMCj0uOW8nQtBo45R4fD4eX5Jks",
-	"TD07pn7popoHfHBx/u705ABfv7vo758cHlIYZiUJsinLtTlH+9NXxe8DUSsXViqkDnnSlXcHSk4ykdTq",
-	"vVN6LNIUZPVlLYO08n41ZbjyqSnt/dOXVrR6ipsMMw1sqpT3rhNMkJZneA533Nx5JYU0kqXvvSGdEm0a",
-	"8gSPZLx0S5VuY2zQ5H23rEARG5JuW8yxjzDMWXpLZ9pIem+au6rT6E1rs2uUBY2zJ+Wdhbl5w3skUUst",
-	"U4ztutOmjGg0aq3frCWuTOw5gWYbzJvyMK7M8V9fsq3g1ioZ1oELaQVJoYVdDMgV7a55Adegu4VtMHzi",
-	"rj82hK0dtk91mVNM+Fyg0eAz9xy6lXnL5OI0kEHis4IrucmdkYzn93eGy/Tuv///f8bYwDCeWERo2iEu",
-	"07F6bDGsNteqWk2hXa/SguIqbdYt06NREo15OpI+a9pd3IHUhZ/e7OyyjbgKYLHPFXQ+edw2WtpyG2fW",
-	"zh2RhZyoMu2cJ3YZoIqW+8JyLqTlQoJGFCl05rswne3tlzY1Ws/l99mseH68uZktnMHp4kF1K+wMLGgl",
-	"0lZpLsotowqdBKYeyXnGLdpDHRYf9YYu4TR2l1W2+Vxs3+9ulz2a7d9Eeqf0HRmQX+L2SI7kcFYR7g64",
-	"KKFTF4l1YYUZXYHRKg/TeWXYvBhnIiG20DABNHCAbfAKANEVp4eZMsAkGBsc/Ibh/rFEZRmfG3DXn3Bv",
-	"TKuCUxmfGn85pMgNS1QO3vU1A9f3KxM0a3cBsUW2qtNaHGJie3yHfTjkdSK17IhNOLLxlCOiQsqEHMkS",
-	"Mfz2z7XCM/bKsLi8d2baeRqX3oEUEmGE529a8kTpBMhh4O8dMCFJu4aRrDBDGfAs57t0BpBprmQCWhq3",
-	"RT4nl/xhQk7JMVZehjIs1WJiw5qEXt6K8047ytJ1breKHw4b4HIF0iwD52zz0cTl3LnxwVIKfnFTjUsa",
-	"thEHyOuwarQu3myNpAfMWmcxSpZ4OyYXX4x9xjvxdrwbN/SFqBr7zGUxlUrD0k/oBNmeZ49yVayiPbnV",
-	"l2nSxAJlrjRnEh6Wqd9KV5S5zZE0VmSZ18ja7AKZY6tMmV5Vx8rMaYYozR74gnbsJC0dDd56NB3nRye8",
-	"m+BQ5ZlsObsyfFixXVGYIgBrcF6kkRyTzgsynSshbb2zDsu59HgCxkWP6I0DhIRnmSFNP1xjSxb+Ogql",
-	"r+Mp2POVySU2FfcgmQHKg/fKA13tWr8FR+R2PmTDJ+AcElYvHBxnIgFpoIKxZyfDNUBFhHMA11Z6uu0b",
-	"mW2si0aPsGQVlzjE+r3BkDDofpdtBCrQRR/QxkHubnu3vYOtsXM+F1En+qG90/7BXdCYkah8ASmxyhQa",
-	"LOq+d37XcHu8QANqI+z3ZrgG12blPb7K3bgOe7PzxidTyJGMSSONnbnm4DNGRiS1LA7afNxmKEu2lMwW",
-	"RHmePfBFI+kDsJykUSc6Ahtiy636hfLXOzvfeAsrqUSplzewuk9cU3zqFvlRb1hCee2OlvdzRjzJYYts",
-	"twaPo7vwE+2DzgSuNtzziQ57UbhbE73TAlItkpmxmv/XfwDbjap3UaLdnd3dHxtck2X5/+Ik2qVjpur8",
-	"84nMdc/er59coO35SNm6f+3X5vE+PeH8et4/5A9aN8mBHeXj46jZtbGmZiNEr/gwosPe7usf3rz9449/",
-	"+ulb7sIFVnviOlxwNyHp3+zsPtVf4NPtmsVHjd683CjYmNjg9U8vN1i1H7+0orfudDzfrsm4pLavX25b",
-	"u/FPjX74PY3efGsj3Mxwdo/AMh62hbJUpj4L30MjGcvL/5ZAsakXoslsYyWaXGZePX06HGqS0lTpyl8m",
-	"RolWSvoQ9CAphRqGS/zYfNpRizDrekLdRwNsoQLtUNRPMDR88FIelUCf3+Sl6KXL+9oCSalCy07JtUw2",
-	"hZDkBkZeSNlV/5S8rTxBsq06el/AiajjDMlwqCviKaqaiy7qtjycuZCnIKdoA+6uO8g+kQxsioxd1o0T",
-	"MBWuCO7+9FlZd9EcIhtJn1VFEo6jKeDCZXveNdkccOOSlc4HV8FFm1G9d1hsR5Ikx0oSX5AyPhbndUDs",
-	"chko5xRZprC7r5ZkwLVh3GuaXpNG3WYOybIlhfRCmG+5rvV4Xgb8Hig5ECc9ksLsuUHIHFwu2v3vh4mo",
-	"5HQFfb7NulqjlN9YycGqZ1q59Ct/Q5tcBNhiPQ0qXpUG8WYZqHEnz1iFZlFITeI+dLMRMp7QQs/CDnuT",
-	"puSTzT3nXqleqhxJVL2px5ajIEshs5zU5lKdWgaJliw3sT4noozOPqlKbVS0pM32SDaqu8xruy1/W97F",
-	"vCXdru+4dJsSXkizdzqxfRAJuK00zlSsWuuhsnE3YglPXMMndGYa3Ce1oMYm0HB2S+XMihxUQdF5zt4+",
-	"PrbZyWR5cNyhCXDXov8LYnVIx0QTphLcXcIonVnrYBntDWuYotwQxC4Ka4vSMqX7x9ZS3okpNGQL+k8Z",
-	"kG42aZYUY6/pliQ891W6+Ea1smT4ulq5lu/ighW+YYvdgx5zK3K2UYnsGn9JF9JG1XI9EvesltlYfalx",
-	"0q3vUuNsrOsvZjd/9Permz9WdNWG7w2Ka/NcX1Bbg3XW2Fo/M79lTm3j/D41a7sNVX+frrsS+nRi8Lm1",
-	"+PDfEzvRlInzv4obvkqpb2pKzucysro8fAcEN8u0FwoLllGAis+C8gHMM/9446ttnlbE52tW0JpJ8zts",
-	"EZcLtOJm9+T5G+3hrwSuemLAv5HrG5HLXQT+RyJX+lTbvxXTGjv9N2z9Dtj67i6JdZXTuRu+wgtQCXT/",
-	"263xL+HWWDVnX/ZxVIOqBC/VcOqvnxAWfACmwQNSCZTNFMW+upcnbKOSFjLmBsglEJe+bz4X7dy3aycq",
-	"j/d8TMnODBtDph5GkmcaeLpAA0P7C3ix913Hm202gGyy5QesXjszLla0NFBwNi5mJTSjeAq2Wv9HhDn3",
-	"/7wJP7NEyYmYFpr+8VQ1KMEMzLmLv7gIL9XvOLujEiB2/5HGpwUsqv+Okf5ZVz14PFH6qYDxROmRXEaL",
-	"vTVSDyWskpOA3G/0U3mXxgU9QnjB/Y+6Vt3f4Yi27vUIn7yTyhldX5mP65fgkX/Jh18+ffmfAAAA//8=",
+	"7H3rcts41uCroLhfVeQqWbZzmf5a/rPyJbY7vo0kJ52EWRMiIQsTCtAAoG1Nb6r2Tfbfvsi+yT7J1jkH",
+	"BEmJvqQ707tTNX9ogcT14ODcD/xblOr5QiuhnI36v0UzwTNh8OdQOLMcTJ0wUMqETY1cOKlV1I/OtWOZ",
+	"Tou5UE5kbLJkZ8IJo2XWZZPCsZlWujAiY3czodjCCCuU67OZvmO5VjfMaXbHpWMTMdVGMCMWgjsJH2ZQ",
+	"+nshrOsyblkmcr7ctCLVKrOsk8TRq+04SjaYNowrdjweX7KMO8E6w7f77Oedne2NHtvnCyZdL+pGNp2J",
+	"OYf5i3s+X+Qi6kevtqNu5JYL+G2dkeom+vbtWzcywi60sgIXv8ezIU0DSqlWTij8yReLXKYc4LD1NwvA",
+	"CH1jw0mjoS3mc26WUT86Ubc8lxmb6GzJOjOuss07I50TahcXXUKT2Zm+s0xpJozRBupLYTeibnTL80LQ",
+	"bDKY+97g4Hp4+Nerw9E46kZzYS2/EbWRfhldnONwfVaor0rfKXbLjeTKseTwaniRsKk2bCpFnrEkLYwR",
+	"Kl0mBIsKbv9hxDTqR/9lq8KTLfpqtw5hhhHUd+LebS1yLhEeVesm1oxngol7Z3jqtHlhmZ9zl4neTY/F",
+	"0Vsuc5EBciy4saKODAQ3bnFVcbTLlHbMOj7JRa99O9eHxi60wW4X3PA5oKxl3AgmCWY9dsbzqTZz4cEn",
+	"LTNiWljCcWhohbkVMHnoLVZhOexOuhnjLKlAkZQLpB2GPc+FsS8YbEU6E+lXyzpchd0p94BpEyupbrVM",
+	"4UgI5aRbdlmv19tgXNk74QeDTnGWCW5EglPqMTibBs4uAidW0bdudMSduONL2rDvQ+hC8Vsuc+isidEj",
+	"YW5lKlitQhOx25D25Hx8ODwfnF6PDofvD4fXh8PhxbCBvmW3TswX2nAj82V9iD+AnzM3zx9Dz4HyZ27B",
+	"bwTTU8bZwuj75S6TzjLoAvDhOxEPdkMqwjmjb2WGyFOedttnnN3Q5gBq5ppnbMJzrlJhoN3UaOVgLtDB",
+	"4PLEI4Blb7Zfdtmb7VfQ6s32ayK0ZSVpWaGM4OkMd0UbZnN912PhFEAFW/A8B6SWtqI1S6LffuVszpfM",
+	"CpURrT07JdBIZZ3gWZdZzdJcwjrYvLAOYZOJBTTQCkgwG5aIuMt4OMtuxh12nRoBtNvquXAzwPU5gQH+",
+	"QF8zfiuY41+FYmI6FanrsQEuGhtzY5YswRE2kU8lsCOrHGwzsLA2VPG1t2rMDjfxRDlhFM9HeNx/z7mR",
+	"vof1QyMMm3KZF+aHnJdypp4y0Vb+nlOyhrrNudb2EhnH0eGYcZXh78vBeP+YdWQGZxYABNRScVcYsdEl",
+	"YjXh6Vc9nXp6dK7dW12o7DthqmrNKpheBfppnZ4L8zRUzy/G128vrs4PGpDcL9sD6k1xnB8BxnNdzWzG",
+	"LR04maEEk0tuWUdWJ/erWL4AWqOATQN4hbqVRisgFhurtB0gOdb6jKullznsdwLUrbeu4DqEs5nLuQQR",
+	"70mYji8urs8G5x9LmWTUgG3VFxP3qRCZ+DHAbemXyBy98/S6JqoCTJVukg1GVIBJG6uq6m6gbXamizzz",
+	"Qu1K07qAyzopXyxEtoGjaDcT5k5agbgfKz2dMnFPK5NIevFg/A0gamqnC47IjyJjV4oXbqaN/IfIvp/v",
+	"N5pWeLHHsxJXn0aLq/PB1fj4Ynjy6fCgVUz1Pf0QbBhXpwi2fi6tleqmy+alVNdlRtzqrwJPH3B4hbtU",
+	"P2Vth+xKifuFSN2zgPj/rWzyLyCmD9QSqrvCk0m9EAahyzIt/FkWaQ4ie6ehNeXSOviuEDgAEwSX7cJR",
+	"jBUvuSMQ3XXZBpFgoykfrUrX3RXhPlYeLkEVLcWjqdHzan8ykcpMBPWBFpfm3No+YRl7c3+PpCBWnkl2",
+	"WaZxrfSdUPT1/b1nnldqYXQKg09ycYjawQpa/uuoY9J6PbUg6dFLuuVxY3bGF4J1OEO6Un6+M2hEWC4E",
+	"7G+pQMVKqGLua9oincEEeaVWkda70X9Upasg4gUXHqs2nY7IhOfcJRq2K19XyhaLhTZOZGcik3yM0PnX",
+	"27CyKxBigIXu0/w3YT19tkoKk/5zVefuY7rzs+EcuAdyr0GWGWFtCyFlC20dzxmnGj12eCvM0ttBkORA",
+	"TZ73WQuBgVdY08aK54sZnwgnU2TmHauJ/gDj4QZ4DABMGuA6hcrlV9qQUhZ8YdEOQL2RxMBjteAGhINy",
+	"dnU01oUCasBzP8gi54WVQWBYGCCWThL3Tj1RWNnYbuS7WQfMftk/DObu9GYuQDBhJ6ML9mrnL3/Z3GG4",
+	"4s2XDFg76yDSJVejxBNOT2GLxUKYzZRbYWN1B5oeyWEkIFnNkkwk8IKnqViUIpl12sBPy5KDw2SjekdL",
+	"zwT0UvKAGM87Vt7eTrrsbibTGVRwIIwZ4QqjbN/beWARivE813cW1sVoXRZoiZBIWmGyxCegvx4bAVfA",
+	"deCnXWYEz3AsGDOOgsGGQBZHtAOVifEKhF8/dNSP/lvn82DzE9/8x5ffXn7779vbG/+xfuS6US6V2Fnf",
+	"l7fSWBfwASqxjnVGCNIPVDGfAO96qMeX6z2O0Jq60uWkkHmGwpItpBNdlm7p9l6BhYmWXuF1l4wcKkWu",
+	"aMSN1Kq1k3/IxTVJiKv9XNLxhI9oAUbZppMLDrNj/xBGw/kC0G48IOTQGz35m0gdjLXvGcD6WIDbr1/u",
+	"/FTxCBoWz6mGzUTtwga+FMhBZ+fNz1jZdplUaV5k3nqNcr6daSPYsuCKJfvnxwnuFNoAJSC1TFmyf7Wf",
+	"dFlyPHwHf0anp/hnfAB/Pn04hUM1KI/UnC9jxbOMBuyzIw1SBfyuWXbzQlgSim6EAqkJOMFygaSCM4LP",
+	"RrfSTGKVc3VT8BsRFBxEczcTc+Z0LgxXLkd6cCfyvMeS+03gr5u33Cg+FzZh+AfXdaRZqpV1XDkbq6SE",
+	"eFxsb79K9y8ODvGXSFgHSL0unD+t5Vy1YWIOUtsERLtkQOAYDz/in4vLhMyf/pypYh71P0cD1CgGb8/h",
+	"eXoKzzN8c34Ez4sBPIdwFAdX+P4Dvv8E9fcGZ/Dcg/d7B2N4HuH7Y3xz8hae2NseWgn2LvbgOYRR9kb4",
+	"Zoz1P1zC8yP+/gTv9wf4PIAe9o/xeQp19s+P8fkRnhf4ZrgPzyt64pv3h/D89C7qRge/QNuDd/gb6x9g",
+	"/4dH8PtwCCMejmFWh1fDqBu9/QW+vn0HX4/28HkIsz06BggcneAbXNHROfR8NP4rPD/Cm+N3+DyH+sdD",
+	"GPF4DLA6voKaJwfQ/8kp9HNyjr//CvVPhvh7BPV/wZ5/ucDnJazx3SHUf3eEz2Oo+e4Ment3+QGeQ3x+",
+	"gPrvcA7vPsEunA6gt1Oc/+k7aHU6hK+nI5jbKdY8QwifHcCbsyPY5TOc/9kZtD07h37OEGJnwyt4InzO",
+	"3uPzA9b5FaB39hHfID6cY5/niAPnJxfwvICa55dQ5xwhf3EGvy8HAPPLQ6h5eQR1Lo9hrEuc7eUpvv8I",
+	"0PvrAN4ML+DNEHFmeAVthx8ADiP8OkIMHO3j7wNoNTqEPkdH+B57HiFujy4AkiOExmiE78f4G/Fw9B6w",
+	"aPQR33+C+uNjGGv8C7QanwFMxojJY4TMeAh7NMYexrgL409Q82oAWHp19Cs8cc5XHwGGV/j1Pe7pe+zn",
+	"/dX7qBt9QOfTrwNY0a/78P7XC/x9Cc+Ph7CuT7jST2ew458+nEZf6qySkLdJxbvRCqmB017SFDr1oYSn",
+	"P5QQUqF01qiJVCGUkDqEElKJULpqtPvQaPepPh5RkVDaq7cjqhJKR412x42aSG1CqTFroj6hhFQolIb1",
+	"1RJVCqVxYzykUqH0sfHtU72dp15l6aA+M0/NytJpvU9P3ULpY7100ahJVK8sXTVLjZpEDcsSUsWyRNQx",
+	"lN41vjXGO2isj6hnKA3rkCBqGkqImGWJqGsovav3QtQ2lA7ru0LUN5ROGjUbO01UOZSQOofSx3pNotah",
+	"dF4fj6h3KI3ruEvUvCwRVQ+l0/o8icqH0l/r4xHVD6VRfbxfGisibhBKl3WcIO4QSkeN0nF9BOIaoYTc",
+	"I5SGjdKH+njvGjAj7lKWiMuEUmP/iOuE0rDeC3GhUGqMcNY4OcSdQumoTm3OGvtHXCuUzuvzPGtgMnGz",
+	"UGrgJ3G3UPrQ6PPXOpYT1wulBj07b6zhvEGziCuG0kV9BOKSodQ4ccQ1yxJxz1A6rI9A3DSUjutrv2zs",
+	"CnHZUPpYx3LiumWJuG8oNWgkceNQ+lDHs1Gjl1GDshO3DqWD+ujEvUPpqNGusaJRg1cRdw+lBtYRtw+l",
+	"ceNbg86TFBBKHxvtPtXHI+kglH6pj07SQig1ONC4gZEkRYRSY2bjxmkk6aIskZQRSihthFJjj0j6CKVG",
+	"L+8bNOR9Y54knZQlklLKEkkrobRfb0fSSyhd1kskzZSlTw0MIekmlEDKqWmeFwuBhj2ulhfTqP/5cddA",
+	"0Fe/ddcMOF/WLOYsaFtonQAdrs+8HbyusgqvPpK5urQqU7+sw2u6JuNZFius7E07RzqoktVo3aBWekus",
+	"1VUoC45ESiopbesS3o3e9C9rC/ZO2DG/bzPdOX5PwQNobATdU5OfIDhYfWhCufjVKJoXMKkpL3IHfQnb",
+	"i9Ugz5mbGVEa9jAeqLTc9RnHQdFGooTILBM8nfnu592g2JdQfrFiGGTakGcR9WNp0TlO5s48L7thEwFT",
+	"LAdts+eBGNwShsfnYZ9hmhxV+TuF0Re4dGFLQ937wThpN+gYb8+psHO1ym/RVJs5d1E/ynQxyUXVDdmf",
+	"WhBzzO+ZQZMQRx/InOfeUJ3E0Xbv5XYcJYRdwagSfDxoYsJVFUo61pkankK3sdKGLYRJhXIbuxRDxaRj",
+	"/IbDxrOlLggFeJ6T2ygEGOZLALGPSqmPGiuKuCuRudpTfyLITmnhTFFwjHTszkjnTR+wRjKaoiOD4BGr",
+	"jnSWzXUmMDBD8lxa38ADg9pMc83dBp4diguwLMF9SKrT5U3D1HOPnevQReJtjGhP9Y4xDL0hVxO2noiU",
+	"F94ZUGEpI3+J9/f6WBo0mOY8FTOdA9YmcUQWHOqKbDhxlLCZMCLAaUmxP9bxJSOXbtltrBA3pWVE2lbN",
+	"pIAFK6Rgmov73gEtr/5pU84X2qCvZMHdLOpHN9LNikkv1fOticzziZHZjaj/XHy92YLuyCjI7x+wN47p",
+	"7Lyw3sxMwEt5npON3lSni/zhSEVwQQ94WctzDFornlt/xGqz+NJqpiQa1kb4An1DCu8Koyq3yuDypMeG",
+	"fkykXuKepy73Thd5XxK2VTpVBryW++V9HFM0OHeqkNAuS2j8a6SZUJYZPkvqei3mXOY26caq/hJJ7jXV",
+	"BUAkG33vk1KZgMkSWvhxS7CV08V5dJHexurG6GLBmi6X6qQagTPGcBoYDLAAZuBN3N56yKaavABSweFC",
+	"K/gKtTaFIupQeoHKyQBbnAjGJ1Yot0toD6DmudXVyVNFjkGKsSpPXYOvItUgh6UVzjsquWUJtEt22US7",
+	"GZsLrlgcIRkUrvQtNLkBLrQdlSvEvYNx5N8LgeEQU4/IJSZ1mZzCAIDC5bSjvjOFaOEQK/B8vihTuuGA",
+	"hXizLQz2pYVdzATzw5SeiV0PbjiD0IpibUofG0CwUyPTniRDxY1HFuXPW5PqVNMMS0WMRs77FHDSmnvh",
+	"OWIdCoPYrjpTLe44v0+bdiFSOZUpCSy7TMwXblmFez4s4ViUkpYAC+nE3D49v1Lyqpwo3BiOYpnMHkC3",
+	"ypspsy5bGDGV9wIDyu01xmNW5B5e/aRevzw4OnsznuZff1b/OXc/vZ2lP7VJJavEZX38w034UGILclfu",
+	"mBGpkLciyD+75dlFwDWgsTbm2qrXaVk7GFp2oQkOeStWwQGvvgMcFjDlWtzDMlqltYnWueCqfta2uzsV",
+	"p5HKiRsQ1arvEaB01I2mPLfwF7jxTo05Pah1fJgJVB/qFAUOJU2PImAcv29KWi+AxnuWU4l6M32HMkKs",
+	"yAXPczfTxc2sEb1ghbNMul3vSw4ElwSRklh7MQr0A08VYuVxAl3C0PqrEAtihUR+3cyE0SrHGQputscG",
+	"RICAJtsqzKSDAaIAMwwm4Rl0POHpV6ZVvmyEBPYYRdHaKtxoe2uHaPqa3LOn9Q8VekqlYQ2ZFjOtxLOI",
+	"m53JxeJ3kf6Rb/l9LKAc78/nAevzjW65u/b6zdOwWhH8AldYIfRISluoWzux8Xv4mLh4yV06a6dKlPCC",
+	"sYI+rKRYZNyJB2NeyDusvOjoRZ8yuJUbEat0xtWNyHpeZimDDjG8QmSsYwVpGiFwb6PP9BxUND+a03gE",
+	"QQ375wg2SCNSrkJ8Q5NGKdJwyihBmbWqxC0Cz/PEnHX54TGehZP3LVCxS0jP7jNs3lTr2hW5P6bEtdlm",
+	"fodI8wfEGSNwsrRNdzPt1RDAJJWx5POXBFDGiLm+BWmbzvUPkGd+mHTxwAL+JEGDyF8ubnhevsF5SmsL",
+	"YVcDzspZb3SZzGK1Kp4ABpYBUzXM66/aDtYUR0A1G6tnoNoPE39WQGMKUbIG1NWlZemMmxsKh2zYCNtZ",
+	"8m4zk4mMPj6LdEXA+hM596MCN1RqpV6BvT+LnX8fE19hio9O8P1gjPYT2I8MsHPqA0S9leyZ8Vsh+6ol",
+	"GjbkrWE4H3I1pdXmy/v7gKWI1qUgSXk3xIoAfojnwULeW4+j9DajJ0P593UmSs0uJDmsTvm4mHO1CRIj",
+	"plGJ+0XOFUKkHpAbwr/nwNq9zfJJSxPOtBr7y0OA3G+1gp3xdCaVqM0NIYv2e59PY10ZFl9zKWiFmX1N",
+	"54EPjIsVBWbWwtU6NYcBBXmu5Ng4Izhmj2FmN0XLN6O+mmnP9Uyu/Yvzt6cn+/D67cVw7+TgAN2LKxko",
+	"bXlK7Vl2X54VlxKAWksZr4E6ZLrV3u1rNc1l2qj3VpuJzDKh6i8b6Tu196tJX7VPbYmLX+p7/32+qApl",
+	"nuWMUj5bAloEd1T32X6o3hOOovps1gT2NZz+AGyH3WjtnTpI/FB2tXwurrm99qJXQnnepcunJe47XFUQ",
+	"q6QyKpZuB2jQ5vRxrADBISSChUhly0jrrUyhsfK2UHJGtNpCe+wDcLjW2aNKwsLcvM0jViB7lzHWbt3E",
+	"VjrSWmXxf66x7yFNrxtUPW7Zum4XrKfojrl7FCB/wAy40uX/c4NLJeC4FtiVhHlld79f0vknCzYrLGsV",
+	"yOs8C3ZCpIWRbjlCjwvdsSG4EWZQuBa9Nxl4iolstc/2sC4juZQvJOiMPhiZGFuZL4iWfCtykfo8j1pO",
+	"YD9WyeL22nKVXf+f//G/EmhgGU9d8LVxlU30fZdBtYXR9WpaMXhToAezxwZlWiLg+YRnsfLZipTZLzJy",
+	"D7/e3mGdpM67Eh/+TK4nwD9cWkUyZ84tCMhSTXWZYcRTVzmQo2pf2JxL5bhUwgADKUzuu7D9ra2nNjVa",
+	"T8T1AfpAaLy1IV+SvYEcr00lvLouxlsL1KbVhUkDDsdqkXMH6nCfJUeHY4qhTyjTfIsv5NbtzlbZo936",
+	"TWbX2lyj/eBb0otVrMazmmxHFB5j1E2R+jtrZpi/bvQ8TOeFZYtikssU0cKIqQD9FhPQKkqNSX53M20F",
+	"U8K64MeyDPaPpTrP+cIKuh8B9sZ2awQ95zfWZ3YXc8tSPfcZg5g8AH2/sEGxottfumiqIKGVWAu0xyRH",
+	"VcyJRZE0VXbEphzQ+IYD6xEZkypWJYHw278wGs7YC8uS8mIK25tnSWkcykQqrfT4TXmN2qQC7UU+35dJ",
+	"hcqViFUNGcqAhHK+tSRO6ViqVSqMsrRFPs0AxQSpbtCaWt5kYFlm5NSFNUlTXZtRc9J70FugcDpYgGPF",
+	"PZmrWXWlQomjzHvAUS3DHKUaowE6afulj51Eh+CTj1XdKV93+bcZIht+089fejCNhBz/1Gg3VkmgrX1W",
+	"934nMN0jvdFlns/UIwP8qy7Q8wCKvxcaVglnhpRxYDZxlHRZEhPHKQvb5Y8d0M47SSD1yUaX8DJWUgUN",
+	"imAAh5R1yjmsiHQ+/wShgjm8BrczqTu90D3ckEOTXVAOKpN8mmvr01ZsuSxpqtQSn79SRhmVvtnCulhN",
+	"BJM3CrPIOkqXruUpitXY+3yD3OQgMeOCKixeXQ2CEDH03IsPFS2wINSxhDaM+BT6t33FPkoenlohrPrs",
+	"828gNn3rst8Atv1YlXJRQsImgALozavedu8VDk5GnK9SbQLU+UJ22aWRds46/G+3/noB+oCYQ2eP8TyP",
+	"lb+loBNmlLCJsDITgDaEy3kOO0im2w1PK2vpmeHiqCrZNFw74+NpYI/9fUb9Krs+3Jn0enu7PXmWbpjh",
+	"QWOvknkp0VcbCjR7/fIl69Rb+p3nNeYZK2rZyENN2OudNytNd8up+pxwVlpRWy5Pev3yZ8oEfLP9KqSa",
+	"c1VZyFsvjuh4oEvXcP50mb8PgiaP5olY1XLaqX8gB4l32iaVcW2qjVeAha1nP5J5EXbtJCuNvt6SZ/vk",
+	"eEXhA9oHBtklG1/4sGJHBBUApCEjCC1iNUHbg1DZQkvlmp3BlivP3IWliAV8Q9w55Xlu0eoSLoRJl/5O",
+	"BkyPA5a06yuje+JG3gqF3hw9LU81XpKyfp8MUnifUcqngozDzixJNsplKpQVNYHn7GS8Jt3A0SFpo6fN",
+	"zZZvZLeg7rdu5KRDC2UpFLDh4WiMAsHtDusEKOBtF8JYkn9e9rZ729Dan8uoH+FxpkTQGcqtT4gtUOVG",
+	"tFg3h9592RCiJksmMwzTof3eCBfK9Fh5I07tlpk+e7392h9KVdJhwnovyySp9pm5SbCqJEAyebapVb5E",
+	"yPP8ji9bQR/Q+iSL+tGRcCGeaeVqvZfb2995FUlai4yqriEZPHDhz0P36R0djku5qnFRifc5RTydi020",
+	"obV4fyifOtoTJpew2pBGHR0cRiF3N3prpMiMTGfWGf6//6dgO1E91zXa2d7Z+anFTVSW/ytMolcayeuO",
+	"GJ8o1fSyfP5CkRmPh1as+zo+t4/35QFHxOO2en/QBulcsKP55DhqNzOvadTAJ1fsydHB4c7LV6/f/OWn",
+	"//z5ey6ECaj2wM0FwfQPoH+9vfNQfwFPtxqWN2z0+ulGwdYHDV7+/HSDVTvet270hk7H4+3ajHzY9uXT",
+	"bRtXAWKjV7+n0evvb+RZ3HOAH67bQRwIR/5IOLzQIxAWx298cqCnqGjrrC53RHPNE1FLrLMStVSGKT98",
+	"qIjYouJT68rf5lXJv7VIUmRuHER4jFHceNjXBtSZepKWTY0QmyBcEfH1EwwN73zaNgihPvbWM99LCpLe",
+	"FBjHX+sUBUu0C0iFnjxAoYxdDU/RYcZTANuqr+4J8hL1yRgUaEGNq0V1kw+Z4KozPZfqVKgbN4v6O+v+",
+	"jS/IOtuCGy6bBga6JCKEyHqPbfYoi7xoj3JAvceVsRMg/PmIh13vXWqPmQAJ0VtaqQLpNKCiEwl3sUKG",
+	"sxLxHpiTD6eoqVFVhBTHkCI0k/tqaS64sSBd42hV+LhdiLRqiVEZIVKjWtd6SEYu+C1esQFoB0CwuzQI",
+	"qrrVoukCpqmshR8HnbzHBsaAcNBZCRduBgVTpLDXYVB9ghbrEbvJKhNJNkpfO508f2VIiKLl3vveCcG5",
+	"oCjkYYe9ulHiycYuWUTrdz3ESok76rFLEGSZyB1HabuUwio/f4VyoA1QvoIPsHlQAuvUhCvQvVqlZOaF",
+	"5K6/ro6inRReb0c37SxL8gJs1YvS7k6mgrbSkrmnbnELlS1d1IH0hBo+IGrj4D54EgQ9KbJY0VI5c3Iu",
+	"dOHoQq039/c9djKtDg4dmkDuunj5pzMhVUDmeT0+pyKjeGYdkWVQU5xlGoMCgXZhZJIsrUt4LYpzGHBo",
+	"CyPyJV5VKbKNNoEUw6QaIiny3D2dLb9TGi0RvimNrgU6kr/ZN+yyW2Em3Mk569SCc6y/O0RkrRLpejDF",
+	"o8Jpa/VKUMVLaUpBtbWuvy+m/aO/9qX9Y03EbfneIu+2z/UJaTcoda2tzSPzq9I/Wuf3pV1Ibqn6+0Tk",
+	"legVYoOPrcVHcDywE20xmf9S2PAsXaCtKTqQyuCY6vDtI7mpIhcxsqM0i9ZMHRjSZR+5tPLZqlI34os1",
+	"5WlNE/odKgyFc664yjx4/qAa/UzC1Yzt+jfl+k7KRfeT/JmUK3uo7R+laa2d/pts/Q6y9cMtGesiJ1kp",
+	"nmE8qMUp/XnWkJ03zxml5Z5MNKW8fE7j9UtR/22G+eeYYVbV76dtMvVADiSH9RCOzxgh5J2+LRabmnN+",
+	"ptHfPrg8YZ36/5/hVqAJIylN/Hwhe3PfrpfqebJbXgc5s2wicn0XK54bwTO8cNj4pPzEm+iTjR4biXy6",
+	"6Qes55Rb8pRVChXMhvzk0lBeNbRa/+8Ic+6vAIXPLNVqKm8KgxeY1n0vzIoFx6xyH1WC9fukJ9WCUuhi",
+	"Px+ztaz/jwi8mLsZsILOpPYglak2saoiVLz21PSYrIITGY/f6IdC/S35doIXhS617zbtMwS0dStN+OSN",
+	"aqQkPjMFxC/Bc6oKD799+fZ/AwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

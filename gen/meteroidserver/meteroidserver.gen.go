@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 
 	. "github.com/billbridge/billbridge/gen/meteroidapi"
@@ -207,16 +208,49 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 }
 
 type BadRequestJSONResponse Error
+type BadRequestTextResponse string
 
-type GatewayErrorJSONResponse Error
+type GatewayErrorResponseHeaders struct {
+	RetryAfter *string
+}
+type GatewayErrorJSONResponse struct {
+	Body Error
+
+	Headers GatewayErrorResponseHeaders
+}
+type GatewayErrorTexthtmlResponse struct {
+	Body io.Reader
+
+	Headers       GatewayErrorResponseHeaders
+	ContentLength int64
+}
 
 type InternalServerErrorJSONResponse Error
 
 type NotFoundJSONResponse Error
 
-type TooManyRequestsJSONResponse Error
+type TooManyRequestsResponseHeaders struct {
+	RetryAfter *string
+}
+type TooManyRequestsJSONResponse struct {
+	Body Error
+
+	Headers TooManyRequestsResponseHeaders
+}
 
 type UnauthorizedJSONResponse Error
+
+type UnexpectedJSONResponse Error
+type UnexpectedTexthtmlResponse struct {
+	Body io.Reader
+
+	ContentLength int64
+}
+type UnexpectedTextResponse string
+
+type UnprocessableEntityTextResponse string
+
+type UnsupportedMediaTypeTextResponse string
 
 type GetCustomerRequestObject struct {
 	IdOrAlias string `json:"id_or_alias"`
@@ -273,10 +307,13 @@ type GetCustomer429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response GetCustomer429JSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -303,40 +340,183 @@ type GetCustomer502JSONResponse struct{ GatewayErrorJSONResponse }
 func (response GetCustomer502JSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type GetCustomer503JSONResponse Error
+type GetCustomer502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response GetCustomer502TexthtmlResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomer503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type GetCustomer503JSONResponse struct {
+	Body    Error
+	Headers GetCustomer503ResponseHeaders
+}
 
 func (response GetCustomer503JSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type GetCustomer504JSONResponse Error
+type GetCustomer503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetCustomer503ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetCustomer503TexthtmlResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomer504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type GetCustomer504JSONResponse struct {
+	Body    Error
+	Headers GetCustomer504ResponseHeaders
+}
 
 func (response GetCustomer504JSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetCustomer504ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetCustomer504TexthtmlResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetCustomerdefaultJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response GetCustomerdefaultTexthtmlResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerdefaultTextResponse struct {
+	Body       string
+	StatusCode int
+}
+
+func (response GetCustomerdefaultTextResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(response.StatusCode)
+
+	_, err := w.Write([]byte(fmt.Sprint(response.Body)))
 	return err
 }
 
@@ -377,6 +557,17 @@ func (response PatchCustomer400JSONResponse) VisitPatchCustomerResponse(w http.R
 	return err
 }
 
+type PatchCustomer400TextResponse BadRequestTextResponse
+
+func (response PatchCustomer400TextResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(400)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
 type PatchCustomer401JSONResponse struct{ UnauthorizedJSONResponse }
 
 func (response PatchCustomer401JSONResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
@@ -405,15 +596,40 @@ func (response PatchCustomer404JSONResponse) VisitPatchCustomerResponse(w http.R
 	return err
 }
 
+type PatchCustomer415TextResponse UnsupportedMediaTypeTextResponse
+
+func (response PatchCustomer415TextResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(415)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type PatchCustomer422TextResponse UnprocessableEntityTextResponse
+
+func (response PatchCustomer422TextResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(422)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
 type PatchCustomer429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response PatchCustomer429JSONResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -440,40 +656,183 @@ type PatchCustomer502JSONResponse struct{ GatewayErrorJSONResponse }
 func (response PatchCustomer502JSONResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type PatchCustomer503JSONResponse Error
+type PatchCustomer502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response PatchCustomer502TexthtmlResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type PatchCustomer503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type PatchCustomer503JSONResponse struct {
+	Body    Error
+	Headers PatchCustomer503ResponseHeaders
+}
 
 func (response PatchCustomer503JSONResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type PatchCustomer504JSONResponse Error
+type PatchCustomer503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       PatchCustomer503ResponseHeaders
+	ContentLength int64
+}
+
+func (response PatchCustomer503TexthtmlResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type PatchCustomer504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type PatchCustomer504JSONResponse struct {
+	Body    Error
+	Headers PatchCustomer504ResponseHeaders
+}
 
 func (response PatchCustomer504JSONResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchCustomer504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       PatchCustomer504ResponseHeaders
+	ContentLength int64
+}
+
+func (response PatchCustomer504TexthtmlResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type PatchCustomerdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PatchCustomerdefaultJSONResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchCustomerdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response PatchCustomerdefaultTexthtmlResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type PatchCustomerdefaultTextResponse struct {
+	Body       string
+	StatusCode int
+}
+
+func (response PatchCustomerdefaultTextResponse) VisitPatchCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(response.StatusCode)
+
+	_, err := w.Write([]byte(fmt.Sprint(response.Body)))
 	return err
 }
 

@@ -140,18 +140,46 @@ func (e TokenRequestScope) Valid() bool {
 	}
 }
 
-// AdjustmentType How `value` is read: `PERCENT` a percentage, `AMOUNT` a fixed amount. Unknown values must be tolerated.
+// AdjustmentType How `value` is read: `PERCENT` a percentage, `AMOUNT` a fixed amount (the documented values).
 type AdjustmentType string
+
+// AdjustmentTypeOpen `AdjustmentType` as sent and read: the documented values or any other string (unknown values must be tolerated; send only the documented ones).
+type AdjustmentTypeOpen = AdjustmentType
 
 // AmountDue The amount an installment asks for.
 type AmountDue struct {
-	// Type How `value` is read: `PERCENT` a percentage, `AMOUNT` a fixed amount. Unknown values must be tolerated.
-	Type *AdjustmentType `json:"type,omitempty"`
+	// Type `AdjustmentType` as sent and read: the documented values or any other string (unknown values must be tolerated; send only the documented ones).
+	Type *AdjustmentTypeOpen `json:"type,omitempty"`
 
 	// Value Decimal string. With `PERCENT` a percentage of the invoice total; with `AMOUNT` a fixed amount whose unit the documents do not state (the example's `"50.0"` beside a `balance` of 10000 minor units reads as major currency units, unlike the integer money fields). Servers may send a JSON number, which clients must accept.
 	//
 	// Example: 50.0
 	Value *flex.Decimal `json:"value,omitempty"`
+}
+
+// ClassLabel The label (level) of a class segment, e.g. "Region".
+type ClassLabel struct {
+	// Id Label id (`cll_…`).
+	Id   *string `json:"id,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// Requiredness Whether a segment of this label must be chosen: `REQUIRED` or `NOT_REQUIRED` in the examples (full list not documented, so not an enum).
+	//
+	// Example: NOT_REQUIRED
+	Requiredness *string `json:"requiredness,omitempty"`
+}
+
+// ClassSegment A class-tracking segment, e.g. the region "Mid-Atlantic", with the chosen segment below it in `child` (recursive). The documents' example shows the placeholder `"<unknown>"` for the innermost `child`; it is a rendering artefact, and a real answer ends the chain with an absent or null `child`.
+type ClassSegment struct {
+	// Child The chosen segment below this one; absent or null at the end of the chain.
+	Child *ClassSegment `json:"child,omitempty"`
+
+	// Id Segment id (`cls_…`).
+	Id *string `json:"id,omitempty"`
+
+	// Label The label (level) of a class segment, e.g. "Region".
+	Label *ClassLabel `json:"label,omitempty"`
+	Name  *string     `json:"name,omitempty"`
 }
 
 // CollectionInfo Collection settings and e-mail state, as returned.
@@ -204,7 +232,7 @@ type CollectionInfoInput struct {
 // CustomData Free-form JSON object for the caller's own data; at most 50 fields and 2000 characters in total (the character limit cannot be expressed in the schema).
 type CustomData map[string]interface{}
 
-// Customer A saved customer as returned.
+// Customer A customer as returned (by a save, and by the read endpoints, which add `classSegments` and `createdDateTime`). The documents mark no field as required; a saved customer always carries its `id` in the examples.
 type Customer struct {
 	AdditionalContactName *string `json:"additionalContactName,omitempty"`
 
@@ -219,6 +247,12 @@ type Customer struct {
 
 	// CcEmails E-mail addresses. The document's request example shows the element `"[\"cc@acme.com\"]"` (a JSON array serialized into a string) while the response shows `"cc@acme.com"`: that is a rendering bug of the document; each element is one plain address such as `cc@acme.com`. Generated clients keep elements as plain strings (no address parsing on decode) so that a drifting server cannot break decoding.
 	CcEmails *EmailList `json:"ccEmails,omitempty"`
+
+	// ClassSegments The class-tracking segments the customer is assigned to (documented on the customer read and query pages; the save pages do not show them). Only in responses.
+	ClassSegments *[]ClassSegment `json:"classSegments,omitempty"`
+
+	// CreatedDateTime When the customer was created (RFC 3339). Only in responses.
+	CreatedDateTime *time.Time `json:"createdDateTime,omitempty"`
 
 	// CustomData Free-form JSON object for the caller's own data; at most 50 fields and 2000 characters in total (the character limit cannot be expressed in the schema).
 	CustomData *CustomData `json:"customData,omitempty"`
@@ -325,22 +359,22 @@ type CustomerInput struct {
 	Status *string `json:"status,omitempty"`
 }
 
-// CustomerItemResult The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds.
+// CustomerItemResult The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds. The documents mark no field as required; an item without `result` or `statusCode` is not a success.
 type CustomerItemResult struct {
-	// Data The saved customer; absent (or null) when the item failed. `nullable` is set beside an `allOf` wrapper (the 3.0 way to describe a nullable reference); validators that apply the `allOf` to null reject a null here, so clients must accept null and absent alike.
+	// Data The saved customer; absent or null when the item failed. The 3.0.3 form of a nullable reference that every tool honours: `nullable` on a typed wrapper whose `anyOf` is the reference or null (`nullable` beside a bare `allOf` is read as "the reference, never null" by validators such as Prism).
 	Data *Customer `json:"data,omitempty"`
 
 	// Error The item's errors (may hold an `UNKNOWN_ERROR` placeholder on success).
 	Error *[]Error `json:"error,omitempty"`
 
-	// Result Outcome of a request or of one batch item.
-	Result Result `json:"result"`
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
 
 	// StatusCode The item's own HTTP-like status (200 on success).
 	StatusCode int32 `json:"statusCode"`
 }
 
-// CustomerSaveEnvelope Save envelope; `data` holds one result per input item, in input order.
+// CustomerSaveEnvelope Save envelope; `data` holds one result per input item, in input order. The documents mark no field as required; read a missing `data` as "no item saved".
 type CustomerSaveEnvelope struct {
 	// Data One result per input item, in input order.
 	Data []CustomerItemResult `json:"data"`
@@ -348,8 +382,8 @@ type CustomerSaveEnvelope struct {
 	// Error Request-level errors (may hold an `UNKNOWN_ERROR` placeholder on success).
 	Error *[]Error `json:"error,omitempty"`
 
-	// Result Outcome of a request or of one batch item.
-	Result Result `json:"result"`
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
 }
 
 // Discount An invoice-level discount.
@@ -357,8 +391,8 @@ type Discount struct {
 	// CalculateBeforeSalesTax Apply the discount before sales tax is computed (tax is then taken on the discounted total). May arrive as 0/1.
 	CalculateBeforeSalesTax *flex.Bool `json:"calculateBeforeSalesTax,omitempty"`
 
-	// Type How `value` is read: `PERCENT` a percentage, `AMOUNT` a fixed amount. Unknown values must be tolerated.
-	Type *AdjustmentType `json:"type,omitempty"`
+	// Type `AdjustmentType` as sent and read: the documented values or any other string (unknown values must be tolerated; send only the documented ones).
+	Type *AdjustmentTypeOpen `json:"type,omitempty"`
 
 	// Value Decimal string; with `PERCENT` a percentage (`"5.0"` = 5 %), with `AMOUNT` a fixed amount (unit not documented; see `AmountDue.value`). Servers may send a JSON number, which clients must accept.
 	//
@@ -369,6 +403,9 @@ type Discount struct {
 // EmailList E-mail addresses. The document's request example shows the element `"[\"cc@acme.com\"]"` (a JSON array serialized into a string) while the response shows `"cc@acme.com"`: that is a rendering bug of the document; each element is one plain address such as `cc@acme.com`. Generated clients keep elements as plain strings (no address parsing on decode) so that a drifting server cannot break decoding.
 type EmailList = []string
 
+// EnvelopeResult `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+type EnvelopeResult = Result
+
 // Error One error. Every response carries an array of these; on a success the array may still hold an `UNKNOWN_ERROR` placeholder, so never read its presence as failure.
 type Error struct {
 	// Message Human-readable message.
@@ -377,8 +414,8 @@ type Error struct {
 	// Param The request field (or parameter) the error is about, when known.
 	Param *string `json:"param,omitempty"`
 
-	// Type Kind of error. Unknown values must be tolerated. `UNKNOWN_ERROR` also appears as a placeholder in the documents' success examples.
-	Type *ErrorType `json:"type,omitempty"`
+	// Type `ErrorType` as read: the documented values or any other string.
+	Type *ErrorTypeOpen `json:"type,omitempty"`
 }
 
 // ErrorResponse Error envelope of every non-2xx answer: the save envelope's shape, with the top-level `data` null (or per-item results) and the reasons in `error`.
@@ -389,12 +426,15 @@ type ErrorResponse struct {
 	// Error The reasons for the failure.
 	Error *[]Error `json:"error,omitempty"`
 
-	// Result Outcome of a request or of one batch item.
-	Result *Result `json:"result,omitempty"`
+	// Result `Result` as read: the documented values or any other string, which clients must treat as "not SUCCESS".
+	Result *ResultOpen `json:"result,omitempty"`
 }
 
-// ErrorType Kind of error. Unknown values must be tolerated. `UNKNOWN_ERROR` also appears as a placeholder in the documents' success examples.
+// ErrorType Kind of error (the documented values). `UNKNOWN_ERROR` also appears as a placeholder in the documents' success examples.
 type ErrorType string
+
+// ErrorTypeOpen `ErrorType` as read: the documented values or any other string.
+type ErrorTypeOpen = ErrorType
 
 // GlAccount General-ledger account of a line, as returned.
 type GlAccount struct {
@@ -428,7 +468,7 @@ type Installment struct {
 	Name *string `json:"name,omitempty"`
 }
 
-// Invoice A saved invoice as returned.
+// Invoice A saved invoice as returned. The documents mark no field as required; a saved invoice always carries its `id` in the examples.
 type Invoice struct {
 	// ApiName Connected accounting system, e.g. `QBO` (QuickBooks Online).
 	ApiName *string `json:"apiName,omitempty"`
@@ -573,22 +613,22 @@ type InvoiceInput struct {
 	Status *string `json:"status,omitempty"`
 }
 
-// InvoiceItemResult The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds.
+// InvoiceItemResult The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds. The documents mark no field as required; an item without `result` or `statusCode` is not a success.
 type InvoiceItemResult struct {
-	// Data The saved invoice; absent (or null) when the item failed. `nullable` is set beside an `allOf` wrapper (the 3.0 way to describe a nullable reference); validators that apply the `allOf` to null reject a null here, so clients must accept null and absent alike.
+	// Data The saved invoice; absent or null when the item failed. The 3.0.3 form of a nullable reference that every tool honours: `nullable` on a typed wrapper whose `anyOf` is the reference or null (`nullable` beside a bare `allOf` is read as "the reference, never null" by validators such as Prism).
 	Data *Invoice `json:"data,omitempty"`
 
 	// Error The item's errors (may hold an `UNKNOWN_ERROR` placeholder on success).
 	Error *[]Error `json:"error,omitempty"`
 
-	// Result Outcome of a request or of one batch item.
-	Result Result `json:"result"`
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
 
 	// StatusCode The item's own HTTP-like status (200 on success).
 	StatusCode int32 `json:"statusCode"`
 }
 
-// InvoiceSaveEnvelope Save envelope; `data` holds one result per input item, in input order.
+// InvoiceSaveEnvelope Save envelope; `data` holds one result per input item, in input order. The documents mark no field as required; read a missing `data` as "no item saved".
 type InvoiceSaveEnvelope struct {
 	// Data One result per input item, in input order.
 	Data []InvoiceItemResult `json:"data"`
@@ -596,8 +636,8 @@ type InvoiceSaveEnvelope struct {
 	// Error Request-level errors (may hold an `UNKNOWN_ERROR` placeholder on success).
 	Error *[]Error `json:"error,omitempty"`
 
-	// Result Outcome of a request or of one batch item.
-	Result Result `json:"result"`
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
 }
 
 // InvoiceSettings How the customer appears on invoices.
@@ -658,8 +698,8 @@ type ItemResult struct {
 	// Error The item's errors.
 	Error *[]Error `json:"error,omitempty"`
 
-	// Result Outcome of a request or of one batch item.
-	Result *Result `json:"result,omitempty"`
+	// Result `Result` as read: the documented values or any other string, which clients must treat as "not SUCCESS".
+	Result *ResultOpen `json:"result,omitempty"`
 
 	// StatusCode The item's own HTTP-like status.
 	StatusCode *int32 `json:"statusCode,omitempty"`
@@ -770,13 +810,16 @@ type ReminderRecurrence struct {
 	Interval *int32 `json:"interval,omitempty"`
 }
 
-// Result Outcome of a request or of one batch item.
+// Result Outcome of a request or of one batch item (the documented values).
 type Result string
+
+// ResultOpen `Result` as read: the documented values or any other string, which clients must treat as "not SUCCESS".
+type ResultOpen = Result
 
 // SalesTax A sales tax on an invoice or a line item.
 type SalesTax struct {
-	// Type How `value` is read: `PERCENT` a percentage, `AMOUNT` a fixed amount. Unknown values must be tolerated.
-	Type *AdjustmentType `json:"type,omitempty"`
+	// Type `AdjustmentType` as sent and read: the documented values or any other string (unknown values must be tolerated; send only the documented ones).
+	Type *AdjustmentTypeOpen `json:"type,omitempty"`
 
 	// Value Decimal string; with `PERCENT` a percentage (`"8.875"` = 8.875 %). Servers may send a JSON number, which clients must accept.
 	//
@@ -837,12 +880,12 @@ type TokenRequestGrantType string
 // TokenRequestScope Access scope of the token; `write` when omitted.
 type TokenRequestScope string
 
-// TokenResponse defines model for TokenResponse.
+// TokenResponse The token answer. The documents mark no field as required, so none is here; a token answer without `access_token` is useless, and clients should treat it as an error. (Go keeps plain, non-pointer fields: `x-go-type-skip-optional-pointer`.)
 type TokenResponse struct {
 	// AccessToken The bearer token for the `Authorization` header.
 	AccessToken string `json:"access_token"`
 
-	// ExpiresIn Lifetime of the token in seconds (3600 in the examples).
+	// ExpiresIn Lifetime of the token in seconds (3600 in the examples); when absent, assume the documented hour or refresh on the first 401 `EXPIRED_TOKEN`.
 	ExpiresIn int32 `json:"expires_in"`
 
 	// RefreshToken Only issued by the `authorization_code` grant.
@@ -883,6 +926,9 @@ type TooManyRequests = ErrorResponse
 
 // Unauthorized Error envelope of every non-2xx answer: the save envelope's shape, with the top-level `data` null (or per-item results) and the reasons in `error`.
 type Unauthorized = ErrorResponse
+
+// Unexpected Error envelope of every non-2xx answer: the save envelope's shape, with the top-level `data` null (or per-item results) and the reasons in `error`.
+type Unexpected = ErrorResponse
 
 // CreateTokenFormdataRequestBody defines body for CreateToken for application/x-www-form-urlencoded ContentType.
 type CreateTokenFormdataRequestBody = TokenRequest
@@ -978,7 +1024,7 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /v6/auth/token (the `CreateToken` operationId).
+	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTokenWithFormdataBody Get an access token
@@ -992,7 +1038,7 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
-	// Corresponds with POST /v6/auth/token (the `CreateToken` operationId).
+	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SaveCustomersWithBody Save new (or update existing) customers
@@ -1013,7 +1059,7 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /v6/customers (the `SaveCustomers` operationId).
+	// Corresponds with POST /customers (the `SaveCustomers` operationId).
 	SaveCustomersWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SaveCustomers Save new (or update existing) customers
@@ -1034,7 +1080,7 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /v6/customers (the `SaveCustomers` operationId).
+	// Corresponds with POST /customers (the `SaveCustomers` operationId).
 	SaveCustomers(ctx context.Context, body SaveCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SaveInvoicesWithBody Save new (or update existing) invoices
@@ -1056,7 +1102,7 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /v6/invoicing/invoices (the `SaveInvoices` operationId).
+	// Corresponds with POST /invoicing/invoices (the `SaveInvoices` operationId).
 	SaveInvoicesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SaveInvoices Save new (or update existing) invoices
@@ -1078,7 +1124,7 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /v6/invoicing/invoices (the `SaveInvoices` operationId).
+	// Corresponds with POST /invoicing/invoices (the `SaveInvoices` operationId).
 	SaveInvoices(ctx context.Context, body SaveInvoicesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
@@ -1093,7 +1139,7 @@ type ClientInterface interface {
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /v6/auth/token (the `CreateToken` operationId).
+// Corresponds with POST /auth/token (the `CreateToken` operationId).
 func (c *Client) CreateTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateTokenRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1117,7 +1163,7 @@ func (c *Client) CreateTokenWithBody(ctx context.Context, contentType string, bo
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
-// Corresponds with POST /v6/auth/token (the `CreateToken` operationId).
+// Corresponds with POST /auth/token (the `CreateToken` operationId).
 func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateTokenRequestWithFormdataBody(c.Server, body)
 	if err != nil {
@@ -1148,7 +1194,7 @@ func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, body CreateTok
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /v6/customers (the `SaveCustomers` operationId).
+// Corresponds with POST /customers (the `SaveCustomers` operationId).
 func (c *Client) SaveCustomersWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSaveCustomersRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1179,7 +1225,7 @@ func (c *Client) SaveCustomersWithBody(ctx context.Context, contentType string, 
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /v6/customers (the `SaveCustomers` operationId).
+// Corresponds with POST /customers (the `SaveCustomers` operationId).
 func (c *Client) SaveCustomers(ctx context.Context, body SaveCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSaveCustomersRequest(c.Server, body)
 	if err != nil {
@@ -1211,7 +1257,7 @@ func (c *Client) SaveCustomers(ctx context.Context, body SaveCustomersJSONReques
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /v6/invoicing/invoices (the `SaveInvoices` operationId).
+// Corresponds with POST /invoicing/invoices (the `SaveInvoices` operationId).
 func (c *Client) SaveInvoicesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSaveInvoicesRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1243,7 +1289,7 @@ func (c *Client) SaveInvoicesWithBody(ctx context.Context, contentType string, b
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /v6/invoicing/invoices (the `SaveInvoices` operationId).
+// Corresponds with POST /invoicing/invoices (the `SaveInvoices` operationId).
 func (c *Client) SaveInvoices(ctx context.Context, body SaveInvoicesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSaveInvoicesRequest(c.Server, body)
 	if err != nil {
@@ -1276,7 +1322,7 @@ func NewCreateTokenRequestWithBody(server string, contentType string, body io.Re
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/v6/auth/token")
+	operationPath := fmt.Sprintf("/auth/token")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -1316,7 +1362,7 @@ func NewSaveCustomersRequestWithBody(server string, contentType string, body io.
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/v6/customers")
+	operationPath := fmt.Sprintf("/customers")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -1356,7 +1402,7 @@ func NewSaveInvoicesRequestWithBody(server string, contentType string, body io.R
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/v6/invoicing/invoices")
+	operationPath := fmt.Sprintf("/invoicing/invoices")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -1431,7 +1477,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v6/auth/token (the `CreateToken` operationId).
+	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 
 	// CreateTokenWithFormdataBodyWithResponse Get an access token
@@ -1445,7 +1491,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v6/auth/token (the `CreateToken` operationId).
+	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 
 	// SaveCustomersWithBodyWithResponse Save new (or update existing) customers
@@ -1466,7 +1512,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v6/customers (the `SaveCustomers` operationId).
+	// Corresponds with POST /customers (the `SaveCustomers` operationId).
 	SaveCustomersWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveCustomersResponse, error)
 
 	// SaveCustomersWithResponse Save new (or update existing) customers
@@ -1487,7 +1533,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v6/customers (the `SaveCustomers` operationId).
+	// Corresponds with POST /customers (the `SaveCustomers` operationId).
 	SaveCustomersWithResponse(ctx context.Context, body SaveCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveCustomersResponse, error)
 
 	// SaveInvoicesWithBodyWithResponse Save new (or update existing) invoices
@@ -1509,7 +1555,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v6/invoicing/invoices (the `SaveInvoices` operationId).
+	// Corresponds with POST /invoicing/invoices (the `SaveInvoices` operationId).
 	SaveInvoicesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveInvoicesResponse, error)
 
 	// SaveInvoicesWithResponse Save new (or update existing) invoices
@@ -1531,8 +1577,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v6/invoicing/invoices (the `SaveInvoices` operationId).
+	// Corresponds with POST /invoicing/invoices (the `SaveInvoices` operationId).
 	SaveInvoicesWithResponse(ctx context.Context, body SaveInvoicesJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveInvoicesResponse, error)
+}
+
+// CreateTokenResponse429Headers the declared response headers of an HTTP 429 response for CreateToken
+type CreateTokenResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateTokenResponse502Headers the declared response headers of an HTTP 502 response for CreateToken
+type CreateTokenResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateTokenResponse503Headers the declared response headers of an HTTP 503 response for CreateToken
+type CreateTokenResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateTokenResponse504Headers the declared response headers of an HTTP 504 response for CreateToken
+type CreateTokenResponse504Headers struct {
+	RetryAfter *string
 }
 
 type CreateTokenResponse struct {
@@ -1554,6 +1620,16 @@ type CreateTokenResponse struct {
 	JSON503 *ServiceUnavailable
 	// JSON504 the response for an HTTP 504 `application/json` response
 	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateTokenResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateTokenResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateTokenResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateTokenResponse504Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1596,6 +1672,11 @@ func (r CreateTokenResponse) GetJSON504() *GatewayError {
 	return r.JSON504
 }
 
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateTokenResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateTokenResponse) GetBody() []byte {
 	return r.Body
@@ -1625,6 +1706,21 @@ func (r CreateTokenResponse) ContentType() string {
 	return ""
 }
 
+// SaveCustomersResponse429Headers the declared response headers of an HTTP 429 response for SaveCustomers
+type SaveCustomersResponse429Headers struct {
+	RetryAfter *string
+}
+
+// SaveCustomersResponse502Headers the declared response headers of an HTTP 502 response for SaveCustomers
+type SaveCustomersResponse502Headers struct {
+	RetryAfter *string
+}
+
+// SaveCustomersResponse503Headers the declared response headers of an HTTP 503 response for SaveCustomers
+type SaveCustomersResponse503Headers struct {
+	RetryAfter *string
+}
+
 type SaveCustomersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1650,6 +1746,14 @@ type SaveCustomersResponse struct {
 	JSON503 *ServiceUnavailable
 	// JSON504 the response for an HTTP 504 `application/json` response
 	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SaveCustomersResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *SaveCustomersResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SaveCustomersResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1707,6 +1811,11 @@ func (r SaveCustomersResponse) GetJSON504() *GatewayTimeout {
 	return r.JSON504
 }
 
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SaveCustomersResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
 // GetBody returns the raw response body bytes
 func (r SaveCustomersResponse) GetBody() []byte {
 	return r.Body
@@ -1736,6 +1845,21 @@ func (r SaveCustomersResponse) ContentType() string {
 	return ""
 }
 
+// SaveInvoicesResponse429Headers the declared response headers of an HTTP 429 response for SaveInvoices
+type SaveInvoicesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// SaveInvoicesResponse502Headers the declared response headers of an HTTP 502 response for SaveInvoices
+type SaveInvoicesResponse502Headers struct {
+	RetryAfter *string
+}
+
+// SaveInvoicesResponse503Headers the declared response headers of an HTTP 503 response for SaveInvoices
+type SaveInvoicesResponse503Headers struct {
+	RetryAfter *string
+}
+
 type SaveInvoicesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1761,6 +1885,14 @@ type SaveInvoicesResponse struct {
 	JSON503 *ServiceUnavailable
 	// JSON504 the response for an HTTP 504 `application/json` response
 	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SaveInvoicesResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *SaveInvoicesResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SaveInvoicesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1818,6 +1950,11 @@ func (r SaveInvoicesResponse) GetJSON504() *GatewayTimeout {
 	return r.JSON504
 }
 
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SaveInvoicesResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
 // GetBody returns the raw response body bytes
 func (r SaveInvoicesResponse) GetBody() []byte {
 	return r.Body
@@ -1858,7 +1995,7 @@ func (r SaveInvoicesResponse) ContentType() string {
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v6/auth/token (the `CreateToken` operationId).
+// Corresponds with POST /auth/token (the `CreateToken` operationId).
 func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
 	rsp, err := c.CreateTokenWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -1878,7 +2015,7 @@ func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Contex
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v6/auth/token (the `CreateToken` operationId).
+// Corresponds with POST /auth/token (the `CreateToken` operationId).
 func (c *ClientWithResponses) CreateTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
 	rsp, err := c.CreateTokenWithFormdataBody(ctx, body, reqEditors...)
 	if err != nil {
@@ -1905,7 +2042,7 @@ func (c *ClientWithResponses) CreateTokenWithFormdataBodyWithResponse(ctx contex
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v6/customers (the `SaveCustomers` operationId).
+// Corresponds with POST /customers (the `SaveCustomers` operationId).
 func (c *ClientWithResponses) SaveCustomersWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveCustomersResponse, error) {
 	rsp, err := c.SaveCustomersWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -1932,7 +2069,7 @@ func (c *ClientWithResponses) SaveCustomersWithBodyWithResponse(ctx context.Cont
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v6/customers (the `SaveCustomers` operationId).
+// Corresponds with POST /customers (the `SaveCustomers` operationId).
 func (c *ClientWithResponses) SaveCustomersWithResponse(ctx context.Context, body SaveCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveCustomersResponse, error) {
 	rsp, err := c.SaveCustomers(ctx, body, reqEditors...)
 	if err != nil {
@@ -1960,7 +2097,7 @@ func (c *ClientWithResponses) SaveCustomersWithResponse(ctx context.Context, bod
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v6/invoicing/invoices (the `SaveInvoices` operationId).
+// Corresponds with POST /invoicing/invoices (the `SaveInvoices` operationId).
 func (c *ClientWithResponses) SaveInvoicesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveInvoicesResponse, error) {
 	rsp, err := c.SaveInvoicesWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -1988,7 +2125,7 @@ func (c *ClientWithResponses) SaveInvoicesWithBodyWithResponse(ctx context.Conte
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v6/invoicing/invoices (the `SaveInvoices` operationId).
+// Corresponds with POST /invoicing/invoices (the `SaveInvoices` operationId).
 func (c *ClientWithResponses) SaveInvoicesWithResponse(ctx context.Context, body SaveInvoicesJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveInvoicesResponse, error) {
 	rsp, err := c.SaveInvoices(ctx, body, reqEditors...)
 	if err != nil {
@@ -2067,6 +2204,68 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 		}
 		response.JSON504 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateTokenResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateTokenResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateTokenResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
 	}
 
 	return response, nil
@@ -2163,6 +2362,58 @@ func ParseSaveCustomersResponse(rsp *http.Response) (*SaveCustomersResponse, err
 		}
 		response.JSON504 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SaveCustomersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers SaveCustomersResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers SaveCustomersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2259,6 +2510,58 @@ func ParseSaveInvoicesResponse(rsp *http.Response) (*SaveInvoicesResponse, error
 		}
 		response.JSON504 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SaveInvoicesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers SaveInvoicesResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers SaveInvoicesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2269,163 +2572,196 @@ func ParseSaveInvoicesResponse(rsp *http.Response) (*SaveInvoicesResponse, error
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3bdhu3luCvYGq6V6huiqJujkOtrG5ZlhMltqRIVNLdpkcFVm2KOCoCdQCUJCajteZxnuel/2B+pP/k",
-	"fMksbAB1IcGLbMfj5PhNYlXhsrGx75ffokRMcsGBaxX1foskqFxwBfjPC5pewF8LUNr8lwiugeOfNM8z",
-	"llDNBN/6ixLc/AYPdJJn9kPz27GUQpp/VDGZUDmNetH3lKeb95JpDfyA6DGQoUinhCnChSZ3NGMp+eHy",
-	"7DRqR3c0K8B8nVJNox4vsqwdgR3y7W/RBJSiNxD1oisODzkkGlKSjKmkiQZJqCYZ40C2SSKyYsLJTtSO",
-	"cirpJOrZEduRnubmezPf9fHFxdlF9PiubfZfZDrqRa8OT15fXRxHj4+P7UglY5hQs5x/kDCKetF/36rA",
-	"tmWfqi3c8YUDoP0wBZVIlhtARb2oPwYiLUAJVYSS+7HIgNxTRSSMCgUpaU1oNhJyAhYSbTJhSjF+Q2Kz",
-	"7LhNGLdwQgCpjQ7BWRXhdAIIUjEaAU/NJyMGWUoYJzFuPT5wg5AJnZIhEAPUTvTYjl4JOWRpCnyNY/6I",
-	"oNDiFrg5fbujYaFxZQYXUkH0mCnSGglJHGYRSmIJNI3dh4ITShS9gw3cxHdUwz2dlmj3afZxKrSBsAF8",
-	"LsUdS0F+pUgqkmJiBuoRSm7swoiQJBM0JUOaUZ6ANN+NpOCaiBEOcHh+QihX9yAV2e/utMl+d9d8td/d",
-	"I/dj4OVLTJGCS6DJmA4zMK+oTNx3SL92owpV0CybWjDixcFHbQQzNYt9mCK4FfCUUE6+7795TXJ6A4Rx",
-	"pYGmbaIESTJm9kEmhdL2ZCA3HwhOmO6QC9ByahZxQGiJ2npM7UkmEqgGosQE9Nhg5MSCwZ/ymN4B0dQc",
-	"JoxGkOj6QfbZBEShP91RunmJthO7zZF7pscEHuxwjGZkSJNbMRpZAub3vNbOTrgGyWl2CfIO5CfGVDup",
-	"RYXVe7M3a+4ozWuagSItpmGicABRaBKzNN5YDwinQr8SBU8/La3JqR6btRksHYEEnkBqdzMlqQDLgeCB",
-	"KbtIAyyWwBWnd5RlBsE/4XJhkgtJJcumpKgWsOrMcN19Id5QPnVcWz2RbWdswjSkq5i2pSaGf3rW7ekd",
-	"pMQQ7L2db57Cwi8MZuHcBB4SgBTSGruuWPXV6Y+nZ798Mm4dWFaPbHe7XX/pFclBkv3NCeOFBnLPeCru",
-	"8TeaJKCU5VMdcipIjGe3eTjSIGMyBpoa+q9qgDvAczTcu3642bRNKE/JWHBRGOwNDtRSkAieKoPg3/f7",
-	"5ySlGtokoXkO6YblHYLjaeUSFHBteYUnXkYAMcdIUYwSHCk/0+Z9RUeGURMJOVB7N644LfRYSPYrpE9E",
-	"MHjImVyNYHXwkTFVxH/3BKTqLx/HY9eh2wquuUK14387P7k4fnndP/vx+PT3R7U3VsirpDuUenCthvKm",
-	"FhkUacUnpz8fvj5xC4vbJG6sNN7okDM++yO5AcPyOdw7UBiMsgda52GdqNoRntZh+pdCaYOefYTKbzOr",
-	"/l7ckxgPJDaoYmSzHonPjy+Ojk/7sREyQCbANb2BNokP35xd2Z9H7AFSQieiMIh4xW+5uOdOoLWCxtDg",
-	"XAaSakg7UTsCXkyi3tvIjR21Izta9K48MaUl4zcGPw9x4JdFYMWIFPjYSDxGzqFZZjZIqLpVhnaZ2XIp",
-	"cpCGzZkRtNv7sgOegdRjHU8bC3gJCZvQjNjVdsgvhpiHQealQsbvBEsMQDTNDiz5XwBMo08oIAVn9mBL",
-	"MdTI0+aCK21oWguJuL2WXykSD6L9bqc7iGIyBMVSFLSdkBqbVRia1yUTxoXEse1RK6PCTOhfhCRJIQ1H",
-	"ndqnbVLwjN2CW72GG5BkIjhMrUZilBYrjKiaAIrqDuHFZAiyTe7HLBk3hU9zmXON2GCXHvVw3XiZtRGs",
-	"ol70Pzb/5W1385t3/9waDDr2r41/+YdoFkva0cPmjdh0P44yeOi4k6k/2mSGESNhM+JD1ItumB4Xw04i",
-	"JltDlmVDydIbqP+Z395smeHsJXfji+FfINEGK45ElkFicOGEj8Q8elTPiQKtGb9ReFlhc0JZZo+vTVBd",
-	"1IXk9nI00RXMm1YnRIqcpsyMR7Pz2mtaFjBLg5weOYN1duY2GUmATaOYWs7hMesrVWpnaizuFX4bJ4XS",
-	"YvISdc08owmMRWb41BgkON6iiBrTkADRiQJww01dAtcvqQYjn8+D7hevIDVXjrzNcrwznk2NzlWaOMxU",
-	"ZktUW6sAbOLQAZJi59dUF2p+5ku8VAvgBp2bDokv8Xa3RkWWkYx5Tarc80YTqy8tiZtbRUaV/pnBPaRr",
-	"gMGeAUhiviJ3+Fl9hR8Ej5xOzcrfgB6LVK2ijufNt6vvr2QW3IGE5hZyOlVPWXshWWjVEiaMpyAvwBGs",
-	"lXT9Yv4LwyKBp8fmeMMMxqOA0bsRCwzgRWNHHfKGTgmVkt2Buc7dre0a3g+FyIDyEJV6IcRHJFHtSIOc",
-	"rAJC37yzBjk74blV11fSNCRheCnnyNeHYtYnOONjS1iavPlPebwlGX8aJ3nleYXl6XZAVAwRSDTL0Ehm",
-	"hD4jxR8QqslEKE32u05CQKa3Y6SO0qar0MxmZCArv1TGXquiJZQbojo0ko1RchSk3jBnd4pEdkIf6qvf",
-	"7y7cNsj5kz9Eo0haEaalnLgC2JHgmib6lFqKPUeYaJqaFa86Kb+wQ/f6YzsaJgli6cpv8a3XTOEOh4Vi",
-	"HJTyC2ru8jXc0Iz4d9Cw3AmR0/eaOmng1Ord4pueA8+v9Q1lnBjsZ/zGc3wHzQZHsJ8vFwOrnbE0QMb8",
-	"mbOUtIyEc/23//V/4xnObX7eef782fO97nYIZI5eXDo6uAoEJzOvP7YjHjyycnGtxKLaxuJjUwvEmHIM",
-	"+8IBiQ+P+ic/H8f+GnlFfm05xn4/vwYk038trCXgrYH2uyXX8LC6HAsW7A585W00L23Pj/OKSaNeuEEy",
-	"xsNwcy/sBARAtL6sHiFhehq8/4lR3uT0SKRBndWQ0wyMikPcmyQRKZDWyeUZ2d1+9mxzm9AsH9PNXS9w",
-	"Xl0exhsHRITEpOqAri4Pg9LdWHD4RcjbgHAm5C3B505VW4hisFBQltZTwpMwlH5l+fyn58Ko6rjtThCh",
-	"VqHPIuEkgEPz9jGrqozRSkbi2mnFlhdVerZRggjT84Df+GNh5J8KBRac/WHFx7VAzu7tMSyNe6TIjQpk",
-	"PSDli60iVyD1xkHD89Hz7hFrZDOgaUnYVM4PW/OfUJIW1kQKG01NWpEJlbcGwazbFomZJZLWKKqs/0aC",
-	"kQhV6Rd2AlNuOJOGibMPXRz/dHVycfwytsZ69emlEwv0LyLKJxRRTlIiRoRy68cy09UR3OFzTXY5IMJI",
-	"zlo47Pw7lGXsHazkmTlzFJqr0IfuHhnw8mKytqSzmCppmFw4p8JvwUAR8wzVJvTdmPuEV7xDLgvr2GCK",
-	"xPa1Hrm8Ojo6vryMLQGgZOfhgcR2+8ip2uR+TDUYEhIjTYjJWGRpgDKkXuHLsrMRelXWufboJJnfRVNh",
-	"OiB0aNgraQmJ4ScbVWADUq8Rmks6JDYP6TCzngUFujRNcxLjwmJyL2luyB6y4N1Ol6DzXhC7iCFSYzdK",
-	"5fTdOLDRJlQLqSxxp3mOcRJQjqwFfkkkoOZqx6mslwGztH3DaK1ugzRjt4izfgleVZ63bfowgIAlScPk",
-	"Kxe9oUjL8BFzZgiEhjO0aWYVnCiLISh1oKd+LRdVVOErlZJOrUHFo+hyIwq+VV7JRaJsuSej/H/f759v",
-	"oqfAfkRaO93u7OpL+si43t2prphzLMxpE269jYUsUy8u6R0c8zvIRMjFZZ4ScI/L+Cm8OHgr3SVF7lte",
-	"0LahMvZfIVOQi69Yc7Kzpwy41qkGaE3giBdgoAsi2MzgDrI/EhIuwgiEeggXXjKFQn1ARuTexufAkLpX",
-	"5880oVlSZFTDCxgJCZc0A9WnD4ExS3rjByND/IQo8w3R9MEQPbPBQkNKWu4HjZSSutC3+vdoYNY02/h8",
-	"DI+/n9PUu0DDTtNWPIj2rTPzW7JP/nGjvdxj2kJnaZPnHxAFQOLSj9yxPu6P6Lb8Y3ktK+l4kS3cybNe",
-	"nqp5B70KPe8lhAzQ8x4PoreDwSBKkn+lyQTMMs2/78wRthx8kRAYDYjRjP2Kll0tCHUYYYQIloGLZbAK",
-	"t5sobo4bxT3L85nCSDCeghmADIsb78Dzaz8gQJNxuUpm6X2eGWne69WqSMbmmsW1OeIO+Q64DV0oMeEW",
-	"IPdDoY3BjmOXr0iLi3LMnErU6wQnKRhld8NKoEZQIalkIxTsnTLojd4S6K19nfGbBrl9T/VilgAfh1mE",
-	"4VguoPD4DuS0An9iiBAowyXs4VnwKjhwcbtOhMVwH3wB75RmRtBazV5QDuNgFWKaokPZhjYlSPiMHFlI",
-	"mKfSZYDQXDBLMaF80wyGAqN7rxP2fmLs0G9LorutDm+kXHwZNMiNWuycQb+hKHTbir8YABOcah06imdj",
-	"SWjw9jaCj+ZvMC7IizjmmABPkgu+aXQIG5DcsyaIujT0lXPhOwKrMaA7d2zSCUooFSMUQG6igG+ZsdpA",
-	"WdleWKoER++O00vWFZeuXIQzToJIZbUHfwgHROgxyHumYLGstrZs0hShFkj1q0Sqfm3D3h9WQ9VPLCSF",
-	"USUc6/Uj42hdcLd9ZdDW3OWlmRJG1QIqlU1+qEuLTi0vjWFflQSi1NRrYWDNQND2TLReO2oEyUXt6MXh",
-	"y+uL45+uji/7Ubue8dGOXl6dvz45Ouwb5d0bzWoj/Hz4+so8Oj3rX785e3ny6uTwxevj2guvzi7eHIbj",
-	"0L7LDpMFYqXlENlmBumNDRdFYUSMCEVj7YoYH/f+aSCCyE3pJJKDkkeiYPSsu7NtRKONIK1hieDBiIyT",
-	"RHDPHv1SzdfrxFyE7FR+jehJu8lo5Umb+5wvMkrqIJYe1lbnXSHH/3Z+fHp5vH74jftgPWvOSRVDGLIw",
-	"51Rq4mIaZkOEWopOwIdB8Sqo2EZnLvEb1OMblwrY5YuP7cgF9AV4eA7c56RUS6wiIxlvhP61jKQ9r5o/",
-	"2wuo5u0oLeClcwQ0IovWRZWT+kIMujCls4b1coRB/Rzu64t+Ci6FTxWPaHEEgD/D5dc0Z2Hz9ZHg3Kas",
-	"ueuEIt1UoapvsfanF2cxaf1UsOT2hRC3ipxxQxjCt4Tm7FIUMoGTdGlI0lfKANHR2mTxIsK29LnYxaWW",
-	"h+bbH2BWT2rhGGsYmCt7ZPWpe/QjTAOMDaYzF/MrVdorN0c0MWDJF4mCadDL5ebDMPy5oLrgMDUDxLI9",
-	"loaKhdfFhZ7hVeF3Syhr7bYEDOjnNbql1peRasQwIKA4+IbYll945VFcg7h4D8QCJ4AfE12RByQ+Oz8+",
-	"ff9gBvN1MCiTcTjxwAkvwLyyPhBfuwFDEAx7TPpMZ7MBqGEKKDQE1nlqfia5ZNymf6wcJ09HQUHh6uL1",
-	"LJM7f/lqvdDM9cP1GmF6NSvbsq9Ka9wSp9EFJEKmv3/4SztCY926HrO+fXnNqJlZKriCHXhC1xA4SauU",
-	"RdDIFZd0NI03FkScf4Ct4YnRVh+Bry8KCOD1gM6lAQGlDPfniQf4Iqw04pg/gsSyaINVNEkNs4k30fh7",
-	"WF272Gdkh7f6dyfkzIU51G5tGeVQSj+hKIcv0tAfTRoqL+WfQyQiJ7o0hs3YvuadJgcuFzeXoIoJHWZT",
-	"GxExrfGB30vIKuH+R5S0lokAf47oG2+oWBZ84/DuS+zNl9ibzyT2xscC/plDb+bpzJfIm8WYUAsina8x",
-	"0MgF9VxTlMpagIi6J+cSRiwQgWN/N3yZNSQt75RjdcXYqjgnpz9vxuEY1LG4P1wUTD07L+OaxMHQ67ix",
-	"o88ljsdtLpyAY7eDXiEXvPC5buHF0mhydyz1kPPP9zQWJKW6PaDl5fNd/FL4888a7ueLM2Kqa41B/WXu",
-	"zOe4mSUicb+0Ss4agFwgojVbtgnNsgVewVDGWcOqBemAz4eCUcn0eAKaJT0Sq2KIE8Wu7khLFRNDqrGg",
-	"o/V9moko2Sf/OOBlCCWWHoLUh1Jq+kBu2B0oEldRkn077jf73e4Bib1Gg2Lu887zr3FAMcLn5FvyfG+3",
-	"s72z3yZSFDyFlIxpNtosciOiPt/bPSCxW+e39ot/Nr+Sb8l2d3dv92DA45yy1PpgY7LfxTnLsiruNfK3",
-	"//1/8Bn5luzv7u26vDMzIeM3RBYZ1hFgfARSGuCNpJhYDmVkIAfKzoDPscCF/l4Egjm8QhGzQgfT9od4",
-	"eZsQDshy7kwJHWmQjdjVD5m3AnDAmGvjO3GHSpARlR8yk1oYzXvpY3Y/aHgHnxDkJt5+UL8AHzLZgple",
-	"zgQTkzwrVBWS/P4zBknOEvXbyOJOU3EiOeNe/4RmtFrLVfDLYKRJwc006cYSnXrtEgbmFrqxqaqb2xW9",
-	"J0y3CRsRyqcfVcn8Q+mL66qHc9Ao3ZvL3C/rxEAtuPevq1vyYaErNGdoeEyXwub9XRSNIQMRTjf18LFl",
-	"51nFmS0wmCNI0MRj4wIytsSblstg4MsVZ5rgMxu8lzZi8hdB+uPV+ep+xpW+2tFfC4rEYh5uP7knIah9",
-	"NPDsfM6webrheBnZWO26LWmHzeMvHbgVD2XKuYnSdum2ZZhv/3EJzQGJPWLE5L/+k8R4f2bN3H80chRa",
-	"wYJ41np0Z8C/WQ653MH5FJI2FxS4sPTBx6RzPVtDseuqKP7Xf5Idp3xYy7bTAaw+M3P6X0jkMhLpzW8D",
-	"Q+MGUfyFZK5PMs/nSqnNBUtDbgiEj0+e2Dc9zF+eXBwf9eM2iY8ujl+e9K+PDi9ergqjLgXYlSlFzQpt",
-	"cw5C92zGeToTp8QFiS0p709zCAYn8fRlMHzhNVUaYxf8DJV3dK1ohhE6aXkyDa0eS+saEuFh+cvx8Y+v",
-	"/93A8s3Zaf/71/++fji6+yActaBB3oWUObcEm8oT+/diR7bEiMTl+uP3FuVnvcRPPMZwAcAvB/ZxDqwd",
-	"VRcjVGTTUEmReAhiop6LnbGWNEW0OCDxq6v+1cXx9dmpgUCTdS0DSK1Ap40kbIKoNup6XvuLYFnHeVeR",
-	"GGngJUHzxSAVoRIW4Nt7ocXauGDf/yzv7gLjS6ETMQGbiuTjUIQ0/wsOZEh1Mi4T53w+lot+iNplcfRQ",
-	"PtSSjPha5rvgtjS3FeZRjsu8sPdJi3OvzjNHm7HNNHfm44+n8eKAf6Qk8Ut6V0Ydq1rXqNmTthgkRqWH",
-	"1XkIJvSBTYqJe67YrwtqQ6/jza8HWSofy3vgc08JIjh2W0CCxtT7VtXwsVETxl3Q2/asnDPjEV/oCDfg",
-	"c36YtaBXuZV+D+D50T8+7BoR2B8HdH1X5HY2ZtPyAA0yQDdqeWkzNKCAhpBRi/lbKWGEcxLN8jz7OD3u",
-	"X+9212cf9v31WGRf3AJfiDqvhJz42HC3NdsLwtP4Vr13x8Pm/f09lvDdLGQGPBFp0LCeBE3HjZ4arlTl",
-	"jaRcX2PPmJjWn18nWEdR8Gy6sSCUO4XrO5BsxEL5DOc/Hh3bOfw7HzJZ9aWdaURt0w9Lr69rvTiiWZfB",
-	"mdn2DsERMAH1gMTzn8WuG8uE6ZneFsEp5lcfmVsxkqDG13iAQVYrIWUSEn1dSBYSMOxTcnVxQrDrnBZE",
-	"DDUtTUcfdmLN9S0Ir8RXHA5qQeAhGVN+MzNvY6RlU6pEzB7ZvWR4TeeVXqUIvt+4CAckxi8WH5AEmkZt",
-	"N24I6oVaHPPfZzdjbYAta3ePJto2HSFndrqeETKo1Bzk5j1L3XudJxGAqtDDXNI4KLXsUIZAJdYKNGvz",
-	"5Qnixm32LYeCh2A71qhrxkMGuxF2LGgSH8aJb13U2n02ZxxbMwpxJcZZZUSpAlIfNR1EaUS9Vfg1CzX8",
-	"CFKHUi3XolBIj09hhMWVXi/IYs/u6VSR+AWeRzxXHOEAa0MZlSahCjYZV8AV0+wOsmmTf9gRVlZgbqBG",
-	"Y22NQ51nvlgoPykk09NLw+Bd6AHOavBmfm9NdOoRu0IyKLrd3aS+DvwFA6dtRLXDSikmJD4/u+yTrbtn",
-	"W+YQtyxx6BDEf9/jyUUaxNXy4xWodmBTSmzTJTvbDWhF9rrbbg3zjZVcNQykaFW3sFagSRixTcLUhi3t",
-	"Zf3sub9t5tRQQsJYoJlDG2udIyNEBnFU4w/zKnC/f05eUMUSp7w4psLSnvtLQSJBxweW7mO0jrsRdsvA",
-	"01wwewuqFZkRZxf0iEqsTa5ylTrNnzYfI6oUBzKhjBveAlJF883ukC62sOWpzKbk+0KmmdzANpd3z2zZ",
-	"GcdZmwssC8joe+HlXnoHA25oHiKXsvJpLgVGkhcKVLuGO6WCEONQ1QMr8jF+s+XF4Lgz4APeH9cattmG",
-	"V4ngSssC3SzDKRmbgRBFcVtfKZIXw4wl5VdWIsrpDaj2gNtuTRyUJR8oIKOlIhFZRnNl+IEBuWqXqX9k",
-	"lFHfE4gXE0XuQQJJQbK7WnRQPd6qyqYwH9WAr2xnOWtmSCFhiokZQjPgIyETSM1mXYM2W3kL36qGMixT",
-	"AvrQrO2oQ870GGQz7MsdnCKt+Lvj/v98efz6uH/cPIqt31j6GLcthd76awFyGpcnrtqlWSCFDDQMuNmA",
-	"UbI3EGxGlE7EHRg4TUHjoR0Jfmeui+CqN+Cb5A32oXJRNKTlfTPtKjTLx7fZmWyMl4rtDI7lqNIPNOBk",
-	"xuVtJnEeDQbYC8s7lFS7ZkBQJf76DmpiVMZEqXZlEAFl5jAvN9qVuQ1QPH1rtvgnV07sn6q6ZJWNojJM",
-	"jPGWEDIEMNzXil9YWIx49GGy3sG2aavAMj4276Jh2TBDWpKqwIajK5sd8p1P2nBdw4YCaWlKqGVzyCVV",
-	"VcwNIfjCxkNaM4qds4ycjLvxVrwdHwRzQfSYahzBVyiqNRQp3E/m5jQqF83XUOuZxWYu6EcRmqZmf7Wx",
-	"3OcG27BhLHZ5tHfYiE5DluJXLtyIVKIYYuULQ68AuwNjTS2vhPmqafFvA9R3B1GPvLVpCJ1O591jXGKN",
-	"LctVfiA4DHg9gSGUukAOufWZ2prm7lPEQZbGM0mVA+7in6xVWJnbXWU7U15lF/usZ5dfqZzn1X6OzFE6",
-	"c8SAsxQmudDYLO4WppjSU8uMrozQzCCqnGRGWB8Weual+twDjpOHk6qfYB4x51JL7TK3KrVk3WV5VcAv",
-	"q5k1U7xsPbrhFME4yfV0wH2yl1H1e7OUebbElSt/Zw4Gx/Af2/p4Y5GleC7L0z9wH1Xr0vfpWHpAhjAV",
-	"uFfbIXLAXfSb7069t/PN2m1Nmw0SDM+cTIBjHPBcD1vSwrs+wqbXXdsA2wB9v7u30SFH7r6rsSiytCwW",
-	"aDujDnhwMYHep6VImdDcRs5mLAGnMznx5c1JP2pHhcycuKN6W1siB64wc70j5M2W+0htmXeNRM80ytxW",
-	"orHyC2lVZkhLwq1AsRG1I0NYrAy03dnudM0QZgaas6gX7Xa6nV1r/h2jnNeUdlG7EyE7z4nRcmzZxUYP",
-	"2ktNeUplukCYKkv4WZo6wBav5mwS6mSbmmjZWihWVmX9rBmEcXMwaEdyRiRsQu6jcipV/9uQpcT21rAK",
-	"vR3ZkJDYqtlxXY1UDa35wB9w+SrTpa5tkdo86Ay4LVqJZQKxLxUKE6quoSvyVI3FDOvbrRv6WihbmdTi",
-	"RTOA1aJfKbGepFEvOkIi1ne6mLu4L0Q6XdJrN2ivm22+G9Qfqja853W7AzJlB4OWY9/1RrR4chv1frx1",
-	"y1nYluV0aGdAeXQGk77H52olF0DTykKCRS1cGq754P0mdcYbb6KJCiWvt3d2957SxrdhYX1sKtFaFmAj",
-	"cG2Qkxlrp9t9Yn/kFUfUr3Tg6q7OnwtpjRstlblo2tsa59Y0C0Uw/WE8/C5hZ+yHk6tfT7ZP2Q/fdJKd",
-	"V8V/fPfDHRx2FLtpGgV6RpmePdymfcObIZ4O6uU93RsUztDPPQvw0MDlwWy9oGl5huaT7dWfNDpem492",
-	"vln90Wwr9sd2tL/O+k64BslpZuX1MtZ7v7uz+tvvqIZ7Oq19tLv6o0Cve/x076nz1axBmLgewOa37x7f",
-	"tWsY/R3oWV5lkIfemHfRkRC9M+M2tMTF3O+S3qH8GXIyHvJ6QRwjMnrJdkGLH5S0Fku5gkNDuCUzsm2v",
-	"KbMO+PxQYZm11kayLrxaNQt9fxomasBzrP5jFYewONuvFIWn5k2TnW6XTFAFQwGw3io+lyLBBosHZKf7",
-	"tXvLGq6NLOfFWmfptWfRUmICfuW20sBGh5xwqw4mVIEiyRiS26a0jTW4XWyrf7BVl7p7A64qod1K4DXR",
-	"3UvipC6IW8FiTvpGuXuVeL1RAjZQr6NeubMa1/XeLksj2ErKE59gMuCMl1YYTZnrb1mOQ9NUVcmF9eZj",
-	"GyHxoeGHX1uACDEjv8EZHhTs/lwrAu17Lm2VjZ9mCq0nQkqMTJ5v5/92YV+q6AfKgVxOmB5HjZZUVRe1",
-	"yIpk1oxghbGo3iQt/Ny2QAs/q3VBC7/gupyFH2IXs9CjZlOst+afsnx89G6291V0mEyAHAmZC3vM5PXr",
-	"o6je2+ptNDNAs3AVcwzl+hbMTs1FvG781ra/oRh8jTaOqLezu7e7VzW1ilwDq2oaG5c92yUq0BRqJhc/",
-	"Ojn9eTNamjZv86gaqefVT81U7up3lxdd/TD7Qi2B1wlrfAa+UVWxxpeUeXz3BKElGALzu8iJT7mapMWF",
-	"tlSnQdbqVE3Vi0YEr+V8Ct3//+vZaJvpmll+ubJ/91e2zLh8W2v3sIDA204O4YdOeWkWmzfiq0+zrMU9",
-	"1jMpd7pd89anXsQTCFWw99UCJcuKbzNi3xPkyKP3EOpQmdvpfv1EqugE0CZR/L6hCttMXmyOiuJ4RpNb",
-	"NFgbvFpG9554qZ6Gp+vhVPu3IE6Zqaw30vGYCqPcrhwOle0NGujjI3ab8+01cTj0we+Ab+fzGoTT5Xqk",
-	"0h+szxNrm7Xtz75y2dpVnA6qZiGIBmNaq+XmNhi3sauMuOcNM7+14+oyaRt1tFrjE4/ouHajHs2pZla+",
-	"L9UD1CALBX7ejZ5taePrsqlPa9pYx2LwCh1cKXD7xRqGglOhX4mCf7GeBObrswmIwkXTlHQLy59xuMdy",
-	"fc4p5n1zG5Vdo2YtqbS+0mQyH8rwBNtJFWK8wnQyXww5bO54T8sJzj3g61hOfLTuMsOJIQ2VPSNsOLkI",
-	"9uIgKRuNbLMa7NrRa1TGJoy36zV7RaEPBjwuK6K+fdep5dC614NP7bdl6IH3qQy47R685dNbrLnApoQ0",
-	"Cx7bUEk3TC1PqpYrN+CuVM/Clm0LrBnejGGBgc4icNEOGMdT6h2Nsm0s9eDbcC11YVoGbVBb8YZoyXKE",
-	"f8P4RD7Q9tRZy6+7Uiip/LtoI5o3Ky2yxviw/k9mjAnbVXx97+inF2fRTBnuCB709fbObhSqnJ3P5JG+",
-	"jWxmaIRSQSgvq5ZTVWVAVQlP22go5mlD/tc+it9H5kc73Z39ze7XmzvPKhnGBcQ/Pn5UjalesHtWkguV",
-	"147oMNne2X2Y/hr56thutc/sauulrhf2BW2Ui3FZRtXRYZNIl/1uFLLr7f3n33zz/Pmzb6LZctVvZ3oC",
-	"uSFtx8v6iF07ZFkaChPS2wGQb+97uRb77VjMcDLtKyaVrgcjoTxZq2a93e1uz5Wj9hWjawWi31a1FdxC",
-	"ajUOECPNdXSTz9WkNxfUd0J0t6tRoiC6yej17vP9Z93dna/L3WSsfrauBkCVO18lqbsE8Xom9sKTsrla",
-	"jwYMDkY/FNzI/eUifZnest501B9TfkumokDf5lQUsmxn/9+iqpx0GXyQpLyjKE+H4qGj2c1YY6aWZ9Fb",
-	"DQTp5Okomi33XObV2kPe3tncNSCoX9UqcbV2V5t5pI3MzcenwecjWNdmM6T+bMa196bRqJ6i4Ko+jv3o",
-	"Erg2+KLZxOHM7ub29mb36353v7e73dt/9h+Rf9Wf6qU99owq/TODe0hXDzDPW2q1BgyDcS80L0NOp81L",
-	"0CCOfy6eVDc+0CG7oSz713LvdevD3vP9na+7X9eMD/ZtcpjSiVrUKeILK/u8WdlMu0fbwjGqNWtcxSES",
-	"wdVWOZyh4moLHnLgCjo55guzALd0ADobjVgCsqU2yCXNqOvom5Jf6A0u0x2P75j4+IXNvi+b/WBeWu8q",
-	"Vd6K/d293UB5zm/2DYrWq2fuI9JWK3huvquqUjqkLv/b3dt9/GJnp2smO38xs5v7akuMuBD8krstE4fS",
-	"AM+d5SFfd6NZir2zkGKXZCObhsnG72WjrxRMkgqwJie029M6JDyC1tTREjGbDYk/uQV/TUz+YsD/YsD/",
-	"YsBfx4DPKqOgt9+XdkKnFddDKesptS6G0qYmWYI5Y8i38stM4XUypArI1cVrzK1x8s68rHP3zJJvzDwo",
-	"i3yUaY82OcW8sHX3jOS2kYYew0RBdufLkeRSpAXqp2QsKiM7JkOqsb31hOmybXwi+IjdFNZu6u2slNwU",
-	"oLBwVDMPY27NSA4dFH8LV2WoB5iqUER7m9C5qhXtmbDpTk23MidhqH24bSUm8N0ZSmGdFCkpcSA1Z29p",
-	"ou1c4kasvDfzw3rMePqoJU49vnv8fwEAAP//",
+	"7L3rdtvGliD8KvXhO71CngYpSrIcm1pZ3bItJ0psSUeiktNteoQiUBQrAqt4UAVJjEdrzc/5PX/6DeZF",
+	"+k36SWbtvatwIUGJ8iVx3P5liwDqsmvfb/UuiPV0ppVQ1gT9d8FE8ERk+N8TYbP53tiKDP5KhIkzObNS",
+	"q6AfHGrLEh3nU6GsSNhozuxEsFmmr2QispCNcssmWuk8Ewm7ngjFZpkwQtk+m+hrlmp1waxm11xaNhJj",
+	"nQmWiZngVsKDCfz1j1wYGzJuWCJSPu8YEWuVGNaKhsF2bxhEbaYzxhX7YTA4Zgm3grVOXj5nTzc3e+0u",
+	"e85nTNpuEAYmnogphz2IGz6dpSLoB9u9IAzsfAb/NzaT6iK4vb0Ng0yYmVZGIACe8eSElgF/xVpZofC/",
+	"fDZLZcwBFhu/GgBIMTZ+CL/tZ5lGwJl8OuXZPOgHP3CVdK4zaa1Qu7jLkU7mTBqmtGVXPJUJ+/H06DAI",
+	"gyue5gLBzi0P+ipP0zAQNOSbd8FUGMMvYPFnStzMRAyHEE94xmMrMsYtS6USbJPFOs2nim0FYTDjGZ8G",
+	"fRqx2DzMd75/cnJ0Ety+xf3nqQ36wcu9g1dnJ/sElRKCf8nEOOgH//9GiTUb9NRs4I5PHADpwzrSDMpz",
+	"hWPl7HqiU8GuuWGZGOdGJKw15elYZ1NBkAjZVBoDOBHBsqOQSUVwQgCZdpfhrIYpPhUIUj0eC5XAJ2Mp",
+	"0oRJxSLcerTrBmFTPmcjwQCo3eA2DF7qbCSTRKg1jvkjgsLqS6Hg9GlHQDKwMoWkxexEGtYa64w5zGKc",
+	"RZngSeQ+1IpxZviVaOMmvudWXPN5gXafZB9hYMWN3ZjYaVofpL67PcUQV9mMX8CJMA6s4Wa+y6Q1DIbw",
+	"SG8sH6Wi20yMyyxHqhqf+cYUTMj0GWcXBAPgC6nmCRvxlKtYZPDdONPKwlpggL3jA8aVuRaZYTu9rZDt",
+	"9Lbhq53eI+JW/iVpWK4yweMJrBNeMam+7rJBhXhzk/M0ndOJ0b7hETFBt3M8WSNUQgzr9SsCjVTGCp6E",
+	"zGgWpxL2waa5sYQEYgYfaAV8jCE3hkXsMl5QkZ1wQpo4E8AAjZ4KOwHknxIYPEJN+JVglgPeiPFYxMgY",
+	"F3l9p2D2TTjh3t6oiAU8JYd4AzkVOrdfJOq5LTJLe3SHwa6lnTBxQyuXPGUjHl/q8Xi3KsHWOInbMDhQ",
+	"VmSKp6ciuxLZpyXipe3RpAS3+/dGTGcJ9eA1K4VhLWnF1OAAOrcskknUXg8Ih9q+1LlKfl82PON2gpoE",
+	"CCGRCRWLhHYzZ4kWhCziRhpaJABLxuJM8SsuU0ChLxLlB2I60xnPZDpnebnX+9GDtD4QVhWeEjHiHqzl",
+	"tTidlXpbyGI+m4mkTbxXKwELdgrjx2NUA61fczV3Kp15oE6Xyqm0IrlPo6OTAPB6oFfUZJDmj7aePkS/",
+	"OwHawrmZuImFSERS0eXKkzw7/Onw6JffTZVrWFafbfZ6Pc/2DJuJjO10plLlVrBrqRJ9jb/xOBbGkBLT",
+	"ZYe6GVGkqQBuF9ELVLsqzqXzkHGVfHyMY1VFFbRTOEaOOrZWKKslkpThY9DinOXy8RD1TPHcTnQmfxPJ",
+	"A7FU3Mxkdj+WVs+ATbhh/rsHYObg7nE8iu65reCaS3zd//vxwcn+i/PB0U/7h58eX1+TGVHaD6hX41pB",
+	"gCWEUWBcHhz+vPfqwC0sCllUW2nU7rIjtfgjuxCg6Slx7UABaElYUVUFUH6UBtsXKTf21Bxet7khfVjP",
+	"RIZ7KmVpIuKUZ4K1ADSF/s5SiQqtkJkbQBivQhtSUFBIV9RpK9PUK9XaTkTWrivmJT8W6kqkeibCwmXg",
+	"NfBxpqflxhMRy0R4d4bbR5xyY/osQ8G3c3NDws8JvBBsNdgVPcZlsEc3N92gxF6kzL3k19xY2OoAYbh4",
+	"Gj/oaxYh8UWwdrD0+iw63j95vn84iGCJIouFsvxChCzae310Rj+P5Y1IGJ/qXNk6SEVpJQdhIFQ+Dfpv",
+	"AjdiEAY0RvB26VTDhcUezcg05mp+NEYucBc2Lmz0Nny3OP7bRaSJ6t9EjBs4V+voCCDRuDE6TQ91Gp61",
+	"cnWp9LXy76A9NQJGnQIqgjQxZFel88VhtXLQqq84DG46F7rjflzaYLCH0H+RNxwrckk6HK7Q3uNpOsW9",
+	"mUsDGgFMN8uATkB9hhGsQ5D1oYwndFth3uVRzbgF0yLoB/+j8y9vep2nb/+5NRx26X/tf/nLMlGH74Kx",
+	"zqYceHGic9Bwi3dUPh2BmFo6whcillOeukPosl+ARprR1xvhUl1pGcPBWJ7uElWtQuzriTaC5UpaVuca",
+	"jvqAVB1HceLwG8OiYbDT6/aGQcRGwgBhcxY5n0AEqwCFpcemUukMxyayM4B+U/6rzlicZ2AQzOlpyHKV",
+	"ykvhVm/FhcjYVCsxJ1+TaXcZ2VKmYu+jI4sR4EJ2PZHxpG7rgxCdofpQ+idh3QtoN07FTdeBufqoI0FT",
+	"RxECpkzQDy6kneSjbqynGyOZpqNMJhei+t/Z5cUGDEcM3I2vR7+K2AIWPQeG94qPRNqMzyk8Yq1UXIm0",
+	"TYIDeSQz4gJOJWSie9Flw+BEXEithsEyistkeWickcmEtaI4Tc//63/936iBFm/DQPGpKOmk8gDkLIh0",
+	"JYxZHv+XiUA+wf06CRGlcRvyjCIGXFN9Fp3s/+0MpHwEfCY6PBqcl784T5TXvVhrnKcpybC60o/6IiqQ",
+	"igEPbtcPujpqg3xddTqntIMGoU5H0bEZjy+BHdbPhLQROBU2DF7LpLNnU66sjIdBSBQIbxAECjCNRKqv",
+	"UedVLIonMk0i1spEnGdGXgkndAuS/KZwWJqJviYpPEt5LCY6BYU8GgbDvNfbjh2fxj8EECmYR0RaSmRT",
+	"bayfbdcp3GCiq0Qgm+eZFWMeW7IB4AlPnU+PCdD3aSNcKtoXV4yPUKjoDF2/fvBl5MTf1xd4tQMB7ulE",
+	"LUzydplTDlYBmPQlJXYXF+q0SBRa43JfsHB4Tj4Im+ViEVvqDGRhnY006B57KjR3UGHqGcS9sCFWsppw",
+	"G7Fcp6mIYVUHaqyXF1o+Z0ZYK9WFQUQQnSmXKckDDB5lwuaZEsnyMQt4k8IHeNhJImE8nh5XXiOw1ud2",
+	"IYcFMUYzh2ycCdEBAVqni29MA11EcW6snr7AsESVSCYiE87SNMxMeJM7oXIqJdxwU6dC2RfcCiunopEP",
+	"qoaVo6VL9u8RqEZSsSIaBlOVOgG3ooNDN2AFzY+KcwN2oZReATfkT9EpqgsruekC9zwlTbYBN439WYpr",
+	"kawBBjoDkTH4il3hZ9UVfhA8ZnwOK38t7EQn5j5yOa6/XX5/lqWNO8hEfQszPjcPWXueyaZVZ2IqgdGe",
+	"CKcB3auPnix/AfaPUMk+HG+dm7r5Rlqngqsqz+yFm6U94lSs6vMA6BE2wFMD/4KStNlgwjRyXY9x0jik",
+	"g3PWNQB22Ws+ZzzL5JUA7tHb2Ow26WHPtP6IShgY7Nn0PhAP4J01mOWBmuV2LY4ZekNrmTl+KN5+eRi0",
+	"T1yybrl8CchTiKCHScGXXs6RgUMDFjpczNMUA7RgiSfc8l1QY1Cp2+k5cwkF9haYYEXqgkHFGgxCMubK",
+	"nAZyNsdcgUAYgeY9y4QxIvGqOO0UBcSU31RXv9Nbue2m3Ja9kp1W9AfWGs1d7ItUTuckAosRVLOZlgpM",
+	"RDLweJKwKK4oXCbCjyKKlqFYGsipiBa1Zzbl2SVT2mUv4ALIqPGRt6SyvPQa+H0MKCcM6gqRTJaMk2Xq",
+	"Lk/5uVaWx/ZwlUnFkyRz1tSdep5b0p57/TYMRnGMhHvvt/jWK2nwWEa5kWC++QUtmIjigqfMv4NJH426",
+	"6XtNXTuuZsu32bYydRkMhoox8kKReGnV/Ev1VxF5AC/+kYtsjh5JQx56jLHi34WLY4I2gpi2Vwh1jLuu",
+	"pZBXjAAHOp5lfI5AqOPnOmoT6I3uM8rA2t7eftr+IK0prvGk+xEP3/Ta5/KaX4MVCNwTDs1puw6xa2ui",
+	"z+/2/pWLbLKfnhdIgAZUXjGgSq0Vft568uTxk0e9zbtm65hLOevoGVFqBzkMMCzixjcdPYUjn9l50Edp",
+	"BmsiyXTqBPx90DtYeL1io63YVysmhtFeTXxmhfZfjEEv7LJo7/ng4Of9BzhTFgBJ36/pNlngUKuX5zDj",
+	"buPRvbS5PM5LmRlbDJJK1Qwl98JWkw0ea5XcP0Is4eQbeHasc2Wz+XOdNDqkQW6nwoJQdW+yWCeCtQ5O",
+	"j9j25uPHnU3G09mEd7a9VXZ2uhe1d8llvkjR5XGcne41mkATrcQvOrtsYCY6u2T43DlIVyKUWGlNZpQO",
+	"puJmKP0mZ8ufHmsDKgZsu/te6LNKx27AoeWQMtnzEwwss6hyWtFiTAx5vrTLgG//uTDyi0KBFWdfURut",
+	"RvntoyAyifosn2GKMqZNFS+28pkRmW3v1tKl+j6nikLKAJpWJjrG5bVWkq44S3KKGouHKJKoYFBMNRNg",
+	"epgiz9Zp5jMQYVZMXVSm9HtjPPUP0CgJ6H9KtfLPqsscoLuZK0p+g+mqCO7wuaLk7DJQSOAZYecDlJ4v",
+	"RXMhGiy1lyWfLfp00dHvHrmo0IfrNQdWTE9cCs27xsR7eIb2OaY7AT0hiXfZaU5pPNKwiF7rs9Oz58/3",
+	"T08jFzxhWzc3LKLto6QCQ5dbASwkQp4QsYlOE/MQc1aVLAZZH81N0bbKVAWomKGFLnOfxHsv1gvYeNN/",
+	"vWBN3eheis4U+eK4mTG6FQkK291ed5uhiwSDpD5YUyaakjgAKM6Z1Tp1uWymzyL/ckSJ/nDuCbvO+AxY",
+	"M4XDI9xu5FNdylH90lqVUYoI+Ihn8Gmauk/JBjVsGNQGCZnC04URhgEbzalMgVudGTiICXxznElDEc0H",
+	"BaJK+PvMsiaMBXh+4zLqDWuB2AMUA7yJaumO9dCJVh5P2mtbxZRw3WAOZwVF3fm5Sy9y9FdwklUaeLE3",
+	"fU3lSx1MK3D5Rq2tXm9xFwVbl8pubwVLDs4PsRrv4iqn/Er43TWoX/xKFLlVRXkN8gFkMo7noDJR8JsQ",
+	"mCb9qbNEZA/gGISqCzVBhLtKE/0hsTZlHHgWUd/B0dqrXNvBssyPF/Hqw0z8FRTj0po7mJXxZySaJjR8",
+	"IQ2aR43Ji05jcDtO3KsN4XyexnnKrXiGhYanPBVmwG/+8IDC3mzmM9Dc2n0ppIElMstvgD8D6HL0rbkf",
+	"LAoc7mrAqt+jw9HytP2HRSL+9JlrPg+tOXOtFQ2DHcoo+47tsH9qh3enrbUwY62uAu4yIwSLipzBLiV9",
+	"fsTcsT8wday0fJYodr9mqwizlB7h3SPLaRIiFZiVEg2DN8PhMIjjf+XxVMAy4c+3cB4tByzkQmDdSp7K",
+	"3zA8ZDXojni8bQBiKpy+RM4UN1FUHzeI+qSdLeQdjfILn8Hg177LBI8nxSopiwfYq1SFz8RrTFFljqjL",
+	"vheKklKLY70UYuaHQv8RjUPLN6yldDHmjGcoB7ViiYh1ItpkXXDQlZNMji0FKdDQ95GzTPBLel2qixqv",
+	"f0/TcZH7L/D1tbXyQliukS9cWApjX47mtRDQffWYTBwrpn2EOQ0NrCZakSLdlEkcVlRjAJ0ziYZBu8sO",
+	"tUVFRSSFeoLBdNukymBF5i77XuPhAjrRmbp1RU7VaUX3qAVRO2SoDJDNQXbIfdnKDqwfpnPsN+scoD25",
+	"qsF9tGEKkvIhSa4cQRLJGLHr6padyYnFKPhCmdG/hr5CSZXiyofQpPXVOzHKO7DC8kws6wJF+cpS+n0+",
+	"5aoDg6GF5t7rNqf0YGXLuzuq292BYm1FxqfCiqxdKUcAljLSuQ3pIDENsnGqdeQpnk0pShu5cq1AZJkz",
+	"12ok4KjIIlVadcDup6zKfhmX9K9+43LTKqmjVs+cQua0czJEARIi66CKTsRr2hj4dCF0oxWG/p0vYV31",
+	"/cyVXuMkiFhkf/uD2CWCvpZGrDZI1lZ46yr9Cou34IN3WLZ+wz5ZooKuv4fmXbLDO9CluUrlJ0lJqITH",
+	"q8pNlkiXp0YzPpsJnhlq/VA1PpwTrZJB7NlDNYPBq9v1SsdwoZIsDGoFXEEYPNt7gRnW+6eDIKz2uwiD",
+	"F2fHrw6e7w32gzCoJGH7EX7ee3UGjw6PBuevj14cvDzYe/Zqv/LCy6OT13vNFTR1qlxbCJagX0sOFq9H",
+	"ZCg/qFLmPslRXUvwfboXrzDFSIdJO6lILqi+E3VflM2pVPel4br3DxuSfN2UTgHeLbQ41MMf97Y2sQ1M",
+	"I+eUsVaNSZMHsVZegfNLha/XSYts8pL7NWLA/yLl71O3YBtpba+yOh+I3f/78f7h6f76GbLug/V8yQdl",
+	"eVJTfGvGM8tcYuBiFm/L8KnwmcqqrAKmCq47opbV0qk7zcbixdswcEU8DRrJTCjf9qNcYll0JVWt3KcF",
+	"ht2yh+3xo6DB4g+SXLxwYchaGsu6qHJQXQigizQ2rcVOxljiqMR1ddEPwaXmU8UjajpRcm37M6yS6cOz",
+	"0opR3jspbSabw3PPtVLU4sgRLJo1c4NuOqKLvz07iljrb7mML59pfWnYkQLW00yHfCZPdZ7F4iBZ4Z2l",
+	"rXxj4JjcuuPVi2iOFS4VMNzpNay//QFhw7iS17hGAK3qi4+LADc++knMGxQAMV8g/W9MERvpjHkMYJmt",
+	"Up2Txii+mw8r85dyxBqHqbgF79pj4T5cSZAuIRyJUV2t4t0fmpNVkHJDbPG4wlTXT+OrcuoGPdAdTZNM",
+	"9Xsuky3W4Hw+OLsiPurHxCyNXRYdHe8fvn9WF3zdWNQhlTjwwGleALyyPhBfuQGbINgcTB5Imy4WsDSz",
+	"Z22FaWybJ8BSldVs0LvGmSXjRi3m7OTVogQ+fvFyvdKO9RPya4n4Fbf5XV8V7vU74uknItZZ8unzAMMA",
+	"3eHrJhMM6OW7hOjqrPFBI0cM6ynkhVqE7t2oYLhJ1F5Rn/YBjrkH5qd+BBVjVWaUqlZM3JkZVaiTX05i",
+	"1FetplaX9BFUm1UbLNPqKpjNvN/L02FJdpHvv9ddnYP+30kbWsr3qlBtke5VqElN6V4NWV1fdZ/PWvcp",
+	"iPLLUIDYgS38jAtuxeUIo28rMMuEyad8lM6ZEbbo/oNy4FOpVAXc/4x61V0qwNc0xHV9vd4v85AsRIfr",
+	"X5MQPzgJsYT+1xzEzzMH0ad4f01BfGAK4jIr/pqB+L4ZiAfLZQnLfftq5bBe/dCF1dsgKdyT40yM5U2D",
+	"Yoy/A8OWNZXVh4xl1cNAtuLB4c+dqLmqYaKv91aV5/yhGZDHoAeyqLF2KKoB8A/KZ3Sg8/VKnwGwMGzp",
+	"8r8+EwA9W6it+hxQqlrv9dlg0ufRx8RBCH2Jnw1oPifcUZ8TzhxXK2c/E2aNtYZFSe9nAKo7BPegCAAs",
+	"el9dVj1FCELG03RFdkBT3XtNYRTJUC0nLfNM2slUWBn3WWTyEU4UuZ6jLZOjPYbX9FAOBEzE2Q77p6Eq",
+	"6gGwJ7RIfF2A5TfsQl4Jw6Iy5X9A4z7d6fV2WeTdCWhVPek++RYH1GN8zr5jTx5tdze3dkKW6VwlImET",
+	"no47+YxZDc92WeTW+R198c/wK/uObfa2H23vDlU04zKhXIyI7fRwzqKlqnuN/df//j/4jH3HdrYfbbvq",
+	"d5gQdOYsT7EHl1RjkWUAPGzC7NsfejdFd6iW1KaVeR8IBDi83DBYoYNp+CHZHnUIN5ge7kwZH1uR1Qox",
+	"PmTeEsANkRQqK8AdGs3GPPuQmaqup0WryhWgfNDwDj5NkJt6512VAD5kshUzvViojGGzNDdlfc37z9jI",
+	"cu7wfR2pwuB2xp5U5AtRCz3KWctdPpKKsWW5QqdL+w5n09oduwYT4S82canqLtZl+DWTNmRyzLia3+9J",
+	"eYDP5I/Iaf0g18c6no7G0y+yCe6Kf66TD7mC9l+VlPJhaWx8JtHzn9wJm/ePEdaGbMh2vKimkt51pmXO",
+	"6YqIFYIEfS6UwZPKO8LZs8wlwf3uFWZnSlqG01Puc1KrOFt1mB+vlXjv92omHgb/yDkymD8Ezn9zkzdB",
+	"+aOBc+t3g+XDI0N3saX7czMK3kQdi4oMjVJOS+PiwElYhEskdhb6uIxsl0UekSL2n//BIiSexTjWn43d",
+	"Na1gRe58NZO8IYGhGPLuDIaHsMylBOSVTZ7+ZHy0T9dA9NxFEP/5H2zL2VDYgJs7U4bMsgUE+8qCPyYL",
+	"9p7qIfDQYRD9t2XJx0u9lZcKP8QMGJCvtZjSmx6ALw5O9p8PopBFz0/2XxwMzp/vnby4rySkUMLvLeCt",
+	"t2xeyjBwzxayLxYSHZVmEYkKrE5qym5UyYvG/KdX3Fi6ztnNUKZXrJUONcYsDxXPm1aPV3IBf/Cw/GV/",
+	"/6dX/wawfH10OPjh1b+tX1rjPmhOe7Iiu2oySN0SKNoe+fcix7P0mEXF+qP3NkUW00weeIzNHcG/HtjH",
+	"ObAwKAmjqb0usDwdewhiCbVLviNvoGFW77Lo5dng7GT//OgQIFCXW3cBpNKVl1KR6yCqjLpe2s9JY5/3",
+	"5RCpHluhCobmu8MbxjOxAt/eCy3WxgV6/7Ok3RUOpNzGeuru6fOJbGWzgxG38YQUuzUugXNpVUFYXLbY",
+	"VMNa8al8ki4Ovv3Bw0tXG1UDm8HpLLdrWLNDwm0YnK50iO5VevJoRVe5kdWECnPqteov8TK3+1viYJyB",
+	"muK4kMPHc1/ggH9YP5tTflXUfBiX4NKEHUR+elykZbgQ0ZTfyGk+dc+N/G3FPT7rJApVU9yNr6TY9e0U",
+	"GHIHvCcXpYE079u4zGemTqVyKcebi0pi5a41YCe43rcrwOcCcWtBrwwjfgrg+dE/Puxq9S8fB3QDd6nH",
+	"YsY8CVArsgZeUylQXiDoXNQ0tErG9b3qWXNxOizPy97D/cH5dm992Uvvr6dfDPSlUCtR56XOpr4yx22N",
+	"LuD1ArJVvVX3pnN9fY1XlnTyLBUq1kljZCVujBvULjJ2HdMvMq7sOd72HfHq8/MYU4a1SuftFYU0iTi/",
+	"Epkcy6ZqsuOfnu/THP6dD5ms/JJmGnO6aZmY73nlAuRgURQcwba3GI6A+b+7LFr+LHL3aE+ldTTpNY3G",
+	"KZZXHwBVjDNhJud4gI36SCYSmYnYnueZbNLO6Ck7OzlguaHLN/TI8sKv92EnVl/fiuR2fMXhoNVM3MQT",
+	"ri4W5q2NdNeUJtaLR3adSSTTZY+BMQzfrxHCLovwi9UHBJpXELpxm6Cem9UVVwN5MbEA7KxCezy2dLEt",
+	"O6Lp+qAx8MwqkXWuZeLe6z6IAazqXTQop8UuRWun8rp7OcmrPRGZ2GW8NlJZEEC3nPvjkgY2nApj6B4g",
+	"r8GYic7TxGmhEhVRH9vtslbR/Atbf4XYW8nl2joG1mf39v/qtpu6pxRra4bOSPAMW3bD1nzHoajGzfxl",
+	"+R+78p1uWDfnUjU5osd4MV+db0vF/H39re3HSx5Z096t9j4LGTcmn4pFw2Gic7wt3NOjqzMa4z0Ij3qb",
+	"i/e3f+rs9nuZBxnlxuSiuFeqkTshF7mPVSwiAH4kEscdWhFQPFW3EGto5j240vMVnWmoxUf0DFErWmrg",
+	"tItNS8G0j7kRHamMUEZaeSXSeV0VoBE+KtotMxG8Ri7OM2nnp6CwOSmPdPu8IpiWHReDwTF7xo2MnQnk",
+	"pJlM+u5/RsSZsNEuCRzME3PnR/jsLwaDXaOyiFl7MGK554m1M4Q4MFOStw0YQnKYpmUVcdpnF8IWrAsz",
+	"qaLjo9MB27h6vAE4tOH4Vst9C7/BtzG2nRzNWWWXKzcYUgURcdEIMSlqh9SKlmrZawylz+hgGd30W2VS",
+	"dN1vRHyaFn128srfMezSUrhKRvrmG3cX1izTSU43F0502VV/lo9SaSaOlcdajeVFnoEdzopbul2Cy9nJ",
+	"qy5DSWIYMSWXtBWVLCq6l/NgaSy8nriFXwhrkJ/4G4YX+Irn/qgbgPpNl9i1Nnu9XtkiaSYytoO5a1aY",
+	"NrX8pZSlmefbXbbHIhLEUfUkpvxSmFJuxWVhHby8yy6EEpmMWQ17DIX6JF2vT9jTLJ7Hqb5eTSuIBfg/",
+	"1CFAA+NJxUKF0asVEKRiuJKd5tec74q0nVKdcRtsdwvGhDWhSDmmv7Hh8KWLFITGfg33a4oFR/pCa1+6",
+	"EnZ3MQT8l6peg9JBwKZcKtAhRWaWor0B6T8tOBGRpXP2Q54ladZme8cH7OoxObQc7Ov8oOh9aK+1t2/5",
+	"lRgqkO1IQobs0Fmm8V7F3AgTVii7gJ+7V7B4QKCU6mLDAzUaqladFuiCbKlYtHH1OGpoXHohr4COHPlx",
+	"OyEViY11SleBt7tDNVQDWKH/isr4Yq2MzfLY8ZYJLA6ZEoLqG0NUGxdfkTWFF92FQ0UlhUoYkldoXKOL",
+	"ONZpymcGdEk4SBMWehwbp9zf/azyqWHXsNBEZPKqklpaUw+KOlj4qHKgTqEj/24iYmmkXpBsQzXWWSwS",
+	"2Czgs0Wdxd0DWhkKtBRiRc5p32VH6L+s5Qz7WyNZK/p+f/A/X+y/2h/s1493451MbqOQVIINvCYwql43",
+	"6d2QiUiFFUMFGwCG3EawAZuM9ZUAOM2FxUN7rtUVULFWpj9UHfZaKzH3KZis5SPiYZnX65OjaSZKEDYR",
+	"zeDUI1NE34eKLSQywSQuLizh5PIijG/CiifRFDQRUUdsoHyfUGvC0gErDMxBbKNsqOY3wPH0yX/5V9c1",
+	"+a9l++XSWVl6KCdIeYyNBEozMt2wfzLz6CPLkzPuDhdhRA1FfSFsEfaGIV1qAl90f4JJdLHQ+5m6L8xZ",
+	"ytVFzi+Ec4caNtJ2Qpzxew2DuteB67qHiIJR1S1KbMH1YkPOa8om2Hgkz6h2gBy01KCzSNuPetFGtIlK",
+	"4j9yjc3noyFWDgwDwIxhgJ0X+8wVIBQXumYIyBIU7nnovE4OV3q4uM3QnTjQ/BhU9qLJdVQUCaBy+b2m",
+	"JZ8pbJVbvT42dz8B7fuAAfqSl5td9wFiqWODhvEkgbVWxvLxBuCSYJp02aF2RwxydSQT/Mpl27LSEKvw",
+	"DRgS18KXmyFLw/RMqH4Bn+Z4Bx6cmjtowIB49tFfqYG1wznizXGqQfFMJTYVstxn9soMk1vdu6i9FQqH",
+	"px76zVVaE4APl4rD0dhlETDdvrvjFxDA5wf3GSCFk0G4qz578+4vmRjfhjDPO4BFn/nCdsfIYCMgIiu1",
+	"6ViDfilVByDEZzKksm7W4r9eYadgGM09Q7uAWC1yphXF44m/k1j7AvIuW6pFR2AslaMD8lAVPIkxEglF",
+	"7TnCqkzLWulj6C+IVewRgk6H0LEEOOPYVoi6wN1MjAHyvHBHUGpWrR1Rlz2fiPgSeyCwuc5ZJtI50wr5",
+	"/DPQKoTp+w7p3iXqsTF6N0Tv8zDoszdUb9ztdt/eRgUfdhP7D7QSQ1WtVG6spN5z7RToojv3KeKvTKKF",
+	"BjMgAjFbiALcBuRl2flpqTEDDEC9ZoxLUqPPUcHOXHBgqGQipjNthYrn7FLMkV1XukSV8XQJrD+bpsIY",
+	"NsrtwkvVuYcKJ29uMPWAYAWcS6XNBQiKhDCs6DrhgV+0y663u6B+CKM5ghHM3qHyjS+ACSzFUBc7Kbse",
+	"63AwOIb/mJqwT3Sa4LncXayN+zgpDJo+azBoOmTQsGupEn2Nv3HX850ckyMx17hXjlWtQ+X0U8I6wx5t",
+	"PUUGHJ0Im807e2CveUcVq+idvm9XSWaghU6nQmFZFoVqJE8xvqPHY9ZCYQfktNPrhWynt41A3+k9andh",
+	"VvfXNhxPCoyBK+b9D0PVuJyWNx0xVk0WNaBYu+/YCGA2Oq6oS70NfUOTmM+6Q0Xd8wvdn8Sxmx5wPXIm",
+	"UVQIlX4tJo49GyrENlT1mpKwWNjrV6hsk2LDQYbdzPE490q3AKxAGrbS5cBaUcVXAWqArdny0gxVsw+i",
+	"aBN/vy8iJPMPe8HwJCLN1nmsyiuyDVNCFL9TyVgqY+F8xc6ce30wCMIgr9mMIEsM9kvr6uxiw31kNuBd",
+	"dMZYdFCRhUf2HGs1W63tIAxApSCbcKvb6/ZgCCetgn6Aci4IMSiNBnPVOO2/C2a6Kbh1YEzurlCoEE6X",
+	"nVquEp4lKyzLBRgP1V0On9ZKj0/Znp9iP1IxjtbPtOMiZ2ykk7nPEy/jG981hYeqdj2NDJy6cGlUHMCm",
+	"5ovY9XRSvAomlQswEO+AByUJIUHEoBUYNHIrYQnzcCfVUNHdCCOdSKcK2SLsUScxwr2ChA+SoB88R1mB",
+	"fqeAwr7C2Gc6mXuvg2u0fW+QEvPvHAdf7Y/Jp1OezV1ftcKbg6ThYNBqIGY8OURhn29SDRc2B/Cct9m5",
+	"dG5dlGjg8blcCbqECu8UKi4VB9X7TeoiVj4uFeQmO9/c2n5ETh1See8L2NfCyrf1oDxotFR3RvodjLXV",
+	"691xZr8ayv1/wBENSndthR8unQtrTbhKOs7VsAtaZi3IWDu3eiwoEPMfJ6PvY3kkfzw4++1g81D++LQb",
+	"b73M//37H6/EXtfIi6Aeo9l+3OstHm49EuAd9g8HtQvg4YfLMYoahwPm+YgA3jRwcTAbz3hSnCF8snn/",
+	"J2fKx1VEgh9tPb3/o4HWr7mau7nQD7izzvoOlBWZ4ik5GooKx53e1v3ffs+tuObzykfb938EE8lYnCl+",
+	"xSUVcOKnjx4+XxFyvh+i4maGBTO1SAvmqzUQwRvsb1YSwvfCLoo4wDl+Ae9i0kXwFsYtXWKrJeYpagS8",
+	"MRtrT1X7toI2742OFVdyoxK82gDRStTsDrZgdvTr5sRQLQ/VbE4US6nbFeQ3wiQpK6ZmqGaiMOlXWBqD",
+	"0oZ7cEOsrV6PTdE9hOqkn+iao0sazgr07q3et+4tCiGAmu0tDhfXpbNoGT0VfuXUnq7dZQeK3FcxBzM6",
+	"Rlu2ZgjhvWquQss/2KgaRP2hMqU9RcZRxaryRhKr2kikjCwZRmgS3Wf5tAvANrSVrN51UY6baDobxNSR",
+	"C0vxqS/FHiqpCpez5TKl5RXj8CQxZdcNdIZmc9x7u0nlqCUsrq10NAkwv8EFuVXfuvugcgGUvyN9o7io",
+	"feHyvFhnGbGLiuiipL03K++RD37kSrDTqbSToHaFvPvvZtAPSI1zXjNU4MpXt1Y9j5FVNT+blb1Xml9A",
+	"f86qh7/JWfOj+iX2b+CP4krA4O3iXfXBXjwV7LnOZtoZh69ePQ+qd9G/CRYGqPdXlk4InV8K2CkQ4nnt",
+	"t5B+Q9X5HP1KQX9r+9H2o/IS+sBdOF9OQ9WFi7e6N1zivtDpLDg4/LkT3NmUjCL7tdZb5U/1ZlPl7663",
+	"UvnD4guVRjpOwVML8A3Kxqq+8+nt2wcoOo25wp9Et3wIabKW0pa4To2tVbmaqXbfayTL5WYTfzx5Vnhh",
+	"0A/OTve+kuxXkq30JnlTue5xBYOnmxybHzqDp37dHOiuviFJpYqm2m9kq9eDt37vRTyAUTVe7r7CMCP1",
+	"bUHte4Ae+fw9lDo0ALd63z6QKzoFtM4Uf6iZz5QGEWuVkGaf8vgSYwmAV3fxvQcS1cPwdD2cCt814hRM",
+	"RakXTsaUGOV25cuc/AWHNfTx9V/1+R7Vcbjpg0+Ab8fLFoSz5fqstB8owQOb7Ib0s293vXYn3d3yolBE",
+	"gwmvtBx3G4xCvLpMX6t6F3B0/NqivZFLYysuPa3dTAzm0ZJpRvp9YR6gBZkb4edt9yme6Zt5m9/XHbKO",
+	"l+ElxsITqlJ7tI5z4VDblzpXXz0uDfMN5FRoKht6b59Lwe4wt06Ja7xx14U5fbS1XbpDKh6W0lgkN8ty",
+	"/tgD/C1l/dY97pble36aXSTv6W3BuYdqHW+LL4W6y9kC7KT0gTQ7W04ab7xkiRyP6YpbvBuzX7v0iUkV",
+	"Vq+j0bndHaqouOzjzdtupXuMe73xKX1b5Gb52M1QCbx1f8MXXpOLgYqV63f5UB2KG6ZSwV/p4jBUrhHm",
+	"yqv7V3hAvOuDgIFBKeHSwTB5srBVao20ZeLB1/YpV/Miq41TP0lmMzlD+NccVuwD/VXdtcL09yoyZbge",
+	"/UrLrqhVHhxfM/m7OXCafTH+6qrgb8+OgoUbpgJxY883t7aDpkuhZgsdTt4E1LMkQE2iqWNApdq/rM0v",
+	"S/E30bOskprNYH2JpC97DLZ6Wzud3redrcel3uOqDW9vP6qVVb2LalH7a7o5KuCjeHNr+2b+W+AvfnKr",
+	"fUyrrd7iFPM0zlNuxTPs+1qWpdeaMbp67PLogh0KPKNGKtXV+ebOk6dPnzx5/DRYvInpzcLNu27IvddH",
+	"Z/URXSy7aLyKfZLCBpBv7nhdGG+1JcxwevBLLLyR1Xub3tYuatrs9TaXblrylyFV7j56U3YVcwupdPdC",
+	"jARydJMvXbcGBIrNvEhmA3XVmnMFFyk/336y87i3vfVtsZtUVs/Wdb8qWzqV7ZZcH6Jqj6CVJ0VV7bcA",
+	"BgejH3MFtkKxSH8/SXGVUjCYcHWJaV7AMuc6z5j3O/x/QXlTUpHhECequ5wZ70X0Rg1BurNkHCzeZFR0",
+	"fKFD3tzqbAMIqqRatlSp0Gq9w0mtp8jtw+DzETxyi+XnX5pD7r15NJq0qOyaj+NzOhXKAr5YOXU4s93Z",
+	"3Oz0vh30dvrbm/2dx/8e+Ff9qZ7Ssafc2J+luBbJ/QMsy5ZKFywQMO6FOjHM+LxOBDXm+GXJpKrDgo/k",
+	"BZfpvxZ7r3osHj3Z2fq2923FYUFvs72ET82qSxC/irLPW5S5VBD4LywoeNzb2gTBJGOt1pIQsVZmoxgO",
+	"uLjZAHtTGdGdYXWmbJCWDkBH47GMRdYybXbKU44ZiaAs/8IvcJnuePb/frx/eLpfnvFXMftQMfvBsrR6",
+	"PXJBFTvbj7Ybmt8/3QEUrfam30GkLVfwBL4re747pC7+2n60ffvVN8/X7CTz1TUP9ErN71yFTyHd7lKH",
+	"kgaZuyhDvu0Fixx7ayXHLthGOm9mG5/Kr18amCzRglxO6OvnVUh4BK2YowViHhz+vPfq4MX5z3uvzvZ/",
+	"f6//mpj81en/1en/1en/CZ3+svQlep9/4V50xnQ1ZbPWheKN7wuEOZtUOEn8diEOgOpPuFh8NOJGYEUI",
+	"Yj8WUVCZBBWe+2R/8rN7H6+rN6eGEMbCc+rVIG2fRdXCd2lYdGcLgPLdNtHsWp0kpKvCG4miqQRKNu/N",
+	"5ewiF8bsYkMfV5gNu8H6Hv8FNiTHth/5va0KkDe7s1nR96OaHmua0vhDxpf6k4ULueLdiqGX2wk2h1yw",
+	"LDzAQnffcIsiJgkrMCsBjCIGTW0d3IhlHGl5WI9vDx+1wNTbt7f/LwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

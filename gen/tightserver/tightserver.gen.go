@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 
 	. "github.com/billbridge/billbridge/gen/tightapi"
@@ -18,13 +19,13 @@ import (
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// CreateToken Get an access token
-	// (POST /v6/auth/token)
+	// (POST /auth/token)
 	CreateToken(w http.ResponseWriter, r *http.Request)
 	// SaveCustomers Save new (or update existing) customers
-	// (POST /v6/customers)
+	// (POST /customers)
 	SaveCustomers(w http.ResponseWriter, r *http.Request)
 	// SaveInvoices Save new (or update existing) invoices
-	// (POST /v6/invoicing/invoices)
+	// (POST /invoicing/invoices)
 	SaveInvoices(w http.ResponseWriter, r *http.Request)
 }
 
@@ -192,11 +193,11 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
-	r.HandleFunc(options.BaseURL+"/v6/auth/token", wrapper.CreateToken).Methods(http.MethodPost)
+	r.HandleFunc(options.BaseURL+"/auth/token", wrapper.CreateToken).Methods(http.MethodPost)
 
-	r.HandleFunc(options.BaseURL+"/v6/customers", wrapper.SaveCustomers).Methods(http.MethodPost)
+	r.HandleFunc(options.BaseURL+"/customers", wrapper.SaveCustomers).Methods(http.MethodPost)
 
-	r.HandleFunc(options.BaseURL+"/v6/invoicing/invoices", wrapper.SaveInvoices).Methods(http.MethodPost)
+	r.HandleFunc(options.BaseURL+"/invoicing/invoices", wrapper.SaveInvoices).Methods(http.MethodPost)
 
 	return r
 }
@@ -205,19 +206,64 @@ type BadRequestJSONResponse ErrorResponse
 
 type ForbiddenJSONResponse ErrorResponse
 
-type GatewayErrorJSONResponse ErrorResponse
+type GatewayErrorResponseHeaders struct {
+	RetryAfter *string
+}
+type GatewayErrorJSONResponse struct {
+	Body ErrorResponse
+
+	Headers GatewayErrorResponseHeaders
+}
+type GatewayErrorTexthtmlResponse struct {
+	Body io.Reader
+
+	Headers       GatewayErrorResponseHeaders
+	ContentLength int64
+}
 
 type GatewayTimeoutJSONResponse ErrorResponse
+type GatewayTimeoutTexthtmlResponse struct {
+	Body io.Reader
+
+	ContentLength int64
+}
 
 type InternalServerErrorJSONResponse ErrorResponse
 
 type NotFoundJSONResponse ErrorResponse
 
-type ServiceUnavailableJSONResponse ErrorResponse
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter *string
+}
+type ServiceUnavailableJSONResponse struct {
+	Body ErrorResponse
 
-type TooManyRequestsJSONResponse ErrorResponse
+	Headers ServiceUnavailableResponseHeaders
+}
+type ServiceUnavailableTexthtmlResponse struct {
+	Body io.Reader
+
+	Headers       ServiceUnavailableResponseHeaders
+	ContentLength int64
+}
+
+type TooManyRequestsResponseHeaders struct {
+	RetryAfter *string
+}
+type TooManyRequestsJSONResponse struct {
+	Body ErrorResponse
+
+	Headers TooManyRequestsResponseHeaders
+}
 
 type UnauthorizedJSONResponse ErrorResponse
+
+type UnexpectedJSONResponse ErrorResponse
+type UnexpectedTexthtmlResponse struct {
+	Body io.Reader
+
+	ContentLength int64
+}
 
 type CreateTokenRequestObject struct {
 	Body *CreateTokenFormdataRequestBody
@@ -274,10 +320,13 @@ type CreateToken429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response CreateToken429JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -304,12 +353,35 @@ type CreateToken502JSONResponse struct{ GatewayErrorJSONResponse }
 func (response CreateToken502JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateToken502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response CreateToken502TexthtmlResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -318,26 +390,123 @@ type CreateToken503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response CreateToken503JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type CreateToken504JSONResponse ErrorResponse
+type CreateToken503TexthtmlResponse struct {
+	ServiceUnavailableTexthtmlResponse
+}
+
+func (response CreateToken503TexthtmlResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateToken504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type CreateToken504JSONResponse struct {
+	Body    ErrorResponse
+	Headers CreateToken504ResponseHeaders
+}
 
 func (response CreateToken504JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateToken504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       CreateToken504ResponseHeaders
+	ContentLength int64
+}
+
+func (response CreateToken504TexthtmlResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateTokendefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response CreateTokendefaultJSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTokendefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response CreateTokendefaultTexthtmlResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -438,10 +607,13 @@ type SaveCustomers429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response SaveCustomers429JSONResponse) VisitSaveCustomersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -468,12 +640,35 @@ type SaveCustomers502JSONResponse struct{ GatewayErrorJSONResponse }
 func (response SaveCustomers502JSONResponse) VisitSaveCustomersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveCustomers502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response SaveCustomers502TexthtmlResponse) VisitSaveCustomersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -482,12 +677,37 @@ type SaveCustomers503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response SaveCustomers503JSONResponse) VisitSaveCustomersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveCustomers503TexthtmlResponse struct {
+	ServiceUnavailableTexthtmlResponse
+}
+
+func (response SaveCustomers503TexthtmlResponse) VisitSaveCustomersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -502,6 +722,61 @@ func (response SaveCustomers504JSONResponse) VisitSaveCustomersResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveCustomers504TexthtmlResponse struct{ GatewayTimeoutTexthtmlResponse }
+
+func (response SaveCustomers504TexthtmlResponse) VisitSaveCustomersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SaveCustomersdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response SaveCustomersdefaultJSONResponse) VisitSaveCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveCustomersdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response SaveCustomersdefaultTexthtmlResponse) VisitSaveCustomersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -602,10 +877,13 @@ type SaveInvoices429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response SaveInvoices429JSONResponse) VisitSaveInvoicesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -632,12 +910,35 @@ type SaveInvoices502JSONResponse struct{ GatewayErrorJSONResponse }
 func (response SaveInvoices502JSONResponse) VisitSaveInvoicesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(502)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveInvoices502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response SaveInvoices502TexthtmlResponse) VisitSaveInvoicesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -646,12 +947,37 @@ type SaveInvoices503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response SaveInvoices503JSONResponse) VisitSaveInvoicesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveInvoices503TexthtmlResponse struct {
+	ServiceUnavailableTexthtmlResponse
+}
+
+func (response SaveInvoices503TexthtmlResponse) VisitSaveInvoicesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -669,16 +995,71 @@ func (response SaveInvoices504JSONResponse) VisitSaveInvoicesResponse(w http.Res
 	return err
 }
 
+type SaveInvoices504TexthtmlResponse struct{ GatewayTimeoutTexthtmlResponse }
+
+func (response SaveInvoices504TexthtmlResponse) VisitSaveInvoicesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SaveInvoicesdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response SaveInvoicesdefaultJSONResponse) VisitSaveInvoicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveInvoicesdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response SaveInvoicesdefaultTexthtmlResponse) VisitSaveInvoicesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// CreateToken Get an access token
-	// (POST /v6/auth/token)
+	// (POST /auth/token)
 	CreateToken(ctx context.Context, request CreateTokenRequestObject) (CreateTokenResponseObject, error)
 	// SaveCustomers Save new (or update existing) customers
-	// (POST /v6/customers)
+	// (POST /customers)
 	SaveCustomers(ctx context.Context, request SaveCustomersRequestObject) (SaveCustomersResponseObject, error)
 	// SaveInvoices Save new (or update existing) invoices
-	// (POST /v6/invoicing/invoices)
+	// (POST /invoicing/invoices)
 	SaveInvoices(ctx context.Context, request SaveInvoicesRequestObject) (SaveInvoicesResponseObject, error)
 }
 

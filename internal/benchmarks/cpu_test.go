@@ -96,7 +96,7 @@ func BenchmarkCPUPerItem(b *testing.B) {
 		})
 	})
 	b.Run("generated", func(b *testing.B) {
-		gen, err := tightapi.NewClientWithResponses("https://tight.invalid", tightapi.WithHTTPClient(httpClient), tightapi.WithRequestEditorFn(bearer("t")))
+		gen, err := tightapi.NewClientWithResponses("https://tight.invalid/v6", tightapi.WithHTTPClient(httpClient), tightapi.WithRequestEditorFn(bearer("t")))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -62,7 +62,7 @@ func BenchmarkThroughputTight(b *testing.B) {
 	for i := range items {
 		items[i] = tight.CustomerInput{Id: ptr(fmt.Sprintf("cus_b%06d", i)), Name: ptr(fmt.Sprintf("Customer %d", i))}
 	}
-	gen, err := tightapi.NewClientWithResponses(srv.URL, tightapi.WithRequestEditorFn(bearer(srv.Token)))
+	gen, err := tightapi.NewClientWithResponses(srv.URL+"/v6", tightapi.WithRequestEditorFn(bearer(srv.Token)))
 	if err != nil {
 		b.Fatal(err)
 	}

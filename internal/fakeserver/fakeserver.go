@@ -50,6 +50,11 @@ type Provider struct {
 	RenderError ErrorRenderer
 	// FaultCode names the provider's error code for an injected status.
 	FaultCode func(status int) (code, message string)
+	// Precheck, when set, runs on an authenticated request before it is
+	// validated against the spec: a provider whose real server refuses some
+	// requests before its handlers (Meteroid's body extractor: 415, 422 in
+	// text/plain) answers them itself and returns true.
+	Precheck func(w http.ResponseWriter, r *http.Request) bool
 }
 
 // Options configure the frame.
@@ -154,6 +159,11 @@ func (s *Server) Coverage() fake.Coverage {
 			c.Operations++
 			seen := false
 			for status := range op.Responses.Map() {
+				if status == "default" {
+					// Not a status a fake produces: it stands for any status
+					// the operation does not list.
+					continue
+				}
 				c.Declared++
 				key := operationID(op.OperationID) + " " + status
 				if produced[key] {
@@ -255,6 +265,9 @@ func (s *Server) inner() http.Handler {
 				s.p.RenderError(w, r, http.StatusUnauthorized, code, msg, "")
 				return
 			}
+		}
+		if s.p.Precheck != nil && s.p.Precheck(w, r) {
+			return
 		}
 		if err != nil {
 			field := specguard.Field(err)

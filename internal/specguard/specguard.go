@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -24,11 +26,22 @@ type Guard struct {
 	router routers.Router
 }
 
-// New builds a guard for doc. It clears doc.Servers, because the routers match
-// the server host and the guard runs behind loopback servers on random ports;
-// pass a document of its own (the generated GetSpec returns a fresh one).
+// New builds a guard for doc. It replaces doc.Servers by the path of the
+// first server URL (none when it has no path), because the routers match the
+// server host and the guard runs behind loopback servers on random ports,
+// while a base path such as Tight's /v6 is part of every request path; pass a
+// document of its own (the generated GetSpec returns a fresh one).
 func New(doc *openapi3.T) (*Guard, error) {
+	base := ""
+	if len(doc.Servers) > 0 {
+		if u, err := url.Parse(doc.Servers[0].URL); err == nil {
+			base = strings.TrimRight(u.Path, "/")
+		}
+	}
 	doc.Servers = nil
+	if base != "" {
+		doc.Servers = openapi3.Servers{{URL: base}}
+	}
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("specguard: invalid spec: %w", err)
 	}

@@ -91,8 +91,8 @@ type Client struct {
 // and billbridge.DefaultRetryPolicy.
 func New(opts ...option.Option) (*Client, error) {
 	cfg := engine.Configure(opts)
-	// The documents give the base URL as https://sandbox.tight.com/v6 while
-	// the generated paths carry /v6 themselves: accept both spellings.
+	// The documents give the base URL as https://sandbox.tight.com/v6; accept
+	// it with or without /v6 (the generated client gets the /v6 added back).
 	cfg.BaseURL = strings.TrimSuffix(strings.TrimRight(cfg.BaseURL, "/"), "/v6")
 	auth, kind, err := authenticator(cfg)
 	if err != nil {
@@ -127,7 +127,8 @@ func New(opts ...option.Option) (*Client, error) {
 			CheckRedirect: e.HTTPClient.CheckRedirect,
 		}
 	}
-	api, err := tightapi.NewClientWithResponses(e.BaseURL, tightapi.WithHTTPClient(e.HTTPClient))
+	// The spec's server URL carries /v6 (the generated paths start after it).
+	api, err := tightapi.NewClientWithResponses(e.BaseURL+"/v6", tightapi.WithHTTPClient(e.HTTPClient))
 	if err != nil {
 		return nil, fmt.Errorf("tight: %w", err)
 	}

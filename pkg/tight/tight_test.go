@@ -315,7 +315,7 @@ func TestRefusals(t *testing.T) {
 // readToken gets a token of scope read through the generated client.
 func readToken(t *testing.T, srv *tighttest.Server) string {
 	t.Helper()
-	api, err := tightapi.NewClientWithResponses(srv.URL)
+	api, err := tightapi.NewClientWithResponses(srv.URL + "/v6")
 	if err != nil {
 		t.Fatal(err)
 	}

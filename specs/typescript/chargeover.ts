@@ -34,8 +34,13 @@ export const badMethod: Schemas["BulkSubRequest"] = { request_method: "DELETE", 
 
 // --- responses ---
 
-function envelope(e: { code: number; status: Schemas["EnvelopeStatus"]; message?: string; details?: Record<string, unknown> }): string {
-  return `${read(e.code)} ${read(e.status)} ${read(e.message) ?? ""} ${Object.keys(read(e.details) ?? {}).length}`;
+// The envelope as read: status is open (EnvelopeStatusOpen), message may be
+// null, details an object, a list (PHP's []) or null.
+function envelope(e: { code: number; status: Schemas["EnvelopeStatusOpen"]; message?: string | null; details?: Schemas["ErrorResponse"]["details"] }): string {
+  const ok = read(e.status) === "OK";
+  const details = read(e.details);
+  const n = Array.isArray(details) ? details.length : Object.keys(details ?? {}).length;
+  return `${read(e.code)} ${ok ? "OK" : read(e.status)} ${read(e.message) ?? ""} ${n}`;
 }
 
 function failure(e: Schemas["ErrorResponse"]): string {
@@ -43,20 +48,32 @@ function failure(e: Schemas["ErrorResponse"]): string {
   return `${envelope(e)} ${r}`;
 }
 
+// Gateway and default answers may be a proxy's HTML page instead of the envelope.
+function failureOrPage(e: Schemas["ErrorResponse"] | string): string {
+  return typeof e === "string" ? `page of ${e.length} bytes` : failure(e);
+}
+
+// Ids may arrive as numbers or numeric strings, money as numbers or strings.
+function num(v: number | string | null | undefined): number | undefined {
+  return v === null || v === undefined ? undefined : Number(v);
+}
+
 function customer(c: Schemas["Customer"]): string {
-  const id: number = read(c.customer_id);
-  return `${id} ${read(c.company) ?? ""} ${read(c.external_key) ?? ""} ${read(c.superuser_email) ?? ""} ${read(c.no_taxes) ?? ""} ${read(c.invoice_delivery) ?? ""} ${(read(c.tags) ?? []).join(",")}`;
+  const id: number | undefined = num(read(c.customer_id));
+  const balance = num(read(c.balance));
+  return `${id} ${read(c.company) ?? ""} ${read(c.external_key) ?? ""} ${read(c.superuser_email) ?? ""} ${read(c.no_taxes) ?? ""} ${read(c.invoice_delivery) ?? ""} ${(read(c.tags) ?? []).join(",")} ${balance ?? ""} ${read(c.write_datetime) ?? ""} ${num(read(c.custtype_id)) ?? ""}`;
 }
 
 export const createCustomer: Handlers<operations["createCustomer"]> = {
-  201: (b) => `${envelope(b)} created ${read(read(b.response).id)}`,
+  201: (b) => `${envelope(b)} created ${num(read(read(b.response).id))}`,
   400: failure,
   401: failure,
   429: failure,
   500: failure,
-  502: failure,
-  503: failure,
-  504: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
 };
 
 export const getCustomerByExternalKey: Handlers<operations["getCustomerByExternalKey"]> = {
@@ -65,9 +82,10 @@ export const getCustomerByExternalKey: Handlers<operations["getCustomerByExterna
   404: failure,
   429: failure,
   500: failure,
-  502: failure,
-  503: failure,
-  504: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
 };
 
 export const bulk: Handlers<operations["bulk"]> = {
@@ -89,9 +107,10 @@ export const bulk: Handlers<operations["bulk"]> = {
   401: failure,
   429: failure,
   500: failure,
-  502: failure,
-  503: failure,
-  504: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
 };
 
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = { createCustomer, bulk, getCustomerByExternalKey };

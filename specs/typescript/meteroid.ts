@@ -32,12 +32,22 @@ export const badTax: Schemas["CustomTax"] = { name: "VAT" };
 // --- responses ---
 
 function failure(e: Schemas["Error"]): string {
-  const code: Schemas["ErrorCode"] = read(e.code);
+  const code: Schemas["ErrorCodeOpen"] = read(e.code); // open: a known code or any string
   return `${code}: ${read(e.message)}`;
 }
 
+// The body extractor answers in text/plain, a proxy may answer in HTML.
+function failureOrText(e: Schemas["Error"] | string): string {
+  return typeof e === "string" ? `text: ${e}` : failure(e);
+}
+
+function text(e: string): string {
+  return `text: ${e}`;
+}
+
 function customer(c: Schemas["Customer"]): string {
-  const taxes = read(c.custom_taxes).map((t) => `${read(t.name)} ${read(t.rate)} ${read(t.tax_code)}`);
+  // rate is a decimal the server writes as a number (and accepts as a string).
+  const taxes = read(c.custom_taxes).map((t) => `${read(t.name)} ${String(read(t.rate))} ${read(t.tax_code)}`);
   const ship = read(c.shipping_address);
   return `${read(c.id)} ${read(c.name)} ${read(c.alias) ?? ""} ${read(c.currency)} ${read(c.invoicing_entity_id)} ${read(c.invoicing_emails).join(",")} ${read(c.billing_address)?.city ?? ""} ${ship ? read(ship.same_as_billing) : ""} ${taxes.join(";")} ${read(c.is_tax_exempt) ?? ""}`;
 }
@@ -48,21 +58,25 @@ export const getCustomer: Handlers<operations["getCustomer"]> = {
   404: failure,
   429: failure,
   500: failure,
-  502: failure,
-  503: failure,
-  504: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
 };
 
 export const patchCustomer: Handlers<operations["patchCustomer"]> = {
   200: customer,
-  400: failure,
+  400: failureOrText,
   401: failure,
   404: failure,
+  415: text,
+  422: text,
   429: failure,
   500: failure,
-  502: failure,
-  503: failure,
-  504: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
 };
 
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = { patchCustomer, getCustomer };

@@ -61,14 +61,21 @@ function errors(e: Schemas["ErrorResponse"]): string {
   return `${read(e.result) ?? "?"}: ${first ? `${read(first.type)} ${read(first.message)} (${read(first.param)})` : "no detail"}`;
 }
 
+// Gateway and default answers may be a proxy's HTML page instead of the envelope.
+function errorsOrPage(e: Schemas["ErrorResponse"] | string): string {
+  return typeof e === "string" ? `page of ${e.length} bytes` : errors(e);
+}
+
 function customerItem(it: Schemas["CustomerItemResult"]): string {
-  const status: number = read(it.statusCode);
+  // Nothing in a response is required: a missing statusCode is not a success.
+  const status: number = read(it.statusCode) ?? 0;
   const ok = read(it.result) === "SUCCESS" && status >= 200 && status < 300;
   const c = read(it.data);
   if (!ok || !c) return `failed ${status}: ${(read(it.error) ?? []).map((e) => e.message).join("; ")}`;
-  const id: string = read(c.id);
+  const id: string = read(c.id) ?? "";
+  const segments = (read(c.classSegments) ?? []).map((s) => `${read(s.label)?.name}=${read(s.name)}${s.child ? `/${s.child.name}` : ""}`);
   const emails: string[] = [...(read(c.ccEmails) ?? []), ...(read(c.bccEmails) ?? [])];
-  return `${id} ${read(c.name) ?? ""} <${read(c.email) ?? ""}> ${read(c.address)?.countryCode ?? ""} ${read(c.invoiceSettings)?.invoicePrefix ?? ""} ${emails.length} ${JSON.stringify(read(c.customData))}`;
+  return `${id} ${read(c.name) ?? ""} <${read(c.email) ?? ""}> ${read(c.address)?.countryCode ?? ""} ${read(c.invoiceSettings)?.invoicePrefix ?? ""} ${emails.length} ${segments.join(",")} ${read(c.createdDateTime) ?? ""} ${JSON.stringify(read(c.customData))}`;
 }
 
 function invoiceItem(it: Schemas["InvoiceItemResult"]): string {
@@ -81,18 +88,19 @@ function invoiceItem(it: Schemas["InvoiceItemResult"]): string {
 }
 
 export const createToken: Handlers<operations["createToken"]> = {
-  200: (t) => `${read(t.token_type)} ${read(t.access_token)} expires in ${read(t.expires_in)}s scope ${read(t.scope)} refresh ${read(t.refresh_token)}`,
+  200: (t) => `${read(t.token_type)} ${read(t.access_token)} expires in ${read(t.expires_in) ?? 3600}s scope ${read(t.scope)} refresh ${read(t.refresh_token)}`,
   400: errors,
   401: errors,
   429: errors,
   500: errors,
-  502: errors,
-  503: errors,
-  504: errors,
+  502: errorsOrPage,
+  503: errorsOrPage,
+  504: errorsOrPage,
+  default: errorsOrPage,
 };
 
 function customers(env: Schemas["CustomerSaveEnvelope"]): string {
-  return `${read(env.result)}: ${read(env.data).map(customerItem).join("\n")} ${(read(env.error) ?? []).length}`;
+  return `${read(env.result)}: ${(read(env.data) ?? []).map(customerItem).join("\n")} ${(read(env.error) ?? []).length}`;
 }
 
 export const saveCustomers: Handlers<operations["saveCustomers"]> = {
@@ -104,13 +112,14 @@ export const saveCustomers: Handlers<operations["saveCustomers"]> = {
   404: errors,
   429: errors,
   500: errors,
-  502: errors,
-  503: errors,
-  504: errors,
+  502: errorsOrPage,
+  503: errorsOrPage,
+  504: errorsOrPage,
+  default: errorsOrPage,
 };
 
 function invoices(env: Schemas["InvoiceSaveEnvelope"]): string {
-  return `${read(env.result)}: ${read(env.data).map(invoiceItem).join("\n")}`;
+  return `${read(env.result)}: ${(read(env.data) ?? []).map(invoiceItem).join("\n")}`;
 }
 
 export const saveInvoices: Handlers<operations["saveInvoices"]> = {
@@ -122,9 +131,10 @@ export const saveInvoices: Handlers<operations["saveInvoices"]> = {
   404: errors,
   429: errors,
   500: errors,
-  502: errors,
-  503: errors,
-  504: errors,
+  502: errorsOrPage,
+  503: errorsOrPage,
+  504: errorsOrPage,
+  default: errorsOrPage,
 };
 
 // Every operation of the spec is covered above.

@@ -37,10 +37,13 @@
 package meteroidtest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
+	"mime"
 	"net/http"
 	"strings"
 	"testing"
@@ -152,6 +155,7 @@ func Start(opts ...Option) (*Server, error) {
 		Authorized:  func(r *http.Request) (bool, string, string) { return authorized(r, key) },
 		RenderError: renderError,
 		FaultCode:   faultCode,
+		Precheck:    extractorRejects,
 	}, fakeserver.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
 	if err != nil {
 		return nil, fmt.Errorf("meteroidtest: %w", err)
@@ -219,6 +223,38 @@ func renderError(w http.ResponseWriter, _ *http.Request, status int, code, messa
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(meteroidapi.Error{Code: meteroidapi.ErrorCode(code), Message: message})
+}
+
+// extractorRejects answers the PATCH bodies that Meteroid's JSON extractor
+// (axum's Json) refuses before any handler runs, with its text/plain
+// answers: 415 without an application/json Content-Type, 422 for JSON that
+// is not an object. Other invalid bodies keep the fake's JSON 400, so that
+// callers see one error format for the field checks.
+func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPatch {
+		return false
+	}
+	plain := func(status int, msg string) bool {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, msg)
+		return true
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return plain(http.StatusUnsupportedMediaType, "Expected request with `Content-Type: application/json`")
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var v any
+	if json.Unmarshal(body, &v) == nil {
+		if _, ok := v.(map[string]any); !ok {
+			return plain(http.StatusUnprocessableEntity, "Failed to deserialize the JSON body into the target type: invalid type, expected struct CustomerPatch")
+		}
+	}
+	return false
 }
 
 // faultCode names Meteroid's code for an injected status.

@@ -466,6 +466,10 @@ func TestSpecCoverage(t *testing.T) {
 	patchRaw(t, c, "cus_acme", `{"alias":"b"}`)         // 400 CONFLICT
 	patchRaw(t, c, "nobody", `{"name":"x"}`)            // 404
 	patchRaw(t, bad, "cus_acme", `{"name":"x"}`)        // 401
+	patchRaw(t, c, "cus_acme", `["name"]`)              // 422 text/plain (the extractor)
+	if _, err := c.PatchCustomerWithBodyWithResponse(ctx, "cus_acme", "text/plain", strings.NewReader(`{}`)); err != nil {
+		t.Fatal(err) // 415 text/plain (the extractor)
+	}
 
 	cov := srv.Coverage()
 	t.Logf("spec coverage: %s", cov)

@@ -18,7 +18,7 @@ func Example() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	c, _ := tightapi.NewClientWithResponses(srv.URL)
+	c, _ := tightapi.NewClientWithResponses(srv.URL + "/v6")
 	grant := tightapi.ClientCredentials
 	tok, _ := c.CreateTokenWithFormdataBodyWithResponse(ctx, tightapi.TokenRequest{GrantType: &grant},
 		func(_ context.Context, r *http.Request) error {

@@ -3,7 +3,7 @@
 // net/http/httptest:
 //
 //	srv := tighttest.NewTestServer(t)          // closed by t.Cleanup
-//	c, _ := tightapi.NewClientWithResponses(srv.URL, ...)
+//	c, _ := tightapi.NewClientWithResponses(srv.URL+"/v6", ...)
 //	// authenticate with srv.Token, or get a token from POST /v6/auth/token
 //	// with HTTP Basic srv.ClientID:srv.ClientSecret
 //
@@ -224,6 +224,8 @@ func Start(opts ...Option) (*Server, error) {
 		},
 	})
 	handler := tightserver.HandlerWithOptions(strict, tightserver.GorillaServerOptions{
+		// The spec's server URL ends in /v6 and its paths follow it.
+		BaseURL:    "/v6",
 		BaseRouter: router,
 		ErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
 			writeError(w, http.StatusBadRequest, errorOf(tightapi.BADREQUEST, err.Error(), ""))

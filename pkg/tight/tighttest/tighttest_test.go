@@ -18,7 +18,7 @@ import (
 
 func client(t *testing.T, srv *tighttest.Server) *tightapi.ClientWithResponses {
 	t.Helper()
-	c, err := tightapi.NewClientWithResponses(srv.URL, tightapi.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}))
+	c, err := tightapi.NewClientWithResponses(srv.URL+"/v6", tightapi.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,18 +90,19 @@ export interface components {
          * @enum {string}
          */
         EnvelopeStatus: "OK" | "Error";
+        /** @description `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`). */
+        EnvelopeStatusOpen: string | components["schemas"]["EnvelopeStatus"];
         /**
-         * @description How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). Readers should tolerate values beyond these two (the Go type is a string type, so they decode) and a null on reads.
+         * @description How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). These are the values a create may send; reads use DeliveryMethodRead.
          * @enum {string}
          */
         DeliveryMethod: "print" | "email";
+        /** @description A DeliveryMethod as read: "print", "email", any other string, or null (unset). The Go type is DeliveryMethod (a string type), so unknown values decode. */
+        DeliveryMethodRead: (string | components["schemas"]["DeliveryMethod"] | (string | null)) | null;
         /** @description The `response` of a successful create. */
         CreatedId: {
-            /**
-             * Format: int64
-             * @description The ID # of the new object; for a customer, its customer_id. Read tolerantly: the Go type is json.Number, which accepts 1234 and "1234".
-             */
-            id: number;
+            /** @description The ID # of the new object; for a customer, its customer_id. Read tolerantly: the Go type is json.Number, which accepts 1234 and "1234". */
+            id: number | string;
         };
         /** @description The envelope of a 201 answer to a create. */
         CreatedResponse: {
@@ -110,11 +111,13 @@ export interface components {
              * @description Mirrors the HTTP status (201). The document's "Example (from schema)" shows 0, a schema-generator artefact.
              */
             code: number;
-            status: components["schemas"]["EnvelopeStatus"];
+            status: components["schemas"]["EnvelopeStatusOpen"];
             /** @description Usually empty on success. */
-            message?: string;
-            /** @description Additional details; documented as an (empty) object. The Go type is json.RawMessage, so that a PHP-style empty array `[]` or any other shape still decodes. */
-            details?: Record<string, unknown>;
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
             response: components["schemas"]["CreatedId"];
         };
         /** @description The envelope of every error answer (400, 401, 404, 429, 500). `response` is always `false` and `code` mirrors the HTTP status. The document's "Example (from schema)" shows `code: 0`, `status: "string"` and `response: true`: artefacts of the documentation's schema generator; real errors carry the status code and `false`, as its Example 1 bodies show. */
@@ -124,11 +127,13 @@ export interface components {
              * @description Mirrors the HTTP status (400, 401, 404, 429, 500).
              */
             code: number;
-            status: components["schemas"]["EnvelopeStatus"];
+            status: components["schemas"]["EnvelopeStatusOpen"];
             /** @description A human-readable reason, e.g. "Missing or invalid parameter.". Not a stable code. */
-            message?: string;
-            /** @description Additional details; documented as an (empty) object. The Go type is json.RawMessage, so that a PHP-style empty array `[]` or any other shape still decodes. */
-            details?: Record<string, unknown>;
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
             /**
              * @description Always false on errors.
              * @enum {boolean}
@@ -142,11 +147,13 @@ export interface components {
              * @description Mirrors the HTTP status (200).
              */
             code: number;
-            status: components["schemas"]["EnvelopeStatus"];
+            status: components["schemas"]["EnvelopeStatusOpen"];
             /** @description Usually empty on success. */
-            message?: string;
-            /** @description Additional details; documented as an (empty) object. The Go type is json.RawMessage, so that a PHP-style empty array `[]` or any other shape still decodes. */
-            details?: Record<string, unknown>;
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
             response: components["schemas"]["Customer"];
         };
         /** @description One sub-request of a bulk call. */
@@ -173,11 +180,13 @@ export interface components {
              * @description The sub-request's own HTTP-like status (200 read, 201 created, 202 updated, 400 refused, 404 not found, ...).
              */
             code: number;
-            status: components["schemas"]["EnvelopeStatus"];
+            status: components["schemas"]["EnvelopeStatusOpen"];
             /** @description A human-readable reason on errors; usually empty on success. */
-            message?: string;
-            /** @description Additional details; documented as an (empty) object. The Go type is json.RawMessage, so that a PHP-style empty array `[]` or any other shape still decodes. */
-            details?: Record<string, unknown>;
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
             /** @description Any JSON value except null. The sub-request's payload, whose shape depends on the sub-request: `{id}` (a CreatedId) for a create, `false` on errors, a Customer for a GET of one customer, a list for a query. Deliberately untyped; the Go type is json.RawMessage, to be decoded into CreatedId or Customer once `code` is known. */
             response?: unknown;
         };
@@ -193,11 +202,13 @@ export interface components {
              * @description Mirrors the HTTP status (200), whatever the sub-requests' outcomes.
              */
             code: number;
-            status: components["schemas"]["EnvelopeStatus"];
+            status: components["schemas"]["EnvelopeStatusOpen"];
             /** @description Usually empty. */
-            message?: string;
-            /** @description Additional details; documented as an (empty) object. The Go type is json.RawMessage, so that a PHP-style empty array `[]` or any other shape still decodes. */
-            details?: Record<string, unknown>;
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
             response: components["schemas"]["BulkResult"];
         };
         /** @description The body of createCustomer. The document lists these fields by description only; the JSON names come from ChargeOver's documentation and observed traffic, in the document's order. Only company is required. Integer fields are ID #s of objects configured in the ChargeOver account. */
@@ -226,6 +237,11 @@ export interface components {
              * @description Default class tracking ID # (accounting class applied to this customer's transactions).
              */
             class_id?: number;
+            /**
+             * Format: int64
+             * @description Customer type ID #: a customer type defined in the ChargeOver account. Not on the create page, but accepted by ChargeOver (its official client libraries send it).
+             */
+            custtype_id?: number;
             /**
              * Format: int64
              * @description Admin/Worker ID #: the ChargeOver admin user responsible for this customer.
@@ -349,47 +365,26 @@ export interface components {
             /** @description A list of tags. Each tag is a free-text label. */
             tags?: string[];
         };
-        /** @description A customer as ChargeOver returns it: customer_id beside the create fields. Real answers carry more fields (balances, tokens, URLs, timestamps); they are not modelled here and must be ignored by readers. Unset values come back as null. Read tolerantly: booleans may be 0/1 (flex.Bool in Go), integer ids may be numeric strings (json.Number in Go), and invoice_delivery/dunning_delivery may hold values beyond the documented ones. */
+        /** @description A customer as ChargeOver returns it: customer_id beside the create fields, and the read fields of the "Get a specific customer" page (tokens, printable addresses, timestamps, terms, status, URLs, money in decimal dollars). Fields not modelled here (the page lists more, e.g. per-account extras) must be ignored by readers. Unset values come back as null. Read tolerantly, as the schemas state: booleans may be 0/1 (flex.Bool in Go), integer ids may be numeric strings (json.Number in Go), money a number or a numeric string (flex.Decimal in Go), and invoice_delivery/dunning_delivery may hold values beyond the documented ones. */
         Customer: {
-            /**
-             * Format: int64
-             * @description ChargeOver's customer ID #, the id returned by createCustomer. Read tolerantly: the Go type is json.Number, which accepts 1234 and "1234" (ChargeOver sometimes sends numbers as strings); other clients should accept both as well.
-             */
-            customer_id: number;
-            /**
-             * Format: int64
-             * @description Parent customer ID #: the customer_id of the parent customer (for account hierarchies). Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
-             */
-            parent_customer_id?: number | null;
+            /** @description ChargeOver's customer ID #, the id returned by createCustomer. Read tolerantly: the Go type is json.Number, which accepts 1234 and "1234" (ChargeOver sometimes sends numbers as strings); other clients should accept both as well. */
+            customer_id: number | string;
+            /** @description Parent customer ID #: the customer_id of the parent customer (for account hierarchies). Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string. */
+            parent_customer_id?: (number | null) | (string | null);
             /** @description External key value (see CustomerCreate.external_key); null when the customer has none. */
             external_key?: string | null;
             /** @description Company/customer name. Required on create. */
             company?: string | null;
-            /**
-             * Format: int64
-             * @description Language ID #: a language defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
-             */
-            language_id?: number | null;
-            /**
-             * Format: int64
-             * @description Currency ID #: a currency defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
-             */
-            currency_id?: number | null;
-            /**
-             * Format: int64
-             * @description Default class tracking ID # (accounting class applied to this customer's transactions). Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
-             */
-            class_id?: number | null;
-            /**
-             * Format: int64
-             * @description Admin/Worker ID #: the ChargeOver admin user responsible for this customer. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
-             */
-            admin_id?: number | null;
-            /**
-             * Format: int64
-             * @description Campaign/lead source ID #. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
-             */
-            campaign_id?: number | null;
+            /** @description Language ID #: a language defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string. */
+            language_id?: (number | null) | (string | null);
+            /** @description Currency ID #: a currency defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string. */
+            currency_id?: (number | null) | (string | null);
+            /** @description Default class tracking ID # (accounting class applied to this customer's transactions). Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string. */
+            class_id?: (number | null) | (string | null);
+            /** @description Admin/Worker ID #: the ChargeOver admin user responsible for this customer. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string. */
+            admin_id?: (number | null) | (string | null);
+            /** @description Campaign/lead source ID #. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string. */
+            campaign_id?: (number | null) | (string | null);
             /** @description Campaign/lead source details (free text). */
             campaign_details?: string | null;
             /** @description Main contact username (the login of the customer's main contact in the customer portal). */
@@ -478,40 +473,120 @@ export interface components {
             custom_19?: string | null;
             /** @description Custom field #20 (a free-text value; its meaning is configured per ChargeOver account). */
             custom_20?: string | null;
-            /**
-             * Format: int64
-             * @description Brand ID #: a brand defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
-             */
-            brand_id?: number | null;
-            /**
-             * Format: int64
-             * @description Default terms ID #: the payment terms (e.g. Net 30) defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string.
-             */
-            terms_id?: number | null;
+            /** @description Brand ID #: a brand defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string. */
+            brand_id?: (number | null) | (string | null);
+            /** @description Default terms ID #: the payment terms (e.g. Net 30) defined in the ChargeOver account. Null when unset. Read tolerantly: the Go type is json.Number, which accepts a JSON number or a numeric string. */
+            terms_id?: (number | null) | (string | null);
             /** @description Flag to disable charging of taxes for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false. */
-            no_taxes?: boolean | null;
+            no_taxes?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
             /** @description Flag to disable dunning (payment reminders) for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false. */
-            no_dunning?: boolean | null;
+            no_dunning?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
             /** @description Flag to disable late fees for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false. */
-            no_latefees?: boolean | null;
+            no_latefees?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
             /** @description Flag to disable processing fees for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false. */
-            no_procfees?: boolean | null;
-            invoice_delivery?: components["schemas"]["DeliveryMethod"];
-            dunning_delivery?: components["schemas"]["DeliveryMethod"];
+            no_procfees?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
+            invoice_delivery?: components["schemas"]["DeliveryMethodRead"];
+            dunning_delivery?: components["schemas"]["DeliveryMethodRead"];
             /** @description Tax ID #/VAT # of the customer. */
             tax_ident?: string | null;
             /** @description A list of tags. Empty or null when the customer has none. */
             tags?: string[] | null;
+            /** @description Customer type ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            custtype_id?: (number | null) | (string | null);
+            /** @description Main contact ID #: the user id of the main contact. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            superuser_id?: (number | null) | (string | null);
+            /** @description Customer token: a random public identifier used in customer-facing URLs. */
+            token?: string | null;
+            /** @description Main contact token. */
+            superuser_token?: string | null;
+            /** @description Main contact title. */
+            superuser_title?: string | null;
+            /** @description ISO 4217 code of the customer's currency, e.g. USD. */
+            currency_iso4217?: string | null;
+            /** @description Symbol of the customer's currency ($, £, etc.). */
+            currency_symbol?: string | null;
+            /** @description Notes on the billing address. */
+            bill_notes?: string | null;
+            /** @description Notes on the shipping address. */
+            ship_notes?: string | null;
+            /** @description Printable billing address, lines separated by newlines. */
+            bill_block?: string | null;
+            /** @description Printable shipping address, lines separated by newlines. */
+            ship_block?: string | null;
+            /**
+             * @description Date/time this customer was created. ChargeOver writes "YYYY-MM-DD hh:mm:ss" (e.g. "2017-05-18 09:36:19"), not RFC 3339, in the accounts time zone (not stated); so it is a string here, not format date-time.
+             * @example 2017-05-18 09:36:19
+             */
+            write_datetime?: string | null;
+            /** @description IP address that created this customer. */
+            write_ipaddr?: string | null;
+            /**
+             * @description Date/time this customer was last updated. ChargeOver writes "YYYY-MM-DD hh:mm:ss" (e.g. "2017-05-18 09:36:19"), not RFC 3339, in the accounts time zone (not stated); so it is a string here, not format date-time.
+             * @example 2017-05-18 09:36:19
+             */
+            mod_datetime?: string | null;
+            /** @description IP address that last updated this customer. */
+            mod_ipaddr?: string | null;
+            /** @description Name of the default class (class_id). */
+            class_name?: string | null;
+            /** @description Name of the default payment terms, e.g. "Due on Receipt". */
+            terms_name?: string | null;
+            /** @description Number of days of the default payment terms. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            terms_days?: (number | null) | (string | null);
+            /** @description URL where the customer views their monthly statement. */
+            url_statementlink?: string | null;
+            /** @description URL where the customer updates their payment method. */
+            url_paymethodlink?: string | null;
+            /** @description URL of the customer in ChargeOver's admin interface. */
+            url_self?: string | null;
+            /** @description Name of the admin/worker (admin_id). */
+            admin_name?: string | null;
+            /** @description E-mail address of the admin/worker (admin_id). */
+            admin_email?: string | null;
+            /** @description Customer status ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            customer_status_id?: (number | null) | (string | null);
+            /** @description Human-friendly customer status, e.g. "Current". */
+            customer_status_name?: string | null;
+            /** @description Customer status string, e.g. "active-current" (values not documented). */
+            customer_status_str?: string | null;
+            /** @description Customer status code, e.g. "a" (values not documented). */
+            customer_status_state?: string | null;
+            /** @description Default payment method code, e.g. "crd" (credit card); values not documented. */
+            default_paymethod?: string | null;
+            /** @description ID # of the default credit card, if any. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            default_creditcard_id?: (number | null) | (string | null);
+            /** @description ID # of the default ACH/bank account, if any. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            default_ach_id?: (number | null) | (string | null);
+            /** @description Total paid by the customer. In decimal dollars (major currency units), e.g. 1145.46, unlike Tights cents; a JSON number in the documents, read tolerantly as a number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            paid?: (number | null) | (string | null);
+            /** @description Total invoiced to the customer. In decimal dollars (major currency units), e.g. 1145.46, unlike Tights cents; a JSON number in the documents, read tolerantly as a number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            total?: (number | null) | (string | null);
+            /** @description Open balance of the customer. In decimal dollars (major currency units), e.g. 1145.46, unlike Tights cents; a JSON number in the documents, read tolerantly as a number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            balance?: (number | null) | (string | null);
+            /** @description The name ChargeOver displays for the customer (company, or the contact's name). */
+            display_as?: string | null;
         };
     };
     responses: {
-        /** @description Not in the provider's documents: a gateway or load balancer in front of the API answers 502, 503 or 504 when the API is unreachable or slow. The body is usually this error body, but a proxy may send an HTML page instead, so clients must not depend on it. Retryable; a request that may create something may or may not have taken effect. */
+        /** @description Not in the provider's documents: a gateway or load balancer in front of the API answers 502, 503 or 504 when the API is unreachable or slow. The body is usually this error body, but a proxy may send an HTML page instead, so clients must not depend on it. Retryable; a request that may create something may or may not have taken effect. A 503 may carry `Retry-After`. */
         GatewayError: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "text/html": string;
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description Any status this operation does not declare (the documents list their statuses, but a server or a proxy may still send another). The body is the error envelope, or an HTML page from a proxy; decide by the status class: retry 5xx with backoff (a create's outcome is then unknown), do not retry other 4xx. */
+        Unexpected: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["ErrorResponse"];
+                "text/html": string;
             };
         };
         /** @description Authentication error (missing or wrong credentials). */
@@ -526,6 +601,7 @@ export interface components {
         /** @description Rate limit exceeded. ChargeOver documents neither the limit nor a Retry-After header; clients should back off and honour Retry-After if it is present. Nothing was done, so the request (a create included) is safe to retry. */
         RateLimited: {
             headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -544,7 +620,10 @@ export interface components {
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Not documented by ChargeOver, but honoured when present: how long to wait before repeating the request, as delay-seconds (`"30"`) or an HTTP date (RFC 9110). Cap it. */
+        RetryAfter: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -565,8 +644,8 @@ export interface operations {
             /** @description Object was created successfully. `response.id` is the new customer's customer_id. */
             201: {
                 headers: {
-                    /** @description The URL of the new customer, e.g. https://example.chargeover.com/api/v3/customer/1234. */
-                    Location: string;
+                    /** @description The URL of the new customer, e.g. https://example.chargeover.com/api/v3/customer/1234. Documented, but not marked required: do not depend on it; `response.id` is the id. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -588,6 +667,7 @@ export interface operations {
             502: components["responses"]["GatewayError"];
             503: components["responses"]["GatewayError"];
             504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
         };
     };
     getCustomerByExternalKey: {
@@ -629,6 +709,7 @@ export interface operations {
             502: components["responses"]["GatewayError"];
             503: components["responses"]["GatewayError"];
             504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
         };
     };
     bulk: {
@@ -668,6 +749,7 @@ export interface operations {
             502: components["responses"]["GatewayError"];
             503: components["responses"]["GatewayError"];
             504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
         };
     };
 }

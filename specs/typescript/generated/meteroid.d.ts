@@ -66,6 +66,11 @@ export interface components {
          */
         Currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHF" | "CLP" | "CNH" | "CNY" | "COP" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HRK" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLL" | "SOS" | "SRD" | "SSP" | "STD" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "UYU" | "UZS" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWL";
         /**
+         * @description A `Currency` as read: one of the documented codes or any other string (a server may add
+         *     codes). The Go type is `Currency`, a string type, so unknown codes decode.
+         */
+        CurrencyOpen: string | components["schemas"]["Currency"];
+        /**
          * @description A postal address. Every field is optional: the document lists the fields
          *     alphabetically (so none is marked required, unlike the customer's own fields) and a
          *     partial address such as a country alone is plausible.
@@ -81,7 +86,10 @@ export interface components {
             /** @description Postal code, as text (leading zeros matter). */
             zip_code?: string;
             /**
-             * @description Country as a two-letter ISO 3166-1 alpha-2 code, upper case (e.g. `US`).
+             * @description Country as a two-letter ISO 3166-1 alpha-2 code (e.g. `US`). The server upper-cases
+             *     what it is sent (so `de` is accepted and stored as `DE`) and stores a code it does not
+             *     know as `00`, which it then returns: the pattern allows two letters of either case and
+             *     `00`. Send upper case; read `00` as "unknown country".
              * @example US
              */
             country?: string;
@@ -94,8 +102,9 @@ export interface components {
          */
         ShippingAddress: {
             /** @description True when the shipping address is the billing address. Servers may send 0/1; clients must accept it. */
-            same_as_billing: boolean;
-            address?: components["schemas"]["Address"];
+            same_as_billing: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
+            /** @description The shipping address; absent, or null as the server writes an unset one, when `same_as_billing` is true. */
+            address?: (components["schemas"]["Address"] | null) | null;
         };
         /**
          * @description A tax that applies to this customer instead of the invoicing entity's default taxes.
@@ -106,14 +115,16 @@ export interface components {
             /** @description Name of the tax as shown on invoices (e.g. `VAT`). */
             name: string;
             /**
-             * @description Tax rate as a decimal string, e.g. `"0.20"`. The document does not state the unit
-             *     (fraction or percent); check it against your installation before relying on it.
-             *     Servers may send a JSON number; clients must accept it. No decimal `pattern` is
-             *     declared because the document's own examples carry the placeholder `"<string>"`
-             *     here, and they must stay valid examples of this schema.
+             * @description Tax rate, a decimal, e.g. `"0.20"`. The document does not state the unit (fraction
+             *     or percent); check it against your installation before relying on it. The document
+             *     shows a string, and the server accepts one, but it writes the rate as a JSON number
+             *     (its model serialises the decimal as a float), so this is `anyOf` a string and a
+             *     number. No decimal `pattern` is declared on the string because the document's own
+             *     examples carry the placeholder `"<string>"` here, and they must stay valid examples
+             *     of this schema.
              * @example 0.20
              */
-            rate: string;
+            rate: string | number;
             /** @description The tax's code in the caller's or the tax authority's scheme. */
             tax_code: string;
         };
@@ -168,7 +179,7 @@ export interface components {
             name: string;
             /** @description The caller's own unique key for the customer, if set. */
             alias?: string | null;
-            currency: components["schemas"]["Currency"];
+            currency: components["schemas"]["CurrencyOpen"];
             /** @description Customer-specific taxes; empty when the invoicing entity's defaults apply. */
             custom_taxes: components["schemas"]["CustomTax"][];
             /** @description E-mail addresses that receive invoices; may be empty. */
@@ -181,17 +192,17 @@ export interface components {
             billing_email?: string | null;
             phone?: string | null;
             vat_number?: string | null;
-            /** @description The billing address; absent or null when none is set. */
-            billing_address?: components["schemas"]["Address"] | null;
-            /** @description The shipping address; absent or null when none is set. */
-            shipping_address?: components["schemas"]["ShippingAddress"] | null;
+            /** @description The billing address; absent or null when none is set (the server writes null). */
+            billing_address?: (components["schemas"]["Address"] | null) | null;
+            /** @description The shipping address; absent or null when none is set (the server writes null). */
+            shipping_address?: (components["schemas"]["ShippingAddress"] | null) | null;
             /**
              * @description Whether the customer is exempt from tax. The document's response does not show this
              *     field although the request sets it; it is declared here, optional, so that a server
              *     that returns it keeps the value through the generated models. Absent means unknown
              *     (not false): read it back only when present. Servers may send 0/1.
              */
-            is_tax_exempt?: boolean;
+            is_tax_exempt?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
         };
         /**
          * @description Machine-readable error code. The list is the documented one; a server may add codes,
@@ -199,26 +210,31 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "FORBIDDEN" | "UNAUTHORIZED" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR";
+        /** @description An `ErrorCode` as read, the documented codes or any other string. */
+        ErrorCodeOpen: string | components["schemas"]["ErrorCode"];
         /** @description The error body of every non-2xx response. No request id or field name is documented. */
         Error: {
-            code: components["schemas"]["ErrorCode"];
+            code: components["schemas"]["ErrorCodeOpen"];
             /** @description Human-readable explanation; not stable, do not match on it. */
             message: string;
         };
     };
     responses: {
-        /** @description Not in the provider's documents: a gateway or load balancer in front of the API answers 502, 503 or 504 when the API is unreachable or slow. The body is usually this error body, but a proxy may send an HTML page instead, so clients must not depend on it. Retryable; a request that may create something may or may not have taken effect. */
+        /** @description Not in the provider's documents: a gateway or load balancer in front of the API answers 502, 503 or 504 when the API is unreachable or slow. The body is usually this error body, but a proxy may send an HTML page instead, so clients must not depend on it. Retryable; a request that may create something may or may not have taken effect. A 503 may carry `Retry-After`. */
         GatewayError: {
             headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+                "text/html": string;
             };
         };
         /**
-         * @description The body or the parameters are invalid (malformed JSON, a value of the wrong type, an
-         *     unknown currency, an unknown invoicing entity, ...). Not retryable.
+         * @description The body or the parameters are invalid. Malformed JSON is refused by the server's body
+         *     extractor with a `text/plain` message; the handlers' own checks (an unknown currency or
+         *     invoicing entity, ...) answer with the JSON `Error` body. Not retryable.
          */
         BadRequest: {
             headers: {
@@ -226,6 +242,48 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+                "text/plain": string;
+            };
+        };
+        /**
+         * @description The body is JSON but not of the expected shape (a value of the wrong type, an unknown
+         *     enum value such as a currency `EURO`): refused by the server's body extractor, with a
+         *     `text/plain` message. Not in the document. Not retryable.
+         */
+        UnprocessableEntity: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "text/plain": string;
+            };
+        };
+        /**
+         * @description The request has no `Content-Type: application/json`: refused by the server's body
+         *     extractor, with a `text/plain` message. Not in the document. Not retryable.
+         */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "text/plain": string;
+            };
+        };
+        /**
+         * @description Any status this operation does not declare (the document lists none of its errors, and
+         *     a server or a proxy may send another). The body is the JSON `Error`, a `text/plain`
+         *     message or an HTML page from a proxy; decide by the status class: retry 5xx with
+         *     backoff, do not retry other 4xx.
+         */
+        Unexpected: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+                "text/plain": string;
+                "text/html": string;
             };
         };
         /** @description The API key is missing, malformed, revoked or of another environment. Not retryable. */
@@ -253,6 +311,7 @@ export interface components {
          */
         TooManyRequests: {
             headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -271,7 +330,10 @@ export interface components {
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Not documented by Meteroid, but honoured when present: how long to wait before repeating the request, as delay-seconds (`"30"`) or an HTTP date (RFC 9110). Cap it. */
+        RetryAfter: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -310,6 +372,7 @@ export interface operations {
             502: components["responses"]["GatewayError"];
             503: components["responses"]["GatewayError"];
             504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
         };
     };
     patchCustomer: {
@@ -346,11 +409,14 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["GatewayError"];
             503: components["responses"]["GatewayError"];
             504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
         };
     };
 }

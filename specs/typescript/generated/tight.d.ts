@@ -4,7 +4,7 @@
  */
 
 export interface paths {
-    "/v6/auth/token": {
+    "/auth/token": {
         parameters: {
             query?: never;
             header?: never;
@@ -29,7 +29,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v6/customers": {
+    "/customers": {
         parameters: {
             query?: never;
             header?: never;
@@ -61,7 +61,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v6/invoicing/invoices": {
+    "/invoicing/invoices": {
         parameters: {
             query?: never;
             header?: never;
@@ -123,37 +123,44 @@ export interface components {
             /** @description The refresh token to exchange (grant_type `refresh_token` only). */
             refresh_token?: string;
         };
+        /** @description The token answer. The documents mark no field as required, so none is here; a token answer without `access_token` is useless, and clients should treat it as an error. (Go keeps plain, non-pointer fields: `x-go-type-skip-optional-pointer`.) */
         TokenResponse: {
             /** @description The bearer token for the `Authorization` header. */
-            access_token: string;
+            access_token?: string;
             /**
              * @description Always `Bearer` in the documents; compare case-insensitively.
              * @example Bearer
              */
-            token_type: string;
+            token_type?: string;
             /**
              * Format: int32
-             * @description Lifetime of the token in seconds (3600 in the examples).
+             * @description Lifetime of the token in seconds (3600 in the examples); when absent, assume the documented hour or refresh on the first 401 `EXPIRED_TOKEN`.
              */
-            expires_in: number;
+            expires_in?: number;
             /** @description Only issued by the `authorization_code` grant. */
             refresh_token?: string;
             /** @description The granted scope (`read` or `write`). */
             scope?: string;
         };
         /**
-         * @description Outcome of a request or of one batch item.
+         * @description Outcome of a request or of one batch item (the documented values).
          * @enum {string}
          */
         Result: "SUCCESS" | "FAILURE";
+        /** @description `Result` as read: the documented values or any other string, which clients must treat as "not SUCCESS". */
+        ResultOpen: string | components["schemas"]["Result"];
+        /** @description `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent. */
+        EnvelopeResult: string | components["schemas"]["Result"];
         /**
-         * @description Kind of error. Unknown values must be tolerated. `UNKNOWN_ERROR` also appears as a placeholder in the documents' success examples.
+         * @description Kind of error (the documented values). `UNKNOWN_ERROR` also appears as a placeholder in the documents' success examples.
          * @enum {string}
          */
         ErrorType: "UNKNOWN_ERROR" | "EXPIRED_TOKEN" | "INVALID_TOKEN" | "BAD_REQUEST" | "JSON_ERROR" | "DUPLICATE" | "REQUIRED" | "INVALID_VALUE" | "NOT_MODIFIABLE" | "INVALID_FORMAT";
+        /** @description `ErrorType` as read: the documented values or any other string. */
+        ErrorTypeOpen: string | components["schemas"]["ErrorType"];
         /** @description One error. Every response carries an array of these; on a success the array may still hold an `UNKNOWN_ERROR` placeholder, so never read its presence as failure. */
         Error: {
-            type?: components["schemas"]["ErrorType"];
+            type?: components["schemas"]["ErrorTypeOpen"];
             /** @description Human-readable message. */
             message?: string;
             /** @description The request field (or parameter) the error is about, when known. */
@@ -161,7 +168,7 @@ export interface components {
         };
         /** @description Error envelope of every non-2xx answer: the save envelope's shape, with the top-level `data` null (or per-item results) and the reasons in `error`. */
         ErrorResponse: {
-            result?: components["schemas"]["Result"];
+            result?: components["schemas"]["ResultOpen"];
             /** @description Usually null on a failed request; otherwise one result per input item. */
             data?: components["schemas"]["ItemResult"][] | null;
             /** @description The reasons for the failure. */
@@ -169,7 +176,7 @@ export interface components {
         };
         /** @description One item's result inside an error envelope (entity left untyped). */
         ItemResult: {
-            result?: components["schemas"]["Result"];
+            result?: components["schemas"]["ResultOpen"];
             /**
              * Format: int32
              * @description The item's own HTTP-like status.
@@ -193,17 +200,17 @@ export interface components {
             /** @description Prefix of invoice numbers for this customer, e.g. `INV-`. */
             invoicePrefix?: string;
             /** @description Print `additionalContactName` on invoices. May arrive as 0/1. */
-            showAdditionalContactName?: boolean;
+            showAdditionalContactName?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
             /** @description Print `businessName` on invoices. May arrive as 0/1. */
-            showBusinessName?: boolean;
+            showBusinessName?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
             /** @description Print `name` on invoices. May arrive as 0/1. */
-            showName?: boolean;
+            showName?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
             /** @description Print `email` on invoices. May arrive as 0/1. */
-            showEmail?: boolean;
+            showEmail?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
             /** @description Print the address on invoices. May arrive as 0/1. */
-            showAddress?: boolean;
+            showAddress?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
             /** @description Print `address.phoneWork` on invoices. May arrive as 0/1. */
-            showPhoneWork?: boolean;
+            showPhoneWork?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
         };
         /** @description Customer address as sent. The request shape has no `countryCode` (the documents show it only in responses). */
         CustomerAddressInput: {
@@ -266,13 +273,13 @@ export interface components {
             address?: components["schemas"]["CustomerAddressInput"];
             customData?: components["schemas"]["CustomData"];
         };
-        /** @description A saved customer as returned. */
+        /** @description A customer as returned (by a save, and by the read endpoints, which add `classSegments` and `createdDateTime`). The documents mark no field as required; a saved customer always carries its `id` in the examples. */
         Customer: {
             /**
              * @description Customer id (`cus_…`).
              * @example cus_28868401
              */
-            id: string;
+            id?: string;
             /** @description Customer (contact) name. */
             name?: string;
             /**
@@ -292,47 +299,76 @@ export interface components {
             bccEmails?: components["schemas"]["EmailList"];
             invoiceSettings?: components["schemas"]["InvoiceSettings"];
             address?: components["schemas"]["CustomerAddress"];
+            /** @description The class-tracking segments the customer is assigned to (documented on the customer read and query pages; the save pages do not show them). Only in responses. */
+            classSegments?: components["schemas"]["ClassSegment"][];
+            /**
+             * Format: date-time
+             * @description When the customer was created (RFC 3339). Only in responses.
+             */
+            createdDateTime?: string;
             customData?: components["schemas"]["CustomData"];
+        };
+        /** @description The label (level) of a class segment, e.g. "Region". */
+        ClassLabel: {
+            /** @description Label id (`cll_…`). */
+            id?: string;
+            name?: string;
+            /**
+             * @description Whether a segment of this label must be chosen: `REQUIRED` or `NOT_REQUIRED` in the examples (full list not documented, so not an enum).
+             * @example NOT_REQUIRED
+             */
+            requiredness?: string;
+        };
+        /** @description A class-tracking segment, e.g. the region "Mid-Atlantic", with the chosen segment below it in `child` (recursive). The documents' example shows the placeholder `"<unknown>"` for the innermost `child`; it is a rendering artefact, and a real answer ends the chain with an absent or null `child`. */
+        ClassSegment: {
+            /** @description Segment id (`cls_…`). */
+            id?: string;
+            label?: components["schemas"]["ClassLabel"];
+            name?: string;
+            /** @description The chosen segment below this one; absent or null at the end of the chain. */
+            child?: (components["schemas"]["ClassSegment"] | null) | null;
         };
         /** @description A batch of customers. The maximum batch size is not documented. */
         SaveCustomersRequest: {
             /** @description The customers to save; results come back in this order. */
             data: components["schemas"]["CustomerInput"][];
         };
-        /** @description The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds. */
+        /** @description The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds. The documents mark no field as required; an item without `result` or `statusCode` is not a success. */
         CustomerItemResult: {
-            result: components["schemas"]["Result"];
+            result?: components["schemas"]["EnvelopeResult"];
             /**
              * Format: int32
              * @description The item's own HTTP-like status (200 on success).
              */
-            statusCode: number;
-            /** @description The saved customer; absent (or null) when the item failed. `nullable` is set beside an `allOf` wrapper (the 3.0 way to describe a nullable reference); validators that apply the `allOf` to null reject a null here, so clients must accept null and absent alike. */
-            data?: components["schemas"]["Customer"] | null;
+            statusCode?: number;
+            /** @description The saved customer; absent or null when the item failed. The 3.0.3 form of a nullable reference that every tool honours: `nullable` on a typed wrapper whose `anyOf` is the reference or null (`nullable` beside a bare `allOf` is read as "the reference, never null" by validators such as Prism). */
+            data?: (components["schemas"]["Customer"] | null) | null;
             /** @description The item's errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
             error?: components["schemas"]["Error"][];
         };
-        /** @description Save envelope; `data` holds one result per input item, in input order. */
+        /** @description Save envelope; `data` holds one result per input item, in input order. The documents mark no field as required; read a missing `data` as "no item saved". */
         CustomerSaveEnvelope: {
-            result: components["schemas"]["Result"];
+            result?: components["schemas"]["EnvelopeResult"];
             /** @description One result per input item, in input order. */
-            data: components["schemas"]["CustomerItemResult"][];
+            data?: components["schemas"]["CustomerItemResult"][];
             /** @description Request-level errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
             error?: components["schemas"]["Error"][];
         };
         /**
-         * @description How `value` is read: `PERCENT` a percentage, `AMOUNT` a fixed amount. Unknown values must be tolerated.
+         * @description How `value` is read: `PERCENT` a percentage, `AMOUNT` a fixed amount (the documented values).
          * @enum {string}
          */
         AdjustmentType: "PERCENT" | "AMOUNT";
+        /** @description `AdjustmentType` as sent and read: the documented values or any other string (unknown values must be tolerated; send only the documented ones). */
+        AdjustmentTypeOpen: string | components["schemas"]["AdjustmentType"];
         /** @description A sales tax on an invoice or a line item. */
         SalesTax: {
             /**
              * @description Decimal string; with `PERCENT` a percentage (`"8.875"` = 8.875 %). Servers may send a JSON number, which clients must accept.
              * @example 8.875
              */
-            value?: string;
-            type?: components["schemas"]["AdjustmentType"];
+            value?: string | number;
+            type?: components["schemas"]["AdjustmentTypeOpen"];
         };
         /** @description An invoice-level discount. */
         Discount: {
@@ -340,10 +376,10 @@ export interface components {
              * @description Decimal string; with `PERCENT` a percentage (`"5.0"` = 5 %), with `AMOUNT` a fixed amount (unit not documented; see `AmountDue.value`). Servers may send a JSON number, which clients must accept.
              * @example 5.0
              */
-            value?: string;
-            type?: components["schemas"]["AdjustmentType"];
+            value?: string | number;
+            type?: components["schemas"]["AdjustmentTypeOpen"];
             /** @description Apply the discount before sales tax is computed (tax is then taken on the discounted total). May arrive as 0/1. */
-            calculateBeforeSalesTax?: boolean;
+            calculateBeforeSalesTax?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
         };
         /** @description The amount an installment asks for. */
         AmountDue: {
@@ -351,8 +387,8 @@ export interface components {
              * @description Decimal string. With `PERCENT` a percentage of the invoice total; with `AMOUNT` a fixed amount whose unit the documents do not state (the example's `"50.0"` beside a `balance` of 10000 minor units reads as major currency units, unlike the integer money fields). Servers may send a JSON number, which clients must accept.
              * @example 50.0
              */
-            value?: string;
-            type?: components["schemas"]["AdjustmentType"];
+            value?: string | number;
+            type?: components["schemas"]["AdjustmentTypeOpen"];
         };
         /** @description Recurrence of the invoice, as sent. */
         RecurrenceInput: {
@@ -428,7 +464,7 @@ export interface components {
             paymentMethods?: components["schemas"]["PaymentMethods"];
             term?: components["schemas"]["Term"];
             /** @description E-mail the invoice to the customer. May arrive as 0/1. */
-            sendEmail?: boolean;
+            sendEmail?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
             reminderRecurrence?: components["schemas"]["ReminderRecurrence"];
         };
         /** @description Collection settings and e-mail state, as returned. */
@@ -441,7 +477,7 @@ export interface components {
             paymentMethods?: components["schemas"]["PaymentMethods"];
             term?: components["schemas"]["Term"];
             /** @description The invoice is e-mailed to the customer. May arrive as 0/1. */
-            sendEmail?: boolean;
+            sendEmail?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
             reminderRecurrence?: components["schemas"]["ReminderRecurrence"];
             /**
              * Format: date-time
@@ -477,12 +513,12 @@ export interface components {
              * @description Quantity as a decimal string, e.g. `"2.0"`. Servers may send a JSON number, which clients must accept.
              * @example 2.0
              */
-            quantity?: string;
+            quantity?: string | number;
             /**
              * @description Unit price as a decimal string in minor units (cents): `"5000.0"` × 2 gives the `amount` 10000 in the example. Servers may send a JSON number, which clients must accept.
              * @example 5000.0
              */
-            price?: string;
+            price?: string | number;
             salesTax?: components["schemas"]["SalesTax"];
             /** @description The item's id in the connected accounting system. */
             apiItemId?: string;
@@ -521,12 +557,12 @@ export interface components {
              * @description Quantity as a decimal string. Servers may send a JSON number, which clients must accept.
              * @example 2.0
              */
-            quantity?: string;
+            quantity?: string | number;
             /**
              * @description Unit price as a decimal string in minor units (cents). Servers may send a JSON number, which clients must accept.
              * @example 5000.0
              */
-            price?: string;
+            price?: string | number;
             salesTax?: components["schemas"]["SalesTax"];
             /** @description The item's id in the connected accounting system. */
             apiItemId?: string;
@@ -645,10 +681,10 @@ export interface components {
             installments?: components["schemas"]["Installment"][];
             customData?: components["schemas"]["CustomData"];
         };
-        /** @description A saved invoice as returned. */
+        /** @description A saved invoice as returned. The documents mark no field as required; a saved invoice always carries its `id` in the examples. */
         Invoice: {
             /** @description Invoice id (`inv_…`). */
-            id: string;
+            id?: string;
             /** @description Title of the invoice. */
             name?: string;
             /**
@@ -701,24 +737,24 @@ export interface components {
             /** @description The invoices to save; results come back in this order. */
             data: components["schemas"]["InvoiceInput"][];
         };
-        /** @description The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds. */
+        /** @description The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds. The documents mark no field as required; an item without `result` or `statusCode` is not a success. */
         InvoiceItemResult: {
-            result: components["schemas"]["Result"];
+            result?: components["schemas"]["EnvelopeResult"];
             /**
              * Format: int32
              * @description The item's own HTTP-like status (200 on success).
              */
-            statusCode: number;
-            /** @description The saved invoice; absent (or null) when the item failed. `nullable` is set beside an `allOf` wrapper (the 3.0 way to describe a nullable reference); validators that apply the `allOf` to null reject a null here, so clients must accept null and absent alike. */
-            data?: components["schemas"]["Invoice"] | null;
+            statusCode?: number;
+            /** @description The saved invoice; absent or null when the item failed. The 3.0.3 form of a nullable reference that every tool honours: `nullable` on a typed wrapper whose `anyOf` is the reference or null (`nullable` beside a bare `allOf` is read as "the reference, never null" by validators such as Prism). */
+            data?: (components["schemas"]["Invoice"] | null) | null;
             /** @description The item's errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
             error?: components["schemas"]["Error"][];
         };
-        /** @description Save envelope; `data` holds one result per input item, in input order. */
+        /** @description Save envelope; `data` holds one result per input item, in input order. The documents mark no field as required; read a missing `data` as "no item saved". */
         InvoiceSaveEnvelope: {
-            result: components["schemas"]["Result"];
+            result?: components["schemas"]["EnvelopeResult"];
             /** @description One result per input item, in input order. */
-            data: components["schemas"]["InvoiceItemResult"][];
+            data?: components["schemas"]["InvoiceItemResult"][];
             /** @description Request-level errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
             error?: components["schemas"]["Error"][];
         };
@@ -727,10 +763,22 @@ export interface components {
         /** @description Not in the provider's documents: a gateway or load balancer in front of the API answers 502, 503 or 504 when the API is unreachable or slow. The body is usually this error body, but a proxy may send an HTML page instead, so clients must not depend on it. Retryable; a request that may create something may or may not have taken effect. */
         GatewayError: {
             headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["ErrorResponse"];
+                "text/html": string;
+            };
+        };
+        /** @description Any status this operation does not declare (the documents list their statuses, but a server or a proxy may still send another). The body is the error envelope, or an HTML page from a proxy; decide by the status class: retry 5xx with backoff, do not retry other 4xx. */
+        Unexpected: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+                "text/html": string;
             };
         };
         /** @description The request as a whole was refused (malformed JSON, missing `data`, invalid values). Errors name the offending field in `param`; `data` may be null. */
@@ -772,6 +820,7 @@ export interface components {
         /** @description Rate limit exceeded: 1000 requests per 5-minute window per access token. No `Retry-After` header is documented; back off exponentially, and honour a `Retry-After` header (seconds or HTTP date, capped) when one is present. The request was not acted on, so it is safe to repeat. */
         TooManyRequests: {
             headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -787,13 +836,15 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description Temporarily unavailable. Retry with exponential backoff. */
+        /** @description Temporarily unavailable. Retry with exponential backoff; honour a `Retry-After` header (seconds or HTTP date, capped) when one is present. */
         ServiceUnavailable: {
             headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["ErrorResponse"];
+                "text/html": string;
             };
         };
         /** @description Gateway timeout. Retry with exponential backoff; the request may or may not have taken effect. */
@@ -803,12 +854,16 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["ErrorResponse"];
+                "text/html": string;
             };
         };
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Not documented by the provider, but honoured when present: how long to wait before repeating the request, as delay-seconds (`"30"`) or an HTTP date (RFC 9110). Cap it. */
+        RetryAfter: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -842,6 +897,7 @@ export interface operations {
             502: components["responses"]["GatewayError"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
         };
     };
     saveCustomers: {
@@ -884,6 +940,7 @@ export interface operations {
             502: components["responses"]["GatewayError"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
         };
     };
     saveInvoices: {
@@ -926,6 +983,7 @@ export interface operations {
             502: components["responses"]["GatewayError"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
         };
     };
 }
