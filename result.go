@@ -19,7 +19,8 @@ type Result[T any] struct {
 	// answer arrived.
 	Status int
 	// Attempts counts the HTTP attempts of the item's own requests (sends
-	// and read-backs), 0 when it was never sent.
+	// and read-backs) that reached the provider; 0 when none did (failed
+	// token fetches and refused connections do not count).
 	Attempts int
 	// Existing reports that the entity was not created by this call but
 	// found by its natural key, holding the item's data: an earlier attempt

@@ -3,11 +3,12 @@
 // time through a provider-specific SendFunc, and yields exactly one Result per
 // input item, in input order.
 //
-// Memory stays bounded whatever the input's length: at most about
-// 2 × Concurrency chunks are held at once, so a million items from an
-// iter.Seq stream through. Nothing is dropped: when the context is cancelled,
-// the items not yet sent still get a Result, with an error wrapping billbridge.ErrNotSent
-// and the context's error.
+// Memory stays bounded whatever the input's length: at most Concurrency
+// chunks in flight and one being filled, so a million items from an
+// iter.Seq stream through. Nothing read is dropped: when the context is
+// cancelled, the items read and not yet sent still get a Result, with an
+// error wrapping billbridge.ErrNotSent and the context's error, and no more
+// input is read.
 package batch
 
 import (
@@ -41,11 +42,21 @@ type Options struct {
 // same order. Index fields are filled in by the engine.
 type SendFunc[In, Out any] func(ctx context.Context, chunk []Item[In]) []billbridge.Result[Out]
 
-// Run sends a slice and returns its results, one per item, in input order.
+// Run sends a slice and returns its results, one per item, in input order:
+// also when ctx ends midway, the items not sent get an ErrNotSent result.
 func Run[In, Out any](ctx context.Context, items []In, opts Options, send SendFunc[In, Out]) []billbridge.Result[Out] {
 	out := make([]billbridge.Result[Out], 0, len(items))
 	for r := range Stream(ctx, slices.Values(items), len(items), opts, send) {
 		out = append(out, r)
+	}
+	if len(out) < len(items) {
+		// Stream stopped reading when ctx ended; a slice's items are all
+		// known, so each still gets its result.
+		rest := make([]Item[In], len(items)-len(out))
+		for i := range rest {
+			rest[i].Index = len(out) + i
+		}
+		out = append(out, complete(rest, notSent[In, Out](rest, context.Cause(ctx)))...)
 	}
 	return out
 }
@@ -55,106 +66,123 @@ func Run[In, Out any](ctx context.Context, items []In, opts Options, send SendFu
 // only reported through OnProgress). Breaking out of the loop stops sending
 // and cancels the chunks in flight; the loop returns once their SendFuncs
 // have (so a SendFunc must honour its context).
+//
+// When ctx ends, Stream stops reading seq: the items read so far and not
+// sent get an ErrNotSent result and the iteration ends promptly, even when
+// seq is blocked producing its next item (which is then never read).
 func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts Options, send SendFunc[In, Out]) iter.Seq[billbridge.Result[Out]] {
 	size := max(opts.ChunkSize, 1)
 	conc := max(opts.Concurrency, 1)
 	return func(yield func(billbridge.Result[Out]) bool) {
 		runCtx, cancel := context.WithCancel(ctx)
-		defer cancel()
+		// sends tracks the SendFunc calls in flight: Stream does not return
+		// while one still runs, so no send outlives the loop that asked for it.
+		var sends sync.WaitGroup
+		stopped := make(chan struct{})
+		defer func() {
+			// Also on a panic in the loop body: stop the reader, cancel
+			// the chunks in flight and wait for them.
+			close(stopped)
+			cancel()
+			sends.Wait()
+		}()
+
+		// The reader is the only goroutine that runs seq: it hands items
+		// over one by one, so that this loop never waits on seq itself.
+		in := make(chan In)
+		go func() {
+			defer close(in)
+			for v := range seq {
+				select {
+				case in <- v:
+				case <-stopped:
+					return
+				}
+			}
+		}()
+
 		type pending struct {
 			chunk []Item[In]
 			done  chan []billbridge.Result[Out]
 		}
-		queue := make(chan *pending, conc)
-		slots := make(chan struct{}, conc)
-		stopped := make(chan struct{})
-		// sends tracks the SendFunc calls in flight: Stream does not return
-		// while one still runs, so no send outlives the loop that asked for it.
-		var sends sync.WaitGroup
-		defer func() {
-			// Also on a panic in the loop body: stop the producer, cancel
-			// the chunks in flight, let the producer finish, then wait.
-			close(stopped)
-			cancel()
-			for range queue {
-				// chunks in flight see the cancellation
+		var queue []*pending // in input order
+		dispatch := func(chunk []Item[In]) {
+			p := &pending{chunk: chunk, done: make(chan []billbridge.Result[Out], 1)}
+			queue = append(queue, p)
+			if err := ctx.Err(); err != nil {
+				p.done <- notSent[In, Out](chunk, err)
+				return
 			}
-			sends.Wait()
-		}()
-
-		go func() {
-			defer close(queue)
-			dispatch := func(chunk []Item[In]) bool {
-				select {
-				case <-stopped:
-					return false
-				default:
-				}
-				p := &pending{chunk: chunk, done: make(chan []billbridge.Result[Out], 1)}
-				select {
-				case slots <- struct{}{}:
-					// select picks among ready cases at random: check that
-					// the consumer has not left before sending anything.
-					select {
-					case <-stopped:
-						<-slots
-						return false
-					default:
-					}
-					if ctx.Err() != nil {
-						<-slots
-						p.done <- notSent[In, Out](chunk, ctx.Err())
-						break
-					}
-					sends.Add(1)
-					go func() {
-						defer sends.Done()
-						defer func() { <-slots }()
-						p.done <- send(runCtx, chunk)
-					}()
-				case <-ctx.Done():
-					p.done <- notSent[In, Out](chunk, ctx.Err())
-				case <-stopped:
-					return false
-				}
-				select {
-				case queue <- p:
-					return true
-				case <-stopped:
-					return false
-				}
-			}
-			chunk := make([]Item[In], 0, size)
-			index := 0
-			for v := range seq {
-				chunk = append(chunk, Item[In]{Index: index, Value: v})
-				index++
-				if len(chunk) == size {
-					if !dispatch(chunk) {
-						return
-					}
-					chunk = make([]Item[In], 0, size)
-				}
-			}
-			if len(chunk) > 0 {
-				dispatch(chunk)
-			}
-		}()
-
+			sends.Add(1)
+			go func() {
+				defer sends.Done()
+				p.done <- send(runCtx, chunk)
+			}()
+		}
 		progress := billbridge.Progress{Total: total}
-		for p := range queue {
-			results := complete(p.chunk, <-p.done)
-			for _, r := range results {
+		// emit yields the results of the oldest chunk; false when the
+		// loop body broke out.
+		emit := func(results []billbridge.Result[Out]) bool {
+			p := queue[0]
+			queue = queue[1:]
+			for _, r := range complete(p.chunk, results) {
 				progress.Done++
 				if r.Err != nil {
 					progress.Failed++
 				}
 				if !yield(r) {
-					return // the deferred cleanup stops and waits
+					return false
 				}
 			}
 			if opts.OnProgress != nil {
 				opts.OnProgress(progress)
+			}
+			return true
+		}
+
+		chunk := make([]Item[In], 0, size)
+		index := 0
+		input, cancelled := in, ctx.Done()
+		for input != nil || len(queue) > 0 || len(chunk) > 0 {
+			// Read input only while a send slot is free: memory stays at
+			// Concurrency chunks in flight plus the one being filled.
+			readable := input
+			if len(queue) >= conc {
+				readable = nil
+			}
+			var oldest chan []billbridge.Result[Out]
+			if len(queue) > 0 {
+				oldest = queue[0].done
+			}
+			if input == nil && len(chunk) > 0 && len(queue) < conc {
+				dispatch(chunk)
+				chunk = nil
+				continue
+			}
+			select {
+			case v, ok := <-readable:
+				if !ok {
+					input = nil
+					continue
+				}
+				chunk = append(chunk, Item[In]{Index: index, Value: v})
+				index++
+				if len(chunk) == size {
+					dispatch(chunk)
+					chunk = make([]Item[In], 0, size)
+				}
+			case results := <-oldest:
+				if !emit(results) {
+					return
+				}
+			case <-cancelled:
+				// Stop reading: what was read and not sent is not sent.
+				input, cancelled = nil, nil
+				if len(chunk) > 0 {
+					queue = append(queue, &pending{chunk: chunk, done: make(chan []billbridge.Result[Out], 1)})
+					queue[len(queue)-1].done <- notSent[In, Out](chunk, ctx.Err())
+					chunk = nil
+				}
 			}
 		}
 	}

@@ -376,3 +376,75 @@ func TestOnProgress(t *testing.T) {
 		t.Fatalf("stream progress = %+v, want %+v", got, want)
 	}
 }
+
+// An endless input used to keep yielding ErrNotSent results after a cancel
+// (1.7M in 5 s), and a blocked input hung the loop: after the cancel, no
+// more input is read and the iteration ends.
+func TestCancelStopsReadingTheStream(t *testing.T) {
+	echo := func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
+		out := make([]billbridge.Result[int], len(chunk))
+		for i, it := range chunk {
+			out[i].Value = it.Value
+		}
+		return out
+	}
+	t.Run("endless", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		endless := func(yield func(int) bool) {
+			for i := 0; ; i++ {
+				if !yield(i) {
+					return
+				}
+			}
+		}
+		n := 0
+		for r := range batch.Stream(ctx, endless, -1, batch.Options{ChunkSize: 10, Concurrency: 2}, echo) {
+			n++
+			if n == 100 {
+				cancel()
+			}
+			if n > 10_000 {
+				t.Fatalf("still yielding after the cancel: %d results, last %v", n, r.Err)
+			}
+		}
+	})
+	t.Run("blocked", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		release := make(chan struct{})
+		defer close(release)
+		blocked := func(yield func(int) bool) {
+			for i := range 5 {
+				if !yield(i) {
+					return
+				}
+			}
+			<-release // the next item never comes
+		}
+		time.AfterFunc(50*time.Millisecond, cancel)
+		done := make(chan []billbridge.Result[int])
+		go func() {
+			var rs []billbridge.Result[int]
+			for r := range batch.Stream(ctx, blocked, -1, batch.Options{ChunkSize: 10, Concurrency: 1}, echo) {
+				rs = append(rs, r)
+			}
+			done <- rs
+		}()
+		select {
+		case rs := <-done:
+			// The five items read were never sent (their chunk never
+			// filled): each ends as not sent.
+			if len(rs) != 5 {
+				t.Fatalf("%d results, want 5", len(rs))
+			}
+			for i, r := range rs {
+				if r.Index != i || !errors.Is(r.Err, billbridge.ErrNotSent) {
+					t.Errorf("result %d: %+v", i, r)
+				}
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a blocked input hangs the iteration after the cancel")
+		}
+	})
+}

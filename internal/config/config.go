@@ -31,6 +31,9 @@ type Request struct {
 	MaxRetries *int
 	// AttemptTimeout bounds one attempt, body included (0: unchanged).
 	AttemptTimeout time.Duration
+	// Timeout bounds a request with all its attempts and waits (0:
+	// unchanged; none by default).
+	Timeout time.Duration
 	// Middleware wraps every attempt, outermost first.
 	Middleware []Middleware
 }
@@ -59,6 +62,9 @@ func (r Request) Merge(over *Request) Request {
 	}
 	if over.AttemptTimeout > 0 {
 		out.AttemptTimeout = over.AttemptTimeout
+	}
+	if over.Timeout > 0 {
+		out.Timeout = over.Timeout
 	}
 	if len(over.Middleware) > 0 {
 		out.Middleware = append(append([]Middleware(nil), r.Middleware...), over.Middleware...)

@@ -86,17 +86,32 @@ type ClientCredentials struct {
 	// (Tight: EXPIRED_TOKEN, INVALID_TOKEN).
 	StaleCodes []string
 
-	mu     sync.Mutex
-	tok    *oauth2.Token
-	margin time.Duration // of the cached token: see Token
+	mu       sync.Mutex
+	tok      *oauth2.Token
+	margin   time.Duration // of the cached token: see Token
+	failed   error         // the last fetch's error, shared until failedAt+FailureTTL
+	failedAt time.Time
 }
+
+// Token lifetimes: a token whose expires_in is missing, zero or negative is
+// treated as living ShortTokenLifetime (0 would cache it forever, a negative
+// value would fetch a token for every request). A failed fetch is shared
+// for FailureTTL with every request waiting for a token, so that a token
+// endpoint that fails costs one round of retries, not one per waiting chunk.
+const (
+	ShortTokenLifetime = time.Minute
+	FailureTTL         = 2 * time.Second
+)
 
 // Token returns a valid access token, fetching one when the cache holds none.
 func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.tok != nil && (c.tok.Expiry.IsZero() || time.Until(c.tok.Expiry) > c.margin) {
+	if c.tok != nil && time.Until(c.tok.Expiry) > c.margin {
 		return c.tok.AccessToken, nil
+	}
+	if c.failed != nil && time.Since(c.failedAt) < FailureTTL {
+		return "", c.failed
 	}
 	cfg := clientcredentials.Config{
 		ClientID:       c.ClientID.Reveal(),
@@ -117,7 +132,18 @@ func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	}
 	tok, err := cfg.Token(ctx)
 	if err != nil {
-		return "", tokenError(err)
+		err = tokenError(err)
+		if ctx.Err() == nil {
+			// A cancelled caller's failure is its own, not the endpoint's.
+			c.failed, c.failedAt = err, time.Now()
+		}
+		return "", err
+	}
+	c.failed = nil
+	if tok.Expiry.IsZero() || time.Until(tok.Expiry) <= 0 {
+		// No lifetime (expires_in missing or 0) or a negative one: treat
+		// it as short-lived rather than eternal or already expired.
+		tok.Expiry = time.Now().Add(ShortTokenLifetime)
 	}
 	c.tok = tok
 	// A token that lives shorter than twice the margin would be replaced
@@ -126,9 +152,7 @@ func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	if c.margin == 0 {
 		c.margin = time.Minute
 	}
-	if !tok.Expiry.IsZero() {
-		c.margin = min(c.margin, time.Until(tok.Expiry)/2)
-	}
+	c.margin = min(c.margin, time.Until(tok.Expiry)/2)
 	return tok.AccessToken, nil
 }
 

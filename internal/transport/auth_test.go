@@ -456,3 +456,53 @@ func TestClientCredentialsPrintsNoCredential(t *testing.T) {
 		t.Errorf("String() = %q should name the token URL", cc.String())
 	}
 }
+
+// expires_in 0 used to cache a token forever and a negative one fetched a
+// token for every request: both are short-lived with a floor now.
+func TestTokenLifetimeFloor(t *testing.T) {
+	for _, expiresIn := range []int{0, -30} {
+		tokens, st := tokenServer(t, expiresIn)
+		cc := newCC(tokens)
+		for range 5 {
+			if _, err := cc.Token(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := st.n.Load(); n != 1 {
+			t.Errorf("expires_in %d: %d token requests for 5 uses, want 1", expiresIn, n)
+		}
+		cc.mu.Lock()
+		life := time.Until(cc.tok.Expiry)
+		cc.mu.Unlock()
+		if life <= 0 || life > ShortTokenLifetime {
+			t.Errorf("expires_in %d: token lives %v, want at most %v", expiresIn, life, ShortTokenLifetime)
+		}
+	}
+}
+
+// A failing token endpoint is asked once per FailureTTL, not once per
+// request waiting for a token.
+func TestTokenFailureShared(t *testing.T) {
+	tokens, st := tokenServer(t, 3600)
+	st.failWith = http.StatusInternalServerError
+	st.fail.Store(1000)
+	cc := newCC(tokens)
+	var wg sync.WaitGroup
+	var errs atomic.Int64
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := cc.Token(context.Background()); err != nil {
+				errs.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	st.mu.Lock()
+	asked := len(st.forms)
+	st.mu.Unlock()
+	if errs.Load() != 10 || asked != 1 {
+		t.Fatalf("%d of 10 failed, token endpoint asked %d times; want 10 failures from 1 request", errs.Load(), asked)
+	}
+}

@@ -16,9 +16,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 
 	"github.com/billbridge/billbridge"
@@ -64,13 +66,28 @@ type Transport struct {
 	Limiter *rate.Limiter
 	// UserAgent is sent on every request.
 	UserAgent string
-	// MaxResponseBytes caps a response body (default 32 MiB).
+	// MaxResponseBytes caps one response body (default
+	// DefaultMaxResponseBytes).
 	MaxResponseBytes int64
+	// MaxBufferedBytes caps the bytes of all the response bodies being read
+	// at once (default DefaultMaxBufferedBytes): at high concurrency,
+	// servers sending endless bodies cannot make the client buffer
+	// concurrency × MaxResponseBytes.
+	MaxBufferedBytes int64
 	// Logger receives a debug line per retry; never headers or bodies.
 	Logger *slog.Logger
 
 	requests, retries atomic.Int64
+	memOnce           sync.Once
+	mem               *semaphore.Weighted
 }
+
+// Response size bounds: one answer of the providers is at most a few MB (a
+// Tight batch of 1,000 items); a body past these is not an answer.
+const (
+	DefaultMaxResponseBytes = 16 << 20
+	DefaultMaxBufferedBytes = 64 << 20
+)
 
 // DefaultAttemptTimeout bounds one attempt, body included, when nothing else
 // is set: a server that trickles its answer fails the attempt.
@@ -114,8 +131,7 @@ func WithRequest(ctx context.Context, r *config.Request) context.Context {
 
 // Trace records what happened to one request; WithTrace attaches it.
 type Trace struct {
-	// Attempts counts the attempts sent (those that passed the rate
-	// limiter and got credentials).
+	// Attempts counts the attempts that reached the wire completely.
 	Attempts int
 	// LastStatus is the status of the last response (0 if none arrived).
 	LastStatus int
@@ -169,6 +185,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		rc = rc.Merge(over)
 	}
 	policy := rc.Policy(t.Retry)
+	if rc.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, rc.Timeout)
+		defer cancel() // the body is read already: nothing outlives RoundTrip
+	}
 	isSafe := safe(req)
 	refreshed := false
 	for attempt := 0; ; attempt++ {
@@ -179,13 +200,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp, sent, wrote, err := t.attempt(ctx, req, body, &rc)
 		if sent {
-			trace.Attempts++
 			t.requests.Add(1)
 			if attempt > 0 {
 				t.retries.Add(1)
 			}
 		}
 		if wrote {
+			// Only an attempt that reached the wire counts as the item's:
+			// a failed token fetch or a refused connection sent nothing.
+			trace.Attempts++
 			trace.Written = true
 			if err != nil || resp.StatusCode >= 500 {
 				trace.MaybeActed = true
@@ -398,18 +421,14 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte,
 		}
 		return nil, sent, wroteFlag.Load(), err
 	}
-	limit := t.MaxResponseBytes
-	if limit <= 0 {
-		limit = 32 << 20
-	}
-	data, err := io.ReadAll(io.LimitReader(raw.Body, limit+1))
+	data, err := t.readAll(raw)
 	raw.Body.Close()
 	if err != nil {
+		var pe *permanentError
+		if errors.As(err, &pe) {
+			return nil, sent, true, err
+		}
 		return nil, sent, true, fmt.Errorf("reading the response (HTTP %d): %w", raw.StatusCode, err)
-	}
-	if int64(len(data)) > limit {
-		// The same request would get the same oversized answer.
-		return nil, sent, true, &permanentError{fmt.Errorf("response (HTTP %d) body exceeds %d bytes", raw.StatusCode, limit)}
 	}
 	if raw.StatusCode < 300 && IsJSON(raw.Header) && len(data) > 0 && !json.Valid(data) {
 		// A cut or corrupted success body: the server acted, the answer was
@@ -419,6 +438,54 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte,
 	raw.Body = &Body{Reader: bytes.NewReader(data), data: data}
 	raw.ContentLength = int64(len(data))
 	return &bufferedResponse{Response: raw, body: data}, sent, true, nil
+}
+
+// readAll reads a response body under the per-response cap and the
+// client's budget for bodies being read at once. Bytes are taken from the
+// budget as they arrive and given back once the body is read: what is
+// bounded is the memory of answers in flight, which is what endless or
+// huge bodies would grow.
+func (t *Transport) readAll(raw *http.Response) ([]byte, error) {
+	limit := t.MaxResponseBytes
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	t.memOnce.Do(func() {
+		total := t.MaxBufferedBytes
+		if total <= 0 {
+			total = DefaultMaxBufferedBytes
+		}
+		t.mem = semaphore.NewWeighted(max(total, limit))
+	})
+	var held int64
+	defer func() { t.mem.Release(held) }()
+	const step = 32 << 10
+	buf := make([]byte, 0, min(max(raw.ContentLength, 512), limit+1, step))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				// The same request would get the same oversized answer.
+				return nil, &permanentError{fmt.Errorf("response (HTTP %d) body exceeds %d bytes", raw.StatusCode, limit)}
+			}
+			grow := int64(min(max(cap(buf), step), 8<<20))
+			if !t.mem.TryAcquire(grow) {
+				return nil, &permanentError{fmt.Errorf("response (HTTP %d): bodies being read exceed the client's buffer budget (Transport.MaxBufferedBytes)", raw.StatusCode)}
+			}
+			held += grow
+			buf = append(buf, make([]byte, grow)...)[:len(buf)]
+		}
+		n, err := raw.Body.Read(buf[len(buf):min(int64(cap(buf)), limit+1)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, &permanentError{fmt.Errorf("response (HTTP %d) body exceeds %d bytes", raw.StatusCode, limit)}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // authError is a failure to add credentials: the request was not sent.

@@ -273,8 +273,8 @@ func TestPatchCustomersSeqStreams(t *testing.T) {
 	}
 }
 
-// Cancelling mid-batch leaves every item with a result: done, failed with
-// the context's error, or not sent.
+// Cancelling mid-stream stops reading the input, and leaves every item read
+// with a result: done, failed with the context's error, or not sent.
 func TestCancelMidBatch(t *testing.T) {
 	const n = 60
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(n),
@@ -293,8 +293,8 @@ func TestCancelMidBatch(t *testing.T) {
 			cancel()
 		}
 	}
-	if len(results) != n {
-		t.Fatalf("%d results for %d items", len(results), n)
+	if len(results) >= n || len(results) < 10 {
+		t.Fatalf("%d results for %d items: the stream was read on after the cancel", len(results), n)
 	}
 	var ok, notSent, cancelled int
 	for i, r := range results {

@@ -144,6 +144,16 @@ func WithAttemptTimeout(d time.Duration) RequestOption {
 	return requestOption(func(r *config.Request) { r.AttemptTimeout = d })
 }
 
+// WithTimeout bounds each request with all its attempts, backoffs and
+// Retry-After waits (default: none beyond the context's deadline): a server
+// that keeps answering slowly or asks for long waits cannot hold a request
+// longer. A request that runs out of time ends like a cancelled one (not
+// sent, or outcome unknown for a create that may have acted). For a bound on
+// a whole batch call, give it a context with a deadline.
+func WithTimeout(d time.Duration) RequestOption {
+	return requestOption(func(r *config.Request) { r.Timeout = d })
+}
+
 // WithHeader adds a header to every attempt (a tracing header, say). It
 // cannot replace the credentials the client sets.
 func WithHeader(key, value string) RequestOption {

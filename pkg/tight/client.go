@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/internal/config"
 	"github.com/billbridge/billbridge/internal/engine"
@@ -120,7 +122,7 @@ func New(opts ...option.Option) (*Client, error) {
 			Transport: &transport.Transport{
 				Base:      e.Transport.Base,
 				Origin:    e.Transport.Origin,
-				Retry:     cfg.Request.Policy(e.Transport.Retry),
+				Retry:     tokenPolicy(cfg.Request.Policy(e.Transport.Retry)),
 				UserAgent: e.Transport.UserAgent,
 				Logger:    e.Logger,
 			},
@@ -137,6 +139,19 @@ func New(opts ...option.Option) (*Client, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// TokenRetries bounds the retries of a token request. A token fetch runs
+// inside a save's attempt; with the save's own budget (5 retries) each
+// failing save would cost 36 token requests. The shared failure (see
+// transport.FailureTTL) then ends the waiting chunks' items as not sent.
+const TokenRetries = 2
+
+// tokenPolicy is the save policy cut down to the token fetch's budget.
+func tokenPolicy(p billbridge.RetryPolicy) billbridge.RetryPolicy {
+	p.MaxRetries = min(p.MaxRetries, TokenRetries)
+	p.MaxBackoff = min(p.MaxBackoff, 2*time.Second)
+	return p
 }
 
 // authenticator picks the credentials: options first, then the environment.

@@ -39,7 +39,12 @@ func TestFaultMatrix(t *testing.T) {
 			}
 			srv := tighttest.NewTestServer(t, tighttest.WithFaults(cfg))
 			var logs logBuffer
-			opts := []option.Option{option.WithBatchSize(10), option.WithConcurrency(4), option.WithLogger(debugLogger(&logs))}
+			// Eight retries: at a 30 % fault rate one request in about
+			// 1,400 meets six faults in a row, which the matrix (480
+			// requests) would otherwise hit now and then; it tests the
+			// labels, not the retry budget.
+			opts := []option.Option{option.WithBatchSize(10), option.WithConcurrency(4), option.WithLogger(debugLogger(&logs)),
+				option.WithMaxRetries(8)}
 			if kind == fault.RateLimited {
 				// Four requests compete for one token per 25 ms: a request
 				// may lose several rounds in a row on a busy machine, so it
