@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -21,9 +22,11 @@ import (
 
 // newJob returns the job of one provider/resource pair.
 func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
+	fields := fieldChecker{allowUnknown: f.allowUnknownFields}
 	switch provider + " " + resource {
 	case "tight customers":
 		return &typedJob[tight.CustomerInput, tight.Customer]{
+			fields:   fields,
 			decode:   strictDecode[tight.CustomerInput],
 			validate: tight.ValidateCustomer,
 			client: func(ctx context.Context, opts []option.Option, items []tight.CustomerInput) (iter.Seq[billbridge.Result[tight.Customer]], func() (int64, int64), error) {
@@ -37,6 +40,7 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 		}, nil
 	case "tight invoices":
 		return &typedJob[tight.InvoiceInput, tight.Invoice]{
+			fields:   fields,
 			decode:   strictDecode[tight.InvoiceInput],
 			validate: tight.ValidateInvoice,
 			client: func(ctx context.Context, opts []option.Option, items []tight.InvoiceInput) (iter.Seq[billbridge.Result[tight.Invoice]], func() (int64, int64), error) {
@@ -64,6 +68,7 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			return nil, usagef("chargeover has one host per account: give --site NAME or --base-url URL")
 		}
 		return &typedJob[chargeover.CustomerCreate, int64]{
+			fields:   fields,
 			decode:   strictDecode[chargeover.CustomerCreate],
 			validate: chargeover.ValidateCustomer,
 			client: func(ctx context.Context, opts []option.Option, items []chargeover.CustomerCreate) (iter.Seq[billbridge.Result[int64]], func() (int64, int64), error) {
@@ -83,6 +88,8 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 		}, nil
 	case "meteroid customers":
 		return &typedJob[meteroid.Update, meteroid.Customer]{
+			shape:    reflect.TypeFor[meteroidLine](),
+			fields:   fields,
 			decode:   decodeMeteroidUpdate,
 			validate: meteroid.ValidateUpdate,
 			client: func(ctx context.Context, opts []option.Option, items []meteroid.Update) (iter.Seq[billbridge.Result[meteroid.Customer]], func() (int64, int64), error) {
@@ -145,7 +152,16 @@ func customersOf(items []tight.InvoiceInput) []string {
 	return ids
 }
 
-// decodeMeteroidUpdate reads a patch body with a top-level "id_or_alias".
+// meteroidLine is the shape of a Meteroid input line: the patch body and the
+// customer it applies to.
+type meteroidLine struct {
+	IDOrAlias string `json:"id_or_alias"`
+	meteroid.CustomerPatch
+}
+
+// decodeMeteroidUpdate reads a patch body with a top-level "id_or_alias". A
+// line that changes nothing (only the key, nulls or dropped unknown fields)
+// is refused: it would be sent as an empty PATCH and reported succeeded.
 func decodeMeteroidUpdate(raw []byte) (meteroid.Update, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
@@ -160,6 +176,9 @@ func decodeMeteroidUpdate(raw []byte) (meteroid.Update, error) {
 	patch, err := strictDecode[meteroid.CustomerPatch](rest)
 	if err != nil {
 		return meteroid.Update{}, err
+	}
+	if reflect.ValueOf(patch).IsZero() {
+		return meteroid.Update{}, fmt.Errorf("nothing to change: the line names no field of the customer besides id_or_alias")
 	}
 	return meteroid.Update{IDOrAlias: key, Patch: patch}, nil
 }

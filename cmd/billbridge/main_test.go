@@ -116,10 +116,11 @@ func TestPushMissingCredentials(t *testing.T) {
 		{[]string{"chargeover", "customers", "--site", "acme"}, "CHARGEOVER_USERNAME and CHARGEOVER_PASSWORD"},
 		{[]string{"meteroid", "customers"}, "METEROID_API_KEY"},
 	} {
-		input := `{"name":"x","company":"x"}` + "\n"
-		if tc.args[0] == "meteroid" {
-			input = `{"id_or_alias":"cus_1","name":"x"}` + "\n"
-		}
+		input := map[string]string{
+			"tight":      `{"name":"x"}` + "\n",
+			"chargeover": `{"company":"x"}` + "\n",
+			"meteroid":   `{"id_or_alias":"cus_1","name":"x"}` + "\n",
+		}[tc.args[0]]
 		code, _, stderr := runCLI(t, input, append(append([]string{"push"}, tc.args...), "-")...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q, want it to name %s", tc.args, code, stderr, tc.want)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -31,6 +32,8 @@ type pushFlags struct {
 	results     string
 	json        bool
 	dryRun      bool
+
+	allowUnknownFields bool
 }
 
 func (f *pushFlags) register(fs *flag.FlagSet) {
@@ -45,6 +48,7 @@ func (f *pushFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.results, "results", "", "write one JSON line per input line to FILE")
 	fs.BoolVar(&f.json, "json", false, "print the final summary as one JSON object on stdout")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "validate only, send nothing")
+	fs.BoolVar(&f.allowUnknownFields, "allow-unknown-fields", false, "drop input fields the provider's schema does not know instead of refusing the line")
 }
 
 // options turns the flags into facade options (credentials aside: they come
@@ -115,6 +119,11 @@ type pushJob interface {
 
 // typedJob holds the items of one pair and the function that sends them.
 type typedJob[In, Out any] struct {
+	// shape is the Go type of a line as written (In unless the line carries
+	// more than the item, as Meteroid's id_or_alias), checked for unknown and
+	// duplicate fields.
+	shape     reflect.Type
+	fields    fieldChecker
 	decode    func(raw []byte) (In, error)
 	validate  func(item In) error
 	items     []In
@@ -125,12 +134,27 @@ type typedJob[In, Out any] struct {
 func (j *typedJob[In, Out]) len() int { return len(j.items) }
 
 func (j *typedJob[In, Out]) add(line int, raw []byte) error {
-	var generic any
-	if err := json.Unmarshal(raw, &generic); err != nil {
+	if err := checkText(raw); err != nil {
+		return fmt.Errorf("line %d: %v", line, err)
+	}
+	if !json.Valid(raw) {
+		var v any
+		err := json.Unmarshal(raw, &v)
 		return fmt.Errorf("line %d: not valid JSON: %v", line, err)
 	}
-	if _, ok := generic.(map[string]any); !ok {
+	if raw[0] != '{' {
 		return fmt.Errorf("line %d: want a JSON object", line)
+	}
+	shape := j.shape
+	if shape == nil {
+		shape = reflect.TypeFor[In]()
+	}
+	keys, err := j.fields.check(raw, shape)
+	if err != nil {
+		return fmt.Errorf("line %d: %v", line, err)
+	}
+	if keys == 0 {
+		return fmt.Errorf("line %d: empty object: nothing to send", line)
 	}
 	item, err := j.decode(raw)
 	if err != nil {
@@ -145,6 +169,11 @@ func (j *typedJob[In, Out]) add(line int, raw []byte) error {
 			return fmt.Errorf("line %d: field %s: %s", line, ve.Field, ve.Reason)
 		}
 		return fmt.Errorf("line %d: %w", line, err)
+	}
+	// Only nulls (or, with --allow-unknown-fields, only unknown fields):
+	// the provider would get an empty object.
+	if reflect.ValueOf(item).IsZero() {
+		return fmt.Errorf("line %d: no field has a value: nothing to send", line)
 	}
 	j.items = append(j.items, item)
 	return nil
@@ -260,12 +289,12 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	defer closeIn()
 
-	lines, bad, err := readLines(in, job, stderr)
+	lines, total, bad, err := readLines(in, job, stderr)
 	if err != nil {
 		return false, err
 	}
 	if bad > 0 {
-		return false, usagef("%d of %d lines are malformed; nothing was sent", bad, len(lines))
+		return false, usagef("%d of %d lines are malformed; nothing was sent", bad, total)
 	}
 	if f.dryRun {
 		fmt.Fprintf(stderr, "dry run: %d lines valid, nothing sent\n", len(lines))
@@ -352,29 +381,39 @@ func openInput(name string, stdin io.Reader) (io.Reader, func(), error) {
 }
 
 // readLines validates every line, reporting each malformed one on stderr, and
-// returns the line numbers of the items added to job (in order) and the count
-// of malformed lines.
-func readLines(in io.Reader, job pushJob, stderr io.Writer) (lines []int, bad int, err error) {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		raw := bytes.TrimSpace(sc.Bytes())
-		if len(raw) == 0 {
-			fmt.Fprintf(stderr, "line %d: empty line\n", n)
+// returns the line numbers of the items added to job (in order), the number
+// of lines read and the count of malformed lines.
+func readLines(in io.Reader, job pushJob, stderr io.Writer) (lines []int, total, bad int, err error) {
+	lr := newLineReader(in)
+	for {
+		raw, tooLong, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, total, bad, usagef("reading input at line %d: %v", total+1, err)
+		}
+		total++
+		if tooLong {
+			fmt.Fprintf(stderr, "line %d is longer than the %d MiB limit\n", total, maxLineBytes>>20)
 			bad++
 			continue
 		}
-		if err := job.add(n, raw); err != nil {
+		if total == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\uFEFF")) // a byte order mark
+		}
+		raw = bytes.TrimSpace(raw)
+		if len(raw) == 0 {
+			fmt.Fprintf(stderr, "line %d: empty line\n", total)
+			bad++
+			continue
+		}
+		if err := job.add(total, raw); err != nil {
 			fmt.Fprintln(stderr, err)
 			bad++
 			continue
 		}
-		lines = append(lines, n)
+		lines = append(lines, total)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, 0, usagef("reading input at line %d: %v", n+1, err)
-	}
-	return lines, bad, nil
+	return lines, total, bad, nil
 }

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// countingServer answers every request 503 and counts them: a push that
+// should send nothing must leave it at zero, and one that wrongly sends gets
+// failed items (exit 1) rather than a success.
+func countingServer(t *testing.T) (string, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		n.Add(1)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &n
+}
+
+func setCredentials(t *testing.T) {
+	t.Setenv("TIGHT_TOKEN", "tok_test")
+	t.Setenv("TIGHT_CLIENT_ID", "")
+	t.Setenv("TIGHT_CLIENT_SECRET", "")
+	t.Setenv("CHARGEOVER_USERNAME", "user")
+	t.Setenv("CHARGEOVER_PASSWORD", "secret")
+	t.Setenv("METEROID_API_KEY", "key_test")
+}
+
+// TestPushRefusesBadInput is the bad-input table of issue 12: every row
+// exits 2 with a message naming the line and sends nothing.
+func TestPushRefusesBadInput(t *testing.T) {
+	setCredentials(t)
+	url, requests := countingServer(t)
+	longLine := `{"name":"` + strings.Repeat("x", maxLineBytes) + `"}`
+
+	for _, tc := range []struct {
+		name string
+		// args follow "push"; "--base-url URL --max-retries 0" and a final
+		// "-" (stdin) are added unless the row names its own input.
+		args  []string
+		input string
+		want  []string
+	}{
+		// Unknown or misspelt fields, for each of the four pairs.
+		{"tight customers unknown field", []string{"tight", "customers"},
+			`{"name":"Acme","emial":"billing@acme.example"}` + "\n",
+			[]string{`line 1: unknown field "emial"`, "1 of 1 lines are malformed"}},
+		{"tight invoices unknown field", []string{"tight", "invoices"},
+			`{"customerId":"cus_1","name":"June"}` + "\n" + `{"customerId":"cus_1","notez":"thanks"}` + "\n",
+			[]string{`line 2: unknown field "notez"`, "1 of 2 lines are malformed"}},
+		{"chargeover customers unknown field", []string{"chargeover", "customers"},
+			`{"company":"Acme"}` + "\n" + `{"company":"Beta","externalKey":"k-1"}` + "\n" + `{"company":"Gamma"}` + "\n",
+			[]string{`line 2: unknown field "externalKey" (did you mean "external_key"?)`, "1 of 3 lines are malformed"}},
+		{"meteroid customers unknown field", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1","nmae":"Renamed"}` + "\n",
+			[]string{`line 1: unknown field "nmae"`}},
+		{"wrong case is unknown", []string{"tight", "customers"},
+			`{"Name":"Acme"}` + "\n",
+			[]string{`line 1: unknown field "Name" (did you mean "name"?)`}},
+		{"duplicate field", []string{"chargeover", "customers"},
+			`{"company":"Acme","external_key":"a","external_key":"b"}` + "\n",
+			[]string{`line 1: duplicate field "external_key"`}},
+
+		// Nested objects are checked too.
+		{"nested unknown field", []string{"tight", "customers"},
+			`{"name":"Acme","address":{"city":"Oslo","zipp":"0150"}}` + "\n",
+			[]string{`line 1: unknown field "address/zipp"`}},
+		{"unknown field in an array element", []string{"tight", "invoices"},
+			`{"customerId":"cus_1","lineItems":[{"description":"a"},{"descripton":"b"}]}` + "\n",
+			[]string{`line 1: unknown field "lineItems/1/descripton"`}},
+		{"meteroid nested unknown field", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1","billing_address":{"cty":"Oslo"}}` + "\n",
+			[]string{`line 1: unknown field "billing_address/cty"`}},
+
+		// An empty patch, and with --allow-unknown-fields a line whose only
+		// fields are dropped.
+		{"meteroid empty patch", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1"}` + "\n",
+			[]string{"line 1: nothing to change"}},
+		{"meteroid only unknown fields, allowed", []string{"meteroid", "customers", "--allow-unknown-fields"},
+			`{"id_or_alias":"cus_1","nmae":"Renamed"}` + "\n",
+			[]string{"line 1: nothing to change"}},
+
+		// Empty objects, for each pair.
+		{"tight customers {}", []string{"tight", "customers"}, "{}\n", []string{"line 1: empty object: nothing to send"}},
+		{"tight invoices {}", []string{"tight", "invoices"}, "{ }\n", []string{"line 1: empty object: nothing to send"}},
+		{"chargeover customers {}", []string{"chargeover", "customers"}, "{}\n", []string{"line 1: empty object: nothing to send"}},
+		{"meteroid customers {}", []string{"meteroid", "customers"}, "{}\n", []string{"line 1: empty object: nothing to send"}},
+		{"tight only nulls", []string{"tight", "customers"}, `{"name":null}` + "\n", []string{"line 1: no field has a value: nothing to send"}},
+
+		// Text that encoding/json would turn into U+FFFD.
+		{"invalid UTF-8", []string{"tight", "customers"},
+			`{"name":"ok"}` + "\n" + "{\"name\":\"Caf\xe9\"}\n",
+			[]string{"line 2: invalid UTF-8 at byte 13", "1 of 2 lines are malformed"}},
+		{"lone surrogate escape", []string{"chargeover", "customers"},
+			`{"company":"A\udc00"}` + "\n",
+			[]string{`line 1: invalid string escape \udc00`}},
+
+		// A line over the limit, named; the lines after it are still read.
+		{"long line", []string{"tight", "customers"},
+			`{"name":"a"}` + "\n" + longLine + "\n" + `{"name":"b"}` + "\n" + `{"nam":"c"}` + "\n",
+			[]string{"line 2 is longer than the 16 MiB limit", `line 4: unknown field "nam"`, "2 of 4 lines are malformed"}},
+
+		// Counts: malformed lines out of all lines read.
+		{"counts", []string{"tight", "customers"},
+			`{"name":1}` + "\nnot json\n" + `{"name":"ok"}` + "\n",
+			[]string{"line 1: field name", "line 2: not valid JSON", "2 of 3 lines are malformed; nothing was sent"}},
+		{"counts, every line bad", []string{"tight", "customers"},
+			"[]\n\n" + `"x"` + "\n",
+			[]string{"line 1: want a JSON object", "line 2: empty line", "line 3: want a JSON object", "3 of 3 lines are malformed"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := requests.Load()
+			args := append([]string{"push"}, tc.args...)
+			args = append(args, "--base-url", url, "--max-retries", "0")
+			if !strings.HasPrefix(tc.args[len(tc.args)-1], "/") {
+				args = append(args, "-")
+			}
+			code, _, stderr := runCLI(t, tc.input, args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want 2", code)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%.2000s", want, stderr)
+				}
+			}
+			if n := requests.Load() - before; n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+		})
+	}
+}
+
+// TestPushAllowUnknownFields: the flag lets a line with an unknown field
+// through, which is dropped as before.
+func TestPushAllowUnknownFields(t *testing.T) {
+	in := `{"name":"Acme","emial":"billing@acme.example"}` + "\n"
+	code, stdout, stderr := runCLI(t, in, "push", "tight", "customers", "--fake", "--allow-unknown-fields", "--json", "-")
+	if code != exitOK || !strings.Contains(stdout, `"succeeded":1`) {
+		t.Fatalf("exit %d; stdout %s; stderr %s", code, stdout, stderr)
+	}
+	in = `{"id_or_alias":"cus_A1","name":"Renamed","nmae":"x"}` + "\n"
+	code, stdout, stderr = runCLI(t, in, "push", "meteroid", "customers", "--fake", "--allow-unknown-fields", "--json", "-")
+	if code != exitOK || !strings.Contains(stdout, `"succeeded":1`) {
+		t.Fatalf("meteroid: exit %d; stdout %s; stderr %s", code, stdout, stderr)
+	}
+}
+
+// TestLineReaderLimit: a line of exactly the limit is read whole (with "\n"
+// or "\r\n", or none at the end); one byte more is reported too long and
+// skipped, and reading goes on.
+func TestLineReaderLimit(t *testing.T) {
+	at := strings.Repeat("x", maxLineBytes)
+	over := at + "x"
+	in := at + "\r\n" + over + "\nnext\n" + over + "\n" + at
+	lr := newLineReader(strings.NewReader(in))
+	for i, want := range []struct {
+		n       int
+		tooLong bool
+	}{{maxLineBytes, false}, {0, true}, {4, false}, {0, true}, {maxLineBytes, false}} {
+		line, tooLong, err := lr.next()
+		if err != nil || tooLong != want.tooLong || len(line) != want.n {
+			t.Fatalf("line %d: %d bytes, tooLong %v, err %v; want %d bytes, tooLong %v", i+1, len(line), tooLong, err, want.n, want.tooLong)
+		}
+	}
+	if _, _, err := lr.next(); err == nil {
+		t.Fatal("no io.EOF after the last line")
+	}
+}
