@@ -5,9 +5,15 @@
 //
 // Usage:
 //
-//	billbridge push <provider> <resource> [flags] <file|->
+//	billbridge push <provider> <resource> [--timeout D] [--attempt-timeout D] [--allow-unknown-fields] [flags] <file|->
 //	billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P] [--rate-limit R] [--retry-after S] [--seed N]
 //	billbridge demo
+//
+// push refuses the whole input, sending nothing, when a line is not a JSON
+// object of the provider's request shape: unknown, misspelt or duplicate
+// fields (unless --allow-unknown-fields), invalid UTF-8, an empty object, a
+// line over 16 MiB. --timeout bounds the whole push (items not sent by then
+// end as not sent), --attempt-timeout each HTTP attempt.
 //
 // Exit status: 0 when every item succeeded, 1 when some item failed, 2 for
 // usage, credential or input errors.
@@ -41,6 +47,11 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 const usage = `usage:
   billbridge push <provider> <resource> [flags] <file|->
       pairs: tight customers, tight invoices, chargeover customers, meteroid customers
+      --timeout D             deadline of the whole push (Go duration, e.g. 10m; 0: none);
+                              items not sent by then end as not sent
+      --attempt-timeout D     bound of each HTTP attempt (0: the client's default, 60s)
+      --allow-unknown-fields  drop fields the provider's schema does not know instead of
+                              refusing the line (default: refuse, naming line and field)
   billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P]
                              [--rate-limit R] [--retry-after S] [--seed N]
   billbridge demo

@@ -10,13 +10,17 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"os"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/option"
+	"github.com/billbridge/billbridge/pkg/tight"
 )
 
 // pushFlags are the flags of "billbridge push".
@@ -34,14 +38,20 @@ type pushFlags struct {
 	dryRun      bool
 
 	allowUnknownFields bool
+	timeout            time.Duration
+	attemptTimeout     time.Duration
+
+	// set holds the names of the flags given on the command line, so that
+	// an explicit 0 differs from a flag left out.
+	set map[string]bool
 }
 
 func (f *pushFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: the provider's documented URL)")
 	fs.StringVar(&f.site, "site", "", "ChargeOver site name (https://NAME.chargeover.com)")
 	fs.BoolVar(&f.fake, "fake", false, "start an embedded fake of the provider and push to it")
-	fs.IntVar(&f.batchSize, "batch-size", 0, "items per request where the provider batches (0: provider default)")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "requests in flight (0: provider default)")
+	fs.IntVar(&f.batchSize, "batch-size", 0, fmt.Sprintf("items per request where the provider batches, at most %d for tight, %d for chargeover (default: the provider's)", tight.MaxBatchSize, chargeover.MaxBatchSize))
+	fs.IntVar(&f.concurrency, "concurrency", 0, fmt.Sprintf("requests in flight, at most %d (default: the provider's)", engine.MaxConcurrency))
 	fs.IntVar(&f.maxRetries, "max-retries", -1, "retries after the first attempt (-1: default)")
 	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second; 0 = provider default; -1 = none")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "allow a plain http base URL off loopback")
@@ -49,6 +59,44 @@ func (f *pushFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print the final summary as one JSON object on stdout")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "validate only, send nothing")
 	fs.BoolVar(&f.allowUnknownFields, "allow-unknown-fields", false, "drop input fields the provider's schema does not know instead of refusing the line")
+	fs.DurationVar(&f.timeout, "timeout", 0, "deadline of the whole push, e.g. 10m; items not sent by then end as not sent (0: none)")
+	fs.DurationVar(&f.attemptTimeout, "attempt-timeout", 0, "bound of each HTTP attempt, reading its answer included (0: the client's default, 60s)")
+}
+
+// check validates the flags' values before any input is read, naming the
+// flag and its bounds: an out-of-range value is a usage error, never a crash
+// or a silent default.
+func (f *pushFlags) check(provider string) error {
+	if f.set["batch-size"] {
+		limit, def := 0, 0
+		switch provider {
+		case "tight":
+			limit, def = tight.MaxBatchSize, tight.DefaultBatchSize
+		case "chargeover":
+			limit, def = chargeover.MaxBatchSize, chargeover.MaxBatchSize
+		case "meteroid":
+			return usagef("--batch-size: meteroid has no batch call (one PATCH per item); leave the flag out")
+		}
+		if limit > 0 && (f.batchSize < 1 || f.batchSize > limit) {
+			return usagef("--batch-size %d: must be between 1 and %d for %s (leave it out for the default, %d)", f.batchSize, limit, provider, def)
+		}
+	}
+	if f.set["concurrency"] && (f.concurrency < 1 || f.concurrency > engine.MaxConcurrency) {
+		return usagef("--concurrency %d: must be between 1 and %d (leave it out for the provider's default)", f.concurrency, engine.MaxConcurrency)
+	}
+	if f.maxRetries < -1 {
+		return usagef("--max-retries %d: must be 0 or more (-1: the default)", f.maxRetries)
+	}
+	if math.IsNaN(f.rateLimit) || math.IsInf(f.rateLimit, 0) || (f.rateLimit < 0 && f.rateLimit != -1) {
+		return usagef("--rate-limit %v: must be a number of requests per second, 0 (the default) or -1 (none)", f.rateLimit)
+	}
+	if f.timeout < 0 {
+		return usagef("--timeout %v: must not be negative (0: none)", f.timeout)
+	}
+	if f.attemptTimeout < 0 {
+		return usagef("--attempt-timeout %v: must not be negative (0: the default)", f.attemptTimeout)
+	}
+	return nil
 }
 
 // options turns the flags into facade options (credentials aside: they come
@@ -69,6 +117,9 @@ func (f *pushFlags) options() []option.Option {
 	}
 	if f.maxRetries >= 0 {
 		opts = append(opts, option.WithMaxRetries(f.maxRetries))
+	}
+	if f.attemptTimeout > 0 {
+		opts = append(opts, option.WithAttemptTimeout(f.attemptTimeout))
 	}
 	switch {
 	case f.rateLimit < 0:
@@ -279,9 +330,21 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if len(pos) != 3 {
 		return false, usagef("push wants <provider> <resource> <file|->, got %q", pos)
 	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if err := f.check(pos[0]); err != nil {
+		return false, err
+	}
 	job, err := newJob(pos[0], pos[1], &f)
 	if err != nil {
 		return false, err
+	}
+	// The deadline covers the whole push, reading and the fake's start
+	// included; the facades end the items not sent by then as not sent.
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
 	}
 	in, closeIn, err := openInput(pos[2], stdin)
 	if err != nil {
@@ -335,14 +398,15 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 
 	sum := summary{Total: len(lines)}
-	i := 0
-	for o := range outcomes {
-		line := lines[i]
-		i++
+	notSent := 0
+	record := func(line int, o outcome) error {
 		if o.OK {
 			sum.Succeeded++
 		} else {
 			sum.Failed++
+			if errors.Is(o.Err, billbridge.ErrNotSent) {
+				notSent++
+			}
 			if results == nil {
 				fmt.Fprintf(stderr, "line %d: %v\n", line, o.Err)
 			}
@@ -353,11 +417,39 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 				rl.Error = describe(o.Err)
 			}
 			if err := results.Encode(rl); err != nil {
-				return false, fmt.Errorf("--results: %w", err)
+				return fmt.Errorf("--results: %w", err)
 			}
+		}
+		return nil
+	}
+	i := 0
+	for o := range outcomes {
+		if i == len(lines) {
+			return false, fmt.Errorf("the client returned more results than the %d items sent", len(lines))
+		}
+		if err := record(lines[i], o); err != nil {
+			return false, err
+		}
+		i++
+	}
+	// A cancelled stream stops pulling items: those it never took were not
+	// sent, and every input line still gets its result.
+	for ; i < len(lines); i++ {
+		err := fmt.Errorf("%w (the client returned no result for this item)", billbridge.ErrOutcomeUnknown)
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w: %w", billbridge.ErrNotSent, context.Cause(ctx))
+		}
+		if err := record(lines[i], outcome{Err: err}); err != nil {
+			return false, err
 		}
 	}
 	bar.finish()
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		fmt.Fprintf(stderr, "billbridge: --timeout %v reached: %d items not sent (safe to send again)\n", f.timeout, notSent)
+	case ctx.Err() != nil:
+		fmt.Fprintf(stderr, "billbridge: interrupted: %d items not sent (safe to send again)\n", notSent)
+	}
 	sum.Requests, sum.Retries = counts()
 	sum.ElapsedMS = time.Since(start).Milliseconds()
 	if f.json {

@@ -3,9 +3,14 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/tight/tighttest"
 )
 
 // countingServer answers every request 503 and counts them: a push that
@@ -32,7 +37,7 @@ func setCredentials(t *testing.T) {
 }
 
 // TestPushRefusesBadInput is the bad-input table of issue 12: every row
-// exits 2 with a message naming the line and sends nothing.
+// exits 2 with a message naming the line (or the flag) and sends nothing.
 func TestPushRefusesBadInput(t *testing.T) {
 	setCredentials(t)
 	url, requests := countingServer(t)
@@ -113,6 +118,25 @@ func TestPushRefusesBadInput(t *testing.T) {
 		{"counts, every line bad", []string{"tight", "customers"},
 			"[]\n\n" + `"x"` + "\n",
 			[]string{"line 1: want a JSON object", "line 2: empty line", "line 3: want a JSON object", "3 of 3 lines are malformed"}},
+
+		// Flag bounds, checked before the input is opened (the input file
+		// does not exist).
+		{"batch size too large", []string{"tight", "customers", "--batch-size", "2000000000", "/nonexistent/input.jsonl"}, "",
+			[]string{"--batch-size 2000000000: must be between 1 and 1000 for tight"}},
+		{"batch size zero", []string{"tight", "invoices", "--batch-size", "0", "/nonexistent/input.jsonl"}, "",
+			[]string{"--batch-size 0: must be between 1 and 1000 for tight"}},
+		{"batch size negative", []string{"tight", "customers", "--batch-size", "-5", "/nonexistent/input.jsonl"}, "",
+			[]string{"--batch-size -5: must be between 1 and 1000"}},
+		{"chargeover batch size over 25", []string{"chargeover", "customers", "--batch-size", "26", "/nonexistent/input.jsonl"}, "",
+			[]string{"--batch-size 26: must be between 1 and 25 for chargeover"}},
+		{"meteroid has no batch", []string{"meteroid", "customers", "--batch-size", "10", "/nonexistent/input.jsonl"}, "",
+			[]string{"--batch-size: meteroid has no batch call"}},
+		{"concurrency too large", []string{"meteroid", "customers", "--concurrency", "65", "/nonexistent/input.jsonl"}, "",
+			[]string{"--concurrency 65: must be between 1 and 64"}},
+		{"concurrency zero", []string{"chargeover", "customers", "--concurrency", "0", "/nonexistent/input.jsonl"}, "",
+			[]string{"--concurrency 0: must be between 1 and 64"}},
+		{"negative timeout", []string{"tight", "customers", "--timeout", "-1s", "/nonexistent/input.jsonl"}, "",
+			[]string{"--timeout -1s: must not be negative"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := requests.Load()
@@ -149,6 +173,73 @@ func TestPushAllowUnknownFields(t *testing.T) {
 	code, stdout, stderr = runCLI(t, in, "push", "meteroid", "customers", "--fake", "--allow-unknown-fields", "--json", "-")
 	if code != exitOK || !strings.Contains(stdout, `"succeeded":1`) {
 		t.Fatalf("meteroid: exit %d; stdout %s; stderr %s", code, stdout, stderr)
+	}
+}
+
+// slowTight is a Tight fake that answers every request after latency.
+func slowTight(t *testing.T, latency time.Duration) *tighttest.Server {
+	t.Helper()
+	srv, err := tighttest.Start(tighttest.WithFaults(fault.Config{Latency: latency}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	t.Setenv("TIGHT_TOKEN", srv.Token)
+	t.Setenv("TIGHT_CLIENT_ID", "")
+	t.Setenv("TIGHT_CLIENT_SECRET", "")
+	return srv
+}
+
+// TestPushTimeout: --timeout ends the push at its deadline; the items not
+// sent by then end as not sent (exit 1), in bounded time.
+func TestPushTimeout(t *testing.T) {
+	srv := slowTight(t, 300*time.Millisecond)
+	var in strings.Builder
+	for i := range 8 {
+		in.WriteString(`{"id":"cus_` + string(rune('a'+i)) + `","name":"Customer"}` + "\n")
+	}
+	results := filepath.Join(t.TempDir(), "results.jsonl")
+	start := time.Now()
+	code, _, stderr := runCLI(t, in.String(), "push", "tight", "customers", "--base-url", srv.URL,
+		"--batch-size", "1", "--concurrency", "1", "--timeout", "500ms", "--results", results, "-")
+	elapsed := time.Since(start)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 1; stderr: %s", code, stderr)
+	}
+	if elapsed > 3*time.Second {
+		t.Errorf("push took %v with --timeout 500ms", elapsed)
+	}
+	if !strings.Contains(stderr, "--timeout 500ms reached") {
+		t.Errorf("stderr lacks the deadline:\n%s", stderr)
+	}
+	lines := readResults(t, results)
+	if len(lines) != 8 {
+		t.Fatalf("%d result lines, want 8: %+v\nstderr: %s", len(lines), lines, stderr)
+	}
+	notSent := 0
+	for _, r := range lines {
+		if r.Error != nil && r.Error.Type == "not_sent" {
+			notSent++
+		}
+	}
+	// One item answered within the deadline, one was in flight at it: the
+	// other six, at least, never left.
+	if notSent < 6 {
+		t.Errorf("%d items not sent, want at least 6: %+v", notSent, lines)
+	}
+}
+
+// TestPushAttemptTimeout: --attempt-timeout bounds each attempt.
+func TestPushAttemptTimeout(t *testing.T) {
+	srv := slowTight(t, 2*time.Second)
+	start := time.Now()
+	code, _, stderr := runCLI(t, `{"id":"cus_1","name":"Acme"}`+"\n", "push", "tight", "customers", "--base-url", srv.URL,
+		"--attempt-timeout", "100ms", "--max-retries", "0", "-")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 1; stderr: %s", code, stderr)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("one attempt of 100ms took %v", elapsed)
 	}
 }
 
