@@ -602,5 +602,8 @@ func NewHTTPClient(conns int) *http.Client {
 	base.TLSHandshakeTimeout = 10 * time.Second
 	base.ExpectContinueTimeout = time.Second
 	base.IdleConnTimeout = 90 * time.Second
+	// A provider's headers fit in a few KB; a server streaming headers
+	// without end must not grow the heap to the 10 MB default.
+	base.MaxResponseHeaderBytes = 256 << 10
 	return &http.Client{Transport: base}
 }
