@@ -6,6 +6,8 @@
 // Usage:
 //
 //	billbridge push <provider> <resource> [--timeout D] [--attempt-timeout D] [--allow-unknown-fields] [flags] <file|->
+//	billbridge list <provider> <resource> [--filter field=value ...] [--page-size N] [flags]
+//	billbridge get <provider> <resource> <id> [flags]
 //	billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P] [--rate-limit R] [--retry-after S] [--seed N]
 //	billbridge demo
 //
@@ -52,6 +54,9 @@ const usage = `usage:
       --attempt-timeout D     bound of each HTTP attempt (0: the client's default, 60s)
       --allow-unknown-fields  drop fields the provider's schema does not know instead of
                               refusing the line (default: refuse, naming line and field)
+  billbridge list <provider> <resource> [--filter field=value ...] [--page-size N] [flags]
+      one JSON object per entity on stdout (JSON Lines, the spec's response shape)
+  billbridge get <provider> <resource> <id> [flags]
   billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P]
                              [--rate-limit R] [--retry-after S] [--seed N]
   billbridge demo
@@ -79,6 +84,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err == nil && failed {
 			return exitFailed
 		}
+	case "list":
+		var failed bool
+		failed, err = list(ctx, args[1:], stdout, stderr)
+		if err == nil && failed {
+			return exitFailed
+		}
+	case "get":
+		err = get(ctx, args[1:], stdout, stderr)
 	case "fake":
 		err = fake(ctx, args[1:], stdout, stderr)
 	case "demo":
