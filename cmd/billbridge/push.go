@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/billbridge/billbridge"
-	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
@@ -51,7 +50,7 @@ func (f *pushFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.site, "site", "", "ChargeOver site name (https://NAME.chargeover.com)")
 	fs.BoolVar(&f.fake, "fake", false, "start an embedded fake of the provider and push to it")
 	fs.IntVar(&f.batchSize, "batch-size", 0, fmt.Sprintf("items per request where the provider batches, at most %d for tight, %d for chargeover (default: the provider's)", tight.MaxBatchSize, chargeover.MaxBatchSize))
-	fs.IntVar(&f.concurrency, "concurrency", 0, fmt.Sprintf("requests in flight, at most %d (default: the provider's)", engine.MaxConcurrency))
+	fs.IntVar(&f.concurrency, "concurrency", 0, fmt.Sprintf("requests in flight, at most %d (default: the provider's)", option.MaxConcurrency))
 	fs.IntVar(&f.maxRetries, "max-retries", -1, "retries after the first attempt (-1: default)")
 	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second; 0 = provider default; -1 = none")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "allow a plain http base URL off loopback")
@@ -81,8 +80,8 @@ func (f *pushFlags) check(provider string) error {
 			return usagef("--batch-size %d: must be between 1 and %d for %s (leave it out for the default, %d)", f.batchSize, limit, provider, def)
 		}
 	}
-	if f.set["concurrency"] && (f.concurrency < 1 || f.concurrency > engine.MaxConcurrency) {
-		return usagef("--concurrency %d: must be between 1 and %d (leave it out for the provider's default)", f.concurrency, engine.MaxConcurrency)
+	if f.set["concurrency"] && (f.concurrency < 1 || f.concurrency > option.MaxConcurrency) {
+		return usagef("--concurrency %d: must be between 1 and %d (leave it out for the provider's default)", f.concurrency, option.MaxConcurrency)
 	}
 	if f.maxRetries < -1 {
 		return usagef("--max-retries %d: must be 0 or more (-1: the default)", f.maxRetries)

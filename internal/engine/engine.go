@@ -48,9 +48,8 @@ import (
 // Version is the library version sent in the User-Agent.
 const Version = "0.2.0"
 
-// MaxConcurrency bounds option.WithConcurrency: more requests in flight than
-// this only queue at the providers' rate limits and hold memory.
-const MaxConcurrency = 64
+// MaxConcurrency bounds option.WithConcurrency.
+const MaxConcurrency = option.MaxConcurrency
 
 // ErrorBody is what a provider's error answer says, as its ErrorDecoder
 // reads it. Empty fields are unknown.

@@ -64,6 +64,7 @@ func TestPagesStops(t *testing.T) {
 	})
 	t.Run("cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
 		calls, n := 0, 0
 		var last error
 		for _, err := range engine.Pages(ctx, 0, fetchInts(100, -1, &calls)) {

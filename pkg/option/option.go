@@ -84,7 +84,13 @@ func WithRateLimit(perSecond float64, burst int) Option {
 // WithBatchSize sets the items per request where the provider batches.
 func WithBatchSize(n int) Option { return clientOption(func(c *config.Client) { c.BatchSize = n }) }
 
-// WithConcurrency sets the number of requests in flight.
+// MaxConcurrency is the largest WithConcurrency a client accepts: more
+// requests in flight than this only queue at the providers' rate limits and
+// hold memory.
+const MaxConcurrency = 64
+
+// WithConcurrency sets the number of requests in flight, 1 to
+// MaxConcurrency (New refuses other values).
 func WithConcurrency(n int) Option {
 	return clientOption(func(c *config.Client) { c.Concurrency = n })
 }
