@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -44,11 +45,25 @@ func Schemas(provider string, load func() (*openapi3.T, error), names ...string)
 // Validator checks items against one schema.
 type Validator struct {
 	schema *openapi3.Schema
+	byType sync.Map // reflect.Type -> *compiled
 }
 
 // Check validates item (a generated model) and returns a
-// *billbridge.ValidationError naming index and the field path, or nil.
+// *billbridge.ValidationError naming index and the field path, or nil. The
+// first check of a Go type compiles a checker for it (see compile), which
+// every later check of that type reuses.
 func (v *Validator) Check(index int, item any) error {
+	t := reflect.TypeOf(item)
+	c, ok := v.byType.Load(t)
+	if !ok {
+		c, _ = v.byType.LoadOrStore(t, &compiled{check: compile(v.schema, t)})
+	}
+	return c.(*compiled).checkTyped(index, item)
+}
+
+// checkJSON is Check through the JSON form of item, the way VisitJSON wants
+// it: the reference the compiled checkers are tested against.
+func (v *Validator) checkJSON(index int, item any) error {
 	raw, err := json.Marshal(item)
 	if err != nil {
 		return &billbridge.ValidationError{Index: index, Reason: "cannot encode: " + err.Error()}
