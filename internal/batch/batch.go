@@ -4,7 +4,8 @@
 // input item, in input order.
 //
 // Memory stays bounded whatever the input's length: at most Concurrency
-// chunks in flight and one being filled, so a million items from an
+// chunks in flight or waiting to be yielded, and one being filled (per kind,
+// see StreamKinds), so a million items from an
 // iter.Seq stream through. Nothing read is dropped: when the context is
 // cancelled, the items read and not yet sent still get a Result, with an
 // error wrapping billbridge.ErrNotSent and the context's error, and no more
@@ -45,8 +46,13 @@ type SendFunc[In, Out any] func(ctx context.Context, chunk []Item[In]) []billbri
 // Run sends a slice and returns its results, one per item, in input order:
 // also when ctx ends midway, the items not sent get an ErrNotSent result.
 func Run[In, Out any](ctx context.Context, items []In, opts Options, send SendFunc[In, Out]) []billbridge.Result[Out] {
+	return RunKinds(ctx, items, opts, nil, send)
+}
+
+// RunKinds is Run with chunks per kind, as StreamKinds.
+func RunKinds[In, Out any](ctx context.Context, items []In, opts Options, kind func(In) int, send SendFunc[In, Out]) []billbridge.Result[Out] {
 	out := make([]billbridge.Result[Out], 0, len(items))
-	for r := range Stream(ctx, slices.Values(items), len(items), opts, send) {
+	for r := range StreamKinds(ctx, slices.Values(items), len(items), opts, kind, send) {
 		out = append(out, r)
 	}
 	if len(out) < len(items) {
@@ -71,6 +77,15 @@ func Run[In, Out any](ctx context.Context, items []In, opts Options, send SendFu
 // sent get an ErrNotSent result and the iteration ends promptly, even when
 // seq is blocked producing its next item (which is then never read).
 func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts Options, send SendFunc[In, Out]) iter.Seq[billbridge.Result[Out]] {
+	return StreamKinds(ctx, seq, total, opts, nil, send)
+}
+
+// StreamKinds is Stream with items sorted into chunks of their own kind
+// (Tight: upserts and creates, which go in separate requests), so that every
+// request is full; results still come in input order. A chunk of a rare kind
+// is sent before it is full once results pile up behind it, so memory stays
+// bounded. kind nil puts every item in one kind.
+func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts Options, kind func(In) int, send SendFunc[In, Out]) iter.Seq[billbridge.Result[Out]] {
 	size := max(opts.ChunkSize, 1)
 	conc := max(opts.Concurrency, 1)
 	return func(yield func(billbridge.Result[Out]) bool) {
@@ -101,31 +116,69 @@ func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts 
 			}
 		}()
 
-		type pending struct {
-			chunk []Item[In]
-			done  chan []billbridge.Result[Out]
+		if kind == nil {
+			kind = func(In) int { return 0 }
 		}
-		var queue []*pending // in input order
-		dispatch := func(chunk []Item[In]) {
-			p := &pending{chunk: chunk, done: make(chan []billbridge.Result[Out], 1)}
-			queue = append(queue, p)
+		// Chunks fill per kind and complete in any order; results wait in
+		// ready until every earlier item's result is there, so they are
+		// yielded in input order.
+		type completion struct {
+			chunk   []Item[In]
+			results []billbridge.Result[Out]
+		}
+		done := make(chan completion, conc)
+		partial := map[int][]Item[In]{} // the chunk being filled, per kind
+		ready := map[int]billbridge.Result[Out]{}
+		next, inFlight, index := 0, 0, 0
+		progress := billbridge.Progress{Total: total}
+
+		ends := map[int]bool{} // the last index of each chunk: progress is told per chunk
+		dispatch := func(k int) {
+			chunk := partial[k]
+			delete(partial, k)
+			ends[chunk[len(chunk)-1].Index] = true
 			if err := ctx.Err(); err != nil {
-				p.done <- notSent[In, Out](chunk, err)
+				for _, r := range complete(chunk, notSent[In, Out](chunk, err)) {
+					ready[r.Index] = r
+				}
 				return
 			}
+			inFlight++
 			sends.Add(1)
 			go func() {
 				defer sends.Done()
-				p.done <- send(runCtx, chunk)
+				done <- completion{chunk, send(runCtx, chunk)}
 			}()
 		}
-		progress := billbridge.Progress{Total: total}
-		// emit yields the results of the oldest chunk; false when the
-		// loop body broke out.
-		emit := func(results []billbridge.Result[Out]) bool {
-			p := queue[0]
-			queue = queue[1:]
-			for _, r := range complete(p.chunk, results) {
+		// holding returns the kind whose unsent chunk holds item i.
+		holding := func(i int) (int, bool) {
+			for k, c := range partial {
+				if len(c) > 0 && c[0].Index <= i {
+					return k, true
+				}
+			}
+			return 0, false
+		}
+		// full reports that no more input may be read for now.
+		full := func() bool { return inFlight+len(ready)/size >= conc }
+		reported := 0
+		report := func() {
+			if opts.OnProgress != nil && progress.Done > reported {
+				reported = progress.Done
+				opts.OnProgress(progress)
+			}
+		}
+
+		// flush yields what is ready in order; false when the loop body
+		// broke out.
+		flush := func() bool {
+			for {
+				r, ok := ready[next]
+				if !ok {
+					return true
+				}
+				delete(ready, next)
+				next++
 				progress.Done++
 				if r.Err != nil {
 					progress.Failed++
@@ -133,31 +186,35 @@ func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts 
 				if !yield(r) {
 					return false
 				}
+				if ends[r.Index] {
+					delete(ends, r.Index)
+					report()
+				}
 			}
-			if opts.OnProgress != nil {
-				opts.OnProgress(progress)
-			}
-			return true
 		}
 
-		chunk := make([]Item[In], 0, size)
-		index := 0
 		input, cancelled := in, ctx.Done()
-		for input != nil || len(queue) > 0 || len(chunk) > 0 {
-			// Read input only while a send slot is free: memory stays at
-			// Concurrency chunks in flight plus the one being filled.
+		for input != nil || inFlight > 0 || len(partial) > 0 {
+			if inFlight < conc && len(partial) > 0 {
+				// Send a chunk that is not full when nothing more can fill
+				// it in time: the input ended, or results wait behind it
+				// (a rare kind must not hold back the others).
+				if input == nil {
+					k, _ := holding(index)
+					dispatch(k)
+					continue
+				}
+				if k, ok := holding(next); ok && full() {
+					dispatch(k)
+					continue
+				}
+			}
+			// Read input only while the chunks in flight and the results
+			// waiting for earlier ones fit in Concurrency chunks: memory
+			// stays at that plus one chunk being filled per kind.
 			readable := input
-			if len(queue) >= conc {
+			if full() {
 				readable = nil
-			}
-			var oldest chan []billbridge.Result[Out]
-			if len(queue) > 0 {
-				oldest = queue[0].done
-			}
-			if input == nil && len(chunk) > 0 && len(queue) < conc {
-				dispatch(chunk)
-				chunk = nil
-				continue
 			}
 			select {
 			case v, ok := <-readable:
@@ -165,26 +222,32 @@ func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts 
 					input = nil
 					continue
 				}
-				chunk = append(chunk, Item[In]{Index: index, Value: v})
+				k := kind(v)
+				partial[k] = append(partial[k], Item[In]{Index: index, Value: v})
 				index++
-				if len(chunk) == size {
-					dispatch(chunk)
-					chunk = make([]Item[In], 0, size)
+				if len(partial[k]) == size {
+					dispatch(k)
 				}
-			case results := <-oldest:
-				if !emit(results) {
+			case c := <-done:
+				inFlight--
+				for _, r := range complete(c.chunk, c.results) {
+					ready[r.Index] = r
+				}
+				if !flush() {
 					return
 				}
 			case <-cancelled:
 				// Stop reading: what was read and not sent is not sent.
 				input, cancelled = nil, nil
-				if len(chunk) > 0 {
-					queue = append(queue, &pending{chunk: chunk, done: make(chan []billbridge.Result[Out], 1)})
-					queue[len(queue)-1].done <- notSent[In, Out](chunk, ctx.Err())
-					chunk = nil
+				for k := range partial {
+					dispatch(k) // ctx is done: every item ends as not sent
+				}
+				if !flush() {
+					return
 				}
 			}
 		}
+		flush()
 	}
 }
 

@@ -448,3 +448,71 @@ func TestCancelStopsReadingTheStream(t *testing.T) {
 		}
 	})
 }
+
+// StreamKinds fills chunks per kind, so every request holds one kind and is
+// full except the last of each kind; results still come in input order, and
+// a rare kind does not hold the others' results without bound.
+func TestStreamKinds(t *testing.T) {
+	const n, size, conc = 1000, 10, 2
+	var mu sync.Mutex
+	var chunks [][]int
+	send := func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
+		out := make([]billbridge.Result[int], len(chunk))
+		var vs []int
+		for i, it := range chunk {
+			out[i].Value = it.Value
+			vs = append(vs, it.Value)
+		}
+		mu.Lock()
+		chunks = append(chunks, vs)
+		mu.Unlock()
+		return out
+	}
+	rare := func(v int) int {
+		if v%50 == 0 {
+			return 1
+		}
+		return 0
+	}
+	var produced atomic.Int64
+	seq := func(yield func(int) bool) {
+		for i := range n {
+			produced.Add(1)
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	next, worst := 0, int64(0)
+	for r := range batch.StreamKinds(context.Background(), seq, n, batch.Options{ChunkSize: size, Concurrency: conc}, rare, send) {
+		if r.Index != next || r.Value != next || r.Err != nil {
+			t.Fatalf("result %d = %+v", next, r)
+		}
+		next++
+		worst = max(worst, produced.Load()-int64(next))
+	}
+	if next != n {
+		t.Fatalf("%d results for %d items", next, n)
+	}
+	short := map[int]int{}
+	for _, c := range chunks {
+		k := rare(c[0])
+		for _, v := range c {
+			if rare(v) != k {
+				t.Fatalf("chunk %v mixes kinds", c)
+			}
+		}
+		if len(c) < size {
+			short[k]++
+		}
+	}
+	// The rare kind (20 items) is sent before its chunks fill, when
+	// results wait behind it; the common kind's chunks are full but for
+	// those cut by a rare flush never.
+	if short[0] > 1 {
+		t.Errorf("%d short chunks of the common kind", short[0])
+	}
+	if bound := int64((2*conc + 3) * size); worst > bound {
+		t.Errorf("up to %d items held at once, bound %d", worst, bound)
+	}
+}
