@@ -38,6 +38,78 @@ func TestMeteroidDocumentExamples(t *testing.T) {
 	}
 }
 
+// The drift corpus' requests for the operations added in 2.1.0 (the map
+// lives in drift_test.go, shared by the providers).
+func init() {
+	ops := driftOps["meteroid"]
+	ops["listCustomers"] = driftOp{method: http.MethodGet, path: "/api/v1/customers?page=0&per_page=100&search=acme&archived=false",
+		auth: "Bearer pv_sand_drift", parse: parser(meteroidapi.ParseListCustomersResponse)}
+	ops["createCustomer"] = driftOp{method: http.MethodPost, path: "/api/v1/customers", contentType: "application/json",
+		body: `{"name":"Acme SARL","alias":"acme-fr","currency":"EUR","invoicing_emails":[],"custom_taxes":[{"name":"TVA","rate":"0.20","tax_code":"FR-TVA"}]}`,
+		auth: "Bearer pv_sand_drift", parse: parser(meteroidapi.ParseCreateCustomerResponse)}
+	ops["archiveCustomer"] = driftOp{method: http.MethodDelete, path: "/api/v1/customers/acme-fr",
+		auth: "Bearer pv_sand_drift", parse: parser(meteroidapi.ParseArchiveCustomerResponse)}
+}
+
+// TestMeteroidListCreateExamples runs the hand-written bodies of the list
+// and create operations through their schemas and the generated types, and
+// pins the 2.1.0 decisions: the required fields of a create, the paging
+// parameters and their bounds, no ordering parameter.
+func TestMeteroidListCreateExamples(t *testing.T) {
+	doc := loadSpec(t, "meteroid")
+	checkDocumentExample(t, doc, http.MethodPost, "/api/v1/customers", 0,
+		"meteroid/createCustomer.request.json", &meteroidapi.CustomerCreate{})
+	checkDocumentExample(t, doc, http.MethodGet, "/api/v1/customers", 200,
+		"meteroid/listCustomers.200.json", &meteroidapi.CustomerList{})
+	checkDocumentExample(t, doc, http.MethodPost, "/api/v1/customers", 201,
+		"meteroid/getCustomer.200.json", &meteroidapi.Customer{})
+	for _, status := range []int{400, 401, 429, 500} {
+		file := filepath.Join("meteroid", "error."+strconv.Itoa(status)+".json")
+		checkDocumentExample(t, doc, http.MethodGet, "/api/v1/customers", status, file, &meteroidapi.Error{})
+		checkDocumentExample(t, doc, http.MethodPost, "/api/v1/customers", status, file, &meteroidapi.Error{})
+	}
+	for _, status := range []int{401, 404, 429, 500} {
+		file := filepath.Join("meteroid", "error."+strconv.Itoa(status)+".json")
+		checkDocumentExample(t, doc, http.MethodDelete, meteroidCustomerPath, status, file, &meteroidapi.Error{})
+	}
+
+	schemas := doc.Components.Schemas
+	req := slices.Clone(schemas["CustomerCreate"].Value.Required)
+	slices.Sort(req)
+	if want := []string{"currency", "custom_taxes", "invoicing_emails", "name"}; !slices.Equal(req, want) {
+		t.Errorf("CustomerCreate required = %v, want %v", req, want)
+	}
+	if n := len(schemas["CustomerCreate"].Value.Properties); n != 13 {
+		t.Errorf("CustomerCreate has %d fields, want Meteroid's 13", n)
+	}
+	pm := slices.Clone(schemas["PaginationMeta"].Value.Required)
+	slices.Sort(pm)
+	if want := []string{"page", "per_page", "total_items", "total_pages"}; !slices.Equal(pm, want) {
+		t.Errorf("PaginationMeta required = %v", pm)
+	}
+	list := doc.Paths.Value("/api/v1/customers").Get
+	var names []string
+	for _, p := range list.Parameters {
+		names = append(names, p.Value.Name)
+		if p.Value.Required {
+			t.Errorf("list parameter %s is required; Meteroid's are optional", p.Value.Name)
+		}
+	}
+	if want := []string{"page", "per_page", "search", "archived"}; !slices.Equal(names, want) {
+		t.Errorf("list parameters %v, want %v (no order_by: Meteroid's OpenAPI has none)", names, want)
+	}
+	perPage := list.Parameters.GetByInAndName("query", "per_page").Schema.Value
+	if *perPage.Min != 1 || *perPage.Max != 100 {
+		t.Errorf("per_page bounds %v..%v, want 1..100", *perPage.Min, *perPage.Max)
+	}
+	if r := doc.Paths.Value("/api/v1/customers").Post.Responses.Status(409); r == nil {
+		t.Error("createCustomer declares no 409")
+	}
+	if r := doc.Paths.Value(meteroidCustomerPath).Delete.Responses.Status(204); r == nil || len(r.Value.Content) != 0 {
+		t.Error("archiveCustomer: want a 204 without a body")
+	}
+}
+
 // TestMeteroidSpecExamplesAreTheDocuments checks that the spec's "document"
 // examples are the document's bodies verbatim, the same as in testdata.
 func TestMeteroidSpecExamplesAreTheDocuments(t *testing.T) {
@@ -83,8 +155,8 @@ func TestMeteroidSchemaDecisions(t *testing.T) {
 	if n := len(schemas["CustomerPatch"].Value.Properties); n != 12 {
 		t.Errorf("CustomerPatch has %d fields, want the document's 12", n)
 	}
-	if n := len(schemas["Customer"].Value.Properties); n != 13 { // the document's 12 plus is_tax_exempt
-		t.Errorf("Customer has %d fields, want 13", n)
+	if n := len(schemas["Customer"].Value.Properties); n != 14 { // the document's 12, is_tax_exempt and bank_account_id
+		t.Errorf("Customer has %d fields, want 14", n)
 	}
 
 	cur := schemas["Currency"].Value.Enum

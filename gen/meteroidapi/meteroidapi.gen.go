@@ -617,6 +617,14 @@ type Customer struct {
 	// Alias The caller's own unique key for the customer, if set.
 	Alias *string `json:"alias,omitempty"`
 
+	// BankAccountId The bank account shown on the customer's invoices, if one is chosen (an id of
+	// Meteroid's, prefixed `ba_`). In Meteroid's OpenAPI since its customers gained it;
+	// absent or null when none is set.
+	//
+	//
+	// Example: ba_7n42DGM5Tflk9n8mt7Fhc7
+	BankAccountId *string `json:"bank_account_id,omitempty"`
+
 	// BillingAddress The billing address; absent or null when none is set (the server writes null).
 	BillingAddress *Address `json:"billing_address,omitempty"`
 	BillingEmail   *string  `json:"billing_email,omitempty"`
@@ -652,6 +660,82 @@ type Customer struct {
 	// ShippingAddress The shipping address; absent or null when none is set (the server writes null).
 	ShippingAddress *ShippingAddress `json:"shipping_address,omitempty"`
 	VatNumber       *string          `json:"vat_number,omitempty"`
+}
+
+// CustomerCreate The body of a create. Required are the four fields Meteroid's OpenAPI marks required
+// (`name`, `invoicing_emails`, `currency`, `custom_taxes`; send `[]` for none). The
+// optional fields are nullable there; this spec does not allow `null` in the body, as for
+// PATCH: omit a field to leave it unset. Without `invoicing_entity_id` the server uses
+// the tenant's default invoicing entity. `alias` is the customer's unique key: a second
+// create with the same alias is refused with 409, and only a customer with an alias can
+// be read back when a create's outcome is unknown.
+type CustomerCreate struct {
+	// Alias The caller's own unique key for the customer; it addresses the customer in place of
+	// its id. Give every customer one: it is what makes a failed create safe to settle.
+	Alias *string `json:"alias,omitempty"`
+
+	// BankAccountId The bank account shown on the customer's invoices, prefixed `ba_`.
+	//
+	// Example: ba_7n42DGM5Tflk9n8mt7Fhc7
+	BankAccountId *string `json:"bank_account_id,omitempty"`
+
+	// BillingAddress A postal address. Every field is optional: the document lists the fields
+	// alphabetically (so none is marked required, unlike the customer's own fields) and a
+	// partial address such as a country alone is plausible.
+	BillingAddress *Address `json:"billing_address,omitempty"`
+
+	// BillingEmail E-mail address for billing.
+	BillingEmail *string `json:"billing_email,omitempty"`
+
+	// Currency ISO 4217 currency code, the complete list of the document (159 codes, including the
+	// offshore yuan `CNH` and the historic `CUC`, `HRK`, `SLL`, `STD`, `ZWL`). A server may
+	// add codes: Go decodes unknown values (the generated type is a string), and other
+	// languages should read them tolerantly as well. `x-enum-varnames` names the Go constants
+	// `Currency<CODE>` (without it the generator emits bare `ALL`, `TRY`, `TOP`, ...).
+	//
+	//
+	// Example: EUR
+	Currency Currency `json:"currency"`
+
+	// CustomTaxes Customer-specific taxes instead of the invoicing entity's; `[]` for none.
+	CustomTaxes []CustomTax `json:"custom_taxes"`
+
+	// InvoicingEmails E-mail addresses that receive invoices; `[]` for none.
+	InvoicingEmails []string `json:"invoicing_emails"`
+
+	// InvoicingEntityId The invoicing entity, prefixed `ive_`; absent for the tenant's default.
+	//
+	// Example: ive_7n42DGM5Tflk9n8mt7Fhc7
+	InvoicingEntityId *string `json:"invoicing_entity_id,omitempty"`
+
+	// IsTaxExempt True when no tax is charged to this customer.
+	IsTaxExempt *flex.Bool `json:"is_tax_exempt,omitempty"`
+
+	// Name The customer's name.
+	Name  string  `json:"name"`
+	Phone *string `json:"phone,omitempty"`
+
+	// ShippingAddress Where goods are shipped. `same_as_billing` is required: the document lists it before
+	// `address`, against the alphabetical order it uses otherwise, which is how the rendered
+	// schema shows required fields first. When `same_as_billing` is true, `address` may be
+	// omitted and the billing address applies.
+	ShippingAddress *ShippingAddress `json:"shipping_address,omitempty"`
+
+	// VatNumber The customer's VAT or tax identification number.
+	VatNumber *string `json:"vat_number,omitempty"`
+}
+
+// CustomerList One page of `listCustomers`: the page's customers, in the server's order (by id,
+// ascending), and the totals of the whole listing under the same filters.
+type CustomerList struct {
+	// Data The page's customers; empty past the last page.
+	Data []Customer `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
 }
 
 // CustomerPatch The body of a partial update. Every field is optional and only the fields present are
@@ -726,6 +810,24 @@ type ErrorCode string
 // ErrorCodeOpen An `ErrorCode` as read, the documented codes or any other string.
 type ErrorCodeOpen = ErrorCode
 
+// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+// page is read, so they change when customers are created or archived during a walk.
+type PaginationMeta struct {
+	// Page The page number that was asked for, from 0.
+	Page int32 `json:"page"`
+
+	// PerPage The page size that was applied.
+	PerPage int32 `json:"per_page"`
+
+	// TotalItems How many customers match the filters, over all pages.
+	TotalItems int64 `json:"total_items"`
+
+	// TotalPages How many pages of `per_page` customers there are.
+	TotalPages int32 `json:"total_pages"`
+}
+
 // ShippingAddress Where goods are shipped. `same_as_billing` is required: the document lists it before
 // `address`, against the alphabetical order it uses otherwise, which is how the rendered
 // schema shows required fields first. When `same_as_billing` is true, `address` may be
@@ -740,6 +842,9 @@ type ShippingAddress struct {
 
 // BadRequest The error body of every non-2xx response. No request id or field name is documented.
 type BadRequest = Error
+
+// Conflict The error body of every non-2xx response. No request id or field name is documented.
+type Conflict = Error
 
 // GatewayError The error body of every non-2xx response. No request id or field name is documented.
 type GatewayError = Error
@@ -758,6 +863,25 @@ type Unauthorized = Error
 
 // Unexpected The error body of every non-2xx response. No request id or field name is documented.
 type Unexpected = Error
+
+// ListCustomersParams defines parameters for ListCustomers.
+type ListCustomersParams struct {
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most customers the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+
+	// Search Only customers whose name, alias or e-mail contains this text.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// Archived `true`: only archived customers; `false` or absent: only customers that are not
+	// archived (this spec's reading; see the operation).
+	Archived *bool `form:"archived,omitempty" json:"archived,omitempty"`
+}
+
+// CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
+type CreateCustomerJSONRequestBody = CustomerCreate
 
 // PatchCustomerJSONRequestBody defines body for PatchCustomer for application/json ContentType.
 type PatchCustomerJSONRequestBody = CustomerPatch
@@ -836,6 +960,102 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListCustomers List customers, a page at a time
+	//
+	// Returns one page of the tenant's customers and a `pagination_meta` that says how many
+	// there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
+	// 100). Meteroid's OpenAPI states no default for either; send both.
+	//
+	// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
+	// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
+	// is accepted (an unknown query parameter is ignored by the server's query extractor, so
+	// sending one changes nothing). Because the order is by id and the paging is by page
+	// number, a customer created or archived while a client walks the pages shifts the
+	// customers after it by one place: the next page may repeat a customer already read (an
+	// insert before the position) or miss one (an archive before the position). A client
+	// that must see every customer once dedupes by id and, if customers may be archived
+	// during the walk, reads again.
+	//
+	// Filters: `search` keeps the customers whose name, alias or e-mail contains the term
+	// (the server's source says "part of name, alias or email"; the OpenAPI gives the
+	// parameter no description; whether the match ignores case is not stated). `archived`
+	// selects by archive state; the documents do not say what its absence means: this
+	// spec reads it as a filter (`true`: only archived customers; `false` or absent: only
+	// customers that are not archived), the reading under which a plain listing is the list
+	// of live customers.
+	//
+	// Read-only, so always safe to retry. `page` past the last page answers an empty `data`
+	// with the same `pagination_meta` totals.
+	//
+	// Corresponds with GET /api/v1/customers (the `ListCustomers` operationId).
+	ListCustomers(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCustomerWithBody Create a customer
+	//
+	// Creates a customer and answers 201 with it as stored (its new `cus_…` id, and the
+	// invoicing entity the server chose when none was sent: the tenant's default).
+	//
+	// Not idempotent and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, 5xx) may have created the customer, and sending it again may create a
+	// second one. A customer with an `alias` can be settled by reading it back (`GET
+	// /api/v1/customers/{alias}`) and comparing its data with what was sent. A customer
+	// without an alias cannot be told apart from another of the same name.
+	//
+	// 409 (`CONFLICT`): the customer already exists; Meteroid's OpenAPI says only "Customer
+	// already exists". The alias is the customer's unique key, so this spec reads 409 as "the
+	// alias is in use" (also by an archived customer: archiving keeps the row). Not
+	// retryable; it is not a success either: the existing customer may hold other data.
+	//
+	// The body extractor answers before the handler: malformed JSON is 400 (`text/plain`), a
+	// body of the wrong type (a missing required field, an unknown currency) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/customers (the `CreateCustomer` operationId).
+	CreateCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCustomer Create a customer
+	//
+	// Creates a customer and answers 201 with it as stored (its new `cus_…` id, and the
+	// invoicing entity the server chose when none was sent: the tenant's default).
+	//
+	// Not idempotent and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, 5xx) may have created the customer, and sending it again may create a
+	// second one. A customer with an `alias` can be settled by reading it back (`GET
+	// /api/v1/customers/{alias}`) and comparing its data with what was sent. A customer
+	// without an alias cannot be told apart from another of the same name.
+	//
+	// 409 (`CONFLICT`): the customer already exists; Meteroid's OpenAPI says only "Customer
+	// already exists". The alias is the customer's unique key, so this spec reads 409 as "the
+	// alias is in use" (also by an archived customer: archiving keeps the row). Not
+	// retryable; it is not a success either: the existing customer may hold other data.
+	//
+	// The body extractor answers before the handler: malformed JSON is 400 (`text/plain`), a
+	// body of the wrong type (a missing required field, an unknown currency) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/customers (the `CreateCustomer` operationId).
+	CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ArchiveCustomer Archive a customer
+	//
+	// Archives the customer addressed by id (`cus_…`) or alias and answers 204 without a
+	// body. Archiving deletes nothing: the customer's invoices and other linked records stay.
+	// Meteroid's OpenAPI says that the customer's active subscriptions must be terminated
+	// first, or the call fails; it does not say with which status (`default` covers it).
+	//
+	// An archived customer leaves the default listing (see `listCustomers`, `archived`) and
+	// can be restored (`POST .../unarchive`, not in this spec). The documents do not say
+	// whether `GET` still finds it or whether archiving an archived customer is an error;
+	// this spec assumes it is found and that a second archive answers 204 again, which is
+	// what makes a retry harmless. Unknown id or alias: 404 (`NOT_FOUND`).
+	//
+	// Corresponds with DELETE /api/v1/customers/{id_or_alias} (the `ArchiveCustomer` operationId).
+	ArchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCustomer Get a customer
 	//
 	// Returns one customer by id (`cus_…`) or alias. Unknown id or alias: 404 with an
@@ -887,6 +1107,142 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/customers/{id_or_alias} (the `PatchCustomer` operationId).
 	PatchCustomer(ctx context.Context, idOrAlias string, body PatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// ListCustomers List customers, a page at a time
+//
+// Returns one page of the tenant's customers and a `pagination_meta` that says how many
+// there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
+// 100). Meteroid's OpenAPI states no default for either; send both.
+//
+// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
+// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
+// is accepted (an unknown query parameter is ignored by the server's query extractor, so
+// sending one changes nothing). Because the order is by id and the paging is by page
+// number, a customer created or archived while a client walks the pages shifts the
+// customers after it by one place: the next page may repeat a customer already read (an
+// insert before the position) or miss one (an archive before the position). A client
+// that must see every customer once dedupes by id and, if customers may be archived
+// during the walk, reads again.
+//
+// Filters: `search` keeps the customers whose name, alias or e-mail contains the term
+// (the server's source says "part of name, alias or email"; the OpenAPI gives the
+// parameter no description; whether the match ignores case is not stated). `archived`
+// selects by archive state; the documents do not say what its absence means: this
+// spec reads it as a filter (`true`: only archived customers; `false` or absent: only
+// customers that are not archived), the reading under which a plain listing is the list
+// of live customers.
+//
+// Read-only, so always safe to retry. `page` past the last page answers an empty `data`
+// with the same `pagination_meta` totals.
+//
+// Corresponds with GET /api/v1/customers (the `ListCustomers` operationId).
+func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCustomersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomerWithBody Create a customer
+//
+// Creates a customer and answers 201 with it as stored (its new `cus_…` id, and the
+// invoicing entity the server chose when none was sent: the tenant's default).
+//
+// Not idempotent and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, 5xx) may have created the customer, and sending it again may create a
+// second one. A customer with an `alias` can be settled by reading it back (`GET
+// /api/v1/customers/{alias}`) and comparing its data with what was sent. A customer
+// without an alias cannot be told apart from another of the same name.
+//
+// 409 (`CONFLICT`): the customer already exists; Meteroid's OpenAPI says only "Customer
+// already exists". The alias is the customer's unique key, so this spec reads 409 as "the
+// alias is in use" (also by an archived customer: archiving keeps the row). Not
+// retryable; it is not a success either: the existing customer may hold other data.
+//
+// The body extractor answers before the handler: malformed JSON is 400 (`text/plain`), a
+// body of the wrong type (a missing required field, an unknown currency) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/customers (the `CreateCustomer` operationId).
+func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomer Create a customer
+//
+// Creates a customer and answers 201 with it as stored (its new `cus_…` id, and the
+// invoicing entity the server chose when none was sent: the tenant's default).
+//
+// Not idempotent and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, 5xx) may have created the customer, and sending it again may create a
+// second one. A customer with an `alias` can be settled by reading it back (`GET
+// /api/v1/customers/{alias}`) and comparing its data with what was sent. A customer
+// without an alias cannot be told apart from another of the same name.
+//
+// 409 (`CONFLICT`): the customer already exists; Meteroid's OpenAPI says only "Customer
+// already exists". The alias is the customer's unique key, so this spec reads 409 as "the
+// alias is in use" (also by an archived customer: archiving keeps the row). Not
+// retryable; it is not a success either: the existing customer may hold other data.
+//
+// The body extractor answers before the handler: malformed JSON is 400 (`text/plain`), a
+// body of the wrong type (a missing required field, an unknown currency) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/customers (the `CreateCustomer` operationId).
+func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ArchiveCustomer Archive a customer
+//
+// Archives the customer addressed by id (`cus_…`) or alias and answers 204 without a
+// body. Archiving deletes nothing: the customer's invoices and other linked records stay.
+// Meteroid's OpenAPI says that the customer's active subscriptions must be terminated
+// first, or the call fails; it does not say with which status (`default` covers it).
+//
+// An archived customer leaves the default listing (see `listCustomers`, `archived`) and
+// can be restored (`POST .../unarchive`, not in this spec). The documents do not say
+// whether `GET` still finds it or whether archiving an archived customer is an error;
+// this spec assumes it is found and that a second archive answers 204 again, which is
+// what makes a retry harmless. Unknown id or alias: 404 (`NOT_FOUND`).
+//
+// Corresponds with DELETE /api/v1/customers/{id_or_alias} (the `ArchiveCustomer` operationId).
+func (c *Client) ArchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewArchiveCustomerRequest(c.Server, idOrAlias)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // GetCustomer Get a customer
@@ -969,6 +1325,170 @@ func (c *Client) PatchCustomer(ctx context.Context, idOrAlias string, body Patch
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewListCustomersRequest constructs an http.Request for the ListCustomers method
+func NewListCustomersRequest(server string, params *ListCustomersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/customers")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Archived != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "archived", *params.Archived, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCustomerRequest calls the generic CreateCustomer builder with application/json body
+func NewCreateCustomerRequest(server string, body CreateCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCustomerRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateCustomerRequestWithBody constructs an http.Request for the CreateCustomer method, with any body, and a specified content type
+func NewCreateCustomerRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/customers")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewArchiveCustomerRequest constructs an http.Request for the ArchiveCustomer method
+func NewArchiveCustomerRequest(server string, idOrAlias string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id_or_alias", idOrAlias, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/customers/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewGetCustomerRequest constructs an http.Request for the GetCustomer method
@@ -1096,6 +1616,106 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListCustomersWithResponse List customers, a page at a time
+	//
+	// Returns one page of the tenant's customers and a `pagination_meta` that says how many
+	// there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
+	// 100). Meteroid's OpenAPI states no default for either; send both.
+	//
+	// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
+	// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
+	// is accepted (an unknown query parameter is ignored by the server's query extractor, so
+	// sending one changes nothing). Because the order is by id and the paging is by page
+	// number, a customer created or archived while a client walks the pages shifts the
+	// customers after it by one place: the next page may repeat a customer already read (an
+	// insert before the position) or miss one (an archive before the position). A client
+	// that must see every customer once dedupes by id and, if customers may be archived
+	// during the walk, reads again.
+	//
+	// Filters: `search` keeps the customers whose name, alias or e-mail contains the term
+	// (the server's source says "part of name, alias or email"; the OpenAPI gives the
+	// parameter no description; whether the match ignores case is not stated). `archived`
+	// selects by archive state; the documents do not say what its absence means: this
+	// spec reads it as a filter (`true`: only archived customers; `false` or absent: only
+	// customers that are not archived), the reading under which a plain listing is the list
+	// of live customers.
+	//
+	// Read-only, so always safe to retry. `page` past the last page answers an empty `data`
+	// with the same `pagination_meta` totals.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/customers (the `ListCustomers` operationId).
+	ListCustomersWithResponse(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*ListCustomersResponse, error)
+
+	// CreateCustomerWithBodyWithResponse Create a customer
+	//
+	// Creates a customer and answers 201 with it as stored (its new `cus_…` id, and the
+	// invoicing entity the server chose when none was sent: the tenant's default).
+	//
+	// Not idempotent and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, 5xx) may have created the customer, and sending it again may create a
+	// second one. A customer with an `alias` can be settled by reading it back (`GET
+	// /api/v1/customers/{alias}`) and comparing its data with what was sent. A customer
+	// without an alias cannot be told apart from another of the same name.
+	//
+	// 409 (`CONFLICT`): the customer already exists; Meteroid's OpenAPI says only "Customer
+	// already exists". The alias is the customer's unique key, so this spec reads 409 as "the
+	// alias is in use" (also by an archived customer: archiving keeps the row). Not
+	// retryable; it is not a success either: the existing customer may hold other data.
+	//
+	// The body extractor answers before the handler: malformed JSON is 400 (`text/plain`), a
+	// body of the wrong type (a missing required field, an unknown currency) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/customers (the `CreateCustomer` operationId).
+	CreateCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error)
+
+	// CreateCustomerWithResponse Create a customer
+	//
+	// Creates a customer and answers 201 with it as stored (its new `cus_…` id, and the
+	// invoicing entity the server chose when none was sent: the tenant's default).
+	//
+	// Not idempotent and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, 5xx) may have created the customer, and sending it again may create a
+	// second one. A customer with an `alias` can be settled by reading it back (`GET
+	// /api/v1/customers/{alias}`) and comparing its data with what was sent. A customer
+	// without an alias cannot be told apart from another of the same name.
+	//
+	// 409 (`CONFLICT`): the customer already exists; Meteroid's OpenAPI says only "Customer
+	// already exists". The alias is the customer's unique key, so this spec reads 409 as "the
+	// alias is in use" (also by an archived customer: archiving keeps the row). Not
+	// retryable; it is not a success either: the existing customer may hold other data.
+	//
+	// The body extractor answers before the handler: malformed JSON is 400 (`text/plain`), a
+	// body of the wrong type (a missing required field, an unknown currency) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/customers (the `CreateCustomer` operationId).
+	CreateCustomerWithResponse(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error)
+
+	// ArchiveCustomerWithResponse Archive a customer
+	//
+	// Archives the customer addressed by id (`cus_…`) or alias and answers 204 without a
+	// body. Archiving deletes nothing: the customer's invoices and other linked records stay.
+	// Meteroid's OpenAPI says that the customer's active subscriptions must be terminated
+	// first, or the call fails; it does not say with which status (`default` covers it).
+	//
+	// An archived customer leaves the default listing (see `listCustomers`, `archived`) and
+	// can be restored (`POST .../unarchive`, not in this spec). The documents do not say
+	// whether `GET` still finds it or whether archiving an archived customer is an error;
+	// this spec assumes it is found and that a second archive answers 204 again, which is
+	// what makes a retry harmless. Unknown id or alias: 404 (`NOT_FOUND`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/customers/{id_or_alias} (the `ArchiveCustomer` operationId).
+	ArchiveCustomerWithResponse(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*ArchiveCustomerResponse, error)
+
 	// GetCustomerWithResponse Get a customer
 	//
 	// Returns one customer by id (`cus_…`) or alias. Unknown id or alias: 404 with an
@@ -1149,6 +1769,381 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/customers/{id_or_alias} (the `PatchCustomer` operationId).
 	PatchCustomerWithResponse(ctx context.Context, idOrAlias string, body PatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCustomerResponse, error)
+}
+
+// ListCustomersResponse429Headers the declared response headers of an HTTP 429 response for ListCustomers
+type ListCustomersResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListCustomersResponse502Headers the declared response headers of an HTTP 502 response for ListCustomers
+type ListCustomersResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListCustomersResponse503Headers the declared response headers of an HTTP 503 response for ListCustomers
+type ListCustomersResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListCustomersResponse504Headers the declared response headers of an HTTP 504 response for ListCustomers
+type ListCustomersResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListCustomersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCustomersResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListCustomersResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListCustomersResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListCustomersResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCustomersResponse) GetJSON200() *CustomerList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCustomersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCustomersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListCustomersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListCustomersResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListCustomersResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListCustomersResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListCustomersResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListCustomersResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCustomersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCustomersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCustomersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCustomersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateCustomerResponse429Headers the declared response headers of an HTTP 429 response for CreateCustomer
+type CreateCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateCustomerResponse502Headers the declared response headers of an HTTP 502 response for CreateCustomer
+type CreateCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateCustomerResponse503Headers the declared response headers of an HTTP 503 response for CreateCustomer
+type CreateCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateCustomerResponse504Headers the declared response headers of an HTTP 504 response for CreateCustomer
+type CreateCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CreateCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Customer
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateCustomerResponse504Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCustomerResponse) GetJSON201() *Customer {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateCustomerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateCustomerResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateCustomerResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateCustomerResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ArchiveCustomerResponse429Headers the declared response headers of an HTTP 429 response for ArchiveCustomer
+type ArchiveCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ArchiveCustomerResponse502Headers the declared response headers of an HTTP 502 response for ArchiveCustomer
+type ArchiveCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ArchiveCustomerResponse503Headers the declared response headers of an HTTP 503 response for ArchiveCustomer
+type ArchiveCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ArchiveCustomerResponse504Headers the declared response headers of an HTTP 504 response for ArchiveCustomer
+type ArchiveCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ArchiveCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ArchiveCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ArchiveCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ArchiveCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ArchiveCustomerResponse504Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ArchiveCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ArchiveCustomerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ArchiveCustomerResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ArchiveCustomerResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ArchiveCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ArchiveCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ArchiveCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ArchiveCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ArchiveCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ArchiveCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ArchiveCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ArchiveCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // GetCustomerResponse429Headers the declared response headers of an HTTP 429 response for GetCustomer
@@ -1408,6 +2403,130 @@ func (r PatchCustomerResponse) ContentType() string {
 	return ""
 }
 
+// ListCustomersWithResponse List customers, a page at a time
+//
+// Returns one page of the tenant's customers and a `pagination_meta` that says how many
+// there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
+// 100). Meteroid's OpenAPI states no default for either; send both.
+//
+// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
+// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
+// is accepted (an unknown query parameter is ignored by the server's query extractor, so
+// sending one changes nothing). Because the order is by id and the paging is by page
+// number, a customer created or archived while a client walks the pages shifts the
+// customers after it by one place: the next page may repeat a customer already read (an
+// insert before the position) or miss one (an archive before the position). A client
+// that must see every customer once dedupes by id and, if customers may be archived
+// during the walk, reads again.
+//
+// Filters: `search` keeps the customers whose name, alias or e-mail contains the term
+// (the server's source says "part of name, alias or email"; the OpenAPI gives the
+// parameter no description; whether the match ignores case is not stated). `archived`
+// selects by archive state; the documents do not say what its absence means: this
+// spec reads it as a filter (`true`: only archived customers; `false` or absent: only
+// customers that are not archived), the reading under which a plain listing is the list
+// of live customers.
+//
+// Read-only, so always safe to retry. `page` past the last page answers an empty `data`
+// with the same `pagination_meta` totals.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/customers (the `ListCustomers` operationId).
+func (c *ClientWithResponses) ListCustomersWithResponse(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*ListCustomersResponse, error) {
+	rsp, err := c.ListCustomers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCustomersResponse(rsp)
+}
+
+// CreateCustomerWithBodyWithResponse Create a customer
+//
+// Creates a customer and answers 201 with it as stored (its new `cus_…` id, and the
+// invoicing entity the server chose when none was sent: the tenant's default).
+//
+// Not idempotent and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, 5xx) may have created the customer, and sending it again may create a
+// second one. A customer with an `alias` can be settled by reading it back (`GET
+// /api/v1/customers/{alias}`) and comparing its data with what was sent. A customer
+// without an alias cannot be told apart from another of the same name.
+//
+// 409 (`CONFLICT`): the customer already exists; Meteroid's OpenAPI says only "Customer
+// already exists". The alias is the customer's unique key, so this spec reads 409 as "the
+// alias is in use" (also by an archived customer: archiving keeps the row). Not
+// retryable; it is not a success either: the existing customer may hold other data.
+//
+// The body extractor answers before the handler: malformed JSON is 400 (`text/plain`), a
+// body of the wrong type (a missing required field, an unknown currency) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/customers (the `CreateCustomer` operationId).
+func (c *ClientWithResponses) CreateCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error) {
+	rsp, err := c.CreateCustomerWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCustomerResponse(rsp)
+}
+
+// CreateCustomerWithResponse Create a customer
+//
+// Creates a customer and answers 201 with it as stored (its new `cus_…` id, and the
+// invoicing entity the server chose when none was sent: the tenant's default).
+//
+// Not idempotent and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, 5xx) may have created the customer, and sending it again may create a
+// second one. A customer with an `alias` can be settled by reading it back (`GET
+// /api/v1/customers/{alias}`) and comparing its data with what was sent. A customer
+// without an alias cannot be told apart from another of the same name.
+//
+// 409 (`CONFLICT`): the customer already exists; Meteroid's OpenAPI says only "Customer
+// already exists". The alias is the customer's unique key, so this spec reads 409 as "the
+// alias is in use" (also by an archived customer: archiving keeps the row). Not
+// retryable; it is not a success either: the existing customer may hold other data.
+//
+// The body extractor answers before the handler: malformed JSON is 400 (`text/plain`), a
+// body of the wrong type (a missing required field, an unknown currency) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/customers (the `CreateCustomer` operationId).
+func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error) {
+	rsp, err := c.CreateCustomer(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCustomerResponse(rsp)
+}
+
+// ArchiveCustomerWithResponse Archive a customer
+//
+// Archives the customer addressed by id (`cus_…`) or alias and answers 204 without a
+// body. Archiving deletes nothing: the customer's invoices and other linked records stay.
+// Meteroid's OpenAPI says that the customer's active subscriptions must be terminated
+// first, or the call fails; it does not say with which status (`default` covers it).
+//
+// An archived customer leaves the default listing (see `listCustomers`, `archived`) and
+// can be restored (`POST .../unarchive`, not in this spec). The documents do not say
+// whether `GET` still finds it or whether archiving an archived customer is an error;
+// this spec assumes it is found and that a second archive answers 204 again, which is
+// what makes a retry harmless. Unknown id or alias: 404 (`NOT_FOUND`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/customers/{id_or_alias} (the `ArchiveCustomer` operationId).
+func (c *ClientWithResponses) ArchiveCustomerWithResponse(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*ArchiveCustomerResponse, error) {
+	rsp, err := c.ArchiveCustomer(ctx, idOrAlias, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseArchiveCustomerResponse(rsp)
+}
+
 // GetCustomerWithResponse Get a customer
 //
 // Returns one customer by id (`cus_…`) or alias. Unknown id or alias: 404 with an
@@ -1478,6 +2597,426 @@ func (c *ClientWithResponses) PatchCustomerWithResponse(ctx context.Context, idO
 		return nil, err
 	}
 	return ParsePatchCustomerResponse(rsp)
+}
+
+// ParseListCustomersResponse parses an HTTP response from a ListCustomersWithResponse call
+func ParseListCustomersResponse(rsp *http.Response) (*ListCustomersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCustomersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListCustomersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListCustomersResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListCustomersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListCustomersResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateCustomerResponse parses an HTTP response from a CreateCustomerWithResponse call
+func ParseCreateCustomerResponse(rsp *http.Response) (*CreateCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Customer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseArchiveCustomerResponse parses an HTTP response from a ArchiveCustomerWithResponse call
+func ParseArchiveCustomerResponse(rsp *http.Response) (*ArchiveCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ArchiveCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ArchiveCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ArchiveCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ArchiveCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ArchiveCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseGetCustomerResponse parses an HTTP response from a GetCustomerWithResponse call
@@ -1769,138 +3308,187 @@ func ParsePatchCustomerResponse(rsp *http.Response) (*PatchCustomerResponse, err
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rcts41uCroLhfVeQqWbZzmf5a/rPyJbY7vo0kJ52EWRMiIQsTCtAAoG1Nb6r2Tfbfvsi+yT7J1jkH",
-	"BEmJvqQ707tTNX9ogcT14ODcD/xblOr5QiuhnI36v0UzwTNh8OdQOLMcTJ0wUMqETY1cOKlV1I/OtWOZ",
-	"Tou5UE5kbLJkZ8IJo2XWZZPCsZlWujAiY3czodjCCCuU67OZvmO5VjfMaXbHpWMTMdVGMCMWgjsJH2ZQ",
-	"+nshrOsyblkmcr7ctCLVKrOsk8TRq+04SjaYNowrdjweX7KMO8E6w7f77Oedne2NHtvnCyZdL+pGNp2J",
-	"OYf5i3s+X+Qi6kevtqNu5JYL+G2dkeom+vbtWzcywi60sgIXv8ezIU0DSqlWTij8yReLXKYc4LD1NwvA",
-	"CH1jw0mjoS3mc26WUT86Ubc8lxmb6GzJOjOuss07I50TahcXXUKT2Zm+s0xpJozRBupLYTeibnTL80LQ",
-	"bDKY+97g4Hp4+Nerw9E46kZzYS2/EbWRfhldnONwfVaor0rfKXbLjeTKseTwaniRsKk2bCpFnrEkLYwR",
-	"Kl0mBIsKbv9hxDTqR/9lq8KTLfpqtw5hhhHUd+LebS1yLhEeVesm1oxngol7Z3jqtHlhmZ9zl4neTY/F",
-	"0Vsuc5EBciy4saKODAQ3bnFVcbTLlHbMOj7JRa99O9eHxi60wW4X3PA5oKxl3AgmCWY9dsbzqTZz4cEn",
-	"LTNiWljCcWhohbkVMHnoLVZhOexOuhnjLKlAkZQLpB2GPc+FsS8YbEU6E+lXyzpchd0p94BpEyupbrVM",
-	"4UgI5aRbdlmv19tgXNk74QeDTnGWCW5EglPqMTibBs4uAidW0bdudMSduONL2rDvQ+hC8Vsuc+isidEj",
-	"YW5lKlitQhOx25D25Hx8ODwfnF6PDofvD4fXh8PhxbCBvmW3TswX2nAj82V9iD+AnzM3zx9Dz4HyZ27B",
-	"bwTTU8bZwuj75S6TzjLoAvDhOxEPdkMqwjmjb2WGyFOedttnnN3Q5gBq5ppnbMJzrlJhoN3UaOVgLtDB",
-	"4PLEI4Blb7Zfdtmb7VfQ6s32ayK0ZSVpWaGM4OkMd0UbZnN912PhFEAFW/A8B6SWtqI1S6LffuVszpfM",
-	"CpURrT07JdBIZZ3gWZdZzdJcwjrYvLAOYZOJBTTQCkgwG5aIuMt4OMtuxh12nRoBtNvquXAzwPU5gQH+",
-	"QF8zfiuY41+FYmI6FanrsQEuGhtzY5YswRE2kU8lsCOrHGwzsLA2VPG1t2rMDjfxRDlhFM9HeNx/z7mR",
-	"vof1QyMMm3KZF+aHnJdypp4y0Vb+nlOyhrrNudb2EhnH0eGYcZXh78vBeP+YdWQGZxYABNRScVcYsdEl",
-	"YjXh6Vc9nXp6dK7dW12o7DthqmrNKpheBfppnZ4L8zRUzy/G128vrs4PGpDcL9sD6k1xnB8BxnNdzWzG",
-	"LR04maEEk0tuWUdWJ/erWL4AWqOATQN4hbqVRisgFhurtB0gOdb6jKullznsdwLUrbeu4DqEs5nLuQQR",
-	"70mYji8urs8G5x9LmWTUgG3VFxP3qRCZ+DHAbemXyBy98/S6JqoCTJVukg1GVIBJG6uq6m6gbXamizzz",
-	"Qu1K07qAyzopXyxEtoGjaDcT5k5agbgfKz2dMnFPK5NIevFg/A0gamqnC47IjyJjV4oXbqaN/IfIvp/v",
-	"N5pWeLHHsxJXn0aLq/PB1fj4Ynjy6fCgVUz1Pf0QbBhXpwi2fi6tleqmy+alVNdlRtzqrwJPH3B4hbtU",
-	"P2Vth+xKifuFSN2zgPj/rWzyLyCmD9QSqrvCk0m9EAahyzIt/FkWaQ4ie6ehNeXSOviuEDgAEwSX7cJR",
-	"jBUvuSMQ3XXZBpFgoykfrUrX3RXhPlYeLkEVLcWjqdHzan8ykcpMBPWBFpfm3No+YRl7c3+PpCBWnkl2",
-	"WaZxrfSdUPT1/b1nnldqYXQKg09ycYjawQpa/uuoY9J6PbUg6dFLuuVxY3bGF4J1OEO6Un6+M2hEWC4E",
-	"7G+pQMVKqGLua9oincEEeaVWkda70X9Upasg4gUXHqs2nY7IhOfcJRq2K19XyhaLhTZOZGcik3yM0PnX",
-	"27CyKxBigIXu0/w3YT19tkoKk/5zVefuY7rzs+EcuAdyr0GWGWFtCyFlC20dzxmnGj12eCvM0ttBkORA",
-	"TZ73WQuBgVdY08aK54sZnwgnU2TmHauJ/gDj4QZ4DABMGuA6hcrlV9qQUhZ8YdEOQL2RxMBjteAGhINy",
-	"dnU01oUCasBzP8gi54WVQWBYGCCWThL3Tj1RWNnYbuS7WQfMftk/DObu9GYuQDBhJ6ML9mrnL3/Z3GG4",
-	"4s2XDFg76yDSJVejxBNOT2GLxUKYzZRbYWN1B5oeyWEkIFnNkkwk8IKnqViUIpl12sBPy5KDw2SjekdL",
-	"zwT0UvKAGM87Vt7eTrrsbibTGVRwIIwZ4QqjbN/beWARivE813cW1sVoXRZoiZBIWmGyxCegvx4bAVfA",
-	"deCnXWYEz3AsGDOOgsGGQBZHtAOVifEKhF8/dNSP/lvn82DzE9/8x5ffXn7779vbG/+xfuS6US6V2Fnf",
-	"l7fSWBfwASqxjnVGCNIPVDGfAO96qMeX6z2O0Jq60uWkkHmGwpItpBNdlm7p9l6BhYmWXuF1l4wcKkWu",
-	"aMSN1Kq1k3/IxTVJiKv9XNLxhI9oAUbZppMLDrNj/xBGw/kC0G48IOTQGz35m0gdjLXvGcD6WIDbr1/u",
-	"/FTxCBoWz6mGzUTtwga+FMhBZ+fNz1jZdplUaV5k3nqNcr6daSPYsuCKJfvnxwnuFNoAJSC1TFmyf7Wf",
-	"dFlyPHwHf0anp/hnfAB/Pn04hUM1KI/UnC9jxbOMBuyzIw1SBfyuWXbzQlgSim6EAqkJOMFygaSCM4LP",
-	"RrfSTGKVc3VT8BsRFBxEczcTc+Z0LgxXLkd6cCfyvMeS+03gr5u33Cg+FzZh+AfXdaRZqpV1XDkbq6SE",
-	"eFxsb79K9y8ODvGXSFgHSL0unD+t5Vy1YWIOUtsERLtkQOAYDz/in4vLhMyf/pypYh71P0cD1CgGb8/h",
-	"eXoKzzN8c34Ez4sBPIdwFAdX+P4Dvv8E9fcGZ/Dcg/d7B2N4HuH7Y3xz8hae2NseWgn2LvbgOYRR9kb4",
-	"Zoz1P1zC8yP+/gTv9wf4PIAe9o/xeQp19s+P8fkRnhf4ZrgPzyt64pv3h/D89C7qRge/QNuDd/gb6x9g",
-	"/4dH8PtwCCMejmFWh1fDqBu9/QW+vn0HX4/28HkIsz06BggcneAbXNHROfR8NP4rPD/Cm+N3+DyH+sdD",
-	"GPF4DLA6voKaJwfQ/8kp9HNyjr//CvVPhvh7BPV/wZ5/ucDnJazx3SHUf3eEz2Oo+e4Ment3+QGeQ3x+",
-	"gPrvcA7vPsEunA6gt1Oc/+k7aHU6hK+nI5jbKdY8QwifHcCbsyPY5TOc/9kZtD07h37OEGJnwyt4InzO",
-	"3uPzA9b5FaB39hHfID6cY5/niAPnJxfwvICa55dQ5xwhf3EGvy8HAPPLQ6h5eQR1Lo9hrEuc7eUpvv8I",
-	"0PvrAN4ML+DNEHFmeAVthx8ADiP8OkIMHO3j7wNoNTqEPkdH+B57HiFujy4AkiOExmiE78f4G/Fw9B6w",
-	"aPQR33+C+uNjGGv8C7QanwFMxojJY4TMeAh7NMYexrgL409Q82oAWHp19Cs8cc5XHwGGV/j1Pe7pe+zn",
-	"/dX7qBt9QOfTrwNY0a/78P7XC/x9Cc+Ph7CuT7jST2ew458+nEZf6qySkLdJxbvRCqmB017SFDr1oYSn",
-	"P5QQUqF01qiJVCGUkDqEElKJULpqtPvQaPepPh5RkVDaq7cjqhJKR412x42aSG1CqTFroj6hhFQolIb1",
-	"1RJVCqVxYzykUqH0sfHtU72dp15l6aA+M0/NytJpvU9P3ULpY7100ahJVK8sXTVLjZpEDcsSUsWyRNQx",
-	"lN41vjXGO2isj6hnKA3rkCBqGkqImGWJqGsovav3QtQ2lA7ru0LUN5ROGjUbO01UOZSQOofSx3pNotah",
-	"dF4fj6h3KI3ruEvUvCwRVQ+l0/o8icqH0l/r4xHVD6VRfbxfGisibhBKl3WcIO4QSkeN0nF9BOIaoYTc",
-	"I5SGjdKH+njvGjAj7lKWiMuEUmP/iOuE0rDeC3GhUGqMcNY4OcSdQumoTm3OGvtHXCuUzuvzPGtgMnGz",
-	"UGrgJ3G3UPrQ6PPXOpYT1wulBj07b6zhvEGziCuG0kV9BOKSodQ4ccQ1yxJxz1A6rI9A3DSUjutrv2zs",
-	"CnHZUPpYx3LiumWJuG8oNWgkceNQ+lDHs1Gjl1GDshO3DqWD+ujEvUPpqNGusaJRg1cRdw+lBtYRtw+l",
-	"ceNbg86TFBBKHxvtPtXHI+kglH6pj07SQig1ONC4gZEkRYRSY2bjxmkk6aIskZQRSihthFJjj0j6CKVG",
-	"L+8bNOR9Y54knZQlklLKEkkrobRfb0fSSyhd1kskzZSlTw0MIekmlEDKqWmeFwuBhj2ulhfTqP/5cddA",
-	"0Fe/ddcMOF/WLOYsaFtonQAdrs+8HbyusgqvPpK5urQqU7+sw2u6JuNZFius7E07RzqoktVo3aBWekus",
-	"1VUoC45ESiopbesS3o3e9C9rC/ZO2DG/bzPdOX5PwQNobATdU5OfIDhYfWhCufjVKJoXMKkpL3IHfQnb",
-	"i9Ugz5mbGVEa9jAeqLTc9RnHQdFGooTILBM8nfnu592g2JdQfrFiGGTakGcR9WNp0TlO5s48L7thEwFT",
-	"LAdts+eBGNwShsfnYZ9hmhxV+TuF0Re4dGFLQ937wThpN+gYb8+psHO1ym/RVJs5d1E/ynQxyUXVDdmf",
-	"WhBzzO+ZQZMQRx/InOfeUJ3E0Xbv5XYcJYRdwagSfDxoYsJVFUo61pkankK3sdKGLYRJhXIbuxRDxaRj",
-	"/IbDxrOlLggFeJ6T2ygEGOZLALGPSqmPGiuKuCuRudpTfyLITmnhTFFwjHTszkjnTR+wRjKaoiOD4BGr",
-	"jnSWzXUmMDBD8lxa38ADg9pMc83dBp4diguwLMF9SKrT5U3D1HOPnevQReJtjGhP9Y4xDL0hVxO2noiU",
-	"F94ZUGEpI3+J9/f6WBo0mOY8FTOdA9YmcUQWHOqKbDhxlLCZMCLAaUmxP9bxJSOXbtltrBA3pWVE2lbN",
-	"pIAFK6Rgmov73gEtr/5pU84X2qCvZMHdLOpHN9LNikkv1fOticzziZHZjaj/XHy92YLuyCjI7x+wN47p",
-	"7Lyw3sxMwEt5npON3lSni/zhSEVwQQ94WctzDFornlt/xGqz+NJqpiQa1kb4An1DCu8Koyq3yuDypMeG",
-	"fkykXuKepy73Thd5XxK2VTpVBryW++V9HFM0OHeqkNAuS2j8a6SZUJYZPkvqei3mXOY26caq/hJJ7jXV",
-	"BUAkG33vk1KZgMkSWvhxS7CV08V5dJHexurG6GLBmi6X6qQagTPGcBoYDLAAZuBN3N56yKaavABSweFC",
-	"K/gKtTaFIupQeoHKyQBbnAjGJ1Yot0toD6DmudXVyVNFjkGKsSpPXYOvItUgh6UVzjsquWUJtEt22US7",
-	"GZsLrlgcIRkUrvQtNLkBLrQdlSvEvYNx5N8LgeEQU4/IJSZ1mZzCAIDC5bSjvjOFaOEQK/B8vihTuuGA",
-	"hXizLQz2pYVdzATzw5SeiV0PbjiD0IpibUofG0CwUyPTniRDxY1HFuXPW5PqVNMMS0WMRs77FHDSmnvh",
-	"OWIdCoPYrjpTLe44v0+bdiFSOZUpCSy7TMwXblmFez4s4ViUkpYAC+nE3D49v1Lyqpwo3BiOYpnMHkC3",
-	"ypspsy5bGDGV9wIDyu01xmNW5B5e/aRevzw4OnsznuZff1b/OXc/vZ2lP7VJJavEZX38w034UGILclfu",
-	"mBGpkLciyD+75dlFwDWgsTbm2qrXaVk7GFp2oQkOeStWwQGvvgMcFjDlWtzDMlqltYnWueCqfta2uzsV",
-	"p5HKiRsQ1arvEaB01I2mPLfwF7jxTo05Pah1fJgJVB/qFAUOJU2PImAcv29KWi+AxnuWU4l6M32HMkKs",
-	"yAXPczfTxc2sEb1ghbNMul3vSw4ElwSRklh7MQr0A08VYuVxAl3C0PqrEAtihUR+3cyE0SrHGQputscG",
-	"RICAJtsqzKSDAaIAMwwm4Rl0POHpV6ZVvmyEBPYYRdHaKtxoe2uHaPqa3LOn9Q8VekqlYQ2ZFjOtxLOI",
-	"m53JxeJ3kf6Rb/l9LKAc78/nAevzjW65u/b6zdOwWhH8AldYIfRISluoWzux8Xv4mLh4yV06a6dKlPCC",
-	"sYI+rKRYZNyJB2NeyDusvOjoRZ8yuJUbEat0xtWNyHpeZimDDjG8QmSsYwVpGiFwb6PP9BxUND+a03gE",
-	"QQ375wg2SCNSrkJ8Q5NGKdJwyihBmbWqxC0Cz/PEnHX54TGehZP3LVCxS0jP7jNs3lTr2hW5P6bEtdlm",
-	"fodI8wfEGSNwsrRNdzPt1RDAJJWx5POXBFDGiLm+BWmbzvUPkGd+mHTxwAL+JEGDyF8ubnhevsF5SmsL",
-	"YVcDzspZb3SZzGK1Kp4ABpYBUzXM66/aDtYUR0A1G6tnoNoPE39WQGMKUbIG1NWlZemMmxsKh2zYCNtZ",
-	"8m4zk4mMPj6LdEXA+hM596MCN1RqpV6BvT+LnX8fE19hio9O8P1gjPYT2I8MsHPqA0S9leyZ8Vsh+6ol",
-	"GjbkrWE4H3I1pdXmy/v7gKWI1qUgSXk3xIoAfojnwULeW4+j9DajJ0P593UmSs0uJDmsTvm4mHO1CRIj",
-	"plGJ+0XOFUKkHpAbwr/nwNq9zfJJSxPOtBr7y0OA3G+1gp3xdCaVqM0NIYv2e59PY10ZFl9zKWiFmX1N",
-	"54EPjIsVBWbWwtU6NYcBBXmu5Ng4Izhmj2FmN0XLN6O+mmnP9Uyu/Yvzt6cn+/D67cVw7+TgAN2LKxko",
-	"bXlK7Vl2X54VlxKAWksZr4E6ZLrV3u1rNc1l2qj3VpuJzDKh6i8b6Tu196tJX7VPbYmLX+p7/32+qApl",
-	"nuWMUj5bAloEd1T32X6o3hOOovps1gT2NZz+AGyH3WjtnTpI/FB2tXwurrm99qJXQnnepcunJe47XFUQ",
-	"q6QyKpZuB2jQ5vRxrADBISSChUhly0jrrUyhsfK2UHJGtNpCe+wDcLjW2aNKwsLcvM0jViB7lzHWbt3E",
-	"VjrSWmXxf66x7yFNrxtUPW7Zum4XrKfojrl7FCB/wAy40uX/c4NLJeC4FtiVhHlld79f0vknCzYrLGsV",
-	"yOs8C3ZCpIWRbjlCjwvdsSG4EWZQuBa9Nxl4iolstc/2sC4juZQvJOiMPhiZGFuZL4iWfCtykfo8j1pO",
-	"YD9WyeL22nKVXf+f//G/EmhgGU9d8LVxlU30fZdBtYXR9WpaMXhToAezxwZlWiLg+YRnsfLZipTZLzJy",
-	"D7/e3mGdpM67Eh/+TK4nwD9cWkUyZ84tCMhSTXWZYcRTVzmQo2pf2JxL5bhUwgADKUzuu7D9ra2nNjVa",
-	"T8T1AfpAaLy1IV+SvYEcr00lvLouxlsL1KbVhUkDDsdqkXMH6nCfJUeHY4qhTyjTfIsv5NbtzlbZo936",
-	"TWbX2lyj/eBb0otVrMazmmxHFB5j1E2R+jtrZpi/bvQ8TOeFZYtikssU0cKIqQD9FhPQKkqNSX53M20F",
-	"U8K64MeyDPaPpTrP+cIKuh8B9sZ2awQ95zfWZ3YXc8tSPfcZg5g8AH2/sEGxottfumiqIKGVWAu0xyRH",
-	"VcyJRZE0VXbEphzQ+IYD6xEZkypWJYHw278wGs7YC8uS8mIK25tnSWkcykQqrfT4TXmN2qQC7UU+35dJ",
-	"hcqViFUNGcqAhHK+tSRO6ViqVSqMsrRFPs0AxQSpbtCaWt5kYFlm5NSFNUlTXZtRc9J70FugcDpYgGPF",
-	"PZmrWXWlQomjzHvAUS3DHKUaowE6afulj51Eh+CTj1XdKV93+bcZIht+089fejCNhBz/1Gg3VkmgrX1W",
-	"934nMN0jvdFlns/UIwP8qy7Q8wCKvxcaVglnhpRxYDZxlHRZEhPHKQvb5Y8d0M47SSD1yUaX8DJWUgUN",
-	"imAAh5R1yjmsiHQ+/wShgjm8BrczqTu90D3ckEOTXVAOKpN8mmvr01ZsuSxpqtQSn79SRhmVvtnCulhN",
-	"BJM3CrPIOkqXruUpitXY+3yD3OQgMeOCKixeXQ2CEDH03IsPFS2wINSxhDaM+BT6t33FPkoenlohrPrs",
-	"828gNn3rst8Atv1YlXJRQsImgALozavedu8VDk5GnK9SbQLU+UJ22aWRds46/G+3/noB+oCYQ2eP8TyP",
-	"lb+loBNmlLCJsDITgDaEy3kOO0im2w1PK2vpmeHiqCrZNFw74+NpYI/9fUb9Krs+3Jn0enu7PXmWbpjh",
-	"QWOvknkp0VcbCjR7/fIl69Rb+p3nNeYZK2rZyENN2OudNytNd8up+pxwVlpRWy5Pev3yZ8oEfLP9KqSa",
-	"c1VZyFsvjuh4oEvXcP50mb8PgiaP5olY1XLaqX8gB4l32iaVcW2qjVeAha1nP5J5EXbtJCuNvt6SZ/vk",
-	"eEXhA9oHBtklG1/4sGJHBBUApCEjCC1iNUHbg1DZQkvlmp3BlivP3IWliAV8Q9w55Xlu0eoSLoRJl/5O",
-	"BkyPA5a06yuje+JG3gqF3hw9LU81XpKyfp8MUnifUcqngozDzixJNsplKpQVNYHn7GS8Jt3A0SFpo6fN",
-	"zZZvZLeg7rdu5KRDC2UpFLDh4WiMAsHtDusEKOBtF8JYkn9e9rZ729Dan8uoH+FxpkTQGcqtT4gtUOVG",
-	"tFg3h9592RCiJksmMwzTof3eCBfK9Fh5I07tlpk+e7392h9KVdJhwnovyySp9pm5SbCqJEAyebapVb5E",
-	"yPP8ji9bQR/Q+iSL+tGRcCGeaeVqvZfb2995FUlai4yqriEZPHDhz0P36R0djku5qnFRifc5RTydi020",
-	"obV4fyifOtoTJpew2pBGHR0cRiF3N3prpMiMTGfWGf6//6dgO1E91zXa2d7Z+anFTVSW/ytMolcayeuO",
-	"GJ8o1fSyfP5CkRmPh1as+zo+t4/35QFHxOO2en/QBulcsKP55DhqNzOvadTAJ1fsydHB4c7LV6/f/OWn",
-	"//z5ey6ECaj2wM0FwfQPoH+9vfNQfwFPtxqWN2z0+ulGwdYHDV7+/HSDVTvet270hk7H4+3ajHzY9uXT",
-	"bRtXAWKjV7+n0evvb+RZ3HOAH67bQRwIR/5IOLzQIxAWx298cqCnqGjrrC53RHPNE1FLrLMStVSGKT98",
-	"qIjYouJT68rf5lXJv7VIUmRuHER4jFHceNjXBtSZepKWTY0QmyBcEfH1EwwN73zaNgihPvbWM99LCpLe",
-	"FBjHX+sUBUu0C0iFnjxAoYxdDU/RYcZTANuqr+4J8hL1yRgUaEGNq0V1kw+Z4KozPZfqVKgbN4v6O+v+",
-	"jS/IOtuCGy6bBga6JCKEyHqPbfYoi7xoj3JAvceVsRMg/PmIh13vXWqPmQAJ0VtaqQLpNKCiEwl3sUKG",
-	"sxLxHpiTD6eoqVFVhBTHkCI0k/tqaS64sSBd42hV+LhdiLRqiVEZIVKjWtd6SEYu+C1esQFoB0CwuzQI",
-	"qrrVoukCpqmshR8HnbzHBsaAcNBZCRduBgVTpLDXYVB9ghbrEbvJKhNJNkpfO508f2VIiKLl3vveCcG5",
-	"oCjkYYe9ulHiycYuWUTrdz3ESok76rFLEGSZyB1HabuUwio/f4VyoA1QvoIPsHlQAuvUhCvQvVqlZOaF",
-	"5K6/ro6inRReb0c37SxL8gJs1YvS7k6mgrbSkrmnbnELlS1d1IH0hBo+IGrj4D54EgQ9KbJY0VI5c3Iu",
-	"dOHoQq039/c9djKtDg4dmkDuunj5pzMhVUDmeT0+pyKjeGYdkWVQU5xlGoMCgXZhZJIsrUt4LYpzGHBo",
-	"CyPyJV5VKbKNNoEUw6QaIiny3D2dLb9TGi0RvimNrgU6kr/ZN+yyW2Em3Mk569SCc6y/O0RkrRLpejDF",
-	"o8Jpa/VKUMVLaUpBtbWuvy+m/aO/9qX9Y03EbfneIu+2z/UJaTcoda2tzSPzq9I/Wuf3pV1Ibqn6+0Tk",
-	"legVYoOPrcVHcDywE20xmf9S2PAsXaCtKTqQyuCY6vDtI7mpIhcxsqM0i9ZMHRjSZR+5tPLZqlI34os1",
-	"5WlNE/odKgyFc664yjx4/qAa/UzC1Yzt+jfl+k7KRfeT/JmUK3uo7R+laa2d/pts/Q6y9cMtGesiJ1kp",
-	"nmE8qMUp/XnWkJ03zxml5Z5MNKW8fE7j9UtR/22G+eeYYVbV76dtMvVADiSH9RCOzxgh5J2+LRabmnN+",
-	"ptHfPrg8YZ36/5/hVqAJIylN/Hwhe3PfrpfqebJbXgc5s2wicn0XK54bwTO8cNj4pPzEm+iTjR4biXy6",
-	"6Qes55Rb8pRVChXMhvzk0lBeNbRa/+8Ic+6vAIXPLNVqKm8KgxeY1n0vzIoFx6xyH1WC9fukJ9WCUuhi",
-	"Px+ztaz/jwi8mLsZsILOpPYglak2saoiVLz21PSYrIITGY/f6IdC/S35doIXhS617zbtMwS0dStN+OSN",
-	"aqQkPjMFxC/Bc6oKD799+fZ/AwAA//8=",
+	"7H3rchu50tiroCZflckKRVOyvReqUhVZkiWtdTsSZa+942jAGVDE8RDgGcxI4tm4Km+Sf3mRvEmeJNXd",
+	"AAZDjm679mY3tX8ogcS10eg7Gr9GqZ7NtRKqNNHw12gqeCYK/PdMlMVia1KKAkqZMGkh56XUKhpGx7pk",
+	"mU6rmVClyNh4wY5EKQotsx4bVyWbaqWrQmTsZioUmxfCCFUO2VTfsFyrK1ZqdsNlycZiogvBCjEXvJTw",
+	"wxRK/6qEKXuMG5aJnC/WjEi1ygzrJHH0YhBHSZfpgnHF9kejU5bxUrDO2Ztt9uP6+qDbZ9t8zmTZj3qR",
+	"SadixmH+4pbP5rmIhtGLQdSLysUc/jdlIdVV9OXLl15UCDPXyghc/GuendE0oJRqVQqF//L5PJcpBzg8",
+	"/6cBYPi+seG40dBUsxkvFtEwOlDXPJcZG+tswTpTrrK1m0KWpVCbuGgHTWam+sYwpZkoCl1AfSlMN+pF",
+	"1zyvBM0mg7m/3tq5PNv9x8Xu+SjqRTNhDL8SwUg/nZ8c43BDVqnPSt8ods0LyVXJkt2Ls5OETXTBJlLk",
+	"GUvSqiiEShcJwaKG238UYhINo//0vMaT5/Sreb4LM4ygfiluy+fznEuER926iTWjqWDitix4WurimWF2",
+	"zj0m+ld9FkdvuMxFBsgx54URITIQ3LjBVcXRJlO6ZKbk41z027dzdWjsQhfY7ZwXfAYoaxgvBJMEsz47",
+	"4vlEFzNB4OsxrjLG2b8qUSwY9Y7NjSiuRfHMxIp+8qtiKVcwtULwjHWSuSgu5/xK/Bc+TpNuD8cqxKQy",
+	"cDRkOWWcJTXsEgeRzVjBKIAluSjMMwabl05F+tmwDld+P92uwaqkutYyhQkKVcpy0YO+3fgJ01XJ9CRW",
+	"BVcA8X6/32VcmRtR0ERgPMSYBHc1QWj12TGupSwWCOlYRV960bZWk1ymTz0ZadCsPhdbueSGScUqI5rn",
+	"og3nt0+O3xwebDcRfrsypZ6JgvEcwA67IU1pfgsmt+JN2t7/kMnSME7z90sYLxhXupyKom4HW8aLdCqv",
+	"Rca0ErGSKs2rTGTdvieczww7mQu1dXrAMpHmvBCGUK3kZWXqTfJkYYHIqTSb6ULgTsXKb1XP/lgyzkyV",
+	"psKYITb3k5rqPHPoTIuY8QV+y2j6GS+53fE9XoobviAoPW3XK8WvucxhTs2NPxfFtUwFCyo8vP8Hx6Pd",
+	"s+Otw8vz3bN3u2eXu2dnJ2cNZHDdlmI21wUvZL4Ih/gd5G1azvL7qNuWsnsDB47pCeNsXujbxSbiCXQB",
+	"aPJEugXnTyoiWYW+lhlQHc8szJBxdkWbAzQg1zxjY55zlQqgCGxSaAXnHjsA1KIjb9irwUaPvRq8gFav",
+	"Bi+JT7tK0rBKFYKnU9wVXTCT65s+80QUKpiK5/mClVNpApwk9m9XjhhlBJBQYNVHhwQaqUwpeNZjRrM0",
+	"l7AONqtMibDJxBwaaAUcnJ05fN5k3LOCcspL7DotBLB+o2einAIuzwgM8Af6mvJrwUr+WSgmJhORln22",
+	"hYvGxrwoFizBEdZQzElgR5YFoDUvAbWhiq39PJCVcBMPVCkKxfNz5BO/5dxI28PqoREFm3CZV8VXOS9u",
+	"ppal0VZ+FdLZnGuwlyh37O2Oeux0a7S9j5RqZ/dwd7TLOjKDcwtAAkqqeFkVottD6herMU8/68kEdvH0",
+	"5HzEOoQAXcKIKzgqZSsOUL2sQQCHxKNlSf3CcDU9t3Ip4C7glSwZv+JSWXJ4rMs3ulLZE7dUBc3qLb3w",
+	"vNxxi4c29fhkdPnm5OJ4p50LwqonOM7X2MVjHbAMbui8ywzlbwRVR9aE47NYPANSp0DIhG0V6loWWgGt",
+	"6i4LEwDJkdZHXC2sxGyeCNBytXUN1zMgDbmcSdj4B2E6Ojm5PNo6/uAk6vMGbOu+mLhNhcjE1wFuS79E",
+	"Zek7yy4CRcty/AbVYkSEmDSxqqtuetJqprrKM6uSLTUN1TPWSfl8LrIujoIywI0EiYann2OlJxMmbmll",
+	"Eik/SiT/BIgWweGGI/K1qOiF4lU51YX8t8ieLnY0mtZ48ZpnDlcfRouL462L0f7J2cHH3Z1WJcv29NVk",
+	"TTczadhMGiPVVY/NnE7SY4W41p8Fnj4QMKygGZyytkN2ocTtXKTlo4D4pxWN/gJK5pZaOHEdyaSeiwKh",
+	"yzIt7Fkm0Z51Gjp/DvoEU1ohcAAmCC6DUnysuGPOQHRXRStEgm5TPFtW53pLmmasLFy8IcVJZ5NCz+r9",
+	"yUQqM9RqAl0kzTmoE4hl7NXtbZM991immXJYaJWJl7e3lnleqHmhQR8BsO6iqrqEln8dY4I01spSkfBq",
+	"BW133JiZ8rlgHc6Qrrifbwo0gS3mqKU5ZT5WQlUzW9NU6RQmyGsVn2w23aG3H7g9saYImpGHSM/aF2LV",
+	"ZmAgMmE5t0PDdm3/QplqPtdFKbIjkUk+Quj89TbMdQVCDLDQbZr/GqxnyJZJYXI/nGO1Amj2u+DsuQdy",
+	"r60sK4QxLYSUzbUpec441eiz3WtRLKwVD0kO1OT5kLUQGPgKa5pY8Xw+5WNRyhSZecdooj/AeHgBPAYA",
+	"JgvgOpXK5WfRkJ6fGbRJUW8kMfBYzXkBwoGbXYjGulJADXhuB5nnvDLSCwzzAohlKa2pyBKFpY3tRbab",
+	"VcBsu/5hsPJGr+UCBBN2cH7CXqx/993aOsMVr20wYO2sg0iXXJwnlnBaClvN56JYS7kRJlY3oFaQHEYC",
+	"ktEsyUQCX/A0FXMnkplSF/CvYcnObtKtv6OlZwJ6cTwgxvOOlQeDpMdupjKdQoUShLFClFWhrLFmzmER",
+	"ivE81zcG1sVoXQZoiZBkZuJGEJ+A/vrsHLgCrgN/2iQ9B36DMePIGw8JZHFEO1AbyC9A+LVDR8Pov3V+",
+	"2Vr7yNf+/enXjS//fTDo/sfqketFuVRifXVf3sjClB4foBLrmLIQgvQDVc3GwLvu6nFjtcdz9AUsdTmu",
+	"JFqzesxUshQ9lj7X7b0CCxMtvcLXPbKxqBS5YiGupFatnfxbzi9JQlzu55SOJ/yI/guUbTq54KhH/lsU",
+	"Gs4XgLZ7h5BD3+jxP0VaorXVMoDVsQC3X26sf1/zCBoWz6mGzUTtwni+5MlBZ/3Vj1jZ9BiZIq0lEOV8",
+	"MwXdd1FxxZLt4/0Edwrt0RKQWqYs2b7YTnos2T97C3/ODw/xz2gH/nx8fwiHassdqRlfxIpnGQ04ZHsa",
+	"pAr4P/BL5JUwJBRdCQVSE3CCxRxJBbeW926v1kxilXN1VfEr4RUcRPNyKmas1LkouCpzpAc3Is/7LLld",
+	"A/66ds0LxWfCJAz/4Lr2NEu1MiVXpYlV4iAeV4PBi3T7ZGcX/xMJ6wCp11VpT6ubqy6YmIHUNgbRLtki",
+	"cIzOPuCfk9OE7O32nKlqFg1/ibZQo9h6cwyfh4fweYTfHO/B58kWfJ7BUdy6wO/f4/cfof7rrSP4fA3f",
+	"v94Zwecefr+P3xy8gU/s7TVaCV6fvIbPMxjl9Tl+M8L670/h8wP+/xG+397Czx3oYXsfPw+hzvbxPn5+",
+	"gM8T/OZsGz4v6BO/ebcLnx/fRr1o5ydou/MW/8f6O9j/7h78v3sGI+6OYFa7F2dRL3rzE/z65i38uvca",
+	"P3dhtnv7AIG9A/wGV7R3DD3vjf4Bnx/gm/23+HkM9ffPYMT9EcBq/wJqHuxA/weH0M/BMf7/D6h/cIb/",
+	"n0P9n7Dnn07w8xTW+HYX6r/dw899qPn2CHp7e/oePs/w8z3Uf4tzePsRduFwC3o7xPkfvoVWh2fw6+E5",
+	"zO0Qax4hhI924JujPdjlI5z/0RG0PTqGfo4QYkdnF/CJ8Dl6h5/vsc7PAL2jD/gN4sMx9nmMOHB8cAKf",
+	"J1Dz+BTqHCPkT47g/9MtgPnpLtQ83YM6p/sw1inO9vQQv/8A0PvHFnxzdgLfnCHOnF1A27P3AIdz/PUc",
+	"MfB8G//fgVbnu9Dn+R5+jz2fI26fnwAkzxEa5+f4/Qj/Rzw8fwdYdP4Bv/8I9Uf7MNboJ2g1OgKYjBCT",
+	"RwiZ0Rns0Qh7GOEujD5CzYstwNKLvZ/hE+d88QFgeIG/vsM9fYf9vLt4F/Wi9+g6/XkLVvTzNnz/8wn+",
+	"fwqfH3ZhXR9xpR+PYMc/vj+MPoWskpC3ScV70RKpgdPuaAqdel/C0+9LCClfOmrURKrgS0gdfAmphC9d",
+	"NNq9b7T7GI5HVMSXXoftiKr40l6j3X6jJlIbX2rMmqiPLyEV8qWzcLVElXxp1BgPqZQvfWj89jFsZ6mX",
+	"K+2EM7PUzJUOwz4tdfOlD2HppFGTqJ4rXTRLjZpEDV0JqaIrEXX0pbeN3xrj7TTWR9TTl85CSBA19SVE",
+	"TFci6upLb8NeiNr60m64K0R9femgUbOx00SVfQmpsy99CGsStfal43A8ot6+NApxl6i5KxFV96XDcJ5E",
+	"5X3pH+F4RPV96Twc76fGiogb+NJpiBPEHXxpr1HaD0cgruFLyD186axReh+O97YBM+IurkRcxpca+0dc",
+	"x5fOwl6IC/lSY4Sjxskh7uRLeyG1OWrsH3EtXzoO53nUwGTiZr7UwE/ibr70vtHnzyGWE9fzpQY9O26s",
+	"4bhBs4gr+tJJOAJxSV9qnDjimq5E3NOXdsMRiJv60n649tPGrhCX9aUPIZYT13Ul4r6+1KCRxI196X2I",
+	"Z+eNXs4blJ24tS/thKMT9/alvUa7xorOG7yKuLsvNbCOuL0vjRq/Neg8SQG+9KHR7mM4HkkHvvRTODpJ",
+	"C77U4ECjBkaSFOFLjZmNGqeRpAtXIinDl1Da8KXGHpH04UuNXt41aMi7xjxJOnElklJciaQVX9oO25H0",
+	"4kunYYmkGVf62MAQkm58CaScQPM8mQs07HG1OJlEw1/udw14ffVLb8WA82nFYs68toXWCdDhhszawUOV",
+	"VVj1kczVzqpsI7I6PNA1Gc+yWGFla9rZ016VrEfrebXSWmKNrsOqcCRSUklpW5XwrvSa/TJYsHXCjvht",
+	"m+mu5LfkqUZjI+iemvwE3sFqIyPc4pdDup7BpCa8ykvoS5h+rLbynJXTQjjDno0wI8vdkHEcFG0kSojM",
+	"MMHTqe1+1vOKvYPysyXDINMFeRZRP5YG/fJk7sxz1w0bC5iiG7TNngdicEsQKZ/5fYZpclTlbxQGf+DS",
+	"hXGGundbo6TdoFNYe06NnctVfo0mupjxMhpGma7Guai7IftTC2KO+C0r0CTE0Qcy47k1VCdxNOhvDOIo",
+	"IezyRhXv40ETE66qUrJknUnBU+g2Vrpgc1GkQpXdTYrn86EFpmQLXREK8Dwnt5EPj80XAGIbFBOOGiuK",
+	"F3XIXO+pPRFkpzRwpig2R5bsppClNX3AGsloio4MgkesOrI0bKYzgXEhkufS2AYWGNRmkmtedvHsUFyA",
+	"YQnuQ1KfLmsapp777Fj7LhJrY0R7qnWMYeQPuZqw9VikvLLOgBpLGflLrL/XhvKgwTTnqZjqHLA2iSOy",
+	"4FBXZMOJo4RNRSE8nBYUemRKvmDk0nXdxgpxUxpGpG3ZTApYsEQKJrm47e/Q8sKf1uRsrgv0lcx5OY2G",
+	"0ZUsp9W4n+rZ87HM83EhsysR/jv/fPUcuiOjIL+9w944orPzzFgzMwEv5XlONvqiPl3kD0cqggu6w8vq",
+	"zjForXhu7RELZvGp1UxJNKyN8NUBlMbat2u3ytbpQZ+d2TGReolbnpa5dbrIW0fYlumUC9d2+2V9HBM0",
+	"OHfqgOYeS2j8S6SZUJYZfjrqeilmXOYm6cUq/BJJ7iXVBUAk3aH1SalMwGQJLey4DmxuujiPHtLbWF0V",
+	"upqzpsulPqmFwBljOA0MBlgAM7Ambms9ZBNNXgCp4HChFXyJWheVIurgvEBuMsAWx4LxsRGq3CS0B1Dz",
+	"3Oj65KkqxxjJWLlT1+CrSDXIYWlEaR2V3LAE2iWbbKzLKZsJrlgcIRkUpfMtNLkBLrQdlWvEvYFx5L8q",
+	"geEQE4vIDpN6TE5gAEBhN+1oWBaVaOEQY64+X/IU/R2XMmsfGSoxW6lmQ0suL8eVcHjryEqn2giFMb4y",
+	"wxDrOqK3x+aFmMhbkbFkzC+Tbp8dqLaIX4NOByC6bjTDgCuIjMlyM1a0c3CcYbUUtuPcdQCGJdI05pff",
+	"q5cbO3tHr0aT/POP6odZ+f2bafr9o8DVRL/HS37Oawkc11q5YbBPLdwVAE7DOEfOJntgjeQdsPhoORhU",
+	"7N6DA5Y8NYl0PU2/VCQAKKg8BJw08MY8RgpG2Rnb1SSoxXtpN33NzEUqJzIl+W6Tidm8XNTBuXcLhAaF",
+	"ygXAQpZiZh6enxNUa58TLwqOUuxdZyQ8CVmI22llLjF6tkZB+OpOHFwB6zItXh1/dw1+cNiCwggvWSFS",
+	"Ia+FP5ibjtQh4BrQWBlzZdWrpL8dDC270ASHvBbL4ICvngAOA5hyKW5hGa3C7VjrXHAVnrVBb71mzFKV",
+	"4gok2/r3CFA66kUTnhv4C8LLesDL71TS3k8FaluN6wPSMJoeBQyV/LYpmD4Dlmg5dC0ZT/UNilSxoogF",
+	"npdTXV1NG8EeRpQGyJ51vXv+RHKb421W6uSl51KxsjiBHnRo/VmIOUkOxK3KaeFHq/2MKOeaPtsiAgQs",
+	"zNRROR2MpwWYdX3IMMZEMq3yRSOCss8o5tnU0VmD5+tEnFfExNdaf1UZ0elYK8g0n2olHkXczFTO57+J",
+	"9J/blk9jAW68P54HrM43uublpVUHH4bVkpzsucISoUdS2kLd2omN3cP7pOttDGS/Q4LB620Txm24+5JY",
+	"jcE/oGFambBFCpnx4nMtycaqQ3Jvq6zM7pawNwn1k18+0RVD2EAyxcRqWTKFmTlYwxQLsWl1rrlIa8KB",
+	"ATBW0nRKDl034QbGiBVeJRgyPQOF2sZDlZrlgl9j9A0KrX323jrwWwX9UG+uMAIIlScMZw9sL8v0v8+s",
+	"7O4CLwM+Wcuww0BqtxdX/J0uw2eivknWuCD4cvCjDXsAasNrAkxmGGWbpVyB2E4ECqkTnh2HCyBRV2Wq",
+	"Z4Iu9yBt+0ayOdLtkE+HXEORio5yMoi7MuuzPeDgAuPYfEWtxNDS/xu67vMZg6kmFCTobv7wiYBdNqIs",
+	"81ZT3TcS/5tiff/RwvdjhO3Hidirsut98hJukm3RakV7qlz7m2Xah22cm03K8ZVE2q8mYN49uW8nYa4I",
+	"l55TusO3TKS+qvS5NMGiEo4zo2UJlWBeXFHwbsOiHeCak1j/QFHoXg0GKrUeBS8vPUo+eppUtCRl3DvB",
+	"d1sjtN8BhDPAg4kNULZW2keb71rEj7sElvtkj0NpWrDhRAl/qyPJpSlddZO4GNYrYD/ertFz/NsHVJOT",
+	"oTNegBoVK25SunbXrU1kpS55bnwA/VRbex8ckUplVjlBNjqReSkK08bcMl7eEZe+PEmnec+5oUi/HP6B",
+	"Wk8kR6iCrRCCOb+SCvfycibKB2/bnPrqR1B7eZtxWaud3reXp7xMpw+JkS6au5pnKE7eEWpeSyd1fLm/",
+	"U8YLEat0ytWVyPpegAuEOpGxjhEknvr7Mt1VQQ5UOSbLbymzpCBNWX55l9TCrNDyZ+Hl7FizhNxbQ4bN",
+	"m96Udv/J7/Od3CFn/WEixCYrBE7WLFEDwCSneJSaFWKmr0GuJv3wzyRE3LGAP0icIDU6F1c8d9/gPKUx",
+	"lTB3Sb3dHpNZrJbNXICB7p5CgHnDZZfdir8GUM3E6hGo9mcQZFpNO5vN/AXka7Wph/4We/5IsWeF0/mc",
+	"Cy2X0OoMKnpiFU+l1drG7a3HUkRrZ5Ck6+7EigB+iOc+MKW/en3JumofvEG7rTPhPAT+bvHylPerGVdr",
+	"oNijkUTcznNOfD68B+dvXc6AtdtQgQclRJxpPfanuwC53ep8PuLpVCoRzA0hi2Ez9hq7KZ1RJIjk0Qrz",
+	"eTRjdux9lFjRfajglkgniNOhu1VLV9vLQnDMF4HpwOiSavOyRTNXVphAIcgo9Obk7PXBzg5G9S1d/G5L",
+	"D9CeW+PTo8LBPVCDPGMBqH2CieA7n3Up+O6NLsYyy4QKv2zcmg++X861EPzUlq7kU7j3TwsBq1HmUTFg",
+	"yl5ShhY+Cqz36PCv/gPxWeFsoiVRegWl3wPXQdn3Cq87q8w4fcXqG322lecNS2oYcoUGSRn6eGNlzat9",
+	"lqAagwm5yFhov0CWn7BMXsuMIiPqxF09VgAmiIxVc9YZeF8gyNVoPK3zc5juZlNXCYbAMdkaW7dRS1ah",
+	"gh7Q5uVS9eEdMNe2cFl6MGCApHiqVnupsQebXgU2x6W5yiqK/mE3PP/cJrXPW4mdU8YssSe55IYbxs1n",
+	"kYHo2yOH0wC23cd1SVW+2ABCJpWcwZEftHjCIgfUe4Y18t8iGBQD9bLfMFSwsS0UXd+wGaBxDUai2qRA",
+	"of7aYxrDt/IcJ2aW5/Ddy0fOAVvfMwfCDNDe62Rx9bxKOg+FeDIMljgNwj3YgiaImpNtY0PLQsUdJ/dK",
+	"a3siUWpBpdPwmbjk5tLqTAmhtguRbLkn7RNTxiqpg3BcmB4lTFsNkizRZ1AnTvE3ew0jt2cdOhQrGztE",
+	"wXutsUN99h5OWuvs0SfF/Nys0ztWoDS7O8nlaoyFCzxtVaK/bbTHXa6+nvf1ccNWnXs+2gjDF2/uBcjv",
+	"iANZ6vL/uce91kzKFtg5iWppd5+uonxjjWSJAiwDefWUw06ItCpkuTjHCEXKqCp4IYqtqmwxWCVbVtRB",
+	"lj5kr7EuI4WSzyX7LBb28i7xPZdfByPfjMhFavMiBDl0hrFK5teXhqvs8v/8j/+VQAPDeFr62FSusrG+",
+	"7TGoNi90WE0rBt9UGPHbZ1sujQ/g+ZhnsbLZfSgRX+3lW2edJBQ6E3tdmEI1Af9wabWsMy3LOQFZqol2",
+	"GTk45dckVTCq94XNuFQll0oUQG2rIrddmOHz5w9tarSSUMMbeUNZp+eMeGrN6KpIawyd57wE5jH0RlsM",
+	"HLdiFoZwlHImYtVJ9nZH7Dmfy+fX6889G0q6PRIyKApasE6CCeBaKwLxK+jCfc+npMgXZMb0Eckop9Td",
+	"7e2Okh5L0ItMF94TSkkXq5VBnv8qs0tdXKLd8QtuVKxG00ApJA6Dd8qLKrUZkqfQK8ouget9Xo1zmSJa",
+	"FmIiCqFSTBhTcwoE0c1UG8GUMKWPOzUM8IelOs/53AgrqC3mwvQChpLzK2MzsVUzw9ADTAE7TtB7ZrxF",
+	"hnIN99DGSdousTZoj0mJVDUjFtntraxE3ygXSFDnIWOdxMxF6kAIuMHnso8ZVpxcPbN9rGljnrsCK8Rc",
+	"G1nqYtGru33RXycks/hl/QEwpZ7zCde7GxiUjY2w3Oiv9wekQzoosAlPSxOrK46yTubDC+qzMy80EKhn",
+	"hiUuCafpz7LEmcQzkUojdTPLi2G5mJSxgjWjG5uyjDGp0LYkWHCi3EIc0IPMUbJkqVapKJQhPLO5DRyK",
+	"Y0ySy95oWFbISenXJot6OsHNAIs/BtiE9nFUseKWVwSxUVKhvuWSLeCo1iUfcGtgNmboAvtJ/vIXAWIV",
+	"3gQI7xm0hfM0Qkl++dSHaSR024AabcYq8QxqyMKQe0SpPd3tMcusw+sI9qseMEUPin9VuiS1YkamSODY",
+	"cQSkICa27QoD9896HCWsk3h+CSQHD1espPL2I4IB7n3HzWFJobVJLxAqymWXHtZXlADrMSa9oYUnm2xP",
+	"B4Ftaa6NzZVh3LJkUeezsATRXW1yAeGVKTFeRF4pTF3TUdrFs0/QqIC9z7oURCRAKoYF1Ui8vBoEIWLo",
+	"sQvn8QTNYGbkhDaMmD0G1duKQxTfLNVFWA3ZL7+C7Pmlx34F2A5j5YRL61V0IUsv+oP+CxyctLbPUq1Z",
+	"KtNjp4U0M9bh/7y2OQ3pB8QcOnugX8XKpkbs+BklbCyMzASgDeFynsMOkuPKEfzAhelzrQeZwF2qXXuJ",
+	"B/bYJvQe1in9qKU07OVg0J6xy4Y5eXtlnUGMsovpgm63vdzYYJ2wZddlL68lkFhRy0byq4S9XH+11HTT",
+	"TdUmomPOh9SSIvzlxo+UfujV4IXPb8dV7R9szVbZsUCXZSOEssdsEkqaPBpnkYa6RHouNTZniQ11SGrX",
+	"wkQX1vwnTJhyiZwrsGsHmXN5WT+GGVL4Mkpw0D5wVKOHw/+w5EUBPQpEykIQWsRqjDq8UNlcSxua4Tsb",
+	"WoUfeRSasciraujGBP6IIo0ubFbclOe56bNjHSufFDdduOSQegJnK9u0ldFfeyWvhcIwST1xBx2Tta6m",
+	"1EWiL8tYSeODqDAhGYEdfjSBjNQhWajrsjvjTPG82XgsDnuLe8kpV1asMJv4g8l32ZNy7/aiXKZCGRHI",
+	"uEcHoxWBFg46iQh9XVw9t43Mc6j7pReVskRvkpNe2Nnu+QhlsOt11qnNaVEvAqZKIi+KDtDaUpFoGCHx",
+	"oVxZU1RVVkRF+PJKtPiezmyQsg7CJxpxPIGFDQ9xsuTeTwj+hi/IvAAYhPGK1lzDTtGuQ/GVwDeFFXkG",
+	"rJOglYdoIiZ8r+aAAK0GoM46K3Ws1geD9lz1eNkRM+q58EjAe0pNZgNBx7qc4uE7AWlyeG/Ge6VJ5kSt",
+	"wb3RYPOpuYGwgo0n9RTYSoR4cRG3s9BVKYquNemMg9hCiVZaG2TSYzy/4QuziUkBsevL8SLBk+FzvIVv",
+	"LtCDD/Xc4IRZJrqcKXDpbQg4dDBjwmvYeTKpIomaSnXV7bPXgb/eX77FyBgvsyAiXNnvYbvc5cpeGB7a",
+	"ZpO9mcoceJqV8m54/tn4GB3DzFROSBuOVYB+7miPF4StOU8FMWElbq2hGQ47PeISzsG9l0CPYXAFEpIR",
+	"hX/2BYcGKV9qhS+6AKcihax+MaG1MijWtAob9E+XOEVLHGkKknZWgXjk4Yj3t0LjK12Ps3CKlTVeI6vl",
+	"+eeeFXsdHYrVGzLSDlliBDRLQonM92u1Nj4TPUvb4GhQiAAq61IZe+qLWaw6DeSxCI0HPI5AjQUasdwZ",
+	"9BVHmw2ZCPiAcQqeQ1M8oJ4CbQLT9Zc6yPhMWGwon6AMrjJn3T5LHHASwGAym4wXfo+w3uaS/mMdkqBm",
+	"2EyKhqx+qaBLFkN7FwRjvQnEQO0xzhcBDFIJiIZDG/3sEDmI00pQSk8Qz8f0yhDUDTGYLomgr6T0fXR7",
+	"1iJLmfkoiIwMtpyhFORtFdbcBkW8E5zDin33iA9ngmdrMC4yVqIoTcbaZ0R1W0LKvKTIlQ07SzJe8iRW",
+	"zQDxFhaAXhzijF5GOsiiYXQYRuIhi3Lv3aBN8w7vB022KlTPe4VqZ4uPwhj0IgnNkLy5WwtDZ+Gv078+",
+	"0V3QNquZNmXTG0ETxdiRHgPexNYHzemtD+6aYO17uG+S/JYmif34Ka8/ZsongKVPPv+S0kQ2Q3Z5amM3",
+	"V9dBJKexihUv/4qh9DeeI9Z+jGLl++j46xrPjDtOm2w1pG8plAeHa1+f67pthd4K/+XT0otdG4PBE3PE",
+	"O1dgnRt+hDaYwp1LkMludKgRrA8GbC5sHvO7s8dToOkvPjQRd3MNQy3qKDmbPK4ZAvfLJ7p+ef/9ydVA",
+	"tF9cDOF/haH6Dsyf7ogSuz+Qyu7DVjoTbG823kefRmMpkyJqiXcE9fnhFXrJffRuyyUXGA76G2Gag+jN",
+	"2Rr8/CUExw/zVy9294+/u7ia5QP9o6p+2JPZD+3g+P0LP9/CBHWrwU+wSphXSxAvYdQg9DQjFWl4gzeW",
+	"PLPrX57weEAjGLsl03UYjl2zKFBbXtL5aOvcn6PnQTgKNll/uEkj3AQabfz4cKPlWJQvvejVY+bXFqiC",
+	"bTcebtt4xAobvfgtjV4+vZHVjB4DS/9SA6KEJ0yw3SEdWvacYHaOK5tp0nH9T1960Vy3Be1vWzNEKKuj",
+	"GZLkkI3BOtmiSBqz2a1RtVLiJrCXoCZFagnI9ktRpoFxF5MkBNc5nZlg2Hp5hQxsmDm9tl3Yp0/utoUM",
+	"H2mY6ChtV9pjr25vu+xeS4U1iCwZI8LnpzhIxJiTWiuBisnyFT13PTDlCvQMuq2G6qITP50hBB1RrS4n",
+	"52yi+Dc9m/OCGhp8qI3GunGBK3QbuZ4KiZK6Khs3BkEeHoPUl2eMo4ZBjz/YZ0WsSQJlTwwbhV15OfiR",
+	"dRIXNedyotzxRN5mq8WAo5s0X7DYI2usmg3jiNy1/k7kndcq6+RDgRYBk8Rc54iYS0/0xRHroPsXn+pb",
+	"FYaGgeGr1uoKfdNdfmTP3VBvPLNnbR9D+xKE1SE8gNof2SNz8v0G5OBFyLsMyCv231itmo3RWtypzcLN",
+	"6JPwSQqfWLzLXm5sxGq5e6WtPfghc3KbhkI0yN+SoVgBYcrXOls8UZCbVPnSO2nhVZW7xbQWkWb5rui9",
+	"tzlbLnzQywXRKS8k3rNy7xVEb84inyQ/WmdFJVgGOiA75fI2ClPKR9+/Ggw2Wq6FtIt4v1Hgcumr7pC5",
+	"WgTMCU/LqhDma0iYS5H5VhloEb9sVHr0n1+8YOts4wV7+Yp99z374ceoPS59JZIH9J6lAPTozdn6xouX",
+	"r777/ocfB+vIaVHNW35sb+RuzC/HZxGvdO+fPQ69Hi38P0G0X5XTny5I2owCS9E6FmpLCtb6U198JX66",
+	"CtXaPEeEyYLfB9w/Baa/UQv5U+pZd6obT9/Xhx+zNU7e+WPVg8Ej1AMf6w4N1l89ZpSWR4pQGdl4TOPV",
+	"F6n+VmS+jSKzbWVmj4d3aC5fetEDcVek1eSiLR3KFsl0S9c43a28zDoCOl6R6dbPWTb1oJfMy80kSvXZ",
+	"lhcOaXTvvRnedXGufrWE5VLR00qpLjKDWSf7YcK4ppBcujCboFOelmhwr8Z+wTa0c0x+BKngTMfKJiB0",
+	"F115nqNOZDYbjnE0zpPqINOpe+CtU/vWU41xRdIqZVstAjMlWXHpQckJ6GzneLd36V54L/AmdCl0wGpG",
+	"hXC6JsX39fv955UzNSY9nDGGnlhxv9vMORW6HGLlPBwY28dMKQECUpGTQRfeA1JL+23aAMVqUhgEPsvu",
+	"NA1uTDWjMANp6MFVqwvblFT0TJF1kIQohRpkHR1u35lyGU7o1bwpL2Y5BvW692GDN1eH7OXgJesk/h5T",
+	"u4RtT0FDxG7w85d3npwM778hwv8OSv8ICuNvOv1NcL8Nwd1yCPgQxe09HKjgz8Td9PMefLXWEBfQRuFD",
+	"1keSpNq+qxYgdZ89wq3Wgvd7orwb55/qJEiDvLYBVO94rrnpArXXO5Rme7sjF2X7VHHW65SvRZFL1VAq",
+	"d3YDpfJNIUVWyHRqyoL/7/8p2HpTrVwfrK9//xXVyr+MBP1IrXBn12uF0TcQuP8mpH9tQronyscQ0Qcd",
+	"7Y0kqqyzlETVJZm/+1ARsW0E6TxzoXOdOpA4yAOOIYHcODN09+6UDUCdvbV0UgixNtHFjIivnaBveGMf",
+	"3funSEubOd2GLJ5Sivs1ga8wBJ2iaOQd34VA50DGLs4OMe8CT+vEPY9MJIvuY7ya5GlBoCNEyyaN8EzP",
+	"pDoU6qqchr5970BH/15rjpzT5oWSJS/KI1SMPjtpT5aDAeQusyFdrKXEOZs2qqk99Q5XzN37owpktKZk",
+	"0kDCy1ghw1l6r8AzJ5uVJ4hHb6oHTo6mamkueGFAH7L24ob9/cGMjfekaAS0w5DUTRqE7g/7RdPz2RMZ",
+	"JI/3gj+oZQUIB52lZO/NlO6Uu9IGg2McOrRYzbeeLDORpOtSttDJs2qKz4HObRKXjk+tbqS6yv0OWzuX",
+	"w5OujYwMX+qMlRI31GPPehQykVvvgJPC6nQxNcqhhwtfm7B5mh6tMRzf507rWY8bJV9VQmRIIeZzeovC",
+	"e4YoALm8kamwiiClzQyzJ/nKhp5ZRXpCDe8IUMbBbVweCHoSVFpaKnk8QSfH59Bf3d722cGkPjguqNIn",
+	"1Hc6lX3oAfTAIM1TTUZdGDKcW13gv+gZo8gdOLPSXdPBR23LEvMfm6oQ+cI6HFsVMcy29VU8HQ7hV02q",
+	"jUw7ZEW1DXvsWhRjXsoZ6wQ5nox9+VVkrRLpak6ee4XT1uq1oIpPCjtBtbWufe23/Uf7aG/7j4GI2/J7",
+	"i7zbPtfHOlFaWxf3zC/wsLTN7w6bf0vVr+JqITZ431qcy6V9J9pSRP+lsOFRukBbU/SHuBxLgUWT0mL4",
+	"BHiYIMjFagcxERj2d5+76NGqUi/i82/iC6KsgI9yBQ2+DeFqpgj7m3I9kXLR67J/JOXK7mr7e2laa6d/",
+	"k63fQLa+getwWeT8Yx2IT7WG/O1A/P/IDLOsfj/ClRikFUFyGCYU+QXz1djb8y0Wm8A1N9WYfWHr9IB1",
+	"govPY24EmjASd/uQz2Xf5THop3qWbNqLC+XUsLHI9U0d7mZKXtgnFRPr8Ey6fXYu8smaHTB8EdBQQGWt",
+	"UMFsKPGALOhVPGiFGlYj78uMf7YRZHijQquJvKoKwNfGJVZmxJwXlFofc5xg/SHpSUGKFPSKMZtByMeX",
+	"ueQqnWb6FLyV254yBZ9uqPOlWO2peZlzGZzIeOxG/3pnXhK8EesveFKEaa9pnyGgrVpp/E/WqEZK4iMz",
+	"CdslWE5V4+GXT1/+bwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

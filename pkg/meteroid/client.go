@@ -119,6 +119,20 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, opt
 // field, or nil.
 func ValidateUpdate(u Update) error { return checkUpdate(0, u) }
 
+// ValidateCreate checks a create as every create does before sending: that
+// it matches the spec's CustomerCreate schema (the four required fields
+// present, a documented currency, ...). It returns a
+// *billbridge.ValidationError (Index 0) naming the field, or nil.
+func ValidateCreate(c CustomerCreate) error { return checkCreate(0, c) }
+
+func checkCreate(index int, c CustomerCreate) error {
+	vs, err := loadValidators()
+	if err != nil {
+		return err
+	}
+	return vs[1].Check(index, c)
+}
+
 func checkUpdate(index int, u Update) error {
 	if u.IDOrAlias == "" {
 		return emptyID(index)
@@ -131,4 +145,4 @@ func checkUpdate(index int, u Update) error {
 }
 
 // loadValidators parses the embedded spec once per process.
-var loadValidators = validate.Schemas(Provider, meteroidapi.GetSpec, "CustomerPatch")
+var loadValidators = validate.Schemas(Provider, meteroidapi.GetSpec, "CustomerPatch", "CustomerCreate")

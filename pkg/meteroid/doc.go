@@ -1,6 +1,14 @@
 // Package meteroid is the billbridge client for Meteroid's REST API v1: it
-// reads customers and applies partial updates (PATCH) to many of them at
-// once, with local validation, retries and one result per item.
+// lists customers (every page walked for the caller), reads one by id or
+// alias, and creates, partially updates (PATCH) and archives many at once,
+// with local validation, retries and one result per item.
+//
+// Creates are the one unsafe call: a POST is repeated only when Meteroid
+// surely did not act on it, and a create whose outcome is unknown is settled
+// by reading the customer back by its alias (see CreateCustomers). Give
+// every customer an alias. ListCustomers pages by page number over a listing
+// ordered by id and dedupes by id within a walk (see its documentation for
+// what that guarantees under concurrent creates and archives).
 //
 // Meteroid has no batch endpoint for customers, so a batch of updates fans
 // out as one PATCH /api/v1/customers/{id_or_alias} per item, at most

@@ -101,3 +101,74 @@ func ExampleClient_GetCustomer() {
 	// cus_0 Customer 0 <nil>
 	// meteroid getCustomer: HTTP 404 NOT_FOUND: Customer not found: no customer has id or alias "nobody"
 }
+
+func ExampleClient_ListCustomers() {
+	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(5))
+	defer srv.Close()
+	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	if err != nil {
+		panic(err)
+	}
+	// Every page is fetched as the loop needs it: two customers a page here.
+	for cust, err := range c.ListCustomers(context.Background(), meteroid.CustomerQuery{PageSize: 2}) {
+		if err != nil {
+			fmt.Println("stopped:", err)
+			break
+		}
+		fmt.Println(cust.Id, cust.Name)
+	}
+	// Output:
+	// cus_0 Customer 0
+	// cus_1 Customer 1
+	// cus_2 Customer 2
+	// cus_3 Customer 3
+	// cus_4 Customer 4
+}
+
+func ExampleClient_CreateCustomers() {
+	srv := meteroidtest.NewServer(meteroidtest.WithCustomers(meteroid.Customer{Id: "cus_old", Name: "Old", Alias: ptrTo("taken")}))
+	defer srv.Close()
+	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	if err != nil {
+		panic(err)
+	}
+	results := c.CreateCustomers(context.Background(), []meteroid.CustomerCreate{
+		{Name: "Acme GmbH", Alias: ptrTo("acme-de"), Currency: meteroid.CurrencyEUR, InvoicingEmails: []string{"ap@acme.example"}},
+		{Name: "Acme SARL", Alias: ptrTo("taken"), Currency: meteroid.CurrencyEUR},
+		{Name: "No currency"},
+	})
+	for _, r := range results {
+		var invalid *billbridge.ValidationError
+		switch {
+		case r.OK():
+			got, _ := srv.Customer(r.ID)
+			fmt.Println(r.Index, r.Status, got.Alias != nil && *got.Alias == "acme-de", r.Value.Name, r.Existing)
+		case errors.Is(r.Err, billbridge.ErrConflict):
+			fmt.Println(r.Index, r.Status, "alias in use")
+		case errors.As(r.Err, &invalid):
+			fmt.Println(r.Index, "not sent: invalid", invalid.Field)
+		}
+	}
+	// Output:
+	// 0 201 true Acme GmbH false
+	// 1 409 alias in use
+	// 2 not sent: invalid currency
+}
+
+func ExampleClient_ArchiveCustomers() {
+	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(2))
+	defer srv.Close()
+	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range c.ArchiveCustomers(context.Background(), []string{"cus_0", "alias-1", "nobody"}) {
+		fmt.Println(r.Index, r.Status, r.Value, errors.Is(r.Err, billbridge.ErrNotFound))
+	}
+	// Output:
+	// 0 204 cus_0 false
+	// 1 204 alias-1 false
+	// 2 404  true
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -48,3 +48,14 @@ const (
 	CodeTooManyRequests     = string(meteroidapi.ErrorCodeTooManyRequests)
 	CodeInternalServerError = string(meteroidapi.ErrorCodeInternalServerError)
 )
+
+// CustomerCreate is the body of a create: name, invoicing_emails, currency
+// and custom_taxes are required (send empty slices for none).
+type CustomerCreate = meteroidapi.CustomerCreate
+
+// CustomerList is one page of a listing: {data, pagination_meta}.
+type CustomerList = meteroidapi.CustomerList
+
+// PaginationMeta says where a page stands: page, per_page, total_items,
+// total_pages.
+type PaginationMeta = meteroidapi.PaginationMeta

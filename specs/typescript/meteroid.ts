@@ -1,12 +1,16 @@
 // Proof that the Meteroid spec is usable from TypeScript: typed requests and a
-// reader for every response status of every operation (patchCustomer,
-// getCustomer). Type-checked by `make lint` (tsc --strict).
+// reader for every response status of every operation (listCustomers,
+// createCustomer, getCustomer, patchCustomer, archiveCustomer). Type-checked
+// by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/meteroid";
-import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
+import { read, type AllBodiesTyped, type Body, type Handlers, type JsonRequest } from "./check";
 
 type Schemas = components["schemas"];
 
-export const bodiesTyped: AllBodiesTyped<operations> = "ok";
+// Every answer has a typed body, except archiveCustomer's 204, which has none.
+type ArchiveWithoutNoContent = { responses: Omit<operations["archiveCustomer"]["responses"], 204> };
+export const bodiesTyped: AllBodiesTyped<Omit<operations, "archiveCustomer"> & { archiveCustomer: ArchiveWithoutNoContent }> = "ok";
+export const archiveNoContent: [Body<operations["archiveCustomer"]["responses"][204]>] extends [never] ? "no body" : "a body" = "no body";
 
 // --- requests ---
 
@@ -23,6 +27,24 @@ export const patchCustomerRequest: JsonRequest<operations["patchCustomer"]> = {
   custom_taxes: [{ name: "VAT", rate: "0.2", tax_code: "FR-VAT" }],
   is_tax_exempt: false,
 };
+
+export const listQuery: operations["listCustomers"]["parameters"]["query"] = { page: 0, per_page: 100, search: "acme", archived: false };
+
+export const createCustomerRequest: JsonRequest<operations["createCustomer"]> = {
+  name: "Acme SARL",
+  alias: "acme-fr",
+  currency: "EUR",
+  invoicing_emails: ["factures@acme.example"],
+  custom_taxes: [{ name: "TVA", rate: "0.20", tax_code: "FR-TVA" }],
+  billing_address: { city: "Paris", country: "FR" },
+  shipping_address: { same_as_billing: true },
+  bank_account_id: "ba_7n42DGM5Tflk9n8mt7Fhc7",
+};
+
+// @ts-expect-error a create needs name, currency, invoicing_emails and custom_taxes
+export const badCreate: Schemas["CustomerCreate"] = { name: "Acme" };
+// @ts-expect-error the list has no ordering parameter
+export const badListQuery: operations["listCustomers"]["parameters"]["query"] = { order_by: "name" };
 
 // @ts-expect-error currency is an enum of ISO codes
 export const badCurrency: Schemas["CustomerPatch"] = { currency: "EURO" };
@@ -52,6 +74,51 @@ function customer(c: Schemas["Customer"]): string {
   return `${read(c.id)} ${read(c.name)} ${read(c.alias) ?? ""} ${read(c.currency)} ${read(c.invoicing_entity_id)} ${read(c.invoicing_emails).join(",")} ${read(c.billing_address)?.city ?? ""} ${ship ? read(ship.same_as_billing) : ""} ${taxes.join(";")} ${read(c.is_tax_exempt) ?? ""}`;
 }
 
+function page(l: Schemas["CustomerList"]): string {
+  const m = read(l.pagination_meta);
+  const last = read(m.page) + 1 >= read(m.total_pages);
+  return `${read(l.data).map(customer).join("\n")} page ${read(m.page)}/${read(m.total_pages)} of ${read(m.per_page)}, ${read(m.total_items)} in all${last ? " (last)" : ""}`;
+}
+
+export const listCustomers: Handlers<operations["listCustomers"]> = {
+  200: page,
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const createCustomer: Handlers<operations["createCustomer"]> = {
+  201: (c) => `created ${customer(c)} ${read(c.bank_account_id) ?? ""}`,
+  400: failureOrText,
+  401: failure,
+  409: (e) => `alias in use: ${failure(e)}`,
+  415: text,
+  422: text,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const archiveCustomer: Handlers<operations["archiveCustomer"]> = {
+  204: () => "archived",
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
 export const getCustomer: Handlers<operations["getCustomer"]> = {
   200: customer,
   401: failure,
@@ -79,4 +146,10 @@ export const patchCustomer: Handlers<operations["patchCustomer"]> = {
   default: failureOrText,
 };
 
-export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = { patchCustomer, getCustomer };
+export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
+  listCustomers,
+  createCustomer,
+  getCustomer,
+  patchCustomer,
+  archiveCustomer,
+};

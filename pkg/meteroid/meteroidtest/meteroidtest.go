@@ -1,5 +1,6 @@
 // Package meteroidtest runs an in-process fake of Meteroid's REST API v1
-// (GET and PATCH /api/v1/customers/{id_or_alias}) for tests, in the style of
+// (GET and POST /api/v1/customers; GET, PATCH and DELETE
+// /api/v1/customers/{id_or_alias}) for tests, in the style of
 // net/http/httptest.
 //
 // A test starts a server, seeds customers, points a client at Server.URL
@@ -17,7 +18,17 @@
 // The fake keeps customers in memory with Meteroid's semantics: a customer is
 // addressed by its id (cus_…) or, failing that, by its alias; PATCH changes
 // only the fields present in the body, replacing arrays and objects as a
-// whole, and answers with the full customer. Every request is checked against
+// whole, and answers with the full customer. A listing is ordered by id
+// (ascending, as Meteroid's server lists), pages from 0 with per_page (10
+// when absent), and answers a pagination_meta of the selection; search keeps
+// customers whose name, alias or billing e-mail contains the term, ignoring
+// case; archived customers are left out unless archived=true, which lists
+// only them. POST creates a customer with a new "cus_<random>" id (the
+// invoicing entity "ive_default" when none is sent, country codes upper-cased)
+// and answers 409 CONFLICT when the alias is in use, by an archived customer
+// too. DELETE archives (204, also for a customer already archived, so that a
+// retry is harmless); GET still finds an archived customer (Meteroid's
+// documents do not say). Every request is checked against
 // the spec (specs/meteroid.yaml) before it reaches the fake, so an invalid
 // body gets Meteroid's 400 {code: BAD_REQUEST, message} naming the field, and
 // a missing or wrong key gets 401 {code: UNAUTHORIZED}. NewTestServer also
@@ -30,10 +41,12 @@
 // Meteroid's error body (TOO_MANY_REQUESTS, INTERNAL_SERVER_ERROR).
 //
 // Deviations forced by the spec: Meteroid would plausibly answer 409 when a
-// PATCH sets an alias another customer uses, but the spec declares no 409, so
-// the fake answers 400 with code CONFLICT. The spec declares neither 502, 503
-// nor 504, so injected 502/503/504 faults (realistic from a proxy) do not
-// validate against it; NewTestServer's default CheckResponse reports them.
+// PATCH sets an alias another customer uses, but the spec declares no 409 for
+// PATCH, so the fake answers 400 with code CONFLICT there. A create body
+// that is JSON but misses a required field or holds a wrong value gets the
+// fake's JSON 400 naming the field (Meteroid's extractor would answer 422 in
+// text/plain), so that every field check has one error format; only a body
+// that is not an object gets the 422.
 package meteroidtest
 
 import (
@@ -198,6 +211,12 @@ func (s *Server) Customer(idOrAlias string) (meteroidapi.Customer, bool) {
 // Customers returns copies of all customers in seed order.
 func (s *Server) Customers() []meteroidapi.Customer { return s.st.all() }
 
+// Archived reports whether the customer with this id or alias is archived.
+func (s *Server) Archived(idOrAlias string) bool { return s.st.isArchived(idOrAlias) }
+
+// Created returns how many customers POST has created so far.
+func (s *Server) Created() int { return s.st.creates() }
+
 // Patches returns how many PATCHes were applied to the customer with this id
 // or alias (0 for an unknown one).
 func (s *Server) Patches(idOrAlias string) int { return s.st.patches(idOrAlias) }
@@ -225,14 +244,18 @@ func renderError(w http.ResponseWriter, _ *http.Request, status int, code, messa
 	_ = json.NewEncoder(w).Encode(meteroidapi.Error{Code: meteroidapi.ErrorCode(code), Message: message})
 }
 
-// extractorRejects answers the PATCH bodies that Meteroid's JSON extractor
-// (axum's Json) refuses before any handler runs, with its text/plain
-// answers: 415 without an application/json Content-Type, 422 for JSON that
-// is not an object. Other invalid bodies keep the fake's JSON 400, so that
-// callers see one error format for the field checks.
+// extractorRejects answers the PATCH and POST bodies that Meteroid's JSON
+// extractor (axum's Json) refuses before any handler runs, with its
+// text/plain answers: 415 without an application/json Content-Type, 422 for
+// JSON that is not an object. Other invalid bodies keep the fake's JSON 400,
+// so that callers see one error format for the field checks.
 func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodPatch {
+	if r.Method != http.MethodPatch && r.Method != http.MethodPost {
 		return false
+	}
+	target := "CustomerPatch"
+	if r.Method == http.MethodPost {
+		target = "CustomerCreateRequest"
 	}
 	plain := func(status int, msg string) bool {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -251,7 +274,7 @@ func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
 	var v any
 	if json.Unmarshal(body, &v) == nil {
 		if _, ok := v.(map[string]any); !ok {
-			return plain(http.StatusUnprocessableEntity, "Failed to deserialize the JSON body into the target type: invalid type, expected struct CustomerPatch")
+			return plain(http.StatusUnprocessableEntity, "Failed to deserialize the JSON body into the target type: invalid type, expected struct "+target)
 		}
 	}
 	return false

@@ -43,6 +43,16 @@ func patchRaw(t *testing.T, c *meteroidapi.ClientWithResponses, idOrAlias, body 
 	return res
 }
 
+// postRaw sends a raw create body with a content type.
+func postRaw(t *testing.T, c *meteroidapi.ClientWithResponses, contentType, body string) *meteroidapi.CreateCustomerResponse {
+	t.Helper()
+	res, err := c.CreateCustomerWithBodyWithResponse(context.Background(), contentType, strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST: %v", err)
+	}
+	return res
+}
+
 func wantError(t *testing.T, status int, e *meteroidapi.Error, wantStatus int, code meteroidapi.ErrorCode, msgPart string) {
 	t.Helper()
 	if status != wantStatus {
@@ -444,7 +454,11 @@ func TestSlowTruncatedHTMLLatency(t *testing.T) {
 func TestSpecCoverage(t *testing.T) {
 	srv := NewTestServer(t, WithCustomers(seeded(), meteroidapi.Customer{Id: "cus_b", Name: "B", Alias: ptr("b")}),
 		WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.TooMany, fault.Status500, fault.TooMany, fault.Status500,
-			fault.Status502, fault.Status503, fault.Status504, fault.Status502, fault.Status503, fault.Status504}}))
+			fault.Status502, fault.Status503, fault.Status504, fault.Status502, fault.Status503, fault.Status504,
+			// list, create and archive: 429, 500, 502, 503, 504 each
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}}))
 	c := client(t, srv, srv.APIKey)
 	bad := client(t, srv, "pv_sand_wrong")
 	ctx := context.Background()
@@ -459,6 +473,15 @@ func TestSpecCoverage(t *testing.T) {
 	for range 3 {
 		patchRaw(t, c, "cus_acme", `{"name":"x"}`) // 502, 503, 504
 	}
+	for range 5 {
+		_, _ = c.ListCustomersWithResponse(ctx, nil) // 429, 500, 502, 503, 504
+	}
+	for range 5 { // 429, 500, 502, 503, 504
+		postRaw(t, c, "application/json", `{"name":"x","currency":"EUR","invoicing_emails":[],"custom_taxes":[]}`)
+	}
+	for range 5 {
+		_, _ = c.ArchiveCustomerWithResponse(ctx, "b") // 429, 500, 502, 503, 504
+	}
 	_, _ = c.GetCustomerWithResponse(ctx, "nobody")     // 404
 	_, _ = bad.GetCustomerWithResponse(ctx, "cus_acme") // 401
 	patchRaw(t, c, "cus_acme", `{"name":"Acme AG"}`)    // 200
@@ -470,6 +493,21 @@ func TestSpecCoverage(t *testing.T) {
 	if _, err := c.PatchCustomerWithBodyWithResponse(ctx, "cus_acme", "text/plain", strings.NewReader(`{}`)); err != nil {
 		t.Fatal(err) // 415 text/plain (the extractor)
 	}
+
+	// The list, create and archive operations, each with the injected
+	// statuses first (429, 500, 502, 503, 504), then its own answers.
+	_, _ = c.ListCustomersWithResponse(ctx, &meteroidapi.ListCustomersParams{PerPage: ptr(int32(1))})                        // 200
+	_, _ = c.ListCustomersWithResponse(ctx, &meteroidapi.ListCustomersParams{PerPage: ptr(int32(101))})                      // 400
+	_, _ = bad.ListCustomersWithResponse(ctx, nil)                                                                           // 401
+	postRaw(t, c, "application/json", `{"name":"N","alias":"new","currency":"EUR","invoicing_emails":[],"custom_taxes":[]}`) // 201
+	postRaw(t, c, "application/json", `{"name":"N","alias":"new","currency":"EUR","invoicing_emails":[],"custom_taxes":[]}`) // 409
+	postRaw(t, c, "application/json", `{"name":"N","currency":"EUR","invoicing_emails":[],"custom_taxes":[],"phone":7}`)     // 400
+	postRaw(t, c, "application/json", `"name"`)                                                                              // 422
+	postRaw(t, c, "text/plain", `{}`)                                                                                        // 415
+	postRaw(t, bad, "application/json", `{}`)                                                                                // 401
+	_, _ = c.ArchiveCustomerWithResponse(ctx, "b")                                                                           // 204
+	_, _ = c.ArchiveCustomerWithResponse(ctx, "nobody")                                                                      // 404
+	_, _ = bad.ArchiveCustomerWithResponse(ctx, "b")                                                                         // 401
 
 	cov := srv.Coverage()
 	t.Logf("spec coverage: %s", cov)

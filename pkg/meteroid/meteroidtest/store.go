@@ -5,14 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/billbridge/billbridge/internal/fakeserver"
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/billbridge/billbridge/gen/meteroidapi"
 	"github.com/billbridge/billbridge/gen/meteroidserver"
+	"github.com/billbridge/billbridge/internal/fakeserver"
 )
 
 // store holds the customers behind one mutex and implements the generated
@@ -23,12 +24,16 @@ type store struct {
 	byID    map[string]*meteroidapi.Customer // id -> customer
 	byAlias map[string]string                // alias -> id
 	patched map[string]int                   // id -> PATCHes applied
+	// archived holds the ids of archived customers: still found by GET,
+	// left out of listings unless archived=true.
+	archived map[string]bool
+	created  int // customers created through POST
 }
 
 var _ meteroidserver.StrictServerInterface = (*store)(nil)
 
 func newStore(seed []meteroidapi.Customer) (*store, error) {
-	st := &store{byID: map[string]*meteroidapi.Customer{}, byAlias: map[string]string{}, patched: map[string]int{}}
+	st := &store{byID: map[string]*meteroidapi.Customer{}, byAlias: map[string]string{}, patched: map[string]int{}, archived: map[string]bool{}}
 	for i, c := range seed {
 		c = clone(c)
 		if c.Id == "" {
@@ -293,5 +298,152 @@ func clone(c meteroidapi.Customer) meteroidapi.Customer {
 	c.Phone = clonePtr(c.Phone)
 	c.ShippingAddress = cloneShipping(c.ShippingAddress)
 	c.VatNumber = clonePtr(c.VatNumber)
+	c.BankAccountId = clonePtr(c.BankAccountId)
 	return c
+}
+
+// defaultPerPage is the fake's page size when a listing sends no per_page.
+// Meteroid's OpenAPI states no default; the facade always sends per_page.
+const defaultPerPage = 10
+
+// listed returns the customers a listing selects, in the server's order (by
+// id, ascending). The caller holds mu.
+func (st *store) listed(search string, archived bool) []*meteroidapi.Customer {
+	needle := strings.ToLower(search)
+	var out []*meteroidapi.Customer
+	for _, id := range st.order {
+		c := st.byID[id]
+		if st.archived[id] != archived {
+			continue
+		}
+		if needle != "" && !matches(c, needle) {
+			continue
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *meteroidapi.Customer) int { return strings.Compare(a.Id, b.Id) })
+	return out
+}
+
+// matches reports whether needle (lower case) is part of the customer's name,
+// alias or billing e-mail, ignoring case ("part of name, alias or email" in
+// Meteroid's source; whether the real match ignores case is not documented).
+func matches(c *meteroidapi.Customer, needle string) bool {
+	for _, s := range []string{c.Name, alias(c), deref(c.BillingEmail)} {
+		if s != "" && strings.Contains(strings.ToLower(s), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// ListCustomers answers one page and its pagination_meta. archived absent or
+// false lists the customers that are not archived, true only the archived
+// ones (the spec's reading).
+func (st *store) ListCustomers(_ context.Context, req meteroidserver.ListCustomersRequestObject) (meteroidserver.ListCustomersResponseObject, error) {
+	p := req.Params
+	page, perPage := int64(0), int64(defaultPerPage)
+	if p.Page != nil {
+		page = int64(*p.Page)
+	}
+	if p.PerPage != nil {
+		perPage = int64(*p.PerPage)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	all := st.listed(deref(p.Search), p.Archived != nil && *p.Archived)
+	total := int64(len(all))
+	data := []meteroidapi.Customer{}
+	if from := page * perPage; from < total {
+		for _, c := range all[from:min(from+perPage, total)] {
+			data = append(data, clone(*c))
+		}
+	}
+	return meteroidserver.ListCustomers200JSONResponse{Data: data, PaginationMeta: meteroidapi.PaginationMeta{
+		Page: int32(page), PerPage: int32(perPage), TotalItems: total, TotalPages: int32((total + perPage - 1) / perPage),
+	}}, nil
+}
+
+// CreateCustomer stores a new customer and answers 201, or 409 CONFLICT when
+// its alias is in use (by an archived customer too, or as another customer's
+// id, which would make it unreachable).
+func (st *store) CreateCustomer(_ context.Context, req meteroidserver.CreateCustomerRequestObject) (meteroidserver.CreateCustomerResponseObject, error) {
+	b := req.Body
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if b.Alias != nil && *b.Alias != "" {
+		if _, used := st.byAlias[*b.Alias]; used || st.byID[*b.Alias] != nil {
+			return meteroidserver.CreateCustomer409JSONResponse{ConflictJSONResponse: meteroidserver.ConflictJSONResponse{
+				Code: meteroidapi.ErrorCodeConflict, Message: fmt.Sprintf("Customer already exists: alias %q is in use", *b.Alias),
+			}}, nil
+		}
+	}
+	c := meteroidapi.Customer{
+		Name: b.Name, Alias: clonePtr(b.Alias), Currency: b.Currency,
+		InvoicingEmails: append([]string{}, b.InvoicingEmails...), CustomTaxes: append([]meteroidapi.CustomTax{}, b.CustomTaxes...),
+		BillingEmail: clonePtr(b.BillingEmail), Phone: clonePtr(b.Phone), VatNumber: clonePtr(b.VatNumber),
+		BankAccountId: clonePtr(b.BankAccountId), IsTaxExempt: clonePtr(b.IsTaxExempt),
+		BillingAddress: cloneAddress(b.BillingAddress), ShippingAddress: cloneShipping(b.ShippingAddress),
+		InvoicingEntityId: "ive_default",
+	}
+	if b.InvoicingEntityId != nil {
+		c.InvoicingEntityId = *b.InvoicingEntityId
+	}
+	// The server upper-cases country codes.
+	for _, a := range []*meteroidapi.Address{c.BillingAddress, shippingAddress(c.ShippingAddress)} {
+		if a != nil && a.Country != nil {
+			a.Country = ptr(strings.ToUpper(*a.Country))
+		}
+	}
+	for c.Id == "" || st.byID[c.Id] != nil {
+		c.Id = "cus_" + randomBase62(22)
+	}
+	if a := alias(&c); a != "" {
+		st.byAlias[a] = c.Id
+	}
+	st.byID[c.Id] = &c
+	st.order = append(st.order, c.Id)
+	st.created++
+	return meteroidserver.CreateCustomer201JSONResponse(clone(c)), nil
+}
+
+func shippingAddress(s *meteroidapi.ShippingAddress) *meteroidapi.Address {
+	if s == nil {
+		return nil
+	}
+	return s.Address
+}
+
+// ArchiveCustomer marks the customer archived and answers 204 (again for an
+// archived one, so that a retry is harmless), or 404.
+func (st *store) ArchiveCustomer(_ context.Context, req meteroidserver.ArchiveCustomerRequestObject) (meteroidserver.ArchiveCustomerResponseObject, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
+	c := st.find(req.IdOrAlias)
+	if c == nil {
+		return meteroidserver.ArchiveCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
+	}
+	st.archived[c.Id] = true
+	return meteroidserver.ArchiveCustomer204Response{}, nil
+}
+
+func (st *store) isArchived(idOrAlias string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c := st.find(idOrAlias)
+	return c != nil && st.archived[c.Id]
+}
+
+func (st *store) creates() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.created
 }

@@ -4,6 +4,69 @@
  */
 
 export interface paths {
+    "/api/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List customers, a page at a time
+         * @description Returns one page of the tenant's customers and a `pagination_meta` that says how many
+         *     there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
+         *     100). Meteroid's OpenAPI states no default for either; send both.
+         *
+         *     Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
+         *     server's source (its REST router) lists by customer id, ascending, always; no `order_by`
+         *     is accepted (an unknown query parameter is ignored by the server's query extractor, so
+         *     sending one changes nothing). Because the order is by id and the paging is by page
+         *     number, a customer created or archived while a client walks the pages shifts the
+         *     customers after it by one place: the next page may repeat a customer already read (an
+         *     insert before the position) or miss one (an archive before the position). A client
+         *     that must see every customer once dedupes by id and, if customers may be archived
+         *     during the walk, reads again.
+         *
+         *     Filters: `search` keeps the customers whose name, alias or e-mail contains the term
+         *     (the server's source says "part of name, alias or email"; the OpenAPI gives the
+         *     parameter no description; whether the match ignores case is not stated). `archived`
+         *     selects by archive state; the documents do not say what its absence means: this
+         *     spec reads it as a filter (`true`: only archived customers; `false` or absent: only
+         *     customers that are not archived), the reading under which a plain listing is the list
+         *     of live customers.
+         *
+         *     Read-only, so always safe to retry. `page` past the last page answers an empty `data`
+         *     with the same `pagination_meta` totals.
+         */
+        get: operations["listCustomers"];
+        put?: never;
+        /**
+         * Create a customer
+         * @description Creates a customer and answers 201 with it as stored (its new `cus_…` id, and the
+         *     invoicing entity the server chose when none was sent: the tenant's default).
+         *
+         *     Not idempotent and no idempotency key is offered: a POST that failed after it was sent
+         *     (no answer, 5xx) may have created the customer, and sending it again may create a
+         *     second one. A customer with an `alias` can be settled by reading it back (`GET
+         *     /api/v1/customers/{alias}`) and comparing its data with what was sent. A customer
+         *     without an alias cannot be told apart from another of the same name.
+         *
+         *     409 (`CONFLICT`): the customer already exists; Meteroid's OpenAPI says only "Customer
+         *     already exists". The alias is the customer's unique key, so this spec reads 409 as "the
+         *     alias is in use" (also by an archived customer: archiving keeps the row). Not
+         *     retryable; it is not a success either: the existing customer may hold other data.
+         *
+         *     The body extractor answers before the handler: malformed JSON is 400 (`text/plain`), a
+         *     body of the wrong type (a missing required field, an unknown currency) 422
+         *     (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+         */
+        post: operations["createCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id_or_alias}": {
         parameters: {
             query?: never;
@@ -28,7 +91,20 @@ export interface paths {
         get: operations["getCustomer"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Archive a customer
+         * @description Archives the customer addressed by id (`cus_…`) or alias and answers 204 without a
+         *     body. Archiving deletes nothing: the customer's invoices and other linked records stay.
+         *     Meteroid's OpenAPI says that the customer's active subscriptions must be terminated
+         *     first, or the call fails; it does not say with which status (`default` covers it).
+         *
+         *     An archived customer leaves the default listing (see `listCustomers`, `archived`) and
+         *     can be restored (`POST .../unarchive`, not in this spec). The documents do not say
+         *     whether `GET` still finds it or whether archiving an archived customer is an error;
+         *     this spec assumes it is found and that a second archive answers 204 again, which is
+         *     what makes a retry harmless. Unknown id or alias: 404 (`NOT_FOUND`).
+         */
+        delete: operations["archiveCustomer"];
         options?: never;
         head?: never;
         /**
@@ -189,6 +265,13 @@ export interface components {
              * @example ive_7n42DGM5Tflk9n8mt7Fhc7
              */
             invoicing_entity_id: string;
+            /**
+             * @description The bank account shown on the customer's invoices, if one is chosen (an id of
+             *     Meteroid's, prefixed `ba_`). In Meteroid's OpenAPI since its customers gained it;
+             *     absent or null when none is set.
+             * @example ba_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            bank_account_id?: string | null;
             billing_email?: string | null;
             phone?: string | null;
             vat_number?: string | null;
@@ -203,6 +286,85 @@ export interface components {
              *     (not false): read it back only when present. Servers may send 0/1.
              */
             is_tax_exempt?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
+        };
+        /**
+         * @description The body of a create. Required are the four fields Meteroid's OpenAPI marks required
+         *     (`name`, `invoicing_emails`, `currency`, `custom_taxes`; send `[]` for none). The
+         *     optional fields are nullable there; this spec does not allow `null` in the body, as for
+         *     PATCH: omit a field to leave it unset. Without `invoicing_entity_id` the server uses
+         *     the tenant's default invoicing entity. `alias` is the customer's unique key: a second
+         *     create with the same alias is refused with 409, and only a customer with an alias can
+         *     be read back when a create's outcome is unknown.
+         */
+        CustomerCreate: {
+            /** @description The customer's name. */
+            name: string;
+            /**
+             * @description The caller's own unique key for the customer; it addresses the customer in place of
+             *     its id. Give every customer one: it is what makes a failed create safe to settle.
+             */
+            alias?: string;
+            currency: components["schemas"]["Currency"];
+            /** @description E-mail addresses that receive invoices; `[]` for none. */
+            invoicing_emails: string[];
+            /** @description Customer-specific taxes instead of the invoicing entity's; `[]` for none. */
+            custom_taxes: components["schemas"]["CustomTax"][];
+            /** @description E-mail address for billing. */
+            billing_email?: string;
+            phone?: string;
+            /** @description The customer's VAT or tax identification number. */
+            vat_number?: string;
+            /**
+             * @description The invoicing entity, prefixed `ive_`; absent for the tenant's default.
+             * @example ive_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            invoicing_entity_id?: string;
+            /**
+             * @description The bank account shown on the customer's invoices, prefixed `ba_`.
+             * @example ba_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            bank_account_id?: string;
+            /** @description True when no tax is charged to this customer. */
+            is_tax_exempt?: boolean;
+            billing_address?: components["schemas"]["Address"];
+            shipping_address?: components["schemas"]["ShippingAddress"];
+        };
+        /**
+         * @description One page of `listCustomers`: the page's customers, in the server's order (by id,
+         *     ascending), and the totals of the whole listing under the same filters.
+         */
+        CustomerList: {
+            /** @description The page's customers; empty past the last page. */
+            data: components["schemas"]["Customer"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /**
+         * @description Where a page stands in the listing. All four fields are required, as in Meteroid's
+         *     OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+         *     are no customers); the last page is `total_pages - 1`. The totals are counted when the
+         *     page is read, so they change when customers are created or archived during a walk.
+         */
+        PaginationMeta: {
+            /**
+             * Format: int32
+             * @description The page number that was asked for, from 0.
+             */
+            page: number;
+            /**
+             * Format: int32
+             * @description The page size that was applied.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description How many customers match the filters, over all pages.
+             */
+            total_items: number;
+            /**
+             * Format: int32
+             * @description How many pages of `per_page` customers there are.
+             */
+            total_pages: number;
         };
         /**
          * @description Machine-readable error code. The list is the documented one; a server may add codes,
@@ -232,9 +394,10 @@ export interface components {
             };
         };
         /**
-         * @description The body or the parameters are invalid. Malformed JSON is refused by the server's body
-         *     extractor with a `text/plain` message; the handlers' own checks (an unknown currency or
-         *     invoicing entity, ...) answer with the JSON `Error` body. Not retryable.
+         * @description The body or the parameters are invalid. Malformed JSON, and a query string the server's
+         *     query extractor cannot read (`per_page=abc`), are refused with a `text/plain` message;
+         *     the handlers' own checks (an unknown currency or invoicing entity, a `per_page` out of
+         *     range, ...) answer with the JSON `Error` body. Not retryable.
          */
         BadRequest: {
             headers: {
@@ -286,6 +449,19 @@ export interface components {
                 "text/html": string;
             };
         };
+        /**
+         * @description The customer already exists: its alias is in use by another customer (an archived one
+         *     included). Meteroid's OpenAPI declares the status with the error body and no more. Not
+         *     retryable, and not a success: the customer holding the alias may hold other data.
+         */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The API key is missing, malformed, revoked or of another environment. Not retryable. */
         Unauthorized: {
             headers: {
@@ -318,7 +494,11 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Server failure. Retryable for GET and for PATCH (idempotent by nature), with backoff. */
+        /**
+         * @description Server failure. Retryable for GET, PATCH and DELETE (idempotent by nature), with
+         *     backoff. A POST (create) that got it may or may not have created the customer: read it
+         *     back by its alias before sending it again.
+         */
         InternalServerError: {
             headers: {
                 [name: string]: unknown;
@@ -338,6 +518,91 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listCustomers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most customers the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+                /**
+                 * @description Only customers whose name, alias or e-mail contains this text.
+                 * @example acme
+                 */
+                search?: string;
+                /**
+                 * @description `true`: only archived customers; `false` or absent: only customers that are not
+                 *     archived (this spec's reading; see the operation).
+                 * @example false
+                 */
+                archived?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of customers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    createCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerCreate"];
+            };
+        };
+        responses: {
+            /** @description The customer as created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
     getCustomer: {
         parameters: {
             query?: never;
@@ -364,6 +629,41 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Customer"];
                 };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    archiveCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id (prefixed `cus_`, e.g. `cus_7n42DGM5Tflk9n8mt7Fhc7`) or the
+                 *     customer's alias (any string the caller set as `alias`). No pattern is declared: an
+                 *     alias is free-form, so a `cus_` pattern would reject valid calls. Percent-encode an
+                 *     alias that contains reserved URL characters.
+                 * @example cus_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                id_or_alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Archived. No body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
