@@ -20,26 +20,48 @@ import (
 	"github.com/billbridge/billbridge"
 )
 
-// Schemas returns a function that loads a provider's embedded spec once per
-// process and returns validators for the named request schemas, in order.
-// Parsing a spec takes a noticeable fraction of a second and validators only
-// read it, so every client of a process shares them.
-func Schemas(provider string, load func() (*openapi3.T, error), names ...string) func() ([]*Validator, error) {
+// Schemas returns a function that reads the request schemas extracted from
+// a provider's spec (gen/schemas, written by schemagen) once per process and
+// returns validators for the named ones, in order. The extract holds only
+// what validation needs, every $ref resolved, so that reading it costs a
+// fraction of the spec's parse.
+func Schemas(provider string, extract []byte, names ...string) func() ([]*Validator, error) {
+	return sync.OnceValues(func() ([]*Validator, error) {
+		var all map[string]*openapi3.Schema
+		if err := json.Unmarshal(extract, &all); err != nil {
+			return nil, fmt.Errorf("%s: reading the embedded request schemas: %w", provider, err)
+		}
+		return pick(provider, func(name string) *openapi3.Schema { return all[name] }, names)
+	})
+}
+
+// SpecSchemas is Schemas over a whole spec (a generated GetSpec): what the
+// extract is checked against.
+func SpecSchemas(provider string, load func() (*openapi3.T, error), names ...string) func() ([]*Validator, error) {
 	return sync.OnceValues(func() ([]*Validator, error) {
 		spec, err := load()
 		if err != nil {
 			return nil, fmt.Errorf("%s: loading the embedded spec: %w", provider, err)
 		}
-		vs := make([]*Validator, len(names))
-		for i, name := range names {
-			ref := spec.Components.Schemas[name]
-			if ref == nil || ref.Value == nil {
-				return nil, fmt.Errorf("%s: spec has no schema %q", provider, name)
+		return pick(provider, func(name string) *openapi3.Schema {
+			if ref := spec.Components.Schemas[name]; ref != nil {
+				return ref.Value
 			}
-			vs[i] = &Validator{schema: ref.Value}
-		}
-		return vs, nil
+			return nil
+		}, names)
 	})
+}
+
+func pick(provider string, schema func(string) *openapi3.Schema, names []string) ([]*Validator, error) {
+	vs := make([]*Validator, len(names))
+	for i, name := range names {
+		s := schema(name)
+		if s == nil {
+			return nil, fmt.Errorf("%s: no request schema %q", provider, name)
+		}
+		vs[i] = &Validator{schema: s}
+	}
+	return vs, nil
 }
 
 // Validator checks items against one schema.

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
+	"github.com/billbridge/billbridge/gen/schemas"
 	"github.com/billbridge/billbridge/internal/config"
 	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/internal/transport"
@@ -198,5 +199,5 @@ func validLabel(s string) bool {
 	return true
 }
 
-// loadValidators parses the embedded spec once per process.
-var loadValidators = validate.Schemas(Provider, chargeoverapi.GetSpec, "CustomerCreate")
+// loadValidators reads the request schemas once per process.
+var loadValidators = validate.Schemas(Provider, schemas.ChargeOver, "CustomerCreate")

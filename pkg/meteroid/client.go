@@ -8,6 +8,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/billbridge/billbridge/gen/meteroidapi"
+	"github.com/billbridge/billbridge/gen/schemas"
 	"github.com/billbridge/billbridge/internal/config"
 	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/internal/transport"
@@ -144,5 +145,5 @@ func checkUpdate(index int, u Update) error {
 	return vs[0].Check(index, u.Patch)
 }
 
-// loadValidators parses the embedded spec once per process.
-var loadValidators = validate.Schemas(Provider, meteroidapi.GetSpec, "CustomerPatch", "CustomerCreate")
+// loadValidators reads the request schemas once per process.
+var loadValidators = validate.Schemas(Provider, schemas.Meteroid, "CustomerPatch", "CustomerCreate")

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/gen/schemas"
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/internal/config"
 	"github.com/billbridge/billbridge/internal/engine"
@@ -226,5 +227,5 @@ func check(i, index int, v any) error {
 	return vs[i].Check(index, v)
 }
 
-// loadValidators parses the embedded spec once per process.
-var loadValidators = validate.Schemas(Provider, tightapi.GetSpec, "CustomerInput", "InvoiceInput")
+// loadValidators reads the request schemas once per process.
+var loadValidators = validate.Schemas(Provider, schemas.Tight, "CustomerInput", "InvoiceInput")
