@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
 	"github.com/billbridge/billbridge/internal/specguard"
 	"github.com/billbridge/billbridge/pkg/flex"
@@ -20,15 +22,28 @@ import (
 const (
 	coCustomer = "/api/v3/customer"
 	coByKey    = "/api/v3/customer/external_key:{key}"
+	coByID     = "/api/v3/customer/{customer_id}"
 	coBulk     = "/api/v3/_bulk"
 	coDir      = "chargeover/"
 )
+
+// The 2.1.0 operations join the drift corpus (drift_test.go, prism_test.go).
+func init() {
+	ops := driftOps["chargeover"]
+	ops["listCustomers"] = driftOp{method: http.MethodGet, auth: basicAuth,
+		path:  `/api/v3/customer?where=company:CONTAINS:acme,external_key:EQUALS:a\:b&order=customer_id:ASC&offset=0&limit=25`,
+		parse: parser(chargeoverapi.ParseListCustomersResponse)}
+	ops["getCustomer"] = driftOp{method: http.MethodGet, path: "/api/v3/customer/16", auth: basicAuth,
+		parse: parser(chargeoverapi.ParseGetCustomerResponse)}
+	ops["updateCustomer"] = driftOp{method: http.MethodPut, path: "/api/v3/customer/16", contentType: "application/json",
+		body: `{"bill_city":"Chicago","no_taxes":true}`, auth: basicAuth, parse: parser(chargeoverapi.ParseUpdateCustomerResponse)}
+}
 
 // TestChargeOverSpecLoads checks that the spec and the embedded copy in the
 // generated package both load and validate.
 func TestChargeOverSpecLoads(t *testing.T) {
 	doc := loadSpec(t, "chargeover")
-	for _, p := range []string{coCustomer, coByKey, coBulk} {
+	for _, p := range []string{coCustomer, coByKey, coByID, coBulk} {
 		if doc.Paths.Value(p) == nil {
 			t.Errorf("path %s missing", p)
 		}
@@ -52,27 +67,41 @@ func TestChargeOverDocumentExamples(t *testing.T) {
 		status       int
 		file         string
 		into         any
+		// ignore: paths whose form changes through the Go type (flex.Decimal
+		// writes money as a decimal string); TestChargeOverMoneyAsRead
+		// checks their values.
+		ignore []string
 	}{
 		// From the document, verbatim.
-		{http.MethodPost, coCustomer, 201, "createCustomer.201.json", &chargeoverapi.CreatedResponse{}},
-		{http.MethodPost, coCustomer, 400, "createCustomer.400.json", &chargeoverapi.ErrorResponse{}},
-		{http.MethodPost, coCustomer, 401, "createCustomer.401.json", &chargeoverapi.ErrorResponse{}},
+		{http.MethodPost, coCustomer, 201, "createCustomer.201.json", &chargeoverapi.CreatedResponse{}, nil},
+		{http.MethodPost, coCustomer, 400, "createCustomer.400.json", &chargeoverapi.ErrorResponse{}, nil},
+		{http.MethodPost, coCustomer, 401, "createCustomer.401.json", &chargeoverapi.ErrorResponse{}, nil},
 		// Hand-written: the document shows no request body and no body for these.
-		{http.MethodPost, coCustomer, 0, "createCustomer.request.json", &chargeoverapi.CustomerCreate{}},
-		{http.MethodPost, coCustomer, 400, "createCustomer.400.duplicate-external-key.json", &chargeoverapi.ErrorResponse{}},
-		{http.MethodPost, coCustomer, 429, "createCustomer.429.json", &chargeoverapi.ErrorResponse{}},
-		{http.MethodPost, coCustomer, 500, "createCustomer.500.json", &chargeoverapi.ErrorResponse{}},
-		{http.MethodGet, coByKey, 200, "getCustomerByExternalKey.200.json", &chargeoverapi.CustomerResponse{}},
-		{http.MethodGet, coByKey, 404, "getCustomerByExternalKey.404.json", &chargeoverapi.ErrorResponse{}},
-		{http.MethodGet, coByKey, 401, "createCustomer.401.json", &chargeoverapi.ErrorResponse{}},
-		{http.MethodPost, coBulk, 0, "bulk.request.json", &chargeoverapi.BulkRequest{}},
-		{http.MethodPost, coBulk, 200, "bulk.200.json", &chargeoverapi.BulkResultResponse{}},
-		{http.MethodPost, coBulk, 400, "bulk.400.json", &chargeoverapi.ErrorResponse{}},
-		{http.MethodPost, coBulk, 429, "createCustomer.429.json", &chargeoverapi.ErrorResponse{}},
+		{http.MethodPost, coCustomer, 0, "createCustomer.request.json", &chargeoverapi.CustomerCreate{}, nil},
+		{http.MethodPost, coCustomer, 400, "createCustomer.400.duplicate-external-key.json", &chargeoverapi.ErrorResponse{}, nil},
+		{http.MethodPost, coCustomer, 429, "createCustomer.429.json", &chargeoverapi.ErrorResponse{}, nil},
+		{http.MethodPost, coCustomer, 500, "createCustomer.500.json", &chargeoverapi.ErrorResponse{}, nil},
+		{http.MethodGet, coByKey, 200, "getCustomerByExternalKey.200.json", &chargeoverapi.CustomerResponse{}, nil},
+		{http.MethodGet, coByKey, 404, "getCustomerByExternalKey.404.json", &chargeoverapi.ErrorResponse{}, nil},
+		{http.MethodGet, coByKey, 401, "createCustomer.401.json", &chargeoverapi.ErrorResponse{}, nil},
+		{http.MethodPost, coBulk, 0, "bulk.request.json", &chargeoverapi.BulkRequest{}, nil},
+		{http.MethodPost, coBulk, 200, "bulk.200.json", &chargeoverapi.BulkResultResponse{}, nil},
+		{http.MethodPost, coBulk, 400, "bulk.400.json", &chargeoverapi.ErrorResponse{}, nil},
+		{http.MethodPost, coBulk, 429, "createCustomer.429.json", &chargeoverapi.ErrorResponse{}, nil},
+		// 2.1.0: the read side and updates.
+		{http.MethodGet, coCustomer, 200, "listCustomers.200.json", &chargeoverapi.CustomerListResponse{}, []string{"/response/*/paid"}},
+		{http.MethodGet, coCustomer, 400, "createCustomer.400.json", &chargeoverapi.ErrorResponse{}, nil},
+		{http.MethodGet, coByID, 200, "getCustomer.200.json", &chargeoverapi.CustomerResponse{}, []string{"/response/paid", "/response/total", "/response/balance"}},
+		{http.MethodGet, coByID, 404, "getCustomer.404.json", &chargeoverapi.ErrorResponse{}, nil},
+		{http.MethodPut, coByID, 0, "updateCustomer.request.json", &chargeoverapi.CustomerUpdate{}, nil},
+		{http.MethodPut, coByID, 202, "updateCustomer.202.json", &chargeoverapi.UpdatedResponse{}, nil},
+		{http.MethodPut, coByID, 404, "getCustomer.404.json", &chargeoverapi.ErrorResponse{}, nil},
+		{http.MethodPost, coBulk, 0, "bulk.update.request.json", &chargeoverapi.BulkRequest{}, nil},
+		{http.MethodPost, coBulk, 200, "bulk.update.200.json", &chargeoverapi.BulkResultResponse{}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.method+strconv.Itoa(c.status)+"_"+c.file, func(t *testing.T) {
-			checkDocumentExample(t, doc, c.method, c.path, c.status, coDir+c.file, c.into)
+			checkDocumentExample(t, doc, c.method, c.path, c.status, coDir+c.file, c.into, c.ignore...)
 		})
 	}
 }
@@ -231,9 +260,79 @@ func TestChargeOverExternalKeyRoute(t *testing.T) {
 	if in.Route.Path != coByKey || in.PathParams["key"] != "abc-123" {
 		t.Errorf("routed to %s with %v", in.Route.Path, in.PathParams)
 	}
-	// Without the prefix the path is a different (undeclared) resource.
-	if _, err := guard.Request(httptest.NewRequest(http.MethodGet, "/api/v3/customer/abc-123", nil)); err == nil {
-		t.Error("/api/v3/customer/abc-123 routed, want not found")
+	// Since 2.1.0 /api/v3/customer/{customer_id} matches the same URLs: the
+	// more literal path must win (specguard orders the routes so), and a
+	// customer_id that is not an integer is refused.
+	in, err = guard.Request(httptest.NewRequest(http.MethodGet, "/api/v3/customer/16", nil))
+	if err != nil || in.Route.Path != coByID || in.PathParams["customer_id"] != "16" {
+		t.Errorf("/api/v3/customer/16: %v, routed to %v", err, in)
+	}
+	in, err = guard.Request(httptest.NewRequest(http.MethodGet, "/api/v3/customer/abc-123", nil))
+	if err == nil || in == nil || in.Route.Path != coByID {
+		t.Errorf("/api/v3/customer/abc-123: %v, want refused by the customer_id route", err)
+	}
+	// The external-key route takes no PUT: the most specific path decides.
+	if _, err := guard.Request(httptest.NewRequest(http.MethodPut, "/api/v3/customer/external_key:a", strings.NewReader("{}"))); err == nil {
+		t.Error("PUT on the external-key path accepted")
+	}
+}
+
+// TestChargeOverMoneyAsRead checks the document's money values (decimal
+// dollars as JSON numbers) through flex.Decimal, digit for digit.
+func TestChargeOverMoneyAsRead(t *testing.T) {
+	var got chargeoverapi.CustomerResponse
+	coReadJSON(t, "getCustomer.200.json", &got)
+	c := got.Response
+	if c.Paid == nil || c.Paid.String() != "1145.46" || c.Total == nil || c.Total.String() != "2656.11" || c.Balance == nil || c.Balance.String() != "1510.65" {
+		t.Errorf("paid %v total %v balance %v", c.Paid, c.Total, c.Balance)
+	}
+	if c.WriteDatetime == nil || *c.WriteDatetime != "2017-05-18 09:36:19" {
+		t.Errorf("write_datetime %v", c.WriteDatetime)
+	}
+	var list chargeoverapi.CustomerListResponse
+	coReadJSON(t, "listCustomers.200.drift.json", &list)
+	if len(list.Response) != 2 || list.Response[0].CustomerId != "1234" || list.Response[0].Paid.String() != "1145.46" || list.Message != nil {
+		t.Errorf("drifted page: %+v", list)
+	}
+}
+
+// TestChargeOverWhereGrammar checks the where and order patterns against
+// the documented forms and the escape rule.
+func TestChargeOverWhereGrammar(t *testing.T) {
+	doc := loadSpec(t, "chargeover")
+	var where, order *openapi3.Schema
+	for _, p := range doc.Paths.Value(coCustomer).Get.Parameters {
+		switch p.Value.Name {
+		case "where":
+			where = p.Value.Schema.Value
+		case "order":
+			order = p.Value.Schema.Value
+		}
+	}
+	for v, ok := range map[string]bool{
+		"superuser_email:EQUALS:johndoe@example.com":                true, // the documents' examples
+		"company:CONTAINS:test":                                     true,
+		"date:GTE:2015-02-01,date:LTE:2015-02-05":                   true,
+		`external_key:EQUALS:Example\:ID`:                           true,
+		`company:EQUALS:Smith\, Jones\\`:                            true,
+		"custom_1:IS:NULL,custom_2:ISNOT:NULL":                      true,
+		"customer_id:NOTEQUALS:1,customer_id:GT:0,customer_id:LT:9": true,
+		"company:EQUALS:":                                           true,  // an empty value
+		"external_key:EQUALS:Example:ID":                            false, // an unescaped colon
+		"company:LIKE:x":                                            false,
+		"company:IS:EMPTY":                                          false,
+		"company":                                                   false,
+		"company:EQUALS:a,":                                         false,
+		"company name:EQUALS:a":                                     false,
+	} {
+		if err := where.VisitJSON(v); (err == nil) != ok {
+			t.Errorf("where %q: err = %v, want ok=%v", v, err, ok)
+		}
+	}
+	for v, ok := range map[string]bool{"customer_id:DESC": true, "total:ASC,customer_id:ASC": true, "total": false, "total:asc": false, "total:ASC,": false} {
+		if err := order.VisitJSON(v); (err == nil) != ok {
+			t.Errorf("order %q: err = %v, want ok=%v", v, err, ok)
+		}
 	}
 }
 
@@ -277,15 +376,22 @@ func TestChargeOverClientRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw := json.RawMessage(payload)
+		update := json.RawMessage(`{"bill_city":"Chicago"}`)
 		send(c.Bulk(ctx, chargeoverapi.BulkRequest{
 			{RequestMethod: chargeoverapi.BulkPOST, Uri: coCustomer, Payload: &raw},
 			{RequestMethod: chargeoverapi.BulkGET, Uri: "/api/v3/customer/external_key:acme-0001"},
+			{RequestMethod: chargeoverapi.BulkPUT, Uri: "/api/v3/customer/16", Payload: &update},
+			{RequestMethod: chargeoverapi.BulkGET, Uri: "/api/v3/customer?where=company:CONTAINS:acme&limit=25"},
 		}))
+		where, order := `external_key:EQUALS:Example\:ID,company:CONTAINS:a\,b`, "customer_id:ASC"
+		send(c.ListCustomers(ctx, &chargeoverapi.ListCustomersParams{Where: &where, Order: &order, Offset: flex.Ptr(int64(10)), Limit: flex.Ptr(int32(500))}))
+		send(c.GetCustomer(ctx, 16))
+		send(c.UpdateCustomer(ctx, 16, chargeoverapi.CustomerUpdate{BillCity: flex.Ptr("Chicago"), NoTaxes: flex.Ptr(flex.Bool(false))}))
 	})
-	if n != 3 {
-		t.Errorf("%d requests seen, want 3", n)
+	if n != 6 {
+		t.Errorf("%d requests seen, want 6", n)
 	}
-	want := []string{coCustomer, "/api/v3/customer/external_key:abc-123", coBulk}
+	want := []string{coCustomer, "/api/v3/customer/external_key:abc-123", coBulk, coCustomer, "/api/v3/customer/16", "/api/v3/customer/16"}
 	if !reflect.DeepEqual(paths, want) {
 		t.Errorf("paths %v, want %v", paths, want)
 	}

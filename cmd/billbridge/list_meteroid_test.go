@@ -1,33 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"
 )
-
-// listedIDs parses "billbridge list" output: one customer per line.
-func listedIDs(t *testing.T, stdout string) []string {
-	t.Helper()
-	var out []string
-	sc := bufio.NewScanner(strings.NewReader(stdout))
-	for sc.Scan() {
-		var c meteroid.Customer
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil || c.Id == "" {
-			t.Fatalf("line %q: %v", sc.Text(), err)
-		}
-		out = append(out, c.Id)
-	}
-	return out
-}
 
 // Against a fake that starts empty: 1,000 customers created through the
 // facade, then listed back, exactly those, with --page-size 7 and with the
@@ -63,7 +45,7 @@ func TestListMeteroidCustomers(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
-		got := listedIDs(t, stdout)
+		got := listedIDs(t, stdout, func(c meteroid.Customer) string { return c.Id })
 		if !slices.Equal(got, created) { // the server's order is by id
 			t.Fatalf("%v: listed %d customers, want exactly the %d created", args, len(got), len(created))
 		}
@@ -74,7 +56,7 @@ func TestListMeteroidCustomers(t *testing.T) {
 
 	// --filter search narrows it to the ten "Special" customers.
 	code, stdout, stderr := runCLI(t, "", "list", "meteroid", "customers", "--base-url", srv.URL, "--filter", "search=special", "--page-size", "3")
-	if got := listedIDs(t, stdout); code != exitOK || len(got) != 10 {
+	if got := listedIDs(t, stdout, func(c meteroid.Customer) string { return c.Id }); code != exitOK || len(got) != 10 {
 		t.Fatalf("search: exit %d, %d customers: %s", code, len(got), stderr)
 	}
 	// Archived customers leave the default listing, and archived=true lists them.
@@ -82,11 +64,11 @@ func TestListMeteroidCustomers(t *testing.T) {
 		t.Fatal(rs[0].Err, rs[1].Err)
 	}
 	_, stdout, _ = runCLI(t, "", "list", "meteroid", "customers", "--base-url", srv.URL)
-	if got := listedIDs(t, stdout); len(got) != n-2 {
+	if got := listedIDs(t, stdout, func(c meteroid.Customer) string { return c.Id }); len(got) != n-2 {
 		t.Errorf("after archiving two: %d listed", len(got))
 	}
 	_, stdout, _ = runCLI(t, "", "list", "meteroid", "customers", "--base-url", srv.URL, "--filter", "archived=true")
-	if got := listedIDs(t, stdout); len(got) != 2 {
+	if got := listedIDs(t, stdout, func(c meteroid.Customer) string { return c.Id }); len(got) != 2 {
 		t.Errorf("archived=true: %d listed", len(got))
 	}
 	if code, _, stderr := runCLI(t, "", "list", "meteroid", "customers", "--base-url", srv.URL, "--filter", "archived=maybe"); code != exitUsage {
@@ -103,7 +85,7 @@ func TestListMeteroidCustomers(t *testing.T) {
 	want, _ := srv.Customer("cli-0042")
 	for _, key := range []string{"cli-0042", want.Id} {
 		code, stdout, stderr := runCLI(t, "", "get", "meteroid", "customers", "--base-url", srv.URL, key)
-		if got := listedIDs(t, stdout); code != exitOK || len(got) != 1 || got[0] != want.Id {
+		if got := listedIDs(t, stdout, func(c meteroid.Customer) string { return c.Id }); code != exitOK || len(got) != 1 || got[0] != want.Id {
 			t.Errorf("get %s: exit %d, %v: %s", key, code, got, stderr)
 		}
 	}

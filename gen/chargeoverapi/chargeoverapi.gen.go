@@ -104,7 +104,7 @@ type BulkItemResult struct {
 	// Message A human-readable reason on errors; usually empty on success.
 	Message *string `json:"message,omitempty"`
 
-	// Response Any JSON value except null. The sub-request's payload, whose shape depends on the sub-request: `{id}` (a CreatedId) for a create, `false` on errors, a Customer for a GET of one customer, a list for a query. Deliberately untyped; the Go type is json.RawMessage, to be decoded into CreatedId or Customer once `code` is known.
+	// Response Any JSON value except null. The sub-request's payload, whose shape depends on the sub-request: `{id}` (a CreatedId) for a create, `{id}` (an UpdatedId) for an update, `false` on errors, a Customer for a GET of one customer, a list of customers for a query. Deliberately untyped; the Go type is json.RawMessage, to be decoded into CreatedId, UpdatedId, Customer or a list once `code` is known.
 	Response *json.RawMessage `json:"response,omitempty"`
 
 	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
@@ -140,10 +140,10 @@ type BulkResultResponse struct {
 
 // BulkSubRequest One sub-request of a bulk call.
 type BulkSubRequest struct {
-	// Payload The JSON body of a POST or PUT sub-request, e.g. a CustomerCreate for POST /api/v3/customer; omitted for GET. The Go type is json.RawMessage so that any generated input type can be marshalled into it.
+	// Payload The JSON body of a POST or PUT sub-request: a CustomerCreate for POST /api/v3/customer, a CustomerUpdate for PUT /api/v3/customer/{customer_id}; omitted for GET. The Go type is json.RawMessage so that any generated input type can be marshalled into it.
 	Payload *json.RawMessage `json:"payload,omitempty"`
 
-	// RequestMethod The HTTP method of the sub-request.
+	// RequestMethod The HTTP method of the sub-request: GET to read or query, POST to create, PUT to update (the three the bulk page documents).
 	RequestMethod BulkSubRequestRequestMethod `json:"request_method"`
 
 	// Uri The path of the sub-request, with the /api/v3 prefix and no host, e.g. /api/v3/customer.
@@ -152,7 +152,7 @@ type BulkSubRequest struct {
 	Uri string `json:"uri"`
 }
 
-// BulkSubRequestRequestMethod The HTTP method of the sub-request.
+// BulkSubRequestRequestMethod The HTTP method of the sub-request: GET to read or query, POST to create, PUT to update (the three the bulk page documents).
 type BulkSubRequestRequestMethod string
 
 // CreatedId The `response` of a successful create.
@@ -655,6 +655,24 @@ type CustomerCreate struct {
 	TermsId *int64 `json:"terms_id,omitempty"`
 }
 
+// CustomerListResponse The envelope of a 200 answer to listCustomers; `response` is the page, possibly empty.
+type CustomerListResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response The customers of this page, in the requested order.
+	Response []Customer `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
 // CustomerResponse The envelope of a 200 answer to a customer read.
 type CustomerResponse struct {
 	// Code Mirrors the HTTP status (200).
@@ -671,6 +689,191 @@ type CustomerResponse struct {
 
 	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
 	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// CustomerUpdate The body of updateCustomer: the fields of CustomerCreate, none required; only the fields sent change (see updateCustomer). At least one field (an empty update is refused here, billbridge's decision: it would change nothing). `company`, when sent, must not be empty.
+type CustomerUpdate struct {
+	// AdminId Admin/Worker ID #: the ChargeOver admin user responsible for this customer.
+	AdminId *int64 `json:"admin_id,omitempty"`
+
+	// BillAddr1 Billing address line 1.
+	BillAddr1 *string `json:"bill_addr1,omitempty"`
+
+	// BillAddr2 Billing address line 2.
+	BillAddr2 *string `json:"bill_addr2,omitempty"`
+
+	// BillAddr3 Billing address line 3 (the document marks it Deprecated).
+	// Deprecated: ChargeOver deprecates address line 3; put the address into lines 1 and 2.
+	BillAddr3 *string `json:"bill_addr3,omitempty"`
+
+	// BillCity Billing address city.
+	BillCity *string `json:"bill_city,omitempty"`
+
+	// BillCountry Billing address country, free text; the document does not say whether a name or an ISO code is expected.
+	BillCountry *string `json:"bill_country,omitempty"`
+
+	// BillPostcode Billing address postal code.
+	BillPostcode *string `json:"bill_postcode,omitempty"`
+
+	// BillState Billing address state/province.
+	BillState *string `json:"bill_state,omitempty"`
+
+	// BrandId Brand ID #: a brand defined in the ChargeOver account.
+	BrandId *int64 `json:"brand_id,omitempty"`
+
+	// CampaignDetails Campaign/lead source details (free text).
+	CampaignDetails *string `json:"campaign_details,omitempty"`
+
+	// CampaignId Campaign/lead source ID #.
+	CampaignId *int64 `json:"campaign_id,omitempty"`
+
+	// ClassId Default class tracking ID # (accounting class applied to this customer's transactions).
+	ClassId *int64 `json:"class_id,omitempty"`
+
+	// Company Company/customer name. Required on create.
+	Company *string `json:"company,omitempty"`
+
+	// CurrencyId Currency ID #: a currency defined in the ChargeOver account.
+	CurrencyId *int64 `json:"currency_id,omitempty"`
+
+	// Custom1 Custom field #1 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom10 Custom field #10 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom10 *string `json:"custom_10,omitempty"`
+
+	// Custom11 Custom field #11 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom11 *string `json:"custom_11,omitempty"`
+
+	// Custom12 Custom field #12 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom12 *string `json:"custom_12,omitempty"`
+
+	// Custom13 Custom field #13 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom13 *string `json:"custom_13,omitempty"`
+
+	// Custom14 Custom field #14 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom14 *string `json:"custom_14,omitempty"`
+
+	// Custom15 Custom field #15 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom15 *string `json:"custom_15,omitempty"`
+
+	// Custom16 Custom field #16 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom16 *string `json:"custom_16,omitempty"`
+
+	// Custom17 Custom field #17 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom17 *string `json:"custom_17,omitempty"`
+
+	// Custom18 Custom field #18 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom18 *string `json:"custom_18,omitempty"`
+
+	// Custom19 Custom field #19 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom19 *string `json:"custom_19,omitempty"`
+
+	// Custom2 Custom field #2 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom20 Custom field #20 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom20 *string `json:"custom_20,omitempty"`
+
+	// Custom3 Custom field #3 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// Custom4 Custom field #4 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom4 *string `json:"custom_4,omitempty"`
+
+	// Custom5 Custom field #5 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom5 *string `json:"custom_5,omitempty"`
+
+	// Custom6 Custom field #6 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom6 *string `json:"custom_6,omitempty"`
+
+	// Custom7 Custom field #7 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom7 *string `json:"custom_7,omitempty"`
+
+	// Custom8 Custom field #8 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom8 *string `json:"custom_8,omitempty"`
+
+	// Custom9 Custom field #9 (a free-text value; its meaning is configured per ChargeOver account).
+	Custom9 *string `json:"custom_9,omitempty"`
+
+	// CusttypeId Customer type ID #: a customer type defined in the ChargeOver account. Not on the create page, but accepted by ChargeOver (its official client libraries send it).
+	CusttypeId *int64 `json:"custtype_id,omitempty"`
+
+	// DunningDelivery How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). These are the values a create may send; reads use DeliveryMethodRead.
+	DunningDelivery *DeliveryMethod `json:"dunning_delivery,omitempty"`
+
+	// ExternalKey External key value: your own identifier for this customer. Unique per object type and, by default, never reusable, even after the customer is deleted: a second create with a used key fails with a 400 error envelope (`response: false`). Because of that it is the natural idempotency key of a create: after an uncertain outcome, read the customer back with GET /api/v3/customer/external_key:{key}.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// InvoiceDelivery How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). These are the values a create may send; reads use DeliveryMethodRead.
+	InvoiceDelivery *DeliveryMethod `json:"invoice_delivery,omitempty"`
+
+	// LanguageId Language ID #: a language defined in the ChargeOver account.
+	LanguageId *int64 `json:"language_id,omitempty"`
+
+	// NoDunning Flag to disable dunning (payment reminders) for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false.
+	NoDunning *flex.Bool `json:"no_dunning,omitempty"`
+
+	// NoLatefees Flag to disable late fees for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false.
+	NoLatefees *flex.Bool `json:"no_latefees,omitempty"`
+
+	// NoProcfees Flag to disable processing fees for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false.
+	NoProcfees *flex.Bool `json:"no_procfees,omitempty"`
+
+	// NoTaxes Flag to disable charging of taxes for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false.
+	NoTaxes *flex.Bool `json:"no_taxes,omitempty"`
+
+	// ParentCustomerId Parent customer ID #: the customer_id of the parent customer (for account hierarchies).
+	ParentCustomerId *int64 `json:"parent_customer_id,omitempty"`
+
+	// ShipAddr1 Shipping address line 1.
+	ShipAddr1 *string `json:"ship_addr1,omitempty"`
+
+	// ShipAddr2 Shipping address line 2.
+	ShipAddr2 *string `json:"ship_addr2,omitempty"`
+
+	// ShipAddr3 Shipping address line 3 (the document marks it Deprecated).
+	// Deprecated: ChargeOver deprecates address line 3; put the address into lines 1 and 2.
+	ShipAddr3 *string `json:"ship_addr3,omitempty"`
+
+	// ShipCity Shipping address city.
+	ShipCity *string `json:"ship_city,omitempty"`
+
+	// ShipCountry Shipping address country, free text; the document does not say whether a name or an ISO code is expected.
+	ShipCountry *string `json:"ship_country,omitempty"`
+
+	// ShipPostcode Shipping address postal code.
+	ShipPostcode *string `json:"ship_postcode,omitempty"`
+
+	// ShipState Shipping address state.
+	ShipState *string `json:"ship_state,omitempty"`
+
+	// SuperuserEmail Main contact e-mail address.
+	SuperuserEmail *string `json:"superuser_email,omitempty"`
+
+	// SuperuserFirstName Main contact first name.
+	SuperuserFirstName *string `json:"superuser_first_name,omitempty"`
+
+	// SuperuserLastName Main contact last name.
+	SuperuserLastName *string `json:"superuser_last_name,omitempty"`
+
+	// SuperuserName Main contact name (full name; an alternative to first/last name).
+	SuperuserName *string `json:"superuser_name,omitempty"`
+
+	// SuperuserPhone Main contact phone number (free text).
+	SuperuserPhone *string `json:"superuser_phone,omitempty"`
+
+	// SuperuserUsername Main contact username (the login of the customer's main contact in the customer portal).
+	SuperuserUsername *string `json:"superuser_username,omitempty"`
+
+	// Tags A list of tags. Each tag is a free-text label.
+	Tags *[]string `json:"tags,omitempty"`
+
+	// TaxIdent Tax ID #/VAT # of the customer.
+	TaxIdent *string `json:"tax_ident,omitempty"`
+
+	// TermsId Default terms ID #: the payment terms (e.g. Net 30) defined in the ChargeOver account.
+	TermsId *int64 `json:"terms_id,omitempty"`
 }
 
 // DeliveryMethod How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). These are the values a create may send; reads use DeliveryMethodRead.
@@ -706,8 +909,35 @@ type ErrorResponse struct {
 // ErrorResponseResponse Always false on errors.
 type ErrorResponseResponse bool
 
+// UpdatedId The `response` of a successful update.
+type UpdatedId struct {
+	// Id The ID # of the updated object; for a customer, its customer_id. Read tolerantly: the Go type is json.Number, which accepts 16 and "16".
+	Id json.Number `json:"id"`
+}
+
+// UpdatedResponse The envelope of a 202 answer to an update.
+type UpdatedResponse struct {
+	// Code Mirrors the HTTP status (202).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response The `response` of a successful update.
+	Response UpdatedId `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
 // GatewayError The envelope of every error answer (400, 401, 404, 429, 500). `response` is always `false` and `code` mirrors the HTTP status. The document's "Example (from schema)" shows `code: 0`, `status: "string"` and `response: true`: artefacts of the documentation's schema generator; real errors carry the status code and `false`, as its Example 1 bodies show.
 type GatewayError = ErrorResponse
+
+// NotFound The envelope of every error answer (400, 401, 404, 429, 500). `response` is always `false` and `code` mirrors the HTTP status. The document's "Example (from schema)" shows `code: 0`, `status: "string"` and `response: true`: artefacts of the documentation's schema generator; real errors carry the status code and `false`, as its Example 1 bodies show.
+type NotFound = ErrorResponse
 
 // RateLimited The envelope of every error answer (400, 401, 404, 429, 500). `response` is always `false` and `code` mirrors the HTTP status. The document's "Example (from schema)" shows `code: 0`, `status: "string"` and `response: true`: artefacts of the documentation's schema generator; real errors carry the status code and `false`, as its Example 1 bodies show.
 type RateLimited = ErrorResponse
@@ -721,11 +951,29 @@ type Unauthorized = ErrorResponse
 // Unexpected The envelope of every error answer (400, 401, 404, 429, 500). `response` is always `false` and `code` mirrors the HTTP status. The document's "Example (from schema)" shows `code: 0`, `status: "string"` and `response: true`: artefacts of the documentation's schema generator; real errors carry the status code and `false`, as its Example 1 bodies show.
 type Unexpected = ErrorResponse
 
+// ListCustomersParams defines parameters for ListCustomers.
+type ListCustomersParams struct {
+	// Where Conditions `field:OPERATOR:value` (or `field:IS:NULL`, `field:ISNOT:NULL`) joined by commas, all of which must hold. `:` and `,` inside a value are escaped as `\:` and `\,` (and, billbridge's decision, `\` as `\\`).
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
+	// Order Sort keys `field:ASC` or `field:DESC`, joined by commas; e.g. `customer_id:DESC`. The default order is not documented.
+	Order *string `form:"order,omitempty" json:"order,omitempty"`
+
+	// Offset How many matching customers to skip (default 0).
+	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit The most customers on this page. The documents give neither a default nor a maximum; this spec caps it at 500 (billbridge's decision), and the fake's default is 10.
+	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // BulkJSONRequestBody defines body for Bulk for application/json ContentType.
 type BulkJSONRequestBody = BulkRequest
 
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CustomerCreate
+
+// UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
+type UpdateCustomerJSONRequestBody = CustomerUpdate
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -809,6 +1057,14 @@ type ClientInterface interface {
 	// its own HTTP-like `code` (201 created, 202 updated, 400 refused, 404 not found, ...), so a
 	// 200 says nothing about the sub-requests. More than 25 sub-requests are refused with 400.
 	//
+	// A sub-request is any v3 call without its host: POST `/api/v3/customer` (a create; payload
+	// a CustomerCreate, result `{id}` with 201), PUT `/api/v3/customer/{customer_id}` (an
+	// update; payload a CustomerUpdate, result `{id}` with 202), GET
+	// `/api/v3/customer/{customer_id}` or `/api/v3/customer/external_key:{key}` (result a
+	// Customer with 200), GET `/api/v3/customer?where=...&limit=...` (result a list of
+	// customers). The documents do not say whether the sub-requests run atomically; they run
+	// in order, each as if sent alone.
+	//
 	// Not idempotent as a whole: POST sub-requests create. Use `external_key` on creates so a
 	// re-sent batch fails per item (400) instead of duplicating.
 	//
@@ -825,6 +1081,14 @@ type ClientInterface interface {
 	// its own HTTP-like `code` (201 created, 202 updated, 400 refused, 404 not found, ...), so a
 	// 200 says nothing about the sub-requests. More than 25 sub-requests are refused with 400.
 	//
+	// A sub-request is any v3 call without its host: POST `/api/v3/customer` (a create; payload
+	// a CustomerCreate, result `{id}` with 201), PUT `/api/v3/customer/{customer_id}` (an
+	// update; payload a CustomerUpdate, result `{id}` with 202), GET
+	// `/api/v3/customer/{customer_id}` or `/api/v3/customer/external_key:{key}` (result a
+	// Customer with 200), GET `/api/v3/customer?where=...&limit=...` (result a list of
+	// customers). The documents do not say whether the sub-requests run atomically; they run
+	// in order, each as if sent alone.
+	//
 	// Not idempotent as a whole: POST sub-requests create. Use `external_key` on creates so a
 	// re-sent batch fails per item (400) instead of duplicating.
 	//
@@ -832,6 +1096,35 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v3/_bulk (the `Bulk` operationId).
 	Bulk(ctx context.Context, body BulkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCustomers List or query customers
+	//
+	// Lists customers, one page per request. ChargeOver documents paging "just like in an SQL
+	// database": `offset` skips that many customers and `limit` caps the page, so the next
+	// page starts at `offset + limit`; a page shorter than `limit` (or empty) is the last. The
+	// answer carries no total and no cursor.
+	//
+	// Filters (`where`) are conditions `field:OPERATOR:value` joined by commas, all of which
+	// must hold; the documented operators are EQUALS, NOTEQUALS, GT, LT, GTE, LTE, CONTAINS
+	// (strings containing the value), and the two value-less forms `field:IS:NULL` and
+	// `field:ISNOT:NULL`. A colon or a comma inside a value is escaped with a backslash
+	// (`external_key:EQUALS:Example\:ID`). The documents do not say how a literal backslash is
+	// written; billbridge writes it doubled (`\\`), and the fake reads `\x` as `x`. Field names
+	// are those of the Customer read schema; the documents do not list which of them can be
+	// filtered ("many fields can be used"), nor say whether string comparisons ignore case
+	// (the fake: EQUALS/NOTEQUALS exact, CONTAINS case-insensitive).
+	//
+	// Sorting (`order`) is `field:ASC` or `field:DESC`; several keys are joined by commas (as
+	// ChargeOver's PHP client sends them). The documents give no default order and no default
+	// or maximum page size. billbridge always sends `order` (by default `customer_id:ASC`,
+	// with customer_id appended as the tie-breaker) and a `limit` of at most 500, the maximum
+	// this spec declares (a decision, not a documented limit); the fake answers 10 customers
+	// per page when `limit` is absent. Offset paging is not stable: a customer created or
+	// deleted between two requests shifts the later pages (see the facade's ListCustomers for
+	// what it guarantees).
+	//
+	// Corresponds with GET /api/v3/customer (the `ListCustomers` operationId).
+	ListCustomers(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateCustomerWithBody Create a customer
 	//
@@ -874,6 +1167,51 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v3/customer/external_key:{key} (the `GetCustomerByExternalKey` operationId).
 	GetCustomerByExternalKey(ctx context.Context, key string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCustomer Get a customer by its customer_id
+	//
+	// Reads one customer ("Get a specific customer"). The answer is the envelope with the customer in `response`; about 90 read fields, money in decimal dollars, timestamps as "YYYY-MM-DD hh:mm:ss". 404 when no customer has this id.
+	//
+	// Corresponds with GET /api/v3/customer/{customer_id} (the `GetCustomer` operationId).
+	GetCustomer(ctx context.Context, customerId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCustomerWithBody Update a customer
+	//
+	// Updates one customer; the answer is 202 with `response.id`, the customer_id (the
+	// customer itself is not returned: read it back with getCustomer).
+	//
+	// The documents show update bodies that carry only some fields and do not say whether a
+	// field left out is cleared; billbridge treats PUT as changing only the fields sent (the
+	// fake does the same), so send every field you mean to set. A null does not clear a field
+	// here (not documented; not modelled). `external_key` may be set or changed, but not to a
+	// key another customer holds or once held (keys are never reusable): that is a 400.
+	//
+	// Idempotent: sending the same update twice leaves the same customer, so a failed update
+	// may be sent again.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
+	UpdateCustomerWithBody(ctx context.Context, customerId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCustomer Update a customer
+	//
+	// Updates one customer; the answer is 202 with `response.id`, the customer_id (the
+	// customer itself is not returned: read it back with getCustomer).
+	//
+	// The documents show update bodies that carry only some fields and do not say whether a
+	// field left out is cleared; billbridge treats PUT as changing only the fields sent (the
+	// fake does the same), so send every field you mean to set. A null does not clear a field
+	// here (not documented; not modelled). `external_key` may be set or changed, but not to a
+	// key another customer holds or once held (keys are never reusable): that is a 400.
+	//
+	// Idempotent: sending the same update twice leaves the same customer, so a failed update
+	// may be sent again.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
+	UpdateCustomer(ctx context.Context, customerId int64, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // BulkWithBody Send up to 25 sub-requests in one call
@@ -883,6 +1221,14 @@ type ClientInterface interface {
 // `response._bulk` holds one result per sub-request, in the same order; each result carries
 // its own HTTP-like `code` (201 created, 202 updated, 400 refused, 404 not found, ...), so a
 // 200 says nothing about the sub-requests. More than 25 sub-requests are refused with 400.
+//
+// A sub-request is any v3 call without its host: POST `/api/v3/customer` (a create; payload
+// a CustomerCreate, result `{id}` with 201), PUT `/api/v3/customer/{customer_id}` (an
+// update; payload a CustomerUpdate, result `{id}` with 202), GET
+// `/api/v3/customer/{customer_id}` or `/api/v3/customer/external_key:{key}` (result a
+// Customer with 200), GET `/api/v3/customer?where=...&limit=...` (result a list of
+// customers). The documents do not say whether the sub-requests run atomically; they run
+// in order, each as if sent alone.
 //
 // Not idempotent as a whole: POST sub-requests create. Use `external_key` on creates so a
 // re-sent batch fails per item (400) instead of duplicating.
@@ -910,6 +1256,14 @@ func (c *Client) BulkWithBody(ctx context.Context, contentType string, body io.R
 // its own HTTP-like `code` (201 created, 202 updated, 400 refused, 404 not found, ...), so a
 // 200 says nothing about the sub-requests. More than 25 sub-requests are refused with 400.
 //
+// A sub-request is any v3 call without its host: POST `/api/v3/customer` (a create; payload
+// a CustomerCreate, result `{id}` with 201), PUT `/api/v3/customer/{customer_id}` (an
+// update; payload a CustomerUpdate, result `{id}` with 202), GET
+// `/api/v3/customer/{customer_id}` or `/api/v3/customer/external_key:{key}` (result a
+// Customer with 200), GET `/api/v3/customer?where=...&limit=...` (result a list of
+// customers). The documents do not say whether the sub-requests run atomically; they run
+// in order, each as if sent alone.
+//
 // Not idempotent as a whole: POST sub-requests create. Use `external_key` on creates so a
 // re-sent batch fails per item (400) instead of duplicating.
 //
@@ -918,6 +1272,45 @@ func (c *Client) BulkWithBody(ctx context.Context, contentType string, body io.R
 // Corresponds with POST /api/v3/_bulk (the `Bulk` operationId).
 func (c *Client) Bulk(ctx context.Context, body BulkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBulkRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCustomers List or query customers
+//
+// Lists customers, one page per request. ChargeOver documents paging "just like in an SQL
+// database": `offset` skips that many customers and `limit` caps the page, so the next
+// page starts at `offset + limit`; a page shorter than `limit` (or empty) is the last. The
+// answer carries no total and no cursor.
+//
+// Filters (`where`) are conditions `field:OPERATOR:value` joined by commas, all of which
+// must hold; the documented operators are EQUALS, NOTEQUALS, GT, LT, GTE, LTE, CONTAINS
+// (strings containing the value), and the two value-less forms `field:IS:NULL` and
+// `field:ISNOT:NULL`. A colon or a comma inside a value is escaped with a backslash
+// (`external_key:EQUALS:Example\:ID`). The documents do not say how a literal backslash is
+// written; billbridge writes it doubled (`\\`), and the fake reads `\x` as `x`. Field names
+// are those of the Customer read schema; the documents do not list which of them can be
+// filtered ("many fields can be used"), nor say whether string comparisons ignore case
+// (the fake: EQUALS/NOTEQUALS exact, CONTAINS case-insensitive).
+//
+// Sorting (`order`) is `field:ASC` or `field:DESC`; several keys are joined by commas (as
+// ChargeOver's PHP client sends them). The documents give no default order and no default
+// or maximum page size. billbridge always sends `order` (by default `customer_id:ASC`,
+// with customer_id appended as the tie-breaker) and a `limit` of at most 500, the maximum
+// this spec declares (a decision, not a documented limit); the fake answers 10 customers
+// per page when `limit` is absent. Offset paging is not stable: a customer created or
+// deleted between two requests shifts the later pages (see the facade's ListCustomers for
+// what it guarantees).
+//
+// Corresponds with GET /api/v3/customer (the `ListCustomers` operationId).
+func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCustomersRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1000,6 +1393,81 @@ func (c *Client) GetCustomerByExternalKey(ctx context.Context, key string, reqEd
 	return c.Client.Do(req)
 }
 
+// GetCustomer Get a customer by its customer_id
+//
+// Reads one customer ("Get a specific customer"). The answer is the envelope with the customer in `response`; about 90 read fields, money in decimal dollars, timestamps as "YYYY-MM-DD hh:mm:ss". 404 when no customer has this id.
+//
+// Corresponds with GET /api/v3/customer/{customer_id} (the `GetCustomer` operationId).
+func (c *Client) GetCustomer(ctx context.Context, customerId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerRequest(c.Server, customerId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCustomerWithBody Update a customer
+//
+// Updates one customer; the answer is 202 with `response.id`, the customer_id (the
+// customer itself is not returned: read it back with getCustomer).
+//
+// The documents show update bodies that carry only some fields and do not say whether a
+// field left out is cleared; billbridge treats PUT as changing only the fields sent (the
+// fake does the same), so send every field you mean to set. A null does not clear a field
+// here (not documented; not modelled). `external_key` may be set or changed, but not to a
+// key another customer holds or once held (keys are never reusable): that is a 400.
+//
+// Idempotent: sending the same update twice leaves the same customer, so a failed update
+// may be sent again.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
+func (c *Client) UpdateCustomerWithBody(ctx context.Context, customerId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerRequestWithBody(c.Server, customerId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCustomer Update a customer
+//
+// Updates one customer; the answer is 202 with `response.id`, the customer_id (the
+// customer itself is not returned: read it back with getCustomer).
+//
+// The documents show update bodies that carry only some fields and do not say whether a
+// field left out is cleared; billbridge treats PUT as changing only the fields sent (the
+// fake does the same), so send every field you mean to set. A null does not clear a field
+// here (not documented; not modelled). `external_key` may be set or changed, but not to a
+// key another customer holds or once held (keys are never reusable): that is a 400.
+//
+// Idempotent: sending the same update twice leaves the same customer, so a failed update
+// may be sent again.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
+func (c *Client) UpdateCustomer(ctx context.Context, customerId int64, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerRequest(c.Server, customerId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewBulkRequest calls the generic Bulk builder with application/json body
 func NewBulkRequest(server string, body BulkJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -1036,6 +1504,96 @@ func NewBulkRequestWithBody(server string, contentType string, body io.Reader) (
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListCustomersRequest constructs an http.Request for the ListCustomers method
+func NewListCustomersRequest(server string, params *ListCustomersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/customer")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -1114,6 +1672,87 @@ func NewGetCustomerByExternalKeyRequest(server string, key string) (*http.Reques
 	return req, nil
 }
 
+// NewGetCustomerRequest constructs an http.Request for the GetCustomer method
+func NewGetCustomerRequest(server string, customerId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/customer/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateCustomerRequest calls the generic UpdateCustomer builder with application/json body
+func NewUpdateCustomerRequest(server string, customerId int64, body UpdateCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCustomerRequestWithBody(server, customerId, "application/json", bodyReader)
+}
+
+// NewUpdateCustomerRequestWithBody constructs an http.Request for the UpdateCustomer method, with any body, and a specified content type
+func NewUpdateCustomerRequestWithBody(server string, customerId int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/customer/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -1166,6 +1805,14 @@ type ClientWithResponsesInterface interface {
 	// its own HTTP-like `code` (201 created, 202 updated, 400 refused, 404 not found, ...), so a
 	// 200 says nothing about the sub-requests. More than 25 sub-requests are refused with 400.
 	//
+	// A sub-request is any v3 call without its host: POST `/api/v3/customer` (a create; payload
+	// a CustomerCreate, result `{id}` with 201), PUT `/api/v3/customer/{customer_id}` (an
+	// update; payload a CustomerUpdate, result `{id}` with 202), GET
+	// `/api/v3/customer/{customer_id}` or `/api/v3/customer/external_key:{key}` (result a
+	// Customer with 200), GET `/api/v3/customer?where=...&limit=...` (result a list of
+	// customers). The documents do not say whether the sub-requests run atomically; they run
+	// in order, each as if sent alone.
+	//
 	// Not idempotent as a whole: POST sub-requests create. Use `external_key` on creates so a
 	// re-sent batch fails per item (400) instead of duplicating.
 	//
@@ -1182,6 +1829,14 @@ type ClientWithResponsesInterface interface {
 	// its own HTTP-like `code` (201 created, 202 updated, 400 refused, 404 not found, ...), so a
 	// 200 says nothing about the sub-requests. More than 25 sub-requests are refused with 400.
 	//
+	// A sub-request is any v3 call without its host: POST `/api/v3/customer` (a create; payload
+	// a CustomerCreate, result `{id}` with 201), PUT `/api/v3/customer/{customer_id}` (an
+	// update; payload a CustomerUpdate, result `{id}` with 202), GET
+	// `/api/v3/customer/{customer_id}` or `/api/v3/customer/external_key:{key}` (result a
+	// Customer with 200), GET `/api/v3/customer?where=...&limit=...` (result a list of
+	// customers). The documents do not say whether the sub-requests run atomically; they run
+	// in order, each as if sent alone.
+	//
 	// Not idempotent as a whole: POST sub-requests create. Use `external_key` on creates so a
 	// re-sent batch fails per item (400) instead of duplicating.
 	//
@@ -1189,6 +1844,37 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v3/_bulk (the `Bulk` operationId).
 	BulkWithResponse(ctx context.Context, body BulkJSONRequestBody, reqEditors ...RequestEditorFn) (*BulkResponse, error)
+
+	// ListCustomersWithResponse List or query customers
+	//
+	// Lists customers, one page per request. ChargeOver documents paging "just like in an SQL
+	// database": `offset` skips that many customers and `limit` caps the page, so the next
+	// page starts at `offset + limit`; a page shorter than `limit` (or empty) is the last. The
+	// answer carries no total and no cursor.
+	//
+	// Filters (`where`) are conditions `field:OPERATOR:value` joined by commas, all of which
+	// must hold; the documented operators are EQUALS, NOTEQUALS, GT, LT, GTE, LTE, CONTAINS
+	// (strings containing the value), and the two value-less forms `field:IS:NULL` and
+	// `field:ISNOT:NULL`. A colon or a comma inside a value is escaped with a backslash
+	// (`external_key:EQUALS:Example\:ID`). The documents do not say how a literal backslash is
+	// written; billbridge writes it doubled (`\\`), and the fake reads `\x` as `x`. Field names
+	// are those of the Customer read schema; the documents do not list which of them can be
+	// filtered ("many fields can be used"), nor say whether string comparisons ignore case
+	// (the fake: EQUALS/NOTEQUALS exact, CONTAINS case-insensitive).
+	//
+	// Sorting (`order`) is `field:ASC` or `field:DESC`; several keys are joined by commas (as
+	// ChargeOver's PHP client sends them). The documents give no default order and no default
+	// or maximum page size. billbridge always sends `order` (by default `customer_id:ASC`,
+	// with customer_id appended as the tie-breaker) and a `limit` of at most 500, the maximum
+	// this spec declares (a decision, not a documented limit); the fake answers 10 customers
+	// per page when `limit` is absent. Offset paging is not stable: a customer created or
+	// deleted between two requests shifts the later pages (see the facade's ListCustomers for
+	// what it guarantees).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/customer (the `ListCustomers` operationId).
+	ListCustomersWithResponse(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*ListCustomersResponse, error)
 
 	// CreateCustomerWithBodyWithResponse Create a customer
 	//
@@ -1233,6 +1919,53 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v3/customer/external_key:{key} (the `GetCustomerByExternalKey` operationId).
 	GetCustomerByExternalKeyWithResponse(ctx context.Context, key string, reqEditors ...RequestEditorFn) (*GetCustomerByExternalKeyResponse, error)
+
+	// GetCustomerWithResponse Get a customer by its customer_id
+	//
+	// Reads one customer ("Get a specific customer"). The answer is the envelope with the customer in `response`; about 90 read fields, money in decimal dollars, timestamps as "YYYY-MM-DD hh:mm:ss". 404 when no customer has this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/customer/{customer_id} (the `GetCustomer` operationId).
+	GetCustomerWithResponse(ctx context.Context, customerId int64, reqEditors ...RequestEditorFn) (*GetCustomerResponse, error)
+
+	// UpdateCustomerWithBodyWithResponse Update a customer
+	//
+	// Updates one customer; the answer is 202 with `response.id`, the customer_id (the
+	// customer itself is not returned: read it back with getCustomer).
+	//
+	// The documents show update bodies that carry only some fields and do not say whether a
+	// field left out is cleared; billbridge treats PUT as changing only the fields sent (the
+	// fake does the same), so send every field you mean to set. A null does not clear a field
+	// here (not documented; not modelled). `external_key` may be set or changed, but not to a
+	// key another customer holds or once held (keys are never reusable): that is a 400.
+	//
+	// Idempotent: sending the same update twice leaves the same customer, so a failed update
+	// may be sent again.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
+	UpdateCustomerWithBodyWithResponse(ctx context.Context, customerId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+
+	// UpdateCustomerWithResponse Update a customer
+	//
+	// Updates one customer; the answer is 202 with `response.id`, the customer_id (the
+	// customer itself is not returned: read it back with getCustomer).
+	//
+	// The documents show update bodies that carry only some fields and do not say whether a
+	// field left out is cleared; billbridge treats PUT as changing only the fields sent (the
+	// fake does the same), so send every field you mean to set. A null does not clear a field
+	// here (not documented; not modelled). `external_key` may be set or changed, but not to a
+	// key another customer holds or once held (keys are never reusable): that is a 400.
+	//
+	// Idempotent: sending the same update twice leaves the same customer, so a failed update
+	// may be sent again.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
+	UpdateCustomerWithResponse(ctx context.Context, customerId int64, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
 }
 
 // BulkResponse429Headers the declared response headers of an HTTP 429 response for Bulk
@@ -1354,6 +2087,131 @@ func (r BulkResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r BulkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListCustomersResponse429Headers the declared response headers of an HTTP 429 response for ListCustomers
+type ListCustomersResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListCustomersResponse502Headers the declared response headers of an HTTP 502 response for ListCustomers
+type ListCustomersResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListCustomersResponse503Headers the declared response headers of an HTTP 503 response for ListCustomers
+type ListCustomersResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListCustomersResponse504Headers the declared response headers of an HTTP 504 response for ListCustomers
+type ListCustomersResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListCustomersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerListResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCustomersResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListCustomersResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListCustomersResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListCustomersResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCustomersResponse) GetJSON200() *CustomerListResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCustomersResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCustomersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListCustomersResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListCustomersResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListCustomersResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListCustomersResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListCustomersResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListCustomersResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCustomersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCustomersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCustomersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCustomersResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1617,6 +2475,270 @@ func (r GetCustomerByExternalKeyResponse) ContentType() string {
 	return ""
 }
 
+// GetCustomerResponse429Headers the declared response headers of an HTTP 429 response for GetCustomer
+type GetCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerResponse502Headers the declared response headers of an HTTP 502 response for GetCustomer
+type GetCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerResponse503Headers the declared response headers of an HTTP 503 response for GetCustomer
+type GetCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerResponse504Headers the declared response headers of an HTTP 504 response for GetCustomer
+type GetCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetCustomerResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerResponse) GetJSON200() *CustomerResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCustomerResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCustomerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCustomerResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCustomerResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateCustomerResponse429Headers the declared response headers of an HTTP 429 response for UpdateCustomer
+type UpdateCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateCustomerResponse502Headers the declared response headers of an HTTP 502 response for UpdateCustomer
+type UpdateCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// UpdateCustomerResponse503Headers the declared response headers of an HTTP 503 response for UpdateCustomer
+type UpdateCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// UpdateCustomerResponse504Headers the declared response headers of an HTTP 504 response for UpdateCustomer
+type UpdateCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
+type UpdateCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *UpdatedResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *UpdateCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *UpdateCustomerResponse504Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r UpdateCustomerResponse) GetJSON202() *UpdatedResponse {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateCustomerResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateCustomerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateCustomerResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateCustomerResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r UpdateCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r UpdateCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // BulkWithBodyWithResponse Send up to 25 sub-requests in one call
 //
 // The body is a bare JSON array of at most 25 sub-requests, each naming a method, a v3 URI
@@ -1624,6 +2746,14 @@ func (r GetCustomerByExternalKeyResponse) ContentType() string {
 // `response._bulk` holds one result per sub-request, in the same order; each result carries
 // its own HTTP-like `code` (201 created, 202 updated, 400 refused, 404 not found, ...), so a
 // 200 says nothing about the sub-requests. More than 25 sub-requests are refused with 400.
+//
+// A sub-request is any v3 call without its host: POST `/api/v3/customer` (a create; payload
+// a CustomerCreate, result `{id}` with 201), PUT `/api/v3/customer/{customer_id}` (an
+// update; payload a CustomerUpdate, result `{id}` with 202), GET
+// `/api/v3/customer/{customer_id}` or `/api/v3/customer/external_key:{key}` (result a
+// Customer with 200), GET `/api/v3/customer?where=...&limit=...` (result a list of
+// customers). The documents do not say whether the sub-requests run atomically; they run
+// in order, each as if sent alone.
 //
 // Not idempotent as a whole: POST sub-requests create. Use `external_key` on creates so a
 // re-sent batch fails per item (400) instead of duplicating.
@@ -1647,6 +2777,14 @@ func (c *ClientWithResponses) BulkWithBodyWithResponse(ctx context.Context, cont
 // its own HTTP-like `code` (201 created, 202 updated, 400 refused, 404 not found, ...), so a
 // 200 says nothing about the sub-requests. More than 25 sub-requests are refused with 400.
 //
+// A sub-request is any v3 call without its host: POST `/api/v3/customer` (a create; payload
+// a CustomerCreate, result `{id}` with 201), PUT `/api/v3/customer/{customer_id}` (an
+// update; payload a CustomerUpdate, result `{id}` with 202), GET
+// `/api/v3/customer/{customer_id}` or `/api/v3/customer/external_key:{key}` (result a
+// Customer with 200), GET `/api/v3/customer?where=...&limit=...` (result a list of
+// customers). The documents do not say whether the sub-requests run atomically; they run
+// in order, each as if sent alone.
+//
 // Not idempotent as a whole: POST sub-requests create. Use `external_key` on creates so a
 // re-sent batch fails per item (400) instead of duplicating.
 //
@@ -1659,6 +2797,43 @@ func (c *ClientWithResponses) BulkWithResponse(ctx context.Context, body BulkJSO
 		return nil, err
 	}
 	return ParseBulkResponse(rsp)
+}
+
+// ListCustomersWithResponse List or query customers
+//
+// Lists customers, one page per request. ChargeOver documents paging "just like in an SQL
+// database": `offset` skips that many customers and `limit` caps the page, so the next
+// page starts at `offset + limit`; a page shorter than `limit` (or empty) is the last. The
+// answer carries no total and no cursor.
+//
+// Filters (`where`) are conditions `field:OPERATOR:value` joined by commas, all of which
+// must hold; the documented operators are EQUALS, NOTEQUALS, GT, LT, GTE, LTE, CONTAINS
+// (strings containing the value), and the two value-less forms `field:IS:NULL` and
+// `field:ISNOT:NULL`. A colon or a comma inside a value is escaped with a backslash
+// (`external_key:EQUALS:Example\:ID`). The documents do not say how a literal backslash is
+// written; billbridge writes it doubled (`\\`), and the fake reads `\x` as `x`. Field names
+// are those of the Customer read schema; the documents do not list which of them can be
+// filtered ("many fields can be used"), nor say whether string comparisons ignore case
+// (the fake: EQUALS/NOTEQUALS exact, CONTAINS case-insensitive).
+//
+// Sorting (`order`) is `field:ASC` or `field:DESC`; several keys are joined by commas (as
+// ChargeOver's PHP client sends them). The documents give no default order and no default
+// or maximum page size. billbridge always sends `order` (by default `customer_id:ASC`,
+// with customer_id appended as the tie-breaker) and a `limit` of at most 500, the maximum
+// this spec declares (a decision, not a documented limit); the fake answers 10 customers
+// per page when `limit` is absent. Offset paging is not stable: a customer created or
+// deleted between two requests shifts the later pages (see the facade's ListCustomers for
+// what it guarantees).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/customer (the `ListCustomers` operationId).
+func (c *ClientWithResponses) ListCustomersWithResponse(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*ListCustomersResponse, error) {
+	rsp, err := c.ListCustomers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCustomersResponse(rsp)
 }
 
 // CreateCustomerWithBodyWithResponse Create a customer
@@ -1721,6 +2896,71 @@ func (c *ClientWithResponses) GetCustomerByExternalKeyWithResponse(ctx context.C
 		return nil, err
 	}
 	return ParseGetCustomerByExternalKeyResponse(rsp)
+}
+
+// GetCustomerWithResponse Get a customer by its customer_id
+//
+// Reads one customer ("Get a specific customer"). The answer is the envelope with the customer in `response`; about 90 read fields, money in decimal dollars, timestamps as "YYYY-MM-DD hh:mm:ss". 404 when no customer has this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/customer/{customer_id} (the `GetCustomer` operationId).
+func (c *ClientWithResponses) GetCustomerWithResponse(ctx context.Context, customerId int64, reqEditors ...RequestEditorFn) (*GetCustomerResponse, error) {
+	rsp, err := c.GetCustomer(ctx, customerId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerResponse(rsp)
+}
+
+// UpdateCustomerWithBodyWithResponse Update a customer
+//
+// Updates one customer; the answer is 202 with `response.id`, the customer_id (the
+// customer itself is not returned: read it back with getCustomer).
+//
+// The documents show update bodies that carry only some fields and do not say whether a
+// field left out is cleared; billbridge treats PUT as changing only the fields sent (the
+// fake does the same), so send every field you mean to set. A null does not clear a field
+// here (not documented; not modelled). `external_key` may be set or changed, but not to a
+// key another customer holds or once held (keys are never reusable): that is a 400.
+//
+// Idempotent: sending the same update twice leaves the same customer, so a failed update
+// may be sent again.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
+func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Context, customerId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
+	rsp, err := c.UpdateCustomerWithBody(ctx, customerId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerResponse(rsp)
+}
+
+// UpdateCustomerWithResponse Update a customer
+//
+// Updates one customer; the answer is 202 with `response.id`, the customer_id (the
+// customer itself is not returned: read it back with getCustomer).
+//
+// The documents show update bodies that carry only some fields and do not say whether a
+// field left out is cleared; billbridge treats PUT as changing only the fields sent (the
+// fake does the same), so send every field you mean to set. A null does not clear a field
+// here (not documented; not modelled). `external_key` may be set or changed, but not to a
+// key another customer holds or once held (keys are never reusable): that is a 400.
+//
+// Idempotent: sending the same update twice leaves the same customer, so a failed update
+// may be sent again.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
+func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, customerId int64, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
+	rsp, err := c.UpdateCustomer(ctx, customerId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerResponse(rsp)
 }
 
 // ParseBulkResponse parses an HTTP response from a BulkWithResponse call
@@ -1847,6 +3087,143 @@ func ParseBulkResponse(rsp *http.Response) (*BulkResponse, error) {
 		response.Headers503 = &headers
 	case rsp.StatusCode == 504:
 		var headers BulkResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCustomersResponse parses an HTTP response from a ListCustomersWithResponse call
+func ParseListCustomersResponse(rsp *http.Response) (*ListCustomersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCustomersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListCustomersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListCustomersResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListCustomersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListCustomersResponse504Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -2144,166 +3521,514 @@ func ParseGetCustomerByExternalKeyResponse(rsp *http.Response) (*GetCustomerByEx
 	return response, nil
 }
 
+// ParseGetCustomerResponse parses an HTTP response from a GetCustomerWithResponse call
+func ParseGetCustomerResponse(rsp *http.Response) (*GetCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCustomerResponse parses an HTTP response from a UpdateCustomerWithResponse call
+func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest UpdatedResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers UpdateCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers UpdateCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3/cts40uCroPhtVaTvKFmS7ZmNXFffZZJMJt8mk1Ti3NZWlLMgsmVhTAJcALStTflp7k3uya66AVCk",
-	"flhy4ok1O/knkSUQaDT6N7qbn6NE5YWSIK2Jhp+jGfAUNH18B1bPn0wtaPwrBZNoUVihZDSMflWWpSop",
-	"c5AWUjaZs6czrs/hzSXomE1Ky2ZKqlJDyq5mIFmhwYC0QzZTVyxT8pxZxa64sGwCU6WBaSiAW4E/zPCv",
-	"f5ZgbMy4YSlkfN4xkCiZGtYaj6LD3igat5nSjEv2y+npW5ZyC6z17uen7HG/32t32VNeMGG7URyZZAY5",
-	"xx3ANc+LDKJhdNiL4sjOC/xsrBbyPLq5uYkjDaZQ0gBt/wW3cMXnz7VWhIBESQvS4kdeFJlIOOLi4DeD",
-	"CKlmd0jkMv27FtYC/WTKPOd6Hg2jX7hMO1fuF9bi7Nyt8cgwLs0VaCYk7b/Q6lKkoB8ZBvISMlVAO4qj",
-	"S56V4GBJIRoe9w7jKAXLRYbL3sRRDsbwc9zWe9CXIgFmIS+U5lpkc1ZKfslFxicZIGbCbqPhlGcG4shY",
-	"bksTDSO3Z0LJAn1/0TCNhtF/HCwI5sD9ag7ogXdhPnzOwrU9mNk8IwRUkzSp6IlkgE+ygp8DU1PGcefX",
-	"8xMmrGE4BROGSWWZsQHqNce2SpqraAzEaoasQjtSUKZ4yiY84zJx6J9qJS3CghM8efvSn4xhx71BzI57",
-	"h/jUce/I0XUYJAwrpQaezBBOHGIyddVlpzNgE5XOaYApeZbNmZ0J4/eNPzl28TtnOZ8zAzJ1pP36lUON",
-	"kMYCT2NmFEsygftgeWks4SaFAh9QEimeEdciECeMBz5idsYtTZ1oQFYxKgc7Q27LHRrwP5xrxi+BWX4B",
-	"ksF0Contsie0aXqYaz1nY1qhQ4JhjCeyLDI6lcxYRzJ+9EFNutAhvuMWXolcWEh/H27Do4JrnljmuaRB",
-	"YAthtobRjgaPNzIaws0yBJzBdQKQQvo7M9cKxa8DoSaPF7TPJAg7A01k6x6QKEVZ7dyYO6CTis7MTJUZ",
-	"8khywdR0yrhMvXBvPCamTBA2vajvsl+VI7ErFOJKAlFvTbqjAPT0KGSSlSmkbZzA8CmgetA4+/0RGEpE",
-	"0L+jOP8KAjvu9TYS2BPJhLSgJc+81FBJUmr97ensZQDDECodNF32M5GQP0lEgiptonJwQvFCqis5pO+T",
-	"0liVg14WOnAtjD1hBqzNAKloMmcaeIrEQ2Q3mTO4dmufXcC8G93E0QfJSztTWvzrzgIjHMXzYBDUzxQl",
-	"dhjwyDA/hvXXSIVef+OhvZSXPBMp7lLIRGkNiWUBYIKMfXwtjMEttibciKS99LMj4+6nb3zGT0o7A2k9",
-	"+jzBtXIPqtLsSqP1lmhIcRjPTNsfB1wXkOwmvf94RsUTOWcO6059qwK0w1CqwDM4JBnX4OTAQuRmgvQv",
-	"CO0nABM0vmcjYp+a9rciy4INoFBct5t2BMkZ2mGwDePKFg4Gw1SrfLHxFBKRArIRPuv3kWTcmKGTsuz4",
-	"+ppdCTsjfkMpX8nmR6bOz0gcganbMUsVbd3NQbCyo+vrbrQgSGK4n8rs4qWF/B2YMrOrR3ZKSgF/w/NS",
-	"EpgpJ53KCTAzXkDKMnEBjDOrik4Gl5BV2++y92WSgDEIodsruSRj5NMxa6HGGrtdj9sxk4BY98hQJSqv",
-	"Qa+HZFBoPFcrnJhwXL4O1hp0iJ4r54V0CECP3dag1yMhFrNBr+9xSX8MWFmk7o8jGjMtjfvjiJA5VaVM",
-	"Y9btdtsI01TpnNtoGAlpDwdRHOX8WuRlHg2PHz+Oo1xI91cfVYinY9QX56j36vIp4nL+ZhoNP36OeJoK",
-	"3A7P3tZ2bHUJcSTLjDyE8LefUk1+g8RGN/HnSFjIvcDbMJhrzefRzacVLqrWZR6uk7oXydENYi3ICztv",
-	"M7ei45WaMdN6+8vbNtMgUcnjeBrOcl74593fxHbjj5/GMRkszuzgKXGHYTnXF6hoAvxDfDAsyN3DStPP",
-	"jvdeKIZ7QwJDIdZ9x69eO2HvrRpuGZdz7zfkSIUqBYMHeN05Vx2PmKVno7rOWJFjbFbmXHYQbHIqNHCj",
-	"JAtS2ZxUHoXbspLMOD7AZTccTRBxda3yeY2w++/3b35lpPDIpixsDRlN8i/4HJ2omF3NlAHHrN4nMQiT",
-	"bT4xZOPPIr1BtmRPHVe8TNtsWjMiYjYmRTde7BVP5WkwH9zYF89Pg7QIhkV1dm7EP0vQ8y57BpmYoLgG",
-	"8oEREekJgXXbqVrFJuDPMUULTC3ARdqooFEygSBqhGEkGnc496DDt+hAL+Le0+g3BcjIBSr+WQqNuvaj",
-	"E1PVfJ9WOZbE7zuH/fXyjDQLacpJmV2whGcZonKC6owIgRgaR/QRL4Pj+oEStQWZcOtmEI735SSAckOy",
-	"7KV7cnBMssz/1V8WJWETm/XHONDzeGknq4L9DH9bneWNrLRQAbqpgoSsvBal0S67y55rqu9maWOeTCTP",
-	"8TscvHK+DtrN54rzvtvIy4iaoCcdYlAx+WiTVbcjar0GfC2IJYmDKPpWU3ltFAPckoZdYnzzKBgS5rte",
-	"+xPrtQ91pXVnTbWN1xZ89jsJ2Bo4m3iyJuPWCpkaU2yVVV67rmdsks0L4f32zftTPN63H06b0gu6592a",
-	"AnV6jJQkPXLAC3FweXgQ1OgJU7mwSLk45MXz02200iCVc5CkbFFpFqV1zyRcojrNuTYznmVBo7oQfROJ",
-	"WynLb+ssBztTGzBDcskNCLHcGkZwUZAoXT5GL56fRnGEeMD/PpzWTtVTIAKEozuXXKOgNvgYnrN7FD/5",
-	"x+kjTnETR6UW60EruJ2tgSl2/hd+68+DFRqm4pr4XCo2U9VRLh8Y7ae63Vj+FWmKWwsaIfg/4dc1Xm+T",
-	"7JfQ7Ha0juQrs2g3xext1GmZeXNvlehF2pTrdV3xw1G0Rh98rm+x818fe53Hn/7HX1b3uCK6EcKXz9h/",
-	"hBORcOUF5kmwSSvjUlhT/XUm0i57h5LXqgw0lzabD9calb+W+QSfvpqJZMZ4gsa0Yf3B4RGd7CjCj6No",
-	"rUh1z64cjUhvO4i7GQP9hjGw6UTubAn0fdCiFkobRSGY1qLwhBPB7VHEzExdGdZDFeW+7HghggegLUx5",
-	"Yr/bDN9thq93dG8zBRZy7MGsh6Ch10UDqug5N3Ua0GBLLQ0TdlgXTmwCRqQuHu9D81MBWWqWaMB9GaTf",
-	"KHoBFJksIBFTkVQzjiIXV2xZdQHSxKzQQlL4lPE01WAorGlFDsbyvMDPoHMTe4kQsw/vXpmY5UrCHJ2p",
-	"FBKRI+mrLOPatLvsZweIVJblKgWyEWYQ4qm0OJKiYbnS4PVgAbrDk0SV0jK4tpqbtrsWnQAT51JpFwfU",
-	"7kaoyz5IA9ZFNQyjkCZdL3DjqXtJnlP6Aalpd9y0GRiyiVIZcGkoXDsB1jvos9Y0g+vuT0pluL0Xqh0z",
-	"L3mYSKuRssxBi4Q54jSsVZPy1XMOSRwHT0J4uPmgX+2ZR2J4EA9WyEslEjhLIROXoOcHaSmlkOfVFwTK",
-	"TGVpwMME5spTRE3+KOk4tqkGeJoLeQY5F9kqiT7v4PeBHgJJ0SMHV0pfoMByE4i0vRPnhtFbrIEN89St",
-	"g+UhX2gtPKHN/N1tBs0Gp/Jr7Eggs9IQZxKnC2QSNCXo4qAy2divZZa5JIISyfKrrAnuXIHNFHOrdREQ",
-	"7aIQK6k+PIf7OEyfZLHhLFNV4sMb55EB1p3OsjUadd2n9n/tcq4ouUMWSNjr4qRersgr1sr5b0ozuoeV",
-	"yZyVUljT9mKp3z867h79ELNS0pXAqTifoemIquNk6ax8pkp1XxQ7sbwgA9Lkd5QFgTwuAAonwVJxjtYr",
-	"XU9n8/YyOdSnqP/UEXmhtHWOqJ1Fw+hc2Fk56SYqP5iILJtokZ5D/WNxcX6A05EixO/PUCD0V+nqJ5Fl",
-	"CH+QF5mQwPq7kVKYdrDjtIO7TXvopi00JJxuNN0DOyx02Lz+I+MKdTN7Vs22A7fgCSyW77jAfzSM6jkd",
-	"4WezBMAJI6d7Vilm52njj4b1SUcMutVuJ5lK1oRC31bafdLcZewnMlBw5+RP5ugz0be7IzkRdr796HDU",
-	"HeZEM0DvMq0bGLOpBpejcdLgwcWVruFzlNB0r8mZJEFIF60v379haNihWA733rtDKpX1iQjLiWtQ3Zgs",
-	"4X33yQtl7HpvbRkPOJJntI/dpycTaPvcNOyA8u9ksuP0mst0n5T9TwiQ1/KcEXgshamQFL1aUfzODt0v",
-	"vZ7wvODiXJ7VXN/mJp/6EQcZQmlUqRMIDin66Z5DdlPx1XJ7dIprN4iHumcnlXFj9glvz2DKy8y6NBFm",
-	"NU8ukMEpVtbyxI5fuN8pywcQeU0z9xE9Kg1PcFr08/YP6dvN3rSBi1Y4qx2ZQuUFl2v00lP3QxWnJQWD",
-	"+HDBA9QEi3Dc9mW8KbpXvBfM4yBEK3v5jyZHK+QadTTo/7h6mGgR4C/OLFhyIR6ZaufeRfjw/tndTtXM",
-	"84la43S/p+9vWZC1/hKz//d/YwY26e5IsTTL2Rqb3cWnXNCI/UeftTgZUR3KqqN4gsuyy4FLFA4oCZSc",
-	"inOqBClArznpu8HU2wpU7wGg2o6qh8DVYCtUgweA6nArVIcPANXRVqiOHgCq461QHT8AVD9sheqHB4Dq",
-	"x61Q/fgAUP11K1R/fQCoHm+F6vG3h2qruHoAaTXYqm8GD6BvtorQB5CgWwXoA8jPreLzAaTnVuH5ALJz",
-	"q+h8AMm5VXA+gNzcKja/vdSky95vli2zgPXRwscn7y4m/0Ok/j7aBYad+/q0uki5z3wZ1qohjupZRU6B",
-	"aZka7+gZRne2dNXaPvH1KUtljW5+NlF2hqOvwCXh3eoLery7q+398rf9ifg8HBfmWsE6l9Xd9NoLpdVL",
-	"6RO6IK9743fD0foQyy9U3zDVAmSazRf0FHIGyFMe+SiCdSlSu7OFX3pDwHoZVei2VytyJC9/Pb5Uu/mF",
-	"MOjtELjHFzAkVlxCJwmb/2qA8Mu9JFbi/gcjVR/bO+PJbJ+wU89JDOHHJ09/OZhweRH0RMzElHE5f1C8",
-	"JRpSYROu031Hn4OUIah7gbmCzzelMIfgOw2RNmQyN4RUolOUCrVdtU/YWhmxk4hIhSkyPj/jZn3eKN1+",
-	"1i+g3XjjU1tq1d0tH/GmqlT6RUnLE/vI0CS7SazltKVtmXjP/LjXhCk8VZylXjW+JmHJ/8ouYO5r3VoG",
-	"YClPvlufpHHYjV3POKJd7hasX87S+rLdZVyel/x8r6T6Kw9TFfIPQP7RQv65Ss9SbsmsXMOg3MIB/tS8",
-	"7qJeFxk3NtT4NvpwXGlhwbBR9I9//OMfndevO8+esdlsmOdDY5CVPWMPev0fO73jTv+vrPd4ePjDsP94",
-	"FLVjYup3Pz9lh4eHj+OARo87Q7mX7F9KAmv52na0Dk6YUb4vBw8ibAYaYl9qjHRC3ZM6+HyzjmANHGtI",
-	"qUYnRCWfj2467sNg8YGFD8OVD2uIyiFfFDxN19hNL99WWQaUalxH91KO3S6sKNWZlzVNHtrwoM/9JJbx",
-	"JSS9uP9pJxYLJSc4IIojqnGN4qgXxVE/+rQV1hVe+znj1EcrFYZydfw+WCuoDQ25oNzw9roExBXmqpFq",
-	"1Yaod9AP3YdQnxLMBwhes4J2kf0a+M95VDINVI/PHNDja5PP8Nn7zDyT6izjFqYA5g9/rhllbwOYP+Mp",
-	"Flol/xaniBsB10blz3qWll//GxxkgodC3XCmjHb0pzvKgm+0OB82j/tUWZ4xBC/0d/mexX0fx61B2rPd",
-	"A87fzt14S6A1Q9HNZmNnoqoALpYGt6jA09cPzQRorpOZgH3LUjMzUWxKon8/E0XxhVn01byDXecd3G3e",
-	"ndLo16/0B8qjp+1uzaM3S9v8+kR6Wnd9Iv0KTnfOpHeTbsqkX533AVPpCdRdUumXUb/77Jtz6Vcwcddk",
-	"epp/w93EyuQ0brdpywJ0aUBvKtJ7zYUMATkGjYq9Oy4wFdrYDTc7jVVooEtuvdsKe6RnGhtaKBmq81so",
-	"mLw26kFCywvcZXy3w6HoyReczQ5TE5O3prgB/HiC++cZxVKtuKQWr0QaBxUM7TsCUcyU3AYFjQnK964F",
-	"DYulrLDZtqVozF3nVReuq+xt8+KYO86L/+xwRmGYU7eZOhdyTS5xna6DrVtZUWha8mw3fFp+btbVtrsm",
-	"A+hOnZsue+6q/PUuofaqCddqYO/WfgwIy/WZSH2X0iU3gl8Tkx/87yeni3ukO4UVqfz9LOVzszcyzEsW",
-	"NWUI1vLtWIgZEuAPIrwcyvawBIYAq0n9Bqp82P5XsOyw1/6j3XI4nO9eAdPYenUV+awENLbeQQKi2DVR",
-	"Y4PkW6QF4O9DxpnmMlU5K8pJJhJGLCumAjQKL0J0YMzOlCdIix/evTI7gmB5tseBDH9N6Muqvgcz7iOY",
-	"UepscfOeCbnGa/vw7hXyp4am2nF3TMY3c25eze9Ebri0gWy6fsUlLYNoa6Tbuc4S1Ap+ynesqaUV0XlA",
-	"UO+02UsBV2GruZJ2lrkG2DTTTmtTaPILr1B9u+Tvt6dfdHvqML/r/anH9Z2vTpf7HNWig7e1NnJJFbf3",
-	"oV3OG603EvNdgOwMTGhpxCZzVpuMKZnNXRzCiTWeh3Y/1HeswVVhWtfMncuUqQn1ZU+Z1Xw6FUm8LBAf",
-	"Gd8Dlr2R2Zz5bBckkoAPlM/OVPIAcu0SIsjqcjhp5AFvthY2tOARa5KG7rE5zVKvtfVZxF/Y3eOeunk8",
-	"ZPeOh+rWcbe2GfvbJuOeO1fcc6eKWztT3EeLiN246357N2zr1bBr04QdYa91M/gmbQV2BOteSvFzIV+B",
-	"PEfbs7+9EP/+KuJ33OO3L97ej2Lt/SjO3o9i7P0ovt6PYuv9KK7ej2Lq/Sie3o9i6f0ojt6HYuj9KH7e",
-	"h2LnfShu3odi5n0oXt6HYuV9KE7eh2LkbQWF2yr7hrU++u7bXe5JlA0pHL6DdUE9xunleXT/sfzmadbC",
-	"3anpVCQC/UMq9WWZmGiuhS8OZsLu6i58XQ3Sl9QfDdlclZreKFe751iTXvpBin+WQEfmwkkOq1ymsYuG",
-	"kZcV3nWnoaTU1ZjBJUjG6YWtzWAzvWcbLKRDejFhomQasE7vpeDutgUhnZJ/6b896vWWXkbIWtUbH4Yu",
-	"pXXc7rKfIOGl8fdJ3PqoKr1xgdtS8ww3nBfKkjOEy9D7CRwIQw8yl6yUCWjLhQwvEwq3E/XdUFdvAvDF",
-	"89XXmxzUT2X4+QLmN2tp/OuKtNYUaN1fpdRu9Nssbfm3qR1ZShH/9sUkf9BqjQfBW7184w9dH/Eg2KsK",
-	"Jv7gFQnfHnnrc9a/SfL4bsL5C7O67yuL+0Gzth8qS/uO2dJ7nB193/nK95SffO/5yPeff3zLjF+UM/sg",
-	"ObK/Y07svuWUfmkOKU9m+NHlbiy84IxPILs9cfReE0U3JIbedjV2v+mGu2ijlVdWuWuy29I4vuaNs9Ux",
-	"o+d2L2+d/f5yuO8vh/udXw4X3sz2YO+GWwovrHZTU1eN/jxuuAlJpGbIRhEp4VFEnXlGEb3DbRT591zS",
-	"X5CyGdcpS1SBpCIyF2LzvzID+lIkwFrPVGL4FZ/H7JWahN7i7INxw5cjJ6wlpLBikdFq2kRsK+8ma/lv",
-	"DkL0YfEAkZcBSqVCIvWdjkKIqHJhToh8DWohtto2p/7mV9oS/k2WyW6vfW3O+NbP0Pz2uZtv5ciobU9D",
-	"vNwpmvT5zoXrT5YQgHyPyBkuzj6uEwXxJdmgoRddqMFoUaZ6e4XFl+ZvVVmSOKBNHF9KeiN+OC/H77uV",
-	"bi7EwWporcldq9wwit78bRTVpAHu9DmqEPftlIus1HDnl5SSQs54AjOVIX2OPMCEv9vfXhro7s3fotiB",
-	"siPRLUkSerzxlZ9sBS0kdHamuCWUIsVto7Bx85lxncIQ/w2k6xUCY60UEpFCOCOUHWOkj/EGN3FBESvA",
-	"unV2N0uABI4LXXvjpHXU68XsqNfHf45idjR4HLNjNC/qLzFGgzK74nPDxi66TaLMgc3y9VbKncmMphuy",
-	"3jhmYzfFsEZqfslFmB05aDysqG1R3FPPbn1k/DKsok8SlpnDgmEJ19p1Tag1xXRLuZ3SCzGFNSwA32cT",
-	"ldLNykxdfbUltxH93627P69194TNqE0sgk3BThcfqmqPXgsXM1ZkK/BM4OY0z8GC7o4id42IeslFSnet",
-	"z9YbBckTx/zEEahJHPPUBDz98mlt0HNVtNeF1s/UqebTA1mYuCwkpRZ2/h4XcCw84UYkT0o7W2NwIu/+",
-	"hL8zXtoZSCsSEjQnixDA/ySSe/L2ZS0q4Au5LmDejlnBjblSOvUjCy0u0Zq7AIrA0U4JibjMQiXMrC2i",
-	"mxu6pJsqJ2ookoAfXYgiWkSGKdZguZCgDb3HPvNTmOHBwbawspMeSxTJZdq50sJakAzxjhtsVCBUMWMK",
-	"STQqDt49f39KGLk8dAyzWGskS4OGOpm0FGCrxZvHb9+8X73MHLfdBejSaLoBRUucKqzcdedIXsCctcY7",
-	"3omO/RuF0ajG2csCvffBMTPlpIM0Bsaid8GUBJbwLBvJJRjPJmV2MW532UvrqiMSJY3VZYJSbrUUw9NF",
-	"syKjxb2Qg3Qk6S3QrulfKALx5n+n2vnmkpDYXQknKst4gZ6K5yPyRUaSAPIwOCXKJ8oHl/G4WpvzChBN",
-	"CS8spVH4spH2SVVWpQyMJPotRmQgbewrKhNhEDTLL0AifgJBUQTbDVlswM0lrE+JNt2RHMnnZMN460U4",
-	"sR9MnPFn1y02NNPOg5z2KicOJSBwMx6uMV9GsqabKyuEzJ9gW+uFdRc3LZJxuNwv+DxTaA+OP4v0ZrxI",
-	"pI4ZH8nq0JRknMg4ZuPPo4gIZxQN2cdut/vJPYZfxXVjpCZ7l6yrkdxsXtXslS8ystBZHkm3LkXz5+SR",
-	"3tnyciVkZH2583Mn+s6zMqLPX9XFbOJzJ+rqn7O3v7wN/nibpVpMrXFMhTxfK970en8kq7eYo6esago7",
-	"ELQHzoUTUY1XGQnOpb7C0WQegqau+yBTMxzJ6n3oQlZE5WqexmRsjRkP70yP6YYxmCLhNegj6tXm3AU6",
-	"XPexN4piPMv+KHKx5NXrRwcY2Ro8y9rxSNbfur4ZnkUxO8KySzV7PJL+7fWG8ar4Vi5q6n0Z7u6va6dD",
-	"Cfz6yLCxZ9Hx4m3xWeZe6m4NG3u+HdPX8cJS8zdFNXsPbcOR3GQbojXoRTuaI2uwpAqQrBVw1Xwx/EiG",
-	"wAviTc79Fl2kevyfqAzHB+P/RDoeBwF7gge3KPxNMoXSF0/SBFIQeiRJO3BpTbvLPviogZfm9FJ/ZJiJ",
-	"Bn7hzEpaVarAWQasGcl1Jr3PQnLlHKS0cJMLabv86nt0NQxpDGLJX72pyDRMQYNMwAWXxriBoT8EFCEL",
-	"K9pJChIfhMQh+/gZDbmbmH1GnA9H8iOO/nQTDPPwLCulUDK4YitTCsmAJzOqNEpmDunB/jjs9rqHI+mg",
-	"J8a+ELKDZ8kLEbO3Wpictfhvly725n8gk9ypGeQgNlNSlZo2fjR4TCOPe4eI8YzknGSq8L7L+B1YPe88",
-	"mVrQYzYDnqJgarYeb+bnnfjpR1JY1wGh0GBIJSa8KCANdEl6Dc/PGQF+dWS8sU9tG1c0S+FLJ77B0MzV",
-	"tarjBkRSM0Ut9jzzy+nrV+QKOcHJWaHV9bzdHaG1nokEvAPgLcrXL09XzEdEo6uP6ip9fuAfMgc49iaO",
-	"fNuY+l123f5rBQ3oGAF1XDuKo0vQxtmag26v28OJ/HFFw4jOOaLS4RmZ6A1zixImlLG3FNiSAJvgaVJ5",
-	"LHmpdFFjWa6MXTbxYkdykufOxnQF7+gfXh6yD+9ejiSCTukQaP0dvP1w2kZUOs3vdPPCRBn0es4Mc+2T",
-	"Sp4tTJYrZylVKrfrDEg2UygD0MzUYKgLBSqfBYhVha5xF+cpUhoB7ccjNwlHHIaSK9G06VAjBG/4tAa9",
-	"fqiEjtmgNwgdpWPKcNQwLY3748jXfpcyjVm323VRTj6SuDODnqFUdkaoqszHOjq77LUiq5DLFWMaz8Qv",
-	"5ZB01Os5GaTsIj/Suv4LVzOFgoEs7sYsvlKNfUAhVbfra+aX8UBr6CD/sQm3ycxndiJ2hYWcAjLtejpQ",
-	"WhYZ+Xjy3PFIxaIv02gY/YT05/xPMPYnlc6DZ+YvT8l2dT7iwW+U5PE5VMwTJaNf9Xcnl/FPU+Y513N0",
-	"NesOFwTTzl6pajsk0qSzVIiFUEtRlMcTogPF1/9FT5Ic2HNuLHv16mm0nKgb8SSHTq/XG0Q31X7Owssa",
-	"IkQ5CQJkx2VPyr9eadOaf0c/zxr2Uibdzev2v3DdlUdePN/8RNPnqy39iWIBpFa3hSDwyL1adf74IviA",
-	"GqsWSKEDHvR6vy9JkC8a2NjRg+fcNcQRApSDXq8eIaxHo6KoGQryMvbj4tH+ro+KNBr2B4fHtfBO9OZv",
-	"dGxurqNbwHhS64+BggHqqeOjBd2MIsYz3OacwTX6yN0GFGQI1dZ3FwcLEO6AidvpupF31x8cHt1O6g2E",
-	"fFr+4q7kiDK/ugigp1c1YUNiXqFvrUt5couSQR2zrJliZzu7331PiJfSFGiV1/TPIx/PH1Mm2tGdecAq",
-	"9dqXLa+n/5jlG3WKM3+ueWJDCIByfVAXL71JapUxbqPIU6VYjg5APRSEWPG6pOUD9Gxw3N6JCHc/5eZN",
-	"z4YDdlAIayCbUk+ZShJQ4HgzwsiBI0PJFSo4PPGaseSPsb8JzkrkHXyQvLQzpcW/gG4tjwaPtz/0jlt4",
-	"JXJh3TPHjl5uf+Y9eeSBnaPj3mD7My+4hSs+rz10+CUPHd39IW/D74K/kPTo4tMV9b8HmW6PSEYhW+yj",
-	"s01Isa0ozo0W81NvW9B0VR71m+pK2eWd1kzbfqiKGb9Sjp8XfhGOdW2eRpLKXuCqmrTtveklU7gmb0Ra",
-	"hdTGNdk6DuEmCVeLcNoak7GR7a2mU/Q4pFquuekywiuXS3bj0JfrlFR1NJJryo6WKo1Yq1ZpRJVFQklv",
-	"KjMNhWs5VC8wciEqNOB3qTGqGaU5v3COSbBOYXHX5WuECOmN4iG/csIlmwAzYG0WbO5zsCHZ56d5KNH6",
-	"G8zXWbxPG42KvqntW88jdnfGUlW6CMVXQ57XW/VEfUb5mu+tBrBRo7dM9L7QQp5T2CVa7hgTfZAolNh7",
-	"i2wRrbRtiX4Y/NjrR83+K9HLV1G8k7VwhrCdK1p4tfRuka6zyY5YV7Hlk3uWSnjcnd9KbnL0G5fQTRX8",
-	"L5y0G3p5bUo6jv6by+avtQTi6Jlq/ubzcqPj4+NOr9/r1WQTeXKG01KFFkrjUXxqJJ5GH9530Iw6/uHH",
-	"vz6O6lmkgzsozqUeXDsZ7P070nEgyuehE1qdlpeyIKo0gnU2+V0N66MvNxsdPtLbTIo3TtzVmtMFLTAt",
-	"s2zeXS+r60K+9sbcM0GJaE41ENaCvlgftqm1B6zP6E2ZEIryp9ClaiBQl6DpVnPZ60NUddmzyu5zqQVo",
-	"4+RcX0BadTEbslQ5GxEKIPeaCXuyfqNuQwtsV+ka6HreksnTMRei6ISQYqdQ1N/Q0yIdw93N5XuiwNuM",
-	"31uTDnYydlHEeXVV0zG3mfi+Arcu/n434/73dTfv0dL/iadB6Q0ZZ/kt5xKCvkshsWDkh324BnmsdQFz",
-	"F5DbtYQaRYOvoW5/9xAe3ENwMr2WE1FTuEEPmvUewZpkCATkHNb4CO/oArLuIYS0iyaduTh4JixonrFC",
-	"w1RcN4cMx8wI8l+MSME5CQW3M2bgPAd3DzxVPvsZx7PxjhE9v/gFXV6S9Z6AtB0wCS98vlljpW4tJQWZ",
-	"wfhSUp5l6HA5a3nJvqbrfG/Ok+/i/SJ6IaYydp31/GKDpU2XG55rDQXbVlViTavWN00ZiucCWbTRs23R",
-	"l7VpL6Jdye0MDURntl3Q8k2jqC6tbm3+dvPpW8c7G25AoijhX8lsXu+agef2dVHPL3YQtpn9tU55/bVB",
-	"w9/DD6h6Inj1tMY1aBSuL4b5cmz/xboSY7qb/yaexVbnoeYhfLlhvFzttSHYtqh4+2K957TEvXPK11lI",
-	"Rxs5xPsD1V3gtzZ8flXN92GQhK6bad3v1sQ9WhMvwDbSK5uZlcxpjbXmRS2tllRZLaH24ydUGC6ZapOe",
-	"82Wcj9y9dS2IN0Ol2kh8g5RNuHHeojCVW/jZCAs3671CV4/u/whWiTBV4qpLxCDbYAa+WkaDY57q1WXM",
-	"cJlO1DWBhFa4BWOr1gjCMCPyIpszLn3th7BQlU83synWwkqMqQVa38T4OMYZYv5Uo4U8bSLwH6pstLSq",
-	"VnZiwZSTVFEdspq6xkuh59XJml3Uwe8iS36qTnx94Jg1kztCm6K8Ss513fWbTFsZIgsiuolXKh7XBr5b",
-	"L56fxi4fQGn29sMppVXKObs8ZBpckko7hMcpuRMtg9qSFCO/+XTz/wMAAP//",
+	"7L37cts4ljD+KijuVEWapWRJttMTubZ23Uk6nR3nsrH9m+pflI0gErLQpgA2AdpWp/M035t8T/bVOQfg",
+	"RaIsOXFi94z/SSwJBIGDc7/hUxDpeaqVUNYEw0/BTPBYZPjnO2GzxeHUigw+xcJEmUyt1CoYBq+1ZbGO",
+	"8rlQVsRssmBPZzw7E28uRBaySW7ZTCudZyJmlzOhWJoJI5Qdspm+ZIlWZ8xqdsmlZRMx1ZlgmUgFtxJ+",
+	"mMGn33JhbMi4YbFI+KJjRKRVbFhrPAp2e6Ng3GY6Y1yxn09O3rKYW8Fa7356yp70+712lz3lKZO2G4SB",
+	"iWZizmEH4orP00QEw2C3F4SBXaTwt7GZVGfB58+fwyATJtXKCNz+C27FJV88zzKNAIi0skJZ+JOnaSIj",
+	"DrDY+dUAQIrZCYhcxf/IpLUCfzL5fM6zRTAMfuYq7lzSL6zF2Rm945FhXJlLkTGpcP9ppi9kLLJHhgl1",
+	"IRKdinYQBhc8yQWtJRbBcL+3GwaxsFwm8NrPYTAXxvAz2NaxyC5kJJgV81RnPJPJguWKX3CZ8EkiADJ+",
+	"t8FwyhMjwsBYbnMTDAPaM4KkBN9fMjENhsG/7ZQIs0O/mh184J2fD56z4sruzOw8QQAUk9Sx6FAxAU+y",
+	"lJ8JpqeMw86vFgdMWsNgCiYNU9oyY/2qG45tFTVXweiR1QxZAXbAoETzmE14wlVE4J9mWllYC0xw+Pal",
+	"OxnD9nuDkO33duGp/d4e4bUfJA3LVSZ4NIN1whCT6MsuO5kJNtHxAgeYnCfJgtmZNG7f8BORi9s5m/MF",
+	"M0LFhNqvjgg0UhkreBwyo1mUSNgHm+fGImxikcIDWgHGM6RaWMQB456OmJ1xi1NHmQBSMXou7AyobU5g",
+	"gP9grhm/EMzyc6GYmE5FZLvsEDeND/MsW7AxvqGDjGEMJ7LMMjoFz2hCGTd6p8Jd8BBfa/uTzlX8bUgN",
+	"zklc8cgyRyI17Co5WQOV7fX21lLZm8mvIqJTmMLivzFZNeA6i3Jj9VxkbMYNoZb/5qOMWatky48MG60s",
+	"eBS0u8HnMHjHrTiSc2nFPTyAwZO1BwDrZgksnImrSIhYfPczaFpCRRqWnIcpIe1MZMg06AEFMoxVqIYR",
+	"eRwUVG5mOk+AQ0XnTE+njKvYidbaY3LKJELTCdoue62JwC9BhGolkHdUZCuIH8cNpIqSPBZxGyYwfCpA",
+	"OGcw++2RN8gjkX1DYfoVCLbf661FsEPFpLIiUzxxPFtHUZ5l3x/PXvplGAQlrabLfkIUcicJQNC5jfRc",
+	"kEg6V/pSDfH7glEssXxxJY09YEZYmwjAosmCZYLHgDyIdpMFE1f07o/nYoH84lTx3M50Jn+/McPwR/Hc",
+	"q2PVMwV56Qc8MsyNYf0mttxfe2gv1QVPZAy7lCrSWQY8zy8YV8bev5LGwBZbE25k1F76mdC4++E7n/Fh",
+	"bmdCWQc+h3CtuVuqzthlBrpzlIkYhvHEtN1xiKtURNtx7z+fSneoFoygThJOpyIjCMVaOAIXUcIzQXyg",
+	"ZLmJRO1HyMxNIIzXtxwZIflUdC8rk8RrYBrYdbuuxSGfwR16zTwsLBGvrk0zPS83HotIxgLICJ51+4gS",
+	"bsyQuCzbv7pil9LOkN6Ayxe8+ZGp0jMghyfqdshijVunOXCtbO/qqhuUCIkE92OenL+0Yv5OmDyxq0d2",
+	"gkIBfoPz0kowk086hQlmZjwVMUvkuWCcWZ12EnEhkmL7XXacR5EwBlZIe0WDcAx0OmYtkFhj2vW4HTIl",
+	"AOoOGDoH4TXo9QAN0gzO1UpiE0TlTWutrA7Ac0k2YAcX6KDbGvR6yMRCNuj1HSzxw4DlaUwf9nDMNDf0",
+	"Ya/UikLW7XbbsKapzubcBsNAKrs7CMJgzq/kPJ8Hw/0nT8JgLhV96oMIcXgM8uIM5F6VPwVcLd5Mg+H7",
+	"TwGPYwnb4cnbyo5tloswUHmC9pn/7KbUqLYFn8NPgbRi7hjemsE8y/gi+PxhhYqK9zK3roOqDc/BCGUt",
+	"MU/tos3ojUQrFWWm9fbnt22WCQVCHsbjcDbnqXuePiPZjd9/GIeosJDawWOkDsPmPDsHQePXP4QH/Qs5",
+	"Pawz/Jlo74VmsDdAMGBi3Xf88hUxe6fVcMu4WjirbQ5YqGNh4ACvOme64wCz9GxQlRkrfIzN8jlXHVg2",
+	"mnSZ4EYr5rmyOSjsOdqyVswQHcBr1xyNZ3FVqfKpgdn99/Gb1wwFHuqUqa0Ao47+KV+ACRuyy5k2gojV",
+	"WYQG1mTrTwzZ+JOMPwNZsqdEFS/jNptWlIiwHKLYKRFLMUY58gnZGKXhuAQIHN1Tr2PQhC+en3iW4rWP",
+	"8oCnxXfGDf8tF9miy56JRE6AwQv0WQDo4gPcyHV4YDWbCHfyMehsutxgWO4jLNeI76S1qEh4fiUNQ/66",
+	"BfJ4RWCDIHV88hhHv0mFCsjX9FsuMxDY74nXFfN9WCV75OHv6AibmSKKJxS3kzw5ZxFPEgD1BGQiYhNy",
+	"BRjRB1AN9qtYgSjrGcu1m4F1HOcTv5TPyBBf0pODfWSI7lN/mR/5TawXQmNPFOOlnaxKh4/w2+osb1Qh",
+	"ylKR1eWYVIXpozNQ7m6y54r8/Ly0MYcmis/hOxi8cr602vXnCvO+W8sQADRe2BJgQLo5h6HV1wOqWYy+",
+	"kkiySFToQK3IzTbwEm5RTC9xD/PIayPmQTj+CwvH06rku7G420RrJZ19IwZbWc46mqzwuEYmUyGKjbzK",
+	"iehmwkbeXDLvt2+OT+B4356e1MV2KVtJqqHIxNE7PJU7F7s7VQnrx5LYo7Gnq0N3PlV8hZ8PmJ5LC9gO",
+	"4188P9mEXzX0OhMKZTbI3jS39EzEFUjlOc/MjCeJF8wUmakDfiM2OlB8nAs702ugibyMBngXfg2KoJCg",
+	"b4ujcwAVjpDAaHWh/wCorHaaDlmUdpYJcq/gQaOVV1iZaCkIBazuffDi+UkQBjAl/Hd6UkExRw6wUxjd",
+	"ueAZSA0DjwHS0aPwl3sc/4QpPodBnsnmPafczho2G5JFCd+6Y2dpJqbyCpmO0mymYZDonnVX8AL3U0TL",
+	"ln8FBOfWigxW8L/+1wY7vk6DS+dHO2qiv0Jt205LcFr3NE/cAa5SoIzrQqYquB7vBQ3C6VN1i53/fN/r",
+	"PPnw739Z3eOKHIEVvnzG/s2fiBKXjnsfeC27oFNpa876LnsHeGl1IjKubLIYNiq9r/P5BJ6+nMloxngE",
+	"5oFh/cHuHp7sKIA/R0Ejf6dnV45GxtcdxM00k35NM1l3IjdWS/rODVNxDo4C7x5socOF5EF7FDAz05eG",
+	"9YAT0pcdx53gADIrpjyyDwrMgwLz9ab7dXpJycfuTJXxekCTf6OIB3BTxYFM2DxThkk7rEUSJ8LImESg",
+	"CzZMpUhis4QD9KXnfqPghUBfayoiOZVRMeMoIBnasvpcKBOyNJMKHcKMx3EmDDpqrZwLY/k8hb9FNjeh",
+	"4wghO313ZEI210oswLKLRSTngPo6SXhm2l32Ey1EacvmOhaofMyE9xDjywEVDZvrTDg5mIqsw6NI58oy",
+	"cWUzbtoUZp8IJs+UzsizmVGMq8tOlRGW/DSGoZMWAybcOOxe4ueYzoJimo4bNyOGbKJ1Irgy6ICeCNbb",
+	"6bPWNBFX3R+1TmB7L3Q7ZI7zMBkXI1U+F5mMGCGnYa0Kly+eIyBxGDzxbo/6g+5tzxwQ/YNwsFJdaBmJ",
+	"j7FI5IXIFjtxrpRUZ8UXuJSZTmIPh4lYaIcRFf6jFVFsXQzweC7VRzHnMllF0ecd+N7jg0cpfGTnUmfn",
+	"wLBoAhm3t6JcP3qDNrBmnqp2sDzkC7WFQ9zMP2gzoDaQyK+QIy6Z5QYpEyldApGAKlEL9nfZ6zxJKCkl",
+	"B7T8Km2Ck12yHmOu1S48oMklspI6xufiNg7TJe2sOctY5/Dw2nmUX+tWZ9kajbr0V/s/tzlX4Nw+q8jv",
+	"tTyplyv8irXm/FedMYwsq2jBciWtaTu21O/v7Xf3HocsVxjkOJFnM1AdQXQcLJ2Vy3wqbJOQ2HKJBijJ",
+	"b8gLPHqcC5ESB4vlGWivGHBPFu1ldKhOUf2pI+epzixZxXYWDIMzaWf5pBvp+c5EJskkk/GZqP6Znp/t",
+	"wHQoCOH7j8AQ+qt49aNMEli/5xeJVIL1t0MlP+1gy2kHN5t2l6ZNMxFxjNHSA1u8aLce0ETlCmQze1bM",
+	"tgW1wAmUr+9QKCMYBtUsFf+zWVrAAUNrflYIZjLh4UfD+igjBt1it5NERw1+2beFdJ/Udxm6iYxIOXkP",
+	"JguwmfDb7YEcSbvYfHQw6gZzghqQbTMtDQzZFH0E4soe1GiwDFIbvgAOjZFazhQyQgyqvDx+w0CxA7bs",
+	"I/nbr1Rp61IrlhMhRREDWoL79pOn2thma20ZDjCSJ7iP7adHFWjz3DhsB/M5VbTl9BlX8X0S9j/CgpyU",
+	"5wyXx2IxlQrdYiuCn/TQ+yXXIz5PuTxTHyumb32TT92InQRWaXSeRcIbpGCnOwrZTsQXr7tHp9i4QTjU",
+	"e3ZSCTfmPsHtmZjyPLGU+MJsxqNzIHD0lbUcssMX9DvmLQkAXl3NfYSPKsMjmBbsvPsH9M1qb1yDRcuf",
+	"1ZZEoecpVw1y6Sn9UPhpUcAAPMh5AJKgdMdtfo1TRe8V7Xn12DPRQl/+s/HRArhG7w36P6weJmgE8Aup",
+	"BUsmxCNT7NyZCKfHz252qmYxn+gGo/sYv7/mhaz1l5D93/8TMmGj7pYYi7N8bNDZyT9FTiP2b33W4qhE",
+	"dTBPEP0JlDc4F1wBcwBOoNVUnmFlUSqyhpO+2Zp6GxfVu4NVbQbVXcBqsHFVgztY1e7GVe3ewar2Nq5q",
+	"7w5Wtb9xVft3sKrHG1f1+A5W9cPGVf1wB6v628ZV/e0OVvVk46qefP9VbWRXd8CtBhvlzeAO5M1GFnoH",
+	"HHQjA70D/rmRfd4B99zIPO+Ad25knXfAOTcyzjvgmxvZ5vfnmhjs/W7ZMrXq1MJuBesuRPtDxi4eTY5h",
+	"Ml+fFoGU28yXqZbKUn20nKNjWsXGGXqGYcwWQ63tA1dxs1SoSfOzibYzGH0pKCPwWlvQwZ1C2/fL3nYn",
+	"4vJwyM21AnWuith0Y0BpNSh9gAHyqjV+Mxg1u1h+xoqNaSaFipNFiU8+ZwAt5ZHzIlhKkdqeLNyr1zis",
+	"l0EFZnvxRg7o5cLjS9WoX7iGbPMK6PFyDZGVF6IT+c1/9YLgy3uJrEj9d4aqzrf3kUez+wSdak6idz8e",
+	"Pv15Z8LVuZcTIZNTxtXiTuEWZSKWNuJZfN/BRytlsNR7AbmUL9blRnvnOw5R1qdI15hUlMXAFSq7ah+w",
+	"Rh6xFYuIpUkTvvjITXPeKEY/qwFoGm9cakulXr3lPN5YZ4u/aGV5ZB8ZnGQ7jrWctrQpE++ZG/cKIQWn",
+	"CrNU6+AbEpbcr+xcLFz1XssIsZS5361OUjvs2q5nHMCutnPWL2dpfdnuEq7Ocn52r7j6kVtT4fL3i/yz",
+	"ufznOv4Yc4tqZQOBcit24Kd6uAu7dyTcWF+1XOsscplJKwwbBb/88ssvnVevOs+esdlsOJ8PjQFSdoQ9",
+	"6PV/6PT2O/2/sd6T4e7jYf/JKGiHSNTvfnrKdnd3n4QejA52BnMv2e9aCdZy1fqgHRwwo12nEe5Z2Exk",
+	"InTF04An2I2rA8/X6wga1tGAShU8QSz5tPe5Q38Myj+Y/2O48kcDUhHwZcrjuEFvevm2yDLAVOMquJdy",
+	"7LYhRaU/Ol5Tp6E1D7rcTyQZV0LSC/sftiIxX3ICA4IwwILcIAx6QRj0gw8b17pCaz8lHPuyxdJgro7b",
+	"B2t5sZGJucTc8HZTAuIKcVVQtWhr1dvp+25WIE9xzTuwvHqFb5n96umPLCoVe6yHZ3bw8cbkM3j2NjPP",
+	"lP6YcCumQpg//bkmmL0thPlXPMU009E/xSnCRgQ1hvlXPUvLr/4JDjKCQ8H+PlOGO/qXO8qUr9U47zaP",
+	"+0RbnjBYnu9Y85DFfRvHnQllP27vcP5+5sZbXFrdFV1vn/ZRFqXF6dLgFhZ4uvqhmRQZz6KZFPctS83M",
+	"ZLouif54JtP0C7Poi3kH2847uNm8W6XRN7/pT5RHj9vdmEdvlrb59Yn0+N7mRPoVmG6dSU+TrsukX533",
+	"DlPpcanbpNIvg3772dfn0q9A4qbJ9Dj/mtjEyuQ4brtp81RkuRHZuiK9V1wq75Bjolaxd8MXTGVm7JrI",
+	"Tu0tOJCSW2/2hnskZ2obKoUM1vmVAmZeGXUnruUSdgnf7nDQe/IFZ7PF1EjkrSlsAP48gP3zBH2pVl5g",
+	"01pEjZ1iDe0bLiKdabVpFTjGC9+bFjSUr7LSJptehWNuOq8+pz65180LY244L/yzxRn5YSRuE30mVUMu",
+	"cRWvva5baFGgWvJkO3hafmaaatt9hzn4vcueU5V/to2rvegIturYu7YfA6zl6qOMXd/VJTOCXyGR7/x/",
+	"hydlHOlGbkUsf/8Y84W5NzzMcRY9ZbCs5eiY9xniwu+EeRHI7mEJDC6swvVroHJu+9fCst1e+88W5SCY",
+	"b18BU9t6EYp8lgtQtt6JSMh020SNNZyvTAuA34eMs4yrWM9Zmk8SGTEkWTmVIgPmhYD2hNmZ8ghw8fTd",
+	"kdlyCZYn99iR4cKErqzqwZlxG86MPEvKyHsiVYPVdvruCOgzE3WxQzEm49pT10PzW6EbvNqIZNr8xiUp",
+	"A2CrpdtRZwlsbj/lW9bU4hvBeICl3mizF1Jc+q3OtbKzhFp640xbvRtdk18YQnUNoB+ip18UPSXIbxs/",
+	"dbC+ceh0uc9RxTt4XWsjSqq4vinuct5otZGY6wJkZ8L4lkZssmCVyZhWyYL8EMTW+Ny3+8G+YzWq8tNS",
+	"e3quYqYn2Gk+Zjbj06mMwmWG+Mi4hrTsjUoWzGW7AJJ4eAB/JlXJLZBnlBCBWhfBpJYHvF5bWNOCRzYk",
+	"Dd1ic5qlXmvNWcRf2N3jlrp53GX3jrvq1nGzthn3t03GLXeuuOVOFdd2priNFhHbUdft9m7Y1Kth26YJ",
+	"W6690s3gu7QV2HJZt1KKP5fqSKgz0D37mwvxb68ifss9fv/i7ftRrH0/irPvRzH2/Si+vh/F1vejuPp+",
+	"FFPfj+Lp+1EsfT+Ko+9DMfT9KH6+D8XO96G4+T4UM9+H4uX7UKx8H4qT70Mx8qaCwk2VfcNKH336dps4",
+	"ibY+hcN1sE6xxzheB4jxj+WbzFkLdqenUxlJsA+x1JclcpLxTLriYCbttubC19UgfUn90ZAtdJ7hHXmV",
+	"OEdDeumpkr/lAo+M3EkEVa7ikLxhaGX52/sykWPqasjEhVCM4xW0dWcz3tsurIiHeNVipFXsoY73UnCK",
+	"tsBKp2hfum/3er2l6xVZq7jxYUgpreN2l/0oIp4bF0/i1nlV8cYFbvOMJ7DheaotGkPwGryfgJYwdEvm",
+	"iuUqEpnlUvmbjXx0orob7OqNC3zxvOEWleqpDD+di8XnRhz/uiKthgKt26uU2g5/66Ut/zS1I0sp4t+/",
+	"mORPWq1xJ3Crlm/8qesj7gR6RcHEn7wi4fsDrzln/bskj2/HnL8wq/u2srjvNGv7rrK0b5gtfY+zo287",
+	"X/mW8pNvPR/59vOPr5nxi3Jm7yRH9hvmxN63nNIvzSHl0Qz+pNyN0gpO+EQk1yeO3mqi6JrE0OtCY7eb",
+	"briNNFq5sorCZNelcRxJ8xVX4MJZ+ZnMQfWKQGcUkqWfamPkpHpx6VdflvtwjdzDNXK3fQP8SYXmXV61",
+	"NA6FHWG6yzRFfMO7rIsL4Rr40t1eUfc1918XfB7w54GsH8j6z3A7ZIUS75by6JLo6zMoKVfZP0F6RHnV",
+	"Yz0XM8RimiJ58QDzJ6tPGDR8Z1yduQZZ9dnbXXZoWSJAQ4WJKPzQKhDM3cuM+ZFT9CJTDm1puj8ymM1u",
+	"pFZDQLZLbM3p3qi0nUl11u6ysVNMxiGVT8C6QrrwEYyoiSj1hLlUVYLtP2RRPmRRPmRRPmRRPmRRPmRR",
+	"PmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRR",
+	"PmRRPmRRPmRRPmRRPmRRPmRRbplFuZKzsWTNrF6BqS9rl6rRcOM7/5khGwVI86MAr1MbBWkm8TpIFJwM",
+	"P4mYzXgWs0inC8CIhCx69yszIruQkWCtZzoy/JIvQnakJyETNuq2u+zU0PBlQ421pJJWlm0ITRslwbI9",
+	"z1rumx1v7JQPYEqQEdj/CiDrrqfzFmmhMR2g+WkA6dnqXWfYWM1d6oFbgs/ICD80SUEY2rngSD0GnqnP",
+	"+NbNUP/2Oc23cmR411otJexGxuunG982crgEAMYNAmdYnn1YRQrMpUKR5y8Q9Y1zW9hetL2SlrU0f6to",
+	"bQcD2pillatzpS+VPy/K0dqu336pka5a8vWMqFVqGAVv/j4KKhlcsNPnWaYz+nbKZZJnot4Q7pGBQdR3",
+	"D9iwnjM6jvYoYGamL11GccIjMdMJ4OfILRjh50Z3zoQSGbdAVpkVUx7ZKt69+XsQ0lK2RLql7C98vPaV",
+	"m2wFLJgotjXGLYEUMG4Tho3rz4yrGAbwrwE9W0Ew1opFJGPhzwh4xxjwY7xGKy0xYmWx9J7tU0kFMhzy",
+	"lLmE0tZerxeyvV4f/tkL2d7gScj2e712dymtnCeXfGHYmJxpyMpo2WzenFl6YzTD6YasNw7ZmKYYVlDN",
+	"vbL06gEFjYcFtpUdmastCR8Z9xpW4Ccyy4SgYFjEs4yy9So3GdOraKchnK+0hvnF99lEx+jInenLr86+",
+	"XQv+h4zcf92M3EM2w7u9YdnoWyFztGgY/UqSi0qjrsATCZvL+FxYkXVHAUUtQC6RY2bbSzXWp+gfEvEj",
+	"RYAkIeKpMHj85UOjj2WVtVeZ1k94vdiHO8sKpmzg+GXczD0rPBBDAY5pT/PE5eWuMoCNHdgbOq5/YYd1",
+	"WGH1qmZ/jSdt78Apud4SCJGNVbxKX9U6vf8YqWsU9B9Tx/K1bdKXjmdNg1t3EDerixhU6yLU2iO5cUXE",
+	"4IH/PlREfOOKiJLz3BHzg9eKKM+kXRzDC4hWJtzI6DC3swZrG4jkR/id8dzOhLIyQi3roHS3/Aee9+Hb",
+	"lxUPjLt64Fws2iFLuTGXOovdyDSTF2DKngv0duJOUYLAa0oWOLM2DT5/xoDoVBNNo9cG/iR3UFB64dGv",
+	"Y7lUIgMY5FnipjDDnZ1NLnwi3SVxzFXcucyktUIxgDtssNYzu/DPo/un1iP73fPjE4TIxS5ha/mukcqN",
+	"MEOy59GZWfHtj9++OV4NHI/bIRIJjlYx+y0X2QKTlYsSutb4xfOTkVp5kqLRY2xXD0o21tLhH9OpERb+",
+	"SuRcWngFUCyqGEqgd6MuOUYK37Ea1f5UGfR53AZKdk+Lap7BmhU2BMVhLcjW/WJa47enm18cjhQAxwiF",
+	"u8hTkBCDfWbySccVExrWevH8JGQIZZ2xt6cnbSYVviTiSbJ8AB8neXI+bnfZS0vFOJFWxmZ5BPxztTO6",
+	"Q/p6g/QWd+xTxCMF/NDdwe17sjvHTqdAgvUd2kM6zUgnCU+NiJ2dQ16mkcIFuTWQecQn2kUpABdb6xNU",
+	"AHARTy3m47gu7u2D4pYDbcRI8UwwIxOsIKILTqj+iFl+LhTAx1MLhkJoSLkBmktal1tvuiM1Us/ROnUC",
+	"XZJA8fJ+/AkYW+hEdMjmXgI4YRb6WiLxeTxsMExHqiLhC/sSDVvvNclKuz2s25qVsupFosHSH38CLCsz",
+	"8gnmpH6EVSLWinGkpVK2TavFrsp9HbLxp1GAKDYKhux9t9v9QC+Ar8KqQVrRv5cs7JFab2JXbNYvMrRB",
+	"lxwpei8GkBbolbyx9U13P6AFTidNZ//OsRsAtFNHQzZx6TpVFYSztz+/9T7ZNoszObWGyA+4TOXWFad7",
+	"jJQjDIxvGV1RGjzqu8WRBxtUiSIJhtyqlzAaXQQig0UAVzHDkXJWjoHHPLjosoIxKnxjxpkbE2JQ26tD",
+	"BGpAPYAtuYzwcOnP3igI4Sz7o4DCF6sRb1oY6js8SYDd+dulZHzdespbqGAt21xDFY7UXCuxoBiGvzVH",
+	"lZdhuftztrzIph3SoXjKfmTY2BHzGP3ZE0HuV45ZcoaNHYWP8euw1BZdcLKic4J+OlLr9FPQSNuEFmCS",
+	"NkBJp0KxlodVFZuBXXvnO8BNLdwWyWIa/xV0gvHO+K+Ax2PPig/g4Mobe6JEA5+GkzQeFWQ2UihHuLKm",
+	"3WWnznPs+H5ZnJkJfk6qLb5VaU9ZRlgzUk1mhUt8owoiFHiwyZIvL+0QL2QxKFuQJF87RZdlYioyoSJB",
+	"AYYxbGDoDgFYSKnJE6dA9oFAHLL3n0Cf/RyyTwDz4Ui9h9EfPnvjwD/LciW18u64lSmlYoJHMyxui2YE",
+	"dK+G7XZ73d2RotUjYZ9L1YGz5KkM2dtMmjlr8V8vKP7ifkCzgAQSUBCbaaXzDDd+cqlZyu2MWTFPE4z3",
+	"z7mNZkS6oNGevjsyQzbeoISQUBhvo+RQ5gq9ZcMDPJqLcXek/PYTwS+EQ7CZlhGGa63WCbFpNteZYIm0",
+	"IuNJoYR1QAnDPUpKxLUhrbaac1I6fUu20WUnMDWL5XRKLAIECooDQlF4pZVi6OAO6oATwADJrBOLKOGo",
+	"WDjgOn5cT3fxSytGY/z5AGSpzilvFFgyqCugR9kZUjONJk0LdVvW0nDUIO7OBEijM53JJOGOkVfVUyA6",
+	"ozM7Uq0K+rSJAicA1AQrAFOkBlzwCjARe/YGTxDP9nu7fvnIs1JnfY/fCZstOodTCxr5THBcJ9B4hRRr",
+	"CcUHDjlHSlqq3E4zQcXbEU9TEXuuhvoTUD+BwL0d2PbY5eKOC46HviES/gBDWckDIV6KO6zl1IaO4/58",
+	"8uoIjXkSu5ylmb5atLsjFYRBIiPhjF9nlr16ebJigwF4qaCzq7OzHfeQ2YGxn8PA3RZaTb6pGlGtUoGC",
+	"fYOG1A7C4EJkhgy2Qbff7cFE7hiDYYBcIsAbo2Zo59bUeszw0sZe0xUAxd8EThNvRUI/C7qhLJtrY5eN",
+	"i5AYluJzMuvonjPQAi922em7l2SfYP4WWBk7aH1wr2GSZleqwoNej9R9ujU3B1L2qvElaeSFwtYlQ4XN",
+	"NLYrwNYEBi8fBNWlXGLRXMVQpk8MmIaLduOBF0tCDqIPUKE7eP+dU7Bbg17fX4AVojvOeSBDTMl2/Qow",
+	"tOGu/MpVHLJut0txUj5SsDMDPMb1KaiYKVVwdtkrjdYHVytmHJyJb42AQNrr9ZAUD6vjyKJYAPjRuoOR",
+	"8CbY3EwbOyRDcLxqNbd8vP3AH89I8ZUmEA5ozjLAdQx6/XYIduVmUdHiytsPxVtY+ZJTZ1k0vmTQDhma",
+	"0xvfojO2nThquRfxkSrqKNzbevS21Yn+E426/+h2u6O81xs8RlcCfKxM502gUtC4JIdScWexXslGW8YG",
+	"luWKcavnEo5y4eyRLFegBhMqO/rjhskpdeDgiVaCNBtty0R/S9cxXs40qBuIA7VXuZJrdgqqTxVWFfPP",
+	"OGTORAdfNUFBTiUKQHXSijmG+trVvNY4TxN0oKkz4p0F634ZB8PgR+BL5NwTxv6o44V3e7ksILSdyQG3",
+	"8ytmK37yF+ghh5txFf+DtD34aPL5nGeLYBj8XPVmCW8w2ktdbAcVJUX2D7JW0H3Rf+1wk5biCtmDw2gu",
+	"2HNuLDs6ehosV5wEoLJ0er3eIPhc7Ofj3KX0BAByFBDAppeRykVH1r3zHzI+E9awlyrqrn9v/wvfu/LI",
+	"i+frn1jV0tyrP6CjFZX1Tf5dOHKnrJOzs/Tsgh5ccS7jAQ96vW+LEugK8+yd8MFx9Abk8GGWQa9XjX1U",
+	"/exBUHePO9n7vny0v+2jMg6G/cHufsV3Hrz5Ox4bzbV3zTIOK9dlAler+SZHJd6MAsYT2OaCiSsJYqi2",
+	"CjSvKu+nlJRyCTeAxPV4XUsg7w92965H9RpAPix/cVN0BM5dROXw6VUNqcYxLwUI5FwdXKN8gO6xrLGE",
+	"ZJHT7+6KyJfKpGDrV/SSRy5TZIwp1Xs3pgGr9SvXf6MZ/0OymRp1DVKLr3hkvQsSk1ZBuair8A2EcR1G",
+	"nmjN5qCeFG+S5PpzsqTlQo9ssN/eCgm3P+V6DtGaA6ZVSGtEMsUrZgtOgCkJ6wGGbiFUoKnijuDEK0q0",
+	"O8b+unUWLG/nVPHcznQmfxcYNNsbPNn80DtuxRGoIvTMPuHL9c8co3noyTnY7w02P/OCW3HJF5WHdr/k",
+	"ob2bP+Rsu23g57P3KfhXYP+xUPGaGEklIBL4tOf3pJugYFsRnMNPwZloMKSOMMZRqH0kQtCKTLE4FN9X",
+	"u7G4VAlTjoVFo+BXsMbRAkFPLTv+n6ORirnlE27EKBgWoSxmzmXq3EFIV3WT0cW5wH6uNkx1ngglrqwL",
+	"zxjLMzAxrJ+Z/TujZw/QWoMhM505l4QqJm6B3UzBdBc7SDhs72QmwPJDu87ZV0xphjepk0NMsyjPjCZX",
+	"1E8ysRTRo6BdG42dSCvy9hk2Rkfh8M3b5+8OT968GyLLGbNfNSZkT/B63Tk3Ifq49JRyOEYKvRpgIB4s",
+	"OwFJB9UZmVXP/+f08Og4ZK/fnPg/X5yE7OgE/n8OfzwP2dM3r08OX74+HqmWd2xjcFZiLWeRt9wu0wFA",
+	"1cTvOokwxjke3VZeHg9fnx4dee+Z//L1mxP6vssOWaQTdPEwTvsDrVrGAoxrmBXrVEzEU28QcizGNQk3",
+	"s5Fq1bT4Ie1r6OImo9Hw5bPxdTbJTF+iHUMOtWJeJs1IOQFyUInw+lI0dLDkk0TErDUejUajcQUeU37u",
+	"Yw3j0egKU0rHV+Mu+wmL6DFzimJuGH7zsZan1T6gzh9cP9Bi5Wh3UQKPz5OIuGITMVJTxDFY1yhAUnG+",
+	"Z/odK67dDeBZzShzPn7UXDJpABvlmQJBEAExqpbf2dCh0U6BRSRBS8zBJzpSGaGMtPJCtBH7j3WGYd+W",
+	"i1QjLTmMODx+SvYsfXz2/Pjp+IAZcYHHci4WhMDLhMBa3IxULVD79ue3PhCEgR2EzgoGnMkLAcTpmK3z",
+	"LzqKdV+OAEReUBNvkL+LbhUbnEOVXuS2xVplsTwbV3Q93GQ4UhTorbhHeZoKFVPajnO4dtD9KrK2C+x4",
+	"RlTxUO33ehSsdUscKSzOBAWr9BW2eBHLDZ2ornAHnLR9UCKti+Gxfq/ksCMFHB33j95KvxRpGJ+Afdxl",
+	"b4iXOr7ulAJKV6x1afCXq+tspFxrADYR9lIIhUykEFNmhnFAYrTWvd5Qu01abMRj8ciwo2rrbApqXrpW",
+	"AGc5z7iyQph2kz1eexI9iS7j0qAFs9zLbROLbpXI61leyFbZXXsDL2cFK++y8dAFX8LxMkcEWvAskSOX",
+	"8WNHoxDdT/GajqIhDBm7h4BtVe7pN0UijlSmrlAv5X67B0I2CqwwdhQU1Vbu+nd0Fhcqs7eHhp5DDC3a",
+	"xL5wZatXlSLfuU5BLNSK+yovXKoR9GLhVz1TsRb/5SbtRnqOqyBQ1tfh5RKoJgT2sIB5a+kGfPq+YxbK",
+	"8itE1orBEGwSUAElQgXDALN/gtD72lFLCKqaf71PYCXP9P1h5//nnd97nScfP/z7sNWi1/xR8Og/Xpz8",
+	"cXTyx4uT538cnTz/wx9Ee9h6/7/hEFDhwx/wb7f91z9aL4//QJxtI9K2W+G3nL3914bcWLC6lwpEdWZJ",
+	"EFwjMsIV8jogi6bGh3Gokwg1/r9i9lWIA7C4zsuD5kPDqWqHtv6YDo+f/gGrWQVx8cuW4PlZX5JmjFHH",
+	"egKZ1ag/s5bfba9d21i/t2YnyNZrW1nJfi6yZntNJYBN4RcUXrWcmaJBfLOUFtLVMPvlK1QVndg7YKXY",
+	"Q/1fWhCR+70eazVywCVFDX+heSUIvjpk9pshgyJwLWCWkot7vWpycQOYPnwnR+Ay10It0k9DuURU2kTJ",
+	"AOZrvIHvb9MJBpwOh/X39rt7jxtKwINfuRJdYO3wVNcfYBigvv4x5lZYiUc36PV/6PT2O/2/sd6T4e7j",
+	"Yf+J8/Gtc38vr3R/eaWYyeKW2IPT/EIHXeNtIg0enDfe1K4mn627XOFgKasmhY2h20vFX+hy8yj03JPJ",
+	"svj2vrSlJDLziFo7eYxrIeUWatkj47RM7rxKF1xi2sgNnW/XltN8Z2fbjzz2BzJEnpUAoxCxT9tFAeYT",
+	"d7EVVSVhyEfoCy8IDPaGQI65hxlXZ+LB5XbnLrcjV+eAcqIkyoqPrbQ1PnwO12QnPHXxOnTRFU123hQF",
+	"C9SUpJJG0PcOkfGRJoItc1Bg7Om7IwzPkhvsspjUmZVqKe2g4sOXcZEmW9Wdxp6mlbgso74NYdhaKyA9",
+	"nYKoV3q5IVuXoa8ScLwWix26Xm45tqQjC3SpJ91SGzrWqrShQ9uSRL3RmLGbkuFZ7T5HyaR8LrZqQFcJ",
+	"9M75OSWB+IivKDUK10AOgV7rLOfe7LwwRlibeHfWmSgM0R8Xvn/f38WiyWolDClu3/ie8eRqkxmq8FWF",
+	"xY4hgRqbrt7jEPQZNvM4tplAfbJy8UBwnIJKi/wuWL5OIDhVwHXYsQWyCFZ6+gePBz+gelBtzh+8PArC",
+	"rZSPj7C2M40vXu3LWDZXWK+WrLbzcxbtUn83qi3aXmtp7kgT/DdX9V8r3WWCZ7r+m2vaEuzv73d6/V6v",
+	"woswO8JwfFWaSZ3BUXyodSUJTo87oJXtP/7hb0+CaouRwRdoNIS22wXB+7etjVQ03qLou0mzvWmweu/L",
+	"Q7EEj/haJY/YHShD3m1WVqsmi24zr64y+Uf16tAgDEg0INS8vGhOkSO5sTKjCw/6tL/Ci4KcXl+IDMuw",
+	"ljMpAFRd9qwwqqkQETS8Oc/ORVzctTP07u1YpAJTVpi0B80bpQ012F95Jq/ru9ABS7jj0zc7qQYzLHO4",
+	"iMfwDfTh7TDw2+q0wOKcuKrImOvC5q49a5X9fbOA+bdN4fiGCv0151Ko7/U0Mx849/ug25NYqwhybNtf",
+	"F1iD86K3H0yAOzcBnrrSseKA1ij/DVH2hqTNtYH3dxhXrFoIPue9jmfkS/OBzTQTU3lVHzIcMyMxJ8DI",
+	"WJCRgJn6RpzNBVVsTbXrVQXjt6llQCp1Lz/HMiPU3iOhbKcSseC1N9ViarnBEgNpKLHXaqctL+nXjI+U",
+	"V+fRdnF2EVBFoo1t0p5frNG0N4V/Tupt5qqbxn4yZxJItHahT+k1ruuLoFdyOytdief4+rpStN7jv+wH",
+	"/vC9cwhrZkCkL8iF627IK4ycJPm6TMIvNhA2qf2Va5T6jT7Ib2EHFA2znXhqMA1qXY3LYa5Xr/uiqf8s",
+	"+R6/h2Wx0XioWAhf7QLdlMBWtkP8YrlHUuLbONm/WEPaW0shzh4o6i6+t+LzWpcCZ8Ydh66qad0HbeIW",
+	"tYkXwlYzJxq6LtxAvajVjdxEs2iN3EJMKiI5lVHx0yhoL1c12WpHn6K8qbwOopIiPD5whUFPepTtRElK",
+	"IXO1yaqoTHb1yCGzci6M5fPUgMQdBb/88ssvnVevOs+esdlsOJ8PjRkFXaxNwjQV1YSvZDWuVQqCr5am",
+	"X2QKhoyT7uMSC7BzaRH9YJhcNJdxx/eBquYOFaXyeZZ8NCKZfp3gpZtgvRAxeZrqzP5X3cAPwsqFsXv+",
+	"g5MVFa/vMT0NQpsnXEUYT+33uo/369e8BvuP2T/QDD/LhFh2E7o25EFQv421+DxJdHS+bpKR+pnPY6HY",
+	"0xPWe7zf/2GkGl2KTtWgwVu6IZWGD04ALzsm8WXLjsmnJ0H14s/+0oWZveodl8UHB9eabvN3niWSveKZ",
+	"FI1ajf9s9N6g/wM6855VB5rFfKLhgP9S94UG1avCaGPlhVm1z3tLn/eXPj+uf/Yq1uOCNX7k0ayiwPhv",
+	"o0zE0kY8IxDt98ufsGWxq9yJMvTZSpMmfPGRmxWYNAVoazen9MNgruOVwHB/0On12aA/3P1huN8LaJBM",
+	"AemCYdB/Muj2H/+tO+h3+3trdbtlpa0eua606He6W6XZ/tI3u7VvPKYHtc7zlQEFwla+q2HpUkP3ypcO",
+	"RZe1SVj67uO91QbkS+Am3S/mC0OJIIUquOs/eFUyx4aD70QkZAo0bvU5qFPBVP8e//Zr//GT/cfobtaW",
+	"J8Fw8Hj/cbffx3rjEgESqc4r1cexuFh2QWY7xeAdubM0t+eU10+BXG0nK4XohRSXO/3H2+YU+GEl8uz2",
+	"uoP+frc/2O3+EHx3FfmOgvz/FKH7JbOX+jtRmLC4FAXUGJdsxmsSul4oQ51W2l9tt1z/0GttfwIj4UEl",
+	"/+YqeVXArY3238C5VEWdFkU6nF+lUh9g80yJuF2rr+GJ0UU7zzHy1eEo7/V2I/wb//TtXGpuOxp0LhZ+",
+	"iHQpec47d+DzsK1TpX0DgbI3Bfb/aq0LZFOTIKwLKZMs5zoWSbKUYgkKQoOPrA7j9b6y9dmJa9Lu0rzB",
+	"DqLq/LoldLCSejFw7feqwalwpfNJC7MMShuIKu4cCPw5DskGkrZyyVwFllQ9Uc+MxGQ9ajDge4Ehn6GG",
+	"O+iQM3oufPEH3lSwWojPR4rudUzE1GJKkTQsSgTPRFyrerGAgAZ7H3DDohlXdDWUd/y512C1PG0Zywmw",
+	"B4nvSUHJGHgjFLU2oVcvdI4ta5yjt8sOqWFU0b8E18M4DR8pQrW6K+WghlHt7nLIxTWiMgJzdHD51TCk",
+	"xWr/c7FgXFECZGk5UteNjGkVCTaDBa8L1LSHZWin6FnxspIQ47sXFk063PnZSxmJauMf/LGMuWIKy5Qu",
+	"sqBHRqrYkbKMn3GpmtzdhMjfMVmkxSlc7G5gwW4uMkkwG1nahgQRZ3c9ncmIn+m6MZIm3EqVz4Mm96ab",
+	"tu7d/AIlikC0XWLC4FvArGzbMuNpoUwRw39kaj19kfk0WfeDGyUuPP5y1XO5qfP1aQu+fXU1bWFNNL+W",
+	"p/Cgrt5NYDp3V98sM8EHXfXPp6sSpW4RjK50jUbdtNIv+v0HzGVHyK1TXN2NUI9IIaxoozPt6qNrfdC4",
+	"odwiaYokok9GWvG5OYeItC73wcewsVaE+jKTHoGRZFAL8H2ZIPWKGQEIb0Gcqniir1xbKM4sWHT+lkVQ",
+	"c+U8TUq0h/UUN7HV+5w1rhVZRiZBBaCiOenvt3OHGJTRtzoAf9F57Xbs4s2k+Jt8Emu80kxP6Q5nf332",
+	"QcMuqsvvAoP4UJx4c5px6DrVou7ZmizqF1RmtVgD5Qs7faXIbu6WGnqJU6tFP6fbdWvG7rnU0SsT1E2u",
+	"aOCM3X4jniSVV2LTgs8fPv+/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

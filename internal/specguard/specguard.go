@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -45,11 +46,69 @@ func New(doc *openapi3.T) (*Guard, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("specguard: invalid spec: %w", err)
 	}
-	r, err := gorillamux.NewRouter(doc)
+	r, err := newRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("specguard: router: %w", err)
 	}
 	return &Guard{router: r}, nil
+}
+
+// mostSpecific is a router that tries one gorillamux router per path, the
+// most specific path first: fewer variables, then more literal characters.
+// kin-openapi orders paths with as many variables by descending text, which
+// puts ChargeOver's /api/v3/customer/{customer_id} before
+// /api/v3/customer/external_key:{key} ('{' sorts after letters), so that
+// /api/v3/customer/external_key:acme would be routed to the customer_id
+// route and refused as "not an integer". The first path that matches wins,
+// also when its method is not declared (as within one gorillamux router).
+type mostSpecific []routers.Router
+
+func newRouter(doc *openapi3.T) (routers.Router, error) {
+	paths := doc.Paths.InMatchingOrder()
+	literal := func(p string) int {
+		n, depth := 0, 0
+		for _, c := range p {
+			switch {
+			case c == '{':
+				depth++
+			case c == '}':
+				depth--
+			case depth == 0:
+				n++
+			}
+		}
+		return n
+	}
+	sort.SliceStable(paths, func(i, j int) bool {
+		vi, vj := strings.Count(paths[i], "}"), strings.Count(paths[j], "}")
+		if vi != vj {
+			return vi < vj
+		}
+		return literal(paths[i]) > literal(paths[j])
+	})
+	out := make(mostSpecific, 0, len(paths))
+	for _, p := range paths {
+		one := *doc // shallow: servers, components and security are shared
+		one.Paths = openapi3.NewPaths(openapi3.WithPath(p, doc.Paths.Value(p)))
+		r, err := gorillamux.NewRouter(&one)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// FindRoute returns the route of the most specific path that matches r.
+func (m mostSpecific) FindRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	for _, rt := range m {
+		route, params, err := rt.FindRoute(r)
+		if errors.Is(err, routers.ErrPathNotFound) {
+			continue
+		}
+		return route, params, err
+	}
+	return nil, nil, routers.ErrPathNotFound
 }
 
 // options leave authentication to the caller: the fakes check credentials

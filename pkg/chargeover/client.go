@@ -200,4 +200,4 @@ func validLabel(s string) bool {
 }
 
 // loadValidators reads the request schemas once per process.
-var loadValidators = validate.Schemas(Provider, schemas.ChargeOver, "CustomerCreate")
+var loadValidators = validate.Schemas(Provider, schemas.ChargeOver, "CustomerCreate", "CustomerUpdate")

@@ -119,14 +119,15 @@ func (c *Client) getByKey(ctx context.Context, key string) (*Customer, int, erro
 	if key == "" {
 		return nil, 0, &billbridge.ValidationError{Field: "external_key", Reason: "must not be empty"}
 	}
-	return c.readCustomer(ctx, func(ctx context.Context) (*http.Response, error) {
+	return c.readCustomer(ctx, opGet, func(ctx context.Context) (*http.Response, error) {
 		return c.API.GetCustomerByExternalKey(ctx, key)
 	})
 }
 
-// readCustomer sends a read of one customer and decodes its envelope.
-func (c *Client) readCustomer(ctx context.Context, send func(context.Context) (*http.Response, error)) (*Customer, int, error) {
-	call := engine.Call{Op: opGet, Send: send}
+// readCustomer sends a read of one customer (operation op) and decodes its
+// envelope.
+func (c *Client) readCustomer(ctx context.Context, op string, send func(context.Context) (*http.Response, error)) (*Customer, int, error) {
+	call := engine.Call{Op: op, Send: send}
 	ans, err := c.e.Call(ctx, call)
 	if err != nil {
 		return nil, ans.Attempts, err

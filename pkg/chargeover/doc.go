@@ -1,7 +1,10 @@
 // Package chargeover is a typed client for ChargeOver's REST API v3: it
-// creates customers in batches through POST /api/v3/_bulk (25 sub-requests
-// per call), reports one result per input item, and never duplicates a
-// customer that carries an external_key, even when answers are lost.
+// creates and updates customers in batches through POST /api/v3/_bulk (25
+// sub-requests per call), reports one result per input item, and never
+// duplicates a customer that carries an external_key, even when answers are
+// lost. It reads customers by customer_id (GetCustomer) or external_key
+// (GetCustomerByExternalKey) and walks queries page by page
+// (ListCustomers, an iter.Seq2 with typed where conditions).
 //
 // Usage:
 //
@@ -39,6 +42,18 @@
 // to someone else's customer. Only when an earlier attempt of ours for the
 // same item may have created it is the key read back and the item reported
 // as Existing.
+//
+// # Reading and updating
+//
+// ListCustomers sends GET /api/v3/customer with where (Condition values:
+// Equals, NotEquals, GreaterThan, LessThan, GreaterOrEqual, LessOrEqual,
+// Contains, IsNull, IsNotNull; values escaped as ChargeOver documents),
+// an order (customer_id ascending unless given) and offset paging of
+// DefaultPageSize customers (at most MaxPageSize). Its doc comment says
+// what offset paging guarantees while customers are created or deleted.
+// Updates are idempotent PUTs: UpdateCustomers sends them as _bulk PUT
+// sub-requests and repeats a call that failed as a whole; only the fields
+// set in an item's CustomerChanges change.
 //
 // # The shape every billbridge facade shares
 //

@@ -9,9 +9,12 @@ import (
 
 // Operation ids of the spec, used in *billbridge.APIError.Operation.
 const (
-	opBulk   = "bulk"
-	opCreate = "createCustomer"
-	opGet    = "getCustomerByExternalKey"
+	opBulk    = "bulk"
+	opCreate  = "createCustomer"
+	opGet     = "getCustomerByExternalKey"
+	opGetByID = "getCustomer"
+	opList    = "listCustomers"
+	opUpdate  = "updateCustomer"
 )
 
 // envelope is the part of ChargeOver's answer envelope that error mapping

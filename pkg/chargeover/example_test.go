@@ -131,3 +131,82 @@ func ExampleClient_CreateCustomers_outcomeUnknown() {
 	// item 1: outcome unknown
 	// stored: 2
 }
+
+func ExampleClient_ListCustomers() {
+	srv := chargeovertest.NewServer(chargeovertest.WithCustomers(
+		chargeover.CustomerCreate{Company: "Acme Widgets Inc.", SuperuserEmail: ptr("jane@acme.example")},
+		chargeover.CustomerCreate{Company: "Globex LLC"},
+		chargeover.CustomerCreate{Company: "Acme East LLC"},
+	))
+	defer srv.Close()
+	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	if err != nil {
+		panic(err)
+	}
+	// Every customer whose company contains "acme", two per request; the
+	// iterator walks the pages itself.
+	q := chargeover.CustomerQuery{
+		Where:    []chargeover.Condition{{Field: "company", Op: chargeover.Contains, Value: "acme"}},
+		PageSize: 2,
+	}
+	for cust, err := range c.ListCustomers(context.Background(), q) {
+		if err != nil {
+			fmt.Println("error:", err)
+			break
+		}
+		fmt.Println(cust.CustomerId, *cust.Company)
+	}
+	// Output:
+	// 1000 Acme Widgets Inc.
+	// 1002 Acme East LLC
+}
+
+func ExampleClient_GetCustomer() {
+	srv := chargeovertest.NewServer(chargeovertest.WithCustomers(chargeover.CustomerCreate{Company: "Acme Widgets Inc.", ExternalKey: ptr("acme-0001")}))
+	defer srv.Close()
+	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	if err != nil {
+		panic(err)
+	}
+	cust, err := c.GetCustomer(context.Background(), 1000)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(cust.CustomerId, *cust.Company, *cust.ExternalKey)
+	_, err = c.GetCustomer(context.Background(), 9999)
+	fmt.Println(errors.Is(err, billbridge.ErrNotFound))
+	// Output:
+	// 1000 Acme Widgets Inc. acme-0001
+	// true
+}
+
+func ExampleClient_UpdateCustomers() {
+	srv := chargeovertest.NewServer(chargeovertest.WithCustomers(
+		chargeover.CustomerCreate{Company: "Acme Widgets Inc.", ExternalKey: ptr("acme-0001")},
+		chargeover.CustomerCreate{Company: "Globex LLC", ExternalKey: ptr("globex-1")},
+	))
+	defer srv.Close()
+	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	if err != nil {
+		panic(err)
+	}
+	results := c.UpdateCustomers(context.Background(), []chargeover.CustomerUpdate{
+		{ID: 1000, Customer: chargeover.CustomerChanges{BillCity: ptr("Chicago")}},
+		{ID: 1001, Customer: chargeover.CustomerChanges{ExternalKey: ptr("acme-0001")}}, // another customer's key
+		{ID: 4242, Customer: chargeover.CustomerChanges{BillCity: ptr("Nowhere")}},
+	})
+	for _, r := range results {
+		switch {
+		case r.Err == nil:
+			fmt.Printf("item %d: customer %d updated (%d)\n", r.Index, r.Value, r.Status)
+		case errors.Is(r.Err, billbridge.ErrNotFound):
+			fmt.Printf("item %d: no such customer\n", r.Index)
+		default:
+			fmt.Printf("item %d: refused with %d\n", r.Index, r.Status)
+		}
+	}
+	// Output:
+	// item 0: customer 1000 updated (202)
+	// item 1: refused with 400
+	// item 2: no such customer
+}

@@ -59,7 +59,7 @@ func FuzzDecodeResponses(f *testing.F) {
 		if w.res.Status != status {
 			t.Errorf("create: Status %d, want %d", w.res.Status, status)
 		}
-		cust, _, err := c.readCustomer(ctx, resp)
+		cust, _, err := c.readCustomer(ctx, opGet, resp)
 		if (cust == nil) == (err == nil) {
 			t.Errorf("read: customer %v and error %v", cust, err)
 		}

@@ -1,6 +1,7 @@
 // Proof that the ChargeOver spec is usable from TypeScript: typed requests and
 // a reader for every response status of every operation (createCustomer,
-// bulk, getCustomerByExternalKey). Type-checked by `make lint` (tsc --strict).
+// bulk, getCustomerByExternalKey, and since 2.1.0 listCustomers, getCustomer,
+// updateCustomer). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/chargeover";
 import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
 
@@ -26,6 +27,27 @@ export const bulkRequest: JsonRequest<operations["bulk"]> = [
 ];
 
 export const getByKeyParams: operations["getCustomerByExternalKey"]["parameters"]["path"] = { key: "acme-0001" };
+
+// where: field:OPERATOR:value joined by commas, ":" and "," in values escaped.
+export const listQuery: NonNullable<operations["listCustomers"]["parameters"]["query"]> = {
+  where: "company:CONTAINS:acme,external_key:EQUALS:Example\\:ID",
+  order: "customer_id:ASC",
+  offset: 0,
+  limit: 500,
+};
+
+export const getByIdParams: operations["getCustomer"]["parameters"]["path"] = { customer_id: 16 };
+
+// An update carries only the fields to change; none is required.
+export const updateCustomerRequest: JsonRequest<operations["updateCustomer"]> = { bill_city: "Chicago", no_taxes: true };
+
+export const bulkUpdateRequest: JsonRequest<operations["bulk"]> = [
+  { request_method: "PUT", uri: "/api/v3/customer/16", payload: { bill_city: "Chicago" } },
+  { request_method: "GET", uri: "/api/v3/customer?where=company:CONTAINS:acme&limit=25" },
+];
+
+// @ts-expect-error customer_id is an integer
+export const badId: operations["getCustomer"]["parameters"]["path"] = { customer_id: "external_key:acme" };
 
 // @ts-expect-error company is required
 export const noCompany: Schemas["CustomerCreate"] = { external_key: "x" };
@@ -113,4 +135,49 @@ export const bulk: Handlers<operations["bulk"]> = {
   default: failureOrPage,
 };
 
-export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = { createCustomer, bulk, getCustomerByExternalKey };
+export const listCustomers: Handlers<operations["listCustomers"]> = {
+  200: (b) => `${envelope(b)} ${read(read(b.response).map(customer).join("\n"))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const getCustomer: Handlers<operations["getCustomer"]> = {
+  200: (b) => `${envelope(b)} ${customer(read(b.response))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const updateCustomer: Handlers<operations["updateCustomer"]> = {
+  202: (b) => `${envelope(b)} updated ${num(read(read(b.response).id))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
+  createCustomer,
+  bulk,
+  getCustomerByExternalKey,
+  listCustomers,
+  getCustomer,
+  updateCustomer,
+};

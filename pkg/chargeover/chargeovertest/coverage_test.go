@@ -17,11 +17,11 @@ func TestSpecCoverage(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var mismatches []error
-	// The first requests get these faults, in order, for each of the three
+	// The first requests get these faults, in order, for each of the six
 	// operations; then every request passes.
 	faults := []fault.Kind{fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}
 	var sequence []fault.Kind
-	for range 3 {
+	for range 6 {
 		sequence = append(sequence, faults...)
 	}
 	srv := NewTestServer(t,
@@ -31,6 +31,8 @@ func TestSpecCoverage(t *testing.T) {
 	anon := clientAs(t, srv, "", "")
 	ctx := context.Background()
 	one := chargeoverapi.BulkRequest{createSub(cust("b", "B"))}
+	upd := chargeoverapi.CustomerUpdate{Company: ptr("A2")}
+	srv.Seed(cust("seed", "Seed"))
 
 	for range faults {
 		_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))
@@ -41,20 +43,40 @@ func TestSpecCoverage(t *testing.T) {
 	for range faults {
 		_, _ = c.BulkWithResponse(ctx, one)
 	}
-	_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))    // 201
-	_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))    // 400
-	_, _ = anon.CreateCustomerWithResponse(ctx, cust("z", "Z")) // 401
-	_, _ = c.GetCustomerByExternalKeyWithResponse(ctx, "a")     // 200
-	_, _ = c.GetCustomerByExternalKeyWithResponse(ctx, "zz")    // 404
-	_, _ = anon.GetCustomerByExternalKeyWithResponse(ctx, "a")  // 401
-	_, _ = c.BulkWithResponse(ctx, one)                         // 200
-	_, _ = c.BulkWithResponse(ctx, chargeoverapi.BulkRequest{}) // 400
-	_, _ = anon.BulkWithResponse(ctx, one)                      // 401
+	for range faults {
+		_, _ = c.ListCustomersWithResponse(ctx, nil)
+	}
+	for range faults {
+		_, _ = c.GetCustomerWithResponse(ctx, firstID)
+	}
+	for range faults {
+		_, _ = c.UpdateCustomerWithResponse(ctx, firstID, upd)
+	}
+	_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))                                                    // 201
+	_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))                                                    // 400
+	_, _ = anon.CreateCustomerWithResponse(ctx, cust("z", "Z"))                                                 // 401
+	_, _ = c.GetCustomerByExternalKeyWithResponse(ctx, "a")                                                     // 200
+	_, _ = c.GetCustomerByExternalKeyWithResponse(ctx, "zz")                                                    // 404
+	_, _ = anon.GetCustomerByExternalKeyWithResponse(ctx, "a")                                                  // 401
+	_, _ = c.BulkWithResponse(ctx, one)                                                                         // 200
+	_, _ = c.BulkWithResponse(ctx, chargeoverapi.BulkRequest{})                                                 // 400
+	_, _ = anon.BulkWithResponse(ctx, one)                                                                      // 401
+	_, _ = c.ListCustomersWithResponse(ctx, &chargeoverapi.ListCustomersParams{Where: ptr("company:EQUALS:A")}) // 200
+	_, _ = c.ListCustomersWithResponse(ctx, &chargeoverapi.ListCustomersParams{Where: ptr("nosuch:EQUALS:A")})  // 400
+	_, _ = anon.ListCustomersWithResponse(ctx, nil)                                                             // 401
+	_, _ = c.GetCustomerWithResponse(ctx, firstID)                                                              // 200
+	_, _ = c.GetCustomerWithResponse(ctx, 0)                                                                    // 400 (minimum 1)
+	_, _ = c.GetCustomerWithResponse(ctx, 99999)                                                                // 404
+	_, _ = anon.GetCustomerWithResponse(ctx, firstID)                                                           // 401
+	_, _ = c.UpdateCustomerWithResponse(ctx, firstID, upd)                                                      // 202
+	_, _ = c.UpdateCustomerWithResponse(ctx, firstID, chargeoverapi.CustomerUpdate{ExternalKey: ptr("b")})      // 400 (b is used)
+	_, _ = c.UpdateCustomerWithResponse(ctx, 99999, upd)                                                        // 404
+	_, _ = anon.UpdateCustomerWithResponse(ctx, firstID, upd)                                                   // 401
 
-	waitRequests(t, srv, 24)
+	waitRequests(t, srv, 24+15+11)
 	cov := srv.Coverage()
 	t.Logf("fake coverage: %s", cov)
-	if cov.Operations != 3 || cov.OperationsSeen != 3 || len(cov.Missing) > 0 {
+	if cov.Operations != 6 || cov.OperationsSeen != 6 || len(cov.Missing) > 0 {
 		t.Errorf("not produced: %v", cov.Missing)
 	}
 	mu.Lock()

@@ -1,6 +1,7 @@
 // Package chargeovertest runs an in-process fake of ChargeOver's REST API v3
-// (the part billbridge uses: createCustomer, getCustomerByExternalKey and
-// _bulk) for tests, in the style of net/http/httptest.
+// (the part billbridge uses: createCustomer, listCustomers, getCustomer,
+// getCustomerByExternalKey, updateCustomer and _bulk) for tests, in the
+// style of net/http/httptest.
 //
 // The fake serves the generated strict server of specs/chargeover.yaml on a
 // loopback port and keeps customers in memory with ChargeOver's semantics:
@@ -13,10 +14,21 @@
 //     create with a used key gets a 400 envelope naming the key.
 //   - GET /api/v3/customer/external_key:{key} reads a customer back (200) or
 //     answers 404.
-//   - POST /api/v3/_bulk runs up to 25 sub-requests (creates and reads by
-//     key) in order, atomically with respect to other requests, and answers
-//     200 with one {code, status, message, details, response} per
-//     sub-request; more than 25 get a 400 envelope.
+//   - GET /api/v3/customer lists customers: where (every documented
+//     operator: EQUALS, NOTEQUALS, GT, LT, GTE, LTE, CONTAINS, IS:NULL,
+//     ISNOT:NULL; "\:" and "\," escapes; numbers compared as numbers,
+//     CONTAINS ignoring case, a null field matching only IS:NULL), order
+//     (field:ASC|DESC, comma-joined, ties by customer_id, nulls first),
+//     offset, and limit (default 10, at most 500). An unknown field or a
+//     malformed condition gets a 400 envelope.
+//   - GET /api/v3/customer/{customer_id} reads a customer (200) or answers
+//     404; PUT on the same path changes only the fields sent and answers 202
+//     {id}. An update may not take an external_key another customer holds
+//     or once held (400); the key it replaces stays used forever.
+//   - POST /api/v3/_bulk runs up to 25 sub-requests (creates, reads by key
+//     or id, queries, updates) in order, atomically with respect to other
+//     requests, and answers 200 with one {code, status, message, details,
+//     response} per sub-request; more than 25 get a 400 envelope.
 //   - Every error is the envelope {code, status: "Error", message, details:
 //     {}, response: false}, injected status faults included.
 //

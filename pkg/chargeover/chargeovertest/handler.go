@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/billbridge/billbridge/internal/fakeserver"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
 	"github.com/billbridge/billbridge/gen/chargeoverserver"
+	"github.com/billbridge/billbridge/internal/fakeserver"
 )
 
 // handler implements the generated strict server interface on the store.
@@ -110,9 +110,9 @@ const keyPrefix = "/api/v3/customer/external_key:"
 
 // sub runs one sub-request; the caller holds the store's lock.
 func (h *handler) sub(_ context.Context, sub chargeoverapi.BulkSubRequest) chargeoverapi.BulkItemResult {
-	path := sub.Uri
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
+	path, rawQuery, _ := strings.Cut(sub.Uri, "?")
+	if res, ok := h.subRead(sub, path, rawQuery); ok {
+		return res
 	}
 	switch {
 	case sub.RequestMethod == chargeoverapi.BulkPOST && path == "/api/v3/customer":
@@ -136,7 +136,7 @@ func (h *handler) sub(_ context.Context, sub chargeoverapi.BulkSubRequest) charg
 		}
 		return subOK(http.StatusOK, c)
 	}
-	// The fake knows only the two resources billbridge uses.
+	// The fake knows only the customer resources billbridge uses.
 	return subError(http.StatusNotFound, fmt.Sprintf("%s This fake has no %s %s.", msgNotFound, sub.RequestMethod, sub.Uri))
 }
 

@@ -24,18 +24,38 @@ type store struct {
 	mu        sync.Mutex
 	nextID    int64
 	customers []chargeoverapi.Customer
+	// views are the customers as JSON objects (numbers as json.Number), for
+	// the where and order of listCustomers; kept in step with customers.
+	views []map[string]any
 	// used holds every external_key ever given to a customer. ChargeOver never
-	// releases a key (not even on deletion), so this set only grows.
-	used   map[string]int // key -> index in customers
-	schema *openapi3.Schema
+	// releases a key (not even on deletion or when an update replaces it), so
+	// this set only grows; byKey still checks the customer's current key.
+	used map[string]int // key -> index in customers
+	// schema and update are the spec's CustomerCreate and CustomerUpdate;
+	// fields are the read schema's property names (what where and order
+	// may name).
+	schema, update *openapi3.Schema
+	fields         map[string]bool
 }
+
+// Customers are never modified in place: an update stores a new value
+// decoded from JSON, so a shallow copy of a stored Customer (its pointers
+// included) stays valid after the lock is released.
 
 func newStore(spec *openapi3.T) (*store, error) {
 	ref := spec.Components.Schemas["CustomerCreate"]
 	if ref == nil || ref.Value == nil {
 		return nil, fmt.Errorf("chargeovertest: spec has no CustomerCreate schema")
 	}
-	return &store{nextID: firstID, used: map[string]int{}, schema: ref.Value}, nil
+	upd, read := spec.Components.Schemas["CustomerUpdate"], spec.Components.Schemas["Customer"]
+	if upd == nil || upd.Value == nil || read == nil || read.Value == nil {
+		return nil, fmt.Errorf("chargeovertest: spec has no CustomerUpdate or Customer schema")
+	}
+	fields := map[string]bool{}
+	for name := range read.Value.Properties {
+		fields[name] = true
+	}
+	return &store{nextID: firstID, used: map[string]int{}, schema: ref.Value, update: upd.Value, fields: fields}, nil
 }
 
 // create creates a customer under the lock.
@@ -64,6 +84,7 @@ func (st *store) createLocked(c chargeoverapi.CustomerCreate) (int64, int, strin
 	st.nextID++
 	cust.CustomerId = json.Number(strconv.FormatInt(id, 10))
 	st.customers = append(st.customers, cust)
+	st.views = append(st.views, view(cust))
 	if c.ExternalKey != nil {
 		st.used[*c.ExternalKey] = len(st.customers) - 1
 	}
@@ -76,7 +97,11 @@ func (st *store) byKey(key string) (chargeoverapi.Customer, bool) {
 	if !ok {
 		return chargeoverapi.Customer{}, false
 	}
-	return st.customers[i], true
+	c := st.customers[i]
+	if c.ExternalKey == nil || *c.ExternalKey != key {
+		return chargeoverapi.Customer{}, false // a key the customer once held
+	}
+	return c, true
 }
 
 // validate checks a bulk sub-request's payload against the spec's
@@ -87,24 +112,32 @@ func (st *store) validate(payload *json.RawMessage) (chargeoverapi.CustomerCreat
 	if payload == nil {
 		return c, msgInvalid + " payload is required for POST /api/v3/customer."
 	}
+	msg := checkPayload(st.schema, *payload, &c)
+	return c, msg
+}
+
+// checkPayload validates a sub-request's payload against schema and decodes
+// it into out; it returns ChargeOver's message for a bad one, else "".
+func checkPayload(schema *openapi3.Schema, payload json.RawMessage, out any) string {
+	c := out
 	var value any
-	if err := json.Unmarshal(*payload, &value); err != nil {
-		return c, msgInvalid + " payload is not JSON: " + err.Error()
+	if err := json.Unmarshal(payload, &value); err != nil {
+		return msgInvalid + " payload is not JSON: " + err.Error()
 	}
-	if err := st.schema.VisitJSON(value, openapi3.MultiErrors()); err != nil {
+	if err := schema.VisitJSON(value, openapi3.MultiErrors()); err != nil {
 		if me, ok := err.(openapi3.MultiError); ok && len(me) > 0 {
 			err = me[0]
 		}
 		field, reason := specguard.Field(err), specguard.Reason(err)
 		if field != "" {
-			return c, fmt.Sprintf("%s invalid value for %s: %s", msgInvalid, field, reason)
+			return fmt.Sprintf("%s invalid value for %s: %s", msgInvalid, field, reason)
 		}
-		return c, msgInvalid + " " + reason
+		return msgInvalid + " " + reason
 	}
-	if err := json.Unmarshal(*payload, &c); err != nil {
-		return c, msgInvalid + " " + err.Error()
+	if err := json.Unmarshal(payload, c); err != nil {
+		return msgInvalid + " " + err.Error()
 	}
-	return c, ""
+	return ""
 }
 
 // toCustomer turns a create body into the customer a read returns: the

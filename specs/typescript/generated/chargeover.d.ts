@@ -11,7 +11,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List or query customers
+         * @description Lists customers, one page per request. ChargeOver documents paging "just like in an SQL
+         *     database": `offset` skips that many customers and `limit` caps the page, so the next
+         *     page starts at `offset + limit`; a page shorter than `limit` (or empty) is the last. The
+         *     answer carries no total and no cursor.
+         *
+         *     Filters (`where`) are conditions `field:OPERATOR:value` joined by commas, all of which
+         *     must hold; the documented operators are EQUALS, NOTEQUALS, GT, LT, GTE, LTE, CONTAINS
+         *     (strings containing the value), and the two value-less forms `field:IS:NULL` and
+         *     `field:ISNOT:NULL`. A colon or a comma inside a value is escaped with a backslash
+         *     (`external_key:EQUALS:Example\:ID`). The documents do not say how a literal backslash is
+         *     written; billbridge writes it doubled (`\\`), and the fake reads `\x` as `x`. Field names
+         *     are those of the Customer read schema; the documents do not list which of them can be
+         *     filtered ("many fields can be used"), nor say whether string comparisons ignore case
+         *     (the fake: EQUALS/NOTEQUALS exact, CONTAINS case-insensitive).
+         *
+         *     Sorting (`order`) is `field:ASC` or `field:DESC`; several keys are joined by commas (as
+         *     ChargeOver's PHP client sends them). The documents give no default order and no default
+         *     or maximum page size. billbridge always sends `order` (by default `customer_id:ASC`,
+         *     with customer_id appended as the tie-breaker) and a `limit` of at most 500, the maximum
+         *     this spec declares (a decision, not a documented limit); the fake answers 10 customers
+         *     per page when `limit` is absent. Offset paging is not stable: a customer created or
+         *     deleted between two requests shifts the later pages (see the facade's ListCustomers for
+         *     what it guarantees).
+         */
+        get: operations["listCustomers"];
         put?: never;
         /**
          * Create a customer
@@ -25,6 +51,46 @@ export interface paths {
          *     an uncertain create can be settled with getCustomerByExternalKey.
          */
         post: operations["createCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/customer/{customer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's customer_id (the id createCustomer returned). ChargeOver also accepts `token:<token>` and `external_key:<key>` in this segment; the latter has its own operation here (getCustomerByExternalKey), the former is not modelled.
+                 * @example 16
+                 */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a customer by its customer_id
+         * @description Reads one customer ("Get a specific customer"). The answer is the envelope with the customer in `response`; about 90 read fields, money in decimal dollars, timestamps as "YYYY-MM-DD hh:mm:ss". 404 when no customer has this id.
+         */
+        get: operations["getCustomer"];
+        /**
+         * Update a customer
+         * @description Updates one customer; the answer is 202 with `response.id`, the customer_id (the
+         *     customer itself is not returned: read it back with getCustomer).
+         *
+         *     The documents show update bodies that carry only some fields and do not say whether a
+         *     field left out is cleared; billbridge treats PUT as changing only the fields sent (the
+         *     fake does the same), so send every field you mean to set. A null does not clear a field
+         *     here (not documented; not modelled). `external_key` may be set or changed, but not to a
+         *     key another customer holds or once held (keys are never reusable): that is a 400.
+         *
+         *     Idempotent: sending the same update twice leaves the same customer, so a failed update
+         *     may be sent again.
+         */
+        put: operations["updateCustomer"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -70,6 +136,14 @@ export interface paths {
          *     `response._bulk` holds one result per sub-request, in the same order; each result carries
          *     its own HTTP-like `code` (201 created, 202 updated, 400 refused, 404 not found, ...), so a
          *     200 says nothing about the sub-requests. More than 25 sub-requests are refused with 400.
+         *
+         *     A sub-request is any v3 call without its host: POST `/api/v3/customer` (a create; payload
+         *     a CustomerCreate, result `{id}` with 201), PUT `/api/v3/customer/{customer_id}` (an
+         *     update; payload a CustomerUpdate, result `{id}` with 202), GET
+         *     `/api/v3/customer/{customer_id}` or `/api/v3/customer/external_key:{key}` (result a
+         *     Customer with 200), GET `/api/v3/customer?where=...&limit=...` (result a list of
+         *     customers). The documents do not say whether the sub-requests run atomically; they run
+         *     in order, each as if sent alone.
          *
          *     Not idempotent as a whole: POST sub-requests create. Use `external_key` on creates so a
          *     re-sent batch fails per item (400) instead of duplicating.
@@ -159,7 +233,7 @@ export interface components {
         /** @description One sub-request of a bulk call. */
         BulkSubRequest: {
             /**
-             * @description The HTTP method of the sub-request.
+             * @description The HTTP method of the sub-request: GET to read or query, POST to create, PUT to update (the three the bulk page documents).
              * @enum {string}
              */
             request_method: "GET" | "POST" | "PUT";
@@ -168,7 +242,7 @@ export interface components {
              * @example /api/v3/customer
              */
             uri: string;
-            /** @description The JSON body of a POST or PUT sub-request, e.g. a CustomerCreate for POST /api/v3/customer; omitted for GET. The Go type is json.RawMessage so that any generated input type can be marshalled into it. */
+            /** @description The JSON body of a POST or PUT sub-request: a CustomerCreate for POST /api/v3/customer, a CustomerUpdate for PUT /api/v3/customer/{customer_id}; omitted for GET. The Go type is json.RawMessage so that any generated input type can be marshalled into it. */
             payload?: Record<string, unknown>;
         };
         /** @description The body of a bulk call, a bare JSON array of 1 to 25 sub-requests. */
@@ -187,7 +261,7 @@ export interface components {
             details?: ({
                 [key: string]: unknown;
             } | null) | (unknown[] | null);
-            /** @description Any JSON value except null. The sub-request's payload, whose shape depends on the sub-request: `{id}` (a CreatedId) for a create, `false` on errors, a Customer for a GET of one customer, a list for a query. Deliberately untyped; the Go type is json.RawMessage, to be decoded into CreatedId or Customer once `code` is known. */
+            /** @description Any JSON value except null. The sub-request's payload, whose shape depends on the sub-request: `{id}` (a CreatedId) for a create, `{id}` (an UpdatedId) for an update, `false` on errors, a Customer for a GET of one customer, a list of customers for a query. Deliberately untyped; the Go type is json.RawMessage, to be decoded into CreatedId, UpdatedId, Customer or a list once `code` is known. */
             response?: unknown;
         };
         /** @description The `response` of a bulk call. */
@@ -222,6 +296,198 @@ export interface components {
             external_key?: string;
             /** @description Company/customer name. Required on create. */
             company: string;
+            /**
+             * Format: int64
+             * @description Language ID #: a language defined in the ChargeOver account.
+             */
+            language_id?: number;
+            /**
+             * Format: int64
+             * @description Currency ID #: a currency defined in the ChargeOver account.
+             */
+            currency_id?: number;
+            /**
+             * Format: int64
+             * @description Default class tracking ID # (accounting class applied to this customer's transactions).
+             */
+            class_id?: number;
+            /**
+             * Format: int64
+             * @description Customer type ID #: a customer type defined in the ChargeOver account. Not on the create page, but accepted by ChargeOver (its official client libraries send it).
+             */
+            custtype_id?: number;
+            /**
+             * Format: int64
+             * @description Admin/Worker ID #: the ChargeOver admin user responsible for this customer.
+             */
+            admin_id?: number;
+            /**
+             * Format: int64
+             * @description Campaign/lead source ID #.
+             */
+            campaign_id?: number;
+            /** @description Campaign/lead source details (free text). */
+            campaign_details?: string;
+            /** @description Main contact username (the login of the customer's main contact in the customer portal). */
+            superuser_username?: string;
+            /** @description Main contact e-mail address. */
+            superuser_email?: string;
+            /** @description Main contact name (full name; an alternative to first/last name). */
+            superuser_name?: string;
+            /** @description Main contact first name. */
+            superuser_first_name?: string;
+            /** @description Main contact last name. */
+            superuser_last_name?: string;
+            /** @description Main contact phone number (free text). */
+            superuser_phone?: string;
+            /** @description Billing address line 1. */
+            bill_addr1?: string;
+            /** @description Billing address line 2. */
+            bill_addr2?: string;
+            /**
+             * @deprecated
+             * @description Billing address line 3 (the document marks it Deprecated).
+             */
+            bill_addr3?: string;
+            /** @description Billing address city. */
+            bill_city?: string;
+            /** @description Billing address state/province. */
+            bill_state?: string;
+            /** @description Billing address postal code. */
+            bill_postcode?: string;
+            /** @description Billing address country, free text; the document does not say whether a name or an ISO code is expected. */
+            bill_country?: string;
+            /** @description Shipping address line 1. */
+            ship_addr1?: string;
+            /** @description Shipping address line 2. */
+            ship_addr2?: string;
+            /**
+             * @deprecated
+             * @description Shipping address line 3 (the document marks it Deprecated).
+             */
+            ship_addr3?: string;
+            /** @description Shipping address city. */
+            ship_city?: string;
+            /** @description Shipping address state. */
+            ship_state?: string;
+            /** @description Shipping address postal code. */
+            ship_postcode?: string;
+            /** @description Shipping address country, free text; the document does not say whether a name or an ISO code is expected. */
+            ship_country?: string;
+            /** @description Custom field #1 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_1?: string;
+            /** @description Custom field #2 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_2?: string;
+            /** @description Custom field #3 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_3?: string;
+            /** @description Custom field #4 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_4?: string;
+            /** @description Custom field #5 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_5?: string;
+            /** @description Custom field #6 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_6?: string;
+            /** @description Custom field #7 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_7?: string;
+            /** @description Custom field #8 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_8?: string;
+            /** @description Custom field #9 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_9?: string;
+            /** @description Custom field #10 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_10?: string;
+            /** @description Custom field #11 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_11?: string;
+            /** @description Custom field #12 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_12?: string;
+            /** @description Custom field #13 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_13?: string;
+            /** @description Custom field #14 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_14?: string;
+            /** @description Custom field #15 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_15?: string;
+            /** @description Custom field #16 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_16?: string;
+            /** @description Custom field #17 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_17?: string;
+            /** @description Custom field #18 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_18?: string;
+            /** @description Custom field #19 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_19?: string;
+            /** @description Custom field #20 (a free-text value; its meaning is configured per ChargeOver account). */
+            custom_20?: string;
+            /**
+             * Format: int64
+             * @description Brand ID #: a brand defined in the ChargeOver account.
+             */
+            brand_id?: number;
+            /**
+             * Format: int64
+             * @description Default terms ID #: the payment terms (e.g. Net 30) defined in the ChargeOver account.
+             */
+            terms_id?: number;
+            /** @description Flag to disable charging of taxes for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false. */
+            no_taxes?: boolean;
+            /** @description Flag to disable dunning (payment reminders) for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false. */
+            no_dunning?: boolean;
+            /** @description Flag to disable late fees for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false. */
+            no_latefees?: boolean;
+            /** @description Flag to disable processing fees for this customer. Read tolerantly: ChargeOver may send 0/1 instead of false/true; the Go type flex.Bool accepts both and writes true/false. */
+            no_procfees?: boolean;
+            invoice_delivery?: components["schemas"]["DeliveryMethod"];
+            dunning_delivery?: components["schemas"]["DeliveryMethod"];
+            /** @description Tax ID #/VAT # of the customer. */
+            tax_ident?: string;
+            /** @description A list of tags. Each tag is a free-text label. */
+            tags?: string[];
+        };
+        /** @description The envelope of a 200 answer to listCustomers; `response` is the page, possibly empty. */
+        CustomerListResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            /** @description The customers of this page, in the requested order. */
+            response: components["schemas"]["Customer"][];
+        };
+        /** @description The `response` of a successful update. */
+        UpdatedId: {
+            /** @description The ID # of the updated object; for a customer, its customer_id. Read tolerantly: the Go type is json.Number, which accepts 16 and "16". */
+            id: number | string;
+        };
+        /** @description The envelope of a 202 answer to an update. */
+        UpdatedResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (202).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            response: components["schemas"]["UpdatedId"];
+        };
+        /** @description The body of updateCustomer: the fields of CustomerCreate, none required; only the fields sent change (see updateCustomer). At least one field (an empty update is refused here, billbridge's decision: it would change nothing). `company`, when sent, must not be empty. */
+        CustomerUpdate: {
+            /**
+             * Format: int64
+             * @description Parent customer ID #: the customer_id of the parent customer (for account hierarchies).
+             */
+            parent_customer_id?: number;
+            /** @description External key value: your own identifier for this customer. Unique per object type and, by default, never reusable, even after the customer is deleted: a second create with a used key fails with a 400 error envelope (`response: false`). Because of that it is the natural idempotency key of a create: after an uncertain outcome, read the customer back with GET /api/v3/customer/external_key:{key}. */
+            external_key?: string;
+            /** @description Company/customer name. Required on create. */
+            company?: string;
             /**
              * Format: int64
              * @description Language ID #: a language defined in the ChargeOver account.
@@ -568,6 +834,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description No customer has this customer_id (ChargeOver's "Object not found"). */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /** @description Not in the provider's documents: a gateway or load balancer in front of the API answers 502, 503 or 504 when the API is unreachable or slow. The body is usually this error body, but a proxy may send an HTML page instead, so clients must not depend on it. Retryable; a request that may create something may or may not have taken effect. A 503 may carry `Retry-After`. */
         GatewayError: {
             headers: {
@@ -628,6 +903,60 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listCustomers: {
+        parameters: {
+            query?: {
+                /** @description Conditions `field:OPERATOR:value` (or `field:IS:NULL`, `field:ISNOT:NULL`) joined by commas, all of which must hold. `:` and `,` inside a value are escaped as `\:` and `\,` (and, billbridge's decision, `\` as `\\`). */
+                where?: string;
+                /**
+                 * @description Sort keys `field:ASC` or `field:DESC`, joined by commas; e.g. `customer_id:DESC`. The default order is not documented.
+                 * @example customer_id:ASC
+                 */
+                order?: string;
+                /**
+                 * @description How many matching customers to skip (default 0).
+                 * @example 10
+                 */
+                offset?: number;
+                /**
+                 * @description The most customers on this page. The documents give neither a default nor a maximum; this spec caps it at 500 (billbridge's decision), and the fake's default is 10.
+                 * @example 15
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of customers, in the requested order; an empty list past the end. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerListResponse"];
+                };
+            };
+            /** @description Bad request: a malformed `where` or `order`, an unknown field, or an `offset` or `limit` out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
     createCustomer: {
         parameters: {
             query?: never;
@@ -662,6 +991,96 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's customer_id (the id createCustomer returned). ChargeOver also accepts `token:<token>` and `external_key:<key>` in this segment; the latter has its own operation here (getCustomerByExternalKey), the former is not modelled.
+                 * @example 16
+                 */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerResponse"];
+                };
+            };
+            /** @description Bad request (the document lists a 400 for this read; e.g. a customer_id that is not a number). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    updateCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's customer_id (the id createCustomer returned). ChargeOver also accepts `token:<token>` and `external_key:<key>` in this segment; the latter has its own operation here (getCustomerByExternalKey), the former is not modelled.
+                 * @example 16
+                 */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerUpdate"];
+            };
+        };
+        responses: {
+            /** @description Object was updated successfully; `response.id` is the customer_id. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedResponse"];
+                };
+            };
+            /** @description Bad request: a missing or invalid parameter, or an `external_key` used by another customer. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
             502: components["responses"]["GatewayError"];
