@@ -288,6 +288,8 @@ func describe(err error) *resultError {
 		return &resultError{Type: "outcome_unknown", Message: err.Error()}
 	case errors.Is(err, billbridge.ErrNotSent):
 		return &resultError{Type: "not_sent", Message: err.Error()}
+	case errors.Is(err, billbridge.ErrConflict) && errors.As(err, &ae):
+		return &resultError{Type: "conflict", Message: ae.Message, Param: ae.Param}
 	case errors.As(err, &ae):
 		t := ae.Code
 		if t == "" {

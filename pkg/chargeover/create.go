@@ -58,12 +58,16 @@ func (c *Client) create(ctx context.Context, ws []*work, send sender) {
 			switch {
 			case w.state == unsure && w.key != "":
 				c.settle(ctx, w)
-			case w.state == done && w.res.Status == http.StatusBadRequest && w.key != "" && w.tried:
-				// Refused, and an earlier attempt of ours may have created
-				// it: if the key is in use now, the customer is ours.
+			case w.state == done && w.res.Status == http.StatusBadRequest && w.key != "":
+				// Refused; if because the key is in use (by an earlier
+				// attempt of ours, or an earlier run), the stored customer
+				// tells whether it is this item: the same data is the item,
+				// other data a conflict.
 				refused := w.res
-				if c.settle(ctx, w); w.state != done || w.res.Err != nil {
-					// Not ours (or unreadable): the refusal stands.
+				c.settle(ctx, w)
+				if w.state != done || w.res.Err != nil && !errors.Is(w.res.Err, billbridge.ErrConflict) {
+					// No customer holds the key (or it cannot be read):
+					// the refusal stands.
 					refused.Attempts = w.res.Attempts
 					w.state, w.res = done, refused
 				}
@@ -84,9 +88,13 @@ func (c *Client) create(ctx context.Context, ws []*work, send sender) {
 }
 
 // settle reads an item whose create may have happened back by its
-// external_key: found, it succeeds as Existing; not found, it is to be sent
-// again; a failed read leaves the outcome unknown.
+// external_key: found holding the item's data (see differs), it succeeds as
+// Existing; found holding other data, it is a conflict (wrapping
+// billbridge.ErrConflict, naming the customer and the first differing
+// field); not found, it is to be sent again; a failed read leaves the
+// outcome unknown.
 func (c *Client) settle(ctx context.Context, w *work) {
+	status := w.res.Status // of the create's own answer
 	cust, attempts, err := c.getByKey(ctx, w.key)
 	w.res.Attempts += attempts
 	switch {
@@ -97,6 +105,15 @@ func (c *Client) settle(ctx context.Context, w *work) {
 			return
 		}
 		w.state, w.tried = done, true
+		if field, stored, sent := differs(w.item, *cust); field != "" {
+			// Someone else's customer under this key: never a success.
+			w.res.Err = &billbridge.APIError{Provider: Provider, Operation: opCreate, StatusCode: status,
+				Code: "conflict", Param: field, Err: billbridge.ErrConflict,
+				Message: fmt.Sprintf("external_key %q is in use by customer %d, whose %s differs (stored %q, sent %q)", w.key, id, field, stored, sent)}
+			w.res.Status = status
+			c.e.Logger.DebugContext(ctx, "chargeover: key in use by another customer", "external_key", w.key, "customer_id", id, "field", field)
+			return
+		}
 		w.res.Value, w.res.ID, w.res.Err, w.res.Status, w.res.Existing = id, strconv.FormatInt(id, 10), nil, http.StatusOK, true
 		c.e.Logger.DebugContext(ctx, "chargeover: create settled by reading back: found", "external_key", w.key, "customer_id", id)
 	case errors.Is(err, billbridge.ErrNotFound):

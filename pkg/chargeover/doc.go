@@ -36,12 +36,16 @@
 // billbridge.ErrOutcomeUnknown and are never re-sent. Give every customer an
 // external_key.
 //
-// A create refused (400) because its external_key is in use is reported as
-// that 400 error when it was our first attempt for the item: the customer
-// existed before this call, and silently adopting it could attach your data
-// to someone else's customer. Only when an earlier attempt of ours for the
-// same item may have created it is the key read back and the item reported
-// as Existing.
+// A key that turns out to be in use (after an unknown outcome, or on a
+// refusal of the create) is ours only if its data is ours: the stored
+// customer is compared with the fields the item sets, normalised as
+// ChargeOver stores them (spaces trimmed, booleans as 0/1, numbers by value,
+// e-mail addresses without regard to case). The same data: a success with
+// Existing set and that customer's id, so a re-run of a push that created
+// its items ends as existing and creates nothing. Other data: an error
+// wrapping billbridge.ErrConflict whose Message names the customer and whose
+// Param is the first differing field; never a success, since adopting it
+// would attach your data to someone else's customer.
 //
 // # Reading and updating
 //

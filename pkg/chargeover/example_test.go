@@ -24,13 +24,16 @@ func ExampleClient_CreateCustomers() {
 	results := c.CreateCustomers(context.Background(), []chargeover.CustomerCreate{
 		{Company: "Acme Widgets Inc.", ExternalKey: ptr("acme-0001")},
 		{Company: ""}, // invalid: refused before anything is sent
-		{Company: "Reused Key LLC", ExternalKey: ptr("old-1")},
+		{Company: "Reused Key LLC", ExternalKey: ptr("old-1")}, // the key is another customer's
+		{Company: "Old Co", ExternalKey: ptr("old-1")},         // the key holds this data: created before
 	})
 	for _, r := range results {
 		var ae *billbridge.APIError
 		switch {
 		case r.Err == nil:
-			fmt.Printf("item %d: customer %d\n", r.Index, r.Value)
+			fmt.Printf("item %d: customer %d (existing: %t)\n", r.Index, r.Value, r.Existing)
+		case errors.Is(r.Err, billbridge.ErrConflict) && errors.As(r.Err, &ae):
+			fmt.Printf("item %d: conflict on %s\n", r.Index, ae.Param)
 		case errors.As(r.Err, &ae):
 			fmt.Printf("item %d: refused with %d\n", r.Index, ae.StatusCode)
 		default:
@@ -38,9 +41,10 @@ func ExampleClient_CreateCustomers() {
 		}
 	}
 	// Output:
-	// item 0: customer 1001
+	// item 0: customer 1001 (existing: false)
 	// item 1: field company: minimum string length is 1
-	// item 2: refused with 400
+	// item 2: conflict on company
+	// item 3: customer 1000 (existing: true)
 }
 
 func ExampleClient_GetCustomerByExternalKey() {

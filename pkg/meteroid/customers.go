@@ -293,9 +293,11 @@ const maxCreateRounds = 3
 // An item without an alias cannot be read back: its result keeps the error
 // wrapping billbridge.ErrOutcomeUnknown, and sending it again could create
 // a duplicate. So is an item whose read-back itself fails, or whose sends
-// run out. A 409 CONFLICT answer to the first send means the alias is taken
-// already (by another run, or an archived customer): an error wrapping
-// billbridge.ErrConflict, without a read-back.
+// run out. A 409 CONFLICT answer means the alias is taken: the customer
+// holding it is read back and compared as above, so a re-run of a push
+// that created it ends as Existing, and another's customer as a conflict
+// (an error wrapping billbridge.ErrConflict, also when no customer can be
+// read under the alias).
 //
 // The comparison counts a field as the item's when the item sets it and the
 // customer holds the same value; country codes compare without regard to
@@ -359,10 +361,10 @@ func (c *Client) createOne(ctx context.Context, index int, item CustomerCreate) 
 		}
 		var ae *billbridge.APIError
 		conflict := errors.As(err, &ae) && ans.Status == http.StatusConflict
-		switch {
-		case conflict && round == 0:
+		if conflict {
 			ae.Err = billbridge.ErrConflict
-			return c.failed(index, ans.Status, attempts, err)
+		}
+		switch {
 		case round > 0 && errors.Is(err, billbridge.ErrNotSent):
 			// This send surely did not act, but the first one may have.
 			return c.failed(index, ans.Status, attempts, c.unknownCreate("an earlier send may have created the customer; the last was not sent", err))
@@ -374,11 +376,16 @@ func (c *Client) createOne(ctx context.Context, index int, item CustomerCreate) 
 		switch {
 		case gerr == nil:
 			if field := differs(item, found); field != "" {
-				return c.failed(index, gans.Status, attempts, &billbridge.APIError{Provider: Provider, Operation: "createCustomer",
+				// Status: the create's own answer (409, or the failure).
+				return c.failed(index, ans.Status, attempts, &billbridge.APIError{Provider: Provider, Operation: "createCustomer", StatusCode: ans.Status, Param: field,
 					Code: CodeConflict, Err: billbridge.ErrConflict,
 					Message: fmt.Sprintf("alias %q is in use by customer %s, whose %s differs from the item's", alias, found.Id, field)})
 			}
 			return billbridge.Result[Customer]{ID: found.Id, Value: *found, Status: gans.Status, Attempts: attempts, Existing: true}
+		case errors.Is(gerr, billbridge.ErrNotFound) && conflict:
+			// The alias is taken, yet no customer answers to it (an
+			// archived one, say): the conflict stands.
+			return c.failed(index, ans.Status, attempts, err)
 		case errors.Is(gerr, billbridge.ErrNotFound) && round+1 < maxCreateRounds:
 			continue // surely not created: send it again
 		case errors.Is(gerr, billbridge.ErrNotFound):
