@@ -9,6 +9,7 @@ import (
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/internal/batch"
+	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/internal/validate"
 	"github.com/billbridge/billbridge/pkg/option"
 )
@@ -62,4 +63,124 @@ func decodeCustomers(body []byte) ([]item[Customer], error) {
 		out[i] = newItem(d.Result, d.StatusCode, d.Data, d.Error)
 	}
 	return out, nil
+}
+
+// GetCustomer reads one customer (GET /v6/customers/{id}), with the read
+// fields the saves do not return (ClassSegments, CreatedDateTime). An id
+// that names no customer gets an error wrapping billbridge.ErrNotFound. The
+// read is retried like any safe request.
+func (c *Client) GetCustomer(ctx context.Context, id string, opts ...option.RequestOption) (*Customer, error) {
+	if id == "" {
+		return nil, &billbridge.ValidationError{Field: "id", Reason: "empty id"}
+	}
+	call := engine.Call{Op: "getCustomer", Send: func(ctx context.Context) (*http.Response, error) { return c.API.GetCustomer(ctx, id) }}
+	ans, err := c.e.Call(c.e.Context(ctx, opts), call)
+	if err != nil {
+		return nil, err
+	}
+	return readOne(c.e, call, ans, func(b []byte) (*Customer, error) {
+		env, err := unmarshal[tightapi.CustomerEnvelope](b)
+		return env.Data, err
+	})
+}
+
+// CustomerQuery selects the customers of ListCustomers. Every filter is
+// optional and they combine with AND (Tight's query filter).
+type CustomerQuery struct {
+	// Name and Email filter on the customer's name and e-mail address with
+	// Tight's string operators (Equal, Contain, GreaterThan, ...; see
+	// the helpers Equal and Contain).
+	Name, Email *StringFilter
+	// Status filters on the record status (In, NotIn, Equal, ...; see
+	// StatusIn), e.g. ACTIVE.
+	Status *StatusFilter
+	// ClassSegments keeps customers assigned to one of the segment ids
+	// (with Expand, also to a segment below them).
+	ClassSegments *ClassSegmentsFilter
+	// OrderBy is the sort field (OrderByName; empty: Tight's default
+	// order), Direction Ascending or Descending (empty: ascending).
+	OrderBy   string
+	Direction SortDirection
+	// PageSize is the number of customers per page request: 0 takes
+	// DefaultPageSize, at most MaxPageSize.
+	PageSize int
+}
+
+// body is the query's request without cursor and limit.
+func (q CustomerQuery) body() tightapi.CustomerQueryRequest {
+	var r tightapi.CustomerQueryRequest
+	if q.Name != nil || q.Email != nil || q.Status != nil || q.ClassSegments != nil {
+		r.Filter = &tightapi.CustomerQueryFilter{Name: q.Name, Email: q.Email, Status: q.Status, ClassSegments: q.ClassSegments}
+	}
+	if q.OrderBy != "" || q.Direction != "" {
+		r.Sort = &tightapi.CustomerSort{}
+		if q.OrderBy != "" {
+			r.Sort.OrderBy = &q.OrderBy
+		}
+		if q.Direction != "" {
+			r.Sort.Direction = &q.Direction
+		}
+	}
+	return r
+}
+
+// ListCustomers walks every customer matching q (POST /v6/customers/query),
+// page after page, following Tight's cursor (cursor.after; null on the last
+// page). Every page request goes through the rate limiter and is retried
+// like any read (a query changes nothing). A page that still fails yields
+// its error once and ends the iteration; a PageSize out of range yields a
+// *billbridge.ValidationError (Field "page_size") and sends nothing.
+// Breaking out of the loop, or a cancelled ctx, stops the walk without
+// another request.
+//
+// What the paging guarantees: Tight's cursor is opaque and its documents do
+// not say how it behaves when customers are created or deleted between
+// pages. A cursor that marks the last customer seen (as the fake's does)
+// neither repeats a customer nor skips one that existed through the whole
+// walk; customers created during the walk may or may not appear. Because
+// the documents do not promise that, the walk also drops any customer whose
+// id it has already yielded, so nothing is yielded twice (this keeps one
+// id per customer seen in memory, about 50 bytes each). A customer whose
+// sort field changes during the walk may be missed or come at its new place.
+func (c *Client) ListCustomers(ctx context.Context, q CustomerQuery, opts ...option.RequestOption) iter.Seq2[Customer, error] {
+	base := q.body()
+	return walk(c.e.Context(ctx, opts), c.e, "queryCustomers", q.PageSize, func(v Customer) string { return v.Id },
+		func(ctx context.Context, cursor *string, limit int32) (*http.Response, error) {
+			body := base
+			body.Cursor, body.Limit = cursor, &limit
+			return c.API.QueryCustomers(ctx, body)
+		},
+		func(b []byte) (tightapi.EnvelopeResult, []Customer, *tightapi.QueryCursor, *[]Error, error) {
+			env, err := unmarshal[tightapi.CustomerQueryEnvelope](b)
+			return env.Result, env.Data, env.Cursor, env.Error, err
+		})
+}
+
+// DeleteCustomers deletes customers by id (DELETE /v6/customers/{id}, one
+// request per id, up to the client's concurrency in flight) and returns one
+// result per id, in input order: ID and Value are the id, Status the
+// answer's status. A DELETE is idempotent by method, so it is retried after
+// any retryable failure. An id that names no customer fails with an error
+// wrapping billbridge.ErrNotFound; so does a retry whose earlier attempt
+// deleted the customer but lost the answer (Attempts > 1): the customer is
+// gone either way.
+func (c *Client) DeleteCustomers(ctx context.Context, ids []string, opts ...option.RequestOption) []billbridge.Result[string] {
+	return collect(c.e.Context(ctx, opts), c, ids, c.deleteCustomer)
+}
+
+// DeleteCustomersSeq is DeleteCustomers over a stream, in bounded memory.
+func (c *Client) DeleteCustomersSeq(ctx context.Context, ids iter.Seq[string], opts ...option.RequestOption) iter.Seq[billbridge.Result[string]] {
+	return fanOut(c.e.Context(ctx, opts), c, ids, c.deleteCustomer)
+}
+
+// DeleteCustomer deletes one customer; errors are as in DeleteCustomers.
+func (c *Client) DeleteCustomer(ctx context.Context, id string, opts ...option.RequestOption) error {
+	_, err := single(c.DeleteCustomers(ctx, []string{id}, opts...))
+	return err
+}
+
+func (c *Client) deleteCustomer(ctx context.Context, index int, id string) billbridge.Result[string] {
+	return deleteOne(ctx, c.e, "deleteCustomer", index, id, func(ctx context.Context, id string) (*http.Response, error) {
+		return c.API.DeleteCustomer(ctx, id)
+	})
 }

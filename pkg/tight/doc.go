@@ -1,5 +1,7 @@
 // Package tight is the billbridge client for Tight (formerly Hurdlr) API v6:
-// it saves customers and invoices in batches and reports one result per item.
+// it saves customers and invoices in batches and reports one result per item,
+// reads and lists them (the list walks Tight's cursor pages itself), deletes
+// them and sends invoices.
 //
 // Usage:
 //
@@ -38,6 +40,19 @@
 // bisected: each half is sent again, recursively, so the good items land and
 // each bad item ends with its own 400 error. Other refusals (401 after one
 // token refresh, 403, 404) fail the request's items with the *billbridge.APIError.
+//
+// # Reading, deleting and sending
+//
+// GetCustomer reads one customer; ListCustomers and ListInvoices return an
+// iter.Seq2 that walks every page of Tight's query (POST .../query, cursor
+// after cursor, PageSize 1 to MaxPageSize = 250), each page request rate
+// limited and retried like any read, stopping on break or a cancelled
+// context without another request; ids are deduplicated within a walk.
+// DeleteCustomers and DeleteInvoices send one DELETE per id, retried freely
+// (a repeat that finds the entity gone gets ErrNotFound). SendInvoices sends
+// one POST per invoice and is unsafe: every accepted request e-mails the
+// customer, so it is repeated only when Tight surely did not act, and ends
+// as ErrOutcomeUnknown otherwise.
 //
 // # The shape every billbridge facade shares
 //

@@ -48,6 +48,27 @@ type (
 	AdjustmentType = tightapi.AdjustmentType
 	// Error is one entry of the error list of a Tight answer.
 	Error = tightapi.Error
+	// ClassSegment is a class-tracking segment of a customer (Child
+	// is the chosen segment below it).
+	ClassSegment = tightapi.ClassSegment
+	// ClassLabel is the label (level) of a class segment.
+	ClassLabel = tightapi.ClassLabel
+	// StringFilter holds Tight's conditions on a string field (Equal,
+	// NotEqual, GreaterThan, GreaterThanEqual, LessThan, LessThanEqual,
+	// Contain), combined with AND.
+	StringFilter = tightapi.StringFilter
+	// StatusFilter holds conditions on a record status (In, NotIn and the
+	// string comparisons).
+	StatusFilter = tightapi.StatusFilter
+	// InvoiceStatusFilter holds conditions on an invoice's state (In, NotIn).
+	InvoiceStatusFilter = tightapi.InvoiceStatusFilter
+	// ClassSegmentsFilter keeps customers assigned to one of Id.In (with
+	// Expand, also to a segment below them).
+	ClassSegmentsFilter = tightapi.ClassSegmentsFilter
+	// IDInFilter matches ids that are one of In.
+	IDInFilter = tightapi.IdInFilter
+	// SortDirection is Ascending or Descending.
+	SortDirection = tightapi.SortDirection
 )
 
 // The adjustment types (unknown values from the server are tolerated).

@@ -1,6 +1,8 @@
 // Proof that the Tight spec is usable from TypeScript: typed requests and a
 // reader for every response status of every operation (createToken,
-// saveCustomers, saveInvoices). Type-checked by `make lint` (tsc --strict).
+// saveCustomers, saveInvoices, getCustomer, deleteCustomer, queryCustomers,
+// queryInvoices, deleteInvoice, sendInvoice). Type-checked by `make lint`
+// (tsc --strict).
 import type { components, operations } from "./generated/tight";
 import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
 
@@ -46,7 +48,39 @@ export const saveInvoicesRequest: JsonRequest<operations["saveInvoices"]> = {
   ],
 };
 
+export const customerPath: operations["getCustomer"]["parameters"]["path"] = { id: "cus_28868401" };
+export const invoicePath: operations["deleteInvoice"]["parameters"]["path"] = { id: "inv_158998869" };
+
+export const queryCustomersRequest: JsonRequest<operations["queryCustomers"]> = {
+  limit: 250,
+  sort: { orderBy: "NAME", direction: "ASC" },
+  filter: {
+    name: { contain: "acme", greaterThanEqual: "a" },
+    email: { equal: "billing@acme.com" },
+    status: { in: ["ACTIVE"], notEqual: "ARCHIVED" },
+    classSegments: { expand: true, id: { in: ["cls_593051"] } },
+  },
+};
+
+// The next page: the same query with the previous answer's cursor.after.
+export function nextPage(q: Schemas["CustomerQueryRequest"], page: Schemas["CustomerQueryEnvelope"]): Schemas["CustomerQueryRequest"] | null {
+  const after: string | null | undefined = read(page.cursor)?.after;
+  return after ? { ...q, cursor: after } : null;
+}
+
+export const queryInvoicesRequest: JsonRequest<operations["queryInvoices"]> = {
+  limit: 100,
+  sort: { orderBy: "NAME", direction: "DESC" },
+  filter: { search: "consulting", name: { contain: "june" }, status: { in: ["ACTIVE"] }, invoiceStatus: { in: ["OPEN"], notIn: ["DRAFT"] } },
+};
+
+export const sendInvoiceRequest: JsonRequest<operations["sendInvoice"]> = { type: "QUOTE" };
+
 // The spec's constraints reach TypeScript:
+// @ts-expect-error direction is ASC or DESC
+export const badDirection: Schemas["CustomerSort"] = { orderBy: "NAME", direction: "UP" };
+// @ts-expect-error a string filter's operators are strings
+export const badFilter: Schemas["StringFilter"] = { contain: 1 };
 // @ts-expect-error grant_type is an enum
 export const badGrant: Schemas["TokenRequest"] = { grant_type: "password", scope: "write" };
 // @ts-expect-error data is required
@@ -137,5 +171,59 @@ export const saveInvoices: Handlers<operations["saveInvoices"]> = {
   default: errorsOrPage,
 };
 
+function customer(env: Schemas["CustomerEnvelope"]): string {
+  const c = read(env.data);
+  if (!c) return `${read(env.result)}: no customer`;
+  const created: string | undefined = read(c.createdDateTime);
+  return `${read(c.id)} ${read(c.name) ?? ""} created ${created ?? "?"} ${(read(c.classSegments) ?? []).length} segments`;
+}
+
+function invoice(env: Schemas["InvoiceEnvelope"]): string {
+  const inv = read(env.data);
+  if (!inv) return `${read(env.result)}: no invoice`;
+  const info = read(inv.collectionInfo);
+  return `${read(inv.id)} ${read(inv.totals)?.total} e-mail ${info?.emailStatus ?? "?"} at ${info?.emailSentDatetime ?? "?"}`;
+}
+
+function customerPage(env: Schemas["CustomerQueryEnvelope"]): string {
+  const cursor = read(env.cursor);
+  const last: boolean = cursor?.after == null;
+  return `${(read(env.data) ?? []).map((c) => read(c.id)).join(",")} last=${last} before=${cursor?.before ?? "first"}`;
+}
+
+function invoicePage(env: Schemas["InvoiceQueryEnvelope"]): string {
+  const items = (read(env.data) ?? []).map((i) => `${read(i.id)} ${read(i.invoiceStatus)}`);
+  return `${items.join(",")} next=${read(env.cursor)?.after ?? "none"}`;
+}
+
+const errorStatuses = {
+  400: errors,
+  401: errors,
+  403: errors,
+  429: errors,
+  500: errors,
+  502: errorsOrPage,
+  503: errorsOrPage,
+  504: errorsOrPage,
+  default: errorsOrPage,
+};
+
+export const getCustomer: Handlers<operations["getCustomer"]> = { 200: customer, 404: errors, ...errorStatuses };
+export const deleteCustomer: Handlers<operations["deleteCustomer"]> = { 200: customer, 404: errors, ...errorStatuses };
+export const queryCustomers: Handlers<operations["queryCustomers"]> = { 200: customerPage, ...errorStatuses };
+export const queryInvoices: Handlers<operations["queryInvoices"]> = { 200: invoicePage, ...errorStatuses };
+export const deleteInvoice: Handlers<operations["deleteInvoice"]> = { 200: invoice, 404: errors, ...errorStatuses };
+export const sendInvoice: Handlers<operations["sendInvoice"]> = { 200: invoice, 404: errors, ...errorStatuses };
+
 // Every operation of the spec is covered above.
-export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = { createToken, saveCustomers, saveInvoices };
+export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
+  createToken,
+  saveCustomers,
+  saveInvoices,
+  getCustomer,
+  deleteCustomer,
+  queryCustomers,
+  queryInvoices,
+  deleteInvoice,
+  sendInvoice,
+};

@@ -41,6 +41,24 @@ func (e errorReply) VisitSaveCustomersResponse(w http.ResponseWriter) error { re
 // VisitSaveInvoicesResponse writes the reply.
 func (e errorReply) VisitSaveInvoicesResponse(w http.ResponseWriter) error { return e.write(w) }
 
+// VisitQueryCustomersResponse writes the reply.
+func (e errorReply) VisitQueryCustomersResponse(w http.ResponseWriter) error { return e.write(w) }
+
+// VisitGetCustomerResponse writes the reply.
+func (e errorReply) VisitGetCustomerResponse(w http.ResponseWriter) error { return e.write(w) }
+
+// VisitDeleteCustomerResponse writes the reply.
+func (e errorReply) VisitDeleteCustomerResponse(w http.ResponseWriter) error { return e.write(w) }
+
+// VisitQueryInvoicesResponse writes the reply.
+func (e errorReply) VisitQueryInvoicesResponse(w http.ResponseWriter) error { return e.write(w) }
+
+// VisitDeleteInvoiceResponse writes the reply.
+func (e errorReply) VisitDeleteInvoiceResponse(w http.ResponseWriter) error { return e.write(w) }
+
+// VisitSendInvoiceResponse writes the reply.
+func (e errorReply) VisitSendInvoiceResponse(w http.ResponseWriter) error { return e.write(w) }
+
 func writeError(w http.ResponseWriter, status int, errs ...tightapi.Error) error {
 	b, err := json.Marshal(errorBody{Result: tightapi.FAILURE, Error: errs})
 	if err != nil {

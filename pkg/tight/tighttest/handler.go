@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
+	"time"
 
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/gen/tightserver"
@@ -183,6 +184,8 @@ func (st *state) putCustomer(c *tightapi.CustomerInput) {
 	}
 	if _, ok := st.customers[*c.Id]; !ok {
 		st.customerOrder = append(st.customerOrder, *c.Id)
+		st.created++
+		st.customerMeta[*c.Id] = &customerMeta{seq: st.created, at: st.cfg.Now().UTC().Truncate(time.Second)}
 	}
 	st.customers[*c.Id] = c
 }
@@ -195,6 +198,12 @@ func (st *state) customerOut(c *tightapi.CustomerInput) tightapi.Customer {
 	}
 	usa := "USA" // the documents show only USA; the fake knows no other country
 	out.Address.CountryCode = &usa
+	if m := st.customerMeta[out.Id]; m != nil {
+		out.CreatedDateTime = ptr(m.at)
+		if len(m.segments) > 0 {
+			out.ClassSegments = ptr(clone(m.segments))
+		}
+	}
 	return out
 }
 
@@ -242,8 +251,12 @@ func (st *state) putInvoice(si *storedInvoice) {
 			}
 		}
 	}
-	if _, ok := st.invoices[*in.Id]; !ok {
+	if old, ok := st.invoices[*in.Id]; ok {
+		si.seq, si.sends, si.sentAt, si.sentType = old.seq, old.sends, old.sentAt, old.sentType
+	} else {
 		st.invoiceOrder = append(st.invoiceOrder, *in.Id)
+		st.created++
+		si.seq = st.created
 	}
 	st.invoices[*in.Id] = si
 }
@@ -273,6 +286,10 @@ func (st *state) invoiceOut(si *storedInvoice) tightapi.Invoice {
 		out.CollectionInfo = &tightapi.CollectionInfo{}
 	}
 	out.CollectionInfo.PaymentUrl = ptr(st.baseURL + "/pay/" + out.Id)
+	if si.sends > 0 {
+		out.CollectionInfo.EmailStatus = ptr("SENT")
+		out.CollectionInfo.EmailSentDatetime = ptr(si.sentAt)
+	}
 	return out
 }
 

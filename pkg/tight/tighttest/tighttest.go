@@ -65,6 +65,40 @@
 // customerId, glAccount {id} instead of a line's glAccountId, computed totals,
 // and collectionInfo.paymentUrl.
 //
+// # Reads, queries, deletes and sends
+//
+// GET /v6/customers/{id} answers {result, data} with the customer, its
+// createdDateTime (the fake's clock at creation, whole seconds) and its
+// class segments (Server.SetClassSegments; the save request cannot set
+// them). DELETE /v6/customers/{id} and DELETE /v6/invoicing/invoices/{id}
+// remove the entity and answer it as it was (a deleted customer's invoices
+// stay, naming its id). An unknown id gets 404 with the error envelope
+// (INVALID_VALUE, param id). POST /v6/invoicing/invoices/{id}/send counts one
+// e-mail per accepted request (Server.Sends), answers the invoice with
+// collectionInfo.emailStatus SENT and emailSentDatetime, takes type INVOICE
+// (also when absent) or QUOTE (else 400 INVALID_VALUE, param type), and
+// refuses an invoice whose customer has no e-mail (400 REQUIRED, param
+// email). Deletes and sends need scope write (403 otherwise); reads take
+// any token.
+//
+// POST /v6/customers/query and POST /v6/invoicing/invoices/query answer a
+// page of at most limit entities (default DefaultQueryLimit; the spec's 1 to
+// 250, else 400) with cursor {after, before}: after is null on the last
+// page, before on the first. Without sort the order is the order of
+// creation; sort.orderBy NAME (case ignored) or CREATED_DATE_TIME, with
+// direction ASC or DESC, ties broken by creation (other values: 400). A
+// cursor is opaque (base64 JSON) and holds the sort key of the last entity
+// of its page (keyset paging), so entities created or deleted between pages
+// never make a walk repeat an entity or skip one that existed through it; a
+// cursor is bound to the filter and sort of its query (another query's
+// cursor gets 400, param cursor). Filters combine with AND: string filters
+// (equal, notEqual, greaterThan, greaterThanEqual, lessThan, lessThanEqual,
+// contain) ignore case; status filters take in/notIn and the comparisons on
+// exact values; classSegments.id.in matches a top-level segment (with
+// expand, any segment down the child chain); invoiceStatus in/notIn; search
+// matches, ignoring case, a substring of the invoice's name, notes, number,
+// or its customer's name or e-mail. sort.value is ignored.
+//
 // # Invoice totals
 //
 // All totals are integer minor units (cents), computed exactly with
@@ -320,6 +354,29 @@ func (s *Server) Invoice(id string) (tightapi.Invoice, bool) {
 	return s.st.invoiceOut(inv), true
 }
 
+// SetClassSegments assigns class segments to a stored customer (the save
+// request cannot carry them): queryCustomers filters on them and every
+// answer shows them. It reports whether the customer exists.
+func (s *Server) SetClassSegments(customerID string, segments ...tightapi.ClassSegment) bool {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	m := s.st.customerMeta[customerID]
+	if m == nil {
+		return false
+	}
+	m.segments = clone(segments)
+	return true
+}
+
+// Sends returns how many times the invoice was sent (each accepted
+// POST /v6/invoicing/invoices/{id}/send is one e-mail), deleted invoices
+// included.
+func (s *Server) Sends(invoiceID string) int {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	return s.st.sends[invoiceID]
+}
+
 // IssuedTokens returns how many tokens the token endpoint has issued.
 func (s *Server) IssuedTokens() int {
 	s.st.mu.Lock()
@@ -347,9 +404,23 @@ type state struct {
 	tokens        map[string]*token
 	customers     map[string]*tightapi.CustomerInput
 	customerOrder []string
+	customerMeta  map[string]*customerMeta
 	invoices      map[string]*storedInvoice
 	invoiceOrder  []string
 	seq           map[string]int // last number used per id prefix
+	sends         map[string]int // accepted sends per invoice id
+	// created numbers every entity in the order of its creation: the
+	// queries' tie-breaker and default order, which inserts never change.
+	created int64
+}
+
+// customerMeta is what the fake keeps beside a stored customer: its place in
+// the order of creation, its creation time and its class segments (which
+// the save request cannot set).
+type customerMeta struct {
+	seq      int64
+	at       time.Time
+	segments []tightapi.ClassSegment
 }
 
 type token struct {
@@ -360,15 +431,23 @@ type token struct {
 type storedInvoice struct {
 	in   tightapi.InvoiceInput // merged input, with ids assigned
 	paid int64
+	seq  int64 // place in the order of creation
+	// sends counts the accepted sends (each one an e-mail), sentAt is the
+	// last one's time and sentType its type.
+	sends    int
+	sentAt   time.Time
+	sentType string
 }
 
 func newState(cfg Config) *state {
 	return &state{
-		cfg:       cfg,
-		tokens:    map[string]*token{},
-		customers: map[string]*tightapi.CustomerInput{},
-		invoices:  map[string]*storedInvoice{},
-		seq:       map[string]int{},
+		cfg:          cfg,
+		tokens:       map[string]*token{},
+		customers:    map[string]*tightapi.CustomerInput{},
+		customerMeta: map[string]*customerMeta{},
+		invoices:     map[string]*storedInvoice{},
+		seq:          map[string]int{},
+		sends:        map[string]int{},
 	}
 }
 

@@ -61,6 +61,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Query customers, one page at a time
+         * @description Returns one page of the customers that match `filter`, in the order of `sort`,
+         *     with a `cursor` to the neighbouring pages (see the pagination page,
+         *     `api-reference/pagination`): send `cursor.after` of an answer as the request's
+         *     `cursor` to get the next page; `cursor.after: null` means this is the last page,
+         *     `cursor.before: null` the first. Keep `filter`, `sort` and `limit` the same on
+         *     every page of one walk; the cursor stands for a position in that order.
+         *
+         *     Decisions the documents left open, taken here:
+         *     - Page size: the query pages give `limit` only as an int32; other Tight query
+         *       pages document `limit <= 250`, so this spec states `minimum: 1` and
+         *       `maximum: 250`, and a larger `limit` is refused with 400. The default when
+         *       `limit` is absent is not documented (clients should always send one).
+         *     - The cursor is opaque: clients never parse or build it. What a cursor
+         *       guarantees when entities are created or deleted between pages is not
+         *       documented; a cursor that marks the last entity seen (keyset) cannot repeat
+         *       an entity or skip one that existed through the whole walk, and clients that
+         *       must be sure deduplicate by `id`.
+         *     - Filters combine with AND, and so do the operators inside one string filter.
+         *       Whether comparisons ignore case is not documented.
+         *     - Without `sort` the order is not documented (the billbridge fake uses the
+         *       order of creation).
+         */
+        post: operations["queryCustomers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the customer (`cus_…`).
+                 * @example cus_28868401
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a customer
+         * @description Reads one customer by id. The answer is `{result, data}` with the customer in its response shape, including `classSegments` and `createdDateTime`, which the save answers do not show. An id that names no customer (or a deleted one) gets 404 with the error envelope; the document does not show that answer.
+         */
+        get: operations["getCustomer"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a customer
+         * @description Deletes one customer and answers `{result, data}` with the customer as it was
+         *     (the document's example shows the full customer). Afterwards the id gets 404,
+         *     from this operation as from `getCustomer`, and the customer no longer appears in
+         *     `queryCustomers`.
+         *
+         *     Decisions the documents left open: a DELETE is idempotent by method, so clients
+         *     may repeat it after a failure; a repeat whose first attempt took effect gets
+         *     404, which then means "already gone". What happens to the customer's invoices
+         *     is not documented (the billbridge fake keeps them, still naming the customer's
+         *     id).
+         */
+        delete: operations["deleteCustomer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/invoicing/invoices": {
         parameters: {
             query?: never;
@@ -88,6 +167,113 @@ export interface paths {
          *     an empty `error` list.
          */
         post: operations["saveInvoices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoicing/invoices/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Query invoices, one page at a time
+         * @description Returns one page of the invoices that match `filter`, with a `cursor` to the
+         *     neighbouring pages; paging works as for `queryCustomers` (send `cursor.after`
+         *     as the next request's `cursor`; `cursor.after: null` on the last page), and
+         *     `limit` has the same range, 1 to 250 (other Tight query pages document
+         *     `limit <= 250`; the query pages give only int32).
+         *
+         *     The filter adds to the customers' `name` and `status` a free-text `search`
+         *     and `invoiceStatus {in, notIn}`. Which fields `search` looks at is not
+         *     documented (the billbridge fake matches, ignoring case, a substring of the
+         *     name, the notes, the invoice number and the customer's name and e-mail).
+         *     The renderings of this page disagree on `status` (all operators, or only
+         *     `in`/`notIn`): this spec takes the full status filter, as on the customers page.
+         *
+         *     The renderings also disagree on `sort`: one shows `{orderBy, direction}` as the
+         *     customers page and the pagination page do, one shows `{value}`, and one shows
+         *     all three. This spec declares the three fields and decides for `{orderBy,
+         *     direction}` as the way to sort; the meaning of `value` is not documented
+         *     (perhaps the pagination page's "jump to a specific spot", `start`), so clients
+         *     should not send it, and the billbridge fake ignores it.
+         */
+        post: operations["queryInvoices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoicing/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the invoice (`inv_…`).
+                 * @example inv_158998869
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an invoice
+         * @description Deletes one invoice and answers `{result, data}` with the invoice as it was (the
+         *     document's example shows the full invoice, totals included). Afterwards the id
+         *     gets 404 and the invoice no longer appears in `queryInvoices`.
+         *
+         *     Decisions the documents left open: a DELETE is idempotent by method, so clients
+         *     may repeat it after a failure; a repeat whose first attempt took effect gets
+         *     404, which then means "already gone". Whether a paid or sent invoice may be
+         *     deleted is not documented (the billbridge fake deletes any invoice).
+         */
+        delete: operations["deleteInvoice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoicing/invoices/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send an invoice
+         * @description E-mails the invoice to its customer and answers `{result, data}` with the
+         *     invoice, its e-mail state (`collectionInfo.emailStatus`,
+         *     `emailSentDatetime`) updated.
+         *
+         *     Not idempotent: there is no idempotency key, and every accepted request sends
+         *     one more e-mail. A client that repeats this request after a failure that may
+         *     have reached the server (no answer, 5xx) may send the customer a second
+         *     e-mail; repeat it only after a 429 or a failure before the request was
+         *     written, and otherwise read the invoice's `emailSentDatetime` first.
+         *
+         *     Decisions the documents left open: `type` is documented only by the example
+         *     value `QUOTE` (send the invoice as a quote); `INVOICE` (send it as an invoice)
+         *     is the evident other value, and the full list is not documented, so the schema
+         *     does not close it. The billbridge fake takes `INVOICE` (also when `type` is
+         *     absent) and `QUOTE`, refuses other values with 400 `INVALID_VALUE`, and refuses
+         *     an invoice whose customer has no e-mail address with 400 `REQUIRED` (param
+         *     `email`).
+         */
+        post: operations["sendInvoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -758,8 +944,174 @@ export interface components {
             /** @description Request-level errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
             error?: components["schemas"]["Error"][];
         };
+        /** @description The answer of a read or delete of one customer: `data` is the customer. The documents mark no field as required. */
+        CustomerEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** @description The customer; null on a failed request. */
+            data?: (components["schemas"]["Customer"] | null) | null;
+            /** @description Errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
+            error?: components["schemas"]["Error"][];
+        };
+        /** @description The answer of a delete or a send of one invoice: `data` is the invoice. The documents mark no field as required. */
+        InvoiceEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** @description The invoice; null on a failed request. */
+            data?: (components["schemas"]["Invoice"] | null) | null;
+            /** @description Errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
+            error?: components["schemas"]["Error"][];
+        };
+        /**
+         * Format: int32
+         * @description Page size: the number of entities a page holds at most. The query pages give only int32; other Tight query pages document `limit <= 250`, which this spec applies (a larger value is refused with 400). The default when absent is not documented; send it.
+         * @example 100
+         */
+        QueryLimit: number;
+        /** @description Opaque position from a previous answer's `cursor.after` (next page) or `cursor.before` (previous page); omit it for the first page. Never parse or build one. */
+        QueryCursorParam: string;
+        /** @description Cursors to the neighbouring pages (see the pagination page). `after: null`: this is the last page; `before: null`: this is the first page. */
+        QueryCursor: {
+            /** @description Send as the next request's `cursor` for the next page; null on the last page. */
+            after?: string | null;
+            /** @description Send as the next request's `cursor` for the previous page; null on the first page. */
+            before?: string | null;
+        };
+        /**
+         * @description Sort direction. The documents show only `ASC`; `DESC` is its evident counterpart.
+         * @enum {string}
+         */
+        SortDirection: "ASC" | "DESC";
+        /** @description Order of the answer. `orderBy` is documented only by the example value `NAME` (the full list is not documented, so it is a string, not an enum; the billbridge fake knows `NAME` and `CREATED_DATE_TIME`). */
+        CustomerSort: {
+            /**
+             * @description The field to order by, e.g. `NAME`.
+             * @example NAME
+             */
+            orderBy?: string;
+            direction?: components["schemas"]["SortDirection"];
+        };
+        /** @description Order of the answer. The renderings of the invoice query page disagree (`{orderBy, direction}`, `{value}`, or all three); this spec decides for `{orderBy, direction}`, as on the customers page and the pagination page, and keeps `value` declared for servers that want it, with its meaning not documented. */
+        InvoiceSort: {
+            /**
+             * @description The field to order by, e.g. `NAME` (full list not documented).
+             * @example NAME
+             */
+            orderBy?: string;
+            direction?: components["schemas"]["SortDirection"];
+            /** @description Shown by one rendering of the page, undocumented. Do not send it; the billbridge fake ignores it. */
+            value?: string;
+        };
+        /** @description Conditions on a string field, combined with AND. Comparisons (`greaterThan` and the others) are lexical; `contain` is a substring match. Whether case is ignored is not documented (the billbridge fake ignores it). */
+        StringFilter: {
+            equal?: string;
+            notEqual?: string;
+            greaterThan?: string;
+            greaterThanEqual?: string;
+            lessThan?: string;
+            lessThanEqual?: string;
+            contain?: string;
+        };
+        /** @description Conditions on a record status (`ACTIVE` in the examples; the full list is not documented, so values are strings), combined with AND. */
+        StatusFilter: {
+            /**
+             * @example [
+             *       "ACTIVE"
+             *     ]
+             */
+            in?: string[];
+            notIn?: string[];
+            /** @example ACTIVE */
+            equal?: string;
+            notEqual?: string;
+            greaterThan?: string;
+            greaterThanEqual?: string;
+            lessThan?: string;
+            lessThanEqual?: string;
+        };
+        /** @description Conditions on an invoice's `invoiceStatus` (`OPEN`, `DRAFT` in the examples; the full list is not documented), combined with AND. */
+        InvoiceStatusFilter: {
+            /**
+             * @example [
+             *       "OPEN"
+             *     ]
+             */
+            in?: string[];
+            notIn?: string[];
+        };
+        /** @description Matches entities whose id is one of `in`. */
+        IdInFilter: {
+            in?: string[];
+        };
+        /** @description Customers assigned to one of the class segments `id.in`. `expand` is not explained by the documents; this spec reads it as "also match customers assigned to a segment below the given ones" (the `child` chain), which is what the billbridge fake does. */
+        ClassSegmentsFilter: {
+            expand?: boolean;
+            id?: components["schemas"]["IdInFilter"];
+        };
+        /** @description Conditions on customers, combined with AND; omit a field to not filter on it. */
+        CustomerQueryFilter: {
+            name?: components["schemas"]["StringFilter"];
+            email?: components["schemas"]["StringFilter"];
+            status?: components["schemas"]["StatusFilter"];
+            classSegments?: components["schemas"]["ClassSegmentsFilter"];
+        };
+        /** @description A page request of `queryCustomers`; every field is optional. */
+        CustomerQueryRequest: {
+            cursor?: components["schemas"]["QueryCursorParam"];
+            limit?: components["schemas"]["QueryLimit"];
+            sort?: components["schemas"]["CustomerSort"];
+            filter?: components["schemas"]["CustomerQueryFilter"];
+        };
+        /** @description One page of `queryCustomers`. The documents mark no field as required; a missing `cursor` or `cursor.after` reads as "last page". */
+        CustomerQueryEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** @description The page's customers, in the requested order. */
+            data?: components["schemas"]["Customer"][];
+            /** @description Errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
+            error?: components["schemas"]["Error"][];
+            cursor?: components["schemas"]["QueryCursor"];
+        };
+        /** @description Conditions on invoices, combined with AND; omit a field to not filter on it. */
+        InvoiceQueryFilter: {
+            /** @description Free text. Which fields it searches is not documented (the billbridge fake: name, notes, invoice number, customer name and e-mail, ignoring case). */
+            search?: string;
+            name?: components["schemas"]["StringFilter"];
+            status?: components["schemas"]["StatusFilter"];
+            invoiceStatus?: components["schemas"]["InvoiceStatusFilter"];
+        };
+        /** @description A page request of `queryInvoices`; every field is optional. */
+        InvoiceQueryRequest: {
+            cursor?: components["schemas"]["QueryCursorParam"];
+            limit?: components["schemas"]["QueryLimit"];
+            sort?: components["schemas"]["InvoiceSort"];
+            filter?: components["schemas"]["InvoiceQueryFilter"];
+        };
+        /** @description One page of `queryInvoices`. The documents mark no field as required; a missing `cursor` or `cursor.after` reads as "last page". One rendering of the page omits `result`. */
+        InvoiceQueryEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** @description The page's invoices, in the requested order. */
+            data?: components["schemas"]["Invoice"][];
+            /** @description Errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
+            error?: components["schemas"]["Error"][];
+            cursor?: components["schemas"]["QueryCursor"];
+        };
+        /** @description How to send the invoice. `type` is documented only by the example `QUOTE`; `INVOICE` is the evident other value; the list is not closed here. */
+        SendInvoiceRequest: {
+            /**
+             * @description What to send the invoice as, e.g. `QUOTE` or `INVOICE`.
+             * @example QUOTE
+             */
+            type?: string;
+        };
     };
     responses: {
+        /** @description The id in the path names no entity (never created, or deleted). The documents list 404 among Tight's statuses without an example; the body is the error envelope. */
+        EntityNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /** @description Not in the provider's documents: a gateway or load balancer in front of the API answers 502, 503 or 504 when the API is unreachable or slow. The body is usually this error body, but a proxy may send an HTML page instead, so clients must not depend on it. Retryable; a request that may create something may or may not have taken effect. */
         GatewayError: {
             headers: {
@@ -943,6 +1295,111 @@ export interface operations {
             default: components["responses"]["Unexpected"];
         };
     };
+    queryCustomers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerQueryRequest"];
+            };
+        };
+        responses: {
+            /** @description One page of customers and the cursors to the neighbouring pages (`cursor.after: null` on the last page). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerQueryEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the customer (`cus_…`).
+                 * @example cus_28868401
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    deleteCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the customer (`cus_…`).
+                 * @example cus_28868401
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer was deleted; `data` is the customer as it was. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
     saveInvoices: {
         parameters: {
             query?: never;
@@ -978,6 +1435,115 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    queryInvoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceQueryRequest"];
+            };
+        };
+        responses: {
+            /** @description One page of invoices and the cursors to the neighbouring pages (`cursor.after: null` on the last page). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceQueryEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    deleteInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the invoice (`inv_…`).
+                 * @example inv_158998869
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice was deleted; `data` is the invoice as it was. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    sendInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the invoice to send (`inv_…`).
+                 * @example inv_158998869
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendInvoiceRequest"];
+            };
+        };
+        responses: {
+            /** @description The invoice was sent; `data` is the invoice with its e-mail state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["EntityNotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["GatewayError"];
