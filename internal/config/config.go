@@ -36,6 +36,14 @@ type Request struct {
 	Timeout time.Duration
 	// Middleware wraps every attempt, outermost first.
 	Middleware []Middleware
+	// CreateKey, when set, gives the create key of an item of a create call
+	// (index in the input, the item); "" leaves the item without one.
+	CreateKey func(index int, item any) string
+	// NoCreateKeys switches create keys off (Tight).
+	NoCreateKeys bool
+	// ReadBackFirst makes create calls read keyed items back before
+	// sending them.
+	ReadBackFirst bool
 }
 
 // Merge returns r with over applied on top: headers added, set fields
@@ -69,6 +77,11 @@ func (r Request) Merge(over *Request) Request {
 	if len(over.Middleware) > 0 {
 		out.Middleware = append(append([]Middleware(nil), r.Middleware...), over.Middleware...)
 	}
+	if over.CreateKey != nil {
+		out.CreateKey = over.CreateKey
+	}
+	out.NoCreateKeys = out.NoCreateKeys || over.NoCreateKeys
+	out.ReadBackFirst = out.ReadBackFirst || over.ReadBackFirst
 	return out
 }
 

@@ -126,7 +126,23 @@ func WithRequest(ctx context.Context, r *config.Request) context.Context {
 	if r == nil {
 		return ctx
 	}
+	if prev, _ := ctx.Value(requestKey).(*config.Request); prev != nil {
+		// Nested calls (a lookup inside a save) keep the outer call's
+		// settings under their own.
+		merged := prev.Merge(r)
+		r = &merged
+	}
 	return context.WithValue(ctx, requestKey, r)
+}
+
+// RequestOf returns the request settings that apply to requests made with
+// ctx: the Transport's own, with the call's (WithRequest) on top.
+func (t *Transport) RequestOf(ctx context.Context) config.Request {
+	rc := t.Request
+	if over, _ := ctx.Value(requestKey).(*config.Request); over != nil {
+		rc = rc.Merge(over)
+	}
+	return rc
 }
 
 // Trace records what happened to one request; WithTrace attaches it.
@@ -180,10 +196,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if trace == nil {
 		trace = &Trace{}
 	}
-	rc := t.Request
-	if over, _ := ctx.Value(requestKey).(*config.Request); over != nil {
-		rc = rc.Merge(over)
-	}
+	rc := t.RequestOf(ctx)
 	policy := rc.Policy(t.Retry)
 	if rc.Timeout > 0 {
 		var cancel context.CancelFunc

@@ -28,19 +28,20 @@ type Kind string
 
 // The faults the injector can produce.
 const (
-	None          Kind = ""
-	Status500     Kind = "500"
-	Status502     Kind = "502"
-	Status503     Kind = "503"
-	Status504     Kind = "504"
-	TooMany       Kind = "429"             // 429 without Retry-After
-	TooManyAfter  Kind = "429-retry-after" // 429 with Retry-After: Config.RetryAfter
-	RateLimited   Kind = "rate-limit"      // 429 from the per-credential token bucket
-	DropBefore    Kind = "drop-before"     // connection closed before the handler runs
-	DropAfter     Kind = "drop-after"      // handler runs, then the connection is closed unanswered
-	Slow          Kind = "slow"            // the body trickles out over Config.SlowBody
-	TruncatedJSON Kind = "truncated-json"  // a 200-like response whose JSON is cut in half
-	HTMLErrorPage Kind = "html"            // 502 with an HTML page, as a proxy sends
+	None           Kind = ""
+	Status500      Kind = "500"
+	Status502      Kind = "502"
+	Status503      Kind = "503"
+	Status504      Kind = "504"
+	TooMany        Kind = "429"             // 429 without Retry-After
+	TooManyAfter   Kind = "429-retry-after" // 429 with Retry-After: Config.RetryAfter
+	RateLimited    Kind = "rate-limit"      // 429 from the per-credential token bucket
+	DropBefore     Kind = "drop-before"     // connection closed before the handler runs
+	DropAfter      Kind = "drop-after"      // handler runs, then the connection is closed unanswered
+	Slow           Kind = "slow"            // the body trickles out over Config.SlowBody
+	TruncatedJSON  Kind = "truncated-json"  // a 200-like response whose JSON is cut in half
+	HTMLErrorPage  Kind = "html"            // 502 with an HTML page, as a proxy sends
+	Status500After Kind = "500-after"       // handler runs (the server acted), then a 500 replaces its answer
 )
 
 // Header is the response header that names an injected fault.
@@ -146,7 +147,7 @@ func (in *Injector) Counts() map[Kind]int {
 }
 
 // kinds in a fixed order, so that draws do not depend on map iteration.
-var kinds = []Kind{Status500, Status502, Status503, Status504, TooMany, TooManyAfter, DropBefore, DropAfter, Slow, TruncatedJSON, HTMLErrorPage}
+var kinds = []Kind{Status500, Status502, Status503, Status504, TooMany, TooManyAfter, DropBefore, DropAfter, Slow, TruncatedJSON, HTMLErrorPage, Status500After}
 
 // draw decides the fault and the delay of the next request.
 func (in *Injector) draw(r *http.Request) (Kind, time.Duration, time.Duration) {
@@ -258,6 +259,11 @@ func (in *Injector) Wrap(next http.Handler) http.Handler {
 		case DropAfter:
 			next.ServeHTTP(&discard{header: http.Header{}}, r)
 			hangUp(w)
+		case Status500After:
+			// The handler's effect stays, its answer is lost: the case a
+			// client cannot tell from a 500 before acting.
+			next.ServeHTTP(&discard{header: http.Header{}}, r)
+			in.render(w, r, http.StatusInternalServerError)
 		case Slow:
 			rec := &buffer{header: w.Header()}
 			next.ServeHTTP(rec, r)

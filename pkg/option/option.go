@@ -180,3 +180,27 @@ func WithMiddleware(m Middleware) RequestOption {
 		})
 	})
 }
+
+// WithReadBackFirst makes a create call read each item that carries a
+// natural key (Tight's create key, ChargeOver's external_key, Meteroid's
+// alias) back before sending it: found holding the item's data, the item's
+// result is that entity with Existing set and nothing is sent; found
+// holding other data, an error wrapping billbridge.ErrConflict; absent, it
+// is created as usual. It costs a read per keyed item; use it to re-send
+// items whose earlier outcome is unknown (a resumed push).
+func WithReadBackFirst() RequestOption {
+	return requestOption(func(r *config.Request) { r.ReadBackFirst = true })
+}
+
+// WithCreateKey sets the create key of each item of a create call, for
+// providers that have no natural key of their own (Tight: see
+// tight.WithCreateKey, which types item); "" leaves an item without one.
+func WithCreateKey(key func(index int, item any) string) RequestOption {
+	return requestOption(func(r *config.Request) { r.CreateKey = key })
+}
+
+// WithoutCreateKeys switches create keys off (Tight): creates whose outcome
+// is unknown then stay unknown, since nothing can find them again.
+func WithoutCreateKeys() RequestOption {
+	return requestOption(func(r *config.Request) { r.NoCreateKeys = true })
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
-	"github.com/billbridge/billbridge/internal/batch"
 	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/internal/validate"
 	"github.com/billbridge/billbridge/pkg/option"
@@ -22,14 +21,14 @@ import (
 // when Tight may have acted (their error then wraps
 // billbridge.ErrOutcomeUnknown). See the package comment for the details.
 func (c *Client) SaveCustomers(ctx context.Context, items []CustomerInput, opts ...option.RequestOption) []billbridge.Result[Customer] {
-	return batch.Run(c.e.Context(ctx, opts), items, c.e.BatchOptions(c.e.BatchSize), c.customers.send)
+	return c.customers.runSlice(c.e.Context(ctx, opts), items)
 }
 
 // SaveCustomersSeq is SaveCustomers over a stream: it holds only a few
 // chunks in memory and yields the results in input order as they complete.
 // Breaking out of the loop stops sending.
 func (c *Client) SaveCustomersSeq(ctx context.Context, items iter.Seq[CustomerInput], opts ...option.RequestOption) iter.Seq[billbridge.Result[Customer]] {
-	return batch.Stream(c.e.Context(ctx, opts), items, -1, c.e.BatchOptions(c.e.BatchSize), c.customers.send)
+	return c.customers.run(c.e.Context(ctx, opts), items, -1)
 }
 
 // SaveCustomer saves one customer (an update when it carries an Id, else a
@@ -47,7 +46,22 @@ func (c *Client) customerSaver(v *validate.Validator) *saver[CustomerInput, Cust
 		post: func(ctx context.Context, items []CustomerInput) (*http.Response, error) {
 			return c.API.SaveCustomers(ctx, tightapi.SaveCustomersRequest{Data: items})
 		},
-		decode: decodeCustomers,
+		decode:  decodeCustomers,
+		data:    func(in *CustomerInput) **CustomData { return &in.CustomData },
+		outData: func(out Customer) *CustomData { return out.CustomData },
+		find: func(ctx context.Context, in CustomerInput) (iter.Seq2[Customer, error], *int) {
+			q := CustomerQuery{PageSize: MaxPageSize}
+			switch {
+			case in.Name != nil && *in.Name != "":
+				q.Name = Equal(*in.Name)
+			case in.Email != nil && *in.Email != "":
+				q.Email = Equal(*in.Email)
+			default:
+				return nil, nil
+			}
+			ctx, n := countAttempts(c.e, ctx)
+			return c.ListCustomers(ctx, q), n
+		},
 	}
 }
 

@@ -133,7 +133,9 @@ func TestNoDuplicatesUnderDropAfter(t *testing.T) {
 					if saved != 1 {
 						t.Fatalf("item %d succeeded but is saved %d times", i, saved)
 					}
-				case !upsert && errors.Is(r.Err, billbridge.ErrOutcomeUnknown) && r.Attempts == 1:
+				case !upsert && errors.Is(r.Err, billbridge.ErrOutcomeUnknown) && strings.Contains(r.Err.Error(), "looking the create up by its key failed"):
+					// The lookup met the faults too, after its retries: left
+					// unknown, never guessed.
 					unknown++
 				default:
 					t.Fatalf("item %d: %+v (%v)", i, r, r.Err)
@@ -146,9 +148,11 @@ func TestNoDuplicatesUnderDropAfter(t *testing.T) {
 			if upsert && (ok != len(items) || retried == 0) {
 				t.Fatalf("upserts: ok %d, retried %d", ok, retried)
 			}
-			if !upsert && (unknown == 0 || len(srv.Customers()) != ok+unknown) {
-				// Every dropped create was saved by the fake before the drop.
-				t.Fatalf("creates: ok %d, unknown %d, fake %d", ok, unknown, len(srv.Customers()))
+			if !upsert && (unknown > 5 || ok+unknown != len(items) || retried == 0 || len(srv.Customers()) != len(items)) {
+				// Every dropped create was saved by the fake before the drop,
+				// and found again by its create key unless the lookup itself
+				// failed: none twice.
+				t.Fatalf("creates: ok %d, unknown %d, retried %d, fake %d", ok, unknown, retried, len(srv.Customers()))
 			}
 		})
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
-	"github.com/billbridge/billbridge/internal/batch"
 	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/internal/validate"
 	"github.com/billbridge/billbridge/pkg/option"
@@ -17,12 +16,12 @@ import (
 // SaveInvoices saves invoices in batches (POST /v6/invoicing/invoices) with
 // the same per-item results and retry rules as SaveCustomers.
 func (c *Client) SaveInvoices(ctx context.Context, items []InvoiceInput, opts ...option.RequestOption) []billbridge.Result[Invoice] {
-	return batch.Run(c.e.Context(ctx, opts), items, c.e.BatchOptions(c.e.BatchSize), c.invoices.send)
+	return c.invoices.runSlice(c.e.Context(ctx, opts), items)
 }
 
 // SaveInvoicesSeq is SaveInvoices over a stream, in bounded memory.
 func (c *Client) SaveInvoicesSeq(ctx context.Context, items iter.Seq[InvoiceInput], opts ...option.RequestOption) iter.Seq[billbridge.Result[Invoice]] {
-	return batch.Stream(c.e.Context(ctx, opts), items, -1, c.e.BatchOptions(c.e.BatchSize), c.invoices.send)
+	return c.invoices.run(c.e.Context(ctx, opts), items, -1)
 }
 
 // SaveInvoice saves one invoice (an update when it carries an Id, else a
@@ -39,7 +38,16 @@ func (c *Client) invoiceSaver(v *validate.Validator) *saver[InvoiceInput, Invoic
 		post: func(ctx context.Context, items []InvoiceInput) (*http.Response, error) {
 			return c.API.SaveInvoices(ctx, tightapi.SaveInvoicesRequest{Data: items})
 		},
-		decode: decodeInvoices,
+		decode:  decodeInvoices,
+		data:    func(in *InvoiceInput) **CustomData { return &in.CustomData },
+		outData: func(out Invoice) *CustomData { return out.CustomData },
+		find: func(ctx context.Context, in InvoiceInput) (iter.Seq2[Invoice, error], *int) {
+			if in.Name == nil || *in.Name == "" {
+				return nil, nil
+			}
+			ctx, n := countAttempts(c.e, ctx)
+			return c.ListInvoices(ctx, InvoiceQuery{Name: Equal(*in.Name), PageSize: MaxPageSize}), n
+		},
 	}
 }
 

@@ -20,8 +20,10 @@ import (
 // TestRetryRules drives every fault through a real http.Client against the
 // fake (which answers with Tight's own error bodies): two faults, then a
 // normal answer. Upserts are retried through all of them; creates only
-// through those Tight surely did not act on, the rest end as
-// ErrOutcomeUnknown after one attempt, and never as a duplicate.
+// through those Tight surely did not act on. The rest are settled by their
+// create keys: looked up, found (Existing) or surely absent and sent again,
+// never a duplicate; without create keys they end as ErrOutcomeUnknown
+// after one attempt.
 func TestRetryRules(t *testing.T) {
 	cases := []struct {
 		kind        fault.Kind
@@ -40,15 +42,16 @@ func TestRetryRules(t *testing.T) {
 		{fault.HTMLErrorPage, false, false},
 	}
 	for _, tc := range cases {
-		for _, upsert := range []bool{true, false} {
-			name := string(tc.kind) + "/create"
-			if upsert {
-				name = string(tc.kind) + "/upsert"
-			}
+		for _, mode := range []string{"upsert", "create", "create-without-keys"} {
+			upsert, keys := mode == "upsert", mode != "create-without-keys"
+			name := string(tc.kind) + "/" + mode
 			t.Run(name, func(t *testing.T) {
 				srv := tighttest.NewTestServer(t, tighttest.WithFaults(fault.Config{
 					Sequence: []fault.Kind{tc.kind, tc.kind}, RetryAfter: time.Millisecond}))
 				c := newClient(t, srv)
+				if !keys {
+					c = newClient(t, srv, tight.WithoutCreateKeys())
+				}
 				items := newCustomers("r", 3)
 				if upsert {
 					items = upsertCustomers("r", 3)
@@ -63,6 +66,14 @@ func TestRetryRules(t *testing.T) {
 					if upsert || tc.createRetry {
 						if r.Err != nil || r.Attempts != 3 || names[*items[i].Name] != 1 {
 							t.Fatalf("item %d: %+v (%v), saved %d", i, r, r.Err, names[*items[i].Name])
+						}
+						continue
+					}
+					if keys {
+						// Looked up: existing when the fake had acted, else
+						// sent again; stored once either way.
+						if r.Err != nil || r.Existing != tc.acted || names[*items[i].Name] != 1 {
+							t.Fatalf("item %d: %+v (%v), saved %d, want settled (existing %v)", i, r, r.Err, names[*items[i].Name], tc.acted)
 						}
 						continue
 					}

@@ -2,8 +2,11 @@ package tight
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"iter"
 	"net/http"
+	"slices"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
@@ -24,6 +27,41 @@ type saver[In, Out any] struct {
 	outputID  func(Out) string
 	post      func(ctx context.Context, items []In) (*http.Response, error)
 	decode    func(body []byte) ([]item[Out], error)
+	// data is where an item keeps its customData (the create key), and
+	// outData the same of a saved entity.
+	data    func(*In) **CustomData
+	outData func(Out) *CustomData
+	// find lists the entities a create could have made (same name): the
+	// lookup of create keys. It reports the attempts its requests took;
+	// nil when the item has nothing to look it up by.
+	find func(ctx context.Context, v In) (iter.Seq2[Out, error], *int)
+}
+
+// kind sorts an item into upserts (1) and creates (0): they go in separate
+// requests, each kind's chunks filled on their own (batch.StreamKinds).
+func (s *saver[In, Out]) kind(v In) int {
+	if id := s.inputID(v); id != nil && *id != "" {
+		return 1
+	}
+	return 0
+}
+
+// run is a save call over a stream: creates keyed, chunks per kind.
+func (s *saver[In, Out]) run(ctx context.Context, items iter.Seq[In], total int) iter.Seq[billbridge.Result[Out]] {
+	return batch.StreamKinds(ctx, s.keyed(ctx, items), total, s.e.BatchOptions(s.e.BatchSize), s.kind, s.send)
+}
+
+// runSlice is run over a slice: every item gets its result, also when ctx
+// ends midway.
+func (s *saver[In, Out]) runSlice(ctx context.Context, items []In) []billbridge.Result[Out] {
+	out := make([]billbridge.Result[Out], 0, len(items))
+	for r := range s.run(ctx, slices.Values(items), len(items)) {
+		out = append(out, r)
+	}
+	for i := len(out); i < len(items); i++ {
+		out = append(out, billbridge.Result[Out]{Index: i, Err: s.e.NotSent(s.op, context.Cause(ctx))})
+	}
+	return out
 }
 
 // item is one entry of a save envelope's data, whatever the entity.
@@ -77,7 +115,11 @@ func (s *saver[In, Out]) send(ctx context.Context, chunk []batch.Item[In]) []bil
 	var upserts, creates []int
 	for i, it := range chunk {
 		values[i] = it.Value
-		if err := s.validator.Check(it.Index, it.Value); err != nil {
+		err := s.validator.Check(it.Index, it.Value)
+		if err == nil {
+			err = checkCustomData(it.Index, *s.data(&values[i]))
+		}
+		if err != nil {
 			res[i].Err = err
 			continue
 		}
@@ -90,8 +132,42 @@ func (s *saver[In, Out]) send(ctx context.Context, chunk []batch.Item[In]) []bil
 		}
 	}
 	s.save(ctx, values, upserts, false, res)
-	s.save(ctx, values, creates, true, res)
+	if len(creates) > 0 && s.e.Transport.RequestOf(ctx).ReadBackFirst {
+		// Items whose earlier outcome is unknown (a resumed push): the
+		// ones that exist are not sent again.
+		creates = s.settle(ctx, values, creates, res)
+	}
+	s.saveCreates(ctx, values, creates, res)
 	return res
+}
+
+// createRounds bounds how often a create is sent: after an unknown outcome
+// it is looked up, and sent again only when surely absent.
+const createRounds = 3
+
+// saveCreates saves creates; those whose outcome is unknown are settled by
+// their create keys (see CreateKeyField) and the absent ones sent again.
+func (s *saver[In, Out]) saveCreates(ctx context.Context, values []In, creates []int, res []billbridge.Result[Out]) {
+	for round := 1; len(creates) > 0; round++ {
+		for _, i := range creates {
+			res[i].Err, res[i].Status = nil, 0 // a fresh send: its own outcome
+		}
+		s.save(ctx, values, creates, true, res)
+		var unknown []int
+		for _, i := range creates {
+			if errors.Is(res[i].Err, billbridge.ErrOutcomeUnknown) && keyOf(*s.data(&values[i])) != "" {
+				unknown = append(unknown, i)
+			}
+		}
+		if len(unknown) == 0 || ctx.Err() != nil {
+			return
+		}
+		absent := s.settle(ctx, values, unknown, res)
+		if round >= createRounds {
+			return // the absent ones keep their unknown outcome
+		}
+		creates = absent
+	}
 }
 
 // save posts values[idx...] in one request and fills res[idx...]. When Tight
@@ -149,7 +225,7 @@ func (s *saver[In, Out]) save(ctx context.Context, values []In, idx []int, unsaf
 
 // fill turns one item of a 200/207 envelope into its result.
 func (s *saver[In, Out]) fill(r *billbridge.Result[Out], it item[Out]) {
-	r.Status = it.status
+	r.Status, r.Err = it.status, nil
 	if it.ok {
 		if it.data != nil {
 			r.Value = *it.data
