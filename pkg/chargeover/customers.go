@@ -75,8 +75,26 @@ func (c *Client) run(ctx context.Context, chunk []batch.Item[CustomerCreate], se
 		ws = append(ws, w)
 		valid = append(valid, i)
 	}
-	if len(ws) > 0 {
-		c.create(ctx, ws, send)
+	toSend := ws
+	if len(ws) > 0 && c.e.Transport.RequestOf(ctx).ReadBackFirst {
+		// Items whose earlier outcome is unknown (a resumed push): those
+		// whose key holds their data exist already and are not sent again;
+		// one that cannot be read back stays unknown rather than risk a
+		// duplicate.
+		toSend = nil
+		for _, w := range ws {
+			if w.key != "" {
+				w.res.Err = c.e.Unknown(&billbridge.APIError{Provider: Provider, Operation: opGet,
+					Message: "the earlier outcome is unknown and the customer could not be read back"}, nil)
+				if c.settle(ctx, w); w.state == done {
+					continue
+				}
+			}
+			toSend = append(toSend, w)
+		}
+	}
+	if len(toSend) > 0 {
+		c.create(ctx, toSend, send)
 	}
 	for j, w := range ws {
 		results[valid[j]] = w.res

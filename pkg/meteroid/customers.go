@@ -351,6 +351,21 @@ func (c *Client) createOne(ctx context.Context, index int, item CustomerCreate) 
 		alias = *item.Alias
 	}
 	attempts := 0
+	if alias != "" && c.e.Transport.RequestOf(ctx).ReadBackFirst {
+		// The item's earlier outcome is unknown (a resumed push): if its
+		// alias holds it already, it is not sent again.
+		found, gans, gerr := c.get(ctx, alias)
+		attempts += gans.Attempts
+		switch {
+		case gerr == nil:
+			if field := differs(item, found); field != "" {
+				return c.failed(index, gans.Status, attempts, aliasConflict(alias, found, field, gans.Status))
+			}
+			return billbridge.Result[Customer]{ID: found.Id, Value: *found, Status: gans.Status, Attempts: attempts, Existing: true}
+		case !errors.Is(gerr, billbridge.ErrNotFound):
+			return c.failed(index, gans.Status, attempts, c.unknownCreate("the earlier outcome is unknown and reading back by alias failed: "+gerr.Error(), gerr))
+		}
+	}
 	for round := 0; ; round++ {
 		cust, ans, err := c.customerCall(ctx, engine.Call{Op: "createCustomer", Unsafe: true, Send: func(ctx context.Context) (*http.Response, error) {
 			return c.API.CreateCustomer(ctx, item)
@@ -377,9 +392,7 @@ func (c *Client) createOne(ctx context.Context, index int, item CustomerCreate) 
 		case gerr == nil:
 			if field := differs(item, found); field != "" {
 				// Status: the create's own answer (409, or the failure).
-				return c.failed(index, ans.Status, attempts, &billbridge.APIError{Provider: Provider, Operation: "createCustomer", StatusCode: ans.Status, Param: field,
-					Code: CodeConflict, Err: billbridge.ErrConflict,
-					Message: fmt.Sprintf("alias %q is in use by customer %s, whose %s differs from the item's", alias, found.Id, field)})
+				return c.failed(index, ans.Status, attempts, aliasConflict(alias, found, field, ans.Status))
 			}
 			return billbridge.Result[Customer]{ID: found.Id, Value: *found, Status: gans.Status, Attempts: attempts, Existing: true}
 		case errors.Is(gerr, billbridge.ErrNotFound) && conflict:
@@ -394,6 +407,13 @@ func (c *Client) createOne(ctx context.Context, index int, item CustomerCreate) 
 			return c.failed(index, ans.Status, attempts, c.unknownCreate("reading the customer back by its alias failed: "+gerr.Error(), err))
 		}
 	}
+}
+
+// aliasConflict is the error of an item whose alias holds another customer.
+func aliasConflict(alias string, found *Customer, field string, status int) *billbridge.APIError {
+	return &billbridge.APIError{Provider: Provider, Operation: "createCustomer", StatusCode: status, Param: field,
+		Code: CodeConflict, Err: billbridge.ErrConflict,
+		Message: fmt.Sprintf("alias %q is in use by customer %s, whose %s differs from the item's", alias, found.Id, field)}
 }
 
 // unknownCreate is an unknown outcome of a create, with why it stays so.
