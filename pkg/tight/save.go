@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"slices"
+	"sync/atomic"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
@@ -35,6 +36,19 @@ type saver[In, Out any] struct {
 	// lookup of create keys. It reports the attempts its requests took;
 	// nil when the item has nothing to look it up by.
 	find func(ctx context.Context, v In) (iter.Seq2[Out, error], *int)
+	// limit is the most items a request may hold, learnt from a 413 (0:
+	// none learnt); it only shrinks.
+	limit atomic.Int64
+}
+
+// shrink lowers the learnt request size to n.
+func (s *saver[In, Out]) shrink(n int) {
+	for {
+		cur := s.limit.Load()
+		if cur != 0 && cur <= int64(n) || s.limit.CompareAndSwap(cur, int64(n)) {
+			return
+		}
+	}
 }
 
 // kind sorts an item into upserts (1) and creates (0): they go in separate
@@ -182,6 +196,15 @@ func (s *saver[In, Out]) save(ctx context.Context, values []In, idx []int, unsaf
 		s.failAll(res, idx, s.e.NotSent(s.op, err), 0)
 		return
 	}
+	if lim := int(s.limit.Load()); lim > 0 && len(idx) > lim {
+		// The server refused a request of this size before (413).
+		for len(idx) > 0 {
+			n := min(lim, len(idx))
+			s.save(ctx, values, idx[:n], unsafe, res)
+			idx = idx[n:]
+		}
+		return
+	}
 	body := make([]In, len(idx))
 	for k, i := range idx {
 		body[k] = values[i]
@@ -210,6 +233,15 @@ func (s *saver[In, Out]) save(ctx context.Context, values []In, idx []int, unsaf
 		// Another 2xx: Tight documents only 200 and 207 for saves, so the
 		// answer says nothing about the items.
 		s.failAll(res, idx, s.e.Undecodable(call, ans, fmt.Errorf("unexpected HTTP %d", ans.Status)), ans.Status)
+	case ans.Status == http.StatusRequestEntityTooLarge && len(idx) > 1:
+		// Too large for the server: it refused the request whole, before
+		// acting. Halve it, and remember the size for the rest of the run,
+		// so the next chunks are not refused first.
+		mid := len(idx) / 2
+		s.shrink(mid)
+		s.e.Logger.DebugContext(ctx, "tight: request too large, halving", "operation", s.op, "items", len(idx), "limit", mid)
+		s.save(ctx, values, idx[:mid], unsafe, res)
+		s.save(ctx, values, idx[mid:], unsafe, res)
 	case ans.Status == http.StatusBadRequest && len(idx) > 1:
 		// A whole batch refused because of some items: find them by halves,
 		// so that the good items still land. Re-sending creates is safe
