@@ -103,8 +103,11 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 		}()
 
 		// The reader is the only goroutine that runs seq: it hands items
-		// over one by one, so that this loop never waits on seq itself.
-		in := make(chan In)
+		// over through a buffer of one chunk (handing over one by one
+		// would cost a goroutine switch per item), so that this loop never
+		// waits on seq itself. What is in the buffer is still this loop's
+		// to answer for when ctx ends.
+		in := make(chan In, size)
 		go func() {
 			defer close(in)
 			for v := range seq {
@@ -237,7 +240,22 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 					return
 				}
 			case <-cancelled:
-				// Stop reading: what was read and not sent is not sent.
+				// Stop reading: what was read and not sent is not sent,
+				// the items waiting in the buffer included.
+			drain:
+				for {
+					select {
+					case v, ok := <-in:
+						if !ok {
+							break drain
+						}
+						k := kind(v)
+						partial[k] = append(partial[k], Item[In]{Index: index, Value: v})
+						index++
+					default:
+						break drain
+					}
+				}
 				input, cancelled = nil, nil
 				for k := range partial {
 					dispatch(k) // ctx is done: every item ends as not sent

@@ -215,6 +215,9 @@ type Call struct {
 	Unsafe bool
 	// Send sends the request through the generated client with ctx.
 	Send func(ctx context.Context) (*http.Response, error)
+	// Decode, when set, decodes a 2xx body (see Call); the transport then
+	// does not scan the body for valid JSON first.
+	Decode func(body []byte) error
 }
 
 // Answer is a response, read.
@@ -235,7 +238,38 @@ func (a *Answer) OK() bool { return a.Status >= 200 && a.Status < 300 }
 // Call sends c and classifies its outcome (see the package comment). The
 // answer is never nil: it carries the attempts also when err is set, and the
 // status and body of an error answer (Tight's per-item errors, say).
+//
+// With c.Decode set, a 2xx body is decoded here: one that does not decode
+// (cut, corrupted) is sent again when the call is safe, as a dropped
+// connection would be, within the retry budget; for an unsafe call it is an
+// unknown outcome (Undecodable).
 func (e *Engine) Call(ctx context.Context, c Call) (*Answer, error) {
+	if c.Decode == nil {
+		return e.call(ctx, c)
+	}
+	ctx = transport.DecodedByCaller(ctx)
+	retries := e.Transport.RequestOf(ctx).Policy(e.Transport.Retry).MaxRetries
+	attempts := 0
+	for try := 0; ; try++ {
+		ans, err := e.call(ctx, c)
+		attempts += ans.Attempts
+		ans.Attempts = attempts
+		if err != nil || !ans.OK() {
+			return ans, err
+		}
+		derr := c.Decode(ans.Body)
+		if derr == nil {
+			return ans, nil
+		}
+		if c.Unsafe || try >= retries || ctx.Err() != nil {
+			return ans, e.Undecodable(c, ans, derr)
+		}
+		e.Logger.DebugContext(ctx, "billbridge: answer does not decode, sending again", "operation", c.Op, "error", derr.Error())
+	}
+}
+
+// call is one Call without decoding.
+func (e *Engine) call(ctx context.Context, c Call) (*Answer, error) {
 	ctx, tr := transport.WithTrace(ctx)
 	if !c.Unsafe {
 		ctx = transport.Idempotent(ctx)

@@ -109,6 +109,7 @@ const (
 	idempotentKey ctxKey = iota
 	traceKey
 	requestKey
+	decodedKey
 )
 
 // Idempotent marks the requests made with ctx as safe to repeat even when
@@ -143,6 +144,19 @@ func (t *Transport) RequestOf(ctx context.Context) config.Request {
 		rc = rc.Merge(over)
 	}
 	return rc
+}
+
+// DecodedByCaller marks ctx's requests as read by a caller that checks the
+// JSON of 2xx answers itself, while decoding them (engine.Call with
+// Decode): the transport then skips its own json.Valid scan of the body,
+// which would read every answer twice.
+func DecodedByCaller(ctx context.Context) context.Context {
+	return context.WithValue(ctx, decodedKey, true)
+}
+
+func decodedByCaller(ctx context.Context) bool {
+	ok, _ := ctx.Value(decodedKey).(bool)
+	return ok
 }
 
 // Trace records what happened to one request; WithTrace attaches it.
@@ -443,7 +457,7 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte,
 		}
 		return nil, sent, true, fmt.Errorf("reading the response (HTTP %d): %w", raw.StatusCode, err)
 	}
-	if raw.StatusCode < 300 && IsJSON(raw.Header) && len(data) > 0 && !json.Valid(data) {
+	if raw.StatusCode < 300 && IsJSON(raw.Header) && len(data) > 0 && !decodedByCaller(ctx) && !json.Valid(data) {
 		// A cut or corrupted success body: the server acted, the answer was
 		// lost on the way. Treated like a connection that broke mid-answer.
 		return nil, sent, true, fmt.Errorf("response (HTTP %d) is not valid JSON: %w", raw.StatusCode, io.ErrUnexpectedEOF)

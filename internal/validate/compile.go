@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -305,9 +306,14 @@ type compiled struct {
 // checkTyped validates item with the compiled checker.
 func (c *compiled) checkTyped(index int, item any) error {
 	v := reflect.ValueOf(item)
-	if err := c.check(v, make([]string, 0, 8)); err != nil {
+	path := paths.Get().(*[]string)
+	defer paths.Put(path)
+	if err := c.check(v, (*path)[:0]); err != nil {
 		se := err.(*schemaError)
 		return &billbridge.ValidationError{Index: index, Field: strings.Join(se.path, "/"), Reason: se.reason}
 	}
 	return nil
 }
+
+// paths recycles the field path a check builds (errors copy theirs).
+var paths = sync.Pool{New: func() any { p := make([]string, 0, 8); return &p }}

@@ -92,8 +92,7 @@ func (s *saver[In, Out]) keyed(ctx context.Context, items iter.Seq[In]) iter.Seq
 		seen := map[[32]byte]int{}
 		index := 0
 		for v := range items {
-			data := s.data(&v)
-			if id := s.inputID(v); (id == nil || *id == "") && keyOf(*data) == "" {
+			if s.kind(v) == 0 && keyOf(s.data(v)) == "" {
 				var key string
 				if rc.CreateKey != nil {
 					key = rc.CreateKey(index, v)
@@ -101,7 +100,7 @@ func (s *saver[In, Out]) keyed(ctx context.Context, items iter.Seq[In]) iter.Seq
 					key = contentKey(v, seen)
 				}
 				if key != "" {
-					*data = withKey(*data, key)
+					v = s.setData(v, withKey(s.data(v), key))
 				}
 			}
 			index++
@@ -146,7 +145,7 @@ var errNoKey = errors.New("the item carries no create key and no name to look it
 // item's name (or e-mail) and matching the key: found, the entity; absent,
 // nil and nil; a failed query, its error.
 func (s *saver[In, Out]) lookup(ctx context.Context, v In) (*Out, int, error) {
-	key := keyOf(*s.data(&v))
+	key := keyOf(s.data(v))
 	if key == "" {
 		return nil, 0, errNoKey
 	}

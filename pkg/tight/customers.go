@@ -47,7 +47,8 @@ func (c *Client) customerSaver(v *validate.Validator) *saver[CustomerInput, Cust
 			return c.API.SaveCustomers(ctx, tightapi.SaveCustomersRequest{Data: items})
 		},
 		decode:  decodeCustomers,
-		data:    func(in *CustomerInput) **CustomData { return &in.CustomData },
+		data:    func(in CustomerInput) *CustomData { return in.CustomData },
+		setData: func(in CustomerInput, d *CustomData) CustomerInput { in.CustomData = d; return in },
 		outData: func(out Customer) *CustomData { return out.CustomData },
 		find: func(ctx context.Context, in CustomerInput) (iter.Seq2[Customer, error], *int) {
 			q := CustomerQuery{PageSize: MaxPageSize}

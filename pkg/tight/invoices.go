@@ -39,7 +39,8 @@ func (c *Client) invoiceSaver(v *validate.Validator) *saver[InvoiceInput, Invoic
 			return c.API.SaveInvoices(ctx, tightapi.SaveInvoicesRequest{Data: items})
 		},
 		decode:  decodeInvoices,
-		data:    func(in *InvoiceInput) **CustomData { return &in.CustomData },
+		data:    func(in InvoiceInput) *CustomData { return in.CustomData },
+		setData: func(in InvoiceInput, d *CustomData) InvoiceInput { in.CustomData = d; return in },
 		outData: func(out Invoice) *CustomData { return out.CustomData },
 		find: func(ctx context.Context, in InvoiceInput) (iter.Seq2[Invoice, error], *int) {
 			if in.Name == nil || *in.Name == "" {

@@ -28,9 +28,11 @@ type saver[In, Out any] struct {
 	outputID  func(Out) string
 	post      func(ctx context.Context, items []In) (*http.Response, error)
 	decode    func(body []byte) ([]item[Out], error)
-	// data is where an item keeps its customData (the create key), and
-	// outData the same of a saved entity.
-	data    func(*In) **CustomData
+	// data and setData read and set an item's customData (the create
+	// key), outData reads a saved entity's. By value: taking an item's
+	// address would move every item to the heap.
+	data    func(In) *CustomData
+	setData func(In, *CustomData) In
 	outData func(Out) *CustomData
 	// find lists the entities a create could have made (same name): the
 	// lookup of create keys. It reports the attempts its requests took;
@@ -131,7 +133,7 @@ func (s *saver[In, Out]) send(ctx context.Context, chunk []batch.Item[In]) []bil
 		values[i] = it.Value
 		err := s.validator.Check(it.Index, it.Value)
 		if err == nil {
-			err = checkCustomData(it.Index, *s.data(&values[i]))
+			err = checkCustomData(it.Index, s.data(values[i]))
 		}
 		if err != nil {
 			res[i].Err = err
@@ -169,7 +171,7 @@ func (s *saver[In, Out]) saveCreates(ctx context.Context, values []In, creates [
 		s.save(ctx, values, creates, true, res)
 		var unknown []int
 		for _, i := range creates {
-			if errors.Is(res[i].Err, billbridge.ErrOutcomeUnknown) && keyOf(*s.data(&values[i])) != "" {
+			if errors.Is(res[i].Err, billbridge.ErrOutcomeUnknown) && keyOf(s.data(values[i])) != "" {
 				unknown = append(unknown, i)
 			}
 		}
@@ -209,7 +211,15 @@ func (s *saver[In, Out]) save(ctx context.Context, values []In, idx []int, unsaf
 	for k, i := range idx {
 		body[k] = values[i]
 	}
-	call := engine.Call{Op: s.op, Unsafe: unsafe, Send: func(ctx context.Context) (*http.Response, error) { return s.post(ctx, body) }}
+	var items []item[Out]
+	call := engine.Call{Op: s.op, Unsafe: unsafe,
+		Send: func(ctx context.Context) (*http.Response, error) { return s.post(ctx, body) },
+		Decode: func(b []byte) (err error) {
+			// Only the save envelope of 200 and 207 is decoded here; the
+			// engine sends an upsert again when it does not decode.
+			items, err = s.decode(b)
+			return err
+		}}
 	ans, err := s.e.Call(ctx, call)
 	for _, i := range idx {
 		res[i].Attempts += ans.Attempts
@@ -218,8 +228,8 @@ func (s *saver[In, Out]) save(ctx context.Context, values []In, idx []int, unsaf
 		"unsafe", unsafe, "status", ans.Status, "attempts", ans.Attempts)
 	switch {
 	case err == nil && (ans.Status == http.StatusOK || ans.Status == http.StatusMultiStatus):
-		items, derr := s.decode(ans.Body)
-		if derr == nil && len(items) != len(idx) {
+		var derr error
+		if len(items) != len(idx) {
 			derr = fmt.Errorf("the answer holds %d results for %d items", len(items), len(idx))
 		}
 		if derr != nil {
