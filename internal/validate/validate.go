@@ -70,7 +70,8 @@ type Validator struct {
 	byType sync.Map // reflect.Type -> *compiled
 }
 
-// Check validates item (a generated model) and returns a
+// Check validates item (a generated model, or a pointer to one: cheaper,
+// as boxing a struct copies it) and returns a
 // *billbridge.ValidationError naming index and the field path, or nil. The
 // first check of a Go type compiles a checker for it (see compile), which
 // every later check of that type reuses.

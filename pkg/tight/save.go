@@ -131,7 +131,8 @@ func (s *saver[In, Out]) send(ctx context.Context, chunk []batch.Item[In]) []bil
 	var upserts, creates []int
 	for i, it := range chunk {
 		values[i] = it.Value
-		err := s.validator.Check(it.Index, it.Value)
+		// A pointer: boxing the item itself would copy it to the heap.
+		err := s.validator.Check(it.Index, &values[i])
 		if err == nil {
 			err = checkCustomData(it.Index, s.data(values[i]))
 		}
