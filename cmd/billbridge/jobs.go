@@ -1,10 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"iter"
 	"reflect"
 	"slices"
 	"strings"
@@ -20,6 +21,167 @@ import (
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
 )
 
+// pushJob is one provider/resource pair, ready to validate and send.
+type pushJob interface {
+	// check decodes and validates one input line (the first pass); the
+	// error names the line and the field.
+	check(line int, raw []byte) error
+	// settleable reports whether the line's item may be sent again when an
+	// earlier run may have sent it: it is an update, or a create the
+	// provider can find by a natural key.
+	settleable(line int, raw []byte) bool
+	// run makes the calls of a push, streaming the lines each selects
+	// from p's input, and returns the client's request counts.
+	run(ctx context.Context, p *pushRun, opts []option.Option, calls []call) (func() (int64, int64), error)
+	// fake starts an embedded fake and returns the options that point at it.
+	fake() ([]option.Option, func(), error)
+}
+
+// typedJob is one pair: how a line decodes and validates, and the facade
+// call that sends a stream of items.
+type typedJob[In, Out any] struct {
+	// shape is the Go type of a line as written (In unless the line carries
+	// more than the item, as Meteroid's id_or_alias), checked for unknown and
+	// duplicate fields.
+	shape    reflect.Type
+	fields   fieldChecker
+	decode   func(raw []byte) (In, error)
+	validate func(item In) error
+	client   func(opts []option.Option) (sendFunc[In, Out], func() (int64, int64), error)
+	// keyOpts, when set, turns the CLI's create keys (key gives the key of
+	// the item at an index of the call's stream) into request options.
+	keyOpts func(key func(index int) string) []option.RequestOption
+	// collect, when set (--fake), sees every item of the first pass, so
+	// that the fake can be seeded with what the items refer to.
+	collect   func(item In)
+	startFake func() ([]option.Option, func(), error)
+	// canSettle reports whether an item in doubt may be sent again; nil:
+	// always (updates).
+	canSettle func(item In) bool
+}
+
+func (j *typedJob[In, Out]) check(line int, raw []byte) error {
+	item, err := j.parse(line, raw)
+	if err == nil && j.collect != nil {
+		j.collect(item)
+	}
+	return err
+}
+
+func (j *typedJob[In, Out]) settleable(line int, raw []byte) bool {
+	if j.canSettle == nil {
+		return true
+	}
+	item, err := j.parse(line, raw)
+	return err == nil && j.canSettle(item)
+}
+
+// parse decodes and validates one line.
+func (j *typedJob[In, Out]) parse(line int, raw []byte) (In, error) {
+	var zero In
+	if err := checkText(raw); err != nil {
+		return zero, fmt.Errorf("line %d: %v", line, err)
+	}
+	if !json.Valid(raw) {
+		var v any
+		err := json.Unmarshal(raw, &v)
+		return zero, fmt.Errorf("line %d: not valid JSON: %v", line, err)
+	}
+	if raw[0] != '{' {
+		return zero, fmt.Errorf("line %d: want a JSON object", line)
+	}
+	shape := j.shape
+	if shape == nil {
+		shape = reflect.TypeFor[In]()
+	}
+	keys, err := j.fields.check(raw, shape)
+	if err != nil {
+		return zero, fmt.Errorf("line %d: %v", line, err)
+	}
+	if keys == 0 {
+		return zero, fmt.Errorf("line %d: empty object: nothing to send", line)
+	}
+	item, err := j.decode(raw)
+	if err != nil {
+		return zero, fmt.Errorf("line %d: %w", line, err)
+	}
+	if err := j.validate(item); err != nil {
+		var ve *billbridge.ValidationError
+		if errors.As(err, &ve) {
+			if ve.Field == "" {
+				return zero, fmt.Errorf("line %d: %s", line, ve.Reason)
+			}
+			return zero, fmt.Errorf("line %d: field %s: %s", line, ve.Field, ve.Reason)
+		}
+		return zero, fmt.Errorf("line %d: %w", line, err)
+	}
+	// Only nulls (or, with --allow-unknown-fields, only unknown fields):
+	// the provider would get an empty object.
+	if reflect.ValueOf(item).IsZero() {
+		return zero, fmt.Errorf("line %d: no field has a value: nothing to send", line)
+	}
+	return item, nil
+}
+
+func (j *typedJob[In, Out]) run(ctx context.Context, p *pushRun, opts []option.Option, calls []call) (func() (int64, int64), error) {
+	send, counts, err := j.client(opts)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	for _, c := range calls {
+		if j.keyOpts != nil {
+			c.opts = append(slices.Clip(c.opts), j.keyOpts(func(index int) string {
+				if h := p.keys.Load(); h != nil {
+					return h.key(index)
+				}
+				return ""
+			})...)
+		}
+		if err := runCall(ctx, p, j, send, c); err != nil {
+			return counts, err
+		}
+	}
+	return counts, nil
+}
+
+func (j *typedJob[In, Out]) fake() ([]option.Option, func(), error) { return j.startFake() }
+
+// strictDecode decodes raw into a value of type T, refusing type mismatches
+// with the field's name.
+func strictDecode[T any](raw []byte) (T, error) {
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return v, fmt.Errorf("field %s: want %s, got JSON %s", strings.ReplaceAll(te.Field, ".", "/"), te.Type, te.Value)
+		}
+		return v, err
+	}
+	return v, nil
+}
+
+// readBackFirst is the request option of the calls that settle lines in
+// doubt on --resume: every keyed create is read back before it is sent
+// (found with the same data: existing, nothing sent; other data: a
+// conflict; absent: sent).
+func readBackFirst() []option.RequestOption {
+	return []option.RequestOption{option.WithReadBackFirst()}
+}
+
+// The Tight facade's default create key counts identical items within one
+// call, which a resume (a call over part of the input) would count
+// differently; the CLI gives its own key instead, a hash of the line's
+// bytes and number (see createKey): the same for a re-run or a resume of
+// the same file, and nothing remembered per line.
+func tightCustomerKeys(key func(index int) string) []option.RequestOption {
+	return []option.RequestOption{tight.WithCreateKey(func(i int, _ tight.CustomerInput) string { return key(i) })}
+}
+
+func tightInvoiceKeys(key func(index int) string) []option.RequestOption {
+	return []option.RequestOption{tight.WithInvoiceCreateKey(func(i int, _ tight.InvoiceInput) string { return key(i) })}
+}
+
 // newJob returns the job of one provider/resource pair.
 func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 	fields := fieldChecker{allowUnknown: f.allowUnknownFields}
@@ -29,31 +191,40 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			fields:   fields,
 			decode:   strictDecode[tight.CustomerInput],
 			validate: tight.ValidateCustomer,
-			client: func(ctx context.Context, opts []option.Option, items []tight.CustomerInput) (iter.Seq[billbridge.Result[tight.Customer]], func() (int64, int64), error) {
+			keyOpts:  tightCustomerKeys,
+			client: func(opts []option.Option) (sendFunc[tight.CustomerInput, tight.Customer], func() (int64, int64), error) {
 				c, err := tight.New(opts...)
 				if err != nil {
 					return nil, nil, err
 				}
-				return c.SaveCustomersSeq(ctx, slices.Values(items)), c.Counts, nil
+				return c.SaveCustomersSeq, c.Counts, nil
 			},
-			startFake: func([]tight.CustomerInput) ([]option.Option, func(), error) { return startTightFake() },
+			startFake: func() ([]option.Option, func(), error) { return startTightFake() },
 		}, nil
 	case "tight invoices":
-		return &typedJob[tight.InvoiceInput, tight.Invoice]{
+		var seeds customerSet
+		j := &typedJob[tight.InvoiceInput, tight.Invoice]{
 			fields:   fields,
 			decode:   strictDecode[tight.InvoiceInput],
 			validate: tight.ValidateInvoice,
-			client: func(ctx context.Context, opts []option.Option, items []tight.InvoiceInput) (iter.Seq[billbridge.Result[tight.Invoice]], func() (int64, int64), error) {
+			keyOpts:  tightInvoiceKeys,
+			client: func(opts []option.Option) (sendFunc[tight.InvoiceInput, tight.Invoice], func() (int64, int64), error) {
 				c, err := tight.New(opts...)
 				if err != nil {
 					return nil, nil, err
 				}
-				return c.SaveInvoicesSeq(ctx, slices.Values(items)), c.Counts, nil
+				return c.SaveInvoicesSeq, c.Counts, nil
 			},
-			startFake: func(items []tight.InvoiceInput) ([]option.Option, func(), error) {
-				return startTightFake(customersOf(items)...)
-			},
-		}, nil
+			startFake: func() ([]option.Option, func(), error) { return startTightFake(seeds.ids...) },
+		}
+		if f.fake {
+			j.collect = func(it tight.InvoiceInput) {
+				if it.CustomerId != nil {
+					seeds.add(*it.CustomerId)
+				}
+			}
+		}
+		return j, nil
 	case "chargeover customers":
 		if f.site != "" {
 			if f.baseURL != "" {
@@ -71,38 +242,63 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			fields:   fields,
 			decode:   strictDecode[chargeover.CustomerCreate],
 			validate: chargeover.ValidateCustomer,
-			client: func(ctx context.Context, opts []option.Option, items []chargeover.CustomerCreate) (iter.Seq[billbridge.Result[int64]], func() (int64, int64), error) {
+			client: func(opts []option.Option) (sendFunc[chargeover.CustomerCreate, int64], func() (int64, int64), error) {
 				c, err := chargeover.New(opts...)
 				if err != nil {
 					return nil, nil, err
 				}
-				return c.CreateCustomersSeq(ctx, slices.Values(items)), c.Counts, nil
+				return c.CreateCustomersSeq, c.Counts, nil
 			},
-			startFake: func([]chargeover.CustomerCreate) ([]option.Option, func(), error) {
+			startFake: func() ([]option.Option, func(), error) {
 				srv, err := chargeovertest.Start()
 				if err != nil {
 					return nil, nil, err
 				}
 				return []option.Option{option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password)}, srv.Close, nil
 			},
+			// A create is found again only by its external_key.
+			canSettle: func(it chargeover.CustomerCreate) bool { return it.ExternalKey != nil && *it.ExternalKey != "" },
 		}, nil
 	case "meteroid customers":
-		return &typedJob[meteroid.Update, meteroid.Customer]{
+		var seeds customerSet
+		j := &typedJob[meteroid.Update, meteroid.Customer]{
 			shape:    reflect.TypeFor[meteroidLine](),
 			fields:   fields,
 			decode:   decodeMeteroidUpdate,
 			validate: meteroid.ValidateUpdate,
-			client: func(ctx context.Context, opts []option.Option, items []meteroid.Update) (iter.Seq[billbridge.Result[meteroid.Customer]], func() (int64, int64), error) {
+			client: func(opts []option.Option) (sendFunc[meteroid.Update, meteroid.Customer], func() (int64, int64), error) {
 				c, err := meteroid.New(opts...)
 				if err != nil {
 					return nil, nil, err
 				}
-				return c.PatchCustomersSeq(ctx, slices.Values(items)), c.Counts, nil
+				return c.PatchCustomersSeq, c.Counts, nil
 			},
-			startFake: startMeteroidFake,
-		}, nil
+			startFake: func() ([]option.Option, func(), error) { return startMeteroidFake(seeds.ids) },
+		}
+		if f.fake {
+			j.collect = func(u meteroid.Update) { seeds.add(u.IDOrAlias) }
+		}
+		return j, nil
 	}
 	return nil, usagef("unknown provider/resource %q; pairs: tight customers, tight invoices, chargeover customers, meteroid customers", provider+" "+resource)
+}
+
+// customerSet collects the distinct customers the items of a push to an
+// embedded fake refer to (its memory grows with them: --fake is for trying
+// things out).
+type customerSet struct {
+	seen map[string]bool
+	ids  []string
+}
+
+func (s *customerSet) add(id string) {
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	if !s.seen[id] {
+		s.seen[id] = true
+		s.ids = append(s.ids, id)
+	}
 }
 
 // startTightFake starts a Tight fake holding the given customers (invoices
@@ -140,18 +336,6 @@ func seedTightCustomers(srv *tighttest.Server, ids []string) error {
 	return nil
 }
 
-func customersOf(items []tight.InvoiceInput) []string {
-	seen := map[string]bool{}
-	var ids []string
-	for _, it := range items {
-		if it.CustomerId != nil && !seen[*it.CustomerId] {
-			seen[*it.CustomerId] = true
-			ids = append(ids, *it.CustomerId)
-		}
-	}
-	return ids
-}
-
 // meteroidLine is the shape of a Meteroid input line: the patch body and the
 // customer it applies to.
 type meteroidLine struct {
@@ -185,15 +369,10 @@ func decodeMeteroidUpdate(raw []byte) (meteroid.Update, error) {
 
 // startMeteroidFake seeds the fake with the customers the updates name, so a
 // push to the fake finds them.
-func startMeteroidFake(items []meteroid.Update) ([]option.Option, func(), error) {
+func startMeteroidFake(idsOrAliases []string) ([]option.Option, func(), error) {
 	var customers []meteroidapi.Customer
-	seen := map[string]bool{}
-	for _, u := range items {
-		if seen[u.IDOrAlias] {
-			continue
-		}
-		seen[u.IDOrAlias] = true
-		customers = append(customers, demoMeteroidCustomer(u.IDOrAlias))
+	for _, id := range idsOrAliases {
+		customers = append(customers, demoMeteroidCustomer(id))
 	}
 	srv, err := meteroidtest.Start(meteroidtest.WithCustomers(customers...))
 	if err != nil {

@@ -15,7 +15,10 @@
 // object of the provider's request shape: unknown, misspelt or duplicate
 // fields (unless --allow-unknown-fields), invalid UTF-8, an empty object, a
 // line over 16 MiB. --timeout bounds the whole push (items not sent by then
-// end as not sent), --attempt-timeout each HTTP attempt.
+// end as not sent), --attempt-timeout each HTTP attempt. --results FILE
+// journals one result per line as results become final (fsynced); an
+// earlier run's file is continued with --resume (lines in doubt are read
+// back before being re-sent) or replaced with --force.
 //
 // Exit status: 0 when every item succeeded, 1 when some item failed, 2 for
 // usage, credential or input errors.
@@ -54,6 +57,10 @@ const usage = `usage:
       --attempt-timeout D     bound of each HTTP attempt (0: the client's default, 60s)
       --allow-unknown-fields  drop fields the provider's schema does not know instead of
                               refusing the line (default: refuse, naming line and field)
+      --results FILE          journal one JSON result per input line (fsynced as it goes)
+      --resume                continue the push FILE records: skip final lines, read back
+                              those in doubt, send the rest
+      --force                 replace an earlier run's results FILE
   billbridge list <provider> <resource> [--filter field=value ...] [--page-size N] [flags]
       one JSON object per entity on stdout (JSON Lines, the spec's response shape)
   billbridge get <provider> <resource> <id> [flags]

@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"iter"
 	"math"
 	"os"
-	"reflect"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/billbridge/billbridge"
@@ -35,6 +31,8 @@ type pushFlags struct {
 	results     string
 	json        bool
 	dryRun      bool
+	resume      bool
+	force       bool
 
 	allowUnknownFields bool
 	timeout            time.Duration
@@ -57,6 +55,8 @@ func (f *pushFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.results, "results", "", "write one JSON line per input line to FILE")
 	fs.BoolVar(&f.json, "json", false, "print the final summary as one JSON object on stdout")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "validate only, send nothing")
+	fs.BoolVar(&f.resume, "resume", false, "continue the push recorded in the --results file: skip lines with a final result, settle those in doubt, send the rest")
+	fs.BoolVar(&f.force, "force", false, "replace an existing --results file (and its record of lines in flight)")
 	fs.BoolVar(&f.allowUnknownFields, "allow-unknown-fields", false, "drop input fields the provider's schema does not know instead of refusing the line")
 	fs.DurationVar(&f.timeout, "timeout", 0, "deadline of the whole push, e.g. 10m; items not sent by then end as not sent (0: none)")
 	fs.DurationVar(&f.attemptTimeout, "attempt-timeout", 0, "bound of each HTTP attempt, reading its answer included (0: the client's default, 60s)")
@@ -94,6 +94,12 @@ func (f *pushFlags) check(provider string) error {
 	}
 	if f.attemptTimeout < 0 {
 		return usagef("--attempt-timeout %v: must not be negative (0: the default)", f.attemptTimeout)
+	}
+	if f.resume && f.force {
+		return usagef("give --resume (continue the results file) or --force (replace it), not both")
+	}
+	if (f.resume || f.force) && f.results == "" {
+		return usagef("--resume and --force name what to do with the --results file: give --results FILE")
 	}
 	return nil
 }
@@ -146,6 +152,21 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// window is the number of lines between two fsyncs of the journal and of
+// the record of lines in flight: one chunk of the provider.
+func (f *pushFlags) window(provider string) int {
+	switch {
+	case f.batchSize > 0:
+		return f.batchSize
+	case provider == "tight":
+		return tight.DefaultBatchSize
+	case provider == "chargeover":
+		return chargeover.MaxBatchSize
+	default:
+		return 50
+	}
+}
+
 // outcome is one item's result, whatever the provider.
 type outcome struct {
 	OK       bool
@@ -156,108 +177,26 @@ type outcome struct {
 	Err      error
 }
 
-// pushJob is one provider/resource pair, ready to validate and send.
-type pushJob interface {
-	// add decodes and validates one input line; the error names the field.
-	add(line int, raw []byte) error
-	// send pushes the items added so far and yields their outcomes in order.
-	send(ctx context.Context, opts []option.Option) (iter.Seq[outcome], func() (int64, int64), error)
-	// fake starts an embedded fake and returns the options that point at it.
-	fake() ([]option.Option, func(), error)
-	len() int
-}
-
-// typedJob holds the items of one pair and the function that sends them.
-type typedJob[In, Out any] struct {
-	// shape is the Go type of a line as written (In unless the line carries
-	// more than the item, as Meteroid's id_or_alias), checked for unknown and
-	// duplicate fields.
-	shape     reflect.Type
-	fields    fieldChecker
-	decode    func(raw []byte) (In, error)
-	validate  func(item In) error
-	items     []In
-	client    func(ctx context.Context, opts []option.Option, items []In) (iter.Seq[billbridge.Result[Out]], func() (int64, int64), error)
-	startFake func(items []In) ([]option.Option, func(), error)
-}
-
-func (j *typedJob[In, Out]) len() int { return len(j.items) }
-
-func (j *typedJob[In, Out]) add(line int, raw []byte) error {
-	if err := checkText(raw); err != nil {
-		return fmt.Errorf("line %d: %v", line, err)
+// isFinal reports whether an item's result settles it for good: a success,
+// or a definite refusal (local validation, a natural-key conflict, a 4xx
+// answer other than 408 and 429). Not sent, outcome unknown, 5xx and
+// connection failures are not final: --resume tries those lines again.
+func isFinal(o outcome) bool {
+	if o.OK {
+		return true
 	}
-	if !json.Valid(raw) {
-		var v any
-		err := json.Unmarshal(raw, &v)
-		return fmt.Errorf("line %d: not valid JSON: %v", line, err)
+	var ve *billbridge.ValidationError
+	var ae *billbridge.APIError
+	switch {
+	case errors.Is(o.Err, billbridge.ErrNotSent), errors.Is(o.Err, billbridge.ErrOutcomeUnknown):
+		return false
+	case errors.As(o.Err, &ve), errors.Is(o.Err, billbridge.ErrConflict):
+		return true
+	case errors.As(o.Err, &ae):
+		s := ae.StatusCode
+		return s >= 400 && s < 500 && s != 408 && s != 429
 	}
-	if raw[0] != '{' {
-		return fmt.Errorf("line %d: want a JSON object", line)
-	}
-	shape := j.shape
-	if shape == nil {
-		shape = reflect.TypeFor[In]()
-	}
-	keys, err := j.fields.check(raw, shape)
-	if err != nil {
-		return fmt.Errorf("line %d: %v", line, err)
-	}
-	if keys == 0 {
-		return fmt.Errorf("line %d: empty object: nothing to send", line)
-	}
-	item, err := j.decode(raw)
-	if err != nil {
-		return fmt.Errorf("line %d: %w", line, err)
-	}
-	if err := j.validate(item); err != nil {
-		var ve *billbridge.ValidationError
-		if errors.As(err, &ve) {
-			if ve.Field == "" {
-				return fmt.Errorf("line %d: %s", line, ve.Reason)
-			}
-			return fmt.Errorf("line %d: field %s: %s", line, ve.Field, ve.Reason)
-		}
-		return fmt.Errorf("line %d: %w", line, err)
-	}
-	// Only nulls (or, with --allow-unknown-fields, only unknown fields):
-	// the provider would get an empty object.
-	if reflect.ValueOf(item).IsZero() {
-		return fmt.Errorf("line %d: no field has a value: nothing to send", line)
-	}
-	j.items = append(j.items, item)
-	return nil
-}
-
-func (j *typedJob[In, Out]) send(ctx context.Context, opts []option.Option) (iter.Seq[outcome], func() (int64, int64), error) {
-	results, counts, err := j.client(ctx, opts, j.items)
-	if err != nil {
-		return nil, nil, err
-	}
-	return func(yield func(outcome) bool) {
-		for r := range results {
-			if !yield(outcome{OK: r.Err == nil, ID: r.ID, Existing: r.Existing, Status: r.Status, Attempts: r.Attempts, Err: r.Err}) {
-				return
-			}
-		}
-	}, counts, nil
-}
-
-func (j *typedJob[In, Out]) fake() ([]option.Option, func(), error) { return j.startFake(j.items) }
-
-// strictDecode decodes raw into a value of type T, refusing type mismatches
-// with the field's name.
-func strictDecode[T any](raw []byte) (T, error) {
-	var v T
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return v, fmt.Errorf("field %s: want %s, got JSON %s", strings.ReplaceAll(te.Field, ".", "/"), te.Type, te.Value)
-		}
-		return v, err
-	}
-	return v, nil
+	return false
 }
 
 // resultLine is one line of the --results file.
@@ -268,6 +207,7 @@ type resultLine struct {
 	Existing bool         `json:"existing"`
 	Status   int          `json:"status"`
 	Attempts int          `json:"attempts"`
+	Final    bool         `json:"final"`
 	Error    *resultError `json:"error,omitempty"`
 }
 
@@ -301,14 +241,102 @@ func describe(err error) *resultError {
 	}
 }
 
-// summary is the --json output.
+// summary is the --json output. Succeeded and Failed count every input line
+// by its latest result, the lines skipped by --resume included.
 type summary struct {
-	Total     int   `json:"total"`
-	Succeeded int   `json:"succeeded"`
-	Failed    int   `json:"failed"`
-	Requests  int64 `json:"requests"`
-	Retries   int64 `json:"retries"`
-	ElapsedMS int64 `json:"elapsed_ms"`
+	Total          int   `json:"total"`
+	Succeeded      int   `json:"succeeded"`
+	Failed         int   `json:"failed"`
+	Skipped        int   `json:"skipped"`
+	Settled        int   `json:"settled"`
+	Sent           int   `json:"sent"`
+	NotSent        int   `json:"not_sent"`
+	OutcomeUnknown int   `json:"outcome_unknown"`
+	Requests       int64 `json:"requests"`
+	Retries        int64 `json:"retries"`
+	ElapsedMS      int64 `json:"elapsed_ms"`
+}
+
+// pushRun is the state of one run of push: where the input is read from
+// for the second pass, the journal, the record of lines in flight, and the
+// counts of the summary.
+type pushRun struct {
+	input   string // the input file, or stdin's spool
+	total   int
+	journal *journal  // nil without --results
+	mark    *inflight // nil without --results, or when it is not a regular file
+	stderr  io.Writer
+	sum     summary
+	finals  int // lines with a final result, earlier runs included
+	// keys is the handover of the current call, for the create-key option
+	// the client was built with.
+	keys atomic.Pointer[handover]
+}
+
+// record counts and journals one line's result.
+func (p *pushRun) record(line int, o outcome) error {
+	final := isFinal(o)
+	switch {
+	case o.OK:
+		p.sum.Succeeded++
+	default:
+		p.sum.Failed++
+		switch {
+		case errors.Is(o.Err, billbridge.ErrNotSent):
+			p.sum.NotSent++
+		case errors.Is(o.Err, billbridge.ErrOutcomeUnknown):
+			p.sum.OutcomeUnknown++
+		}
+		if p.journal == nil {
+			fmt.Fprintf(p.stderr, "line %d: %v\n", line, o.Err)
+		}
+	}
+	if final {
+		p.finals++
+	}
+	if p.journal == nil {
+		return nil
+	}
+	rl := resultLine{Line: line, OK: o.OK, ID: o.ID, Existing: o.Existing, Status: o.Status, Attempts: o.Attempts, Final: final}
+	if !o.OK {
+		rl.Error = describe(o.Err)
+	}
+	return p.journal.write(rl)
+}
+
+// checkResultsPath refuses a --results file that is the input (also through
+// a link), and an earlier run's non-empty file unless --resume or --force.
+func checkResultsPath(f *pushFlags, input string) error {
+	if f.results == "" {
+		return nil
+	}
+	rs, err := os.Stat(f.results)
+	exists := err == nil
+	if input != "-" {
+		if is, err := os.Stat(input); err == nil {
+			for _, p := range []string{f.results, inflightPath(f.results)} {
+				if ps, err := os.Stat(p); err == nil && os.SameFile(is, ps) {
+					return usagef("--results %s is the input file %s: the results would overwrite it", p, input)
+				}
+			}
+		}
+	}
+	if f.resume && (!exists || !rs.Mode().IsRegular()) {
+		if !exists {
+			return nil // nothing to continue: a fresh push
+		}
+		return usagef("--resume: %s is not a regular file, nothing to continue", f.results)
+	}
+	if f.resume || f.force || !exists || !rs.Mode().IsRegular() {
+		return nil
+	}
+	if rs.Size() > 0 {
+		return usagef("--results %s holds the results of an earlier push (%d bytes): give --resume to continue it, or --force to replace it", f.results, rs.Size())
+	}
+	if ms, err := os.Stat(inflightPath(f.results)); err == nil && ms.Size() > 0 {
+		return usagef("--results: %s records lines an earlier push may have sent: give --resume to continue that push, or --force to start over", inflightPath(f.results))
+	}
+	return nil
 }
 
 // push runs "billbridge push"; failed reports whether some item failed.
@@ -340,6 +368,9 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err != nil {
 		return false, err
 	}
+	if err := checkResultsPath(&f, pos[2]); err != nil {
+		return false, err
+	}
 	// The deadline covers the whole push, reading and the fake's start
 	// included; the facades end the items not sent by then as not sent.
 	if f.timeout > 0 {
@@ -347,13 +378,36 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		ctx, cancel = context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 	}
-	in, closeIn, err := openInput(pos[2], stdin)
-	if err != nil {
-		return false, err
-	}
-	defer closeIn()
 
-	lines, total, bad, err := readLines(in, job, stderr)
+	// First pass: validate every line, keeping none. Stdin is spooled to a
+	// temporary file for the second pass.
+	p := &pushRun{input: pos[2], stderr: stderr}
+	var in io.Reader = stdin
+	var spool, inFile *os.File
+	if pos[2] == "-" {
+		spool, err = os.CreateTemp("", "billbridge-push-*.jsonl")
+		if err != nil {
+			return false, usagef("spooling stdin: %v", err)
+		}
+		defer os.Remove(spool.Name())
+		defer spool.Close()
+		p.input = spool.Name()
+	} else {
+		file, err := os.Open(pos[2])
+		if err != nil {
+			return false, usagef("input: %v", err)
+		}
+		defer file.Close()
+		in, inFile = file, file
+	}
+	var spoolW io.Writer
+	if spool != nil {
+		spoolW = spool
+	}
+	total, bad, inputSum, err := validateInput(in, spoolW, job, stderr)
+	if inFile != nil {
+		inFile.Close() // the second pass opens the input again
+	}
 	if err != nil {
 		return false, err
 	}
@@ -361,8 +415,26 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return false, usagef("%d of %d lines are malformed; nothing was sent", bad, total)
 	}
 	if f.dryRun {
-		fmt.Fprintf(stderr, "dry run: %d lines valid, nothing sent\n", len(lines))
+		fmt.Fprintf(stderr, "dry run: %d lines valid, nothing sent\n", total)
 		return false, nil
+	}
+	p.total, p.sum.Total = total, total
+	window := f.window(pos[0])
+
+	// The journal, and on --resume what it says of each line.
+	var calls []call
+	if f.results != "" {
+		calls, err = openResults(p, &f, job, inputSum, window)
+		if err != nil {
+			return false, err
+		}
+		defer func() {
+			if p.mark != nil {
+				p.mark.close()
+			}
+		}()
+	} else {
+		calls = []call{{name: "send", selects: func(int) bool { return true }}}
 	}
 
 	opts := f.options()
@@ -376,137 +448,149 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	// Without --fake, the facade reads its credentials from the environment
 	// (TIGHT_TOKEN, ...) and New fails naming the variables that are missing.
-	bar := newProgressBar(stderr, len(lines))
+	bar := newProgressBar(stderr, total-p.sum.Skipped)
 	if bar != nil {
 		opts = append(opts, option.WithProgress(bar.update))
 	}
 	start := time.Now()
-	outcomes, counts, err := job.send(ctx, opts)
-	if err != nil {
-		return false, usagef("%v", err)
-	}
-
-	var results *json.Encoder
-	if f.results != "" {
-		file, err := os.Create(f.results)
-		if err != nil {
-			return false, usagef("--results: %v", err)
-		}
-		defer file.Close()
-		w := bufio.NewWriter(file)
-		defer w.Flush()
-		results = json.NewEncoder(w)
-	}
-
-	sum := summary{Total: len(lines)}
-	notSent := 0
-	record := func(line int, o outcome) error {
-		if o.OK {
-			sum.Succeeded++
-		} else {
-			sum.Failed++
-			if errors.Is(o.Err, billbridge.ErrNotSent) {
-				notSent++
-			}
-			if results == nil {
-				fmt.Fprintf(stderr, "line %d: %v\n", line, o.Err)
-			}
-		}
-		if results != nil {
-			rl := resultLine{Line: line, OK: o.OK, ID: o.ID, Existing: o.Existing, Status: o.Status, Attempts: o.Attempts}
-			if !o.OK {
-				rl.Error = describe(o.Err)
-			}
-			if err := results.Encode(rl); err != nil {
-				return fmt.Errorf("--results: %w", err)
-			}
-		}
-		return nil
-	}
-	i := 0
-	for o := range outcomes {
-		if i == len(lines) {
-			return false, fmt.Errorf("the client returned more results than the %d items sent", len(lines))
-		}
-		if err := record(lines[i], o); err != nil {
-			return false, err
-		}
-		i++
-	}
-	// A cancelled stream stops pulling items: those it never took were not
-	// sent, and every input line still gets its result.
-	for ; i < len(lines); i++ {
-		err := fmt.Errorf("%w (the client returned no result for this item)", billbridge.ErrOutcomeUnknown)
-		if ctx.Err() != nil {
-			err = fmt.Errorf("%w: %w", billbridge.ErrNotSent, context.Cause(ctx))
-		}
-		if err := record(lines[i], outcome{Err: err}); err != nil {
-			return false, err
-		}
-	}
+	counts, runErr := job.run(ctx, p, opts, calls)
 	bar.finish()
+	if p.journal != nil {
+		if err := p.journal.close(); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	if runErr != nil {
+		return false, runErr
+	}
+	// Every line final: the record of lines in flight has nothing left to
+	// tell a resume.
+	if p.mark != nil && p.finals == total {
+		p.mark.close()
+		p.mark = nil
+		os.Remove(inflightPath(f.results))
+	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		fmt.Fprintf(stderr, "billbridge: --timeout %v reached: %d items not sent (safe to send again)\n", f.timeout, notSent)
+		fmt.Fprintf(stderr, "billbridge: --timeout %v reached: %d items not sent (safe to send again)\n", f.timeout, p.sum.NotSent)
 	case ctx.Err() != nil:
-		fmt.Fprintf(stderr, "billbridge: interrupted: %d items not sent (safe to send again)\n", notSent)
+		fmt.Fprintf(stderr, "billbridge: interrupted: %d items not sent (safe to send again)\n", p.sum.NotSent)
 	}
-	sum.Requests, sum.Retries = counts()
+	if f.results != "" && p.finals < total {
+		fmt.Fprintf(stderr, "billbridge: %d lines have no final result: run the same command with --resume to settle and send them\n", total-p.finals)
+	}
+	sum := p.sum
+	if counts != nil {
+		sum.Requests, sum.Retries = counts()
+	}
 	sum.ElapsedMS = time.Since(start).Milliseconds()
 	if f.json {
 		_ = json.NewEncoder(stdout).Encode(sum)
 	} else {
-		fmt.Fprintf(stdout, "%d items: %d succeeded, %d failed; %d requests, %d retries; %s\n",
-			sum.Total, sum.Succeeded, sum.Failed, sum.Requests, sum.Retries, time.Duration(sum.ElapsedMS)*time.Millisecond)
+		fmt.Fprintf(stdout, "%d items: %d succeeded, %d failed; %d skipped (final in --results), %d settled, %d sent; %d requests, %d retries; %s\n",
+			sum.Total, sum.Succeeded, sum.Failed, sum.Skipped, sum.Settled, sum.Sent, sum.Requests, sum.Retries, time.Duration(sum.ElapsedMS)*time.Millisecond)
 	}
 	return sum.Failed > 0, nil
 }
 
-func openInput(name string, stdin io.Reader) (io.Reader, func(), error) {
-	if name == "-" {
-		return stdin, func() {}, nil
+// openResults opens the journal (and the record of lines in flight) and
+// plans the calls: on a fresh push one call sending every line; on
+// --resume, the lines in doubt (handed over by an earlier run, no final
+// result) are re-sent with a read-back first, or left in doubt when their
+// item has no natural key to read back by, then the lines never handed
+// over are sent.
+func openResults(p *pushRun, f *pushFlags, job pushJob, inputSum string, window int) ([]call, error) {
+	rec := inflightRecord{Version: 1, Input: inputSum, Lines: p.total}
+	var st *journalState
+	if f.resume {
+		if fi, err := os.Stat(f.results); err == nil && fi.Size() > 0 {
+			var err error
+			if st, err = readJournal(f.results, p.total); err != nil {
+				return nil, err
+			}
+			// Cut a torn last line before appending.
+			if err := os.Truncate(f.results, st.end); err != nil {
+				return nil, usagef("--resume: %v", err)
+			}
+		}
+		old, ok, err := readInflight(inflightPath(f.results))
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case ok && (old.Input != inputSum || old.Lines != p.total):
+			return nil, usagef("--resume: %s records a push of other input (%d lines, sha256 %.12s…; this input: %d lines, %.12s…): give --force to start over", inflightPath(f.results), old.Lines, old.Input, p.total, inputSum)
+		case ok:
+			rec.HandedOver = old.HandedOver
+			if st == nil && old.HandedOver > 0 {
+				st = &journalState{final: newBitset(p.total + 1)} // died before its first result
+			}
+		case st != nil:
+			// Results but no record (it is removed once every line is
+			// final, or the file came from elsewhere): any line without a
+			// final result may have been sent.
+			rec.HandedOver = p.total
+		}
 	}
-	file, err := os.Open(name)
+	j, err := openJournal(f.results, f.force, window)
 	if err != nil {
-		return nil, nil, usagef("input: %v", err)
+		return nil, err
 	}
-	return file, func() { file.Close() }, nil
+	p.journal = j
+	if f.force {
+		os.Remove(inflightPath(f.results))
+	}
+	if j.regular {
+		if p.mark, err = openInflight(inflightPath(f.results), rec, window); err != nil {
+			return nil, err
+		}
+	}
+	if st == nil {
+		return []call{{name: "send", selects: func(int) bool { return true }}}, nil
+	}
+	p.sum.Skipped, p.finals = st.finals, st.finals
+	p.sum.Succeeded, p.sum.Failed = st.finalsOK, st.finals-st.finalsOK
+	mark := rec.HandedOver
+	// Lines in doubt whose item can be read back are settled; the others
+	// stay in doubt, recorded again as such: re-sending them could create
+	// them twice.
+	settle := newBitset(p.total + 1)
+	if err := forEachLine(p.input, func(n int, raw []byte) error {
+		if n > mark || st.final.get(n) {
+			return nil
+		}
+		if job.settleable(n, raw) {
+			settle.set(n)
+			return nil
+		}
+		return p.record(n, outcome{Err: fmt.Errorf("%w: an earlier run may have sent this line, and its item has no natural key to read it back by (not sent again: it could be created twice)", billbridge.ErrOutcomeUnknown)})
+	}); err != nil {
+		return nil, err
+	}
+	return []call{
+		{name: "settle", selects: settle.get, opts: readBackFirst(), settle: true},
+		{name: "send", selects: func(n int) bool { return n > mark && !st.final.get(n) }},
+	}, nil
 }
 
-// readLines validates every line, reporting each malformed one on stderr, and
-// returns the line numbers of the items added to job (in order), the number
-// of lines read and the count of malformed lines.
-func readLines(in io.Reader, job pushJob, stderr io.Writer) (lines []int, total, bad int, err error) {
-	lr := newLineReader(in)
+// forEachLine calls fn for every line of the input file.
+func forEachLine(path string, fn func(n int, raw []byte) error) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return usagef("input: %v", err)
+	}
+	defer file.Close()
+	lines := newInputLines(file)
 	for {
-		raw, tooLong, err := lr.next()
+		n, raw, _, err := lines.next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, total, bad, usagef("reading input at line %d: %v", total+1, err)
+			return usagef("reading input at line %d: %v", n, err)
 		}
-		total++
-		if tooLong {
-			fmt.Fprintf(stderr, "line %d is longer than the %d MiB limit\n", total, maxLineBytes>>20)
-			bad++
-			continue
+		if err := fn(n, raw); err != nil {
+			return err
 		}
-		if total == 1 {
-			raw = bytes.TrimPrefix(raw, []byte("\uFEFF")) // a byte order mark
-		}
-		raw = bytes.TrimSpace(raw)
-		if len(raw) == 0 {
-			fmt.Fprintf(stderr, "line %d: empty line\n", total)
-			bad++
-			continue
-		}
-		if err := job.add(total, raw); err != nil {
-			fmt.Fprintln(stderr, err)
-			bad++
-			continue
-		}
-		lines = append(lines, total)
 	}
-	return lines, total, bad, nil
 }

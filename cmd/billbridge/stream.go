@@ -1,0 +1,321 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/pkg/option"
+)
+
+// inputLines numbers the lines of an input as push sees them: from 1, a
+// byte order mark dropped from the first, surrounding white space trimmed.
+// Both passes read the input through it, so their line numbers agree.
+type inputLines struct {
+	lr *lineReader
+	n  int
+}
+
+func newInputLines(r io.Reader) *inputLines { return &inputLines{lr: newLineReader(r)} }
+
+// next returns the next line's number and trimmed bytes (valid until the
+// next call); io.EOF at the end.
+func (s *inputLines) next() (n int, raw []byte, tooLong bool, err error) {
+	raw, tooLong, err = s.lr.next()
+	if err != nil {
+		return 0, nil, false, err
+	}
+	s.n++
+	if s.n == 1 {
+		raw = bytes.TrimPrefix(raw, []byte("\uFEFF"))
+	}
+	return s.n, bytes.TrimSpace(raw), tooLong, nil
+}
+
+// validateInput is the first pass: it checks every line, reporting each
+// malformed one on stderr, without keeping any item. It returns the number
+// of lines, the number of malformed ones and the SHA-256 of the input's
+// bytes. When spool is not nil the input is copied to it for the second pass
+// (stdin cannot be read twice).
+func validateInput(in io.Reader, spool io.Writer, job pushJob, stderr io.Writer) (total, bad int, sum string, err error) {
+	h := sha256.New()
+	w := io.Writer(h)
+	var spoolErr error
+	if spool != nil {
+		w = io.MultiWriter(h, writerFunc(func(b []byte) (int, error) {
+			n, err := spool.Write(b)
+			if err != nil && spoolErr == nil {
+				spoolErr = err
+			}
+			return n, err
+		}))
+	}
+	lines := newInputLines(io.TeeReader(in, w))
+	for {
+		n, raw, tooLong, err := lines.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if spoolErr != nil {
+				return total, bad, "", usagef("spooling stdin to a temporary file: %v", spoolErr)
+			}
+			return total, bad, "", usagef("reading input at line %d: %v", total+1, err)
+		}
+		total = n
+		switch {
+		case tooLong:
+			fmt.Fprintf(stderr, "line %d is longer than the %d MiB limit\n", n, maxLineBytes>>20)
+			bad++
+		case len(raw) == 0:
+			fmt.Fprintf(stderr, "line %d: empty line\n", n)
+			bad++
+		default:
+			if err := job.check(n, raw); err != nil {
+				fmt.Fprintln(stderr, err)
+				bad++
+			}
+		}
+	}
+	return total, bad, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// createKey is the create key of an input line: a hash of its line number
+// and its bytes, so that a re-run or a resume of the same input derives the
+// same key for the same line without remembering anything per line, and
+// two identical lines get different keys.
+func createKey(line int, raw []byte) string {
+	h := sha256.New()
+	h.Write([]byte(strconv.Itoa(line)))
+	h.Write([]byte{'\n'})
+	h.Write(raw)
+	return "bb1-" + strconv.Itoa(line) + "-" + hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// handed is an item handed to the client whose result has not come back.
+type handed struct {
+	line int
+	key  string
+}
+
+// handover maps the index of an item in the client's stream to its input
+// line (and create key). It holds only the items in flight, so its memory
+// does not grow with the input. The stream fills it from the client's
+// reading goroutine; the results loop drains it.
+type handover struct {
+	mu      sync.Mutex
+	q       []handed
+	base    int // index of q[0]
+	started bool
+	closed  bool
+	done    chan struct{}
+}
+
+func newHandover() *handover { return &handover{done: make(chan struct{})} }
+
+// begin is called when the stream starts; false means the call is over and
+// nothing may be handed over any more.
+func (h *handover) begin() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.started = true
+	return true
+}
+
+func (h *handover) push(e handed) {
+	h.mu.Lock()
+	h.q = append(h.q, e)
+	h.mu.Unlock()
+}
+
+// pop removes the entry of the result with this index (results come in
+// input order, so it is the first).
+func (h *handover) pop(index int) (handed, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.q) == 0 || index != h.base {
+		return handed{}, false
+	}
+	e := h.q[0]
+	h.q = h.q[1:]
+	h.base++
+	return e, true
+}
+
+// key returns the create key of the item with this index.
+func (h *handover) key(index int) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if i := index - h.base; i >= 0 && i < len(h.q) {
+		return h.q[i].key
+	}
+	return ""
+}
+
+// close ends the call: it waits for a started stream to return and gives
+// the entries that never got a result.
+func (h *handover) close() []handed {
+	h.mu.Lock()
+	h.closed = true
+	started := h.started
+	h.mu.Unlock()
+	if started {
+		<-h.done
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.q
+}
+
+// call is one facade call of a push: the lines it selects, streamed from
+// the input, and its request options. A fresh push makes one call; a resume
+// makes two, the lines in doubt first (with a read-back first), then the
+// lines never sent.
+type call struct {
+	name    string
+	selects func(line int) bool
+	opts    []option.RequestOption
+	settle  bool
+}
+
+// sendFunc is a facade's batch call over a stream.
+type sendFunc[In, Out any] func(ctx context.Context, items iter.Seq[In], opts ...option.RequestOption) iter.Seq[billbridge.Result[Out]]
+
+// runCall streams the lines call selects from the input into send and
+// journals one result per selected line, in the order results become known.
+func runCall[In, Out any](ctx context.Context, p *pushRun, j *typedJob[In, Out], send sendFunc[In, Out], c call) error {
+	src, err := os.Open(p.input)
+	if err != nil {
+		return usagef("input: %v", err)
+	}
+	defer src.Close()
+	lines := newInputLines(src)
+	h := newHandover()
+	p.keys.Store(h)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// The stream runs on the client's goroutine; seqErr is read only after
+	// h.close has waited for it.
+	var seqErr error
+	stuck := 0 // a line read but neither handed over nor refused by the stream
+	seq := func(yield func(In) bool) {
+		if !h.begin() {
+			return
+		}
+		defer close(h.done)
+		for {
+			n, raw, _, err := lines.next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				seqErr = usagef("reading input at line %d: %v", n, err)
+				return
+			}
+			if !c.selects(n) {
+				continue
+			}
+			item, err := j.parse(n, raw)
+			if err != nil {
+				seqErr, stuck = usagef("the input changed since it was validated: %v", err), n
+				return
+			}
+			// Durable before it can be sent: a death from here on leaves
+			// the line in doubt, not forgotten.
+			if p.mark != nil {
+				if err := p.mark.cover(n); err != nil {
+					seqErr, stuck = err, n
+					return
+				}
+			}
+			h.push(handed{line: n, key: createKey(n, raw)})
+			if !yield(item) {
+				return
+			}
+		}
+	}
+
+	handedOver := 0
+	var loopErr error
+	for r := range send(ctx, seq, c.opts...) {
+		e, ok := h.pop(r.Index)
+		if !ok {
+			loopErr = fmt.Errorf("the client returned a result for item %d, which it was not given next", r.Index)
+			break
+		}
+		handedOver++
+		o := outcome{OK: r.Err == nil, ID: r.ID, Existing: r.Existing, Status: r.Status, Attempts: r.Attempts, Err: r.Err}
+		if loopErr = p.record(e.line, o); loopErr != nil {
+			break
+		}
+	}
+	if loopErr != nil {
+		// Leaving the loop cancelled the call; wait for the stream to
+		// return before the input and the record are closed under it.
+		cancel()
+		h.close()
+		return loopErr
+	}
+	if c.settle {
+		p.sum.Settled += handedOver
+	} else {
+		p.sum.Sent += handedOver
+	}
+	// Items handed over without a result, then the lines never handed over
+	// (the call was cancelled, or the stream failed): every selected line
+	// still gets its result.
+	for _, e := range h.close() {
+		err := fmt.Errorf("%w (the client returned no result for this item)", billbridge.ErrOutcomeUnknown)
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w: %w", billbridge.ErrNotSent, context.Cause(ctx))
+		}
+		if err := p.record(e.line, outcome{Err: err}); err != nil {
+			return err
+		}
+	}
+	if stuck > 0 {
+		if err := p.record(stuck, outcome{Err: fmt.Errorf("%w: %w", billbridge.ErrNotSent, seqErr)}); err != nil {
+			return err
+		}
+	}
+	for {
+		n, _, _, err := lines.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return usagef("reading input at line %d: %v", n, err)
+		}
+		if !c.selects(n) {
+			continue
+		}
+		cause := seqErr
+		if cause == nil {
+			cause = context.Cause(ctx)
+		}
+		if cause == nil {
+			cause = errors.New("the client stopped reading its input")
+		}
+		if err := p.record(n, outcome{Err: fmt.Errorf("%w: %w", billbridge.ErrNotSent, cause)}); err != nil {
+			return err
+		}
+	}
+	return seqErr
+}
