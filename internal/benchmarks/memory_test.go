@@ -27,16 +27,12 @@ import (
 // count: what is measured is the client's footprint, which must not grow
 // with N.
 
-// startFakeProcess builds the command and starts "billbridge fake tight".
-func startFakeProcess(b *testing.B) (url, token string) {
+// startFakeProcess builds the command and starts "billbridge fake tight"
+// with the given extra flags (a latency, say).
+func startFakeProcess(b *testing.B, flags ...string) (url, token string) {
 	b.Helper()
-	bin := filepath.Join(b.TempDir(), "billbridge")
-	build := exec.Command("go", "build", "-o", bin, "github.com/billbridge/billbridge/cmd/billbridge")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		b.Fatalf("build: %v", err)
-	}
-	cmd := exec.Command(bin, "fake", "tight")
+	bin := buildBinary(b, "github.com/billbridge/billbridge/cmd/billbridge")
+	cmd := exec.Command(bin, append([]string{"fake", "tight"}, flags...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -64,6 +60,18 @@ func startFakeProcess(b *testing.B) (url, token string) {
 		}
 	}()
 	return url, token
+}
+
+// buildBinary builds a main package into the benchmark's temporary folder.
+func buildBinary(b *testing.B, pkg string) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), filepath.Base(pkg))
+	build := exec.Command("go", "build", "-o", bin, pkg)
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		b.Fatalf("build %s: %v", pkg, err)
+	}
+	return bin
 }
 
 // peakHeap samples the live heap until stop is called and returns the peak.
