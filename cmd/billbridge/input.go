@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -198,6 +199,149 @@ func (fc fieldChecker) walk(raw []byte, t reflect.Type, path string) (int, error
 // eachMember calls f for every member of the JSON object raw, in order, and
 // refuses a key given twice (encoding/json would keep the last silently).
 func eachMember(raw []byte, f func(key string, value []byte) error, path string) error {
+	members, ok := scanMembers(raw)
+	if !ok {
+		// Not a plain object the scanner reads: the decoder's view (and,
+		// later, its error) is the reference.
+		return eachMemberDecoded(raw, f, path)
+	}
+	seen := make(map[string]bool, len(members))
+	for _, m := range members {
+		if seen[m.key] {
+			return fmt.Errorf("duplicate field %q", join(path, m.key))
+		}
+		seen[m.key] = true
+		if err := f(m.key, m.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// member is one key and raw value of a JSON object.
+type member struct {
+	key   string
+	value []byte
+}
+
+// scanMembers splits a JSON object into its members without decoding the
+// values: the first pass reads every line, and json.Decoder's tokens cost
+// most of it. Anything it does not expect (malformed or unusual JSON) makes
+// it give up (false), and the caller falls back to the decoder.
+func scanMembers(b []byte) ([]member, bool) {
+	if !json.Valid(b) {
+		// Only valid JSON is split here (brackets and strings are then
+		// enough to find the values' ends); the decoder handles the rest.
+		return nil, false
+	}
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	i = skipSpace(b, i+1)
+	var out []member
+	if i < len(b) && b[i] == '}' {
+		return out, true
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return nil, false
+		}
+		end, escaped, ok := scanString(b, i)
+		if !ok {
+			return nil, false
+		}
+		key := string(b[i+1 : end-1])
+		if escaped && json.Unmarshal(b[i:end], &key) != nil {
+			return nil, false
+		}
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+		vend, ok := skipValue(b, i)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, member{key, b[i:vend]})
+		i = skipSpace(b, vend)
+		switch {
+		case i < len(b) && b[i] == ',':
+			i = skipSpace(b, i+1)
+		case i < len(b) && b[i] == '}':
+			return out, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// scanString returns the index after the string starting at b[i] (a quote)
+// and whether it holds escapes.
+func scanString(b []byte, i int) (end int, escaped, ok bool) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			return j + 1, escaped, true
+		}
+	}
+	return 0, false, false
+}
+
+// skipValue returns the index after the JSON value starting at b[i].
+func skipValue(b []byte, i int) (int, bool) {
+	if i >= len(b) {
+		return 0, false
+	}
+	switch b[i] {
+	case '"':
+		end, _, ok := scanString(b, i)
+		return end, ok
+	case '{', '[':
+		// Brackets must match; anything subtler (a missing comma) is the
+		// strict decode's to refuse, with its own message.
+		var open []byte
+		for j := i; j < len(b); j++ {
+			switch c := b[j]; c {
+			case '"':
+				end, _, ok := scanString(b, j)
+				if !ok {
+					return 0, false
+				}
+				j = end - 1
+			case '{', '[':
+				open = append(open, c)
+			case '}', ']':
+				if len(open) == 0 || open[len(open)-1] != map[byte]byte{'}': '{', ']': '['}[c] {
+					return 0, false
+				}
+				if open = open[:len(open)-1]; len(open) == 0 {
+					return j + 1, true
+				}
+			}
+		}
+		return 0, false
+	}
+	j := i
+	for j < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[j])) {
+		j++
+	}
+	return j, j > i
+}
+
+// eachMemberDecoded is eachMember through json.Decoder's tokens.
+func eachMemberDecoded(raw []byte, f func(key string, value []byte) error, path string) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if _, err := dec.Token(); err != nil {
 		return nil
@@ -227,6 +371,19 @@ func eachMember(raw []byte, f func(key string, value []byte) error, path string)
 // jsonFields maps the JSON names of t's fields, those of embedded structs
 // included, to their types.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(map[string]reflect.Type) // read only: shared
+	}
+	f := computeFields(t)
+	fieldCache.Store(t, f)
+	return f
+}
+
+// fieldCache holds jsonFields per type: building it by reflection for every
+// object of every line was half the first pass's time.
+var fieldCache sync.Map
+
+func computeFields(t reflect.Type) map[string]reflect.Type {
 	fields := map[string]reflect.Type{}
 	for sf := range t.Fields() {
 		tag := sf.Tag.Get("json")
