@@ -66,10 +66,10 @@ func demo(ctx context.Context, stdout, stderr io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", r.name, r.items, r.succeeded, r.failed, r.existing, r.requests, r.retries)
 	}
 	tw.Flush()
-	fmt.Fprintln(stdout, "\nFailed items are new Tight items (no id) whose request got a 5xx or lost its connection after it was")
-	fmt.Fprintln(stdout, "sent: the server may have saved them, so billbridge reports them as outcome unknown rather than risk a")
-	fmt.Fprintln(stdout, "duplicate. Items with an id are upserts and were retried. ChargeOver items carry an external_key, so such")
-	fmt.Fprintln(stdout, "outcomes are settled by reading the customer back (\"existing\").")
+	fmt.Fprintln(stdout, "\nA create whose answer was lost (a 5xx or a connection dropped after it was sent) is never re-sent")
+	fmt.Fprintln(stdout, "blindly: it is read back by its natural key (Tight's create key in customData, ChargeOver's")
+	fmt.Fprintln(stdout, "external_key) and counted as \"existing\" when found, sent again only when surely absent. Upserts")
+	fmt.Fprintln(stdout, "and patches are retried; failed items, if any, say why in the results.")
 	return nil
 }
 
