@@ -294,3 +294,16 @@ func complete[In, Out any](chunk []Item[In], results []billbridge.Result[Out]) [
 	}
 	return results
 }
+
+// Each is the SendFunc of a fan-out, one request per item (providers with no
+// batch call): chunks hold one item each, but the loop keeps the contract
+// whatever the chunk size.
+func Each[In, Out any](one func(ctx context.Context, index int, in In) billbridge.Result[Out]) SendFunc[In, Out] {
+	return func(ctx context.Context, chunk []Item[In]) []billbridge.Result[Out] {
+		out := make([]billbridge.Result[Out], len(chunk))
+		for i, it := range chunk {
+			out[i] = one(ctx, it.Index, it.Value)
+		}
+		return out
+	}
+}

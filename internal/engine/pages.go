@@ -56,3 +56,35 @@ func Pages[T any, C any](ctx context.Context, first C, fetch FetchPage[T, C]) it
 		}
 	}
 }
+
+// Distinct passes a walk on, dropping every item whose key it has yielded
+// already (a zero key is never taken for a repeat): page-number and offset
+// paging can hand an item out twice when others are created during the
+// walk. It keeps one key per item seen.
+func Distinct[T any, K comparable](items iter.Seq2[T, error], key func(T) K) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero K
+		seen := map[K]struct{}{}
+		for v, err := range items {
+			if err == nil {
+				k := key(v)
+				if _, dup := seen[k]; dup && k != zero {
+					continue
+				}
+				seen[k] = struct{}{}
+			}
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
+}
+
+// Fail is a walk that yields err and ends: a query refused before any
+// request (a page size out of range, say).
+func Fail[T any](err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		yield(zero, err)
+	}
+}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/billbridge/billbridge/internal/engine"
@@ -80,4 +81,27 @@ func TestPagesStops(t *testing.T) {
 			t.Fatalf("%d items, %d calls, last error %v", n, calls, last)
 		}
 	})
+}
+
+func TestDistinct(t *testing.T) {
+	in := func(yield func(string, error) bool) {
+		for _, v := range []string{"a", "b", "a", "", "", "c", "b"} {
+			if !yield(v, nil) {
+				return
+			}
+		}
+		yield("", errors.New("page failed"))
+	}
+	var got []string
+	var errs int
+	for v, err := range engine.Distinct(in, func(s string) string { return s }) {
+		if err != nil {
+			errs++
+			continue
+		}
+		got = append(got, v)
+	}
+	if fmt.Sprint(got) != "[a b   c]" || errs != 1 {
+		t.Fatalf("got %q, %d errors; want each key once (empty keys kept) and the error", got, errs)
+	}
 }

@@ -28,7 +28,7 @@ func (c *Client) listCustomers(ctx context.Context, q CustomerQuery) iter.Seq2[C
 		size = DefaultPageSize
 	}
 	if err != nil {
-		return func(yield func(Customer, error) bool) { yield(Customer{}, err) }
+		return engine.Fail[Customer](err)
 	}
 	params := chargeoverapi.ListCustomersParams{Order: &order}
 	if where != "" {

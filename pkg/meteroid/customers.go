@@ -38,7 +38,7 @@ const idPrefix = "cus_"
 // the update in Value and the HTTP status in Status; a failed one carries a
 // *billbridge.APIError (an unknown customer wraps billbridge.ErrNotFound).
 func (c *Client) PatchCustomers(ctx context.Context, updates []Update, opts ...option.RequestOption) []billbridge.Result[Customer] {
-	return batch.Run(c.e.Context(ctx, opts), updates, c.e.BatchOptions(1), c.send)
+	return batch.Run(c.e.Context(ctx, opts), updates, c.e.BatchOptions(1), batch.Each(c.patchOne))
 }
 
 // PatchCustomersSeq is PatchCustomers over a stream: updates are read as
@@ -47,7 +47,7 @@ func (c *Client) PatchCustomers(ctx context.Context, updates []Update, opts ...o
 // requests in flight.
 func (c *Client) PatchCustomersSeq(ctx context.Context, updates iter.Seq[Update], opts ...option.RequestOption) iter.Seq[billbridge.Result[Customer]] {
 	// ChunkSize 1: no batch endpoint, so one item is one request.
-	return batch.Stream(c.e.Context(ctx, opts), updates, -1, c.e.BatchOptions(1), c.send)
+	return batch.Stream(c.e.Context(ctx, opts), updates, -1, c.e.BatchOptions(1), batch.Each(c.patchOne))
 }
 
 // PatchCustomer applies one partial update and returns the customer after
@@ -69,16 +69,6 @@ func (c *Client) GetCustomer(ctx context.Context, idOrAlias string, opts ...opti
 	}
 	cust, _, err := c.get(c.e.Context(ctx, opts), idOrAlias)
 	return cust, err
-}
-
-// send is the batch engine's SendFunc: chunks hold one item each, but a
-// loop costs nothing and keeps the contract whatever the chunk size.
-func (c *Client) send(ctx context.Context, chunk []batch.Item[Update]) []billbridge.Result[Customer] {
-	out := make([]billbridge.Result[Customer], len(chunk))
-	for i, it := range chunk {
-		out[i] = c.patchOne(ctx, it.Index, it.Value)
-	}
-	return out
 }
 
 // patchOne validates and sends one update.
@@ -191,9 +181,8 @@ type CustomerQuery struct {
 // again. Customers created during the walk may or may not be yielded.
 func (c *Client) ListCustomers(ctx context.Context, q CustomerQuery, opts ...option.RequestOption) iter.Seq2[Customer, error] {
 	if q.PageSize < 0 || q.PageSize > MaxPageSize {
-		err := &billbridge.ValidationError{Field: "page_size",
-			Reason: fmt.Sprintf("%d: must be between 1 and %d (0 takes the default, %d)", q.PageSize, MaxPageSize, DefaultPageSize)}
-		return func(yield func(Customer, error) bool) { yield(Customer{}, err) }
+		return engine.Fail[Customer](&billbridge.ValidationError{Field: "page_size",
+			Reason: fmt.Sprintf("%d: must be between 1 and %d (0 takes the default, %d)", q.PageSize, MaxPageSize, DefaultPageSize)})
 	}
 	perPage := int32(q.PageSize)
 	if perPage == 0 {
@@ -219,23 +208,9 @@ func (c *Client) ListCustomers(ctx context.Context, q CustomerQuery, opts ...opt
 		return engine.Page[Customer, int32]{Items: list.Data, Next: page + 1,
 			Last: page+1 >= list.PaginationMeta.TotalPages}, nil
 	}
-	pages := engine.Pages(ctx, 0, fetch)
-	return func(yield func(Customer, error) bool) {
-		seen := map[string]struct{}{}
-		for cust, err := range pages {
-			if err != nil {
-				yield(Customer{}, err)
-				return
-			}
-			if _, dup := seen[cust.Id]; dup {
-				continue // shifted onto this page by a create: yielded already
-			}
-			seen[cust.Id] = struct{}{}
-			if !yield(cust, nil) {
-				return
-			}
-		}
-	}
+	// A create shifts customers onto a later page: one yielded already may
+	// come again, and is dropped.
+	return engine.Distinct(engine.Pages(ctx, 0, fetch), func(cust Customer) string { return cust.Id })
 }
 
 // decodeListBody decodes a page and checks that it is one: a data array of
@@ -305,7 +280,7 @@ const maxCreateRounds = 3
 // unknown country) matches any; decimals compare by value; optional fields
 // the item leaves unset are not compared.
 func (c *Client) CreateCustomers(ctx context.Context, items []CustomerCreate, opts ...option.RequestOption) []billbridge.Result[Customer] {
-	return batch.Run(c.e.Context(ctx, opts), items, c.e.BatchOptions(1), c.sendCreates)
+	return batch.Run(c.e.Context(ctx, opts), items, c.e.BatchOptions(1), batch.Each(c.createOne))
 }
 
 // CreateCustomersSeq is CreateCustomers over a stream: items are read as
@@ -313,7 +288,7 @@ func (c *Client) CreateCustomers(ctx context.Context, items []CustomerCreate, op
 // Results arrive in input order; breaking out of the loop cancels the
 // requests in flight.
 func (c *Client) CreateCustomersSeq(ctx context.Context, items iter.Seq[CustomerCreate], opts ...option.RequestOption) iter.Seq[billbridge.Result[Customer]] {
-	return batch.Stream(c.e.Context(ctx, opts), items, -1, c.e.BatchOptions(1), c.sendCreates)
+	return batch.Stream(c.e.Context(ctx, opts), items, -1, c.e.BatchOptions(1), batch.Each(c.createOne))
 }
 
 // CreateCustomer creates one customer and returns it, as CreateCustomers
@@ -325,14 +300,6 @@ func (c *Client) CreateCustomer(ctx context.Context, item CustomerCreate, opts .
 		return nil, r.Err
 	}
 	return &r.Value, nil
-}
-
-func (c *Client) sendCreates(ctx context.Context, chunk []batch.Item[CustomerCreate]) []billbridge.Result[Customer] {
-	out := make([]billbridge.Result[Customer], len(chunk))
-	for i, it := range chunk {
-		out[i] = c.createOne(ctx, it.Index, it.Value)
-	}
-	return out
 }
 
 // createOne validates, sends and, when needed, settles one create.
@@ -532,28 +499,20 @@ func sameDecimal(a, b string) bool {
 // a customer with active subscriptions (with a status its documents do not
 // name): that item's error is the *billbridge.APIError of the answer.
 func (c *Client) ArchiveCustomers(ctx context.Context, idsOrAliases []string, opts ...option.RequestOption) []billbridge.Result[string] {
-	return batch.Run(c.e.Context(ctx, opts), idsOrAliases, c.e.BatchOptions(1), c.sendArchives)
+	return batch.Run(c.e.Context(ctx, opts), idsOrAliases, c.e.BatchOptions(1), batch.Each(c.archiveOne))
 }
 
 // ArchiveCustomersSeq is ArchiveCustomers over a stream, in bounded memory.
 // Results arrive in input order; breaking out of the loop cancels the
 // requests in flight.
 func (c *Client) ArchiveCustomersSeq(ctx context.Context, idsOrAliases iter.Seq[string], opts ...option.RequestOption) iter.Seq[billbridge.Result[string]] {
-	return batch.Stream(c.e.Context(ctx, opts), idsOrAliases, -1, c.e.BatchOptions(1), c.sendArchives)
+	return batch.Stream(c.e.Context(ctx, opts), idsOrAliases, -1, c.e.BatchOptions(1), batch.Each(c.archiveOne))
 }
 
 // ArchiveCustomer archives one customer by id (cus_…) or alias. Errors are
 // as in ArchiveCustomers' results.
 func (c *Client) ArchiveCustomer(ctx context.Context, idOrAlias string, opts ...option.RequestOption) error {
 	return c.archiveOne(c.e.Context(ctx, opts), 0, idOrAlias).Err
-}
-
-func (c *Client) sendArchives(ctx context.Context, chunk []batch.Item[string]) []billbridge.Result[string] {
-	out := make([]billbridge.Result[string], len(chunk))
-	for i, it := range chunk {
-		out[i] = c.archiveOne(ctx, it.Index, it.Value)
-	}
-	return out
 }
 
 func (c *Client) archiveOne(ctx context.Context, index int, idOrAlias string) billbridge.Result[string] {

@@ -71,10 +71,7 @@ func walk[T any](ctx context.Context, e *engine.Engine, op string, size int, id 
 	decode func(body []byte) (tightapi.EnvelopeResult, []T, *tightapi.QueryCursor, *[]Error, error)) iter.Seq2[T, error] {
 	limit, err := pageSize(size)
 	if err != nil {
-		return func(yield func(T, error) bool) {
-			var zero T
-			yield(zero, err)
-		}
+		return engine.Fail[T](err)
 	}
 	fetch := func(ctx context.Context, cursor *string) (engine.Page[T, *string], error) {
 		call := engine.Call{Op: op, Send: func(ctx context.Context) (*http.Response, error) { return post(ctx, cursor, limit) }}
@@ -104,22 +101,7 @@ func walk[T any](ctx context.Context, e *engine.Engine, op string, size int, id 
 		}
 		return p, nil
 	}
-	pages := engine.Pages(ctx, nil, fetch)
-	return func(yield func(T, error) bool) {
-		seen := map[string]struct{}{}
-		for v, err := range pages {
-			if err == nil {
-				k := id(v)
-				if _, dup := seen[k]; dup && k != "" {
-					continue
-				}
-				seen[k] = struct{}{}
-			}
-			if !yield(v, err) {
-				return
-			}
-		}
-	}
+	return engine.Distinct(engine.Pages(ctx, nil, fetch), id)
 }
 
 // readOne decodes a {result, data} answer of one entity.
@@ -139,18 +121,7 @@ func readOne[T any](e *engine.Engine, call engine.Call, ans *engine.Answer, data
 // send. Results come in input order.
 func fanOut[In, Out any](ctx context.Context, c *Client, items iter.Seq[In],
 	one func(ctx context.Context, index int, in In) billbridge.Result[Out]) iter.Seq[billbridge.Result[Out]] {
-	return batch.Stream(ctx, items, -1, c.e.BatchOptions(1), oneByOne(one))
-}
-
-// oneByOne is the batch.SendFunc of a fan-out (its chunks hold one item).
-func oneByOne[In, Out any](one func(ctx context.Context, index int, in In) billbridge.Result[Out]) batch.SendFunc[In, Out] {
-	return func(ctx context.Context, chunk []batch.Item[In]) []billbridge.Result[Out] {
-		res := make([]billbridge.Result[Out], len(chunk))
-		for i, it := range chunk {
-			res[i] = one(ctx, it.Index, it.Value)
-		}
-		return res
-	}
+	return batch.Stream(ctx, items, -1, c.e.BatchOptions(1), batch.Each(one))
 }
 
 // deleteOne is one DELETE of an entity by id. A DELETE is idempotent by
@@ -177,7 +148,7 @@ func deleteOne(ctx context.Context, e *engine.Engine, op string, index int, id s
 // ones not sent when ctx ended (they wrap billbridge.ErrNotSent).
 func collect[In, Out any](ctx context.Context, c *Client, items []In,
 	one func(ctx context.Context, index int, in In) billbridge.Result[Out]) []billbridge.Result[Out] {
-	return batch.Run(ctx, items, c.e.BatchOptions(1), oneByOne(one))
+	return batch.Run(ctx, items, c.e.BatchOptions(1), batch.Each(one))
 }
 
 // unmarshal decodes JSON into a new T.
