@@ -165,8 +165,6 @@ type Trace struct {
 	Attempts int
 	// LastStatus is the status of the last response (0 if none arrived).
 	LastStatus int
-	// Written reports that some attempt reached the wire completely.
-	Written bool
 	// MaybeActed reports that some attempt reached the wire and was not
 	// answered with a status that says it was not acted on: it failed
 	// without an answer, or was answered 5xx.
@@ -236,7 +234,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			// Only an attempt that reached the wire counts as the item's:
 			// a failed token fetch or a refused connection sent nothing.
 			trace.Attempts++
-			trace.Written = true
 			if err != nil || resp.StatusCode >= 500 {
 				trace.MaybeActed = true
 			}
