@@ -184,23 +184,31 @@ func (c *Client) bulk(ctx context.Context, ws []*work, send func(context.Context
 		setAll(ws, err, ans.Status)
 		return
 	}
-	var env chargeoverapi.BulkResultResponse
-	derr := json.Unmarshal(ans.Body, &env)
-	if derr == nil && env.Response.Bulk == nil {
-		derr = errors.New("the answer holds no _bulk list")
-	}
-	if derr == nil && len(env.Response.Bulk) != len(ws) {
-		// More or fewer results than sub-requests: nobody can tell which
-		// result belongs to which item.
-		derr = fmt.Errorf("the answer holds %d results for %d sub-requests", len(env.Response.Bulk), len(ws))
-	}
+	subs, derr := decodeBulk(ans.Body, len(ws))
 	if derr != nil {
 		setAll(ws, c.e.Undecodable(call, ans, derr), ans.Status)
 		return
 	}
 	for i, w := range ws {
-		c.applySub(w, env.Response.Bulk[i])
+		c.applySub(w, subs[i])
 	}
+}
+
+// decodeBulk reads a _bulk answer that must hold one result per
+// sub-request: with more or fewer, nobody can tell which result belongs to
+// which item.
+func decodeBulk(body []byte, n int) ([]chargeoverapi.BulkItemResult, error) {
+	var env chargeoverapi.BulkResultResponse
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, err
+	}
+	switch {
+	case env.Response.Bulk == nil:
+		return nil, errors.New("the answer holds no _bulk list")
+	case len(env.Response.Bulk) != n:
+		return nil, fmt.Errorf("the answer holds %d results for %d sub-requests", len(env.Response.Bulk), n)
+	}
+	return env.Response.Bulk, nil
 }
 
 // applySub maps one sub-request result onto its item.

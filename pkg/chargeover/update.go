@@ -3,8 +3,6 @@ package chargeover
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -99,14 +97,7 @@ func (c *Client) sendUpdates(ctx context.Context, ps []*pendingUpdate) {
 		}
 		return
 	}
-	var env chargeoverapi.BulkResultResponse
-	derr := json.Unmarshal(ans.Body, &env)
-	if derr == nil && env.Response.Bulk == nil {
-		derr = errors.New("the answer holds no _bulk list")
-	}
-	if derr == nil && len(env.Response.Bulk) != len(ps) {
-		derr = fmt.Errorf("the answer holds %d results for %d sub-requests", len(env.Response.Bulk), len(ps))
-	}
+	subs, derr := decodeBulk(ans.Body, len(ps))
 	if derr != nil {
 		for _, p := range ps {
 			p.res.Err, p.res.Status = c.e.Undecodable(call, ans, derr), ans.Status
@@ -114,7 +105,7 @@ func (c *Client) sendUpdates(ctx context.Context, ps []*pendingUpdate) {
 		return
 	}
 	for i, p := range ps {
-		c.applyUpdate(p, env.Response.Bulk[i])
+		c.applyUpdate(p, subs[i])
 	}
 }
 
