@@ -200,7 +200,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, ErrOtherOrigin
 	}
-	body, err := readBody(req)
+	body, err := replayable(req)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +372,7 @@ func unwrapPermanent(err error) error {
 // attempt got its credentials and went to the base transport; wrote that the
 // request reached the wire completely, which decides whether a failed
 // unsafe request may be repeated.
-func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte, rc *config.Request) (resp *bufferedResponse, sent, wrote bool, err error) {
+func (t *Transport) attempt(ctx context.Context, req *http.Request, body requestBody, rc *config.Request) (resp *bufferedResponse, sent, wrote bool, err error) {
 	timeout := rc.AttemptTimeout
 	if timeout <= 0 {
 		timeout = DefaultAttemptTimeout
@@ -381,10 +381,11 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, body []byte,
 	defer cancel()
 	r := req.Clone(actx)
 	switch {
-	case len(body) > 0:
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		r.ContentLength = int64(len(body))
+	case body.size > 0:
+		if r.Body, err = body.get(); err != nil {
+			return nil, false, false, &permanentError{fmt.Errorf("reading the request body: %w", err)}
+		}
+		r.GetBody, r.ContentLength = body.get, body.size
 	case req.Body != nil:
 		// An empty body: NoBody sends Content-Length: 0 rather than a
 		// chunked body of unknown length.
@@ -484,7 +485,18 @@ func (t *Transport) readAll(raw *http.Response) ([]byte, error) {
 	var held int64
 	defer func() { t.mem.Release(held) }()
 	const step = 32 << 10
-	buf := make([]byte, 0, min(max(raw.ContentLength, 512), limit+1, step))
+	// One byte past a declared length, so that the read which finds the
+	// end needs no second buffer; a length past step is taken from the
+	// budget first, like any growth.
+	initial := min(max(raw.ContentLength+1, 512), limit+1, 8<<20)
+	if initial > step {
+		if !t.mem.TryAcquire(initial) {
+			initial = step
+		} else {
+			held = initial
+		}
+	}
+	buf := make([]byte, 0, initial)
 	for {
 		if len(buf) == cap(buf) {
 			if int64(len(buf)) > limit {
@@ -550,21 +562,31 @@ func RequestID(h http.Header) string {
 	return ""
 }
 
-// readBody reads the request body once so every attempt can replay it.
-func readBody(req *http.Request) ([]byte, error) {
+// requestBody hands every attempt a fresh reader of the request body.
+type requestBody struct {
+	get  func() (io.ReadCloser, error)
+	size int64 // 0: no body
+}
+
+// replayable makes req's body readable once per attempt. A body that
+// http.NewRequest can rewind itself (GetBody, as for the generated client's
+// bytes.Reader) is not copied: each attempt gets its own reader over the
+// same bytes. Any other body is read into memory once.
+func replayable(req *http.Request) (requestBody, error) {
 	if req.Body == nil || req.Body == http.NoBody {
-		return nil, nil
+		return requestBody{}, nil
 	}
-	if req.GetBody != nil {
-		rc, err := req.GetBody()
-		if err == nil {
-			defer rc.Close()
-			req.Body.Close()
-			return io.ReadAll(rc)
-		}
+	if req.GetBody != nil && req.ContentLength > 0 {
+		req.Body.Close()
+		return requestBody{get: req.GetBody, size: req.ContentLength}, nil
 	}
 	defer req.Body.Close()
-	return io.ReadAll(req.Body)
+	data, err := io.ReadAll(req.Body)
+	if err != nil {
+		return requestBody{}, err
+	}
+	get := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	return requestBody{get: get, size: int64(len(data))}, nil
 }
 
 // CheckBaseURL refuses a base URL that is not https, except on loopback

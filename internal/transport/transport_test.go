@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -692,5 +693,47 @@ func TestRetryableStatus(t *testing.T) {
 		if RetryableStatus(code) != retryable[code] {
 			t.Errorf("RetryableStatus(%d) = %v", code, RetryableStatus(code))
 		}
+	}
+}
+
+// TestReadAllOneBufferForADeclaredLength: a body of declared length is read
+// into one buffer of that size (the read that finds its end included), and
+// a request body that can rewind itself is not copied.
+func TestReadAllOneBufferForADeclaredLength(t *testing.T) {
+	var tr Transport
+	body := bytes.Repeat([]byte("x"), 20_000)
+	allocs := testing.AllocsPerRun(50, func() {
+		raw := &http.Response{StatusCode: 200, ContentLength: int64(len(body)), Body: io.NopCloser(bytes.NewReader(body))}
+		data, err := tr.readAll(raw)
+		if err != nil || len(data) != len(body) {
+			t.Fatalf("read %d bytes, %v", len(data), err)
+		}
+	})
+	if allocs > 3 { // the test's response, reader and NopCloser, and one buffer
+		t.Errorf("%.0f allocations to read a %d-byte body of declared length", allocs, len(body))
+	}
+
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/x", bytes.NewReader(body))
+	rb, err := replayable(req)
+	if err != nil || rb.size != int64(len(body)) {
+		t.Fatalf("replayable: size %d, %v", rb.size, err)
+	}
+	for range 2 {
+		rc, _ := rb.get()
+		got, _ := io.ReadAll(rc)
+		if !bytes.Equal(got, body) {
+			t.Fatal("an attempt's body differs from the request's")
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const runs = 50
+	for range runs {
+		req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/x", bytes.NewReader(body))
+		_, _ = replayable(req)
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / runs; per > uint64(len(body))/2 {
+		t.Errorf("replayable allocates %d bytes per %d-byte request: it copies a body that GetBody can give again", per, len(body))
 	}
 }
