@@ -131,8 +131,8 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 		}
 		done := make(chan completion, conc)
 		partial := map[int][]Item[In]{} // the chunk being filled, per kind
-		ready := map[int]billbridge.Result[Out]{}
-		next, inFlight, index := 0, 0, 0
+		var ready window[Out]
+		inFlight, index := 0, 0
 		progress := billbridge.Progress{Total: total}
 
 		ends := map[int]bool{} // the last index of each chunk: progress is told per chunk
@@ -141,9 +141,7 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 			delete(partial, k)
 			ends[chunk[len(chunk)-1].Index] = true
 			if err := ctx.Err(); err != nil {
-				for _, r := range complete(chunk, notSent[In, Out](chunk, err)) {
-					ready[r.Index] = r
-				}
+				ready.put(complete(chunk, notSent[In, Out](chunk, err)))
 				return
 			}
 			inFlight++
@@ -163,7 +161,7 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 			return 0, false
 		}
 		// full reports that no more input may be read for now.
-		full := func() bool { return inFlight+len(ready)/size >= conc }
+		full := func() bool { return inFlight >= conc || ready.count/size >= conc }
 		reported := 0
 		report := func() {
 			if opts.OnProgress != nil && progress.Done > reported {
@@ -176,12 +174,10 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 		// broke out.
 		flush := func() bool {
 			for {
-				r, ok := ready[next]
+				r, ok := ready.pop()
 				if !ok {
 					return true
 				}
-				delete(ready, next)
-				next++
 				progress.Done++
 				if r.Err != nil {
 					progress.Failed++
@@ -207,14 +203,17 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 					dispatch(k)
 					continue
 				}
-				if k, ok := holding(next); ok && full() {
+				if k, ok := holding(ready.next); ok && full() {
 					dispatch(k)
 					continue
 				}
 			}
-			// Read input only while the chunks in flight and the results
+			// Read input only while a chunk may be sent and the results
 			// waiting for earlier ones fit in Concurrency chunks: memory
-			// stays at that plus one chunk being filled per kind.
+			// stays at Concurrency chunks in flight, as many waiting, and
+			// one being filled per kind. (Counting the waiting results
+			// against the chunks in flight, as before, left workers idle
+			// behind one slow chunk.)
 			readable := input
 			if full() {
 				readable = nil
@@ -226,6 +225,9 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 					continue
 				}
 				k := kind(v)
+				if partial[k] == nil {
+					partial[k] = make([]Item[In], 0, size)
+				}
 				partial[k] = append(partial[k], Item[In]{Index: index, Value: v})
 				index++
 				if len(partial[k]) == size {
@@ -233,9 +235,7 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 				}
 			case c := <-done:
 				inFlight--
-				for _, r := range complete(c.chunk, c.results) {
-					ready[r.Index] = r
-				}
+				ready.put(complete(c.chunk, c.results))
 				if !flush() {
 					return
 				}
@@ -267,6 +267,57 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 		}
 		flush()
 	}
+}
+
+// window holds the results that wait for an earlier one, in input order
+// from index next: a slice, not a map, since they leave in that order. The
+// slice is reused once drained, so a steady stream allocates it once.
+type window[Out any] struct {
+	next  int // the index of slots[head]
+	head  int
+	count int // results held
+	slots []slot[Out]
+}
+
+type slot[Out any] struct {
+	r  billbridge.Result[Out]
+	ok bool
+}
+
+// put holds results, each at its Index (which is never below next).
+func (w *window[Out]) put(rs []billbridge.Result[Out]) {
+	for _, r := range rs {
+		i := w.head + r.Index - w.next
+		if i >= len(w.slots) {
+			if w.head > 0 {
+				// Move the live part to the front before growing.
+				n := copy(w.slots, w.slots[w.head:])
+				clear(w.slots[n:])
+				w.slots, i, w.head = w.slots[:n], i-w.head, 0
+			}
+			if i >= len(w.slots) {
+				w.slots = append(w.slots, make([]slot[Out], i+1-len(w.slots))...)
+			}
+		}
+		w.slots[i] = slot[Out]{r, true}
+		w.count++
+	}
+}
+
+// pop takes the result at next, if it is there.
+func (w *window[Out]) pop() (billbridge.Result[Out], bool) {
+	if w.head == len(w.slots) || !w.slots[w.head].ok {
+		return billbridge.Result[Out]{}, false
+	}
+	r := w.slots[w.head].r
+	w.slots[w.head] = slot[Out]{} // let go of the value
+	w.head++
+	w.next++
+	w.count--
+	if w.head == len(w.slots) {
+		w.slots, w.head = w.slots[:0], 0
+	}
+	return r, true
 }
 
 // notSent gives every item of chunk an ErrNotSent result.

@@ -1,0 +1,67 @@
+package batch
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/billbridge/billbridge"
+)
+
+// TestWindowYieldsInOrder: results put in any order, in runs of any size,
+// leave in index order, each once, and a drained window reuses its slice.
+func TestWindowYieldsInOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const n, run = 10_000, 7
+	order := r.Perm(n / run)
+	var w window[int]
+	next := 0
+	for _, c := range order {
+		var rs []billbridge.Result[int]
+		for i := c * run; i < (c+1)*run; i++ {
+			rs = append(rs, billbridge.Result[int]{Index: i, Value: i * 3})
+		}
+		w.put(rs)
+		for {
+			got, ok := w.pop()
+			if !ok {
+				break
+			}
+			if got.Index != next || got.Value != next*3 {
+				t.Fatalf("popped %+v, want index %d", got, next)
+			}
+			next++
+		}
+		if w.count != len(w.slots)-w.head-holes(w) {
+			t.Fatalf("count %d does not match the slots held", w.count)
+		}
+	}
+	if next != n/run*run || w.count != 0 {
+		t.Fatalf("%d popped of %d, %d still held", next, n/run*run, w.count)
+	}
+	// A steady stream of in-order runs allocates the slice once.
+	allocs := testing.AllocsPerRun(100, func() {
+		rs := make([]billbridge.Result[int], run)
+		for i := range rs {
+			rs[i].Index = w.next + i
+		}
+		w.put(rs)
+		for range run {
+			if _, ok := w.pop(); !ok {
+				t.Fatal("missing result")
+			}
+		}
+	})
+	if allocs > 1 { // the test's own rs
+		t.Errorf("%.0f allocations per run of %d results: the window does not reuse its slice", allocs, run)
+	}
+}
+
+func holes[Out any](w window[Out]) int {
+	n := 0
+	for _, s := range w.slots[w.head:] {
+		if !s.ok {
+			n++
+		}
+	}
+	return n
+}
