@@ -158,6 +158,19 @@ func (s *saver[In, Out]) send(ctx context.Context, chunk []batch.Item[In]) []bil
 	return res
 }
 
+// gather returns values[idx...]: a subslice, not a copy, when idx is a
+// run of consecutive indexes, as it is for a chunk of one kind.
+func gather[In any](values []In, idx []int) []In {
+	if first, last := idx[0], idx[len(idx)-1]; last-first == len(idx)-1 {
+		return values[first : last+1]
+	}
+	body := make([]In, len(idx))
+	for k, i := range idx {
+		body[k] = values[i]
+	}
+	return body
+}
+
 // createRounds bounds how often a create is sent: after an unknown outcome
 // it is looked up, and sent again only when surely absent.
 const createRounds = 3
@@ -208,10 +221,7 @@ func (s *saver[In, Out]) save(ctx context.Context, values []In, idx []int, unsaf
 		}
 		return
 	}
-	body := make([]In, len(idx))
-	for k, i := range idx {
-		body[k] = values[i]
-	}
+	body := gather(values, idx)
 	var items []item[Out]
 	call := engine.Call{Op: s.op, Unsafe: unsafe,
 		Send: func(ctx context.Context) (*http.Response, error) { return s.post(ctx, body) },
