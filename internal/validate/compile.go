@@ -1,12 +1,15 @@
 package validate
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -154,9 +157,15 @@ func typeOnly(s *openapi3.Schema) bool {
 	return !checked
 }
 
-// roundTrip checks v as VisitJSON does, through its JSON form.
+// roundTrip checks v as VisitJSON does, through its JSON form. A value
+// made only of JSON's own kinds (a free-form map of strings, numbers and
+// booleans, as custom data mostly is) is converted directly instead, which
+// gives VisitJSON the same value as encoding and decoding it would.
 func roundTrip(s *openapi3.Schema) checker {
 	return func(v reflect.Value, path []string) error {
+		if value, ok := plainJSON(v); ok {
+			return visit(s, value, path)
+		}
 		raw, err := json.Marshal(v.Interface())
 		if err != nil {
 			return &schemaError{path: path, reason: "cannot encode: " + err.Error()}
@@ -167,6 +176,77 @@ func roundTrip(s *openapi3.Schema) checker {
 		}
 		return visit(s, value, path)
 	}
+}
+
+var textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+
+// plainJSON returns what decoding v's JSON into an any would give, when v
+// holds nothing whose encoding is not plain: no type with its own
+// marshalling, no struct, array, []byte, float32 (whose shortest form is not
+// the float64 it widens to), NaN or infinity (which do not encode), or
+// string that is not UTF-8 (which encoding would alter).
+func plainJSON(v reflect.Value) (any, bool) {
+	if v.Kind() != reflect.Interface && v.Kind() != reflect.Pointer {
+		t := v.Type()
+		if t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
+			reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
+			return nil, false
+		}
+	}
+	switch v.Kind() {
+	case reflect.Interface, reflect.Pointer:
+		if v.IsNil() {
+			return nil, true
+		}
+		return plainJSON(v.Elem())
+	case reflect.String:
+		return v.String(), utf8.ValidString(v.String())
+	case reflect.Bool:
+		return v.Bool(), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(v.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return float64(v.Uint()), true
+	case reflect.Float64:
+		f := v.Float()
+		return f, !math.IsNaN(f) && !math.IsInf(f, 0)
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String || v.Type().Key().Implements(textMarshalerType) {
+			return nil, false
+		}
+		if v.IsNil() {
+			return nil, true
+		}
+		out := make(map[string]any, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			if !utf8.ValidString(it.Key().String()) {
+				return nil, false
+			}
+			e, ok := plainJSON(it.Value())
+			if !ok {
+				return nil, false
+			}
+			out[it.Key().String()] = e
+		}
+		return out, true
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return nil, false // base64 in JSON
+		}
+		if v.IsNil() {
+			return nil, true
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			e, ok := plainJSON(v.Index(i))
+			if !ok {
+				return nil, false
+			}
+			out[i] = e
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 // visit runs VisitJSON and places its first error under path.
