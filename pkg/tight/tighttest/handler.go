@@ -150,7 +150,10 @@ func inItem(i int, errs []tightapi.Error) []tightapi.Error {
 // mergeCustomer returns the customer item it would store (merged over the
 // stored one when it names one) and its errors. Callers hold mu.
 func (st *state) mergeCustomer(it tightapi.CustomerInput) (*tightapi.CustomerInput, []tightapi.Error) {
-	c := clone(it)
+	// Not a deep copy: the item was decoded for this request alone, and
+	// what is stored is never changed in place (a save replaces it,
+	// customerOut copies it out).
+	c := it
 	if it.Id != nil && *it.Id != "" {
 		if old, ok := st.customers[*it.Id]; ok {
 			c = overlay(*old, it)
