@@ -1,11 +1,11 @@
 // Package batch is the engine under every billbridge facade's batch calls:
-// it cuts a stream of items into chunks, sends up to Concurrency chunks at a
-// time through a provider-specific SendFunc, and yields exactly one Result per
-// input item, in input order.
+// it cuts a stream of items into chunks, sends them through a
+// provider-specific SendFunc with up to Concurrency requests in flight, and
+// yields exactly one Result per input item, in input order.
 //
-// Memory stays bounded whatever the input's length: at most Concurrency
-// chunks in flight or waiting to be yielded, and one being filled (per kind,
-// see StreamKinds), so a million items from an
+// Memory stays bounded whatever the input's length: at most Concurrency+1
+// chunks being sent, Concurrency chunks of results waiting to be yielded,
+// and one being filled (per kind, see StreamKinds), so a million items from an
 // iter.Seq stream through. Nothing read is dropped: when the context is
 // cancelled, the items read and not yet sent still get a Result, with an
 // error wrapping billbridge.ErrNotSent and the context's error, and no more
@@ -20,6 +20,7 @@ import (
 	"sync"
 
 	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/transport"
 )
 
 // Item is one input item with its position in the input.
@@ -32,7 +33,12 @@ type Item[In any] struct {
 type Options struct {
 	// ChunkSize is the number of items per SendFunc call (default 1).
 	ChunkSize int
-	// Concurrency is the number of SendFunc calls in flight (default 1).
+	// Concurrency is the number of requests in flight (default 1). Above
+	// 1, one more SendFunc call than that runs at a time and the requests
+	// wait for a place (transport.WithGate): the extra call prepares its
+	// chunk (validation, encoding) or decodes its answer while Concurrency
+	// requests are on the wire, so no place waits for that CPU work. At 1,
+	// chunks are sent one after another, in input order.
 	Concurrency int
 	// OnProgress, when set, is called after each chunk from the goroutine
 	// that consumes the results; it must return quickly.
@@ -89,7 +95,11 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 	size := max(opts.ChunkSize, 1)
 	conc := max(opts.Concurrency, 1)
 	return func(yield func(billbridge.Result[Out]) bool) {
-		runCtx, cancel := context.WithCancel(ctx)
+		runCtx, cancel := context.WithCancel(transport.WithGate(ctx, conc))
+		sendable := conc // SendFunc calls at once; see Options.Concurrency
+		if conc > 1 {
+			sendable++
+		}
 		// sends tracks the SendFunc calls in flight: Stream does not return
 		// while one still runs, so no send outlives the loop that asked for it.
 		var sends sync.WaitGroup
@@ -161,7 +171,7 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 			return 0, false
 		}
 		// full reports that no more input may be read for now.
-		full := func() bool { return inFlight >= conc || ready.count/size >= conc }
+		full := func() bool { return inFlight >= sendable || ready.count/size >= conc }
 		reported := 0
 		report := func() {
 			if opts.OnProgress != nil && progress.Done > reported {
@@ -194,7 +204,7 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 
 		input, cancelled := in, ctx.Done()
 		for input != nil || inFlight > 0 || len(partial) > 0 {
-			if inFlight < conc && len(partial) > 0 {
+			if inFlight < sendable && len(partial) > 0 {
 				// Send a chunk that is not full when nothing more can fill
 				// it in time: the input ended, or results wait behind it
 				// (a rare kind must not hold back the others).

@@ -506,3 +506,21 @@ func TestTokenFailureShared(t *testing.T) {
 		t.Fatalf("%d of 10 failed, token endpoint asked %d times; want 10 failures from 1 request", errs.Load(), asked)
 	}
 }
+
+// TestGateLetsTheTokenFetchThrough: a token fetched for a request that holds
+// the gate's only place goes through a Transport too, and must not wait for
+// a second place (it would wait for ever).
+func TestGateLetsTheTokenFetchThrough(t *testing.T) {
+	tokens, _ := tokenServer(t, 3600)
+	api := &apiServer{accept: func(a string) bool { return a == "Bearer tok-1" }}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	cc := newCC(tokens)
+	cc.HTTPClient = &http.Client{Transport: &Transport{Base: tokens.Client().Transport}}
+	ctx, cancel := context.WithTimeout(WithGate(context.Background(), 1), 5*time.Second)
+	defer cancel()
+	resp, _, err := get(t, client(srv, &Transport{Auth: cc}), ctx, srv.URL)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%v %v", resp, err)
+	}
+}

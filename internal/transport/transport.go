@@ -110,6 +110,7 @@ const (
 	traceKey
 	requestKey
 	decodedKey
+	gateKey
 )
 
 // Idempotent marks the requests made with ctx as safe to repeat even when
@@ -159,6 +160,34 @@ func decodedByCaller(ctx context.Context) bool {
 	return ok
 }
 
+// WithGate returns a context whose requests wait for one of n places
+// before they are sent and leave it when their answer is read (retries and
+// their pauses included): however many goroutines send with it, at most n
+// requests are in flight. The batch engine uses it so that a chunk can be
+// validated and encoded, or its answer decoded, while Concurrency others
+// are on the wire. A request made while one holds a place (a token fetch
+// under it) does not wait for another.
+func WithGate(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, gateKey, &gate{places: make(chan struct{}, max(n, 1))})
+}
+
+type gate struct{ places chan struct{} }
+
+// enter waits for a place of ctx's gate, if it has one; leave gives it back.
+// The returned context marks the place as held.
+func enter(ctx context.Context) (held context.Context, leave func(), err error) {
+	g, _ := ctx.Value(gateKey).(*gate)
+	if g == nil {
+		return ctx, func() {}, nil
+	}
+	select {
+	case g.places <- struct{}{}:
+	case <-ctx.Done():
+		return ctx, nil, ctx.Err()
+	}
+	return context.WithValue(ctx, gateKey, (*gate)(nil)), func() { <-g.places }, nil
+}
+
 // Trace records what happened to one request; WithTrace attaches it.
 type Trace struct {
 	// Attempts counts the attempts that reached the wire completely.
@@ -204,6 +233,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx, leave, err := enter(ctx)
+	if err != nil {
+		return nil, err // nothing was sent
+	}
+	defer leave()
 	trace, _ := ctx.Value(traceKey).(*Trace)
 	if trace == nil {
 		trace = &Trace{}
