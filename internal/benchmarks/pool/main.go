@@ -2,13 +2,18 @@
 // pool a user would write over the generated Tight client to save the
 // customers of a JSON Lines file, in batches of -batch with -conc requests
 // in flight, with no validation, retries, rate limit or results file.
+// With -keys it stamps each item with a create key in customData, as the
+// facade does (a hash of the item), so that the server gets the same
+// payload from both.
 //
-// Usage: TIGHT_TOKEN=... pool -batch 100 -conc 4 BASE_URL FILE
+// Usage: TIGHT_TOKEN=... pool -batch 100 -conc 4 [-keys] BASE_URL FILE
 package main
 
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -23,9 +28,10 @@ import (
 func main() {
 	batch := flag.Int("batch", 100, "items per request")
 	conc := flag.Int("conc", 4, "requests in flight")
+	keys := flag.Bool("keys", false, "stamp a create key on each item, as the facade does")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "usage: pool [-batch N] [-conc N] BASE_URL FILE")
+		fmt.Fprintln(os.Stderr, "usage: pool [-batch N] [-conc N] [-keys] BASE_URL FILE")
 		os.Exit(2)
 	}
 	f, err := os.Open(flag.Arg(1))
@@ -70,6 +76,10 @@ func main() {
 		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
+		}
+		if *keys {
+			h := sha256.Sum256(sc.Bytes())
+			it.CustomData = &tightapi.CustomData{"billbridge_create_key": fmt.Sprintf("bb1-%s-0", hex.EncodeToString(h[:12]))}
 		}
 		if chunk = append(chunk, it); len(chunk) == *batch {
 			chunks <- chunk
