@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -147,11 +146,11 @@ func (j *typedJob[In, Out]) run(ctx context.Context, p *pushRun, opts []option.O
 func (j *typedJob[In, Out]) fake() ([]option.Option, func(), error) { return j.startFake() }
 
 // strictDecode decodes raw into a value of type T, refusing type mismatches
-// with the field's name.
+// with the field's name. (json.Unmarshal, not a json.Decoder: a decoder per
+// line costs a buffer and a copy of the line, for every line of both passes.)
 func strictDecode[T any](raw []byte) (T, error) {
 	var v T
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&v); err != nil {
+	if err := json.Unmarshal(raw, &v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return v, fmt.Errorf("field %s: want %s, got JSON %s", strings.ReplaceAll(te.Field, ".", "/"), te.Type, te.Value)
