@@ -311,18 +311,6 @@ func overlay[T any](base, in T) T {
 	return out
 }
 
-// convert copies v into another shape through JSON (fields the target lacks
-// are dropped, such as customerId and glAccountId on the way out).
-func convert[T any](v any) T {
-	var out T
-	mustJSON(json.Unmarshal(mustMarshal(v), &out))
-	return out
-}
-
-// clone deep-copies v, so stored entities share nothing with requests or
-// answers.
-func clone[T any](v T) T { return convert[T](v) }
-
 func mustMarshal(v any) []byte {
 	b, err := json.Marshal(v)
 	mustJSON(err)
