@@ -16,7 +16,6 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"slices"
 	"sync"
 
 	"github.com/billbridge/billbridge"
@@ -58,7 +57,7 @@ func Run[In, Out any](ctx context.Context, items []In, opts Options, send SendFu
 // RunKinds is Run with chunks per kind, as StreamKinds.
 func RunKinds[In, Out any](ctx context.Context, items []In, opts Options, kind func(In) int, send SendFunc[In, Out]) []billbridge.Result[Out] {
 	out := make([]billbridge.Result[Out], 0, len(items))
-	for r := range StreamKinds(ctx, slices.Values(items), len(items), opts, kind, send) {
+	for r := range streamKinds(ctx, nil, items, len(items), opts, kind, send) {
 		out = append(out, r)
 	}
 	if len(out) < len(items) {
@@ -92,6 +91,13 @@ func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts 
 // is sent before it is full once results pile up behind it, so memory stays
 // bounded. kind nil puts every item in one kind.
 func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts Options, kind func(In) int, send SendFunc[In, Out]) iter.Seq[billbridge.Result[Out]] {
+	return streamKinds(ctx, seq, nil, total, opts, kind, send)
+}
+
+// streamKinds is StreamKinds over seq or, when seq is nil, over the slice
+// items, which is read directly: no reader goroutine, no hand-over per item.
+// It stops reading items when ctx ends; the caller answers for the rest.
+func streamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], items []In, total int, opts Options, kind func(In) int, send SendFunc[In, Out]) iter.Seq[billbridge.Result[Out]] {
 	size := max(opts.ChunkSize, 1)
 	conc := max(opts.Concurrency, 1)
 	return func(yield func(billbridge.Result[Out]) bool) {
@@ -100,8 +106,13 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 		if conc > 1 {
 			sendable++
 		}
-		// sends tracks the SendFunc calls in flight: Stream does not return
-		// while one still runs, so no send outlives the loop that asked for it.
+		// Chunks go to sendable worker goroutines, started as needed and
+		// kept for the run (a goroutine per chunk would grow a fresh stack
+		// through the JSON coding every time). sends tracks them: Stream
+		// does not return while one still runs, so no send outlives the
+		// loop that asked for it.
+		work := make(chan []Item[In], sendable)
+		workers := 0
 		var sends sync.WaitGroup
 		stopped := make(chan struct{})
 		defer func() {
@@ -109,6 +120,7 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 			// the chunks in flight and wait for them.
 			close(stopped)
 			cancel()
+			close(work)
 			sends.Wait()
 		}()
 
@@ -117,17 +129,24 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 		// would cost a goroutine switch per item), so that this loop never
 		// waits on seq itself. What is in the buffer is still this loop's
 		// to answer for when ctx ends.
-		in := make(chan In, size)
-		go func() {
-			defer close(in)
-			for v := range seq {
-				select {
-				case in <- v:
-				case <-stopped:
-					return
+		var in chan In
+		if seq != nil {
+			in = make(chan In, size)
+			go func() {
+				defer close(in)
+				for v := range seq {
+					select {
+					case in <- v:
+					case <-stopped:
+						return
+					}
 				}
-			}
-		}()
+			}()
+		}
+		// more reports that input may remain: the reader's channel is
+		// open, or the slice has items left and reading has not stopped.
+		input, pos, reading := in, 0, seq == nil
+		more := func() bool { return input != nil || reading && pos < len(items) }
 
 		if kind == nil {
 			kind = func(In) int { return 0 }
@@ -139,7 +158,9 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 			chunk   []Item[In]
 			results []billbridge.Result[Out]
 		}
-		done := make(chan completion, conc)
+		// Buffered for every chunk in flight: a worker never blocks on it,
+		// even when the loop broke out and reads no more.
+		done := make(chan completion, sendable)
 		partial := map[int][]Item[In]{} // the chunk being filled, per kind
 		var ready window[Out]
 		inFlight, index := 0, 0
@@ -155,11 +176,17 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 				return
 			}
 			inFlight++
-			sends.Add(1)
-			go func() {
-				defer sends.Done()
-				done <- completion{chunk, send(runCtx, chunk)}
-			}()
+			if workers < inFlight {
+				workers++
+				sends.Add(1)
+				go func() {
+					defer sends.Done()
+					for chunk := range work {
+						done <- completion{chunk, send(runCtx, chunk)}
+					}
+				}()
+			}
+			work <- chunk // never blocks: inFlight <= sendable
 		}
 		// holding returns the kind whose unsent chunk holds item i.
 		holding := func(i int) (int, bool) {
@@ -202,13 +229,25 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 			}
 		}
 
-		input, cancelled := in, ctx.Done()
-		for input != nil || inFlight > 0 || len(partial) > 0 {
+		add := func(v In) {
+			k := kind(v)
+			if partial[k] == nil {
+				partial[k] = make([]Item[In], 0, size)
+			}
+			partial[k] = append(partial[k], Item[In]{Index: index, Value: v})
+			index++
+			if len(partial[k]) == size {
+				dispatch(k)
+			}
+		}
+
+		cancelled := ctx.Done()
+		for more() || inFlight > 0 || len(partial) > 0 {
 			if inFlight < sendable && len(partial) > 0 {
 				// Send a chunk that is not full when nothing more can fill
 				// it in time: the input ended, or results wait behind it
 				// (a rare kind must not hold back the others).
-				if input == nil {
+				if !more() {
 					k, _ := holding(index)
 					dispatch(k)
 					continue
@@ -224,6 +263,12 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 			// one being filled per kind. (Counting the waiting results
 			// against the chunks in flight, as before, left workers idle
 			// behind one slow chunk.)
+			if reading && pos < len(items) && !full() && ctx.Err() == nil {
+				// A slice: its next item is there, no need to wait.
+				pos++
+				add(items[pos-1])
+				continue
+			}
 			readable := input
 			if full() {
 				readable = nil
@@ -234,15 +279,7 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 					input = nil
 					continue
 				}
-				k := kind(v)
-				if partial[k] == nil {
-					partial[k] = make([]Item[In], 0, size)
-				}
-				partial[k] = append(partial[k], Item[In]{Index: index, Value: v})
-				index++
-				if len(partial[k]) == size {
-					dispatch(k)
-				}
+				add(v)
 			case c := <-done:
 				inFlight--
 				ready.put(complete(c.chunk, c.results))
@@ -266,7 +303,7 @@ func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, 
 						break drain
 					}
 				}
-				input, cancelled = nil, nil
+				input, cancelled, reading = nil, nil, false
 				for k := range partial {
 					dispatch(k) // ctx is done: every item ends as not sent
 				}
