@@ -259,10 +259,10 @@ func streamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], items []In,
 			}
 			// Read input only while a chunk may be sent and the results
 			// waiting for earlier ones fit in Concurrency chunks: memory
-			// stays at Concurrency chunks in flight, as many waiting, and
-			// one being filled per kind. (Counting the waiting results
-			// against the chunks in flight, as before, left workers idle
-			// behind one slow chunk.)
+			// stays at the chunks being sent, Concurrency chunks waiting,
+			// and one being filled per kind. (Counting the waiting results
+			// against the chunks being sent left workers idle behind one
+			// slow chunk.)
 			if reading && pos < len(items) && !full() && ctx.Err() == nil {
 				// A slice: its next item is there, no need to wait.
 				pos++
