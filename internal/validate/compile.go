@@ -178,17 +178,22 @@ func roundTrip(s *openapi3.Schema) checker {
 	}
 }
 
-var textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+var (
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+	// numberType is a string that encoding/json writes as a number.
+	numberType = reflect.TypeFor[json.Number]()
+)
 
 // plainJSON returns what decoding v's JSON into an any would give, when v
 // holds nothing whose encoding is not plain: no type with its own
-// marshalling, no struct, array, []byte, float32 (whose shortest form is not
+// marshalling, no json.Number (a string that encodes as a number), no
+// struct, array, []byte, float32 (whose shortest form is not
 // the float64 it widens to), NaN or infinity (which do not encode), or
 // string that is not UTF-8 (which encoding would alter).
 func plainJSON(v reflect.Value) (any, bool) {
 	if v.Kind() != reflect.Interface && v.Kind() != reflect.Pointer {
 		t := v.Type()
-		if t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
+		if t == numberType || t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
 			reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
 			return nil, false
 		}

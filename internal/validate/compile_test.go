@@ -186,3 +186,25 @@ func TestPlainJSONMatchesRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestFreeFormJSONNumberIsANumber: a json.Number in a free-form value (from
+// a decoder with UseNumber) encodes as a JSON number, so it must be checked
+// as one; the direct conversion took it for a string and refused a valid
+// number.
+func TestFreeFormJSONNumberIsANumber(t *testing.T) {
+	s := openapi3.NewObjectSchema().WithAdditionalProperties(openapi3.NewFloat64Schema())
+	check := compile(s, reflect.TypeFor[map[string]any]())
+	for _, v := range []map[string]any{{"n": json.Number("12")}, {"n": []any{json.Number("1.5")}}} {
+		raw, _ := json.Marshal(v)
+		var decoded any
+		_ = json.Unmarshal(raw, &decoded)
+		want := visit(s, decoded, nil)
+		if got := check(reflect.ValueOf(v), nil); (got == nil) != (want == nil) {
+			t.Errorf("%v: checker %v, VisitJSON over its JSON %v", v, got, want)
+		}
+	}
+	in := any(json.Number("12"))
+	if got, ok := plainJSON(reflect.ValueOf(&in).Elem()); ok && !reflect.DeepEqual(got, 12.0) {
+		t.Errorf("json.Number(12) converted to %#v; its JSON decodes to 12.0", got)
+	}
+}
