@@ -163,7 +163,7 @@ func typeOnly(s *openapi3.Schema) bool {
 // gives VisitJSON the same value as encoding and decoding it would.
 func roundTrip(s *openapi3.Schema) checker {
 	return func(v reflect.Value, path []string) error {
-		if value, ok := plainJSON(v); ok {
+		if value, ok := plainJSON(v, 0); ok {
 			return visit(s, value, path)
 		}
 		raw, err := json.Marshal(v.Interface())
@@ -184,13 +184,24 @@ var (
 	numberType = reflect.TypeFor[json.Number]()
 )
 
+// maxPlainDepth bounds the nesting plainJSON converts (free-form data is
+// shallow; each map, slice, pointer or interface is a level).
+const maxPlainDepth = 100
+
 // plainJSON returns what decoding v's JSON into an any would give, when v
 // holds nothing whose encoding is not plain: no type with its own
 // marshalling, no json.Number (a string that encodes as a number), no
 // struct, array, []byte, float32 (whose shortest form is not
 // the float64 it widens to), NaN or infinity (which do not encode), or
-// string that is not UTF-8 (which encoding would alter).
-func plainJSON(v reflect.Value) (any, bool) {
+// string that is not UTF-8 (which encoding would alter). A value nested
+// deeper than maxPlainDepth is left to the round trip too: a value that
+// contains itself would recurse here without end, where encoding reports
+// the cycle.
+func plainJSON(v reflect.Value, depth int) (any, bool) {
+	if depth > maxPlainDepth {
+		return nil, false
+	}
+	depth++
 	if v.Kind() != reflect.Interface && v.Kind() != reflect.Pointer {
 		t := v.Type()
 		if t == numberType || t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
@@ -203,7 +214,7 @@ func plainJSON(v reflect.Value) (any, bool) {
 		if v.IsNil() {
 			return nil, true
 		}
-		return plainJSON(v.Elem())
+		return plainJSON(v.Elem(), depth)
 	case reflect.String:
 		return v.String(), utf8.ValidString(v.String())
 	case reflect.Bool:
@@ -227,7 +238,7 @@ func plainJSON(v reflect.Value) (any, bool) {
 			if !utf8.ValidString(it.Key().String()) {
 				return nil, false
 			}
-			e, ok := plainJSON(it.Value())
+			e, ok := plainJSON(it.Value(), depth)
 			if !ok {
 				return nil, false
 			}
@@ -243,7 +254,7 @@ func plainJSON(v reflect.Value) (any, bool) {
 		}
 		out := make([]any, v.Len())
 		for i := range out {
-			e, ok := plainJSON(v.Index(i))
+			e, ok := plainJSON(v.Index(i), depth)
 			if !ok {
 				return nil, false
 			}

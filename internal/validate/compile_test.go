@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,7 +160,7 @@ func TestPlainJSONMatchesRoundTrip(t *testing.T) {
 		map[string]int{"x": 1}, []string{"a"}, []int(nil), map[string]any(nil),
 	}
 	for _, in := range plain {
-		got, ok := plainJSON(reflect.ValueOf(&in).Elem())
+		got, ok := plainJSON(reflect.ValueOf(&in).Elem(), 0)
 		if !ok {
 			t.Errorf("%#v: refused", in)
 			continue
@@ -181,7 +183,7 @@ func TestPlainJSONMatchesRoundTrip(t *testing.T) {
 		map[int]string{1: "x"}, map[string]any{"\xff": 1}, json.RawMessage(`{}`),
 	}
 	for _, in := range notPlain {
-		if got, ok := plainJSON(reflect.ValueOf(&in).Elem()); ok {
+		if got, ok := plainJSON(reflect.ValueOf(&in).Elem(), 0); ok {
 			t.Errorf("%#v: taken as plain (%#v); encoding would change it or encode it its own way", in, got)
 		}
 	}
@@ -204,7 +206,29 @@ func TestFreeFormJSONNumberIsANumber(t *testing.T) {
 		}
 	}
 	in := any(json.Number("12"))
-	if got, ok := plainJSON(reflect.ValueOf(&in).Elem()); ok && !reflect.DeepEqual(got, 12.0) {
+	if got, ok := plainJSON(reflect.ValueOf(&in).Elem(), 0); ok && !reflect.DeepEqual(got, 12.0) {
 		t.Errorf("json.Number(12) converted to %#v; its JSON decodes to 12.0", got)
+	}
+}
+
+// TestFreeFormCycleIsRefused: a free-form value that contains itself cannot
+// be encoded; the check must say so (as the JSON round trip does) instead of
+// recursing until the stack overflows and the process dies.
+func TestFreeFormCycleIsRefused(t *testing.T) {
+	// A small stack makes the old endless recursion die at once rather
+	// than after a gigabyte of stack.
+	defer debug.SetMaxStack(debug.SetMaxStack(64 << 20))
+	s := openapi3.NewObjectSchema()
+	check := compile(s, reflect.TypeFor[tightapi.CustomData]())
+	m := tightapi.CustomData{"a": 1}
+	m["self"] = m
+	l := []any{"x", nil}
+	l[1] = l
+	for _, v := range []any{m, tightapi.CustomData{"list": l}} {
+		err := check(reflect.ValueOf(v), []string{"customData"})
+		var se *schemaError
+		if !errors.As(err, &se) || !strings.Contains(se.reason, "cannot encode") {
+			t.Errorf("a cyclic value: %v, want a cannot-encode error", err)
+		}
 	}
 }
