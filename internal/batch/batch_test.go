@@ -538,3 +538,144 @@ func TestStreamKinds(t *testing.T) {
 		t.Errorf("up to %d items held at once, bound %d", worst, bound)
 	}
 }
+
+// A panic in the loop body propagates, and before it does the chunks in
+// flight are cancelled and waited for and the workers and the reader end.
+func TestStreamPanicInLoopBodyLeavesNothingRunning(t *testing.T) {
+	base := runtime.NumGoroutine()
+	var running atomic.Int64
+	send := func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
+		running.Add(1)
+		defer running.Add(-1)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(rand.IntN(5)) * time.Millisecond):
+		}
+		return make([]billbridge.Result[int], len(chunk))
+	}
+	for _, conc := range []int{1, 4} {
+		for _, seq := range []iter.Seq[int]{slices.Values(make([]int, 1000)), nil} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Fatal("the panic did not propagate")
+					}
+				}()
+				n := 0
+				opts := batch.Options{ChunkSize: 3, Concurrency: conc}
+				if seq == nil {
+					// RunKinds over a slice has no loop body; a panicking
+					// kind stands in for it.
+					batch.RunKinds(context.Background(), make([]int, 1000), opts, func(int) int {
+						if n++; n == 40 {
+							panic("kind")
+						}
+						return n % 2
+					}, send)
+					return
+				}
+				for range batch.Stream(context.Background(), seq, -1, opts, send) {
+					if n++; n == 10 {
+						panic("body")
+					}
+				}
+			}()
+			if r := running.Load(); r != 0 {
+				t.Fatalf("conc %d: %d sends still running after the panic left the loop", conc, r)
+			}
+		}
+	}
+	settleGoroutines(t, base)
+}
+
+// TestInvariantsUnderRandomRuns drives Run, RunKinds and StreamKinds with
+// random sizes, kinds (a rare one among them), concurrency, cancels and
+// breaks: every result comes once, in order; no item is sent twice; a sent
+// item has its own result and an item never sent wraps ErrNotSent; no more
+// SendFunc calls run at once than Concurrency (+1 above 1).
+func TestInvariantsUnderRandomRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for range 150 {
+		n, size, conc := r.IntN(250), 1+r.IntN(12), 1+r.IntN(5)
+		kinds, rare, useSeq := 1+r.IntN(4), r.IntN(2) == 0, r.IntN(2) == 0
+		cancelAt, breakAt := -1, -1
+		if r.IntN(3) == 0 {
+			cancelAt = r.IntN(n + 1)
+		}
+		if useSeq && r.IntN(4) == 0 {
+			breakAt = r.IntN(n + 1)
+		}
+		name := fmt.Sprintf("n=%d size=%d conc=%d kinds=%d rare=%v cancel=%d break=%d seq=%v", n, size, conc, kinds, rare, cancelAt, breakAt, useSeq)
+		kind := func(v int) int {
+			if rare {
+				return map[bool]int{true: 1, false: 0}[v%37 == 0]
+			}
+			return v % kinds
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		var mu sync.Mutex
+		sent := map[int]int{}
+		var calls, running, peak atomic.Int64
+		send := func(ctx context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
+			c := running.Add(1)
+			defer running.Add(-1)
+			for m := peak.Load(); c > m && !peak.CompareAndSwap(m, c); m = peak.Load() {
+			}
+			mu.Lock()
+			for _, it := range chunk {
+				sent[it.Index]++
+				if it.Value != it.Index || kind(it.Value) != kind(chunk[0].Value) || len(chunk) > size {
+					t.Errorf("%s: item %+v in chunk of %d starting %+v", name, it, len(chunk), chunk[0])
+				}
+			}
+			mu.Unlock()
+			if cancelAt >= 0 && calls.Add(1) == int64(cancelAt/size+1) {
+				cancel()
+			}
+			time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
+			out := make([]billbridge.Result[int], len(chunk))
+			for i, it := range chunk {
+				out[i].Value = it.Value * 2
+			}
+			return out
+		}
+		items := make([]int, n)
+		for i := range items {
+			items[i] = i
+		}
+		var res []billbridge.Result[int]
+		opts := batch.Options{ChunkSize: size, Concurrency: conc}
+		if useSeq {
+			for x := range batch.StreamKinds(ctx, slices.Values(items), n, opts, kind, send) {
+				if len(res) == breakAt {
+					break
+				}
+				res = append(res, x)
+			}
+		} else {
+			res = batch.RunKinds(ctx, items, opts, kind, send)
+		}
+		cancel()
+		if running.Load() != 0 {
+			t.Fatalf("%s: sends still running after the call returned", name)
+		}
+		if limit := int64(conc + min(conc-1, 1)); peak.Load() > limit {
+			t.Fatalf("%s: %d sends at once", name, peak.Load())
+		}
+		if len(res) != n && (!useSeq || breakAt < 0 && cancelAt < 0) {
+			t.Fatalf("%s: %d results for %d items", name, len(res), n)
+		}
+		for i, x := range res {
+			switch {
+			case x.Index != i:
+				t.Fatalf("%s: result %d has index %d", name, i, x.Index)
+			case sent[i] > 1:
+				t.Fatalf("%s: item %d sent %d times", name, i, sent[i])
+			case sent[i] == 1 && (x.Err != nil || x.Value != 2*i):
+				t.Fatalf("%s: item %d was sent, result %+v", name, i, x)
+			case sent[i] == 0 && !errors.Is(x.Err, billbridge.ErrNotSent):
+				t.Fatalf("%s: item %d was never sent, result %+v", name, i, x)
+			}
+		}
+	}
+}

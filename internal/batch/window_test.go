@@ -69,3 +69,51 @@ func holes[Out any](w window[Out]) int {
 	}
 	return n
 }
+
+// TestWindowSparseRuns: chunks of any size holding indexes of one kind
+// (not consecutive), put in any order, with pops in between that stop at
+// the first gap: each result leaves once, in order, and count stays exact.
+func TestWindowSparseRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 500 {
+		n := r.IntN(400)
+		perm := r.Perm(n)
+		var w window[int]
+		next := 0
+		for len(perm) > 0 {
+			k := 1 + r.IntN(min(len(perm), 9))
+			var rs []billbridge.Result[int]
+			for _, i := range perm[:k] {
+				rs = append(rs, billbridge.Result[int]{Index: i, Value: -i})
+			}
+			perm = perm[k:]
+			w.put(rs)
+			for p := r.IntN(20); p > 0; p-- {
+				got, ok := w.pop()
+				if !ok {
+					break
+				}
+				if got.Index != next || got.Value != -next {
+					t.Fatalf("popped %+v, want index %d", got, next)
+				}
+				next++
+			}
+			if w.count != len(w.slots)-w.head-holes(w) {
+				t.Fatalf("count %d does not match the slots held", w.count)
+			}
+		}
+		for {
+			got, ok := w.pop()
+			if !ok {
+				break
+			}
+			if got.Index != next {
+				t.Fatalf("popped %+v, want index %d", got, next)
+			}
+			next++
+		}
+		if next != n || w.count != 0 {
+			t.Fatalf("%d of %d popped, %d still held", next, n, w.count)
+		}
+	}
+}
