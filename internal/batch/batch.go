@@ -4,9 +4,11 @@
 // yields exactly one Result per input item, in input order.
 //
 // Memory stays bounded whatever the input's length: at most Concurrency+1
-// chunks being sent, Concurrency chunks of results waiting to be yielded,
-// and one being filled (per kind, see StreamKinds), so a million items from an
-// iter.Seq stream through. Nothing read is dropped: when the context is
+// chunks being sent or waiting to be yielded behind a slow earlier one
+// (reading stops once Concurrency chunks of results wait, and the chunks
+// still in flight then land too: about 2×Concurrency+1 in all), one being
+// filled per kind (see StreamKinds) and the reader's buffer of one chunk,
+// so a million items from an iter.Seq stream through. Nothing read is dropped: when the context is
 // cancelled, the items read and not yet sent still get a Result, with an
 // error wrapping billbridge.ErrNotSent and the context's error, and no more
 // input is read.
@@ -258,11 +260,10 @@ func streamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], items []In,
 				}
 			}
 			// Read input only while a chunk may be sent and the results
-			// waiting for earlier ones fit in Concurrency chunks: memory
-			// stays at the chunks being sent, Concurrency chunks waiting,
-			// and one being filled per kind. (Counting the waiting results
-			// against the chunks being sent left workers idle behind one
-			// slow chunk.)
+			// waiting for earlier ones are under Concurrency chunks (see
+			// the package comment for the bound this gives). Counting the
+			// waiting results against the chunks being sent, as before,
+			// left workers idle behind one slow chunk.
 			if reading && pos < len(items) && !full() && ctx.Err() == nil {
 				// A slice: its next item is there, no need to wait.
 				pos++
