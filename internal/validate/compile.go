@@ -1,19 +1,17 @@
 package validate
 
 import (
-	"encoding"
 	"encoding/json"
 	"fmt"
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/jsonvalue"
 	"github.com/billbridge/billbridge/pkg/flex"
 )
 
@@ -163,7 +161,7 @@ func typeOnly(s *openapi3.Schema) bool {
 // gives VisitJSON the same value as encoding and decoding it would.
 func roundTrip(s *openapi3.Schema) checker {
 	return func(v reflect.Value, path []string) error {
-		if value, ok := plainJSON(v, 0); ok {
+		if value, ok := jsonvalue.Plain(v); ok {
 			return visit(s, value, path)
 		}
 		raw, err := json.Marshal(v.Interface())
@@ -176,93 +174,6 @@ func roundTrip(s *openapi3.Schema) checker {
 		}
 		return visit(s, value, path)
 	}
-}
-
-var (
-	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
-	// numberType is a string that encoding/json writes as a number.
-	numberType = reflect.TypeFor[json.Number]()
-)
-
-// maxPlainDepth bounds the nesting plainJSON converts (free-form data is
-// shallow; each map, slice, pointer or interface is a level).
-const maxPlainDepth = 100
-
-// plainJSON returns what decoding v's JSON into an any would give, when v
-// holds nothing whose encoding is not plain: no type with its own
-// marshalling, no json.Number (a string that encodes as a number), no
-// struct, array, []byte, float32 (whose shortest form is not
-// the float64 it widens to), NaN or infinity (which do not encode), or
-// string that is not UTF-8 (which encoding would alter). A value nested
-// deeper than maxPlainDepth is left to the round trip too: a value that
-// contains itself would recurse here without end, where encoding reports
-// the cycle.
-func plainJSON(v reflect.Value, depth int) (any, bool) {
-	if depth > maxPlainDepth {
-		return nil, false
-	}
-	depth++
-	if v.Kind() != reflect.Interface && v.Kind() != reflect.Pointer {
-		t := v.Type()
-		if t == numberType || t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
-			reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
-			return nil, false
-		}
-	}
-	switch v.Kind() {
-	case reflect.Interface, reflect.Pointer:
-		if v.IsNil() {
-			return nil, true
-		}
-		return plainJSON(v.Elem(), depth)
-	case reflect.String:
-		return v.String(), utf8.ValidString(v.String())
-	case reflect.Bool:
-		return v.Bool(), true
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return float64(v.Int()), true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return float64(v.Uint()), true
-	case reflect.Float64:
-		f := v.Float()
-		return f, !math.IsNaN(f) && !math.IsInf(f, 0)
-	case reflect.Map:
-		if v.Type().Key().Kind() != reflect.String || v.Type().Key().Implements(textMarshalerType) {
-			return nil, false
-		}
-		if v.IsNil() {
-			return nil, true
-		}
-		out := make(map[string]any, v.Len())
-		for it := v.MapRange(); it.Next(); {
-			if !utf8.ValidString(it.Key().String()) {
-				return nil, false
-			}
-			e, ok := plainJSON(it.Value(), depth)
-			if !ok {
-				return nil, false
-			}
-			out[it.Key().String()] = e
-		}
-		return out, true
-	case reflect.Slice:
-		if v.Type().Elem().Kind() == reflect.Uint8 {
-			return nil, false // base64 in JSON
-		}
-		if v.IsNil() {
-			return nil, true
-		}
-		out := make([]any, v.Len())
-		for i := range out {
-			e, ok := plainJSON(v.Index(i), depth)
-			if !ok {
-				return nil, false
-			}
-			out[i] = e
-		}
-		return out, true
-	}
-	return nil, false
 }
 
 // visit runs VisitJSON and places its first error under path.
@@ -370,28 +281,15 @@ func compileStruct(s *openapi3.Schema, t reflect.Type) (checker, bool) {
 	}, true
 }
 
-// absent reports a field that encoding/json leaves out of the object: a nil
-// pointer, or an empty value under omitempty (the rules of encoding/json:
-// structs are never empty).
+// absent reports a field that the checks skip: a nil pointer or interface
+// (null, or left out), or an empty value under omitempty, which
+// encoding/json leaves out of the object.
 func absent(v reflect.Value, omitEmpty bool) bool {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		return v.IsNil()
 	}
-	if !omitEmpty {
-		return false
-	}
-	switch v.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return v.Len() == 0
-	case reflect.Bool:
-		return !v.Bool()
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return v.IsZero()
-	}
-	return false
+	return omitEmpty && jsonvalue.Empty(v)
 }
 
 // compiled is a validator compiled for one Go type.

@@ -1,7 +1,6 @@
 package tighttest
 
 import (
-	"encoding"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -9,6 +8,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/billbridge/billbridge/internal/jsonvalue"
 )
 
 // The fake copies every entity it stores or answers with from one generated
@@ -106,7 +107,7 @@ func (b *compiler) compile(dst, src reflect.Type) *copier {
 // build returns the copy function from src to dst, a JSON round trip where
 // the copier does not know the types' encoding.
 func (b *compiler) build(dst, src reflect.Type) func(dst, src reflect.Value) {
-	if ownJSON(dst) || ownJSON(src) {
+	if jsonvalue.OwnEncoding(dst) || jsonvalue.OwnEncoding(src) {
 		return viaJSON
 	}
 	switch sk, dk := src.Kind(), dst.Kind(); {
@@ -146,15 +147,14 @@ func (b *compiler) build(dst, src reflect.Type) func(dst, src reflect.Value) {
 		if src.ConvertibleTo(anyMapType) && dst.ConvertibleTo(anyMapType) {
 			return func(d, s reflect.Value) { // CustomData and the like
 				if !s.IsNil() {
-					m := s.Convert(anyMapType).Interface().(map[string]any)
-					d.Set(reflect.ValueOf(copyJSON(m)).Convert(dst))
+					d.Set(reflect.ValueOf(copyJSON(s)).Convert(dst))
 				}
 			}
 		}
 		return b.mapCopier(dst, src)
 	case sk == reflect.Interface && dk == reflect.Interface && src.NumMethod() == 0 && dst.NumMethod() == 0:
 		return func(d, s reflect.Value) {
-			if x := copyJSON(s.Interface()); x != nil {
+			if x := copyJSON(s); x != nil {
 				d.Set(reflect.ValueOf(x))
 			}
 		}
@@ -188,7 +188,7 @@ func (b *compiler) build(dst, src reflect.Type) func(dst, src reflect.Value) {
 	return viaJSON
 }
 
-// mapCopier copies maps keyed by plain strings (ownJSON has excluded key
+// mapCopier copies maps keyed by plain strings (OwnEncoding has excluded key
 // types with text encodings).
 func (b *compiler) mapCopier(dst, src reflect.Type) func(dst, src reflect.Value) {
 	elem, sameKey := b.compile(dst.Elem(), src.Elem()), dst.Key() == src.Key()
@@ -243,7 +243,7 @@ func (b *compiler) structCopier(dst, src reflect.Type) func(dst, src reflect.Val
 	return func(d, s reflect.Value) {
 		for _, f := range plan {
 			v := s.Field(f.src)
-			if f.omitEmpty && isEmptyValue(v) {
+			if f.omitEmpty && jsonvalue.Empty(v) {
 				continue
 			}
 			f.c.copy(d.Field(f.dst), v)
@@ -329,36 +329,7 @@ func isValidTag(s string) bool {
 	return true
 }
 
-// isEmptyValue is encoding/json's test for omitempty.
-func isEmptyValue(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return v.Len() == 0
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
-		return v.IsZero()
-	}
-	return false
-}
-
-var (
-	anyMapType = reflect.TypeFor[map[string]any]()
-	jsonTypes  = []reflect.Type{
-		reflect.TypeFor[json.Marshaler](), reflect.TypeFor[json.Unmarshaler](),
-		reflect.TypeFor[encoding.TextMarshaler](), reflect.TypeFor[encoding.TextUnmarshaler](),
-	}
-)
-
-// ownJSON reports whether t or *t has a JSON or text encoding of its own.
-func ownJSON(t reflect.Type) bool {
-	for _, i := range jsonTypes {
-		if t.Implements(i) || reflect.PointerTo(t).Implements(i) {
-			return true
-		}
-	}
-	return false
-}
+var anyMapType = reflect.TypeFor[map[string]any]()
 
 // viaJSON is the JSON round trip of one value. src is marshalled through
 // its address when it has one, as json.Marshal reaches an addressable value
@@ -370,45 +341,13 @@ func viaJSON(dst, src reflect.Value) {
 	mustJSON(json.Unmarshal(mustMarshal(src.Interface()), dst.Addr().Interface()))
 }
 
-// copyJSON deep-copies x, an interface value: what JSON decodes to is copied
-// directly, anything else takes the round trip.
-func copyJSON(x any) any {
-	// Strings, numbers and booleans are returned in their own (immutable)
-	// boxes: boxing them again would allocate.
-	switch y := x.(type) {
-	case nil, bool:
+// copyJSON deep-copies v, an interface or a free-form map: what JSON
+// decodes to is copied directly, anything else takes the round trip.
+func copyJSON(v reflect.Value) any {
+	if x, ok := jsonvalue.Plain(v); ok {
 		return x
-	case string:
-		if utf8.ValidString(y) {
-			return x
-		}
-	case float64:
-		if !math.IsNaN(y) && !math.IsInf(y, 0) {
-			return x
-		}
-	case map[string]any:
-		if y == nil {
-			return nil // encodes as null
-		}
-		m := make(map[string]any, len(y))
-		for k, v := range y {
-			if !utf8.ValidString(k) {
-				return roundTrip(x)
-			}
-			m[k] = copyJSON(v)
-		}
-		return m
-	case []any:
-		if y == nil {
-			return nil
-		}
-		s := make([]any, len(y))
-		for i, v := range y {
-			s[i] = copyJSON(v)
-		}
-		return s
 	}
-	return roundTrip(x)
+	return roundTrip(v.Interface())
 }
 
 func roundTrip(x any) any {

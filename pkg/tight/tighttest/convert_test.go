@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/billbridge/billbridge/gen/tightapi"
+	"github.com/billbridge/billbridge/internal/jsonvalue"
 	"github.com/billbridge/billbridge/pkg/flex"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -409,7 +410,7 @@ func scribble(v reflect.Value) {
 			}
 		}
 	case reflect.Struct:
-		if ownJSON(v.Type()) {
+		if jsonvalue.OwnEncoding(v.Type()) {
 			if v.CanSet() {
 				v.SetZero()
 			}
