@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 
 	"github.com/billbridge/billbridge/gen/tightapi"
+	"github.com/billbridge/billbridge/pkg/tight"
 )
 
 func main() {
@@ -79,7 +80,7 @@ func main() {
 		}
 		if *keys {
 			h := sha256.Sum256(sc.Bytes())
-			it.CustomData = &tightapi.CustomData{"billbridge_create_key": fmt.Sprintf("bb1-%s-0", hex.EncodeToString(h[:12]))}
+			it.CustomData = &tightapi.CustomData{tight.CreateKeyField: fmt.Sprintf("bb1-%s-0", hex.EncodeToString(h[:12]))}
 		}
 		if chunk = append(chunk, it); len(chunk) == *batch {
 			chunks <- chunk
