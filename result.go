@@ -1,5 +1,7 @@
 package billbridge
 
+import "fmt"
+
 // Result is the outcome of one input item of a batch call. Every input item
 // gets exactly one Result, in input order, also when the call is cancelled.
 type Result[T any] struct {
@@ -22,10 +24,79 @@ type Result[T any] struct {
 	// and read-backs) that reached the provider; 0 when none did (failed
 	// token fetches and refused connections do not count).
 	Attempts int
-	// Existing reports that the entity was not created by this call but
-	// found by its natural key, holding the item's data: an earlier attempt
-	// (or an earlier run) created it.
+	// Existing reports that the entity was found by its natural key,
+	// holding the item's data, rather than returned by a create: an earlier
+	// run created it (Outcome Unchanged), or an attempt of this call whose
+	// answer was lost did (Outcome Created).
 	Existing bool
+	// Outcome says what a keyed write did to the item's entity (see
+	// Outcome); empty for calls that are not keyed writes and for items
+	// that failed before their entity could be compared.
+	Outcome Outcome
+	// Changes are the fields whose stored value differs from the item's,
+	// in field order: those an update changed (Outcome Updated), or those
+	// that made the item a conflict (Outcome Conflict). Empty otherwise.
+	Changes []Change
+	// Planned reports a result of a dry run (ModePlan): Outcome is what
+	// the write would do, and nothing was written.
+	Planned bool
+}
+
+// Outcome is what a keyed write (a create or an upsert by natural key) did
+// with one item.
+type Outcome string
+
+// The outcomes of a keyed write.
+const (
+	// Created: no entity held the item's key; one was created.
+	Created Outcome = "created"
+	// Updated: an entity held the key with other data, and was updated
+	// to the item's (ModeUpsert); Changes lists the fields.
+	Updated Outcome = "updated"
+	// Unchanged: an entity held the key and the item's data already.
+	Unchanged Outcome = "unchanged"
+	// Conflict: an entity held the key with other data and was left
+	// alone (ModeCreate, or a field the provider cannot update); Err wraps
+	// ErrConflict and Changes lists the fields.
+	Conflict Outcome = "conflict"
+)
+
+// Change is one field whose stored value differs from an item's.
+type Change struct {
+	// Field is the field's path in the request's JSON, "/" between
+	// members and array indexes ("billing_address/line1").
+	Field string
+	// Stored and Sent are the two values as JSON text ("" when absent).
+	Stored, Sent string
+}
+
+// Mode is how a keyed write treats an entity that already holds an item's
+// natural key (see option.WithMode).
+type Mode int
+
+// The modes of a keyed write.
+const (
+	// ModeCreate creates what is missing; an entity found holding the
+	// item's data is Unchanged, one holding other data a Conflict.
+	ModeCreate Mode = iota
+	// ModeUpsert creates what is missing and updates what differs.
+	ModeUpsert
+	// ModePlan writes nothing: each result is what ModeUpsert would do,
+	// with Planned set.
+	ModePlan
+)
+
+// String names the mode as the command line does.
+func (m Mode) String() string {
+	switch m {
+	case ModeCreate:
+		return "create"
+	case ModeUpsert:
+		return "upsert"
+	case ModePlan:
+		return "plan"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
 }
 
 // OK reports whether the item succeeded.

@@ -50,7 +50,9 @@ func TestListMeteroidCustomers(t *testing.T) {
 			t.Fatalf("%v: listed %d customers, want exactly the %d created", args, len(got), len(created))
 		}
 	}
-	if want := 143 + 10 + 10; srv.Count("listCustomers", 0) != want { // ceil(1000/7), then 10 pages of 100 twice
+	// The creates' lookup read one empty page; then ceil(1000/7), then 10
+	// pages of 100 twice.
+	if want := 1 + 143 + 10 + 10; srv.Count("listCustomers", 0) != want {
 		t.Errorf("%d list requests, want %d", srv.Count("listCustomers", 0), want)
 	}
 

@@ -44,6 +44,16 @@ type Request struct {
 	// ReadBackFirst makes create calls read keyed items back before
 	// sending them.
 	ReadBackFirst bool
+	// Mode is how keyed writes treat an entity found by the item's key.
+	Mode billbridge.Mode
+	// ModeSet reports that Mode was given (ModeCreate is the zero value).
+	ModeSet bool
+	// KeyField names the field of a Tight item used as its natural key
+	// ("email", "customData/crm_id"); "" uses the create key.
+	KeyField string
+	// Expected is the number of items a streaming call will get (0:
+	// unknown): the reconcile step chooses its lookups by it.
+	Expected int
 }
 
 // Merge returns r with over applied on top: headers added, set fields
@@ -82,6 +92,15 @@ func (r Request) Merge(over *Request) Request {
 	}
 	out.NoCreateKeys = out.NoCreateKeys || over.NoCreateKeys
 	out.ReadBackFirst = out.ReadBackFirst || over.ReadBackFirst
+	if over.ModeSet {
+		out.Mode, out.ModeSet = over.Mode, true
+	}
+	if over.KeyField != "" {
+		out.KeyField = over.KeyField
+	}
+	if over.Expected > 0 {
+		out.Expected = over.Expected
+	}
 	return out
 }
 

@@ -14,6 +14,10 @@ type Page[T any, C any] struct {
 	Next C
 	// Last reports that no page follows.
 	Last bool
+	// Total is the number of entities of the whole listing when the
+	// provider says (Meteroid's pagination_meta.total_items); 0 when it
+	// does not.
+	Total int
 }
 
 // FetchPage reads the page at cursor. Its requests go through Call, so the

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -186,4 +187,38 @@ func plainAny(x any, depth int) (any, bool) {
 		return out, true
 	}
 	return plain(reflect.ValueOf(x), depth)
+}
+
+// Names returns the JSON member names of struct type t (or *t), as
+// encoding/json names them: the tag's name, else the field's; "-" and
+// unexported fields left out; the fields of embedded structs promoted.
+func Names(t reflect.Type) map[string]bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	out := map[string]bool{}
+	if t.Kind() != reflect.Struct {
+		return out
+	}
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			for n := range Names(f.Type) {
+				out[n] = true
+			}
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = true
+	}
+	return out
 }

@@ -130,3 +130,42 @@ func Reason(err error) string {
 	}
 	return msg
 }
+
+// WriteOnly returns the paths of the schema's fields that the spec marks
+// writeOnly (the provider accepts them and never returns them), as
+// "/"-separated JSON names with array items left out
+// ("billing_address/line1", "custom_taxes/rate"): what a comparison with a
+// stored entity skips.
+func (v *Validator) WriteOnly() map[string]bool {
+	out := map[string]bool{}
+	writeOnly(v.schema, "", out, 0)
+	return out
+}
+
+func writeOnly(s *openapi3.Schema, path string, out map[string]bool, depth int) {
+	if s == nil || depth > 32 { // a recursive schema stops here
+		return
+	}
+	if s.WriteOnly && path != "" {
+		out[path] = true
+	}
+	for name, p := range s.Properties {
+		if p != nil {
+			sub := name
+			if path != "" {
+				sub = path + "/" + name
+			}
+			writeOnly(p.Value, sub, out, depth+1)
+		}
+	}
+	if s.Items != nil {
+		writeOnly(s.Items.Value, path, out, depth+1)
+	}
+	for _, refs := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, r := range refs {
+			if r != nil {
+				writeOnly(r.Value, path, out, depth+1)
+			}
+		}
+	}
+}

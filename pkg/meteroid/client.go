@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 
 	"golang.org/x/time/rate"
 
@@ -50,6 +51,9 @@ type Client struct {
 	API *meteroidapi.ClientWithResponses
 
 	e *engine.Engine
+	// keyedCreate is the keyed create of customers, built on first use.
+	keyedCreate *engine.Keyed[CustomerCreate, Customer, Customer]
+	keyedOnce   sync.Once
 }
 
 // New returns a client. The API key comes from option.WithToken, else from

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"math/big"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/billbridge/billbridge"
@@ -189,7 +187,16 @@ func (c *Client) ListCustomers(ctx context.Context, q CustomerQuery, opts ...opt
 		perPage = DefaultPageSize
 	}
 	ctx = c.e.Context(ctx, opts)
-	fetch := func(ctx context.Context, page int32) (engine.Page[Customer, int32], error) {
+	fetch := c.customerPages(q, perPage)
+	// A create shifts customers onto a later page: one yielded already may
+	// come again, and is dropped.
+	return engine.Distinct(engine.Pages(ctx, 0, fetch), func(cust Customer) string { return cust.Id })
+}
+
+// customerPages reads the pages of GET /api/v1/customers for q, perPage
+// customers each.
+func (c *Client) customerPages(q CustomerQuery, perPage int32) engine.FetchPage[Customer, int32] {
+	return func(ctx context.Context, page int32) (engine.Page[Customer, int32], error) {
 		params := &meteroidapi.ListCustomersParams{Page: &page, PerPage: &perPage, Archived: q.Archived}
 		if q.Search != "" {
 			params.Search = &q.Search
@@ -206,11 +213,8 @@ func (c *Client) ListCustomers(ctx context.Context, q CustomerQuery, opts ...opt
 			return engine.Page[Customer, int32]{}, c.e.Undecodable(call, ans, err)
 		}
 		return engine.Page[Customer, int32]{Items: list.Data, Next: page + 1,
-			Last: page+1 >= list.PaginationMeta.TotalPages}, nil
+			Last: page+1 >= list.PaginationMeta.TotalPages, Total: int(list.PaginationMeta.TotalItems)}, nil
 	}
-	// A create shifts customers onto a later page: one yielded already may
-	// come again, and is dropped.
-	return engine.Distinct(engine.Pages(ctx, 0, fetch), func(cust Customer) string { return cust.Id })
 }
 
 // decodeListBody decodes a page and checks that it is one: a data array of
@@ -235,258 +239,6 @@ func decodeListBody(body []byte) (*CustomerList, error) {
 		list.Data = append(list.Data, *cust)
 	}
 	return list, nil
-}
-
-// maxCreateRounds bounds the sends of one create whose outcome stays
-// unknown: each further send follows a read-back that found no customer.
-const maxCreateRounds = 3
-
-// CreateCustomers creates customers, one POST per item with up to
-// Concurrency in flight (Meteroid has no batch endpoint), and returns one
-// result per item in input order. Items that break the spec (a missing
-// required field, an unknown currency) fail locally with a
-// *billbridge.ValidationError and are not sent; nil InvoicingEmails and
-// CustomTaxes are sent as empty lists. A created customer's result carries
-// its new id in ID, the customer in Value and 201 in Status.
-//
-// A POST is not idempotent: it is repeated only when Meteroid surely did
-// not act on it (429, or a connection that failed before the request was
-// written). When it may have acted (no answer, a 5xx, an unreadable 2xx)
-// the outcome is settled by reading the customer back by its alias (GET,
-// safe to retry):
-//
-//   - found, holding the item's data: the result is a success with
-//     Existing set (an earlier attempt created it), its id and the
-//     customer as read;
-//   - found, holding other data: an error wrapping billbridge.ErrConflict
-//     that names the existing customer's id and the first field that
-//     differs; never a success;
-//   - not found: the item was not created and is sent again, up to
-//     maxCreateRounds sends in all; a 409 on a later send (the earlier
-//     attempt landed after all) is settled by reading back again.
-//
-// An item without an alias cannot be read back: its result keeps the error
-// wrapping billbridge.ErrOutcomeUnknown, and sending it again could create
-// a duplicate. So is an item whose read-back itself fails, or whose sends
-// run out. A 409 CONFLICT answer means the alias is taken: the customer
-// holding it is read back and compared as above, so a re-run of a push
-// that created it ends as Existing, and another's customer as a conflict
-// (an error wrapping billbridge.ErrConflict, also when no customer can be
-// read under the alias).
-//
-// The comparison counts a field as the item's when the item sets it and the
-// customer holds the same value; country codes compare without regard to
-// case (the server upper-cases them) and a stored "00" (the server's
-// unknown country) matches any; decimals compare by value; optional fields
-// the item leaves unset are not compared.
-func (c *Client) CreateCustomers(ctx context.Context, items []CustomerCreate, opts ...option.RequestOption) []billbridge.Result[Customer] {
-	return batch.Run(c.e.Context(ctx, opts), items, c.e.BatchOptions(1), batch.Each(c.createOne))
-}
-
-// CreateCustomersSeq is CreateCustomers over a stream: items are read as
-// they are sent, so memory stays bounded whatever the input's length.
-// Results arrive in input order; breaking out of the loop cancels the
-// requests in flight.
-func (c *Client) CreateCustomersSeq(ctx context.Context, items iter.Seq[CustomerCreate], opts ...option.RequestOption) iter.Seq[billbridge.Result[Customer]] {
-	return batch.Stream(c.e.Context(ctx, opts), items, -1, c.e.BatchOptions(1), batch.Each(c.createOne))
-}
-
-// CreateCustomer creates one customer and returns it, as CreateCustomers
-// does for one item (a customer found by its alias holding the item's data
-// is returned without an error; errors are as in CreateCustomers' results).
-func (c *Client) CreateCustomer(ctx context.Context, item CustomerCreate, opts ...option.RequestOption) (*Customer, error) {
-	r := c.createOne(c.e.Context(ctx, opts), 0, item)
-	if r.Err != nil {
-		return nil, r.Err
-	}
-	return &r.Value, nil
-}
-
-// createOne validates, sends and, when needed, settles one create.
-func (c *Client) createOne(ctx context.Context, index int, item CustomerCreate) billbridge.Result[Customer] {
-	if item.InvoicingEmails == nil {
-		item.InvoicingEmails = []string{}
-	}
-	if item.CustomTaxes == nil {
-		item.CustomTaxes = []CustomTax{}
-	}
-	if err := checkCreate(index, item); err != nil {
-		return billbridge.Result[Customer]{Err: err}
-	}
-	alias := ""
-	if item.Alias != nil {
-		alias = *item.Alias
-	}
-	attempts := 0
-	if alias != "" && c.e.Transport.RequestOf(ctx).ReadBackFirst {
-		// The item's earlier outcome is unknown (a resumed push): if its
-		// alias holds it already, it is not sent again.
-		found, gans, gerr := c.get(ctx, alias)
-		attempts += gans.Attempts
-		switch {
-		case gerr == nil:
-			if field := differs(item, found); field != "" {
-				return c.failed(index, gans.Status, attempts, aliasConflict(alias, found, field, gans.Status))
-			}
-			return billbridge.Result[Customer]{ID: found.Id, Value: *found, Status: gans.Status, Attempts: attempts, Existing: true}
-		case !errors.Is(gerr, billbridge.ErrNotFound):
-			return c.failed(index, gans.Status, attempts, c.unknownCreate("the earlier outcome is unknown and reading back by alias failed: "+gerr.Error(), gerr))
-		}
-	}
-	for round := 0; ; round++ {
-		cust, ans, err := c.customerCall(ctx, engine.Call{Op: "createCustomer", Unsafe: true, Send: func(ctx context.Context) (*http.Response, error) {
-			return c.API.CreateCustomer(ctx, item)
-		}})
-		attempts += ans.Attempts
-		if err == nil {
-			return billbridge.Result[Customer]{ID: cust.Id, Value: *cust, Status: ans.Status, Attempts: attempts}
-		}
-		var ae *billbridge.APIError
-		conflict := errors.As(err, &ae) && ans.Status == http.StatusConflict
-		if conflict {
-			ae.Err = billbridge.ErrConflict
-		}
-		switch {
-		case round > 0 && errors.Is(err, billbridge.ErrNotSent):
-			// This send surely did not act, but the first one may have.
-			return c.failed(index, ans.Status, attempts, c.unknownCreate("an earlier send may have created the customer; the last was not sent", err))
-		case !conflict && !errors.Is(err, billbridge.ErrOutcomeUnknown), alias == "":
-			return c.failed(index, ans.Status, attempts, err)
-		}
-		found, gans, gerr := c.get(ctx, alias)
-		attempts += gans.Attempts
-		switch {
-		case gerr == nil:
-			if field := differs(item, found); field != "" {
-				// Status: the create's own answer (409, or the failure).
-				return c.failed(index, ans.Status, attempts, aliasConflict(alias, found, field, ans.Status))
-			}
-			return billbridge.Result[Customer]{ID: found.Id, Value: *found, Status: gans.Status, Attempts: attempts, Existing: true}
-		case errors.Is(gerr, billbridge.ErrNotFound) && conflict:
-			// The alias is taken, yet no customer answers to it (an
-			// archived one, say): the conflict stands.
-			return c.failed(index, ans.Status, attempts, err)
-		case errors.Is(gerr, billbridge.ErrNotFound) && round+1 < maxCreateRounds:
-			continue // surely not created: send it again
-		case errors.Is(gerr, billbridge.ErrNotFound):
-			return c.failed(index, ans.Status, attempts, c.unknownCreate(fmt.Sprintf("%d sends, none known to have acted; the alias is still free", maxCreateRounds), err))
-		default:
-			return c.failed(index, ans.Status, attempts, c.unknownCreate("reading the customer back by its alias failed: "+gerr.Error(), err))
-		}
-	}
-}
-
-// aliasConflict is the error of an item whose alias holds another customer.
-func aliasConflict(alias string, found *Customer, field string, status int) *billbridge.APIError {
-	return &billbridge.APIError{Provider: Provider, Operation: "createCustomer", StatusCode: status, Param: field,
-		Code: CodeConflict, Err: billbridge.ErrConflict,
-		Message: fmt.Sprintf("alias %q is in use by customer %s, whose %s differs from the item's", alias, found.Id, field)}
-}
-
-// unknownCreate is an unknown outcome of a create, with why it stays so.
-func (c *Client) unknownCreate(why string, last error) *billbridge.APIError {
-	ae := &billbridge.APIError{Provider: Provider, Operation: "createCustomer", Message: why}
-	var prev *billbridge.APIError
-	if errors.As(last, &prev) {
-		ae.StatusCode, ae.Code, ae.RequestID = prev.StatusCode, prev.Code, prev.RequestID
-	}
-	return c.e.Unknown(ae, nil)
-}
-
-// differs names the first field the item sets that the customer holds
-// differently ("" when none), in the body's order of importance.
-func differs(item CustomerCreate, got *Customer) string {
-	switch {
-	case item.Name != got.Name:
-		return "name"
-	case item.Alias != nil && (got.Alias == nil || *got.Alias != *item.Alias):
-		return "alias"
-	case item.Currency != got.Currency:
-		return "currency"
-	case !slices.Equal(item.InvoicingEmails, got.InvoicingEmails):
-		return "invoicing_emails"
-	}
-	if len(item.CustomTaxes) != len(got.CustomTaxes) {
-		return "custom_taxes"
-	}
-	for i, t := range item.CustomTaxes {
-		g := got.CustomTaxes[i]
-		if t.Name != g.Name || t.TaxCode != g.TaxCode || !sameDecimal(string(t.Rate), string(g.Rate)) {
-			return fmt.Sprintf("custom_taxes/%d", i)
-		}
-	}
-	for _, f := range []struct {
-		name      string
-		want, got *string
-	}{
-		{"billing_email", item.BillingEmail, got.BillingEmail},
-		{"phone", item.Phone, got.Phone},
-		{"vat_number", item.VatNumber, got.VatNumber},
-		{"bank_account_id", item.BankAccountId, got.BankAccountId},
-	} {
-		if f.want != nil && (f.got == nil || *f.got != *f.want) {
-			return f.name
-		}
-	}
-	switch {
-	case item.InvoicingEntityId != nil && *item.InvoicingEntityId != got.InvoicingEntityId:
-		return "invoicing_entity_id"
-	case item.IsTaxExempt != nil && got.IsTaxExempt != nil && *item.IsTaxExempt != *got.IsTaxExempt:
-		return "is_tax_exempt" // absent in an answer means unknown, not false
-	}
-	if item.BillingAddress != nil {
-		if f := addressDiffers(item.BillingAddress, got.BillingAddress); f != "" {
-			return "billing_address/" + f
-		}
-	}
-	if s := item.ShippingAddress; s != nil {
-		g := got.ShippingAddress
-		if g == nil || s.SameAsBilling != g.SameAsBilling {
-			return "shipping_address/same_as_billing"
-		}
-		if s.Address != nil {
-			if f := addressDiffers(s.Address, g.Address); f != "" {
-				return "shipping_address/address/" + f
-			}
-		}
-	}
-	return ""
-}
-
-// addressDiffers names the first field of want that got does not hold.
-func addressDiffers(want, got *Address) string {
-	if got == nil {
-		got = &Address{}
-	}
-	for _, f := range []struct {
-		name      string
-		want, got *string
-	}{
-		{"line1", want.Line1, got.Line1}, {"line2", want.Line2, got.Line2}, {"city", want.City, got.City},
-		{"state", want.State, got.State}, {"zip_code", want.ZipCode, got.ZipCode},
-	} {
-		if f.want != nil && (f.got == nil || *f.got != *f.want) {
-			return f.name
-		}
-	}
-	if want.Country != nil {
-		// The server upper-cases codes and stores unknown ones as "00".
-		if got.Country == nil || (*got.Country != "00" && !strings.EqualFold(*got.Country, *want.Country)) {
-			return "country"
-		}
-	}
-	return ""
-}
-
-// sameDecimal compares two decimals by value ("0.20" and 0.2 are equal),
-// falling back to the text when either is not a number.
-func sameDecimal(a, b string) bool {
-	x, okA := new(big.Rat).SetString(a)
-	y, okB := new(big.Rat).SetString(b)
-	if okA && okB {
-		return x.Cmp(y) == 0
-	}
-	return a == b
 }
 
 // ArchiveCustomers archives customers by id (cus_…) or alias, one DELETE

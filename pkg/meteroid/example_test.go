@@ -144,14 +144,14 @@ func ExampleClient_CreateCustomers() {
 			got, _ := srv.Customer(r.ID)
 			fmt.Println(r.Index, r.Status, got.Alias != nil && *got.Alias == "acme-de", r.Value.Name, r.Existing)
 		case errors.Is(r.Err, billbridge.ErrConflict):
-			fmt.Println(r.Index, r.Status, "alias in use")
+			fmt.Println(r.Index, r.Outcome, "alias in use; first difference:", r.Changes[0].Field)
 		case errors.As(r.Err, &invalid):
 			fmt.Println(r.Index, "not sent: invalid", invalid.Field)
 		}
 	}
 	// Output:
 	// 0 201 true Acme GmbH false
-	// 1 409 alias in use
+	// 1 conflict alias in use; first difference: name
 	// 2 not sent: invalid currency
 }
 

@@ -204,3 +204,21 @@ func WithCreateKey(key func(index int, item any) string) RequestOption {
 func WithoutCreateKeys() RequestOption {
 	return requestOption(func(r *config.Request) { r.NoCreateKeys = true })
 }
+
+// WithMode sets how keyed creates treat an entity that already holds an
+// item's natural key (ChargeOver external_key, Meteroid alias, Tight's
+// create key or key field): billbridge.ModeCreate (the default) reports it
+// Unchanged when it holds the item's data and a Conflict otherwise;
+// billbridge.ModeUpsert updates it; billbridge.ModePlan writes nothing and
+// returns what an upsert would do.
+func WithMode(m billbridge.Mode) RequestOption {
+	return requestOption(func(r *config.Request) { r.Mode, r.ModeSet = m, true })
+}
+
+// WithExpectedItems tells a streaming keyed write how many items it will
+// get, so that it can choose between walking the provider's pages into an
+// index and looking keys up one request at a time (see the facades'
+// create calls). Slices need no hint: their length is known.
+func WithExpectedItems(n int) RequestOption {
+	return requestOption(func(r *config.Request) { r.Expected = n })
+}
