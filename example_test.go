@@ -76,9 +76,10 @@ func ExampleAPIError() {
 // is created twice.
 func ExampleErrOutcomeUnknown() {
 	srv := chargeovertest.NewServer(chargeovertest.WithFaults(fault.Config{
-		// The fake's answers in turn: the create's dropped, the read-back's
-		// normal, the second create's dropped.
-		Sequence: []fault.Kind{fault.DropAfter, fault.None, fault.DropAfter},
+		// The fake's answers in turn: the lookup's and the create's (dropped)
+		// and the read-back's of the first call; the second call's create
+		// (no key: no lookup) is dropped too.
+		Sequence: []fault.Kind{fault.None, fault.DropAfter, fault.None, fault.DropAfter},
 	}))
 	defer srv.Close()
 	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))

@@ -156,7 +156,8 @@ func TestPushChargeOverFailedItemsExitOne(t *testing.T) {
 	if len(lines) != 3 || !lines[0].OK || lines[1].OK || !lines[2].OK {
 		t.Fatalf("results %+v", lines)
 	}
-	if lines[1].Error == nil || lines[1].Error.Message == "" || lines[1].Status != 400 {
+	// The key repeats line 1: refused before anything is sent for it.
+	if lines[1].Error == nil || lines[1].Error.Type != "validation_error" || lines[1].Attempts != 0 {
 		t.Errorf("the refused duplicate key: %+v", lines[1])
 	}
 }

@@ -63,6 +63,9 @@ func (c *Comparer) walk(path, rule string, sent, stored any, out *[]billbridge.C
 	if c.rules.Ignore != nil && path != "" && c.rules.Ignore(rule, sent, stored) {
 		return
 	}
+	// Differences are reported with the values as they were, compared as
+	// normalised.
+	rawSent, rawStored := sent, stored
 	if c.rules.Normalize != nil && path != "" {
 		sent, stored = c.rules.Normalize(rule, sent), c.rules.Normalize(rule, stored)
 	}
@@ -70,7 +73,7 @@ func (c *Comparer) walk(path, rule string, sent, stored any, out *[]billbridge.C
 	case map[string]any:
 		st, ok := stored.(map[string]any)
 		if !ok && stored != nil {
-			*out = append(*out, change(path, stored, sent))
+			*out = append(*out, change(path, rawStored, rawSent))
 			return
 		}
 		names := make([]string, 0, len(s))
@@ -84,7 +87,7 @@ func (c *Comparer) walk(path, rule string, sent, stored any, out *[]billbridge.C
 	case []any:
 		st, ok := stored.([]any)
 		if !ok && stored != nil || len(st) != len(s) {
-			*out = append(*out, change(path, stored, sent))
+			*out = append(*out, change(path, rawStored, rawSent))
 			return
 		}
 		for i := range s {
@@ -98,7 +101,7 @@ func (c *Comparer) walk(path, rule string, sent, stored any, out *[]billbridge.C
 		}
 	default:
 		if !sameScalar(sent, stored) {
-			*out = append(*out, change(path, stored, sent))
+			*out = append(*out, change(path, rawStored, rawSent))
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"iter"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/billbridge/billbridge"
@@ -44,9 +45,9 @@ const maxIndexed = 200_000
 type Keyed[In, E, Out any] struct {
 	// Engine classifies errors.
 	Engine *Engine
-	// Op is the create's operationId, KeyName the key's name in messages
-	// ("external_key").
-	Op, KeyName string
+	// Op is the create's operationId, KeyName the key's name and Entity
+	// the entity's kind in messages ("external_key", "customer").
+	Op, KeyName, Entity string
 	// Compare compares an item with a stored entity.
 	Compare *Comparer
 	// ID is an entity's id, Value the result value of an entity.
@@ -206,7 +207,9 @@ func (kc *KeyedCall[In, E, Out]) find(ctx context.Context, items []In) (map[stri
 		if kc.expected <= 0 {
 			kc.budget += (len(items) + per - 1) / per
 		}
-		for !kc.complete && !kc.abandoned && (kc.pages < kc.budget || !canLookup) {
+		// One lookup request is the least a call can spend: a walk is
+		// worth it only when it may replace two or more.
+		for !kc.complete && !kc.abandoned && (kc.pages < kc.budget && kc.budget >= 2 || !canLookup) {
 			page, last, total, err := kc.page(ctx)
 			if err != nil {
 				kc.mu.Unlock()
@@ -228,8 +231,8 @@ func (kc *KeyedCall[In, E, Out]) find(ctx context.Context, items []In) (map[stri
 				kc.abandoned = true // more pages than lookups: by key is cheaper
 			}
 		}
-		if !kc.complete && kc.pages >= kc.budget && canLookup {
-			kc.abandoned = true
+		if !kc.complete && kc.expected > 0 && kc.pages >= kc.budget && canLookup {
+			kc.abandoned = true // a known number of items: the budget is spent
 		}
 	}
 	found := make(map[string][]E, len(items))
@@ -300,6 +303,13 @@ type item[E any] struct {
 // Write runs the keyed write of items (their input indexes in idx) and
 // fills res, aligned with items. Every item ends with a result.
 func (kc *KeyedCall[In, E, Out]) Write(ctx context.Context, idx []int, items []In, res []billbridge.Result[Out]) {
+	kc.WriteWith(ctx, idx, items, res, kc.k.Create)
+}
+
+// WriteWith is Write with creates sent by send instead of Keyed.Create (a
+// provider's single-item create, say).
+func (kc *KeyedCall[In, E, Out]) WriteWith(ctx context.Context, idx []int, items []In, res []billbridge.Result[Out],
+	send func(ctx context.Context, items []In, res []billbridge.Result[Out])) {
 	k := kc.k
 	var keyed, creates, updates []*item[E]
 	for i, it := range items {
@@ -347,7 +357,9 @@ func (kc *KeyedCall[In, E, Out]) Write(ctx context.Context, idx []int, items []I
 		}
 		return
 	}
-	updates = append(updates, kc.create(ctx, items, creates, res)...)
+	// Creates go in input order, whether they were looked up or not.
+	slices.SortFunc(creates, func(a, b *item[E]) int { return a.i - b.i })
+	updates = append(updates, kc.create(ctx, items, creates, res, send)...)
 	kc.update(ctx, items, updates, res)
 }
 
@@ -396,7 +408,7 @@ func (kc *KeyedCall[In, E, Out]) judge(w *item[E], found []E, it In, r *billbrid
 func (kc *KeyedCall[In, E, Out]) conflict(w *item[E], r *billbridge.Result[Out], why string) {
 	k := kc.k
 	c := w.changes[0]
-	msg := fmt.Sprintf("%s %q is in use by %s, whose %s differs (stored %q, sent %q)", k.KeyName, w.key, k.ID(w.found), c.Field, c.Stored, c.Sent)
+	msg := fmt.Sprintf("%s %q is in use by %s %s, whose %s differs (stored %q, sent %q)", k.KeyName, w.key, k.Entity, k.ID(w.found), c.Field, c.Stored, c.Sent)
 	if len(w.changes) > 1 {
 		msg += fmt.Sprintf(", and %d more fields", len(w.changes)-1)
 	}
@@ -405,7 +417,8 @@ func (kc *KeyedCall[In, E, Out]) conflict(w *item[E], r *billbridge.Result[Out],
 	}
 	r.Err = &billbridge.APIError{Provider: k.Engine.Provider.Name, Operation: k.Op, Code: "conflict", Param: c.Field,
 		Err: billbridge.ErrConflict, StatusCode: http.StatusOK, Message: msg}
-	r.Status, r.Outcome, r.Changes, r.ID = http.StatusOK, billbridge.Conflict, w.changes, k.ID(w.found)
+	// ID stays empty: the entity is not the item's (the message names it).
+	r.Status, r.Outcome, r.Changes, r.ID = http.StatusOK, billbridge.Conflict, w.changes, ""
 }
 
 // lookupFailed is the error of an item whose key could not be looked up:
@@ -416,14 +429,15 @@ func (kc *KeyedCall[In, E, Out]) lookupFailed(err error) error {
 		Err:     fmt.Errorf("%w: %w", billbridge.ErrNotSent, err)}
 	var prev *billbridge.APIError
 	if errors.As(err, &prev) {
-		ae.StatusCode, ae.RequestID = prev.StatusCode, prev.RequestID
+		ae.StatusCode, ae.RequestID, ae.Retryable = prev.StatusCode, prev.RequestID, prev.Retryable
 	}
 	return ae
 }
 
 // create sends the creates in rounds and settles those in doubt; it
 // returns the items found holding other data in ModeUpsert, to update.
-func (kc *KeyedCall[In, E, Out]) create(ctx context.Context, items []In, pending []*item[E], res []billbridge.Result[Out]) (updates []*item[E]) {
+func (kc *KeyedCall[In, E, Out]) create(ctx context.Context, items []In, pending []*item[E], res []billbridge.Result[Out],
+	send func(ctx context.Context, items []In, res []billbridge.Result[Out])) (updates []*item[E]) {
 	k := kc.k
 	rounds := max(k.Rounds, 1)
 	for round := 1; len(pending) > 0; round++ {
@@ -440,7 +454,7 @@ func (kc *KeyedCall[In, E, Out]) create(ctx context.Context, items []In, pending
 		for j, w := range pending {
 			batchItems[j] = items[w.i]
 		}
-		k.Create(ctx, batchItems, sub)
+		send(ctx, batchItems, sub)
 		var settle, next []*item[E]
 		for j, w := range pending {
 			r := &res[w.i]

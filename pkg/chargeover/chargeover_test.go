@@ -75,7 +75,7 @@ func TestCreateCustomersHappyPath(t *testing.T) {
 		t.Fatalf("%d results for %d items", len(res), len(in))
 	}
 	for i, r := range res {
-		if r.Err != nil || r.Index != i || r.Status != http.StatusCreated || r.Attempts != 1 || r.Existing || r.Value == 0 || r.ID == "" {
+		if r.Err != nil || r.Index != i || r.Status != http.StatusCreated || r.Attempts != 1+btoi(in[i].ExternalKey != nil) || r.Existing || r.Value == 0 || r.ID == "" || r.Outcome != billbridge.Created {
 			t.Errorf("result %d = %+v", i, r)
 		}
 	}
@@ -83,11 +83,12 @@ func TestCreateCustomersHappyPath(t *testing.T) {
 	if !ok || got.CustomerId.String() != res[0].ID || got.Tags == nil || (*got.Tags)[0] != "wholesale" {
 		t.Errorf("fake holds %+v, %v; want customer %s", got, ok, res[0].ID)
 	}
-	if n := srv.Count(chargeovertest.OpBulk, http.StatusOK); n != 1 {
-		t.Errorf("%d bulk calls, want 1", n)
+	// The two keys are looked up first (one _bulk GET), then created.
+	if n := srv.Count(chargeovertest.OpBulk, http.StatusOK); n != 2 {
+		t.Errorf("%d bulk calls, want 2", n)
 	}
-	if req, _ := c.Counts(); req != 1 {
-		t.Errorf("Counts() requests = %d, want 1", req)
+	if req, _ := c.Counts(); req != 2 {
+		t.Errorf("Counts() requests = %d, want 2", req)
 	}
 }
 
@@ -139,16 +140,18 @@ func TestPoisonItemsIsolated(t *testing.T) {
 		!strings.Contains(ae.Message, "customer 1000") || res[3].ID != "" {
 		t.Errorf("used key on first attempt: %+v (%v), want a conflict with customer 1000 on company", res[3], res[3].Err)
 	}
-	if n := srv.Count(chargeovertest.OpBulk, 0); n != 1 {
-		t.Errorf("%d bulk calls, want 1", n)
+	// The keys are looked up (one _bulk GET): "taken" is a conflict and
+	// never sent; the three others are created in one call; the refused
+	// blank-company item (p-2) is read back by its key (one GET), found
+	// absent, and its refusal stands.
+	if n := srv.Count(chargeovertest.OpBulk, 0); n != 2 {
+		t.Errorf("%d bulk calls, want 2", n)
+	}
+	if n := srv.Count(chargeovertest.OpGetCustomerByExternalKey, 0); n != 1 {
+		t.Errorf("%d reads by key, want 1", n)
 	}
 	if n := len(srv.Customers()); n != 3 {
 		t.Errorf("fake holds %d customers, want 3 (the old one and two good ones)", n)
-	}
-	// The refused item with a key is read back once; the blank-company
-	// refusal (p-2) finds no customer and stands.
-	if n := srv.Count(chargeovertest.OpGetCustomerByExternalKey, 0); n != 2 {
-		t.Errorf("%d reads by key, want 2", n)
 	}
 }
 
@@ -156,7 +159,7 @@ func TestPoisonItemsIsolated(t *testing.T) {
 // tiny backoff) and capped (an hour-long Retry-After ends in 50 ms).
 func TestRetryAfterHonouredAndCapped(t *testing.T) {
 	srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(fault.Config{
-		Sequence:   []fault.Kind{fault.TooManyAfter, fault.TooManyAfter},
+		Sequence:   []fault.Kind{fault.None, fault.TooManyAfter, fault.TooManyAfter}, // the lookup, then the create
 		RetryAfter: time.Hour,
 	}))
 	c := newClient(t, srv)
@@ -166,15 +169,15 @@ func TestRetryAfterHonouredAndCapped(t *testing.T) {
 	res := c.CreateCustomers(ctx, customers("ra", 3, true))
 	elapsed := time.Since(start)
 	for _, r := range res {
-		if r.Err != nil || r.Attempts != 3 {
-			t.Errorf("item %d: %+v, want success after 3 attempts", r.Index, r)
+		if r.Err != nil || r.Attempts != btoi(r.Index != 1)+3 { // item 1 has no key: no lookup
+			t.Errorf("item %d: %+v, want success after a lookup and 3 attempts", r.Index, r)
 		}
 	}
 	if elapsed < 2*fastRetries.MaxRetryAfter {
 		t.Errorf("took %s: Retry-After not honoured (want >= 2 x %s)", elapsed, fastRetries.MaxRetryAfter)
 	}
-	if req, retries := c.Counts(); req != 3 || retries != 2 {
-		t.Errorf("Counts() = %d, %d; want 3, 2", req, retries)
+	if req, retries := c.Counts(); req != 4 || retries != 2 {
+		t.Errorf("Counts() = %d, %d; want 4, 2", req, retries)
 	}
 }
 
@@ -187,43 +190,43 @@ func TestRetryRules(t *testing.T) {
 		items []chargeover.CustomerCreate
 		check func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64])
 	}{
-		{"429 without Retry-After is retried", []fault.Kind{fault.TooMany}, keyed("r429"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
-			wantCreated(t, res, 2, false)
+		{"429 without Retry-After is retried", []fault.Kind{fault.None, fault.TooMany}, keyed("r429"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
+			wantCreated(t, res, 1+2, false)
 		}},
-		{"500 on keyed items: read back, not found, sent again", []fault.Kind{fault.Status500}, keyed("r500"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
-			wantCreated(t, res, 2+1, false) // bulk 500, read, bulk 200 (the read counts for its item)
-			if n := srv.Count(chargeovertest.OpBulk, 0); n != 2 {
-				t.Errorf("%d bulk calls, want 2", n)
+		{"500 on keyed items: read back, not found, sent again", []fault.Kind{fault.None, fault.Status500}, keyed("r500"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
+			wantCreated(t, res, 1+2+1, false) // lookup, bulk 500, read, bulk 200 (reads count for their items)
+			if n := srv.Count(chargeovertest.OpBulk, 0); n != 4 { // two _bulk GETs, two creates
+				t.Errorf("%d bulk calls, want 4", n)
 			}
 		}},
-		{"HTML 502 page: read back, sent again", []fault.Kind{fault.HTMLErrorPage}, keyed("rhtml"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
-			wantCreated(t, res, 3, false)
+		{"HTML 502 page: read back, sent again", []fault.Kind{fault.None, fault.HTMLErrorPage}, keyed("rhtml"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
+			wantCreated(t, res, 4, false)
 		}},
-		{"drop after the server acted: read back, found", []fault.Kind{fault.DropAfter}, keyed("rdrop"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
-			wantCreated(t, res, 2, true)
-			if n := srv.Count(chargeovertest.OpBulk, 0); n != 1 {
-				t.Errorf("%d bulk calls, want 1 (nothing sent again)", n)
+		{"drop after the server acted: read back, found", []fault.Kind{fault.None, fault.DropAfter}, keyed("rdrop"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
+			wantCreated(t, res, 3, true)
+			if n := srv.Count(chargeovertest.OpBulk, 0); n != 3 {
+				t.Errorf("%d bulk calls, want 3 (lookup, create, read back; nothing sent again)", n)
 			}
 		}},
-		{"truncated success body: read back, found", []fault.Kind{fault.TruncatedJSON}, keyed("rtrunc"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
-			wantCreated(t, res, 2, true)
+		{"truncated success body: read back, found", []fault.Kind{fault.None, fault.TruncatedJSON}, keyed("rtrunc"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
+			wantCreated(t, res, 3, true)
 		}},
-		{"read back retried on 503", []fault.Kind{fault.Status500, fault.Status503}, keyed("rread"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
-			if res[0].Err != nil || res[0].Attempts != 4 { // bulk 500, read 503, read 404, bulk 201
+		{"read back retried on 503", []fault.Kind{fault.None, fault.Status500, fault.Status503}, keyed("rread"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
+			if res[0].Err != nil || res[0].Attempts != 5 { // lookup, bulk 500, read 503, read 404, bulk 201
 				t.Errorf("item 0: %+v", res[0])
 			}
 		}},
-		{"read back keeps failing: outcome stays unknown", []fault.Kind{fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500},
+		{"read back keeps failing: outcome stays unknown", []fault.Kind{fault.None, fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500, fault.Status500},
 			[]chargeover.CustomerCreate{cust("rfail", "Read Fail")}, func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
 				var ae *billbridge.APIError
-				if !errors.Is(res[0].Err, billbridge.ErrOutcomeUnknown) || !errors.As(res[0].Err, &ae) || ae.Operation != "bulk" || ae.StatusCode != 500 || res[0].Attempts != 7 {
+				if !errors.Is(res[0].Err, billbridge.ErrOutcomeUnknown) || !errors.As(res[0].Err, &ae) || ae.Operation != "bulk" || ae.StatusCode != 500 || res[0].Attempts != 8 {
 					t.Errorf("got %+v (%v)", res[0], res[0].Err)
 				}
 				if n := srv.Count(chargeovertest.OpBulk, 0); n != 1 {
-					t.Errorf("%d bulk calls, want 1 (never sent blind)", n)
+					t.Errorf("%d bulk calls, want 1 create (never sent blind)", n)
 				}
 			}},
-		{"no key, outcome unknown: reported, never sent again", []fault.Kind{fault.DropAfter}, customers("rnokey", 2, true), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
+		{"no key, outcome unknown: reported, never sent again", []fault.Kind{fault.None, fault.DropAfter}, customers("rnokey", 2, true), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
 			if !res[0].Existing || res[0].Err != nil {
 				t.Errorf("keyed item: %+v", res[0])
 			}
@@ -350,15 +353,21 @@ func TestKeyRefusedAfterEarlierAttemptIsSettled(t *testing.T) {
 }
 
 func TestCreateCustomerSingle(t *testing.T) {
-	srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.DropAfter, fault.None, fault.Status500, fault.Status504}}))
+	// Each keyed create reads its key first (one GET), then sends.
+	srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{
+		fault.None, fault.None, // one-1: lookup, create
+		fault.None, fault.DropAfter, fault.None, // one-2: lookup, create (lost answer), read back
+		fault.Status500,                         // Three: no key, no lookup
+		fault.None, fault.Status504, fault.None, // one-4: lookup, create, read back (absent), create again
+	}}))
 	c := newClient(t, srv)
 	ctx := context.Background()
 	r := chargeover.CreateOne(c, ctx, cust("one-1", "One"))
-	if r.Err != nil || r.Status != 201 || r.Attempts != 1 || r.ID != "1000" || r.Value != 1000 {
+	if r.Err != nil || r.Status != 201 || r.Attempts != 2 || r.ID != "1000" || r.Value != 1000 {
 		t.Errorf("plain create: %+v", r)
 	}
 	r = chargeover.CreateOne(c, ctx, cust("one-2", "Two")) // dropped after acting, read back
-	if r.Err != nil || !r.Existing || r.Value != 1001 || r.Attempts != 2 {
+	if r.Err != nil || !r.Existing || r.Outcome != billbridge.Created || r.Value != 1001 || r.Attempts != 3 {
 		t.Errorf("dropped create: %+v (%v)", r, r.Err)
 	}
 	r = chargeover.CreateOne(c, ctx, cust("", "Three")) // 500, no key
@@ -366,7 +375,7 @@ func TestCreateCustomerSingle(t *testing.T) {
 		t.Errorf("500 without key: %+v", r)
 	}
 	r = chargeover.CreateOne(c, ctx, cust("one-4", "Four")) // 504, read back 404, sent again
-	if r.Err != nil || r.Existing || r.Attempts != 3 {
+	if r.Err != nil || r.Existing || r.Attempts != 4 {
 		t.Errorf("504 with key: %+v (%v)", r, r.Err)
 	}
 	r = chargeover.CreateOne(c, ctx, cust("one-5", ""))
@@ -479,4 +488,11 @@ func TestCancelMidBatch(t *testing.T) {
 			t.Errorf("%s created %d times", name, n)
 		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"golang.org/x/time/rate"
 
@@ -52,6 +53,9 @@ type Client struct {
 
 	e      *engine.Engine
 	rounds int
+	// keyedCreate is the keyed create of customers, built on first use.
+	keyedCreate *engine.Keyed[CustomerCreate, Customer, int64]
+	keyedOnce   sync.Once
 }
 
 // WithSite points the client at https://<name>.chargeover.com, the host of

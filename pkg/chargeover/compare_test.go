@@ -7,9 +7,15 @@ import (
 	"github.com/billbridge/billbridge/pkg/flex"
 )
 
-// differs compares what was sent with what ChargeOver stores, normalised as
-// it stores values.
-func TestDiffers(t *testing.T) {
+// The comparison of what was sent with what ChargeOver stores, normalised
+// as it stores values.
+func TestCompare(t *testing.T) {
+	differs := func(sent CustomerCreate, stored Customer) (string, string, string) {
+		if ch := customerComparer().Diff(sent, stored); len(ch) > 0 {
+			return ch[0].Field, ch[0].Stored, ch[0].Sent
+		}
+		return "", "", ""
+	}
 	email, key, yes := "AP@Example.com", "k", flex.Bool(true)
 	sent := CustomerCreate{Company: " Acme ", ExternalKey: &key, SuperuserEmail: &email, NoTaxes: &yes, Tags: &[]string{"b", "a"}}
 	var stored Customer

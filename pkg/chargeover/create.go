@@ -6,129 +6,148 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
 	"github.com/billbridge/billbridge/internal/engine"
 )
 
-// state is where one item stands after an attempt.
-type state int
+// customerRules is how ChargeOver stores what it is sent, for the
+// comparison of a create with the customer found under its external_key:
+// surrounding spaces trimmed, booleans as 0/1, numbers by value, e-mail
+// addresses without regard to case, tags in no order.
+var customerRules = engine.Rules{Normalize: normal}
 
-const (
-	done   state = iota // res is final
-	unsure              // the create may or may not have happened (res.Err says why)
-	resend              // surely not created (429, or read back and not found)
-)
+// customerComparer compares a create with a stored customer: every field
+// of the spec's CustomerCreate but its writeOnly ones.
+var customerComparer = sync.OnceValue(func() *engine.Comparer {
+	vs, _ := loadValidators() // checked in New
+	return engine.NewComparer(vs[0].WriteOnly(), customerRules)
+})
 
-// work is one item on its way through the rounds of a create.
-type work struct {
-	item  CustomerCreate
-	key   string // external_key, "" when the item has none
-	res   billbridge.Result[int64]
-	state state
-	// tried: an earlier attempt of ours for this item may have created it,
-	// so a later "key in use" refusal may be our own doing.
-	tried bool
+type createCall = engine.KeyedCall[CustomerCreate, Customer, int64]
+
+// keyed is the keyed create of customers, built once per client.
+func (c *Client) keyed() *engine.Keyed[CustomerCreate, Customer, int64] {
+	c.keyedOnce.Do(func() {
+		c.keyedCreate = &engine.Keyed[CustomerCreate, Customer, int64]{
+			Engine: c.e, Op: opCreate, KeyName: "external_key", Entity: "customer",
+			Compare: customerComparer(),
+			ID:      func(cust Customer) string { return cust.CustomerId.String() },
+			Value: func(cust Customer) int64 {
+				id, _ := cust.CustomerId.Int64()
+				return id
+			},
+			Pages: func() engine.PageFunc[Customer] {
+				order := "customer_id:ASC"
+				limit := int32(MaxPageSize)
+				return engine.Walk(int64(0), c.customerPages(chargeoverapi.ListCustomersParams{Order: &order, Limit: &limit}, MaxPageSize))
+			},
+			Lookup:     c.lookupKeys,
+			PerRequest: MaxBatchSize,
+			// A refusal of a keyed create may be "external_key in use":
+			// the customer holding it tells.
+			KeyTaken: func(r billbridge.Result[int64]) bool { return r.Status == http.StatusBadRequest },
+			Update:   c.updateFound,
+			Rounds:   c.rounds,
+		}
+	})
+	return c.keyedCreate
 }
 
-// sender sends each item of ws once and sets its state and res.
-type sender func(ctx context.Context, ws []*work)
+func (c *Client) beginCreate(ctx context.Context, expected int) *createCall {
+	return c.keyed().Begin(ctx, externalKey, func(cust Customer) string { return deref(cust.ExternalKey) }, expected)
+}
 
-// create runs rounds of send until every item is settled: items whose
-// outcome is unknown are read back by external_key (found: success,
-// Existing; not found: sent again), items without a key end as
-// ErrOutcomeUnknown. At most c.rounds sends per item, so nothing loops
-// forever against a failing server.
-func (c *Client) create(ctx context.Context, ws []*work, send sender) {
-	pending := ws
-	for round := 1; len(pending) > 0; round++ {
-		if err := ctx.Err(); err != nil {
-			// Every pending item is surely not created (never sent, a 429,
-			// or read back and not found): safe to send again later.
-			for _, w := range pending {
-				w.res.Err, w.res.Status = c.e.NotSent(opBulk, err), 0
-			}
-			return
+func externalKey(item CustomerCreate) string { return deref(item.ExternalKey) }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// lookupKeys reads the customers holding the items' external keys, 25 GET
+// sub-requests per _bulk call.
+func (c *Client) lookupKeys(ctx context.Context, key func(CustomerCreate) string, items []CustomerCreate) (map[string][]Customer, int, error) {
+	found := map[string][]Customer{}
+	attempts := 0
+	if len(items) == 1 {
+		// One key: the plain GET, no _bulk envelope.
+		k := key(items[0])
+		cust, n, err := c.getByKey(ctx, k)
+		switch {
+		case err == nil:
+			found[k] = []Customer{*cust}
+		case errors.Is(err, billbridge.ErrNotFound):
+			found[k] = nil
+		default:
+			return nil, n, err
 		}
-		send(ctx, pending)
-		var next []*work
-		for _, w := range pending {
-			switch {
-			case w.state == unsure && w.key != "":
-				c.settle(ctx, w)
-			case w.state == done && w.res.Status == http.StatusBadRequest && w.key != "":
-				// Refused; if because the key is in use (by an earlier
-				// attempt of ours, or an earlier run), the stored customer
-				// tells whether it is this item: the same data is the item,
-				// other data a conflict.
-				refused := w.res
-				c.settle(ctx, w)
-				if w.state != done || w.res.Err != nil && !errors.Is(w.res.Err, billbridge.ErrConflict) {
-					// No customer holds the key (or it cannot be read):
-					// the refusal stands.
-					refused.Attempts = w.res.Attempts
-					w.state, w.res = done, refused
+		return found, n, nil
+	}
+	for chunk := range slices.Chunk(items, MaxBatchSize) {
+		body := make(chargeoverapi.BulkRequest, len(chunk))
+		for i, it := range chunk {
+			body[i] = chargeoverapi.BulkSubRequest{RequestMethod: chargeoverapi.BulkGET, Uri: "/api/v3/customer/external_key:" + url.PathEscape(key(it))}
+		}
+		call := engine.Call{Op: opBulk, Send: func(ctx context.Context) (*http.Response, error) { return c.API.Bulk(ctx, body) }}
+		ans, err := c.e.Call(ctx, call)
+		attempts += ans.Attempts
+		if err != nil {
+			return nil, attempts, err
+		}
+		subs, derr := decodeBulk(ans.Body, len(chunk))
+		if derr != nil {
+			return nil, attempts, c.e.Undecodable(call, ans, derr)
+		}
+		for i, sub := range subs {
+			k := key(chunk[i])
+			switch code := int(sub.Code); {
+			case code == http.StatusOK && sub.Response != nil:
+				var cust Customer
+				if err := json.Unmarshal(*sub.Response, &cust); err != nil {
+					return nil, attempts, c.e.Undecodable(call, ans, fmt.Errorf("customer of external_key %q: %w", k, err))
 				}
-			}
-			if w.state == resend {
-				next = append(next, w)
+				found[k] = []Customer{cust}
+			case code == http.StatusNotFound:
+				found[k] = nil
+			default:
+				msg := ""
+				if sub.Message != nil {
+					msg = *sub.Message
+				}
+				return nil, attempts, c.e.Refused(opGet, code, "", msg, "")
 			}
 		}
-		if round >= c.rounds {
-			for _, w := range next {
-				// Not created: res.Err holds the last definite reason.
-				w.state = done
-			}
-			return
-		}
-		pending = next
 	}
+	return found, attempts, nil
 }
 
-// settle reads an item whose create may have happened back by its
-// external_key: found holding the item's data (see differs), it succeeds as
-// Existing; found holding other data, it is a conflict (wrapping
-// billbridge.ErrConflict, naming the customer and the first differing
-// field); not found, it is to be sent again; a failed read leaves the
-// outcome unknown.
-func (c *Client) settle(ctx context.Context, w *work) {
-	status := w.res.Status // of the create's own answer
-	cust, attempts, err := c.getByKey(ctx, w.key)
-	w.res.Attempts += attempts
-	switch {
-	case err == nil:
-		id, perr := strconv.ParseInt(cust.CustomerId.String(), 10, 64)
-		if perr != nil {
-			w.state, w.res.Err = done, fmt.Errorf("%w (read back by external_key %q: unreadable customer_id %q)", w.res.Err, w.key, cust.CustomerId)
-			return
+// updateFound updates customers found holding other data than their items
+// (ModeUpsert): one PUT sub-request each, with the item's fields.
+func (c *Client) updateFound(ctx context.Context, found []Customer, items []CustomerCreate, _ [][]billbridge.Change, res []billbridge.Result[int64]) {
+	var pending []*pendingUpdate
+	for i, item := range items {
+		id, err := found[i].CustomerId.Int64()
+		if err != nil {
+			res[i].Err = &billbridge.APIError{Provider: Provider, Operation: opUpdate, Message: fmt.Sprintf("unreadable customer_id %q", found[i].CustomerId), Err: err}
+			continue
 		}
-		w.state, w.tried = done, true
-		if field, stored, sent := differs(w.item, *cust); field != "" {
-			// Someone else's customer under this key: never a success.
-			w.res.Err = &billbridge.APIError{Provider: Provider, Operation: opCreate, StatusCode: status,
-				Code: "conflict", Param: field, Err: billbridge.ErrConflict,
-				Message: fmt.Sprintf("external_key %q is in use by customer %d, whose %s differs (stored %q, sent %q)", w.key, id, field, stored, sent)}
-			w.res.Status = status
-			c.e.Logger.DebugContext(ctx, "chargeover: key in use by another customer", "external_key", w.key, "customer_id", id, "field", field)
-			return
+		var changes CustomerChanges
+		raw, _ := json.Marshal(item)
+		if err := json.Unmarshal(raw, &changes); err != nil {
+			res[i].Err = err
+			continue
 		}
-		w.res.Value, w.res.ID, w.res.Err, w.res.Status, w.res.Existing = id, strconv.FormatInt(id, 10), nil, http.StatusOK, true
-		c.e.Logger.DebugContext(ctx, "chargeover: create settled by reading back: found", "external_key", w.key, "customer_id", id)
-	case errors.Is(err, billbridge.ErrNotFound):
-		// Our attempt did not create it: sending again cannot duplicate.
-		// If no round is left, this is the item's (definite) error.
-		w.state, w.tried = resend, true
-		w.res.Err = &billbridge.APIError{Provider: Provider, Operation: opGet, StatusCode: http.StatusNotFound, Retryable: true,
-			Message: fmt.Sprintf("not created: the create's outcome was unknown and no customer has external_key %q (safe to send again)", w.key)}
-		w.res.Status = 0
-		c.e.Logger.DebugContext(ctx, "chargeover: create settled by reading back: not created, sending again", "external_key", w.key)
-	default:
-		// The create's own error (wrapping ErrOutcomeUnknown) stays the
-		// item's error; the failed read is added to its text.
-		w.state, w.res.Err = done, fmt.Errorf("%w (reading back by external_key %q failed: %v)", w.res.Err, w.key, err)
+		pending = append(pending, &pendingUpdate{item: CustomerUpdate{ID: id, Customer: changes}, res: &res[i]})
 	}
+	c.sendUpdateRounds(ctx, pending)
 }
 
 // getByKey reads a customer by external_key and reports the attempts made.
@@ -159,38 +178,39 @@ func (c *Client) readCustomer(ctx context.Context, op string, send func(context.
 	return &env.Response, ans.Attempts, nil
 }
 
-// sendBulk sends ws as one POST /api/v3/_bulk of create sub-requests.
-func (c *Client) sendBulk(ctx context.Context, ws []*work) {
-	body := make(chargeoverapi.BulkRequest, len(ws))
-	for i, w := range ws {
-		raw, err := json.Marshal(w.item)
+// sendBulk sends items as one POST /api/v3/_bulk of create sub-requests
+// and fills res.
+func (c *Client) sendBulk(ctx context.Context, items []CustomerCreate, res []billbridge.Result[int64]) {
+	body := make(chargeoverapi.BulkRequest, len(items))
+	for i, item := range items {
+		raw, err := json.Marshal(item)
 		if err != nil { // cannot happen for the generated type; be safe
 			raw = []byte("{}")
 		}
 		payload := json.RawMessage(raw)
 		body[i] = chargeoverapi.BulkSubRequest{RequestMethod: chargeoverapi.BulkPOST, Uri: "/api/v3/customer", Payload: &payload}
 	}
-	c.bulk(ctx, ws, func(ctx context.Context) (*http.Response, error) { return c.API.Bulk(ctx, body) })
+	c.bulk(ctx, res, func(ctx context.Context) (*http.Response, error) { return c.API.Bulk(ctx, body) })
 }
 
-// bulk sends one _bulk call of ws's creates and maps its answer onto them.
-func (c *Client) bulk(ctx context.Context, ws []*work, send func(context.Context) (*http.Response, error)) {
+// bulk sends one _bulk call of creates and maps its answer onto res.
+func (c *Client) bulk(ctx context.Context, res []billbridge.Result[int64], send func(context.Context) (*http.Response, error)) {
 	call := engine.Call{Op: opBulk, Unsafe: true, Send: send}
 	ans, err := c.e.Call(ctx, call)
-	for _, w := range ws {
-		w.res.Attempts += ans.Attempts
+	for i := range res {
+		res[i].Attempts += ans.Attempts
 	}
 	if err != nil {
-		setAll(ws, err, ans.Status)
+		setAll(res, err, ans.Status)
 		return
 	}
-	subs, derr := decodeBulk(ans.Body, len(ws))
+	subs, derr := decodeBulk(ans.Body, len(res))
 	if derr != nil {
-		setAll(ws, c.e.Undecodable(call, ans, derr), ans.Status)
+		setAll(res, c.e.Undecodable(call, ans, derr), ans.Status)
 		return
 	}
-	for i, w := range ws {
-		c.applySub(w, subs[i])
+	for i := range res {
+		c.applySub(&res[i], subs[i])
 	}
 }
 
@@ -211,10 +231,10 @@ func decodeBulk(body []byte, n int) ([]chargeoverapi.BulkItemResult, error) {
 	return env.Response.Bulk, nil
 }
 
-// applySub maps one sub-request result onto its item.
-func (c *Client) applySub(w *work, sub chargeoverapi.BulkItemResult) {
+// applySub maps one create sub-request's result onto its item's result.
+func (c *Client) applySub(r *billbridge.Result[int64], sub chargeoverapi.BulkItemResult) {
 	code := int(sub.Code)
-	w.res.Status = code
+	r.Status = code
 	msg := ""
 	if sub.Message != nil {
 		msg = *sub.Message
@@ -232,38 +252,37 @@ func (c *Client) applySub(w *work, sub chargeoverapi.BulkItemResult) {
 		}
 		if err != nil {
 			// Created, but the id is unreadable: a keyed item is read back.
-			w.state = unsure
-			w.res.Err = c.e.Unknown(c.e.Refused(opBulk, code, "", "created, but the answer carries no readable id", ""), err)
+			r.Err = c.e.Unknown(c.e.Refused(opBulk, code, "", "created, but the answer carries no readable id", ""), err)
 			return
 		}
-		w.state, w.res.Value, w.res.ID, w.res.Err = done, id, strconv.FormatInt(id, 10), nil
-	case code == http.StatusTooManyRequests:
-		// Refused before acting: safe to send again.
-		w.state, w.res.Err = resend, c.e.Refused(opBulk, code, "", msg, "")
+		r.Value, r.ID, r.Err = id, strconv.FormatInt(id, 10), nil
 	case code >= 500 || code == http.StatusRequestTimeout || code == 0:
-		w.state, w.res.Err = unsure, c.e.Unknown(c.e.Refused(opBulk, code, "", msg, ""), nil)
+		r.Err = c.e.Unknown(c.e.Refused(opBulk, code, "", msg, ""), nil)
 	default:
-		w.state, w.res.Err = done, c.e.Refused(opBulk, code, "", msg, "")
+		// A 429 wraps billbridge.ErrNotSent: refused before acting, sent
+		// again in the next round.
+		r.Err = c.e.Refused(opBulk, code, "", msg, "")
 	}
 }
 
-// sendOne sends ws (one item at a time) as POST /api/v3/customer.
-func (c *Client) sendOne(ctx context.Context, ws []*work) {
-	for _, w := range ws {
-		c.createOne(ctx, w, func(ctx context.Context) (*http.Response, error) { return c.API.CreateCustomer(ctx, w.item) })
+// sendOne sends items one at a time as POST /api/v3/customer and fills
+// res.
+func (c *Client) sendOne(ctx context.Context, items []CustomerCreate, res []billbridge.Result[int64]) {
+	for i, item := range items {
+		c.createOne(ctx, &res[i], func(ctx context.Context) (*http.Response, error) { return c.API.CreateCustomer(ctx, item) })
 	}
 }
 
-// createOne sends one createCustomer and maps its answer onto w.
-func (c *Client) createOne(ctx context.Context, w *work, send func(context.Context) (*http.Response, error)) {
+// createOne sends one createCustomer and maps its answer onto r.
+func (c *Client) createOne(ctx context.Context, r *billbridge.Result[int64], send func(context.Context) (*http.Response, error)) {
 	call := engine.Call{Op: opCreate, Unsafe: true, Send: send}
 	ans, err := c.e.Call(ctx, call)
-	w.res.Attempts += ans.Attempts
+	r.Attempts += ans.Attempts
 	if err != nil {
-		setAll([]*work{w}, err, ans.Status)
+		r.Err, r.Status = err, ans.Status
 		return
 	}
-	w.res.Status = ans.Status
+	r.Status = ans.Status
 	var env chargeoverapi.CreatedResponse
 	derr := json.Unmarshal(ans.Body, &env)
 	var id int64
@@ -274,20 +293,15 @@ func (c *Client) createOne(ctx context.Context, w *work, send func(context.Conte
 		if derr == nil {
 			derr = fmt.Errorf("unexpected HTTP %d", ans.Status)
 		}
-		w.state, w.res.Err = unsure, c.e.Undecodable(call, ans, derr)
+		r.Err = c.e.Undecodable(call, ans, derr)
 		return
 	}
-	w.state, w.res.Value, w.res.ID, w.res.Err = done, id, strconv.FormatInt(id, 10), nil
+	r.Value, r.ID, r.Err = id, strconv.FormatInt(id, 10), nil
 }
 
-// setAll gives every item of ws the same classified error: unsure when it
-// wraps billbridge.ErrOutcomeUnknown, else final.
-func setAll(ws []*work, err error, status int) {
-	st := done
-	if errors.Is(err, billbridge.ErrOutcomeUnknown) {
-		st = unsure
-	}
-	for _, w := range ws {
-		w.state, w.res.Err, w.res.Status = st, engine.Clone(err), status
+// setAll gives every result the same error, one value each.
+func setAll(res []billbridge.Result[int64], err error, status int) {
+	for i := range res {
+		res[i].Err, res[i].Status = engine.Clone(err), status
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"net/http"
+	"slices"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/internal/batch"
@@ -12,33 +13,87 @@ import (
 
 // CreateCustomers creates customers through POST /api/v3/_bulk, up to 25 per
 // call, and returns one result per item in input order. A result's Value
-// is the new customer_id and its ID the same number in decimal; Existing is
-// set when a lost answer was settled by reading the customer back by its
-// external_key (see the package comment). Items that fail local validation
-// against the spec get a *billbridge.ValidationError and are not sent; the
-// others still are. Failed items carry a *billbridge.APIError whose
-// StatusCode is the sub-request's own code (400 for a refused item), or
-// that wraps billbridge.ErrOutcomeUnknown for an item without external_key
-// whose create may or may not have happened.
+// is the customer_id and its ID the same number in decimal. Items that fail
+// local validation against the spec get a *billbridge.ValidationError and
+// are not sent; the others still are.
+//
+// Items with an external_key are keyed writes (see option.WithMode): before
+// sending, the call looks their keys up (walking the customer pages into an
+// index when that takes fewer requests than _bulk GETs of 25 keys each),
+// and
+//   - no customer holds the key: it is created (Outcome Created, Status
+//     201);
+//   - a customer holds it with the item's data (every field the item sets,
+//     compared as ChargeOver stores it, writeOnly fields of the spec
+//     skipped): Outcome Unchanged, Existing set, nothing sent;
+//   - a customer holds it with other data: in ModeCreate (the default) an
+//     error wrapping billbridge.ErrConflict naming the customer and the
+//     first differing field (Outcome Conflict, Changes all of them); in
+//     ModeUpsert a PUT of the item's fields (Outcome Updated); ModePlan
+//     sends nothing and says what an upsert would do.
+//
+// Two items of one call with the same external_key: the later one fails
+// with a *billbridge.ValidationError naming the earlier, and is not sent.
+// A create whose outcome is unknown (5xx, a lost answer), or that is
+// refused with 400 (perhaps: the key is in use), is settled by reading its
+// key back, as above; absent after a lost answer, it is sent again. An item
+// without an external_key whose create may or may not have happened fails
+// with an error wrapping billbridge.ErrOutcomeUnknown.
 func (c *Client) CreateCustomers(ctx context.Context, customers []CustomerCreate, opts ...option.RequestOption) []billbridge.Result[int64] {
-	return batch.Run(c.e.Context(ctx, opts), customers, c.e.BatchOptions(c.e.BatchSize), c.bulkSend)
+	ctx = c.e.Context(ctx, opts)
+	kc := c.beginCreate(ctx, len(customers))
+	for range kc.Unique(slices.Values(customers)) {
+	}
+	return batch.Run(ctx, customers, c.e.BatchOptions(c.e.BatchSize), c.createWith(kc, c.sendBulk))
 }
 
 // CreateCustomersSeq is CreateCustomers over a stream: it holds only a few
-// batches in memory at a time, whatever the stream's length, and yields the
-// results in input order as they complete. Breaking out of the loop stops
-// sending; the batches in flight are cancelled.
+// batches in memory at a time (and about 40 bytes per external_key seen),
+// whatever the stream's length, and yields the results in input order as
+// they complete. Breaking out of the loop stops sending; the batches in
+// flight are cancelled. Give option.WithExpectedItems when the length is
+// known.
 func (c *Client) CreateCustomersSeq(ctx context.Context, customers iter.Seq[CustomerCreate], opts ...option.RequestOption) iter.Seq[billbridge.Result[int64]] {
-	return batch.Stream(c.e.Context(ctx, opts), customers, -1, c.e.BatchOptions(c.e.BatchSize), c.bulkSend)
+	ctx = c.e.Context(ctx, opts)
+	kc := c.beginCreate(ctx, 0)
+	return batch.Stream(ctx, kc.Unique(customers), -1, c.e.BatchOptions(c.e.BatchSize), c.createWith(kc, c.sendBulk))
 }
 
 // CreateCustomer creates one customer through POST /api/v3/customer, with
-// the same validation, retry and external_key settling rules as
-// CreateCustomers, and returns its customer_id. Use it for single items;
-// for many, CreateCustomers sends 25 per request.
+// the same validation, retry and external_key rules as CreateCustomers,
+// and returns its customer_id. Use it for single items; for many,
+// CreateCustomers sends 25 per request.
 func (c *Client) CreateCustomer(ctx context.Context, customer CustomerCreate, opts ...option.RequestOption) (int64, error) {
-	r := c.run(c.e.Context(ctx, opts), []batch.Item[CustomerCreate]{{Value: customer}}, c.sendOne)[0]
+	ctx = c.e.Context(ctx, opts)
+	r := c.createWith(c.beginCreate(ctx, 1), c.sendOne)(ctx, []batch.Item[CustomerCreate]{{Value: customer}})[0]
 	return r.Value, r.Err
+}
+
+// createWith is the batch engine's SendFunc of a create call: it validates
+// a chunk and writes its valid items through kc, sending creates with send.
+func (c *Client) createWith(kc *createCall, send func(context.Context, []CustomerCreate, []billbridge.Result[int64])) batch.SendFunc[CustomerCreate, int64] {
+	return func(ctx context.Context, chunk []batch.Item[CustomerCreate]) []billbridge.Result[int64] {
+		results := make([]billbridge.Result[int64], len(chunk))
+		var idx, valid []int
+		var items []CustomerCreate
+		for i, it := range chunk {
+			results[i].Index = it.Index
+			if err := check(it.Index, it.Value); err != nil {
+				results[i].Err = err
+				continue
+			}
+			idx, valid, items = append(idx, it.Index), append(valid, i), append(items, it.Value)
+		}
+		if len(items) > 0 {
+			res := make([]billbridge.Result[int64], len(items))
+			kc.WriteWith(ctx, idx, items, res, send)
+			for j, i := range valid {
+				res[j].Index = results[i].Index
+				results[i] = res[j]
+			}
+		}
+		return results
+	}
 }
 
 // GetCustomerByExternalKey reads the customer with the given external_key
@@ -49,57 +104,6 @@ func (c *Client) CreateCustomer(ctx context.Context, customer CustomerCreate, op
 func (c *Client) GetCustomerByExternalKey(ctx context.Context, key string, opts ...option.RequestOption) (*Customer, error) {
 	cust, _, err := c.getByKey(c.e.Context(ctx, opts), key)
 	return cust, err
-}
-
-// bulkSend is the batch engine's SendFunc for CreateCustomers.
-func (c *Client) bulkSend(ctx context.Context, chunk []batch.Item[CustomerCreate]) []billbridge.Result[int64] {
-	return c.run(ctx, chunk, c.sendBulk)
-}
-
-// run validates a chunk, sends its valid items with send and returns one
-// result per item of chunk, in order.
-func (c *Client) run(ctx context.Context, chunk []batch.Item[CustomerCreate], send sender) []billbridge.Result[int64] {
-	results := make([]billbridge.Result[int64], len(chunk))
-	ws := make([]*work, 0, len(chunk))
-	valid := make([]int, 0, len(chunk))
-	for i, it := range chunk {
-		results[i].Index = it.Index
-		if err := check(it.Index, it.Value); err != nil {
-			results[i].Err = err
-			continue
-		}
-		w := &work{item: it.Value, res: billbridge.Result[int64]{Index: it.Index}}
-		if it.Value.ExternalKey != nil {
-			w.key = *it.Value.ExternalKey
-		}
-		ws = append(ws, w)
-		valid = append(valid, i)
-	}
-	toSend := ws
-	if len(ws) > 0 && c.e.Transport.RequestOf(ctx).ReadBackFirst {
-		// Items whose earlier outcome is unknown (a resumed push): those
-		// whose key holds their data exist already and are not sent again;
-		// one that cannot be read back stays unknown rather than risk a
-		// duplicate.
-		toSend = nil
-		for _, w := range ws {
-			if w.key != "" {
-				w.res.Err = c.e.Unknown(&billbridge.APIError{Provider: Provider, Operation: opGet,
-					Message: "the earlier outcome is unknown and the customer could not be read back"}, nil)
-				if c.settle(ctx, w); w.state == done {
-					continue
-				}
-			}
-			toSend = append(toSend, w)
-		}
-	}
-	if len(toSend) > 0 {
-		c.create(ctx, toSend, send)
-	}
-	for j, w := range ws {
-		results[valid[j]] = w.res
-	}
-	return results
 }
 
 // GetCustomer reads the customer with this customer_id (GET

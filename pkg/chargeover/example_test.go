@@ -25,7 +25,7 @@ func ExampleClient_CreateCustomers() {
 		{Company: "Acme Widgets Inc.", ExternalKey: ptr("acme-0001")},
 		{Company: ""}, // invalid: refused before anything is sent
 		{Company: "Reused Key LLC", ExternalKey: ptr("old-1")}, // the key is another customer's
-		{Company: "Old Co", ExternalKey: ptr("old-1")},         // the key holds this data: created before
+		{Company: "Again Inc.", ExternalKey: ptr("acme-0001")}, // a key twice in one input: refused
 	})
 	for _, r := range results {
 		var ae *billbridge.APIError
@@ -44,7 +44,7 @@ func ExampleClient_CreateCustomers() {
 	// item 0: customer 1001 (existing: false)
 	// item 1: field company: minimum string length is 1
 	// item 2: conflict on company
-	// item 3: customer 1000 (existing: true)
+	// item 3: field external_key: "acme-0001" repeats item 0: an input may hold a natural key once (nothing sent for this item)
 }
 
 func ExampleClient_GetCustomerByExternalKey() {
@@ -109,7 +109,9 @@ func ExampleClient_CreateCustomersSeq() {
 // back; one without ends as billbridge.ErrOutcomeUnknown rather than risk a
 // duplicate.
 func ExampleClient_CreateCustomers_outcomeUnknown() {
-	srv := chargeovertest.NewServer(chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.DropAfter}}))
+	// The first request looks the key up; the second, the create, loses
+	// its answer after ChargeOver acted.
+	srv := chargeovertest.NewServer(chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.DropAfter}}))
 	defer srv.Close()
 	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
 	if err != nil {

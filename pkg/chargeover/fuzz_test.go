@@ -48,16 +48,16 @@ func FuzzDecodeResponses(f *testing.F) {
 		}
 		c := &Client{e: &engine.Engine{Provider: engine.Provider{Name: Provider, DecodeError: decodeError}, Logger: slog.New(slog.DiscardHandler)}}
 		ctx := context.Background()
-		ws := []*work{{key: "a"}, {}, {key: "c"}}
-		c.bulk(ctx, ws, resp)
-		for i, w := range ws {
-			checkWork(t, i, w)
+		res := make([]billbridge.Result[int64], 3)
+		c.bulk(ctx, res, resp)
+		for i, r := range res {
+			checkResult(t, i, r)
 		}
-		w := &work{key: "one"}
-		c.createOne(ctx, w, resp)
-		checkWork(t, 0, w)
-		if w.res.Status != status {
-			t.Errorf("create: Status %d, want %d", w.res.Status, status)
+		var r billbridge.Result[int64]
+		c.createOne(ctx, &r, resp)
+		checkResult(t, 0, r)
+		if r.Status != status {
+			t.Errorf("create: Status %d, want %d", r.Status, status)
 		}
 		cust, _, err := c.readCustomer(ctx, opGet, resp)
 		if (cust == nil) == (err == nil) {
@@ -70,22 +70,13 @@ func FuzzDecodeResponses(f *testing.F) {
 	})
 }
 
-func checkWork(t *testing.T, i int, w *work) {
+func checkResult(t *testing.T, i int, r billbridge.Result[int64]) {
 	t.Helper()
-	switch w.state {
-	case done:
-		if w.res.Err == nil && (w.res.ID == "" || w.res.Status != http.StatusCreated) {
-			t.Errorf("item %d: success without id: %+v", i, w.res)
-		}
-	case unsure:
-		if !errors.Is(w.res.Err, billbridge.ErrOutcomeUnknown) {
-			t.Errorf("item %d: unsure without ErrOutcomeUnknown: %v", i, w.res.Err)
-		}
-	case resend:
-		if w.res.Err == nil {
-			t.Errorf("item %d: resend without a reason", i)
-		}
-	default:
-		t.Errorf("item %d: state %d", i, w.state)
+	var ae *billbridge.APIError
+	switch {
+	case r.Err == nil && (r.ID == "" || r.Status != http.StatusCreated):
+		t.Errorf("item %d: success without id: %+v", i, r)
+	case r.Err != nil && !errors.As(r.Err, &ae):
+		t.Errorf("item %d: error %T is not an *APIError", i, r.Err)
 	}
 }

@@ -13,6 +13,29 @@ import (
 )
 
 // listCustomers checks q and walks its pages (see ListCustomers).
+// customerPages reads the pages of GET /api/v3/customer with params, size
+// customers each, by offset.
+func (c *Client) customerPages(params chargeoverapi.ListCustomersParams, size int) engine.FetchPage[Customer, int64] {
+	return func(ctx context.Context, offset int64) (engine.Page[Customer, int64], error) {
+		p := params
+		p.Offset = &offset
+		call := engine.Call{Op: opList, Send: func(ctx context.Context) (*http.Response, error) { return c.API.ListCustomers(ctx, &p) }}
+		ans, err := c.e.Call(ctx, call)
+		if err != nil {
+			return engine.Page[Customer, int64]{}, err
+		}
+		var env chargeoverapi.CustomerListResponse
+		if err := json.Unmarshal(ans.Body, &env); err != nil || ans.Status != http.StatusOK || env.Response == nil {
+			if err == nil {
+				err = fmt.Errorf("unexpected HTTP %d or no customer list", ans.Status)
+			}
+			return engine.Page[Customer, int64]{}, c.e.Undecodable(call, ans, err)
+		}
+		n := len(env.Response)
+		return engine.Page[Customer, int64]{Items: env.Response, Next: offset + int64(n), Last: n < size}, nil
+	}
+}
+
 func (c *Client) listCustomers(ctx context.Context, q CustomerQuery) iter.Seq2[Customer, error] {
 	size := q.PageSize
 	where, err := q.where()
@@ -36,24 +59,7 @@ func (c *Client) listCustomers(ctx context.Context, q CustomerQuery) iter.Seq2[C
 	}
 	limit := int32(size)
 	params.Limit = &limit
-	fetch := func(ctx context.Context, offset int64) (engine.Page[Customer, int64], error) {
-		p := params
-		p.Offset = &offset
-		call := engine.Call{Op: opList, Send: func(ctx context.Context) (*http.Response, error) { return c.API.ListCustomers(ctx, &p) }}
-		ans, err := c.e.Call(ctx, call)
-		if err != nil {
-			return engine.Page[Customer, int64]{}, err
-		}
-		var env chargeoverapi.CustomerListResponse
-		if err := json.Unmarshal(ans.Body, &env); err != nil || ans.Status != http.StatusOK || env.Response == nil {
-			if err == nil {
-				err = fmt.Errorf("unexpected HTTP %d or no customer list", ans.Status)
-			}
-			return engine.Page[Customer, int64]{}, c.e.Undecodable(call, ans, err)
-		}
-		n := len(env.Response)
-		return engine.Page[Customer, int64]{Items: env.Response, Next: offset + int64(n), Last: n < size}, nil
-	}
+	fetch := c.customerPages(params, size)
 	pages := engine.Pages(ctx, 0, fetch)
 	return func(yield func(Customer, error) bool) {
 		// Offset paging may hand a customer out twice (see ListCustomers):

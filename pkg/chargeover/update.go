@@ -47,6 +47,13 @@ func (c *Client) bulkUpdate(ctx context.Context, chunk []batch.Item[CustomerUpda
 		}
 		pending = append(pending, &pendingUpdate{item: it.Value, res: &results[i]})
 	}
+	c.sendUpdateRounds(ctx, pending)
+	return results
+}
+
+// sendUpdateRounds sends pending as _bulk PUTs and sends again (in a later
+// call) the items whose sub-request got 429 or 5xx, at most c.rounds times.
+func (c *Client) sendUpdateRounds(ctx context.Context, pending []*pendingUpdate) {
 	for round := 1; len(pending) > 0; round++ {
 		if err := ctx.Err(); err != nil {
 			for _, p := range pending {
@@ -54,7 +61,7 @@ func (c *Client) bulkUpdate(ctx context.Context, chunk []batch.Item[CustomerUpda
 					p.res.Err, p.res.Status = c.e.NotSent(opBulk, err), 0
 				}
 			}
-			break
+			return
 		}
 		c.sendUpdates(ctx, pending)
 		var next []*pendingUpdate
@@ -64,11 +71,10 @@ func (c *Client) bulkUpdate(ctx context.Context, chunk []batch.Item[CustomerUpda
 			}
 		}
 		if round >= c.rounds {
-			break // the last refusal stays each item's error
+			return // the last refusal stays each item's error
 		}
 		pending = next
 	}
-	return results
 }
 
 // sendUpdates sends ps as one POST /api/v3/_bulk of PUT sub-requests and

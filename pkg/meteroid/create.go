@@ -142,7 +142,7 @@ func (c *Client) keyed() *engine.Keyed[CustomerCreate, Customer, Customer] {
 	c.keyedOnce.Do(func() {
 		vs, _ := loadValidators() // checked in New
 		c.keyedCreate = &engine.Keyed[CustomerCreate, Customer, Customer]{
-			Engine: c.e, Op: "createCustomer", KeyName: "alias",
+			Engine: c.e, Op: "createCustomer", KeyName: "alias", Entity: "customer",
 			Compare: engine.NewComparer(vs[1].WriteOnly(), rules),
 			ID:      func(cust Customer) string { return cust.Id },
 			Value:   func(cust Customer) Customer { return cust },
