@@ -194,7 +194,7 @@ func TestRetryRules(t *testing.T) {
 			wantCreated(t, res, 1+2, false)
 		}},
 		{"500 on keyed items: read back, not found, sent again", []fault.Kind{fault.None, fault.Status500}, keyed("r500"), func(t *testing.T, srv *chargeovertest.Server, res []billbridge.Result[int64]) {
-			wantCreated(t, res, 1+2+1, false) // lookup, bulk 500, read, bulk 200 (reads count for their items)
+			wantCreated(t, res, 1+2+1, false)                     // lookup, bulk 500, read, bulk 200 (reads count for their items)
 			if n := srv.Count(chargeovertest.OpBulk, 0); n != 4 { // two _bulk GETs, two creates
 				t.Errorf("%d bulk calls, want 4", n)
 			}
