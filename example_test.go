@@ -135,10 +135,12 @@ func ExampleRetryPolicy() {
 		return next(r)
 	}
 	name := "Traced Inc."
+	// Two requests: the create key's lookup, then the save.
 	_, err = c.SaveCustomer(context.Background(), tight.CustomerInput{Name: &name},
 		option.WithHeader("X-Trace-Id", "trace-42"), option.WithMiddleware(count), option.WithMaxRetries(0))
 	fmt.Println(err, attempts)
 	// Output:
 	// auth header seen by the middleware: false
-	// <nil> 1
+	// auth header seen by the middleware: false
+	// <nil> 2
 }

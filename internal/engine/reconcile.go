@@ -56,15 +56,13 @@ type Keyed[In, E, Out any] struct {
 	// Pages starts a new walk over every entity of the kind, one page per
 	// call of the PageFunc; nil when the provider has none.
 	Pages func() PageFunc[E]
-	// Lookup reads the entities holding the items' keys, by key (as many
-	// per request as PerRequest says), and the attempts it took. ok is
-	// false for items it cannot look up by key (a key the provider
-	// cannot filter by): those are found through the index only.
-	Lookup func(ctx context.Context, key func(In) string, items []In) (found map[string][]E, attempts int, err error)
+	// Lookup reads the entities holding the items' keys (key gives an
+	// item's, stored an entity's), by key, as many per request as
+	// PerRequest says, and reports the attempts it took. A call whose keys
+	// cannot be looked up one at a time says so (KeyedCall.IndexOnly).
+	Lookup func(ctx context.Context, key func(In) string, stored func(E) string, items []In) (found map[string][]E, attempts int, err error)
 	// PerRequest is the number of keys one Lookup request settles.
 	PerRequest int
-	// CanLookup reports whether Lookup can find an item by key; nil: yes.
-	CanLookup func(key func(In) string) bool
 	// Create sends the items once and fills res (aligned with items): a
 	// nil Err is created; an error wrapping billbridge.ErrOutcomeUnknown
 	// may have been; one wrapping billbridge.ErrNotSent surely was not.
@@ -105,6 +103,10 @@ type KeyedCall[In, E, Out any] struct {
 	expected int
 	mode     billbridge.Mode
 	dup      dedup
+	// indexOnly: the keys cannot be looked up one at a time (a field the
+	// provider cannot filter by), only found in a walk of every entity.
+	indexOnly bool
+	keyName   string
 
 	mu        sync.Mutex
 	page      PageFunc[E]
@@ -124,8 +126,16 @@ func (k *Keyed[In, E, Out]) Begin(ctx context.Context, key func(In) string, stor
 		expected = rc.Expected
 	}
 	return &KeyedCall[In, E, Out]{k: k, key: key, stored: stored, expected: expected, mode: rc.Mode,
-		index: map[string][]E{}}
+		index: map[string][]E{}, keyName: k.KeyName}
 }
+
+// KeyName names the call's key in messages, in place of Keyed.KeyName (a
+// field the caller chose).
+func (kc *KeyedCall[In, E, Out]) KeyName(name string) { kc.keyName = name }
+
+// IndexOnly marks a call whose keys cannot be looked up one at a time: they
+// are found by walking every entity.
+func (kc *KeyedCall[In, E, Out]) IndexOnly() { kc.indexOnly = true }
 
 // Mode is the call's mode.
 func (kc *KeyedCall[In, E, Out]) Mode() billbridge.Mode { return kc.mode }
@@ -195,7 +205,7 @@ func (d *dedup) first(index int) (int, bool) {
 func (kc *KeyedCall[In, E, Out]) find(ctx context.Context, items []In) (map[string][]E, int, error) {
 	k := kc.k
 	per := max(k.PerRequest, 1)
-	canLookup := k.Lookup != nil && (k.CanLookup == nil || k.CanLookup(kc.key))
+	canLookup := k.Lookup != nil && !kc.indexOnly
 	kc.mu.Lock()
 	if k.Pages != nil && !kc.complete && !kc.abandoned {
 		if kc.page == nil {
@@ -250,9 +260,9 @@ func (kc *KeyedCall[In, E, Out]) find(ctx context.Context, items []In) (map[stri
 		return found, 0, nil
 	}
 	if !canLookup {
-		return nil, 0, fmt.Errorf("%s cannot be looked up one key at a time and the listing could not be read to the end", k.KeyName)
+		return nil, 0, fmt.Errorf("%s cannot be looked up one key at a time and the listing could not be read to the end", kc.keyName)
 	}
-	more, attempts, err := k.Lookup(ctx, kc.key, rest)
+	more, attempts, err := k.Lookup(ctx, kc.key, kc.stored, rest)
 	if err != nil {
 		return nil, attempts, err
 	}
@@ -266,8 +276,8 @@ func (kc *KeyedCall[In, E, Out]) find(ctx context.Context, items []In) (map[stri
 // this call may have made them.
 func (kc *KeyedCall[In, E, Out]) fresh(ctx context.Context, items []In) (map[string][]E, int, error) {
 	k := kc.k
-	if k.Lookup != nil && (k.CanLookup == nil || k.CanLookup(kc.key)) {
-		return k.Lookup(ctx, kc.key, items)
+	if k.Lookup != nil && !kc.indexOnly {
+		return k.Lookup(ctx, kc.key, kc.stored, items)
 	}
 	if k.Pages == nil {
 		return nil, 0, errors.New("no way to read the key back")
@@ -319,7 +329,7 @@ func (kc *KeyedCall[In, E, Out]) WriteWith(ctx context.Context, idx []int, items
 			continue
 		}
 		if first, dup := kc.dup.first(idx[i]); dup {
-			res[i].Err = &billbridge.ValidationError{Index: idx[i], Field: k.KeyName,
+			res[i].Err = &billbridge.ValidationError{Index: idx[i], Field: kc.keyName,
 				Reason: fmt.Sprintf("%q repeats item %d: an input may hold a natural key once (nothing sent for this item)", w.key, first)}
 			continue
 		}
@@ -380,9 +390,9 @@ func (kc *KeyedCall[In, E, Out]) judge(w *item[E], found []E, it In, r *billbrid
 		return toCreate
 	case 1:
 	default:
-		r.Err = &billbridge.APIError{Provider: k.Engine.Provider.Name, Operation: k.Op, Code: "conflict", Param: k.KeyName,
+		r.Err = &billbridge.APIError{Provider: k.Engine.Provider.Name, Operation: k.Op, Code: "conflict", Param: kc.keyName,
 			Err: billbridge.ErrConflict, StatusCode: http.StatusOK,
-			Message: fmt.Sprintf("%s %q is held by %d entities (%s, %s, ...): which one is the item's cannot be told", k.KeyName, w.key, len(found), k.ID(found[0]), k.ID(found[1]))}
+			Message: fmt.Sprintf("%s %q is held by %d entities (%s, %s, ...): which one is the item's cannot be told", kc.keyName, w.key, len(found), k.ID(found[0]), k.ID(found[1]))}
 		r.Outcome, r.Status = billbridge.Conflict, http.StatusOK
 		return decided
 	}
@@ -408,7 +418,7 @@ func (kc *KeyedCall[In, E, Out]) judge(w *item[E], found []E, it In, r *billbrid
 func (kc *KeyedCall[In, E, Out]) conflict(w *item[E], r *billbridge.Result[Out], why string) {
 	k := kc.k
 	c := w.changes[0]
-	msg := fmt.Sprintf("%s %q is in use by %s %s, whose %s differs (stored %q, sent %q)", k.KeyName, w.key, k.Entity, k.ID(w.found), c.Field, c.Stored, c.Sent)
+	msg := fmt.Sprintf("%s %q is in use by %s %s, whose %s differs (stored %q, sent %q)", kc.keyName, w.key, k.Entity, k.ID(w.found), c.Field, c.Stored, c.Sent)
 	if len(w.changes) > 1 {
 		msg += fmt.Sprintf(", and %d more fields", len(w.changes)-1)
 	}
@@ -422,16 +432,24 @@ func (kc *KeyedCall[In, E, Out]) conflict(w *item[E], r *billbridge.Result[Out],
 }
 
 // lookupFailed is the error of an item whose key could not be looked up:
-// nothing was sent for it.
+// the lookup's own error (its operation, status and code), marked as not
+// sent, since nothing was sent for the item.
 func (kc *KeyedCall[In, E, Out]) lookupFailed(err error) error {
-	ae := &billbridge.APIError{Provider: kc.k.Engine.Provider.Name, Operation: kc.k.Op, Retryable: true,
-		Message: fmt.Sprintf("not sent: looking %s up failed: %v", kc.k.KeyName, err),
-		Err:     fmt.Errorf("%w: %w", billbridge.ErrNotSent, err)}
 	var prev *billbridge.APIError
-	if errors.As(err, &prev) {
-		ae.StatusCode, ae.RequestID, ae.Retryable = prev.StatusCode, prev.RequestID, prev.Retryable
+	if !errors.As(err, &prev) {
+		return &billbridge.APIError{Provider: kc.k.Engine.Provider.Name, Operation: kc.k.Op, Retryable: true,
+			Message: fmt.Sprintf("not sent: looking %s up failed: %v", kc.keyName, err),
+			Err:     fmt.Errorf("%w: %w", billbridge.ErrNotSent, err)}
 	}
-	return ae
+	ae := *prev
+	ae.Message = fmt.Sprintf("not sent: looking %s up failed: %s", kc.keyName, prev.Message)
+	if !errors.Is(prev, billbridge.ErrNotSent) {
+		ae.Err = billbridge.ErrNotSent
+		if prev.Err != nil {
+			ae.Err = fmt.Errorf("%w: %w", billbridge.ErrNotSent, prev.Err)
+		}
+	}
+	return &ae
 }
 
 // create sends the creates in rounds and settles those in doubt; it
@@ -490,7 +508,6 @@ func (kc *KeyedCall[In, E, Out]) create(ctx context.Context, items []In, pending
 // a send; absent after a lost answer, returned to be sent again; absent
 // after a refusal, the refusal stands.
 func (kc *KeyedCall[In, E, Out]) settle(ctx context.Context, items []In, ws []*item[E], res []billbridge.Result[Out], updates *[]*item[E]) (again []*item[E]) {
-	k := kc.k
 	batchItems := make([]In, len(ws))
 	for j, w := range ws {
 		batchItems[j] = items[w.i]
@@ -502,7 +519,7 @@ func (kc *KeyedCall[In, E, Out]) settle(ctx context.Context, items []In, ws []*i
 		if err != nil {
 			// The create's own error stays (unknown, or the refusal); the
 			// failed read is added to its text.
-			r.Err = fmt.Errorf("%w (reading %s %q back failed: %v)", r.Err, k.KeyName, w.key, err)
+			r.Err = fmt.Errorf("%w (reading %s %q back failed: %v)", r.Err, kc.keyName, w.key, err)
 			continue
 		}
 		es := found[w.key]
@@ -511,8 +528,9 @@ func (kc *KeyedCall[In, E, Out]) settle(ctx context.Context, items []In, ws []*i
 				continue // nothing holds the key: the refusal was about something else
 			}
 			// Our send did not create it: sending again cannot duplicate.
-			r.Err = k.Engine.NotSent(k.Op, fmt.Errorf("the create's answer was lost and no entity holds %s %q (safe to send again)", k.KeyName, w.key))
-			r.Status = 0
+			// If no round is left, the unknown outcome stays, saying so: an
+			// effect that lands late cannot be ruled out.
+			r.Err = fmt.Errorf("%w (read back: no entity holds %s %q yet)", r.Err, kc.keyName, w.key)
 			again = append(again, w)
 			continue
 		}

@@ -74,7 +74,7 @@ func deref(s *string) string {
 
 // lookupKeys reads the customers holding the items' external keys, 25 GET
 // sub-requests per _bulk call.
-func (c *Client) lookupKeys(ctx context.Context, key func(CustomerCreate) string, items []CustomerCreate) (map[string][]Customer, int, error) {
+func (c *Client) lookupKeys(ctx context.Context, key func(CustomerCreate) string, _ func(Customer) string, items []CustomerCreate) (map[string][]Customer, int, error) {
 	found := map[string][]Customer{}
 	attempts := 0
 	if len(items) == 1 {

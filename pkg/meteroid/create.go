@@ -162,7 +162,7 @@ func (c *Client) keyed() *engine.Keyed[CustomerCreate, Customer, Customer] {
 
 // lookupAliases reads each item's alias back (one GET each: Meteroid has
 // no batch read).
-func (c *Client) lookupAliases(ctx context.Context, key func(CustomerCreate) string, items []CustomerCreate) (map[string][]Customer, int, error) {
+func (c *Client) lookupAliases(ctx context.Context, key func(CustomerCreate) string, _ func(Customer) string, items []CustomerCreate) (map[string][]Customer, int, error) {
 	found := map[string][]Customer{}
 	attempts := 0
 	for _, it := range items {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -85,8 +84,8 @@ func withKey(data *CustomData, key string) *CustomData {
 // one keeps it.
 func (s *saver[In, Out]) keyed(ctx context.Context, items iter.Seq[In]) iter.Seq[In] {
 	rc := s.e.Transport.RequestOf(ctx)
-	if rc.NoCreateKeys {
-		return items
+	if rc.NoCreateKeys || rc.KeyField != "" {
+		return items // no keys, or the caller's own field is the key
 	}
 	return func(yield func(In) bool) {
 		seen := map[[32]byte]int{}
@@ -136,53 +135,6 @@ func checkCustomData(index int, data *CustomData) error {
 	}
 	return &billbridge.ValidationError{Index: index, Field: "customData",
 		Reason: fmt.Sprintf("holds %d characters of JSON, more than Tight's %d (the create key %s counts)", len(raw), MaxCustomDataChars, CreateKeyField)}
-}
-
-// errNoKey says why a create cannot be looked up.
-var errNoKey = errors.New("the item carries no create key and no name to look it up by")
-
-// lookup finds the entity a keyed create made, by querying those of the
-// item's name (or e-mail) and matching the key: found, the entity; absent,
-// nil and nil; a failed query, its error.
-func (s *saver[In, Out]) lookup(ctx context.Context, v In) (*Out, int, error) {
-	key := keyOf(s.data(v))
-	if key == "" {
-		return nil, 0, errNoKey
-	}
-	matches, attempts := s.find(ctx, v)
-	if matches == nil {
-		return nil, 0, errNoKey
-	}
-	for e, err := range matches {
-		if err != nil {
-			return nil, *attempts, err
-		}
-		if keyOf(s.outData(e)) == key {
-			return &e, *attempts, nil
-		}
-	}
-	return nil, *attempts, nil
-}
-
-// settle decides the creates of idx whose outcome is unknown (or, with
-// first, that are about to be sent) by looking each up: found, its result
-// is the entity with Existing set; absent, it is returned to be sent
-// (again); a failed lookup leaves the result as it is (unknown), never
-// guessed.
-func (s *saver[In, Out]) settle(ctx context.Context, values []In, idx []int, res []billbridge.Result[Out]) (absent []int) {
-	for _, i := range idx {
-		found, attempts, err := s.lookup(ctx, values[i])
-		res[i].Attempts += attempts
-		switch {
-		case err == nil && found != nil:
-			res[i].Value, res[i].ID, res[i].Err, res[i].Status, res[i].Existing = *found, s.outputID(*found), nil, http.StatusOK, true
-		case err == nil:
-			absent = append(absent, i)
-		case res[i].Err != nil && !errors.Is(err, errNoKey):
-			res[i].Err = fmt.Errorf("%w (looking the create up by its key failed: %v)", res[i].Err, err)
-		}
-	}
-	return absent
 }
 
 // countAttempts returns ctx counting the attempts of its requests into the

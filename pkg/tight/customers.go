@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"iter"
 	"net/http"
+	"strings"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
@@ -63,7 +64,55 @@ func (c *Client) customerSaver(v *validate.Validator) *saver[CustomerInput, Cust
 			ctx, n := countAttempts(c.e, ctx)
 			return c.ListCustomers(ctx, q), n
 		},
+		filter: func(ctx context.Context, field, value string) (iter.Seq2[Customer, error], *int) {
+			q := CustomerQuery{PageSize: MaxPageSize}
+			switch field {
+			case "name":
+				q.Name = Equal(value)
+			case "email":
+				q.Email = Equal(value)
+			default:
+				return nil, nil
+			}
+			ctx, n := countAttempts(c.e, ctx)
+			return c.ListCustomers(ctx, q), n
+		},
+		pages: func() engine.PageFunc[Customer] {
+			return engine.Walk((*string)(nil), queryPages(c.e, "queryCustomers", MaxPageSize, c.postCustomerQuery(tightapi.CustomerQueryRequest{}), decodeCustomerQuery))
+		},
+		withID:  func(in CustomerInput, id string) CustomerInput { in.Id = &id; return in },
+		compare: engine.NewComparer(v.WriteOnly(), rules),
 	}
+}
+
+// rules is how Tight stores what it is sent, for the comparison of a create
+// with the customer or invoice its key finds: e-mail addresses without
+// regard to case; the create key is billbridge's mark, not the item's data.
+var rules = engine.Rules{
+	Normalize: func(path string, v any) any {
+		if s, ok := v.(string); ok && strings.HasSuffix(strings.ToLower(path), "email") || strings.HasSuffix(path, "Emails") {
+			if ok {
+				return strings.ToLower(s)
+			}
+		}
+		return v
+	},
+	Ignore: func(path string, _, _ any) bool { return path == createKeyPath },
+}
+
+// postCustomerQuery posts the query base with a cursor and a limit.
+func (c *Client) postCustomerQuery(base tightapi.CustomerQueryRequest) func(ctx context.Context, cursor *string, limit int32) (*http.Response, error) {
+	return func(ctx context.Context, cursor *string, limit int32) (*http.Response, error) {
+		body := base
+		body.Cursor, body.Limit = cursor, &limit
+		return c.API.QueryCustomers(ctx, body)
+	}
+}
+
+// decodeCustomerQuery reads a page of queryCustomers.
+func decodeCustomerQuery(b []byte) (tightapi.EnvelopeResult, []Customer, *tightapi.QueryCursor, *[]Error, error) {
+	env, err := unmarshal[tightapi.CustomerQueryEnvelope](b)
+	return env.Result, env.Data, env.Cursor, env.Error, err
 }
 
 // decodeCustomers reads a 200/207 answer of saveCustomers into the
@@ -158,17 +207,8 @@ func (q CustomerQuery) body() tightapi.CustomerQueryRequest {
 // id per customer seen in memory, about 50 bytes each). A customer whose
 // sort field changes during the walk may be missed or come at its new place.
 func (c *Client) ListCustomers(ctx context.Context, q CustomerQuery, opts ...option.RequestOption) iter.Seq2[Customer, error] {
-	base := q.body()
 	return walk(c.e.Context(ctx, opts), c.e, "queryCustomers", q.PageSize, func(v Customer) string { return v.Id },
-		func(ctx context.Context, cursor *string, limit int32) (*http.Response, error) {
-			body := base
-			body.Cursor, body.Limit = cursor, &limit
-			return c.API.QueryCustomers(ctx, body)
-		},
-		func(b []byte) (tightapi.EnvelopeResult, []Customer, *tightapi.QueryCursor, *[]Error, error) {
-			env, err := unmarshal[tightapi.CustomerQueryEnvelope](b)
-			return env.Result, env.Data, env.Cursor, env.Error, err
-		})
+		c.postCustomerQuery(q.body()), decodeCustomerQuery)
 }
 
 // DeleteCustomers deletes customers by id (DELETE /v6/customers/{id}, one

@@ -100,18 +100,20 @@ func ExampleClient_SaveInvoices_validation() {
 // could save the customer twice. Items with an id are upserts and safe to
 // send again.
 func ExampleClient_SaveCustomers_outcomeUnknown() {
-	// The fake saves the customer, then drops the connection before the
-	// client reads the answer: the create's outcome is unknown.
-	srv := tighttest.NewServer(tighttest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.DropAfter, fault.None, fault.DropAfter}}))
+	// The first request looks the create key up (absent); the fake saves
+	// the customer, then drops the connection before the client reads the
+	// answer: the create's outcome is unknown.
+	srv := tighttest.NewServer(tighttest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.DropAfter, fault.None, fault.DropAfter}}))
 	defer srv.Close()
 	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))
 	if err != nil {
 		panic(err)
 	}
 	// With its create key (the default), the facade looks the customer up
-	// and finds it: existing, not created twice.
+	// again and finds it: created once, by the lost request (a lookup,
+	// the create and the read-back: three attempts).
 	for _, r := range c.SaveCustomers(context.Background(), []tight.CustomerInput{{Name: flex.Ptr("Acme Corp")}}) {
-		fmt.Println(r.Index, r.OK(), r.Existing, r.Attempts)
+		fmt.Println(r.Index, r.OK(), r.Outcome, r.Existing, r.Attempts)
 	}
 	// Without create keys nothing can find it: the outcome stays unknown.
 	for _, r := range c.SaveCustomers(context.Background(), []tight.CustomerInput{{Name: flex.Ptr("Globex")}}, tight.WithoutCreateKeys()) {
@@ -119,7 +121,7 @@ func ExampleClient_SaveCustomers_outcomeUnknown() {
 	}
 	fmt.Println("stored:", len(srv.Customers()))
 	// Output:
-	// 0 true true 2
+	// 0 true created true 3
 	// 0 true 1
 	// stored: 2
 }

@@ -49,6 +49,18 @@ func (c *Client) invoiceSaver(v *validate.Validator) *saver[InvoiceInput, Invoic
 			ctx, n := countAttempts(c.e, ctx)
 			return c.ListInvoices(ctx, InvoiceQuery{Name: Equal(*in.Name), PageSize: MaxPageSize}), n
 		},
+		filter: func(ctx context.Context, field, value string) (iter.Seq2[Invoice, error], *int) {
+			if field != "name" {
+				return nil, nil
+			}
+			ctx, n := countAttempts(c.e, ctx)
+			return c.ListInvoices(ctx, InvoiceQuery{Name: Equal(value), PageSize: MaxPageSize}), n
+		},
+		pages: func() engine.PageFunc[Invoice] {
+			return engine.Walk((*string)(nil), queryPages(c.e, "queryInvoices", MaxPageSize, c.postInvoiceQuery(tightapi.InvoiceQueryRequest{}), decodeInvoiceQuery))
+		},
+		withID:  func(in InvoiceInput, id string) InvoiceInput { in.Id = &id; return in },
+		compare: engine.NewComparer(v.WriteOnly(), rules),
 	}
 }
 
@@ -117,17 +129,23 @@ func (q InvoiceQuery) body() tightapi.InvoiceQueryRequest {
 // the walk is not skipped when the cursor marks the last invoice seen, and
 // invoices created during the walk may or may not appear.
 func (c *Client) ListInvoices(ctx context.Context, q InvoiceQuery, opts ...option.RequestOption) iter.Seq2[Invoice, error] {
-	base := q.body()
 	return walk(c.e.Context(ctx, opts), c.e, "queryInvoices", q.PageSize, func(v Invoice) string { return v.Id },
-		func(ctx context.Context, cursor *string, limit int32) (*http.Response, error) {
-			body := base
-			body.Cursor, body.Limit = cursor, &limit
-			return c.API.QueryInvoices(ctx, body)
-		},
-		func(b []byte) (tightapi.EnvelopeResult, []Invoice, *tightapi.QueryCursor, *[]Error, error) {
-			env, err := unmarshal[tightapi.InvoiceQueryEnvelope](b)
-			return env.Result, env.Data, env.Cursor, env.Error, err
-		})
+		c.postInvoiceQuery(q.body()), decodeInvoiceQuery)
+}
+
+// postInvoiceQuery posts the query base with a cursor and a limit.
+func (c *Client) postInvoiceQuery(base tightapi.InvoiceQueryRequest) func(ctx context.Context, cursor *string, limit int32) (*http.Response, error) {
+	return func(ctx context.Context, cursor *string, limit int32) (*http.Response, error) {
+		body := base
+		body.Cursor, body.Limit = cursor, &limit
+		return c.API.QueryInvoices(ctx, body)
+	}
+}
+
+// decodeInvoiceQuery reads a page of queryInvoices.
+func decodeInvoiceQuery(b []byte) (tightapi.EnvelopeResult, []Invoice, *tightapi.QueryCursor, *[]Error, error) {
+	env, err := unmarshal[tightapi.InvoiceQueryEnvelope](b)
+	return env.Result, env.Data, env.Cursor, env.Error, err
 }
 
 // DeleteInvoices deletes invoices by id (DELETE

@@ -73,7 +73,15 @@ func walk[T any](ctx context.Context, e *engine.Engine, op string, size int, id 
 	if err != nil {
 		return engine.Fail[T](err)
 	}
-	fetch := func(ctx context.Context, cursor *string) (engine.Page[T, *string], error) {
+	return engine.Distinct(engine.Pages(ctx, nil, queryPages(e, op, limit, post, decode)), id)
+}
+
+// queryPages reads the pages of a query, limit entities each, following
+// Tight's cursor.
+func queryPages[T any](e *engine.Engine, op string, limit int32,
+	post func(ctx context.Context, cursor *string, limit int32) (*http.Response, error),
+	decode func(body []byte) (tightapi.EnvelopeResult, []T, *tightapi.QueryCursor, *[]Error, error)) engine.FetchPage[T, *string] {
+	return func(ctx context.Context, cursor *string) (engine.Page[T, *string], error) {
 		call := engine.Call{Op: op, Send: func(ctx context.Context) (*http.Response, error) { return post(ctx, cursor, limit) }}
 		ans, err := e.Call(ctx, call)
 		if err != nil {
@@ -101,7 +109,6 @@ func walk[T any](ctx context.Context, e *engine.Engine, op string, size int, id 
 		}
 		return p, nil
 	}
-	return engine.Distinct(engine.Pages(ctx, nil, fetch), id)
 }
 
 // readOne decodes a {result, data} answer of one entity.

@@ -2,11 +2,12 @@ package tight
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/billbridge/billbridge"
@@ -38,6 +39,19 @@ type saver[In, Out any] struct {
 	// lookup of create keys. It reports the attempts its requests took;
 	// nil when the item has nothing to look it up by.
 	find func(ctx context.Context, v In) (iter.Seq2[Out, error], *int)
+	// filter lists the entities whose field (a natural key the caller
+	// names, "email") equals value, with the attempts it took; nil when
+	// Tight's query cannot filter by that field.
+	filter func(ctx context.Context, field, value string) (iter.Seq2[Out, error], *int)
+	// pages walks every entity of the kind: the index of keyed creates.
+	pages func() engine.PageFunc[Out]
+	// withID returns the item as an update of the entity with id.
+	withID func(In, string) In
+	// compare compares a create with the entity its key finds.
+	compare *engine.Comparer
+	// keyedCreate is the keyed create, built on first use.
+	keyedCreate *engine.Keyed[In, Out, Out]
+	keyedOnce   sync.Once
 	// limit is the most items a request may hold, learnt from a 413 (0:
 	// none learnt); it only shrinks.
 	limit atomic.Int64
@@ -64,7 +78,125 @@ func (s *saver[In, Out]) kind(v In) int {
 
 // run is a save call over a stream: creates keyed, chunks per kind.
 func (s *saver[In, Out]) run(ctx context.Context, items iter.Seq[In], total int) iter.Seq[billbridge.Result[Out]] {
-	return batch.StreamKinds(ctx, s.keyed(ctx, items), total, s.e.BatchOptions(s.e.BatchSize), s.kind, s.send)
+	kc := s.begin(ctx, max(total, 0))
+	return batch.StreamKinds(ctx, kc.Unique(s.keyed(ctx, items)), total, s.e.BatchOptions(s.e.BatchSize), s.kind, s.sendWith(kc))
+}
+
+// createKeyPath is where the create key sits in an item's JSON.
+const createKeyPath = "customData/" + CreateKeyField
+
+// begin starts the keyed creates of a call: by the create key, or by the
+// field the caller names (WithKeyField).
+func (s *saver[In, Out]) begin(ctx context.Context, expected int) *engine.KeyedCall[In, Out, Out] {
+	field := s.e.Transport.RequestOf(ctx).KeyField
+	if field == "" {
+		kc := s.keyed_().Begin(ctx, func(v In) string { return keyOf(s.data(v)) }, func(e Out) string { return keyOf(s.outData(e)) }, expected)
+		kc.KeyName(createKeyPath)
+		return kc
+	}
+	kc := s.keyed_().Begin(ctx,
+		func(v In) string { k, _ := engine.Lookup(v, field); return k },
+		func(e Out) string { k, _ := engine.Lookup(e, field); return k }, expected)
+	kc.KeyName(field)
+	if seq, _ := s.filter(ctx, field, ""); seq == nil {
+		kc.IndexOnly() // Tight's query cannot filter by it: walk every entity
+	}
+	return kc
+}
+
+// keyed_ is the keyed create of the kind, built once per client.
+func (s *saver[In, Out]) keyed_() *engine.Keyed[In, Out, Out] {
+	s.keyedOnce.Do(func() {
+		s.keyedCreate = &engine.Keyed[In, Out, Out]{
+			Engine: s.e, Op: s.op, KeyName: createKeyPath, Entity: strings.TrimSuffix(strings.TrimPrefix(s.op, "save"), "s"),
+			Compare:    s.compare,
+			ID:         s.outputID,
+			Value:      func(e Out) Out { return e },
+			Pages:      s.pages,
+			Lookup:     s.lookup,
+			PerRequest: 1,
+			Create: func(ctx context.Context, items []In, res []billbridge.Result[Out]) {
+				s.save(ctx, items, seq(len(items)), true, res)
+			},
+			Update: func(ctx context.Context, found []Out, items []In, _ [][]billbridge.Change, res []billbridge.Result[Out]) {
+				updates := make([]In, len(items))
+				for i, it := range items {
+					updates[i] = s.withID(it, s.outputID(found[i]))
+				}
+				s.save(ctx, updates, seq(len(items)), false, res)
+			},
+			Rounds: createRounds,
+		}
+	})
+	return s.keyedCreate
+}
+
+// seq is 0, 1, ..., n-1.
+func seq(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// lookup finds the entities holding the keys of items, one query per item:
+// a create key among the entities of the item's name (or e-mail: a content
+// key finds the same name), a caller's key field through Tight's filter on
+// that field. An item that gives nothing to query by is found by walking
+// every entity.
+func (s *saver[In, Out]) lookup(ctx context.Context, key func(In) string, stored func(Out) string, items []In) (map[string][]Out, int, error) {
+	field := s.e.Transport.RequestOf(ctx).KeyField
+	found := map[string][]Out{}
+	attempts := 0
+	var walkAll []In
+	for _, it := range items {
+		k := key(it)
+		var matches iter.Seq2[Out, error]
+		var n *int
+		if field == "" {
+			matches, n = s.find(ctx, it)
+		} else {
+			matches, n = s.filter(ctx, field, k)
+		}
+		if matches == nil {
+			walkAll = append(walkAll, it)
+			continue
+		}
+		found[k] = nil
+		for e, err := range matches {
+			if err != nil {
+				return nil, attempts + *n, err
+			}
+			if stored(e) == k {
+				found[k] = append(found[k], e)
+			}
+		}
+		attempts += *n
+	}
+	if len(walkAll) > 0 {
+		walk := s.pages()
+		for _, it := range walkAll {
+			found[key(it)] = nil
+		}
+		for {
+			page, last, _, err := walk(ctx)
+			if err != nil {
+				return nil, attempts, err
+			}
+			for _, e := range page {
+				if k := stored(e); k != "" {
+					if _, want := found[k]; want {
+						found[k] = append(found[k], e)
+					}
+				}
+			}
+			if last {
+				break
+			}
+		}
+	}
+	return found, attempts, nil
 }
 
 // runSlice is run over a slice: every item gets its result, also when ctx
@@ -122,40 +254,48 @@ func single[Out any](rs []billbridge.Result[Out]) (*Out, error) {
 	return &rs[0].Value, nil
 }
 
-// send is the batch.SendFunc: it validates the chunk, then saves the upserts
-// and the creates of the chunk in separate requests, because only the
-// upserts may be repeated freely.
-func (s *saver[In, Out]) send(ctx context.Context, chunk []batch.Item[In]) []billbridge.Result[Out] {
-	res := make([]billbridge.Result[Out], len(chunk))
-	values := make([]In, len(chunk))
-	var upserts, creates []int
-	for i, it := range chunk {
-		values[i] = it.Value
-		// A pointer: boxing the item itself would copy it to the heap.
-		err := s.validator.Check(it.Index, &values[i])
-		if err == nil {
-			err = checkCustomData(it.Index, s.data(values[i]))
+// sendWith is the batch.SendFunc of a call: it validates the chunk, then
+// saves the upserts (items with an id) and writes the creates through the
+// call's reconcile step, in separate requests, because only the upserts
+// may be repeated freely.
+func (s *saver[In, Out]) sendWith(kc *engine.KeyedCall[In, Out, Out]) batch.SendFunc[In, Out] {
+	return func(ctx context.Context, chunk []batch.Item[In]) []billbridge.Result[Out] {
+		res := make([]billbridge.Result[Out], len(chunk))
+		values := make([]In, len(chunk))
+		var upserts, creates []int
+		for i, it := range chunk {
+			values[i] = it.Value
+			// A pointer: boxing the item itself would copy it to the heap.
+			err := s.validator.Check(it.Index, &values[i])
+			if err == nil {
+				err = checkCustomData(it.Index, s.data(values[i]))
+			}
+			if err != nil {
+				res[i].Err = err
+				continue
+			}
+			// An empty id would not name an entity: treat it as a create,
+			// the cautious choice.
+			if id := s.inputID(it.Value); id != nil && *id != "" {
+				upserts = append(upserts, i)
+			} else {
+				creates = append(creates, i)
+			}
 		}
-		if err != nil {
-			res[i].Err = err
-			continue
+		s.save(ctx, values, upserts, false, res)
+		if len(creates) > 0 {
+			idx := make([]int, len(creates))
+			for j, i := range creates {
+				idx[j] = chunk[i].Index
+			}
+			sub := make([]billbridge.Result[Out], len(creates))
+			kc.Write(ctx, idx, gather(values, creates), sub)
+			for j, i := range creates {
+				res[i] = sub[j]
+			}
 		}
-		// An empty id would not name an entity: treat it as a create, the
-		// cautious choice.
-		if id := s.inputID(it.Value); id != nil && *id != "" {
-			upserts = append(upserts, i)
-		} else {
-			creates = append(creates, i)
-		}
+		return res
 	}
-	s.save(ctx, values, upserts, false, res)
-	if len(creates) > 0 && s.e.Transport.RequestOf(ctx).ReadBackFirst {
-		// Items whose earlier outcome is unknown (a resumed push): the
-		// ones that exist are not sent again.
-		creates = s.settle(ctx, values, creates, res)
-	}
-	s.saveCreates(ctx, values, creates, res)
-	return res
 }
 
 // gather returns values[idx...]: a subslice, not a copy, when idx is a
@@ -174,31 +314,6 @@ func gather[In any](values []In, idx []int) []In {
 // createRounds bounds how often a create is sent: after an unknown outcome
 // it is looked up, and sent again only when surely absent.
 const createRounds = 3
-
-// saveCreates saves creates; those whose outcome is unknown are settled by
-// their create keys (see CreateKeyField) and the absent ones sent again.
-func (s *saver[In, Out]) saveCreates(ctx context.Context, values []In, creates []int, res []billbridge.Result[Out]) {
-	for round := 1; len(creates) > 0; round++ {
-		for _, i := range creates {
-			res[i].Err, res[i].Status = nil, 0 // a fresh send: its own outcome
-		}
-		s.save(ctx, values, creates, true, res)
-		var unknown []int
-		for _, i := range creates {
-			if errors.Is(res[i].Err, billbridge.ErrOutcomeUnknown) && keyOf(s.data(values[i])) != "" {
-				unknown = append(unknown, i)
-			}
-		}
-		if len(unknown) == 0 || ctx.Err() != nil {
-			return
-		}
-		absent := s.settle(ctx, values, unknown, res)
-		if round >= createRounds {
-			return // the absent ones keep their unknown outcome
-		}
-		creates = absent
-	}
-}
 
 // save posts values[idx...] in one request and fills res[idx...]. When Tight
 // refuses the whole request with 400, the request is bisected: each half is
