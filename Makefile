@@ -47,9 +47,10 @@ lint-specs: npm-tools
 	  echo "== spectral $$s"; $(NODE_BIN)/spectral lint --ruleset specs/.spectral.yaml --fail-severity error specs/$$s.yaml || exit 1; \
 	done
 
-## spec-gate: fail on breaking changes (oasdiff, unless specs/breaking-changes.yaml
-## names them), on a changed spec without an info.version bump, and on a spec
-## version without a specs/CHANGELOG.md entry. Base: the last v* tag, else the
+## spec-gate: fail on breaking changes (oasdiff) without a major info.version
+## bump or without an entry in specs/breaking-changes.yaml, on a changed spec
+## without an info.version bump, and on a spec version without a
+## specs/CHANGELOG.md entry. Base: the last v* tag, else the
 ## merge base with main, on main the parent of the spec's last change; force
 ## one with SPECGATE_BASE=<ref>. See README.md, "Using the specs from another language".
 spec-gate:

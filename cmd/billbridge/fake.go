@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
@@ -16,30 +19,131 @@ import (
 
 // fakeFlags are the flags of "billbridge fake".
 type fakeFlags struct {
-	addr       string
-	latency    time.Duration
-	jitter     time.Duration
-	errorRate  float64
-	rateLimit  float64
-	retryAfter int
-	seed       uint64
+	addr        string
+	latency     time.Duration
+	jitter      time.Duration
+	errorRate   float64
+	afterActing float64
+	rates       faultRates
+	rateLimit   float64
+	retryAfter  int
+	seed        uint64
 }
 
+// faultRates is the repeatable flag --fault KIND=RATE; its kinds are those of
+// fault.Kinds, by their names.
+type faultRates map[fault.Kind]float64
+
+func (r faultRates) String() string {
+	var parts []string
+	for _, k := range fault.Kinds() {
+		if p, ok := r[k]; ok {
+			parts = append(parts, fmt.Sprintf("%s=%g", k, p))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+func (r faultRates) Set(s string) error {
+	name, val, ok := strings.Cut(s, "=")
+	if !ok {
+		return fmt.Errorf("want KIND=RATE, such as drop-after=0.05; kinds: %s", kindNames())
+	}
+	k := fault.Kind(name)
+	if !slices.Contains(fault.Kinds(), k) {
+		if k == fault.RateLimited {
+			return fmt.Errorf("%s is not drawn at a rate: use --rate-limit R; kinds: %s", k, kindNames())
+		}
+		return fmt.Errorf("unknown fault kind %q; kinds: %s", name, kindNames())
+	}
+	p, err := strconv.ParseFloat(val, 64)
+	if err != nil || !validShare(p) {
+		return fmt.Errorf("rate %q of %s: want a share between 0 and 1", val, k)
+	}
+	if _, dup := r[k]; dup {
+		return fmt.Errorf("%s given twice", k)
+	}
+	r[k] = p
+	return nil
+}
+
+// kindNames lists the names --fault accepts, in the order of the draws.
+func kindNames() string { return kindList(fault.Kinds()) }
+
+func kindList(kinds []fault.Kind) string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
+// afterActingKinds are the kinds --after-acting-rate spreads over: the
+// handler acts, then its answer is lost (fault.Kind.AfterActing).
+func afterActingKinds() []fault.Kind {
+	var out []fault.Kind
+	for _, k := range fault.Kinds() {
+		if k.AfterActing() {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// validShare reports whether p is a probability (NaN is not).
+func validShare(p float64) bool { return p >= 0 && p <= 1 }
+
 // faults maps the flags onto a fault.Config: --error-rate is spread evenly
-// over 500, 502, 503 and 504; --rate-limit is a per-credential token bucket
-// of R requests per second; --retry-after is sent with its 429 answers.
-func (f *fakeFlags) faults() fault.Config {
+// over 500, 502, 503 and 504, --after-acting-rate over the after-acting kinds
+// (drop-after, truncated-json, 500-after), and each --fault KIND=RATE adds
+// its rate to KIND; the rates of all kinds may add up to 1 at most.
+// --rate-limit is a per-credential token bucket of R requests per second;
+// --retry-after is sent with its 429 answers (and with 429-retry-after).
+func (f *fakeFlags) faults() (fault.Config, error) {
 	c := fault.Config{Seed: f.seed, Latency: f.latency, Jitter: f.jitter}
-	if f.errorRate > 0 {
-		share := f.errorRate / 4
-		c.Rates = map[fault.Kind]float64{fault.Status500: share, fault.Status502: share, fault.Status503: share, fault.Status504: share}
+	if !validShare(f.errorRate) {
+		return c, usagef("--error-rate %v: want a share between 0 and 1", f.errorRate)
+	}
+	if !validShare(f.afterActing) {
+		return c, usagef("--after-acting-rate %v: want a share between 0 and 1", f.afterActing)
+	}
+	rates := map[fault.Kind]float64{}
+	spread := func(total float64, kinds ...fault.Kind) {
+		if total > 0 {
+			for _, k := range kinds {
+				rates[k] += total / float64(len(kinds))
+			}
+		}
+	}
+	spread(f.errorRate, fault.Status500, fault.Status502, fault.Status503, fault.Status504)
+	spread(f.afterActing, afterActingKinds()...)
+	for k, p := range f.rates {
+		if p > 0 {
+			rates[k] += p
+		}
+	}
+	sum := 0.0
+	for _, p := range rates {
+		sum += p
+	}
+	// A little slack for the thirds of --after-acting-rate 1.
+	if sum > 1+1e-9 {
+		return c, usagef("the fault rates add up to %.4g (--error-rate, --after-acting-rate and --fault together): want at most 1", sum)
+	}
+	if len(rates) > 0 {
+		c.Rates = rates
 	}
 	if f.rateLimit > 0 {
 		c.RateLimit = &fault.Limit{Requests: max(1, int(f.rateLimit)), Per: time.Second}
 	}
 	c.RetryAfter = time.Duration(f.retryAfter) * time.Second
-	return c
+	return c, nil
 }
+
+// fakeStartedKey is the context key of a func(any) that fake calls with the
+// server it started (*tighttest.Server, *chargeovertest.Server or
+// *meteroidtest.Server): tests use it to look at the fake's state.
+type fakeStartedKey struct{}
 
 // fake runs "billbridge fake <provider>" until ctx ends.
 func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,9 +153,12 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "listen address")
 	fs.DurationVar(&f.latency, "latency", 0, "fixed latency added to every response")
 	fs.DurationVar(&f.jitter, "jitter", 0, "random extra latency, uniform in [0, D)")
-	fs.Float64Var(&f.errorRate, "error-rate", 0, "share of requests answered 500/502/503/504 (0..1)")
+	fs.Float64Var(&f.errorRate, "error-rate", 0, "share of requests answered 500/502/503/504 before acting (0..1)")
+	fs.Float64Var(&f.afterActing, "after-acting-rate", 0, "share of requests whose answer is lost after the fake acted, spread over "+kindList(afterActingKinds())+" (0..1)")
+	f.rates = faultRates{}
+	fs.Var(f.rates, "fault", "`KIND=RATE`: share of requests (0..1) that get fault KIND; repeatable, all rates together at most 1; kinds: "+kindNames())
 	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second per credential before 429 (0: unlimited)")
-	fs.IntVar(&f.retryAfter, "retry-after", 0, "Retry-After seconds sent with 429 answers (0: none)")
+	fs.IntVar(&f.retryAfter, "retry-after", 0, "Retry-After seconds sent with 429 answers (0: none; 429-retry-after sends 1)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the fault draws")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -63,10 +170,14 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usagef("fake wants one provider: tight, chargeover or meteroid")
 	}
-	if f.errorRate < 0 || f.errorRate > 1 {
-		return usagef("--error-rate %v: want a share between 0 and 1", f.errorRate)
+	faults, err := f.faults()
+	if err != nil {
+		return err
 	}
-	faults := f.faults()
+	started, _ := ctx.Value(fakeStartedKey{}).(func(any))
+	if started == nil {
+		started = func(any) {}
+	}
 	var url string
 	var creds []string
 	var stop func()
@@ -77,6 +188,7 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		url, stop = srv.URL, srv.Close
+		started(srv)
 		creds = []string{"TIGHT_CLIENT_ID=" + srv.ClientID, "TIGHT_CLIENT_SECRET=" + srv.ClientSecret, "TIGHT_TOKEN=" + srv.Token}
 	case "chargeover":
 		srv, err := chargeovertest.Start(chargeovertest.WithConfig(chargeovertest.Config{Addr: f.addr, Faults: faults}))
@@ -84,6 +196,7 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		url, stop = srv.URL, srv.Close
+		started(srv)
 		creds = []string{"CHARGEOVER_USERNAME=" + srv.Username, "CHARGEOVER_PASSWORD=" + srv.Password}
 	case "meteroid":
 		srv, err := meteroidtest.Start(meteroidtest.WithConfig(meteroidtest.Config{Addr: f.addr, Faults: faults}), meteroidtest.WithGeneratedCustomers(10))
@@ -91,6 +204,7 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		url, stop = srv.URL, srv.Close
+		started(srv)
 		creds = []string{"METEROID_API_KEY=" + srv.APIKey}
 	default:
 		return usagef("unknown provider %q: tight, chargeover or meteroid", pos[0])

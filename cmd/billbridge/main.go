@@ -8,7 +8,7 @@
 //	billbridge push <provider> <resource> [--timeout D] [--attempt-timeout D] [--allow-unknown-fields] [flags] <file|->
 //	billbridge list <provider> <resource> [--filter field=value ...] [--page-size N] [flags]
 //	billbridge get <provider> <resource> <id> [flags]
-//	billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P] [--rate-limit R] [--retry-after S] [--seed N]
+//	billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P] [--after-acting-rate P] [--fault KIND=RATE ...] [--rate-limit R] [--retry-after S] [--seed N]
 //	billbridge demo
 //
 // push refuses the whole input, sending nothing, when a line is not a JSON
@@ -19,6 +19,11 @@
 // journals one result per line as results become final (fsynced); an
 // earlier run's file is continued with --resume (lines in doubt are read
 // back before being re-sent) or replaced with --force.
+//
+// fake injects faults at the rates its flags give: --error-rate spreads P
+// over 500, 502, 503 and 504 answered before acting, --after-acting-rate over
+// drop-after, truncated-json and 500-after (the fake acts, then its answer is
+// lost), and --fault KIND=RATE (repeatable) names any kind of package fault.
 //
 // Exit status: 0 when every item succeeded, 1 when some item failed, 2 for
 // usage, credential or input errors.
@@ -65,7 +70,13 @@ const usage = `usage:
       one JSON object per entity on stdout (JSON Lines, the spec's response shape)
   billbridge get <provider> <resource> <id> [flags]
   billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P]
+                             [--after-acting-rate P] [--fault KIND=RATE ...]
                              [--rate-limit R] [--retry-after S] [--seed N]
+      --error-rate P          share of requests answered 500/502/503/504 before acting
+      --after-acting-rate P   share whose answer is lost after the fake acted (spread over
+                              drop-after, truncated-json, 500-after): exercises read-back
+      --fault KIND=RATE       share of requests that get fault KIND (repeatable; all rates
+                              together at most 1); "billbridge fake -h" lists the kinds
   billbridge demo
 Run "billbridge push -h" or "billbridge fake -h" for the flags.
 `

@@ -2,8 +2,9 @@
 // for each spec it finds the base version (the last release tag, or the merge
 // base with main, or on main the version before the last change of the spec),
 // reports breaking changes with oasdiff (the library of `oasdiff breaking
-// --fail-on ERR`) unless the allow-list names them with a reason, requires a
-// bumped semantic info.version when the spec changed, and requires a
+// --fail-on ERR`), fails on each unless the allow-list names it with a reason
+// and, named or not, unless info.version's major is greater than the base's,
+// requires a bumped semantic info.version when the spec changed, and requires a
 // specs/CHANGELOG.md entry for the current version. `make lint` runs it
 // through ./internal/specgate/cmd/specgate.
 package specgate

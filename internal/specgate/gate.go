@@ -7,6 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/semver"
 )
 
 // Config says what to check.
@@ -21,14 +25,17 @@ type Config struct {
 
 // Result is the outcome for one spec.
 type Result struct {
-	Spec     string   // the spec's name, such as "tight"
-	Version  string   // the spec's current info.version
-	Base     *Base    // what the spec was compared with; nil when nothing was
-	Breaking []Change // breaking changes the allow-list does not name: failures
-	Allowed  []Change // breaking changes the allow-list names
-	Warnings []Change // oasdiff warnings (not failing)
-	Errors   []error  // version, changelog and load failures
-	Notes    []string // information for the report
+	Spec    string // the spec's name, such as "tight"
+	Version string // the spec's current info.version
+	// BaseVersion is the base's info.version; empty when there is no base
+	// or it has no readable version.
+	BaseVersion string
+	Base        *Base    // what the spec was compared with; nil when nothing was
+	Breaking    []Change // breaking changes the allow-list does not name: failures
+	Allowed     []Change // breaking changes the allow-list names (failures too without a major bump)
+	Warnings    []Change // oasdiff warnings (not failing)
+	Errors      []error  // version, changelog and load failures
+	Notes       []string // information for the report
 }
 
 // Failed reports whether the spec fails the gate.
@@ -95,10 +102,11 @@ func checkSpec(cfg Config, name string, allow *Allowlist, changelog Changelog) *
 	if base.Spec == nil {
 		return res
 	}
-	baseVersion, err := InfoVersion(base.Spec)
-	if err != nil {
-		res.Notes = append(res.Notes, fmt.Sprintf("base version unreadable (%v): bump not checked", err))
+	baseVersion, baseErr := InfoVersion(base.Spec)
+	if baseErr != nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("base version unreadable (%v): bump not checked", baseErr))
 	} else {
+		res.BaseVersion = baseVersion
 		if err := CheckBump(baseVersion, res.Version, !bytes.Equal(base.Spec, head)); err != nil {
 			res.Errors = append(res.Errors, err)
 		}
@@ -123,10 +131,32 @@ func checkSpec(cfg Config, name string, allow *Allowlist, changelog Changelog) *
 			res.Breaking = append(res.Breaking, c)
 		}
 	}
-	if len(res.Allowed) > 0 && baseVersion != "" && !MajorBumped(baseVersion, res.Version) {
-		res.Notes = append(res.Notes, "allow-listed breaking changes without a major version bump: make sure the CHANGELOG says why")
+	// Every breaking change needs a major version, allow-listed or not: the
+	// allow-list records why a change is made, it does not stand in for the
+	// bump that tells consumers.
+	if n := len(res.Allowed) + len(res.Breaking); n > 0 {
+		changes := fmt.Sprintf("%d breaking changes (allow-listed or not) need", n)
+		if n == 1 {
+			changes = "1 breaking change (allow-listed or not) needs"
+		}
+		switch {
+		case baseErr != nil:
+			res.Errors = append(res.Errors, fmt.Errorf("%s a major version bump, which cannot be checked against a base without a readable info.version: %v", changes, baseErr))
+		case !MajorBumped(baseVersion, res.Version):
+			res.Errors = append(res.Errors, fmt.Errorf("%s a major version bump: info.version is %s at the base and %s now; make it %s, with a CHANGELOG entry (an allow-list entry documents a breaking change, it does not replace the bump)", changes, baseVersion, res.Version, nextMajor(baseVersion)))
+		}
 	}
 	return res
+}
+
+// nextMajor names the versions a breaking change needs after base:
+// "3.0.0 or later" after 2.1.0, "a new major" when base is not a version.
+func nextMajor(base string) string {
+	m, err := strconv.Atoi(strings.TrimPrefix(semver.Major("v"+base), "v"))
+	if err != nil {
+		return "a new major"
+	}
+	return fmt.Sprintf("%d.0.0 or later", m+1)
 }
 
 func report(w io.Writer, r *Result) {
@@ -145,13 +175,17 @@ func report(w io.Writer, r *Result) {
 		fmt.Fprintf(w, "   warning (not failing): %s\n", c)
 	}
 	for _, c := range r.Allowed {
-		fmt.Fprintf(w, "   allowed breaking: %s\n", c)
+		fmt.Fprintf(w, "   breaking, allow-listed: %s\n", c)
 	}
 	for _, c := range r.Breaking {
 		fmt.Fprintf(w, "   BREAKING: %s\n", c)
 	}
 	if len(r.Breaking) > 0 {
-		fmt.Fprintf(w, "   to accept a breaking change, add an entry to the allow-list with spec: %s, version: %s, the id above and a reason\n", r.Spec, r.Version)
+		if r.BaseVersion != "" && MajorBumped(r.BaseVersion, r.Version) {
+			fmt.Fprintf(w, "   to accept a breaking change, add an entry to the allow-list with spec: %s, version: %s, the id above and a reason\n", r.Spec, r.Version)
+		} else {
+			fmt.Fprintf(w, "   to accept a breaking change, bump info.version to a new major (%s, with a CHANGELOG entry) and add an entry to the allow-list with spec: %s, version: <that version>, the id above and a reason\n", nextMajor(r.BaseVersion), r.Spec)
+		}
 	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "   ERROR: %v\n", e)

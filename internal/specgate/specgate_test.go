@@ -482,3 +482,106 @@ func TestGateOnRealSpecs(t *testing.T) {
 		}
 	}
 }
+
+// withVersion sets a fixture's info.version.
+func withVersion(t *testing.T, spec, version string) string {
+	t.Helper()
+	v, err := InfoVersion([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Replace(spec, "version: "+v, "version: "+version, 1)
+}
+
+// A breaking change needs a major version bump even when the allow-list
+// names it: the allow-list gives the reason, the major version tells
+// consumers. An unlisted breaking change still fails at a major bump.
+func TestGateBreakingNeedsMajor(t *testing.T) {
+	s := newScratch(t)
+	s.write("specs/fixture.yaml", withVersion(t, fixture(t, "base.yaml"), "2.1.0"))
+	s.changelog("2.1.0")
+	s.commit("first")
+	s.git("checkout", "-q", "-b", "feature")
+
+	allow := func(version string) {
+		s.write("specs/breaking-changes.yaml", `allowed:
+  - spec: fixture
+    version: `+version+`
+    id: new-required-request-property
+    operation: POST /v1/customers
+    reason: every caller already sends currency
+`)
+	}
+	breakAt := func(version string) {
+		s.write("specs/fixture.yaml", withVersion(t, fixture(t, "required-request.yaml"), version))
+		s.changelog(version, "2.1.0")
+		allow(version)
+	}
+
+	// Allow-listed, at a minor (or patch) bump: fails, naming the major it needs.
+	for _, v := range []string{"2.2.0", "2.1.1", "2.2.0-rc.1"} {
+		breakAt(v)
+		r, out, err := s.run("")
+		if err == nil || !r.Failed() {
+			t.Fatalf("allow-listed breaking change at %s: want failure, got pass", v)
+		}
+		if len(r.Breaking) != 0 || !hasChange(r.Allowed, "new-required-request-property", "POST /v1/customers") {
+			t.Errorf("%s: the change must be allow-listed (and fail for the version alone): breaking %v, allowed %v", v, ids(r.Breaking), ids(r.Allowed))
+		}
+		for _, want := range []string{"needs a major version bump", "2.1.0 at the base and " + v + " now", "3.0.0 or later", "does not replace the bump"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: the report lacks %q", v, want)
+			}
+		}
+	}
+
+	// Allow-listed at a major bump (a pre-release of it too): passes.
+	for _, v := range []string{"3.0.0", "3.0.0-rc.1", "4.0.0"} {
+		breakAt(v)
+		if r, _, err := s.run(""); err != nil || len(r.Allowed) != 1 {
+			t.Fatalf("allow-listed breaking change at %s: want pass, got %v (allowed %v)", v, err, ids(r.Allowed))
+		}
+	}
+
+	// Not allow-listed at a major bump: still fails, on the allow-list alone.
+	breakAt("3.0.0")
+	s.write("specs/breaking-changes.yaml", "allowed: []\n")
+	r, out, err := s.run("")
+	if err == nil || !hasChange(r.Breaking, "new-required-request-property", "POST /v1/customers") {
+		t.Fatalf("unlisted breaking change at a major bump: want failure, got %v", err)
+	}
+	if len(r.Errors) != 0 || !strings.Contains(out, "version: 3.0.0, the id above") {
+		t.Errorf("want only the allow-list failure, got errors %v", r.Errors)
+	}
+
+	// Not allow-listed and no major bump: fails twice over, and the hint
+	// asks for both.
+	breakAt("2.2.0")
+	s.write("specs/breaking-changes.yaml", "allowed: []\n")
+	r, out, err = s.run("")
+	if err == nil || len(r.Breaking) != 1 || len(r.Errors) != 1 || !strings.Contains(out, "bump info.version to a new major (3.0.0 or later") {
+		t.Fatalf("unlisted breaking change at a minor bump: want both failures, got %v, breaking %v, errors %v", err, ids(r.Breaking), r.Errors)
+	}
+
+	// A compatible change needs no major version.
+	s.write("specs/fixture.yaml", withVersion(t, fixture(t, "compatible.yaml"), "2.2.0"))
+	s.changelog("2.2.0", "2.1.0")
+	if r, _, err = s.run(""); err != nil || len(r.Breaking)+len(r.Allowed) != 0 {
+		t.Fatalf("compatible change at a minor bump: want pass, got %v", err)
+	}
+}
+
+// A base without a readable info.version cannot show a major bump: a
+// breaking change against it fails rather than pass unchecked.
+func TestGateBreakingAgainstUnversionedBase(t *testing.T) {
+	s := newScratch(t)
+	s.write("specs/fixture.yaml", strings.Replace(fixture(t, "base.yaml"), "version: 1.0.0", "version: '1.0'", 1))
+	s.commit("first")
+	s.write("specs/fixture.yaml", withVersion(t, fixture(t, "required-request.yaml"), "2.0.0"))
+	s.changelog("2.0.0")
+	s.write("specs/breaking-changes.yaml", "allowed:\n  - {spec: fixture, version: 2.0.0, id: new-required-request-property, reason: test}\n")
+	r, out, err := s.run("")
+	if err == nil || len(r.Allowed) != 1 || !strings.Contains(out, "cannot be checked against a base without a readable info.version") {
+		t.Fatalf("want failure for the unverifiable bump, got %v", err)
+	}
+}

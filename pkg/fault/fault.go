@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -148,6 +149,23 @@ func (in *Injector) Counts() map[Kind]int {
 
 // kinds in a fixed order, so that draws do not depend on map iteration.
 var kinds = []Kind{Status500, Status502, Status503, Status504, TooMany, TooManyAfter, DropBefore, DropAfter, Slow, TruncatedJSON, HTMLErrorPage, Status500After}
+
+// Kinds returns every Kind that Config.Rates draws, in the fixed order of the
+// draws: all of them but None and RateLimited (which comes from
+// Config.RateLimit). A command line maps names onto it, so
+// a new kind added here is offered there without another edit.
+func Kinds() []Kind { return slices.Clone(kinds) }
+
+// AfterActing reports whether the handler runs, so the server acts, before a
+// fault of kind k takes its answer away: the faults a client can only resolve
+// by reading back.
+func (k Kind) AfterActing() bool {
+	switch k {
+	case DropAfter, Status500After, TruncatedJSON:
+		return true
+	}
+	return false
+}
 
 // draw decides the fault and the delay of the next request.
 func (in *Injector) draw(r *http.Request) (Kind, time.Duration, time.Duration) {

@@ -3,10 +3,14 @@ package fault_test
 import (
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -411,5 +415,83 @@ func TestObserverSeesFaultBeforeDrop(t *testing.T) {
 	defer mu.Unlock()
 	if len(seen) != 2 || seen[1] != fault.None {
 		t.Fatalf("observer saw %q, want [drop-before None]", seen)
+	}
+}
+
+// TestKindsListsEveryKind reads the Kind constants from fault.go, so that a
+// kind added there without being added to Kinds (and so to the draws and to
+// the fake command's --fault) fails here.
+func TestKindsListsEveryKind(t *testing.T) {
+	file, err := parser.ParseFile(token.NewFileSet(), "fault.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declared []fault.Kind
+	for _, d := range file.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Kind" {
+				continue
+			}
+			for _, v := range vs.Values {
+				lit, ok := v.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					t.Fatalf("a Kind constant that is not a string literal: %#v", v)
+				}
+				s, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if k := fault.Kind(s); k != fault.None && k != fault.RateLimited {
+					declared = append(declared, k)
+				}
+			}
+		}
+	}
+	got := fault.Kinds()
+	if len(declared) < 12 || !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(declared))) {
+		t.Errorf("Kinds() = %v, the constants declare %v", got, declared)
+	}
+	got[0] = "mutated"
+	if fault.Kinds()[0] == "mutated" {
+		t.Error("Kinds returns the package's own slice")
+	}
+}
+
+// TestEveryKindDrawnByRate gives each kind of Kinds a rate of 1 and checks
+// that the request gets it, and that the after-acting kinds let the handler
+// act and take its answer away.
+func TestEveryKindDrawnByRate(t *testing.T) {
+	var after []fault.Kind
+	for _, k := range fault.Kinds() {
+		if k.AfterActing() {
+			after = append(after, k)
+		}
+		t.Run(string(k), func(t *testing.T) {
+			in, be, _, srv := setup(t, fault.Config{Rates: map[fault.Kind]float64{k: 1}, SlowBody: 10 * time.Millisecond})
+			resp, body, err := call(t, srv, "")
+			if got := in.Counts(); got[k] != 1 || len(got) != 1 {
+				t.Fatalf("Counts = %v", got)
+			}
+			if err == nil && resp.Header.Get(fault.Header) != string(k) {
+				t.Errorf("header %q, want %q", resp.Header.Get(fault.Header), k)
+			}
+			if k.AfterActing() {
+				if be.calls.Load() != 1 {
+					t.Errorf("after-acting kind: handler ran %d times", be.calls.Load())
+				}
+				if err == nil && resp.StatusCode == 200 && body == okBody {
+					t.Error("after-acting kind: the handler's answer came through intact")
+				}
+			}
+		})
+	}
+	want := []fault.Kind{fault.DropAfter, fault.TruncatedJSON, fault.Status500After}
+	if !slices.Equal(after, want) {
+		t.Errorf("after-acting kinds %v, want %v", after, want)
 	}
 }
