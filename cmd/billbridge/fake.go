@@ -8,9 +8,12 @@ import (
 	"io"
 	"time"
 
+	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
+	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
 )
 
@@ -77,21 +80,21 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		url, stop = srv.URL, srv.Close
-		creds = []string{"TIGHT_CLIENT_ID=" + srv.ClientID, "TIGHT_CLIENT_SECRET=" + srv.ClientSecret, "TIGHT_TOKEN=" + srv.Token}
+		creds = []string{tight.EnvBaseURL + "=" + srv.URL, "TIGHT_CLIENT_ID=" + srv.ClientID, "TIGHT_CLIENT_SECRET=" + srv.ClientSecret, "TIGHT_TOKEN=" + srv.Token}
 	case "chargeover":
 		srv, err := chargeovertest.Start(chargeovertest.WithConfig(chargeovertest.Config{Addr: f.addr, Faults: faults}))
 		if err != nil {
 			return err
 		}
 		url, stop = srv.URL, srv.Close
-		creds = []string{"CHARGEOVER_USERNAME=" + srv.Username, "CHARGEOVER_PASSWORD=" + srv.Password}
+		creds = []string{chargeover.EnvBaseURL + "=" + srv.URL, "CHARGEOVER_USERNAME=" + srv.Username, "CHARGEOVER_PASSWORD=" + srv.Password}
 	case "meteroid":
 		srv, err := meteroidtest.Start(meteroidtest.WithConfig(meteroidtest.Config{Addr: f.addr, Faults: faults}), meteroidtest.WithGeneratedCustomers(10))
 		if err != nil {
 			return err
 		}
 		url, stop = srv.URL, srv.Close
-		creds = []string{"METEROID_API_KEY=" + srv.APIKey}
+		creds = []string{meteroid.EnvBaseURL + "=" + srv.URL, "METEROID_API_KEY=" + srv.APIKey}
 	default:
 		return usagef("unknown provider %q: tight, chargeover or meteroid", pos[0])
 	}

@@ -80,7 +80,7 @@ func (f filterFlag) Set(v string) error {
 }
 
 func (f *readFlags) register(fs *flag.FlagSet, list bool) {
-	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: the provider's documented URL)")
+	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: $<PROVIDER>_BASE_URL, else the provider's documented URL)")
 	fs.StringVar(&f.site, "site", "", "ChargeOver site name (https://NAME.chargeover.com)")
 	fs.BoolVar(&f.fake, "fake", false, "start an embedded (empty) fake of the provider and read from it")
 	fs.BoolVar(&f.allow, "allow-http", false, "allow a plain http base URL off loopback")
