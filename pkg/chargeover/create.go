@@ -179,6 +179,7 @@ func (c *Client) bulk(ctx context.Context, ws []*work, send func(context.Context
 	ans, err := c.e.Call(ctx, call)
 	for _, w := range ws {
 		w.res.Attempts += ans.Attempts
+		w.res.RequestID = ans.RequestID
 	}
 	if err != nil {
 		setAll(ws, err, ans.Status)
@@ -258,7 +259,7 @@ func (c *Client) sendOne(ctx context.Context, ws []*work) {
 func (c *Client) createOne(ctx context.Context, w *work, send func(context.Context) (*http.Response, error)) {
 	call := engine.Call{Op: opCreate, Unsafe: true, Send: send}
 	ans, err := c.e.Call(ctx, call)
-	w.res.Attempts += ans.Attempts
+	w.res.Attempts, w.res.RequestID = w.res.Attempts+ans.Attempts, ans.RequestID
 	if err != nil {
 		setAll([]*work{w}, err, ans.Status)
 		return
