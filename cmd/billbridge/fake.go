@@ -56,6 +56,11 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second per credential before 429 (0: unlimited)")
 	fs.IntVar(&f.retryAfter, "retry-after", 0, "Retry-After seconds sent with 429 answers (0: none)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the fault draws")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: billbridge fake <tight|chargeover|meteroid> [flags]")
+		fmt.Fprintln(stderr, "serves a fake of the provider until interrupted; prints its URL and credentials as VAR=value lines")
+		fs.PrintDefaults()
+	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -118,7 +119,19 @@ func readCommand(ctx context.Context, name string, args []string, stderr io.Writ
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.register(fs, name == "list")
+	fs.Usage = func() {
+		if name == "list" {
+			fmt.Fprintln(stderr, "usage: billbridge list <provider> <resource> [--filter field=value ...] [--page-size N] [flags]")
+		} else {
+			fmt.Fprintln(stderr, "usage: billbridge get <provider> <resource> <id> [flags]")
+		}
+		fmt.Fprintf(stderr, "pairs: %s\n", readPairNames())
+		fs.PrintDefaults()
+	}
 	pos, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return readPair{}, nil, nil, nil, nil, err // the usage is printed: exit 0
+	}
 	if err != nil {
 		return readPair{}, nil, nil, nil, nil, usagef("%v", err)
 	}
