@@ -20,6 +20,13 @@ type Result[T any] struct {
 	// code), else the status of the request that carried it; 0 when no
 	// answer arrived.
 	Status int
+	// RequestID is the provider's request id (the X-Request-Id or
+	// X-Correlation-Id header) of the answer that decided the item, the
+	// one Status reports: set on successes and failures alike, "" when no
+	// answer arrived or the provider named none. Quote it to the
+	// provider's support. For a failure it is also the *APIError's
+	// RequestID when that names one.
+	RequestID string
 	// Attempts counts the HTTP attempts of the item's own requests (sends
 	// and read-backs) that reached the provider; 0 when none did (failed
 	// token fetches and refused connections do not count).

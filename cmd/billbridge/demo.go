@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -46,8 +48,24 @@ type demoRow struct {
 	elapsed                  time.Duration
 }
 
-// demo pushes sample data to embedded fakes of all three providers.
-func demo(ctx context.Context, stdout, stderr io.Writer) error {
+// demo pushes sample data to embedded fakes of all three providers. It
+// takes no arguments; -h prints its usage and runs nothing.
+func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: billbridge demo")
+		fmt.Fprintln(stderr, "pushes sample data to embedded fakes of Tight, ChargeOver and Meteroid, with faults switched on")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err // the usage is printed: exit 0
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("demo takes no arguments, got %q", fs.Args())
+	}
 	fmt.Fprintln(stdout, "billbridge demo: sample data pushed to embedded fakes with faults switched on")
 	fmt.Fprintf(stdout, "faults: %s\n\n", demoFaults)
 	var rows []demoRow

@@ -11,9 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
+	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
 )
 
@@ -160,6 +163,11 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second per credential before 429 (0: unlimited)")
 	fs.IntVar(&f.retryAfter, "retry-after", 0, "Retry-After seconds sent with 429 answers (0: none; 429-retry-after sends 1)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the fault draws")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: billbridge fake <tight|chargeover|meteroid> [flags]")
+		fmt.Fprintln(stderr, "serves a fake of the provider until interrupted; prints its URL and credentials as VAR=value lines")
+		fs.PrintDefaults()
+	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -189,7 +197,7 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		url, stop = srv.URL, srv.Close
 		started(srv)
-		creds = []string{"TIGHT_CLIENT_ID=" + srv.ClientID, "TIGHT_CLIENT_SECRET=" + srv.ClientSecret, "TIGHT_TOKEN=" + srv.Token}
+		creds = []string{tight.EnvBaseURL + "=" + srv.URL, "TIGHT_CLIENT_ID=" + srv.ClientID, "TIGHT_CLIENT_SECRET=" + srv.ClientSecret, "TIGHT_TOKEN=" + srv.Token}
 	case "chargeover":
 		srv, err := chargeovertest.Start(chargeovertest.WithConfig(chargeovertest.Config{Addr: f.addr, Faults: faults}))
 		if err != nil {
@@ -197,7 +205,7 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		url, stop = srv.URL, srv.Close
 		started(srv)
-		creds = []string{"CHARGEOVER_USERNAME=" + srv.Username, "CHARGEOVER_PASSWORD=" + srv.Password}
+		creds = []string{chargeover.EnvBaseURL + "=" + srv.URL, "CHARGEOVER_USERNAME=" + srv.Username, "CHARGEOVER_PASSWORD=" + srv.Password}
 	case "meteroid":
 		srv, err := meteroidtest.Start(meteroidtest.WithConfig(meteroidtest.Config{Addr: f.addr, Faults: faults}), meteroidtest.WithGeneratedCustomers(10))
 		if err != nil {
@@ -205,7 +213,7 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		url, stop = srv.URL, srv.Close
 		started(srv)
-		creds = []string{"METEROID_API_KEY=" + srv.APIKey}
+		creds = []string{meteroid.EnvBaseURL + "=" + srv.URL, "METEROID_API_KEY=" + srv.APIKey}
 	default:
 		return usagef("unknown provider %q: tight, chargeover or meteroid", pos[0])
 	}

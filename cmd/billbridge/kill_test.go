@@ -99,6 +99,7 @@ var killCases = []killCase{
 	{"SIGKILL at 30%", 0.3, syscall.SIGKILL},
 	{"SIGKILL at 60%", 0.6, syscall.SIGKILL},
 	{"SIGTERM at 50%", 0.5, syscall.SIGTERM},
+	{"SIGINT at 40%", 0.4, syscall.SIGINT},
 }
 
 // killAndResume pushes input with args, sends the signal once the share
@@ -144,9 +145,11 @@ poll:
 	written := countLines(results)
 	cmd.Process.Signal(kc.signal)
 	err := <-exited
-	if kc.signal == syscall.SIGTERM {
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitFailed {
-			t.Fatalf("after SIGTERM: %v, want exit 1; stderr: %s", err, stderr.String())
+	// A signal the command handles ends it with 128 + the signal's number
+	// (a SIGKILL is not handled).
+	if want, ok := map[syscall.Signal]int{syscall.SIGTERM: exitTerminated, syscall.SIGINT: exitInterrupted}[kc.signal]; ok {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != want {
+			t.Fatalf("after %v: %v, want exit %d; stderr: %s", kc.signal, err, want, stderr.String())
 		}
 	}
 	t.Logf("%s: signalled with %d of %d results written; %d after exit", kc.name, written, lines, countLines(results))

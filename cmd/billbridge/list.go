@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -80,7 +81,7 @@ func (f filterFlag) Set(v string) error {
 }
 
 func (f *readFlags) register(fs *flag.FlagSet, list bool) {
-	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: the provider's documented URL)")
+	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: $<PROVIDER>_BASE_URL, else the provider's documented URL)")
 	fs.StringVar(&f.site, "site", "", "ChargeOver site name (https://NAME.chargeover.com)")
 	fs.BoolVar(&f.fake, "fake", false, "start an embedded (empty) fake of the provider and read from it")
 	fs.BoolVar(&f.allow, "allow-http", false, "allow a plain http base URL off loopback")
@@ -118,7 +119,19 @@ func readCommand(ctx context.Context, name string, args []string, stderr io.Writ
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.register(fs, name == "list")
+	fs.Usage = func() {
+		if name == "list" {
+			fmt.Fprintln(stderr, "usage: billbridge list <provider> <resource> [--filter field=value ...] [--page-size N] [flags]")
+		} else {
+			fmt.Fprintln(stderr, "usage: billbridge get <provider> <resource> <id> [flags]")
+		}
+		fmt.Fprintf(stderr, "pairs: %s\n", readPairNames())
+		fs.PrintDefaults()
+	}
 	pos, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return readPair{}, nil, nil, nil, nil, err // the usage is printed: exit 0
+	}
 	if err != nil {
 		return readPair{}, nil, nil, nil, nil, usagef("%v", err)
 	}

@@ -26,12 +26,16 @@
 // lost), and --fault KIND=RATE (repeatable) names any kind of package fault.
 //
 // Exit status: 0 when every item succeeded, 1 when some item failed, 2 for
-// usage, credential or input errors.
+// usage, credential or input errors; 130 after SIGINT and 143 after SIGTERM
+// (128 + the signal's number, the shell's convention), once the command has
+// ended the requests in flight and recorded the rest as not sent. -h or
+// --help prints the usage and exits 0.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,6 +48,9 @@ const (
 	exitOK     = 0
 	exitFailed = 1
 	exitUsage  = 2
+	// A command ended by a signal exits 128 + the signal's number.
+	exitInterrupted = 128 + int(syscall.SIGINT)  // 130
+	exitTerminated  = 128 + int(syscall.SIGTERM) // 143
 )
 
 // usageError is an error in the command line, the credentials or the input:
@@ -78,14 +85,40 @@ const usage = `usage:
       --fault KIND=RATE       share of requests that get fault KIND (repeatable; all rates
                               together at most 1); "billbridge fake -h" lists the kinds
   billbridge demo
-Run "billbridge push -h" or "billbridge fake -h" for the flags.
+Run "billbridge <command> -h" for the flags of a command.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// As signal.NotifyContext, but remembering the signal for the exit
+	// status: the first SIGINT or SIGTERM cancels ctx (later ones are
+	// ignored until run returns) and the command ends as it would on
+	// --timeout.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	received := make(chan os.Signal, 1)
+	go func() {
+		s := <-sigs
+		received <- s
+		cancel(fmt.Errorf("%v signal received", s))
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(sigs)
+	select {
+	case s := <-received:
+		code = signalExit(s)
+	default:
+	}
+	cancel(nil)
 	os.Exit(code)
+}
+
+// signalExit is the exit status of a command ended by s.
+func signalExit(s os.Signal) int {
+	if s == syscall.SIGTERM {
+		return exitTerminated
+	}
+	return exitInterrupted
 }
 
 // run is main without the process: tests call it directly.
@@ -113,14 +146,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "fake":
 		err = fake(ctx, args[1:], stdout, stderr)
 	case "demo":
-		err = demo(ctx, stdout, stderr)
-	case "-h", "--help", "help":
+		err = demo(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
 		err = usagef("unknown command %q\n%s", args[0], usage)
 	}
-	if err == nil {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		// -h or --help: the subcommand printed its usage to stderr.
 		return exitOK
 	}
 	fmt.Fprintln(stderr, "billbridge:", err)

@@ -204,13 +204,15 @@ func TestFakeCommandServesPush(t *testing.T) {
 		}
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	if !strings.HasPrefix(url, "http://127.0.0.1:") || env["TIGHT_CLIENT_ID"] == "" {
+	if !strings.HasPrefix(url, "http://127.0.0.1:") || env["TIGHT_CLIENT_ID"] == "" || env["TIGHT_BASE_URL"] != url {
 		t.Fatalf("banner: url %q env %v", url, env)
 	}
+	// The printed variables are all push needs: the base URL among them.
 	t.Setenv("TIGHT_TOKEN", "")
+	t.Setenv("TIGHT_BASE_URL", env["TIGHT_BASE_URL"])
 	t.Setenv("TIGHT_CLIENT_ID", env["TIGHT_CLIENT_ID"])
 	t.Setenv("TIGHT_CLIENT_SECRET", env["TIGHT_CLIENT_SECRET"])
-	code, stdout, stderr := runCLI(t, `{"name":"Acme"}`+"\n", "push", "tight", "customers", "--base-url", url, "--json", "-")
+	code, stdout, stderr := runCLI(t, `{"name":"Acme"}`+"\n", "push", "tight", "customers", "--json", "-")
 	if code != exitOK || !strings.Contains(stdout, `"succeeded":1`) {
 		t.Errorf("push to the fake command: exit %d, stdout %s, stderr %s", code, stdout, stderr)
 	}

@@ -44,7 +44,7 @@ type pushFlags struct {
 }
 
 func (f *pushFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: the provider's documented URL)")
+	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: $<PROVIDER>_BASE_URL, else the provider's documented URL)")
 	fs.StringVar(&f.site, "site", "", "ChargeOver site name (https://NAME.chargeover.com)")
 	fs.BoolVar(&f.fake, "fake", false, "start an embedded fake of the provider and push to it")
 	fs.IntVar(&f.batchSize, "batch-size", 0, fmt.Sprintf("items per request where the provider batches, at most %d for tight, %d for chargeover (default: the provider's)", tight.MaxBatchSize, chargeover.MaxBatchSize))

@@ -16,6 +16,7 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"sync"
@@ -390,18 +391,82 @@ func complete[In, Out any](chunk []Item[In], results []billbridge.Result[Out]) [
 	}
 	for i := range results {
 		results[i].Index = chunk[i].Index
+		requestID(&results[i])
 	}
 	return results
+}
+
+// requestID settles r.RequestID for every sender in one place: an item with
+// no answer (Status 0) has no answer's id, and a failed item the sender did
+// not name one for takes its *billbridge.APIError's (an error answer's, or
+// a failed token request's).
+func requestID[Out any](r *billbridge.Result[Out]) {
+	if r.Status == 0 {
+		r.RequestID = ""
+	}
+	var ae *billbridge.APIError
+	if r.RequestID == "" && r.Err != nil && errors.As(r.Err, &ae) {
+		r.RequestID = ae.RequestID
+	}
+}
+
+// answers is what NoteAnswer records for one item of Each: the status and
+// request id of every answer its requests got, in order.
+type answers struct {
+	mu   sync.Mutex
+	list []answer
+}
+
+type answer struct {
+	status int
+	id     string
+}
+
+type answersKey struct{}
+
+// NoteAnswer records an answer (its HTTP status and the provider's request
+// id) for the item of Each whose requests ctx carries; elsewhere it does
+// nothing. The engine calls it for every answer.
+func NoteAnswer(ctx context.Context, status int, requestID string) {
+	a, _ := ctx.Value(answersKey{}).(*answers)
+	if a == nil || requestID == "" {
+		return
+	}
+	a.mu.Lock()
+	a.list = append(a.list, answer{status, requestID})
+	a.mu.Unlock()
+}
+
+// stamp returns the request id of the last answer recorded with status, or
+// "".
+func (a *answers) stamp(status int) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := len(a.list) - 1; i >= 0; i-- {
+		if a.list[i].status == status {
+			return a.list[i].id
+		}
+	}
+	return ""
 }
 
 // Each is the SendFunc of a fan-out, one request per item (providers with no
 // batch call): chunks hold one item each, but the loop keeps the contract
 // whatever the chunk size.
+//
+// An item's result that names no RequestID gets the request id of the last
+// answer its requests got with the result's Status (recorded through
+// NoteAnswer): one may send a lookup, a create and a read-back, and its
+// result reports the status of the one that decided it.
 func Each[In, Out any](one func(ctx context.Context, index int, in In) billbridge.Result[Out]) SendFunc[In, Out] {
 	return func(ctx context.Context, chunk []Item[In]) []billbridge.Result[Out] {
 		out := make([]billbridge.Result[Out], len(chunk))
 		for i, it := range chunk {
-			out[i] = one(ctx, it.Index, it.Value)
+			a := &answers{}
+			out[i] = one(context.WithValue(ctx, answersKey{}, a), it.Index, it.Value)
+			if out[i].RequestID == "" && out[i].Status != 0 {
+				out[i].RequestID = a.stamp(out[i].Status)
+			}
 		}
 		return out
 	}

@@ -230,6 +230,9 @@ type Answer struct {
 	Body []byte
 	// Attempts counts the attempts the request took.
 	Attempts int
+	// RequestID is the provider's id of this answer (transport.RequestID
+	// of its header), "" when no answer arrived or it named none.
+	RequestID string
 }
 
 // OK reports a 2xx answer.
@@ -280,6 +283,10 @@ func (e *Engine) call(ctx context.Context, c Call) (*Answer, error) {
 		return ans, e.noAnswer(c, tr, err)
 	}
 	ans.Status, ans.Header, ans.Body = resp.StatusCode, resp.Header, readBody(resp)
+	ans.RequestID = transport.RequestID(resp.Header)
+	// A batch call's item learns the request id of the answer that
+	// decided it (see batch.Each).
+	batch.NoteAnswer(ctx, ans.Status, ans.RequestID)
 	if ans.OK() {
 		return ans, nil
 	}
@@ -342,7 +349,7 @@ func (e *Engine) noAnswer(c Call, tr *transport.Trace, err error) *billbridge.AP
 // errorAnswer classifies a non-2xx answer.
 func (e *Engine) errorAnswer(c Call, ans *Answer) *billbridge.APIError {
 	ae := &billbridge.APIError{Provider: e.Provider.Name, Operation: c.Op, StatusCode: ans.Status,
-		RequestID: transport.RequestID(ans.Header), Retryable: transport.RetryableStatus(ans.Status)}
+		RequestID: ans.RequestID, Retryable: transport.RetryableStatus(ans.Status)}
 	if ans.Status >= 300 && ans.Status < 400 {
 		// Never followed (see New): say where it pointed, without the query.
 		where := "no Location"

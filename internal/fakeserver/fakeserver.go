@@ -193,7 +193,12 @@ func operationID(embedded string) string {
 	return string(unicode.ToLower(r)) + embedded[n:]
 }
 
-// outer records the request and, when asked, validates the response.
+// RequestIDHeader is the response header that carries the id of every
+// request a fake answers (see fake.Request.RequestID).
+const RequestIDHeader = "X-Request-Id"
+
+// outer records the request, names it in the X-Request-Id header of its
+// answer and, when asked, validates the response.
 func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, _ := s.guard.Route(r)
@@ -214,10 +219,14 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			return
 		}
 		at := len(s.log)
+		entry.RequestID = "req_" + strconv.Itoa(at+1)
 		s.log = append(s.log, entry)
 		s.running.Add(1)
 		s.mu.Unlock()
 		defer s.running.Done()
+		// Every answer names its request, as the providers' gateways do,
+		// so that clients can report it (and tests find it in the log).
+		w.Header().Set(RequestIDHeader, entry.RequestID)
 		// A dropped connection reaches the client before this handler
 		// returns: record the fault as soon as the injector has chosen it.
 		r = r.WithContext(fault.WithObserver(r.Context(), func(kind fault.Kind) {

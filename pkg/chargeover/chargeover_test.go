@@ -16,6 +16,7 @@ import (
 )
 
 func TestNewConfiguration(t *testing.T) {
+	t.Setenv(chargeover.EnvBaseURL, "")
 	t.Setenv(chargeover.EnvUsername, "")
 	t.Setenv(chargeover.EnvPassword, "")
 	if _, err := chargeover.New(option.WithBasicAuth("u", "p")); err == nil || !strings.Contains(err.Error(), "WithSite") {

@@ -27,6 +27,11 @@ const (
 	EnvPassword = "CHARGEOVER_PASSWORD"
 )
 
+// EnvBaseURL is the environment variable New reads the host from when
+// neither WithSite nor option.WithBaseURL is given (or is given empty), as
+// in https://mycompany.chargeover.com. ChargeOver has no default host.
+const EnvBaseURL = "CHARGEOVER_BASE_URL"
+
 // Defaults. ChargeOver documents neither a rate limit nor a concurrency
 // limit, only that it answers 429 beyond one.
 const (
@@ -78,10 +83,11 @@ func CheckSite(name string) error {
 	return fmt.Errorf("chargeover: site name %q is not a DNS label (1-63 letters, digits or inner hyphens): give the subdomain of your account, as in mycompany for https://mycompany.chargeover.com", name)
 }
 
-// New returns a client. It needs a host (WithSite or option.WithBaseURL;
-// a base URL ending in /api/v3, as ChargeOver's documents write it, is
-// accepted) and credentials (option.WithBasicAuth, else the environment
-// variables CHARGEOVER_USERNAME and CHARGEOVER_PASSWORD).
+// New returns a client. It needs a host (WithSite or option.WithBaseURL,
+// else the environment variable CHARGEOVER_BASE_URL; a base URL ending in
+// /api/v3, as ChargeOver's documents write it, is accepted) and credentials
+// (option.WithBasicAuth, else the environment variables CHARGEOVER_USERNAME
+// and CHARGEOVER_PASSWORD).
 //
 // Defaults: batch size 25 (MaxBatchSize, also the largest accepted),
 // concurrency 2, 5 requests per second, billbridge.DefaultRetryPolicy
@@ -89,7 +95,10 @@ func CheckSite(name string) error {
 func New(opts ...option.Option) (*Client, error) {
 	cfg := engine.Configure(opts)
 	if cfg.BaseURL == "" {
-		return nil, fmt.Errorf("chargeover: no host given: use chargeover.WithSite(\"yoursite\") for https://yoursite.chargeover.com, or option.WithBaseURL")
+		cfg.BaseURL = os.Getenv(EnvBaseURL)
+	}
+	if cfg.BaseURL == "" {
+		return nil, fmt.Errorf("chargeover: no host given: use chargeover.WithSite(\"yoursite\") for https://yoursite.chargeover.com, or option.WithBaseURL, or set %s", EnvBaseURL)
 	}
 	if err := checkSite(cfg.BaseURL); err != nil {
 		return nil, err

@@ -199,6 +199,7 @@ func (c *Client) bulk(ctx context.Context, res []billbridge.Result[int64], send 
 	ans, err := c.e.Call(ctx, call)
 	for i := range res {
 		res[i].Attempts += ans.Attempts
+		res[i].RequestID = ans.RequestID
 	}
 	if err != nil {
 		setAll(res, err, ans.Status)
@@ -277,7 +278,7 @@ func (c *Client) sendOne(ctx context.Context, items []CustomerCreate, res []bill
 func (c *Client) createOne(ctx context.Context, r *billbridge.Result[int64], send func(context.Context) (*http.Response, error)) {
 	call := engine.Call{Op: opCreate, Unsafe: true, Send: send}
 	ans, err := c.e.Call(ctx, call)
-	r.Attempts += ans.Attempts
+	r.Attempts, r.RequestID = r.Attempts+ans.Attempts, ans.RequestID
 	if err != nil {
 		r.Err, r.Status = err, ans.Status
 		return

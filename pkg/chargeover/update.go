@@ -95,6 +95,7 @@ func (c *Client) sendUpdates(ctx context.Context, ps []*pendingUpdate) {
 	ans, err := c.e.Call(ctx, call)
 	for _, p := range ps {
 		p.res.Attempts += ans.Attempts
+		p.res.RequestID = ans.RequestID
 		p.again = false
 	}
 	if err != nil {

@@ -23,6 +23,10 @@ type Request struct {
 	Status int
 	// Fault is the injected fault, or fault.None.
 	Fault fault.Kind
+	// RequestID is the id the fake sent in the X-Request-Id header of its
+	// answer ("req_1", "req_2", ... in arrival order); no answer reaches
+	// the client when the connection was dropped.
+	RequestID string
 }
 
 // Coverage compares the requests a fake has answered with its spec.

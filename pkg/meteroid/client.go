@@ -24,6 +24,11 @@ const Provider = "meteroid"
 // option.WithToken is given.
 const EnvAPIKey = "METEROID_API_KEY"
 
+// EnvBaseURL is the environment variable New reads the base URL from when
+// option.WithBaseURL is not given (or given empty), before falling back to
+// DefaultBaseURL: a self-hosted installation can be named there.
+const EnvBaseURL = "METEROID_BASE_URL"
+
 // Defaults. Meteroid documents no rate limit and no concurrency limit, so
 // these are chosen, not copied:
 const (
@@ -59,12 +64,18 @@ type Client struct {
 // New returns a client. The API key comes from option.WithToken, else from
 // the METEROID_API_KEY environment variable; New fails when neither is set.
 //
-// Defaults: base URL DefaultBaseURL; concurrency DefaultConcurrency; client
-// rate limit DefaultRateLimit requests per second; retries as
+// The base URL is option.WithBaseURL, else the METEROID_BASE_URL
+// environment variable, else DefaultBaseURL.
+//
+// Defaults: concurrency DefaultConcurrency; client rate limit
+// DefaultRateLimit requests per second; retries as
 // billbridge.DefaultRetryPolicy. option.WithBatchSize has no effect:
 // Meteroid has no batch endpoint, every item is its own request.
 func New(opts ...option.Option) (*Client, error) {
 	cfg := engine.Configure(opts)
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = os.Getenv(EnvBaseURL)
+	}
 	if cfg.Token == "" {
 		cfg.Token = config.Secret(os.Getenv(EnvAPIKey))
 	}

@@ -99,7 +99,7 @@ func ExampleClient_GetCustomer() {
 	fmt.Println(err)
 	// Output:
 	// cus_0 Customer 0 <nil>
-	// meteroid getCustomer: HTTP 404 NOT_FOUND: Customer not found: no customer has id or alias "nobody"
+	// meteroid getCustomer: HTTP 404 NOT_FOUND: Customer not found: no customer has id or alias "nobody" [request req_2]
 }
 
 func ExampleClient_ListCustomers() {

@@ -16,6 +16,7 @@ import (
 
 func TestNewCredentials(t *testing.T) {
 	t.Setenv(meteroid.EnvAPIKey, "")
+	t.Setenv(meteroid.EnvBaseURL, "")
 	_, err := meteroid.New()
 	if err == nil || !strings.Contains(err.Error(), meteroid.EnvAPIKey) {
 		t.Fatalf("New without key: %v, want an error naming %s", err, meteroid.EnvAPIKey)

@@ -27,8 +27,9 @@ const Provider = "tight"
 // Defaults of New. Each can be changed with the option named beside it.
 const (
 	// DefaultBaseURL is Tight's sandbox, the only host the documents publish
-	// (option.WithBaseURL for production). Paths carry the /v6 prefix; a
-	// base URL ending in /v6, as the documents write it, is accepted too.
+	// (option.WithBaseURL or TIGHT_BASE_URL for production). Paths carry
+	// the /v6 prefix; a base URL ending in /v6, as the documents write it,
+	// is accepted too.
 	DefaultBaseURL = "https://sandbox.tight.com"
 
 	// DefaultBatchSize (option.WithBatchSize) is the number of items per
@@ -75,6 +76,11 @@ const (
 	EnvClientSecret = "TIGHT_CLIENT_SECRET"
 )
 
+// EnvBaseURL is the environment variable New reads the base URL from when
+// option.WithBaseURL is not given (or given empty), before falling back to
+// DefaultBaseURL.
+const EnvBaseURL = "TIGHT_BASE_URL"
+
 // Client saves customers and invoices through Tight API v6. It is safe for
 // concurrent use.
 type Client struct {
@@ -92,11 +98,15 @@ type Client struct {
 // client-credentials flow against <base URL>/v6/auth/token, tokens cached
 // and refreshed); without either, from the environment: TIGHT_TOKEN, else
 // TIGHT_CLIENT_ID and TIGHT_CLIENT_SECRET. A token given as an option wins
-// over client credentials. Defaults: DefaultBaseURL, DefaultBatchSize (at
-// most MaxBatchSize), DefaultConcurrency, DefaultRateLimit/DefaultRateBurst,
-// and billbridge.DefaultRetryPolicy.
+// over client credentials. The base URL is option.WithBaseURL, else
+// TIGHT_BASE_URL, else DefaultBaseURL (with or without /v6 either way).
+// Defaults: DefaultBatchSize (at most MaxBatchSize), DefaultConcurrency,
+// DefaultRateLimit/DefaultRateBurst, and billbridge.DefaultRetryPolicy.
 func New(opts ...option.Option) (*Client, error) {
 	cfg := engine.Configure(opts)
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = os.Getenv(EnvBaseURL)
+	}
 	// The documents give the base URL as https://sandbox.tight.com/v6; accept
 	// it with or without /v6 (the generated client gets the /v6 added back).
 	cfg.BaseURL = strings.TrimSuffix(strings.TrimRight(cfg.BaseURL, "/"), "/v6")

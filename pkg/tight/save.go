@@ -349,6 +349,7 @@ func (s *saver[In, Out]) save(ctx context.Context, values []In, idx []int, unsaf
 	ans, err := s.e.Call(ctx, call)
 	for _, i := range idx {
 		res[i].Attempts += ans.Attempts
+		res[i].RequestID = ans.RequestID // this answer decides them, or a later one of a half
 	}
 	s.e.Logger.DebugContext(ctx, "tight: request done", "operation", s.op, "items", len(idx),
 		"unsafe", unsafe, "status", ans.Status, "attempts", ans.Attempts)

@@ -1,0 +1,76 @@
+package meteroid_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/pkg/fake"
+	"github.com/billbridge/billbridge/pkg/meteroid"
+	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
+	"github.com/billbridge/billbridge/pkg/option"
+)
+
+// requestIDs returns the ids the fake gave the requests of operation, in
+// arrival order.
+func requestIDs(log []fake.Request, operation string) []string {
+	var ids []string
+	for _, r := range log {
+		if r.Operation == operation {
+			ids = append(ids, r.RequestID)
+		}
+	}
+	return ids
+}
+
+// Every result carries the request id of the answer that decided it: the
+// PATCH, the POST, the read-back that found a customer, or the error
+// answer.
+func TestResultRequestID(t *testing.T) {
+	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(2),
+		meteroidtest.WithCustomers(meteroid.Customer{Id: "cus_old", Name: "Old", Alias: ptr("taken")}))
+	c := newClient(t, srv, option.WithConcurrency(1))
+	ctx := context.Background()
+
+	patched := c.PatchCustomers(ctx, []meteroid.Update{
+		{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("Zero")}},
+		{IDOrAlias: "cus_nobody", Patch: meteroid.CustomerPatch{Name: ptr("Nobody")}},
+	})
+	ids := requestIDs(srv.Requests(), "patchCustomer")
+	if len(ids) != 2 || ids[0] == "" {
+		t.Fatalf("patchCustomer requests %v", ids)
+	}
+	if patched[0].Err != nil || patched[0].RequestID != ids[0] {
+		t.Errorf("patch: %+v, want RequestID %q", patched[0], ids[0])
+	}
+	if !errors.Is(patched[1].Err, billbridge.ErrNotFound) || patched[1].RequestID != ids[1] {
+		t.Errorf("patch of an unknown customer: %+v, want RequestID %q", patched[1], ids[1])
+	}
+
+	item := meteroid.CustomerCreate{Name: "Acme GmbH", Alias: ptr("acme-de"), Currency: meteroid.CurrencyEUR}
+	other := meteroid.CustomerCreate{Name: "Acme SARL", Alias: ptr("taken"), Currency: meteroid.CurrencyEUR}
+	created := c.CreateCustomers(ctx, []meteroid.CustomerCreate{item, item, other})
+	posts, gets := requestIDs(srv.Requests(), "createCustomer"), requestIDs(srv.Requests(), "getCustomer")
+	if len(posts) != 3 || len(gets) != 2 {
+		t.Fatalf("createCustomer requests %v, getCustomer %v", posts, gets)
+	}
+	if r := created[0]; r.Err != nil || r.Existing || r.RequestID != posts[0] {
+		t.Errorf("create: %+v, want RequestID %q", r, posts[0])
+	}
+	// The second create got 409, and the read-back found the item: the
+	// GET decided it.
+	if r := created[1]; r.Err != nil || !r.Existing || r.RequestID != gets[0] {
+		t.Errorf("create found by alias: %+v, want the GET's RequestID %q", r, gets[0])
+	}
+	// The third alias holds another customer: the 409 decided it.
+	if r := created[2]; !errors.Is(r.Err, billbridge.ErrConflict) || r.Status != 409 || r.RequestID != posts[2] {
+		t.Errorf("alias conflict: %+v, want the POST's RequestID %q", r, posts[2])
+	}
+
+	archived := c.ArchiveCustomers(ctx, []string{"cus_1"})
+	aids := requestIDs(srv.Requests(), "archiveCustomer")
+	if len(aids) != 1 || archived[0].Err != nil || archived[0].RequestID != aids[0] {
+		t.Errorf("archive: %+v, want RequestID %v", archived[0], aids)
+	}
+}
