@@ -41,17 +41,30 @@ func (s *inputLines) next() (n int, raw []byte, tooLong bool, err error) {
 	return s.n, bytes.TrimSpace(raw), tooLong, nil
 }
 
+// inputID identifies an input by its SHA-256, byte size and line count. The
+// results file starts with it, so that --resume can refuse to continue the
+// results of another input even once the record of lines in flight is gone.
+type inputID struct {
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+	Lines  int    `json:"lines"`
+}
+
 // validateInput is the first pass: it checks every line, reporting each
-// malformed one on stderr, without keeping any item. It returns the number
-// of lines, the number of malformed ones and the SHA-256 of the input's
-// bytes. When spool is not nil the input is copied to it for the second pass
+// malformed one on stderr, without keeping any item. It returns the input's
+// identity (its line count included) and the number of malformed lines.
+// When spool is not nil the input is copied to it for the second pass
 // (stdin cannot be read twice).
-func validateInput(in io.Reader, spool io.Writer, job pushJob, stderr io.Writer) (total, bad int, sum string, err error) {
+func validateInput(in io.Reader, spool io.Writer, job pushJob, stderr io.Writer) (id inputID, bad int, err error) {
 	h := sha256.New()
-	w := io.Writer(h)
+	// The size is counted where the hash is fed: every byte read, once.
+	w := io.Writer(writerFunc(func(b []byte) (int, error) {
+		id.Bytes += int64(len(b))
+		return h.Write(b)
+	}))
 	var spoolErr error
 	if spool != nil {
-		w = io.MultiWriter(h, writerFunc(func(b []byte) (int, error) {
+		w = io.MultiWriter(w, writerFunc(func(b []byte) (int, error) {
 			n, err := spool.Write(b)
 			if err != nil && spoolErr == nil {
 				spoolErr = err
@@ -67,11 +80,11 @@ func validateInput(in io.Reader, spool io.Writer, job pushJob, stderr io.Writer)
 		}
 		if err != nil {
 			if spoolErr != nil {
-				return total, bad, "", usagef("spooling stdin to a temporary file: %v", spoolErr)
+				return id, bad, usagef("spooling stdin to a temporary file: %v", spoolErr)
 			}
-			return total, bad, "", usagef("reading input at line %d: %v", total+1, err)
+			return id, bad, usagef("reading input at line %d: %v", id.Lines+1, err)
 		}
-		total = n
+		id.Lines = n
 		switch {
 		case tooLong:
 			fmt.Fprintf(stderr, "line %d is longer than the %d MiB limit\n", n, maxLineBytes>>20)
@@ -86,7 +99,8 @@ func validateInput(in io.Reader, spool io.Writer, job pushJob, stderr io.Writer)
 			}
 		}
 	}
-	return total, bad, hex.EncodeToString(h.Sum(nil)), nil
+	id.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return id, bad, nil
 }
 
 type writerFunc func([]byte) (int, error)
