@@ -1,15 +1,19 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
 )
 
@@ -64,9 +68,9 @@ func TestPushRefusesBadInput(t *testing.T) {
 		{"meteroid customers unknown field", []string{"meteroid", "customers"},
 			`{"id_or_alias":"cus_1","nmae":"Renamed"}` + "\n",
 			[]string{`line 1: unknown field "nmae"`}},
-		{"wrong case is unknown", []string{"tight", "customers"},
+		{"wrong case is refused", []string{"tight", "customers"},
 			`{"Name":"Acme"}` + "\n",
-			[]string{`line 1: unknown field "Name" (did you mean "name"?)`}},
+			[]string{`line 1: field "Name" differs from the known field "name" only in case`}},
 		{"duplicate field", []string{"chargeover", "customers"},
 			`{"company":"Acme","external_key":"a","external_key":"b"}` + "\n",
 			[]string{`line 1: duplicate field "external_key"`}},
@@ -263,4 +267,95 @@ func TestLineReaderLimit(t *testing.T) {
 	if _, _, err := lr.next(); err == nil {
 		t.Fatal("no io.EOF after the last line")
 	}
+}
+
+// TestPushRefusesCaseFoldedFields: encoding/json would match a key that
+// differs from a field only in case ({"name":"Real","Name":"Wrong"} stores
+// "Wrong"); push refuses it, naming the line, the key and the real field,
+// with or without --allow-unknown-fields, nested objects included, and sends
+// nothing.
+func TestPushRefusesCaseFoldedFields(t *testing.T) {
+	setCredentials(t)
+	url, requests := countingServer(t)
+	for _, tc := range []struct {
+		name  string
+		pair  []string
+		input string
+		want  string
+	}{
+		{"tight customers", []string{"tight", "customers"},
+			`{"name":"Ok"}` + "\n" + `{"name":"Real","Name":"Wrong"}` + "\n",
+			`line 2: field "Name" differs from the known field "name" only in case`},
+		{"tight customers nested", []string{"tight", "customers"},
+			`{"name":"Acme","address":{"city":"Oslo","City":"Bergen"}}` + "\n",
+			`line 1: field "address/City" differs from the known field "address/city" only in case`},
+		{"tight invoices array element", []string{"tight", "invoices"},
+			`{"customerId":"cus_1","lineItems":[{"description":"a"},{"Description":"b"}]}` + "\n",
+			`line 1: field "lineItems/1/Description" differs from the known field "lineItems/1/description" only in case`},
+		{"chargeover customers Company", []string{"chargeover", "customers"},
+			`{"company":"Real","Company":"Wrong"}` + "\n",
+			`line 1: field "Company" differs from the known field "company" only in case`},
+		{"chargeover customers SuperUser_Email", []string{"chargeover", "customers"},
+			`{"company":"Acme","external_key":"k1"}` + "\n" + `{"company":"Beta","SuperUser_Email":"boss@beta.example"}` + "\n",
+			`line 2: field "SuperUser_Email" differs from the known field "superuser_email" only in case`},
+		{"meteroid customers", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1","name":"Real","NAME":"Wrong"}` + "\n",
+			`line 1: field "NAME" differs from the known field "name" only in case`},
+		{"meteroid customers key", []string{"meteroid", "customers"},
+			`{"Id_Or_Alias":"cus_1","name":"Renamed"}` + "\n",
+			`line 1: field "Id_Or_Alias" differs from the known field "id_or_alias" only in case`},
+		{"meteroid customers nested", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1","billing_address":{"City":"Oslo"}}` + "\n",
+			`line 1: field "billing_address/City" differs from the known field "billing_address/city" only in case`},
+	} {
+		for _, extra := range [][]string{nil, {"--allow-unknown-fields"}} {
+			t.Run(fmt.Sprint(tc.name, extra), func(t *testing.T) {
+				before := requests.Load()
+				args := append(append([]string{"push"}, tc.pair...), extra...)
+				args = append(args, "--base-url", url, "--max-retries", "0", "-")
+				code, _, stderr := runCLI(t, tc.input, args...)
+				if code != exitUsage || !strings.Contains(stderr, tc.want) {
+					t.Errorf("exit %d, want 2 and %q; stderr:\n%s", code, tc.want, stderr)
+				}
+				if n := requests.Load() - before; n != 0 {
+					t.Errorf("%d requests sent, want none", n)
+				}
+			})
+		}
+	}
+}
+
+// TestNoCaseFoldingBehindSelfDecodingTypes: the field checker does not look
+// inside a type that decodes itself; each such type in a line's shape must
+// decode a scalar, not an object whose keys encoding/json would match by
+// case folding. A type new here (a generated union, say) must be checked and
+// added.
+func TestNoCaseFoldingBehindSelfDecodingTypes(t *testing.T) {
+	scalar := map[string]bool{"flex.Bool": true, "flex.Decimal": true, "types.Date": true}
+	seen := map[reflect.Type]bool{}
+	var walk func(ty reflect.Type, path string)
+	walk = func(ty reflect.Type, path string) {
+		for ty.Kind() == reflect.Pointer || ty.Kind() == reflect.Slice || ty.Kind() == reflect.Array || ty.Kind() == reflect.Map {
+			ty = ty.Elem()
+		}
+		if seen[ty] {
+			return
+		}
+		seen[ty] = true
+		if reflect.PointerTo(ty).Implements(jsonUnmarshaler) || reflect.PointerTo(ty).Implements(textUnmarshaler) {
+			if !scalar[ty.String()] {
+				t.Errorf("%s: %s decodes itself, unchecked by the field checker", path, ty)
+			}
+			return
+		}
+		if ty.Kind() == reflect.Struct {
+			for sf := range ty.Fields() {
+				walk(sf.Type, path+"/"+sf.Name)
+			}
+		}
+	}
+	walk(reflect.TypeFor[tight.CustomerInput](), "tight customers")
+	walk(reflect.TypeFor[tight.InvoiceInput](), "tight invoices")
+	walk(reflect.TypeFor[chargeover.CustomerCreate](), "chargeover customers")
+	walk(reflect.TypeFor[meteroidLine](), "meteroid customers")
 }
