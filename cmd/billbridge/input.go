@@ -28,6 +28,7 @@ const maxLineBytes = 16 << 20
 type lineReader struct {
 	r   *bufio.Reader
 	buf []byte
+	off int64 // bytes consumed: the offset of the next line
 }
 
 func newLineReader(r io.Reader) *lineReader { return &lineReader{r: bufio.NewReaderSize(r, 64<<10)} }
@@ -41,6 +42,7 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 	for {
 		frag, err := lr.r.ReadSlice('\n')
 		read = read || len(frag) > 0
+		lr.off += int64(len(frag))
 		if !tooLong {
 			lr.buf = append(lr.buf, frag...)
 			// +2: the "\r\n" that ends a line of exactly the limit.

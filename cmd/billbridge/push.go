@@ -404,7 +404,7 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if spool != nil {
 		spoolW = spool
 	}
-	id, bad, err := validateInput(in, spoolW, job, stderr)
+	id, bad, err := validateInput(in, spoolW, p.input, job, stderr)
 	total := id.Lines
 	if inFile != nil {
 		inFile.Close() // the second pass opens the input again

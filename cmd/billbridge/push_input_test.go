@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -358,4 +360,142 @@ func TestNoCaseFoldingBehindSelfDecodingTypes(t *testing.T) {
 	walk(reflect.TypeFor[tight.InvoiceInput](), "tight invoices")
 	walk(reflect.TypeFor[chargeover.CustomerCreate](), "chargeover customers")
 	walk(reflect.TypeFor[meteroidLine](), "meteroid customers")
+}
+
+// TestPushRefusesDuplicateKeys: two lines of one input with one natural key
+// (ChargeOver external_key, a Tight id, a Meteroid id_or_alias or alias)
+// would both be sent, the winner differing between runs; the first pass
+// refuses the later line, naming the earlier one, and nothing is sent.
+// Lines without a key (Tight creates) may repeat.
+func TestPushRefusesDuplicateKeys(t *testing.T) {
+	setCredentials(t)
+	url, requests := countingServer(t)
+	for _, tc := range []struct {
+		name  string
+		pair  []string
+		input string
+		want  []string // nil: the input is valid (checked with --dry-run)
+	}{
+		{"chargeover external_key, lines 1 and 3", []string{"chargeover", "customers"},
+			`{"company":"A","external_key":"k1"}` + "\n" + `{"company":"B","external_key":"k2"}` + "\n" + `{"company":"C","external_key":"k1"}` + "\n",
+			[]string{`line 3: external_key "k1" repeats line 1`, "1 of 3 lines are malformed; nothing was sent"}},
+		{"chargeover without keys", []string{"chargeover", "customers"},
+			`{"company":"A"}` + "\n" + `{"company":"A"}` + "\n" + `{"company":"A","external_key":"k1"}` + "\n", nil},
+		{"tight customers id", []string{"tight", "customers"},
+			`{"id":"cus_1","name":"A"}` + "\n" + `{"name":"B"}` + "\n" + `{"id":"cus_1","name":"C"}` + "\n",
+			[]string{`line 3: id "cus_1" repeats line 1`, "1 of 3 lines are malformed"}},
+		{"tight customers creates repeat freely", []string{"tight", "customers"},
+			`{"name":"A"}` + "\n" + `{"name":"A"}` + "\n" + `{"id":"cus_1","name":"A"}` + "\n" + `{"id":"cus_2","name":"A"}` + "\n", nil},
+		{"tight invoices id", []string{"tight", "invoices"},
+			`{"id":"inv_1","customerId":"cus_1"}` + "\n" + `{"customerId":"cus_1"}` + "\n" + `{"id":"inv_1","customerId":"cus_2"}` + "\n",
+			[]string{`line 3: id "inv_1" repeats line 1`}},
+		{"meteroid id_or_alias", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1","name":"A"}` + "\n" + `{"id_or_alias":"cus_2","name":"B"}` + "\n" + `{"id_or_alias":"cus_1","phone":"1"}` + "\n",
+			[]string{`line 3: id_or_alias "cus_1" repeats line 1`}},
+		{"meteroid alias set twice", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1","alias":"acme"}` + "\n" + `{"id_or_alias":"cus_2","alias":"acme"}` + "\n",
+			[]string{`line 2: alias "acme" repeats line 1`}},
+		{"meteroid alias of a customer addressed by it", []string{"meteroid", "customers"},
+			`{"id_or_alias":"acme","name":"A"}` + "\n" + `{"id_or_alias":"cus_2","alias":"acme"}` + "\n",
+			[]string{`line 2: alias "acme" repeats line 1`}},
+		{"meteroid alias kept on its own line", []string{"meteroid", "customers"},
+			`{"id_or_alias":"acme","alias":"acme","name":"A"}` + "\n" + `{"id_or_alias":"cus_2","alias":"beta"}` + "\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := requests.Load()
+			args := append([]string{"push"}, tc.pair...)
+			args = append(args, "--base-url", url, "--max-retries", "0")
+			if tc.want == nil {
+				args = append(args, "--dry-run")
+			}
+			code, _, stderr := runCLI(t, tc.input, append(args, "-")...)
+			switch {
+			case tc.want == nil && code != exitOK:
+				t.Errorf("exit %d, want 0; stderr:\n%s", code, stderr)
+			case tc.want != nil && code != exitUsage:
+				t.Errorf("exit %d, want 2; stderr:\n%s", code, stderr)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			if n := requests.Load() - before; n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+		})
+	}
+}
+
+// TestDuplicateKeysUnderCollisions: with every key of a kind hashing alike,
+// a hash match alone refuses nothing (the earlier line is read again, from
+// the input file or stdin's spool, and its keys compared), and a real
+// repeat is still found, also of a key whose hash another key held first,
+// and of a line far from the start (read again from a mark), a byte order
+// mark and CRLF line ends included.
+func TestDuplicateKeysUnderCollisions(t *testing.T) {
+	setCredentials(t)
+	url, requests := countingServer(t)
+	old := hashKey
+	t.Cleanup(func() { hashKey = old })
+	hashKey = func(seed maphash.Seed, key string) uint64 {
+		if strings.HasPrefix(key, "x-") {
+			return 42
+		}
+		return maphash.String(seed, key)
+	}
+	line := func(key string) string { return `{"company":"C","external_key":"` + key + `"}` }
+
+	var far strings.Builder
+	for n := 1; n <= 200; n++ {
+		key := fmt.Sprintf("k%d", n)
+		switch n {
+		case 100, 200:
+			key = "x-a"
+		case 150, 180:
+			key = "x-b"
+		}
+		far.WriteString(line(key) + "\r\n")
+	}
+	for _, tc := range []struct {
+		name, input string
+		want        []string
+	}{
+		{"collisions only", "\uFEFF" + line("x-a") + "\n" + line("x-b") + "\n" + line("x-c") + "\n", nil},
+		{"repeat of the first", "\uFEFF" + line("x-a") + "\n" + line("x-b") + "\n" + line("x-a") + "\n",
+			[]string{`line 3: external_key "x-a" repeats line 1`, "1 of 3 lines"}},
+		{"repeat of a colliding key", line("x-a") + "\n" + line("x-b") + "\n" + line("x-b") + "\n",
+			[]string{`line 3: external_key "x-b" repeats line 2`, "1 of 3 lines"}},
+		{"far from the start", far.String(),
+			[]string{`line 180: external_key "x-b" repeats line 150`, `line 200: external_key "x-a" repeats line 100`, "2 of 200 lines"}},
+	} {
+		path := filepath.Join(t.TempDir(), "in.jsonl")
+		if err := os.WriteFile(path, []byte(tc.input), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range []string{path, "-"} {
+			t.Run(tc.name+" "+filepath.Base(src), func(t *testing.T) {
+				before := requests.Load()
+				args := []string{"push", "chargeover", "customers", "--base-url", url, "--max-retries", "0"}
+				if tc.want == nil {
+					args = append(args, "--dry-run")
+				}
+				code, _, stderr := runCLI(t, tc.input, append(args, src)...)
+				if want := map[bool]int{true: exitOK, false: exitUsage}[tc.want == nil]; code != want {
+					t.Errorf("exit %d, want %d; stderr:\n%s", code, want, stderr)
+				}
+				for _, want := range tc.want {
+					if !strings.Contains(stderr, want) {
+						t.Errorf("stderr lacks %q:\n%s", want, stderr)
+					}
+				}
+				if got := strings.Count(stderr, "repeats"); got != len(tc.want)-1 && tc.want != nil {
+					t.Errorf("%d lines refused as repeats, want %d:\n%s", got, len(tc.want)-1, stderr)
+				}
+				if n := requests.Load() - before; n != 0 {
+					t.Errorf("%d requests sent, want none", n)
+				}
+			})
+		}
+	}
 }
