@@ -28,6 +28,7 @@ const maxLineBytes = 16 << 20
 type lineReader struct {
 	r   *bufio.Reader
 	buf []byte
+	off int64 // bytes consumed: the offset of the next line
 }
 
 func newLineReader(r io.Reader) *lineReader { return &lineReader{r: bufio.NewReaderSize(r, 64<<10)} }
@@ -41,6 +42,7 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 	for {
 		frag, err := lr.r.ReadSlice('\n')
 		read = read || len(frag) > 0
+		lr.off += int64(len(frag))
 		if !tooLong {
 			lr.buf = append(lr.buf, frag...)
 			// +2: the "\r\n" that ends a line of exactly the limit.
@@ -121,9 +123,14 @@ func hex4(b []byte, at int) (rune, bool) {
 }
 
 // fieldChecker walks a JSON value along the Go type it decodes into and
-// refuses duplicate keys and, unless allowUnknown, keys that no field of the
-// type has. encoding/json matches keys case-insensitively and silently drops
-// unknown ones, so a misspelt key ("emial", "externalKey") would vanish.
+// refuses duplicate keys, keys that match a field only in case, and, unless
+// allowUnknown, keys that no field of the type has. encoding/json matches
+// keys case-insensitively and silently drops unknown ones, so a misspelt key
+// ("emial", "externalKey") would vanish, and {"name":"Real","Name":"Wrong"}
+// would store "Wrong". Refusing every case-only match, at every level the
+// decoder matches struct fields, leaves it only exact names to match: the
+// keys allowUnknown lets through match no field even in case, so the decoder
+// drops them.
 type fieldChecker struct {
 	allowUnknown bool
 }
@@ -160,6 +167,9 @@ func (fc fieldChecker) walk(raw []byte, t reflect.Type, path string) (int, error
 			n++
 			ft, ok := fields[key]
 			if !ok {
+				if name := foldMatch(fields, key); name != "" {
+					return fmt.Errorf("field %q differs from the known field %q only in case: field names are case-sensitive", join(path, key), join(path, name))
+				}
 				if fc.allowUnknown {
 					return nil
 				}
@@ -414,6 +424,20 @@ func computeFields(t reflect.Type) map[string]reflect.Type {
 		fields[name] = sf.Type
 	}
 	return fields
+}
+
+// foldMatch is the known field that key matches the way encoding/json
+// matches names without an exact match (strings.EqualFold, as its
+// foldName documents), or "". Of several, the first in sort order, so the
+// message does not change from run to run.
+func foldMatch(fields map[string]reflect.Type, key string) string {
+	match := ""
+	for name := range fields {
+		if strings.EqualFold(name, key) && (match == "" || name < match) {
+			match = name
+		}
+	}
+	return match
 }
 
 // nearest is the known field that key names up to case and underscores

@@ -23,8 +23,11 @@ import (
 // pushJob is one provider/resource pair, ready to validate and send.
 type pushJob interface {
 	// check decodes and validates one input line (the first pass); the
-	// error names the line and the field.
-	check(line int, raw []byte) error
+	// error names the line and the field. It returns the item's natural
+	// keys, which no two lines of one input may share.
+	check(line int, raw []byte) ([]itemKey, error)
+	// keys returns the natural keys of a line that passed check.
+	keys(line int, raw []byte) []itemKey
 	// settleable reports whether the line's item may be sent again when an
 	// earlier run may have sent it: it is an update, or a create the
 	// provider can find by a natural key.
@@ -57,14 +60,35 @@ type typedJob[In, Out any] struct {
 	// canSettle reports whether an item in doubt may be sent again; nil:
 	// always (updates).
 	canSettle func(item In) bool
+	// naturalKeys returns the values that name the item's entity at the
+	// provider (none: it has no natural key; nil: no item has one). Two
+	// lines with one key would both be sent, and which one wins would
+	// differ from run to run, so the later line is refused. A slice, not
+	// one string: a Meteroid line names its customer by id_or_alias and
+	// may give it an alias, and the two share one namespace.
+	naturalKeys func(item In) []itemKey
 }
 
-func (j *typedJob[In, Out]) check(line int, raw []byte) error {
+func (j *typedJob[In, Out]) check(line int, raw []byte) ([]itemKey, error) {
 	item, err := j.parse(line, raw)
-	if err == nil && j.collect != nil {
+	if err != nil {
+		return nil, err
+	}
+	if j.collect != nil {
 		j.collect(item)
 	}
-	return err
+	if j.naturalKeys == nil {
+		return nil, nil
+	}
+	return j.naturalKeys(item), nil
+}
+
+func (j *typedJob[In, Out]) keys(line int, raw []byte) []itemKey {
+	item, err := j.parse(line, raw)
+	if err != nil || j.naturalKeys == nil {
+		return nil
+	}
+	return j.naturalKeys(item)
 }
 
 func (j *typedJob[In, Out]) settleable(line int, raw []byte) bool {
@@ -191,6 +215,8 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			decode:   strictDecode[tight.CustomerInput],
 			validate: tight.ValidateCustomer,
 			keyOpts:  tightCustomerKeys,
+			// A Tight line without an id creates: it has no natural key.
+			naturalKeys: func(it tight.CustomerInput) []itemKey { return keyOf("id", it.Id) },
 			client: func(opts []option.Option) (sendFunc[tight.CustomerInput, tight.Customer], func() (int64, int64), error) {
 				c, err := tight.New(opts...)
 				if err != nil {
@@ -203,10 +229,11 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 	case "tight invoices":
 		var seeds customerSet
 		j := &typedJob[tight.InvoiceInput, tight.Invoice]{
-			fields:   fields,
-			decode:   strictDecode[tight.InvoiceInput],
-			validate: tight.ValidateInvoice,
-			keyOpts:  tightInvoiceKeys,
+			fields:      fields,
+			decode:      strictDecode[tight.InvoiceInput],
+			validate:    tight.ValidateInvoice,
+			keyOpts:     tightInvoiceKeys,
+			naturalKeys: func(it tight.InvoiceInput) []itemKey { return keyOf("id", it.Id) },
 			client: func(opts []option.Option) (sendFunc[tight.InvoiceInput, tight.Invoice], func() (int64, int64), error) {
 				c, err := tight.New(opts...)
 				if err != nil {
@@ -256,7 +283,8 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 				return []option.Option{option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password)}, srv.Close, nil
 			},
 			// A create is found again only by its external_key.
-			canSettle: func(it chargeover.CustomerCreate) bool { return it.ExternalKey != nil && *it.ExternalKey != "" },
+			canSettle:   func(it chargeover.CustomerCreate) bool { return it.ExternalKey != nil && *it.ExternalKey != "" },
+			naturalKeys: func(it chargeover.CustomerCreate) []itemKey { return keyOf("external_key", it.ExternalKey) },
 		}, nil
 	case "meteroid customers":
 		var seeds customerSet
@@ -265,6 +293,9 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			fields:   fields,
 			decode:   decodeMeteroidUpdate,
 			validate: meteroid.ValidateUpdate,
+			naturalKeys: func(u meteroid.Update) []itemKey {
+				return append([]itemKey{{"id_or_alias", u.IDOrAlias}}, keyOf("alias", u.Patch.Alias)...)
+			},
 			client: func(opts []option.Option) (sendFunc[meteroid.Update, meteroid.Customer], func() (int64, int64), error) {
 				c, err := meteroid.New(opts...)
 				if err != nil {
@@ -280,6 +311,15 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 		return j, nil
 	}
 	return nil, usagef("unknown provider/resource %q; pairs: tight customers, tight invoices, chargeover customers, meteroid customers", provider+" "+resource)
+}
+
+// keyOf is the natural key held by an optional field: none when it is
+// absent or empty.
+func keyOf(field string, v *string) []itemKey {
+	if v == nil || *v == "" {
+		return nil
+	}
+	return []itemKey{{field, *v}}
 }
 
 // customerSet collects the distinct customers the items of a push to an

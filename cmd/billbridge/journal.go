@@ -19,7 +19,8 @@ import (
 // covers are handed over). Together they tell a later --resume, after any
 // kind of death, which lines are done, which may have been sent without a
 // result (in doubt: re-sent with a read-back first), and which were never
-// sent.
+// sent. The results file's first line identifies its input (see
+// journalHeader).
 
 // syncInterval bounds the time a written result waits for its fsync.
 const syncInterval = 250 * time.Millisecond
@@ -37,7 +38,16 @@ type journal struct {
 	last     time.Time
 }
 
-func openJournal(path string, truncate bool, every int) (*journal, error) {
+// journalHeader is the first line of a results file: the identity of the
+// input whose results follow. Line numbers mean nothing without it.
+type journalHeader struct {
+	Input *inputID `json:"input"`
+}
+
+// openJournal opens the results file for appending (truncated first when
+// truncate), and writes the header naming input when the file is empty: a
+// new file, or one a resume cut back to nothing.
+func openJournal(path string, truncate bool, every int, input inputID) (*journal, error) {
 	flags := os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	if truncate {
 		flags |= os.O_TRUNC
@@ -51,7 +61,13 @@ func openJournal(path string, truncate bool, every int) (*journal, error) {
 		f.Close()
 		return nil, usagef("--results: %v", err)
 	}
-	return &journal{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10), regular: fi.Mode().IsRegular(), every: max(every, 1), last: time.Now()}, nil
+	j := &journal{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10), regular: fi.Mode().IsRegular(), every: max(every, 1), last: time.Now()}
+	if fi.Size() == 0 {
+		// Buffered: it reaches the file with the first results, before them.
+		b, _ := json.Marshal(journalHeader{Input: &input})
+		j.w.Write(append(b, '\n'))
+	}
+	return j, nil
 }
 
 func (j *journal) write(rl resultLine) error {
@@ -181,17 +197,22 @@ type journalState struct {
 	finals, finalsOK int
 	end              int64 // bytes of complete lines: a torn last line is cut off
 	entries          int
+	header           bool // the file starts with a header naming this input
 }
 
-// readJournal reads the results file of an earlier run of a push of lines
-// input lines. A last line without its newline (the run died writing it) is
-// ignored; any other unreadable line is an error.
-func readJournal(path string, lines int) (*journalState, error) {
+// readJournal reads the results file of an earlier run of a push of the
+// input id. A header naming another input is refused; a file without one
+// (written before there were headers) is read, and openResults decides
+// whether anything confirms its input. A last line without its newline
+// (the run died writing it) is ignored; any other unreadable line is an
+// error.
+func readJournal(path string, id inputID) (*journalState, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, usagef("--resume: %v", err)
 	}
 	defer f.Close()
+	lines := id.Lines
 	st := &journalState{final: newBitset(lines + 1)}
 	r := bufio.NewReaderSize(f, 64<<10)
 	for n := 1; ; n++ {
@@ -201,6 +222,17 @@ func readJournal(path string, lines int) (*journalState, error) {
 		}
 		if err != nil {
 			return nil, usagef("--resume: reading %s: %v", path, err)
+		}
+		if n == 1 {
+			var h journalHeader
+			if json.Unmarshal(b, &h) == nil && h.Input != nil {
+				if *h.Input != id {
+					return nil, usagef("--resume: %s holds the results of other input (%d lines, %d bytes, sha256 %.12s…; this input: %d lines, %d bytes, %.12s…): give --force to start over", path, h.Input.Lines, h.Input.Bytes, h.Input.SHA256, id.Lines, id.Bytes, id.SHA256)
+				}
+				st.header = true
+				st.end += int64(len(b))
+				continue
+			}
 		}
 		var rl resultLine
 		if err := json.Unmarshal(b, &rl); err != nil {

@@ -194,3 +194,86 @@ func TestResumeFromStdin(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q; stderr: %s", code, stdout, stderr)
 	}
 }
+
+// TestResumeRefusesOtherInput: the results file names its input in its
+// first line, so --resume with another input is refused (exit 2, nothing
+// sent, the file untouched) both after a run that completed (its record of
+// lines in flight removed) and after one that did not (the record kept).
+// Results without that line (an older billbridge's) are continued only when
+// the record of lines in flight confirms the input.
+func TestResumeRefusesOtherInput(t *testing.T) {
+	srv := keyedChargeOver(t)
+	dir := t.TempDir()
+	a := writeInput(t, 3)
+	var other strings.Builder
+	for i := 1; i <= 5; i++ {
+		fmt.Fprintf(&other, `{"company":"Other %d","external_key":"other-%d"}`+"\n", i, i)
+	}
+	b := filepath.Join(dir, "b.jsonl")
+	if err := os.WriteFile(b, []byte(other.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(t *testing.T, results, want string) {
+		t.Helper()
+		before, _ := os.ReadFile(results)
+		requests := len(srv.Requests())
+		code, stdout, stderr := runCLI(t, "", "push", "chargeover", "customers", "--base-url", srv.URL, "--rate-limit", "-1", "--results", results, "--resume", b)
+		if code != exitUsage || !strings.Contains(stderr, want) || !strings.Contains(stderr, "--force") {
+			t.Errorf("--resume with other input: exit %d, want 2 and %q and a hint to --force; stdout %q; stderr: %s", code, want, stdout, stderr)
+		}
+		if n := len(srv.Requests()) - requests; n != 0 {
+			t.Errorf("%d requests sent", n)
+		}
+		if after, _ := os.ReadFile(results); string(after) != string(before) {
+			t.Errorf("the refused resume changed the results file:\n%s\nwas:\n%s", after, before)
+		}
+	}
+
+	t.Run("completed", func(t *testing.T) {
+		results := filepath.Join(t.TempDir(), "out.jsonl")
+		if code, _, stderr := runCLI(t, "", "push", "chargeover", "customers", "--base-url", srv.URL, "--rate-limit", "-1", "--results", results, a); code != exitOK {
+			t.Fatalf("exit %d; stderr: %s", code, stderr)
+		}
+		if _, err := os.Stat(inflightPath(results)); err == nil {
+			t.Fatal("a complete push left its record of lines in flight")
+		}
+		data, _ := os.ReadFile(results)
+		first, _, _ := strings.Cut(string(data), "\n")
+		input, _ := os.ReadFile(a)
+		h := sha256.Sum256(input)
+		want := fmt.Sprintf(`{"input":{"sha256":%q,"bytes":%d,"lines":3}}`, hex.EncodeToString(h[:]), len(input))
+		if first != want {
+			t.Errorf("first line of the results %s, want %s", first, want)
+		}
+		refused(t, results, "other input")
+		for _, c := range srv.Customers() {
+			if c.ExternalKey != nil && strings.HasPrefix(*c.ExternalKey, "other-") {
+				t.Errorf("customer %s of the other input was created", *c.ExternalKey)
+			}
+		}
+	})
+
+	t.Run("not completed", func(t *testing.T) {
+		// Every request fails 503: no line is final, the record stays.
+		url, _ := countingServer(t)
+		results := filepath.Join(t.TempDir(), "out.jsonl")
+		if code, _, stderr := runCLI(t, "", "push", "chargeover", "customers", "--base-url", url, "--max-retries", "0", "--rate-limit", "-1", "--results", results, a); code != exitFailed {
+			t.Fatalf("exit %d, want 1; stderr: %s", code, stderr)
+		}
+		if _, err := os.Stat(inflightPath(results)); err != nil {
+			t.Fatalf("an unfinished push left no record of lines in flight: %v", err)
+		}
+		refused(t, results, "other input")
+		// Without the record, the results file's first line still tells.
+		os.Remove(inflightPath(results))
+		refused(t, results, "other input")
+	})
+
+	t.Run("no header, no record", func(t *testing.T) {
+		results := filepath.Join(t.TempDir(), "out.jsonl")
+		if err := os.WriteFile(results, []byte(`{"line":1,"ok":true,"id":"7","final":true}`+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, results, "does not say which input")
+	})
+}

@@ -79,6 +79,9 @@ func journalEntries(t *testing.T, path string) []resultLine {
 	var out []resultLine
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
+		if isHeader(sc.Bytes()) {
+			continue
+		}
 		var r resultLine
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("results line %q: %v", sc.Text(), err)

@@ -31,6 +31,9 @@ func readResults(t *testing.T, path string) []resultLine {
 	var out []resultLine
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
+		if isHeader(sc.Bytes()) {
+			continue
+		}
 		var r resultLine
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("results line %q: %v", sc.Text(), err)
@@ -38,6 +41,12 @@ func readResults(t *testing.T, path string) []resultLine {
 		out = append(out, r)
 	}
 	return out
+}
+
+// isHeader reports whether a results line is the header naming the input.
+func isHeader(b []byte) bool {
+	var h journalHeader
+	return json.Unmarshal(b, &h) == nil && h.Input != nil
 }
 
 func TestPushTightCustomersToFake(t *testing.T) {
@@ -143,12 +152,18 @@ func TestPushUsageErrors(t *testing.T) {
 }
 
 func TestPushChargeOverFailedItemsExitOne(t *testing.T) {
-	in := `{"company":"Acme","external_key":"k1"}
+	// A key repeated within one input is refused locally; one used by an
+	// earlier push is refused by ChargeOver (400).
+	srv := keyedChargeOver(t)
+	if code, _, stderr := runCLI(t, `{"company":"Acme","external_key":"k1"}`+"\n", "push", "chargeover", "customers", "--base-url", srv.URL, "-"); code != exitOK {
+		t.Fatalf("first push: exit %d; stderr: %s", code, stderr)
+	}
+	in := `{"company":"Zed","external_key":"k0"}
 {"company":"Acme again","external_key":"k1"}
 {"company":"Beta","external_key":"k2"}
 `
 	results := filepath.Join(t.TempDir(), "results.jsonl")
-	code, _, stderr := runCLI(t, in, "push", "chargeover", "customers", "--fake", "--results", results, "-")
+	code, _, stderr := runCLI(t, in, "push", "chargeover", "customers", "--base-url", srv.URL, "--results", results, "-")
 	if code != exitFailed {
 		t.Fatalf("exit %d, want 1; stderr: %s", code, stderr)
 	}

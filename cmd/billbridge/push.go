@@ -404,7 +404,8 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if spool != nil {
 		spoolW = spool
 	}
-	total, bad, inputSum, err := validateInput(in, spoolW, job, stderr)
+	id, bad, err := validateInput(in, spoolW, p.input, job, stderr)
+	total := id.Lines
 	if inFile != nil {
 		inFile.Close() // the second pass opens the input again
 	}
@@ -424,7 +425,7 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	// The journal, and on --resume what it says of each line.
 	var calls []call
 	if f.results != "" {
-		calls, err = openResults(p, &f, job, inputSum, window)
+		calls, err = openResults(p, &f, job, id, window)
 		if err != nil {
 			return false, err
 		}
@@ -498,28 +499,32 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 // --resume, the lines in doubt (handed over by an earlier run, no final
 // result) are re-sent with a read-back first, or left in doubt when their
 // item has no natural key to read back by, then the lines never handed
-// over are sent.
-func openResults(p *pushRun, f *pushFlags, job pushJob, inputSum string, window int) ([]call, error) {
-	rec := inflightRecord{Version: 1, Input: inputSum, Lines: p.total}
+// over are sent. A resume of other input is refused before anything is
+// changed: by the results file's first line, which identifies its input,
+// and by the record of lines in flight.
+func openResults(p *pushRun, f *pushFlags, job pushJob, id inputID, window int) ([]call, error) {
+	rec := inflightRecord{Version: 1, Input: id.SHA256, Lines: p.total}
 	var st *journalState
 	if f.resume {
 		if fi, err := os.Stat(f.results); err == nil && fi.Size() > 0 {
 			var err error
-			if st, err = readJournal(f.results, p.total); err != nil {
+			if st, err = readJournal(f.results, id); err != nil {
 				return nil, err
 			}
-			// Cut a torn last line before appending.
-			if err := os.Truncate(f.results, st.end); err != nil {
-				return nil, usagef("--resume: %v", err)
-			}
 		}
+		read := st != nil // the file has content, read above
 		old, ok, err := readInflight(inflightPath(f.results))
 		if err != nil {
 			return nil, err
 		}
 		switch {
-		case ok && (old.Input != inputSum || old.Lines != p.total):
-			return nil, usagef("--resume: %s records a push of other input (%d lines, sha256 %.12s…; this input: %d lines, %.12s…): give --force to start over", inflightPath(f.results), old.Lines, old.Input, p.total, inputSum)
+		case ok && (old.Input != id.SHA256 || old.Lines != p.total):
+			return nil, usagef("--resume: %s records a push of other input (%d lines, sha256 %.12s…; this input: %d lines, %.12s…): give --force to start over", inflightPath(f.results), old.Lines, old.Input, p.total, id.SHA256)
+		case st != nil && st.entries > 0 && !st.header && !ok:
+			// Results written before the file named its input, and no
+			// record to confirm the input either: they may be another
+			// input's, whose line numbers would skip lines of this one.
+			return nil, usagef("--resume: %s does not say which input its results are of (written by an older billbridge) and no %s confirms it: give --force to start over", f.results, inflightPath(f.results))
 		case ok:
 			rec.HandedOver = old.HandedOver
 			if st == nil && old.HandedOver > 0 {
@@ -531,8 +536,14 @@ func openResults(p *pushRun, f *pushFlags, job pushJob, inputSum string, window 
 			// final result may have been sent.
 			rec.HandedOver = p.total
 		}
+		if read {
+			// Cut a torn last line before appending.
+			if err := os.Truncate(f.results, st.end); err != nil {
+				return nil, usagef("--resume: %v", err)
+			}
+		}
 	}
-	j, err := openJournal(f.results, f.force, window)
+	j, err := openJournal(f.results, f.force, window, id)
 	if err != nil {
 		return nil, err
 	}

@@ -1,15 +1,21 @@
 package main
 
 import (
+	"fmt"
+	"hash/maphash"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
 )
 
@@ -64,9 +70,9 @@ func TestPushRefusesBadInput(t *testing.T) {
 		{"meteroid customers unknown field", []string{"meteroid", "customers"},
 			`{"id_or_alias":"cus_1","nmae":"Renamed"}` + "\n",
 			[]string{`line 1: unknown field "nmae"`}},
-		{"wrong case is unknown", []string{"tight", "customers"},
+		{"wrong case is refused", []string{"tight", "customers"},
 			`{"Name":"Acme"}` + "\n",
-			[]string{`line 1: unknown field "Name" (did you mean "name"?)`}},
+			[]string{`line 1: field "Name" differs from the known field "name" only in case`}},
 		{"duplicate field", []string{"chargeover", "customers"},
 			`{"company":"Acme","external_key":"a","external_key":"b"}` + "\n",
 			[]string{`line 1: duplicate field "external_key"`}},
@@ -262,5 +268,234 @@ func TestLineReaderLimit(t *testing.T) {
 	}
 	if _, _, err := lr.next(); err == nil {
 		t.Fatal("no io.EOF after the last line")
+	}
+}
+
+// TestPushRefusesCaseFoldedFields: encoding/json would match a key that
+// differs from a field only in case ({"name":"Real","Name":"Wrong"} stores
+// "Wrong"); push refuses it, naming the line, the key and the real field,
+// with or without --allow-unknown-fields, nested objects included, and sends
+// nothing.
+func TestPushRefusesCaseFoldedFields(t *testing.T) {
+	setCredentials(t)
+	url, requests := countingServer(t)
+	for _, tc := range []struct {
+		name  string
+		pair  []string
+		input string
+		want  string
+	}{
+		{"tight customers", []string{"tight", "customers"},
+			`{"name":"Ok"}` + "\n" + `{"name":"Real","Name":"Wrong"}` + "\n",
+			`line 2: field "Name" differs from the known field "name" only in case`},
+		{"tight customers nested", []string{"tight", "customers"},
+			`{"name":"Acme","address":{"city":"Oslo","City":"Bergen"}}` + "\n",
+			`line 1: field "address/City" differs from the known field "address/city" only in case`},
+		{"tight invoices array element", []string{"tight", "invoices"},
+			`{"customerId":"cus_1","lineItems":[{"description":"a"},{"Description":"b"}]}` + "\n",
+			`line 1: field "lineItems/1/Description" differs from the known field "lineItems/1/description" only in case`},
+		{"chargeover customers Company", []string{"chargeover", "customers"},
+			`{"company":"Real","Company":"Wrong"}` + "\n",
+			`line 1: field "Company" differs from the known field "company" only in case`},
+		{"chargeover customers SuperUser_Email", []string{"chargeover", "customers"},
+			`{"company":"Acme","external_key":"k1"}` + "\n" + `{"company":"Beta","SuperUser_Email":"boss@beta.example"}` + "\n",
+			`line 2: field "SuperUser_Email" differs from the known field "superuser_email" only in case`},
+		{"meteroid customers", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1","name":"Real","NAME":"Wrong"}` + "\n",
+			`line 1: field "NAME" differs from the known field "name" only in case`},
+		{"meteroid customers key", []string{"meteroid", "customers"},
+			`{"Id_Or_Alias":"cus_1","name":"Renamed"}` + "\n",
+			`line 1: field "Id_Or_Alias" differs from the known field "id_or_alias" only in case`},
+		{"meteroid customers nested", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1","billing_address":{"City":"Oslo"}}` + "\n",
+			`line 1: field "billing_address/City" differs from the known field "billing_address/city" only in case`},
+	} {
+		for _, extra := range [][]string{nil, {"--allow-unknown-fields"}} {
+			t.Run(fmt.Sprint(tc.name, extra), func(t *testing.T) {
+				before := requests.Load()
+				args := append(append([]string{"push"}, tc.pair...), extra...)
+				args = append(args, "--base-url", url, "--max-retries", "0", "-")
+				code, _, stderr := runCLI(t, tc.input, args...)
+				if code != exitUsage || !strings.Contains(stderr, tc.want) {
+					t.Errorf("exit %d, want 2 and %q; stderr:\n%s", code, tc.want, stderr)
+				}
+				if n := requests.Load() - before; n != 0 {
+					t.Errorf("%d requests sent, want none", n)
+				}
+			})
+		}
+	}
+}
+
+// TestNoCaseFoldingBehindSelfDecodingTypes: the field checker does not look
+// inside a type that decodes itself; each such type in a line's shape must
+// decode a scalar, not an object whose keys encoding/json would match by
+// case folding. A type new here (a generated union, say) must be checked and
+// added.
+func TestNoCaseFoldingBehindSelfDecodingTypes(t *testing.T) {
+	scalar := map[string]bool{"flex.Bool": true, "flex.Decimal": true, "types.Date": true}
+	seen := map[reflect.Type]bool{}
+	var walk func(ty reflect.Type, path string)
+	walk = func(ty reflect.Type, path string) {
+		for ty.Kind() == reflect.Pointer || ty.Kind() == reflect.Slice || ty.Kind() == reflect.Array || ty.Kind() == reflect.Map {
+			ty = ty.Elem()
+		}
+		if seen[ty] {
+			return
+		}
+		seen[ty] = true
+		if reflect.PointerTo(ty).Implements(jsonUnmarshaler) || reflect.PointerTo(ty).Implements(textUnmarshaler) {
+			if !scalar[ty.String()] {
+				t.Errorf("%s: %s decodes itself, unchecked by the field checker", path, ty)
+			}
+			return
+		}
+		if ty.Kind() == reflect.Struct {
+			for sf := range ty.Fields() {
+				walk(sf.Type, path+"/"+sf.Name)
+			}
+		}
+	}
+	walk(reflect.TypeFor[tight.CustomerInput](), "tight customers")
+	walk(reflect.TypeFor[tight.InvoiceInput](), "tight invoices")
+	walk(reflect.TypeFor[chargeover.CustomerCreate](), "chargeover customers")
+	walk(reflect.TypeFor[meteroidLine](), "meteroid customers")
+}
+
+// TestPushRefusesDuplicateKeys: two lines of one input with one natural key
+// (ChargeOver external_key, a Tight id, a Meteroid id_or_alias or alias)
+// would both be sent, the winner differing between runs; the first pass
+// refuses the later line, naming the earlier one, and nothing is sent.
+// Lines without a key (Tight creates) may repeat.
+func TestPushRefusesDuplicateKeys(t *testing.T) {
+	setCredentials(t)
+	url, requests := countingServer(t)
+	for _, tc := range []struct {
+		name  string
+		pair  []string
+		input string
+		want  []string // nil: the input is valid (checked with --dry-run)
+	}{
+		{"chargeover external_key, lines 1 and 3", []string{"chargeover", "customers"},
+			`{"company":"A","external_key":"k1"}` + "\n" + `{"company":"B","external_key":"k2"}` + "\n" + `{"company":"C","external_key":"k1"}` + "\n",
+			[]string{`line 3: external_key "k1" repeats line 1`, "1 of 3 lines are malformed; nothing was sent"}},
+		{"chargeover without keys", []string{"chargeover", "customers"},
+			`{"company":"A"}` + "\n" + `{"company":"A"}` + "\n" + `{"company":"A","external_key":"k1"}` + "\n", nil},
+		{"tight customers id", []string{"tight", "customers"},
+			`{"id":"cus_1","name":"A"}` + "\n" + `{"name":"B"}` + "\n" + `{"id":"cus_1","name":"C"}` + "\n",
+			[]string{`line 3: id "cus_1" repeats line 1`, "1 of 3 lines are malformed"}},
+		{"tight customers creates repeat freely", []string{"tight", "customers"},
+			`{"name":"A"}` + "\n" + `{"name":"A"}` + "\n" + `{"id":"cus_1","name":"A"}` + "\n" + `{"id":"cus_2","name":"A"}` + "\n", nil},
+		{"tight invoices id", []string{"tight", "invoices"},
+			`{"id":"inv_1","customerId":"cus_1"}` + "\n" + `{"customerId":"cus_1"}` + "\n" + `{"id":"inv_1","customerId":"cus_2"}` + "\n",
+			[]string{`line 3: id "inv_1" repeats line 1`}},
+		{"meteroid id_or_alias", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1","name":"A"}` + "\n" + `{"id_or_alias":"cus_2","name":"B"}` + "\n" + `{"id_or_alias":"cus_1","phone":"1"}` + "\n",
+			[]string{`line 3: id_or_alias "cus_1" repeats line 1`}},
+		{"meteroid alias set twice", []string{"meteroid", "customers"},
+			`{"id_or_alias":"cus_1","alias":"acme"}` + "\n" + `{"id_or_alias":"cus_2","alias":"acme"}` + "\n",
+			[]string{`line 2: alias "acme" repeats line 1`}},
+		{"meteroid alias of a customer addressed by it", []string{"meteroid", "customers"},
+			`{"id_or_alias":"acme","name":"A"}` + "\n" + `{"id_or_alias":"cus_2","alias":"acme"}` + "\n",
+			[]string{`line 2: alias "acme" repeats line 1`}},
+		{"meteroid alias kept on its own line", []string{"meteroid", "customers"},
+			`{"id_or_alias":"acme","alias":"acme","name":"A"}` + "\n" + `{"id_or_alias":"cus_2","alias":"beta"}` + "\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := requests.Load()
+			args := append([]string{"push"}, tc.pair...)
+			args = append(args, "--base-url", url, "--max-retries", "0")
+			if tc.want == nil {
+				args = append(args, "--dry-run")
+			}
+			code, _, stderr := runCLI(t, tc.input, append(args, "-")...)
+			switch {
+			case tc.want == nil && code != exitOK:
+				t.Errorf("exit %d, want 0; stderr:\n%s", code, stderr)
+			case tc.want != nil && code != exitUsage:
+				t.Errorf("exit %d, want 2; stderr:\n%s", code, stderr)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			if n := requests.Load() - before; n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+		})
+	}
+}
+
+// TestDuplicateKeysUnderCollisions: with every key of a kind hashing alike,
+// a hash match alone refuses nothing (the earlier line is read again, from
+// the input file or stdin's spool, and its keys compared), and a real
+// repeat is still found, also of a key whose hash another key held first,
+// and of a line far from the start (read again from a mark), a byte order
+// mark and CRLF line ends included.
+func TestDuplicateKeysUnderCollisions(t *testing.T) {
+	setCredentials(t)
+	url, requests := countingServer(t)
+	old := hashKey
+	t.Cleanup(func() { hashKey = old })
+	hashKey = func(seed maphash.Seed, key string) uint64 {
+		if strings.HasPrefix(key, "x-") {
+			return 42
+		}
+		return maphash.String(seed, key)
+	}
+	line := func(key string) string { return `{"company":"C","external_key":"` + key + `"}` }
+
+	var far strings.Builder
+	for n := 1; n <= 200; n++ {
+		key := fmt.Sprintf("k%d", n)
+		switch n {
+		case 100, 200:
+			key = "x-a"
+		case 150, 180:
+			key = "x-b"
+		}
+		far.WriteString(line(key) + "\r\n")
+	}
+	for _, tc := range []struct {
+		name, input string
+		want        []string
+	}{
+		{"collisions only", "\uFEFF" + line("x-a") + "\n" + line("x-b") + "\n" + line("x-c") + "\n", nil},
+		{"repeat of the first", "\uFEFF" + line("x-a") + "\n" + line("x-b") + "\n" + line("x-a") + "\n",
+			[]string{`line 3: external_key "x-a" repeats line 1`, "1 of 3 lines"}},
+		{"repeat of a colliding key", line("x-a") + "\n" + line("x-b") + "\n" + line("x-b") + "\n",
+			[]string{`line 3: external_key "x-b" repeats line 2`, "1 of 3 lines"}},
+		{"far from the start", far.String(),
+			[]string{`line 180: external_key "x-b" repeats line 150`, `line 200: external_key "x-a" repeats line 100`, "2 of 200 lines"}},
+	} {
+		path := filepath.Join(t.TempDir(), "in.jsonl")
+		if err := os.WriteFile(path, []byte(tc.input), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range []string{path, "-"} {
+			t.Run(tc.name+" "+filepath.Base(src), func(t *testing.T) {
+				before := requests.Load()
+				args := []string{"push", "chargeover", "customers", "--base-url", url, "--max-retries", "0"}
+				if tc.want == nil {
+					args = append(args, "--dry-run")
+				}
+				code, _, stderr := runCLI(t, tc.input, append(args, src)...)
+				if want := map[bool]int{true: exitOK, false: exitUsage}[tc.want == nil]; code != want {
+					t.Errorf("exit %d, want %d; stderr:\n%s", code, want, stderr)
+				}
+				for _, want := range tc.want {
+					if !strings.Contains(stderr, want) {
+						t.Errorf("stderr lacks %q:\n%s", want, stderr)
+					}
+				}
+				if got := strings.Count(stderr, "repeats"); got != len(tc.want)-1 && tc.want != nil {
+					t.Errorf("%d lines refused as repeats, want %d:\n%s", got, len(tc.want)-1, stderr)
+				}
+				if n := requests.Load() - before; n != 0 {
+					t.Errorf("%d requests sent, want none", n)
+				}
+			})
+		}
 	}
 }
