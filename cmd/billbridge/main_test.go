@@ -153,7 +153,7 @@ func TestPushUsageErrors(t *testing.T) {
 
 func TestPushChargeOverFailedItemsExitOne(t *testing.T) {
 	// A key repeated within one input is refused locally; one used by an
-	// earlier push is refused by ChargeOver (400).
+	// earlier push with other data is a conflict.
 	srv := keyedChargeOver(t)
 	if code, _, stderr := runCLI(t, `{"company":"Acme","external_key":"k1"}`+"\n", "push", "chargeover", "customers", "--base-url", srv.URL, "-"); code != exitOK {
 		t.Fatalf("first push: exit %d; stderr: %s", code, stderr)
@@ -171,8 +171,9 @@ func TestPushChargeOverFailedItemsExitOne(t *testing.T) {
 	if len(lines) != 3 || !lines[0].OK || lines[1].OK || !lines[2].OK {
 		t.Fatalf("results %+v", lines)
 	}
-	// The key repeats line 1: refused before anything is sent for it.
-	if lines[1].Error == nil || lines[1].Error.Type != "validation_error" || lines[1].Attempts != 0 {
+	// The key holds the first push's customer, whose company differs: a
+	// conflict naming the field, found by the lookup before any create.
+	if lines[1].Error == nil || lines[1].Error.Type != "conflict" || lines[1].Error.Param != "company" {
 		t.Errorf("the refused duplicate key: %+v", lines[1])
 	}
 }

@@ -58,7 +58,9 @@ type Keyed[In, E, Out any] struct {
 	Pages func() PageFunc[E]
 	// Lookup reads the entities holding the items' keys (key gives an
 	// item's, stored an entity's), by key, as many per request as
-	// PerRequest says, and reports the attempts it took. A call whose keys
+	// PerRequest says, and reports the attempts it took. A key it could
+	// not settle is left out of found, and err says why: one failed read
+	// does not fail the others. A call whose keys
 	// cannot be looked up one at a time says so (KeyedCall.IndexOnly).
 	Lookup func(ctx context.Context, key func(In) string, stored func(E) string, items []In) (found map[string][]E, attempts int, err error)
 	// PerRequest is the number of keys one Lookup request settles.
@@ -263,13 +265,10 @@ func (kc *KeyedCall[In, E, Out]) find(ctx context.Context, items []In) (map[stri
 		return nil, 0, fmt.Errorf("%s cannot be looked up one key at a time and the listing could not be read to the end", kc.keyName)
 	}
 	more, attempts, err := k.Lookup(ctx, kc.key, kc.stored, rest)
-	if err != nil {
-		return nil, attempts, err
-	}
 	for key, es := range more {
 		found[key] = es
 	}
-	return found, attempts, nil
+	return found, attempts, err
 }
 
 // fresh reads the keys of items again, never from the index: a create of
@@ -343,7 +342,7 @@ func (kc *KeyedCall[In, E, Out]) WriteWith(ctx context.Context, idx []int, items
 		found, attempts, err := kc.find(ctx, batchItems)
 		for _, w := range keyed {
 			res[w.i].Attempts += attempts
-			if err != nil {
+			if _, settled := found[w.key]; !settled {
 				res[w.i].Err = kc.lookupFailed(err)
 				continue
 			}
@@ -435,6 +434,9 @@ func (kc *KeyedCall[In, E, Out]) conflict(w *item[E], r *billbridge.Result[Out],
 // the lookup's own error (its operation, status and code), marked as not
 // sent, since nothing was sent for the item.
 func (kc *KeyedCall[In, E, Out]) lookupFailed(err error) error {
+	if err == nil {
+		err = errors.New("the lookup did not settle the key")
+	}
 	var prev *billbridge.APIError
 	if !errors.As(err, &prev) {
 		return &billbridge.APIError{Provider: kc.k.Engine.Provider.Name, Operation: kc.k.Op, Retryable: true,
@@ -477,7 +479,7 @@ func (kc *KeyedCall[In, E, Out]) create(ctx context.Context, items []In, pending
 		for j, w := range pending {
 			r := &res[w.i]
 			r.Attempts += sub[j].Attempts
-			r.Err, r.Status, r.ID, r.Value = sub[j].Err, sub[j].Status, sub[j].ID, sub[j].Value
+			r.Err, r.Status, r.ID, r.Value, r.RequestID = sub[j].Err, sub[j].Status, sub[j].ID, sub[j].Value, sub[j].RequestID
 			var ae *billbridge.APIError
 			switch {
 			case r.Err == nil:
@@ -516,7 +518,7 @@ func (kc *KeyedCall[In, E, Out]) settle(ctx context.Context, items []In, ws []*i
 	for _, w := range ws {
 		r := &res[w.i]
 		r.Attempts += attempts
-		if err != nil {
+		if _, settled := found[w.key]; !settled {
 			// The create's own error stays (unknown, or the refusal); the
 			// failed read is added to its text.
 			r.Err = fmt.Errorf("%w (reading %s %q back failed: %v)", r.Err, kc.keyName, w.key, err)
@@ -565,7 +567,7 @@ func (kc *KeyedCall[In, E, Out]) update(ctx context.Context, items []In, ws []*i
 	for j, w := range ws {
 		r := &res[w.i]
 		r.Attempts += sub[j].Attempts
-		r.Err, r.Status = sub[j].Err, sub[j].Status
+		r.Err, r.Status, r.RequestID = sub[j].Err, sub[j].Status, sub[j].RequestID
 		r.Changes, r.ID, r.Value = w.changes, k.ID(w.found), sub[j].Value
 		switch {
 		case r.Err == nil:

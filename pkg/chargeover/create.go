@@ -77,6 +77,7 @@ func deref(s *string) string {
 func (c *Client) lookupKeys(ctx context.Context, key func(CustomerCreate) string, _ func(Customer) string, items []CustomerCreate) (map[string][]Customer, int, error) {
 	found := map[string][]Customer{}
 	attempts := 0
+	var lastErr error
 	if len(items) == 1 {
 		// One key: the plain GET, no _bulk envelope.
 		k := key(items[0])
@@ -100,11 +101,13 @@ func (c *Client) lookupKeys(ctx context.Context, key func(CustomerCreate) string
 		ans, err := c.e.Call(ctx, call)
 		attempts += ans.Attempts
 		if err != nil {
-			return nil, attempts, err
+			lastErr = err // these keys stay unsettled; the other chunks go on
+			continue
 		}
 		subs, derr := decodeBulk(ans.Body, len(chunk))
 		if derr != nil {
-			return nil, attempts, c.e.Undecodable(call, ans, derr)
+			lastErr = c.e.Undecodable(call, ans, derr)
+			continue
 		}
 		for i, sub := range subs {
 			k := key(chunk[i])
@@ -112,7 +115,8 @@ func (c *Client) lookupKeys(ctx context.Context, key func(CustomerCreate) string
 			case code == http.StatusOK && sub.Response != nil:
 				var cust Customer
 				if err := json.Unmarshal(*sub.Response, &cust); err != nil {
-					return nil, attempts, c.e.Undecodable(call, ans, fmt.Errorf("customer of external_key %q: %w", k, err))
+					lastErr = c.e.Undecodable(call, ans, fmt.Errorf("customer of external_key %q: %w", k, err))
+					continue
 				}
 				found[k] = []Customer{cust}
 			case code == http.StatusNotFound:
@@ -122,11 +126,11 @@ func (c *Client) lookupKeys(ctx context.Context, key func(CustomerCreate) string
 				if sub.Message != nil {
 					msg = *sub.Message
 				}
-				return nil, attempts, c.e.Refused(opGet, code, "", msg, "")
+				lastErr = c.e.Refused(opGet, code, "", msg, "")
 			}
 		}
 	}
-	return found, attempts, nil
+	return found, attempts, lastErr
 }
 
 // updateFound updates customers found holding other data than their items

@@ -165,6 +165,7 @@ func (c *Client) keyed() *engine.Keyed[CustomerCreate, Customer, Customer] {
 func (c *Client) lookupAliases(ctx context.Context, key func(CustomerCreate) string, _ func(Customer) string, items []CustomerCreate) (map[string][]Customer, int, error) {
 	found := map[string][]Customer{}
 	attempts := 0
+	var lastErr error
 	for _, it := range items {
 		alias := key(it)
 		cust, ans, err := c.get(ctx, alias)
@@ -175,10 +176,10 @@ func (c *Client) lookupAliases(ctx context.Context, key func(CustomerCreate) str
 		case errors.Is(err, billbridge.ErrNotFound):
 			found[alias] = nil
 		default:
-			return nil, attempts, err
+			lastErr = err // this alias stays unsettled; the others go on
 		}
 	}
-	return found, attempts, nil
+	return found, attempts, lastErr
 }
 
 // sendCreates sends each item as one POST /api/v1/customers.

@@ -149,6 +149,7 @@ func (s *saver[In, Out]) lookup(ctx context.Context, key func(In) string, stored
 	field := s.e.Transport.RequestOf(ctx).KeyField
 	found := map[string][]Out{}
 	attempts := 0
+	var lastErr error
 	var walkAll []In
 	for _, it := range items {
 		k := key(it)
@@ -163,31 +164,39 @@ func (s *saver[In, Out]) lookup(ctx context.Context, key func(In) string, stored
 			walkAll = append(walkAll, it)
 			continue
 		}
-		found[k] = nil
+		var es []Out
+		var failed error
 		for e, err := range matches {
 			if err != nil {
-				return nil, attempts + *n, err
+				failed = err
+				break
 			}
 			if stored(e) == k {
-				found[k] = append(found[k], e)
+				es = append(es, e)
 			}
 		}
 		attempts += *n
+		if failed != nil {
+			lastErr = failed // this key stays unsettled; the others go on
+			continue
+		}
+		found[k] = es
 	}
 	if len(walkAll) > 0 {
 		walk := s.pages()
+		want := map[string][]Out{}
 		for _, it := range walkAll {
-			found[key(it)] = nil
+			want[key(it)] = nil
 		}
 		for {
 			page, last, _, err := walk(ctx)
 			if err != nil {
-				return nil, attempts, err
+				return found, attempts, err
 			}
 			for _, e := range page {
 				if k := stored(e); k != "" {
-					if _, want := found[k]; want {
-						found[k] = append(found[k], e)
+					if _, ok := want[k]; ok {
+						want[k] = append(want[k], e)
 					}
 				}
 			}
@@ -195,8 +204,11 @@ func (s *saver[In, Out]) lookup(ctx context.Context, key func(In) string, stored
 				break
 			}
 		}
+		for k, es := range want {
+			found[k] = es
+		}
 	}
-	return found, attempts, nil
+	return found, attempts, lastErr
 }
 
 // runSlice is run over a slice: every item gets its result, also when ctx
