@@ -180,6 +180,10 @@ func (s *saver[In, Out]) settle(ctx context.Context, values []In, idx []int, res
 			absent = append(absent, i)
 		case res[i].Err != nil && !errors.Is(err, errNoKey):
 			res[i].Err = fmt.Errorf("%w (looking the create up by its key failed: %v)", res[i].Err, err)
+		case res[i].Err == nil:
+			// Read back first, and the lookup failed: not sent, and not a
+			// success either (the zero result would read as one).
+			res[i].Err = err
 		}
 	}
 	return absent
