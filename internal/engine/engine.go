@@ -178,8 +178,13 @@ func New(p Provider, cfg *config.Client, auth transport.Authenticator, authKind 
 	return e, nil
 }
 
-// Context returns ctx carrying a call's request options.
+// Context returns ctx carrying a call's request options, and the call's
+// stop switch (transport.Halt): once the provider refuses the call's
+// credentials, its requests not yet sent are not sent (see Call). Every
+// facade method starts its call here; a call nested in another shares the
+// outer call's switch.
 func (e *Engine) Context(ctx context.Context, opts []option.RequestOption) context.Context {
+	ctx, _ = transport.WithHalt(ctx)
 	if len(opts) == 0 {
 		return ctx
 	}
@@ -268,7 +273,8 @@ func (e *Engine) Call(ctx context.Context, c Call) (*Answer, error) {
 	}
 }
 
-// call is one Call without decoding.
+// call is one Call without decoding. A refusal of the credentials stops the
+// call's other requests (transport.Halt): see Context.
 func (e *Engine) call(ctx context.Context, c Call) (*Answer, error) {
 	ctx, tr := transport.WithTrace(ctx)
 	if !c.Unsafe {
@@ -277,13 +283,26 @@ func (e *Engine) call(ctx context.Context, c Call) (*Answer, error) {
 	resp, err := c.Send(ctx)
 	ans := &Answer{Attempts: tr.Attempts}
 	if err != nil {
-		return ans, e.noAnswer(c, tr, err)
+		ae := e.noAnswer(c, tr, err)
+		e.haltOnAuth(ctx, ae)
+		return ans, ae
 	}
 	ans.Status, ans.Header, ans.Body = resp.StatusCode, resp.Header, readBody(resp)
 	if ans.OK() {
 		return ans, nil
 	}
-	return ans, e.errorAnswer(c, ans)
+	ae := e.errorAnswer(c, ans)
+	e.haltOnAuth(ctx, ae)
+	return ans, ae
+}
+
+// haltOnAuth stops ctx's call when ae is a refusal of the credentials: the
+// call's later requests would be refused the same way.
+func (e *Engine) haltOnAuth(ctx context.Context, ae *billbridge.APIError) {
+	var halted *transport.HaltedError
+	if errors.Is(ae, billbridge.ErrUnauthorized) && !errors.As(ae, &halted) {
+		transport.HaltOf(ctx).Stop(ae)
+	}
 }
 
 // readBody takes the body the transport buffered, without a copy.
@@ -307,7 +326,24 @@ func (e *Engine) noAnswer(c Call, tr *transport.Trace, err error) *billbridge.AP
 	}
 	ae := &billbridge.APIError{Provider: e.Provider.Name, Operation: c.Op}
 	var refused *billbridge.APIError
+	var halted *transport.HaltedError
 	switch {
+	case errors.As(err, &halted) && !tr.MaybeActed:
+		// An earlier request of this call was refused its credentials:
+		// this one was not sent. It wraps the refusal, so that errors.Is
+		// finds ErrUnauthorized and errors.As the refusal's APIError.
+		ae.Message, ae.Retryable = "request not sent: an earlier request of this call was refused its credentials", true
+		ae.Err = fmt.Errorf("%w: %w", billbridge.ErrNotSent, halted.Cause)
+		return ae
+	case errors.As(err, &halted) && c.Unsafe:
+		// Stopped before its retry, after an attempt that may have acted.
+		ae.Message = "no answer after the request was sent; not sent again: an earlier request of this call was refused its credentials"
+		ae.Err = fmt.Errorf("%w: %w", billbridge.ErrOutcomeUnknown, halted.Cause)
+		return ae
+	case errors.As(err, &halted):
+		ae.Message, ae.Retryable = "no answer; not sent again: an earlier request of this call was refused its credentials", true
+		ae.Err = halted.Cause
+		return ae
 	case !tr.MaybeActed:
 		// No attempt could have acted: never written, refused locally, no
 		// token, or answered only with 429s before the context ended.
@@ -379,6 +415,10 @@ func (e *Engine) errorAnswer(c Call, ans *Answer) *billbridge.APIError {
 		e.Unknown(ae, nil)
 	case ans.Status == http.StatusNotFound:
 		ae.Err = billbridge.ErrNotFound
+	case ans.Status == http.StatusUnauthorized || ans.Status == http.StatusForbidden:
+		// The transport refreshed a stale token already: the credentials
+		// themselves are refused (wrong, revoked, or lacking the scope).
+		ae.Err = billbridge.ErrUnauthorized
 	}
 	return ae
 }
