@@ -26,6 +26,13 @@ type Result[T any] struct {
 	// found by its natural key, holding the item's data: an earlier attempt
 	// (or an earlier run) created it.
 	Existing bool
+	// AlreadyGone reports a delete that succeeded without this call seeing
+	// its own success: an attempt that may have acted lost its answer (a
+	// dropped connection, a 5xx) and the retry found the entity absent
+	// (404). The entity is gone, which is what the delete asked for; it
+	// may have been gone before the call, too. A 404 on the first attempt
+	// stays an error wrapping ErrNotFound.
+	AlreadyGone bool
 }
 
 // OK reports whether the item succeeded.

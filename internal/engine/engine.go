@@ -223,6 +223,13 @@ type Call struct {
 	// Decode, when set, decodes a 2xx body (see Call); the transport then
 	// does not scan the body for valid JSON first.
 	Decode func(body []byte) error
+	// Delete marks an idempotent delete of one entity: a 404 answered to a
+	// retry after an earlier attempt that may have acted (no answer, a
+	// 5xx) is that attempt's success whose answer was lost, not an error
+	// (Answer.Gone). A 404 to the first attempt stays ErrNotFound. Leave it
+	// unset where acting twice answers 2xx again (Meteroid's archive): a
+	// 404 there means the entity never was.
+	Delete bool
 }
 
 // Answer is a response, read.
@@ -235,6 +242,9 @@ type Answer struct {
 	Body []byte
 	// Attempts counts the attempts the request took.
 	Attempts int
+	// Gone reports a Call.Delete whose retry found the entity absent after
+	// an earlier attempt may have deleted it: a success (Status 404).
+	Gone bool
 }
 
 // OK reports a 2xx answer.
@@ -289,6 +299,13 @@ func (e *Engine) call(ctx context.Context, c Call) (*Answer, error) {
 	}
 	ans.Status, ans.Header, ans.Body = resp.StatusCode, resp.Header, readBody(resp)
 	if ans.OK() {
+		return ans, nil
+	}
+	if c.Delete && ans.Status == http.StatusNotFound && tr.MaybeActed {
+		// tr.MaybeActed was set by an earlier attempt (a 404 does not set
+		// it): that attempt may have deleted the entity and lost its
+		// answer. The entity is gone either way, as the delete asked.
+		ans.Gone = true
 		return ans, nil
 	}
 	ae := e.errorAnswer(c, ans)
