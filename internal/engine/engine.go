@@ -485,6 +485,19 @@ func (e *Engine) Unknown(ae *billbridge.APIError, cause error) *billbridge.APIEr
 	return ae
 }
 
+// ConflictStatus is the status a conflict error (billbridge.ErrConflict)
+// carries: that of the answer that showed the conflict. A create refused
+// because its key is in use (409, or ChargeOver's 400) showed it itself;
+// after any other answer (a 5xx, none at all) it was the read-back that
+// found the key holding other data, whose status is readBack. An earlier
+// attempt's 503 never describes a conflict.
+func ConflictStatus(create, readBack int) int {
+	if create == http.StatusConflict || create == http.StatusBadRequest {
+		return create
+	}
+	return readBack
+}
+
 // NotSent is the error of items a call never sent because ctx ended.
 func (e *Engine) NotSent(op string, cause error) *billbridge.APIError {
 	return &billbridge.APIError{Provider: e.Provider.Name, Operation: op, Message: "request not sent", Retryable: true,

@@ -94,7 +94,7 @@ func (c *Client) create(ctx context.Context, ws []*work, send sender) {
 // field); not found, it is to be sent again; a failed read leaves the
 // outcome unknown.
 func (c *Client) settle(ctx context.Context, w *work) {
-	status := w.res.Status // of the create's own answer
+	status := engine.ConflictStatus(w.res.Status, http.StatusOK) // of the answer that shows a conflict
 	cust, attempts, err := c.getByKey(ctx, w.key)
 	w.res.Attempts += attempts
 	switch {

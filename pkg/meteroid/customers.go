@@ -358,8 +358,8 @@ func (c *Client) createOne(ctx context.Context, index int, item CustomerCreate) 
 		switch {
 		case gerr == nil:
 			if field := differs(item, found); field != "" {
-				// Status: the create's own answer (409, or the failure).
-				return c.failed(index, ans.Status, attempts, aliasConflict(alias, found, field, ans.Status))
+				// Status: the answer that showed the conflict (the 409, or the read-back's).
+				return c.failed(index, engine.ConflictStatus(ans.Status, gans.Status), attempts, aliasConflict(alias, found, field, engine.ConflictStatus(ans.Status, gans.Status)))
 			}
 			return billbridge.Result[Customer]{ID: found.Id, Value: *found, Status: gans.Status, Attempts: attempts, Existing: true}
 		case errors.Is(gerr, billbridge.ErrNotFound) && conflict:
