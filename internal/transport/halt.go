@@ -2,7 +2,10 @@ package transport
 
 import (
 	"context"
+	"fmt"
 	"sync"
+
+	"github.com/billbridge/billbridge"
 )
 
 // Halt is one call's stop switch. Once Stop is called, the call's requests
@@ -17,10 +20,11 @@ import (
 // also get the credential locked). The batch engine gives the chunks not
 // yet sent a not-sent result without calling their SendFunc.
 type Halt struct {
-	once sync.Once
-	mu   sync.Mutex
-	err  error
-	done chan struct{}
+	once        sync.Once
+	mu          sync.Mutex
+	err         error
+	provisional bool // err is the transport's, until the engine's replaces it
+	done        chan struct{}
 }
 
 // WithHalt returns a context whose requests obey the returned Halt. When
@@ -40,17 +44,30 @@ func HaltOf(ctx context.Context) *Halt {
 	return h
 }
 
-// Stop stops the call with cause; only the first cause is kept.
+// Stop stops the call with cause; only the first cause is kept, except
+// the transport's own (see refused), which the first Stop replaces.
 func (h *Halt) Stop(cause error) {
+	h.stop(cause, false)
+}
+
+func (h *Halt) stop(cause error, provisional bool) {
 	if h == nil || cause == nil {
 		return
 	}
-	h.once.Do(func() {
-		h.mu.Lock()
-		h.err = cause
-		h.mu.Unlock()
-		close(h.done)
-	})
+	h.mu.Lock()
+	if h.err == nil || h.provisional && !provisional {
+		h.err, h.provisional = cause, provisional
+	}
+	h.mu.Unlock()
+	h.once.Do(func() { close(h.done) })
+}
+
+// refused stops the call on a 401 or 403 answer as the transport hands it
+// back, before the request leaves its gate place: the engine, which reads
+// the answer into the APIError that becomes the cause, stops the call only
+// after that, and a request let through the gate in between would be sent.
+func (h *Halt) refused(status int) {
+	h.stop(&RefusedError{Status: status}, true)
 }
 
 // Err returns the cause the call was stopped with, or nil.
@@ -81,3 +98,15 @@ func (e *HaltedError) Error() string {
 
 // Unwrap returns the cause, so that errors.Is reaches its sentinels.
 func (e *HaltedError) Unwrap() error { return e.Cause }
+
+// RefusedError is the cause of a call stopped by a 401 or 403 answer, until
+// the engine replaces it with the answer's APIError (a request stopped in
+// between quotes this one).
+type RefusedError struct{ Status int }
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("HTTP %d: %v", e.Status, billbridge.ErrUnauthorized)
+}
+
+// Unwrap returns billbridge.ErrUnauthorized.
+func (e *RefusedError) Unwrap() error { return billbridge.ErrUnauthorized }

@@ -320,6 +320,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			// The credentials refused after any refresh: stop the call
+			// before this request gives its gate place to another.
+			halt.refused(resp.StatusCode)
+		}
 		return resp.Response, nil
 	}
 }
