@@ -77,3 +77,31 @@ func TestConflictNamesItsAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestEnumReasonIsCut: an invalid Meteroid currency (159 allowed codes) is
+// refused locally with the first few codes and their count, not all 159,
+// in a create and in a patch.
+func TestEnumReasonIsCut(t *testing.T) {
+	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(1))
+	c, err := meteroid.New(fast(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	created := c.CreateCustomers(ctx, []meteroid.CustomerCreate{{Name: "Bad Currency", Currency: "XXX"}})
+	cur := meteroid.Currency("XXX")
+	patched := c.PatchCustomers(ctx, []meteroid.Update{{IDOrAlias: srv.Customers()[0].Id, Patch: meteroid.CustomerPatch{Currency: &cur}}})
+	for _, err := range []error{created[0].Err, patched[0].Err, meteroid.ValidateUpdate(meteroid.Update{IDOrAlias: "x", Patch: meteroid.CustomerPatch{Currency: &cur}})} {
+		var ve *billbridge.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "currency" {
+			t.Fatalf("%v, want a validation error on currency", err)
+		}
+		if !strings.HasSuffix(ve.Reason, ", … (159 values)") || strings.Count(ve.Reason, `"`) != 10 || len(ve.Reason) > 120 {
+			t.Errorf("reason %q (%d bytes): want 5 values and the count", ve.Reason, len(ve.Reason))
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+	t.Logf("%v", created[0].Err)
+}
