@@ -20,6 +20,9 @@
 //   - ErrConflict: the item's natural key (an external key, an alias) is
 //     already used by an entity holding other data.
 //   - ErrNotFound: a read or update named an entity that does not exist.
+//   - ErrUnauthorized: the provider refused the credentials (401 or 403).
+//     A batch call stops at the first such answer: the items after it
+//     wrap ErrNotSent too. Fix the credentials, then send them again.
 //
 // Any other *APIError is the provider's refusal (its Code, Message and Param
 // say why) or, with Retryable set, a failure that sending again may mend.

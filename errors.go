@@ -28,11 +28,21 @@ var (
 	// ErrNotFound marks a read, update or delete of an entity that does not
 	// exist (HTTP 404 on a request that names one).
 	ErrNotFound = errors.New("not found")
+
+	// ErrUnauthorized marks a request the provider refused its credentials
+	// (HTTP 401 or 403 that survived a token refresh, or a token request
+	// refused so): the API key, password or token is wrong, expired or
+	// lacks the scope. A batch call sends nothing more after one: the
+	// items of the refused request carry the refusal, every item after
+	// them an error wrapping both ErrNotSent and ErrUnauthorized, whose
+	// text quotes the refusal.
+	ErrUnauthorized = errors.New("credentials refused")
 )
 
 // APIError is a provider's error answer, or a request that failed on its way
 // there. Match it with errors.As; match what it means for a retry with
-// errors.Is against ErrNotSent, ErrOutcomeUnknown, ErrConflict, ErrNotFound.
+// errors.Is against ErrNotSent, ErrOutcomeUnknown, ErrConflict, ErrNotFound,
+// ErrUnauthorized.
 type APIError struct {
 	// Provider is "tight", "chargeover" or "meteroid".
 	Provider string

@@ -47,6 +47,13 @@ type Result[T any] struct {
 	// Planned reports a result of a dry run (ModePlan): Outcome is what
 	// the write would do, and nothing was written.
 	Planned bool
+	// AlreadyGone reports a delete that succeeded without this call seeing
+	// its own success: an attempt that may have acted lost its answer (a
+	// dropped connection, a 5xx) and the retry found the entity absent
+	// (404). The entity is gone, which is what the delete asked for; it
+	// may have been gone before the call, too. A 404 on the first attempt
+	// stays an error wrapping ErrNotFound.
+	AlreadyGone bool
 }
 
 // Outcome is what a keyed write (a create or an upsert by natural key) did

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/option"
 )
 
@@ -192,6 +193,9 @@ func list(ctx context.Context, args []string, stdout, stderr io.Writer) (failed 
 	n := 0
 	for e, err := range entities {
 		if err != nil {
+			if errors.Is(err, billbridge.ErrUnauthorized) {
+				return true, err // a credential error: run says it once, exit status 2
+			}
 			fmt.Fprintf(stderr, "billbridge list: after %d entities: %v\n", n, err)
 			return true, nil
 		}

@@ -41,6 +41,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/billbridge/billbridge"
 )
 
 // Exit statuses, part of the command-line contract.
@@ -159,7 +161,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintln(stderr, "billbridge:", err)
 	var ue *usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || errors.Is(err, billbridge.ErrUnauthorized) {
+		// The credentials refused by the provider are a credential
+		// error, as those missing are.
 		return exitUsage
 	}
 	return exitFailed

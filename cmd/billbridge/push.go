@@ -271,6 +271,9 @@ type pushRun struct {
 	// keys is the handover of the current call, for the create-key option
 	// the client was built with.
 	keys atomic.Pointer[handover]
+	// refused is the provider's refusal of the credentials, once a result
+	// carries one: it is printed once, at the end, not once per line.
+	refused error
 }
 
 // record counts and journals one line's result.
@@ -287,7 +290,15 @@ func (p *pushRun) record(line int, o outcome) error {
 		case errors.Is(o.Err, billbridge.ErrOutcomeUnknown):
 			p.sum.OutcomeUnknown++
 		}
-		if p.journal == nil {
+		switch {
+		case errors.Is(o.Err, billbridge.ErrUnauthorized):
+			// The client sent nothing more after the refusal: every
+			// later line says the same. Keep the refusal itself (not a
+			// not-sent line quoting it) for the end.
+			if p.refused == nil || errors.Is(p.refused, billbridge.ErrNotSent) && !errors.Is(o.Err, billbridge.ErrNotSent) {
+				p.refused = o.Err
+			}
+		case p.journal == nil:
 			fmt.Fprintf(p.stderr, "line %d: %v\n", line, o.Err)
 		}
 	}
@@ -490,6 +501,10 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	} else {
 		fmt.Fprintf(stdout, "%d items: %d succeeded, %d failed; %d skipped (final in --results), %d settled, %d sent; %d requests, %d retries; %s\n",
 			sum.Total, sum.Succeeded, sum.Failed, sum.Skipped, sum.Settled, sum.Sent, sum.Requests, sum.Retries, time.Duration(sum.ElapsedMS)*time.Millisecond)
+	}
+	if p.refused != nil {
+		// A credential error: exit status 2, the refusal said once.
+		return true, fmt.Errorf("%w (%d of %d lines not sent: fix the credentials and push again)", p.refused, p.sum.NotSent, total)
 	}
 	return sum.Failed > 0, nil
 }

@@ -12,6 +12,12 @@
 // cancelled, the items read and not yet sent still get a Result, with an
 // error wrapping billbridge.ErrNotSent and the context's error, and no more
 // input is read.
+//
+// A run is one call: it stops sending when the call's transport.Halt is
+// stopped (the engine does so when the provider refuses the credentials).
+// Input is still read to its end then, and every item not sent gets a
+// Result with an error wrapping billbridge.ErrNotSent and the Halt's cause,
+// without its SendFunc being called.
 package batch
 
 import (
@@ -104,7 +110,8 @@ func streamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], items []In,
 	size := max(opts.ChunkSize, 1)
 	conc := max(opts.Concurrency, 1)
 	return func(yield func(billbridge.Result[Out]) bool) {
-		runCtx, cancel := context.WithCancel(transport.WithGate(ctx, conc))
+		runCtx, halt := transport.WithHalt(ctx)
+		runCtx, cancel := context.WithCancel(transport.WithGate(runCtx, conc))
 		sendable := conc // SendFunc calls at once; see Options.Concurrency
 		if conc > 1 {
 			sendable++
@@ -185,6 +192,12 @@ func streamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], items []In,
 				go func() {
 					defer sends.Done()
 					for chunk := range work {
+						if err := halt.Err(); err != nil {
+							// The call was stopped (its credentials
+							// refused): the chunk is not sent.
+							done <- completion{chunk, notSent[In, Out](chunk, err)}
+							continue
+						}
 						done <- completion{chunk, send(runCtx, chunk)}
 					}
 				}()

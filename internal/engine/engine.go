@@ -178,8 +178,13 @@ func New(p Provider, cfg *config.Client, auth transport.Authenticator, authKind 
 	return e, nil
 }
 
-// Context returns ctx carrying a call's request options.
+// Context returns ctx carrying a call's request options, and the call's
+// stop switch (transport.Halt): once the provider refuses the call's
+// credentials, its requests not yet sent are not sent (see Call). Every
+// facade method starts its call here; a call nested in another shares the
+// outer call's switch.
 func (e *Engine) Context(ctx context.Context, opts []option.RequestOption) context.Context {
+	ctx, _ = transport.WithHalt(ctx)
 	if len(opts) == 0 {
 		return ctx
 	}
@@ -218,6 +223,13 @@ type Call struct {
 	// Decode, when set, decodes a 2xx body (see Call); the transport then
 	// does not scan the body for valid JSON first.
 	Decode func(body []byte) error
+	// Delete marks an idempotent delete of one entity: a 404 answered to a
+	// retry after an earlier attempt that may have acted (no answer, a
+	// 5xx) is that attempt's success whose answer was lost, not an error
+	// (Answer.Gone). A 404 to the first attempt stays ErrNotFound. Leave it
+	// unset where acting twice answers 2xx again (Meteroid's archive): a
+	// 404 there means the entity never was.
+	Delete bool
 }
 
 // Answer is a response, read.
@@ -233,6 +245,9 @@ type Answer struct {
 	// RequestID is the provider's id of this answer (transport.RequestID
 	// of its header), "" when no answer arrived or it named none.
 	RequestID string
+	// Gone reports a Call.Delete whose retry found the entity absent after
+	// an earlier attempt may have deleted it: a success (Status 404).
+	Gone bool
 }
 
 // OK reports a 2xx answer.
@@ -271,7 +286,8 @@ func (e *Engine) Call(ctx context.Context, c Call) (*Answer, error) {
 	}
 }
 
-// call is one Call without decoding.
+// call is one Call without decoding. A refusal of the credentials stops the
+// call's other requests (transport.Halt): see Context.
 func (e *Engine) call(ctx context.Context, c Call) (*Answer, error) {
 	ctx, tr := transport.WithTrace(ctx)
 	if !c.Unsafe {
@@ -280,7 +296,9 @@ func (e *Engine) call(ctx context.Context, c Call) (*Answer, error) {
 	resp, err := c.Send(ctx)
 	ans := &Answer{Attempts: tr.Attempts}
 	if err != nil {
-		return ans, e.noAnswer(c, tr, err)
+		ae := e.noAnswer(c, tr, err)
+		e.haltOnAuth(ctx, ae)
+		return ans, ae
 	}
 	ans.Status, ans.Header, ans.Body = resp.StatusCode, resp.Header, readBody(resp)
 	ans.RequestID = transport.RequestID(resp.Header)
@@ -290,7 +308,25 @@ func (e *Engine) call(ctx context.Context, c Call) (*Answer, error) {
 	if ans.OK() {
 		return ans, nil
 	}
-	return ans, e.errorAnswer(c, ans)
+	if c.Delete && ans.Status == http.StatusNotFound && tr.MaybeActed {
+		// tr.MaybeActed was set by an earlier attempt (a 404 does not set
+		// it): that attempt may have deleted the entity and lost its
+		// answer. The entity is gone either way, as the delete asked.
+		ans.Gone = true
+		return ans, nil
+	}
+	ae := e.errorAnswer(c, ans)
+	e.haltOnAuth(ctx, ae)
+	return ans, ae
+}
+
+// haltOnAuth stops ctx's call when ae is a refusal of the credentials: the
+// call's later requests would be refused the same way.
+func (e *Engine) haltOnAuth(ctx context.Context, ae *billbridge.APIError) {
+	var halted *transport.HaltedError
+	if errors.Is(ae, billbridge.ErrUnauthorized) && !errors.As(ae, &halted) {
+		transport.HaltOf(ctx).Stop(ae)
+	}
 }
 
 // readBody takes the body the transport buffered, without a copy.
@@ -314,7 +350,24 @@ func (e *Engine) noAnswer(c Call, tr *transport.Trace, err error) *billbridge.AP
 	}
 	ae := &billbridge.APIError{Provider: e.Provider.Name, Operation: c.Op}
 	var refused *billbridge.APIError
+	var halted *transport.HaltedError
 	switch {
+	case errors.As(err, &halted) && !tr.MaybeActed:
+		// An earlier request of this call was refused its credentials:
+		// this one was not sent. It wraps the refusal, so that errors.Is
+		// finds ErrUnauthorized and errors.As the refusal's APIError.
+		ae.Message, ae.Retryable = "request not sent: an earlier request of this call was refused its credentials", true
+		ae.Err = fmt.Errorf("%w: %w", billbridge.ErrNotSent, halted.Cause)
+		return ae
+	case errors.As(err, &halted) && c.Unsafe:
+		// Stopped before its retry, after an attempt that may have acted.
+		ae.Message = "no answer after the request was sent; not sent again: an earlier request of this call was refused its credentials"
+		ae.Err = fmt.Errorf("%w: %w", billbridge.ErrOutcomeUnknown, halted.Cause)
+		return ae
+	case errors.As(err, &halted):
+		ae.Message, ae.Retryable = "no answer; not sent again: an earlier request of this call was refused its credentials", true
+		ae.Err = halted.Cause
+		return ae
 	case !tr.MaybeActed:
 		// No attempt could have acted: never written, refused locally, no
 		// token, or answered only with 429s before the context ended.
@@ -386,6 +439,10 @@ func (e *Engine) errorAnswer(c Call, ans *Answer) *billbridge.APIError {
 		e.Unknown(ae, nil)
 	case ans.Status == http.StatusNotFound:
 		ae.Err = billbridge.ErrNotFound
+	case ans.Status == http.StatusUnauthorized || ans.Status == http.StatusForbidden:
+		// The transport refreshed a stale token already: the credentials
+		// themselves are refused (wrong, revoked, or lacking the scope).
+		ae.Err = billbridge.ErrUnauthorized
 	}
 	return ae
 }
@@ -433,6 +490,19 @@ func (e *Engine) Unknown(ae *billbridge.APIError, cause error) *billbridge.APIEr
 		ae.Err = fmt.Errorf("%w: %w", billbridge.ErrOutcomeUnknown, cause)
 	}
 	return ae
+}
+
+// ConflictStatus is the status a conflict error (billbridge.ErrConflict)
+// carries: that of the answer that showed the conflict. A create refused
+// because its key is in use (409, or ChargeOver's 400) showed it itself;
+// after any other answer (a 5xx, none at all) it was the read-back that
+// found the key holding other data, whose status is readBack. An earlier
+// attempt's 503 never describes a conflict.
+func ConflictStatus(create, readBack int) int {
+	if create == http.StatusConflict || create == http.StatusBadRequest {
+		return create
+	}
+	return readBack
 }
 
 // NotSent is the error of items a call never sent because ctx ended.

@@ -424,10 +424,16 @@ func (kc *KeyedCall[In, E, Out]) conflict(w *item[E], r *billbridge.Result[Out],
 	if why != "" {
 		msg += ": " + why
 	}
+	// The status of the answer that showed the conflict: the create's own
+	// refusal (the key is in use), else the lookup's.
+	status := http.StatusOK
+	if w.refused != nil {
+		status = ConflictStatus(w.refused.StatusCode, http.StatusOK)
+	}
 	r.Err = &billbridge.APIError{Provider: k.Engine.Provider.Name, Operation: k.Op, Code: "conflict", Param: c.Field,
-		Err: billbridge.ErrConflict, StatusCode: http.StatusOK, Message: msg}
+		Err: billbridge.ErrConflict, StatusCode: status, Message: msg}
 	// ID stays empty: the entity is not the item's (the message names it).
-	r.Status, r.Outcome, r.Changes, r.ID = http.StatusOK, billbridge.Conflict, w.changes, ""
+	r.Status, r.Outcome, r.Changes, r.ID = status, billbridge.Conflict, w.changes, ""
 }
 
 // lookupFailed is the error of an item whose key could not be looked up:
@@ -536,8 +542,8 @@ func (kc *KeyedCall[In, E, Out]) settle(ctx context.Context, items []In, ws []*i
 			again = append(again, w)
 			continue
 		}
-		w.refused = nil
 		if kc.judge(w, es, items[w.i], r, true) == toUpdate {
+			w.refused = nil
 			*updates = append(*updates, w)
 		}
 	}

@@ -168,10 +168,22 @@ func tokenError(err error) error {
 				msg = msg[:300] + "..."
 			}
 		}
-		return &billbridge.APIError{Operation: "createToken", StatusCode: re.Response.StatusCode, Code: re.ErrorCode,
+		ae := &billbridge.APIError{Operation: "createToken", StatusCode: re.Response.StatusCode, Code: re.ErrorCode,
 			Message: "token request refused: " + msg, Retryable: RetryableStatus(re.Response.StatusCode)}
+		if credentialsRefused(re.Response.StatusCode, re.ErrorCode) {
+			ae.Err = billbridge.ErrUnauthorized
+		}
+		return ae
 	}
 	return &billbridge.APIError{Operation: "createToken", Message: "token request failed", Err: err}
+}
+
+// credentialsRefused reports a token answer that refuses the client's
+// credentials themselves (RFC 6749 §5.2: invalid_client, unauthorized_client,
+// usually with 401), not a passing failure of the endpoint.
+func credentialsRefused(status int, code string) bool {
+	return status == http.StatusUnauthorized || status == http.StatusForbidden ||
+		code == "invalid_client" || code == "unauthorized_client"
 }
 
 // Authenticate sets "Authorization: Bearer <access token>".

@@ -111,6 +111,7 @@ const (
 	requestKey
 	decodedKey
 	gateKey
+	haltKey
 )
 
 // Idempotent marks the requests made with ctx as safe to repeat even when
@@ -180,10 +181,13 @@ func enter(ctx context.Context) (held context.Context, leave func(), err error) 
 	if g == nil {
 		return ctx, func() {}, nil
 	}
+	h := HaltOf(ctx)
 	select {
 	case g.places <- struct{}{}:
 	case <-ctx.Done():
 		return ctx, nil, ctx.Err()
+	case <-h.Done():
+		return ctx, nil, &HaltedError{h.Err()}
 	}
 	return context.WithValue(ctx, gateKey, (*gate)(nil)), func() { <-g.places }, nil
 }
@@ -251,11 +255,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	isSafe := safe(req)
 	refreshed := false
+	halt := HaltOf(ctx)
 	for attempt := 0; ; attempt++ {
 		if t.Limiter != nil {
 			if err := t.Limiter.Wait(ctx); err != nil {
 				return nil, fmt.Errorf("waiting for the rate limiter: %w", contextErr(ctx, err))
 			}
+		}
+		if err := halt.Err(); err != nil {
+			// The call was stopped (its credentials refused) while this
+			// request waited: nothing of this attempt was sent.
+			return nil, &HaltedError{err}
 		}
 		resp, sent, wrote, err := t.attempt(ctx, req, body, &rc)
 		if sent {
@@ -310,6 +320,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			// The credentials refused after any refresh: stop the call
+			// before this request gives its gate place to another.
+			halt.refused(resp.StatusCode)
+		}
 		return resp.Response, nil
 	}
 }
@@ -362,6 +377,8 @@ func (t *Transport) pause(ctx context.Context, req *http.Request, p billbridge.R
 		return true
 	case <-ctx.Done():
 		return false
+	case <-HaltOf(ctx).Done():
+		return true // the next attempt finds the call stopped
 	}
 }
 

@@ -122,6 +122,9 @@ func Field(err error) string {
 func Reason(err error) string {
 	var se *openapi3.SchemaError
 	if errors.As(err, &se) {
+		if se.SchemaField == "enum" && se.Schema != nil && len(se.Schema.Enum) > 0 {
+			return enumReason(se.Schema.Enum)
+		}
 		return se.Reason
 	}
 	msg := err.Error()
@@ -168,4 +171,26 @@ func writeOnly(s *openapi3.Schema, path string, out map[string]bool, depth int) 
 			}
 		}
 	}
+}
+
+// EnumShown is how many allowed values a refused enum value's reason
+// quotes: a list of 159 currency codes in an error line helps nobody.
+const EnumShown = 5
+
+// enumReason says that a value is not one of enum, quoting the first
+// EnumShown allowed values and, when there are more, how many there are.
+func enumReason(enum []any) string {
+	shown := make([]string, 0, min(len(enum), EnumShown))
+	for _, v := range enum[:min(len(enum), EnumShown)] {
+		b, err := json.Marshal(v)
+		if err != nil {
+			b = []byte(fmt.Sprint(v))
+		}
+		shown = append(shown, string(b))
+	}
+	list := strings.Join(shown, ", ")
+	if len(enum) > EnumShown {
+		list += fmt.Sprintf(", … (%d values)", len(enum))
+	}
+	return "value is not one of the allowed values " + list
 }

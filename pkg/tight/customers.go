@@ -216,8 +216,9 @@ func (c *Client) ListCustomers(ctx context.Context, q CustomerQuery, opts ...opt
 // result per id, in input order: ID and Value are the id, Status the
 // answer's status. A DELETE is idempotent by method, so it is retried after
 // any retryable failure. An id that names no customer fails with an error
-// wrapping billbridge.ErrNotFound; so does a retry whose earlier attempt
-// deleted the customer but lost the answer (Attempts > 1): the customer is
+// wrapping billbridge.ErrNotFound. A retry answered 404 after an earlier
+// attempt that may have deleted the customer but lost the answer (a dropped
+// connection, a 5xx) is a success with AlreadyGone set: the customer is
 // gone either way.
 func (c *Client) DeleteCustomers(ctx context.Context, ids []string, opts ...option.RequestOption) []billbridge.Result[string] {
 	return collect(c.e.Context(ctx, opts), c, ids, c.deleteCustomer)

@@ -133,21 +133,22 @@ func fanOut[In, Out any](ctx context.Context, c *Client, items iter.Seq[In],
 
 // deleteOne is one DELETE of an entity by id. A DELETE is idempotent by
 // method, so the engine retries it after any retryable failure; when an
-// earlier attempt took effect and its answer was lost, the retry gets 404
-// (ErrNotFound): the entity is gone either way.
+// earlier attempt may have taken effect and its answer was lost, a 404 to
+// the retry is a success marked AlreadyGone (engine.Call.Delete): the entity
+// is gone either way.
 func deleteOne(ctx context.Context, e *engine.Engine, op string, index int, id string,
 	del func(ctx context.Context, id string) (*http.Response, error)) billbridge.Result[string] {
 	if id == "" {
 		return billbridge.Result[string]{Err: &billbridge.ValidationError{Index: index, Field: "id", Reason: "empty id"}}
 	}
-	call := engine.Call{Op: op, Send: func(ctx context.Context) (*http.Response, error) { return del(ctx, id) }}
+	call := engine.Call{Op: op, Delete: true, Send: func(ctx context.Context) (*http.Response, error) { return del(ctx, id) }}
 	ans, err := e.Call(ctx, call)
 	r := billbridge.Result[string]{Status: ans.Status, Attempts: ans.Attempts}
 	if err != nil {
 		r.Err = err
 		return r
 	}
-	r.ID, r.Value = id, id
+	r.ID, r.Value, r.AlreadyGone = id, id, ans.Gone
 	return r
 }
 
