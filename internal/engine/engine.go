@@ -201,7 +201,9 @@ func (e *Engine) BatchOptions(size int) batch.Options {
 	return batch.Options{ChunkSize: size, Concurrency: e.Concurrency, OnProgress: e.onProgress}
 }
 
-// Counts returns the HTTP attempts sent so far and the retries among them.
+// Counts returns the HTTP attempts that reached the wire so far (their
+// bytes were written: retries included, refused connections not) and the
+// retries among them.
 func (e *Engine) Counts() (requests, retries int64) { return e.Transport.Counts() }
 
 // String describes the client without its credentials.

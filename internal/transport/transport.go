@@ -98,7 +98,8 @@ func New(base http.RoundTripper, auth Authenticator) *Transport {
 	return &Transport{Base: base, Auth: auth, Retry: billbridge.DefaultRetryPolicy()}
 }
 
-// Counts returns the attempts sent and the retries among them so far.
+// Counts returns the attempts that reached the wire (their bytes written)
+// and the retries among them so far.
 func (t *Transport) Counts() (requests, retries int64) {
 	return t.requests.Load(), t.retries.Load()
 }
@@ -267,14 +268,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			// request waited: nothing of this attempt was sent.
 			return nil, &HaltedError{err}
 		}
-		resp, sent, wrote, err := t.attempt(ctx, req, body, &rc)
-		if sent {
+		resp, _, wrote, err := t.attempt(ctx, req, body, &rc)
+		if wrote {
+			// Counts tells what reached the wire: a refused connection or a
+			// failed token fetch sent nothing.
 			t.requests.Add(1)
 			if attempt > 0 {
 				t.retries.Add(1)
 			}
-		}
-		if wrote {
 			// Only an attempt that reached the wire counts as the item's:
 			// a failed token fetch or a refused connection sent nothing.
 			trace.Attempts++

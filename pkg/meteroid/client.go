@@ -107,7 +107,9 @@ func New(opts ...option.Option) (*Client, error) {
 // BaseURL returns the base URL the client sends to.
 func (c *Client) BaseURL() string { return c.e.BaseURL }
 
-// Counts returns the HTTP attempts sent so far and the retries among them.
+// Counts returns the HTTP attempts that reached the wire so far (their
+// bytes were written: retries included, refused connections not) and the
+// retries among them.
 func (c *Client) Counts() (requests, retries int64) { return c.e.Counts() }
 
 // String describes the client without its credentials.
