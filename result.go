@@ -79,9 +79,10 @@ const (
 type Change struct {
 	// Field is the field's path in the request's JSON, "/" between
 	// members and array indexes ("billing_address/line1").
-	Field string
+	Field string `json:"field"`
 	// Stored and Sent are the two values as JSON text ("" when absent).
-	Stored, Sent string
+	Stored string `json:"stored"`
+	Sent   string `json:"sent"`
 }
 
 // Mode is how a keyed write treats an entity that already holds an item's

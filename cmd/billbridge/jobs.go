@@ -11,6 +11,7 @@ import (
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/meteroidapi"
+	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/meteroid"
@@ -37,6 +38,9 @@ type pushJob interface {
 	run(ctx context.Context, p *pushRun, opts []option.Option, calls []call) (func() (int64, int64), error)
 	// fake starts an embedded fake and returns the options that point at it.
 	fake() ([]option.Option, func(), error)
+	// addOptions adds request options to every call of the job (the mode
+	// of keyed creates, a key field).
+	addOptions(opts ...option.RequestOption)
 }
 
 // typedJob is one pair: how a line decodes and validates, and the facade
@@ -67,6 +71,12 @@ type typedJob[In, Out any] struct {
 	// one string: a Meteroid line names its customer by id_or_alias and
 	// may give it an alias, and the two share one namespace.
 	naturalKeys func(item In) []itemKey
+	// callOpts are added to every call (see addOptions).
+	callOpts []option.RequestOption
+}
+
+func (j *typedJob[In, Out]) addOptions(opts ...option.RequestOption) {
+	j.callOpts = append(j.callOpts, opts...)
 }
 
 func (j *typedJob[In, Out]) check(line int, raw []byte) ([]itemKey, error) {
@@ -152,6 +162,16 @@ func (j *typedJob[In, Out]) run(ctx context.Context, p *pushRun, opts []option.O
 		return nil, usagef("%v", err)
 	}
 	for _, c := range calls {
+		// The number of lines the call sends lets the keyed creates
+		// choose between walking the account's pages and looking keys up.
+		expected := 0
+		for n := 1; n <= p.total; n++ {
+			if c.selects(n) {
+				expected++
+			}
+		}
+		c.opts = append(slices.Clip(c.opts), j.callOpts...)
+		c.opts = append(c.opts, option.WithExpectedItems(expected))
 		if j.keyOpts != nil {
 			c.opts = append(slices.Clip(c.opts), j.keyOpts(func(index int) string {
 				if h := p.keys.Load(); h != nil {
@@ -311,6 +331,63 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 		return j, nil
 	}
 	return nil, usagef("unknown provider/resource %q; pairs: tight customers, tight invoices, chargeover customers, meteroid customers", provider+" "+resource)
+}
+
+// newSyncJob returns the job of "billbridge sync <provider> customers":
+// lines in the create shape, written by natural key (upsert by default):
+// ChargeOver's external_key, Meteroid's alias, for Tight the field --key
+// names.
+func newSyncJob(provider, resource string, f *pushFlags) (pushJob, error) {
+	if resource != "customers" {
+		return nil, usagef("sync knows customers only (sync %s customers); got %q", provider, resource)
+	}
+	switch provider {
+	case "tight":
+		if f.key == "" {
+			return nil, usagef("sync tight customers needs --key FIELD (e.g. --key email or --key customData.crm_id): Tight has no unique field of its own, and push's create key, a hash of the line, finds a re-run of the same line but never an edited one")
+		}
+		job, err := newJob("tight", "customers", f)
+		if err != nil {
+			return nil, err
+		}
+		j := job.(*typedJob[tight.CustomerInput, tight.Customer])
+		path := strings.ReplaceAll(f.key, ".", "/")
+		j.keyOpts = nil // the key field, not a create key, finds the customer
+		j.naturalKeys = func(it tight.CustomerInput) []itemKey {
+			if k, ok := engine.Lookup(it, path); ok {
+				return []itemKey{{f.key, k}}
+			}
+			return nil
+		}
+		j.canSettle = func(it tight.CustomerInput) bool { return len(j.naturalKeys(it)) > 0 }
+		j.addOptions(tight.WithKeyField(f.key))
+		return j, nil
+	case "chargeover":
+		if f.key != "" && f.key != "external_key" {
+			return nil, usagef("--key %s: ChargeOver customers are keyed by external_key (the only field ChargeOver keeps unique)", f.key)
+		}
+		return newJob("chargeover", "customers", f)
+	case "meteroid":
+		if f.key != "" && f.key != "alias" {
+			return nil, usagef("--key %s: Meteroid customers are keyed by alias (the only field Meteroid keeps unique)", f.key)
+		}
+		return &typedJob[meteroid.CustomerCreate, meteroid.Customer]{
+			fields:      fieldChecker{allowUnknown: f.allowUnknownFields},
+			decode:      strictDecode[meteroid.CustomerCreate],
+			validate:    meteroid.ValidateCreate,
+			naturalKeys: func(it meteroid.CustomerCreate) []itemKey { return keyOf("alias", it.Alias) },
+			canSettle:   func(it meteroid.CustomerCreate) bool { return it.Alias != nil && *it.Alias != "" },
+			client: func(opts []option.Option) (sendFunc[meteroid.CustomerCreate, meteroid.Customer], func() (int64, int64), error) {
+				c, err := meteroid.New(opts...)
+				if err != nil {
+					return nil, nil, err
+				}
+				return c.CreateCustomersSeq, c.Counts, nil
+			},
+			startFake: func() ([]option.Option, func(), error) { return startMeteroidFake(nil) },
+		}, nil
+	}
+	return nil, usagef("unknown provider %q; sync knows tight, chargeover and meteroid customers", provider)
 }
 
 // keyOf is the natural key held by an optional field: none when it is

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/billbridge/billbridge"
 	"io"
 	"os"
 	"time"
@@ -195,9 +196,11 @@ func readInflight(path string) (rec inflightRecord, ok bool, err error) {
 type journalState struct {
 	final            bitset // lines whose result is final
 	finals, finalsOK int
-	end              int64 // bytes of complete lines: a torn last line is cut off
-	entries          int
-	header           bool // the file starts with a header naming this input
+	// outcomes counts the final lines by what their keyed create did.
+	outcomes map[billbridge.Outcome]int
+	end      int64 // bytes of complete lines: a torn last line is cut off
+	entries  int
+	header   bool // the file starts with a header naming this input
 }
 
 // readJournal reads the results file of an earlier run of a push of the
@@ -248,6 +251,12 @@ func readJournal(path string, id inputID) (*journalState, error) {
 			st.finals++
 			if rl.OK {
 				st.finalsOK++
+			}
+			if rl.Outcome != "" {
+				if st.outcomes == nil {
+					st.outcomes = map[billbridge.Outcome]int{}
+				}
+				st.outcomes[rl.Outcome]++
 			}
 		}
 	}

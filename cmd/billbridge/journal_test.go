@@ -144,7 +144,7 @@ func TestResumeTornLineAndOtherInput(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("--resume: exit %d; stderr: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "3 skipped") || !strings.Contains(stdout, "1 settled") || !strings.Contains(stdout, "2 sent") {
+	if !strings.Contains(stdout, "3 skipped") || !strings.Contains(stdout, "1 settled") || !strings.Contains(stdout, "2 handed to the client") {
 		t.Errorf("summary %q, want 3 skipped, 1 settled, 2 sent", stdout)
 	}
 	got := readResults(t, results) // fails on the torn line, were it kept

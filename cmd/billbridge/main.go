@@ -137,6 +137,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err == nil && failed {
 			return exitFailed
 		}
+	case "sync":
+		var failed bool
+		failed, err = syncCmd(ctx, args[1:], stdin, stdout, stderr)
+		if err == nil && failed {
+			return exitFailed
+		}
 	case "list":
 		var failed bool
 		failed, err = list(ctx, args[1:], stdout, stderr)

@@ -38,6 +38,13 @@ type pushFlags struct {
 	timeout            time.Duration
 	attemptTimeout     time.Duration
 
+	// verb is "push" or "sync"; mode, key and plan are how keyed creates
+	// treat an entity found by the item's natural key.
+	verb string
+	mode string
+	key  string
+	plan bool
+
 	// set holds the names of the flags given on the command line, so that
 	// an explicit 0 differs from a flag left out.
 	set map[string]bool
@@ -60,6 +67,22 @@ func (f *pushFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.allowUnknownFields, "allow-unknown-fields", false, "drop input fields the provider's schema does not know instead of refusing the line")
 	fs.DurationVar(&f.timeout, "timeout", 0, "deadline of the whole push, e.g. 10m; items not sent by then end as not sent (0: none)")
 	fs.DurationVar(&f.attemptTimeout, "attempt-timeout", 0, "bound of each HTTP attempt, reading its answer included (0: the client's default, 60s)")
+	fs.StringVar(&f.mode, "mode", "", "what a keyed create does when an entity holds the item's natural key with other data: create (a conflict) or upsert (an update) (default: create for push, upsert for sync)")
+	fs.BoolVar(&f.plan, "plan", false, "print what would be created, updated, left unchanged or refused (one JSON line per input line, then a summary) and send nothing but lookups")
+	if f.verb == "sync" {
+		fs.StringVar(&f.key, "key", "", "the natural key: for tight a field path of the line (email, customData.crm_id; required); chargeover external_key, meteroid alias (the defaults)")
+	}
+}
+
+// keyedMode is the mode of the keyed creates the flags ask for.
+func (f *pushFlags) keyedMode() billbridge.Mode {
+	switch {
+	case f.plan:
+		return billbridge.ModePlan
+	case f.mode == "upsert", f.mode == "" && f.verb == "sync":
+		return billbridge.ModeUpsert
+	}
+	return billbridge.ModeCreate
 }
 
 // check validates the flags' values before any input is read, naming the
@@ -94,6 +117,14 @@ func (f *pushFlags) check(provider string) error {
 	}
 	if f.attemptTimeout < 0 {
 		return usagef("--attempt-timeout %v: must not be negative (0: the default)", f.attemptTimeout)
+	}
+	switch f.mode {
+	case "", "create", "upsert":
+	default:
+		return usagef("--mode %s: want create or upsert (or --plan to send nothing)", f.mode)
+	}
+	if f.plan && (f.results != "" || f.resume || f.dryRun) {
+		return usagef("--plan writes nothing and keeps no journal: leave out --results, --resume and --dry-run")
 	}
 	if f.resume && f.force {
 		return usagef("give --resume (continue the results file) or --force (replace it), not both")
@@ -175,6 +206,10 @@ type outcome struct {
 	Status   int
 	Attempts int
 	Err      error
+	// Outcome and Changes are what a keyed create did (created, updated,
+	// unchanged, conflict) and the fields that differed.
+	Outcome billbridge.Outcome
+	Changes []billbridge.Change
 }
 
 // isFinal reports whether an item's result settles it for good: a success,
@@ -201,14 +236,18 @@ func isFinal(o outcome) bool {
 
 // resultLine is one line of the --results file.
 type resultLine struct {
-	Line     int          `json:"line"`
-	OK       bool         `json:"ok"`
-	ID       string       `json:"id"`
-	Existing bool         `json:"existing"`
-	Status   int          `json:"status"`
-	Attempts int          `json:"attempts"`
-	Final    bool         `json:"final"`
-	Error    *resultError `json:"error,omitempty"`
+	Line     int    `json:"line"`
+	OK       bool   `json:"ok"`
+	ID       string `json:"id"`
+	Existing bool   `json:"existing"`
+	Status   int    `json:"status"`
+	Attempts int    `json:"attempts"`
+	Final    bool   `json:"final"`
+	// Outcome is what a keyed create did: created, updated, unchanged or
+	// conflict (empty for a line that is not one, or failed before).
+	Outcome billbridge.Outcome  `json:"outcome,omitempty"`
+	Changes []billbridge.Change `json:"changes,omitempty"`
+	Error   *resultError        `json:"error,omitempty"`
 }
 
 type resultError struct {
@@ -241,12 +280,18 @@ func describe(err error) *resultError {
 	}
 }
 
-// summary is the --json output. Succeeded and Failed count every input line
-// by its latest result, the lines skipped by --resume included.
+// summary is the --json output. Succeeded and Failed (and Created,
+// Updated, Unchanged, Conflicts among them) count every input line by its
+// latest result, the lines skipped by --resume included. Requests counts
+// the HTTP requests whose bytes reached the wire, retries included.
 type summary struct {
 	Total          int   `json:"total"`
 	Succeeded      int   `json:"succeeded"`
 	Failed         int   `json:"failed"`
+	Created        int   `json:"created"`
+	Updated        int   `json:"updated"`
+	Unchanged      int   `json:"unchanged"`
+	Conflicts      int   `json:"conflicts"`
 	Skipped        int   `json:"skipped"`
 	Settled        int   `json:"settled"`
 	Sent           int   `json:"sent"`
@@ -274,11 +319,74 @@ type pushRun struct {
 	// refused is the provider's refusal of the credentials, once a result
 	// carries one: it is printed once, at the end, not once per line.
 	refused error
+	// plan, with --plan, receives one JSON line per input line.
+	plan io.Writer
+}
+
+// count adds a line's outcome to the summary.
+func (s *summary) count(o billbridge.Outcome) {
+	switch o {
+	case billbridge.Created:
+		s.Created++
+	case billbridge.Updated:
+		s.Updated++
+	case billbridge.Unchanged:
+		s.Unchanged++
+	case billbridge.Conflict:
+		s.Conflicts++
+	}
+}
+
+// planLine is one line of --plan's output.
+type planLine struct {
+	Line    int                 `json:"line"`
+	Action  string              `json:"action"` // create, update, unchanged, conflict, error
+	ID      string              `json:"id,omitempty"`
+	Changes []billbridge.Change `json:"changes,omitempty"`
+	Error   *resultError        `json:"error,omitempty"`
+}
+
+// writePlan prints what a line would do.
+func (p *pushRun) writePlan(line int, o outcome) error {
+	pl := planLine{Line: line, ID: o.ID, Changes: o.Changes}
+	switch o.Outcome {
+	case billbridge.Created:
+		pl.Action = "create"
+	case billbridge.Updated:
+		pl.Action = "update"
+	case billbridge.Unchanged:
+		pl.Action = "unchanged"
+	case billbridge.Conflict:
+		pl.Action = "conflict"
+	default:
+		pl.Action = "error"
+	}
+	if o.Err != nil {
+		pl.Error = describe(o.Err)
+	}
+	b, err := json.Marshal(pl)
+	if err != nil {
+		return err
+	}
+	_, err = p.plan.Write(append(b, '\n'))
+	return err
 }
 
 // record counts and journals one line's result.
 func (p *pushRun) record(line int, o outcome) error {
+	if p.plan != nil {
+		p.sum.count(o.Outcome)
+		if o.OK {
+			p.sum.Succeeded++
+		} else {
+			p.sum.Failed++
+		}
+		return p.writePlan(line, o)
+	}
 	final := isFinal(o)
+	if final {
+		p.sum.count(o.Outcome)
+	}
 	switch {
 	case o.OK:
 		p.sum.Succeeded++
@@ -308,7 +416,8 @@ func (p *pushRun) record(line int, o outcome) error {
 	if p.journal == nil {
 		return nil
 	}
-	rl := resultLine{Line: line, OK: o.OK, ID: o.ID, Existing: o.Existing, Status: o.Status, Attempts: o.Attempts, Final: final}
+	rl := resultLine{Line: line, OK: o.OK, ID: o.ID, Existing: o.Existing, Status: o.Status, Attempts: o.Attempts, Final: final,
+		Outcome: o.Outcome, Changes: o.Changes}
 	if !o.OK {
 		rl.Error = describe(o.Err)
 	}
@@ -352,12 +461,26 @@ func checkResultsPath(f *pushFlags, input string) error {
 
 // push runs "billbridge push"; failed reports whether some item failed.
 func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (failed bool, err error) {
-	var f pushFlags
-	fs := flag.NewFlagSet("push", flag.ContinueOnError)
+	return pushOrSync(ctx, "push", args, stdin, stdout, stderr)
+}
+
+// syncCmd runs "billbridge sync": push's journal, resume and flags, with lines
+// in the create shape written by natural key, upsert by default.
+func syncCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (failed bool, err error) {
+	return pushOrSync(ctx, "sync", args, stdin, stdout, stderr)
+}
+
+func pushOrSync(ctx context.Context, verb string, args []string, stdin io.Reader, stdout, stderr io.Writer) (failed bool, err error) {
+	f := pushFlags{verb: verb}
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: billbridge push <provider> <resource> [flags] <file|->")
+		if verb == "sync" {
+			fmt.Fprintln(stderr, "usage: billbridge sync <tight|chargeover|meteroid> customers [--key FIELD] [--plan] [flags] <file|->")
+		} else {
+			fmt.Fprintln(stderr, "usage: billbridge push <provider> <resource> [flags] <file|->")
+		}
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterleaved(fs, args)
@@ -368,16 +491,27 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return false, usagef("%v", err)
 	}
 	if len(pos) != 3 {
-		return false, usagef("push wants <provider> <resource> <file|->, got %q", pos)
+		return false, usagef("%s wants <provider> <resource> <file|->, got %q", verb, pos)
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	if err := f.check(pos[0]); err != nil {
 		return false, err
 	}
-	job, err := newJob(pos[0], pos[1], &f)
+	var job pushJob
+	if verb == "sync" {
+		job, err = newSyncJob(pos[0], pos[1], &f)
+	} else {
+		job, err = newJob(pos[0], pos[1], &f)
+	}
 	if err != nil {
 		return false, err
+	}
+	switch {
+	case verb == "push" && pos[0] == "meteroid" && (f.mode != "" || f.plan):
+		return false, usagef("push meteroid customers patches customers by id or alias: --mode and --plan are for keyed creates (billbridge sync meteroid customers)")
+	default:
+		job.addOptions(option.WithMode(f.keyedMode()))
 	}
 	if err := checkResultsPath(&f, pos[2]); err != nil {
 		return false, err
@@ -393,6 +527,9 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	// First pass: validate every line, keeping none. Stdin is spooled to a
 	// temporary file for the second pass.
 	p := &pushRun{input: pos[2], stderr: stderr}
+	if f.plan {
+		p.plan = stdout
+	}
 	var in io.Reader = stdin
 	var spool, inFile *os.File
 	if pos[2] == "-" {
@@ -499,8 +636,9 @@ func push(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if f.json {
 		_ = json.NewEncoder(stdout).Encode(sum)
 	} else {
-		fmt.Fprintf(stdout, "%d items: %d succeeded, %d failed; %d skipped (final in --results), %d settled, %d sent; %d requests, %d retries; %s\n",
-			sum.Total, sum.Succeeded, sum.Failed, sum.Skipped, sum.Settled, sum.Sent, sum.Requests, sum.Retries, time.Duration(sum.ElapsedMS)*time.Millisecond)
+		fmt.Fprintf(stdout, "%d items: %d succeeded (%d created, %d updated, %d unchanged), %d failed (%d conflicts, %d not sent, %d outcome unknown); %d skipped (final in --results), %d settled, %d handed to the client; %d requests reached the wire, %d of them retries; %s\n",
+			sum.Total, sum.Succeeded, sum.Created, sum.Updated, sum.Unchanged, sum.Failed, sum.Conflicts, sum.NotSent, sum.OutcomeUnknown,
+			sum.Skipped, sum.Settled, sum.Sent, sum.Requests, sum.Retries, time.Duration(sum.ElapsedMS)*time.Millisecond)
 	}
 	if p.refused != nil {
 		// A credential error: exit status 2, the refusal said once.
@@ -576,6 +714,11 @@ func openResults(p *pushRun, f *pushFlags, job pushJob, id inputID, window int) 
 	}
 	p.sum.Skipped, p.finals = st.finals, st.finals
 	p.sum.Succeeded, p.sum.Failed = st.finalsOK, st.finals-st.finalsOK
+	for o, n := range st.outcomes {
+		for range n {
+			p.sum.count(o)
+		}
+	}
 	mark := rec.HandedOver
 	// Lines in doubt whose item can be read back are settled; the others
 	// stay in doubt, recorded again as such: re-sending them could create

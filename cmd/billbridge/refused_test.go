@@ -72,7 +72,7 @@ func TestPushRefusedCredentials(t *testing.T) {
 			if n := len(requests()); n != 1 {
 				t.Errorf("%d requests reached the fake, want 1", n)
 			}
-			if !strings.Contains(stdout, "1000 items: 0 succeeded, 1000 failed") {
+			if !strings.Contains(stdout, "1000 items: 0 succeeded") || !strings.Contains(stdout, "1000 failed") {
 				t.Errorf("stdout: %s", stdout)
 			}
 			t.Logf("stderr: %s", stderr)

@@ -410,7 +410,8 @@ func runCall[In, Out any](ctx context.Context, p *pushRun, j *typedJob[In, Out],
 			break
 		}
 		handedOver++
-		o := outcome{OK: r.Err == nil, ID: r.ID, Existing: r.Existing, Status: r.Status, Attempts: r.Attempts, Err: r.Err}
+		o := outcome{OK: r.Err == nil, ID: r.ID, Existing: r.Existing, Status: r.Status, Attempts: r.Attempts, Err: r.Err,
+			Outcome: r.Outcome, Changes: r.Changes}
 		if loopErr = p.record(e.line, o); loopErr != nil {
 			break
 		}

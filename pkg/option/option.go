@@ -13,6 +13,7 @@ package option
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -221,4 +222,15 @@ func WithMode(m billbridge.Mode) RequestOption {
 // create calls). Slices need no hint: their length is known.
 func WithExpectedItems(n int) RequestOption {
 	return requestOption(func(r *config.Request) { r.Expected = n })
+}
+
+// WithKeyField names the field of an item that is its natural key, for a
+// provider without a unique field of its own (Tight): a "/" or "."
+// separated path of the request's JSON ("email", "customData/crm_id").
+// Keyed creates then look existing entities up by that field (see the
+// facade's save call) instead of by a create key, so that a sync into an
+// account that already holds customers finds them.
+func WithKeyField(path string) RequestOption {
+	path = strings.ReplaceAll(path, ".", "/")
+	return requestOption(func(r *config.Request) { r.KeyField = path })
 }

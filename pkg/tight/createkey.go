@@ -52,6 +52,15 @@ func WithInvoiceCreateKey(key func(index int, item InvoiceInput) string) option.
 	})
 }
 
+// WithKeyField makes a save call's creates keyed by a field of the
+// customer or invoice ("email", "customData.crm_id") instead of a create
+// key: an existing entity holding the same value is found (by Tight's
+// query filter for name and email, else by walking every entity) and
+// compared with the item, as option.WithMode says. It is the natural key a
+// sync needs: a create key is a hash of the item, so it finds a re-run of
+// the same item, never an edited one.
+func WithKeyField(path string) option.RequestOption { return option.WithKeyField(path) }
+
 // WithoutCreateKeys switches create keys off: creates then carry nothing
 // the facade can find them by, and a create whose outcome is unknown stays
 // unknown (an error wrapping billbridge.ErrOutcomeUnknown).
