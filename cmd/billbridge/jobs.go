@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -281,8 +282,8 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			}
 			f.baseURL = "https://" + f.site + ".chargeover.com"
 		}
-		if f.baseURL == "" && !f.fake {
-			return nil, usagef("chargeover has one host per account: give --site NAME or --base-url URL")
+		if f.baseURL == "" && !f.fake && os.Getenv(chargeover.EnvBaseURL) == "" {
+			return nil, usagef("chargeover has one host per account: give --site NAME or --base-url URL (or set %s)", chargeover.EnvBaseURL)
 		}
 		return &typedJob[chargeover.CustomerCreate, int64]{
 			fields:   fields,

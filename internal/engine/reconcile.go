@@ -109,6 +109,7 @@ type KeyedCall[In, E, Out any] struct {
 	// provider cannot filter by), only found in a walk of every entity.
 	indexOnly bool
 	keyName   string
+	distinct  bool
 
 	mu        sync.Mutex
 	page      PageFunc[E]
@@ -135,6 +136,10 @@ func (k *Keyed[In, E, Out]) Begin(ctx context.Context, key func(In) string, stor
 // field the caller chose).
 func (kc *KeyedCall[In, E, Out]) KeyName(name string) { kc.keyName = name }
 
+// KeysDistinct marks a call whose keys are distinct by construction (Tight's
+// create keys number identical items): Unique then keeps nothing.
+func (kc *KeyedCall[In, E, Out]) KeysDistinct() { kc.distinct = true }
+
 // IndexOnly marks a call whose keys cannot be looked up one at a time: they
 // are found by walking every entity.
 func (kc *KeyedCall[In, E, Out]) IndexOnly() { kc.indexOnly = true }
@@ -148,6 +153,9 @@ func (kc *KeyedCall[In, E, Out]) Mode() billbridge.Mode { return kc.mode }
 // input is read, one item after the other). It keeps a 128-bit hash and an
 // index per keyed item: about 40 bytes each.
 func (kc *KeyedCall[In, E, Out]) Unique(items iter.Seq[In]) iter.Seq[In] {
+	if kc.distinct {
+		return items
+	}
 	return func(yield func(In) bool) {
 		index := 0
 		for v := range items {

@@ -92,6 +92,10 @@ func (s *saver[In, Out]) begin(ctx context.Context, expected int) *engine.KeyedC
 	if field == "" {
 		kc := s.keyed_().Begin(ctx, func(v In) string { return keyOf(s.data(v)) }, func(e Out) string { return keyOf(s.outData(e)) }, expected)
 		kc.KeyName(createKeyPath)
+		// Create keys are not checked for repeats (that would hold one
+		// entry per item): the default numbers identical items, and a
+		// WithCreateKey function must give distinct keys.
+		kc.KeysDistinct()
 		return kc
 	}
 	kc := s.keyed_().Begin(ctx,
