@@ -38,19 +38,6 @@ func TestMeteroidDocumentExamples(t *testing.T) {
 	}
 }
 
-// The drift corpus' requests for the operations added in 2.1.0 (the map
-// lives in drift_test.go, shared by the providers).
-func init() {
-	ops := driftOps["meteroid"]
-	ops["listCustomers"] = driftOp{method: http.MethodGet, path: "/api/v1/customers?page=0&per_page=100&search=acme&archived=false",
-		auth: "Bearer pv_sand_drift", parse: parser(meteroidapi.ParseListCustomersResponse)}
-	ops["createCustomer"] = driftOp{method: http.MethodPost, path: "/api/v1/customers", contentType: "application/json",
-		body: `{"name":"Acme SARL","alias":"acme-fr","currency":"EUR","invoicing_emails":[],"custom_taxes":[{"name":"TVA","rate":"0.20","tax_code":"FR-TVA"}]}`,
-		auth: "Bearer pv_sand_drift", parse: parser(meteroidapi.ParseCreateCustomerResponse)}
-	ops["archiveCustomer"] = driftOp{method: http.MethodDelete, path: "/api/v1/customers/acme-fr",
-		auth: "Bearer pv_sand_drift", parse: parser(meteroidapi.ParseArchiveCustomerResponse)}
-}
-
 // TestMeteroidListCreateExamples runs the hand-written bodies of the list
 // and create operations through their schemas and the generated types, and
 // pins the 2.1.0 decisions: the required fields of a create, the paging
