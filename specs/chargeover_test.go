@@ -27,18 +27,6 @@ const (
 	coDir      = "chargeover/"
 )
 
-// The 2.1.0 operations join the drift corpus (drift_test.go, prism_test.go).
-func init() {
-	ops := driftOps["chargeover"]
-	ops["listCustomers"] = driftOp{method: http.MethodGet, auth: basicAuth,
-		path:  `/api/v3/customer?where=company:CONTAINS:acme,external_key:EQUALS:a\:b&order=customer_id:ASC&offset=0&limit=25`,
-		parse: parser(chargeoverapi.ParseListCustomersResponse)}
-	ops["getCustomer"] = driftOp{method: http.MethodGet, path: "/api/v3/customer/16", auth: basicAuth,
-		parse: parser(chargeoverapi.ParseGetCustomerResponse)}
-	ops["updateCustomer"] = driftOp{method: http.MethodPut, path: "/api/v3/customer/16", contentType: "application/json",
-		body: `{"bill_city":"Chicago","no_taxes":true}`, auth: basicAuth, parse: parser(chargeoverapi.ParseUpdateCustomerResponse)}
-}
-
 // TestChargeOverSpecLoads checks that the spec and the embedded copy in the
 // generated package both load and validate.
 func TestChargeOverSpecLoads(t *testing.T) {

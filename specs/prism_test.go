@@ -90,7 +90,7 @@ func TestDriftPrism(t *testing.T) {
 			// 2. The corpus, and a broken twin of each (operation, status).
 			broken := map[string]bool{}
 			for _, a := range loadDrift(t, provider) {
-				op := driftOps[provider][a.Operation]
+				op := replayRequests[provider][a.Operation]
 				op.path = strings.TrimPrefix(op.path, prefix)
 				send := func(breakIt bool) (int, string, []byte) {
 					req := op.request(base).WithContext(ctx)

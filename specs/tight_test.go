@@ -309,26 +309,6 @@ func TestTightClientRequests(t *testing.T) {
 	}
 }
 
-// The read side's operations in the drift corpus (drift_test.go, and the
-// Prism check replays the same answers): a valid request and the parser.
-func init() {
-	ops := driftOps["tight"]
-	ops["getCustomer"] = driftOp{method: http.MethodGet, path: "/v6/customers/cus_28868401", auth: bearerAuth,
-		parse: parser(tightapi.ParseGetCustomerResponse)}
-	ops["deleteCustomer"] = driftOp{method: http.MethodDelete, path: "/v6/customers/cus_28868401", auth: bearerAuth,
-		parse: parser(tightapi.ParseDeleteCustomerResponse)}
-	ops["queryCustomers"] = driftOp{method: http.MethodPost, path: "/v6/customers/query", contentType: "application/json",
-		body: `{"limit":100,"sort":{"orderBy":"NAME","direction":"ASC"},"filter":{"name":{"contain":"acme"},"status":{"in":["ACTIVE"]}}}`,
-		auth: bearerAuth, parse: parser(tightapi.ParseQueryCustomersResponse)}
-	ops["queryInvoices"] = driftOp{method: http.MethodPost, path: "/v6/invoicing/invoices/query", contentType: "application/json",
-		body: `{"limit":100,"cursor":"eyJBRlRFUiI6Imludl8xIn0=","filter":{"search":"consulting","invoiceStatus":{"in":["OPEN"]}}}`,
-		auth: bearerAuth, parse: parser(tightapi.ParseQueryInvoicesResponse)}
-	ops["deleteInvoice"] = driftOp{method: http.MethodDelete, path: "/v6/invoicing/invoices/inv_158998869", auth: bearerAuth,
-		parse: parser(tightapi.ParseDeleteInvoiceResponse)}
-	ops["sendInvoice"] = driftOp{method: http.MethodPost, path: "/v6/invoicing/invoices/inv_158998869/send", contentType: "application/json",
-		body: `{"type":"QUOTE"}`, auth: bearerAuth, parse: parser(tightapi.ParseSendInvoiceResponse)}
-}
-
 func TestTightReadSideSpec(t *testing.T) {
 	doc := loadSpec(t, "tight")
 	for _, c := range []struct{ method, path, op string }{
