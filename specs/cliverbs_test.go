@@ -29,8 +29,9 @@ var cliVerbs = map[string]map[string]string{
 		"getCustomerByExternalKey": "get chargeover customers external_key:<key>",
 	},
 	"meteroid": {
-		"patchCustomer": "push meteroid customers",
-		"listCustomers": "list meteroid customers",
-		"getCustomer":   "get meteroid customers",
+		"patchCustomer":  "push meteroid customers",
+		"createCustomer": "sync meteroid customers",
+		"listCustomers":  "list meteroid customers",
+		"getCustomer":    "get meteroid customers",
 	},
 }

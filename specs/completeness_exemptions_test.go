@@ -25,16 +25,12 @@ var completenessExemptions = map[string]map[string]map[string]string{
 	},
 	"chargeover": {
 		"updateCustomer": {
-			missCLI: "not built yet: push chargeover customers only creates (no upsert mode in the CLI; the facade's UpdateCustomers exists)",
+			missCLI: "sync chargeover customers updates through _bulk PUT sub-requests (bulk); no verb sends the single PUT",
 		},
 	},
 	"meteroid": {
 		"archiveCustomer": {
 			missCLI: "not built yet: the CLI has no archive verb (the facade's ArchiveCustomers exists)",
-		},
-		"createCustomer": {
-			missCLI: "not built yet: push meteroid customers patches existing customers by id or alias; " +
-				"no CLI verb creates (the facade's CreateCustomers exists)",
 		},
 	},
 }
