@@ -75,6 +75,13 @@ const usage = `usage:
       --resume                continue the push FILE records: skip final lines, read back
                               those in doubt, send the rest
       --force                 replace an earlier run's results FILE
+      --mode create|upsert    a keyed create that finds other data under its key: a conflict
+                              (create, push's default) or an update (upsert)
+      --plan                  print what would be created, updated, left unchanged or refused,
+                              one JSON line per input line; send nothing but lookups
+  billbridge sync <tight|chargeover|meteroid> customers [--key FIELD] [--plan] [flags] <file|->
+      push's flags and journal, lines in the create shape, upsert by natural key: chargeover
+      external_key, meteroid alias, tight the field --key names (required: --key email)
   billbridge list <provider> <resource> [--filter field=value ...] [--page-size N] [flags]
       one JSON object per entity on stdout (JSON Lines, the spec's response shape)
   billbridge get <provider> <resource> <id> [flags]

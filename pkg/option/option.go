@@ -182,13 +182,9 @@ func WithMiddleware(m Middleware) RequestOption {
 	})
 }
 
-// WithReadBackFirst makes a create call read each item that carries a
-// natural key (Tight's create key, ChargeOver's external_key, Meteroid's
-// alias) back before sending it: found holding the item's data, the item's
-// result is that entity with Existing set and nothing is sent; found
-// holding other data, an error wrapping billbridge.ErrConflict; absent, it
-// is created as usual. It costs a read per keyed item; use it to re-send
-// items whose earlier outcome is unknown (a resumed push).
+// WithReadBackFirst asked a create call to read each keyed item back before
+// sending it. Every keyed create now does so, in bulk (see WithMode), so
+// the option changes nothing; it is kept so that code using it compiles.
 func WithReadBackFirst() RequestOption {
 	return requestOption(func(r *config.Request) { r.ReadBackFirst = true })
 }
