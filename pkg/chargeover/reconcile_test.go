@@ -38,4 +38,3 @@ func TestRerunLooksUpInBulk(t *testing.T) {
 		t.Fatalf("the fake holds %d customers", n)
 	}
 }
-
