@@ -13,7 +13,7 @@ import (
 
 	"github.com/billbridge/billbridge/gen/meteroidapi"
 	"github.com/billbridge/billbridge/gen/meteroidserver"
-	"github.com/billbridge/billbridge/internal/fakeserver"
+	"github.com/billbridge/billbridge/pkg/fake"
 )
 
 // store holds the customers behind one mutex and implements the generated
@@ -128,7 +128,7 @@ func notFound(idOrAlias string) meteroidserver.NotFoundJSONResponse {
 func (st *store) GetCustomer(_ context.Context, req meteroidserver.GetCustomerRequestObject) (meteroidserver.GetCustomerResponseObject, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
+	req.IdOrAlias = fake.PathParam(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
 		return meteroidserver.GetCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
@@ -154,7 +154,7 @@ func (st *store) PatchCustomer(ctx context.Context, req meteroidserver.PatchCust
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
+	req.IdOrAlias = fake.PathParam(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
 		return meteroidserver.PatchCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
@@ -254,7 +254,7 @@ func (st *store) handler() http.Handler {
 		},
 	})
 	return meteroidserver.HandlerWithOptions(strict, meteroidserver.GorillaServerOptions{
-		BaseRouter:       fakeserver.NewRouter(),
+		BaseRouter:       fake.NewRouter(),
 		Middlewares:      []meteroidserver.MiddlewareFunc{keepRawBody},
 		ErrorHandlerFunc: badRequest,
 	})
@@ -426,7 +426,7 @@ func shippingAddress(s *meteroidapi.ShippingAddress) *meteroidapi.Address {
 func (st *store) ArchiveCustomer(_ context.Context, req meteroidserver.ArchiveCustomerRequestObject) (meteroidserver.ArchiveCustomerResponseObject, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
+	req.IdOrAlias = fake.PathParam(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
 		return meteroidserver.ArchiveCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil

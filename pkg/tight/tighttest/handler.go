@@ -12,6 +12,7 @@ import (
 
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/gen/tightserver"
+	"github.com/billbridge/billbridge/pkg/fake"
 )
 
 // handler implements tightserver.StrictServerInterface over the state.
@@ -35,7 +36,7 @@ func (h *handler) CreateToken(_ context.Context, req tightserver.CreateTokenRequ
 		scope = string(*b.Scope)
 	}
 	st := h.st
-	tok := "tok_" + randomHex(20)
+	tok := "tok_" + fake.RandomHex(20)
 	st.mu.Lock()
 	st.tokens[tok] = &token{expires: st.cfg.Now().Add(st.cfg.TokenLifetime), scope: scope}
 	st.mu.Unlock()
