@@ -137,6 +137,7 @@ import (
 
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/gen/tightserver"
+	"github.com/billbridge/billbridge/internal/jsoncopy"
 	"github.com/billbridge/billbridge/pkg/fake"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/option"
@@ -348,7 +349,7 @@ func (s *Server) SetClassSegments(customerID string, segments ...tightapi.ClassS
 	if m == nil {
 		return false
 	}
-	m.segments = clone(segments)
+	m.segments = jsoncopy.Clone(segments)
 	return true
 }
 
