@@ -361,6 +361,29 @@ func roundTrip(x any) any {
 	return out
 }
 
+// Merge returns a copy of base with every member patch carries in JSON (a
+// member present and not null) replacing base's member of the same name,
+// arrays and objects as a whole: a partial update (PATCH, an upsert, a PUT
+// of the fields sent) of a stored entity by a generated request type,
+// with no field list to keep. The generated request types omit absent
+// optional fields, so "present" is what the client sent.
+func Merge[T any](base T, patch any) T {
+	var doc, members map[string]json.RawMessage
+	mustJSON(json.Unmarshal(marshal(base), &doc))
+	mustJSON(json.Unmarshal(marshal(patch), &members))
+	if doc == nil {
+		doc = map[string]json.RawMessage{}
+	}
+	for k, v := range members {
+		if string(v) != "null" {
+			doc[k] = v
+		}
+	}
+	var out T
+	mustJSON(json.Unmarshal(marshal(doc), &out))
+	return out
+}
+
 // marshal is json.Marshal for values that came from JSON.
 func marshal(v any) []byte {
 	b, err := json.Marshal(v)
