@@ -22,7 +22,7 @@ import (
 func ExampleResult() {
 	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(1)) // a fake Meteroid on loopback
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	c, err := meteroid.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -54,7 +54,7 @@ func ExampleResult() {
 func ExampleAPIError() {
 	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(1))
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	c, err := meteroid.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -82,7 +82,7 @@ func ExampleErrOutcomeUnknown() {
 		Sequence: []fault.Kind{fault.None, fault.DropAfter, fault.None, fault.DropAfter},
 	}))
 	defer srv.Close()
-	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	c, err := chargeover.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -103,7 +103,7 @@ func ExampleErrOutcomeUnknown() {
 func ExampleErrNotSent() {
 	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(2))
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	c, err := meteroid.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -123,8 +123,8 @@ func ExampleErrNotSent() {
 func ExampleRetryPolicy() {
 	srv := tighttest.NewServer()
 	defer srv.Close()
-	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token),
-		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 2})) // zero durations take the defaults
+	c, err := tight.New(append(srv.ClientOptions(),
+		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 2}))...) // zero durations take the defaults
 	if err != nil {
 		panic(err)
 	}

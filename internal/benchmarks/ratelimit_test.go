@@ -37,8 +37,8 @@ func BenchmarkRateLimit(b *testing.B) {
 				RetryAfter: time.Second,
 			}))
 			defer srv.Close()
-			c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey), option.WithConcurrency(8), mode.opt,
-				option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 8, MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, MaxRetryAfter: 2 * time.Second}))
+			c, err := meteroid.New(append(srv.ClientOptions(), option.WithConcurrency(8), mode.opt,
+				option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 8, MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, MaxRetryAfter: 2 * time.Second}))...)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -35,9 +35,9 @@ const (
 
 func ptr[T any](v T) *T { return &v }
 
-// noLimits switches off the client-side rate limit (the fake has none) and
-// keeps retries quick.
-var noLimits = []option.Option{option.WithRateLimit(0, 0), option.WithMaxRetries(2)}
+// noLimits keeps retries quick (the fakes' ClientOptions already switch the
+// client-side rate limit off; the fake has none).
+var noLimits = []option.Option{option.WithMaxRetries(2)}
 
 func report(b *testing.B, n, batch, conc int, elapsed, loopElapsed time.Duration, loopN int) {
 	ideal := time.Duration(math.Ceil(float64(n)/float64(batch*conc))) * latency
@@ -53,7 +53,7 @@ func BenchmarkThroughputTight(b *testing.B) {
 	const batch, conc = 100, 8
 	srv := tighttest.NewServer(tighttest.WithFaults(fault.Config{Latency: latency}))
 	defer srv.Close()
-	c, err := tight.New(append(noLimits, option.WithBaseURL(srv.URL), option.WithToken(srv.Token),
+	c, err := tight.New(append(append(srv.ClientOptions(), noLimits...),
 		option.WithBatchSize(batch), option.WithConcurrency(conc))...)
 	if err != nil {
 		b.Fatal(err)
@@ -93,7 +93,7 @@ func BenchmarkThroughputChargeOver(b *testing.B) {
 	const batch, conc = 25, 8
 	srv := chargeovertest.NewServer(chargeovertest.WithFaults(fault.Config{Latency: latency}))
 	defer srv.Close()
-	c, err := chargeover.New(append(noLimits, option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password),
+	c, err := chargeover.New(append(append(srv.ClientOptions(), noLimits...),
 		option.WithConcurrency(conc))...)
 	if err != nil {
 		b.Fatal(err)
@@ -136,7 +136,7 @@ func BenchmarkThroughputMeteroid(b *testing.B) {
 	const conc = 64
 	srv := meteroidtest.NewServer(meteroidtest.WithFaults(fault.Config{Latency: latency}), meteroidtest.WithGeneratedCustomers(throughputN))
 	defer srv.Close()
-	c, err := meteroid.New(append(noLimits, option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey), option.WithConcurrency(conc))...)
+	c, err := meteroid.New(append(append(srv.ClientOptions(), noLimits...), option.WithConcurrency(conc))...)
 	if err != nil {
 		b.Fatal(err)
 	}

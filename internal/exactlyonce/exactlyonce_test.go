@@ -82,7 +82,7 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 
 	t.Run("tight customers", func(t *testing.T) {
 		srv := tighttest.NewTestServer(t, tighttest.WithFaults(faults))
-		c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token), option.WithRateLimit(0, 0), retries, option.WithBatchSize(20))
+		c, err := tight.New(append(srv.ClientOptions(), retries, option.WithBatchSize(20))...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 	})
 	t.Run("tight invoices", func(t *testing.T) {
 		srv := tighttest.NewTestServer(t, tighttest.WithFaults(faults))
-		c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token), option.WithRateLimit(0, 0), retries, option.WithBatchSize(25))
+		c, err := tight.New(append(srv.ClientOptions(), retries, option.WithBatchSize(25))...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 	})
 	t.Run("chargeover keyed customers", func(t *testing.T) {
 		srv := chargeovertest.NewTestServer(t, chargeovertest.WithFaults(faults))
-		c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password), option.WithRateLimit(0, 0), retries)
+		c, err := chargeover.New(append(srv.ClientOptions(), retries)...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,7 +32,7 @@ func TestReadBackFirst(t *testing.T) {
 	ctx := context.Background()
 	t.Run("tight", func(t *testing.T) {
 		srv := tighttest.NewTestServer(t)
-		c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token), option.WithRateLimit(0, 0))
+		c, err := tight.New(srv.ClientOptions()...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func TestReadBackFirst(t *testing.T) {
 	})
 	t.Run("chargeover", func(t *testing.T) {
 		srv := chargeovertest.NewTestServer(t)
-		c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password), option.WithRateLimit(0, 0))
+		c, err := chargeover.New(srv.ClientOptions()...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestReadBackFirst(t *testing.T) {
 	})
 	t.Run("meteroid", func(t *testing.T) {
 		srv := meteroidtest.NewTestServer(t)
-		c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey), option.WithRateLimit(0, 0))
+		c, err := meteroid.New(srv.ClientOptions()...)
 		if err != nil {
 			t.Fatal(err)
 		}

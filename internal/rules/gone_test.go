@@ -59,7 +59,7 @@ func TestDeleteAfterActingIsAlreadyGone(t *testing.T) {
 	for _, kind := range []fault.Kind{fault.DropAfter, fault.Status500After} {
 		t.Run("tight customers/"+string(kind), func(t *testing.T) {
 			srv := tighttest.NewTestServer(t, tighttest.WithFaults(afterActing(kind, 3)))
-			c, err := tight.New(fast(option.WithBaseURL(srv.URL), option.WithToken(srv.Token), option.WithConcurrency(4))...)
+			c, err := tight.New(fast(append(srv.ClientOptions(), option.WithConcurrency(4))...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,7 +77,7 @@ func TestDeleteAfterActingIsAlreadyGone(t *testing.T) {
 		})
 		t.Run("tight invoices/"+string(kind), func(t *testing.T) {
 			srv := tighttest.NewTestServer(t, tighttest.WithFaults(afterActing(kind, 5)))
-			c, err := tight.New(fast(option.WithBaseURL(srv.URL), option.WithToken(srv.Token), option.WithConcurrency(4))...)
+			c, err := tight.New(fast(append(srv.ClientOptions(), option.WithConcurrency(4))...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestDeleteAfterActingIsAlreadyGone(t *testing.T) {
 	}
 	t.Run("tight first attempt 404", func(t *testing.T) {
 		srv := tighttest.NewTestServer(t)
-		c, err := tight.New(fast(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))...)
+		c, err := tight.New(fast(srv.ClientOptions()...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestArchiveAfterActing(t *testing.T) {
 	for _, kind := range []fault.Kind{fault.DropAfter, fault.Status500After} {
 		t.Run(string(kind), func(t *testing.T) {
 			srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(30), meteroidtest.WithFaults(afterActing(kind, 11)))
-			c, err := meteroid.New(fast(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey), option.WithConcurrency(4))...)
+			c, err := meteroid.New(fast(append(srv.ClientOptions(), option.WithConcurrency(4))...)...)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -68,7 +68,7 @@ func TestConflictNamesItsAnswer(t *testing.T) {
 				opts = append(opts, chargeovertest.WithCustomers(other))
 			}
 			srv := chargeovertest.NewTestServer(t, opts...)
-			c, err := chargeover.New(fast(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))...)
+			c, err := chargeover.New(fast(srv.ClientOptions()...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +91,7 @@ func TestConflictNamesItsAnswer(t *testing.T) {
 				opts = append(opts, meteroidtest.WithCustomers(other))
 			}
 			srv := meteroidtest.NewTestServer(t, opts...)
-			c, err := meteroid.New(fast(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))...)
+			c, err := meteroid.New(fast(srv.ClientOptions()...)...)
 			if err != nil {
 				t.Fatal(err)
 			}

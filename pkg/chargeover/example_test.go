@@ -9,7 +9,6 @@ import (
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
-	"github.com/billbridge/billbridge/pkg/option"
 )
 
 func ExampleClient_CreateCustomers() {
@@ -17,7 +16,7 @@ func ExampleClient_CreateCustomers() {
 	defer srv.Close()
 	// In production: chargeover.WithSite("mycompany") and credentials from
 	// CHARGEOVER_USERNAME / CHARGEOVER_PASSWORD.
-	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	c, err := chargeover.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -50,7 +49,7 @@ func ExampleClient_CreateCustomers() {
 func ExampleClient_GetCustomerByExternalKey() {
 	srv := chargeovertest.NewServer(chargeovertest.WithCustomers(chargeover.CustomerCreate{Company: "Acme Widgets Inc.", ExternalKey: ptr("acme-0001")}))
 	defer srv.Close()
-	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	c, err := chargeover.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -69,7 +68,7 @@ func ExampleClient_GetCustomerByExternalKey() {
 func ExampleClient_CreateCustomer() {
 	srv := chargeovertest.NewServer()
 	defer srv.Close()
-	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	c, err := chargeover.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -82,7 +81,7 @@ func ExampleClient_CreateCustomer() {
 func ExampleClient_CreateCustomersSeq() {
 	srv := chargeovertest.NewServer()
 	defer srv.Close()
-	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	c, err := chargeover.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -113,7 +112,7 @@ func ExampleClient_CreateCustomers_outcomeUnknown() {
 	// its answer after ChargeOver acted.
 	srv := chargeovertest.NewServer(chargeovertest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.DropAfter}}))
 	defer srv.Close()
-	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	c, err := chargeover.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -145,7 +144,7 @@ func ExampleClient_ListCustomers() {
 		chargeover.CustomerCreate{Company: "Acme East LLC"},
 	))
 	defer srv.Close()
-	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	c, err := chargeover.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -170,7 +169,7 @@ func ExampleClient_ListCustomers() {
 func ExampleClient_GetCustomer() {
 	srv := chargeovertest.NewServer(chargeovertest.WithCustomers(chargeover.CustomerCreate{Company: "Acme Widgets Inc.", ExternalKey: ptr("acme-0001")}))
 	defer srv.Close()
-	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	c, err := chargeover.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -192,7 +191,7 @@ func ExampleClient_UpdateCustomers() {
 		chargeover.CustomerCreate{Company: "Globex LLC", ExternalKey: ptr("globex-1")},
 	))
 	defer srv.Close()
-	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password))
+	c, err := chargeover.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}

@@ -18,12 +18,7 @@ var fastRetries = billbridge.RetryPolicy{MaxRetries: 5, MinBackoff: time.Millise
 // client-side rate limit; opts come last and may override those.
 func newClient(t testing.TB, srv *chargeovertest.Server, opts ...option.Option) *chargeover.Client {
 	t.Helper()
-	base := []option.Option{
-		option.WithBaseURL(srv.URL),
-		option.WithBasicAuth(srv.Username, srv.Password),
-		option.WithRetryPolicy(fastRetries),
-		option.WithRateLimit(0, 0),
-	}
+	base := append(srv.ClientOptions(), option.WithRetryPolicy(fastRetries))
 	c, err := chargeover.New(append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,9 @@
-// Package fake holds the types the provider fakes (pkg/tight/tighttest,
-// pkg/chargeover/chargeovertest, pkg/meteroid/meteroidtest) share in their
-// API: the entry of their request log and their spec-coverage report.
+// Package fake is what the provider fakes (pkg/tight/tighttest,
+// pkg/chargeover/chargeovertest, pkg/meteroid/meteroidtest) share: the frame
+// they run in (Server, embedded in each fake's Server, with its request log,
+// spec coverage and ClientOptions), the entry of their request log and their
+// spec-coverage report. A fake adds only its handlers, its store and its
+// credentials.
 package fake
 
 import (

@@ -9,13 +9,12 @@ import (
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
-	"github.com/billbridge/billbridge/pkg/option"
 )
 
 func ExampleClient_PatchCustomers() {
 	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(2)) // a fake Meteroid
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	c, err := meteroid.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -43,7 +42,7 @@ func ExampleClient_PatchCustomers() {
 func ExampleClient_PatchCustomersSeq() {
 	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(3))
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	c, err := meteroid.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -68,7 +67,7 @@ func ExampleClient_PatchCustomersSeq() {
 func ExampleClient_PatchCustomer() {
 	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(1))
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	c, err := meteroid.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -88,7 +87,7 @@ func ExampleClient_PatchCustomer() {
 func ExampleClient_GetCustomer() {
 	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(1))
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	c, err := meteroid.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -105,7 +104,7 @@ func ExampleClient_GetCustomer() {
 func ExampleClient_ListCustomers() {
 	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(5))
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	c, err := meteroid.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -128,7 +127,7 @@ func ExampleClient_ListCustomers() {
 func ExampleClient_CreateCustomers() {
 	srv := meteroidtest.NewServer(meteroidtest.WithCustomers(meteroid.Customer{Id: "cus_old", Name: "Old", Alias: ptrTo("taken")}))
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	c, err := meteroid.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -158,7 +157,7 @@ func ExampleClient_CreateCustomers() {
 func ExampleClient_ArchiveCustomers() {
 	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(2))
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey))
+	c, err := meteroid.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}

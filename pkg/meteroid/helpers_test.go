@@ -22,13 +22,7 @@ var fastRetry = billbridge.RetryPolicy{MaxRetries: 5, MinBackoff: time.Milliseco
 // rate limit (the tests measure the server's 429s, not our own pacing).
 func newClient(t testing.TB, srv *meteroidtest.Server, opts ...option.Option) *meteroid.Client {
 	t.Helper()
-	base := []option.Option{
-		option.WithBaseURL(srv.URL),
-		option.WithToken(srv.APIKey),
-		option.WithRetryPolicy(fastRetry),
-		option.WithRateLimit(0, 0),
-		option.WithConcurrency(4),
-	}
+	base := append(srv.ClientOptions(), option.WithRetryPolicy(fastRetry), option.WithConcurrency(4))
 	c, err := meteroid.New(append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -52,7 +52,7 @@ func ExampleClient_SaveCustomers() {
 func ExampleClient_SaveInvoicesSeq() {
 	srv := tighttest.NewServer()
 	defer srv.Close()
-	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))
+	c, err := tight.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -82,7 +82,7 @@ func ExampleClient_SaveInvoicesSeq() {
 func ExampleClient_SaveInvoices_validation() {
 	srv := tighttest.NewServer()
 	defer srv.Close()
-	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))
+	c, err := tight.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -105,7 +105,7 @@ func ExampleClient_SaveCustomers_outcomeUnknown() {
 	// answer: the create's outcome is unknown.
 	srv := tighttest.NewServer(tighttest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.DropAfter, fault.None, fault.DropAfter}}))
 	defer srv.Close()
-	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))
+	c, err := tight.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -131,7 +131,7 @@ func ExampleClient_SaveCustomers_outcomeUnknown() {
 func ExampleClient_ListCustomers() {
 	srv := tighttest.NewServer()
 	defer srv.Close()
-	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))
+	c, err := tight.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -162,7 +162,7 @@ func ExampleClient_ListCustomers() {
 func ExampleClient_GetCustomer() {
 	srv := tighttest.NewServer()
 	defer srv.Close()
-	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))
+	c, err := tight.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}
@@ -186,7 +186,7 @@ func ExampleClient_GetCustomer() {
 func ExampleClient_DeleteCustomers() {
 	srv := tighttest.NewServer()
 	defer srv.Close()
-	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token))
+	c, err := tight.New(srv.ClientOptions()...)
 	if err != nil {
 		panic(err)
 	}

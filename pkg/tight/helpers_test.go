@@ -27,7 +27,7 @@ func fastRetry() option.Option {
 // no client-side rate limit; opts come last and win.
 func newClient(t testing.TB, srv *tighttest.Server, opts ...option.Option) *tight.Client {
 	t.Helper()
-	base := []option.Option{option.WithBaseURL(srv.URL), option.WithToken(srv.Token), fastRetry(), option.WithRateLimit(0, 0)}
+	base := append(srv.ClientOptions(), fastRetry())
 	c, err := tight.New(append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -22,8 +22,8 @@ func Example_faults() {
 		Rates: map[fault.Kind]float64{fault.TooMany: 1},
 	}))
 	defer srv.Close()
-	c, err := chargeover.New(option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password),
-		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 2, Backoff: func(int) time.Duration { return time.Millisecond }}))
+	c, err := chargeover.New(append(srv.ClientOptions(),
+		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 2, Backoff: func(int) time.Duration { return time.Millisecond }}))...)
 	if err != nil {
 		panic(err)
 	}

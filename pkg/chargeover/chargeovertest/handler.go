@@ -11,7 +11,7 @@ import (
 
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
 	"github.com/billbridge/billbridge/gen/chargeoverserver"
-	"github.com/billbridge/billbridge/internal/fakeserver"
+	"github.com/billbridge/billbridge/pkg/fake"
 )
 
 // handler implements the generated strict server interface on the store.
@@ -57,7 +57,7 @@ func (h *handler) CreateCustomer(ctx context.Context, req chargeoverserver.Creat
 
 // GetCustomerByExternalKey reads one customer by its external_key.
 func (h *handler) GetCustomerByExternalKey(_ context.Context, req chargeoverserver.GetCustomerByExternalKeyRequestObject) (chargeoverserver.GetCustomerByExternalKeyResponseObject, error) {
-	req.Key = fakeserver.PathParam(req.Key)
+	req.Key = fake.PathParam(req.Key)
 	h.st.mu.Lock()
 	c, ok := h.st.byKey(req.Key)
 	if ok {

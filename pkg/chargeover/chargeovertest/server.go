@@ -1,8 +1,6 @@
 package chargeovertest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"path"
@@ -13,8 +11,9 @@ import (
 
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
 	"github.com/billbridge/billbridge/gen/chargeoverserver"
-	"github.com/billbridge/billbridge/internal/fakeserver"
+	"github.com/billbridge/billbridge/pkg/fake"
 	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/option"
 )
 
 // Config configures a fake. It holds plain values so that a command line can
@@ -56,33 +55,28 @@ func WithCustomers(customers ...chargeoverapi.CustomerCreate) Option {
 	return func(c *Config) { c.Customers = append(c.Customers, customers...) }
 }
 
-// Server is a running fake ChargeOver.
+// Server is a running fake ChargeOver. The embedded frame gives it URL,
+// Faults, Close, Requests, Count, Coverage and ClientOptions (which
+// authenticate with Username and Password).
 type Server struct {
-	// URL is the base URL of the fake, such as http://127.0.0.1:41234.
-	URL string
-	// Faults is the fault injector; its Counts tell what was injected.
-	Faults *fault.Injector
+	*fake.Server
 	// Username is the HTTP Basic user name the fake accepts.
 	Username string
 	// Password is the HTTP Basic password the fake accepts.
 	Password string
 
-	st    *store
-	frame *fakeserver.Server
+	st *store
 }
 
 // Start starts a fake and returns it, or an error when it cannot listen or a
 // pre-created customer is refused. The caller must Close it.
 func Start(opts ...Option) (*Server, error) {
-	var cfg Config
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := fake.Configure(opts)
 	if cfg.Username == "" {
-		cfg.Username = "co-user-" + randomHex(4)
+		cfg.Username = "co-user-" + fake.RandomHex(4)
 	}
 	if cfg.Password == "" {
-		cfg.Password = "co-key-" + randomHex(16)
+		cfg.Password = "co-key-" + fake.RandomHex(16)
 	}
 	spec, err := chargeoverapi.GetSpec()
 	if err != nil {
@@ -108,7 +102,7 @@ func Start(opts ...Option) (*Server, error) {
 				renderError(w, r, http.StatusInternalServerError, "", "An internal error occurred: "+err.Error(), "")
 			},
 		})
-	router := fakeserver.NewRouter()
+	router := fake.NewRouter()
 	h := chargeoverserver.HandlerWithOptions(strict, chargeoverserver.GorillaServerOptions{
 		BaseRouter: router,
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -119,49 +113,31 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Username: cfg.Username, Password: cfg.Password, st: st}
-	fs, err := fakeserver.Start(fakeserver.Provider{
+	s.Server, err = fake.Start(fake.Provider{
+		Name:        "chargeovertest",
 		Spec:        spec,
 		Handler:     h,
 		Authorized:  s.authorized,
 		RenderError: renderError,
 		FaultCode:   faultCode,
-	}, fakeserver.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
+		Credentials: []option.Option{option.WithBasicAuth(cfg.Username, cfg.Password)},
+	}, fake.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
 	if err != nil {
 		return nil, err
 	}
-	s.URL, s.Faults, s.frame = fs.URL, fs.Faults, fs
 	return s, nil
 }
 
 // NewServer starts a fake like Start and panics when it cannot, as
 // httptest.NewServer does. The caller must Close it.
-func NewServer(opts ...Option) *Server {
-	s, err := Start(opts...)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func NewServer(opts ...Option) *Server { return fake.Must(Start(opts...)) }
 
 // NewTestServer starts a fake for t, closes it when t ends, and (unless the
 // options set a CheckResponse) fails t for every response that does not match
 // the spec.
 func NewTestServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	check := func(err error) { t.Errorf("chargeovertest: %v", err) }
-	// Set last, so that a WithConfig without CheckResponse keeps the check.
-	// Close waits for the handlers in flight, so no check runs after the
-	// test's cleanup.
-	s, err := Start(append(opts[:len(opts):len(opts)], func(c *Config) {
-		if c.CheckResponse == nil {
-			c.CheckResponse = check
-		}
-	})...)
-	if err != nil {
-		t.Fatalf("chargeovertest: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return fake.NewTestServer(t, Start, opts, func(c *Config) *func(error) { return &c.CheckResponse })
 }
 
 // Seed creates customers as if each were sent to createCustomer, in order. It
@@ -226,12 +202,6 @@ func (s *Server) authorized(r *http.Request) (bool, string, string) {
 		return false, "", msgBadAuth
 	}
 	return true, "", ""
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // Operation names as Requests and Count report them: the spec's operationIds.

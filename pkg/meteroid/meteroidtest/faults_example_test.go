@@ -19,8 +19,8 @@ func Example_faults() {
 	srv := meteroidtest.NewServer(meteroidtest.WithGeneratedCustomers(1),
 		meteroidtest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.DropAfter}}))
 	defer srv.Close()
-	c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken(srv.APIKey),
-		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}))
+	c, err := meteroid.New(append(srv.ClientOptions(),
+		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}))...)
 	if err != nil {
 		panic(err)
 	}

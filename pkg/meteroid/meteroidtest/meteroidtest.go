@@ -62,8 +62,9 @@ import (
 	"testing"
 
 	"github.com/billbridge/billbridge/gen/meteroidapi"
-	"github.com/billbridge/billbridge/internal/fakeserver"
+	"github.com/billbridge/billbridge/pkg/fake"
 	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/option"
 )
 
 // Config configures a fake. It holds plain values so that a command line can
@@ -129,27 +130,22 @@ func WithGeneratedCustomers(n int) Option {
 	}
 }
 
-// Server is a running fake Meteroid API.
+// Server is a running fake Meteroid API. The embedded frame gives it URL,
+// Faults, Close, Requests, Count, Coverage and ClientOptions (which
+// authenticate with APIKey).
 type Server struct {
-	// URL is the base URL of the fake, such as http://127.0.0.1:41234.
-	URL string
-	// Faults is the fault injector; its Counts tell what was injected.
-	Faults *fault.Injector
+	*fake.Server
 	// APIKey is the bearer API key the server accepts.
 	APIKey string
 
-	st    *store
-	frame *fakeserver.Server
+	st *store
 }
 
 // Start starts a fake with opts and returns it, or an error when the
 // listener cannot be opened or the seed is inconsistent (duplicate ids or
 // aliases). The caller must Close it.
 func Start(opts ...Option) (*Server, error) {
-	var cfg Config
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := fake.Configure(opts)
 	if cfg.APIKey == "" {
 		cfg.APIKey = "pv_sand_" + randomBase62(24)
 	}
@@ -162,44 +158,31 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("meteroidtest: spec: %w", err)
 	}
 	key := cfg.APIKey
-	fs, err := fakeserver.Start(fakeserver.Provider{
+	fs, err := fake.Start(fake.Provider{
+		Name:        "meteroidtest",
 		Spec:        spec,
 		Handler:     st.handler(),
 		Authorized:  func(r *http.Request) (bool, string, string) { return authorized(r, key) },
 		RenderError: renderError,
 		FaultCode:   faultCode,
 		Precheck:    extractorRejects,
-	}, fakeserver.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
+		Credentials: []option.Option{option.WithToken(key)},
+	}, fake.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
 	if err != nil {
-		return nil, fmt.Errorf("meteroidtest: %w", err)
+		return nil, err
 	}
-	return &Server{URL: fs.URL, Faults: fs.Faults, frame: fs, APIKey: key, st: st}, nil
+	return &Server{Server: fs, APIKey: key, st: st}, nil
 }
 
 // NewServer is Start that panics on error, like httptest.NewServer.
-func NewServer(opts ...Option) *Server {
-	s, err := Start(opts...)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func NewServer(opts ...Option) *Server { return fake.Must(Start(opts...)) }
 
 // NewTestServer starts a fake for t and closes it when t ends. Unless opts
 // set a CheckResponse, every response that does not match the spec fails t
 // with t.Errorf.
 func NewTestServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	var cfg Config
-	for _, o := range opts {
-		o(&cfg)
-	}
-	if cfg.CheckResponse == nil {
-		cfg.CheckResponse = func(err error) { t.Errorf("meteroidtest: %v", err) }
-	}
-	s := NewServer(WithConfig(cfg))
-	t.Cleanup(s.Close)
-	return s
+	return fake.NewTestServer(t, Start, opts, func(c *Config) *func(error) { return &c.CheckResponse })
 }
 
 // Customer returns a copy of the customer with this id or, failing that,

@@ -1,11 +1,8 @@
 package meteroidtest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,7 +10,8 @@ import (
 
 	"github.com/billbridge/billbridge/gen/meteroidapi"
 	"github.com/billbridge/billbridge/gen/meteroidserver"
-	"github.com/billbridge/billbridge/internal/fakeserver"
+	"github.com/billbridge/billbridge/internal/jsoncopy"
+	"github.com/billbridge/billbridge/pkg/fake"
 )
 
 // store holds the customers behind one mutex and implements the generated
@@ -128,7 +126,7 @@ func notFound(idOrAlias string) meteroidserver.NotFoundJSONResponse {
 func (st *store) GetCustomer(_ context.Context, req meteroidserver.GetCustomerRequestObject) (meteroidserver.GetCustomerResponseObject, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
+	req.IdOrAlias = fake.PathParam(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
 		return meteroidserver.GetCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
@@ -139,27 +137,16 @@ func (st *store) GetCustomer(_ context.Context, req meteroidserver.GetCustomerRe
 // PatchCustomer changes the fields present in the body and answers 200 with
 // the whole customer, 404, or 400 CONFLICT for an alias in use.
 func (st *store) PatchCustomer(ctx context.Context, req meteroidserver.PatchCustomerRequestObject) (meteroidserver.PatchCustomerResponseObject, error) {
-	// Which keys were present comes from the raw body: the typed body alone
-	// cannot tell an absent field from a zero one in general, and the spec
-	// promises "only the fields present are changed".
-	raw, _ := ctx.Value(rawBodyKey{}).([]byte)
-	var present map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &present); err != nil {
-		return meteroidserver.PatchCustomer400JSONResponse{BadRequestJSONResponse: meteroidserver.BadRequestJSONResponse{
-			Code: meteroidapi.ErrorCodeBadRequest, Message: "Invalid JSON body: " + err.Error(),
-		}}, nil
-	}
-	has := func(k string) bool { _, ok := present[k]; return ok }
 	p := req.Body
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
+	req.IdOrAlias = fake.PathParam(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
 		return meteroidserver.PatchCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil
 	}
-	if has("alias") && p.Alias != nil && *p.Alias != "" {
+	if p.Alias != nil && *p.Alias != "" {
 		a := *p.Alias
 		// An alias equal to another customer's id would be unreachable
 		// (ids win the lookup), so it conflicts as well.
@@ -173,43 +160,9 @@ func (st *store) PatchCustomer(ctx context.Context, req meteroidserver.PatchCust
 		}
 	}
 	// Apply to a copy, so a half-applied patch never becomes visible.
-	n := clone(*c)
-	if has("alias") && p.Alias != nil {
-		n.Alias = ptr(*p.Alias)
-	}
-	if has("name") && p.Name != nil {
-		n.Name = *p.Name
-	}
-	if has("billing_email") && p.BillingEmail != nil {
-		n.BillingEmail = ptr(*p.BillingEmail)
-	}
-	if has("invoicing_emails") && p.InvoicingEmails != nil {
-		n.InvoicingEmails = append([]string{}, *p.InvoicingEmails...)
-	}
-	if has("phone") && p.Phone != nil {
-		n.Phone = ptr(*p.Phone)
-	}
-	if has("billing_address") && p.BillingAddress != nil {
-		n.BillingAddress = cloneAddress(p.BillingAddress)
-	}
-	if has("shipping_address") && p.ShippingAddress != nil {
-		n.ShippingAddress = cloneShipping(p.ShippingAddress)
-	}
-	if has("currency") && p.Currency != nil {
-		n.Currency = *p.Currency
-	}
-	if has("invoicing_entity_id") && p.InvoicingEntityId != nil {
-		n.InvoicingEntityId = *p.InvoicingEntityId
-	}
-	if has("vat_number") && p.VatNumber != nil {
-		n.VatNumber = ptr(*p.VatNumber)
-	}
-	if has("is_tax_exempt") && p.IsTaxExempt != nil {
-		n.IsTaxExempt = ptr(*p.IsTaxExempt)
-	}
-	if has("custom_taxes") && p.CustomTaxes != nil {
-		n.CustomTaxes = append([]meteroidapi.CustomTax{}, *p.CustomTaxes...)
-	}
+	// Every field the patch carries replaces the customer's, arrays and
+	// objects as a whole (Meteroid's PATCH), whatever fields the spec adds.
+	n := jsoncopy.Merge(*c, *p)
 	if old, nw := alias(c), alias(&n); old != nw {
 		delete(st.byAlias, old)
 		if nw != "" {
@@ -219,26 +172,6 @@ func (st *store) PatchCustomer(ctx context.Context, req meteroidserver.PatchCust
 	*c = n
 	st.patched[c.Id]++
 	return meteroidserver.PatchCustomer200JSONResponse(clone(n)), nil
-}
-
-type rawBodyKey struct{}
-
-// keepRawBody hands the raw request body to the strict handler through the
-// context (the strict handler decodes the body and keeps only the typed
-// value).
-func keepRawBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && r.Method == http.MethodPatch {
-			b, err := io.ReadAll(r.Body)
-			if err != nil {
-				renderError(w, r, http.StatusBadRequest, string(meteroidapi.ErrorCodeBadRequest), "cannot read body: "+err.Error(), "")
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(b))
-			r = r.WithContext(context.WithValue(r.Context(), rawBodyKey{}, b))
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // handler is the generated gorilla router over the strict handler, with
@@ -254,53 +187,17 @@ func (st *store) handler() http.Handler {
 		},
 	})
 	return meteroidserver.HandlerWithOptions(strict, meteroidserver.GorillaServerOptions{
-		BaseRouter:       fakeserver.NewRouter(),
-		Middlewares:      []meteroidserver.MiddlewareFunc{keepRawBody},
+		BaseRouter:       fake.NewRouter(),
 		ErrorHandlerFunc: badRequest,
 	})
 }
 
 func ptr[T any](v T) *T { return &v }
 
-func clonePtr[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	return ptr(*p)
-}
-
-func cloneAddress(a *meteroidapi.Address) *meteroidapi.Address {
-	if a == nil {
-		return nil
-	}
-	return &meteroidapi.Address{
-		City: clonePtr(a.City), Country: clonePtr(a.Country), Line1: clonePtr(a.Line1),
-		Line2: clonePtr(a.Line2), State: clonePtr(a.State), ZipCode: clonePtr(a.ZipCode),
-	}
-}
-
-func cloneShipping(s *meteroidapi.ShippingAddress) *meteroidapi.ShippingAddress {
-	if s == nil {
-		return nil
-	}
-	return &meteroidapi.ShippingAddress{SameAsBilling: s.SameAsBilling, Address: cloneAddress(s.Address)}
-}
-
 // clone deep-copies a customer, so callers never share memory with the
-// store (the race detector would see it otherwise).
-func clone(c meteroidapi.Customer) meteroidapi.Customer {
-	c.Alias = clonePtr(c.Alias)
-	c.BillingAddress = cloneAddress(c.BillingAddress)
-	c.BillingEmail = clonePtr(c.BillingEmail)
-	c.CustomTaxes = slices.Clone(c.CustomTaxes)
-	c.InvoicingEmails = slices.Clone(c.InvoicingEmails)
-	c.IsTaxExempt = clonePtr(c.IsTaxExempt)
-	c.Phone = clonePtr(c.Phone)
-	c.ShippingAddress = cloneShipping(c.ShippingAddress)
-	c.VatNumber = clonePtr(c.VatNumber)
-	c.BankAccountId = clonePtr(c.BankAccountId)
-	return c
-}
+// store (the race detector would see it otherwise). It copies every field
+// of the generated type, whatever the spec adds.
+func clone(c meteroidapi.Customer) meteroidapi.Customer { return jsoncopy.Clone(c) }
 
 // defaultPerPage is the fake's page size when a listing sends no per_page.
 // Meteroid's OpenAPI states no default; the facade always sends per_page.
@@ -385,16 +282,16 @@ func (st *store) CreateCustomer(_ context.Context, req meteroidserver.CreateCust
 			}}, nil
 		}
 	}
-	c := meteroidapi.Customer{
-		Name: b.Name, Alias: clonePtr(b.Alias), Currency: b.Currency,
-		InvoicingEmails: append([]string{}, b.InvoicingEmails...), CustomTaxes: append([]meteroidapi.CustomTax{}, b.CustomTaxes...),
-		BillingEmail: clonePtr(b.BillingEmail), Phone: clonePtr(b.Phone), VatNumber: clonePtr(b.VatNumber),
-		BankAccountId: clonePtr(b.BankAccountId), IsTaxExempt: clonePtr(b.IsTaxExempt),
-		BillingAddress: cloneAddress(b.BillingAddress), ShippingAddress: cloneShipping(b.ShippingAddress),
-		InvoicingEntityId: "ive_default",
+	// Every field of the request, by its JSON name, whatever the spec adds.
+	c := jsoncopy.Convert[meteroidapi.Customer](*b)
+	if c.InvoicingEmails == nil {
+		c.InvoicingEmails = []string{}
 	}
-	if b.InvoicingEntityId != nil {
-		c.InvoicingEntityId = *b.InvoicingEntityId
+	if c.CustomTaxes == nil {
+		c.CustomTaxes = []meteroidapi.CustomTax{}
+	}
+	if c.InvoicingEntityId == "" {
+		c.InvoicingEntityId = "ive_default"
 	}
 	// The server upper-cases country codes.
 	for _, a := range []*meteroidapi.Address{c.BillingAddress, shippingAddress(c.ShippingAddress)} {
@@ -426,7 +323,7 @@ func shippingAddress(s *meteroidapi.ShippingAddress) *meteroidapi.Address {
 func (st *store) ArchiveCustomer(_ context.Context, req meteroidserver.ArchiveCustomerRequestObject) (meteroidserver.ArchiveCustomerResponseObject, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	req.IdOrAlias = fakeserver.PathParam(req.IdOrAlias)
+	req.IdOrAlias = fake.PathParam(req.IdOrAlias)
 	c := st.find(req.IdOrAlias)
 	if c == nil {
 		return meteroidserver.ArchiveCustomer404JSONResponse{NotFoundJSONResponse: notFound(req.IdOrAlias)}, nil

@@ -22,8 +22,8 @@ func Example_faults() {
 		Sequence: []fault.Kind{fault.Status503, fault.TooMany},
 	}))
 	defer srv.Close()
-	c, err := tight.New(option.WithBaseURL(srv.URL), option.WithToken(srv.Token),
-		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}))
+	c, err := tight.New(append(srv.ClientOptions(),
+		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}))...)
 	if err != nil {
 		panic(err)
 	}

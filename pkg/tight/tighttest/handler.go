@@ -12,6 +12,8 @@ import (
 
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/gen/tightserver"
+	"github.com/billbridge/billbridge/internal/jsoncopy"
+	"github.com/billbridge/billbridge/pkg/fake"
 )
 
 // handler implements tightserver.StrictServerInterface over the state.
@@ -35,7 +37,7 @@ func (h *handler) CreateToken(_ context.Context, req tightserver.CreateTokenRequ
 		scope = string(*b.Scope)
 	}
 	st := h.st
-	tok := "tok_" + randomHex(20)
+	tok := "tok_" + fake.RandomHex(20)
 	st.mu.Lock()
 	st.tokens[tok] = &token{expires: st.cfg.Now().Add(st.cfg.TokenLifetime), scope: scope}
 	st.mu.Unlock()
@@ -195,7 +197,7 @@ func (st *state) putCustomer(c *tightapi.CustomerInput) {
 
 // customerOut is the response shape of a stored customer. Callers hold mu.
 func (st *state) customerOut(c *tightapi.CustomerInput) tightapi.Customer {
-	out := convert[tightapi.Customer](*c)
+	out := jsoncopy.Convert[tightapi.Customer](*c)
 	if out.Address == nil {
 		out.Address = &tightapi.CustomerAddress{}
 	}
@@ -204,7 +206,7 @@ func (st *state) customerOut(c *tightapi.CustomerInput) tightapi.Customer {
 	if m := st.customerMeta[out.Id]; m != nil {
 		out.CreatedDateTime = ptr(m.at)
 		if len(m.segments) > 0 {
-			out.ClassSegments = ptr(clone(m.segments))
+			out.ClassSegments = ptr(jsoncopy.Clone(m.segments))
 		}
 	}
 	return out
@@ -213,7 +215,7 @@ func (st *state) customerOut(c *tightapi.CustomerInput) tightapi.Customer {
 // mergeInvoice returns the invoice item it would store (merged over the
 // stored one when it names one) and its errors. Callers hold mu.
 func (st *state) mergeInvoice(it tightapi.InvoiceInput) (*storedInvoice, []tightapi.Error) {
-	si := &storedInvoice{in: clone(it)}
+	si := &storedInvoice{in: jsoncopy.Clone(it)}
 	if it.Id != nil && *it.Id != "" {
 		if old, ok := st.invoices[*it.Id]; ok {
 			si = &storedInvoice{in: overlay(old.in, it), paid: old.paid}
@@ -266,7 +268,7 @@ func (st *state) putInvoice(si *storedInvoice) {
 
 // invoiceOut is the response shape of a stored invoice. Callers hold mu.
 func (st *state) invoiceOut(si *storedInvoice) tightapi.Invoice {
-	out := convert[tightapi.Invoice](si.in)
+	out := jsoncopy.Convert[tightapi.Invoice](si.in)
 	if id := si.in.CustomerId; id != nil {
 		ic := tightapi.InvoiceCustomer{Id: ptr(*id)}
 		if c := st.customers[*id]; c != nil {

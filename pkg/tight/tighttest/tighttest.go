@@ -3,11 +3,13 @@
 // net/http/httptest:
 //
 //	srv := tighttest.NewTestServer(t)          // closed by t.Cleanup
+//	c, _ := tight.New(srv.ClientOptions()...)  // the facade, on srv.Token
+//	// or the generated client:
 //	c, _ := tightapi.NewClientWithResponses(srv.URL+"/v6", ...)
 //	// authenticate with srv.Token, or get a token from POST /v6/auth/token
 //	// with HTTP Basic srv.ClientID:srv.ClientSecret
 //
-// The fake is built on internal/fakeserver: every request is recorded
+// The fake runs in package fake's frame: every request is recorded
 // (Requests, Count), may get an injected fault (Config.Faults), has its
 // credentials checked and is validated against specs/tight.yaml before the
 // handler runs; NewTestServer also validates every response against the spec
@@ -125,8 +127,6 @@
 package tighttest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"sync"
@@ -137,8 +137,10 @@ import (
 
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/gen/tightserver"
-	"github.com/billbridge/billbridge/internal/fakeserver"
+	"github.com/billbridge/billbridge/internal/jsoncopy"
+	"github.com/billbridge/billbridge/pkg/fake"
 	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/option"
 )
 
 // Config configures a fake. It holds plain values so that a command line can
@@ -207,36 +209,31 @@ func WithTightRateLimit() Option {
 	}
 }
 
-// Server is a running fake Tight API.
+// Server is a running fake Tight API. The embedded frame gives it URL,
+// Faults, Close, Requests, Count, Coverage and ClientOptions (which
+// authenticate with the static Token).
 type Server struct {
-	// URL is the base URL of the fake, such as http://127.0.0.1:41234.
-	URL string
-	// Faults is the fault injector; its Counts tell what was injected.
-	Faults *fault.Injector
+	*fake.Server
 
 	// ClientID and ClientSecret are the accepted client credentials.
 	ClientID, ClientSecret string
 	// Token is a static access token that never expires.
 	Token string
 
-	st    *state
-	frame *fakeserver.Server
+	st *state
 }
 
 // Start starts a fake; the caller must Close it.
 func Start(opts ...Option) (*Server, error) {
-	var cfg Config
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := fake.Configure(opts)
 	if cfg.ClientID == "" {
 		cfg.ClientID = "test-client"
 	}
 	if cfg.ClientSecret == "" {
-		cfg.ClientSecret = randomHex(16)
+		cfg.ClientSecret = fake.RandomHex(16)
 	}
 	if cfg.Token == "" {
-		cfg.Token = "static_" + randomHex(16)
+		cfg.Token = "static_" + fake.RandomHex(16)
 	}
 	if cfg.TokenLifetime <= 0 {
 		cfg.TokenLifetime = time.Hour
@@ -269,43 +266,31 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tighttest: spec: %w", err)
 	}
-	fs, err := fakeserver.Start(fakeserver.Provider{
+	fs, err := fake.Start(fake.Provider{
+		Name:        "tighttest",
 		Spec:        spec,
 		Handler:     handler,
 		Authorized:  st.authorized,
 		RenderError: renderError,
 		FaultCode:   faultCode,
-	}, fakeserver.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
+		Credentials: []option.Option{option.WithToken(cfg.Token)},
+	}, fake.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
 	if err != nil {
-		return nil, fmt.Errorf("tighttest: %w", err)
+		return nil, err
 	}
 	st.baseURL = fs.URL
-	return &Server{URL: fs.URL, Faults: fs.Faults, frame: fs, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Token: cfg.Token, st: st}, nil
+	return &Server{Server: fs, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Token: cfg.Token, st: st}, nil
 }
 
 // NewServer starts a fake and panics if it cannot, like httptest.NewServer.
-func NewServer(opts ...Option) *Server {
-	s, err := Start(opts...)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func NewServer(opts ...Option) *Server { return fake.Must(Start(opts...)) }
 
 // NewTestServer starts a fake that t.Cleanup closes and whose responses are
 // checked against the spec, reporting mismatches with t.Errorf (unless the
 // options set a CheckResponse of their own).
 func NewTestServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	check := func(err error) { t.Errorf("tighttest: %v", err) }
-	// Set last, so that a WithConfig without CheckResponse keeps the check.
-	s := NewServer(append(opts[:len(opts):len(opts)], func(c *Config) {
-		if c.CheckResponse == nil {
-			c.CheckResponse = check
-		}
-	})...)
-	t.Cleanup(s.Close)
-	return s
+	return fake.NewTestServer(t, Start, opts, func(c *Config) *func(error) { return &c.CheckResponse })
 }
 
 // Customers returns the stored customers in creation order, in the response
@@ -364,7 +349,7 @@ func (s *Server) SetClassSegments(customerID string, segments ...tightapi.ClassS
 	if m == nil {
 		return false
 	}
-	m.segments = clone(segments)
+	m.segments = jsoncopy.Clone(segments)
 	return true
 }
 
@@ -461,10 +446,4 @@ func (st *state) newID(prefix string, taken func(string) bool) string {
 			return id
 		}
 	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

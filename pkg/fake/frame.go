@@ -1,9 +1,11 @@
-// Package fakeserver is the frame the provider fakes (pkg/*/…test) share: a
-// loopback HTTP server that, in this order, records every request, injects
-// faults, checks credentials, validates the request against the spec, and only
-// then runs the provider's handler; in tests it also validates every response
-// against the spec.
-package fakeserver
+package fake
+
+// This file is the frame every provider fake (pkg/*/…test) runs in, written
+// once: a loopback HTTP server that, in this order, records every request,
+// injects faults, checks credentials, validates the request against the
+// spec, and only then runs the provider's handler; in tests it also
+// validates every response against the spec. A fake adds its handlers, its
+// store and its credentials.
 
 import (
 	"errors"
@@ -24,8 +26,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/billbridge/billbridge/internal/specguard"
-	"github.com/billbridge/billbridge/pkg/fake"
 	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/option"
 )
 
 // ErrorRenderer writes the provider's own error body.
@@ -35,6 +37,8 @@ type ErrorRenderer func(w http.ResponseWriter, r *http.Request, status int, code
 
 // Provider is what a fake plugs into the frame.
 type Provider struct {
+	// Name prefixes the frame's errors, e.g. "tighttest".
+	Name string
 	// Spec is a fresh copy of the provider's spec (the generated GetSpec).
 	Spec *openapi3.T
 	// Handler serves valid, authenticated requests (the generated server).
@@ -55,6 +59,9 @@ type Provider struct {
 	// requests before its handlers (Meteroid's body extractor: 415, 422 in
 	// text/plain) answers them itself and returns true.
 	Precheck func(w http.ResponseWriter, r *http.Request) bool
+	// Credentials are the client options that authenticate with the
+	// credentials the fake accepts (see Server.ClientOptions).
+	Credentials []option.Option
 }
 
 // Options configure the frame.
@@ -69,11 +76,12 @@ type Options struct {
 	CheckResponse func(error)
 }
 
-// Server is a running fake.
+// Server is a running fake: every provider fake embeds it, so its URL,
+// Faults and methods are the fake's own.
 type Server struct {
-	// URL is the base URL of the server, such as http://127.0.0.1:41234.
+	// URL is the base URL of the fake, such as http://127.0.0.1:41234.
 	URL string
-	// Faults is the fault injector (its Counts tell what was injected).
+	// Faults is the fault injector; its Counts tell what was injected.
 	Faults *fault.Injector
 
 	srv   *http.Server
@@ -83,7 +91,7 @@ type Server struct {
 	check func(error)
 
 	mu      sync.Mutex
-	log     []fake.Request
+	log     []Request
 	running sync.WaitGroup // handlers in flight, awaited by Close
 	closing bool           // set by Close; guarded by mu
 }
@@ -92,7 +100,7 @@ type Server struct {
 func Start(p Provider, opts Options) (*Server, error) {
 	guard, err := specguard.New(p.Spec)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: spec: %w", p.Name, err)
 	}
 	addr := opts.Addr
 	if addr == "" {
@@ -100,7 +108,7 @@ func Start(p Provider, opts Options) (*Server, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("fake: listen %s: %w", addr, err)
+		return nil, fmt.Errorf("%s: listen %s: %w", p.Name, addr, err)
 	}
 	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln, guard: guard, p: p, check: opts.CheckResponse}
 	s.Faults = fault.New(opts.Faults, func(w http.ResponseWriter, r *http.Request, status int) {
@@ -112,7 +120,7 @@ func Start(p Provider, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server, closes its connections and waits for the handlers
+// Close stops the fake, closes its connections and waits for the handlers
 // still running, so that no response check fires after Close returns.
 func (s *Server) Close() {
 	s.mu.Lock()
@@ -122,11 +130,13 @@ func (s *Server) Close() {
 	s.running.Wait()
 }
 
-// Requests returns the request log so far.
-func (s *Server) Requests() []fake.Request {
+// Requests returns the request log so far, in arrival order. An entry is
+// made before its request is handled, so a client that got an answer
+// always finds its request logged.
+func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]fake.Request(nil), s.log...)
+	return append([]Request(nil), s.log...)
 }
 
 // Count returns the number of requests of operation (the spec's operationId,
@@ -148,12 +158,12 @@ func (s *Server) Count(operation string, status int) int {
 // Coverage reports which of the spec's declared (operation, status) pairs
 // the fake has produced so far: tests use it to show how much of the
 // contract a scenario exercises.
-func (s *Server) Coverage() fake.Coverage {
+func (s *Server) Coverage() Coverage {
 	produced := map[string]bool{}
 	for _, r := range s.Requests() {
 		produced[r.Operation+" "+strconv.Itoa(r.Status)] = true
 	}
-	var c fake.Coverage
+	var c Coverage
 	for _, item := range s.p.Spec.Paths.Map() {
 		for _, op := range item.Operations() {
 			c.Operations++
@@ -181,6 +191,21 @@ func (s *Server) Coverage() fake.Coverage {
 	return c
 }
 
+// ClientOptions returns the options that point a billbridge client (the
+// facade's New) at this fake: its base URL, credentials it accepts, and no
+// client-side rate limit (the provider's limit would only slow a test down;
+// a fake limits with Config.Faults.RateLimit when a test wants one). It is
+// the counterpart of httptest.Server.Client:
+//
+//	c, err := tight.New(srv.ClientOptions()...)
+//
+// Options given after it override it (another token, a rate limit).
+func (s *Server) ClientOptions() []option.Option {
+	opts := []option.Option{option.WithBaseURL(s.URL)}
+	opts = append(opts, s.p.Credentials...)
+	return append(opts, option.WithRateLimit(0, 0))
+}
+
 // operationID undoes oapi-codegen's capitalisation: the spec embedded in the
 // generated code says "SaveCustomers" where specs/tight.yaml says
 // "saveCustomers", and users look operations up by the spec's name (all our
@@ -194,7 +219,7 @@ func operationID(embedded string) string {
 }
 
 // RequestIDHeader is the response header that carries the id of every
-// request a fake answers (see fake.Request.RequestID).
+// request a fake answers (see Request.RequestID).
 const RequestIDHeader = "X-Request-Id"
 
 // outer records the request, names it in the X-Request-Id header of its
@@ -203,7 +228,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, _ := s.guard.Route(r)
 		rec := &specguard.Recorder{ResponseWriter: w}
-		entry := fake.Request{Method: r.Method, Path: r.URL.Path}
+		entry := Request{Method: r.Method, Path: r.URL.Path}
 		if in != nil && in.Route != nil {
 			entry.Operation = operationID(in.Route.Operation.OperationID)
 		}
@@ -245,7 +270,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			s.mu.Unlock()
 			if s.check != nil && !kind.Broken() && in != nil && in.Route != nil && rec.Status != 0 {
 				if err := s.guard.Response(in, rec.Status, w.Header(), rec.Body.Bytes()); err != nil {
-					s.check(fmt.Errorf("fake response does not match the spec: %w", err))
+					s.check(fmt.Errorf("%s: fake response does not match the spec: %w", s.p.Name, err))
 				}
 			}
 		}()

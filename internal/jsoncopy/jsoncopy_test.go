@@ -1,4 +1,4 @@
-package tighttest
+package jsoncopy
 
 import (
 	"encoding/json"
@@ -19,21 +19,21 @@ import (
 // the differential tests hold it to.
 func convertViaJSON[T any](v any) T {
 	var out T
-	mustJSON(json.Unmarshal(mustMarshal(v), &out))
+	mustJSON(json.Unmarshal(marshal(v), &out))
 	return out
 }
 
-// same requires convert[T](src) to equal the JSON round trip, panics
+// same requires Convert[T](src) to equal the JSON round trip, panics
 // included.
 func same[T any](t *testing.T, src any) {
 	t.Helper()
 	want, wantPanic := catch(func() T { return convertViaJSON[T](src) })
-	got, gotPanic := catch(func() T { return convert[T](src) })
+	got, gotPanic := catch(func() T { return Convert[T](src) })
 	if (wantPanic == nil) != (gotPanic == nil) {
-		t.Fatalf("convert[%T] of %#v: panic %v, the round trip's %v", want, src, gotPanic, wantPanic)
+		t.Fatalf("Convert[%T] of %#v: panic %v, the round trip's %v", want, src, gotPanic, wantPanic)
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("convert[%T] differs from the JSON round trip\nsource: %#v\n   got: %#v\n  want: %#v", want, src, got, want)
+		t.Fatalf("Convert[%T] differs from the JSON round trip\nsource: %#v\n   got: %#v\n  want: %#v", want, src, got, want)
 	}
 }
 
@@ -208,7 +208,7 @@ func random[T any](seed uint64, full bool) T {
 	return v
 }
 
-// differential holds convert[To] of random From values to the round trip.
+// differential holds Convert[To] of random From values to the round trip.
 func differential[From, To any](t *testing.T) {
 	t.Run(fmt.Sprintf("%T to %T", *new(From), *new(To)), func(t *testing.T) {
 		var zero From
@@ -444,20 +444,20 @@ func scribble(v reflect.Value) {
 	}
 }
 
-// sharesNothing requires that scribbling over convert[To] of full From
+// sharesNothing requires that scribbling over Convert[To] of full From
 // values leaves the source as it was.
 func sharesNothing[From, To any](t *testing.T) {
 	t.Run(fmt.Sprintf("%T to %T", *new(From), *new(To)), func(t *testing.T) {
 		for seed := range uint64(20) {
 			src := random[From](seed, true)
-			before := mustMarshal(src)
-			out := convert[To](src)
-			was := mustMarshal(out)
+			before := marshal(src)
+			out := Convert[To](src)
+			was := marshal(out)
 			scribble(reflect.ValueOf(&out).Elem())
-			if string(mustMarshal(out)) == string(was) {
+			if string(marshal(out)) == string(was) {
 				t.Fatalf("scribble changed nothing in %s", was)
 			}
-			if after := mustMarshal(src); string(after) != string(before) {
+			if after := marshal(src); string(after) != string(before) {
 				t.Fatalf("changing the result changed the source\nbefore: %s\n after: %s", before, after)
 			}
 		}
@@ -498,7 +498,7 @@ func BenchmarkConvertCustomer(b *testing.B) {
 	b.Run("reflect", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = convert[tightapi.Customer](in)
+			_ = Convert[tightapi.Customer](in)
 		}
 	})
 	b.Run("json", func(b *testing.B) {
@@ -526,7 +526,7 @@ func BenchmarkConvertInvoice(b *testing.B) {
 	b.Run("reflect", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = convert[tightapi.Invoice](in)
+			_ = Convert[tightapi.Invoice](in)
 		}
 	})
 	b.Run("json", func(b *testing.B) {
@@ -536,3 +536,4 @@ func BenchmarkConvertInvoice(b *testing.B) {
 		}
 	})
 }
+func ptr[T any](v T) *T { return &v }

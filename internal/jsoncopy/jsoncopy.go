@@ -1,4 +1,9 @@
-package tighttest
+// Package jsoncopy copies a value of one generated type into another, or
+// into a deep copy of itself, exactly as a JSON round trip would, without
+// the round trip's cost. The fakes (pkg/*/…test) keep every field of the
+// generated types through it, with no hand-written field lists: a field
+// added to a spec and regenerated is stored and answered at once.
+package jsoncopy
 
 import (
 	"encoding/json"
@@ -43,10 +48,10 @@ import (
 // and the fake panics as before). Like the round trip for any value that
 // came from JSON, the copier assumes the source has no pointer cycles.
 
-// convert copies v into another shape, as a JSON round trip would (fields the
+// Convert copies v into another shape, as a JSON round trip would (fields the
 // target lacks are dropped, such as customerId and glAccountId on the way
 // out).
-func convert[T any](v any) T {
+func Convert[T any](v any) T {
 	var out T
 	if v == nil {
 		mustJSON(json.Unmarshal([]byte("null"), &out))
@@ -58,9 +63,9 @@ func convert[T any](v any) T {
 	return out
 }
 
-// clone deep-copies v, so stored entities share nothing with requests or
+// Clone deep-copies v, so stored entities share nothing with requests or
 // answers.
-func clone[T any](v T) T { return convert[T](v) }
+func Clone[T any](v T) T { return Convert[T](v) }
 
 // A copier fills dst, a zero and addressable value of its target type, from
 // src as json.Unmarshal(json.Marshal(src), dst.Addr()) would. It is held by
@@ -338,7 +343,7 @@ func viaJSON(dst, src reflect.Value) {
 	if src.CanAddr() {
 		src = src.Addr()
 	}
-	mustJSON(json.Unmarshal(mustMarshal(src.Interface()), dst.Addr().Interface()))
+	mustJSON(json.Unmarshal(marshal(src.Interface()), dst.Addr().Interface()))
 }
 
 // copyJSON deep-copies v, an interface or a free-form map: what JSON
@@ -352,6 +357,44 @@ func copyJSON(v reflect.Value) any {
 
 func roundTrip(x any) any {
 	var out any
-	mustJSON(json.Unmarshal(mustMarshal(x), &out))
+	mustJSON(json.Unmarshal(marshal(x), &out))
 	return out
+}
+
+// Merge returns a copy of base with every member patch carries in JSON (a
+// member present and not null) replacing base's member of the same name,
+// arrays and objects as a whole: a partial update (PATCH, an upsert, a PUT
+// of the fields sent) of a stored entity by a generated request type,
+// with no field list to keep. The generated request types omit absent
+// optional fields, so "present" is what the client sent.
+func Merge[T any](base T, patch any) T {
+	var doc, members map[string]json.RawMessage
+	mustJSON(json.Unmarshal(marshal(base), &doc))
+	mustJSON(json.Unmarshal(marshal(patch), &members))
+	if doc == nil {
+		doc = map[string]json.RawMessage{}
+	}
+	for k, v := range members {
+		if string(v) != "null" {
+			doc[k] = v
+		}
+	}
+	var out T
+	mustJSON(json.Unmarshal(marshal(doc), &out))
+	return out
+}
+
+// marshal is json.Marshal for values that came from JSON.
+func marshal(v any) []byte {
+	b, err := json.Marshal(v)
+	mustJSON(err)
+	return b
+}
+
+// mustJSON panics on an error that would mean a bug in the caller: the
+// values came from JSON and the generated types round-trip.
+func mustJSON(err error) {
+	if err != nil {
+		panic("jsoncopy: " + err.Error())
+	}
 }
