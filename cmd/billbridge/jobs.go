@@ -355,7 +355,7 @@ func newSyncJob(provider, resource string, f *pushFlags) (pushJob, error) {
 		path := strings.ReplaceAll(f.key, ".", "/")
 		j.keyOpts = nil // the key field, not a create key, finds the customer
 		j.naturalKeys = func(it tight.CustomerInput) []itemKey {
-			if k, ok := engine.Lookup(it, path); ok {
+			if k, ok := engine.FieldValue(it, path); ok {
 				return []itemKey{{f.key, k}}
 			}
 			return nil

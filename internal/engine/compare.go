@@ -186,11 +186,11 @@ func jsonValue(v any) any {
 	return out
 }
 
-// Lookup returns the value at a "/"-separated path of v's JSON ("email",
+// FieldValue returns the value at a "/"-separated path of v's JSON ("email",
 // "customData/crm_id") as text, and whether it is set: how a natural key
 // that the caller names is read from an item or an entity. Numbers and
 // booleans give their JSON text; objects and arrays are not keys.
-func Lookup(v any, path string) (string, bool) {
+func FieldValue(v any, path string) (string, bool) {
 	cur := jsonValue(v)
 	for part := range strings.SplitSeq(path, "/") {
 		m, ok := cur.(map[string]any)

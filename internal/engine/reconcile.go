@@ -505,7 +505,7 @@ func (kc *KeyedCall[In, E, Out]) create(ctx context.Context, items []In, pending
 			case k.KeyTaken != nil && k.KeyTaken(*r) && errors.As(r.Err, &ae):
 				w.refused = ae
 				settle = append(settle, w)
-			case errors.Is(r.Err, billbridge.ErrNotSent) && ctx.Err() == nil:
+			case errors.Is(r.Err, billbridge.ErrNotSent) && ctx.Err() == nil && !errors.Is(r.Err, billbridge.ErrUnauthorized):
 				next = append(next, w) // surely not created (429s): again
 			}
 		}

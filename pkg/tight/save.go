@@ -99,8 +99,8 @@ func (s *saver[In, Out]) begin(ctx context.Context, expected int) *engine.KeyedC
 		return kc
 	}
 	kc := s.keyed_().Begin(ctx,
-		func(v In) string { k, _ := engine.Lookup(v, field); return k },
-		func(e Out) string { k, _ := engine.Lookup(e, field); return k }, expected)
+		func(v In) string { k, _ := engine.FieldValue(v, field); return k },
+		func(e Out) string { k, _ := engine.FieldValue(e, field); return k }, expected)
 	kc.KeyName(field)
 	if seq, _ := s.filter(ctx, field, ""); seq == nil {
 		kc.IndexOnly() // Tight's query cannot filter by it: walk every entity
