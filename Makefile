@@ -9,7 +9,7 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 export SCARF_ANALYTICS=false
 
 .PHONY: all generate check-generated test lint lint-go lint-specs npm-tools verify bench demo \
-	spec-gate bundle check-bundle typescript lint-typescript lint-prism typescript-e2e
+	spec-gate parity bundle check-bundle typescript lint-typescript lint-prism typescript-e2e
 
 all: verify
 
@@ -29,7 +29,7 @@ test:
 ## lint: go vet, gofmt, staticcheck, the spec linters, the spec gate
 ## (breaking changes, versions, CHANGELOG), fresh bundles, the TypeScript proof,
 ## the drift corpus through Prism and the TypeScript client against the fakes
-lint: lint-go lint-specs spec-gate check-bundle lint-typescript lint-prism typescript-e2e
+lint: lint-go lint-specs spec-gate parity check-bundle lint-typescript lint-prism typescript-e2e
 
 lint-go:
 	$(GO) vet ./...
@@ -55,6 +55,16 @@ lint-specs: npm-tools
 ## one with SPECGATE_BASE=<ref>. See README.md, "Using the specs from another language".
 spec-gate:
 	$(GO) run ./internal/specgate/cmd/specgate -dir specs $(SPECS)
+
+## parity: compare specs/meteroid.yaml with Meteroid's own OpenAPI, read from
+## ../shared/vendor-specs when that file exists (never copied into the project):
+## query parameters, request-body and 2xx-response property names of every
+## operation we carry; differences not named in specs/parity-meteroid.yaml fail
+PARITY_FILE ?= ../shared/vendor-specs/meteroid-openapi.json
+parity:
+	@if [ -f "$(PARITY_FILE)" ]; then \
+	  $(GO) run ./internal/specparity/cmd/specparity -ours specs/meteroid.yaml -theirs "$(PARITY_FILE)" -allow specs/parity-meteroid.yaml; \
+	else echo "parity: $(PARITY_FILE) not found, skipped"; fi
 
 ## bundle: self-contained JSON and YAML copies of each spec in specs/bundle/ (committed)
 BUNDLE_DIR ?= specs/bundle
