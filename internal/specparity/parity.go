@@ -133,7 +133,6 @@ func Compare(ours, theirs map[string]any, allowed []Allowed) (findings []Finding
 
 type tree map[string]any
 
-
 func asMap(v any) tree {
 	m, _ := v.(map[string]any)
 	return m
