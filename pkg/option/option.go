@@ -183,8 +183,12 @@ func WithReadBackFirst() RequestOption {
 }
 
 // WithCreateKey sets the create key of each item of a create call, for
-// providers that have no natural key of their own (Tight: see
-// tight.WithCreateKey, which types item); "" leaves an item without one.
+// providers that have no natural key of their own; "" leaves an item
+// without one.
+//
+// Deprecated: use tight.WithCreateKey (customers) or
+// tight.WithInvoiceCreateKey (invoices), which type the item; only Tight
+// uses create keys. This function keeps working as before.
 func WithCreateKey(key func(index int, item any) string) RequestOption {
 	return requestOption(func(r *config.Request) { r.CreateKey = key })
 }

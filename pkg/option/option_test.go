@@ -85,3 +85,11 @@ func TestRequestOptionsMergeOverTheClients(t *testing.T) {
 		t.Fatalf("policy = %+v", p)
 	}
 }
+
+// The deprecated WithCreateKey still sets the call's create key function.
+func TestWithCreateKeyStillSetsTheKey(t *testing.T) {
+	r := (&config.Request{}).Apply(option.WithCreateKey(func(i int, _ any) string { return fmt.Sprint("k", i) }))
+	if r.CreateKey == nil || r.CreateKey(3, nil) != "k3" {
+		t.Fatal("WithCreateKey did not set CreateKey")
+	}
+}
