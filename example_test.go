@@ -27,7 +27,7 @@ func ExampleResult() {
 		panic(err)
 	}
 	name := "Acme GmbH"
-	results := c.PatchCustomers(context.Background(), []meteroid.Update{
+	results := c.PatchCustomers(context.Background(), []meteroid.CustomerUpdate{
 		{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: &name}},
 		{IDOrAlias: "", Patch: meteroid.CustomerPatch{Name: &name}}, // refused locally: nothing sent for it
 		{IDOrAlias: "cus_gone", Patch: meteroid.CustomerPatch{Name: &name}},
@@ -110,7 +110,7 @@ func ExampleErrNotSent() {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // before anything was sent
 	name := "Renamed"
-	for _, r := range c.PatchCustomers(ctx, []meteroid.Update{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: &name}}}) {
+	for _, r := range c.PatchCustomers(ctx, []meteroid.CustomerUpdate{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: &name}}}) {
 		fmt.Println(r.Index, errors.Is(r.Err, billbridge.ErrNotSent), r.Attempts)
 	}
 	// Output:

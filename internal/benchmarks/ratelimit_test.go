@@ -43,9 +43,9 @@ func BenchmarkRateLimit(b *testing.B) {
 				b.Fatal(err)
 			}
 			customers := srv.Customers()
-			items := make([]meteroid.Update, len(customers))
+			items := make([]meteroid.CustomerUpdate, len(customers))
 			for i, cu := range customers {
-				items[i] = meteroid.Update{IDOrAlias: cu.Id, Patch: meteroid.CustomerPatch{Phone: ptr(fmt.Sprintf("+1 555 %04d", i))}}
+				items[i] = meteroid.CustomerUpdate{IDOrAlias: cu.Id, Patch: meteroid.CustomerPatch{Phone: ptr(fmt.Sprintf("+1 555 %04d", i))}}
 			}
 			for b.Loop() {
 				start := time.Now()

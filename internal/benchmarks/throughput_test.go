@@ -145,9 +145,9 @@ func BenchmarkThroughputMeteroid(b *testing.B) {
 		b.Fatal(err)
 	}
 	customers := srv.Customers()
-	items := make([]meteroid.Update, len(customers))
+	items := make([]meteroid.CustomerUpdate, len(customers))
 	for i, cu := range customers {
-		items[i] = meteroid.Update{IDOrAlias: cu.Id, Patch: meteroid.CustomerPatch{Phone: ptr(fmt.Sprintf("+1 555 %04d", i%10000))}}
+		items[i] = meteroid.CustomerUpdate{IDOrAlias: cu.Id, Patch: meteroid.CustomerPatch{Phone: ptr(fmt.Sprintf("+1 555 %04d", i%10000))}}
 	}
 	for b.Loop() {
 		loop := timeLoop(b, loopItems, func(i int) error {

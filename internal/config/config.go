@@ -142,11 +142,3 @@ type Client struct {
 	ClientID     Secret
 	ClientSecret Secret
 }
-
-// Hooks set by pkg/option's init: they apply an option.Option to a Client and
-// an option.RequestOption to a Request. pkg/option keeps its options' methods
-// unexported, so only these hooks reach them.
-var (
-	ApplyClientOption  func(opt any, c *Client)
-	ApplyRequestOption func(opt any, r *Request)
-)

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/billbridge/billbridge"
-	"github.com/billbridge/billbridge/pkg/option"
+	"github.com/billbridge/billbridge/internal/config"
 )
 
 // Do sends a raw request for an operation the facade does not wrap, with the
@@ -22,7 +22,7 @@ import (
 // is treated as a request that may create something: it is not repeated
 // after it may have acted, and such a failure wraps
 // billbridge.ErrOutcomeUnknown.
-func (e *Engine) Do(ctx context.Context, method, path string, body, out any, opts []option.RequestOption) error {
+func (e *Engine) Do(ctx context.Context, method, path string, body, out any, opts []config.RequestOption) error {
 	op := method + " " + path
 	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
 		return &billbridge.APIError{Provider: e.Provider.Name, Operation: op, Err: billbridge.ErrNotSent,

@@ -42,14 +42,13 @@ import (
 	"github.com/billbridge/billbridge/internal/batch"
 	"github.com/billbridge/billbridge/internal/config"
 	"github.com/billbridge/billbridge/internal/transport"
-	"github.com/billbridge/billbridge/pkg/option"
 )
 
 // Version is the library version sent in the User-Agent.
 const Version = "0.2.0"
 
 // MaxConcurrency bounds option.WithConcurrency.
-const MaxConcurrency = option.MaxConcurrency
+const MaxConcurrency = config.MaxConcurrency
 
 // ErrorBody is what a provider's error answer says, as its ErrorDecoder
 // reads it. Empty fields are unknown.
@@ -101,12 +100,8 @@ type Engine struct {
 }
 
 // Configure applies a facade's options.
-func Configure(opts []option.Option) *config.Client {
-	c := &config.Client{}
-	for _, o := range opts {
-		config.ApplyClientOption(o, c)
-	}
-	return c
+func Configure(opts []config.Option) *config.Client {
+	return (&config.Client{}).Apply(opts...)
 }
 
 // New checks cfg against p and assembles the HTTP stack around auth.
@@ -183,16 +178,12 @@ func New(p Provider, cfg *config.Client, auth transport.Authenticator, authKind 
 // credentials, its requests not yet sent are not sent (see Call). Every
 // facade method starts its call here; a call nested in another shares the
 // outer call's switch.
-func (e *Engine) Context(ctx context.Context, opts []option.RequestOption) context.Context {
+func (e *Engine) Context(ctx context.Context, opts []config.RequestOption) context.Context {
 	ctx, _ = transport.WithHalt(ctx)
 	if len(opts) == 0 {
 		return ctx
 	}
-	r := &config.Request{}
-	for _, o := range opts {
-		config.ApplyRequestOption(o, r)
-	}
-	return transport.WithRequest(ctx, r)
+	return transport.WithRequest(ctx, (&config.Request{}).Apply(opts...))
 }
 
 // BatchOptions are the batch engine's options for this client; size is the

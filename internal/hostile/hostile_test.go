@@ -73,7 +73,7 @@ var targets = []target{
 			t.Fatal(err)
 		}
 		name := "Ada"
-		return errs(c.PatchCustomers(ctx, []meteroid.Update{{IDOrAlias: "cus_1", Patch: meteroid.CustomerPatch{Name: &name}},
+		return errs(c.PatchCustomers(ctx, []meteroid.CustomerUpdate{{IDOrAlias: "cus_1", Patch: meteroid.CustomerPatch{Name: &name}},
 			{IDOrAlias: "cus_2", Patch: meteroid.CustomerPatch{Name: &name}}}))
 	}},
 }

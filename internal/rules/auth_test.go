@@ -186,9 +186,9 @@ var authCases = []authCase{
 	}},
 	{"meteroid/patchCustomers", 1, func(t *testing.T, n, conc int) ([]error, int) {
 		c, srv := meteroidClient(t, conc)
-		items := make([]meteroid.Update, n)
+		items := make([]meteroid.CustomerUpdate, n)
 		for i := range items {
-			items[i] = meteroid.Update{IDOrAlias: fmt.Sprintf("auth-%d", i), Patch: meteroid.CustomerPatch{BillingEmail: ptr("a@example.com")}}
+			items[i] = meteroid.CustomerUpdate{IDOrAlias: fmt.Sprintf("auth-%d", i), Patch: meteroid.CustomerPatch{BillingEmail: ptr("a@example.com")}}
 		}
 		return errsOf(c.PatchCustomers(context.Background(), items)), apiRequests(srv.Requests())
 	}},

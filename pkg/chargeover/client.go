@@ -170,7 +170,17 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, opt
 // ValidateCustomer checks a customer create against the spec's
 // CustomerCreate schema, as every create does before sending. It returns a
 // *billbridge.ValidationError (Index 0) naming the field, or nil.
+//
+// Every facade names its validators alike: ValidateCustomer checks the item
+// of the customer create (or save) call, ValidateCustomerUpdate the item of
+// the customer update call.
 func ValidateCustomer(in CustomerCreate) error { return check(0, in) }
+
+// ValidateCustomerUpdate checks an update as every UpdateCustomers does
+// before sending: an ID of at least 1 and changes that match the spec's
+// CustomerUpdate schema. It returns a *billbridge.ValidationError (Index 0)
+// naming the field, or nil.
+func ValidateCustomerUpdate(u CustomerUpdate) error { return checkUpdate(0, u) }
 
 func check(index int, in CustomerCreate) error {
 	vs, err := loadValidators()

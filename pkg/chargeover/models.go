@@ -23,7 +23,8 @@ const (
 )
 
 // CustomerUpdate is one item of UpdateCustomers: the customer_id of the
-// customer to change and the fields to change.
+// customer to change and the fields to change. meteroid.CustomerUpdate is
+// its counterpart (addressed by id or alias, a string).
 type CustomerUpdate struct {
 	// ID is the customer's customer_id (at least 1).
 	ID int64

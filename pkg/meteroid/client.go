@@ -131,17 +131,33 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, opt
 	return c.e.Do(ctx, method, path, body, out, opts)
 }
 
-// ValidateUpdate checks an update as every patch does before sending: a
-// non-empty IDOrAlias and a Patch that matches the spec's CustomerPatch
-// schema. It returns a *billbridge.ValidationError (Index 0) naming the
-// field, or nil.
-func ValidateUpdate(u Update) error { return checkUpdate(0, u) }
-
-// ValidateCreate checks a create as every create does before sending: that
-// it matches the spec's CustomerCreate schema (the four required fields
-// present, a documented currency, ...). It returns a
+// ValidateCustomer checks a customer create as every create does before
+// sending: that it matches the spec's CustomerCreate schema (the four
+// required fields present, a documented currency, ...). It returns a
 // *billbridge.ValidationError (Index 0) naming the field, or nil.
-func ValidateCreate(c CustomerCreate) error { return checkCreate(0, c) }
+//
+// Every facade names its validators alike: ValidateCustomer checks the item
+// of the customer create (or save) call, ValidateCustomerUpdate the item of
+// the customer update call.
+func ValidateCustomer(c CustomerCreate) error { return checkCreate(0, c) }
+
+// ValidateCustomerUpdate checks an update as every patch does before
+// sending: a non-empty IDOrAlias and a Patch that matches the spec's
+// CustomerPatch schema. It returns a *billbridge.ValidationError (Index 0)
+// naming the field, or nil.
+func ValidateCustomerUpdate(u CustomerUpdate) error { return checkUpdate(0, u) }
+
+// ValidateUpdate is the former name of ValidateCustomerUpdate.
+//
+// Deprecated: use ValidateCustomerUpdate, the name every facade gives the
+// check of its customer update item.
+func ValidateUpdate(u Update) error { return ValidateCustomerUpdate(u) }
+
+// ValidateCreate is the former name of ValidateCustomer.
+//
+// Deprecated: use ValidateCustomer, the name every facade gives the check of
+// its customer create item.
+func ValidateCreate(c CustomerCreate) error { return ValidateCustomer(c) }
 
 func checkCreate(index int, c CustomerCreate) error {
 	vs, err := loadValidators()
@@ -151,7 +167,7 @@ func checkCreate(index int, c CustomerCreate) error {
 	return vs[1].Check(index, c)
 }
 
-func checkUpdate(index int, u Update) error {
+func checkUpdate(index int, u CustomerUpdate) error {
 	if u.IDOrAlias == "" {
 		return emptyID(index)
 	}

@@ -211,7 +211,7 @@ func (c *Client) patchFound(ctx context.Context, found []Customer, items []Custo
 				Err: billbridge.ErrConflict, Message: "alias " + deref(item.Alias) + ": field " + blocked + " differs and PATCH cannot change it"}
 			continue
 		}
-		r := c.patchOne(ctx, 0, Update{IDOrAlias: found[i].Id, Patch: patch})
+		r := c.patchOne(ctx, 0, CustomerUpdate{IDOrAlias: found[i].Id, Patch: patch})
 		res[i] = r
 	}
 }

@@ -16,14 +16,23 @@ import (
 	"github.com/billbridge/billbridge/pkg/option"
 )
 
-// Update is one partial update: the customer, by id (cus_…) or alias, and
-// the fields to set.
-type Update struct {
+// CustomerUpdate is one item of PatchCustomers: the customer, by id (cus_…)
+// or alias, and the fields to set. It is named like chargeover.CustomerUpdate,
+// the item of that facade's UpdateCustomers; the fields differ because the
+// providers address a customer differently (Meteroid by id or alias, a
+// string; ChargeOver by a numeric customer_id).
+type CustomerUpdate struct {
 	// IDOrAlias addresses the customer: its id (cus_…) or its alias.
 	IDOrAlias string
 	// Patch holds the fields to change; nil fields are left as they are.
 	Patch CustomerPatch
 }
+
+// Update is the former name of CustomerUpdate.
+//
+// Deprecated: use CustomerUpdate, the name every facade gives the item of its
+// customer update call. Update is an alias: the two are the same type.
+type Update = CustomerUpdate
 
 // idPrefix starts every customer id; anything else is taken for an alias.
 const idPrefix = "cus_"
@@ -35,7 +44,7 @@ const idPrefix = "cus_"
 // A successful result carries the customer's id in ID, the customer after
 // the update in Value and the HTTP status in Status; a failed one carries a
 // *billbridge.APIError (an unknown customer wraps billbridge.ErrNotFound).
-func (c *Client) PatchCustomers(ctx context.Context, updates []Update, opts ...option.RequestOption) []billbridge.Result[Customer] {
+func (c *Client) PatchCustomers(ctx context.Context, updates []CustomerUpdate, opts ...option.RequestOption) []billbridge.Result[Customer] {
 	return batch.Run(c.e.Context(ctx, opts), updates, c.e.BatchOptions(1), batch.Each(c.patchOne))
 }
 
@@ -43,7 +52,7 @@ func (c *Client) PatchCustomers(ctx context.Context, updates []Update, opts ...o
 // they are sent, so memory stays bounded whatever the input's length.
 // Results arrive in input order; breaking out of the loop cancels the
 // requests in flight.
-func (c *Client) PatchCustomersSeq(ctx context.Context, updates iter.Seq[Update], opts ...option.RequestOption) iter.Seq[billbridge.Result[Customer]] {
+func (c *Client) PatchCustomersSeq(ctx context.Context, updates iter.Seq[CustomerUpdate], opts ...option.RequestOption) iter.Seq[billbridge.Result[Customer]] {
 	// ChunkSize 1: no batch endpoint, so one item is one request.
 	return batch.Stream(c.e.Context(ctx, opts), updates, -1, c.e.BatchOptions(1), batch.Each(c.patchOne))
 }
@@ -51,7 +60,7 @@ func (c *Client) PatchCustomersSeq(ctx context.Context, updates iter.Seq[Update]
 // PatchCustomer applies one partial update and returns the customer after
 // it. Errors are as in PatchCustomers' results.
 func (c *Client) PatchCustomer(ctx context.Context, idOrAlias string, patch CustomerPatch, opts ...option.RequestOption) (*Customer, error) {
-	r := c.patchOne(c.e.Context(ctx, opts), 0, Update{IDOrAlias: idOrAlias, Patch: patch})
+	r := c.patchOne(c.e.Context(ctx, opts), 0, CustomerUpdate{IDOrAlias: idOrAlias, Patch: patch})
 	if r.Err != nil {
 		return nil, r.Err
 	}
@@ -70,7 +79,7 @@ func (c *Client) GetCustomer(ctx context.Context, idOrAlias string, opts ...opti
 }
 
 // patchOne validates and sends one update.
-func (c *Client) patchOne(ctx context.Context, index int, u Update) billbridge.Result[Customer] {
+func (c *Client) patchOne(ctx context.Context, index int, u CustomerUpdate) billbridge.Result[Customer] {
 	if err := checkUpdate(index, u); err != nil {
 		return billbridge.Result[Customer]{Err: err}
 	}

@@ -22,7 +22,7 @@
 //
 //	c, err := meteroid.New() // API key from METEROID_API_KEY
 //	if err != nil { ... }
-//	results := c.PatchCustomers(ctx, []meteroid.Update{
+//	results := c.PatchCustomers(ctx, []meteroid.CustomerUpdate{
 //		{IDOrAlias: "cus_7n42DGM5Tflk9n8mt7Fhc7", Patch: meteroid.CustomerPatch{Name: flex.Ptr("Acme GmbH")}},
 //		{IDOrAlias: "acme-fr", Patch: meteroid.CustomerPatch{Currency: flex.Ptr(meteroid.CurrencyEUR)}},
 //	})

@@ -19,7 +19,7 @@ func ExampleClient_PatchCustomers() {
 		panic(err)
 	}
 	name := "Acme GmbH"
-	results := c.PatchCustomers(context.Background(), []meteroid.Update{
+	results := c.PatchCustomers(context.Background(), []meteroid.CustomerUpdate{
 		{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: &name}},
 		{IDOrAlias: "alias-1", Patch: meteroid.CustomerPatch{InvoicingEmails: &[]string{"ap@acme.example"}}},
 		{IDOrAlias: "cus_unknown", Patch: meteroid.CustomerPatch{Name: &name}},
@@ -47,10 +47,10 @@ func ExampleClient_PatchCustomersSeq() {
 		panic(err)
 	}
 	// A stream of any length: here three ids, read as they are sent.
-	updates := func(yield func(meteroid.Update) bool) {
+	updates := func(yield func(meteroid.CustomerUpdate) bool) {
 		for id := range slices.Values([]string{"cus_0", "cus_1", "cus_2"}) {
 			vat := "FR" + id
-			if !yield(meteroid.Update{IDOrAlias: id, Patch: meteroid.CustomerPatch{VatNumber: &vat}}) {
+			if !yield(meteroid.CustomerUpdate{IDOrAlias: id, Patch: meteroid.CustomerPatch{VatNumber: &vat}}) {
 				return
 			}
 		}

@@ -50,17 +50,17 @@ func TestFaultMatrix(t *testing.T) {
 			rec := &logRecorder{}
 			c := newClient(t, srv, option.WithRetryPolicy(policy), option.WithConcurrency(8), option.WithLogger(slog.New(rec)))
 
-			updates := make([]meteroid.Update, 0, n+2)
+			updates := make([]meteroid.CustomerUpdate, 0, n+2)
 			for i := range n {
 				addr := fmt.Sprintf("cus_%d", i)
 				if i%2 == 1 {
 					addr = fmt.Sprintf("alias-%d", i)
 				}
-				updates = append(updates, meteroid.Update{IDOrAlias: addr, Patch: finalPatch(i)})
+				updates = append(updates, meteroid.CustomerUpdate{IDOrAlias: addr, Patch: finalPatch(i)})
 			}
 			updates = append(updates,
-				meteroid.Update{IDOrAlias: "cus_missing", Patch: finalPatch(n)},                                              // genuine: 404
-				meteroid.Update{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Currency: ptr(meteroid.Currency("EURO"))}}, // genuine: invalid
+				meteroid.CustomerUpdate{IDOrAlias: "cus_missing", Patch: finalPatch(n)},                                              // genuine: 404
+				meteroid.CustomerUpdate{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Currency: ptr(meteroid.Currency("EURO"))}}, // genuine: invalid
 			)
 			results := c.PatchCustomers(context.Background(), updates)
 

@@ -50,7 +50,7 @@ func TestNewCredentials(t *testing.T) {
 func TestPatchCustomersHappyPath(t *testing.T) {
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(5))
 	c := newClient(t, srv)
-	updates := []meteroid.Update{
+	updates := []meteroid.CustomerUpdate{
 		{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("Zero GmbH")}},
 		{IDOrAlias: "alias-1", Patch: meteroid.CustomerPatch{Currency: ptr(meteroid.CurrencyUSD), InvoicingEmails: &[]string{"a@one.example"}}},
 		{IDOrAlias: "cus_2", Patch: meteroid.CustomerPatch{
@@ -137,7 +137,7 @@ func TestAliasRenameRetriesByID(t *testing.T) {
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(1),
 		meteroidtest.WithFaults(faultSeq("", "drop-after")))
 	c := newClient(t, srv)
-	r := c.PatchCustomers(context.Background(), []meteroid.Update{{IDOrAlias: "alias-0", Patch: meteroid.CustomerPatch{Alias: ptr("renamed-0")}}})[0]
+	r := c.PatchCustomers(context.Background(), []meteroid.CustomerUpdate{{IDOrAlias: "alias-0", Patch: meteroid.CustomerPatch{Alias: ptr("renamed-0")}}})[0]
 	if r.Err != nil || r.ID != "cus_0" || *r.Value.Alias != "renamed-0" {
 		t.Fatalf("rename: %+v", r)
 	}
@@ -152,7 +152,7 @@ func TestAliasRenameRetriesByID(t *testing.T) {
 func TestNotFoundIsolated(t *testing.T) {
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(3))
 	c := newClient(t, srv)
-	results := c.PatchCustomers(context.Background(), []meteroid.Update{
+	results := c.PatchCustomers(context.Background(), []meteroid.CustomerUpdate{
 		{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("A")}},
 		{IDOrAlias: "cus_missing", Patch: meteroid.CustomerPatch{Name: ptr("B")}},
 		{IDOrAlias: "alias-2", Patch: meteroid.CustomerPatch{Name: ptr("C")}},
@@ -174,7 +174,7 @@ func TestNotFoundIsolated(t *testing.T) {
 func TestPoisonItemsIsolated(t *testing.T) {
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(4))
 	c := newClient(t, srv)
-	updates := []meteroid.Update{
+	updates := []meteroid.CustomerUpdate{
 		{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("ok 0")}},
 		{IDOrAlias: "cus_1", Patch: meteroid.CustomerPatch{Currency: ptr(meteroid.Currency("EURO"))}},
 		{IDOrAlias: "", Patch: meteroid.CustomerPatch{Name: ptr("no address")}},
@@ -239,9 +239,9 @@ func TestPatchCustomersSeqStreams(t *testing.T) {
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(n))
 	var progress []billbridge.Progress
 	c := newClient(t, srv, option.WithProgress(func(p billbridge.Progress) { progress = append(progress, p) }))
-	seq := func(yield func(meteroid.Update) bool) {
+	seq := func(yield func(meteroid.CustomerUpdate) bool) {
 		for i := range n {
-			if !yield(meteroid.Update{IDOrAlias: fmt.Sprintf("alias-%d", i), Patch: meteroid.CustomerPatch{Phone: ptr(fmt.Sprint(i))}}) {
+			if !yield(meteroid.CustomerUpdate{IDOrAlias: fmt.Sprintf("alias-%d", i), Patch: meteroid.CustomerPatch{Phone: ptr(fmt.Sprint(i))}}) {
 				return
 			}
 		}
@@ -283,9 +283,9 @@ func TestCancelMidBatch(t *testing.T) {
 	c := newClient(t, srv, option.WithConcurrency(3))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	updates := make([]meteroid.Update, n)
+	updates := make([]meteroid.CustomerUpdate, n)
 	for i := range updates {
-		updates[i] = meteroid.Update{IDOrAlias: fmt.Sprintf("cus_%d", i), Patch: meteroid.CustomerPatch{Name: ptr("cancelled run")}}
+		updates[i] = meteroid.CustomerUpdate{IDOrAlias: fmt.Sprintf("cus_%d", i), Patch: meteroid.CustomerPatch{Name: ptr("cancelled run")}}
 	}
 	var results []billbridge.Result[meteroid.Customer]
 	for r := range c.PatchCustomersSeq(ctx, slices.Values(updates)) {

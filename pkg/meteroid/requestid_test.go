@@ -33,7 +33,7 @@ func TestResultRequestID(t *testing.T) {
 	c := newClient(t, srv, option.WithConcurrency(1))
 	ctx := context.Background()
 
-	patched := c.PatchCustomers(ctx, []meteroid.Update{
+	patched := c.PatchCustomers(ctx, []meteroid.CustomerUpdate{
 		{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("Zero")}},
 		{IDOrAlias: "cus_nobody", Patch: meteroid.CustomerPatch{Name: ptr("Nobody")}},
 	})

@@ -52,7 +52,7 @@ func TestRetryEachFault(t *testing.T) {
 			cfg.SlowBody = 20 * time.Millisecond
 			srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(1), meteroidtest.WithFaults(cfg))
 			c := newClient(t, srv)
-			r := c.PatchCustomers(context.Background(), []meteroid.Update{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("retried")}}})[0]
+			r := c.PatchCustomers(context.Background(), []meteroid.CustomerUpdate{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("retried")}}})[0]
 			if r.Err != nil || r.Status != 200 || r.Value.Name != "retried" {
 				t.Fatalf("result: %+v (%v)", r, r.Err)
 			}
@@ -104,7 +104,7 @@ func TestRetry408(t *testing.T) {
 		return http.DefaultTransport.RoundTrip(r)
 	})}
 	c := newClient(t, srv, option.WithHTTPClient(hc))
-	r := c.PatchCustomers(context.Background(), []meteroid.Update{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("x")}}})[0]
+	r := c.PatchCustomers(context.Background(), []meteroid.CustomerUpdate{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("x")}}})[0]
 	if r.Err != nil || r.Attempts != 2 {
 		t.Fatalf("408 then success: %+v", r)
 	}
@@ -123,7 +123,7 @@ func TestRetriesExhausted(t *testing.T) {
 	}
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(1), meteroidtest.WithFaults(faultSeq(seq...)))
 	c := newClient(t, srv)
-	r := c.PatchCustomers(context.Background(), []meteroid.Update{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("x")}}})[0]
+	r := c.PatchCustomers(context.Background(), []meteroid.CustomerUpdate{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: ptr("x")}}})[0]
 	var ae *billbridge.APIError
 	if !errors.As(r.Err, &ae) || ae.StatusCode != 500 || ae.Code != meteroid.CodeInternalServerError || !ae.Retryable || r.Status != 500 || r.Attempts != 6 {
 		t.Fatalf("exhausted: %+v (%#v)", r, r.Err)
@@ -181,9 +181,9 @@ func TestRateLimit(t *testing.T) {
 	cfg := fault.Config{RateLimit: &fault.Limit{Requests: 100, Per: time.Second, Burst: 2}, RetryAfter: time.Second}
 	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(20), meteroidtest.WithFaults(cfg))
 	c := newClient(t, srv, option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 20, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 20 * time.Millisecond}))
-	var updates []meteroid.Update
+	var updates []meteroid.CustomerUpdate
 	for i := range 20 {
-		updates = append(updates, meteroid.Update{IDOrAlias: fmt.Sprintf("cus_%d", i), Patch: meteroid.CustomerPatch{Name: ptr("limited")}})
+		updates = append(updates, meteroid.CustomerUpdate{IDOrAlias: fmt.Sprintf("cus_%d", i), Patch: meteroid.CustomerPatch{Name: ptr("limited")}})
 	}
 	for _, r := range c.PatchCustomers(context.Background(), updates) {
 		if !r.OK() {

@@ -22,28 +22,21 @@ import (
 	"github.com/billbridge/billbridge/internal/config"
 )
 
-// Option configures a client; pass it to a facade's New.
-type Option interface {
-	applyClient(*config.Client)
-}
+// Option configures a client; pass it to a facade's New. It is an alias of
+// the engine's own option type, so that the engine never imports this
+// package; only the constructors of this package (and the facades' own, such
+// as tight.WithCreateKey) make one.
+type Option = config.Option
 
 // RequestOption configures the requests of a client (given to New) or of one
 // call (given to a facade method).
-type RequestOption interface {
-	Option
-	applyRequest(*config.Request)
-}
+type RequestOption = config.RequestOption
 
 // clientOption is an Option that only a client can take.
-type clientOption func(*config.Client)
-
-func (f clientOption) applyClient(c *config.Client) { f(c) }
+type clientOption = config.ClientFunc
 
 // requestOption is a RequestOption: on a client it sets the request defaults.
-type requestOption func(*config.Request)
-
-func (f requestOption) applyClient(c *config.Client)   { f(&c.Request) }
-func (f requestOption) applyRequest(r *config.Request) { f(r) }
+type requestOption = config.RequestFunc
 
 // Middleware wraps every attempt of a request, retries included. It may read
 // or change the request, which does not carry the credentials yet (the
@@ -88,7 +81,7 @@ func WithBatchSize(n int) Option { return clientOption(func(c *config.Client) { 
 // MaxConcurrency is the largest WithConcurrency a client accepts: more
 // requests in flight than this only queue at the providers' rate limits and
 // hold memory.
-const MaxConcurrency = 64
+const MaxConcurrency = config.MaxConcurrency
 
 // WithConcurrency sets the number of requests in flight, 1 to
 // MaxConcurrency (New refuses other values).
@@ -190,8 +183,12 @@ func WithReadBackFirst() RequestOption {
 }
 
 // WithCreateKey sets the create key of each item of a create call, for
-// providers that have no natural key of their own (Tight: see
-// tight.WithCreateKey, which types item); "" leaves an item without one.
+// providers that have no natural key of their own; "" leaves an item
+// without one.
+//
+// Deprecated: use tight.WithCreateKey (customers) or
+// tight.WithInvoiceCreateKey (invoices), which type the item; only Tight
+// uses create keys. This function keeps working as before.
 func WithCreateKey(key func(index int, item any) string) RequestOption {
 	return requestOption(func(r *config.Request) { r.CreateKey = key })
 }

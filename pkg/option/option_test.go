@@ -15,11 +15,7 @@ import (
 )
 
 func apply(opts ...option.Option) *config.Client {
-	c := &config.Client{}
-	for _, o := range opts {
-		config.ApplyClientOption(o, c)
-	}
-	return c
+	return (&config.Client{}).Apply(opts...)
 }
 
 func TestClientOptionsFillTheConfig(t *testing.T) {
@@ -72,12 +68,9 @@ func TestConfigPrintsNoCredential(t *testing.T) {
 func TestRequestOptionsMergeOverTheClients(t *testing.T) {
 	base := apply(option.WithHeader("X-A", "client"), option.WithMaxRetries(5), option.WithAttemptTimeout(time.Second),
 		option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) { return next(r) }))
-	call := &config.Request{}
-	for _, o := range []option.RequestOption{option.WithHeader("X-B", "call"), option.WithMaxRetries(0),
+	call := (&config.Request{}).Apply(option.WithHeader("X-B", "call"), option.WithMaxRetries(0),
 		option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 9}),
-		option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) { return next(r) })} {
-		config.ApplyRequestOption(o, call)
-	}
+		option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) { return next(r) }))
 	got := base.Request.Merge(call)
 	if got.Header.Get("X-A") != "client" || got.Header.Get("X-B") != "call" || base.Request.Header.Get("X-B") != "" {
 		t.Fatalf("headers = %v (client's %v)", got.Header, base.Request.Header)
@@ -90,5 +83,13 @@ func TestRequestOptionsMergeOverTheClients(t *testing.T) {
 	p := got.Policy(billbridge.DefaultRetryPolicy())
 	if p.MaxRetries != 0 || p.MinBackoff != billbridge.DefaultRetryPolicy().MinBackoff {
 		t.Fatalf("policy = %+v", p)
+	}
+}
+
+// The deprecated WithCreateKey still sets the call's create key function.
+func TestWithCreateKeyStillSetsTheKey(t *testing.T) {
+	r := (&config.Request{}).Apply(option.WithCreateKey(func(i int, _ any) string { return fmt.Sprint("k", i) }))
+	if r.CreateKey == nil || r.CreateKey(3, nil) != "k3" {
+		t.Fatal("WithCreateKey did not set CreateKey")
 	}
 }

@@ -226,6 +226,11 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, opt
 // ValidateCustomer checks a customer against the spec's CustomerInput schema,
 // as every save does before sending. It returns a *billbridge.ValidationError
 // (Index 0) naming the field, or nil.
+//
+// Every facade names its validators alike: ValidateCustomer checks the item
+// of the customer create (or save) call, ValidateCustomerUpdate the item of
+// a separate update call. Tight saves creates and updates through one call
+// and one shape (CustomerInput), so ValidateCustomer checks both.
 func ValidateCustomer(in CustomerInput) error { return check(0, 0, in) }
 
 // ValidateInvoice checks an invoice against the spec's InvoiceInput schema.

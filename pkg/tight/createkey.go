@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/config"
 	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/pkg/option"
 )
@@ -33,8 +34,11 @@ const MaxCustomDataChars = 2000
 // its occurrence number among identical items of the call's input, so that a
 // re-run of the same input produces the same keys (the count keeps one entry
 // per distinct item of the call in memory).
+//
+// It is the one spelling of this option: option.WithCreateKey, which took
+// the item as an any, is deprecated.
 func WithCreateKey(key func(index int, item CustomerInput) string) option.RequestOption {
-	return option.WithCreateKey(func(i int, v any) string {
+	return withCreateKey(func(i int, v any) string {
 		if c, ok := v.(CustomerInput); ok {
 			return key(i, c)
 		}
@@ -44,12 +48,18 @@ func WithCreateKey(key func(index int, item CustomerInput) string) option.Reques
 
 // WithInvoiceCreateKey is WithCreateKey for invoice creates.
 func WithInvoiceCreateKey(key func(index int, item InvoiceInput) string) option.RequestOption {
-	return option.WithCreateKey(func(i int, v any) string {
+	return withCreateKey(func(i int, v any) string {
 		if c, ok := v.(InvoiceInput); ok {
 			return key(i, c)
 		}
 		return ""
 	})
+}
+
+// withCreateKey sets the create key function of a call, as the deprecated
+// option.WithCreateKey does.
+func withCreateKey(key func(index int, item any) string) option.RequestOption {
+	return config.RequestFunc(func(r *config.Request) { r.CreateKey = key })
 }
 
 // WithKeyField makes a save call's creates keyed by a field of the

@@ -23,8 +23,12 @@ import (
 	"sync/atomic"
 
 	"github.com/billbridge/billbridge/gen/tightapi"
-	"github.com/billbridge/billbridge/pkg/tight"
 )
+
+// createKeyField is tight.CreateKeyField, copied so that this command, which
+// lives under internal/, does not import pkg/ (imports run from pkg/ to
+// internal/, never back; main_test.go checks the copy).
+const createKeyField = "billbridge_create_key"
 
 func main() {
 	batch := flag.Int("batch", 100, "items per request")
@@ -80,7 +84,7 @@ func main() {
 		}
 		if *keys {
 			h := sha256.Sum256(sc.Bytes())
-			it.CustomData = &tightapi.CustomData{tight.CreateKeyField: fmt.Sprintf("bb1-%s-0", hex.EncodeToString(h[:12]))}
+			it.CustomData = &tightapi.CustomData{createKeyField: fmt.Sprintf("bb1-%s-0", hex.EncodeToString(h[:12]))}
 		}
 		if chunk = append(chunk, it); len(chunk) == *batch {
 			chunks <- chunk

@@ -25,7 +25,7 @@ func Example_faults() {
 		panic(err)
 	}
 	name := "Acme GmbH"
-	r := c.PatchCustomers(context.Background(), []meteroid.Update{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: &name}}})[0]
+	r := c.PatchCustomers(context.Background(), []meteroid.CustomerUpdate{{IDOrAlias: "cus_0", Patch: meteroid.CustomerPatch{Name: &name}}})[0]
 	fmt.Println(r.ID, r.Value.Name, r.Err, r.Attempts)
 	fmt.Println(srv.Faults.Counts()[fault.DropAfter], srv.Patches("cus_0"))
 	// Output:
