@@ -201,9 +201,9 @@ func demoMeteroid(ctx context.Context, stderr io.Writer) (demoRow, error) {
 		return demoRow{}, err
 	}
 	customers := srv.Customers()
-	items := make([]meteroid.Update, len(customers))
+	items := make([]meteroid.CustomerUpdate, len(customers))
 	for i, cu := range customers {
-		items[i] = meteroid.Update{IDOrAlias: cu.Id, Patch: meteroid.CustomerPatch{
+		items[i] = meteroid.CustomerUpdate{IDOrAlias: cu.Id, Patch: meteroid.CustomerPatch{
 			BillingEmail: ptr(fmt.Sprintf("billing%04d@example.com", i)),
 			Currency:     ptr(meteroidapi.CurrencyUSD),
 		}}

@@ -309,15 +309,15 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 		}, nil
 	case "meteroid customers":
 		var seeds customerSet
-		j := &typedJob[meteroid.Update, meteroid.Customer]{
+		j := &typedJob[meteroid.CustomerUpdate, meteroid.Customer]{
 			shape:    reflect.TypeFor[meteroidLine](),
 			fields:   fields,
 			decode:   decodeMeteroidUpdate,
-			validate: meteroid.ValidateUpdate,
-			naturalKeys: func(u meteroid.Update) []itemKey {
+			validate: meteroid.ValidateCustomerUpdate,
+			naturalKeys: func(u meteroid.CustomerUpdate) []itemKey {
 				return append([]itemKey{{"id_or_alias", u.IDOrAlias}}, keyOf("alias", u.Patch.Alias)...)
 			},
-			client: func(opts []option.Option) (sendFunc[meteroid.Update, meteroid.Customer], func() (int64, int64), error) {
+			client: func(opts []option.Option) (sendFunc[meteroid.CustomerUpdate, meteroid.Customer], func() (int64, int64), error) {
 				c, err := meteroid.New(opts...)
 				if err != nil {
 					return nil, nil, err
@@ -327,7 +327,7 @@ func newJob(provider, resource string, f *pushFlags) (pushJob, error) {
 			startFake: func() ([]option.Option, func(), error) { return startMeteroidFake(seeds.ids) },
 		}
 		if f.fake {
-			j.collect = func(u meteroid.Update) { seeds.add(u.IDOrAlias) }
+			j.collect = func(u meteroid.CustomerUpdate) { seeds.add(u.IDOrAlias) }
 		}
 		return j, nil
 	}
@@ -375,7 +375,7 @@ func newSyncJob(provider, resource string, f *pushFlags) (pushJob, error) {
 		return &typedJob[meteroid.CustomerCreate, meteroid.Customer]{
 			fields:      fieldChecker{allowUnknown: f.allowUnknownFields},
 			decode:      strictDecode[meteroid.CustomerCreate],
-			validate:    meteroid.ValidateCreate,
+			validate:    meteroid.ValidateCustomer,
 			naturalKeys: func(it meteroid.CustomerCreate) []itemKey { return keyOf("alias", it.Alias) },
 			canSettle:   func(it meteroid.CustomerCreate) bool { return it.Alias != nil && *it.Alias != "" },
 			client: func(opts []option.Option) (sendFunc[meteroid.CustomerCreate, meteroid.Customer], func() (int64, int64), error) {
@@ -463,25 +463,25 @@ type meteroidLine struct {
 // decodeMeteroidUpdate reads a patch body with a top-level "id_or_alias". A
 // line that changes nothing (only the key, nulls or dropped unknown fields)
 // is refused: it would be sent as an empty PATCH and reported succeeded.
-func decodeMeteroidUpdate(raw []byte) (meteroid.Update, error) {
+func decodeMeteroidUpdate(raw []byte) (meteroid.CustomerUpdate, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return meteroid.Update{}, err
+		return meteroid.CustomerUpdate{}, err
 	}
 	var key string
 	if err := json.Unmarshal(fields["id_or_alias"], &key); err != nil || strings.TrimSpace(key) == "" {
-		return meteroid.Update{}, fmt.Errorf("field id_or_alias: required, a non-empty string naming the customer")
+		return meteroid.CustomerUpdate{}, fmt.Errorf("field id_or_alias: required, a non-empty string naming the customer")
 	}
 	delete(fields, "id_or_alias")
 	rest, _ := json.Marshal(fields)
 	patch, err := strictDecode[meteroid.CustomerPatch](rest)
 	if err != nil {
-		return meteroid.Update{}, err
+		return meteroid.CustomerUpdate{}, err
 	}
 	if reflect.ValueOf(patch).IsZero() {
-		return meteroid.Update{}, fmt.Errorf("nothing to change: the line names no field of the customer besides id_or_alias")
+		return meteroid.CustomerUpdate{}, fmt.Errorf("nothing to change: the line names no field of the customer besides id_or_alias")
 	}
-	return meteroid.Update{IDOrAlias: key, Patch: patch}, nil
+	return meteroid.CustomerUpdate{IDOrAlias: key, Patch: patch}, nil
 }
 
 // startMeteroidFake seeds the fake with the customers the updates name, so a
