@@ -13,24 +13,10 @@ var completenessExemptions = map[string]map[string]map[string]string{
 				"through internal/transport (golang.org/x/oauth2/clientcredentials against TokenPath), never c.API.CreateToken",
 			missCLI: "authentication, not a resource: every command gets its token from the credentials it is given",
 		},
-		"deleteCustomer": {
-			missCLI: "not built yet: the CLI has no delete verb (the facade's DeleteCustomers exists)",
-		},
-		"deleteInvoice": {
-			missCLI: "not built yet: the CLI has no delete verb (the facade's DeleteInvoices exists)",
-		},
-		"sendInvoice": {
-			missCLI: "not built yet: the CLI has no send verb (the facade's SendInvoices exists)",
-		},
 	},
 	"chargeover": {
 		"updateCustomer": {
 			missCLI: "sync chargeover customers updates through _bulk PUT sub-requests (bulk); no verb sends the single PUT",
-		},
-	},
-	"meteroid": {
-		"archiveCustomer": {
-			missCLI: "not built yet: the CLI has no archive verb (the facade's ArchiveCustomers exists)",
 		},
 	},
 }

@@ -19,9 +19,8 @@ import (
 	"github.com/billbridge/billbridge/pkg/option"
 )
 
-// readPair is one provider/resource pair of "billbridge list" and "get".
-// Each provider's file (list_tight.go, ...) registers its pairs in
-// readPairs from an init function.
+// readPair is what "billbridge list" and "get" need of a provider/resource
+// pair; the registry (registry_*.go) holds one per pair and verb.
 type readPair struct {
 	// filters names the --filter fields the pair accepts, each with a
 	// one-line description for the usage text.
@@ -35,21 +34,6 @@ type readPair struct {
 	list func(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (entities iter.Seq2[any, error], counts func() (int64, int64), err error)
 	// get reads one entity by its id (or the pair's documented key).
 	get func(ctx context.Context, opts []option.Option, id string) (any, error)
-	// fake starts an embedded fake and returns the options that point at
-	// it, for --fake.
-	fake func() ([]option.Option, func(), error)
-}
-
-// readPairs are the pairs of "list" and "get", by "provider resource".
-var readPairs = map[string]readPair{}
-
-func readPairNames() string {
-	names := make([]string, 0, len(readPairs))
-	for k := range readPairs {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
 }
 
 // readFlags are the flags "list" and "get" share with "push".
@@ -97,20 +81,31 @@ func (f *readFlags) register(fs *flag.FlagSet, list bool) {
 	}
 }
 
-// options turns the flags into client options, as push does.
-func (f *readFlags) options() ([]option.Option, error) {
-	pf := pushFlags{baseURL: f.baseURL, site: f.site, allowHTTP: f.allow, maxRetries: f.maxRetries,
+// pushFlags are the flags as push's, whose options and checks they share.
+func (f *readFlags) pushFlags() pushFlags {
+	return pushFlags{baseURL: f.baseURL, site: f.site, allowHTTP: f.allow, maxRetries: f.maxRetries,
 		rateLimit: f.rateLimit, attemptTimeout: f.attemptTimeout, timeout: f.timeout, fake: f.fake}
+}
+
+// clientOptions checks the flags and turns them into client options for
+// provider p, as push does: --site by p's rule, and with --fake a fake of p
+// started (stop closes it).
+func (f *readFlags) clientOptions(p *providerDef) (opts []option.Option, stop func(), err error) {
+	pf := f.pushFlags()
 	if err := pf.check(""); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if f.site != "" {
-		if f.baseURL != "" {
-			return nil, usagef("give --site or --base-url, not both")
-		}
-		pf.baseURL = "https://" + f.site + ".chargeover.com"
+	if pf.baseURL, err = p.hostFor(f.site, f.baseURL, f.fake); err != nil {
+		return nil, nil, err
 	}
-	return pf.options(), nil
+	if !f.fake {
+		return pf.options(), func() {}, nil
+	}
+	fakeOpts, stop, err := p.fake(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return fakeFirst(fakeOpts, pf), stop, nil
 }
 
 // readCommand parses "list" or "get" and returns the pair, its options and
@@ -126,7 +121,7 @@ func readCommand(ctx context.Context, name string, args []string, stderr io.Writ
 		} else {
 			fmt.Fprintln(stderr, "usage: billbridge get <provider> <resource> <id> [flags]")
 		}
-		fmt.Fprintf(stderr, "pairs: %s\n", readPairNames())
+		fmt.Fprintf(stderr, "pairs: %s\n", pairNames(name))
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterleaved(fs, args)
@@ -139,23 +134,15 @@ func readCommand(ctx context.Context, name string, args []string, stderr io.Writ
 	if len(pos) != 2+want {
 		return readPair{}, nil, nil, nil, nil, usagef("%s wants <provider> <resource>%s, got %q", name, strings.Repeat(" <id>", want), pos)
 	}
-	pair, ok := readPairs[pos[0]+" "+pos[1]]
-	if !ok {
-		return readPair{}, nil, nil, nil, nil, usagef("unknown provider/resource %q; pairs: %s", pos[0]+" "+pos[1], readPairNames())
-	}
-	opts, err := f.options()
+	prov, v, err := lookup(name, pos[0], pos[1])
 	if err != nil {
 		return readPair{}, nil, nil, nil, nil, err
 	}
-	stop := func() {}
-	if f.fake {
-		fakeOpts, closeFake, err := pair.fake()
-		if err != nil {
-			return readPair{}, nil, nil, nil, nil, err
-		}
-		opts, stop = append(opts, fakeOpts...), closeFake
+	opts, stop, err := f.clientOptions(prov)
+	if err != nil {
+		return readPair{}, nil, nil, nil, nil, err
 	}
-	return pair, opts, pos[2:], &f, stop, nil
+	return *v.read, opts, pos[2:], &f, stop, nil
 }
 
 // list runs "billbridge list": one JSON object per entity on stdout, in the

@@ -103,6 +103,11 @@ func TestListTightCustomers(t *testing.T) {
 		{[]string{"--filter", "name=customer 001"}, 10},
 		{[]string{"--filter", "name=Customer 00", "--filter", "status=ARCHIVED"}, 50},
 		{[]string{"--filter", "email=c0042@example.com"}, 1},
+		// ~= is contains, as for ChargeOver: name~ as name, email~ for a part.
+		{[]string{"--filter", "name~=customer 001"}, 10},
+		{[]string{"--filter", "email~=c004"}, 10},
+		{[]string{"--filter", "email~=@example.com", "--filter", "name~=Customer 09"}, 100},
+		{[]string{"--filter", "email=c004"}, 0},
 		{[]string{"--filter", "status=ACTIVE,ARCHIVED", "--page-size", "250"}, 1000},
 	} {
 		code, stdout, stderr := runCLI(t, "", append(base, tc.filters...)...)
@@ -168,6 +173,7 @@ func TestListTightInvoices(t *testing.T) {
 		{[]string{"--filter", "status=DRAFT"}, 10},
 		{[]string{"--filter", "search=invoice 1"}, 10},
 		{[]string{"--filter", "search=abigail", "--filter", "status=OPEN"}, 20},
+		{[]string{"--filter", "name~=invoice 1"}, 10},
 	} {
 		code, stdout, stderr := runCLI(t, "", append(base, tc.filters...)...)
 		if got := tightListIDs(t, stdout); code != exitOK || len(got) != tc.want {

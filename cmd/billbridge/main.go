@@ -6,8 +6,10 @@
 // Usage:
 //
 //	billbridge push <provider> <resource> [--timeout D] [--attempt-timeout D] [--allow-unknown-fields] [flags] <file|->
-//	billbridge list <provider> <resource> [--filter field=value ...] [--page-size N] [flags]
+//	billbridge sync <provider> <resource> [--key FIELD] [--plan] [flags] <file|->
+//	billbridge list <provider> <resource> [--filter field=value|field~=value ...] [--page-size N] [flags]
 //	billbridge get <provider> <resource> <id> [flags]
+//	billbridge delete|archive|send <provider> <resource> <id>... [--from FILE|-] [flags]
 //	billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P] [--after-acting-rate P] [--fault KIND=RATE ...] [--rate-limit R] [--retry-after S] [--seed N]
 //	billbridge demo
 //
@@ -63,39 +65,7 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-const usage = `usage:
-  billbridge push <provider> <resource> [flags] <file|->
-      pairs: tight customers, tight invoices, chargeover customers, meteroid customers
-      --timeout D             deadline of the whole push (Go duration, e.g. 10m; 0: none);
-                              items not sent by then end as not sent
-      --attempt-timeout D     bound of each HTTP attempt (0: the client's default, 60s)
-      --allow-unknown-fields  drop fields the provider's schema does not know instead of
-                              refusing the line (default: refuse, naming line and field)
-      --results FILE          journal one JSON result per input line (fsynced as it goes)
-      --resume                continue the push FILE records: skip final lines, read back
-                              those in doubt, send the rest
-      --force                 replace an earlier run's results FILE
-      --mode create|upsert    a keyed create that finds other data under its key: a conflict
-                              (create, push's default) or an update (upsert)
-      --plan                  print what would be created, updated, left unchanged or refused,
-                              one JSON line per input line; send nothing but lookups
-  billbridge sync <tight|chargeover|meteroid> customers [--key FIELD] [--plan] [flags] <file|->
-      push's flags and journal, lines in the create shape, upsert by natural key: chargeover
-      external_key, meteroid alias, tight the field --key names (required: --key email)
-  billbridge list <provider> <resource> [--filter field=value ...] [--page-size N] [flags]
-      one JSON object per entity on stdout (JSON Lines, the spec's response shape)
-  billbridge get <provider> <resource> <id> [flags]
-  billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P]
-                             [--after-acting-rate P] [--fault KIND=RATE ...]
-                             [--rate-limit R] [--retry-after S] [--seed N]
-      --error-rate P          share of requests answered 500/502/503/504 before acting
-      --after-acting-rate P   share whose answer is lost after the fake acted (spread over
-                              drop-after, truncated-json, 500-after): exercises read-back
-      --fault KIND=RATE       share of requests that get fault KIND (repeatable; all rates
-                              together at most 1); "billbridge fake -h" lists the kinds
-  billbridge demo
-Run "billbridge <command> -h" for the flags of a command.
-`
+var usage = usageText()
 
 func main() {
 	// As signal.NotifyContext, but remembering the signal for the exit
@@ -158,6 +128,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	case "get":
 		err = get(ctx, args[1:], stdout, stderr)
+	case "delete", "archive", "send":
+		var failed bool
+		failed, err = eachCommand(ctx, args[0], args[1:], stdin, stdout, stderr)
+		if err == nil && failed {
+			return exitFailed
+		}
 	case "fake":
 		err = fake(ctx, args[1:], stdout, stderr)
 	case "demo":

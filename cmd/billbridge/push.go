@@ -477,10 +477,11 @@ func pushOrSync(ctx context.Context, verb string, args []string, stdin io.Reader
 	f.register(fs)
 	fs.Usage = func() {
 		if verb == "sync" {
-			fmt.Fprintln(stderr, "usage: billbridge sync <tight|chargeover|meteroid> customers [--key FIELD] [--plan] [flags] <file|->")
+			fmt.Fprintln(stderr, "usage: billbridge sync <provider> <resource> [--key FIELD] [--plan] [flags] <file|->")
 		} else {
 			fmt.Fprintln(stderr, "usage: billbridge push <provider> <resource> [flags] <file|->")
 		}
+		fmt.Fprintf(stderr, "pairs: %s\n", pairNames(verb))
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterleaved(fs, args)
@@ -498,12 +499,14 @@ func pushOrSync(ctx context.Context, verb string, args []string, stdin io.Reader
 	if err := f.check(pos[0]); err != nil {
 		return false, err
 	}
-	var job pushJob
-	if verb == "sync" {
-		job, err = newSyncJob(pos[0], pos[1], &f)
-	} else {
-		job, err = newJob(pos[0], pos[1], &f)
+	prov, v, err := lookup(verb, pos[0], pos[1])
+	if err != nil {
+		return false, err
 	}
+	if f.baseURL, err = prov.hostFor(f.site, f.baseURL, f.fake); err != nil {
+		return false, err
+	}
+	job, err := v.job(&f)
 	if err != nil {
 		return false, err
 	}
@@ -593,7 +596,7 @@ func pushOrSync(ctx context.Context, verb string, args []string, stdin io.Reader
 			return false, err
 		}
 		defer stop()
-		opts = append(opts, fakeOpts...)
+		opts = fakeFirst(fakeOpts, f)
 	}
 	// Without --fake, the facade reads its credentials from the environment
 	// (TIGHT_TOKEN, ...) and New fails naming the variables that are missing.

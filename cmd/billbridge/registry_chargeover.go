@@ -30,12 +30,80 @@ var chargeoverFilters = map[string]struct {
 	"city":          {"bill_city", chargeover.Equals, "billing city equals the value"},
 }
 
-func init() {
+// chargeoverProvider is ChargeOver in the registry: customers, on one host
+// per account (--site NAME is https://NAME.chargeover.com).
+var chargeoverProvider = &providerDef{
+	name:      "chargeover",
+	siteURL:   chargeoverSiteURL,
+	needsHost: true,
+	hostEnv:   chargeover.EnvBaseURL,
+	fake:      startChargeOverFake,
+	resources: []*resourceDef{{
+		name: "customers",
+		line: "chargeover.CustomerCreate",
+		key:  "external_key",
+		verbs: []*verbDef{
+			// createCustomer for one item at a time, bulk (_bulk) for batches.
+			{name: "push", method: "CreateCustomersSeq", ops: []string{"createCustomer", "bulk"}, job: chargeoverCustomersJob},
+			{name: "sync", method: "CreateCustomersSeq (upsert by external_key)", job: chargeoverSyncJob},
+			{name: "list", method: "ListCustomers", ops: []string{"listCustomers"}, read: chargeoverRead()},
+			// get takes a customer_id, or external_key:<key>.
+			{name: "get", method: "GetCustomer, GetCustomerByExternalKey", ops: []string{"getCustomer", "getCustomerByExternalKey"}, read: chargeoverRead()},
+		},
+	}},
+}
+
+// chargeoverSiteURL is the one site-to-URL rule: --site NAME is
+// https://NAME.chargeover.com.
+func chargeoverSiteURL(site string) (string, error) {
+	if err := chargeover.CheckSite(site); err != nil {
+		return "", err
+	}
+	return "https://" + site + ".chargeover.com", nil
+}
+
+// startChargeOverFake starts an empty ChargeOver fake and returns its
+// ClientOptions.
+func startChargeOverFake([]string) ([]option.Option, func(), error) {
+	srv, err := chargeovertest.Start()
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv.ClientOptions(), srv.Close, nil
+}
+
+func chargeoverCustomersJob(f *pushFlags) (pushJob, error) {
+	return &typedJob[chargeover.CustomerCreate, int64]{
+		fields:   fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:   strictDecode[chargeover.CustomerCreate],
+		validate: chargeover.ValidateCustomer,
+		client: func(opts []option.Option) (sendFunc[chargeover.CustomerCreate, int64], func() (int64, int64), error) {
+			c, err := chargeover.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.CreateCustomersSeq, c.Counts, nil
+		},
+		startFake: func() ([]option.Option, func(), error) { return startChargeOverFake(nil) },
+		// A create is found again only by its external_key.
+		canSettle:   func(it chargeover.CustomerCreate) bool { return it.ExternalKey != nil && *it.ExternalKey != "" },
+		naturalKeys: func(it chargeover.CustomerCreate) []itemKey { return keyOf("external_key", it.ExternalKey) },
+	}, nil
+}
+
+func chargeoverSyncJob(f *pushFlags) (pushJob, error) {
+	if f.key != "" && f.key != "external_key" {
+		return nil, usagef("--key %s: ChargeOver customers are keyed by external_key (the only field ChargeOver keeps unique)", f.key)
+	}
+	return chargeoverCustomersJob(f)
+}
+
+func chargeoverRead() *readPair {
 	filters := make(map[string]string, len(chargeoverFilters))
 	for name, f := range chargeoverFilters {
 		filters[name] = f.about
 	}
-	readPairs["chargeover customers"] = readPair{
+	return &readPair{
 		filters:     filters,
 		maxPageSize: chargeover.MaxPageSize,
 		list: func(ctx context.Context, opts []option.Option, given map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
@@ -77,13 +145,6 @@ func init() {
 				return nil, usagef("chargeover customers: %q is not a customer_id (a positive integer) or external_key:<key>", id)
 			}
 			return c.GetCustomer(ctx, n)
-		},
-		fake: func() ([]option.Option, func(), error) {
-			srv, err := chargeovertest.Start()
-			if err != nil {
-				return nil, nil, err
-			}
-			return []option.Option{option.WithBaseURL(srv.URL), option.WithBasicAuth(srv.Username, srv.Password)}, srv.Close, nil
 		},
 	}
 }

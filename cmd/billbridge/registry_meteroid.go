@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/gen/meteroidapi"
+	"github.com/billbridge/billbridge/pkg/meteroid"
+	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
+	"github.com/billbridge/billbridge/pkg/option"
+)
+
+// meteroidProvider is Meteroid in the registry: customers, named by id
+// (cus_…) or alias.
+var meteroidProvider = &providerDef{
+	name: "meteroid",
+	fake: startMeteroidFake,
+	resources: []*resourceDef{{
+		name: "customers",
+		line: "meteroid.CustomerPatch + id_or_alias (push); meteroid.CustomerCreate (sync)",
+		key:  "id_or_alias or alias (one namespace); sync: alias",
+		verbs: []*verbDef{
+			{name: "push", method: "PatchCustomersSeq", ops: []string{"patchCustomer"}, job: meteroidPatchJob},
+			{name: "sync", method: "CreateCustomersSeq (upsert by alias)", ops: []string{"createCustomer"}, job: meteroidSyncJob},
+			{name: "list", method: "ListCustomers", ops: []string{"listCustomers"}, read: meteroidRead()},
+			{name: "get", method: "GetCustomer", ops: []string{"getCustomer"}, read: meteroidRead()},
+			{name: "archive", method: "ArchiveCustomersSeq", ops: []string{"archiveCustomer"}, each: meteroidArchive},
+		},
+	}},
+}
+
+// meteroidPatchJob is "push meteroid customers": patches by id or alias.
+func meteroidPatchJob(f *pushFlags) (pushJob, error) {
+	var seeds customerSet
+	j := &typedJob[meteroid.CustomerUpdate, meteroid.Customer]{
+		shape:    reflect.TypeFor[meteroidLine](),
+		fields:   fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:   decodeMeteroidUpdate,
+		validate: meteroid.ValidateCustomerUpdate,
+		naturalKeys: func(u meteroid.CustomerUpdate) []itemKey {
+			return append([]itemKey{{"id_or_alias", u.IDOrAlias}}, keyOf("alias", u.Patch.Alias)...)
+		},
+		client: func(opts []option.Option) (sendFunc[meteroid.CustomerUpdate, meteroid.Customer], func() (int64, int64), error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.PatchCustomersSeq, c.Counts, nil
+		},
+		startFake: func() ([]option.Option, func(), error) { return startMeteroidFake(seeds.ids) },
+	}
+	if f.fake {
+		j.collect = func(u meteroid.CustomerUpdate) { seeds.add(u.IDOrAlias) }
+	}
+	return j, nil
+}
+
+// meteroidSyncJob is "sync meteroid customers": creates keyed by alias.
+func meteroidSyncJob(f *pushFlags) (pushJob, error) {
+	if f.key != "" && f.key != "alias" {
+		return nil, usagef("--key %s: Meteroid customers are keyed by alias (the only field Meteroid keeps unique)", f.key)
+	}
+	return &typedJob[meteroid.CustomerCreate, meteroid.Customer]{
+		fields:      fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:      strictDecode[meteroid.CustomerCreate],
+		validate:    meteroid.ValidateCustomer,
+		naturalKeys: func(it meteroid.CustomerCreate) []itemKey { return keyOf("alias", it.Alias) },
+		canSettle:   func(it meteroid.CustomerCreate) bool { return it.Alias != nil && *it.Alias != "" },
+		client: func(opts []option.Option) (sendFunc[meteroid.CustomerCreate, meteroid.Customer], func() (int64, int64), error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.CreateCustomersSeq, c.Counts, nil
+		},
+		startFake: func() ([]option.Option, func(), error) { return startMeteroidFake(nil) },
+	}, nil
+}
+
+// meteroidArchive is "archive meteroid customers": ArchiveCustomersSeq by id
+// or alias.
+func meteroidArchive(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+	c, err := meteroid.New(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.ArchiveCustomersSeq(ctx, ids), c.Counts, nil
+}
+
+// meteroidRead is the pair of "list" and "get": customers, listed with
+// Meteroid's search and archived filters, read by id (cus_…) or alias.
+func meteroidRead() *readPair {
+	return &readPair{
+		filters: map[string]string{
+			"search":   "customers whose name, alias or e-mail contains the text",
+			"archived": "true: only archived customers; false (the default): only the others",
+		},
+		maxPageSize: meteroid.MaxPageSize,
+		list:        listMeteroidCustomers,
+		get: func(ctx context.Context, opts []option.Option, idOrAlias string) (any, error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, err
+			}
+			return c.GetCustomer(ctx, idOrAlias)
+		},
+	}
+}
+
+func listMeteroidCustomers(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
+	q := meteroid.CustomerQuery{Search: filters["search"], PageSize: pageSize}
+	if v, ok := filters["archived"]; ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--filter archived=%s: want true or false", v)
+		}
+		q.Archived = &b
+	}
+	c, err := meteroid.New(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	seq := func(yield func(any, error) bool) {
+		for cust, err := range c.ListCustomers(ctx, q) {
+			if !yield(cust, err) {
+				return
+			}
+		}
+	}
+	return seq, c.Counts, nil
+}
+
+// meteroidLine is the shape of a Meteroid input line: the patch body and the
+// customer it applies to.
+type meteroidLine struct {
+	IDOrAlias string `json:"id_or_alias"`
+	meteroid.CustomerPatch
+}
+
+// decodeMeteroidUpdate reads a patch body with a top-level "id_or_alias". A
+// line that changes nothing (only the key, nulls or dropped unknown fields)
+// is refused: it would be sent as an empty PATCH and reported succeeded.
+func decodeMeteroidUpdate(raw []byte) (meteroid.CustomerUpdate, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return meteroid.CustomerUpdate{}, err
+	}
+	var key string
+	if err := json.Unmarshal(fields["id_or_alias"], &key); err != nil || strings.TrimSpace(key) == "" {
+		return meteroid.CustomerUpdate{}, fmt.Errorf("field id_or_alias: required, a non-empty string naming the customer")
+	}
+	delete(fields, "id_or_alias")
+	rest, _ := json.Marshal(fields)
+	patch, err := strictDecode[meteroid.CustomerPatch](rest)
+	if err != nil {
+		return meteroid.CustomerUpdate{}, err
+	}
+	if reflect.ValueOf(patch).IsZero() {
+		return meteroid.CustomerUpdate{}, fmt.Errorf("nothing to change: the line names no field of the customer besides id_or_alias")
+	}
+	return meteroid.CustomerUpdate{IDOrAlias: key, Patch: patch}, nil
+}
+
+// startMeteroidFake seeds the fake with the customers the updates name, so a
+// push to the fake finds them.
+func startMeteroidFake(idsOrAliases []string) ([]option.Option, func(), error) {
+	var customers []meteroidapi.Customer
+	for _, id := range idsOrAliases {
+		customers = append(customers, demoMeteroidCustomer(id))
+	}
+	srv, err := meteroidtest.Start(meteroidtest.WithCustomers(customers...))
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv.ClientOptions(), srv.Close, nil
+}
+
+// demoMeteroidCustomer is a customer known by idOrAlias: an id when it has
+// the cus_ prefix, else an alias.
+func demoMeteroidCustomer(idOrAlias string) meteroidapi.Customer {
+	c := meteroidapi.Customer{
+		Name: "Customer " + idOrAlias, Currency: meteroidapi.CurrencyEUR,
+		CustomTaxes: []meteroidapi.CustomTax{}, InvoicingEmails: []string{}, InvoicingEntityId: "ive_default",
+	}
+	if strings.HasPrefix(idOrAlias, "cus_") {
+		c.Id = idOrAlias
+	} else {
+		c.Alias = ptr(idOrAlias)
+	}
+	return c
+}
