@@ -11,9 +11,10 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/billbridge/billbridge/internal/jsonvalue"
 )
 
 // maxLineBytes is the longest input line push accepts (its newline aside).
@@ -161,7 +162,7 @@ func (fc fieldChecker) walk(raw []byte, t reflect.Type, path string) (int, error
 	}
 	switch {
 	case t.Kind() == reflect.Struct && raw[0] == '{':
-		fields := jsonFields(t)
+		fields := jsonvalue.Fields(t)
 		n := 0
 		err := eachMember(raw, func(key string, value []byte) error {
 			n++
@@ -376,54 +377,6 @@ func eachMemberDecoded(raw []byte, f func(key string, value []byte) error, path 
 		}
 	}
 	return nil
-}
-
-// jsonFields maps the JSON names of t's fields, those of embedded structs
-// included, to their types.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	if f, ok := fieldCache.Load(t); ok {
-		return f.(map[string]reflect.Type) // read only: shared
-	}
-	f := computeFields(t)
-	fieldCache.Store(t, f)
-	return f
-}
-
-// fieldCache holds jsonFields per type: building it by reflection for every
-// object of every line was half the first pass's time.
-var fieldCache sync.Map
-
-func computeFields(t reflect.Type) map[string]reflect.Type {
-	fields := map[string]reflect.Type{}
-	for sf := range t.Fields() {
-		tag := sf.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if sf.Anonymous && name == "" {
-			et := sf.Type
-			if et.Kind() == reflect.Pointer {
-				et = et.Elem()
-			}
-			if et.Kind() == reflect.Struct {
-				for k, v := range jsonFields(et) {
-					if _, ok := fields[k]; !ok {
-						fields[k] = v
-					}
-				}
-				continue
-			}
-		}
-		if !sf.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		fields[name] = sf.Type
-	}
-	return fields
 }
 
 // foldMatch is the known field that key matches the way encoding/json

@@ -11,6 +11,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -189,36 +190,59 @@ func plainAny(x any, depth int) (any, bool) {
 	return plain(reflect.ValueOf(x), depth)
 }
 
-// Names returns the JSON member names of struct type t (or *t), as
-// encoding/json names them: the tag's name, else the field's; "-" and
-// unexported fields left out; the fields of embedded structs promoted.
-func Names(t reflect.Type) map[string]bool {
+// Fields maps the JSON member names of struct type t to their field types,
+// as encoding/json names them: the tag's name, else the field's; "-" and
+// unexported fields left out; the fields of embedded structs promoted (an
+// outer field wins over a promoted one of the same name). The map is built
+// once per type and shared: read it, never change it.
+func Fields(t reflect.Type) map[string]reflect.Type {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
+	f := computeFields(t)
+	fieldCache.Store(t, f)
+	return f
+}
+
+// fieldCache holds Fields per type: reflection for every line of an input
+// would cost more than the decoding.
+var fieldCache sync.Map
+
+func computeFields(t reflect.Type) map[string]reflect.Type {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	out := map[string]bool{}
+	fields := map[string]reflect.Type{}
 	if t.Kind() != reflect.Struct {
-		return out
+		return fields
 	}
-	for f := range t.Fields() {
-		tag := f.Tag.Get("json")
+	for sf := range t.Fields() {
+		tag := sf.Tag.Get("json")
 		if tag == "-" {
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			for n := range Names(f.Type) {
-				out[n] = true
+		if sf.Anonymous && name == "" {
+			et := sf.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
 			}
-			continue
+			if et.Kind() == reflect.Struct {
+				for k, v := range Fields(et) {
+					if _, ok := fields[k]; !ok {
+						fields[k] = v
+					}
+				}
+				continue
+			}
 		}
-		if !f.IsExported() {
+		if !sf.IsExported() {
 			continue
 		}
 		if name == "" {
-			name = f.Name
+			name = sf.Name
 		}
-		out[name] = true
+		fields[name] = sf.Type
 	}
-	return out
+	return fields
 }

@@ -227,11 +227,11 @@ func patchOf(item CustomerCreate, changes []billbridge.Change) (CustomerPatch, s
 	if err != nil {
 		return CustomerPatch{}, "", err
 	}
-	patchable := jsonvalue.Names(reflect.TypeFor[CustomerPatch]())
+	patchable := jsonvalue.Fields(reflect.TypeFor[CustomerPatch]())
 	part := map[string]json.RawMessage{}
 	for _, ch := range changes {
 		top, _, _ := strings.Cut(ch.Field, "/")
-		if !patchable[top] {
+		if _, ok := patchable[top]; !ok {
 			return CustomerPatch{}, top, nil
 		}
 		part[top] = all[top]
