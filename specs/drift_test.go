@@ -198,6 +198,7 @@ var replayRequests = map[string]map[string]replayRequest{
 		"getCustomer": {method: http.MethodGet, path: "/api/v3/customer/16", auth: basicAuth},
 		"updateCustomer": {method: http.MethodPut, path: "/api/v3/customer/16", contentType: "application/json",
 			body: `{"bill_city":"Chicago","no_taxes":true}`, auth: basicAuth},
+		"deleteCustomer": {method: http.MethodDelete, path: "/api/v3/customer/16", auth: basicAuth},
 	},
 	"meteroid": {
 		"getCustomer": {method: http.MethodGet, path: "/api/v1/customers/cus_7n42DGM5Tflk9n8mt7Fhc7", auth: meteroidAuth},
@@ -207,7 +208,8 @@ var replayRequests = map[string]map[string]replayRequest{
 		"createCustomer": {method: http.MethodPost, path: "/api/v1/customers", contentType: "application/json",
 			body: `{"name":"Acme SARL","alias":"acme-fr","currency":"EUR","invoicing_emails":[],"custom_taxes":[{"name":"TVA","rate":"0.20","tax_code":"FR-TVA"}]}`,
 			auth: meteroidAuth},
-		"archiveCustomer": {method: http.MethodDelete, path: "/api/v1/customers/acme-fr", auth: meteroidAuth},
+		"archiveCustomer":   {method: http.MethodDelete, path: "/api/v1/customers/acme-fr", auth: meteroidAuth},
+		"unarchiveCustomer": {method: http.MethodPost, path: "/api/v1/customers/acme-fr/unarchive", auth: meteroidAuth},
 	},
 }
 

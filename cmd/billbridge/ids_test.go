@@ -210,3 +210,33 @@ func TestFakeHasNoClientRateLimit(t *testing.T) {
 		t.Errorf("40 requests took %d ms: a client rate limit applies to --fake", sum.ElapsedMS)
 	}
 }
+
+// The two operations added through the recipe, reached from the CLI:
+// archive then unarchive a Meteroid customer; delete ChargeOver customers
+// by customer_id (a non-number refused alone, an unknown id a failure).
+func TestUnarchiveAndDeleteThroughTheRegistry(t *testing.T) {
+	ms := meteroidtest.NewTestServer(t, meteroidtest.WithCustomers(demoMeteroidCustomer("acme-fr")))
+	t.Setenv("METEROID_API_KEY", ms.APIKey)
+	if code, out, errOut := runCLI(t, "", "archive", "meteroid", "customers", "acme-fr", "--base-url", ms.URL); code != exitOK || !ms.Archived("acme-fr") {
+		t.Fatalf("archive: exit %d %s %s", code, out, errOut)
+	}
+	code, out, errOut := runCLI(t, "", "unarchive", "meteroid", "customers", "acme-fr", "--base-url", ms.URL)
+	if got := idLines(t, out); code != exitOK || len(got) != 1 || !got[0].OK || ms.Archived("acme-fr") {
+		t.Fatalf("unarchive: exit %d %s %s", code, out, errOut)
+	}
+
+	cs := keyedChargeOver(t)
+	code, out, errOut = runCLI(t, `{"company":"A","external_key":"a"}`+"\n"+`{"company":"B","external_key":"b"}`+"\n",
+		"push", "chargeover", "customers", "--base-url", cs.URL, "-")
+	if code != exitOK || len(cs.Customers()) != 2 {
+		t.Fatalf("push: exit %d %s %s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "", "delete", "chargeover", "customers", "1000", "abc", "4242", "--base-url", cs.URL)
+	got := idLines(t, out)
+	if code != exitFailed || len(got) != 3 || !got[0].OK || got[1].OK || got[2].OK || len(cs.Customers()) != 1 {
+		t.Fatalf("delete: exit %d %s; the fake holds %d", code, out, len(cs.Customers()))
+	}
+	if !strings.Contains(out, "not a number") {
+		t.Errorf("the non-number id is not named as such: %s", out)
+	}
+}

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"github.com/billbridge/billbridge"
 	"iter"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
@@ -49,6 +52,7 @@ var chargeoverProvider = &providerDef{
 			{name: "list", method: "ListCustomers", ops: []string{"listCustomers"}, read: chargeoverRead()},
 			// get takes a customer_id, or external_key:<key>.
 			{name: "get", method: "GetCustomer, GetCustomerByExternalKey", ops: []string{"getCustomer", "getCustomerByExternalKey"}, read: chargeoverRead()},
+			{name: "delete", method: "DeleteCustomersSeq", ops: []string{"deleteCustomer"}, each: chargeoverDelete},
 		},
 	}},
 }
@@ -147,4 +151,53 @@ func chargeoverRead() *readPair {
 			return c.GetCustomer(ctx, n)
 		},
 	}
+}
+
+// chargeoverDelete is "delete chargeover customers": DeleteCustomersSeq by
+// customer_id. An id that is not a number fails alone, naming it, and is
+// not sent (the facade refuses ids below 1 the same way).
+func chargeoverDelete(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+	c, err := chargeover.New(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Positions of ids that are not numbers: written where the ids are
+	// read, read where the results come back (another goroutine).
+	var mu sync.Mutex
+	var bad []int
+	numbers := func(yield func(int64) bool) {
+		i := 0
+		for id := range ids {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				mu.Lock()
+				bad = append(bad, i)
+				mu.Unlock()
+				n = 0 // refused by the facade's check before sending
+			}
+			i++
+			if !yield(n) {
+				return
+			}
+		}
+	}
+	results := func(yield func(billbridge.Result[string]) bool) {
+		for r := range c.DeleteCustomersSeq(ctx, numbers) {
+			out := billbridge.Result[string]{Index: r.Index, ID: r.ID, Err: r.Err, Status: r.Status, RequestID: r.RequestID,
+				Attempts: r.Attempts, AlreadyGone: r.AlreadyGone}
+			if r.Err == nil {
+				out.Value = strconv.FormatInt(r.Value, 10)
+			}
+			mu.Lock()
+			notNumber := slices.Contains(bad, r.Index)
+			mu.Unlock()
+			if notNumber {
+				out.Err = &billbridge.ValidationError{Index: r.Index, Field: "customer_id", Reason: "not a number"}
+			}
+			if !yield(out) {
+				return
+			}
+		}
+	}
+	return results, c.Counts, nil
 }

@@ -30,7 +30,8 @@ var meteroidProvider = &providerDef{
 			{name: "sync", method: "CreateCustomersSeq (upsert by alias)", ops: []string{"createCustomer"}, job: meteroidSyncJob},
 			{name: "list", method: "ListCustomers", ops: []string{"listCustomers"}, read: meteroidRead()},
 			{name: "get", method: "GetCustomer", ops: []string{"getCustomer"}, read: meteroidRead()},
-			{name: "archive", method: "ArchiveCustomersSeq", ops: []string{"archiveCustomer"}, each: meteroidArchive},
+			{name: "archive", method: "ArchiveCustomersSeq", ops: []string{"archiveCustomer"}, each: meteroidEach((*meteroid.Client).ArchiveCustomersSeq)},
+			{name: "unarchive", method: "UnarchiveCustomersSeq", ops: []string{"unarchiveCustomer"}, each: meteroidEach((*meteroid.Client).UnarchiveCustomersSeq)},
 		},
 	}},
 }
@@ -83,14 +84,16 @@ func meteroidSyncJob(f *pushFlags) (pushJob, error) {
 	}, nil
 }
 
-// meteroidArchive is "archive meteroid customers": ArchiveCustomersSeq by id
-// or alias.
-func meteroidArchive(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
-	c, err := meteroid.New(opts...)
-	if err != nil {
-		return nil, nil, err
+// meteroidEach is a verb over ids or aliases (archive, unarchive): the
+// facade's method, one result per id.
+func meteroidEach(method func(*meteroid.Client, context.Context, iter.Seq[string], ...option.RequestOption) iter.Seq[billbridge.Result[string]]) eachFunc {
+	return func(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+		c, err := meteroid.New(opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return method(c, ctx, ids), c.Counts, nil
 	}
-	return c.ArchiveCustomersSeq(ctx, ids), c.Counts, nil
 }
 
 // meteroidRead is the pair of "list" and "get": customers, listed with

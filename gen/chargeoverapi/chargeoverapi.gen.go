@@ -876,6 +876,24 @@ type CustomerUpdate struct {
 	TermsId *int64 `json:"terms_id,omitempty"`
 }
 
+// DeletedResponse The envelope of a 200 answer to a delete.
+type DeletedResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response True when the customer was deleted. Read tolerantly: ChargeOver may send 1 or "1"; the Go type flex.Bool accepts them all.
+	Response flex.Bool `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
 // DeliveryMethod How ChargeOver delivers invoices: "email", or "print" for a printed hard copy mailed by a print service (Docsaway, Lob, etc.). Used by invoice_delivery (initial invoices) and dunning_delivery (dunning/reminder invoices). These are the values a create may send; reads use DeliveryMethodRead.
 type DeliveryMethod string
 
@@ -1168,6 +1186,23 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v3/customer/external_key:{key} (the `GetCustomerByExternalKey` operationId).
 	GetCustomerByExternalKey(ctx context.Context, key string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteCustomer Delete a customer
+	//
+	// Deletes one customer ("Delete a customer"; ChargeOver's PHP library,
+	// `docs/example_delete_customer.php`, sends `DELETE /api/v3/customer/{customer_id}` without
+	// a body and checks only the envelope's `status`). No answer is documented; this spec
+	// assumes the usual envelope with status 200 and `response: true` (billbridge's decision).
+	// 404 when no customer has this id (ChargeOver's "Object not
+	// found"). A customer with invoices or payments may be refused (a 400; the documents do not
+	// say), and `external_key` stays used: keys are never reusable, not even after a delete.
+	//
+	// Idempotent in effect: a second DELETE of the same customer answers 404, so a client that
+	// repeats a DELETE whose answer was lost (a dropped connection, a 5xx) must read that 404 as
+	// "already gone", not as an error.
+	//
+	// Corresponds with DELETE /api/v3/customer/{customer_id} (the `DeleteCustomer` operationId).
+	DeleteCustomer(ctx context.Context, customerId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCustomer Get a customer by its customer_id
 	//
 	// Reads one customer ("Get a specific customer"). The answer is the envelope with the customer in `response`; about 90 read fields, money in decimal dollars, timestamps as "YYYY-MM-DD hh:mm:ss". 404 when no customer has this id.
@@ -1383,6 +1418,33 @@ func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequ
 // Corresponds with GET /api/v3/customer/external_key:{key} (the `GetCustomerByExternalKey` operationId).
 func (c *Client) GetCustomerByExternalKey(ctx context.Context, key string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCustomerByExternalKeyRequest(c.Server, key)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCustomer Delete a customer
+//
+// Deletes one customer ("Delete a customer"; ChargeOver's PHP library,
+// `docs/example_delete_customer.php`, sends `DELETE /api/v3/customer/{customer_id}` without
+// a body and checks only the envelope's `status`). No answer is documented; this spec
+// assumes the usual envelope with status 200 and `response: true` (billbridge's decision).
+// 404 when no customer has this id (ChargeOver's "Object not
+// found"). A customer with invoices or payments may be refused (a 400; the documents do not
+// say), and `external_key` stays used: keys are never reusable, not even after a delete.
+//
+// Idempotent in effect: a second DELETE of the same customer answers 404, so a client that
+// repeats a DELETE whose answer was lost (a dropped connection, a 5xx) must read that 404 as
+// "already gone", not as an error.
+//
+// Corresponds with DELETE /api/v3/customer/{customer_id} (the `DeleteCustomer` operationId).
+func (c *Client) DeleteCustomer(ctx context.Context, customerId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCustomerRequest(c.Server, customerId)
 	if err != nil {
 		return nil, err
 	}
@@ -1672,6 +1734,40 @@ func NewGetCustomerByExternalKeyRequest(server string, key string) (*http.Reques
 	return req, nil
 }
 
+// NewDeleteCustomerRequest constructs an http.Request for the DeleteCustomer method
+func NewDeleteCustomerRequest(server string, customerId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/customer/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetCustomerRequest constructs an http.Request for the GetCustomer method
 func NewGetCustomerRequest(server string, customerId int64) (*http.Request, error) {
 	var err error
@@ -1919,6 +2015,25 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v3/customer/external_key:{key} (the `GetCustomerByExternalKey` operationId).
 	GetCustomerByExternalKeyWithResponse(ctx context.Context, key string, reqEditors ...RequestEditorFn) (*GetCustomerByExternalKeyResponse, error)
+
+	// DeleteCustomerWithResponse Delete a customer
+	//
+	// Deletes one customer ("Delete a customer"; ChargeOver's PHP library,
+	// `docs/example_delete_customer.php`, sends `DELETE /api/v3/customer/{customer_id}` without
+	// a body and checks only the envelope's `status`). No answer is documented; this spec
+	// assumes the usual envelope with status 200 and `response: true` (billbridge's decision).
+	// 404 when no customer has this id (ChargeOver's "Object not
+	// found"). A customer with invoices or payments may be refused (a 400; the documents do not
+	// say), and `external_key` stays used: keys are never reusable, not even after a delete.
+	//
+	// Idempotent in effect: a second DELETE of the same customer answers 404, so a client that
+	// repeats a DELETE whose answer was lost (a dropped connection, a 5xx) must read that 404 as
+	// "already gone", not as an error.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v3/customer/{customer_id} (the `DeleteCustomer` operationId).
+	DeleteCustomerWithResponse(ctx context.Context, customerId int64, reqEditors ...RequestEditorFn) (*DeleteCustomerResponse, error)
 
 	// GetCustomerWithResponse Get a customer by its customer_id
 	//
@@ -2475,6 +2590,138 @@ func (r GetCustomerByExternalKeyResponse) ContentType() string {
 	return ""
 }
 
+// DeleteCustomerResponse429Headers the declared response headers of an HTTP 429 response for DeleteCustomer
+type DeleteCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteCustomerResponse502Headers the declared response headers of an HTTP 502 response for DeleteCustomer
+type DeleteCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// DeleteCustomerResponse503Headers the declared response headers of an HTTP 503 response for DeleteCustomer
+type DeleteCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// DeleteCustomerResponse504Headers the declared response headers of an HTTP 504 response for DeleteCustomer
+type DeleteCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
+type DeleteCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeletedResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DeleteCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *DeleteCustomerResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteCustomerResponse) GetJSON200() *DeletedResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteCustomerResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteCustomerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteCustomerResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteCustomerResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DeleteCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DeleteCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetCustomerResponse429Headers the declared response headers of an HTTP 429 response for GetCustomer
 type GetCustomerResponse429Headers struct {
 	RetryAfter *string
@@ -2896,6 +3143,31 @@ func (c *ClientWithResponses) GetCustomerByExternalKeyWithResponse(ctx context.C
 		return nil, err
 	}
 	return ParseGetCustomerByExternalKeyResponse(rsp)
+}
+
+// DeleteCustomerWithResponse Delete a customer
+//
+// Deletes one customer ("Delete a customer"; ChargeOver's PHP library,
+// `docs/example_delete_customer.php`, sends `DELETE /api/v3/customer/{customer_id}` without
+// a body and checks only the envelope's `status`). No answer is documented; this spec
+// assumes the usual envelope with status 200 and `response: true` (billbridge's decision).
+// 404 when no customer has this id (ChargeOver's "Object not
+// found"). A customer with invoices or payments may be refused (a 400; the documents do not
+// say), and `external_key` stays used: keys are never reusable, not even after a delete.
+//
+// Idempotent in effect: a second DELETE of the same customer answers 404, so a client that
+// repeats a DELETE whose answer was lost (a dropped connection, a 5xx) must read that 404 as
+// "already gone", not as an error.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v3/customer/{customer_id} (the `DeleteCustomer` operationId).
+func (c *ClientWithResponses) DeleteCustomerWithResponse(ctx context.Context, customerId int64, reqEditors ...RequestEditorFn) (*DeleteCustomerResponse, error) {
+	rsp, err := c.DeleteCustomer(ctx, customerId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCustomerResponse(rsp)
 }
 
 // GetCustomerWithResponse Get a customer by its customer_id
@@ -3521,6 +3793,150 @@ func ParseGetCustomerByExternalKeyResponse(rsp *http.Response) (*GetCustomerByEx
 	return response, nil
 }
 
+// ParseDeleteCustomerResponse parses an HTTP response from a DeleteCustomerWithResponse call
+func ParseDeleteCustomerResponse(rsp *http.Response) (*DeleteCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeletedResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers DeleteCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers DeleteCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetCustomerResponse parses an HTTP response from a GetCustomerWithResponse call
 func ParseGetCustomerResponse(rsp *http.Response) (*GetCustomerResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3814,221 +4230,228 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37cts4ljD+KijuVEWapWRJttMTubZ23Uk6nR3nsrH9m+pflI0gErLQpgA2AdpWp/M035t8T/bVOQfg",
-	"RaIsOXFi94z/SSwJBIGDc7/hUxDpeaqVUNYEw0/BTPBYZPjnO2GzxeHUigw+xcJEmUyt1CoYBq+1ZbGO",
-	"8rlQVsRssmBPZzw7E28uRBaySW7ZTCudZyJmlzOhWJoJI5Qdspm+ZIlWZ8xqdsmlZRMx1ZlgmUgFtxJ+",
-	"mMGn33JhbMi4YbFI+KJjRKRVbFhrPAp2e6Ng3GY6Y1yxn09O3rKYW8Fa7356yp70+712lz3lKZO2G4SB",
-	"iWZizmEH4orP00QEw2C3F4SBXaTwt7GZVGfB58+fwyATJtXKCNz+C27FJV88zzKNAIi0skJZ+JOnaSIj",
-	"DrDY+dUAQIrZCYhcxf/IpLUCfzL5fM6zRTAMfuYq7lzSL6zF2Rm945FhXJlLkTGpcP9ppi9kLLJHhgl1",
-	"IRKdinYQBhc8yQWtJRbBcL+3GwaxsFwm8NrPYTAXxvAz2NaxyC5kJJgV81RnPJPJguWKX3CZ8EkiADJ+",
-	"t8FwyhMjwsBYbnMTDAPaM4KkBN9fMjENhsG/7ZQIs0O/mh184J2fD56z4sruzOw8QQAUk9Sx6FAxAU+y",
-	"lJ8JpqeMw86vFgdMWsNgCiYNU9oyY/2qG45tFTVXweiR1QxZAXbAoETzmE14wlVE4J9mWllYC0xw+Pal",
-	"OxnD9nuDkO33duGp/d4e4bUfJA3LVSZ4NIN1whCT6MsuO5kJNtHxAgeYnCfJgtmZNG7f8BORi9s5m/MF",
-	"M0LFhNqvjgg0UhkreBwyo1mUSNgHm+fGImxikcIDWgHGM6RaWMQB456OmJ1xi1NHmQBSMXou7AyobU5g",
-	"gP9grhm/EMzyc6GYmE5FZLvsEDeND/MsW7AxvqGDjGEMJ7LMMjoFz2hCGTd6p8Jd8BBfa/uTzlX8bUgN",
-	"zklc8cgyRyI17Co5WQOV7fX21lLZm8mvIqJTmMLivzFZNeA6i3Jj9VxkbMYNoZb/5qOMWatky48MG60s",
-	"eBS0u8HnMHjHrTiSc2nFPTyAwZO1BwDrZgksnImrSIhYfPczaFpCRRqWnIcpIe1MZMg06AEFMoxVqIYR",
-	"eRwUVG5mOk+AQ0XnTE+njKvYidbaY3LKJELTCdoue62JwC9BhGolkHdUZCuIH8cNpIqSPBZxGyYwfCpA",
-	"OGcw++2RN8gjkX1DYfoVCLbf661FsEPFpLIiUzxxPFtHUZ5l3x/PXvplGAQlrabLfkIUcicJQNC5jfRc",
-	"kEg6V/pSDfH7glEssXxxJY09YEZYmwjAosmCZYLHgDyIdpMFE1f07o/nYoH84lTx3M50Jn+/McPwR/Hc",
-	"q2PVMwV56Qc8MsyNYf0mttxfe2gv1QVPZAy7lCrSWQY8zy8YV8bev5LGwBZbE25k1F76mdC4++E7n/Fh",
-	"bmdCWQc+h3CtuVuqzthlBrpzlIkYhvHEtN1xiKtURNtx7z+fSneoFoygThJOpyIjCMVaOAIXUcIzQXyg",
-	"ZLmJRO1HyMxNIIzXtxwZIflUdC8rk8RrYBrYdbuuxSGfwR16zTwsLBGvrk0zPS83HotIxgLICJ51+4gS",
-	"bsyQuCzbv7pil9LOkN6Ayxe8+ZGp0jMghyfqdshijVunOXCtbO/qqhuUCIkE92OenL+0Yv5OmDyxq0d2",
-	"gkIBfoPz0kowk086hQlmZjwVMUvkuWCcWZ12EnEhkmL7XXacR5EwBlZIe0WDcAx0OmYtkFhj2vW4HTIl",
-	"AOoOGDoH4TXo9QAN0gzO1UpiE0TlTWutrA7Ac0k2YAcX6KDbGvR6yMRCNuj1HSzxw4DlaUwf9nDMNDf0",
-	"Ya/UikLW7XbbsKapzubcBsNAKrs7CMJgzq/kPJ8Hw/0nT8JgLhV96oMIcXgM8uIM5F6VPwVcLd5Mg+H7",
-	"TwGPYwnb4cnbyo5tloswUHmC9pn/7KbUqLYFn8NPgbRi7hjemsE8y/gi+PxhhYqK9zK3roOqDc/BCGUt",
-	"MU/tos3ojUQrFWWm9fbnt22WCQVCHsbjcDbnqXuePiPZjd9/GIeosJDawWOkDsPmPDsHQePXP4QH/Qs5",
-	"Pawz/Jlo74VmsDdAMGBi3Xf88hUxe6fVcMu4WjirbQ5YqGNh4ACvOme64wCz9GxQlRkrfIzN8jlXHVg2",
-	"mnSZ4EYr5rmyOSjsOdqyVswQHcBr1xyNZ3FVqfKpgdn99/Gb1wwFHuqUqa0Ao47+KV+ACRuyy5k2gojV",
-	"WYQG1mTrTwzZ+JOMPwNZsqdEFS/jNptWlIiwHKLYKRFLMUY58gnZGKXhuAQIHN1Tr2PQhC+en3iW4rWP",
-	"8oCnxXfGDf8tF9miy56JRE6AwQv0WQDo4gPcyHV4YDWbCHfyMehsutxgWO4jLNeI76S1qEh4fiUNQ/66",
-	"BfJ4RWCDIHV88hhHv0mFCsjX9FsuMxDY74nXFfN9WCV75OHv6AibmSKKJxS3kzw5ZxFPEgD1BGQiYhNy",
-	"BRjRB1AN9qtYgSjrGcu1m4F1HOcTv5TPyBBf0pODfWSI7lN/mR/5TawXQmNPFOOlnaxKh4/w2+osb1Qh",
-	"ylKR1eWYVIXpozNQ7m6y54r8/Ly0MYcmis/hOxi8cr602vXnCvO+W8sQADRe2BJgQLo5h6HV1wOqWYy+",
-	"kkiySFToQK3IzTbwEm5RTC9xD/PIayPmQTj+CwvH06rku7G420RrJZ19IwZbWc46mqzwuEYmUyGKjbzK",
-	"iehmwkbeXDLvt2+OT+B4356e1MV2KVtJqqHIxNE7PJU7F7s7VQnrx5LYo7Gnq0N3PlV8hZ8PmJ5LC9gO",
-	"4188P9mEXzX0OhMKZTbI3jS39EzEFUjlOc/MjCeJF8wUmakDfiM2OlB8nAs702ugibyMBngXfg2KoJCg",
-	"b4ujcwAVjpDAaHWh/wCorHaaDlmUdpYJcq/gQaOVV1iZaCkIBazuffDi+UkQBjAl/Hd6UkExRw6wUxjd",
-	"ueAZSA0DjwHS0aPwl3sc/4QpPodBnsnmPafczho2G5JFCd+6Y2dpJqbyCpmO0mymYZDonnVX8AL3U0TL",
-	"ln8FBOfWigxW8L/+1wY7vk6DS+dHO2qiv0Jt205LcFr3NE/cAa5SoIzrQqYquB7vBQ3C6VN1i53/fN/r",
-	"PPnw739Z3eOKHIEVvnzG/s2fiBKXjnsfeC27oFNpa876LnsHeGl1IjKubLIYNiq9r/P5BJ6+nMloxngE",
-	"5oFh/cHuHp7sKIA/R0Ejf6dnV45GxtcdxM00k35NM1l3IjdWS/rODVNxDo4C7x5socOF5EF7FDAz05eG",
-	"9YAT0pcdx53gADIrpjyyDwrMgwLz9ab7dXpJycfuTJXxekCTf6OIB3BTxYFM2DxThkk7rEUSJ8LImESg",
-	"CzZMpUhis4QD9KXnfqPghUBfayoiOZVRMeMoIBnasvpcKBOyNJMKHcKMx3EmDDpqrZwLY/k8hb9FNjeh",
-	"4wghO313ZEI210oswLKLRSTngPo6SXhm2l32Ey1EacvmOhaofMyE9xDjywEVDZvrTDg5mIqsw6NI58oy",
-	"cWUzbtoUZp8IJs+UzsizmVGMq8tOlRGW/DSGoZMWAybcOOxe4ueYzoJimo4bNyOGbKJ1Irgy6ICeCNbb",
-	"6bPWNBFX3R+1TmB7L3Q7ZI7zMBkXI1U+F5mMGCGnYa0Kly+eIyBxGDzxbo/6g+5tzxwQ/YNwsFJdaBmJ",
-	"j7FI5IXIFjtxrpRUZ8UXuJSZTmIPh4lYaIcRFf6jFVFsXQzweC7VRzHnMllF0ecd+N7jg0cpfGTnUmfn",
-	"wLBoAhm3t6JcP3qDNrBmnqp2sDzkC7WFQ9zMP2gzoDaQyK+QIy6Z5QYpEyldApGAKlEL9nfZ6zxJKCkl",
-	"B7T8Km2Ck12yHmOu1S48oMklspI6xufiNg7TJe2sOctY5/Dw2nmUX+tWZ9kajbr0V/s/tzlX4Nw+q8jv",
-	"tTyplyv8irXm/FedMYwsq2jBciWtaTu21O/v7Xf3HocsVxjkOJFnM1AdQXQcLJ2Vy3wqbJOQ2HKJBijJ",
-	"b8gLPHqcC5ESB4vlGWivGHBPFu1ldKhOUf2pI+epzixZxXYWDIMzaWf5pBvp+c5EJskkk/GZqP6Znp/t",
-	"wHQoCOH7j8AQ+qt49aNMEli/5xeJVIL1t0MlP+1gy2kHN5t2l6ZNMxFxjNHSA1u8aLce0ETlCmQze1bM",
-	"tgW1wAmUr+9QKCMYBtUsFf+zWVrAAUNrflYIZjLh4UfD+igjBt1it5NERw1+2beFdJ/Udxm6iYxIOXkP",
-	"JguwmfDb7YEcSbvYfHQw6gZzghqQbTMtDQzZFH0E4soe1GiwDFIbvgAOjZFazhQyQgyqvDx+w0CxA7bs",
-	"I/nbr1Rp61IrlhMhRREDWoL79pOn2thma20ZDjCSJ7iP7adHFWjz3DhsB/M5VbTl9BlX8X0S9j/CgpyU",
-	"5wyXx2IxlQrdYiuCn/TQ+yXXIz5PuTxTHyumb32TT92InQRWaXSeRcIbpGCnOwrZTsQXr7tHp9i4QTjU",
-	"e3ZSCTfmPsHtmZjyPLGU+MJsxqNzIHD0lbUcssMX9DvmLQkAXl3NfYSPKsMjmBbsvPsH9M1qb1yDRcuf",
-	"1ZZEoecpVw1y6Sn9UPhpUcAAPMh5AJKgdMdtfo1TRe8V7Xn12DPRQl/+s/HRArhG7w36P6weJmgE8Aup",
-	"BUsmxCNT7NyZCKfHz252qmYxn+gGo/sYv7/mhaz1l5D93/8TMmGj7pYYi7N8bNDZyT9FTiP2b33W4qhE",
-	"dTBPEP0JlDc4F1wBcwBOoNVUnmFlUSqyhpO+2Zp6GxfVu4NVbQbVXcBqsHFVgztY1e7GVe3ewar2Nq5q",
-	"7w5Wtb9xVft3sKrHG1f1+A5W9cPGVf1wB6v628ZV/e0OVvVk46qefP9VbWRXd8CtBhvlzeAO5M1GFnoH",
-	"HHQjA70D/rmRfd4B99zIPO+Ad25knXfAOTcyzjvgmxvZ5vfnmhjs/W7ZMrXq1MJuBesuRPtDxi4eTY5h",
-	"Ml+fFoGU28yXqZbKUn20nKNjWsXGGXqGYcwWQ63tA1dxs1SoSfOzibYzGH0pKCPwWlvQwZ1C2/fL3nYn",
-	"4vJwyM21AnWuith0Y0BpNSh9gAHyqjV+Mxg1u1h+xoqNaSaFipNFiU8+ZwAt5ZHzIlhKkdqeLNyr1zis",
-	"l0EFZnvxRg7o5cLjS9WoX7iGbPMK6PFyDZGVF6IT+c1/9YLgy3uJrEj9d4aqzrf3kUez+wSdak6idz8e",
-	"Pv15Z8LVuZcTIZNTxtXiTuEWZSKWNuJZfN/BRytlsNR7AbmUL9blRnvnOw5R1qdI15hUlMXAFSq7ah+w",
-	"Rh6xFYuIpUkTvvjITXPeKEY/qwFoGm9cakulXr3lPN5YZ4u/aGV5ZB8ZnGQ7jrWctrQpE++ZG/cKIQWn",
-	"CrNU6+AbEpbcr+xcLFz1XssIsZS5361OUjvs2q5nHMCutnPWL2dpfdnuEq7Ocn52r7j6kVtT4fL3i/yz",
-	"ufznOv4Yc4tqZQOBcit24Kd6uAu7dyTcWF+1XOsscplJKwwbBb/88ssvnVevOs+esdlsOJ8PjQFSdoQ9",
-	"6PV/6PT2O/2/sd6T4e7jYf/JKGiHSNTvfnrKdnd3n4QejA52BnMv2e9aCdZy1fqgHRwwo12nEe5Z2Exk",
-	"InTF04An2I2rA8/X6wga1tGAShU8QSz5tPe5Q38Myj+Y/2O48kcDUhHwZcrjuEFvevm2yDLAVOMquJdy",
-	"7LYhRaU/Ol5Tp6E1D7rcTyQZV0LSC/sftiIxX3ICA4IwwILcIAx6QRj0gw8b17pCaz8lHPuyxdJgro7b",
-	"B2t5sZGJucTc8HZTAuIKcVVQtWhr1dvp+25WIE9xzTuwvHqFb5n96umPLCoVe6yHZ3bw8cbkM3j2NjPP",
-	"lP6YcCumQpg//bkmmL0thPlXPMU009E/xSnCRgQ1hvlXPUvLr/4JDjKCQ8H+PlOGO/qXO8qUr9U47zaP",
-	"+0RbnjBYnu9Y85DFfRvHnQllP27vcP5+5sZbXFrdFV1vn/ZRFqXF6dLgFhZ4uvqhmRQZz6KZFPctS83M",
-	"ZLouif54JtP0C7Poi3kH2847uNm8W6XRN7/pT5RHj9vdmEdvlrb59Yn0+N7mRPoVmG6dSU+TrsukX533",
-	"DlPpcanbpNIvg3772dfn0q9A4qbJ9Dj/mtjEyuQ4brtp81RkuRHZuiK9V1wq75Bjolaxd8MXTGVm7JrI",
-	"Tu0tOJCSW2/2hnskZ2obKoUM1vmVAmZeGXUnruUSdgnf7nDQe/IFZ7PF1EjkrSlsAP48gP3zBH2pVl5g",
-	"01pEjZ1iDe0bLiKdabVpFTjGC9+bFjSUr7LSJptehWNuOq8+pz65180LY244L/yzxRn5YSRuE30mVUMu",
-	"cRWvva5baFGgWvJkO3hafmaaatt9hzn4vcueU5V/to2rvegIturYu7YfA6zl6qOMXd/VJTOCXyGR7/x/",
-	"hydlHOlGbkUsf/8Y84W5NzzMcRY9ZbCs5eiY9xniwu+EeRHI7mEJDC6swvVroHJu+9fCst1e+88W5SCY",
-	"b18BU9t6EYp8lgtQtt6JSMh020SNNZyvTAuA34eMs4yrWM9Zmk8SGTEkWTmVIgPmhYD2hNmZ8ghw8fTd",
-	"kdlyCZYn99iR4cKErqzqwZlxG86MPEvKyHsiVYPVdvruCOgzE3WxQzEm49pT10PzW6EbvNqIZNr8xiUp",
-	"A2CrpdtRZwlsbj/lW9bU4hvBeICl3mizF1Jc+q3OtbKzhFp640xbvRtdk18YQnUNoB+ip18UPSXIbxs/",
-	"dbC+ceh0uc9RxTt4XWsjSqq4vinuct5otZGY6wJkZ8L4lkZssmCVyZhWyYL8EMTW+Ny3+8G+YzWq8tNS",
-	"e3quYqYn2Gk+Zjbj06mMwmWG+Mi4hrTsjUoWzGW7AJJ4eAB/JlXJLZBnlBCBWhfBpJYHvF5bWNOCRzYk",
-	"Dd1ic5qlXmvNWcRf2N3jlrp53GX3jrvq1nGzthn3t03GLXeuuOVOFdd2priNFhHbUdft9m7Y1Kth26YJ",
-	"W6690s3gu7QV2HJZt1KKP5fqSKgz0D37mwvxb68ifss9fv/i7ftRrH0/irPvRzH2/Si+vh/F1vejuPp+",
-	"FFPfj+Lp+1EsfT+Ko+9DMfT9KH6+D8XO96G4+T4UM9+H4uX7UKx8H4qT70Mx8qaCwk2VfcNKH336dps4",
-	"ibY+hcN1sE6xxzheB4jxj+WbzFkLdqenUxlJsA+x1JclcpLxTLriYCbttubC19UgfUn90ZAtdJ7hHXmV",
-	"OEdDeumpkr/lAo+M3EkEVa7ikLxhaGX52/sykWPqasjEhVCM4xW0dWcz3tsurIiHeNVipFXsoY73UnCK",
-	"tsBKp2hfum/3er2l6xVZq7jxYUgpreN2l/0oIp4bF0/i1nlV8cYFbvOMJ7DheaotGkPwGryfgJYwdEvm",
-	"iuUqEpnlUvmbjXx0orob7OqNC3zxvOEWleqpDD+di8XnRhz/uiKthgKt26uU2g5/66Ut/zS1I0sp4t+/",
-	"mORPWq1xJ3Crlm/8qesj7gR6RcHEn7wi4fsDrzln/bskj2/HnL8wq/u2srjvNGv7rrK0b5gtfY+zo287",
-	"X/mW8pNvPR/59vOPr5nxi3Jm7yRH9hvmxN63nNIvzSHl0Qz+pNyN0gpO+EQk1yeO3mqi6JrE0OtCY7eb",
-	"briNNFq5sorCZNelcRxJ8xVX4MJZ+ZnMQfWKQGcUkqWfamPkpHpx6VdflvtwjdzDNXK3fQP8SYXmXV61",
-	"NA6FHWG6yzRFfMO7rIsL4Rr40t1eUfc1918XfB7w54GsH8j6z3A7ZIUS75by6JLo6zMoKVfZP0F6RHnV",
-	"Yz0XM8RimiJ58QDzJ6tPGDR8Z1yduQZZ9dnbXXZoWSJAQ4WJKPzQKhDM3cuM+ZFT9CJTDm1puj8ymM1u",
-	"pFZDQLZLbM3p3qi0nUl11u6ysVNMxiGVT8C6QrrwEYyoiSj1hLlUVYLtP2RRPmRRPmRRPmRRPmRRPmRR",
-	"PmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRRPmRR",
-	"PmRRPmRRPmRRPmRRPmRRPmRRbplFuZKzsWTNrF6BqS9rl6rRcOM7/5khGwVI86MAr1MbBWkm8TpIFJwM",
-	"P4mYzXgWs0inC8CIhCx69yszIruQkWCtZzoy/JIvQnakJyETNuq2u+zU0PBlQ421pJJWlm0ITRslwbI9",
-	"z1rumx1v7JQPYEqQEdj/CiDrrqfzFmmhMR2g+WkA6dnqXWfYWM1d6oFbgs/ICD80SUEY2rngSD0GnqnP",
-	"+NbNUP/2Oc23cmR411otJexGxuunG982crgEAMYNAmdYnn1YRQrMpUKR5y8Q9Y1zW9hetL2SlrU0f6to",
-	"bQcD2pillatzpS+VPy/K0dqu336pka5a8vWMqFVqGAVv/j4KKhlcsNPnWaYz+nbKZZJnot4Q7pGBQdR3",
-	"D9iwnjM6jvYoYGamL11GccIjMdMJ4OfILRjh50Z3zoQSGbdAVpkVUx7ZKt69+XsQ0lK2RLql7C98vPaV",
-	"m2wFLJgotjXGLYEUMG4Tho3rz4yrGAbwrwE9W0Ew1opFJGPhzwh4xxjwY7xGKy0xYmWx9J7tU0kFMhzy",
-	"lLmE0tZerxeyvV4f/tkL2d7gScj2e712dymtnCeXfGHYmJxpyMpo2WzenFl6YzTD6YasNw7ZmKYYVlDN",
-	"vbL06gEFjYcFtpUdmastCR8Z9xpW4Ccyy4SgYFjEs4yy9So3GdOraKchnK+0hvnF99lEx+jInenLr86+",
-	"XQv+h4zcf92M3EM2w7u9YdnoWyFztGgY/UqSi0qjrsATCZvL+FxYkXVHAUUtQC6RY2bbSzXWp+gfEvEj",
-	"RYAkIeKpMHj85UOjj2WVtVeZ1k94vdiHO8sKpmzg+GXczD0rPBBDAY5pT/PE5eWuMoCNHdgbOq5/YYd1",
-	"WGH1qmZ/jSdt78Apud4SCJGNVbxKX9U6vf8YqWsU9B9Tx/K1bdKXjmdNg1t3EDerixhU6yLU2iO5cUXE",
-	"4IH/PlREfOOKiJLz3BHzg9eKKM+kXRzDC4hWJtzI6DC3swZrG4jkR/id8dzOhLIyQi3roHS3/Aee9+Hb",
-	"lxUPjLt64Fws2iFLuTGXOovdyDSTF2DKngv0duJOUYLAa0oWOLM2DT5/xoDoVBNNo9cG/iR3UFB64dGv",
-	"Y7lUIgMY5FnipjDDnZ1NLnwi3SVxzFXcucyktUIxgDtssNYzu/DPo/un1iP73fPjE4TIxS5ha/mukcqN",
-	"MEOy59GZWfHtj9++OV4NHI/bIRIJjlYx+y0X2QKTlYsSutb4xfOTkVp5kqLRY2xXD0o21tLhH9OpERb+",
-	"SuRcWngFUCyqGEqgd6MuOUYK37Ea1f5UGfR53AZKdk+Lap7BmhU2BMVhLcjW/WJa47enm18cjhQAxwiF",
-	"u8hTkBCDfWbySccVExrWevH8JGQIZZ2xt6cnbSYVviTiSbJ8AB8neXI+bnfZS0vFOJFWxmZ5BPxztTO6",
-	"Q/p6g/QWd+xTxCMF/NDdwe17sjvHTqdAgvUd2kM6zUgnCU+NiJ2dQ16mkcIFuTWQecQn2kUpABdb6xNU",
-	"AHARTy3m47gu7u2D4pYDbcRI8UwwIxOsIKILTqj+iFl+LhTAx1MLhkJoSLkBmktal1tvuiM1Us/ROnUC",
-	"XZJA8fJ+/AkYW+hEdMjmXgI4YRb6WiLxeTxsMExHqiLhC/sSDVvvNclKuz2s25qVsupFosHSH38CLCsz",
-	"8gnmpH6EVSLWinGkpVK2TavFrsp9HbLxp1GAKDYKhux9t9v9QC+Ar8KqQVrRv5cs7JFab2JXbNYvMrRB",
-	"lxwpei8GkBbolbyx9U13P6AFTidNZ//OsRsAtFNHQzZx6TpVFYSztz+/9T7ZNoszObWGyA+4TOXWFad7",
-	"jJQjDIxvGV1RGjzqu8WRBxtUiSIJhtyqlzAaXQQig0UAVzHDkXJWjoHHPLjosoIxKnxjxpkbE2JQ26tD",
-	"BGpAPYAtuYzwcOnP3igI4Sz7o4DCF6sRb1oY6js8SYDd+dulZHzdespbqGAt21xDFY7UXCuxoBiGvzVH",
-	"lZdhuftztrzIph3SoXjKfmTY2BHzGP3ZE0HuV45ZcoaNHYWP8euw1BZdcLKic4J+OlLr9FPQSNuEFmCS",
-	"NkBJp0KxlodVFZuBXXvnO8BNLdwWyWIa/xV0gvHO+K+Ax2PPig/g4Mobe6JEA5+GkzQeFWQ2UihHuLKm",
-	"3WWnznPs+H5ZnJkJfk6qLb5VaU9ZRlgzUk1mhUt8owoiFHiwyZIvL+0QL2QxKFuQJF87RZdlYioyoSJB",
-	"AYYxbGDoDgFYSKnJE6dA9oFAHLL3n0Cf/RyyTwDz4Ui9h9EfPnvjwD/LciW18u64lSmlYoJHMyxui2YE",
-	"dK+G7XZ73d2RotUjYZ9L1YGz5KkM2dtMmjlr8V8vKP7ifkCzgAQSUBCbaaXzDDd+cqlZyu2MWTFPE4z3",
-	"z7mNZkS6oNGevjsyQzbeoISQUBhvo+RQ5gq9ZcMDPJqLcXek/PYTwS+EQ7CZlhGGa63WCbFpNteZYIm0",
-	"IuNJoYR1QAnDPUpKxLUhrbaac1I6fUu20WUnMDWL5XRKLAIECooDQlF4pZVi6OAO6oATwADJrBOLKOGo",
-	"WDjgOn5cT3fxSytGY/z5AGSpzilvFFgyqCugR9kZUjONJk0LdVvW0nDUIO7OBEijM53JJOGOkVfVUyA6",
-	"ozM7Uq0K+rSJAicA1AQrAFOkBlzwCjARe/YGTxDP9nu7fvnIs1JnfY/fCZstOodTCxr5THBcJ9B4hRRr",
-	"CcUHDjlHSlqq3E4zQcXbEU9TEXuuhvoTUD+BwL0d2PbY5eKOC46HviES/gBDWckDIV6KO6zl1IaO4/58",
-	"8uoIjXkSu5ylmb5atLsjFYRBIiPhjF9nlr16ebJigwF4qaCzq7OzHfeQ2YGxn8PA3RZaTb6pGlGtUoGC",
-	"fYOG1A7C4EJkhgy2Qbff7cFE7hiDYYBcIsAbo2Zo59bUeszw0sZe0xUAxd8EThNvRUI/C7qhLJtrY5eN",
-	"i5AYluJzMuvonjPQAi922em7l2SfYP4WWBk7aH1wr2GSZleqwoNej9R9ujU3B1L2qvElaeSFwtYlQ4XN",
-	"NLYrwNYEBi8fBNWlXGLRXMVQpk8MmIaLduOBF0tCDqIPUKE7eP+dU7Bbg17fX4AVojvOeSBDTMl2/Qow",
-	"tOGu/MpVHLJut0txUj5SsDMDPMb1KaiYKVVwdtkrjdYHVytmHJyJb42AQNrr9ZAUD6vjyKJYAPjRuoOR",
-	"8CbY3EwbOyRDcLxqNbd8vP3AH89I8ZUmEA5ozjLAdQx6/XYIduVmUdHiytsPxVtY+ZJTZ1k0vmTQDhma",
-	"0xvfojO2nThquRfxkSrqKNzbevS21Yn+E426/+h2u6O81xs8RlcCfKxM502gUtC4JIdScWexXslGW8YG",
-	"luWKcavnEo5y4eyRLFegBhMqO/rjhskpdeDgiVaCNBtty0R/S9cxXs40qBuIA7VXuZJrdgqqTxVWFfPP",
-	"OGTORAdfNUFBTiUKQHXSijmG+trVvNY4TxN0oKkz4p0F634ZB8PgR+BL5NwTxv6o44V3e7ksILSdyQG3",
-	"8ytmK37yF+ghh5txFf+DtD34aPL5nGeLYBj8XPVmCW8w2ktdbAcVJUX2D7JW0H3Rf+1wk5biCtmDw2gu",
-	"2HNuLDs6ehosV5wEoLJ0er3eIPhc7Ofj3KX0BAByFBDAppeRykVH1r3zHzI+E9awlyrqrn9v/wvfu/LI",
-	"i+frn1jV0tyrP6CjFZX1Tf5dOHKnrJOzs/Tsgh5ccS7jAQ96vW+LEugK8+yd8MFx9Abk8GGWQa9XjX1U",
-	"/exBUHePO9n7vny0v+2jMg6G/cHufsV3Hrz5Ox4bzbV3zTIOK9dlAler+SZHJd6MAsYT2OaCiSsJYqi2",
-	"CjSvKu+nlJRyCTeAxPV4XUsg7w92965H9RpAPix/cVN0BM5dROXw6VUNqcYxLwUI5FwdXKN8gO6xrLGE",
-	"ZJHT7+6KyJfKpGDrV/SSRy5TZIwp1Xs3pgGr9SvXf6MZ/0OymRp1DVKLr3hkvQsSk1ZBuair8A2EcR1G",
-	"nmjN5qCeFG+S5PpzsqTlQo9ssN/eCgm3P+V6DtGaA6ZVSGtEMsUrZgtOgCkJ6wGGbiFUoKnijuDEK0q0",
-	"O8b+unUWLG/nVPHcznQmfxcYNNsbPNn80DtuxRGoIvTMPuHL9c8co3noyTnY7w02P/OCW3HJF5WHdr/k",
-	"ob2bP+Rsu23g57P3KfhXYP+xUPGaGEklIBL4tOf3pJugYFsRnMNPwZloMKSOMMZRqH0kQtCKTLE4FN9X",
-	"u7G4VAlTjoVFo+BXsMbRAkFPLTv+n6ORirnlE27EKBgWoSxmzmXq3EFIV3WT0cW5wH6uNkx1ngglrqwL",
-	"zxjLMzAxrJ+Z/TujZw/QWoMhM505l4QqJm6B3UzBdBc7SDhs72QmwPJDu87ZV0xphjepk0NMsyjPjCZX",
-	"1E8ysRTRo6BdG42dSCvy9hk2Rkfh8M3b5+8OT968GyLLGbNfNSZkT/B63Tk3Ifq49JRyOEYKvRpgIB4s",
-	"OwFJB9UZmVXP/+f08Og4ZK/fnPg/X5yE7OgE/n8OfzwP2dM3r08OX74+HqmWd2xjcFZiLWeRt9wu0wFA",
-	"1cTvOokwxjke3VZeHg9fnx4dee+Z//L1mxP6vssOWaQTdPEwTvsDrVrGAoxrmBXrVEzEU28QcizGNQk3",
-	"s5Fq1bT4Ie1r6OImo9Hw5bPxdTbJTF+iHUMOtWJeJs1IOQFyUInw+lI0dLDkk0TErDUejUajcQUeU37u",
-	"Yw3j0egKU0rHV+Mu+wmL6DFzimJuGH7zsZan1T6gzh9cP9Bi5Wh3UQKPz5OIuGITMVJTxDFY1yhAUnG+",
-	"Z/odK67dDeBZzShzPn7UXDJpABvlmQJBEAExqpbf2dCh0U6BRSRBS8zBJzpSGaGMtPJCtBH7j3WGYd+W",
-	"i1QjLTmMODx+SvYsfXz2/Pjp+IAZcYHHci4WhMDLhMBa3IxULVD79ue3PhCEgR2EzgoGnMkLAcTpmK3z",
-	"LzqKdV+OAEReUBNvkL+LbhUbnEOVXuS2xVplsTwbV3Q93GQ4UhTorbhHeZoKFVPajnO4dtD9KrK2C+x4",
-	"RlTxUO33ehSsdUscKSzOBAWr9BW2eBHLDZ2ornAHnLR9UCKti+Gxfq/ksCMFHB33j95KvxRpGJ+Afdxl",
-	"b4iXOr7ulAJKV6x1afCXq+tspFxrADYR9lIIhUykEFNmhnFAYrTWvd5Qu01abMRj8ciwo2rrbApqXrpW",
-	"AGc5z7iyQph2kz1eexI9iS7j0qAFs9zLbROLbpXI61leyFbZXXsDL2cFK++y8dAFX8LxMkcEWvAskSOX",
-	"8WNHoxDdT/GajqIhDBm7h4BtVe7pN0UijlSmrlAv5X67B0I2CqwwdhQU1Vbu+nd0Fhcqs7eHhp5DDC3a",
-	"xL5wZatXlSLfuU5BLNSK+yovXKoR9GLhVz1TsRb/5SbtRnqOqyBQ1tfh5RKoJgT2sIB5a+kGfPq+YxbK",
-	"8itE1orBEGwSUAElQgXDALN/gtD72lFLCKqaf71PYCXP9P1h5//nnd97nScfP/z7sNWi1/xR8Og/Xpz8",
-	"cXTyx4uT538cnTz/wx9Ee9h6/7/hEFDhwx/wb7f91z9aL4//QJxtI9K2W+G3nL3914bcWLC6lwpEdWZJ",
-	"EFwjMsIV8jogi6bGh3Gokwg1/r9i9lWIA7C4zsuD5kPDqWqHtv6YDo+f/gGrWQVx8cuW4PlZX5JmjFHH",
-	"egKZ1ag/s5bfba9d21i/t2YnyNZrW1nJfi6yZntNJYBN4RcUXrWcmaJBfLOUFtLVMPvlK1QVndg7YKXY",
-	"Q/1fWhCR+70eazVywCVFDX+heSUIvjpk9pshgyJwLWCWkot7vWpycQOYPnwnR+Ay10It0k9DuURU2kTJ",
-	"AOZrvIHvb9MJBpwOh/X39rt7jxtKwINfuRJdYO3wVNcfYBigvv4x5lZYiUc36PV/6PT2O/2/sd6T4e7j",
-	"Yf+J8/Gtc38vr3R/eaWYyeKW2IPT/EIHXeNtIg0enDfe1K4mn627XOFgKasmhY2h20vFX+hy8yj03JPJ",
-	"svj2vrSlJDLziFo7eYxrIeUWatkj47RM7rxKF1xi2sgNnW/XltN8Z2fbjzz2BzJEnpUAoxCxT9tFAeYT",
-	"d7EVVSVhyEfoCy8IDPaGQI65hxlXZ+LB5XbnLrcjV+eAcqIkyoqPrbQ1PnwO12QnPHXxOnTRFU123hQF",
-	"C9SUpJJG0PcOkfGRJoItc1Bg7Om7IwzPkhvsspjUmZVqKe2g4sOXcZEmW9Wdxp6mlbgso74NYdhaKyA9",
-	"nYKoV3q5IVuXoa8ScLwWix26Xm45tqQjC3SpJ91SGzrWqrShQ9uSRL3RmLGbkuFZ7T5HyaR8LrZqQFcJ",
-	"9M75OSWB+IivKDUK10AOgV7rLOfe7LwwRlibeHfWmSgM0R8Xvn/f38WiyWolDClu3/ie8eRqkxmq8FWF",
-	"xY4hgRqbrt7jEPQZNvM4tplAfbJy8UBwnIJKi/wuWL5OIDhVwHXYsQWyCFZ6+gePBz+gelBtzh+8PArC",
-	"rZSPj7C2M40vXu3LWDZXWK+WrLbzcxbtUn83qi3aXmtp7kgT/DdX9V8r3WWCZ7r+m2vaEuzv73d6/V6v",
-	"woswO8JwfFWaSZ3BUXyodSUJTo87oJXtP/7hb0+CaouRwRdoNIS22wXB+7etjVQ03qLou0mzvWmweu/L",
-	"Q7EEj/haJY/YHShD3m1WVqsmi24zr64y+Uf16tAgDEg0INS8vGhOkSO5sTKjCw/6tL/Ci4KcXl+IDMuw",
-	"ljMpAFRd9qwwqqkQETS8Oc/ORVzctTP07u1YpAJTVpi0B80bpQ012F95Jq/ru9ABS7jj0zc7qQYzLHO4",
-	"iMfwDfTh7TDw2+q0wOKcuKrImOvC5q49a5X9fbOA+bdN4fiGCv0151Ko7/U0Mx849/ug25NYqwhybNtf",
-	"F1iD86K3H0yAOzcBnrrSseKA1ij/DVH2hqTNtYH3dxhXrFoIPue9jmfkS/OBzTQTU3lVHzIcMyMxJ8DI",
-	"WJCRgJn6RpzNBVVsTbXrVQXjt6llQCp1Lz/HMiPU3iOhbKcSseC1N9ViarnBEgNpKLHXaqctL+nXjI+U",
-	"V+fRdnF2EVBFoo1t0p5frNG0N4V/Tupt5qqbxn4yZxJItHahT+k1ruuLoFdyOytdief4+rpStN7jv+wH",
-	"/vC9cwhrZkCkL8iF627IK4ycJPm6TMIvNhA2qf2Va5T6jT7Ib2EHFA2znXhqMA1qXY3LYa5Xr/uiqf8s",
-	"+R6/h2Wx0XioWAhf7QLdlMBWtkP8YrlHUuLbONm/WEPaW0shzh4o6i6+t+LzWpcCZ8Ydh66qad0HbeIW",
-	"tYkXwlYzJxq6LtxAvajVjdxEs2iN3EJMKiI5lVHx0yhoL1c12WpHn6K8qbwOopIiPD5whUFPepTtRElK",
-	"IXO1yaqoTHb1yCGzci6M5fPUgMQdBb/88ssvnVevOs+esdlsOJ8PjRkFXaxNwjQV1YSvZDWuVQqCr5am",
-	"X2QKhoyT7uMSC7BzaRH9YJhcNJdxx/eBquYOFaXyeZZ8NCKZfp3gpZtgvRAxeZrqzP5X3cAPwsqFsXv+",
-	"g5MVFa/vMT0NQpsnXEUYT+33uo/369e8BvuP2T/QDD/LhFh2E7o25EFQv421+DxJdHS+bpKR+pnPY6HY",
-	"0xPWe7zf/2GkGl2KTtWgwVu6IZWGD04ALzsm8WXLjsmnJ0H14s/+0oWZveodl8UHB9eabvN3niWSveKZ",
-	"FI1ajf9s9N6g/wM6855VB5rFfKLhgP9S94UG1avCaGPlhVm1z3tLn/eXPj+uf/Yq1uOCNX7k0ayiwPhv",
-	"o0zE0kY8IxDt98ufsGWxq9yJMvTZSpMmfPGRmxWYNAVoazen9MNgruOVwHB/0On12aA/3P1huN8LaJBM",
-	"AemCYdB/Muj2H/+tO+h3+3trdbtlpa0eua606He6W6XZ/tI3u7VvPKYHtc7zlQEFwla+q2HpUkP3ypcO",
-	"RZe1SVj67uO91QbkS+Am3S/mC0OJIIUquOs/eFUyx4aD70QkZAo0bvU5qFPBVP8e//Zr//GT/cfobtaW",
-	"J8Fw8Hj/cbffx3rjEgESqc4r1cexuFh2QWY7xeAdubM0t+eU10+BXG0nK4XohRSXO/3H2+YU+GEl8uz2",
-	"uoP+frc/2O3+EHx3FfmOgvz/FKH7JbOX+jtRmLC4FAXUGJdsxmsSul4oQ51W2l9tt1z/0GttfwIj4UEl",
-	"/+YqeVXArY3238C5VEWdFkU6nF+lUh9g80yJuF2rr+GJ0UU7zzHy1eEo7/V2I/wb//TtXGpuOxp0LhZ+",
-	"iHQpec47d+DzsK1TpX0DgbI3Bfb/aq0LZFOTIKwLKZMs5zoWSbKUYgkKQoOPrA7j9b6y9dmJa9Lu0rzB",
-	"DqLq/LoldLCSejFw7feqwalwpfNJC7MMShuIKu4cCPw5DskGkrZyyVwFllQ9Uc+MxGQ9ajDge4Ehn6GG",
-	"O+iQM3oufPEH3lSwWojPR4rudUzE1GJKkTQsSgTPRFyrerGAgAZ7H3DDohlXdDWUd/y512C1PG0Zywmw",
-	"B4nvSUHJGHgjFLU2oVcvdI4ta5yjt8sOqWFU0b8E18M4DR8pQrW6K+WghlHt7nLIxTWiMgJzdHD51TCk",
-	"xWr/c7FgXFECZGk5UteNjGkVCTaDBa8L1LSHZWin6FnxspIQ47sXFk063PnZSxmJauMf/LGMuWIKy5Qu",
-	"sqBHRqrYkbKMn3GpmtzdhMjfMVmkxSlc7G5gwW4uMkkwG1nahgQRZ3c9ncmIn+m6MZIm3EqVz4Mm96ab",
-	"tu7d/AIlikC0XWLC4FvArGzbMuNpoUwRw39kaj19kfk0WfeDGyUuPP5y1XO5qfP1aQu+fXU1bWFNNL+W",
-	"p/Cgrt5NYDp3V98sM8EHXfXPp6sSpW4RjK50jUbdtNIv+v0HzGVHyK1TXN2NUI9IIaxoozPt6qNrfdC4",
-	"odwiaYokok9GWvG5OYeItC73wcewsVaE+jKTHoGRZFAL8H2ZIPWKGQEIb0Gcqniir1xbKM4sWHT+lkVQ",
-	"c+U8TUq0h/UUN7HV+5w1rhVZRiZBBaCiOenvt3OHGJTRtzoAf9F57Xbs4s2k+Jt8Emu80kxP6Q5nf332",
-	"QcMuqsvvAoP4UJx4c5px6DrVou7ZmizqF1RmtVgD5Qs7faXIbu6WGnqJU6tFP6fbdWvG7rnU0SsT1E2u",
-	"aOCM3X4jniSVV2LTgs8fPv+/AAAA//8=",
+	"7L37cts4ljD+KijuVEWapWRJttMTubZ200k6nR3nsrH9m+pfMxtBJGShTQEaArStSedpvjf5nuyrcw7A",
+	"i0RZsnOxe0b/JJYEgsDBud/wKYj1bK6VUNYEw0/BVPBEZPjne2GzxdOJFRl8SoSJMzm3UqtgGLzRliU6",
+	"zmdCWZGw8YI9m/LsXLy9FFnIxrllU610nomEXU2FYvNMGKHskE31FUu1OmdWsysuLRuLic4Ey8RccCvh",
+	"hyl8+nsujA0ZNywRKV90jIi1SgxrjaJgvxcFozbTGeOK/Xx6+o4l3ArWev/TM/ak3++1u+wZnzNpu0EY",
+	"mHgqZhx2IK75bJ6KYBjs94IwsIs5/G1sJtV58Pnz5zDIhJlrZQRu/yW34oovXmSZRgDEWlmhLPzJ5/NU",
+	"xhxgsfebAYAUsxMQuUr+lklrBf5k8tmMZ4tgGPzMVdK5ol9Yi7Nzescjw7gyVyJjUuH+55m+lInIHhkm",
+	"1KVI9Vy0gzC45GkuaC2JCIaHvf0wSITlMoXXfg6DmTCGn8O2TkR2KWPBrJjNdcYzmS5YrvgllykfpwIg",
+	"43cbDCc8NSIMjOU2N8EwoD0jSErw/SkTk2AY/NteiTB79KvZwwfe+/ngOSuu7d7UzlIEQDFJHYueKibg",
+	"STbn54LpCeOw8+vFEZPWMJiCScOUtsxYv+qGY1tFzVUwemQ1Q1aAHTAo1TxhY55yFRP4J5lWFtYCEzx9",
+	"98qdjGGHvUHIDnv78NRh74Dw2g+ShuUqEzyewjphiEn1VZedTgUb62SBA0zO03TB7FQat2/4icjF7ZzN",
+	"+IIZoRJC7dfHBBqpjBU8CZnRLE4l7IPNcmMRNomYwwNaAcYzpFpYxBHjno6YnXKLU8eZAFIxeibsFKht",
+	"RmCA/2CuKb8UzPILoZiYTERsu+wpbhof5lm2YCN8QwcZwwhOZJlldAqe0YQybvRehbvgIb7R9iedq+Tb",
+	"kBqck7jmsWWORGrYVXKyBio76B2spbK3499ETKcwgcV/Y7JqwHUW58bqmcjYlBtCLf/NR5mwVsmWHxkW",
+	"rSw4Ctrd4HMYvOdWHMuZtOIBHsDgydoDgHWzFBbOxHUsRCK++xk0LaEiDUvOw5SQdioyZBr0gAIZxipU",
+	"w4g8jgoqN1Odp8Ch4gumJxPGVeJEa+0xOWESoekEbZe90UTgVyBCtRLIOyqyFcSP4wZSxWmeiKQNExg+",
+	"ESCcM5j965E3yCORfUNh+gUIdtjrrUWwp4pJZUWmeOp4to7jPMu+P5698sswCEpaTZf9hCjkThKAoHMb",
+	"65kgkXSh9JUa4vcFo1hi+eJaGnvEjLA2FYBF4wXLBE8AeRDtxgsmrundHy/EAvnFmeK5nepM/uPWDMMf",
+	"xQuvjlXPFOSlH/DIMDeG9ZvYcn/tob1SlzyVCexSqlhnGfA8v2BcGfv1tTQGttgacyPj9tLPhMbdD9/5",
+	"jJ/mdiqUdeBzCNeauaXqjF1loDvHmUhgGE9N2x2HuJ6LeDvu/cdT6Z6qBSOok4TTc5ERhBItHIGLOOWZ",
+	"ID5QstxUovYjZOYmEMbrW46MkHwqupeVaeo1MA3sul3X4pDP4A69Zh4WlohX1yaZnpUbT0QsEwFkBM+6",
+	"fcQpN2ZIXJYdXl+zK2mnSG/A5Qve/MhU6RmQwxN1O2SJxq3THLhWdnB93Q1KhESC+zFPL15ZMXsvTJ7a",
+	"1SM7RaEAv8F5aSWYycedwgQzUz4XCUvlhWCcWT3vpOJSpMX2u+wkj2NhDKyQ9ooG4QjodMRaILFGtOtR",
+	"O2RKANQdMHQOwmvQ6wEazDM4VyuJTRCVN621sjoAzxXZgB1coINua9DrIRML2aDXd7DEDwOWzxP6cIBj",
+	"JrmhDwelVhSybrfbhjVNdDbjNhgGUtn9QRAGM34tZ/ksGB4+eRIGM6noUx9EiMNjkBfnIPeq/CngavF2",
+	"Egx//RTwJJGwHZ6+q+zYZrkIA5WnaJ/5z25KjWpb8Dn8FEgrZo7hrRnMs4wvgs8fVqioeC9z6zqq2vAc",
+	"jFDWErO5XbQZvZFopaLMtN79/K7NMqFAyMN4HM5mfO6ep89IdqNfP4xCVFhI7eAJUodhM55dgKDx6x/C",
+	"g/6FnB7WGf5MtPdSM9gbIBgwse57fvWamL3TarhlXC2c1TYDLNSJMHCA151z3XGAWXo2qMqMFT7GpvmM",
+	"qw4sG026THCjFfNc2RwV9hxtWStmiA7gtWuOxrO4qlT51MDs/vvk7RuGAg91yrmtAKOO/nO+ABM2ZFdT",
+	"bQQRq7MIDazJ1p8YstEnmXwGsmTPiCpeJW02qSgRYTlEsTMilmKMcuQTshFKw1EJEDi6Z17HoAlfvjj1",
+	"LMVrH+UBT4rvjBv+91xkiy57LlI5BgYv0GcBoEuOcCM34YHVbCzcySegs+lyg2G5j7BcI76T1qJi4fmV",
+	"NAz56xbI4xWBDYLU8ckTHP12LlRAvqa/5zIDgf0r8bpivg+rZI88/D0dYTNTRPGE4nacpxcs5mkKoB6D",
+	"TERsQq4AI/oAqsFhFSsQZT1juXEzsI6TfOyX8hkZ4it6cnCIDNF96i/zI7+J9UJo5IlitLSTVenwEX5b",
+	"neWtKkTZXGR1OSZVYfroDJS72+y5Ij8/L23MoYniM/gOBq+cL612/bnCvO/XMgQAjRe2BBiQbs5haPXN",
+	"gGoWo68lkiwSFTpQK3KzDbyEWxTTS9zDPPLaiNkJx39h4XhWlXy3FnebaK2ks2/EYCvLWUeTFR7XyGQq",
+	"RLGRVzkR3UzYyJtL5v3u7ckpHO+7s9O62C5lK0k1FJk4eo/P5d7l/l5VwvqxJPZo7Nnq0L1PFV/h5yOm",
+	"Z9ICtsP4ly9ON+FXDb3OhUKZDbJ3nlt6JuYKpPKMZ2bK09QLZorM1AG/ERsdKD7OhJ3qNdBEXkYDvAu/",
+	"BkVQSNC3xdE5gApHSGC0utB/AFRWO02HLEo7zQS5V/Cg0corrEy0FIQCVvdr8PLFaRAGMCX8d3ZaQTFH",
+	"DrBTGN255BlIDQOPAdLRo/CXexz/hCk+h0GeyeY9z7mdNmw2JIsSvnXHzuaZmMhrZDpKs6mGQaJ73l3B",
+	"C9xPES1b/hUQnFsrMljB//pfG+z4Og0unR/tqIn+CrVtOy3Bad2TPHUHuEqBMqkLmargenwQNAinT9Ut",
+	"dv7z117nyYd//9PqHlfkCKzw1XP2b/5ElLhy3PvIa9kFnUpbc9Z32XvAS6tTkXFl08WwUel9k8/G8PTV",
+	"VMZTxmMwDwzrD/YP8GSjAP6Mgkb+Ts+uHI1MbjqI22km/Zpmsu5Ebq2W9J0bpuIcjALvHmyhw4XkQTsK",
+	"mJnqK8N6wAnpy47jTnAAmRUTHtudArNTYL7cdL9JLyn52L2pMl4PaPJvFPEAbqo4kAmbZ8owaYe1SOJY",
+	"GJmQCHTBhokUaWKWcIC+9NwvCl4K9LXORSwnMi5mjAKSoS2rL4QyIZtnUqFDmPEkyYRBR62VM2Esn83h",
+	"b5HNTOg4QsjO3h+bkM20Eguw7BIRyxmgvk5Tnpl2l/1EC1HasplOBCofU+E9xPhyQEXDZjoTTg7ORdbh",
+	"caxzZZm4thk3bQqzjwWT50pn5NnMKMbVZWfKCEt+GsPQSYsBE24cdi/xc0xnQTFNx42bEUM21joVXBl0",
+	"QI8F6+31WWuSiuvuj1qnsL2Xuh0yx3mYTIqRKp+JTMaMkNOwVoXLF88RkDgMHnu3R/1B97bnDoj+QThY",
+	"qS61jMXHRKTyUmSLvSRXSqrz4gtcylSniYfDWCy0w4gK/9GKKLYuBngyk+qjmHGZrqLoiw587/HBoxQ+",
+	"snelswtgWDSBTNpbUa4fvUEbWDNPVTtYHnJHbeEpbuZvtBlQG0jkV8gRl8xyg5SJlC6BSECVqAX7u+xN",
+	"nqaUlJIDWn6RNsHJLlmPMTdqFx7Q5BJZSR3jM/E1DtMl7aw5y0Tn8PDaeZRf61Zn2YqiLv3V/s9tzhU4",
+	"t88q8nstT+rVCr9irRn/TWcMI8sqXrBcSWvaji31+weH3YPHIcsVBjlO5fkUVEcQHUdLZ+UynwrbJCS2",
+	"XKIBSvJb8gKPHhdCzImDJfIctFcMuKeL9jI6VKeo/tSRs7nOLFnFdhoMg3Npp/m4G+vZ3lim6TiTybmo",
+	"/jm/ON+D6VAQwvcfgSH0V/HqR5mmsH7PL1KpBOtvh0p+2sGW0w5uN+0+TTvPRMwxRksPbPGi/XpAE5Ur",
+	"kM3seTHbFtQCJ1C+vkOhjGAYVLNU/M9maQFHDK35aSGYyYSHHw3ro4wYdIvdjlMdN/hl3xXSfVzfZegm",
+	"MmLOyXswXoDNhN9uD+RY2sXmo4NRt5gT1IBsm2lpYMgm6CMQ1/aoRoNlkNrwBXBojNRyppARYlDl1clb",
+	"BoodsGUfyd9+pUpbl1qxnAgpihjQEty3n3yujW221pbhACN5ivvYfnpUgTbPjcP2MJ9TxVtOn3GVPCRh",
+	"/yMsyEl5znB5LBETqdAttiL4SQ99WHI95rM5l+fqY8X0rW/ymRuxl8Iqjc6zWHiDFOx0RyHbifjidQ/o",
+	"FBs3CIf6wE4q5cY8JLg9FxOep5YSX5jNeHwBBI6+spZDdviCfse8JQHAq6u5j/BRZXgM04Kd9/CAvlnt",
+	"TWqwaPmz2pIo9GzOVYNcekY/FH5aFDAAD3IegCQo3XGbX+NU0QdFe1499ky00Jf/aHy0AK7RB4P+D6uH",
+	"CRoB/EJqwZIJ8cgUO3cmwtnJ89udqlnMxrrB6D7B7294IWv9KWT/9/+ETNi4uyXG4iwfG3R28k+R04j9",
+	"W5+1OCpRHcwTRH8C5Q3OBFfAHIATaDWR51hZNBdZw0nfbk29jYvq3cOqNoPqPmA12LiqwT2san/jqvbv",
+	"YVUHG1d1cA+rOty4qsN7WNXjjat6fA+r+mHjqn64h1X9ZeOq/nIPq3qycVVPvv+qNrKre+BWg43yZnAP",
+	"8mYjC70HDrqRgd4D/9zIPu+Be25knvfAOzeyznvgnBsZ5z3wzY1s8/tzTQz2frdsmVp1amG3gnUXov0h",
+	"ExePJscwma/PikDK18yXqZbKUn20nKFjWiXGGXqGYcwWQ63tI1dxs1SoSfOzsbZTGH0lKCPwRlvQwZ1C",
+	"2w/L3nYn4vJwyM21AnWuith0Y0BpNSh9hAHyqjV+Oxg1u1h+xoqNSSaFStJFiU8+ZwAt5ch5ESylSG1P",
+	"Fu7VaxzWy6ACs714Iwf0cuHxpWrUO64h27wCerxcQ2zlpejEfvNfvCD48kEiK1L/vaGq8+195PH0IUGn",
+	"mpPo3Y9Pn/28N+bqwsuJkMkJ42pxr3CLM5FIG/Mseejgo5UyWOqDgNycL9blRnvnOw5R1qdI15hUnCXA",
+	"FSq7ah+xRh6xFYtIpJmnfPGRm+a8UYx+VgPQNN641JZKvXrLebyxzhZ/0cry2D4yOMl2HGs5bWlTJt5z",
+	"N+41QgpOFWap1sE3JCy5X9mFWLjqvZYRYilzv1udpHbYtV1POYBdbeesX87SutvuUq7Oc37+oLj6sVtT",
+	"4fL3i/yjufxnOvmYcItqZQOBciv24Kd6uAu7d6TcWF+1XOsscpVJKwyLgl9++eWXzuvXnefP2XQ6nM2G",
+	"xgApO8Ie9Po/dHqHnf5fWO/JcP/xsP8kCtohEvX7n56x/f39J6EHo4OdwdxL9g+tBGu5an3QDo6Y0a7T",
+	"CPcsbCoyEbriacAT7MbVgefrdQQN62hApQqeIJZ8OvjcoT8G5R/M/zFc+aMBqQj4cs6TpEFvevWuyDLA",
+	"VOMquJdy7LYhRaU/Ol5Tp6E1D7rcTyQZV0LSC/sftiIxX3ICA4IwwILcIAx6QRj0gw8b17pCaz+lHPuy",
+	"JdJgro7bB2t5sZGJmcTc8HZTAuIKcVVQtWhr1dvr+25WIE9xzXuwvHqFb5n96umPLCqVeKyHZ/bw8cbk",
+	"M3j2a2aeKf0x5VZMhDB/+HNNMXtbCPOveIrzTMf/FKcIGxHUGOZf9Swtv/4nOMgYDgX7+0wY7uhf7ijn",
+	"fK3Geb953Kfa8pTB8nzHml0W99c47kwo+3F7h/P3Mzfe4dLqruh6+7SPsigtni8NbmGBp6sfmkqR8Sye",
+	"SvHQstTMVM7XJdGfTOV8fscs+mLewbbzDm4371Zp9M1v+gPl0eN2N+bRm6VtfnkiPb63OZF+BaZbZ9LT",
+	"pOsy6VfnvcdUelzqNqn0y6Dffvb1ufQrkLhtMj3OvyY2sTI5jttu2nwustyIbF2R3msulXfIMVGr2Lvl",
+	"CyYyM3ZNZKf2FhxIya23e8MDkjO1DZVCBuv8SgEzq4y6F9dyCbuUb3c46D25w9lsMTUSeWsCG4A/j2D/",
+	"PEVfqpWX2LQWUWOvWEP7louYT7XatAoc44XvbQsayldZadNNr8Ixt51XX1Cf3JvmhTG3nBf+2eKM/DAS",
+	"t6k+l6ohl7iK117XLbQoUC15uh08LT83TbXtvsMc/N5lL6jKP9vG1V50BFt17N3YjwHWcv1RJq7v6pIZ",
+	"wa+RyPf+v6enZRzpVm5FLH//mPCFeTA8zHEWPWGwrOXomPcZ4sLvhXkRyB5gCQwurML1a6Bybvs3wrL9",
+	"XvuPFuUgmG9fAVPbehGKfJ4LULbei1jI+baJGms4X5kWAL8PGWcZV4mesXk+TmXMkGTlRIoMmBcC2hNm",
+	"Z8JjwMWz98dmyyVYnj5gR4YLE7qyqp0z42s4M/IsLSPvqVQNVtvZ+2Ogz0zUxQ7FmIxrT10PzW+FbvBq",
+	"I9JJ8xuXpAyArZZuR50lsLn9hG9ZU4tvBOMBlnqrzV5KceW3OtPKTlNq6Y0zbfVudE3eMYTqGkDvoqd3",
+	"ip4S5LeNnzpY3zp0utznqOIdvKm1ESVV3NwUdzlvtNpIzHUBslNhfEsjNl6wymRMq3RBfghia3zm2/1g",
+	"37EaVflpqT09VwnTY+w0nzCb8clExuEyQ3xkXENa9lalC+ayXQBJPDyAP5Oq5BbIM0qIQK2LYFLLA16v",
+	"LaxpwSMbkoa+YnOapV5rzVnEd+zu8ZW6edxn94776tZxu7YZD7dNxlfuXPGVO1Xc2Jnia7SI2I66vm7v",
+	"hk29GrZtmrDl2ivdDL5LW4Etl/VVSvFnUh0LdQ66Z39zIf7Xq4jfco/fv3j7YRRrP4zi7IdRjP0wiq8f",
+	"RrH1wyiufhjF1A+jePphFEs/jOLoh1AM/TCKnx9CsfNDKG5+CMXMD6F4+SEUKz+E4uSHUIy8qaBwU2Xf",
+	"sNJHn77dJk6irU/hcB2s59hjHK8DxPjH8k3mrAW705OJjCXYh1jqy1I5zngmXXEwk3Zbc+HLapDuUn80",
+	"ZAudZ3hHXiXO0ZBeeqbk33OBR0buJIIqV0lI3jC0svztfZnIMXU1ZOJSKMbxCtq6sxnvbRdWJEO8ajHW",
+	"KvFQx3spOEVbYKUTtC/dtwe93tL1iqxV3PgwpJTWUbvLfhQxz42LJ3HrvKp44wK3ecZT2PBsri0aQ/Aa",
+	"vJ+AljB0S+aK5SoWmeVS+ZuNfHSiuhvs6o0LfPmi4RaV6qkMP12IxedGHP+yIq2GAq2vVym1Hf7WS1v+",
+	"aWpHllLEv38xyR+0WuNe4FYt3/hD10fcC/SKgok/eEXC9wdec876d0ke34453zGr+2tlcd9r1vZ9ZWnf",
+	"Mlv6AWdHf+185a+Un/zV85G/fv7xDTPeKWf2XnJkv2FO7EPLKb1rDimPp/An5W6UVnDKxyK9OXH0qyaK",
+	"rkkMvSk09nXTDbeRRitXVlGY7KY0jmNpvuAKXDgrP5M5ql4R6IxCsvTn2hg5rl5c+sWX5e6ukdtdI/e1",
+	"b4A/rdC8y6uWxqGwI0x3maZIbnmXdXEhXANfut8r6r7k/uuCzwP+7Mh6R9Z/hNshK5R4v5RHl0TfnEFJ",
+	"ucr+CdIjyqse67mYIRbTFMmLR5g/WX3CoOE75ercNciqz97usqeWpQI0VJiIwg+tAsHcvcyYHzlBLzLl",
+	"0Jam+yOD2exGajUEZLvC1pzujUrbqVTn7S4bOcVkFFL5BKwrpAsfwYgai1JPmElVJdj+Lotyl0W5y6Lc",
+	"ZVHusih3WZS7LMpdFuUui3KXRbnLotxlUe6yKHdZlLssyl0W5S6LcpdFucui3GVR7rIod1mUuyzKXRbl",
+	"Lotyl0W5y6LcZVHusih3WZS7LMpdFuWWWZQrORvPyRz8kmQpsih3WVK7LKkHkiVVnvumy1rucDnLxsaY",
+	"WS4aWgJf8cL1sqWO3ocDiYJ+FGxSyvEA+Oq9wN9E476f1LIlp8vqTb36qnb3Iw03vkGpGbIoQNUkCkKC",
+	"6zyTeGst6vcMP4mETXmWsFjPgb5kSo5H9yszIruUsWCt5zo2/IovQnasxyETNu62u+zM0PBlfxJrSSWt",
+	"LLulmjZS6LLbkbXcN3veJ1M+gDRpBLbpA1xwt2h6x1mBNEdI8wZkM1u9khH7Pzr0xi3BZ9TXPjQp6zC0",
+	"c8lRyBt4pj7jOzdD/dsXNN/KkeGVkDXavJWP7dOtL0V6ugQAYJYAnGF59mEVKZCZoWbu7zn2/b1b2AW5",
+	"vcIXl+ZvFR04YUAb2WSuLpS+Uv68iEludy1IScarDsc6da1SQxS8/WsUVFgo7PQFyF36dsJlmmei3rfy",
+	"kYFB1B4UtEU9Y3Qc7ShgZqqvXOFDymMx1SngZ+QWjPBzozvnQomMWyCrzIoJj20V797+NQhpKVsi3RIn",
+	"wcdrX7nJVsCCTGdrjFsCKWDcJgwb1Z8ZVTEM4F8DeraCYKyViFgmwp8R8I4R4MdojfFcYsTKYuk92ytx",
+	"AhkOOfSdKtc66PVCdtDrwz8HITsYPAnZIehkS9UvPL3iC8NG5PNHVkbLZrNm1e7WaIbTDVlvFLIRTTGs",
+	"oJp7ZRl8AAoaDQtsKxvHVzunPjLuNazAT2SWKUHBsJhnGSUVVy5cp1fRTkM4X2kN84vvs7FOMN401Vdf",
+	"rP6uBf9OJf7XVYmfsmk+46oDy0YXMHnNir72ryV50jXqCjyVsLmMz4QVWTcKKLgKcon8x9ve/bO+kugp",
+	"ET9SBEgSIp4Kg8dfPjS6gldZe5Vp/YSK9od70zCpaCF5lTRzzwoPRCPYMe1JnrrygVUGsPGiiAbr444X",
+	"QcAKqzfK+9uGaXtHTsn1xkiIbKzi/P6iGx76j5G6oqD/mC5WWHubw9LxrOnD7Q7idh6JQdUjodYeya1d",
+	"EoMd/925JL5x4VbJee6J+cFrRZxn0i5O4AVEK2NuZPw0t9MGaxuI5Ef4nfHcToWyMkYt66j0Cv8HnvfT",
+	"d68qjmJ3Q8qFWLRDNufGXOkscSPnmbwEU/ZCYFAGd4oSBF5TssCptfPg82fM25hooml0LsOf5LUOStcF",
+	"up8tl0pkAIM8S90UZri3t8nvQaS7JI65SjpXmbRWKAZwhw3WWvsXYUT0Utda+b9/cXKKELncJ2wt3xWp",
+	"3AgzJHseYy6VEOTo3duT1fyWUTtEIsHRKmF/z0W2wJqKotK3NXr54jRSK09S0swIb9UAJRtLfvGPycQI",
+	"C3+lciYtvAIoFlUMJdC7UZcckcJ3rCbffKoM+jxqAyW7p0U1HWrNChtyd2AtyNb9Ylqjd2ebXxxGCt1u",
+	"5VPPXxy/OH2xzYMAVSMUbj+fg2gZHDKTjzuuWNqw1ssXpyHD49EZe3d22mZS4XtinqbLJ/dxnKcXo3aX",
+	"vbJUbBhrZWyWx8B4V29+cNRSvwCixR3fFUmkgJESJhV3TjiPUKfAnvU3UISEBrFOUz43InEGErmnIoUL",
+	"cmsgu4qPtYvCAhK31ifgAeBiPreYb+huqWgfFbe4aCMixTPBjEyxQpIucKL6Smb5hVAAH09mGOqlIeUG",
+	"aC5pXe2Q6UYqUi/QrHWagCRJ5BWF0SfgiKGT7SGbedHhpGDoayXF59GwwaKNVEU1KAxTtIi9uyUrDf6w",
+	"bqRW2kYsUs2TIRt9AiwrK44I5qS3hFXq14pxJMJSKE6qxfzKfR2y0acoQBSLgiH7tdvtfqAXwFdhpEZo",
+	"J9MD5IkOq+ZtRZtfstcjtd5gr1jAdzLbQTONFL0X3dwL9HHe2panC2/QnqfjJ4R475gXQN8ptyEbuxzF",
+	"qkLD2buf33kPb5slmZxYQzQJPKty1ZTTZCLlqAWD+kZXVBBPD25xFLYDxaTI/CMn7RWMRoeDyGARwGrM",
+	"MFLOZjLwmAcX3dAyQvVxxDhzY0LM5PHKFYEa8BFgSw4oPFz6sxcFIZxlPwooZrsaUaCF+XgC8EB/pZ5M",
+	"blpPefUerGWbu/fCSM20EgsK3PqrwlR5A6C7NGzL27vaIR2KJ/dHho0chY/QOz4W5MzlmBps2MiR/Qi/",
+	"Dkvd02VkVDRY0HYjtU7bBf22TWgBBm4DlPRcKNbysKpiM/Bw78oHuKmF2yLZX6M/g4Yx2hv9GfB45Pnz",
+	"ERxceU1ZnGpg3nCSxqOCzCKFwoUra9pddub80E4YlBXpmeAXpCjjW5X2lGWENZFqMlJcti+VTaIUhE2W",
+	"zHpph3gLlUGBgyT5xqnNLBMTkQkVCwpXjGADQ3cIwEJKu4A4BbIPBOKQ/foJtOPPIfsEMB9G6lcY/eGz",
+	"NzX8syxXUivv3FuZUiomeDzFit54SkD3St1+t9fdjxStHgn7QqoOnCWfy5C9y6SZsRb/7ZKiOe4HNDJI",
+	"SgEFsalWOs9w46dXms25nTIrZvMUk5xm3MZTIl3Qj8/eH5shG23QTEhSjLZRmShdj96y4QEez8SoGym/",
+	"/VTwS+EQbKpljDkqVuuU2DSb6UywVFqR8bRQ6Tqg0uEeJVUf2JBWW020K13IJdvoslOYmiVyMiEWAQIF",
+	"xQGhKLzSSjF0cAcdwUllgGTWSUScctQ2HHAdP67n+PmlFaMx6eYIBKzOKVkeWDLoMKBc2SlSM40m9Qs1",
+	"ZdbScNQg7s4FSKNznck05Y6RV5VdIDqjMxupVgV92kSBYwBqimXPc6QGXPAKMBF7DgZPEM8Oe/t++ciz",
+	"5s6WH70XNlt0nk4s6PdTwXGdQOMVUqxVURw55IyUtBSwnmeCOlbEfD4XiedqqFQB9RMI3NuBbY9cAcKo",
+	"4HjoaSLhDzCUleQ34qW4w1ohQeg47s+nr4/RNUBil7N5pq8X7W6kgjBIZSycKe2MvNevTlcsOgAvVbF3",
+	"dXa+5x4yezD2cxi4K5KrGYdVk6xValWwb1Cb2kEYXIrMkPk36A66PZjIHWMwDJBLBHhN3hSt5pquj0F2",
+	"bewNrVBQ/I3hNPEqOPTaoFPLspk2dtniCIlhKT4jI5EudwTV8HKfnb1/RUYLJq2C6bGHJgn3aidpdqV+",
+	"POj1yAagq8JzIGWvL1+Rml4obF2yXthUY48W7Mdi8MZVUF3KJRYdpQylNyaAabhoNx54sSTkIPoAvbqD",
+	"l346rbs16PX9rX8hOvecPzPEOhTXpAUDJe6ew1wlIet2uxR15ZGCnRngMa45S8V2qYKzy15rNEm4WrHt",
+	"4Ex8PxgE0kGvh6T4tDqOzIwFgB9NPhgJb4LNTbWxQ7IOR6s2eMtH74/88USKr3S+cUBz5gKuY9Drt0Mw",
+	"NjeLihZX3qgo3sLKl5w5c6PxJYN2yNA43/gWnbHtxFHLvYhHqigec2/r0dtWJ/pPtPT+o9vtRnmvN3iM",
+	"jgn4WJnO20WloHEpE6XizhK9koK7jA0syxXjVs8kHOXC2SNZrkANJlR29McNkxNqO8RTrQRpNtqW1U2W",
+	"7qC9mmpQNxAHaq9yfSbYGag+VVhVbELjkDkTHXzVGAU51WUB1UkrZhg4bFeT+ZN8nqI7Tp0T7yxY96sk",
+	"GAY/Al8iV6Ew9kedLLwTzaU+okFN7ry93zBF+5O/NRQ53JSr5G+k7cFHk89mPFsEw+Dnqm9MeIPRXuli",
+	"O6goKbJ/kLWC7ovecIebtBTXvSN4Gs8Ee8GNZcfHz4LlMrsAVJZOr9cbBJ+L/XycuQShAECOAgLY9DJS",
+	"uVjLunf+TSbnwhr2SsXd9e/t3/G9K4+8fLH+iVUtzb36A7ptUVnf5C2GI3fKOrlOSz8x6MEVVzUe8KDX",
+	"+7Yogf4xz94JHxxHb0AOH7QZ9HrVSErVax8EdWe7k72/lo/2t31UJsGwP9g/rHjig7d/xWOjuQ5uWMbT",
+	"SrofcLWapzMq8SYKGE9hmwsmriWIodoq0LyqvJ8SXMol3AISN+N1rWqmP9g/uBnVawD5sPzFbdEROHcR",
+	"48OnVzWkGse8EiCQc3V0g/IBuseyxhKSRU6/u3txXykzB1u/opc8cnknI6wjObg1DVitX7umQ834H5LN",
+	"1KhrkFp8zWPr/ZKYqQ/KRV2FbyCMmzDyVGs2A/WkeJMkf6CTJS0XyGSDw/ZWSLj9KdczktYcMK1CWiPS",
+	"CabIFpwAExzWAwzdQqhAU5kxwYlXlGh3jP116yxY3t6Z4rmd6kz+Q2AI7mDwZPND77kVx6CK0DOHhC83",
+	"P3OC5qEn5+CwN9j8zEtuxRVfVB7av8tDB7d/yNl228DPlyxRKLHA/hOhkjWBk0qUJPC1Hr+SboKCbUVw",
+	"Dj8F56LBkDrGwEeh9pEIQStyjhXx+L7aNe2lSjjnWE0ZBb+BNY4WCHpq2cn/HEcq4ZaPuRFRMCwCY8xc",
+	"yLlzByFd1U1GFzUD+7naJdp5IpS4ti5mYyzPwMSwfmb274yePUJrDYZMdeZcEqqYuAV2M4XmXUAh5bC9",
+	"06kAyw/tOmdfMaWZ1ZaTy1NpFueZ0eSK+kmmluKDFAJso7ETa0XePsNG6Cgcvn334v3T07fvh8hyRuw3",
+	"jVUoY7xTfMZNiD4uPaGMkEihVwMMxKNlJyDpoDojs+rF/5w9PT4J2Zu3p/7Pl6chOz6F/1/AHy9C9uzt",
+	"m9Onr96cRKrlHdsY6pVYwF5kQbfL5AJQNfG7TiqMcY5Ht5VXJ8M3Z8fH3nvmv3zz9pS+77KnLNYpungY",
+	"p/2BVi0TAcY1zIrFeSbmc28QcuxAYFJuppFq1bT4Ie1r6OImUTR89Xx0k00y1Vdox5BDrZiXSRMpJ0CO",
+	"KvFiX3+LDpZ8nIqEtUZRFEWjCjwm/MLHGkZRdI0JqqPrUZf9hJ1DMA+LAnEYk/OxlmfV5sfOH1w/0GLl",
+	"aHdROpDPuoi5YmMRqQniGKwrCpBUnO+Zfsc2E1HQDpnSWc0ocz5+1FwyaQAb5bkCQRADMaqW39nQodFe",
+	"gUUkQUvMwSc6UhmhjLTyUrQR+090huHglot7Iy05jHh68ozsWfr4/MXJs9ERM+ISj+VCLAiBlwmBtbiJ",
+	"VC16++7ndz4QhIEdhM4KBpzLSwHE6Zit8y86inVfRgAiL6iJN8h/iG4VG5xDlV7ktsVaZYcQNqroerjJ",
+	"MFIU/a24R/l8LlRCSUDO4dpB96vI2i6w4xlRxUN12OtRBNctMVJYkQ4KVukrbPEiwBs6UV3hDjhp+6hE",
+	"WhfDY/1eyWEjBRwd94/eSr8UaRgfg33cZW+Jlzq+7pQCSn6staZxxgfTmcsOgLMU9koIhUykEFNminFA",
+	"YrTWvd5Qj2FabMwT8ciw4+p9ARTUvHL9T85znnFlhTDtJnu89iR6El3+pkELZrmB5SYW3SqR17O8kK2y",
+	"u/YGXs4KVt5lo6ELvoSjZY4ItOBZIkcu48dGUYjup2RNG+UQhozcQ8C2yNAu9WnH601doV7KJHcPhCwK",
+	"rDA2CooSUzJ8kMeVKrO3h4aeQwwt2sS+DGarV5Ui37lOQSzUKporL1wqjPZi4Tc9VYkW/+Um7cZ6hqsg",
+	"UNbX4eUSqCYE9rCAea0O/5EXTx2zUJZfI7JWDIZgk4AKKK0qGAaYSxSE3teOWkJQ1fzrzVErWau/Pu38",
+	"/7zzj17nyccP/z5steg1vxc8+veXp78fn/7+8vTF78enL373B9Eetn7933AIqPDhd/i32/7z761XJ78j",
+	"zrYRadut8FvO3v5zQ6YtWN1LVfE6syQIbhAZ4Qp5HZFFU+PDONRJhBr/XzH7KsQBWFzn5UHzoeFUtUNb",
+	"f0xPT579DqtZBXHxy5bg+VlfkWaMUcd6OprVqD+zlt9tr13bWL+3ZifI1mtbWcmlLnJwe011z03hFxRe",
+	"tUSa4laMZiktpGvc4JevUFV0Yu+IlWIP9X9pQUQe9nqs1cgBlxQ1/IXmlSD46pA5bIYMisC1gFlKVe71",
+	"qqnKDWD68J0cgctcC7VIPw3lElGhFCUDmC/xBv76NZ1gwOlwWP/gsHvwuKHvRfAbV6ILrB2e6voDDAPU",
+	"1z8m3Aor8egGvf4Pnd5hp/8X1nsy3H887D9xPr517u/llR4urxQzWdwSe3Cad3TQNV6h1ODBeetN7WpG",
+	"2robZY6WsmrmsDF0e6nkji43j0IvPJksi2/vS1tKIjOPqJ+dx7gWUm6hlj0yTsvkzqt0ySWmjdzS+XZj",
+	"cc53drb9yBN/IEPkWSkwCpH4JGAUYD4NGPvvVRKGfIS+8ILAYG8I5JiQmHF1LnYut3t3uR27qgmUEyVR",
+	"Vnxspa3x4XO4JjvhmYvXoYuu6Cz2tih/oE5MlTSCvneIjI41EWyZgwJjz94fY3iW3GBXxaTOrFRLaQcV",
+	"H75MitzZqu408jStxFUZ9W0Iw9Z6K+jJBES90stdKLsMfZWA47VY7NA1sMyxDydZoEuNOJd6b7JWpfcm",
+	"ZZ6jqDca03jnZHhWW25SMimfia26blYCvTN+QUkgPuIrSo3Cdc1EoNfaabo3Oy+MEdam3p11LgpD9MeF",
+	"b1r6V7FosloJQ4orh75nPLnaWYvqhVVhsWNIoMamq5fXBH2GHYxObCZQn6zcthKczEGlRX4XLN+hEpwp",
+	"4DrsxAJZBCsXmQSPBz+gelC9kSR4dRyEWykfH2Ft5xpfvNqMtmzVsF4tWe1h6izapaaWVKm0vdbS3IYr",
+	"+G+u6r9WWmoFz3X9N9epKjg8POz0+r1ehRdhdoTh+Kp5JnUGR/Gh1oopODvpgFZ2+PiHvzwJqn2VBnfQ",
+	"aAhttwuC97+2NlLReIsS8ibN9rbB6oO7h2IJHsmNSh6xO1CGvNusrH1NF91mXl1l8o/qtaZBGJBoQKh5",
+	"edGcIkdyY2VGFx70aX+FFwU5vb4UGRZ1LWdSAKi67HlhVFNZI2h4M55diKS4YGzo3duJmAtMWWHSHjVv",
+	"lDbUYH/lmbypi0MHLOGOT9/szDWYYZnDRTyGb6APb4eB31anBRbnxFVFxtwUNnc9qavs75sFzL9tCsc3",
+	"VOhvOJdCfa+nmfnAud8HXRnHWkWQY9um4pXWVu2dCXDvJsAzV09WHNAa5b8hyt6QtLk28P4e44pVC8Hn",
+	"vNfxjHxpPrA5z8REXteHDEfMSMwJMDIRZCRgpr4R5zNBFVsT7TpfwfhtahmQSt3LL7DMCLX3WCjbqUQs",
+	"eO1NtZhabrDEQBpK7LXaactL+jXjkfLqPNouzi4Cqki1sU3a88s1mvam8M9pvbdmddPYneZcAonWbjEr",
+	"vcZ1fRH0Sm6npSvxAl9fV4rWe/yX/cAfvncOYc0MiPUluXDdtaCFkZOmX5ZJeGcDYZPaX7k7rt/og/wW",
+	"dkBxS4ATTw2mQa2VeznMNSh3XzQ13Sbf4/ewLDYaDxUL4YtdoJsS2MoesHeWeyQlvo2T/c4a0sFaCnH2",
+	"QFF38b0Vnze6FDhT7jh0VU3r7rSJr6hNvBS2mjnR0MPhFupFrW6EVApQG5t6JMP3S+pFK3LfVxYUBUds",
+	"Je2GGhEswkiNEh0bbx9+pLcVfKs7n85HoU+a2a4thK/viZRLP8VWB1MRX1TET7UI2bUJaHfZG11xmZbk",
+	"V4kbRoobk89c2eVyPRaYI64xEXVgbqimXxNp7EbqoHdAaTOqiX5kwlo1MEYVOo8UEnoUtDFJrmYf+Q6l",
+	"YGK4BtbG11v74qkWOjKbM8giZfjCRUKX7BNj+QJLg5MhW2uTABuq2CVFM+pIRepVWYsjFROTiYht5doj",
+	"d+DOvYAO2GJvPv8IW/Gh69alcoHRFCny44L26CZp1Pww6SnTc1A1Y62UwFtswZ49vL52JaDuUiNusZiN",
+	"Y68Fb5Cda4WV+xiDosJzoOsmhZLoouaO/R5xXELXJNwsUbbWuZzaeTepvdzMvEF8uCFHy705slzcbxTy",
+	"nya2WM0orCfnK9c/rtaMrhqfuZJp6hxvyOeX6pddDg0IhRrzaX+x9nXzQ2+0/Qk44E6x+IqKxYooXxuj",
+	"3Nb90IqctgKyVE5kXNES2sulz1U5XdZAlxflVeqIRkeuevhJj/g1ZTKHzDUwUUX7Ete0JGRWzoSxfDY3",
+	"wLmj4Jdffvml8/p15/lzNp0OZ7OhMVHQZZuEcvcmz8GXc/k7+YtDxknBcNmH2Cy9SJFgqEzNZNLxrSer",
+	"7KDop5Nn6Ucj0smXWec8mUlVWJomn891Zv+rHgUIQjcMDMID/8EZlBXWc0JPg2XPU65iTLrq97qPD8N6",
+	"DPHwMfsb+urPMyGWY4nugqag+nm/8nmc6vhi3SSR+pnPEqHYs1PWe3zY/yFSjXFH54+gwVvGKpWGD85K",
+	"X45e4suWo5fPTuGbjKuk8FLw2ZzLcwJlr3r7f/HBwbXmAPkrz1LJXvNMikbXh/9s9MGg/wNG/J5XB5rF",
+	"bKzhgP9UD5gG1UuUaWPlVcK1zwdLnw+XPj+uf/Z+mMcFm/vI42nFy+G/jTORSBvzjEB02C9/Ql3YlffG",
+	"GQZ2pZmnfPGRmxWYNGVx1e6U7IfBTCcr2WP9QafXZ4P+cP+H4WEvoEFyDkgXDIP+k0G3//gv3UG/2z9Y",
+	"6wBa9uzU09sql5c5B0/lGrKlb/Zr33hMD2p3clUGFAhb+a6GpUtXXVW+dCi67HKCpe8/Pli9mmkJ3OQg",
+	"SvjCULZo4S/a9x+8vynHHsfvRSzkHGjc6gtQiIOJ/kfy99/6j58cPsaYtLY8DYaDx4ePu/0+NiUpESCV",
+	"6qLSoiQRl8txymyvGLwn95bm9pzy5imQq+1lpdV6KcXVXv/xtomHfliJPPu97qB/2O0P9rs/BN/dj7bT",
+	"we+ugy/5xqkzJOUSFddFghrjtOnNCvtOvf6n8dtVBdzalMBbRKCqqNOidAgXfKkUEdo8UyJp14pweWp0",
+	"0UF8hHx1GOW93n6Mf+OfvudbLbZHgy7Ewg+RLm/fhfCOfLGWdaq07zJUNrDCzqGtddlu1EkQi0fLSoyZ",
+	"TkSaLtVhgILQEEirw3h9QG19CcOa3Px53mAHUQufuiV0tJKfOXAdf6sZLOFKe7QWpiKWNhCV5TsQ+HMc",
+	"kg0kbeX67QosqcSyXj6BGf3Uhcg3DEU+Q1350G1q9Ez4ClG8HGm1Ww+PFN14n4qJxbxjaVicCp6JpFYa",
+	"azN0zr07OwXjK55yRZfmevesew221KEtY80hNirzrkDK2MR7uKj/Gb16oXPsa+eiwV32lLpKFk3OcD2M",
+	"0/BIEaotezGqGNXuLvs9nffUCEzkxeVXc5UstgS6EAvGFVVJlJYjtebKmFaxYFNY8LpsjvawzP8oGlu9",
+	"qmTN+r7HhW/UnZ+9krGodgesOU6ds3RCd2fRI5EqdqQs4+dcqiYXJiHyd8wobXHKKXN3U2LLN5mmWLIk",
+	"bUMWqbO7nk1lzM913RiZp9xKlc+Cphiom7YeAr2DEkUg2i57cfAtYFb2dpvyeaFMEcN/ZGrXCCDzabLu",
+	"B7fKbnx8d9Vz+R6Jm3Mb/Y0Z1dzGNSl/tWTGnbp6P9lrubttb5kJ7nTVP56uSpS6RcZa5aIK1E0rV1T8",
+	"+gEL3hBy6xRXd1fuI1IIK9roVLsmKrVmqdxQArI0RabxJyOt+NycaExal/vgE92woJSugiA9AtPNQC3A",
+	"92WC1CtmBCC8BXGqkrG+dr0jObNg0fn750HNlbN5WqI9rKe4o7reDLVxrcgyMgkqAFXWSx9+d4cYlCk6",
+	"dQD+ovNarKZ4Myn+Jh8nGi971hNQk4qbidtHDbuoLr8LDOJDceLNtUih63GPumdrvKhf3Z/VEhL8RRFU",
+	"nuNCSUUpVLfU1EvcWq0QPtvuvgdsp0/tPzNBrWeLKyDwvoDY3cvqXokdjj5/+Pz/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

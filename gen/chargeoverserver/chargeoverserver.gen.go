@@ -31,6 +31,9 @@ type ServerInterface interface {
 	// GetCustomerByExternalKey Get a customer by its external key
 	// (GET /api/v3/customer/external_key:{key})
 	GetCustomerByExternalKey(w http.ResponseWriter, r *http.Request, key string)
+	// DeleteCustomer Delete a customer
+	// (DELETE /api/v3/customer/{customer_id})
+	DeleteCustomer(w http.ResponseWriter, r *http.Request, customerId int64)
 	// GetCustomer Get a customer by its customer_id
 	// (GET /api/v3/customer/{customer_id})
 	GetCustomer(w http.ResponseWriter, r *http.Request, customerId int64)
@@ -165,6 +168,32 @@ func (siw *ServerInterfaceWrapper) GetCustomerByExternalKey(w http.ResponseWrite
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetCustomerByExternalKey(w, r, key)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteCustomer operation middleware
+func (siw *ServerInterfaceWrapper) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "customer_id" -------------
+	var customerId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customer_id", mux.Vars(r)["customer_id"], &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "customer_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteCustomer(w, r, customerId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -342,6 +371,8 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 	r.HandleFunc(options.BaseURL+"/api/v3/customer", wrapper.ListCustomers).Methods(http.MethodGet)
 
 	r.HandleFunc(options.BaseURL+"/api/v3/customer", wrapper.CreateCustomer).Methods(http.MethodPost)
+
+	r.HandleFunc(options.BaseURL+"/api/v3/customer/{customer_id}", wrapper.DeleteCustomer).Methods(http.MethodDelete)
 
 	r.HandleFunc(options.BaseURL+"/api/v3/customer/{customer_id}", wrapper.GetCustomer).Methods(http.MethodGet)
 
@@ -1407,6 +1438,272 @@ func (response GetCustomerByExternalKeydefaultTexthtmlResponse) VisitGetCustomer
 	return err
 }
 
+type DeleteCustomerRequestObject struct {
+	CustomerId int64 `json:"customer_id"`
+}
+
+type DeleteCustomerResponseObject interface {
+	VisitDeleteCustomerResponse(w http.ResponseWriter) error
+}
+
+type DeleteCustomer200JSONResponse DeletedResponse
+
+func (response DeleteCustomer200JSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomer400JSONResponse ErrorResponse
+
+func (response DeleteCustomer400JSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomer401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteCustomer401JSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomer404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteCustomer404JSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomer429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response DeleteCustomer429JSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomer500JSONResponse struct{ ServerErrorJSONResponse }
+
+func (response DeleteCustomer500JSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomer502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response DeleteCustomer502JSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomer502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response DeleteCustomer502TexthtmlResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteCustomer503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type DeleteCustomer503JSONResponse struct {
+	Body    ErrorResponse
+	Headers DeleteCustomer503ResponseHeaders
+}
+
+func (response DeleteCustomer503JSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomer503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       DeleteCustomer503ResponseHeaders
+	ContentLength int64
+}
+
+func (response DeleteCustomer503TexthtmlResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteCustomer504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type DeleteCustomer504JSONResponse struct {
+	Body    ErrorResponse
+	Headers DeleteCustomer504ResponseHeaders
+}
+
+func (response DeleteCustomer504JSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomer504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       DeleteCustomer504ResponseHeaders
+	ContentLength int64
+}
+
+func (response DeleteCustomer504TexthtmlResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteCustomerdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response DeleteCustomerdefaultJSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response DeleteCustomerdefaultTexthtmlResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type GetCustomerRequestObject struct {
 	CustomerId int64 `json:"customer_id"`
 }
@@ -1954,6 +2251,9 @@ type StrictServerInterface interface {
 	// GetCustomerByExternalKey Get a customer by its external key
 	// (GET /api/v3/customer/external_key:{key})
 	GetCustomerByExternalKey(ctx context.Context, request GetCustomerByExternalKeyRequestObject) (GetCustomerByExternalKeyResponseObject, error)
+	// DeleteCustomer Delete a customer
+	// (DELETE /api/v3/customer/{customer_id})
+	DeleteCustomer(ctx context.Context, request DeleteCustomerRequestObject) (DeleteCustomerResponseObject, error)
 	// GetCustomer Get a customer by its customer_id
 	// (GET /api/v3/customer/{customer_id})
 	GetCustomer(ctx context.Context, request GetCustomerRequestObject) (GetCustomerResponseObject, error)
@@ -2108,6 +2408,32 @@ func (sh *strictHandler) GetCustomerByExternalKey(w http.ResponseWriter, r *http
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetCustomerByExternalKeyResponseObject); ok {
 		if err := validResponse.VisitGetCustomerByExternalKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteCustomer operation middleware
+func (sh *strictHandler) DeleteCustomer(w http.ResponseWriter, r *http.Request, customerId int64) {
+	var request DeleteCustomerRequestObject
+
+	request.CustomerId = customerId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCustomer(ctx, request.(DeleteCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCustomer")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteCustomerResponseObject); ok {
+		if err := validResponse.VisitDeleteCustomerResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

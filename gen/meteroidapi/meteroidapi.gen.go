@@ -1048,7 +1048,7 @@ type ClientInterface interface {
 	// first, or the call fails; it does not say with which status (`default` covers it).
 	//
 	// An archived customer leaves the default listing (see `listCustomers`, `archived`) and
-	// can be restored (`POST .../unarchive`, not in this spec). The documents do not say
+	// can be restored (`unarchiveCustomer`). The documents do not say
 	// whether `GET` still finds it or whether archiving an archived customer is an error;
 	// this spec assumes it is found and that a second archive answers 204 again, which is
 	// what makes a retry harmless. Unknown id or alias: 404 (`NOT_FOUND`).
@@ -1107,6 +1107,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/customers/{id_or_alias} (the `PatchCustomer` operationId).
 	PatchCustomer(ctx context.Context, idOrAlias string, body PatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnarchiveCustomer Restore an archived customer
+	//
+	// Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
+	// and answers 204 without a body (Meteroid's `unarchive_customer`; the operationId here
+	// is its camelCase form, as for every operation of this spec). No request body.
+	//
+	// Meteroid's handler looks the customer up among archived and live customers alike and
+	// clears its archive date: restoring a customer that is not archived changes nothing and
+	// answers 204 too, so the call is idempotent and safe to retry. Unknown id or alias: 404
+	// (`NOT_FOUND`).
+	//
+	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
+	UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListCustomers List customers, a page at a time
@@ -1227,7 +1241,7 @@ func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequ
 // first, or the call fails; it does not say with which status (`default` covers it).
 //
 // An archived customer leaves the default listing (see `listCustomers`, `archived`) and
-// can be restored (`POST .../unarchive`, not in this spec). The documents do not say
+// can be restored (`unarchiveCustomer`). The documents do not say
 // whether `GET` still finds it or whether archiving an archived customer is an error;
 // this spec assumes it is found and that a second archive answers 204 again, which is
 // what makes a retry harmless. Unknown id or alias: 404 (`NOT_FOUND`).
@@ -1317,6 +1331,30 @@ func (c *Client) PatchCustomerWithBody(ctx context.Context, idOrAlias string, co
 // Corresponds with PATCH /api/v1/customers/{id_or_alias} (the `PatchCustomer` operationId).
 func (c *Client) PatchCustomer(ctx context.Context, idOrAlias string, body PatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchCustomerRequest(c.Server, idOrAlias, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnarchiveCustomer Restore an archived customer
+//
+// Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
+// and answers 204 without a body (Meteroid's `unarchive_customer`; the operationId here
+// is its camelCase form, as for every operation of this spec). No request body.
+//
+// Meteroid's handler looks the customer up among archived and live customers alike and
+// clears its archive date: restoring a customer that is not archived changes nothing and
+// answers 204 too, so the call is idempotent and safe to retry. Unknown id or alias: 404
+// (`NOT_FOUND`).
+//
+// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
+func (c *Client) UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnarchiveCustomerRequest(c.Server, idOrAlias)
 	if err != nil {
 		return nil, err
 	}
@@ -1572,6 +1610,40 @@ func NewPatchCustomerRequestWithBody(server string, idOrAlias string, contentTyp
 	return req, nil
 }
 
+// NewUnarchiveCustomerRequest constructs an http.Request for the UnarchiveCustomer method
+func NewUnarchiveCustomerRequest(server string, idOrAlias string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id_or_alias", idOrAlias, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/customers/%s/unarchive", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -1706,7 +1778,7 @@ type ClientWithResponsesInterface interface {
 	// first, or the call fails; it does not say with which status (`default` covers it).
 	//
 	// An archived customer leaves the default listing (see `listCustomers`, `archived`) and
-	// can be restored (`POST .../unarchive`, not in this spec). The documents do not say
+	// can be restored (`unarchiveCustomer`). The documents do not say
 	// whether `GET` still finds it or whether archiving an archived customer is an error;
 	// this spec assumes it is found and that a second archive answers 204 again, which is
 	// what makes a retry harmless. Unknown id or alias: 404 (`NOT_FOUND`).
@@ -1769,6 +1841,22 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/customers/{id_or_alias} (the `PatchCustomer` operationId).
 	PatchCustomerWithResponse(ctx context.Context, idOrAlias string, body PatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCustomerResponse, error)
+
+	// UnarchiveCustomerWithResponse Restore an archived customer
+	//
+	// Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
+	// and answers 204 without a body (Meteroid's `unarchive_customer`; the operationId here
+	// is its camelCase form, as for every operation of this spec). No request body.
+	//
+	// Meteroid's handler looks the customer up among archived and live customers alike and
+	// clears its archive date: restoring a customer that is not archived changes nothing and
+	// answers 204 too, so the call is idempotent and safe to retry. Unknown id or alias: 404
+	// (`NOT_FOUND`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
+	UnarchiveCustomerWithResponse(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*UnarchiveCustomerResponse, error)
 }
 
 // ListCustomersResponse429Headers the declared response headers of an HTTP 429 response for ListCustomers
@@ -2403,6 +2491,124 @@ func (r PatchCustomerResponse) ContentType() string {
 	return ""
 }
 
+// UnarchiveCustomerResponse429Headers the declared response headers of an HTTP 429 response for UnarchiveCustomer
+type UnarchiveCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UnarchiveCustomerResponse502Headers the declared response headers of an HTTP 502 response for UnarchiveCustomer
+type UnarchiveCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// UnarchiveCustomerResponse503Headers the declared response headers of an HTTP 503 response for UnarchiveCustomer
+type UnarchiveCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// UnarchiveCustomerResponse504Headers the declared response headers of an HTTP 504 response for UnarchiveCustomer
+type UnarchiveCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
+type UnarchiveCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UnarchiveCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *UnarchiveCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UnarchiveCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *UnarchiveCustomerResponse504Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnarchiveCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnarchiveCustomerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UnarchiveCustomerResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnarchiveCustomerResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r UnarchiveCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UnarchiveCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r UnarchiveCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UnarchiveCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UnarchiveCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnarchiveCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnarchiveCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnarchiveCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListCustomersWithResponse List customers, a page at a time
 //
 // Returns one page of the tenant's customers and a `pagination_meta` that says how many
@@ -2511,7 +2717,7 @@ func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, bo
 // first, or the call fails; it does not say with which status (`default` covers it).
 //
 // An archived customer leaves the default listing (see `listCustomers`, `archived`) and
-// can be restored (`POST .../unarchive`, not in this spec). The documents do not say
+// can be restored (`unarchiveCustomer`). The documents do not say
 // whether `GET` still finds it or whether archiving an archived customer is an error;
 // this spec assumes it is found and that a second archive answers 204 again, which is
 // what makes a retry harmless. Unknown id or alias: 404 (`NOT_FOUND`).
@@ -2597,6 +2803,28 @@ func (c *ClientWithResponses) PatchCustomerWithResponse(ctx context.Context, idO
 		return nil, err
 	}
 	return ParsePatchCustomerResponse(rsp)
+}
+
+// UnarchiveCustomerWithResponse Restore an archived customer
+//
+// Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
+// and answers 204 without a body (Meteroid's `unarchive_customer`; the operationId here
+// is its camelCase form, as for every operation of this spec). No request body.
+//
+// Meteroid's handler looks the customer up among archived and live customers alike and
+// clears its archive date: restoring a customer that is not archived changes nothing and
+// answers 204 too, so the call is idempotent and safe to retry. Unknown id or alias: 404
+// (`NOT_FOUND`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
+func (c *ClientWithResponses) UnarchiveCustomerWithResponse(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*UnarchiveCustomerResponse, error) {
+	rsp, err := c.UnarchiveCustomer(ctx, idOrAlias, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnarchiveCustomerResponse(rsp)
 }
 
 // ParseListCustomersResponse parses an HTTP response from a ListCustomersWithResponse call
@@ -3303,192 +3531,329 @@ func ParsePatchCustomerResponse(rsp *http.Response) (*PatchCustomerResponse, err
 	return response, nil
 }
 
+// ParseUnarchiveCustomerResponse parses an HTTP response from a UnarchiveCustomerWithResponse call
+func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnarchiveCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UnarchiveCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers UnarchiveCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers UnarchiveCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers UnarchiveCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rctu48iD+Kij+f1WR6k8rspPMRa6tWsd2bE98O7acTDLMmhAJWTihAB2Csq0zm6p9k/22L7Jvsk+y",
-	"1d0ACEr0bSaZ38zWfJENCddGo+9o/BplejrTSqjKRINfo4nguSjx3zNRlYutcSVKKOXCZKWcVVKraBAd",
-	"64rlOptPhapEzkYLdiQqUWqZx2w0r9hEKz0vRc5uJkKxWSmMUNWATfQNK7S6YpVmN1xWbCTGuhSsFDPB",
-	"Kwk/TKD0r7kwVcy4Ybko+GLNiEyr3LBOmkQv+kmUdpkuGVdsfzg8ZTmvBOucvdlmP66v97s9ts1nTFa9",
-	"KI5MNhFTDvMXt3w6K0Q0iF70oziqFjP431SlVFfRly9f4qgUZqaVEbj41zw/o2lAKdOqEgr/5bNZITMO",
-	"cHj+TwPA8H1jw1GjoZlPp7xcRIPoQF3zQuZspPMF60y4ytduSllVQm3ioh00mZnoG8OUZqIsdQn1pTDd",
-	"KI6ueTEXNJsc5v56a+fybPcfF7vnwyiOpsIYfiWCkX46PznG4QZsrj4rfaPYNS8lVxVLdy/OTlI21iUb",
-	"S1HkLM3mZSlUtkgJFjXc/qMU42gQ/X/Pazx5Tr+a57swwwjqV+K2ej4ruER41K2bWDOcCCZuq5JnlS6f",
-	"GWbnHDPRu+qxJHrDZSFyQI4ZL40IkYHgxg2uKok2mdIVMxUfFaLXvp2rQ2MXusRuZ7zkU0BZw3gpmCSY",
-	"9dgRL8a6nAoCX8y4yhln/5qLcsGod2xuRHktymcmUfSTXxXLuIKplYLnrJPORHk541fiv/BRlnZjHKsU",
-	"47mBoyGrCeMsrWGXOohsJgpGASwpRGmeMdi8bCKyz4Z1uPL76XYNViXVtZYZTFCoSlaLGPp246dMzyum",
-	"x4kquQKI93q9LuPK3IiSJgLjIcakuKspQqvHjnEtVblASCcq+hJH21qNC5k99WRkQbP6XGwVkhsmFZsb",
-	"0TwXbTi/fXL85vBgu4nw23NT6akoGS8A7LAb0lTmt2ByK95k7f0PmKwM4zR/v4TRgnGlq4ko63awZbzM",
-	"JvJa5EwrkSipsmKei7zb84TzmWEnM6G2Tg9YLrKCl8IQqlW8mpt6kzxZWCByKs2muhS4U4nyWxXbHyvG",
-	"mZlnmTBmgM39pCa6yB060yKmfIHfMpp+zitud3yPV+KGLwhKT9v1ueLXXBYwp+bGn4vyWmaCBRUe3v+D",
-	"4+Hu2fHW4eX57tm73bPL3bOzk7MGMrhuKzGd6ZKXsliEQ/wO8jappsV91G1L2b2BA8f0mHE2K/XtYhPx",
-	"BLoANHki3YLzJxWRrFJfyxyojmcWZsA4u6LNARpQaJ6zES+4ygRQBDYutYJzjx0AatGRN+xVfyNmr/ov",
-	"oNWr/kvi066SNGyuSsGzCe6KLpkp9E2PeSIKFcycF8WCVRNpApwk9m9XjhhlBJBQYNVHhwQaqUwleB4z",
-	"o1lWSFgHm85NhbDJxQwaaAUcnJ05fN5k3LOCasIr7DorBbB+o6eimgAuTwkM8Af6mvBrwSr+WSgmxmOR",
-	"VT22hYvGxrwsFyzFEdZQzElhR5YFoDUvAbWhiq39PJCVcBMPVCVKxYtz5BO/5dxI28PqoRElG3NZzMuv",
-	"cl7cTC1Lo638KqSzOddgL1Hu2Nsdxux0a7i9j5RqZ/dwd7jLOjKHcwtAAkqqeDUvRTdG6peoEc8+6/EY",
-	"dvH05HzIOoQAXcKIKzgqVSsOUL28QQAHxKNlRf3CcDU9t3Ip4C7glawYv+JSWXJ4rKs3eq7yJ26pCprV",
-	"W3rhebnjFg9t6vHJ8PLNycXxTjsXhFWPcZyvsYvHOmAZ3NB5lznK3wiqjqwJx2exeAakToGQCdsq1LUs",
-	"tQJa1V0WJgCSQ62PuFpYidk8EaDVausarmdAGgo5lbDxD8J0eHJyebR1/MFJ1OcN2NZ9MXGbCZGLrwPc",
-	"ln6JytJ3ll0Eipbl+A2qxYgIMWkSVVfd9KTVTPS8yK1KttQ0VM9YJ+Ozmci7OArKADcSJBqefU6UHo+Z",
-	"uKWVSaT8KJH8EyBaBocbjsjXoqIXis+riS7lv0X+dLGj0bTGi9c8d7j6MFpcHG9dDPdPzg4+7u60Klm2",
-	"p68ma7qZScOm0hiprmI2dTpJzEpxrT8LPH0gYFhBMzhlbYfsQonbmciqRwHxTysa/QWUzC21cOI6kkk9",
-	"EyVCl+Va2LNMoj3rNHT+AvQJprRC4ABMEFwGpfhEccecgeiuilaIBN2meLaszsVLmmaiLFy8IcVJZ+NS",
-	"T+v9yUUmc9RqAl0kKzioE4hl7NXtbZM9xyzXTDkstMrEy9tbyzwv1KzUoI8AWHdRVV1Cy7+OMUEaa2WZ",
-	"k/BqBW133JiZ8JlgHc6Qrrifb0o0gS1mqKU5ZT5RQs2ntqaZZxOYIK9VfLLZdAfefuD2xJoiaEYeIrG1",
-	"LySqzcBAZMJyboeG7dr+hTLz2UyXlciPRC75EKHz19sw1xUIMcBCt2n+a7CeAVsmhen9cE7UCqDZ74Kz",
-	"5x7IvbbyvBTGtBBSNtOm4gXjVKPHdq9FubBWPCQ5UJMXA9ZCYOArrGkSxYvZhI9EJTNk5h2jif4A4+El",
-	"8BgAmCyB68xVIT+LhvT8zKBNinojiYEnasZLEA7c7EI01nMF1IAXdpBZwedGeoFhVgKxrKQ1FVmisLSx",
-	"cWS7WQXMtusfBqtu9FohQDBhB+cn7MX6d9+trTNc8doGA9bOOoh06cV5agmnpbDz2UyUaxk3wiTqBtQK",
-	"ksNIQDKapblI4QueZWLmRDJT6RL+NSzd2U279Xe09FxAL44HJHjesXK/n8bsZiKzCVSoQBgrRTUvlTXW",
-	"zDgsQjFeFPrGwLoYrcsALRGSzEzcCOIT0F+PnQNXwHXgT5uk58BvMGYSeeMhgSyJaAdqA/kFCL926GgQ",
-	"/bfOL1trH/navz/9uvHlv/f73f9YPXJxVEgl1lf35Y0sTeXxASqxjqlKIUg/UPPpCHjXXT1urPZ4jr6A",
-	"pS5Hc4nWrJiZuaxEzLLnur1XYGGipVf4OiYbi8qQK5biSmrV2sm/5eySJMTlfk7peMKP6L9A2aZTCI56",
-	"5L9FqeF8AWi7dwg59I0e/VNkFVpbLQNYHQtw++XG+vc1j6Bh8Zxq2EzULoznS54cdNZf/YiVTczIFGkt",
-	"gSjnmwnovos5VyzdPt5PcafQHi0BqWXG0u2L7TRm6f7ZW/hzfniIf4Y78Ofj+0M4VFvuSE35IlE8z2nA",
-	"AdvTIFXA/4FfopgLQ0LRlVAgNQEnWMyQVHBree/GtWaSqIKrqzm/El7BQTSvJmLKKl2IkquqQHpwI4qi",
-	"x9LbNeCva9e8VHwqTMrwD65rT7NMK1NxVZlEpQ7iybzff5Ftn+zs4n8iZR0g9Xpe2dPq5qpLJqYgtY1A",
-	"tEu3CBzDsw/45+Q0JXu7PWdqPo0Gv0RbqFFsvTmGz8ND+DzCb4734PNkCz7P4ChuXeD37/H7j1D/9dYR",
-	"fL6G71/vDOFzD7/fx28O3sAn9vYarQSvT17D5xmM8vocvxli/fen8PkB//8I329v4ecO9LC9j5+HUGf7",
-	"eB8/P8DnCX5ztg2fF/SJ37zbhc+Pb6M42vkJ2u68xf+x/g72v7sH/++ewYi7Q5jV7sVZFEdvfoJf37yF",
-	"X/de4+cuzHZvHyCwd4Df4Ir2jqHnveE/4PMDfLP/Fj+Pof7+GYy4PwRY7V9AzYMd6P/gEPo5OMb//wH1",
-	"D87w/3Oo/xP2/NMJfp7CGt/uQv23e/i5DzXfHkFvb0/fw+cZfr6H+m9xDm8/wi4cbkFvhzj/w7fQ6vAM",
-	"fj08h7kdYs0jhPDRDnxztAe7fITzPzqCtkfH0M8RQuzo7AI+ET5H7/DzPdb5GaB39AG/QXw4xj6PEQeO",
-	"D07g8wRqHp9CnWOE/MkR/H+6BTA/3YWap3tQ53QfxjrF2Z4e4vcfAHr/2IJvzk7gmzPEmbMLaHv2HuBw",
-	"jr+eIwaeb+P/O9DqfBf6PN/D77Hnc8Tt8xOA5DlC4/wcvx/i/4iH5+8Ai84/4Pcfof5wH8Ya/gSthkcA",
-	"kyFi8hAhMzyDPRpiD0PcheFHqHmxBVh6sfczfOKcLz4ADC/w13e4p++wn3cX76I4eo+u05+3YEU/b8P3",
-	"P5/g/6fw+WEX1vURV/rxCHb84/vD6FPIKgl5m1Q8jpZIDZx2R1Po1PsSnn5fQkj50lGjJlIFX0Lq4EtI",
-	"JXzpotHufaPdx3A8oiK+9DpsR1TFl/Ya7fYbNZHa+FJj1kR9fAmpkC+dhaslquRLw8Z4SKV86UPjt49h",
-	"O0u9XGknnJmlZq50GPZpqZsvfQhLJ42aRPVc6aJZatQkauhKSBVdiaijL71t/NYYb6exPqKevnQWQoKo",
-	"qS8hYroSUVdfehv2QtTWl3bDXSHq60sHjZqNnSaq7EtInX3pQ1iTqLUvHYfjEfX2pWGIu0TNXYmoui8d",
-	"hvMkKu9L/wjHI6rvS+fheD81VkTcwJdOQ5wg7uBLe43SfjgCcQ1fQu7hS2eN0vtwvLcNmBF3cSXiMr7U",
-	"2D/iOr50FvZCXMiXGiMcNU4OcSdf2gupzVFj/4hr+dJxOM+jBiYTN/OlBn4Sd/Ol940+fw6xnLieLzXo",
-	"2XFjDccNmkVc0ZdOwhGIS/pS48QR13Ql4p6+tBuOQNzUl/bDtZ82doW4rC99CLGcuK4rEff1pQaNJG7s",
-	"S+9DPDtv9HLeoOzErX1pJxyduLcv7TXaNVZ03uBVxN19qYF1xO19adj4rUHnSQrwpQ+Ndh/D8Ug68KWf",
-	"wtFJWvClBgcaNjCSpAhfasxs2DiNJF24EkkZvoTShi819oikD19q9PKuQUPeNeZJ0okrkZTiSiSt+NJ2",
-	"2I6kF186DUskzbjSxwaGkHTjSyDlBJrnyUygYY+rxck4Gvxyv2vA66tf4hUDzqcViznz2hZaJ0CHGzBr",
-	"Bw9VVmHVRzJXO6uyjcjq8EDXZDzPE4WVrWlnT3tVsh4t9mqltcQaXYdV4UikpJLStirhXek1+2WwYOuE",
-	"HfLbNtNdxW/JU43GRtA9NfkJvIPVRka4xS+HdD2DSY35vKigL2F6idoqClZNSuEMezbCjCx3A8ZxULSR",
-	"KCFywwTPJrb7aewVewflZ0uGQaZL8iyifiwN+uXJ3FkUrhs2EjBFN2ibPQ/E4JYgUj71+wzT5KjK3ygM",
-	"/sClC+MMde+2hmm7Qae09pwaO5er/BqNdTnlVTSIcj0fFaLuhuxPLYg55LesRJMQRx/IlBfWUJ0mUb+3",
-	"0U+ilLDLG1W8jwdNTLiquZIV64xLnkG3idIlm4kyE6rqblI8nw8tMBVb6DmhAC8Kchv58NhiASC2QTHh",
-	"qImieFGHzPWe2hNBdkoDZ4pic2TFbkpZWdMHrJGMpujIIHgkqiMrw6Y6FxgXInkhjW1ggUFtxoXmVRfP",
-	"DsUFGJbiPqT16bKmYeq5x4617yK1Nka0p1rHGEb+kKsJW49ExufWGVBjKSN/ifX32lAeNJgWPBMTXQDW",
-	"pklEFhzqimw4SZSyiSiFh9OCQo9MxReMXLqu20QhbkrDiLQtm0kBC5ZIwbgQt70dWl7405qcznSJvpIZ",
-	"rybRILqS1WQ+6mV6+nwki2JUyvxKhP/OPl89h+7IKMhv77A3DunsPDPWzEzAy3hRkI2+rE8X+cORiuCC",
-	"7vCyunMMWiueW3vEgll8ajVTEg1rI3x1AKWx9u3arbJ1etBjZ3ZMpF7ilmdVYZ0u8tYRtmU65cK13X5Z",
-	"H8cYDc6dOqA5ZimNf4k0E8oyx09HXS/FlMvCpHGiwi+R5F5SXQBE2h1Yn5TKBUyW0MKO68DmpovziJHe",
-	"Juqq1PMZa7pc6pNaCpwxhtPAYIAFMANr4rbWQzbW5AWQCg4XWsGXqHU5V0QdnBfITQbY4kgwPjJCVZuE",
-	"9gBqXhhdnzw1LzBGMlHu1DX4KlINclgaUVlHJTcshXbpJhvpasKmgiuWREgGReV8C01ugAttR+UacW9g",
-	"HPmvucBwiLFFZIdJMZNjGABQ2E07GlTlXLRwiBFXny95hv6OS5m3jwyVmK1Us6Ell5fjSji8dWRlE22E",
-	"whhfmWOIdR3RG7NZKcbyVuQsHfHLtNtjB6ot4teg0wGIrhvNMOAKImey2kwU7RwcZ1gthe04dx2AYYk0",
-	"jfjl9+rlxs7e0avhuPj8o/phWn3/ZpJ9/yhwNdHv8ZKf81oCx7VWbhjsUwt3BYDTMM6Rs8keWCN5Byw+",
-	"Wg4GFbv34IAlT00iXU/TLxUJAAoqDwEnC7wxj5GCUXbGdjUJavFe2k1fMzORybHMSL7bZGI6qxZ1cO7d",
-	"AqFBoXIBsJCVmJqH5+cE1drnxMuSoxR71xkJT0Ie4nY2N5cYPVujIHx1Jw6ugHWZFq+Ov7sGPzhsQWGE",
-	"V6wUmZDXwh/MTUfqEHANaKyMubLqVdLfDoaWXWiCQ16LZXDAV08AhwFMuRS3sIxW4XakdSG4Cs9aP16v",
-	"GbNUlbgCybb+PQKUjuJozAsDf0F4WQ94+Z1K2vuJQG2rcX1AGkbTo4Chit82BdNnwBIth64l44m+QZEq",
-	"URSxwItqoudXk0awhxGVAbJnXe+eP5Hc5niblTp55blUoixOoAcdWn8WYkaSA3GralL60Wo/I8q5pse2",
-	"iAABCzN1VE4H42kBZl0fMowxkUyrYtGIoOwxink2dXRW//k6EecVMfG11l9VRnQ61goyzSZaiUcRNzOR",
-	"s9lvIv3ntuXTWIAb74/nAavzja55dWnVwYdhtSQne66wROiRlLZQt3ZiY/fwPul6GwPZ75Bg8HrbmHEb",
-	"7r4kVmPwD2iYViZskUKmvPxcS7KJ6pDc2yors7sl7E1C/fSXT3TFEDaQTDGJWpZMYWYO1jDFUmxanWsm",
-	"sppwYACMlTSdkkPXTbiBMRKFVwkGTE9BobbxUJVmheDXGH2DQmuPvbcO/FZBP9Sb5xgBhMoThrMHtpdl",
-	"+t9jVnZ3gZcBn6xl2EEgtduLK/5Ol+FTUd8ka1wQfNn/0YY9ALXhNQEmM4yyzTKuQGwnAoXUCc+OwwWQ",
-	"qOdVpqeCLvcgbftGsjnS7ZBPh1xDkYqOcjKIuzLvsT3g4ALj2HxFrcTA0v8buu7zGYOpxhQk6G7+8LGA",
-	"XTaiqopWU903Ev+bYn3v0cL3Y4Ttx4nYq7LrffISbpJt0WpFe6pc+5tl2odtnJtNyvGVRNqvJmDePblv",
-	"J2GuCJeeU7rDt0ykvqr0uTTBci4cZ0bLEirBvLyi4N2GRTvANSexxhEy7hNVLBxz/cNko3tVGqjUeja8",
-	"APUogelpYtKS2HHvBN9tDdGgByDPATHGNmLZmm0fbc9rkUfukmDuE0YOpWlBjxMl/DWPtJCmctVN6oJa",
-	"r4AfeUNH7Bi6j7Amr0NntAC9KlHcZHQPr1vbzCpd8cL4iPqJtgZAODNzlVttBfnqWBaVKE0bt8t5dUeg",
-	"+vIknSo+44ZC/wr4B2o9kT6hTrZCGWb8Sircy8upqB68fnPqqx9B7eVtxmWtdnrfXp7yKps8JFe68O75",
-	"LEf58o7Y81pcqQPO/SUzXopEZROurkTe8xJdIOWJnHWMIHnVX6Dprkp2oNsxWX1LISYD8coy0LvEGGal",
-	"mD8Lc2fHmqXk7xowbN50r7Q7VH6fM+UOwesPkyk2WSlwsmaJGgAmOU2k0qwUU30NgjYpjH8mqeKOBfxB",
-	"8gXp1YW44oX7BucpjZkLc5cY3I2ZzBO1bPcCDHQXFwLMGyz78FYcOIBqJlGPQLU/g2TTauvZbCY0IOer",
-	"zUX0txz0nyoHrbA+n5Wh5ZpanWNFj61qqrRa27i99WiLeO5MlnQhnngTwA8R34eu9FYvOFln7oN3bLd1",
-	"LpwPwd8+Xp7y/nzK1Rqo/mhGEbezghPjD2/K+XuZU+D1NpjgQZERZ1qP/ekuQG63uqePeDaRSgRzQ8hi",
-	"YI296G4qZzYJYn20wowfzagee2MlUXRjKrhH0gkieej21dLl96oUHDNKYMIwusbavI7RzKYVplgIcg69",
-	"OTl7fbCzg3F/S1fD2xIItGff+PSogHEP1CATWQBqn4Ii+M7nZQq+e6PLkcxzocIvG/fqg++XszEEP7Ul",
-	"NPkU7v3TgsRqlHlUlJiy15ihhY8Tix8dINZ7IIIrnE20JFuvoPR7YEMoDF/hhWiVG6fAWAWkx7aKomFr",
-	"DYOy0GQpQy9woqwBtsdS1GswZReZE+0XKAOkLJfXMqfYiTq1V8xKwASRs/mMdfreWwiCNppX6wweprvZ",
-	"VF6CIXBMtsbWbVyT1bCgB7SKuWR+eEvMtS1dHh8MKSCxnqrVfmzswSZggc1xibDyOcUHsRtefG4T42et",
-	"xM5pZ5bYk6Byww3j5rPIQRaOySXVh233kV9SVS82gJBJJadw5PstvrLIAfWeYY38twgGxVC+/DcMFWxs",
-	"C0XXN2wKaFyDkag2aVSo0MZMY4BXUeDEzPIcvnv5yDlg63vmQJgB6nydTq6eV0XnoRRPhsESp0G4B1vQ",
-	"BFFzsm1saFmouOPkXmltTyRKLaiFGj4Vl9xcWiUqJdR2QZQtN6l96spEpXWYjgvko5Rqq2GUFXoV6tQq",
-	"/u6vYeQYrYOLEmWjiyi8rzW6qMfew0lrnT0KlMzPzbrFEwVatLu1XK1GYbjQ1Fat+tvGg9zlDIy9N5Ab",
-	"tur+8/FIGOB4cy9AfkekyFKX/+k++VpVqVpg5ySqpd19us7yjTWSJQqwDOTVUw47IbJ5KavFOcYwUs5V",
-	"wUtRbs2rFgtWumVFHWTpA/Ya6zLSMPlMss9iYa/3Et9zGXgwNs6IQmQ2c0KQZWeQqHR2fWm4yi//z//4",
-	"Xyk0MIxnlY9e5Sof6duYQbVZqcNqWjH4Zo4xwT225RL9AJ6PeJ4om/+HUvXVfsB11klDoTO1F4opmBPw",
-	"D5dWyzqTqpoRkKUaa5ezg1MGTlIFo3pf2JRLVXGpRAnUdl4WtgszeP78oU2NVlJueKtvKOvEzqqn1oye",
-	"l1mNobOCV8A8Bt6Ki6HlVszCII9KTkWiOune7pA95zP5/Hr9uWdDaTcmIYPipAXrpJgirrUiEL+SruTH",
-	"PmlFsSC7po9ZRjml7m5vd5jGLEU/M12JTylpXaJWBnn+q8wvdXmJhsgvuFGJGk4CpZA4DN46L+eZzaE8",
-	"gV5Rdgmc87P5qJAZomUpxqIUKsOUMjWnQBDdTLQRTAlT+chUwwB/WKaLgs+MsILaYiZMHDCUgl8Zm6tt",
-	"PjUMfcQU0uMEvWfGm2goG3GMRk/Sdom1QXtMW6TmU2KR3XhlJfpGuVCDOlMZ66RmJjIHQsANPpM9zMHi",
-	"5Oqp7WNNG/PcFVgpZtrISpeLuO72RW+dkMzil3UQwJRi5zWudzewMBsbg7nRW+/1SYd0UGBjnlUmUVcc",
-	"ZZ3cByDUZ2dWaiBQzwxLXZpO05vmqbOR5yKTRupmHhjDCjGuEgVrRkc35SFjUqGxSbDgRLmFOKAHuaVk",
-	"xTKtMlEqQ3hmsx84FMeoJZff0bC8lOPKr02W9XSCuwMWfwywCe0jrRLFLa8IoqekQn3LpWPAUa3TPuDW",
-	"wGzMwIX+k/zlrwokKrwrEN5EaAv4aQSb/PKpB9NI6T4CNdpMVOoZ1ICFQfmIUnu6GzPLrMMLC/arGJii",
-	"B8W/5roitWJKtkng2EkEpCAhtu0KfffPehKlrJN6fgkkBw9XoqTy9iOCAe59x81hSaG1aTEQKsrlnx7U",
-	"l5gA6zFqvaGFp5tsTwehb1mhjc2mYdyyZFlnvLAE0V1+ciHjc1NhRIm8UpjcpqO0i3gfo1EBe592KcxI",
-	"gFQMC6qReHk1CELE0GMX8OMJmsHcySltGDF7DLu3FQcovlmqi7AasF9+BdnzS8x+BdgOEuWES+tmdEFN",
-	"L3r93gscnLS2z1KtWSoTs9NSminr8H9e26yH9ANiDp090K8SZZMndvyMUjYSRuYC0IZwuShgB8mT5Qh+",
-	"4NP02diDXOEuGa+95gN7bFN+D+qkf9RSGvay32/P6WUDoby9ss4xRvnHdEn3315ubLBO2LLr8pvXEkii",
-	"qGUjPVbKXq6/Wmq66aZqU9Ux51RqSSL+cuNHSlD0qv/CZ8DjqnYYtuaz7Figy6oRZBkzm6aSJo/GWaSh",
-	"LtWeS57NWWqDIdLa1zDWpTX/CRMmZSJvC+zaQe58YNaxYQYU4IwSHLQPPNfo8vA/LLlVQI8CkbIUhBaJ",
-	"GqEOL1Q+09IGb/jOBlbhRx6FZixysxq6U4E/okijS5s3N+NFYXrsWCfKp83NFi59pB7D2co3bWV04F7J",
-	"a6EwkFKP3UHHdK6rSXeR6MsqUdL4MCtMWUZghx9NICN1SBbquvzPOFM8bzZii8Pe4l5yyqaVKMw3/mB6",
-	"Xvak7LxxVMhMKCMCGffoYLgi0MJBJxGhp8ur57aReQ51v8RRJSt0LznphZ3tng9RBrteZ53anBbFETBV",
-	"Enk3ehu9PrS2VCQaREh8KJvWBFWVFVERvrwSLc6oMxvGrIN4ikakT2Bhw0OcLvn7U4K/4QsyLwAGYUSj",
-	"NdewU7TrUAQm8E1hRZ4+66Ro5SGaiCnh5zNAgFYDUGedVTpR6/1+ezZ7vA6JOfdcACXgPSUvs6GiI11N",
-	"8PCdgDQ5uDcnvtIkc6LW4F5xsBnX3EBYwUacegpsJUK82ojbWep5JcquNemMguhDiVZaG3USM17c8IXZ",
-	"xLSB2PXlaJHiyfBZ4MJXGehJiHpucMIsE13OJbj0egQcOpgx4TXsPJlUkURNpLrq9tjrwIHvr+diqIyX",
-	"WRARruz3sF3u+mUcBpC22WRvJrIAnmalvBtefDY+aMcwM5Fj0oYTFaCfO9qjBWFrwTNBTFiJW2tohsNO",
-	"z7yEc3AvKtBzGVyBhGRE6R+GwaFBypda4ZsvwKlIIavfVGitDIo1rcJeC6BrnqIl0jQDSTufg3jk4Yg3",
-	"vELjK12gs3BKlDVeI6vlxefYir2ODiXqDRlpByw1ApqloUTm+7VaG5+K2NI2OBoUM4DKulTGnvpymqhO",
-	"A3ksQuMBTyJQY4FGLHcGfSXRZkMmAj5gnILn0BQPqKdAm8B0/bUPMj4TFhvKOCiDy855t8dSB5wUMJjM",
-	"JqOF3yOst7mk/1iHJKgZNteiIatfJugaxsDeFsFocAIxUHuMBEYAg1QCouHAxkc7RA4Ct1KU0lPE8xG9",
-	"QwR1QwymayToK6l8H93YWmQpdx9FlZHBljOUgrytwprboIi3hgtYse8e8eFM8HwNxkXGShSlyVh7jKhu",
-	"S4yZlxS5snFoac4rniaqGULewgLQi0Oc0ctIB3k0iA7D0DxkUe5FHLRp3uH9oMnOSxV7r1DtbPFhGf04",
-	"ktAMyZu71zBwFv46QewT3QVts5pqUzW9ETRRDCaJGfAmtt5vTm+9f9cEa9/DfZPktzRJ7MdPef0xUz4B",
-	"LH3y+ZeUSLIZ1MszG8y5ug4iOY1VrHj5Vwylv/EcsfZjlCjfR8df6Hhm3HHaZKsxfkuxPThc+/pc120r",
-	"9Fb4L5+W3vTa6PefmEXeuQLr7PFDtMGU7lyCTHajQ41gvd9nM2Eznd+dX54iT3/xsYq4m2sYalGHzdn0",
-	"cs2YuF8+0QXN+29Yrkam/eKCCv8rDNVzYP50R9jY/ZFVdh+2sqlge9PRPvo0GksZl1FLACSozw+v0Evu",
-	"w3dbLv3AoN/bCBMhRG/O1uDnLyE4fpi9erG7f/zdxdW06Osf1fyHPZn/0A6O37/w8y1MYbca/ASrhHm1",
-	"RPUSRvVDTzNSkYY3eGPJM7v+5QnPCzSis1tyYYfx2TWLArXlJZ2Pts79OXoehKNgk/WHmzTCTaDRxo8P",
-	"N1qORfkSR68eM7+2QBVsu/Fw28YzV9joxW9p9PLpjaxm9BhY+rccECU8YYLtDunQsucE83dc2VyUjut/",
-	"+hJHM90Wxb9tzRChrI5mSJJDNvrrZIsiaczmv0bVSombwF6CmhSpJSDbL4WdBsZdTKMQXPh0ZoJB6/UW",
-	"MrBhbvXadmEfR7nbFjJ4pGGio7Rdacxe3d522b2WCmsQWTJGhA9UcZCIMWu1VgIVk+VLfO4CYcYV6Bl0",
-	"nw3VRSd+OkMIOqJaXU7O2UTxb3o64yU1NPiUG4114wJX6L5yPRUSJfW8atwpBHl4BFJfkTOOGgY9D2Ef",
-	"HrEmCZQ9MWwUduVl/0fWSV3UnMuacscjeputFgOObtJiwRKPrIlqNkwictf6W5N3Xrys0xMFWgRMErOh",
-	"I2IuPeKXRKyD7l98zG9VGBoEhq9aqyv1TXf5GT53h73xEJ+1fQzsWxFWh/AAan+Gj8zJ9xuQgzcj7zIg",
-	"r9h/E7VqNkZrcac2CzejT8JHK3zq8S57ubGRqOXulbb24IfMyW0aCtEgf22GYgWEqV7rfPFEQW48L5Ze",
-	"UgvvrtwtprWINMu3Se+979lyA4TeNohOeSnx4pV70SB6cxb5NPrROivnguWgA7JTLm+jMOl89P2rfn+j",
-	"5Z5Iu4j3GwUul+DqDpmrRcAc86yal8J8DQlzKVTfKgMt4peNSo/+/xcv2DrbeMFevmLffc9++DFqj0tf",
-	"ieQBvWcpAD16c7a+8eLlq+++/+HH/jpyWlTzlp/jG7o79cvxWcQr3Qtpj0OvRwv/TxDtV+X0pwuSNufA",
-	"UrSOhdqSgrX+1DdhiZ+uQrU2zxFhsuD3AfdPgelv1EL+lHrWnerG0/f14edujZN3/lj1oP8I9cDHukOD",
-	"9VePGaXlGSNURjYe03j1zaq/FZlvo8hsW5nZ4+EdmsuXOHog7oq0mkK0JUzZIplu6V6nu6aXW0dAxysy",
-	"3frBy6Ye9JJ5uZlEqR7b8sIhje69N4O7btLV75qwQip6fCnTZW4wL2UvTCnXFJIrF2YTdMqzCg3u85Ff",
-	"sA3tHJEfQSo404myKQrdzVdeFKgTmc2GYxyN86Q6yGzinoDr1L71TGNckbRK2VaLwExpWFwCUXICOts5",
-	"XvZduigeB96ELoUOWM2oFE7XpPi+Xq/3fO5MjWmMM8bQEyvud5tZqUKXQ6KchwNj+5ipJEBAKnIy6NJ7",
-	"QGppv00boFhNCoPAh9udpsGNmU8pzEAaepLV6sI2aRU9ZGQdJCFKoQZZR4fbl6hcDhR6V2/Cy2mBQb3u",
-	"BdngVdYBe9l/yTqpv8fULmHbU9AQsRv8/OWdJyfH+2+I8L+D0j+CwvibTn8T3G9DcLccAj5EceOHAxX8",
-	"mbibft6Dr9Ya4gLaKHzI+kjSTNuX1wKk7rFHuNVa8H5PVHfj/FOdBFmQ+TaA6h0POjddoPZ6h9Jsb3fo",
-	"omyfKs56nfK1KAupGkrlzm6gVL4ppchLmU1MVfL//T8FW2+qlev99fXvv6Ja+ZeRoB+pFe7seq0w+gYC",
-	"99+E9K9NSPdE9Rgi+qCjvZFmlXWW0qy6NPR3Hyoito0gnWcudK5TBxIHmcIxJJAbZ4bu3p3DAaizt5aO",
-	"SyHWxrqcEvG1E/QNb+yzfP8UWWVzq9uQxVNKgr8m8J2GoFMUjbzjuxToHMjZxdkhJmLgWZ3J55GpZtF9",
-	"jFeTPC0IdIRo2aQRnumpVIdCXVWT0LfvHejo32tNmnPavFCy5EV5hIrRYyft2XMwgNzlPqSLtZRJZ9NG",
-	"NbXn4uGKuXt/VIGM1pRuGkh4lShkOEsvGnjmZNP0BPHoTfXAydFULSsELw3oQ9Ze3LC/P5jT8Z4kjoB2",
-	"GJK6SYPQ/WG/aHpgeyyD9PJe8Ae1rAThoLOUDr6Z9J2yW9pgcIxDhxarGdnTZSaSdl0OFzp5Vk3xWdK5",
-	"zerS8cnXjVRXhd9ha+dyeNK1kZHhW56JUuKGeoytRyEXhfUOOCmszh9Toxx6uPA9Cpu46dEaw/F97rTY",
-	"etwoPasSIkcKMZvRaxXeM0QByNWNzIRVBCmxZphOyVc29BAr0hNqeEeAMg5u4/JA0JOg0tJSyeMJOjk+",
-	"mP7q9rbHDsb1wXFBlT7lvtOp7FMQoAcGeZ9qMurCkOHc6hL/Rc8YRe7AmZXumg4+e1tVmCHZzEtRLKzD",
-	"sVURw/RbX8XT4RB+1aTaSL1DVlTbMGbXohzxSk5ZJ0j6ZOzbsCJvlUhXk/TcK5y2Vq8FVXx02AmqrXXt",
-	"e8DtP9pnfdt/DETclt9b5N32uT7WidLaurxnfoGHpW1+d9j8W6p+FVcLscH71uJcLu070ZZE+i+FDY/S",
-	"Bdqaoj/E5VgKLJqUFsNnxMMEQS5WO4iJwLC/+9xFj1aV4ojPvokviNIEPsoV1P82hKuZM+xvyvVEykXv",
-	"z/6RlCu/q+3vpWmtnf5Ntn4D2foGrsNlkfOPdSA+1RrytwPx/yEzzLL6/QhXYpBWBMlhmFDkF8xXY2/P",
-	"t1hsAtfcRGP2ha3TA9YJLj6PuBFowkjd7UM+kz2Xx6CX6Wm6aS8uVBPDRqLQN3W4m6l4aR9dTK3DM+32",
-	"2Lkoxmt2wPDNQEMBlbVCBbOhxAOypHfzoBVqWI28L1P+2UaQ4Y0Krcbyal4CvjYusTIjZryk5PuY4wTr",
-	"D0hPClKkoFeM2QxCPr7MJVfpNNOn4K3c9pQp+LhDnS/Fak/Ny5zL4ETGYzf61zvzkuCNWH/BkyJM46Z9",
-	"hoC2aqXxP1mjGimJj0wtbJdgOVWNh18+ffm/AQAA//8=",
+	"7H3rchu50tiroCZflckKRVOyvReqUhVZkmWtdTsUZa+942jAGVDE0RDgGQwl8WxclTfJv7xI3iRPkupu",
+	"AIMhh7rs2vudPbV/KIHEtdHoOxq/RqmezrQSqjRR/9doIngmCvx3IMpisTMuRQGlTJi0kLNSahX1oxNd",
+	"skyn86lQpcjYaMGORSkKLbMOG81LNtFKzwuRsduJUGxWCCNU2WcTfctyra5YqdktlyUbibEuBCvETPBS",
+	"wg8TKP1jLkzZYdywTOR8sWFEqlVmWCuJoxe9OEraTBeMK/Z2ODxjGS8Faw3e7LIfNzd77S7b5TMmy27U",
+	"iUw6EVMO8xd3fDrLRdSPXvSiTlQuZvC/KQuprqIvX750okKYmVZG4OJf82xA04BSqlUpFP7LZ7Ncphzg",
+	"8PzvBoDh+8aGo1pDM59OebGI+tGhuuG5zNhIZwvWmnCVbdwWsiyF2sZFO2gyM9G3hinNRFHoAupLYdpR",
+	"J7rh+VzQbDKY++udvcvB/t8u9s+HUSeaCmP4lQhG+un89ASH67O5ulb6VrEbXkiuSpbsXwxOEzbWBRtL",
+	"kWcsSedFIVS6SAgWFdz+oxDjqB/9l+cVnjynX83zfZhhBPVLcVc+n+VcIjyq1nWsGU4EE3dlwdNSF88M",
+	"s3PuMNG96rI4esNlLjJAjhkvjAiRgeDGDa4qjraZ0iUzJR/lotu8natDYxe6wG5nvOBTQFnDeCGYJJh1",
+	"2THPx7qYCgJfh3GVMc7+MRfFglHv2NyI4kYUz0ys6Ce/KpZyBVMrBM9YK5mJ4nLGr8R/46M0aXdwrEKM",
+	"5waOhiwnjLOkgl3iILIdKxgFsCQXhXnGYPPSiUivDWtx5ffT7RqsSqobLVOYoFClLBcd6NuNnzA9L5ke",
+	"x6rgCiDe7XbbjCtzKwqaCIyHGJPgriYIrS47wbWUxQIhHavoSyfa1Wqcy/SpJyMNmlXnYieX3DCp2NyI",
+	"+rlowvnd05M3R4e7dYTfnZtST0XBeA5gh92QpjS/BZMb8SZt7r/PZGkYp/n7JYwWjCtdTkRRtYMt40U6",
+	"kTciY1qJWEmV5vNMZO2uJ5zPDDudCbVzdsgykea8EIZQreTl3FSb5MnCApFTaTbVhcCdipXfqo79sWSc",
+	"mXmaCmP62NxPaqLzzKEzLWLKF/gto+lnvOR2xw94KW75gqD0tF2fK37DZQ5zqm/8uShuZCpYUOHh/T88",
+	"Ge4PTnaOLs/3B+/3B5f7g8HpoIYMrttSTGe64IXMF+EQv4O8Tcppfh9121F2b+DAMT1mnM0KfbfYRjyB",
+	"LgBNnki34PxJRSSr0DcyA6rjmYXpM86uaHOABuSaZ2zEc65SARSBjQut4NxjB4BadOQNe9Xb6rBXvRfQ",
+	"6lXvJfFpV0kaNleF4OkEd0UXzOT6tss8EYUKZs7zfMHKiTQBThL7tytHjDICSCiw6uMjAo1UphQ86zCj",
+	"WZpLWAebzk2JsMnEDBpoBRycDRw+bzPuWUE54SV2nRYCWL/RU1FOAJenBAb4A31N+I1gJb8WionxWKRl",
+	"l+3gorExL4oFS3CEDRRzEtiRZQFow0tATahiaz8PZCXcxENVikLx/Bz5xG85N9L2sHpoRMHGXObz4quc",
+	"FzdTy9JoK78K6azPNdhLlDsO9ocddrYz3H2LlGpv/2h/uM9aMoNzC0ACSqp4OS9Eu4PUL1Yjnl7r8Rh2",
+	"8ez0fMhahABtwogrOCplIw5QvaxGAPvEo2VJ/cJwFT23cingLuCVLBm/4lJZcniiyzd6rrInbqkKmlVb",
+	"euF5ueMWD23qyenw8s3pxcleMxeEVY9xnK+xiyc6YBnc0HmXGcrfCKqWrAjHtVg8A1KnQMiEbRXqRhZa",
+	"Aa1qLwsTAMmh1sdcLazEbJ4I0HK1dQXXAZCGXE4lbPyDMB2enl4e75x8dBL1eQ22VV9M3KVCZOLrALeh",
+	"X6Ky9J1lF4GiZTl+jWoxIkJMmlhVVbc9aTUTPc8zq5ItNQ3VM9ZK+WwmsjaOgjLArQSJhqfXsdLjMRN3",
+	"tDKJlB8lkr8DRIvgcMMR+VpU9ELxeTnRhfynyJ4udtSaVnjxmmcOVx9Gi4uTnYvh29PB4af9vUYly/b0",
+	"1WRNNzNp2FQaI9VVh02dTtJhhbjR1wJPHwgYVtAMTlnTIbtQ4m4m0vJRQPyXFY3+BErmjlo4cR3JpJ6J",
+	"AqHLMi3sWSbRnrVqOn8O+gRTWiFwACYILoNSfKy4Y85AdFdFK0SCdl08W1bnOkuaZqwsXLwhxUln40JP",
+	"q/3JRCoz1GoCXSTNOagTiGXs1d1dnT13WKaZclholYmXd3eWeV6oWaFBHwGw7qOquoSWfx5jgjTWyjIn",
+	"4dUK2u64MTPhM8FanCFdcT/fFmgCW8xQS3PKfKyEmk9tTTNPJzBBXqn4ZLNp9739wO2JNUXQjDxEOta+",
+	"EKsmAwORCcu5HRo2a/sXysxnM12UIjsWmeRDhM6fb8NcVyDEAAvdpflvwHr6bJkUJvfDOVYrgGa/C86e",
+	"eyD32smyQhjTQEjZTJuS54xTjS7bvxHFwlrxkORATZ73WQOBga+wpokVz2cTPhKlTJGZt4wm+gOMhxfA",
+	"YwBgsgCuM1e5vBY16fmZQZsU9UYSA4/VjBcgHLjZhWis5wqoAc/tILOcz430AsOsAGJZSmsqskRhaWM7",
+	"ke1mFTC7rn8YrLzVG7kAwYQdnp+yF5vffbexyXDFG1sMWDtrIdIlF+eJJZyWws5nM1FspNwIE6tbUCtI",
+	"DiMByWiWZCKBL3iaipkTyUypC/jXsGRvP2lX39HSMwG9OB4Q43nHyr1e0mG3E5lOoEIJwlghynmhrLFm",
+	"xmERivE817cG1sVoXQZoiZBkZuJGEJ+A/rrsHLgCrgN/2iY9B36DMePIGw8JZHFEO1AZyC9A+LVDR/3o",
+	"f7R+2dn4xDf++fnXrS//s9dr/8fqketEuVRic3Vf3sjClB4foBJrmbIQgvQDNZ+OgHet63Frtcdz9AUs",
+	"dTmaS7RmdZiZy1J0WPpcN/cKLEw09Apfd8jGolLkioW4klo1dvJPObskCXG5nzM6nvAj+i9QtmnlgqMe",
+	"+U9RaDhfANr2GiGHvtGjv4u0RGurZQCrYwFuv9za/L7iETQsnlMNm4nahfF8yZOD1uarH7Gy6TAyRVpL",
+	"IMr5ZgK672LOFUt2T94muFNoj5aA1DJlye7FbtJhydvBO/hzfnSEf4Z78OfThyM4VDvuSE35IlY8y2jA",
+	"PjvQIFXA/4FfIp8LQ0LRlVAgNQEnWMyQVHBreW93Ks0kVjlXV3N+JbyCg2heTsSUlToXBVdljvTgVuR5",
+	"lyV3G8BfN254ofhUmIThH1zXgWapVqbkqjSxShzE43mv9yLdPd3bx/9EwlpA6vW8tKfVzVUXTExBahuB",
+	"aJfsEDiGg4/45/QsIXu7PWdqPo36v0Q7qFHsvDmBz6Mj+DzGb04O4PN0Bz4HcBR3LvD7D/j9J6j/eucY",
+	"Pl/D96/3hvB5gN+/xW8O38An9vYarQSvT1/D5wBGeX2O3wyx/ocz+PyI/3+C73d38HMPeth9i59HUGf3",
+	"5C1+foTPU/xmsAufF/SJ37zfh89P76JOtPcTtN17h/9j/T3sf/8A/t8fwIj7Q5jV/sUg6kRvfoJf37yD",
+	"Xw9e4+c+zPbgLUDg4BC/wRUdnEDPB8O/wedH+ObtO/w8gfpvBzDi2yHA6u0F1Dzcg/4Pj6CfwxP8/29Q",
+	"/3CA/59D/Z+w559O8fMM1vhuH+q/O8DPt1Dz3TH09u7sA3wO8PMD1H+Hc3j3CXbhaAd6O8L5H72DVkcD",
+	"+PXoHOZ2hDWPEcLHe/DN8QHs8jHO//gY2h6fQD/HCLHjwQV8InyO3+PnB6zzM0Dv+CN+g/hwgn2eIA6c",
+	"HJ7C5ynUPDmDOicI+dNj+P9sB2B+tg81zw6gztlbGOsMZ3t2hN9/BOj9bQe+GZzCNwPEmcEFtB18ADic",
+	"46/niIHnu/j/HrQ634c+zw/we+z5HHH7/BQgeY7QOD/H74f4P+Lh+XvAovOP+P0nqD98C2MNf4JWw2OA",
+	"yRAxeYiQGQ5gj4bYwxB3YfgJal7sAJZeHPwMnzjni48Awwv89T3u6Xvs5/3F+6gTfUDX6c87sKKfd+H7",
+	"n0/x/zP4/LgP6/qEK/10DDv+6cNR9DlklYS8dSreiZZIDZx2R1Po1PsSnn5fQkj50nGtJlIFX0Lq4EtI",
+	"JXzpotbuQ63dp3A8oiK+9DpsR1TFlw5q7d7WaiK18aXarIn6+BJSIV8ahKslquRLw9p4SKV86WPtt09h",
+	"O0u9XGkvnJmlZq50FPZpqZsvfQxLp7WaRPVc6aJeqtUkauhKSBVdiaijL72r/VYbb6+2PqKevjQIIUHU",
+	"1JcQMV2JqKsvvQt7IWrrS/vhrhD19aXDWs3aThNV9iWkzr70MaxJ1NqXTsLxiHr70jDEXaLmrkRU3ZeO",
+	"wnkSlfelv4XjEdX3pfNwvJ9qKyJu4EtnIU4Qd/Clg1rpbTgCcQ1fQu7hS4Na6UM43rsazIi7uBJxGV+q",
+	"7R9xHV8ahL0QF/Kl2gjHtZND3MmXDkJqc1zbP+JavnQSzvO4hsnEzXyphp/E3XzpQ63Pn0MsJ67nSzV6",
+	"dlJbw0mNZhFX9KXTcATikr5UO3HENV2JuKcv7YcjEDf1pbfh2s9qu0Jc1pc+hlhOXNeViPv6Uo1GEjf2",
+	"pQ8hnp3XejmvUXbi1r60F45O3NuXDmrtais6r/Eq4u6+VMM64va+NKz9VqPzJAX40sdau0/heCQd+NJP",
+	"4egkLfhSjQMNaxhJUoQv1WY2rJ1Gki5ciaQMX0Jpw5dqe0TShy/VenlfoyHva/Mk6cSVSEpxJZJWfGk3",
+	"bEfSiy+dhSWSZlzpUw1DSLrxJZByAs3zdCbQsMfV4nQc9X+53zXg9dUvnRUDzucViznz2hZaJ0CH6zNr",
+	"Bw9VVmHVRzJXO6uyjchq8UDXZDzLYoWVrWnnQHtVshqt49VKa4k1ugqrwpFISSWlbVXCu9Ib9stgwdYJ",
+	"O+R3Taa7kt+RpxqNjaB7avITeAerjYxwi18O6XoGkxrzeV5CX8J0Y7WT56ycFMIZ9myEGVnu+ozjoGgj",
+	"UUJkhgmeTmz3045X7B2Uny0ZBpkuyLOI+rE06Jcnc2eeu27YSMAU3aBN9jwQgxuCSPnU7zNMk6Mqf6sw",
+	"+AOXLowz1L3fGSbNBp3C2nMq7Fyu8ms01sWUl1E/yvR8lIuqG7I/NSDmkN+xAk1CHH0gU55bQ3USR73u",
+	"Vi+OEsIub1TxPh40MeGq5kqWrDUueArdxkoXbCaKVKiyvU3xfD60wJRsoeeEAjzPyW3kw2PzBYDYBsWE",
+	"o8aK4kUdMld7ak8E2SkNnCmKzZEluy1kaU0fsEYymqIjg+ARq5YsDZvqTGBciOS5NLaBBQa1Geeal208",
+	"OxQXYFiC+5BUp8uahqnnLjvRvovE2hjRnmodYxj5Q64mbD0SKZ9bZ0CFpYz8Jdbfa0N50GCa81RMdA5Y",
+	"m8QRWXCoK7LhxFHCJqIQHk4LCj0yJV8wcum6bmOFuCkNI9K2bCYFLFgiBeNc3HX3aHnhTxtyOtMF+kpm",
+	"vJxE/ehKlpP5qJvq6fORzPNRIbMrEf47u756Dt2RUZDfrbE3DunsPDPWzEzAS3mek42+qE4X+cORiuCC",
+	"1nhZ3TkGrRXPrT1iwSw+N5opiYY1Eb4qgNJY+3blVtk5O+yygR0TqZe442mZW6eLvHOEbZlOuXBtt1/W",
+	"xzFGg3OrCmjusITGv0SaCWWZ4aejrpdiymVukk6swi+R5F5SXQBE0u5bn5TKBEyW0MKO68Dmpovz6CC9",
+	"jdVVoeczVne5VCe1EDhjDKeBwQALYAbWxG2th2ysyQsgFRwutIIvUetirog6OC+QmwywxZFgfGSEKrcJ",
+	"7QHUPDe6OnlqnmOMZKzcqavxVaQa5LA0orSOSm5YAu2SbTbS5YRNBVcsjpAMitL5FurcABfajMoV4t7C",
+	"OPIfc4HhEGOLyA6TOkyOYQBAYTftqF8Wc9HAIUZcXV/yFP0dlzJrHhkqMVupYkNLLi/HlXB468hKJ9oI",
+	"hTG+MsMQ6yqit8NmhRjLO5GxZMQvk3aXHaqmiF+DTgcgum40w4AriIzJcjtWtHNwnGG1FLbj3HUAhiXS",
+	"NOKX36uXW3sHx6+G4/z6R/XDtPz+zST9/lHgqqPf4yU/57UEjmut3DDY5wbuCgCnYZwjZ5s9sEbyDlh8",
+	"tBwMKrbvwQFLnupEupqmXyoSABRUHgJOGnhjHiMFo+yM7SoS1OC9tJu+YWYilWOZkny3zcR0Vi6q4Nz1",
+	"AqFBoXIBsJClmJqH5+cE1crnxIuCoxS77oyEJyELcTudm0uMnq1QEL5ai4MrYF2mxavj72/ADw5bUBjh",
+	"JStEKuSN8Adz25E6BFwNGitjrqx6lfQ3g6FhF+rgkDdiGRzw1RPAYQBTLsUdLKNRuB1pnQuuwrPW62xW",
+	"jFmqUlyBZFv9HgFKR51ozHMDf0F42Qx4+Vol7cNEoLZVuz4gDaPpUcBQye/qgukzYImWQ1eS8UTfokgV",
+	"K4pY4Hk50fOrSS3Yw4jSANmzrnfPn0huc7zNSp289FwqVhYn0IMOra+FmJHkQNyqnBR+tMrPiHKu6bId",
+	"IkDAwkwVldPCeFqAWduHDGNMJNMqX9QiKLuMYp5NFZ3Ve75JxHlFTHyt9VeVEZ2OtYJMs4lW4lHEzUzk",
+	"bPabSP+5bfk0FuDG++N5wOp8oxteXlp18GFYLcnJnissEXokpQ3UrZnY2D28T7rexUD2NRIMXm8bM27D",
+	"3ZfEagz+AQ3TyoQNUsiUF9eVJBurFsm9jbIyWy9hbxPqJ798piuGsIFkionVsmQKM3OwhikWYtvqXDOR",
+	"VoQDA2CspOmUHLpuwg2MESu8StBnegoKtY2HKjXLBb/B6BsUWrvsg3XgNwr6od48xwggVJ4wnD2wvSzT",
+	"/y6zsrsLvAz4ZCXD9gOp3V5c8Xe6DJ+K6iZZ7YLgy96PNuwBqA2vCDCZYZRtlnIFYjsRKKROeHYcLoBE",
+	"PS9TPRV0uQdp2zeSzZFuh3w65BqKVHSUk0HclVmXHQAHFxjH5itqJfqW/t/SdZ9rDKYaU5Cgu/nDxwJ2",
+	"2YiyzBtNdd9I/K+L9d1HC9+PEbYfJ2Kvyq73yUu4SbZFoxXtqXLtb5ZpH7Zxbtcpx1cSab+agLl+ct9O",
+	"wlwRLj2ndIdvmUh9VelzaYLFXDjOjJYlVIJ5cUXBuzWLdoBrTmLtRMi4T1W+cMz1D5ON7lVpoFLj2fAC",
+	"1KMEpqeJSUtix70TfL8zRIMegDwDxBjbiGVrtn20Pa9BHlknwdwnjBxJ04Aep0r4ax5JLk3pqpvEBbVe",
+	"AT/yho6OY+g+wpq8Dq3RAvSqWHGT0j28dmUzK3XJc+Mj6ifaGgDhzMxVZrUV5KtjmZeiME3cLuPlmkD1",
+	"5Uk6VXzGDYX+5fAP1HoifUKdbIUyzPiVVLiXl1NRPnj95sxXP4bay9uMy1rt9L69PONlOnlIrnTh3fNZ",
+	"hvLlmtjzSlypAs79JTNeiFilE66uRNb1El0g5YmMtYwgedVfoGmvSnag2zFZfkshJgXxyjLQdWIMs1LM",
+	"vwpzZyeaJeTv6jNsXnevNDtUfp8zZY3g9YfJFNusEDhZs0QNAJOcJlJqVoipvgFBmxTGfyWpYs0C/iD5",
+	"gvTqXFzx3H2D85TGzIVZJwa3O0xmsVq2ewEGuosLAeb1l314Kw4cQDUTq0eg2r+CZNNo69muJzQg56vN",
+	"RfSXHPSfKgetsD6flaHhmlqVY0WPrWqqtNrYurvzaIt47kyWdCGeeBPADxHfh650Vy84WWfug3dsd3Um",
+	"nA/B3z5envLb+ZSrDVD90Ywi7mY5J8Yf3pTz9zKnwOttMMGDIiPOtBr78zpA7ja6p495OpFKBHNDyGJg",
+	"jb3obkpnNglifbTCjB/1qB57YyVWdGMquEfSCiJ56PbV0uX3shAcM0pgwjC6xlq/jlHPphWmWAhyDr05",
+	"Hbw+3NvDuL+lq+FNCQSas298flTAuAdqkIksALVPQRF85/MyBd+90cVIZplQ4Ze1e/XB98vZGIKfmhKa",
+	"fA73/mlBYhXKPCpKTNlrzNDCx4l1Hh0g1n0ggiucTbQkW6+g9AdgQygMX+GFaJUZp8BYBaTLdvK8ZmsN",
+	"g7LQZClDL3CsrAG2yxLUazBlF5kT7RcoAyQskzcyo9iJKrVXhxWACSJj8xlr9by3EARtNK9WGTxMe7uu",
+	"vARD4Jhsg23auCarYUEPaBVzyfzwlphrW7g8PhhSQGI9Vav82NiDTcACm+MSYWVzig9itzy/bhLjZ43E",
+	"zmlnltiToHLLDePmWmQgC3fIJdWDbfeRX1KVL7aAkEklp3Dkew2+ssgB9Z5hjfynCAbFUL7sNwwVbGwD",
+	"Rde3bApoXIGRqDZpVKjQdpjGAK88x4mZ5Tl89/KRc8DW98yBMAPU+SqdXDWvks5DIZ4MgyVOg3APtqAO",
+	"ovpkm9jQslCx5uReaW1PJEotqIUaPhWX3FxaJSoh1HZBlA03qX3qylglVZiOC+SjlGqrYZQlehWq1Cr+",
+	"7q9h5BitgotiZaOLKLyvMbqoyz7ASWucPQqUzM/NusVjBVq0u7VcrkZhuNDURq3628aDrHMGdrw3kBu2",
+	"6v7z8UgY4Hh7L0B+R6TIUpf/6T75SlUpG2DnJKql3X26zvKNNZIlCrAM5NVTDjsh0nkhy8U5xjBSzlXB",
+	"C1HszMsGC1ayY0UdZOl99hrrMtIw+Uyya7Gw13uJ77kMPBgbZ0QuUps5Iciy049VMru5NFxll//vf/2f",
+	"BBoYxtPSR69ylY30XYdBtVmhw2paMfhmjjHBXbbjEv0Ano94Fiub/4dS9VV+wE3WSkKhM7EXiimYE/AP",
+	"l1bJOpOynBGQpRprl7ODUwZOUgWjal/YlEtVcqlEAdR2XuS2C9N//vyhTY1WUm54q28o63ScVU9tGD0v",
+	"0gpDZzkvgXn0vRUXQ8utmIVBHqWcili1koP9IXvOZ/L5zeZzz4aSdoeEDIqTFqyVYIq4xooFXcfv+IQV",
+	"+YJsmj5eGWWUqquD/WHSYQn6mOk6fEIJ62K1MsDzX2V2qYtLNEJ+SazNuhB4dR77r+UCtRN9sKPnc2Wb",
+	"4b7HajgJdExiWHiJvZinNiXzBAZGUSjw9c/mo1ymiOWFGItCqBQz1FSMByF+O9FGMCVM6QNdDQN0ZKnO",
+	"cz4zwsp9i5kwnYA/5fzK2NRv86lh6HKmCCEnNz4z3uJDyY07aEMl5Zk4JbTHLEhqPiWO2+6srETfKhe5",
+	"UCU+Y63EzETqgAmoxmeyiyldnJg+tX1saGOeuwIrxEwbWepi0am6fdHdJJy16Gr9DTCljnNCVwgTGKyN",
+	"Denc6m52e2QQHzO/hbFyv77o9khhdTBiY56WJlZXHAWrzEc7VAd1Vmighs8MS1xOUNOdZokzyGcilUbq",
+	"etIZw3IxLmMFEEGvOiU9Y1KhZUuw4Pi6ZbotCRJZyZKlWqWiUIaw0KZacGcKQ6RcMknDskKOS782WVTT",
+	"CS4qWOwywJO0D+uKFbeMKQjVkgqVO5f7AUe1EQKBaACczfTdPQMS9vy9hFiFFxPCaw9N0UW1yJZfPndh",
+	"GgldfqBG27FKPDfss/AGACLcgW53mJUMwtsR9qsOcGAPin/MdUk6zJQMoSAexBHQnphkBFfouX824yhh",
+	"rcQzZyA4ePRiJZU3VhEMcO9bbg5L2rPNwYFQUS7Zdb+6MQVnAkPkayp/ss0OdBBnl+ba2NQdxi1LFlV6",
+	"DUsO3U0rF58+NyWGr8grhZl0Wkq78PoxWjCw92mbYpoEiOCwoAqJl1eDIEQMPXHRRZ7cGUzUnNCGkWSB",
+	"Mf62Yh9lRUvmEVZ99suvIOh+6bBfAbb9WDlJ1vo0XQTVi26v+wIHJxXxWqoNS4M67KyQZspa/O83NsUi",
+	"/YCYQ2cPlLlY2UyNLT+jhI2EkZkAtCFcznPYQXKbOXYQOFB96vcgMbnL/GvvFMEe2/zi/SrDILWUhr3s",
+	"9ZoTiNmoK28crRKaUbIzXdBlu5dbW6wVtmy7ZOqVuBMralnLxZWwl5uvlppuu6navHjMebAaMpa/3PqR",
+	"siG96r3w6fa4qryTjckzWxbosqxFdHaYzYlJk0dLMNJQl9fPZermLLGRF0nl2BjrwtoahQkzQJFrB3bt",
+	"MHMON+tFMX2KpkZxEdoHbnL0r/gflnw4oLSB/FoIQotYjdBgIFQ209JGivjO+ta6gBwMbWbk0zV0gQN/",
+	"RPlJFzZJb8rz3HTZiY6Vz9GbLlyuSj2Gs5Vt28roLb6SN0Jh1KYeu4OOuWNXM/wi0ZdlrKTxMV2YH43A",
+	"bjTdVvFSWYukr7alJf4Hl30ap44H0MaLcdhs3FxOubxihdnOH0wOzJ6UG7gT5TIVyohAwj4+HK6I03Dy",
+	"SaLo6uLquW1knkPdL52olCU6t5ywwwb750MU2W42Wasy5kWdCLgsCdwoS0BrS1aifoTUiHJ5TVBRWpEx",
+	"4csr0eAKG9ggah1Ec9TijAL7Hp7qZCnaICH4G74g4wagFMZTWmMRO0OrEsV/AiMVVgbqsVaCNibaXUxI",
+	"P58BRjSan1qbrNSx2uz1mnPp42VMzPjnwjfhIFDqNBuoOtLlBE/jKQif/Xsz8itNIirqLO4NCZvvzQ2E",
+	"FWy8qyfJVoDEi5W4nYWel6JoW4PSKIh9lGgjtjEvHcbzW74w25i0ELu+HC0SPCo+B134JgQ9SFHNDY6c",
+	"5arLmQyX3q6AUwgzJryGnSeDLtKsiVRX7S57HYQP+MvBGKjjhRhEhCv7PWyXu/zZCcNXmyzCtxOZA5Oz",
+	"Yt8tz6+NDxkyzEzkmHTxWAXo5472aEHYmvNUEFdW4s6aueGw0yMz4Rzcew70WAdXIDIZUfhnaXBoUAqk",
+	"VvjiDLAuUtoqLa6xMqj1tAp7KYEumYqGONcURO9sDvKShyPeLwtNv3R9z8IpVtZ0jryX59cdKwc7OhSr",
+	"N2Qi7rPECGiWhCKa79cqeXwqOpa2wdGgiAU0FUhl7KkvprFq1ZDHIjQe8DgCRRpoxHJn0FccbdeEJGAM",
+	"xumDDk3xgHoKtA1c2F86IdM3YbGhfIcyuGqdtbssccBJAIPJaDNa+D3CettLCpF1h4LeYTM9GrI5poIu",
+	"gfTtXRWMRScQA7XHOGQEMIgpICv2bXS2Q+QgbCxBsT1BPB/RK0hQN8RgusSCnprS99HuWHswZQ6kmDYy",
+	"F3OGYpG3lFhjHxTxznIOK/bdIz4MBM82YFzktERR6py2y4jqNkS4edGRKxsFl2S85Ems6gHsDSwAfUjE",
+	"Gb3QdJhF/egoDAxEFuXe40GL6hrfC012XqiO90lVrh4fFNLrRBKaIXlztyr6zr9Qpad9orOiaVZTbcq6",
+	"L4QmiqEsHQa8iW326tPb7K2bYOX5uG+S/I4mif34KW8+ZsqngKVPPv+S0ljWQ4p5akNJV9dBJKe2ipUY",
+	"gxUz7W88R6z5GMXK99Hy10meGXecttlqhOFSZBEO17w+13XTCr0P4MvnpRfFtnq9J+awd47IKnf9EI0y",
+	"hTuXIJPd6lBF2Oz12EzYPOvrs9tT3OsvPlISd3MDAz2qoD2b3K4ekffLZ7oeev/9ztW4uF9cSON/h6G6",
+	"Dsyf1wSt3R/XZfdhJ50KdjAdvUWPSm0p4yJqCL8EffrhFXrJffh+xyU/6Pe6W2EahujNYAN+/hKC44fZ",
+	"qxf7b0++u7ia5j39o5r/cCCzH5rB8fsXfr6DCfRWQ69glTCvhphiwqhe6OdGKlLzRW8t+YU3vzzhcYNa",
+	"bHhDJu4wOrxiUaC2vKTz0dS5P0fPg2AYbLL5cJNasAs02vrx4UbLkTBfOtGrx8yvKUwG22493Lb2yBY2",
+	"evFbGr18eiOrGT0Glv4lCUQJT5hgu0M6tOy3wewhVzYTpuP6n790opluukOwa+0SoayOdkmSQ7Z6m2Sc",
+	"ImnMZt9G1UqJ28CAgpoUqSUg2y8FvQbWXkziEFw3dWaCfuPlGrK4YWb3yphhn2ZZbxzpP9Iw0VLarrTD",
+	"Xt3dtdm9lgprIVkyRoTPY3GQiDFntlYCFZPlK4Tu+mLKFegZdJsO1UUnfjpDCLrCGn1Vzt1F0Xd6OuMF",
+	"NTT4kByNdevCZui2dDUVEiX1vKzdaAR5eARSX54xjhoGPU5hnz2xJgmUPTFoFXblZe9H1kpczJ7L2bLm",
+	"Cb/tRosBRydtvmCxR9ZY1RvGETmL/Z3Ntdc+q+RIgRYBk8Rc7IiYS08IxhFrofMZnxJcFYb6gSGs0uoK",
+	"fdtefgTQ3aCvPQNobR99+1KF1SE8gJofAST78v0W5eDFynUW5RWDcKxW7choPm5VduJ67Ev4ZIZPfN5m",
+	"L7e2YrXcvdLWQPyQfblJQyEa5C/tUKSCMOVrnS2eKMiN5/nSO27hzZn1YlqDSLN8l/Xe26YN90/oZYXo",
+	"jBcSr3259xSiN4PIJ/GPNlkxFywDHZCdcXkXhSnvo+9f9XpbDbdUmkW83yhwufRaa2SuBgFzzNNyXgjz",
+	"NSTMpYsCVhloEL9sTHz0X1+8YJts6wV7+Yp99z374ceoOSp+JY4I9J6l8PfozWBz68XLV999/8OPvU3k",
+	"tKjmLT8GOHQ3+pejw4hXuvfZHodejxb+nyDar8rpTxckbcaDpVghC7UlBWvzqS/SEj9dhWplniPCZMHv",
+	"w/2fAtPfqIX8S+pZa9WNp+/rw4/tGifv/LHqQe8R6oGPtIcGm68eM0rDI0qojGw9pvHqi1l/KTLfRpHZ",
+	"tTKzx8M1msuXTvRAwBZpNbloSteyQzLd0q1Sd0kws46Alldk2tVzm3U96CXzcjOJUl2244VDGt17b/rr",
+	"7vFVr6qwXCp6+inVRWYwK2Y3TGhXF5JLF3cTdMrTEg3u85FfsA0sHZEfQSo407GyCRLdvVue56gTme2a",
+	"pxyN86Q6yHTiHqBrVc72VGOgkbRK2U6DwExJYFz6UnICOts5XjVeuqbeCbwJbYolsJoRRfGBrpn4WC7X",
+	"zj0k1eRfiJVzZ2AoITOlhOVKRR4FXXh3RyXaN4n+FBZKQRD4RrxTK7gx8ykFGUhDr79axdfmx6I3k6w3",
+	"JMQfVBerQHT76JVLt0JP+E14Mc0xftg9Vhs8ANtnL3svWSvxV6aaxemdOrSiFeb9cu0xyfCqHWL37yDr",
+	"jyAn/lLVX9T121DXHYeAD5HXzsNRCf5MrCeW9+CrNX24cDYKHrIOkSTV9pG3AKm77BE+tAa8PxDlepx/",
+	"qkcgDZLsBlBd83Z03d9pb5IozQ72hy4C96myq1cgX4sil6qmQe7tBxrkm0KKrJDpxJQF/7//W7DNug65",
+	"2dvc/P4r6pB/GnH5kSrg3r5XAaNvIF3/RUj/3IT0QJSPIaIPetVrGV1Zaymjq8t4v/5QEbGtReQ8c3Fy",
+	"rSqMOEhKjgGB3Dibc3t9ugigzt40Oi6E2BjrYkrE107QN7y1LwD+XaSlTeNuAxbPKN/+hsAnIYJOUTTy",
+	"Xu5CoCcgYxeDI8z5wNMqadAjs9qirxhvQXlaECgE0bL9IjzTU6mOhLoqJ6Ej33vL0ZnXmJ/nrH5/Zcll",
+	"8gh9ostOmxP1YPi4S7NId3gpac+2DWFqTvvDFXNXDKkCWagpszWQ8DJWyHCWHk/wzMlmBAqi0eu6gJOj",
+	"qVqaC14YUH6scbhmbH8wfeQ9+SIB7TAgdZsGoavKftH0lvdYBpnsveAPOlgBwkFrKfN8Pb88JdK0oeAY",
+	"hQ4tVpO/J8tMJGm7dDF08qxO4hOyc5tApuXzvBuprnK/w9ao5fCkbcMgw2dDY6XELfXYse6DTOTWFeCk",
+	"sCpVTYVy6M7Cpy9sjqhHawwn9/nOOta9RplglRAZUojZjB7G8G4gCj8ub2UqrNZHOTzDzE2+sqE3X5Ge",
+	"UMM14ck4uA3CA0FPgv5KSyX3Jijg+Db7q7u7LjscVwfHRVD67P5Op7KvToAeGKSYqsioizmGc6sL/Bfd",
+	"YBSmA2dWuks6+MJuWWIyZjMvRL6w3sVGRQwzfX0Vt4ZD+FX7aS3LD5lMbcMOuxHFiJdyylpBfiljn6EV",
+	"WaNEupoP6F7htLF6Jaji+8ZOUG2sa58ebv7RviDc/GMg4jb83iDvNs/1sR6TxtbFPfML3ClN81tj4G+o",
+	"+lX8KsQG71uL868070RTvuo/FTY8ShdoaorOD5fOKTBfUgYOn3wPcxG5wOwgAAJj/O7zDT1aVepEfPZN",
+	"HD+UkfBRfp/etyFc9fRkf1GuJ1Iueur2j6Rc2bq2v5emNXb6F9n6DWTrG/gJl0XOP9Zb+FRryF/ewn8j",
+	"M8yy+v01/IZVogeK2P1dFpxK0Xdpx5KHElZsx2qd64n8SqOFDSFbNo5UYUrf1BLSGDE6IM/cb/Codqq1",
+	"jhbe8+e9eh0AxxqXK6l4rcA9WrkFL90kku36RYNDesgGL/ChWYRPRb7L6brw1D1oYY0s1U1j/xbhTKTt",
+	"Wu5JdIyBXh7Mw12XzrW+XoLJfMb4VKuratmwvvqdIYDMtbCuTzKx4OUo674BVO+HKU2q3m3a2NpVpuVr",
+	"hNRvCNFSu7wP1hNcV8QxwrV+WWmdWSFWD3oiL5Y9t4/yRQ6861cXGMJau6z1l4fy34Si221u9L6vI+lB",
+	"Uiok0mE6ql8w25lNh9JAwsMzqzHZzs7ZIWsFmSxGQBouBkcscbfH+Ux2XdqabqqnlsLgLW82Erm+rcKV",
+	"TckL+2Svo/xJu8vORT7esAOGL84aCoivbGQwG8okIwt6dRVa4WGtZQ2b8msbAYw34rQay6t5ASJILSsB",
+	"MwI4WukzZGH9Ppm+ggRbGOjAbP45Hx/sUnO16sm3MM1Cc8ItfBqoyrZl6UH9Mv4yOFGXsBv969qsVpji",
+	"wF/QpxsCnTrDIaCtsh3/k/WTkN3vkYnp7RIsV63w8MvnL/8/AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

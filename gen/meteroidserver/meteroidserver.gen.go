@@ -34,6 +34,9 @@ type ServerInterface interface {
 	// PatchCustomer Partially update a customer
 	// (PATCH /api/v1/customers/{id_or_alias})
 	PatchCustomer(w http.ResponseWriter, r *http.Request, idOrAlias string)
+	// UnarchiveCustomer Restore an archived customer
+	// (POST /api/v1/customers/{id_or_alias}/unarchive)
+	UnarchiveCustomer(w http.ResponseWriter, r *http.Request, idOrAlias string)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -209,6 +212,32 @@ func (siw *ServerInterfaceWrapper) PatchCustomer(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// UnarchiveCustomer operation middleware
+func (siw *ServerInterfaceWrapper) UnarchiveCustomer(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id_or_alias" -------------
+	var idOrAlias string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id_or_alias", mux.Vars(r)["id_or_alias"], &idOrAlias, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id_or_alias", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnarchiveCustomer(w, r, idOrAlias)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -331,6 +360,8 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 	r.HandleFunc(options.BaseURL+"/api/v1/customers/{id_or_alias}", wrapper.GetCustomer).Methods(http.MethodGet)
 
 	r.HandleFunc(options.BaseURL+"/api/v1/customers/{id_or_alias}", wrapper.PatchCustomer).Methods(http.MethodPatch)
+
+	r.HandleFunc(options.BaseURL+"/api/v1/customers/{id_or_alias}/unarchive", wrapper.UnarchiveCustomer).Methods(http.MethodPost)
 
 	return r
 }
@@ -1822,6 +1853,268 @@ func (response PatchCustomerdefaultTextResponse) VisitPatchCustomerResponse(w ht
 	return err
 }
 
+type UnarchiveCustomerRequestObject struct {
+	IdOrAlias string `json:"id_or_alias"`
+}
+
+type UnarchiveCustomerResponseObject interface {
+	VisitUnarchiveCustomerResponse(w http.ResponseWriter) error
+}
+
+type UnarchiveCustomer204Response struct {
+}
+
+func (response UnarchiveCustomer204Response) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UnarchiveCustomer401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnarchiveCustomer401JSONResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnarchiveCustomer404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnarchiveCustomer404JSONResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnarchiveCustomer429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UnarchiveCustomer429JSONResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnarchiveCustomer500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response UnarchiveCustomer500JSONResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnarchiveCustomer502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response UnarchiveCustomer502JSONResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnarchiveCustomer502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response UnarchiveCustomer502TexthtmlResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UnarchiveCustomer503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type UnarchiveCustomer503JSONResponse struct {
+	Body    Error
+	Headers UnarchiveCustomer503ResponseHeaders
+}
+
+func (response UnarchiveCustomer503JSONResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnarchiveCustomer503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       UnarchiveCustomer503ResponseHeaders
+	ContentLength int64
+}
+
+func (response UnarchiveCustomer503TexthtmlResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UnarchiveCustomer504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type UnarchiveCustomer504JSONResponse struct {
+	Body    Error
+	Headers UnarchiveCustomer504ResponseHeaders
+}
+
+func (response UnarchiveCustomer504JSONResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnarchiveCustomer504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       UnarchiveCustomer504ResponseHeaders
+	ContentLength int64
+}
+
+func (response UnarchiveCustomer504TexthtmlResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UnarchiveCustomerdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UnarchiveCustomerdefaultJSONResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnarchiveCustomerdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response UnarchiveCustomerdefaultTexthtmlResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UnarchiveCustomerdefaultTextResponse struct {
+	Body       string
+	StatusCode int
+}
+
+func (response UnarchiveCustomerdefaultTextResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(response.StatusCode)
+
+	_, err := w.Write([]byte(fmt.Sprint(response.Body)))
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListCustomers List customers, a page at a time
@@ -1839,6 +2132,9 @@ type StrictServerInterface interface {
 	// PatchCustomer Partially update a customer
 	// (PATCH /api/v1/customers/{id_or_alias})
 	PatchCustomer(ctx context.Context, request PatchCustomerRequestObject) (PatchCustomerResponseObject, error)
+	// UnarchiveCustomer Restore an archived customer
+	// (POST /api/v1/customers/{id_or_alias}/unarchive)
+	UnarchiveCustomer(ctx context.Context, request UnarchiveCustomerRequestObject) (UnarchiveCustomerResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -2015,6 +2311,32 @@ func (sh *strictHandler) PatchCustomer(w http.ResponseWriter, r *http.Request, i
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(PatchCustomerResponseObject); ok {
 		if err := validResponse.VisitPatchCustomerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnarchiveCustomer operation middleware
+func (sh *strictHandler) UnarchiveCustomer(w http.ResponseWriter, r *http.Request, idOrAlias string) {
+	var request UnarchiveCustomerRequestObject
+
+	request.IdOrAlias = idOrAlias
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnarchiveCustomer(ctx, request.(UnarchiveCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnarchiveCustomer")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnarchiveCustomerResponseObject); ok {
+		if err := validResponse.VisitUnarchiveCustomerResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -59,6 +59,14 @@
 // sub-requests and repeats a call that failed as a whole; only the fields
 // set in an item's CustomerChanges change.
 //
+// # Deleting
+//
+// DeleteCustomers sends one DELETE /api/v3/customer/{customer_id} per id
+// (_bulk takes no DELETE sub-requests), retried freely; a 404 to a retry
+// after an attempt that may have deleted the customer is a success with
+// AlreadyGone set. A deleted customer's external_key is never given out
+// again.
+//
 // # The shape every billbridge facade shares
 //
 // New takes option.Option values; every call takes option.RequestOption

@@ -1,9 +1,10 @@
 // Package meteroid is the billbridge client for Meteroid's REST API v1: it
 // lists customers (every page walked for the caller), reads one by id or
-// alias, and creates, partially updates (PATCH) and archives many at once,
-// with local validation, retries and one result per item.
+// alias, and creates, partially updates (PATCH), archives and unarchives
+// many at once, with local validation, retries and one result per item.
 //
-// Creates are the one unsafe call: a POST is repeated only when Meteroid
+// Creates are the one unsafe call (unarchiving is a POST too, but acting
+// twice answers 204 again, so it is retried freely): a POST is repeated only when Meteroid
 // surely did not act on it, and a create whose outcome is unknown is settled
 // by reading the customer back by its alias (see CreateCustomers). Give
 // every customer an alias. ListCustomers pages by page number over a listing

@@ -1,7 +1,7 @@
 // Proof that the ChargeOver spec is usable from TypeScript: typed requests and
 // a reader for every response status of every operation (createCustomer,
 // bulk, getCustomerByExternalKey, and since 2.1.0 listCustomers, getCustomer,
-// updateCustomer). Type-checked by `make lint` (tsc --strict).
+// updateCustomer, since 2.2.0 deleteCustomer). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/chargeover";
 import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
 
@@ -45,6 +45,9 @@ export const bulkUpdateRequest: JsonRequest<operations["bulk"]> = [
   { request_method: "PUT", uri: "/api/v3/customer/16", payload: { bill_city: "Chicago" } },
   { request_method: "GET", uri: "/api/v3/customer?where=company:CONTAINS:acme&limit=25" },
 ];
+
+// A delete has no body: only the customer_id.
+export const deleteParams: operations["deleteCustomer"]["parameters"]["path"] = { customer_id: 16 };
 
 // @ts-expect-error customer_id is an integer
 export const badId: operations["getCustomer"]["parameters"]["path"] = { customer_id: "external_key:acme" };
@@ -173,6 +176,24 @@ export const updateCustomer: Handlers<operations["updateCustomer"]> = {
   default: failureOrPage,
 };
 
+// The delete's response is true, read tolerantly: 1 and "1" too.
+function deleted(v: boolean | number | string): boolean {
+  return v === true || v === 1 || v === "1" || v === "true";
+}
+
+export const deleteCustomer: Handlers<operations["deleteCustomer"]> = {
+  200: (b) => `${envelope(b)} deleted ${deleted(read(b.response))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   createCustomer,
   bulk,
@@ -180,4 +201,5 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   listCustomers,
   getCustomer,
   updateCustomer,
+  deleteCustomer,
 };

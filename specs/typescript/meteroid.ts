@@ -1,21 +1,28 @@
 // Proof that the Meteroid spec is usable from TypeScript: typed requests and a
 // reader for every response status of every operation (listCustomers,
-// createCustomer, getCustomer, patchCustomer, archiveCustomer). Type-checked
-// by `make lint` (tsc --strict).
+// createCustomer, getCustomer, patchCustomer, archiveCustomer, and since 2.3.0
+// unarchiveCustomer). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/meteroid";
 import { read, type AllBodiesTyped, type Body, type Handlers, type JsonRequest } from "./check";
 
 type Schemas = components["schemas"];
 
-// Every answer has a typed body, except archiveCustomer's 204, which has none.
+// Every answer has a typed body, except the 204s of archiveCustomer and
+// unarchiveCustomer, which have none.
 type ArchiveWithoutNoContent = { responses: Omit<operations["archiveCustomer"]["responses"], 204> };
-export const bodiesTyped: AllBodiesTyped<Omit<operations, "archiveCustomer"> & { archiveCustomer: ArchiveWithoutNoContent }> = "ok";
+type UnarchiveWithoutNoContent = { responses: Omit<operations["unarchiveCustomer"]["responses"], 204> };
+export const bodiesTyped: AllBodiesTyped<
+  Omit<operations, "archiveCustomer" | "unarchiveCustomer"> & { archiveCustomer: ArchiveWithoutNoContent; unarchiveCustomer: UnarchiveWithoutNoContent }
+> = "ok";
 export const archiveNoContent: [Body<operations["archiveCustomer"]["responses"][204]>] extends [never] ? "no body" : "a body" = "no body";
+export const unarchiveNoContent: [Body<operations["unarchiveCustomer"]["responses"][204]>] extends [never] ? "no body" : "a body" = "no body";
 
 // --- requests ---
 
 export const customerPath: operations["patchCustomer"]["parameters"]["path"] = { id_or_alias: "cus_7n42DGM5Tflk9n8mt7Fhc7" };
 export const getPath: operations["getCustomer"]["parameters"]["path"] = { id_or_alias: "acme-0001" };
+// Unarchive has no body: only the id or alias.
+export const unarchivePath: operations["unarchiveCustomer"]["parameters"]["path"] = { id_or_alias: "acme-0001" };
 
 export const patchCustomerRequest: JsonRequest<operations["patchCustomer"]> = {
   name: "Acme Widgets",
@@ -119,6 +126,18 @@ export const archiveCustomer: Handlers<operations["archiveCustomer"]> = {
   default: failureOrText,
 };
 
+export const unarchiveCustomer: Handlers<operations["unarchiveCustomer"]> = {
+  204: () => "restored",
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
 export const getCustomer: Handlers<operations["getCustomer"]> = {
   200: customer,
   401: failure,
@@ -152,4 +171,5 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   getCustomer,
   patchCustomer,
   archiveCustomer,
+  unarchiveCustomer,
 };

@@ -17,11 +17,11 @@ func TestSpecCoverage(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var mismatches []error
-	// The first requests get these faults, in order, for each of the six
+	// The first requests get these faults, in order, for each of the seven
 	// operations; then every request passes.
 	faults := []fault.Kind{fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}
 	var sequence []fault.Kind
-	for range 6 {
+	for range 7 {
 		sequence = append(sequence, faults...)
 	}
 	srv := NewTestServer(t,
@@ -52,6 +52,9 @@ func TestSpecCoverage(t *testing.T) {
 	for range faults {
 		_, _ = c.UpdateCustomerWithResponse(ctx, firstID, upd)
 	}
+	for range faults {
+		_, _ = c.DeleteCustomerWithResponse(ctx, firstID+1)
+	}
 	_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))                                                    // 201
 	_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))                                                    // 400
 	_, _ = anon.CreateCustomerWithResponse(ctx, cust("z", "Z"))                                                 // 401
@@ -72,11 +75,15 @@ func TestSpecCoverage(t *testing.T) {
 	_, _ = c.UpdateCustomerWithResponse(ctx, firstID, chargeoverapi.CustomerUpdate{ExternalKey: ptr("b")})      // 400 (b is used)
 	_, _ = c.UpdateCustomerWithResponse(ctx, 99999, upd)                                                        // 404
 	_, _ = anon.UpdateCustomerWithResponse(ctx, firstID, upd)                                                   // 401
+	_, _ = c.DeleteCustomerWithResponse(ctx, firstID+1)                                                         // 200 (a)
+	_, _ = c.DeleteCustomerWithResponse(ctx, firstID+1)                                                         // 404 (deleted)
+	_, _ = c.DeleteCustomerWithResponse(ctx, 0)                                                                 // 400 (minimum 1)
+	_, _ = anon.DeleteCustomerWithResponse(ctx, firstID)                                                        // 401
 
-	waitRequests(t, srv, 24+15+11)
+	waitRequests(t, srv, 7*5+24)
 	cov := srv.Coverage()
 	t.Logf("fake coverage: %s", cov)
-	if cov.Operations != 6 || cov.OperationsSeen != 6 || len(cov.Missing) > 0 {
+	if cov.Operations != 7 || cov.OperationsSeen != 7 || len(cov.Missing) > 0 {
 		t.Errorf("not produced: %v", cov.Missing)
 	}
 	mu.Lock()

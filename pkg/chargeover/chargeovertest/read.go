@@ -40,11 +40,11 @@ func view(c chargeoverapi.Customer) map[string]any {
 }
 
 // byID returns the index of the customer with this customer_id; the caller
-// holds the lock. Ids are handed out in order from firstID and customers are
-// never deleted, so the index follows from the id.
+// holds the lock. Ids are handed out in order from firstID and a deleted
+// customer keeps its slot (in gone), so the index follows from the id.
 func (st *store) byID(id int64) (int, bool) {
 	i := id - firstID
-	if i < 0 || i >= int64(len(st.customers)) {
+	if i < 0 || i >= int64(len(st.customers)) || st.gone[int(i)] {
 		return 0, false
 	}
 	return int(i), true
@@ -314,7 +314,7 @@ func (c condition) matches(v map[string]any) bool {
 func (st *store) list(q query) []chargeoverapi.Customer {
 	var idx []int
 	for i, v := range st.views {
-		ok := true
+		ok := !st.gone[i]
 		for _, c := range q.where {
 			if !c.matches(v) {
 				ok = false

@@ -153,13 +153,15 @@ func (s *Server) Seed(customers ...chargeoverapi.CustomerCreate) {
 	}
 }
 
-// Customers returns copies of all customers, in creation order.
+// Customers returns copies of all customers not deleted, in creation order.
 func (s *Server) Customers() []chargeoverapi.Customer {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
-	out := make([]chargeoverapi.Customer, len(s.st.customers))
+	out := make([]chargeoverapi.Customer, 0, len(s.st.customers))
 	for i, c := range s.st.customers {
-		out[i] = clone(c)
+		if !s.st.gone[i] {
+			out = append(out, clone(c))
+		}
 	}
 	return out
 }
@@ -183,8 +185,8 @@ func (s *Server) CountByExternalKey(key string) int {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	n := 0
-	for _, c := range s.st.customers {
-		if c.ExternalKey != nil && *c.ExternalKey == key {
+	for i, c := range s.st.customers {
+		if !s.st.gone[i] && c.ExternalKey != nil && *c.ExternalKey == key {
 			n++
 		}
 	}

@@ -31,6 +31,9 @@ type store struct {
 	// releases a key (not even on deletion or when an update replaces it), so
 	// this set only grows; byKey still checks the customer's current key.
 	used map[string]int // key -> index in customers
+	// gone holds the indexes of deleted customers: their slots stay (ids
+	// are never reused), and so do their keys in used.
+	gone map[int]bool
 	// schema and update are the spec's CustomerCreate and CustomerUpdate;
 	// fields are the read schema's property names (what where and order
 	// may name).
@@ -55,7 +58,7 @@ func newStore(spec *openapi3.T) (*store, error) {
 	for name := range read.Value.Properties {
 		fields[name] = true
 	}
-	return &store{nextID: firstID, used: map[string]int{}, schema: ref.Value, update: upd.Value, fields: fields}, nil
+	return &store{nextID: firstID, used: map[string]int{}, gone: map[int]bool{}, schema: ref.Value, update: upd.Value, fields: fields}, nil
 }
 
 // create creates a customer under the lock.
@@ -94,7 +97,7 @@ func (st *store) createLocked(c chargeoverapi.CustomerCreate) (int64, int, strin
 // byKey finds a customer by external_key; the caller holds the lock.
 func (st *store) byKey(key string) (chargeoverapi.Customer, bool) {
 	i, ok := st.used[key]
-	if !ok {
+	if !ok || st.gone[i] {
 		return chargeoverapi.Customer{}, false
 	}
 	c := st.customers[i]

@@ -27,7 +27,8 @@
 // invoicing entity "ive_default" when none is sent, country codes upper-cased)
 // and answers 409 CONFLICT when the alias is in use, by an archived customer
 // too. DELETE archives (204, also for a customer already archived, so that a
-// retry is harmless); GET still finds an archived customer (Meteroid's
+// retry is harmless) and POST .../unarchive restores (204, also for a customer
+// that is not archived, as Meteroid answers); GET still finds an archived customer (Meteroid's
 // documents do not say). Every request is checked against
 // the spec (specs/meteroid.yaml) before it reaches the fake, so an invalid
 // body gets Meteroid's 400 {code: BAD_REQUEST, message} naming the field, and
@@ -231,9 +232,14 @@ func renderError(w http.ResponseWriter, _ *http.Request, status int, code, messa
 // extractor (axum's Json) refuses before any handler runs, with its
 // text/plain answers: 415 without an application/json Content-Type, 422 for
 // JSON that is not an object. Other invalid bodies keep the fake's JSON 400,
-// so that callers see one error format for the field checks.
+// so that callers see one error format for the field checks. Only the
+// handlers that take a body have the extractor: a POST .../unarchive (no
+// body) is not checked.
 func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodPatch && r.Method != http.MethodPost {
+		return false
+	}
+	if r.Method == http.MethodPost && !strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/customers") {
 		return false
 	}
 	target := "CustomerPatch"

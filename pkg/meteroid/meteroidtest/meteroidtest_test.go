@@ -455,7 +455,8 @@ func TestSpecCoverage(t *testing.T) {
 	srv := NewTestServer(t, WithCustomers(seeded(), meteroidapi.Customer{Id: "cus_b", Name: "B", Alias: ptr("b")}),
 		WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.TooMany, fault.Status500, fault.TooMany, fault.Status500,
 			fault.Status502, fault.Status503, fault.Status504, fault.Status502, fault.Status503, fault.Status504,
-			// list, create and archive: 429, 500, 502, 503, 504 each
+			// list, create, archive and unarchive: 429, 500, 502, 503, 504 each
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}}))
@@ -482,6 +483,9 @@ func TestSpecCoverage(t *testing.T) {
 	for range 5 {
 		_, _ = c.ArchiveCustomerWithResponse(ctx, "b") // 429, 500, 502, 503, 504
 	}
+	for range 5 {
+		_, _ = c.UnarchiveCustomerWithResponse(ctx, "b") // 429, 500, 502, 503, 504
+	}
 	_, _ = c.GetCustomerWithResponse(ctx, "nobody")     // 404
 	_, _ = bad.GetCustomerWithResponse(ctx, "cus_acme") // 401
 	patchRaw(t, c, "cus_acme", `{"name":"Acme AG"}`)    // 200
@@ -494,7 +498,7 @@ func TestSpecCoverage(t *testing.T) {
 		t.Fatal(err) // 415 text/plain (the extractor)
 	}
 
-	// The list, create and archive operations, each with the injected
+	// The list, create, archive and unarchive operations, each with the injected
 	// statuses first (429, 500, 502, 503, 504), then its own answers.
 	_, _ = c.ListCustomersWithResponse(ctx, &meteroidapi.ListCustomersParams{PerPage: ptr(int32(1))})                        // 200
 	_, _ = c.ListCustomersWithResponse(ctx, &meteroidapi.ListCustomersParams{PerPage: ptr(int32(101))})                      // 400
@@ -508,6 +512,10 @@ func TestSpecCoverage(t *testing.T) {
 	_, _ = c.ArchiveCustomerWithResponse(ctx, "b")                                                                           // 204
 	_, _ = c.ArchiveCustomerWithResponse(ctx, "nobody")                                                                      // 404
 	_, _ = bad.ArchiveCustomerWithResponse(ctx, "b")                                                                         // 401
+	_, _ = c.UnarchiveCustomerWithResponse(ctx, "b")                                                                         // 204
+	_, _ = c.UnarchiveCustomerWithResponse(ctx, "b")                                                                         // 204 (not archived: as upstream)
+	_, _ = c.UnarchiveCustomerWithResponse(ctx, "nobody")                                                                    // 404
+	_, _ = bad.UnarchiveCustomerWithResponse(ctx, "b")                                                                       // 401
 
 	cov := srv.Coverage()
 	t.Logf("spec coverage: %s", cov)

@@ -91,7 +91,21 @@ export interface paths {
          */
         put: operations["updateCustomer"];
         post?: never;
-        delete?: never;
+        /**
+         * Delete a customer
+         * @description Deletes one customer ("Delete a customer"; ChargeOver's PHP library,
+         *     `docs/example_delete_customer.php`, sends `DELETE /api/v3/customer/{customer_id}` without
+         *     a body and checks only the envelope's `status`). No answer is documented; this spec
+         *     assumes the usual envelope with status 200 and `response: true` (billbridge's decision).
+         *     404 when no customer has this id (ChargeOver's "Object not
+         *     found"). A customer with invoices or payments may be refused (a 400; the documents do not
+         *     say), and `external_key` stays used: keys are never reusable, not even after a delete.
+         *
+         *     Idempotent in effect: a second DELETE of the same customer answers 404, so a client that
+         *     repeats a DELETE whose answer was lost (a dropped connection, a 5xx) must read that 404 as
+         *     "already gone", not as an error.
+         */
+        delete: operations["deleteCustomer"];
         options?: never;
         head?: never;
         patch?: never;
@@ -476,6 +490,23 @@ export interface components {
                 [key: string]: unknown;
             } | null) | (unknown[] | null);
             response: components["schemas"]["UpdatedId"];
+        };
+        /** @description The envelope of a 200 answer to a delete. */
+        DeletedResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            /** @description True when the customer was deleted. Read tolerantly: ChargeOver may send 1 or "1"; the Go type flex.Bool accepts them all. */
+            response: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
         };
         /** @description The body of updateCustomer: the fields of CustomerCreate, none required; only the fields sent change (see updateCustomer). At least one field (an empty update is refused here, billbridge's decision: it would change nothing). `company`, when sent, must not be empty. */
         CustomerUpdate: {
@@ -1071,6 +1102,49 @@ export interface operations {
                 };
             };
             /** @description Bad request: a missing or invalid parameter, or an `external_key` used by another customer. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    deleteCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's customer_id (the id createCustomer returned). ChargeOver also accepts `token:<token>` and `external_key:<key>` in this segment; the latter has its own operation here (getCustomerByExternalKey), the former is not modelled.
+                 * @example 16
+                 */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; `response` is true. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedResponse"];
+                };
+            };
+            /** @description Bad request: a customer_id that is not a number, or a customer ChargeOver will not delete (not documented; e.g. one with invoices). */
             400: {
                 headers: {
                     [name: string]: unknown;

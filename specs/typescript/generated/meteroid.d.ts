@@ -99,7 +99,7 @@ export interface paths {
          *     first, or the call fails; it does not say with which status (`default` covers it).
          *
          *     An archived customer leaves the default listing (see `listCustomers`, `archived`) and
-         *     can be restored (`POST .../unarchive`, not in this spec). The documents do not say
+         *     can be restored (`unarchiveCustomer`). The documents do not say
          *     whether `GET` still finds it or whether archiving an archived customer is an error;
          *     this spec assumes it is found and that a second archive answers 204 again, which is
          *     what makes a retry harmless. Unknown id or alias: 404 (`NOT_FOUND`).
@@ -125,6 +125,40 @@ export interface paths {
          *     customer by its id (or its old alias only if the first attempt surely failed).
          */
         patch: operations["patchCustomer"];
+        trace?: never;
+    };
+    "/api/v1/customers/{id_or_alias}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id (prefixed `cus_`) or alias, as in `/api/v1/customers/{id_or_alias}`;
+                 *     an archived customer is found by either.
+                 * @example acme-fr
+                 */
+                id_or_alias: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore an archived customer
+         * @description Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
+         *     and answers 204 without a body (Meteroid's `unarchive_customer`; the operationId here
+         *     is its camelCase form, as for every operation of this spec). No request body.
+         *
+         *     Meteroid's handler looks the customer up among archived and live customers alike and
+         *     clears its archive date: restoring a customer that is not archived changes nothing and
+         *     answers 204 too, so the call is idempotent and safe to retry. Unknown id or alias: 404
+         *     (`NOT_FOUND`).
+         */
+        post: operations["unarchiveCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -711,6 +745,39 @@ export interface operations {
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    unarchiveCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id (prefixed `cus_`) or alias, as in `/api/v1/customers/{id_or_alias}`;
+                 *     an archived customer is found by either.
+                 * @example acme-fr
+                 */
+                id_or_alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Restored (or was not archived). No body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["GatewayError"];
