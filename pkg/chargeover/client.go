@@ -1,7 +1,6 @@
 package chargeover
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -55,6 +54,9 @@ type Client struct {
 	// API is the generated client, for the operations the facade does not
 	// wrap. It sends through the same authenticating, retrying http.Client.
 	API *chargeoverapi.ClientWithResponses
+
+	// accessors gives BaseURL, Counts, String, Format and Do.
+	accessors
 
 	e      *engine.Engine
 	rounds int
@@ -136,36 +138,9 @@ func New(opts ...option.Option) (*Client, error) {
 	if _, err := loadValidators(); err != nil {
 		return nil, err
 	}
-	return &Client{API: api, e: e, rounds: max(e.Transport.Retry.MaxRetries, 1) + 1}, nil
+	return &Client{API: api, accessors: engine.NewAccessors(e), e: e, rounds: max(e.Transport.Retry.MaxRetries, 1) + 1}, nil
 }
 
-// BaseURL returns the host the client talks to, such as
-// https://mycompany.chargeover.com.
-func (c *Client) BaseURL() string { return c.e.BaseURL }
-
-// Counts returns the HTTP attempts that reached the wire so far (their
-// bytes were written: retries included, refused connections not) and the
-// retries among them.
-func (c *Client) Counts() (requests, retries int64) { return c.e.Counts() }
-
-// String describes the client without its credentials.
-func (c *Client) String() string { return c.e.String() }
-
-// Format prints the String form for every verb, so that %+v or %#v cannot
-// walk into the transport and its credentials.
-func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
-
-// Do sends a raw request for an operation this facade does not wrap, with
-// the client's authentication, retries, rate limit and error types. path is
-// relative to the base URL and starts with /api/v3 (absolute URLs are
-// refused: credentials only go to the base URL's host). body, when not nil,
-// is sent as JSON; out, when not nil, receives the JSON answer (a *[]byte
-// receives the raw body). A POST is not repeated once ChargeOver may have
-// acted on it; such a failure wraps billbridge.ErrOutcomeUnknown. Errors
-// are *billbridge.APIError.
-func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...option.RequestOption) error {
-	return c.e.Do(ctx, method, path, body, out, opts)
-}
 
 // ValidateCustomer checks a customer create against the spec's
 // CustomerCreate schema, as every create does before sending. It returns a
@@ -226,3 +201,6 @@ func validLabel(s string) bool {
 
 // loadValidators reads the request schemas once per process.
 var loadValidators = validate.Schemas(Provider, schemas.ChargeOver, "CustomerCreate", "CustomerUpdate")
+
+// accessors are the methods every facade shares (engine.Accessors).
+type accessors = engine.Accessors

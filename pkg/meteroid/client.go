@@ -1,7 +1,6 @@
 package meteroid
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"sync"
@@ -55,6 +54,9 @@ type Client struct {
 	// http.Client, for the operations this facade does not wrap.
 	API *meteroidapi.ClientWithResponses
 
+	// accessors gives BaseURL, Counts, String, Format and Do.
+	accessors
+
 	e *engine.Engine
 	// keyedCreate is the keyed create of customers, built on first use.
 	keyedCreate *engine.Keyed[CustomerCreate, Customer, Customer]
@@ -101,35 +103,9 @@ func New(opts ...option.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("meteroid: %w", err)
 	}
-	return &Client{API: api, e: e}, nil
+	return &Client{API: api, accessors: engine.NewAccessors(e), e: e}, nil
 }
 
-// BaseURL returns the base URL the client sends to.
-func (c *Client) BaseURL() string { return c.e.BaseURL }
-
-// Counts returns the HTTP attempts that reached the wire so far (their
-// bytes were written: retries included, refused connections not) and the
-// retries among them.
-func (c *Client) Counts() (requests, retries int64) { return c.e.Counts() }
-
-// String describes the client without its credentials.
-func (c *Client) String() string { return c.e.String() }
-
-// Format prints the String form for every verb, so that %+v or %#v cannot
-// walk into the transport and its credentials.
-func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
-
-// Do sends a raw request for an operation this facade does not wrap, with
-// the client's authentication, retries, rate limit and error types. path is
-// relative to the base URL and starts with /api/v1 (absolute URLs are
-// refused: credentials only go to the base URL's host). body, when not nil,
-// is sent as JSON; out, when not nil, receives the JSON answer (a *[]byte
-// receives the raw body). A POST is not repeated once Meteroid may have
-// acted on it; such a failure wraps billbridge.ErrOutcomeUnknown. Errors
-// are *billbridge.APIError.
-func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...option.RequestOption) error {
-	return c.e.Do(ctx, method, path, body, out, opts)
-}
 
 // ValidateCustomer checks a customer create as every create does before
 // sending: that it matches the spec's CustomerCreate schema (the four
@@ -180,3 +156,6 @@ func checkUpdate(index int, u CustomerUpdate) error {
 
 // loadValidators reads the request schemas once per process.
 var loadValidators = validate.Schemas(Provider, schemas.Meteroid, "CustomerPatch", "CustomerCreate")
+
+// accessors are the methods every facade shares (engine.Accessors).
+type accessors = engine.Accessors

@@ -1,7 +1,6 @@
 package tight
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -88,6 +87,9 @@ type Client struct {
 	// wrap; it shares the Client's authentication, retries and rate limit.
 	API *tightapi.ClientWithResponses
 
+	// accessors gives BaseURL, Counts, String, Format and Do.
+	accessors
+
 	e         *engine.Engine
 	customers *saver[CustomerInput, Customer]
 	invoices  *saver[InvoiceInput, Invoice]
@@ -148,7 +150,7 @@ func New(opts ...option.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tight: %w", err)
 	}
-	c := &Client{API: api, e: e}
+	c := &Client{API: api, accessors: engine.NewAccessors(e), e: e}
 	if err := c.initSavers(); err != nil {
 		return nil, err
 	}
@@ -196,32 +198,6 @@ func authenticator(cfg *config.Client) (transport.Authenticator, string, error) 
 		EnvToken, EnvClientID, EnvClientSecret)
 }
 
-// BaseURL returns the base URL the client sends to, such as
-// https://sandbox.tight.com.
-func (c *Client) BaseURL() string { return c.e.BaseURL }
-
-// Counts returns the HTTP attempts sent so far and the retries among them
-// (token requests not included).
-func (c *Client) Counts() (requests, retries int64) { return c.e.Counts() }
-
-// String describes the client without its credentials.
-func (c *Client) String() string { return c.e.String() }
-
-// Format prints the String form for every verb, so that %+v or %#v cannot
-// walk into the transport and its authenticator.
-func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
-
-// Do sends a raw request for an operation this facade does not wrap, with
-// the client's authentication, retries, rate limit and error types. path is
-// relative to the base URL and starts with /v6 (absolute URLs are refused:
-// credentials only go to the base URL's host). body, when not nil, is sent
-// as JSON; out, when not nil, receives the JSON answer (a *[]byte receives
-// the raw body). A POST is not repeated once Tight may have acted on it;
-// such a failure wraps billbridge.ErrOutcomeUnknown. Errors are
-// *billbridge.APIError.
-func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...option.RequestOption) error {
-	return c.e.Do(ctx, method, path, body, out, opts)
-}
 
 // ValidateCustomer checks a customer against the spec's CustomerInput schema,
 // as every save does before sending. It returns a *billbridge.ValidationError
@@ -247,3 +223,6 @@ func check(i, index int, v any) error {
 
 // loadValidators reads the request schemas once per process.
 var loadValidators = validate.Schemas(Provider, schemas.Tight, "CustomerInput", "InvoiceInput")
+
+// accessors are the methods every facade shares (engine.Accessors).
+type accessors = engine.Accessors
