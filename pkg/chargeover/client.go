@@ -50,6 +50,13 @@ const (
 )
 
 // Client creates and reads ChargeOver customers. It is safe for concurrent use.
+//
+// Every facade's Client also has, written once in the engine: BaseURL()
+// (the URL it sends to), Counts() (the requests that reached the wire and
+// the retries among them), String() and Format (a printable form without
+// credentials), and Do(ctx, method, path, body, out, opts...) (a raw
+// request with the client's auth, retries and error types, for what the
+// facade does not wrap).
 type Client struct {
 	// API is the generated client, for the operations the facade does not
 	// wrap. It sends through the same authenticating, retrying http.Client.
