@@ -277,11 +277,19 @@ func (c *Client) ArchiveCustomer(ctx context.Context, idOrAlias string, opts ...
 }
 
 func (c *Client) archiveOne(ctx context.Context, index int, idOrAlias string) billbridge.Result[string] {
+	return c.byIDOrAlias(ctx, "archiveCustomer", index, idOrAlias, c.API.ArchiveCustomer)
+}
+
+// byIDOrAlias sends one request that names a customer and answers no body
+// (archive, unarchive): Value is the id or alias as given, ID the id when
+// the item is one. An empty item fails locally.
+func (c *Client) byIDOrAlias(ctx context.Context, op string, index int, idOrAlias string,
+	send func(ctx context.Context, idOrAlias string, reqEditors ...meteroidapi.RequestEditorFn) (*http.Response, error)) billbridge.Result[string] {
 	if idOrAlias == "" {
 		return billbridge.Result[string]{Err: emptyID(index)}
 	}
-	ans, err := c.e.Call(ctx, engine.Call{Op: "archiveCustomer", Send: func(ctx context.Context) (*http.Response, error) {
-		return c.API.ArchiveCustomer(ctx, idOrAlias)
+	ans, err := c.e.Call(ctx, engine.Call{Op: op, Send: func(ctx context.Context) (*http.Response, error) {
+		return send(ctx, idOrAlias)
 	}})
 	if err != nil {
 		c.e.Logger.Debug("meteroid: item failed", "index", index, "status", ans.Status, "attempts", ans.Attempts, "error", err.Error())

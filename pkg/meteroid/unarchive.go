@@ -3,12 +3,9 @@ package meteroid
 import (
 	"context"
 	"iter"
-	"net/http"
-	"strings"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/internal/batch"
-	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/pkg/option"
 )
 
@@ -41,19 +38,5 @@ func (c *Client) UnarchiveCustomer(ctx context.Context, idOrAlias string, opts .
 // unarchiveOne sends one unarchive. The Call is not Unsafe: acting twice
 // answers 204 again, so the transport retries it like a PUT.
 func (c *Client) unarchiveOne(ctx context.Context, index int, idOrAlias string) billbridge.Result[string] {
-	if idOrAlias == "" {
-		return billbridge.Result[string]{Err: emptyID(index)}
-	}
-	ans, err := c.e.Call(ctx, engine.Call{Op: "unarchiveCustomer", Send: func(ctx context.Context) (*http.Response, error) {
-		return c.API.UnarchiveCustomer(ctx, idOrAlias)
-	}})
-	if err != nil {
-		c.e.Logger.Debug("meteroid: item failed", "index", index, "status", ans.Status, "attempts", ans.Attempts, "error", err.Error())
-		return billbridge.Result[string]{Err: err, Status: ans.Status, Attempts: ans.Attempts}
-	}
-	r := billbridge.Result[string]{Value: idOrAlias, Status: ans.Status, Attempts: ans.Attempts}
-	if strings.HasPrefix(idOrAlias, idPrefix) {
-		r.ID = idOrAlias
-	}
-	return r
+	return c.byIDOrAlias(ctx, "unarchiveCustomer", index, idOrAlias, c.API.UnarchiveCustomer)
 }
