@@ -6,10 +6,7 @@
 package comparetest
 
 import (
-	"encoding"
 	"encoding/json"
-	"fmt"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/internal/typefill"
 )
 
 // EveryField fills every field of an In, stores it as an E (through JSON,
@@ -28,7 +26,7 @@ import (
 func EveryField[In, E any](t *testing.T, cmp *engine.Comparer, skip ...string) {
 	t.Helper()
 	var item In
-	fill(reflect.ValueOf(&item).Elem(), "", 0)
+	typefill.Fill(&item, nil)
 	raw, err := json.Marshal(item)
 	if err != nil {
 		t.Fatal(err)
@@ -135,69 +133,4 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "/" + key
-}
-
-// fill sets every field of v to a value that is not its zero.
-func fill(v reflect.Value, path string, depth int) {
-	if depth > 8 {
-		return
-	}
-	if v.CanAddr() {
-		if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
-			for _, s := range []string{"2024-01-02", "2024-01-02T03:04:05Z", "7", "true"} {
-				if u.UnmarshalText([]byte(s)) == nil {
-					return
-				}
-			}
-		}
-		if u, ok := v.Addr().Interface().(json.Unmarshaler); ok && v.Kind() == reflect.Struct {
-			for _, s := range []string{`"2024-01-02"`, `"2024-01-02T03:04:05Z"`, `7`, `true`} {
-				if u.UnmarshalJSON([]byte(s)) == nil {
-					return
-				}
-			}
-		}
-	}
-	switch v.Kind() {
-	case reflect.Pointer:
-		p := reflect.New(v.Type().Elem())
-		fill(p.Elem(), path, depth+1)
-		v.Set(p)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if f := v.Type().Field(i); f.IsExported() {
-				fill(v.Field(i), path+"/"+f.Name, depth+1)
-			}
-		}
-	case reflect.Slice:
-		s := reflect.MakeSlice(v.Type(), 1, 1)
-		fill(s.Index(0), path, depth+1)
-		v.Set(s)
-	case reflect.Map:
-		m := reflect.MakeMap(v.Type())
-		k := reflect.New(v.Type().Key()).Elem()
-		fill(k, path, depth+1)
-		e := reflect.New(v.Type().Elem()).Elem()
-		fill(e, path, depth+1)
-		m.SetMapIndex(k, e)
-		v.Set(m)
-	case reflect.Interface:
-		v.Set(reflect.ValueOf("v" + path))
-	case reflect.String:
-		if v.Type().PkgPath() == "encoding/json" { // json.Number
-			v.SetString("7")
-			return
-		}
-		v.SetString("v" + strings.ReplaceAll(path, "/", "-"))
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		v.SetInt(7)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		v.SetUint(7)
-	case reflect.Float32, reflect.Float64:
-		v.SetFloat(1.5)
-	default:
-		panic(fmt.Sprintf("comparetest: cannot fill %s at %s", v.Type(), path))
-	}
 }

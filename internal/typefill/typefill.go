@@ -4,6 +4,7 @@
 package typefill
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -49,7 +50,14 @@ func fill(v reflect.Value, name string, values map[string]any, depth int) {
 	if depth > 8 {
 		return // recursive types: stop somewhere
 	}
+	if selfDecoding(v) {
+		return
+	}
 	switch v.Kind() {
+	case reflect.Interface:
+		if v.NumMethod() == 0 { // any: free-form JSON
+			v.Set(reflect.ValueOf("x-" + strings.ReplaceAll(name, "_", "-")))
+		}
 	case reflect.Pointer:
 		v.Set(reflect.New(v.Type().Elem()))
 		fill(v.Elem(), name, values, depth+1)
@@ -90,6 +98,29 @@ func fill(v reflect.Value, name string, values map[string]any, depth int) {
 			fill(v.Field(i), n, values, depth+1)
 		}
 	}
+}
+
+// selfDecoding fills a struct that decodes its own JSON or text (a date, a
+// time) from the first sample it takes, and reports whether it did.
+func selfDecoding(v reflect.Value) bool {
+	if v.Kind() != reflect.Struct || !v.CanAddr() {
+		return false
+	}
+	switch u := v.Addr().Interface().(type) {
+	case encoding.TextUnmarshaler:
+		for _, s := range []string{"2024-01-02", "2024-01-02T03:04:05Z"} {
+			if u.UnmarshalText([]byte(s)) == nil {
+				return true
+			}
+		}
+	case json.Unmarshaler:
+		for _, s := range []string{`"2024-01-02"`, `"2024-01-02T03:04:05Z"`} {
+			if u.UnmarshalJSON([]byte(s)) == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Missing compares the JSON members of sent with those of got, recursively
