@@ -9,7 +9,8 @@ import (
 	"testing"
 )
 
-// TestImportsRunOneWay checks the layering of the module: nothing under
+// TestImportsRunOneWay checks the layering of the module: cmd/ imports no
+// generated package (it goes through the facades), and nothing under
 // internal/ or gen/ imports pkg/, except pkg/flex (the tolerant JSON types
 // the generated models use). The public packages are built on the engine,
 // never the reverse: pkg/option's types are aliases of internal/config's so
@@ -43,6 +44,15 @@ func TestImportsRunOneWay(t *testing.T) {
 		}
 		mod := p.Module.Path + "/"
 		rel, ok := strings.CutPrefix(p.ImportPath, mod)
+		if ok && strings.HasPrefix(rel, "cmd/") {
+			// The command line goes through the facades, never past them.
+			for _, imp := range p.Imports {
+				if irel, ok := strings.CutPrefix(imp, mod); ok && strings.HasPrefix(irel, "gen/") {
+					t.Errorf("%s imports %s: the CLI uses the facades' types, not the generated package", rel, irel)
+				}
+			}
+			continue
+		}
 		if !ok || !(strings.HasPrefix(rel, "internal/") || strings.HasPrefix(rel, "gen/")) {
 			continue
 		}

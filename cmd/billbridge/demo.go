@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/billbridge/billbridge"
-	"github.com/billbridge/billbridge/gen/meteroidapi"
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/chargeover/chargeovertest"
 	"github.com/billbridge/billbridge/pkg/fault"
@@ -205,7 +204,7 @@ func demoMeteroid(ctx context.Context, stderr io.Writer) (demoRow, error) {
 	for i, cu := range customers {
 		items[i] = meteroid.CustomerUpdate{IDOrAlias: cu.Id, Patch: meteroid.CustomerPatch{
 			BillingEmail: ptr(fmt.Sprintf("billing%04d@example.com", i)),
-			Currency:     ptr(meteroidapi.CurrencyUSD),
+			Currency:     ptr(meteroid.CurrencyUSD),
 		}}
 	}
 	start := time.Now()

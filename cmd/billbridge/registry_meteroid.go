@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/billbridge/billbridge"
-	"github.com/billbridge/billbridge/gen/meteroidapi"
 	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/meteroid/meteroidtest"
 	"github.com/billbridge/billbridge/pkg/option"
@@ -173,7 +172,7 @@ func decodeMeteroidUpdate(raw []byte) (meteroid.CustomerUpdate, error) {
 // startMeteroidFake seeds the fake with the customers the updates name, so a
 // push to the fake finds them.
 func startMeteroidFake(idsOrAliases []string) ([]option.Option, func(), error) {
-	var customers []meteroidapi.Customer
+	var customers []meteroid.Customer
 	for _, id := range idsOrAliases {
 		customers = append(customers, demoMeteroidCustomer(id))
 	}
@@ -186,10 +185,10 @@ func startMeteroidFake(idsOrAliases []string) ([]option.Option, func(), error) {
 
 // demoMeteroidCustomer is a customer known by idOrAlias: an id when it has
 // the cus_ prefix, else an alias.
-func demoMeteroidCustomer(idOrAlias string) meteroidapi.Customer {
-	c := meteroidapi.Customer{
-		Name: "Customer " + idOrAlias, Currency: meteroidapi.CurrencyEUR,
-		CustomTaxes: []meteroidapi.CustomTax{}, InvoicingEmails: []string{}, InvoicingEntityId: "ive_default",
+func demoMeteroidCustomer(idOrAlias string) meteroid.Customer {
+	c := meteroid.Customer{
+		Name: "Customer " + idOrAlias, Currency: meteroid.CurrencyEUR,
+		CustomTaxes: []meteroid.CustomTax{}, InvoicingEmails: []string{}, InvoicingEntityId: "ive_default",
 	}
 	if strings.HasPrefix(idOrAlias, "cus_") {
 		c.Id = idOrAlias
