@@ -176,9 +176,10 @@ func declaredClasses(op *openapi3.Operation) []byte {
 
 // facadeCalls reports whether the facade's source calls the generated
 // client's method for the operation (oapi-codegen's name: the operationId
-// with its first letter upper-cased; WithBody... variants included).
+// with its first letter upper-cased; WithBody... variants included), or
+// hands it on as a method value (c.API.ArchiveCustomer as an argument).
 func facadeCalls(src, operation string) bool {
-	re := regexp.MustCompile(`\.API\.` + regexp.QuoteMeta(goName(operation)) + `(With\w*Body)?\(`)
+	re := regexp.MustCompile(`\.API\.` + regexp.QuoteMeta(goName(operation)) + `(With\w*Body)?[(),]`)
 	return re.MatchString(src)
 }
 
