@@ -148,7 +148,6 @@ func New(opts ...option.Option) (*Client, error) {
 	return &Client{API: api, accessors: engine.NewAccessors(e), e: e, rounds: max(e.Transport.Retry.MaxRetries, 1) + 1}, nil
 }
 
-
 // ValidateCustomer checks a customer create against the spec's
 // CustomerCreate schema, as every create does before sending. It returns a
 // *billbridge.ValidationError (Index 0) naming the field, or nil.

@@ -113,7 +113,6 @@ func New(opts ...option.Option) (*Client, error) {
 	return &Client{API: api, accessors: engine.NewAccessors(e), e: e}, nil
 }
 
-
 // ValidateCustomer checks a customer create as every create does before
 // sending: that it matches the spec's CustomerCreate schema (the four
 // required fields present, a documented currency, ...). It returns a

@@ -205,7 +205,6 @@ func authenticator(cfg *config.Client) (transport.Authenticator, string, error) 
 		EnvToken, EnvClientID, EnvClientSecret)
 }
 
-
 // ValidateCustomer checks a customer against the spec's CustomerInput schema,
 // as every save does before sending. It returns a *billbridge.ValidationError
 // (Index 0) naming the field, or nil.
