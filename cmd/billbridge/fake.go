@@ -31,6 +31,7 @@ type fakeFlags struct {
 	rateLimit   float64
 	retryAfter  int
 	seed        uint64
+	webhooks    webhookFlags
 }
 
 // faultRates is the repeatable flag --fault KIND=RATE; its kinds are those of
@@ -163,8 +164,9 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second per credential before 429 (0: unlimited)")
 	fs.IntVar(&f.retryAfter, "retry-after", 0, "Retry-After seconds sent with 429 answers (0: none; 429-retry-after sends 1)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the fault draws")
+	f.webhooks.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: billbridge fake <tight|chargeover|meteroid> [flags]")
+		fmt.Fprintln(stderr, "usage: billbridge fake <tight|chargeover|meteroid> [flags] [--webhook-url U --webhook-secret S]")
 		fmt.Fprintln(stderr, "serves a fake of the provider until interrupted; prints its URL and credentials as VAR=value lines")
 		fs.PrintDefaults()
 	}
@@ -182,6 +184,10 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	hooks, err := f.webhooks.config(pos[0])
+	if err != nil {
+		return err
+	}
 	started, _ := ctx.Value(fakeStartedKey{}).(func(any))
 	if started == nil {
 		started = func(any) {}
@@ -191,7 +197,7 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var stop func()
 	switch pos[0] {
 	case "tight":
-		srv, err := tighttest.Start(tighttest.WithConfig(tighttest.Config{Addr: f.addr, Faults: faults}))
+		srv, err := tighttest.Start(tighttest.WithConfig(tighttest.Config{Addr: f.addr, Faults: faults, Webhooks: hooks}))
 		if err != nil {
 			return err
 		}
@@ -199,7 +205,7 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		started(srv)
 		creds = []string{tight.EnvBaseURL + "=" + srv.URL, "TIGHT_CLIENT_ID=" + srv.ClientID, "TIGHT_CLIENT_SECRET=" + srv.ClientSecret, "TIGHT_TOKEN=" + srv.Token}
 	case "chargeover":
-		srv, err := chargeovertest.Start(chargeovertest.WithConfig(chargeovertest.Config{Addr: f.addr, Faults: faults}))
+		srv, err := chargeovertest.Start(chargeovertest.WithConfig(chargeovertest.Config{Addr: f.addr, Faults: faults, Webhooks: hooks}))
 		if err != nil {
 			return err
 		}
@@ -207,7 +213,7 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		started(srv)
 		creds = []string{chargeover.EnvBaseURL + "=" + srv.URL, "CHARGEOVER_USERNAME=" + srv.Username, "CHARGEOVER_PASSWORD=" + srv.Password}
 	case "meteroid":
-		srv, err := meteroidtest.Start(meteroidtest.WithConfig(meteroidtest.Config{Addr: f.addr, Faults: faults}), meteroidtest.WithGeneratedCustomers(10))
+		srv, err := meteroidtest.Start(meteroidtest.WithConfig(meteroidtest.Config{Addr: f.addr, Faults: faults, Webhooks: hooks}), meteroidtest.WithGeneratedCustomers(10))
 		if err != nil {
 			return err
 		}

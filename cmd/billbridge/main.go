@@ -10,7 +10,8 @@
 //	billbridge list <provider> <resource> [--filter field=value|field~=value ...] [--page-size N] [flags]
 //	billbridge get <provider> <resource> <id> [flags]
 //	billbridge delete|archive|send <provider> <resource> <id>... [--from FILE|-] [flags]
-//	billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P] [--after-acting-rate P] [--fault KIND=RATE ...] [--rate-limit R] [--retry-after S] [--seed N]
+//	billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P] [--after-acting-rate P] [--fault KIND=RATE ...] [--rate-limit R] [--retry-after S] [--seed N] [--webhook-url U --webhook-secret S]
+//	billbridge webhooks listen <provider> --secret S [--addr 127.0.0.1:0] [--forward URL]
 //	billbridge demo
 //
 // push refuses the whole input, sending nothing, when a line is not a JSON
@@ -138,6 +139,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = fake(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = demo(ctx, args[1:], stdout, stderr)
+	case "webhooks":
+		err = webhooksCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -203,6 +203,13 @@ func usageText() string {
                               drop-after, truncated-json, 500-after): exercises read-back
       --fault KIND=RATE       share of requests that get fault KIND (repeatable; all rates
                               together at most 1); "billbridge fake -h" lists the kinds
+      --webhook-url U         send a signed webhook for every change of the fake's state to U
+                              (retried until a 2xx); --webhook-secret S or $<PROVIDER>_WEBHOOK_SECRET,
+                              --webhook-duplicate-rate P sends a share of them twice
+  billbridge webhooks listen <provider> --secret S [--addr 127.0.0.1:0] [--forward URL]
+      takes deliveries on any path, verifies them with the provider's scheme, prints each
+      verified event once as a JSON line; refusals on stderr; --secret defaults to
+      $<PROVIDER>_WEBHOOK_SECRET; --forward posts each verified delivery on, as received
   billbridge demo
 Run "billbridge <command> -h" for the flags of a command.
 `)

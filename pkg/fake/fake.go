@@ -4,6 +4,15 @@
 // spec coverage and ClientOptions), the entry of their request log and their
 // spec-coverage report. A fake adds only its handlers, its store and its
 // credentials.
+//
+// The frame also carries the fakes' webhook sender (Webhooks, configured by
+// a WebhookConfig and each fake's WithWebhooks): a queue of deliveries,
+// each signed as the provider signs it (the fake's Signer, built on the
+// Sign helpers of pkg/webhook/<provider>), retried with a short backoff
+// until a 2xx, with an optional share of deliberate duplicates and of
+// attempts lost on the way, so that receivers can be tested for
+// idempotence. A fake only maps its state changes to its provider's
+// payload and calls Send.
 package fake
 
 import (

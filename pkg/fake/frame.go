@@ -74,6 +74,9 @@ type Options struct {
 	// not validate against the spec (deliberately broken fault responses
 	// excepted). Tests pass a function that calls t.Error.
 	CheckResponse func(error)
+	// Webhooks, when non-nil, is the fake's webhook sender (NewWebhooks):
+	// the Server exposes it and Close stops it.
+	Webhooks *Webhooks
 }
 
 // Server is a running fake: every provider fake embeds it, so its URL,
@@ -83,6 +86,10 @@ type Server struct {
 	URL string
 	// Faults is the fault injector; its Counts tell what was injected.
 	Faults *fault.Injector
+	// Webhooks sends the fake's webhooks (nil when none are configured;
+	// its methods are no-ops then): Flush waits for the deliveries queued,
+	// Stats counts them.
+	Webhooks *Webhooks
 
 	srv   *http.Server
 	ln    net.Listener
@@ -100,6 +107,7 @@ type Server struct {
 func Start(p Provider, opts Options) (*Server, error) {
 	guard, err := specguard.New(p.Spec)
 	if err != nil {
+		opts.Webhooks.Close()
 		return nil, fmt.Errorf("%s: spec: %w", p.Name, err)
 	}
 	addr := opts.Addr
@@ -108,9 +116,10 @@ func Start(p Provider, opts Options) (*Server, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		opts.Webhooks.Close()
 		return nil, fmt.Errorf("%s: listen %s: %w", p.Name, addr, err)
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln, guard: guard, p: p, check: opts.CheckResponse}
+	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln, guard: guard, p: p, check: opts.CheckResponse, Webhooks: opts.Webhooks}
 	s.Faults = fault.New(opts.Faults, func(w http.ResponseWriter, r *http.Request, status int) {
 		code, msg := p.FaultCode(status)
 		p.RenderError(w, r, status, code, msg, "")
@@ -128,6 +137,7 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	_ = s.srv.Close()
 	s.running.Wait()
+	s.Webhooks.Close()
 }
 
 // Requests returns the request log so far, in arrival order. An entry is

@@ -19,6 +19,7 @@ func (st *store) deleteLocked(id int64) (int, string) {
 		return http.StatusNotFound, notFoundID(id)
 	}
 	st.gone[i] = true
+	st.customerEvent("delete", st.customers[i])
 	return http.StatusOK, ""
 }
 

@@ -101,6 +101,7 @@ func (st *store) updateLocked(id int64, u chargeoverapi.CustomerUpdate) (int, st
 	if u.ExternalKey != nil {
 		st.used[*u.ExternalKey] = i
 	}
+	st.customerEvent("update", next)
 	return http.StatusAccepted, ""
 }
 

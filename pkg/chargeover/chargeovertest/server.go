@@ -30,6 +30,9 @@ type Config struct {
 	Username, Password string
 	// Customers are created, in order, before the fake serves (as Seed does).
 	Customers []chargeoverapi.CustomerCreate
+	// Webhooks, when its URL is set, makes the fake send a webhook for
+	// every change of its customers (see WithWebhooks).
+	Webhooks fake.WebhookConfig
 }
 
 // Option changes a Config.
@@ -113,6 +116,7 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Username: cfg.Username, Password: cfg.Password, st: st}
+	st.hooks = fake.NewWebhooks(cfg.Webhooks, signWebhook)
 	s.Server, err = fake.Start(fake.Provider{
 		Name:        "chargeovertest",
 		Spec:        spec,
@@ -121,7 +125,7 @@ func Start(opts ...Option) (*Server, error) {
 		RenderError: renderError,
 		FaultCode:   faultCode,
 		Credentials: []option.Option{option.WithBasicAuth(cfg.Username, cfg.Password)},
-	}, fake.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
+	}, fake.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse, Webhooks: st.hooks})
 	if err != nil {
 		return nil, err
 	}

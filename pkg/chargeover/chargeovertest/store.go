@@ -13,6 +13,7 @@ import (
 
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
 	"github.com/billbridge/billbridge/internal/specguard"
+	"github.com/billbridge/billbridge/pkg/fake"
 )
 
 // firstID is the customer_id of the first customer; ids then increase by one.
@@ -39,6 +40,9 @@ type store struct {
 	// may name).
 	schema, update *openapi3.Schema
 	fields         map[string]bool
+	// hooks sends the webhooks (nil: none); webhookSeq numbers them.
+	hooks      *fake.Webhooks
+	webhookSeq int
 }
 
 // Customers are never modified in place: an update stores a new value
@@ -91,6 +95,7 @@ func (st *store) createLocked(c chargeoverapi.CustomerCreate) (int64, int, strin
 	if c.ExternalKey != nil {
 		st.used[*c.ExternalKey] = len(st.customers) - 1
 	}
+	st.customerEvent("insert", cust)
 	return id, http.StatusCreated, ""
 }
 

@@ -86,6 +86,9 @@ type Config struct {
 	// that responses stay valid (custom_taxes and invoicing_emails empty,
 	// currency EUR, invoicing_entity_id "ive_default").
 	Customers []meteroidapi.Customer
+	// Webhooks, when its URL is set, makes the fake send a webhook for
+	// every change of its state that Meteroid announces (see WithWebhooks).
+	Webhooks fake.WebhookConfig
 }
 
 // Option changes a Config.
@@ -158,6 +161,9 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("meteroidtest: spec: %w", err)
 	}
+	if st.hooks, err = newWebhooks(cfg.Webhooks); err != nil {
+		return nil, err
+	}
 	key := cfg.APIKey
 	fs, err := fake.Start(fake.Provider{
 		Name:        "meteroidtest",
@@ -168,7 +174,7 @@ func Start(opts ...Option) (*Server, error) {
 		FaultCode:   faultCode,
 		Precheck:    extractorRejects,
 		Credentials: []option.Option{option.WithToken(key)},
-	}, fake.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
+	}, fake.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse, Webhooks: st.hooks})
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ type store struct {
 	// left out of listings unless archived=true.
 	archived map[string]bool
 	created  int // customers created through POST
+	// hooks sends the webhooks (nil: none); webhookSeq numbers them.
+	hooks      *fake.Webhooks
+	webhookSeq int
 }
 
 var _ meteroidserver.StrictServerInterface = (*store)(nil)
@@ -308,6 +311,7 @@ func (st *store) CreateCustomer(_ context.Context, req meteroidserver.CreateCust
 	st.byID[c.Id] = &c
 	st.order = append(st.order, c.Id)
 	st.created++
+	st.customerCreated(&c)
 	return meteroidserver.CreateCustomer201JSONResponse(clone(c)), nil
 }
 

@@ -91,6 +91,7 @@ func (h *handler) SaveCustomers(ctx context.Context, req tightserver.SaveCustome
 		}
 		st.putCustomer(c)
 		out := st.customerOut(c)
+		st.entityUpdate("/customers/"+out.Id, out)
 		env.Data = append(env.Data, tightapi.CustomerItemResult{Result: tightapi.SUCCESS, StatusCode: http.StatusOK, Data: &out, Error: &[]tightapi.Error{}})
 	}
 	if env.Result == tightapi.FAILURE {
@@ -128,6 +129,7 @@ func (h *handler) SaveInvoices(ctx context.Context, req tightserver.SaveInvoices
 		}
 		st.putInvoice(si)
 		out := st.invoiceOut(si)
+		st.entityUpdate("/invoicing/invoices/"+out.Id, out)
 		env.Data = append(env.Data, tightapi.InvoiceItemResult{Result: tightapi.SUCCESS, StatusCode: http.StatusOK, Data: &out, Error: &[]tightapi.Error{}})
 	}
 	if env.Result == tightapi.FAILURE {

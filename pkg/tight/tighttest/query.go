@@ -63,6 +63,7 @@ func (h *handler) DeleteCustomer(ctx context.Context, req tightserver.DeleteCust
 	delete(st.customers, req.Id)
 	delete(st.customerMeta, req.Id)
 	st.customerOrder = slices.DeleteFunc(st.customerOrder, func(id string) bool { return id == req.Id })
+	st.lifecycle("customerDeleted", req.Id)
 	return tightserver.DeleteCustomer200JSONResponse{Result: tightapi.SUCCESS, Data: &out, Error: &[]tightapi.Error{}}, nil
 }
 
@@ -81,6 +82,7 @@ func (h *handler) DeleteInvoice(ctx context.Context, req tightserver.DeleteInvoi
 	out := st.invoiceOut(si)
 	delete(st.invoices, req.Id)
 	st.invoiceOrder = slices.DeleteFunc(st.invoiceOrder, func(id string) bool { return id == req.Id })
+	st.lifecycle("invoiceDeleted", req.Id)
 	return tightserver.DeleteInvoice200JSONResponse{Result: tightapi.SUCCESS, Data: &out, Error: &[]tightapi.Error{}}, nil
 }
 
@@ -120,6 +122,7 @@ func (h *handler) SendInvoice(ctx context.Context, req tightserver.SendInvoiceRe
 	si.sentType = typ
 	st.sends[req.Id]++
 	out := st.invoiceOut(si)
+	st.entityUpdate("/invoicing/invoices/"+out.Id, out)
 	return tightserver.SendInvoice200JSONResponse{Result: tightapi.SUCCESS, Data: &out, Error: &[]tightapi.Error{}}, nil
 }
 

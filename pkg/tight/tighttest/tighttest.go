@@ -166,6 +166,9 @@ type Config struct {
 	// RejectWholeBatch refuses a batch holding any invalid item with 400 and
 	// saves none of it (a simulation of the strict mode some accounts see).
 	RejectWholeBatch bool
+	// Webhooks, when its URL is set, makes the fake send a webhook for
+	// every change of its state (see WithWebhooks).
+	Webhooks fake.WebhookConfig
 }
 
 // Option changes the Config of a fake.
@@ -242,6 +245,7 @@ func Start(opts ...Option) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	st := newState(cfg)
+	st.hooks = fake.NewWebhooks(cfg.Webhooks, signWebhook)
 	h := &handler{st: st}
 	router := mux.NewRouter()
 	strict := tightserver.NewStrictHandlerWithOptions(h, []tightserver.StrictMiddlewareFunc{withToken}, tightserver.StrictHTTPServerOptions{
@@ -264,6 +268,7 @@ func Start(opts ...Option) (*Server, error) {
 	})
 	spec, err := tightapi.GetSpec()
 	if err != nil {
+		st.hooks.Close()
 		return nil, fmt.Errorf("tighttest: spec: %w", err)
 	}
 	fs, err := fake.Start(fake.Provider{
@@ -274,7 +279,7 @@ func Start(opts ...Option) (*Server, error) {
 		RenderError: renderError,
 		FaultCode:   faultCode,
 		Credentials: []option.Option{option.WithToken(cfg.Token)},
-	}, fake.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse})
+	}, fake.Options{Addr: cfg.Addr, Faults: cfg.Faults, CheckResponse: cfg.CheckResponse, Webhooks: st.hooks})
 	if err != nil {
 		return nil, err
 	}
@@ -384,6 +389,7 @@ func (s *Server) ExpireTokens() {
 type state struct {
 	cfg     Config
 	baseURL string
+	hooks   *fake.Webhooks // nil: no webhooks
 
 	mu            sync.Mutex
 	tokens        map[string]*token
@@ -394,6 +400,7 @@ type state struct {
 	invoiceOrder  []string
 	seq           map[string]int // last number used per id prefix
 	sends         map[string]int // accepted sends per invoice id
+	webhookSeq    int            // last delivery id used
 	// created numbers every entity in the order of its creation: the
 	// queries' tie-breaker and default order, which inserts never change.
 	created int64

@@ -156,3 +156,27 @@ func hash(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:16])
 }
+
+// Sign returns a delivery of body as ChargeOver sends it: the shared secret
+// in the X-ChargeOver-Key header and as the body's security_token (set, or
+// replaced, in the JSON object body): for fakes and tests of code that
+// receives ChargeOver webhooks.
+func Sign(sharedSecret string, body []byte) (http.Header, []byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil || m == nil {
+		return nil, nil, fmt.Errorf("chargeover webhook: %w: the body is not a JSON object", webhook.ErrMalformed)
+	}
+	tok, err := json.Marshal(sharedSecret)
+	if err != nil {
+		return nil, nil, err
+	}
+	m["security_token"] = tok
+	out, err := json.Marshal(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := http.Header{}
+	h.Set(Header, sharedSecret)
+	h.Set("Content-Type", "application/json")
+	return h, out, nil
+}

@@ -84,3 +84,23 @@ func TestDecode(t *testing.T) {
 		t.Fatalf("%v %+v", err, ev)
 	}
 }
+
+func TestSignIsVerified(t *testing.T) {
+	v, err := chargeover.New(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, body, err := chargeover.Sign(secret, []byte(payload("to be replaced")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Verify(h, body, time.Now()); err != nil {
+		t.Fatalf("a signed delivery is refused: %v", err)
+	}
+	if h, body, _ := chargeover.Sign("another secret", []byte(payload(""))); v.Verify(h, body, time.Now()) == nil {
+		t.Fatal("a delivery signed with another secret is accepted")
+	}
+	if _, _, err := chargeover.Sign(secret, []byte(`[1]`)); !errors.Is(err, webhook.ErrMalformed) {
+		t.Fatalf("a body that is not an object: %v", err)
+	}
+}
