@@ -9,7 +9,8 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 export SCARF_ANALYTICS=false
 
 .PHONY: all generate check-generated test lint lint-go lint-specs npm-tools verify bench demo \
-	spec-gate parity bundle check-bundle typescript lint-typescript lint-prism typescript-e2e
+	spec-gate parity bundle check-bundle typescript lint-typescript lint-prism typescript-e2e \
+	typescript-webhooks
 
 all: verify
 
@@ -29,7 +30,7 @@ test:
 ## lint: go vet, gofmt, staticcheck, the spec linters, the spec gate
 ## (breaking changes, versions, CHANGELOG), fresh bundles, the TypeScript proof,
 ## the drift corpus through Prism and the TypeScript client against the fakes
-lint: lint-go lint-specs spec-gate parity check-bundle lint-typescript lint-prism typescript-e2e
+lint: lint-go lint-specs spec-gate parity check-bundle lint-typescript lint-prism typescript-e2e typescript-webhooks
 
 lint-go:
 	$(GO) vet ./...
@@ -120,6 +121,14 @@ typescript-e2e: npm-tools
 	$(GO) build -o "$$tmp/billbridge" ./cmd/billbridge && \
 	$(NODE_BIN)/tsc -p specs/typescript/e2e/tsconfig.json && \
 	timeout 90 node specs/typescript/e2e/.out/e2e/client.mjs "$$tmp/billbridge"
+
+## typescript-webhooks: specs/typescript/e2e/webhooks.mts verifies the Meteroid
+## delivery of specs/testdata/webhooks/ (signed by the Go receiver's library) with the
+## standardwebhooks npm package and the same secret (specs/webhooks_test.go checks the Go side)
+typescript-webhooks: npm-tools
+	@trap 'rm -rf specs/typescript/e2e/.out-webhooks' EXIT && \
+	$(NODE_BIN)/tsc -p specs/typescript/e2e/tsconfig.webhooks.json && \
+	node specs/typescript/e2e/.out-webhooks/e2e/webhooks.mjs specs/testdata/webhooks/meteroid-delivery.json
 
 ## bench: the benchmarks (see BENCHMARKS.md)
 bench:

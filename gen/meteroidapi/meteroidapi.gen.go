@@ -15,10 +15,12 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for Currency.
@@ -543,6 +545,116 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for WebhookEventType.
+const (
+	AddonArchived       WebhookEventType = "addon.archived"
+	AddonCreated        WebhookEventType = "addon.created"
+	AddonUpdated        WebhookEventType = "addon.updated"
+	CouponArchived      WebhookEventType = "coupon.archived"
+	CouponCreated       WebhookEventType = "coupon.created"
+	CouponUpdated       WebhookEventType = "coupon.updated"
+	CreditNoteCreated   WebhookEventType = "credit_note.created"
+	CreditNoteFinalized WebhookEventType = "credit_note.finalized"
+	CreditNoteVoided    WebhookEventType = "credit_note.voided"
+	CustomerCreated     WebhookEventType = "customer.created"
+	InvoiceConsolidated WebhookEventType = "invoice.consolidated"
+	InvoiceCreated      WebhookEventType = "invoice.created"
+	InvoiceFinalized    WebhookEventType = "invoice.finalized"
+	InvoicePaid         WebhookEventType = "invoice.paid"
+	InvoiceVoided       WebhookEventType = "invoice.voided"
+	MetricArchived      WebhookEventType = "metric.archived"
+	MetricCreated       WebhookEventType = "metric.created"
+	MetricUpdated       WebhookEventType = "metric.updated"
+	PlanArchived        WebhookEventType = "plan.archived"
+	PlanCreated         WebhookEventType = "plan.created"
+	PlanPublished       WebhookEventType = "plan.published"
+	ProductArchived     WebhookEventType = "product.archived"
+	ProductCreated      WebhookEventType = "product.created"
+	ProductUpdated      WebhookEventType = "product.updated"
+	QuoteAccepted       WebhookEventType = "quote.accepted"
+	QuoteConverted      WebhookEventType = "quote.converted"
+	SubscriptionCreated WebhookEventType = "subscription.created"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventType enum.
+func (e WebhookEventType) Valid() bool {
+	switch e {
+	case AddonArchived:
+		return true
+	case AddonCreated:
+		return true
+	case AddonUpdated:
+		return true
+	case CouponArchived:
+		return true
+	case CouponCreated:
+		return true
+	case CouponUpdated:
+		return true
+	case CreditNoteCreated:
+		return true
+	case CreditNoteFinalized:
+		return true
+	case CreditNoteVoided:
+		return true
+	case CustomerCreated:
+		return true
+	case InvoiceConsolidated:
+		return true
+	case InvoiceCreated:
+		return true
+	case InvoiceFinalized:
+		return true
+	case InvoicePaid:
+		return true
+	case InvoiceVoided:
+		return true
+	case MetricArchived:
+		return true
+	case MetricCreated:
+		return true
+	case MetricUpdated:
+		return true
+	case PlanArchived:
+		return true
+	case PlanCreated:
+		return true
+	case PlanPublished:
+		return true
+	case ProductArchived:
+		return true
+	case ProductCreated:
+		return true
+	case ProductUpdated:
+		return true
+	case QuoteAccepted:
+		return true
+	case QuoteConverted:
+		return true
+	case SubscriptionCreated:
+		return true
+	default:
+		return false
+	}
+}
+
+// AddOnEvent The payload of `addon.archived`, `addon.created` and `addon.updated` (Meteroid's `AddOnEvent`): the event header and the entity's
+// fields (upstream `AddOnEventData`), flat. Modelled as an open object here: only the header and
+// `add_on_id` are typed, every other field is kept as it arrives.
+type AddOnEvent struct {
+	AddOnId *string `json:"add_on_id,omitempty"`
+
+	// Id The event id (`evt_…`).
+	Id        string    `json:"id"`
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type                 WebhookEventTypeOpen   `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // Address A postal address. Every field is optional: the document lists the fields
 // alphabetically (so none is marked required, unlike the customer's own fields) and a
 // partial address such as a country alone is plausible.
@@ -569,6 +681,44 @@ type Address struct {
 
 	// ZipCode Postal code, as text (leading zeros matter).
 	ZipCode *string `json:"zip_code,omitempty"`
+}
+
+// BillingPeriodOpen A billing period as read: one of Meteroid's `BillingPeriodEnum` values (`MONTHLY`,
+// `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
+type BillingPeriodOpen = string
+
+// CouponEvent The payload of `coupon.archived`, `coupon.created` and `coupon.updated` (Meteroid's `CouponEvent`): the event header and the entity's
+// fields (upstream `CouponEventData`), flat. Modelled as an open object here: only the header and
+// `coupon_id` are typed, every other field is kept as it arrives.
+type CouponEvent struct {
+	CouponId *string `json:"coupon_id,omitempty"`
+
+	// Id The event id (`evt_…`).
+	Id        string    `json:"id"`
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type                 WebhookEventTypeOpen   `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CreditNoteEvent The payload of `credit_note.created`, `credit_note.finalized` and `credit_note.voided` (Meteroid's `CreditNoteEvent`): the event header and the entity's
+// fields (upstream `CreditNoteEventData`), flat. Modelled as an open object here: only the header and
+// `credit_note_id` are typed, every other field is kept as it arrives.
+type CreditNoteEvent struct {
+	CreditNoteId *string `json:"credit_note_id,omitempty"`
+
+	// Id The event id (`evt_…`).
+	Id        string    `json:"id"`
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type                 WebhookEventTypeOpen   `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Currency ISO 4217 currency code, the complete list of the document (159 codes, including the
@@ -725,6 +875,49 @@ type CustomerCreate struct {
 	VatNumber *string `json:"vat_number,omitempty"`
 }
 
+// CustomerEvent The payload of `customer.created` (Meteroid's `CustomerEvent`), flat.
+type CustomerEvent struct {
+	Alias        *string `json:"alias,omitempty"`
+	BillingEmail *string `json:"billing_email,omitempty"`
+
+	// Currency ISO 4217 code, read as any string.
+	Currency string `json:"currency"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId string `json:"customer_id"`
+
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id              string   `json:"id"`
+	InvoicingEmails []string `json:"invoicing_emails"`
+	Name            string   `json:"name"`
+	Phone           *string  `json:"phone,omitempty"`
+
+	// Timestamp When the event happened.
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type WebhookEventTypeOpen `json:"type"`
+}
+
+// CustomerEventData The customer's fields of a `customer.*` event (Meteroid's `CustomerEventData`).
+type CustomerEventData struct {
+	Alias        *string `json:"alias,omitempty"`
+	BillingEmail *string `json:"billing_email,omitempty"`
+
+	// Currency ISO 4217 code, read as any string.
+	Currency string `json:"currency"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId      string   `json:"customer_id"`
+	InvoicingEmails []string `json:"invoicing_emails"`
+	Name            string   `json:"name"`
+	Phone           *string  `json:"phone,omitempty"`
+}
+
 // CustomerList One page of `listCustomers`: the page's customers, in the server's order (by id,
 // ascending), and the totals of the whole listing under the same filters.
 type CustomerList struct {
@@ -810,6 +1003,81 @@ type ErrorCode string
 // ErrorCodeOpen An `ErrorCode` as read, the documented codes or any other string.
 type ErrorCodeOpen = ErrorCode
 
+// InvoiceEvent The payload of `invoice.created`, `invoice.finalized`, `invoice.paid`, `invoice.voided`
+// and `invoice.consolidated` (Meteroid's `InvoiceEvent`), flat.
+type InvoiceEvent struct {
+	// ConsolidatedIntoInvoiceId Set on `invoice.consolidated`: the parent invoice this one was merged into.
+	ConsolidatedIntoInvoiceId *string   `json:"consolidated_into_invoice_id,omitempty"`
+	CreatedAt                 time.Time `json:"created_at"`
+	Currency                  string    `json:"currency"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId string `json:"customer_id"`
+
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id string `json:"id"`
+
+	// InvoiceId Example: inv_7n42DGM5Tflk9n8mt7Fhc7
+	InvoiceId string `json:"invoice_id"`
+
+	// Status An invoice status as read: `DRAFT`, `FINALIZED`, `UNCOLLECTIBLE`, `VOID` (Meteroid's
+	// `InvoiceStatus`) or any other string.
+	Status    InvoiceStatusOpen `json:"status"`
+	TaxAmount int64             `json:"tax_amount"`
+
+	// Timestamp When the event happened.
+	Timestamp time.Time `json:"timestamp"`
+	Total     int64     `json:"total"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type WebhookEventTypeOpen `json:"type"`
+}
+
+// InvoiceEventData The invoice's fields of an `invoice.*` event (Meteroid's `InvoiceEventData`). Amounts are
+// integers in minor units (cents).
+type InvoiceEventData struct {
+	// ConsolidatedIntoInvoiceId Set on `invoice.consolidated`: the parent invoice this one was merged into.
+	ConsolidatedIntoInvoiceId *string   `json:"consolidated_into_invoice_id,omitempty"`
+	CreatedAt                 time.Time `json:"created_at"`
+	Currency                  string    `json:"currency"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId string `json:"customer_id"`
+
+	// InvoiceId Example: inv_7n42DGM5Tflk9n8mt7Fhc7
+	InvoiceId string `json:"invoice_id"`
+
+	// Status An invoice status as read: `DRAFT`, `FINALIZED`, `UNCOLLECTIBLE`, `VOID` (Meteroid's
+	// `InvoiceStatus`) or any other string.
+	Status    InvoiceStatusOpen `json:"status"`
+	TaxAmount int64             `json:"tax_amount"`
+	Total     int64             `json:"total"`
+}
+
+// InvoiceStatusOpen An invoice status as read: `DRAFT`, `FINALIZED`, `UNCOLLECTIBLE`, `VOID` (Meteroid's
+// `InvoiceStatus`) or any other string.
+type InvoiceStatusOpen = string
+
+// MetricEvent The payload of `metric.archived`, `metric.created` and `metric.updated` (Meteroid's `MetricEvent`): the event header and the entity's
+// fields (upstream `MetricEventData`), flat. Modelled as an open object here: only the header and
+// `metric_id` are typed, every other field is kept as it arrives.
+type MetricEvent struct {
+	// Id The event id (`evt_…`).
+	Id        string    `json:"id"`
+	MetricId  *string   `json:"metric_id,omitempty"`
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type                 WebhookEventTypeOpen   `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
 // OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
 // are no customers); the last page is `total_pages - 1`. The totals are counted when the
@@ -828,6 +1096,54 @@ type PaginationMeta struct {
 	TotalPages int32 `json:"total_pages"`
 }
 
+// PlanEvent The payload of `plan.archived`, `plan.created` and `plan.published` (Meteroid's `PlanEvent`): the event header and the entity's
+// fields (upstream `PlanEventData`), flat. Modelled as an open object here: only the header and
+// `plan_id` are typed, every other field is kept as it arrives.
+type PlanEvent struct {
+	// Id The event id (`evt_…`).
+	Id        string    `json:"id"`
+	PlanId    *string   `json:"plan_id,omitempty"`
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type                 WebhookEventTypeOpen   `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ProductEvent The payload of `product.archived`, `product.created` and `product.updated` (Meteroid's `ProductEvent`): the event header and the entity's
+// fields (upstream `ProductEventData`), flat. Modelled as an open object here: only the header and
+// `product_id` are typed, every other field is kept as it arrives.
+type ProductEvent struct {
+	// Id The event id (`evt_…`).
+	Id        string    `json:"id"`
+	ProductId *string   `json:"product_id,omitempty"`
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type                 WebhookEventTypeOpen   `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// QuoteEvent The payload of `quote.accepted` and `quote.converted` (Meteroid's `QuoteEvent`): the event header and the entity's
+// fields (upstream `QuoteEventData`), flat. Modelled as an open object here: only the header and
+// `quote_id` are typed, every other field is kept as it arrives.
+type QuoteEvent struct {
+	// Id The event id (`evt_…`).
+	Id        string    `json:"id"`
+	QuoteId   *string   `json:"quote_id,omitempty"`
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type                 WebhookEventTypeOpen   `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // ShippingAddress Where goods are shipped. `same_as_billing` is required: the document lists it before
 // `address`, against the alphabetical order it uses otherwise, which is how the rendered
 // schema shows required fields first. When `same_as_billing` is true, `address` may be
@@ -839,6 +1155,131 @@ type ShippingAddress struct {
 	// SameAsBilling True when the shipping address is the billing address. Servers may send 0/1; clients must accept it.
 	SameAsBilling flex.Bool `json:"same_as_billing"`
 }
+
+// SubscriptionEvent The payload of `subscription.created` (Meteroid's `SubscriptionEvent`), flat.
+type SubscriptionEvent struct {
+	ActivatedAt      *time.Time          `json:"activated_at,omitempty"`
+	BillingDayAnchor int32               `json:"billing_day_anchor"`
+	BillingStartDate *openapi_types.Date `json:"billing_start_date,omitempty"`
+	CreatedAt        time.Time           `json:"created_at"`
+	Currency         string              `json:"currency"`
+	CustomerAlias    *string             `json:"customer_alias,omitempty"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId   string              `json:"customer_id"`
+	CustomerName string              `json:"customer_name"`
+	EndDate      *openapi_types.Date `json:"end_date,omitempty"`
+
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id          string  `json:"id"`
+	InvoiceMemo *string `json:"invoice_memo,omitempty"`
+
+	// InvoiceThreshold A decimal written as a string upstream.
+	InvoiceThreshold *string `json:"invoice_threshold,omitempty"`
+	MrrCents         int64   `json:"mrr_cents"`
+	NetTerms         int32   `json:"net_terms"`
+
+	// Period A billing period as read: one of Meteroid's `BillingPeriodEnum` values (`MONTHLY`,
+	// `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
+	Period    BillingPeriodOpen  `json:"period"`
+	PlanName  string             `json:"plan_name"`
+	StartDate openapi_types.Date `json:"start_date"`
+
+	// Status A subscription status as read: one of Meteroid's `SubscriptionStatusEnum` values or any
+	// other string.
+	Status SubscriptionStatusOpen `json:"status"`
+
+	// SubscriptionId Example: sub_7n42DGM5Tflk9n8mt7Fhc7
+	SubscriptionId string `json:"subscription_id"`
+
+	// Timestamp When the event happened.
+	Timestamp     time.Time `json:"timestamp"`
+	TrialDuration *int32    `json:"trial_duration,omitempty"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type    WebhookEventTypeOpen `json:"type"`
+	Version int32                `json:"version"`
+}
+
+// SubscriptionEventData The subscription's fields of a `subscription.*` event (Meteroid's
+// `SubscriptionEventData`). Dates without a time are `YYYY-MM-DD`.
+type SubscriptionEventData struct {
+	ActivatedAt      *time.Time          `json:"activated_at,omitempty"`
+	BillingDayAnchor int32               `json:"billing_day_anchor"`
+	BillingStartDate *openapi_types.Date `json:"billing_start_date,omitempty"`
+	CreatedAt        time.Time           `json:"created_at"`
+	Currency         string              `json:"currency"`
+	CustomerAlias    *string             `json:"customer_alias,omitempty"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId   string              `json:"customer_id"`
+	CustomerName string              `json:"customer_name"`
+	EndDate      *openapi_types.Date `json:"end_date,omitempty"`
+	InvoiceMemo  *string             `json:"invoice_memo,omitempty"`
+
+	// InvoiceThreshold A decimal written as a string upstream.
+	InvoiceThreshold *string `json:"invoice_threshold,omitempty"`
+	MrrCents         int64   `json:"mrr_cents"`
+	NetTerms         int32   `json:"net_terms"`
+
+	// Period A billing period as read: one of Meteroid's `BillingPeriodEnum` values (`MONTHLY`,
+	// `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
+	Period    BillingPeriodOpen  `json:"period"`
+	PlanName  string             `json:"plan_name"`
+	StartDate openapi_types.Date `json:"start_date"`
+
+	// Status A subscription status as read: one of Meteroid's `SubscriptionStatusEnum` values or any
+	// other string.
+	Status SubscriptionStatusOpen `json:"status"`
+
+	// SubscriptionId Example: sub_7n42DGM5Tflk9n8mt7Fhc7
+	SubscriptionId string `json:"subscription_id"`
+	TrialDuration  *int32 `json:"trial_duration,omitempty"`
+	Version        int32  `json:"version"`
+}
+
+// SubscriptionStatusOpen A subscription status as read: one of Meteroid's `SubscriptionStatusEnum` values or any
+// other string.
+type SubscriptionStatusOpen = string
+
+// WebhookEventHeader The fields every Meteroid webhook payload carries. Upstream, each `<X>Event` schema is
+// `allOf: [<X>EventData, {id, type, timestamp}]`: the header and the entity's fields are
+// side by side at the top level of the body (flat), not nested under a `data` member.
+type WebhookEventHeader struct {
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id string `json:"id"`
+
+	// Timestamp When the event happened.
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+	// string type, so unknown types decode.
+	Type WebhookEventTypeOpen `json:"type"`
+}
+
+// WebhookEventType The 27 event types of Meteroid's OpenAPI (`EventType`).
+type WebhookEventType string
+
+// WebhookEventTypeOpen A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+// string type, so unknown types decode.
+type WebhookEventTypeOpen = WebhookEventType
+
+// WebhookId defines model for WebhookId.
+type WebhookId = string
+
+// WebhookSignature defines model for WebhookSignature.
+type WebhookSignature = string
+
+// WebhookTimestamp defines model for WebhookTimestamp.
+type WebhookTimestamp = string
 
 // BadRequest The error body of every non-2xx response. No request id or field name is documented.
 type BadRequest = Error
@@ -885,6 +1326,755 @@ type CreateCustomerJSONRequestBody = CustomerCreate
 
 // PatchCustomerJSONRequestBody defines body for PatchCustomer for application/json ContentType.
 type PatchCustomerJSONRequestBody = CustomerPatch
+
+// Getter for additional properties for AddOnEvent. Returns the specified
+// element and whether it was found
+func (a AddOnEvent) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for AddOnEvent
+func (a *AddOnEvent) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for AddOnEvent to handle AdditionalProperties
+func (a *AddOnEvent) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["add_on_id"]; found {
+		err = json.Unmarshal(raw, &a.AddOnId)
+		if err != nil {
+			return fmt.Errorf("error reading 'add_on_id': %w", err)
+		}
+		delete(object, "add_on_id")
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["timestamp"]; found {
+		err = json.Unmarshal(raw, &a.Timestamp)
+		if err != nil {
+			return fmt.Errorf("error reading 'timestamp': %w", err)
+		}
+		delete(object, "timestamp")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for AddOnEvent to handle AdditionalProperties
+func (a AddOnEvent) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.AddOnId != nil {
+		object["add_on_id"], err = json.Marshal(a.AddOnId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'add_on_id': %w", err)
+		}
+	}
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	object["timestamp"], err = json.Marshal(a.Timestamp)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for CouponEvent. Returns the specified
+// element and whether it was found
+func (a CouponEvent) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for CouponEvent
+func (a *CouponEvent) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for CouponEvent to handle AdditionalProperties
+func (a *CouponEvent) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["coupon_id"]; found {
+		err = json.Unmarshal(raw, &a.CouponId)
+		if err != nil {
+			return fmt.Errorf("error reading 'coupon_id': %w", err)
+		}
+		delete(object, "coupon_id")
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["timestamp"]; found {
+		err = json.Unmarshal(raw, &a.Timestamp)
+		if err != nil {
+			return fmt.Errorf("error reading 'timestamp': %w", err)
+		}
+		delete(object, "timestamp")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for CouponEvent to handle AdditionalProperties
+func (a CouponEvent) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.CouponId != nil {
+		object["coupon_id"], err = json.Marshal(a.CouponId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'coupon_id': %w", err)
+		}
+	}
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	object["timestamp"], err = json.Marshal(a.Timestamp)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for CreditNoteEvent. Returns the specified
+// element and whether it was found
+func (a CreditNoteEvent) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for CreditNoteEvent
+func (a *CreditNoteEvent) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for CreditNoteEvent to handle AdditionalProperties
+func (a *CreditNoteEvent) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["credit_note_id"]; found {
+		err = json.Unmarshal(raw, &a.CreditNoteId)
+		if err != nil {
+			return fmt.Errorf("error reading 'credit_note_id': %w", err)
+		}
+		delete(object, "credit_note_id")
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["timestamp"]; found {
+		err = json.Unmarshal(raw, &a.Timestamp)
+		if err != nil {
+			return fmt.Errorf("error reading 'timestamp': %w", err)
+		}
+		delete(object, "timestamp")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for CreditNoteEvent to handle AdditionalProperties
+func (a CreditNoteEvent) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.CreditNoteId != nil {
+		object["credit_note_id"], err = json.Marshal(a.CreditNoteId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'credit_note_id': %w", err)
+		}
+	}
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	object["timestamp"], err = json.Marshal(a.Timestamp)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for MetricEvent. Returns the specified
+// element and whether it was found
+func (a MetricEvent) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for MetricEvent
+func (a *MetricEvent) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for MetricEvent to handle AdditionalProperties
+func (a *MetricEvent) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["metric_id"]; found {
+		err = json.Unmarshal(raw, &a.MetricId)
+		if err != nil {
+			return fmt.Errorf("error reading 'metric_id': %w", err)
+		}
+		delete(object, "metric_id")
+	}
+
+	if raw, found := object["timestamp"]; found {
+		err = json.Unmarshal(raw, &a.Timestamp)
+		if err != nil {
+			return fmt.Errorf("error reading 'timestamp': %w", err)
+		}
+		delete(object, "timestamp")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for MetricEvent to handle AdditionalProperties
+func (a MetricEvent) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.MetricId != nil {
+		object["metric_id"], err = json.Marshal(a.MetricId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'metric_id': %w", err)
+		}
+	}
+
+	object["timestamp"], err = json.Marshal(a.Timestamp)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for PlanEvent. Returns the specified
+// element and whether it was found
+func (a PlanEvent) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for PlanEvent
+func (a *PlanEvent) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for PlanEvent to handle AdditionalProperties
+func (a *PlanEvent) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["plan_id"]; found {
+		err = json.Unmarshal(raw, &a.PlanId)
+		if err != nil {
+			return fmt.Errorf("error reading 'plan_id': %w", err)
+		}
+		delete(object, "plan_id")
+	}
+
+	if raw, found := object["timestamp"]; found {
+		err = json.Unmarshal(raw, &a.Timestamp)
+		if err != nil {
+			return fmt.Errorf("error reading 'timestamp': %w", err)
+		}
+		delete(object, "timestamp")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for PlanEvent to handle AdditionalProperties
+func (a PlanEvent) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.PlanId != nil {
+		object["plan_id"], err = json.Marshal(a.PlanId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'plan_id': %w", err)
+		}
+	}
+
+	object["timestamp"], err = json.Marshal(a.Timestamp)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ProductEvent. Returns the specified
+// element and whether it was found
+func (a ProductEvent) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ProductEvent
+func (a *ProductEvent) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ProductEvent to handle AdditionalProperties
+func (a *ProductEvent) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["product_id"]; found {
+		err = json.Unmarshal(raw, &a.ProductId)
+		if err != nil {
+			return fmt.Errorf("error reading 'product_id': %w", err)
+		}
+		delete(object, "product_id")
+	}
+
+	if raw, found := object["timestamp"]; found {
+		err = json.Unmarshal(raw, &a.Timestamp)
+		if err != nil {
+			return fmt.Errorf("error reading 'timestamp': %w", err)
+		}
+		delete(object, "timestamp")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ProductEvent to handle AdditionalProperties
+func (a ProductEvent) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.ProductId != nil {
+		object["product_id"], err = json.Marshal(a.ProductId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'product_id': %w", err)
+		}
+	}
+
+	object["timestamp"], err = json.Marshal(a.Timestamp)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for QuoteEvent. Returns the specified
+// element and whether it was found
+func (a QuoteEvent) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for QuoteEvent
+func (a *QuoteEvent) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for QuoteEvent to handle AdditionalProperties
+func (a *QuoteEvent) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["quote_id"]; found {
+		err = json.Unmarshal(raw, &a.QuoteId)
+		if err != nil {
+			return fmt.Errorf("error reading 'quote_id': %w", err)
+		}
+		delete(object, "quote_id")
+	}
+
+	if raw, found := object["timestamp"]; found {
+		err = json.Unmarshal(raw, &a.Timestamp)
+		if err != nil {
+			return fmt.Errorf("error reading 'timestamp': %w", err)
+		}
+		delete(object, "timestamp")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for QuoteEvent to handle AdditionalProperties
+func (a QuoteEvent) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.QuoteId != nil {
+		object["quote_id"], err = json.Marshal(a.QuoteId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'quote_id': %w", err)
+		}
+	}
+
+	object["timestamp"], err = json.Marshal(a.Timestamp)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -3669,191 +4859,248 @@ func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerRespo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchu50tiroCZflckKRVOyvReqUhVZkmWtdTsUZa+942jAGVDE0RDgGQwl8WxclTfJv7xI3iRPkupu",
-	"AIMhh7rs2vudPbV/KIHEtdHoOxq/RqmezrQSqjRR/9doIngmCvx3IMpisTMuRQGlTJi0kLNSahX1oxNd",
-	"skyn86lQpcjYaMGORSkKLbMOG81LNtFKzwuRsduJUGxWCCNU2WcTfctyra5YqdktlyUbibEuBCvETPBS",
-	"wg8TKP1jLkzZYdywTOR8sWFEqlVmWCuJoxe9OEraTBeMK/Z2ODxjGS8Faw3e7LIfNzd77S7b5TMmy27U",
-	"iUw6EVMO8xd3fDrLRdSPXvSiTlQuZvC/KQuprqIvX750okKYmVZG4OJf82xA04BSqlUpFP7LZ7Ncphzg",
-	"8PzvBoDh+8aGo1pDM59OebGI+tGhuuG5zNhIZwvWmnCVbdwWsiyF2sZFO2gyM9G3hinNRFHoAupLYdpR",
-	"J7rh+VzQbDKY++udvcvB/t8u9s+HUSeaCmP4lQhG+un89ASH67O5ulb6VrEbXkiuSpbsXwxOEzbWBRtL",
-	"kWcsSedFIVS6SAgWFdz+oxDjqB/9l+cVnjynX83zfZhhBPVLcVc+n+VcIjyq1nWsGU4EE3dlwdNSF88M",
-	"s3PuMNG96rI4esNlLjJAjhkvjAiRgeDGDa4qjraZ0iUzJR/lotu8natDYxe6wG5nvOBTQFnDeCGYJJh1",
-	"2THPx7qYCgJfh3GVMc7+MRfFglHv2NyI4kYUz0ys6Ce/KpZyBVMrBM9YK5mJ4nLGr8R/46M0aXdwrEKM",
-	"5waOhiwnjLOkgl3iILIdKxgFsCQXhXnGYPPSiUivDWtx5ffT7RqsSqobLVOYoFClLBcd6NuNnzA9L5ke",
-	"x6rgCiDe7XbbjCtzKwqaCIyHGJPgriYIrS47wbWUxQIhHavoSyfa1Wqcy/SpJyMNmlXnYieX3DCp2NyI",
-	"+rlowvnd05M3R4e7dYTfnZtST0XBeA5gh92QpjS/BZMb8SZt7r/PZGkYp/n7JYwWjCtdTkRRtYMt40U6",
-	"kTciY1qJWEmV5vNMZO2uJ5zPDDudCbVzdsgykea8EIZQreTl3FSb5MnCApFTaTbVhcCdipXfqo79sWSc",
-	"mXmaCmP62NxPaqLzzKEzLWLKF/gto+lnvOR2xw94KW75gqD0tF2fK37DZQ5zqm/8uShuZCpYUOHh/T88",
-	"Ge4PTnaOLs/3B+/3B5f7g8HpoIYMrttSTGe64IXMF+EQv4O8Tcppfh9121F2b+DAMT1mnM0KfbfYRjyB",
-	"LgBNnki34PxJRSSr0DcyA6rjmYXpM86uaHOABuSaZ2zEc65SARSBjQut4NxjB4BadOQNe9Xb6rBXvRfQ",
-	"6lXvJfFpV0kaNleF4OkEd0UXzOT6tss8EYUKZs7zfMHKiTQBThL7tytHjDICSCiw6uMjAo1UphQ86zCj",
-	"WZpLWAebzk2JsMnEDBpoBRycDRw+bzPuWUE54SV2nRYCWL/RU1FOAJenBAb4A31N+I1gJb8WionxWKRl",
-	"l+3gorExL4oFS3CEDRRzEtiRZQFow0tATahiaz8PZCXcxENVikLx/Bz5xG85N9L2sHpoRMHGXObz4quc",
-	"FzdTy9JoK78K6azPNdhLlDsO9ocddrYz3H2LlGpv/2h/uM9aMoNzC0ACSqp4OS9Eu4PUL1Yjnl7r8Rh2",
-	"8ez0fMhahABtwogrOCplIw5QvaxGAPvEo2VJ/cJwFT23cingLuCVLBm/4lJZcniiyzd6rrInbqkKmlVb",
-	"euF5ueMWD23qyenw8s3pxcleMxeEVY9xnK+xiyc6YBnc0HmXGcrfCKqWrAjHtVg8A1KnQMiEbRXqRhZa",
-	"Aa1qLwsTAMmh1sdcLazEbJ4I0HK1dQXXAZCGXE4lbPyDMB2enl4e75x8dBL1eQ22VV9M3KVCZOLrALeh",
-	"X6Ky9J1lF4GiZTl+jWoxIkJMmlhVVbc9aTUTPc8zq5ItNQ3VM9ZK+WwmsjaOgjLArQSJhqfXsdLjMRN3",
-	"tDKJlB8lkr8DRIvgcMMR+VpU9ELxeTnRhfynyJ4udtSaVnjxmmcOVx9Gi4uTnYvh29PB4af9vUYly/b0",
-	"1WRNNzNp2FQaI9VVh02dTtJhhbjR1wJPHwgYVtAMTlnTIbtQ4m4m0vJRQPyXFY3+BErmjlo4cR3JpJ6J",
-	"AqHLMi3sWSbRnrVqOn8O+gRTWiFwACYILoNSfKy4Y85AdFdFK0SCdl08W1bnOkuaZqwsXLwhxUln40JP",
-	"q/3JRCoz1GoCXSTNOagTiGXs1d1dnT13WKaZclholYmXd3eWeV6oWaFBHwGw7qOquoSWfx5jgjTWyjIn",
-	"4dUK2u64MTPhM8FanCFdcT/fFmgCW8xQS3PKfKyEmk9tTTNPJzBBXqn4ZLNp9739wO2JNUXQjDxEOta+",
-	"EKsmAwORCcu5HRo2a/sXysxnM12UIjsWmeRDhM6fb8NcVyDEAAvdpflvwHr6bJkUJvfDOVYrgGa/C86e",
-	"eyD32smyQhjTQEjZTJuS54xTjS7bvxHFwlrxkORATZ73WQOBga+wpokVz2cTPhKlTJGZt4wm+gOMhxfA",
-	"YwBgsgCuM1e5vBY16fmZQZsU9UYSA4/VjBcgHLjZhWis5wqoAc/tILOcz430AsOsAGJZSmsqskRhaWM7",
-	"ke1mFTC7rn8YrLzVG7kAwYQdnp+yF5vffbexyXDFG1sMWDtrIdIlF+eJJZyWws5nM1FspNwIE6tbUCtI",
-	"DiMByWiWZCKBL3iaipkTyUypC/jXsGRvP2lX39HSMwG9OB4Q43nHyr1e0mG3E5lOoEIJwlghynmhrLFm",
-	"xmERivE817cG1sVoXQZoiZBkZuJGEJ+A/rrsHLgCrgN/2iY9B36DMePIGw8JZHFEO1AZyC9A+LVDR/3o",
-	"f7R+2dn4xDf++fnXrS//s9dr/8fqketEuVRic3Vf3sjClB4foBJrmbIQgvQDNZ+OgHet63Frtcdz9AUs",
-	"dTmaS7RmdZiZy1J0WPpcN/cKLEw09Apfd8jGolLkioW4klo1dvJPObskCXG5nzM6nvAj+i9QtmnlgqMe",
-	"+U9RaDhfANr2GiGHvtGjv4u0RGurZQCrYwFuv9za/L7iETQsnlMNm4nahfF8yZOD1uarH7Gy6TAyRVpL",
-	"IMr5ZgK672LOFUt2T94muFNoj5aA1DJlye7FbtJhydvBO/hzfnSEf4Z78OfThyM4VDvuSE35IlY8y2jA",
-	"PjvQIFXA/4FfIp8LQ0LRlVAgNQEnWMyQVHBreW93Ks0kVjlXV3N+JbyCg2heTsSUlToXBVdljvTgVuR5",
-	"lyV3G8BfN254ofhUmIThH1zXgWapVqbkqjSxShzE43mv9yLdPd3bx/9EwlpA6vW8tKfVzVUXTExBahuB",
-	"aJfsEDiGg4/45/QsIXu7PWdqPo36v0Q7qFHsvDmBz6Mj+DzGb04O4PN0Bz4HcBR3LvD7D/j9J6j/eucY",
-	"Pl/D96/3hvB5gN+/xW8O38An9vYarQSvT1/D5wBGeX2O3wyx/ocz+PyI/3+C73d38HMPeth9i59HUGf3",
-	"5C1+foTPU/xmsAufF/SJ37zfh89P76JOtPcTtN17h/9j/T3sf/8A/t8fwIj7Q5jV/sUg6kRvfoJf37yD",
-	"Xw9e4+c+zPbgLUDg4BC/wRUdnEDPB8O/wedH+ObtO/w8gfpvBzDi2yHA6u0F1Dzcg/4Pj6CfwxP8/29Q",
-	"/3CA/59D/Z+w559O8fMM1vhuH+q/O8DPt1Dz3TH09u7sA3wO8PMD1H+Hc3j3CXbhaAd6O8L5H72DVkcD",
-	"+PXoHOZ2hDWPEcLHe/DN8QHs8jHO//gY2h6fQD/HCLHjwQV8InyO3+PnB6zzM0Dv+CN+g/hwgn2eIA6c",
-	"HJ7C5ynUPDmDOicI+dNj+P9sB2B+tg81zw6gztlbGOsMZ3t2hN9/BOj9bQe+GZzCNwPEmcEFtB18ADic",
-	"46/niIHnu/j/HrQ634c+zw/we+z5HHH7/BQgeY7QOD/H74f4P+Lh+XvAovOP+P0nqD98C2MNf4JWw2OA",
-	"yRAxeYiQGQ5gj4bYwxB3YfgJal7sAJZeHPwMnzjni48Awwv89T3u6Xvs5/3F+6gTfUDX6c87sKKfd+H7",
-	"n0/x/zP4/LgP6/qEK/10DDv+6cNR9DlklYS8dSreiZZIDZx2R1Po1PsSnn5fQkj50nGtJlIFX0Lq4EtI",
-	"JXzpotbuQ63dp3A8oiK+9DpsR1TFlw5q7d7WaiK18aXarIn6+BJSIV8ahKslquRLw9p4SKV86WPtt09h",
-	"O0u9XGkvnJmlZq50FPZpqZsvfQxLp7WaRPVc6aJeqtUkauhKSBVdiaijL72r/VYbb6+2PqKevjQIIUHU",
-	"1JcQMV2JqKsvvQt7IWrrS/vhrhD19aXDWs3aThNV9iWkzr70MaxJ1NqXTsLxiHr70jDEXaLmrkRU3ZeO",
-	"wnkSlfelv4XjEdX3pfNwvJ9qKyJu4EtnIU4Qd/Clg1rpbTgCcQ1fQu7hS4Na6UM43rsazIi7uBJxGV+q",
-	"7R9xHV8ahL0QF/Kl2gjHtZND3MmXDkJqc1zbP+JavnQSzvO4hsnEzXyphp/E3XzpQ63Pn0MsJ67nSzV6",
-	"dlJbw0mNZhFX9KXTcATikr5UO3HENV2JuKcv7YcjEDf1pbfh2s9qu0Jc1pc+hlhOXNeViPv6Uo1GEjf2",
-	"pQ8hnp3XejmvUXbi1r60F45O3NuXDmrtais6r/Eq4u6+VMM64va+NKz9VqPzJAX40sdau0/heCQd+NJP",
-	"4egkLfhSjQMNaxhJUoQv1WY2rJ1Gki5ciaQMX0Jpw5dqe0TShy/VenlfoyHva/Mk6cSVSEpxJZJWfGk3",
-	"bEfSiy+dhSWSZlzpUw1DSLrxJZByAs3zdCbQsMfV4nQc9X+53zXg9dUvnRUDzucViznz2hZaJ0CH6zNr",
-	"Bw9VVmHVRzJXO6uyjchq8UDXZDzLYoWVrWnnQHtVshqt49VKa4k1ugqrwpFISSWlbVXCu9Ib9stgwdYJ",
-	"O+R3Taa7kt+RpxqNjaB7avITeAerjYxwi18O6XoGkxrzeV5CX8J0Y7WT56ycFMIZ9myEGVnu+ozjoGgj",
-	"UUJkhgmeTmz3045X7B2Uny0ZBpkuyLOI+rE06Jcnc2eeu27YSMAU3aBN9jwQgxuCSPnU7zNMk6Mqf6sw",
-	"+AOXLowz1L3fGSbNBp3C2nMq7Fyu8ms01sWUl1E/yvR8lIuqG7I/NSDmkN+xAk1CHH0gU55bQ3USR73u",
-	"Vi+OEsIub1TxPh40MeGq5kqWrDUueArdxkoXbCaKVKiyvU3xfD60wJRsoeeEAjzPyW3kw2PzBYDYBsWE",
-	"o8aK4kUdMld7ak8E2SkNnCmKzZEluy1kaU0fsEYymqIjg+ARq5YsDZvqTGBciOS5NLaBBQa1Geeal208",
-	"OxQXYFiC+5BUp8uahqnnLjvRvovE2hjRnmodYxj5Q64mbD0SKZ9bZ0CFpYz8Jdbfa0N50GCa81RMdA5Y",
-	"m8QRWXCoK7LhxFHCJqIQHk4LCj0yJV8wcum6bmOFuCkNI9K2bCYFLFgiBeNc3HX3aHnhTxtyOtMF+kpm",
-	"vJxE/ehKlpP5qJvq6fORzPNRIbMrEf47u756Dt2RUZDfrbE3DunsPDPWzEzAS3mek42+qE4X+cORiuCC",
-	"1nhZ3TkGrRXPrT1iwSw+N5opiYY1Eb4qgNJY+3blVtk5O+yygR0TqZe442mZW6eLvHOEbZlOuXBtt1/W",
-	"xzFGg3OrCmjusITGv0SaCWWZ4aejrpdiymVukk6swi+R5F5SXQBE0u5bn5TKBEyW0MKO68Dmpovz6CC9",
-	"jdVVoeczVne5VCe1EDhjDKeBwQALYAbWxG2th2ysyQsgFRwutIIvUetirog6OC+QmwywxZFgfGSEKrcJ",
-	"7QHUPDe6OnlqnmOMZKzcqavxVaQa5LA0orSOSm5YAu2SbTbS5YRNBVcsjpAMitL5FurcABfajMoV4t7C",
-	"OPIfc4HhEGOLyA6TOkyOYQBAYTftqF8Wc9HAIUZcXV/yFP0dlzJrHhkqMVupYkNLLi/HlXB468hKJ9oI",
-	"hTG+MsMQ6yqit8NmhRjLO5GxZMQvk3aXHaqmiF+DTgcgum40w4AriIzJcjtWtHNwnGG1FLbj3HUAhiXS",
-	"NOKX36uXW3sHx6+G4/z6R/XDtPz+zST9/lHgqqPf4yU/57UEjmut3DDY5wbuCgCnYZwjZ5s9sEbyDlh8",
-	"tBwMKrbvwQFLnupEupqmXyoSABRUHgJOGnhjHiMFo+yM7SoS1OC9tJu+YWYilWOZkny3zcR0Vi6q4Nz1",
-	"AqFBoXIBsJClmJqH5+cE1crnxIuCoxS77oyEJyELcTudm0uMnq1QEL5ai4MrYF2mxavj72/ADw5bUBjh",
-	"JStEKuSN8Adz25E6BFwNGitjrqx6lfQ3g6FhF+rgkDdiGRzw1RPAYQBTLsUdLKNRuB1pnQuuwrPW62xW",
-	"jFmqUlyBZFv9HgFKR51ozHMDf0F42Qx4+Vol7cNEoLZVuz4gDaPpUcBQye/qgukzYImWQ1eS8UTfokgV",
-	"K4pY4Hk50fOrSS3Yw4jSANmzrnfPn0huc7zNSp289FwqVhYn0IMOra+FmJHkQNyqnBR+tMrPiHKu6bId",
-	"IkDAwkwVldPCeFqAWduHDGNMJNMqX9QiKLuMYp5NFZ3Ve75JxHlFTHyt9VeVEZ2OtYJMs4lW4lHEzUzk",
-	"bPabSP+5bfk0FuDG++N5wOp8oxteXlp18GFYLcnJnissEXokpQ3UrZnY2D28T7rexUD2NRIMXm8bM27D",
-	"3ZfEagz+AQ3TyoQNUsiUF9eVJBurFsm9jbIyWy9hbxPqJ798piuGsIFkionVsmQKM3OwhikWYtvqXDOR",
-	"VoQDA2CspOmUHLpuwg2MESu8StBnegoKtY2HKjXLBb/B6BsUWrvsg3XgNwr6od48xwggVJ4wnD2wvSzT",
-	"/y6zsrsLvAz4ZCXD9gOp3V5c8Xe6DJ+K6iZZ7YLgy96PNuwBqA2vCDCZYZRtlnIFYjsRKKROeHYcLoBE",
-	"PS9TPRV0uQdp2zeSzZFuh3w65BqKVHSUk0HclVmXHQAHFxjH5itqJfqW/t/SdZ9rDKYaU5Cgu/nDxwJ2",
-	"2YiyzBtNdd9I/K+L9d1HC9+PEbYfJ2Kvyq73yUu4SbZFoxXtqXLtb5ZpH7Zxbtcpx1cSab+agLl+ct9O",
-	"wlwRLj2ndIdvmUh9VelzaYLFXDjOjJYlVIJ5cUXBuzWLdoBrTmLtRMi4T1W+cMz1D5ON7lVpoFLj2fAC",
-	"1KMEpqeJSUtix70TfL8zRIMegDwDxBjbiGVrtn20Pa9BHlknwdwnjBxJ04Aep0r4ax5JLk3pqpvEBbVe",
-	"AT/yho6OY+g+wpq8Dq3RAvSqWHGT0j28dmUzK3XJc+Mj6ifaGgDhzMxVZrUV5KtjmZeiME3cLuPlmkD1",
-	"5Uk6VXzGDYX+5fAP1HoifUKdbIUyzPiVVLiXl1NRPnj95sxXP4bay9uMy1rt9L69PONlOnlIrnTh3fNZ",
-	"hvLlmtjzSlypAs79JTNeiFilE66uRNb1El0g5YmMtYwgedVfoGmvSnag2zFZfkshJgXxyjLQdWIMs1LM",
-	"vwpzZyeaJeTv6jNsXnevNDtUfp8zZY3g9YfJFNusEDhZs0QNAJOcJlJqVoipvgFBmxTGfyWpYs0C/iD5",
-	"gvTqXFzx3H2D85TGzIVZJwa3O0xmsVq2ewEGuosLAeb1l314Kw4cQDUTq0eg2r+CZNNo69muJzQg56vN",
-	"RfSXHPSfKgetsD6flaHhmlqVY0WPrWqqtNrYurvzaIt47kyWdCGeeBPADxHfh650Vy84WWfug3dsd3Um",
-	"nA/B3z5envLb+ZSrDVD90Ywi7mY5J8Yf3pTz9zKnwOttMMGDIiPOtBr78zpA7ja6p495OpFKBHNDyGJg",
-	"jb3obkpnNglifbTCjB/1qB57YyVWdGMquEfSCiJ56PbV0uX3shAcM0pgwjC6xlq/jlHPphWmWAhyDr05",
-	"Hbw+3NvDuL+lq+FNCQSas298flTAuAdqkIksALVPQRF85/MyBd+90cVIZplQ4Ze1e/XB98vZGIKfmhKa",
-	"fA73/mlBYhXKPCpKTNlrzNDCx4l1Hh0g1n0ggiucTbQkW6+g9AdgQygMX+GFaJUZp8BYBaTLdvK8ZmsN",
-	"g7LQZClDL3CsrAG2yxLUazBlF5kT7RcoAyQskzcyo9iJKrVXhxWACSJj8xlr9by3EARtNK9WGTxMe7uu",
-	"vARD4Jhsg23auCarYUEPaBVzyfzwlphrW7g8PhhSQGI9Vav82NiDTcACm+MSYWVzig9itzy/bhLjZ43E",
-	"zmlnltiToHLLDePmWmQgC3fIJdWDbfeRX1KVL7aAkEklp3Dkew2+ssgB9Z5hjfynCAbFUL7sNwwVbGwD",
-	"Rde3bApoXIGRqDZpVKjQdpjGAK88x4mZ5Tl89/KRc8DW98yBMAPU+SqdXDWvks5DIZ4MgyVOg3APtqAO",
-	"ovpkm9jQslCx5uReaW1PJEotqIUaPhWX3FxaJSoh1HZBlA03qX3qylglVZiOC+SjlGqrYZQlehWq1Cr+",
-	"7q9h5BitgotiZaOLKLyvMbqoyz7ASWucPQqUzM/NusVjBVq0u7VcrkZhuNDURq3628aDrHMGdrw3kBu2",
-	"6v7z8UgY4Hh7L0B+R6TIUpf/6T75SlUpG2DnJKql3X26zvKNNZIlCrAM5NVTDjsh0nkhy8U5xjBSzlXB",
-	"C1HszMsGC1ayY0UdZOl99hrrMtIw+Uyya7Gw13uJ77kMPBgbZ0QuUps5Iciy049VMru5NFxll//vf/2f",
-	"BBoYxtPSR69ylY30XYdBtVmhw2paMfhmjjHBXbbjEv0Ano94Fiub/4dS9VV+wE3WSkKhM7EXiimYE/AP",
-	"l1bJOpOynBGQpRprl7ODUwZOUgWjal/YlEtVcqlEAdR2XuS2C9N//vyhTY1WUm54q28o63ScVU9tGD0v",
-	"0gpDZzkvgXn0vRUXQ8utmIVBHqWcili1koP9IXvOZ/L5zeZzz4aSdoeEDIqTFqyVYIq4xooFXcfv+IQV",
-	"+YJsmj5eGWWUqquD/WHSYQn6mOk6fEIJ62K1MsDzX2V2qYtLNEJ+SazNuhB4dR77r+UCtRN9sKPnc2Wb",
-	"4b7HajgJdExiWHiJvZinNiXzBAZGUSjw9c/mo1ymiOWFGItCqBQz1FSMByF+O9FGMCVM6QNdDQN0ZKnO",
-	"cz4zwsp9i5kwnYA/5fzK2NRv86lh6HKmCCEnNz4z3uJDyY07aEMl5Zk4JbTHLEhqPiWO2+6srETfKhe5",
-	"UCU+Y63EzETqgAmoxmeyiyldnJg+tX1saGOeuwIrxEwbWepi0am6fdHdJJy16Gr9DTCljnNCVwgTGKyN",
-	"Denc6m52e2QQHzO/hbFyv77o9khhdTBiY56WJlZXHAWrzEc7VAd1Vmighs8MS1xOUNOdZokzyGcilUbq",
-	"etIZw3IxLmMFEEGvOiU9Y1KhZUuw4Pi6ZbotCRJZyZKlWqWiUIaw0KZacGcKQ6RcMknDskKOS782WVTT",
-	"CS4qWOwywJO0D+uKFbeMKQjVkgqVO5f7AUe1EQKBaACczfTdPQMS9vy9hFiFFxPCaw9N0UW1yJZfPndh",
-	"GgldfqBG27FKPDfss/AGACLcgW53mJUMwtsR9qsOcGAPin/MdUk6zJQMoSAexBHQnphkBFfouX824yhh",
-	"rcQzZyA4ePRiJZU3VhEMcO9bbg5L2rPNwYFQUS7Zdb+6MQVnAkPkayp/ss0OdBBnl+ba2NQdxi1LFlV6",
-	"DUsO3U0rF58+NyWGr8grhZl0Wkq78PoxWjCw92mbYpoEiOCwoAqJl1eDIEQMPXHRRZ7cGUzUnNCGkWSB",
-	"Mf62Yh9lRUvmEVZ99suvIOh+6bBfAbb9WDlJ1vo0XQTVi26v+wIHJxXxWqoNS4M67KyQZspa/O83NsUi",
-	"/YCYQ2cPlLlY2UyNLT+jhI2EkZkAtCFcznPYQXKbOXYQOFB96vcgMbnL/GvvFMEe2/zi/SrDILWUhr3s",
-	"9ZoTiNmoK28crRKaUbIzXdBlu5dbW6wVtmy7ZOqVuBMralnLxZWwl5uvlppuu6navHjMebAaMpa/3PqR",
-	"siG96r3w6fa4qryTjckzWxbosqxFdHaYzYlJk0dLMNJQl9fPZermLLGRF0nl2BjrwtoahQkzQJFrB3bt",
-	"MHMON+tFMX2KpkZxEdoHbnL0r/gflnw4oLSB/FoIQotYjdBgIFQ209JGivjO+ta6gBwMbWbk0zV0gQN/",
-	"RPlJFzZJb8rz3HTZiY6Vz9GbLlyuSj2Gs5Vt28roLb6SN0Jh1KYeu4OOuWNXM/wi0ZdlrKTxMV2YH43A",
-	"bjTdVvFSWYukr7alJf4Hl30ap44H0MaLcdhs3FxOubxihdnOH0wOzJ6UG7gT5TIVyohAwj4+HK6I03Dy",
-	"SaLo6uLquW1knkPdL52olCU6t5ywwwb750MU2W42Wasy5kWdCLgsCdwoS0BrS1aifoTUiHJ5TVBRWpEx",
-	"4csr0eAKG9ggah1Ec9TijAL7Hp7qZCnaICH4G74g4wagFMZTWmMRO0OrEsV/AiMVVgbqsVaCNibaXUxI",
-	"P58BRjSan1qbrNSx2uz1mnPp42VMzPjnwjfhIFDqNBuoOtLlBE/jKQif/Xsz8itNIirqLO4NCZvvzQ2E",
-	"FWy8qyfJVoDEi5W4nYWel6JoW4PSKIh9lGgjtjEvHcbzW74w25i0ELu+HC0SPCo+B134JgQ9SFHNDY6c",
-	"5arLmQyX3q6AUwgzJryGnSeDLtKsiVRX7S57HYQP+MvBGKjjhRhEhCv7PWyXu/zZCcNXmyzCtxOZA5Oz",
-	"Yt8tz6+NDxkyzEzkmHTxWAXo5472aEHYmvNUEFdW4s6aueGw0yMz4Rzcew70WAdXIDIZUfhnaXBoUAqk",
-	"VvjiDLAuUtoqLa6xMqj1tAp7KYEumYqGONcURO9sDvKShyPeLwtNv3R9z8IpVtZ0jryX59cdKwc7OhSr",
-	"N2Qi7rPECGiWhCKa79cqeXwqOpa2wdGgiAU0FUhl7KkvprFq1ZDHIjQe8DgCRRpoxHJn0FccbdeEJGAM",
-	"xumDDk3xgHoKtA1c2F86IdM3YbGhfIcyuGqdtbssccBJAIPJaDNa+D3CettLCpF1h4LeYTM9GrI5poIu",
-	"gfTtXRWMRScQA7XHOGQEMIgpICv2bXS2Q+QgbCxBsT1BPB/RK0hQN8RgusSCnprS99HuWHswZQ6kmDYy",
-	"F3OGYpG3lFhjHxTxznIOK/bdIz4MBM82YFzktERR6py2y4jqNkS4edGRKxsFl2S85Ems6gHsDSwAfUjE",
-	"Gb3QdJhF/egoDAxEFuXe40GL6hrfC012XqiO90lVrh4fFNLrRBKaIXlztyr6zr9Qpad9orOiaVZTbcq6",
-	"L4QmiqEsHQa8iW326tPb7K2bYOX5uG+S/I4mif34KW8+ZsqngKVPPv+S0ljWQ4p5akNJV9dBJKe2ipUY",
-	"gxUz7W88R6z5GMXK99Hy10meGXecttlqhOFSZBEO17w+13XTCr0P4MvnpRfFtnq9J+awd47IKnf9EI0y",
-	"hTuXIJPd6lBF2Oz12EzYPOvrs9tT3OsvPlISd3MDAz2qoD2b3K4ekffLZ7oeev/9ztW4uF9cSON/h6G6",
-	"Dsyf1wSt3R/XZfdhJ50KdjAdvUWPSm0p4yJqCL8EffrhFXrJffh+xyU/6Pe6W2EahujNYAN+/hKC44fZ",
-	"qxf7b0++u7ia5j39o5r/cCCzH5rB8fsXfr6DCfRWQ69glTCvhphiwqhe6OdGKlLzRW8t+YU3vzzhcYNa",
-	"bHhDJu4wOrxiUaC2vKTz0dS5P0fPg2AYbLL5cJNasAs02vrx4UbLkTBfOtGrx8yvKUwG22493Lb2yBY2",
-	"evFbGr18eiOrGT0Glv4lCUQJT5hgu0M6tOy3wewhVzYTpuP6n790opluukOwa+0SoayOdkmSQ7Z6m2Sc",
-	"ImnMZt9G1UqJ28CAgpoUqSUg2y8FvQbWXkziEFw3dWaCfuPlGrK4YWb3yphhn2ZZbxzpP9Iw0VLarrTD",
-	"Xt3dtdm9lgprIVkyRoTPY3GQiDFntlYCFZPlK4Tu+mLKFegZdJsO1UUnfjpDCLrCGn1Vzt1F0Xd6OuMF",
-	"NTT4kByNdevCZui2dDUVEiX1vKzdaAR5eARSX54xjhoGPU5hnz2xJgmUPTFoFXblZe9H1kpczJ7L2bLm",
-	"Cb/tRosBRydtvmCxR9ZY1RvGETmL/Z3Ntdc+q+RIgRYBk8Rc7IiYS08IxhFrofMZnxJcFYb6gSGs0uoK",
-	"fdtefgTQ3aCvPQNobR99+1KF1SE8gJofAST78v0W5eDFynUW5RWDcKxW7choPm5VduJ67Ev4ZIZPfN5m",
-	"L7e2YrXcvdLWQPyQfblJQyEa5C/tUKSCMOVrnS2eKMiN5/nSO27hzZn1YlqDSLN8l/Xe26YN90/oZYXo",
-	"jBcSr3259xSiN4PIJ/GPNlkxFywDHZCdcXkXhSnvo+9f9XpbDbdUmkW83yhwufRaa2SuBgFzzNNyXgjz",
-	"NSTMpYsCVhloEL9sTHz0X1+8YJts6wV7+Yp99z374ceoOSp+JY4I9J6l8PfozWBz68XLV999/8OPvU3k",
-	"tKjmLT8GOHQ3+pejw4hXuvfZHodejxb+nyDar8rpTxckbcaDpVghC7UlBWvzqS/SEj9dhWplniPCZMHv",
-	"w/2fAtPfqIX8S+pZa9WNp+/rw4/tGifv/LHqQe8R6oGPtIcGm68eM0rDI0qojGw9pvHqi1l/KTLfRpHZ",
-	"tTKzx8M1msuXTvRAwBZpNbloSteyQzLd0q1Sd0kws46Alldk2tVzm3U96CXzcjOJUl2244VDGt17b/rr",
-	"7vFVr6qwXCp6+inVRWYwK2Y3TGhXF5JLF3cTdMrTEg3u85FfsA0sHZEfQSo407GyCRLdvVue56gTme2a",
-	"pxyN86Q6yHTiHqBrVc72VGOgkbRK2U6DwExJYFz6UnICOts5XjVeuqbeCbwJbYolsJoRRfGBrpn4WC7X",
-	"zj0k1eRfiJVzZ2AoITOlhOVKRR4FXXh3RyXaN4n+FBZKQRD4RrxTK7gx8ykFGUhDr79axdfmx6I3k6w3",
-	"JMQfVBerQHT76JVLt0JP+E14Mc0xftg9Vhs8ANtnL3svWSvxV6aaxemdOrSiFeb9cu0xyfCqHWL37yDr",
-	"jyAn/lLVX9T121DXHYeAD5HXzsNRCf5MrCeW9+CrNX24cDYKHrIOkSTV9pG3AKm77BE+tAa8PxDlepx/",
-	"qkcgDZLsBlBd83Z03d9pb5IozQ72hy4C96myq1cgX4sil6qmQe7tBxrkm0KKrJDpxJQF/7//W7DNug65",
-	"2dvc/P4r6pB/GnH5kSrg3r5XAaNvIF3/RUj/3IT0QJSPIaIPetVrGV1Zaymjq8t4v/5QEbGtReQ8c3Fy",
-	"rSqMOEhKjgGB3Dibc3t9ugigzt40Oi6E2BjrYkrE107QN7y1LwD+XaSlTeNuAxbPKN/+hsAnIYJOUTTy",
-	"Xu5CoCcgYxeDI8z5wNMqadAjs9qirxhvQXlaECgE0bL9IjzTU6mOhLoqJ6Ej33vL0ZnXmJ/nrH5/Zcll",
-	"8gh9ostOmxP1YPi4S7NId3gpac+2DWFqTvvDFXNXDKkCWagpszWQ8DJWyHCWHk/wzMlmBAqi0eu6gJOj",
-	"qVqaC14YUH6scbhmbH8wfeQ9+SIB7TAgdZsGoavKftH0lvdYBpnsveAPOlgBwkFrKfN8Pb88JdK0oeAY",
-	"hQ4tVpO/J8tMJGm7dDF08qxO4hOyc5tApuXzvBuprnK/w9ao5fCkbcMgw2dDY6XELfXYse6DTOTWFeCk",
-	"sCpVTYVy6M7Cpy9sjqhHawwn9/nOOta9RplglRAZUojZjB7G8G4gCj8ub2UqrNZHOTzDzE2+sqE3X5Ge",
-	"UMM14ck4uA3CA0FPgv5KSyX3Jijg+Db7q7u7LjscVwfHRVD67P5Op7KvToAeGKSYqsioizmGc6sL/Bfd",
-	"YBSmA2dWuks6+MJuWWIyZjMvRL6w3sVGRQwzfX0Vt4ZD+FX7aS3LD5lMbcMOuxHFiJdyylpBfiljn6EV",
-	"WaNEupoP6F7htLF6Jaji+8ZOUG2sa58ebv7RviDc/GMg4jb83iDvNs/1sR6TxtbFPfML3ClN81tj4G+o",
-	"+lX8KsQG71uL868070RTvuo/FTY8ShdoaorOD5fOKTBfUgYOn3wPcxG5wOwgAAJj/O7zDT1aVepEfPZN",
-	"HD+UkfBRfp/etyFc9fRkf1GuJ1Iueur2j6Rc2bq2v5emNXb6F9n6DWTrG/gJl0XOP9Zb+FRryF/ewn8j",
-	"M8yy+v01/IZVogeK2P1dFpxK0Xdpx5KHElZsx2qd64n8SqOFDSFbNo5UYUrf1BLSGDE6IM/cb/Codqq1",
-	"jhbe8+e9eh0AxxqXK6l4rcA9WrkFL90kku36RYNDesgGL/ChWYRPRb7L6brw1D1oYY0s1U1j/xbhTKTt",
-	"Wu5JdIyBXh7Mw12XzrW+XoLJfMb4VKuratmwvvqdIYDMtbCuTzKx4OUo674BVO+HKU2q3m3a2NpVpuVr",
-	"hNRvCNFSu7wP1hNcV8QxwrV+WWmdWSFWD3oiL5Y9t4/yRQ6861cXGMJau6z1l4fy34Si221u9L6vI+lB",
-	"Uiok0mE6ql8w25lNh9JAwsMzqzHZzs7ZIWsFmSxGQBouBkcscbfH+Ux2XdqabqqnlsLgLW82Erm+rcKV",
-	"TckL+2Svo/xJu8vORT7esAOGL84aCoivbGQwG8okIwt6dRVa4WGtZQ2b8msbAYw34rQay6t5ASJILSsB",
-	"MwI4WukzZGH9Ppm+ggRbGOjAbP45Hx/sUnO16sm3MM1Cc8ItfBqoyrZl6UH9Mv4yOFGXsBv969qsVpji",
-	"wF/QpxsCnTrDIaCtsh3/k/WTkN3vkYnp7RIsV63w8MvnL/8/AAD//w==",
+	"7L3rcts4syj6KiidVTXyWrQiO8nMN3KdqqPYjuOJb+NLMskox4RIyMJnCtBHULY1c1J13mT/2y+y32Q/",
+	"ya7uBkBQomw543hN8rkqpRgkbgQafe/Gn41Ej8ZaCVWYRufPxlDwVOT457Eo8ml3UIgcSqkwSS7HhdSq",
+	"0Wkc6IKlOpmMhCpEyvpTti8KkWuZRqw/KdhQKz3JRcquh0KxcS6MUEWHDfU1y7S6YIVm11wWrC8GOhcs",
+	"F2PBCwkvhlD610SYImLcsFRkfLpqRKJValgz7jWet3uNeIXpnHHF3pyeHrGUF4I1j19vsp/X1torLbbJ",
+	"x0wWrUbUMMlQjDjMX9zw0TgTjU7jebsRNYrpGP42RS7VRePz589RY8xzPoKvwK9/L/pDrS930/mPPx0K",
+	"NhLG8AvBZMqa8chcnP/v//9/xisRzt/wkWBaMXEl8inLYRmZHjAOHyPhWYelIp2MM5nAzLWCyfoF7Ckj",
+	"4FtlYdg1TcKwYpjrycWQnVzJm4hdD2UyZAOdZfrasJOCq5TnKbNTNq2eakQNCVOl7WxEDcVH8L22w1WZ",
+	"NqIGrLPMRdroFPlEhIs1uzqRW44TeaF4McnF/Kp0mRnzRKwaAQsJUJFJU8CHx1drUW/Sbj9P+tyIH1+w",
+	"N/vdzdWTN931lz/icxEzfSVyFlOtcpL0tlV9XMiRMAUfjStvc37dU32dTm2PEbsUUwBAWQxxV4RKx1qq",
+	"ghmR5KJgzfh6aERyXpnZpXDtO9joUkyZNPhnKhKdipSNeV6stNihEj014kUyBLA1bl2YmQwGMhGGNQ3s",
+	"P88YH48Fz2HTMsG4Gz7XBS+EWdlgcAB5LphULNHKFFwVPQUfGdGq4JHg1ww+Do5ELhIhr0S6xDb7aX3Z",
+	"bp+6lZ7f7fdwrmlZCKbZNTe4DCKN2JmSN8we2hY7FoOJEczvm2GF1mzAczbI9YhN9SRnSaaTy55qvmQj",
+	"qSaFMEzIYihyds39DkzMhGes0JnIuUrESocBBtETOC25GGd8ugzo+2ncuiZjXhQih37+39/bqz9/+q//",
+	"qEcauTBjrYxAnPGKp8eEu6CUaFUIhX/yMR12qdWzfxpYQI+QsGG/0tBMRiOeTxudxq664plMaeubQ67S",
+	"1etcFoVQG7T4FgUzMwRMoDQTea5zqC+FWWlEjSueTQTNJoW5v+punR9v/3q2fXLaiBoWiwUj/XJyeIDD",
+	"ddhEXSp9rdgVzyVXBYu3z44PYzbQORtIkaUsTiZ5LlQyjWktytX7j1wMGp3G//WsJC7P6K15tg0zRCgr",
+	"xE3xbJxxietRtp7HtuKmyHlS6PwH4zBvxETrosV6jddcZiIFijLmOYBZSUH8kYGv6jU2mNIFMwXvZ6JV",
+	"v53zQ2MXmk5hSSEYHVhcsxbb59lA5yNByxcxrlLG2b8mcCyod6ILIr8S+Q+mp+iV/yqWcAVTywUHcjIW",
+	"+fmYX4j/m/cToCkcKSScIYvOOIvLtYvdimz0FIwCUJKJ3PzAYPOSoUguDWty5ffT7Rp8lVRXWiYwQaEK",
+	"WUwj6NuNHzM9AQTeUzlXsOKtVmuFcWWu4Vw6vIoQE+OuxrhaLXaA31LkU1zpnmp8jhqbWg0ymdz3ZCRB",
+	"s/JcdDPJDSBMwCuVc1EH85uHB6/3djerAL85MYUeiZzxDJYddkOawnwJJNfCTVLffwfpOqf5+0/oTxlX",
+	"GvGdbwdbxvNkCKieaaA2UiXZJBXpSsks/GDY4Vio7tEu0KeM54JQpSl4MTEB8XNoYYrAqTQb6VzgTvWU",
+	"36rIviyATE2SRBhDZNBPaqiz1IEzfcSIT/Epo+mnvOB2x3d4Ia75lFbpfrs+UfyKywzmVN34E5FfyUSw",
+	"oMLd+797cLp9fNDdOz/ZPn63fXy+fXx8eFwBBtdtIUZjnfNcZtNwiL+A3obFKLsNu3WV3Rs4cMQljnN9",
+	"M91AOIEuAEzuibfg/Ekiz+NcX8kUsI4nFqbDOLugzQEckGmesj7PgKYCRgCqrJBxgw4AtOjIG/ayvR6x",
+	"l+3n0Opl+wUx966SNGyicsGTIe6KzpnJ9HWLeSQKFYCCZ1NWDKUJYJJkBvvlCFHAAhN/v79HSyOVKQRP",
+	"I2Y0SzIJ38FGE1Pg2qRiDA0sJ33s4HmDcU8KiiEvsOskF8B1Gz0SBfJuI1oG+A/6GvIrwQp+KRQTg4FI",
+	"ihbr4kdjY57nUxbjCKsoG8WwI7NS06oXm+pAxdZ+FghYuIm7ClgOnp0gnfiScyNtD/OHRuRswGUGHOoD",
+	"nBc3U0vSaCsfBHVW5xrsJfIdO9unETvqnm6+QUy1tb23fbrNmjKFcwuLBJiUON6VCLFfT/V5cqkHA9jF",
+	"o8OTU9YkAFghiLiAo1LUwgDVSysIsEM0WhbULwxX4nMrzALsAlzJgvELLpVFhwe6eA286j23VAXNyi09",
+	"87TcUYu7NvXg8PT89eHZwVY9FYSvHuA4D7GLBzogGdzQeZcpCu24VE1ZIo5LMf0BUJ0CJhO2VagrmWsF",
+	"uGpllpmAlTzVep+rqeWYzT0XtJhvXa7rMaCGTI4kbPyda3p6eHi+3z344Djqk8raln0xcZMIkYqHWdya",
+	"fgnL0jNLLgLtjKX4FazFCAkxaXqqrLrhUasZ6kmWWj3OTNNQp8OaCci36QqOgjzAtQSOhoM4pwcDJm7o",
+	"yyRifuRI/gkrmgeHm8S2h8GiZ4pPiqHO5R8ivT/bUWlawsUrnjpYvRsszg66Z6dvDo93P25v1QpZtqcH",
+	"4zXdzKRhI2mMVBcRGzmZJGK5uNKXAk8fMBiW0QxOWd0hO1PiZiySYqlF/NuyRt+AkNlVU8euI5rUY5Hj",
+	"6rJUC3uWibVnzYrMn4E8wZRWuDiwJrhcBrn4nuKOOAPSnWetEAhWquzZrDgXzUiaPeXUnk776rgzVOT4",
+	"/UlFIlOUagJZJMk4iBOkDn15c1MlzxFLNVMOCq0w8eLmxhLPMzXONcgjsKzbKKrOgOW3o0yQxmpZJsS8",
+	"WkbbHTdmhnwsWJMzxCvu9XWOevPpGKU0J8z3lFCTka1pJskQJshLEZ90Nisdrz9we2JVETQjvyKR1S/0",
+	"VJ2CgdCEpdwODOul/TNlJuOxzguR7otU8lNcnW9vw1xXwMQACd2k+a/C93TYLCqMb1/nnppbaPaX1tlT",
+	"D6Re3TQ9VNtXDk2nqYSJ8ewoB5RSSKBxpOac/84xn6IYqAcs5mmqVcupHuLIPbH8cIyU3j6bjFN61gw0",
+	"EnE5EwA9BG4oOJ4D2pNGHs7xD6anUJ9oWHMyNkUu+CjsYosXPF6J2CDjRYvt61RksOMA5wqQpWK6/0+R",
+	"QO+56DCtMlr6crCegtmea3UuYfa5wGOURtZAQ7iGVJrSsEsxLqB3YN/zXF4Jq1QeB8uIy0sd1ijQo4Zc",
+	"YDWiZUCbkbgqyGZUA4tRowg170DHedHoNGCtUX9d28QesdsosNXr47oCCB+OBYFRqQj/vYG2IewtnMcn",
+	"PyQtNwzZTdNcGFNnCxprU/CMcarRYtu41H6R9Zhgs8NqSBo8IojoKZ6Nh7wvCpkg+9g0migesDo8B67G",
+	"TT1iE5XJS1GR134wqAWl3ohH5T015jmwo252IeLUEwX0h2d2kHHGJ0Z6FrUKBIklQ3N7YbuZX5hN1z8M",
+	"Vlzr1UwAK8x2Tw7Z87Uff1xdY/jFq+sMmEnWRDQXn53EllRbmj4Zj0W+mnAjTE9dgyBLnD+x5EazOBUx",
+	"POBJIsZOCDCFzunoxFvb8Ur5jD49FdCL4zp6SGGwcrsdO6OjLGB9FSCiSa6setAaSxgng2RxrRl9lwGE",
+	"Yg05MFl7GtvtuMVOgA/B78BXGyRZwzsYs9fw6mpasl6DdqC0456BuBXYaZq/d1c/8tU/Pv25/vn/a7dX",
+	"/qPulGRSibX5fXktc1N4eIBKrAmoSJBEqiajPnBLi3pcn+/xBK1fM132JxL1pxEzE1mIiCXPdH2vwDTV",
+	"GFlP4HFEWj2VIB+WiwupVW0nf8jxOckks/0c0fGEl2hmR266mQmOmos/RK7hfMHSrixgq2dxwSuZZVJd",
+	"HIlc6hTxCmBJNT0cNDq//9kANgWQy/7hwembvQ+NqPHrWff4dPsY/z7Z3t/tHhycdfcaUcP+8elzNHey",
+	"Ps0xz6xP47IxDkz2UZ4CHUDWKSRLlSluq8koJsbJsGZs5xVHPRX7mQHtK6cGJfuXdT9wtIOmR/A5twmb",
+	"ejLWD0GXE+yoQpjtoypltg/rSXMwmy+mzUEfD0KcacIPSJx9h//OxHkzF6ksDnQhHgL2sLNzpQvhoS2q",
+	"Ph5IxTP5RwmGwbsrLdN5UKxO8MvBsdrPw4BkOfmHhMtKr//WwGkF1PmPBU7oxfraT6UMS0QKuToNpB+1",
+	"n8bLzZ55bK69/Bkrm4iRqdRaKlEPaYY6F2w64YrFmwdvYg9aQwkskExYvHm2CUD95vgtIv49xPgnp1vw",
+	"38f3e8CCdR0DNuLTnuJpSgN22I62DkIm8Jsg2gKDXAglyCkKlgIZM0s1VqJSc9pTGVcXE34hvAIWmaJi",
+	"KEbO76XIkHu8FlnWYvHNKhDW1SueKz4SJmb4H37XjvbuRKanYrfi5O60ebi17VyvmiCK6klheTs3V50z",
+	"MZKFYX0A/rhLy3F6jFTx9PAoJn8Ay5VZ8t5FjWf39QH87iE138cnBzvwe9iF32Ng3Lpn+Pw9Pv8I9V91",
+	"9+H3FTx/tXUKvzv4/A0+2X0Nv9jbK7RivDp8Bb/HMMqrE3xyivXfH8HvB/z7Izzf7OLvFvSw+QZ/96DO",
+	"5sEb/AUWZPMQnxxvwu8Z/eKTd9vw+/FtI2ps/QJtt97i31h/C/vf3oG/t49hxO1TmNX22XEjarz+Bd6+",
+	"fgtvd17h7zbMducNrMDOLj7BL9o5gJ53Tn+F3w/w5M1b/D2A+m+OYcQ3p7BWb86g5u4W9L+7B/3sHuDf",
+	"v0L93WP8+wTq/4I9/3KIv0fwjW+3of7bHfx9AzXf7kNvb4/ew+8x/r6H+m9xDm8/wi7sdaG3PZz/3lto",
+	"tXcMb/dOYG57WHMfV3h/C57s78Au7+P89/eh7f4B9LOPK7Z/fAa/uD777/D3Pdb5DVZv/wM+QXg4wD4P",
+	"EAYOdg/h9xBqHhxBnQNc+cN9+PuoC2t+tA01j3agztEbGOsIZ3u0h88/wOr92oUnx4fw5Bhh5vgM2h6/",
+	"h3U4wbcnCIEnm/j31g6yp9DnyQ4+x55PELZPDmElT3A1Tk7w+Sn+jXB48g6g6OQDPv8I9U/fwFinv0Cr",
+	"031Yk1OE5FNcmdNj2KNT7OEUd+H0I9Q86wKUnu38Br8457MPsIZn+PYd7uk77Ofd2btG1HiPrl2/deGL",
+	"ftuE578d4t9H8PthG77rI37px33Y8Y/v9wBHl4IVAW+VTESNGVQDp93hFDr1voSn35dwpXxpv1ITsYIv",
+	"IXbwJcQSvnRWafe+0u5jOB5hEV96FbYjrOJLO5V2byo1Edv4UmXWhH18CbGQLx2HX0tYyZdOK+MhlvKl",
+	"D5V3H8N2Fnu50lY4M4vNXGkv7NNiN1/6EJYOKzUJ67nSWbVUqUnY0JUQK7oSYUdfelt5Vxlvq/J9hD19",
+	"6ThcCcKmvoSA6UqEXX3pbdgLYVtf2g53hbCvL+1WalZ2mrCyLyF29qUPYU3C1r50EI5H2NuXTkPYJWzu",
+	"SoTVfWkvnCdheV/6NRyPsL4vnYTj/VL5IqIGvnQUwgRRB1/aqZTehCMQ1fAlpB6+dFwpvQ/He1tZM6Iu",
+	"rkRUxpcq+0dUx5eOw16ICvlSZYT9yskh6uRLOyG22a/sH1EtXzoI57lfgWSiZr5UgU+ibr70vtLnbyGU",
+	"E9XzpQo+O6h8w0EFZxFV9KXDcASikr5UOXFENV2JqKcvbYcjEDX1pTfhtx9VdoWorC99CKGcqK4rEfX1",
+	"pQqOJGrsS+9DODup9HJSwexErX1pKxydqLcv7VTaVb7opEKriLr7UgXqiNr70mnlXQXPExfgSx8q7T6G",
+	"4xF34Eu/hKMTt+BLFQp0WoFI4iJ8qTKz08ppJO7ClYjL8CXkNnypskfEffhSpZd3FRzyrjJP4k5cibgU",
+	"VyJuxZc2w3bEvfjSUVgibsaVPlYghLgbX3qPKsXyDMypKG8Tf728upxS0ktb8ZxCMhRZhRUf67SJrMkD",
+	"WZPxNO0prGwNATvai5LlaJEXK62l2OjS7RtHIiG1TlUJHN6FXrUPgw+2TmKn/KbO0FPwG/KkQ2MoyJ6a",
+	"/Bi8A5j13HQfP+ty/gNMasAnWQF9oeKkm2WsGObCmYGsBzwpGjqM46CoUVdCpIYJngxt96PIC/ZulX+Y",
+	"MSMxnZPnE8rH0qDfIJljs8x1w/oCpugGrdPmUFzJXGQcBn/Rp8I0OYry1wqdU/HThXFmnXfd0wVanNxq",
+	"/0vonK0SKnf0pJ8Fmh2yVtQA5im/YTkaEDj6aIx4Zg3pca/Rbq23e42YoMsrVbwPChokKAxHyYI1BzlP",
+	"oNue0jkbizwRqljZoHgD7/poCorugb94lpFbi4/5y6awxNZpNxy1pyiexQFzuaf2RJBVy8CZIt9hWbDr",
+	"XBZW9QHfSCY2dLSg9eippiwMG+lUoN+q5Jk0wsd2wWJQm0GmebGCZ4f8Fg2LcR/i8nRZQyL13GIH2ncR",
+	"W4sUWt+s4w56JpMrDLbui4RPrLNCCaWM/DmsP5p1NUbzWsYTMdRZiiFyDdLgUFekw+k1YtRm+nWakmu0",
+	"KfiUkcuZ67anEDalYYTaZo1qAAUzqGCQiZvWFn1e+GpVjsY6L2y01LDRaVzIYjjptxI9etaXWdbPZXoh",
+	"wj/HlxfPoDsyIfGbBdapUzo7PxhrlKTFS3iWkUU3L08X+eshFsEPWuAFFmop8dzaIxbMol5NSTisDvGV",
+	"AR7GWkNLt4/u0W6LHdsxEXuJG54UVtNs5I1DbLN4yoWTuf2yFvEBmiebZcBVxGIa/xxxJpQlauQ9dj0X",
+	"Iy4zgwat4CGi3HOqCwvhtO65UKmAyRJY2HHdsrnp4jwixLc9dZHryZhVDfTlSc0FzhjdfWEwa6c7twZR",
+	"qz30QaxSUWikRte1EFvnE0XYwfkMuMkAWewLxvtGqGKDwB6WmmdGlydPTTKM4egpd+oqdBWxBjlUGVFY",
+	"RypuWAzt4g3W18WQjQRXrNdANCgKZ4mecQiBD60H5RJwr2Ec+a8JBZYOLCA7SIqYHMAAAMJu2s48M0ch",
+	"+lxdnvMErePni6wGUInZSiUZmnGQcFQJh7duD8lQG6EwBkmmGAJWWm4iNs7FQN6IlMV9fh6vtNiuqotI",
+	"MmiiBqTrRjMMqIJImSw2eop2Do4zfC25FTvnDliGGdTU5+c/qRfrWzv7L08H2eXP6h+j4qfXw+SnpZar",
+	"Cn7Lc37OxwUortVyw2CfaqgrLLi1RtthNtgd30jWAQuPloJBxZVbYMCipyqSLqfpPxURADIqdy1OElhj",
+	"luGCyfgD7UoUVOPrYjd91YxFIgcyIf5ug4nRuJiWwUOLGUKDTOUU1kIWYmTunp9jVEsPBZ7nfHqbZS08",
+	"CWkI28nEnGN0TwmC8GghDM7b8mZw8fz426vwwkELMiO8cAHe/mBuOFSHC1dZjQW2vOCr51F//TLU7EJ1",
+	"OeSVmF0OeHSP5TAAKefiBj6jlrnta50JrsKz1o7WSsIsVSEugLMt3zcApBtRY8AzA/8D87IW0PKFQtr7",
+	"oUBpqxLeKA2j6ZFDc8FvqozpD0ASLYUuOeOhvkaWyhqnGc+KIWZrCJ1RjSgMoD3rqOXpE/FtjrZZrpMX",
+	"nkr1lIUJ9LeC1pdCjIlzIGrlckNU7YzI55oW6xICAhJmSq/hJsb7wJqt+JAmjNkge3gY4dFiFJNlSu/x",
+	"9rM1Qs5zbOIrrR+UR3Qy1hwwjYdaiaWQmxnK8fiLUP+JbXk/EuDGe3waMD/fxhUvzq04ePdazfDJnirM",
+	"IPqI7Pxz2K0e2dg9vI273kSHkgUcDIbfDxi34XgzbDW6ioKEaXnCGi5kxPPLkpPtqSbxvbW8MlvMYW8Q",
+	"6Me/f6IUCLCBpIrpqVnOFGbm1hqmmIsNK3ONRVIiDnSXtJymE3IoHJYbGKOnMNSxw/QIBGrrbVJolgl+",
+	"hb6ayLS22HtrwK9l9EO5eYL+oig8YbhdoHuZxf8tZnl3FxgS0MmSh+0EXLsNrPUx55gGx0e6VxIYvGj/",
+	"bN0eANvwEgGTGkbZZglXwLYTgkLshGfHwQJw1JMi0SNBwceI274Sb454O6TTIdVQJKIjnwzsrkxbbAco",
+	"OPkK+YpaiY7F/9cUjnyJrrcDCmJwkcl8IGCXjSiKTCzwKvwa7H+VrW8tzXwvw2wvx2LP86638Uu4SbZF",
+	"rRbtvnztF/O0d+s4N6qY44FY2gdjMBdP7utxmHPMpaeU7vDNIqkH5T5nJphPhKPMqFlCIZjnFxRcVNFo",
+	"B7DmONaogYT7UGVTR1wfjTe6VaSBSrVnwzNQSzFM92OTZtiOWyf4rnuKCj1Y8hQAY2Ajqqzadml9Xg0/",
+	"soiDuY0ZKZ1ls2wJHjH0i3xDGaeATbz7SNuRtnjBG/WMZMX/1oGed/WuutKGXXrn1/C0eCLY6G7ubzfm",
+	"MK0r/z88GYmWaxaiUOt75GaCx/x2gRhriKvilhpzCOz3hkNK1Zl88nm8uslIsE2djzWFyTY8LDf+a231",
+	"5cuXq+219ecVD9ROY+3nn9qr7bXV9tppu93Bf612u/2xBK7ZFUYwm9+qu8DZcoDIsZa79p+xdeBdvGvk",
+	"ttxazLssreL6Mr3PIi9cdL5FBgw9qF1CqwX0NoCNPx9Ub7I8PfrLIuOcGFR+VLQMsrkNu+xJU0N8DpXw",
+	"Qe5xJk3hqpvYBVhdALfr1aiRExd8fCnZNJv9KZNp1FPcJJSFZKXUyBe64Jnx8cRDbc0LQJEnKrW6EOTa",
+	"BzIrRF7rw54uPAWzk3SKvjE35FicwR9Q657cD+LUuX0e8wupEAOcj0RxZ/KBI199H2rP7jJ+1nynt+3l",
+	"ES+S4V1Sqws1pGichXGQpTBUBj/6FBs8Fz2VDLm6EGnLy4uBDClS1jSCpGGfPmBlXm68FAITo35FESkB",
+	"4c2y54uEJGZlpL+L6MAONIvJmt5h2LxqvK031/41U+0Cse7RJJYNypiZWFm2xAYASU7PUWiWi5G+AjGe",
+	"1FF/J5llwQc8kvRCWrtMXPDMPcF5SmMmwiwSslciJtOemtWqAwS6INoA8jqzHgJz5mEANdNTS4Da30Fu",
+	"qtUkb1TTuZFrh03f/CRl/bdKWXOkz+ekqwlQKzNM6oFVfCmtVtdvbjzYIpw7gwilAyPaBOuHgO8d41o1",
+	"QZ2pWCrD0KZOhbNQ+txLs1N+MxlxtQp8LSppxc0440T4wzwhPisNJnq2rkp3CqQ403LsT4sWcrPW+WWf",
+	"J0OpRDA3XFl027Npvkzhk1KXnoRaYb7Dqs+gjYfrKYreD6LUmoGfIGUCmEn9VYAcxPpTyrFOSXyqwV7V",
+	"XMJhgrkg4+rrw+NXu1tb6FU8kxirLn1afe7BT0uFo/hFDfIwB0vtE/AFz3xW2uDZa533ZZoKFT6sZBUL",
+	"ns/mogte1aVz/BTu/f1cUEuQWcoHVdkkTtDCe6FGS7uftu7wDw1n09gl6vb1VSfhQEtqTizlDaOW3aMy",
+	"Yjl4OOayUrahyz2FQc2+N62MzmRdhH04R6+KoaxIc9O/hdMQVWWCKseuVybM9o3RqiM9gRONAoQ1nqOr",
+	"1UgqnaMjp2HNBJZ4pT6OvvzKc6kKfW7nUMslnYgCMGT9Gjk5NscwZqph850pgbnjRwKZBhhmKQcou6Hn",
+	"vFg+0jlkr7+u9kLM9SLV1T16IXx7F72zm36ClR3NA3aN485XFkaq4scXjRpfigYqBpaqOxvvXX5qNKMn",
+	"sfOv6GBpnMoEK9tYRyjnv7A2rcjWcfc1Upvdg+6eJS9nB5uHe3vbm6e7r/a2G1Hj3eHu1pJZRbyrtkte",
+	"5734YxwJEIQfCgqVseABDFZBDD0VV77lXjlE9kWRy+QB8jiMsKNKDhH7qJpDxD6szyESzOaLkzYEfTxI",
+	"wgaa8APmavjLiRj8jOrl0G8iTcOM0qzuFpBcoJbrAo8K3ltDmkmrWWyxbpZVXDTCWA70dJCh82hPWb+N",
+	"FosRX+BNBOSFYB+gcB+zVF4BZQYOtbyxIGI5sHgiZZMxa7a9kyEQQPTKKBMTm5WNqlYyGALHZKtszYZD",
+	"WNUp9IDGdHexESaXcG1zl54cPZFJX0fVSvdX7MHmlYbj7/L7pxMKK2DXPLusA8dxrRTj1K5WiiMNBBBT",
+	"bi5FygY6j8iTrQ0gGqL35+sgoUglR4BA23VkwS3qLcMa+YcIBsUIoPQLhgo2tkZU09dsBIiyXEYSx0hV",
+	"ippqe1UOzzKcmJmdA1KzZeaArW+ZA0EGoNLyloxyXgWdh1zcew1mjiiue7AF1SWqTrb24Gb8IVJOgVBc",
+	"IRb4oEoq8NF40s+kGc6RCj+PLyYUvocHIRMw2b8TkbDz+ZZJRK7TSVI8BLBRT1V4s89mQM4+rWdPwhl9",
+	"OdgFnTwM5FGHfyvg81P6huHv18nDZDj7F/TTcukyLaDRw0SrK5HPA1o59BeDWdnFgwAZzvfvBGJuQt8w",
+	"gM0q3hcwwRdaW+YWNftoqTV8JM65ObeGxpi4RBfGXJP51t+ISSmLbaCcC6WlS5fmA5kL9OstL1/wuVoN",
+	"o9CEMryvp2x8HwXY1sb3tRhe7lc7ezxJzM/NBqb0lB7JwmWZLebjoFxw+IJMyl8zImuRO37k/fG5YfMO",
+	"+D4iEEOMr29dkL8QqzXT5X97VExpzitq1s5ZHWZ29/52va9stZs567OLXHvKJ32/Dl9fjz032pLKbBO0",
+	"W+AKONd16Q5Y95mL1dDhWLOObZV51OmjeyquHSpeabEtDgfMJR3keC8oIs74w4cPH1b391e3tuJaTJEU",
+	"8uoune/SbnIpn55zlQzJoHlPgdV1YgqeF+epDV+pTOi/V4e9vNvgA6m9fTcL/e+ESr98pZyqeSRGeqnP",
+	"cg2KYS7MUGdpXQy/S9pgL/Oh/A/WMOqYtKWMEaM8P0/cHdr3VDwoUZwXIh+ZL4BDynp9F0c0n5vbiZ4L",
+	"N+t2wP5Cc0WIEqo2ixChzAGimfTvAYhFLnl2nk6sd/Bda7pga4M1Bsq2TE93qHRmP3HWYlI9QLV4qmJN",
+	"CXYo3MxyvhX0EoJZCK4ehPwe3kUd7zLFHG0fbO0e7Jx3N09333VPdzHbl3u4+aZ7vLONyS53u3tUB4r+",
+	"D3q+/dvR7jEacY66Zyf4x8nZCXRCmSa7B5vbe3v09+H+0d72qa1ztH18sk2V0HNge1mLT4XczVl9apLJ",
+	"zy9JJaM82XZ6agnjTg3/UEuQLQUmcc5NxV0R79mEBMQ5YVrszOIvStfh7lb/jXzDiDNwyT4k0Gtkdjrs",
+	"9/l6QLgj9qdMI5tVygtMnz9Zw+4CkTfQ+feUsXdC4f+8sD7JY5aJK+HyLtmbroFfWYnQ80YJA4IFOShz",
+	"FqfARbCRQK+lvyqyUnC3u8Fcpo7Bjcsr6N1NedXYo1ujGm4XdBfco25VB3w8FmpGh/53k4hnu6tf8PWf",
+	"7DdBezNzfFxwbjP2vZAGwWGRqlUyQI/Bozpu2Pvmi5on3uEjeDbmMiySu0fYS+DF0LAKDa8m8g+8ioiw",
+	"7myu/Jmn4Tzm0+RbdB60rarY3QOnJ214TV7YpKoiDZ4EzapW3vJBUKV6w0T5oGwzcy1FI2pUrovy5bJF",
+	"9YKpGrF0HsTu5yo1B6BLZu2bbRdk7+Oh1xQm3qvN2efRMk8JVauip/AA0F3E6MOcVyRiwJkgN8sLpSmi",
+	"fVST4m9uahHjPbUo1x8duWVz/c0vF3BkIpnkspieYFYtRK19wXORdydFTdRD3LXucch1ddgrrMuImPCx",
+	"ZJdiahPO08e5OysxW5MRmUjszU/BvZSdnorHV+eGqxQRNjQwjCeFz6fGVdrXNxGDagDgQTWtmAV5QA+s",
+	"667GhI3r87Sn7I2ZdLl1GZm+xppx6KgYW9coSi/W6NhlKNd0WBRjUjpINdDuljtOd9bboLVST8FGXKqC",
+	"SyVy4L4meWa7MJ1nz+5ScjTmLqnzkUKhGT1ykSBq1ehJnpQam3HGC6ArHR/5g8kOrQWfO3G8p5rxzvYp",
+	"e8bH8tnV2jNv4YxXIrJfU+Y+wZoxXqpcWzGn64Qif+FWNqU4GJ9BD1FA2dXONnrWYNYDq4GnK557am6A",
+	"Z3/K9FxbQfdzbOOccoGXOWD/ldvz7UTv7OjZRNlmuO89dToM/JJJgYvXKuQTvKyxP2VDGBit7AGBQ2yd",
+	"IJTnYiCAacc7HUtFLK749VAb4Xgci74YgCNLdJbxsRHWpQAOdBToazN+YexlyZORYZgEgXLWOJeEH4yP",
+	"EujrVGJ+r8JyZFZzDO3x3lA1GZEGeiWa+xLAJ5Zcl1cFs2ZsxiJxiwmgxseyhZcgOg+Qke1jVRvzzBVY",
+	"LsbayELn06js9nlrjWDWgqtlBmFKkUuLUAJMEORkbJKx9dZaq01BVAPmtxB4Tnr7vNUmJ2e3RmzAk8L0",
+	"1AVHm33q82+UB3Wca+B4gNl3t+ib1iiNXRBXKhIJglZFkW9YJgZFT6HFRhqvWZAKoyGA2yzFDPuZbkuC",
+	"q19lwRKtEpErQ1BoL/9wZwqT9rjr1w1Lczko/LfJvJxOkDrTQpfhU2a0TzTUU9wqaoPkQVIhbXO3keCo",
+	"NmdFoCo3QqWm45QoZPzwmTI9ccJ9CxNx1uW7qeRa+f1TC6YRkzqGGm30VOxpVoeFOSkR4Hb0SsSspjzM",
+	"12kfRaz9bM0vBfJs6B4zouAZEP17DcA9PdKZu0Lb/bHWa8SsGXtlNSAcPHo9JZUPcKA1wL1vujnMeFxb",
+	"+RBXxUfTdsocvnAmMGljxU083gBuoMz8lGTaWEbEuM+SeXnhi0WHjh9wGRMnpsCEKsRrpKyptJMBB+j1",
+	"bhz/4Rza8YNKIJ79GlxChNADl+/GozvDJkawmDaMpAfMOmkrdtB24m4ThbXqsN//BLbuc8T+hLXt9JSz",
+	"7Fgx04kNz1vt1nMcnLyPLqVatTgoYke5NCPW5P+8speS0wuEHDp7jGdZT9m7zZt+RjHrCxJO7Z03KBK7",
+	"UEtHDoKgW7rGt3KDrmUnjMtyC3sMBCITeae8k5taSsNetNv1V+7aPEA+oKa8ApiuB9Y58YYv1tdZM2xp",
+	"d54H7E5PUcvK7bUxe7H2cqbphpuqvUmauajH8FJonFKLvVj/mYzOL9vP/QXVaKq2Ea2118037aLLopJj",
+	"LGL2FnmaPKo4EIe6m7Cpf4MKAMoFEpfBcAOdW42NMOENlhQOCLu2m7ogTRt5ZzqU3w/ZRWgfhFZjTJ5/",
+	"MRP3h6qVU7T4Ilj0VB990YRKx1ra3CW+s451XEMKhkohkoIMpRTFl8g/6Zwh14PBtqbFDnRPyVSMxrrA",
+	"O7Asr6oHcLbSDVsZjTEX8koozCOmB+6gS8N8a4zhUbyY5CQjyKKnpPFZhvBGYVp2oyl/qufKmsR9rVhc",
+	"4l9QzmVOU8cDaDMYcdhs3FxOd5H2FIg2Q35Vuj2GkZEzuef6U2RHKPmTPUCG4th9SmlixjOZCGVEwGHv",
+	"757OsdNw8omjaOn84pltZJ5BXVTLFKjM8ULb8fbJKbJsV2usWfqJBjrVTmO99aLVhtYWrTQ6DcRGdBfp",
+	"EAWlOR4THl6ImvDJY5vWTwcZACqZbwLXUTzV8UyEekzrb/iUjP0j1DqWfojsCB0WKSMZEFJheaA2a8bo",
+	"vki7O9QZ+swWut6zsbnGCt1Ta+32Sqs212uBYK20TygGB4GufrWp0/q6GOJpPATms1PXiz/nShOLijIL",
+	"zzmyj/a+WjcQVrAZ2DxKtgwkpvrG7cz1pBD5inWw6AfZuCS6H9s8CRHj2TWfmg285hu7Pu9PYzwq/g7d",
+	"ZnnxOvvXBHjAcm5w5CxVnb37m6oGd38bDTMmuIadJ19hxFlDqS5WWuxVEHLu09VjcgfPxCAgXNjnsF0u",
+	"HXkUJlSrcza+HsoMiJxl+655dml8mgnDzFAOSBbvqQD83NHuTwlaM54IospK3FgPajjsuRgLFCTLBNkZ",
+	"nPIpnfUmV8AyGZE7XxcaGoQCqRVGRQDpIqGtlOJqK4NYT19h02RS2nNRk3ktAdY7nQC/5NcRMx6HXsWU",
+	"UNquU09Zr2ykvTy7jCwf7PBQT70m7+MOi42AZnHIovl+rZDHRyKyuA2OBkW5o6pAKmNPfT7qqWYFeCxA",
+	"4wHvNUCQBhwx2xn01WtsVJgkIAzGyYMOTPGAegy0AVTYp0Elr2qCYkP3Ncsg+X+60mKxd84ECCalTX/q",
+	"9wjrbcwIRDaEFuQOe1O1IR+cRFBa0o7NnorZEWmJZWFz8eMCA5sCvKJ1e/OAHKQaiZFtjxHO0b+H6oYQ",
+	"TGlVMQig8H2sRNY/im4+JjMDuU9xhmyR15RY2wAUMYt+Bl/su0d4OBY8XYVxkdISRqlS2hYjrFuTFcWz",
+	"jlzZzClk7OipakrFGhKA4QlEGT3TtJs2Oo29MJkMkigLCAaVqAvc+mmyk1xFPtyhjCLwRpB21JDQDNFb",
+	"w+dnsv7qJFZ8gdG0blYjbYqqmz1NFNMfRAxoE1trV6e31l40wdKp/rZJ8huaJPbjp7y2zJQPAUrvff4l",
+	"XcNdNTTxxOYbmv8OQjmVr5iLS59T037hOWL1x6infB9Nn+D0B+OO0wabz0ozk40Ch6v/vsCiMPeF3ifu",
+	"86eo4aVvqLDebjsVrPPiGo8zm+3g2T8NGfJd6pYwtMZMRiOeT721NXfnEniyax2KCGvtNhuLnF43QWha",
+	"tTIyMosg4pe5kn4vc6/Bbq6mM3nV6Fa7ahaX3z/Z9Gm3J1irSZ9Wm8ft04JEJ7fnAgkTru2M+m/QjFL5",
+	"lEHeqEnZA/L03V/oOffTd113HUen3VoPLwZpvD5ehdefw+X4x/jl8+03Bz+eXYyytv5ZTf6xI9N/1C/H",
+	"X//wky5e6TifrgO+EuZVk4eKIKodhlAhFqmEOa3PhBytfUYbQgnqyyTGwnxi2G5xRrGSRIHY8oLOR13n",
+	"/hw9CxIoYJO1u5tUEiRAo/Wf7240mz3hc9R4ucz86lIrYNv1u9vu8EJc82nQ6PmXNHpx/0ZWMlpmLcXN",
+	"WCQuC2GJmGC7Qzw0a7fB4OoLezero/qfPkeNsa7LO7dp9RIhr456SeJD1ttrpJwibswUpDME/k2J60CB",
+	"gpIUiSXA288kSgq0vXitSJAA3akJOrXpXknjdqCLUJkB4yjNFitHOksqJppK2y+N2MubmxV2q6bCakhm",
+	"lBHYxtkngCNONOZxEyiYzCa1dgm1E65AzqD8ziguOvbTKULQFFZrq3LmLsrYokdjnlNDw4Da0FjXLiKT",
+	"8veXUyFWEt1ugxzbwA/3gevLUsZRwkBuj1vnJauSQN4TEx3Brrxo/8yascvz4uJf5kQ+cQNi90atxoCj",
+	"kTabsp4H1p6qNuw1yFjss4gvTEReXtcVSBEwSQ5iEwKm70QqNjGi12BNND6D/KLmmaFOoAgrpbpcX6+0",
+	"2AGwPsjP834m3J0OKFcwM0kSYYzVfdi4oBsrQ/gFQmCDBac1hr3z+uXbNcrobnW7RnlOIdxT83pkVB83",
+	"Sz1xNRYkYoGuw5HyFfZifb2nZrtX2iqI79Iv10kohIN8okfySRKmeKXT6T0ZucEky6qMXJhtcTGbVsPS",
+	"zGZXvzX/eU3OwkQWMP4Rz6UhHxlV4IxeH6P2Uom1RqexxvKJYCnIgOyIy5tG1PhDjh3v89PLdnu9JrPh",
+	"Eql6l2e43IVvC3iuGgZzwJNiktfk5/0CRmsmuZwVBmrYL5/h9/lztsbWn7MXL9mPP7F//Nyoz6Q2F1cD",
+	"cs9MyrTG6+O19ecvXv740z9+bq8hpUUxj2c10oCe5HPRUkQrLXJaEryWZv7vwdrP8+n3ZyTtHRwzsTN2",
+	"1WYErLV7nkvnCTa3qqV6jhCTXX6fIu4+a/qFUsjfUs5aKG7cf1/rhIPK0gMLQPvzuOJBewnxwGdngwZr",
+	"L5cZxUzGY50XIt0XqeTW+a/xYn19mcbjXAPpBpq+jZv3JMh8JUFm0/LMHg4XSC6fo8YdDlsk1WSi7gKh",
+	"LvF0M5mIXWLZ1BoCml6QoZRMiM6rctCLMlyNWKkW63rmkEb31pvOotyv5IyA7F4m1aVI0ZUsTw3e09oK",
+	"r1isMsmF87sJOsVYuGqQng207JMdQSo40z1lr+x0uZp5lqFMZDYqlnJUzpPoIJOhi39olsb2RKOjkbRC",
+	"WbeGYaZridyFumQEdLpzTE89k9o8CqwJK+RLYCUj8uIDWTP2vlyunffar7Ev9JQzZ6ArITOFhM+ViiwK",
+	"OvfmjpK1r2P9yS2UnCA2eqoUK7gxkxE5GUgDTIFy9jh7YxvKf84aEsIPiotlYDbMNLgACEUJNuT5KMN4",
+	"2jPLeFOOVITIDnvRfsGasU+zWc9Od6ur1Zgj3i8WHpMU07MidP8FtL4EOvGJOJ+w69fBrl0HgHeh1+hu",
+	"rwR/JhYjy1vg1ao+nDsbOQ9Zg0icYGpSaVgA1C22hA2tBu53RLEY5u9rEUiCa5+DVS3XosKYVu2dNrOC",
+	"0mxn+9R54N6Xd/UC5CuRZ1JVJMit7UCCfJ1LkeYyGZoi5//rfwi2VpUh19praz89oAz5zbDLS4qAW9te",
+	"BGx8Be76CZF+24h0RxTLINE7reqVO4ZZc+aO4YiJ1kWLCvVQT8i24pHzg/OTa5ZuxME1+egQyI3TOa8s",
+	"vmIAsLNXjQ5yIVYHOh8R8rUT9A2vMTN4LjAR0RXPZOocFo9EnghVrAqFV/aXnSJr5K3cuUBLQMrOjvfw",
+	"ngCelBfNLJl6AG3FmBXE44JAIGjM6i/CMz2Sak+oi2IYGvK9tRyNebV3uhxV41dmTCZLyBMtdlh/uQu6",
+	"j/vAV0wPSRe9bFgXpvqrYrhiLuUOVSANNd21Dii86CkkOFVmuSRO9haZwBu9Kgs4PpqqJZnguQHhxyqH",
+	"K8r2Oy80veUGU0xB1VPSbNAglAXTfzT0mooB3hlv3eo84w8yWA7MQbN6U2vUU/NXu1pXcPRChxYzJBeE",
+	"kVkiEq+4K0bo5FmZhC5dRu8kunSkifk+MfOTVBeZCFKlhELbinWDxGcaAL0QPaXENfUYWfNBKjJrCnBc",
+	"WHm9SQlyaM6CF+5eoaUlhoPbbGeRNa/R3cRKiBQxxHicTR16QTMQuR8X1zIRVuqjW2XD2358ZXQKs/iE",
+	"Gi5wT/ahkCgCFsDa9BR9Kpk3QQCHr2Mvb25abDeIGHcelBbdRV6mIodAlAODa4lKNOp8juHc6hz/RDMY",
+	"uenAmZUuSCc3BQM8OBoXzExykU2tdbFWEMPboR7ErOEAfl5/WrkZhlSmtmHErkTe54UcsWZwJ5FhUiXZ",
+	"JBVpLUc6f4fMrcxpbfWSUT07CRjV2rrwcn3RSwSbRS8DFrfmfQ2/Wz/XZS0mta3zW+YXmFPq5rdAwV9T",
+	"9UHsKkQGb/sWZ1+p34m6G9S/KWhYShaoa4rGD5ckJ1BfUnJnn4QR769xjtmBAwT6+N1mG1paVIoafPxV",
+	"DD90i91Sdp/210Fc1SutnjDXPTFXd3vrkTFXuqjtX8VptZ0+oa0vQFtfwU44y3I+rrXwvtqQJ2vhd6SG",
+	"mRW/H8JuWCZ6II/dv6TBKQV9d6NFfFfCio2eWmR6IrtSf2pdyGaVI6Wb0lfVhNR6jB6TZe4LLKpR+a39",
+	"qbf8eateRBds1ZpcbVKwMPua37xzN4l4oxposJsyuvZDWrUIH4lsk1O48Ai3CSMUKTm2jzRGod0qNlYq",
+	"9xWiYQzk8mAeLlw60/pyZk0mY8ZHWl2Unw3fV40ZgpW5FNb0SSoWDI6y5hsA9U6Y0qTs3V41Wgllmg0j",
+	"pH7DFS20y/tgLcFVQRw9XKvBSovUCj11pyXybNZyu5Qt8tibfnWOLqyVYK0nC+V3gtHtNtda3xeh9CAp",
+	"FSLpMB3V75j926ZDqUHh4ZnVmGwHs88FmSz6gBrOjvdY7KLH+Vi2XNqaVqJHFsNglDfri0xfl+7KmIyT",
+	"rJ0O88crLXYissGqHVAqU/Asc2lrYKqljgxmQ5lkZM70teopaIWHtZJFe8QvrQcwRsRpNZAXkxxYkEpW",
+	"AmYEULTCZ8jC+h1SfQUJttDRgdkEit4/2KXmalaTb2GahfqEWwOd91SZbcvig2ow/uxyoixhN/rPhVmt",
+	"MMWBD9CnCIGoSnBo0ebJjn9l7SSk91vyMnP7CZaqlnA4H1L3vpqAk+7mj29WbQpJE7NmNW3JkJMGvqxg",
+	"RGJvbC+CxIk2cVx95sQWO7LjoeZ5kPGCNeO6HJ0Ra7VaNhSDNNOf45WopzAxS0yWBaFYM0hH51LR4fAu",
+	"kYZIV+pyymDGCLqEvrJkdlkMbnO5GlYIC/P/AftVy2x08Sr5Va3odinvpXIiL5RIMQDvpOAq5XnK3HDl",
+	"Rfg+h+d/+uwjJZdXS7Fsg3Oc33mYXrHKHdbhvLKKyz64my5MAz9f+dQn3Fy+DSwD6s0bFAR5H/3ycsJh",
+	"N00PbTb85RVEs/QcUx6mLdYNkiWSd5kO9Por1hfq5EreWNV9EeRmjdhMDHSQoLXVmCENn0JKUwU2ly43",
+	"oDEeUFFqqOauXAyaGAEVQKfzoX0k4AwSfT7B5jcOmy7cbDnQdGlUl8SatvpjwWWQbvYJLr9xuLR7eSdc",
+	"ziYAvgVpUtVHJuc06BM9N882cSW+ceCcAbdlwXNJkh5A6KORdAugTzT9e4LPZan6TD715ZDno1F1C5pP",
+	"ZP17As2lCXvNRQZ3oU9swqDJI+PQcq5PiPTZJq7Ggb8Z9duF2HkQvBfYljdt3IZYZ4DWN3pcsA1vBXkC",
+	"3O8IcP3G3gt07WUw94BbavG4QFteWfMEsd8PxNKu3g2us3cy3cUd+IxIj8oauIv1nvgCZ8f61kF1Bu7u",
+	"BNTay7xu06DaBgioI5FfoP220IyzsAtfDY1mhpnJWORGpNYRpjAAopiC62vDuLvtdOa2sn9XON+l5fjG",
+	"wbwOapcH9eVQcgjoj4aRPbT+2yPk7wxQ74mOl5HOqrj4EUUzB6RPYtn3BqbLy2OVS0KXhVGo/Hjgae8v",
+	"fYLM7wEyYTOXBso7FQRVsHws7YADzH97zcD3BZpLqgRmbxC+hf3sS3tjHLV5ZK8AGvTJK8A828eV+MbB",
+	"dAbuloXTJaWkOlB9NGnJQuqTsPQ9AeqyotLMFe33RKeP5idgYfTJT+B7gtFl/QTGGV/O/Q8qPjKZhyGf",
+	"iLx5dpTxb917pQJmywHlkuTdw+Wj0XQEyyeK/r1A5bLUHCuPJ/1MmuESqNLeOktaJdfqkYCznOUTeH7r",
+	"4On38m4ApRjO5ag51X1sgk6jPtF08+yIluJbh9AZkFsaRpcl7gGYPh59t1D6ROK/LyBdmtDb+kvI7SF8",
+	"Ppq87uDzSWD/vuBzWZH9XxNdiJa72P428MSaRONt7a8PnTjmuZ/dvy9w/jr59v1Kq6C2JGQmWl2JfGnQ",
+	"9NXJSy+8FeexoLWc8RO4fvvgWgLUXfBagbUlWdKwzePypeHIT8zps5NgOb5xuK2DwzuA9/Pn/xMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -158,6 +158,24 @@ func (e TokenRequestScope) Valid() bool {
 	}
 }
 
+// Defines values for WebhookType.
+const (
+	ENTITYUPDATE WebhookType = "ENTITY_UPDATE"
+	LIFECYCLE    WebhookType = "LIFECYCLE"
+)
+
+// Valid indicates whether the value is a known member of the WebhookType enum.
+func (e WebhookType) Valid() bool {
+	switch e {
+	case ENTITYUPDATE:
+		return true
+	case LIFECYCLE:
+		return true
+	default:
+		return false
+	}
+}
+
 // AdjustmentType How `value` is read: `PERCENT` a percentage, `AMOUNT` a fixed amount (the documented values).
 type AdjustmentType string
 
@@ -498,6 +516,32 @@ type Discount struct {
 
 // EmailList E-mail addresses. The document's request example shows the element `"[\"cc@acme.com\"]"` (a JSON array serialized into a string) while the response shows `"cc@acme.com"`: that is a rendering bug of the document; each element is one plain address such as `cc@acme.com`. Generated clients keep elements as plain strings (no address parsing on decode) so that a drifting server cannot break decoding.
 type EmailList = []string
+
+// EntityUpdateWebhook `ENTITY_UPDATE`: an entity changed (by a user or an integration). `url` is the entity's
+// API path, `data` its full detail in the shape of that entity's read (any of Tight's
+// entities, so an open object here: decode it by the path). The documents show an example
+// only and mark nothing required; `type` is required here because it names the payload.
+//
+// Example: {"company":{"apiCompanyId":"id_1234","id":"co_1234"},"data":{"amount":15399,"id":"btn_936723","type":"REVENUE"},"editor":{"userId":"fake_userId"},"type":"ENTITY_UPDATE","url":"/v6/banks/transactions/btn_936723"}
+type EntityUpdateWebhook struct {
+	// Company The company the event belongs to (`apiCompanyId` appears in the ENTITY_UPDATE example only).
+	Company *WebhookCompany `json:"company,omitempty"`
+
+	// Data The entity's full detail, as its read returns it.
+	Data *map[string]interface{} `json:"data,omitempty"`
+
+	// Editor Who caused the event.
+	Editor *WebhookEditor `json:"editor,omitempty"`
+
+	// Type A `WebhookType` as read: a documented type or any other string (a receiver must accept
+	// and may ignore a type it does not know). The Go type is `WebhookType`, a string type.
+	Type WebhookTypeOpen `json:"type"`
+
+	// Url The API path of the entity that changed.
+	//
+	// Example: /v6/banks/transactions/btn_936723
+	Url *string `json:"url,omitempty"`
+}
 
 // EnvelopeResult `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
 type EnvelopeResult = Result
@@ -886,6 +930,42 @@ type ItemResult struct {
 	StatusCode *int32 `json:"statusCode,omitempty"`
 }
 
+// LifecycleWebhook `LIFECYCLE`: a notable event (the Lifecycle Event Dictionary lists them, e.g.
+// `bankAccountCreated`, `transactionCreated`, an invoice viewed or paid). `event` is an
+// open string; `eventData` depends on the event and carries at least `entityId` in the
+// documented example. Only `type` is required here (the documents mark nothing).
+//
+// Example: {"company":{"id":"co_1234"},"datetime":"2025-04-01T11:31:04.1Z","editor":{"userId":"fake_userId"},"event":"bankAccountCreated","eventData":{"apiName":"PLAID","entityId":"fake_id","type":"DEPOSITORY"},"type":"LIFECYCLE"}
+type LifecycleWebhook struct {
+	// Company The company the event belongs to (`apiCompanyId` appears in the ENTITY_UPDATE example only).
+	Company *WebhookCompany `json:"company,omitempty"`
+
+	// Datetime When the event happened.
+	Datetime *time.Time `json:"datetime,omitempty"`
+
+	// Editor Who caused the event.
+	Editor *WebhookEditor `json:"editor,omitempty"`
+
+	// Event The lifecycle event's name (open list).
+	//
+	// Example: bankAccountCreated
+	Event *string `json:"event,omitempty"`
+
+	// EventData The event's data; its fields depend on the event.
+	EventData *LifecycleWebhook_EventData `json:"eventData,omitempty"`
+
+	// Type A `WebhookType` as read: a documented type or any other string (a receiver must accept
+	// and may ignore a type it does not know). The Go type is `WebhookType`, a string type.
+	Type WebhookTypeOpen `json:"type"`
+}
+
+// LifecycleWebhook_EventData The event's data; its fields depend on the event.
+type LifecycleWebhook_EventData struct {
+	// EntityId The id of the entity the event concerns.
+	EntityId             *string                `json:"entityId,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // LineItem An invoice line, as returned.
 type LineItem struct {
 	// Amount Line amount in minor units (cents).
@@ -1135,6 +1215,31 @@ type TokenResponse struct {
 	TokenType string `json:"token_type"`
 }
 
+// WebhookCompany The company the event belongs to (`apiCompanyId` appears in the ENTITY_UPDATE example only).
+type WebhookCompany struct {
+	// ApiCompanyId Example: id_1234
+	ApiCompanyId *string `json:"apiCompanyId,omitempty"`
+
+	// Id Example: co_1234
+	Id *string `json:"id,omitempty"`
+}
+
+// WebhookEditor Who caused the event.
+type WebhookEditor struct {
+	// UserId Example: fake_userId
+	UserId *string `json:"userId,omitempty"`
+}
+
+// WebhookType The two documented webhook types.
+type WebhookType string
+
+// WebhookTypeOpen A `WebhookType` as read: a documented type or any other string (a receiver must accept
+// and may ignore a type it does not know). The Go type is `WebhookType`, a string type.
+type WebhookTypeOpen = WebhookType
+
+// TightVerification defines model for TightVerification.
+type TightVerification = string
+
 // BadRequest Error envelope of every non-2xx answer: the save envelope's shape, with the top-level `data` null (or per-item results) and the reasons in `error`.
 type BadRequest = ErrorResponse
 
@@ -1185,6 +1290,74 @@ type QueryInvoicesJSONRequestBody = InvoiceQueryRequest
 
 // SendInvoiceJSONRequestBody defines body for SendInvoice for application/json ContentType.
 type SendInvoiceJSONRequestBody = SendInvoiceRequest
+
+// Getter for additional properties for LifecycleWebhook_EventData. Returns the specified
+// element and whether it was found
+func (a LifecycleWebhook_EventData) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for LifecycleWebhook_EventData
+func (a *LifecycleWebhook_EventData) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for LifecycleWebhook_EventData to handle AdditionalProperties
+func (a *LifecycleWebhook_EventData) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["entityId"]; found {
+		err = json.Unmarshal(raw, &a.EntityId)
+		if err != nil {
+			return fmt.Errorf("error reading 'entityId': %w", err)
+		}
+		delete(object, "entityId")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for LifecycleWebhook_EventData to handle AdditionalProperties
+func (a LifecycleWebhook_EventData) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.EntityId != nil {
+		object["entityId"], err = json.Marshal(a.EntityId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'entityId': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -5610,286 +5783,310 @@ func ParseSendInvoiceResponse(rsp *http.Response) (*SendInvoiceResponse, error) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3ddts4tyD4KmjO6RXpNC3Lf6lEXrX6c2ynPlcldsqWq/qcKGNCJCShTAEqgrStynituZzruek3mBfp",
-	"N+knmYW9ARCUKFlKnFSqPl/FEUEQ2NjY/z8fg1iOJ1Iwkaug8zFgd3Q8SRn8fSJuJI/ZsbhhqZywIxkX",
-	"YyZy/UgV4zHNpkEn6I4YScyTZ4qY90kjHzHCcQIiB0T/9/eCZdOQJCxlOSNUJEQxkZAJHTLVDMLghqYF",
-	"07MnNKf6Xzrhp3TMgk7w86uzINT/v5BFFrOTJOgE7C6/2treCcIglmnK4pxLcSIGErYxpjw9zjKZwU64",
-	"yFkmaHp1zfSalRyzq8pvIf4m8xHLrgacpUnQ2d7Z3dm9D3GuCybyI5qznMN6ttvbOxtbWxvt77rtvc7O",
-	"Vmfv+X8GdmhO80IFneDi+LQbhEFKVf4LZ7cseXiCCZ1qQL5l+UgmKui8Dw7Pj49OuleHB+dHwQc34DJL",
-	"g04wyvOJ6mxuTui0lfPhKG/FcrzJxc3V1t6Lly9fvHj+MgiDjI25SFh2zuIiy5iIAcaDjP1eMBFrePx6",
-	"fPzTm/8IQoTTDU2DztZ9GOjTOdY7Cjp5VrAwyFk2hvMpmN4KbmNvo/3dxvbzIAzy6UT/dnrcvdppB/f3",
-	"YRAXKpfjI3Ocn3UKOBXL3OkGnYD2+ZDy9B9u73oLGjXiQl3tvtjb/q79XRAGAnHoAEeTg4SOVeBNafD8",
-	"J1gV7cdb2zt30z+CUONhucnnuMmEq1gWeAtimsZFSnP2ig1kxi5oylSX3jlwITzeHZ8fIiYYBA/2Wm39",
-	"fVjq7GlxoXKapmO8kO8/BnSsP3eEN8NMefD27LI6Yxun7NOUwgFvtdvtdlhzUlt7Fkhc5am5QAZCr3mm",
-	"cuKtILj/oFcE4DmVMOuW+8Hh+dm741ON51ywk5yN/WW7hdAJ18/cxeU5G5uPJ0zFGZ/o6xt0gkMpVJHm",
-	"XAyJYtkNj5kKwmCYHsQO7BT/1AsKnre3t9p6R7EU1UsRJ6KlqEj68s6/HLEUatNN151OmNpkdxMmFGtN",
-	"xNACZ5jSq50Xe8/bO9seCp0NBjxmWUM1yQVNacaZAjr2qyZh5Q04/h/vjk8vjsszTvnV9osXz1/strf0",
-	"Jc94jIfW1scWBr8XVOQ81+i3DT8oh0kfF2PRi9aL7/aCe31EZnk/FoIRD4AGsfX6Za5petAdUXFNprIg",
-	"A5npfzPSLxQXTKn/oleWDFYCIs6rqqSmNUkGQG58MsNE4iPg1vbGjgaBT33enp12/1lHftYAQhgoi40H",
-	"h92TX471YcicpkD+3a3Y29ndKa8wS7p6SNB5uadRdEJ5cmCwdg+QtlzBC/2eKvo5vmCQ2v1vZ3dHk7uM",
-	"achryn95eHh8cQE00BzCz5r5rcNCQ3LL8xEwzrjIlMzgzwkdckH1XQG+SdRI3iqfd+JYuCaDXJPLgE1/",
-	"fHWenr++5CfPT8Y/tvvpi7vT36754Ofvvw/CoA+0K+iIIk3vQ8N73z8x3yfm+8R8n5jvE/N9Yr5/Beb7",
-	"IQyY5jhB5/2HWkZ8HwYjRhOGPOmc5dn0ABnkx5lLcCpzx45ZQvpTZLyZvOEJy0LSL3IykkIWGUvI7YgJ",
-	"MsmYYiLvkJG8JakUQ5JLckt5TpC5koxNGAWs0FMB+FUeEqq0MkynG4rFUiSKNKJesNPuBVGTyIxQQf7Z",
-	"7b4jmhKSxvnrQ/Jya6vdbJFDOiE8b2lcjUdsTD3FPegEO+3yMqg842KI28+YmkihULd/RZNzXAbQUily",
-	"I5bQySTlMUgYm78pDZCqUUD/doyQ9mWYf1KRbNxmPM+Z2Idd9mUyJVwRIXNyQ1OekB8vzk7n1Xwtd5SH",
-	"9zEYM6XoUC/+UmjaEOtDiEc0o3HOMkJzomkd2SKxTIuxINvAuTM6Djo4o9u8/t7V8fn52TmQUocUrw9O",
-	"3lyeHyNUSgj+W8YGQSf4PzZLi8gmPlWbsONzA0B8sYo03fJc9bFScjuSKSO3VJGMDQrFEtIY03QgszFD",
-	"SIRkzJXSOBHpZUch4QLhBABSzRZBGYpoAgMglYMBE4l+Bfgz4YJEsPVo30xCxnRK+oxooLb0zTwG2nYq",
-	"89eyEMmaZy281xYdtZDEsnIyoorkI64IT9Y551NvCpB5eUJAiGjvemcLc5qTPTn95eDNydHVLwdvLo+/",
-	"zuFyADeK4PkIzkTjNmEAYNIQ7IZlJM4YzVkS6uuLdq6k2SK+gK9IylVOdtu7hI41qehqyv5MEaShTAEI",
-	"ZJHr628Oo3qh9N8ARsKMZQ5O+rXM+jxJmFjhkB8RLrm8ZkIvC3FXE0eNgwKIKGJDQ7M7axikJMoYTSLz",
-	"ohSEEkVvWBM28QPN2S2dOgLzRfahZem7fHOUj9PqJNXdHQgDZlC05IBQzQTupvuE54roKSx5Uzntp6xV",
-	"T3bnmYvFI8NRnqkSOTqEkiHCQKNQKmlCDAPN9HuDTIrc2lMP3p0QKtQtyxTZa2+HZK+9o9/aa+8iX7KD",
-	"uCKFyBiNR3qdeohK5S3ipcWqQhU0Tad4Yrhv/QjZndk5nCzYbIE1vX2DoNEyK6NJSJQkccoByceFyhEJ",
-	"2ES/IIXmWAT4rl7EPqGOXuYjikiDt4doPSQfaTI3RjBYhBrRG0ZyqvGGDQYsBhY4y9U3HFuvwwkzetMT",
-	"AOCUDOJ1+ZjJIv9bop7ZIslxj+YwkOKyO1w5pynp0/haDgb7vqyywkmAqQP1yQuW3bDsy17iue3hRxFu",
-	"D+8Nic4c6gE114pFQ+tIJS2OeBI1VwPCGrz2EckwMCUtM2pxg4EGkFjelEiGyMLuuMJFXqB2dynoDeWp",
-	"RqG/Jcp32XgiM5rxdEqKcq8PowfK95pZeTQlIkg9SMPK6zIrJfSQxHQyYUkTaa8UTC/YqAaPR6i6Ur6l",
-	"YmqEd7WmRJfyMc9Z8pDsjiehwWuB7ilEmpvvbr9cR8I713cLvk3YXcxYwhJPsitP8vL0p9OzX7+a0F6z",
-	"rA7R6qUle4pMWEb2NsZcFDkjt1wk8hZ+o3HMlEIhpkVOZT2icOUBbh/QSwvxPs6l0xCsGI+OccRXSbQe",
-	"oo+RgjYlBfBqDldK0YGW4oyO+niIeilokY9kxv9g6+od7G7Cs4ex1D8D0D3se2tgZnf5PBZFD8xWYM0V",
-	"W9PJ+fHRVffsp+PTL4+vb1FhLDVFkKthrZqBJYhRijQiqyDBwqKQRJWVRs0WOROzP5Ih05KeYLcGFBot",
-	"ESt8UQD4R6ma/y35xoGYGn0M5WE5YRk6XRwvTVic0swEOswod/mI8cwpdFaEViigAJP2xOmcp6kVqsH4",
-	"3qwK5vPqXuiMQ1YCH2RyXG48YTFPmDVcmX3EKVWqQzJgfHt3d8j8DMMLta6md4WPYRlk9+6uFZTYCzfz",
-	"IPmtULneahdgOHsa/5S3JILLF+m1a02vQyJjOYz0ElkWM5HTIQtJhJZ0/fOA37GEoNm6ClJW2kOCMGCi",
-	"GAed954t0ljjP8ydajiz2LMJqsZUTM8GQAWWYePMRu/Dj7Pzf5hFmqj6TkSo0ueam3ukIVG7MTxNC3Wc",
-	"njQKcS3krbBjQJ/qa0KdalTU3EShXpVOZ6eVwkCruuIwuNsYyg3rxZjdYHDg+zrmJUxzOFT4PgpC1bXS",
-	"EkELTOv6nmjxubQarwNlOKF7j3iXRzWhuVYtgk7wf2789/ftjZcf/luj12vhX83//m/zlzr8GAxkNqaa",
-	"Fiey0BKuGyOKcV+zqbkjPGIxH9PUHEKL/KrvSD36WiXcxjiBOXofb9UixL4dScVIIXhOqlTD3D59VQ1F",
-	"MezwmSJRDxxMvSAifab0xaYkMjaBSK8C7OFkzIXMYG68dkqj35j+JjNiXAJTfBqSQqT8mpnV52zIMjKW",
-	"gk3RqqiaLYK6lPL0fTBZEgRcSG5HPB5VdX3NRCcgPpSW6D30sPhoN0jZXcuA2X+0wbWkDixEqzJBJxjy",
-	"fFT0weXR52naz3gyZP6fk+vhpp4OCbiZX/Z/Y3GusehQE7w3tM/SenxO9SPSSNkNS5vIOIBGEsWG+lRC",
-	"wlrDFukF52zIpegF8yjOk/mp4YuEJ6QRxWl69b//7/8vqrmL99Zt9HH+geazmqULptT8/L+OGNAJateJ",
-	"iMiV2ZAlFLHGNdEh0fnxz5eay0eazkSnZ92r8hdjibKyF2kMijRFHlYV+kFeBAFSEE2Dm9WD9met4a+L",
-	"TucCd1DD1PEoNvKMxtfojfTPBKURfSqkF7zlycZBnlKR87gX+FETAAEHpj5L5S3IvIJE8YinSUQa4C9T",
-	"/IbNWmmfOYMlRFigwS6lMRvJVAvkUS/oFe32TmzoNPyH6Us6MJEaXAiWjaXK7df2jcCtVXSRMCDzNMvZ",
-	"gMY56gD6CU2NTY8wLe/jRigXuC8qCO0DU5EZGPnt5PPICb+vzvAqB6Kpp2G1+iMf5illdxGAUV4SbH92",
-	"oUaKBKY1KPelF66fow2i4rs32FIlIDPrrL2D5rG9hWrJLUwtgXgQNkhKFl/ch7BcveZprb/x0Pg+NMVW",
-	"fChYotUxrc1ZOPlkSZGIJy0uohaJ2N2EiiSyAi67m6SUi9Jn6bB5H49FTVhsmAMHN1UvoKmSZExzTc5r",
-	"10HnzpeRIb9BfVP1AmRX9kLBkTYtg+CK3I7MuZeEmwzoNQNBeh5pcUcedPtSpoyK8qSXndNJciIMlOuP",
-	"Yy5UaTb8wT4niuU5F0OMMGAbY8pTZM/gtc1YXmSCJTUbqMY+0SThej6avvOGIZZXv218fTNSBX45JIOM",
-	"sQ0tz1TJlBdwXZKpqAz8iSo0a8QyZhR/RdSI1ll3vEtSwq0mCKuGLYmalYPhAc0RZ1pS5YI4N7T+VCmi",
-	"0ZxtwNQ1l7QS2TV32UFoWgA3YBfRBUhvC5nbDDMzkWM1pGI+lGwhGJxDU79FbuA1f4WfBY/ZQLXlt+Jd",
-	"dfR9NY6tZgcZq25hQqdqnbUXGa9bdX0o3LKVn8+/UY2M85nbHMFwLKwdbpXqoZF4/eeBvo96AzRV+l8t",
-	"s27VaJS1TNBiHFcG6ZBs+gBskbd0SmiW8RumqUd7c6tVJxa/kvIRZeIyYnAZiLt6zArE8kRMinwlihla",
-	"vXeeOH4u3v79MOgYqWRVkfw7IE8l9nR1Lvja8jnUN3FCJ1LHNE3BXy5vBUloTve1VAky9l7baK/AsLe1",
-	"RuxihhToOVo/R2GlDCZC239MhWYIfa0ITTKmFHOxHrhTYBBjeuevfq+9cNt1Qt5BSU49+YE0+lPjikQN",
-	"wAhuWkbTkvJEcqE1dhSnaJKQKPZFygheikzUiWZLXT5m0VzIyZhm10RIEzYEC0Ad0zpCE2956a2m97FG",
-	"OaZAVoh4Mqcrzt/u8pQPpchpnJ8u0nBpkmRGuV0qdpslHZjh92HQj2O4uA++C6PecAXHYqMs7YJmNHY2",
-	"pKmLxITInlpV4ZM+XTmuekNEvaqrqjyYV6XyRsXcVx0KyKPxAvLtML0OHSbg8ob/O4vTCEX6cXMBU+cY",
-	"U7yW7mhBR7OMTgEIVfxcRWzScqN5DUMfd3Z2XjY/S2qqxsM/jHgw0kqf82t+q5VyTT31oRlp1yB2ZU34",
-	"+nJjbLnIOnX20CEB6LOFp8+WUqv+2QtzXvi1DXXNJxtygjd1AyiMJlhIje825Fgf+SSfBh3gZvdlyLlh",
-	"8A9qYTPDPZV5wb4aMRKM5uLLpxZI/24OHLBPIgxBXsO2NQPIMoR5Bf1+hkItXp7BjOXKoxm0NT8PJgfY",
-	"SVIu6qFkBmzXmURiKZKHZ4ghEr6GZkPQdjY9lEmtf0Dz7ZTlmqmakSSWCSONk4szsrP1/PnGFqHpZEQ3",
-	"dqxWdnlxEDX30YMxe6PL47i8OKhVgUZSsF9ldl1DTGR2TeC5sVcvRCi2UJvMMDpPxPVQ+oNP5l99J5UW",
-	"MfS2W5+EPotk7Bocmvfwoz4/Aj8/ibzTimZdlEDzeT4P+OZfCyP/Vihgk+wX+N7QIgxOCmDvLrxY/6a3",
-	"aRlnxwaCczWjRqwoEc7jgMvGX82ObEXgFW3IZvg+GokhHHiAWrSLN1jTQFwuwEZ8fKy3tTXGdEpGMoVw",
-	"1qgSe1Q1nGnttoAgkebKMhFGP9YIQzZC5IHXDT6c4+iluLOAbngqRy5B9rMOTZ5EHVJMIK8EIiDdwEYx",
-	"USzLm/uVyMeODY/E6BCNb42MbSiTjODFT1KSFBgAwtZRQkA4xfCIjGm1VbnkCKPVTbT4k7OxcbCWLiw4",
-	"4j9BG0Gg/yVVkr+qHHwCniNIi+AKsql8BDf47AnI+0QLs/oZYucaAvPfRerFO1hKvnP2fvAHYM6O8h28",
-	"ny8Tn+RsfO5oXV22lH4Gth2IXNT3Ca54i1wgsdVLinBYh5hMvsj4Qcn23R2JcPsg5YTgaoIknAhoQgSk",
-	"Xa1jChEliQHSh99Gx7n3KQcqyxW+Ms+sGmzmHK0u9QM2g8wUobDTard2CJjXQJSwbLWMGUd2oKE4JbmU",
-	"qQlLVR0S2cERMml97gm5zehEk2aMbIlgu072KGe1S2t4s7hglj7N9Ktpal5F+4UivaAySUgwxUrP0AtI",
-	"f4oZRzTXrFwV8Ui/8y7jCoMTHllk6Bp4PjPJMX8t6cFSkkXam9ubvMWc0w2IEDKhg43tdnt2F46sc5Hv",
-	"bAdzxvHPsTgsoypQRmOxsHwmmAsEjcD+5bzr0VpGUZebifU0kAbg3y2KodkuyqoHrkH4bl2UUFmRY9mR",
-	"/YyLhaGuDMfH2kyPIXumSm99aGm+kZeZ1g4SVHlWs9552F9Bt8+zGv1ryN5wbAsjO6RAIVTpbXgnFstx",
-	"HwI1gJkdnB4ZUYUaZMzROjuAeU3u3DxezZqWVzXR2kgUX6Zb9u4FcPvyJSvXrPNOKcksf0uPWhrC4cPd",
-	"y2CfVX2ACFjbSA0x2DdMziRSK2Jx+xHu7ztIGrgPg4HDi1Xun49K9yGm6qz01TcwUgPZOPxW+dqFHrsU",
-	"xBf0hi2mtPqpi0h36ecgcoE8Z8Q70NucaAe0Cv+LNGp1koxSwUzOPFJfIVHUAbmojgLXE9OzlVe5LiX1",
-	"RN+vQlPNPdiAWNa/onyyFA0NUs8cXpagQSx35rEWieC4Xk2jauIVWjqNa9XGS0GQOYlOD94eGwvpQ1qS",
-	"jd5E5Sf0taX92hC3ayFvlf0EOGoPz48PusdHV0cH3eOr7snb46jG5prwDEMqHqSWMsuP3OD7MDDbr5cb",
-	"HGeBUaQ/tXZ4WN9MPO/B2xW1vSOvItNcYo5RoQ1e2sovNRR2USmnPzk642AysdkVZu22oAsUpyE5vdMo",
-	"oY+mAEel+SEHDYya+gb+++C9zWna/NPCOv7yWRk2x6I+K6MR9YI9zJb4nuyR/9oMl6dkNCAbo3rb94li",
-	"jEQuH6aFCU2PmBfxJ6ZFlKbAedG8Yrxjai7W1MpT8zGnLGUQIxz1gve9Xi+I43/QeMz0MvV/P+jzaBhg",
-	"Aa8gimWcpvwPiLXBOGM43qYGYsqMRoOeKfOhqDpvEHXQXDETU98vhpYx2LXvE0bjkVslRqgTiJZ2Dihr",
-	"Qoi8b0Qt8gMTmHDljvWasYmdCvQ/nAeXr0hDSDfnhGYgrUhBEhbLhDXR3Ea1qJ9kfOBKrbHMhSFljF7j",
-	"cC6GFY78ibbUWR49w31XNlM5kWaFXDhnOhvYUgtWVtSatHFa6Y11AOY4tSY10YL0v7osudCzFWnQGRth",
-	"L2i2yKnMQZw0jiQtREJkYl4ncEK1kX3yg4TD1eiEZ2rWFRnm2YgeEN6iZkhAZEMjHBrmHsrEM2D9PMnw",
-	"uF4y1DKuqYhxDPqOu1I2vosKcyHxyii2b2ryGBssyFcwoMxWXUGqxIQhdmPjkXhuM9Nj4HcDytMiY/Oy",
-	"gEvNnkstLcZUbOjJwGRpxrXq46Mha/vjkhpd5kAhbzijY5azrOml2mqS0pdFHuJBQopP7adW4adwNiUr",
-	"raXKleTneqOJd4MGRnsVUmxs390ZAbhTBnnZoc9MoL+XFpXLiRHIjA6FllkNCZZtgCKFl1c1QWg18YhK",
-	"CoijNMb1VZWsS1NWaJF3dx8v9C1XbLHauLJaUlW8FpiAHR1cYuq1G7aRpx66fg39qCSHS9ClPgP7J44J",
-	"VojHi1Kp564u5AHRyYRRyP9BCuhURGNh9LLjLHnww0GtuF2t4hHOVEkIg0pxgiAMXh0cQfbg8UU3CP2q",
-	"fWFwdPnuzcnhQVdrI16CYbX+Wwj5h2/Pjk5enxy8enPsDXh9dv72oD47vHorV2aCJehX4oNueITmjLWy",
-	"wB/iHP5agh/8Kq0zlZ9Ahkk3UpYMsXYJyL7Am1MuHspp8kq+zil5ZioUgPedFAdyOJSH7QULMu9c0dg5",
-	"N28shdPszfz67VVyTOrcxnaNED05TOmn5OTmtXftwFud1aZN+dnV041svdqV1G0vw63GEZ/HI6bKGlbo",
-	"lOOJlXflgERc1JBuDvjvCNsDAmTturyyxbXW2CwnJvtjNlWroeiY2XQ0UVbewaoJS0LT/HIFS9VZN9Cv",
-	"0TwnKU2YsKX2yiWWhQ64qKTYN7TCOe8Ke74b1FgiykrQH6uxyqui8Im/EI3GUD7aD3IYQFkRwW79Ra+D",
-	"4/WniiWMa04UfdD2DH3ysX7qgZvlkzMPbKn6GgeMwAKyhpCAujVVYOTF+/rzq7OINH4ueHz9SsprRc6E",
-	"Jon19KFSA//j4mywZ8qrFxovXkR9UM9clupSm3N19GfE9/hF3leIdPHdhnXF3OcEEzadufqeF3NjQGMN",
-	"lskikT6pDdU034NqWHOJALXTeObKZXt0Zs2FF9Jk/cFlFDeLeMrnBt775ejngk09orp6roZPqWvkU6/e",
-	"/KI9lxG1K1C+mXL1i+aEUNx9Ep29Oz799NB9Uwt/PnO3LI6/aAF6yOpAfGMmrINgfdRXl+fpbJZyPXnG",
-	"YvE1RcmZ1qC5n/KzbB5bTX5OITt/M8uB3x29Xi1/d/Wsy0q2pWfOX+rOsOOWBL6ds1hmyZdP9vAL2K9A",
-	"C7s4eBkTXZwa2K2liGE1T9CJRWB2jhzBTeo8SM6r/3WSkB5BxFg9/N2GvWMFHNR1MX4QJpqNf3cp618p",
-	"/N2KTKtF8pnVPV7we/n5v3n8jdnootB34adTLw19d2rI3yfy/UkarhQteASReNEGy7wJjyISa8e19Lsk",
-	"15GtlV4nKd5mPGdnIp3iRf+XFKvnIvy9a+wC/J28XRfgXxPH/yREf9NCtLulfw9JmpzkzpA+Yzefd6Hb",
-	"mnATzRnHtJ9OiWK5K90KjOFLyeYO7n9FAX2ZTPCUePJlpNWKte4p7eSz004eFtafsk7+3KwTv3frOkkn",
-	"5r2vlnNCMJbZRkAZroRrGoMd3VCUr5WdYpsUfnZyindHnnJT1tON10hNKY/rUTJT5uTVVRJnK6kfn5hk",
-	"wmgWj2pqVWSMQSuAFvkVIjSNas1zgq8wVdPnpFET092BXF2I/Ubk9qX5sNQHoWVfWTo0JHwoJNzNmKoF",
-	"6vRjpcj4x792hoyjXN9QgkwNPn+5/BiLjgvTY+yAp+yYTyPlT8kxj0fi/eIE8404KgXVrErqUfuFhPtd",
-	"xgb8rsZYAr9rYlElfDZOjvvuCzQonpz+shHVk7uRvD1YVKTjT037eJdxkZOotoJIVAHgn5TEYUBnq5Z8",
-	"A8CCWC0T9P6NAOjVTIWVbwGl/Kov3wwmfRuVcA2EwFH5zYDmW8Id8S3hzDu/9to3Qqyh4pArCvcNgGoZ",
-	"4149qRVNlka1n2sQUNZ4JQlXdKg1nUb00WSChsQlk95HIYk+Qqyx/lNmhKYpyUcZY02/PQQ2D0OOvmge",
-	"qmaLzipcgs0XmNAhF9gwbQKtvvQDTK2x3cFM/zRsJ6lMXh2YAW+p0JKmSVngWvBlVGixdr5VwTeQObuy",
-	"Kbs+qdbvVVhVIUbyVpD+1OgLNbadkBTCAwc5MjV9mUgIz+tzkkEPheDK1lpG9Yra+YA1gQrPFRlVjAER",
-	"aaB7KiTR0fnB6+6cZwCXvSQXu1ljpFgU0uyA/x7dWh/ClaOcwX908giB0X6AUA3gTOowhhuFcCnrQ43r",
-	"KqVWFESW9MR8ZibNeD4as5zHHRKpog8fikzTsIYqwCafcmEbvOkPUbJH/mtPuKRnaOrIEpv8nNM7aAGj",
-	"SFTmNXdx3pd77fY+iaxLCSzrL1ovvoMJ5QCek+/Ji92d1tb2XkgyWYiEJWRE08FGMdG37MXuzj6JzDq/",
-	"xzf+m/6VfE+22ju7O/s9EU0oTzCwOyJ7bfim64lmhpH//f/8v/CMfE/2dnZ3DCnVH9QXKStS6NrAxYBl",
-	"mQYedFG0/YssQrZ6Yg65FgaRAxD04RWaIHKbZRx+Tuh4FcI1dMKcKQETcSXb/HO+WwK4xniEudOwQyXJ",
-	"gGaf8yXf/ThrRTFZ9p81vYFPHeTGlpz6F+BzPrbgS0cz6f9kkhaqLCLw6V+sJTlL/J9nwjldjHGHC/SH",
-	"iZkmo6RhuoenbJCTQoDjrbnE4bhyj4fuiNnO5CYf1wRAKXoLfJ8PCBXTh71pa/jN/ozEvc9yf63i7ao9",
-	"fReavCwobpWkrwV3/015Uz4vJ4ZOOER/JEth8+mBY5Upa3j30M+XW3amZWLdgqglAAnYWDEdIOVLYmMn",
-	"mcmo+eplNC4Fzwl8HhM8k0pZjUWH+Xi9QNtfqxtoGPxeUCAwfwqcfzYfr4Pyo4Fz+6vBcv3ooGVk6eGA",
-	"XUebsMa9C9st+TRXJhYwCV3IDIda9I9LyPZJZBEpIv/rf5IILs+sxvJXI3d1K1iQIOyny9ZEtbop1wxr",
-	"XYeGzqU3LuwT8BcjrB1s7Nw2rZ3/1/8k20apgh6O1Og2qKfNYNwTTX5MmmytOT1NVHtB9C9Lo9/Nteeb",
-	"S3dnE02RbCb3GEdaAB6dnB8fdqMQ6twdnXSvDg/Ojx6yj61uj/FjkGrSk/TvynbPE4wPR31ZZDb6XZGG",
-	"YqzOONlskQhU5w7E+EFRKSyHDgzHRlntkwjNH7XDBtANxYbZzzCgQa3N7AIQS5nl3uU2FuOZKgPAbPkR",
-	"eI6rsJlClcUt0ZVKeOLyP28hk4zdcFmomsVUQfDAaurQby5ApCZHn/5eMDKRClRNAgYbWi4KTeblum3U",
-	"XMPBr+nH1CFAItKo7MqyHF72HfS2Rk4hGnRCMwXxpf2CpwmRyJPGXLxhYqgv8FbNAXjBKDV5CENGFP+D",
-	"YXkQpDRQx8VWc6BoYscYEtP2EE1aXp83YCHWUJjvbJvyOqTLh6O8MtBeQxJhE0TsZv492d5rR5bClV4B",
-	"tAAq0qAkpZmWEbB+JsTNDgplbbG77bbNfmIDWqS5Xwhr3pa7b43VFcK51W7XKL9jesfHxTjobO+1AdT4",
-	"v606YavaIHQuQt08m/GlzGRcCkkiFDOhfEtdmqVIjmrzZ97oe5l4bYnL8PyV0mkGcANFPK1b/YTRHEQJ",
-	"S3Z/PT7+6c1/aLL79uy0+883/7G6S8K8UJ82k7Psps6YZZaA4WGRHRcZ8UYOSOTWH32yGWM2TWHNY6zv",
-	"P/t0YI9zYGFQXoy6Zo6adsjYQhBqzJnkLUtHcrlPoteX3cvz46uzUw2Bqoi7DCBeD0jMia6CyJt1BW2k",
-	"Hvfq2gzPx1fJQc6EE4Zsc2JFaMYWIOAn4cnKyIHjv8nLvMAaXeSxHDPb18yEorrykH2axyNUChfVMfOq",
-	"jpk8nSAMXh+cvLk8P66t+uUZaL9I3UtbMHL9Yl+1akWe6dOZL3C5Yk3J+zC4WOhdOfCqGFe8tphcn1qN",
-	"fB6N/xWKCIPTEssIG//l49lCYcI/rQLwBb1x1SjUkgBxvH5yUAZ5oGRnBDHzXMus84LdqlHG3UoMicnV",
-	"37cFKAlQhz6Nr5E9cPWpBfltquOYC5PDulXjvbfx1JqcwHo/LACfjZJfBXplDNKXAJ6d/fFhV6mw8Eig",
-	"YyIx0y6EHAQuS7xdlQIeUQ5VFB+u7B/9fHnWPY72Ifj47OTw2GUGshueQMoikF2gRfvGrFxGmsSp1OrM",
-	"iNVVp80XSDw0r1s0oc42gmsC7dOuqkoTYMBqITnV6KV5fV5meRmvNZtEAN1fAWzRwcWhhtLR8cUhgEhz",
-	"fAsidFdnE5rlPpM9uDgMwkC/Uctd14oS0kJ2mStMGotyhR+MCIJaw4axguyFlbhXCxRivxcoF61SFGgI",
-	"ZQay7oguMLKXz4/tvDXC2ExokvneWsFJKVNq4TLsw8VrEDJf+vDzA58quVkPooIxlUOkXd2xkUM5ntCM",
-	"Q1HeRuTBOXJBh3CrVRNQIGV3PKbpPomgySIXkendUfTNp8aaALfIryMGxCCmCqOBID4uWTEdzAunq7EP",
-	"mE/XApAthP6j4NiXQ4+6s+6ybFxn0kLFKGdZjQzplcScEdQKVlHFvdIMD+rh9eRZL8+FbB53r3baawRt",
-	"wvjV6HJXXjOxkLG9ltnYJh6areX6Baf4NEA5jsEyvXm3cXt7u6E3vFFkKROxTGrDb+La4JKDIh/JjP+B",
-	"Vm5sxD7MqMiv9KJJRP3nVzHUFtA8obmgBE/Crm5Yxge87i6/++nwGL9hx3zOx8o38UtgRQw6AQrVV3HG",
-	"NH/iNFXBrIh/pre9TWAGKBSgr//caxGaJOWY50bWssyt9hPzqw+0tDPImBpdwQHWcsKMIQe+KjJep3Xj",
-	"U3J5fkLAeppLIvuaWhjn7+edWHV9C6pgwBCDg7kk7C4eUTGc+W5lpmWfVLGcPTKwtcyd0gGW2IDxlYuw",
-	"TyJ4Y/EBaY3a2nBqoV6oxbWa0ASuR3h3j8Y5hLq3yBl+rgN29iwXLNu45YkZ11qLACyq4t8tP+vF9q+Q",
-	"34nNFCSGPmjBdJ/Qykxl5RAK0LXHxZXesKb3GIJvNVM1kkWaGOsCBwODDQBskYZrgwFNMELoMmASMA0B",
-	"65AHO2G0mnV1xN3a6qHTZzSDbs56a9b7ElWoWURGjCZ1Hf0/M3v0bsIzpq64qAtOGLCcj6voqsVUxWIp",
-	"EkUaO8/nvPSque87P0JClSrGbNYgNJJFptUCex8r3rTd9hZUFC/L50dfugzGg8QDra9KFSyxmlctdQIq",
-	"8hCpmEUAeIklhjo0In3jUWtC0lBPe2ClVwtqtGNR6egVoFY018pgH9p3aZlRi4AbXCgmFM/5DUunVVEA",
-	"Z3hUtJsnIlDFIC4ynk8vtCJuW33qe3voMaZ5vbnbfUdeUcVjY9oy3IwnHfOXYnHG8mgfGY6vOSM+M5HA",
-	"ivWuwQgAqVx6xnLPozyfAMQ1MUV+W4MhyIfxs8Rjpx0yZLkjXeC9jd6dXXTJ5s3zTY1Dm4ZuNcy7+jf9",
-	"bgwNmPpT4u1y4QZDLDWEVDQCTIqaITZlw+qpFYLSIXiwxgPqEyn4hZkiLrjoy/M3pM9SeWttCoqKpC/v",
-	"nhk1dZLJpADFm4xkqaxOin7K1ciQ8liKAR8WGdO0F4J+vSjoy/M3LQKcRBEkSiayPypJVPQg5YEaenp4",
-	"YhY+ZLkCeoJlrMQsXbHUH2QDLX6jW7ix1W63y6L8E5aRPUhwyJlqYvM7jGufWLrdIgckQkYc+Scxptfg",
-	"xXaM11Xg0oP3yZAJlvGYVLBHOV+8Zl+IPfXseZDK28V3BbAA/gIZQktgNPEsj3p2Py0eRQys4xDamrN6",
-	"ECBQ/XvGSWH83k6+oVa6QfoPoh4XcVok0GYm4WLYbDkqBpXm4JqpzuamQa4WXDew+FYuSkUKoXAZweTL",
-	"TaXMGPPW9Z9YTiXw9Ncx5aCeskzNxQ8GKCw19PGxLJ2SfxZZkmZNcvDuhNw8R6+GOagq8Qgx6wytm/SG",
-	"qZ4or7iDm2mH6R4gCLkYblpgRmG1fAEWuBBJT5jDaEQ/HHf/r6PjN8fd4+rkmx95cm9uPMFQj40JHbIE",
-	"4h+4XlKjZk2bEB0RhUuXZQY1Q2d1ME/cuhySNCJvcTUzwSpDHzwLBm3q6SITVlESCQ1y7Mi0efM8sr3N",
-	"eqKUJyEWxCYCTmg+QuGRDGQKBCxv9URPdEeeSRUDOmIpVJ4VsSG6I70noNaAFs8UkrPYvVUGU6mwJ7Ao",
-	"m8BqT8aaDEaZWKYpnSgtZGukVaETcMkgpUO8TVrWV+RWrzNhGb/xErMqcpOrJKhf8pDXSLro0ExYzBWX",
-	"Myy/JwYyi9HIoy96DsKciRzzptLiG9Jo47YGeP2MSIQ78rGrUZv5GtEJ33DV5DbL51GzQ2hPWO0/+oiT",
-	"hUh4NZ/I8tAUWrqPjKBvGhfSIbNcHl4iH4FFhD2BMU330X41BsoErYGKMRPY1jIRQKAtbGnqtL3Xhp0e",
-	"SnGjaagUqtMTG+StFGxqs6RIw8aohmXqnc1fROs35vCpCE1yRjhVLh62J8hMroH+iInU5Bo9ChdYq0LP",
-	"P6fc5bPJxHLgct5UWLo19VUnhkaXDVTsBiigGHoF/93YjP+9bANZugBLv9+I3jA9ZZ+BLIGKM/RxJBZH",
-	"eVYiWojdHplilXtg6xW6QFQ9pTFL0lmnolZIhzM9KLFI7pSkVAwLyLsGJ6MifZmPEA9/kHpSMxyrxsFD",
-	"wPPIdzYiLTa9V4DvlU2O8UheYTo/uj2xUZjLpI/a0Wa0BSL674UEO2nUg2T+XqAxoxdAB6gOMTUBrAWM",
-	"ZgDIEhTmeWiIqsGVNixuy5JbTVgGWmFyzTYjl7cPov0PEpd8KaBln/uaSEhhftIExnoLwEM733SzoyGW",
-	"uqx0miR6rd5c1ouvSbFWDFvkVJoj1lJNnyfwlkmII6Ua7BEnPSWshc43ZYRyW0x0HHzqowjg4MTUQENP",
-	"CGcf/Ts20jQ4h/TfuLVSDk0EcmqT73gG+WdmLMjOTtyztwd/MyQMAXw6V8MTTA3opesQVGc0AthA0A7R",
-	"SGEYP+yqQ95//LeMDe5D/Z2PGhYdYuuPGv6vN6JlDq+EKNQIuOZiQ0OITniI1TdJg/5200QRgRDzDLQy",
-	"pOdAmRbU+EzMem3B0F7QInMlQwEYc1VDNfJgsVLklch3XIlQgFWZObHQwtOZ6UsKpZzB5BMakqDPOM69",
-	"S+1wFwMwoZEnGoMwWaJSRr5FDkcsvoZStWQqC5KxdEqkADr/ChuHdWynVsuSLDZGH3vg0+0FHfIeS4C1",
-	"Wq0P96XrxXzYviAF04ytLB5WW9zswFS9hQO1rwL+8iSaqQPeEyZjFOPIoHRfWbF/rn6ungBLgiuTNoKv",
-	"gwyVGZd7T/CEjScyZyKekms2BXLtVfcvw9a4Jv3ZOGVKkX6Rzwzyv90T8PH6xgBrhADoc/GqEWNVDsAw",
-	"VxzYFduwbTurVYmxbG1/CmAcT/JpT9j6xJoIzEUmzXZ0NL1e9cHAHPZlbAY7kmkC57K8fhrs49ypkx1S",
-	"o05uoDpJbrlI5C38Rk3vWVSc+mwqYa80RxHXCMFWJNrdfgkEODpneTbdOMCgbzQTVuMF9meumRZ1x2Mm",
-	"oHICBkBwmkLUhBwMSAOYnb5Oe+12SPbaOwD0vfZus6W/av63Y4uZaDBZ609P1C6nYRV3iABDe4ZGsWbH",
-	"kBGN2WA2xG65tgwKJTGdtHoCu/hqdoJCJqzQfF7jemT0z8gxlU4l0gxc7d5l64lq2nfoFvb2DcqZLshe",
-	"3k3hOA9Ko4xeAVdkocGHNCLPUqTFgLxiSeEV9dC3ALl2tQ9bgkLUtaHILU0ijZKJtRfuu5a4yqrxyqlo",
-	"igjG3NDQdro1PN4pi8YI2aDOP2Hsv8pX6S1ruWVpOkvNY8173MugpFWsBKDCmOItdKoxgN2BgUCVFgIo",
-	"Q5HymBnXglHo3550gzAoKlYDzfwUNOZoyWy4aV5Sm3os2O5ysGeijo8aPWnU2zSaQRhoGQitAtut7VYb",
-	"yuUgew06ATDmIITYNLCv+OaJzsdgIut8oSdKFab3tHfTW+QipyKhWVJvW5hFip5YZh9sLDQQln2N0VXI",
-	"hVbEwNdqHK2kL5OpzT0t3WHf13kTfasPzqxZi7OAef4CVTFd7duL7YZqRdP4o5DY6QflnTdxCmlqkNfz",
-	"Yqn1bZo9gU2l+zLhRnbLnZesShMQ9xzNOUmCTnAIzA3MlAFGfzGVv5LJ1NqdTCfQB33aXizMEvNdMR7T",
-	"bGr6dTjjH9woA4NGDfWBkwMUtmGnvne53t9rnBPGAnhvnIpdi8/lSsCC6IyZIGl59sxP+6hxcFo3ZlCo",
-	"7Gpre2cXzXoooz8Ut1eJQrivxuaZBFxXQEjPtd1uLzmz35QUax5Rt7TuewR87lxIY0RFsmEMMPtaLK74",
-	"pCvnVnUdBmz646j/Q8zP+I8nl3+cbJ3yH1+24u3XxX/+8OMNO2gpPgyqLr2d5+327OFWHUfWv7M+qI2/",
-	"F16saV7mUzhNPHcR4HUTu4PZfEUTd4b6la2HX7kU1g3HEnhp++XDL3WlfEuFrRMNluC9VdZ3InKWCZqi",
-	"ZcRVTdlrbz/87g80Z7d06r208/BL+kM8ZpeC3lCOqYXw6u7633MRCg9DlN1NIAm/4piDsPWaS/Ae+maU",
-	"F+EHls+yOI1zdKgg6q/IR8EHPW9pg17MMS+0CAP653xQ9oHwG4Rp9cNqSahauSZVVmECqX2xxiQFqyhK",
-	"ZEZP6lT1n56Yn6pe/3FLqSpCZbIjBBz2xIQ5G8QC1cjrCrh2Ue3tdhsqChr5137oliot5Oqz0orCdvs7",
-	"Mwo9TlovsCqSCQPAs2goOWZ25dj2pNkiJwLtbTHVen8MyndFc2PU5LY8K7szbPoaXKcnVKkAojbnqYFW",
-	"qyO+UofCyJwmBzrcQ6pa0wG2pl2R34y7nNfIrIipfePFpGNb3qknuHCG+JzyFJfn5qFJosrKnWC9zaaw",
-	"92adyFHJW1hZ6KhjYHaDM3yrunXzQuhJnTGUylWbffuXV5exXwxJLLMMyYVf1RFi99/7FbIqxa6DH6lg",
-	"5GLM81EQBtQr64x/bgWdAMU4Y+YDAa4cur3oeQykqv7ZpKzfWj8ADFCLHv7BJ/WP7sPAwUbTuH4c/4PG",
-	"Y9aK5Tj4EAb9Sk3m4CAeM3Ios4k02uybN4d64d4MMxNUG/lxw4Surpneqb6IV5XfQvwNROcrMIQFne2d",
-	"3Z3d+9A2SQWXKBfD8jNYoER/6mr7xYvnLzTzLXuweRXXZ6qlByenv2wESwubYyBIpXx3+VO1YHX5u6nP",
-	"XP4wO8ArxmsEPDED36DsLmGjze8/rCHo1KYMfRHZcp2rSRpC5kh1KmTNp2rKr+Bfey3nC9j9+dfTo4VB",
-	"J7i8OHi6sk9X1qt3+P5jMGZK0eHC855gBY36h0bhqVwaSJm0RQ69ZFq/huF2u61Hfe1FrEGoLJGqdGdZ",
-	"oJih+DYj9q0hRx5+glAHCuB2+7s1qaIRQKtE8Z8V9RkjyGIJ5TTYmKQ0vgbnh8arZXRvzUu1Hp6uhlPh",
-	"x1qcgiZKvHSSeRhldmWznU1P5Cr62DTw6vd2qzhc98IXwLd38xqE0eU6pNQfMOwFGvWE+LNto7hyN579",
-	"soU4oMGIeq0szQajEFL95K2odpcEw2/uSqaaqMeJ6ZxTNqXUa9fq0YIcKacegAZZKGa/2+ygldw2iVRf",
-	"1xyyipXhNTjvE0xW313FuHAq89eyEE8Wl5rvdfmYScwe/mSbiyN30FJLsFvSkJn1y1r3cLM0h3gWllJZ",
-	"nDGzYBTfYmPLORQB8mKtjMLvZaqPaI4phCTCEK3ItTqUtotDpGSWR2FPWEO/raa1fpGysCeWBpJhXHO1",
-	"6hV60I2VhCq/DeMz1RP+aoYsn60zVh8+ZswmNfXRQjdjq1InrcxmaJGfGJt48EL4YESICUFzFgQpegJN",
-	"B/YA9GHc0vR634vrJCqnIlEm4sHVBYODoJZR90RPHJlAQDXjmYPi1nLCREhyes0E0CwIdpspyDVXY8uu",
-	"GOLoMX9mUcWtniArFd2CYDFbcQukeUUiU+iqQ7YiG9wSGcNZx7yHASKmLpcXzDdbmWu+MBfMVr6wqEyX",
-	"da64xCETLQZYJ4UJCeqWxwLxS/T3gnVcHLeoq5vGoSMjzQk1b+oFDQsKWSBMoSO8rICWMWNUTPQU6M5N",
-	"SJ/lt4yZ+FOzeD2P7/a389uLW4mCNKElEM/XuGZTxfImianA4JoJozkGQtmBGu+u+QQwEhsXazLENGPL",
-	"ZDFEY9HtSKaIsNXUK/2Cng7Cd/qMqALCEEsbaX8KJlQAKaZPK5sQ7fKhcUolSYKUBA1lEoIroZy7XprL",
-	"qdZztPQ3XbKzl0yNGcwu/3nO1roBXlAw7OJ1LUncijnShbKhBqSkjXCOXIpaS5+pBPi1TX2kwbzoCpkZ",
-	"059vTWia8Fx4YlvbUjGsiNi2H2a93lP2vIxTqtQFGwIpwoVPqEisnohlcrnQrKxmJuBpzPbucrnm9R81",
-	"6eb1DysZ5w8OOV42VZl3vvz50knK7PMFBgvbG/ZfatNle1i7L1enorqXup+PZ19BtCorT3h7cGNm1+0e",
-	"eGv1fzupzHlf9mjd2t4pm696TZpMORHXfAlbJIH6BBLDO9ADl+u8ZW1O1zgrzjWDLoU1k5CgxQqDMYr0",
-	"Aq3n9gL/3pY3cx7B9OjqKfCFuwVP8xq7XVvbrLT2/dPNsL6HxDLZOQEWOxLVUUlXIDdg0x9fnafnry/5",
-	"yfOT8Y/tfvri7vS3az74+fvvg7J+rRYrXQ/y90+G2y9muK2yp/cfg3jEU2BK5g99EtZKlKqrvZc77b1t",
-	"TThonwFXMo/Sq929bc94dM6G+kaUaCvgaILTs+5Vactxw3+lasTFMJeCHB3aJhzlF7ce/4tvebJxkKdU",
-	"5DwGo5IRO49ozrRSG3SC7fb2zsbW1kb7u257r7Oz1dl7/p/Bk7X7MR1Uy82In0o3l5npzjyFvxoQWVK3",
-	"pTXGa7Xm2WrdzW/d7vVkxnp0M5YfOlRJnjdVTWZChwBTSxQMS1MUKMs5R/P3g4aujzy5R/uW1pVrii2Z",
-	"kGg9fdkqHNKKMLY++ogXLySa3977gdluOGRj3FLVE5UyrZ5iVbYjhLJL9tVmi0B0/C3NTDwrT2yi+m5Y",
-	"achXBrwrUzhgyHK77yj07qhZlZAklWLodT7noiei3yuqZbSacahDKDHJvFyV0VC51tWxBwKm9aOK3xNj",
-	"OjWGA4jphex9NMsXWLvFPETBFCVYmkNpCJJLeU3YYMDiHEDRExoWriA7E8YI1wtoqjFnSoZSsF5gDCkj",
-	"vVvhaJQFxzPlQrp7YkW9HWvA5CM2Dk0uiKBjTeuqE/cET2q1eMQtC+vgq8qk8x6vJznxycH/F3DwP4aY",
-	"85Dj29HIW6qsFXWfRPqeuFKp89T97+CsOwYD7pPL7iu57I5MSQyHTQtkljAYslo3HE1mRJP+lPAE/RjG",
-	"scVXklG4AM+2Cz1VIzphoanDonlaVNF2jVNqRuvz+qKgl95JSTZ5ayRvMRzbZCvqOw8R1GUMNniqrOtC",
-	"CtZ0Ak+57Gr6TTVpkSSSKfc1/IwpJzfHgX8oRaTgK0fmYRa/YNlYqpyAvcA3pLu6G1SBktR8YthPhp0n",
-	"w86TlPP4Us6T3PIkt3wRGw2kdz0s2kDIIsshu+t9bQuHZDa+COyIqmwiXdagnCMNQQfbgribx5Ng1h3k",
-	"36ylLeru9XprypCtkZZWdrt4ICvNFonyq3jUZZJ9YlIafBsjrx5KSnMdJpbkpJEJy8pUsfqcNHvNKslS",
-	"iiR8MEAJFITODonsMUPOtwjLHyIii3y/J6LUdEtW7z+0vMa9ZnjtU3zX1dyyBrGeYBuaim/aNlWYiYWt",
-	"nWKZpuidPBEDaWKZcBqvAZrXBK8nTGvBaunihxPFbIYYAgNy911YT2OghV0jOFal9sSCr2lLaU0hCkhD",
-	"n5JME0OSZ3wC8K/k9ZHPTOtrrVR+5cF477IMC6TfzWfsLUp0sx1mvlrwS33K2oQbKfPnV2cBNLG+gMIS",
-	"sE52l19tbe+AdOwjEkasV3vJvg+wO2wArpy6/mpeb7Syk1nZuGwLKLRIKjJJbhsP2GYCWnrb22h/t7H9",
-	"vAwPNzX8NY1/RCmuvMXzdNk9w1P8Caan/Xhre+du+kcQYgMDu9rnuFpbwQ4OmaZxkdKcvQKnd9nEq9JN",
-	"1XSvKo8u2MP6HCBGcnFztbX34uXLFy+evwRYuhp4yIqwEN4RnrmZ8uDt2WV1xjZOaUr8QXhDux3WgHxr",
-	"zwqwXOWpwQzDlV6DjdtbAQjfhvKeSph1qxR1rcR49u74FMqeGILnLdstxGusDhipr6P5+FzPEX1BoY86",
-	"yhv6dlX6ogfDlF7tvNh73t7Z/s7tJuX+2Zo+42Xz7LKxten47HdjXnhS2APsXoPBwOjHQmiZ2S3SIA/G",
-	"1ugLHXRHVFxD+S5NMqeyyIhVBv+LXlkyqJaPjRPRmi8h64qLVhCkNUkGQGz8O+kaZuIhb21v7GgQ+Fe1",
-	"7Ejp3dVqg8hKS8b79eDzCImLs826/m55i59Mo0EPBUFdPY5Oe8FErvElX6pJ41B7qhd47ClV+S+c3aIq",
-	"vnyCed7i9RvXDMYMqF6GCZ1WL0GFOP69eJKf10X7fEh5+g+3d9/MsPtib/u79ndeXheOJgcJHYPC+MTK",
-	"/nqszFTM0X/qBQXP29tbmjHxWIqVOEQshdp002kqrja1riwUa02g5wGv4ZYGQGeDAY9Z1lBNckFTisWS",
-	"RUJ+pUNYpjme4//x7vj04rg84yc2uy6b/WxeGgaoLuq33a3Y29ndKa8wS7p6SNB5uadRdEJ5cmCwdg+Q",
-	"tlzBC/2eKvo5vmCQ2v1vZ3fn/imFma7Yd/MpgxmdZ1S4ys2eqW2xOJTU8NxZHvJdO5il2NsLKbYjG+m0",
-	"nmx8qfTnUsEsfX4QxF4xOloE9dRRh5gnp78cvDk5uvrl4M3l8ddPjl4Rk59yo59yo58cFl8wN5qXtkTr",
-	"onDmRQwYXdToZP0U6bIfdV2GdH0idE/Mh1LvYwLJkNzK7FpB1KfMyGz4JmnUJD73hEl2hmxml/Hsvrog",
-	"t3kuSjvEfFubHzuiqkxPhpy/0LXLII25pN+ZjF87TyXld78+tdjY2POd7bImG4IQS6bNxHaqZyTSfMEE",
-	"rSDVijStyxjbyDUQIsVoFo9sbeQKpyMfscdffiLuoxb5FSJcTK8D+x5JpdSnkLv02oeCR8dYUz7E/FJ9",
-	"kDFVLKy04EWU6Qm9eKy+DBJ4WGmhbRwxs/G9z5ThhVpmAQ+HhhU2tjQl2YxBH8ruDhlJuKLDjGnwlkBq",
-	"0DQts2eh+LWGfk9EXESbEUAFy1bbvOwc2li5UGZTURuPB5rwGDwq0wegyYo9R291WLq7siqZ5VEHk3ch",
-	"Yjr6aLLFwrKh933kWv1Uv1EWhJ9JvUpkWJkThKd7EzTtHvSEhkU+yhi4wux+XW1xKDesn/qNMNAxYi6n",
-	"W2xPzK+W3NIp9EiXmelINGZUGDSwfVzmuGZPNCYsG1EMRJ7d2TNFesFvxXiiJ6awXj7gMVETmfeCEI45",
-	"y6NmNTrb5LBDCBUDtl6Gjy/u77wwT/mre2psFUVbeRCIKmYuw8k8ao7yjFBs0x6Pzg9egy/HpX2aX/5l",
-	"s3OBUC4LBPuXyN0tbQ51YLo3peNPvLiCRdqgHldKE2PsQ6XRvacRy2hh+pL3p3M1rh5EX1DtPvjHVs4Z",
-	"fI1MXgOBr5vIW7cgO7ayoiP70qdtaNUMO3e6Twl2T7rQn5JgZzHwgfy6h7WldfLsrGS7WpqdG23zMID9",
-	"lwL44iw782ZI0MZrm44mdVl3PeGi0GcaW9Ym0hlFzMLlb5ZGh0VyKJlQDoWGsCiSAYdeVN+1+0xWLYJT",
-	"9p5xWLckaa40Ln5l8m9J96dzgIds1haOS3KP5lD+KYT3iQt8YuqRkyHryfla4bkuZDXi4qYuOnfeTf1V",
-	"wnPLLsGL7XXHG1iw3t9HLsGkvV7ed084vgL2cJjX9CtszESUtrxQD2h1PBclEjWNuRJDaE9l7vEFqLy3",
-	"KN7Xb/OL7U9Z4oI+oUFST2huO5YZM6tskQPbjQask8g+TD1DF8BaZTPWjjntiRH2RqTxiCV+w/aGkAZs",
-	"Idm7u2sCiwDLQjWR0ji3bETuvsfbsIig+fLu9ktowuaWgIVvZqNae8LoSsaOo2F1yxXz/Ah4UM8UqQG8",
-	"qcm4IuOGtp5RtZkerro/9VvP9wQoYST6+fKse2ztszNEnWKr2OY+iU5Ofzk7OXQDNZtX3qVtQrI6zH/D",
-	"E+h8C7wZPlJabUDcgf4Xc9zYxg2bBqdabjKuNGiIChUIuzX8Gs183vrAWgf1CB0segILJmLXL7Pl0JRd",
-	"VP5SlavBCFOWTjljhDOvYF8WyyBBqnHoM6JwC8x9M6ls3rQ22SkiDSBp9rYt6KXBRFIKGZ9AA3Npu5z/",
-	"WbTwzwiMNouAk17HE+qB+5vS9r+uuKfvyiJZDxB5lqE8yX1Pct+6nlAGQsxyqe8hgwG2h0OLAfYAr6GL",
-	"FxjxFc720e1TxaC5KeiB0F4TG2iSaPPmeWTbQGJqkWNP0D+T9Fkqbwl4LYw4wPMOicqCPvB6ZAPP5oPO",
-	"bp57Y5vI2iaZTAqQychIljxyUvRTrkaGRfLcVaSNpRjwYYHcwiawUDIsmFL7UBUGuzTDboAj2je4GGqG",
-	"OteQtG6dEI5izmYWtKb7p984TdU1eAwJ9bteklgmLJzpItjyYluLfBTch7NfOyyrLEF4CWl4RYaNdNok",
-	"XGBMClMhSFihaRCbGD8YaLLex8okwPkvnjiz04ofNJ8KXeEA08I29z7o8Pv+w/3/HwAA//8=",
+	"7L3bdts41yD4KmhO94r0Ny3LpxzkVat/x1aqXF9ip2y5qr8vypgQCUkoU4CKIG2rMl5rLud6buYN5kXm",
+	"TfpJZmFvAAQlSpYTVypVn6/iiCAIbGzs8+FTEMvJVAomchV0PgXslk6mKYO/j8W15DHrimuWyik7knEx",
+	"YSLXj1QxmdBsFnSC3piRxDx5poh5nzTyMSMcJyBySPR/fytYNgtJwlKWM0JFQhQTCZnSEVPNIAyuaVow",
+	"PXtCc6r/pVN+Qics6AQ/vT4NQv3/c1lkMTtOgk7AbvPLre2dIAximaYszrkUx2IoYRsTytNulskMdsJF",
+	"zjJB08srptes5IRdVn4L8TeZj1l2OeQsTYLO9s7uzu5diHOdM5Ef0ZzlHNaz3d7e2dja2mi/6LX3Ojtb",
+	"nb3n/wrs0JzmhQo6wXn3pBeEQUpV/jNnNyy5f4IpnWlAvmP5WCYq6HwIDs+6R8e9y8ODs6PgoxtwkaVB",
+	"Jxjn+VR1NjendNbK+Wict2I52eTi+nJr7+WrVy9fPn8VhEHGJlwkLDtjcZFlTMQA42HGfiuYiDU8ful2",
+	"//H2n0GIcLqmadDZugsDfTpdvaOgk2cFC4OcZRM4n4LpreA29jbaLza2nwdhkM+m+reTbu9ypx3c3YVB",
+	"XKhcTo7McX7RKeBULHOnG3QCOuAjytP/dHvXW9CoERfqcvfl3vaL9osgDATi0AGOJgcJnajAm9Lg+T9g",
+	"VXQQb23v3M5+D0KNh+Umn+MmE65iWeAtiGkaFynN2Ws2lBk7pylTPXrrwIXweN89O0RMMAge7LXa+vuw",
+	"1PnT4kLlNE0neCE/fAroRH/uCG+GmfLg3elFdcY2TjmgKYUD3mq32+2w5qS29iyQuMpTc4EMhN7wTOXE",
+	"W0Fw91GvCMBzImHWLfeDw/PT990TjedcsOOcTfxlu4XQKdfP3MXlOZuYjydMxRmf6usbdIJDKVSR5lyM",
+	"iGLZNY+ZCsJglB7EDuwU/9QLCp63t7faekexFNVLESeipahIBvLWvxyxFGrTTdebTZnaZLdTJhRrTcXI",
+	"AmeU0sudl3vP2zvbHgqdDoc8ZllDNck5TWnGmQI69osmYeUN6P7P992T8255xim/3H758vnL3faWvuQZ",
+	"j/HQ2vrYwuC3goqc5xr9tuEH5TDp03Isetl6+WIvuNNHZJb3YyEY8QBoEFuvX+aapge9MRVXZCYLMpSZ",
+	"/jcjg0JxwZT6L3plyXAtIOK8qkpqWtNkCOTGJzNMJD4Cbm1v7GgQ+NTn3elJ74c68vMAIISBsth4cNg7",
+	"/rmrD0PmNAXy727F3s7uTnmFWdLTQ4LOqz2NolPKkwODtXuAtOUKXur3VDHI8QWD1O5/O7s7mtxlTENe",
+	"U/6Lw8Pu+TnQQHMIP2nm9xAWGpIbno+BccZFpmQGf07piAuq7wrwTaLG8kb5vBPHwjUZ5ppcBmz24+uz",
+	"9OzNBT9+fjz5sT1IX96e/HrFhz99910QBgOgXUFHFGl6Fxre++GJ+T4x3yfm+8R8n5jvE/P9KzDfj2HA",
+	"NMcJOh8+1jLiuzAYM5ow5ElnLM9mB8ggP81dghOZO3bMEjKYIePN5DVPWBaSQZGTsRSyyFhCbsZMkGnG",
+	"FBN5h4zlDUmlGJFckhvKc4LMlWRsyihghZ4KwK/ykFCllWE621AsliJRpBH1g512P4iaRGaECvJDr/ee",
+	"aEpIGmdvDsmrra12s0UO6ZTwvKVxNR6zCfUU96AT7LTLy6DyjIsRbn9KMzphuYFATyPUzyzjQx5T3Pk8",
+	"IA7Ij7/0iOIjwRLyw/n23nPS+OHdweHG+Q8H23vPm6WAMqVZLlj2TJHohg3GUl5dKhZnLI9IQwpGpiwj",
+	"TFzzTAoN1bAvhpmcEFjDM0UO3h+TnNFJs0VgRTPCc5ycwhJSPshoNoPbTuOYTXOzHCnSWYv48pMiiewL",
+	"IXOSck1Oc0XilPKJIg0hyUAmMzKmaky48s64CTPDasAkoYiQ+mT4NctmhCedvkhYUkxTDSpGpDCbnqWS",
+	"Ji1yhCM1PYrlhBHY205re3ur9Wq7tb23C9Pv7La22+3WixfwoC/gyunbDlhZkjlYxkblZDRC/1bwjCWW",
+	"u5XnXnPQGVNTKRQacV7T5AzxDZimFLmRP+kU98Ol2PxV4fn71h/9WxevlC+s/kBFsnGT8TxnYh/gAEDl",
+	"GmY5uaYpT8iP56cni/YcLWCWt/RTMGFK0ZFe/IXQTCDWty0e04zGOcsI1UcoGNkisUyLiSDbgcHhoIMz",
+	"OizX37vsnp2dngHPdLf/zcHx24uzLkKlBNl/zdgw6AT/22Zp+trEp2oTdnxmAIgvVi9Fr7zA+v5ScjOW",
+	"KSM3VJGMDQvFEtKY0HQoswlDSIRkwpXSlz/Sy45CwgXCCQCkmi2CwjLRGAAglcMhE4l+BQQxwgWJYOvR",
+	"vpmETOiMDBjRQG1pEtwFJnYi8zeyEMkDz1p4ry07aiGJldn0FSL5mCvCk4ec84k3BVxvnhCQFtu73tnC",
+	"nOZkj09+Pnh7fHT588Hbi+7XOVwO4MYLno/hTIAeMAAwaQh2zTISZ4zmLAk1nUaDZtKcp0RAgXbbu4RO",
+	"NE+w1A6ZJVMAAlnkms6bw6heKP03gFHTTjDBwkm/kdmAJwkTaxzyI8Ill1dM6GUh7mouqHFQALdEbGho",
+	"ucZagCmJMkaTyLwoBaFE0WvWhE18T3N2Q2eOwPwh+9BK022+Oc4naXWSOT4nDJhBo5ZDQjW3v53tA/vQ",
+	"U1jypnI6SFmrnr8uShEWj4zo8KzkOapDKBkhDDQKaUZCjKSU6feGmRS5NZxr/kiFumGZInvt7ZDstXf0",
+	"W3vtXRRA7CCuSCEyRuOxXqceolJ5g3hpsapQBU3TGZ4Y7ls/QrnG7BxOFozzIIO8e4ug0coJo0lIlCRx",
+	"ygHJJ4XKEQnYVL8ghRZNCAhYehH7hDp6mY8pIg3eHqIVznysydwEwWARakyvGcmpxhs2HLIYZJ158W3D",
+	"yW91OGFGb3qSHpySQbwenzBZ5H9L1DNbJDnu0RwGUlx2iyvnNCUDGl/J4XDfF0rXOAmwaaHh4Jxl1yz7",
+	"Yy/xwvbwowi3+/eGRGcB9YCaa4mtoZXhkhZHPIma6wHhAbz2EckwMCWtHGhxg4Gql1jelEiGyMJuucJF",
+	"nqMafyHoNeWpRqG/Jcr32GQqM5rxdEaKcq/3owcqcppZeTQlIkg9SMMqZjIrVbGQxHQ61VoD0F6t33Bl",
+	"dcDHI1Q9Kd9RMTPCu3qgRJfyCc9Zcp/sjiehwWuB7mm+mpvvbr96iIR3pu8WfJuw25ixhCWeZFee5MXJ",
+	"P05Of/lqQnvNsjpkq91uW7KnQEXd25hwUeSM3HCRyBv4TeubSqEQ0yInsh5RKurkPqCXFuJ9nEtnIeiB",
+	"j45xxFdJtB6ij5GCNiUF8GoOV0rRoZbijDHi8RD1QtAiH8uM/84eqnew2ylqtaux1D8D0D3sew/AzN7q",
+	"eSyKHpitWMW7NCoen3WPLnun/+ie/PH4+g4VxlJTBLka1qoZWIIYpUgjsgoSLCwKSVRZadRskVMx/yMZ",
+	"MS3pCXZjQKHRErHCFwWAf5Sq+d+SbxyImdHHUB6WU5ahd83x0oTFKc1MRMuccpePGc+cQmdFaIUCCjBp",
+	"T5zOeZpaoRq8LM2qYL6o7oXOCmglcDAtuY0nLOYJsxZKs484pUp1SAaMb+/2FpmfYXih1tX0rvAxLIPs",
+	"3t62ghJ74WYeJL8WKtdb7QEM50/jB3lDIrh8kV671vQ6JDIm4kgvkWUxEzkdsZBE6DLRPw/5LUsI+ieq",
+	"IGWlPSQIAyaKSdD54Bmdjdvl48KphnOLPZ2iakzF7HQIVGAVNs5t9C5cMKl9nEeaqPpORKjS55qbe6Qh",
+	"UbsxPE0LdZyeNApxJeSNsGNAnxpoQp1qVNTcRKFelc7mp5XCQKu64jC43RjJDeuumt9gcOA7tRYlTHM4",
+	"VPjOKELVldISQQt8KPqeaPG5tEA+BMpwQnce8S6PakpzrVoEneB/3/gfH9obrz7+90a/38K/mv/jvy5e",
+	"6vBTMJTZhGpanMhCS7hujCgmA82mFo7wiMV8QlNzCC3yi74j9ehrlXAbzAZ+h328VcsQ+2YsFSOF4DnJ",
+	"54zTlkLlhqIYdvhMkagPnsR+EJEBU/piUxIZm0CkVwGODzLhQmYwN147pdFvQn+VGTG+nxk+DUkhUn7F",
+	"zOpzNmIZmUjBZmhVVM0WQV1Kefo+mCwJAi4kN2Mej6u6Phrg4Y46l8MeutJ8tBum7LZlwOw/2uBaUgcW",
+	"olWZoBOMeD4uBuDbGvA0HWQ8GTH/z+nVaFNPhwTczC8Hv7I411h0qAneWzpgaT0+p/oRaaTsmqVNZBxA",
+	"I4liI/BGENYatUg/OGMjLkU/WERxnixODV8kPCGNKE7Ty//1f/6/Uc1dvLN2/U+LD6xRXzClFuf/ZcyA",
+	"TlC7TkRErsyGLKGINa6JDonOuj9daC4faToTnZz2LstfjCXKyl6kMSzSFHlYVegHeREESEE0DW5WD9qf",
+	"tYa/Ljudc9xBnYsJjmIjz2h8hW5n/0xQGtGnQvrBO55sHOQpFTmP+4EfHgMQcGAasFTegMwrSBSPeZpE",
+	"pAGOUcWv2byV9pkzWEIoDRrsUhqzsUy1QB71g37Rbu/Ehk7Df5i+pEMTksOFYNlEqtx+bd8I3FpFFwkD",
+	"Mk+znA1pnKMOoJ/Q1Nj0CHiccCOUC+P4EoQOgKnIDIz8dvJF5ITf12d4lQPR1NOwWv2Rj4uUsrcMwCgv",
+	"CbY/v1AjRQLTGpb70gvXz9EGUQnSMNhSJSBz66y9g+axvYVqxS1MLYG4FzZISpZf3PuwXL3haa1j+dD4",
+	"PjTFNl7VXII2Z+HkkyVFIp60uIhaJGK3UyqSyAq47HaaUi5K57TD5n08FjVlsWEOHNxU/YCmSpIJzTU5",
+	"r10HXThfRkb8GvVN1Q+QXdkLBUfatAyCK3IzNudeEm4ypFcMBOlFpMUdedAdSJkyKsqTXnVOx8mxMFCu",
+	"P46FmLT5OBf7nCiW51yMMJSEbUwoT5E9g3s+Y3mRCZbUbKAa5EaThOv5aPreG4ZYXv228fXNSRX45ZAM",
+	"M8Y2tDxTJVNeZH1JpqIywiuq0Kwxy5hR/BVRY1pn3fEuSQm3mmi7GrYkalYOhgc0R5xqSZUL4tzQ+lOl",
+	"iEZztgFT11zSSgjfwmUHoWkJ3IBdROcgvS1lbnPMzIQI1pCKxZjBpWBwDk39FrmG1/wVfhE85iMSV9+K",
+	"99XRd9WAxZodZKy6hSmdqYesvch43arrYx5Xrfxs8Y1qCKTP3BYIhmNh7XCrVA+NxOs/D/R91BugqdL/",
+	"apl1q0ajrGWCFuO4MkiHZNMHYIu8ozNCs4xfM0092ptbrTqx+LWUjygTl6Ghq0Dc02PWIJbHYlrka1HM",
+	"0Oq9i8TxS/H274dBXaSSVUXy74A8lSDj9bngG8vnUN/ECZ1IHdM0BX+5vBEkoTnd11IlyNh7baO9AsPe",
+	"1hqxixlSoOdo/RyFlTKYCG3/MYXIsIFWhKYZU4q5WA/cKTCICb31V7/XXrrtOiHvoCSnnvxAGoOZcUWi",
+	"BmAENy2jaUl5KrnQGjuKUzRJSBT7ImUEL0Um6kSzpR6fsGgh5GRCsysipAkbggWgjmkdoYm3vPRG0/tY",
+	"oxxTICtEPFnQFRdvd3nKh1LkNM5Plmm4NEkyo9yuFLvNkg7M8LswGMQxXNx734VRb7mCY7HhtHZBcxo7",
+	"G9HUhdxCZE+tqvBZn64cV70hol7VVVUezKtSeaNi7qsOBeTReAGJlZhHiQ4TcHnD/53FaYwi/aS5hKlz",
+	"DB5/kO5oQUezjM4ACFX8XEds0nKjeQ1jXHd2dl41v0hqqiY+3I94MNJKn4trfqeVck099aEZadcgdmVN",
+	"+PpqY2y5yDp19tAhAeizhafPllKr/tmLZ1/6tQ11xacbcoo3dQMojCZYSI1vN+REH/k0nwUd4GZ3ZW6B",
+	"YfD3amFzwz2Vecm+GjESjObyy6eWSP9uDhywTyKMNX+AbWsOkGWs+hr6/RyFWr48gxmrlUczaGtxHswC",
+	"sZOkXNRDyQzYrjOJxFIk988QQ8pDDc2G6PxsdiiTWv+A5tspyzVTNSNJLBNGGsfnp2Rn6/nzjS1C0+mY",
+	"buxYrezi/CBq7qMHY/5Gl8dxcX5QqwKNpWC/yOyqhpjI7IrAc2OvXopQbKk2mWF0nojrofQ7ny6++l4q",
+	"LWLobbc+C32Wydg1OLTo4Ud9fgx+fhJ5pxXNuyiB5vN8EfDNvxZG/q1QwFZTWOJ7Q4swOCmAvbvwYv2b",
+	"3qZlnB0bCM7VnBqxpkS4iAOu7MJ6dmQrAq9pQzbD99FIDOHAQ9SiXbzBAw3E5QJsxMeneltbY0JnZCxT",
+	"CGeNKrFHVcOZ1m4LCBJpri0TYfRjjTBkI0Tued3gwxmOXok7S+iGp3LkEmQ/69DkSdQhxRQSiCAC0g1s",
+	"FFPFsry5X4l87NjwSIwO0fjWyNiGMskIXvwkJS4f5iFKCAinGB6RMa22KpccYbS6qRZ/cjYxDtbShQVH",
+	"/CdoIwj0v6RK8leVg4/BcwRpEVxB2pyP4AafPQF5n2hhVj9D7HyAwPx3kXrxDpaS74K9H/wBmLOjfAfv",
+	"l8vExzmbnDlaV5ctpZ+BbQciF/V9giveIudIbPWSIhzWISZlM7IJgNu3tyTC7YOUE4KrCZJwIqAJEZB2",
+	"9RBTiChJDJA+/DY6zr1POVBZrvCVeWbVYLPgaHWpH7AZZKYIhZ1Wu7VDwLwGooRlq2XMOLIDBgmOuZSp",
+	"CUtVHRLZwREyaX3uCbnJ6FSTZoxsiWC7TvYoZ7VLa3izuGCWAc30q2lqXkX7hSL9oDJJSDDFSs/QD8hg",
+	"hhlHNNesXBXxWL/zPuMKgxMeWWToGXg+M8kxfy3pwVKSZdqb25u8weTiDYgQMqGDje12e34Xjqxzke9s",
+	"BwvG8S+xOKyiKlAvZbmwfCqYCwSNwP7lvOvRg4yiLjcTC6cgDcC/WxRDs12UVR9cg/DduiihsvTKqiP7",
+	"CRcLQ129lU+1mR4j9kyV3vrQ0nwjLzOtHSSo8qxnvfOwv4JuX2Y1+veQveHYlkZ2SIFCqNLb8E4slpMB",
+	"BGoAMzs4OTKiCjXImKN1dgjzmty5RbyaNy2va6K1kSi+TLfq3XPg9uVLVq55yDulJLP6LT1qZQiHD3cv",
+	"g31e9QEiYG0jNcRg3zA5k0itiMXtR7i/7yFp4C4Mhg4v1rl/PirdhZiqs9ZX38JIDWTj8Fvna+d67EoQ",
+	"n9NrtpzS6qcuIt2ln4PIBfKcEe9Ab3OiHdAq/C/SqPVJMkoFcznzSH2FRFEH5KI6ClxPTE/XXuVDKakn",
+	"+n4VmmruwQbEsv4V5ZOVaGiQeu7wsgQNYrkzj7VIBMf1ehZVE6/Q0mlcqzZeCoLMSXRy8K5rLKT3aUk2",
+	"ehOVn9DXlvZrQ9yuhLxR9hPgqD086x70ukeXRwe97mXv+F03qrG5JjzDkIp7qaXM8iM3+C4MzPbr5QbH",
+	"WWAUGcysHR7WNxfPe/BuTW3vyCu9tZCYY1Rog5e2xE8NhV1Ws+tPjs44mE5tdoVZu63cA1WISE5vNUro",
+	"oynAUWl+yEEDo6a+gf8+eG9zmjb/tLCOv3xWhs2xqM/KaET9YA+zJb4je+S/NcPVKRkNyMao3vZ9ohgj",
+	"kcuHaWFC0yPmRfyJaRGlKXBRNK8Y75haiDW18tRizClLGcQIR/3gQ7/fD+L4P2k8YXqZ+r8f9Xk0DLCA",
+	"VxDFMk5T/jvE2mCcMRxvUwMxZUajQc+U+VBUnTeIOmiumIupHxQjyxjs2vcJo/HYrRIj1AlESzsHlDUh",
+	"RN43ohb5nglMuHLHesXY1E4F+h/Og8vHglJ2zinNQFqRgiQslglrormNalE/yfjQ1dRjmQtDyhi9wuFc",
+	"jCoc+TNtqfM8GmsCXYC99Besy7WIDFH3pHfc++flxXvNrKIOsjqoJxCPqRi54KVCmaRGgdlEmCjZbJGo",
+	"yFJnC8JXn6m+OHh/DNUKQuepyhXy3oTlGv9s6BU4NOEgae7eRzmwAflyQ1s7py9s3QZg1FQQOdW0F6PH",
+	"xixjHQN/zcRt5Taajxd8FOAbLQvv9AWIDpp3G9EU65KUYmmUQ6ofL0VV+B4ZsJgWCr6HpYL80mBQ5cuR",
+	"A6y1TsXM1DY/xP9BWUaeXG5t7+y6GpoS/+sZCFxNx72dV6/MsEEuLl/tPH8BpRzN6Z91f+6eXED9Q5bw",
+	"HMVIfXbwHS2vXJr/lRhTQYEgDAqoQ7h5/XxzQMWV2swzKhQF8UNteh+9W2Dw5QZXMR6DjAYAlV2uHUHY",
+	"85DNRysIS7XJcSYGQxm9ejHg3UFojeV2cfCazNW85HPWIluSomaviiVn5v6hyw4vYZWx3H80dUJdWUXu",
+	"Az79WMc3qiL72rZtpwetkUDr7O1DW5/FKpiawBhPt6aGHSDUOLWGYrQkZ7gutTb0DMya3hrHQj9otsiJ",
+	"zOGiG++zBgrgTV6npQIp2CffS+AImgchIzDriozE3Yju0fiiZkhAz0PLPVrz70vfNWD9MnWyW69OasXY",
+	"lNHpgpHE8WEbFEqF4eKImIrtm0JexnEDShkMKFPc11BFMcuQXdsgRn1dsZxFDELykPK0yNiiAuHqOSzk",
+	"oxcTKjb0ZODnMONa9UkVUOrh04rCfuZAodiAKZrZ9PLztRwykEUe4kFCXmDtp9ahE3A2JZWoFeUqFRPq",
+	"La3eDRoak5eQYmP79tZozZ0yMtQOfWayg7xcylxOjRZnmDa6czQkWLYB1he8vAqLZpogZiUFBF8bj9y6",
+	"lpkLU4tsWUjIPl7oG67YclvT2raMqrVmid/ICU8r/EN2wzZc3UPXr2FUKcnhCnSpL9vwD45ZmYjHy+ov",
+	"LFxdSB6k0ymjkDSIFNDZlYwc56XUWvLgx5BbHb1a+iecK60SBpWKJkEYvD44gpTj7nkvCP1Sn2FwdPH+",
+	"7fEhiixeVnK1aGQIScvvTo+O3xwfvH7b9Qa8OT17d1BfUqJ6K9dmgiXo1+KDbniENtAHlY64j3P4awm+",
+	"92t4z5WLA8Un3UhZMsKCR6AwA29OubgvEdIrCL5gGTJToda871Q/UN6heHg/WJKu60qKL8SGxFI4c6CZ",
+	"X7+9TmJaXayJXSOEXI9S+jmJ/HntXTvwVmdNcKY4+fo5iraa+Vo2Oi8ttiZ6J4/HTJWF79CTzxOrJMsh",
+	"ibioId0c8N8Rtnu0ztp1eUXta104WU5Myth8fmdD0YlVESGE1ZTrwlIrK+JZ/RonK21gbqBfwX9BUtJq",
+	"pnlaLrGsjsJFpS5HI9bfWPCfP98NasyXZZ+AT9UEh3VR+NhfiEZjaC7gR0YNoRaRYDf+oh+C4/WnigXu",
+	"a04UA1fsGfrk4+H5Sm6Wz05Xso1Mary2AqtOG0ICNpqZAs8Q3tefXp9GpPFTweOr11JeKXIqNEmspw+V",
+	"DimflqeQPlNekeF4+SLqIwEXUttXOqqqo78gKNBvAbJGeJwfa1DX6mNBMGGzuavvhT5sDGmswTJdJtIn",
+	"tfHd5ntQQm8he6h2Gs/HsWqPzhey9EKaVGG4jOJ6GU/50mwdv1nJQoS6R1TXT/DyKXWNfOp1I1m25zIM",
+	"fw3KN9fMZNmcEL+/T6LT992Tz8/3MZ1SFtP9y9Ypyxagh6wPxLdmwjoI1oeK9niezpc2qCfP2EqkpmUF",
+	"0xo09/MEV81je40sKGRnb+c58PujN+sl/a+fql1J0fZ8gCt9oHbcimjZMxbLLPnjM8T89iZr0MIeDl7F",
+	"RJfnE/dqKWJYTS52YhH4qiJHcJM6t7MLBfo6mYuPIGKsnzNjc2WwbBbquhh0DBPNJ824OhdfKWfGikzr",
+	"hf+a1T1exkz5+b950J7Z6LJ8GeHXYFiZL+PUkL9PusyTNFypdPIIIvGyDZbJVh5FJNaOa+l3Sa4j22Ch",
+	"TlK8yXjOTkU6w4v+bylWL6QFedfYZQU5ebsuK6gm+edJiP6mhWh3S/8ekjQ5zp0hfc5uvhh3YwtJTjVn",
+	"nNBBOiOKubgGZAx/lGzu4P5XFNBXyQRP2Wp/jLRasdY95ap9ca7a/cL6U6ran5uq5nf2fkimmnnvqyWq",
+	"EUyAsGGThivhmiZgRzcU5WultNkWtl+c0ebdkaeEtofpxg/IZyuP61HS2Rbk1XWy7Sv5Yp+ZmcZoFo9r",
+	"CtxkjEH/kBb5BcK6jWrNc4KvMFXTHKlRkwjSgRBQSBhB5Pal+bDUB6HPZ1lvOCR8JCTczZiqJer0Y+XV",
+	"+cf/4LQ6R7m+oay6Gnz+45LqLDouzamzA55S6j6PlD9l1D0eifcrmix276lUYbQqqUftlxLu9xkb8tsa",
+	"Ywn8rolFlfDZODnuuy/QoHh88vNGVE/uxvLmYFllnz81V+x9xkVOotqyQ1EFgH9S5pcBnS119A0AC2K1",
+	"TKbMNwKg13Nlmb4FlPJLRX0zmPRtlM82EAJH5TcDmm8Jd8S3hDPv/YKN3wixhjJlrpLkNwCqVYx7/Ux4",
+	"NFka1X6hq0hZGJokXNGR1nQa0SeTPh4Sl4F+F4Uk+gSxxvpPmRGapiQfZ4w1/Z4y2HEQOfqyeaiar1St",
+	"cAk2X2BKR1xgl8Up9AfUDzC1xrYUNE0XsQetMsm4YAa8oUJLmiZlgWvBl1GhxdrF/ibfQLr92qbs+kx8",
+	"v8FpVYUYyxtBBjOjL9TYdkJSCA8c5MgUAmciITyvL2QAeiiby5Zbw6heUTvvsSZQ4bkio4oxICINdE+F",
+	"JDo6O3jTW/AM4LJXFHBo1hgploU0O+B/QLfWx3DtKGfwHx0/QmC0HyBUAzhTbwDDjUK4lPWhxnXllSsK",
+	"Ikv6YjGdm2Y8H09YzuMOiVQxgA9FptNgQxVgk0+5sF0h9Yco2SP/rS9cpQToBMsSWzEhp7fQN0qRqCyG",
+	"0MN5X+212/sksi4lsKy/bL18ARPKITwn35GXuzutre29kGSyEAlLyJimw41iqm/Zy92dfRKZdX6Hb/x3",
+	"/Sv5jmy1d3Z39vsimlKeYGB3RPba8E3XSNEMI//r//q/4Rn5juzt7O4YUqo/CIm/RQqtXrgYsizTwIPW",
+	"q7bpmUVIzPCtItfSIHIAgj68QhNEbksThF8SOl6FcA2dMGdKwERcKVHxJd8tAVxjPMKCC7BDJcmQZl/y",
+	"Jd/9OG9FMaU5vmh6A586yE0sOfUvwJd8bMmXjuZqhpBpWqiy8sjnf7GW5Kzwf54K53Qxxh0u0B8m5joT",
+	"k4ZJUU7ZMCeFAMdbc4XD8TPSum0+rgmAUvQG+D4fEipm93vTHuA3+zMS977I/bWOt6v29N/yIYtncbqi",
+	"HMTb4zfdw38evoVSEJq7gjOWXTPbsNnNQbrw4xEHQYlmM+DJcGgmZKwvogEVVyYT6hDbfGju7mWtl7+W",
+	"koHtowYJuDxptkgECwCGQUVfQNkHWyYGn2EbvIRNoZ2mkUBx2Vq+dBnNOUkZVVqZBCw7dikkfU9ccvQd",
+	"+5AsK/7QWJ4v3lxV/KGmxoPpMxdst7f3Ntq7G+2t3tZWZ2er095tbf0rWKeYA2xWK1gLIA/MQ9enyQYB",
+	"Bu/fHhwfQXYmAsPOypMSo46670/Pj3unZ//0UN+hyeMWgbiv3R4e6JhOp8xkI67ZWfDzCj0YkNa2FXbX",
+	"AAY9w+rdpAGoqS/CnIBfeyqL66wc08OoplkG9suCYivoyMI7UbkSNVHhDgFqaVGyUJrCnkUsRcwyodbU",
+	"GD6rdMa6tStc5sWqmN91clqXiDZvS0Hgy1L+6JRDcFuykvR/flxsZcoa1WTkpwOvOooyb3hJUCaABFxI",
+	"mO2U8hWh/9PMJAx+9dJiF4LnBD6P+etJpdTYssN8vP7o7a/VIT0Mfiso3NE/Bc4/mY/XQfnRwLn91WD5",
+	"8ODHuxVk6f58BEebsO+Py0oo1RCuTKhzErqIQA79eR6XkO2TyCJSRP6//4dEcHnmDTJ/NXJXt4Il9Q/8",
+	"agA1QftuygdG7T+Ehi5kby/tnfQXI6wdEvUNUewHgF7bxmYEfa2pMd2gGWoO455o8mPSZGus7mui2g+i",
+	"f1sa/X6hZfFCNQ821RTJFqqY4EgLwKPjs+5hT+u2h2fdo+Pe5eHB2dF95v/1zc1+iGVN9qX+XdmOwoLx",
+	"0Xggi8wm9yjSUIzV+V60Zg2WwQ6EMEOhTWwRAwzHBpHukwitu7XDhtAhzmYRzTGgYa1L4BwQS5nl3uY2",
+	"1OyZKuNbbXUleI6rsImQlcWtMAWV8MTlf9lCphm75rJQNYupguCe1dSh30L8W00JEvpbwchUKtAJCdij",
+	"abko9AiW67ZBwQ0Hv6YfMowAiUijsivLcnjZi9nbGjmBYPcpzRSEzw8Knmq9EjY94eItEyN9gbdqDsCL",
+	"tatJsxoxovjvDKsfIaWBMlW2WA1FDyKGyJlW0Gix93rfAguxfpB8Z9tUD8PioZWB9hqSCBtD94t2eyf+",
+	"jmzvtSNL4UqnJzo4FGlQktJMywhYUxzMQcNCWVfTbrttkzvZkBZp7tf5W3RV7VtfXIVwbrXbNba9Cb3l",
+	"k2ISdLb32gBq/N9WnbBVbZq+kIBjns25iucSyoUkEYqZUJ2qLotcJEe16YFv9b2EXDzzhTL7aK1swSHc",
+	"QBHP6lY/ZTQHUcKS3V+63X+8/acmu+9OT3o/vP3n+h5X80J9VmDOsus6W71ZAka/RnZcZMQbOSSRW3/0",
+	"2Vba+SysBx6jWmLgeTqwxziwMCgvRp2hUtMOGVsIQglNk5tq6Ugu90n05qJ3cda9PD3REKiKuKsA4vXF",
+	"xpIPVRB5s66hjdTj3oSLhGWrqMgP8obIYc6EE4Yy85YiNGNLEPCz8GRt5MDx3+RlXuJsK/JYTpjt9Woi",
+	"7V312wHN4zEqhcvKNHpFFU0aYhAGbw6O316cdWuLGnr+pz+krK+th/vwWoa1akWe6dNZrN+7ZsncuzA4",
+	"X+o8PvA6O1SCUrB2SGo18kU0/ndorAAxGdhawYRnPJ4tFCb807oinNNrV2xHrch/wesnh2UMG0p2RhAz",
+	"z7XMuijYrZtE0auEyJlSJPu2vi4B6jCg8RWyB64+t0mRzeSecGFS9LdqgpN8Bwus9+MS8NkkoHWgV4ZY",
+	"/hHAs7M/PuwqBWQeCXRMJGbapZCDvAyJt6tSn6h0QN/T7Sj66eK01432Ibfi9PiwWzZmuOYJZGQD2QVa",
+	"tG/MymUgXZxKZZzbyynfvMRD87pFE+psI7gm0D7tqqo0AQas5z+sBmcu6vMyy8tw1NquDwC26OD8UEPp",
+	"qHt+CCDSHN+CCKNxsinNcp/JHpwfBmGg36jlrg8KgtRCdlkKgTSWlUK4N+ARSqkbxgqyF3YnWS8Okv1W",
+	"oFy0Ts2zEXits96YLjGyl8+7dt4aYWwu8tJ870GxlylTauky7MPlaxAyX/nwy+M6K6mn96KCMZWDt77u",
+	"2AiESGQcao43Ig/OkYuphlutmoACKbvlMU33SQSNp7mITD+zYmA+NdEEuEV+GTMgBjFVGOwI4b/Jmtmu",
+	"XrRwjX3AfLoWgGwp9B8Fx/449Kg76x7LJnUmLVSMcpbVyJBexd85Qa1gFVXcqzxzrx5eT5718lxEerd3",
+	"udN+QEw6jF+PLvfkFRNLGdsbmU1sOIrZWq5fcIpPA5TjGCzTm7cbNzc3G3rDG0WWMhHLpDa6MK6NnTso",
+	"8rHM+O9o5YZmQI1RRkV+qRdNIuo/v4yhdIrmCc0lFcYSdnnNMj7kdXf5/T8Ou/gNO+ZLPla+iV8CK2LQ",
+	"CVCovowzpvkTp6kK5kX8U73tbQIzQB0Uff0XXovQJCknPDeylmVutZ9YXH2gpZ1hxtT4Eg6wlhNmDDnw",
+	"ZZHxOq0bn5KLs2MC1tNcEjnQ1MI4f7/sxKrrW1LkB4YYHMwlYbfYZqf63cpMqz6pYjl/ZGBrWTilA6wg",
+	"BOMrF2GfRPDG8gPSGrW14dRC3YYF1m0YTeDQwau8ezTOIZOnRU7xcx2ws2e5YNnGDU/MuNaDCMCyJiW9",
+	"8rNe6tIa6evYK0Zi6IMWTPcJrcxUFkaiAF17XFzpDWt6jxlGVjNVY1mkibEucDAw2PjmFmm4Lj/Q4yeE",
+	"Jiomv9wQsA65t9FPq1nXJsGtrR46A0YzfT6wNet9iSrULCJjRo0e85ilpNntlGdMXXJRF5wwhKDMKt3m",
+	"gigWS5Eo0th5vuClV8193/kREqpUMWHzBqGxLKClnL2PFW/abnsLGiaU3UGiP7rKz73EA62vShUssZpX",
+	"LXUCKnIfqZhHAHiJJYY6NCJ941FrQtJQT3tgpZdLWlBgzfzoNaBWtNCpZR9ammqZUYuAG1woJhTP+TVL",
+	"Z1VRAGd4VLSrIyJzMcH1JhN86IWgDlgqxQjMAI3Ib6wXzdfaqzS6c0qzI+wLpVK9Fn2+klR261tSHbkc",
+	"aqO816Kh1fjjGlVbEug2mKyK5C35QLkKP1L8ISupd3IALb+R/k2+wfEgeVTa/cy3Fizjxut42Hzk79pm",
+	"an+969iqD0jkveKZrKm/KxADaszVpAEKPOPXLPMtnX2BHSRnRjcyJek0l0kkQ63qSsgb4yb+XprHqrqa",
+	"sFQKobUNZBKssnhXdg+ljuIi4/nsXEPHyMrA/Q498W7R+tTrvSevqeKxMRAbmZAnHfOXYnHG8mgfxTbf",
+	"/oRcgYkE7r1GADgZDHxXPC43MM7zKdAtLZKg1FpDZ1Gaxc8STyjtkBHLnQAAMRDR+9PzHtm8fr6pKfGm",
+	"4f4N867+Tb8bQ2vXwYx4u1y6wRDrEaIsEgE9jpohtnvGEusVttwhSB5NHIHP6uEXZiq94aIvzt4Cxbqx",
+	"ljlFRTKQt8+MsWeayaQA8xUZy9LkMy0GKVdjIxDFUgz5qMgAtyAzyEuVujh72yIgjymCrN2k/0Ulo4/u",
+	"5d9QaHcKyS648BHLFXBlrHUp5rmzlaFAwtZKLAZXNLba7XbZuWfKMrIHWZA5U01sq43Jb1Mr/bTIAYmQ",
+	"WkX+SUzoFcSCOPHVlenUg/fJiAmW8ZhUsEe5iBZ9NxF76oXcYSpvlt8VwAL4CyRxrcfQxLPf69n92jko",
+	"qGOxp9AWpteDAIHq3zOuPhM94rQEanUElKJAYeIiTosEetElkG7kZAEoRwvXTHU2Nw1yteC6gd+kclEq",
+	"1J/CZQTHCTfltGMsbqP/xJprgWcFmlAORh6WqYUo3ABVjoY+PpalM/JDkSVp1oRep9fP0TdoDqpKPEJM",
+	"TUcfAb1mqi/KK+7gZhrtuwcIQi5GmxaYUVitcYRVsETSF+YwGtH33d7/cdR92+11q5NvfuLJnbnxBAOm",
+	"NqZ0xBKIIuJ6SY2aNW1CjFEUrlyWGdQMne3OPHHrckjSiLzF1cwEqwx98CwZtKmniwzXKYkEgVQ5Lki0",
+	"ef08sg1Qyzw4E1FlqwVMaT5GFYwMZQoELG/1RV/0xp5jAsOiYilUnhWxIbpjvSeg1qaTM5Kz2L1VhiSq",
+	"sC+wcqvAkpCGxYNpM5ZpSqdKq6ogaYRlQt4wpSO8TVr0UORGrzNhGb/2srcr2ocrN6xf8pDX6IsYFpCw",
+	"mCsu5wTnvhjKLEZTqb7oOahEJv7Sm0orQUijTfAHwOsnRCLckY9djdryGFqk3XAlZzfL51GzQ2hfWBta",
+	"9AknC5Hwaj6R5aGpxngXGXXZtESnI2a5PLxEPgGLCPsCIwPvov1qJKEJ/QRFfS48tGXi6EDn3tLUaXuv",
+	"DTs9lEILqRqonb7YIO+kYDObSq2FdYz0Dsv8fFvkAH1ImOivIjRsGxVPuajyviBzGTv6IybeGbqEFy48",
+	"XYWel1u5y2crjsihS4xXYRkcoK86MTS67LJmN0ABxdC3/h/G8/IfZYP50pFees/H9JrpKQcMZAk0P0GH",
+	"eGJxlGclooXYR54pVrkHtqixC+fWUxqRkc675rVQO5rrbo+V9GckpWJUQHEWEGAVGch8jHj4vdSTmuFY",
+	"WhYeAp5HvsseabFp0AZ8T5Vt/uFIXmPNHwwewG6irtxO1I42oy1QdH8rJHgboj5U/OkHGjP6AbSJ7BBT",
+	"OMjakWkGgCxBYZ6HhqgaXGnD4rYsudWEZSiLrGzjH7niPqAgfy9xyRcC+vq6r4mEFOYnTWCszw2k/8V2",
+	"/h0NsdSVrqFJotfqzWVjYTQpzvmEtciJNEespZoBT+Atk/9JShXPI056SlgLXezcDDU5meg4+NTH4sDB",
+	"iZmBhp4Qzj76D+y2bXAO6b9xDmOSt8qpzdDnGSSpm7EgOztxz94e/M2QMATwyUKhbzDYoa+7Y5r6awSw",
+	"4dQdopHCMH7YVYd8+KS1wrtQf+eThkWH2CLlhv/rjWiZw6szDoWErrjY0BCiUx5iiW7SoL9eN1FEIMQ8",
+	"AxUL6TlQpiWFwBOzXltVvB+0yEJdcQDGQmlxjTxY0Rx5JfIdV0ccYFXmHy21k3bmmpdDvwcwnIaGJOgz",
+	"jnPvUjvcxTBm6PaNJlVMOar0mmmRwzGLr6CePZnJgmQsnREpgM6/xu6iHdvO3bIki43Rpz5ERvSDDvmA",
+	"dUJbrdbHu9KBaT5sX5CCacZWVhitrYB6YErjY6N88yrgL0+iuWYhfWFSlzEaE+r7lm19Fors6wmwb4gy",
+	"yVf4OshQmQlc6QuesMlU5kzEM3LFZkCuvRZAZfAn16Q/m6RMKTIo8rlB/rf7Aj5e3z3oAYE0+ly8lgVY",
+	"ugswzHUQcBW5bG/vausCrG0/mAEYJ9N81he2iYEmAgvxffNtn01DeH0wMId9GTvGj2WawLmsLrIK+zhz",
+	"6mSH1KiTG6hOkhsuEnkDv1HToB4VpwGbSdgrzVHENUKwFYl2t18BAY7OWJ7NNg4wdQKN7dWom/25a6ZF",
+	"3cmECSivhFYpTlOIPZLDIWkAs9PXaa/dDsleeweAvtfebbb0V83/dmzFMw0ma0Pti9rlNKziDoYptGdo",
+	"FGt2DBnRmA3Gd2ypb2ulURLTaasvsNW/ZicoZMIKzec1rkdG/4wcU+lUDGAQsOJdtr6o1oYJ3cLevUU5",
+	"06WqyNsZHOdBaZTRK+CKLDX4kEbkWYq0GJBXLCm8oh76FiDX0/5+S1CIujZUwqdJhGY8Y3Xfd33zlVXj",
+	"lVPRFBGMuaGhbYdveLxTFo0pv0Gdl894UZSv0lvWcsPSdJ6ax5r3uJdBSatYCUCFMRXe6ExjALsFA4Eq",
+	"LQRgRkx5zIyDzij07457QRgUFauBZn4Kune1ZDbaNC+pTT0WbHc5mJVRx0eNnjTqbRrNIAy0DIRWge3W",
+	"TqsNNfWQvQadABhzEEKEJ9hXfPNE51MwlXURBcdKofxSuektcp5TkdAsqbctzCNFX6yyDzaWGgibjnSi",
+	"w50LrYhBxIIJVyADmcxsBnfpVP6uzifvW31wZs1anAXM87qpiulq315sN1Qrmsari8ROPyjvvIn2SVOD",
+	"vJ4vWD3cptkXUA9J75Qb2S13vuYqTUDcczQH6sxgFRQwUwYYQ8lU/lomM2t3MqVX7o0M8VwdK8x3xWRC",
+	"s5lp6uWMf3CjDAwaNdQHTg5Q2AZv+zEa9VETxsVnLIB3xjXfs/hcrgQsiM6YCZKWZ8/8vI+aMAFXI6hQ",
+	"mSkzBI4BkNHvi36txPLcVSNcTRq7qzKo59put1ec2a9KigceUa+07nsEfOFcSGNMRbJhDDD7WiyuRHZU",
+	"zq3qgA/Y7Mfx4PuYn/Ifjy9+P9464T++asXbb4p/ff/jNTtoKT4Kqo7xneft9vzhVt2v1kv6cFCbqAl4",
+	"sabDqU/hNPHcRYDXTewOZvM1TdwZ6le27n/lQlhnNoOKUrvbr+5/qSflOypsMwmwBO+ts75jkbNM0BQt",
+	"I6602l57+/53v6c5u6Ez76Wd+1/SH+IxuxD0mnJM0IVXdx/+PRfncz9E2e0USllUHHPgz6y5BB+guVZ5",
+	"Eb5n+TyL0zhHRwpiZ4t8HHzU85Y26OUc81yLMKB/LqY2HAi/i6hWP6yWhKqV62RpFSaQ2pdrTFKwiqJE",
+	"5vSkTlX/6YvFqer1H7eUqiJUpgxD2G5fTJmzQSxRjbzWwQ/uvLHdbkPZYSP/2g/dUKWFXH1WWlHYbr8w",
+	"o9DjpPUCqyKZYBo8i4aSE2ZXjr3Rmi1yLNDeFlOt98egfFc0N0ZNhtizsoXTpq/BdfpClQoganOeGmi1",
+	"OuIrdSiMLGhyoMPdp6o1HWBrehrqFTsrlZvXyKyIqQPjxaQTW2esL7hwhvic8hSX5+ahSaLK8t5gvc1m",
+	"sPdmnchRyf5ZW+ioY2B2g3N8q7p180LoSZ0x1NNXmwP7l1e8eVCMSCyzDMmFX/oZMmA++AXhKh0xgh+p",
+	"YOR8wvNxEAbU6/2Af24FnQDFOGPmAwGuHLq97HkMpKr+2bQs8l4/AAxQyx7+zqf1j+7CwMFG07hBHP8n",
+	"jSesFctJ8DEMBpXGDcFBPGHkUGZTabTZt28P9cK9GeYmqHb75YYJXV4xvVN9ES8rv4X4G4jOl2AICzrb",
+	"O7s7u3eh7aQOLlEuRuVnQlPhsVCX2y9fPn+pmW/ZqNVryzLXUiU4Pvl5I1jZ/QTDqSo9Psqfql0tyt9N",
+	"E4fyh/kBXsV+I+CJOfgGZQsqm7Nx9/EBgk5t4t0fIls+5GqShpA5Up0KWfOpmvLb/NRey8Uqt3/+9fRo",
+	"YdAJLs4Pnq7s05X1iiJ/+BRMmFJ0tPS8p1iHpv6hUXgqlwbC7GwlZC8l3S90vN1u61FfexEPIFSWSFVa",
+	"uC1RzFB8mxP7HiBHHn6GUAcK4Hb7xQOpohFAq0Txh4r6jBFksYSiNGxCUhpfgfODQk3d5XTvgZfqYXi6",
+	"Hk6Fn2pxCkryemWbPYwyu7I1A7o/XRyfdY+q6GOLKVS/t1vF4boX/gB8e7+oQRhdrkNK/QHDXqCbX4g/",
+	"217La7fs2yfUvIRoMKZev2uzwSiEhFl5I6otqMHwm7u66ibqcWra65Wdq/XatXq0JNPQqQegQRaK2e82",
+	"O2glt52k1dc1h6xjZXgDzvsESz7srmNcOJH5G1mIJ4tLzfd6fMIk5uB/ts3FkTvouynYDWnIzPplrXu4",
+	"WZpDPAtLqSzOmVkwim+5seUMSml5sVZG4ffqPYxpjom4JMIQrcj1Q5a21VOkZJZHYV9YQ7+tSffwUn9h",
+	"X6wMJMO45mrtOPSgGysJVX6v5meqL/zVjFg+X62vPnzMmE1qqgyGbsZWpdpgmRPUIv9gbOrBC+GDESEm",
+	"BM1ZEKToCzQd2APQh3FD06t9L66TqJyKRJmIB1ddDw6CWkbdF31xZAIB1ZxnDjpgyCkTIcnpFRNAsyDY",
+	"ba6s3UKlOrtiiKPHLLRldev6gqxVug6CxWzdOpDmFYlMubgO2YpscEtkDGcd8x4GiJjqdl4w33x9u8Xy",
+	"djBb+cKyYnfWueLS70y0mMLK9CYkqFceC8Qv0d8K1nFx3KKu+iCHts00J9S8qRc0KijkUjGFjvCyjmDG",
+	"jFERmkugOzchA5bfMGbiT83i9Ty+29/Oby9uJQrShJZAPF/jis0Uy5skpgKDa6aM5hgIZQdqvLviU8BI",
+	"mA/IEOT1ZLIYobHoZixTRNhqAqN+QU8H4TsDRlQBYYiljXQwAxMqgBSLEChbVsBVFcAplSQJUhI0lEkI",
+	"roSeL3pprjKBnqOlv+lKBnglCUyui60isGBr3QAvKBh28bqWJG7NSgOFsqEGpKSNcI5cilpLn6mn+bVN",
+	"faTBvOgKmRnTn29NaJrwXHhi+99TMaqI2LZpdr3eUzbGjlOq1DkbASnChU+pSKyeiMloXGhWVjMT8DRm",
+	"G3y6ig31HzVFG+ofVuo23Duku2qqsnrD6ucrJylrOCwxWNgG8v9Wmy57yNt9uWov1b3U/dydfwXRqqzf",
+	"4u3BjZlft3vgrdX/7bgy513ZyH1re6fs0O51cjRFeVyHRuyjCOoTSAzvQQ9crfOWFW5dd8041wy6FNZM",
+	"QoIWKwzGKNIPtJ7bD/x7W97MRQTTo6unwJfuFjzND9jtg7XNSv//P90M63tILJNdEGCxbWEdlXRlpgM2",
+	"+/H1WXr25oIfPz+e/NgepC9vT3694sOfvvsuKKtAa7ES+w19e36Vv5XhtsqePnwK4jFPgSmZP/RJWCtR",
+	"qi73Xu2097Y14aADlpatstL0cndv2zMenbGRvhEl2go4muDktHdZ2nLc8F+oGnMxyqUgR4c2Tbv84tbj",
+	"f/EdTzYO8pSKnMdgVDJi5xHNWc+1+trZ2NraaL/otfc6O1udvef/Cp6s3Y/poFptRvxcurnKTHfqKfzV",
+	"gMiSuq2s1F+rNc/XvG9+63avJzPWo5ux/NChSvK8qQ00FzoEmFqiYFiaokBZto3y7jV0feLJHdq3tK5c",
+	"U7LMhETr6V2cEKYVYWx99AkvXgid6e78wGw3HLIxbqjqi0qxY0+xKnsWQ/Ey+2qzRSA6/oZmJp6VJzZR",
+	"fTesdO0tA96VKRwwYrnddxR6d9SsSkiSSgE9gVwVkb6IfquoltF6xqEOocQk83JVRkPlWlfHTiKY1o8q",
+	"fl9M6MwYDiCmF7L30SxfYAUk8xAFU5RgaQ4FVkgu5RVhwyGLcwBFX2hYuLYGTBgjXD+gqcacGRlJwfqB",
+	"MaRgc0VHoyw4nikX0t0Xa+rtWEkJ+4FiLoigEyhrUZm4L3hSq8UjbllYB19VJl30eD3JiU8O/r+Ag/8x",
+	"xJz7HN+ORt5QZa2o+yRKoAevsesvUve/g7OuCwbcJ5fdV3LZHZmSGA6blsgsYTBitW44msyJJoMZ4Qn6",
+	"MYxji68lo3ABnm0XeqrGdMpCU4dF87Soou0ap9Sc1ud1F0IvvZOSbPLWWN5gOLbJVtR3HiKoyxhs8FRZ",
+	"14UUrOkEnnLZ1fSbatJiWYsK6mHDZ0xRxgUO/H0pIgVfOTIPs/gFyyZS5QTsBb4h3dXdoAqUpOYTw34y",
+	"7DwZdp6knMeXcp7klie55Q+x0UB61/2iDYQsshyyuz6sbs9fSgmRpgGuFbtXkHSeNAQdbK7jbh5Pgnl3",
+	"kH+zVjZ6vNPrrSlD9oC0tLJnzD1ZabZIlF/Foy6T7DOT0uDbGHl1X1Ka69OyIieNTFlWporV56TZa1ZJ",
+	"llIk4cMhSqAgdHZIZI8Zcr5FWP4QEVnk+30RpabnuPrwseW1vzbDa5/iu67mljWI9QXb0FR80zZ7w0ws",
+	"bJAWyzRF7+SxGEoTy4TTeG0EvVaSfWEadFYLgN+fKGYzxBAYkLvvwnoaQy3sGsGxKrUnFnxNW0prBlFA",
+	"GvqUZJoYkjzjU4B/Ja+PfGFaX2ut8iv3xnuXZVgg/W4xY29Zopvt0/TVgl/qU9am3EiZP70+DaAV/DkU",
+	"loB1stv8cmt7B6RjH5EwYr3akflDgD2WA3Dl1HUp9DoMlv0Ay/Z/W0ChRVKRSXLbvsO25NDS295G+8XG",
+	"9vMyPNx0wtA0/hGluPIWL9Jl9wxP8R8wPR3EW9s7t7PfgxDbgNjVPsfV2gp2cMg0jYuU5uw1OL3LVniV",
+	"nsSmB1x5dMEe1ucAMZKL68utvZevXr18+fwVwNLVwENWhIXwjvDMzZQH704vqjO2cUpT4g/CG9rtsAbk",
+	"W3tWgOUqTw1mGK70Bmzc3gpA+DaU90TCrFulqGslxtP33RMoe2IInrdstxA65fqZw0h9Hc3HFzr36Auq",
+	"+YNCeUPfLo+8Bp1glNLLnZd7z9s72y/cblLun63p1l+2oC/bw5u+6X5P86UnhZ307jQYDIx+LISWmd0i",
+	"DfJgbI2+0EFvTMUVlO/SJHMmi4xYZfC/6JUlw2r52DgRrcUSsq64aAVBWtNkCMTGv5Ou7Swe8tb2xo4G",
+	"gX9Vy76u3l2ttlmtNDa9exh8HiFxcb7l3d8tb/GzaTTooSCoq8fRac+ZyDW+5Cs1aRxqT/Ucjz2lKv+Z",
+	"sxtUxVdPsMhbvK79msGYAdXLMKWz6iWoEMe/F0/y87rogI8oT//T7d03M+y+3Nt+0X7h5XXhaHKQ0Ako",
+	"jE+s7K/HykzFHP2nXlDwvL29pRkTj6VYi0PEUqhNN52m4mpT68pCsdYUGhjwGm5pAHQ6HPKYZQ3VJOc0",
+	"pVgsWSTkFzqCZZrj6f7P992T8255xk9s9qFs9ot5aRiguqjfdrdib2d3p7zCLOnpIUHn1Z5G0SnlyYHB",
+	"2j1A2nIFL/V7qhjk+IJBave/nd2du6cUZrpm99qnDGZ0nlHhKjd7prbl4lBSw3PneciLdjBPsbeXUmxH",
+	"NtJZPdn4o9KfSwWz9PlBEHvF6GgR1FNHHWIen/x88Pb46PLng7cX3a+fHL0mJj/lRj/lRj85LP7A3Ghe",
+	"2hKti8KZFzFgdFmjk4enSJdd3esypOsToftiMZR6HxNIRuRGZlcKoj5lRubDN0mjJvG5L0yyM2Qzu4xn",
+	"99Uluc0LUdoh5tva/NgxVWV6MuT8ha5dBmksJP3OZfzaeSopv/v1qcXGxp7vbJc12RCEWDJtLrZTPSOR",
+	"5gsmaAWpVqRpXcbYRq6BEClGs3hsayNXOB35hJ0y82NxF7XILxDhYnod2PdIKqU+hdyl194XPDrBmvIh",
+	"5pfqg4ypYmGlkTWiTF/oxWP1ZZDAw0ojeuOImY/vfaYML9QyC3g4NKywPawpyWYM+lB2d8RIwhUdZUyD",
+	"twRSg6ZpmT0Lxa819Psi4iLajAAqWLba5mXn0MbKhTKbitp4PNCEx+BRmT4ATVbsOXqrw9LdlVXJLI86",
+	"mLwLEdPRJ5MtFpZt8e8i1+qn+o2yIPxc6lUiw8qcIDzdmaBp96AvNCzyccbAFWb362qLQ7lh/dRvhIGO",
+	"EXM53WL7YnG15IbONObqPSLeTxgVBg1sH5cFrtkXjSnLxhQDked39kyRfvBrMZnqiSmslw95TNRU5v0g",
+	"hGPO8qhZjc42OewQQsWArZfh48u7pC/NU/7qnhpbRdFWHgSiipnLcDKPmqM8JxTbtMejs4M34MtxaZ/m",
+	"l3/b7FwglKsCwf4tcndLm0MdmO5M6fhjL65gmTaox5XSxAT7UGl072vEMlqYvuSD2UKNq3vRF1S7j/6x",
+	"lXMGXyOT10Dg6yby1i3Ijq2s6Mi+9HkbWjfDzp3uU4Ldky70pyTYWQy8J7/ufm3pIXl2VrJdL83OjbZ5",
+	"GMD+SwF8eZadeTMkaOO1TUeTuqy7vnBR6HONLWsT6YwiZuHyN0ujwyI5lEwph0JDWBTJgEMvauDafSbr",
+	"FsEpe884rFuRNFcaF78y+bek+/M5wH02awvHFblHCyj/FML7xAU+M/XIyZD15PxB4bkuZDXi4rouOnfR",
+	"Tf1VwnPLLsHL7XXdDSxY7+8jl2DSfljed184vgL2cJjX9CtszEWUtrxQD2h1vBAlEjWNuRJDaE9k7vEF",
+	"qLy3LN7Xb/OL7U9Z4oI+oUFSX2huO5EZM6tskQPbjQask8g+TD1DF8BaZTPWjjnrizH2RqTxmCV+w/aG",
+	"kAZsIdm7vW0CiwDLQjWR0ji3bETuvsfbsIig+fLu9itowuaWgIVv5qNa+8LoSsaOo2F1wxXz/Ah4UM8U",
+	"qQG8qcm4JuOGtp5RtZkernow81vP9wUoYST66eK017X22TmiTrFVbHOfRMcnP58eH7qBms0r79I2IVkd",
+	"5r/mCXS+Bd4MHymtNiDuQP+LBW5s44ZNg1MtNxlXGjREhQqEvRp+jWY+b31grYN6hA4WfYEFE7Hrl9ly",
+	"aMouKn+pytVghClLp5wxwplXsC+LZZAg1Tj0GVO4Bea+mVQ2b1qb7BSRBpA0e9uW9NJgIimFjM+ggbm0",
+	"Xc7/LFr4ZwRGm0XAST/EE+qB+5vS9r+uuKfvyjJZDxB5nqE8yX1Pct9DPaEMhJjVUt99BgNsD4cWA+wB",
+	"XkMXzzHiK5zvozugikFzU9ADob0mNtAk0eb188i2gcTUIseeoH8mGbBU3hDwWhhxgOcdEpUFfeD1yAae",
+	"LQadXT/3xjaRtU0zmRQgk5GxLHnktBikXI0Ni+S5q0gbSzHkowK5hU1goWRUMKX2oSoMdmmG3QBHtG9w",
+	"MdIMdaEhad06IRzFnM08aE33T79xmqpr8BgS6ne9JLFMWDjXRbDlxbYW+Ti4C+e/dlhWWYLwEtLwigwb",
+	"6bRJuMCYFKZCkLBC0yA2MX4w0GS9j5VJgItfPHZmpzU/aD4VusIBpoVt7n3Q4ffi935hg7GUV2RKZ6mk",
+	"iYLAmOh24wZ/VxFpVButG2EjKgcolOqbHRJ1T3rHvX9eXrw/Ouh1rUv57fGb7uE/D992o5YnLIIRv4Hi",
+	"OYbQYLVhG9EF7dmblfb81rmYMXBIyhvPPgBfYtcoxur/Zww/ge3bFUo6NrncrB0Qrdyrpi2VHSzXmQ5c",
+	"xed4TMVIw38wIxT6e5o2yVzkbJSZnquafWkY6ruMffO1XIoJd3VCmFnSZXU5C+JYHSUsh2xCzMHPLOND",
+	"IxkED5eN1mP5yMouAEENdB8gxszHj8SMX+sbM0eMK1baCmSIgZdH090Zg2HW4eCKIyUpH7J4FqdapdDk",
+	"pMFaoxaJBlRcmXBnbG2bRCGJ8owKRQHzy189GX1KedIMiS3a/9bN3YW5jzi8SrPZquMvl/3tHr3b2dc5",
+	"dweSe8787u7/DwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -863,6 +863,52 @@ export interface components {
             /** @description The name ChargeOver displays for the customer (company, or the contact's name). */
             display_as?: string | null;
         };
+        /**
+         * @description The body of every ChargeOver webhook: `context_str` names the kind of entity (e.g.
+         *     `customer`, `user`, `invoice`, `transaction`, `package`), `context_id` its id, `event`
+         *     what happened (e.g. `insert`, `update`, `delete`; open), `data` holds one member named
+         *     after `context_str` with the entity in the shape of the API's read of it (an open
+         *     object here), and `security_token` repeats the endpoint's shared secret token (compare
+         *     it in constant time; never log the body). The documents show examples only; the four
+         *     fields a receiver needs are required here, `security_token` is not.
+         * @example {
+         *       "context_str": "user",
+         *       "context_id": 370,
+         *       "event": "insert",
+         *       "data": {
+         *         "user": {
+         *           "user_id": 370,
+         *           "first_name": "Jane",
+         *           "last_name": "Doe",
+         *           "email": "jane.doe@example.com",
+         *           "write_datetime": "2025-08-18 13:43:42",
+         *           "mod_datetime": "2025-10-05 17:51:22",
+         *           "customer_id": 413
+         *         }
+         *       },
+         *       "security_token": "SFkJ3fy02n17YxNXm96tCGUKVTOAIBsH"
+         *     }
+         */
+        WebhookPayload: {
+            /**
+             * @description The entity kind (open list), also the name of the member of `data`.
+             * @example customer
+             */
+            context_str: string;
+            /** @description The entity's id. Read tolerantly: an integer or a numeric string (json.Number in Go). */
+            context_id: number | string;
+            /**
+             * @description What happened to the entity, e.g. `insert`, `update`, `delete` (open list).
+             * @example insert
+             */
+            event: string;
+            /** @description One member named after `context_str`, holding the entity (read as any JSON value). */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description The endpoint's shared secret token, also sent in the `X-ChargeOver-Key` header. */
+            security_token?: string;
+        };
     };
     responses: {
         /** @description No customer has this customer_id (ChargeOver's "Object not found"). */
@@ -924,7 +970,15 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /**
+         * @description The endpoint's shared secret token, verbatim (also `security_token` in the body). It does not
+         *     depend on the body or the time: it proves the sender knows the secret, nothing more.
+         */
+        ChargeOverKey: string;
+        /** @description The sending ChargeOver site, e.g. `example.chargeover.com`. */
+        ChargeOverSource: string;
+    };
     requestBodies: never;
     headers: {
         /** @description Not documented by ChargeOver, but honoured when present: how long to wait before repeating the request, as delay-seconds (`"30"`) or an HTTP date (RFC 9110). Cap it. */

@@ -414,6 +414,251 @@ export interface components {
             /** @description Human-readable explanation; not stable, do not match on it. */
             message: string;
         };
+        /**
+         * @description The 27 event types of Meteroid's OpenAPI (`EventType`).
+         * @enum {string}
+         */
+        WebhookEventType: "metric.created" | "customer.created" | "subscription.created" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.voided" | "invoice.consolidated" | "quote.accepted" | "quote.converted" | "credit_note.created" | "credit_note.finalized" | "credit_note.voided" | "plan.created" | "plan.published" | "plan.archived" | "product.created" | "product.updated" | "product.archived" | "metric.updated" | "metric.archived" | "coupon.created" | "coupon.updated" | "coupon.archived" | "addon.created" | "addon.updated" | "addon.archived";
+        /**
+         * @description A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
+         *     types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
+         *     string type, so unknown types decode.
+         */
+        WebhookEventTypeOpen: string | components["schemas"]["WebhookEventType"];
+        /**
+         * @description The fields every Meteroid webhook payload carries. Upstream, each `<X>Event` schema is
+         *     `allOf: [<X>EventData, {id, type, timestamp}]`: the header and the entity's fields are
+         *     side by side at the top level of the body (flat), not nested under a `data` member.
+         */
+        WebhookEventHeader: {
+            /**
+             * @description The event id (`evt_…`). The delivery id is the `webhook-id` header.
+             * @example evt_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            type: components["schemas"]["WebhookEventTypeOpen"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+        };
+        /**
+         * @description An invoice status as read: `DRAFT`, `FINALIZED`, `UNCOLLECTIBLE`, `VOID` (Meteroid's
+         *     `InvoiceStatus`) or any other string.
+         */
+        InvoiceStatusOpen: string | ("DRAFT" | "FINALIZED" | "UNCOLLECTIBLE" | "VOID");
+        /**
+         * @description A subscription status as read: one of Meteroid's `SubscriptionStatusEnum` values or any
+         *     other string.
+         */
+        SubscriptionStatusOpen: string | ("PENDING_ACTIVATION" | "PENDING_CHARGE" | "TRIAL_ACTIVE" | "ACTIVE" | "TRIAL_EXPIRED" | "PAUSED" | "SUSPENDED" | "CANCELLED" | "COMPLETED" | "SUPERSEDED" | "ERRORED");
+        /**
+         * @description A billing period as read: one of Meteroid's `BillingPeriodEnum` values (`MONTHLY`,
+         *     `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
+         */
+        BillingPeriodOpen: string | ("MONTHLY" | "QUARTERLY" | "SEMIANNUAL" | "ANNUAL");
+        /** @description The customer's fields of a `customer.*` event (Meteroid's `CustomerEventData`). */
+        CustomerEventData: {
+            /** @example cus_7n42DGM5Tflk9n8mt7Fhc7 */
+            customer_id: string;
+            name: string;
+            alias?: string | null;
+            billing_email?: string | null;
+            invoicing_emails: string[];
+            phone?: string | null;
+            /** @description ISO 4217 code, read as any string. */
+            currency: string;
+        };
+        /**
+         * @description The payload of `customer.created` (Meteroid's `CustomerEvent`), flat.
+         * @example {
+         *       "id": "evt_7n42DGM5Tflk9n8mt7Fhc7",
+         *       "type": "customer.created",
+         *       "timestamp": "1970-01-01T00:00:00.000Z",
+         *       "customer_id": "cus_7n42DGM5Tflk9n8mt7Fhc7",
+         *       "name": "Acme Corporation",
+         *       "alias": "ACME",
+         *       "billing_email": "billing@acme.example",
+         *       "invoicing_emails": [
+         *         "invoices@acme.example"
+         *       ],
+         *       "phone": "+1-555-0123",
+         *       "currency": "USD"
+         *     }
+         */
+        CustomerEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["CustomerEventData"];
+        /**
+         * @description The invoice's fields of an `invoice.*` event (Meteroid's `InvoiceEventData`). Amounts are
+         *     integers in minor units (cents).
+         */
+        InvoiceEventData: {
+            /** @example inv_7n42DGM5Tflk9n8mt7Fhc7 */
+            invoice_id: string;
+            /** @example cus_7n42DGM5Tflk9n8mt7Fhc7 */
+            customer_id: string;
+            status: components["schemas"]["InvoiceStatusOpen"];
+            currency: string;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            tax_amount: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Set on `invoice.consolidated`: the parent invoice this one was merged into. */
+            consolidated_into_invoice_id?: string | null;
+        };
+        /**
+         * @description The payload of `invoice.created`, `invoice.finalized`, `invoice.paid`, `invoice.voided`
+         *     and `invoice.consolidated` (Meteroid's `InvoiceEvent`), flat.
+         */
+        InvoiceEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["InvoiceEventData"];
+        /**
+         * @description The subscription's fields of a `subscription.*` event (Meteroid's
+         *     `SubscriptionEventData`). Dates without a time are `YYYY-MM-DD`.
+         */
+        SubscriptionEventData: {
+            /** @example sub_7n42DGM5Tflk9n8mt7Fhc7 */
+            subscription_id: string;
+            /** @example cus_7n42DGM5Tflk9n8mt7Fhc7 */
+            customer_id: string;
+            customer_name: string;
+            customer_alias?: string | null;
+            /** Format: int32 */
+            billing_day_anchor: number;
+            /** Format: date */
+            billing_start_date?: string | null;
+            currency: string;
+            /** Format: date */
+            start_date: string;
+            /** Format: date */
+            end_date?: string | null;
+            plan_name: string;
+            /** Format: int32 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            activated_at?: string | null;
+            /** Format: int32 */
+            net_terms: number;
+            /** Format: int64 */
+            mrr_cents: number;
+            period: components["schemas"]["BillingPeriodOpen"];
+            status: components["schemas"]["SubscriptionStatusOpen"];
+            /** Format: int32 */
+            trial_duration?: number | null;
+            invoice_memo?: string | null;
+            /** @description A decimal written as a string upstream. */
+            invoice_threshold?: string | null;
+        };
+        /** @description The payload of `subscription.created` (Meteroid's `SubscriptionEvent`), flat. */
+        SubscriptionEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["SubscriptionEventData"];
+        /**
+         * @description The payload of `addon.archived`, `addon.created` and `addon.updated` (Meteroid's `AddOnEvent`): the event header and the entity's
+         *     fields (upstream `AddOnEventData`), flat. Modelled as an open object here: only the header and
+         *     `add_on_id` are typed, every other field is kept as it arrives.
+         */
+        AddOnEvent: {
+            /** @description The event id (`evt_…`). */
+            id: string;
+            type: components["schemas"]["WebhookEventTypeOpen"];
+            /** Format: date-time */
+            timestamp: string;
+            add_on_id?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description The payload of `coupon.archived`, `coupon.created` and `coupon.updated` (Meteroid's `CouponEvent`): the event header and the entity's
+         *     fields (upstream `CouponEventData`), flat. Modelled as an open object here: only the header and
+         *     `coupon_id` are typed, every other field is kept as it arrives.
+         */
+        CouponEvent: {
+            /** @description The event id (`evt_…`). */
+            id: string;
+            type: components["schemas"]["WebhookEventTypeOpen"];
+            /** Format: date-time */
+            timestamp: string;
+            coupon_id?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description The payload of `credit_note.created`, `credit_note.finalized` and `credit_note.voided` (Meteroid's `CreditNoteEvent`): the event header and the entity's
+         *     fields (upstream `CreditNoteEventData`), flat. Modelled as an open object here: only the header and
+         *     `credit_note_id` are typed, every other field is kept as it arrives.
+         */
+        CreditNoteEvent: {
+            /** @description The event id (`evt_…`). */
+            id: string;
+            type: components["schemas"]["WebhookEventTypeOpen"];
+            /** Format: date-time */
+            timestamp: string;
+            credit_note_id?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description The payload of `metric.archived`, `metric.created` and `metric.updated` (Meteroid's `MetricEvent`): the event header and the entity's
+         *     fields (upstream `MetricEventData`), flat. Modelled as an open object here: only the header and
+         *     `metric_id` are typed, every other field is kept as it arrives.
+         */
+        MetricEvent: {
+            /** @description The event id (`evt_…`). */
+            id: string;
+            type: components["schemas"]["WebhookEventTypeOpen"];
+            /** Format: date-time */
+            timestamp: string;
+            metric_id?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description The payload of `plan.archived`, `plan.created` and `plan.published` (Meteroid's `PlanEvent`): the event header and the entity's
+         *     fields (upstream `PlanEventData`), flat. Modelled as an open object here: only the header and
+         *     `plan_id` are typed, every other field is kept as it arrives.
+         */
+        PlanEvent: {
+            /** @description The event id (`evt_…`). */
+            id: string;
+            type: components["schemas"]["WebhookEventTypeOpen"];
+            /** Format: date-time */
+            timestamp: string;
+            plan_id?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description The payload of `product.archived`, `product.created` and `product.updated` (Meteroid's `ProductEvent`): the event header and the entity's
+         *     fields (upstream `ProductEventData`), flat. Modelled as an open object here: only the header and
+         *     `product_id` are typed, every other field is kept as it arrives.
+         */
+        ProductEvent: {
+            /** @description The event id (`evt_…`). */
+            id: string;
+            type: components["schemas"]["WebhookEventTypeOpen"];
+            /** Format: date-time */
+            timestamp: string;
+            product_id?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description The payload of `quote.accepted` and `quote.converted` (Meteroid's `QuoteEvent`): the event header and the entity's
+         *     fields (upstream `QuoteEventData`), flat. Modelled as an open object here: only the header and
+         *     `quote_id` are typed, every other field is kept as it arrives.
+         */
+        QuoteEvent: {
+            /** @description The event id (`evt_…`). */
+            id: string;
+            type: components["schemas"]["WebhookEventTypeOpen"];
+            /** Format: date-time */
+            timestamp: string;
+            quote_id?: string;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: {
         /** @description Not in the provider's documents: a gateway or load balancer in front of the API answers 502, 503 or 504 when the API is unreachable or slow. The body is usually this error body, but a proxy may send an HTML page instead, so clients must not depend on it. Retryable; a request that may create something may or may not have taken effect. A 503 may carry `Retry-After`. */
@@ -542,7 +787,25 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /**
+         * @description The message id (`msg_…`), the same on every retry of a delivery: deduplicate on it. Meteroid
+         *     sends its webhooks through Svix, which follows Standard Webhooks.
+         */
+        WebhookId: string;
+        /**
+         * @description When the delivery was signed, Unix seconds. Refuse timestamps too far from your clock
+         *     (5 minutes either way is the usual tolerance): it bounds replays.
+         */
+        WebhookTimestamp: string;
+        /**
+         * @description A space-separated list of `v1,<base64 HMAC-SHA256>` over `<webhook-id>.<webhook-timestamp>.<raw
+         *     body>`, keyed with the endpoint secret (`whsec_<base64 key>`: the key is the decoded part). One
+         *     matching signature suffices (several appear while a secret rotates); compare in constant
+         *     time, over the raw body as received.
+         */
+        WebhookSignature: string;
+    };
     requestBodies: never;
     headers: {
         /** @description Not documented by Meteroid, but honoured when present: how long to wait before repeating the request, as delay-seconds (`"30"`) or an HTTP date (RFC 9110). Cap it. */

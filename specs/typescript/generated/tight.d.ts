@@ -1101,6 +1101,108 @@ export interface components {
              */
             type?: string;
         };
+        /**
+         * @description The two documented webhook types.
+         * @enum {string}
+         */
+        WebhookType: "ENTITY_UPDATE" | "LIFECYCLE";
+        /**
+         * @description A `WebhookType` as read: a documented type or any other string (a receiver must accept
+         *     and may ignore a type it does not know). The Go type is `WebhookType`, a string type.
+         */
+        WebhookTypeOpen: string | components["schemas"]["WebhookType"];
+        /** @description Who caused the event. */
+        WebhookEditor: {
+            /** @example fake_userId */
+            userId?: string;
+        };
+        /** @description The company the event belongs to (`apiCompanyId` appears in the ENTITY_UPDATE example only). */
+        WebhookCompany: {
+            /** @example co_1234 */
+            id?: string;
+            /** @example id_1234 */
+            apiCompanyId?: string;
+        };
+        /**
+         * @description `ENTITY_UPDATE`: an entity changed (by a user or an integration). `url` is the entity's
+         *     API path, `data` its full detail in the shape of that entity's read (any of Tight's
+         *     entities, so an open object here: decode it by the path). The documents show an example
+         *     only and mark nothing required; `type` is required here because it names the payload.
+         * @example {
+         *       "editor": {
+         *         "userId": "fake_userId"
+         *       },
+         *       "company": {
+         *         "id": "co_1234",
+         *         "apiCompanyId": "id_1234"
+         *       },
+         *       "type": "ENTITY_UPDATE",
+         *       "url": "/v6/banks/transactions/btn_936723",
+         *       "data": {
+         *         "id": "btn_936723",
+         *         "type": "REVENUE",
+         *         "amount": 15399
+         *       }
+         *     }
+         */
+        EntityUpdateWebhook: {
+            editor?: components["schemas"]["WebhookEditor"];
+            company?: components["schemas"]["WebhookCompany"];
+            type: components["schemas"]["WebhookTypeOpen"];
+            /**
+             * @description The API path of the entity that changed.
+             * @example /v6/banks/transactions/btn_936723
+             */
+            url?: string;
+            /** @description The entity's full detail, as its read returns it. */
+            data?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description `LIFECYCLE`: a notable event (the Lifecycle Event Dictionary lists them, e.g.
+         *     `bankAccountCreated`, `transactionCreated`, an invoice viewed or paid). `event` is an
+         *     open string; `eventData` depends on the event and carries at least `entityId` in the
+         *     documented example. Only `type` is required here (the documents mark nothing).
+         * @example {
+         *       "editor": {
+         *         "userId": "fake_userId"
+         *       },
+         *       "company": {
+         *         "id": "co_1234"
+         *       },
+         *       "type": "LIFECYCLE",
+         *       "event": "bankAccountCreated",
+         *       "datetime": "2025-04-01T11:31:04.1Z",
+         *       "eventData": {
+         *         "entityId": "fake_id",
+         *         "apiName": "PLAID",
+         *         "type": "DEPOSITORY"
+         *       }
+         *     }
+         */
+        LifecycleWebhook: {
+            editor?: components["schemas"]["WebhookEditor"];
+            company?: components["schemas"]["WebhookCompany"];
+            type: components["schemas"]["WebhookTypeOpen"];
+            /**
+             * @description The lifecycle event's name (open list).
+             * @example bankAccountCreated
+             */
+            event?: string;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            datetime?: string;
+            /** @description The event's data; its fields depend on the event. */
+            eventData?: {
+                /** @description The id of the entity the event concerns. */
+                entityId?: string;
+            } & {
+                [key: string]: unknown;
+            };
+        };
     };
     responses: {
         /** @description The id in the path names no entity (never created, or deleted). The documents list 404 among Tight's statuses without an example; the body is the error envelope. */
@@ -1210,7 +1312,15 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /**
+         * @description A JWT signed HS256 (HMAC-SHA256) with the partner's `webhook_secret` (one per environment,
+         *     from Tight's API team). Verify it with a JWT library and accept HS256 only. The documents do
+         *     not list its claims (no body hash is documented) and Tight sends no delivery id:
+         *     deduplicate on the payload. Deliveries come from 3.221.92.254 and 34.200.77.221.
+         */
+        TightVerification: string;
+    };
     requestBodies: never;
     headers: {
         /** @description Not documented by the provider, but honoured when present: how long to wait before repeating the request, as delay-seconds (`"30"`) or an HTTP date (RFC 9110). Cap it. */
