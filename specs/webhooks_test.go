@@ -182,10 +182,10 @@ func TestMeteroidDelivery(t *testing.T) {
 // ids decode into the generated types.
 func TestWebhookTolerance(t *testing.T) {
 	var m meteroidapi.AddOnEvent
-	if err := json.Unmarshal([]byte(`{"id":"evt_1","type":"addon.renamed","timestamp":"2026-01-01T00:00:00Z","add_on_id":"add_1","fee_type":"SLOT"}`), &m); err != nil {
+	if err := json.Unmarshal([]byte(`{"id":"evt_1","type":"addon.renamed","timestamp":"2026-01-01T00:00:00Z","add_on_id":"add_1","fee_type":"WEEKLY_SLOT","brand_new":1}`), &m); err != nil {
 		t.Fatal(err)
 	}
-	if m.Type != "addon.renamed" || m.AdditionalProperties["fee_type"] != "SLOT" {
+	if m.Type != "addon.renamed" || m.AddOnId != "add_1" || m.FeeType == nil || *m.FeeType != "WEEKLY_SLOT" {
 		t.Errorf("meteroid: %+v", m)
 	}
 	var l tightapi.LifecycleWebhook

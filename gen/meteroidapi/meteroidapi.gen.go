@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -638,21 +639,58 @@ func (e WebhookEventType) Valid() bool {
 	}
 }
 
-// AddOnEvent The payload of `addon.archived`, `addon.created` and `addon.updated` (Meteroid's `AddOnEvent`): the event header and the entity's
-// fields (upstream `AddOnEventData`), flat. Modelled as an open object here: only the header and
-// `add_on_id` are typed, every other field is kept as it arrives.
+// AddOnEvent The payload of `addon.archived`, `addon.created` and `addon.updated` (Meteroid's
+// `AddOnEvent`), flat.
 type AddOnEvent struct {
-	AddOnId *string `json:"add_on_id,omitempty"`
+	// AddOnId Example: add_7n42DGM5Tflk9n8mt7Fhc7
+	AddOnId     string    `json:"add_on_id"`
+	CreatedAt   time.Time `json:"created_at"`
+	Description *string   `json:"description,omitempty"`
 
-	// Id The event id (`evt_…`).
-	Id        string    `json:"id"`
+	// FeeType The add-on's fee type; absent or null when none is set.
+	FeeType *ProductFeeTypeOpen `json:"fee_type,omitempty"`
+
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id                          string `json:"id"`
+	MaxInstancesPerSubscription *int32 `json:"max_instances_per_subscription,omitempty"`
+	Name                        string `json:"name"`
+
+	// PriceId Example: pri_7n42DGM5Tflk9n8mt7Fhc7
+	PriceId string `json:"price_id"`
+
+	// ProductId Example: prd_7n42DGM5Tflk9n8mt7Fhc7
+	ProductId       string `json:"product_id"`
+	SelfServiceable bool   `json:"self_serviceable"`
+
+	// Timestamp When the event happened.
 	Timestamp time.Time `json:"timestamp"`
 
 	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
 	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
 	// string type, so unknown types decode.
-	Type                 WebhookEventTypeOpen   `json:"type"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	Type WebhookEventTypeOpen `json:"type"`
+}
+
+// AddOnEventData The add-on's fields of an `addon.*` event (Meteroid's `AddOnEventData`).
+type AddOnEventData struct {
+	// AddOnId Example: add_7n42DGM5Tflk9n8mt7Fhc7
+	AddOnId     string    `json:"add_on_id"`
+	CreatedAt   time.Time `json:"created_at"`
+	Description *string   `json:"description,omitempty"`
+
+	// FeeType The add-on's fee type; absent or null when none is set.
+	FeeType                     *ProductFeeTypeOpen `json:"fee_type,omitempty"`
+	MaxInstancesPerSubscription *int32              `json:"max_instances_per_subscription,omitempty"`
+	Name                        string              `json:"name"`
+
+	// PriceId Example: pri_7n42DGM5Tflk9n8mt7Fhc7
+	PriceId string `json:"price_id"`
+
+	// ProductId Example: prd_7n42DGM5Tflk9n8mt7Fhc7
+	ProductId       string `json:"product_id"`
+	SelfServiceable bool   `json:"self_serviceable"`
 }
 
 // Address A postal address. Every field is optional: the document lists the fields
@@ -683,43 +721,136 @@ type Address struct {
 	ZipCode *string `json:"zip_code,omitempty"`
 }
 
+// BillingMetricAggregateOpen A metric's aggregation as read: one of Meteroid's `BillingMetricAggregateEnum` values or
+// any other string.
+type BillingMetricAggregateOpen = string
+
 // BillingPeriodOpen A billing period as read: one of Meteroid's `BillingPeriodEnum` values (`MONTHLY`,
 // `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
 type BillingPeriodOpen = string
 
-// CouponEvent The payload of `coupon.archived`, `coupon.created` and `coupon.updated` (Meteroid's `CouponEvent`): the event header and the entity's
-// fields (upstream `CouponEventData`), flat. Modelled as an open object here: only the header and
-// `coupon_id` are typed, every other field is kept as it arrives.
+// CouponDiscount A coupon's discount (Meteroid's `CouponDiscount`): a percentage or a fixed amount, told
+// apart by `type` (`PERCENTAGE`, `FIXED`).
+type CouponDiscount struct {
+	union json.RawMessage
+}
+
+// CouponEvent The payload of `coupon.archived`, `coupon.created` and `coupon.updated` (Meteroid's
+// `CouponEvent`), flat.
 type CouponEvent struct {
-	CouponId *string `json:"coupon_id,omitempty"`
+	Code string `json:"code"`
 
-	// Id The event id (`evt_…`).
-	Id        string    `json:"id"`
+	// CouponId Example: cou_7n42DGM5Tflk9n8mt7Fhc7
+	CouponId    string    `json:"coupon_id"`
+	CreatedAt   time.Time `json:"created_at"`
+	Description string    `json:"description"`
+	Disabled    bool      `json:"disabled"`
+
+	// Discount A coupon's discount (Meteroid's `CouponDiscount`): a percentage or a fixed amount, told
+	// apart by `type` (`PERCENTAGE`, `FIXED`).
+	Discount  CouponDiscount `json:"discount"`
+	ExpiresAt *time.Time     `json:"expires_at,omitempty"`
+
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id              string `json:"id"`
+	RecurringValue  *int32 `json:"recurring_value,omitempty"`
+	RedemptionLimit *int32 `json:"redemption_limit,omitempty"`
+	Reusable        bool   `json:"reusable"`
+
+	// Timestamp When the event happened.
 	Timestamp time.Time `json:"timestamp"`
 
 	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
 	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
 	// string type, so unknown types decode.
-	Type                 WebhookEventTypeOpen   `json:"type"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	Type WebhookEventTypeOpen `json:"type"`
 }
 
-// CreditNoteEvent The payload of `credit_note.created`, `credit_note.finalized` and `credit_note.voided` (Meteroid's `CreditNoteEvent`): the event header and the entity's
-// fields (upstream `CreditNoteEventData`), flat. Modelled as an open object here: only the header and
-// `credit_note_id` are typed, every other field is kept as it arrives.
+// CouponEventData The coupon's fields of a `coupon.*` event (Meteroid's `CouponEventData`).
+type CouponEventData struct {
+	Code string `json:"code"`
+
+	// CouponId Example: cou_7n42DGM5Tflk9n8mt7Fhc7
+	CouponId    string    `json:"coupon_id"`
+	CreatedAt   time.Time `json:"created_at"`
+	Description string    `json:"description"`
+	Disabled    bool      `json:"disabled"`
+
+	// Discount A coupon's discount (Meteroid's `CouponDiscount`): a percentage or a fixed amount, told
+	// apart by `type` (`PERCENTAGE`, `FIXED`).
+	Discount        CouponDiscount `json:"discount"`
+	ExpiresAt       *time.Time     `json:"expires_at,omitempty"`
+	RecurringValue  *int32         `json:"recurring_value,omitempty"`
+	RedemptionLimit *int32         `json:"redemption_limit,omitempty"`
+	Reusable        bool           `json:"reusable"`
+}
+
+// CreditNoteEvent The payload of `credit_note.created`, `credit_note.finalized` and `credit_note.voided`
+// (Meteroid's `CreditNoteEvent`), flat.
 type CreditNoteEvent struct {
-	CreditNoteId *string `json:"credit_note_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 
-	// Id The event id (`evt_…`).
-	Id        string    `json:"id"`
+	// CreditNoteId Example: crn_7n42DGM5Tflk9n8mt7Fhc7
+	CreditNoteId        string `json:"credit_note_id"`
+	CreditedAmountCents int64  `json:"credited_amount_cents"`
+	Currency            string `json:"currency"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId string `json:"customer_id"`
+
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id string `json:"id"`
+
+	// InvoiceId Example: inv_7n42DGM5Tflk9n8mt7Fhc7
+	InvoiceId           string `json:"invoice_id"`
+	RefundedAmountCents int64  `json:"refunded_amount_cents"`
+
+	// Status A credit note status as read: `DRAFT`, `FINALIZED`, `VOIDED` (Meteroid's
+	// `CreditNoteStatus`) or any other string.
+	Status    CreditNoteStatusOpen `json:"status"`
+	TaxAmount int64                `json:"tax_amount"`
+
+	// Timestamp When the event happened.
 	Timestamp time.Time `json:"timestamp"`
+	Total     int64     `json:"total"`
 
 	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
 	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
 	// string type, so unknown types decode.
-	Type                 WebhookEventTypeOpen   `json:"type"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	Type WebhookEventTypeOpen `json:"type"`
 }
+
+// CreditNoteEventData The credit note's fields of a `credit_note.*` event (Meteroid's `CreditNoteEventData`).
+// Amounts are integers in minor units (cents).
+type CreditNoteEventData struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreditNoteId Example: crn_7n42DGM5Tflk9n8mt7Fhc7
+	CreditNoteId        string `json:"credit_note_id"`
+	CreditedAmountCents int64  `json:"credited_amount_cents"`
+	Currency            string `json:"currency"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId string `json:"customer_id"`
+
+	// InvoiceId Example: inv_7n42DGM5Tflk9n8mt7Fhc7
+	InvoiceId           string `json:"invoice_id"`
+	RefundedAmountCents int64  `json:"refunded_amount_cents"`
+
+	// Status A credit note status as read: `DRAFT`, `FINALIZED`, `VOIDED` (Meteroid's
+	// `CreditNoteStatus`) or any other string.
+	Status    CreditNoteStatusOpen `json:"status"`
+	TaxAmount int64                `json:"tax_amount"`
+	Total     int64                `json:"total"`
+}
+
+// CreditNoteStatusOpen A credit note status as read: `DRAFT`, `FINALIZED`, `VOIDED` (Meteroid's
+// `CreditNoteStatus`) or any other string.
+type CreditNoteStatusOpen = string
 
 // Currency ISO 4217 currency code, the complete list of the document (159 codes, including the
 // offshore yuan `CNH` and the historic `CUC`, `HRK`, `SLL`, `STD`, `ZWL`). A server may
@@ -987,6 +1118,15 @@ type CustomerPatch struct {
 	VatNumber *string `json:"vat_number,omitempty"`
 }
 
+// DoubleSegmentationMatrix Two independent dimensions (`type` `DOUBLE`, Meteroid's `DoubleSegmentationMatrix`).
+type DoubleSegmentationMatrix struct {
+	// Dimension1 A segmentation dimension (`type` `SINGLE`, Meteroid's `MetricDimension`).
+	Dimension1 MetricDimension `json:"dimension1"`
+
+	// Dimension2 A segmentation dimension (`type` `SINGLE`, Meteroid's `MetricDimension`).
+	Dimension2 MetricDimension `json:"dimension2"`
+}
+
 // Error The error body of every non-2xx response. No request id or field name is documented.
 type Error struct {
 	// Code An `ErrorCode` as read, the documented codes or any other string.
@@ -1002,6 +1142,13 @@ type ErrorCode string
 
 // ErrorCodeOpen An `ErrorCode` as read, the documented codes or any other string.
 type ErrorCodeOpen = ErrorCode
+
+// FixedDiscount A fixed-amount discount (`type` `FIXED`, Meteroid's `FixedDiscount`).
+type FixedDiscount struct {
+	// Amount A decimal written as a string upstream.
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+}
 
 // InvoiceEvent The payload of `invoice.created`, `invoice.finalized`, `invoice.paid`, `invoice.voided`
 // and `invoice.consolidated` (Meteroid's `InvoiceEvent`), flat.
@@ -1062,20 +1209,98 @@ type InvoiceEventData struct {
 // `InvoiceStatus`) or any other string.
 type InvoiceStatusOpen = string
 
-// MetricEvent The payload of `metric.archived`, `metric.created` and `metric.updated` (Meteroid's `MetricEvent`): the event header and the entity's
-// fields (upstream `MetricEventData`), flat. Modelled as an open object here: only the header and
-// `metric_id` are typed, every other field is kept as it arrives.
+// LinkedSegmentationMatrix Two linked dimensions (`type` `LINKED`, Meteroid's `LinkedSegmentationMatrix`): each
+// value of the first dimension maps to the values of the second.
+type LinkedSegmentationMatrix struct {
+	Dimension1Key string              `json:"dimension1_key"`
+	Dimension2Key string              `json:"dimension2_key"`
+	Values        map[string][]string `json:"values"`
+}
+
+// MetricDimension A segmentation dimension (`type` `SINGLE`, Meteroid's `MetricDimension`).
+type MetricDimension struct {
+	Key    string   `json:"key"`
+	Values []string `json:"values"`
+}
+
+// MetricEvent The payload of `metric.archived`, `metric.created` and `metric.updated` (Meteroid's
+// `MetricEvent`), flat.
 type MetricEvent struct {
-	// Id The event id (`evt_…`).
-	Id        string    `json:"id"`
-	MetricId  *string   `json:"metric_id,omitempty"`
+	AggregationKey *string `json:"aggregation_key,omitempty"`
+
+	// AggregationType A metric's aggregation as read: one of Meteroid's `BillingMetricAggregateEnum` values or
+	// any other string.
+	AggregationType BillingMetricAggregateOpen `json:"aggregation_type"`
+	Code            string                     `json:"code"`
+	CreatedAt       time.Time                  `json:"created_at"`
+	Description     *string                    `json:"description,omitempty"`
+
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id string `json:"id"`
+
+	// MetricId Example: bm_7n42DGM5Tflk9n8mt7Fhc7
+	MetricId string `json:"metric_id"`
+	Name     string `json:"name"`
+
+	// ProductFamilyId Example: pf_7n42DGM5Tflk9n8mt7Fhc7
+	ProductFamilyId string `json:"product_family_id"`
+
+	// ProductId Example: prd_7n42DGM5Tflk9n8mt7Fhc7
+	ProductId *string `json:"product_id,omitempty"`
+
+	// SegmentationMatrix Absent or null when the metric is not segmented.
+	SegmentationMatrix *MetricSegmentationMatrix `json:"segmentation_matrix,omitempty"`
+
+	// Timestamp When the event happened.
 	Timestamp time.Time `json:"timestamp"`
 
 	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
 	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
 	// string type, so unknown types decode.
-	Type                 WebhookEventTypeOpen   `json:"type"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	Type                 WebhookEventTypeOpen `json:"type"`
+	UnitConversionFactor *int32               `json:"unit_conversion_factor,omitempty"`
+
+	// UnitConversionRounding Absent or null when no rounding is set.
+	UnitConversionRounding *UnitConversionRoundingOpen `json:"unit_conversion_rounding,omitempty"`
+	UsageGroupKey          *string                     `json:"usage_group_key,omitempty"`
+}
+
+// MetricEventData The metric's fields of a `metric.*` event (Meteroid's `MetricEventData`).
+type MetricEventData struct {
+	AggregationKey *string `json:"aggregation_key,omitempty"`
+
+	// AggregationType A metric's aggregation as read: one of Meteroid's `BillingMetricAggregateEnum` values or
+	// any other string.
+	AggregationType BillingMetricAggregateOpen `json:"aggregation_type"`
+	Code            string                     `json:"code"`
+	CreatedAt       time.Time                  `json:"created_at"`
+	Description     *string                    `json:"description,omitempty"`
+
+	// MetricId Example: bm_7n42DGM5Tflk9n8mt7Fhc7
+	MetricId string `json:"metric_id"`
+	Name     string `json:"name"`
+
+	// ProductFamilyId Example: pf_7n42DGM5Tflk9n8mt7Fhc7
+	ProductFamilyId string `json:"product_family_id"`
+
+	// ProductId Example: prd_7n42DGM5Tflk9n8mt7Fhc7
+	ProductId *string `json:"product_id,omitempty"`
+
+	// SegmentationMatrix Absent or null when the metric is not segmented.
+	SegmentationMatrix   *MetricSegmentationMatrix `json:"segmentation_matrix,omitempty"`
+	UnitConversionFactor *int32                    `json:"unit_conversion_factor,omitempty"`
+
+	// UnitConversionRounding Absent or null when no rounding is set.
+	UnitConversionRounding *UnitConversionRoundingOpen `json:"unit_conversion_rounding,omitempty"`
+	UsageGroupKey          *string                     `json:"usage_group_key,omitempty"`
+}
+
+// MetricSegmentationMatrix A metric's segmentation (Meteroid's `MetricSegmentationMatrix`), told apart by `type`
+// (`SINGLE`, `DOUBLE`, `LINKED`).
+type MetricSegmentationMatrix struct {
+	union json.RawMessage
 }
 
 // PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
@@ -1096,52 +1321,161 @@ type PaginationMeta struct {
 	TotalPages int32 `json:"total_pages"`
 }
 
-// PlanEvent The payload of `plan.archived`, `plan.created` and `plan.published` (Meteroid's `PlanEvent`): the event header and the entity's
-// fields (upstream `PlanEventData`), flat. Modelled as an open object here: only the header and
-// `plan_id` are typed, every other field is kept as it arrives.
+// PercentageDiscount A percentage discount (`type` `PERCENTAGE`, Meteroid's `PercentageDiscount`).
+type PercentageDiscount struct {
+	// Percentage A decimal written as a string upstream.
+	Percentage string `json:"percentage"`
+}
+
+// PlanEvent The payload of `plan.archived`, `plan.created` and `plan.published` (Meteroid's
+// `PlanEvent`), flat.
 type PlanEvent struct {
-	// Id The event id (`evt_…`).
-	Id        string    `json:"id"`
-	PlanId    *string   `json:"plan_id,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	Currency    string    `json:"currency"`
+	Description *string   `json:"description,omitempty"`
+
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id   string `json:"id"`
+	Name string `json:"name"`
+
+	// PlanId Example: plan_7n42DGM5Tflk9n8mt7Fhc7
+	PlanId string `json:"plan_id"`
+
+	// PlanType A plan type as read: `STANDARD`, `FREE`, `CUSTOM` (Meteroid's `PlanTypeEnum`) or any
+	// other string.
+	PlanType PlanTypeOpen `json:"plan_type"`
+
+	// Status A plan status as read: `DRAFT`, `ACTIVE`, `INACTIVE`, `ARCHIVED` (Meteroid's
+	// `PlanStatusEnum`) or any other string.
+	Status PlanStatusOpen `json:"status"`
+
+	// Timestamp When the event happened.
 	Timestamp time.Time `json:"timestamp"`
 
 	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
 	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
 	// string type, so unknown types decode.
-	Type                 WebhookEventTypeOpen   `json:"type"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	Type    WebhookEventTypeOpen `json:"type"`
+	Version int32                `json:"version"`
 }
 
-// ProductEvent The payload of `product.archived`, `product.created` and `product.updated` (Meteroid's `ProductEvent`): the event header and the entity's
-// fields (upstream `ProductEventData`), flat. Modelled as an open object here: only the header and
-// `product_id` are typed, every other field is kept as it arrives.
+// PlanEventData The plan's fields of a `plan.*` event (Meteroid's `PlanEventData`).
+type PlanEventData struct {
+	CreatedAt   time.Time `json:"created_at"`
+	Currency    string    `json:"currency"`
+	Description *string   `json:"description,omitempty"`
+	Name        string    `json:"name"`
+
+	// PlanId Example: plan_7n42DGM5Tflk9n8mt7Fhc7
+	PlanId string `json:"plan_id"`
+
+	// PlanType A plan type as read: `STANDARD`, `FREE`, `CUSTOM` (Meteroid's `PlanTypeEnum`) or any
+	// other string.
+	PlanType PlanTypeOpen `json:"plan_type"`
+
+	// Status A plan status as read: `DRAFT`, `ACTIVE`, `INACTIVE`, `ARCHIVED` (Meteroid's
+	// `PlanStatusEnum`) or any other string.
+	Status  PlanStatusOpen `json:"status"`
+	Version int32          `json:"version"`
+}
+
+// PlanStatusOpen A plan status as read: `DRAFT`, `ACTIVE`, `INACTIVE`, `ARCHIVED` (Meteroid's
+// `PlanStatusEnum`) or any other string.
+type PlanStatusOpen = string
+
+// PlanTypeOpen A plan type as read: `STANDARD`, `FREE`, `CUSTOM` (Meteroid's `PlanTypeEnum`) or any
+// other string.
+type PlanTypeOpen = string
+
+// ProductEvent The payload of `product.archived`, `product.created` and `product.updated` (Meteroid's
+// `ProductEvent`), flat.
 type ProductEvent struct {
-	// Id The event id (`evt_…`).
-	Id        string    `json:"id"`
-	ProductId *string   `json:"product_id,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	Description *string   `json:"description,omitempty"`
+
+	// FeeType A product fee type as read: one of Meteroid's `ProductFeeTypeEnum` values (`RATE`,
+	// `SLOT`, `CAPACITY`, `USAGE`, `EXTRA_RECURRING`, `ONE_TIME`) or any other string.
+	FeeType ProductFeeTypeOpen `json:"fee_type"`
+
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id   string `json:"id"`
+	Name string `json:"name"`
+
+	// ProductFamilyId Example: pf_7n42DGM5Tflk9n8mt7Fhc7
+	ProductFamilyId string `json:"product_family_id"`
+
+	// ProductId Example: prd_7n42DGM5Tflk9n8mt7Fhc7
+	ProductId string `json:"product_id"`
+
+	// Timestamp When the event happened.
 	Timestamp time.Time `json:"timestamp"`
 
 	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
 	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
 	// string type, so unknown types decode.
-	Type                 WebhookEventTypeOpen   `json:"type"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	Type WebhookEventTypeOpen `json:"type"`
 }
 
-// QuoteEvent The payload of `quote.accepted` and `quote.converted` (Meteroid's `QuoteEvent`): the event header and the entity's
-// fields (upstream `QuoteEventData`), flat. Modelled as an open object here: only the header and
-// `quote_id` are typed, every other field is kept as it arrives.
+// ProductEventData The product's fields of a `product.*` event (Meteroid's `ProductEventData`).
+type ProductEventData struct {
+	CreatedAt   time.Time `json:"created_at"`
+	Description *string   `json:"description,omitempty"`
+
+	// FeeType A product fee type as read: one of Meteroid's `ProductFeeTypeEnum` values (`RATE`,
+	// `SLOT`, `CAPACITY`, `USAGE`, `EXTRA_RECURRING`, `ONE_TIME`) or any other string.
+	FeeType ProductFeeTypeOpen `json:"fee_type"`
+	Name    string             `json:"name"`
+
+	// ProductFamilyId Example: pf_7n42DGM5Tflk9n8mt7Fhc7
+	ProductFamilyId string `json:"product_family_id"`
+
+	// ProductId Example: prd_7n42DGM5Tflk9n8mt7Fhc7
+	ProductId string `json:"product_id"`
+}
+
+// ProductFeeTypeOpen A product fee type as read: one of Meteroid's `ProductFeeTypeEnum` values (`RATE`,
+// `SLOT`, `CAPACITY`, `USAGE`, `EXTRA_RECURRING`, `ONE_TIME`) or any other string.
+type ProductFeeTypeOpen = string
+
+// QuoteEvent The payload of `quote.accepted` and `quote.converted` (Meteroid's `QuoteEvent`), flat.
 type QuoteEvent struct {
-	// Id The event id (`evt_…`).
-	Id        string    `json:"id"`
-	QuoteId   *string   `json:"quote_id,omitempty"`
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId string `json:"customer_id"`
+
+	// Id The event id (`evt_…`). The delivery id is the `webhook-id` header.
+	//
+	// Example: evt_7n42DGM5Tflk9n8mt7Fhc7
+	Id string `json:"id"`
+
+	// QuoteId Example: quo_7n42DGM5Tflk9n8mt7Fhc7
+	QuoteId string `json:"quote_id"`
+
+	// SubscriptionId Example: sub_7n42DGM5Tflk9n8mt7Fhc7
+	SubscriptionId *string `json:"subscription_id,omitempty"`
+
+	// Timestamp When the event happened.
 	Timestamp time.Time `json:"timestamp"`
 
 	// Type A `WebhookEventType` as read: a documented type or any other string (Meteroid adds event
 	// types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
 	// string type, so unknown types decode.
-	Type                 WebhookEventTypeOpen   `json:"type"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	Type WebhookEventTypeOpen `json:"type"`
+}
+
+// QuoteEventData The quote's fields of a `quote.*` event (Meteroid's `QuoteEventData`).
+type QuoteEventData struct {
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId string `json:"customer_id"`
+
+	// QuoteId Example: quo_7n42DGM5Tflk9n8mt7Fhc7
+	QuoteId string `json:"quote_id"`
+
+	// SubscriptionId Example: sub_7n42DGM5Tflk9n8mt7Fhc7
+	SubscriptionId *string `json:"subscription_id,omitempty"`
 }
 
 // ShippingAddress Where goods are shipped. `same_as_billing` is required: the document lists it before
@@ -1246,6 +1580,10 @@ type SubscriptionEventData struct {
 // other string.
 type SubscriptionStatusOpen = string
 
+// UnitConversionRoundingOpen A unit conversion rounding as read: one of Meteroid's `UnitConversionRoundingEnum`
+// values or any other string.
+type UnitConversionRoundingOpen = string
+
 // WebhookEventHeader The fields every Meteroid webhook payload carries. Upstream, each `<X>Event` schema is
 // `allOf: [<X>EventData, {id, type, timestamp}]`: the header and the entity's fields are
 // side by side at the top level of the body (flat), not nested under a `data` member.
@@ -1327,753 +1665,242 @@ type CreateCustomerJSONRequestBody = CustomerCreate
 // PatchCustomerJSONRequestBody defines body for PatchCustomer for application/json ContentType.
 type PatchCustomerJSONRequestBody = CustomerPatch
 
-// Getter for additional properties for AddOnEvent. Returns the specified
-// element and whether it was found
-func (a AddOnEvent) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
+// AsPercentageDiscount returns the union data inside the CouponDiscount as a PercentageDiscount
+func (t CouponDiscount) AsPercentageDiscount() (PercentageDiscount, error) {
+	var body PercentageDiscount
+	err := json.Unmarshal(t.union, &body)
+	return body, err
 }
 
-// Setter for additional properties for AddOnEvent
-func (a *AddOnEvent) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
+// FromPercentageDiscount overwrites any union data inside the CouponDiscount as the provided PercentageDiscount
+func (t *CouponDiscount) FromPercentageDiscount(v PercentageDiscount) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
 	}
-	a.AdditionalProperties[fieldName] = value
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"PERCENTAGE"}`))
+	t.union = b
+	return err
 }
 
-// Override default JSON handling for AddOnEvent to handle AdditionalProperties
-func (a *AddOnEvent) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
+// MergePercentageDiscount performs a merge with any union data inside the CouponDiscount, using the provided PercentageDiscount
+func (t *CouponDiscount) MergePercentageDiscount(v PercentageDiscount) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"PERCENTAGE"}`))
 	if err != nil {
 		return err
 	}
 
-	if raw, found := object["add_on_id"]; found {
-		err = json.Unmarshal(raw, &a.AddOnId)
-		if err != nil {
-			return fmt.Errorf("error reading 'add_on_id': %w", err)
-		}
-		delete(object, "add_on_id")
-	}
-
-	if raw, found := object["id"]; found {
-		err = json.Unmarshal(raw, &a.Id)
-		if err != nil {
-			return fmt.Errorf("error reading 'id': %w", err)
-		}
-		delete(object, "id")
-	}
-
-	if raw, found := object["timestamp"]; found {
-		err = json.Unmarshal(raw, &a.Timestamp)
-		if err != nil {
-			return fmt.Errorf("error reading 'timestamp': %w", err)
-		}
-		delete(object, "timestamp")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
 }
 
-// Override default JSON handling for AddOnEvent to handle AdditionalProperties
-func (a AddOnEvent) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
+// AsFixedDiscount returns the union data inside the CouponDiscount as a FixedDiscount
+func (t CouponDiscount) AsFixedDiscount() (FixedDiscount, error) {
+	var body FixedDiscount
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
 
-	if a.AddOnId != nil {
-		object["add_on_id"], err = json.Marshal(a.AddOnId)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'add_on_id': %w", err)
-		}
-	}
-
-	object["id"], err = json.Marshal(a.Id)
+// FromFixedDiscount overwrites any union data inside the CouponDiscount as the provided FixedDiscount
+func (t *CouponDiscount) FromFixedDiscount(v FixedDiscount) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+		return err
 	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"FIXED"}`))
+	t.union = b
+	return err
+}
 
-	object["timestamp"], err = json.Marshal(a.Timestamp)
+// MergeFixedDiscount performs a merge with any union data inside the CouponDiscount, using the provided FixedDiscount
+func (t *CouponDiscount) MergeFixedDiscount(v FixedDiscount) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+		return err
 	}
-
-	object["type"], err = json.Marshal(a.Type)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'type': %w", err)
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for CouponEvent. Returns the specified
-// element and whether it was found
-func (a CouponEvent) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for CouponEvent
-func (a *CouponEvent) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for CouponEvent to handle AdditionalProperties
-func (a *CouponEvent) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"FIXED"}`))
 	if err != nil {
 		return err
 	}
 
-	if raw, found := object["coupon_id"]; found {
-		err = json.Unmarshal(raw, &a.CouponId)
-		if err != nil {
-			return fmt.Errorf("error reading 'coupon_id': %w", err)
-		}
-		delete(object, "coupon_id")
-	}
-
-	if raw, found := object["id"]; found {
-		err = json.Unmarshal(raw, &a.Id)
-		if err != nil {
-			return fmt.Errorf("error reading 'id': %w", err)
-		}
-		delete(object, "id")
-	}
-
-	if raw, found := object["timestamp"]; found {
-		err = json.Unmarshal(raw, &a.Timestamp)
-		if err != nil {
-			return fmt.Errorf("error reading 'timestamp': %w", err)
-		}
-		delete(object, "timestamp")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
 }
 
-// Override default JSON handling for CouponEvent to handle AdditionalProperties
-func (a CouponEvent) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.CouponId != nil {
-		object["coupon_id"], err = json.Marshal(a.CouponId)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'coupon_id': %w", err)
-		}
+func (t CouponDiscount) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"type"`
 	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
 
-	object["id"], err = json.Marshal(a.Id)
+func (t CouponDiscount) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
 	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+		return nil, err
 	}
+	switch discriminator {
+	case "FIXED":
+		return t.AsFixedDiscount()
+	case "PERCENTAGE":
+		return t.AsPercentageDiscount()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
 
-	object["timestamp"], err = json.Marshal(a.Timestamp)
+func (t CouponDiscount) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *CouponDiscount) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsMetricDimension returns the union data inside the MetricSegmentationMatrix as a MetricDimension
+func (t MetricSegmentationMatrix) AsMetricDimension() (MetricDimension, error) {
+	var body MetricDimension
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromMetricDimension overwrites any union data inside the MetricSegmentationMatrix as the provided MetricDimension
+func (t *MetricSegmentationMatrix) FromMetricDimension(v MetricDimension) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+		return err
 	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"SINGLE"}`))
+	t.union = b
+	return err
+}
 
-	object["type"], err = json.Marshal(a.Type)
+// MergeMetricDimension performs a merge with any union data inside the MetricSegmentationMatrix, using the provided MetricDimension
+func (t *MetricSegmentationMatrix) MergeMetricDimension(v MetricDimension) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+		return err
 	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for CreditNoteEvent. Returns the specified
-// element and whether it was found
-func (a CreditNoteEvent) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for CreditNoteEvent
-func (a *CreditNoteEvent) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for CreditNoteEvent to handle AdditionalProperties
-func (a *CreditNoteEvent) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"SINGLE"}`))
 	if err != nil {
 		return err
 	}
 
-	if raw, found := object["credit_note_id"]; found {
-		err = json.Unmarshal(raw, &a.CreditNoteId)
-		if err != nil {
-			return fmt.Errorf("error reading 'credit_note_id': %w", err)
-		}
-		delete(object, "credit_note_id")
-	}
-
-	if raw, found := object["id"]; found {
-		err = json.Unmarshal(raw, &a.Id)
-		if err != nil {
-			return fmt.Errorf("error reading 'id': %w", err)
-		}
-		delete(object, "id")
-	}
-
-	if raw, found := object["timestamp"]; found {
-		err = json.Unmarshal(raw, &a.Timestamp)
-		if err != nil {
-			return fmt.Errorf("error reading 'timestamp': %w", err)
-		}
-		delete(object, "timestamp")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
 }
 
-// Override default JSON handling for CreditNoteEvent to handle AdditionalProperties
-func (a CreditNoteEvent) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
+// AsDoubleSegmentationMatrix returns the union data inside the MetricSegmentationMatrix as a DoubleSegmentationMatrix
+func (t MetricSegmentationMatrix) AsDoubleSegmentationMatrix() (DoubleSegmentationMatrix, error) {
+	var body DoubleSegmentationMatrix
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
 
-	if a.CreditNoteId != nil {
-		object["credit_note_id"], err = json.Marshal(a.CreditNoteId)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'credit_note_id': %w", err)
-		}
-	}
-
-	object["id"], err = json.Marshal(a.Id)
+// FromDoubleSegmentationMatrix overwrites any union data inside the MetricSegmentationMatrix as the provided DoubleSegmentationMatrix
+func (t *MetricSegmentationMatrix) FromDoubleSegmentationMatrix(v DoubleSegmentationMatrix) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+		return err
 	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"DOUBLE"}`))
+	t.union = b
+	return err
+}
 
-	object["timestamp"], err = json.Marshal(a.Timestamp)
+// MergeDoubleSegmentationMatrix performs a merge with any union data inside the MetricSegmentationMatrix, using the provided DoubleSegmentationMatrix
+func (t *MetricSegmentationMatrix) MergeDoubleSegmentationMatrix(v DoubleSegmentationMatrix) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+		return err
 	}
-
-	object["type"], err = json.Marshal(a.Type)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'type': %w", err)
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for MetricEvent. Returns the specified
-// element and whether it was found
-func (a MetricEvent) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for MetricEvent
-func (a *MetricEvent) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for MetricEvent to handle AdditionalProperties
-func (a *MetricEvent) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"DOUBLE"}`))
 	if err != nil {
 		return err
 	}
 
-	if raw, found := object["id"]; found {
-		err = json.Unmarshal(raw, &a.Id)
-		if err != nil {
-			return fmt.Errorf("error reading 'id': %w", err)
-		}
-		delete(object, "id")
-	}
-
-	if raw, found := object["metric_id"]; found {
-		err = json.Unmarshal(raw, &a.MetricId)
-		if err != nil {
-			return fmt.Errorf("error reading 'metric_id': %w", err)
-		}
-		delete(object, "metric_id")
-	}
-
-	if raw, found := object["timestamp"]; found {
-		err = json.Unmarshal(raw, &a.Timestamp)
-		if err != nil {
-			return fmt.Errorf("error reading 'timestamp': %w", err)
-		}
-		delete(object, "timestamp")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
 }
 
-// Override default JSON handling for MetricEvent to handle AdditionalProperties
-func (a MetricEvent) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
+// AsLinkedSegmentationMatrix returns the union data inside the MetricSegmentationMatrix as a LinkedSegmentationMatrix
+func (t MetricSegmentationMatrix) AsLinkedSegmentationMatrix() (LinkedSegmentationMatrix, error) {
+	var body LinkedSegmentationMatrix
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
 
-	object["id"], err = json.Marshal(a.Id)
+// FromLinkedSegmentationMatrix overwrites any union data inside the MetricSegmentationMatrix as the provided LinkedSegmentationMatrix
+func (t *MetricSegmentationMatrix) FromLinkedSegmentationMatrix(v LinkedSegmentationMatrix) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+		return err
 	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"LINKED"}`))
+	t.union = b
+	return err
+}
 
-	if a.MetricId != nil {
-		object["metric_id"], err = json.Marshal(a.MetricId)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'metric_id': %w", err)
-		}
-	}
-
-	object["timestamp"], err = json.Marshal(a.Timestamp)
+// MergeLinkedSegmentationMatrix performs a merge with any union data inside the MetricSegmentationMatrix, using the provided LinkedSegmentationMatrix
+func (t *MetricSegmentationMatrix) MergeLinkedSegmentationMatrix(v LinkedSegmentationMatrix) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+		return err
 	}
-
-	object["type"], err = json.Marshal(a.Type)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'type': %w", err)
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for PlanEvent. Returns the specified
-// element and whether it was found
-func (a PlanEvent) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for PlanEvent
-func (a *PlanEvent) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for PlanEvent to handle AdditionalProperties
-func (a *PlanEvent) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"LINKED"}`))
 	if err != nil {
 		return err
 	}
 
-	if raw, found := object["id"]; found {
-		err = json.Unmarshal(raw, &a.Id)
-		if err != nil {
-			return fmt.Errorf("error reading 'id': %w", err)
-		}
-		delete(object, "id")
-	}
-
-	if raw, found := object["plan_id"]; found {
-		err = json.Unmarshal(raw, &a.PlanId)
-		if err != nil {
-			return fmt.Errorf("error reading 'plan_id': %w", err)
-		}
-		delete(object, "plan_id")
-	}
-
-	if raw, found := object["timestamp"]; found {
-		err = json.Unmarshal(raw, &a.Timestamp)
-		if err != nil {
-			return fmt.Errorf("error reading 'timestamp': %w", err)
-		}
-		delete(object, "timestamp")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
 }
 
-// Override default JSON handling for PlanEvent to handle AdditionalProperties
-func (a PlanEvent) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	object["id"], err = json.Marshal(a.Id)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+func (t MetricSegmentationMatrix) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"type"`
 	}
-
-	if a.PlanId != nil {
-		object["plan_id"], err = json.Marshal(a.PlanId)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'plan_id': %w", err)
-		}
-	}
-
-	object["timestamp"], err = json.Marshal(a.Timestamp)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
-	}
-
-	object["type"], err = json.Marshal(a.Type)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'type': %w", err)
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
 }
 
-// Getter for additional properties for ProductEvent. Returns the specified
-// element and whether it was found
-func (a ProductEvent) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
+func (t MetricSegmentationMatrix) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
 	}
-	return
+	switch discriminator {
+	case "DOUBLE":
+		return t.AsDoubleSegmentationMatrix()
+	case "LINKED":
+		return t.AsLinkedSegmentationMatrix()
+	case "SINGLE":
+		return t.AsMetricDimension()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
 }
 
-// Setter for additional properties for ProductEvent
-func (a *ProductEvent) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
+func (t MetricSegmentationMatrix) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
 }
 
-// Override default JSON handling for ProductEvent to handle AdditionalProperties
-func (a *ProductEvent) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["id"]; found {
-		err = json.Unmarshal(raw, &a.Id)
-		if err != nil {
-			return fmt.Errorf("error reading 'id': %w", err)
-		}
-		delete(object, "id")
-	}
-
-	if raw, found := object["product_id"]; found {
-		err = json.Unmarshal(raw, &a.ProductId)
-		if err != nil {
-			return fmt.Errorf("error reading 'product_id': %w", err)
-		}
-		delete(object, "product_id")
-	}
-
-	if raw, found := object["timestamp"]; found {
-		err = json.Unmarshal(raw, &a.Timestamp)
-		if err != nil {
-			return fmt.Errorf("error reading 'timestamp': %w", err)
-		}
-		delete(object, "timestamp")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for ProductEvent to handle AdditionalProperties
-func (a ProductEvent) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	object["id"], err = json.Marshal(a.Id)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'id': %w", err)
-	}
-
-	if a.ProductId != nil {
-		object["product_id"], err = json.Marshal(a.ProductId)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'product_id': %w", err)
-		}
-	}
-
-	object["timestamp"], err = json.Marshal(a.Timestamp)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
-	}
-
-	object["type"], err = json.Marshal(a.Type)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'type': %w", err)
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for QuoteEvent. Returns the specified
-// element and whether it was found
-func (a QuoteEvent) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for QuoteEvent
-func (a *QuoteEvent) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for QuoteEvent to handle AdditionalProperties
-func (a *QuoteEvent) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["id"]; found {
-		err = json.Unmarshal(raw, &a.Id)
-		if err != nil {
-			return fmt.Errorf("error reading 'id': %w", err)
-		}
-		delete(object, "id")
-	}
-
-	if raw, found := object["quote_id"]; found {
-		err = json.Unmarshal(raw, &a.QuoteId)
-		if err != nil {
-			return fmt.Errorf("error reading 'quote_id': %w", err)
-		}
-		delete(object, "quote_id")
-	}
-
-	if raw, found := object["timestamp"]; found {
-		err = json.Unmarshal(raw, &a.Timestamp)
-		if err != nil {
-			return fmt.Errorf("error reading 'timestamp': %w", err)
-		}
-		delete(object, "timestamp")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for QuoteEvent to handle AdditionalProperties
-func (a QuoteEvent) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	object["id"], err = json.Marshal(a.Id)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'id': %w", err)
-	}
-
-	if a.QuoteId != nil {
-		object["quote_id"], err = json.Marshal(a.QuoteId)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'quote_id': %w", err)
-		}
-	}
-
-	object["timestamp"], err = json.Marshal(a.Timestamp)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
-	}
-
-	object["type"], err = json.Marshal(a.Type)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'type': %w", err)
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
+func (t *MetricSegmentationMatrix) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
 }
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
@@ -4859,248 +4686,274 @@ func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerRespo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rcts4syj6KiidVTXyWrQiO8nMN3KdqqPYjuOJb+NLMskox4RIyMJnCtBHULY1c1J13mT/2y+y32Q/",
-	"ya7uBkBQomw543hN8rkqpRgkbgQafe/Gn41Ej8ZaCVWYRufPxlDwVOT457Eo8ml3UIgcSqkwSS7HhdSq",
-	"0Wkc6IKlOpmMhCpEyvpTti8KkWuZRqw/KdhQKz3JRcquh0KxcS6MUEWHDfU1y7S6YIVm11wWrC8GOhcs",
-	"F2PBCwkvhlD610SYImLcsFRkfLpqRKJValgz7jWet3uNeIXpnHHF3pyeHrGUF4I1j19vsp/X1torLbbJ",
-	"x0wWrUbUMMlQjDjMX9zw0TgTjU7jebsRNYrpGP42RS7VRePz589RY8xzPoKvwK9/L/pDrS930/mPPx0K",
-	"NhLG8AvBZMqa8chcnP/v//9/xisRzt/wkWBaMXEl8inLYRmZHjAOHyPhWYelIp2MM5nAzLWCyfoF7Ckj",
-	"4FtlYdg1TcKwYpjrycWQnVzJm4hdD2UyZAOdZfrasJOCq5TnKbNTNq2eakQNCVOl7WxEDcVH8L22w1WZ",
-	"NqIGrLPMRdroFPlEhIs1uzqRW44TeaF4McnF/Kp0mRnzRKwaAQsJUJFJU8CHx1drUW/Sbj9P+tyIH1+w",
-	"N/vdzdWTN931lz/icxEzfSVyFlOtcpL0tlV9XMiRMAUfjStvc37dU32dTm2PEbsUUwBAWQxxV4RKx1qq",
-	"ghmR5KJgzfh6aERyXpnZpXDtO9joUkyZNPhnKhKdipSNeV6stNihEj014kUyBLA1bl2YmQwGMhGGNQ3s",
-	"P88YH48Fz2HTMsG4Gz7XBS+EWdlgcAB5LphULNHKFFwVPQUfGdGq4JHg1ww+Do5ELhIhr0S6xDb7aX3Z",
-	"bp+6lZ7f7fdwrmlZCKbZNTe4DCKN2JmSN8we2hY7FoOJEczvm2GF1mzAczbI9YhN9SRnSaaTy55qvmQj",
-	"qSaFMEzIYihyds39DkzMhGes0JnIuUrESocBBtETOC25GGd8ugzo+2ncuiZjXhQih37+39/bqz9/+q//",
-	"qEcauTBjrYxAnPGKp8eEu6CUaFUIhX/yMR12qdWzfxpYQI+QsGG/0tBMRiOeTxudxq664plMaeubQ67S",
-	"1etcFoVQG7T4FgUzMwRMoDQTea5zqC+FWWlEjSueTQTNJoW5v+punR9v/3q2fXLaiBoWiwUj/XJyeIDD",
-	"ddhEXSp9rdgVzyVXBYu3z44PYzbQORtIkaUsTiZ5LlQyjWktytX7j1wMGp3G//WsJC7P6K15tg0zRCgr",
-	"xE3xbJxxietRtp7HtuKmyHlS6PwH4zBvxETrosV6jddcZiIFijLmOYBZSUH8kYGv6jU2mNIFMwXvZ6JV",
-	"v53zQ2MXmk5hSSEYHVhcsxbb59lA5yNByxcxrlLG2b8mcCyod6ILIr8S+Q+mp+iV/yqWcAVTywUHcjIW",
-	"+fmYX4j/m/cToCkcKSScIYvOOIvLtYvdimz0FIwCUJKJ3PzAYPOSoUguDWty5ffT7Rp8lVRXWiYwQaEK",
-	"WUwj6NuNHzM9AQTeUzlXsOKtVmuFcWWu4Vw6vIoQE+OuxrhaLXaA31LkU1zpnmp8jhqbWg0ymdz3ZCRB",
-	"s/JcdDPJDSBMwCuVc1EH85uHB6/3djerAL85MYUeiZzxDJYddkOawnwJJNfCTVLffwfpOqf5+0/oTxlX",
-	"GvGdbwdbxvNkCKieaaA2UiXZJBXpSsks/GDY4Vio7tEu0KeM54JQpSl4MTEB8XNoYYrAqTQb6VzgTvWU",
-	"36rIviyATE2SRBhDZNBPaqiz1IEzfcSIT/Epo+mnvOB2x3d4Ia75lFbpfrs+UfyKywzmVN34E5FfyUSw",
-	"oMLd+797cLp9fNDdOz/ZPn63fXy+fXx8eFwBBtdtIUZjnfNcZtNwiL+A3obFKLsNu3WV3Rs4cMQljnN9",
-	"M91AOIEuAEzuibfg/Ekiz+NcX8kUsI4nFqbDOLugzQEckGmesj7PgKYCRgCqrJBxgw4AtOjIG/ayvR6x",
-	"l+3n0Opl+wUx966SNGyicsGTIe6KzpnJ9HWLeSQKFYCCZ1NWDKUJYJJkBvvlCFHAAhN/v79HSyOVKQRP",
-	"I2Y0SzIJ38FGE1Pg2qRiDA0sJ33s4HmDcU8KiiEvsOskF8B1Gz0SBfJuI1oG+A/6GvIrwQp+KRQTg4FI",
-	"ihbr4kdjY57nUxbjCKsoG8WwI7NS06oXm+pAxdZ+FghYuIm7ClgOnp0gnfiScyNtD/OHRuRswGUGHOoD",
-	"nBc3U0vSaCsfBHVW5xrsJfIdO9unETvqnm6+QUy1tb23fbrNmjKFcwuLBJiUON6VCLFfT/V5cqkHA9jF",
-	"o8OTU9YkAFghiLiAo1LUwgDVSysIsEM0WhbULwxX4nMrzALsAlzJgvELLpVFhwe6eA286j23VAXNyi09",
-	"87TcUYu7NvXg8PT89eHZwVY9FYSvHuA4D7GLBzogGdzQeZcpCu24VE1ZIo5LMf0BUJ0CJhO2VagrmWsF",
-	"uGpllpmAlTzVep+rqeWYzT0XtJhvXa7rMaCGTI4kbPyda3p6eHi+3z344Djqk8raln0xcZMIkYqHWdya",
-	"fgnL0jNLLgLtjKX4FazFCAkxaXqqrLrhUasZ6kmWWj3OTNNQp8OaCci36QqOgjzAtQSOhoM4pwcDJm7o",
-	"yyRifuRI/gkrmgeHm8S2h8GiZ4pPiqHO5R8ivT/bUWlawsUrnjpYvRsszg66Z6dvDo93P25v1QpZtqcH",
-	"4zXdzKRhI2mMVBcRGzmZJGK5uNKXAk8fMBiW0QxOWd0hO1PiZiySYqlF/NuyRt+AkNlVU8euI5rUY5Hj",
-	"6rJUC3uWibVnzYrMn4E8wZRWuDiwJrhcBrn4nuKOOAPSnWetEAhWquzZrDgXzUiaPeXUnk776rgzVOT4",
-	"/UlFIlOUagJZJMk4iBOkDn15c1MlzxFLNVMOCq0w8eLmxhLPMzXONcgjsKzbKKrOgOW3o0yQxmpZJsS8",
-	"WkbbHTdmhnwsWJMzxCvu9XWOevPpGKU0J8z3lFCTka1pJskQJshLEZ90Nisdrz9we2JVETQjvyKR1S/0",
-	"VJ2CgdCEpdwODOul/TNlJuOxzguR7otU8lNcnW9vw1xXwMQACd2k+a/C93TYLCqMb1/nnppbaPaX1tlT",
-	"D6Re3TQ9VNtXDk2nqYSJ8ewoB5RSSKBxpOac/84xn6IYqAcs5mmqVcupHuLIPbH8cIyU3j6bjFN61gw0",
-	"EnE5EwA9BG4oOJ4D2pNGHs7xD6anUJ9oWHMyNkUu+CjsYosXPF6J2CDjRYvt61RksOMA5wqQpWK6/0+R",
-	"QO+56DCtMlr6crCegtmea3UuYfa5wGOURtZAQ7iGVJrSsEsxLqB3YN/zXF4Jq1QeB8uIy0sd1ijQo4Zc",
-	"YDWiZUCbkbgqyGZUA4tRowg170DHedHoNGCtUX9d28QesdsosNXr47oCCB+OBYFRqQj/vYG2IewtnMcn",
-	"PyQtNwzZTdNcGFNnCxprU/CMcarRYtu41H6R9Zhgs8NqSBo8IojoKZ6Nh7wvCpkg+9g0migesDo8B67G",
-	"TT1iE5XJS1GR134wqAWl3ohH5T015jmwo252IeLUEwX0h2d2kHHGJ0Z6FrUKBIklQ3N7YbuZX5hN1z8M",
-	"Vlzr1UwAK8x2Tw7Z87Uff1xdY/jFq+sMmEnWRDQXn53EllRbmj4Zj0W+mnAjTE9dgyBLnD+x5EazOBUx",
-	"POBJIsZOCDCFzunoxFvb8Ur5jD49FdCL4zp6SGGwcrsdO6OjLGB9FSCiSa6setAaSxgng2RxrRl9lwGE",
-	"Yg05MFl7GtvtuMVOgA/B78BXGyRZwzsYs9fw6mpasl6DdqC0456BuBXYaZq/d1c/8tU/Pv25/vn/a7dX",
-	"/qPulGRSibX5fXktc1N4eIBKrAmoSJBEqiajPnBLi3pcn+/xBK1fM132JxL1pxEzE1mIiCXPdH2vwDTV",
-	"GFlP4HFEWj2VIB+WiwupVW0nf8jxOckks/0c0fGEl2hmR266mQmOmos/RK7hfMHSrixgq2dxwSuZZVJd",
-	"HIlc6hTxCmBJNT0cNDq//9kANgWQy/7hwembvQ+NqPHrWff4dPsY/z7Z3t/tHhycdfcaUcP+8elzNHey",
-	"Ps0xz6xP47IxDkz2UZ4CHUDWKSRLlSluq8koJsbJsGZs5xVHPRX7mQHtK6cGJfuXdT9wtIOmR/A5twmb",
-	"ejLWD0GXE+yoQpjtoypltg/rSXMwmy+mzUEfD0KcacIPSJx9h//OxHkzF6ksDnQhHgL2sLNzpQvhoS2q",
-	"Ph5IxTP5RwmGwbsrLdN5UKxO8MvBsdrPw4BkOfmHhMtKr//WwGkF1PmPBU7oxfraT6UMS0QKuToNpB+1",
-	"n8bLzZ55bK69/Bkrm4iRqdRaKlEPaYY6F2w64YrFmwdvYg9aQwkskExYvHm2CUD95vgtIv49xPgnp1vw",
-	"38f3e8CCdR0DNuLTnuJpSgN22I62DkIm8Jsg2gKDXAglyCkKlgIZM0s1VqJSc9pTGVcXE34hvAIWmaJi",
-	"KEbO76XIkHu8FlnWYvHNKhDW1SueKz4SJmb4H37XjvbuRKanYrfi5O60ebi17VyvmiCK6klheTs3V50z",
-	"MZKFYX0A/rhLy3F6jFTx9PAoJn8Ay5VZ8t5FjWf39QH87iE138cnBzvwe9iF32Ng3Lpn+Pw9Pv8I9V91",
-	"9+H3FTx/tXUKvzv4/A0+2X0Nv9jbK7RivDp8Bb/HMMqrE3xyivXfH8HvB/z7Izzf7OLvFvSw+QZ/96DO",
-	"5sEb/AUWZPMQnxxvwu8Z/eKTd9vw+/FtI2ps/QJtt97i31h/C/vf3oG/t49hxO1TmNX22XEjarz+Bd6+",
-	"fgtvd17h7zbMducNrMDOLj7BL9o5gJ53Tn+F3w/w5M1b/D2A+m+OYcQ3p7BWb86g5u4W9L+7B/3sHuDf",
-	"v0L93WP8+wTq/4I9/3KIv0fwjW+3of7bHfx9AzXf7kNvb4/ew+8x/r6H+m9xDm8/wi7sdaG3PZz/3lto",
-	"tXcMb/dOYG57WHMfV3h/C57s78Au7+P89/eh7f4B9LOPK7Z/fAa/uD777/D3Pdb5DVZv/wM+QXg4wD4P",
-	"EAYOdg/h9xBqHhxBnQNc+cN9+PuoC2t+tA01j3agztEbGOsIZ3u0h88/wOr92oUnx4fw5Bhh5vgM2h6/",
-	"h3U4wbcnCIEnm/j31g6yp9DnyQ4+x55PELZPDmElT3A1Tk7w+Sn+jXB48g6g6OQDPv8I9U/fwFinv0Cr",
-	"031Yk1OE5FNcmdNj2KNT7OEUd+H0I9Q86wKUnu38Br8457MPsIZn+PYd7uk77Ofd2btG1HiPrl2/deGL",
-	"ftuE578d4t9H8PthG77rI37px33Y8Y/v9wBHl4IVAW+VTESNGVQDp93hFDr1voSn35dwpXxpv1ITsYIv",
-	"IXbwJcQSvnRWafe+0u5jOB5hEV96FbYjrOJLO5V2byo1Edv4UmXWhH18CbGQLx2HX0tYyZdOK+MhlvKl",
-	"D5V3H8N2Fnu50lY4M4vNXGkv7NNiN1/6EJYOKzUJ67nSWbVUqUnY0JUQK7oSYUdfelt5Vxlvq/J9hD19",
-	"6ThcCcKmvoSA6UqEXX3pbdgLYVtf2g53hbCvL+1WalZ2mrCyLyF29qUPYU3C1r50EI5H2NuXTkPYJWzu",
-	"SoTVfWkvnCdheV/6NRyPsL4vnYTj/VL5IqIGvnQUwgRRB1/aqZTehCMQ1fAlpB6+dFwpvQ/He1tZM6Iu",
-	"rkRUxpcq+0dUx5eOw16ICvlSZYT9yskh6uRLOyG22a/sH1EtXzoI57lfgWSiZr5UgU+ibr70vtLnbyGU",
-	"E9XzpQo+O6h8w0EFZxFV9KXDcASikr5UOXFENV2JqKcvbYcjEDX1pTfhtx9VdoWorC99CKGcqK4rEfX1",
-	"pQqOJGrsS+9DODup9HJSwexErX1pKxydqLcv7VTaVb7opEKriLr7UgXqiNr70mnlXQXPExfgSx8q7T6G",
-	"4xF34Eu/hKMTt+BLFQp0WoFI4iJ8qTKz08ppJO7ClYjL8CXkNnypskfEffhSpZd3FRzyrjJP4k5cibgU",
-	"VyJuxZc2w3bEvfjSUVgibsaVPlYghLgbX3qPKsXyDMypKG8Tf728upxS0ktb8ZxCMhRZhRUf67SJrMkD",
-	"WZPxNO0prGwNATvai5LlaJEXK62l2OjS7RtHIiG1TlUJHN6FXrUPgw+2TmKn/KbO0FPwG/KkQ2MoyJ6a",
-	"/Bi8A5j13HQfP+ty/gNMasAnWQF9oeKkm2WsGObCmYGsBzwpGjqM46CoUVdCpIYJngxt96PIC/ZulX+Y",
-	"MSMxnZPnE8rH0qDfIJljs8x1w/oCpugGrdPmUFzJXGQcBn/Rp8I0OYry1wqdU/HThXFmnXfd0wVanNxq",
-	"/0vonK0SKnf0pJ8Fmh2yVtQA5im/YTkaEDj6aIx4Zg3pca/Rbq23e42YoMsrVbwPChokKAxHyYI1BzlP",
-	"oNue0jkbizwRqljZoHgD7/poCorugb94lpFbi4/5y6awxNZpNxy1pyiexQFzuaf2RJBVy8CZIt9hWbDr",
-	"XBZW9QHfSCY2dLSg9eippiwMG+lUoN+q5Jk0wsd2wWJQm0GmebGCZ4f8Fg2LcR/i8nRZQyL13GIH2ncR",
-	"W4sUWt+s4w56JpMrDLbui4RPrLNCCaWM/DmsP5p1NUbzWsYTMdRZiiFyDdLgUFekw+k1YtRm+nWakmu0",
-	"KfiUkcuZ67anEDalYYTaZo1qAAUzqGCQiZvWFn1e+GpVjsY6L2y01LDRaVzIYjjptxI9etaXWdbPZXoh",
-	"wj/HlxfPoDsyIfGbBdapUzo7PxhrlKTFS3iWkUU3L08X+eshFsEPWuAFFmop8dzaIxbMol5NSTisDvGV",
-	"AR7GWkNLt4/u0W6LHdsxEXuJG54UVtNs5I1DbLN4yoWTuf2yFvEBmiebZcBVxGIa/xxxJpQlauQ9dj0X",
-	"Iy4zgwat4CGi3HOqCwvhtO65UKmAyRJY2HHdsrnp4jwixLc9dZHryZhVDfTlSc0FzhjdfWEwa6c7twZR",
-	"qz30QaxSUWikRte1EFvnE0XYwfkMuMkAWewLxvtGqGKDwB6WmmdGlydPTTKM4egpd+oqdBWxBjlUGVFY",
-	"RypuWAzt4g3W18WQjQRXrNdANCgKZ4mecQiBD60H5RJwr2Ec+a8JBZYOLCA7SIqYHMAAAMJu2s48M0ch",
-	"+lxdnvMErePni6wGUInZSiUZmnGQcFQJh7duD8lQG6EwBkmmGAJWWm4iNs7FQN6IlMV9fh6vtNiuqotI",
-	"MmiiBqTrRjMMqIJImSw2eop2Do4zfC25FTvnDliGGdTU5+c/qRfrWzv7L08H2eXP6h+j4qfXw+SnpZar",
-	"Cn7Lc37OxwUortVyw2CfaqgrLLi1RtthNtgd30jWAQuPloJBxZVbYMCipyqSLqfpPxURADIqdy1OElhj",
-	"luGCyfgD7UoUVOPrYjd91YxFIgcyIf5ug4nRuJiWwUOLGUKDTOUU1kIWYmTunp9jVEsPBZ7nfHqbZS08",
-	"CWkI28nEnGN0TwmC8GghDM7b8mZw8fz426vwwkELMiO8cAHe/mBuOFSHC1dZjQW2vOCr51F//TLU7EJ1",
-	"OeSVmF0OeHSP5TAAKefiBj6jlrnta50JrsKz1o7WSsIsVSEugLMt3zcApBtRY8AzA/8D87IW0PKFQtr7",
-	"oUBpqxLeKA2j6ZFDc8FvqozpD0ASLYUuOeOhvkaWyhqnGc+KIWZrCJ1RjSgMoD3rqOXpE/FtjrZZrpMX",
-	"nkr1lIUJ9LeC1pdCjIlzIGrlckNU7YzI55oW6xICAhJmSq/hJsb7wJqt+JAmjNkge3gY4dFiFJNlSu/x",
-	"9rM1Qs5zbOIrrR+UR3Qy1hwwjYdaiaWQmxnK8fiLUP+JbXk/EuDGe3waMD/fxhUvzq04ePdazfDJnirM",
-	"IPqI7Pxz2K0e2dg9vI273kSHkgUcDIbfDxi34XgzbDW6ioKEaXnCGi5kxPPLkpPtqSbxvbW8MlvMYW8Q",
-	"6Me/f6IUCLCBpIrpqVnOFGbm1hqmmIsNK3ONRVIiDnSXtJymE3IoHJYbGKOnMNSxw/QIBGrrbVJolgl+",
-	"hb6ayLS22HtrwK9l9EO5eYL+oig8YbhdoHuZxf8tZnl3FxgS0MmSh+0EXLsNrPUx55gGx0e6VxIYvGj/",
-	"bN0eANvwEgGTGkbZZglXwLYTgkLshGfHwQJw1JMi0SNBwceI274Sb454O6TTIdVQJKIjnwzsrkxbbAco",
-	"OPkK+YpaiY7F/9cUjnyJrrcDCmJwkcl8IGCXjSiKTCzwKvwa7H+VrW8tzXwvw2wvx2LP86638Uu4SbZF",
-	"rRbtvnztF/O0d+s4N6qY44FY2gdjMBdP7utxmHPMpaeU7vDNIqkH5T5nJphPhKPMqFlCIZjnFxRcVNFo",
-	"B7DmONaogYT7UGVTR1wfjTe6VaSBSrVnwzNQSzFM92OTZtiOWyf4rnuKCj1Y8hQAY2Ajqqzadml9Xg0/",
-	"soiDuY0ZKZ1ls2wJHjH0i3xDGaeATbz7SNuRtnjBG/WMZMX/1oGed/WuutKGXXrn1/C0eCLY6G7ubzfm",
-	"MK0r/z88GYmWaxaiUOt75GaCx/x2gRhriKvilhpzCOz3hkNK1Zl88nm8uslIsE2djzWFyTY8LDf+a231",
-	"5cuXq+219ecVD9ROY+3nn9qr7bXV9tppu93Bf612u/2xBK7ZFUYwm9+qu8DZcoDIsZa79p+xdeBdvGvk",
-	"ttxazLssreL6Mr3PIi9cdL5FBgw9qF1CqwX0NoCNPx9Ub7I8PfrLIuOcGFR+VLQMsrkNu+xJU0N8DpXw",
-	"Qe5xJk3hqpvYBVhdALfr1aiRExd8fCnZNJv9KZNp1FPcJJSFZKXUyBe64Jnx8cRDbc0LQJEnKrW6EOTa",
-	"BzIrRF7rw54uPAWzk3SKvjE35FicwR9Q657cD+LUuX0e8wupEAOcj0RxZ/KBI199H2rP7jJ+1nynt+3l",
-	"ES+S4V1Sqws1pGichXGQpTBUBj/6FBs8Fz2VDLm6EGnLy4uBDClS1jSCpGGfPmBlXm68FAITo35FESkB",
-	"4c2y54uEJGZlpL+L6MAONIvJmt5h2LxqvK031/41U+0Cse7RJJYNypiZWFm2xAYASU7PUWiWi5G+AjGe",
-	"1FF/J5llwQc8kvRCWrtMXPDMPcF5SmMmwiwSslciJtOemtWqAwS6INoA8jqzHgJz5mEANdNTS4Da30Fu",
-	"qtUkb1TTuZFrh03f/CRl/bdKWXOkz+ekqwlQKzNM6oFVfCmtVtdvbjzYIpw7gwilAyPaBOuHgO8d41o1",
-	"QZ2pWCrD0KZOhbNQ+txLs1N+MxlxtQp8LSppxc0440T4wzwhPisNJnq2rkp3CqQ403LsT4sWcrPW+WWf",
-	"J0OpRDA3XFl027Npvkzhk1KXnoRaYb7Dqs+gjYfrKYreD6LUmoGfIGUCmEn9VYAcxPpTyrFOSXyqwV7V",
-	"XMJhgrkg4+rrw+NXu1tb6FU8kxirLn1afe7BT0uFo/hFDfIwB0vtE/AFz3xW2uDZa533ZZoKFT6sZBUL",
-	"ns/mogte1aVz/BTu/f1cUEuQWcoHVdkkTtDCe6FGS7uftu7wDw1n09gl6vb1VSfhQEtqTizlDaOW3aMy",
-	"Yjl4OOayUrahyz2FQc2+N62MzmRdhH04R6+KoaxIc9O/hdMQVWWCKseuVybM9o3RqiM9gRONAoQ1nqOr",
-	"1UgqnaMjp2HNBJZ4pT6OvvzKc6kKfW7nUMslnYgCMGT9Gjk5NscwZqph850pgbnjRwKZBhhmKQcou6Hn",
-	"vFg+0jlkr7+u9kLM9SLV1T16IXx7F72zm36ClR3NA3aN485XFkaq4scXjRpfigYqBpaqOxvvXX5qNKMn",
-	"sfOv6GBpnMoEK9tYRyjnv7A2rcjWcfc1Upvdg+6eJS9nB5uHe3vbm6e7r/a2G1Hj3eHu1pJZRbyrtkte",
-	"5734YxwJEIQfCgqVseABDFZBDD0VV77lXjlE9kWRy+QB8jiMsKNKDhH7qJpDxD6szyESzOaLkzYEfTxI",
-	"wgaa8APmavjLiRj8jOrl0G8iTcOM0qzuFpBcoJbrAo8K3ltDmkmrWWyxbpZVXDTCWA70dJCh82hPWb+N",
-	"FosRX+BNBOSFYB+gcB+zVF4BZQYOtbyxIGI5sHgiZZMxa7a9kyEQQPTKKBMTm5WNqlYyGALHZKtszYZD",
-	"WNUp9IDGdHexESaXcG1zl54cPZFJX0fVSvdX7MHmlYbj7/L7pxMKK2DXPLusA8dxrRTj1K5WiiMNBBBT",
-	"bi5FygY6j8iTrQ0gGqL35+sgoUglR4BA23VkwS3qLcMa+YcIBsUIoPQLhgo2tkZU09dsBIiyXEYSx0hV",
-	"ippqe1UOzzKcmJmdA1KzZeaArW+ZA0EGoNLyloxyXgWdh1zcew1mjiiue7AF1SWqTrb24Gb8IVJOgVBc",
-	"IRb4oEoq8NF40s+kGc6RCj+PLyYUvocHIRMw2b8TkbDz+ZZJRK7TSVI8BLBRT1V4s89mQM4+rWdPwhl9",
-	"OdgFnTwM5FGHfyvg81P6huHv18nDZDj7F/TTcukyLaDRw0SrK5HPA1o59BeDWdnFgwAZzvfvBGJuQt8w",
-	"gM0q3hcwwRdaW+YWNftoqTV8JM65ObeGxpi4RBfGXJP51t+ISSmLbaCcC6WlS5fmA5kL9OstL1/wuVoN",
-	"o9CEMryvp2x8HwXY1sb3tRhe7lc7ezxJzM/NBqb0lB7JwmWZLebjoFxw+IJMyl8zImuRO37k/fG5YfMO",
-	"+D4iEEOMr29dkL8QqzXT5X97VExpzitq1s5ZHWZ29/52va9stZs567OLXHvKJ32/Dl9fjz032pLKbBO0",
-	"W+AKONd16Q5Y95mL1dDhWLOObZV51OmjeyquHSpeabEtDgfMJR3keC8oIs74w4cPH1b391e3tuJaTJEU",
-	"8uoune/SbnIpn55zlQzJoHlPgdV1YgqeF+epDV+pTOi/V4e9vNvgA6m9fTcL/e+ESr98pZyqeSRGeqnP",
-	"cg2KYS7MUGdpXQy/S9pgL/Oh/A/WMOqYtKWMEaM8P0/cHdr3VDwoUZwXIh+ZL4BDynp9F0c0n5vbiZ4L",
-	"N+t2wP5Cc0WIEqo2ixChzAGimfTvAYhFLnl2nk6sd/Bda7pga4M1Bsq2TE93qHRmP3HWYlI9QLV4qmJN",
-	"CXYo3MxyvhX0EoJZCK4ehPwe3kUd7zLFHG0fbO0e7Jx3N09333VPdzHbl3u4+aZ7vLONyS53u3tUB4r+",
-	"D3q+/dvR7jEacY66Zyf4x8nZCXRCmSa7B5vbe3v09+H+0d72qa1ztH18sk2V0HNge1mLT4XczVl9apLJ",
-	"zy9JJaM82XZ6agnjTg3/UEuQLQUmcc5NxV0R79mEBMQ5YVrszOIvStfh7lb/jXzDiDNwyT4k0Gtkdjrs",
-	"9/l6QLgj9qdMI5tVygtMnz9Zw+4CkTfQ+feUsXdC4f+8sD7JY5aJK+HyLtmbroFfWYnQ80YJA4IFOShz",
-	"FqfARbCRQK+lvyqyUnC3u8Fcpo7Bjcsr6N1NedXYo1ujGm4XdBfco25VB3w8FmpGh/53k4hnu6tf8PWf",
-	"7DdBezNzfFxwbjP2vZAGwWGRqlUyQI/Bozpu2Pvmi5on3uEjeDbmMiySu0fYS+DF0LAKDa8m8g+8ioiw",
-	"7myu/Jmn4Tzm0+RbdB60rarY3QOnJ214TV7YpKoiDZ4EzapW3vJBUKV6w0T5oGwzcy1FI2pUrovy5bJF",
-	"9YKpGrF0HsTu5yo1B6BLZu2bbRdk7+Oh1xQm3qvN2efRMk8JVauip/AA0F3E6MOcVyRiwJkgN8sLpSmi",
-	"fVST4m9uahHjPbUo1x8duWVz/c0vF3BkIpnkspieYFYtRK19wXORdydFTdRD3LXucch1ddgrrMuImPCx",
-	"ZJdiahPO08e5OysxW5MRmUjszU/BvZSdnorHV+eGqxQRNjQwjCeFz6fGVdrXNxGDagDgQTWtmAV5QA+s",
-	"667GhI3r87Sn7I2ZdLl1GZm+xppx6KgYW9coSi/W6NhlKNd0WBRjUjpINdDuljtOd9bboLVST8FGXKqC",
-	"SyVy4L4meWa7MJ1nz+5ScjTmLqnzkUKhGT1ykSBq1ehJnpQam3HGC6ArHR/5g8kOrQWfO3G8p5rxzvYp",
-	"e8bH8tnV2jNv4YxXIrJfU+Y+wZoxXqpcWzGn64Qif+FWNqU4GJ9BD1FA2dXONnrWYNYDq4GnK557am6A",
-	"Z3/K9FxbQfdzbOOccoGXOWD/ldvz7UTv7OjZRNlmuO89dToM/JJJgYvXKuQTvKyxP2VDGBit7AGBQ2yd",
-	"IJTnYiCAacc7HUtFLK749VAb4Xgci74YgCNLdJbxsRHWpQAOdBToazN+YexlyZORYZgEgXLWOJeEH4yP",
-	"EujrVGJ+r8JyZFZzDO3x3lA1GZEGeiWa+xLAJ5Zcl1cFs2ZsxiJxiwmgxseyhZcgOg+Qke1jVRvzzBVY",
-	"LsbayELn06js9nlrjWDWgqtlBmFKkUuLUAJMEORkbJKx9dZaq01BVAPmtxB4Tnr7vNUmJ2e3RmzAk8L0",
-	"1AVHm33q82+UB3Wca+B4gNl3t+ib1iiNXRBXKhIJglZFkW9YJgZFT6HFRhqvWZAKoyGA2yzFDPuZbkuC",
-	"q19lwRKtEpErQ1BoL/9wZwqT9rjr1w1Lczko/LfJvJxOkDrTQpfhU2a0TzTUU9wqaoPkQVIhbXO3keCo",
-	"NmdFoCo3QqWm45QoZPzwmTI9ccJ9CxNx1uW7qeRa+f1TC6YRkzqGGm30VOxpVoeFOSkR4Hb0SsSspjzM",
-	"12kfRaz9bM0vBfJs6B4zouAZEP17DcA9PdKZu0Lb/bHWa8SsGXtlNSAcPHo9JZUPcKA1wL1vujnMeFxb",
-	"+RBXxUfTdsocvnAmMGljxU083gBuoMz8lGTaWEbEuM+SeXnhi0WHjh9wGRMnpsCEKsRrpKyptJMBB+j1",
-	"bhz/4Rza8YNKIJ79GlxChNADl+/GozvDJkawmDaMpAfMOmkrdtB24m4ThbXqsN//BLbuc8T+hLXt9JSz",
-	"7Fgx04kNz1vt1nMcnLyPLqVatTgoYke5NCPW5P+8speS0wuEHDp7jGdZT9m7zZt+RjHrCxJO7Z03KBK7",
-	"UEtHDoKgW7rGt3KDrmUnjMtyC3sMBCITeae8k5taSsNetNv1V+7aPEA+oKa8ApiuB9Y58YYv1tdZM2xp",
-	"d54H7E5PUcvK7bUxe7H2cqbphpuqvUmauajH8FJonFKLvVj/mYzOL9vP/QXVaKq2Ea2118037aLLopJj",
-	"LGL2FnmaPKo4EIe6m7Cpf4MKAMoFEpfBcAOdW42NMOENlhQOCLu2m7ogTRt5ZzqU3w/ZRWgfhFZjTJ5/",
-	"MRP3h6qVU7T4Ilj0VB990YRKx1ra3CW+s451XEMKhkohkoIMpRTFl8g/6Zwh14PBtqbFDnRPyVSMxrrA",
-	"O7Asr6oHcLbSDVsZjTEX8koozCOmB+6gS8N8a4zhUbyY5CQjyKKnpPFZhvBGYVp2oyl/qufKmsR9rVhc",
-	"4l9QzmVOU8cDaDMYcdhs3FxOd5H2FIg2Q35Vuj2GkZEzuef6U2RHKPmTPUCG4th9SmlixjOZCGVEwGHv",
-	"757OsdNw8omjaOn84pltZJ5BXVTLFKjM8ULb8fbJKbJsV2usWfqJBjrVTmO99aLVhtYWrTQ6DcRGdBfp",
-	"EAWlOR4THl6ImvDJY5vWTwcZACqZbwLXUTzV8UyEekzrb/iUjP0j1DqWfojsCB0WKSMZEFJheaA2a8bo",
-	"vki7O9QZ+swWut6zsbnGCt1Ta+32Sqs212uBYK20TygGB4GufrWp0/q6GOJpPATms1PXiz/nShOLijIL",
-	"zzmyj/a+WjcQVrAZ2DxKtgwkpvrG7cz1pBD5inWw6AfZuCS6H9s8CRHj2TWfmg285hu7Pu9PYzwq/g7d",
-	"ZnnxOvvXBHjAcm5w5CxVnb37m6oGd38bDTMmuIadJ19hxFlDqS5WWuxVEHLu09VjcgfPxCAgXNjnsF0u",
-	"HXkUJlSrcza+HsoMiJxl+655dml8mgnDzFAOSBbvqQD83NHuTwlaM54IospK3FgPajjsuRgLFCTLBNkZ",
-	"nPIpnfUmV8AyGZE7XxcaGoQCqRVGRQDpIqGtlOJqK4NYT19h02RS2nNRk3ktAdY7nQC/5NcRMx6HXsWU",
-	"UNquU09Zr2ykvTy7jCwf7PBQT70m7+MOi42AZnHIovl+rZDHRyKyuA2OBkW5o6pAKmNPfT7qqWYFeCxA",
-	"4wHvNUCQBhwx2xn01WtsVJgkIAzGyYMOTPGAegy0AVTYp0Elr2qCYkP3Ncsg+X+60mKxd84ECCalTX/q",
-	"9wjrbcwIRDaEFuQOe1O1IR+cRFBa0o7NnorZEWmJZWFz8eMCA5sCvKJ1e/OAHKQaiZFtjxHO0b+H6oYQ",
-	"TGlVMQig8H2sRNY/im4+JjMDuU9xhmyR15RY2wAUMYt+Bl/su0d4OBY8XYVxkdISRqlS2hYjrFuTFcWz",
-	"jlzZzClk7OipakrFGhKA4QlEGT3TtJs2Oo29MJkMkigLCAaVqAvc+mmyk1xFPtyhjCLwRpB21JDQDNFb",
-	"w+dnsv7qJFZ8gdG0blYjbYqqmz1NFNMfRAxoE1trV6e31l40wdKp/rZJ8huaJPbjp7y2zJQPAUrvff4l",
-	"XcNdNTTxxOYbmv8OQjmVr5iLS59T037hOWL1x6infB9Nn+D0B+OO0wabz0ozk40Ch6v/vsCiMPeF3ifu",
-	"86eo4aVvqLDebjsVrPPiGo8zm+3g2T8NGfJd6pYwtMZMRiOeT721NXfnEniyax2KCGvtNhuLnF43QWha",
-	"tTIyMosg4pe5kn4vc6/Bbq6mM3nV6Fa7ahaX3z/Z9Gm3J1irSZ9Wm8ft04JEJ7fnAgkTru2M+m/QjFL5",
-	"lEHeqEnZA/L03V/oOffTd113HUen3VoPLwZpvD5ehdefw+X4x/jl8+03Bz+eXYyytv5ZTf6xI9N/1C/H",
-	"X//wky5e6TifrgO+EuZVk4eKIKodhlAhFqmEOa3PhBytfUYbQgnqyyTGwnxi2G5xRrGSRIHY8oLOR13n",
-	"/hw9CxIoYJO1u5tUEiRAo/Wf7240mz3hc9R4ucz86lIrYNv1u9vu8EJc82nQ6PmXNHpx/0ZWMlpmLcXN",
-	"WCQuC2GJmGC7Qzw0a7fB4OoLezero/qfPkeNsa7LO7dp9RIhr456SeJD1ttrpJwibswUpDME/k2J60CB",
-	"gpIUiSXA288kSgq0vXitSJAA3akJOrXpXknjdqCLUJkB4yjNFitHOksqJppK2y+N2MubmxV2q6bCakhm",
-	"lBHYxtkngCNONOZxEyiYzCa1dgm1E65AzqD8ziguOvbTKULQFFZrq3LmLsrYokdjnlNDw4Da0FjXLiKT",
-	"8veXUyFWEt1ugxzbwA/3gevLUsZRwkBuj1vnJauSQN4TEx3Brrxo/8yascvz4uJf5kQ+cQNi90atxoCj",
-	"kTabsp4H1p6qNuw1yFjss4gvTEReXtcVSBEwSQ5iEwKm70QqNjGi12BNND6D/KLmmaFOoAgrpbpcX6+0",
-	"2AGwPsjP834m3J0OKFcwM0kSYYzVfdi4oBsrQ/gFQmCDBac1hr3z+uXbNcrobnW7RnlOIdxT83pkVB83",
-	"Sz1xNRYkYoGuw5HyFfZifb2nZrtX2iqI79Iv10kohIN8okfySRKmeKXT6T0ZucEky6qMXJhtcTGbVsPS",
-	"zGZXvzX/eU3OwkQWMP4Rz6UhHxlV4IxeH6P2Uom1RqexxvKJYCnIgOyIy5tG1PhDjh3v89PLdnu9JrPh",
-	"Eql6l2e43IVvC3iuGgZzwJNiktfk5/0CRmsmuZwVBmrYL5/h9/lztsbWn7MXL9mPP7F//Nyoz6Q2F1cD",
-	"cs9MyrTG6+O19ecvXv740z9+bq8hpUUxj2c10oCe5HPRUkQrLXJaEryWZv7vwdrP8+n3ZyTtHRwzsTN2",
-	"1WYErLV7nkvnCTa3qqV6jhCTXX6fIu4+a/qFUsjfUs5aKG7cf1/rhIPK0gMLQPvzuOJBewnxwGdngwZr",
-	"L5cZxUzGY50XIt0XqeTW+a/xYn19mcbjXAPpBpq+jZv3JMh8JUFm0/LMHg4XSC6fo8YdDlsk1WSi7gKh",
-	"LvF0M5mIXWLZ1BoCml6QoZRMiM6rctCLMlyNWKkW63rmkEb31pvOotyv5IyA7F4m1aVI0ZUsTw3e09oK",
-	"r1isMsmF87sJOsVYuGqQng207JMdQSo40z1lr+x0uZp5lqFMZDYqlnJUzpPoIJOhi39olsb2RKOjkbRC",
-	"WbeGYaZridyFumQEdLpzTE89k9o8CqwJK+RLYCUj8uIDWTP2vlyunffar7Ev9JQzZ6ArITOFhM+ViiwK",
-	"OvfmjpK1r2P9yS2UnCA2eqoUK7gxkxE5GUgDTIFy9jh7YxvKf84aEsIPiotlYDbMNLgACEUJNuT5KMN4",
-	"2jPLeFOOVITIDnvRfsGasU+zWc9Od6ur1Zgj3i8WHpMU07MidP8FtL4EOvGJOJ+w69fBrl0HgHeh1+hu",
-	"rwR/JhYjy1vg1ao+nDsbOQ9Zg0icYGpSaVgA1C22hA2tBu53RLEY5u9rEUiCa5+DVS3XosKYVu2dNrOC",
-	"0mxn+9R54N6Xd/UC5CuRZ1JVJMit7UCCfJ1LkeYyGZoi5//rfwi2VpUh19praz89oAz5zbDLS4qAW9te",
-	"BGx8Be76CZF+24h0RxTLINE7reqVO4ZZc+aO4YiJ1kWLCvVQT8i24pHzg/OTa5ZuxME1+egQyI3TOa8s",
-	"vmIAsLNXjQ5yIVYHOh8R8rUT9A2vMTN4LjAR0RXPZOocFo9EnghVrAqFV/aXnSJr5K3cuUBLQMrOjvfw",
-	"ngCelBfNLJl6AG3FmBXE44JAIGjM6i/CMz2Sak+oi2IYGvK9tRyNebV3uhxV41dmTCZLyBMtdlh/uQu6",
-	"j/vAV0wPSRe9bFgXpvqrYrhiLuUOVSANNd21Dii86CkkOFVmuSRO9haZwBu9Kgs4PpqqJZnguQHhxyqH",
-	"K8r2Oy80veUGU0xB1VPSbNAglAXTfzT0mooB3hlv3eo84w8yWA7MQbN6U2vUU/NXu1pXcPRChxYzJBeE",
-	"kVkiEq+4K0bo5FmZhC5dRu8kunSkifk+MfOTVBeZCFKlhELbinWDxGcaAL0QPaXENfUYWfNBKjJrCnBc",
-	"WHm9SQlyaM6CF+5eoaUlhoPbbGeRNa/R3cRKiBQxxHicTR16QTMQuR8X1zIRVuqjW2XD2358ZXQKs/iE",
-	"Gi5wT/ahkCgCFsDa9BR9Kpk3QQCHr2Mvb25abDeIGHcelBbdRV6mIodAlAODa4lKNOp8juHc6hz/RDMY",
-	"uenAmZUuSCc3BQM8OBoXzExykU2tdbFWEMPboR7ErOEAfl5/WrkZhlSmtmHErkTe54UcsWZwJ5FhUiXZ",
-	"JBVpLUc6f4fMrcxpbfWSUT07CRjV2rrwcn3RSwSbRS8DFrfmfQ2/Wz/XZS0mta3zW+YXmFPq5rdAwV9T",
-	"9UHsKkQGb/sWZ1+p34m6G9S/KWhYShaoa4rGD5ckJ1BfUnJnn4QR769xjtmBAwT6+N1mG1paVIoafPxV",
-	"DD90i91Sdp/210Fc1SutnjDXPTFXd3vrkTFXuqjtX8VptZ0+oa0vQFtfwU44y3I+rrXwvtqQJ2vhd6SG",
-	"mRW/H8JuWCZ6II/dv6TBKQV9d6NFfFfCio2eWmR6IrtSf2pdyGaVI6Wb0lfVhNR6jB6TZe4LLKpR+a39",
-	"qbf8eateRBds1ZpcbVKwMPua37xzN4l4oxposJsyuvZDWrUIH4lsk1O48Ai3CSMUKTm2jzRGod0qNlYq",
-	"9xWiYQzk8mAeLlw60/pyZk0mY8ZHWl2Unw3fV40ZgpW5FNb0SSoWDI6y5hsA9U6Y0qTs3V41Wgllmg0j",
-	"pH7DFS20y/tgLcFVQRw9XKvBSovUCj11pyXybNZyu5Qt8tibfnWOLqyVYK0nC+V3gtHtNtda3xeh9CAp",
-	"FSLpMB3V75j926ZDqUHh4ZnVmGwHs88FmSz6gBrOjvdY7KLH+Vi2XNqaVqJHFsNglDfri0xfl+7KmIyT",
-	"rJ0O88crLXYissGqHVAqU/Asc2lrYKqljgxmQ5lkZM70teopaIWHtZJFe8QvrQcwRsRpNZAXkxxYkEpW",
-	"AmYEULTCZ8jC+h1SfQUJttDRgdkEit4/2KXmalaTb2GahfqEWwOd91SZbcvig2ow/uxyoixhN/rPhVmt",
-	"MMWBD9CnCIGoSnBo0ebJjn9l7SSk91vyMnP7CZaqlnA4H1L3vpqAk+7mj29WbQpJE7NmNW3JkJMGvqxg",
-	"RGJvbC+CxIk2cVx95sQWO7LjoeZ5kPGCNeO6HJ0Ra7VaNhSDNNOf45WopzAxS0yWBaFYM0hH51LR4fAu",
-	"kYZIV+pyymDGCLqEvrJkdlkMbnO5GlYIC/P/AftVy2x08Sr5Va3odinvpXIiL5RIMQDvpOAq5XnK3HDl",
-	"Rfg+h+d/+uwjJZdXS7Fsg3Oc33mYXrHKHdbhvLKKyz64my5MAz9f+dQn3Fy+DSwD6s0bFAR5H/3ycsJh",
-	"N00PbTb85RVEs/QcUx6mLdYNkiWSd5kO9Por1hfq5EreWNV9EeRmjdhMDHSQoLXVmCENn0JKUwU2ly43",
-	"oDEeUFFqqOauXAyaGAEVQKfzoX0k4AwSfT7B5jcOmy7cbDnQdGlUl8SatvpjwWWQbvYJLr9xuLR7eSdc",
-	"ziYAvgVpUtVHJuc06BM9N882cSW+ceCcAbdlwXNJkh5A6KORdAugTzT9e4LPZan6TD715ZDno1F1C5pP",
-	"ZP17As2lCXvNRQZ3oU9swqDJI+PQcq5PiPTZJq7Ggb8Z9duF2HkQvBfYljdt3IZYZ4DWN3pcsA1vBXkC",
-	"3O8IcP3G3gt07WUw94BbavG4QFteWfMEsd8PxNKu3g2us3cy3cUd+IxIj8oauIv1nvgCZ8f61kF1Bu7u",
-	"BNTay7xu06DaBgioI5FfoP220IyzsAtfDY1mhpnJWORGpNYRpjAAopiC62vDuLvtdOa2sn9XON+l5fjG",
-	"wbwOapcH9eVQcgjoj4aRPbT+2yPk7wxQ74mOl5HOqrj4EUUzB6RPYtn3BqbLy2OVS0KXhVGo/Hjgae8v",
-	"fYLM7wEyYTOXBso7FQRVsHws7YADzH97zcD3BZpLqgRmbxC+hf3sS3tjHLV5ZK8AGvTJK8A828eV+MbB",
-	"dAbuloXTJaWkOlB9NGnJQuqTsPQ9AeqyotLMFe33RKeP5idgYfTJT+B7gtFl/QTGGV/O/Q8qPjKZhyGf",
-	"iLx5dpTxb917pQJmywHlkuTdw+Wj0XQEyyeK/r1A5bLUHCuPJ/1MmuESqNLeOktaJdfqkYCznOUTeH7r",
-	"4On38m4ApRjO5ag51X1sgk6jPtF08+yIluJbh9AZkFsaRpcl7gGYPh59t1D6ROK/LyBdmtDb+kvI7SF8",
-	"Ppq87uDzSWD/vuBzWZH9XxNdiJa72P428MSaRONt7a8PnTjmuZ/dvy9w/jr59v1Kq6C2JGQmWl2JfGnQ",
-	"9NXJSy+8FeexoLWc8RO4fvvgWgLUXfBagbUlWdKwzePypeHIT8zps5NgOb5xuK2DwzuA9/Pn/xMAAP//",
+	"7L3tchs5sij4KgjuiWjqXoqWZHt6moqNWFqiZU3rayiq3XbTq4KqQBHjIsApFCVxeh1x32T/3RfZNzlP",
+	"spGZAApVLEolt60z7uOIDrdQxGcikV9IZP7eivVsrpVQuWn1fm9NBU9Ehn8ORZ4t+5NcZFBKhIkzOc+l",
+	"Vq1e60TnLNHxYiZULhJ2tWTHIheZlkmHXS1yNtVKLzKRsNupUGyeCSNU3mNTfctSra5Zrtktlzm7EhOd",
+	"CZaJueC5hB+mUPrnQpi8w7hhiUj5ctOIWKvEsHY0bj3fGreiDaYzxhV7MxqdsYTngrWHr/fYT9vbWxtd",
+	"tsfnTObdVqdl4qmYcZi/uOOzeSpavdbzrVanlS/n8LfJM6muW58+feq05jzjM1gFrv6tuJpq/fEwWV38",
+	"aCrYTBjDrwWTCWtHM3N9+Z//639HGx2cv+EzwbRi4kZkS5YBGJmeMA6LkfCtxxKRLOapjGHmWsFkPQDH",
+	"yghYq8wNu6VJGJZPM724nrLzG3nXYbdTGU/ZRKepvjXsPOcq4VnC7JRNd6xanZaEqdJ2tjotxWewXtvh",
+	"pkxanRbAWWYiafXybCFCYFWh03HgOJfXiueLTKxCpc/MnMdi0wgAJGBFKk0OC49utjvjxdbW8/iKG/GX",
+	"F+zNcX9v8/xNf+flX/C7iJi+ERmLqFYxSfq1W/6cy5kwOZ/NS79m/HasrnSytD122EexBASU+RR3Rahk",
+	"rqXKmRFxJnLWjm6nRsSXpZl9FK59Dxt9FEsmDf6ZiFgnImFznuUbXXaqxFjNeB5PAW2Ngwszi8lExsKw",
+	"toH95ynj87ngGWxaKhh3w2c657kwG7sMDiDPBJOKxVqZnKt8rGCRHYIKHgl+y2BxcCQyEQt5I5IG2+yn",
+	"9Xm7PXKQXt3tt3CuCSyE0+yWGwSDSDrsQsk7Zg9tlw3FZGEE8/tmWK41m/CMTTI9Y0u9yFic6vjjWLVf",
+	"splUi1wYJmQ+FRm75X4HFmbBU5brVGRcxWKjx4CC6AWclkzMU75sgvp+GvfCZM7zXGTQz//929bmTx/+",
+	"53/UE41MmLlWRiDNeMWTIdEuKMVa5ULhn3xOh11q9ewfBgDoCRI2vCo1NIvZjGfLVq91qG54KhPa+vaU",
+	"q2TzNpN5LtQuAd+SYGamQAmUZiLLdAb1pTAbrU7rhqcLQbNJYO6v+vuXw8HfLwbno1anZalYMNLfzk9P",
+	"cLgeW6iPSt8qdsMzyVXOosHF8DRiE52xiRRpwqJ4kWVCxcuIYFFA7z8yMWn1Wv/Hs4K5PKNfzbMBzBCx",
+	"LBd3+bN5yiXCo2i9Sm3FXZ7xONfZD8ZR3g4T3esuG7dec5mKBDjKnGeAZgUH8UcGVjVu7TKlc2ZyfpWK",
+	"bv12rg6NXWg6hQWHYHRgEWZddszTic5mgsDXYVwljLN/LuBYUO/EF0R2I7IfzFjRT35VLOYKppYJDuxk",
+	"LrLLOb8W/ye/ioGncOSQcIYsOeMsKmAXOYjsjhWMAliSisz8wGDz4qmIPxrW5srvp9s1WJVUN1rGMEGh",
+	"cpkvO9C3Gz9iegEEfKwyrgDi3W53g3FlbuFcOrqKGBPhrkYIrS47wbXk2RIhPVatT53WnlaTVMaPPRlx",
+	"0Kw4F/1UcgMEE+hK6VzU4fze6cnro8O9MsLvLUyuZyJjPAWww25Ik5vPweRavInr++8hX+c0f7+EqyXj",
+	"SiO98+1gy3gWT4HUMw3cRqo4XSQi2SiEhR8MO50L1T87BP6U8kwQqTQ5zxcmYH6OLCwROZVmM50J3Kmx",
+	"8lvVsT/mwKYWcSyMITboJzXVaeLQmRYx40v8ymj6Cc+53fEDnotbviQoPW7XF4rfcJnCnMobfy6yGxkL",
+	"FlR4eP8PT0aD4Un/6PJ8MPxlMLwcDIenwxIyuG5zMZvrjGcyXYZD/AHyNs1n6X3Ura/s3sCBIylxnum7",
+	"5S7iCXQBaPJIugXnTxJ7nmf6RiZAdTyzMD3G2TVtDtCAVPOEXfEUeCpQBODKCgU36ABQi468YS+3djrs",
+	"5dZzaPVy6wUJ966SNGyhMsHjKe6KzphJ9W2XeSIKFYCDp0uWT6UJcJJ0BrtyxCgQgUm+Pz4i0EhlcsGT",
+	"DjOaxamEdbDZwuQIm0TMoYGVpIcOn3cZ96wgn/Icu44zAVK30TORo+w2IzDA/6CvKb8RLOcfhWJiMhFx",
+	"3mV9XDQ25lm2ZBGOsIm6UQQ7UtWaNr3aVIcqtvazQMHCTTxUIHLw9Bz5xOecG2l7WD00ImMTLlOQUL/A",
+	"eXEztSyNtvKLkM7yXIO9RLnjYDDqsLP+aO8NUqr9wdFgNGBtmcC5BSABJSWJd6OD1G+srnj8UU8msItn",
+	"p+cj1iYE2CCMuIajktfiANVLSgSwRzxa5tQvDFfQc6vMAu4CXsmc8WsulSWHJzp/DbLqI7dUBc2KLb3w",
+	"vNxxi4c29eR0dPn69OJkv54LwqonOM6X2MUTHbAMbui8ywSVdgRVWxaE46NY/gCkToGQCdsq1I3MtAJa",
+	"tVEVJgCSI62PuVpaidk8EqD5ausCrkMgDamcSdj4B2E6Oj29PO6fvHMS9XkJtkVfTNzFQiTiywC3pl+i",
+	"svTNsovAOmM5folqMSJCTJqxKqruetJqpnqRJtaOU2ka2nRYOwb9NtnAUVAGuJUg0XBQ5/RkwsQdrUwi",
+	"5UeJ5B8A0Sw43KS2fRkqeqH4Ip/qTP5LJI8XO0pNC7x4xROHqw+jxcVJ/2L05nR4+H6wX6tk2Z6+mKzp",
+	"ZiYNm0ljpLrusJnTSTosEzf6o8DTBwKGFTSDU1Z3yC6UuJuLOG8ExH9b0egbUDL7aunEdSSTei4yhC5L",
+	"tLBnmUR71i7p/CnoE0xphcABmCC4DErxY8UdcwaiuypaIRJslMWzqjrXqWiaY+XMns766qQzNOT4/UlE",
+	"LBPUagJdJE45qBNkDn15d1dmzx2WaKYcFlpl4sXdnWWeF2qeadBHAKwDVFUraPntGBOksVaWBQmvVtB2",
+	"x42ZKZ8L1uYM6Yr7+TZDu/lyjlqaU+bHSqjFzNY0i3gKE+SFik82m42etx+4PbGmCJqRh0jH2hfGqs7A",
+	"QGTCcm6HhvXa/oUyi/lcZ7lIjkUi+Qih8+1tmOsKhBhgoXs0/01YT49VSWF0P5zHagXQ7A/B2XMP5F79",
+	"JDlVgxtHptP0dNLq/XY/SbaGXmz1hgymnzr3NymG2ec5b336UAe3OV+iWqknLOJJolXXmTKijvti5esI",
+	"JQf7bTFP6Fu7sHCMVVSMGW102CTlucWzymRq0YcnyaZWPxiyWhrigW7A/xExcYNyTGBSicrdRhuAL/MM",
+	"KHMuSVTgSXKp1aVMyndL8PlH9WJn/+D45WiSfvxJ/XWW//h6Gv+4inGdloXAJccdA3YNf7UABGimrmtT",
+	"Wt/vLbVIrZmELNgr9SdCXOb29HG1bIATZ5lOFnH+WgjA8tO5UIgTQGhavd9gwA/1m14AWgikVLuMX6GQ",
+	"qDMG7UhyRI4lDTMCr+juX0Gndbd5rTftx9qptWb87lLixUkszOVcZJdmcVWCkgetVPnznfWDgv58jWfA",
+	"3hr8vgrQeSZjsbLx80w+YuPntI6aXh6DPkakk0tDpitnKrOVrrROBScSUVxy/BagrV1haS7B4mp6L+Hr",
+	"Bz8fffUPEef2MGbCmLqrwbk2OU8BQ6BGlw3wyoiuEVDmgZo87bEaCQc+0dEdK57Op/xK5DJGbaJttEen",
+	"Gc9AyHWr7bCFSuVHUVLffzBoFKfeSGXhYzXnGWgnbnYhH9ULBeIIT+0g85QvjPQaS5kmxFYqWT3n1M0q",
+	"YPZc/zBYfqs3UwGaETs8P2XPt//yl81thive3GGgW7A2cr3o4jyykpsV8Rbzucg2Y26EGavbKUebBh4x",
+	"oGxGsygREXzgcSzmTic0uc7gT8Oi/UG0UXyjpScCenFC6BgFDqy8tRW5O2iZA3wV8KVFpqy12N6dMU73",
+	"0/mtZrQupL32Xg8mS4Iq9Ndl5yCW4jrwp10ytMBvMOa45W8vCGTjFu1AcXYuQPsOru3av/U33/PNf334",
+	"fefT/7O1tfEfdUcolUpsr+7La5mZ3OMDVGJtk2dCkIFCLWZXIDyv63FntcdzvAytdHm1kGhO7zCzkLno",
+	"sPiZru8VZOiaO/dz+NwhI6+KUSzPxLXUqraTf8n5Jamo1X7O6HjCj+h1gcpVOxUcDVn/EpmG8wWg3Vij",
+	"ZVVpwSuZplJdH4s8k3H/+joT1zwnil1iRJartPZOL05GrU7rqD+iq8nj/q/w7+EJ/Dvow//OL45bHap5",
+	"uX94Pjo82Ru1PgBvqkxohTv12Qwn8oNh3M4FFCy8TOdJj1kdKhQB6hcwUItZROK2YTobK66cskKDE1au",
+	"gN72diYyqZP1UDg+PRm9OXrX6rT+ftEfjgZD/Pt8cHzYPzm56B+1Oi37R8NlX9G4bI4DN1kwTbG0znZk",
+	"5xV1xiryMwNJrpgalOxf1jmnEWD29GKu1b40eK7rWEeMNX4wLLGVyqJauQNQdTisNhYqd4oqm8g7oHMz",
+	"qNFhuU5BPQaqD2J6BHOKWDs6Gwz3Biej/sEA1vL68NfBfrRB04ahMzmTiudkk5/x+RxW0Pu9hRXXyVKv",
+	"YWS/uk6rGGOt9OXn7pt98oxmeUK+DAjGT52WVqKJQFfX5f1NyvP+9MHv1NfXL4JxGioYhCElDcN+KqsY",
+	"9uMaHSMYt6JkVGdUq2V4NA20DD9kvZZR6bdOzXDkuk6kmNfoH7FePK3+sfq7RBtNUieM0kFyB/1hJAhP",
+	"gLiby0yY++b6oC6UiXiRQeHSm2w/QzPIRCJmCIBLtLh/djcL01BqLza7QxhR3oYArEG3wVY8KLnvZSKR",
+	"+YnOxROc7/JYTc84trpUOhf+VHfKnydS8VT+qzjuwW83WiYiicaqfADLU6ke+5qJ1h99rAhCslg5/8Ec",
+	"1hCB1VGQ6/SRWzlHI8QadBeZSaUztlAyN6wNZN1s1Ooin3G0g8muEpZMPY6wJBKHx1Vcxs69ODwnf3nR",
+	"qjsXznZZT/asIrc6v4V5xPzI7Wl1lVLdPKKXTEwWKvm8VZJR/EEy6JHjHOs7i0fO7+ygDYfLdU5eAQ/W",
+	"rZKeMk6Ud6AESL+mYAvdwKUZrwPcOrR5BPUKoFQrX+8P+69BuXh9eNI/stdzv5we7g/2mwrUwVl3Fxte",
+	"qI6wexIebf9QoAFWxI3KpB8nNQdnpDzDw/NT9mJn+8fiCoCUOrSCaEBzvDw2/trBG1va2y9/wsqmw8jT",
+	"zDp64TWumepMsOWCKxbtnbwhEovuhtLkOpMxi/Yu9mC5b4Y/o2ZwhCrB+Qhh8P7tUbTRZX1nsJjx5Vjx",
+	"JKEBe+xAW/9qE7idkvIBg1wLJcinHECBhgwLoI1OcfE8VilX1wt+Lfz9NRoR8qmYObfhPEVry61I0y6L",
+	"7jYBMzZveKb4TJiI4f9wXQfae2Pjdllwkrf43un+wHmut29lPtWL3NpC3Fx1xsQMiPQVUPCoT+AYDVFt",
+	"Gp2eReROaa0YFj/7iJH916Dt9o9Q3TvGLycH8O9pH/4dnsO/F/j9LX5/D/Vf9UE7fvUKvr/aByx/dYDf",
+	"3+CXw9fwL/b2Cp1AXp2+gn+HMMqrc/wywvpvz+Dfd/j3e/i+18d/96GHvTf47xHU2Tt5g/++Q60cvwz3",
+	"4N8L+he//DKAf9//3Oq09v8Gbfd/xr+x/j72PziAvwdDGHEwglkNLoZwSv8Gv77+GX49eIX/DmC2B28A",
+	"AgeH+AVXdHACPR+M/g7/voMvb37Gf0+g/pshjPhmBLB6cwE1D/eh/8Mj6OfwBP/+O9Q/HOLf51D/b9jz",
+	"307x3zNY488DqP/zAf77Bmr+fAy9/Xz2Fv4d4r9vof7POIef35NFA3o7wvkf/Qytjobw69E5zO0Iax4j",
+	"hI/34cvxAezyMc7/+BjaHqNl5Bghdjy8gH8RPse/4L9vsc6vaCh5h18QH06wzxPEgZPDU/j3FGqenEGd",
+	"E4T86TH8fdZ/haop1Dw7gDpnb2CsM5zt2RF+fwfQ+3sfvgxP4csQcWZ4AW2HbwEO5/jrOWLg+R7+vX+A",
+	"9gvo8/wAv2PP54jb56cAyXOExvk5fh/h34iH578AFp2/w+/vof7oDYw1+hu0Gh0DTEaIySOEzGgIezTC",
+	"Hka4C6P3UPOiD1h6cfAr/ItzvngHMLzAX3/BPf0F+/nl4pdWp/UWzU+/9mFFv+7B919P8e8z+PfdANb1",
+	"Hlf6/hh2/P3bI+BKhRBByLt6jVEiNWjzsjSFTr0v4en3JYSULx2XaiJV8CWkDr6EVMKXLkrt3pbavQ/H",
+	"IyriS6/CdkRVfOmg1O5NqSZSG18qzZqojy8hFfKlYbhaokq+NCqNh1TKl96VfnsftrPUy5X2w5lZauZK",
+	"R2Gflrr50ruwdFqqSVTPlS7KpVJNooauhFTRlYg6+tLPpd9K4+2X1kfU05eGISSImvoSIqYrEXX1pZ/D",
+	"Xoja+tIg3BWivr50WKpZ2mmiyr6E1NmX3oU1iVr70kk4HlFvXxqFuEvU3JWIqvvSUThPovK+9PdwPKL6",
+	"vnQejve30oqIG/jSWYgTxB186aBUehOOQFzDl5B7+NKwVHobjvdzCWbEXVyJuIwvlfaPuI4vDcNeiAv5",
+	"UmmE49LJIe7kSwchtTku7R9xLV86Ced5XMJk4ma+VMJP4m6+9LbU568hlhPX86USPTspreGkRLOIK/rS",
+	"aTgCcUlfKp044pquRNzTlwbhCMRNfelNuPaz0q4Ql/WldyGWE9d1JeK+vlSikcSNfeltiGfnpV7OS5Sd",
+	"uLUv7YejE/f2pYNSu9KKzku8iri7L5Wwjri9L41Kv5XoPEkBvvSu1O59OB5JB770t3B0khZ8qcSBRiWM",
+	"JCnCl0ozG5VOI0kXrkRShi+htOFLpT0i6cOXSr38UqIhv5TmSdKJK5GU4kokrfjSXtiOpBdfOgtLJM24",
+	"0vsShpB040tv8c6pOAMrOva9dgynrzZTsr22Fa3cWIUqq7DqY53izNo80DUZT5Kxwsr24vxAe1WyGK3j",
+	"1UrraGd08WoORyIltU4rLzuqBAu2PvYjfld3u5XzO3qIgL5koHtqcgP1/vP24YtbfPXF3g8wqQlfpDn0",
+	"JUx3rPppyvJpJpzbhH1ASEadHuM4KN5AKyESwwSPp7b7Wccr9g7KP1TcLpjOyHEc9WNp8NkFebOlqeuG",
+	"XQmYohu0zkLpHGwqLwfw7TwtFabJUZW/Vfi2h4xNxrlB/NIfRfXX5Zm9LS+ws1oltInqBdnLbR263a+z",
+	"SfM7luGFO0cX1xlPrR9iNG5tdXe2xq2IsMsbVbwLL17g0ytmJXPWnmQ8hm7HSmfuvnJjl55r+pcjJqfH",
+	"0ejclKZ0ae1DJqRLALF98xSOOlb0HNghc7Gn9kSQF4iBM0VPr2TObjOZW9MHrJFcUtBPleAxVm2ZGzbT",
+	"icBnP5Kn0gj/NB6AQW0mqeb5Bp4devZhWIT7EBWnyzreUM9ddqJ9F5H14EBvFev3jA+7yJMYW1+JmC+s",
+	"r2eBpYzcYa07v32phe4oKY/FVKcJRhhokQWHuiIbzrgVsanIhIfTkl6WmZwvGXnsu27HCnFTGkakreqE",
+	"AlhQIQWTVNx192l54U+bcjbXWW4fm09bvda1zKeLq26sZ8+uZJpeZTK5FuGf84/Xz6A7crngd2u8OUZ0",
+	"dn4w1omHgBfzNCUPqKw4XfTcAakILmiNE31oEbZuY3jEglnUGmYtDau91vfvY431Hiq8Zvtnh102tGMi",
+	"9RJ3PM5T61Mr7xxhq9Ip9xrf7Zf1IJugO0+7eK/eYRGNf4k0E8oS75M8db0UMy5Tgx4PwUckuZdUFwAR",
+	"bfSsy7FKBEyW0MKO68Dmpovz6CC9HavrTC/mrOzQVpzUTOCM8bUUDGYdOS6tA5G1HvoYIFJRZAmNnv8h",
+	"tc4WiqiD87FzkwG2eCWsh+YuoT2AmqdGFyfP3WOOlTt1Jb6KVIP80Y3IrR86NyyCdtEuu9L5lM0EV2zc",
+	"QjIocue5VfGnhYWuuV7ziHsL48h/Ligux8QissOkDpOTZk6lnzqtK64+XvIYb03tNVCNuz5XH5mtVLCh",
+	"ikOh40o4vHUTjKfaCIVPuGWCL+gL23+HzTNBHinRFb+MNrrsUNU96Dbo0gVE141mGHAFkTCZ747VQ761",
+	"FdJ0xddfbT0MrjL6NZf8nE9oMw9i565kh3nQf5huByw+Wg4GFTfuwQFLnspEupimXyoSgEYu1uGNZRMp",
+	"2N3ihSSoxjfUbvqmmYtYTmRM8t0uE7N5vizeXq8XCA0KlUuAhczF7OHbRi+oFh59PMs4SrHrzkh4EpIQ",
+	"t+OFucTH0X/skragxavjDzbhB4ctKIzw3MXH8Qdz15E6BFwJGitjrqx6lfTXg6FmF8rgkDeiCg749Ahw",
+	"GMCUS3EHy6gVbgs/G3/WtjrbH2rug4sbUUDpVqc14amB/4Pwsh3w8rVK2tupQG2rFB1CGkbTo/dgOb8r",
+	"C6Y/AEu0HLqQjKf6FkWqsSJ/cJ7mUwx2Fb7lMSI3QPasY7PnTyS3Od5mpU6eey41VhYn0D8ZWn8UYk6S",
+	"A3ErF1qrfM+Icq7psj4RIGBhpnh01cbn0gCzDf8iHJ+8Mq3SZemBbJfRk3ZTPL7berZNxHlFTHyl9ReV",
+	"Edc/YphqJRoRNzOV6Or4eNJ/bls+jgW48Z6eB6zOt3XD80urDj4Mq6rnROEEUSL0SEprqFs9sbF7eJ90",
+	"vYfeEWskGIxeNGHcRjOoiNX4tAI0TCsT1kghM559LCTZsWqT3FsrK7P1EvYuoX702weKIAUbSKaYsapK",
+	"pjAzB2uYYiZ2rc41F3FBOPB5gZU0nZJD0US4gTHGCiNF9JiegUJtX5vkmqWC3+DbBhRau+ytvcCvFfRD",
+	"vXmB7ytQecJoBYHtpUr/u8zK7u5dbcAnCxm2F0jtNi6JD9mDUQR9oKBS/KcXWz9ZtwegNrwgwGSGUbZZ",
+	"zBWI7USgkDrh2XG4ABL1Io/1TFDsFqRtX0k2R7od8umQayhS0VFOBnFXJl12ABycAij6ilqJnqX/txTN",
+	"5SM+VZnQG1AX2IVPBOyyEXmeijUONF9D/C+L9d3GwncTYbuZiL0qu94nL+Em2Ra1VrTHyrWfLdM+bOPc",
+	"LVOOLyTSfjEBc/3kvp6EuSJcek7pDl+VSH1R6bMywWwhHGdGyxIqwTy7prfZJYt2gGtOYu20kHGfqnTp",
+	"mOuTyUb3qjRQqfZseAGqkcD0ODGpInbcO8Ff+iM06AHIE0CMiX2Qbs22je15NfLIOgnmPmHkCfzHw5Ga",
+	"eo871PMPQso+2GGX3gs8PC2eCbb6e8eD1gqldeX/i8cz0XXNQhJqfY9KDsz3K8RYQ9zk99RYIWC/OY9c",
+	"U57JBx8GtR/PBNvT2VxTlJGWx+XW/9zefPny5ebW9s5zwJoi+Gtr+6cftza3tje3tkdbWz38r7u1tfW+",
+	"QK4qhBHNVrfqIXQuO8+7Ptd4zld7r32n72SXxiauz7P7rPPCRedbFMC4wUtK69dbz2+/oHN7ma0150d/",
+	"WGVcUYNCf/EGxOY+6nIkTQ3zOVXCxwiKUmlyV91E7kHyNUi73ozaceqCD89Bd5rtqyWTSWesuIkpiNtG",
+	"YZFHT3bjw7FMtb1eAI68UIm1haDUPpFpLjJTJ0sna09BdZLO0DfnhhyLU/gDaj1S+rEvACr7POfXUiEF",
+	"uJyJ/MHYTWe++jHUru4yLmu10/v28ozn8fQhrdU9zac3e2vjBhTKUBEswEco45kYq3jK1bVIul5fDHRI",
+	"kbC2EaQN++hLG6t640chMK78V1SRYlDerHi+TkliVkf6d1Ed2IlmEd2m9xg2L1/e1l/X/rGr2jVq3ZNp",
+	"LLsUcDy2umxBDQCTnJ0j1ywTM30DajyZo/6ddJY1C3gi7YWsdqm45qn7gvOUxiyEWadkb3SYTMaqalUH",
+	"DHRBJwLM61U9BFauhwHVzFg1QLV/B72p1pK8W46GS64dNvvFdy3rv1TLWmF9++hpdC6uAR+JmfI8kzWO",
+	"YaNbzaSisMboRyRnQhmplWFtG7Ag2j+9eHU0iDqlKA7rhqiTjX2n2w9Bj6Jg7Lv69JLbFnYe3bgqOxTT",
+	"KHVbJzz4oMg1UeKKEOd6Yk2HSqvNnbs7f/CRUrgrJYpHS9wdMBBJh3ctXP8W/8EQl3s6KWJTueCf1Sm/",
+	"Wcy42gTNAM3c4m6echKdwkB1PiwiZhqxzl4PqvT2jbgbey0g92rdh455PJVKBHNDyKLjo40za3KfFaXw",
+	"xdQKA26XvS7ti8KxonhBwTu/duBpSbGHKrFnc9Ak2dWSkvzQY8vyc7lyMoswwnEQ8v/16fDV4f4++mVX",
+	"IrPWxe+tD379odGDHg/UIBFIAGofATr45tMiBN9e6+xKJolQ4cdSWNvgezUYcvBTXTzxD+HeP86Jt0CZ",
+	"Rl68ykYRhRbej7fT2IG3+4CHbTibVjlcSY23GYoLm/SsOAgk40gpBXspU9JSn7Wmhdm60Zwzo40RTH6R",
+	"Ft0XcwOIPXvQ4t74dtHOo+6UH5Lc9PWNcuFADW1yVqYLozm4T0Ukh+DjnMtS2Yd0wGAPvjetjE5lUmPl",
+	"C+dYCfWwMv17ZFixEknSjV1vpqr2je+gi+AOY/U50R2CVV5KlevLckSDauyxHDhHPYychSSDidsaNhCx",
+	"EpjUaSZQHIVhGrnWfVboiW8m6EOzwA120/+rojaUwjKULXCNgzQ8EHRhdYWNIy5cnOydHh0N9kaHr44G",
+	"NgJDw/gL/hFA0+ALpbFcNIZqLIbSWh4ViOFIqo8iaSrRp1i7Vpg/Ojz5eYUFres92uhZJ+JSiGhyc/a9",
+	"sxmf2/ckwoesm1i7Z6xV7auMQhi//CiWayI8ORF9bRUazcbJlWSjOyuN09zEUMG8tcoDTmZldn4udThc",
+	"1UzqchoGwA9A6/ft/PDkYEUJq/RbJzw8DLmmEKoApOGiv75IEIzTUCKgGI2lOG72UzmOm/24Jo5bMG6F",
+	"y1dntCaxpw0UWbqKskPWc/hKv7WyYhF10h2aB/lo2MZFcL4P4PeE3PzUuSeS3BMEoSbwrXDeq9kjGO89",
+	"AZkpgPGEz2S6XI2pPPnagZkf9qEMiMjlzDOIZmoX7WcNi3nYn7Jf4zmZexz32TOoazJ5PMZh8p6ZtUCE",
+	"vYy1uhEZkMDLCYa9/8xQedXOMtCibfjNZkC8UDLf8x0MbfuGsc37tQ6ozM3iM2OZ3zul1sLwa3GJb4Qa",
+	"EowKHyiOnL91tWahFbpSogF152k9G2ki+QTBd0vctIaG1ok6FLCVVeK1jlW74L2FKdTJUQ3itlKbdQiz",
+	"1lTbadEQ6xqulQg7LZrvI2ysfyjq62p/99dfu+KHGq5dMYaNrVwc1yUSzgTe9F6jUI+pr4lM2dv1Luun",
+	"aclNOXzPjN6+MnxANVbWd7nLItRsMJkpeeLaDyhbRSyRNzKhZ4dF0tMOHWyRsMWctbc81QRVHT2Ti9xm",
+	"ZmO3fDMfDIFjsk22bZ8EW/cB6AEtSi43OgZYc20zl+EQX+PRnTVVK56AYQ82NR0oKi5FaLKgp7Xslqcf",
+	"60T7ea0d2rke2JsMuoUDtZ8b0FUmOuvQa44tIHArxHsmlZwB8dyqI9wOqPcMa+S/RDAovoJPPmOoYGNr",
+	"jO36ls1ApSvASAZ1UpvQW8Nm2+ZpihMz1Tmg3t1kDtj6njkQZoDAWyTaLeaV03nIxKNhUGEACPdgC8og",
+	"Kk+2jsDXRI2uS+xQhNpeNauWImqH1H617zqhuej7CxpZq1AqxqgFQsqfIOS1H6WhojRPeTncNX4oK0n4",
+	"ab64SqWZripJfsSKilSeSf2pTflKmGscrF45KvVYG+L6S5sLH6ucrFcsUr4aYRs/PkKhgOpNtDeAU5jU",
+	"ppmdEVqVjYxWnqyVtB+iGHa9RWoYP/l6u6Eb60FjYWWa91oK+3ujQwyTdnji/+wP994c/tI8SitM/B4L",
+	"IfULf7kx8KsdpO6s0OQxK8JjzIOlTa1d9fmof7Lfx+BIr4cDjA53cT46PX7USjGSTbFO1ycaQ4cDXBz1",
+	"Gq2eTZheaV1j1WRhpCM8AWkMBmpKHalJmUDabxUaab+usSSFY1fpZHVa9aSSaq1QSzvsGoJZ6fpL0cw/",
+	"kjjs0enC/o2tNQ/IA2E2LEsGPSTqZv8w7VuFTy0lGPZHAwyNeoqRvfpn/b3D0TsMWto/gF8Gv46G/cvh",
+	"YO9iODzE0J+nJ4PL0eHxoDGxoKn4/Gz35oMpz7uSEAYmi7FRYLpIX+x88c7l3OZQqcwYPrkpP4qM/n3x",
+	"JJkJimEaUpp/QoOuy6lliQp9JGvV6iV0MUbxzqS0wvXUBDuu0hIarZ6SlDutpSNf5mYVJ7HSxz8X+jH3",
+	"qkHKvpWuzOLqs82vlQPu51q+GK07uVWfwTW2i2utrU0CnRLRydzwmbjk5tL6SEek3LsIbDVJ7mRuA3uN",
+	"VVTE+HFRwKBBXQy2HJ8kF2m3fVo2wyiqQhGZaKxsaCKKDVYbmqjL3k6Fqp89wpb5udmYGmOlZ6B+Jf6Z",
+	"RCWEi4trV+s0/3WDyayLJNDxllxu2GrsAB/MCKOj3d4LkD8QZqbS5X95QI/CEzmvgZ1z96vs7uNdkr+y",
+	"w3HlsFeBXHvKA8Lz9XnMymgNWU1IHte8YlzpusRh6geuZTThWFV+U5pHHdsBmaBuqGijy/Y5HDCXL4Ez",
+	"EFWRcEbv3r17t3l8vLm/H9VSijiXNw9JvI1f+CV8eclVPF1zH3W/jc91YnKe5ZeJjbxRmtB/rZNU8xeP",
+	"X4j7+27WyvxCJZ8PKefLNBMz3WhZrkE+zYSZ6jT5I9bDh6+2s+yexD/345IS+WUuspn5DDykjI4NfQKC",
+	"vJPOJrV2s+5H7M/0hwtJQtle9fly36pfTCZ5epks7MPmh2D68L3zfba0R1jiq0usuuSVD1AtnSqZ3YId",
+	"CjdzjT0uRLMQXT0K+T18iDs+ZME7G5zsH54cXKJJrT86xEDl7uPem/4Q1djR8LB/dFmY9twf9H3w69nh",
+	"EL0Ez/oX5/jH+cU5dEJJMvone4OjI/r79PjsaDCydc4Gw/MBVUKX/ebGwnB7VoyGNYrxKkgqWWEbW9Hu",
+	"cQGoBTDmktg/fYspXQb9oX33QH9dvukfvQ6K+4O9Q3SvPDk9aWwhwODEhadF4eNwH0Dql4FAsR6K5hHK",
+	"fo1QVSulWLGEHvq46bBbau1lp5hnGagf7MISdQq/yiJ68PcrvfUjcckFb5UgxKAE2GO/rdYDaabDfpdJ",
+	"x0YJ95ESPn2w7tRTnLfXiXxIwOL+eqyMTAS7WjL8P8/tG/M5S8WNcHG06TlTG4S4jQ466yhhQNuiB+ec",
+	"RQmIVmwm8BVajeS07j0myW0yYe1I3OSX//m//rdLKZ6IVCJMZeKk/shCdVMmkV1bOZbMvVEqVul0EVmi",
+	"RqMmBYTmN+XzuVCV++B7ZaQmFssQwwqbZdWFOnHdhxOuI5HV7uoBvvOjXRO0N5Uj5IKttSPfC5lr3Mkv",
+	"+0EGPCP4VKciFCn6ar74ZxbBtzkP8/rZRxZhL8HbgZa1/HgLmP/grV+tUlbJcP51iTsr3/3g4fWmK/qr",
+	"TffBmfsLK23YpGzpD74Ezcp+pcWHoEo5r3DxoWhTSUbc6rR4kpSaULloQWXf4MMDNLHeivwYfG+ahaHa",
+	"LsjGwMM3XGhKrs3B4MkyT4hUq3ys8ADsMu7epGclMwHQzBlfMnmtNEUonNWkbFiZWofxsVqXu4GOXNPc",
+	"DavgQhfOeJHJfHmOUdKRtF4Jnomsv8hrolhEfftYD0XRHnuFdRkxEz6X7KNY2gSCtDg4/R/FkqJvG5GK",
+	"ODeWd9zITCsAdW+sovnNpeEqQYINDQzjce7j43OVXOm7DoNqgOBBNa2c+R/IA+uzmTQGEwhk7IonYwWj",
+	"S8O4MrcYydxGGtxm7Sh8Nulc6yhcfKtnwVDAdJrnc7LESDXR9rVSzuO8SPrQKow3bMalyrlUIgORdJGl",
+	"tgvTe/bsIcvPyrWWD9dQcgnruMgeatPoRRYXZqx5ynPgKz0fyQWTV1hvNO5sFGPVjg4GI/aMz+Wzm+1n",
+	"3lsn2uiQLxZlYhCsHZ2dnq+pCCdHquvOWNmoJumS4pr4jAhIAoquDgZ4tYJRLO3lwv4AJN6xWhng2e8y",
+	"udRW+/8U2bg1mcDknNh/4SlWTPTBjp4tlG2G+z5Wo2nwSpqs2pgmM1vEOXnSTWFg9BgLGBxS6xixPBMT",
+	"AZqMYG0eWKcR4rdTbYSTcSz5YoCOLNZpyudGWPc4ONCdwIid8muDKwaGaRgGtaQYxM697gfjoz5c6URi",
+	"vPbcSmTWnA7t4Rv0QWb5jc7KSoCeWHY9VkXy1MjMReyACajG57L7D6OVD006s31samOeuQLLxFwbmets",
+	"2Sm6fd7dJpy16GqFQZhSx4W5LBAmCFpjbND4ne52d4uC4kyY30KQOenX590tenLtYMQmPM7NWF1z9D9L",
+	"fDzV4qDOMw0SDwj880zfyERkpjtLIheUJxGxRJ0hvN0wLBWTfKwAIhi305pbpLLvkoLjWzxjoi0plsVI",
+	"KYlFpgxhoU3m6s4UBmFOrSHfsCSTk9yvTWbFdIJUKBa7DF8yo33g6LHi1nodBIOWCnmbyy6Lo9oYpMH9",
+	"gREqMT1nWaIbIZ/5xDMn3LcwsUpd/OJS7NzfPnRhGhHZqKjR7lhFnmf1WJhjBBHuQG90mL0+CPOv2E8d",
+	"tvVs24MCZTZ09ZxRMJQ8W4hxC2jPmC4SXGHL/bE9bkWsHXkLPhAcPHpjJZUPt0AwwL1vuzlU3n9b9RCh",
+	"4qOj9YqcTHAm8KK59Gg92gVpoIjkHafaWEHEuGXJrEjga8mhkwdcBoyFyTFALskaCWsr7XTACb7BN07+",
+	"cM/rcUEFEldXgyBEDD1x8Ys9uTNsYQR5r/cYaQ+YRcRW7OGFkiXzCKse++13EOs+ddjvANveWLnrLqtm",
+	"OrXheXer+xwHJ0/aj1JtWhrUYWeZNDPW5v+4oSNvf0DMobPHeJqO1VQrvchY288oYleClFObwxhVYhc6",
+	"y7GDIIgaIjVqrOIuz/DBhxUnjMtaBHsMDCIVWY/NeApzFgm1lIa92NqyMYzHKsrFXf5snnKpIhfX2Yf3",
+	"wJhFmVbXzEw5SZ8oG77Y2WHtsKXdeR6IO2NFLaM9rXKh8k2SbV9sv6w03XVTpQgYtIEwMk6XMJKm1mUv",
+	"dn6Cgcbq5dZzF4AImK6PUBYNRZ4tN/uTXGROiWZtC3SZl2LGd1gMim9iJ48mDqShlhza/g0aACi2a1QE",
+	"N5rozJqxBN4r+4DZGN4Jdu0wcUG3bCQl06N8DSguQvsgVB7GWPI/VOI4oWllhNfgiBZjdYV+1UIlcy1t",
+	"LFrfWc86YSMHQ5sQaUGGUsTgjyg/6Yyh1IPB00yXneixkomYzXWOOc2trKoncLaSXVsZb6iu5Y1QGBde",
+	"T9xBl4b51viGRPF8kZGOIPOxksZHjc5glwjsRlM+HC+VtUn62rC0xP9AObQ4TR0PoI1IzWGzcXOB0aDy",
+	"A6rNlN8ULvxhpKtKLoGrJYojFMzbHiAj7JsjmyKMhPFUxkIZEUjYx4ejFXEaTj5JFF2dXT+zjcwzqItm",
+	"mTy1z7pINhkOzkcost1ss3bx5iEwNPdaO92X3S18lEJkpdVrITXCYID5FBWlFRkTPl6LGn/yoU3ToIOI",
+	"jqVIxsEzCDzVUSXiYETwN3xJHhAzNMUWPvXsDJ3vKcI8MFJhZaAt1o7QFZ92d6pTfP+R63ov/fY2y/VY",
+	"bW9tbXRrc/fkiNZK+wDxcBCEhJnYUPhXOp/iaTwF4bNX14s/50qTiIo6C884io+EpH4grGAj6nuSbAVI",
+	"TN2G25npRS6yDet1chVEV5f4lMbGvewwnt7ypdmFniPs+vJqGeFRcdYeTG/kWOo/FyADFnODI2e5qk3q",
+	"5edEVT2LgFMIMya8hp2ndy9Is6ZSXW902asghKBPP4jBOr0Qg4hwbb/Ddrn0cp0wQH7dw5nbqUyByVmx",
+	"75anH40PG2qYmcoJ6eJjFaCfO9pXS8LWlMeCuLISd/Y1EBz2TMwFKpJFwrMUTvmSznqbKxCZjMicAxAN",
+	"DUqB1Aq95IB1kdJWaHG1lUGtp1XYtCeUxk7URNKPQfROFiAveThiBqvwhQwlCLNwGiv7wgh5L08/dqwc",
+	"7OjQWL2mlzQ9FhkBzaJQRPP9WiWPz0TH0jY4GhS1EE0FUhl76rPZWLVLyGMRGg/4uIVvAvVkpTPoa9za",
+	"LQlJwBiM0wcdmuIB9RRoF7iwT2tDL4QIi4FfGuFfzMKhSza6LPI+xoDBZLS5Wvo9wnq7FYXIBvQCvQM1",
+	"CCTxVwY1Ykwz07PZcDDbBYEYqD1mOkAAg5gCsmLP5n9wiByEjo1QbI8Qz9HpieqGGExpcvBBW+772OhY",
+	"pzFUq+w1A/mUcYZikbeU2LsBKGJWxBRW7LtHfBgKnmzCuMhpiaKUOW2XEdWtiXLrRUeubCRcuuwYq3KK",
+	"jBoWgE/tiDN6oekwafVaR2FwYGRRFhEMGlHXPFGjyS4y1fFP94oXcf4SZKvTkgrdHkW2bPl42/btFakV",
+	"n3GTXBujQJu8/GSMJorhLDsMeBPb3ipPb3tr3QSLB2L3TZLf0SSxHz/l7SZTPgUsffT5B/wSd5WkBTy2",
+	"8aNX10Ekp7SKFU/QFTPtZ54jVn+Mxsr30fYJa34w7jjtstUow5Xoojhc/fqCG4WVFXpHwU8fOi2vfUOF",
+	"na0tZ4J1rm3zeWqjVz77hyHvBheKN3wmahazGc+W/rY1c+cSZLJbHaoI21tbbC4y+rkNStOm1ZE3XCyS",
+	"Ivb1b0UsfdjNzaQSJ3+AWeDLUXl/+2DD4d8fML8mHH5tXP4PawLX3h/bNQygfzC7eoPXKKWlTLJWTQhm",
+	"0KcfXqGX3Ee/9F161d5WdydM9Np6PdyEnz+F4Pjr/OXzwZuTv1xcz9It/ZNa/PVAJn+tB8cfX/h5f3jU",
+	"qgu/CquEedXEFSeM2gqfAyMVKT3Z3ak8n93+hHcIBao3CXSO8eGx3foI8QWLArXlBZ2Pus79OXoWhHPE",
+	"JtsPNymFa4RGOz893Kgay/FTp/WyyfzqAj1i252H2x7wXNzyZdDo+ec0evH4RlYzagJLcTcXscsqURAm",
+	"2O6QDlXvbTCk2TXSgYLrf/jUac11XR6BPWuXCGV1tEuSHLKztU3GKZLGTE42Q5DflLgNDCioSZFaArJ9",
+	"JfB1YO3FNLFBQjtnJujVpu8hi9uJzkNjBoyjNFtvHOk1NEy0lbYr7bCXd3cb7F5LhbWQVIwR2MbdT4BE",
+	"HGuMyy9QMakmKXMJ0mKuQM+gfF2oLjrx0xlC8Cqs9q7KXXdR/Fg9m/OMGhoG3IbGunXRBSgfYzEVEiXR",
+	"FznImQby8JUIo46gtMetR5cLoQayJwauhl15sfUTa0cu6qzLCr2i8ok7ULt3ay0GHC9p0yUbe2Qdq3LD",
+	"cYsui31WuLWJ5Yr064EWAZPkoDYhYvpOpGILI8Yt1sbLZ9Bf1Kow1AsMYYVWl+nbjS47AdEH5Xl+lQqX",
+	"oxP1CmYWcSyMsbYPgguuBjryAEJkA4ATjGHvvH35fosyulvdb1FeMQiP1aodGc3H7cJOXH4g02GBrcOx",
+	"8g32YmdnrKrdK20NxA/Zl+s0FKJBPnEH+SQJk7/SyfKRgtxkkaZlQS7MnrFeTKsRaarZ8u7NZ1eTgyKW",
+	"OYx/xjNpyEdG5Tij10O0Xiqx3eq1tlm2ECwBHZCdcQyZ8y85d7LPjy+3tnZqMlU0SL3UXOByCfzXyFw1",
+	"AuaEx/kiq8m39BmCViVZgFUGasQvn7Hp+XO2zXaesxcv2V9+ZH/9qVUfGX/lsRHoPZUQ+K3Xw+2d5y9e",
+	"/uXHv/60tY2cFtU8ntZoA3qRrTwhI15piVND9Gos/D9CtF+V0x8vSNqcqpUHRRZqFQVr+5Hn0nmCrUC1",
+	"MM8RYbLg9wHrHwPTz9RC/i31rLXqxuP3tU45KIEeRADan6dVD7YaqAc+Vjw02H7ZZBSzmM91lovkWCSS",
+	"W+e/1oudnSaN55kG1g08fYCb912R+UqKzJ6VmT0ertFcPnVaDzhskVaTirqE0H2S6SqZpVyioMReBLS9",
+	"IkNP9JGcl/WgF8UbPhKluqzvhUMa3d/e9Nbl8iFnBBT3bFzkTMQ6S0Cz4svuWK0TknPndxN0ig8Eyy8X",
+	"7evTK7pHkArO9FihHQtfAOc2NxfqRGa3dFOOxnlSHWQ8dY9C2sVle6zR0UhapaxfIzBTmmmbJcNeAjrb",
+	"OaYbq6Sq6wS3CRvkS2A1I/LiA10z8r5crp332q+5Xxgrd52BroTM5BKWKxXdKOjMX3cUon2d6E9uoeQE",
+	"sTtWhVrBjVnMyMlAGhAKlLuPsxn4Uf9ztyEh/qC6WLxWh5kGCZ1RlWBTns1SfGR8YQVvytiCGNljL7Ze",
+	"sHbkk37Ui9P9MrRaK8z7xdpjkmCyGMTuP0DWG5ATnxbkO3X9OtS17xDwIfLaedgrwZ+J9cTyHny1pg/n",
+	"zkbOQ/ZCJIoxUYo0LEDqLmtwh1aD9wciX4/zj70R8FArSayBRackmJbvO224CaXZwWDkPHAfK7t6BfKV",
+	"yFKpShrk/iDQIF9nUiSZjKcmz/j/9/8Ktl3WIbe3trd//II65DcjLjdUAfcHXgVsfQXp+jsh/bYJ6YHI",
+	"mxDRB2/VQ2kwYe0inSOco6jDRPe6S4V6rCdiW/LI+cH5ybULN2Iv4qFzNhrtrc15Y33KSKDO3jQ6yYTY",
+	"nOhsRsTXTtA3vMU8ZZn4h4hzdsNTmTiHRRvgdFMooDxBpyga+VvuTOBNQMIuhkeY95HHReLghvEY8K4Y",
+	"Q6V4WhAoBK2q/SI80zOpjoS6zqfhRb6/LcfLvNocvWfl9yuVK5MG+kSXndYn60X3cf/wFUMdU+LeXevC",
+	"VJ/6lyvm4hBRBbJQy9xYY21uHyKXheWCOdmswIE3elkXcHI0VYtTwTMDyo81DpeM7b4lJhf2CYeLda1m",
+	"FkZVwd4rkUPqLg1CEZ39oqHXREykKtzqvOAPOlgGwkG79HoAneerLMhemJAXOrSosFxQRqpMJNpwKWPp",
+	"5FmdhDLQoHcSJZFtY+xqDIcl1XUqgvgxodK2Yd0g8ZsGRM/FWClxSz127PVBIlJ7FeCksCJdbYFyeJ0F",
+	"P7g80Y01hpP77s469npNkeeXEAlSiPk8XTrygtdA5H6c38pYWK0PfU5L2Zt9ZXQKs/SEGq5xT/ZPIVEF",
+	"zEG0GStaKl1vggIOq2Mv7+667DB4Me48KC2563idihwCUQ8M0kwXZNT5HMO51Rn+iddg5KYDZ1aGuYaA",
+	"Ds7mOTOLTKRLe7tYq4hhtu8vcq3hEH7VflrK9EsmU9uww25EdsVzOWPtIMe0YVLF6SIRSa1EupoT+F7h",
+	"tLZ6IahenAeCam1d+HFn3Y+INut+DETcmt9r5N36uTa9Maltnd0zv+A6pW5+awz8NVW/yL0KscH71uLu",
+	"V+p3oka6/rawoZEuUNcULz9c5KDAfEmJCnwCfsym6xyzAwcI9PG7726osarUafH5V7n4QTrV7N5n6+sQ",
+	"rnKK8u+U65GUq48hgJ6SciXr2v5Rmlbb6Xey9Rlk6yvcE1ZFzqe9LXysNeT7beGfyAxTVb+/xL1hEeiB",
+	"PHb/kAWnUPRddqbooYAVu2O17uqJ7pWultaFrGocKdyUvqolpNZjdEg3c59xo9op1nq19Dd//lavQ2mt",
+	"a69cbVCwMAKb37xLN4lot/zQ4DBhlMJKWrMIn4l0j9Nz4RluE75QRCNL8dIYlXZr2CCjmdOs8GIM9PJg",
+	"Hu65dKr1xwpMFnPGZ1pdF8uG9ZXfDAFkPgp79UkmFnwcZa9vANV7YUiTone0qjmXQ49D5WeE1G8I0Vy7",
+	"uA/2JrisiKOHa/mx0jqzwlg9eBN5Ub25bXQXOfRXvzpDF9bSY63vN5R/Eoput7n29n0dSQ+CUiGRDsNR",
+	"/YYh0W04lBoSHp5ZjcF2MPpcEMniCkjDxfCIRe71OJ/Lrgtb0431zFIYfOXNrkSqbwt3ZYxQSredjvJH",
+	"G112LtLJph1QKpPzNHVha2CqhY0MZkORZGTG9K0aK2iFh7UUWnzGP1oPYHwRp9VEXi8yEEFKUQmYEcDR",
+	"ch8hC+v3yPQVBNhCRwfmsi46i6ULzdUuB9/CMAv1AbcmOhurItqWpQflx/hVcKIuYTf697VRrTDEgX+g",
+	"Ty8EOmWGQ0BbZTv+J3tPQnY/vB2xYY0K93FcXMlaS0uwXLXAw9UndW/LAThNB9n/3aYNIWki1i6HLZly",
+	"ssAXFYwgsJHrkAucaAPH1UdO7LIzOx5anicpz1k7qovR2WHdbtc+xSDL9KdoozNWNmcd3iwIxdpBODoX",
+	"ig6Hd4E0RLJRF1MGI0akqb4VSQlkFiwGt7mAhlXCwvh/IH7VCht9BRu9qRVlSvReKufyWokEH+Cd51wl",
+	"PEuYG448jUoxPP+Hjz5SSHm1HMs2uMT5XYbhFcvSYR3NK6q46IOHydrY+KuVRz7gZvM2AAa0m7foEeRj",
+	"7MvNlMN+kpzaFAHNDURVfo4hD5Mu6wfBEsm7TAd2/Q3rC3V+I++s6T4PYrN2WOUNdBCgtduqsIYPIacp",
+	"I5sLlxvwGI+oqDWUY1euR018ARVgp/OhfSLkDAJ9fsfNbxw33XOzZqjpwqg2pJq2+lPhZRBu9jtefuN4",
+	"affyQbysBgC+h2hS1Sdm5zTod35unu0hJL5x5KygW1P0bMjSAwx9MpZuEfQ7T/8z4WdTrl6Jp96MeD4Z",
+	"V7eo+Z2t/5lQszFjr0lk8BD5xCYMmjwxDS3m+p2QPttDaJz4JLLfLsauouCj0LbItHEfYa0grW/0tGgb",
+	"ZgX5jrh/IsT1G/so1LXJYB6Bt9TiaZG2SFnzHWP/PBhLu/owulZzMj0kHfiISE8qGrhsg9/lAneP9a2j",
+	"agXvHkTU2mRe91lQbQNE1JnIrvH+NteMs7ALXw0vzQwzi7nIjEisI0xuAEUxBNfXxnGXAraSrey/K54f",
+	"Eji+cTSvw9rmqN6MJIeI/mQU2WPrf3uC/CdD1EeS4ybaWZkWP6Fq5pD0u1r2Z0PT5vpYKUloUxyFyk+H",
+	"njZ/6XfM/DNgJmxmY6R80EBQRsunsg44xPxvbxn4c6FmQ5NANYPwPeLnlbQZ46jNE3sF0KDfvQLMs2OE",
+	"xDeOphW8a4qnDbWkOlR9Mm3JYup3ZenPhKhNVaVKivZHktMn8xOwOPrdT+DPhKNN/QTmKW/m/gcVn5jN",
+	"w5Dfmbx5dpbyb917pYRmzZCyIXv3ePlkPB3R8jtH/7NgZVNujpXni6tUmmkDUmmzzpJVybV6IuQsZvkd",
+	"Pb919PR7+TCC0hvOZtyc6j41Q6dRv/N08+yMQPGtY2gF5RrjaFPmHqDp0/F3i6XfWfyfC0kbM3pbv4He",
+	"HuLnk+nrDj+/K+x/LvxsqrL/c6Fz0XWJ7e9DT6xJPN7W/vrYiWNe+tn990XOvy++fb/SMqo1xMxYqxuR",
+	"NUZNX5289MKsOE+FrcWMv6Prt4+uBUI9hK8lXGsokoZtnlYuDUf+Lpw+Ow/A8Y3jbR0ePoC8nz79/wEA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -97,14 +97,18 @@ export function handleMeteroid(d: MeteroidDecoded): string {
   }
 }
 
-// Unknown fields are allowed on the open payloads (an index signature).
+// The add-on payload is typed as upstream; its enums are open (a fee type Meteroid adds later fits).
 export const addOnCreated: MS["AddOnEvent"] = {
   id: "evt_1",
   type: "addon.created",
   timestamp: "2026-01-01T00:00:00Z",
   add_on_id: "add_1",
   name: "Seats",
+  product_id: "prd_1",
+  price_id: "pri_1",
+  fee_type: "WEEKLY_SLOT",
   self_serviceable: true,
+  created_at: "2026-01-01T00:00:00Z",
 };
 // And the type is open: a type Meteroid adds later still fits the header.
 export const futureType: MS["WebhookEventHeader"] = { id: "evt_2", type: "wallet.topped_up", timestamp: "2026-01-01T00:00:00Z" };

@@ -555,110 +555,252 @@ export interface components {
         /** @description The payload of `subscription.created` (Meteroid's `SubscriptionEvent`), flat. */
         SubscriptionEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["SubscriptionEventData"];
         /**
-         * @description The payload of `addon.archived`, `addon.created` and `addon.updated` (Meteroid's `AddOnEvent`): the event header and the entity's
-         *     fields (upstream `AddOnEventData`), flat. Modelled as an open object here: only the header and
-         *     `add_on_id` are typed, every other field is kept as it arrives.
+         * @description A product fee type as read: one of Meteroid's `ProductFeeTypeEnum` values (`RATE`,
+         *     `SLOT`, `CAPACITY`, `USAGE`, `EXTRA_RECURRING`, `ONE_TIME`) or any other string.
          */
-        AddOnEvent: {
-            /** @description The event id (`evt_…`). */
-            id: string;
-            type: components["schemas"]["WebhookEventTypeOpen"];
+        ProductFeeTypeOpen: string | ("RATE" | "SLOT" | "CAPACITY" | "USAGE" | "EXTRA_RECURRING" | "ONE_TIME");
+        /**
+         * @description A credit note status as read: `DRAFT`, `FINALIZED`, `VOIDED` (Meteroid's
+         *     `CreditNoteStatus`) or any other string.
+         */
+        CreditNoteStatusOpen: string | ("DRAFT" | "FINALIZED" | "VOIDED");
+        /**
+         * @description A metric's aggregation as read: one of Meteroid's `BillingMetricAggregateEnum` values or
+         *     any other string.
+         */
+        BillingMetricAggregateOpen: string | ("COUNT" | "LATEST" | "MAX" | "MIN" | "MEAN" | "SUM" | "COUNT_DISTINCT");
+        /**
+         * @description A unit conversion rounding as read: one of Meteroid's `UnitConversionRoundingEnum`
+         *     values or any other string.
+         */
+        UnitConversionRoundingOpen: string | ("UP" | "DOWN" | "NEAREST" | "NEAREST_HALF" | "NEAREST_DECILE" | "NONE");
+        /**
+         * @description A plan type as read: `STANDARD`, `FREE`, `CUSTOM` (Meteroid's `PlanTypeEnum`) or any
+         *     other string.
+         */
+        PlanTypeOpen: string | ("STANDARD" | "FREE" | "CUSTOM");
+        /**
+         * @description A plan status as read: `DRAFT`, `ACTIVE`, `INACTIVE`, `ARCHIVED` (Meteroid's
+         *     `PlanStatusEnum`) or any other string.
+         */
+        PlanStatusOpen: string | ("DRAFT" | "ACTIVE" | "INACTIVE" | "ARCHIVED");
+        /** @description The add-on's fields of an `addon.*` event (Meteroid's `AddOnEventData`). */
+        AddOnEventData: {
+            /** @example add_7n42DGM5Tflk9n8mt7Fhc7 */
+            add_on_id: string;
+            name: string;
+            description?: string | null;
+            /** @example prd_7n42DGM5Tflk9n8mt7Fhc7 */
+            product_id: string;
+            /** @example pri_7n42DGM5Tflk9n8mt7Fhc7 */
+            price_id: string;
+            /** @description The add-on's fee type; absent or null when none is set. */
+            fee_type?: (string | components["schemas"]["ProductFeeTypeOpen"] | null) | null;
+            self_serviceable: boolean;
+            /** Format: int32 */
+            max_instances_per_subscription?: number | null;
             /** Format: date-time */
-            timestamp: string;
-            add_on_id?: string;
-        } & {
-            [key: string]: unknown;
+            created_at: string;
         };
         /**
-         * @description The payload of `coupon.archived`, `coupon.created` and `coupon.updated` (Meteroid's `CouponEvent`): the event header and the entity's
-         *     fields (upstream `CouponEventData`), flat. Modelled as an open object here: only the header and
-         *     `coupon_id` are typed, every other field is kept as it arrives.
+         * @description The payload of `addon.archived`, `addon.created` and `addon.updated` (Meteroid's
+         *     `AddOnEvent`), flat.
          */
-        CouponEvent: {
-            /** @description The event id (`evt_…`). */
-            id: string;
-            type: components["schemas"]["WebhookEventTypeOpen"];
-            /** Format: date-time */
-            timestamp: string;
-            coupon_id?: string;
-        } & {
-            [key: string]: unknown;
+        AddOnEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["AddOnEventData"];
+        /** @description A percentage discount (`type` `PERCENTAGE`, Meteroid's `PercentageDiscount`). */
+        PercentageDiscount: {
+            /** @description A decimal written as a string upstream. */
+            percentage: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "PERCENTAGE";
+        };
+        /** @description A fixed-amount discount (`type` `FIXED`, Meteroid's `FixedDiscount`). */
+        FixedDiscount: {
+            /** @description A decimal written as a string upstream. */
+            amount: string;
+            currency: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "FIXED";
         };
         /**
-         * @description The payload of `credit_note.created`, `credit_note.finalized` and `credit_note.voided` (Meteroid's `CreditNoteEvent`): the event header and the entity's
-         *     fields (upstream `CreditNoteEventData`), flat. Modelled as an open object here: only the header and
-         *     `credit_note_id` are typed, every other field is kept as it arrives.
+         * @description A coupon's discount (Meteroid's `CouponDiscount`): a percentage or a fixed amount, told
+         *     apart by `type` (`PERCENTAGE`, `FIXED`).
          */
-        CreditNoteEvent: {
-            /** @description The event id (`evt_…`). */
-            id: string;
-            type: components["schemas"]["WebhookEventTypeOpen"];
+        CouponDiscount: components["schemas"]["PercentageDiscount"] | components["schemas"]["FixedDiscount"];
+        /** @description The coupon's fields of a `coupon.*` event (Meteroid's `CouponEventData`). */
+        CouponEventData: {
+            /** @example cou_7n42DGM5Tflk9n8mt7Fhc7 */
+            coupon_id: string;
+            code: string;
+            description: string;
+            discount: components["schemas"]["CouponDiscount"];
             /** Format: date-time */
-            timestamp: string;
-            credit_note_id?: string;
-        } & {
-            [key: string]: unknown;
+            expires_at?: string | null;
+            /** Format: int32 */
+            redemption_limit?: number | null;
+            /** Format: int32 */
+            recurring_value?: number | null;
+            reusable: boolean;
+            disabled: boolean;
+            /** Format: date-time */
+            created_at: string;
         };
         /**
-         * @description The payload of `metric.archived`, `metric.created` and `metric.updated` (Meteroid's `MetricEvent`): the event header and the entity's
-         *     fields (upstream `MetricEventData`), flat. Modelled as an open object here: only the header and
-         *     `metric_id` are typed, every other field is kept as it arrives.
+         * @description The payload of `coupon.archived`, `coupon.created` and `coupon.updated` (Meteroid's
+         *     `CouponEvent`), flat.
          */
-        MetricEvent: {
-            /** @description The event id (`evt_…`). */
-            id: string;
-            type: components["schemas"]["WebhookEventTypeOpen"];
+        CouponEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["CouponEventData"];
+        /**
+         * @description The credit note's fields of a `credit_note.*` event (Meteroid's `CreditNoteEventData`).
+         *     Amounts are integers in minor units (cents).
+         */
+        CreditNoteEventData: {
+            /** @example crn_7n42DGM5Tflk9n8mt7Fhc7 */
+            credit_note_id: string;
+            /** @example cus_7n42DGM5Tflk9n8mt7Fhc7 */
+            customer_id: string;
+            /** @example inv_7n42DGM5Tflk9n8mt7Fhc7 */
+            invoice_id: string;
+            status: components["schemas"]["CreditNoteStatusOpen"];
+            currency: string;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            tax_amount: number;
+            /** Format: int64 */
+            refunded_amount_cents: number;
+            /** Format: int64 */
+            credited_amount_cents: number;
             /** Format: date-time */
-            timestamp: string;
-            metric_id?: string;
-        } & {
-            [key: string]: unknown;
+            created_at: string;
         };
         /**
-         * @description The payload of `plan.archived`, `plan.created` and `plan.published` (Meteroid's `PlanEvent`): the event header and the entity's
-         *     fields (upstream `PlanEventData`), flat. Modelled as an open object here: only the header and
-         *     `plan_id` are typed, every other field is kept as it arrives.
+         * @description The payload of `credit_note.created`, `credit_note.finalized` and `credit_note.voided`
+         *     (Meteroid's `CreditNoteEvent`), flat.
          */
-        PlanEvent: {
-            /** @description The event id (`evt_…`). */
-            id: string;
-            type: components["schemas"]["WebhookEventTypeOpen"];
-            /** Format: date-time */
-            timestamp: string;
-            plan_id?: string;
-        } & {
-            [key: string]: unknown;
+        CreditNoteEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["CreditNoteEventData"];
+        /** @description A segmentation dimension (`type` `SINGLE`, Meteroid's `MetricDimension`). */
+        MetricDimension: {
+            key: string;
+            values: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "SINGLE";
+        };
+        /** @description Two independent dimensions (`type` `DOUBLE`, Meteroid's `DoubleSegmentationMatrix`). */
+        DoubleSegmentationMatrix: {
+            dimension1: components["schemas"]["MetricDimension"];
+            dimension2: components["schemas"]["MetricDimension"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "DOUBLE";
         };
         /**
-         * @description The payload of `product.archived`, `product.created` and `product.updated` (Meteroid's `ProductEvent`): the event header and the entity's
-         *     fields (upstream `ProductEventData`), flat. Modelled as an open object here: only the header and
-         *     `product_id` are typed, every other field is kept as it arrives.
+         * @description Two linked dimensions (`type` `LINKED`, Meteroid's `LinkedSegmentationMatrix`): each
+         *     value of the first dimension maps to the values of the second.
          */
-        ProductEvent: {
-            /** @description The event id (`evt_…`). */
-            id: string;
-            type: components["schemas"]["WebhookEventTypeOpen"];
-            /** Format: date-time */
-            timestamp: string;
-            product_id?: string;
-        } & {
-            [key: string]: unknown;
+        LinkedSegmentationMatrix: {
+            dimension1_key: string;
+            dimension2_key: string;
+            values: {
+                [key: string]: string[];
+            };
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "LINKED";
         };
         /**
-         * @description The payload of `quote.accepted` and `quote.converted` (Meteroid's `QuoteEvent`): the event header and the entity's
-         *     fields (upstream `QuoteEventData`), flat. Modelled as an open object here: only the header and
-         *     `quote_id` are typed, every other field is kept as it arrives.
+         * @description A metric's segmentation (Meteroid's `MetricSegmentationMatrix`), told apart by `type`
+         *     (`SINGLE`, `DOUBLE`, `LINKED`).
          */
-        QuoteEvent: {
-            /** @description The event id (`evt_…`). */
-            id: string;
-            type: components["schemas"]["WebhookEventTypeOpen"];
+        MetricSegmentationMatrix: components["schemas"]["MetricDimension"] | components["schemas"]["DoubleSegmentationMatrix"] | components["schemas"]["LinkedSegmentationMatrix"];
+        /** @description The metric's fields of a `metric.*` event (Meteroid's `MetricEventData`). */
+        MetricEventData: {
+            /** @example bm_7n42DGM5Tflk9n8mt7Fhc7 */
+            metric_id: string;
+            name: string;
+            code: string;
+            description?: string | null;
+            aggregation_type: components["schemas"]["BillingMetricAggregateOpen"];
+            aggregation_key?: string | null;
+            /** Format: int32 */
+            unit_conversion_factor?: number | null;
+            /** @description Absent or null when no rounding is set. */
+            unit_conversion_rounding?: (string | components["schemas"]["UnitConversionRoundingOpen"] | null) | null;
+            /** @description Absent or null when the metric is not segmented. */
+            segmentation_matrix?: (components["schemas"]["MetricSegmentationMatrix"] | null) | null;
+            usage_group_key?: string | null;
+            /** @example pf_7n42DGM5Tflk9n8mt7Fhc7 */
+            product_family_id: string;
+            /** @example prd_7n42DGM5Tflk9n8mt7Fhc7 */
+            product_id?: string | null;
             /** Format: date-time */
-            timestamp: string;
-            quote_id?: string;
-        } & {
-            [key: string]: unknown;
+            created_at: string;
         };
+        /**
+         * @description The payload of `metric.archived`, `metric.created` and `metric.updated` (Meteroid's
+         *     `MetricEvent`), flat.
+         */
+        MetricEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["MetricEventData"];
+        /** @description The plan's fields of a `plan.*` event (Meteroid's `PlanEventData`). */
+        PlanEventData: {
+            /** @example plan_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_id: string;
+            name: string;
+            description?: string | null;
+            plan_type: components["schemas"]["PlanTypeOpen"];
+            status: components["schemas"]["PlanStatusOpen"];
+            currency: string;
+            /** Format: int32 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @description The payload of `plan.archived`, `plan.created` and `plan.published` (Meteroid's
+         *     `PlanEvent`), flat.
+         */
+        PlanEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["PlanEventData"];
+        /** @description The product's fields of a `product.*` event (Meteroid's `ProductEventData`). */
+        ProductEventData: {
+            /** @example prd_7n42DGM5Tflk9n8mt7Fhc7 */
+            product_id: string;
+            name: string;
+            description?: string | null;
+            fee_type: components["schemas"]["ProductFeeTypeOpen"];
+            /** @example pf_7n42DGM5Tflk9n8mt7Fhc7 */
+            product_family_id: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @description The payload of `product.archived`, `product.created` and `product.updated` (Meteroid's
+         *     `ProductEvent`), flat.
+         */
+        ProductEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["ProductEventData"];
+        /** @description The quote's fields of a `quote.*` event (Meteroid's `QuoteEventData`). */
+        QuoteEventData: {
+            /** @example quo_7n42DGM5Tflk9n8mt7Fhc7 */
+            quote_id: string;
+            /** @example cus_7n42DGM5Tflk9n8mt7Fhc7 */
+            customer_id: string;
+            /** @example sub_7n42DGM5Tflk9n8mt7Fhc7 */
+            subscription_id?: string | null;
+        };
+        /** @description The payload of `quote.accepted` and `quote.converted` (Meteroid's `QuoteEvent`), flat. */
+        QuoteEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["QuoteEventData"];
     };
     responses: {
         /** @description Not in the provider's documents: a gateway or load balancer in front of the API answers 502, 503 or 504 when the API is unreachable or slow. The body is usually this error body, but a proxy may send an HTML page instead, so clients must not depend on it. Retryable; a request that may create something may or may not have taken effect. A 503 may carry `Retry-After`. */
