@@ -196,14 +196,6 @@ func strictDecode[T any](raw []byte) (T, error) {
 	return v, nil
 }
 
-// readBackFirst is the request option of the calls that settle lines in
-// doubt on --resume: every keyed create is read back before it is sent
-// (found with the same data: existing, nothing sent; other data: a
-// conflict; absent: sent).
-func readBackFirst() []option.RequestOption {
-	return []option.RequestOption{option.WithReadBackFirst()}
-}
-
 // keyOf is the natural key held by an optional field: none when it is
 // absent or empty.
 func keyOf(field string, v *string) []itemKey {

@@ -134,7 +134,9 @@ func openResults(p *pushRun, f *pushFlags, job pushJob, id inputID, window int) 
 		return nil, err
 	}
 	return []call{
-		{name: "settle", selects: settle.get, opts: readBackFirst(), settle: true},
+		// Every keyed create looks its key up before sending (the reconcile
+		// step), so the lines in doubt need no option of their own.
+		{name: "settle", selects: settle.get, settle: true},
 		{name: "send", selects: func(n int) bool { return n > mark && !st.final.get(n) }},
 	}, nil
 }

@@ -41,9 +41,6 @@ type Request struct {
 	CreateKey func(index int, item any) string
 	// NoCreateKeys switches create keys off (Tight).
 	NoCreateKeys bool
-	// ReadBackFirst makes create calls read keyed items back before
-	// sending them.
-	ReadBackFirst bool
 	// Mode is how keyed writes treat an entity found by the item's key.
 	Mode billbridge.Mode
 	// ModeSet reports that Mode was given (ModeCreate is the zero value).
@@ -91,7 +88,6 @@ func (r Request) Merge(over *Request) Request {
 		out.CreateKey = over.CreateKey
 	}
 	out.NoCreateKeys = out.NoCreateKeys || over.NoCreateKeys
-	out.ReadBackFirst = out.ReadBackFirst || over.ReadBackFirst
 	if over.ModeSet {
 		out.Mode, out.ModeSet = over.Mode, true
 	}

@@ -179,7 +179,7 @@ func WithMiddleware(m Middleware) RequestOption {
 // sending it. Every keyed create now does so, in bulk (see WithMode), so
 // the option changes nothing; it is kept so that code using it compiles.
 func WithReadBackFirst() RequestOption {
-	return requestOption(func(r *config.Request) { r.ReadBackFirst = true })
+	return requestOption(func(*config.Request) {})
 }
 
 // WithCreateKey sets the create key of each item of a create call, for
