@@ -17,7 +17,7 @@ import (
 //
 // A keyed write is a create whose item carries a natural key (ChargeOver
 // external_key, Meteroid alias, Tight's create key or a field the caller
-// names). Keyed.Write runs it in four steps, the same for every provider:
+// names). KeyedCall.Write runs it in four steps, the same for every provider:
 //
 //  1. look the keys up: the existing entity of each key, in bulk (see
 //     KeyedCall.find for the rule that picks between an index of the
@@ -143,9 +143,6 @@ func (kc *KeyedCall[In, E, Out]) KeysDistinct() { kc.distinct = true }
 // IndexOnly marks a call whose keys cannot be looked up one at a time: they
 // are found by walking every entity.
 func (kc *KeyedCall[In, E, Out]) IndexOnly() { kc.indexOnly = true }
-
-// Mode is the call's mode.
-func (kc *KeyedCall[In, E, Out]) Mode() billbridge.Mode { return kc.mode }
 
 // Unique passes items on, in order, noting each item whose key an earlier
 // item of the call holds: Write refuses it, naming the earlier one. It

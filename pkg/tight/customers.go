@@ -90,10 +90,9 @@ func (c *Client) customerSaver(v *validate.Validator) *saver[CustomerInput, Cust
 // regard to case; the create key is billbridge's mark, not the item's data.
 var rules = engine.Rules{
 	Normalize: func(path string, v any) any {
-		if s, ok := v.(string); ok && strings.HasSuffix(strings.ToLower(path), "email") || strings.HasSuffix(path, "Emails") {
-			if ok {
-				return strings.ToLower(s)
-			}
+		s, ok := v.(string)
+		if lower := strings.ToLower(path); ok && (strings.HasSuffix(lower, "email") || strings.HasSuffix(lower, "emails")) {
+			return strings.ToLower(s)
 		}
 		return v
 	},

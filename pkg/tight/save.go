@@ -90,7 +90,7 @@ const createKeyPath = "customData/" + CreateKeyField
 func (s *saver[In, Out]) begin(ctx context.Context, expected int) *engine.KeyedCall[In, Out, Out] {
 	field := s.e.Transport.RequestOf(ctx).KeyField
 	if field == "" {
-		kc := s.keyed_().Begin(ctx, func(v In) string { return keyOf(s.data(v)) }, func(e Out) string { return keyOf(s.outData(e)) }, expected)
+		kc := s.keyedCreates().Begin(ctx, func(v In) string { return keyOf(s.data(v)) }, func(e Out) string { return keyOf(s.outData(e)) }, expected)
 		kc.KeyName(createKeyPath)
 		// Create keys are not checked for repeats (that would hold one
 		// entry per item): the default numbers identical items, and a
@@ -98,7 +98,7 @@ func (s *saver[In, Out]) begin(ctx context.Context, expected int) *engine.KeyedC
 		kc.KeysDistinct()
 		return kc
 	}
-	kc := s.keyed_().Begin(ctx,
+	kc := s.keyedCreates().Begin(ctx,
 		func(v In) string { k, _ := engine.FieldValue(v, field); return k },
 		func(e Out) string { k, _ := engine.FieldValue(e, field); return k }, expected)
 	kc.KeyName(field)
@@ -108,8 +108,8 @@ func (s *saver[In, Out]) begin(ctx context.Context, expected int) *engine.KeyedC
 	return kc
 }
 
-// keyed_ is the keyed create of the kind, built once per client.
-func (s *saver[In, Out]) keyed_() *engine.Keyed[In, Out, Out] {
+// keyedCreates is the keyed create of the kind, built once per client.
+func (s *saver[In, Out]) keyedCreates() *engine.Keyed[In, Out, Out] {
 	s.keyedOnce.Do(func() {
 		s.keyedCreate = &engine.Keyed[In, Out, Out]{
 			Engine: s.e, Op: s.op, KeyName: createKeyPath, Entity: strings.TrimSuffix(strings.TrimPrefix(s.op, "save"), "s"),
