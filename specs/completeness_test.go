@@ -38,7 +38,7 @@ const (
 	missRequestExample  = "no request body example for " // + media type
 	missResponseExample = "no response example for "     // + "200 application/json"
 	missDrift           = "no drift answer for "         // + "2xx", "4xx", "5xx"
-	missReplay          = "no replay request (replayRequests, used by the drift test and Prism)"
+	missReplay          = "no replay request (testdata/replay/<provider>/<op>.json, used by the drift test, Prism and the fake check)"
 	missTypeScript      = "no TypeScript call"
 	missFake            = "the fake does not serve it"
 	missFakeUnchecked   = "the fake is not checked (no replay request to send it)"

@@ -164,53 +164,65 @@ const (
 
 // replayRequests holds, per provider and operationId, the request the drift
 // corpus (TestDriftCorpus), Prism (TestDriftPrism) and the fakes' check
-// (TestCompleteness) replay. It is the one hand-written entry an operation
-// needs here; TestCompleteness walks the specs and names every operation
-// without one, so it cannot fall behind the specs unnoticed.
-var replayRequests = map[string]map[string]replayRequest{
-	"tight": {
-		"createToken": {method: http.MethodPost, path: "/v6/auth/token", contentType: "application/x-www-form-urlencoded",
-			body: "grant_type=client_credentials&scope=write", auth: basicAuth},
-		"saveCustomers": {method: http.MethodPost, path: "/v6/customers", contentType: "application/json",
-			body: `{"data":[{"name":"Acme Corp","email":"billing@acme.com"}]}`, auth: bearerAuth},
-		"saveInvoices": {method: http.MethodPost, path: "/v6/invoicing/invoices", contentType: "application/json",
-			body: `{"data":[{"name":"June","customerId":"cus_1","lineItems":[{"quantity":"2.0","price":"5000.0"}]}]}`, auth: bearerAuth},
-		"getCustomer":    {method: http.MethodGet, path: "/v6/customers/cus_28868401", auth: bearerAuth},
-		"deleteCustomer": {method: http.MethodDelete, path: "/v6/customers/cus_28868401", auth: bearerAuth},
-		"queryCustomers": {method: http.MethodPost, path: "/v6/customers/query", contentType: "application/json",
-			body: `{"limit":100,"sort":{"orderBy":"NAME","direction":"ASC"},"filter":{"name":{"contain":"acme"},"status":{"in":["ACTIVE"]}}}`,
-			auth: bearerAuth},
-		"queryInvoices": {method: http.MethodPost, path: "/v6/invoicing/invoices/query", contentType: "application/json",
-			body: `{"limit":100,"cursor":"eyJBRlRFUiI6Imludl8xIn0=","filter":{"search":"consulting","invoiceStatus":{"in":["OPEN"]}}}`,
-			auth: bearerAuth},
-		"deleteInvoice": {method: http.MethodDelete, path: "/v6/invoicing/invoices/inv_158998869", auth: bearerAuth},
-		"sendInvoice": {method: http.MethodPost, path: "/v6/invoicing/invoices/inv_158998869/send", contentType: "application/json",
-			body: `{"type":"QUOTE"}`, auth: bearerAuth},
-	},
-	"chargeover": {
-		"createCustomer": {method: http.MethodPost, path: "/api/v3/customer", contentType: "application/json",
-			body: `{"company":"Acme Widgets Inc.","external_key":"acme-0001","custtype_id":2}`, auth: basicAuth},
-		"getCustomerByExternalKey": {method: http.MethodGet, path: "/api/v3/customer/external_key:acme-0001", auth: basicAuth},
-		"bulk": {method: http.MethodPost, path: "/api/v3/_bulk", contentType: "application/json",
-			body: `[{"request_method":"GET","uri":"/api/v3/customer/external_key:acme-0001"}]`, auth: basicAuth},
-		"listCustomers": {method: http.MethodGet, auth: basicAuth,
-			path: `/api/v3/customer?where=company:CONTAINS:acme,external_key:EQUALS:a\:b&order=customer_id:ASC&offset=0&limit=25`},
-		"getCustomer": {method: http.MethodGet, path: "/api/v3/customer/16", auth: basicAuth},
-		"updateCustomer": {method: http.MethodPut, path: "/api/v3/customer/16", contentType: "application/json",
-			body: `{"bill_city":"Chicago","no_taxes":true}`, auth: basicAuth},
-		"deleteCustomer": {method: http.MethodDelete, path: "/api/v3/customer/16", auth: basicAuth},
-	},
-	"meteroid": {
-		"getCustomer": {method: http.MethodGet, path: "/api/v1/customers/cus_7n42DGM5Tflk9n8mt7Fhc7", auth: meteroidAuth},
-		"patchCustomer": {method: http.MethodPatch, path: "/api/v1/customers/acme-de", contentType: "application/json",
-			body: `{"name":"Acme GmbH","billing_address":{"country":"de"}}`, auth: meteroidAuth},
-		"listCustomers": {method: http.MethodGet, path: "/api/v1/customers?page=0&per_page=100&search=acme&archived=false", auth: meteroidAuth},
-		"createCustomer": {method: http.MethodPost, path: "/api/v1/customers", contentType: "application/json",
-			body: `{"name":"Acme SARL","alias":"acme-fr","currency":"EUR","invoicing_emails":[],"custom_taxes":[{"name":"TVA","rate":"0.20","tax_code":"FR-TVA"}]}`,
-			auth: meteroidAuth},
-		"archiveCustomer":   {method: http.MethodDelete, path: "/api/v1/customers/acme-fr", auth: meteroidAuth},
-		"unarchiveCustomer": {method: http.MethodPost, path: "/api/v1/customers/acme-fr/unarchive", auth: meteroidAuth},
-	},
+// (TestCompleteness) replay, read from testdata/replay/<provider>/<op>.json
+// so that adding an operation adds a fixture and edits no test code.
+// TestCompleteness walks the specs and names every operation without one.
+var replayRequests = loadReplays()
+
+// replayFile is the shape of testdata/replay/<provider>/<op>.json: body is a
+// JSON request body, text any other body (a form), auth names one of the
+// test credentials (replayAuth).
+type replayFile struct {
+	Method      string          `json:"method"`
+	Path        string          `json:"path"`
+	ContentType string          `json:"contentType,omitempty"`
+	Body        json.RawMessage `json:"body,omitempty"`
+	Text        string          `json:"text,omitempty"`
+	Auth        string          `json:"auth,omitempty"`
+}
+
+// replayAuth maps a replay file's auth name to its Authorization header.
+var replayAuth = map[string]string{"basic": basicAuth, "bearer": bearerAuth, "meteroid": meteroidAuth}
+
+// loadReplays reads every replay fixture; a malformed one panics, naming
+// the file, since no test in the package could run without the table.
+func loadReplays() map[string]map[string]replayRequest {
+	files, err := filepath.Glob(filepath.Join("testdata", "replay", "*", "*.json"))
+	if err != nil || len(files) == 0 {
+		panic(fmt.Sprintf("no replay fixtures under testdata/replay (%v)", err))
+	}
+	out := map[string]map[string]replayRequest{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			panic(err)
+		}
+		var r replayFile
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			panic(fmt.Sprintf("%s: %v", f, err))
+		}
+		auth, ok := replayAuth[r.Auth]
+		if r.Method == "" || !strings.HasPrefix(r.Path, "/") || (r.Auth != "" && !ok) || (len(r.Body) > 0 && r.Text != "") {
+			panic(fmt.Sprintf("%s: needs method, a path from /, at most one of body and text, and auth one of basic, bearer, meteroid", f))
+		}
+		body := r.Text
+		if len(r.Body) > 0 {
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, r.Body); err != nil {
+				panic(fmt.Sprintf("%s: body: %v", f, err))
+			}
+			body = compact.String()
+		}
+		provider := filepath.Base(filepath.Dir(f))
+		if out[provider] == nil {
+			out[provider] = map[string]replayRequest{}
+		}
+		out[provider][strings.TrimSuffix(filepath.Base(f), ".json")] = replayRequest{
+			method: r.Method, path: r.Path, contentType: r.ContentType, body: body, auth: auth}
+	}
+	return out
 }
 
 // goName is the Go name oapi-codegen gives an operationId (all of ours are
