@@ -10,13 +10,19 @@ export SCARF_ANALYTICS=false
 
 .PHONY: all generate check-generated test lint lint-go lint-specs npm-tools verify bench demo \
 	spec-gate parity bundle check-bundle typescript lint-typescript lint-prism typescript-e2e \
-	typescript-webhooks
+	typescript-webhooks docs
 
 all: verify
 
 ## generate: regenerate gen/ from specs/ (oapi-codegen, pinned in go.mod)
 generate:
 	$(GO) generate ./...
+
+## docs: rewrite what is derived from the specs, the facades and the CLI's
+## registry: README's tables (spec operations, facade calls, CLI verbs) and
+## specs/cliverbs.json. `make test` fails while they are stale.
+docs:
+	BILLBRIDGE_UPDATE_DOCS=1 $(GO) test -count=1 -run 'TestReadme|TestRegistryMatches' ./internal/golden ./cmd/billbridge
 
 ## check-generated: regenerate and fail if gen/ changed (stale generated code)
 check-generated: generate

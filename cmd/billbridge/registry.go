@@ -220,11 +220,11 @@ Run "billbridge <command> -h" for the flags of a command.
 var eachVerbs = []string{"delete", "archive", "unarchive", "send"}
 
 // readmeRows are the rows of README.md's table of CLI verbs.
-func readmeRows() []string {
-	var rows []string
+func readmeRows() [][]string {
+	var rows [][]string
 	for _, p := range providers {
 		for _, r := range p.resources {
-			rows = append(rows, fmt.Sprintf("| %s | %s | %s |", p.name, r.name, strings.Join(verbsOf(r), ", ")))
+			rows = append(rows, []string{p.name, r.name, strings.Join(verbsOf(r), ", ")})
 		}
 	}
 	return rows
