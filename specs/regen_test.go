@@ -6,7 +6,9 @@ package specs_test
 // specs/*.codegen.yaml, and runs this package's tests in the copy: the field
 // checks (fields_test.go), the document examples, the drift corpus and the
 // completeness test must all still pass, since a spec's minor version may
-// add an optional field.
+// add an optional field. Then the fakes' tests run there too, their
+// every-field round trips included: the new field must come back from each
+// fake with no edit but the spec.
 //
 // It copies the module, generates six files and builds the test binary in
 // the copy (about a minute with a warm module cache), so it runs only when
@@ -58,9 +60,18 @@ func TestRegenerateWithNewField(t *testing.T) {
 			t.Fatalf("%s: the regenerated client has %s in %d types, want %d (%v)", provider, probeField, n, len(names), names)
 		}
 	}
-	// The copy's own tests of this package, the regeneration test aside.
-	out := run(t, root, []string{"BILLBRIDGE_REGEN="}, "go", "test", "-count=1", "./specs/")
-	t.Logf("go test ./specs in the regenerated copy:\n%s", out)
+	// The copy's own tests of this package, the regeneration test aside, and
+	// the fakes' tests: their every-field round trips (fields_test.go) fill
+	// every field of the regenerated types, the new one included, and check
+	// that it comes back from the fake.
+	out := run(t, root, []string{"BILLBRIDGE_REGEN="}, "go", "test", "-count=1", "./specs/",
+		"./pkg/tight/tighttest/", "./pkg/chargeover/chargeovertest/", "./pkg/meteroid/meteroidtest/")
+	t.Logf("go test in the regenerated copy:\n%s", out)
+	out = run(t, root, nil, "go", "test", "-count=1", "-v", "-run", "TestEveryField",
+		"./pkg/tight/tighttest/", "./pkg/chargeover/chargeovertest/", "./pkg/meteroid/meteroidtest/")
+	if n := strings.Count(out, "--- PASS: TestEveryField"); n < len(providers) {
+		t.Fatalf("the fakes' every-field round trips ran %d times, want at least %d:\n%s", n, len(providers), out)
+	}
 }
 
 // copyModule copies the module at src to dst, without .git and node_modules.
