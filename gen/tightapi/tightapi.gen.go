@@ -193,6 +193,32 @@ type AmountDue struct {
 	Value *flex.Decimal `json:"value,omitempty"`
 }
 
+// BankAccountFilter Payments of one of these bank accounts.
+type BankAccountFilter struct {
+	// Id Matches entities whose id is one of `in` and none of `notIn`.
+	Id *IdInNotInFilter `json:"id,omitempty"`
+}
+
+// BankTransactionFilter Payments matched with this bank transaction; `expand` is not explained by the documents.
+type BankTransactionFilter struct {
+	Expand *bool `json:"expand,omitempty"`
+
+	// Id Matches the entity whose id equals `equal`.
+	Id *IdEqualFilter `json:"id,omitempty"`
+}
+
+// BankTransactionRef The bank transaction a payment is matched with: `bankTransaction` in the newer version, `reconciliationMatch` in the older.
+type BankTransactionRef struct {
+	// Amount Minor units (cents).
+	Amount           *int64              `json:"amount,omitempty"`
+	ApiInstitutionId *string             `json:"apiInstitutionId,omitempty"`
+	ApiName          *string             `json:"apiName,omitempty"`
+	ApiSourceId      *string             `json:"apiSourceId,omitempty"`
+	Date             *openapi_types.Date `json:"date,omitempty"`
+	Description      *string             `json:"description,omitempty"`
+	Id               *string             `json:"id,omitempty"`
+}
+
 // ClassLabel The label (level) of a class segment, e.g. "Region".
 type ClassLabel struct {
 	// Id Label id (`cll_…`).
@@ -500,6 +526,29 @@ type CustomerSort struct {
 	OrderBy *string `json:"orderBy,omitempty"`
 }
 
+// DimensionLabel The dimension (level) of a dimension value, e.g. "Region".
+type DimensionLabel struct {
+	// Id Dimension id (`dim_…`).
+	Id   *string `json:"id,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// Requiredness `REQUIRED` or `NOT_REQUIRED` in the examples (not closed).
+	Requiredness *string `json:"requiredness,omitempty"`
+}
+
+// DimensionValue A dimension value (the newer version's class segment), with the chosen value below it in `child` (recursive; absent or null at the end; the documents' `"<unknown>"` placeholder is a rendering artefact).
+type DimensionValue struct {
+	// Child The chosen value below this one; absent or null at the end of the chain.
+	Child *DimensionValue `json:"child,omitempty"`
+
+	// Dimension The dimension (level) of a dimension value, e.g. "Region".
+	Dimension *DimensionLabel `json:"dimension,omitempty"`
+
+	// Id Dimension value id (`dv_…`).
+	Id   *string `json:"id,omitempty"`
+	Name *string `json:"name,omitempty"`
+}
+
 // Discount An invoice-level discount.
 type Discount struct {
 	// CalculateBeforeSalesTax Apply the discount before sales tax is computed (tax is then taken on the discounted total). May arrive as 0/1.
@@ -594,9 +643,20 @@ type GlAccount struct {
 	Type *string `json:"type,omitempty"`
 }
 
+// IdEqualFilter Matches the entity whose id equals `equal`.
+type IdEqualFilter struct {
+	Equal *string `json:"equal,omitempty"`
+}
+
 // IdInFilter Matches entities whose id is one of `in`.
 type IdInFilter struct {
 	In *[]string `json:"in,omitempty"`
+}
+
+// IdInNotInFilter Matches entities whose id is one of `in` and none of `notIn`.
+type IdInNotInFilter struct {
+	In    *[]string `json:"in,omitempty"`
+	NotIn *[]string `json:"notIn,omitempty"`
 }
 
 // Installment A part payment of the invoice (same shape in requests and responses).
@@ -1024,8 +1084,281 @@ type LineItemInput struct {
 	SalesTax *SalesTax `json:"salesTax,omitempty"`
 }
 
+// NamedRef An entity a payment refers to, as returned (bank account, vendor, category).
+type NamedRef struct {
+	DisplayName *string `json:"displayName,omitempty"`
+	IconUrl     *string `json:"iconUrl,omitempty"`
+	Id          *string `json:"id,omitempty"`
+	Name        *string `json:"name,omitempty"`
+}
+
+// Payment A payment as returned. Modelled on the newer version (`ptxn_…`); the older version's fields (`type`, `classSegments`, `reconciliationMatch`) are declared so that its answers parse. The documents mark no field as required.
+type Payment struct {
+	// Amount Minor units (cents).
+	Amount *int64 `json:"amount,omitempty"`
+
+	// ApiName Where the payment came from, e.g. `PLAID`.
+	ApiName     *string `json:"apiName,omitempty"`
+	ApiSourceId *string `json:"apiSourceId,omitempty"`
+
+	// BankAccount An entity a payment refers to, as returned (bank account, vendor, category).
+	BankAccount *NamedRef `json:"bankAccount,omitempty"`
+
+	// BankTransaction The bank transaction a payment is matched with: `bankTransaction` in the newer version, `reconciliationMatch` in the older.
+	BankTransaction *BankTransactionRef `json:"bankTransaction,omitempty"`
+
+	// Category An entity a payment refers to, as returned (bank account, vendor, category).
+	Category *NamedRef       `json:"category,omitempty"`
+	Children *[]PaymentChild `json:"children,omitempty"`
+
+	// ClassSegments Older version only.
+	ClassSegments *[]ClassSegment `json:"classSegments,omitempty"`
+
+	// CustomData Free-form JSON object for the caller's own data; at most 50 fields and 2000 characters in total (the character limit cannot be expressed in the schema).
+	CustomData *CustomData `json:"customData,omitempty"`
+
+	// Customer The invoice's customer, as returned (requests send `customerId`).
+	Customer        *InvoiceCustomer    `json:"customer,omitempty"`
+	Date            *openapi_types.Date `json:"date,omitempty"`
+	Description     *string             `json:"description,omitempty"`
+	DimensionValues *[]DimensionValue   `json:"dimensionValues,omitempty"`
+	DisplayName     *string             `json:"displayName,omitempty"`
+
+	// GlAccount General-ledger account of a line, as returned.
+	GlAccount *GlAccount `json:"glAccount,omitempty"`
+
+	// Id Payment id (`ptxn_…`; `pmt_…` in the older version).
+	Id    string  `json:"id"`
+	Notes *string `json:"notes,omitempty"`
+
+	// ReconciliationMatch The bank transaction a payment is matched with: `bankTransaction` in the newer version, `reconciliationMatch` in the older.
+	ReconciliationMatch *BankTransactionRef `json:"reconciliationMatch,omitempty"`
+
+	// ReviewStatus e.g. `RECONCILED`, `RECONCILIATION_DISCREPANCY` (not closed).
+	ReviewStatus *string `json:"reviewStatus,omitempty"`
+
+	// Status Record status; `ACTIVE` in the examples (not closed).
+	Status *string `json:"status,omitempty"`
+
+	// Type Older version only, e.g. `EXPENSE` (not closed).
+	Type *string `json:"type,omitempty"`
+
+	// Vendor An entity a payment refers to, as returned (bank account, vendor, category).
+	Vendor *NamedRef `json:"vendor,omitempty"`
+}
+
+// PaymentChild One line of a payment, as returned.
+type PaymentChild struct {
+	// Amount The line's amount, minor units (cents); negative for an expense in the older example.
+	Amount    *int64  `json:"amount,omitempty"`
+	ApiItemId *string `json:"apiItemId,omitempty"`
+
+	// BillId The bill the line pays (assumed echoed as sent).
+	BillId *string `json:"billId,omitempty"`
+
+	// Category An entity a payment refers to, as returned (bank account, vendor, category).
+	Category *NamedRef `json:"category,omitempty"`
+
+	// ClassSegments Older version only.
+	ClassSegments *[]ClassSegment `json:"classSegments,omitempty"`
+
+	// Customer The invoice's customer, as returned (requests send `customerId`).
+	Customer        *InvoiceCustomer  `json:"customer,omitempty"`
+	Description     *string           `json:"description,omitempty"`
+	DimensionValues *[]DimensionValue `json:"dimensionValues,omitempty"`
+	DisplayName     *string           `json:"displayName,omitempty"`
+
+	// GlAccount General-ledger account of a line, as returned.
+	GlAccount *GlAccount `json:"glAccount,omitempty"`
+
+	// Id Line id (`tli_…`; `itm_…` in the older version).
+	Id *string `json:"id,omitempty"`
+
+	// InvoiceId The invoice the line pays (assumed echoed as sent).
+	InvoiceId *string `json:"invoiceId,omitempty"`
+
+	// Type Older version only, e.g. `EXPENSE` (not closed).
+	Type *string `json:"type,omitempty"`
+
+	// Vendor An entity a payment refers to, as returned (bank account, vendor, category).
+	Vendor *NamedRef `json:"vendor,omitempty"`
+}
+
+// PaymentChildInput One line of a payment as sent: the part of the payment that pays one invoice (`invoiceId`) or bill (`billId`), or goes to one account. Minor units.
+type PaymentChildInput struct {
+	// Amount The line's amount, minor units (cents).
+	Amount *int64 `json:"amount,omitempty"`
+
+	// ApiItemId The line's id in the connected accounting system.
+	ApiItemId *string `json:"apiItemId,omitempty"`
+
+	// BillId The bill this line pays.
+	BillId *string `json:"billId,omitempty"`
+
+	// CategoryId Category of the line (`ctg_…`). Answers carry `category`.
+	CategoryId *string `json:"categoryId,omitempty"`
+
+	// CustomerId Customer of the line (`cus_…`). Answers carry `customer`.
+	CustomerId *string `json:"customerId,omitempty"`
+
+	// DimensionValueIds Dimension values (class tracking) of the line. Answers carry `dimensionValues`.
+	DimensionValueIds *[]string `json:"dimensionValueIds,omitempty"`
+
+	// GlAccountId General-ledger account (`gla_…`). Answers carry `glAccount`.
+	GlAccountId *string `json:"glAccountId,omitempty"`
+
+	// Id Id of an existing line to update (`tli_…`); omit to add one.
+	Id *string `json:"id,omitempty"`
+
+	// InvoiceId The invoice this line pays (`inv_…`): its `amount` counts in the invoice's `totals.paidAmount` and comes off its `balance`.
+	InvoiceId *string `json:"invoiceId,omitempty"`
+
+	// VendorId Vendor of the line (`vnd_…`). Answers carry `vendor`.
+	VendorId *string `json:"vendorId,omitempty"`
+}
+
+// PaymentEnvelope The answer of a read or delete of one payment: `data` is the payment.
+type PaymentEnvelope struct {
+	// Data The payment; null on a failed request.
+	Data *Payment `json:"data,omitempty"`
+
+	// Error Errors (may hold an `UNKNOWN_ERROR` placeholder on success).
+	Error *[]Error `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+}
+
+// PaymentInput A payment to save (the newer version, `ptxn_…`). With `id`: update that payment (upsert); without `id`: create one (re-sending may create a duplicate). The documents mark no field as required; the server reports missing fields per item (the billbridge fake requires `date` and `amount`).
+type PaymentInput struct {
+	// Amount Amount, minor units (cents).
+	Amount *int64 `json:"amount,omitempty"`
+
+	// ApiSourceId The payment's id in the system it came from.
+	ApiSourceId *string `json:"apiSourceId,omitempty"`
+
+	// BankAccountId Bank account (`bka_…`). Answers carry `bankAccount`.
+	BankAccountId *string `json:"bankAccountId,omitempty"`
+
+	// CategoryId Category (`ctg_…`). Answers carry `category`.
+	CategoryId *string `json:"categoryId,omitempty"`
+
+	// Children The payment's lines; a line naming `invoiceId` pays that invoice.
+	Children *[]PaymentChildInput `json:"children,omitempty"`
+
+	// CustomData Free-form JSON object for the caller's own data; at most 50 fields and 2000 characters in total (the character limit cannot be expressed in the schema).
+	CustomData *CustomData `json:"customData,omitempty"`
+
+	// CustomerId The paying customer (`cus_…`). Answers carry `customer`.
+	CustomerId *string `json:"customerId,omitempty"`
+
+	// Date Date of the payment.
+	Date        *openapi_types.Date `json:"date,omitempty"`
+	Description *string             `json:"description,omitempty"`
+
+	// DimensionValueIds Dimension values (class tracking). Answers carry `dimensionValues`.
+	DimensionValueIds *[]string `json:"dimensionValueIds,omitempty"`
+
+	// GlAccountId General-ledger account (`gla_…`). Answers carry `glAccount`.
+	GlAccountId *string `json:"glAccountId,omitempty"`
+
+	// Id Id of an existing payment to update (`ptxn_…`); omit to create.
+	//
+	// Example: ptxn_158998869
+	Id    *string `json:"id,omitempty"`
+	Notes *string `json:"notes,omitempty"`
+
+	// VendorId Vendor (`vnd_…`). Answers carry `vendor`.
+	VendorId *string `json:"vendorId,omitempty"`
+}
+
+// PaymentItemResult The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds.
+type PaymentItemResult struct {
+	// Data The saved payment; absent or null when the item failed.
+	Data *Payment `json:"data,omitempty"`
+
+	// Error The item's errors (may hold an `UNKNOWN_ERROR` placeholder on success).
+	Error *[]Error `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+
+	// StatusCode The item's own HTTP-like status (200 on success).
+	StatusCode int32 `json:"statusCode"`
+}
+
 // PaymentMethods Accepted payment methods, e.g. `DIRECT`, `CREDIT_CARD` (full list not documented).
 type PaymentMethods = []string
+
+// PaymentQueryEnvelope One page of `queryPayments`; a missing `cursor` or `cursor.after` reads as "last page". One rendering of the page omits `result`.
+type PaymentQueryEnvelope struct {
+	// Cursor Cursors to the neighbouring pages (see the pagination page). `after: null`: this is the last page; `before: null`: this is the first page.
+	Cursor *QueryCursor `json:"cursor,omitempty"`
+	Data   []Payment    `json:"data"`
+	Error  *[]Error     `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+}
+
+// PaymentQueryFilter Conditions on payments, combined with AND (the newer version's filter, with the older version's `displayName` kept).
+type PaymentQueryFilter struct {
+	// BankAccount Payments of one of these bank accounts.
+	BankAccount *BankAccountFilter `json:"bankAccount,omitempty"`
+
+	// BankTransaction Payments matched with this bank transaction; `expand` is not explained by the documents.
+	BankTransaction *BankTransactionFilter `json:"bankTransaction,omitempty"`
+
+	// Description Conditions on a string field, combined with AND. Comparisons (`greaterThan` and the others) are lexical; `contain` is a substring match. Whether case is ignored is not documented (the billbridge fake ignores it).
+	Description *StringFilter `json:"description,omitempty"`
+
+	// DisplayName Conditions on a string field, combined with AND. Comparisons (`greaterThan` and the others) are lexical; `contain` is a substring match. Whether case is ignored is not documented (the billbridge fake ignores it).
+	DisplayName *StringFilter `json:"displayName,omitempty"`
+
+	// Search Free text (the fields it searches are not documented).
+	Search *string `json:"search,omitempty"`
+
+	// Status Conditions on a record status (`ACTIVE` in the examples; the full list is not documented, so values are strings), combined with AND.
+	Status *StatusFilter `json:"status,omitempty"`
+}
+
+// PaymentQueryRequest A page request of `queryPayments`; every field is optional.
+type PaymentQueryRequest struct {
+	// Cursor Opaque position from a previous answer's `cursor.after` (next page) or `cursor.before` (previous page); omit it for the first page. Never parse or build one.
+	Cursor *QueryCursorParam `json:"cursor,omitempty"`
+
+	// Filter Conditions on payments, combined with AND (the newer version's filter, with the older version's `displayName` kept).
+	Filter *PaymentQueryFilter `json:"filter,omitempty"`
+
+	// Limit Page size: the number of entities a page holds at most. The query pages give only int32; other Tight query pages document `limit <= 250`, which this spec applies (a larger value is refused with 400). The default when absent is not documented; send it.
+	//
+	// Example: 100
+	Limit *QueryLimit `json:"limit,omitempty"`
+
+	// Sort Order of the answer; `orderBy` is documented only by the example `DISPLAY_NAME` (the billbridge fake also knows `CREATED_DATE_TIME`).
+	Sort *PaymentSort `json:"sort,omitempty"`
+}
+
+// PaymentSaveEnvelope Save envelope; `data` holds one result per input item, in input order.
+type PaymentSaveEnvelope struct {
+	// Data One result per input item, in input order.
+	Data []PaymentItemResult `json:"data"`
+
+	// Error Request-level errors (may hold an `UNKNOWN_ERROR` placeholder on success).
+	Error *[]Error `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+}
+
+// PaymentSort Order of the answer; `orderBy` is documented only by the example `DISPLAY_NAME` (the billbridge fake also knows `CREATED_DATE_TIME`).
+type PaymentSort struct {
+	// Direction Sort direction. The documents show only `ASC`; `DESC` is its evident counterpart.
+	Direction *SortDirection `json:"direction,omitempty"`
+
+	// OrderBy Example: DISPLAY_NAME
+	OrderBy *string `json:"orderBy,omitempty"`
+}
 
 // QueryCursor Cursors to the neighbouring pages (see the pagination page). `after: null`: this is the last page; `before: null`: this is the first page.
 type QueryCursor struct {
@@ -1115,6 +1448,12 @@ type SaveCustomersRequest struct {
 type SaveInvoicesRequest struct {
 	// Data The invoices to save; results come back in this order.
 	Data []InvoiceInput `json:"data"`
+}
+
+// SavePaymentsRequest A batch of payments. The maximum batch size is not documented.
+type SavePaymentsRequest struct {
+	// Data The payments to save; results come back in this order.
+	Data []PaymentInput `json:"data"`
 }
 
 // SendInvoiceRequest How to send the invoice. `type` is documented only by the example `QUOTE`; `INVOICE` is the evident other value; the list is not closed here.
@@ -1290,6 +1629,12 @@ type QueryInvoicesJSONRequestBody = InvoiceQueryRequest
 
 // SendInvoiceJSONRequestBody defines body for SendInvoice for application/json ContentType.
 type SendInvoiceJSONRequestBody = SendInvoiceRequest
+
+// SavePaymentsJSONRequestBody defines body for SavePayments for application/json ContentType.
+type SavePaymentsJSONRequestBody = SavePaymentsRequest
+
+// QueryPaymentsJSONRequestBody defines body for QueryPayments for application/json ContentType.
+type QueryPaymentsJSONRequestBody = PaymentQueryRequest
 
 // Getter for additional properties for LifecycleWebhook_EventData. Returns the specified
 // element and whether it was found
@@ -1745,6 +2090,134 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /invoicing/invoices/{id}/send (the `SendInvoice` operationId).
 	SendInvoice(ctx context.Context, id string, body SendInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SavePaymentsWithBody Save new (or update existing) payments
+	//
+	// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+	// `id` updates that payment (upsert), an item without `id` creates one, and there
+	// is no idempotency key, so re-sending an item without `id` may create a duplicate
+	// payment. The answer holds one result per input item, in input order (200, or 207
+	// when some items failed); success is each item's `result`/`statusCode`.
+	//
+	// Which version this spec models: Tight's payment pages show two versions of the
+	// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+	// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+	// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+	// `billId`) they pay. This spec models the newer version, the only one that can
+	// pay an invoice. Answers of the older shape still parse: nothing is required,
+	// unknown fields are allowed, and the older response fields (`type`,
+	// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+	//
+	// Decisions the documents leave open, taken here:
+	// - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+	//   that pays invoices carries one child per invoice, its `amount` the part paid.
+	// - A child naming `invoiceId` adds its `amount` to that invoice's
+	//   `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+	//   the fields, not the rule; the billbridge fake applies it, also on update and
+	//   delete of the payment).
+	// - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+	//   → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+	//   `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+	//   `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+	//   assumed to be echoed as sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /payments (the `SavePayments` operationId).
+	SavePaymentsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SavePayments Save new (or update existing) payments
+	//
+	// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+	// `id` updates that payment (upsert), an item without `id` creates one, and there
+	// is no idempotency key, so re-sending an item without `id` may create a duplicate
+	// payment. The answer holds one result per input item, in input order (200, or 207
+	// when some items failed); success is each item's `result`/`statusCode`.
+	//
+	// Which version this spec models: Tight's payment pages show two versions of the
+	// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+	// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+	// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+	// `billId`) they pay. This spec models the newer version, the only one that can
+	// pay an invoice. Answers of the older shape still parse: nothing is required,
+	// unknown fields are allowed, and the older response fields (`type`,
+	// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+	//
+	// Decisions the documents leave open, taken here:
+	// - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+	//   that pays invoices carries one child per invoice, its `amount` the part paid.
+	// - A child naming `invoiceId` adds its `amount` to that invoice's
+	//   `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+	//   the fields, not the rule; the billbridge fake applies it, also on update and
+	//   delete of the payment).
+	// - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+	//   → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+	//   `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+	//   `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+	//   assumed to be echoed as sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /payments (the `SavePayments` operationId).
+	SavePayments(ctx context.Context, body SavePaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryPaymentsWithBody Query payments, one page at a time
+	//
+	// Returns one page of the payments that match `filter`, with the cursor paging of
+	// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+	//
+	// The pages of the two versions differ in the filter: the newer shows `search`,
+	// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+	// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+	// newer filter and keeps `displayName` for servers of the older version. Sort:
+	// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+	// Whether `search` looks at more than the description is not documented (the
+	// billbridge fake: description, notes and display name, ignoring case); the fake
+	// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+	QueryPaymentsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryPayments Query payments, one page at a time
+	//
+	// Returns one page of the payments that match `filter`, with the cursor paging of
+	// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+	//
+	// The pages of the two versions differ in the filter: the newer shows `search`,
+	// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+	// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+	// newer filter and keeps `displayName` for servers of the older version. Sort:
+	// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+	// Whether `search` looks at more than the description is not documented (the
+	// billbridge fake: description, notes and display name, ignoring case); the fake
+	// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+	QueryPayments(ctx context.Context, body QueryPaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePayment Delete a payment
+	//
+	// Deletes one payment and answers `{result, data}` with the payment as it was.
+	// Afterwards the id gets 404 and the payment no longer appears in `queryPayments`.
+	//
+	// Decisions the documents left open: a DELETE is idempotent by method, so clients
+	// may repeat it after a failure; a repeat whose first attempt took effect gets 404,
+	// which then means "already gone". The invoices a deleted payment paid get their
+	// `paidAmount` back down (assumed; the billbridge fake does so).
+	//
+	// Corresponds with DELETE /payments/{id} (the `DeletePayment` operationId).
+	DeletePayment(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPayment Get a payment
+	//
+	// Reads one payment by id: `{result, data}` with the payment. The get page shows the older version's payment (`pmt_…`, `classSegments`); its answers parse with this spec's `Payment` as the newer ones do. An id that names no payment (or a deleted one) gets 404 with the error envelope; the document does not show that answer.
+	//
+	// Corresponds with GET /payments/{id} (the `GetPayment` operationId).
+	GetPayment(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateTokenWithBody Get an access token
@@ -2210,6 +2683,194 @@ func (c *Client) SendInvoice(ctx context.Context, id string, body SendInvoiceJSO
 	return c.Client.Do(req)
 }
 
+// SavePaymentsWithBody Save new (or update existing) payments
+//
+// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+// `id` updates that payment (upsert), an item without `id` creates one, and there
+// is no idempotency key, so re-sending an item without `id` may create a duplicate
+// payment. The answer holds one result per input item, in input order (200, or 207
+// when some items failed); success is each item's `result`/`statusCode`.
+//
+// Which version this spec models: Tight's payment pages show two versions of the
+// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+// `billId`) they pay. This spec models the newer version, the only one that can
+// pay an invoice. Answers of the older shape still parse: nothing is required,
+// unknown fields are allowed, and the older response fields (`type`,
+// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+//
+// Decisions the documents leave open, taken here:
+//   - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+//     that pays invoices carries one child per invoice, its `amount` the part paid.
+//   - A child naming `invoiceId` adds its `amount` to that invoice's
+//     `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+//     the fields, not the rule; the billbridge fake applies it, also on update and
+//     delete of the payment).
+//   - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+//     → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+//     `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+//     `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+//     assumed to be echoed as sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /payments (the `SavePayments` operationId).
+func (c *Client) SavePaymentsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSavePaymentsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SavePayments Save new (or update existing) payments
+//
+// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+// `id` updates that payment (upsert), an item without `id` creates one, and there
+// is no idempotency key, so re-sending an item without `id` may create a duplicate
+// payment. The answer holds one result per input item, in input order (200, or 207
+// when some items failed); success is each item's `result`/`statusCode`.
+//
+// Which version this spec models: Tight's payment pages show two versions of the
+// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+// `billId`) they pay. This spec models the newer version, the only one that can
+// pay an invoice. Answers of the older shape still parse: nothing is required,
+// unknown fields are allowed, and the older response fields (`type`,
+// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+//
+// Decisions the documents leave open, taken here:
+//   - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+//     that pays invoices carries one child per invoice, its `amount` the part paid.
+//   - A child naming `invoiceId` adds its `amount` to that invoice's
+//     `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+//     the fields, not the rule; the billbridge fake applies it, also on update and
+//     delete of the payment).
+//   - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+//     → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+//     `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+//     `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+//     assumed to be echoed as sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /payments (the `SavePayments` operationId).
+func (c *Client) SavePayments(ctx context.Context, body SavePaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSavePaymentsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryPaymentsWithBody Query payments, one page at a time
+//
+// Returns one page of the payments that match `filter`, with the cursor paging of
+// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+//
+// The pages of the two versions differ in the filter: the newer shows `search`,
+// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+// newer filter and keeps `displayName` for servers of the older version. Sort:
+// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+// Whether `search` looks at more than the description is not documented (the
+// billbridge fake: description, notes and display name, ignoring case); the fake
+// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+func (c *Client) QueryPaymentsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryPaymentsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryPayments Query payments, one page at a time
+//
+// Returns one page of the payments that match `filter`, with the cursor paging of
+// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+//
+// The pages of the two versions differ in the filter: the newer shows `search`,
+// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+// newer filter and keeps `displayName` for servers of the older version. Sort:
+// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+// Whether `search` looks at more than the description is not documented (the
+// billbridge fake: description, notes and display name, ignoring case); the fake
+// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+func (c *Client) QueryPayments(ctx context.Context, body QueryPaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryPaymentsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePayment Delete a payment
+//
+// Deletes one payment and answers `{result, data}` with the payment as it was.
+// Afterwards the id gets 404 and the payment no longer appears in `queryPayments`.
+//
+// Decisions the documents left open: a DELETE is idempotent by method, so clients
+// may repeat it after a failure; a repeat whose first attempt took effect gets 404,
+// which then means "already gone". The invoices a deleted payment paid get their
+// `paidAmount` back down (assumed; the billbridge fake does so).
+//
+// Corresponds with DELETE /payments/{id} (the `DeletePayment` operationId).
+func (c *Client) DeletePayment(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePaymentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPayment Get a payment
+//
+// Reads one payment by id: `{result, data}` with the payment. The get page shows the older version's payment (`pmt_…`, `classSegments`); its answers parse with this spec's `Payment` as the newer ones do. An id that names no payment (or a deleted one) gets 404 with the error envelope; the document does not show that answer.
+//
+// Corresponds with GET /payments/{id} (the `GetPayment` operationId).
+func (c *Client) GetPayment(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPaymentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewCreateTokenRequestWithFormdataBody calls the generic CreateToken builder with application/x-www-form-urlencoded body
 func NewCreateTokenRequestWithFormdataBody(server string, body CreateTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2555,6 +3216,154 @@ func NewSendInvoiceRequestWithBody(server string, id string, contentType string,
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSavePaymentsRequest calls the generic SavePayments builder with application/json body
+func NewSavePaymentsRequest(server string, body SavePaymentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSavePaymentsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSavePaymentsRequestWithBody constructs an http.Request for the SavePayments method, with any body, and a specified content type
+func NewSavePaymentsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/payments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewQueryPaymentsRequest calls the generic QueryPayments builder with application/json body
+func NewQueryPaymentsRequest(server string, body QueryPaymentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewQueryPaymentsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewQueryPaymentsRequestWithBody constructs an http.Request for the QueryPayments method, with any body, and a specified content type
+func NewQueryPaymentsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/payments/query")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeletePaymentRequest constructs an http.Request for the DeletePayment method
+func NewDeletePaymentRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/payments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPaymentRequest constructs an http.Request for the GetPayment method
+func NewGetPaymentRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/payments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2921,6 +3730,138 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /invoicing/invoices/{id}/send (the `SendInvoice` operationId).
 	SendInvoiceWithResponse(ctx context.Context, id string, body SendInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*SendInvoiceResponse, error)
+
+	// SavePaymentsWithBodyWithResponse Save new (or update existing) payments
+	//
+	// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+	// `id` updates that payment (upsert), an item without `id` creates one, and there
+	// is no idempotency key, so re-sending an item without `id` may create a duplicate
+	// payment. The answer holds one result per input item, in input order (200, or 207
+	// when some items failed); success is each item's `result`/`statusCode`.
+	//
+	// Which version this spec models: Tight's payment pages show two versions of the
+	// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+	// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+	// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+	// `billId`) they pay. This spec models the newer version, the only one that can
+	// pay an invoice. Answers of the older shape still parse: nothing is required,
+	// unknown fields are allowed, and the older response fields (`type`,
+	// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+	//
+	// Decisions the documents leave open, taken here:
+	// - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+	//   that pays invoices carries one child per invoice, its `amount` the part paid.
+	// - A child naming `invoiceId` adds its `amount` to that invoice's
+	//   `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+	//   the fields, not the rule; the billbridge fake applies it, also on update and
+	//   delete of the payment).
+	// - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+	//   → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+	//   `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+	//   `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+	//   assumed to be echoed as sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /payments (the `SavePayments` operationId).
+	SavePaymentsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SavePaymentsResponse, error)
+
+	// SavePaymentsWithResponse Save new (or update existing) payments
+	//
+	// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+	// `id` updates that payment (upsert), an item without `id` creates one, and there
+	// is no idempotency key, so re-sending an item without `id` may create a duplicate
+	// payment. The answer holds one result per input item, in input order (200, or 207
+	// when some items failed); success is each item's `result`/`statusCode`.
+	//
+	// Which version this spec models: Tight's payment pages show two versions of the
+	// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+	// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+	// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+	// `billId`) they pay. This spec models the newer version, the only one that can
+	// pay an invoice. Answers of the older shape still parse: nothing is required,
+	// unknown fields are allowed, and the older response fields (`type`,
+	// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+	//
+	// Decisions the documents leave open, taken here:
+	// - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+	//   that pays invoices carries one child per invoice, its `amount` the part paid.
+	// - A child naming `invoiceId` adds its `amount` to that invoice's
+	//   `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+	//   the fields, not the rule; the billbridge fake applies it, also on update and
+	//   delete of the payment).
+	// - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+	//   → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+	//   `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+	//   `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+	//   assumed to be echoed as sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /payments (the `SavePayments` operationId).
+	SavePaymentsWithResponse(ctx context.Context, body SavePaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*SavePaymentsResponse, error)
+
+	// QueryPaymentsWithBodyWithResponse Query payments, one page at a time
+	//
+	// Returns one page of the payments that match `filter`, with the cursor paging of
+	// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+	//
+	// The pages of the two versions differ in the filter: the newer shows `search`,
+	// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+	// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+	// newer filter and keeps `displayName` for servers of the older version. Sort:
+	// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+	// Whether `search` looks at more than the description is not documented (the
+	// billbridge fake: description, notes and display name, ignoring case); the fake
+	// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+	QueryPaymentsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryPaymentsResponse, error)
+
+	// QueryPaymentsWithResponse Query payments, one page at a time
+	//
+	// Returns one page of the payments that match `filter`, with the cursor paging of
+	// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+	//
+	// The pages of the two versions differ in the filter: the newer shows `search`,
+	// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+	// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+	// newer filter and keeps `displayName` for servers of the older version. Sort:
+	// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+	// Whether `search` looks at more than the description is not documented (the
+	// billbridge fake: description, notes and display name, ignoring case); the fake
+	// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+	QueryPaymentsWithResponse(ctx context.Context, body QueryPaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryPaymentsResponse, error)
+
+	// DeletePaymentWithResponse Delete a payment
+	//
+	// Deletes one payment and answers `{result, data}` with the payment as it was.
+	// Afterwards the id gets 404 and the payment no longer appears in `queryPayments`.
+	//
+	// Decisions the documents left open: a DELETE is idempotent by method, so clients
+	// may repeat it after a failure; a repeat whose first attempt took effect gets 404,
+	// which then means "already gone". The invoices a deleted payment paid get their
+	// `paidAmount` back down (assumed; the billbridge fake does so).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /payments/{id} (the `DeletePayment` operationId).
+	DeletePaymentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeletePaymentResponse, error)
+
+	// GetPaymentWithResponse Get a payment
+	//
+	// Reads one payment by id: `{result, data}` with the payment. The get page shows the older version's payment (`pmt_…`, `classSegments`); its answers parse with this spec's `Payment` as the newer ones do. An id that names no payment (or a deleted one) gets 404 with the error envelope; the document does not show that answer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /payments/{id} (the `GetPayment` operationId).
+	GetPaymentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPaymentResponse, error)
 }
 
 // CreateTokenResponse429Headers the declared response headers of an HTTP 429 response for CreateToken
@@ -4104,6 +5045,534 @@ func (r SendInvoiceResponse) ContentType() string {
 	return ""
 }
 
+// SavePaymentsResponse429Headers the declared response headers of an HTTP 429 response for SavePayments
+type SavePaymentsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// SavePaymentsResponse502Headers the declared response headers of an HTTP 502 response for SavePayments
+type SavePaymentsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// SavePaymentsResponse503Headers the declared response headers of an HTTP 503 response for SavePayments
+type SavePaymentsResponse503Headers struct {
+	RetryAfter *string
+}
+
+type SavePaymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentSaveEnvelope
+	// JSON207 the response for an HTTP 207 `application/json` response
+	JSON207 *PaymentSaveEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SavePaymentsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *SavePaymentsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SavePaymentsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SavePaymentsResponse) GetJSON200() *PaymentSaveEnvelope {
+	return r.JSON200
+}
+
+// GetJSON207 returns the response for an HTTP 207 `application/json` response
+func (r SavePaymentsResponse) GetJSON207() *PaymentSaveEnvelope {
+	return r.JSON207
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SavePaymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SavePaymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SavePaymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SavePaymentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SavePaymentsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SavePaymentsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r SavePaymentsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SavePaymentsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r SavePaymentsResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SavePaymentsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SavePaymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SavePaymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SavePaymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SavePaymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// QueryPaymentsResponse429Headers the declared response headers of an HTTP 429 response for QueryPayments
+type QueryPaymentsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// QueryPaymentsResponse502Headers the declared response headers of an HTTP 502 response for QueryPayments
+type QueryPaymentsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// QueryPaymentsResponse503Headers the declared response headers of an HTTP 503 response for QueryPayments
+type QueryPaymentsResponse503Headers struct {
+	RetryAfter *string
+}
+
+type QueryPaymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentQueryEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *QueryPaymentsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *QueryPaymentsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *QueryPaymentsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r QueryPaymentsResponse) GetJSON200() *PaymentQueryEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r QueryPaymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r QueryPaymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r QueryPaymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r QueryPaymentsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r QueryPaymentsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r QueryPaymentsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r QueryPaymentsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r QueryPaymentsResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r QueryPaymentsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r QueryPaymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r QueryPaymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r QueryPaymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r QueryPaymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeletePaymentResponse429Headers the declared response headers of an HTTP 429 response for DeletePayment
+type DeletePaymentResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeletePaymentResponse502Headers the declared response headers of an HTTP 502 response for DeletePayment
+type DeletePaymentResponse502Headers struct {
+	RetryAfter *string
+}
+
+// DeletePaymentResponse503Headers the declared response headers of an HTTP 503 response for DeletePayment
+type DeletePaymentResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DeletePaymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeletePaymentResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DeletePaymentResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeletePaymentResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeletePaymentResponse) GetJSON200() *PaymentEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeletePaymentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeletePaymentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeletePaymentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeletePaymentResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeletePaymentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeletePaymentResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DeletePaymentResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeletePaymentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DeletePaymentResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeletePaymentResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePaymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePaymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePaymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePaymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPaymentResponse429Headers the declared response headers of an HTTP 429 response for GetPayment
+type GetPaymentResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetPaymentResponse502Headers the declared response headers of an HTTP 502 response for GetPayment
+type GetPaymentResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetPaymentResponse503Headers the declared response headers of an HTTP 503 response for GetPayment
+type GetPaymentResponse503Headers struct {
+	RetryAfter *string
+}
+
+type GetPaymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPaymentResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetPaymentResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetPaymentResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPaymentResponse) GetJSON200() *PaymentEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPaymentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPaymentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPaymentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPaymentResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetPaymentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPaymentResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetPaymentResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPaymentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetPaymentResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetPaymentResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPaymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPaymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPaymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPaymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateTokenWithBodyWithResponse Get an access token
 //
 // Issues an access token. Standard OAuth2 token endpoint with the client
@@ -4511,6 +5980,174 @@ func (c *ClientWithResponses) SendInvoiceWithResponse(ctx context.Context, id st
 		return nil, err
 	}
 	return ParseSendInvoiceResponse(rsp)
+}
+
+// SavePaymentsWithBodyWithResponse Save new (or update existing) payments
+//
+// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+// `id` updates that payment (upsert), an item without `id` creates one, and there
+// is no idempotency key, so re-sending an item without `id` may create a duplicate
+// payment. The answer holds one result per input item, in input order (200, or 207
+// when some items failed); success is each item's `result`/`statusCode`.
+//
+// Which version this spec models: Tight's payment pages show two versions of the
+// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+// `billId`) they pay. This spec models the newer version, the only one that can
+// pay an invoice. Answers of the older shape still parse: nothing is required,
+// unknown fields are allowed, and the older response fields (`type`,
+// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+//
+// Decisions the documents leave open, taken here:
+//   - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+//     that pays invoices carries one child per invoice, its `amount` the part paid.
+//   - A child naming `invoiceId` adds its `amount` to that invoice's
+//     `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+//     the fields, not the rule; the billbridge fake applies it, also on update and
+//     delete of the payment).
+//   - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+//     → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+//     `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+//     `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+//     assumed to be echoed as sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /payments (the `SavePayments` operationId).
+func (c *ClientWithResponses) SavePaymentsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SavePaymentsResponse, error) {
+	rsp, err := c.SavePaymentsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSavePaymentsResponse(rsp)
+}
+
+// SavePaymentsWithResponse Save new (or update existing) payments
+//
+// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+// `id` updates that payment (upsert), an item without `id` creates one, and there
+// is no idempotency key, so re-sending an item without `id` may create a duplicate
+// payment. The answer holds one result per input item, in input order (200, or 207
+// when some items failed); success is each item's `result`/`statusCode`.
+//
+// Which version this spec models: Tight's payment pages show two versions of the
+// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+// `billId`) they pay. This spec models the newer version, the only one that can
+// pay an invoice. Answers of the older shape still parse: nothing is required,
+// unknown fields are allowed, and the older response fields (`type`,
+// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+//
+// Decisions the documents leave open, taken here:
+//   - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+//     that pays invoices carries one child per invoice, its `amount` the part paid.
+//   - A child naming `invoiceId` adds its `amount` to that invoice's
+//     `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+//     the fields, not the rule; the billbridge fake applies it, also on update and
+//     delete of the payment).
+//   - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+//     → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+//     `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+//     `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+//     assumed to be echoed as sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /payments (the `SavePayments` operationId).
+func (c *ClientWithResponses) SavePaymentsWithResponse(ctx context.Context, body SavePaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*SavePaymentsResponse, error) {
+	rsp, err := c.SavePayments(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSavePaymentsResponse(rsp)
+}
+
+// QueryPaymentsWithBodyWithResponse Query payments, one page at a time
+//
+// Returns one page of the payments that match `filter`, with the cursor paging of
+// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+//
+// The pages of the two versions differ in the filter: the newer shows `search`,
+// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+// newer filter and keeps `displayName` for servers of the older version. Sort:
+// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+// Whether `search` looks at more than the description is not documented (the
+// billbridge fake: description, notes and display name, ignoring case); the fake
+// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+func (c *ClientWithResponses) QueryPaymentsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryPaymentsResponse, error) {
+	rsp, err := c.QueryPaymentsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryPaymentsResponse(rsp)
+}
+
+// QueryPaymentsWithResponse Query payments, one page at a time
+//
+// Returns one page of the payments that match `filter`, with the cursor paging of
+// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+//
+// The pages of the two versions differ in the filter: the newer shows `search`,
+// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+// newer filter and keeps `displayName` for servers of the older version. Sort:
+// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+// Whether `search` looks at more than the description is not documented (the
+// billbridge fake: description, notes and display name, ignoring case); the fake
+// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+func (c *ClientWithResponses) QueryPaymentsWithResponse(ctx context.Context, body QueryPaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryPaymentsResponse, error) {
+	rsp, err := c.QueryPayments(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryPaymentsResponse(rsp)
+}
+
+// DeletePaymentWithResponse Delete a payment
+//
+// Deletes one payment and answers `{result, data}` with the payment as it was.
+// Afterwards the id gets 404 and the payment no longer appears in `queryPayments`.
+//
+// Decisions the documents left open: a DELETE is idempotent by method, so clients
+// may repeat it after a failure; a repeat whose first attempt took effect gets 404,
+// which then means "already gone". The invoices a deleted payment paid get their
+// `paidAmount` back down (assumed; the billbridge fake does so).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /payments/{id} (the `DeletePayment` operationId).
+func (c *ClientWithResponses) DeletePaymentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeletePaymentResponse, error) {
+	rsp, err := c.DeletePayment(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePaymentResponse(rsp)
+}
+
+// GetPaymentWithResponse Get a payment
+//
+// Reads one payment by id: `{result, data}` with the payment. The get page shows the older version's payment (`pmt_…`, `classSegments`); its answers parse with this spec's `Payment` as the newer ones do. An id that names no payment (or a deleted one) gets 404 with the error envelope; the document does not show that answer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /payments/{id} (the `GetPayment` operationId).
+func (c *ClientWithResponses) GetPaymentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPaymentResponse, error) {
+	rsp, err := c.GetPayment(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPaymentResponse(rsp)
 }
 
 // ParseCreateTokenResponse parses an HTTP response from a CreateTokenWithResponse call
@@ -5778,315 +7415,950 @@ func ParseSendInvoiceResponse(rsp *http.Response) (*SendInvoiceResponse, error) 
 	return response, nil
 }
 
+// ParseSavePaymentsResponse parses an HTTP response from a SavePaymentsWithResponse call
+func ParseSavePaymentsResponse(rsp *http.Response) (*SavePaymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SavePaymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentSaveEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 207:
+		var dest PaymentSaveEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON207 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SavePaymentsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers SavePaymentsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers SavePaymentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseQueryPaymentsResponse parses an HTTP response from a QueryPaymentsWithResponse call
+func ParseQueryPaymentsResponse(rsp *http.Response) (*QueryPaymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QueryPaymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentQueryEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers QueryPaymentsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers QueryPaymentsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers QueryPaymentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeletePaymentResponse parses an HTTP response from a DeletePaymentWithResponse call
+func ParseDeletePaymentResponse(rsp *http.Response) (*DeletePaymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePaymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeletePaymentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers DeletePaymentResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeletePaymentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPaymentResponse parses an HTTP response from a GetPaymentWithResponse call
+func ParseGetPaymentResponse(rsp *http.Response) (*GetPaymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPaymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetPaymentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetPaymentResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetPaymentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3bdts41yD4KmhO94r0Ny3LpxzkVat/x1aqXF9ip2y5qr8vypgQCUkoU4CKIG2rMl5rLud6buYN5kXm",
-	"TfpJZmFvAAQlSpYTVypVn6/iiCAIbGzs8+FTEMvJVAomchV0PgXslk6mKYO/j8W15DHrimuWyik7knEx",
-	"YSLXj1QxmdBsFnSC3piRxDx5poh5nzTyMSMcJyBySPR/fytYNgtJwlKWM0JFQhQTCZnSEVPNIAyuaVow",
-	"PXtCc6r/pVN+Qics6AQ/vT4NQv3/c1lkMTtOgk7AbvPLre2dIAximaYszrkUx2IoYRsTytNulskMdsJF",
-	"zjJB08srptes5IRdVn4L8TeZj1l2OeQsTYLO9s7uzu5diHOdM5Ef0ZzlHNaz3d7e2dja2mi/6LX3Ojtb",
-	"nb3n/wrs0JzmhQo6wXn3pBeEQUpV/jNnNyy5f4IpnWlAvmP5WCYq6HwIDs+6R8e9y8ODs6PgoxtwkaVB",
-	"Jxjn+VR1NjendNbK+Wict2I52eTi+nJr7+WrVy9fPn8VhEHGJlwkLDtjcZFlTMQA42HGfiuYiDU8ful2",
-	"//H2n0GIcLqmadDZugsDfTpdvaOgk2cFC4OcZRM4n4LpreA29jbaLza2nwdhkM+m+reTbu9ypx3c3YVB",
-	"XKhcTo7McX7RKeBULHOnG3QCOuAjytP/dHvXW9CoERfqcvfl3vaL9osgDATi0AGOJgcJnajAm9Lg+T9g",
-	"VXQQb23v3M5+D0KNh+Umn+MmE65iWeAtiGkaFynN2Ws2lBk7pylTPXrrwIXweN89O0RMMAge7LXa+vuw",
-	"1PnT4kLlNE0neCE/fAroRH/uCG+GmfLg3elFdcY2TjmgKYUD3mq32+2w5qS29iyQuMpTc4EMhN7wTOXE",
-	"W0Fw91GvCMBzImHWLfeDw/PT990TjedcsOOcTfxlu4XQKdfP3MXlOZuYjydMxRmf6usbdIJDKVSR5lyM",
-	"iGLZNY+ZCsJglB7EDuwU/9QLCp63t7faekexFNVLESeipahIBvLWvxyxFGrTTdebTZnaZLdTJhRrTcXI",
-	"AmeU0sudl3vP2zvbHgqdDoc8ZllDNck5TWnGmQI69osmYeUN6P7P992T8255xim/3H758vnL3faWvuQZ",
-	"j/HQ2vrYwuC3goqc5xr9tuEH5TDp03Isetl6+WIvuNNHZJb3YyEY8QBoEFuvX+aapge9MRVXZCYLMpSZ",
-	"/jcjg0JxwZT6L3plyXAtIOK8qkpqWtNkCOTGJzNMJD4Cbm1v7GgQ+NTn3elJ74c68vMAIISBsth4cNg7",
-	"/rmrD0PmNAXy727F3s7uTnmFWdLTQ4LOqz2NolPKkwODtXuAtOUKXur3VDHI8QWD1O5/O7s7mtxlTENe",
-	"U/6Lw8Pu+TnQQHMIP2nm9xAWGpIbno+BccZFpmQGf07piAuq7wrwTaLG8kb5vBPHwjUZ5ppcBmz24+uz",
-	"9OzNBT9+fjz5sT1IX96e/HrFhz99910QBgOgXUFHFGl6Fxre++GJ+T4x3yfm+8R8n5jvE/P9KzDfj2HA",
-	"NMcJOh8+1jLiuzAYM5ow5ElnLM9mB8ggP81dghOZO3bMEjKYIePN5DVPWBaSQZGTsRSyyFhCbsZMkGnG",
-	"FBN5h4zlDUmlGJFckhvKc4LMlWRsyihghZ4KwK/ykFCllWE621AsliJRpBH1g512P4iaRGaECvJDr/ee",
-	"aEpIGmdvDsmrra12s0UO6ZTwvKVxNR6zCfUU96AT7LTLy6DyjIsRbn9KMzphuYFATyPUzyzjQx5T3Pk8",
-	"IA7Ij7/0iOIjwRLyw/n23nPS+OHdweHG+Q8H23vPm6WAMqVZLlj2TJHohg3GUl5dKhZnLI9IQwpGpiwj",
-	"TFzzTAoN1bAvhpmcEFjDM0UO3h+TnNFJs0VgRTPCc5ycwhJSPshoNoPbTuOYTXOzHCnSWYv48pMiiewL",
-	"IXOSck1Oc0XilPKJIg0hyUAmMzKmaky48s64CTPDasAkoYiQ+mT4NctmhCedvkhYUkxTDSpGpDCbnqWS",
-	"Ji1yhCM1PYrlhBHY205re3ur9Wq7tb23C9Pv7La22+3WixfwoC/gyunbDlhZkjlYxkblZDRC/1bwjCWW",
-	"u5XnXnPQGVNTKRQacV7T5AzxDZimFLmRP+kU98Ol2PxV4fn71h/9WxevlC+s/kBFsnGT8TxnYh/gAEDl",
-	"GmY5uaYpT8iP56cni/YcLWCWt/RTMGFK0ZFe/IXQTCDWty0e04zGOcsI1UcoGNkisUyLiSDbgcHhoIMz",
-	"OizX37vsnp2dngHPdLf/zcHx24uzLkKlBNl/zdgw6AT/22Zp+trEp2oTdnxmAIgvVi9Fr7zA+v5ScjOW",
-	"KSM3VJGMDQvFEtKY0HQoswlDSIRkwpXSlz/Sy45CwgXCCQCkmi2CwjLRGAAglcMhE4l+BQQxwgWJYOvR",
-	"vpmETOiMDBjRQG1pEtwFJnYi8zeyEMkDz1p4ry07aiGJldn0FSL5mCvCk4ec84k3BVxvnhCQFtu73tnC",
-	"nOZkj09+Pnh7fHT588Hbi+7XOVwO4MYLno/hTIAeMAAwaQh2zTISZ4zmLAk1nUaDZtKcp0RAgXbbu4RO",
-	"NE+w1A6ZJVMAAlnkms6bw6heKP03gFHTTjDBwkm/kdmAJwkTaxzyI8Ill1dM6GUh7mouqHFQALdEbGho",
-	"ucZagCmJMkaTyLwoBaFE0WvWhE18T3N2Q2eOwPwh+9BK022+Oc4naXWSOT4nDJhBo5ZDQjW3v53tA/vQ",
-	"U1jypnI6SFmrnr8uShEWj4zo8KzkOapDKBkhDDQKaUZCjKSU6feGmRS5NZxr/kiFumGZInvt7ZDstXf0",
-	"W3vtXRRA7CCuSCEyRuOxXqceolJ5g3hpsapQBU3TGZ4Y7ls/QrnG7BxOFozzIIO8e4ug0coJo0lIlCRx",
-	"ygHJJ4XKEQnYVL8ghRZNCAhYehH7hDp6mY8pIg3eHqIVznysydwEwWARakyvGcmpxhs2HLIYZJ158W3D",
-	"yW91OGFGb3qSHpySQbwenzBZ5H9L1DNbJDnu0RwGUlx2iyvnNCUDGl/J4XDfF0rXOAmwaaHh4Jxl1yz7",
-	"Yy/xwvbwowi3+/eGRGcB9YCaa4mtoZXhkhZHPIma6wHhAbz2EckwMCWtHGhxg4Gql1jelEiGyMJuucJF",
-	"nqMafyHoNeWpRqG/Jcr32GQqM5rxdEaKcq/3owcqcppZeTQlIkg9SMMqZjIrVbGQxHQ61VoD0F6t33Bl",
-	"dcDHI1Q9Kd9RMTPCu3qgRJfyCc9Zcp/sjiehwWuB7mm+mpvvbr96iIR3pu8WfJuw25ixhCWeZFee5MXJ",
-	"P05Of/lqQnvNsjpkq91uW7KnQEXd25hwUeSM3HCRyBv4TeubSqEQ0yInsh5RKurkPqCXFuJ9nEtnIeiB",
-	"j45xxFdJtB6ij5GCNiUF8GoOV0rRoZbijDHi8RD1QtAiH8uM/84eqnew2ylqtaux1D8D0D3sew/AzN7q",
-	"eSyKHpitWMW7NCoen3WPLnun/+ie/PH4+g4VxlJTBLka1qoZWIIYpUgjsgoSLCwKSVRZadRskVMx/yMZ",
-	"MS3pCXZjQKHRErHCFwWAf5Sq+d+SbxyImdHHUB6WU5ahd83x0oTFKc1MRMuccpePGc+cQmdFaIUCCjBp",
-	"T5zOeZpaoRq8LM2qYL6o7oXOCmglcDAtuY0nLOYJsxZKs484pUp1SAaMb+/2FpmfYXih1tX0rvAxLIPs",
-	"3t62ghJ74WYeJL8WKtdb7QEM50/jB3lDIrh8kV671vQ6JDIm4kgvkWUxEzkdsZBE6DLRPw/5LUsI+ieq",
-	"IGWlPSQIAyaKSdD54Bmdjdvl48KphnOLPZ2iakzF7HQIVGAVNs5t9C5cMKl9nEeaqPpORKjS55qbe6Qh",
-	"UbsxPE0LdZyeNApxJeSNsGNAnxpoQp1qVNTcRKFelc7mp5XCQKu64jC43RjJDeuumt9gcOA7tRYlTHM4",
-	"VPjOKELVldISQQt8KPqeaPG5tEA+BMpwQnce8S6PakpzrVoEneB/3/gfH9obrz7+90a/38K/mv/jvy5e",
-	"6vBTMJTZhGpanMhCS7hujCgmA82mFo7wiMV8QlNzCC3yi74j9ehrlXAbzAZ+h328VcsQ+2YsFSOF4DnJ",
-	"54zTlkLlhqIYdvhMkagPnsR+EJEBU/piUxIZm0CkVwGODzLhQmYwN147pdFvQn+VGTG+nxk+DUkhUn7F",
-	"zOpzNmIZmUjBZmhVVM0WQV1Kefo+mCwJAi4kN2Mej6u6Phrg4Y46l8MeutJ8tBum7LZlwOw/2uBaUgcW",
-	"olWZoBOMeD4uBuDbGvA0HWQ8GTH/z+nVaFNPhwTczC8Hv7I411h0qAneWzpgaT0+p/oRaaTsmqVNZBxA",
-	"I4liI/BGENYatUg/OGMjLkU/WERxnixODV8kPCGNKE7Ty//1f/6/Uc1dvLN2/U+LD6xRXzClFuf/ZcyA",
-	"TlC7TkRErsyGLKGINa6JDonOuj9daC4faToTnZz2LstfjCXKyl6kMSzSFHlYVegHeREESEE0DW5WD9qf",
-	"tYa/Ljudc9xBnYsJjmIjz2h8hW5n/0xQGtGnQvrBO55sHOQpFTmP+4EfHgMQcGAasFTegMwrSBSPeZpE",
-	"pAGOUcWv2byV9pkzWEIoDRrsUhqzsUy1QB71g37Rbu/Ehk7Df5i+pEMTksOFYNlEqtx+bd8I3FpFFwkD",
-	"Mk+znA1pnKMOoJ/Q1Nj0CHiccCOUC+P4EoQOgKnIDIz8dvJF5ITf12d4lQPR1NOwWv2Rj4uUsrcMwCgv",
-	"CbY/v1AjRQLTGpb70gvXz9EGUQnSMNhSJSBz66y9g+axvYVqxS1MLYG4FzZISpZf3PuwXL3haa1j+dD4",
-	"PjTFNl7VXII2Z+HkkyVFIp60uIhaJGK3UyqSyAq47HaaUi5K57TD5n08FjVlsWEOHNxU/YCmSpIJzTU5",
-	"r10HXThfRkb8GvVN1Q+QXdkLBUfatAyCK3IzNudeEm4ypFcMBOlFpMUdedAdSJkyKsqTXnVOx8mxMFCu",
-	"P46FmLT5OBf7nCiW51yMMJSEbUwoT5E9g3s+Y3mRCZbUbKAa5EaThOv5aPreG4ZYXv228fXNSRX45ZAM",
-	"M8Y2tDxTJVNeZH1JpqIywiuq0Kwxy5hR/BVRY1pn3fEuSQm3mmi7GrYkalYOhgc0R5xqSZUL4tzQ+lOl",
-	"iEZztgFT11zSSgjfwmUHoWkJ3IBdROcgvS1lbnPMzIQI1pCKxZjBpWBwDk39FrmG1/wVfhE85iMSV9+K",
-	"99XRd9WAxZodZKy6hSmdqYesvch43arrYx5Xrfxs8Y1qCKTP3BYIhmNh7XCrVA+NxOs/D/R91BugqdL/",
-	"apl1q0ajrGWCFuO4MkiHZNMHYIu8ozNCs4xfM0092ptbrTqx+LWUjygTl6Ghq0Dc02PWIJbHYlrka1HM",
-	"0Oq9i8TxS/H274dBXaSSVUXy74A8lSDj9bngG8vnUN/ECZ1IHdM0BX+5vBEkoTnd11IlyNh7baO9AsPe",
-	"1hqxixlSoOdo/RyFlTKYCG3/MYXIsIFWhKYZU4q5WA/cKTCICb31V7/XXrrtOiHvoCSnnvxAGoOZcUWi",
-	"BmAENy2jaUl5KrnQGjuKUzRJSBT7ImUEL0Um6kSzpR6fsGgh5GRCsysipAkbggWgjmkdoYm3vPRG0/tY",
-	"oxxTICtEPFnQFRdvd3nKh1LkNM5Plmm4NEkyo9yuFLvNkg7M8LswGMQxXNx734VRb7mCY7HhtHZBcxo7",
-	"G9HUhdxCZE+tqvBZn64cV70hol7VVVUezKtSeaNi7qsOBeTReAGJlZhHiQ4TcHnD/53FaYwi/aS5hKlz",
-	"DB5/kO5oQUezjM4ACFX8XEds0nKjeQ1jXHd2dl41v0hqqiY+3I94MNJKn4trfqeVck099aEZadcgdmVN",
-	"+PpqY2y5yDp19tAhAeizhafPllKr/tmLZ1/6tQ11xacbcoo3dQMojCZYSI1vN+REH/k0nwUd4GZ3ZW6B",
-	"YfD3amFzwz2Vecm+GjESjObyy6eWSP9uDhywTyKMNX+AbWsOkGWs+hr6/RyFWr48gxmrlUczaGtxHswC",
-	"sZOkXNRDyQzYrjOJxFIk988QQ8pDDc2G6PxsdiiTWv+A5tspyzVTNSNJLBNGGsfnp2Rn6/nzjS1C0+mY",
-	"buxYrezi/CBq7qMHY/5Gl8dxcX5QqwKNpWC/yOyqhpjI7IrAc2OvXopQbKk2mWF0nojrofQ7ny6++l4q",
-	"LWLobbc+C32Wydg1OLTo4Ud9fgx+fhJ5pxXNuyiB5vN8EfDNvxZG/q1QwFZTWOJ7Q4swOCmAvbvwYv2b",
-	"3qZlnB0bCM7VnBqxpkS4iAOu7MJ6dmQrAq9pQzbD99FIDOHAQ9SiXbzBAw3E5QJsxMeneltbY0JnZCxT",
-	"CGeNKrFHVcOZ1m4LCBJpri0TYfRjjTBkI0Tued3gwxmOXok7S+iGp3LkEmQ/69DkSdQhxRQSiCAC0g1s",
-	"FFPFsry5X4l87NjwSIwO0fjWyNiGMskIXvwkJS4f5iFKCAinGB6RMa22KpccYbS6qRZ/cjYxDtbShQVH",
-	"/CdoIwj0v6RK8leVg4/BcwRpEVxB2pyP4AafPQF5n2hhVj9D7HyAwPx3kXrxDpaS74K9H/wBmLOjfAfv",
-	"l8vExzmbnDlaV5ctpZ+BbQciF/V9giveIudIbPWSIhzWISZlM7IJgNu3tyTC7YOUE4KrCZJwIqAJEZB2",
-	"9RBTiChJDJA+/DY6zr1POVBZrvCVeWbVYLPgaHWpH7AZZKYIhZ1Wu7VDwLwGooRlq2XMOLIDBgmOuZSp",
-	"CUtVHRLZwREyaX3uCbnJ6FSTZoxsiWC7TvYoZ7VLa3izuGCWAc30q2lqXkX7hSL9oDJJSDDFSs/QD8hg",
-	"hhlHNNesXBXxWL/zPuMKgxMeWWToGXg+M8kxfy3pwVKSZdqb25u8weTiDYgQMqGDje12e34Xjqxzke9s",
-	"BwvG8S+xOKyiKlAvZbmwfCqYCwSNwP7lvOvRg4yiLjcTC6cgDcC/WxRDs12UVR9cg/DduiihsvTKqiP7",
-	"CRcLQ129lU+1mR4j9kyV3vrQ0nwjLzOtHSSo8qxnvfOwv4JuX2Y1+veQveHYlkZ2SIFCqNLb8E4slpMB",
-	"BGoAMzs4OTKiCjXImKN1dgjzmty5RbyaNy2va6K1kSi+TLfq3XPg9uVLVq55yDulJLP6LT1qZQiHD3cv",
-	"g31e9QEiYG0jNcRg3zA5k0itiMXtR7i/7yFp4C4Mhg4v1rl/PirdhZiqs9ZX38JIDWTj8Fvna+d67EoQ",
-	"n9NrtpzS6qcuIt2ln4PIBfKcEe9Ab3OiHdAq/C/SqPVJMkoFcznzSH2FRFEH5KI6ClxPTE/XXuVDKakn",
-	"+n4VmmruwQbEsv4V5ZOVaGiQeu7wsgQNYrkzj7VIBMf1ehZVE6/Q0mlcqzZeCoLMSXRy8K5rLKT3aUk2",
-	"ehOVn9DXlvZrQ9yuhLxR9hPgqD086x70ukeXRwe97mXv+F03qrG5JjzDkIp7qaXM8iM3+C4MzPbr5QbH",
-	"WWAUGcysHR7WNxfPe/BuTW3vyCu9tZCYY1Rog5e2xE8NhV1Ws+tPjs44mE5tdoVZu63cA1WISE5vNUro",
-	"oynAUWl+yEEDo6a+gf8+eG9zmjb/tLCOv3xWhs2xqM/KaET9YA+zJb4je+S/NcPVKRkNyMao3vZ9ohgj",
-	"kcuHaWFC0yPmRfyJaRGlKXBRNK8Y75haiDW18tRizClLGcQIR/3gQ7/fD+L4P2k8YXqZ+r8f9Xk0DLCA",
-	"VxDFMk5T/jvE2mCcMRxvUwMxZUajQc+U+VBUnTeIOmiumIupHxQjyxjs2vcJo/HYrRIj1AlESzsHlDUh",
-	"RN43ohb5nglMuHLHesXY1E4F+h/Og8vHglJ2zinNQFqRgiQslglrormNalE/yfjQ1dRjmQtDyhi9wuFc",
-	"jCoc+TNtqfM8GmsCXYC99Besy7WIDFH3pHfc++flxXvNrKIOsjqoJxCPqRi54KVCmaRGgdlEmCjZbJGo",
-	"yFJnC8JXn6m+OHh/DNUKQuepyhXy3oTlGv9s6BU4NOEgae7eRzmwAflyQ1s7py9s3QZg1FQQOdW0F6PH",
-	"xixjHQN/zcRt5Taajxd8FOAbLQvv9AWIDpp3G9EU65KUYmmUQ6ofL0VV+B4ZsJgWCr6HpYL80mBQ5cuR",
-	"A6y1TsXM1DY/xP9BWUaeXG5t7+y6GpoS/+sZCFxNx72dV6/MsEEuLl/tPH8BpRzN6Z91f+6eXED9Q5bw",
-	"HMVIfXbwHS2vXJr/lRhTQYEgDAqoQ7h5/XxzQMWV2swzKhQF8UNteh+9W2Dw5QZXMR6DjAYAlV2uHUHY",
-	"85DNRysIS7XJcSYGQxm9ejHg3UFojeV2cfCazNW85HPWIluSomaviiVn5v6hyw4vYZWx3H80dUJdWUXu",
-	"Az79WMc3qiL72rZtpwetkUDr7O1DW5/FKpiawBhPt6aGHSDUOLWGYrQkZ7gutTb0DMya3hrHQj9otsiJ",
-	"zOGiG++zBgrgTV6npQIp2CffS+AImgchIzDriozE3Yju0fiiZkhAz0PLPVrz70vfNWD9MnWyW69OasXY",
-	"lNHpgpHE8WEbFEqF4eKImIrtm0JexnEDShkMKFPc11BFMcuQXdsgRn1dsZxFDELykPK0yNiiAuHqOSzk",
-	"oxcTKjb0ZODnMONa9UkVUOrh04rCfuZAodiAKZrZ9PLztRwykEUe4kFCXmDtp9ahE3A2JZWoFeUqFRPq",
-	"La3eDRoak5eQYmP79tZozZ0yMtQOfWayg7xcylxOjRZnmDa6czQkWLYB1he8vAqLZpogZiUFBF8bj9y6",
-	"lpkLU4tsWUjIPl7oG67YclvT2raMqrVmid/ICU8r/EN2wzZc3UPXr2FUKcnhCnSpL9vwD45ZmYjHy+ov",
-	"LFxdSB6k0ymjkDSIFNDZlYwc56XUWvLgx5BbHb1a+iecK60SBpWKJkEYvD44gpTj7nkvCP1Sn2FwdPH+",
-	"7fEhiixeVnK1aGQIScvvTo+O3xwfvH7b9Qa8OT17d1BfUqJ6K9dmgiXo1+KDbniENtAHlY64j3P4awm+",
-	"92t4z5WLA8Un3UhZMsKCR6AwA29OubgvEdIrCL5gGTJToda871Q/UN6heHg/WJKu60qKL8SGxFI4c6CZ",
-	"X7+9TmJaXayJXSOEXI9S+jmJ/HntXTvwVmdNcKY4+fo5iraa+Vo2Oi8ttiZ6J4/HTJWF79CTzxOrJMsh",
-	"ibioId0c8N8Rtnu0ztp1eUXta104WU5Myth8fmdD0YlVESGE1ZTrwlIrK+JZ/RonK21gbqBfwX9BUtJq",
-	"pnlaLrGsjsJFpS5HI9bfWPCfP98NasyXZZ+AT9UEh3VR+NhfiEZjaC7gR0YNoRaRYDf+oh+C4/WnigXu",
-	"a04UA1fsGfrk4+H5Sm6Wz05Xso1Mary2AqtOG0ICNpqZAs8Q3tefXp9GpPFTweOr11JeKXIqNEmspw+V",
-	"DimflqeQPlNekeF4+SLqIwEXUttXOqqqo78gKNBvAbJGeJwfa1DX6mNBMGGzuavvhT5sDGmswTJdJtIn",
-	"tfHd5ntQQm8he6h2Gs/HsWqPzhey9EKaVGG4jOJ6GU/50mwdv1nJQoS6R1TXT/DyKXWNfOp1I1m25zIM",
-	"fw3KN9fMZNmcEL+/T6LT992Tz8/3MZ1SFtP9y9Ypyxagh6wPxLdmwjoI1oeK9niezpc2qCfP2EqkpmUF",
-	"0xo09/MEV81je40sKGRnb+c58PujN+sl/a+fql1J0fZ8gCt9oHbcimjZMxbLLPnjM8T89iZr0MIeDl7F",
-	"RJfnE/dqKWJYTS52YhH4qiJHcJM6t7MLBfo6mYuPIGKsnzNjc2WwbBbquhh0DBPNJ824OhdfKWfGikzr",
-	"hf+a1T1exkz5+b950J7Z6LJ8GeHXYFiZL+PUkL9PusyTNFypdPIIIvGyDZbJVh5FJNaOa+l3Sa4j22Ch",
-	"TlK8yXjOTkU6w4v+bylWL6QFedfYZQU5ebsuK6gm+edJiP6mhWh3S/8ekjQ5zp0hfc5uvhh3YwtJTjVn",
-	"nNBBOiOKubgGZAx/lGzu4P5XFNBXyQRP2Wp/jLRasdY95ap9ca7a/cL6U6ran5uq5nf2fkimmnnvqyWq",
-	"EUyAsGGThivhmiZgRzcU5WultNkWtl+c0ebdkaeEtofpxg/IZyuP61HS2Rbk1XWy7Sv5Yp+ZmcZoFo9r",
-	"CtxkjEH/kBb5BcK6jWrNc4KvMFXTHKlRkwjSgRBQSBhB5Pal+bDUB6HPZ1lvOCR8JCTczZiqJer0Y+XV",
-	"+cf/4LQ6R7m+oay6Gnz+45LqLDouzamzA55S6j6PlD9l1D0eifcrmix276lUYbQqqUftlxLu9xkb8tsa",
-	"Ywn8rolFlfDZODnuuy/QoHh88vNGVE/uxvLmYFllnz81V+x9xkVOotqyQ1EFgH9S5pcBnS119A0AC2K1",
-	"TKbMNwKg13Nlmb4FlPJLRX0zmPRtlM82EAJH5TcDmm8Jd8S3hDPv/YKN3wixhjJlrpLkNwCqVYx7/Ux4",
-	"NFka1X6hq0hZGJokXNGR1nQa0SeTPh4Sl4F+F4Uk+gSxxvpPmRGapiQfZ4w1/Z4y2HEQOfqyeaiar1St",
-	"cAk2X2BKR1xgl8Up9AfUDzC1xrYUNE0XsQetMsm4YAa8oUJLmiZlgWvBl1GhxdrF/ibfQLr92qbs+kx8",
-	"v8FpVYUYyxtBBjOjL9TYdkJSCA8c5MgUAmciITyvL2QAeiiby5Zbw6heUTvvsSZQ4bkio4oxICINdE+F",
-	"JDo6O3jTW/AM4LJXFHBo1hgploU0O+B/QLfWx3DtKGfwHx0/QmC0HyBUAzhTbwDDjUK4lPWhxnXllSsK",
-	"Ikv6YjGdm2Y8H09YzuMOiVQxgA9FptNgQxVgk0+5sF0h9Yco2SP/rS9cpQToBMsSWzEhp7fQN0qRqCyG",
-	"0MN5X+212/sksi4lsKy/bL18ARPKITwn35GXuzutre29kGSyEAlLyJimw41iqm/Zy92dfRKZdX6Hb/x3",
-	"/Sv5jmy1d3Z39vsimlKeYGB3RPba8E3XSNEMI//r//q/4Rn5juzt7O4YUqo/CIm/RQqtXrgYsizTwIPW",
-	"q7bpmUVIzPCtItfSIHIAgj68QhNEbksThF8SOl6FcA2dMGdKwERcKVHxJd8tAVxjPMKCC7BDJcmQZl/y",
-	"Jd/9OG9FMaU5vmh6A586yE0sOfUvwJd8bMmXjuZqhpBpWqiy8sjnf7GW5Kzwf54K53Qxxh0u0B8m5joT",
-	"k4ZJUU7ZMCeFAMdbc4XD8TPSum0+rgmAUvQG+D4fEipm93vTHuA3+zMS977I/bWOt6v29N/yIYtncbqi",
-	"HMTb4zfdw38evoVSEJq7gjOWXTPbsNnNQbrw4xEHQYlmM+DJcGgmZKwvogEVVyYT6hDbfGju7mWtl7+W",
-	"koHtowYJuDxptkgECwCGQUVfQNkHWyYGn2EbvIRNoZ2mkUBx2Vq+dBnNOUkZVVqZBCw7dikkfU9ccvQd",
-	"+5AsK/7QWJ4v3lxV/KGmxoPpMxdst7f3Ntq7G+2t3tZWZ2er095tbf0rWKeYA2xWK1gLIA/MQ9enyQYB",
-	"Bu/fHhwfQXYmAsPOypMSo46670/Pj3unZ//0UN+hyeMWgbiv3R4e6JhOp8xkI67ZWfDzCj0YkNa2FXbX",
-	"AAY9w+rdpAGoqS/CnIBfeyqL66wc08OoplkG9suCYivoyMI7UbkSNVHhDgFqaVGyUJrCnkUsRcwyodbU",
-	"GD6rdMa6tStc5sWqmN91clqXiDZvS0Hgy1L+6JRDcFuykvR/flxsZcoa1WTkpwOvOooyb3hJUCaABFxI",
-	"mO2U8hWh/9PMJAx+9dJiF4LnBD6P+etJpdTYssN8vP7o7a/VIT0Mfiso3NE/Bc4/mY/XQfnRwLn91WD5",
-	"8ODHuxVk6f58BEebsO+Py0oo1RCuTKhzErqIQA79eR6XkO2TyCJSRP6//4dEcHnmDTJ/NXJXt4Il9Q/8",
-	"agA1QftuygdG7T+Ehi5kby/tnfQXI6wdEvUNUewHgF7bxmYEfa2pMd2gGWoO455o8mPSZGus7mui2g+i",
-	"f1sa/X6hZfFCNQ821RTJFqqY4EgLwKPjs+5hT+u2h2fdo+Pe5eHB2dF95v/1zc1+iGVN9qX+XdmOwoLx",
-	"0Xggi8wm9yjSUIzV+V60Zg2WwQ6EMEOhTWwRAwzHBpHukwitu7XDhtAhzmYRzTGgYa1L4BwQS5nl3uY2",
-	"1OyZKuNbbXUleI6rsImQlcWtMAWV8MTlf9lCphm75rJQNYupguCe1dSh30L8W00JEvpbwchUKtAJCdij",
-	"abko9AiW67ZBwQ0Hv6YfMowAiUijsivLcnjZi9nbGjmBYPcpzRSEzw8Knmq9EjY94eItEyN9gbdqDsCL",
-	"tatJsxoxovjvDKsfIaWBMlW2WA1FDyKGyJlW0Gix93rfAguxfpB8Z9tUD8PioZWB9hqSCBtD94t2eyf+",
-	"jmzvtSNL4UqnJzo4FGlQktJMywhYUxzMQcNCWVfTbrttkzvZkBZp7tf5W3RV7VtfXIVwbrXbNba9Cb3l",
-	"k2ISdLb32gBq/N9WnbBVbZq+kIBjns25iucSyoUkEYqZUJ2qLotcJEe16YFv9b2EXDzzhTL7aK1swSHc",
-	"QBHP6lY/ZTQHUcKS3V+63X+8/acmu+9OT3o/vP3n+h5X80J9VmDOsus6W71ZAka/RnZcZMQbOSSRW3/0",
-	"2Vba+SysBx6jWmLgeTqwxziwMCgvRp2hUtMOGVsIQglNk5tq6Ugu90n05qJ3cda9PD3REKiKuKsA4vXF",
-	"xpIPVRB5s66hjdTj3oSLhGWrqMgP8obIYc6EE4Yy85YiNGNLEPCz8GRt5MDx3+RlXuJsK/JYTpjt9Woi",
-	"7V312wHN4zEqhcvKNHpFFU0aYhAGbw6O316cdWuLGnr+pz+krK+th/vwWoa1akWe6dNZrN+7ZsncuzA4",
-	"X+o8PvA6O1SCUrB2SGo18kU0/ndorAAxGdhawYRnPJ4tFCb807oinNNrV2xHrch/wesnh2UMG0p2RhAz",
-	"z7XMuijYrZtE0auEyJlSJPu2vi4B6jCg8RWyB64+t0mRzeSecGFS9LdqgpN8Bwus9+MS8NkkoHWgV4ZY",
-	"/hHAs7M/PuwqBWQeCXRMJGbapZCDvAyJt6tSn6h0QN/T7Sj66eK01432Ibfi9PiwWzZmuOYJZGQD2QVa",
-	"tG/MymUgXZxKZZzbyynfvMRD87pFE+psI7gm0D7tqqo0AQas5z+sBmcu6vMyy8tw1NquDwC26OD8UEPp",
-	"qHt+CCDSHN+CCKNxsinNcp/JHpwfBmGg36jlrg8KgtRCdlkKgTSWlUK4N+ARSqkbxgqyF3YnWS8Okv1W",
-	"oFy0Ts2zEXits96YLjGyl8+7dt4aYWwu8tJ870GxlylTauky7MPlaxAyX/nwy+M6K6mn96KCMZWDt77u",
-	"2AiESGQcao43Ig/OkYuphlutmoACKbvlMU33SQSNp7mITD+zYmA+NdEEuEV+GTMgBjFVGOwI4b/Jmtmu",
-	"XrRwjX3AfLoWgGwp9B8Fx/449Kg76x7LJnUmLVSMcpbVyJBexd85Qa1gFVXcqzxzrx5eT5718lxEerd3",
-	"udN+QEw6jF+PLvfkFRNLGdsbmU1sOIrZWq5fcIpPA5TjGCzTm7cbNzc3G3rDG0WWMhHLpDa6MK6NnTso",
-	"8rHM+O9o5YZmQI1RRkV+qRdNIuo/v4yhdIrmCc0lFcYSdnnNMj7kdXf5/T8Ou/gNO+ZLPla+iV8CK2LQ",
-	"CVCovowzpvkTp6kK5kX8U73tbQIzQB0Uff0XXovQJCknPDeylmVutZ9YXH2gpZ1hxtT4Eg6wlhNmDDnw",
-	"ZZHxOq0bn5KLs2MC1tNcEjnQ1MI4f7/sxKrrW1LkB4YYHMwlYbfYZqf63cpMqz6pYjl/ZGBrWTilA6wg",
-	"BOMrF2GfRPDG8gPSGrW14dRC3YYF1m0YTeDQwau8ezTOIZOnRU7xcx2ws2e5YNnGDU/MuNaDCMCyJiW9",
-	"8rNe6tIa6evYK0Zi6IMWTPcJrcxUFkaiAF17XFzpDWt6jxlGVjNVY1mkibEucDAw2PjmFmm4Lj/Q4yeE",
-	"Jiomv9wQsA65t9FPq1nXJsGtrR46A0YzfT6wNet9iSrULCJjRo0e85ilpNntlGdMXXJRF5wwhKDMKt3m",
-	"gigWS5Eo0th5vuClV8193/kREqpUMWHzBqGxLKClnL2PFW/abnsLGiaU3UGiP7rKz73EA62vShUssZpX",
-	"LXUCKnIfqZhHAHiJJYY6NCJ941FrQtJQT3tgpZdLWlBgzfzoNaBWtNCpZR9ammqZUYuAG1woJhTP+TVL",
-	"Z1VRAGd4VLSrIyJzMcH1JhN86IWgDlgqxQjMAI3Ib6wXzdfaqzS6c0qzI+wLpVK9Fn2+klR261tSHbkc",
-	"aqO816Kh1fjjGlVbEug2mKyK5C35QLkKP1L8ISupd3IALb+R/k2+wfEgeVTa/cy3Fizjxut42Hzk79pm",
-	"an+969iqD0jkveKZrKm/KxADaszVpAEKPOPXLPMtnX2BHSRnRjcyJek0l0kkQ63qSsgb4yb+XprHqrqa",
-	"sFQKobUNZBKssnhXdg+ljuIi4/nsXEPHyMrA/Q498W7R+tTrvSevqeKxMRAbmZAnHfOXYnHG8mgfxTbf",
-	"/oRcgYkE7r1GADgZDHxXPC43MM7zKdAtLZKg1FpDZ1Gaxc8STyjtkBHLnQAAMRDR+9PzHtm8fr6pKfGm",
-	"4f4N867+Tb8bQ2vXwYx4u1y6wRDrEaIsEgE9jpohtnvGEusVttwhSB5NHIHP6uEXZiq94aIvzt4Cxbqx",
-	"ljlFRTKQt8+MsWeayaQA8xUZy9LkMy0GKVdjIxDFUgz5qMgAtyAzyEuVujh72yIgjymCrN2k/0Ulo4/u",
-	"5d9QaHcKyS648BHLFXBlrHUp5rmzlaFAwtZKLAZXNLba7XbZuWfKMrIHWZA5U01sq43Jb1Mr/bTIAYmQ",
-	"WkX+SUzoFcSCOPHVlenUg/fJiAmW8ZhUsEe5iBZ9NxF76oXcYSpvlt8VwAL4CyRxrcfQxLPf69n92jko",
-	"qGOxp9AWpteDAIHq3zOuPhM94rQEanUElKJAYeIiTosEetElkG7kZAEoRwvXTHU2Nw1yteC6gd+kclEq",
-	"1J/CZQTHCTfltGMsbqP/xJprgWcFmlAORh6WqYUo3ABVjoY+PpalM/JDkSVp1oRep9fP0TdoDqpKPEJM",
-	"TUcfAb1mqi/KK+7gZhrtuwcIQi5GmxaYUVitcYRVsETSF+YwGtH33d7/cdR92+11q5NvfuLJnbnxBAOm",
-	"NqZ0xBKIIuJ6SY2aNW1CjFEUrlyWGdQMne3OPHHrckjSiLzF1cwEqwx98CwZtKmniwzXKYkEgVQ5Lki0",
-	"ef08sg1Qyzw4E1FlqwVMaT5GFYwMZQoELG/1RV/0xp5jAsOiYilUnhWxIbpjvSeg1qaTM5Kz2L1VhiSq",
-	"sC+wcqvAkpCGxYNpM5ZpSqdKq6ogaYRlQt4wpSO8TVr0UORGrzNhGb/2srcr2ocrN6xf8pDX6IsYFpCw",
-	"mCsu5wTnvhjKLEZTqb7oOahEJv7Sm0orQUijTfAHwOsnRCLckY9djdryGFqk3XAlZzfL51GzQ2hfWBta",
-	"9AknC5Hwaj6R5aGpxngXGXXZtESnI2a5PLxEPgGLCPsCIwPvov1qJKEJ/QRFfS48tGXi6EDn3tLUaXuv",
-	"DTs9lEILqRqonb7YIO+kYDObSq2FdYz0Dsv8fFvkAH1ImOivIjRsGxVPuajyviBzGTv6IybeGbqEFy48",
-	"XYWel1u5y2crjsihS4xXYRkcoK86MTS67LJmN0ABxdC3/h/G8/IfZYP50pFees/H9JrpKQcMZAk0P0GH",
-	"eGJxlGclooXYR54pVrkHtqixC+fWUxqRkc675rVQO5rrbo+V9GckpWJUQHEWEGAVGch8jHj4vdSTmuFY",
-	"WhYeAp5HvsseabFp0AZ8T5Vt/uFIXmPNHwwewG6irtxO1I42oy1QdH8rJHgboj5U/OkHGjP6AbSJ7BBT",
-	"OMjakWkGgCxBYZ6HhqgaXGnD4rYsudWEZSiLrGzjH7niPqAgfy9xyRcC+vq6r4mEFOYnTWCszw2k/8V2",
-	"/h0NsdSVrqFJotfqzWVjYTQpzvmEtciJNEespZoBT+Atk/9JShXPI056SlgLXezcDDU5meg4+NTH4sDB",
-	"iZmBhp4Qzj76D+y2bXAO6b9xDmOSt8qpzdDnGSSpm7EgOztxz94e/M2QMATwyUKhbzDYoa+7Y5r6awSw",
-	"4dQdopHCMH7YVYd8+KS1wrtQf+eThkWH2CLlhv/rjWiZw6szDoWErrjY0BCiUx5iiW7SoL9eN1FEIMQ8",
-	"AxUL6TlQpiWFwBOzXltVvB+0yEJdcQDGQmlxjTxY0Rx5JfIdV0ccYFXmHy21k3bmmpdDvwcwnIaGJOgz",
-	"jnPvUjvcxTBm6PaNJlVMOar0mmmRwzGLr6CePZnJgmQsnREpgM6/xu6iHdvO3bIki43Rpz5ERvSDDvmA",
-	"dUJbrdbHu9KBaT5sX5CCacZWVhitrYB6YErjY6N88yrgL0+iuWYhfWFSlzEaE+r7lm19Fors6wmwb4gy",
-	"yVf4OshQmQlc6QuesMlU5kzEM3LFZkCuvRZAZfAn16Q/m6RMKTIo8rlB/rf7Aj5e3z3oAYE0+ly8lgVY",
-	"ugswzHUQcBW5bG/vausCrG0/mAEYJ9N81he2iYEmAgvxffNtn01DeH0wMId9GTvGj2WawLmsLrIK+zhz",
-	"6mSH1KiTG6hOkhsuEnkDv1HToB4VpwGbSdgrzVHENUKwFYl2t18BAY7OWJ7NNg4wdQKN7dWom/25a6ZF",
-	"3cmECSivhFYpTlOIPZLDIWkAs9PXaa/dDsleeweAvtfebbb0V83/dmzFMw0ma0Pti9rlNKziDoYptGdo",
-	"FGt2DBnRmA3Gd2ypb2ulURLTaasvsNW/ZicoZMIKzec1rkdG/4wcU+lUDGAQsOJdtr6o1oYJ3cLevUU5",
-	"06WqyNsZHOdBaZTRK+CKLDX4kEbkWYq0GJBXLCm8oh76FiDX0/5+S1CIujZUwqdJhGY8Y3Xfd33zlVXj",
-	"lVPRFBGMuaGhbYdveLxTFo0pv0Gdl894UZSv0lvWcsPSdJ6ax5r3uJdBSatYCUCFMRXe6ExjALsFA4Eq",
-	"LQRgRkx5zIyDzij07457QRgUFauBZn4Kune1ZDbaNC+pTT0WbHc5mJVRx0eNnjTqbRrNIAy0DIRWge3W",
-	"TqsNNfWQvQadABhzEEKEJ9hXfPNE51MwlXURBcdKofxSuektcp5TkdAsqbctzCNFX6yyDzaWGgibjnSi",
-	"w50LrYhBxIIJVyADmcxsBnfpVP6uzifvW31wZs1anAXM87qpiulq315sN1Qrmsari8ROPyjvvIn2SVOD",
-	"vJ4vWD3cptkXUA9J75Qb2S13vuYqTUDcczQH6sxgFRQwUwYYQ8lU/lomM2t3MqVX7o0M8VwdK8x3xWRC",
-	"s5lp6uWMf3CjDAwaNdQHTg5Q2AZv+zEa9VETxsVnLIB3xjXfs/hcrgQsiM6YCZKWZ8/8vI+aMAFXI6hQ",
-	"mSkzBI4BkNHvi36txPLcVSNcTRq7qzKo59put1ec2a9KigceUa+07nsEfOFcSGNMRbJhDDD7WiyuRHZU",
-	"zq3qgA/Y7Mfx4PuYn/Ifjy9+P9464T++asXbb4p/ff/jNTtoKT4Kqo7xneft9vzhVt2v1kv6cFCbqAl4",
-	"sabDqU/hNPHcRYDXTewOZvM1TdwZ6le27n/lQlhnNoOKUrvbr+5/qSflOypsMwmwBO+ts75jkbNM0BQt",
-	"I6602l57+/53v6c5u6Ez76Wd+1/SH+IxuxD0mnJM0IVXdx/+PRfncz9E2e0USllUHHPgz6y5BB+guVZ5",
-	"Eb5n+TyL0zhHRwpiZ4t8HHzU85Y26OUc81yLMKB/LqY2HAi/i6hWP6yWhKqV62RpFSaQ2pdrTFKwiqJE",
-	"5vSkTlX/6YvFqer1H7eUqiJUpgxD2G5fTJmzQSxRjbzWwQ/uvLHdbkPZYSP/2g/dUKWFXH1WWlHYbr8w",
-	"o9DjpPUCqyKZYBo8i4aSE2ZXjr3Rmi1yLNDeFlOt98egfFc0N0ZNhtizsoXTpq/BdfpClQoganOeGmi1",
-	"OuIrdSiMLGhyoMPdp6o1HWBrehrqFTsrlZvXyKyIqQPjxaQTW2esL7hwhvic8hSX5+ahSaLK8t5gvc1m",
-	"sPdmnchRyf5ZW+ioY2B2g3N8q7p180LoSZ0x1NNXmwP7l1e8eVCMSCyzDMmFX/oZMmA++AXhKh0xgh+p",
-	"YOR8wvNxEAbU6/2Af24FnQDFOGPmAwGuHLq97HkMpKr+2bQs8l4/AAxQyx7+zqf1j+7CwMFG07hBHP8n",
-	"jSesFctJ8DEMBpXGDcFBPGHkUGZTabTZt28P9cK9GeYmqHb75YYJXV4xvVN9ES8rv4X4G4jOl2AICzrb",
-	"O7s7u3eh7aQOLlEuRuVnQlPhsVCX2y9fPn+pmW/ZqNVryzLXUiU4Pvl5I1jZ/QTDqSo9Psqfql0tyt9N",
-	"E4fyh/kBXsV+I+CJOfgGZQsqm7Nx9/EBgk5t4t0fIls+5GqShpA5Up0KWfOpmvLb/NRey8Uqt3/+9fRo",
-	"YdAJLs4Pnq7s05X1iiJ/+BRMmFJ0tPS8p1iHpv6hUXgqlwbC7GwlZC8l3S90vN1u61FfexEPIFSWSFVa",
-	"uC1RzFB8mxP7HiBHHn6GUAcK4Hb7xQOpohFAq0Txh4r6jBFksYSiNGxCUhpfgfODQk3d5XTvgZfqYXi6",
-	"Hk6Fn2pxCkryemWbPYwyu7I1A7o/XRyfdY+q6GOLKVS/t1vF4boX/gB8e7+oQRhdrkNK/QHDXqCbX4g/",
-	"217La7fs2yfUvIRoMKZev2uzwSiEhFl5I6otqMHwm7u66ibqcWra65Wdq/XatXq0JNPQqQegQRaK2e82",
-	"O2glt52k1dc1h6xjZXgDzvsESz7srmNcOJH5G1mIJ4tLzfd6fMIk5uB/ts3FkTvouynYDWnIzPplrXu4",
-	"WZpDPAtLqSzOmVkwim+5seUMSml5sVZG4ffqPYxpjom4JMIQrcj1Q5a21VOkZJZHYV9YQ7+tSffwUn9h",
-	"X6wMJMO45mrtOPSgGysJVX6v5meqL/zVjFg+X62vPnzMmE1qqgyGbsZWpdpgmRPUIv9gbOrBC+GDESEm",
-	"BM1ZEKToCzQd2APQh3FD06t9L66TqJyKRJmIB1ddDw6CWkbdF31xZAIB1ZxnDjpgyCkTIcnpFRNAsyDY",
-	"ba6s3UKlOrtiiKPHLLRldev6gqxVug6CxWzdOpDmFYlMubgO2YpscEtkDGcd8x4GiJjqdl4w33x9u8Xy",
-	"djBb+cKyYnfWueLS70y0mMLK9CYkqFceC8Qv0d8K1nFx3KKu+iCHts00J9S8qRc0KijkUjGFjvCyjmDG",
-	"jFERmkugOzchA5bfMGbiT83i9Ty+29/Oby9uJQrShJZAPF/jis0Uy5skpgKDa6aM5hgIZQdqvLviU8BI",
-	"mA/IEOT1ZLIYobHoZixTRNhqAqN+QU8H4TsDRlQBYYiljXQwAxMqgBSLEChbVsBVFcAplSQJUhI0lEkI",
-	"roSeL3pprjKBnqOlv+lKBnglCUyui60isGBr3QAvKBh28bqWJG7NSgOFsqEGpKSNcI5cilpLn6mn+bVN",
-	"faTBvOgKmRnTn29NaJrwXHhi+99TMaqI2LZpdr3eUzbGjlOq1DkbASnChU+pSKyeiMloXGhWVjMT8DRm",
-	"G3y6ig31HzVFG+ofVuo23Duku2qqsnrD6ucrJylrOCwxWNgG8v9Wmy57yNt9uWov1b3U/dydfwXRqqzf",
-	"4u3BjZlft3vgrdX/7bgy513ZyH1re6fs0O51cjRFeVyHRuyjCOoTSAzvQQ9crfOWFW5dd8041wy6FNZM",
-	"QoIWKwzGKNIPtJ7bD/x7W97MRQTTo6unwJfuFjzND9jtg7XNSv//P90M63tILJNdEGCxbWEdlXRlpgM2",
-	"+/H1WXr25oIfPz+e/NgepC9vT3694sOfvvsuKKtAa7ES+w19e36Vv5XhtsqePnwK4jFPgSmZP/RJWCtR",
-	"qi73Xu2097Y14aADlpatstL0cndv2zMenbGRvhEl2go4muDktHdZ2nLc8F+oGnMxyqUgR4c2Tbv84tbj",
-	"f/EdTzYO8pSKnMdgVDJi5xHNWc+1+trZ2NraaL/otfc6O1udvef/Cp6s3Y/poFptRvxcurnKTHfqKfzV",
-	"gMiSuq2s1F+rNc/XvG9+63avJzPWo5ux/NChSvK8qQ00FzoEmFqiYFiaokBZto3y7jV0feLJHdq3tK5c",
-	"U7LMhETr6V2cEKYVYWx99AkvXgid6e78wGw3HLIxbqjqi0qxY0+xKnsWQ/Ey+2qzRSA6/oZmJp6VJzZR",
-	"fTesdO0tA96VKRwwYrnddxR6d9SsSkiSSgE9gVwVkb6IfquoltF6xqEOocQk83JVRkPlWlfHTiKY1o8q",
-	"fl9M6MwYDiCmF7L30SxfYAUk8xAFU5RgaQ4FVkgu5RVhwyGLcwBFX2hYuLYGTBgjXD+gqcacGRlJwfqB",
-	"MaRgc0VHoyw4nikX0t0Xa+rtWEkJ+4FiLoigEyhrUZm4L3hSq8UjbllYB19VJl30eD3JiU8O/r+Ag/8x",
-	"xJz7HN+ORt5QZa2o+yRKoAevsesvUve/g7OuCwbcJ5fdV3LZHZmSGA6blsgsYTBitW44msyJJoMZ4Qn6",
-	"MYxji68lo3ABnm0XeqrGdMpCU4dF87Soou0ap9Sc1ud1F0IvvZOSbPLWWN5gOLbJVtR3HiKoyxhs8FRZ",
-	"14UUrOkEnnLZ1fSbatJiWYsK6mHDZ0xRxgUO/H0pIgVfOTIPs/gFyyZS5QTsBb4h3dXdoAqUpOYTw34y",
-	"7DwZdp6knMeXcp7klie55Q+x0UB61/2iDYQsshyyuz6sbs9fSgmRpgGuFbtXkHSeNAQdbK7jbh5Pgnl3",
-	"kH+zVjZ6vNPrrSlD9oC0tLJnzD1ZabZIlF/Foy6T7DOT0uDbGHl1X1Ka69OyIieNTFlWporV56TZa1ZJ",
-	"llIk4cMhSqAgdHZIZI8Zcr5FWP4QEVnk+30RpabnuPrwseW1vzbDa5/iu67mljWI9QXb0FR80zZ7w0ws",
-	"bJAWyzRF7+SxGEoTy4TTeG0EvVaSfWEadFYLgN+fKGYzxBAYkLvvwnoaQy3sGsGxKrUnFnxNW0prBlFA",
-	"GvqUZJoYkjzjU4B/Ja+PfGFaX2ut8iv3xnuXZVgg/W4xY29Zopvt0/TVgl/qU9am3EiZP70+DaAV/DkU",
-	"loB1stv8cmt7B6RjH5EwYr3akflDgD2WA3Dl1HUp9DoMlv0Ay/Z/W0ChRVKRSXLbvsO25NDS295G+8XG",
-	"9vMyPNx0wtA0/hGluPIWL9Jl9wxP8R8wPR3EW9s7t7PfgxDbgNjVPsfV2gp2cMg0jYuU5uw1OL3LVniV",
-	"nsSmB1x5dMEe1ucAMZKL68utvZevXr18+fwVwNLVwENWhIXwjvDMzZQH704vqjO2cUpT4g/CG9rtsAbk",
-	"W3tWgOUqTw1mGK70Bmzc3gpA+DaU90TCrFulqGslxtP33RMoe2IInrdstxA65fqZw0h9Hc3HFzr36Auq",
-	"+YNCeUPfLo+8Bp1glNLLnZd7z9s72y/cblLun63p1l+2oC/bw5u+6X5P86UnhZ307jQYDIx+LISWmd0i",
-	"DfJgbI2+0EFvTMUVlO/SJHMmi4xYZfC/6JUlw2r52DgRrcUSsq64aAVBWtNkCMTGv5Ou7Swe8tb2xo4G",
-	"gX9Vy76u3l2ttlmtNDa9exh8HiFxcb7l3d8tb/GzaTTooSCoq8fRac+ZyDW+5Cs1aRxqT/Ucjz2lKv+Z",
-	"sxtUxVdPsMhbvK79msGYAdXLMKWz6iWoEMe/F0/y87rogI8oT//T7d03M+y+3Nt+0X7h5XXhaHKQ0Ako",
-	"jE+s7K/HykzFHP2nXlDwvL29pRkTj6VYi0PEUqhNN52m4mpT68pCsdYUGhjwGm5pAHQ6HPKYZQ3VJOc0",
-	"pVgsWSTkFzqCZZrj6f7P992T8255xk9s9qFs9ot5aRiguqjfdrdib2d3p7zCLOnpIUHn1Z5G0SnlyYHB",
-	"2j1A2nIFL/V7qhjk+IJBave/nd2du6cUZrpm99qnDGZ0nlHhKjd7prbl4lBSw3PneciLdjBPsbeXUmxH",
-	"NtJZPdn4o9KfSwWz9PlBEHvF6GgR1FNHHWIen/x88Pb46PLng7cX3a+fHL0mJj/lRj/lRj85LP7A3Ghe",
-	"2hKti8KZFzFgdFmjk4enSJdd3esypOsToftiMZR6HxNIRuRGZlcKoj5lRubDN0mjJvG5L0yyM2Qzu4xn",
-	"99Uluc0LUdoh5tva/NgxVWV6MuT8ha5dBmksJP3OZfzaeSopv/v1qcXGxp7vbJc12RCEWDJtLrZTPSOR",
-	"5gsmaAWpVqRpXcbYRq6BEClGs3hsayNXOB35hJ0y82NxF7XILxDhYnod2PdIKqU+hdyl194XPDrBmvIh",
-	"5pfqg4ypYmGlkTWiTF/oxWP1ZZDAw0ojeuOImY/vfaYML9QyC3g4NKywPawpyWYM+lB2d8RIwhUdZUyD",
-	"twRSg6ZpmT0Lxa819Psi4iLajAAqWLba5mXn0MbKhTKbitp4PNCEx+BRmT4ATVbsOXqrw9LdlVXJLI86",
-	"mLwLEdPRJ5MtFpZt8e8i1+qn+o2yIPxc6lUiw8qcIDzdmaBp96AvNCzyccbAFWb362qLQ7lh/dRvhIGO",
-	"EXM53WL7YnG15IbONObqPSLeTxgVBg1sH5cFrtkXjSnLxhQDked39kyRfvBrMZnqiSmslw95TNRU5v0g",
-	"hGPO8qhZjc42OewQQsWArZfh48u7pC/NU/7qnhpbRdFWHgSiipnLcDKPmqM8JxTbtMejs4M34MtxaZ/m",
-	"l3/b7FwglKsCwf4tcndLm0MdmO5M6fhjL65gmTaox5XSxAT7UGl072vEMlqYvuSD2UKNq3vRF1S7j/6x",
-	"lXMGXyOT10Dg6yby1i3Ijq2s6Mi+9HkbWjfDzp3uU4Ldky70pyTYWQy8J7/ufm3pIXl2VrJdL83OjbZ5",
-	"GMD+SwF8eZadeTMkaOO1TUeTuqy7vnBR6HONLWsT6YwiZuHyN0ujwyI5lEwph0JDWBTJgEMvauDafSbr",
-	"FsEpe884rFuRNFcaF78y+bek+/M5wH02awvHFblHCyj/FML7xAU+M/XIyZD15PxB4bkuZDXi4rouOnfR",
-	"Tf1VwnPLLsHL7XXdDSxY7+8jl2DSfljed184vgL2cJjX9CtszEWUtrxQD2h1vBAlEjWNuRJDaE9k7vEF",
-	"qLy3LN7Xb/OL7U9Z4oI+oUFSX2huO5EZM6tskQPbjQask8g+TD1DF8BaZTPWjjnrizH2RqTxmCV+w/aG",
-	"kAZsIdm7vW0CiwDLQjWR0ji3bETuvsfbsIig+fLu9itowuaWgIVv5qNa+8LoSsaOo2F1wxXz/Ah4UM8U",
-	"qQG8qcm4JuOGtp5RtZkernow81vP9wUoYST66eK017X22TmiTrFVbHOfRMcnP58eH7qBms0r79I2IVkd",
-	"5r/mCXS+Bd4MHymtNiDuQP+LBW5s44ZNg1MtNxlXGjREhQqEvRp+jWY+b31grYN6hA4WfYEFE7Hrl9ly",
-	"aMouKn+pytVghClLp5wxwplXsC+LZZAg1Tj0GVO4Bea+mVQ2b1qb7BSRBpA0e9uW9NJgIimFjM+ggbm0",
-	"Xc7/LFr4ZwRGm0XAST/EE+qB+5vS9r+uuKfvyjJZDxB5nqE8yX1Pct9DPaEMhJjVUt99BgNsD4cWA+wB",
-	"XkMXzzHiK5zvozugikFzU9ADob0mNtAk0eb188i2gcTUIseeoH8mGbBU3hDwWhhxgOcdEpUFfeD1yAae",
-	"LQadXT/3xjaRtU0zmRQgk5GxLHnktBikXI0Ni+S5q0gbSzHkowK5hU1goWRUMKX2oSoMdmmG3QBHtG9w",
-	"MdIMdaEhad06IRzFnM08aE33T79xmqpr8BgS6ne9JLFMWDjXRbDlxbYW+Ti4C+e/dlhWWYLwEtLwigwb",
-	"6bRJuMCYFKZCkLBC0yA2MX4w0GS9j5VJgItfPHZmpzU/aD4VusIBpoVt7n3Q4ffi935hg7GUV2RKZ6mk",
-	"iYLAmOh24wZ/VxFpVButG2EjKgcolOqbHRJ1T3rHvX9eXrw/Ouh1rUv57fGb7uE/D992o5YnLIIRv4Hi",
-	"OYbQYLVhG9EF7dmblfb81rmYMXBIyhvPPgBfYtcoxur/Zww/ge3bFUo6NrncrB0Qrdyrpi2VHSzXmQ5c",
-	"xed4TMVIw38wIxT6e5o2yVzkbJSZnquafWkY6ruMffO1XIoJd3VCmFnSZXU5C+JYHSUsh2xCzMHPLOND",
-	"IxkED5eN1mP5yMouAEENdB8gxszHj8SMX+sbM0eMK1baCmSIgZdH090Zg2HW4eCKIyUpH7J4FqdapdDk",
-	"pMFaoxaJBlRcmXBnbG2bRCGJ8owKRQHzy189GX1KedIMiS3a/9bN3YW5jzi8SrPZquMvl/3tHr3b2dc5",
-	"dweSe8787u7/DwAA//8=",
+	"7L3bdtu41i74KtjsvUektWlFPuUgjxr7V2ylyrUc22UrlapVSpsQCUkoU6CKoGxrpT3Gf9Wjr/dNv8H/",
+	"Iv0m60l6YE4ABCnqlDiHquWrOCIJgsDEPM9vfvDCZDxJBBOZ9FofPHZHx5OYwd/H4ibhIeuIGxYnE3aU",
+	"hNMxE5m6JKfjMU1nXsvrjhiJ9JUnkujnSS0bMcJxAJIMiPrvH1OWznwSsZhljFAREclERCZ0yGTd870b",
+	"Gk+ZGj2iGVX/0gk/pWPmtbyfXp15vvr/ZTJNQ3YceS2P3WVX2zu7nu+FSRyzMOOJOBaDBD5jTHncSdMk",
+	"hS/hImOpoPHVNVNzlsmYXRV+8/G3JBux9GrAWRx5rZ3dvd29ex/HumQiO6IZyzjMZ6e5s7u1vb3VfN5t",
+	"7rd2t1v7z/7hmVszmk2l1/IuO6ddz/diKrOfObtl0eoBJnSmFvINy0ZJJL3Wb97hRefouHt12L448t7b",
+	"G96msdfyRlk2ka2nTyd01sj4cJQ1wmT8lIubq+39Fy9fvnjx7KXneykbcxGx9IKF0zRlIoQ1HqTsjykT",
+	"oVqPd53O309+9Xxcpxsae63te99Tu9NRX+S1snTKfC9j6Rj2Z8rUp+Bn7G81n2/tPPN8L5tN1G+nne7V",
+	"btO7v/e9cCqzZHykt/OTdgGHYqndXa/l0T4fUh7/h/129QmKNMKpvNp7sb/zvPnc8z2BNNTGu0k7omPp",
+	"OUNqOv87zIr2w+2d3bvZPz1f0WH+kc/wIyMuw2SKpyCkcTiNacZesUGSsksaM9mld3a5cD3OOxeHSAma",
+	"wL39RlO9H6Za3i0uZEbjeIwH8rcPHh2r1x3hydBDtt+cvS2O2MQh+zSmsMHbzWaz6Vfs1Pa+WSQus1gf",
+	"IL1Cr3kqM+LMwLt/r2YEy3OawKjb9gdL52fnnVNF51yw44yN3WnbidAJV9fsweUZG+uXR0yGKZ+o4+u1",
+	"vMNEyGmccTEkkqU3PGTS871h3A7tslP8U03Ie9bc2W6qLwoTUTwUYSQakoqon9y5hyNMhHxqh+vOJkw+",
+	"ZXcTJiRrTMTQLM4wple7L/afNXd3HBI6Gwx4yNKarJNLGtOUMwl87J1iYfkJ6Pxy3jm97OR7HPOrnRcv",
+	"nr3Ya26rQ57yEDetqbbN9/6YUpHxTJHfDvwgLSV9WExFLxovnu9792qL9PR+nApGnAXUhK3mn2SKp3vd",
+	"ERXXZJZMySBJ1b8p6U8lF0zK/6ZmFg3WWkQcVxZZTWMSDYDduGyGicglwO2drV21BC73eXN22v2hiv1s",
+	"sAi+Jw01tg+7xz931GYkGY2B/dtTsb+7t5sfYRZ11S1e6+W+ItEJ5VFbU+0+EG0+gxfqOTntZ/iAJmr7",
+	"v929XcXuUqZWXnH+t4eHnctL4IF6E35Swm8TEeqTW56NQHCG01QmKfw5oUMuqDorIDeJHCW30pWdeC8c",
+	"k0Gm2KXHZj++uogvXr/lx8+Oxz82+/GLu9Pfr/ngp+++83yvD7zLa4lpHN/7Wvb+9ih8H4Xvo/B9FL6P",
+	"wvdR+P4ZhO9732NK4nit394vEMTnyL1Xm7NDlgFhaUMV7NMnjlge8XCEghdEchJHLCU3LJVKKtcm4+yK",
+	"8Mgnatl8EsZUyks2BJ7ik5SFiQh5zEGGv6FZOKofEDSWBUvHicxIOOJxRCYxDdkIB79NeZYxQagkSkxX",
+	"2sp68Xae7+49f+k74vv8pH18NCfAf2K//HH6/Jcfu/vN6Lazd7n98h/Dn2/2hBid3Pz+izp2fSqunYMf",
+	"cTmJ6UwP+koTLjkcsfBa0fvf/rb97MVzc4T71/Tq+f7ezov9Zn6CFz6k5AHN2DBRe/BhQ36iGcghDsCZ",
+	"VCI5TeK4IW8sSwmz4dX+i5e7Oy9eOhNC1qHerpY8ZaLAPbe2d/ea+9tF/tmbNpu7ocxSLobwN5vjou+O",
+	"uz8cXbTftU9I+/AH8v3by+4Z6bZ/OT5qkb0mcKHiYn6vZKGVDNn4anfv5d72TgVPe+97BYKC+cLkQSTi",
+	"H4pEzGfH8mr/5W5zfwd0oT6LYX3xUny1t7+zna/GBRuqD1DH548pT1mk9krpFGfdq4vOT2+PLzpHarHs",
+	"4skRF8MsEeTo0LJb+8bth3/jGx5ttbNY8esQ1+Lh9ZJKteNhtvfPLUcVX3N1JSPVQO6d44lDCVRmcC57",
+	"2t7ZxfMkZMazKZgNC49VzsNenf0yx8GqT6Ldvl0l73b257av8jG+YEAw6m44u7X61kXn8Oz08Piko1hq",
+	"hdwrLp7v3TARoT0G77gRkauNCJdClJAyQuyDN2ZS0iFbNOMJTel40UU9i7enfz89e3d61bm4OLuAA1Mh",
+	"GO99b8RoxNBYu2BZOmuj5fihtHKnSWbtVBaR/gwt0jS54RFLfdKfZmSUiGSasojcjpggk5RJJrIWGSW3",
+	"JE7EkGQJuaU8I2h1kpRNGAV1SQ0FeonMfCXnIhbT2ZZU1BRJUgt63m6z5wV1kqSECvJDt3tO1GaT2sXr",
+	"Q/Jye7tZb5BDOiE8a6idCUdsTB2Pttfydpv50uCC4efDUrJMr0BXHbOfWcoHPKT45eWFaJMf33WJ5EPB",
+	"IvLD5c7+M1L74U37cOvyh/bO/rN6brlPaJoJlj6RJLhl/VGSXF9JFqYsC0gtEYxMWEqYuOFpItSq+j0x",
+	"SJMxgTk8kaR9fkwyRsf1BoEZzQjPcHAKU4h5P6XpDI4vDUM2yfR0EhHPGsR1LEgSJT0hkozEXNkZmVSq",
+	"CR9LUhMJ6SfRjIyoHBEunT2uw8gwG/DVSyIStTP8hqUzwqNWT0Qsmk5itVSMJEJ/9CxOaNQgR3inYjBh",
+	"MmYEvm23sbOz3Xi509jZ34Phd/caO81m4/lzuNAToIsqHghUmR8SmMZWYWdywWHMvnzfKzY6ZXKSCInR",
+	"jVc0ukB6A9GZiEwrg3SC38MT8fR3ifvvhkXUbx08pq7m+AMV0ZZW1FCjg0Xlas0yckNjHpEfL89O55U3",
+	"lNdVJ/+tUFw9VKctHNGUhhlLCVVbKBjZJmEST8eC7DjsAEa0VK7eV3X6X7ePT95edHBV8iX77ykbeC3v",
+	"/3iax4Se4lX5FL74Qi8gPlg8FN38AKvzS8ntKIkZuaWSpGwwlSwitTGNB0k6ZrgSPhlzKdXhD9S0A59w",
+	"gesECyTrDYJeJKIoAHXtwYCJSD0CHgrCBQng04MDPQgZ0xnpM9CTG4p/d8C6O02y18lURBvutXAeW7TV",
+	"IiFGD1FHiGQjLgmPNtnnU2cION48IqCuNPecvYUx9c4en/7cPjk+uvq5ffK282U2l8Ny4wHPRrAnwA8Y",
+	"LDCpCXbDUhKmjGYs8hWfRgMqqpc5EXCgveYeoWMlEwy3Q2nKJCxBMlVGmLG6igdK/Q3LqHgnGHOw06+T",
+	"tM+jiIk1NvkB1yVLrplQ00LaVVJQ0aAAaYnUUFMGvwmNUhKkjEaBfjARhBJJb1gdPuJ7mrFbOrMM5rN8",
+	"h+9l7C57OsrGcXGQkpwTepnB1ZwMCFXS/m52AOJDDWHYm8xoP2aNavk6r0UYOtKqw5Nc5sgWoWSIa6BI",
+	"SAkSol0IqXpukCYiMxFlJR+pkLcslWS/ueOT/eauemq/uYcKiLmJSzIVKaPhSM1T3SLj5Bbp0lDVVE5p",
+	"HM9wx/C71SXUa/SXw85C1Bp0kDcnuDRcyIzRyCcyIWHMgcjHU5khEbCJeiARSjUhoGCpSRwQavllNqJI",
+	"NHh6iEzGLFPGFfyYpJagRvSGkYwqumGDAQtB1ymrb1tWf6uiCX33U0fTg13ShNflY5ZMs78k6elPJBl+",
+	"o94M5LjsDmfOaUz6NLxOBoMDVyldYycg2IMe9UuW3rD08x7iuc/Dl+K6rf42ZDpzpAfcXGlsNZ6xcc6L",
+	"Ax4F9fUWYQNZ+4BsGISSMg6UusHABxoZ2RQlDImF3XGJk7xE//ZbQW8ojxUJ/SVJvsvGkySlKY9nZJp/",
+	"62ryQENOCSuHpwQEuQepGcMsSXNTzCchnUyU1QC8V9k3XBob8OEYVTdJ3lAx08q73FCji/mYZyxapbvj",
+	"TqjlNYvuWL5Kmu/tvNxEw7tQZwveTdhdyFjEIkezW8tk/xx6XcW0WmS72WwatifBRN3fGnMxzRi55SJK",
+	"buE3ZW9KiUpMg5wm1YRSMCcPgLyUEu/SXDzzwQ58cIojrkmi7BC1jRSsqUSArOZwpCQdKC1OOyMejlDf",
+	"CjrNRknK/8k2tTvY3QSt2uVU6u4B2B7muQ0os7t8HEOibf0pxvDOHV3HF52jq+7Z3zunn59e36DBmFuK",
+	"oFfDXJUAi5CiJKkFxkCCiQU+CQozDeoNcibKP2Lkhwh2q5dCkSVShasKgPzITfO/pNxoi5m2x1AfTiYs",
+	"xbQTK0sjFsY01ameJeMuGzGeWoPOqNASFRQQ0o46nfE4Nko1pB/Ui4r5vLnnWy+g0cDBtWQ/PGIhj5jx",
+	"UOrvgMBJi6Qg+Pbv7lD4aYHnK1tNfRVehmmQvbu7hpdTL5zMdvT7VGbqU7uwhuXd+CG5JQEcvkDNXVl6",
+	"LRLo2GmgpsjSkImMDplPAswlUD8P+B2LCLrJi0vKcn+I53tMTMde6zcnGqvzEd7P7apfmuzZBE1jKmZn",
+	"A+ACy6ix9KH3/pxL7X2ZaILiMwGhUu1rps+RWonKD8PdNKuOw5PaVFyL5FaYe8Ce6itGHStSVNJEol0V",
+	"z8rDJkKvVnHGvne3NUy2TB5H+QO9tpvtMa9h6s2hws3SIFReS6URNCC5QJ0TpT7nHshNVhl26N5h3vlW",
+	"TWimTAuv5f2fW//rt+bWy/f/s9brNfCv+v/67/OH2v/gDZJ0TBUvjpKp0nDtPWI67isxNbeFRyzkYxrr",
+	"TWiQd+qMVJOvMcJNljcE5A/wVC0i7NtRIhmZCp6RrOScNhwq0xxFi8MnkgQ9SLHpeQHpM6kONiWB9gkE",
+	"ahaQEUDGXCQpjI3HTiryG9Pfk5TopIgZXvXJVMT8munZZ2zIUjJOBJuhV1HWGwRtKenY++CyJLhwJgmg",
+	"YOujAx7OqA057GOOiUt2g5jdNfQyu5e2uNLUQYQoU8ZreUOejaZ9iPj1eRz3Ux4Nmfvn5Hr4VA2HDFyP",
+	"n/R/Z2GmqOhVHsB/zePKkI7OiZBqFZX2hFsqGelTcU10jFLOkzaPVhH2cXQsTpPsWOhXL5xhN6VCUkgg",
+	"XDnLMc3CEYtMfIVLnGeWD3FAAnY3oSIKjNBjd5OYcpEHrCzRzX8WPupED/pJEjMqTBB01Sd3/pjSeIMP",
+	"vlCDVbGa8mepg4eLoD7LXYaWOgqFQQPjXhPsNk9M8UlQEZq190KeyfyCmLDthzk9LD9rNcUPkN1afsNF",
+	"9mwvZzf6kKkVmI/9fpiXWzbwW30tDwJXXMcIsMv71A8VwrHwRRUD8arxqzb1UCkWJybVYX4zIQuC1GJ2",
+	"w+I6KmigixCJWRw+YY1hg/R0OkTPW3TeikPDGwmPSC0I4/jqX//5X0GFzLPZExVfWMy6KI//bsRAHlMz",
+	"T+QOXOoPMgI5VDxdtEhgMjYCJc8DN4fDkpmxcUhtMI1j1BWLxjXYZWCoCaJ0nXqRoRYyQ/y1d0fny1SF",
+	"cmErtrKUYkZScU9Q61e7QnqF9JOe5+ZnwwrYZeqzOLkF21KQAHJyAlKDzDzJb1g5GmIzy5yUMjf3K+jp",
+	"GL/WhzDIr4ThQOeE55lj+m0H2rClJGUiYqBO0TRjAxpmaGurKzTWvnMCkV38EMqFDjALQvugvCUpBNPM",
+	"4PPEafOP1lMsCxuitBSt0qqXvJ/XSLqLFhjtEsEOyhPV1hooh4P8u9TE1XX09RWyhDW1FAV1aZ6VZ1Bf",
+	"NqdQLjmFNhdq5dogK1l8cFdRuVwkRw91jFFpRjp7IUscuV9kS5IEPGpwETQ2kKkHuC1ywkKthHEIB/c8",
+	"GssEJZeNdRbnQef2l5Ehv0G/jux5qBaaAwVbWjeKGJfkdqT3PVeQyIBeMzBYH17UL1dsDueKIsqJ1uY6",
+	"kSzLuBhiDhbbGlMeoxoMaTApy6apYFHFBxSrLGgUcTUejc+d25DKi+/WMfWS9o5v9skgZWxLyc4im3JK",
+	"O3M2FeQlBkGBZ41YyrSDTRI5olVeVOeQ5OtWUe5RIZZExczBwYduvzNlEXJBbLpHQTVR6sAWDF1xSAs1",
+	"JHOHHYyTBesG4iK4BCtpoXArCTNdo1LBKuaLVhYug00cUE+RG3jMneEnrUe5JGb5qTgv3n1frJip+IKU",
+	"FT9hQmdyk7lPU1416+qim2Uzv5h/oliD4wq3OYZhRVjT335fofTa6546j+oDaCzVv8o23K7w3FQKQUNx",
+	"XGqiQ7bpLmCDvKEzQtOU3zDFPZpPtxtV5uerJHlA2zOvTVq2xF11zxrM8lhMptlaHNM3/qV55vipdPvX",
+	"o6AOcsmiw+avQDyFKrf1peBrI+fQr4MDWpU6pHEMeSnJrSARzeiB0ipBx95vai8RCOydZrOZ5+ZJsHOS",
+	"jMaorORJexhjCylkYPaVITRJmZTM5lThl4KAGNM7d/b7zYWfXaXktXN26ugPpNaf6ZA/WgBacVM6mtKU",
+	"JwmH+hRUp2gUkaBQaBDAQ4HO7lJiqcvHLJhL7RrT9JqIRKfnwQTQxjQJB5EzvfhW8ftQkRyToCsEPJqz",
+	"FSu8EnaXDxOR0TBb7CyIolQbt0vVbj2ltr793vf6YQgHd+WzcNcJl7Atpp7LTKhksbMhjW3NF2TQVZoK",
+	"H/XqUl1IlSOi2tSVRRnMi1p5reBWL94KxKPoApA9sFAKA5OQWgL/t57dEar04/oCoc6xenEj29EsHU1T",
+	"OoNFKNLnOmqT0hv1Y5hLvru7+7L+SVpTsfJ2NeHBnUb7rHC2KaNccU+1aVrb1YRdmBM+vjzoUXZvVRuI",
+	"2p6dOvZsrrWqn50ShoVv25LXfLKVTPCkbgGHUQwLufHdVjJWWz7JZl4LpNl9XtyqBfxKK6x0u2MyL/iu",
+	"WogMo7748MkF2r8dA284IAEWfWzg2yotZLloZKl9X+JQi6enKWO58ahv2p4fB8uQzSAxF9WrpG/YqXKJ",
+	"hImIVo8QQs1tBc+GmEM6O0yiyjicktsxy5RQ1XeSMIkYqR1fnpHd7WfPtrYJjScjurVrrLK3l+2gfoCR",
+	"wvKJzrfj7WW70gQaJYK9S9LrCmaSpNcEruu40EKCYgutyRSzYEVYvUr/5JOKeEgilYqhPrvxUeSzSMeu",
+	"oKH5TBq050eQT0MCZ7eCcioA8HyezS98/c9FkX8pEjD1zwti3OgRhiAFiHebxm9ChEZwtkzBBZclM2JN",
+	"jXCeBmwt83p+ZKMCr+lD1rcfoJMYYmoDtKJtXs+GDuJ8Aiaz6kO1r602pjMySmJIGw8KOX5Fx5mybqeQ",
+	"jFVfWyfCLOMKZchkYq14XNPDBd69lHYW8A3H5MgS0P1M4gCPghaZTqBQDzKN7Y216USyNKsfFDKMWyYN",
+	"GbOwFL3VUrYlddGPk6dMia0728QIAeUU05BSpsxWaYuQtFU3UepPxsY6kSEPYcEWfwVrBBf9T2mS/Fn1",
+	"4GOIHEH5EZdQnuoSuKZnR0E+IEqZVdeQOjdQmP8qWi+ewVzznfP3QzwAa+OkG+D9dJ34OGPjC8vrqqoS",
+	"1TXw7UCGsDpPcMQb5BKZrZpSgLe1iC6NDkyh7c7dHQnw80HL8SHUBMVuAfCEAFi73MQVInIWA6wP342B",
+	"c+dVdqmMVPjCMrPosJkLtNoSK/gYFKa4CruNZmOXgHsNVAkjVvPaDBQHDAqJsySJdfq3bJHA3BygkFb7",
+	"HpHblE4Ua8YMsgA+1+oe+ahmajVnFJs01qepejSO9aPov5Ck5xUG8QmWMqoReh7pz7Cyj2ZKlMtpOFLP",
+	"nKdcYnLCA6sMXb2eT3QR2p9LezCcZJH1Zr8tucUi/i3IxNMpurWdZrP8FW5O0e7OfE7Rp3gclnEVAOxb",
+	"rCyfCWYTrgPwf9noerCRU9TWQCNyH/IA/LtBsQTCZjP2IDQI763KEsqx/5Zt2U84WbjVAv59qKyoGrIn",
+	"Mo/W+4bna32ZKetAp42t571zqL9Abp/mNfr30L1h2xZmdiQClVCpPsPZsTAZ9yFRA4RZ+/RIqypUE2OG",
+	"3tkBjKtrVOfpquxaXtdFazJRXJ1u2bOXIO3zh4xes8kzuSaz/Cl119IUDnfdHaSIsukDTMD4RiqYwYEW",
+	"chqwQBJD2w9wfs+hOOfe9waWLtY5fy4p3ftYErfWW0/gTrXIOuC3ztsu1b1Ll/iS3rDFnFZdtZUfFuYB",
+	"VC7Q57R6B3abVe2AV+F/kUetz5JRKyhhUyD3FQmqOqAXVXHgamZ6tvYsN+Wkjur7RXiqPgdbkMv6Z9RP",
+	"lpKhJurS5qUROsQy6x5rkAC269UsKBY4oqdTh1ZNvhQUc5DgtP2moz2kq6wkk72Jxo/vWksHlSlu1yK5",
+	"leYVEKg9vOi0u52jq6N2t3PVPX7TCSp8rhFPMaViJbdM0uzI3nzve/rzq/UGK1ngLtKfGT88zK+Uz9t+",
+	"s6a1d8THTEieiCWZ1pG5p5htnf8Me/GR+dZ2Ahgdi/j44XOuN8uhVnQRxonUkaVNFvFnWx5aEmeltUKC",
+	"LVQSPJHFPNH6fCY0Pro8D3pJ2u5BMaf0yZIcaJe9LMh4rn9yxnJp1TbKWXaX4nNnLM/N07O7ueqEl07X",
+	"Ar/YUYk48CDcbH4OqmkzB3eeq3DVPjIteAyIbMXOLkKF/srpV+3JxJQp6rkbCDzAuSUZvVP0q3ZmCpkI",
+	"+ocMXCxUAwW5z0N6Rkbj+lfL2/rTlzeaYsXq8sZa0PP2sezwO7JP/ofhcwuLdqGssSjOD4hkjAS2sLSB",
+	"lcEPWGD4FesLc1//vO1d8M4zOZdMbgym+aRyFjMoAgh63m+9Xs8Lw/+g4Zipaar/vlf7UdOLBcogkSzl",
+	"NOb/hGQ6LCSA7a2rRYyZdllg6Fm/KCiO6wUt9EeWREh/OjQM2cz9gDAajuwskaETKIewEWbjIwycdwQN",
+	"8j0TWLlst/WasYkZChw8OA5OH5EZzZgTmoI5kggSsTCJWB396VTZ8lHKBxa1naU2zzBl9Bpv52JYULk/",
+	"MlhSVsIRXO8tBETeIcBlhVLTOe0ed3+9enuutNGghbosAPOEIyqGNjtxKjU6gMCyXEQcqDdIME1j6+zF",
+	"R5/InmifHwPsj29D0ZlE5TpimaI/k1sJGQuwkTSzz6OhV4PC84EBoesJA4AEmjgVJJko3ovpoSOWspZe",
+	"f6XYGAhUmo3mgpCQ/JAj2PUE2AZKOde2JwJ85XZnkEHNPM9tUXgf6bOQTiW8DzH3XIxNgMu07AC7eVEx",
+	"092zDvF/AJfLo6vtnd09i4ac4H8dD6DF6N3fffnS4Hhn4url7rPn0CxA7/5F5+fO6VtABmYRz9BOVHsH",
+	"71EGyZX+X04xBRLwfG8KMMdPb5497VNxLZ86ta7yqfPS+zkBn3/gMsGjiVEvQOEr104R7jrE5pIV5J2b",
+	"KnOdZCW142y+osWu0BrT7eDNawpX/ZArWafpAsvIHBXDzvT5w5g8HsKiYFm9NVUGRw7H+htefV8lN4o2",
+	"+dpquHV0rIFEYQNqAwN0ZjxIisHoVBbFDVvAqHFotYrBAvCNKowK34kgKX6rI4c9r94gp0kGB12nl6hF",
+	"AbrJqtxQwAoOyPcJSAQlg1AQ6HkF2qSuBStcOkHdJ+DIwdAcWhmrcDD0sn6av6hT7S86E8zg0XXAC2rl",
+	"sMn6pkJLcQM9cKARMXVkFrwucEOOFbOGrwnLiNmNyVJWxxVxoUJQkgeUx9OUzRsQFhhpDthlOqZiSw0G",
+	"gUx9X6O6agowkz4sQcjVGwqoPRp9uu4A3Sg9pJ9MMx83Eozeyletwydgb3IuUanKFaCHqkMpzgkaaJ+2",
+	"SMTWzt2ddou18tRvc+sTXf7nuAiyZKKtOC20MV6rVoKlW+BexcMrEX1aVynIREB1hQ65r+t6fatBPRfl",
+	"fB3ggb7lki12Jq/trCy6YxeY7lZ5WhIANh9s6lEccv0SXtOcHS4hl2r8o79zdGIgHS8CMpo7ulAdTCcT",
+	"RqEqGDlg7tkRZY+QYQ9ukYix0YsYen4Jo8z3CtBgnu+9ah+Bl61z2fV8FzPb947enp8cH6LK4sAOFNGX",
+	"fUAleHN2dPz6uP3qpOPc8Prs4k27GpupeCrXFoL50q8lB+3tAQY5NsJgWiU53Ll437vdLUq4q2D4xFsx",
+	"i4aIHAgGM8jmmItVlc5Oq4w5z5AeCq3mA2v6gfEObTV63gLPlG22MZf8FSbC+vv1+OrpdSpPq5xmZo7g",
+	"LBvG9GO8xlnlWWs7szM+dt15Yv0i5LxVxRo+uiLETUWGXhaOmGum6XwdHhGmHpQkgH8r+Df8vqar0Cm/",
+	"XzgHC2RrZ6Bt9WRAAi4qZsDhGFr+usL4XTQvF/TooycHkk+YH4Qa8pMnDC1bjj/9G50OdZXh8DSzWEWl",
+	"WvmapGNjjUM5gIYYRXi4JbUBLi7bUnejvdFtxzenlCqLXl/Np5gjunFRwBLbDN/INv1bA4GoMvXUnYji",
+	"GNAp0M0yHQB+omC37qQ/1fluutVV7CgmAZo9dDn15rWfdpSPLv3MkaHmMmAEdsrQPBvcYTMJUXZkjT+9",
+	"OgtI7acpD69fJcm1JGdCSZ9qVlyCmVpYjv9EOo0RwsWTqM6qnoMJWRr0L979CQnWbt+sNVKN3bytqr6d",
+	"czogm5WOvpNGtjWgoVqWySLrKaqsldHvA9jfuUrMymGccNLyyJe+b+GB1LALcBjFwmDXp1Y+up1H5wHw",
+	"cqa6frGsy6krpIHTWnTRN+clTWtwvlJn0kVjQi3UAQnOzjunH187qduezkOn5H1QF01A3bL+Ip7oASvl",
+	"aSUn6vIsLsPEVLNn7KBW0WaLSTJJuVtzvWwc0zh0zva9OClL4POj1+sBqKwPe1GAu3DCrUvzScx9SyoP",
+	"LliYpNHnr7Z1e5WuwQu7ePMyIboYm6FbyRH9IlCDVYsgLBhYhhtVpfDYtMovUwX+ACrG+vWHpu4QIQjR",
+	"rYAFHDBQuQDRYgZ9ofpDozKtlw6iZ/dw1Yf56//iCdD6QxfVHgoXz2Zp7aE1Q/46pYeP2nABNeoBVOJF",
+	"H5gXrjockRiXueHfObsOTFOoKk3xNuUZOxPxDA/6v6VaPVdi6RxjW2Fp9e2qCsuKQspHJfqbVqLtKf1r",
+	"aNLkOLMxi1KIYj7FyYDyTpRkHNN+PCOS2RQSFAyfSze36/5nVNCX6QSPlb+fR1steOse634/ue53tbL+",
+	"WPb7dct+9Q5tXPWrn/tiRb8Ei8lMhqqWSjinMfjRNUf5UuXBmkl8enWwc0Yei4M3s403qA3Ot+tBSoPn",
+	"9NV1kEsKtbcfWeXLaBqOKsDCUsag51mDvIMMem1a84zgI0xWNHSsVRTVtSDbForvkLhdbd7P7UHoTZ5j",
+	"t/uED0UCZzOkcoE5/VA1yu72b1yibDnXN1ShXEHPn69A2ZDjwvpkc8NjefLHsfLH6uSHY/EuOtR8x8EC",
+	"oq0xSR1uv5Bxn6dswO8qnCXwu2IWRcZnUhK5G75Ah+Lx6c9bQTW7GyW37UUoaV+1LO885SIjQSWEW1BY",
+	"wK9UZKeXzsDGfQOLBWlxuijpG1mgVyWIu2+BpFzYvW+Gkr6NVgR6hSBQ+c0szbdEO+JboplzF/z2G2HW",
+	"APloUXm/gaVaJrjXRxVBl6U27ec6NOUg+yTikg6VpVMLPmgoDp9YNI/7wCfBB0jrVn8mKaFxTLJRyljd",
+	"7c+FXZJRoi8ah8oy6r/EKZjSjAkdcoGdoSfQ01hdwCom0wZZN4rGvvlS1z2DG/CWCqVp6uoQrhRfRoVS",
+	"a+d7RX0D0CVru7KrUU3cpuxFE2KU3ArSn2l7ocK345OpcJaDHOmmCkxEhGfVoDBgh7JSYeIaTvWC2bnC",
+	"m0CFE4oMCs6AgNQwPOWT4Oii/bo7FxnAaS8Bw6lXOCkWZUHbxf8Nw1rv/S+fGO0mCFUsnIZ2wHQjHw5l",
+	"dapxFVR9wUBkUU/MV87TlGejMct42CKBnPbhRYHujlyTU/DJx1yYTtbqRZTsk//RExaUArrXs8iAU2T0",
+	"DnrwSRLkuBNdHPflfrN5QAITUgLP+ovGi+cwYDKA6+Q78mJvt7G9s++TNJmKiEVkROPB1nSiTtmLvd0D",
+	"Euh5fodP/E/1K/mObDd393YPeiKYUB5hYndA9pvwTtv8Wd9G/vX//G+4Rr4j+7t7u5qVqhdCjfU0hrZZ",
+	"XAxYmqrFg3bxBo7FECQWUxeJa2ESOSyC2rypYojcoED4n5I6XlzhCj6h95SAi7iABvIp780XuMJ5hNgW",
+	"8IUyIQOafsqb3PBj2YuiUVA+aXi9PlUrNzbs1D0An/KyBW86KsGzkEk8lTnIy8e/sZLlLIl/ngkbdNHO",
+	"HS4wHiZ0cZ6t56zpWp2YDTIyFRB4qy8JOH5EBb0pfdYJUJLegtznA0LFbHU0bYO42deokfyk8Nc60a7K",
+	"3T/hAxbOwngJ8sbJ8evO4a+HJ4C6oaQrBGPZDRMZOr3tGKQDPx5xUJRoOgOZDJumU8Z6AjqN66KzQ2yZ",
+	"pKS7AxCQ/5prBqYnJdQ686jeIAFMAAQGFT0BCBsGkQevYUvRiE2gNbHWQHHaSr+0xeMZiRmVypgEKju2",
+	"JSQ9R12y/B17Oi3C2agtLs2vL8PZqIDT0D07vZ3mzv5Wc2+rud3d3m7tbreae43tf3jr4GbAxyoDa27J",
+	"PX3R9rwzSYDe+Un7+AgKYXExzKg8yinqqHN+dnncPbv41SF9SyYPi7exqnUpbuiITiZMF36u2aX14zA1",
+	"9JJWtmi3xwBueoKdEEgNSFMdhJKCX7kr8/MsbNNmXFNPA3sPAq4NBrLwTBSOREVWuCWASl4UzaGAmL0I",
+	"ExGyVMg1LYaPQilZFybEVl4sy/ldp3x4gWpzkisCn1byRyccktuipaz/4/NiC0NWmCZDt/J62VbkJdoL",
+	"kjJhSSCEhNVOMV+S+j9JdcHgF0dxeyt4RuD1CBUQFVDdFm3mg0GuNZvNL4S65nt/TCmc0a+yzj/pl1et",
+	"8oMt584XW8vNkx/vl7Cl1fUIljdhDzVblZCbIVzqVOfItxmBHHqdPSwjOyCBIaSA/H//Lwng8JQdMn82",
+	"dlc1gwVQEy7wQkXSvh1yw6z9TXjoXPX2wj50fzLG2iJBTzPFngfktaN9Rmr3A6pdN+iGKlHcI09+SJ5s",
+	"nNU9xVR7XvBvy6OVPRRdqKcr2LNxSFiUCkgAliRLSoWYSsk3HMQnN0xESeqTkGZsmKSzSjx1OYnpbGH/",
+	"NwdyZj0gmU8pt9RN7avzwfDDC1gOb5KIxXFeJ1HA/Ca1YJLdCcPJ1HVMmskxwbV9UkPz2i/3D/dJkDJl",
+	"XvCYQ7gIoFCCOqEpyyNEBtKUAyqIvMVwUyo/papzkdh88ykKf3XZ3TtwJGh8TljiUJmRgzSxZXdgowfr",
+	"FNnNXXeMzlXHwx4A/Vg3d9GsevRV8XY9iKH6TV4MKOspKwZWlj2sSfYQ0Nmrunsvb3F+5lIkhFAerq/4",
+	"lwfaiNZFkVmlL0UFVHi59m7Mo8mXV2UVv3s4w1RTBqpUlhMdkGAyzuBPo1gUuNKDo3TYOrOqqqwyb/u4",
+	"g5ayG85uF9X/IQ+56ByenR4en3SOFFs1/ztud4/PTq+Oji8PLzrn7dPDX4NVLSIeoLhr1Quqkcvmj+o8",
+	"ftmqkVEgr8+QlgjJQ9MPYj6EAnYa1DJplv6R3qautvmeyGWRwgMi2JBm/IahoSAIu5swIVmRvj/BYJuX",
+	"KjyOF9ly6lpurU7oTJIalXI6ZhFh4ShhkTFvq7foo6TGV2byH8es/w14MBq2igFn2qY9IAHPxhvx37zE",
+	"eQWSwKeQ3Z+H5yxwIlUyHvPNLa1gplmeIYQ3gOoMy+XApGAVPa54UCdJiqe6FuDBD+qQITZMlL2ewIPa",
+	"5GkQR0N+aEb3ML4m/Z6P9zWtwfy4zMlwKZOrGudQXyskH9SCMBsaZ1RbWzkhTdMZCcxgwYawEctgfErv",
+	"ztEryu820BXrvbvI044jubJfkNp96ByVpTS8hg4dztzm5lNimkGB0S9P0Kqa7yf7DUvTy52GH+8snEfB",
+	"gF1yITCykgMxg54g6qB+Gnd16dpF2mghGqNx28EXWngDJ9kP09gabnYWhOaTMZMkGQxwGJOptYSbVk31",
+	"Z7hSotwbES3YChxorX1YwpHXR6aCGqwktQhViEul2XAZl0r//KkF/Mafs14Bv37pw8FN5a//i5fU6g9d",
+	"FN7JhS2iTVU0yPOJ4yxbiEZlxlmBRvVVcaiq6mLNSBLInOl+k5pd1NfXE9oPoRwsB6XSS1zQEFAZINxx",
+	"zVVrBrmzrWr4V45vWOlS14ukhDPOujJ9HX3iIXUIx023bA0B8udAQ7YTQcdQfprrlihJXKS1tY/1vEr8",
+	"GXxwS6gEqrUrAb4+UUWqxNw6ohkrqe7rQW9tZGR+nEL2qIQhiJrl8VYPc+Mf81hkeawM7tvef/Hy5YsX",
+	"z14uRavaXCH6/ErQtwKp9EW1JYQ7sjrTOnBHD64+PQIAfV0AIL1Db1g2SqpYZxvi4jmZkDHeaZxIR8cX",
+	"ncNu4EPv7aPj7tVh++JoVcnY+iVKenob4xPp52Tw54Qd2kR9+FwgE9+YZbIB2I9Bu6yoo6tu7I0oLU63",
+	"rnKUP3D8zQG5ZpOq9tobBKpf5bfmeC+fFrHOxykpTJvgC5Xc6g8KTYRLXwFMRFNWxSQ+G3yQS1Abwwc5",
+	"jOWbgQ+qOCGfDz5Iv2wxfJC54QvAB301pJ95rfER6ecT+fvagAEHJNDF7OBrdAqeoHxYI8uaOuHg6Pjy",
+	"/KT965UuZa9y7UAXvmsBHbIPLzrtbufo6qjd7Vx1j990gvpnKsPPbSd3iutVoLhqQ0UERP0OcS0Udnw4",
+	"6ifT1OBkS1KTjFXBGNQbJACFqAUmALQH59J4dK1idEACLJSuvG3AU31fhVdsUCm+LyFHU+rp3mWG7SrJ",
+	"a3Q20xMSruMsjJO3MLklJorj5oLpf9pEJim74clUVkymuAQrZrNif8+ru6qeTegfU0YmiQS9Bzx6hOaT",
+	"wrOSz9soujW7fnVXDcYFCUit8FXG5tcJ3KVPI6dgwEKiIgRYpzy2EZoxFydMDLOR19qu2ABH7lRkPQ0Z",
+	"kfyfDEO+mLQLzTVN+ziKwhnFBc3IOJEZuoJztBAJ2dgGUiDb3dE9T7HleeFGw0JIADKT9KbN5m74HdnZ",
+	"bwYmWTjHD0GsAElqlMQ0HSo9kcZThpWVg6k02uZes2n802xAlfBxuhPPoz4cGFiLgl9lu9mssAnH9I6P",
+	"lXW/s9+Epcb/bVe5iy8KwNlz6U76Wgl1pZQSLBISoEcIempWNWQR0VGl1+9EncvIcf3lQN5ref8GcAJF",
+	"OKua/YTRDHzoxhp91+n8/eRXZY2+OTvt/nDy6/rgJfqB6uBixtKbqrJ3PQXUBANzX6D9+kpptPMPPrrg",
+	"uQxovuE2ygW1ko8b9hAb5nv5wajKjFa8IwnNCkLjb+1bNXwkSw5I8Ppt9+1F5+rsVK1AMdtw2YJgabfT",
+	"VLK4RM6oH+kevWBjLiKWLuMiPyS3JBlkTDilBfgU2nbVBPhRdLI2ceD93+RhXoBbMc3CZMxMoF1bnbZn",
+	"f59m4ciJTlY0l3ZaQWv3s+d7r9vHJ28vOpWtmB0oh7UdzNbaWaMJs+niv3kH5soKnSxVu6MRXzPjYke8",
+	"1zUa/d/73uVCHJZ2DlVSxHfCNlyxKW6bJ+N1asHb0e9TmamvzsvBHVSsL15MdVQonzrQfZfOOxeHndNu",
+	"oLQrloZMZErHqgU9D+CNel5AvjNIRw9XVgwDfpEqq6rTeElvbEKrXOILwuOXDHI4ONTstCKmryuddV6x",
+	"W9dL0S2gzek8iwPtuJCQYUT6NLxG8cDlhi6LQ9tqSQeax1zobjfbFThfLlYBzPf9guUzeNrrrF6OVvg5",
+	"Fs+M/vBrV+jF9nBLZ3yJ6yyd7eD0WZbOjP7wS1fIK3qgpWMi0juycOUAHTpBxlTokpjD4KxyHP309qzb",
+	"CQ4A4fns+LBjM9vYDY8gUAoSC9j4gU7Yy+H8MJ0aIHYWC42yskizqkkTaqNtOCcw3M2siuwUbljPh1T0",
+	"Tc27QpI0y0Exy4lWcqSUPsAVal8eqlU66lwewhIpZcksEWKCpROaZq5+0r489HxPPVGpmGwExajsk7xm",
+	"h9QW1eyshF30iUyMTgJqK8xHrofGaNv4r9N5dQj5E2l3RBeU+ufXO2bcCj22hP+o37cRAmTMpFw4DXNx",
+	"8RxEki29+OnokoUo00pS0AX7EJKp2jYCQE0pl+qJWuCsc2CRXeFUSyzQjdkdD2l8QIIwERnlAsG7iJz2",
+	"9avGigE3yLsRA2YQUomQiwBCGq3Zc8PBLK1wrehXVy4gW7j6D0Jjn488qva6y9Lx4hrIjKUV6nc0ZdVu",
+	"jKMpK3gxnNy8lS6MavaspmdxcTvdq93mBsi4cP96fLmbXDOxULC9TtKxCaLqT8vUA9ZmrIFfIQSn/tO7",
+	"rdvb2y31wVvTNGYiTKJKjMOwMn+lPc1GScr/iQECdQ+pDVMqsis1aRJQ9/pVCA3clExYUBWXROzqhqV8",
+	"wKvO8vnfDzv4DnPPp7wsfxLfBA5Yr+WhPXIVpkzJJ05j6ZWtozP12TsERoBubOr4zz0WoDc3GfNM61pG",
+	"uFW+Yn72ntJ2BimToyvYwEpJmDKUwFfTlFc5LPAqeXtxTMDxnCUk6StuocuCPm3HivNbkBcHt2gazBLC",
+	"7sIRFcPSewsjLXulDJPyloGbam6X2ph0B/cXDsIBCeCJxRuUMhoZ91flqhtwwqoPxuiBusM5ezTMAE+8",
+	"Qc7wdS0IUaSZYOnWLY/0fY2NGACi9VTPQr/WAVBfIwceFByRIACTUkwPCC2MlKfiU1hds11cqg9W/B5x",
+	"zo1RL0fJNI60Y4aDb8agrDZI7ftEA6JPYsqFr95sYt+agbVIsCJIHjTq8zFEZ24LStgYTdX+wKeZwFVQ",
+	"4GYBGTGq7ZiHLJVndxOeMnnFRVUl6QCgIYt8mwsiWZiISJLa7rM5rCBZP3DjRj7BitCyL22UTFNlFpjz",
+	"WAhE7jW3odrz+KJzdNU9+3vnNPjcqYYrmQc6rqWcsshYXpXcCbjIKlZRJgB4iEWaO9QCdeLRakLWsKB+",
+	"Vs30qlr4t+NbOpMkeAWkFZT73soDAoihKQMVcIsLyYTkGb9hWKmdqwI4woOSXRUTKSGTVnub8KIDhNln",
+	"cSKG4AaoBXTC9ePHUVDu+Ns57R53f716e37U7nas0WwZ+1zDdjtS0UjiEQLILsQCym81WLNr8dAiCmqF",
+	"qZ2QkKLIXIwnmsuBfBYuXu0mM6mODwEvv03ck3yL94PmIV2xVVhxz3fQa6tkWBl/dG0Pvzvfddz8bRI4",
+	"jzjefup+FagBFZ5+UgMDnvEblrpO4p5QgmZMZ9o20o1xlZSJEoZW1bVIbnWE/ftEX5bF2fi5UaiuI57x",
+	"smBB4eshqzGcpjybXarV0boySL9DR72b9z51u+fkFZU81L51rRPyqKX/kixMWRYcoNrm+p9QKjARwblX",
+	"BAA7g/C7kof5B4yybAJ8S6kkqLVW8FnUZvG1xFFKW2TIMqsAQPpIcH522SVPb549VZz4qZb+Nf2s+k09",
+	"G9IMebbzlQs/0MeuyKiLBMCPg7qvPlSgn6sollsE2aNOwXBFPfzCdL9ZnPTbixPgWLfGMyepiPrJ3RPt",
+	"7JmkSTQF9xUZJbnLZzLtx1yOtEIUJmLAh9MUaAuy851KwbcXJw0C+pgkKNp1E4IgF/TBSvmNeCYAuY0T",
+	"H7JMglTG8hBRls5GhwINWxmxmJdS2242mzbUC7mM+9CLIWOyrr7OQPBPjPbTIG0SILcK3J0Y02tIo7Hq",
+	"q61sUTcfkCETLOUhKVCPtMlA6mwi9VQruYM4uV18VoAK4C/QxJUdQyMn9KFGdzv4oaKOOaO+KT5WNwEB",
+	"VT+no6Q68cZaCdTYCAZXI0sIF2E8jRhwLagFs7oAgNbBMZOtp081cTXguEHIqXBQCtyfwmGEmBMXg8S6",
+	"cUKw6BHOznO8QGPKwcnDUjmXwe2hyVFT28fSeEZ+mKZRnNZJ+/yY3DzDsKreqCLz8LFBDsYI6A2TPZEf",
+	"cbtuupTVXsAl5GL41Cxm4Bc7LWIvThH1hN6MWvB9p/t/HXVOOt1OcfCnH3h0r088wVyzrQkdsggSsLia",
+	"Uq1iTk8hPSvwl05L31T3re9OX7HzskRSC5zJVYwEs/Td5Vlw01M1nHmljZo4n2B+K45mfs2/q7Rg9gaY",
+	"yQGRXISM7DT2GiaJLOdIBLoDcEGCpzfPsFlVAfpfZ76ZBkkTmo3Q3iODJAZumTV6oie6IycKgulrYSJk",
+	"lk5DzeFH6itBNAANPpHIO0P7VJ46Kv2ewGb1Artga30C/KhhEsd0IpVdDGqNn/cgGMR0iEdX6TmS3DIA",
+	"Rkz5jdOwpmDqWBAu9ZBzUrRxiukbEQs5FHwWtPSeGCRpiH5ZxVUysL90nqwzlLK4UCDoJB1Yr5+QYvGL",
+	"XFKuVXYEU/rzlu2y/zS/HtRbhPaEcdgFH3AwH7m8Ekpp5uualPvAAkImpshJqxTwEPkA8sjvCczgVLRT",
+	"yPjUKbrgFSil8TZ0viMY+NuKFe7sN+FLDxOhNGK1qK2e2CJvEsFmpnuMsgyw7N3PgS5MXycMWGmUDA1z",
+	"qe1JaYF0e4KUKt/VSzTEK1fkMbWIvNJ3shGkPemmyVoysL2ApJ8ncSi+QrRAkBmNY0QS0h+gsTchB+Jv",
+	"OszzNyKn4UidJSfhIc9yGNEbpobsM1Bc0NcVpXyQEUOjPM0JzUdITyZZ4RwEoIIHOYKtGlLrp7ScQqE0",
+	"aJDDoG9pJQwqdmckpmI4hX50oC1L0k+yEdLh94kaVN+OZW1wEeg8cFMrkPFTtGxByEqrLuOWvMI2h5jk",
+	"AVnyeYfBoBk8DbbBqv5jmkBoI+hBk8Oepyij5zV7niJ13SvROK1pCguZL4W+7msOrmmlCZPbNrxdMZZB",
+	"MjVmgyJC288QrPHvE5zyW6HMgvxtIiJT/ZNiMCbAB6aGUgb7KaPXajsSJfxbasVi262PRpGaqzOWyVlS",
+	"rDjjY9Ygp4neYqVC9XkET+mWFyS3Jx3mpIaEuVDb6My2doE6IiZadn2qc6Zg48RMr4YaEPY++Juy9QJD",
+	"c8j/dSQa+9rIjJqmRDyFqlR9LyjqVrc0pwd/0ywMF/hUZ7Pnv4N3EAPrLYKGryIAk/beIoooDGCG+qoW",
+	"+e2DMkHvffWeD2otWsQUKmtlQ32IUnB2G83GLqqugLFwzcWWWiE64T45T7kckxr9/aaO+ggh+hrYc8jP",
+	"gTOhyiJJz8OUVj31SM/XFD33vEY+8YD0meQRkCslfTzAcax2RVsSo0Qk0xRlJcqdGxrziGZJCmuVQ64v",
+	"dMoWs+JggzIGXlpfswS1x2HmHGpLu5huruwH7b9FlPUCrEmDHI5YeA315mSWTEnK4hlJBPD5V0o1ZFJx",
+	"GgB1MSLJUGPwoQdpGD2vRX7DgqlGo/H+Po+W6hebBxLBlGDLS60qm763BWYywoaaR4F+eRSUQAl6QgNX",
+	"Y9YsVA7m2DFUj+RiyGh4Aqnx5vFx0KFSnSXTEzxi40mSMRHOyDWbAbt20GbyJF2uWH86jpmUpD/NSje5",
+	"7+4JeHk1UM0GWTtqXxxIAexWChRmao3zJqQs3YIpFKEFBJRl9GewjONJNusJAzKgmMBcHqYuCssVK5nx",
+	"ONb4Cso41Q9DmB6KLmBfllebwXdcWNu1RSps1y20XcktF1FyC7+hxW+stD6bJfCtNEMVVyvBRiXa23kJ",
+	"DDi4YFk622pjiQt69ospPgelY6ZU3fGYCegoiS4wTmNIdEoGA1IDYaeO036z6ZP95i4s+n5zr95Qb9X/",
+	"2zUQ3mqZjMO2JyqnUzNeAgQ4BeeJIrF6S7MRRdng6Z+kDF39GjwipJNGT3SAvyhxgkomzFC/XtF6oI3d",
+	"wAqVVsHbBtkxzmHriWI7PN9O7M0J6pm2pCi5m8F2tnMPkJoBl2Shd4nUAsctpdSArOC24QVb1HU32Rrs",
+	"1W4nHw17qMKnUYA+Q+3i14BPyuo1PgNp7UFJBGP2Vl+XOVAt461lquMGNWpDijpkI13/gREttyyOy9w8",
+	"VLLHPgxGWsElASaMbmpLZ4oC2B14I2TujgCfZcxDpqOB2nvw5rjr+d604KJQwk8CNlQjSYdP9UPyqboX",
+	"HIUZ+LDRoYDuA1KrdqDUPd/T9e/QCWGv0YT6RRSvXssDwez5kIkLzhzXF9L64E2SqvSFYylRfymc9Aa5",
+	"zKiIaBpVOzLKRNETy5yRtYXeyLplnRjd50IZYpAeoXMjSD+JZga8LI9gf1eVAOC6mHBkJVqsu80J8cmC",
+	"n+zAHGx7qzI0dQgZmZ26kJ95nVoUx5p4ncCz3NyB2hNQ1Ku+lGvdLbOB7SJPQNqzPAda62HjN/CJepiw",
+	"yWT2Kolmxsmluy+sTENx4ipLfIXT8ZimM8gDcjyNcKL0GtQquA/sHJCwSbJ3E0KqUzR0PFG7G+91HkDX",
+	"0HM+E3BXWs8paFqO8/TjXqpzEmxbxKlMdWdFiEKAjr4q1baQOHRfTKfVOFC2sbIaa6fZXLJnv8tEbLhF",
+	"3TyU4DDwuX0htREV0ZZ2wBwotbiQRlLYt2K032OzH0f970N+xn88fvvP4+1T/uPLRrjzevqP73+8Ye2G",
+	"5EOvGIXffdZslje3GOs1IdnNl1qnaMCDFdCZLodTzHMPF7xqYLsxT1/RyO6hemR79SNvhYmcM2ggsbfz",
+	"cvVD3SR5Q4UBwAC38/468zsWGUsFjdEzYvEB9ps7q5/9nmbsls6ch3ZXP6RexEP2VtAbyrGQGh7d2/x9",
+	"Nqlo9YqyuwkgKheigBA8rTgEvwHAVn4QvmdZWcQpmqNDCYm602zkvVfj5g7vxRLzUqkwYH/Ol6C0HRME",
+	"bR9jJaFpZbH9jMEEWvtiiykRrGAokZKd1CraPz0xP1S1/WOnUjSE8tJuyBHuiQmzPogFppGDSbspWgjZ",
+	"aTbJGPxZoIqZF91SqZRctVfKUNhpPtd3YXhL2QXGRNKZO7gXNZmMmZk54qPVG+RYoL8tpMruD8H4Llhu",
+	"jOpKvic5fNRT14Jr9YTMDUC05hwz0Fh1xDXqUBmZs+TAhltlqtXtwpq1fiLtLqgZWy+VHVfrrEipfR0y",
+	"pWPTWrUnuLCO+IzyGKdnx6FRJElAoyhlUjbAe5vO4NvrVSpHoUprbaWjSoCZDyzJreKn6wccOKgw7Iwp",
+	"j+XTvvnLAQXrT4ckTNIU2YUjurDc5je3B+4hBgF14+IfqWDkcsyzked7ejV0z1z157bX8lCN024+UODy",
+	"W3cWXQ+BVVVfm4wSwd4l6fWiG8ABtejiP/mk+tK979m1UTyuH4b/QcMxa4TJ2Hvve/2p5IJJqb+8HY4Z",
+	"OUzSSaKt2ZOTQzVxZ4TSAEUYVK6F0NU1U1+qDuJV4TcffwPV+QocYV5rZ3dvd+/e95h6h46/cjHMX+Pr",
+	"ptZTebXz4sWzF0r4WmjxS5YpXQ+bWOBP5ykb8Dtl1Zz+vKVeOUpu29V7jblb+gbc5/ynV4XFyX/v4ETz",
+	"H8o3nOebqRU8UVpfL4fNMgUi9+83UHQqCyQ/i265ydGEjhXIdQpszeVq0sU7qjyW8439v/7xdHih1/Le",
+	"XrYfj+zjkXXgU3/74I2ZlHS4cL8niBdUfVEbPIVDAzl9Bs7LgQ5wkU13mk1115eexAaMyjCpAuzcAsMM",
+	"1beS2reBHnn4EUodGIA7zecbckWtgBaZ4g8F8xnT1cIEwIPYmMQ0vIbgh6KrZXxvw0O1GZ2uR1P+h0qa",
+	"Uq/ChBQtY3KK0l9lsB06P709vugcFcnHgF4U37dXpOGqBz4DvZ3PWxDalmuR3H7AtBfAY/bxZ423TNbG",
+	"LjzIe10AGYyog0etPzDwoTo3uRWFkBE6fjODwGxSLCcaZ9ASOsxdmUcLyhqteQAW5FQy8956C73kBk1a",
+	"fll3yDpehtcQvI8QmmNvHefCaZK9Tqbi0eNS8b4uH7MEC/4/2udi2R1ghQp2S2pJauKyJjxcz90hjocl",
+	"NxZLbhbMv1vsbLkAyDMn10ob/A4ux4hmWPVLAkzRCnzbBc6AVQYySbPA7wnj6DfYgZtDMvo9sTSRDJOo",
+	"ixh/GEHXXhKNZmiBDHvCnc2QZWVUxer0Me02qUCD9O2IjQIqZF6A1CB/Z2zirBeuD2aE6BQ060FIRE+g",
+	"68BsgNqMWxpfHzhJpERmVERSZzxYFETYCGoEdU/0xJFOBJSlyFzMBhkki/gko9dMAM+CZLcS/OAcoqCZ",
+	"MSTtY8nbInzBniBrQQxCspjBFwRtXpJAw/q1yHZgklsC7Thr6ecwQUSjEDrJfGUcwnkYQhgtf2ARKKEJ",
+	"rthaP50tBlSXCJ0S1M23BfKX6B9T1rJJ46IKJZJnDQJ4F1Q/qSY0nFIo3GISA+E53mPKtFPR6T8VkT7L",
+	"bhnT+ad68mocN+xvxjcHt5AFqVNLIJ+vds1mkmV1ElKByTUTRjNMhDI3Krq75hOgSBgP2BAUEaXJdIjO",
+	"ottREiPBFqsl1QNqOEjf6TMip5CGmPtI+zNwocKSIuKBNBgGFsIAh5QJiZCToKMsgeRKySNsnGRhENQY",
+	"DfVOi0/g4B/owhoDWTDna92CKCg4dvG45ixuTViDqTSpBiTnjbCP0CWzwtOncU+/tKuP1JiTXZEYJHjX",
+	"m1DX6blwRfP7lIphQcU2QN/Vdk8O5j3X7JXdTaiIjJ2IlW9cKFFWMRLINK28O/AQ1S/VCBHVFwsgEStv",
+	"6SwbKoeKWH596SA5YMQCh4XQwPT/Vh+d496b77LQMsVvqfq5U34EySoHi3G+wd5Tnre94MzV/e24MOZ9",
+	"Dj6/vbObo8o7qNkaAciiYXsAfQ3mE2gM52AHLrd5cyRiiw8eQgvpXFnTBQlKrdAUI0nPU3Zuz3PPbX4y",
+	"5wlM3V3cBb7wayHSvMHXbmxtFnoWfHU3rBshMUJ2ToEFqChZxSUtHLjHZj++uogvXr/lx8+Oxz82+/GL",
+	"u9Pfr/ngp+++83K0bqVW2iYpvz06bj+b47Yonn77gM3yYO/wD7UTxksUy6v9l7vN/R3FOGifgVTSl+Kr",
+	"vf0dx3l0wYbqRORkK2BrvNOz7lXuy7G3v6NyxMUwSwQ5OjQ14fkbtx/+jW94tNXOYioyHoJTSaudRzRj",
+	"yqj1Wt5Oc2d3a3t7q/m829xv7W639p/9w3v0dj9kgGq5G/Fj+eYyN53bQaqYEJlzt6UdFSqt5nJvgvq3",
+	"7vd6dGM9uBvLTR0qVOprIKJS6hBQak6Cfu6KAmM54+j+Xuno+sCje/RvKVu5Ah9Np0Sr4W2eEJYVYW59",
+	"8AEPnk+UvL13E7Pt7VCNcUtlTxRAqR3DCoR/jrxoHq03CGTH39JU57PyyFTF7/m27hOroUzCu9QoBUOW",
+	"me8OfOeM6lmJhMSJgE6aFrKkJ7B7k12vYD3nUItQoqt0ucyzoTJlq2MjPMQQQBO/J8Z0ph0HkNMLUAHo",
+	"lp8i3JK+iIoparA0AzQXkiXJNWGDAQszWIqeUGth208woZ1wPY/GinJmZJgIaFIHjpSR+lpheZRZjifS",
+	"pnT3xJp2O8I2ZSM29nUtiG57Wxy4J3hUacUjbZm19r6oTjof8XrUEx8D/H+CAP9DqDmrAt+WR95Sabyo",
+	"B6W+/fPc/a8QrOuAA/cxZPeFQnZHGn/DUtMCncX3hqwyDEejkmrSnxEeYRxDB7b4WjoKFxDZtqmnckQn",
+	"zNegL9gU1rV2dVCqZPU5XaAwSm+1JFO8NUpuMR1bVyuqMw8Z1HkONkSqTOgiEaxuFZ582sXym2LRYg58",
+	"BeDb8BqNADkngb/PVSTvC2fmYRW/YOk4kRkBf0GhC6HB3aASjKT6o8B+dOw8OnYetZyH13Ie9ZZHveWz",
+	"+GigvGu1agMpiyyD6q7fKhvWROX8IvAjyqt//ed/BSUE+TnW4LWwCZI9eTzyyuEg92Qtbch5r+ZbgXm2",
+	"QVla3ttnRVWaAYlyUTyqKsk+sigN3o2ZV6uK0mxTmCU1aWTC0rxUrLomzRyzQrGUJBEfDFADBaWzRQKz",
+	"zVDzLfz8h4Ak0+ygJ4KYCwb9cX573xjGukW8vb3yKj5rMbeMQ6wn2Jbi4gZaTldiYSO7MIljjE4ei0Gi",
+	"c5lwGKfdo9Pysyd0I9Ui2vjqQjFTIYaLAbX7Nq2nNlDKrlYci1p7ZJavbqC0ZrZPPCWpYoYkS/kE1r9Q",
+	"10c+sayvsRb8ysp87xyGBcrv5iv2FhW6mX5aXyz5pbpkbcK1lvnTqzOlQU/4JQBLwDzZXXa1vbML2rFL",
+	"SJixDuT2BryjwBWPji86h10PQjlV3SSdTpB538a8TeM2cGgRFXSSzPQKMf0/lPa2v9V8vrXzLE8P1203",
+	"FI9/QC0uP8XzfNlew138OwxP++H2zu7d7J+ejz1HzGyf4WwNgh1sMo3DaUwz9gqC3nnLwkLvaN2rL986",
+	"bx/xOUCN5OLmanv/xcuXL148ewlraTHwUBQhEN4R7rkesv3m7G1xxCYOqSH+IL2h2fQrlnx73yiwXGax",
+	"pgwtlV6Dj9uZASjfmvOeJjDqdq7qGo3x7LxzCrAnmuE507YToROurlmKVMdRv3yuTZA6oEo+SNQ31Oly",
+	"2KvX8oYxvdp9sf+subvz3H5NzN29BTxCWJimWhrf+wMRC2cAkKJ+kE6DyYU7hR0P79Uy6DX6cSqUzmwn",
+	"qYkHc2vUgfa6IyquAb5LscxZMk2JMQb/m5pZNChi1YaRaMzj1Vok0wKBNCbRAJiNeyZte2Dc5O2drV21",
+	"BO5RzfvvOme12A630ID2frP1eYDCxXJrwr9a3eJH82iwQ0FRlw9j014ykSl6yZZa0nir2dVL3PaYyuxn",
+	"zm7RFF8+wLxsObzoHB13rw7bF0dKwOgbiodhQmfFQ1Bgjn8tmeTWddE+H1Ie/4f9dtfNsPdif+d587lT",
+	"14V3k3ZEx2AwPoqyP58o04g56k81Ie9Zc2dbCSYeJmItCREmQj61wykuLp8qW1lI1phAtwReIS31Ap0N",
+	"BjxkaU3WySWNKYIli4i8o0OYpt6ezi/nndPLTr7Hj2J2UzH7ybLU99BcVE/bU7G/u7ebH2EWddUtXuvl",
+	"viLRCeVRW1PtPhBtPoMX6jk57Wf4gCZq+7/dvd37xxJmumaX4ccKZgyeUWGRmx1X22J1KKqQuWUZ8rzp",
+	"lTn2zkKObdlGPKtmG5+r/Dk3MPOYHySxF5yOhkAdc9QS5vHpz+2T46Orn9snbztfvjh6TUp+rI1+rI1+",
+	"DFh8xtponvsSTYjCuhcxYXRRV5XNS6Tz7vtVFdLVhdA9MZ9KfYAFJENym6TXErI+k5SU0zdJraLwuSd0",
+	"sTNUM9uKZ/vWBbXNc1naPtbbmvrYEZV5eTLU/Pm2XQapzRX9lip+zTiFkt+D6tJi7WPPdndyTDZcQoRM",
+	"K+V2yickUHJBJ60g1woUr0sZ28rUIgSS0TQcGWzkgqQjH7AtZ3Ys7oMGeQcZLrrXgXmOxEmidiGz5bWr",
+	"kkfHiCnvY32p2siQSuYXumYjyfSEmjyiL4MG7he63utATDm/94nUslDpLBDhUGuFvWg1JJt26APs7pCR",
+	"iEs6TJla3nyRajSO8+pZAL9Wq98TARfB0wBWBWGrTV12Bj2zbCqzRtTG7YEmPJqO8vIBaLJi9tGZHUJ3",
+	"F2aVpFnQwuJdyJgOPuhqMT/vwX8f2FY/xXfkgPCl0qso8QtjgvJ0r5Om7YWeUGuRjVIGoTDzvRZbHOCG",
+	"1VW3EQYGRvThtJPtifnZkls6U5SrvhHpfsyo0GRg+rjMSc2eqE1YOqKYiFz+sieS9Lzfp+OJGpjCfPmA",
+	"h0ROkqzn+bDNaRbUi9nZuoYdUqgYiPU8fXxxS/aFdcpfPFJjUBQN8iAwVaxchp150BrlklJsyh6PLtqv",
+	"IZZjyz71L/+21bnAKJclgv1b1O7mPoeqZbrX0PHHTl7BImtQ3ZdrE2PsQ6XIvacIS1th6pD3Z3MYVyvJ",
+	"F0y79+625WN6X6KSV6/Aly3krZqQubcwoyPz0Md90LoVdnZ3HwvsHm2hr1JgZyhwRX3damtpkzo7o9mu",
+	"V2Zn7zZ1GCD+cwV8cZWdftIn6OM1HU6jqqq7nrBZ6KUumpWFdNoQM+vyFyujQ5AcSiaUA9AQgiLp5VCT",
+	"6tveotG6IDh57xlLdUuK5nLn4hdm/4Z1f7wEWOWzNuu4pPZojuQfU3gfpcBHlh5ZHbKanW+UnmtTVgMu",
+	"bqqyc+fD1F8kPTdvSbzYX9fZQsB69zuyBFzam9V994SVK+APh3F1v8JaKaO04aR6QCfkuSyRoK7dlZhC",
+	"e5pkjlwA5L1F+b5um19sf8oim/QJDZJ6QknbcZIyPcsGaZtuNOCdRPGh8QxtAmtRzBg/5qwnRtgbkYYj",
+	"Frnd4Wsi0cvmk/27uzqICPAsFAspdXDLZOQeOLINQQT1m/d2XkITNjsFBL4pZ7X2hLaVtB9HrdUtl8yJ",
+	"I+BGPZGkYuE1JuOaghvaegbFZno46/7M7XPfE2CEkeCnt2fdjvHPlpg6xVax9QMSHJ/+fHZ8aG9UYl46",
+	"h7YOxeow/g2PoPMtyGZ4Se61AXUH+l/MSWOTN6wbnCq9SYfSoCEqIBB2K+Q1uvmc+YG3DvAI7Vr0BAIm",
+	"Ytcv/cm+hl2U7lSlxWCEIfOgnHbC6UewL4sRkKDVWPIZUTgF+rzpUjZnWFPsFJAasDRz2hb00mAiypWM",
+	"j+CBWWJaqn8tXvg1EqP1JGCnN4mEOsv9TVn7X1bdU2dlka4HhFwWKI9636Pet2kklIESs1zrU2qUzhHd",
+	"pLbJPOIA3uG1dBozrKiRbqOUoFXoDqxbAxeqoExVjqmC8smqzlxW6qVMI7mQ1W2M123Q1RN6QoUS+w07",
+	"bJHaTrMJobSd5vOeAJnp5HHoFlkHxOlutTrrSOkpGJrU7UidkNw4iVgsWxh9fSLtoqLLEMvkbxPzoLRx",
+	"x8K3Ylm6+kglaXkkSTAZZyDZfEK10PeLOAHHkS60otAlNkxEyGMO7PmNIozjSMt3kZCYi2sIU4liwZlg",
+	"t8X39kQwye6EfnMQ8TETat4/KyGk3uhrcIIRj6OUid/eBznYgO6fjS84jgJSS9KeCJR2cxwFdaygmtCZ",
+	"G+HD5dMeVzUZvVAYh8WaMIN0HFIB61b4jLa2GbSKgCsJxW4aNwhQn1tK6xopgnRaOvg9MS216k8ZoXGc",
+	"3CrdzSh4OKStK9O31vSm9EQJvcEnVbsR1GFwHdCMIOJ6jiSwyoGlNP9KlHBMhcRZc5GxIUP/2JiLJCVT",
+	"oSRaLVSj1CE4DPbKLVo1AglWWSWaEnuCWLaQAza5bdUNkgIcQMcMCzCTONBR0jQD5xXAN7f1Mxq8ySUO",
+	"yCYoPp4UqjOfSEAIRwdiI8/91OWFoCMr82UwsDfpNNKA1MxxdLraj5Jb/Eazh5B4gJbNNNZIF2VVHJQe",
+	"eJGPMfPE9mXXgOjoRzL0pxczByV3UkD+9Z//pT5cE5DpKG4YXaqTWqgkSf93FqrNC/pUXOcVmOp1//q/",
+	"/zdxfw78Yk0nXA9zbLLghokoyS/hfxXdEhIotjtM0ln+oP5BPVio/YSreb1nJW9QN8GwxUtS0z72oD4T",
+	"8SxoGMJQy+LShOItml+oZwD6PG9z3WeEhaOEQa9rpdAtKmA8N/L1y4XFS9wLuKjiqHW/WFlzzSZZdbmj",
+	"Tmzeeb679/xluZSmMrJboA6v5fWv6dXz/b2dF/tNz/fyzfVaXpgNr/ZfvNzdefESrmn+XSwE2N1r7m8X",
+	"KwGq3ws7tBCtxH1v9R1u9WLlHXPEtQiHvFxDVzkapOBmMb/a3Xu5t72T598ufsScmgXB5Peft5ozr4yp",
+	"LHApaIoPu35VNYhAy645bWoVoJrhnM7SJI6La3Yjorye4h6UXgMbgkdzWfSdGuVwQmdKauw3m03DXyVj",
+	"kaNfLz5GWB9QSed4ySWBor8g393qAttSljf+VplVbJTBZEAWVX5sXFFoeNvXryjUgqvI+uomg25t+KXl",
+	"BYbzXFEXHJ6ftI+P5koOf2K//HH6/Jcfu/vN6Lazd7n98h/Dn2/2hBid3Pz+y/Mi08TMCjmJ6UwPasBo",
+	"sDpB7dPftp+9sCehyGDFgmegck0zQeANG1U+6VKnQxyAM6msRXXCGvLGFj+V2LmFNBoyrJtbxt6Xc8NF",
+	"R+FbLRFczSDfHXd/OLpov2ufkPbhD+T7t5fdM9Jt/3J81CJ7TTy9RYVlCSyVvdPCQkV8/JGwUPj4TY5w",
+	"tQiZ6rO91Hl+DpyqeDC+Vzv3py/zW1eSpeyGs1tbjHPROTw7PTw+6Rx5VWVsKPfs3hRkn50xLuBjDdpq",
+	"IacF3GMN2lwN2jK9pywwV+s/Rgxsr5QAVQqPc54+Zxmanv/T5lM7RbUMV3vNvXJhmrs+tjCt4vlvpkRt",
+	"TUJfVqKWfIXys8fasMeIyMPUhk1yN40JlFjPTTFQ8rEVYeb5JRVhTusgXfWVDOax+tdM/j2wHQ1NdVZe",
+	"RYURAT2xQkwgR2nLbLVVy/GJ69oZXQ/l90TgfH3g24oiv+AZbPCoUF6lvWtUXHdTKiSFTJme+ICN33zC",
+	"owYUCNzr0jA01gJHDywWeS0q1OkJnLWpGhORRvMvDjWA5EZ1LErOe70sDXKZpFmrJwKd6r5GBggJjo4v",
+	"z0/av16dtt90sKslh8QMqjsSNnrC5FjO15eNMdOF4j44a7wg0bInSu7ilvuQjxVlWKqEX06w2qxQllbX",
+	"rcToNesJjHaJhKhtIlm+TxK+hc7tX2CWWde82TgHBOkW1g19bQfpg5YJlSz6Va0LnZKTRZ0NS4u8qD3i",
+	"kiqiOTH+KSVJG5T4lMtzHqS6xj1UG1WaaDL7Wi3jXPWa6H4uBeK0EfAqF5Zl6ksbx6FbYGF7uJL76jM4",
+	"Zr5Fb0qV5+CzGeAP2KvLpdd1C4msirF2IdFjgdBjgdA6BUJ5ys/SAqFFKvMmZUGGEa5XFmTvtjUSPbG4",
+	"l5ZTGo6PLSnqMd/yJyjq0W3C1ijq6brQFHn/jTxTCBdLDcLTngjcVIc+Da9JpEzymg6EV+cpgC9EJkvK",
+	"ekzg7cvleeo3fkKeZ2mERW5As5JLynrmSfYxvfORd39kR6GJPUoVPHhlPyFDitBOqLWazSIDUQwi72U8",
+	"by672qyTPFhKTqsfgCfPsHjIjTMv1Lb8E5lnphHqpuYlAjBlqpsM2Zd/4R5Df3229sipHjnVZ+whsoKZ",
+	"bVCe4/Afk0N8kCcyG/dmgWuV6nbmzMOHL2JcsU6Qo6gXCp2TFZ99idFsv8C3WET6VDLy9uIEq7Db58c2",
+	"Xzx4evMMdBFIj4XGHrY4TH2eJH0WJ7cEMIO0YsqzFgnydrrweGCC6vMB9Ztnzr11FBqTNImm4NUhoySv",
+	"UJtM+zGXI12gxjMynsqM9BkJEzHgwylyWNM+gpLhlEl5AF5czPGGr4HcevMEpFZnajenheB/1Ty9e7+8",
+	"oud2or6ROWcTJtQSsnGfRRFkfZFyVm+OxiS1JOIZLj7+lo3YWLL4hknzzeg1Rig1mFm9QQ7RPNBlk4nO",
+	"PGf5dtrWH+ZrWaTR5ESkFymkaQpFDRETGaexxHR7LMNTa3/gqOxPJBnQkEaM6KNunQVmuebWUe1kaRHf",
+	"2xNbXk0kZ6hMlWroayYkqenqU2eOPjHMHxcyTCIGJYQpkyN8Dg6o8RZNs1HF3h3mjaIBIZPUdF8zYmM+",
+	"UV3tXt/Asilm5AP0HGeRhvICfcF5Wd7HaP6NxxY5Y80X6lf5Vi9R74QE4vyFtkSngjqNi6dWUaeQM7u6",
+	"mc+m32oZ7vyr37H+SBmeEzqLExpJiOsGd1u3+LsMSM0clN1Gs7FrSjWD/AaJft16iwSd0+5x99ert+dH",
+	"7W7HAPKdHL/uHP56eNIJGk6pLUAg1bC4GSPAgEZmcxHUjRKLT+eLKADOLbl1zDB4E7vBImAKyd34Cp3r",
+	"jnarSYDScwcaz79VsffCFyyOB7YFgRY/MxKOqBiqre/PCCVTqfTYFJMFMjZETtcCpVitoeLFMFeo6sV2",
+	"RVUmtZ7SVXE6c9KySnzntzwFdvYzS/lAK6be5pWl62mcqH+9hbOhV3cDR3zZkgkZv1EEXBKmBeWisDJE",
+	"r5ejZNg9BpFsaXDJlpKYD1g4C2NGgJBIjTWGjULI8xD5gLJ7nNhZ/qtT4TyhPFIHlmHZ0okduwNjH3F4",
+	"lKazZdufT/vb3Xr7ZV9m3+2SrNjz+/v/PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

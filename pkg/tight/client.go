@@ -80,7 +80,7 @@ const (
 // DefaultBaseURL.
 const EnvBaseURL = "TIGHT_BASE_URL"
 
-// Client saves customers and invoices through Tight API v6. It is safe for
+// Client saves customers, invoices and payments through Tight API v6. It is safe for
 // concurrent use.
 //
 // Every facade's Client also has, written once in the engine: BaseURL()
@@ -100,6 +100,7 @@ type Client struct {
 	e         *engine.Engine
 	customers *saver[CustomerInput, Customer]
 	invoices  *saver[InvoiceInput, Invoice]
+	payments  *saver[PaymentInput, Payment]
 }
 
 // New returns a client. Credentials come from option.WithToken (a static
@@ -218,6 +219,9 @@ func ValidateCustomer(in CustomerInput) error { return check(0, 0, in) }
 // ValidateInvoice checks an invoice against the spec's InvoiceInput schema.
 func ValidateInvoice(in InvoiceInput) error { return check(1, 0, in) }
 
+// ValidatePayment checks a payment against the spec's PaymentInput schema.
+func ValidatePayment(in PaymentInput) error { return check(2, 0, in) }
+
 // check validates v with validator i of loadValidators.
 func check(i, index int, v any) error {
 	vs, err := loadValidators()
@@ -228,7 +232,7 @@ func check(i, index int, v any) error {
 }
 
 // loadValidators reads the request schemas once per process.
-var loadValidators = validate.Schemas(Provider, schemas.Tight, "CustomerInput", "InvoiceInput")
+var loadValidators = validate.Schemas(Provider, schemas.Tight, "CustomerInput", "InvoiceInput", "PaymentInput")
 
 // accessors are the methods every facade shares (engine.Accessors).
 type accessors = engine.Accessors

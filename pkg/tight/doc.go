@@ -54,6 +54,19 @@
 // customer, so it is repeated only when Tight surely did not act, and ends
 // as ErrOutcomeUnknown otherwise.
 //
+// # Payments
+//
+// SavePayments saves payments in batches (POST /v6/payments) with the rules
+// of SaveCustomers: an item with an Id upserts, an item without one creates
+// and carries a create key, so that it is created exactly once even when an
+// answer is lost (the key is looked up among the payments of the same
+// description, else among all of them). A child naming InvoiceId pays that
+// invoice: Tight counts its amount in the invoice's totals.paidAmount and
+// balance. GetPayment, ListPayments and DeletePayments read, walk and
+// delete them like customers. The spec models Tight's newer payment
+// (ptxn_… ids); answers of the older version (pmt_…) read into the same
+// Payment.
+//
 // # The shape every billbridge facade shares
 //
 // New takes option.Option values; every call takes option.RequestOption

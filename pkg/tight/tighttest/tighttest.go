@@ -400,7 +400,9 @@ type state struct {
 	invoiceOrder  []string
 	seq           map[string]int // last number used per id prefix
 	sends         map[string]int // accepted sends per invoice id
-	webhookSeq    int            // last delivery id used
+	payments      map[string]*storedPayment
+	paymentOrder  []string
+	webhookSeq    int // last delivery id used
 	// created numbers every entity in the order of its creation: the
 	// queries' tie-breaker and default order, which inserts never change.
 	created int64
@@ -440,6 +442,7 @@ func newState(cfg Config) *state {
 		invoices:     map[string]*storedInvoice{},
 		seq:          map[string]int{},
 		sends:        map[string]int{},
+		payments:     map[string]*storedPayment{},
 	}
 }
 
