@@ -59,8 +59,8 @@
 // SavePayments saves payments in batches (POST /v6/payments) with the rules
 // of SaveCustomers: an item with an Id upserts, an item without one creates
 // and carries a create key, so that it is created exactly once even when an
-// answer is lost (the key is looked up among the payments of the same
-// description, else among all of them). A child naming InvoiceId pays that
+// answer is lost (the key is looked up by walking the payments' pages, once
+// per request in doubt: a payment has no name to query it by). A child naming InvoiceId pays that
 // invoice: Tight counts its amount in the invoice's totals.paidAmount and
 // balance. GetPayment, ListPayments and DeletePayments read, walk and
 // delete them like customers. The spec models Tight's newer payment

@@ -145,20 +145,20 @@ func TestPaymentsValidationAndSeq(t *testing.T) {
 // before acting are sent again. No fault leaves a duplicate or an unknown
 // outcome.
 func TestPaymentsFaults(t *testing.T) {
-	// Attempts count the save requests and, after an unknown outcome, the
-	// lookup of the batch's keys (one query per item of the batch: 3); the
-	// read-first page of the index is the call's, not the item's.
+	// Attempts count the save requests that carried the item; the pages
+	// walked to look its key up (read first, and again after an unknown
+	// outcome) are the call's, not the item's.
 	cases := []struct {
 		kind     fault.Kind
 		existing bool // settled by finding the payment the lost answer made
 		attempts int
 	}{
-		{fault.DropAfter, true, 1 + 3},
-		{fault.Status500After, true, 1 + 3},
-		{fault.TruncatedJSON, true, 1 + 3},
-		{fault.Status503, false, 1 + 3 + 1},  // looked up, absent, sent again
-		{fault.TooMany, false, 2},            // 429: surely not acted, repeated
-		{fault.DropBefore, false, 1 + 3 + 1}, // the fake's drop reads as "may have acted"
+		{fault.DropAfter, true, 1},
+		{fault.Status500After, true, 1},
+		{fault.TruncatedJSON, true, 1},
+		{fault.Status503, false, 2},  // unknown, looked up, absent, sent again
+		{fault.TooMany, false, 2},    // 429: surely not acted, repeated
+		{fault.DropBefore, false, 2}, // the fake's drop reads as "may have acted": looked up, sent again
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.kind), func(t *testing.T) {
