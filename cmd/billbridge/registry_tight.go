@@ -238,7 +238,7 @@ func tightSendInvoices(ctx context.Context, opts []option.Option, ids iter.Seq[s
 	results := func(yield func(billbridge.Result[string]) bool) {
 		for r := range c.SendInvoicesSeq(ctx, items) {
 			out := billbridge.Result[string]{Index: r.Index, ID: r.ID, Value: r.ID, Err: r.Err, Status: r.Status,
-				RequestID: r.RequestID, Attempts: r.Attempts}
+				RequestID: r.RequestID, Attempts: r.Attempts, Existing: r.Existing}
 			if !yield(out) {
 				return
 			}

@@ -51,8 +51,12 @@
 // DeleteCustomers and DeleteInvoices send one DELETE per id, retried freely
 // (a repeat that finds the entity gone gets ErrNotFound). SendInvoices sends
 // one POST per invoice and is unsafe: every accepted request e-mails the
-// customer, so it is repeated only when Tight surely did not act, and ends
-// as ErrOutcomeUnknown otherwise.
+// customer, so it is repeated blindly only when Tight surely did not act;
+// after an answer that may have been lost it reads the invoice back
+// (collectionInfo.emailSentDatetime and emailStatus): sent, or under way,
+// is a success marked Existing; not sent is sent again, at most SendRounds
+// sends; an invoice that cannot be read leaves ErrOutcomeUnknown. See
+// SendInvoices for what those fields prove and what they do not.
 //
 // # Payments
 //

@@ -77,7 +77,9 @@
 // stay, naming its id). An unknown id gets 404 with the error envelope
 // (INVALID_VALUE, param id). POST /v6/invoicing/invoices/{id}/send counts one
 // e-mail per accepted request (Server.Sends), answers the invoice with
-// collectionInfo.emailStatus SENT and emailSentDatetime, takes type INVOICE
+// collectionInfo.emailStatus SENT and emailSentDatetime (with
+// Config.EmailInProgress: QUEUED and no emailSentDatetime, an e-mail still
+// in progress), takes type INVOICE
 // (also when absent) or QUOTE (else 400 INVALID_VALUE, param type), and
 // refuses an invoice whose customer has no e-mail (400 REQUIRED, param
 // email). Deletes and sends need scope write (403 otherwise); reads take
@@ -166,6 +168,10 @@ type Config struct {
 	// RejectWholeBatch refuses a batch holding any invalid item with 400 and
 	// saves none of it (a simulation of the strict mode some accounts see).
 	RejectWholeBatch bool
+	// EmailInProgress makes a sent invoice answer collectionInfo.emailStatus
+	// QUEUED and no emailSentDatetime (the e-mail still in progress) instead
+	// of SENT with the time.
+	EmailInProgress bool
 	// Webhooks, when its URL is set, makes the fake send a webhook for
 	// every change of its state (see WithWebhooks).
 	Webhooks fake.WebhookConfig
@@ -202,6 +208,10 @@ func WithClock(now func() time.Time) Option { return func(c *Config) { c.Now = n
 // WithRejectWholeBatch makes a batch with any invalid item fail whole with
 // 400, saving nothing (see Config.RejectWholeBatch).
 func WithRejectWholeBatch() Option { return func(c *Config) { c.RejectWholeBatch = true } }
+
+// WithEmailInProgress makes sent invoices show an e-mail still in progress
+// (see Config.EmailInProgress).
+func WithEmailInProgress() Option { return func(c *Config) { c.EmailInProgress = true } }
 
 // WithTightRateLimit applies Tight's documented rate limit, fault.TightLimit
 // (1000 requests per 5 minutes per access token).
