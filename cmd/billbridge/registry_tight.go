@@ -55,6 +55,24 @@ var tightProvider = &providerDef{
 				{name: "delete", method: "DeletePaymentsSeq", ops: []string{"deletePayment"}, each: tightEach((*tight.Client).DeletePaymentsSeq)},
 			},
 		},
+		{
+			name: "item-templates",
+			line: "tight.ItemTemplateInput",
+			key:  "id (lines without one create, with no create key: Tight has no read of templates to settle a lost answer by)",
+			verbs: []*verbDef{
+				{name: "push", method: "SaveItemTemplatesSeq", ops: []string{"saveItemTemplates"}, job: tightItemTemplatesJob},
+				{name: "delete", method: "DeleteItemTemplatesSeq", ops: []string{"deleteItemTemplate"}, each: tightEach((*tight.Client).DeleteItemTemplatesSeq)},
+			},
+		},
+		{
+			name: "setup",
+			line: "tight.InvoicingSetup (read only)",
+			key:  "none: one setup per user",
+			verbs: []*verbDef{
+				// One object, no id: list prints it.
+				{name: "list", method: "GetInvoicingSetup", ops: []string{"getInvoicingSetup"}, read: tightSetupRead()},
+			},
+		},
 	},
 }
 
@@ -184,6 +202,25 @@ func tightPaymentsJob(f *pushFlags) (pushJob, error) {
 		}
 	}
 	return j, nil
+}
+
+// tightItemTemplatesJob is "push tight item-templates": creates carry no
+// create key (see SaveItemTemplates), so a lost answer stays unknown.
+func tightItemTemplatesJob(f *pushFlags) (pushJob, error) {
+	return &typedJob[tight.ItemTemplateInput, tight.ItemTemplate]{
+		fields:      fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:      strictDecode[tight.ItemTemplateInput],
+		validate:    tight.ValidateItemTemplate,
+		naturalKeys: func(it tight.ItemTemplateInput) []itemKey { return keyOf("id", it.Id) },
+		client: func(opts []option.Option) (sendFunc[tight.ItemTemplateInput, tight.ItemTemplate], func() (int64, int64), error) {
+			c, err := tight.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.SaveItemTemplatesSeq, c.Counts, nil
+		},
+		startFake: func() ([]option.Option, func(), error) { return startTightFake(nil) },
+	}, nil
 }
 
 // tightSyncJob is "sync tight customers": push's job keyed by the field
@@ -386,6 +423,27 @@ func tightPaymentsRead() *readPair {
 				return nil, err
 			}
 			return c.GetPayment(ctx, id)
+		},
+	}
+}
+
+// tightSetupRead is "list tight setup": the one invoicing setup (GET
+// /v6/invoicing/setup) as a list of one.
+func tightSetupRead() *readPair {
+	return &readPair{
+		list: func(ctx context.Context, opts []option.Option, _ map[string]string, _ int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			c, err := tight.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return func(yield func(any, error) bool) {
+				s, err := c.GetInvoicingSetup(ctx)
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				yield(s, nil)
+			}, c.Counts, nil
 		},
 	}
 }

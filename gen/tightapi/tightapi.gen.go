@@ -975,6 +975,37 @@ type InvoiceTotals struct {
 	Total *int64 `json:"total,omitempty"`
 }
 
+// InvoicingSetup The defaults new invoices start from (the v6 page). Nothing is required.
+type InvoicingSetup struct {
+	// BrandColor The brand colour as six hexadecimal digits (`4A90D9`; older pages show `#999999`).
+	BrandColor *string `json:"brandColor,omitempty"`
+
+	// DefaultNote Message printed at the end of new invoices.
+	DefaultNote *string `json:"defaultNote,omitempty"`
+
+	// DefaultReminderRecurrence How often payment reminders are sent.
+	DefaultReminderRecurrence *ReminderRecurrence `json:"defaultReminderRecurrence,omitempty"`
+
+	// DefaultTerm Payment term.
+	DefaultTerm *Term `json:"defaultTerm,omitempty"`
+
+	// ReimbursableMarkUpPercent A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+	ReimbursableMarkUpPercent *TemplateDecimal `json:"reimbursableMarkUpPercent,omitempty"`
+
+	// SetupComplete Whether the user completed every invoicing setup step. May arrive as 0/1.
+	SetupComplete *flex.Bool `json:"setupComplete,omitempty"`
+}
+
+// InvoicingSetupEnvelope The answer of `getInvoicingSetup`: `data` is the setup.
+type InvoicingSetupEnvelope struct {
+	// Data The setup; null on a failed request.
+	Data  *InvoicingSetup `json:"data,omitempty"`
+	Error *[]Error        `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+}
+
 // ItemResult One item's result inside an error envelope (entity left untyped).
 type ItemResult struct {
 	// Data The entity as the server saw it, if any.
@@ -988,6 +1019,94 @@ type ItemResult struct {
 
 	// StatusCode The item's own HTTP-like status.
 	StatusCode *int32 `json:"statusCode,omitempty"`
+}
+
+// ItemTemplate An invoice item template as returned. The documents mark no field as required.
+type ItemTemplate struct {
+	// Amount Amount in minor units (cents).
+	Amount *int64 `json:"amount,omitempty"`
+
+	// CustomData Free-form JSON object for the caller's own data; at most 50 fields and 2000 characters in total (the character limit cannot be expressed in the schema).
+	CustomData  *CustomData `json:"customData,omitempty"`
+	Description *string     `json:"description,omitempty"`
+
+	// GlAccount General-ledger account of a line, as returned.
+	GlAccount *GlAccount `json:"glAccount,omitempty"`
+
+	// Id Template id (`tili_…`).
+	Id   string  `json:"id"`
+	Name *string `json:"name,omitempty"`
+
+	// Price A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+	Price *TemplateDecimal `json:"price,omitempty"`
+
+	// Quantity A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+	Quantity *TemplateDecimal `json:"quantity,omitempty"`
+
+	// SalesTax A sales tax on an invoice or a line item.
+	SalesTax *SalesTax `json:"salesTax,omitempty"`
+	Status   *string   `json:"status,omitempty"`
+}
+
+// ItemTemplateEnvelope The answer of a delete of one template: `data` is the template.
+type ItemTemplateEnvelope struct {
+	// Data The template; null on a failed request.
+	Data  *ItemTemplate `json:"data,omitempty"`
+	Error *[]Error      `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+}
+
+// ItemTemplateInput An invoice item template to save. With `id`: update that template (upsert); without: create one. The documents mark no field as required (the billbridge fake requires `name`).
+type ItemTemplateInput struct {
+	// Amount Amount in minor units (cents).
+	Amount *int64 `json:"amount,omitempty"`
+
+	// CustomData Free-form JSON object for the caller's own data; at most 50 fields and 2000 characters in total (the character limit cannot be expressed in the schema).
+	CustomData  *CustomData `json:"customData,omitempty"`
+	Description *string     `json:"description,omitempty"`
+
+	// GlAccountId General-ledger account (`gla_…`). Answers carry `glAccount`.
+	GlAccountId *string `json:"glAccountId,omitempty"`
+
+	// Id Id of an existing template to update (`tili_…`); omit to create.
+	//
+	// Example: tili_28868401
+	Id   *string `json:"id,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// Price A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+	Price *TemplateDecimal `json:"price,omitempty"`
+
+	// Quantity A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+	Quantity *TemplateDecimal `json:"quantity,omitempty"`
+
+	// SalesTax A sales tax on an invoice or a line item.
+	SalesTax *SalesTax `json:"salesTax,omitempty"`
+
+	// Status Record status; `ACTIVE` in the examples (not closed).
+	Status *string `json:"status,omitempty"`
+}
+
+// ItemTemplateItemResult The result for one input item (success is `result: SUCCESS` with a 2xx `statusCode`).
+type ItemTemplateItemResult struct {
+	// Data The saved template; absent or null when the item failed.
+	Data  *ItemTemplate `json:"data,omitempty"`
+	Error *[]Error      `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result     EnvelopeResult `json:"result"`
+	StatusCode int32          `json:"statusCode"`
+}
+
+// ItemTemplateSaveEnvelope Save envelope; `data` holds one result per input item, in input order.
+type ItemTemplateSaveEnvelope struct {
+	Data  []ItemTemplateItemResult `json:"data"`
+	Error *[]Error                 `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
 }
 
 // LifecycleWebhook `LIFECYCLE`: a notable event (the Lifecycle Event Dictionary lists them, e.g.
@@ -1450,6 +1569,11 @@ type SaveInvoicesRequest struct {
 	Data []InvoiceInput `json:"data"`
 }
 
+// SaveItemTemplatesRequest A batch of item templates. The maximum batch size is not documented.
+type SaveItemTemplatesRequest struct {
+	Data []ItemTemplateInput `json:"data"`
+}
+
 // SavePaymentsRequest A batch of payments. The maximum batch size is not documented.
 type SavePaymentsRequest struct {
 	// Data The payments to save; results come back in this order.
@@ -1492,6 +1616,9 @@ type StringFilter struct {
 	LessThanEqual    *string `json:"lessThanEqual,omitempty"`
 	NotEqual         *string `json:"notEqual,omitempty"`
 }
+
+// TemplateDecimal A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+type TemplateDecimal = flex.Decimal
 
 // Term Payment term.
 type Term struct {
@@ -1629,6 +1756,9 @@ type QueryInvoicesJSONRequestBody = InvoiceQueryRequest
 
 // SendInvoiceJSONRequestBody defines body for SendInvoice for application/json ContentType.
 type SendInvoiceJSONRequestBody = SendInvoiceRequest
+
+// SaveItemTemplatesJSONRequestBody defines body for SaveItemTemplates for application/json ContentType.
+type SaveItemTemplatesJSONRequestBody = SaveItemTemplatesRequest
 
 // SavePaymentsJSONRequestBody defines body for SavePayments for application/json ContentType.
 type SavePaymentsJSONRequestBody = SavePaymentsRequest
@@ -2090,6 +2220,72 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /invoicing/invoices/{id}/send (the `SendInvoice` operationId).
 	SendInvoice(ctx context.Context, id string, body SendInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SaveItemTemplatesWithBody Save new (or update existing) invoice item templates
+	//
+	// Saves a batch of invoice item templates (the lines an invoice can start from),
+	// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+	// an item without `id` creates one (no idempotency key: re-sending may create a
+	// duplicate), one result per item in input order, 200 or 207.
+	//
+	// Decisions the documents leave open, taken here: no query or read of templates is
+	// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+	// it as an unknown outcome; send templates with an `id` of your own to make saves
+	// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+	// `price` "50.0", so the template's `price` reads as major units there, unlike the
+	// invoice example's; `amount` (minor units) is what the template carries, and the
+	// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+	// `glAccount` (an empty object in the example), so it is `writeOnly`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+	SaveItemTemplatesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SaveItemTemplates Save new (or update existing) invoice item templates
+	//
+	// Saves a batch of invoice item templates (the lines an invoice can start from),
+	// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+	// an item without `id` creates one (no idempotency key: re-sending may create a
+	// duplicate), one result per item in input order, 200 or 207.
+	//
+	// Decisions the documents leave open, taken here: no query or read of templates is
+	// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+	// it as an unknown outcome; send templates with an `id` of your own to make saves
+	// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+	// `price` "50.0", so the template's `price` reads as major units there, unlike the
+	// invoice example's; `amount` (minor units) is what the template carries, and the
+	// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+	// `glAccount` (an empty object in the example), so it is `writeOnly`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+	SaveItemTemplates(ctx context.Context, body SaveItemTemplatesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteItemTemplate Delete an invoice item template
+	//
+	// Deletes one invoice item template and answers `{result, data}` with the template
+	// as it was. Decisions the documents left open: a DELETE is idempotent by method,
+	// so clients may repeat it; a repeat whose first attempt took effect gets 404 (the
+	// error envelope), which then means "already gone". Invoices whose lines came from
+	// the template are not changed (assumed; the billbridge fake keeps them).
+	//
+	// Corresponds with DELETE /invoicing/itemTemplates/{id} (the `DeleteItemTemplate` operationId).
+	DeleteItemTemplate(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInvoicingSetup Get the invoicing setup
+	//
+	// Reads the invoicing setup of the authenticated user (the defaults new invoices
+	// start from): `{result, data}`. The v6 page is modelled; the v4 and v5 pages show
+	// other shapes (`defaultInvoiceTerm` as a string, `invoiceReminderSchedule`, a
+	// number for the mark-up), which this spec does not model but whose answers still
+	// parse (nothing is required, unknown fields are allowed). A user who never set
+	// invoicing up is answered with the defaults and `setupComplete: false` (assumed;
+	// the billbridge fake does so).
+	//
+	// Corresponds with GET /invoicing/setup (the `GetInvoicingSetup` operationId).
+	GetInvoicingSetup(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SavePaymentsWithBody Save new (or update existing) payments
 	//
@@ -2683,6 +2879,112 @@ func (c *Client) SendInvoice(ctx context.Context, id string, body SendInvoiceJSO
 	return c.Client.Do(req)
 }
 
+// SaveItemTemplatesWithBody Save new (or update existing) invoice item templates
+//
+// Saves a batch of invoice item templates (the lines an invoice can start from),
+// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+// an item without `id` creates one (no idempotency key: re-sending may create a
+// duplicate), one result per item in input order, 200 or 207.
+//
+// Decisions the documents leave open, taken here: no query or read of templates is
+// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+// it as an unknown outcome; send templates with an `id` of your own to make saves
+// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+// `price` "50.0", so the template's `price` reads as major units there, unlike the
+// invoice example's; `amount` (minor units) is what the template carries, and the
+// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+// `glAccount` (an empty object in the example), so it is `writeOnly`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+func (c *Client) SaveItemTemplatesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSaveItemTemplatesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SaveItemTemplates Save new (or update existing) invoice item templates
+//
+// Saves a batch of invoice item templates (the lines an invoice can start from),
+// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+// an item without `id` creates one (no idempotency key: re-sending may create a
+// duplicate), one result per item in input order, 200 or 207.
+//
+// Decisions the documents leave open, taken here: no query or read of templates is
+// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+// it as an unknown outcome; send templates with an `id` of your own to make saves
+// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+// `price` "50.0", so the template's `price` reads as major units there, unlike the
+// invoice example's; `amount` (minor units) is what the template carries, and the
+// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+// `glAccount` (an empty object in the example), so it is `writeOnly`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+func (c *Client) SaveItemTemplates(ctx context.Context, body SaveItemTemplatesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSaveItemTemplatesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteItemTemplate Delete an invoice item template
+//
+// Deletes one invoice item template and answers `{result, data}` with the template
+// as it was. Decisions the documents left open: a DELETE is idempotent by method,
+// so clients may repeat it; a repeat whose first attempt took effect gets 404 (the
+// error envelope), which then means "already gone". Invoices whose lines came from
+// the template are not changed (assumed; the billbridge fake keeps them).
+//
+// Corresponds with DELETE /invoicing/itemTemplates/{id} (the `DeleteItemTemplate` operationId).
+func (c *Client) DeleteItemTemplate(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteItemTemplateRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInvoicingSetup Get the invoicing setup
+//
+// Reads the invoicing setup of the authenticated user (the defaults new invoices
+// start from): `{result, data}`. The v6 page is modelled; the v4 and v5 pages show
+// other shapes (`defaultInvoiceTerm` as a string, `invoiceReminderSchedule`, a
+// number for the mark-up), which this spec does not model but whose answers still
+// parse (nothing is required, unknown fields are allowed). A user who never set
+// invoicing up is answered with the defaults and `setupComplete: false` (assumed;
+// the billbridge fake does so).
+//
+// Corresponds with GET /invoicing/setup (the `GetInvoicingSetup` operationId).
+func (c *Client) GetInvoicingSetup(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInvoicingSetupRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SavePaymentsWithBody Save new (or update existing) payments
 //
 // Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
@@ -3220,6 +3522,107 @@ func NewSendInvoiceRequestWithBody(server string, id string, contentType string,
 	return req, nil
 }
 
+// NewSaveItemTemplatesRequest calls the generic SaveItemTemplates builder with application/json body
+func NewSaveItemTemplatesRequest(server string, body SaveItemTemplatesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSaveItemTemplatesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSaveItemTemplatesRequestWithBody constructs an http.Request for the SaveItemTemplates method, with any body, and a specified content type
+func NewSaveItemTemplatesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/invoicing/itemTemplates")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteItemTemplateRequest constructs an http.Request for the DeleteItemTemplate method
+func NewDeleteItemTemplateRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/invoicing/itemTemplates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetInvoicingSetupRequest constructs an http.Request for the GetInvoicingSetup method
+func NewGetInvoicingSetupRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/invoicing/setup")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewSavePaymentsRequest calls the generic SavePayments builder with application/json body
 func NewSavePaymentsRequest(server string, body SavePaymentsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3730,6 +4133,76 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /invoicing/invoices/{id}/send (the `SendInvoice` operationId).
 	SendInvoiceWithResponse(ctx context.Context, id string, body SendInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*SendInvoiceResponse, error)
+
+	// SaveItemTemplatesWithBodyWithResponse Save new (or update existing) invoice item templates
+	//
+	// Saves a batch of invoice item templates (the lines an invoice can start from),
+	// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+	// an item without `id` creates one (no idempotency key: re-sending may create a
+	// duplicate), one result per item in input order, 200 or 207.
+	//
+	// Decisions the documents leave open, taken here: no query or read of templates is
+	// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+	// it as an unknown outcome; send templates with an `id` of your own to make saves
+	// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+	// `price` "50.0", so the template's `price` reads as major units there, unlike the
+	// invoice example's; `amount` (minor units) is what the template carries, and the
+	// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+	// `glAccount` (an empty object in the example), so it is `writeOnly`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+	SaveItemTemplatesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveItemTemplatesResponse, error)
+
+	// SaveItemTemplatesWithResponse Save new (or update existing) invoice item templates
+	//
+	// Saves a batch of invoice item templates (the lines an invoice can start from),
+	// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+	// an item without `id` creates one (no idempotency key: re-sending may create a
+	// duplicate), one result per item in input order, 200 or 207.
+	//
+	// Decisions the documents leave open, taken here: no query or read of templates is
+	// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+	// it as an unknown outcome; send templates with an `id` of your own to make saves
+	// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+	// `price` "50.0", so the template's `price` reads as major units there, unlike the
+	// invoice example's; `amount` (minor units) is what the template carries, and the
+	// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+	// `glAccount` (an empty object in the example), so it is `writeOnly`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+	SaveItemTemplatesWithResponse(ctx context.Context, body SaveItemTemplatesJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveItemTemplatesResponse, error)
+
+	// DeleteItemTemplateWithResponse Delete an invoice item template
+	//
+	// Deletes one invoice item template and answers `{result, data}` with the template
+	// as it was. Decisions the documents left open: a DELETE is idempotent by method,
+	// so clients may repeat it; a repeat whose first attempt took effect gets 404 (the
+	// error envelope), which then means "already gone". Invoices whose lines came from
+	// the template are not changed (assumed; the billbridge fake keeps them).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /invoicing/itemTemplates/{id} (the `DeleteItemTemplate` operationId).
+	DeleteItemTemplateWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteItemTemplateResponse, error)
+
+	// GetInvoicingSetupWithResponse Get the invoicing setup
+	//
+	// Reads the invoicing setup of the authenticated user (the defaults new invoices
+	// start from): `{result, data}`. The v6 page is modelled; the v4 and v5 pages show
+	// other shapes (`defaultInvoiceTerm` as a string, `invoiceReminderSchedule`, a
+	// number for the mark-up), which this spec does not model but whose answers still
+	// parse (nothing is required, unknown fields are allowed). A user who never set
+	// invoicing up is answered with the defaults and `setupComplete: false` (assumed;
+	// the billbridge fake does so).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /invoicing/setup (the `GetInvoicingSetup` operationId).
+	GetInvoicingSetupWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetInvoicingSetupResponse, error)
 
 	// SavePaymentsWithBodyWithResponse Save new (or update existing) payments
 	//
@@ -5045,6 +5518,388 @@ func (r SendInvoiceResponse) ContentType() string {
 	return ""
 }
 
+// SaveItemTemplatesResponse429Headers the declared response headers of an HTTP 429 response for SaveItemTemplates
+type SaveItemTemplatesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// SaveItemTemplatesResponse502Headers the declared response headers of an HTTP 502 response for SaveItemTemplates
+type SaveItemTemplatesResponse502Headers struct {
+	RetryAfter *string
+}
+
+// SaveItemTemplatesResponse503Headers the declared response headers of an HTTP 503 response for SaveItemTemplates
+type SaveItemTemplatesResponse503Headers struct {
+	RetryAfter *string
+}
+
+type SaveItemTemplatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemTemplateSaveEnvelope
+	// JSON207 the response for an HTTP 207 `application/json` response
+	JSON207 *ItemTemplateSaveEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SaveItemTemplatesResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *SaveItemTemplatesResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SaveItemTemplatesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON200() *ItemTemplateSaveEnvelope {
+	return r.JSON200
+}
+
+// GetJSON207 returns the response for an HTTP 207 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON207() *ItemTemplateSaveEnvelope {
+	return r.JSON207
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SaveItemTemplatesResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SaveItemTemplatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SaveItemTemplatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SaveItemTemplatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SaveItemTemplatesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteItemTemplateResponse429Headers the declared response headers of an HTTP 429 response for DeleteItemTemplate
+type DeleteItemTemplateResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteItemTemplateResponse502Headers the declared response headers of an HTTP 502 response for DeleteItemTemplate
+type DeleteItemTemplateResponse502Headers struct {
+	RetryAfter *string
+}
+
+// DeleteItemTemplateResponse503Headers the declared response headers of an HTTP 503 response for DeleteItemTemplate
+type DeleteItemTemplateResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DeleteItemTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemTemplateEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteItemTemplateResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DeleteItemTemplateResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteItemTemplateResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON200() *ItemTemplateEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteItemTemplateResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteItemTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteItemTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteItemTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteItemTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInvoicingSetupResponse429Headers the declared response headers of an HTTP 429 response for GetInvoicingSetup
+type GetInvoicingSetupResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoicingSetupResponse502Headers the declared response headers of an HTTP 502 response for GetInvoicingSetup
+type GetInvoicingSetupResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoicingSetupResponse503Headers the declared response headers of an HTTP 503 response for GetInvoicingSetup
+type GetInvoicingSetupResponse503Headers struct {
+	RetryAfter *string
+}
+
+type GetInvoicingSetupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoicingSetupEnvelope
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetInvoicingSetupResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetInvoicingSetupResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetInvoicingSetupResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON200() *InvoicingSetupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetInvoicingSetupResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInvoicingSetupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInvoicingSetupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInvoicingSetupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInvoicingSetupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // SavePaymentsResponse429Headers the declared response headers of an HTTP 429 response for SavePayments
 type SavePaymentsResponse429Headers struct {
 	RetryAfter *string
@@ -5980,6 +6835,100 @@ func (c *ClientWithResponses) SendInvoiceWithResponse(ctx context.Context, id st
 		return nil, err
 	}
 	return ParseSendInvoiceResponse(rsp)
+}
+
+// SaveItemTemplatesWithBodyWithResponse Save new (or update existing) invoice item templates
+//
+// Saves a batch of invoice item templates (the lines an invoice can start from),
+// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+// an item without `id` creates one (no idempotency key: re-sending may create a
+// duplicate), one result per item in input order, 200 or 207.
+//
+// Decisions the documents leave open, taken here: no query or read of templates is
+// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+// it as an unknown outcome; send templates with an `id` of your own to make saves
+// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+// `price` "50.0", so the template's `price` reads as major units there, unlike the
+// invoice example's; `amount` (minor units) is what the template carries, and the
+// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+// `glAccount` (an empty object in the example), so it is `writeOnly`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+func (c *ClientWithResponses) SaveItemTemplatesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveItemTemplatesResponse, error) {
+	rsp, err := c.SaveItemTemplatesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSaveItemTemplatesResponse(rsp)
+}
+
+// SaveItemTemplatesWithResponse Save new (or update existing) invoice item templates
+//
+// Saves a batch of invoice item templates (the lines an invoice can start from),
+// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+// an item without `id` creates one (no idempotency key: re-sending may create a
+// duplicate), one result per item in input order, 200 or 207.
+//
+// Decisions the documents leave open, taken here: no query or read of templates is
+// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+// it as an unknown outcome; send templates with an `id` of your own to make saves
+// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+// `price` "50.0", so the template's `price` reads as major units there, unlike the
+// invoice example's; `amount` (minor units) is what the template carries, and the
+// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+// `glAccount` (an empty object in the example), so it is `writeOnly`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+func (c *ClientWithResponses) SaveItemTemplatesWithResponse(ctx context.Context, body SaveItemTemplatesJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveItemTemplatesResponse, error) {
+	rsp, err := c.SaveItemTemplates(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSaveItemTemplatesResponse(rsp)
+}
+
+// DeleteItemTemplateWithResponse Delete an invoice item template
+//
+// Deletes one invoice item template and answers `{result, data}` with the template
+// as it was. Decisions the documents left open: a DELETE is idempotent by method,
+// so clients may repeat it; a repeat whose first attempt took effect gets 404 (the
+// error envelope), which then means "already gone". Invoices whose lines came from
+// the template are not changed (assumed; the billbridge fake keeps them).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /invoicing/itemTemplates/{id} (the `DeleteItemTemplate` operationId).
+func (c *ClientWithResponses) DeleteItemTemplateWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteItemTemplateResponse, error) {
+	rsp, err := c.DeleteItemTemplate(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteItemTemplateResponse(rsp)
+}
+
+// GetInvoicingSetupWithResponse Get the invoicing setup
+//
+// Reads the invoicing setup of the authenticated user (the defaults new invoices
+// start from): `{result, data}`. The v6 page is modelled; the v4 and v5 pages show
+// other shapes (`defaultInvoiceTerm` as a string, `invoiceReminderSchedule`, a
+// number for the mark-up), which this spec does not model but whose answers still
+// parse (nothing is required, unknown fields are allowed). A user who never set
+// invoicing up is answered with the defaults and `setupComplete: false` (assumed;
+// the billbridge fake does so).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /invoicing/setup (the `GetInvoicingSetup` operationId).
+func (c *ClientWithResponses) GetInvoicingSetupWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetInvoicingSetupResponse, error) {
+	rsp, err := c.GetInvoicingSetup(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInvoicingSetupResponse(rsp)
 }
 
 // SavePaymentsWithBodyWithResponse Save new (or update existing) payments
@@ -7415,6 +8364,415 @@ func ParseSendInvoiceResponse(rsp *http.Response) (*SendInvoiceResponse, error) 
 	return response, nil
 }
 
+// ParseSaveItemTemplatesResponse parses an HTTP response from a SaveItemTemplatesWithResponse call
+func ParseSaveItemTemplatesResponse(rsp *http.Response) (*SaveItemTemplatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SaveItemTemplatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemTemplateSaveEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 207:
+		var dest ItemTemplateSaveEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON207 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SaveItemTemplatesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers SaveItemTemplatesResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers SaveItemTemplatesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteItemTemplateResponse parses an HTTP response from a DeleteItemTemplateWithResponse call
+func ParseDeleteItemTemplateResponse(rsp *http.Response) (*DeleteItemTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteItemTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemTemplateEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteItemTemplateResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers DeleteItemTemplateResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteItemTemplateResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetInvoicingSetupResponse parses an HTTP response from a GetInvoicingSetupWithResponse call
+func ParseGetInvoicingSetupResponse(rsp *http.Response) (*GetInvoicingSetupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInvoicingSetupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoicingSetupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetInvoicingSetupResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetInvoicingSetupResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetInvoicingSetupResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseSavePaymentsResponse parses an HTTP response from a SavePaymentsWithResponse call
 func ParseSavePaymentsResponse(rsp *http.Response) (*SavePaymentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -7984,381 +9342,407 @@ func ParseGetPaymentResponse(rsp *http.Response) (*GetPaymentResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3bdtu41i74KtjsvUektWlFPuUgjxr7V2ylyrUc22UrlapVSpsQCUkoU6CKoGxrpT3Gf9Wjr/dNv8H/",
-	"Iv0m60l6YE4ABCnqlDiHquWrOCIJgsDEPM9vfvDCZDxJBBOZ9FofPHZHx5OYwd/H4ibhIeuIGxYnE3aU",
-	"hNMxE5m6JKfjMU1nXsvrjhiJ9JUnkujnSS0bMcJxAJIMiPrvH1OWznwSsZhljFAREclERCZ0yGTd870b",
-	"Gk+ZGj2iGVX/0gk/pWPmtbyfXp15vvr/ZTJNQ3YceS2P3WVX2zu7nu+FSRyzMOOJOBaDBD5jTHncSdMk",
-	"hS/hImOpoPHVNVNzlsmYXRV+8/G3JBux9GrAWRx5rZ3dvd29ex/HumQiO6IZyzjMZ6e5s7u1vb3VfN5t",
-	"7rd2t1v7z/7hmVszmk2l1/IuO6ddz/diKrOfObtl0eoBJnSmFvINy0ZJJL3Wb97hRefouHt12L448t7b",
-	"G96msdfyRlk2ka2nTyd01sj4cJQ1wmT8lIubq+39Fy9fvnjx7KXneykbcxGx9IKF0zRlIoQ1HqTsjykT",
-	"oVqPd53O309+9Xxcpxsae63te99Tu9NRX+S1snTKfC9j6Rj2Z8rUp+Bn7G81n2/tPPN8L5tN1G+nne7V",
-	"btO7v/e9cCqzZHykt/OTdgGHYqndXa/l0T4fUh7/h/129QmKNMKpvNp7sb/zvPnc8z2BNNTGu0k7omPp",
-	"OUNqOv87zIr2w+2d3bvZPz1f0WH+kc/wIyMuw2SKpyCkcTiNacZesUGSsksaM9mld3a5cD3OOxeHSAma",
-	"wL39RlO9H6Za3i0uZEbjeIwH8rcPHh2r1x3hydBDtt+cvS2O2MQh+zSmsMHbzWaz6Vfs1Pa+WSQus1gf",
-	"IL1Cr3kqM+LMwLt/r2YEy3OawKjb9gdL52fnnVNF51yw44yN3WnbidAJV9fsweUZG+uXR0yGKZ+o4+u1",
-	"vMNEyGmccTEkkqU3PGTS871h3A7tslP8U03Ie9bc2W6qLwoTUTwUYSQakoqon9y5hyNMhHxqh+vOJkw+",
-	"ZXcTJiRrTMTQLM4wple7L/afNXd3HBI6Gwx4yNKarJNLGtOUMwl87J1iYfkJ6Pxy3jm97OR7HPOrnRcv",
-	"nr3Ya26rQ57yEDetqbbN9/6YUpHxTJHfDvwgLSV9WExFLxovnu9792qL9PR+nApGnAXUhK3mn2SKp3vd",
-	"ERXXZJZMySBJ1b8p6U8lF0zK/6ZmFg3WWkQcVxZZTWMSDYDduGyGicglwO2drV21BC73eXN22v2hiv1s",
-	"sAi+Jw01tg+7xz931GYkGY2B/dtTsb+7t5sfYRZ11S1e6+W+ItEJ5VFbU+0+EG0+gxfqOTntZ/iAJmr7",
-	"v929XcXuUqZWXnH+t4eHnctL4IF6E35Swm8TEeqTW56NQHCG01QmKfw5oUMuqDorIDeJHCW30pWdeC8c",
-	"k0Gm2KXHZj++uogvXr/lx8+Oxz82+/GLu9Pfr/ngp+++83yvD7zLa4lpHN/7Wvb+9ih8H4Xvo/B9FL6P",
-	"wvdR+P4ZhO9732NK4nit394vEMTnyL1Xm7NDlgFhaUMV7NMnjlge8XCEghdEchJHLCU3LJVKKtcm4+yK",
-	"8Mgnatl8EsZUyks2BJ7ik5SFiQh5zEGGv6FZOKofEDSWBUvHicxIOOJxRCYxDdkIB79NeZYxQagkSkxX",
-	"2sp68Xae7+49f+k74vv8pH18NCfAf2K//HH6/Jcfu/vN6Lazd7n98h/Dn2/2hBid3Pz+izp2fSqunYMf",
-	"cTmJ6UwP+koTLjkcsfBa0fvf/rb97MVzc4T71/Tq+f7ezov9Zn6CFz6k5AHN2DBRe/BhQ36iGcghDsCZ",
-	"VCI5TeK4IW8sSwmz4dX+i5e7Oy9eOhNC1qHerpY8ZaLAPbe2d/ea+9tF/tmbNpu7ocxSLobwN5vjou+O",
-	"uz8cXbTftU9I+/AH8v3by+4Z6bZ/OT5qkb0mcKHiYn6vZKGVDNn4anfv5d72TgVPe+97BYKC+cLkQSTi",
-	"H4pEzGfH8mr/5W5zfwd0oT6LYX3xUny1t7+zna/GBRuqD1DH548pT1mk9krpFGfdq4vOT2+PLzpHarHs",
-	"4skRF8MsEeTo0LJb+8bth3/jGx5ttbNY8esQ1+Lh9ZJKteNhtvfPLUcVX3N1JSPVQO6d44lDCVRmcC57",
-	"2t7ZxfMkZMazKZgNC49VzsNenf0yx8GqT6Ldvl0l73b257av8jG+YEAw6m44u7X61kXn8Oz08Piko1hq",
-	"hdwrLp7v3TARoT0G77gRkauNCJdClJAyQuyDN2ZS0iFbNOMJTel40UU9i7enfz89e3d61bm4OLuAA1Mh",
-	"GO99b8RoxNBYu2BZOmuj5fihtHKnSWbtVBaR/gwt0jS54RFLfdKfZmSUiGSasojcjpggk5RJJrIWGSW3",
-	"JE7EkGQJuaU8I2h1kpRNGAV1SQ0FeonMfCXnIhbT2ZZU1BRJUgt63m6z5wV1kqSECvJDt3tO1GaT2sXr",
-	"Q/Jye7tZb5BDOiE8a6idCUdsTB2Pttfydpv50uCC4efDUrJMr0BXHbOfWcoHPKT45eWFaJMf33WJ5EPB",
-	"IvLD5c7+M1L74U37cOvyh/bO/rN6brlPaJoJlj6RJLhl/VGSXF9JFqYsC0gtEYxMWEqYuOFpItSq+j0x",
-	"SJMxgTk8kaR9fkwyRsf1BoEZzQjPcHAKU4h5P6XpDI4vDUM2yfR0EhHPGsR1LEgSJT0hkozEXNkZmVSq",
-	"CR9LUhMJ6SfRjIyoHBEunT2uw8gwG/DVSyIStTP8hqUzwqNWT0Qsmk5itVSMJEJ/9CxOaNQgR3inYjBh",
-	"MmYEvm23sbOz3Xi509jZ34Phd/caO81m4/lzuNAToIsqHghUmR8SmMZWYWdywWHMvnzfKzY6ZXKSCInR",
-	"jVc0ukB6A9GZiEwrg3SC38MT8fR3ifvvhkXUbx08pq7m+AMV0ZZW1FCjg0Xlas0yckNjHpEfL89O55U3",
-	"lNdVJ/+tUFw9VKctHNGUhhlLCVVbKBjZJmEST8eC7DjsAEa0VK7eV3X6X7ePT95edHBV8iX77ykbeC3v",
-	"/3iax4Se4lX5FL74Qi8gPlg8FN38AKvzS8ntKIkZuaWSpGwwlSwitTGNB0k6ZrgSPhlzKdXhD9S0A59w",
-	"gesECyTrDYJeJKIoAHXtwYCJSD0CHgrCBQng04MDPQgZ0xnpM9CTG4p/d8C6O02y18lURBvutXAeW7TV",
-	"IiFGD1FHiGQjLgmPNtnnU2cION48IqCuNPecvYUx9c4en/7cPjk+uvq5ffK282U2l8Ny4wHPRrAnwA8Y",
-	"LDCpCXbDUhKmjGYs8hWfRgMqqpc5EXCgveYeoWMlEwy3Q2nKJCxBMlVGmLG6igdK/Q3LqHgnGHOw06+T",
-	"tM+jiIk1NvkB1yVLrplQ00LaVVJQ0aAAaYnUUFMGvwmNUhKkjEaBfjARhBJJb1gdPuJ7mrFbOrMM5rN8",
-	"h+9l7C57OsrGcXGQkpwTepnB1ZwMCFXS/m52AOJDDWHYm8xoP2aNavk6r0UYOtKqw5Nc5sgWoWSIa6BI",
-	"SAkSol0IqXpukCYiMxFlJR+pkLcslWS/ueOT/eauemq/uYcKiLmJSzIVKaPhSM1T3SLj5Bbp0lDVVE5p",
-	"HM9wx/C71SXUa/SXw85C1Bp0kDcnuDRcyIzRyCcyIWHMgcjHU5khEbCJeiARSjUhoGCpSRwQavllNqJI",
-	"NHh6iEzGLFPGFfyYpJagRvSGkYwqumGDAQtB1ymrb1tWf6uiCX33U0fTg13ShNflY5ZMs78k6elPJBl+",
-	"o94M5LjsDmfOaUz6NLxOBoMDVyldYycg2IMe9UuW3rD08x7iuc/Dl+K6rf42ZDpzpAfcXGlsNZ6xcc6L",
-	"Ax4F9fUWYQNZ+4BsGISSMg6UusHABxoZ2RQlDImF3XGJk7xE//ZbQW8ojxUJ/SVJvsvGkySlKY9nZJp/",
-	"62ryQENOCSuHpwQEuQepGcMsSXNTzCchnUyU1QC8V9k3XBob8OEYVTdJ3lAx08q73FCji/mYZyxapbvj",
-	"TqjlNYvuWL5Kmu/tvNxEw7tQZwveTdhdyFjEIkezW8tk/xx6XcW0WmS72WwatifBRN3fGnMxzRi55SJK",
-	"buE3ZW9KiUpMg5wm1YRSMCcPgLyUEu/SXDzzwQ58cIojrkmi7BC1jRSsqUSArOZwpCQdKC1OOyMejlDf",
-	"CjrNRknK/8k2tTvY3QSt2uVU6u4B2B7muQ0os7t8HEOibf0pxvDOHV3HF52jq+7Z3zunn59e36DBmFuK",
-	"oFfDXJUAi5CiJKkFxkCCiQU+CQozDeoNcibKP2Lkhwh2q5dCkSVShasKgPzITfO/pNxoi5m2x1AfTiYs",
-	"xbQTK0sjFsY01ameJeMuGzGeWoPOqNASFRQQ0o46nfE4Nko1pB/Ui4r5vLnnWy+g0cDBtWQ/PGIhj5jx",
-	"UOrvgMBJi6Qg+Pbv7lD4aYHnK1tNfRVehmmQvbu7hpdTL5zMdvT7VGbqU7uwhuXd+CG5JQEcvkDNXVl6",
-	"LRLo2GmgpsjSkImMDplPAswlUD8P+B2LCLrJi0vKcn+I53tMTMde6zcnGqvzEd7P7apfmuzZBE1jKmZn",
-	"A+ACy6ix9KH3/pxL7X2ZaILiMwGhUu1rps+RWonKD8PdNKuOw5PaVFyL5FaYe8Ce6itGHStSVNJEol0V",
-	"z8rDJkKvVnHGvne3NUy2TB5H+QO9tpvtMa9h6s2hws3SIFReS6URNCC5QJ0TpT7nHshNVhl26N5h3vlW",
-	"TWimTAuv5f2fW//rt+bWy/f/s9brNfCv+v/67/OH2v/gDZJ0TBUvjpKp0nDtPWI67isxNbeFRyzkYxrr",
-	"TWiQd+qMVJOvMcJNljcE5A/wVC0i7NtRIhmZCp6RrOScNhwq0xxFi8MnkgQ9SLHpeQHpM6kONiWB9gkE",
-	"ahaQEUDGXCQpjI3HTiryG9Pfk5TopIgZXvXJVMT8munZZ2zIUjJOBJuhV1HWGwRtKenY++CyJLhwJgmg",
-	"YOujAx7OqA057GOOiUt2g5jdNfQyu5e2uNLUQYQoU8ZreUOejaZ9iPj1eRz3Ux4Nmfvn5Hr4VA2HDFyP",
-	"n/R/Z2GmqOhVHsB/zePKkI7OiZBqFZX2hFsqGelTcU10jFLOkzaPVhH2cXQsTpPsWOhXL5xhN6VCUkgg",
-	"XDnLMc3CEYtMfIVLnGeWD3FAAnY3oSIKjNBjd5OYcpEHrCzRzX8WPupED/pJEjMqTBB01Sd3/pjSeIMP",
-	"vlCDVbGa8mepg4eLoD7LXYaWOgqFQQPjXhPsNk9M8UlQEZq190KeyfyCmLDthzk9LD9rNcUPkN1afsNF",
-	"9mwvZzf6kKkVmI/9fpiXWzbwW30tDwJXXMcIsMv71A8VwrHwRRUD8arxqzb1UCkWJybVYX4zIQuC1GJ2",
-	"w+I6KmigixCJWRw+YY1hg/R0OkTPW3TeikPDGwmPSC0I4/jqX//5X0GFzLPZExVfWMy6KI//bsRAHlMz",
-	"T+QOXOoPMgI5VDxdtEhgMjYCJc8DN4fDkpmxcUhtMI1j1BWLxjXYZWCoCaJ0nXqRoRYyQ/y1d0fny1SF",
-	"cmErtrKUYkZScU9Q61e7QnqF9JOe5+ZnwwrYZeqzOLkF21KQAHJyAlKDzDzJb1g5GmIzy5yUMjf3K+jp",
-	"GL/WhzDIr4ThQOeE55lj+m0H2rClJGUiYqBO0TRjAxpmaGurKzTWvnMCkV38EMqFDjALQvugvCUpBNPM",
-	"4PPEafOP1lMsCxuitBSt0qqXvJ/XSLqLFhjtEsEOyhPV1hooh4P8u9TE1XX09RWyhDW1FAV1aZ6VZ1Bf",
-	"NqdQLjmFNhdq5dogK1l8cFdRuVwkRw91jFFpRjp7IUscuV9kS5IEPGpwETQ2kKkHuC1ywkKthHEIB/c8",
-	"GssEJZeNdRbnQef2l5Ehv0G/jux5qBaaAwVbWjeKGJfkdqT3PVeQyIBeMzBYH17UL1dsDueKIsqJ1uY6",
-	"kSzLuBhiDhbbGlMeoxoMaTApy6apYFHFBxSrLGgUcTUejc+d25DKi+/WMfWS9o5v9skgZWxLyc4im3JK",
-	"O3M2FeQlBkGBZ41YyrSDTRI5olVeVOeQ5OtWUe5RIZZExczBwYduvzNlEXJBbLpHQTVR6sAWDF1xSAs1",
-	"JHOHHYyTBesG4iK4BCtpoXArCTNdo1LBKuaLVhYug00cUE+RG3jMneEnrUe5JGb5qTgv3n1frJip+IKU",
-	"FT9hQmdyk7lPU1416+qim2Uzv5h/oliD4wq3OYZhRVjT335fofTa6546j+oDaCzVv8o23K7w3FQKQUNx",
-	"XGqiQ7bpLmCDvKEzQtOU3zDFPZpPtxtV5uerJHlA2zOvTVq2xF11zxrM8lhMptlaHNM3/qV55vipdPvX",
-	"o6AOcsmiw+avQDyFKrf1peBrI+fQr4MDWpU6pHEMeSnJrSARzeiB0ipBx95vai8RCOydZrOZ5+ZJsHOS",
-	"jMaorORJexhjCylkYPaVITRJmZTM5lThl4KAGNM7d/b7zYWfXaXktXN26ugPpNaf6ZA/WgBacVM6mtKU",
-	"JwmH+hRUp2gUkaBQaBDAQ4HO7lJiqcvHLJhL7RrT9JqIRKfnwQTQxjQJB5EzvfhW8ftQkRyToCsEPJqz",
-	"FSu8EnaXDxOR0TBb7CyIolQbt0vVbj2ltr793vf6YQgHd+WzcNcJl7Atpp7LTKhksbMhjW3NF2TQVZoK",
-	"H/XqUl1IlSOi2tSVRRnMi1p5reBWL94KxKPoApA9sFAKA5OQWgL/t57dEar04/oCoc6xenEj29EsHU1T",
-	"OoNFKNLnOmqT0hv1Y5hLvru7+7L+SVpTsfJ2NeHBnUb7rHC2KaNccU+1aVrb1YRdmBM+vjzoUXZvVRuI",
-	"2p6dOvZsrrWqn50ShoVv25LXfLKVTPCkbgGHUQwLufHdVjJWWz7JZl4LpNl9XtyqBfxKK6x0u2MyL/iu",
-	"WogMo7748MkF2r8dA284IAEWfWzg2yotZLloZKl9X+JQi6enKWO58ahv2p4fB8uQzSAxF9WrpG/YqXKJ",
-	"hImIVo8QQs1tBc+GmEM6O0yiyjicktsxy5RQ1XeSMIkYqR1fnpHd7WfPtrYJjScjurVrrLK3l+2gfoCR",
-	"wvKJzrfj7WW70gQaJYK9S9LrCmaSpNcEruu40EKCYgutyRSzYEVYvUr/5JOKeEgilYqhPrvxUeSzSMeu",
-	"oKH5TBq050eQT0MCZ7eCcioA8HyezS98/c9FkX8pEjD1zwti3OgRhiAFiHebxm9ChEZwtkzBBZclM2JN",
-	"jXCeBmwt83p+ZKMCr+lD1rcfoJMYYmoDtKJtXs+GDuJ8Aiaz6kO1r602pjMySmJIGw8KOX5Fx5mybqeQ",
-	"jFVfWyfCLOMKZchkYq14XNPDBd69lHYW8A3H5MgS0P1M4gCPghaZTqBQDzKN7Y216USyNKsfFDKMWyYN",
-	"GbOwFL3VUrYlddGPk6dMia0728QIAeUU05BSpsxWaYuQtFU3UepPxsY6kSEPYcEWfwVrBBf9T2mS/Fn1",
-	"4GOIHEH5EZdQnuoSuKZnR0E+IEqZVdeQOjdQmP8qWi+ewVzznfP3QzwAa+OkG+D9dJ34OGPjC8vrqqoS",
-	"1TXw7UCGsDpPcMQb5BKZrZpSgLe1iC6NDkyh7c7dHQnw80HL8SHUBMVuAfCEAFi73MQVInIWA6wP342B",
-	"c+dVdqmMVPjCMrPosJkLtNoSK/gYFKa4CruNZmOXgHsNVAkjVvPaDBQHDAqJsySJdfq3bJHA3BygkFb7",
-	"HpHblE4Ua8YMsgA+1+oe+ahmajVnFJs01qepejSO9aPov5Ck5xUG8QmWMqoReh7pz7Cyj2ZKlMtpOFLP",
-	"nKdcYnLCA6sMXb2eT3QR2p9LezCcZJH1Zr8tucUi/i3IxNMpurWdZrP8FW5O0e7OfE7Rp3gclnEVAOxb",
-	"rCyfCWYTrgPwf9noerCRU9TWQCNyH/IA/LtBsQTCZjP2IDQI763KEsqx/5Zt2U84WbjVAv59qKyoGrIn",
-	"Mo/W+4bna32ZKetAp42t571zqL9Abp/mNfr30L1h2xZmdiQClVCpPsPZsTAZ9yFRA4RZ+/RIqypUE2OG",
-	"3tkBjKtrVOfpquxaXtdFazJRXJ1u2bOXIO3zh4xes8kzuSaz/Cl119IUDnfdHaSIsukDTMD4RiqYwYEW",
-	"chqwQBJD2w9wfs+hOOfe9waWLtY5fy4p3ftYErfWW0/gTrXIOuC3ztsu1b1Ll/iS3rDFnFZdtZUfFuYB",
-	"VC7Q57R6B3abVe2AV+F/kUetz5JRKyhhUyD3FQmqOqAXVXHgamZ6tvYsN+Wkjur7RXiqPgdbkMv6Z9RP",
-	"lpKhJurS5qUROsQy6x5rkAC269UsKBY4oqdTh1ZNvhQUc5DgtP2moz2kq6wkk72Jxo/vWksHlSlu1yK5",
-	"leYVEKg9vOi0u52jq6N2t3PVPX7TCSp8rhFPMaViJbdM0uzI3nzve/rzq/UGK1ngLtKfGT88zK+Uz9t+",
-	"s6a1d8THTEieiCWZ1pG5p5htnf8Me/GR+dZ2Ahgdi/j44XOuN8uhVnQRxonUkaVNFvFnWx5aEmeltUKC",
-	"LVQSPJHFPNH6fCY0Pro8D3pJ2u5BMaf0yZIcaJe9LMh4rn9yxnJp1TbKWXaX4nNnLM/N07O7ueqEl07X",
-	"Ar/YUYk48CDcbH4OqmkzB3eeq3DVPjIteAyIbMXOLkKF/srpV+3JxJQp6rkbCDzAuSUZvVP0q3ZmCpkI",
-	"+ocMXCxUAwW5z0N6Rkbj+lfL2/rTlzeaYsXq8sZa0PP2sezwO7JP/ofhcwuLdqGssSjOD4hkjAS2sLSB",
-	"lcEPWGD4FesLc1//vO1d8M4zOZdMbgym+aRyFjMoAgh63m+9Xs8Lw/+g4Zipaar/vlf7UdOLBcogkSzl",
-	"NOb/hGQ6LCSA7a2rRYyZdllg6Fm/KCiO6wUt9EeWREh/OjQM2cz9gDAajuwskaETKIewEWbjIwycdwQN",
-	"8j0TWLlst/WasYkZChw8OA5OH5EZzZgTmoI5kggSsTCJWB396VTZ8lHKBxa1naU2zzBl9Bpv52JYULk/",
-	"MlhSVsIRXO8tBETeIcBlhVLTOe0ed3+9enuutNGghbosAPOEIyqGNjtxKjU6gMCyXEQcqDdIME1j6+zF",
-	"R5/InmifHwPsj29D0ZlE5TpimaI/k1sJGQuwkTSzz6OhV4PC84EBoesJA4AEmjgVJJko3ovpoSOWspZe",
-	"f6XYGAhUmo3mgpCQ/JAj2PUE2AZKOde2JwJ85XZnkEHNPM9tUXgf6bOQTiW8DzH3XIxNgMu07AC7eVEx",
-	"092zDvF/AJfLo6vtnd09i4ac4H8dD6DF6N3fffnS4Hhn4url7rPn0CxA7/5F5+fO6VtABmYRz9BOVHsH",
-	"71EGyZX+X04xBRLwfG8KMMdPb5497VNxLZ86ta7yqfPS+zkBn3/gMsGjiVEvQOEr104R7jrE5pIV5J2b",
-	"KnOdZCW142y+osWu0BrT7eDNawpX/ZArWafpAsvIHBXDzvT5w5g8HsKiYFm9NVUGRw7H+htefV8lN4o2",
-	"+dpquHV0rIFEYQNqAwN0ZjxIisHoVBbFDVvAqHFotYrBAvCNKowK34kgKX6rI4c9r94gp0kGB12nl6hF",
-	"AbrJqtxQwAoOyPcJSAQlg1AQ6HkF2qSuBStcOkHdJ+DIwdAcWhmrcDD0sn6av6hT7S86E8zg0XXAC2rl",
-	"sMn6pkJLcQM9cKARMXVkFrwucEOOFbOGrwnLiNmNyVJWxxVxoUJQkgeUx9OUzRsQFhhpDthlOqZiSw0G",
-	"gUx9X6O6agowkz4sQcjVGwqoPRp9uu4A3Sg9pJ9MMx83Eozeyletwydgb3IuUanKFaCHqkMpzgkaaJ+2",
-	"SMTWzt2ddou18tRvc+sTXf7nuAiyZKKtOC20MV6rVoKlW+BexcMrEX1aVynIREB1hQ65r+t6fatBPRfl",
-	"fB3ggb7lki12Jq/trCy6YxeY7lZ5WhIANh9s6lEccv0SXtOcHS4hl2r8o79zdGIgHS8CMpo7ulAdTCcT",
-	"RqEqGDlg7tkRZY+QYQ9ukYix0YsYen4Jo8z3CtBgnu+9ah+Bl61z2fV8FzPb947enp8cH6LK4sAOFNGX",
-	"fUAleHN2dPz6uP3qpOPc8Prs4k27GpupeCrXFoL50q8lB+3tAQY5NsJgWiU53Ll437vdLUq4q2D4xFsx",
-	"i4aIHAgGM8jmmItVlc5Oq4w5z5AeCq3mA2v6gfEObTV63gLPlG22MZf8FSbC+vv1+OrpdSpPq5xmZo7g",
-	"LBvG9GO8xlnlWWs7szM+dt15Yv0i5LxVxRo+uiLETUWGXhaOmGum6XwdHhGmHpQkgH8r+Df8vqar0Cm/",
-	"XzgHC2RrZ6Bt9WRAAi4qZsDhGFr+usL4XTQvF/TooycHkk+YH4Qa8pMnDC1bjj/9G50OdZXh8DSzWEWl",
-	"WvmapGNjjUM5gIYYRXi4JbUBLi7bUnejvdFtxzenlCqLXl/Np5gjunFRwBLbDN/INv1bA4GoMvXUnYji",
-	"GNAp0M0yHQB+omC37qQ/1fluutVV7CgmAZo9dDn15rWfdpSPLv3MkaHmMmAEdsrQPBvcYTMJUXZkjT+9",
-	"OgtI7acpD69fJcm1JGdCSZ9qVlyCmVpYjv9EOo0RwsWTqM6qnoMJWRr0L979CQnWbt+sNVKN3bytqr6d",
-	"czogm5WOvpNGtjWgoVqWySLrKaqsldHvA9jfuUrMymGccNLyyJe+b+GB1LALcBjFwmDXp1Y+up1H5wHw",
-	"cqa6frGsy6krpIHTWnTRN+clTWtwvlJn0kVjQi3UAQnOzjunH187qduezkOn5H1QF01A3bL+Ip7oASvl",
-	"aSUn6vIsLsPEVLNn7KBW0WaLSTJJuVtzvWwc0zh0zva9OClL4POj1+sBqKwPe1GAu3DCrUvzScx9SyoP",
-	"LliYpNHnr7Z1e5WuwQu7ePMyIboYm6FbyRH9IlCDVYsgLBhYhhtVpfDYtMovUwX+ACrG+vWHpu4QIQjR",
-	"rYAFHDBQuQDRYgZ9ofpDozKtlw6iZ/dw1Yf56//iCdD6QxfVHgoXz2Zp7aE1Q/46pYeP2nABNeoBVOJF",
-	"H5gXrjockRiXueHfObsOTFOoKk3xNuUZOxPxDA/6v6VaPVdi6RxjW2Fp9e2qCsuKQspHJfqbVqLtKf1r",
-	"aNLkOLMxi1KIYj7FyYDyTpRkHNN+PCOS2RQSFAyfSze36/5nVNCX6QSPlb+fR1steOse634/ue53tbL+",
-	"WPb7dct+9Q5tXPWrn/tiRb8Ei8lMhqqWSjinMfjRNUf5UuXBmkl8enWwc0Yei4M3s403qA3Ot+tBSoPn",
-	"9NV1kEsKtbcfWeXLaBqOKsDCUsag51mDvIMMem1a84zgI0xWNHSsVRTVtSDbForvkLhdbd7P7UHoTZ5j",
-	"t/uED0UCZzOkcoE5/VA1yu72b1yibDnXN1ShXEHPn69A2ZDjwvpkc8NjefLHsfLH6uSHY/EuOtR8x8EC",
-	"oq0xSR1uv5Bxn6dswO8qnCXwu2IWRcZnUhK5G75Ah+Lx6c9bQTW7GyW37UUoaV+1LO885SIjQSWEW1BY",
-	"wK9UZKeXzsDGfQOLBWlxuijpG1mgVyWIu2+BpFzYvW+Gkr6NVgR6hSBQ+c0szbdEO+JboplzF/z2G2HW",
-	"APloUXm/gaVaJrjXRxVBl6U27ec6NOUg+yTikg6VpVMLPmgoDp9YNI/7wCfBB0jrVn8mKaFxTLJRyljd",
-	"7c+FXZJRoi8ah8oy6r/EKZjSjAkdcoGdoSfQ01hdwCom0wZZN4rGvvlS1z2DG/CWCqVp6uoQrhRfRoVS",
-	"a+d7RX0D0CVru7KrUU3cpuxFE2KU3ArSn2l7ocK345OpcJaDHOmmCkxEhGfVoDBgh7JSYeIaTvWC2bnC",
-	"m0CFE4oMCs6AgNQwPOWT4Oii/bo7FxnAaS8Bw6lXOCkWZUHbxf8Nw1rv/S+fGO0mCFUsnIZ2wHQjHw5l",
-	"dapxFVR9wUBkUU/MV87TlGejMct42CKBnPbhRYHujlyTU/DJx1yYTtbqRZTsk//RExaUArrXs8iAU2T0",
-	"DnrwSRLkuBNdHPflfrN5QAITUgLP+ovGi+cwYDKA6+Q78mJvt7G9s++TNJmKiEVkROPB1nSiTtmLvd0D",
-	"Euh5fodP/E/1K/mObDd393YPeiKYUB5hYndA9pvwTtv8Wd9G/vX//G+4Rr4j+7t7u5qVqhdCjfU0hrZZ",
-	"XAxYmqrFg3bxBo7FECQWUxeJa2ESOSyC2rypYojcoED4n5I6XlzhCj6h95SAi7iABvIp780XuMJ5hNgW",
-	"8IUyIQOafsqb3PBj2YuiUVA+aXi9PlUrNzbs1D0An/KyBW86KsGzkEk8lTnIy8e/sZLlLIl/ngkbdNHO",
-	"HS4wHiZ0cZ6t56zpWp2YDTIyFRB4qy8JOH5EBb0pfdYJUJLegtznA0LFbHU0bYO42deokfyk8Nc60a7K",
-	"3T/hAxbOwngJ8sbJ8evO4a+HJ4C6oaQrBGPZDRMZOr3tGKQDPx5xUJRoOgOZDJumU8Z6AjqN66KzQ2yZ",
-	"pKS7AxCQ/5prBqYnJdQ686jeIAFMAAQGFT0BCBsGkQevYUvRiE2gNbHWQHHaSr+0xeMZiRmVypgEKju2",
-	"JSQ9R12y/B17Oi3C2agtLs2vL8PZqIDT0D07vZ3mzv5Wc2+rud3d3m7tbreae43tf3jr4GbAxyoDa27J",
-	"PX3R9rwzSYDe+Un7+AgKYXExzKg8yinqqHN+dnncPbv41SF9SyYPi7exqnUpbuiITiZMF36u2aX14zA1",
-	"9JJWtmi3xwBueoKdEEgNSFMdhJKCX7kr8/MsbNNmXFNPA3sPAq4NBrLwTBSOREVWuCWASl4UzaGAmL0I",
-	"ExGyVMg1LYaPQilZFybEVl4sy/ldp3x4gWpzkisCn1byRyccktuipaz/4/NiC0NWmCZDt/J62VbkJdoL",
-	"kjJhSSCEhNVOMV+S+j9JdcHgF0dxeyt4RuD1CBUQFVDdFm3mg0GuNZvNL4S65nt/TCmc0a+yzj/pl1et",
-	"8oMt584XW8vNkx/vl7Cl1fUIljdhDzVblZCbIVzqVOfItxmBHHqdPSwjOyCBIaSA/H//Lwng8JQdMn82",
-	"dlc1gwVQEy7wQkXSvh1yw6z9TXjoXPX2wj50fzLG2iJBTzPFngfktaN9Rmr3A6pdN+iGKlHcI09+SJ5s",
-	"nNU9xVR7XvBvy6OVPRRdqKcr2LNxSFiUCkgAliRLSoWYSsk3HMQnN0xESeqTkGZsmKSzSjx1OYnpbGH/",
-	"NwdyZj0gmU8pt9RN7avzwfDDC1gOb5KIxXFeJ1HA/Ca1YJLdCcPJ1HVMmskxwbV9UkPz2i/3D/dJkDJl",
-	"XvCYQ7gIoFCCOqEpyyNEBtKUAyqIvMVwUyo/papzkdh88ykKf3XZ3TtwJGh8TljiUJmRgzSxZXdgowfr",
-	"FNnNXXeMzlXHwx4A/Vg3d9GsevRV8XY9iKH6TV4MKOspKwZWlj2sSfYQ0Nmrunsvb3F+5lIkhFAerq/4",
-	"lwfaiNZFkVmlL0UFVHi59m7Mo8mXV2UVv3s4w1RTBqpUlhMdkGAyzuBPo1gUuNKDo3TYOrOqqqwyb/u4",
-	"g5ayG85uF9X/IQ+56ByenR4en3SOFFs1/ztud4/PTq+Oji8PLzrn7dPDX4NVLSIeoLhr1Quqkcvmj+o8",
-	"ftmqkVEgr8+QlgjJQ9MPYj6EAnYa1DJplv6R3qautvmeyGWRwgMi2JBm/IahoSAIu5swIVmRvj/BYJuX",
-	"KjyOF9ly6lpurU7oTJIalXI6ZhFh4ShhkTFvq7foo6TGV2byH8es/w14MBq2igFn2qY9IAHPxhvx37zE",
-	"eQWSwKeQ3Z+H5yxwIlUyHvPNLa1gplmeIYQ3gOoMy+XApGAVPa54UCdJiqe6FuDBD+qQITZMlL2ewIPa",
-	"5GkQR0N+aEb3ML4m/Z6P9zWtwfy4zMlwKZOrGudQXyskH9SCMBsaZ1RbWzkhTdMZCcxgwYawEctgfErv",
-	"ztEryu820BXrvbvI044jubJfkNp96ByVpTS8hg4dztzm5lNimkGB0S9P0Kqa7yf7DUvTy52GH+8snEfB",
-	"gF1yITCykgMxg54g6qB+Gnd16dpF2mghGqNx28EXWngDJ9kP09gabnYWhOaTMZMkGQxwGJOptYSbVk31",
-	"Z7hSotwbES3YChxorX1YwpHXR6aCGqwktQhViEul2XAZl0r//KkF/Mafs14Bv37pw8FN5a//i5fU6g9d",
-	"FN7JhS2iTVU0yPOJ4yxbiEZlxlmBRvVVcaiq6mLNSBLInOl+k5pd1NfXE9oPoRwsB6XSS1zQEFAZINxx",
-	"zVVrBrmzrWr4V45vWOlS14ukhDPOujJ9HX3iIXUIx023bA0B8udAQ7YTQcdQfprrlihJXKS1tY/1vEr8",
-	"GXxwS6gEqrUrAb4+UUWqxNw6ohkrqe7rQW9tZGR+nEL2qIQhiJrl8VYPc+Mf81hkeawM7tvef/Hy5YsX",
-	"z14uRavaXCH6/ErQtwKp9EW1JYQ7sjrTOnBHD64+PQIAfV0AIL1Db1g2SqpYZxvi4jmZkDHeaZxIR8cX",
-	"ncNu4EPv7aPj7tVh++JoVcnY+iVKenob4xPp52Tw54Qd2kR9+FwgE9+YZbIB2I9Bu6yoo6tu7I0oLU63",
-	"rnKUP3D8zQG5ZpOq9tobBKpf5bfmeC+fFrHOxykpTJvgC5Xc6g8KTYRLXwFMRFNWxSQ+G3yQS1Abwwc5",
-	"jOWbgQ+qOCGfDz5Iv2wxfJC54QvAB301pJ95rfER6ecT+fvagAEHJNDF7OBrdAqeoHxYI8uaOuHg6Pjy",
-	"/KT965UuZa9y7UAXvmsBHbIPLzrtbufo6qjd7Vx1j990gvpnKsPPbSd3iutVoLhqQ0UERP0OcS0Udnw4",
-	"6ifT1OBkS1KTjFXBGNQbJACFqAUmALQH59J4dK1idEACLJSuvG3AU31fhVdsUCm+LyFHU+rp3mWG7SrJ",
-	"a3Q20xMSruMsjJO3MLklJorj5oLpf9pEJim74clUVkymuAQrZrNif8+ru6qeTegfU0YmiQS9Bzx6hOaT",
-	"wrOSz9soujW7fnVXDcYFCUit8FXG5tcJ3KVPI6dgwEKiIgRYpzy2EZoxFydMDLOR19qu2ABH7lRkPQ0Z",
-	"kfyfDEO+mLQLzTVN+ziKwhnFBc3IOJEZuoJztBAJ2dgGUiDb3dE9T7HleeFGw0JIADKT9KbN5m74HdnZ",
-	"bwYmWTjHD0GsAElqlMQ0HSo9kcZThpWVg6k02uZes2n802xAlfBxuhPPoz4cGFiLgl9lu9mssAnH9I6P",
-	"lXW/s9+Epcb/bVe5iy8KwNlz6U76Wgl1pZQSLBISoEcIempWNWQR0VGl1+9EncvIcf3lQN5ref8GcAJF",
-	"OKua/YTRDHzoxhp91+n8/eRXZY2+OTvt/nDy6/rgJfqB6uBixtKbqrJ3PQXUBANzX6D9+kpptPMPPrrg",
-	"uQxovuE2ygW1ko8b9hAb5nv5wajKjFa8IwnNCkLjb+1bNXwkSw5I8Ppt9+1F5+rsVK1AMdtw2YJgabfT",
-	"VLK4RM6oH+kevWBjLiKWLuMiPyS3JBlkTDilBfgU2nbVBPhRdLI2ceD93+RhXoBbMc3CZMxMoF1bnbZn",
-	"f59m4ciJTlY0l3ZaQWv3s+d7r9vHJ28vOpWtmB0oh7UdzNbaWaMJs+niv3kH5soKnSxVu6MRXzPjYke8",
-	"1zUa/d/73uVCHJZ2DlVSxHfCNlyxKW6bJ+N1asHb0e9TmamvzsvBHVSsL15MdVQonzrQfZfOOxeHndNu",
-	"oLQrloZMZErHqgU9D+CNel5AvjNIRw9XVgwDfpEqq6rTeElvbEKrXOILwuOXDHI4ONTstCKmryuddV6x",
-	"W9dL0S2gzek8iwPtuJCQYUT6NLxG8cDlhi6LQ9tqSQeax1zobjfbFThfLlYBzPf9guUzeNrrrF6OVvg5",
-	"Fs+M/vBrV+jF9nBLZ3yJ6yyd7eD0WZbOjP7wS1fIK3qgpWMi0juycOUAHTpBxlTokpjD4KxyHP309qzb",
-	"CQ4A4fns+LBjM9vYDY8gUAoSC9j4gU7Yy+H8MJ0aIHYWC42yskizqkkTaqNtOCcw3M2siuwUbljPh1T0",
-	"Tc27QpI0y0Exy4lWcqSUPsAVal8eqlU66lwewhIpZcksEWKCpROaZq5+0r489HxPPVGpmGwExajsk7xm",
-	"h9QW1eyshF30iUyMTgJqK8xHrofGaNv4r9N5dQj5E2l3RBeU+ufXO2bcCj22hP+o37cRAmTMpFw4DXNx",
-	"8RxEki29+OnokoUo00pS0AX7EJKp2jYCQE0pl+qJWuCsc2CRXeFUSyzQjdkdD2l8QIIwERnlAsG7iJz2",
-	"9avGigE3yLsRA2YQUomQiwBCGq3Zc8PBLK1wrehXVy4gW7j6D0Jjn488qva6y9Lx4hrIjKUV6nc0ZdVu",
-	"jKMpK3gxnNy8lS6MavaspmdxcTvdq93mBsi4cP96fLmbXDOxULC9TtKxCaLqT8vUA9ZmrIFfIQSn/tO7",
-	"rdvb2y31wVvTNGYiTKJKjMOwMn+lPc1GScr/iQECdQ+pDVMqsis1aRJQ9/pVCA3clExYUBWXROzqhqV8",
-	"wKvO8vnfDzv4DnPPp7wsfxLfBA5Yr+WhPXIVpkzJJ05j6ZWtozP12TsERoBubOr4zz0WoDc3GfNM61pG",
-	"uFW+Yn72ntJ2BimToyvYwEpJmDKUwFfTlFc5LPAqeXtxTMDxnCUk6StuocuCPm3HivNbkBcHt2gazBLC",
-	"7sIRFcPSewsjLXulDJPyloGbam6X2ph0B/cXDsIBCeCJxRuUMhoZ91flqhtwwqoPxuiBusM5ezTMAE+8",
-	"Qc7wdS0IUaSZYOnWLY/0fY2NGACi9VTPQr/WAVBfIwceFByRIACTUkwPCC2MlKfiU1hds11cqg9W/B5x",
-	"zo1RL0fJNI60Y4aDb8agrDZI7ftEA6JPYsqFr95sYt+agbVIsCJIHjTq8zFEZ24LStgYTdX+wKeZwFVQ",
-	"4GYBGTGq7ZiHLJVndxOeMnnFRVUl6QCgIYt8mwsiWZiISJLa7rM5rCBZP3DjRj7BitCyL22UTFNlFpjz",
-	"WAhE7jW3odrz+KJzdNU9+3vnNPjcqYYrmQc6rqWcsshYXpXcCbjIKlZRJgB4iEWaO9QCdeLRakLWsKB+",
-	"Vs30qlr4t+NbOpMkeAWkFZT73soDAoihKQMVcIsLyYTkGb9hWKmdqwI4woOSXRUTKSGTVnub8KIDhNln",
-	"cSKG4AaoBXTC9ePHUVDu+Ns57R53f716e37U7nas0WwZ+1zDdjtS0UjiEQLILsQCym81WLNr8dAiCmqF",
-	"qZ2QkKLIXIwnmsuBfBYuXu0mM6mODwEvv03ck3yL94PmIV2xVVhxz3fQa6tkWBl/dG0Pvzvfddz8bRI4",
-	"jzjefup+FagBFZ5+UgMDnvEblrpO4p5QgmZMZ9o20o1xlZSJEoZW1bVIbnWE/ftEX5bF2fi5UaiuI57x",
-	"smBB4eshqzGcpjybXarV0boySL9DR72b9z51u+fkFZU81L51rRPyqKX/kixMWRYcoNrm+p9QKjARwblX",
-	"BAA7g/C7kof5B4yybAJ8S6kkqLVW8FnUZvG1xFFKW2TIMqsAQPpIcH522SVPb549VZz4qZb+Nf2s+k09",
-	"G9IMebbzlQs/0MeuyKiLBMCPg7qvPlSgn6sollsE2aNOwXBFPfzCdL9ZnPTbixPgWLfGMyepiPrJ3RPt",
-	"7JmkSTQF9xUZJbnLZzLtx1yOtEIUJmLAh9MUaAuy851KwbcXJw0C+pgkKNp1E4IgF/TBSvmNeCYAuY0T",
-	"H7JMglTG8hBRls5GhwINWxmxmJdS2242mzbUC7mM+9CLIWOyrr7OQPBPjPbTIG0SILcK3J0Y02tIo7Hq",
-	"q61sUTcfkCETLOUhKVCPtMlA6mwi9VQruYM4uV18VoAK4C/QxJUdQyMn9KFGdzv4oaKOOaO+KT5WNwEB",
-	"VT+no6Q68cZaCdTYCAZXI0sIF2E8jRhwLagFs7oAgNbBMZOtp081cTXguEHIqXBQCtyfwmGEmBMXg8S6",
-	"cUKw6BHOznO8QGPKwcnDUjmXwe2hyVFT28fSeEZ+mKZRnNZJ+/yY3DzDsKreqCLz8LFBDsYI6A2TPZEf",
-	"cbtuupTVXsAl5GL41Cxm4Bc7LWIvThH1hN6MWvB9p/t/HXVOOt1OcfCnH3h0r088wVyzrQkdsggSsLia",
-	"Uq1iTk8hPSvwl05L31T3re9OX7HzskRSC5zJVYwEs/Td5Vlw01M1nHmljZo4n2B+K45mfs2/q7Rg9gaY",
-	"yQGRXISM7DT2GiaJLOdIBLoDcEGCpzfPsFlVAfpfZ76ZBkkTmo3Q3iODJAZumTV6oie6IycKgulrYSJk",
-	"lk5DzeFH6itBNAANPpHIO0P7VJ46Kv2ewGb1Artga30C/KhhEsd0IpVdDGqNn/cgGMR0iEdX6TmS3DIA",
-	"Rkz5jdOwpmDqWBAu9ZBzUrRxiukbEQs5FHwWtPSeGCRpiH5ZxVUysL90nqwzlLK4UCDoJB1Yr5+QYvGL",
-	"XFKuVXYEU/rzlu2y/zS/HtRbhPaEcdgFH3AwH7m8Ekpp5uualPvAAkImpshJqxTwEPkA8sjvCczgVLRT",
-	"yPjUKbrgFSil8TZ0viMY+NuKFe7sN+FLDxOhNGK1qK2e2CJvEsFmpnuMsgyw7N3PgS5MXycMWGmUDA1z",
-	"qe1JaYF0e4KUKt/VSzTEK1fkMbWIvNJ3shGkPemmyVoysL2ApJ8ncSi+QrRAkBmNY0QS0h+gsTchB+Jv",
-	"OszzNyKn4UidJSfhIc9yGNEbpobsM1Bc0NcVpXyQEUOjPM0JzUdITyZZ4RwEoIIHOYKtGlLrp7ScQqE0",
-	"aJDDoG9pJQwqdmckpmI4hX50oC1L0k+yEdLh94kaVN+OZW1wEeg8cFMrkPFTtGxByEqrLuOWvMI2h5jk",
-	"AVnyeYfBoBk8DbbBqv5jmkBoI+hBk8Oepyij5zV7niJ13SvROK1pCguZL4W+7msOrmmlCZPbNrxdMZZB",
-	"MjVmgyJC288QrPHvE5zyW6HMgvxtIiJT/ZNiMCbAB6aGUgb7KaPXajsSJfxbasVi262PRpGaqzOWyVlS",
-	"rDjjY9Ygp4neYqVC9XkET+mWFyS3Jx3mpIaEuVDb6My2doE6IiZadn2qc6Zg48RMr4YaEPY++Juy9QJD",
-	"c8j/dSQa+9rIjJqmRDyFqlR9LyjqVrc0pwd/0ywMF/hUZ7Pnv4N3EAPrLYKGryIAk/beIoooDGCG+qoW",
-	"+e2DMkHvffWeD2otWsQUKmtlQ32IUnB2G83GLqqugLFwzcWWWiE64T45T7kckxr9/aaO+ggh+hrYc8jP",
-	"gTOhyiJJz8OUVj31SM/XFD33vEY+8YD0meQRkCslfTzAcax2RVsSo0Qk0xRlJcqdGxrziGZJCmuVQ64v",
-	"dMoWs+JggzIGXlpfswS1x2HmHGpLu5huruwH7b9FlPUCrEmDHI5YeA315mSWTEnK4hlJBPD5V0o1ZFJx",
-	"GgB1MSLJUGPwoQdpGD2vRX7DgqlGo/H+Po+W6hebBxLBlGDLS60qm763BWYywoaaR4F+eRSUQAl6QgNX",
-	"Y9YsVA7m2DFUj+RiyGh4Aqnx5vFx0KFSnSXTEzxi40mSMRHOyDWbAbt20GbyJF2uWH86jpmUpD/NSje5",
-	"7+4JeHk1UM0GWTtqXxxIAexWChRmao3zJqQs3YIpFKEFBJRl9GewjONJNusJAzKgmMBcHqYuCssVK5nx",
-	"ONb4Cso41Q9DmB6KLmBfllebwXdcWNu1RSps1y20XcktF1FyC7+hxW+stD6bJfCtNEMVVyvBRiXa23kJ",
-	"DDi4YFk622pjiQt69ospPgelY6ZU3fGYCegoiS4wTmNIdEoGA1IDYaeO036z6ZP95i4s+n5zr95Qb9X/",
-	"2zUQ3mqZjMO2JyqnUzNeAgQ4BeeJIrF6S7MRRdng6Z+kDF39GjwipJNGT3SAvyhxgkomzFC/XtF6oI3d",
-	"wAqVVsHbBtkxzmHriWI7PN9O7M0J6pm2pCi5m8F2tnMPkJoBl2Shd4nUAsctpdSArOC24QVb1HU32Rrs",
-	"1W4nHw17qMKnUYA+Q+3i14BPyuo1PgNp7UFJBGP2Vl+XOVAt461lquMGNWpDijpkI13/gREttyyOy9w8",
-	"VLLHPgxGWsElASaMbmpLZ4oC2B14I2TujgCfZcxDpqOB2nvw5rjr+d604KJQwk8CNlQjSYdP9UPyqboX",
-	"HIUZ+LDRoYDuA1KrdqDUPd/T9e/QCWGv0YT6RRSvXssDwez5kIkLzhzXF9L64E2SqvSFYylRfymc9Aa5",
-	"zKiIaBpVOzLKRNETy5yRtYXeyLplnRjd50IZYpAeoXMjSD+JZga8LI9gf1eVAOC6mHBkJVqsu80J8cmC",
-	"n+zAHGx7qzI0dQgZmZ26kJ95nVoUx5p4ncCz3NyB2hNQ1Ku+lGvdLbOB7SJPQNqzPAda62HjN/CJepiw",
-	"yWT2Kolmxsmluy+sTENx4ipLfIXT8ZimM8gDcjyNcKL0GtQquA/sHJCwSbJ3E0KqUzR0PFG7G+91HkDX",
-	"0HM+E3BXWs8paFqO8/TjXqpzEmxbxKlMdWdFiEKAjr4q1baQOHRfTKfVOFC2sbIaa6fZXLJnv8tEbLhF",
-	"3TyU4DDwuX0htREV0ZZ2wBwotbiQRlLYt2K032OzH0f970N+xn88fvvP4+1T/uPLRrjzevqP73+8Ye2G",
-	"5EOvGIXffdZslje3GOs1IdnNl1qnaMCDFdCZLodTzHMPF7xqYLsxT1/RyO6hemR79SNvhYmcM2ggsbfz",
-	"cvVD3SR5Q4UBwAC38/468zsWGUsFjdEzYvEB9ps7q5/9nmbsls6ch3ZXP6RexEP2VtAbyrGQGh7d2/x9",
-	"Nqlo9YqyuwkgKheigBA8rTgEvwHAVn4QvmdZWcQpmqNDCYm602zkvVfj5g7vxRLzUqkwYH/Ol6C0HRME",
-	"bR9jJaFpZbH9jMEEWvtiiykRrGAokZKd1CraPz0xP1S1/WOnUjSE8tJuyBHuiQmzPogFppGDSbspWgjZ",
-	"aTbJGPxZoIqZF91SqZRctVfKUNhpPtd3YXhL2QXGRNKZO7gXNZmMmZk54qPVG+RYoL8tpMruD8H4Llhu",
-	"jOpKvic5fNRT14Jr9YTMDUC05hwz0Fh1xDXqUBmZs+TAhltlqtXtwpq1fiLtLqgZWy+VHVfrrEipfR0y",
-	"pWPTWrUnuLCO+IzyGKdnx6FRJElAoyhlUjbAe5vO4NvrVSpHoUprbaWjSoCZDyzJreKn6wccOKgw7Iwp",
-	"j+XTvvnLAQXrT4ckTNIU2YUjurDc5je3B+4hBgF14+IfqWDkcsyzked7ejV0z1z157bX8lCN024+UODy",
-	"W3cWXQ+BVVVfm4wSwd4l6fWiG8ABtejiP/mk+tK979m1UTyuH4b/QcMxa4TJ2Hvve/2p5IJJqb+8HY4Z",
-	"OUzSSaKt2ZOTQzVxZ4TSAEUYVK6F0NU1U1+qDuJV4TcffwPV+QocYV5rZ3dvd+/e95h6h46/cjHMX+Pr",
-	"ptZTebXz4sWzF0r4WmjxS5YpXQ+bWOBP5ykb8Dtl1Zz+vKVeOUpu29V7jblb+gbc5/ynV4XFyX/v4ETz",
-	"H8o3nOebqRU8UVpfL4fNMgUi9+83UHQqCyQ/i265ydGEjhXIdQpszeVq0sU7qjyW8439v/7xdHih1/Le",
-	"XrYfj+zjkXXgU3/74I2ZlHS4cL8niBdUfVEbPIVDAzl9Bs7LgQ5wkU13mk1115eexAaMyjCpAuzcAsMM",
-	"1beS2reBHnn4EUodGIA7zecbckWtgBaZ4g8F8xnT1cIEwIPYmMQ0vIbgh6KrZXxvw0O1GZ2uR1P+h0qa",
-	"Uq/ChBQtY3KK0l9lsB06P709vugcFcnHgF4U37dXpOGqBz4DvZ3PWxDalmuR3H7AtBfAY/bxZ423TNbG",
-	"LjzIe10AGYyog0etPzDwoTo3uRWFkBE6fjODwGxSLCcaZ9ASOsxdmUcLyhqteQAW5FQy8956C73kBk1a",
-	"fll3yDpehtcQvI8QmmNvHefCaZK9Tqbi0eNS8b4uH7MEC/4/2udi2R1ghQp2S2pJauKyJjxcz90hjocl",
-	"NxZLbhbMv1vsbLkAyDMn10ob/A4ux4hmWPVLAkzRCnzbBc6AVQYySbPA7wnj6DfYgZtDMvo9sTSRDJOo",
-	"ixh/GEHXXhKNZmiBDHvCnc2QZWVUxer0Me02qUCD9O2IjQIqZF6A1CB/Z2zirBeuD2aE6BQ060FIRE+g",
-	"68BsgNqMWxpfHzhJpERmVERSZzxYFETYCGoEdU/0xJFOBJSlyFzMBhkki/gko9dMAM+CZLcS/OAcoqCZ",
-	"MSTtY8nbInzBniBrQQxCspjBFwRtXpJAw/q1yHZgklsC7Thr6ecwQUSjEDrJfGUcwnkYQhgtf2ARKKEJ",
-	"rthaP50tBlSXCJ0S1M23BfKX6B9T1rJJ46IKJZJnDQJ4F1Q/qSY0nFIo3GISA+E53mPKtFPR6T8VkT7L",
-	"bhnT+ad68mocN+xvxjcHt5AFqVNLIJ+vds1mkmV1ElKByTUTRjNMhDI3Krq75hOgSBgP2BAUEaXJdIjO",
-	"ottREiPBFqsl1QNqOEjf6TMip5CGmPtI+zNwocKSIuKBNBgGFsIAh5QJiZCToKMsgeRKySNsnGRhENQY",
-	"DfVOi0/g4B/owhoDWTDna92CKCg4dvG45ixuTViDqTSpBiTnjbCP0CWzwtOncU+/tKuP1JiTXZEYJHjX",
-	"m1DX6blwRfP7lIphQcU2QN/Vdk8O5j3X7JXdTaiIjJ2IlW9cKFFWMRLINK28O/AQ1S/VCBHVFwsgEStv",
-	"6SwbKoeKWH596SA5YMQCh4XQwPT/Vh+d496b77LQMsVvqfq5U34EySoHi3G+wd5Tnre94MzV/e24MOZ9",
-	"Dj6/vbObo8o7qNkaAciiYXsAfQ3mE2gM52AHLrd5cyRiiw8eQgvpXFnTBQlKrdAUI0nPU3Zuz3PPbX4y",
-	"5wlM3V3cBb7wayHSvMHXbmxtFnoWfHU3rBshMUJ2ToEFqChZxSUtHLjHZj++uogvXr/lx8+Oxz82+/GL",
-	"u9Pfr/ngp+++83K0bqVW2iYpvz06bj+b47Yonn77gM3yYO/wD7UTxksUy6v9l7vN/R3FOGifgVTSl+Kr",
-	"vf0dx3l0wYbqRORkK2BrvNOz7lXuy7G3v6NyxMUwSwQ5OjQ14fkbtx/+jW94tNXOYioyHoJTSaudRzRj",
-	"yqj1Wt5Oc2d3a3t7q/m829xv7W639p/9w3v0dj9kgGq5G/Fj+eYyN53bQaqYEJlzt6UdFSqt5nJvgvq3",
-	"7vd6dGM9uBvLTR0qVOprIKJS6hBQak6Cfu6KAmM54+j+Xuno+sCje/RvKVu5Ah9Np0Sr4W2eEJYVYW59",
-	"8AEPnk+UvL13E7Pt7VCNcUtlTxRAqR3DCoR/jrxoHq03CGTH39JU57PyyFTF7/m27hOroUzCu9QoBUOW",
-	"me8OfOeM6lmJhMSJgE6aFrKkJ7B7k12vYD3nUItQoqt0ucyzoTJlq2MjPMQQQBO/J8Z0ph0HkNMLUAHo",
-	"lp8i3JK+iIoparA0AzQXkiXJNWGDAQszWIqeUGth208woZ1wPY/GinJmZJgIaFIHjpSR+lpheZRZjifS",
-	"pnT3xJp2O8I2ZSM29nUtiG57Wxy4J3hUacUjbZm19r6oTjof8XrUEx8D/H+CAP9DqDmrAt+WR95Sabyo",
-	"B6W+/fPc/a8QrOuAA/cxZPeFQnZHGn/DUtMCncX3hqwyDEejkmrSnxEeYRxDB7b4WjoKFxDZtqmnckQn",
-	"zNegL9gU1rV2dVCqZPU5XaAwSm+1JFO8NUpuMR1bVyuqMw8Z1HkONkSqTOgiEaxuFZ582sXym2LRYg58",
-	"BeDb8BqNADkngb/PVSTvC2fmYRW/YOk4kRkBf0GhC6HB3aASjKT6o8B+dOw8OnYetZyH13Ie9ZZHveWz",
-	"+GigvGu1agMpiyyD6q7fKhvWROX8IvAjyqt//ed/BSUE+TnW4LWwCZI9eTzyyuEg92Qtbch5r+ZbgXm2",
-	"QVla3ttnRVWaAYlyUTyqKsk+sigN3o2ZV6uK0mxTmCU1aWTC0rxUrLomzRyzQrGUJBEfDFADBaWzRQKz",
-	"zVDzLfz8h4Ak0+ygJ4KYCwb9cX573xjGukW8vb3yKj5rMbeMQ6wn2Jbi4gZaTldiYSO7MIljjE4ei0Gi",
-	"c5lwGKfdo9Pysyd0I9Ui2vjqQjFTIYaLAbX7Nq2nNlDKrlYci1p7ZJavbqC0ZrZPPCWpYoYkS/kE1r9Q",
-	"10c+sayvsRb8ysp87xyGBcrv5iv2FhW6mX5aXyz5pbpkbcK1lvnTqzOlQU/4JQBLwDzZXXa1vbML2rFL",
-	"SJixDuT2BryjwBWPji86h10PQjlV3SSdTpB538a8TeM2cGgRFXSSzPQKMf0/lPa2v9V8vrXzLE8P1203",
-	"FI9/QC0uP8XzfNlew138OwxP++H2zu7d7J+ejz1HzGyf4WwNgh1sMo3DaUwz9gqC3nnLwkLvaN2rL986",
-	"bx/xOUCN5OLmanv/xcuXL148ewlraTHwUBQhEN4R7rkesv3m7G1xxCYOqSH+IL2h2fQrlnx73yiwXGax",
-	"pgwtlV6Dj9uZASjfmvOeJjDqdq7qGo3x7LxzCrAnmuE507YToROurlmKVMdRv3yuTZA6oEo+SNQ31Oly",
-	"2KvX8oYxvdp9sf+subvz3H5NzN29BTxCWJimWhrf+wMRC2cAkKJ+kE6DyYU7hR0P79Uy6DX6cSqUzmwn",
-	"qYkHc2vUgfa6IyquAb5LscxZMk2JMQb/m5pZNChi1YaRaMzj1Vok0wKBNCbRAJiNeyZte2Dc5O2drV21",
-	"BO5RzfvvOme12A630ID2frP1eYDCxXJrwr9a3eJH82iwQ0FRlw9j014ykSl6yZZa0nir2dVL3PaYyuxn",
-	"zm7RFF8+wLxsObzoHB13rw7bF0dKwOgbiodhQmfFQ1Bgjn8tmeTWddE+H1Ie/4f9dtfNsPdif+d587lT",
-	"14V3k3ZEx2AwPoqyP58o04g56k81Ie9Zc2dbCSYeJmItCREmQj61wykuLp8qW1lI1phAtwReIS31Ap0N",
-	"BjxkaU3WySWNKYIli4i8o0OYpt6ezi/nndPLTr7Hj2J2UzH7ybLU99BcVE/bU7G/u7ebH2EWddUtXuvl",
-	"viLRCeVRW1PtPhBtPoMX6jk57Wf4gCZq+7/dvd37xxJmumaX4ccKZgyeUWGRmx1X22J1KKqQuWUZ8rzp",
-	"lTn2zkKObdlGPKtmG5+r/Dk3MPOYHySxF5yOhkAdc9QS5vHpz+2T46Orn9snbztfvjh6TUp+rI1+rI1+",
-	"DFh8xtponvsSTYjCuhcxYXRRV5XNS6Tz7vtVFdLVhdA9MZ9KfYAFJENym6TXErI+k5SU0zdJraLwuSd0",
-	"sTNUM9uKZ/vWBbXNc1naPtbbmvrYEZV5eTLU/Pm2XQapzRX9lip+zTiFkt+D6tJi7WPPdndyTDZcQoRM",
-	"K+V2yickUHJBJ60g1woUr0sZ28rUIgSS0TQcGWzkgqQjH7AtZ3Ys7oMGeQcZLrrXgXmOxEmidiGz5bWr",
-	"kkfHiCnvY32p2siQSuYXumYjyfSEmjyiL4MG7he63utATDm/94nUslDpLBDhUGuFvWg1JJt26APs7pCR",
-	"iEs6TJla3nyRajSO8+pZAL9Wq98TARfB0wBWBWGrTV12Bj2zbCqzRtTG7YEmPJqO8vIBaLJi9tGZHUJ3",
-	"F2aVpFnQwuJdyJgOPuhqMT/vwX8f2FY/xXfkgPCl0qso8QtjgvJ0r5Om7YWeUGuRjVIGoTDzvRZbHOCG",
-	"1VW3EQYGRvThtJPtifnZkls6U5SrvhHpfsyo0GRg+rjMSc2eqE1YOqKYiFz+sieS9Lzfp+OJGpjCfPmA",
-	"h0ROkqzn+bDNaRbUi9nZuoYdUqgYiPU8fXxxS/aFdcpfPFJjUBQN8iAwVaxchp150BrlklJsyh6PLtqv",
-	"IZZjyz71L/+21bnAKJclgv1b1O7mPoeqZbrX0PHHTl7BImtQ3ZdrE2PsQ6XIvacIS1th6pD3Z3MYVyvJ",
-	"F0y79+625WN6X6KSV6/Aly3krZqQubcwoyPz0Md90LoVdnZ3HwvsHm2hr1JgZyhwRX3damtpkzo7o9mu",
-	"V2Zn7zZ1GCD+cwV8cZWdftIn6OM1HU6jqqq7nrBZ6KUumpWFdNoQM+vyFyujQ5AcSiaUA9AQgiLp5VCT",
-	"6tveotG6IDh57xlLdUuK5nLn4hdm/4Z1f7wEWOWzNuu4pPZojuQfU3gfpcBHlh5ZHbKanW+UnmtTVgMu",
-	"bqqyc+fD1F8kPTdvSbzYX9fZQsB69zuyBFzam9V994SVK+APh3F1v8JaKaO04aR6QCfkuSyRoK7dlZhC",
-	"e5pkjlwA5L1F+b5um19sf8oim/QJDZJ6QknbcZIyPcsGaZtuNOCdRPGh8QxtAmtRzBg/5qwnRtgbkYYj",
-	"Frnd4Wsi0cvmk/27uzqICPAsFAspdXDLZOQeOLINQQT1m/d2XkITNjsFBL4pZ7X2hLaVtB9HrdUtl8yJ",
-	"I+BGPZGkYuE1JuOaghvaegbFZno46/7M7XPfE2CEkeCnt2fdjvHPlpg6xVax9QMSHJ/+fHZ8aG9UYl46",
-	"h7YOxeow/g2PoPMtyGZ4Se61AXUH+l/MSWOTN6wbnCq9SYfSoCEqIBB2K+Q1uvmc+YG3DvAI7Vr0BAIm",
-	"Ytcv/cm+hl2U7lSlxWCEIfOgnHbC6UewL4sRkKDVWPIZUTgF+rzpUjZnWFPsFJAasDRz2hb00mAiypWM",
-	"j+CBWWJaqn8tXvg1EqP1JGCnN4mEOsv9TVn7X1bdU2dlka4HhFwWKI9636Pet2kklIESs1zrU2qUzhHd",
-	"pLbJPOIA3uG1dBozrKiRbqOUoFXoDqxbAxeqoExVjqmC8smqzlxW6qVMI7mQ1W2M123Q1RN6QoUS+w07",
-	"bJHaTrMJobSd5vOeAJnp5HHoFlkHxOlutTrrSOkpGJrU7UidkNw4iVgsWxh9fSLtoqLLEMvkbxPzoLRx",
-	"x8K3Ylm6+kglaXkkSTAZZyDZfEK10PeLOAHHkS60otAlNkxEyGMO7PmNIozjSMt3kZCYi2sIU4liwZlg",
-	"t8X39kQwye6EfnMQ8TETat4/KyGk3uhrcIIRj6OUid/eBznYgO6fjS84jgJSS9KeCJR2cxwFdaygmtCZ",
-	"G+HD5dMeVzUZvVAYh8WaMIN0HFIB61b4jLa2GbSKgCsJxW4aNwhQn1tK6xopgnRaOvg9MS216k8ZoXGc",
-	"3CrdzSh4OKStK9O31vSm9EQJvcEnVbsR1GFwHdCMIOJ6jiSwyoGlNP9KlHBMhcRZc5GxIUP/2JiLJCVT",
-	"oSRaLVSj1CE4DPbKLVo1AglWWSWaEnuCWLaQAza5bdUNkgIcQMcMCzCTONBR0jQD5xXAN7f1Mxq8ySUO",
-	"yCYoPp4UqjOfSEAIRwdiI8/91OWFoCMr82UwsDfpNNKA1MxxdLraj5Jb/Eazh5B4gJbNNNZIF2VVHJQe",
-	"eJGPMfPE9mXXgOjoRzL0pxczByV3UkD+9Z//pT5cE5DpKG4YXaqTWqgkSf93FqrNC/pUXOcVmOp1//q/",
-	"/zdxfw78Yk0nXA9zbLLghokoyS/hfxXdEhIotjtM0ln+oP5BPVio/YSreb1nJW9QN8GwxUtS0z72oD4T",
-	"8SxoGMJQy+LShOItml+oZwD6PG9z3WeEhaOEQa9rpdAtKmA8N/L1y4XFS9wLuKjiqHW/WFlzzSZZdbmj",
-	"Tmzeeb679/xluZSmMrJboA6v5fWv6dXz/b2dF/tNz/fyzfVaXpgNr/ZfvNzdefESrmn+XSwE2N1r7m8X",
-	"KwGq3ws7tBCtxH1v9R1u9WLlHXPEtQiHvFxDVzkapOBmMb/a3Xu5t72T598ufsScmgXB5Peft5ozr4yp",
-	"LHApaIoPu35VNYhAy645bWoVoJrhnM7SJI6La3Yjorye4h6UXgMbgkdzWfSdGuVwQmdKauw3m03DXyVj",
-	"kaNfLz5GWB9QSed4ySWBor8g393qAttSljf+VplVbJTBZEAWVX5sXFFoeNvXryjUgqvI+uomg25t+KXl",
-	"BYbzXFEXHJ6ftI+P5koOf2K//HH6/Jcfu/vN6Lazd7n98h/Dn2/2hBid3Pz+y/Mi08TMCjmJ6UwPasBo",
-	"sDpB7dPftp+9sCehyGDFgmegck0zQeANG1U+6VKnQxyAM6msRXXCGvLGFj+V2LmFNBoyrJtbxt6Xc8NF",
-	"R+FbLRFczSDfHXd/OLpov2ufkPbhD+T7t5fdM9Jt/3J81CJ7TTy9RYVlCSyVvdPCQkV8/JGwUPj4TY5w",
-	"tQiZ6rO91Hl+DpyqeDC+Vzv3py/zW1eSpeyGs1tbjHPROTw7PTw+6Rx5VWVsKPfs3hRkn50xLuBjDdpq",
-	"IacF3GMN2lwN2jK9pywwV+s/Rgxsr5QAVQqPc54+Zxmanv/T5lM7RbUMV3vNvXJhmrs+tjCt4vlvpkRt",
-	"TUJfVqKWfIXys8fasMeIyMPUhk1yN40JlFjPTTFQ8rEVYeb5JRVhTusgXfWVDOax+tdM/j2wHQ1NdVZe",
-	"RYURAT2xQkwgR2nLbLVVy/GJ69oZXQ/l90TgfH3g24oiv+AZbPCoUF6lvWtUXHdTKiSFTJme+ICN33zC",
-	"owYUCNzr0jA01gJHDywWeS0q1OkJnLWpGhORRvMvDjWA5EZ1LErOe70sDXKZpFmrJwKd6r5GBggJjo4v",
-	"z0/av16dtt90sKslh8QMqjsSNnrC5FjO15eNMdOF4j44a7wg0bInSu7ilvuQjxVlWKqEX06w2qxQllbX",
-	"rcToNesJjHaJhKhtIlm+TxK+hc7tX2CWWde82TgHBOkW1g19bQfpg5YJlSz6Va0LnZKTRZ0NS4u8qD3i",
-	"kiqiOTH+KSVJG5T4lMtzHqS6xj1UG1WaaDL7Wi3jXPWa6H4uBeK0EfAqF5Zl6ksbx6FbYGF7uJL76jM4",
-	"Zr5Fb0qV5+CzGeAP2KvLpdd1C4msirF2IdFjgdBjgdA6BUJ5ys/SAqFFKvMmZUGGEa5XFmTvtjUSPbG4",
-	"l5ZTGo6PLSnqMd/yJyjq0W3C1ijq6brQFHn/jTxTCBdLDcLTngjcVIc+Da9JpEzymg6EV+cpgC9EJkvK",
-	"ekzg7cvleeo3fkKeZ2mERW5As5JLynrmSfYxvfORd39kR6GJPUoVPHhlPyFDitBOqLWazSIDUQwi72U8",
-	"by672qyTPFhKTqsfgCfPsHjIjTMv1Lb8E5lnphHqpuYlAjBlqpsM2Zd/4R5Df3229sipHjnVZ+whsoKZ",
-	"bVCe4/Afk0N8kCcyG/dmgWuV6nbmzMOHL2JcsU6Qo6gXCp2TFZ99idFsv8C3WET6VDLy9uIEq7Db58c2",
-	"Xzx4evMMdBFIj4XGHrY4TH2eJH0WJ7cEMIO0YsqzFgnydrrweGCC6vMB9Ztnzr11FBqTNImm4NUhoySv",
-	"UJtM+zGXI12gxjMynsqM9BkJEzHgwylyWNM+gpLhlEl5AF5czPGGr4HcevMEpFZnajenheB/1Ty9e7+8",
-	"oud2or6ROWcTJtQSsnGfRRFkfZFyVm+OxiS1JOIZLj7+lo3YWLL4hknzzeg1Rig1mFm9QQ7RPNBlk4nO",
-	"PGf5dtrWH+ZrWaTR5ESkFymkaQpFDRETGaexxHR7LMNTa3/gqOxPJBnQkEaM6KNunQVmuebWUe1kaRHf",
-	"2xNbXk0kZ6hMlWroayYkqenqU2eOPjHMHxcyTCIGJYQpkyN8Dg6o8RZNs1HF3h3mjaIBIZPUdF8zYmM+",
-	"UV3tXt/Asilm5AP0HGeRhvICfcF5Wd7HaP6NxxY5Y80X6lf5Vi9R74QE4vyFtkSngjqNi6dWUaeQM7u6",
-	"mc+m32oZ7vyr37H+SBmeEzqLExpJiOsGd1u3+LsMSM0clN1Gs7FrSjWD/AaJft16iwSd0+5x99ert+dH",
-	"7W7HAPKdHL/uHP56eNIJGk6pLUAg1bC4GSPAgEZmcxHUjRKLT+eLKADOLbl1zDB4E7vBImAKyd34Cp3r",
-	"jnarSYDScwcaz79VsffCFyyOB7YFgRY/MxKOqBiqre/PCCVTqfTYFJMFMjZETtcCpVitoeLFMFeo6sV2",
-	"RVUmtZ7SVXE6c9KySnzntzwFdvYzS/lAK6be5pWl62mcqH+9hbOhV3cDR3zZkgkZv1EEXBKmBeWisDJE",
-	"r5ejZNg9BpFsaXDJlpKYD1g4C2NGgJBIjTWGjULI8xD5gLJ7nNhZ/qtT4TyhPFIHlmHZ0okduwNjH3F4",
-	"lKazZdufT/vb3Xr7ZV9m3+2SrNjz+/v/PwAA//8=",
+	"7P3bduO29icKvwqa3T1KWk2r5FMd5JHRf5WtSpxVZTu2KllZUX0mREISYgpUCMq2Vn0eo6/22Nd9s9+g",
+	"X2S/yf9J9sCcAAhS1Ml2HZLl3MQlkiAITMzz/M1PXpiMJ4lgIpNe65PHbul4EjP4+1hcJzxkHXHN4mTC",
+	"jpJwOmYiU5fkdDym6cxred0RI5G+8kwS/TypZSNGOA5AkgFR//xjytKZTyIWs4wRKiIimYjIhA6ZrHu+",
+	"d03jKVOjRzSj6v90wk/omHkt76c3p56v/n2RTNOQHUdey2O32eX2zq7ne2ESxyzMeCKOxSCBzxhTHnfS",
+	"NEnhS7jIWCpofHnF1JxlMmaXhd98/C3JRiy9HHAWR15rZ3dvd+/Ox7EumMiOaMYyDvPZae7sbm1vbzVf",
+	"dpv7rd3t1v6Lf3rm1oxmU+m1vIvOSdfzvZjK7GfObli0eoAJnamFfM+yURJJr/Wbd3jeOTruXh62z4+8",
+	"j/aGD2nstbxRlk1k6/nzCZ01Mj4cZY0wGT/n4vpye//V69evXr147fleysZcRCw9Z+E0TZkIYY0HKftj",
+	"ykSo1uOXTufv7371fFynaxp7re0731O701Ff5LWydMp8L2PpGPZnytSn4GfsbzVfbu288Hwvm03Ubyed",
+	"7uVu07u7871wKrNkfKS380G7gEOx1O6u1/Jonw8pj//Dfrv6BEUa4VRe7r3a33nZfOn5nkAaauPdpB3R",
+	"sfScITWd/x1mRfvh9s7u7exfnq/oMP/IF/iREZdhMsVTENI4nMY0Y2/YIEnZBY2Z7NJbu1y4Hmed80Ok",
+	"BE3g3n6jqd4PUy3vFhcyo3E8xgP52yePjtXrjvBk6CHb708/FEds4pB9GlPY4O1ms9n0K3Zqe98sEpdZ",
+	"rA+QXqG3PJUZcWbg3X1UM4LlOUlg1G37g6Xz07POiaJzLthxxsbutO1E6ISra/bg8oyN9csjJsOUT9Tx",
+	"9VreYSLkNM64GBLJ0mseMun53jBuh3bZKf6pJuS9aO5sN9UXhYkoHoowEg1JRdRPbt3DESZCPrfDdWcT",
+	"Jp+z2wkTkjUmYmgWZxjTy91X+y+auzsOCZ0OBjxkaU3WyQWNacqZBD72i2Jh+Qno/OOsc3LRyfc45pc7",
+	"r169eLXX3FaHPOUhblpTbZvv/TGlIuOZIr8d+EFaSvq0mIpeNV693Pfu1Bbp6f04FYw4C6gJW80/yRRP",
+	"97ojKq7ILJmSQZKq/6ekP5VcMCn/i5pZNFhrEXFcWWQ1jUk0AHbjshkmIpcAt3e2dtUSuNzn/elJ94cq",
+	"9rPBIvieNNTYPuwe/9xRm5FkNAb2b0/F/u7ebn6EWdRVt3it1/uKRCeUR21NtftAtPkMXqnn5LSf4QOa",
+	"qO2/dvd2FbtLmVp5xfk/HB52Li6AB+pN+EkJv01EqE9ueDYCwRlOU5mk8OeEDrmg6qyA3CRylNxIV3bi",
+	"vXBMBplilx6b/fjmPD5/+4Efvzge/9jsx69uT36/4oOfvvvO870+8C6vJaZxfOdr2fvbk/B9Er5PwvdJ",
+	"+D4J3yfh+2cQvh99jymJ47V++7hAEJ8h915tzg5ZBoSlDVWwT585YnnEwxEKXhDJSRyxlFyzVCqpXJuM",
+	"s0vCI5+oZfNJGFMpL9gQeIpPUhYmIuQxBxn+nmbhqH5A0FgWLB0nMiPhiMcRmcQ0ZCMc/CblWcYEoZIo",
+	"MV1pK+vF23m5u/fyte+I77N37eOjOQH+E/vHHycv//Fjd78Z3XT2LrZf/3P48/WeEKN317//Qx27PhVX",
+	"zsGPuJzEdKYHfaMJlxyOWHil6P1vf9t+8eqlOcL9K3r5cn9v59V+Mz/BCx9S8oBmbJioPfi0IT/RDOQQ",
+	"B+BMKpGcJnHckNeWpYTZ8HL/1evdnVevnQkh61BvV0ueMlHgnlvbu3vN/e0i/+xNm83dUGYpF0P4m81x",
+	"0V+Ouz8cnbd/ab8j7cMfyPcfLrqnpNv+x/FRi+w1gQsVF/N7JQutZMjGl7t7r/e2dyp42kffKxAUzBcm",
+	"DyIR/1AkYj47lpf7r3eb+zugC/VZDOuLl+LLvf2d7Xw1ztlQfYA6Pn9MecoitVdKpzjtXp53fvpwfN45",
+	"UotlF0+OuBhmiSBHh5bd2jduP/4b3/Noq53Fil+HuBaPr5dUqh2Ps71/bjmq+JqrKxmpBnLvDE8cSqAy",
+	"g3PZ0/bOLp4nITOeTcFsWHisch725vQfcxys+iTa7dtV8m5nf277Kh/jCwYEo+6asxurb513Dk9PDo/f",
+	"dRRLrZB7xcXzvWsmIrTH4B3XInK1EeFSiBJSRoh98sZMSjpki2Y8oSkdL7qoZ/Hh5O8np7+cXHbOz0/P",
+	"4cBUCMY73xsxGjE01s5Zls7aaDl+Kq3cSZJZO5VFpD9DizRNrnnEUp/0pxkZJSKZpiwiNyMmyCRlkoms",
+	"RUbJDYkTMSRZQm4ozwhanSRlE0ZBXVJDgV4iM1/JuYjFdLYlFTVFktSCnrfb7HlBnSQpoYL80O2eEbXZ",
+	"pHb+9pC83t5u1hvkkE4IzxpqZ8IRG1PHo+21vN1mvjS4YPj5sJQs0yvQVcfsZ5byAQ8pfnl5Idrkx1+6",
+	"RPKhYBH54WJn/wWp/fC+fbh18UN7Z/9FPbfcJzTNBEufSRLcsP4oSa4uJQtTlgWklghGJiwlTFzzNBFq",
+	"Vf2eGKTJmMAcnknSPjsmGaPjeoPAjGaEZzg4hSnEvJ/SdAbHl4Yhm2R6OomIZw3iOhYkiZKeEElGYq7s",
+	"jEwq1YSPJamJhPSTaEZGVI4Il84e12FkmA346iURidoZfs3SGeFRqyciFk0nsVoqRhKhP3oWJzRqkCO8",
+	"UzGYMBkzAt+229jZ2W683mns7O/B8Lt7jZ1ms/HyJVzoCdBFFQ8EqswPCUxjq7AzueAwZl++7xUbnTI5",
+	"SYTE6MYbGp0jvYHoTESmlUE6we/hiXj+u8T9d8Mi6rcOHlNXc/yBimhLK2qo0cGicrVmGbmmMY/Ijxen",
+	"J/PKG8rrqpP/QSiuHqrTFo5oSsOMpYSqLRSMbJMwiadjQXYcdgAjWipX76s6/W/bx+8+nHdwVfIl+28p",
+	"G3gt778+z2NCz/GqfA5ffK4XEB8sHopufoDV+aXkZpTEjNxQSVI2mEoWkdqYxoMkHTNcCZ+MuZTq8Adq",
+	"2oFPuMB1ggWS9QZBLxJRFIC69mDARKQeAQ8F4YIE8OnBgR6EjOmM9BnoyQ3Fvztg3Z0k2dtkKqIN91o4",
+	"jy3aapEQo4eoI0SyEZeER5vs84kzBBxvHhFQV5p7zt7CmHpnj09+br87Prr8uf3uQ+fLbC6H5cYDno1g",
+	"T4AfMFhgUhPsmqUkTBnNWOQrPo0GVFQvcyLgQHvNPULHSiYYbofSlElYgmSqjDBjdRUPlPobllHxTjDm",
+	"YKffJmmfRxETa2zyI65LllwxoaaFtKukoKJBAdISqaGmDH4TGqUkSBmNAv1gIgglkl6zOnzE9zRjN3Rm",
+	"Gcxn+Q7fy9ht9nyUjePiICU5J/Qyg6s5GRCqpP3t7ADEhxrCsDeZ0X7MGtXydV6LMHSkVYdnucyRLULJ",
+	"ENdAkZASJES7EFL13CBNRGYiyko+UiFvWCrJfnPHJ/vNXfXUfnMPFRBzE5dkKlJGw5Gap7pFxskN0qWh",
+	"qqmc0jie4Y7hd6tLqNfoL4edhag16CDv3+HScCEzRiOfyISEMQciH09lhkTAJuqBRCjVhICCpSZxQKjl",
+	"l9mIItHg6SEyGbNMGVfwY5JaghrRa0YyquiGDQYsBF2nrL5tWf2tiib03c8dTQ92SRNel49ZMs3+kqSn",
+	"P5Fk+I16M5DjslucOacx6dPwKhkMDlyldI2dgGAPetQvWHrN0s97iOc+D1+K67b625DpzJEecHOlsdV4",
+	"xsY5Lw54FNTXW4QNZO0jsmEQSso4UOoGAx9oZGRTlDAkFnbLJU7yAv3bHwS9pjxWJPSXJPkuG0+SlKY8",
+	"npFp/q2ryQMNOSWsHJ4SEOQepGYMsyTNTTGfhHQyUVYD8F5l33BpbMDHY1TdJHlPxUwr73JDjS7mY56x",
+	"aJXujjuhltcsumP5Kmm+t/N6Ew3vXJ0teDdhtyFjEYsczW4tk/1z6HUV02qR7WazadieBBN1f2vMxTRj",
+	"5IaLKLmB35S9KSUqMQ1yklQTSsGcPADyUkq8S3PxzAc78NEpjrgmibJD1DZSsKYSAbKaw5GSdKC0OO2M",
+	"eDxC/SDoNBslKf8X29TuYLcTtGqXU6m7B2B7mOc2oMzu8nEMibb1pxjDO3d0HZ93ji67p3/vnHx+en2P",
+	"BmNuKYJeDXNVAixCipKkFhgDCSYW+CQozDSoN8ipKP+IkR8i2I1eCkWWSBWuKgDyIzfN/5Jyoy1m2h5D",
+	"fTiZsBTTTqwsjVgY01SnepaMu2zEeGoNOqNCS1RQQEg76nTG49go1ZB+UC8q5vPmnm+9gEYDB9eS/fCI",
+	"hTxixkOpvwMCJy2SguDbv71F4acFnq9sNfVVeBmmQfZubxteTr1wMtvR71OZqU/twhqWd+OH5IYEcPgC",
+	"NXdl6bVIoGOngZoiS0MmMjpkPgkwl0D9POC3LCLoJi8uKcv9IZ7vMTEde63fnGiszkf4OLerfmmypxM0",
+	"jamYnQ6ACyyjxtKH3vlzLrWPZaIJis8EhEq1r5k+R2olKj8Md9OsOg5PalNxJZIbYe4Be6qvGHWsSFFJ",
+	"E4l2VTwrD5sIvVrFGfve7dYw2TJ5HOUP9Nputse8hqk3hwo3S4NQeSWVRtCA5AJ1TpT6nHsgN1ll2KE7",
+	"h3nnWzWhmTItvJb3/9v6n781t15//B+1Xq+Bf9X/53+bP9T+J2+QpGOqeHGUTJWGa+8R03Ffiam5LTxi",
+	"IR/TWG9Cg/yizkg1+Roj3GR5Q0D+AE/VIsK+GSWSkangGclKzmnDoTLNUbQ4fCZJ0IMUm54XkD6T6mBT",
+	"EmifQKBmARkBZMxFksLYeOykIr8x/T1JiU6KmOFVn0xFzK+Ynn3Ghiwl40SwGXoVZb1B0JaSjr0PLkuC",
+	"C2eSAAq2Pjrg4YzakMM+5pi4ZDeI2W1DL7N7aYsrTR1EiDJlvJY35Nlo2oeIX5/HcT/l0ZC5f06uhs/V",
+	"cMjA9fhJ/3cWZoqK3uQB/Lc8rgzp6JwIqVZRaU+4pZKRPhVXRMco5Txp82gVYR9Hx+IkyY6FfvXCGXZT",
+	"KiSFBMKVsxzTLByxyMRXuMR5ZvkQByRgtxMqosAIPXY7iSkXecDKEt38Z+GjTvSgnyQxo8IEQVd9cueP",
+	"KY03+OBzNVgVqyl/ljp4uAjqs9xlaKmjUBg0MO41wW7yxBSfBBWhWXsv5JnML4gJ236a08Pys1ZT/ADZ",
+	"reU3XGQv9nJ2ow+ZWoH52O+nebllA7/V1/IgcMV1jAC7vE/9UCEcC19UMRCvGr9qUw+VYvHOpDrMbyZk",
+	"QZBazK5ZXEcFDXQRIjGLwyesMWyQnk6H6HmLzltxaHgj4RGpBWEcX/7n//o/QYXMs9kTFV9YzLooj//L",
+	"iIE8pmaeyB241B9kBHKoeLpokcBkbARKngduDoclM2PjkNpgGseoKxaNa7DLwFATROk69SJDLWSG+Gvv",
+	"js6XqQrlwlZsZSnFjKTinqDWr3aF9ArpJz3Pzc+GFbDL1GdxcgO2pSAB5OQEpAaZeZJfs3I0xGaWOSll",
+	"bu5X0NMxfq0PYZBfCcOBzgnPM8f02w60YUtJykTEQJ2iacYGNMzQ1lZXaKx95wQiu/ghlAsdYBaE9kF5",
+	"S1IIppnB54nT5h+tp1gWNkRpKVqlVS/5OK+RdBctMNolgh2UJ6qtNVAOB/l3qYmr6+jrK2QJa2opCurS",
+	"PCvPoL5sTqFccgptLtTKtUFWsvjgrqJyuUiOHuoYo9KMdPZCljhyv8iWJAl41OAiaGwgUw9wW+SEhVoJ",
+	"4xAO7nk0lglKLhvrLM6Dzu0vI0N+jX4d2fNQLTQHCra0bhQxLsnNSO97riCRAb1iYLA+vqhfrtgczhVF",
+	"lBOtzXUiWZZxMcQcLLY1pjxGNRjSYFKWTVPBoooPKFZZ0Cjiajwanzm3IZUX361j6iXtHd/sk0HK2JaS",
+	"nUU25ZR25mwqyEsMggLPGrGUaQebJHJEq7yoziHJ162i3KNCLImKmYODD91+p8oi5ILYdI+CaqLUgS0Y",
+	"uuKQFmpI5g47GCcL1g3ERXABVtJC4VYSZrpGpYJVzBetLFwGmzigniLX8Jg7wwetR7kkZvmpOCvefVes",
+	"mKn4gpQVP2FCZ3KTuU9TXjXr6qKbZTM/n3+iWIPjCrc5hmFFWNPf/lih9NrrnjqP6gNoLNX/lW24XeG5",
+	"qRSChuK41ESHbNNdwAZ5T2eEpim/Zop7NJ9vN6rMzzdJ8oi2Z16btGyJu+qeNZjlsZhMs7U4pm/8S/PM",
+	"8aF0+9ejoA5yyaLD5q9APIUqt/Wl4Fsj59CvgwNalTqkcQx5KcmNIBHN6IHSKkHH3m9qLxEI7J1ms5nn",
+	"5kmwc5KMxqis5El7GGMLKWRg9pUhNEmZlMzmVOGXgoAY01t39vvNhZ9dpeS1c3bq6A+k1p/pkD9aAFpx",
+	"Uzqa0pQnCYf6FFSnaBSRoFBoEMBDgc7uUmKpy8csmEvtGtP0iohEp+fBBNDGNAkHkTO9+Ebx+1CRHJOg",
+	"KwQ8mrMVK7wSdpcPE5HRMFvsLIiiVBu3S9VuPaW2vv3O9/phCAd35bNw1zsuYVtMPZeZUMliZ0Ma25ov",
+	"yKCrNBXu9epSXUiVI6La1JVFGcyLWnmt4FYv3grEo+gCkD2wUAoDk5BaAv+2nt0RqvTj+gKhzrF6cSPb",
+	"0SwdTVM6g0Uo0uc6apPSG/VjmEu+u7v7uv4gralYebua8OBOo31WONuUUa64p9o0re1qwi7MCR9fHvQo",
+	"u7eqDURtz04dezbXWtXPTgnDwrdtySs+2UomeFK3gMMohoXc+HYrGastn2QzrwXS7C4vbtUCfqUVVrrd",
+	"MZkXfFctRIZRX3z45ALt346BNxyQAIs+NvBtlRayXDSy1L4vcajF09OUsdx41Ddtz4+DZchmkJiL6lXS",
+	"N+xUuUTCRESrRwih5raCZ0PMIZ0dJlFlHE7J7ZhlSqjqO0mYRIzUji9Oye72ixdb24TGkxHd2jVW2YeL",
+	"dlA/wEhh+UTn2/Hhol1pAo0SwX5J0qsKZpKkVwSu67jQQoJiC63JFLNgRVi9Sv/ik4p4SCKViqE+u3Ev",
+	"8lmkY1fQ0HwmDdrzI8inIYGzW0E5FQB4Ps/mF77+56LIvxQJmPrnBTFu9AhDkALEu03jNyFCIzhbpuCC",
+	"y5IZsaZGOE8DtpZ5PT+yUYHX9CHr2w/QSQwxtQFa0TavZ0MHcT4Bk1n1qdrXVhvTGRklMaSNB4Ucv6Lj",
+	"TFm3U0jGqq+tE2GWcYUyZDKxVjyu6eEc715KOwv4hmNyZAnofiZxgEdBi0wnUKgHmcb2xtp0Ilma1Q8K",
+	"GcYtk4aMWViK3mop25K66MfJU6bE1p1tYoSAcoppSClTZqu0RUjaqpso9SdjY53IkIewYIu/gjWCi/6n",
+	"NEn+rHrwMUSOoPyISyhPdQlc07OjIB8Qpcyqa0idGyjMfxWtF89grvnO+fshHoC1cdIN8D5cJz7O2Pjc",
+	"8rqqqkR1DXw7kCGszhMc8Qa5QGarphTgbS2iS6MDU2i7c3tLAvx80HJ8CDVBsVsAPCEA1i43cYWInMUA",
+	"68N3Y+DceZVdKiMVvrDMLDps5gKttsQKPgaFKa7CbqPZ2CXgXgNVwojVvDYDxQGDQuIsSWKd/i1bJDA3",
+	"Byik1b5H5CalE8WaMYMsgM+1ukc+qplazRnFJo31aaoejWP9KPovJOl5hUF8gqWMaoSeR/ozrOyjmRLl",
+	"chqO1DNnKZeYnPDIKkNXr+czXYT259IeDCdZZL3Zb0tusIh/CzLxdIpubafZLH+Fm1O0uzOfU/QQj8My",
+	"rgKAfYuV5VPBbMJ1AP4vG10PNnKK2hpoRO5DHoB/NyiWQNhsxh6EBuG9VVlCOfbfsi37CScLt1rAv0+V",
+	"FVVD9kzm0Xrf8HytLzNlHei0sfW8dw71F8jtYV6jfw/dG7ZtYWZHIlAJleoznB0Lk3EfEjVAmLVPjrSq",
+	"QjUxZuidHcC4ukZ1nq7KruV1XbQmE8XV6ZY9ewHSPn/I6DWbPJNrMsufUnctTeFw191BiiibPsAEjG+k",
+	"ghkcaCGnAQskMbT9COf3DIpz7nxvYOlinfPnktKdjyVxa731HdypFlkH/NZ524W6d+kSX9BrtpjTqqu2",
+	"8sPCPIDKBfqcVu/AbrOqHfAq/CfyqPVZMmoFJWwK5L4iQVUH9KIqDlzNTE/XnuWmnNRRfb8IT9XnYAty",
+	"Wf+M+slSMtREXdq8NEKHWGbdYw0SwHa9mQXFAkf0dOrQqsmXgmIOEpy033e0h3SVlWSyN9H48V1r6aAy",
+	"xe1KJDfSvAICtYfnnXa3c3R51O52LrvH7ztBhc814immVKzklkmaHdmb73xPf3613mAlC9xF+jPjh4f5",
+	"lfJ52+/XtPaO+JgJyROxJNM6MvcUs63zn2Ev7plvbSeA0bGIjx8/53qzHGpFF2GcSB1Z2mQRf7bloSVx",
+	"VlorJNhCJcEzWcwTrc9nQuOjy/Ogl6TtHhRzSp8tyYF22cuCjOf6gzOWS6u2Uc6yuxSfO2N5bp6e3c1V",
+	"J7x0uhb4xY5KxIEH4Xrzc1BNmzm481yFq/aRacFjQGQrdnYRKvRXTr9qTyamTFHP3UDgAc4tyeitol+1",
+	"M1PIRNA/ZOBioRooyH0e0jMyGte/Wt7Wn7680RQrVpc31oKet49lh9+RffLfDZ9bWLQLZY1FcX5AJGMk",
+	"sIWlDawMfsQCw69YX5j7+udt74J3nsm5ZHJjMM0nlbOYQRFA0PN+6/V6Xhj+Bw3HTE1T/fOj2o+aXixQ",
+	"BolkKacx/xck02EhAWxvXS1izLTLAkPP+kVBcVwvaKE/siRC+tOhYchm7geE0XBkZ4kMnUA5hI0wGx9h",
+	"4LwjaJDvmcDKZbutV4xNzFDg4MFxcPqIzGjGnNAUzJFEkIiFScTq6E+nypaPUj6wqO0stXmGKaNXeDsX",
+	"w4LKfc9gSVkJR3C9DxAQ+QUBLiuUms5J97j76+WHM6WNBi3UZQGYJxxRMbTZiVOp0QEEluUi4kC9QYJp",
+	"GltnLz76TPZE++wYYH98G4rOJCrXEcsU/ZncSshYgI2kmX0eDb0aFJ4PDAhdTxgAJNDEqSDJRPFeTA8d",
+	"sZS19PorxcZAoNJsNBeEhOSHHMGuJ8A2UMq5tj0R4Cu3O4MMauZ5bovC+0ifhXQq4X2IuedibAJcpmUH",
+	"2M2LipnunnWI/wK4XB5dbu/s7lk05AT/6XgALUbv/u7r1wbHOxOXr3dfvIRmAXr3zzs/d04+ADIwi3iG",
+	"dqLaO3iPMkgu9b9yiimQgOd7U4A5fn794nmfiiv53Kl1lc+dl97NCfj8A5cJHk2MegEKX7l2inDXITaX",
+	"rCDv3FSZ6yQrqR1n8xUtdoXWmG4Hb15TuOqHXMk6TRdYRuaoGHamzx/G5PEQFgXL6q2pMjhyONbf8OrH",
+	"KrlRtMnXVsOto2MNJAobUBsYoDPjQVIMRqeyKG7YAkaNQ6tVDBaAb1RhVPhOBEnxWx057Hn1BjlJMjjo",
+	"Or1ELQrQTVblhgJWcEC+T0AiKBmEgkDPK9AmdS1Y4dIJ6j4BRw6G5tDKWIWDoZf1Yf6iTrW/6FQwg0fX",
+	"AS+olcMm65sKLcUN9MCBRsTUkVnwusANOVbMGr4mLCNm1yZLWR1XxIUKQUkeUB5PUzZvQFhgpDlgl+mY",
+	"ii01GAQy9X2N6qopwEz6tAQhV28ooPZo9Om6A3Sj9JB+Ms183EgweitftQ6fgL3JuUSlKleAHqoOpTgn",
+	"aKB92iIRWzu3t9ot1spTv82tz3T5n+MiyJKJtuK00MZ4rVoJlm6BexUPr0T0aV2lIBMB1RU65L6u6/WD",
+	"BvVclPN1gAf6hku22Jm8trOy6I5dYLpb5WlJANh8sKlHccj1S3hNc3a4hFyq8Y/+ztGJgXS8CMho7uhC",
+	"dTCdTBiFqmDkgLlnR5Q9QoY9uEUixkYvYuj5JYwy3ytAg3m+96Z9BF62zkXX813MbN87+nD27vgQVRYH",
+	"dqCIvuwDKsH706Pjt8ftN+86zg1vT8/ft6uxmYqncm0hmC/9WnLQ3h5gkGMjDKZVksOdi/e9292ihLsK",
+	"hk+8FbNoiMiBYDCDbI65WFXp7LTKmPMM6aHQaj6wph8Y79BWo+ct8EzZZhtzyV9hIqy/X4+vnl6n8rTK",
+	"aWbmCM6yYUzv4zXOKs9a25md8bHrzhPrFyHnrSrW8NEVIW4qMvSycMRcM03n6/CIMPWgJAH8v4J/w+9r",
+	"ugqd8vuFc7BAtnYG2lZPBiTgomIGHI6h5a8rjN9F83JBj+49OZB8wvwg1JAPnjC0bDl++Dc6Heoqw+Fp",
+	"ZrGKSrXyNUnHxhqHcgANMYrwcEtqA1xctqXuRnuj245vTilVFr2+mk8xR3TjooAlthm+kW36twYCUWXq",
+	"qTsRxTGgU6CbZToA/ETBbtxJP9T5brrVVewoJgGaPXQ59ea1n3aUe5d+5shQcxkwAjtlaJ4N7rCZhCg7",
+	"ssaf3pwGpPbTlIdXb5LkSpJToaRPNSsuwUwtLMd/Jp3GCOHiSVRnVc/BhCwN+hfvfkCCtds3a41UYzdv",
+	"q6pv55wOyGalo++kkW0NaKiWZbLIeooqa2X0+wD2d64Ss3IYJ5y0PPKl71t4IDXsAhxGsTDY9dDKR7fz",
+	"6DwAXs5U1y+WdTl1hTRwWosu+ua8pGkNzlfqTLpoTKiFOiDB6Vnn5P61k7rt6Tx0St4HddEE1C3rL+I7",
+	"PWClPK3kRF2exWWYmGr2jB3UKtpsMUkmKXdrrpeNYxqHztm+5+/KEvjs6O16ACrrw14U4C6ccOvSfBJz",
+	"35LKg3MWJmn0+att3V6la/DCLt68TIguxmboVnJEvwjUYNUiCAsGluFGVSk8Nq3yy1SBP4KKsX79oak7",
+	"RAhCdCtgAQcMVC5AtJhBX6j+0KhM66WD6Nk9XvVh/vq/eAK0/tBFtYfCxbNZWntozZC/TunhkzZcQI16",
+	"BJV40QfmhasORyTGZW74d86uA9MUqkpTvEl5xk5FPMOD/m+pVs+VWDrH2FZYWn27qsKyopDySYn+ppVo",
+	"e0r/Gpo0Oc5szKIUophPcTKgvBMlGce0H8+IZDaFBAXD59LN7br/GRX0ZTrBU+Xv59FWC966p7rfB9f9",
+	"rlbWn8p+v27Zr96hjat+9XNfrOiXYDGZyVDVUgnnNAY/uuYoX6o8WDOJh1cHO2fkqTh4M9t4g9rgfLse",
+	"pTR4Tl9dB7mkUHt7zypfRtNwVAEWljIGPc8a5BfIoNemNc8IPsJkRUPHWkVRXQuybaH4Donb1eb93B6E",
+	"3uQ5drtP+FAkcDZDKheY049Vo+xu/8YlypZzfUMVyhX0/PkKlA05LqxPNjc8lSffj5U/VSc/Hot30aHm",
+	"Ow4WEG2NSepw+4WM+yxlA35b4SyB3xWzKDI+k5LI3fAFOhSPT37eCqrZ3Si5aS9CSfuqZXlnKRcZCSoh",
+	"3ILCAn6lIju9dAY27htYLEiL00VJ38gCvSlB3H0LJOXC7n0zlPRttCLQKwSBym9mab4l2hHfEs2cueC3",
+	"3wizBshHi8r7DSzVMsG9PqoIuiy1aT/XoSkH2ScRl3SoLJ1a8ElDcfjEonncBT4JPkFat/ozSQmNY5KN",
+	"Usbqbn8u7JKMEn3ROFSWUf8lTsGUZkzokAvsDD2BnsbqAlYxmTbIulE09s2Xuu4Z3IA3VChNU1eHcKX4",
+	"MiqUWjvfK+obgC5Z25VdjWriNmUvmhCj5EaQ/kzbCxW+HZ9MhbMc5Eg3VWAiIjyrBoUBO5SVChPXcKoX",
+	"zM4V3gQqnFBkUHAGBKSG4SmfBEfn7bfducgATnsJGE69wkmxKAvaLv5vGNb66H/5xGg3Qahi4TS0A6Yb",
+	"+XAoq1ONq6DqCwYii3pivnKepjwbjVnGwxYJ5LQPLwp0d+SanIJPPubCdLJWL6Jkn/z3nrCgFNC9nkUG",
+	"nCKjt9CDT5Igx53o4riv95vNAxKYkBJ41l81Xr2EAZMBXCffkVd7u43tnX2fpMlURCwiIxoPtqYTdcpe",
+	"7e0ekEDP8zt84n+oX8l3ZLu5u7d70BPBhPIIE7sDst+Ed9rmz/o28p//9/+Ga+Q7sr+7t6tZqXoh1FhP",
+	"Y2ibxcWApalaPGgXb+BYDEFiMXWRuBYmkcMiqM2bKobIDQqE/5DU8eIKV/AJvacEXMQFNJCHvDdf4Arn",
+	"EWJbwBfKhAxo+pA3ueHHshdFo6A8aHi9PlUrNzbs1D0AD3nZgjcdleBZyCSeyhzk5f5vXMxyuBhesGw6",
+	"WYCJxQZ0GmdSVwyglkRkRtOMwDEA5+f1C5AzWLgMwAR8WaZcP6UiOkziRZEsuE7CJE6m0IZK8lsyYrc0",
+	"0vgrER/C9wd77dfNo9fBATag1i2DADoh+K+v4b8FiYf6s06SqqyW91ica0P/RXwldyGWjX3+SE3g9HDd",
+	"tfuc+V7K+Lg/TSXtx+w9Ta8+TM4QmGb1AONJTDNmAGDAVZ5NJ0r6xCz7+iaO6Sqt9gPwPkI9s0h7obmh",
+	"aQITJzJjk29NqTcnbt1c1mDIsuKTQTl7FT72cYL8lh+sGetX9z52Xqozh9xb+824VJekjZwKG6vWPnEu",
+	"MI1A6JpmWwZf0yWOMRtkZCogX6G+ZAvvATxiECN03qikN2Au8QGhYrZ6ZzZIN/gapeUPyhpYJ0lg4e4b",
+	"Nrk0nxhiKZm+816Fb4tKGRfqWQ8qPbxv6mthJhWmz9Ct7F42bF4CviDp0yw7VhZkPOafp5pqYR31JOWr",
+	"pXiFDP1jSuE83kf8Pijlbh2z3aHnzYsrsKTCUHlZKpnfHyyY3DO3nlgyr35EyVScxLcpl8wEV5c7FNnT",
+	"quIHe+Nc9YMtfEjE+sUzlSkT5qrULuz6X4z/VdUGLMC2cJEeSBvOHZY7z0hgxwvWqw1YL33epQSbP5+z",
+	"2OUtiuC+ZT2K/joc9Z5JzJtjLRdO830TlUlN3iNRuf4V+DWmDOdce52c4T8zAy8rr188YdVZjC+RobSQ",
+	"otZGxqo4DJ8pLehbEejv+ICFszBego367vht5/DXw3eAi0pEkkG6PLtWZwdkrB2DdODHIw6hLJrOIGoC",
+	"epou6uuJoE/FlZYuh9jUOvBJ4EA45r/msRtyzdkN5OuCo7feIAFMANRAKnoCMFANZjJeOwIiitiEicjG",
+	"CHHa4Poz8H4ZiRmVGQnQoD22IB89J6BlPfDYdXsREmptMXhifRkSagXgKYPe3S1vp7mzv9Xc22pud7e3",
+	"W7vbreZeY/uf3jrIpvCxXsubX3JPXzSqiC3T9M7etY+PAKoMF8OMyqOcYRx1zk4vjrun5786xGnJ5HER",
+	"UfUyLOySjhs6opMJ09Bc63VAvyfqqV7SKgkZ22MANz3DXpWkBqSpDkIpBFu5K/PzLGzTZg4aPQ3FBg8Q",
+	"eRhTjfFMFI5ERd2+JYBKt0c0h9Nq9iJMRMhSIddUQu6FI7sukKvFxlhmpqwD8LbAKHiXh2oeZhnQCYfy",
+	"w2ipl+n+lctfzoMCSwIqFOLRLPaguLr5F8fZ/yB4RuD1COYYFXD3F23mo4HiN5vNL4SLXzRkvvg6/6Rf",
+	"XrXKj7acO19sLTe37O6WsKXVLhTLm7DLvXWd5IFiLrUxHfm2ZpNDN/rHZWQHJDCEFJD/9/8hARyesh36",
+	"Z2N393WYzMMq5D6TzXAVNuGhc/h6igL+Coy1RYKeZoo9D8hrR2f1qN0PqE6uwUShEsU98eTH5MkmnbCn",
+	"mGrPC/5tebSyh6Jz9XQFezaxT4sjCiXakmRJCSpLKfmGg/jkmokoSX0S0owNk3RW2fFOTmI6W9ih3wEF",
+	"Xg/q9yGAWGf4ddUVe/jhhaDj+yRicZwjWRS6spFaMMluheFk6jqm1ORd27R9UkPz2idBoa+r+iFlyrzg",
+	"MYeEXgCrDeqEpizP4TVNZzjgtqJfe0JTyT5DUPT9QxT+amCkX8CRoDuowBKHyowcpIkFRgIbPVgHBmnu",
+	"umN0rjoe9gDox7q5i2bVo2+Kt+tBDNVv8mLog5cysbbPTJPsIfTPq3CdzXUKLiVXuBQJSa7rdzx1Rq58",
+	"85eHQo3WxfldpS9Fhb59cu3dmO/3V16VVfzu8QxTTRmoUllOdECCyTiDP41iUeBKjx/5N0hAVbg5Zd52",
+	"v4OWsmvObhYhNCEPOe8cnp4cHr/rHCm2av513O4en55cHh1fHJ53ztonh78GqwJLnz1ytQhbfv6oziPM",
+	"rxoZBfL6DGmJkDw0HTvns7XAToOcBs3S7+lt6mqb75lclst9QAQb0oxfMzQUBGG3EyYkK9L3Awy2eanC",
+	"43iRLaeu5dbqhM4kqVEpp2MWERaOEhYZ87Z6i+4lNb4yk78fs/434MFo2EJqlbZpD0jAs/FG/DcHoVuB",
+	"9fgQsvvz8JwFTqRKxmO+uaUVzDTLa7jwBlCdYbkcIFvEOcQVD+okSfFU1wI8+EEdaviGibLXE3hQmzwN",
+	"4mjIj83oHsfXpN9zf1/TGsyPy5wMlzK5qnEO9bVCeUgtCLPhguwdM1iwIbDnMqDl0rtzfNHyuw246Hrv",
+	"LvK040iu7Oisdh96e2cpDa+gh6ozt7n5lJhmUGD0y0voqub750i0gl0qJFnN51jRKIJ0ugdxV5euXSzU",
+	"FvbLMG47+EILQOmUY2KhYcOtn8OqnDGTJBkMcBhTS7eEm1ZN9We4UqLcaxEt2AocaK19WMKR109vBZSc",
+	"JC2luWo2XM5y1T8/NGnK+HPWy5fSL3289Nb89X9x0DP9oYvCO7mwxZRYTBspOMt84jjLFqbMmnFW4IV/",
+	"VaTwFWm46mPw1Bt2sXFO7gOVg+Ww4XqJCxoCKgOEO665as0gd7ZVDf/G8Q0rXepqkZRwxllXpq+jTzym",
+	"DuG46ZatIYAyH+imekTQMQCE5bolShIXC3/tYz2vEn8GH9wSKgE8vUoI9geqSJVFQEc0YyXVfT1w9I2M",
+	"zPspZE9KGMLcWx5v9TA3/rEs2R3u295/9fr1q1cvXi/FE99cIfr8StC3Anr9RbUlzC63OtNnSC5frT49",
+	"QTR/XYhmvUPvWTZKqlhnG+LiOZmQMd5pnEhHx+edw27gk+DwvHN03L08bJ8frQL1WR9ERk9vYwRp/ZwM",
+	"/pzA0JuoD3/1fH+XBNYDUDL9SCqQjirsFgjiq2GdfurlKH/g+JsDcsUmWYXKv0Gg+k1+a47I+7CIdT5O",
+	"SWHaBAG65FZ/VPBoXPoK6Giasiom8dkAnl2C2hjg2WEs3wzAc8UJ+XwAz/pliwGezQ1fs3zqc2Mxz2uN",
+	"T1jMD+Tva0M6HpBAww2Cr9EpeAKAN937xyC5BUfHF2fv2r9earDBKtcOjWVCrkRyI0GLaXc7R5dH7W7n",
+	"snv8vlNZ9/kYQIm57eROcb0KFFdtqIiAqN8hroXCjg9H/WSamk5mktQkY1VAk/UGCUAhaoEJELTQYa49",
+	"ulYxOiABQtlV3jbgqb6vwis2qBTfF5CjKfV0bzPDdpXkNTobQmTr6zgL4+QtTG6JieK4uWD6D5vIJGXX",
+	"PJnKiskUl2DFbFbsL8qCin7r9I8pI5NEgt6DqGM0nxSelXzeRtGt2fWru2owLkhAaoWvMja/TuAufRo5",
+	"AQMWEhUhwDrlsY3QjLl4x8QwG3mt7YoNcORORdbTkBHJ/8Uw5ItJu4oH2Ab/FIUziguakXEiM3QF53iu",
+	"ErKxDehjtrtzQBIAyery4Sgr3GhYCAlAZpLetNncDb8jO/vNwCQL5wiviOYoSY2SmKZDpSfSeMqwsnIw",
+	"lUbb3Gs2jX8ascrQotZW9hwu54EBHi34VbabzQqbcExv+VhZ9zv7TVhq/Nd2lbu4CLQ2l+6kr5VwcUsp",
+	"wSIhAXqEurNJZSU8E9FRpdfvnTqXkeP6y1utreX9G8AJFOGsavYTRjPwoRtr9JdO5+/vflXW6PvTk+4P",
+	"735dH15WP1AdXMxYel0FTKingJpgYO4LtF9fKY12/sG9sZXKLec23Ea5oFbyacMeY8N8Lz8YVZnRinck",
+	"oVlBxZeNb9XwkSw5IMHbD90P553L0xO1AsVsw2ULgqXdgGmL/a2LS+SMek/3aDVc43yvjGSQMeGUFuBT",
+	"aNtVE+C96GRt4sD7v8nDvAAib5qFyZiZQLu2OlMTZO/TLBw50UlH68WQBn6/xpHU7mfP9962j999OO9U",
+	"gEiaqUB18toOZmvtfFoJShmc6y6MFJsDtkjlxAFKXcy0cDYVPRUVOlmqdkf35MmMix078izry54baBcL",
+	"kXLbOZhsEYEbG6XHprhtnozXqQVvR79PZaa+Oi8Hd3DLv3gx1VGhfOpAd8Y+65wfdk66gdKuEBdV6Vi1",
+	"oOcBAHXPC8h3Bov68cqKYcAvUmVVdRov6LVNaJVLfEF4/JJBDtiPmp1WxPR1pbPOK3breim6hX4AOs/i",
+	"QDsuJGQYkT4Nr1A8cLmhy+LQNsPWgeYxF7of8XYFEruLVQDz/bhg+UzHs3VWL+8n8TkWz+IwP/raFbrl",
+	"P+LSOfg9662fi073KKu4Oc7QI6+B8aeu8/m2z/hnIR8z+uOTTyG36pGWjolIU+XClYMeZgkyZ7dJtwMF",
+	"tMp59tOH024nOIA+ZKfHhx2b3ceueQTBYpDaIMoOdNJi3nQCU8oBZmix4CwrzDSrmjShNuKIcwLnhZlV",
+	"UaTADev50Yr+uXl3UJJmeeuWcrIZIKrDsgXti0O1Skedi0NYIqUwmiVC5Pp0QtPM1dHaF4ee76knKpWz",
+	"jRqGKBstr1sitUV1Syubg/hEJkYvA9Ud5iPX6xnC/piiWr26/bjvDSGHJO2O6AK4g/x6x4xbocuXupTo",
+	"923UpyRmUi6chrm4eA4iyZZefHgPlEKkbSUpaNACCEtVbRsBsKqUS/VELXDWObD9h+BUSyxSjtktD2l8",
+	"QIIwERnlAgHMiJz29avGigE3iAGhD6nExiDQKidaszOs01mnwr2kX125gGzh6j8KjX0+8qja6zIy59cw",
+	"D9plAAzTpj3oeduAsHBgO07dS/v/EogKpjFEdUFtxtIKWy6asmqf2NGUFVxiTqLnSn9YtZxT07NtsDrd",
+	"y93mBo2w4P71BFw3uWJioYbwNknHJiKvPy1TD1gHRA2cVCFEiJ7fbt3c3GypD96apjETYRJVYvOHlclQ",
+	"7Wk2SlL+L4w2qXtIbZhSkV2qSZOAutcv1fUAhOuCEsskYpfXLOUDXsUUz/5+2MF3mHse8rL8SXwTePO9",
+	"lofkfRmmTAl6TmPplc/SqfrsHQIjEDWC4qNzjwUYGkjGPNNKq9ESKl8xP3tPqY2DlMnRJWxgpUqRMlRl",
+	"Lqcpr/J+4VXy4fyYQBQjS0jSV2xX15g9bMeK81uQZAm3aBrMEsJuwxEVw9J7CyMte6UMk/KWgc9zbpfa",
+	"mMEJ9xcOwgEJ4InFG5QyGhlfauWqG6TLqg/GUBR0bMnPHg0zaB/YIKf4uhbEu9JMsHTrhkf6vsZGDACh",
+	"n6pnoV/r9Etco6ACNEWRIJqX0vAPCC2MlNd1UFhds11cqg9WghPbGhoZIUfJNI60l4+Do890B2mQ2veJ",
+	"7n84iSkXvnqzSaTQDKxFghUZF0GjPh+Qdua2oB6S0VTtD3yaiYIGBW4WkBGj2iB8TNwFdjvhKZOXXFSV",
+	"JQ8AZ7TIt7kgkoWJiCSp7b6YA56S9QM3COkTLC8uO2ZHyTRV9pU5j4Wo9l5zG0qHj887R5fd0793ToLP",
+	"nbe6knlgFETKKYuMCVvJnYCLrGIVZQKAh1ikuUMtUCcezU9kDQuKsdVML6uFfzu+oTNJgjdAWtZKs6fu",
+	"APo3KeVb6dJbXEgmJM/4NcOy/1wVwBEeleyqmEgJ5rbadYkXHVTVPosTMQR/Si2gE64fP44C201df3nn",
+	"pHvc/fXyw9lRu9ux3gfL2EtH1hmpaG3yCNGIFwJL5bca4OK1eGgRUrfCZ5GQkKLIXAxOm8uBfBYu+PEm",
+	"M6kONgIvv0nck3yD94PmIV2xVVhxz3egkKtkWBnMdu1wkTvfdWJGbRI4jzihI+p+FagBFWEjUgNPCOPX",
+	"LHVtjp5QgkaZKmhkKkmlhuBKyWZonl6J5Eana3yf6MuyOBs/t67VdQTHXhZ5Knw9pMiG05Rnswu1OlpX",
+	"Bul36Kh38268bveMvKGShzpQo3VCHrX0X5KFKcuCA1TbXEceSgUmIjj3igBgZxDLWfIw/4BRlkFfsUyp",
+	"JKi1VvBZ1GbxtcRRSltkyDKrAEAuUnB2etElz69fPFec+LmW/jX9rPpNPRvSDHm285ULP9BX8lcbLCQA",
+	"fhzUffWhAo3QolhuEWSPOp/HFfXwCwtwv3HSH87fAce6sc3jqIj6ye0z7TWbpEk0BT8gGSW572wy7cdc",
+	"jrRCFCZiwIfTFGgLSj2cstMP5+8aBPQxSVC0656jQS7og5XyG8FxAL8dJz5kmQSpjLVGoiydjQ4FGrYy",
+	"YjHJqbbdbDZt3gAkxu5D69WMybr6OtNxc2K0nwZpkwC5VeDuxJheQU6WVV9tmZS6+YAMmWApD0mBeqTN",
+	"LFNnE6mnWskdxMnN4rMCVAB/gSau7BgaOXE0NbrblxIVdUxA9k0lu7oJCKj6OR1y11lc1kqgxkYwIC1Z",
+	"QrgI42nEgGtBYaHVBQABEY6ZbD1/romrAccNfBqFg1Lg/hQOIwQwuRgk1h8WgkWP2Iie404bUw7eMpbK",
+	"uXIAD02Omto+lsYz8sM0jeK0Ttpnx+T6Bcbo9UYVmYeP/bAx2EKvmeyJ/IjbddN10faCbTz53Cxm4Bc6",
+	"nyOoABVRT+jNqAXfd7r//6POu063Uxz8+Sce3ekTTzBxcWtChyyCbD6uplSrmNNzyPUL/KXT0jfVfesE",
+	"1VfsvCyR1AJnchUjwSx9d3kW3PRcDWdeacNPzieY34qjmV/z7yotmL3BrFdld6vCm5wZukFJeHH117q3",
+	"6ReVli5vNwpbWhoArgQHPWH76BPJRcjITmOvYTInc85JoCUGFyR4fv0Ce+gX+l3odE/Tt31CsxHapWSQ",
+	"xMDVs0ZP9ER35IS9MGczTITM0mmoJdFIfQWIMDgrzyTy+NA+ledLS78nbkaJZEQwiTYC6D3gOA+TOKYT",
+	"qex3UL/8vPHGIKZDZDFKH5PkhgEaaMqvnT7aBZPMIs+ph5wTrY1ozFmKWMihyrlgTfTEIElDdMQr7peB",
+	"naiTw52hlGWIgktnpsF6/YQnC7/IPXK1ivxxnyg9fwuQZZkI2fP8elBvEdoTxrEYfMLBfJRGSnimma8L",
+	"se4Ci4KamMo+rfrAQ+QTyE2/JzBt+S44KKY567x08F6UctcbOskXHBHbimXv7DfhSw8ToTR3taitntgi",
+	"7xPBZqaptbJgEOvBz9FdTLt5PFwaGkZju2q7V1r06J4gJbgH9RKNa8wVeUwtDLX0nRQcaY9VAJG5QMke",
+	"06Jc+nnmkuJ/RAsumdE4Rvgs/QEacBb8+n/Tcb2/ua59k+WTp/aM6DVTQ/YZKFjok4tSPtBNrrMR42lO",
+	"aD7i2DLJCucgAFMhyGGb1ZBaj6blyIHS9EFfAL1QK4tQpj4jMRXDqaIF1Ool6SfZCOnw+0QNqm/HWk64",
+	"CHQeuDEGFFAULXBQBqRV63FL3mDjZoxtQGlI3iM5aAbPg22w/v+YJhDLCnrQtrnnKcroec2ep0hdd382",
+	"znWawkLmS6Gv+5pdalppwuS2jQxSjGWQTI15o4jQdmQGr8H3CU75g1DmS/42EZGp/kkxGBPRBZNIKa39",
+	"lNErtR2JUlJaasViG9KhUaTm6oxlEvUUK874mDXISaK3WKl6fR7BU7rPC8ntXoc5qSFhLspEQ2+k7WcE",
+	"xXNMtOz6VCcKwsaJmV4NNSDsffA3ZZMGhuaQ/+vUA2zmJDNqmv7yFEqx9b1gUFgd2Jwe/E2zMFzgE13C",
+	"kf8OXkzMpGgRNNAVAZhajxZRRGFQYtRXtchvn5SpfOer93xSa9EipjpfK0XqQ5QitttoNnZRxQZgkSsu",
+	"ttQK0Qn3yVnK5ZjU6O/XddSbCNHXwO5Efg6cCVUrSXoe5nHrqUd6vqbSv+c18okHpM8kj4BcKenjAY5j",
+	"tSva4hklIpmmKCtR7lzTmEc0S1JYq7zPwELncTEVFDYoY+BN9jVLUHscZs6htrSLNRbKztF+ZmwtUMDy",
+	"aZDDEQuvAGSBzJIpSVk8I4kAPv9GqbBMKk4DSEZGJBlqDD71IO+m57XIb1gl2Gg0Pt7l4XH9YvNAIpgS",
+	"bHl9YVVlIWkLrX6pOZlHgX55FJSQOHpCo7VjqjiUy+aASVSP5AInaUwOqZss4OOgQ6U6LaoneMTGkyRj",
+	"IpyRKzYDdu1ALOWZ6Vyx/nQcMylJf5qVbnLf3RPw8mp0pg3StNS+ODgaSlBESGGmwN4u/oSlWzCFIp6G",
+	"gFqk/gyWcTzJZj1hkDUUE5hLPjYdIK1iJTMexxpURBnR+mHIy4BKI9iX5SWW8B3n1sZukQobewttbHLD",
+	"RZTcwG/omTDWZJ/NEvhWmqGKq5VgoxLt7bwGBhycsyydbbWxrgsjEMWcroPSMVOq7njMFM9gt+iq4zSG",
+	"zLZkMCA1EHbqOO03mz7Zb+7Cou839+oN9Vb9r12DW6+WyTiWe6JyOjXjzUBUX3DyKBKrtzQbUZQNEYlJ",
+	"yjAkoRFTQjpp9EQH+IsSJ6hkwgz16xWtB9ooD6xQaRW8gpAO5Ry2nii2m/ftxN6/Qz3T1tEltzPYznbu",
+	"qVIz4JIs9IJBb1jrPlNqQFZwL/GCzey6xSzwwGr3mI8OCICeoFGAvk0ditAoZ8o6N74Nae1WSQRj9lZf",
+	"1/ZQLeOtBa3jGzVqQ586tCRdP4cRLTcsjsvcPFSyxz4MRlrBdQImTAIsQNKZogB2C14TmbtNwLca85Dp",
+	"qKX2crw/7nq+Ny24UpTwkwCI1kjS4XP9kHyu7gWHZga+dnR8oJuD1KodPXXP9zToA7T/2Gs0oWgXxavX",
+	"8kAwez6kpIDTyfXZtD55k6QqzeJYStRfCie9QS4yKiKaRtUOlzJR9MQyp2ltodc0N8sxC4ELZYhBGofO",
+	"4SD9JJoZxL480v5dVaKC6wrDkZVosW5BJxQpC/68A3Ow7a3K0NShbmR26kJ+5nUuWRxr4nUC5HJzR29P",
+	"QCW7+lKudbfMBuCLPAFpz/Ic6CeJ3Q7Bd+thhi6T2ZskmhlnnG45sjJdxon/LPFpTsdjms4gX8nxiMKJ",
+	"0mtQq+A+sHNAwqayxE1cqU4l0XFP7Ra90/kKXUPP+UzArWo9vKBpOU7e+71U507YXqBTmep2ohAtAR19",
+	"ZStrN8Hprpg/rcHPjGiAtd1pNpfs2e8yERtuUTcPeTgMfG5fSG1ERbSlHTAHSi0upLsU9q2YleCx2Y+j",
+	"/vchP+U/Hn/41/H2Cf/xdSPceTv95/c/XrN2Q/KhV8wW2H3RbJY3txiTNqHjzZdap5LAgxV4sS6HU8xz",
+	"Dxe8amC7Mc/f0MjuoXpke/UjH4SJ8DPomrK383r1Q90keU+FQX0B9/j+OvM7FhlLBY3RM2JBMfabO6uf",
+	"/Z5m7IbOnId2Vz+kXsRD9kHQa8oRPQAe3dv8fTb5afWKstsJwIgXopUQ5K04BL8Bqlx+EL5nWVnEKZqj",
+	"QwmZ2dNs5H1U4+aO+cUS80KpMGB/ztddtR0TBG0fYyWhaWUBLY3BBFr7YospEaxgKJGSndQq2j89MT9U",
+	"tf1jp1I0hHI8A0gK74kJsz6IBaaRA8S8KUQO2Wk2yRj8WaCKmRfdUKmUXLVXylDYab7Ud2EYTtkFxkTS",
+	"GUa4FzWZjJmZOYIC1hvkWKC/LaTK7g/B+C5Ybozq8tVnOWbac9eCa/WE05QfrTnHDDRWHXGNOlRG5iw5",
+	"sOFWmWp1u7BmrZ9JuwtqxtZLZcfVOitSal+HdunY9BPuCS6sIz6jPMbp2XFoFEkS0ChKmZQN8N6mM/j2",
+	"epXKUShNXFvpqBJg5gNLcqv46foBBwMtDDtjymP5vG/+cpDw+tMhCZM0RXbhiC6sr/rNbfx8iMFK3a37",
+	"RyoYuRjzbOT5nl4N3Sha/bnttTxU47SbDxS4/NadRddDYFXV1yajRLBfkvRq0Q3ggFp08V98Un3pzvfs",
+	"2ige1w/D/6DhmDXCZOx99L3+VHLBpNRf3g7HjBwm6STR1uy7d4dq4s4IpQGK2L9cC6HLK6a+VB3Ey8Jv",
+	"Pv4GqvMlOMK81s7u3u7ene8x9Q4dJ+ZimL/G153cp/Jy59WrF6+U8LV4+hcsU7oedm7Bn85SNuC3yqo5",
+	"+XlLvXKU3LSr9xpzzPQNuM/5T28Ki5P/3sGJ5j+UbzjLN1MreKK0vl6OFWcqgu4+bqDoVFYFfxbdcpOj",
+	"CW1akOsU2JrL1aQL8lV5LKO5vuxf/3g6vNBreR8u2k9H9unIOpjBv33yxkxKOly43xMEyaq+qA2ewqGB",
+	"3EODYefgZbhwvjvNprrrS09iA0ZlmFQBa3GBYYbqW0nt20CPPLyHUgcG4E7z5YZcUSugRab4Q8F8xrS6",
+	"MAHELDYmMQ2vIPih6GoZ39vwUG1Gp+vRlP+pkqbUqzAhRcuYnKL0VxlAk85PH47PO0dF8jFIL8X37RVp",
+	"uOqBz0BvZ/MWhLblWiS3HzDtBUDIffxZg4yTtQE7D/IGL0AGI+qAsOsPDHwox05uRCFkhI7fzMCOm1TQ",
+	"iQbXtIQOc1fm0YI6VmsegAU5lcy8t95CL7mBUJdf1h2yjpfhLQTvI8Sj2VvHuXCSZG+TqXjyuFS8r8vH",
+	"LEGEh3v7XCy7A4BcwW5ILUlNXNaEh+u5O8TxsOTGYsnNgnmCi50t54Dz5+RaaYPfAaMZ0QzLvEmAKVqB",
+	"b1sfGoTWQCZpFvg9YRz9BjBzcxxSvyeWJpJhsncR2BIj6NpLoiE8LXpnT7izGbKsDCVanT6m3SYVEKi+",
+	"HbFRgELNC6Ua5O+MTZz1wvXBjBCdgmY9CInoCXQdmA1Qm3FD46sDJ9mVyIyKSOqMBwv9CRtBjaDuiZ44",
+	"0omAshSZi9kgg2QRn2T0igngWZDsVsLcnIPRNDOG4gIszVsEqtkTZC1cTUgWM6CaoM1LEmgsyxbZDkxy",
+	"S6AdZy39HCaIaOhNJ5mvDL45j70Jo+UPLELiNMEVW5Oos8WA6hKhU4K6+bZA/hL9Y8paNrldVEGj8qxB",
+	"AOCE6ifVhIZTCgVmTGIgPAc5TZl2KjpN1yLSZ9kNYzr/VE9ejeOG/c345uAWsiB1agnk89Wu2EyyrE5C",
+	"KjC5ZsJoholQ5kZFd1d8AhQJ4wEbgmKnNJkO0Vl0M0piJNhiVad6QA0H6Tt9RuQU0hBzH2l/Bi5UWFKE",
+	"uJAGtMJiVuCQMiERchJ0lCWQXCl5hN3CLO6FGqOh3mkBKRzAC10AZDAq5nytWxAFBccuHtecxa2JYzGV",
+	"JtWA5LwR9hFaw1Z4+jTY75d29ZEac7IrEtP+wPUm1HV6LlzR/D6lYlhQsQ26fbXdkyPYz3U4ZrcTKiJj",
+	"J2KFHhdKlFWMBDJNK+8OHkj1SzUkSPXFAirIyls6y4bKsUGWX186SI4QssBhIXQ3hn+rj86bPZjvslhC",
+	"xW+p+rlTfgTJKkcHcr7B3lOet73gzNX97bgw5l3ecWF7ZzdvpeBAxWvIJwsB7wHeO5hPoDGcgR243ObN",
+	"4bctKH4IfdNzZU0XJCi1QlOMJD1P2bk9zz23+cmcJzB1d3EX+MKvhUjzBl+7sbVZaNTx1d2wboTECNk5",
+	"BRawwWQVl7QY+B6b/fjmPD5/+4Efvzge/9jsx69uT36/4oOfvvvOyyHqlVppOwP99uS4/WyO26J4+u0T",
+	"doiEvcM/1E4YL1EsL/df7zb3dxTjoH0GUklfii/39ncc59E5G6oTkZOtgK3xTk67l7kvx97+C5UjLoZZ",
+	"IsjRoaldz9+4/fhvfM+jrXYWU5HxEJxKWu08ohlTRq3X8naaO7tb29tbzZfd5n5rd7u1/+Kf3pO3+zED",
+	"VMvdiPflm8vcdG7btGJCZM7dlrYRqbSayw056t+63+vJjfXobiw3daiAKKABk0qpQ0CpOQn6uSsKjOWM",
+	"o/t7paPrE4/u0L+lbOUKHDedEq2Gt3lCWFaEufXBJzx4PlHy9s5NzLa3QzXGDZU9UUBidwwrEP451KZ5",
+	"tN4gkB1/Q1Odz8ojU72/59u6T6yGMgnvUqMpDFlmvjvwnTOqZyUSEicC2sdaaJWewJZldr2C9ZxDLUKJ",
+	"rvnlMs+GypStjt0fEesATfyeGNOZdhxATi9AGqBbfoqwUPoiKqaowdIMUGdIliRXhA0GLMxgKXpCrYXt",
+	"ucKEdsL1PBorypmRYSKgMyM4Ukbqa4XlUWY5nkmb0t0Ta9rtCC+VjdjY17UgutdzceCe4FGlFY+0Zdba",
+	"+6I66XzE60lPfArw/wkC/I+h5qwKfFseeUOl8aLajoParz/P3f8KwboOOHCfQnZfKGR3pHFCLDUt0Fl8",
+	"b8gqw3A0Kqkm/RnhEcYxdGCLr6WjcAGRbZt6Kkd0wnwNToOdkF1rVwelSlaf0/oMo/RWSzLFW6PkBtOx",
+	"dbWiOvOQQZ3nYEOkyoQuEsHqVuHJp10svykWLeYAXYC2Dq/RSJVzEvj7XEXyvnBmHlbxC5aOE5kR8BcU",
+	"Wm8a3A0qwUiqPwnsJ8fOk2PnSct5fC3nSW950ls+i48GyrtWqzaQssgyqO76rbJLU1TOLwI/orz8z//1",
+	"f4IS0v0ca/Ba2A3AnjweeeVwkHuylnahvVPzrcBm26AsLW9otaIqzYBEuSgeVZVk9yxKg3dj5tWqojTb",
+	"BWhJTRqZsDQvFauuSTPHrFAsJUnEBwPUQEHpbJHAbDPUfAs//yEgyTQ76Ikg5gJ6YcnfPjaGcTsE7cPe",
+	"XnkVn7WYW8Yh1hNsS3FxA4GnK7Gwe2OYxDFGJ4/FING5TDiM0+PU6XPbE7p7cBEVfXWhmKkQw8WA2n2b",
+	"1lMbKGVXK45FrT0yy1c3UFozyAJSq09JqpghyVI+gfUv1PWRB5b1NdaCX1mZ753DsED53XzF3qJCN9NE",
+	"7oslv1SXrE241jJ/enOqNOgJvwBgCZgnu80ut3d2QTt2CQkz1oHc3oN3FLji0fF557DrQSinqoWq0/40",
+	"b1aa9ybdBg4tooJOkpmeJqZPidLe9reaL7d2XuTp4bo9iOLxj6jF5ad4ni/ba7iLf4fhaT/c3tm9nf3L",
+	"87E3ipntC5ytQbCDTaZxOI1pxt5A0Dvv01lomK4bVOZb5+0jPgeokVxcX27vv3r9+tWrF69hLS0GHooi",
+	"BMI7wj3XQ7bfn34ojtjEITXEH6Q3NJt+xZJv7xsFlsss1pShpdJb8HE7MwDlW3PekwRG3c5VXaMxnp51",
+	"TgD2RDM8Z9p2InTC1TVLkeo46pfP9YVSBxRBOEHfUKfLYa9eyxvG9HL31f6L5u7OS/s1MXf3FvAIYWGa",
+	"aml87w9ELJwBQIr6QTpdVRfuFLb5vFPLoNfox6lQOrOdpCYezK1RB9rrjqi4AvguxTJnyTQlxhj8L2pm",
+	"0aCIqRtGojGPq2sRVwsE0phEA2A27pm0PbFxk7d3tnbVErhHNW867ZzVYg/oQtflu83W5xEKF8v9OP9q",
+	"dYv35tFgh4KiLh/Hpr1gIlP0ki21pPFWs6sXuO0xldnPnN2gKb58gHnZcnjeOTruXh62z4+UgNE3FA/D",
+	"hM6Kh6DAHP9aMsmt66J9PqQ8/g/77a6bYe/V/s7L5kunrgvvJu2IjsFgfBJlfz5RphFz1J9qQt6L5s62",
+	"Ekw8TMRaEiJMhHxuh1NcXD5XtrKQrDGBrg68QlrqBTodDHjI0pqskwsaUwRLFhH5hQ5hmnp7Ov8465xc",
+	"dPI9fhKzm4rZB8tS30NzUT1tT8X+7t5ufoRZ1FW3eK3X+4pEJ5RHbU21+0C0+QxeqefktJ/hA5qo7b92",
+	"93bvnkqY6ZqttZ8qmDF4RoVFbnZcbYvVoahC5pZlyMumV+bYOws5tmUb8ayabXyu8ufcwMxjfpDEXnA6",
+	"GgJ1zFFLmMcnP7ffHR9d/tx+96Hz5Yuj16Tkp9rop9rop4DFZ6yN5rkv0YQorHsRE0YXdX/ZvETadgiq",
+	"rJCuLoTuiflU6gMsIBmSmyS9kpD1maSknL5JahWFzz2hi52hmtlWPNu3LqhtnsvS9rHe1tTHjqjMy5Oh",
+	"5s+37TJIba7ot1Txa8YplPweVJcWax97truTY7LhEiJkWim3Uz4jgZILOmkFuVageF3K2FamFiGQjKbh",
+	"yGAjFyQd+YTtQ7NjcRc0yC+Q4aJ7HZjnSJwkahcyW167Knl0jJjyPtaXqo0MqWR+oU06kkxPqMkj+jJo",
+	"4L5LSCYQU87vfSa1LFQ6C0Q41Fphz1wNyaYd+gC7O2Qk4pIOU6aWN1+kGo3jvHoWwK/V6vdEwEXwPIBV",
+	"QdhqU5edQW8vm8qsEbVxe6AJj6ajvHwAmqyYfXRmh9DdhVklaRa0sHgXMqaDT7pazCe2kOwusK1+iu/I",
+	"AeFLpVdR4hfGBOXpTidN2wtO3yEl3sz3WmxxgBuGrkROIwwMjOjDaSfbE/OzJTd0pihXfSPS/ZhRocnA",
+	"9HGZk5o9UZuwdEQxEbn8Zc8k6Xm/T8cTNTCF+fIBD4mcJFnP82Gb0yyoF7OzdQ07pFAxEOt5+vjiHvwL",
+	"65S/eKTGoCga5EFgqli5DDvzqDXKJaXYlD0enbffQizHln3qX/5tq3OBUS5LBPu3qN3NfQ5Vy3SnoeOP",
+	"nbyCRdagui/XJsbYh0qRe08RlrbC1CHvz+YwrlaSL5h2H91ty8f0vkQlr16BL1vIWzUhc29hRkfmoft9",
+	"0LoVdnZ3nwrsnmyhr1JgZyhwRX3damtpkzo7o9muV2Zn7zZ1GCD+cwV8cZWdftIn6OM1nVijqqq7nrBZ",
+	"6KVun5WFdNoQM+vyFyujQ5AcSiaUA9AQgiLp5VCT6tseqNG6IDh57xlLdUuK5nLn4hdm/4Z1318CrPJZ",
+	"m3VcUns0R/JPKbxPUuCepUdWh6xm5xul59qU1YCL66rs3Pkw9RdJz81bJy/213W2ELDe/Y4sAZf2ZnXf",
+	"PWHlCvjDYVzdr7BWyihtOKke0Dh5LkskqGt3JabQniSZIxcAeW9Rvq/b5hfbn7LIJn1Cg6SeUNJ2nKRM",
+	"z7JB2qYbDXgnUXxoPEObwFoUM8aPOeuJEfZGpOGIRW4X+5pI9LL5ZP/2tg4iAjwLxUJKHdwyGbkHjmxD",
+	"EEH95r2d19CEzU4BgW/KWa09oW0l7cdRa3XDJXPiCLhRzySpWHiNybim4Ia2nkGxmR7Ouj9z+/H3BBhh",
+	"JPjpw2m3Y/yzJaZOsVVs/YAExyc/nx4f2huVmJfOoa1DsTqMf80j6HwLshleknttQN2B/hdz0tjkDesG",
+	"p0pv0qE0aIgKCITdCnmNbj5nfuCtAzxCuxY9gYCJ2PVLf7KvYRelO1VpMRhhyDwop51w+hHsy2IEJGg1",
+	"lnxGFE6BPm+6lM0Z1hQ7BaQGLM2ctgW9NJiIciXjHjwwS0zr96/FC79GYrSeBOz0JpFQZ7m/KWv/y6p7",
+	"6qws0vWAkMsC5Unve9L7No2EMlBilmt9JTUqY+MuG09imt2n1Ek3MTYDoPkXc8FcQUZCKghEIwC9pm5A",
+	"ofM2Uuk0ZliVI91mK0Gr0GG4opDKvNlf3dULVJVldVNuhVRP2BKpuj+XVaReU8yu8KGxVpKSnebLFWqF",
+	"UqTmQJeVdMNQKHQbpyhy7LIqcTtOIhbHWqhTM1MUlDkcQAwV5wjf22cQumQRmU5IzRHyKZskaSZ7wqoc",
+	"JssomWZhMmYHWoWzE8DYtbDdqSEvUD2QJWSsVAboMtsTqNWpg1Cfq5IynhrIPMHkz4DsN5tNvbkmxzEg",
+	"PW+70ex5OgQNyZDqx/2m+tUqNWZ2SsXT9+gGtpKM6e9JSqaCg4bLUuaTqYj5FSto8WZKz+RBPqPamAvz",
+	"bF0t6Y1uvWxfaFoI+3mdWVmDYuFIqVrON4GWpKepxUGDBMX6Nqk3kkVEqbiBU99WswVUulu7jm3pL8Ao",
+	"HwcdEHvtnop4FiwssCqc+q9bZVXIp3zEdPASAzPNdUfJNI1nJnOYDBirrINx60zVb1kpQ1drcXZYLQnI",
+	"Wxgvz98tZ+9ub5y9+xhFIO52/1UrQb4pOvJan+6+Rcp5ykBeqdo7Z+UpDXntRkrF45cT/iqK/zdql7QJ",
+	"ZS1OC96EuJ4CwU9JscuSYkvW25y9iCVW2XSy3Gy8VwC48Oo1w8Hmdkhy1dEx8hiR157IQ6+kEHndMNIK",
+	"QWSMURdxzOprhV+Nma7fhYZ0qFibMpx7omCFGCyIcETFkEWkRqWcjpX4WQ5ouiz06mzrN4BZ+qTSraXS",
+	"PZa6s0rVsZS3JHydU+dT/PpJeD1W/LooLZbKqXsFdIrCqBbAAa+I65QP/meOceM3tT4tQwjNP8Ougu0F",
+	"M1XCJgMvZkSmkqXon9UbJEE/yJGxHQ9ta04Iozfv+gXmiXFJjDsSpc01pk5d7+tURTlKbnoCg4CA/CRJ",
+	"LdDv1UKuy9JxgBFR/H7f1macazyCi3DEomnMAp/QntDFEAPdY2VM06ut6cQRrDZr30Q5YY6kP80KblKJ",
+	"gN49gf3Yamqaau0c68G3DlGT7p8yQuM4ucEMMlzMm1GiEY4ky4xTUY00nRR8eVZ/sQuPtSpqrw4TRVoZ",
+	"a5EBjSULcimO0n4ulUp9m0wqZfj3LLPn4QJI56uL8H5KRXSYxJBtv9d+3Tx67VkOcZJAteqKinN98/l9",
+	"MSr0892NkCnUwvFxf5pKxQzf0/Tqw+SMpSEshbe9j4Lb3UDXg/bA8mezfeuFF+2xbzzZbv9uCIwVzH+l",
+	"EafxYTYJ9plHnGZXm8TtemI+cGcQ+QwCok9Wxe9stCVluovDfFaUTCqAEMkaOIhKGMCECvDaoyTWGNxr",
+	"+VtIbafZ9HUUsCcgX8ap4cbq6/qBdepwuYarryd6AssSr1mq7FxH0IF8ky2svHwm7aLmMphkN4l5UNqa",
+	"w8K3IiS1+siR0tkjSYLJOAPtxydUJ/z4RYzw40iDLNKeCFIWJiLkMQcx8l4RxnGkc3tEoozYKyhRE0Ww",
+	"ScFuiu/tiWCS3Qr95iDiYybUvH9WQkW90dfA5CMeRykTv30McqBxIEqjPxxHAaklaU8ESnweR0Ed0RMn",
+	"dOZW9+Hy6WoLNRm9UFiDiXiQpstpSAWsW+Ez2lqf0PoWriSoO7pnCGgYLVKlYfTEYhUjT+7CIS2mpL61",
+	"pjelJ0rI7T6p2o2gDoPrYsYIqi3PkASC+wSre2KLIAwKzlrJ2yHD3HgneEpqSlzKOhSGQq7iDWY0CiRY",
+	"pUdpSuwJYtlC3qzFxFkRBR9R1OEAOimYNmyLFZJpBonr0Lq1rZ/RjVtc4oBK4uLjSQGZ9ZmE7sBYPNDI",
+	"cV80tCjkx/GMJIOBvUlDyASkZo5jvpCoDhPds1HtIRQdY1bjNGbVLhtQzuBFPtbLJsK48nQzZDTCDf3p",
+	"xcwbEjvl3//5v/6P+nBNQJkJaWtGl+qCdip1eFnRWJ+Kqzw6rV73n//X/ybuz4FfxHOF62Helyi4ZiJK",
+	"8kv4T0W3hASK7Q6TdJY/qH9QDxbi4nA1j4VX8gZ1EwxbvCQ17bsxcUMYallcmlC8RfML9Qy0PUZdXFFH",
+	"Xwf1Ixu9XxBbPzPy9cuVxJa4F3BRxVHrfjGWesUm2dIg/M7L3b2Xr8swepXBtwJ1eC2vf0UvX+7v7bza",
+	"V6pxvrleywuz4eX+q9e7O69ewzXNv4sgYLt7zf3tIgpY9XthhxZ2KnDfW32Hi1xaeccccS3qQVzOG6gc",
+	"DR2GMb/c3Xu9t72TY+8sfsScmgWFpB8/L5JrjopXCW5X0BQfd/2q8EeBlt1UWoNTBkhmZ3SWJnFcXLNr",
+	"EeU+mjtQek3LADyaywKgNrFqQmdKakB+kuavkrHIya1bmctSRec6PuqQQDFXON/danDdEsIT/lYZOjTK",
+	"YDIgi1DfNk4kMbzt6+eQaMFVZH11g56xduuVtWLaDlfUYKNn79rHR3Nwoz+xf/xx8vIfP3b3m9FNZ+9i",
+	"+/U/hz9f7wkxenf9+z9eFpkmVlXLSUxnelDTiAJTAtQ+/W37xSt7EooMVix4BlArNRME3rAR6qGGOTzE",
+	"ATiTylpUJ6whry3wYYmd23YmQ4aYmcvY+3JuuOgofKvwoKsZ5C/H3R+Oztu/tN+R9uEP5PsPF91T0m3/",
+	"4/ioRfaaeHqLCsuSljT2TtsSJuLje7aEwcev8+42i7rSfLaXOs/PNaYpHozv1c796SE+15VkKbvm7MYC",
+	"8Z13Dk9PDo/fdY68KghLlHt2bwqyz84YF/AJf3K1kNMC7inxaw5/cpnesyBgv0T/MWJge6UEqFJ4nPP0",
+	"OSEo9fyfN5/bKapluNxr7pVBKd31saCUFc9/M/CUaxL6MnjK5CtATz7hQj6FUR4nBW6Su2lMvMR6boqB",
+	"kvuiQZrnl6BB5rg/BvExGcz36V4T+OeAGLRGg8yYIyhiREBPrBATyDs0ZRZpseX4xDVunsZC9HsicL4+",
+	"8C2aoF/wDDZ4VIBW1N41Kq66KRWSQpV8T3xitxMqIp/wqAHgYHcaFhKNtcDRA4sAj4tA+noCZ20QI0Wk",
+	"E9+KQw0A2EQdi5LzXi9Lg1wkadbqiUDDXK1R/U2Co+OLs3ftXy9P2u8VP7MFOSbBodETBl9lHltyjFXu",
+	"VOhMAbvGC0BW5mqOWu5DPqJJIkwhfjlBpMkCJGUdV1s93hMY7RIJUdtEsnyfpC45K+9fYJZZ413aOAcE",
+	"6RZiBn5tB+mjQgSWLHoe5Thr1S4vCzdXdfnuDn0EziLjh6tTYpKJ8B1LEATnxPhD4Ag3gPcrQ/M9CrKe",
+	"e6g2QpnTZPZlUeaq1WtIqirE1pxgbaULyzL1Kpr85IEcMG4BRMjAf6FTotqp/xkcM9+iN6XKc/DZDPBF",
+	"Gvn9Tc+NQAStirE2iOBTTchTXtE64IB5ys9ScMBFKvMmFSGGEa5XA2LvtvnlPTGH6EfmAP3MY0sA/cy3",
+	"/AkA/dSn+T2xRkVJ14Wlz3vv55lCuFhqEJ72ROCmOvRpeEUiZZIvLy1ZlpOKG20Cb18O40W/8QEYL6UR",
+	"FrkBzUouqYmYJ9mnkogn3n2/kghDTNU82F9WKeDy2v6M8Ki1ms0iA1EMAkRADrJaMJddbdZJHiwlp9UP",
+	"wJNnWDxm3+sXalv+mcwz0wh1U/MSAf0ksLN2lOf9gcFqXw7IcYbHJYLVc0Fgv6xYl3dQYO+5WxeTJ9Vb",
+	"cL6Nqmz7vz5be+JUT5zqs2Wvr2RmG1RyOfzH5BAf5InMxr1Z4Fql2q458/Dxi7tWrBPkKOqFQudkxWdf",
+	"YDTbL/AtFpE+lYx8OH+HJV7ts2ObLx48v34Bugikx0JTf4uhpD5Pkj6LkxuN0IWKKc9aJHge5i5oLklg",
+	"gurzAfXrF869GvlpkibRFLw6ZJTk6JSTaT/mcqRxrHhGxlMJUFVhIgZ8OEUOa1rHUzKcMikPwIuLOd7w",
+	"NZBbb56A1OpM7ea0EPyvmqd355dX9MxO1Dcy53TChFpCNu6zKIKsL1LO6s07sUgtiXiGi4+/ZSM2liy+",
+	"ZtJ8M3qNsY0SzKzeIIe66BzxthKdec7y7bRt/83XmoIySK+HRQppmkJRQ8RExmksMd0eq+/U2h84Kvsz",
+	"SQY0pJFTjaZfa5Zrbh3VTpYW8aM9seXVRHIGVFqphr5iQpKaRp515ugTw/xxIcMkYgAfmjI5wufggBpv",
+	"0TQbVeydDZL42B2P1DB9D6DLNbhuXe1e37RkUszIB6w1ziLdxgf0BedldtSKNx5b1Pw1X6hf5Vu9RL0T",
+	"EojzF1p4vgrqNC6eWkWdQs7s6mY+m36rZbgLP3UO42/+RXrYegk/P69Iramp1Oe+OK9Nmn/7L6w/Umbv",
+	"hM7ihEYSosrB7dYN/i4DUjPHdLfRbOwakNggv0GiV7neIkHnpHvc/fXyw9lRu9sxrcDeHb/tHP56+K4T",
+	"NByQX2i+UkNYZYw/Qx8kmwmhbpT4qfMlHNBIKrlxjEB4E7tG+GEKqeX4Cp1pj1azSb/Sc4cTln+rEi6F",
+	"L1gcjWwLwkDhMbgQ0CSGYsWq0o8F1msgn22BSq7WUEkCmCvgCUcsozyuMuj1lC6L05mT1VXKQ37Lc2Cm",
+	"P7OUD7Ra7G2Oabuevova3wc4mXp1NwgDlO2okPFrdXxKoryg2hRWhuj1clQcu8egEFgaXLKlJOYDFs7C",
+	"mBEgJFJjjWGjEHA9RC6krC4ncpf/6tTSTyiPFLtgWDT1zo7dgbGPODxK09my7c+n/e1uvf2yL7PvdklW",
+	"7Pnd3f8XAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

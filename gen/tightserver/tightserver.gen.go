@@ -45,6 +45,15 @@ type ServerInterface interface {
 	// SendInvoice Send an invoice
 	// (POST /invoicing/invoices/{id}/send)
 	SendInvoice(w http.ResponseWriter, r *http.Request, id string)
+	// SaveItemTemplates Save new (or update existing) invoice item templates
+	// (POST /invoicing/itemTemplates)
+	SaveItemTemplates(w http.ResponseWriter, r *http.Request)
+	// DeleteItemTemplate Delete an invoice item template
+	// (DELETE /invoicing/itemTemplates/{id})
+	DeleteItemTemplate(w http.ResponseWriter, r *http.Request, id string)
+	// GetInvoicingSetup Get the invoicing setup
+	// (GET /invoicing/setup)
+	GetInvoicingSetup(w http.ResponseWriter, r *http.Request)
 	// SavePayments Save new (or update existing) payments
 	// (POST /payments)
 	SavePayments(w http.ResponseWriter, r *http.Request)
@@ -233,6 +242,60 @@ func (siw *ServerInterfaceWrapper) SendInvoice(w http.ResponseWriter, r *http.Re
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.SendInvoice(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SaveItemTemplates operation middleware
+func (siw *ServerInterfaceWrapper) SaveItemTemplates(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SaveItemTemplates(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteItemTemplate operation middleware
+func (siw *ServerInterfaceWrapper) DeleteItemTemplate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", mux.Vars(r)["id"], &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteItemTemplate(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetInvoicingSetup operation middleware
+func (siw *ServerInterfaceWrapper) GetInvoicingSetup(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetInvoicingSetup(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -460,6 +523,12 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 	r.HandleFunc(options.BaseURL+"/payments/{id}", wrapper.DeletePayment).Methods(http.MethodDelete)
 
 	r.HandleFunc(options.BaseURL+"/payments/{id}", wrapper.GetPayment).Methods(http.MethodGet)
+
+	r.HandleFunc(options.BaseURL+"/invoicing/itemTemplates", wrapper.SaveItemTemplates).Methods(http.MethodPost)
+
+	r.HandleFunc(options.BaseURL+"/invoicing/itemTemplates/{id}", wrapper.DeleteItemTemplate).Methods(http.MethodDelete)
+
+	r.HandleFunc(options.BaseURL+"/invoicing/setup", wrapper.GetInvoicingSetup).Methods(http.MethodGet)
 
 	return r
 }
@@ -2823,6 +2892,745 @@ func (response SendInvoicedefaultTexthtmlResponse) VisitSendInvoiceResponse(w ht
 	return err
 }
 
+type SaveItemTemplatesRequestObject struct {
+	Body *SaveItemTemplatesJSONRequestBody
+}
+
+type SaveItemTemplatesResponseObject interface {
+	VisitSaveItemTemplatesResponse(w http.ResponseWriter) error
+}
+
+type SaveItemTemplates200JSONResponse ItemTemplateSaveEnvelope
+
+func (response SaveItemTemplates200JSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplates207JSONResponse ItemTemplateSaveEnvelope
+
+func (response SaveItemTemplates207JSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(207)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplates400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SaveItemTemplates400JSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplates401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SaveItemTemplates401JSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplates403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SaveItemTemplates403JSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplates429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response SaveItemTemplates429JSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplates500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response SaveItemTemplates500JSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplates502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response SaveItemTemplates502JSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplates502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response SaveItemTemplates502TexthtmlResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SaveItemTemplates503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response SaveItemTemplates503JSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplates503TexthtmlResponse struct {
+	ServiceUnavailableTexthtmlResponse
+}
+
+func (response SaveItemTemplates503TexthtmlResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SaveItemTemplates504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response SaveItemTemplates504JSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplates504TexthtmlResponse struct{ GatewayTimeoutTexthtmlResponse }
+
+func (response SaveItemTemplates504TexthtmlResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SaveItemTemplatesdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response SaveItemTemplatesdefaultJSONResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SaveItemTemplatesdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response SaveItemTemplatesdefaultTexthtmlResponse) VisitSaveItemTemplatesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteItemTemplateRequestObject struct {
+	Id string `json:"id"`
+}
+
+type DeleteItemTemplateResponseObject interface {
+	VisitDeleteItemTemplateResponse(w http.ResponseWriter) error
+}
+
+type DeleteItemTemplate200JSONResponse ItemTemplateEnvelope
+
+func (response DeleteItemTemplate200JSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplate400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteItemTemplate400JSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplate401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteItemTemplate401JSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplate403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteItemTemplate403JSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplate404JSONResponse struct{ EntityNotFoundJSONResponse }
+
+func (response DeleteItemTemplate404JSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplate429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteItemTemplate429JSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplate500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response DeleteItemTemplate500JSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplate502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response DeleteItemTemplate502JSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplate502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response DeleteItemTemplate502TexthtmlResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteItemTemplate503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteItemTemplate503JSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplate503TexthtmlResponse struct {
+	ServiceUnavailableTexthtmlResponse
+}
+
+func (response DeleteItemTemplate503TexthtmlResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteItemTemplate504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response DeleteItemTemplate504JSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplate504TexthtmlResponse struct{ GatewayTimeoutTexthtmlResponse }
+
+func (response DeleteItemTemplate504TexthtmlResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteItemTemplatedefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response DeleteItemTemplatedefaultJSONResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteItemTemplatedefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response DeleteItemTemplatedefaultTexthtmlResponse) VisitDeleteItemTemplateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetInvoicingSetupRequestObject struct {
+}
+
+type GetInvoicingSetupResponseObject interface {
+	VisitGetInvoicingSetupResponse(w http.ResponseWriter) error
+}
+
+type GetInvoicingSetup200JSONResponse InvoicingSetupEnvelope
+
+func (response GetInvoicingSetup200JSONResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvoicingSetup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetInvoicingSetup401JSONResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvoicingSetup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetInvoicingSetup403JSONResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvoicingSetup429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetInvoicingSetup429JSONResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvoicingSetup500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GetInvoicingSetup500JSONResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvoicingSetup502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response GetInvoicingSetup502JSONResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvoicingSetup502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response GetInvoicingSetup502TexthtmlResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetInvoicingSetup503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetInvoicingSetup503JSONResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvoicingSetup503TexthtmlResponse struct {
+	ServiceUnavailableTexthtmlResponse
+}
+
+func (response GetInvoicingSetup503TexthtmlResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetInvoicingSetup504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response GetInvoicingSetup504JSONResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvoicingSetup504TexthtmlResponse struct{ GatewayTimeoutTexthtmlResponse }
+
+func (response GetInvoicingSetup504TexthtmlResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetInvoicingSetupdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response GetInvoicingSetupdefaultJSONResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvoicingSetupdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response GetInvoicingSetupdefaultTexthtmlResponse) VisitGetInvoicingSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type SavePaymentsRequestObject struct {
 	Body *SavePaymentsJSONRequestBody
 }
@@ -3876,6 +4684,15 @@ type StrictServerInterface interface {
 	// SendInvoice Send an invoice
 	// (POST /invoicing/invoices/{id}/send)
 	SendInvoice(ctx context.Context, request SendInvoiceRequestObject) (SendInvoiceResponseObject, error)
+	// SaveItemTemplates Save new (or update existing) invoice item templates
+	// (POST /invoicing/itemTemplates)
+	SaveItemTemplates(ctx context.Context, request SaveItemTemplatesRequestObject) (SaveItemTemplatesResponseObject, error)
+	// DeleteItemTemplate Delete an invoice item template
+	// (DELETE /invoicing/itemTemplates/{id})
+	DeleteItemTemplate(ctx context.Context, request DeleteItemTemplateRequestObject) (DeleteItemTemplateResponseObject, error)
+	// GetInvoicingSetup Get the invoicing setup
+	// (GET /invoicing/setup)
+	GetInvoicingSetup(ctx context.Context, request GetInvoicingSetupRequestObject) (GetInvoicingSetupResponseObject, error)
 	// SavePayments Save new (or update existing) payments
 	// (POST /payments)
 	SavePayments(ctx context.Context, request SavePaymentsRequestObject) (SavePaymentsResponseObject, error)
@@ -4192,6 +5009,87 @@ func (sh *strictHandler) SendInvoice(w http.ResponseWriter, r *http.Request, id 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(SendInvoiceResponseObject); ok {
 		if err := validResponse.VisitSendInvoiceResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SaveItemTemplates operation middleware
+func (sh *strictHandler) SaveItemTemplates(w http.ResponseWriter, r *http.Request) {
+	var request SaveItemTemplatesRequestObject
+
+	var body SaveItemTemplatesJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SaveItemTemplates(ctx, request.(SaveItemTemplatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SaveItemTemplates")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SaveItemTemplatesResponseObject); ok {
+		if err := validResponse.VisitSaveItemTemplatesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteItemTemplate operation middleware
+func (sh *strictHandler) DeleteItemTemplate(w http.ResponseWriter, r *http.Request, id string) {
+	var request DeleteItemTemplateRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteItemTemplate(ctx, request.(DeleteItemTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteItemTemplate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteItemTemplateResponseObject); ok {
+		if err := validResponse.VisitDeleteItemTemplateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetInvoicingSetup operation middleware
+func (sh *strictHandler) GetInvoicingSetup(w http.ResponseWriter, r *http.Request) {
+	var request GetInvoicingSetupRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInvoicingSetup(ctx, request.(GetInvoicingSetupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInvoicingSetup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetInvoicingSetupResponseObject); ok {
+		if err := validResponse.VisitGetInvoicingSetupResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -101,6 +101,7 @@ type Client struct {
 	customers *saver[CustomerInput, Customer]
 	invoices  *saver[InvoiceInput, Invoice]
 	payments  *saver[PaymentInput, Payment]
+	templates *saver[ItemTemplateInput, ItemTemplate]
 }
 
 // New returns a client. Credentials come from option.WithToken (a static
@@ -222,6 +223,10 @@ func ValidateInvoice(in InvoiceInput) error { return check(1, 0, in) }
 // ValidatePayment checks a payment against the spec's PaymentInput schema.
 func ValidatePayment(in PaymentInput) error { return check(2, 0, in) }
 
+// ValidateItemTemplate checks an item template against the spec's
+// ItemTemplateInput schema.
+func ValidateItemTemplate(in ItemTemplateInput) error { return check(3, 0, in) }
+
 // check validates v with validator i of loadValidators.
 func check(i, index int, v any) error {
 	vs, err := loadValidators()
@@ -232,7 +237,7 @@ func check(i, index int, v any) error {
 }
 
 // loadValidators reads the request schemas once per process.
-var loadValidators = validate.Schemas(Provider, schemas.Tight, "CustomerInput", "InvoiceInput", "PaymentInput")
+var loadValidators = validate.Schemas(Provider, schemas.Tight, "CustomerInput", "InvoiceInput", "PaymentInput", "ItemTemplateInput")
 
 // accessors are the methods every facade shares (engine.Accessors).
 type accessors = engine.Accessors

@@ -1,7 +1,8 @@
 // Package tight is the billbridge client for Tight (formerly Hurdlr) API v6:
-// it saves customers and invoices in batches and reports one result per item,
-// reads and lists them (the list walks Tight's cursor pages itself), deletes
-// them and sends invoices.
+// it saves customers, invoices, payments and invoice item templates in
+// batches and reports one result per item, reads and lists them (the list
+// walks Tight's cursor pages itself), deletes them, sends invoices and reads
+// the invoicing setup.
 //
 // Usage:
 //
@@ -70,6 +71,15 @@
 // delete them like customers. The spec models Tight's newer payment
 // (ptxn_… ids); answers of the older version (pmt_…) read into the same
 // Payment.
+//
+// # Item templates and the invoicing setup
+//
+// SaveItemTemplates saves invoice item templates in batches (POST
+// /v6/invoicing/itemTemplates): upserts by Id, creates without a create key
+// (Tight documents no read of templates to look one up by, so a lost
+// answer to a create stays ErrOutcomeUnknown). DeleteItemTemplates deletes
+// them like customers; GetInvoicingSetup reads the defaults new invoices
+// start from (GET /v6/invoicing/setup).
 //
 // # The shape every billbridge facade shares
 //

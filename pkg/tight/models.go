@@ -56,6 +56,13 @@ type (
 	// PaymentChildInput is a line of a payment as sent; InvoiceId names the
 	// invoice it pays.
 	PaymentChildInput = tightapi.PaymentChildInput
+	// ItemTemplate is an invoice item template as Tight returns it.
+	ItemTemplate = tightapi.ItemTemplate
+	// ItemTemplateInput is an item template to save: with Id an update,
+	// without a create.
+	ItemTemplateInput = tightapi.ItemTemplateInput
+	// InvoicingSetup is the defaults new invoices start from.
+	InvoicingSetup = tightapi.InvoicingSetup
 	// Error is one entry of the error list of a Tight answer.
 	Error = tightapi.Error
 	// ClassSegment is a class-tracking segment of a customer (Child

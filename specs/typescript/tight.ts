@@ -2,7 +2,8 @@
 // reader for every response status of every operation (createToken,
 // saveCustomers, saveInvoices, getCustomer, deleteCustomer, queryCustomers,
 // queryInvoices, deleteInvoice, sendInvoice, savePayments, queryPayments,
-// getPayment, deletePayment). Type-checked by `make lint`
+// getPayment, deletePayment, saveItemTemplates, deleteItemTemplate,
+// getInvoicingSetup). Type-checked by `make lint`
 // (tsc --strict).
 import type { components, operations } from "./generated/tight";
 import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
@@ -100,6 +101,11 @@ export const queryPaymentsRequest: JsonRequest<operations["queryPayments"]> = {
 };
 
 export const paymentPath: operations["getPayment"]["parameters"]["path"] = { id: "ptxn_158998869" };
+
+export const saveItemTemplatesRequest: JsonRequest<operations["saveItemTemplates"]> = {
+  data: [{ name: "Standard Service Fee", amount: 5000, quantity: "1.0", price: "50.0", salesTax: { value: "8.875", type: "PERCENT" }, glAccountId: "gla_1" }],
+};
+export const itemTemplatePath: operations["deleteItemTemplate"]["parameters"]["path"] = { id: "tili_28868401" };
 
 // The spec's constraints reach TypeScript:
 // @ts-expect-error direction is ASC or DESC
@@ -275,6 +281,34 @@ export const queryPayments: Handlers<operations["queryPayments"]> = { 200: payme
 export const getPayment: Handlers<operations["getPayment"]> = { 200: payment, 404: errors, ...errorStatuses };
 export const deletePayment: Handlers<operations["deletePayment"]> = { 200: payment, 404: errors, ...errorStatuses };
 
+function templateItem(it: Schemas["ItemTemplateItemResult"]): string {
+  const tp = read(it.data);
+  if (read(it.result) !== "SUCCESS" || !tp) return `failed ${read(it.statusCode)}`;
+  return `${read(tp.id)} ${read(tp.name)} ${read(tp.amount)} (${read(tp.quantity)} x ${read(tp.price)}) gl ${read(tp.glAccount)?.id ?? "-"}`;
+}
+
+function templates(env: Schemas["ItemTemplateSaveEnvelope"]): string {
+  return `${read(env.result)}: ${(read(env.data) ?? []).map(templateItem).join("\n")}`;
+}
+
+function template(env: Schemas["ItemTemplateEnvelope"]): string {
+  const tp = read(env.data);
+  return tp ? `${read(tp.id)} ${read(tp.name)}` : `${read(env.result)}: no template`;
+}
+
+function setup(env: Schemas["InvoicingSetupEnvelope"]): string {
+  const s = read(env.data);
+  if (!s) return `${read(env.result)}: no setup`;
+  const complete = read(s.setupComplete);
+  return `#${read(s.brandColor)} ${read(s.defaultTerm)?.type} every ${read(s.defaultReminderRecurrence)?.interval} ${read(s.defaultReminderRecurrence)?.frequency} mark-up ${read(s.reimbursableMarkUpPercent)} complete ${complete === true || complete === 1 || complete === "true" || complete === "1"}`;
+}
+
+const readErrorStatuses = { 401: errors, 403: errors, 429: errors, 500: errors, 502: errorsOrPage, 503: errorsOrPage, 504: errorsOrPage, default: errorsOrPage };
+
+export const saveItemTemplates: Handlers<operations["saveItemTemplates"]> = { 200: templates, 207: templates, ...errorStatuses };
+export const deleteItemTemplate: Handlers<operations["deleteItemTemplate"]> = { 200: template, 404: errors, ...errorStatuses };
+export const getInvoicingSetup: Handlers<operations["getInvoicingSetup"]> = { 200: setup, ...readErrorStatuses };
+
 // Every operation of the spec is covered above.
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   createToken,
@@ -290,4 +324,7 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   queryPayments,
   getPayment,
   deletePayment,
+  saveItemTemplates,
+  deleteItemTemplate,
+  getInvoicingSetup,
 };

@@ -184,6 +184,9 @@ func TestSpecCoverage(t *testing.T) {
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // queryPayments
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // getPayment
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // deletePayment
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // saveItemTemplates
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // deleteItemTemplate
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // getInvoicingSetup
 		},
 	}))
 	c := client(t, srv)
@@ -229,6 +232,15 @@ func TestSpecCoverage(t *testing.T) {
 	}
 	for i := 0; i < 5; i++ {
 		_, _ = c.DeletePaymentWithResponse(ctx, "ptxn_nobody", tok)
+	}
+	for i := 0; i < 5; i++ {
+		_, _ = c.SaveItemTemplatesWithResponse(ctx, tightapi.SaveItemTemplatesRequest{Data: []tightapi.ItemTemplateInput{{}}}, tok)
+	}
+	for i := 0; i < 5; i++ {
+		_, _ = c.DeleteItemTemplateWithResponse(ctx, "tili_nobody", tok)
+	}
+	for i := 0; i < 5; i++ {
+		_, _ = c.GetInvoicingSetupWithResponse(ctx, tok)
 	}
 	// createToken: 200, 400, 401.
 	issue(t, srv, cc)
@@ -301,6 +313,23 @@ func TestSpecCoverage(t *testing.T) {
 	_, _ = c.DeletePaymentWithResponse(ctx, "ptxn_cov", bearer("bad"))
 	_, _ = c.DeletePaymentWithResponse(ctx, "ptxn_cov", bearer(readTok))
 
+	// item templates and setup: 200, 207, 400, 401, 403 (writes), 404.
+	tpl := tightapi.ItemTemplateInput{Id: str("tili_cov"), Name: str("Fee")}
+	saveTpl := func(tok tightapi.RequestEditorFn, items ...tightapi.ItemTemplateInput) {
+		_, _ = c.SaveItemTemplatesWithResponse(ctx, tightapi.SaveItemTemplatesRequest{Data: items}, tok)
+	}
+	saveTpl(tok, tpl)
+	saveTpl(tok, tpl, tightapi.ItemTemplateInput{})
+	_, _ = c.SaveItemTemplatesWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"data":[]}`), tok)
+	saveTpl(bearer("bad"), tpl)
+	saveTpl(bearer(readTok), tpl)
+	_, _ = c.DeleteItemTemplateWithResponse(ctx, "tili_cov", tok)
+	_, _ = c.DeleteItemTemplateWithResponse(ctx, "tili_cov", tok)
+	_, _ = c.DeleteItemTemplateWithResponse(ctx, "tili_cov", bearer("bad"))
+	_, _ = c.DeleteItemTemplateWithResponse(ctx, "tili_cov", bearer(readTok))
+	_, _ = c.GetInvoicingSetupWithResponse(ctx, tok)
+	_, _ = c.GetInvoicingSetupWithResponse(ctx, bearer("bad"))
+
 	cov := srv.Coverage()
 	t.Logf("coverage: %s", cov)
 	if cov.OperationsSeen != cov.Operations {
@@ -316,6 +345,7 @@ func TestSpecCoverage(t *testing.T) {
 		"getCustomer 400": true, "deleteCustomer 400": true, "deleteInvoice 400": true,
 		"savePayments 404": true, "getPayment 403": true, "queryPayments 403": true,
 		"getPayment 400": true, "deletePayment 400": true,
+		"deleteItemTemplate 400": true, "getInvoicingSetup 403": true,
 	}
 	for _, m := range cov.Missing {
 		if !cannot[m] {

@@ -412,6 +412,9 @@ type state struct {
 	sends         map[string]int // accepted sends per invoice id
 	payments      map[string]*storedPayment
 	paymentOrder  []string
+	templates     map[string]*tightapi.ItemTemplateInput
+	templateOrder []string
+	setup         tightapi.InvoicingSetup
 	webhookSeq    int // last delivery id used
 	// created numbers every entity in the order of its creation: the
 	// queries' tie-breaker and default order, which inserts never change.
@@ -453,6 +456,8 @@ func newState(cfg Config) *state {
 		seq:          map[string]int{},
 		sends:        map[string]int{},
 		payments:     map[string]*storedPayment{},
+		templates:    map[string]*tightapi.ItemTemplateInput{},
+		setup:        defaultSetup(),
 	}
 }
 

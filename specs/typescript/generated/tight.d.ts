@@ -392,6 +392,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/invoicing/itemTemplates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save new (or update existing) invoice item templates
+         * @description Saves a batch of invoice item templates (the lines an invoice can start from),
+         *     with the batch rules of `saveCustomers`: an item with `id` updates that template,
+         *     an item without `id` creates one (no idempotency key: re-sending may create a
+         *     duplicate), one result per item in input order, 200 or 207.
+         *
+         *     Decisions the documents leave open, taken here: no query or read of templates is
+         *     modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+         *     it as an unknown outcome; send templates with an `id` of your own to make saves
+         *     repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+         *     `price` "50.0", so the template's `price` reads as major units there, unlike the
+         *     invoice example's; `amount` (minor units) is what the template carries, and the
+         *     billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+         *     `glAccount` (an empty object in the example), so it is `writeOnly`.
+         */
+        post: operations["saveItemTemplates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoicing/itemTemplates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the invoice item template (`tili_…`).
+                 * @example tili_28868401
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an invoice item template
+         * @description Deletes one invoice item template and answers `{result, data}` with the template
+         *     as it was. Decisions the documents left open: a DELETE is idempotent by method,
+         *     so clients may repeat it; a repeat whose first attempt took effect gets 404 (the
+         *     error envelope), which then means "already gone". Invoices whose lines came from
+         *     the template are not changed (assumed; the billbridge fake keeps them).
+         */
+        delete: operations["deleteItemTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoicing/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the invoicing setup
+         * @description Reads the invoicing setup of the authenticated user (the defaults new invoices
+         *     start from): `{result, data}`. The v6 page is modelled; the v4 and v5 pages show
+         *     other shapes (`defaultInvoiceTerm` as a string, `invoiceReminderSchedule`, a
+         *     number for the mark-up), which this spec does not model but whose answers still
+         *     parse (nothing is required, unknown fields are allowed). A user who never set
+         *     invoicing up is answered with the defaults and `setupComplete: false` (assumed;
+         *     the billbridge fake does so).
+         */
+        get: operations["getInvoicingSetup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1460,6 +1548,94 @@ export interface components {
             error?: components["schemas"]["Error"][];
             cursor?: components["schemas"]["QueryCursor"];
         };
+        /** @description An invoice item template to save. With `id`: update that template (upsert); without: create one. The documents mark no field as required (the billbridge fake requires `name`). */
+        ItemTemplateInput: {
+            /**
+             * @description Id of an existing template to update (`tili_…`); omit to create.
+             * @example tili_28868401
+             */
+            id?: string;
+            name?: string;
+            /** @description Record status; `ACTIVE` in the examples (not closed). */
+            status?: string;
+            description?: string;
+            /**
+             * Format: int64
+             * @description Amount in minor units (cents).
+             */
+            amount?: number;
+            quantity?: components["schemas"]["TemplateDecimal"];
+            price?: components["schemas"]["TemplateDecimal"];
+            salesTax?: components["schemas"]["SalesTax"];
+            /** @description General-ledger account (`gla_…`). Answers carry `glAccount`. */
+            glAccountId?: string;
+            customData?: components["schemas"]["CustomData"];
+        };
+        /** @description A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept. */
+        TemplateDecimal: string | number;
+        /** @description An invoice item template as returned. The documents mark no field as required. */
+        ItemTemplate: {
+            /** @description Template id (`tili_…`). */
+            id?: string;
+            name?: string;
+            status?: string;
+            description?: string;
+            /**
+             * Format: int64
+             * @description Amount in minor units (cents).
+             */
+            amount?: number;
+            quantity?: components["schemas"]["TemplateDecimal"];
+            price?: components["schemas"]["TemplateDecimal"];
+            salesTax?: components["schemas"]["SalesTax"];
+            glAccount?: components["schemas"]["GlAccount"];
+            customData?: components["schemas"]["CustomData"];
+        };
+        /** @description A batch of item templates. The maximum batch size is not documented. */
+        SaveItemTemplatesRequest: {
+            data: components["schemas"]["ItemTemplateInput"][];
+        };
+        /** @description The result for one input item (success is `result: SUCCESS` with a 2xx `statusCode`). */
+        ItemTemplateItemResult: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** Format: int32 */
+            statusCode?: number;
+            /** @description The saved template; absent or null when the item failed. */
+            data?: (components["schemas"]["ItemTemplate"] | null) | null;
+            error?: components["schemas"]["Error"][];
+        };
+        /** @description Save envelope; `data` holds one result per input item, in input order. */
+        ItemTemplateSaveEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            data?: components["schemas"]["ItemTemplateItemResult"][];
+            error?: components["schemas"]["Error"][];
+        };
+        /** @description The answer of a delete of one template: `data` is the template. */
+        ItemTemplateEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** @description The template; null on a failed request. */
+            data?: (components["schemas"]["ItemTemplate"] | null) | null;
+            error?: components["schemas"]["Error"][];
+        };
+        /** @description The defaults new invoices start from (the v6 page). Nothing is required. */
+        InvoicingSetup: {
+            /** @description The brand colour as six hexadecimal digits (`4A90D9`; older pages show `#999999`). */
+            brandColor?: string;
+            /** @description Message printed at the end of new invoices. */
+            defaultNote?: string;
+            defaultTerm?: components["schemas"]["Term"];
+            defaultReminderRecurrence?: components["schemas"]["ReminderRecurrence"];
+            reimbursableMarkUpPercent?: components["schemas"]["TemplateDecimal"];
+            /** @description Whether the user completed every invoicing setup step. May arrive as 0/1. */
+            setupComplete?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
+        };
+        /** @description The answer of `getInvoicingSetup`: `data` is the setup. */
+        InvoicingSetupEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** @description The setup; null on a failed request. */
+            data?: (components["schemas"]["InvoicingSetup"] | null) | null;
+            error?: components["schemas"]["Error"][];
+        };
         /**
          * @description The two documented webhook types.
          * @enum {string}
@@ -2161,6 +2337,112 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    saveItemTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveItemTemplatesRequest"];
+            };
+        };
+        responses: {
+            /** @description The batch was processed; one result per input item, in input order. Check `result` and each item's `result`/`statusCode`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemTemplateSaveEnvelope"];
+                };
+            };
+            /** @description Partial success of a batch; one result per input item, in input order. */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemTemplateSaveEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    deleteItemTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the invoice item template (`tili_…`).
+                 * @example tili_28868401
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template was deleted; `data` is the template as it was. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemTemplateEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getInvoicingSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoicing setup. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicingSetupEnvelope"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["GatewayError"];
