@@ -25,11 +25,21 @@ const Provider = "tight"
 
 // Defaults of New. Each can be changed with the option named beside it.
 const (
-	// DefaultBaseURL is Tight's sandbox, the only host the documents publish
-	// (option.WithBaseURL or TIGHT_BASE_URL for production). Paths carry
+	// DefaultBaseURL is Tight's sandbox, the only host the documents' pages
+	// publish (option.WithBaseURL or TIGHT_BASE_URL for production, e.g.
+	// ProductionBaseURL). Paths carry
 	// the /v6 prefix; a base URL ending in /v6, as the documents write it,
 	// is accepted too.
 	DefaultBaseURL = "https://sandbox.tight.com"
+
+	// ProductionBaseURL is the production host the OpenAPI embedded in
+	// Tight's documentation pages names (the spec's second server; the
+	// pages themselves publish only the sandbox). It is never a default:
+	// pass it with option.WithBaseURL or TIGHT_BASE_URL. Credentials go
+	// only to the one base URL configured: the token is fetched from
+	// <base URL>/v6/auth/token, never from the spec's tokenUrl, and no
+	// redirect is followed to another host.
+	ProductionBaseURL = "https://prod.tight.com"
 
 	// DefaultBatchSize (option.WithBatchSize) is the number of items per
 	// save request. Tight documents no maximum; the binding limit is the
