@@ -103,6 +103,23 @@
 // matches, ignoring case, a substring of the invoice's name, notes, number,
 // or its customer's name or e-mail. sort.value is ignored.
 //
+// # Payments, item templates and the invoicing setup
+//
+// POST /v6/payments upserts payments as the other saves (new ids ptxn_<n>,
+// children tli_<n>); a payment needs date and amount (REQUIRED), its
+// customerId must name a stored customer and each children[].invoiceId a
+// stored invoice (INVALID_VALUE, param such as children/0/invoiceId). A
+// child naming an invoice adds its amount to the invoice's paidAmount
+// (balance = total − paidAmount); updating the payment moves the amounts,
+// DELETE /v6/payments/{id} takes them back. Answers turn the …Id fields
+// into objects ({id}, the customer with its name and e-mail). POST
+// /v6/payments/query pages like the other queries (orderBy DISPLAY_NAME
+// sorts by the description; a bankTransaction filter matches nothing, the
+// fake holding no bank transactions). POST /v6/invoicing/itemTemplates
+// upserts templates (tili_<n>, name REQUIRED), DELETE removes one, and GET
+// /v6/invoicing/setup answers the defaults of a user who never set
+// invoicing up until Server.SetInvoicingSetup replaces them.
+//
 // # Invoice totals
 //
 // All totals are integer minor units (cents), computed exactly with
@@ -121,8 +138,9 @@
 //     8.875 % twice): PERCENT of discountedTotal when
 //     discount.calculateBeforeSalesTax is true (or there is no discount), of
 //     subtotal otherwise; AMOUNT as for discounts;
-//   - total = subtotal − discount + tax; paidAmount 0 (kept across updates);
-//     balance = total − paidAmount.
+//   - total = subtotal − discount + tax; paidAmount the sum of the payment
+//     children naming the invoice (kept across updates); balance = total −
+//     paidAmount.
 //
 // The document's example (subtotal 10000, 5 % before 8.875 % tax) gives
 // discountedTotal 9500, salesTax 843, total 10343.
