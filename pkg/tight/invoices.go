@@ -206,7 +206,7 @@ const (
 // a cut answer) the outcome is settled by reading the invoice back (see
 // settleSend): an e-mail recorded by this call (collectionInfo
 // emailSentDatetime at or after the call's start, less SendClockSkew) or
-// still under way (an emailStatus without emailSentDatetime) makes the item
+// still under way (an emailStatus other than SENT) makes the item
 // a success with Existing set; an invoice that shows no e-mail, or only one
 // older than the call, was not sent, and is sent again, at most SendRounds
 // sends in all. Only when the invoice cannot be read does the item end with
@@ -220,9 +220,10 @@ const (
 // an older e-mail exists: this call's request is then taken as not acted
 // on. An e-mail sent within SendClockSkew before the call is read as this
 // call's (the clocks of client and Tight may differ by that much), so it is
-// not sent again. An emailStatus without emailSentDatetime (an e-mail
-// queued, still in progress) is read as this call's send under way, even
-// though a send from before the call that is still queued looks the same.
+// not sent again. An emailStatus other than SENT (an e-mail queued, still
+// in progress: the documents show no other value) is read as this call's
+// send under way, even though a send from before the call that is still
+// queued, or ended in another state, looks the same.
 // If Tight recorded a send only some time after answering it, a read right
 // after a lost answer would show nothing and the invoice would be sent
 // again: the documents do not say when the fields are written.

@@ -21,7 +21,7 @@ const SendClockSkew = 2 * time.Minute
 // settleSend reads the invoice id back after a send whose outcome is
 // unknown (the call started at start) and says whether the send took
 // effect: sent when the invoice shows an e-mail at or after start −
-// SendClockSkew, or an e-mail status without a sent time (under way). It
+// SendClockSkew, or an e-mail status other than SENT (under way). It
 // returns the invoice read, the requests the read took, and an error when
 // the invoice cannot be read (the outcome then stays unknown). Tight
 // documents no read of one invoice, so the read walks the invoice query
