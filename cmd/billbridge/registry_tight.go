@@ -13,7 +13,7 @@ import (
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
 )
 
-// tightProvider is Tight in the registry: customers and invoices.
+// tightProvider is Tight in the registry: customers, invoices and payments.
 var tightProvider = &providerDef{
 	name: "tight",
 	fake: startTightFake,
@@ -42,6 +42,35 @@ var tightProvider = &providerDef{
 				{name: "get", method: "ListInvoices (walked until the id)", read: tightInvoicesRead()},
 				{name: "delete", method: "DeleteInvoicesSeq", ops: []string{"deleteInvoice"}, each: tightEach((*tight.Client).DeleteInvoicesSeq)},
 				{name: "send", method: "SendInvoicesSeq", ops: []string{"sendInvoice"}, each: tightSendInvoices},
+			},
+		},
+		{
+			name: "payments",
+			line: "tight.PaymentInput",
+			key:  "id (lines without one create, found again by the create key)",
+			verbs: []*verbDef{
+				{name: "push", method: "SavePaymentsSeq", ops: []string{"savePayments"}, job: tightPaymentsJob},
+				{name: "list", method: "ListPayments", ops: []string{"queryPayments"}, read: tightPaymentsRead()},
+				{name: "get", method: "GetPayment", ops: []string{"getPayment"}, read: tightPaymentsRead()},
+				{name: "delete", method: "DeletePaymentsSeq", ops: []string{"deletePayment"}, each: tightEach((*tight.Client).DeletePaymentsSeq)},
+			},
+		},
+		{
+			name: "item-templates",
+			line: "tight.ItemTemplateInput",
+			key:  "id (lines without one create, with no create key: Tight has no read of templates to settle a lost answer by)",
+			verbs: []*verbDef{
+				{name: "push", method: "SaveItemTemplatesSeq", ops: []string{"saveItemTemplates"}, job: tightItemTemplatesJob},
+				{name: "delete", method: "DeleteItemTemplatesSeq", ops: []string{"deleteItemTemplate"}, each: tightEach((*tight.Client).DeleteItemTemplatesSeq)},
+			},
+		},
+		{
+			name: "setup",
+			line: "tight.InvoicingSetup (read only)",
+			key:  "none: one setup per user",
+			verbs: []*verbDef{
+				// One object, no id: list prints it.
+				{name: "list", method: "GetInvoicingSetup", ops: []string{"getInvoicingSetup"}, read: tightSetupRead()},
 			},
 		},
 	},
@@ -141,6 +170,59 @@ func tightInvoicesJob(f *pushFlags) (pushJob, error) {
 	return j, nil
 }
 
+func tightPaymentKeys(key func(index int) string) []option.RequestOption {
+	return []option.RequestOption{tight.WithPaymentCreateKey(func(i int, _ tight.PaymentInput) string { return key(i) })}
+}
+
+// tightPaymentsJob is "push tight payments". With --fake, the customers the
+// payments name are seeded; invoices cannot be (push them first to a
+// running "billbridge fake tight").
+func tightPaymentsJob(f *pushFlags) (pushJob, error) {
+	var seeds customerSet
+	j := &typedJob[tight.PaymentInput, tight.Payment]{
+		fields:      fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:      strictDecode[tight.PaymentInput],
+		validate:    tight.ValidatePayment,
+		keyOpts:     tightPaymentKeys,
+		naturalKeys: func(it tight.PaymentInput) []itemKey { return keyOf("id", it.Id) },
+		client: func(opts []option.Option) (sendFunc[tight.PaymentInput, tight.Payment], func() (int64, int64), error) {
+			c, err := tight.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.SavePaymentsSeq, c.Counts, nil
+		},
+		startFake: func() ([]option.Option, func(), error) { return startTightFake(seeds.ids) },
+	}
+	if f.fake {
+		j.collect = func(it tight.PaymentInput) {
+			if it.CustomerId != nil {
+				seeds.add(*it.CustomerId)
+			}
+		}
+	}
+	return j, nil
+}
+
+// tightItemTemplatesJob is "push tight item-templates": creates carry no
+// create key (see SaveItemTemplates), so a lost answer stays unknown.
+func tightItemTemplatesJob(f *pushFlags) (pushJob, error) {
+	return &typedJob[tight.ItemTemplateInput, tight.ItemTemplate]{
+		fields:      fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:      strictDecode[tight.ItemTemplateInput],
+		validate:    tight.ValidateItemTemplate,
+		naturalKeys: func(it tight.ItemTemplateInput) []itemKey { return keyOf("id", it.Id) },
+		client: func(opts []option.Option) (sendFunc[tight.ItemTemplateInput, tight.ItemTemplate], func() (int64, int64), error) {
+			c, err := tight.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.SaveItemTemplatesSeq, c.Counts, nil
+		},
+		startFake: func() ([]option.Option, func(), error) { return startTightFake(nil) },
+	}, nil
+}
+
 // tightSyncJob is "sync tight customers": push's job keyed by the field
 // --key names instead of a create key.
 func tightSyncJob(f *pushFlags) (pushJob, error) {
@@ -193,7 +275,7 @@ func tightSendInvoices(ctx context.Context, opts []option.Option, ids iter.Seq[s
 	results := func(yield func(billbridge.Result[string]) bool) {
 		for r := range c.SendInvoicesSeq(ctx, items) {
 			out := billbridge.Result[string]{Index: r.Index, ID: r.ID, Value: r.ID, Err: r.Err, Status: r.Status,
-				RequestID: r.RequestID, Attempts: r.Attempts}
+				RequestID: r.RequestID, Attempts: r.Attempts, Existing: r.Existing}
 			if !yield(out) {
 				return
 			}
@@ -300,6 +382,68 @@ func tightInvoicesRead() *readPair {
 			}
 			return nil, &billbridge.APIError{Provider: tight.Provider, Operation: "queryInvoices",
 				Message: "no invoice with id " + id, Err: billbridge.ErrNotFound}
+		},
+	}
+}
+
+// tightPaymentsRead is "list tight payments" (POST /v6/payments/query) and
+// "get tight payments <id>" (GET /v6/payments/{id}).
+func tightPaymentsRead() *readPair {
+	return &readPair{
+		filters: map[string]string{
+			"search":       "Tight's free-text search (the fake: description and notes)",
+			"description":  "payments whose description is exactly the value (Tight's equal)",
+			"description~": "payments whose description contains the value (Tight's contain)",
+			"bankAccount":  "payments of one of these bank accounts, comma-separated ids",
+		},
+		maxPageSize: tight.MaxPageSize,
+		list: func(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			c, err := tight.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			q := tight.PaymentQuery{PageSize: pageSize, Search: filters["search"]}
+			if v, ok := filters["description"]; ok {
+				q.Description = tight.Equal(v)
+			}
+			if v, ok := filters["description~"]; ok {
+				if q.Description != nil {
+					return nil, nil, usagef("--filter description (equals) and description~ (contains): give one")
+				}
+				q.Description = tight.Contain(v)
+			}
+			if v, ok := filters["bankAccount"]; ok {
+				q.BankAccountIDs = tightSplitList(v)
+			}
+			return tightAnySeq(c.ListPayments(ctx, q)), c.Counts, nil
+		},
+		get: func(ctx context.Context, opts []option.Option, id string) (any, error) {
+			c, err := tight.New(opts...)
+			if err != nil {
+				return nil, err
+			}
+			return c.GetPayment(ctx, id)
+		},
+	}
+}
+
+// tightSetupRead is "list tight setup": the one invoicing setup (GET
+// /v6/invoicing/setup) as a list of one.
+func tightSetupRead() *readPair {
+	return &readPair{
+		list: func(ctx context.Context, opts []option.Option, _ map[string]string, _ int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			c, err := tight.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return func(yield func(any, error) bool) {
+				s, err := c.GetInvoicingSetup(ctx)
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				yield(s, nil)
+			}, c.Counts, nil
 		},
 	}
 }

@@ -4,7 +4,7 @@ package schemas
 
 import _ "embed"
 
-// Tight holds the request schemas of specs/tight.yaml, every $ref resolved in place: CustomerInput, InvoiceInput.
+// Tight holds the request schemas of specs/tight.yaml, every $ref resolved in place: CustomerInput, InvoiceInput, PaymentInput, ItemTemplateInput.
 //
 //go:embed tight.json
 var Tight []byte

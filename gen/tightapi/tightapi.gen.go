@@ -193,6 +193,32 @@ type AmountDue struct {
 	Value *flex.Decimal `json:"value,omitempty"`
 }
 
+// BankAccountFilter Payments of one of these bank accounts.
+type BankAccountFilter struct {
+	// Id Matches entities whose id is one of `in` and none of `notIn`.
+	Id *IdInNotInFilter `json:"id,omitempty"`
+}
+
+// BankTransactionFilter Payments matched with this bank transaction; `expand` is not explained by the documents.
+type BankTransactionFilter struct {
+	Expand *bool `json:"expand,omitempty"`
+
+	// Id Matches the entity whose id equals `equal`.
+	Id *IdEqualFilter `json:"id,omitempty"`
+}
+
+// BankTransactionRef The bank transaction a payment is matched with: `bankTransaction` in the newer version, `reconciliationMatch` in the older.
+type BankTransactionRef struct {
+	// Amount Minor units (cents).
+	Amount           *int64              `json:"amount,omitempty"`
+	ApiInstitutionId *string             `json:"apiInstitutionId,omitempty"`
+	ApiName          *string             `json:"apiName,omitempty"`
+	ApiSourceId      *string             `json:"apiSourceId,omitempty"`
+	Date             *openapi_types.Date `json:"date,omitempty"`
+	Description      *string             `json:"description,omitempty"`
+	Id               *string             `json:"id,omitempty"`
+}
+
 // ClassLabel The label (level) of a class segment, e.g. "Region".
 type ClassLabel struct {
 	// Id Label id (`cll_…`).
@@ -500,6 +526,29 @@ type CustomerSort struct {
 	OrderBy *string `json:"orderBy,omitempty"`
 }
 
+// DimensionLabel The dimension (level) of a dimension value, e.g. "Region".
+type DimensionLabel struct {
+	// Id Dimension id (`dim_…`).
+	Id   *string `json:"id,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// Requiredness `REQUIRED` or `NOT_REQUIRED` in the examples (not closed).
+	Requiredness *string `json:"requiredness,omitempty"`
+}
+
+// DimensionValue A dimension value (the newer version's class segment), with the chosen value below it in `child` (recursive; absent or null at the end; the documents' `"<unknown>"` placeholder is a rendering artefact).
+type DimensionValue struct {
+	// Child The chosen value below this one; absent or null at the end of the chain.
+	Child *DimensionValue `json:"child,omitempty"`
+
+	// Dimension The dimension (level) of a dimension value, e.g. "Region".
+	Dimension *DimensionLabel `json:"dimension,omitempty"`
+
+	// Id Dimension value id (`dv_…`).
+	Id   *string `json:"id,omitempty"`
+	Name *string `json:"name,omitempty"`
+}
+
 // Discount An invoice-level discount.
 type Discount struct {
 	// CalculateBeforeSalesTax Apply the discount before sales tax is computed (tax is then taken on the discounted total). May arrive as 0/1.
@@ -594,9 +643,20 @@ type GlAccount struct {
 	Type *string `json:"type,omitempty"`
 }
 
+// IdEqualFilter Matches the entity whose id equals `equal`.
+type IdEqualFilter struct {
+	Equal *string `json:"equal,omitempty"`
+}
+
 // IdInFilter Matches entities whose id is one of `in`.
 type IdInFilter struct {
 	In *[]string `json:"in,omitempty"`
+}
+
+// IdInNotInFilter Matches entities whose id is one of `in` and none of `notIn`.
+type IdInNotInFilter struct {
+	In    *[]string `json:"in,omitempty"`
+	NotIn *[]string `json:"notIn,omitempty"`
 }
 
 // Installment A part payment of the invoice (same shape in requests and responses).
@@ -915,6 +975,37 @@ type InvoiceTotals struct {
 	Total *int64 `json:"total,omitempty"`
 }
 
+// InvoicingSetup The defaults new invoices start from (the v6 page). Nothing is required.
+type InvoicingSetup struct {
+	// BrandColor The brand colour as six hexadecimal digits (`4A90D9`; older pages show `#999999`).
+	BrandColor *string `json:"brandColor,omitempty"`
+
+	// DefaultNote Message printed at the end of new invoices.
+	DefaultNote *string `json:"defaultNote,omitempty"`
+
+	// DefaultReminderRecurrence How often payment reminders are sent.
+	DefaultReminderRecurrence *ReminderRecurrence `json:"defaultReminderRecurrence,omitempty"`
+
+	// DefaultTerm Payment term.
+	DefaultTerm *Term `json:"defaultTerm,omitempty"`
+
+	// ReimbursableMarkUpPercent A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+	ReimbursableMarkUpPercent *TemplateDecimal `json:"reimbursableMarkUpPercent,omitempty"`
+
+	// SetupComplete Whether the user completed every invoicing setup step. May arrive as 0/1.
+	SetupComplete *flex.Bool `json:"setupComplete,omitempty"`
+}
+
+// InvoicingSetupEnvelope The answer of `getInvoicingSetup`: `data` is the setup.
+type InvoicingSetupEnvelope struct {
+	// Data The setup; null on a failed request.
+	Data  *InvoicingSetup `json:"data,omitempty"`
+	Error *[]Error        `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+}
+
 // ItemResult One item's result inside an error envelope (entity left untyped).
 type ItemResult struct {
 	// Data The entity as the server saw it, if any.
@@ -928,6 +1019,94 @@ type ItemResult struct {
 
 	// StatusCode The item's own HTTP-like status.
 	StatusCode *int32 `json:"statusCode,omitempty"`
+}
+
+// ItemTemplate An invoice item template as returned. The documents mark no field as required.
+type ItemTemplate struct {
+	// Amount Amount in minor units (cents).
+	Amount *int64 `json:"amount,omitempty"`
+
+	// CustomData Free-form JSON object for the caller's own data; at most 50 fields and 2000 characters in total (the character limit cannot be expressed in the schema).
+	CustomData  *CustomData `json:"customData,omitempty"`
+	Description *string     `json:"description,omitempty"`
+
+	// GlAccount General-ledger account of a line, as returned.
+	GlAccount *GlAccount `json:"glAccount,omitempty"`
+
+	// Id Template id (`tili_…`).
+	Id   string  `json:"id"`
+	Name *string `json:"name,omitempty"`
+
+	// Price A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+	Price *TemplateDecimal `json:"price,omitempty"`
+
+	// Quantity A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+	Quantity *TemplateDecimal `json:"quantity,omitempty"`
+
+	// SalesTax A sales tax on an invoice or a line item.
+	SalesTax *SalesTax `json:"salesTax,omitempty"`
+	Status   *string   `json:"status,omitempty"`
+}
+
+// ItemTemplateEnvelope The answer of a delete of one template: `data` is the template.
+type ItemTemplateEnvelope struct {
+	// Data The template; null on a failed request.
+	Data  *ItemTemplate `json:"data,omitempty"`
+	Error *[]Error      `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+}
+
+// ItemTemplateInput An invoice item template to save. With `id`: update that template (upsert); without: create one. The documents mark no field as required (the billbridge fake requires `name`).
+type ItemTemplateInput struct {
+	// Amount Amount in minor units (cents).
+	Amount *int64 `json:"amount,omitempty"`
+
+	// CustomData Free-form JSON object for the caller's own data; at most 50 fields and 2000 characters in total (the character limit cannot be expressed in the schema).
+	CustomData  *CustomData `json:"customData,omitempty"`
+	Description *string     `json:"description,omitempty"`
+
+	// GlAccountId General-ledger account (`gla_…`). Answers carry `glAccount`.
+	GlAccountId *string `json:"glAccountId,omitempty"`
+
+	// Id Id of an existing template to update (`tili_…`); omit to create.
+	//
+	// Example: tili_28868401
+	Id   *string `json:"id,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// Price A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+	Price *TemplateDecimal `json:"price,omitempty"`
+
+	// Quantity A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+	Quantity *TemplateDecimal `json:"quantity,omitempty"`
+
+	// SalesTax A sales tax on an invoice or a line item.
+	SalesTax *SalesTax `json:"salesTax,omitempty"`
+
+	// Status Record status; `ACTIVE` in the examples (not closed).
+	Status *string `json:"status,omitempty"`
+}
+
+// ItemTemplateItemResult The result for one input item (success is `result: SUCCESS` with a 2xx `statusCode`).
+type ItemTemplateItemResult struct {
+	// Data The saved template; absent or null when the item failed.
+	Data  *ItemTemplate `json:"data,omitempty"`
+	Error *[]Error      `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result     EnvelopeResult `json:"result"`
+	StatusCode int32          `json:"statusCode"`
+}
+
+// ItemTemplateSaveEnvelope Save envelope; `data` holds one result per input item, in input order.
+type ItemTemplateSaveEnvelope struct {
+	Data  []ItemTemplateItemResult `json:"data"`
+	Error *[]Error                 `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
 }
 
 // LifecycleWebhook `LIFECYCLE`: a notable event (the Lifecycle Event Dictionary lists them, e.g.
@@ -1024,8 +1203,281 @@ type LineItemInput struct {
 	SalesTax *SalesTax `json:"salesTax,omitempty"`
 }
 
+// NamedRef An entity a payment refers to, as returned (bank account, vendor, category).
+type NamedRef struct {
+	DisplayName *string `json:"displayName,omitempty"`
+	IconUrl     *string `json:"iconUrl,omitempty"`
+	Id          *string `json:"id,omitempty"`
+	Name        *string `json:"name,omitempty"`
+}
+
+// Payment A payment as returned. Modelled on the newer version (`ptxn_…`); the older version's fields (`type`, `classSegments`, `reconciliationMatch`) are declared so that its answers parse. The documents mark no field as required.
+type Payment struct {
+	// Amount Minor units (cents).
+	Amount *int64 `json:"amount,omitempty"`
+
+	// ApiName Where the payment came from, e.g. `PLAID`.
+	ApiName     *string `json:"apiName,omitempty"`
+	ApiSourceId *string `json:"apiSourceId,omitempty"`
+
+	// BankAccount An entity a payment refers to, as returned (bank account, vendor, category).
+	BankAccount *NamedRef `json:"bankAccount,omitempty"`
+
+	// BankTransaction The bank transaction a payment is matched with: `bankTransaction` in the newer version, `reconciliationMatch` in the older.
+	BankTransaction *BankTransactionRef `json:"bankTransaction,omitempty"`
+
+	// Category An entity a payment refers to, as returned (bank account, vendor, category).
+	Category *NamedRef       `json:"category,omitempty"`
+	Children *[]PaymentChild `json:"children,omitempty"`
+
+	// ClassSegments Older version only.
+	ClassSegments *[]ClassSegment `json:"classSegments,omitempty"`
+
+	// CustomData Free-form JSON object for the caller's own data; at most 50 fields and 2000 characters in total (the character limit cannot be expressed in the schema).
+	CustomData *CustomData `json:"customData,omitempty"`
+
+	// Customer The invoice's customer, as returned (requests send `customerId`).
+	Customer        *InvoiceCustomer    `json:"customer,omitempty"`
+	Date            *openapi_types.Date `json:"date,omitempty"`
+	Description     *string             `json:"description,omitempty"`
+	DimensionValues *[]DimensionValue   `json:"dimensionValues,omitempty"`
+	DisplayName     *string             `json:"displayName,omitempty"`
+
+	// GlAccount General-ledger account of a line, as returned.
+	GlAccount *GlAccount `json:"glAccount,omitempty"`
+
+	// Id Payment id (`ptxn_…`; `pmt_…` in the older version).
+	Id    string  `json:"id"`
+	Notes *string `json:"notes,omitempty"`
+
+	// ReconciliationMatch The bank transaction a payment is matched with: `bankTransaction` in the newer version, `reconciliationMatch` in the older.
+	ReconciliationMatch *BankTransactionRef `json:"reconciliationMatch,omitempty"`
+
+	// ReviewStatus e.g. `RECONCILED`, `RECONCILIATION_DISCREPANCY` (not closed).
+	ReviewStatus *string `json:"reviewStatus,omitempty"`
+
+	// Status Record status; `ACTIVE` in the examples (not closed).
+	Status *string `json:"status,omitempty"`
+
+	// Type Older version only, e.g. `EXPENSE` (not closed).
+	Type *string `json:"type,omitempty"`
+
+	// Vendor An entity a payment refers to, as returned (bank account, vendor, category).
+	Vendor *NamedRef `json:"vendor,omitempty"`
+}
+
+// PaymentChild One line of a payment, as returned.
+type PaymentChild struct {
+	// Amount The line's amount, minor units (cents); negative for an expense in the older example.
+	Amount    *int64  `json:"amount,omitempty"`
+	ApiItemId *string `json:"apiItemId,omitempty"`
+
+	// BillId The bill the line pays (assumed echoed as sent).
+	BillId *string `json:"billId,omitempty"`
+
+	// Category An entity a payment refers to, as returned (bank account, vendor, category).
+	Category *NamedRef `json:"category,omitempty"`
+
+	// ClassSegments Older version only.
+	ClassSegments *[]ClassSegment `json:"classSegments,omitempty"`
+
+	// Customer The invoice's customer, as returned (requests send `customerId`).
+	Customer        *InvoiceCustomer  `json:"customer,omitempty"`
+	Description     *string           `json:"description,omitempty"`
+	DimensionValues *[]DimensionValue `json:"dimensionValues,omitempty"`
+	DisplayName     *string           `json:"displayName,omitempty"`
+
+	// GlAccount General-ledger account of a line, as returned.
+	GlAccount *GlAccount `json:"glAccount,omitempty"`
+
+	// Id Line id (`tli_…`; `itm_…` in the older version).
+	Id *string `json:"id,omitempty"`
+
+	// InvoiceId The invoice the line pays (assumed echoed as sent).
+	InvoiceId *string `json:"invoiceId,omitempty"`
+
+	// Type Older version only, e.g. `EXPENSE` (not closed).
+	Type *string `json:"type,omitempty"`
+
+	// Vendor An entity a payment refers to, as returned (bank account, vendor, category).
+	Vendor *NamedRef `json:"vendor,omitempty"`
+}
+
+// PaymentChildInput One line of a payment as sent: the part of the payment that pays one invoice (`invoiceId`) or bill (`billId`), or goes to one account. Minor units.
+type PaymentChildInput struct {
+	// Amount The line's amount, minor units (cents).
+	Amount *int64 `json:"amount,omitempty"`
+
+	// ApiItemId The line's id in the connected accounting system.
+	ApiItemId *string `json:"apiItemId,omitempty"`
+
+	// BillId The bill this line pays.
+	BillId *string `json:"billId,omitempty"`
+
+	// CategoryId Category of the line (`ctg_…`). Answers carry `category`.
+	CategoryId *string `json:"categoryId,omitempty"`
+
+	// CustomerId Customer of the line (`cus_…`). Answers carry `customer`.
+	CustomerId *string `json:"customerId,omitempty"`
+
+	// DimensionValueIds Dimension values (class tracking) of the line. Answers carry `dimensionValues`.
+	DimensionValueIds *[]string `json:"dimensionValueIds,omitempty"`
+
+	// GlAccountId General-ledger account (`gla_…`). Answers carry `glAccount`.
+	GlAccountId *string `json:"glAccountId,omitempty"`
+
+	// Id Id of an existing line to update (`tli_…`); omit to add one.
+	Id *string `json:"id,omitempty"`
+
+	// InvoiceId The invoice this line pays (`inv_…`): its `amount` counts in the invoice's `totals.paidAmount` and comes off its `balance`.
+	InvoiceId *string `json:"invoiceId,omitempty"`
+
+	// VendorId Vendor of the line (`vnd_…`). Answers carry `vendor`.
+	VendorId *string `json:"vendorId,omitempty"`
+}
+
+// PaymentEnvelope The answer of a read or delete of one payment: `data` is the payment.
+type PaymentEnvelope struct {
+	// Data The payment; null on a failed request.
+	Data *Payment `json:"data,omitempty"`
+
+	// Error Errors (may hold an `UNKNOWN_ERROR` placeholder on success).
+	Error *[]Error `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+}
+
+// PaymentInput A payment to save (the newer version, `ptxn_…`). With `id`: update that payment (upsert); without `id`: create one (re-sending may create a duplicate). The documents mark no field as required; the server reports missing fields per item (the billbridge fake requires `date` and `amount`).
+type PaymentInput struct {
+	// Amount Amount, minor units (cents).
+	Amount *int64 `json:"amount,omitempty"`
+
+	// ApiSourceId The payment's id in the system it came from.
+	ApiSourceId *string `json:"apiSourceId,omitempty"`
+
+	// BankAccountId Bank account (`bka_…`). Answers carry `bankAccount`.
+	BankAccountId *string `json:"bankAccountId,omitempty"`
+
+	// CategoryId Category (`ctg_…`). Answers carry `category`.
+	CategoryId *string `json:"categoryId,omitempty"`
+
+	// Children The payment's lines; a line naming `invoiceId` pays that invoice.
+	Children *[]PaymentChildInput `json:"children,omitempty"`
+
+	// CustomData Free-form JSON object for the caller's own data; at most 50 fields and 2000 characters in total (the character limit cannot be expressed in the schema).
+	CustomData *CustomData `json:"customData,omitempty"`
+
+	// CustomerId The paying customer (`cus_…`). Answers carry `customer`.
+	CustomerId *string `json:"customerId,omitempty"`
+
+	// Date Date of the payment.
+	Date        *openapi_types.Date `json:"date,omitempty"`
+	Description *string             `json:"description,omitempty"`
+
+	// DimensionValueIds Dimension values (class tracking). Answers carry `dimensionValues`.
+	DimensionValueIds *[]string `json:"dimensionValueIds,omitempty"`
+
+	// GlAccountId General-ledger account (`gla_…`). Answers carry `glAccount`.
+	GlAccountId *string `json:"glAccountId,omitempty"`
+
+	// Id Id of an existing payment to update (`ptxn_…`); omit to create.
+	//
+	// Example: ptxn_158998869
+	Id    *string `json:"id,omitempty"`
+	Notes *string `json:"notes,omitempty"`
+
+	// VendorId Vendor (`vnd_…`). Answers carry `vendor`.
+	VendorId *string `json:"vendorId,omitempty"`
+}
+
+// PaymentItemResult The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds.
+type PaymentItemResult struct {
+	// Data The saved payment; absent or null when the item failed.
+	Data *Payment `json:"data,omitempty"`
+
+	// Error The item's errors (may hold an `UNKNOWN_ERROR` placeholder on success).
+	Error *[]Error `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+
+	// StatusCode The item's own HTTP-like status (200 on success).
+	StatusCode int32 `json:"statusCode"`
+}
+
 // PaymentMethods Accepted payment methods, e.g. `DIRECT`, `CREDIT_CARD` (full list not documented).
 type PaymentMethods = []string
+
+// PaymentQueryEnvelope One page of `queryPayments`; a missing `cursor` or `cursor.after` reads as "last page". One rendering of the page omits `result`.
+type PaymentQueryEnvelope struct {
+	// Cursor Cursors to the neighbouring pages (see the pagination page). `after: null`: this is the last page; `before: null`: this is the first page.
+	Cursor *QueryCursor `json:"cursor,omitempty"`
+	Data   []Payment    `json:"data"`
+	Error  *[]Error     `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+}
+
+// PaymentQueryFilter Conditions on payments, combined with AND (the newer version's filter, with the older version's `displayName` kept).
+type PaymentQueryFilter struct {
+	// BankAccount Payments of one of these bank accounts.
+	BankAccount *BankAccountFilter `json:"bankAccount,omitempty"`
+
+	// BankTransaction Payments matched with this bank transaction; `expand` is not explained by the documents.
+	BankTransaction *BankTransactionFilter `json:"bankTransaction,omitempty"`
+
+	// Description Conditions on a string field, combined with AND. Comparisons (`greaterThan` and the others) are lexical; `contain` is a substring match. Whether case is ignored is not documented (the billbridge fake ignores it).
+	Description *StringFilter `json:"description,omitempty"`
+
+	// DisplayName Conditions on a string field, combined with AND. Comparisons (`greaterThan` and the others) are lexical; `contain` is a substring match. Whether case is ignored is not documented (the billbridge fake ignores it).
+	DisplayName *StringFilter `json:"displayName,omitempty"`
+
+	// Search Free text (the fields it searches are not documented).
+	Search *string `json:"search,omitempty"`
+
+	// Status Conditions on a record status (`ACTIVE` in the examples; the full list is not documented, so values are strings), combined with AND.
+	Status *StatusFilter `json:"status,omitempty"`
+}
+
+// PaymentQueryRequest A page request of `queryPayments`; every field is optional.
+type PaymentQueryRequest struct {
+	// Cursor Opaque position from a previous answer's `cursor.after` (next page) or `cursor.before` (previous page); omit it for the first page. Never parse or build one.
+	Cursor *QueryCursorParam `json:"cursor,omitempty"`
+
+	// Filter Conditions on payments, combined with AND (the newer version's filter, with the older version's `displayName` kept).
+	Filter *PaymentQueryFilter `json:"filter,omitempty"`
+
+	// Limit Page size: the number of entities a page holds at most. The query pages give only int32; other Tight query pages document `limit <= 250`, which this spec applies (a larger value is refused with 400). The default when absent is not documented; send it.
+	//
+	// Example: 100
+	Limit *QueryLimit `json:"limit,omitempty"`
+
+	// Sort Order of the answer; `orderBy` is documented only by the example `DISPLAY_NAME` (the billbridge fake also knows `CREATED_DATE_TIME`).
+	Sort *PaymentSort `json:"sort,omitempty"`
+}
+
+// PaymentSaveEnvelope Save envelope; `data` holds one result per input item, in input order.
+type PaymentSaveEnvelope struct {
+	// Data One result per input item, in input order.
+	Data []PaymentItemResult `json:"data"`
+
+	// Error Request-level errors (may hold an `UNKNOWN_ERROR` placeholder on success).
+	Error *[]Error `json:"error,omitempty"`
+
+	// Result `result` of a save envelope or of one item: as `ResultOpen` (the documented values or any other string, read as "not SUCCESS"). Not marked required, as the documents mark nothing; Go keeps a plain `Result` field (`x-go-type-skip-optional-pointer`), empty when absent.
+	Result EnvelopeResult `json:"result"`
+}
+
+// PaymentSort Order of the answer; `orderBy` is documented only by the example `DISPLAY_NAME` (the billbridge fake also knows `CREATED_DATE_TIME`).
+type PaymentSort struct {
+	// Direction Sort direction. The documents show only `ASC`; `DESC` is its evident counterpart.
+	Direction *SortDirection `json:"direction,omitempty"`
+
+	// OrderBy Example: DISPLAY_NAME
+	OrderBy *string `json:"orderBy,omitempty"`
+}
 
 // QueryCursor Cursors to the neighbouring pages (see the pagination page). `after: null`: this is the last page; `before: null`: this is the first page.
 type QueryCursor struct {
@@ -1117,6 +1569,17 @@ type SaveInvoicesRequest struct {
 	Data []InvoiceInput `json:"data"`
 }
 
+// SaveItemTemplatesRequest A batch of item templates. The maximum batch size is not documented.
+type SaveItemTemplatesRequest struct {
+	Data []ItemTemplateInput `json:"data"`
+}
+
+// SavePaymentsRequest A batch of payments. The maximum batch size is not documented.
+type SavePaymentsRequest struct {
+	// Data The payments to save; results come back in this order.
+	Data []PaymentInput `json:"data"`
+}
+
 // SendInvoiceRequest How to send the invoice. `type` is documented only by the example `QUOTE`; `INVOICE` is the evident other value; the list is not closed here.
 type SendInvoiceRequest struct {
 	// Type What to send the invoice as, e.g. `QUOTE` or `INVOICE`.
@@ -1153,6 +1616,9 @@ type StringFilter struct {
 	LessThanEqual    *string `json:"lessThanEqual,omitempty"`
 	NotEqual         *string `json:"notEqual,omitempty"`
 }
+
+// TemplateDecimal A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept.
+type TemplateDecimal = flex.Decimal
 
 // Term Payment term.
 type Term struct {
@@ -1290,6 +1756,15 @@ type QueryInvoicesJSONRequestBody = InvoiceQueryRequest
 
 // SendInvoiceJSONRequestBody defines body for SendInvoice for application/json ContentType.
 type SendInvoiceJSONRequestBody = SendInvoiceRequest
+
+// SaveItemTemplatesJSONRequestBody defines body for SaveItemTemplates for application/json ContentType.
+type SaveItemTemplatesJSONRequestBody = SaveItemTemplatesRequest
+
+// SavePaymentsJSONRequestBody defines body for SavePayments for application/json ContentType.
+type SavePaymentsJSONRequestBody = SavePaymentsRequest
+
+// QueryPaymentsJSONRequestBody defines body for QueryPayments for application/json ContentType.
+type QueryPaymentsJSONRequestBody = PaymentQueryRequest
 
 // Getter for additional properties for LifecycleWebhook_EventData. Returns the specified
 // element and whether it was found
@@ -1745,6 +2220,200 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /invoicing/invoices/{id}/send (the `SendInvoice` operationId).
 	SendInvoice(ctx context.Context, id string, body SendInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SaveItemTemplatesWithBody Save new (or update existing) invoice item templates
+	//
+	// Saves a batch of invoice item templates (the lines an invoice can start from),
+	// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+	// an item without `id` creates one (no idempotency key: re-sending may create a
+	// duplicate), one result per item in input order, 200 or 207.
+	//
+	// Decisions the documents leave open, taken here: no query or read of templates is
+	// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+	// it as an unknown outcome; send templates with an `id` of your own to make saves
+	// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+	// `price` "50.0", so the template's `price` reads as major units there, unlike the
+	// invoice example's; `amount` (minor units) is what the template carries, and the
+	// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+	// `glAccount` (an empty object in the example), so it is `writeOnly`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+	SaveItemTemplatesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SaveItemTemplates Save new (or update existing) invoice item templates
+	//
+	// Saves a batch of invoice item templates (the lines an invoice can start from),
+	// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+	// an item without `id` creates one (no idempotency key: re-sending may create a
+	// duplicate), one result per item in input order, 200 or 207.
+	//
+	// Decisions the documents leave open, taken here: no query or read of templates is
+	// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+	// it as an unknown outcome; send templates with an `id` of your own to make saves
+	// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+	// `price` "50.0", so the template's `price` reads as major units there, unlike the
+	// invoice example's; `amount` (minor units) is what the template carries, and the
+	// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+	// `glAccount` (an empty object in the example), so it is `writeOnly`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+	SaveItemTemplates(ctx context.Context, body SaveItemTemplatesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteItemTemplate Delete an invoice item template
+	//
+	// Deletes one invoice item template and answers `{result, data}` with the template
+	// as it was. Decisions the documents left open: a DELETE is idempotent by method,
+	// so clients may repeat it; a repeat whose first attempt took effect gets 404 (the
+	// error envelope), which then means "already gone". Invoices whose lines came from
+	// the template are not changed (assumed; the billbridge fake keeps them).
+	//
+	// Corresponds with DELETE /invoicing/itemTemplates/{id} (the `DeleteItemTemplate` operationId).
+	DeleteItemTemplate(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInvoicingSetup Get the invoicing setup
+	//
+	// Reads the invoicing setup of the authenticated user (the defaults new invoices
+	// start from): `{result, data}`. The v6 page is modelled; the v4 and v5 pages show
+	// other shapes (`defaultInvoiceTerm` as a string, `invoiceReminderSchedule`, a
+	// number for the mark-up), which this spec does not model but whose answers still
+	// parse (nothing is required, unknown fields are allowed). A user who never set
+	// invoicing up is answered with the defaults and `setupComplete: false` (assumed;
+	// the billbridge fake does so).
+	//
+	// Corresponds with GET /invoicing/setup (the `GetInvoicingSetup` operationId).
+	GetInvoicingSetup(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SavePaymentsWithBody Save new (or update existing) payments
+	//
+	// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+	// `id` updates that payment (upsert), an item without `id` creates one, and there
+	// is no idempotency key, so re-sending an item without `id` may create a duplicate
+	// payment. The answer holds one result per input item, in input order (200, or 207
+	// when some items failed); success is each item's `result`/`statusCode`.
+	//
+	// Which version this spec models: Tight's payment pages show two versions of the
+	// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+	// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+	// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+	// `billId`) they pay. This spec models the newer version, the only one that can
+	// pay an invoice. Answers of the older shape still parse: nothing is required,
+	// unknown fields are allowed, and the older response fields (`type`,
+	// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+	//
+	// Decisions the documents leave open, taken here:
+	// - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+	//   that pays invoices carries one child per invoice, its `amount` the part paid.
+	// - A child naming `invoiceId` adds its `amount` to that invoice's
+	//   `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+	//   the fields, not the rule; the billbridge fake applies it, also on update and
+	//   delete of the payment).
+	// - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+	//   → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+	//   `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+	//   `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+	//   assumed to be echoed as sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /payments (the `SavePayments` operationId).
+	SavePaymentsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SavePayments Save new (or update existing) payments
+	//
+	// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+	// `id` updates that payment (upsert), an item without `id` creates one, and there
+	// is no idempotency key, so re-sending an item without `id` may create a duplicate
+	// payment. The answer holds one result per input item, in input order (200, or 207
+	// when some items failed); success is each item's `result`/`statusCode`.
+	//
+	// Which version this spec models: Tight's payment pages show two versions of the
+	// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+	// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+	// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+	// `billId`) they pay. This spec models the newer version, the only one that can
+	// pay an invoice. Answers of the older shape still parse: nothing is required,
+	// unknown fields are allowed, and the older response fields (`type`,
+	// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+	//
+	// Decisions the documents leave open, taken here:
+	// - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+	//   that pays invoices carries one child per invoice, its `amount` the part paid.
+	// - A child naming `invoiceId` adds its `amount` to that invoice's
+	//   `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+	//   the fields, not the rule; the billbridge fake applies it, also on update and
+	//   delete of the payment).
+	// - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+	//   → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+	//   `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+	//   `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+	//   assumed to be echoed as sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /payments (the `SavePayments` operationId).
+	SavePayments(ctx context.Context, body SavePaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryPaymentsWithBody Query payments, one page at a time
+	//
+	// Returns one page of the payments that match `filter`, with the cursor paging of
+	// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+	//
+	// The pages of the two versions differ in the filter: the newer shows `search`,
+	// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+	// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+	// newer filter and keeps `displayName` for servers of the older version. Sort:
+	// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+	// Whether `search` looks at more than the description is not documented (the
+	// billbridge fake: description, notes and display name, ignoring case); the fake
+	// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+	QueryPaymentsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryPayments Query payments, one page at a time
+	//
+	// Returns one page of the payments that match `filter`, with the cursor paging of
+	// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+	//
+	// The pages of the two versions differ in the filter: the newer shows `search`,
+	// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+	// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+	// newer filter and keeps `displayName` for servers of the older version. Sort:
+	// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+	// Whether `search` looks at more than the description is not documented (the
+	// billbridge fake: description, notes and display name, ignoring case); the fake
+	// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+	QueryPayments(ctx context.Context, body QueryPaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePayment Delete a payment
+	//
+	// Deletes one payment and answers `{result, data}` with the payment as it was.
+	// Afterwards the id gets 404 and the payment no longer appears in `queryPayments`.
+	//
+	// Decisions the documents left open: a DELETE is idempotent by method, so clients
+	// may repeat it after a failure; a repeat whose first attempt took effect gets 404,
+	// which then means "already gone". The invoices a deleted payment paid get their
+	// `paidAmount` back down (assumed; the billbridge fake does so).
+	//
+	// Corresponds with DELETE /payments/{id} (the `DeletePayment` operationId).
+	DeletePayment(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPayment Get a payment
+	//
+	// Reads one payment by id: `{result, data}` with the payment. The get page shows the older version's payment (`pmt_…`, `classSegments`); its answers parse with this spec's `Payment` as the newer ones do. An id that names no payment (or a deleted one) gets 404 with the error envelope; the document does not show that answer.
+	//
+	// Corresponds with GET /payments/{id} (the `GetPayment` operationId).
+	GetPayment(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateTokenWithBody Get an access token
@@ -2210,6 +2879,300 @@ func (c *Client) SendInvoice(ctx context.Context, id string, body SendInvoiceJSO
 	return c.Client.Do(req)
 }
 
+// SaveItemTemplatesWithBody Save new (or update existing) invoice item templates
+//
+// Saves a batch of invoice item templates (the lines an invoice can start from),
+// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+// an item without `id` creates one (no idempotency key: re-sending may create a
+// duplicate), one result per item in input order, 200 or 207.
+//
+// Decisions the documents leave open, taken here: no query or read of templates is
+// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+// it as an unknown outcome; send templates with an `id` of your own to make saves
+// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+// `price` "50.0", so the template's `price` reads as major units there, unlike the
+// invoice example's; `amount` (minor units) is what the template carries, and the
+// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+// `glAccount` (an empty object in the example), so it is `writeOnly`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+func (c *Client) SaveItemTemplatesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSaveItemTemplatesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SaveItemTemplates Save new (or update existing) invoice item templates
+//
+// Saves a batch of invoice item templates (the lines an invoice can start from),
+// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+// an item without `id` creates one (no idempotency key: re-sending may create a
+// duplicate), one result per item in input order, 200 or 207.
+//
+// Decisions the documents leave open, taken here: no query or read of templates is
+// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+// it as an unknown outcome; send templates with an `id` of your own to make saves
+// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+// `price` "50.0", so the template's `price` reads as major units there, unlike the
+// invoice example's; `amount` (minor units) is what the template carries, and the
+// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+// `glAccount` (an empty object in the example), so it is `writeOnly`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+func (c *Client) SaveItemTemplates(ctx context.Context, body SaveItemTemplatesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSaveItemTemplatesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteItemTemplate Delete an invoice item template
+//
+// Deletes one invoice item template and answers `{result, data}` with the template
+// as it was. Decisions the documents left open: a DELETE is idempotent by method,
+// so clients may repeat it; a repeat whose first attempt took effect gets 404 (the
+// error envelope), which then means "already gone". Invoices whose lines came from
+// the template are not changed (assumed; the billbridge fake keeps them).
+//
+// Corresponds with DELETE /invoicing/itemTemplates/{id} (the `DeleteItemTemplate` operationId).
+func (c *Client) DeleteItemTemplate(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteItemTemplateRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInvoicingSetup Get the invoicing setup
+//
+// Reads the invoicing setup of the authenticated user (the defaults new invoices
+// start from): `{result, data}`. The v6 page is modelled; the v4 and v5 pages show
+// other shapes (`defaultInvoiceTerm` as a string, `invoiceReminderSchedule`, a
+// number for the mark-up), which this spec does not model but whose answers still
+// parse (nothing is required, unknown fields are allowed). A user who never set
+// invoicing up is answered with the defaults and `setupComplete: false` (assumed;
+// the billbridge fake does so).
+//
+// Corresponds with GET /invoicing/setup (the `GetInvoicingSetup` operationId).
+func (c *Client) GetInvoicingSetup(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInvoicingSetupRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SavePaymentsWithBody Save new (or update existing) payments
+//
+// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+// `id` updates that payment (upsert), an item without `id` creates one, and there
+// is no idempotency key, so re-sending an item without `id` may create a duplicate
+// payment. The answer holds one result per input item, in input order (200, or 207
+// when some items failed); success is each item's `result`/`statusCode`.
+//
+// Which version this spec models: Tight's payment pages show two versions of the
+// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+// `billId`) they pay. This spec models the newer version, the only one that can
+// pay an invoice. Answers of the older shape still parse: nothing is required,
+// unknown fields are allowed, and the older response fields (`type`,
+// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+//
+// Decisions the documents leave open, taken here:
+//   - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+//     that pays invoices carries one child per invoice, its `amount` the part paid.
+//   - A child naming `invoiceId` adds its `amount` to that invoice's
+//     `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+//     the fields, not the rule; the billbridge fake applies it, also on update and
+//     delete of the payment).
+//   - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+//     → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+//     `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+//     `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+//     assumed to be echoed as sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /payments (the `SavePayments` operationId).
+func (c *Client) SavePaymentsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSavePaymentsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SavePayments Save new (or update existing) payments
+//
+// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+// `id` updates that payment (upsert), an item without `id` creates one, and there
+// is no idempotency key, so re-sending an item without `id` may create a duplicate
+// payment. The answer holds one result per input item, in input order (200, or 207
+// when some items failed); success is each item's `result`/`statusCode`.
+//
+// Which version this spec models: Tight's payment pages show two versions of the
+// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+// `billId`) they pay. This spec models the newer version, the only one that can
+// pay an invoice. Answers of the older shape still parse: nothing is required,
+// unknown fields are allowed, and the older response fields (`type`,
+// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+//
+// Decisions the documents leave open, taken here:
+//   - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+//     that pays invoices carries one child per invoice, its `amount` the part paid.
+//   - A child naming `invoiceId` adds its `amount` to that invoice's
+//     `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+//     the fields, not the rule; the billbridge fake applies it, also on update and
+//     delete of the payment).
+//   - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+//     → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+//     `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+//     `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+//     assumed to be echoed as sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /payments (the `SavePayments` operationId).
+func (c *Client) SavePayments(ctx context.Context, body SavePaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSavePaymentsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryPaymentsWithBody Query payments, one page at a time
+//
+// Returns one page of the payments that match `filter`, with the cursor paging of
+// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+//
+// The pages of the two versions differ in the filter: the newer shows `search`,
+// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+// newer filter and keeps `displayName` for servers of the older version. Sort:
+// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+// Whether `search` looks at more than the description is not documented (the
+// billbridge fake: description, notes and display name, ignoring case); the fake
+// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+func (c *Client) QueryPaymentsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryPaymentsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryPayments Query payments, one page at a time
+//
+// Returns one page of the payments that match `filter`, with the cursor paging of
+// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+//
+// The pages of the two versions differ in the filter: the newer shows `search`,
+// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+// newer filter and keeps `displayName` for servers of the older version. Sort:
+// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+// Whether `search` looks at more than the description is not documented (the
+// billbridge fake: description, notes and display name, ignoring case); the fake
+// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+func (c *Client) QueryPayments(ctx context.Context, body QueryPaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryPaymentsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePayment Delete a payment
+//
+// Deletes one payment and answers `{result, data}` with the payment as it was.
+// Afterwards the id gets 404 and the payment no longer appears in `queryPayments`.
+//
+// Decisions the documents left open: a DELETE is idempotent by method, so clients
+// may repeat it after a failure; a repeat whose first attempt took effect gets 404,
+// which then means "already gone". The invoices a deleted payment paid get their
+// `paidAmount` back down (assumed; the billbridge fake does so).
+//
+// Corresponds with DELETE /payments/{id} (the `DeletePayment` operationId).
+func (c *Client) DeletePayment(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePaymentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPayment Get a payment
+//
+// Reads one payment by id: `{result, data}` with the payment. The get page shows the older version's payment (`pmt_…`, `classSegments`); its answers parse with this spec's `Payment` as the newer ones do. An id that names no payment (or a deleted one) gets 404 with the error envelope; the document does not show that answer.
+//
+// Corresponds with GET /payments/{id} (the `GetPayment` operationId).
+func (c *Client) GetPayment(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPaymentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewCreateTokenRequestWithFormdataBody calls the generic CreateToken builder with application/x-www-form-urlencoded body
 func NewCreateTokenRequestWithFormdataBody(server string, body CreateTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2555,6 +3518,255 @@ func NewSendInvoiceRequestWithBody(server string, id string, contentType string,
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSaveItemTemplatesRequest calls the generic SaveItemTemplates builder with application/json body
+func NewSaveItemTemplatesRequest(server string, body SaveItemTemplatesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSaveItemTemplatesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSaveItemTemplatesRequestWithBody constructs an http.Request for the SaveItemTemplates method, with any body, and a specified content type
+func NewSaveItemTemplatesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/invoicing/itemTemplates")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteItemTemplateRequest constructs an http.Request for the DeleteItemTemplate method
+func NewDeleteItemTemplateRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/invoicing/itemTemplates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetInvoicingSetupRequest constructs an http.Request for the GetInvoicingSetup method
+func NewGetInvoicingSetupRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/invoicing/setup")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSavePaymentsRequest calls the generic SavePayments builder with application/json body
+func NewSavePaymentsRequest(server string, body SavePaymentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSavePaymentsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSavePaymentsRequestWithBody constructs an http.Request for the SavePayments method, with any body, and a specified content type
+func NewSavePaymentsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/payments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewQueryPaymentsRequest calls the generic QueryPayments builder with application/json body
+func NewQueryPaymentsRequest(server string, body QueryPaymentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewQueryPaymentsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewQueryPaymentsRequestWithBody constructs an http.Request for the QueryPayments method, with any body, and a specified content type
+func NewQueryPaymentsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/payments/query")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeletePaymentRequest constructs an http.Request for the DeletePayment method
+func NewDeletePaymentRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/payments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPaymentRequest constructs an http.Request for the GetPayment method
+func NewGetPaymentRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/payments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2921,6 +4133,208 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /invoicing/invoices/{id}/send (the `SendInvoice` operationId).
 	SendInvoiceWithResponse(ctx context.Context, id string, body SendInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*SendInvoiceResponse, error)
+
+	// SaveItemTemplatesWithBodyWithResponse Save new (or update existing) invoice item templates
+	//
+	// Saves a batch of invoice item templates (the lines an invoice can start from),
+	// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+	// an item without `id` creates one (no idempotency key: re-sending may create a
+	// duplicate), one result per item in input order, 200 or 207.
+	//
+	// Decisions the documents leave open, taken here: no query or read of templates is
+	// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+	// it as an unknown outcome; send templates with an `id` of your own to make saves
+	// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+	// `price` "50.0", so the template's `price` reads as major units there, unlike the
+	// invoice example's; `amount` (minor units) is what the template carries, and the
+	// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+	// `glAccount` (an empty object in the example), so it is `writeOnly`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+	SaveItemTemplatesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveItemTemplatesResponse, error)
+
+	// SaveItemTemplatesWithResponse Save new (or update existing) invoice item templates
+	//
+	// Saves a batch of invoice item templates (the lines an invoice can start from),
+	// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+	// an item without `id` creates one (no idempotency key: re-sending may create a
+	// duplicate), one result per item in input order, 200 or 207.
+	//
+	// Decisions the documents leave open, taken here: no query or read of templates is
+	// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+	// it as an unknown outcome; send templates with an `id` of your own to make saves
+	// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+	// `price` "50.0", so the template's `price` reads as major units there, unlike the
+	// invoice example's; `amount` (minor units) is what the template carries, and the
+	// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+	// `glAccount` (an empty object in the example), so it is `writeOnly`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+	SaveItemTemplatesWithResponse(ctx context.Context, body SaveItemTemplatesJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveItemTemplatesResponse, error)
+
+	// DeleteItemTemplateWithResponse Delete an invoice item template
+	//
+	// Deletes one invoice item template and answers `{result, data}` with the template
+	// as it was. Decisions the documents left open: a DELETE is idempotent by method,
+	// so clients may repeat it; a repeat whose first attempt took effect gets 404 (the
+	// error envelope), which then means "already gone". Invoices whose lines came from
+	// the template are not changed (assumed; the billbridge fake keeps them).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /invoicing/itemTemplates/{id} (the `DeleteItemTemplate` operationId).
+	DeleteItemTemplateWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteItemTemplateResponse, error)
+
+	// GetInvoicingSetupWithResponse Get the invoicing setup
+	//
+	// Reads the invoicing setup of the authenticated user (the defaults new invoices
+	// start from): `{result, data}`. The v6 page is modelled; the v4 and v5 pages show
+	// other shapes (`defaultInvoiceTerm` as a string, `invoiceReminderSchedule`, a
+	// number for the mark-up), which this spec does not model but whose answers still
+	// parse (nothing is required, unknown fields are allowed). A user who never set
+	// invoicing up is answered with the defaults and `setupComplete: false` (assumed;
+	// the billbridge fake does so).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /invoicing/setup (the `GetInvoicingSetup` operationId).
+	GetInvoicingSetupWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetInvoicingSetupResponse, error)
+
+	// SavePaymentsWithBodyWithResponse Save new (or update existing) payments
+	//
+	// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+	// `id` updates that payment (upsert), an item without `id` creates one, and there
+	// is no idempotency key, so re-sending an item without `id` may create a duplicate
+	// payment. The answer holds one result per input item, in input order (200, or 207
+	// when some items failed); success is each item's `result`/`statusCode`.
+	//
+	// Which version this spec models: Tight's payment pages show two versions of the
+	// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+	// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+	// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+	// `billId`) they pay. This spec models the newer version, the only one that can
+	// pay an invoice. Answers of the older shape still parse: nothing is required,
+	// unknown fields are allowed, and the older response fields (`type`,
+	// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+	//
+	// Decisions the documents leave open, taken here:
+	// - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+	//   that pays invoices carries one child per invoice, its `amount` the part paid.
+	// - A child naming `invoiceId` adds its `amount` to that invoice's
+	//   `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+	//   the fields, not the rule; the billbridge fake applies it, also on update and
+	//   delete of the payment).
+	// - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+	//   → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+	//   `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+	//   `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+	//   assumed to be echoed as sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /payments (the `SavePayments` operationId).
+	SavePaymentsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SavePaymentsResponse, error)
+
+	// SavePaymentsWithResponse Save new (or update existing) payments
+	//
+	// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+	// `id` updates that payment (upsert), an item without `id` creates one, and there
+	// is no idempotency key, so re-sending an item without `id` may create a duplicate
+	// payment. The answer holds one result per input item, in input order (200, or 207
+	// when some items failed); success is each item's `result`/`statusCode`.
+	//
+	// Which version this spec models: Tight's payment pages show two versions of the
+	// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+	// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+	// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+	// `billId`) they pay. This spec models the newer version, the only one that can
+	// pay an invoice. Answers of the older shape still parse: nothing is required,
+	// unknown fields are allowed, and the older response fields (`type`,
+	// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+	//
+	// Decisions the documents leave open, taken here:
+	// - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+	//   that pays invoices carries one child per invoice, its `amount` the part paid.
+	// - A child naming `invoiceId` adds its `amount` to that invoice's
+	//   `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+	//   the fields, not the rule; the billbridge fake applies it, also on update and
+	//   delete of the payment).
+	// - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+	//   → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+	//   `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+	//   `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+	//   assumed to be echoed as sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /payments (the `SavePayments` operationId).
+	SavePaymentsWithResponse(ctx context.Context, body SavePaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*SavePaymentsResponse, error)
+
+	// QueryPaymentsWithBodyWithResponse Query payments, one page at a time
+	//
+	// Returns one page of the payments that match `filter`, with the cursor paging of
+	// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+	//
+	// The pages of the two versions differ in the filter: the newer shows `search`,
+	// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+	// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+	// newer filter and keeps `displayName` for servers of the older version. Sort:
+	// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+	// Whether `search` looks at more than the description is not documented (the
+	// billbridge fake: description, notes and display name, ignoring case); the fake
+	// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+	QueryPaymentsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryPaymentsResponse, error)
+
+	// QueryPaymentsWithResponse Query payments, one page at a time
+	//
+	// Returns one page of the payments that match `filter`, with the cursor paging of
+	// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+	//
+	// The pages of the two versions differ in the filter: the newer shows `search`,
+	// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+	// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+	// newer filter and keeps `displayName` for servers of the older version. Sort:
+	// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+	// Whether `search` looks at more than the description is not documented (the
+	// billbridge fake: description, notes and display name, ignoring case); the fake
+	// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+	QueryPaymentsWithResponse(ctx context.Context, body QueryPaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryPaymentsResponse, error)
+
+	// DeletePaymentWithResponse Delete a payment
+	//
+	// Deletes one payment and answers `{result, data}` with the payment as it was.
+	// Afterwards the id gets 404 and the payment no longer appears in `queryPayments`.
+	//
+	// Decisions the documents left open: a DELETE is idempotent by method, so clients
+	// may repeat it after a failure; a repeat whose first attempt took effect gets 404,
+	// which then means "already gone". The invoices a deleted payment paid get their
+	// `paidAmount` back down (assumed; the billbridge fake does so).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /payments/{id} (the `DeletePayment` operationId).
+	DeletePaymentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeletePaymentResponse, error)
+
+	// GetPaymentWithResponse Get a payment
+	//
+	// Reads one payment by id: `{result, data}` with the payment. The get page shows the older version's payment (`pmt_…`, `classSegments`); its answers parse with this spec's `Payment` as the newer ones do. An id that names no payment (or a deleted one) gets 404 with the error envelope; the document does not show that answer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /payments/{id} (the `GetPayment` operationId).
+	GetPaymentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPaymentResponse, error)
 }
 
 // CreateTokenResponse429Headers the declared response headers of an HTTP 429 response for CreateToken
@@ -4104,6 +5518,916 @@ func (r SendInvoiceResponse) ContentType() string {
 	return ""
 }
 
+// SaveItemTemplatesResponse429Headers the declared response headers of an HTTP 429 response for SaveItemTemplates
+type SaveItemTemplatesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// SaveItemTemplatesResponse502Headers the declared response headers of an HTTP 502 response for SaveItemTemplates
+type SaveItemTemplatesResponse502Headers struct {
+	RetryAfter *string
+}
+
+// SaveItemTemplatesResponse503Headers the declared response headers of an HTTP 503 response for SaveItemTemplates
+type SaveItemTemplatesResponse503Headers struct {
+	RetryAfter *string
+}
+
+type SaveItemTemplatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemTemplateSaveEnvelope
+	// JSON207 the response for an HTTP 207 `application/json` response
+	JSON207 *ItemTemplateSaveEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SaveItemTemplatesResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *SaveItemTemplatesResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SaveItemTemplatesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON200() *ItemTemplateSaveEnvelope {
+	return r.JSON200
+}
+
+// GetJSON207 returns the response for an HTTP 207 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON207() *ItemTemplateSaveEnvelope {
+	return r.JSON207
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r SaveItemTemplatesResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SaveItemTemplatesResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SaveItemTemplatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SaveItemTemplatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SaveItemTemplatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SaveItemTemplatesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteItemTemplateResponse429Headers the declared response headers of an HTTP 429 response for DeleteItemTemplate
+type DeleteItemTemplateResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteItemTemplateResponse502Headers the declared response headers of an HTTP 502 response for DeleteItemTemplate
+type DeleteItemTemplateResponse502Headers struct {
+	RetryAfter *string
+}
+
+// DeleteItemTemplateResponse503Headers the declared response headers of an HTTP 503 response for DeleteItemTemplate
+type DeleteItemTemplateResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DeleteItemTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemTemplateEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteItemTemplateResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DeleteItemTemplateResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteItemTemplateResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON200() *ItemTemplateEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DeleteItemTemplateResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteItemTemplateResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteItemTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteItemTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteItemTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteItemTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInvoicingSetupResponse429Headers the declared response headers of an HTTP 429 response for GetInvoicingSetup
+type GetInvoicingSetupResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoicingSetupResponse502Headers the declared response headers of an HTTP 502 response for GetInvoicingSetup
+type GetInvoicingSetupResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoicingSetupResponse503Headers the declared response headers of an HTTP 503 response for GetInvoicingSetup
+type GetInvoicingSetupResponse503Headers struct {
+	RetryAfter *string
+}
+
+type GetInvoicingSetupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoicingSetupEnvelope
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetInvoicingSetupResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetInvoicingSetupResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetInvoicingSetupResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON200() *InvoicingSetupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetInvoicingSetupResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetInvoicingSetupResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInvoicingSetupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInvoicingSetupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInvoicingSetupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInvoicingSetupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SavePaymentsResponse429Headers the declared response headers of an HTTP 429 response for SavePayments
+type SavePaymentsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// SavePaymentsResponse502Headers the declared response headers of an HTTP 502 response for SavePayments
+type SavePaymentsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// SavePaymentsResponse503Headers the declared response headers of an HTTP 503 response for SavePayments
+type SavePaymentsResponse503Headers struct {
+	RetryAfter *string
+}
+
+type SavePaymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentSaveEnvelope
+	// JSON207 the response for an HTTP 207 `application/json` response
+	JSON207 *PaymentSaveEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SavePaymentsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *SavePaymentsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SavePaymentsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SavePaymentsResponse) GetJSON200() *PaymentSaveEnvelope {
+	return r.JSON200
+}
+
+// GetJSON207 returns the response for an HTTP 207 `application/json` response
+func (r SavePaymentsResponse) GetJSON207() *PaymentSaveEnvelope {
+	return r.JSON207
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SavePaymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SavePaymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SavePaymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SavePaymentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SavePaymentsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SavePaymentsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r SavePaymentsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SavePaymentsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r SavePaymentsResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SavePaymentsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SavePaymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SavePaymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SavePaymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SavePaymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// QueryPaymentsResponse429Headers the declared response headers of an HTTP 429 response for QueryPayments
+type QueryPaymentsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// QueryPaymentsResponse502Headers the declared response headers of an HTTP 502 response for QueryPayments
+type QueryPaymentsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// QueryPaymentsResponse503Headers the declared response headers of an HTTP 503 response for QueryPayments
+type QueryPaymentsResponse503Headers struct {
+	RetryAfter *string
+}
+
+type QueryPaymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentQueryEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *QueryPaymentsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *QueryPaymentsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *QueryPaymentsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r QueryPaymentsResponse) GetJSON200() *PaymentQueryEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r QueryPaymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r QueryPaymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r QueryPaymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r QueryPaymentsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r QueryPaymentsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r QueryPaymentsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r QueryPaymentsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r QueryPaymentsResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r QueryPaymentsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r QueryPaymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r QueryPaymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r QueryPaymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r QueryPaymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeletePaymentResponse429Headers the declared response headers of an HTTP 429 response for DeletePayment
+type DeletePaymentResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeletePaymentResponse502Headers the declared response headers of an HTTP 502 response for DeletePayment
+type DeletePaymentResponse502Headers struct {
+	RetryAfter *string
+}
+
+// DeletePaymentResponse503Headers the declared response headers of an HTTP 503 response for DeletePayment
+type DeletePaymentResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DeletePaymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeletePaymentResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DeletePaymentResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeletePaymentResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeletePaymentResponse) GetJSON200() *PaymentEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeletePaymentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeletePaymentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeletePaymentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeletePaymentResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeletePaymentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeletePaymentResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DeletePaymentResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeletePaymentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DeletePaymentResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeletePaymentResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePaymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePaymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePaymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePaymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPaymentResponse429Headers the declared response headers of an HTTP 429 response for GetPayment
+type GetPaymentResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetPaymentResponse502Headers the declared response headers of an HTTP 502 response for GetPayment
+type GetPaymentResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetPaymentResponse503Headers the declared response headers of an HTTP 503 response for GetPayment
+type GetPaymentResponse503Headers struct {
+	RetryAfter *string
+}
+
+type GetPaymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPaymentResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetPaymentResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetPaymentResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPaymentResponse) GetJSON200() *PaymentEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPaymentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPaymentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPaymentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPaymentResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetPaymentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPaymentResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetPaymentResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPaymentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetPaymentResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetPaymentResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPaymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPaymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPaymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPaymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateTokenWithBodyWithResponse Get an access token
 //
 // Issues an access token. Standard OAuth2 token endpoint with the client
@@ -4511,6 +6835,268 @@ func (c *ClientWithResponses) SendInvoiceWithResponse(ctx context.Context, id st
 		return nil, err
 	}
 	return ParseSendInvoiceResponse(rsp)
+}
+
+// SaveItemTemplatesWithBodyWithResponse Save new (or update existing) invoice item templates
+//
+// Saves a batch of invoice item templates (the lines an invoice can start from),
+// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+// an item without `id` creates one (no idempotency key: re-sending may create a
+// duplicate), one result per item in input order, 200 or 207.
+//
+// Decisions the documents leave open, taken here: no query or read of templates is
+// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+// it as an unknown outcome; send templates with an `id` of your own to make saves
+// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+// `price` "50.0", so the template's `price` reads as major units there, unlike the
+// invoice example's; `amount` (minor units) is what the template carries, and the
+// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+// `glAccount` (an empty object in the example), so it is `writeOnly`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+func (c *ClientWithResponses) SaveItemTemplatesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveItemTemplatesResponse, error) {
+	rsp, err := c.SaveItemTemplatesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSaveItemTemplatesResponse(rsp)
+}
+
+// SaveItemTemplatesWithResponse Save new (or update existing) invoice item templates
+//
+// Saves a batch of invoice item templates (the lines an invoice can start from),
+// with the batch rules of `saveCustomers`: an item with `id` updates that template,
+// an item without `id` creates one (no idempotency key: re-sending may create a
+// duplicate), one result per item in input order, 200 or 207.
+//
+// Decisions the documents leave open, taken here: no query or read of templates is
+// modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+// it as an unknown outcome; send templates with an `id` of your own to make saves
+// repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+// `price` "50.0", so the template's `price` reads as major units there, unlike the
+// invoice example's; `amount` (minor units) is what the template carries, and the
+// billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+// `glAccount` (an empty object in the example), so it is `writeOnly`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /invoicing/itemTemplates (the `SaveItemTemplates` operationId).
+func (c *ClientWithResponses) SaveItemTemplatesWithResponse(ctx context.Context, body SaveItemTemplatesJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveItemTemplatesResponse, error) {
+	rsp, err := c.SaveItemTemplates(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSaveItemTemplatesResponse(rsp)
+}
+
+// DeleteItemTemplateWithResponse Delete an invoice item template
+//
+// Deletes one invoice item template and answers `{result, data}` with the template
+// as it was. Decisions the documents left open: a DELETE is idempotent by method,
+// so clients may repeat it; a repeat whose first attempt took effect gets 404 (the
+// error envelope), which then means "already gone". Invoices whose lines came from
+// the template are not changed (assumed; the billbridge fake keeps them).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /invoicing/itemTemplates/{id} (the `DeleteItemTemplate` operationId).
+func (c *ClientWithResponses) DeleteItemTemplateWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteItemTemplateResponse, error) {
+	rsp, err := c.DeleteItemTemplate(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteItemTemplateResponse(rsp)
+}
+
+// GetInvoicingSetupWithResponse Get the invoicing setup
+//
+// Reads the invoicing setup of the authenticated user (the defaults new invoices
+// start from): `{result, data}`. The v6 page is modelled; the v4 and v5 pages show
+// other shapes (`defaultInvoiceTerm` as a string, `invoiceReminderSchedule`, a
+// number for the mark-up), which this spec does not model but whose answers still
+// parse (nothing is required, unknown fields are allowed). A user who never set
+// invoicing up is answered with the defaults and `setupComplete: false` (assumed;
+// the billbridge fake does so).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /invoicing/setup (the `GetInvoicingSetup` operationId).
+func (c *ClientWithResponses) GetInvoicingSetupWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetInvoicingSetupResponse, error) {
+	rsp, err := c.GetInvoicingSetup(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInvoicingSetupResponse(rsp)
+}
+
+// SavePaymentsWithBodyWithResponse Save new (or update existing) payments
+//
+// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+// `id` updates that payment (upsert), an item without `id` creates one, and there
+// is no idempotency key, so re-sending an item without `id` may create a duplicate
+// payment. The answer holds one result per input item, in input order (200, or 207
+// when some items failed); success is each item's `result`/`statusCode`.
+//
+// Which version this spec models: Tight's payment pages show two versions of the
+// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+// `billId`) they pay. This spec models the newer version, the only one that can
+// pay an invoice. Answers of the older shape still parse: nothing is required,
+// unknown fields are allowed, and the older response fields (`type`,
+// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+//
+// Decisions the documents leave open, taken here:
+//   - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+//     that pays invoices carries one child per invoice, its `amount` the part paid.
+//   - A child naming `invoiceId` adds its `amount` to that invoice's
+//     `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+//     the fields, not the rule; the billbridge fake applies it, also on update and
+//     delete of the payment).
+//   - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+//     → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+//     `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+//     `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+//     assumed to be echoed as sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /payments (the `SavePayments` operationId).
+func (c *ClientWithResponses) SavePaymentsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SavePaymentsResponse, error) {
+	rsp, err := c.SavePaymentsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSavePaymentsResponse(rsp)
+}
+
+// SavePaymentsWithResponse Save new (or update existing) payments
+//
+// Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+// `id` updates that payment (upsert), an item without `id` creates one, and there
+// is no idempotency key, so re-sending an item without `id` may create a duplicate
+// payment. The answer holds one result per input item, in input order (200, or 207
+// when some items failed); success is each item's `result`/`statusCode`.
+//
+// Which version this spec models: Tight's payment pages show two versions of the
+// payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+// `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+// `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+// `billId`) they pay. This spec models the newer version, the only one that can
+// pay an invoice. Answers of the older shape still parse: nothing is required,
+// unknown fields are allowed, and the older response fields (`type`,
+// `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+//
+// Decisions the documents leave open, taken here:
+//   - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+//     that pays invoices carries one child per invoice, its `amount` the part paid.
+//   - A child naming `invoiceId` adds its `amount` to that invoice's
+//     `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+//     the fields, not the rule; the billbridge fake applies it, also on update and
+//     delete of the payment).
+//   - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+//     → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+//     `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+//     `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+//     assumed to be echoed as sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /payments (the `SavePayments` operationId).
+func (c *ClientWithResponses) SavePaymentsWithResponse(ctx context.Context, body SavePaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*SavePaymentsResponse, error) {
+	rsp, err := c.SavePayments(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSavePaymentsResponse(rsp)
+}
+
+// QueryPaymentsWithBodyWithResponse Query payments, one page at a time
+//
+// Returns one page of the payments that match `filter`, with the cursor paging of
+// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+//
+// The pages of the two versions differ in the filter: the newer shows `search`,
+// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+// newer filter and keeps `displayName` for servers of the older version. Sort:
+// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+// Whether `search` looks at more than the description is not documented (the
+// billbridge fake: description, notes and display name, ignoring case); the fake
+// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+func (c *ClientWithResponses) QueryPaymentsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryPaymentsResponse, error) {
+	rsp, err := c.QueryPaymentsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryPaymentsResponse(rsp)
+}
+
+// QueryPaymentsWithResponse Query payments, one page at a time
+//
+// Returns one page of the payments that match `filter`, with the cursor paging of
+// `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+//
+// The pages of the two versions differ in the filter: the newer shows `search`,
+// `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+// {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+// newer filter and keeps `displayName` for servers of the older version. Sort:
+// `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+// Whether `search` looks at more than the description is not documented (the
+// billbridge fake: description, notes and display name, ignoring case); the fake
+// holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /payments/query (the `QueryPayments` operationId).
+func (c *ClientWithResponses) QueryPaymentsWithResponse(ctx context.Context, body QueryPaymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryPaymentsResponse, error) {
+	rsp, err := c.QueryPayments(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryPaymentsResponse(rsp)
+}
+
+// DeletePaymentWithResponse Delete a payment
+//
+// Deletes one payment and answers `{result, data}` with the payment as it was.
+// Afterwards the id gets 404 and the payment no longer appears in `queryPayments`.
+//
+// Decisions the documents left open: a DELETE is idempotent by method, so clients
+// may repeat it after a failure; a repeat whose first attempt took effect gets 404,
+// which then means "already gone". The invoices a deleted payment paid get their
+// `paidAmount` back down (assumed; the billbridge fake does so).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /payments/{id} (the `DeletePayment` operationId).
+func (c *ClientWithResponses) DeletePaymentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeletePaymentResponse, error) {
+	rsp, err := c.DeletePayment(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePaymentResponse(rsp)
+}
+
+// GetPaymentWithResponse Get a payment
+//
+// Reads one payment by id: `{result, data}` with the payment. The get page shows the older version's payment (`pmt_…`, `classSegments`); its answers parse with this spec's `Payment` as the newer ones do. An id that names no payment (or a deleted one) gets 404 with the error envelope; the document does not show that answer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /payments/{id} (the `GetPayment` operationId).
+func (c *ClientWithResponses) GetPaymentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPaymentResponse, error) {
+	rsp, err := c.GetPayment(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPaymentResponse(rsp)
 }
 
 // ParseCreateTokenResponse parses an HTTP response from a CreateTokenWithResponse call
@@ -5778,315 +8364,1385 @@ func ParseSendInvoiceResponse(rsp *http.Response) (*SendInvoiceResponse, error) 
 	return response, nil
 }
 
+// ParseSaveItemTemplatesResponse parses an HTTP response from a SaveItemTemplatesWithResponse call
+func ParseSaveItemTemplatesResponse(rsp *http.Response) (*SaveItemTemplatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SaveItemTemplatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemTemplateSaveEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 207:
+		var dest ItemTemplateSaveEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON207 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SaveItemTemplatesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers SaveItemTemplatesResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers SaveItemTemplatesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteItemTemplateResponse parses an HTTP response from a DeleteItemTemplateWithResponse call
+func ParseDeleteItemTemplateResponse(rsp *http.Response) (*DeleteItemTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteItemTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemTemplateEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteItemTemplateResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers DeleteItemTemplateResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteItemTemplateResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetInvoicingSetupResponse parses an HTTP response from a GetInvoicingSetupWithResponse call
+func ParseGetInvoicingSetupResponse(rsp *http.Response) (*GetInvoicingSetupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInvoicingSetupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoicingSetupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetInvoicingSetupResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetInvoicingSetupResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetInvoicingSetupResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSavePaymentsResponse parses an HTTP response from a SavePaymentsWithResponse call
+func ParseSavePaymentsResponse(rsp *http.Response) (*SavePaymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SavePaymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentSaveEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 207:
+		var dest PaymentSaveEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON207 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SavePaymentsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers SavePaymentsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers SavePaymentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseQueryPaymentsResponse parses an HTTP response from a QueryPaymentsWithResponse call
+func ParseQueryPaymentsResponse(rsp *http.Response) (*QueryPaymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QueryPaymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentQueryEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers QueryPaymentsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers QueryPaymentsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers QueryPaymentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeletePaymentResponse parses an HTTP response from a DeletePaymentWithResponse call
+func ParseDeletePaymentResponse(rsp *http.Response) (*DeletePaymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePaymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeletePaymentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers DeletePaymentResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeletePaymentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPaymentResponse parses an HTTP response from a GetPaymentWithResponse call
+func ParseGetPaymentResponse(rsp *http.Response) (*GetPaymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPaymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetPaymentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetPaymentResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetPaymentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3bdts41yD4KmhO94r0Ny3LpxzkVat/x1aqXF9ip2y5qr8vypgQCUkoU4CKIG2rMl5rLud6buYN5kXm",
-	"TfpJZmFvAAQlSpYTVypVn6/iiCAIbGzs8+FTEMvJVAomchV0PgXslk6mKYO/j8W15DHrimuWyik7knEx",
-	"YSLXj1QxmdBsFnSC3piRxDx5poh5nzTyMSMcJyBySPR/fytYNgtJwlKWM0JFQhQTCZnSEVPNIAyuaVow",
-	"PXtCc6r/pVN+Qics6AQ/vT4NQv3/c1lkMTtOgk7AbvPLre2dIAximaYszrkUx2IoYRsTytNulskMdsJF",
-	"zjJB08srptes5IRdVn4L8TeZj1l2OeQsTYLO9s7uzu5diHOdM5Ef0ZzlHNaz3d7e2dja2mi/6LX3Ojtb",
-	"nb3n/wrs0JzmhQo6wXn3pBeEQUpV/jNnNyy5f4IpnWlAvmP5WCYq6HwIDs+6R8e9y8ODs6PgoxtwkaVB",
-	"Jxjn+VR1NjendNbK+Wict2I52eTi+nJr7+WrVy9fPn8VhEHGJlwkLDtjcZFlTMQA42HGfiuYiDU8ful2",
-	"//H2n0GIcLqmadDZugsDfTpdvaOgk2cFC4OcZRM4n4LpreA29jbaLza2nwdhkM+m+reTbu9ypx3c3YVB",
-	"XKhcTo7McX7RKeBULHOnG3QCOuAjytP/dHvXW9CoERfqcvfl3vaL9osgDATi0AGOJgcJnajAm9Lg+T9g",
-	"VXQQb23v3M5+D0KNh+Umn+MmE65iWeAtiGkaFynN2Ws2lBk7pylTPXrrwIXweN89O0RMMAge7LXa+vuw",
-	"1PnT4kLlNE0neCE/fAroRH/uCG+GmfLg3elFdcY2TjmgKYUD3mq32+2w5qS29iyQuMpTc4EMhN7wTOXE",
-	"W0Fw91GvCMBzImHWLfeDw/PT990TjedcsOOcTfxlu4XQKdfP3MXlOZuYjydMxRmf6usbdIJDKVSR5lyM",
-	"iGLZNY+ZCsJglB7EDuwU/9QLCp63t7faekexFNVLESeipahIBvLWvxyxFGrTTdebTZnaZLdTJhRrTcXI",
-	"AmeU0sudl3vP2zvbHgqdDoc8ZllDNck5TWnGmQI69osmYeUN6P7P992T8255xim/3H758vnL3faWvuQZ",
-	"j/HQ2vrYwuC3goqc5xr9tuEH5TDp03Isetl6+WIvuNNHZJb3YyEY8QBoEFuvX+aapge9MRVXZCYLMpSZ",
-	"/jcjg0JxwZT6L3plyXAtIOK8qkpqWtNkCOTGJzNMJD4Cbm1v7GgQ+NTn3elJ74c68vMAIISBsth4cNg7",
-	"/rmrD0PmNAXy727F3s7uTnmFWdLTQ4LOqz2NolPKkwODtXuAtOUKXur3VDHI8QWD1O5/O7s7mtxlTENe",
-	"U/6Lw8Pu+TnQQHMIP2nm9xAWGpIbno+BccZFpmQGf07piAuq7wrwTaLG8kb5vBPHwjUZ5ppcBmz24+uz",
-	"9OzNBT9+fjz5sT1IX96e/HrFhz99910QBgOgXUFHFGl6Fxre++GJ+T4x3yfm+8R8n5jvE/P9KzDfj2HA",
-	"NMcJOh8+1jLiuzAYM5ow5ElnLM9mB8ggP81dghOZO3bMEjKYIePN5DVPWBaSQZGTsRSyyFhCbsZMkGnG",
-	"FBN5h4zlDUmlGJFckhvKc4LMlWRsyihghZ4KwK/ykFCllWE621AsliJRpBH1g512P4iaRGaECvJDr/ee",
-	"aEpIGmdvDsmrra12s0UO6ZTwvKVxNR6zCfUU96AT7LTLy6DyjIsRbn9KMzphuYFATyPUzyzjQx5T3Pk8",
-	"IA7Ij7/0iOIjwRLyw/n23nPS+OHdweHG+Q8H23vPm6WAMqVZLlj2TJHohg3GUl5dKhZnLI9IQwpGpiwj",
-	"TFzzTAoN1bAvhpmcEFjDM0UO3h+TnNFJs0VgRTPCc5ycwhJSPshoNoPbTuOYTXOzHCnSWYv48pMiiewL",
-	"IXOSck1Oc0XilPKJIg0hyUAmMzKmaky48s64CTPDasAkoYiQ+mT4NctmhCedvkhYUkxTDSpGpDCbnqWS",
-	"Ji1yhCM1PYrlhBHY205re3ur9Wq7tb23C9Pv7La22+3WixfwoC/gyunbDlhZkjlYxkblZDRC/1bwjCWW",
-	"u5XnXnPQGVNTKRQacV7T5AzxDZimFLmRP+kU98Ol2PxV4fn71h/9WxevlC+s/kBFsnGT8TxnYh/gAEDl",
-	"GmY5uaYpT8iP56cni/YcLWCWt/RTMGFK0ZFe/IXQTCDWty0e04zGOcsI1UcoGNkisUyLiSDbgcHhoIMz",
-	"OizX37vsnp2dngHPdLf/zcHx24uzLkKlBNl/zdgw6AT/22Zp+trEp2oTdnxmAIgvVi9Fr7zA+v5ScjOW",
-	"KSM3VJGMDQvFEtKY0HQoswlDSIRkwpXSlz/Sy45CwgXCCQCkmi2CwjLRGAAglcMhE4l+BQQxwgWJYOvR",
-	"vpmETOiMDBjRQG1pEtwFJnYi8zeyEMkDz1p4ry07aiGJldn0FSL5mCvCk4ec84k3BVxvnhCQFtu73tnC",
-	"nOZkj09+Pnh7fHT588Hbi+7XOVwO4MYLno/hTIAeMAAwaQh2zTISZ4zmLAk1nUaDZtKcp0RAgXbbu4RO",
-	"NE+w1A6ZJVMAAlnkms6bw6heKP03gFHTTjDBwkm/kdmAJwkTaxzyI8Ill1dM6GUh7mouqHFQALdEbGho",
-	"ucZagCmJMkaTyLwoBaFE0WvWhE18T3N2Q2eOwPwh+9BK022+Oc4naXWSOT4nDJhBo5ZDQjW3v53tA/vQ",
-	"U1jypnI6SFmrnr8uShEWj4zo8KzkOapDKBkhDDQKaUZCjKSU6feGmRS5NZxr/kiFumGZInvt7ZDstXf0",
-	"W3vtXRRA7CCuSCEyRuOxXqceolJ5g3hpsapQBU3TGZ4Y7ls/QrnG7BxOFozzIIO8e4ug0coJo0lIlCRx",
-	"ygHJJ4XKEQnYVL8ghRZNCAhYehH7hDp6mY8pIg3eHqIVznysydwEwWARakyvGcmpxhs2HLIYZJ158W3D",
-	"yW91OGFGb3qSHpySQbwenzBZ5H9L1DNbJDnu0RwGUlx2iyvnNCUDGl/J4XDfF0rXOAmwaaHh4Jxl1yz7",
-	"Yy/xwvbwowi3+/eGRGcB9YCaa4mtoZXhkhZHPIma6wHhAbz2EckwMCWtHGhxg4Gql1jelEiGyMJuucJF",
-	"nqMafyHoNeWpRqG/Jcr32GQqM5rxdEaKcq/3owcqcppZeTQlIkg9SMMqZjIrVbGQxHQ61VoD0F6t33Bl",
-	"dcDHI1Q9Kd9RMTPCu3qgRJfyCc9Zcp/sjiehwWuB7mm+mpvvbr96iIR3pu8WfJuw25ixhCWeZFee5MXJ",
-	"P05Of/lqQnvNsjpkq91uW7KnQEXd25hwUeSM3HCRyBv4TeubSqEQ0yInsh5RKurkPqCXFuJ9nEtnIeiB",
-	"j45xxFdJtB6ij5GCNiUF8GoOV0rRoZbijDHi8RD1QtAiH8uM/84eqnew2ylqtaux1D8D0D3sew/AzN7q",
-	"eSyKHpitWMW7NCoen3WPLnun/+ie/PH4+g4VxlJTBLka1qoZWIIYpUgjsgoSLCwKSVRZadRskVMx/yMZ",
-	"MS3pCXZjQKHRErHCFwWAf5Sq+d+SbxyImdHHUB6WU5ahd83x0oTFKc1MRMuccpePGc+cQmdFaIUCCjBp",
-	"T5zOeZpaoRq8LM2qYL6o7oXOCmglcDAtuY0nLOYJsxZKs484pUp1SAaMb+/2FpmfYXih1tX0rvAxLIPs",
-	"3t62ghJ74WYeJL8WKtdb7QEM50/jB3lDIrh8kV671vQ6JDIm4kgvkWUxEzkdsZBE6DLRPw/5LUsI+ieq",
-	"IGWlPSQIAyaKSdD54Bmdjdvl48KphnOLPZ2iakzF7HQIVGAVNs5t9C5cMKl9nEeaqPpORKjS55qbe6Qh",
-	"UbsxPE0LdZyeNApxJeSNsGNAnxpoQp1qVNTcRKFelc7mp5XCQKu64jC43RjJDeuumt9gcOA7tRYlTHM4",
-	"VPjOKELVldISQQt8KPqeaPG5tEA+BMpwQnce8S6PakpzrVoEneB/3/gfH9obrz7+90a/38K/mv/jvy5e",
-	"6vBTMJTZhGpanMhCS7hujCgmA82mFo7wiMV8QlNzCC3yi74j9ehrlXAbzAZ+h328VcsQ+2YsFSOF4DnJ",
-	"54zTlkLlhqIYdvhMkagPnsR+EJEBU/piUxIZm0CkVwGODzLhQmYwN147pdFvQn+VGTG+nxk+DUkhUn7F",
-	"zOpzNmIZmUjBZmhVVM0WQV1Kefo+mCwJAi4kN2Mej6u6Phrg4Y46l8MeutJ8tBum7LZlwOw/2uBaUgcW",
-	"olWZoBOMeD4uBuDbGvA0HWQ8GTH/z+nVaFNPhwTczC8Hv7I411h0qAneWzpgaT0+p/oRaaTsmqVNZBxA",
-	"I4liI/BGENYatUg/OGMjLkU/WERxnixODV8kPCGNKE7Ty//1f/6/Uc1dvLN2/U+LD6xRXzClFuf/ZcyA",
-	"TlC7TkRErsyGLKGINa6JDonOuj9daC4faToTnZz2LstfjCXKyl6kMSzSFHlYVegHeREESEE0DW5WD9qf",
-	"tYa/Ljudc9xBnYsJjmIjz2h8hW5n/0xQGtGnQvrBO55sHOQpFTmP+4EfHgMQcGAasFTegMwrSBSPeZpE",
-	"pAGOUcWv2byV9pkzWEIoDRrsUhqzsUy1QB71g37Rbu/Ehk7Df5i+pEMTksOFYNlEqtx+bd8I3FpFFwkD",
-	"Mk+znA1pnKMOoJ/Q1Nj0CHiccCOUC+P4EoQOgKnIDIz8dvJF5ITf12d4lQPR1NOwWv2Rj4uUsrcMwCgv",
-	"CbY/v1AjRQLTGpb70gvXz9EGUQnSMNhSJSBz66y9g+axvYVqxS1MLYG4FzZISpZf3PuwXL3haa1j+dD4",
-	"PjTFNl7VXII2Z+HkkyVFIp60uIhaJGK3UyqSyAq47HaaUi5K57TD5n08FjVlsWEOHNxU/YCmSpIJzTU5",
-	"r10HXThfRkb8GvVN1Q+QXdkLBUfatAyCK3IzNudeEm4ypFcMBOlFpMUdedAdSJkyKsqTXnVOx8mxMFCu",
-	"P46FmLT5OBf7nCiW51yMMJSEbUwoT5E9g3s+Y3mRCZbUbKAa5EaThOv5aPreG4ZYXv228fXNSRX45ZAM",
-	"M8Y2tDxTJVNeZH1JpqIywiuq0Kwxy5hR/BVRY1pn3fEuSQm3mmi7GrYkalYOhgc0R5xqSZUL4tzQ+lOl",
-	"iEZztgFT11zSSgjfwmUHoWkJ3IBdROcgvS1lbnPMzIQI1pCKxZjBpWBwDk39FrmG1/wVfhE85iMSV9+K",
-	"99XRd9WAxZodZKy6hSmdqYesvch43arrYx5Xrfxs8Y1qCKTP3BYIhmNh7XCrVA+NxOs/D/R91BugqdL/",
-	"apl1q0ajrGWCFuO4MkiHZNMHYIu8ozNCs4xfM0092ptbrTqx+LWUjygTl6Ghq0Dc02PWIJbHYlrka1HM",
-	"0Oq9i8TxS/H274dBXaSSVUXy74A8lSDj9bngG8vnUN/ECZ1IHdM0BX+5vBEkoTnd11IlyNh7baO9AsPe",
-	"1hqxixlSoOdo/RyFlTKYCG3/MYXIsIFWhKYZU4q5WA/cKTCICb31V7/XXrrtOiHvoCSnnvxAGoOZcUWi",
-	"BmAENy2jaUl5KrnQGjuKUzRJSBT7ImUEL0Um6kSzpR6fsGgh5GRCsysipAkbggWgjmkdoYm3vPRG0/tY",
-	"oxxTICtEPFnQFRdvd3nKh1LkNM5Plmm4NEkyo9yuFLvNkg7M8LswGMQxXNx734VRb7mCY7HhtHZBcxo7",
-	"G9HUhdxCZE+tqvBZn64cV70hol7VVVUezKtSeaNi7qsOBeTReAGJlZhHiQ4TcHnD/53FaYwi/aS5hKlz",
-	"DB5/kO5oQUezjM4ACFX8XEds0nKjeQ1jXHd2dl41v0hqqiY+3I94MNJKn4trfqeVck099aEZadcgdmVN",
-	"+PpqY2y5yDp19tAhAeizhafPllKr/tmLZ1/6tQ11xacbcoo3dQMojCZYSI1vN+REH/k0nwUd4GZ3ZW6B",
-	"YfD3amFzwz2Vecm+GjESjObyy6eWSP9uDhywTyKMNX+AbWsOkGWs+hr6/RyFWr48gxmrlUczaGtxHswC",
-	"sZOkXNRDyQzYrjOJxFIk988QQ8pDDc2G6PxsdiiTWv+A5tspyzVTNSNJLBNGGsfnp2Rn6/nzjS1C0+mY",
-	"buxYrezi/CBq7qMHY/5Gl8dxcX5QqwKNpWC/yOyqhpjI7IrAc2OvXopQbKk2mWF0nojrofQ7ny6++l4q",
-	"LWLobbc+C32Wydg1OLTo4Ud9fgx+fhJ5pxXNuyiB5vN8EfDNvxZG/q1QwFZTWOJ7Q4swOCmAvbvwYv2b",
-	"3qZlnB0bCM7VnBqxpkS4iAOu7MJ6dmQrAq9pQzbD99FIDOHAQ9SiXbzBAw3E5QJsxMeneltbY0JnZCxT",
-	"CGeNKrFHVcOZ1m4LCBJpri0TYfRjjTBkI0Tued3gwxmOXok7S+iGp3LkEmQ/69DkSdQhxRQSiCAC0g1s",
-	"FFPFsry5X4l87NjwSIwO0fjWyNiGMskIXvwkJS4f5iFKCAinGB6RMa22KpccYbS6qRZ/cjYxDtbShQVH",
-	"/CdoIwj0v6RK8leVg4/BcwRpEVxB2pyP4AafPQF5n2hhVj9D7HyAwPx3kXrxDpaS74K9H/wBmLOjfAfv",
-	"l8vExzmbnDlaV5ctpZ+BbQciF/V9giveIudIbPWSIhzWISZlM7IJgNu3tyTC7YOUE4KrCZJwIqAJEZB2",
-	"9RBTiChJDJA+/DY6zr1POVBZrvCVeWbVYLPgaHWpH7AZZKYIhZ1Wu7VDwLwGooRlq2XMOLIDBgmOuZSp",
-	"CUtVHRLZwREyaX3uCbnJ6FSTZoxsiWC7TvYoZ7VLa3izuGCWAc30q2lqXkX7hSL9oDJJSDDFSs/QD8hg",
-	"hhlHNNesXBXxWL/zPuMKgxMeWWToGXg+M8kxfy3pwVKSZdqb25u8weTiDYgQMqGDje12e34Xjqxzke9s",
-	"BwvG8S+xOKyiKlAvZbmwfCqYCwSNwP7lvOvRg4yiLjcTC6cgDcC/WxRDs12UVR9cg/DduiihsvTKqiP7",
-	"CRcLQ129lU+1mR4j9kyV3vrQ0nwjLzOtHSSo8qxnvfOwv4JuX2Y1+veQveHYlkZ2SIFCqNLb8E4slpMB",
-	"BGoAMzs4OTKiCjXImKN1dgjzmty5RbyaNy2va6K1kSi+TLfq3XPg9uVLVq55yDulJLP6LT1qZQiHD3cv",
-	"g31e9QEiYG0jNcRg3zA5k0itiMXtR7i/7yFp4C4Mhg4v1rl/PirdhZiqs9ZX38JIDWTj8Fvna+d67EoQ",
-	"n9NrtpzS6qcuIt2ln4PIBfKcEe9Ab3OiHdAq/C/SqPVJMkoFcznzSH2FRFEH5KI6ClxPTE/XXuVDKakn",
-	"+n4VmmruwQbEsv4V5ZOVaGiQeu7wsgQNYrkzj7VIBMf1ehZVE6/Q0mlcqzZeCoLMSXRy8K5rLKT3aUk2",
-	"ehOVn9DXlvZrQ9yuhLxR9hPgqD086x70ukeXRwe97mXv+F03qrG5JjzDkIp7qaXM8iM3+C4MzPbr5QbH",
-	"WWAUGcysHR7WNxfPe/BuTW3vyCu9tZCYY1Rog5e2xE8NhV1Ws+tPjs44mE5tdoVZu63cA1WISE5vNUro",
-	"oynAUWl+yEEDo6a+gf8+eG9zmjb/tLCOv3xWhs2xqM/KaET9YA+zJb4je+S/NcPVKRkNyMao3vZ9ohgj",
-	"kcuHaWFC0yPmRfyJaRGlKXBRNK8Y75haiDW18tRizClLGcQIR/3gQ7/fD+L4P2k8YXqZ+r8f9Xk0DLCA",
-	"VxDFMk5T/jvE2mCcMRxvUwMxZUajQc+U+VBUnTeIOmiumIupHxQjyxjs2vcJo/HYrRIj1AlESzsHlDUh",
-	"RN43ohb5nglMuHLHesXY1E4F+h/Og8vHglJ2zinNQFqRgiQslglrormNalE/yfjQ1dRjmQtDyhi9wuFc",
-	"jCoc+TNtqfM8GmsCXYC99Besy7WIDFH3pHfc++flxXvNrKIOsjqoJxCPqRi54KVCmaRGgdlEmCjZbJGo",
-	"yFJnC8JXn6m+OHh/DNUKQuepyhXy3oTlGv9s6BU4NOEgae7eRzmwAflyQ1s7py9s3QZg1FQQOdW0F6PH",
-	"xixjHQN/zcRt5Taajxd8FOAbLQvv9AWIDpp3G9EU65KUYmmUQ6ofL0VV+B4ZsJgWCr6HpYL80mBQ5cuR",
-	"A6y1TsXM1DY/xP9BWUaeXG5t7+y6GpoS/+sZCFxNx72dV6/MsEEuLl/tPH8BpRzN6Z91f+6eXED9Q5bw",
-	"HMVIfXbwHS2vXJr/lRhTQYEgDAqoQ7h5/XxzQMWV2swzKhQF8UNteh+9W2Dw5QZXMR6DjAYAlV2uHUHY",
-	"85DNRysIS7XJcSYGQxm9ejHg3UFojeV2cfCazNW85HPWIluSomaviiVn5v6hyw4vYZWx3H80dUJdWUXu",
-	"Az79WMc3qiL72rZtpwetkUDr7O1DW5/FKpiawBhPt6aGHSDUOLWGYrQkZ7gutTb0DMya3hrHQj9otsiJ",
-	"zOGiG++zBgrgTV6npQIp2CffS+AImgchIzDriozE3Yju0fiiZkhAz0PLPVrz70vfNWD9MnWyW69OasXY",
-	"lNHpgpHE8WEbFEqF4eKImIrtm0JexnEDShkMKFPc11BFMcuQXdsgRn1dsZxFDELykPK0yNiiAuHqOSzk",
-	"oxcTKjb0ZODnMONa9UkVUOrh04rCfuZAodiAKZrZ9PLztRwykEUe4kFCXmDtp9ahE3A2JZWoFeUqFRPq",
-	"La3eDRoak5eQYmP79tZozZ0yMtQOfWayg7xcylxOjRZnmDa6czQkWLYB1he8vAqLZpogZiUFBF8bj9y6",
-	"lpkLU4tsWUjIPl7oG67YclvT2raMqrVmid/ICU8r/EN2wzZc3UPXr2FUKcnhCnSpL9vwD45ZmYjHy+ov",
-	"LFxdSB6k0ymjkDSIFNDZlYwc56XUWvLgx5BbHb1a+iecK60SBpWKJkEYvD44gpTj7nkvCP1Sn2FwdPH+",
-	"7fEhiixeVnK1aGQIScvvTo+O3xwfvH7b9Qa8OT17d1BfUqJ6K9dmgiXo1+KDbniENtAHlY64j3P4awm+",
-	"92t4z5WLA8Un3UhZMsKCR6AwA29OubgvEdIrCL5gGTJToda871Q/UN6heHg/WJKu60qKL8SGxFI4c6CZ",
-	"X7+9TmJaXayJXSOEXI9S+jmJ/HntXTvwVmdNcKY4+fo5iraa+Vo2Oi8ttiZ6J4/HTJWF79CTzxOrJMsh",
-	"ibioId0c8N8Rtnu0ztp1eUXta104WU5Myth8fmdD0YlVESGE1ZTrwlIrK+JZ/RonK21gbqBfwX9BUtJq",
-	"pnlaLrGsjsJFpS5HI9bfWPCfP98NasyXZZ+AT9UEh3VR+NhfiEZjaC7gR0YNoRaRYDf+oh+C4/WnigXu",
-	"a04UA1fsGfrk4+H5Sm6Wz05Xso1Mary2AqtOG0ICNpqZAs8Q3tefXp9GpPFTweOr11JeKXIqNEmspw+V",
-	"DimflqeQPlNekeF4+SLqIwEXUttXOqqqo78gKNBvAbJGeJwfa1DX6mNBMGGzuavvhT5sDGmswTJdJtIn",
-	"tfHd5ntQQm8he6h2Gs/HsWqPzhey9EKaVGG4jOJ6GU/50mwdv1nJQoS6R1TXT/DyKXWNfOp1I1m25zIM",
-	"fw3KN9fMZNmcEL+/T6LT992Tz8/3MZ1SFtP9y9Ypyxagh6wPxLdmwjoI1oeK9niezpc2qCfP2EqkpmUF",
-	"0xo09/MEV81je40sKGRnb+c58PujN+sl/a+fql1J0fZ8gCt9oHbcimjZMxbLLPnjM8T89iZr0MIeDl7F",
-	"RJfnE/dqKWJYTS52YhH4qiJHcJM6t7MLBfo6mYuPIGKsnzNjc2WwbBbquhh0DBPNJ824OhdfKWfGikzr",
-	"hf+a1T1exkz5+b950J7Z6LJ8GeHXYFiZL+PUkL9PusyTNFypdPIIIvGyDZbJVh5FJNaOa+l3Sa4j22Ch",
-	"TlK8yXjOTkU6w4v+bylWL6QFedfYZQU5ebsuK6gm+edJiP6mhWh3S/8ekjQ5zp0hfc5uvhh3YwtJTjVn",
-	"nNBBOiOKubgGZAx/lGzu4P5XFNBXyQRP2Wp/jLRasdY95ap9ca7a/cL6U6ran5uq5nf2fkimmnnvqyWq",
-	"EUyAsGGThivhmiZgRzcU5WultNkWtl+c0ebdkaeEtofpxg/IZyuP61HS2Rbk1XWy7Sv5Yp+ZmcZoFo9r",
-	"CtxkjEH/kBb5BcK6jWrNc4KvMFXTHKlRkwjSgRBQSBhB5Pal+bDUB6HPZ1lvOCR8JCTczZiqJer0Y+XV",
-	"+cf/4LQ6R7m+oay6Gnz+45LqLDouzamzA55S6j6PlD9l1D0eifcrmix276lUYbQqqUftlxLu9xkb8tsa",
-	"Ywn8rolFlfDZODnuuy/QoHh88vNGVE/uxvLmYFllnz81V+x9xkVOotqyQ1EFgH9S5pcBnS119A0AC2K1",
-	"TKbMNwKg13Nlmb4FlPJLRX0zmPRtlM82EAJH5TcDmm8Jd8S3hDPv/YKN3wixhjJlrpLkNwCqVYx7/Ux4",
-	"NFka1X6hq0hZGJokXNGR1nQa0SeTPh4Sl4F+F4Uk+gSxxvpPmRGapiQfZ4w1/Z4y2HEQOfqyeaiar1St",
-	"cAk2X2BKR1xgl8Up9AfUDzC1xrYUNE0XsQetMsm4YAa8oUJLmiZlgWvBl1GhxdrF/ibfQLr92qbs+kx8",
-	"v8FpVYUYyxtBBjOjL9TYdkJSCA8c5MgUAmciITyvL2QAeiiby5Zbw6heUTvvsSZQ4bkio4oxICINdE+F",
-	"JDo6O3jTW/AM4LJXFHBo1hgploU0O+B/QLfWx3DtKGfwHx0/QmC0HyBUAzhTbwDDjUK4lPWhxnXllSsK",
-	"Ikv6YjGdm2Y8H09YzuMOiVQxgA9FptNgQxVgk0+5sF0h9Yco2SP/rS9cpQToBMsSWzEhp7fQN0qRqCyG",
-	"0MN5X+212/sksi4lsKy/bL18ARPKITwn35GXuzutre29kGSyEAlLyJimw41iqm/Zy92dfRKZdX6Hb/x3",
-	"/Sv5jmy1d3Z39vsimlKeYGB3RPba8E3XSNEMI//r//q/4Rn5juzt7O4YUqo/CIm/RQqtXrgYsizTwIPW",
-	"q7bpmUVIzPCtItfSIHIAgj68QhNEbksThF8SOl6FcA2dMGdKwERcKVHxJd8tAVxjPMKCC7BDJcmQZl/y",
-	"Jd/9OG9FMaU5vmh6A586yE0sOfUvwJd8bMmXjuZqhpBpWqiy8sjnf7GW5Kzwf54K53Qxxh0u0B8m5joT",
-	"k4ZJUU7ZMCeFAMdbc4XD8TPSum0+rgmAUvQG+D4fEipm93vTHuA3+zMS977I/bWOt6v29N/yIYtncbqi",
-	"HMTb4zfdw38evoVSEJq7gjOWXTPbsNnNQbrw4xEHQYlmM+DJcGgmZKwvogEVVyYT6hDbfGju7mWtl7+W",
-	"koHtowYJuDxptkgECwCGQUVfQNkHWyYGn2EbvIRNoZ2mkUBx2Vq+dBnNOUkZVVqZBCw7dikkfU9ccvQd",
-	"+5AsK/7QWJ4v3lxV/KGmxoPpMxdst7f3Ntq7G+2t3tZWZ2er095tbf0rWKeYA2xWK1gLIA/MQ9enyQYB",
-	"Bu/fHhwfQXYmAsPOypMSo46670/Pj3unZ//0UN+hyeMWgbiv3R4e6JhOp8xkI67ZWfDzCj0YkNa2FXbX",
-	"AAY9w+rdpAGoqS/CnIBfeyqL66wc08OoplkG9suCYivoyMI7UbkSNVHhDgFqaVGyUJrCnkUsRcwyodbU",
-	"GD6rdMa6tStc5sWqmN91clqXiDZvS0Hgy1L+6JRDcFuykvR/flxsZcoa1WTkpwOvOooyb3hJUCaABFxI",
-	"mO2U8hWh/9PMJAx+9dJiF4LnBD6P+etJpdTYssN8vP7o7a/VIT0Mfiso3NE/Bc4/mY/XQfnRwLn91WD5",
-	"8ODHuxVk6f58BEebsO+Py0oo1RCuTKhzErqIQA79eR6XkO2TyCJSRP6//4dEcHnmDTJ/NXJXt4Il9Q/8",
-	"agA1QftuygdG7T+Ehi5kby/tnfQXI6wdEvUNUewHgF7bxmYEfa2pMd2gGWoO455o8mPSZGus7mui2g+i",
-	"f1sa/X6hZfFCNQ821RTJFqqY4EgLwKPjs+5hT+u2h2fdo+Pe5eHB2dF95v/1zc1+iGVN9qX+XdmOwoLx",
-	"0Xggi8wm9yjSUIzV+V60Zg2WwQ6EMEOhTWwRAwzHBpHukwitu7XDhtAhzmYRzTGgYa1L4BwQS5nl3uY2",
-	"1OyZKuNbbXUleI6rsImQlcWtMAWV8MTlf9lCphm75rJQNYupguCe1dSh30L8W00JEvpbwchUKtAJCdij",
-	"abko9AiW67ZBwQ0Hv6YfMowAiUijsivLcnjZi9nbGjmBYPcpzRSEzw8Knmq9EjY94eItEyN9gbdqDsCL",
-	"tatJsxoxovjvDKsfIaWBMlW2WA1FDyKGyJlW0Gix93rfAguxfpB8Z9tUD8PioZWB9hqSCBtD94t2eyf+",
-	"jmzvtSNL4UqnJzo4FGlQktJMywhYUxzMQcNCWVfTbrttkzvZkBZp7tf5W3RV7VtfXIVwbrXbNba9Cb3l",
-	"k2ISdLb32gBq/N9WnbBVbZq+kIBjns25iucSyoUkEYqZUJ2qLotcJEe16YFv9b2EXDzzhTL7aK1swSHc",
-	"QBHP6lY/ZTQHUcKS3V+63X+8/acmu+9OT3o/vP3n+h5X80J9VmDOsus6W71ZAka/RnZcZMQbOSSRW3/0",
-	"2Vba+SysBx6jWmLgeTqwxziwMCgvRp2hUtMOGVsIQglNk5tq6Ugu90n05qJ3cda9PD3REKiKuKsA4vXF",
-	"xpIPVRB5s66hjdTj3oSLhGWrqMgP8obIYc6EE4Yy85YiNGNLEPCz8GRt5MDx3+RlXuJsK/JYTpjt9Woi",
-	"7V312wHN4zEqhcvKNHpFFU0aYhAGbw6O316cdWuLGnr+pz+krK+th/vwWoa1akWe6dNZrN+7ZsncuzA4",
-	"X+o8PvA6O1SCUrB2SGo18kU0/ndorAAxGdhawYRnPJ4tFCb807oinNNrV2xHrch/wesnh2UMG0p2RhAz",
-	"z7XMuijYrZtE0auEyJlSJPu2vi4B6jCg8RWyB64+t0mRzeSecGFS9LdqgpN8Bwus9+MS8NkkoHWgV4ZY",
-	"/hHAs7M/PuwqBWQeCXRMJGbapZCDvAyJt6tSn6h0QN/T7Sj66eK01432Ibfi9PiwWzZmuOYJZGQD2QVa",
-	"tG/MymUgXZxKZZzbyynfvMRD87pFE+psI7gm0D7tqqo0AQas5z+sBmcu6vMyy8tw1NquDwC26OD8UEPp",
-	"qHt+CCDSHN+CCKNxsinNcp/JHpwfBmGg36jlrg8KgtRCdlkKgTSWlUK4N+ARSqkbxgqyF3YnWS8Okv1W",
-	"oFy0Ts2zEXits96YLjGyl8+7dt4aYWwu8tJ870GxlylTauky7MPlaxAyX/nwy+M6K6mn96KCMZWDt77u",
-	"2AiESGQcao43Ig/OkYuphlutmoACKbvlMU33SQSNp7mITD+zYmA+NdEEuEV+GTMgBjFVGOwI4b/Jmtmu",
-	"XrRwjX3AfLoWgGwp9B8Fx/449Kg76x7LJnUmLVSMcpbVyJBexd85Qa1gFVXcqzxzrx5eT5718lxEerd3",
-	"udN+QEw6jF+PLvfkFRNLGdsbmU1sOIrZWq5fcIpPA5TjGCzTm7cbNzc3G3rDG0WWMhHLpDa6MK6NnTso",
-	"8rHM+O9o5YZmQI1RRkV+qRdNIuo/v4yhdIrmCc0lFcYSdnnNMj7kdXf5/T8Ou/gNO+ZLPla+iV8CK2LQ",
-	"CVCovowzpvkTp6kK5kX8U73tbQIzQB0Uff0XXovQJCknPDeylmVutZ9YXH2gpZ1hxtT4Eg6wlhNmDDnw",
-	"ZZHxOq0bn5KLs2MC1tNcEjnQ1MI4f7/sxKrrW1LkB4YYHMwlYbfYZqf63cpMqz6pYjl/ZGBrWTilA6wg",
-	"BOMrF2GfRPDG8gPSGrW14dRC3YYF1m0YTeDQwau8ezTOIZOnRU7xcx2ws2e5YNnGDU/MuNaDCMCyJiW9",
-	"8rNe6tIa6evYK0Zi6IMWTPcJrcxUFkaiAF17XFzpDWt6jxlGVjNVY1mkibEucDAw2PjmFmm4Lj/Q4yeE",
-	"Jiomv9wQsA65t9FPq1nXJsGtrR46A0YzfT6wNet9iSrULCJjRo0e85ilpNntlGdMXXJRF5wwhKDMKt3m",
-	"gigWS5Eo0th5vuClV8193/kREqpUMWHzBqGxLKClnL2PFW/abnsLGiaU3UGiP7rKz73EA62vShUssZpX",
-	"LXUCKnIfqZhHAHiJJYY6NCJ941FrQtJQT3tgpZdLWlBgzfzoNaBWtNCpZR9ammqZUYuAG1woJhTP+TVL",
-	"Z1VRAGd4VLSrIyJzMcH1JhN86IWgDlgqxQjMAI3Ib6wXzdfaqzS6c0qzI+wLpVK9Fn2+klR261tSHbkc",
-	"aqO816Kh1fjjGlVbEug2mKyK5C35QLkKP1L8ISupd3IALb+R/k2+wfEgeVTa/cy3Fizjxut42Hzk79pm",
-	"an+969iqD0jkveKZrKm/KxADaszVpAEKPOPXLPMtnX2BHSRnRjcyJek0l0kkQ63qSsgb4yb+XprHqrqa",
-	"sFQKobUNZBKssnhXdg+ljuIi4/nsXEPHyMrA/Q498W7R+tTrvSevqeKxMRAbmZAnHfOXYnHG8mgfxTbf",
-	"/oRcgYkE7r1GADgZDHxXPC43MM7zKdAtLZKg1FpDZ1Gaxc8STyjtkBHLnQAAMRDR+9PzHtm8fr6pKfGm",
-	"4f4N867+Tb8bQ2vXwYx4u1y6wRDrEaIsEgE9jpohtnvGEusVttwhSB5NHIHP6uEXZiq94aIvzt4Cxbqx",
-	"ljlFRTKQt8+MsWeayaQA8xUZy9LkMy0GKVdjIxDFUgz5qMgAtyAzyEuVujh72yIgjymCrN2k/0Ulo4/u",
-	"5d9QaHcKyS648BHLFXBlrHUp5rmzlaFAwtZKLAZXNLba7XbZuWfKMrIHWZA5U01sq43Jb1Mr/bTIAYmQ",
-	"WkX+SUzoFcSCOPHVlenUg/fJiAmW8ZhUsEe5iBZ9NxF76oXcYSpvlt8VwAL4CyRxrcfQxLPf69n92jko",
-	"qGOxp9AWpteDAIHq3zOuPhM94rQEanUElKJAYeIiTosEetElkG7kZAEoRwvXTHU2Nw1yteC6gd+kclEq",
-	"1J/CZQTHCTfltGMsbqP/xJprgWcFmlAORh6WqYUo3ABVjoY+PpalM/JDkSVp1oRep9fP0TdoDqpKPEJM",
-	"TUcfAb1mqi/KK+7gZhrtuwcIQi5GmxaYUVitcYRVsETSF+YwGtH33d7/cdR92+11q5NvfuLJnbnxBAOm",
-	"NqZ0xBKIIuJ6SY2aNW1CjFEUrlyWGdQMne3OPHHrckjSiLzF1cwEqwx98CwZtKmniwzXKYkEgVQ5Lki0",
-	"ef08sg1Qyzw4E1FlqwVMaT5GFYwMZQoELG/1RV/0xp5jAsOiYilUnhWxIbpjvSeg1qaTM5Kz2L1VhiSq",
-	"sC+wcqvAkpCGxYNpM5ZpSqdKq6ogaYRlQt4wpSO8TVr0UORGrzNhGb/2srcr2ocrN6xf8pDX6IsYFpCw",
-	"mCsu5wTnvhjKLEZTqb7oOahEJv7Sm0orQUijTfAHwOsnRCLckY9djdryGFqk3XAlZzfL51GzQ2hfWBta",
-	"9AknC5Hwaj6R5aGpxngXGXXZtESnI2a5PLxEPgGLCPsCIwPvov1qJKEJ/QRFfS48tGXi6EDn3tLUaXuv",
-	"DTs9lEILqRqonb7YIO+kYDObSq2FdYz0Dsv8fFvkAH1ImOivIjRsGxVPuajyviBzGTv6IybeGbqEFy48",
-	"XYWel1u5y2crjsihS4xXYRkcoK86MTS67LJmN0ABxdC3/h/G8/IfZYP50pFees/H9JrpKQcMZAk0P0GH",
-	"eGJxlGclooXYR54pVrkHtqixC+fWUxqRkc675rVQO5rrbo+V9GckpWJUQHEWEGAVGch8jHj4vdSTmuFY",
-	"WhYeAp5HvsseabFp0AZ8T5Vt/uFIXmPNHwwewG6irtxO1I42oy1QdH8rJHgboj5U/OkHGjP6AbSJ7BBT",
-	"OMjakWkGgCxBYZ6HhqgaXGnD4rYsudWEZSiLrGzjH7niPqAgfy9xyRcC+vq6r4mEFOYnTWCszw2k/8V2",
-	"/h0NsdSVrqFJotfqzWVjYTQpzvmEtciJNEespZoBT+Atk/9JShXPI056SlgLXezcDDU5meg4+NTH4sDB",
-	"iZmBhp4Qzj76D+y2bXAO6b9xDmOSt8qpzdDnGSSpm7EgOztxz94e/M2QMATwyUKhbzDYoa+7Y5r6awSw",
-	"4dQdopHCMH7YVYd8+KS1wrtQf+eThkWH2CLlhv/rjWiZw6szDoWErrjY0BCiUx5iiW7SoL9eN1FEIMQ8",
-	"AxUL6TlQpiWFwBOzXltVvB+0yEJdcQDGQmlxjTxY0Rx5JfIdV0ccYFXmHy21k3bmmpdDvwcwnIaGJOgz",
-	"jnPvUjvcxTBm6PaNJlVMOar0mmmRwzGLr6CePZnJgmQsnREpgM6/xu6iHdvO3bIki43Rpz5ERvSDDvmA",
-	"dUJbrdbHu9KBaT5sX5CCacZWVhitrYB6YErjY6N88yrgL0+iuWYhfWFSlzEaE+r7lm19Fors6wmwb4gy",
-	"yVf4OshQmQlc6QuesMlU5kzEM3LFZkCuvRZAZfAn16Q/m6RMKTIo8rlB/rf7Aj5e3z3oAYE0+ly8lgVY",
-	"ugswzHUQcBW5bG/vausCrG0/mAEYJ9N81he2iYEmAgvxffNtn01DeH0wMId9GTvGj2WawLmsLrIK+zhz",
-	"6mSH1KiTG6hOkhsuEnkDv1HToB4VpwGbSdgrzVHENUKwFYl2t18BAY7OWJ7NNg4wdQKN7dWom/25a6ZF",
-	"3cmECSivhFYpTlOIPZLDIWkAs9PXaa/dDsleeweAvtfebbb0V83/dmzFMw0ma0Pti9rlNKziDoYptGdo",
-	"FGt2DBnRmA3Gd2ypb2ulURLTaasvsNW/ZicoZMIKzec1rkdG/4wcU+lUDGAQsOJdtr6o1oYJ3cLevUU5",
-	"06WqyNsZHOdBaZTRK+CKLDX4kEbkWYq0GJBXLCm8oh76FiDX0/5+S1CIujZUwqdJhGY8Y3Xfd33zlVXj",
-	"lVPRFBGMuaGhbYdveLxTFo0pv0Gdl894UZSv0lvWcsPSdJ6ax5r3uJdBSatYCUCFMRXe6ExjALsFA4Eq",
-	"LQRgRkx5zIyDzij07457QRgUFauBZn4Kune1ZDbaNC+pTT0WbHc5mJVRx0eNnjTqbRrNIAy0DIRWge3W",
-	"TqsNNfWQvQadABhzEEKEJ9hXfPNE51MwlXURBcdKofxSuektcp5TkdAsqbctzCNFX6yyDzaWGgibjnSi",
-	"w50LrYhBxIIJVyADmcxsBnfpVP6uzifvW31wZs1anAXM87qpiulq315sN1Qrmsari8ROPyjvvIn2SVOD",
-	"vJ4vWD3cptkXUA9J75Qb2S13vuYqTUDcczQH6sxgFRQwUwYYQ8lU/lomM2t3MqVX7o0M8VwdK8x3xWRC",
-	"s5lp6uWMf3CjDAwaNdQHTg5Q2AZv+zEa9VETxsVnLIB3xjXfs/hcrgQsiM6YCZKWZ8/8vI+aMAFXI6hQ",
-	"mSkzBI4BkNHvi36txPLcVSNcTRq7qzKo59put1ec2a9KigceUa+07nsEfOFcSGNMRbJhDDD7WiyuRHZU",
-	"zq3qgA/Y7Mfx4PuYn/Ifjy9+P9464T++asXbb4p/ff/jNTtoKT4Kqo7xneft9vzhVt2v1kv6cFCbqAl4",
-	"sabDqU/hNPHcRYDXTewOZvM1TdwZ6le27n/lQlhnNoOKUrvbr+5/qSflOypsMwmwBO+ts75jkbNM0BQt",
-	"I6602l57+/53v6c5u6Ez76Wd+1/SH+IxuxD0mnJM0IVXdx/+PRfncz9E2e0USllUHHPgz6y5BB+guVZ5",
-	"Eb5n+TyL0zhHRwpiZ4t8HHzU85Y26OUc81yLMKB/LqY2HAi/i6hWP6yWhKqV62RpFSaQ2pdrTFKwiqJE",
-	"5vSkTlX/6YvFqer1H7eUqiJUpgxD2G5fTJmzQSxRjbzWwQ/uvLHdbkPZYSP/2g/dUKWFXH1WWlHYbr8w",
-	"o9DjpPUCqyKZYBo8i4aSE2ZXjr3Rmi1yLNDeFlOt98egfFc0N0ZNhtizsoXTpq/BdfpClQoganOeGmi1",
-	"OuIrdSiMLGhyoMPdp6o1HWBrehrqFTsrlZvXyKyIqQPjxaQTW2esL7hwhvic8hSX5+ahSaLK8t5gvc1m",
-	"sPdmnchRyf5ZW+ioY2B2g3N8q7p180LoSZ0x1NNXmwP7l1e8eVCMSCyzDMmFX/oZMmA++AXhKh0xgh+p",
-	"YOR8wvNxEAbU6/2Af24FnQDFOGPmAwGuHLq97HkMpKr+2bQs8l4/AAxQyx7+zqf1j+7CwMFG07hBHP8n",
-	"jSesFctJ8DEMBpXGDcFBPGHkUGZTabTZt28P9cK9GeYmqHb75YYJXV4xvVN9ES8rv4X4G4jOl2AICzrb",
-	"O7s7u3eh7aQOLlEuRuVnQlPhsVCX2y9fPn+pmW/ZqNVryzLXUiU4Pvl5I1jZ/QTDqSo9Psqfql0tyt9N",
-	"E4fyh/kBXsV+I+CJOfgGZQsqm7Nx9/EBgk5t4t0fIls+5GqShpA5Up0KWfOpmvLb/NRey8Uqt3/+9fRo",
-	"YdAJLs4Pnq7s05X1iiJ/+BRMmFJ0tPS8p1iHpv6hUXgqlwbC7GwlZC8l3S90vN1u61FfexEPIFSWSFVa",
-	"uC1RzFB8mxP7HiBHHn6GUAcK4Hb7xQOpohFAq0Txh4r6jBFksYSiNGxCUhpfgfODQk3d5XTvgZfqYXi6",
-	"Hk6Fn2pxCkryemWbPYwyu7I1A7o/XRyfdY+q6GOLKVS/t1vF4boX/gB8e7+oQRhdrkNK/QHDXqCbX4g/",
-	"217La7fs2yfUvIRoMKZev2uzwSiEhFl5I6otqMHwm7u66ibqcWra65Wdq/XatXq0JNPQqQegQRaK2e82",
-	"O2glt52k1dc1h6xjZXgDzvsESz7srmNcOJH5G1mIJ4tLzfd6fMIk5uB/ts3FkTvouynYDWnIzPplrXu4",
-	"WZpDPAtLqSzOmVkwim+5seUMSml5sVZG4ffqPYxpjom4JMIQrcj1Q5a21VOkZJZHYV9YQ7+tSffwUn9h",
-	"X6wMJMO45mrtOPSgGysJVX6v5meqL/zVjFg+X62vPnzMmE1qqgyGbsZWpdpgmRPUIv9gbOrBC+GDESEm",
-	"BM1ZEKToCzQd2APQh3FD06t9L66TqJyKRJmIB1ddDw6CWkbdF31xZAIB1ZxnDjpgyCkTIcnpFRNAsyDY",
-	"ba6s3UKlOrtiiKPHLLRldev6gqxVug6CxWzdOpDmFYlMubgO2YpscEtkDGcd8x4GiJjqdl4w33x9u8Xy",
-	"djBb+cKyYnfWueLS70y0mMLK9CYkqFceC8Qv0d8K1nFx3KKu+iCHts00J9S8qRc0KijkUjGFjvCyjmDG",
-	"jFERmkugOzchA5bfMGbiT83i9Ty+29/Oby9uJQrShJZAPF/jis0Uy5skpgKDa6aM5hgIZQdqvLviU8BI",
-	"mA/IEOT1ZLIYobHoZixTRNhqAqN+QU8H4TsDRlQBYYiljXQwAxMqgBSLEChbVsBVFcAplSQJUhI0lEkI",
-	"roSeL3pprjKBnqOlv+lKBnglCUyui60isGBr3QAvKBh28bqWJG7NSgOFsqEGpKSNcI5cilpLn6mn+bVN",
-	"faTBvOgKmRnTn29NaJrwXHhi+99TMaqI2LZpdr3eUzbGjlOq1DkbASnChU+pSKyeiMloXGhWVjMT8DRm",
-	"G3y6ig31HzVFG+ofVuo23Duku2qqsnrD6ucrJylrOCwxWNgG8v9Wmy57yNt9uWov1b3U/dydfwXRqqzf",
-	"4u3BjZlft3vgrdX/7bgy513ZyH1re6fs0O51cjRFeVyHRuyjCOoTSAzvQQ9crfOWFW5dd8041wy6FNZM",
-	"QoIWKwzGKNIPtJ7bD/x7W97MRQTTo6unwJfuFjzND9jtg7XNSv//P90M63tILJNdEGCxbWEdlXRlpgM2",
-	"+/H1WXr25oIfPz+e/NgepC9vT3694sOfvvsuKKtAa7ES+w19e36Vv5XhtsqePnwK4jFPgSmZP/RJWCtR",
-	"qi73Xu2097Y14aADlpatstL0cndv2zMenbGRvhEl2go4muDktHdZ2nLc8F+oGnMxyqUgR4c2Tbv84tbj",
-	"f/EdTzYO8pSKnMdgVDJi5xHNWc+1+trZ2NraaL/otfc6O1udvef/Cp6s3Y/poFptRvxcurnKTHfqKfzV",
-	"gMiSuq2s1F+rNc/XvG9+63avJzPWo5ux/NChSvK8qQ00FzoEmFqiYFiaokBZto3y7jV0feLJHdq3tK5c",
-	"U7LMhETr6V2cEKYVYWx99AkvXgid6e78wGw3HLIxbqjqi0qxY0+xKnsWQ/Ey+2qzRSA6/oZmJp6VJzZR",
-	"fTesdO0tA96VKRwwYrnddxR6d9SsSkiSSgE9gVwVkb6IfquoltF6xqEOocQk83JVRkPlWlfHTiKY1o8q",
-	"fl9M6MwYDiCmF7L30SxfYAUk8xAFU5RgaQ4FVkgu5RVhwyGLcwBFX2hYuLYGTBgjXD+gqcacGRlJwfqB",
-	"MaRgc0VHoyw4nikX0t0Xa+rtWEkJ+4FiLoigEyhrUZm4L3hSq8UjbllYB19VJl30eD3JiU8O/r+Ag/8x",
-	"xJz7HN+ORt5QZa2o+yRKoAevsesvUve/g7OuCwbcJ5fdV3LZHZmSGA6blsgsYTBitW44msyJJoMZ4Qn6",
-	"MYxji68lo3ABnm0XeqrGdMpCU4dF87Soou0ap9Sc1ud1F0IvvZOSbPLWWN5gOLbJVtR3HiKoyxhs8FRZ",
-	"14UUrOkEnnLZ1fSbatJiWYsK6mHDZ0xRxgUO/H0pIgVfOTIPs/gFyyZS5QTsBb4h3dXdoAqUpOYTw34y",
-	"7DwZdp6knMeXcp7klie55Q+x0UB61/2iDYQsshyyuz6sbs9fSgmRpgGuFbtXkHSeNAQdbK7jbh5Pgnl3",
-	"kH+zVjZ6vNPrrSlD9oC0tLJnzD1ZabZIlF/Foy6T7DOT0uDbGHl1X1Ka69OyIieNTFlWporV56TZa1ZJ",
-	"llIk4cMhSqAgdHZIZI8Zcr5FWP4QEVnk+30RpabnuPrwseW1vzbDa5/iu67mljWI9QXb0FR80zZ7w0ws",
-	"bJAWyzRF7+SxGEoTy4TTeG0EvVaSfWEadFYLgN+fKGYzxBAYkLvvwnoaQy3sGsGxKrUnFnxNW0prBlFA",
-	"GvqUZJoYkjzjU4B/Ja+PfGFaX2ut8iv3xnuXZVgg/W4xY29Zopvt0/TVgl/qU9am3EiZP70+DaAV/DkU",
-	"loB1stv8cmt7B6RjH5EwYr3akflDgD2WA3Dl1HUp9DoMlv0Ay/Z/W0ChRVKRSXLbvsO25NDS295G+8XG",
-	"9vMyPNx0wtA0/hGluPIWL9Jl9wxP8R8wPR3EW9s7t7PfgxDbgNjVPsfV2gp2cMg0jYuU5uw1OL3LVniV",
-	"nsSmB1x5dMEe1ucAMZKL68utvZevXr18+fwVwNLVwENWhIXwjvDMzZQH704vqjO2cUpT4g/CG9rtsAbk",
-	"W3tWgOUqTw1mGK70Bmzc3gpA+DaU90TCrFulqGslxtP33RMoe2IInrdstxA65fqZw0h9Hc3HFzr36Auq",
-	"+YNCeUPfLo+8Bp1glNLLnZd7z9s72y/cblLun63p1l+2oC/bw5u+6X5P86UnhZ307jQYDIx+LISWmd0i",
-	"DfJgbI2+0EFvTMUVlO/SJHMmi4xYZfC/6JUlw2r52DgRrcUSsq64aAVBWtNkCMTGv5Ou7Swe8tb2xo4G",
-	"gX9Vy76u3l2ttlmtNDa9exh8HiFxcb7l3d8tb/GzaTTooSCoq8fRac+ZyDW+5Cs1aRxqT/Ucjz2lKv+Z",
-	"sxtUxVdPsMhbvK79msGYAdXLMKWz6iWoEMe/F0/y87rogI8oT//T7d03M+y+3Nt+0X7h5XXhaHKQ0Ako",
-	"jE+s7K/HykzFHP2nXlDwvL29pRkTj6VYi0PEUqhNN52m4mpT68pCsdYUGhjwGm5pAHQ6HPKYZQ3VJOc0",
-	"pVgsWSTkFzqCZZrj6f7P992T8255xk9s9qFs9ot5aRiguqjfdrdib2d3p7zCLOnpIUHn1Z5G0SnlyYHB",
-	"2j1A2nIFL/V7qhjk+IJBave/nd2du6cUZrpm99qnDGZ0nlHhKjd7prbl4lBSw3PneciLdjBPsbeXUmxH",
-	"NtJZPdn4o9KfSwWz9PlBEHvF6GgR1FNHHWIen/x88Pb46PLng7cX3a+fHL0mJj/lRj/lRj85LP7A3Ghe",
-	"2hKti8KZFzFgdFmjk4enSJdd3esypOsToftiMZR6HxNIRuRGZlcKoj5lRubDN0mjJvG5L0yyM2Qzu4xn",
-	"99Uluc0LUdoh5tva/NgxVWV6MuT8ha5dBmksJP3OZfzaeSopv/v1qcXGxp7vbJc12RCEWDJtLrZTPSOR",
-	"5gsmaAWpVqRpXcbYRq6BEClGs3hsayNXOB35hJ0y82NxF7XILxDhYnod2PdIKqU+hdyl194XPDrBmvIh",
-	"5pfqg4ypYmGlkTWiTF/oxWP1ZZDAw0ojeuOImY/vfaYML9QyC3g4NKywPawpyWYM+lB2d8RIwhUdZUyD",
-	"twRSg6ZpmT0Lxa819Psi4iLajAAqWLba5mXn0MbKhTKbitp4PNCEx+BRmT4ATVbsOXqrw9LdlVXJLI86",
-	"mLwLEdPRJ5MtFpZt8e8i1+qn+o2yIPxc6lUiw8qcIDzdmaBp96AvNCzyccbAFWb362qLQ7lh/dRvhIGO",
-	"EXM53WL7YnG15IbONObqPSLeTxgVBg1sH5cFrtkXjSnLxhQDked39kyRfvBrMZnqiSmslw95TNRU5v0g",
-	"hGPO8qhZjc42OewQQsWArZfh48u7pC/NU/7qnhpbRdFWHgSiipnLcDKPmqM8JxTbtMejs4M34MtxaZ/m",
-	"l3/b7FwglKsCwf4tcndLm0MdmO5M6fhjL65gmTaox5XSxAT7UGl072vEMlqYvuSD2UKNq3vRF1S7j/6x",
-	"lXMGXyOT10Dg6yby1i3Ijq2s6Mi+9HkbWjfDzp3uU4Ldky70pyTYWQy8J7/ufm3pIXl2VrJdL83OjbZ5",
-	"GMD+SwF8eZadeTMkaOO1TUeTuqy7vnBR6HONLWsT6YwiZuHyN0ujwyI5lEwph0JDWBTJgEMvauDafSbr",
-	"FsEpe884rFuRNFcaF78y+bek+/M5wH02awvHFblHCyj/FML7xAU+M/XIyZD15PxB4bkuZDXi4rouOnfR",
-	"Tf1VwnPLLsHL7XXdDSxY7+8jl2DSfljed184vgL2cJjX9CtszEWUtrxQD2h1vBAlEjWNuRJDaE9k7vEF",
-	"qLy3LN7Xb/OL7U9Z4oI+oUFSX2huO5EZM6tskQPbjQask8g+TD1DF8BaZTPWjjnrizH2RqTxmCV+w/aG",
-	"kAZsIdm7vW0CiwDLQjWR0ji3bETuvsfbsIig+fLu9itowuaWgIVv5qNa+8LoSsaOo2F1wxXz/Ah4UM8U",
-	"qQG8qcm4JuOGtp5RtZkernow81vP9wUoYST66eK017X22TmiTrFVbHOfRMcnP58eH7qBms0r79I2IVkd",
-	"5r/mCXS+Bd4MHymtNiDuQP+LBW5s44ZNg1MtNxlXGjREhQqEvRp+jWY+b31grYN6hA4WfYEFE7Hrl9ly",
-	"aMouKn+pytVghClLp5wxwplXsC+LZZAg1Tj0GVO4Bea+mVQ2b1qb7BSRBpA0e9uW9NJgIimFjM+ggbm0",
-	"Xc7/LFr4ZwRGm0XAST/EE+qB+5vS9r+uuKfvyjJZDxB5nqE8yX1Pct9DPaEMhJjVUt99BgNsD4cWA+wB",
-	"XkMXzzHiK5zvozugikFzU9ADob0mNtAk0eb188i2gcTUIseeoH8mGbBU3hDwWhhxgOcdEpUFfeD1yAae",
-	"LQadXT/3xjaRtU0zmRQgk5GxLHnktBikXI0Ni+S5q0gbSzHkowK5hU1goWRUMKX2oSoMdmmG3QBHtG9w",
-	"MdIMdaEhad06IRzFnM08aE33T79xmqpr8BgS6ne9JLFMWDjXRbDlxbYW+Ti4C+e/dlhWWYLwEtLwigwb",
-	"6bRJuMCYFKZCkLBC0yA2MX4w0GS9j5VJgItfPHZmpzU/aD4VusIBpoVt7n3Q4ffi935hg7GUV2RKZ6mk",
-	"iYLAmOh24wZ/VxFpVButG2EjKgcolOqbHRJ1T3rHvX9eXrw/Ouh1rUv57fGb7uE/D992o5YnLIIRv4Hi",
-	"OYbQYLVhG9EF7dmblfb81rmYMXBIyhvPPgBfYtcoxur/Zww/ge3bFUo6NrncrB0Qrdyrpi2VHSzXmQ5c",
-	"xed4TMVIw38wIxT6e5o2yVzkbJSZnquafWkY6ruMffO1XIoJd3VCmFnSZXU5C+JYHSUsh2xCzMHPLOND",
-	"IxkED5eN1mP5yMouAEENdB8gxszHj8SMX+sbM0eMK1baCmSIgZdH090Zg2HW4eCKIyUpH7J4FqdapdDk",
-	"pMFaoxaJBlRcmXBnbG2bRCGJ8owKRQHzy189GX1KedIMiS3a/9bN3YW5jzi8SrPZquMvl/3tHr3b2dc5",
-	"dweSe8787u7/DwAA//8=",
+	"7P3bduO29icKvwqa3T1KWk2r5FMd5JHRf5WtSpxVZTu2KllZUX0mREISYgpUCMq2Vn0eo6/22Nd9s9+g",
+	"X2S/yf9J9sCcAAhS1Ml2HZLl3MQlkiAITMzz/M1PXpiMJ4lgIpNe65PHbul4EjP4+1hcJzxkHXHN4mTC",
+	"jpJwOmYiU5fkdDym6cxred0RI5G+8kwS/TypZSNGOA5AkgFR//xjytKZTyIWs4wRKiIimYjIhA6ZrHu+",
+	"d03jKVOjRzSj6v90wk/omHkt76c3p56v/n2RTNOQHUdey2O32eX2zq7ne2ESxyzMeCKOxSCBzxhTHnfS",
+	"NEnhS7jIWCpofHnF1JxlMmaXhd98/C3JRiy9HHAWR15rZ3dvd+/Ox7EumMiOaMYyDvPZae7sbm1vbzVf",
+	"dpv7rd3t1v6Lf3rm1oxmU+m1vIvOSdfzvZjK7GfObli0eoAJnamFfM+yURJJr/Wbd3jeOTruXh62z4+8",
+	"j/aGD2nstbxRlk1k6/nzCZ01Mj4cZY0wGT/n4vpye//V69evXr147fleysZcRCw9Z+E0TZkIYY0HKftj",
+	"ykSo1uOXTufv7371fFynaxp7re0731O701Ff5LWydMp8L2PpGPZnytSn4GfsbzVfbu288Hwvm03Ubyed",
+	"7uVu07u7871wKrNkfKS380G7gEOx1O6u1/Jonw8pj//Dfrv6BEUa4VRe7r3a33nZfOn5nkAaauPdpB3R",
+	"sfScITWd/x1mRfvh9s7u7exfnq/oMP/IF/iREZdhMsVTENI4nMY0Y2/YIEnZBY2Z7NJbu1y4Hmed80Ok",
+	"BE3g3n6jqd4PUy3vFhcyo3E8xgP52yePjtXrjvBk6CHb708/FEds4pB9GlPY4O1ms9n0K3Zqe98sEpdZ",
+	"rA+QXqG3PJUZcWbg3X1UM4LlOUlg1G37g6Xz07POiaJzLthxxsbutO1E6ISra/bg8oyN9csjJsOUT9Tx",
+	"9VreYSLkNM64GBLJ0mseMun53jBuh3bZKf6pJuS9aO5sN9UXhYkoHoowEg1JRdRPbt3DESZCPrfDdWcT",
+	"Jp+z2wkTkjUmYmgWZxjTy91X+y+auzsOCZ0OBjxkaU3WyQWNacqZBD72i2Jh+Qno/OOsc3LRyfc45pc7",
+	"r169eLXX3FaHPOUhblpTbZvv/TGlIuOZIr8d+EFaSvq0mIpeNV693Pfu1Bbp6f04FYw4C6gJW80/yRRP",
+	"97ojKq7ILJmSQZKq/6ekP5VcMCn/i5pZNFhrEXFcWWQ1jUk0AHbjshkmIpcAt3e2dtUSuNzn/elJ94cq",
+	"9rPBIvieNNTYPuwe/9xRm5FkNAb2b0/F/u7ebn6EWdRVt3it1/uKRCeUR21NtftAtPkMXqnn5LSf4QOa",
+	"qO2/dvd2FbtLmVp5xfk/HB52Li6AB+pN+EkJv01EqE9ueDYCwRlOU5mk8OeEDrmg6qyA3CRylNxIV3bi",
+	"vXBMBplilx6b/fjmPD5/+4Efvzge/9jsx69uT36/4oOfvvvO870+8C6vJaZxfOdr2fvbk/B9Er5PwvdJ",
+	"+D4J3yfh+2cQvh99jymJ47V++7hAEJ8h915tzg5ZBoSlDVWwT585YnnEwxEKXhDJSRyxlFyzVCqpXJuM",
+	"s0vCI5+oZfNJGFMpL9gQeIpPUhYmIuQxBxn+nmbhqH5A0FgWLB0nMiPhiMcRmcQ0ZCMc/CblWcYEoZIo",
+	"MV1pK+vF23m5u/fyte+I77N37eOjOQH+E/vHHycv//Fjd78Z3XT2LrZf/3P48/WeEKN317//Qx27PhVX",
+	"zsGPuJzEdKYHfaMJlxyOWHil6P1vf9t+8eqlOcL9K3r5cn9v59V+Mz/BCx9S8oBmbJioPfi0IT/RDOQQ",
+	"B+BMKpGcJnHckNeWpYTZ8HL/1evdnVevnQkh61BvV0ueMlHgnlvbu3vN/e0i/+xNm83dUGYpF0P4m81x",
+	"0V+Ouz8cnbd/ab8j7cMfyPcfLrqnpNv+x/FRi+w1gQsVF/N7JQutZMjGl7t7r/e2dyp42kffKxAUzBcm",
+	"DyIR/1AkYj47lpf7r3eb+zugC/VZDOuLl+LLvf2d7Xw1ztlQfYA6Pn9MecoitVdKpzjtXp53fvpwfN45",
+	"UotlF0+OuBhmiSBHh5bd2jduP/4b3/Noq53Fil+HuBaPr5dUqh2Ps71/bjmq+JqrKxmpBnLvDE8cSqAy",
+	"g3PZ0/bOLp4nITOeTcFsWHisch725vQfcxys+iTa7dtV8m5nf277Kh/jCwYEo+6asxurb513Dk9PDo/f",
+	"dRRLrZB7xcXzvWsmIrTH4B3XInK1EeFSiBJSRoh98sZMSjpki2Y8oSkdL7qoZ/Hh5O8np7+cXHbOz0/P",
+	"4cBUCMY73xsxGjE01s5Zls7aaDl+Kq3cSZJZO5VFpD9DizRNrnnEUp/0pxkZJSKZpiwiNyMmyCRlkoms",
+	"RUbJDYkTMSRZQm4ozwhanSRlE0ZBXVJDgV4iM1/JuYjFdLYlFTVFktSCnrfb7HlBnSQpoYL80O2eEbXZ",
+	"pHb+9pC83t5u1hvkkE4IzxpqZ8IRG1PHo+21vN1mvjS4YPj5sJQs0yvQVcfsZ5byAQ8pfnl5Idrkx1+6",
+	"RPKhYBH54WJn/wWp/fC+fbh18UN7Z/9FPbfcJzTNBEufSRLcsP4oSa4uJQtTlgWklghGJiwlTFzzNBFq",
+	"Vf2eGKTJmMAcnknSPjsmGaPjeoPAjGaEZzg4hSnEvJ/SdAbHl4Yhm2R6OomIZw3iOhYkiZKeEElGYq7s",
+	"jEwq1YSPJamJhPSTaEZGVI4Il84e12FkmA346iURidoZfs3SGeFRqyciFk0nsVoqRhKhP3oWJzRqkCO8",
+	"UzGYMBkzAt+229jZ2W683mns7O/B8Lt7jZ1ms/HyJVzoCdBFFQ8EqswPCUxjq7AzueAwZl++7xUbnTI5",
+	"SYTE6MYbGp0jvYHoTESmlUE6we/hiXj+u8T9d8Mi6rcOHlNXc/yBimhLK2qo0cGicrVmGbmmMY/Ijxen",
+	"J/PKG8rrqpP/QSiuHqrTFo5oSsOMpYSqLRSMbJMwiadjQXYcdgAjWipX76s6/W/bx+8+nHdwVfIl+28p",
+	"G3gt778+z2NCz/GqfA5ffK4XEB8sHopufoDV+aXkZpTEjNxQSVI2mEoWkdqYxoMkHTNcCZ+MuZTq8Adq",
+	"2oFPuMB1ggWS9QZBLxJRFIC69mDARKQeAQ8F4YIE8OnBgR6EjOmM9BnoyQ3Fvztg3Z0k2dtkKqIN91o4",
+	"jy3aapEQo4eoI0SyEZeER5vs84kzBBxvHhFQV5p7zt7CmHpnj09+br87Prr8uf3uQ+fLbC6H5cYDno1g",
+	"T4AfMFhgUhPsmqUkTBnNWOQrPo0GVFQvcyLgQHvNPULHSiYYbofSlElYgmSqjDBjdRUPlPobllHxTjDm",
+	"YKffJmmfRxETa2zyI65LllwxoaaFtKukoKJBAdISqaGmDH4TGqUkSBmNAv1gIgglkl6zOnzE9zRjN3Rm",
+	"Gcxn+Q7fy9ht9nyUjePiICU5J/Qyg6s5GRCqpP3t7ADEhxrCsDeZ0X7MGtXydV6LMHSkVYdnucyRLULJ",
+	"ENdAkZASJES7EFL13CBNRGYiyko+UiFvWCrJfnPHJ/vNXfXUfnMPFRBzE5dkKlJGw5Gap7pFxskN0qWh",
+	"qqmc0jie4Y7hd6tLqNfoL4edhag16CDv3+HScCEzRiOfyISEMQciH09lhkTAJuqBRCjVhICCpSZxQKjl",
+	"l9mIItHg6SEyGbNMGVfwY5JaghrRa0YyquiGDQYsBF2nrL5tWf2tiib03c8dTQ92SRNel49ZMs3+kqSn",
+	"P5Fk+I16M5DjslucOacx6dPwKhkMDlyldI2dgGAPetQvWHrN0s97iOc+D1+K67b625DpzJEecHOlsdV4",
+	"xsY5Lw54FNTXW4QNZO0jsmEQSso4UOoGAx9oZGRTlDAkFnbLJU7yAv3bHwS9pjxWJPSXJPkuG0+SlKY8",
+	"npFp/q2ryQMNOSWsHJ4SEOQepGYMsyTNTTGfhHQyUVYD8F5l33BpbMDHY1TdJHlPxUwr73JDjS7mY56x",
+	"aJXujjuhltcsumP5Kmm+t/N6Ew3vXJ0teDdhtyFjEYsczW4tk/1z6HUV02qR7WazadieBBN1f2vMxTRj",
+	"5IaLKLmB35S9KSUqMQ1yklQTSsGcPADyUkq8S3PxzAc78NEpjrgmibJD1DZSsKYSAbKaw5GSdKC0OO2M",
+	"eDxC/SDoNBslKf8X29TuYLcTtGqXU6m7B2B7mOc2oMzu8nEMibb1pxjDO3d0HZ93ji67p3/vnHx+en2P",
+	"BmNuKYJeDXNVAixCipKkFhgDCSYW+CQozDSoN8ipKP+IkR8i2I1eCkWWSBWuKgDyIzfN/5Jyoy1m2h5D",
+	"fTiZsBTTTqwsjVgY01SnepaMu2zEeGoNOqNCS1RQQEg76nTG49go1ZB+UC8q5vPmnm+9gEYDB9eS/fCI",
+	"hTxixkOpvwMCJy2SguDbv71F4acFnq9sNfVVeBmmQfZubxteTr1wMtvR71OZqU/twhqWd+OH5IYEcPgC",
+	"NXdl6bVIoGOngZoiS0MmMjpkPgkwl0D9POC3LCLoJi8uKcv9IZ7vMTEde63fnGiszkf4OLerfmmypxM0",
+	"jamYnQ6ACyyjxtKH3vlzLrWPZaIJis8EhEq1r5k+R2olKj8Md9OsOg5PalNxJZIbYe4Be6qvGHWsSFFJ",
+	"E4l2VTwrD5sIvVrFGfve7dYw2TJ5HOUP9Nputse8hqk3hwo3S4NQeSWVRtCA5AJ1TpT6nHsgN1ll2KE7",
+	"h3nnWzWhmTItvJb3/9v6n781t15//B+1Xq+Bf9X/53+bP9T+J2+QpGOqeHGUTJWGa+8R03Ffiam5LTxi",
+	"IR/TWG9Cg/yizkg1+Roj3GR5Q0D+AE/VIsK+GSWSkangGclKzmnDoTLNUbQ4fCZJ0IMUm54XkD6T6mBT",
+	"EmifQKBmARkBZMxFksLYeOykIr8x/T1JiU6KmOFVn0xFzK+Ynn3Ghiwl40SwGXoVZb1B0JaSjr0PLkuC",
+	"C2eSAAq2Pjrg4YzakMM+5pi4ZDeI2W1DL7N7aYsrTR1EiDJlvJY35Nlo2oeIX5/HcT/l0ZC5f06uhs/V",
+	"cMjA9fhJ/3cWZoqK3uQB/Lc8rgzp6JwIqVZRaU+4pZKRPhVXRMco5Txp82gVYR9Hx+IkyY6FfvXCGXZT",
+	"KiSFBMKVsxzTLByxyMRXuMR5ZvkQByRgtxMqosAIPXY7iSkXecDKEt38Z+GjTvSgnyQxo8IEQVd9cueP",
+	"KY03+OBzNVgVqyl/ljp4uAjqs9xlaKmjUBg0MO41wW7yxBSfBBWhWXsv5JnML4gJ236a08Pys1ZT/ADZ",
+	"reU3XGQv9nJ2ow+ZWoH52O+nebllA7/V1/IgcMV1jAC7vE/9UCEcC19UMRCvGr9qUw+VYvHOpDrMbyZk",
+	"QZBazK5ZXEcFDXQRIjGLwyesMWyQnk6H6HmLzltxaHgj4RGpBWEcX/7n//o/QYXMs9kTFV9YzLooj//L",
+	"iIE8pmaeyB241B9kBHKoeLpokcBkbARKngduDoclM2PjkNpgGseoKxaNa7DLwFATROk69SJDLWSG+Gvv",
+	"js6XqQrlwlZsZSnFjKTinqDWr3aF9ArpJz3Pzc+GFbDL1GdxcgO2pSAB5OQEpAaZeZJfs3I0xGaWOSll",
+	"bu5X0NMxfq0PYZBfCcOBzgnPM8f02w60YUtJykTEQJ2iacYGNMzQ1lZXaKx95wQiu/ghlAsdYBaE9kF5",
+	"S1IIppnB54nT5h+tp1gWNkRpKVqlVS/5OK+RdBctMNolgh2UJ6qtNVAOB/l3qYmr6+jrK2QJa2opCurS",
+	"PCvPoL5sTqFccgptLtTKtUFWsvjgrqJyuUiOHuoYo9KMdPZCljhyv8iWJAl41OAiaGwgUw9wW+SEhVoJ",
+	"4xAO7nk0lglKLhvrLM6Dzu0vI0N+jX4d2fNQLTQHCra0bhQxLsnNSO97riCRAb1iYLA+vqhfrtgczhVF",
+	"lBOtzXUiWZZxMcQcLLY1pjxGNRjSYFKWTVPBoooPKFZZ0Cjiajwanzm3IZUX361j6iXtHd/sk0HK2JaS",
+	"nUU25ZR25mwqyEsMggLPGrGUaQebJHJEq7yoziHJ162i3KNCLImKmYODD91+p8oi5ILYdI+CaqLUgS0Y",
+	"uuKQFmpI5g47GCcL1g3ERXABVtJC4VYSZrpGpYJVzBetLFwGmzigniLX8Jg7wwetR7kkZvmpOCvefVes",
+	"mKn4gpQVP2FCZ3KTuU9TXjXr6qKbZTM/n3+iWIPjCrc5hmFFWNPf/lih9NrrnjqP6gNoLNX/lW24XeG5",
+	"qRSChuK41ESHbNNdwAZ5T2eEpim/Zop7NJ9vN6rMzzdJ8oi2Z16btGyJu+qeNZjlsZhMs7U4pm/8S/PM",
+	"8aF0+9ejoA5yyaLD5q9APIUqt/Wl4Fsj59CvgwNalTqkcQx5KcmNIBHN6IHSKkHH3m9qLxEI7J1ms5nn",
+	"5kmwc5KMxqis5El7GGMLKWRg9pUhNEmZlMzmVOGXgoAY01t39vvNhZ9dpeS1c3bq6A+k1p/pkD9aAFpx",
+	"Uzqa0pQnCYf6FFSnaBSRoFBoEMBDgc7uUmKpy8csmEvtGtP0iohEp+fBBNDGNAkHkTO9+Ebx+1CRHJOg",
+	"KwQ8mrMVK7wSdpcPE5HRMFvsLIiiVBu3S9VuPaW2vv3O9/phCAd35bNw1zsuYVtMPZeZUMliZ0Ma25ov",
+	"yKCrNBXu9epSXUiVI6La1JVFGcyLWnmt4FYv3grEo+gCkD2wUAoDk5BaAv+2nt0RqvTj+gKhzrF6cSPb",
+	"0SwdTVM6g0Uo0uc6apPSG/VjmEu+u7v7uv4gralYebua8OBOo31WONuUUa64p9o0re1qwi7MCR9fHvQo",
+	"u7eqDURtz04dezbXWtXPTgnDwrdtySs+2UomeFK3gMMohoXc+HYrGastn2QzrwXS7C4vbtUCfqUVVrrd",
+	"MZkXfFctRIZRX3z45ALt346BNxyQAIs+NvBtlRayXDSy1L4vcajF09OUsdx41Ddtz4+DZchmkJiL6lXS",
+	"N+xUuUTCRESrRwih5raCZ0PMIZ0dJlFlHE7J7ZhlSqjqO0mYRIzUji9Oye72ixdb24TGkxHd2jVW2YeL",
+	"dlA/wEhh+UTn2/Hhol1pAo0SwX5J0qsKZpKkVwSu67jQQoJiC63JFLNgRVi9Sv/ik4p4SCKViqE+u3Ev",
+	"8lmkY1fQ0HwmDdrzI8inIYGzW0E5FQB4Ps/mF77+56LIvxQJmPrnBTFu9AhDkALEu03jNyFCIzhbpuCC",
+	"y5IZsaZGOE8DtpZ5PT+yUYHX9CHr2w/QSQwxtQFa0TavZ0MHcT4Bk1n1qdrXVhvTGRklMaSNB4Ucv6Lj",
+	"TFm3U0jGqq+tE2GWcYUyZDKxVjyu6eEc715KOwv4hmNyZAnofiZxgEdBi0wnUKgHmcb2xtp0Ilma1Q8K",
+	"GcYtk4aMWViK3mop25K66MfJU6bE1p1tYoSAcoppSClTZqu0RUjaqpso9SdjY53IkIewYIu/gjWCi/6n",
+	"NEn+rHrwMUSOoPyISyhPdQlc07OjIB8Qpcyqa0idGyjMfxWtF89grvnO+fshHoC1cdIN8D5cJz7O2Pjc",
+	"8rqqqkR1DXw7kCGszhMc8Qa5QGarphTgbS2iS6MDU2i7c3tLAvx80HJ8CDVBsVsAPCEA1i43cYWInMUA",
+	"68N3Y+DceZVdKiMVvrDMLDps5gKttsQKPgaFKa7CbqPZ2CXgXgNVwojVvDYDxQGDQuIsSWKd/i1bJDA3",
+	"Byik1b5H5CalE8WaMYMsgM+1ukc+qplazRnFJo31aaoejWP9KPovJOl5hUF8gqWMaoSeR/ozrOyjmRLl",
+	"chqO1DNnKZeYnPDIKkNXr+czXYT259IeDCdZZL3Zb0tusIh/CzLxdIpubafZLH+Fm1O0uzOfU/QQj8My",
+	"rgKAfYuV5VPBbMJ1AP4vG10PNnKK2hpoRO5DHoB/NyiWQNhsxh6EBuG9VVlCOfbfsi37CScLt1rAv0+V",
+	"FVVD9kzm0Xrf8HytLzNlHei0sfW8dw71F8jtYV6jfw/dG7ZtYWZHIlAJleoznB0Lk3EfEjVAmLVPjrSq",
+	"QjUxZuidHcC4ukZ1nq7KruV1XbQmE8XV6ZY9ewHSPn/I6DWbPJNrMsufUnctTeFw191BiiibPsAEjG+k",
+	"ghkcaCGnAQskMbT9COf3DIpz7nxvYOlinfPnktKdjyVxa731HdypFlkH/NZ524W6d+kSX9BrtpjTqqu2",
+	"8sPCPIDKBfqcVu/AbrOqHfAq/CfyqPVZMmoFJWwK5L4iQVUH9KIqDlzNTE/XnuWmnNRRfb8IT9XnYAty",
+	"Wf+M+slSMtREXdq8NEKHWGbdYw0SwHa9mQXFAkf0dOrQqsmXgmIOEpy033e0h3SVlWSyN9H48V1r6aAy",
+	"xe1KJDfSvAICtYfnnXa3c3R51O52LrvH7ztBhc814immVKzklkmaHdmb73xPf3613mAlC9xF+jPjh4f5",
+	"lfJ52+/XtPaO+JgJyROxJNM6MvcUs63zn2Ev7plvbSeA0bGIjx8/53qzHGpFF2GcSB1Z2mQRf7bloSVx",
+	"VlorJNhCJcEzWcwTrc9nQuOjy/Ogl6TtHhRzSp8tyYF22cuCjOf6gzOWS6u2Uc6yuxSfO2N5bp6e3c1V",
+	"J7x0uhb4xY5KxIEH4Xrzc1BNmzm481yFq/aRacFjQGQrdnYRKvRXTr9qTyamTFHP3UDgAc4tyeitol+1",
+	"M1PIRNA/ZOBioRooyH0e0jMyGte/Wt7Wn7680RQrVpc31oKet49lh9+RffLfDZ9bWLQLZY1FcX5AJGMk",
+	"sIWlDawMfsQCw69YX5j7+udt74J3nsm5ZHJjMM0nlbOYQRFA0PN+6/V6Xhj+Bw3HTE1T/fOj2o+aXixQ",
+	"BolkKacx/xck02EhAWxvXS1izLTLAkPP+kVBcVwvaKE/siRC+tOhYchm7geE0XBkZ4kMnUA5hI0wGx9h",
+	"4LwjaJDvmcDKZbutV4xNzFDg4MFxcPqIzGjGnNAUzJFEkIiFScTq6E+nypaPUj6wqO0stXmGKaNXeDsX",
+	"w4LKfc9gSVkJR3C9DxAQ+QUBLiuUms5J97j76+WHM6WNBi3UZQGYJxxRMbTZiVOp0QEEluUi4kC9QYJp",
+	"GltnLz76TPZE++wYYH98G4rOJCrXEcsU/ZncSshYgI2kmX0eDb0aFJ4PDAhdTxgAJNDEqSDJRPFeTA8d",
+	"sZS19PorxcZAoNJsNBeEhOSHHMGuJ8A2UMq5tj0R4Cu3O4MMauZ5bovC+0ifhXQq4X2IuedibAJcpmUH",
+	"2M2LipnunnWI/wK4XB5dbu/s7lk05AT/6XgALUbv/u7r1wbHOxOXr3dfvIRmAXr3zzs/d04+ADIwi3iG",
+	"dqLaO3iPMkgu9b9yiimQgOd7U4A5fn794nmfiiv53Kl1lc+dl97NCfj8A5cJHk2MegEKX7l2inDXITaX",
+	"rCDv3FSZ6yQrqR1n8xUtdoXWmG4Hb15TuOqHXMk6TRdYRuaoGHamzx/G5PEQFgXL6q2pMjhyONbf8OrH",
+	"KrlRtMnXVsOto2MNJAobUBsYoDPjQVIMRqeyKG7YAkaNQ6tVDBaAb1RhVPhOBEnxWx057Hn1BjlJMjjo",
+	"Or1ELQrQTVblhgJWcEC+T0AiKBmEgkDPK9AmdS1Y4dIJ6j4BRw6G5tDKWIWDoZf1Yf6iTrW/6FQwg0fX",
+	"AS+olcMm65sKLcUN9MCBRsTUkVnwusANOVbMGr4mLCNm1yZLWR1XxIUKQUkeUB5PUzZvQFhgpDlgl+mY",
+	"ii01GAQy9X2N6qopwEz6tAQhV28ooPZo9Om6A3Sj9JB+Ms183EgweitftQ6fgL3JuUSlKleAHqoOpTgn",
+	"aKB92iIRWzu3t9ot1spTv82tz3T5n+MiyJKJtuK00MZ4rVoJlm6BexUPr0T0aV2lIBMB1RU65L6u6/WD",
+	"BvVclPN1gAf6hku22Jm8trOy6I5dYLpb5WlJANh8sKlHccj1S3hNc3a4hFyq8Y/+ztGJgXS8CMho7uhC",
+	"dTCdTBiFqmDkgLlnR5Q9QoY9uEUixkYvYuj5JYwy3ytAg3m+96Z9BF62zkXX813MbN87+nD27vgQVRYH",
+	"dqCIvuwDKsH706Pjt8ftN+86zg1vT8/ft6uxmYqncm0hmC/9WnLQ3h5gkGMjDKZVksOdi/e9292ihLsK",
+	"hk+8FbNoiMiBYDCDbI65WFXp7LTKmPMM6aHQaj6wph8Y79BWo+ct8EzZZhtzyV9hIqy/X4+vnl6n8rTK",
+	"aWbmCM6yYUzv4zXOKs9a25md8bHrzhPrFyHnrSrW8NEVIW4qMvSycMRcM03n6/CIMPWgJAH8v4J/w+9r",
+	"ugqd8vuFc7BAtnYG2lZPBiTgomIGHI6h5a8rjN9F83JBj+49OZB8wvwg1JAPnjC0bDl++Dc6Heoqw+Fp",
+	"ZrGKSrXyNUnHxhqHcgANMYrwcEtqA1xctqXuRnuj245vTilVFr2+mk8xR3TjooAlthm+kW36twYCUWXq",
+	"qTsRxTGgU6CbZToA/ETBbtxJP9T5brrVVewoJgGaPXQ59ea1n3aUe5d+5shQcxkwAjtlaJ4N7rCZhCg7",
+	"ssaf3pwGpPbTlIdXb5LkSpJToaRPNSsuwUwtLMd/Jp3GCOHiSVRnVc/BhCwN+hfvfkCCtds3a41UYzdv",
+	"q6pv55wOyGalo++kkW0NaKiWZbLIeooqa2X0+wD2d64Ss3IYJ5y0PPKl71t4IDXsAhxGsTDY9dDKR7fz",
+	"6DwAXs5U1y+WdTl1hTRwWosu+ua8pGkNzlfqTLpoTKiFOiDB6Vnn5P61k7rt6Tx0St4HddEE1C3rL+I7",
+	"PWClPK3kRF2exWWYmGr2jB3UKtpsMUkmKXdrrpeNYxqHztm+5+/KEvjs6O16ACrrw14U4C6ccOvSfBJz",
+	"35LKg3MWJmn0+att3V6la/DCLt68TIguxmboVnJEvwjUYNUiCAsGluFGVSk8Nq3yy1SBP4KKsX79oak7",
+	"RAhCdCtgAQcMVC5AtJhBX6j+0KhM66WD6Nk9XvVh/vq/eAK0/tBFtYfCxbNZWntozZC/TunhkzZcQI16",
+	"BJV40QfmhasORyTGZW74d86uA9MUqkpTvEl5xk5FPMOD/m+pVs+VWDrH2FZYWn27qsKyopDySYn+ppVo",
+	"e0r/Gpo0Oc5szKIUophPcTKgvBMlGce0H8+IZDaFBAXD59LN7br/GRX0ZTrBU+Xv59FWC966p7rfB9f9",
+	"rlbWn8p+v27Zr96hjat+9XNfrOiXYDGZyVDVUgnnNAY/uuYoX6o8WDOJh1cHO2fkqTh4M9t4g9rgfLse",
+	"pTR4Tl9dB7mkUHt7zypfRtNwVAEWljIGPc8a5BfIoNemNc8IPsJkRUPHWkVRXQuybaH4Donb1eb93B6E",
+	"3uQ5drtP+FAkcDZDKheY049Vo+xu/8YlypZzfUMVyhX0/PkKlA05LqxPNjc8lSffj5U/VSc/Hot30aHm",
+	"Ow4WEG2NSepw+4WM+yxlA35b4SyB3xWzKDI+k5LI3fAFOhSPT37eCqrZ3Si5aS9CSfuqZXlnKRcZCSoh",
+	"3ILCAn6lIju9dAY27htYLEiL00VJ38gCvSlB3H0LJOXC7n0zlPRttCLQKwSBym9mab4l2hHfEs2cueC3",
+	"3wizBshHi8r7DSzVMsG9PqoIuiy1aT/XoSkH2ScRl3SoLJ1a8ElDcfjEonncBT4JPkFat/ozSQmNY5KN",
+	"Usbqbn8u7JKMEn3ROFSWUf8lTsGUZkzokAvsDD2BnsbqAlYxmTbIulE09s2Xuu4Z3IA3VChNU1eHcKX4",
+	"MiqUWjvfK+obgC5Z25VdjWriNmUvmhCj5EaQ/kzbCxW+HZ9MhbMc5Eg3VWAiIjyrBoUBO5SVChPXcKoX",
+	"zM4V3gQqnFBkUHAGBKSG4SmfBEfn7bfducgATnsJGE69wkmxKAvaLv5vGNb66H/5xGg3Qahi4TS0A6Yb",
+	"+XAoq1ONq6DqCwYii3pivnKepjwbjVnGwxYJ5LQPLwp0d+SanIJPPubCdLJWL6Jkn/z3nrCgFNC9nkUG",
+	"nCKjt9CDT5Igx53o4riv95vNAxKYkBJ41l81Xr2EAZMBXCffkVd7u43tnX2fpMlURCwiIxoPtqYTdcpe",
+	"7e0ekEDP8zt84n+oX8l3ZLu5u7d70BPBhPIIE7sDst+Ed9rmz/o28p//9/+Ga+Q7sr+7t6tZqXoh1FhP",
+	"Y2ibxcWApalaPGgXb+BYDEFiMXWRuBYmkcMiqM2bKobIDQqE/5DU8eIKV/AJvacEXMQFNJCHvDdf4Arn",
+	"EWJbwBfKhAxo+pA3ueHHshdFo6A8aHi9PlUrNzbs1D0AD3nZgjcdleBZyCSeyhzk5f5vXMxyuBhesGw6",
+	"WYCJxQZ0GmdSVwyglkRkRtOMwDEA5+f1C5AzWLgMwAR8WaZcP6UiOkziRZEsuE7CJE6m0IZK8lsyYrc0",
+	"0vgrER/C9wd77dfNo9fBATag1i2DADoh+K+v4b8FiYf6s06SqqyW91ica0P/RXwldyGWjX3+SE3g9HDd",
+	"tfuc+V7K+Lg/TSXtx+w9Ta8+TM4QmGb1AONJTDNmAGDAVZ5NJ0r6xCz7+iaO6Sqt9gPwPkI9s0h7obmh",
+	"aQITJzJjk29NqTcnbt1c1mDIsuKTQTl7FT72cYL8lh+sGetX9z52Xqozh9xb+824VJekjZwKG6vWPnEu",
+	"MI1A6JpmWwZf0yWOMRtkZCogX6G+ZAvvATxiECN03qikN2Au8QGhYrZ6ZzZIN/gapeUPyhpYJ0lg4e4b",
+	"Nrk0nxhiKZm+816Fb4tKGRfqWQ8qPbxv6mthJhWmz9Ct7F42bF4CviDp0yw7VhZkPOafp5pqYR31JOWr",
+	"pXiFDP1jSuE83kf8Pijlbh2z3aHnzYsrsKTCUHlZKpnfHyyY3DO3nlgyr35EyVScxLcpl8wEV5c7FNnT",
+	"quIHe+Nc9YMtfEjE+sUzlSkT5qrULuz6X4z/VdUGLMC2cJEeSBvOHZY7z0hgxwvWqw1YL33epQSbP5+z",
+	"2OUtiuC+ZT2K/joc9Z5JzJtjLRdO830TlUlN3iNRuf4V+DWmDOdce52c4T8zAy8rr188YdVZjC+RobSQ",
+	"otZGxqo4DJ8pLehbEejv+ICFszBego367vht5/DXw3eAi0pEkkG6PLtWZwdkrB2DdODHIw6hLJrOIGoC",
+	"epou6uuJoE/FlZYuh9jUOvBJ4EA45r/msRtyzdkN5OuCo7feIAFMANRAKnoCMFANZjJeOwIiitiEicjG",
+	"CHHa4Poz8H4ZiRmVGQnQoD22IB89J6BlPfDYdXsREmptMXhifRkSagXgKYPe3S1vp7mzv9Xc22pud7e3",
+	"W7vbreZeY/uf3jrIpvCxXsubX3JPXzSqiC3T9M7etY+PAKoMF8OMyqOcYRx1zk4vjrun5786xGnJ5HER",
+	"UfUyLOySjhs6opMJ09Bc63VAvyfqqV7SKgkZ22MANz3DXpWkBqSpDkIpBFu5K/PzLGzTZg4aPQ3FBg8Q",
+	"eRhTjfFMFI5ERd2+JYBKt0c0h9Nq9iJMRMhSIddUQu6FI7sukKvFxlhmpqwD8LbAKHiXh2oeZhnQCYfy",
+	"w2ipl+n+lctfzoMCSwIqFOLRLPaguLr5F8fZ/yB4RuD1COYYFXD3F23mo4HiN5vNL4SLXzRkvvg6/6Rf",
+	"XrXKj7acO19sLTe37O6WsKXVLhTLm7DLvXWd5IFiLrUxHfm2ZpNDN/rHZWQHJDCEFJD/9/8hARyesh36",
+	"Z2N393WYzMMq5D6TzXAVNuGhc/h6igL+Coy1RYKeZoo9D8hrR2f1qN0PqE6uwUShEsU98eTH5MkmnbCn",
+	"mGrPC/5tebSyh6Jz9XQFezaxT4sjCiXakmRJCSpLKfmGg/jkmokoSX0S0owNk3RW2fFOTmI6W9ih3wEF",
+	"Xg/q9yGAWGf4ddUVe/jhhaDj+yRicZwjWRS6spFaMMluheFk6jqm1ORd27R9UkPz2idBoa+r+iFlyrzg",
+	"MYeEXgCrDeqEpizP4TVNZzjgtqJfe0JTyT5DUPT9QxT+amCkX8CRoDuowBKHyowcpIkFRgIbPVgHBmnu",
+	"umN0rjoe9gDox7q5i2bVo2+Kt+tBDNVv8mLog5cysbbPTJPsIfTPq3CdzXUKLiVXuBQJSa7rdzx1Rq58",
+	"85eHQo3WxfldpS9Fhb59cu3dmO/3V16VVfzu8QxTTRmoUllOdECCyTiDP41iUeBKjx/5N0hAVbg5Zd52",
+	"v4OWsmvObhYhNCEPOe8cnp4cHr/rHCm2av513O4en55cHh1fHJ53ztonh78GqwJLnz1ytQhbfv6oziPM",
+	"rxoZBfL6DGmJkDw0HTvns7XAToOcBs3S7+lt6mqb75lclst9QAQb0oxfMzQUBGG3EyYkK9L3Awy2eanC",
+	"43iRLaeu5dbqhM4kqVEpp2MWERaOEhYZ87Z6i+4lNb4yk78fs/434MFo2EJqlbZpD0jAs/FG/DcHoVuB",
+	"9fgQsvvz8JwFTqRKxmO+uaUVzDTLa7jwBlCdYbkcIFvEOcQVD+okSfFU1wI8+EEdaviGibLXE3hQmzwN",
+	"4mjIj83oHsfXpN9zf1/TGsyPy5wMlzK5qnEO9bVCeUgtCLPhguwdM1iwIbDnMqDl0rtzfNHyuw246Hrv",
+	"LvK040iu7Oisdh96e2cpDa+gh6ozt7n5lJhmUGD0y0voqub750i0gl0qJFnN51jRKIJ0ugdxV5euXSzU",
+	"FvbLMG47+EILQOmUY2KhYcOtn8OqnDGTJBkMcBhTS7eEm1ZN9We4UqLcaxEt2AocaK19WMKR109vBZSc",
+	"JC2luWo2XM5y1T8/NGnK+HPWy5fSL3289Nb89X9x0DP9oYvCO7mwxZRYTBspOMt84jjLFqbMmnFW4IV/",
+	"VaTwFWm46mPw1Bt2sXFO7gOVg+Ww4XqJCxoCKgOEO665as0gd7ZVDf/G8Q0rXepqkZRwxllXpq+jTzym",
+	"DuG46ZatIYAyH+imekTQMQCE5bolShIXC3/tYz2vEn8GH9wSKgE8vUoI9geqSJVFQEc0YyXVfT1w9I2M",
+	"zPspZE9KGMLcWx5v9TA3/rEs2R3u295/9fr1q1cvXi/FE99cIfr8StC3Anr9RbUlzC63OtNnSC5frT49",
+	"QTR/XYhmvUPvWTZKqlhnG+LiOZmQMd5pnEhHx+edw27gk+DwvHN03L08bJ8frQL1WR9ERk9vYwRp/ZwM",
+	"/pzA0JuoD3/1fH+XBNYDUDL9SCqQjirsFgjiq2GdfurlKH/g+JsDcsUmWYXKv0Gg+k1+a47I+7CIdT5O",
+	"SWHaBAG65FZ/VPBoXPoK6Giasiom8dkAnl2C2hjg2WEs3wzAc8UJ+XwAz/pliwGezQ1fs3zqc2Mxz2uN",
+	"T1jMD+Tva0M6HpBAww2Cr9EpeAKAN937xyC5BUfHF2fv2r9earDBKtcOjWVCrkRyI0GLaXc7R5dH7W7n",
+	"snv8vlNZ9/kYQIm57eROcb0KFFdtqIiAqN8hroXCjg9H/WSamk5mktQkY1VAk/UGCUAhaoEJELTQYa49",
+	"ulYxOiABQtlV3jbgqb6vwis2qBTfF5CjKfV0bzPDdpXkNTobQmTr6zgL4+QtTG6JieK4uWD6D5vIJGXX",
+	"PJnKiskUl2DFbFbsL8qCin7r9I8pI5NEgt6DqGM0nxSelXzeRtGt2fWru2owLkhAaoWvMja/TuAufRo5",
+	"AQMWEhUhwDrlsY3QjLl4x8QwG3mt7YoNcORORdbTkBHJ/8Uw5ItJu4oH2Ab/FIUziguakXEiM3QF53iu",
+	"ErKxDehjtrtzQBIAyery4Sgr3GhYCAlAZpLetNncDb8jO/vNwCQL5wiviOYoSY2SmKZDpSfSeMqwsnIw",
+	"lUbb3Gs2jX8ascrQotZW9hwu54EBHi34VbabzQqbcExv+VhZ9zv7TVhq/Nd2lbu4CLQ2l+6kr5VwcUsp",
+	"wSIhAXqEurNJZSU8E9FRpdfvnTqXkeP6y1utreX9G8AJFOGsavYTRjPwoRtr9JdO5+/vflXW6PvTk+4P",
+	"735dH15WP1AdXMxYel0FTKingJpgYO4LtF9fKY12/sG9sZXKLec23Ea5oFbyacMeY8N8Lz8YVZnRinck",
+	"oVlBxZeNb9XwkSw5IMHbD90P553L0xO1AsVsw2ULgqXdgGmL/a2LS+SMek/3aDVc43yvjGSQMeGUFuBT",
+	"aNtVE+C96GRt4sD7v8nDvAAib5qFyZiZQLu2OlMTZO/TLBw50UlH68WQBn6/xpHU7mfP9962j999OO9U",
+	"gEiaqUB18toOZmvtfFoJShmc6y6MFJsDtkjlxAFKXcy0cDYVPRUVOlmqdkf35MmMix078izry54baBcL",
+	"kXLbOZhsEYEbG6XHprhtnozXqQVvR79PZaa+Oi8Hd3DLv3gx1VGhfOpAd8Y+65wfdk66gdKuEBdV6Vi1",
+	"oOcBAHXPC8h3Bov68cqKYcAvUmVVdRov6LVNaJVLfEF4/JJBDtiPmp1WxPR1pbPOK3breim6hX4AOs/i",
+	"QDsuJGQYkT4Nr1A8cLmhy+LQNsPWgeYxF7of8XYFEruLVQDz/bhg+UzHs3VWL+8n8TkWz+IwP/raFbrl",
+	"P+LSOfg9662fi073KKu4Oc7QI6+B8aeu8/m2z/hnIR8z+uOTTyG36pGWjolIU+XClYMeZgkyZ7dJtwMF",
+	"tMp59tOH024nOIA+ZKfHhx2b3ceueQTBYpDaIMoOdNJi3nQCU8oBZmix4CwrzDSrmjShNuKIcwLnhZlV",
+	"UaTADev50Yr+uXl3UJJmeeuWcrIZIKrDsgXti0O1Skedi0NYIqUwmiVC5Pp0QtPM1dHaF4ee76knKpWz",
+	"jRqGKBstr1sitUV1Syubg/hEJkYvA9Ud5iPX6xnC/piiWr26/bjvDSGHJO2O6AK4g/x6x4xbocuXupTo",
+	"923UpyRmUi6chrm4eA4iyZZefHgPlEKkbSUpaNACCEtVbRsBsKqUS/VELXDWObD9h+BUSyxSjtktD2l8",
+	"QIIwERnlAgHMiJz29avGigE3iAGhD6nExiDQKidaszOs01mnwr2kX125gGzh6j8KjX0+8qja6zIy59cw",
+	"D9plAAzTpj3oeduAsHBgO07dS/v/EogKpjFEdUFtxtIKWy6asmqf2NGUFVxiTqLnSn9YtZxT07NtsDrd",
+	"y93mBo2w4P71BFw3uWJioYbwNknHJiKvPy1TD1gHRA2cVCFEiJ7fbt3c3GypD96apjETYRJVYvOHlclQ",
+	"7Wk2SlL+L4w2qXtIbZhSkV2qSZOAutcv1fUAhOuCEsskYpfXLOUDXsUUz/5+2MF3mHse8rL8SXwTePO9",
+	"lofkfRmmTAl6TmPplc/SqfrsHQIjEDWC4qNzjwUYGkjGPNNKq9ESKl8xP3tPqY2DlMnRJWxgpUqRMlRl",
+	"Lqcpr/J+4VXy4fyYQBQjS0jSV2xX15g9bMeK81uQZAm3aBrMEsJuwxEVw9J7CyMte6UMk/KWgc9zbpfa",
+	"mMEJ9xcOwgEJ4InFG5QyGhlfauWqG6TLqg/GUBR0bMnPHg0zaB/YIKf4uhbEu9JMsHTrhkf6vsZGDACh",
+	"n6pnoV/r9Etco6ACNEWRIJqX0vAPCC2MlNd1UFhds11cqg9WghPbGhoZIUfJNI60l4+Do890B2mQ2veJ",
+	"7n84iSkXvnqzSaTQDKxFghUZF0GjPh+Qdua2oB6S0VTtD3yaiYIGBW4WkBGj2iB8TNwFdjvhKZOXXFSV",
+	"JQ8AZ7TIt7kgkoWJiCSp7b6YA56S9QM3COkTLC8uO2ZHyTRV9pU5j4Wo9l5zG0qHj887R5fd0793ToLP",
+	"nbe6knlgFETKKYuMCVvJnYCLrGIVZQKAh1ikuUMtUCcezU9kDQuKsdVML6uFfzu+oTNJgjdAWtZKs6fu",
+	"APo3KeVb6dJbXEgmJM/4NcOy/1wVwBEeleyqmEgJ5rbadYkXHVTVPosTMQR/Si2gE64fP44C201df3nn",
+	"pHvc/fXyw9lRu9ux3gfL2EtH1hmpaG3yCNGIFwJL5bca4OK1eGgRUrfCZ5GQkKLIXAxOm8uBfBYu+PEm",
+	"M6kONgIvv0nck3yD94PmIV2xVVhxz3egkKtkWBnMdu1wkTvfdWJGbRI4jzihI+p+FagBFWEjUgNPCOPX",
+	"LHVtjp5QgkaZKmhkKkmlhuBKyWZonl6J5Eana3yf6MuyOBs/t67VdQTHXhZ5Knw9pMiG05Rnswu1OlpX",
+	"Bul36Kh38268bveMvKGShzpQo3VCHrX0X5KFKcuCA1TbXEceSgUmIjj3igBgZxDLWfIw/4BRlkFfsUyp",
+	"JKi1VvBZ1GbxtcRRSltkyDKrAEAuUnB2etElz69fPFec+LmW/jX9rPpNPRvSDHm285ULP9BX8lcbLCQA",
+	"fhzUffWhAo3QolhuEWSPOp/HFfXwCwtwv3HSH87fAce6sc3jqIj6ye0z7TWbpEk0BT8gGSW572wy7cdc",
+	"jrRCFCZiwIfTFGgLSj2cstMP5+8aBPQxSVC0656jQS7og5XyG8FxAL8dJz5kmQSpjLVGoiydjQ4FGrYy",
+	"YjHJqbbdbDZt3gAkxu5D69WMybr6OtNxc2K0nwZpkwC5VeDuxJheQU6WVV9tmZS6+YAMmWApD0mBeqTN",
+	"LFNnE6mnWskdxMnN4rMCVAB/gSau7BgaOXE0NbrblxIVdUxA9k0lu7oJCKj6OR1y11lc1kqgxkYwIC1Z",
+	"QrgI42nEgGtBYaHVBQABEY6ZbD1/romrAccNfBqFg1Lg/hQOIwQwuRgk1h8WgkWP2Iie404bUw7eMpbK",
+	"uXIAD02Omto+lsYz8sM0jeK0Ttpnx+T6Bcbo9UYVmYeP/bAx2EKvmeyJ/IjbddN10faCbTz53Cxm4Bc6",
+	"nyOoABVRT+jNqAXfd7r//6POu063Uxz8+Sce3ekTTzBxcWtChyyCbD6uplSrmNNzyPUL/KXT0jfVfesE",
+	"1VfsvCyR1AJnchUjwSx9d3kW3PRcDWdeacNPzieY34qjmV/z7yotmL3BrFdld6vCm5wZukFJeHH117q3",
+	"6ReVli5vNwpbWhoArgQHPWH76BPJRcjITmOvYTInc85JoCUGFyR4fv0Ce+gX+l3odE/Tt31CsxHapWSQ",
+	"xMDVs0ZP9ER35IS9MGczTITM0mmoJdFIfQWIMDgrzyTy+NA+ledLS78nbkaJZEQwiTYC6D3gOA+TOKYT",
+	"qex3UL/8vPHGIKZDZDFKH5PkhgEaaMqvnT7aBZPMIs+ph5wTrY1ozFmKWMihyrlgTfTEIElDdMQr7peB",
+	"naiTw52hlGWIgktnpsF6/YQnC7/IPXK1ivxxnyg9fwuQZZkI2fP8elBvEdoTxrEYfMLBfJRGSnimma8L",
+	"se4Ci4KamMo+rfrAQ+QTyE2/JzBt+S44KKY567x08F6UctcbOskXHBHbimXv7DfhSw8ToTR3taitntgi",
+	"7xPBZqaptbJgEOvBz9FdTLt5PFwaGkZju2q7V1r06J4gJbgH9RKNa8wVeUwtDLX0nRQcaY9VAJG5QMke",
+	"06Jc+nnmkuJ/RAsumdE4Rvgs/QEacBb8+n/Tcb2/ua59k+WTp/aM6DVTQ/YZKFjok4tSPtBNrrMR42lO",
+	"aD7i2DLJCucgAFMhyGGb1ZBaj6blyIHS9EFfAL1QK4tQpj4jMRXDqaIF1Ool6SfZCOnw+0QNqm/HWk64",
+	"CHQeuDEGFFAULXBQBqRV63FL3mDjZoxtQGlI3iM5aAbPg22w/v+YJhDLCnrQtrnnKcroec2ep0hdd382",
+	"znWawkLmS6Gv+5pdalppwuS2jQxSjGWQTI15o4jQdmQGr8H3CU75g1DmS/42EZGp/kkxGBPRBZNIKa39",
+	"lNErtR2JUlJaasViG9KhUaTm6oxlEvUUK874mDXISaK3WKl6fR7BU7rPC8ntXoc5qSFhLspEQ2+k7WcE",
+	"xXNMtOz6VCcKwsaJmV4NNSDsffA3ZZMGhuaQ/+vUA2zmJDNqmv7yFEqx9b1gUFgd2Jwe/E2zMFzgE13C",
+	"kf8OXkzMpGgRNNAVAZhajxZRRGFQYtRXtchvn5SpfOer93xSa9EipjpfK0XqQ5QitttoNnZRxQZgkSsu",
+	"ttQK0Qn3yVnK5ZjU6O/XddSbCNHXwO5Efg6cCVUrSXoe5nHrqUd6vqbSv+c18okHpM8kj4BcKenjAY5j",
+	"tSva4hklIpmmKCtR7lzTmEc0S1JYq7zPwELncTEVFDYoY+BN9jVLUHscZs6htrSLNRbKztF+ZmwtUMDy",
+	"aZDDEQuvAGSBzJIpSVk8I4kAPv9GqbBMKk4DSEZGJBlqDD71IO+m57XIb1gl2Gg0Pt7l4XH9YvNAIpgS",
+	"bHl9YVVlIWkLrX6pOZlHgX55FJSQOHpCo7VjqjiUy+aASVSP5AInaUwOqZss4OOgQ6U6LaoneMTGkyRj",
+	"IpyRKzYDdu1ALOWZ6Vyx/nQcMylJf5qVbnLf3RPw8mp0pg3StNS+ODgaSlBESGGmwN4u/oSlWzCFIp6G",
+	"gFqk/gyWcTzJZj1hkDUUE5hLPjYdIK1iJTMexxpURBnR+mHIy4BKI9iX5SWW8B3n1sZukQobewttbHLD",
+	"RZTcwG/omTDWZJ/NEvhWmqGKq5VgoxLt7bwGBhycsyydbbWxrgsjEMWcroPSMVOq7njMFM9gt+iq4zSG",
+	"zLZkMCA1EHbqOO03mz7Zb+7Cou839+oN9Vb9r12DW6+WyTiWe6JyOjXjzUBUX3DyKBKrtzQbUZQNEYlJ",
+	"yjAkoRFTQjpp9EQH+IsSJ6hkwgz16xWtB9ooD6xQaRW8gpAO5Ry2nii2m/ftxN6/Qz3T1tEltzPYznbu",
+	"qVIz4JIs9IJBb1jrPlNqQFZwL/GCzey6xSzwwGr3mI8OCICeoFGAvk0ditAoZ8o6N74Nae1WSQRj9lZf",
+	"1/ZQLeOtBa3jGzVqQ586tCRdP4cRLTcsjsvcPFSyxz4MRlrBdQImTAIsQNKZogB2C14TmbtNwLca85Dp",
+	"qKX2crw/7nq+Ny24UpTwkwCI1kjS4XP9kHyu7gWHZga+dnR8oJuD1KodPXXP9zToA7T/2Gs0oWgXxavX",
+	"8kAwez6kpIDTyfXZtD55k6QqzeJYStRfCie9QS4yKiKaRtUOlzJR9MQyp2ltodc0N8sxC4ELZYhBGofO",
+	"4SD9JJoZxL480v5dVaKC6wrDkZVosW5BJxQpC/68A3Ow7a3K0NShbmR26kJ+5nUuWRxr4nUC5HJzR29P",
+	"QCW7+lKudbfMBuCLPAFpz/Ic6CeJ3Q7Bd+thhi6T2ZskmhlnnG45sjJdxon/LPFpTsdjms4gX8nxiMKJ",
+	"0mtQq+A+sHNAwqayxE1cqU4l0XFP7Ra90/kKXUPP+UzArWo9vKBpOU7e+71U507YXqBTmep2ohAtAR19",
+	"ZStrN8Hprpg/rcHPjGiAtd1pNpfs2e8yERtuUTcPeTgMfG5fSG1ERbSlHTAHSi0upLsU9q2YleCx2Y+j",
+	"/vchP+U/Hn/41/H2Cf/xdSPceTv95/c/XrN2Q/KhV8wW2H3RbJY3txiTNqHjzZdap5LAgxV4sS6HU8xz",
+	"Dxe8amC7Mc/f0MjuoXpke/UjH4SJ8DPomrK383r1Q90keU+FQX0B9/j+OvM7FhlLBY3RM2JBMfabO6uf",
+	"/Z5m7IbOnId2Vz+kXsRD9kHQa8oRPQAe3dv8fTb5afWKstsJwIgXopUQ5K04BL8Bqlx+EL5nWVnEKZqj",
+	"QwmZ2dNs5H1U4+aO+cUS80KpMGB/ztddtR0TBG0fYyWhaWUBLY3BBFr7YospEaxgKJGSndQq2j89MT9U",
+	"tf1jp1I0hHI8A0gK74kJsz6IBaaRA8S8KUQO2Wk2yRj8WaCKmRfdUKmUXLVXylDYab7Ud2EYTtkFxkTS",
+	"GUa4FzWZjJmZOYIC1hvkWKC/LaTK7g/B+C5Ybozq8tVnOWbac9eCa/WE05QfrTnHDDRWHXGNOlRG5iw5",
+	"sOFWmWp1u7BmrZ9JuwtqxtZLZcfVOitSal+HdunY9BPuCS6sIz6jPMbp2XFoFEkS0ChKmZQN8N6mM/j2",
+	"epXKUShNXFvpqBJg5gNLcqv46foBBwMtDDtjymP5vG/+cpDw+tMhCZM0RXbhiC6sr/rNbfx8iMFK3a37",
+	"RyoYuRjzbOT5nl4N3Sha/bnttTxU47SbDxS4/NadRddDYFXV1yajRLBfkvRq0Q3ggFp08V98Un3pzvfs",
+	"2ige1w/D/6DhmDXCZOx99L3+VHLBpNRf3g7HjBwm6STR1uy7d4dq4s4IpQGK2L9cC6HLK6a+VB3Ey8Jv",
+	"Pv4GqvMlOMK81s7u3u7ene8x9Q4dJ+ZimL/G153cp/Jy59WrF6+U8LV4+hcsU7oedm7Bn85SNuC3yqo5",
+	"+XlLvXKU3LSr9xpzzPQNuM/5T28Ki5P/3sGJ5j+UbzjLN1MreKK0vl6OFWcqgu4+bqDoVFYFfxbdcpOj",
+	"CW1akOsU2JrL1aQL8lV5LKO5vuxf/3g6vNBreR8u2k9H9unIOpjBv33yxkxKOly43xMEyaq+qA2ewqGB",
+	"3EODYefgZbhwvjvNprrrS09iA0ZlmFQBa3GBYYbqW0nt20CPPLyHUgcG4E7z5YZcUSugRab4Q8F8xrS6",
+	"MAHELDYmMQ2vIPih6GoZ39vwUG1Gp+vRlP+pkqbUqzAhRcuYnKL0VxlAk85PH47PO0dF8jFIL8X37RVp",
+	"uOqBz0BvZ/MWhLblWiS3HzDtBUDIffxZg4yTtQE7D/IGL0AGI+qAsOsPDHwox05uRCFkhI7fzMCOm1TQ",
+	"iQbXtIQOc1fm0YI6VmsegAU5lcy8t95CL7mBUJdf1h2yjpfhLQTvI8Sj2VvHuXCSZG+TqXjyuFS8r8vH",
+	"LEGEh3v7XCy7A4BcwW5ILUlNXNaEh+u5O8TxsOTGYsnNgnmCi50t54Dz5+RaaYPfAaMZ0QzLvEmAKVqB",
+	"b1sfGoTWQCZpFvg9YRz9BjBzcxxSvyeWJpJhsncR2BIj6NpLoiE8LXpnT7izGbKsDCVanT6m3SYVEKi+",
+	"HbFRgELNC6Ua5O+MTZz1wvXBjBCdgmY9CInoCXQdmA1Qm3FD46sDJ9mVyIyKSOqMBwv9CRtBjaDuiZ44",
+	"0omAshSZi9kgg2QRn2T0igngWZDsVsLcnIPRNDOG4gIszVsEqtkTZC1cTUgWM6CaoM1LEmgsyxbZDkxy",
+	"S6AdZy39HCaIaOhNJ5mvDL45j70Jo+UPLELiNMEVW5Oos8WA6hKhU4K6+bZA/hL9Y8paNrldVEGj8qxB",
+	"AOCE6ifVhIZTCgVmTGIgPAc5TZl2KjpN1yLSZ9kNYzr/VE9ejeOG/c345uAWsiB1agnk89Wu2EyyrE5C",
+	"KjC5ZsJoholQ5kZFd1d8AhQJ4wEbgmKnNJkO0Vl0M0piJNhiVad6QA0H6Tt9RuQU0hBzH2l/Bi5UWFKE",
+	"uJAGtMJiVuCQMiERchJ0lCWQXCl5hN3CLO6FGqOh3mkBKRzAC10AZDAq5nytWxAFBccuHtecxa2JYzGV",
+	"JtWA5LwR9hFaw1Z4+jTY75d29ZEac7IrEtP+wPUm1HV6LlzR/D6lYlhQsQ26fbXdkyPYz3U4ZrcTKiJj",
+	"J2KFHhdKlFWMBDJNK+8OHkj1SzUkSPXFAirIyls6y4bKsUGWX186SI4QssBhIXQ3hn+rj86bPZjvslhC",
+	"xW+p+rlTfgTJKkcHcr7B3lOet73gzNX97bgw5l3ecWF7ZzdvpeBAxWvIJwsB7wHeO5hPoDGcgR243ObN",
+	"4bctKH4IfdNzZU0XJCi1QlOMJD1P2bk9zz23+cmcJzB1d3EX+MKvhUjzBl+7sbVZaNTx1d2wboTECNk5",
+	"BRawwWQVl7QY+B6b/fjmPD5/+4Efvzge/9jsx69uT36/4oOfvvvOyyHqlVppOwP99uS4/WyO26J4+u0T",
+	"doiEvcM/1E4YL1EsL/df7zb3dxTjoH0GUklfii/39ncc59E5G6oTkZOtgK3xTk67l7kvx97+C5UjLoZZ",
+	"IsjRoaldz9+4/fhvfM+jrXYWU5HxEJxKWu08ohlTRq3X8naaO7tb29tbzZfd5n5rd7u1/+Kf3pO3+zED",
+	"VMvdiPflm8vcdG7btGJCZM7dlrYRqbSayw056t+63+vJjfXobiw3daiAKKABk0qpQ0CpOQn6uSsKjOWM",
+	"o/t7paPrE4/u0L+lbOUKHDedEq2Gt3lCWFaEufXBJzx4PlHy9s5NzLa3QzXGDZU9UUBidwwrEP451KZ5",
+	"tN4gkB1/Q1Odz8ojU72/59u6T6yGMgnvUqMpDFlmvjvwnTOqZyUSEicC2sdaaJWewJZldr2C9ZxDLUKJ",
+	"rvnlMs+GypStjt0fEesATfyeGNOZdhxATi9AGqBbfoqwUPoiKqaowdIMUGdIliRXhA0GLMxgKXpCrYXt",
+	"ucKEdsL1PBorypmRYSKgMyM4Ukbqa4XlUWY5nkmb0t0Ta9rtCC+VjdjY17UgutdzceCe4FGlFY+0Zdba",
+	"+6I66XzE60lPfArw/wkC/I+h5qwKfFseeUOl8aLajoParz/P3f8KwboOOHCfQnZfKGR3pHFCLDUt0Fl8",
+	"b8gqw3A0Kqkm/RnhEcYxdGCLr6WjcAGRbZt6Kkd0wnwNToOdkF1rVwelSlaf0/oMo/RWSzLFW6PkBtOx",
+	"dbWiOvOQQZ3nYEOkyoQuEsHqVuHJp10svykWLeYAXYC2Dq/RSJVzEvj7XEXyvnBmHlbxC5aOE5kR8BcU",
+	"Wm8a3A0qwUiqPwnsJ8fOk2PnSct5fC3nSW950ls+i48GyrtWqzaQssgyqO76rbJLU1TOLwI/orz8z//1",
+	"f4IS0v0ca/Ba2A3AnjweeeVwkHuylnahvVPzrcBm26AsLW9otaIqzYBEuSgeVZVk9yxKg3dj5tWqojTb",
+	"BWhJTRqZsDQvFauuSTPHrFAsJUnEBwPUQEHpbJHAbDPUfAs//yEgyTQ76Ikg5gJ6YcnfPjaGcTsE7cPe",
+	"XnkVn7WYW8Yh1hNsS3FxA4GnK7Gwe2OYxDFGJ4/FING5TDiM0+PU6XPbE7p7cBEVfXWhmKkQw8WA2n2b",
+	"1lMbKGVXK45FrT0yy1c3UFozyAJSq09JqpghyVI+gfUv1PWRB5b1NdaCX1mZ753DsED53XzF3qJCN9NE",
+	"7oslv1SXrE241jJ/enOqNOgJvwBgCZgnu80ut3d2QTt2CQkz1oHc3oN3FLji0fF557DrQSinqoWq0/40",
+	"b1aa9ybdBg4tooJOkpmeJqZPidLe9reaL7d2XuTp4bo9iOLxj6jF5ad4ni/ba7iLf4fhaT/c3tm9nf3L",
+	"87E3ipntC5ytQbCDTaZxOI1pxt5A0Dvv01lomK4bVOZb5+0jPgeokVxcX27vv3r9+tWrF69hLS0GHooi",
+	"BMI7wj3XQ7bfn34ojtjEITXEH6Q3NJt+xZJv7xsFlsss1pShpdJb8HE7MwDlW3PekwRG3c5VXaMxnp51",
+	"TgD2RDM8Z9p2InTC1TVLkeo46pfP9YVSBxRBOEHfUKfLYa9eyxvG9HL31f6L5u7OS/s1MXf3FvAIYWGa",
+	"aml87w9ELJwBQIr6QTpdVRfuFLb5vFPLoNfox6lQOrOdpCYezK1RB9rrjqi4AvguxTJnyTQlxhj8L2pm",
+	"0aCIqRtGojGPq2sRVwsE0phEA2A27pm0PbFxk7d3tnbVErhHNW867ZzVYg/oQtflu83W5xEKF8v9OP9q",
+	"dYv35tFgh4KiLh/Hpr1gIlP0ki21pPFWs6sXuO0xldnPnN2gKb58gHnZcnjeOTruXh62z4+UgNE3FA/D",
+	"hM6Kh6DAHP9aMsmt66J9PqQ8/g/77a6bYe/V/s7L5kunrgvvJu2IjsFgfBJlfz5RphFz1J9qQt6L5s62",
+	"Ekw8TMRaEiJMhHxuh1NcXD5XtrKQrDGBrg68QlrqBTodDHjI0pqskwsaUwRLFhH5hQ5hmnp7Ov8465xc",
+	"dPI9fhKzm4rZB8tS30NzUT1tT8X+7t5ufoRZ1FW3eK3X+4pEJ5RHbU21+0C0+QxeqefktJ/hA5qo7b92",
+	"93bvnkqY6ZqttZ8qmDF4RoVFbnZcbYvVoahC5pZlyMumV+bYOws5tmUb8ayabXyu8ufcwMxjfpDEXnA6",
+	"GgJ1zFFLmMcnP7ffHR9d/tx+96Hz5Yuj16Tkp9rop9rop4DFZ6yN5rkv0YQorHsRE0YXdX/ZvETadgiq",
+	"rJCuLoTuiflU6gMsIBmSmyS9kpD1maSknL5JahWFzz2hi52hmtlWPNu3LqhtnsvS9rHe1tTHjqjMy5Oh",
+	"5s+37TJIba7ot1Txa8YplPweVJcWax97truTY7LhEiJkWim3Uz4jgZILOmkFuVageF3K2FamFiGQjKbh",
+	"yGAjFyQd+YTtQ7NjcRc0yC+Q4aJ7HZjnSJwkahcyW167Knl0jJjyPtaXqo0MqWR+oU06kkxPqMkj+jJo",
+	"4L5LSCYQU87vfSa1LFQ6C0Q41Fphz1wNyaYd+gC7O2Qk4pIOU6aWN1+kGo3jvHoWwK/V6vdEwEXwPIBV",
+	"QdhqU5edQW8vm8qsEbVxe6AJj6ajvHwAmqyYfXRmh9DdhVklaRa0sHgXMqaDT7pazCe2kOwusK1+iu/I",
+	"AeFLpVdR4hfGBOXpTidN2wtO3yEl3sz3WmxxgBuGrkROIwwMjOjDaSfbE/OzJTd0pihXfSPS/ZhRocnA",
+	"9HGZk5o9UZuwdEQxEbn8Zc8k6Xm/T8cTNTCF+fIBD4mcJFnP82Gb0yyoF7OzdQ07pFAxEOt5+vjiHvwL",
+	"65S/eKTGoCga5EFgqli5DDvzqDXKJaXYlD0enbffQizHln3qX/5tq3OBUS5LBPu3qN3NfQ5Vy3SnoeOP",
+	"nbyCRdagui/XJsbYh0qRe08RlrbC1CHvz+YwrlaSL5h2H91ty8f0vkQlr16BL1vIWzUhc29hRkfmoft9",
+	"0LoVdnZ3nwrsnmyhr1JgZyhwRX3damtpkzo7o9muV2Zn7zZ1GCD+cwV8cZWdftIn6OM1nVijqqq7nrBZ",
+	"6KVun5WFdNoQM+vyFyujQ5AcSiaUA9AQgiLp5VCT6tseqNG6IDh57xlLdUuK5nLn4hdm/4Z1318CrPJZ",
+	"m3VcUns0R/JPKbxPUuCepUdWh6xm5xul59qU1YCL66rs3Pkw9RdJz81bJy/213W2ELDe/Y4sAZf2ZnXf",
+	"PWHlCvjDYVzdr7BWyihtOKke0Dh5LkskqGt3JabQniSZIxcAeW9Rvq/b5hfbn7LIJn1Cg6SeUNJ2nKRM",
+	"z7JB2qYbDXgnUXxoPEObwFoUM8aPOeuJEfZGpOGIRW4X+5pI9LL5ZP/2tg4iAjwLxUJKHdwyGbkHjmxD",
+	"EEH95r2d19CEzU4BgW/KWa09oW0l7cdRa3XDJXPiCLhRzySpWHiNybim4Ia2nkGxmR7Ouj9z+/H3BBhh",
+	"JPjpw2m3Y/yzJaZOsVVs/YAExyc/nx4f2huVmJfOoa1DsTqMf80j6HwLshleknttQN2B/hdz0tjkDesG",
+	"p0pv0qE0aIgKCITdCnmNbj5nfuCtAzxCuxY9gYCJ2PVLf7KvYRelO1VpMRhhyDwop51w+hHsy2IEJGg1",
+	"lnxGFE6BPm+6lM0Z1hQ7BaQGLM2ctgW9NJiIciXjHjwwS0zr96/FC79GYrSeBOz0JpFQZ7m/KWv/y6p7",
+	"6qws0vWAkMsC5Unve9L7No2EMlBilmt9JTUqY+MuG09imt2n1Ek3MTYDoPkXc8FcQUZCKghEIwC9pm5A",
+	"ofM2Uuk0ZliVI91mK0Gr0GG4opDKvNlf3dULVJVldVNuhVRP2BKpuj+XVaReU8yu8KGxVpKSnebLFWqF",
+	"UqTmQJeVdMNQKHQbpyhy7LIqcTtOIhbHWqhTM1MUlDkcQAwV5wjf22cQumQRmU5IzRHyKZskaSZ7wqoc",
+	"JssomWZhMmYHWoWzE8DYtbDdqSEvUD2QJWSsVAboMtsTqNWpg1Cfq5IynhrIPMHkz4DsN5tNvbkmxzEg",
+	"PW+70ex5OgQNyZDqx/2m+tUqNWZ2SsXT9+gGtpKM6e9JSqaCg4bLUuaTqYj5FSto8WZKz+RBPqPamAvz",
+	"bF0t6Y1uvWxfaFoI+3mdWVmDYuFIqVrON4GWpKepxUGDBMX6Nqk3kkVEqbiBU99WswVUulu7jm3pL8Ao",
+	"HwcdEHvtnop4FiwssCqc+q9bZVXIp3zEdPASAzPNdUfJNI1nJnOYDBirrINx60zVb1kpQ1drcXZYLQnI",
+	"Wxgvz98tZ+9ub5y9+xhFIO52/1UrQb4pOvJan+6+Rcp5ykBeqdo7Z+UpDXntRkrF45cT/iqK/zdql7QJ",
+	"ZS1OC96EuJ4CwU9JscuSYkvW25y9iCVW2XSy3Gy8VwC48Oo1w8Hmdkhy1dEx8hiR157IQ6+kEHndMNIK",
+	"QWSMURdxzOprhV+Nma7fhYZ0qFibMpx7omCFGCyIcETFkEWkRqWcjpX4WQ5ouiz06mzrN4BZ+qTSraXS",
+	"PZa6s0rVsZS3JHydU+dT/PpJeD1W/LooLZbKqXsFdIrCqBbAAa+I65QP/meOceM3tT4tQwjNP8Ougu0F",
+	"M1XCJgMvZkSmkqXon9UbJEE/yJGxHQ9ta04Iozfv+gXmiXFJjDsSpc01pk5d7+tURTlKbnoCg4CA/CRJ",
+	"LdDv1UKuy9JxgBFR/H7f1macazyCi3DEomnMAp/QntDFEAPdY2VM06ut6cQRrDZr30Q5YY6kP80KblKJ",
+	"gN49gf3Yamqaau0c68G3DlGT7p8yQuM4ucEMMlzMm1GiEY4ky4xTUY00nRR8eVZ/sQuPtSpqrw4TRVoZ",
+	"a5EBjSULcimO0n4ulUp9m0wqZfj3LLPn4QJI56uL8H5KRXSYxJBtv9d+3Tx67VkOcZJAteqKinN98/l9",
+	"MSr0892NkCnUwvFxf5pKxQzf0/Tqw+SMpSEshbe9j4Lb3UDXg/bA8mezfeuFF+2xbzzZbv9uCIwVzH+l",
+	"EafxYTYJ9plHnGZXm8TtemI+cGcQ+QwCok9Wxe9stCVluovDfFaUTCqAEMkaOIhKGMCECvDaoyTWGNxr",
+	"+VtIbafZ9HUUsCcgX8ap4cbq6/qBdepwuYarryd6AssSr1mq7FxH0IF8ky2svHwm7aLmMphkN4l5UNqa",
+	"w8K3IiS1+siR0tkjSYLJOAPtxydUJ/z4RYzw40iDLNKeCFIWJiLkMQcx8l4RxnGkc3tEoozYKyhRE0Ww",
+	"ScFuiu/tiWCS3Qr95iDiYybUvH9WQkW90dfA5CMeRykTv30McqBxIEqjPxxHAaklaU8ESnweR0Ed0RMn",
+	"dOZW9+Hy6WoLNRm9UFiDiXiQpstpSAWsW+Ez2lqf0PoWriSoO7pnCGgYLVKlYfTEYhUjT+7CIS2mpL61",
+	"pjelJ0rI7T6p2o2gDoPrYsYIqi3PkASC+wSre2KLIAwKzlrJ2yHD3HgneEpqSlzKOhSGQq7iDWY0CiRY",
+	"pUdpSuwJYtlC3qzFxFkRBR9R1OEAOimYNmyLFZJpBonr0Lq1rZ/RjVtc4oBK4uLjSQGZ9ZmE7sBYPNDI",
+	"cV80tCjkx/GMJIOBvUlDyASkZo5jvpCoDhPds1HtIRQdY1bjNGbVLhtQzuBFPtbLJsK48nQzZDTCDf3p",
+	"xcwbEjvl3//5v/6P+nBNQJkJaWtGl+qCdip1eFnRWJ+Kqzw6rV73n//X/ybuz4FfxHOF62Helyi4ZiJK",
+	"8kv4T0W3hASK7Q6TdJY/qH9QDxbi4nA1j4VX8gZ1EwxbvCQ17bsxcUMYallcmlC8RfML9Qy0PUZdXFFH",
+	"Xwf1Ixu9XxBbPzPy9cuVxJa4F3BRxVHrfjGWesUm2dIg/M7L3b2Xr8swepXBtwJ1eC2vf0UvX+7v7bza",
+	"V6pxvrleywuz4eX+q9e7O69ewzXNv4sgYLt7zf3tIgpY9XthhxZ2KnDfW32Hi1xaeccccS3qQVzOG6gc",
+	"DR2GMb/c3Xu9t72TY+8sfsScmgWFpB8/L5JrjopXCW5X0BQfd/2q8EeBlt1UWoNTBkhmZ3SWJnFcXLNr",
+	"EeU+mjtQek3LADyaywKgNrFqQmdKakB+kuavkrHIya1bmctSRec6PuqQQDFXON/danDdEsIT/lYZOjTK",
+	"YDIgi1DfNk4kMbzt6+eQaMFVZH11g56xduuVtWLaDlfUYKNn79rHR3Nwoz+xf/xx8vIfP3b3m9FNZ+9i",
+	"+/U/hz9f7wkxenf9+z9eFpkmVlXLSUxnelDTiAJTAtQ+/W37xSt7EooMVix4BlArNRME3rAR6qGGOTzE",
+	"ATiTylpUJ6whry3wYYmd23YmQ4aYmcvY+3JuuOgofKvwoKsZ5C/H3R+Oztu/tN+R9uEP5PsPF91T0m3/",
+	"4/ioRfaaeHqLCsuSljT2TtsSJuLje7aEwcev8+42i7rSfLaXOs/PNaYpHozv1c796SE+15VkKbvm7MYC",
+	"8Z13Dk9PDo/fdY68KghLlHt2bwqyz84YF/AJf3K1kNMC7inxaw5/cpnesyBgv0T/MWJge6UEqFJ4nPP0",
+	"OSEo9fyfN5/bKapluNxr7pVBKd31saCUFc9/M/CUaxL6MnjK5CtATz7hQj6FUR4nBW6Su2lMvMR6boqB",
+	"kvuiQZrnl6BB5rg/BvExGcz36V4T+OeAGLRGg8yYIyhiREBPrBATyDs0ZRZpseX4xDVunsZC9HsicL4+",
+	"8C2aoF/wDDZ4VIBW1N41Kq66KRWSQpV8T3xitxMqIp/wqAHgYHcaFhKNtcDRA4sAj4tA+noCZ20QI0Wk",
+	"E9+KQw0A2EQdi5LzXi9Lg1wkadbqiUDDXK1R/U2Co+OLs3ftXy9P2u8VP7MFOSbBodETBl9lHltyjFXu",
+	"VOhMAbvGC0BW5mqOWu5DPqJJIkwhfjlBpMkCJGUdV1s93hMY7RIJUdtEsnyfpC45K+9fYJZZ413aOAcE",
+	"6RZiBn5tB+mjQgSWLHoe5Thr1S4vCzdXdfnuDn0EziLjh6tTYpKJ8B1LEATnxPhD4Ag3gPcrQ/M9CrKe",
+	"e6g2QpnTZPZlUeaq1WtIqirE1pxgbaULyzL1Kpr85IEcMG4BRMjAf6FTotqp/xkcM9+iN6XKc/DZDPBF",
+	"Gvn9Tc+NQAStirE2iOBTTchTXtE64IB5ys9ScMBFKvMmFSGGEa5XA2LvtvnlPTGH6EfmAP3MY0sA/cy3",
+	"/AkA/dSn+T2xRkVJ14Wlz3vv55lCuFhqEJ72ROCmOvRpeEUiZZIvLy1ZlpOKG20Cb18O40W/8QEYL6UR",
+	"FrkBzUouqYmYJ9mnkogn3n2/kghDTNU82F9WKeDy2v6M8Ki1ms0iA1EMAkRADrJaMJddbdZJHiwlp9UP",
+	"wJNnWDxm3+sXalv+mcwz0wh1U/MSAf0ksLN2lOf9gcFqXw7IcYbHJYLVc0Fgv6xYl3dQYO+5WxeTJ9Vb",
+	"cL6Nqmz7vz5be+JUT5zqs2Wvr2RmG1RyOfzH5BAf5InMxr1Z4Fql2q458/Dxi7tWrBPkKOqFQudkxWdf",
+	"YDTbL/AtFpE+lYx8OH+HJV7ts2ObLx48v34Bugikx0JTf4uhpD5Pkj6LkxuN0IWKKc9aJHge5i5oLklg",
+	"gurzAfXrF869GvlpkibRFLw6ZJTk6JSTaT/mcqRxrHhGxlMJUFVhIgZ8OEUOa1rHUzKcMikPwIuLOd7w",
+	"NZBbb56A1OpM7ea0EPyvmqd355dX9MxO1Dcy53TChFpCNu6zKIKsL1LO6s07sUgtiXiGi4+/ZSM2liy+",
+	"ZtJ8M3qNsY0SzKzeIIe66BzxthKdec7y7bRt/83XmoIySK+HRQppmkJRQ8RExmksMd0eq+/U2h84Kvsz",
+	"SQY0pJFTjaZfa5Zrbh3VTpYW8aM9seXVRHIGVFqphr5iQpKaRp515ugTw/xxIcMkYgAfmjI5wufggBpv",
+	"0TQbVeydDZL42B2P1DB9D6DLNbhuXe1e37RkUszIB6w1ziLdxgf0BedldtSKNx5b1Pw1X6hf5Vu9RL0T",
+	"EojzF1p4vgrqNC6eWkWdQs7s6mY+m36rZbgLP3UO42/+RXrYegk/P69Iramp1Oe+OK9Nmn/7L6w/Umbv",
+	"hM7ihEYSosrB7dYN/i4DUjPHdLfRbOwakNggv0GiV7neIkHnpHvc/fXyw9lRu9sxrcDeHb/tHP56+K4T",
+	"NByQX2i+UkNYZYw/Qx8kmwmhbpT4qfMlHNBIKrlxjEB4E7tG+GEKqeX4Cp1pj1azSb/Sc4cTln+rEi6F",
+	"L1gcjWwLwkDhMbgQ0CSGYsWq0o8F1msgn22BSq7WUEkCmCvgCUcsozyuMuj1lC6L05mT1VXKQ37Lc2Cm",
+	"P7OUD7Ra7G2Oabuevova3wc4mXp1NwgDlO2okPFrdXxKoryg2hRWhuj1clQcu8egEFgaXLKlJOYDFs7C",
+	"mBEgJFJjjWGjEHA9RC6krC4ncpf/6tTSTyiPFLtgWDT1zo7dgbGPODxK09my7c+n/e1uvf2yL7PvdklW",
+	"7Pnd3f8XAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -25,11 +25,21 @@ const Provider = "tight"
 
 // Defaults of New. Each can be changed with the option named beside it.
 const (
-	// DefaultBaseURL is Tight's sandbox, the only host the documents publish
-	// (option.WithBaseURL or TIGHT_BASE_URL for production). Paths carry
+	// DefaultBaseURL is Tight's sandbox, the only host the documents' pages
+	// publish (option.WithBaseURL or TIGHT_BASE_URL for production, e.g.
+	// ProductionBaseURL). Paths carry
 	// the /v6 prefix; a base URL ending in /v6, as the documents write it,
 	// is accepted too.
 	DefaultBaseURL = "https://sandbox.tight.com"
+
+	// ProductionBaseURL is the production host the OpenAPI embedded in
+	// Tight's documentation pages names (the spec's second server; the
+	// pages themselves publish only the sandbox). It is never a default:
+	// pass it with option.WithBaseURL or TIGHT_BASE_URL. Credentials go
+	// only to the one base URL configured: the token is fetched from
+	// <base URL>/v6/auth/token, never from the spec's tokenUrl, and no
+	// redirect is followed to another host.
+	ProductionBaseURL = "https://prod.tight.com"
 
 	// DefaultBatchSize (option.WithBatchSize) is the number of items per
 	// save request. Tight documents no maximum; the binding limit is the
@@ -80,7 +90,7 @@ const (
 // DefaultBaseURL.
 const EnvBaseURL = "TIGHT_BASE_URL"
 
-// Client saves customers and invoices through Tight API v6. It is safe for
+// Client saves customers, invoices and payments through Tight API v6. It is safe for
 // concurrent use.
 //
 // Every facade's Client also has, written once in the engine: BaseURL()
@@ -100,6 +110,8 @@ type Client struct {
 	e         *engine.Engine
 	customers *saver[CustomerInput, Customer]
 	invoices  *saver[InvoiceInput, Invoice]
+	payments  *saver[PaymentInput, Payment]
+	templates *saver[ItemTemplateInput, ItemTemplate]
 }
 
 // New returns a client. Credentials come from option.WithToken (a static
@@ -218,6 +230,13 @@ func ValidateCustomer(in CustomerInput) error { return check(0, 0, in) }
 // ValidateInvoice checks an invoice against the spec's InvoiceInput schema.
 func ValidateInvoice(in InvoiceInput) error { return check(1, 0, in) }
 
+// ValidatePayment checks a payment against the spec's PaymentInput schema.
+func ValidatePayment(in PaymentInput) error { return check(2, 0, in) }
+
+// ValidateItemTemplate checks an item template against the spec's
+// ItemTemplateInput schema.
+func ValidateItemTemplate(in ItemTemplateInput) error { return check(3, 0, in) }
+
 // check validates v with validator i of loadValidators.
 func check(i, index int, v any) error {
 	vs, err := loadValidators()
@@ -228,7 +247,7 @@ func check(i, index int, v any) error {
 }
 
 // loadValidators reads the request schemas once per process.
-var loadValidators = validate.Schemas(Provider, schemas.Tight, "CustomerInput", "InvoiceInput")
+var loadValidators = validate.Schemas(Provider, schemas.Tight, "CustomerInput", "InvoiceInput", "PaymentInput", "ItemTemplateInput")
 
 // accessors are the methods every facade shares (engine.Accessors).
 type accessors = engine.Accessors

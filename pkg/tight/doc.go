@@ -1,7 +1,8 @@
 // Package tight is the billbridge client for Tight (formerly Hurdlr) API v6:
-// it saves customers and invoices in batches and reports one result per item,
-// reads and lists them (the list walks Tight's cursor pages itself), deletes
-// them and sends invoices.
+// it saves customers, invoices, payments and invoice item templates in
+// batches and reports one result per item, reads and lists them (the list
+// walks Tight's cursor pages itself), deletes them, sends invoices and reads
+// the invoicing setup.
 //
 // Usage:
 //
@@ -51,8 +52,34 @@
 // DeleteCustomers and DeleteInvoices send one DELETE per id, retried freely
 // (a repeat that finds the entity gone gets ErrNotFound). SendInvoices sends
 // one POST per invoice and is unsafe: every accepted request e-mails the
-// customer, so it is repeated only when Tight surely did not act, and ends
-// as ErrOutcomeUnknown otherwise.
+// customer, so it is repeated blindly only when Tight surely did not act;
+// after an answer that may have been lost it reads the invoice back
+// (collectionInfo.emailSentDatetime and emailStatus): sent, or under way,
+// is a success marked Existing; not sent is sent again, at most SendRounds
+// sends; an invoice that cannot be read leaves ErrOutcomeUnknown. See
+// SendInvoices for what those fields prove and what they do not.
+//
+// # Payments
+//
+// SavePayments saves payments in batches (POST /v6/payments) with the rules
+// of SaveCustomers: an item with an Id upserts, an item without one creates
+// and carries a create key, so that it is created exactly once even when an
+// answer is lost (the key is looked up by walking the payments' pages, once
+// per request in doubt: a payment has no name to query it by). A child naming InvoiceId pays that
+// invoice: Tight counts its amount in the invoice's totals.paidAmount and
+// balance. GetPayment, ListPayments and DeletePayments read, walk and
+// delete them like customers. The spec models Tight's newer payment
+// (ptxn_… ids); answers of the older version (pmt_…) read into the same
+// Payment.
+//
+// # Item templates and the invoicing setup
+//
+// SaveItemTemplates saves invoice item templates in batches (POST
+// /v6/invoicing/itemTemplates): upserts by Id, creates without a create key
+// (Tight documents no read of templates to look one up by, so a lost
+// answer to a create stays ErrOutcomeUnknown). DeleteItemTemplates deletes
+// them like customers; GetInvoicingSetup reads the defaults new invoices
+// start from (GET /v6/invoicing/setup).
 //
 // # The shape every billbridge facade shares
 //

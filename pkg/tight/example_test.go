@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
+
+	"github.com/oapi-codegen/runtime/types"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/fault"
@@ -198,4 +201,80 @@ func ExampleClient_DeleteCustomers() {
 	// Output:
 	// 0 cus_a false
 	// 1  true
+}
+
+// End to end: customers, then invoices referring to them, then payments
+// paying the invoices, each step a batch with one result per item. Every
+// create carries a create key, so running the same program again (or a
+// retry after a lost answer) creates nothing twice.
+func Example_endToEnd() {
+	srv := tighttest.NewServer() // a fake Tight: use option.WithBaseURL(tight.ProductionBaseURL) for production
+	defer srv.Close()
+	c, err := tight.New(srv.ClientOptions()...)
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+
+	// 1. Customers.
+	customers := c.SaveCustomers(ctx, []tight.CustomerInput{
+		{Name: flex.Ptr("Acme Corp"), Email: flex.Ptr("billing@acme.com")},
+		{Name: flex.Ptr("Globex"), Email: flex.Ptr("ap@globex.example")},
+	})
+	// 2. One invoice per customer, naming it by the id Tight gave it.
+	pct := flex.Ptr(tight.AdjustmentPercent)
+	var invoices []tight.InvoiceInput
+	for _, r := range customers {
+		if r.Err != nil {
+			panic(r.Err)
+		}
+		invoices = append(invoices, tight.InvoiceInput{
+			CustomerId: &r.ID,
+			Name:       flex.Ptr("June Consulting Invoice"),
+			LineItems:  &[]tight.LineItemInput{{Quantity: flex.Ptr(flex.Decimal("2.0")), Price: flex.Ptr(flex.Decimal("5000.0"))}},
+			Discount:   &tight.Discount{Type: pct, Value: flex.Ptr(flex.Decimal("5.0")), CalculateBeforeSalesTax: flex.Ptr(flex.Bool(true))},
+			SalesTax:   &tight.SalesTax{Type: pct, Value: flex.Ptr(flex.Decimal("8.875"))},
+		})
+	}
+	saved := c.SaveInvoices(ctx, invoices)
+	// 3. A payment of 5000 cents against each invoice: the child names the
+	// invoice it pays.
+	var payments []tight.PaymentInput
+	for _, r := range saved {
+		if r.Err != nil {
+			panic(r.Err)
+		}
+		payments = append(payments, tight.PaymentInput{
+			Date:        &types.Date{Time: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)},
+			Amount:      flex.Ptr[int64](5000),
+			Description: flex.Ptr("Payment for " + r.ID),
+			CustomerId:  r.Value.Customer.Id,
+			Children:    &[]tight.PaymentChildInput{{Amount: flex.Ptr[int64](5000), InvoiceId: &r.ID}},
+		})
+	}
+	for _, r := range c.SavePayments(ctx, payments) {
+		if r.Err != nil {
+			panic(r.Err)
+		}
+		fmt.Println("payment", r.ID, "pays", *(*r.Value.Children)[0].InvoiceId)
+	}
+	// The invoices' totals now show the payments.
+	for inv, err := range c.ListInvoices(ctx, tight.InvoiceQuery{}) {
+		if err != nil {
+			panic(err)
+		}
+		t := inv.Totals
+		fmt.Println(inv.Id, *inv.Customer.Name, "total", *t.Total, "paid", *t.PaidAmount, "balance", *t.Balance)
+	}
+	// The same payments again: found by their create keys, not created twice.
+	for _, r := range c.SavePayments(ctx, payments) {
+		fmt.Println(r.ID, r.Outcome, "existing:", r.Existing)
+	}
+	// Output:
+	// payment ptxn_1 pays inv_1
+	// payment ptxn_2 pays inv_2
+	// inv_1 Acme Corp total 10343 paid 5000 balance 5343
+	// inv_2 Globex total 10343 paid 5000 balance 5343
+	// ptxn_1 unchanged existing: true
+	// ptxn_2 unchanged existing: true
 }

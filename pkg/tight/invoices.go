@@ -3,8 +3,11 @@ package tight
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"iter"
 	"net/http"
+	"time"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
@@ -197,14 +200,33 @@ const (
 // e-mail state updated).
 //
 // A send is not idempotent and Tight has no idempotency key: every accepted
-// request is one more e-mail. So it is an unsafe call: it is repeated only
-// when Tight surely did not act (429, or a failure before the request was
-// written). After a failure that may have reached Tight (a 5xx, a dropped
-// connection, a cut answer) the item fails with an error wrapping
-// billbridge.ErrOutcomeUnknown: the customer may or may not have the
-// e-mail, and sending again may send a second one; read the invoice's
-// collectionInfo.emailSentDatetime first. An unknown id fails with
+// request is one more e-mail. So it is repeated blindly only when Tight
+// surely did not act (429, or a failure before the request was written).
+// After a failure that may have reached Tight (a 5xx, a dropped connection,
+// a cut answer) the outcome is settled by reading the invoice back (see
+// settleSend): an e-mail recorded by this call (collectionInfo
+// emailSentDatetime at or after the call's start, less SendClockSkew) or
+// still under way (an emailStatus other than SENT) makes the item
+// a success with Existing set; an invoice that shows no e-mail, or only one
+// older than the call, was not sent, and is sent again, at most SendRounds
+// sends in all. Only when the invoice cannot be read does the item end with
+// an error wrapping billbridge.ErrOutcomeUnknown. An unknown id fails with
 // billbridge.ErrNotFound.
+//
+// What Tight's fields prove, and what they do not: emailSentDatetime is the
+// time of the invoice's last e-mail, so a time inside the call proves an
+// e-mail went out during it (this call's, unless someone else sent the same
+// invoice at the same moment), and a time before the call proves only that
+// an older e-mail exists: this call's request is then taken as not acted
+// on. An e-mail sent within SendClockSkew before the call is read as this
+// call's (the clocks of client and Tight may differ by that much), so it is
+// not sent again. An emailStatus other than SENT (an e-mail queued, still
+// in progress: the documents show no other value) is read as this call's
+// send under way, even though a send from before the call that is still
+// queued, or ended in another state, looks the same.
+// If Tight recorded a send only some time after answering it, a read right
+// after a lost answer would show nothing and the invoice would be sent
+// again: the documents do not say when the fields are written.
 func (c *Client) SendInvoices(ctx context.Context, items []SendInvoice, opts ...option.RequestOption) []billbridge.Result[Invoice] {
 	return collect(c.e.Context(ctx, opts), c, items, c.sendInvoice)
 }
@@ -231,20 +253,43 @@ func (c *Client) sendInvoice(ctx context.Context, index int, in SendInvoice) bil
 	call := engine.Call{Op: "sendInvoice", Unsafe: true, Send: func(ctx context.Context) (*http.Response, error) {
 		return c.API.SendInvoice(ctx, in.ID, body)
 	}}
-	ans, err := c.e.Call(ctx, call)
-	r := billbridge.Result[Invoice]{Status: ans.Status, Attempts: ans.Attempts}
-	if err != nil {
-		r.Err = err
-		return r
+	start := time.Now()
+	var r billbridge.Result[Invoice]
+	for round := 1; ; round++ {
+		ans, err := c.e.Call(ctx, call)
+		r.Status, r.Attempts, r.Err = ans.Status, r.Attempts+ans.Attempts, err
+		if err == nil {
+			// A 200 whose body does not read is an unknown outcome too
+			// (Undecodable of an unsafe call), settled below.
+			inv, rerr := readOne(c.e, call, ans, func(b []byte) (*Invoice, error) {
+				env, err := unmarshal[tightapi.InvoiceEnvelope](b)
+				return env.Data, err
+			})
+			if rerr == nil {
+				r.ID, r.Value = in.ID, *inv
+				return r
+			}
+			r.Err = rerr
+		}
+		if !errors.Is(r.Err, billbridge.ErrOutcomeUnknown) {
+			return r
+		}
+		inv, sent, attempts, rerr := c.settleSend(ctx, in.ID, start)
+		r.Attempts += attempts
+		switch {
+		case rerr != nil:
+			// The invoice cannot be read: the outcome stays unknown.
+			c.e.Logger.DebugContext(ctx, "tight: send not settled", "invoice", in.ID, "error", rerr)
+			return r
+		case sent:
+			r.ID, r.Value, r.Err, r.Existing, r.Status = in.ID, *inv, nil, true, http.StatusOK
+			return r
+		case round >= SendRounds:
+			// Read back and found not sent, every round: safe to send
+			// again later, so not sent rather than unknown.
+			r.Err = c.e.NotSent("sendInvoice", fmt.Errorf("invoice %s: the read-back shows no e-mail after %d sends whose answers were lost", in.ID, round))
+			return r
+		}
+		c.e.Logger.DebugContext(ctx, "tight: send did not act, sending again", "invoice", in.ID, "round", round)
 	}
-	inv, err := readOne(c.e, call, ans, func(b []byte) (*Invoice, error) {
-		env, err := unmarshal[tightapi.InvoiceEnvelope](b)
-		return env.Data, err
-	})
-	if err != nil {
-		r.Err = err
-		return r
-	}
-	r.ID, r.Value = in.ID, *inv
-	return r
 }

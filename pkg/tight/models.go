@@ -46,6 +46,23 @@ type (
 	Term = tightapi.Term
 	// AdjustmentType says how a discount, tax or amount due is read.
 	AdjustmentType = tightapi.AdjustmentType
+	// Payment is a saved payment as Tight returns it (the newer version,
+	// ptxn_…; answers of the older pmt_… version read into it too).
+	Payment = tightapi.Payment
+	// PaymentInput is a payment to save: with Id an update, without a create.
+	PaymentInput = tightapi.PaymentInput
+	// PaymentChild is a line of a returned payment.
+	PaymentChild = tightapi.PaymentChild
+	// PaymentChildInput is a line of a payment as sent; InvoiceId names the
+	// invoice it pays.
+	PaymentChildInput = tightapi.PaymentChildInput
+	// ItemTemplate is an invoice item template as Tight returns it.
+	ItemTemplate = tightapi.ItemTemplate
+	// ItemTemplateInput is an item template to save: with Id an update,
+	// without a create.
+	ItemTemplateInput = tightapi.ItemTemplateInput
+	// InvoicingSetup is the defaults new invoices start from.
+	InvoicingSetup = tightapi.InvoicingSetup
 	// Error is one entry of the error list of a Tight answer.
 	Error = tightapi.Error
 	// ClassSegment is a class-tracking segment of a customer (Child

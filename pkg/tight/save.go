@@ -258,7 +258,8 @@ func (c *Client) initSavers() error {
 	if err != nil {
 		return err
 	}
-	c.customers, c.invoices = c.customerSaver(v[0]), c.invoiceSaver(v[1])
+	c.customers, c.invoices, c.payments = c.customerSaver(v[0]), c.invoiceSaver(v[1]), c.paymentSaver(v[2])
+	c.templates = c.templateSaver(v[3])
 	return nil
 }
 

@@ -1,7 +1,9 @@
 // Proof that the Tight spec is usable from TypeScript: typed requests and a
 // reader for every response status of every operation (createToken,
 // saveCustomers, saveInvoices, getCustomer, deleteCustomer, queryCustomers,
-// queryInvoices, deleteInvoice, sendInvoice). Type-checked by `make lint`
+// queryInvoices, deleteInvoice, sendInvoice, savePayments, queryPayments,
+// getPayment, deletePayment, saveItemTemplates, deleteItemTemplate,
+// getInvoicingSetup). Type-checked by `make lint`
 // (tsc --strict).
 import type { components, operations } from "./generated/tight";
 import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
@@ -76,6 +78,35 @@ export const queryInvoicesRequest: JsonRequest<operations["queryInvoices"]> = {
 
 export const sendInvoiceRequest: JsonRequest<operations["sendInvoice"]> = { type: "QUOTE" };
 
+// A payment of 5000 cents, all of it paying one invoice (the newer version: children name invoiceId).
+export const savePaymentsRequest: JsonRequest<operations["savePayments"]> = {
+  data: [
+    {
+      date: "2025-07-01",
+      amount: 5000,
+      description: "June, first half",
+      customerId: "cus_28868401",
+      bankAccountId: "bka_7542850",
+      dimensionValueIds: ["dv_593051"],
+      children: [{ amount: 5000, invoiceId: "inv_158998869" }],
+      customData: { internal_key: "k1" },
+    },
+  ],
+};
+
+export const queryPaymentsRequest: JsonRequest<operations["queryPayments"]> = {
+  limit: 100,
+  sort: { orderBy: "DISPLAY_NAME", direction: "ASC" },
+  filter: { search: "june", description: { contain: "june" }, status: { in: ["ACTIVE"] }, bankAccount: { id: { in: ["bka_7542850"] } } },
+};
+
+export const paymentPath: operations["getPayment"]["parameters"]["path"] = { id: "ptxn_158998869" };
+
+export const saveItemTemplatesRequest: JsonRequest<operations["saveItemTemplates"]> = {
+  data: [{ name: "Standard Service Fee", amount: 5000, quantity: "1.0", price: "50.0", salesTax: { value: "8.875", type: "PERCENT" }, glAccountId: "gla_1" }],
+};
+export const itemTemplatePath: operations["deleteItemTemplate"]["parameters"]["path"] = { id: "tili_28868401" };
+
 // The spec's constraints reach TypeScript:
 // @ts-expect-error direction is ASC or DESC
 export const badDirection: Schemas["CustomerSort"] = { orderBy: "NAME", direction: "UP" };
@@ -85,6 +116,8 @@ export const badFilter: Schemas["StringFilter"] = { contain: 1 };
 export const badGrant: Schemas["TokenRequest"] = { grant_type: "password", scope: "write" };
 // @ts-expect-error data is required
 export const noData: JsonRequest<operations["saveCustomers"]> = {};
+// @ts-expect-error a payment's amount is an integer number of cents, not a string
+export const badPaymentAmount: Schemas["PaymentInput"] = { amount: "50.00" };
 // @ts-expect-error money is an integer number of cents, not a string
 export const badAmount: Schemas["LineItemInput"] = { amount: "100" };
 
@@ -215,6 +248,67 @@ export const queryInvoices: Handlers<operations["queryInvoices"]> = { 200: invoi
 export const deleteInvoice: Handlers<operations["deleteInvoice"]> = { 200: invoice, 404: errors, ...errorStatuses };
 export const sendInvoice: Handlers<operations["sendInvoice"]> = { 200: invoice, 404: errors, ...errorStatuses };
 
+// A payment of either version: children name the invoices they pay (newer), or
+// carry a type and class segments (older).
+function paymentLine(p: Schemas["Payment"]): string {
+  const paid = (read(p.children) ?? []).map((c) => `${read(c.amount)}→${read(c.invoiceId) ?? read(c.type) ?? "?"}`);
+  const segments = (read(p.dimensionValues) ?? []).length + (read(p.classSegments) ?? []).length;
+  return `${read(p.id)} ${read(p.date)} ${read(p.amount)} ${read(p.customer)?.id ?? ""} ${read(p.bankAccount)?.name ?? ""} [${paid.join(",")}] ${segments} segments`;
+}
+
+function paymentItem(it: Schemas["PaymentItemResult"]): string {
+  const status: number = read(it.statusCode) ?? 0;
+  const p = read(it.data);
+  if (read(it.result) !== "SUCCESS" || status < 200 || status >= 300 || !p) return `failed ${status}`;
+  return paymentLine(p);
+}
+
+function payments(env: Schemas["PaymentSaveEnvelope"]): string {
+  return `${read(env.result)}: ${(read(env.data) ?? []).map(paymentItem).join("\n")}`;
+}
+
+function payment(env: Schemas["PaymentEnvelope"]): string {
+  const p = read(env.data);
+  return p ? paymentLine(p) : `${read(env.result)}: no payment`;
+}
+
+function paymentPage(env: Schemas["PaymentQueryEnvelope"]): string {
+  return `${(read(env.data) ?? []).map(paymentLine).join("\n")} next=${read(env.cursor)?.after ?? "none"}`;
+}
+
+export const savePayments: Handlers<operations["savePayments"]> = { 200: payments, 207: payments, 404: errors, ...errorStatuses };
+export const queryPayments: Handlers<operations["queryPayments"]> = { 200: paymentPage, ...errorStatuses };
+export const getPayment: Handlers<operations["getPayment"]> = { 200: payment, 404: errors, ...errorStatuses };
+export const deletePayment: Handlers<operations["deletePayment"]> = { 200: payment, 404: errors, ...errorStatuses };
+
+function templateItem(it: Schemas["ItemTemplateItemResult"]): string {
+  const tp = read(it.data);
+  if (read(it.result) !== "SUCCESS" || !tp) return `failed ${read(it.statusCode)}`;
+  return `${read(tp.id)} ${read(tp.name)} ${read(tp.amount)} (${read(tp.quantity)} x ${read(tp.price)}) gl ${read(tp.glAccount)?.id ?? "-"}`;
+}
+
+function templates(env: Schemas["ItemTemplateSaveEnvelope"]): string {
+  return `${read(env.result)}: ${(read(env.data) ?? []).map(templateItem).join("\n")}`;
+}
+
+function template(env: Schemas["ItemTemplateEnvelope"]): string {
+  const tp = read(env.data);
+  return tp ? `${read(tp.id)} ${read(tp.name)}` : `${read(env.result)}: no template`;
+}
+
+function setup(env: Schemas["InvoicingSetupEnvelope"]): string {
+  const s = read(env.data);
+  if (!s) return `${read(env.result)}: no setup`;
+  const complete = read(s.setupComplete);
+  return `#${read(s.brandColor)} ${read(s.defaultTerm)?.type} every ${read(s.defaultReminderRecurrence)?.interval} ${read(s.defaultReminderRecurrence)?.frequency} mark-up ${read(s.reimbursableMarkUpPercent)} complete ${complete === true || complete === 1 || complete === "true" || complete === "1"}`;
+}
+
+const readErrorStatuses = { 401: errors, 403: errors, 429: errors, 500: errors, 502: errorsOrPage, 503: errorsOrPage, 504: errorsOrPage, default: errorsOrPage };
+
+export const saveItemTemplates: Handlers<operations["saveItemTemplates"]> = { 200: templates, 207: templates, ...errorStatuses };
+export const deleteItemTemplate: Handlers<operations["deleteItemTemplate"]> = { 200: template, 404: errors, ...errorStatuses };
+export const getInvoicingSetup: Handlers<operations["getInvoicingSetup"]> = { 200: setup, ...readErrorStatuses };
+
 // Every operation of the spec is covered above.
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   createToken,
@@ -226,4 +320,11 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   queryInvoices,
   deleteInvoice,
   sendInvoice,
+  savePayments,
+  queryPayments,
+  getPayment,
+  deletePayment,
+  saveItemTemplates,
+  deleteItemTemplate,
+  getInvoicingSetup,
 };

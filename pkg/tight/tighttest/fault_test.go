@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oapi-codegen/runtime/types"
+
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
@@ -178,6 +180,13 @@ func TestSpecCoverage(t *testing.T) {
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // queryInvoices
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // deleteInvoice
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // sendInvoice
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // savePayments
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // queryPayments
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // getPayment
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // deletePayment
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // saveItemTemplates
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // deleteItemTemplate
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504, // getInvoicingSetup
 		},
 	}))
 	c := client(t, srv)
@@ -211,6 +220,27 @@ func TestSpecCoverage(t *testing.T) {
 	}
 	for i := 0; i < 5; i++ {
 		_, _ = c.SendInvoiceWithResponse(ctx, "inv_nobody", tightapi.SendInvoiceRequest{}, tok)
+	}
+	for i := 0; i < 5; i++ {
+		_, _ = c.SavePaymentsWithResponse(ctx, tightapi.SavePaymentsRequest{Data: []tightapi.PaymentInput{{}}}, tok)
+	}
+	for i := 0; i < 5; i++ {
+		_, _ = c.QueryPaymentsWithResponse(ctx, tightapi.PaymentQueryRequest{}, tok)
+	}
+	for i := 0; i < 5; i++ {
+		_, _ = c.GetPaymentWithResponse(ctx, "ptxn_nobody", tok)
+	}
+	for i := 0; i < 5; i++ {
+		_, _ = c.DeletePaymentWithResponse(ctx, "ptxn_nobody", tok)
+	}
+	for i := 0; i < 5; i++ {
+		_, _ = c.SaveItemTemplatesWithResponse(ctx, tightapi.SaveItemTemplatesRequest{Data: []tightapi.ItemTemplateInput{{}}}, tok)
+	}
+	for i := 0; i < 5; i++ {
+		_, _ = c.DeleteItemTemplateWithResponse(ctx, "tili_nobody", tok)
+	}
+	for i := 0; i < 5; i++ {
+		_, _ = c.GetInvoicingSetupWithResponse(ctx, tok)
 	}
 	// createToken: 200, 400, 401.
 	issue(t, srv, cc)
@@ -258,6 +288,48 @@ func TestSpecCoverage(t *testing.T) {
 	_, _ = c.SendInvoiceWithResponse(ctx, "inv_cov", tightapi.SendInvoiceRequest{}, bearer(readTok))
 	_, _ = c.SendInvoiceWithResponse(ctx, "inv_nobody", tightapi.SendInvoiceRequest{}, tok)
 
+	// payments: 200, 207, 400, 401, 403 (writes), 404.
+	amount := int64(5000)
+	pay := tightapi.PaymentInput{Id: str("ptxn_cov"), Amount: &amount, Date: &types.Date{Time: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)},
+		Children: &[]tightapi.PaymentChildInput{{Amount: &amount, InvoiceId: str("inv_cov")}}}
+	gone := pay
+	gone.Id = str("ptxn_gone")
+	savePay := func(tok tightapi.RequestEditorFn, items ...tightapi.PaymentInput) {
+		_, _ = c.SavePaymentsWithResponse(ctx, tightapi.SavePaymentsRequest{Data: items}, tok)
+	}
+	savePay(tok, pay, gone)
+	savePay(tok, pay, tightapi.PaymentInput{})
+	_, _ = c.SavePaymentsWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"data":[]}`), tok)
+	savePay(bearer("bad"), pay)
+	savePay(bearer(readTok), pay)
+	_, _ = c.QueryPaymentsWithResponse(ctx, tightapi.PaymentQueryRequest{Limit: limit(1)}, tok)
+	_, _ = c.QueryPaymentsWithResponse(ctx, tightapi.PaymentQueryRequest{Limit: limit(251)}, tok)
+	_, _ = c.QueryPaymentsWithResponse(ctx, tightapi.PaymentQueryRequest{}, bearer("bad"))
+	_, _ = c.GetPaymentWithResponse(ctx, "ptxn_cov", tok)
+	_, _ = c.GetPaymentWithResponse(ctx, "ptxn_nobody", tok)
+	_, _ = c.GetPaymentWithResponse(ctx, "ptxn_cov", bearer("bad"))
+	_, _ = c.DeletePaymentWithResponse(ctx, "ptxn_gone", tok)
+	_, _ = c.DeletePaymentWithResponse(ctx, "ptxn_gone", tok)
+	_, _ = c.DeletePaymentWithResponse(ctx, "ptxn_cov", bearer("bad"))
+	_, _ = c.DeletePaymentWithResponse(ctx, "ptxn_cov", bearer(readTok))
+
+	// item templates and setup: 200, 207, 400, 401, 403 (writes), 404.
+	tpl := tightapi.ItemTemplateInput{Id: str("tili_cov"), Name: str("Fee")}
+	saveTpl := func(tok tightapi.RequestEditorFn, items ...tightapi.ItemTemplateInput) {
+		_, _ = c.SaveItemTemplatesWithResponse(ctx, tightapi.SaveItemTemplatesRequest{Data: items}, tok)
+	}
+	saveTpl(tok, tpl)
+	saveTpl(tok, tpl, tightapi.ItemTemplateInput{})
+	_, _ = c.SaveItemTemplatesWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"data":[]}`), tok)
+	saveTpl(bearer("bad"), tpl)
+	saveTpl(bearer(readTok), tpl)
+	_, _ = c.DeleteItemTemplateWithResponse(ctx, "tili_cov", tok)
+	_, _ = c.DeleteItemTemplateWithResponse(ctx, "tili_cov", tok)
+	_, _ = c.DeleteItemTemplateWithResponse(ctx, "tili_cov", bearer("bad"))
+	_, _ = c.DeleteItemTemplateWithResponse(ctx, "tili_cov", bearer(readTok))
+	_, _ = c.GetInvoicingSetupWithResponse(ctx, tok)
+	_, _ = c.GetInvoicingSetupWithResponse(ctx, bearer("bad"))
+
 	cov := srv.Coverage()
 	t.Logf("coverage: %s", cov)
 	if cov.OperationsSeen != cov.Operations {
@@ -271,6 +343,9 @@ func TestSpecCoverage(t *testing.T) {
 		"saveCustomers 404": true, "saveInvoices 404": true,
 		"getCustomer 403": true, "queryCustomers 403": true, "queryInvoices 403": true,
 		"getCustomer 400": true, "deleteCustomer 400": true, "deleteInvoice 400": true,
+		"savePayments 404": true, "getPayment 403": true, "queryPayments 403": true,
+		"getPayment 400": true, "deletePayment 400": true,
+		"deleteItemTemplate 400": true, "getInvoicingSetup 403": true,
 	}
 	for _, m := range cov.Missing {
 		if !cannot[m] {

@@ -293,7 +293,10 @@ func (st *state) invoiceOut(si *storedInvoice) tightapi.Invoice {
 		out.CollectionInfo = &tightapi.CollectionInfo{}
 	}
 	out.CollectionInfo.PaymentUrl = ptr(st.baseURL + "/pay/" + out.Id)
-	if si.sends > 0 {
+	switch {
+	case si.sends > 0 && st.cfg.EmailInProgress:
+		out.CollectionInfo.EmailStatus = ptr("QUEUED")
+	case si.sends > 0:
 		out.CollectionInfo.EmailStatus = ptr("SENT")
 		out.CollectionInfo.EmailSentDatetime = ptr(si.sentAt)
 	}

@@ -77,7 +77,9 @@
 // stay, naming its id). An unknown id gets 404 with the error envelope
 // (INVALID_VALUE, param id). POST /v6/invoicing/invoices/{id}/send counts one
 // e-mail per accepted request (Server.Sends), answers the invoice with
-// collectionInfo.emailStatus SENT and emailSentDatetime, takes type INVOICE
+// collectionInfo.emailStatus SENT and emailSentDatetime (with
+// Config.EmailInProgress: QUEUED and no emailSentDatetime, an e-mail still
+// in progress), takes type INVOICE
 // (also when absent) or QUOTE (else 400 INVALID_VALUE, param type), and
 // refuses an invoice whose customer has no e-mail (400 REQUIRED, param
 // email). Deletes and sends need scope write (403 otherwise); reads take
@@ -101,6 +103,23 @@
 // matches, ignoring case, a substring of the invoice's name, notes, number,
 // or its customer's name or e-mail. sort.value is ignored.
 //
+// # Payments, item templates and the invoicing setup
+//
+// POST /v6/payments upserts payments as the other saves (new ids ptxn_<n>,
+// children tli_<n>); a payment needs date and amount (REQUIRED), its
+// customerId must name a stored customer and each children[].invoiceId a
+// stored invoice (INVALID_VALUE, param such as children/0/invoiceId). A
+// child naming an invoice adds its amount to the invoice's paidAmount
+// (balance = total − paidAmount); updating the payment moves the amounts,
+// DELETE /v6/payments/{id} takes them back. Answers turn the …Id fields
+// into objects ({id}, the customer with its name and e-mail). POST
+// /v6/payments/query pages like the other queries (orderBy DISPLAY_NAME
+// sorts by the description; a bankTransaction filter matches nothing, the
+// fake holding no bank transactions). POST /v6/invoicing/itemTemplates
+// upserts templates (tili_<n>, name REQUIRED), DELETE removes one, and GET
+// /v6/invoicing/setup answers the defaults of a user who never set
+// invoicing up until Server.SetInvoicingSetup replaces them.
+//
 // # Invoice totals
 //
 // All totals are integer minor units (cents), computed exactly with
@@ -119,8 +138,9 @@
 //     8.875 % twice): PERCENT of discountedTotal when
 //     discount.calculateBeforeSalesTax is true (or there is no discount), of
 //     subtotal otherwise; AMOUNT as for discounts;
-//   - total = subtotal − discount + tax; paidAmount 0 (kept across updates);
-//     balance = total − paidAmount.
+//   - total = subtotal − discount + tax; paidAmount the sum of the payment
+//     children naming the invoice (kept across updates); balance = total −
+//     paidAmount.
 //
 // The document's example (subtotal 10000, 5 % before 8.875 % tax) gives
 // discountedTotal 9500, salesTax 843, total 10343.
@@ -166,6 +186,10 @@ type Config struct {
 	// RejectWholeBatch refuses a batch holding any invalid item with 400 and
 	// saves none of it (a simulation of the strict mode some accounts see).
 	RejectWholeBatch bool
+	// EmailInProgress makes a sent invoice answer collectionInfo.emailStatus
+	// QUEUED and no emailSentDatetime (the e-mail still in progress) instead
+	// of SENT with the time.
+	EmailInProgress bool
 	// Webhooks, when its URL is set, makes the fake send a webhook for
 	// every change of its state (see WithWebhooks).
 	Webhooks fake.WebhookConfig
@@ -202,6 +226,10 @@ func WithClock(now func() time.Time) Option { return func(c *Config) { c.Now = n
 // WithRejectWholeBatch makes a batch with any invalid item fail whole with
 // 400, saving nothing (see Config.RejectWholeBatch).
 func WithRejectWholeBatch() Option { return func(c *Config) { c.RejectWholeBatch = true } }
+
+// WithEmailInProgress makes sent invoices show an e-mail still in progress
+// (see Config.EmailInProgress).
+func WithEmailInProgress() Option { return func(c *Config) { c.EmailInProgress = true } }
 
 // WithTightRateLimit applies Tight's documented rate limit, fault.TightLimit
 // (1000 requests per 5 minutes per access token).
@@ -400,7 +428,12 @@ type state struct {
 	invoiceOrder  []string
 	seq           map[string]int // last number used per id prefix
 	sends         map[string]int // accepted sends per invoice id
-	webhookSeq    int            // last delivery id used
+	payments      map[string]*storedPayment
+	paymentOrder  []string
+	templates     map[string]*tightapi.ItemTemplateInput
+	templateOrder []string
+	setup         tightapi.InvoicingSetup
+	webhookSeq    int // last delivery id used
 	// created numbers every entity in the order of its creation: the
 	// queries' tie-breaker and default order, which inserts never change.
 	created int64
@@ -440,6 +473,9 @@ func newState(cfg Config) *state {
 		invoices:     map[string]*storedInvoice{},
 		seq:          map[string]int{},
 		sends:        map[string]int{},
+		payments:     map[string]*storedPayment{},
+		templates:    map[string]*tightapi.ItemTemplateInput{},
+		setup:        defaultSetup(),
 	}
 }
 

@@ -107,6 +107,18 @@ async function tight(bin: string): Promise<void> {
   // The document's arithmetic: 10000, 5 % before 8.875 % tax: 9500 + 843.
   check(invoice.totals?.total === 10343, `invoice total ${invoice.totals?.total}, want 10343`);
   console.log(`tight: saved invoice ${invoice.id}, total ${invoice.totals?.total}`);
+
+  // A payment of 5000 whose child names the invoice: the invoice's balance drops by it.
+  const pay = await client.POST("/payments", {
+    headers: auth,
+    body: { data: [{ date: "2025-07-01", amount: 5000, customerId: acme, children: [{ amount: 5000, invoiceId: invoice.id }] }] },
+  });
+  const payment = pay.data?.data?.[0]?.data;
+  check(pay.response.status === 200 && payment?.id, `save payment: ${pay.response.status} ${JSON.stringify(pay.error ?? pay.data)}`);
+  const page = await client.POST("/invoicing/invoices/query", { headers: auth, body: { limit: 10 } });
+  const paid = page.data?.data?.find((i) => i.id === invoice.id)?.totals;
+  check(paid?.paidAmount === 5000 && paid?.balance === 5343, `after the payment: ${JSON.stringify(paid)}, want paid 5000, balance 5343`);
+  console.log(`tight: saved payment ${payment.id}, invoice balance ${paid.balance}`);
 }
 
 async function chargeover(bin: string): Promise<void> {

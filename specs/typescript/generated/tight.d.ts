@@ -280,6 +280,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save new (or update existing) payments
+         * @description Saves a batch of payments, with the batch rules of `saveCustomers`: an item with
+         *     `id` updates that payment (upsert), an item without `id` creates one, and there
+         *     is no idempotency key, so re-sending an item without `id` may create a duplicate
+         *     payment. The answer holds one result per input item, in input order (200, or 207
+         *     when some items failed); success is each item's `result`/`statusCode`.
+         *
+         *     Which version this spec models: Tight's payment pages show two versions of the
+         *     payment. The older one has ids `pmt_…`, a `type`, `classSegmentIds` and a
+         *     `reconciliationMatchId`, and no link to an invoice. The newer one has ids
+         *     `ptxn_…`, `dimensionValueIds`, and `children[]` that name the `invoiceId` (or
+         *     `billId`) they pay. This spec models the newer version, the only one that can
+         *     pay an invoice. Answers of the older shape still parse: nothing is required,
+         *     unknown fields are allowed, and the older response fields (`type`,
+         *     `classSegments`, `reconciliationMatch`) are declared on `Payment`.
+         *
+         *     Decisions the documents leave open, taken here:
+         *     - Amounts are integers in minor units (cents), as everywhere in Tight. A payment
+         *       that pays invoices carries one child per invoice, its `amount` the part paid.
+         *     - A child naming `invoiceId` adds its `amount` to that invoice's
+         *       `totals.paidAmount` and takes it off `totals.balance` (Tight's documents show
+         *       the fields, not the rule; the billbridge fake applies it, also on update and
+         *       delete of the payment).
+         *     - The request's `…Id` fields that the answer returns as objects (`bankAccountId`
+         *       → `bankAccount`, `customerId` → `customer`, `vendorId` → `vendor`,
+         *       `categoryId` → `category`, `glAccountId` → `glAccount`, `dimensionValueIds` →
+         *       `dimensionValues`) are `writeOnly`. A child's `invoiceId` and `billId` are
+         *       assumed to be echoed as sent.
+         */
+        post: operations["savePayments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Query payments, one page at a time
+         * @description Returns one page of the payments that match `filter`, with the cursor paging of
+         *     `queryCustomers` (`cursor.after: null` on the last page; `limit` 1 to 250).
+         *
+         *     The pages of the two versions differ in the filter: the newer shows `search`,
+         *     `description`, `status`, `bankAccount.id {in, notIn}` and `bankTransaction
+         *     {expand, id.equal}`; the older `displayName` and `status`. This spec declares the
+         *     newer filter and keeps `displayName` for servers of the older version. Sort:
+         *     `orderBy` is documented only by the example `DISPLAY_NAME`, so it is a string.
+         *     Whether `search` looks at more than the description is not documented (the
+         *     billbridge fake: description, notes and display name, ignoring case); the fake
+         *     holds no bank transactions, so a `bankTransaction` filter matches nothing there.
+         */
+        post: operations["queryPayments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the payment (`ptxn_…`; `pmt_…` in the older version).
+                 * @example ptxn_158998869
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a payment
+         * @description Reads one payment by id: `{result, data}` with the payment. The get page shows the older version's payment (`pmt_…`, `classSegments`); its answers parse with this spec's `Payment` as the newer ones do. An id that names no payment (or a deleted one) gets 404 with the error envelope; the document does not show that answer.
+         */
+        get: operations["getPayment"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a payment
+         * @description Deletes one payment and answers `{result, data}` with the payment as it was.
+         *     Afterwards the id gets 404 and the payment no longer appears in `queryPayments`.
+         *
+         *     Decisions the documents left open: a DELETE is idempotent by method, so clients
+         *     may repeat it after a failure; a repeat whose first attempt took effect gets 404,
+         *     which then means "already gone". The invoices a deleted payment paid get their
+         *     `paidAmount` back down (assumed; the billbridge fake does so).
+         */
+        delete: operations["deletePayment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoicing/itemTemplates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save new (or update existing) invoice item templates
+         * @description Saves a batch of invoice item templates (the lines an invoice can start from),
+         *     with the batch rules of `saveCustomers`: an item with `id` updates that template,
+         *     an item without `id` creates one (no idempotency key: re-sending may create a
+         *     duplicate), one result per item in input order, 200 or 207.
+         *
+         *     Decisions the documents leave open, taken here: no query or read of templates is
+         *     modelled, so a create whose answer is lost cannot be looked up (billbridge reports
+         *     it as an unknown outcome; send templates with an `id` of your own to make saves
+         *     repeatable). The document's example has `amount` 5000 with `quantity` "1.0" and
+         *     `price` "50.0", so the template's `price` reads as major units there, unlike the
+         *     invoice example's; `amount` (minor units) is what the template carries, and the
+         *     billbridge fake echoes `quantity` and `price` as sent. `glAccountId` is answered as
+         *     `glAccount` (an empty object in the example), so it is `writeOnly`.
+         */
+        post: operations["saveItemTemplates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoicing/itemTemplates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the invoice item template (`tili_…`).
+                 * @example tili_28868401
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an invoice item template
+         * @description Deletes one invoice item template and answers `{result, data}` with the template
+         *     as it was. Decisions the documents left open: a DELETE is idempotent by method,
+         *     so clients may repeat it; a repeat whose first attempt took effect gets 404 (the
+         *     error envelope), which then means "already gone". Invoices whose lines came from
+         *     the template are not changed (assumed; the billbridge fake keeps them).
+         */
+        delete: operations["deleteItemTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoicing/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the invoicing setup
+         * @description Reads the invoicing setup of the authenticated user (the defaults new invoices
+         *     start from): `{result, data}`. The v6 page is modelled; the v4 and v5 pages show
+         *     other shapes (`defaultInvoiceTerm` as a string, `invoiceReminderSchedule`, a
+         *     number for the mark-up), which this spec does not model but whose answers still
+         *     parse (nothing is required, unknown fields are allowed). A user who never set
+         *     invoicing up is answered with the defaults and `setupComplete: false` (assumed;
+         *     the billbridge fake does so).
+         */
+        get: operations["getInvoicingSetup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1101,6 +1301,341 @@ export interface components {
              */
             type?: string;
         };
+        /** @description One line of a payment as sent: the part of the payment that pays one invoice (`invoiceId`) or bill (`billId`), or goes to one account. Minor units. */
+        PaymentChildInput: {
+            /** @description Id of an existing line to update (`tli_…`); omit to add one. */
+            id?: string;
+            /**
+             * Format: int64
+             * @description The line's amount, minor units (cents).
+             */
+            amount?: number;
+            /** @description The line's id in the connected accounting system. */
+            apiItemId?: string;
+            /** @description General-ledger account (`gla_…`). Answers carry `glAccount`. */
+            glAccountId?: string;
+            /** @description Dimension values (class tracking) of the line. Answers carry `dimensionValues`. */
+            dimensionValueIds?: string[];
+            /** @description Customer of the line (`cus_…`). Answers carry `customer`. */
+            customerId?: string;
+            /** @description Vendor of the line (`vnd_…`). Answers carry `vendor`. */
+            vendorId?: string;
+            /** @description Category of the line (`ctg_…`). Answers carry `category`. */
+            categoryId?: string;
+            /** @description The invoice this line pays (`inv_…`): its `amount` counts in the invoice's `totals.paidAmount` and comes off its `balance`. */
+            invoiceId?: string;
+            /** @description The bill this line pays. */
+            billId?: string;
+        };
+        /** @description A payment to save (the newer version, `ptxn_…`). With `id`: update that payment (upsert); without `id`: create one (re-sending may create a duplicate). The documents mark no field as required; the server reports missing fields per item (the billbridge fake requires `date` and `amount`). */
+        PaymentInput: {
+            /**
+             * @description Id of an existing payment to update (`ptxn_…`); omit to create.
+             * @example ptxn_158998869
+             */
+            id?: string;
+            /**
+             * Format: date
+             * @description Date of the payment.
+             */
+            date?: string;
+            /**
+             * Format: int64
+             * @description Amount, minor units (cents).
+             */
+            amount?: number;
+            description?: string;
+            notes?: string;
+            /** @description The payment's id in the system it came from. */
+            apiSourceId?: string;
+            /** @description Bank account (`bka_…`). Answers carry `bankAccount`. */
+            bankAccountId?: string;
+            /** @description Dimension values (class tracking). Answers carry `dimensionValues`. */
+            dimensionValueIds?: string[];
+            /** @description The paying customer (`cus_…`). Answers carry `customer`. */
+            customerId?: string;
+            /** @description Vendor (`vnd_…`). Answers carry `vendor`. */
+            vendorId?: string;
+            /** @description Category (`ctg_…`). Answers carry `category`. */
+            categoryId?: string;
+            /** @description General-ledger account (`gla_…`). Answers carry `glAccount`. */
+            glAccountId?: string;
+            /** @description The payment's lines; a line naming `invoiceId` pays that invoice. */
+            children?: components["schemas"]["PaymentChildInput"][];
+            customData?: components["schemas"]["CustomData"];
+        };
+        /** @description An entity a payment refers to, as returned (bank account, vendor, category). */
+        NamedRef: {
+            id?: string;
+            name?: string;
+            displayName?: string;
+            /** Format: uri */
+            iconUrl?: string;
+        };
+        /** @description The dimension (level) of a dimension value, e.g. "Region". */
+        DimensionLabel: {
+            /** @description Dimension id (`dim_…`). */
+            id?: string;
+            name?: string;
+            /** @description `REQUIRED` or `NOT_REQUIRED` in the examples (not closed). */
+            requiredness?: string;
+        };
+        /** @description A dimension value (the newer version's class segment), with the chosen value below it in `child` (recursive; absent or null at the end; the documents' `"<unknown>"` placeholder is a rendering artefact). */
+        DimensionValue: {
+            /** @description Dimension value id (`dv_…`). */
+            id?: string;
+            dimension?: components["schemas"]["DimensionLabel"];
+            name?: string;
+            /** @description The chosen value below this one; absent or null at the end of the chain. */
+            child?: (components["schemas"]["DimensionValue"] | null) | null;
+        };
+        /** @description The bank transaction a payment is matched with: `bankTransaction` in the newer version, `reconciliationMatch` in the older. */
+        BankTransactionRef: {
+            id?: string;
+            apiSourceId?: string;
+            /**
+             * Format: int64
+             * @description Minor units (cents).
+             */
+            amount?: number;
+            /** Format: date */
+            date?: string;
+            description?: string;
+            apiName?: string;
+            apiInstitutionId?: string;
+        };
+        /** @description One line of a payment, as returned. */
+        PaymentChild: {
+            /** @description Line id (`tli_…`; `itm_…` in the older version). */
+            id?: string;
+            /** @description Older version only, e.g. `EXPENSE` (not closed). */
+            type?: string;
+            /**
+             * Format: int64
+             * @description The line's amount, minor units (cents); negative for an expense in the older example.
+             */
+            amount?: number;
+            displayName?: string;
+            description?: string;
+            apiItemId?: string;
+            dimensionValues?: components["schemas"]["DimensionValue"][];
+            /** @description Older version only. */
+            classSegments?: components["schemas"]["ClassSegment"][];
+            customer?: components["schemas"]["InvoiceCustomer"];
+            vendor?: components["schemas"]["NamedRef"];
+            category?: components["schemas"]["NamedRef"];
+            glAccount?: components["schemas"]["GlAccount"];
+            /** @description The invoice the line pays (assumed echoed as sent). */
+            invoiceId?: string;
+            /** @description The bill the line pays (assumed echoed as sent). */
+            billId?: string;
+        };
+        /** @description A payment as returned. Modelled on the newer version (`ptxn_…`); the older version's fields (`type`, `classSegments`, `reconciliationMatch`) are declared so that its answers parse. The documents mark no field as required. */
+        Payment: {
+            /** @description Payment id (`ptxn_…`; `pmt_…` in the older version). */
+            id?: string;
+            /** @description Older version only, e.g. `EXPENSE` (not closed). */
+            type?: string;
+            /** Format: date */
+            date?: string;
+            /**
+             * Format: int64
+             * @description Minor units (cents).
+             */
+            amount?: number;
+            displayName?: string;
+            description?: string;
+            notes?: string;
+            /** @description Record status; `ACTIVE` in the examples (not closed). */
+            status?: string;
+            /** @description e.g. `RECONCILED`, `RECONCILIATION_DISCREPANCY` (not closed). */
+            reviewStatus?: string;
+            /** @description Where the payment came from, e.g. `PLAID`. */
+            apiName?: string;
+            apiSourceId?: string;
+            bankAccount?: components["schemas"]["NamedRef"];
+            dimensionValues?: components["schemas"]["DimensionValue"][];
+            /** @description Older version only. */
+            classSegments?: components["schemas"]["ClassSegment"][];
+            customer?: components["schemas"]["InvoiceCustomer"];
+            vendor?: components["schemas"]["NamedRef"];
+            category?: components["schemas"]["NamedRef"];
+            glAccount?: components["schemas"]["GlAccount"];
+            bankTransaction?: components["schemas"]["BankTransactionRef"];
+            reconciliationMatch?: components["schemas"]["BankTransactionRef"];
+            children?: components["schemas"]["PaymentChild"][];
+            customData?: components["schemas"]["CustomData"];
+        };
+        /** @description A batch of payments. The maximum batch size is not documented. */
+        SavePaymentsRequest: {
+            /** @description The payments to save; results come back in this order. */
+            data: components["schemas"]["PaymentInput"][];
+        };
+        /** @description The result for one input item. Success is `result: SUCCESS` with a 2xx `statusCode`, whatever `error` holds. */
+        PaymentItemResult: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /**
+             * Format: int32
+             * @description The item's own HTTP-like status (200 on success).
+             */
+            statusCode?: number;
+            /** @description The saved payment; absent or null when the item failed. */
+            data?: (components["schemas"]["Payment"] | null) | null;
+            /** @description The item's errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
+            error?: components["schemas"]["Error"][];
+        };
+        /** @description Save envelope; `data` holds one result per input item, in input order. */
+        PaymentSaveEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** @description One result per input item, in input order. */
+            data?: components["schemas"]["PaymentItemResult"][];
+            /** @description Request-level errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
+            error?: components["schemas"]["Error"][];
+        };
+        /** @description The answer of a read or delete of one payment: `data` is the payment. */
+        PaymentEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** @description The payment; null on a failed request. */
+            data?: (components["schemas"]["Payment"] | null) | null;
+            /** @description Errors (may hold an `UNKNOWN_ERROR` placeholder on success). */
+            error?: components["schemas"]["Error"][];
+        };
+        /** @description Matches entities whose id is one of `in` and none of `notIn`. */
+        IdInNotInFilter: {
+            in?: string[];
+            notIn?: string[];
+        };
+        /** @description Conditions on payments, combined with AND (the newer version's filter, with the older version's `displayName` kept). */
+        PaymentQueryFilter: {
+            /** @description Free text (the fields it searches are not documented). */
+            search?: string;
+            description?: components["schemas"]["StringFilter"];
+            displayName?: components["schemas"]["StringFilter"];
+            status?: components["schemas"]["StatusFilter"];
+            bankAccount?: components["schemas"]["BankAccountFilter"];
+            bankTransaction?: components["schemas"]["BankTransactionFilter"];
+        };
+        /** @description Payments of one of these bank accounts. */
+        BankAccountFilter: {
+            id?: components["schemas"]["IdInNotInFilter"];
+        };
+        /** @description Payments matched with this bank transaction; `expand` is not explained by the documents. */
+        BankTransactionFilter: {
+            expand?: boolean;
+            id?: components["schemas"]["IdEqualFilter"];
+        };
+        /** @description Matches the entity whose id equals `equal`. */
+        IdEqualFilter: {
+            equal?: string;
+        };
+        /** @description Order of the answer; `orderBy` is documented only by the example `DISPLAY_NAME` (the billbridge fake also knows `CREATED_DATE_TIME`). */
+        PaymentSort: {
+            /** @example DISPLAY_NAME */
+            orderBy?: string;
+            direction?: components["schemas"]["SortDirection"];
+        };
+        /** @description A page request of `queryPayments`; every field is optional. */
+        PaymentQueryRequest: {
+            cursor?: components["schemas"]["QueryCursorParam"];
+            limit?: components["schemas"]["QueryLimit"];
+            sort?: components["schemas"]["PaymentSort"];
+            filter?: components["schemas"]["PaymentQueryFilter"];
+        };
+        /** @description One page of `queryPayments`; a missing `cursor` or `cursor.after` reads as "last page". One rendering of the page omits `result`. */
+        PaymentQueryEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            data?: components["schemas"]["Payment"][];
+            error?: components["schemas"]["Error"][];
+            cursor?: components["schemas"]["QueryCursor"];
+        };
+        /** @description An invoice item template to save. With `id`: update that template (upsert); without: create one. The documents mark no field as required (the billbridge fake requires `name`). */
+        ItemTemplateInput: {
+            /**
+             * @description Id of an existing template to update (`tili_…`); omit to create.
+             * @example tili_28868401
+             */
+            id?: string;
+            name?: string;
+            /** @description Record status; `ACTIVE` in the examples (not closed). */
+            status?: string;
+            description?: string;
+            /**
+             * Format: int64
+             * @description Amount in minor units (cents).
+             */
+            amount?: number;
+            quantity?: components["schemas"]["TemplateDecimal"];
+            price?: components["schemas"]["TemplateDecimal"];
+            salesTax?: components["schemas"]["SalesTax"];
+            /** @description General-ledger account (`gla_…`). Answers carry `glAccount`. */
+            glAccountId?: string;
+            customData?: components["schemas"]["CustomData"];
+        };
+        /** @description A decimal string such as `"1.0"`; servers may send a JSON number, which clients must accept. */
+        TemplateDecimal: string | number;
+        /** @description An invoice item template as returned. The documents mark no field as required. */
+        ItemTemplate: {
+            /** @description Template id (`tili_…`). */
+            id?: string;
+            name?: string;
+            status?: string;
+            description?: string;
+            /**
+             * Format: int64
+             * @description Amount in minor units (cents).
+             */
+            amount?: number;
+            quantity?: components["schemas"]["TemplateDecimal"];
+            price?: components["schemas"]["TemplateDecimal"];
+            salesTax?: components["schemas"]["SalesTax"];
+            glAccount?: components["schemas"]["GlAccount"];
+            customData?: components["schemas"]["CustomData"];
+        };
+        /** @description A batch of item templates. The maximum batch size is not documented. */
+        SaveItemTemplatesRequest: {
+            data: components["schemas"]["ItemTemplateInput"][];
+        };
+        /** @description The result for one input item (success is `result: SUCCESS` with a 2xx `statusCode`). */
+        ItemTemplateItemResult: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** Format: int32 */
+            statusCode?: number;
+            /** @description The saved template; absent or null when the item failed. */
+            data?: (components["schemas"]["ItemTemplate"] | null) | null;
+            error?: components["schemas"]["Error"][];
+        };
+        /** @description Save envelope; `data` holds one result per input item, in input order. */
+        ItemTemplateSaveEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            data?: components["schemas"]["ItemTemplateItemResult"][];
+            error?: components["schemas"]["Error"][];
+        };
+        /** @description The answer of a delete of one template: `data` is the template. */
+        ItemTemplateEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** @description The template; null on a failed request. */
+            data?: (components["schemas"]["ItemTemplate"] | null) | null;
+            error?: components["schemas"]["Error"][];
+        };
+        /** @description The defaults new invoices start from (the v6 page). Nothing is required. */
+        InvoicingSetup: {
+            /** @description The brand colour as six hexadecimal digits (`4A90D9`; older pages show `#999999`). */
+            brandColor?: string;
+            /** @description Message printed at the end of new invoices. */
+            defaultNote?: string;
+            defaultTerm?: components["schemas"]["Term"];
+            defaultReminderRecurrence?: components["schemas"]["ReminderRecurrence"];
+            reimbursableMarkUpPercent?: components["schemas"]["TemplateDecimal"];
+            /** @description Whether the user completed every invoicing setup step. May arrive as 0/1. */
+            setupComplete?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
+        };
+        /** @description The answer of `getInvoicingSetup`: `data` is the setup. */
+        InvoicingSetupEnvelope: {
+            result?: components["schemas"]["EnvelopeResult"];
+            /** @description The setup; null on a failed request. */
+            data?: (components["schemas"]["InvoicingSetup"] | null) | null;
+            error?: components["schemas"]["Error"][];
+        };
         /**
          * @description The two documented webhook types.
          * @enum {string}
@@ -1654,6 +2189,260 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    savePayments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavePaymentsRequest"];
+            };
+        };
+        responses: {
+            /** @description The batch was processed; one result per input item, in input order. Check `result` and each item's `result`/`statusCode`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentSaveEnvelope"];
+                };
+            };
+            /** @description Partial success of a batch: one result per input item, in input order; a failed item has `result: FAILURE`, its own `statusCode` and its errors. */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentSaveEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    queryPayments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentQueryRequest"];
+            };
+        };
+        responses: {
+            /** @description One page of payments and the cursors to the neighbouring pages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentQueryEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the payment (`ptxn_…`; `pmt_…` in the older version).
+                 * @example ptxn_158998869
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    deletePayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the payment (`ptxn_…`; `pmt_…` in the older version).
+                 * @example ptxn_158998869
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment was deleted; `data` is the payment as it was. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    saveItemTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveItemTemplatesRequest"];
+            };
+        };
+        responses: {
+            /** @description The batch was processed; one result per input item, in input order. Check `result` and each item's `result`/`statusCode`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemTemplateSaveEnvelope"];
+                };
+            };
+            /** @description Partial success of a batch; one result per input item, in input order. */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemTemplateSaveEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    deleteItemTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the invoice item template (`tili_…`).
+                 * @example tili_28868401
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template was deleted; `data` is the template as it was. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemTemplateEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getInvoicingSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoicing setup. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicingSetupEnvelope"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["GatewayError"];

@@ -1,0 +1,127 @@
+package tight_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/pkg/fault"
+	"github.com/billbridge/billbridge/pkg/flex"
+	"github.com/billbridge/billbridge/pkg/tight"
+	"github.com/billbridge/billbridge/pkg/tight/tighttest"
+)
+
+// isSend lets the fault injector hit the sends alone: the invoice read back
+// (the invoice query) is what settles them, and must be readable.
+func isSend(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/send") }
+
+// sendUnderFaults saves n invoices, sends each once before the call when
+// sentBefore (an hour earlier by the fake's clock), then sends them all
+// through SendInvoices with half the sends faulted (before or after Tight
+// acted), and returns the results and the fake.
+func sendUnderFaults(t *testing.T, n int, sentBefore bool, opts ...tighttest.Option) ([]billbridge.Result[tight.Invoice], *tighttest.Server) {
+	t.Helper()
+	var offset atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	var armed atomic.Bool
+	faults := fault.Config{Seed: 9, Skip: func(r *http.Request) bool { return !armed.Load() || !isSend(r) },
+		Rates: map[fault.Kind]float64{fault.DropAfter: 0.1, fault.Status500After: 0.1, fault.TruncatedJSON: 0.1,
+			fault.Status500: 0.05, fault.Status503: 0.05, fault.DropBefore: 0.1}}
+	srv := tighttest.NewTestServer(t, append([]tighttest.Option{tighttest.WithFaults(faults), tighttest.WithClock(clock)}, opts...)...)
+	c := newClient(t, srv)
+	invs := make([]tight.InvoiceInput, n)
+	items := make([]tight.SendInvoice, n)
+	for i := range invs {
+		id := fmt.Sprintf("inv_s%d", i)
+		invs[i] = tight.InvoiceInput{Id: &id, Name: flex.Ptr("Invoice " + id)}
+		items[i] = tight.SendInvoice{ID: id}
+	}
+	seedInvoices(t, c, invs...)
+	if sentBefore {
+		offset.Store(int64(-time.Hour))
+		for _, r := range c.SendInvoices(context.Background(), items) {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+		}
+		offset.Store(0)
+	}
+	armed.Store(true)
+	return c.SendInvoices(context.Background(), items), srv
+}
+
+// checkSends counts the results: no unknown outcome, every invoice e-mailed
+// exactly once by the call (want e-mails in all), except one whose every
+// send failed before Tight acted (SendRounds of them): it ends not sent,
+// with no e-mail from the call.
+func checkSends(t *testing.T, res []billbridge.Result[tight.Invoice], srv *tighttest.Server, want int) {
+	t.Helper()
+	found, notSent, wrong := 0, 0, 0
+	for i, r := range res {
+		id := fmt.Sprintf("inv_s%d", i)
+		expect := want
+		switch {
+		case errors.Is(r.Err, billbridge.ErrNotSent):
+			notSent++
+			expect = want - 1
+		case r.Err != nil:
+			t.Errorf("send %d: %v", i, r.Err)
+			if errors.Is(r.Err, billbridge.ErrOutcomeUnknown) {
+				t.Errorf("send %d: outcome unknown although the invoice can be read", i)
+			}
+			continue
+		case r.Existing:
+			found++
+		}
+		if sends := srv.Sends(id); sends != expect {
+			wrong++
+			t.Errorf("invoice %s: %d e-mails, want %d", id, sends, expect)
+		}
+	}
+	t.Logf("%d sends under faults: %d settled as found by the read-back, %d not sent after %d rounds, 0 unknown, %d invoices e-mailed twice by the call; %d send requests; faults %v",
+		len(res), found, notSent, tight.SendRounds, wrong, srv.Count("sendInvoice", 0), srv.Faults.Counts())
+}
+
+// Of 60 sends with faults before and after Tight acted, none ends unknown
+// and none e-mails an invoice twice.
+func TestSendInvoicesSettleUnderFaults(t *testing.T) {
+	res, srv := sendUnderFaults(t, 60, false)
+	checkSends(t, res, srv, 1)
+}
+
+// Invoices e-mailed an hour before the call: their old emailSentDatetime
+// does not pass for this call's send, so a send that did not act is sent
+// again, and one that did is found; two e-mails each in all.
+func TestSendInvoicesSettleSentBefore(t *testing.T) {
+	res, srv := sendUnderFaults(t, 60, true)
+	checkSends(t, res, srv, 2)
+}
+
+// An e-mail still in progress (emailStatus QUEUED, no emailSentDatetime)
+// reads as this call's send under way: never sent twice.
+func TestSendInvoicesSettleInProgress(t *testing.T) {
+	res, srv := sendUnderFaults(t, 60, false, tighttest.WithEmailInProgress())
+	checkSends(t, res, srv, 1)
+}
+
+// When the invoice cannot be read back (every read attempt fails), a lost
+// answer stays an unknown outcome and nothing is sent again.
+func TestSendInvoiceUnreadableStaysUnknown(t *testing.T) {
+	seq := []fault.Kind{fault.None, fault.None, fault.DropAfter}
+	for range 6 { // the read's first attempt and its 5 retries
+		seq = append(seq, fault.Status503)
+	}
+	srv := tighttest.NewTestServer(t, tighttest.WithFaults(fault.Config{Sequence: seq}))
+	c := newClient(t, srv)
+	seedInvoices(t, c, tight.InvoiceInput{Id: flex.Ptr("inv_u")})
+	r := c.SendInvoices(context.Background(), []tight.SendInvoice{{ID: "inv_u"}})[0]
+	if !errors.Is(r.Err, billbridge.ErrOutcomeUnknown) || srv.Sends("inv_u") != 1 || srv.Count("sendInvoice", 0) != 1 {
+		t.Fatalf("%+v (%v); %d e-mails, %d send requests", r, r.Err, srv.Sends("inv_u"), srv.Count("sendInvoice", 0))
+	}
+}
