@@ -927,6 +927,261 @@ type ErrorResponse struct {
 // ErrorResponseResponse Always false on errors.
 type ErrorResponseResponse bool
 
+// Invoice An invoice as ChargeOver returns it: invoice_id, the create fields (the customer as `customer_id`), and the computed money and status. A list returns the overview without `line_items`; a read by id has them. Fields not modelled here must be ignored.
+type Invoice struct {
+	// Applied An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Applied *flex.Decimal `json:"applied,omitempty"`
+
+	// Balance An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Balance *flex.Decimal `json:"balance,omitempty"`
+
+	// BillAddr1 Billing address line 1.
+	BillAddr1 *string `json:"bill_addr1,omitempty"`
+
+	// BillAddr2 Billing address line 2.
+	BillAddr2 *string `json:"bill_addr2,omitempty"`
+
+	// BillCity Billing address city.
+	BillCity *string `json:"bill_city,omitempty"`
+
+	// BillCountry Billing address country.
+	BillCountry *string `json:"bill_country,omitempty"`
+
+	// BillPostcode Billing address postal code.
+	BillPostcode *string `json:"bill_postcode,omitempty"`
+
+	// BillState Billing address state.
+	BillState *string `json:"bill_state,omitempty"`
+
+	// ClassId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	ClassId *json.Number `json:"class_id,omitempty"`
+
+	// Credits An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Credits *flex.Decimal `json:"credits,omitempty"`
+
+	// CurrencyId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	CurrencyId *json.Number `json:"currency_id,omitempty"`
+
+	// Custom1 Custom field 1.
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom2 Custom field 2.
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom3 Custom field 3.
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// CustomerId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	CustomerId *json.Number `json:"customer_id,omitempty"`
+
+	// Date The invoice date, YYYY-MM-DD.
+	Date *string `json:"date,omitempty"`
+
+	// DueDate The date the invoice is due, YYYY-MM-DD.
+	DueDate *string `json:"due_date,omitempty"`
+
+	// ExternalKey The invoice's external key; null when it has none.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// InvoiceId The invoice ID #, the id createInvoice returned. Read tolerantly: an integer or a numeric string (json.Number in Go).
+	InvoiceId json.Number `json:"invoice_id"`
+
+	// InvoiceStatusName The status as shown to people ("Unpaid", "Paid", "Void", ...).
+	InvoiceStatusName *string `json:"invoice_status_name,omitempty"`
+
+	// InvoiceStatusState "o" for an open invoice (money due), "c" for a closed one.
+	InvoiceStatusState *string `json:"invoice_status_state,omitempty"`
+
+	// InvoiceStatusStr The status: open-unpaid, open-overdue, open-collections, closed-paid or closed-void (the documented values; read as an open string).
+	InvoiceStatusStr *string `json:"invoice_status_str,omitempty"`
+
+	// IsOverdue A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go).
+	IsOverdue *flex.Bool `json:"is_overdue,omitempty"`
+
+	// IsPaid A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go).
+	IsPaid *flex.Bool `json:"is_paid,omitempty"`
+
+	// IsVoid A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go).
+	IsVoid *flex.Bool `json:"is_void,omitempty"`
+
+	// LineItems The lines (on a read by id; absent from a list).
+	LineItems *[]InvoiceLine `json:"line_items,omitempty"`
+
+	// Memo The note printed on the invoice.
+	Memo *string `json:"memo,omitempty"`
+
+	// ModDatetime When the invoice was last changed, "YYYY-MM-DD hh:mm:ss".
+	ModDatetime *string `json:"mod_datetime,omitempty"`
+
+	// PaidDate The date the invoice was paid in full; null while it is not.
+	PaidDate *string `json:"paid_date,omitempty"`
+
+	// Payments An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Payments *flex.Decimal `json:"payments,omitempty"`
+
+	// Refnumber The invoice reference number.
+	Refnumber *string `json:"refnumber,omitempty"`
+
+	// Subtotal An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Subtotal *flex.Decimal `json:"subtotal,omitempty"`
+
+	// Taxes An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Taxes *flex.Decimal `json:"taxes,omitempty"`
+
+	// TermsId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	TermsId *json.Number `json:"terms_id,omitempty"`
+
+	// Total An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Total *flex.Decimal `json:"total,omitempty"`
+
+	// VoidDatetime When the invoice was voided; null while it is not.
+	VoidDatetime *string `json:"void_datetime,omitempty"`
+
+	// WriteDatetime When the invoice was created, "YYYY-MM-DD hh:mm:ss".
+	WriteDatetime *string `json:"write_datetime,omitempty"`
+}
+
+// InvoiceCreate The body of an invoice create. The customer is named by exactly one of `customer_id` and `customer_external_key`; `line_items` holds at least one line. `external_key` is the invoice's natural key: unique among invoices and never reusable, billbridge's keyed creates require nothing else to find an invoice again.
+type InvoiceCreate struct {
+	// BillAddr1 Billing address line 1 (the customer's when absent).
+	BillAddr1 *string `json:"bill_addr1,omitempty"`
+
+	// BillAddr2 Billing address line 2.
+	BillAddr2 *string `json:"bill_addr2,omitempty"`
+
+	// BillCity Billing address city.
+	BillCity *string `json:"bill_city,omitempty"`
+
+	// BillCountry Billing address country.
+	BillCountry *string `json:"bill_country,omitempty"`
+
+	// BillPostcode Billing address postal code.
+	BillPostcode *string `json:"bill_postcode,omitempty"`
+
+	// BillState Billing address state.
+	BillState *string `json:"bill_state,omitempty"`
+
+	// ClassId Class tracking ID #.
+	ClassId *int64 `json:"class_id,omitempty"`
+
+	// CurrencyId Currency ID # (the customer's currency when absent).
+	CurrencyId *int64 `json:"currency_id,omitempty"`
+
+	// Custom1 Custom field 1 of the invoice.
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom2 Custom field 2 of the invoice.
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom3 Custom field 3 of the invoice.
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// CustomerExternalKey The customer billed, named by its external_key instead of customer_id. Stored as the customer's id (a read returns `customer_id`), so writeOnly here.
+	CustomerExternalKey *string `json:"customer_external_key,omitempty"`
+
+	// CustomerId The customer_id of the customer billed.
+	CustomerId *int64 `json:"customer_id,omitempty"`
+
+	// Date The invoice date, YYYY-MM-DD (today when absent).
+	Date *string `json:"date,omitempty"`
+
+	// ExternalKey The invoice's own external key: unique among invoices, never reusable.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// LineItems The lines, in the order they are printed.
+	LineItems []InvoiceLineCreate `json:"line_items"`
+
+	// Memo A note printed on the invoice.
+	Memo *string `json:"memo,omitempty"`
+
+	// Refnumber The invoice reference number shown to the customer (ChargeOver numbers invoices itself when it is absent).
+	Refnumber *string `json:"refnumber,omitempty"`
+
+	// TermsId Payment terms ID # (the customer's terms when absent).
+	TermsId *int64 `json:"terms_id,omitempty"`
+}
+
+// InvoiceLine One line of an invoice as read: the create fields, plus its id and the computed `line_subtotal` and `line_total` (decimal dollars). Read tolerantly (ids json.Number, money flex.Decimal).
+type InvoiceLine struct {
+	// Descrip The text of the line.
+	Descrip *string `json:"descrip,omitempty"`
+
+	// ItemId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	ItemId *json.Number `json:"item_id,omitempty"`
+
+	// ItemName The name of the item billed.
+	ItemName *string `json:"item_name,omitempty"`
+
+	// LineItemId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	LineItemId *json.Number `json:"line_item_id,omitempty"`
+
+	// LineQuantity An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	LineQuantity *flex.Decimal `json:"line_quantity,omitempty"`
+
+	// LineRate An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	LineRate *flex.Decimal `json:"line_rate,omitempty"`
+
+	// LineSubtotal An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	LineSubtotal *flex.Decimal `json:"line_subtotal,omitempty"`
+
+	// LineTotal An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	LineTotal *flex.Decimal `json:"line_total,omitempty"`
+}
+
+// InvoiceLineCreate One line of an invoice create: the item billed (by `item_id`, or by the item's `item_external_key`), a description, the rate in decimal dollars and the quantity. The line's amount is `line_rate × line_quantity`, rounded to the cent.
+type InvoiceLineCreate struct {
+	// Descrip The text of the line.
+	Descrip *string `json:"descrip,omitempty"`
+
+	// ItemExternalKey The billed item named by its external_key instead of item_id (the external-key shortcut). Accepted, and stored as the item's id: a read returns `item_id`, so this field is writeOnly here and a comparison with a stored invoice skips it.
+	ItemExternalKey *string `json:"item_external_key,omitempty"`
+
+	// ItemId The item_id of the item billed on this line.
+	ItemId *int64 `json:"item_id,omitempty"`
+
+	// LineQuantity The quantity billed (default 1 when omitted, billbridge's reading of the PHP library, which always sends it).
+	LineQuantity *float64 `json:"line_quantity,omitempty"`
+
+	// LineRate The price of one unit, in decimal dollars (e.g. 29.95).
+	LineRate *float64 `json:"line_rate,omitempty"`
+}
+
+// InvoiceListResponse The envelope of a 200 answer to listInvoices; `response` is the page, possibly empty.
+type InvoiceListResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response The invoices of this page (overview, no line items), in the requested order.
+	Response []Invoice `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// InvoiceResponse The envelope of a 200 answer to an invoice read.
+type InvoiceResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response An invoice as ChargeOver returns it: invoice_id, the create fields (the customer as `customer_id`), and the computed money and status. A list returns the overview without `line_items`; a read by id has them. Fields not modelled here must be ignored.
+	Response Invoice `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
 // UpdatedId The `response` of a successful update.
 type UpdatedId struct {
 	// Id The ID # of the updated object; for a customer, its customer_id. Read tolerantly: the Go type is json.Number, which accepts 16 and "16".
@@ -1020,6 +1275,21 @@ type ListCustomersParams struct {
 	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListInvoicesParams defines parameters for ListInvoices.
+type ListInvoicesParams struct {
+	// Where Conditions `field:OPERATOR:value` (or `field:IS:NULL`, `field:ISNOT:NULL`) joined by commas, all of which must hold; `:` and `,` inside a value escaped as for customers.
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
+	// Order Sort keys `field:ASC` or `field:DESC`, joined by commas.
+	Order *string `form:"order,omitempty" json:"order,omitempty"`
+
+	// Offset How many matching invoices to skip (default 0).
+	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit The most invoices on this page (1 to 500 in this spec, billbridge's cap; the fake's default is 10).
+	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // BulkJSONRequestBody defines body for Bulk for application/json ContentType.
 type BulkJSONRequestBody = BulkRequest
 
@@ -1028,6 +1298,9 @@ type CreateCustomerJSONRequestBody = CustomerCreate
 
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerUpdate
+
+// CreateInvoiceJSONRequestBody defines body for CreateInvoice for application/json ContentType.
+type CreateInvoiceJSONRequestBody = InvoiceCreate
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1283,6 +1556,78 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
 	UpdateCustomer(ctx context.Context, customerId int64, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInvoices List or query invoices
+	//
+	// Lists invoices, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (the same syntax, operators and escapes; fields of the Invoice read schema,
+	// e.g. `customer_id:EQUALS:1000`, `invoice_status_str:EQUALS:open-unpaid`,
+	// `external_key:EQUALS:inv-1`). The documents list the filterable fields (invoice_id,
+	// refnumber, customer_id, invoice_status_str, invoice_status_state, date, token, custom_1
+	// to custom_3, write_datetime, mod_datetime, and a few more); the fake accepts every
+	// field of the read schema. A list answer carries the invoices' overview only: no
+	// `line_items` (a read by id has them). billbridge sends `order` (by default
+	// `invoice_id:ASC`) and a `limit` of at most 500, as for customers.
+	//
+	// Corresponds with GET /api/v3/invoice (the `ListInvoices` operationId).
+	ListInvoices(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInvoiceWithBody Create an invoice
+	//
+	// Creates one invoice for a customer, named by `customer_id` or by the customer's
+	// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+	// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+	// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+	// the fake answers 400. On success the answer is 201 and `response.id` is the new
+	// invoice_id.
+	//
+	// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+	// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+	// here, total = subtotal, and balance = total − payments applied. A new invoice is
+	// `open-unpaid`.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+	// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+	// external-keys page, which speaks of every object type), so a repeated create fails with
+	// 400, and an uncertain create is settled by reading
+	// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+	CreateInvoiceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInvoice Create an invoice
+	//
+	// Creates one invoice for a customer, named by `customer_id` or by the customer's
+	// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+	// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+	// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+	// the fake answers 400. On success the answer is 201 and `response.id` is the new
+	// invoice_id.
+	//
+	// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+	// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+	// here, total = subtotal, and balance = total − payments applied. A new invoice is
+	// `open-unpaid`.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+	// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+	// external-keys page, which speaks of every object type), so a repeated create fails with
+	// 400, and an uncertain create is settled by reading
+	// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+	CreateInvoice(ctx context.Context, body CreateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInvoice Get an invoice by its invoice_id
+	//
+	// Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
+	//
+	// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
+	GetInvoice(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // BulkWithBody Send up to 25 sub-requests in one call
@@ -1556,6 +1901,118 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, customerId int64, c
 // Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
 func (c *Client) UpdateCustomer(ctx context.Context, customerId int64, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCustomerRequest(c.Server, customerId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInvoices List or query invoices
+//
+// Lists invoices, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (the same syntax, operators and escapes; fields of the Invoice read schema,
+// e.g. `customer_id:EQUALS:1000`, `invoice_status_str:EQUALS:open-unpaid`,
+// `external_key:EQUALS:inv-1`). The documents list the filterable fields (invoice_id,
+// refnumber, customer_id, invoice_status_str, invoice_status_state, date, token, custom_1
+// to custom_3, write_datetime, mod_datetime, and a few more); the fake accepts every
+// field of the read schema. A list answer carries the invoices' overview only: no
+// `line_items` (a read by id has them). billbridge sends `order` (by default
+// `invoice_id:ASC`) and a `limit` of at most 500, as for customers.
+//
+// Corresponds with GET /api/v3/invoice (the `ListInvoices` operationId).
+func (c *Client) ListInvoices(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInvoicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInvoiceWithBody Create an invoice
+//
+// Creates one invoice for a customer, named by `customer_id` or by the customer's
+// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+// the fake answers 400. On success the answer is 201 and `response.id` is the new
+// invoice_id.
+//
+// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+// here, total = subtotal, and balance = total − payments applied. A new invoice is
+// `open-unpaid`.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+// external-keys page, which speaks of every object type), so a repeated create fails with
+// 400, and an uncertain create is settled by reading
+// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+func (c *Client) CreateInvoiceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInvoiceRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInvoice Create an invoice
+//
+// Creates one invoice for a customer, named by `customer_id` or by the customer's
+// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+// the fake answers 400. On success the answer is 201 and `response.id` is the new
+// invoice_id.
+//
+// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+// here, total = subtotal, and balance = total − payments applied. A new invoice is
+// `open-unpaid`.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+// external-keys page, which speaks of every object type), so a repeated create fails with
+// 400, and an uncertain create is settled by reading
+// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+func (c *Client) CreateInvoice(ctx context.Context, body CreateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInvoiceRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInvoice Get an invoice by its invoice_id
+//
+// Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
+//
+// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
+func (c *Client) GetInvoice(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInvoiceRequest(c.Server, invoiceId)
 	if err != nil {
 		return nil, err
 	}
@@ -1885,6 +2342,170 @@ func NewUpdateCustomerRequestWithBody(server string, customerId int64, contentTy
 	return req, nil
 }
 
+// NewListInvoicesRequest constructs an http.Request for the ListInvoices method
+func NewListInvoicesRequest(server string, params *ListInvoicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/invoice")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateInvoiceRequest calls the generic CreateInvoice builder with application/json body
+func NewCreateInvoiceRequest(server string, body CreateInvoiceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateInvoiceRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateInvoiceRequestWithBody constructs an http.Request for the CreateInvoice method, with any body, and a specified content type
+func NewCreateInvoiceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/invoice")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetInvoiceRequest constructs an http.Request for the GetInvoice method
+func NewGetInvoiceRequest(server string, invoiceId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invoice_id", invoiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/invoice/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2117,6 +2738,82 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
 	UpdateCustomerWithResponse(ctx context.Context, customerId int64, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+
+	// ListInvoicesWithResponse List or query invoices
+	//
+	// Lists invoices, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (the same syntax, operators and escapes; fields of the Invoice read schema,
+	// e.g. `customer_id:EQUALS:1000`, `invoice_status_str:EQUALS:open-unpaid`,
+	// `external_key:EQUALS:inv-1`). The documents list the filterable fields (invoice_id,
+	// refnumber, customer_id, invoice_status_str, invoice_status_state, date, token, custom_1
+	// to custom_3, write_datetime, mod_datetime, and a few more); the fake accepts every
+	// field of the read schema. A list answer carries the invoices' overview only: no
+	// `line_items` (a read by id has them). billbridge sends `order` (by default
+	// `invoice_id:ASC`) and a `limit` of at most 500, as for customers.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/invoice (the `ListInvoices` operationId).
+	ListInvoicesWithResponse(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*ListInvoicesResponse, error)
+
+	// CreateInvoiceWithBodyWithResponse Create an invoice
+	//
+	// Creates one invoice for a customer, named by `customer_id` or by the customer's
+	// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+	// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+	// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+	// the fake answers 400. On success the answer is 201 and `response.id` is the new
+	// invoice_id.
+	//
+	// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+	// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+	// here, total = subtotal, and balance = total − payments applied. A new invoice is
+	// `open-unpaid`.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+	// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+	// external-keys page, which speaks of every object type), so a repeated create fails with
+	// 400, and an uncertain create is settled by reading
+	// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+	CreateInvoiceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvoiceResponse, error)
+
+	// CreateInvoiceWithResponse Create an invoice
+	//
+	// Creates one invoice for a customer, named by `customer_id` or by the customer's
+	// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+	// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+	// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+	// the fake answers 400. On success the answer is 201 and `response.id` is the new
+	// invoice_id.
+	//
+	// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+	// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+	// here, total = subtotal, and balance = total − payments applied. A new invoice is
+	// `open-unpaid`.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+	// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+	// external-keys page, which speaks of every object type), so a repeated create fails with
+	// 400, and an uncertain create is settled by reading
+	// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+	CreateInvoiceWithResponse(ctx context.Context, body CreateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInvoiceResponse, error)
+
+	// GetInvoiceWithResponse Get an invoice by its invoice_id
+	//
+	// Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
+	GetInvoiceWithResponse(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*GetInvoiceResponse, error)
 }
 
 // BulkResponse429Headers the declared response headers of an HTTP 429 response for Bulk
@@ -3022,6 +3719,388 @@ func (r UpdateCustomerResponse) ContentType() string {
 	return ""
 }
 
+// ListInvoicesResponse429Headers the declared response headers of an HTTP 429 response for ListInvoices
+type ListInvoicesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse502Headers the declared response headers of an HTTP 502 response for ListInvoices
+type ListInvoicesResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse503Headers the declared response headers of an HTTP 503 response for ListInvoices
+type ListInvoicesResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse504Headers the declared response headers of an HTTP 504 response for ListInvoices
+type ListInvoicesResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListInvoicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoiceListResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListInvoicesResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListInvoicesResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListInvoicesResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListInvoicesResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInvoicesResponse) GetJSON200() *InvoiceListResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListInvoicesResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListInvoicesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInvoicesResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListInvoicesResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListInvoicesResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListInvoicesResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListInvoicesResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListInvoicesResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInvoicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInvoicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInvoicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInvoicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateInvoiceResponse429Headers the declared response headers of an HTTP 429 response for CreateInvoice
+type CreateInvoiceResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateInvoiceResponse502Headers the declared response headers of an HTTP 502 response for CreateInvoice
+type CreateInvoiceResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateInvoiceResponse503Headers the declared response headers of an HTTP 503 response for CreateInvoice
+type CreateInvoiceResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateInvoiceResponse504Headers the declared response headers of an HTTP 504 response for CreateInvoice
+type CreateInvoiceResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CreateInvoiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateInvoiceResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateInvoiceResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateInvoiceResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateInvoiceResponse504Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateInvoiceResponse) GetJSON201() *CreatedResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateInvoiceResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateInvoiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateInvoiceResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateInvoiceResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateInvoiceResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateInvoiceResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateInvoiceResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateInvoiceResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateInvoiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateInvoiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateInvoiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateInvoiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInvoiceResponse429Headers the declared response headers of an HTTP 429 response for GetInvoice
+type GetInvoiceResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceResponse502Headers the declared response headers of an HTTP 502 response for GetInvoice
+type GetInvoiceResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceResponse503Headers the declared response headers of an HTTP 503 response for GetInvoice
+type GetInvoiceResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceResponse504Headers the declared response headers of an HTTP 504 response for GetInvoice
+type GetInvoiceResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetInvoiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoiceResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetInvoiceResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetInvoiceResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetInvoiceResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetInvoiceResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInvoiceResponse) GetJSON200() *InvoiceResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetInvoiceResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInvoiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInvoiceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInvoiceResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInvoiceResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetInvoiceResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetInvoiceResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetInvoiceResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetInvoiceResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInvoiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInvoiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInvoiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInvoiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // BulkWithBodyWithResponse Send up to 25 sub-requests in one call
 //
 // The body is a bare JSON array of at most 25 sub-requests, each naming a method, a v3 URI
@@ -3269,6 +4348,106 @@ func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, cu
 		return nil, err
 	}
 	return ParseUpdateCustomerResponse(rsp)
+}
+
+// ListInvoicesWithResponse List or query invoices
+//
+// Lists invoices, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (the same syntax, operators and escapes; fields of the Invoice read schema,
+// e.g. `customer_id:EQUALS:1000`, `invoice_status_str:EQUALS:open-unpaid`,
+// `external_key:EQUALS:inv-1`). The documents list the filterable fields (invoice_id,
+// refnumber, customer_id, invoice_status_str, invoice_status_state, date, token, custom_1
+// to custom_3, write_datetime, mod_datetime, and a few more); the fake accepts every
+// field of the read schema. A list answer carries the invoices' overview only: no
+// `line_items` (a read by id has them). billbridge sends `order` (by default
+// `invoice_id:ASC`) and a `limit` of at most 500, as for customers.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/invoice (the `ListInvoices` operationId).
+func (c *ClientWithResponses) ListInvoicesWithResponse(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*ListInvoicesResponse, error) {
+	rsp, err := c.ListInvoices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInvoicesResponse(rsp)
+}
+
+// CreateInvoiceWithBodyWithResponse Create an invoice
+//
+// Creates one invoice for a customer, named by `customer_id` or by the customer's
+// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+// the fake answers 400. On success the answer is 201 and `response.id` is the new
+// invoice_id.
+//
+// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+// here, total = subtotal, and balance = total − payments applied. A new invoice is
+// `open-unpaid`.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+// external-keys page, which speaks of every object type), so a repeated create fails with
+// 400, and an uncertain create is settled by reading
+// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+func (c *ClientWithResponses) CreateInvoiceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvoiceResponse, error) {
+	rsp, err := c.CreateInvoiceWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInvoiceResponse(rsp)
+}
+
+// CreateInvoiceWithResponse Create an invoice
+//
+// Creates one invoice for a customer, named by `customer_id` or by the customer's
+// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+// the fake answers 400. On success the answer is 201 and `response.id` is the new
+// invoice_id.
+//
+// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+// here, total = subtotal, and balance = total − payments applied. A new invoice is
+// `open-unpaid`.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+// external-keys page, which speaks of every object type), so a repeated create fails with
+// 400, and an uncertain create is settled by reading
+// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+func (c *ClientWithResponses) CreateInvoiceWithResponse(ctx context.Context, body CreateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInvoiceResponse, error) {
+	rsp, err := c.CreateInvoice(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInvoiceResponse(rsp)
+}
+
+// GetInvoiceWithResponse Get an invoice by its invoice_id
+//
+// Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
+func (c *ClientWithResponses) GetInvoiceWithResponse(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*GetInvoiceResponse, error) {
+	rsp, err := c.GetInvoice(ctx, invoiceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInvoiceResponse(rsp)
 }
 
 // ParseBulkResponse parses an HTTP response from a BulkWithResponse call
@@ -4261,253 +5440,724 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 	return response, nil
 }
 
+// ParseListInvoicesResponse parses an HTTP response from a ListInvoicesWithResponse call
+func ParseListInvoicesResponse(rsp *http.Response) (*ListInvoicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInvoicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoiceListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListInvoicesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListInvoicesResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListInvoicesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListInvoicesResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateInvoiceResponse parses an HTTP response from a CreateInvoiceWithResponse call
+func ParseCreateInvoiceResponse(rsp *http.Response) (*CreateInvoiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateInvoiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateInvoiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateInvoiceResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateInvoiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateInvoiceResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetInvoiceResponse parses an HTTP response from a GetInvoiceWithResponse call
+func ParseGetInvoiceResponse(rsp *http.Response) (*GetInvoiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInvoiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoiceResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetInvoiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetInvoiceResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetInvoiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetInvoiceResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3pdts4muir4HD6nEg9lCx5SSrymTPjSlKpTGWb2JmaulEmgkjIQpkC1ARkW53K09w3uU92z/d9AAlS",
-	"lCVns6vbfxJLAkEs375+jBI9m2sllDXR4GM0FTwVOf75Rth8eTSxIodPqTBJLudWahUNopfaslQni5lQ",
-	"VqRsvGSPpjw/Fa/ORR6z8cKyqVZ6kYuUXUyFYvNcGKHsgE31Bcu0OmVWswsuLRuLic4Fy8VccCvhhyl8",
-	"+ttCGBszblgqMr7sGJFolRrWGg2jvd4wGrWZzhlX7OeTk9cs5Vaw1pufHrGH/X6v3WWP+JxJ243iyCRT",
-	"MeOwA3HJZ/NMRINorxfFkV3O4W9jc6lOo0+fPsXRnOd8Jqzbf7mjX8Ry9QhOpoIJlc61VPaeYWbKYbdG",
-	"JLmwzOozoWJ2LvIxt3LGWjwzmo2MSBa5tMsP+PuISYXbHet02e6yZ3CmwjCl7VClYi5UynQ5AjYMf1s5",
-	"EwMmLZvn+lwY/M4IlYqcnSl94b+AdcQw1xROdaZz0R2qKI4kLJ6uOYojxWdwCv/TKXfbge3GEdyBzEUa",
-	"DWy+EOFB1k8uDo7qWC/yRDSfFiwS1lKOZkZaETPRPe2ykbufboI/63ORdxM9G3W3WrN771XL/AR7MnOt",
-	"jMD7fcqtuODLJ3muEcITraxQFv7k83kmEw5r3/ndwAYK8CEs4Sr9NZfWCvzJLGYzni+jQfQzV2nngn5h",
-	"Lc5O6R33DOPKXIjc3zhcnUxFfs8woc5FpueiHcXROc8WgtaSimhw0NuLo1RYLjN47ac4mglj+Cls61jk",
-	"5zIRzIrZXOc8l9mSLRQ/5zLj40x0o3K30WDCMwNXaLldmGgQ0Z7xSMrz+ksuJtEg+pedkiLs0K9mBx94",
-	"4+eD56y4tDtTO8vwAIpJqrd+pJiAJ9mcnwqmJ4zDzi+Xh0xaw2AKJhHembF+1Q3Xtkp7Vo/RUyMzYMWx",
-	"A8ZkmqdszDOuEjr+Sa6VhbXABEevn7mbMeygtxuzg94ePHXQ2yfC5QdJwxYqFzyZwjphiMn0RZedeOSE",
-	"AWbBs2zJ7FQat2/4ieih2zmb8SUiAtGuF8/paKQyVvA0ZkazJJOwDzZbGItnU5ICabsMyTIs4pBxTyiZ",
-	"nXKLUye5AFpo9Ew4xKdjgP9grik/F8zyM6GYmExEYrvsCDeND/M8X7IRvqGDlB+xr84TOgVTaAIZN3on",
-	"YB94iS+1/UkvVPptUA3uSVzyxDKHIhXoKllVA5bt9/bXYtmr8e8ioVuYwOK/MVo1wDpLFsbqmcjZlBsC",
-	"Lf/NB5myVkkD7xk2XFnwMGp3o09x9IZb8VzOpBW38AJ2H669AFg3y2DhTFwmQqTiu99B0xJCHlZQHqaE",
-	"tFNBXJoeUCCksABrGKHHYYHlZqoXGVCo5IzpyYRxlTrZqfKYnADHl8ZLUl320nH2C5CRtBJIOwLhCdiP",
-	"owZSJdkiFWkbJjB8IkD6ymH2r4fewI9E/g2Z6RcA2EGvtxbAjhSTyopc8czRbJ0kizz//nD2zC/D4FHS",
-	"arrsJwQhd5NwCHphEz0TxJJA4lMD/L4gFDWSLy6lsYfMCGszAVA0XrJccBTFEOzGSyYu6d0fzsQS6cVb",
-	"xRd2qnP592sTDH8VT7y8Hd4p8Es/4J5hbgzrN5Hl/tpLe6bOeSZT2KVUic5zoHl+wbgy9u6FNAa22Bpz",
-	"I5N27WcC4+7773zHRws7Fcq643MA15q5peqcXeSgHCW5SGEYz0zbXYe4nItkO+r95xPpjtSS0akTh9Nz",
-	"kdMJeYWIpSLJeC6IDpQkN5Mo/QiZuwmE8fKWQyNEn0D2sjLLvASmgVy3q1Ic0hncoZfM40LV9OLaJNez",
-	"cuOpSGQqAI1Q86J9JBk3ZkBUlh1cXrILaaeIb0DlC9p8z4T4DMDhkbods1Tj1mkOXCvbv7zsRiVAIsL9",
-	"uMjOnlkxeyPMIrPNuleOv8F9aSWYWYw7hY5tpnwuUpbJM8E4s3reycS5yIrtd9nxIkmEMbBC2itq/CPA",
-	"0xFrAcca0a5H7ZgpAafuDkMvgHnt9noABvMc7tVKIhOE5Y16Yrk6OJ4LUvI7uEB3uq3dXg+JWMx2e313",
-	"lvhhly3mKX3YxzGThaEP+6VUFLNut9uGNU10PuM2GkRS2b3dKI5m/FLOFrNocPDwYRzNpKJPfWAhDo6B",
-	"X5wC3wvpU8TV8tUkGrz7GPE0lbAdnr0OdkxatFpkqJ/5z25KjWJb9Cn+GEkrZo7grRnM85wvo0/vV7Co",
-	"eC9z6zoMjTQclFDWErO5XbYZvZFwJRBmWq9/ft1mOZoTcDwOZzM+d8/TZ0S70bv3oxgFFhI7eIrYYdiM",
-	"52fAaPz6B/CgfyGnh3WOPxPuPdUM9gYABkSs+4ZfvCBi76QabhlXS6e1zQAKdSoMXOBl51R33MHUno1C",
-	"nrFCx9h0MeOqA8tGlS4X3GjFPFU2h4U+R1vWihnCA3jtmqvxJC7kKh8biN1/Hr96yZDhoUw5t8FhVMF/",
-	"zpegwsbsYqqNIGR1GqHx1qHgiQEbfZTpJ0BL9oiw4lnaZpNAiIjLIYq9JWQpxiiHPjEbITcclQcCV/fI",
-	"yxg04dMnJ56keOmjvOBJ8Z1xw/+2EPmyyx6LTI6BwAu0WcDRpYe4kavgwGo2Fu7mU5DZdLnBuNxHXK4R",
-	"30lrUYnw9EoaNJOpLYDHCwIbGKmjk8c4+tVcqIhsTd5+9o5oXTHf+1W0Rxr+hq6wmSiSBRDY7XiRnbGE",
-	"Zxkc9Rh4IkITUgUY0Yej2j0IoQJB1hOWKzcD6zhejP1SPiFBfEZP7h4gQXSf+nV65DexngmNPFKMajtZ",
-	"5Q4f4LfVWV6pgpXNRV7lY1IVqo/OQbi7zp4D/vmptjEHJs7qCINX7pdWu/5eYd43awkCWZIJiOhggLs5",
-	"g6HVVx9UMxt9IRFlEanQQh7wzTbQEm6RTdeoh7nnpRFzxxz/iZnj25DzXZvdbcK1Es++EYENlrMOJwMa",
-	"10hkAqTYSKsci25GbKTNJfF+/er4BK739duTKtsueStxNWSZOHqHz+XO+d5OyGH9WGJ7NPbt6tCdj4Gt",
-	"8NMh0zNpAdph/NMnJ5vgqwJep0IhzwbeO19YeibhCrjyjOdmyrPMM2ZyvVUPfiM0uqP4MBN2qtecJtIy",
-	"GuBN+JVTBIEEbVscjQMocMR0jFYX8g8cldVO0iGN0k5zQeYVvGjU8gotEzUFoYDUvYuePjmJ4gimhP/e",
-	"ngQg5tABdgqjO+c8B65h4DEAOnoU/nKP458wxac4WuSyec9zbqcNm41Jo4Rv3bWzeS4m8hKJjtJsqmEQ",
-	"+tbqcIH7Kdyh9V8BwLm1IocV/K//tUGPr+Jg7f5oR034V4ht20kJTuqeLDJ3gasYKNMqkwkZ1/39qIE5",
-	"fQy32Pn3d73Ow/f/+pfVPa7wEVjhs8fsX/yNKHHhqPehl7ILPJW2YqzvsjcAl1ZnIufKZstBo9D7cjEb",
-	"w9MXU5lMGU9APTCsv7u3jzc7jODPYdRI3+nZlauR6VUXcT3JpF+RTNbdyLXFkr4zwwTGwWHkzYMtNLgQ",
-	"P2gPI2am+sKwHlBC+rLjqBNcQG7FhCf2ToC5E2C+XHW/Si4p6diNiTJeDmiybxT+AG5CGMiFXeTKMGkH",
-	"FU/iWBiZEgt0zoaJFFlqajBAX3rqN4yeCrS1zkUiJzIpZhxGxENbGOliYjbPpUKDMONpmguDhlorZ8JY",
-	"PpvD3yKfmdhRhJi9ffPcxGymlViCZpeKRM4A9HWW8dy0u+wnWojSls10KlD4mApvIcaXAygaDH1xfHAu",
-	"8g5PEr1QlolLm3PTJjf7WDB5qnROls2cfFxd9lYZYclOYxgaadFhwo2D7ho9x3glZNN03bgZMWBjrTPB",
-	"lUED9Fiw3k6ftSaZuOz+qHUG23uq2zFzlIfJtBipFjORy4QRcBrWCqh88RwdEofBY2/2qD7o3vbYHaJ/",
-	"EC5WqnMtE/EhFZk8F/lyJ10oJdVp8QUuZaqz1J/DWCy1g4iA/mhFGFtlAzydSfVBzLjMVkH0SQe+9/Dg",
-	"QQof2bnQ+RkQLJpApu2tMNeP3iANrJknlA7qQz5TWjjCzfxKmwGxgVh+gI64ZLYwiJmI6RKQZILBXoGz",
-	"v8teLrKMglIWAJZfJE1w0kvWQ8yV0oU/aDKJrMQG8pn4GpfpgnbW3GWqF/Dw2nmUX+tWd9kaDrv0V/vf",
-	"t7lXoNw+qsjvtbypZyv0irVm/HedM/Qsq2TJFkpa03Zkqd/fP+ju34/ZQqGT40SeTkF0BNZxWLsrF/lU",
-	"6CYxkeUSDJCTX5MWePA4E2JOFCyVpyC9osM9W7br4BBOEf7UkbO5zi1pxXYaDaJTaaeLcTfRs52xzLJx",
-	"LtNTEf45PzvdgemQEcL3H4Ag9Ffh6keZZbB+Ty8yqQTrbwdKftrdLafdvd60ezTtPBcJt2XI5BYv2qs6",
-	"NFG4At7MHhezbYEtcAPl6zvkyogGURil4n82tQUcMtTmpwVjJhUefjSsjzxit1vsdpzppMEu+7rg7uPq",
-	"LmM3kRFzTtaD8RJ0Jvx2+0NOpF1uvjoYdY05QQzIt5mWBsZsgjYCcWkPKzhYOqkNXwKFRk8tZwoJITpV",
-	"nh2/YiDYAVn2nvztV6q0daEV9UBIUfiAaue+/eRzbWyztlY/BxjJM9zH9tOjCLR5bhy2g/GcKtly+pyr",
-	"9DYx+x9hQY7Lc4bLY6mYSIVmsRXGT3Lo7eLrCZ/NuTxVHwLVt7rJR27ETgarNBh27RVS0NMdhmzH4ovX",
-	"3aJbbNwgXOotu6mMG3Obzu2xmPBFZinwhdmcJ2eA4Ggrazlghy/od4xbEnB4VTH3Hj6qDE9gWtDzbt+h",
-	"bxZ708pZtPxdbYkUejbnqoEvPaIfCjstMhg4DzIeACcozXGbX+NE0VuFe1489kS0kJf/bHS0OFyj93f7",
-	"D1YvEyQC+IXEgpoKcc8UO3cqwtvjx9e7VbOcjXWD0n2M31/xQtb6S8z+3/+NmbBJd0uIxVk+NMjsZJ8i",
-	"oxH7lz5rcRSiOhgniPYEihucCa6AOAAl0GoiTzF1bC7yhpu+3pp6GxfVu4FVbT6qmzir3Y2r2r2BVe1t",
-	"XNXeDaxqf+Oq9m9gVQcbV3VwA6u6v3FV929gVQ82rurBDazqh42r+uEGVvVw46oefv9VbSRXN0Ctdjfy",
-	"m90b4DcbSegNUNCNBPQG6OdG8nkD1HMj8bwB2rmRdN4A5dxIOG+Abm4km9+faqKz97tFy1SyUwu9FbS7",
-	"GPUPmTp/NBmGSX19VDhSvma8TJgqS/nRcoaGaZUap+gZhj5bdLW2D13GTS1Rk+ZnY22nMPpCUETglbqg",
-	"O3dybd8ufdvdiIvDITPXyqlzVfimGx1Kq07pQ3SQh9r49c6o2cTyM2ZsTHIpVJotS3jyMQOoKQ+dFcFS",
-	"iNT2aOFevcZgXT8qUNuLN3IAL+cer2WjfuYa8s0roMfLNSRWnotO4jf/xQuCL28lsCL23xioOtveB55M",
-	"b9PphDGJ3vx49OjnnTFXZ55PxExOGFfLGz23JBeptAnP09t+fLRSBku9FSc358t1sdHe+I5DlPUh0hUi",
-	"leQpUIVgV+1D1kgjtiIRqTTzjC8/cNMcN4rez9ABTeONC20J8tVbzuId+wpHiVaWJ/aewUm2o1j1sKVN",
-	"kXiP3bgXeFJwqzBLmAffELDkfmVnYumy91pGiFrkfjecpHLZlV1PORy72s5YX4/S+rzdZVydLvjpraLq",
-	"z92aCpO/X+SfzeQ/0+mHlFsUKxsQlFuxAz9V3V1YvSPjxvqs5UplkYtcWmHYMPrtt99+67x40Xn8mE2n",
-	"g9lsYAygskPs3V7/Qad30On/wHoPB3v3B/2Hw6iNtb/Ym58esb29vYexP0Z3dgZjL9nftRKs5bL1QTo4",
-	"ZEa7SiPck7CpyEXskqcBTrDcWgeer+YRNKyjAZQCOEEo+bj/qUN/7JZ/MP/HYOWPBqCiw5dznqYNctOz",
-	"10WUAYYah8ddi7HbBhWV/uBoTRWH1jzoYj8RZVwKSS/uv98KxXzKCQyI4ggTcqM46kVx1I/eb1zrCq79",
-	"lHEsvJdKg7E6bh+s5dlGLmYSY8PbTQGIK8gVgGpR1qq30/fVrICf4pp3YHnVDN8y+tXjH2lUKvVQD8/s",
-	"4OONwWfw7NeMPFP6Q8atmAhh/vT3mmH0thDmn/EW57lO/iFuETYiqDDMP+tdWn75D3CRWNAS6/tMGO7o",
-	"n+4q53ytxHmzcdwn2vKMwfJ8xZq7KO6vcd25UPbD9gbn76duvMalVU3R1fJpH2SRWjyvDW5hgqfLH5pK",
-	"kfM8mUpx26LUzFTO1wXRH0/lfP6ZUfTFvLvbzrt7vXm3CqNvftOfKI4et7sxjt7UtvnlgfT43uZA+pUz",
-	"3TqSniZdF0m/Ou8NhtLjUrcJpa8f/fazr4+lXzmJ6wbT4/xrfBMrk+O47aZdzEW+MCJfl6T3gkvlDXJM",
-	"VDL2rvmCicyNXePZqbwFB1Jw6/XecIv4TGVDJZPBPL+SwcyCUTdiWi7PLuPbXQ5aTz7jbraYGpG8NYEN",
-	"wJ+HsH+eoS3VynMsWougsVOsoX3NRcynWm1aBY7xzPe6CQ3lq6y02aZX4ZjrzqvPqE7uVfPCmGvOC/9s",
-	"cUd+GLHbTJ9K1RBLHMK1l3ULKQpES55td56Wn5qm3HZfYQ5+77InlOWfb2NqLyqCrRr2rqzHAGu5/CBT",
-	"V3e1pkbwS0Tynf8+Oin9SNcyK2L6+4eUL82toWGOsugJg2XVvWPeZogLvxHiRUd2C1NgcGEB1a8clTPb",
-	"vxSW7fXafzYvB5359hkwla0XrsjHCwHC1huRCDnfNlBjDeUrwwLg9wHjLOcq1TM2X4wzmTBEWTmRIgfi",
-	"hQftEbMz4QnA4ts3z82WS7A8u8WGDOcmdGlVd8aMr2HMWORZ6XnPpGrQ2t6+eQ74mYsq2yEfk3Hlqauu",
-	"+a3ADV5tRDZpfmONy8CxVcLtqLIEFref8C1zavGNoDzAUq+12XMpLvxWZ1rZaUYlvXGmrd6NpsnPdKG6",
-	"AtB33tPP8p7SyW/rP3VnfW3Xab3OUWAdvKq0EQVVXF0Utx43GhYSc1WA7FQYX9KIjZcsmIxplS3JDkFk",
-	"jc98uR+sO1bBKj8tlafnKmV6jJXmU2ZzPpnIJK4TxHvGFaRlr1S2ZC7aBYDEnwfQZxKV3AJ5TgERKHXR",
-	"mVTigNdLC2tK8MiGoKGvWJymVmutOYr4M6t7fKVqHjdZveOmqnVcr2zG7S2T8ZUrV3zlShVXVqb4GiUi",
-	"tsOur1u7YVOthm2LJmy59qCawXcpK7Dlsr5KKv5MqudCnYLs2d+ciP/1MuK33OP3T96+HcnatyM5+3Yk",
-	"Y9+O5OvbkWx9O5Krb0cy9e1Inr4dydK3Izn6NiRD347k59uQ7HwbkptvQzLzbUhevg3JyrchOfk2JCNv",
-	"SijclNk3COro07fb+Em09SEcroL1HGuMYztA9H/UW9WzFuxOTyYykaAfYqovy+Q457l0ycFM2m3VhS/L",
-	"Qfqc/KMBW+pFjj3yAj9HQ3jpWyX/thB4ZWROolPlKo3JGoZalu/el4sFhq7GTJwLxTi2oK0am7Exv7Ai",
-	"HWCrxUSr1J869qXg5G2BlU5Qv3Tf7vd6tfaKrFV0fBhQSOuo3WU/ioQvjPMnceusqthxgdtFzjPY8Gyu",
-	"LSpD8BrsT0BLGLglc8UWKhG55VL5zkbeOxHuBqt64wKfPmnoohLeyuDjmVh+aoTxL0vSakjQ+nqZUtvB",
-	"bzW15R8md6QWIv79k0n+pNkaN3JuYfrGnzo/4kZOr0iY+JNnJHz/w2uOWf8uwePbEefPjOr+WlHcNxq1",
-	"fVNR2teMlr7F0dFfO175K8Unf/V45K8ff3zFjJ8VM3sjMbLfMCb2tsWUfm4MKU+m8CfFbpRacMbHIrs6",
-	"cPSrBoquCQy9yjX2dcMNt+FGKy2ryE12VRjHc2m+oAUu3JWfyRyGLQKdUkia/lwbI8dh49IvbpZ710bu",
-	"ro3c1+4AfxLgvIurlsaBsENM10xTpNfsZV00hGugSzfbou5L+l8XdB7g5w6t79D6z9AdMsDEm8U8ahJ9",
-	"dQQlxSr7J0iOKFs9VmMxY0ymKYIXDzF+MnzCoOI75erUFciqzt7usiPLMgESKkxE7odWAWCuLzPGR07Q",
-	"ikwxtKXqfs9gNLuRWg0A2C6wNKd7o9J2KtVpu8tGTjAZxZQ+AeuKqeEjKFFjUcoJM6lChO3fRVHeRVHe",
-	"RVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHe",
-	"RVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVFuGUW5ErPxmNTBLwmWIo3yLkrqLkrqlkRJlfe+qVnL",
-	"ZzRn2VgYM1+IhpLAF7wwvWwpo/fhQoZRfxhtEsrxAvhqX+BvInHfTGhZzeiy2qlXX1R6P9Jw4wuUmgEb",
-	"RiiaDKOYznWeS+xai/I9w08iZVOepyzRc8AvmZHh0f3KjMjPZSJY67FODL/gy5g91+OYCZt021321tDw",
-	"uj2JtaSSVpbVUk0bMbRudmQt982Ot8mUDyBOGoFl+gAWXBdNbzgrgOYQcd4Ab2arLRmx/qMDb9wSfEZ5",
-	"7X2TsA5DO+ccmbyBZ6ozvnYzVL99QvOtXBm2hKzg5rVsbB+v3RTpqHYAQCzhcAbl3cchUCAxQ8nc9zn2",
-	"9b1bWAW5vUIXa/O3igqcMKCNZHKhzpS+UP6+iEhu1xakRONVg2MVu1axYRi9+mUYBSQUdvoE+C59O+Ey",
-	"W+SiWrfynoFBVB4UpEU9Y3Qd7WHEzFRfuMSHjCdiqjOAz6FbMJ6fG905FUrk3AJa5VZMeGJDuHv1SxTT",
-	"UrYEuholwccrX7nJVo4Fic7WEFc7UoC4TRA2qj4zCiEMzr9y6PkKgLFWKhKZCn9HQDtGAB+jNcpzCREr",
-	"i6X3bC/ECSQ4ZNB3olxrv9eL2X6vD//sx2x/92HMDkAmq2W/8OyCLw0bkc0fSRktm82aRbtrgxlON2C9",
-	"UcxGNMUgADX3ytL5ABg0GhTQVhaODyun3jPuNayATySWGZ2CYQnPcwoqDhqu06topzHcr7SG+cX32Vin",
-	"6G+a6osvFn/XHv+dSPzPKxIfselixlUHlo0mYLKaFXXtX0iypGuUFXgmYXM5nwkr8u4wIucq8CWyH2/b",
-	"+2d9JtERIT9iBHASQp6AwOMv7xtNwaukPSRaP6Gg/f7GJExKWkifpc3UM6CBqAQ7oj1ZZC59YJUAbGwU",
-	"0aB9fGYjCFhh2FHedxum7R06IdcrIzGSscD4/UUdHvr3EbuGUf8+NVZY282hdj1r6nC7i7ieRWI3tEio",
-	"tVdybZPE7h39vTNJfOPErZLy3Bjx+1WMp1qfvebLTPP06swtkh3Dvgf08ADkNmXFpf1gbD5yVe3h0s+k",
-	"Qv+aUFbaJZk2h2rkCRCIeQtD/zuNF/4MIv/h45wnZ/xUjNpx+R6ZjpCUyTRmI3EulB0N1QXAwZTP50KJ",
-	"1NlRR1IZkVt8E542/EXmmNEh03OhYNqUWz5ioNsYzBObCbScw0bSoaLYlOoeMfjEIj3CrUnf0I/Pi840",
-	"R6+f3SPFAL6RFhPP4JVD5WJ6piIHfRFlTSOSRS7tkvpujVgu5oKTjYcJlc61RBHaTHkuUmZEkgvXf4u1",
-	"MO8hF0Ml0dSeaGUsVxZ7Rxy6GKFMn+JccJvtqmROgixzHSJM0KVgohf5UPlWASwXiQCNlCkhXO8AD3ku",
-	"c25lGxIdYN2hCltQAD32FxkN9h704ig43WgQAVREcQT3AqPxIzwVenv3+3veijGIfudKdFMt/sO9o5vo",
-	"GdDvwIcU/SdXgBiBFyh6rOGbmU6DbiDRbm/3oNPvdXoHrP9gcNAf7ALlL/r+4XLrLUTood4Pnf4PrL83",
-	"2N8b7O8iZiJwIlcAOAS8rBxQNIiOfzr7z73Jsrer+g9+u3z5P7OH9+2jp29/+e+TV0fPfjQ/A5rWmVl5",
-	"eN9RziBQvwdY91W6cG1oAFWBiI9r10NEpgV4hawD8Ckz2oWelX2iHE7riUP3ak8UD1lNHh0PhVcx7urq",
-	"XtVoCGsgITHSG7QalXtpIbVAVrqkFiFoQArtAiXtdqBVP5pfK2TQ9Wei+Z36cBVRDE+yekQFBK96EGsg",
-	"3XxZV5Ewd2eYzutI6eh/OiWr6fwiliM2FTxt9LqtcMAScuIQW/yZuTtdZYjBZo6B4xK+jbmRydHCThvM",
-	"zyA1/gi/M76wUzjmBM0Oh6Wb9N88Nwg8p65l2JlYtmM258Zc6Dx1I+e5POdWwI+wV2T9qFLBa8rNT62d",
-	"R58+YSDjRHu6wBMECUffSls++mMtl0rkIBQs8sxNYQY7O5scASTL1vRTrtIOkEErFANBBDZY6XVTxNWg",
-	"27bS2+bNk+MTPJHzPRLfyncN1cIIMyADNwYhBDE5o9evjlcDPkE0AIDF0Splf1uIfIlJhkXpi9bo6ZOT",
-	"oVp5khj5CNtMARZgDQz8YzIxAlEkkzNp4RWAm6hzK4Hm/qoqNVT4jtVo1I/BoE+jNlBH97QI44PXrLAh",
-	"mBXWgnjrF9MavX67+cXxUCGOl089fvL8ycmTbR6EUzVC4fYXcyAquwfMLMYdVz3EsNbTJycxw+vROXv9",
-	"9qQNiAzvSXiW1W/uw3iRnY3aXfbMUvY9iiz5IgFNZLUVksOWakekFneKCMhooFkQJBVNmJyLpFNAz/qW",
-	"TDGBQaKzjM8N0CYSt9FfM1S4ILcGMjTysXZhSQDErfUR6XBwCZ9bDMB3bZvah0VbM23EUIEYZWSGJQOo",
-	"oyEVHGCWg3QnDfNohrFPNKTcAM0lrUumNd2hGqonKKs71ViSauY159FHUBFip+zGbOZ1KacWxr54gPg0",
-	"GjSYeIcq0JULSy2Ket7/kJcW8LhqtQ3qKKHKMWCjjwBlZQounTkxpjjEfq1QBOVpqSVOwuo2yn0ds9HH",
-	"YYQgNowG7F23231PL4Cv4qEaoeGYHiC2F4f23sC8VTNgD9V6C3ZgEv4sOzab6Hyo6L0ofC9Rvr62cZs6",
-	"wKGBm66fAOKNI15w+k5qi9nYBe2HGj5nr39+7V2ebZbmcmIN4STQrKD3olPth8phC0a5GR3o5B4f3OIo",
-	"jgVEmyIUnryWqLmh/iRyWASQGjMYKmdENPCYPy5SO0Yo9Y4YZ25MjKGt3tpARw3wCGdLHhm8XPqzN4xi",
-	"uMv+MKIgplUXOy3MO9iBBnrpVqZXraeUgmEt24jB8VDNtBJLimTyvTNV2RLXddHcsp1lO6ZL8eh+z7CR",
-	"w/ARuovHgrybHHNlDEh+iPYj/DoujTEuRDEw6bRe//x6qNaZf0bv3o+cNivUYtZwSihatvxZhdAMNNz7",
-	"tuHc1NJtkQySo7+ChDHaGf0V4Hjk6fMhXFzZtzPJNBBvuEnjQUHmQ+X1YdPusrfOMeuYQVmiJRf8jCxH",
-	"+FalPWYZYc1QNQn/Lv2F6gggF4RNlsS6tkNsy0jaNaLkS2dHYrmYiFyoRJD/fgQbGLhLABJSGsqIUiD5",
-	"wEMcsHcf/5KLyaeYfYQzHwzVOxj9/pO3vfln2UJJrby3a2VKqZjgyRRLXCRTOnQv1O11e929oaLVI2Kf",
-	"SdWBu+RzGbPXuTQz1uK/n1N4g/sBtTriUoBBbKqVXuS48ZMLzebcTpkVs3mGUb8zbhMyqBiQj9++eW4G",
-	"bLRBMiFOMdpGZKL4dXrLhgd4MhOj7lD57WeCnzt7VjLVMsGgTat1RmSazXQuWCatyHlWiHQdEOlwj5LS",
-	"8WxMqw0jz0ufakk2uuwEpmapnEyIRABDQXZAIAqvtFIM3LmDjOC4Mpxk3klFkqF+5Q/X0eNq0LtfWjEa",
-	"LSWHwGD1grLHgCSDDAPClZ0iNtNoEr9QUmYtDVcN7O5UADc61bnMMu4IeSjsAtIZnduhagXg0yYMHMOh",
-	"ZqitzhEbSGmtHyZCz/7uQ4Szg96eXz7SrLkzbo/eCJsvO0egcnudkXqnBqhYSSs8dMCJ9jOM4Jrngko4",
-	"JaBHp56qoVAF2E9H4N4OZHvkMvJGBcVD1wsxfzhDGUSDEy3FHVYy62JHcX8+efEcbeXEdjmb5/py2SYj",
-	"WiYT4WzLTsl78exkRaOD46WyLl2dn+64h8wOjP0UR1Za1OkDxh+qZK1SqoJ9g9jUjuLoXOSG1L/d7l63",
-	"BxO5a4wGEVKJCPvGTlFrrsj6GHWmjb3Cwozsbwy3iYYPdGOgl8eymTa2rnHERLAUn5GSSN2OQTQ832Nv",
-	"3zwjpQWzOED12EGVhHuxkyS7Uj7e7fVKm+7CLACVvbx8QWJ6IbB1SXsJ7MW5MNiCHESXcolFiUVD8f4p",
-	"QBou2o0HWiwJOAg/QK7uYBdsJ3W3dnt93wY3Rm+Xc/DFmJjpqpZh5IBr/LtQacy63S6FIfGhgp0ZoDGu",
-	"Wlmgu4TH2WUvNKokXK3odmTnpQJpeEj7vR6i4lE4jtSMJRw/qnwwEt4Em5tqYwekHY5WdfCWD2c79Ncz",
-	"VHylFJw7NKcu4Dp2e/12DMrmZlbR4sorFcVbWPmSt07daHzJbjtmqJxvfIvO2XbsqOVexIeqyKZ2b+vR",
-	"21Yn+nfU9P6t2+0OF73e7n00TMDHYDqvF5WMxqwY+1O9kpNShwaWLxTjVs8kXOXS6SP5QoEYTKDs8I8b",
-	"JidkuOOZVoIkG23LdF9LTdkvphrEDYSByqtc4SX2FkSf8KwCndA4YM5FB181RkZOicqAddKKGUbStMPs",
-	"tnQxz9Acp06Jdhak+1kaDaIfgS6R5VAY+6NOl4VxneyqqFCTOW/nd8xZ+ujtoUjhplylv5K0Bx/NYjbj",
-	"+TIaRD+HtjHhFUZ7oYvtoKCkSP9B0gqyLxrx56UrrihnFR0lM8GecGPZ8+ePonreeQQiS6fX6+1Gn4r9",
-	"fJi5iNkIjhwZBJDpOlA5p8C6d/4q01NhDXumku769/Y/870rjzx9sv6JVSnNvfo9mm1RWN/kPoUrd8I6",
-	"mU5LszHIwYHvFi94t9f7tiCB9jFP3gkeHEVvAA4fxbDb64WhBaEbO4qq3mfHe9+Vj/a3fVSm0aC/u3cQ",
-	"uKajV7/gtdFc+1cs4yiIfweqVrF0Dku4GUaMZ7DNJROXEthQZRWoXgXvp4jPcgnXOImr4briWOzv7u1f",
-	"DeqVA3lf/+K64AiUuwh6wadXJaQKxbwQwJAX6vAK4QNkj7rEEpNGTr+7RvHPlJmDrh/IJfdcIOYIEyv3",
-	"r40DVusXrgpfM/zHpDM1yhokFl/yxHq7JKauOT9yIMI3IMZVEHmiNZuBeFK8SZI90PGSlovsYbsH7a2A",
-	"cPtbroborrlgWoW0RmQTzBkpKAG67NYfGJqFUICmuht0TjwQot019tetsyB5O28VX9ipzuXfBcak7O8+",
-	"3PzQG27FcxBF6JkDgpernzlG9dCjc3TQ2938zFNuxQVfBg/tfc5D+9d/yOl225yfz+ElV2IB/cdCpWsc",
-	"J4GXJPLJj+9INkHGtsI4Bx+jU9GgSD1Hx0ch9hELQS1yjiVi8H3dSrJMIRLOOZYXGEa/gzaOGghaatnx",
-	"fz0fqpRbPuZGDKNB4Rhj5kzOnTkI8aqqMjqvGejPYdsE75cXl9b5bIzlOagY1s/M/pXRs4eorcGQqc6d",
-	"SUIVE7dAb6ZYNedQyDhs72QqQPNDvc7pV0xpZrXlZPJUmiWL3GgyRf0kM0v+QXIBtlHZSbQia59hIzQU",
-	"Dl69fvLm6OTVmwGSnBH7XWNa5njJEj2bcROjjUtPKERyqNCqAQriYd0ISDKozkmtevJfb4+eH8fs5asT",
-	"/+fTk5g9P4H/n8AfT2L26NXLk6NnL4+HquUN2+jqlcqHD1CUQBltB6ImftfJhDHO8Oi28ux48PLt8+fe",
-	"eua/fPnqhL7vsiOW6AxNPIzT/kCqlqkA5RpmxWx1k/C5Vwg5luQxGTfToWpVpPgB7Wvg/CbD4eDZ49FV",
-	"OslUX6AeQwa1Yl4mzVA5BnIY+It9QQo0sCzGmUhZazQcDoej4Dwm/Mz7GkbD4SVmbIwuR132E5bSwog1",
-	"csShT877Wh6F3QCcPbh6ocXKUe+i+FgfhphwxcZiqCYIY7CuYYSo4mzP9DvWXRpG7ZgpnVeUMmfjp+Au",
-	"aQAa5akCRpAAMqqW39nAgdFOAUXEQUvIwSc6UhmhjLTyXLQR+o91ju7glvN7Iy45iDg6fkT6LH18/OT4",
-	"0eiQGXGO13ImlgTAdURgLW6GquK9ff3za+8IQscOns4KBJzKcwHI6Yitsy86jHVfDuGIPKMm2iD/Lroh",
-	"NDiDKr3IbYu1ypJZbBTIerjJeKjI+xuYRzF6JqWoWGdw7aD5VeRt59jxhCiwUB30euTBdUscKizRAgJW",
-	"aSts8cLBGztWHVAHnLR9WAKt8+Gxfq+ksEMFFB33j9ZKvxRpGB+Dftxlr4iWOrruhALKBqjUanPKB9O5",
-	"iw6AuxT2QgiFRKRgU2aKfkAitNa93lDRfVpswlNxz7DnYQMdcmpeuIJgpwuec2WFMO0mfbzyJFoSXUKD",
-	"QQ2mXtF5E4lulcDrSV7MVsldewMtZwUp77LRwDlf4lGdIgIueJLIkcr4scNhjOandE1fgRiGjNxDQLaC",
-	"sKsi3I9LZaoCdS21yj0Qs2FkhbHDqKi5QIoP0rhSZPb60MBTiIFFnbiIqNzmVSXLd6ZTYAuVEh/BC2uV",
-	"Qjxb+F1PVT1uE1ZBR1ldh+dLIJrQscfFmVcK09zz7KljlsrySwTWQGGINjGoiMKqokGEsURR7G3tKCVE",
-	"oeRfrRYehFe+O+r8H975e6/z8MP7fx20WvSaPwoa/cfTkz+en/zx9OTJH89PnvzhL6I9aL3733gAoPD+",
-	"D/i32/7rH61nx38gzLYRaNut+FvO3v7rX5pi7FbKxOjcEiO4gmXEK+h16IIQQzqMQx1HqND/FbWvOWzT",
-	"0fKo+dJwqsqlrb+mo+NHf8BqVo+4+GXL4/lZX5BkjF7Hajia1Sg/s5bfba8abNnvrdkJkvXKVlaCfouk",
-	"lF5TIZAm9wsyr0ogTdEmqplLC+kqGfnlKxQVHds7ZCXbQ/lfWmCRB70eazVSwJqghr/QvBIYX/VkDppP",
-	"Blng2oOp5e70emHuTsMxvf9OhsA61UIpsojDx1giyhymYADzJdbAd1/TCAaUDof19w+6+/cbCkGVIfnw",
-	"VNdfYGPofP9Bp3fQ6f/Aeg8He/cH/YfOxrfO/F1f6UF9pRjJ4pbYg9v8TANdY0/BBgvOK69qhxFp61qs",
-	"HdaiauawMZfm8ZkmNw9CT8oMiyr79ra0WhCZuUcFXj3EtRBzC7HsnnFSJndWpXMuMWzkmsa3K7NVv7Ox",
-	"7Uee+gsZIM3KgFCI1AcBIwPzYcBYkDYIGPIe+sIKAoO9IrDAgMScq1NxZ3K7cZPbc5dGiHyiRMrAxlbq",
-	"Gu8/xWuiEx45fx2a6IpSm6+KfEAqTRiEEfS9QWT0XBPCljEoMPbtm+foniUz2EUxqVMrVS3sILDhY84b",
-	"vTCUnUYep5W4KL2+DW7YSrEhPZkAq1e6Xpa5y9BWCTBe8cUOXEXnBRamJg20Vpm6VoyatYJi1BR5jqze",
-	"aAzjnZPiGdagpmBSPhNblaEOHL0zfkZBIN7jK0qJwpWRxkOv1Jd2b3ZWGCOszbw561QUiuiPS1/F+xex",
-	"bNJaCUIelflD38+fHJaapAIaqtDYKc8vJNNhN7eoz7Ck37HNBcqTQfux6HgOIi3Su6jeVCx6q4DqsGML",
-	"aBGtdPaK7u8+QPEgbNEVPXsexVsJHx9gbacaX7xanb2sXbReLFkt6u002lqVZ0rb2l5qaa5L6XMKG2tM",
-	"uuzCldKN0cHBQafX7/UCWoTREYbjq+a51DlcxftKbcLo7XEHpLKD+w9+eBiFhQZ3P0OiIbDdzgne/9rS",
-	"SCDxFjVVmiTb6zqr9z/fFUvnkV4p5BG5A2HIm83KYhDZsttMq0Mif69afCGKI2INeGqeXzSHyBHfWJnR",
-	"uQd92F9hRUFKr89Fjkld9UgKOKoue1wo1ZTnDxLejOdnIi2yegfevJ2KucCQFSbtYfNGaUMN+tcil1eV",
-	"NeqAJtzx4ZsdzBIUuYNFvIZvIA9vB4HfVqYFEufYVcBjrnKbuyYNIfn7Zg7zbxvC8Q0F+ivupRDfq2Fm",
-	"3nHu90E9VFmrcHJs22UjqPXYvlMBblwFeOTyyViY3d0g/Dd42RuCNtc63t+gXzHUEHzMexXOyJbmHZvz",
-	"XEzkZXXIYMQMlrVA3wIpCRipb8TpTFDG1kS7UpAwfptcBsRS9/IzTDNC6T0RynYCjwWvvKniU1sYTDGQ",
-	"hgJ7rXbSck2+ZnyovDiPuovTiwArMm1sk/T8dI2kvcn9c1ItNh1uGsu1nUpA0Upbz9JqXJUXQa7kdlqa",
-	"Es/w9VWhaL3Fv24Hfv+9YwgrakCiz8mE6/pkF0pOln1ZJOFnKwibxP6gmWq/0Qb5LfSAom2OY08NqkGl",
-	"t0k5zHXscF80daEg2+P30Cw2Kg+BhvDFJtBNAWxlUfTP5nvEJb6Nkf2zJaT9tRji9IEi7+J7Cz4vdclw",
-	"ptxR6FBM695JE19RmngqbBg50VDD4RriRSVvhEQKEBubmgbA9zXxojV03wcLGkaHbCXshgoRLOOhGqU6",
-	"MV4//EBvK+hWdz6dj2IfNLNdWQif3zNULvwUSx1MRXIWsJ8wCdmVCWh32UsdmExL9Av8hkPFjVn4MmL1",
-	"fCxQR1ylPmpJ0JBNv8bT2B2q/d4+hc2oJvyRKWtVjnEY4PlQIaIPozYGyVX0I1+yG1QM19HB+HxrnzzV",
-	"QkNmcwTZUBm+9MXAqvqJsXyJqcHpgK3VSYAMBXpJ0Z1hqIbqWZmLIxUTk4lIbNAH0F24My+gAbbYm48/",
-	"wtq0aLp1oVygNA2Vr1LG/SSNkh8GPeV6DqJmopUSWNwN9NmDy0uXAuq6/HGLyWwcay14hexUK8zcRx8U",
-	"JZ4DXjcJlIQXFXPs9/DjErim8WaOsrXM5cTOz+Pa9e4eDezDDTms1+bIF+JmvZD/ML7FMKKwGpyvXEHV",
-	"SnXWSmlFmWXO8IZ0vpa/7GJogClUiE/7i6Wvqx96qe1PQAHvBIuvKFissPK1PsptzQ+toZNWgJfKiUwC",
-	"KaFdT30O+XSZA112jg3yiEaHLnv4YY/oNUUyx8wVMFFF+RJXtCTGEpTG8tncAOUeRr/99ttvnRcvOo8f",
-	"s+l0MJsNjBlGXbaJKXevshx8OZX/LHtxzDgJGC76ELuHFCESDIWpmUw7vhZzSA6KejqLPPtgRDb5Mu2c",
-	"pzOpCk3TLOZzndv/qHoBotgNw+KZ/oNTKAPSc0xPg2bPM64SDLrq97r3D+KqD/HgPvsVbfWnuRB1X6Lr",
-	"WBiFn/eCz+NMJ2frJhmqn/ksFYo9OmG9+wf9B0PV6Hd09ggavKWvUmn44LT0uvcSX1b3Xj46gW9yrtLC",
-	"SsFncy5P6Sh7cZRk3JjqB3euFQPILzzPJHvBcykaTR/+s9H7u/0H6PF7HA40y9lYwwX/peowLT/t+o2V",
-	"vfUrn/drnw9qn+9XP3s7zP2CzH3gyTSwcvhvk1yk0iY8pyM66Jc/oSzs0nuTHB270swzvvzAzcqZNEVx",
-	"VZos9xuqtfYfdPq7nV6f7fYHew8GBz1X0lXOAeiiQdR/uNvt3/+hu9vv9vfXGoDqlp1qeFvQzdMZeIK+",
-	"nLVv9irfeEiPKk0qgwEFwAbfVaC01vsx+NKBaN3khGVq7++v9iqsHTcZiFK+NBQtWtiL9vwHb29aYNH/",
-	"NyIRco41QF3x2on+e/q33/v3Hx7cR5+0tjyLBrv3D+53+30sSlICQCbVWVCiJBXndT9lvlMM3pE7tbk9",
-	"pbx6CqRqO3mptZ5LcbHTv79t4KEfVgLPXq+72z/o9nf3ug+i725Hu5PBP18Gr9nGqTIkxRIV/ZNBjHHS",
-	"9GaB/U68/oex24UMbm1I4DU8UCHotCgcwjlfgiRCu8iVSNuVJFwsfOxbaoyQrg6Gi15vL8G/8U9f863i",
-	"26NBZ2Lph0gXt+9ceIc+Wcs6UdpXGSoLWGHl0Na6aDeqJIjJo2UmxkynIstqeRggIDQ40qpnvN6htj6F",
-	"YU1s/nzRoAdRCZ+qJnS4Ep+56yr+hhEs8Up5tBaGIpY6EKXluyPw9zggHUhaTFJdiRykFMuGOvtUhcgX",
-	"DEU6Q1X50Gxq9Ez4DFHsFrharYe7kvwsExOLccfSsCQTPBdpJTXW5mice/32BJSvZMoVdZH35ln3Giyp",
-	"Q1vGnEMsVOZNgRSxiY0pqf4ZvXqpF1jXznmDu+yIqkoWRc5wPYzT8KEiUKtbMUKIanfrdk9nPTUCA3lx",
-	"+WGsksWSQGdiybiiLIlSc6TSXDnTKhFsCgteF83RHpTxH0Vhq2dB1Kyve1zYRt392QuZiLA6YMVw6oyl",
-	"E2omSY8MVbEjZRk/5VI1mTAJkL9jRGmLU0yZa9aMJd9klmHKkrQNUaRO73o0lQk/1VVlZJ5xK9ViFjX5",
-	"QN20VRfoZwhRdETbRS/ufoszixs7fhDBv2cqfXWQ+DRp97vXim68//miZ72x0tWxjb6FVBjbuCbkrxLM",
-	"eCeu3kz02sK1n60TwTtZ9c8nqxKmbhGxFjSqQNk0aFHx7j0mvOHJrRNcXfP4eyQQBtLoVLsiKpViqdxQ",
-	"ALI0RaTxRyOt+NQcaExSl/vgA90woZRaQZAcgeFmIBbg+3JB4hUzAgDeAjtV6VhfutqRnFnQ6NzCYayR",
-	"s3lWgj2sB5PcuyvFUBvXiiQjlyACUGa99O53d4lRGaJTPcDf9KLiqyneTIK/WYxTPeMSO2AsYaxbdPuw",
-	"YRfh8rtAIN4XN96cixS7Gvcoe7bGy4rcqvNKQIJvFEHpOc6VVKRCdUtJvYSt1Qzht9v1e8By+lT+MxdU",
-	"erZoAYH9AhLXqNy9Eiscrb7NNSTzJTopiXJ02XG9xsyItSp1qVGzUZqNygGG3MvtAb67KK47VKNqtzP2",
-	"MWgUE7OyTwwF+NqYpdzymFXb23waxWg9cJ10YSD2NAu7g5Gyhm3Jyrrn8OWiWn0cSxdnmb4QKQmC7mzc",
-	"Og02Yir3HrbA6rp2PGvr6h5Vw5J9xkIrXOmAha3YcMED5poDVbVUeEcg5Rb+ovIkRqSPBrOTXtql73Fy",
-	"p6m6QA8KRsVLqnF3jHEnzh7258Y5nFfILYT4bI2CyFPF7SIXgfcJgLToty7TAUWqeAkuaEfUcsl6TT3Z",
-	"2ivN1WJSsXAed0sUSzuVigRpF9ZQdHgCVbFJ6HdPB6GEvt1SzQrRxFnKITvlnf0ilohfWz9wjEgbUQTr",
-	"dTSO7UShWqvB7ctv1t2d2IMu7bKjoK82BgPNsBZ6ALW5sPkSa68U7e986V+p0B7iyc1zfcpyMde5bXej",
-	"Gnd9H3LoGv75Ww/4dIG8GPkF6s82uOp0rxaMb1+Fsb5h4h223gJsJW/LHabeRkwNMG8Dln769P8DAAD/",
-	"/w==",
+	"7P3bcttImigKv0oGpiNMzoAUSUmuMhUTs1y2y+VpV9nLlqen/6KXmASSYpbATDYyIZnt8v1/vW/WA+w3",
+	"2etN9pPs+L4vE0iQoEjJB6m6eWOLJJDH73z8GCV6vtBKKGui4cdoJngqcvzzjbD58vHUihw+pcIkuVxY",
+	"qVU0jH7RlqU6KeZCWZGyyZI9mfH8XLy6FHnMJoVlM610kYuUXc2EYotcGKHskM30Fcu0OmdWsysuLZuI",
+	"qc4Fy8VCcCvhhxl8+lshjI0ZNywVGV92jEi0Sg1rjUfRYW8UjdtM54wr9tPp6WuWcitY682PT9ijfr/X",
+	"7rInfMGk7UZxZJKZmHPYgfjA54tMRMPosBfFkV0u4G9jc6nOo0+fPsXRgud8Lqzbf7WjP4vl+hGczgQT",
+	"Kl1oqewDw8yMw26NSHJhmdUXQsXsUuQTbuWctXhmNBsbkRS5tMsz/H3MpMLtTnS6bHfZCzhTYZjSdqRS",
+	"sRAqZbp6AjYMf1s5F0MmLVvk+lIY/M4IlYqcXSh95b+AdcQw1gxOda5z0R2pKI4kLJ6uOYojxedwCv/d",
+	"qXbbge3GEdyBzEUaDW1eiPAgV08uDo7qrS7yRDSfFiwS1lI9zYy0Imaie95lY3c/3QR/1pci7yZ6Pu7u",
+	"tGY373XL/AR7MgutjMD7fc6tuOLLZ3muEcITraxQFv7ki0UmEw5rP/jNwAZK8CEs4Sr9Sy6tFfiTKeZz",
+	"ni+jYfQTV2nnin5hLc7OaY4HhnFlrkTubxyuTqYif2CYUJci0wvRjuLokmeFoLWkIhoe9w7jKBWWywym",
+	"/RRHc2EMP4dtvRX5pUwEs2K+0DnPZbZkheKXXGZ8koluVO02Gk55ZuAKLbeFiYYR7RmPpDqvP+ViGg2j",
+	"fzmoKMIB/WoO8IU3fjx4z4oP9mBm5xkeQDlI/dYfKybgTbbg54LpKeOw8w/LEyatYTAEkwjvzFi/6oZr",
+	"W6c968foqZEZsvLYAWMyzVM24RlXCR3/NNfKwlpggMevX7ibMey4N4jZce8Q3jruHRHh8g9JwwqVC57M",
+	"YJ3wiMn0VZedeuSEB0zBs2zJ7Ewat2/4ieih2zmb8yUiAtGun1/S0UhlrOBpzIxmSSZhH2xeGItnU5EC",
+	"absMyTIs4oRxTyiZnXGLQye5AFpo9Fw4xKdjgP9grBm/FMzyC6GYmE5FYrvsMW4aX+Z5vmRjnKGDlB+x",
+	"b5UndEqm0AQy7umDgH3gJf6i7Y+6UOnXQTW4J/GBJ5Y5FKlBV8WqGrDsqHe0EcteTX4TCd3CFBb/ldGq",
+	"AdZZUhir5yJnM24ItPw3ZzJlrYoGPjBstLbgUdTuRp/i6A234qWcSyvu4QUMHm28AFg3y2DhTHxIhEjF",
+	"N7+DpiWEPKykPEwJaWeCuDS9oEBIYQHWMEKPkxLLzUwXGVCo5ILp6ZRxlTrZqfaanALHl8ZLUl32i+Ps",
+	"VyAjaSWQdgTCE7AfRw2kSrIiFWkbBjB8KkD6ymH0L4fewI9E/hWZ6WcA2HGvtxHAHismlRW54pmj2TpJ",
+	"ijz/9nD2wi/D4FHSarrsRwQhd5NwCLqwiZ4LYkkg8akhfl8SihWSLz5IY0+YEdZmAqBosmS54CiKIdhN",
+	"lkx8oLnPLsQS6cU7xQs707n8+40Jhr+KZ17eDu8U+KV/4IFh7hnWbyLL/Y2X9kJd8kymsEupEp3nQPP8",
+	"gnFl7NefpTGwxdaEG5m0V34mMO6+/8Z3/LiwM6GsOz4HcK25W6rO2VUOylGSixQe45lpu+sQHxYi2Y16",
+	"//FEusdqyejUicPphcjphLxCxFKRZDwXRAcqkptJlH6EzN0Awnh5y6ERok8ge1mZZV4C00Cu23UpDukM",
+	"7tBL5nGpanpxbZrrebXxVCQyFYBGqHnRPpKMGzMkKsuOP3xgV9LOEN+Aype0+YEJ8RmAwyN1O2apxq3T",
+	"GLhWdvThQzeqABIR7ociu3hhxfyNMEVmm3WvHH+D+9JKMFNMOqWObWZ8IVKWyQvBOLN60cnEpcjK7XfZ",
+	"2yJJhDGwQtoravxjwNMxawHHGtOux+2YKQGn7g5DF8C8Br0egMEih3u1ksgEYXmjnlitDo7nipT8Di7Q",
+	"nW5r0OshEYvZoNd3Z4kfBqxYpPThCJ+ZFoY+HFVSUcy63W4b1jTV+ZzbaBhJZQ8HURzN+Qc5L+bR8PjR",
+	"oziaS0Wf+sBCHBwDvzgHvhfSp4ir5atpNPz1Y8TTVMJ2ePY62DFp0arIUD/zn92QGsW26FP8MZJWzB3B",
+	"2/Awz3O+jD69X8Oicl7m1nUSGmk4KKGsJeYLu2wzmpFwJRBmWq9/et1mOZoT8Hl8nM35wr1PnxHtxr++",
+	"H8cosJDYwVPEDsPmPL8ARuPXP4QX/YScXtY5/ky491wz2BsAGBCx7ht+9TMReyfVcMu4WjqtbQ5QqFNh",
+	"4AI/dM51xx3MyrtRyDPW6BibFXOuOrBsVOlywY1WzFNlc1Lqc7RlrZghPIBpN1yNJ3EhV/nYQOz+8+2r",
+	"XxgyPJQpFzY4jDr4L/gSVNiYXc20EYSsTiM03joUvDFk448y/QRoyZ4QVrxI22waCBFx9Yhi7whZymeU",
+	"Q5+YjZEbjqsDgat74mUMGvD5s1NPUrz0UV3wtPzOuMf/Voh82WVPRSYnQOAF2izg6NIT3Mh1cGA1mwh3",
+	"8ynIbLraYFztI67WiHPSWlQiPL2SBs1kagfg8YLAFkbq6ORbfPrVQqiIbE3efvYr0bpyvPfraI80/A1d",
+	"YTNRJAsgsNtJkV2whGcZHPUEeCJCE1IFeKIPRzU4DqECQdYTlms3A+t4W0z8Uj4hQXxBbw6OkSC6T/1V",
+	"euQ3sZkJjT1SjFd2ss4dzuC39VFeqZKVLURe52NSlaqPzkG4u8meA/75aWVjDkyc1REeXrtfWu3me4Vx",
+	"32wkCGRJJiCigwHu5gyGVl9/UM1s9GeJKItIhRbygG+2gZZwi2x6hXqYB14aMXvm+E/MHN+FnO/G7G4b",
+	"rlV49pUIbLCcTTgZ0LhGIhMgxVZa5Vh0M2Ijba6I9+tXb0/hel+/O62z7Yq3EldDlolPH/CFPLg8PAg5",
+	"rH+W2B49+2790YOPga3w0wnTc2kB2uH5589Ot8FXDbzOhUKeDbx3UVh6J+EKuPKc52bGs8wzZnK91Q9+",
+	"KzS6ozibCzvTG04TaRk94E34tVMEgQRtWxyNAyhwxHSMVpfyDxyV1U7SIY3SznJB5hW8aNTySi0TNQWh",
+	"gNT9Gj1/dhrFEQwJ/707DUDMoQPsFJ7uXPIcuIaB1wDo6FX4y72Of8IQn+KoyGXznhfczho2G5NGCd+6",
+	"a2eLXEzlByQ6SrOZhofQt7YKF7if0h26+isAOLdW5LCC/+V/bdDj6zi4cn+0oyb8K8W23aQEJ3VPi8xd",
+	"4DoGyrTOZELG9fAoamBOH8Mtdv7j117n0ft/+9P6Htf4CKzwxVP2L/5GlLhy1PvES9klnkpbM9Z32RuA",
+	"S6szkXNls+WwUej9pZhP4O2rmUxmjCegHhjWHxwe4c2OIvhzFDXSd3p37Wpket1F3Ewy6dckk003cmOx",
+	"pO/MMIFxcBR582ALDS7ED9qjiJmZvjKsB5SQvuw46gQXkFsx5YndCzB7AebzVffr5JKKjt2ZKOPlgCb7",
+	"RukP4CaEgVzYIleGSTuseRInwsiUWKBzNkylyFKzAgP0pad+o+i5QFvrQiRyKpNyxFFEPLSFkS4mZotc",
+	"KjQIM56muTBoqLVyLozl8wX8LfK5iR1FiNm7Ny9NzOZaiSVodqlI5BxAX2cZz027y36khSht2VynAoWP",
+	"mfAWYpwcQNFg6IvjgwuRd3iS6EJZJj7YnJs2udkngslzpXOybObk4+qyd8oIS3Yaw9BIiw4Tbhx0r9Bz",
+	"jFdCNk3XjZsRQzbROhNcGTRATwTrHfRZa5qJD90ftM5ge891O2aO8jCZlk+qYi5ymTACTsNaAZUv36ND",
+	"4vDwxJs96i+62Z66Q/QvwsVKdallIs5SkclLkS8P0kIpqc7LL3ApM52l/hwmYqkdRAT0RyvC2Dob4Olc",
+	"qjMx5zJbB9FnHfjew4MHKXzl4ErnF0CwaACZtnfCXP/0FmlgwzihdLD6yC2lhce4mb/QZkBsIJYfoCMu",
+	"mRUGMRMxXQKSTDHYK3D2d9kvRZZRUEoBYPlZ0gQnvWQzxFwrXfiDJpPIWmwgn4svcZkuaGfDXaa6gJc3",
+	"jqP8Wne6y9Zo1KW/2v+xy70C5fZRRX6v1U29WKNXrDXnv+mcoWdZJUtWKGlN25Glfv/ouHv0MGaFQifH",
+	"qTyfgegIrONk5a5c5FOpm8REliswQE5+Q1rgweNCiAVRsFSeg/SKDvds2V4Fh3CI8KeOnC90bkkrtrNo",
+	"GJ1LOysm3UTPDyYyyya5TM9F+Ofi4vwAhkNGCN+fAUHor8PVDzLLYP2eXmRSCdbfDZT8sIMdhx3cbNhD",
+	"GnaRi4TbKmRyh4kO6w5NFK6AN7On5Wg7YAvcQDV9h1wZ0TAKo1T8z2ZlAScMtflZyZhJhYcfDesjjxh0",
+	"y91OMp002GVfl9x9Ut9l7AYyYsHJejBZgs6E3+5+yIm0y+1XB0/dYEwQA/JdhqUHYzZFG4H4YE9qOFg5",
+	"qQ1fAoVGTy1nCgkhOlVevH3FQLADsuw9+buvVGnrQitWAyFF6QNaOffdB19oY5u1tdVzgCd5hvvYfXgU",
+	"gbaPjY8dYDynSnYcPucqvU/M/gdYkOPynOHyWCqmUqFZbI3xkxx6v/h6wucLLs/VWaD61jf5xD1xkMEq",
+	"DYZde4UU9HSHIbux+HK6e3SLjRuES71nN5VxY+7TuT0VU15klgJfmM15cgEIjraylgN2+IJ+x7glAYdX",
+	"F3Mf4KvK8ASGBT3v/h36drE3rZ1Fy9/Vjkih5wuuGvjSE/qhtNMig4HzIOMBcILKHLd9GieK3ivc8+Kx",
+	"J6KlvPxHo6Pl4Rp9NOh/t36ZIBHALyQWrKgQD0y5c6civHv79Ga3apbziW5Qut/i99dMyFp/itn/83/H",
+	"TNikuyPE4ihnDTI72afIaMT+pc9aHIWoDsYJoj2B4gbngisgDkAJtJrKc0wdW4i84aZvtqbe1kX17mBV",
+	"24/qLs5qsHVVgztY1eHWVR3ewaqOtq7q6A5Wdbx1Vcd3sKqHW1f18A5W9d3WVX13B6v6fuuqvr+DVT3a",
+	"uqpH335VW8nVHVCrwVZ+M7gDfrOVhN4BBd1KQO+Afm4ln3dAPbcSzzugnVtJ5x1Qzq2E8w7o5lay+e2p",
+	"Jjp7v1m0TC07tdRbQbuLUf+QqfNHk2GY1NcnpSPlS8bLhKmylB8t52iYVqlxip5h6LNFV2v7xGXcrCRq",
+	"0vhsou0Mnr4SFBF4rS7ozp1c2/dL33Y34uJwyMy1dupclb7pRofSulP6BB3koTZ+szNqNrH8hBkb01wK",
+	"lWbLCp58zABqyiNnRbAUIrU7WripNxisV48K1PZyRg7g5dzjK9mot1xDvn0F9Hq1hsTKS9FJ/OY/e0Hw",
+	"5b0EVsT+OwNVZ9s748nsPp1OGJPozY+Pn/x0MOHqwvOJmMkp42p5p+eW5CKVNuF5et+Pj1bKYKn34uQW",
+	"fLkpNtob3/ERZX2IdI1IJXkKVCHYVfuENdKInUhEKs0i48szbprjRtH7GTqg6XnjQluCfPWWs3jHvsJR",
+	"opXliX1gcJDdKNZq2NK2SLyn7rmf8aTgVmGUMA++IWDJ/couxNJl77WMECuR+91wkNpl13Y943Dsajdj",
+	"/WqU1u12l3F1XvDze0XVX7o1lSZ/v8g/msl/rtOzlFsUKxsQlFtxAD/V3V1YvSPjxvqs5VplkatcWmHY",
+	"KPrrX//6187PP3eePmWz2XA+HxoDqOwQe9Drf9fpHXf637Peo+Hhw2H/0ShqY+0v9ubHJ+zw8PBR7I/R",
+	"nZ3B2Ev2d60Ea7lsfZAOTpjRrtII9yRsJnIRu+RpgBMst9aB9+t5BA3raAClAE4QSj4eferQH4PqD+b/",
+	"GK790QBUdPhywdO0QW568bqMMsBQ4/C4V2LsdkFFpc8cranj0IYXXewnooxLIenF/fc7oZhPOYEHojjC",
+	"hNwojnpRHPWj91vXuoZrP2YcC++l0mCsjtsHa3m2kYu5xNjwdlMA4hpyBaBalrXqHfR9NSvgp7jmA1he",
+	"PcO3in71+EcalUo91MM7B/h6Y/AZvPslI8+UPsu4FVMhzB/+XjOM3hbC/DPe4iLXyT/ELcJGBBWG+We9",
+	"S8s//ANcJBa0xPo+U4Y7+qe7ygXfKHHebRz3qbY8Y7A8X7FmH8X9Ja47F8qe7W5w/nbqxmtcWt0UXS+f",
+	"dibL1OLFysMtTPB0+UMzKXKeJzMp7luUmpnJxaYg+rczuVjcMoq+HHew67iDm427Uxh980x/oDh63O7W",
+	"OHqzss3PD6THeZsD6dfOdOdIehp0UyT9+rh3GEqPS90llH716HcffXMs/dpJ3DSYHsff4JtYGxyf223Y",
+	"YiHywoh8U5Lez1wqb5Bjopaxd8MJpjI3doNnpzYLPkjBrTeb4R7xmdqGKiaDeX4Vg5kHT92Jabk6u4zv",
+	"djloPbnF3ewwNCJ5awobgD9PYP88Q1uqlZdYtBZB46BcQ/uGi1jMtNq2CnzGM9+bJjRUU1lps21T4TM3",
+	"HVdfUJ3c68aFZ244Lvyzwx35x4jdZvpcqoZY4hCuvaxbSlEgWvJst/O0/Nw05bb7CnPwe5c9oyz/fBdT",
+	"e1kRbN2wd209BljLhzOZurqrK2oE/4BIfvBfj08rP9KNzIqY/n6W8qW5NzTMURY9ZbCsVe+Ytxniwu+E",
+	"eNGR3cMUGFxYQPVrR+XM9r8Iyw577T+al4POfPcMmNrWS1fk00KAsPVGJEIudg3U2ED5qrAA+H3IOMu5",
+	"SvWcLYpJJhOGKCunUuRAvPCgPWJ2pjwBWHz35qXZcQmWZ/fYkOHchC6tam/M+BLGjCLPKs97JlWD1vbu",
+	"zUvAz1zU2Q75mIwrT113ze8EbjC1Edm0ecYVLgPHVgu3o8oSWNx+ynfMqcUZQXmApd5os5dSXPmtzrWy",
+	"s4xKeuNIO82NpslbulBdAei99/RW3lM6+V39p+6sb+w6Xa1zFFgHryttREEV1xfFXY0bDQuJuSpAdiaM",
+	"L2nEJksWDMa0ypZkhyCyxue+3A/WHathlR+WytNzlTI9wUrzKbM5n05lEq8SxAfGFaRlr1S2ZC7aBYDE",
+	"nwfQZxKV3AJ5TgERKHXRmdTigDdLCxtK8MiGoKEvWJxmpdZacxTxLat7fKFqHndZveOuqnXcrGzG/S2T",
+	"8YUrV3zhShXXVqb4EiUidsOuL1u7YVuthl2LJuy49qCawTcpK7Djsr5IKv5cqpdCnYPs2d+eiP/lMuJ3",
+	"3OO3T96+H8na9yM5+34kY9+P5Ov7kWx9P5Kr70cy9f1Inr4fydL3Izn6PiRD34/k5/uQ7HwfkpvvQzLz",
+	"fUhevg/JyvchOfk+JCNvSyjcltk3DOro07e7+Em09SEcroL1AmuMYztA9H+stqpnLdidnk5lIkE/xFRf",
+	"lslJznPpkoOZtLuqC5+Xg3Sb/KMhW+oixx55gZ+jIbz0nZJ/KwReGZmT6FS5SmOyhqGW5bv35aLA0NWY",
+	"iUuhGMcWtHVjMzbmF1akQ2y1mGiV+lPHvhScvC2w0inql+7bo15vpb0ia5UdH4YU0jpud9kPIuGFcf4k",
+	"bp1VFTsucFvkPIMNzxfaojIE02B/AlrC0C2ZK1aoROSWS+U7G3nvRLgbrOqNC3z+rKGLSngrw48XYvmp",
+	"EcY/L0mrIUHry2VK7Qa/9dSWf5jckZUQ8W+fTPIHzda4k3ML0zf+0PkRd3J6ZcLEHzwj4dsfXnPM+jcJ",
+	"Ht+NON8yqvtLRXHfadT2XUVp3zBa+h5HR3/peOUvFJ/8xeORv3z88TUj3ipm9k5iZL9iTOx9iym9bQwp",
+	"T2bwJ8VuVFpwxiciuz5w9IsGim4IDL3ONfZlww134UZrLavITXZdGMdLaT6jBS7clR/JnIQtAp1SSJr+",
+	"QhsjJ2Hj0s9ulrtvI7dvI/elO8CfBjjv4qqlcSDsENM10xTpDXtZlw3hGujS3bao+5z+1yWdB/jZo/Ue",
+	"rf8I3SEDTLxbzKMm0ddHUFKssn+D5Iiq1WM9FjPGZJoyePEE4yfDNwwqvjOuzl2BrPro7S57bFkmQEKF",
+	"gcj90CoBzPVlxvjIKVqRKYa2Ut0fGIxmN1KrIQDbFZbmdDMqbWdSnbe7bOwEk3FM6ROwrpgaPoISNRGV",
+	"nDCXKkTY/j6Kch9FuY+i3EdR7qMo91GU+yjKfRTlPopyH0W5j6LcR1Huoyj3UZT7KMp9FOU+inIfRbmP",
+	"otxHUe6jKPdRlPsoyn0U5T6Kch9FuY+i3EdR7qMo91GU+yjKfRTljlGUazEbT0kd/JxgKdIo91FS+yip",
+	"exIlVd37tmYtt2jOsrUwZl6IhpLAV7w0vewoo/fhQkZRfxRtE8rxAvh6X+CvInHfTWjZitFlvVOvvqr1",
+	"fqTHjS9QaoZsFKFoMopiOtdFLrFrLcr3DD+JlM14nrJELwC/ZEaGR/crMyK/lIlgrac6MfyKL2P2Uk9i",
+	"JmzSbXfZO0OPr9qTWEsqaWVVLdW0EUNXzY6s5b458DaZ6gXESSOwTB/Aguui6Q1nJdCcIM4b4M1svSUj",
+	"1n904I1bgs8or71vEtbh0c4lRyZv4J36iK/dCPVvn9F4a1eGLSFruHkjG9vHGzdFerxyAEAs4XCG1d3H",
+	"IVAgMUPJ3Pc59vW9W1gFub1GF1fGb5UVOOGBNpLJQl0ofaX8fRGR3K0tSIXG6wbHOnatY8MoevXnURSQ",
+	"UNjpM+C79O2Uy6zIRb1u5QMDD1F5UJAW9ZzRdbRHETMzfeUSHzKeiJnOAD5HbsF4fu7pzrlQIucW0Cq3",
+	"YsoTG8Ldqz9HMS1lR6BboST4eu0rN9jasSDR2RniVo4UIG4bhI3r74xDCIPzrx16vgZgrJWKRKbC3xHQ",
+	"jjHAx3iD8lxBxNpiaZ7dhTiBBIcM+k6Uax31ejE76vXhn6OYHQ0exewYZLKV7BeeXfGlYWOy+SMpo2Wz",
+	"ebNod2Mww+GGrDeO2ZiGGAag5qasnA+AQeNhCW1V4fiwcuoD46ZhJXwisczoFAxLeJ5TUHHQcJ2mop3G",
+	"cL/SGuYX32cTnaK/aaavPlv83Xj8e5H4n1ckfsxmxZyrDiwbTcBkNSvr2v8syZKuUVbgmYTN5XwurMi7",
+	"o4icq8CXyH68a++fzZlEjwn5ESOAkxDyBAQef3nfaApeJ+0h0foRBe33dyZhviBZq2HLysthAFwBFObC",
+	"FrkCmjAshT6ZxqEn2+UntGqqAAcKV1mex+0KPGGfBaDBXCuxxK89DXWWDz8pPK0vQSIVV+gD1YVl40wq",
+	"cYa4OT5hnKAdRNIUW5IAVHbZj7QmpS2b61Rkmct3oDyFiWDyXOlcNKQ9uTDde9mP4LFifI5GernWeWC4",
+	"vQvFve4IMOEZV4nYn/u3PvdbJb5spa63S4TZbdibpY7sOOYNU0l2H/nWqSC7DX+T1JCdRg3zHe5FA6DH",
+	"itI17qIbUpKLVFqzp0rfmCqtJJ7s4XC3TJjdaPOOYdmDmwy2LbL58AaD3a+mk3d57ZtTjL20nmLqcNWM",
+	"Z6djTgtqCdQ8NOYJ22AOaVha3HyW6wNGg008APpShY+GhyRtrc/g1jkrFWUL/DTAyy3hI7wNABTSjaQP",
+	"OXUql9NpGh0jN4ejLWDjT4HUqg2++9PKCsTJvKOY1WwhNBqtRtE7teAyJRPf6/Kv/9L0V7fbbd/oStxi",
+	"Nsgro0h7P4VieiEqfbRFamJaiDbMn5TujCTTBvMZxe3WkV93JkNcRKfAM4jpA6iiiAj4KdFZJihnM3Zr",
+	"6WDPe537j5dapvUwIpE6Mzk5MZwlB/dLK93xTM2ZW0wdzDe8uNE1uAMV3eYqvLnLYprx8yYsYG6ZMUbu",
+	"YdCfkN6QbJy4gj7BZiT4Kp5Aac7gUvfH/NWPGZBlf8xf95gr01kz7aNYw5ZWNbvaCeMTrD6CjgyyGrd3",
+	"Lp7kGOBLqcQuDYHnYq6bF6e0FaUP2yXTOKK+E9Gc6/SaRoh/8dEMnu9ccUPRcVQBJY03NT3caXIgIjeR",
+	"uWB25CZSsWmRZaVQJDPhEk6UtjtOjTFXeyX2WyuxuZi6w7tWhM/FVICy66MYd+wxPrm/fXP/kS+1TGPY",
+	"n/q3PPX71pX8Lq0Ce8S/CxAE+fSm8gO8I9LP4N3b2jc3zup6CX+OwLLiZA7MKte4lXdpKswrxd5VIWKn",
+	"K8m7is8pyNDdMJaz09O6P9mF5PhvQlvT+KTmI2Yzjc1/w+J48HOXjWtv+Rzeyijls3kvxHLICspS5nOt",
+	"zsuYRVzFal5yraLehVgKbwoqWxP7anpMZMblRag0PBp+zqVa903f3FdX98o/MERkSJxvf/UKdndR4+1e",
+	"1mRrrjuwsbDYk/WCYjtXzNq1YNcaZJTVu1ZB5MsV6ur7qLVAbbu1d+IGY211Tuw+1gqtub4MMZICIMQl",
+	"SSPGVb0fJqgG5K3L3lqdU6TYyjVJDMJF5dyHyawG2hhNmavYGH0m8q2V3hyfgeeJH6y7YjZvMsgrXdl3",
+	"I/BUcXyNUXw3dniwltUpX4fanXr6Nzbuv4nfQl+pmu9iA59YLV7RpfBGfyGD4+Otpfh2Mt2Ula6xvjX8",
+	"tcRwemc1uY3NxjH1T7jAF/Ryf1ezzeNtRpuGqLxb6cyV/6IGh60gko0erLIlABdFNi39TNJcyxc357q9",
+	"ruW0NdJW+unGhHVFCgtA4BopDA1ta4t85aSeFRmsjOZei+eL2SIrKBZYpuuxeyRheSuEE8fwO/dFa0X8",
+	"b6+pSqwlUxdlSrpN7CICQwm+vS4FuY01AwgmRjpyhFLeTu4UK+Z75dL5DuEsNnsMKZ/bcUsr5gGp33rM",
+	"Jfzuz5rOGg/kbwVX1gnKe4X+Gyr0ePq5Ezj2J/+tT35vwb7L098f/bc/+k/XC22bzGcbRDdfTm6FE7PW",
+	"ZMnGjsuOMcFzsiwfemDcbzXTVzvGCgflpBTClGO/iLU7KGVBz7jIggcrfGDKqzNOGsRB/s//ZjVWN45Z",
+	"rguV+mrogiWCyjt8pqTXLNltV+jc0eEx7qSru/MlQd8/1IGHzEznNilsu8seu8KOsctxCTV6dxkSaxTW",
+	"tfnq7owrFU9WCmlW1HoclqNMznNptPKFDN1UHlLMhVyAJH8bM0AgrjVoY+4U1uVBUvWkKW/mhnaANclo",
+	"fXL/awn3rlAk65MApufS4uHX7LFw1L662Eyw1z+9djU1l55IuNRPI1Rq1gpslqSxXH5vnSzWJYv1lS9y",
+	"uBU9RVN0oaSNm9CMiqMMHnUfHW9Yw8q815KXz+0T5wbat4nbp4X+8dvElSagsEsca/lUw5gpKruGFM20",
+	"P7t/nE+7vDft49yCPqMgkgpMcfvucXts/0N0jwvw8G7wjprGpS82yFMBa0Wcc2cwLTLXvm0dz75xogNa",
+	"t53sREtKHSSd+Kh8Z/WOUX6u+bTWLGy2Ada8KdgJY676U/8hAvYo6j+k+IWNVrXVyIX0uou4GQEc1Ang",
+	"piu5Mekb7EnfnvR9ZdJXUZ47I35/EZOZ1hev+TLTPL0+TIhq9wTQcEUvD9k40QpU/zNj8zEq64RTF1Kh",
+	"IipIKUTtaaRK1/g4ZuPC0P9OcoE/g85r8HHBkwt+LsbtuJpHpmPnBYvZWFwKZccjdQVwMOOLhVCgeqKq",
+	"NpbKiNziTHja8BeVwxufYI4PDJtyy31MEuh/c4GWLLQ6jBT1BqjvEZV6tDPQ1pwwamZ8UbpiHr9+4ZRb",
+	"sk5g40+YcqRcT4WZyIUrwjE2IilyaZdnVl8INWa5WAhONfaYUOlCSyxhZGY8FykzIsmFZfgsa5G1QYyU",
+	"RANdopWxXFlm5VycODd3ps9xLLjNdr0yEmWaMUHlhQx2OaXSf1Nd5CPliolwlotESPTbCgFf5FVvVNe5",
+	"dG0bLq5upKI4chMQPfYXGQ0Pv+vFUXC60TACqIgw8oDD0/gR3grjH476h76K3DD6jSvRTbX4H26ObqLn",
+	"QL+DGr7Rf3IFiBFU4Y2earQb1JIQokFvcNzp9zq9Y9b/bnjcHw6A8mOF2nK5qzGA9FLv+07/e9Y/HB4d",
+	"Do8GiJkInMgVAA4BL2sHFA2jtz9e/OfhdNkbqP53f/3wy3/PHz20T56/+/N/nb56/OIH8xOmC6wws+rw",
+	"vqGcQaCOBrJvkTBZg4iPG9dDRKaF6XqYBBMznhntWn9UjlGH03rq0L0bAmQJWU32Sg+F1zHudetwSENY",
+	"AwmJkd5g1b5qL60qAXFJRnXMTAyjHyra7UBrPfw0JIPOlkvju/JN1xHF8CTrR1RC8HrewwpIN1/WdSTM",
+	"3RkmNDlSOv7vTsVqOn8WyzGbCZ42Vj1e44AV5MQhtvgzc3e6zhCDzbwFjutCPLmRyePCzhrKf4LU+AP8",
+	"znhhZ3DMCZZ9O6nKVP+75wZB5epFMclkwi7Esh2zBTfmSuepe3KRy0tuBfwIe0XWjzl2ME21+Zm1C3Jg",
+	"SDXVni7wBEHC0bfKzIr1sC2XSuQgFBR55oYww4ODbQ4TkmVX6oNxlXaADFqhGAgisMHgoaCvAboEqst8",
+	"YNibZ29P8UQuD0l8q+YaqcIIMyRXCgZtBqFD49ev3q433AHRAAAWn1Yp+1sh8iU2eXUPGNYaP392OlJr",
+	"bxIjH18B9wIsQBsS/jGdGoEoksm5tDBFaaZWwrsiAoY0UjjHejegj8FDn8Zt5/wJHRnYjmjDChuaCcFa",
+	"EG/9Ylrj1++2TxyPFOJ49dbTZy+fnT7b5UX0lQiF2y8WQFQGx8wUk46zvhnWev7sNGZ4PTpnr9+dtgGR",
+	"YZ6EZ9nqzZ1Niuxi3O6yF5a6n6PIkhcJaCKY0VgDF4cttbqKFHEJigjIaGgsREgCQDBB6FSnhB4nxmD7",
+	"qgBMVbaMCQwSnWV8YYA2kbiN9XJHChfk1kCFHvlEu7YQAMStzR3B4OASvrDYAM3mHB5snzCEN2Zn2oiR",
+	"AjHKyAxbtqMf1DV8Z5aDdOdcTBbT7x05DzdAY0nrmhmb7kiN1DOU1Z1qLEk185rz+COoCLFTdmM297qU",
+	"Uwtj37xdfBoPG0psjlSgK5eVMlHU8/Vf86oCaVyvmhk4KFDlGLLxR4CyqgUynTkxpjjE/jIDttISpwGK",
+	"48/wdczGH0cRgtgoGrJfu93ue5oAvopHaoyFO+kFYntxWG8zKC+4UkB0pDZXEA1Kct6qjiib6nykaN6T",
+	"Kkr0xsVFYyywhwVG6foJIN444gWn76S2mE1c07RQw+fof3Mlp9sszeXUGsJJoFmlzlCq9iPlsAW7jBgd",
+	"6OQeH9ziqI8AiDZlKzKqGo2aG+pPIodFoJ9vOFIuXdvAa/64SO0Yo9Q7Xk3p9tYGn9E9wqRyKpKBl0t/",
+	"9kZRDHfZH0XkLV4vcU4L8wXOgQZ66Vam162nkoLJEbxdDI5HikIssZOE9zj6YIpp6XvcMa6iHdOleHR/",
+	"YNjYYfgYy3VPBEXEcexVaEDyQ7Qf49dxZYxxLWICk07r9U+vR2qT+Wf863tfUlKoYt5wSihatvxZ1Wtw",
+	"jJSvLY5pN0u3RTJIjv8VJIzxwfhfAY7Hnj6fwMVVASSu+AjcZBkRIfOR8vqwaXfZO1cY2zEDLD0JCDPJ",
+	"Bb8gyxHOqrTHLCOsGakm4d+1H6Q+7sgFYZMVsV7ZIWD4nLRrRMlfnB2pCpym+ulj2MDQXQKQkMpQRpQC",
+	"yQce4pD9+vFPuZh+itlHOPPhSP0KT7//5G1v/l1WKKmVrza8NqRUTPBkxiY5V8mMDt0LdYfdXvdwpGj1",
+	"iNgXUnXgLvlCxux1Ls2ctfhvl1Re3v2AWh1xKcAgNtNKFzlu/PRKswW3M2bFfJFhEtac24QMKgbk43dv",
+	"XpohG2+RTIhTjHcRmah/GM2y5QWezMW4O1J++5ngl86elczQuwZMWOuMyDSb61ywTFqR86wedoJ7lNQO",
+	"1ca02jBDo6ppXZGNLjuFoVkqp1MiEcBQkB0QiMKUVoqhO3eQERxXhpPMO6lIMtSv/OE6elxPDvFLK59G",
+	"SwmWbtUFde8EkgwyDAhXdmZcOETGcxK/KJuhpeGqgd2dC+BG5zqXWcYdIQ+FXUA6o3M7Uq0AfNpl8Ver",
+	"M9RWF4gNbC2GBxaB0HM0eIRwdtw79Munej3OuD1+I2y+7DwGldvrjKwFOB6gYq2t64kDTrSfYZzKIhcG",
+	"5bEE9OjUUzUUqgD76Qjc7EC2xy7QZVxSPHS9EPOHM5RBNy6ipbjDWmfT2FHcn05/fknub1fcY5HrD8s2",
+	"GdEymQhnW3ZK3s8vTtc0Ojheo4s8EV2dnx+4l8wBPPspjqy0qNMHjD9UyVqVVAX7BrGpHcXRpcgNqX+D",
+	"7lG3BwO5a4yGEVIJyvGZodZck/UxOk8be42FGdnfBG4TDR/oxkAvj2VzbeyqxhETwVJ8TkriHJsUgGh4",
+	"ecjevXlBSgt20QPV4wBVEu7FTpLsKvl40OtVNt3CFIDKXl6+IjG9FNi6pL0E9uJcmCKz2C03WGIZomCo",
+	"31oKkIaLds8DLZYEHIQfIFd3MnkhvNTdGvT6VerwoDfwDr4YG+PmYloY+nCEkDXVhUqpDhiiPR8p2JkB",
+	"GuPzWyvdJTzOLvtZo0rC1ZpuR3ZenIoO6ajXQ1R8HD5HasYSjh9VPl8bGjY308YOSTscr+vgLd9O5MRf",
+	"z0hx5rs8Uwhm7A/NqQu4jkGv345B2dzOKlpceaWinIVVk7xz6kbjJIN2zFA53zqLztlu7KjlJuIjVXaz",
+	"drP1aLb1gf4DNb1/73a7o6LXGzxEwwR8DIbzelHFaMyasT/Vaz0BV6GB5YVi3Oq5hKtcOn0kLxSIwQTK",
+	"Dv+4YXJKhjueaSVIstG2ards0Z4JWATiBsJAbSqfcv4ORJ969nepExoHzLno4FQTZOTUKBqwDqMcW0e9",
+	"XjsMCE2LRYbmOHVOtLMk3S/SaBj9AHSJLIfC2B90uiyN62RXRYWazHkHv2HPyI/eHooUbsZV+heS9uCj",
+	"KeZzni+jYfRTaBsTXmG0V7rcDgpKivQfJK0g+6IRf1G54tCto2DAx8lcsGfcWPby5ZNoNR0yApGl0+v1",
+	"BtGncj9nc9exKIIjRwYBZHoVqJxTYNOcf5HpubCGvVBJd/O8/VvOu/bK82eb31iX0tzU79Fsi8L6Nvcp",
+	"XLkT1sl0WpmNXWxtqbDAUINe7+uCBNrHPHkneHAUvQE4fBTDoNcLQwtCN3YU1b3Pjvf+Wr3a3/VVmUbD",
+	"/uDwOHBNR6/+jNdGYx1ds4zHQf8xoGo1S+eogptRxHgG21wy8UECG6qtAtWrYH7quFMt4QYncT1c1xyL",
+	"/cHh0fWgXjuQ96tf3BQcgXKXQS/4dkMBzJBiXglgyIU6uUb4ANljVWKJSSOn3ylakr1QZgG6fiCXPHCN",
+	"cMbY2Pboxjhgtf4Zj3oT/MekMzXKGi54nyfW2yUpqYD8yIEI34AY10HkqdZsDuJJOZMke6DjJS0X2cMG",
+	"FNm9FQh3v+V6i6QNF0yr8OnPmALsKAG67DYfGJqFUIBGlc2dEw+EaHeN/U3rLEnewTvFCzvTufy7wJiU",
+	"o8Gj7S+94Va8BFGE3jkmeLn+nbeoHnp0jo57g+3vPOdWXPFl8NLhbV46uvlLTrfb5fx8D2VyJZbQ/1ao",
+	"dIPjJPCSRL757K8kmyBjW2Ocw4/RuWhQpF6i46MU+4iFoBa5wCoHOF+31qywFAkXHNu7j6LfQBtHDQQt",
+	"tezt/3w5Uim3fMKNGEXD0jHmElgQ5hCv6iqj85qB/hzmI3i/vPhgnc/GWJ5brATkRmb/xujdE9TW4JGZ",
+	"zp1JQpUDt0Bvplg151DIOGzvdCZA80O9zulXTGmGqXVkENMsKXKjyRT1o8ws+QfJBdhGZSfRiqx9ho3R",
+	"UDh89frZm8enr94MkeSM2W8a2+JOlizR8zk3Mdq49JRCJEcKrRqgIJ6sGgFJBtU5qVXP/ue7xy/fxuyX",
+	"V6f+z+enMXt5Cv8/gz+exezJq19OH7/45e1ItbxhG129UvnwAYoSqKLtQNTE7zqZMMYZHt1WXrwd/vLu",
+	"5UtvPfNf/vLqlL7vsscs0RmaeCiTac5BqpapAOUaRsVu4SbhC68QguKeXJiMm9lItWpS/JD2NXR+k9Fo",
+	"+OLp+DqdZKavUI8hg1o5LpNmpBwDOQn8xZR/hV3gKQknZa3xaDQahe2NpvzC+xrGo9EH7Jg3/jB2PYko",
+	"Yo0cceiT876WUjXDsAyi5/ULLVeOehfFx/owxIQrNhEjNUUYg3WNIkQVZ3um3xlQ+VHUjpnSeU0pczb+",
+	"KpXMuA5JLAFkVC2/s6EDo4MSioiDVpCDb3SkMkIZaeWlaCP0v9U5uoNbzu+NuOQg4vHbJ6TP0senz94+",
+	"GZ8wIy6FK79FALyKCKzFzUjVvLevf3rtHUGUwAWnswYB5/JSAHL6jDGyLzqMdV+O4Ig8oybaIP8uuiE0",
+	"1DLF3LYw/dKPGxbmwU3GI0Xe38A8itEzaZUZaKXooPlV5G3n2PGEKLBQHfd65MF1SxwpTGQBAauyFbZ4",
+	"6eCNHasOqAMO2j6pgNb58Fi/V1HYkQKKjvtHa6VfSlktpcteES11dN0JBdSNbRj6VJ3ywXTuogPgLoW9",
+	"EkIhESnZlJmhH5AIrXXTG9YyQrjFJjwVDwwDNvSk5AXo1ET3nrTsvOA5V1YI027Sx2tvoiXRNZQzqMGs",
+	"1IraSqJbFfB6khezdXLX3kLLWUnKu2w8dM6XeLxKEQEXPEnkSGX8s6NRjOan1azHCgrGo9HYvQRkKwi7",
+	"KsP9uFSmLlCvtLZ0L8RsFFlh7Cgqe96T4oM0rhKZvT409BRiaFEnLiMqd5mqYvnOdApsoQPv+0prwYRV",
+	"m3+cwbOF3/RMrcZtwiroKOvr8HwJRBM69rg881pF/weePXXMUln+AYE1UBiibQyK6p8DnGEsURR7WztK",
+	"CVEo+deTd8MKV487/z/e+Xuv8+js/b8NWy2a5veSRv/+/PT3l6e/Pz999vvL02e/+4toD1u//q94CKDw",
+	"/nf4t9v+199bL97+jjDbRqBtt+KvOXr7X//UFGO3ioLAPYgRXMMy4jX0OnFBiCEdxkcdR6jR/zW1rzls",
+	"09HyqPnScKjapW2+psdvn/wOq1k/4vKXHY/nJ31FkjF6HevhaFaj/FzlR/fqwZb93oadIFmvbWVzEnev",
+	"qXhVk/sFmVctkKZMwGzm0kKigMLLy1IoKjq2d8Iqtofyv7TAIo97PdZqpIArghr+QuNKYHz1kzluPhlk",
+	"gRsPZiV3p9e7Ptf90/tvZAhcpVooRZZx+BhLRJ2bKRjAfI418NcvaQSj4vnRsN8/Ou4ePYxXyXsYkg9v",
+	"df0FNobO97/r9I47/e9Z79Hw8OGw/8jZ+DaZv1dXery6UoxkcUvswW3e0kDnxZFarn6DBeeVV7XDiLRN",
+	"KconK1E1C9iYS/O4pcnNg9CzKsOizr69LW0liMw8QD9iCXEtxNxSLHvgsrCvuLMqXXKJYSM3NL5d2y34",
+	"GxvbfsCyHnghQ6RZGRAKkfogYGRgPgyYq7KTPvI076EvrSDwsFcECgxIzLk6F3uT252b3F66NELkExVS",
+	"Bja2Std4/yneEJ3wxPnr0ETnnu+yV2U+IGJTGEbQ9waR8UtNCFvFoMCz7968RPcsmcGuykGdWqlWwg4C",
+	"Gz7mvNGE9arbDqeVuKq8vg1u2GFo+tPTKbB6pasHkiVmHDC0VQKM13yxQ1eOk0qpkgbqwgQxcnK96DZr",
+	"iUuhXOoLRZ4jqzcaw3gXpHi6mF8fezFSGCxxIZbOu+tOE6lULVgmdPTO+QUFgXiPr6gkCl3YRGMa0Egh",
+	"OiciB3XKz+ysMEZYm3lz1rkoFdEfls/cMfxZLJu0VoKQJ1X+0LfzJweEHGUFvE/v38E8v5BMh4XKoz77",
+	"Gc7grc0FypNBafDo7QJEWqR30WrB7+idAqrD3lpAi2itinf0cPAdigdhOe7oxUvMw9kufJzB2s41TpwW",
+	"Skl1fpaKTF4KnBxr1kbXiiW+Kn7wFgkkcaT0WcatmIoqbWt3qaV6simnsPp1Pbuw+m0x0wq+Pz4+7vT6",
+	"vV5AizA6wnCcapFLncNVvMfOJmcypRTCd287IJUdP/zu+0dRWPx2cAuJxpcQ3sUJ3v/S0kgg8fpw+n6T",
+	"ZHtTZ/XR7V2xdB7ptUIekbugm0NQDCJbdptpdUjkH9SLL0RxRKwBT83zi+YQOeIbayM696AP+yutKEjp",
+	"9aXIMalrNZICjqrLnpZKNeX5Y2N+nl+ItMzqHXrzdioWAkNWmLQnzRulDTXoX0Uuo/WyZlX9PtCEOz58",
+	"s4NZgiJ3sIjX8BXk4d0g8OvKtEDiHLsKeMx1bnOOzoJ6Abyv5TD/uiEcX1Ggv+ZeSvG9HmbmHed+H1Jh",
+	"HH6rdHKsdhMJBJtaaXMgDc6K3t6rAHeuAjxx+WQszO5uEP4bvOwNQZsbHe9v0K8Yagg+5r0OZ74mJzk2",
+	"F7mYyg/1R4ZjZrCsBfoWSEnASH0jzueCMramFAkiqLPBeMcoOTc5Vswk/1EilO0EHgtem6nmUysMphhI",
+	"Q4G9VjtpeUW+ZnykvDiPuovTi7Bpoza2SXp+vkHS3ub+Oa3X8g83HcNuziWgaBk/Wrca1+VFkCu5nVWm",
+	"xAucvi4Ubbb4r9qB33/rGMKaGpAAz6cco7B9ANzb50US3lpB2Cb2B71x+o02yK+hB7gxS/bUoBoofbbI",
+	"dUJfVY+5VoPuiwXPhbJntVWT7fFbaBZblYdAQ/hsE+i2ALbS8nB7vkdc4usY2W8tIR1txBCnD5R5F99a",
+	"8PlFVwxnxh2FDsW07l6a+ILSxHNhw8iJhhoONxAvankjJFKA2LguXDzF71fEi9bIfR8saBSdsLWwG19G",
+	"eaTGqU6M1w/PaLaSbnUXs8U49kEzu5WF8Pk9I+XCT7HUwUwkFwH7CZOQXZmAdpf9ogOTaYV+gd9wpLgx",
+	"hS8jtpqPBeqIq9RHFVAbsuk3eBq7I3XUO6KwGdWEPzINGxQ9wJIGJZ6PFCL6KGpjkFxNP6rq1+bMd3f2",
+	"+dY+eaqFhszmCLKRMnzpi4HV9RNj+RJTg9Mh26iTABkK9BJf2QANwS+qXBypmJhORYK6khGJVilzF+7M",
+	"C2iALffm44+AEJLp1oVygdI0Ur5KGfeDNEp+GPSU6wWImolWSiRU0Z6z4w8fXAoohtihJgYXxLHWglfI",
+	"zrXCzH30QVHiOeB1k0BJeFEzx34LPy6Baxpv5yg7y1xO7Lwd16ZjuNac5R5ZKx6eF+JuvZD/ML7FMKKw",
+	"HpyvXEHVWnXWWmlFmWXO8IZ0fiV/2cXQAFOoEZ/2Z0tf17/0i7Y/AgXcCxZfULBYY+UbfZS7mh9aIyet",
+	"AC+VU5kEUkJ7NfU55NNVDnTV/DfIIxqfuOzhRz2i174tnStgstYwIcYSlMby+cIA5d7U/JhtY8rd6ywH",
+	"n0/lb2UvjhknAcNFHyZ6saxCJBgKU3OZdnwt5pAclPV0ijw7MyKbfp52ztO5VKWmaYrFQuf2f9S9AFHs",
+	"HsPimf6DUygD0vOW3gbNnmdcJRh01e91Hx7HdR/i8UP2F7TVn+dCrPoSXbfiKPx8GHyeZDq52DTISP3E",
+	"56lQ7Mkp6z087n83Uo1+R2ePoId39FUqDR+clr7qvcTJVr2XT07hm5yrtLRS8PmCy3M6yl7YNbj84M61",
+	"ZgD5M88zyX7muRSNpg//2eijQf879Pg9DR80y/lEwwX/qe4wjcIGvbSxqslu7fPRyufjlc8P65+9HeZh",
+	"SebOeDILrBz+2yQXqbQJz+mIjvvVTygLu/TeJEfHrjSLjC/PuFk7k6YoLl8ryp/TWrXW/ned/qDT67NB",
+	"f3j43fC450q6ygUAXTSM+o8G3f7D77uDfrd/tNEAtGrZqYe3zeTCA74z8PhvBmvfHNa+8ZAeuc8EtMED",
+	"JcAG39WgFL+poDT40oHoqskJy9Q+PAq/cvBYP24yEKV8aShatLQXHfoP3t5UCKYVeyMSIRdYA9QVr53q",
+	"v6d/+63/8NHxQ/RJUwezwcPjh91+H4uSVACQSXURlChJxeWqnzI/KB8+kAcrY3tKef0QSNUO8kprvZTi",
+	"6qD/cNfAQ/9YBTyHve6gf9ztDw6730Xf3I62l8FvL4Ov2MapMiTFEk11TqIFiDFOmt4usO/F638Yu13I",
+	"4DaGBN7AAxWCTovCIZzzJUgitEWuRNquJeFi4WPfUmOMdHU4Knq9wwT/xj99zbeab48euhBL/4h0cfvO",
+	"hXfik7WsE6V9laGqgBVWDm1tinajSoKYPFplYsx1Knxz4Soo/2GjI61+xpsdajfqQ/fpfRwtigY9iEr4",
+	"1DWhk7X4zIGr+BtGsMRr5dFaGIpY6UCUlu+OwN/jkHQgaTFJdS1ykFIsG+rsUxUiXzAU6QxV5UOzqdFz",
+	"3+4bL72hWg93JflZJqYW446lYUkmeC7SWmqszdE49/rdKShfyYyrc6r+68yzbhosqUNbxpxDLFTmTYEU",
+	"sWlEWf+Mpl7qAuvaOW9wlz2mqpJlkTNcD+P0+EgRqK1aMUKIandX7Z7OemoEBvLi8sNYJYslgS7EknFF",
+	"WRKV5kiluXKmVSLYDBa8KZqjPaziP8rCVi+CqFlf97i0jbr7s1cyEWF1wJrh1BlLp1xmInWvjFS5I2UZ",
+	"P+dSNZkwCZC/YURpi1NMGZUPp5JvMsswZUnahihSp3c9mcmEn+u6MrLIuJWqmEdNPlA3bN0Fegshio5o",
+	"t+jFwdc4s7ix4wcR/Aem1lcHiU+Tdj+4UXTjw9uLnquNla6PbfQtpMLYxg0hf7Vgxr24ejfRa+hZmqwT",
+	"wb2s+seTVQlTbxSx5kz/W8rCeAdBc1WYeFsbhFpNF25GKqtl+bdK9kf51nFY5QQEBwwzMyde4HDI/CLo",
+	"Vumqa8QjtZ4d7BK0+71eL2gVdUZYeWZs7p/QC6E6hVpwEOpGqrEOiVSXnf56ARLMxCOZKLMiRwuuW23L",
+	"TyjTeKRyMfXem2CNMVtfVcN3mJlClSZd3xPPOUfKesv32WHM6raKmIVGr9hVoJiKK6wLVSsX4RQJFNW8",
+	"mOiOOzhmENdwxyuVcmzQiPUB871XUWAcMqVHihqIYxO6MXVg4NSXO3XWeqzsEYigGwtxjNS4OldMHd9W",
+	"WYNjOYkqlWtTDQnfFvkelpA4ua6ERBCMWd/nxpT3ADGifb2Cr1SvYLULUgmz8Pw9rzhQBqVsKzjw/Tev",
+	"N1DFy6iw33Mflnrc61XWjIVIViqnJHxxsrFaQH1fg3+gagFxkHJAWa1wZFVBFtaSKXpZXZGw1ZbZGzyM",
+	"m8sFVP6/o0fd745XvEKRIzspeckGvcHDTq/f6Q3WA3OB59Lv9eBcHGbw8Pvvg+9CXgkQ2PRTDj9UvB4e",
+	"MWfksXESuzRnlzr47COyEEpLFl7NboqJ8134vdY+fkYJgaZu/1sqCJSo0fI1tHdofH5/qwrsawXsawX8",
+	"kWoFyEp+9LpXKVLuVinAt+Ff7b5NzSAny9UEfvRK2JpDIWiTe1bX9+vhqbUeGVgpMykQWFGDQBMqdhwE",
+	"UT3j2GfHpe37HKV/XRk/yKunFrvtLnv2gSc2W+LmHLLbK1327sBsm5OVsn8bCs5z63qxYNMmo0NlgeJk",
+	"nU0801h7nspUrtXDO+r1ttRhqIUFr2TkjlTFgkozvfvqgXHhTFOdZfoq6H0FVNgMqVQyUWTDSCHKQWv/",
+	"P/8bvz37W8Gx2+Z4pFpr8VC5LrCwoGvklghlnZ/FsyDqWsRMMT8htVxphrEJpaWcrOmxK2r67+WbpBg6",
+	"rs3+3f3+//7//68qIJl6xKVorhdXJaBKgLdQe/4K9SOwqiyvvCoPTFyrKcH4XIcia1NFiZoYWPZjnLqO",
+	"VwEqGFdwlvQvsxD8wlQ9rIPCFZsKUlTVJ0bqCLVP2tVa/Qh0uFHtiMnSr2mkar0g3Z6aO0HYWa6L8xkb",
+	"+6aIG4tMOCr09T0CoaRZ9jYM8gkelAalencDRBA4Zu3ElbrM2UTPVtK2biFMVhaJUMcHfY8C2dhMF1j3",
+	"BZ7xwW81RMV4lxKPo+HgUffRcaC6rI4VsyshLoRKrx900DDo+5tLjl+zUsMNEqhKRweh0OVh1a4RqG77",
+	"s+s3PPq+//D4qxZwCIh8WMWhwbkhK5Pp7X0bhRHpfUroV9XmGxL6a2h1v5L6w5jgFgnVXtLWSrRX9NwY",
+	"q1GnvkBoo8/Eb27Vd+IOaC+S35vc/RJom6XxdUfIwccKcXfJ2a/hhJfyCJIa4ujd06OoPbwu6B1bkGKC",
+	"GjdNDgvXZt1JW+guUR19KfIUQRY+JTrLKE/KxK6zZYcedh8utUzbMRs704czKzvDx5jcDDh/FXJfj7P3",
+	"O98WZh+KHXcZZe+8VHBp5R2V3TYrgaUup+CT5Mj5vAh7Epyj4eFxEBjfFBP/RF9layHqP0ulBF/oTJrV",
+	"8PKff4niiAKoyTx1fU58D9fsxaT+o07vUWfwEOtlkcPIf98fdAa9DTHVoQEO+e6akc0ZSt+VBravap7b",
+	"KMM90coUmaWSQWuyVvlFf0346teErz4cGn4ODH3ld9UXGFzGZeoO0pcR9bZDuPvQeIhHV7cewqAukrwW",
+	"UT2oLIrwCOw+CEWmiZoClN39sn5v2H84PDr8jAhkh8c7SkhxE0XcGxK/QFAyBRurQMDcBxv/QwUbV4K2",
+	"s7EF5HaTTXFbqHFlnAr0ks1xxDeKFPYqR4MlsX1St8/x1KzsD572JgzujRjYwLLWChU7//iq4FXL7nLf",
+	"YQvk0IFXcqe16OLaoX6x4GK8TpEUWEOFnGBGJo8LO4uGv75HPxCC9KZ74gmm8zygUOvgfmbatSeqtSHm",
+	"hkr7SVPW8PtopBWfmkv4kdvTffAlpNB3mttKN8dCTjORU/X2XBBlYUbAaVvBDFfpRH9wXVk5s0CW3MLR",
+	"niXni6xSimA9aETurrUZblwrkulc8omj/vAMSeAOu6Kq+E39AP+qi1oWdDmzM0EUk1TPuVSw1SU86xbd",
+	"PmnYRbj8LhDl9yXuNdvuY3ScxRTT0posaxHhOq8pzO3YhwFjjDZl8NYiNnxiZRm1te4LD6fFcSievPT+",
+	"oTnNmXlN7DSK2Bt428EsJS1Zn+RdY9ex1vNnpzE1Y9U5Bohr5bv35oI6R7d9b7KfTk9fYwmpYEZsULY+",
+	"21/EZKb1he+wSzXQxx86V/S9GbNWra08Kh9Ks3H1gCGtpz3Eucve2CM1doO/dt17P6IE8sFSrJX/ABqS",
+	"uMRiaSm3PGYem88w4urTOEa3DGEKPtgdqXEwlM+1gJ/GGDAOsix+WfPvUTA5zzJ9JVIy2rqzces0EYBc",
+	"tffQBtqVyojcbm6L/bheVdAXHG2FKx2Wz4xjt+Aho4HH9SQTmCMIUi/TvauTGBOTCEYnZtGl73Fwxz5c",
+	"nRaqJRe6hALC5kW2GIGKEBHH8GFiLlzQRaPVyJQ8V9wW6ODwyeMApL6SF5PpkArN+ADsXKRwy7mwrOVq",
+	"beMV1m9+jPCcaGUsV5ZRJB1mSOA47paoFN5MqgAjyYsOegVmejQZ6N3bQSUwut81zt4kV1SPHFR39mex",
+	"RPza+YW3iLQRRaPcxD2wm4xbR74bdM9dNbwkQl6iB6oEDGcqmfMLYUKozYXNl9g6iWX63MkLhPtSoWDl",
+	"yc1Lfc5ysdC5Bam5zsLfh/LZCv75Ww/EshJ5URQozG646lInWvB8+zqMhQf22HpPsJWSpfeYeh8xNcC8",
+	"LVj66dP/FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -67,6 +67,20 @@
 // AlreadyGone set. A deleted customer's external_key is never given out
 // again.
 //
+// # Invoices
+//
+// CreateInvoices (and CreateInvoicesSeq, CreateInvoice) creates invoices
+// through _bulk, 25 per call, each naming its customer by customer_id or by
+// customer_external_key (the customer's natural key, so that invoices
+// synced from elsewhere need no ids). Invoices with an external_key are
+// keyed writes exactly as customers are: looked up first (by key, 25 per
+// _bulk call: a list answer has no lines to compare), compared field by
+// field (lines element by element; the *_external_key references, which a
+// read returns as ids, skipped), and settled by reading the key back when
+// an answer is lost. ListInvoices walks GET /api/v3/invoice (the overview,
+// without lines), GetInvoice and GetInvoiceByExternalKey read one with its
+// lines, totals, balance and status.
+//
 // # The shape every billbridge facade shares
 //
 // New takes option.Option values; every call takes option.RequestOption

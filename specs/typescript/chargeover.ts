@@ -1,7 +1,8 @@
 // Proof that the ChargeOver spec is usable from TypeScript: typed requests and
 // a reader for every response status of every operation (createCustomer,
 // bulk, getCustomerByExternalKey, and since 2.1.0 listCustomers, getCustomer,
-// updateCustomer, since 2.2.0 deleteCustomer). Type-checked by `make lint` (tsc --strict).
+// updateCustomer, since 2.2.0 deleteCustomer, since 2.4.0 createInvoice, listInvoices,
+// getInvoice). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/chargeover";
 import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
 
@@ -194,6 +195,70 @@ export const deleteCustomer: Handlers<operations["deleteCustomer"]> = {
   default: failureOrPage,
 };
 
+// --- invoices (2.4.0) ---
+
+// The customer by its external key; money in decimal dollars.
+export const createInvoiceRequest: JsonRequest<operations["createInvoice"]> = {
+  customer_external_key: "acme-0001",
+  external_key: "inv-2026-0001",
+  date: "2026-01-02",
+  line_items: [{ item_id: 4, descrip: "Support hours", line_rate: 29.95, line_quantity: 3 }],
+};
+
+// @ts-expect-error line_items is required
+export const noLines: Schemas["InvoiceCreate"] = { customer_id: 1 };
+
+export const listInvoicesQuery: NonNullable<operations["listInvoices"]["parameters"]["query"]> = {
+  where: "customer_id:EQUALS:1000,invoice_status_str:EQUALS:open-unpaid",
+  order: "invoice_id:ASC",
+  offset: 0,
+  limit: 500,
+};
+
+export const getInvoiceParams: operations["getInvoice"]["parameters"]["path"] = { invoice_id: 98165 };
+
+function invoice(i: Schemas["Invoice"]): string {
+  const lines = (read(i.line_items) ?? []).map((l: Schemas["InvoiceLine"]) => `${num(read(l.item_id)) ?? ""}x${num(read(l.line_quantity)) ?? 1}@${num(read(l.line_rate)) ?? 0}=${num(read(l.line_total)) ?? ""}`);
+  return `${num(read(i.invoice_id))} ${num(read(i.customer_id)) ?? ""} ${read(i.external_key) ?? ""} ${read(i.invoice_status_str) ?? ""} ${num(read(i.total)) ?? ""} ${num(read(i.balance)) ?? ""} ${read(i.is_paid) ?? ""} ${lines.join(",")}`;
+}
+
+export const createInvoice: Handlers<operations["createInvoice"]> = {
+  201: (b) => `${envelope(b)} created ${num(read(read(b.response).id))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const listInvoices: Handlers<operations["listInvoices"]> = {
+  200: (b) => `${envelope(b)} ${read(read(b.response).map(invoice).join("\n"))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const getInvoice: Handlers<operations["getInvoice"]> = {
+  200: (b) => `${envelope(b)} ${invoice(read(b.response))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   createCustomer,
   bulk,
@@ -202,4 +267,7 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   getCustomer,
   updateCustomer,
   deleteCustomer,
+  createInvoice,
+  listInvoices,
+  getInvoice,
 };

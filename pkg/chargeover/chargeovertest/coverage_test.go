@@ -17,11 +17,11 @@ func TestSpecCoverage(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var mismatches []error
-	// The first requests get these faults, in order, for each of the seven
+	// The first requests get these faults, in order, for each of the ten
 	// operations; then every request passes.
 	faults := []fault.Kind{fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}
 	var sequence []fault.Kind
-	for range 7 {
+	for range 10 {
 		sequence = append(sequence, faults...)
 	}
 	srv := NewTestServer(t,
@@ -55,6 +55,27 @@ func TestSpecCoverage(t *testing.T) {
 	for range faults {
 		_, _ = c.DeleteCustomerWithResponse(ctx, firstID+1)
 	}
+	inv := chargeoverapi.InvoiceCreate{CustomerExternalKey: ptr("seed"), ExternalKey: ptr("i1"),
+		LineItems: []chargeoverapi.InvoiceLineCreate{{LineRate: ptr(29.95), LineQuantity: ptr(3.0)}}}
+	for range faults {
+		_, _ = c.CreateInvoiceWithResponse(ctx, inv)
+	}
+	for range faults {
+		_, _ = c.ListInvoicesWithResponse(ctx, nil)
+	}
+	for range faults {
+		_, _ = c.GetInvoiceWithResponse(ctx, firstInvoiceID)
+	}
+	_, _ = c.CreateInvoiceWithResponse(ctx, inv)                                                                // 201
+	_, _ = c.CreateInvoiceWithResponse(ctx, inv)                                                                // 400 (i1 is used)
+	_, _ = anon.CreateInvoiceWithResponse(ctx, inv)                                                             // 401
+	_, _ = c.ListInvoicesWithResponse(ctx, &chargeoverapi.ListInvoicesParams{Where: ptr("total:GT:10")})        // 200
+	_, _ = c.ListInvoicesWithResponse(ctx, &chargeoverapi.ListInvoicesParams{Where: ptr("nosuch:GT:10")})       // 400
+	_, _ = anon.ListInvoicesWithResponse(ctx, nil)                                                              // 401
+	_, _ = c.GetInvoiceWithResponse(ctx, firstInvoiceID)                                                        // 200
+	_, _ = c.GetInvoiceWithResponse(ctx, 0)                                                                     // 400 (minimum 1)
+	_, _ = c.GetInvoiceWithResponse(ctx, 99999)                                                                 // 404
+	_, _ = anon.GetInvoiceWithResponse(ctx, firstInvoiceID)                                                     // 401
 	_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))                                                    // 201
 	_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))                                                    // 400
 	_, _ = anon.CreateCustomerWithResponse(ctx, cust("z", "Z"))                                                 // 401
@@ -80,10 +101,10 @@ func TestSpecCoverage(t *testing.T) {
 	_, _ = c.DeleteCustomerWithResponse(ctx, 0)                                                                 // 400 (minimum 1)
 	_, _ = anon.DeleteCustomerWithResponse(ctx, firstID)                                                        // 401
 
-	waitRequests(t, srv, 7*5+24)
+	waitRequests(t, srv, 10*5+24+10)
 	cov := srv.Coverage()
 	t.Logf("fake coverage: %s", cov)
-	if cov.Operations != 7 || cov.OperationsSeen != 7 || len(cov.Missing) > 0 {
+	if cov.Operations != 10 || cov.OperationsSeen != 10 || len(cov.Missing) > 0 {
 		t.Errorf("not produced: %v", cov.Missing)
 	}
 	mu.Lock()

@@ -40,6 +40,8 @@ type store struct {
 	// may name).
 	schema, update *openapi3.Schema
 	fields         map[string]bool
+	// inv holds the invoices.
+	inv invoices
 	// hooks sends the webhooks (nil: none); webhookSeq numbers them.
 	hooks      *fake.Webhooks
 	webhookSeq int
@@ -62,7 +64,11 @@ func newStore(spec *openapi3.T) (*store, error) {
 	for name := range read.Value.Properties {
 		fields[name] = true
 	}
-	return &store{nextID: firstID, used: map[string]int{}, gone: map[int]bool{}, schema: ref.Value, update: upd.Value, fields: fields}, nil
+	inv, err := newInvoices(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &store{nextID: firstID, used: map[string]int{}, gone: map[int]bool{}, schema: ref.Value, update: upd.Value, fields: fields, inv: inv}, nil
 }
 
 // create creates a customer under the lock.

@@ -134,6 +134,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v3/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or query invoices
+         * @description Lists invoices, one page per request, with `where`, `order`, `offset` and `limit` as
+         *     listCustomers (the same syntax, operators and escapes; fields of the Invoice read schema,
+         *     e.g. `customer_id:EQUALS:1000`, `invoice_status_str:EQUALS:open-unpaid`,
+         *     `external_key:EQUALS:inv-1`). The documents list the filterable fields (invoice_id,
+         *     refnumber, customer_id, invoice_status_str, invoice_status_state, date, token, custom_1
+         *     to custom_3, write_datetime, mod_datetime, and a few more); the fake accepts every
+         *     field of the read schema. A list answer carries the invoices' overview only: no
+         *     `line_items` (a read by id has them). billbridge sends `order` (by default
+         *     `invoice_id:ASC`) and a `limit` of at most 500, as for customers.
+         */
+        get: operations["listInvoices"];
+        put?: never;
+        /**
+         * Create an invoice
+         * @description Creates one invoice for a customer, named by `customer_id` or by the customer's
+         *     `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+         *     object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+         *     ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+         *     the fake answers 400. On success the answer is 201 and `response.id` is the new
+         *     invoice_id.
+         *
+         *     The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+         *     (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+         *     here, total = subtotal, and balance = total − payments applied. A new invoice is
+         *     `open-unpaid`.
+         *
+         *     Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+         *     customer's, it is unique among invoices and never reusable (billbridge's reading of the
+         *     external-keys page, which speaks of every object type), so a repeated create fails with
+         *     400, and an uncertain create is settled by reading
+         *     `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+         */
+        post: operations["createInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/invoice/{invoice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's invoice_id. ChargeOver also accepts `external_key:<key>` in this segment (the external-key shortcut); billbridge reads an invoice by key through a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 98165
+                 */
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an invoice by its invoice_id
+         * @description Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
+         */
+        get: operations["getInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v3/_bulk": {
         parameters: {
             query?: never;
@@ -863,6 +937,210 @@ export interface components {
             /** @description The name ChargeOver displays for the customer (company, or the contact's name). */
             display_as?: string | null;
         };
+        /** @description One line of an invoice create: the item billed (by `item_id`, or by the item's `item_external_key`), a description, the rate in decimal dollars and the quantity. The line's amount is `line_rate × line_quantity`, rounded to the cent. */
+        InvoiceLineCreate: {
+            /**
+             * Format: int64
+             * @description The item_id of the item billed on this line.
+             */
+            item_id?: number;
+            /** @description The billed item named by its external_key instead of item_id (the external-key shortcut). Accepted, and stored as the item's id: a read returns `item_id`, so this field is writeOnly here and a comparison with a stored invoice skips it. */
+            item_external_key?: string;
+            /** @description The text of the line. */
+            descrip?: string;
+            /**
+             * Format: double
+             * @description The price of one unit, in decimal dollars (e.g. 29.95).
+             */
+            line_rate?: number;
+            /**
+             * Format: double
+             * @description The quantity billed (default 1 when omitted, billbridge's reading of the PHP library, which always sends it).
+             */
+            line_quantity?: number;
+        };
+        /** @description The body of an invoice create. The customer is named by exactly one of `customer_id` and `customer_external_key`; `line_items` holds at least one line. `external_key` is the invoice's natural key: unique among invoices and never reusable, billbridge's keyed creates require nothing else to find an invoice again. */
+        InvoiceCreate: {
+            /**
+             * Format: int64
+             * @description The customer_id of the customer billed.
+             */
+            customer_id?: number;
+            /** @description The customer billed, named by its external_key instead of customer_id. Stored as the customer's id (a read returns `customer_id`), so writeOnly here. */
+            customer_external_key?: string;
+            /** @description The invoice's own external key: unique among invoices, never reusable. */
+            external_key?: string;
+            /** @description The invoice reference number shown to the customer (ChargeOver numbers invoices itself when it is absent). */
+            refnumber?: string;
+            /** @description The invoice date, YYYY-MM-DD (today when absent). */
+            date?: string;
+            /**
+             * Format: int64
+             * @description Currency ID # (the customer's currency when absent).
+             */
+            currency_id?: number;
+            /**
+             * Format: int64
+             * @description Payment terms ID # (the customer's terms when absent).
+             */
+            terms_id?: number;
+            /**
+             * Format: int64
+             * @description Class tracking ID #.
+             */
+            class_id?: number;
+            /** @description A note printed on the invoice. */
+            memo?: string;
+            /** @description Billing address line 1 (the customer's when absent). */
+            bill_addr1?: string;
+            /** @description Billing address line 2. */
+            bill_addr2?: string;
+            /** @description Billing address city. */
+            bill_city?: string;
+            /** @description Billing address state. */
+            bill_state?: string;
+            /** @description Billing address postal code. */
+            bill_postcode?: string;
+            /** @description Billing address country. */
+            bill_country?: string;
+            /** @description Custom field 1 of the invoice. */
+            custom_1?: string;
+            /** @description Custom field 2 of the invoice. */
+            custom_2?: string;
+            /** @description Custom field 3 of the invoice. */
+            custom_3?: string;
+            /** @description The lines, in the order they are printed. */
+            line_items: components["schemas"]["InvoiceLineCreate"][];
+        };
+        /** @description One line of an invoice as read: the create fields, plus its id and the computed `line_subtotal` and `line_total` (decimal dollars). Read tolerantly (ids json.Number, money flex.Decimal). */
+        InvoiceLine: {
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            line_item_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            item_id?: (number | null) | (string | null);
+            /** @description The name of the item billed. */
+            item_name?: string | null;
+            /** @description The text of the line. */
+            descrip?: string | null;
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            line_rate?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            line_quantity?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            line_subtotal?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            line_total?: (number | null) | (string | null);
+        };
+        /** @description An invoice as ChargeOver returns it: invoice_id, the create fields (the customer as `customer_id`), and the computed money and status. A list returns the overview without `line_items`; a read by id has them. Fields not modelled here must be ignored. */
+        Invoice: {
+            /** @description The invoice ID #, the id createInvoice returned. Read tolerantly: an integer or a numeric string (json.Number in Go). */
+            invoice_id: number | string;
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            customer_id?: (number | null) | (string | null);
+            /** @description The invoice's external key; null when it has none. */
+            external_key?: string | null;
+            /** @description The invoice reference number. */
+            refnumber?: string | null;
+            /** @description The invoice date, YYYY-MM-DD. */
+            date?: string | null;
+            /** @description The date the invoice is due, YYYY-MM-DD. */
+            due_date?: string | null;
+            /** @description The date the invoice was paid in full; null while it is not. */
+            paid_date?: string | null;
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            currency_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            terms_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            class_id?: (number | null) | (string | null);
+            /** @description The note printed on the invoice. */
+            memo?: string | null;
+            /** @description Billing address line 1. */
+            bill_addr1?: string | null;
+            /** @description Billing address line 2. */
+            bill_addr2?: string | null;
+            /** @description Billing address city. */
+            bill_city?: string | null;
+            /** @description Billing address state. */
+            bill_state?: string | null;
+            /** @description Billing address postal code. */
+            bill_postcode?: string | null;
+            /** @description Billing address country. */
+            bill_country?: string | null;
+            /** @description Custom field 1. */
+            custom_1?: string | null;
+            /** @description Custom field 2. */
+            custom_2?: string | null;
+            /** @description Custom field 3. */
+            custom_3?: string | null;
+            /** @description The status as shown to people ("Unpaid", "Paid", "Void", ...). */
+            invoice_status_name?: string | null;
+            /** @description The status: open-unpaid, open-overdue, open-collections, closed-paid or closed-void (the documented values; read as an open string). */
+            invoice_status_str?: string | null;
+            /** @description "o" for an open invoice (money due), "c" for a closed one. */
+            invoice_status_state?: string | null;
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            subtotal?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            total?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            taxes?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            credits?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            payments?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            applied?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            balance?: (number | null) | (string | null);
+            /** @description A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go). */
+            is_paid?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
+            /** @description A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go). */
+            is_void?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
+            /** @description A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go). */
+            is_overdue?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
+            /** @description When the invoice was created, "YYYY-MM-DD hh:mm:ss". */
+            write_datetime?: string | null;
+            /** @description When the invoice was last changed, "YYYY-MM-DD hh:mm:ss". */
+            mod_datetime?: string | null;
+            /** @description When the invoice was voided; null while it is not. */
+            void_datetime?: string | null;
+            /** @description The lines (on a read by id; absent from a list). */
+            line_items?: components["schemas"]["InvoiceLine"][] | null;
+        };
+        /** @description The envelope of a 200 answer to an invoice read. */
+        InvoiceResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            response: components["schemas"]["Invoice"];
+        };
+        /** @description The envelope of a 200 answer to listInvoices; `response` is the page, possibly empty. */
+        InvoiceListResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            /** @description The invoices of this page (overview, no line items), in the requested order. */
+            response: components["schemas"]["Invoice"][];
+        };
         /**
          * @description The body of every ChargeOver webhook: `context_str` names the kind of entity (e.g.
          *     `customer`, `user`, `invoice`, `transaction`, `package`), `context_id` its id, `event`
@@ -1251,6 +1529,146 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listInvoices: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Conditions `field:OPERATOR:value` (or `field:IS:NULL`, `field:ISNOT:NULL`) joined by commas, all of which must hold; `:` and `,` inside a value escaped as for customers.
+                 * @example customer_id:EQUALS:1000
+                 */
+                where?: string;
+                /**
+                 * @description Sort keys `field:ASC` or `field:DESC`, joined by commas.
+                 * @example invoice_id:DESC
+                 */
+                order?: string;
+                /**
+                 * @description How many matching invoices to skip (default 0).
+                 * @example 8
+                 */
+                offset?: number;
+                /**
+                 * @description The most invoices on this page (1 to 500 in this spec, billbridge's cap; the fake's default is 10).
+                 * @example 2
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of invoices (without line items), in the requested order; an empty list past the end. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceListResponse"];
+                };
+            };
+            /** @description Bad request: a malformed `where` or `order`, an unknown field, or an `offset` or `limit` out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    createInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceCreate"];
+            };
+        };
+        responses: {
+            /** @description The invoice was created; `response.id` is its invoice_id. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedResponse"];
+                };
+            };
+            /** @description Bad request: no customer (or an unknown one), no line items, a bad value, or an `external_key` already used by another invoice. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's invoice_id. ChargeOver also accepts `external_key:<key>` in this segment (the external-key shortcut); billbridge reads an invoice by key through a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 98165
+                 */
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice, with its line items. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceResponse"];
+                };
+            };
+            /** @description Bad request (e.g. an invoice_id that is not a number). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
             502: components["responses"]["GatewayError"];
