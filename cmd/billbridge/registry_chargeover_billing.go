@@ -12,7 +12,7 @@ import (
 )
 
 // ChargeOver's billing resources in the registry (beyond customers):
-// invoices. Each is pushed and synced by its natural key, listed with
+// invoices and transactions. Each is pushed and synced by its natural key, listed with
 // --filter, and read by id or external_key:<key>.
 
 // chargeoverFilter is one --filter name of a ChargeOver list: the field of
@@ -145,4 +145,68 @@ func chargeoverInvoiceRead() *readPair {
 		func(c *chargeover.Client, ctx context.Context, key string) (*chargeover.Invoice, error) {
 			return c.GetInvoiceByExternalKey(ctx, key)
 		})
+}
+
+// chargeoverTransactionFilters are the --filter names of "chargeover
+// transactions".
+var chargeoverTransactionFilters = map[string]chargeoverFilter{
+	"customer_id":     {"customer_id", chargeover.Equals, "transactions of this customer_id"},
+	"gateway_transid": {"gateway_transid", chargeover.Equals, "the gateway's transaction id equals the value"},
+	"type":            {"transaction_type", chargeover.Equals, "pay, refund or credit"},
+}
+
+// chargeoverTransactions is the "chargeover transactions" resource:
+// payments, refunds and credits in the shape of createTransaction, keyed by
+// gateway_transid (the only key a transaction has: lines without it whose
+// answer is lost stay outcome_unknown and are never re-sent).
+var chargeoverTransactions = &resourceDef{
+	name: "transactions",
+	line: "chargeover.TransactionCreate",
+	key:  "gateway_transid",
+	verbs: []*verbDef{
+		{name: "push", method: "CreateTransactionsSeq", ops: []string{"createTransaction"}, job: chargeoverTransactionsJob},
+		{name: "sync", method: "CreateTransactionsSeq (by gateway_transid)", job: chargeoverTransactionsJob},
+		{name: "list", method: "ListTransactions", ops: []string{"listTransactions"}, read: chargeoverTransactionRead()},
+		{name: "get", method: "GetTransaction", ops: []string{"getTransaction"}, read: chargeoverTransactionRead()},
+	},
+}
+
+func chargeoverTransactionsJob(f *pushFlags) (pushJob, error) {
+	if f.key != "" && f.key != "gateway_transid" {
+		return nil, usagef("--key %s: ChargeOver transactions are keyed by gateway_transid", f.key)
+	}
+	var seeds customerSet
+	return &typedJob[chargeover.TransactionCreate, int64]{
+		fields:   fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:   strictDecode[chargeover.TransactionCreate],
+		validate: chargeover.ValidateTransaction,
+		client: func(opts []option.Option) (sendFunc[chargeover.TransactionCreate, int64], func() (int64, int64), error) {
+			c, err := chargeover.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.CreateTransactionsSeq, c.Counts, nil
+		},
+		collect: func(it chargeover.TransactionCreate) {
+			if it.CustomerExternalKey != nil {
+				seeds.add(*it.CustomerExternalKey)
+			}
+		},
+		startFake: func() ([]option.Option, func(), error) { return startChargeOverFake(seeds.ids) },
+		canSettle: func(it chargeover.TransactionCreate) bool {
+			return it.GatewayTransid != nil && *it.GatewayTransid != ""
+		},
+		naturalKeys: func(it chargeover.TransactionCreate) []itemKey { return keyOf("gateway_transid", it.GatewayTransid) },
+	}, nil
+}
+
+func chargeoverTransactionRead() *readPair {
+	return chargeoverReadPair(chargeoverTransactionFilters, "transaction",
+		func(c *chargeover.Client, ctx context.Context, where []chargeover.Condition, pageSize int) iter.Seq2[chargeover.Transaction, error] {
+			return c.ListTransactions(ctx, chargeover.TransactionQuery{Where: where, PageSize: pageSize})
+		},
+		func(c *chargeover.Client, ctx context.Context, id int64) (*chargeover.Transaction, error) {
+			return c.GetTransaction(ctx, id)
+		},
+		nil)
 }

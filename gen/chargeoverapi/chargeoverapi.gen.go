@@ -93,6 +93,27 @@ func (e ErrorResponseResponse) Valid() bool {
 	}
 }
 
+// Defines values for TransactionType.
+const (
+	Credit TransactionType = "credit"
+	Pay    TransactionType = "pay"
+	Refund TransactionType = "refund"
+)
+
+// Valid indicates whether the value is a known member of the TransactionType enum.
+func (e TransactionType) Valid() bool {
+	switch e {
+	case Credit:
+		return true
+	case Pay:
+		return true
+	case Refund:
+		return true
+	default:
+		return false
+	}
+}
+
 // BulkItemResult The result of one sub-request, shaped like a top-level envelope. Success is decided by `code` (and `status`), never by the outer 200.
 type BulkItemResult struct {
 	// Code The sub-request's own HTTP-like status (200 read, 201 created, 202 updated, 400 refused, 404 not found, ...).
@@ -1182,6 +1203,153 @@ type InvoiceResponse struct {
 	Status EnvelopeStatusOpen `json:"status"`
 }
 
+// Transaction A transaction as ChargeOver returns it: transaction_id, the create fields (the customer as `customer_id`, applied invoices by `invoice_id`), read tolerantly. Fields not modelled here must be ignored.
+type Transaction struct {
+	// Amount An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Amount *flex.Decimal `json:"amount,omitempty"`
+
+	// AppliedTo The invoices it is applied to.
+	AppliedTo *[]TransactionApplied `json:"applied_to,omitempty"`
+
+	// CustomerId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	CustomerId *json.Number `json:"customer_id,omitempty"`
+
+	// GatewayId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	GatewayId *json.Number `json:"gateway_id,omitempty"`
+
+	// GatewayMethod The gateway's payment method.
+	GatewayMethod *string `json:"gateway_method,omitempty"`
+
+	// GatewayMsg The gateway's message.
+	GatewayMsg *string `json:"gateway_msg,omitempty"`
+
+	// GatewayStatus An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	GatewayStatus *json.Number `json:"gateway_status,omitempty"`
+
+	// GatewayTransid The gateway's id of the transaction.
+	GatewayTransid *string `json:"gateway_transid,omitempty"`
+
+	// TransactionDate The date of the transaction, YYYY-MM-DD.
+	TransactionDate *string `json:"transaction_date,omitempty"`
+
+	// TransactionDatetime When it was recorded, "YYYY-MM-DD hh:mm:ss".
+	TransactionDatetime *string `json:"transaction_datetime,omitempty"`
+
+	// TransactionDetail A detail of the method.
+	TransactionDetail *string `json:"transaction_detail,omitempty"`
+
+	// TransactionId The transaction ID #, the id createTransaction returned. Read tolerantly: an integer or a numeric string (json.Number in Go).
+	TransactionId json.Number `json:"transaction_id"`
+
+	// TransactionMethod How it was paid.
+	TransactionMethod *string `json:"transaction_method,omitempty"`
+
+	// TransactionType pay, refund or credit (the documented values; read as an open string).
+	TransactionType *string `json:"transaction_type,omitempty"`
+}
+
+// TransactionApplied One invoice a transaction is applied to, as read.
+type TransactionApplied struct {
+	// Applied An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Applied *flex.Decimal `json:"applied,omitempty"`
+
+	// InvoiceId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	InvoiceId *json.Number `json:"invoice_id,omitempty"`
+}
+
+// TransactionAppliedCreate One invoice a payment or credit is applied to: by `invoice_id` or, billbridge's reading of the external-keys page, `invoice_external_key`; `applied` in decimal dollars (the invoice's balance when absent).
+type TransactionAppliedCreate struct {
+	// Applied The amount applied to the invoice, in decimal dollars.
+	Applied *float64 `json:"applied,omitempty"`
+
+	// InvoiceExternalKey The invoice named by its external_key; a read returns invoice_id, so writeOnly here.
+	InvoiceExternalKey *string `json:"invoice_external_key,omitempty"`
+
+	// InvoiceId The invoice_id of the invoice.
+	InvoiceId *int64 `json:"invoice_id,omitempty"`
+}
+
+// TransactionCreate The body of a transaction create. The customer is named by exactly one of `customer_id` and `customer_external_key`. `gateway_transid`, the payment gateway's id of the transaction, is its only natural key (not unique at ChargeOver: see createTransaction).
+type TransactionCreate struct {
+	// Amount The amount in decimal dollars (a payment without it is the sum of applied_to).
+	Amount *float64 `json:"amount,omitempty"`
+
+	// AppliedTo The invoices a payment or credit is applied to.
+	AppliedTo *[]TransactionAppliedCreate `json:"applied_to,omitempty"`
+
+	// CustomerExternalKey The customer named by its external_key; a read returns customer_id, so writeOnly here.
+	CustomerExternalKey *string `json:"customer_external_key,omitempty"`
+
+	// CustomerId The customer_id of the customer.
+	CustomerId *int64 `json:"customer_id,omitempty"`
+
+	// GatewayId The payment gateway ID # the transaction went through.
+	GatewayId *int64 `json:"gateway_id,omitempty"`
+
+	// GatewayMethod The gateway's payment method (e.g. visa).
+	GatewayMethod *string `json:"gateway_method,omitempty"`
+
+	// GatewayMsg The gateway's message.
+	GatewayMsg *string `json:"gateway_msg,omitempty"`
+
+	// GatewayStatus The gateway's status of the transaction (1: success, in the PHP library's example).
+	GatewayStatus *int32 `json:"gateway_status,omitempty"`
+
+	// GatewayTransid The gateway's id of the transaction: the natural key billbridge reconciles transactions by.
+	GatewayTransid *string `json:"gateway_transid,omitempty"`
+
+	// TransactionDate The date of the transaction, YYYY-MM-DD (today when absent).
+	TransactionDate *string `json:"transaction_date,omitempty"`
+
+	// TransactionDetail A detail of the method (e.g. a check number).
+	TransactionDetail *string `json:"transaction_detail,omitempty"`
+
+	// TransactionMethod How it was paid, as shown to people (e.g. Visa, Check, ACH).
+	TransactionMethod *string `json:"transaction_method,omitempty"`
+
+	// TransactionType The kind of transaction: a payment received (pay), a refund, or a credit.
+	TransactionType TransactionType `json:"transaction_type"`
+}
+
+// TransactionListResponse The envelope of a 200 answer to listTransactions; `response` is the page, possibly empty.
+type TransactionListResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response The transactions of this page, in the requested order.
+	Response []Transaction `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// TransactionResponse The envelope of a 200 answer to a transaction read.
+type TransactionResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response A transaction as ChargeOver returns it: transaction_id, the create fields (the customer as `customer_id`, applied invoices by `invoice_id`), read tolerantly. Fields not modelled here must be ignored.
+	Response Transaction `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// TransactionType The kind of transaction: a payment received (pay), a refund, or a credit.
+type TransactionType string
+
 // UpdatedId The `response` of a successful update.
 type UpdatedId struct {
 	// Id The ID # of the updated object; for a customer, its customer_id. Read tolerantly: the Go type is json.Number, which accepts 16 and "16".
@@ -1290,6 +1458,21 @@ type ListInvoicesParams struct {
 	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListTransactionsParams defines parameters for ListTransactions.
+type ListTransactionsParams struct {
+	// Where Conditions `field:OPERATOR:value` joined by commas, escaped as for customers.
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
+	// Order Sort keys `field:ASC` or `field:DESC`, joined by commas.
+	Order *string `form:"order,omitempty" json:"order,omitempty"`
+
+	// Offset How many matching transactions to skip (default 0).
+	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit The most transactions on this page (1 to 500 in this spec; the fake's default is 10).
+	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // BulkJSONRequestBody defines body for Bulk for application/json ContentType.
 type BulkJSONRequestBody = BulkRequest
 
@@ -1301,6 +1484,9 @@ type UpdateCustomerJSONRequestBody = CustomerUpdate
 
 // CreateInvoiceJSONRequestBody defines body for CreateInvoice for application/json ContentType.
 type CreateInvoiceJSONRequestBody = InvoiceCreate
+
+// CreateTransactionJSONRequestBody defines body for CreateTransaction for application/json ContentType.
+type CreateTransactionJSONRequestBody = TransactionCreate
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1628,6 +1814,74 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
 	GetInvoice(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTransactions List or query transactions
+	//
+	// Lists transactions, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (fields of the Transaction read schema, e.g. `customer_id:EQUALS:1000`,
+	// `gateway_transid:EQUALS:abcd1234`, `transaction_type:EQUALS:pay`). The documents do not
+	// list the filterable fields; billbridge assumes `gateway_transid` is one (the PHP
+	// library's find example filters transactions by their fields), and the fake accepts
+	// every field of the read schema. billbridge sends `order` (by default
+	// `transaction_id:ASC`) and a `limit` of at most 500.
+	//
+	// Corresponds with GET /api/v3/transaction (the `ListTransactions` operationId).
+	ListTransactions(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTransactionWithBody Create a transaction (a payment, refund or credit)
+	//
+	// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+	// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+	// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+	// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+	// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+	// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+	// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+	// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+	// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+	// refund.
+	//
+	// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+	// second transaction with the same `gateway_transid`. It is still the only natural key a
+	// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+	// before sending and reads it back after a lost answer; a transaction without
+	// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+	CreateTransactionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTransaction Create a transaction (a payment, refund or credit)
+	//
+	// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+	// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+	// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+	// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+	// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+	// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+	// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+	// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+	// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+	// refund.
+	//
+	// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+	// second transaction with the same `gateway_transid`. It is still the only natural key a
+	// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+	// before sending and reads it back after a lost answer; a transaction without
+	// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+	CreateTransaction(ctx context.Context, body CreateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTransaction Get a transaction by its transaction_id
+	//
+	// Reads one transaction with the invoices it is applied to. 404 when no transaction has this id.
+	//
+	// Corresponds with GET /api/v3/transaction/{transaction_id} (the `GetTransaction` operationId).
+	GetTransaction(ctx context.Context, transactionId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // BulkWithBody Send up to 25 sub-requests in one call
@@ -2013,6 +2267,114 @@ func (c *Client) CreateInvoice(ctx context.Context, body CreateInvoiceJSONReques
 // Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
 func (c *Client) GetInvoice(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetInvoiceRequest(c.Server, invoiceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListTransactions List or query transactions
+//
+// Lists transactions, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (fields of the Transaction read schema, e.g. `customer_id:EQUALS:1000`,
+// `gateway_transid:EQUALS:abcd1234`, `transaction_type:EQUALS:pay`). The documents do not
+// list the filterable fields; billbridge assumes `gateway_transid` is one (the PHP
+// library's find example filters transactions by their fields), and the fake accepts
+// every field of the read schema. billbridge sends `order` (by default
+// `transaction_id:ASC`) and a `limit` of at most 500.
+//
+// Corresponds with GET /api/v3/transaction (the `ListTransactions` operationId).
+func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTransactionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTransactionWithBody Create a transaction (a payment, refund or credit)
+//
+// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+// refund.
+//
+// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+// second transaction with the same `gateway_transid`. It is still the only natural key a
+// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+// before sending and reads it back after a lost answer; a transaction without
+// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+func (c *Client) CreateTransactionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTransactionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTransaction Create a transaction (a payment, refund or credit)
+//
+// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+// refund.
+//
+// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+// second transaction with the same `gateway_transid`. It is still the only natural key a
+// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+// before sending and reads it back after a lost answer; a transaction without
+// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+func (c *Client) CreateTransaction(ctx context.Context, body CreateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTransactionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTransaction Get a transaction by its transaction_id
+//
+// Reads one transaction with the invoices it is applied to. 404 when no transaction has this id.
+//
+// Corresponds with GET /api/v3/transaction/{transaction_id} (the `GetTransaction` operationId).
+func (c *Client) GetTransaction(ctx context.Context, transactionId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTransactionRequest(c.Server, transactionId)
 	if err != nil {
 		return nil, err
 	}
@@ -2506,6 +2868,170 @@ func NewGetInvoiceRequest(server string, invoiceId int64) (*http.Request, error)
 	return req, nil
 }
 
+// NewListTransactionsRequest constructs an http.Request for the ListTransactions method
+func NewListTransactionsRequest(server string, params *ListTransactionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/transaction")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateTransactionRequest calls the generic CreateTransaction builder with application/json body
+func NewCreateTransactionRequest(server string, body CreateTransactionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateTransactionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateTransactionRequestWithBody constructs an http.Request for the CreateTransaction method, with any body, and a specified content type
+func NewCreateTransactionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/transaction")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetTransactionRequest constructs an http.Request for the GetTransaction method
+func NewGetTransactionRequest(server string, transactionId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "transaction_id", transactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/transaction/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2814,6 +3340,78 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
 	GetInvoiceWithResponse(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*GetInvoiceResponse, error)
+
+	// ListTransactionsWithResponse List or query transactions
+	//
+	// Lists transactions, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (fields of the Transaction read schema, e.g. `customer_id:EQUALS:1000`,
+	// `gateway_transid:EQUALS:abcd1234`, `transaction_type:EQUALS:pay`). The documents do not
+	// list the filterable fields; billbridge assumes `gateway_transid` is one (the PHP
+	// library's find example filters transactions by their fields), and the fake accepts
+	// every field of the read schema. billbridge sends `order` (by default
+	// `transaction_id:ASC`) and a `limit` of at most 500.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/transaction (the `ListTransactions` operationId).
+	ListTransactionsWithResponse(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*ListTransactionsResponse, error)
+
+	// CreateTransactionWithBodyWithResponse Create a transaction (a payment, refund or credit)
+	//
+	// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+	// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+	// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+	// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+	// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+	// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+	// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+	// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+	// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+	// refund.
+	//
+	// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+	// second transaction with the same `gateway_transid`. It is still the only natural key a
+	// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+	// before sending and reads it back after a lost answer; a transaction without
+	// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+	CreateTransactionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTransactionResponse, error)
+
+	// CreateTransactionWithResponse Create a transaction (a payment, refund or credit)
+	//
+	// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+	// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+	// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+	// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+	// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+	// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+	// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+	// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+	// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+	// refund.
+	//
+	// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+	// second transaction with the same `gateway_transid`. It is still the only natural key a
+	// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+	// before sending and reads it back after a lost answer; a transaction without
+	// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+	CreateTransactionWithResponse(ctx context.Context, body CreateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTransactionResponse, error)
+
+	// GetTransactionWithResponse Get a transaction by its transaction_id
+	//
+	// Reads one transaction with the invoices it is applied to. 404 when no transaction has this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/transaction/{transaction_id} (the `GetTransaction` operationId).
+	GetTransactionWithResponse(ctx context.Context, transactionId int64, reqEditors ...RequestEditorFn) (*GetTransactionResponse, error)
 }
 
 // BulkResponse429Headers the declared response headers of an HTTP 429 response for Bulk
@@ -4101,6 +4699,388 @@ func (r GetInvoiceResponse) ContentType() string {
 	return ""
 }
 
+// ListTransactionsResponse429Headers the declared response headers of an HTTP 429 response for ListTransactions
+type ListTransactionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListTransactionsResponse502Headers the declared response headers of an HTTP 502 response for ListTransactions
+type ListTransactionsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListTransactionsResponse503Headers the declared response headers of an HTTP 503 response for ListTransactions
+type ListTransactionsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListTransactionsResponse504Headers the declared response headers of an HTTP 504 response for ListTransactions
+type ListTransactionsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListTransactionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TransactionListResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListTransactionsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListTransactionsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListTransactionsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListTransactionsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTransactionsResponse) GetJSON200() *TransactionListResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListTransactionsResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListTransactionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListTransactionsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListTransactionsResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListTransactionsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListTransactionsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListTransactionsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListTransactionsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTransactionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTransactionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTransactionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTransactionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateTransactionResponse429Headers the declared response headers of an HTTP 429 response for CreateTransaction
+type CreateTransactionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateTransactionResponse502Headers the declared response headers of an HTTP 502 response for CreateTransaction
+type CreateTransactionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateTransactionResponse503Headers the declared response headers of an HTTP 503 response for CreateTransaction
+type CreateTransactionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateTransactionResponse504Headers the declared response headers of an HTTP 504 response for CreateTransaction
+type CreateTransactionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CreateTransactionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateTransactionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateTransactionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateTransactionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateTransactionResponse504Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateTransactionResponse) GetJSON201() *CreatedResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateTransactionResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateTransactionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateTransactionResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateTransactionResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateTransactionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateTransactionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateTransactionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateTransactionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateTransactionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateTransactionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateTransactionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateTransactionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetTransactionResponse429Headers the declared response headers of an HTTP 429 response for GetTransaction
+type GetTransactionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetTransactionResponse502Headers the declared response headers of an HTTP 502 response for GetTransaction
+type GetTransactionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetTransactionResponse503Headers the declared response headers of an HTTP 503 response for GetTransaction
+type GetTransactionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetTransactionResponse504Headers the declared response headers of an HTTP 504 response for GetTransaction
+type GetTransactionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetTransactionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TransactionResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTransactionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetTransactionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetTransactionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetTransactionResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTransactionResponse) GetJSON200() *TransactionResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetTransactionResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetTransactionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetTransactionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetTransactionResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetTransactionResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetTransactionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetTransactionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetTransactionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetTransactionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTransactionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTransactionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTransactionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTransactionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // BulkWithBodyWithResponse Send up to 25 sub-requests in one call
 //
 // The body is a bare JSON array of at most 25 sub-requests, each naming a method, a v3 URI
@@ -4448,6 +5428,102 @@ func (c *ClientWithResponses) GetInvoiceWithResponse(ctx context.Context, invoic
 		return nil, err
 	}
 	return ParseGetInvoiceResponse(rsp)
+}
+
+// ListTransactionsWithResponse List or query transactions
+//
+// Lists transactions, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (fields of the Transaction read schema, e.g. `customer_id:EQUALS:1000`,
+// `gateway_transid:EQUALS:abcd1234`, `transaction_type:EQUALS:pay`). The documents do not
+// list the filterable fields; billbridge assumes `gateway_transid` is one (the PHP
+// library's find example filters transactions by their fields), and the fake accepts
+// every field of the read schema. billbridge sends `order` (by default
+// `transaction_id:ASC`) and a `limit` of at most 500.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/transaction (the `ListTransactions` operationId).
+func (c *ClientWithResponses) ListTransactionsWithResponse(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*ListTransactionsResponse, error) {
+	rsp, err := c.ListTransactions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTransactionsResponse(rsp)
+}
+
+// CreateTransactionWithBodyWithResponse Create a transaction (a payment, refund or credit)
+//
+// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+// refund.
+//
+// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+// second transaction with the same `gateway_transid`. It is still the only natural key a
+// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+// before sending and reads it back after a lost answer; a transaction without
+// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+func (c *ClientWithResponses) CreateTransactionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTransactionResponse, error) {
+	rsp, err := c.CreateTransactionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTransactionResponse(rsp)
+}
+
+// CreateTransactionWithResponse Create a transaction (a payment, refund or credit)
+//
+// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+// refund.
+//
+// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+// second transaction with the same `gateway_transid`. It is still the only natural key a
+// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+// before sending and reads it back after a lost answer; a transaction without
+// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+func (c *ClientWithResponses) CreateTransactionWithResponse(ctx context.Context, body CreateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTransactionResponse, error) {
+	rsp, err := c.CreateTransaction(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTransactionResponse(rsp)
+}
+
+// GetTransactionWithResponse Get a transaction by its transaction_id
+//
+// Reads one transaction with the invoices it is applied to. 404 when no transaction has this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/transaction/{transaction_id} (the `GetTransaction` operationId).
+func (c *ClientWithResponses) GetTransactionWithResponse(ctx context.Context, transactionId int64, reqEditors ...RequestEditorFn) (*GetTransactionResponse, error) {
+	rsp, err := c.GetTransaction(ctx, transactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTransactionResponse(rsp)
 }
 
 // ParseBulkResponse parses an HTTP response from a BulkWithResponse call
@@ -5858,306 +6934,755 @@ func ParseGetInvoiceResponse(rsp *http.Response) (*GetInvoiceResponse, error) {
 	return response, nil
 }
 
+// ParseListTransactionsResponse parses an HTTP response from a ListTransactionsWithResponse call
+func ParseListTransactionsResponse(rsp *http.Response) (*ListTransactionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTransactionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TransactionListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListTransactionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListTransactionsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListTransactionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListTransactionsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateTransactionResponse parses an HTTP response from a CreateTransactionWithResponse call
+func ParseCreateTransactionResponse(rsp *http.Response) (*CreateTransactionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateTransactionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateTransactionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateTransactionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateTransactionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateTransactionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTransactionResponse parses an HTTP response from a GetTransactionWithResponse call
+func ParseGetTransactionResponse(rsp *http.Response) (*GetTransactionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTransactionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TransactionResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetTransactionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetTransactionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetTransactionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetTransactionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P3bcttImigKv0oGpiNMzoAUSUmuMhUTs1y2y+VpV9nLlqen/6KXmASSYpbATDYyIZnt8v1/vW/WA+w3",
-	"2etN9pPs+L4vE0iQoEjJB6m6eWOLJJDH73z8GCV6vtBKKGui4cdoJngqcvzzjbD58vHUihw+pcIkuVxY",
-	"qVU0jH7RlqU6KeZCWZGyyZI9mfH8XLy6FHnMJoVlM610kYuUXc2EYotcGKHskM30Fcu0OmdWsysuLZuI",
-	"qc4Fy8VCcCvhhxl8+lshjI0ZNywVGV92jEi0Sg1rjUfRYW8UjdtM54wr9tPp6WuWcitY682PT9ijfr/X",
-	"7rInfMGk7UZxZJKZmHPYgfjA54tMRMPosBfFkV0u4G9jc6nOo0+fPsXRgud8Lqzbf7WjP4vl+hGczgQT",
-	"Kl1oqewDw8yMw26NSHJhmdUXQsXsUuQTbuWctXhmNBsbkRS5tMsz/H3MpMLtTnS6bHfZCzhTYZjSdqRS",
-	"sRAqZbp6AjYMf1s5F0MmLVvk+lIY/M4IlYqcXSh95b+AdcQw1gxOda5z0R2pKI4kLJ6uOYojxedwCv/d",
-	"qXbbge3GEdyBzEUaDW1eiPAgV08uDo7qrS7yRDSfFiwS1lI9zYy0Imaie95lY3c/3QR/1pci7yZ6Pu7u",
-	"tGY373XL/AR7MgutjMD7fc6tuOLLZ3muEcITraxQFv7ki0UmEw5rP/jNwAZK8CEs4Sr9Sy6tFfiTKeZz",
-	"ni+jYfQTV2nnin5hLc7OaY4HhnFlrkTubxyuTqYif2CYUJci0wvRjuLokmeFoLWkIhoe9w7jKBWWywym",
-	"/RRHc2EMP4dtvRX5pUwEs2K+0DnPZbZkheKXXGZ8koluVO02Gk55ZuAKLbeFiYYR7RmPpDqvP+ViGg2j",
-	"fzmoKMIB/WoO8IU3fjx4z4oP9mBm5xkeQDlI/dYfKybgTbbg54LpKeOw8w/LEyatYTAEkwjvzFi/6oZr",
-	"W6c968foqZEZsvLYAWMyzVM24RlXCR3/NNfKwlpggMevX7ibMey4N4jZce8Q3jruHRHh8g9JwwqVC57M",
-	"YJ3wiMn0VZedeuSEB0zBs2zJ7Ewat2/4ieih2zmb8yUiAtGun1/S0UhlrOBpzIxmSSZhH2xeGItnU5EC",
-	"absMyTIs4oRxTyiZnXGLQye5AFpo9Fw4xKdjgP9grBm/FMzyC6GYmE5FYrvsMW4aX+Z5vmRjnKGDlB+x",
-	"b5UndEqm0AQy7umDgH3gJf6i7Y+6UOnXQTW4J/GBJ5Y5FKlBV8WqGrDsqHe0EcteTX4TCd3CFBb/ldGq",
-	"AdZZUhir5yJnM24ItPw3ZzJlrYoGPjBstLbgUdTuRp/i6A234qWcSyvu4QUMHm28AFg3y2DhTHxIhEjF",
-	"N7+DpiWEPKykPEwJaWeCuDS9oEBIYQHWMEKPkxLLzUwXGVCo5ILp6ZRxlTrZqfaanALHl8ZLUl32i+Ps",
-	"VyAjaSWQdgTCE7AfRw2kSrIiFWkbBjB8KkD6ymH0L4fewI9E/hWZ6WcA2HGvtxHAHismlRW54pmj2TpJ",
-	"ijz/9nD2wi/D4FHSarrsRwQhd5NwCLqwiZ4LYkkg8akhfl8SihWSLz5IY0+YEdZmAqBosmS54CiKIdhN",
-	"lkx8oLnPLsQS6cU7xQs707n8+40Jhr+KZ17eDu8U+KV/4IFh7hnWbyLL/Y2X9kJd8kymsEupEp3nQPP8",
-	"gnFl7NefpTGwxdaEG5m0V34mMO6+/8Z3/LiwM6GsOz4HcK25W6rO2VUOylGSixQe45lpu+sQHxYi2Y16",
-	"//FEusdqyejUicPphcjphLxCxFKRZDwXRAcqkptJlH6EzN0Awnh5y6ERok8ge1mZZV4C00Cu23UpDukM",
-	"7tBL5nGpanpxbZrrebXxVCQyFYBGqHnRPpKMGzMkKsuOP3xgV9LOEN+Aype0+YEJ8RmAwyN1O2apxq3T",
-	"GLhWdvThQzeqABIR7ociu3hhxfyNMEVmm3WvHH+D+9JKMFNMOqWObWZ8IVKWyQvBOLN60cnEpcjK7XfZ",
-	"2yJJhDGwQtoravxjwNMxawHHGtOux+2YKQGn7g5DF8C8Br0egMEih3u1ksgEYXmjnlitDo7nipT8Di7Q",
-	"nW5r0OshEYvZoNd3Z4kfBqxYpPThCJ+ZFoY+HFVSUcy63W4b1jTV+ZzbaBhJZQ8HURzN+Qc5L+bR8PjR",
-	"oziaS0Wf+sBCHBwDvzgHvhfSp4ir5atpNPz1Y8TTVMJ2ePY62DFp0arIUD/zn92QGsW26FP8MZJWzB3B",
-	"2/Awz3O+jD69X8Oicl7m1nUSGmk4KKGsJeYLu2wzmpFwJRBmWq9/et1mOZoT8Hl8nM35wr1PnxHtxr++",
-	"H8cosJDYwVPEDsPmPL8ARuPXP4QX/YScXtY5/ky491wz2BsAGBCx7ht+9TMReyfVcMu4WjqtbQ5QqFNh",
-	"4AI/dM51xx3MyrtRyDPW6BibFXOuOrBsVOlywY1WzFNlc1Lqc7RlrZghPIBpN1yNJ3EhV/nYQOz+8+2r",
-	"XxgyPJQpFzY4jDr4L/gSVNiYXc20EYSsTiM03joUvDFk448y/QRoyZ4QVrxI22waCBFx9Yhi7whZymeU",
-	"Q5+YjZEbjqsDgat74mUMGvD5s1NPUrz0UV3wtPzOuMf/Voh82WVPRSYnQOAF2izg6NIT3Mh1cGA1mwh3",
-	"8ynIbLraYFztI67WiHPSWlQiPL2SBs1kagfg8YLAFkbq6ORbfPrVQqiIbE3efvYr0bpyvPfraI80/A1d",
-	"YTNRJAsgsNtJkV2whGcZHPUEeCJCE1IFeKIPRzU4DqECQdYTlms3A+t4W0z8Uj4hQXxBbw6OkSC6T/1V",
-	"euQ3sZkJjT1SjFd2ss4dzuC39VFeqZKVLURe52NSlaqPzkG4u8meA/75aWVjDkyc1REeXrtfWu3me4Vx",
-	"32wkCGRJJiCigwHu5gyGVl9/UM1s9GeJKItIhRbygG+2gZZwi2x6hXqYB14aMXvm+E/MHN+FnO/G7G4b",
-	"rlV49pUIbLCcTTgZ0LhGIhMgxVZa5Vh0M2Ijba6I9+tXb0/hel+/O62z7Yq3EldDlolPH/CFPLg8PAg5",
-	"rH+W2B49+2790YOPga3w0wnTc2kB2uH5589Ot8FXDbzOhUKeDbx3UVh6J+EKuPKc52bGs8wzZnK91Q9+",
-	"KzS6ozibCzvTG04TaRk94E34tVMEgQRtWxyNAyhwxHSMVpfyDxyV1U7SIY3SznJB5hW8aNTySi0TNQWh",
-	"gNT9Gj1/dhrFEQwJ/707DUDMoQPsFJ7uXPIcuIaB1wDo6FX4y72Of8IQn+KoyGXznhfczho2G5NGCd+6",
-	"a2eLXEzlByQ6SrOZhofQt7YKF7if0h26+isAOLdW5LCC/+V/bdDj6zi4cn+0oyb8K8W23aQEJ3VPi8xd",
-	"4DoGyrTOZELG9fAoamBOH8Mtdv7j117n0ft/+9P6Htf4CKzwxVP2L/5GlLhy1PvES9klnkpbM9Z32RuA",
-	"S6szkXNls+WwUej9pZhP4O2rmUxmjCegHhjWHxwe4c2OIvhzFDXSd3p37Wpket1F3Ewy6dckk003cmOx",
-	"pO/MMIFxcBR582ALDS7ED9qjiJmZvjKsB5SQvuw46gQXkFsx5YndCzB7AebzVffr5JKKjt2ZKOPlgCb7",
-	"RukP4CaEgVzYIleGSTuseRInwsiUWKBzNkylyFKzAgP0pad+o+i5QFvrQiRyKpNyxFFEPLSFkS4mZotc",
-	"KjQIM56muTBoqLVyLozl8wX8LfK5iR1FiNm7Ny9NzOZaiSVodqlI5BxAX2cZz027y36khSht2VynAoWP",
-	"mfAWYpwcQNFg6IvjgwuRd3iS6EJZJj7YnJs2udkngslzpXOybObk4+qyd8oIS3Yaw9BIiw4Tbhx0r9Bz",
-	"jFdCNk3XjZsRQzbROhNcGTRATwTrHfRZa5qJD90ftM5ge891O2aO8jCZlk+qYi5ymTACTsNaAZUv36ND",
-	"4vDwxJs96i+62Z66Q/QvwsVKdallIs5SkclLkS8P0kIpqc7LL3ApM52l/hwmYqkdRAT0RyvC2Dob4Olc",
-	"qjMx5zJbB9FnHfjew4MHKXzl4ErnF0CwaACZtnfCXP/0FmlgwzihdLD6yC2lhce4mb/QZkBsIJYfoCMu",
-	"mRUGMRMxXQKSTDHYK3D2d9kvRZZRUEoBYPlZ0gQnvWQzxFwrXfiDJpPIWmwgn4svcZkuaGfDXaa6gJc3",
-	"jqP8Wne6y9Zo1KW/2v+xy70C5fZRRX6v1U29WKNXrDXnv+mcoWdZJUtWKGlN25Glfv/ouHv0MGaFQifH",
-	"qTyfgegIrONk5a5c5FOpm8REliswQE5+Q1rgweNCiAVRsFSeg/SKDvds2V4Fh3CI8KeOnC90bkkrtrNo",
-	"GJ1LOysm3UTPDyYyyya5TM9F+Ofi4vwAhkNGCN+fAUHor8PVDzLLYP2eXmRSCdbfDZT8sIMdhx3cbNhD",
-	"GnaRi4TbKmRyh4kO6w5NFK6AN7On5Wg7YAvcQDV9h1wZ0TAKo1T8z2ZlAScMtflZyZhJhYcfDesjjxh0",
-	"y91OMp002GVfl9x9Ut9l7AYyYsHJejBZgs6E3+5+yIm0y+1XB0/dYEwQA/JdhqUHYzZFG4H4YE9qOFg5",
-	"qQ1fAoVGTy1nCgkhOlVevH3FQLADsuw9+buvVGnrQitWAyFF6QNaOffdB19oY5u1tdVzgCd5hvvYfXgU",
-	"gbaPjY8dYDynSnYcPucqvU/M/gdYkOPynOHyWCqmUqFZbI3xkxx6v/h6wucLLs/VWaD61jf5xD1xkMEq",
-	"DYZde4UU9HSHIbux+HK6e3SLjRuES71nN5VxY+7TuT0VU15klgJfmM15cgEIjraylgN2+IJ+x7glAYdX",
-	"F3Mf4KvK8ASGBT3v/h36drE3rZ1Fy9/Vjkih5wuuGvjSE/qhtNMig4HzIOMBcILKHLd9GieK3ivc8+Kx",
-	"J6KlvPxHo6Pl4Rp9NOh/t36ZIBHALyQWrKgQD0y5c6civHv79Ga3apbziW5Qut/i99dMyFp/itn/83/H",
-	"TNikuyPE4ihnDTI72afIaMT+pc9aHIWoDsYJoj2B4gbngisgDkAJtJrKc0wdW4i84aZvtqbe1kX17mBV",
-	"24/qLs5qsHVVgztY1eHWVR3ewaqOtq7q6A5Wdbx1Vcd3sKqHW1f18A5W9d3WVX13B6v6fuuqvr+DVT3a",
-	"uqpH335VW8nVHVCrwVZ+M7gDfrOVhN4BBd1KQO+Afm4ln3dAPbcSzzugnVtJ5x1Qzq2E8w7o5lay+e2p",
-	"Jjp7v1m0TC07tdRbQbuLUf+QqfNHk2GY1NcnpSPlS8bLhKmylB8t52iYVqlxip5h6LNFV2v7xGXcrCRq",
-	"0vhsou0Mnr4SFBF4rS7ozp1c2/dL33Y34uJwyMy1dupclb7pRofSulP6BB3koTZ+szNqNrH8hBkb01wK",
-	"lWbLCp58zABqyiNnRbAUIrU7WripNxisV48K1PZyRg7g5dzjK9mot1xDvn0F9Hq1hsTKS9FJ/OY/e0Hw",
-	"5b0EVsT+OwNVZ9s748nsPp1OGJPozY+Pn/x0MOHqwvOJmMkp42p5p+eW5CKVNuF5et+Pj1bKYKn34uQW",
-	"fLkpNtob3/ERZX2IdI1IJXkKVCHYVfuENdKInUhEKs0i48szbprjRtH7GTqg6XnjQluCfPWWs3jHvsJR",
-	"opXliX1gcJDdKNZq2NK2SLyn7rmf8aTgVmGUMA++IWDJ/couxNJl77WMECuR+91wkNpl13Y943Dsajdj",
-	"/WqU1u12l3F1XvDze0XVX7o1lSZ/v8g/msl/rtOzlFsUKxsQlFtxAD/V3V1YvSPjxvqs5VplkatcWmHY",
-	"KPrrX//6187PP3eePmWz2XA+HxoDqOwQe9Drf9fpHXf637Peo+Hhw2H/0ShqY+0v9ubHJ+zw8PBR7I/R",
-	"nZ3B2Ev2d60Ea7lsfZAOTpjRrtII9yRsJnIRu+RpgBMst9aB9+t5BA3raAClAE4QSj4eferQH4PqD+b/",
-	"GK790QBUdPhywdO0QW568bqMMsBQ4/C4V2LsdkFFpc8cranj0IYXXewnooxLIenF/fc7oZhPOYEHojjC",
-	"hNwojnpRHPWj91vXuoZrP2YcC++l0mCsjtsHa3m2kYu5xNjwdlMA4hpyBaBalrXqHfR9NSvgp7jmA1he",
-	"PcO3in71+EcalUo91MM7B/h6Y/AZvPslI8+UPsu4FVMhzB/+XjOM3hbC/DPe4iLXyT/ELcJGBBWG+We9",
-	"S8s//ANcJBa0xPo+U4Y7+qe7ygXfKHHebRz3qbY8Y7A8X7FmH8X9Ja47F8qe7W5w/nbqxmtcWt0UXS+f",
-	"dibL1OLFysMtTPB0+UMzKXKeJzMp7luUmpnJxaYg+rczuVjcMoq+HHew67iDm427Uxh980x/oDh63O7W",
-	"OHqzss3PD6THeZsD6dfOdOdIehp0UyT9+rh3GEqPS90llH716HcffXMs/dpJ3DSYHsff4JtYGxyf223Y",
-	"YiHywoh8U5Lez1wqb5Bjopaxd8MJpjI3doNnpzYLPkjBrTeb4R7xmdqGKiaDeX4Vg5kHT92Jabk6u4zv",
-	"djloPbnF3ewwNCJ5awobgD9PYP88Q1uqlZdYtBZB46BcQ/uGi1jMtNq2CnzGM9+bJjRUU1lps21T4TM3",
-	"HVdfUJ3c68aFZ244Lvyzwx35x4jdZvpcqoZY4hCuvaxbSlEgWvJst/O0/Nw05bb7CnPwe5c9oyz/fBdT",
-	"e1kRbN2wd209BljLhzOZurqrK2oE/4BIfvBfj08rP9KNzIqY/n6W8qW5NzTMURY9ZbCsVe+Ytxniwu+E",
-	"eNGR3cMUGFxYQPVrR+XM9r8Iyw577T+al4POfPcMmNrWS1fk00KAsPVGJEIudg3U2ED5qrAA+H3IOMu5",
-	"SvWcLYpJJhOGKCunUuRAvPCgPWJ2pjwBWHz35qXZcQmWZ/fYkOHchC6tam/M+BLGjCLPKs97JlWD1vbu",
-	"zUvAz1zU2Q75mIwrT113ze8EbjC1Edm0ecYVLgPHVgu3o8oSWNx+ynfMqcUZQXmApd5os5dSXPmtzrWy",
-	"s4xKeuNIO82NpslbulBdAei99/RW3lM6+V39p+6sb+w6Xa1zFFgHryttREEV1xfFXY0bDQuJuSpAdiaM",
-	"L2nEJksWDMa0ypZkhyCyxue+3A/WHathlR+WytNzlTI9wUrzKbM5n05lEq8SxAfGFaRlr1S2ZC7aBYDE",
-	"nwfQZxKV3AJ5TgERKHXRmdTigDdLCxtK8MiGoKEvWJxmpdZacxTxLat7fKFqHndZveOuqnXcrGzG/S2T",
-	"8YUrV3zhShXXVqb4EiUidsOuL1u7YVuthl2LJuy49qCawTcpK7Djsr5IKv5cqpdCnYPs2d+eiP/lMuJ3",
-	"3OO3T96+H8na9yM5+34kY9+P5Ov7kWx9P5Kr70cy9f1Inr4fydL3Izn6PiRD34/k5/uQ7HwfkpvvQzLz",
-	"fUhevg/JyvchOfk+JCNvSyjcltk3DOro07e7+Em09SEcroL1AmuMYztA9H+stqpnLdidnk5lIkE/xFRf",
-	"lslJznPpkoOZtLuqC5+Xg3Sb/KMhW+oixx55gZ+jIbz0nZJ/KwReGZmT6FS5SmOyhqGW5bv35aLA0NWY",
-	"iUuhGMcWtHVjMzbmF1akQ2y1mGiV+lPHvhScvC2w0inql+7bo15vpb0ia5UdH4YU0jpud9kPIuGFcf4k",
-	"bp1VFTsucFvkPIMNzxfaojIE02B/AlrC0C2ZK1aoROSWS+U7G3nvRLgbrOqNC3z+rKGLSngrw48XYvmp",
-	"EcY/L0mrIUHry2VK7Qa/9dSWf5jckZUQ8W+fTPIHzda4k3ML0zf+0PkRd3J6ZcLEHzwj4dsfXnPM+jcJ",
-	"Ht+NON8yqvtLRXHfadT2XUVp3zBa+h5HR3/peOUvFJ/8xeORv3z88TUj3ipm9k5iZL9iTOx9iym9bQwp",
-	"T2bwJ8VuVFpwxiciuz5w9IsGim4IDL3ONfZlww134UZrLavITXZdGMdLaT6jBS7clR/JnIQtAp1SSJr+",
-	"QhsjJ2Hj0s9ulrtvI7dvI/elO8CfBjjv4qqlcSDsENM10xTpDXtZlw3hGujS3bao+5z+1yWdB/jZo/Ue",
-	"rf8I3SEDTLxbzKMm0ddHUFKssn+D5Iiq1WM9FjPGZJoyePEE4yfDNwwqvjOuzl2BrPro7S57bFkmQEKF",
-	"gcj90CoBzPVlxvjIKVqRKYa2Ut0fGIxmN1KrIQDbFZbmdDMqbWdSnbe7bOwEk3FM6ROwrpgaPoISNRGV",
-	"nDCXKkTY/j6Kch9FuY+i3EdR7qMo91GU+yjKfRTlPopyH0W5j6LcR1Huoyj3UZT7KMp9FOU+inIfRbmP",
-	"otxHUe6jKPdRlPsoyn0U5T6Kch9FuY+i3EdR7qMo91GU+yjKfRTljlGUazEbT0kd/JxgKdIo91FS+yip",
-	"exIlVd37tmYtt2jOsrUwZl6IhpLAV7w0vewoo/fhQkZRfxRtE8rxAvh6X+CvInHfTWjZitFlvVOvvqr1",
-	"fqTHjS9QaoZsFKFoMopiOtdFLrFrLcr3DD+JlM14nrJELwC/ZEaGR/crMyK/lIlgrac6MfyKL2P2Uk9i",
-	"JmzSbXfZO0OPr9qTWEsqaWVVLdW0EUNXzY6s5b458DaZ6gXESSOwTB/Aguui6Q1nJdCcIM4b4M1svSUj",
-	"1n904I1bgs8or71vEtbh0c4lRyZv4J36iK/dCPVvn9F4a1eGLSFruHkjG9vHGzdFerxyAEAs4XCG1d3H",
-	"IVAgMUPJ3Pc59vW9W1gFub1GF1fGb5UVOOGBNpLJQl0ofaX8fRGR3K0tSIXG6wbHOnatY8MoevXnURSQ",
-	"UNjpM+C79O2Uy6zIRb1u5QMDD1F5UJAW9ZzRdbRHETMzfeUSHzKeiJnOAD5HbsF4fu7pzrlQIucW0Cq3",
-	"YsoTG8Ldqz9HMS1lR6BboST4eu0rN9jasSDR2RniVo4UIG4bhI3r74xDCIPzrx16vgZgrJWKRKbC3xHQ",
-	"jjHAx3iD8lxBxNpiaZ7dhTiBBIcM+k6Uax31ejE76vXhn6OYHQ0exewYZLKV7BeeXfGlYWOy+SMpo2Wz",
-	"ebNod2Mww+GGrDeO2ZiGGAag5qasnA+AQeNhCW1V4fiwcuoD46ZhJXwisczoFAxLeJ5TUHHQcJ2mop3G",
-	"cL/SGuYX32cTnaK/aaavPlv83Xj8e5H4n1ckfsxmxZyrDiwbTcBkNSvr2v8syZKuUVbgmYTN5XwurMi7",
-	"o4icq8CXyH68a++fzZlEjwn5ESOAkxDyBAQef3nfaApeJ+0h0foRBe33dyZhviBZq2HLysthAFwBFObC",
-	"FrkCmjAshT6ZxqEn2+UntGqqAAcKV1mex+0KPGGfBaDBXCuxxK89DXWWDz8pPK0vQSIVV+gD1YVl40wq",
-	"cYa4OT5hnKAdRNIUW5IAVHbZj7QmpS2b61Rkmct3oDyFiWDyXOlcNKQ9uTDde9mP4LFifI5GernWeWC4",
-	"vQvFve4IMOEZV4nYn/u3PvdbJb5spa63S4TZbdibpY7sOOYNU0l2H/nWqSC7DX+T1JCdRg3zHe5FA6DH",
-	"itI17qIbUpKLVFqzp0rfmCqtJJ7s4XC3TJjdaPOOYdmDmwy2LbL58AaD3a+mk3d57ZtTjL20nmLqcNWM",
-	"Z6djTgtqCdQ8NOYJ22AOaVha3HyW6wNGg008APpShY+GhyRtrc/g1jkrFWUL/DTAyy3hI7wNABTSjaQP",
-	"OXUql9NpGh0jN4ejLWDjT4HUqg2++9PKCsTJvKOY1WwhNBqtRtE7teAyJRPf6/Kv/9L0V7fbbd/oStxi",
-	"Nsgro0h7P4VieiEqfbRFamJaiDbMn5TujCTTBvMZxe3WkV93JkNcRKfAM4jpA6iiiAj4KdFZJihnM3Zr",
-	"6WDPe537j5dapvUwIpE6Mzk5MZwlB/dLK93xTM2ZW0wdzDe8uNE1uAMV3eYqvLnLYprx8yYsYG6ZMUbu",
-	"YdCfkN6QbJy4gj7BZiT4Kp5Aac7gUvfH/NWPGZBlf8xf95gr01kz7aNYw5ZWNbvaCeMTrD6CjgyyGrd3",
-	"Lp7kGOBLqcQuDYHnYq6bF6e0FaUP2yXTOKK+E9Gc6/SaRoh/8dEMnu9ccUPRcVQBJY03NT3caXIgIjeR",
-	"uWB25CZSsWmRZaVQJDPhEk6UtjtOjTFXeyX2WyuxuZi6w7tWhM/FVICy66MYd+wxPrm/fXP/kS+1TGPY",
-	"n/q3PPX71pX8Lq0Ce8S/CxAE+fSm8gO8I9LP4N3b2jc3zup6CX+OwLLiZA7MKte4lXdpKswrxd5VIWKn",
-	"K8m7is8pyNDdMJaz09O6P9mF5PhvQlvT+KTmI2Yzjc1/w+J48HOXjWtv+Rzeyijls3kvxHLICspS5nOt",
-	"zsuYRVzFal5yraLehVgKbwoqWxP7anpMZMblRag0PBp+zqVa903f3FdX98o/MERkSJxvf/UKdndR4+1e",
-	"1mRrrjuwsbDYk/WCYjtXzNq1YNcaZJTVu1ZB5MsV6ur7qLVAbbu1d+IGY211Tuw+1gqtub4MMZICIMQl",
-	"SSPGVb0fJqgG5K3L3lqdU6TYyjVJDMJF5dyHyawG2hhNmavYGH0m8q2V3hyfgeeJH6y7YjZvMsgrXdl3",
-	"I/BUcXyNUXw3dniwltUpX4fanXr6Nzbuv4nfQl+pmu9iA59YLV7RpfBGfyGD4+Otpfh2Mt2Ula6xvjX8",
-	"tcRwemc1uY3NxjH1T7jAF/Ryf1ezzeNtRpuGqLxb6cyV/6IGh60gko0erLIlABdFNi39TNJcyxc357q9",
-	"ruW0NdJW+unGhHVFCgtA4BopDA1ta4t85aSeFRmsjOZei+eL2SIrKBZYpuuxeyRheSuEE8fwO/dFa0X8",
-	"b6+pSqwlUxdlSrpN7CICQwm+vS4FuY01AwgmRjpyhFLeTu4UK+Z75dL5DuEsNnsMKZ/bcUsr5gGp33rM",
-	"Jfzuz5rOGg/kbwVX1gnKe4X+Gyr0ePq5Ezj2J/+tT35vwb7L098f/bc/+k/XC22bzGcbRDdfTm6FE7PW",
-	"ZMnGjsuOMcFzsiwfemDcbzXTVzvGCgflpBTClGO/iLU7KGVBz7jIggcrfGDKqzNOGsRB/s//ZjVWN45Z",
-	"rguV+mrogiWCyjt8pqTXLNltV+jc0eEx7qSru/MlQd8/1IGHzEznNilsu8seu8KOsctxCTV6dxkSaxTW",
-	"tfnq7owrFU9WCmlW1HoclqNMznNptPKFDN1UHlLMhVyAJH8bM0AgrjVoY+4U1uVBUvWkKW/mhnaANclo",
-	"fXL/awn3rlAk65MApufS4uHX7LFw1L662Eyw1z+9djU1l55IuNRPI1Rq1gpslqSxXH5vnSzWJYv1lS9y",
-	"uBU9RVN0oaSNm9CMiqMMHnUfHW9Yw8q815KXz+0T5wbat4nbp4X+8dvElSagsEsca/lUw5gpKruGFM20",
-	"P7t/nE+7vDft49yCPqMgkgpMcfvucXts/0N0jwvw8G7wjprGpS82yFMBa0Wcc2cwLTLXvm0dz75xogNa",
-	"t53sREtKHSSd+Kh8Z/WOUX6u+bTWLGy2Ada8KdgJY676U/8hAvYo6j+k+IWNVrXVyIX0uou4GQEc1Ang",
-	"piu5Mekb7EnfnvR9ZdJXUZ47I35/EZOZ1hev+TLTPL0+TIhq9wTQcEUvD9k40QpU/zNj8zEq64RTF1Kh",
-	"IipIKUTtaaRK1/g4ZuPC0P9OcoE/g85r8HHBkwt+LsbtuJpHpmPnBYvZWFwKZccjdQVwMOOLhVCgeqKq",
-	"NpbKiNziTHja8BeVwxufYI4PDJtyy31MEuh/c4GWLLQ6jBT1BqjvEZV6tDPQ1pwwamZ8UbpiHr9+4ZRb",
-	"sk5g40+YcqRcT4WZyIUrwjE2IilyaZdnVl8INWa5WAhONfaYUOlCSyxhZGY8FykzIsmFZfgsa5G1QYyU",
-	"RANdopWxXFlm5VycODd3ps9xLLjNdr0yEmWaMUHlhQx2OaXSf1Nd5CPliolwlotESPTbCgFf5FVvVNe5",
-	"dG0bLq5upKI4chMQPfYXGQ0Pv+vFUXC60TACqIgw8oDD0/gR3grjH476h76K3DD6jSvRTbX4H26ObqLn",
-	"QL+DGr7Rf3IFiBFU4Y2earQb1JIQokFvcNzp9zq9Y9b/bnjcHw6A8mOF2nK5qzGA9FLv+07/e9Y/HB4d",
-	"Do8GiJkInMgVAA4BL2sHFA2jtz9e/OfhdNkbqP53f/3wy3/PHz20T56/+/N/nb56/OIH8xOmC6wws+rw",
-	"vqGcQaCOBrJvkTBZg4iPG9dDRKaF6XqYBBMznhntWn9UjlGH03rq0L0bAmQJWU32Sg+F1zHudetwSENY",
-	"AwmJkd5g1b5qL60qAXFJRnXMTAyjHyra7UBrPfw0JIPOlkvju/JN1xHF8CTrR1RC8HrewwpIN1/WdSTM",
-	"3RkmNDlSOv7vTsVqOn8WyzGbCZ42Vj1e44AV5MQhtvgzc3e6zhCDzbwFjutCPLmRyePCzhrKf4LU+AP8",
-	"znhhZ3DMCZZ9O6nKVP+75wZB5epFMclkwi7Esh2zBTfmSuepe3KRy0tuBfwIe0XWjzl2ME21+Zm1C3Jg",
-	"SDXVni7wBEHC0bfKzIr1sC2XSuQgFBR55oYww4ODbQ4TkmVX6oNxlXaADFqhGAgisMHgoaCvAboEqst8",
-	"YNibZ29P8UQuD0l8q+YaqcIIMyRXCgZtBqFD49ev3q433AHRAAAWn1Yp+1sh8iU2eXUPGNYaP392OlJr",
-	"bxIjH18B9wIsQBsS/jGdGoEoksm5tDBFaaZWwrsiAoY0UjjHejegj8FDn8Zt5/wJHRnYjmjDChuaCcFa",
-	"EG/9Ylrj1++2TxyPFOJ49dbTZy+fnT7b5UX0lQiF2y8WQFQGx8wUk46zvhnWev7sNGZ4PTpnr9+dtgGR",
-	"YZ6EZ9nqzZ1Niuxi3O6yF5a6n6PIkhcJaCKY0VgDF4cttbqKFHEJigjIaGgsREgCQDBB6FSnhB4nxmD7",
-	"qgBMVbaMCQwSnWV8YYA2kbiN9XJHChfk1kCFHvlEu7YQAMStzR3B4OASvrDYAM3mHB5snzCEN2Zn2oiR",
-	"AjHKyAxbtqMf1DV8Z5aDdOdcTBbT7x05DzdAY0nrmhmb7kiN1DOU1Z1qLEk185rz+COoCLFTdmM297qU",
-	"Uwtj37xdfBoPG0psjlSgK5eVMlHU8/Vf86oCaVyvmhk4KFDlGLLxR4CyqgUynTkxpjjE/jIDttISpwGK",
-	"48/wdczGH0cRgtgoGrJfu93ue5oAvopHaoyFO+kFYntxWG8zKC+4UkB0pDZXEA1Kct6qjiib6nykaN6T",
-	"Kkr0xsVFYyywhwVG6foJIN444gWn76S2mE1c07RQw+fof3Mlp9sszeXUGsJJoFmlzlCq9iPlsAW7jBgd",
-	"6OQeH9ziqI8AiDZlKzKqGo2aG+pPIodFoJ9vOFIuXdvAa/64SO0Yo9Q7Xk3p9tYGn9E9wqRyKpKBl0t/",
-	"9kZRDHfZH0XkLV4vcU4L8wXOgQZ66Vam162nkoLJEbxdDI5HikIssZOE9zj6YIpp6XvcMa6iHdOleHR/",
-	"YNjYYfgYy3VPBEXEcexVaEDyQ7Qf49dxZYxxLWICk07r9U+vR2qT+Wf863tfUlKoYt5wSihatvxZ1Wtw",
-	"jJSvLY5pN0u3RTJIjv8VJIzxwfhfAY7Hnj6fwMVVASSu+AjcZBkRIfOR8vqwaXfZO1cY2zEDLD0JCDPJ",
-	"Bb8gyxHOqrTHLCOsGakm4d+1H6Q+7sgFYZMVsV7ZIWD4nLRrRMlfnB2pCpym+ulj2MDQXQKQkMpQRpQC",
-	"yQce4pD9+vFPuZh+itlHOPPhSP0KT7//5G1v/l1WKKmVrza8NqRUTPBkxiY5V8mMDt0LdYfdXvdwpGj1",
-	"iNgXUnXgLvlCxux1Ls2ctfhvl1Re3v2AWh1xKcAgNtNKFzlu/PRKswW3M2bFfJFhEtac24QMKgbk43dv",
-	"XpohG2+RTIhTjHcRmah/GM2y5QWezMW4O1J++5ngl86elczQuwZMWOuMyDSb61ywTFqR86wedoJ7lNQO",
-	"1ca02jBDo6ppXZGNLjuFoVkqp1MiEcBQkB0QiMKUVoqhO3eQERxXhpPMO6lIMtSv/OE6elxPDvFLK59G",
-	"SwmWbtUFde8EkgwyDAhXdmZcOETGcxK/KJuhpeGqgd2dC+BG5zqXWcYdIQ+FXUA6o3M7Uq0AfNpl8Ver",
-	"M9RWF4gNbC2GBxaB0HM0eIRwdtw79Munej3OuD1+I2y+7DwGldvrjKwFOB6gYq2t64kDTrSfYZzKIhcG",
-	"5bEE9OjUUzUUqgD76Qjc7EC2xy7QZVxSPHS9EPOHM5RBNy6ipbjDWmfT2FHcn05/fknub1fcY5HrD8s2",
-	"GdEymQhnW3ZK3s8vTtc0Ojheo4s8EV2dnx+4l8wBPPspjqy0qNMHjD9UyVqVVAX7BrGpHcXRpcgNqX+D",
-	"7lG3BwO5a4yGEVIJyvGZodZck/UxOk8be42FGdnfBG4TDR/oxkAvj2VzbeyqxhETwVJ8TkriHJsUgGh4",
-	"ecjevXlBSgt20QPV4wBVEu7FTpLsKvl40OtVNt3CFIDKXl6+IjG9FNi6pL0E9uJcmCKz2C03WGIZomCo",
-	"31oKkIaLds8DLZYEHIQfIFd3MnkhvNTdGvT6VerwoDfwDr4YG+PmYloY+nCEkDXVhUqpDhiiPR8p2JkB",
-	"GuPzWyvdJTzOLvtZo0rC1ZpuR3ZenIoO6ajXQ1R8HD5HasYSjh9VPl8bGjY308YOSTscr+vgLd9O5MRf",
-	"z0hx5rs8Uwhm7A/NqQu4jkGv345B2dzOKlpceaWinIVVk7xz6kbjJIN2zFA53zqLztlu7KjlJuIjVXaz",
-	"drP1aLb1gf4DNb1/73a7o6LXGzxEwwR8DIbzelHFaMyasT/Vaz0BV6GB5YVi3Oq5hKtcOn0kLxSIwQTK",
-	"Dv+4YXJKhjueaSVIstG2ards0Z4JWATiBsJAbSqfcv4ORJ969nepExoHzLno4FQTZOTUKBqwDqMcW0e9",
-	"XjsMCE2LRYbmOHVOtLMk3S/SaBj9AHSJLIfC2B90uiyN62RXRYWazHkHv2HPyI/eHooUbsZV+heS9uCj",
-	"KeZzni+jYfRTaBsTXmG0V7rcDgpKivQfJK0g+6IRf1G54tCto2DAx8lcsGfcWPby5ZNoNR0yApGl0+v1",
-	"BtGncj9nc9exKIIjRwYBZHoVqJxTYNOcf5HpubCGvVBJd/O8/VvOu/bK82eb31iX0tzU79Fsi8L6Nvcp",
-	"XLkT1sl0WpmNXWxtqbDAUINe7+uCBNrHPHkneHAUvQE4fBTDoNcLQwtCN3YU1b3Pjvf+Wr3a3/VVmUbD",
-	"/uDwOHBNR6/+jNdGYx1ds4zHQf8xoGo1S+eogptRxHgG21wy8UECG6qtAtWrYH7quFMt4QYncT1c1xyL",
-	"/cHh0fWgXjuQ96tf3BQcgXKXQS/4dkMBzJBiXglgyIU6uUb4ANljVWKJSSOn3ylakr1QZgG6fiCXPHCN",
-	"cMbY2Pboxjhgtf4Zj3oT/MekMzXKGi54nyfW2yUpqYD8yIEI34AY10HkqdZsDuJJOZMke6DjJS0X2cMG",
-	"FNm9FQh3v+V6i6QNF0yr8OnPmALsKAG67DYfGJqFUIBGlc2dEw+EaHeN/U3rLEnewTvFCzvTufy7wJiU",
-	"o8Gj7S+94Va8BFGE3jkmeLn+nbeoHnp0jo57g+3vPOdWXPFl8NLhbV46uvlLTrfb5fx8D2VyJZbQ/1ao",
-	"dIPjJPCSRL757K8kmyBjW2Ocw4/RuWhQpF6i46MU+4iFoBa5wCoHOF+31qywFAkXHNu7j6LfQBtHDQQt",
-	"tezt/3w5Uim3fMKNGEXD0jHmElgQ5hCv6iqj85qB/hzmI3i/vPhgnc/GWJ5brATkRmb/xujdE9TW4JGZ",
-	"zp1JQpUDt0Bvplg151DIOGzvdCZA80O9zulXTGmGqXVkENMsKXKjyRT1o8ws+QfJBdhGZSfRiqx9ho3R",
-	"UDh89frZm8enr94MkeSM2W8a2+JOlizR8zk3Mdq49JRCJEcKrRqgIJ6sGgFJBtU5qVXP/ue7xy/fxuyX",
-	"V6f+z+enMXt5Cv8/gz+exezJq19OH7/45e1ItbxhG129UvnwAYoSqKLtQNTE7zqZMMYZHt1WXrwd/vLu",
-	"5UtvPfNf/vLqlL7vsscs0RmaeCiTac5BqpapAOUaRsVu4SbhC68QguKeXJiMm9lItWpS/JD2NXR+k9Fo",
-	"+OLp+DqdZKavUI8hg1o5LpNmpBwDOQn8xZR/hV3gKQknZa3xaDQahe2NpvzC+xrGo9EH7Jg3/jB2PYko",
-	"Yo0cceiT876WUjXDsAyi5/ULLVeOehfFx/owxIQrNhEjNUUYg3WNIkQVZ3um3xlQ+VHUjpnSeU0pczb+",
-	"KpXMuA5JLAFkVC2/s6EDo4MSioiDVpCDb3SkMkIZaeWlaCP0v9U5uoNbzu+NuOQg4vHbJ6TP0senz94+",
-	"GZ8wIy6FK79FALyKCKzFzUjVvLevf3rtHUGUwAWnswYB5/JSAHL6jDGyLzqMdV+O4Ig8oybaIP8uuiE0",
-	"1DLF3LYw/dKPGxbmwU3GI0Xe38A8itEzaZUZaKXooPlV5G3n2PGEKLBQHfd65MF1SxwpTGQBAauyFbZ4",
-	"6eCNHasOqAMO2j6pgNb58Fi/V1HYkQKKjvtHa6VfSlktpcteES11dN0JBdSNbRj6VJ3ywXTuogPgLoW9",
-	"EkIhESnZlJmhH5AIrXXTG9YyQrjFJjwVDwwDNvSk5AXo1ET3nrTsvOA5V1YI027Sx2tvoiXRNZQzqMGs",
-	"1IraSqJbFfB6khezdXLX3kLLWUnKu2w8dM6XeLxKEQEXPEnkSGX8s6NRjOan1azHCgrGo9HYvQRkKwi7",
-	"KsP9uFSmLlCvtLZ0L8RsFFlh7Cgqe96T4oM0rhKZvT409BRiaFEnLiMqd5mqYvnOdApsoQPv+0prwYRV",
-	"m3+cwbOF3/RMrcZtwiroKOvr8HwJRBM69rg881pF/weePXXMUln+AYE1UBiibQyK6p8DnGEsURR7WztK",
-	"CVEo+deTd8MKV487/z/e+Xuv8+js/b8NWy2a5veSRv/+/PT3l6e/Pz999vvL02e/+4toD1u//q94CKDw",
-	"/nf4t9v+199bL97+jjDbRqBtt+KvOXr7X//UFGO3ioLAPYgRXMMy4jX0OnFBiCEdxkcdR6jR/zW1rzls",
-	"09HyqPnScKjapW2+psdvn/wOq1k/4vKXHY/nJ31FkjF6HevhaFaj/FzlR/fqwZb93oadIFmvbWVzEnev",
-	"qXhVk/sFmVctkKZMwGzm0kKigMLLy1IoKjq2d8Iqtofyv7TAIo97PdZqpIArghr+QuNKYHz1kzluPhlk",
-	"gRsPZiV3p9e7Ptf90/tvZAhcpVooRZZx+BhLRJ2bKRjAfI418NcvaQSj4vnRsN8/Ou4ePYxXyXsYkg9v",
-	"df0FNobO97/r9I47/e9Z79Hw8OGw/8jZ+DaZv1dXery6UoxkcUvswW3e0kDnxZFarn6DBeeVV7XDiLRN",
-	"KconK1E1C9iYS/O4pcnNg9CzKsOizr69LW0liMw8QD9iCXEtxNxSLHvgsrCvuLMqXXKJYSM3NL5d2y34",
-	"GxvbfsCyHnghQ6RZGRAKkfogYGRgPgyYq7KTPvI076EvrSDwsFcECgxIzLk6F3uT252b3F66NELkExVS",
-	"Bja2Std4/yneEJ3wxPnr0ETnnu+yV2U+IGJTGEbQ9waR8UtNCFvFoMCz7968RPcsmcGuykGdWqlWwg4C",
-	"Gz7mvNGE9arbDqeVuKq8vg1u2GFo+tPTKbB6pasHkiVmHDC0VQKM13yxQ1eOk0qpkgbqwgQxcnK96DZr",
-	"iUuhXOoLRZ4jqzcaw3gXpHi6mF8fezFSGCxxIZbOu+tOE6lULVgmdPTO+QUFgXiPr6gkCl3YRGMa0Egh",
-	"OiciB3XKz+ysMEZYm3lz1rkoFdEfls/cMfxZLJu0VoKQJ1X+0LfzJweEHGUFvE/v38E8v5BMh4XKoz77",
-	"Gc7grc0FypNBafDo7QJEWqR30WrB7+idAqrD3lpAi2itinf0cPAdigdhOe7oxUvMw9kufJzB2s41TpwW",
-	"Skl1fpaKTF4KnBxr1kbXiiW+Kn7wFgkkcaT0WcatmIoqbWt3qaV6simnsPp1Pbuw+m0x0wq+Pz4+7vT6",
-	"vV5AizA6wnCcapFLncNVvMfOJmcypRTCd287IJUdP/zu+0dRWPx2cAuJxpcQ3sUJ3v/S0kgg8fpw+n6T",
-	"ZHtTZ/XR7V2xdB7ptUIekbugm0NQDCJbdptpdUjkH9SLL0RxRKwBT83zi+YQOeIbayM696AP+yutKEjp",
-	"9aXIMalrNZICjqrLnpZKNeX5Y2N+nl+ItMzqHXrzdioWAkNWmLQnzRulDTXoX0Uuo/WyZlX9PtCEOz58",
-	"s4NZgiJ3sIjX8BXk4d0g8OvKtEDiHLsKeMx1bnOOzoJ6Abyv5TD/uiEcX1Ggv+ZeSvG9HmbmHed+H1Jh",
-	"HH6rdHKsdhMJBJtaaXMgDc6K3t6rAHeuAjxx+WQszO5uEP4bvOwNQZsbHe9v0K8Yagg+5r0OZ74mJzk2",
-	"F7mYyg/1R4ZjZrCsBfoWSEnASH0jzueCMramFAkiqLPBeMcoOTc5Vswk/1EilO0EHgtem6nmUysMphhI",
-	"Q4G9VjtpeUW+ZnykvDiPuovTi7Bpoza2SXp+vkHS3ub+Oa3X8g83HcNuziWgaBk/Wrca1+VFkCu5nVWm",
-	"xAucvi4Ubbb4r9qB33/rGMKaGpAAz6cco7B9ANzb50US3lpB2Cb2B71x+o02yK+hB7gxS/bUoBoofbbI",
-	"dUJfVY+5VoPuiwXPhbJntVWT7fFbaBZblYdAQ/hsE+i2ALbS8nB7vkdc4usY2W8tIR1txBCnD5R5F99a",
-	"8PlFVwxnxh2FDsW07l6a+ILSxHNhw8iJhhoONxAvankjJFKA2LguXDzF71fEi9bIfR8saBSdsLWwG19G",
-	"eaTGqU6M1w/PaLaSbnUXs8U49kEzu5WF8Pk9I+XCT7HUwUwkFwH7CZOQXZmAdpf9ogOTaYV+gd9wpLgx",
-	"hS8jtpqPBeqIq9RHFVAbsuk3eBq7I3XUO6KwGdWEPzINGxQ9wJIGJZ6PFCL6KGpjkFxNP6rq1+bMd3f2",
-	"+dY+eaqFhszmCLKRMnzpi4HV9RNj+RJTg9Mh26iTABkK9BJf2QANwS+qXBypmJhORYK6khGJVilzF+7M",
-	"C2iALffm44+AEJLp1oVygdI0Ur5KGfeDNEp+GPSU6wWImolWSiRU0Z6z4w8fXAoohtihJgYXxLHWglfI",
-	"zrXCzH30QVHiOeB1k0BJeFEzx34LPy6Baxpv5yg7y1xO7Lwd16ZjuNac5R5ZKx6eF+JuvZD/ML7FMKKw",
-	"HpyvXEHVWnXWWmlFmWXO8IZ0fiV/2cXQAFOoEZ/2Z0tf17/0i7Y/AgXcCxZfULBYY+UbfZS7mh9aIyet",
-	"AC+VU5kEUkJ7NfU55NNVDnTV/DfIIxqfuOzhRz2i174tnStgstYwIcYSlMby+cIA5d7U/JhtY8rd6ywH",
-	"n0/lb2UvjhknAcNFHyZ6saxCJBgKU3OZdnwt5pAclPV0ijw7MyKbfp52ztO5VKWmaYrFQuf2f9S9AFHs",
-	"HsPimf6DUygD0vOW3gbNnmdcJRh01e91Hx7HdR/i8UP2F7TVn+dCrPoSXbfiKPx8GHyeZDq52DTISP3E",
-	"56lQ7Mkp6z087n83Uo1+R2ePoId39FUqDR+clr7qvcTJVr2XT07hm5yrtLRS8PmCy3M6yl7YNbj84M61",
-	"ZgD5M88zyX7muRSNpg//2eijQf879Pg9DR80y/lEwwX/qe4wjcIGvbSxqslu7fPRyufjlc8P65+9HeZh",
-	"SebOeDILrBz+2yQXqbQJz+mIjvvVTygLu/TeJEfHrjSLjC/PuFk7k6YoLl8ryp/TWrXW/ned/qDT67NB",
-	"f3j43fC450q6ygUAXTSM+o8G3f7D77uDfrd/tNEAtGrZqYe3zeTCA74z8PhvBmvfHNa+8ZAeuc8EtMED",
-	"JcAG39WgFL+poDT40oHoqskJy9Q+PAq/cvBYP24yEKV8aShatLQXHfoP3t5UCKYVeyMSIRdYA9QVr53q",
-	"v6d/+63/8NHxQ/RJUwezwcPjh91+H4uSVACQSXURlChJxeWqnzI/KB8+kAcrY3tKef0QSNUO8kprvZTi",
-	"6qD/cNfAQ/9YBTyHve6gf9ztDw6730Xf3I62l8FvL4Ov2MapMiTFEk11TqIFiDFOmt4usO/F638Yu13I",
-	"4DaGBN7AAxWCTovCIZzzJUgitEWuRNquJeFi4WPfUmOMdHU4Knq9wwT/xj99zbeab48euhBL/4h0cfvO",
-	"hXfik7WsE6V9laGqgBVWDm1tinajSoKYPFplYsx1Knxz4Soo/2GjI61+xpsdajfqQ/fpfRwtigY9iEr4",
-	"1DWhk7X4zIGr+BtGsMRr5dFaGIpY6UCUlu+OwN/jkHQgaTFJdS1ykFIsG+rsUxUiXzAU6QxV5UOzqdFz",
-	"3+4bL72hWg93JflZJqYW446lYUkmeC7SWmqszdE49/rdKShfyYyrc6r+68yzbhosqUNbxpxDLFTmTYEU",
-	"sWlEWf+Mpl7qAuvaOW9wlz2mqpJlkTNcD+P0+EgRqK1aMUKIandX7Z7OemoEBvLi8sNYJYslgS7EknFF",
-	"WRKV5kiluXKmVSLYDBa8KZqjPaziP8rCVi+CqFlf97i0jbr7s1cyEWF1wJrh1BlLp1xmInWvjFS5I2UZ",
-	"P+dSNZkwCZC/YURpi1NMGZUPp5JvMsswZUnahihSp3c9mcmEn+u6MrLIuJWqmEdNPlA3bN0Fegshio5o",
-	"t+jFwdc4s7ix4wcR/Aem1lcHiU+Tdj+4UXTjw9uLnquNla6PbfQtpMLYxg0hf7Vgxr24ejfRa+hZmqwT",
-	"wb2s+seTVQlTbxSx5kz/W8rCeAdBc1WYeFsbhFpNF25GKqtl+bdK9kf51nFY5QQEBwwzMyde4HDI/CLo",
-	"Vumqa8QjtZ4d7BK0+71eL2gVdUZYeWZs7p/QC6E6hVpwEOpGqrEOiVSXnf56ARLMxCOZKLMiRwuuW23L",
-	"TyjTeKRyMfXem2CNMVtfVcN3mJlClSZd3xPPOUfKesv32WHM6raKmIVGr9hVoJiKK6wLVSsX4RQJFNW8",
-	"mOiOOzhmENdwxyuVcmzQiPUB871XUWAcMqVHihqIYxO6MXVg4NSXO3XWeqzsEYigGwtxjNS4OldMHd9W",
-	"WYNjOYkqlWtTDQnfFvkelpA4ua6ERBCMWd/nxpT3ADGifb2Cr1SvYLULUgmz8Pw9rzhQBqVsKzjw/Tev",
-	"N1DFy6iw33Mflnrc61XWjIVIViqnJHxxsrFaQH1fg3+gagFxkHJAWa1wZFVBFtaSKXpZXZGw1ZbZGzyM",
-	"m8sFVP6/o0fd745XvEKRIzspeckGvcHDTq/f6Q3WA3OB59Lv9eBcHGbw8Pvvg+9CXgkQ2PRTDj9UvB4e",
-	"MWfksXESuzRnlzr47COyEEpLFl7NboqJ8134vdY+fkYJgaZu/1sqCJSo0fI1tHdofH5/qwrsawXsawX8",
-	"kWoFyEp+9LpXKVLuVinAt+Ff7b5NzSAny9UEfvRK2JpDIWiTe1bX9+vhqbUeGVgpMykQWFGDQBMqdhwE",
-	"UT3j2GfHpe37HKV/XRk/yKunFrvtLnv2gSc2W+LmHLLbK1327sBsm5OVsn8bCs5z63qxYNMmo0NlgeJk",
-	"nU0801h7nspUrtXDO+r1ttRhqIUFr2TkjlTFgkozvfvqgXHhTFOdZfoq6H0FVNgMqVQyUWTDSCHKQWv/",
-	"P/8bvz37W8Gx2+Z4pFpr8VC5LrCwoGvklghlnZ/FsyDqWsRMMT8htVxphrEJpaWcrOmxK2r67+WbpBg6",
-	"rs3+3f3+//7//68qIJl6xKVorhdXJaBKgLdQe/4K9SOwqiyvvCoPTFyrKcH4XIcia1NFiZoYWPZjnLqO",
-	"VwEqGFdwlvQvsxD8wlQ9rIPCFZsKUlTVJ0bqCLVP2tVa/Qh0uFHtiMnSr2mkar0g3Z6aO0HYWa6L8xkb",
-	"+6aIG4tMOCr09T0CoaRZ9jYM8gkelAalencDRBA4Zu3ElbrM2UTPVtK2biFMVhaJUMcHfY8C2dhMF1j3",
-	"BZ7xwW81RMV4lxKPo+HgUffRcaC6rI4VsyshLoRKrx900DDo+5tLjl+zUsMNEqhKRweh0OVh1a4RqG77",
-	"s+s3PPq+//D4qxZwCIh8WMWhwbkhK5Pp7X0bhRHpfUroV9XmGxL6a2h1v5L6w5jgFgnVXtLWSrRX9NwY",
-	"q1GnvkBoo8/Eb27Vd+IOaC+S35vc/RJom6XxdUfIwccKcXfJ2a/hhJfyCJIa4ujd06OoPbwu6B1bkGKC",
-	"GjdNDgvXZt1JW+guUR19KfIUQRY+JTrLKE/KxK6zZYcedh8utUzbMRs704czKzvDx5jcDDh/FXJfj7P3",
-	"O98WZh+KHXcZZe+8VHBp5R2V3TYrgaUup+CT5Mj5vAh7Epyj4eFxEBjfFBP/RF9layHqP0ulBF/oTJrV",
-	"8PKff4niiAKoyTx1fU58D9fsxaT+o07vUWfwEOtlkcPIf98fdAa9DTHVoQEO+e6akc0ZSt+VBravap7b",
-	"KMM90coUmaWSQWuyVvlFf0346teErz4cGn4ODH3ld9UXGFzGZeoO0pcR9bZDuPvQeIhHV7cewqAukrwW",
-	"UT2oLIrwCOw+CEWmiZoClN39sn5v2H84PDr8jAhkh8c7SkhxE0XcGxK/QFAyBRurQMDcBxv/QwUbV4K2",
-	"s7EF5HaTTXFbqHFlnAr0ks1xxDeKFPYqR4MlsX1St8/x1KzsD572JgzujRjYwLLWChU7//iq4FXL7nLf",
-	"YQvk0IFXcqe16OLaoX6x4GK8TpEUWEOFnGBGJo8LO4uGv75HPxCC9KZ74gmm8zygUOvgfmbatSeqtSHm",
-	"hkr7SVPW8PtopBWfmkv4kdvTffAlpNB3mttKN8dCTjORU/X2XBBlYUbAaVvBDFfpRH9wXVk5s0CW3MLR",
-	"niXni6xSimA9aETurrUZblwrkulc8omj/vAMSeAOu6Kq+E39AP+qi1oWdDmzM0EUk1TPuVSw1SU86xbd",
-	"PmnYRbj8LhDl9yXuNdvuY3ScxRTT0posaxHhOq8pzO3YhwFjjDZl8NYiNnxiZRm1te4LD6fFcSievPT+",
-	"oTnNmXlN7DSK2Bt428EsJS1Zn+RdY9ex1vNnpzE1Y9U5Bohr5bv35oI6R7d9b7KfTk9fYwmpYEZsULY+",
-	"21/EZKb1he+wSzXQxx86V/S9GbNWra08Kh9Ks3H1gCGtpz3Eucve2CM1doO/dt17P6IE8sFSrJX/ABqS",
-	"uMRiaSm3PGYem88w4urTOEa3DGEKPtgdqXEwlM+1gJ/GGDAOsix+WfPvUTA5zzJ9JVIy2rqzces0EYBc",
-	"tffQBtqVyojcbm6L/bheVdAXHG2FKx2Wz4xjt+Aho4HH9SQTmCMIUi/TvauTGBOTCEYnZtGl73Fwxz5c",
-	"nRaqJRe6hALC5kW2GIGKEBHH8GFiLlzQRaPVyJQ8V9wW6ODwyeMApL6SF5PpkArN+ADsXKRwy7mwrOVq",
-	"beMV1m9+jPCcaGUsV5ZRJB1mSOA47paoFN5MqgAjyYsOegVmejQZ6N3bQSUwut81zt4kV1SPHFR39mex",
-	"RPza+YW3iLQRRaPcxD2wm4xbR74bdM9dNbwkQl6iB6oEDGcqmfMLYUKozYXNl9g6iWX63MkLhPtSoWDl",
-	"yc1Lfc5ysdC5Bam5zsLfh/LZCv75Ww/EshJ5URQozG646lInWvB8+zqMhQf22HpPsJWSpfeYeh8xNcC8",
-	"LVj66dP/FwAA//8=",
+	"7L3dchs5ti74KojcHSGyd5IiKckuU9Gxj8p2ubzbf8eWu3dP0UcEM0ERrSTATiAlsV2OmMu5npvzABMx",
+	"DzLnTc6TTKwFIBOZTP5JsqSq5o0tkpn4XVhYP99a62sQyelMCia0CvpfgwmjMUvxz49Mp/OTsWYpfIqZ",
+	"ilI+01yKoB+8k5rEMsqmTGgWk9GcPJ/Q9Jy9v2RpSEaZJhMpZJaymFxNmCCzlCkmdJ9M5BVJpDgnWpIr",
+	"yjUZsbFMGUnZjFHN4YcJfPpHxpQOCVUkZgmdtxSLpIgVaQwHwUFnEAybRKaECvLz6ekHElPNSOPjT8/J",
+	"s26302yT53RGuG4HYaCiCZtSmAG7ptNZwoJ+cNAJwkDPZ/C30ikX58G3b9/CYEZTOmXazr+Y0Z/ZfHEJ",
+	"TieMMBHPJBd6TxE1oTBbxaKUaaLlBRMhuWTpiGo+JQ2aKEmGikVZyvX8DH8fEi5wuiMZz5tt8hrWlCki",
+	"pB6ImM2YiIksnoAJw9+aT1mfcE1mqbxkCr9TTMQsJRdCXrkvYBwhtDWBVZ3KlLUHIggDDoM32xyEgaBT",
+	"WIX/ahWzbcF0wwD2gKcsDvo6zZi/kNWVC72l+iSzNGL1qwWDhLEUTxPFNQsJa5+3ydDuTzvCn+UlS9uR",
+	"nA7bG43Z9rtqmN9gTmomhWK4v6+oZld0/jJNJVJ4JIVmQsOfdDZLeERh7Pt/VzCBnHzMKaEi/mvKtWb4",
+	"k8qmU5rOg37wMxVx68r8QhqUnJs+9hShQl2x1O04bB2PWbqnCBOXLJEz1gzC4JImGTNjiVnQP+ochEHM",
+	"NOUJdPstDKZMKXoO0/rE0kseMaLZdCZTmvJkTjJBLylP6Chh7aCYbdAf00TBFmqqMxX0AzNnXJJivf6Q",
+	"snHQD/5tv+AI++ZXtY8vfHTtwXuaXev9iZ4muAB5I+VdPxGEwZtkRs8ZkWNCYebX82PCtSLQBOFI70Rp",
+	"N+qabVvkPYvL6LiR6pN82eHEJJLGZEQTKiKz/ONUCg1jgQZOPry2O6PIUacXkqPOAbx11Dk0jMs9xBXJ",
+	"RMpoNIFxwiMqkVdtcuoOJzygMpokc6InXNl5w0+GH9qZkymd40EwvOvtG7M0XCjNaBwSJUmUcJgHmWZK",
+	"49oUrIDrNkG2DIM4JtQxSqInVGPTUcqAFyo5Zfbgm2WA/6CtCb1kRNMLJggbj1mk2+QEJ40v0zSdkyH2",
+	"0ELOj6eveie08kuhjmTs0/ve9YGb+E7qn2Qm4u9z1GCf2DWNNLFHpERdxVVVc8oOO4dLT9n70d9ZZHZh",
+	"DIP/zseqhtZJlCktpywlE6oMablvznhMGgUP3FNksDDgQdBsB9/C4CPV7A2fcs0e4Qb0ni3dABg3SWDg",
+	"hF1HjMXs3vegbgj+HZZzHiIY1xNmbmnzggAhhXinhpjjcZyfcjWRWQIcKrogcjwmVMRWdiq9xsdw43Pl",
+	"JKk2eWdv9iuQkaRgyDs84QmuH8sNuIiSLGZxExpQdMxA+kqh9bs73nAfsfQ7Xqa3ILCjTmcpgZ0IwoVm",
+	"qaCJ5dkyirI0vX86e+2GoXApzWja5CckIbuTsAgy05GcMnMlgcQn+vh9zigqLJ9dc6WPiWJaJwyoaDQn",
+	"KaMoiiHZjeaEXZu+zy7YHPnFZ0EzPZEp/+fWDMNtxUsnb/t7Cvele2BPEfsM6dax5e7STXstLmnCY5gl",
+	"F5FMU+B5bsA4MvLLW64UTLExoopHzcrPhozbX+55j08yPWFC2+WzBNeY2qHKlFyloBxFKYvhMZqopt0O",
+	"dj1j0Wbc+7cn0p2IOTGrbm44OWOpWSGnEJGYRQlNmeEDBctNOEo/jKe2AaacvGWPER4fT/bSPEmcBCaB",
+	"XTfLUhzyGZyhk8zDXNV04to4ldNi4jGLeMzgGKHmZeYRJVSpvuGy5Oj6mlxxPcHzBlw+5817yj/PQBzu",
+	"UDdDEkucumkDx0oOr6/bQUGQeOB+zJKL15pNPzKVJbpe90rxN9gvKRhR2aiV69hqQmcsJgm/YIQSLWet",
+	"hF2yJJ9+m3zKoogpBSM0c0WNfwjndEgacGMNzayHzZAIBqtuF0NmcHn1Oh0gg1kK+6q5YRPmlNfqicXo",
+	"YHmujJLfwgHa1W30Oh1kYiHpdbp2LfFDj2Sz2Hw4xGfGmTIfDgupKCTtdrsJYxrLdEp10A+40Ae9IAym",
+	"9JpPs2nQP3r2LAymXJhPXbhCLB3DfXEO957PnwIq5u/HQf+XrwGNYw7TockHb8ZGixZZgvqZ+2yblCi2",
+	"Bd/CrwHXbGoZ3pKHaZrSefDty8IpyvsldlzHvpGGghJKGmw60/MmMT2as+IJM40PP39okhTNCfg8Pk6m",
+	"dGbfN5/x2A1/+TIMUWAxYgeN8XQoMqXpBVw0bvx9eNF1SM3LMsWfzdl7JQnMDQgMmFj7I716a5i9lWqo",
+	"JlTMrdY2BSqUMVOwgdetc9myC1N5N/DvjAU+RibZlIoWDBtVupRRJQVxXFkd5/qcmbIURJlzAN0u2RrH",
+	"4vxb5WsNs/vPT+/fEbzwUKacaW8xyuQ/o3NQYUNyNZGKmcNqNULlrEPeG30y/Mrjb3AsyXNzKl7HTTL2",
+	"hIiweESQz+aw5M8Ie3xCMsTbcFgsCGzdcydjmAZfvTx1LMVJH8UGj/PvlH38HxlL523ygiV8BAyeoc0C",
+	"li4+xomsogMtyYjZnY9BZpPFBMNiHmExRuzTjEVEzPErrtBMJjYgHicIrLlILZ/8hE+/nzERGFuTs5/9",
+	"Ynhd3t6XxWOPPPyj2cJ6pmgsgHDdjrLkgkQ0SWCpR3AnIjUhV4AnurBUvSOfKpBkHWNZORkYx6ds5Iby",
+	"DRnia/Nm7wgZov3UrfIjN4nll9DQHYphZSaLt8MZ/LbYynuRX2UzlpbvMS5y1UemINxtM2fv/vxWmZgl",
+	"E2t1hIcX9teMdvm+QrsflzIEY0k2RGQWBm43azDUcvVC1V+jbzkeWTxUaCH37s0m8BKq8ZqucA+156QR",
+	"tbsc/4Uvx8/+zbf1dbfurBXn7DsxWG84y86kx+NqmYx3KNbyKntF1x9s5M0F8/7w/tMpbO+Hz6fla7u4",
+	"W82thlcmPr1PZ3z/8mDfv2Hds+baM89+Xnx0/6tnK/x2TOSUa6B2eP7Vy9N19FUir3Mm8M6Gu3eWafNO",
+	"RAXcylOaqglNEncxG9dbeeHXUqNdirMp0xO5ZDWRl5kHnAm/tIogkKBti6JxAAWO0Cyjlrn8A0ulpZV0",
+	"jEapJykz5hXcaNTyci0TNQUmgNX9Erx6eRqEATQJ/30+9UjMHgeYKTzduqQp3BoKXgOiM6/CX/Z1/BOa",
+	"+BYGWcrr5zyjelIz2dBolPCt3XYyS9mYXyPTEZJMJDyEvrUqXeB8cndo9VcgcKo1S2EE/8P9WqPHl89g",
+	"Zf/MjOrOXy62bSYlWKl7nCV2AxdPII/Ll4x/cT05DGoup6/+FFv/8Uun9ezLv/9hcY4L9wiM8PUL8m9u",
+	"RwS7stz72EnZ+TnlumSsb5OPQJdaJiylQifzfq3Q+y6bjuDtqwmPJoRGoB4o0u0dHOLODgL4cxDU8nfz",
+	"7sLW8HjVRmwnmXRLksmyHdlaLOlaM4xnHBwEzjzYQIOLuQ+ag4CoibxSpAOc0HzZstwJNiDVbEwjvRNg",
+	"dgLM7VX3VXJJwcceTJRxckCdfSP3B1Dl00DKdJYKRbjulzyJI6Z4bK5A62wYc5bEqkID5kvH/QbBK4a2",
+	"1hmL+JhHeYuDwNyhDUS6qJDMUi7QIExoHKdMoaFW8ylTmk5n8DdLpyq0HCEknz++USGZSsHmoNnFLOJT",
+	"IH2ZJDRVzTb5yQxESE2mMmYofEyYsxBj50CKCqEv9h6csbRFo0hmQhN2rVOqmsbNPmKEnwuZGstmanxc",
+	"bfJZKKaNnUYRNNKiw4QqS90Vfo54JbymzXbjZFifjKRMGBUKDdAjRjr7XdIYJ+y6/aOUCUzvlWyGxHIe",
+	"wuP8SZFNWcojYohTkYbH5fP3zCJReHjkzB7lF21vL+wiuhdhY7m4lDxiZzFL+CVL5/txJgQX5/kXOJSJ",
+	"TGK3DiM2l5YiPP4jhTmx5WuAxlMuztiU8mSRRF+24HtHD46k8JX9K5leAMMyDfC4udHJdU+vkQaWtONL",
+	"B9VHbigtnOBk/momA2KDufK944hDJpnCk4knncMhGSPYy3P2t8m7LEkMKCUDsryVNEGNXrKcYlZKF26h",
+	"jUlkARtIp+wuNtOCdpbsZSwzeHlpO8KNdaO9bAwGbfNX8z822Vfg3A5V5OZa7NTrBX5FGlP6d5kS9CyL",
+	"aE4ywbVqWrbU7R4etQ+fhCQT6OQ45ecTEB3h6jiu7JVFPuW6SWjYckEGeJNvyQsceVwwNjMcLObnIL2i",
+	"wz2ZN6vk4Dfh/9Ti05lMtdGK9SToB+dcT7JRO5LT/RFPklHK43Pm/zm7ON+H5vAihO/PgCF0F+nqR54k",
+	"MH7HLxIuGOluRkqu2d6Gzfa2a/bANDtLWUR1AZncoKODskMThSu4m8mLvLUNTgvsQNF9y7gygn7go1Tc",
+	"z6oygGOC2vwkv5iNCg8/KtLFO6LXzmc7SmRUY5f9kN/uo/IsQ9uQYjNqrAejOehM+O3mixxxPV+/dfDU",
+	"Fm2CGJBu0qx5MCRjtBGwa31cOoOFk1rROXBo9NRSIpARolPl9af3BAQ7YMvOk7/5SIXUFlpRBUKy3AdU",
+	"WffNG59Jpeu1teo6wJM0wXls3jyKQOvbxsf2Ec8pog2bT6mIH9Nl/yMMyN7ylODwSMzGXKBZbOHiN3Lo",
+	"47rXIzqdUX4uzjzVtzzJ5/aJ/QRGqRB27RRS0NPtCdnsis+7e0S7WDtB2NRHtlMJVeoxrdsLNqZZog3w",
+	"heiURhdwwNFW1rDEDl+Y3xG3xGDxymLuHr4qFI2gWdDzHt+irxd749JaNNxebXgo5HRGRc299Nz8kNtp",
+	"8YKB9TDGA7gJCnPc+m6sKPqozp4Tjx0TzeXl3xofzRdXycNe9+niZoJEAL8YsaCiQuypfOZWRfj86cV2",
+	"u6rm05GsUbo/4fcrOiSNP4Tk//t/QsJ01N6QYrGVsxqZ3dinjNGI/FuXNCgKUS3ECaI9weAGp4wKYA7A",
+	"CaQY83MMHZuxtGantxtTZ+2gOg8wqvVL9RBr1Vs7qt4DjOpg7agOHmBUh2tHdfgAozpaO6qjBxjVk7Wj",
+	"evIAo3q6dlRPH2BUP6wd1Q8PMKpna0f17P5HtZZdPQC36q29b3oPcN+sZaEPwEHXMtAH4J9r2ecDcM+1",
+	"zPMBeOda1vkAnHMt43wAvrmWbd4/10Rn772hZUrRqbneCtpdiPoHj60/2hiGjfr6PHek3CVexg+VNfHR",
+	"fIqGaRErq+gpgj5bdLU2j23ETSVQ07RPRlJP4OkrZhCBK3VBu+7Gtf249G27IxaHY8xcC6tORe6brnUo",
+	"LTqlj9FB7mvj261RvYnlZ4zYGKeciTiZF/TkMAOoKQ+sFUEbiNTmx8J2vcRgXV0qUNvzHimQl3WPV6JR",
+	"bziGdP0IzOvFGCLNL1krcpO/9YDgy0dJrHj6H4xUrW3vjEaTx7Q6PibRmR9Pnv+8P6Liwt0TIeFjQsX8",
+	"QdctSlnMdUTT+LEvnxkpgaE+ipWb0fkybLQzvuMjQjuIdIlJRWkMXMGbVfOY1PKIjVhEzNUsofMzqupx",
+	"o+j99B3Q5nlloS1evHrDWrxDl+EokkLTSO8pbGQzjlWFLa1D4r2wz73FlYJdhVb8OPgawJL9lVywuY3e",
+	"ayjGKsj9tt9IabNLs55QWHaxmbG+itK62ewSKs4zev6ouPobO6bc5O8G+Vsz+U9lfBZTjWJlzQGlmu3D",
+	"T2V3F2bvSKjSLmq5lFnkKuWaKTII/va3v/2t9fZt68ULMpn0p9O+UnCU7cHudbpPW52jVvcH0nnWP3jS",
+	"7z4bBE3M/UU+/vScHBwcPAvdMtq1U4i9JP+UgpGGjdYH6eCYKGkzjVDHwiYsZaENngY6wXRrLXi/HEdQ",
+	"M44aUvLoBKnk6+G3lvmjV/xB3B/9hT9qiMosPp/ROK6Rm15/yFEGCDX2l7uCsdvkKAp5ZnlN+QwtedFi",
+	"P/HI2BCSTtj9stERcyEn8EAQBhiQG4RBJwiDbvBl7VgXztpPCcXEezFXiNWx8yANd22kbMoRG96sAyAu",
+	"HC6PVPO0Vp39rstmBfcpjnkfhleO8C3Qr+78GY1KxI7q4Z19fL0WfAbv3iXyTMizhGo2Zkz95vc1QfQ2",
+	"Y+pfcRdnqYx+F7sIE2EmMcy/6l5qev072EhMaIn5fcYEZ/Qvt5UzulTifFgc96nUNCEwPJexZofivovt",
+	"TpnQZ5sbnO9P3fiAQyubosvp0854Hlo8qzzcwABPGz804SylaTTh7LGh1NSEz5aB6D9N+Gx2QxR93m5v",
+	"03Z727W7EYy+vqffEI4ep7sWR68q07w9kB77rQfSL6zpxkh60+gyJP1iuw8IpcehbgKlry795q0vx9Iv",
+	"rMS2YHpsf4lvYqFxfG6zZrMZSzPF0mVBem8pF84gR1gpYm/LDsY8VXqJZ6fUCz5owK3b9fCI7pnShIpL",
+	"BuP8igtm6j31IKblYu0SutnmoPXkBnuzQdN4yBtjmAD8eQzzpwnaUjW/xKS1SBr7+RiaWw5iNpFi3Sjw",
+	"GXf5bhvQUHSluU7WdYXPbNuuvDB5cle1C89s2S78s8EeucfMdZvIcy5qsMQ+XTtZN5eiQLSkyWbrqem5",
+	"qottdxnm4Pc2eWmi/NNNTO15RrBFw97KfAwwluszHtu8qxU1gl7jId//y8lp4UfayqyI4e9nMZ2rR8PD",
+	"LGeRYwLDqnrHnM0QB/4gzMss2SMMgcGBeVy/tFTWbP+OaXLQaf7WvBxmzTePgClNPXdFvsgYCFsfWcT4",
+	"bFOgxhLOV8AC4Pc+oSSlIpZTMstGCY8IHlk+5iwF5oUL7Q5ma0wjoMXPH9+oDYegafKIDRnWTWjDqnbG",
+	"jLswZmRpUnjeEy5qtLbPH9/A+UxZ+doxPiZl01OXXfMbkRt0rVgyru+xcsvAspXgdiazBCa3H9MNY2qx",
+	"R1AeYKhbTfaSsys31akUepKYlN7Y0kZ9o2nyhi5UmwB65z29kffUrPym/lO71lu7Tqt5jjzr4KrURgZU",
+	"sTopbhU36icSs1mA9IQpl9KIjObEa4xIkcyNHcKwNTp16X4w71jpVLlmTXp6KmIiR5hpPiY6peMxj8Iq",
+	"Q9xTNiEteS+SObFoFyAStx7An42oZAdIUwOIQKnLrEkJB7xcWliSgofXgIbuMDlNJddaPYr4htk97iib",
+	"x0Nm73iobB3bpc14vGky7jhzxR1nqliZmeIuUkRsdrruNnfDulwNmyZN2HDsXjaDe0krsOGw7iQUf8rF",
+	"GybOQfbsrg/Ev7uI+A3neP/B248jWPtxBGc/jmDsxxF8/TiCrR9HcPXjCKZ+HMHTjyNY+nEERz+GYOjH",
+	"Efz8GIKdH0Nw82MIZn4MwcuPIVj5MQQnP4Zg5HUBhesi+/peHn3z7SZ+EqkdhMNmsJ5hjnEsB4j+j2qp",
+	"etKA2cnxmEcc9EMM9SUJH6U05TY4mHC9qbpwuxikm8Qf9clcZinWyPP8HDXw0s+C/yNjuGXGnGRWlYo4",
+	"NNYw1LJc9b6UZQhdDQm7ZIJQLEFbNjZjYX6mWdzHUouRFLFbdaxLQY23BUY6Rv3SfnvY6VTKK5JGXvGh",
+	"byCtw2ab/MgiminrT6LaWlWx4gLVWUoTmPB0JjUqQ9AN1icwQ+jbIVNBMhGxVFMuXGUj553wZ4NZvXGA",
+	"r17WVFHxd6X/9YLNv9XS+O2CtGoCtO4uUmoz+i2HtvxuYkcqEPH7Dyb5jUZrPMi6+eEbv+n4iAdZvTxg",
+	"4jcekXD/i1ePWb8X8PhmzPmGqO67QnE/KGr7oVDaW6KlHzE6+q7xyneET75zPPLd449XtHgjzOyDYGS/",
+	"Iyb2sWFKb4ohpdEE/jTYjUILTuiIJauBo3cKFF0CDF3lGrtbuOEmt9FCySrjJlsF43jD1S1K4MJeuZbU",
+	"sV8i0CqFRtOfSaX4yC9ceutiubsycrsycnddAf7UO/MWV82VJWF7MG0xTRZvWcs6LwhXw5cetkTdbepf",
+	"53we6Gd3rHfH+rdQHdI7iQ978kyR6NUISoNVdm8YOaIo9VjGYoYYTJODF48RP+m/oVDxnVBxbhNklVtv",
+	"tsmJJgkDCRUaMu6HRk5gti4z4iPHaEU2GNpCdd9TiGZXXIo+ENsVpua0PQqpJ1ycN9tkaAWTYWjCJ2Bc",
+	"oSn4CErUiBVywpQL/8B2dyjKHYpyh6LcoSh3KModinKHotyhKHcoyh2Kcoei3KEodyjKHYpyh6LcoSh3",
+	"KModinKHotyhKHcoyh2Kcoei3KEodyjKHYpyh6LcoSh3KModinKHotyhKDdEUS5gNl4YdfA2YCmjUe5Q",
+	"UjuU1CNBSRX7vq5Yyw2Ks6xNjJlmrCYl8BXNTS8byuhd2JBB0B0E64Ry3AC6WBf4u0jcDwMtqxhdFiv1",
+	"yqtS7UfzuHIJSlWfDAIUTQZBaNZ1lnKsWovyPcFPLCYTmsYkkjM4Xzwxhkf7K1EsveQRI40XMlL0is5D",
+	"8kaOQsJ01G62yWdlHq/ak0iDC655kS1VNfGEVs2OpGG/2Xc2meIFPJOKYZo+oAVbRdMZznKiOcYzr+Bu",
+	"JoslGTH/oyVvnBJ8RnntS52wDo+2Lile8greKbf4wbZQ/valaW9hy7AkZOlsbmVj+7p1UaSTygIAs4TF",
+	"6Rd7H/pEgcwMJXNX59jl925gFuTmAl+stN/IM3DCA01kk5m4EPJKuP0yTHKzsiDFMV40OJZP1+JpGATv",
+	"/zwIPBYKM30J9675dkx5kqWsnLdyT8FDJj0oSItySsx2NAcBURN5ZQMfEhqxiUyAPgd2wLh+9unWORMs",
+	"pRqOVarZmEbap7v3fw5CM5QNia7CSfD10le2sYVlQaazMcVVlhQobh2FDcvvDH0Kg/UvLXq6QGCkEbOI",
+	"x8ztEfCOIdDHcInyXFDEwmBNP5sLcQwZjjHoW1GucdjphOSw04V/DkNy2HsWkiOQySrRLzS5onNFhsbm",
+	"j6zMDJtM60W7rckMm+uTzjAkQ9NE3yM122XhfIATNOzn1FYkjvczp+4p2w3J6ROZZWJWQZGIpqkBFXsF",
+	"101XZqYh7C/XirjBd8lIxuhvmsirW4u/S5d/JxL/64rEJ2SSTalowbDRBGysZnle+7fcWNIlygo04TC5",
+	"lE6ZZml7EBjnKtxLxn68ae2f5ZFEJ+bw44mAm8QcHo/B4y9fak3Bi6zdZ1o/oaD95cEkzNdG1qqZsnBy",
+	"GBCXR4Up01kqgCf0c6GPx6HvybbxCY2SKkCBwxWW52GzIE+YZwbHYCoFm+PXjoday4frFJ6WlyCRsiv0",
+	"gcpMk2HCBTvDszk8JtRQO4ikMZYkAapsk5/MmITUZCpjliQ23sHEKYwY4edCpqwm7MnCdB9lPYITQegU",
+	"jfR8ofJAf30VikddEWBEEyoitlv3+173GwW+rOWuNwuE2azZ7UJHNmxzy1CSzVu+cSjIZs1vExqyUat+",
+	"vMOjKAB0Iky4xkNUQ4pSFnOtdlzpnrlSJfBkR4ebRcJsxps3hGX3tmlsHbL5YIvGHlfRyYfc9uUhxk5a",
+	"jzF0uCjGs9Eyx5kpCVTfNMYJa68Prkicbd/LasCoN4k94C8FfNRfJK5LdQbX9lmoKGvop4Zebkgf/m4A",
+	"oRjdiDvIqVW5rE5T6xjZno7WkI1bBaNWLfHdnxZWIGrMO4JoSWZMotFqEHwWM8pjY+L7kP/1F2n+arfb",
+	"za22xA5mibwyCKTzUwgiZ6zQRxtGTYwz1oT+o9ydESVSYTwju9k40lVr0sdBtDJcg9B8AFUUDwJ+imSS",
+	"MBOzGdqxtLDmvUzdx0vJ4zKMiMXWTG6cGNaSg/M1I91wTdWZHUyZzJe8uNQ1uAEXXecq3N5lMU7oed0p",
+	"IHaYISL3EPTHuDMkKyuuoE+w/hB8F08gV2ewqbtl/u7LDIdlt8zfd5kL01k97zNYw4YUJbvaMaEjzD6C",
+	"jgxjNW5unDzJXoBvuGCbFASesqmsH5yQmuU+bBtMY5n6RkxzKuMVhRD/6tAM7t65osqg40wGlDhcVvRw",
+	"o86BiWwjc0HveJtwQcZZkuRCEU+YDTgRUm/YNWKudkrsfSuxKRvbxVspwqdszEDZdSjGDWuMjx5v3dzf",
+	"86bmYQy7Vb/PVX9sVckf0iqwO/gPQYIgn24rP8A7LL7F3b2ufHNtr7aW8G0EloqT2TOrrHArb1JUmBaK",
+	"vc1CRE4rwbuCTg3I0O4wprOT47I/2UJy3De+rWl4XPIRk4nE4r9+cjz4uU2GpbdcDG9hlHLRvBds3ieZ",
+	"iVKmUynOc8wijqIal1zKqHfB5syZgvLSxC6bHmGJsnERIvaXhp5TLhZ909v76spe+T1lmIwR55vfPYPd",
+	"Q+R4e5Q52erzDixNLPZ8MaHYxhmzNk3YtUAZefauKoncXaKurkOteWrbjb0TW7S11jmxeVsVXrM6DTGy",
+	"AmDEOUszF1fxvh+g6rG3NvmkZWqQYpVt4gjCReXcwWSqQBslTeQqFkafsHRtpjd7z8Dz5j5YdMUsn6QX",
+	"V1qZdy3xFDi+WhTf1g4P0tAypotUu1FN/9rC/dv4LeSVKPkultwT1eQVbQNvdBvSOzpam4pvI9NNnuka",
+	"81vDX3OE01uryU1sNvZS/4YDfG1e7m5qtjlZZ7SpQeXdSGcu/BclOmx4SDbzYBEtAWeRJePcz8TVyntx",
+	"eazbh1JMWy1vNT9tzVgrUphHAiukMDS0LQzyvZV6KjJYjuZewPOFZJZkBgvM40XsnpGwnBXCimP4nf2i",
+	"URH/mwuqEmnw2KJMjW4TWkSgL8E3F6UgO7F6AsHASMuOUMrbyJ2i2XSnXFrfIazFco+hiee2t6VmU4/V",
+	"r13mnH53a23WGhfkHxkV2grKO4X+HhV6XP3UChy7lb/vld9ZsB9y9XdLf/9L/2210LbMfLZEdHPp5Co3",
+	"MWmM5mRob9khBniO5vlDe8r+VjJ9NUPMcJB3aiBMKdaLWNiDXBZ0F5ex4MEI91S+dcpKg9jI//qfpHTV",
+	"DUOSykzELhs6IxEz6R1uKenVS3brFTq7dLiMG+nqdn2NoO8easFDaiJTHWW62SYnNrFjaGNcfI3ebgbH",
+	"HIVlbb7YO2VTxRsrBVcVtR6bpSiT05QrKVwiQ9uVoxR1wWcgyd/EDOCJazXamF2FRXnQqHpc5TuzpR1g",
+	"QTJa7Nz9mtO9TRRJukYAk1OucfFL9lhYapddbMLIh58/2Jyac8ckbOinYiJWCwk2c9aYD7+zyBbLksXi",
+	"yGcp7Iocoyk6E1yHdcfMJEfpPWs/O1oyhkq/K9nLbevE2YZ2ZeJ2YaG//TJxuQnIrxJHGi7UMCTCpF1D",
+	"jqaat64f58IuH035ODugWyREEp4pblc9bnfafxPV47xz+DDn7rQo9FNnLPfqAK0Iw/aeulEodpiXIsr5",
+	"IKoMuY8f9IG0bA27VUQ1qgQ7XfOe1Xy7yWdarrkEre8jL0+18bXmUfOJjZrfAOC7i/EqG4HPqWZXdBfp",
+	"WFmO6ZIkaEC69pk9leeTNE9vdFnkHajzda3b22qrZouLZbeVdknwwuJr97IwJHg33EZr79+IazD2iz1s",
+	"HddY7W0FMo9rBOSlLAKF4ZYhBKV+UaCskyHML26eW5yLslhxr+GTvtxTE0Lp3TP3Gkbpr8h0RU5Gu8sz",
+	"yrdfafNjtdUZnYdYp1eYcELMQvAdIgkrsmyFBNZIsCdFppxFg3UOMChtbknOCB36YJeE57HIjBuHT/8r",
+	"XGDfNiL/VV6b4hA4OaU4zKWj0K9qYESmqw3Xvs9BWQts3kAVDW07GtaamcuYZ5uGaRFOt+x8LnJzezpK",
+	"9W7zLupM3TewsNfNdDVibKlb57jqgPHTnN0JlLJ8qpYO0fekFAi5rRwna0h2I4B+iWF/N4x+mwwr4uEw",
+	"LGWIXyMXhjAKrJAGO+Mh9UlDSJ2jMH1jWp8oxhZFiuYqi8VS6q47ScUxd7nqispgKpvi6uZK+WY+nS3U",
+	"+LVM5hZ6fQECXarNb4GK3vwoetT0CGDNN/BjlpX7GldgmdoNerRC6uQK0aWTVGbnkw0B+bfRoq3n8ZIr",
+	"Wg+FvZkGvYHGvKol6ylY5ASk0e0XKaCtp8bz62J2GUxmW+9hWL54t9Fb+6V6gMCXitsc9UER8YSVS7+T",
+	"0fwGwPA7U37vHkl/c43V0iAl0YRFF1acXgLM3l5LC2sz3mCPf+GKhuQ59BqSk+c/r+/TaXAbctRTeHyV",
+	"4oXtrVG9bu/P9xrb+fR3Xr7fvk+/xEh9v/6tvfe+0+7RePC9Qd2mrJEumdZ2jvzdEf9NOPIrR/LBj+Bp",
+	"rRUXduCCCyMe+qJhoaqlLGL8ksVYqxhhuMbqGxqTllHjSiVt6BzHBQ8FLj9tTcmmMPg8A5kvfr1EfvWu",
+	"fOQMdpvGWUIyfHORFdyzVwB1ISsVmiHFltiPXQZAq5iFqEmW4mcXrIW65ji4sDML/LSVprpP8OwNgu4T",
+	"45lZZSEsZUmoN5nbjdiOTffKYKtlW7I1d+7tuPOOO39n7lxwngfjzX9lo4mUFx/oPJE0Xm3xNHWCPGq4",
+	"Mi/3yTCSQrNrfaZ0OkSzlTlTjqkzA0BHzXEgckvnMCTDTJn/rXkO/vSuAPg4o9EFPWfDZlj0w+OhjbgN",
+	"yZBdMqGHA3EFdDChsxkTzCnGQy4USzX2hKsNf5nSe8Nj9AJCszHV1OU/kQJ0a3SGoP1tIOhYs7QyRwwg",
+	"QP+CmZoVndWEznLzwcmH19YfYSIhSMM6HgfCbAAa52zBj6FiUZZyPT/T8oKJIUnZjFFTz48wEc8kx3JJ",
+	"akJTFhPFopRpgs+SholsYAPB0eAaSaE0FZpoPmXHNqQ+kefYFuxms1yFyej4zvpjTMWmzOBYZulAWLQc",
+	"dbdwSgRj8EXKXKYWg3ELF6dhc/gMBNzNpgPDj91GBv2Dp50w8FY36AdAFQFmOaDwNH6Et3yj5GH3wFWs",
+	"6wd/p4K1Y8n+m+2jHckp8G+vXnDwn1TAwfAq/gYvJHpQSgkPg16nd9TqdlqdI9J92j/q9nvA+bEabj7c",
+	"ar4h81Lnh1b3B9I96B8e9A97eDKROPFWADqEc1laoKAffPrp4j8PxvNOT3Sf/u363X9Nnz3Rz199/vNf",
+	"Tt+fvP5R/YypCSuXWbF49yhnGFJHQ959oApKFPF16XgMk2mgQx8TboaEJkpas2IRhG3PtBzb4972CTKn",
+	"rDojlqPCVRf3ok/T5yGkhoWEyG+wQmAxl0YBUZgbBzliF3zjWsG7LWktAmp8Nmi9iqZ9WypqFVP0V7K8",
+	"RDkFL+ZYrJB0/WatYmF2zzB5qmWlw/9qFVdN689sPiQTRuPaCssLN2BBOaF/Wtya2T1dvBC9yXyCG9em",
+	"k6KKRyeZntQYTEFq/BF+JzTTE1jmCEvMHRclsf/kbgOvSvYsGyU8IhcMlJkZVepKprF9cpbyS6oZ/Ahz",
+	"xasf8/lCN8XkJ1rPTLAkF2Pp+AKNkCQsf/Ns6VPKhaZcsBSEgixNbBOqv7+/DvxgZNlKLTIq4hawQc0E",
+	"AUEEJug95M7djKYYflhs5p4iH19+OsUVuTww4lvR10Bkiqm+8T9igigvTcnww/tPp2Sfzvj+5cF+Lkc0",
+	"QyRYfFrE5B8ZS+fwwT2gSGP46uXpQCy8aS7y4RXcXnAK0OKFf4zHiuERSfiUawf1RmSBYM4p511IA4F9",
+	"LAxu/6v30Ldh0waa+i49446tH+G+7/frf71g828wFjy3bjCN4YfP6zsOBwLPePHWi5dvXp6+3ORFjMtk",
+	"AqefzYCp9I6IykYtaytUpPHq5WlIcHtkSj58Pm3CQYZ+Ipok1Z07G2XJxbDZJq/R94p+HqXTLAJNBLMn",
+	"l8jFnpZSDUeT3QkUEZDRMDAJKQkIQXlY/1ZOPVaMGc3LZCqSeWjIIJJJQmcKeJMRt7E270DggOwYTFFJ",
+	"OpKZzo91Q47HPOI0IVHCgYUZjxq3ee8iOtMZcDydUniweUyQ3oieSMUGAsQoxRMmtPHsxyziCoamKUh3",
+	"NpxVY6p/y879CZi2uAOSqPZADMRLlNWtasyNauY05+FXUBFCq+yGzvcYOrUQKN2oDN+G/ZpyngPh6cp5",
+	"VU4U9Vyt2bSodhqWK3R6jhNUOfpk+BWojOQgCrPm5mIK/dOfZ9sutMSxd8TxZ/g6JMOvgwBJbBD0yS/t",
+	"dvuL6QC+CgdiiEVCzQvm2gv92p5eKcNKsdKBWF6t1Cv/eaOapWQs04Ew/R4XGam2LmQaYugJFjM1228I",
+	"4qNlXrD6VmoLyYhFNFOspOFT9Anb8tZNEqd8rJU5k8Czcp0hV+0Hwp4WouicKOnp5O482MFhJA2KNgkV",
+	"5xk9Z7ZCNWpuqD+xFAaBMcX9gbCp4RW85pbLqB1DlHqH1fTxztrgsscPMIG9KciBm2v+7AyCEPayOwgM",
+	"rmuxnLoZmCumDjzQSbc8XjWeQgo2QefrxeBwIEw6JzimOVjGASPHOWxmQ4xkMzSb4o77niJDe8KHWBp8",
+	"xAy6D8YHOzq0x36IX4eFMcbUKfZNOo0PP38YiGXmn+EvX1z5Siayac0qoWjZcGtVRukOhKtjjik+53aK",
+	"xiA5/CNIGMP94R+BjoeOPx/DxhVgUFvoBHYyz77A04Fw+rBqtslnW4TbXgYYlAUHZpQyemEsR9irkO5k",
+	"KabVQNQJ/31T+hSUIXsLwiQLZl2ZIZzwqdGu8Ui+s3akIkmbqdU+hAn07SYACykMZYZTIPvAReyTX77+",
+	"IWXjbyH5CmveH4hf4Okv35ztzb1LMoEeP1PZeKFJLgij0YSMUiqiiVl0J9QdtDvtg4Ewo8eDfcFFC/aS",
+	"znhIPqRcTUmD/v3SlLK3P6BWZ24pOEFkIoXMUpz46ZUkM6onRLPpLMGEr1OqI2NQUSAff/74RvXJcI1k",
+	"Ym6K4SYiExlJPbG9rHmBRlM2bA+Em37C6KW1Z0UThEjCJSxlYtg0mcqUkYRrltKknOIC58gVmTLktjha",
+	"HzZV1M8u2EabnELTJObjsWERcKHgdWBIFIEpnPXtuoOMYG9lWMm0FbMoQf3KLa7lx2XElhta/jRaShBX",
+	"JjONKRGBJYMMA8KVniiL5EtoasQvkzmxIWGr4bo7Z3AbncuUJwm1jNwXduHQKZnqgWh45NPMwyK1TFBb",
+	"neFpWMDu4oiReg57z5DOjjoHbvgG0W+N28OPTKfz1gmo3E5nNGBH7yiOfEPmsSVOtJ8hqmeWMoXyWAR6",
+	"dOy4GgpVcPrNEtjegW0PbVKNYc7x0PViLn9YQw7dMxMXangpzhCLrjtWHVqO+/Pp2zcm1N4WEpml8nre",
+	"NEa0hEfM2patkvf29emCRgfLq2SWRqwt0/N9+5Lah2e/hYHmGnV67+L3VbJGIVXBvEFsagZhcMlSZdS/",
+	"Xvuw3YGG7DYG/QC5hEFBTVBrLsn6iLSXSq+wMOP1N4LdRMMHujHQy6PJVCpd1ThCw7AEnRol0UCaQDS8",
+	"PCCfP742SksDdgFUj31USagTO41kV8jHvU6nsOlmKoOj7OTlKyOm5wJb22gvnr04ZSpLNJmB6FIMMQdU",
+	"IEvD83JsBm2fB17MDXGY8wFydSvhF8xJ3Y1ep1ukKe91es7BF5LDTgd9oMp8OETKGkv0ibbbbZPelg4E",
+	"zEwBj3G5tAvdxV/ONnkrUSWhYkG3M3Ze7Mos0mGng0fxxH/OqBlzWH5U+QpsryITqXTfaIfDRR28Qe0c",
+	"j932DAQlz+3vBlMbukWz6gKOo9fpNkNQNtdfFQ0qnFKR90KKTj5bdaO2k14zJKicr+1FpmSz66hhO6ID",
+	"4YbgeuuY3hYb+g/U9P7UbrcHWafTe4KGCfjoNef0ouKiUQvG/lgirSgDYdQTy21LW55mglAtpxy2cm71",
+	"kTQTIAYbUrbnjyrCx8ZwRxMpmJFspCY8ZtOZ1PgDnOyriQRxA2mg1JWDzn8G0aecaT7XCZUl5pS1sKsR",
+	"XuRjEFvx1GFGpcZhp9P0k0/F2SxBc5w4N7wzZ92v46Af/Ah8yVgOmdI/ynieG9dtGP7Mvi/FPsjt8J1z",
+	"ksDfEyrivxppDz6qbDql6TzoBz/7tjHmFEZ9JfPpoKAkjP6DrBVkXzTizwpXHLp1BDR4Ek0ZeUmVJm/e",
+	"PA+qqZcDEFlanU6nF3zL55NjPANYcrwggE1Xico6BZb1+VcenzOtyGsRtZf3271hvwuvvHq5/I1FKc12",
+	"/QXNtiisr3OfwpZbYd2YTguzscW95woLNNXrdL4vSaB9zLF3Qw+Wo9cQh0Mx9DodH1rgu7GDoOx9tnfv",
+	"L8Wr3U1f5XHQ7/YOjjzXdPD+z7htpq3DFcM4Kaw2yNVKls5BQTeDgNAEpjkn7JrDNVQaBapXXv9oUvKG",
+	"sMVKrKbrkmOx2zs4XE3qpQX5Uv1iW3IEzp2DXvDtmmKbPse8YnAhZ+J4hfABskdVYgmNRm5+N9hO8lqo",
+	"Gej6nlyyp6z40Ya5Hm59BrSUb3Gpl9F/aHSmWlnDJgqkkXZ2SZPA0PiRPRG+5mCsoshTKckUxJO8J27s",
+	"gfYuaVhkD+mZLHJriXDzXcYX1m2wGYVLtY4Bv5YToMtu+YKhWQgFaFTZ7DpRT4i229hdNs6c5e1/FjTT",
+	"E5nyf5oUJYe9Z+tf+kg1ewOiiHnnyNDL6nc+oXrojnNw1Omtf+eVCSTxXjq4yUuH279kdbtN1o9dw2mC",
+	"lcDac476PzERL3GceF6SIAw0PVdB/xcjm+DFtnBx9r8G56xGkXqDjo9c7DNXCGqRM0yMhP21fVtvIRLO",
+	"6DmoBoPg76CNowaCllry6b+/GYiYajqiig2Cfu4Ys8kykebwXJVVRus1A/3Zj5Nwfnl2ra3PRmmaaqw6",
+	"ZFsm/07Mu8eorcEjE5lak4TIG26A3mywatahkFCY3umEgeaHep3Vr4iQBNP4GoOYJFGWKmlMUT/xRBv/",
+	"oHEBNlHZiaQw1j5Fhmgo7L//8PLjyen7j31kOUPyd8mFMSNEcjqlKkQblxwbiORAoFUDFMTjqhHQyKAy",
+	"NWrVy//++eTNp5C8e3/q/nx1GpI3p/D/S/jjZUiev393evL63aeBaDjDNrp6uXDwAYMSKNB2IGrid62E",
+	"KWUNj3Yqrz/1331+88ZZz9yX796fmu/b5IREMkETj8maOqUgVfOYgXINrcKSMxXRmVMIQXGPLlRC1WQg",
+	"GiUpvm/m1bd+k8Gg//rFcJVOMpFXqMcYg1reLuFqIOwFcuwHiSEUB7MzmeDQmDSGg8FgMPTWY0wvnK9h",
+	"OBhcD9FcfT202boMYs044tAn53wtuWqGsAzDz8sbmo8c9S6Dj3UwxIgKMmIDMUYag3ENAjwq1vZsfifA",
+	"5QdBMyRCpiWlzNr4i7S1yuYOIxEcRtFwM+tbMtrPqcjcoAXl4BstLhQTimt+yZpI/Z9kiu7ghvV741my",
+	"FHHy6bnRZ83HFy8/PR8eE8UumQ3UMwRcPQikQdVAlLy3H37+4BxBJlksrM4CBZzzSwaH02WnNfZFe2Lt",
+	"lwNYIndRG97A/8naPjWUstLaaWGqZ9euH3mNkwwHwnh/PfMoomfiIgux5qyF5leWNq1jxzEiz0J11OkY",
+	"D64d4kBgcA0IWIWtsEFzB29or2qPO2CjzeOCaK0Pj3Q7BYcdCODoOH+0Vrqh5JVZ2uS94aWWr1uhQGkL",
+	"ty2kc6t8EJladADsJdNXjAlkIvk1pSboBzSMVtvuFWkoxuxgIxqzPUXgGnqe3wXo1ET3HtfkPKMpFZox",
+	"1azTx0tvoiUxpVMG7Bk1mEpdqrUsulEQr2N5IVlkd801vJzkrLxNhn3rfAmHVY4IZ8GxRIpcxj07GIRo",
+	"fqpmWC6oYDgYDO1LwLY82FUO96NcqLJAXfZMO5UyJINAM6UHgTM+WsUHeVwhMjt9qO84RF+jTpwjKjfp",
+	"qrjyrekUroUWvO+qunkdqmzGUgRRYg/uWvi7nIgqbhNGYZayPA53L4FoYpY9zNe8lPNnz11PLTUXml4j",
+	"sXoKQ7DugrJJXoJ+gFiiIHS2dpQSAl/yL0cd+zHAJ63/g7b+2Wk9O/vy7/1Gw3Tza86jf311+uub019f",
+	"nb789c3py1/dRjT7jV/+R9gHUvjyK/zbbv7x18brT78izTaRaJuN8Hu23vzjH+owdtUjCLeHuQhWXBnh",
+	"wvE6tiBEnw/jo/ZGKPH/BbWvHrZpeXlQv2nYVGnTlm/Tyafnv8JoFpc4/2XD5flZXhnJGL2OZTialig/",
+	"F7nYO2WwZbezZCbI1ktTWZ5ooVOX96TO/YKXVwlIkweF1t/SjKOAQvPNEigq2mvvmBTXHsr/XMMVedTp",
+	"kEYtB6wIaviLaZfDxVdemaP6lcErcOnCVGJ3Op016WG+3JMhsMq1UIrMcfiIJZK41AYMoG5jDfzlLo1g",
+	"plB/0O92D4/ah0/CKnv3IfnwVtttYC10vvu01TlqdX8gnWf9gyf97jNr41tm/q6O9Kg6UkSy2CF2YDdv",
+	"aKBz4kgpj0CNBee9U7V9RNqygOrjCqpmBhOzYR43NLk5EnpZRFiUr29nS6uAyNQe+hFzimvgyc3Fsj2b",
+	"8f2KWqvSJeUIG9nS+PaWK4Ww05RwcUkTBCBY4e6+jW0/Ytoc3JA+8qwEGAWLHQgYLzAHA6aCZD5gyHno",
+	"cysIPOwUgQwBiSkV52xncntwk9sbG0aI90RxKD0bW6FrfPkWLkEnPLf+OjTRufRG5H0eD4inyYcRdJ1B",
+	"ZPhGmgNbYFDg2c8f36B71pjBrvJGrVopKrADz4aPMW+mw3L2MHumBbsqvL41bti+b/qT4zFc9UIWD0Rz",
+	"jDggaKsEGi/5Yvs2R5dJGGY0UAsTROTkYoFv0mCXTNjQF4M8x6teSYTxzoziaTG/DnsxEAiWuGBz6921",
+	"q4lcqgSW8R29U3phQCDO48sKiUJmOpIYBjQQeJwjloI65Xq2VhjFtE6cOeuc5Yroj/OXdhn+zOZ1Wquh",
+	"kOdF/ND9+ZM9Ro6yAu6n8+9gnJ/Ppv2i6EGXvIU1+KRThvKkV4Y8+DQDkRb5XVAtLh58FsB1yCcNxyJY",
+	"qBgePOk9RfHAL/0dvH6DcTjrhY8zGNu5xI7jTAguzs9ilvBLhp1jfdxgpVjicgR6bxmBJAyEPEuoZmNW",
+	"hG1tLrUUT9bFFBa/LkYXFr/NJlLA90dHR61Ot9PxeBGiIxTFrmYplylsxRf4/fqMxyaE8POnFkhlR0+e",
+	"/vAs8Avt9m4g0bhMdZs4wbt3LY14Eq+D03frJNttndWHN3fFmvWIVwp5ht2BMOTMZkUyiGTerufVPpPf",
+	"KydfCMLAXA24au6+qIfImXtjoUXrHnSwv9yKgpxeXrIUg7qqSApYqjZ5kSvVJs4fS1bQ9ILFeVRv35m3",
+	"YzZjCFkhXB/XT9RMqEb/ylIeLKYcLHLxgibccvDNFkYJstTSIm7Dd5CHN6PA7yvTAouz15V3x6xym1N0",
+	"FpSL7X0vh/n3hXB8R4F+xb7k4nsZZuYc524eXCAOv5E7OcqCTUg8waZUQQZYg7WiN3cqwIOrAM9tPBnx",
+	"o7trhP8aL3sNaHOp4/0j+hV9DcFh3oeVVL6m/qdxbM5SNubX5Uf6Q6IwrQX6FoySgEh9xc6nzERsjQ0S",
+	"BGXk/iaxDHhKbedYndP4jyImdMvzWNBSTyWfWqYwxIArA+zV0krLFfma0IFw4jzqLlYvglORSKXrpOdX",
+	"SyTtde4fPwPtXjk5LiatPOdwRIvEzCWrcVlexDICelKYEi/YPKgKRcst/lU78Jf7xhCW1IAI7nyb7Nmr",
+	"dwX7djsk4Y0VhHVif5qC6mksebU2yO+hB9g28+upRjUQ8myWysh8VTym6bX3xYymTOiz0qiN7fE+NIu1",
+	"yoOnIdzaBLoOwFYkf77xvWduie9jZL+xhHS49IRYfSCPu7hvweedLC6cCbUc2hfT2jtp4g6liVdM+8iJ",
+	"mhwOW4gXpbgRI1KA2LgoXLzA7yviRWNgv/cGNAiOyQLsxpVsHohhLCPl9MMz01vOt9qzyWwYOtDMZmkh",
+	"XHzPQFj4KaY6mLDowrt+/CBkmyag2SbvpGcyLY6f5zccCKpU5tKIVeOxQB2xmfpMntaaaPolnsb2QBx2",
+	"Dg1sRtSdHx6TRmkZB945Hwg86IOgiSC5kn5U1MpNXdZK5eKtXfBUAw2Z9QiygVAmsyXMpqyfKE3nGBoc",
+	"98lSnQTYkKeXuMwGaAh+XcTicEHYeMwi1JUUi6SIid1wa15AA2xRFNPij4ARGtOthXKB0jQQLksZdY3U",
+	"Sn4IekrlDETNSArBbE51So6ur20IqCmkCZoYbBDFXAtOITuXAiP30QdlAs/hXNcJlOZclMyx9+HHNeQa",
+	"h+tvlI1lLit23uzWNsuw0pxlH1lIap5m7GG9kL8b36KPKCyD84VNqFrKzlpKrciTxBrekM9X4pcthgYu",
+	"hRLzad5a+lr90jupfwIOuBMs7lCwWLjKl/ooNzU/NAZWWoG7lI955EkJzWros39PFzHQRREjL45oeGyj",
+	"h591DL82SOaQ2AQmC7V+QkxBqTSdzhRw7mVlHcm6S7m9ynJwey5/I3txSKgRMCz6MJKzeQGRIChMTXnc",
+	"crmYfXaQ59PJ0uRMsWR8O+2cxlMuck1TZbOZTPV/K3sBgtA+hskz3QerUHqs55N5GzR7U+Ms6HePup32",
+	"k6Ow7EM8ekL+irb685Sxqi8RHuqZgeafD7zPo0RGF8saGYif6TRmgjw/JZ0nR92nA1Hrd7T2CPPwhr5K",
+	"IeGD1dKr3kvsrOq9fH4K36RUxLmVgk5nlJ+bpeyEQZRQpcof7LqWDCB/pmnCyVuaclZr+nCflTzsdZ+i",
+	"x++F/6CaT0cSNvgPZYdp8annJmY/H1Q+H1Y+H1U+Pyl/dnaYJzmbO6PRxLNyuG9NevWIpmaJjrrFTygL",
+	"2/DeKEXHLlezhM7PqFpYkzoUl8sV5dZpIVtr92mr22t1uqTX7R887R91bEpXPgOiC/pB91mv3X3yQ7vX",
+	"bXcPlxqAqpadMrxtwmeO8K2Bx33TW/jmoPSNo/TAfjZE6z2QE6z3XYlK8ZuCSr0vLYlWTU6YpvbJof+V",
+	"pcfychsDUUznyqBFc3vRgfvg7E0ZI1KQjyxifIY5QG3y2rH8Z/yPv3efPDt6gj5pqWkS9HtPjp60u11M",
+	"SlIQQMLFhZeiJGaXVT9lup8/vM/3K207Trm6CeRq+2mhtV5ydrXffbIp8NA9VhDPQafd6x61u72D9tPg",
+	"3u1oOxn85jJ4xTZuMkMaLNFYpka0ADHGStPrBfadeP27sdv5F9xSSOAWHiifdBqlqtxeEKEpyd0sBeFi",
+	"4mNXUmOIfLU/yDqdgwj/xj9dzreSb888dMHm7hFucfvWhXfsgrW0FaVdlqEigRVmDm0sQ7uZTIIYPFpE",
+	"YkxlzJKkEocBAkKNI628xssdatuVbv0SBrOsRg8yKXzKmtDxAj6zZzP++giWcCE9WgOhiIUOZMLy7RK4",
+	"fewbHYhrDFJdQA6aEMuaPPsmC5FLGIp8xmTlQ7OpklPmIkRh02uy9VCbkp8kbKwRd8wViRJGUxaXQmN1",
+	"isa5D59PQfmKJlScm+y/1jxru8GUOmbKGHOIicqcKdAgNhXL85+Zrucyw7x21hvcJicmq2Se5AzHQ6h5",
+	"fCAMqVWtGD5FNdtVu6e1nipmSrXC8H2sksaUQBdsTqgwURKF5mhSc6VEioiRCQx4GZqj2S/wH3liq9ce",
+	"atblPc5to3b/9BWPmJ8dsGQ4tcbSMeUJi+0rA5HPSGhCzykXdSZMQ8j3iChtUIMpM+nDTco3niQYssR1",
+	"DYrU6l3PJzyi57KsjMwSqrnIpkGdD9Q2W3aB3kCIMku0GXqx9z3WLKyt+GEY/p4q1dVB5lOn3fe2Qjc+",
+	"ubnoWS2stBrb6EpI+djGJZC/EphxJ64+DHoNPUujRSa4k1V/e7KqOalbIdas6X9NWhjnIKjPChOuK4NQ",
+	"yulC1UAkpSj/Rn79mXjr0M9yAoIDwszUsRM47GF+bQblZ9cIB2IxOtgGaHc7nY5XKsrWwz5TOnVPyBkT",
+	"rUzMKAh1A1Gbh4SLy1Z3MQEJRuIZmSjRLEULrh1tw3XI43AgUjZ23ptS1fXFUdV8h5EpJtOkrXvibs6B",
+	"0M7yfXYQkrKtIiS+0Su0GSjG7ArzQpXSRVhFAkU1Jyba5faWGcQ1nHElU472CuXvEXnJ0kvOrlBg7BMh",
+	"B2KYcMHOsAjd0FRgoKZCfWyt9ZjZwxNBlybiGIhhsa4YOr4uswbFdBJFKNeyHBKWrB5jConjVSkkPDBm",
+	"eZ5LQ969gxHs8hV8p3wF1SpIOc3C848840AOSlmXcOCHe883UOBlvHQDpNGFoR51OoU1Y8aiSuaUiM6O",
+	"l2YLKM+r9zvKFhB6IQcmqhWWrEjIQho8Ri+rTRIWEiEJ8GtMj7s0d8DydAGF/+/wWfvpUcUrFFi2Exsv",
+	"Wa/Te9LqdFud3iIwF+5c83sZnIvN9J788IP3nX9XAgXW/ZTCD8VdD4+oM+OxsRI7V2eX0vvsEFlIpfkV",
+	"XvSuspH1Xbi5lj7eIoWAvY22ySCQH42Gy6Ht7eJvL6vALlfALlfAbylXAC/kR6d75SLlZpkCbAsL1bdN",
+	"McjRvBrAj14JXXIoeGVyz8r6fhmeWqqRgZkyowyJFTUINKFixUEQ1ROKdXZs2L6LUfpjpX0vrt6U2G22",
+	"yctrGulkjpOzh11fybx2B0bbHFfS/i1JOE+1rcWCRZuU9JUFg5O1NvFEYu55k6ZyIR/eYaezJg9DCRZc",
+	"icgdiOIKys309qs9ZeFMY5kk8sqrfQVcWPVNqmTDkRUxClEKWvv/+p/47dk/MorVNocD0VjAQ6Uyw8SC",
+	"tpBbxIS2fhZ3BZmqRURl02OjlgtJEJuQW8qNNT20SU3/lL9pFEN7a5M/2d//9//1fxeAZFMjLkZzPbvK",
+	"CZUDvfna83fIH4FZZWnhVdlTYSmnBKFT6YusdRklSmJgXo9xbCteeUdB2YSzRv9SM0YvVFHD2ktcsSwh",
+	"RZF9YiAOUfs0s1rIH4EON5M7YjR3YxqIUi1IO6f6ShB6ksrsfEKGriji0iQTlgt9f4+AL2nmtQ29eIK9",
+	"3KBUrm6ABwSWWVpxpSxz1vGzStjWDYTJwiLh6/ig7xkgG5nIDPO+wDMO/FY6qIh3yc9x0O89az878lSX",
+	"alshuWLsgol4daO9mka/bC85fs9MDVsEUOWODnOELg+Kco3AdZu3zt/w7Ifuk6PvmsDBY/J+Foca5wYv",
+	"TKY3921kisWPKaBfFJOvCegvHavHFdTvY4IbRqh2krYUrFnRc0PMRh27BKG1PhM3uarvxC7QTiR/NLH7",
+	"OdHWS+OLjpD9r8XB3SRmv3QmnJRnKKkGR2+fHgTN/irQO5YgxQA1quocFrbMupW20F0iWvKSpTGSLHyK",
+	"ZJKYOCkV2sqWLfOw/XApedwMydCaPqxZ2Ro+hsbNgP0XkPsyzt7NfB3M3hc7HhJlb71UsGn5HuXVNguB",
+	"pSyn4JPGkXM7hL0RnIP+wZEHjK/DxD+XV8kCRP0tF4LRmUy4qsLL374LwsAAqI15anVMfAfH7MSk7rNW",
+	"51mr9wTzZRmHkfu+22v1Oksw1b4BDu/dBSObNZR+zg1s39U8t1SGey6FyhJtUgYtyFr5F90F4atbEr66",
+	"sGj42TP05d8VXyC4jPLYLqRLI+psh7D3vvEQl65sPYRGLZK8hKjuFRZFeARm70GRTUd1AGW7v6Tb6Xef",
+	"9A8PboFAtud4QwkprOOIO0PiHYCSDdhYeALmDmz8uwIbF4K2tbF57HaZTXEd1LgwTnl6yXIc8VZIYady",
+	"1FgSm8dl+xyNVWV+8LQzYVBnxMAClqVSqFj5x2UFL0p25/P2SyD7Drz8dlpAF5cW9c7AxZ5AqVMqFI1c",
+	"Tr4V6Brvye+FsCkjZ06LDkvoGbIGPDMQw3ND82c45uJ3Ooribu/gEIbkTecMa5HbZ2Z0vqxyjxlvPYCm",
+	"REIur0N1HKh2w8o1rAwHLTohbsxFnFuaxrZkk7/o1n7OU9tltfSPPRcD4UOY62AxGyJX/BXaCL2yDKvi",
+	"beQd4FUWYSibYUrW0MQOW3I/2JJFqnrk8JLSEVwHMbn/khal4W0AM9kYVPJ7qkFxu4oSdCozGEz3qP3s",
+	"KHRa8pmW5lenNPfwV1/rPOoYbatGua1wo6AfeIzIPyNVZ8FB5Xd49+lht/xlHoz8F65o5QW7BzM6D26B",
+	"+PB4+jaoj7IQsQN57EAeO9Xs+4E8dFnwckpZSR5bDvb4yCKZWgOy11IF8IFC4wLUYwmuo9mvyJXAjIZk",
+	"CEI3aVDnwicpixi/ZGj6Tdk4E65VtCAOPbON4c2Ei4FYsFAbLmiMxLmobBnvnsmCtiChN9tkWDD44UCY",
+	"DyZ1rBmcxIqCMcfgvCLmABETsBbFDYDg6gqus3DoG8BHnUM/b6K8eEXiGjtrO1DDMIVO50W+OjeJIdH0",
+	"ogx631MOPuFA9m5mDok3NO3nYBKVTV1ftiLnh7meSOGZoC2LbLbJyWyWzGGGiUQQS23Px+i/MhgOOSb/",
+	"ZKkciCmOlGsy9FwBwxVVVBFoQ11/RflojbWm7RRlOhDln8zsQgzj7PulUw0wB5E7uNQ5JsL95JMGCFsU",
+	"QyUyEddAScybnvHCGASEdFCQCzZHgc07jX2YGkqdrkc6EDaBnX8Ec0LAeJQFIm6T1yjTKc2TxAAcRDIn",
+	"gurM1jWFdv0GJ6BHlXBKewqeK7AiiZQXuDnZzBUS/tMSlep//5//77A5EDaNswstNetIY5UHE7skfpg9",
+	"z3jYgS6qEzX0vKBKl5LwcZuDz2YRtLcXdMmVBdisjkc1rjiPMz4KAIq/FHlFSkuDiK66kj6SLxdObiex",
+	"ht4j3YOFB7prRNpc+Lw0wmf+vToP+sHJbJbKSxZ7Pzi5p3uHYvGmEvCNJN5/FbTK08Pud8eqlE47hfsR",
+	"pI6lgJWy6nNDdUBesvTEUfjy44m3Rn7aKhfLd4OwrFQbSHGUf+l8IU446XXanY4njoDW3wkti3QDBiX/",
+	"qN3pPG6Yi/dF7qRb3IjCPF/IFESmi3e8B5PZqSePp1iFf+oLuT8kRpoqROzmcrWl3omx/7XMITZBx9RK",
+	"VjlE18B3i0u3jC+pCFErMSZV6eJR2712QsQtbWt3YVrb4vLcWcbuDLVQETJ2wIXfV5Y0n2Vb7ELl0K8y",
+	"la3DMHhN7S2Kq56DBRlLjct/YSx35/aHxWBRhqVTTOyr4tFJpidB/5cv6AxAglg2NRphFs89k2HNs2xM",
+	"pNJlMw2LyYgqU9GPq7x031fFNftWX7nPOKbsB1c5Cn1ZqS6UHKzfNGGpKdqeMnMuiWKwMZoRRUU8ktc4",
+	"pD5sNpxrO3A0ifDpLCmw0DAejB1rm+SbXt7N2rEin0s5HVn2Cc8Y0cLSZlDUvCkv4N9kVkp+nvdsdbls",
+	"FMsp5QKmOodn7aCbxzWz8IffBq72JSfZ+pC9EF0pocEBNEbzUiI4mZZw8s3QZf/C1GwmcXfJqe7yKefJ",
+	"Whb9k363uenHC/rFKBob3aVCCyQOnSjf9HrJIUSLnRgLddG8AzE6OdLEV1nYaclw4gbi9VM66ot9fZ7B",
+	"e70jH/GjSOPVy9OQfHj/6RRW8cPnU7QKClTGU6ZklkasSTgqN+Tn09MPWKXK6/XHLLmo6e2vbDSR8gJm",
+	"lEgaG1/Z8Lp1Zb5XQ9J4P2Pi5MNrctDutA9Q9hSSDIsHlAFWN/vYt0t+Hg7E0Db+wbRNvqK4cK1NOhf3",
+	"gcemBKBG+zkNieMcZ5jU5dswREeAOZX4YHsghl5TLp0j/DTEnHRyxoxNruRdMvnqaJLIKxYb05xdGztO",
+	"hX7KYu5+mFWbC8VSvBPqnRgn5cKFrqZpwx9pP39mGNoB94lpeFjOYwl9eHnw8ozyxUoMDQ7Na93g0drm",
+	"e2zcItRsKRhTrs6POvWYqJOvQiQqc+ixDZeJxmYkssieEkvk52jwZV5+eiBSVyyM8Lhvatm4HG8pi2GX",
+	"U6ZJw5bzxi0s7/wQ6TmSQmkqNDHJejAJI7Zjd8lU25tw4Z1+48PVXM/R/ltnhrVve8XGzP4uXLx1EkDx",
+	"yH6xZ39mczxfG7/wCQ9tYKAJ2xiANxNIy4dvMxtip9Y5hx6yNjnJCcNGYxg3ike1KdPpnDRgHxJ5biGJ",
+	"5uxzgfKPYzdv5DlJ2UymGuTbsrjwxZekKufP7bonOeWHF8WOTG12Vm12xgY831x1YuGB3Wl9JKfV5GPf",
+	"ndTHeFK9k7fmlH779v8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

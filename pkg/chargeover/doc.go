@@ -81,6 +81,17 @@
 // without lines), GetInvoice and GetInvoiceByExternalKey read one with its
 // lines, totals, balance and status.
 //
+// # Transactions
+//
+// CreateTransactions records payments, refunds and credits through _bulk,
+// applied to invoices by invoice_id or invoice_external_key; a payment
+// lowers each invoice's balance, and one paid in full is closed-paid.
+// gateway_transid is the only natural key a transaction has (ChargeOver
+// does not keep it unique): with it, a transaction is looked up before it
+// is sent and read back after a lost answer, so it is recorded once;
+// without it, a lost answer stays billbridge.ErrOutcomeUnknown and is never
+// sent again. ListTransactions and GetTransaction read them.
+//
 // # The shape every billbridge facade shares
 //
 // New takes option.Option values; every call takes option.RequestOption

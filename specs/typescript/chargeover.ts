@@ -2,7 +2,7 @@
 // a reader for every response status of every operation (createCustomer,
 // bulk, getCustomerByExternalKey, and since 2.1.0 listCustomers, getCustomer,
 // updateCustomer, since 2.2.0 deleteCustomer, since 2.4.0 createInvoice, listInvoices,
-// getInvoice). Type-checked by `make lint` (tsc --strict).
+// getInvoice, createTransaction, listTransactions, getTransaction). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/chargeover";
 import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
 
@@ -259,6 +259,72 @@ export const getInvoice: Handlers<operations["getInvoice"]> = {
   default: failureOrPage,
 };
 
+// --- transactions (2.4.0) ---
+
+// A payment applied to invoices, one by id and one by external key.
+export const createTransactionRequest: JsonRequest<operations["createTransaction"]> = {
+  customer_external_key: "acme-0001",
+  gateway_transid: "abcd1234",
+  amount: 15.95,
+  transaction_type: "pay",
+  transaction_method: "Visa",
+  transaction_date: "2026-01-03",
+  applied_to: [{ invoice_id: 5000, applied: 2.95 }, { invoice_external_key: "inv-2026-0001", applied: 13 }],
+};
+
+// @ts-expect-error transaction_type is an enum
+export const badType: Schemas["TransactionCreate"] = { customer_id: 1, transaction_type: "chargeback" };
+
+export const listTransactionsQuery: NonNullable<operations["listTransactions"]["parameters"]["query"]> = {
+  where: "gateway_transid:EQUALS:abcd1234",
+  order: "transaction_id:ASC",
+  limit: 25,
+};
+
+export const getTransactionParams: operations["getTransaction"]["parameters"]["path"] = { transaction_id: 741 };
+
+function transaction(t: Schemas["Transaction"]): string {
+  const applied = (read(t.applied_to) ?? []).map((a: Schemas["TransactionApplied"]) => `${num(read(a.invoice_id)) ?? ""}:${num(read(a.applied)) ?? ""}`);
+  return `${num(read(t.transaction_id))} ${num(read(t.customer_id)) ?? ""} ${read(t.gateway_transid) ?? ""} ${read(t.transaction_type) ?? ""} ${num(read(t.amount)) ?? ""} ${applied.join(",")}`;
+}
+
+export const createTransaction: Handlers<operations["createTransaction"]> = {
+  201: (b) => `${envelope(b)} created ${num(read(read(b.response).id))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const listTransactions: Handlers<operations["listTransactions"]> = {
+  200: (b) => `${envelope(b)} ${read(read(b.response).map(transaction).join("\n"))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const getTransaction: Handlers<operations["getTransaction"]> = {
+  200: (b) => `${envelope(b)} ${transaction(read(b.response))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   createCustomer,
   bulk,
@@ -270,4 +336,7 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   createInvoice,
   listInvoices,
   getInvoice,
+  createTransaction,
+  listTransactions,
+  getTransaction,
 };

@@ -40,8 +40,9 @@ type store struct {
 	// may name).
 	schema, update *openapi3.Schema
 	fields         map[string]bool
-	// inv holds the invoices.
+	// inv holds the invoices, tx the transactions.
 	inv invoices
+	tx  transactions
 	// hooks sends the webhooks (nil: none); webhookSeq numbers them.
 	hooks      *fake.Webhooks
 	webhookSeq int
@@ -68,7 +69,11 @@ func newStore(spec *openapi3.T) (*store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &store{nextID: firstID, used: map[string]int{}, gone: map[int]bool{}, schema: ref.Value, update: upd.Value, fields: fields, inv: inv}, nil
+	tx, err := newTransactions(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &store{nextID: firstID, used: map[string]int{}, gone: map[int]bool{}, schema: ref.Value, update: upd.Value, fields: fields, inv: inv, tx: tx}, nil
 }
 
 // create creates a customer under the lock.

@@ -208,6 +208,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v3/transaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or query transactions
+         * @description Lists transactions, one page per request, with `where`, `order`, `offset` and `limit` as
+         *     listCustomers (fields of the Transaction read schema, e.g. `customer_id:EQUALS:1000`,
+         *     `gateway_transid:EQUALS:abcd1234`, `transaction_type:EQUALS:pay`). The documents do not
+         *     list the filterable fields; billbridge assumes `gateway_transid` is one (the PHP
+         *     library's find example filters transactions by their fields), and the fake accepts
+         *     every field of the read schema. billbridge sends `order` (by default
+         *     `transaction_id:ASC`) and a `limit` of at most 500.
+         */
+        get: operations["listTransactions"];
+        put?: never;
+        /**
+         * Create a transaction (a payment, refund or credit)
+         * @description Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+         *     `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+         *     decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+         *     applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+         *     the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+         *     `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+         *     (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+         *     makes it `closed-paid`. The documents do not say what applying more than the balance, or
+         *     more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+         *     refund.
+         *
+         *     Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+         *     second transaction with the same `gateway_transid`. It is still the only natural key a
+         *     transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+         *     before sending and reads it back after a lost answer; a transaction without
+         *     `gateway_transid` whose answer is lost stays unknown and is never sent again.
+         */
+        post: operations["createTransaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/transaction/{transaction_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The transaction's transaction_id.
+                 * @example 741
+                 */
+                transaction_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a transaction by its transaction_id
+         * @description Reads one transaction with the invoices it is applied to. 404 when no transaction has this id.
+         */
+        get: operations["getTransaction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v3/_bulk": {
         parameters: {
             query?: never;
@@ -1142,6 +1213,137 @@ export interface components {
             response: components["schemas"]["Invoice"][];
         };
         /**
+         * @description The kind of transaction: a payment received (pay), a refund, or a credit.
+         * @enum {string}
+         */
+        TransactionType: "pay" | "refund" | "credit";
+        /** @description One invoice a payment or credit is applied to: by `invoice_id` or, billbridge's reading of the external-keys page, `invoice_external_key`; `applied` in decimal dollars (the invoice's balance when absent). */
+        TransactionAppliedCreate: {
+            /**
+             * Format: int64
+             * @description The invoice_id of the invoice.
+             */
+            invoice_id?: number;
+            /** @description The invoice named by its external_key; a read returns invoice_id, so writeOnly here. */
+            invoice_external_key?: string;
+            /**
+             * Format: double
+             * @description The amount applied to the invoice, in decimal dollars.
+             */
+            applied?: number;
+        };
+        /** @description The body of a transaction create. The customer is named by exactly one of `customer_id` and `customer_external_key`. `gateway_transid`, the payment gateway's id of the transaction, is its only natural key (not unique at ChargeOver: see createTransaction). */
+        TransactionCreate: {
+            /**
+             * Format: int64
+             * @description The customer_id of the customer.
+             */
+            customer_id?: number;
+            /** @description The customer named by its external_key; a read returns customer_id, so writeOnly here. */
+            customer_external_key?: string;
+            /**
+             * Format: int64
+             * @description The payment gateway ID # the transaction went through.
+             */
+            gateway_id?: number;
+            /**
+             * Format: int32
+             * @description The gateway's status of the transaction (1: success, in the PHP library's example).
+             */
+            gateway_status?: number;
+            /** @description The gateway's id of the transaction: the natural key billbridge reconciles transactions by. */
+            gateway_transid?: string;
+            /** @description The gateway's message. */
+            gateway_msg?: string;
+            /** @description The gateway's payment method (e.g. visa). */
+            gateway_method?: string;
+            /**
+             * Format: double
+             * @description The amount in decimal dollars (a payment without it is the sum of applied_to).
+             */
+            amount?: number;
+            transaction_type: components["schemas"]["TransactionType"];
+            /** @description How it was paid, as shown to people (e.g. Visa, Check, ACH). */
+            transaction_method?: string;
+            /** @description A detail of the method (e.g. a check number). */
+            transaction_detail?: string;
+            /** @description The date of the transaction, YYYY-MM-DD (today when absent). */
+            transaction_date?: string;
+            /** @description The invoices a payment or credit is applied to. */
+            applied_to?: components["schemas"]["TransactionAppliedCreate"][];
+        };
+        /** @description One invoice a transaction is applied to, as read. */
+        TransactionApplied: {
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            invoice_id?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            applied?: (number | null) | (string | null);
+        };
+        /** @description A transaction as ChargeOver returns it: transaction_id, the create fields (the customer as `customer_id`, applied invoices by `invoice_id`), read tolerantly. Fields not modelled here must be ignored. */
+        Transaction: {
+            /** @description The transaction ID #, the id createTransaction returned. Read tolerantly: an integer or a numeric string (json.Number in Go). */
+            transaction_id: number | string;
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            customer_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            gateway_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            gateway_status?: (number | null) | (string | null);
+            /** @description The gateway's id of the transaction. */
+            gateway_transid?: string | null;
+            /** @description The gateway's message. */
+            gateway_msg?: string | null;
+            /** @description The gateway's payment method. */
+            gateway_method?: string | null;
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            amount?: (number | null) | (string | null);
+            /** @description pay, refund or credit (the documented values; read as an open string). */
+            transaction_type?: string | null;
+            /** @description How it was paid. */
+            transaction_method?: string | null;
+            /** @description A detail of the method. */
+            transaction_detail?: string | null;
+            /** @description The date of the transaction, YYYY-MM-DD. */
+            transaction_date?: string | null;
+            /** @description When it was recorded, "YYYY-MM-DD hh:mm:ss". */
+            transaction_datetime?: string | null;
+            /** @description The invoices it is applied to. */
+            applied_to?: components["schemas"]["TransactionApplied"][] | null;
+        };
+        /** @description The envelope of a 200 answer to a transaction read. */
+        TransactionResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            response: components["schemas"]["Transaction"];
+        };
+        /** @description The envelope of a 200 answer to listTransactions; `response` is the page, possibly empty. */
+        TransactionListResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            /** @description The transactions of this page, in the requested order. */
+            response: components["schemas"]["Transaction"][];
+        };
+        /**
          * @description The body of every ChargeOver webhook: `context_str` names the kind of entity (e.g.
          *     `customer`, `user`, `invoice`, `transaction`, `package`), `context_id` its id, `event`
          *     what happened (e.g. `insert`, `update`, `delete`; open), `data` holds one member named
@@ -1659,6 +1861,146 @@ export interface operations {
                 };
             };
             /** @description Bad request (e.g. an invoice_id that is not a number). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listTransactions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Conditions `field:OPERATOR:value` joined by commas, escaped as for customers.
+                 * @example gateway_transid:EQUALS:abcd1234
+                 */
+                where?: string;
+                /**
+                 * @description Sort keys `field:ASC` or `field:DESC`, joined by commas.
+                 * @example transaction_id:ASC
+                 */
+                order?: string;
+                /**
+                 * @description How many matching transactions to skip (default 0).
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description The most transactions on this page (1 to 500 in this spec; the fake's default is 10).
+                 * @example 25
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of transactions, in the requested order; an empty list past the end. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionListResponse"];
+                };
+            };
+            /** @description Bad request: a malformed `where` or `order`, an unknown field, or an `offset` or `limit` out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    createTransaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransactionCreate"];
+            };
+        };
+        responses: {
+            /** @description The transaction was recorded; `response.id` is its transaction_id. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedResponse"];
+                };
+            };
+            /** @description Bad request: no customer (or an unknown one), an unknown invoice, more applied than an invoice's balance or than the amount, a bad value. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getTransaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The transaction's transaction_id.
+                 * @example 741
+                 */
+                transaction_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The transaction. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionResponse"];
+                };
+            };
+            /** @description Bad request (e.g. a transaction_id that is not a number). */
             400: {
                 headers: {
                     [name: string]: unknown;
