@@ -44,7 +44,7 @@ invoices)
 	key=external_key
 	;;
 items)
-	for i in $(seq 0 $((n - 1))); do printf '{"external_key":"item-%d","name":"Item %d","type":"service"}\n' "$i" "$i"; done >"$work/in.jsonl"
+	for i in $(seq 0 $((n - 1))); do printf '{"external_key":"item-%d","name":"Item %d","item_type":"service","pricemodel":{"pricemodel":"fla","base":%d.5}}\n' "$i" "$i" $((i % 100)); done >"$work/in.jsonl"
 	key=external_key
 	;;
 transactions)

@@ -55,7 +55,7 @@ var chargeoverProvider = &providerDef{
 			{name: "get", method: "GetCustomer, GetCustomerByExternalKey", ops: []string{"getCustomer", "getCustomerByExternalKey"}, read: chargeoverRead()},
 			{name: "delete", method: "DeleteCustomersSeq", ops: []string{"deleteCustomer"}, each: chargeoverDelete},
 		},
-	}, chargeoverInvoices, chargeoverTransactions},
+	}, chargeoverInvoices, chargeoverTransactions, chargeoverItems},
 }
 
 // chargeoverSiteURL is the one site-to-URL rule: --site NAME is

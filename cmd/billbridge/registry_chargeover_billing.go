@@ -12,7 +12,7 @@ import (
 )
 
 // ChargeOver's billing resources in the registry (beyond customers):
-// invoices and transactions. Each is pushed and synced by its natural key, listed with
+// invoices, transactions and items. Each is pushed and synced by its natural key, listed with
 // --filter, and read by id or external_key:<key>.
 
 // chargeoverFilter is one --filter name of a ChargeOver list: the field of
@@ -209,4 +209,60 @@ func chargeoverTransactionRead() *readPair {
 			return c.GetTransaction(ctx, id)
 		},
 		nil)
+}
+
+// chargeoverItemFilters are the --filter names of "chargeover items".
+var chargeoverItemFilters = map[string]chargeoverFilter{
+	"external_key": {"external_key", chargeover.Equals, "external_key equals the value"},
+	"name":         {"name", chargeover.Equals, "item name equals the value"},
+	"name~":        {"name", chargeover.Contains, "item name contains the value"},
+	"type":         {"item_type", chargeover.Equals, "service, product or discount"},
+}
+
+// chargeoverItems is the "chargeover items" resource, keyed by
+// external_key.
+var chargeoverItems = &resourceDef{
+	name: "items",
+	line: "chargeover.ItemCreate",
+	key:  "external_key",
+	verbs: []*verbDef{
+		{name: "push", method: "CreateItemsSeq", ops: []string{"createItem"}, job: chargeoverItemsJob},
+		{name: "sync", method: "CreateItemsSeq (by external_key)", job: chargeoverItemsJob},
+		{name: "list", method: "ListItems", ops: []string{"listItems"}, read: chargeoverItemRead()},
+		{name: "get", method: "GetItem, GetItemByExternalKey", ops: []string{"getItem"}, read: chargeoverItemRead()},
+	},
+}
+
+func chargeoverItemsJob(f *pushFlags) (pushJob, error) {
+	if f.key != "" && f.key != "external_key" {
+		return nil, usagef("--key %s: ChargeOver items are keyed by external_key", f.key)
+	}
+	return &typedJob[chargeover.ItemCreate, int64]{
+		fields:   fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:   strictDecode[chargeover.ItemCreate],
+		validate: chargeover.ValidateItem,
+		client: func(opts []option.Option) (sendFunc[chargeover.ItemCreate, int64], func() (int64, int64), error) {
+			c, err := chargeover.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.CreateItemsSeq, c.Counts, nil
+		},
+		startFake:   func() ([]option.Option, func(), error) { return startChargeOverFake(nil) },
+		canSettle:   func(it chargeover.ItemCreate) bool { return it.ExternalKey != nil && *it.ExternalKey != "" },
+		naturalKeys: func(it chargeover.ItemCreate) []itemKey { return keyOf("external_key", it.ExternalKey) },
+	}, nil
+}
+
+func chargeoverItemRead() *readPair {
+	return chargeoverReadPair(chargeoverItemFilters, "item",
+		func(c *chargeover.Client, ctx context.Context, where []chargeover.Condition, pageSize int) iter.Seq2[chargeover.Item, error] {
+			return c.ListItems(ctx, chargeover.ItemQuery{Where: where, PageSize: pageSize})
+		},
+		func(c *chargeover.Client, ctx context.Context, id int64) (*chargeover.Item, error) {
+			return c.GetItem(ctx, id)
+		},
+		func(c *chargeover.Client, ctx context.Context, key string) (*chargeover.Item, error) {
+			return c.GetItemByExternalKey(ctx, key)
+		})
 }

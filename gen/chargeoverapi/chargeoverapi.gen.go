@@ -93,6 +93,123 @@ func (e ErrorResponseResponse) Valid() bool {
 	}
 }
 
+// Defines values for ItemType.
+const (
+	Discount ItemType = "discount"
+	Product  ItemType = "product"
+	Service  ItemType = "service"
+)
+
+// Valid indicates whether the value is a known member of the ItemType enum.
+func (e ItemType) Valid() bool {
+	switch e {
+	case Discount:
+		return true
+	case Product:
+		return true
+	case Service:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PriceModelCreatePaycycle.
+const (
+	Dly  PriceModelCreatePaycycle = "dly"
+	Evy  PriceModelCreatePaycycle = "evy"
+	Mon  PriceModelCreatePaycycle = "mon"
+	N10y PriceModelCreatePaycycle = "10y"
+	N116 PriceModelCreatePaycycle = "116"
+	N12w PriceModelCreatePaycycle = "12w"
+	N1wk PriceModelCreatePaycycle = "1wk"
+	N2mn PriceModelCreatePaycycle = "2mn"
+	N2wk PriceModelCreatePaycycle = "2wk"
+	N2yr PriceModelCreatePaycycle = "2yr"
+	N30d PriceModelCreatePaycycle = "30d"
+	N3yr PriceModelCreatePaycycle = "3yr"
+	N4wk PriceModelCreatePaycycle = "4wk"
+	N4yr PriceModelCreatePaycycle = "4yr"
+	N5yr PriceModelCreatePaycycle = "5yr"
+	N8wk PriceModelCreatePaycycle = "8wk"
+	Qtr  PriceModelCreatePaycycle = "qtr"
+	Six  PriceModelCreatePaycycle = "six"
+	Yrl  PriceModelCreatePaycycle = "yrl"
+)
+
+// Valid indicates whether the value is a known member of the PriceModelCreatePaycycle enum.
+func (e PriceModelCreatePaycycle) Valid() bool {
+	switch e {
+	case Dly:
+		return true
+	case Evy:
+		return true
+	case Mon:
+		return true
+	case N10y:
+		return true
+	case N116:
+		return true
+	case N12w:
+		return true
+	case N1wk:
+		return true
+	case N2mn:
+		return true
+	case N2wk:
+		return true
+	case N2yr:
+		return true
+	case N30d:
+		return true
+	case N3yr:
+		return true
+	case N4wk:
+		return true
+	case N4yr:
+		return true
+	case N5yr:
+		return true
+	case N8wk:
+		return true
+	case Qtr:
+		return true
+	case Six:
+		return true
+	case Yrl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PriceModelCreatePricemodel.
+const (
+	Fla PriceModelCreatePricemodel = "fla"
+	Pas PriceModelCreatePricemodel = "pas"
+	Tie PriceModelCreatePricemodel = "tie"
+	Uni PriceModelCreatePricemodel = "uni"
+	Vol PriceModelCreatePricemodel = "vol"
+)
+
+// Valid indicates whether the value is a known member of the PriceModelCreatePricemodel enum.
+func (e PriceModelCreatePricemodel) Valid() bool {
+	switch e {
+	case Fla:
+		return true
+	case Pas:
+		return true
+	case Tie:
+		return true
+	case Uni:
+		return true
+	case Vol:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TransactionType.
 const (
 	Credit TransactionType = "credit"
@@ -1203,6 +1320,183 @@ type InvoiceResponse struct {
 	Status EnvelopeStatusOpen `json:"status"`
 }
 
+// Item An item as ChargeOver returns it: item_id and the create fields, read tolerantly. Fields not modelled here must be ignored.
+type Item struct {
+	// AccountingAccountIncome The accounting income account.
+	AccountingAccountIncome *string `json:"accounting_account_income,omitempty"`
+
+	// AccountingSku The accounting SKU.
+	AccountingSku *string `json:"accounting_sku,omitempty"`
+
+	// Custom1 Custom field 1.
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom2 Custom field 2.
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom3 Custom field 3.
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// Description A description.
+	Description *string `json:"description,omitempty"`
+
+	// Enabled A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go).
+	Enabled *flex.Bool `json:"enabled,omitempty"`
+
+	// ExpireRecurs An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	ExpireRecurs *json.Number `json:"expire_recurs,omitempty"`
+
+	// ExternalKey The item's external key; null when it has none.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// ItemId The item ID #, the id createItem returned. Read tolerantly: an integer or a numeric string (json.Number in Go).
+	ItemId json.Number `json:"item_id"`
+
+	// ItemType service, product or discount (read as an open string).
+	ItemType *string `json:"item_type,omitempty"`
+
+	// Name The item's name.
+	Name *string `json:"name,omitempty"`
+
+	// Pricemodel An item's price model as read.
+	Pricemodel *PriceModel `json:"pricemodel,omitempty"`
+
+	// TaxGroupId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	TaxGroupId *json.Number `json:"tax_group_id,omitempty"`
+
+	// TrialRecurs An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	TrialRecurs *json.Number `json:"trial_recurs,omitempty"`
+
+	// Units The name of a unit.
+	Units *string `json:"units,omitempty"`
+
+	// WriteDatetime When the item was created, "YYYY-MM-DD hh:mm:ss".
+	WriteDatetime *string `json:"write_datetime,omitempty"`
+}
+
+// ItemCreate The body of an item create. `name` is required; `external_key` is the item's natural key (unique among items, never reusable).
+type ItemCreate struct {
+	// AccountingAccountIncome The accounting income account.
+	AccountingAccountIncome *string `json:"accounting_account_income,omitempty"`
+
+	// AccountingSku The accounting SKU.
+	AccountingSku *string `json:"accounting_sku,omitempty"`
+
+	// Custom1 Custom field 1.
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom2 Custom field 2.
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom3 Custom field 3.
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// Description A description.
+	Description *string `json:"description,omitempty"`
+
+	// Enabled Whether the item can be used (ChargeOver may send 0/1; flex.Bool in Go).
+	Enabled *flex.Bool `json:"enabled,omitempty"`
+
+	// ExpireRecurs The default number of times to recur.
+	ExpireRecurs *int32 `json:"expire_recurs,omitempty"`
+
+	// ExternalKey The item's external key: unique among items, never reusable.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// ItemType The kind of item (the official PHP library's constants).
+	ItemType *ItemType `json:"item_type,omitempty"`
+
+	// Name The item's name.
+	Name string `json:"name"`
+
+	// Pricemodel How an item is priced: `pricemodel` fla (flat), uni (per unit), vol (volume), tie (tiered) or pas (pass-through from usage), the `base` price and `setup` fee in decimal dollars, and the billing cycle (`paycycle`: evy, dly, 1wk, 2wk, 116, 4wk, 8wk, 30d, mon, 2mn, 12w, qtr, six, yrl, 2yr, 3yr, 4yr, 5yr, 10y). Volume and tier levels are not modelled here.
+	Pricemodel *PriceModelCreate `json:"pricemodel,omitempty"`
+
+	// TaxGroupId Tax group ID #.
+	TaxGroupId *int64 `json:"tax_group_id,omitempty"`
+
+	// TrialRecurs The default number of free trial cycles.
+	TrialRecurs *int32 `json:"trial_recurs,omitempty"`
+
+	// Units The name of a unit (e.g. hour).
+	Units *string `json:"units,omitempty"`
+}
+
+// ItemListResponse The envelope of a 200 answer to listItems; `response` is the page, possibly empty.
+type ItemListResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response The items of this page, in the requested order.
+	Response []Item `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// ItemResponse The envelope of a 200 answer to an item read.
+type ItemResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response An item as ChargeOver returns it: item_id and the create fields, read tolerantly. Fields not modelled here must be ignored.
+	Response Item `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// ItemType The kind of item (the official PHP library's constants).
+type ItemType string
+
+// PriceModel An item's price model as read.
+type PriceModel struct {
+	// Base An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Base *flex.Decimal `json:"base,omitempty"`
+
+	// Paycycle The billing cycle.
+	Paycycle *string `json:"paycycle,omitempty"`
+
+	// Pricemodel fla, uni, vol, tie or pas (read as an open string).
+	Pricemodel *string `json:"pricemodel,omitempty"`
+
+	// Setup An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Setup *flex.Decimal `json:"setup,omitempty"`
+}
+
+// PriceModelCreate How an item is priced: `pricemodel` fla (flat), uni (per unit), vol (volume), tie (tiered) or pas (pass-through from usage), the `base` price and `setup` fee in decimal dollars, and the billing cycle (`paycycle`: evy, dly, 1wk, 2wk, 116, 4wk, 8wk, 30d, mon, 2mn, 12w, qtr, six, yrl, 2yr, 3yr, 4yr, 5yr, 10y). Volume and tier levels are not modelled here.
+type PriceModelCreate struct {
+	// Base The base price, in decimal dollars.
+	Base *float64 `json:"base,omitempty"`
+
+	// Paycycle The billing cycle.
+	Paycycle *PriceModelCreatePaycycle `json:"paycycle,omitempty"`
+
+	// Pricemodel The price model.
+	Pricemodel PriceModelCreatePricemodel `json:"pricemodel"`
+
+	// Setup A one-time setup fee, in decimal dollars.
+	Setup *float64 `json:"setup,omitempty"`
+}
+
+// PriceModelCreatePaycycle The billing cycle.
+type PriceModelCreatePaycycle string
+
+// PriceModelCreatePricemodel The price model.
+type PriceModelCreatePricemodel string
+
 // Transaction A transaction as ChargeOver returns it: transaction_id, the create fields (the customer as `customer_id`, applied invoices by `invoice_id`), read tolerantly. Fields not modelled here must be ignored.
 type Transaction struct {
 	// Amount An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
@@ -1458,6 +1752,21 @@ type ListInvoicesParams struct {
 	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListItemsParams defines parameters for ListItems.
+type ListItemsParams struct {
+	// Where Conditions `field:OPERATOR:value` joined by commas, escaped as for customers.
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
+	// Order Sort keys `field:ASC` or `field:DESC`, joined by commas.
+	Order *string `form:"order,omitempty" json:"order,omitempty"`
+
+	// Offset How many matching items to skip (default 0).
+	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit The most items on this page (1 to 500 in this spec; the fake's default is 10).
+	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ListTransactionsParams defines parameters for ListTransactions.
 type ListTransactionsParams struct {
 	// Where Conditions `field:OPERATOR:value` joined by commas, escaped as for customers.
@@ -1484,6 +1793,9 @@ type UpdateCustomerJSONRequestBody = CustomerUpdate
 
 // CreateInvoiceJSONRequestBody defines body for CreateInvoice for application/json ContentType.
 type CreateInvoiceJSONRequestBody = InvoiceCreate
+
+// CreateItemJSONRequestBody defines body for CreateItem for application/json ContentType.
+type CreateItemJSONRequestBody = ItemCreate
 
 // CreateTransactionJSONRequestBody defines body for CreateTransaction for application/json ContentType.
 type CreateTransactionJSONRequestBody = TransactionCreate
@@ -1814,6 +2126,57 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
 	GetInvoice(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListItems List or query items
+	//
+	// Lists items, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (fields of the Item read schema, e.g. `external_key:EQUALS:item-support`,
+	// `item_type:EQUALS:service`). billbridge sends `order` (by default `item_id:ASC`) and a
+	// `limit` of at most 500.
+	//
+	// Corresponds with GET /api/v3/item (the `ListItems` operationId).
+	ListItems(ctx context.Context, params *ListItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateItemWithBody Create an item (a product, service or discount)
+	//
+	// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+	// or discount; the PHP library's constants), an optional price model, accounting fields and
+	// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+	// among items and never reusable (billbridge's reading of the external-keys page, which
+	// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+	// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+	// `_bulk`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+	CreateItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateItem Create an item (a product, service or discount)
+	//
+	// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+	// or discount; the PHP library's constants), an optional price model, accounting fields and
+	// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+	// among items and never reusable (billbridge's reading of the external-keys page, which
+	// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+	// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+	// `_bulk`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+	CreateItem(ctx context.Context, body CreateItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetItem Get an item by its item_id
+	//
+	// Reads one item. 404 when no item has this id.
+	//
+	// Corresponds with GET /api/v3/item/{item_id} (the `GetItem` operationId).
+	GetItem(ctx context.Context, itemId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTransactions List or query transactions
 	//
@@ -2267,6 +2630,97 @@ func (c *Client) CreateInvoice(ctx context.Context, body CreateInvoiceJSONReques
 // Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
 func (c *Client) GetInvoice(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetInvoiceRequest(c.Server, invoiceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListItems List or query items
+//
+// Lists items, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (fields of the Item read schema, e.g. `external_key:EQUALS:item-support`,
+// `item_type:EQUALS:service`). billbridge sends `order` (by default `item_id:ASC`) and a
+// `limit` of at most 500.
+//
+// Corresponds with GET /api/v3/item (the `ListItems` operationId).
+func (c *Client) ListItems(ctx context.Context, params *ListItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListItemsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateItemWithBody Create an item (a product, service or discount)
+//
+// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+// or discount; the PHP library's constants), an optional price model, accounting fields and
+// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+// among items and never reusable (billbridge's reading of the external-keys page, which
+// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+// `_bulk`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+func (c *Client) CreateItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateItemRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateItem Create an item (a product, service or discount)
+//
+// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+// or discount; the PHP library's constants), an optional price model, accounting fields and
+// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+// among items and never reusable (billbridge's reading of the external-keys page, which
+// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+// `_bulk`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+func (c *Client) CreateItem(ctx context.Context, body CreateItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateItemRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetItem Get an item by its item_id
+//
+// Reads one item. 404 when no item has this id.
+//
+// Corresponds with GET /api/v3/item/{item_id} (the `GetItem` operationId).
+func (c *Client) GetItem(ctx context.Context, itemId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetItemRequest(c.Server, itemId)
 	if err != nil {
 		return nil, err
 	}
@@ -2868,6 +3322,170 @@ func NewGetInvoiceRequest(server string, invoiceId int64) (*http.Request, error)
 	return req, nil
 }
 
+// NewListItemsRequest constructs an http.Request for the ListItems method
+func NewListItemsRequest(server string, params *ListItemsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/item")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateItemRequest calls the generic CreateItem builder with application/json body
+func NewCreateItemRequest(server string, body CreateItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateItemRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateItemRequestWithBody constructs an http.Request for the CreateItem method, with any body, and a specified content type
+func NewCreateItemRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/item")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetItemRequest constructs an http.Request for the GetItem method
+func NewGetItemRequest(server string, itemId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "item_id", itemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/item/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListTransactionsRequest constructs an http.Request for the ListTransactions method
 func NewListTransactionsRequest(server string, params *ListTransactionsParams) (*http.Request, error) {
 	var err error
@@ -3340,6 +3958,61 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
 	GetInvoiceWithResponse(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*GetInvoiceResponse, error)
+
+	// ListItemsWithResponse List or query items
+	//
+	// Lists items, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (fields of the Item read schema, e.g. `external_key:EQUALS:item-support`,
+	// `item_type:EQUALS:service`). billbridge sends `order` (by default `item_id:ASC`) and a
+	// `limit` of at most 500.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/item (the `ListItems` operationId).
+	ListItemsWithResponse(ctx context.Context, params *ListItemsParams, reqEditors ...RequestEditorFn) (*ListItemsResponse, error)
+
+	// CreateItemWithBodyWithResponse Create an item (a product, service or discount)
+	//
+	// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+	// or discount; the PHP library's constants), an optional price model, accounting fields and
+	// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+	// among items and never reusable (billbridge's reading of the external-keys page, which
+	// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+	// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+	// `_bulk`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+	CreateItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateItemResponse, error)
+
+	// CreateItemWithResponse Create an item (a product, service or discount)
+	//
+	// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+	// or discount; the PHP library's constants), an optional price model, accounting fields and
+	// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+	// among items and never reusable (billbridge's reading of the external-keys page, which
+	// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+	// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+	// `_bulk`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+	CreateItemWithResponse(ctx context.Context, body CreateItemJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateItemResponse, error)
+
+	// GetItemWithResponse Get an item by its item_id
+	//
+	// Reads one item. 404 when no item has this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/item/{item_id} (the `GetItem` operationId).
+	GetItemWithResponse(ctx context.Context, itemId int64, reqEditors ...RequestEditorFn) (*GetItemResponse, error)
 
 	// ListTransactionsWithResponse List or query transactions
 	//
@@ -4699,6 +5372,388 @@ func (r GetInvoiceResponse) ContentType() string {
 	return ""
 }
 
+// ListItemsResponse429Headers the declared response headers of an HTTP 429 response for ListItems
+type ListItemsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListItemsResponse502Headers the declared response headers of an HTTP 502 response for ListItems
+type ListItemsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListItemsResponse503Headers the declared response headers of an HTTP 503 response for ListItems
+type ListItemsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListItemsResponse504Headers the declared response headers of an HTTP 504 response for ListItems
+type ListItemsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemListResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListItemsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListItemsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListItemsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListItemsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListItemsResponse) GetJSON200() *ItemListResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListItemsResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListItemsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListItemsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListItemsResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListItemsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListItemsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListItemsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListItemsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListItemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateItemResponse429Headers the declared response headers of an HTTP 429 response for CreateItem
+type CreateItemResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateItemResponse502Headers the declared response headers of an HTTP 502 response for CreateItem
+type CreateItemResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateItemResponse503Headers the declared response headers of an HTTP 503 response for CreateItem
+type CreateItemResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateItemResponse504Headers the declared response headers of an HTTP 504 response for CreateItem
+type CreateItemResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CreateItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateItemResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateItemResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateItemResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateItemResponse504Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateItemResponse) GetJSON201() *CreatedResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateItemResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateItemResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateItemResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateItemResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateItemResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateItemResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateItemResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetItemResponse429Headers the declared response headers of an HTTP 429 response for GetItem
+type GetItemResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetItemResponse502Headers the declared response headers of an HTTP 502 response for GetItem
+type GetItemResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetItemResponse503Headers the declared response headers of an HTTP 503 response for GetItem
+type GetItemResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetItemResponse504Headers the declared response headers of an HTTP 504 response for GetItem
+type GetItemResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetItemResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetItemResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetItemResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetItemResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetItemResponse) GetJSON200() *ItemResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetItemResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetItemResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetItemResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetItemResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetItemResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetItemResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetItemResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetItemResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListTransactionsResponse429Headers the declared response headers of an HTTP 429 response for ListTransactions
 type ListTransactionsResponse429Headers struct {
 	RetryAfter *string
@@ -5428,6 +6483,85 @@ func (c *ClientWithResponses) GetInvoiceWithResponse(ctx context.Context, invoic
 		return nil, err
 	}
 	return ParseGetInvoiceResponse(rsp)
+}
+
+// ListItemsWithResponse List or query items
+//
+// Lists items, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (fields of the Item read schema, e.g. `external_key:EQUALS:item-support`,
+// `item_type:EQUALS:service`). billbridge sends `order` (by default `item_id:ASC`) and a
+// `limit` of at most 500.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/item (the `ListItems` operationId).
+func (c *ClientWithResponses) ListItemsWithResponse(ctx context.Context, params *ListItemsParams, reqEditors ...RequestEditorFn) (*ListItemsResponse, error) {
+	rsp, err := c.ListItems(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListItemsResponse(rsp)
+}
+
+// CreateItemWithBodyWithResponse Create an item (a product, service or discount)
+//
+// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+// or discount; the PHP library's constants), an optional price model, accounting fields and
+// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+// among items and never reusable (billbridge's reading of the external-keys page, which
+// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+// `_bulk`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+func (c *ClientWithResponses) CreateItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateItemResponse, error) {
+	rsp, err := c.CreateItemWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateItemResponse(rsp)
+}
+
+// CreateItemWithResponse Create an item (a product, service or discount)
+//
+// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+// or discount; the PHP library's constants), an optional price model, accounting fields and
+// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+// among items and never reusable (billbridge's reading of the external-keys page, which
+// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+// `_bulk`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+func (c *ClientWithResponses) CreateItemWithResponse(ctx context.Context, body CreateItemJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateItemResponse, error) {
+	rsp, err := c.CreateItem(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateItemResponse(rsp)
+}
+
+// GetItemWithResponse Get an item by its item_id
+//
+// Reads one item. 404 when no item has this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/item/{item_id} (the `GetItem` operationId).
+func (c *ClientWithResponses) GetItemWithResponse(ctx context.Context, itemId int64, reqEditors ...RequestEditorFn) (*GetItemResponse, error) {
+	rsp, err := c.GetItem(ctx, itemId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetItemResponse(rsp)
 }
 
 // ListTransactionsWithResponse List or query transactions
@@ -6934,6 +8068,424 @@ func ParseGetInvoiceResponse(rsp *http.Response) (*GetInvoiceResponse, error) {
 	return response, nil
 }
 
+// ParseListItemsResponse parses an HTTP response from a ListItemsWithResponse call
+func ParseListItemsResponse(rsp *http.Response) (*ListItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListItemsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListItemsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListItemsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListItemsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateItemResponse parses an HTTP response from a CreateItemWithResponse call
+func ParseCreateItemResponse(rsp *http.Response) (*CreateItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateItemResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateItemResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateItemResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateItemResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetItemResponse parses an HTTP response from a GetItemWithResponse call
+func ParseGetItemResponse(rsp *http.Response) (*GetItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetItemResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetItemResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetItemResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetItemResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListTransactionsResponse parses an HTTP response from a ListTransactionsWithResponse call
 func ParseListTransactionsResponse(rsp *http.Response) (*ListTransactionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -7357,332 +8909,359 @@ func ParseGetTransactionResponse(rsp *http.Response) (*GetTransactionResponse, e
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3dchs5ti74KojcHSGyd5IiKckuU9Gxj8p2ubzbf8eWu3dP0UcEM0ERrSTATiAlsV2OmMu5npvzABMx",
-	"DzLnTc6TTKwFIBOZTP5JsqSq5o0tkpn4XVhYP99a62sQyelMCia0CvpfgwmjMUvxz49Mp/OTsWYpfIqZ",
-	"ilI+01yKoB+8k5rEMsqmTGgWk9GcPJ/Q9Jy9v2RpSEaZJhMpZJaymFxNmCCzlCkmdJ9M5BVJpDgnWpIr",
-	"yjUZsbFMGUnZjFHN4YcJfPpHxpQOCVUkZgmdtxSLpIgVaQwHwUFnEAybRKaECvLz6ekHElPNSOPjT8/J",
-	"s26302yT53RGuG4HYaCiCZtSmAG7ptNZwoJ+cNAJwkDPZ/C30ikX58G3b9/CYEZTOmXazr+Y0Z/ZfHEJ",
-	"TieMMBHPJBd6TxE1oTBbxaKUaaLlBRMhuWTpiGo+JQ2aKEmGikVZyvX8DH8fEi5wuiMZz5tt8hrWlCki",
-	"pB6ImM2YiIksnoAJw9+aT1mfcE1mqbxkCr9TTMQsJRdCXrkvYBwhtDWBVZ3KlLUHIggDDoM32xyEgaBT",
-	"WIX/ahWzbcF0wwD2gKcsDvo6zZi/kNWVC72l+iSzNGL1qwWDhLEUTxPFNQsJa5+3ydDuTzvCn+UlS9uR",
-	"nA7bG43Z9rtqmN9gTmomhWK4v6+oZld0/jJNJVJ4JIVmQsOfdDZLeERh7Pt/VzCBnHzMKaEi/mvKtWb4",
-	"k8qmU5rOg37wMxVx68r8QhqUnJs+9hShQl2x1O04bB2PWbqnCBOXLJEz1gzC4JImGTNjiVnQP+ochEHM",
-	"NOUJdPstDKZMKXoO0/rE0kseMaLZdCZTmvJkTjJBLylP6Chh7aCYbdAf00TBFmqqMxX0AzNnXJJivf6Q",
-	"snHQD/5tv+AI++ZXtY8vfHTtwXuaXev9iZ4muAB5I+VdPxGEwZtkRs8ZkWNCYebX82PCtSLQBOFI70Rp",
-	"N+qabVvkPYvL6LiR6pN82eHEJJLGZEQTKiKz/ONUCg1jgQZOPry2O6PIUacXkqPOAbx11Dk0jMs9xBXJ",
-	"RMpoNIFxwiMqkVdtcuoOJzygMpokc6InXNl5w0+GH9qZkymd40EwvOvtG7M0XCjNaBwSJUmUcJgHmWZK",
-	"49oUrIDrNkG2DIM4JtQxSqInVGPTUcqAFyo5Zfbgm2WA/6CtCb1kRNMLJggbj1mk2+QEJ40v0zSdkyH2",
-	"0ELOj6eveie08kuhjmTs0/ve9YGb+E7qn2Qm4u9z1GCf2DWNNLFHpERdxVVVc8oOO4dLT9n70d9ZZHZh",
-	"DIP/zseqhtZJlCktpywlE6oMablvznhMGgUP3FNksDDgQdBsB9/C4CPV7A2fcs0e4Qb0ni3dABg3SWDg",
-	"hF1HjMXs3vegbgj+HZZzHiIY1xNmbmnzggAhhXinhpjjcZyfcjWRWQIcKrogcjwmVMRWdiq9xsdw43Pl",
-	"JKk2eWdv9iuQkaRgyDs84QmuH8sNuIiSLGZxExpQdMxA+kqh9bs73nAfsfQ7Xqa3ILCjTmcpgZ0IwoVm",
-	"qaCJ5dkyirI0vX86e+2GoXApzWja5CckIbuTsAgy05GcMnMlgcQn+vh9zigqLJ9dc6WPiWJaJwyoaDQn",
-	"KaMoiiHZjeaEXZu+zy7YHPnFZ0EzPZEp/+fWDMNtxUsnb/t7Cvele2BPEfsM6dax5e7STXstLmnCY5gl",
-	"F5FMU+B5bsA4MvLLW64UTLExoopHzcrPhozbX+55j08yPWFC2+WzBNeY2qHKlFyloBxFKYvhMZqopt0O",
-	"dj1j0Wbc+7cn0p2IOTGrbm44OWOpWSGnEJGYRQlNmeEDBctNOEo/jKe2AaacvGWPER4fT/bSPEmcBCaB",
-	"XTfLUhzyGZyhk8zDXNV04to4ldNi4jGLeMzgGKHmZeYRJVSpvuGy5Oj6mlxxPcHzBlw+5817yj/PQBzu",
-	"UDdDEkucumkDx0oOr6/bQUGQeOB+zJKL15pNPzKVJbpe90rxN9gvKRhR2aiV69hqQmcsJgm/YIQSLWet",
-	"hF2yJJ9+m3zKoogpBSM0c0WNfwjndEgacGMNzayHzZAIBqtuF0NmcHn1Oh0gg1kK+6q5YRPmlNfqicXo",
-	"YHmujJLfwgHa1W30Oh1kYiHpdbp2LfFDj2Sz2Hw4xGfGmTIfDgupKCTtdrsJYxrLdEp10A+40Ae9IAym",
-	"9JpPs2nQP3r2LAymXJhPXbhCLB3DfXEO957PnwIq5u/HQf+XrwGNYw7TockHb8ZGixZZgvqZ+2yblCi2",
-	"Bd/CrwHXbGoZ3pKHaZrSefDty8IpyvsldlzHvpGGghJKGmw60/MmMT2as+IJM40PP39okhTNCfg8Pk6m",
-	"dGbfN5/x2A1/+TIMUWAxYgeN8XQoMqXpBVw0bvx9eNF1SM3LMsWfzdl7JQnMDQgMmFj7I716a5i9lWqo",
-	"JlTMrdY2BSqUMVOwgdetc9myC1N5N/DvjAU+RibZlIoWDBtVupRRJQVxXFkd5/qcmbIURJlzAN0u2RrH",
-	"4vxb5WsNs/vPT+/fEbzwUKacaW8xyuQ/o3NQYUNyNZGKmcNqNULlrEPeG30y/Mrjb3AsyXNzKl7HTTL2",
-	"hIiweESQz+aw5M8Ie3xCMsTbcFgsCGzdcydjmAZfvTx1LMVJH8UGj/PvlH38HxlL523ygiV8BAyeoc0C",
-	"li4+xomsogMtyYjZnY9BZpPFBMNiHmExRuzTjEVEzPErrtBMJjYgHicIrLlILZ/8hE+/nzERGFuTs5/9",
-	"Ynhd3t6XxWOPPPyj2cJ6pmgsgHDdjrLkgkQ0SWCpR3AnIjUhV4AnurBUvSOfKpBkHWNZORkYx6ds5Iby",
-	"DRnia/Nm7wgZov3UrfIjN4nll9DQHYphZSaLt8MZ/LbYynuRX2UzlpbvMS5y1UemINxtM2fv/vxWmZgl",
-	"E2t1hIcX9teMdvm+QrsflzIEY0k2RGQWBm43azDUcvVC1V+jbzkeWTxUaCH37s0m8BKq8ZqucA+156QR",
-	"tbsc/4Uvx8/+zbf1dbfurBXn7DsxWG84y86kx+NqmYx3KNbyKntF1x9s5M0F8/7w/tMpbO+Hz6fla7u4",
-	"W82thlcmPr1PZ3z/8mDfv2Hds+baM89+Xnx0/6tnK/x2TOSUa6B2eP7Vy9N19FUir3Mm8M6Gu3eWafNO",
-	"RAXcylOaqglNEncxG9dbeeHXUqNdirMp0xO5ZDWRl5kHnAm/tIogkKBti6JxAAWO0Cyjlrn8A0ulpZV0",
-	"jEapJykz5hXcaNTyci0TNQUmgNX9Erx6eRqEATQJ/30+9UjMHgeYKTzduqQp3BoKXgOiM6/CX/Z1/BOa",
-	"+BYGWcrr5zyjelIz2dBolPCt3XYyS9mYXyPTEZJMJDyEvrUqXeB8cndo9VcgcKo1S2EE/8P9WqPHl89g",
-	"Zf/MjOrOXy62bSYlWKl7nCV2AxdPII/Ll4x/cT05DGoup6/+FFv/8Uun9ezLv/9hcY4L9wiM8PUL8m9u",
-	"RwS7stz72EnZ+TnlumSsb5OPQJdaJiylQifzfq3Q+y6bjuDtqwmPJoRGoB4o0u0dHOLODgL4cxDU8nfz",
-	"7sLW8HjVRmwnmXRLksmyHdlaLOlaM4xnHBwEzjzYQIOLuQ+ag4CoibxSpAOc0HzZstwJNiDVbEwjvRNg",
-	"dgLM7VX3VXJJwcceTJRxckCdfSP3B1Dl00DKdJYKRbjulzyJI6Z4bK5A62wYc5bEqkID5kvH/QbBK4a2",
-	"1hmL+JhHeYuDwNyhDUS6qJDMUi7QIExoHKdMoaFW8ylTmk5n8DdLpyq0HCEknz++USGZSsHmoNnFLOJT",
-	"IH2ZJDRVzTb5yQxESE2mMmYofEyYsxBj50CKCqEv9h6csbRFo0hmQhN2rVOqmsbNPmKEnwuZGstmanxc",
-	"bfJZKKaNnUYRNNKiw4QqS90Vfo54JbymzXbjZFifjKRMGBUKDdAjRjr7XdIYJ+y6/aOUCUzvlWyGxHIe",
-	"wuP8SZFNWcojYohTkYbH5fP3zCJReHjkzB7lF21vL+wiuhdhY7m4lDxiZzFL+CVL5/txJgQX5/kXOJSJ",
-	"TGK3DiM2l5YiPP4jhTmx5WuAxlMuztiU8mSRRF+24HtHD46k8JX9K5leAMMyDfC4udHJdU+vkQaWtONL",
-	"B9VHbigtnOBk/momA2KDufK944hDJpnCk4knncMhGSPYy3P2t8m7LEkMKCUDsryVNEGNXrKcYlZKF26h",
-	"jUlkARtIp+wuNtOCdpbsZSwzeHlpO8KNdaO9bAwGbfNX8z822Vfg3A5V5OZa7NTrBX5FGlP6d5kS9CyL",
-	"aE4ywbVqWrbU7R4etQ+fhCQT6OQ45ecTEB3h6jiu7JVFPuW6SWjYckEGeJNvyQsceVwwNjMcLObnIL2i",
-	"wz2ZN6vk4Dfh/9Ti05lMtdGK9SToB+dcT7JRO5LT/RFPklHK43Pm/zm7ON+H5vAihO/PgCF0F+nqR54k",
-	"MH7HLxIuGOluRkqu2d6Gzfa2a/bANDtLWUR1AZncoKODskMThSu4m8mLvLUNTgvsQNF9y7gygn7go1Tc",
-	"z6oygGOC2vwkv5iNCg8/KtLFO6LXzmc7SmRUY5f9kN/uo/IsQ9uQYjNqrAejOehM+O3mixxxPV+/dfDU",
-	"Fm2CGJBu0qx5MCRjtBGwa31cOoOFk1rROXBo9NRSIpARolPl9af3BAQ7YMvOk7/5SIXUFlpRBUKy3AdU",
-	"WffNG59Jpeu1teo6wJM0wXls3jyKQOvbxsf2Ec8pog2bT6mIH9Nl/yMMyN7ylODwSMzGXKBZbOHiN3Lo",
-	"47rXIzqdUX4uzjzVtzzJ5/aJ/QRGqRB27RRS0NPtCdnsis+7e0S7WDtB2NRHtlMJVeoxrdsLNqZZog3w",
-	"heiURhdwwNFW1rDEDl+Y3xG3xGDxymLuHr4qFI2gWdDzHt+irxd749JaNNxebXgo5HRGRc299Nz8kNtp",
-	"8YKB9TDGA7gJCnPc+m6sKPqozp4Tjx0TzeXl3xofzRdXycNe9+niZoJEAL8YsaCiQuypfOZWRfj86cV2",
-	"u6rm05GsUbo/4fcrOiSNP4Tk//t/QsJ01N6QYrGVsxqZ3dinjNGI/FuXNCgKUS3ECaI9weAGp4wKYA7A",
-	"CaQY83MMHZuxtGantxtTZ+2gOg8wqvVL9RBr1Vs7qt4DjOpg7agOHmBUh2tHdfgAozpaO6qjBxjVk7Wj",
-	"evIAo3q6dlRPH2BUP6wd1Q8PMKpna0f17P5HtZZdPQC36q29b3oPcN+sZaEPwEHXMtAH4J9r2ecDcM+1",
-	"zPMBeOda1vkAnHMt43wAvrmWbd4/10Rn772hZUrRqbneCtpdiPoHj60/2hiGjfr6PHek3CVexg+VNfHR",
-	"fIqGaRErq+gpgj5bdLU2j23ETSVQ07RPRlJP4OkrZhCBK3VBu+7Gtf249G27IxaHY8xcC6tORe6brnUo",
-	"LTqlj9FB7mvj261RvYnlZ4zYGKeciTiZF/TkMAOoKQ+sFUEbiNTmx8J2vcRgXV0qUNvzHimQl3WPV6JR",
-	"bziGdP0IzOvFGCLNL1krcpO/9YDgy0dJrHj6H4xUrW3vjEaTx7Q6PibRmR9Pnv+8P6Liwt0TIeFjQsX8",
-	"QdctSlnMdUTT+LEvnxkpgaE+ipWb0fkybLQzvuMjQjuIdIlJRWkMXMGbVfOY1PKIjVhEzNUsofMzqupx",
-	"o+j99B3Q5nlloS1evHrDWrxDl+EokkLTSO8pbGQzjlWFLa1D4r2wz73FlYJdhVb8OPgawJL9lVywuY3e",
-	"ayjGKsj9tt9IabNLs55QWHaxmbG+itK62ewSKs4zev6ouPobO6bc5O8G+Vsz+U9lfBZTjWJlzQGlmu3D",
-	"T2V3F2bvSKjSLmq5lFnkKuWaKTII/va3v/2t9fZt68ULMpn0p9O+UnCU7cHudbpPW52jVvcH0nnWP3jS",
-	"7z4bBE3M/UU+/vScHBwcPAvdMtq1U4i9JP+UgpGGjdYH6eCYKGkzjVDHwiYsZaENngY6wXRrLXi/HEdQ",
-	"M44aUvLoBKnk6+G3lvmjV/xB3B/9hT9qiMosPp/ROK6Rm15/yFEGCDX2l7uCsdvkKAp5ZnlN+QwtedFi",
-	"P/HI2BCSTtj9stERcyEn8EAQBhiQG4RBJwiDbvBl7VgXztpPCcXEezFXiNWx8yANd22kbMoRG96sAyAu",
-	"HC6PVPO0Vp39rstmBfcpjnkfhleO8C3Qr+78GY1KxI7q4Z19fL0WfAbv3iXyTMizhGo2Zkz95vc1QfQ2",
-	"Y+pfcRdnqYx+F7sIE2EmMcy/6l5qev072EhMaIn5fcYEZ/Qvt5UzulTifFgc96nUNCEwPJexZofivovt",
-	"TpnQZ5sbnO9P3fiAQyubosvp0854Hlo8qzzcwABPGz804SylaTTh7LGh1NSEz5aB6D9N+Gx2QxR93m5v",
-	"03Z727W7EYy+vqffEI4ep7sWR68q07w9kB77rQfSL6zpxkh60+gyJP1iuw8IpcehbgKlry795q0vx9Iv",
-	"rMS2YHpsf4lvYqFxfG6zZrMZSzPF0mVBem8pF84gR1gpYm/LDsY8VXqJZ6fUCz5owK3b9fCI7pnShIpL",
-	"BuP8igtm6j31IKblYu0SutnmoPXkBnuzQdN4yBtjmAD8eQzzpwnaUjW/xKS1SBr7+RiaWw5iNpFi3Sjw",
-	"GXf5bhvQUHSluU7WdYXPbNuuvDB5cle1C89s2S78s8EeucfMdZvIcy5qsMQ+XTtZN5eiQLSkyWbrqem5",
-	"qottdxnm4Pc2eWmi/NNNTO15RrBFw97KfAwwluszHtu8qxU1gl7jId//y8lp4UfayqyI4e9nMZ2rR8PD",
-	"LGeRYwLDqnrHnM0QB/4gzMss2SMMgcGBeVy/tFTWbP+OaXLQaf7WvBxmzTePgClNPXdFvsgYCFsfWcT4",
-	"bFOgxhLOV8AC4Pc+oSSlIpZTMstGCY8IHlk+5iwF5oUL7Q5ma0wjoMXPH9+oDYegafKIDRnWTWjDqnbG",
-	"jLswZmRpUnjeEy5qtLbPH9/A+UxZ+doxPiZl01OXXfMbkRt0rVgyru+xcsvAspXgdiazBCa3H9MNY2qx",
-	"R1AeYKhbTfaSsys31akUepKYlN7Y0kZ9o2nyhi5UmwB65z29kffUrPym/lO71lu7Tqt5jjzr4KrURgZU",
-	"sTopbhU36icSs1mA9IQpl9KIjObEa4xIkcyNHcKwNTp16X4w71jpVLlmTXp6KmIiR5hpPiY6peMxj8Iq",
-	"Q9xTNiEteS+SObFoFyAStx7An42oZAdIUwOIQKnLrEkJB7xcWliSgofXgIbuMDlNJddaPYr4htk97iib",
-	"x0Nm73iobB3bpc14vGky7jhzxR1nqliZmeIuUkRsdrruNnfDulwNmyZN2HDsXjaDe0krsOGw7iQUf8rF",
-	"GybOQfbsrg/Ev7uI+A3neP/B248jWPtxBGc/jmDsxxF8/TiCrR9HcPXjCKZ+HMHTjyNY+nEERz+GYOjH",
-	"Efz8GIKdH0Nw82MIZn4MwcuPIVj5MQQnP4Zg5HUBhesi+/peHn3z7SZ+EqkdhMNmsJ5hjnEsB4j+j2qp",
-	"etKA2cnxmEcc9EMM9SUJH6U05TY4mHC9qbpwuxikm8Qf9clcZinWyPP8HDXw0s+C/yNjuGXGnGRWlYo4",
-	"NNYw1LJc9b6UZQhdDQm7ZIJQLEFbNjZjYX6mWdzHUouRFLFbdaxLQY23BUY6Rv3SfnvY6VTKK5JGXvGh",
-	"byCtw2ab/MgiminrT6LaWlWx4gLVWUoTmPB0JjUqQ9AN1icwQ+jbIVNBMhGxVFMuXGUj553wZ4NZvXGA",
-	"r17WVFHxd6X/9YLNv9XS+O2CtGoCtO4uUmoz+i2HtvxuYkcqEPH7Dyb5jUZrPMi6+eEbv+n4iAdZvTxg",
-	"4jcekXD/i1ePWb8X8PhmzPmGqO67QnE/KGr7oVDaW6KlHzE6+q7xyneET75zPPLd449XtHgjzOyDYGS/",
-	"Iyb2sWFKb4ohpdEE/jTYjUILTuiIJauBo3cKFF0CDF3lGrtbuOEmt9FCySrjJlsF43jD1S1K4MJeuZbU",
-	"sV8i0CqFRtOfSaX4yC9ceutiubsycrsycnddAf7UO/MWV82VJWF7MG0xTRZvWcs6LwhXw5cetkTdbepf",
-	"53we6Gd3rHfH+rdQHdI7iQ978kyR6NUISoNVdm8YOaIo9VjGYoYYTJODF48RP+m/oVDxnVBxbhNklVtv",
-	"tsmJJgkDCRUaMu6HRk5gti4z4iPHaEU2GNpCdd9TiGZXXIo+ENsVpua0PQqpJ1ycN9tkaAWTYWjCJ2Bc",
-	"oSn4CErUiBVywpQL/8B2dyjKHYpyh6LcoSh3KModinKHotyhKHcoyh2Kcoei3KEodyjKHYpyh6LcoSh3",
-	"KModinKHotyhKHcoyh2Kcoei3KEodyjKHYpyh6LcoSh3KModinKHotyhKDdEUS5gNl4YdfA2YCmjUe5Q",
-	"UjuU1CNBSRX7vq5Yyw2Ks6xNjJlmrCYl8BXNTS8byuhd2JBB0B0E64Ry3AC6WBf4u0jcDwMtqxhdFiv1",
-	"yqtS7UfzuHIJSlWfDAIUTQZBaNZ1lnKsWovyPcFPLCYTmsYkkjM4Xzwxhkf7K1EsveQRI40XMlL0is5D",
-	"8kaOQsJ01G62yWdlHq/ak0iDC655kS1VNfGEVs2OpGG/2Xc2meIFPJOKYZo+oAVbRdMZznKiOcYzr+Bu",
-	"JoslGTH/oyVvnBJ8RnntS52wDo+2Lile8greKbf4wbZQ/valaW9hy7AkZOlsbmVj+7p1UaSTygIAs4TF",
-	"6Rd7H/pEgcwMJXNX59jl925gFuTmAl+stN/IM3DCA01kk5m4EPJKuP0yTHKzsiDFMV40OJZP1+JpGATv",
-	"/zwIPBYKM30J9675dkx5kqWsnLdyT8FDJj0oSItySsx2NAcBURN5ZQMfEhqxiUyAPgd2wLh+9unWORMs",
-	"pRqOVarZmEbap7v3fw5CM5QNia7CSfD10le2sYVlQaazMcVVlhQobh2FDcvvDH0Kg/UvLXq6QGCkEbOI",
-	"x8ztEfCOIdDHcInyXFDEwmBNP5sLcQwZjjHoW1GucdjphOSw04V/DkNy2HsWkiOQySrRLzS5onNFhsbm",
-	"j6zMDJtM60W7rckMm+uTzjAkQ9NE3yM122XhfIATNOzn1FYkjvczp+4p2w3J6ROZZWJWQZGIpqkBFXsF",
-	"101XZqYh7C/XirjBd8lIxuhvmsirW4u/S5d/JxL/64rEJ2SSTalowbDRBGysZnle+7fcWNIlygo04TC5",
-	"lE6ZZml7EBjnKtxLxn68ae2f5ZFEJ+bw44mAm8QcHo/B4y9fak3Bi6zdZ1o/oaD95cEkzNdG1qqZsnBy",
-	"GBCXR4Up01kqgCf0c6GPx6HvybbxCY2SKkCBwxWW52GzIE+YZwbHYCoFm+PXjoday4frFJ6WlyCRsiv0",
-	"gcpMk2HCBTvDszk8JtRQO4ikMZYkAapsk5/MmITUZCpjliQ23sHEKYwY4edCpqwm7MnCdB9lPYITQegU",
-	"jfR8ofJAf30VikddEWBEEyoitlv3+173GwW+rOWuNwuE2azZ7UJHNmxzy1CSzVu+cSjIZs1vExqyUat+",
-	"vMOjKAB0Iky4xkNUQ4pSFnOtdlzpnrlSJfBkR4ebRcJsxps3hGX3tmlsHbL5YIvGHlfRyYfc9uUhxk5a",
-	"jzF0uCjGs9Eyx5kpCVTfNMYJa68Prkicbd/LasCoN4k94C8FfNRfJK5LdQbX9lmoKGvop4Zebkgf/m4A",
-	"oRjdiDvIqVW5rE5T6xjZno7WkI1bBaNWLfHdnxZWIGrMO4JoSWZMotFqEHwWM8pjY+L7kP/1F2n+arfb",
-	"za22xA5mibwyCKTzUwgiZ6zQRxtGTYwz1oT+o9ydESVSYTwju9k40lVr0sdBtDJcg9B8AFUUDwJ+imSS",
-	"MBOzGdqxtLDmvUzdx0vJ4zKMiMXWTG6cGNaSg/M1I91wTdWZHUyZzJe8uNQ1uAEXXecq3N5lMU7oed0p",
-	"IHaYISL3EPTHuDMkKyuuoE+w/hB8F08gV2ewqbtl/u7LDIdlt8zfd5kL01k97zNYw4YUJbvaMaEjzD6C",
-	"jgxjNW5unDzJXoBvuGCbFASesqmsH5yQmuU+bBtMY5n6RkxzKuMVhRD/6tAM7t65osqg40wGlDhcVvRw",
-	"o86BiWwjc0HveJtwQcZZkuRCEU+YDTgRUm/YNWKudkrsfSuxKRvbxVspwqdszEDZdSjGDWuMjx5v3dzf",
-	"86bmYQy7Vb/PVX9sVckf0iqwO/gPQYIgn24rP8A7LL7F3b2ufHNtr7aW8G0EloqT2TOrrHArb1JUmBaK",
-	"vc1CRE4rwbuCTg3I0O4wprOT47I/2UJy3De+rWl4XPIRk4nE4r9+cjz4uU2GpbdcDG9hlHLRvBds3ieZ",
-	"iVKmUynOc8wijqIal1zKqHfB5syZgvLSxC6bHmGJsnERIvaXhp5TLhZ909v76spe+T1lmIwR55vfPYPd",
-	"Q+R4e5Q52erzDixNLPZ8MaHYxhmzNk3YtUAZefauKoncXaKurkOteWrbjb0TW7S11jmxeVsVXrM6DTGy",
-	"AmDEOUszF1fxvh+g6rG3NvmkZWqQYpVt4gjCReXcwWSqQBslTeQqFkafsHRtpjd7z8Dz5j5YdMUsn6QX",
-	"V1qZdy3xFDi+WhTf1g4P0tAypotUu1FN/9rC/dv4LeSVKPkultwT1eQVbQNvdBvSOzpam4pvI9NNnuka",
-	"81vDX3OE01uryU1sNvZS/4YDfG1e7m5qtjlZZ7SpQeXdSGcu/BclOmx4SDbzYBEtAWeRJePcz8TVyntx",
-	"eazbh1JMWy1vNT9tzVgrUphHAiukMDS0LQzyvZV6KjJYjuZewPOFZJZkBgvM40XsnpGwnBXCimP4nf2i",
-	"URH/mwuqEmnw2KJMjW4TWkSgL8E3F6UgO7F6AsHASMuOUMrbyJ2i2XSnXFrfIazFco+hiee2t6VmU4/V",
-	"r13mnH53a23WGhfkHxkV2grKO4X+HhV6XP3UChy7lb/vld9ZsB9y9XdLf/9L/2210LbMfLZEdHPp5Co3",
-	"MWmM5mRob9khBniO5vlDe8r+VjJ9NUPMcJB3aiBMKdaLWNiDXBZ0F5ex4MEI91S+dcpKg9jI//qfpHTV",
-	"DUOSykzELhs6IxEz6R1uKenVS3brFTq7dLiMG+nqdn2NoO8easFDaiJTHWW62SYnNrFjaGNcfI3ebgbH",
-	"HIVlbb7YO2VTxRsrBVcVtR6bpSiT05QrKVwiQ9uVoxR1wWcgyd/EDOCJazXamF2FRXnQqHpc5TuzpR1g",
-	"QTJa7Nz9mtO9TRRJukYAk1OucfFL9lhYapddbMLIh58/2Jyac8ckbOinYiJWCwk2c9aYD7+zyBbLksXi",
-	"yGcp7Iocoyk6E1yHdcfMJEfpPWs/O1oyhkq/K9nLbevE2YZ2ZeJ2YaG//TJxuQnIrxJHGi7UMCTCpF1D",
-	"jqaat64f58IuH035ODugWyREEp4pblc9bnfafxPV47xz+DDn7rQo9FNnLPfqAK0Iw/aeulEodpiXIsr5",
-	"IKoMuY8f9IG0bA27VUQ1qgQ7XfOe1Xy7yWdarrkEre8jL0+18bXmUfOJjZrfAOC7i/EqG4HPqWZXdBfp",
-	"WFmO6ZIkaEC69pk9leeTNE9vdFnkHajzda3b22qrZouLZbeVdknwwuJr97IwJHg33EZr79+IazD2iz1s",
-	"HddY7W0FMo9rBOSlLAKF4ZYhBKV+UaCskyHML26eW5yLslhxr+GTvtxTE0Lp3TP3Gkbpr8h0RU5Gu8sz",
-	"yrdfafNjtdUZnYdYp1eYcELMQvAdIgkrsmyFBNZIsCdFppxFg3UOMChtbknOCB36YJeE57HIjBuHT/8r",
-	"XGDfNiL/VV6b4hA4OaU4zKWj0K9qYESmqw3Xvs9BWQts3kAVDW07GtaamcuYZ5uGaRFOt+x8LnJzezpK",
-	"9W7zLupM3TewsNfNdDVibKlb57jqgPHTnN0JlLJ8qpYO0fekFAi5rRwna0h2I4B+iWF/N4x+mwwr4uEw",
-	"LGWIXyMXhjAKrJAGO+Mh9UlDSJ2jMH1jWp8oxhZFiuYqi8VS6q47ScUxd7nqispgKpvi6uZK+WY+nS3U",
-	"+LVM5hZ6fQECXarNb4GK3vwoetT0CGDNN/BjlpX7GldgmdoNerRC6uQK0aWTVGbnkw0B+bfRoq3n8ZIr",
-	"Wg+FvZkGvYHGvKol6ylY5ASk0e0XKaCtp8bz62J2GUxmW+9hWL54t9Fb+6V6gMCXitsc9UER8YSVS7+T",
-	"0fwGwPA7U37vHkl/c43V0iAl0YRFF1acXgLM3l5LC2sz3mCPf+GKhuQ59BqSk+c/r+/TaXAbctRTeHyV",
-	"4oXtrVG9bu/P9xrb+fR3Xr7fvk+/xEh9v/6tvfe+0+7RePC9Qd2mrJEumdZ2jvzdEf9NOPIrR/LBj+Bp",
-	"rRUXduCCCyMe+qJhoaqlLGL8ksVYqxhhuMbqGxqTllHjSiVt6BzHBQ8FLj9tTcmmMPg8A5kvfr1EfvWu",
-	"fOQMdpvGWUIyfHORFdyzVwB1ISsVmiHFltiPXQZAq5iFqEmW4mcXrIW65ji4sDML/LSVprpP8OwNgu4T",
-	"45lZZSEsZUmoN5nbjdiOTffKYKtlW7I1d+7tuPOOO39n7lxwngfjzX9lo4mUFx/oPJE0Xm3xNHWCPGq4",
-	"Mi/3yTCSQrNrfaZ0OkSzlTlTjqkzA0BHzXEgckvnMCTDTJn/rXkO/vSuAPg4o9EFPWfDZlj0w+OhjbgN",
-	"yZBdMqGHA3EFdDChsxkTzCnGQy4USzX2hKsNf5nSe8Nj9AJCszHV1OU/kQJ0a3SGoP1tIOhYs7QyRwwg",
-	"QP+CmZoVndWEznLzwcmH19YfYSIhSMM6HgfCbAAa52zBj6FiUZZyPT/T8oKJIUnZjFFTz48wEc8kx3JJ",
-	"akJTFhPFopRpgs+SholsYAPB0eAaSaE0FZpoPmXHNqQ+kefYFuxms1yFyej4zvpjTMWmzOBYZulAWLQc",
-	"dbdwSgRj8EXKXKYWg3ELF6dhc/gMBNzNpgPDj91GBv2Dp50w8FY36AdAFQFmOaDwNH6Et3yj5GH3wFWs",
-	"6wd/p4K1Y8n+m+2jHckp8G+vXnDwn1TAwfAq/gYvJHpQSgkPg16nd9TqdlqdI9J92j/q9nvA+bEabj7c",
-	"ar4h81Lnh1b3B9I96B8e9A97eDKROPFWADqEc1laoKAffPrp4j8PxvNOT3Sf/u363X9Nnz3Rz199/vNf",
-	"Tt+fvP5R/YypCSuXWbF49yhnGFJHQ959oApKFPF16XgMk2mgQx8TboaEJkpas2IRhG3PtBzb4972CTKn",
-	"rDojlqPCVRf3ok/T5yGkhoWEyG+wQmAxl0YBUZgbBzliF3zjWsG7LWktAmp8Nmi9iqZ9WypqFVP0V7K8",
-	"RDkFL+ZYrJB0/WatYmF2zzB5qmWlw/9qFVdN689sPiQTRuPaCssLN2BBOaF/Wtya2T1dvBC9yXyCG9em",
-	"k6KKRyeZntQYTEFq/BF+JzTTE1jmCEvMHRclsf/kbgOvSvYsGyU8IhcMlJkZVepKprF9cpbyS6oZ/Ahz",
-	"xasf8/lCN8XkJ1rPTLAkF2Pp+AKNkCQsf/Ns6VPKhaZcsBSEgixNbBOqv7+/DvxgZNlKLTIq4hawQc0E",
-	"AUEEJug95M7djKYYflhs5p4iH19+OsUVuTww4lvR10Bkiqm+8T9igigvTcnww/tPp2Sfzvj+5cF+Lkc0",
-	"QyRYfFrE5B8ZS+fwwT2gSGP46uXpQCy8aS7y4RXcXnAK0OKFf4zHiuERSfiUawf1RmSBYM4p511IA4F9",
-	"LAxu/6v30Ldh0waa+i49446tH+G+7/frf71g828wFjy3bjCN4YfP6zsOBwLPePHWi5dvXp6+3ORFjMtk",
-	"AqefzYCp9I6IykYtaytUpPHq5WlIcHtkSj58Pm3CQYZ+Ipok1Z07G2XJxbDZJq/R94p+HqXTLAJNBLMn",
-	"l8jFnpZSDUeT3QkUEZDRMDAJKQkIQXlY/1ZOPVaMGc3LZCqSeWjIIJJJQmcKeJMRt7E270DggOwYTFFJ",
-	"OpKZzo91Q47HPOI0IVHCgYUZjxq3ee8iOtMZcDydUniweUyQ3oieSMUGAsQoxRMmtPHsxyziCoamKUh3",
-	"NpxVY6p/y879CZi2uAOSqPZADMRLlNWtasyNauY05+FXUBFCq+yGzvcYOrUQKN2oDN+G/ZpyngPh6cp5",
-	"VU4U9Vyt2bSodhqWK3R6jhNUOfpk+BWojOQgCrPm5mIK/dOfZ9sutMSxd8TxZ/g6JMOvgwBJbBD0yS/t",
-	"dvuL6QC+CgdiiEVCzQvm2gv92p5eKcNKsdKBWF6t1Cv/eaOapWQs04Ew/R4XGam2LmQaYugJFjM1228I",
-	"4qNlXrD6VmoLyYhFNFOspOFT9Anb8tZNEqd8rJU5k8Czcp0hV+0Hwp4WouicKOnp5O482MFhJA2KNgkV",
-	"5xk9Z7ZCNWpuqD+xFAaBMcX9gbCp4RW85pbLqB1DlHqH1fTxztrgsscPMIG9KciBm2v+7AyCEPayOwgM",
-	"rmuxnLoZmCumDjzQSbc8XjWeQgo2QefrxeBwIEw6JzimOVjGASPHOWxmQ4xkMzSb4o77niJDe8KHWBp8",
-	"xAy6D8YHOzq0x36IX4eFMcbUKfZNOo0PP38YiGXmn+EvX1z5Siayac0qoWjZcGtVRukOhKtjjik+53aK",
-	"xiA5/CNIGMP94R+BjoeOPx/DxhVgUFvoBHYyz77A04Fw+rBqtslnW4TbXgYYlAUHZpQyemEsR9irkO5k",
-	"KabVQNQJ/31T+hSUIXsLwiQLZl2ZIZzwqdGu8Ui+s3akIkmbqdU+hAn07SYACykMZYZTIPvAReyTX77+",
-	"IWXjbyH5CmveH4hf4Okv35ztzb1LMoEeP1PZeKFJLgij0YSMUiqiiVl0J9QdtDvtg4Ewo8eDfcFFC/aS",
-	"znhIPqRcTUmD/v3SlLK3P6BWZ24pOEFkIoXMUpz46ZUkM6onRLPpLMGEr1OqI2NQUSAff/74RvXJcI1k",
-	"Ym6K4SYiExlJPbG9rHmBRlM2bA+Em37C6KW1Z0UThEjCJSxlYtg0mcqUkYRrltKknOIC58gVmTLktjha",
-	"HzZV1M8u2EabnELTJObjsWERcKHgdWBIFIEpnPXtuoOMYG9lWMm0FbMoQf3KLa7lx2XElhta/jRaShBX",
-	"JjONKRGBJYMMA8KVniiL5EtoasQvkzmxIWGr4bo7Z3AbncuUJwm1jNwXduHQKZnqgWh45NPMwyK1TFBb",
-	"neFpWMDu4oiReg57z5DOjjoHbvgG0W+N28OPTKfz1gmo3E5nNGBH7yiOfEPmsSVOtJ8hqmeWMoXyWAR6",
-	"dOy4GgpVcPrNEtjegW0PbVKNYc7x0PViLn9YQw7dMxMXangpzhCLrjtWHVqO+/Pp2zcm1N4WEpml8nre",
-	"NEa0hEfM2patkvf29emCRgfLq2SWRqwt0/N9+5Lah2e/hYHmGnV67+L3VbJGIVXBvEFsagZhcMlSZdS/",
-	"Xvuw3YGG7DYG/QC5hEFBTVBrLsn6iLSXSq+wMOP1N4LdRMMHujHQy6PJVCpd1ThCw7AEnRol0UCaQDS8",
-	"PCCfP742SksDdgFUj31USagTO41kV8jHvU6nsOlmKoOj7OTlKyOm5wJb22gvnr04ZSpLNJmB6FIMMQdU",
-	"IEvD83JsBm2fB17MDXGY8wFydSvhF8xJ3Y1ep1ukKe91es7BF5LDTgd9oMp8OETKGkv0ibbbbZPelg4E",
-	"zEwBj3G5tAvdxV/ONnkrUSWhYkG3M3Ze7Mos0mGng0fxxH/OqBlzWH5U+QpsryITqXTfaIfDRR28Qe0c",
-	"j932DAQlz+3vBlMbukWz6gKOo9fpNkNQNtdfFQ0qnFKR90KKTj5bdaO2k14zJKicr+1FpmSz66hhO6ID",
-	"4YbgeuuY3hYb+g/U9P7UbrcHWafTe4KGCfjoNef0ouKiUQvG/lgirSgDYdQTy21LW55mglAtpxy2cm71",
-	"kTQTIAYbUrbnjyrCx8ZwRxMpmJFspCY8ZtOZ1PgDnOyriQRxA2mg1JWDzn8G0aecaT7XCZUl5pS1sKsR",
-	"XuRjEFvx1GFGpcZhp9P0k0/F2SxBc5w4N7wzZ92v46Af/Ah8yVgOmdI/ynieG9dtGP7Mvi/FPsjt8J1z",
-	"ksDfEyrivxppDz6qbDql6TzoBz/7tjHmFEZ9JfPpoKAkjP6DrBVkXzTizwpXHLp1BDR4Ek0ZeUmVJm/e",
-	"PA+qqZcDEFlanU6nF3zL55NjPANYcrwggE1Xico6BZb1+VcenzOtyGsRtZf3271hvwuvvHq5/I1FKc12",
-	"/QXNtiisr3OfwpZbYd2YTguzscW95woLNNXrdL4vSaB9zLF3Qw+Wo9cQh0Mx9DodH1rgu7GDoOx9tnfv",
-	"L8Wr3U1f5XHQ7/YOjjzXdPD+z7htpq3DFcM4Kaw2yNVKls5BQTeDgNAEpjkn7JrDNVQaBapXXv9oUvKG",
-	"sMVKrKbrkmOx2zs4XE3qpQX5Uv1iW3IEzp2DXvDtmmKbPse8YnAhZ+J4hfABskdVYgmNRm5+N9hO8lqo",
-	"Gej6nlyyp6z40Ya5Hm59BrSUb3Gpl9F/aHSmWlnDJgqkkXZ2SZPA0PiRPRG+5mCsoshTKckUxJO8J27s",
-	"gfYuaVhkD+mZLHJriXDzXcYX1m2wGYVLtY4Bv5YToMtu+YKhWQgFaFTZ7DpRT4i229hdNs6c5e1/FjTT",
-	"E5nyf5oUJYe9Z+tf+kg1ewOiiHnnyNDL6nc+oXrojnNw1Omtf+eVCSTxXjq4yUuH279kdbtN1o9dw2mC",
-	"lcDac476PzERL3GceF6SIAw0PVdB/xcjm+DFtnBx9r8G56xGkXqDjo9c7DNXCGqRM0yMhP21fVtvIRLO",
-	"6DmoBoPg76CNowaCllry6b+/GYiYajqiig2Cfu4Ys8kykebwXJVVRus1A/3Zj5Nwfnl2ra3PRmmaaqw6",
-	"ZFsm/07Mu8eorcEjE5lak4TIG26A3mywatahkFCY3umEgeaHep3Vr4iQBNP4GoOYJFGWKmlMUT/xRBv/",
-	"oHEBNlHZiaQw1j5Fhmgo7L//8PLjyen7j31kOUPyd8mFMSNEcjqlKkQblxwbiORAoFUDFMTjqhHQyKAy",
-	"NWrVy//++eTNp5C8e3/q/nx1GpI3p/D/S/jjZUiev393evL63aeBaDjDNrp6uXDwAYMSKNB2IGrid62E",
-	"KWUNj3Yqrz/1331+88ZZz9yX796fmu/b5IREMkETj8maOqUgVfOYgXINrcKSMxXRmVMIQXGPLlRC1WQg",
-	"GiUpvm/m1bd+k8Gg//rFcJVOMpFXqMcYg1reLuFqIOwFcuwHiSEUB7MzmeDQmDSGg8FgMPTWY0wvnK9h",
-	"OBhcD9FcfT202boMYs044tAn53wtuWqGsAzDz8sbmo8c9S6Dj3UwxIgKMmIDMUYag3ENAjwq1vZsfifA",
-	"5QdBMyRCpiWlzNr4i7S1yuYOIxEcRtFwM+tbMtrPqcjcoAXl4BstLhQTimt+yZpI/Z9kiu7ghvV741my",
-	"FHHy6bnRZ83HFy8/PR8eE8UumQ3UMwRcPQikQdVAlLy3H37+4BxBJlksrM4CBZzzSwaH02WnNfZFe2Lt",
-	"lwNYIndRG97A/8naPjWUstLaaWGqZ9euH3mNkwwHwnh/PfMoomfiIgux5qyF5leWNq1jxzEiz0J11OkY",
-	"D64d4kBgcA0IWIWtsEFzB29or2qPO2CjzeOCaK0Pj3Q7BYcdCODoOH+0Vrqh5JVZ2uS94aWWr1uhQGkL",
-	"ty2kc6t8EJladADsJdNXjAlkIvk1pSboBzSMVtvuFWkoxuxgIxqzPUXgGnqe3wXo1ET3HtfkPKMpFZox",
-	"1azTx0tvoiUxpVMG7Bk1mEpdqrUsulEQr2N5IVlkd801vJzkrLxNhn3rfAmHVY4IZ8GxRIpcxj07GIRo",
-	"fqpmWC6oYDgYDO1LwLY82FUO96NcqLJAXfZMO5UyJINAM6UHgTM+WsUHeVwhMjt9qO84RF+jTpwjKjfp",
-	"qrjyrekUroUWvO+qunkdqmzGUgRRYg/uWvi7nIgqbhNGYZayPA53L4FoYpY9zNe8lPNnz11PLTUXml4j",
-	"sXoKQ7DugrJJXoJ+gFiiIHS2dpQSAl/yL0cd+zHAJ63/g7b+2Wk9O/vy7/1Gw3Tza86jf311+uub019f",
-	"nb789c3py1/dRjT7jV/+R9gHUvjyK/zbbv7x18brT78izTaRaJuN8Hu23vzjH+owdtUjCLeHuQhWXBnh",
-	"wvE6tiBEnw/jo/ZGKPH/BbWvHrZpeXlQv2nYVGnTlm/Tyafnv8JoFpc4/2XD5flZXhnJGL2OZTialig/",
-	"F7nYO2WwZbezZCbI1ktTWZ5ooVOX96TO/YKXVwlIkweF1t/SjKOAQvPNEigq2mvvmBTXHsr/XMMVedTp",
-	"kEYtB6wIaviLaZfDxVdemaP6lcErcOnCVGJ3Op016WG+3JMhsMq1UIrMcfiIJZK41AYMoG5jDfzlLo1g",
-	"plB/0O92D4/ah0/CKnv3IfnwVtttYC10vvu01TlqdX8gnWf9gyf97jNr41tm/q6O9Kg6UkSy2CF2YDdv",
-	"aKBz4kgpj0CNBee9U7V9RNqygOrjCqpmBhOzYR43NLk5EnpZRFiUr29nS6uAyNQe+hFzimvgyc3Fsj2b",
-	"8f2KWqvSJeUIG9nS+PaWK4Ww05RwcUkTBCBY4e6+jW0/Ytoc3JA+8qwEGAWLHQgYLzAHA6aCZD5gyHno",
-	"cysIPOwUgQwBiSkV52xncntwk9sbG0aI90RxKD0bW6FrfPkWLkEnPLf+OjTRufRG5H0eD4inyYcRdJ1B",
-	"ZPhGmgNbYFDg2c8f36B71pjBrvJGrVopKrADz4aPMW+mw3L2MHumBbsqvL41bti+b/qT4zFc9UIWD0Rz",
-	"jDggaKsEGi/5Yvs2R5dJGGY0UAsTROTkYoFv0mCXTNjQF4M8x6teSYTxzoziaTG/DnsxEAiWuGBz6921",
-	"q4lcqgSW8R29U3phQCDO48sKiUJmOpIYBjQQeJwjloI65Xq2VhjFtE6cOeuc5Yroj/OXdhn+zOZ1Wquh",
-	"kOdF/ND9+ZM9Ro6yAu6n8+9gnJ/Ppv2i6EGXvIU1+KRThvKkV4Y8+DQDkRb5XVAtLh58FsB1yCcNxyJY",
-	"qBgePOk9RfHAL/0dvH6DcTjrhY8zGNu5xI7jTAguzs9ilvBLhp1jfdxgpVjicgR6bxmBJAyEPEuoZmNW",
-	"hG1tLrUUT9bFFBa/LkYXFr/NJlLA90dHR61Ot9PxeBGiIxTFrmYplylsxRf4/fqMxyaE8POnFkhlR0+e",
-	"/vAs8Avt9m4g0bhMdZs4wbt3LY14Eq+D03frJNttndWHN3fFmvWIVwp5ht2BMOTMZkUyiGTerufVPpPf",
-	"KydfCMLAXA24au6+qIfImXtjoUXrHnSwv9yKgpxeXrIUg7qqSApYqjZ5kSvVJs4fS1bQ9ILFeVRv35m3",
-	"YzZjCFkhXB/XT9RMqEb/ylIeLKYcLHLxgibccvDNFkYJstTSIm7Dd5CHN6PA7yvTAouz15V3x6xym1N0",
-	"FpSL7X0vh/n3hXB8R4F+xb7k4nsZZuYc524eXCAOv5E7OcqCTUg8waZUQQZYg7WiN3cqwIOrAM9tPBnx",
-	"o7trhP8aL3sNaHOp4/0j+hV9DcFh3oeVVL6m/qdxbM5SNubX5Uf6Q6IwrQX6FoySgEh9xc6nzERsjQ0S",
-	"BGXk/iaxDHhKbedYndP4jyImdMvzWNBSTyWfWqYwxIArA+zV0krLFfma0IFw4jzqLlYvglORSKXrpOdX",
-	"SyTtde4fPwPtXjk5LiatPOdwRIvEzCWrcVlexDICelKYEi/YPKgKRcst/lU78Jf7xhCW1IAI7nyb7Nmr",
-	"dwX7djsk4Y0VhHVif5qC6mksebU2yO+hB9g28+upRjUQ8myWysh8VTym6bX3xYymTOiz0qiN7fE+NIu1",
-	"yoOnIdzaBLoOwFYkf77xvWduie9jZL+xhHS49IRYfSCPu7hvweedLC6cCbUc2hfT2jtp4g6liVdM+8iJ",
-	"mhwOW4gXpbgRI1KA2LgoXLzA7yviRWNgv/cGNAiOyQLsxpVsHohhLCPl9MMz01vOt9qzyWwYOtDMZmkh",
-	"XHzPQFj4KaY6mLDowrt+/CBkmyag2SbvpGcyLY6f5zccCKpU5tKIVeOxQB2xmfpMntaaaPolnsb2QBx2",
-	"Dg1sRtSdHx6TRmkZB945Hwg86IOgiSC5kn5U1MpNXdZK5eKtXfBUAw2Z9QiygVAmsyXMpqyfKE3nGBoc",
-	"98lSnQTYkKeXuMwGaAh+XcTicEHYeMwi1JUUi6SIid1wa15AA2xRFNPij4ARGtOthXKB0jQQLksZdY3U",
-	"Sn4IekrlDETNSArBbE51So6ur20IqCmkCZoYbBDFXAtOITuXAiP30QdlAs/hXNcJlOZclMyx9+HHNeQa",
-	"h+tvlI1lLit23uzWNsuw0pxlH1lIap5m7GG9kL8b36KPKCyD84VNqFrKzlpKrciTxBrekM9X4pcthgYu",
-	"hRLzad5a+lr90jupfwIOuBMs7lCwWLjKl/ooNzU/NAZWWoG7lI955EkJzWros39PFzHQRREjL45oeGyj",
-	"h591DL82SOaQ2AQmC7V+QkxBqTSdzhRw7mVlHcm6S7m9ynJwey5/I3txSKgRMCz6MJKzeQGRIChMTXnc",
-	"crmYfXaQ59PJ0uRMsWR8O+2cxlMuck1TZbOZTPV/K3sBgtA+hskz3QerUHqs55N5GzR7U+Ms6HePup32",
-	"k6Ow7EM8ekL+irb685Sxqi8RHuqZgeafD7zPo0RGF8saGYif6TRmgjw/JZ0nR92nA1Hrd7T2CPPwhr5K",
-	"IeGD1dKr3kvsrOq9fH4K36RUxLmVgk5nlJ+bpeyEQZRQpcof7LqWDCB/pmnCyVuaclZr+nCflTzsdZ+i",
-	"x++F/6CaT0cSNvgPZYdp8annJmY/H1Q+H1Y+H1U+Pyl/dnaYJzmbO6PRxLNyuG9NevWIpmaJjrrFTygL",
-	"2/DeKEXHLlezhM7PqFpYkzoUl8sV5dZpIVtr92mr22t1uqTX7R887R91bEpXPgOiC/pB91mv3X3yQ7vX",
-	"bXcPlxqAqpadMrxtwmeO8K2Bx33TW/jmoPSNo/TAfjZE6z2QE6z3XYlK8ZuCSr0vLYlWTU6YpvbJof+V",
-	"pcfychsDUUznyqBFc3vRgfvg7E0ZI1KQjyxifIY5QG3y2rH8Z/yPv3efPDt6gj5pqWkS9HtPjp60u11M",
-	"SlIQQMLFhZeiJGaXVT9lup8/vM/3K207Trm6CeRq+2mhtV5ydrXffbIp8NA9VhDPQafd6x61u72D9tPg",
-	"3u1oOxn85jJ4xTZuMkMaLNFYpka0ADHGStPrBfadeP27sdv5F9xSSOAWHiifdBqlqtxeEKEpyd0sBeFi",
-	"4mNXUmOIfLU/yDqdgwj/xj9dzreSb888dMHm7hFucfvWhXfsgrW0FaVdlqEigRVmDm0sQ7uZTIIYPFpE",
-	"YkxlzJKkEocBAkKNI628xssdatuVbv0SBrOsRg8yKXzKmtDxAj6zZzP++giWcCE9WgOhiIUOZMLy7RK4",
-	"fewbHYhrDFJdQA6aEMuaPPsmC5FLGIp8xmTlQ7OpklPmIkRh02uy9VCbkp8kbKwRd8wViRJGUxaXQmN1",
-	"isa5D59PQfmKJlScm+y/1jxru8GUOmbKGHOIicqcKdAgNhXL85+Zrucyw7x21hvcJicmq2Se5AzHQ6h5",
-	"fCAMqVWtGD5FNdtVu6e1nipmSrXC8H2sksaUQBdsTqgwURKF5mhSc6VEioiRCQx4GZqj2S/wH3liq9ce",
-	"atblPc5to3b/9BWPmJ8dsGQ4tcbSMeUJi+0rA5HPSGhCzykXdSZMQ8j3iChtUIMpM+nDTco3niQYssR1",
-	"DYrU6l3PJzyi57KsjMwSqrnIpkGdD9Q2W3aB3kCIMku0GXqx9z3WLKyt+GEY/p4q1dVB5lOn3fe2Qjc+",
-	"ubnoWS2stBrb6EpI+djGJZC/EphxJ64+DHoNPUujRSa4k1V/e7KqOalbIdas6X9NWhjnIKjPChOuK4NQ",
-	"yulC1UAkpSj/Rn79mXjr0M9yAoIDwszUsRM47GF+bQblZ9cIB2IxOtgGaHc7nY5XKsrWwz5TOnVPyBkT",
-	"rUzMKAh1A1Gbh4SLy1Z3MQEJRuIZmSjRLEULrh1tw3XI43AgUjZ23ptS1fXFUdV8h5EpJtOkrXvibs6B",
-	"0M7yfXYQkrKtIiS+0Su0GSjG7ArzQpXSRVhFAkU1Jyba5faWGcQ1nHElU472CuXvEXnJ0kvOrlBg7BMh",
-	"B2KYcMHOsAjd0FRgoKZCfWyt9ZjZwxNBlybiGIhhsa4YOr4uswbFdBJFKNeyHBKWrB5jConjVSkkPDBm",
-	"eZ5LQ969gxHs8hV8p3wF1SpIOc3C848840AOSlmXcOCHe883UOBlvHQDpNGFoR51OoU1Y8aiSuaUiM6O",
-	"l2YLKM+r9zvKFhB6IQcmqhWWrEjIQho8Ri+rTRIWEiEJ8GtMj7s0d8DydAGF/+/wWfvpUcUrFFi2Exsv",
-	"Wa/Te9LqdFud3iIwF+5c83sZnIvN9J788IP3nX9XAgXW/ZTCD8VdD4+oM+OxsRI7V2eX0vvsEFlIpfkV",
-	"XvSuspH1Xbi5lj7eIoWAvY22ySCQH42Gy6Ht7eJvL6vALlfALlfAbylXAC/kR6d75SLlZpkCbAsL1bdN",
-	"McjRvBrAj14JXXIoeGVyz8r6fhmeWqqRgZkyowyJFTUINKFixUEQ1ROKdXZs2L6LUfpjpX0vrt6U2G22",
-	"yctrGulkjpOzh11fybx2B0bbHFfS/i1JOE+1rcWCRZuU9JUFg5O1NvFEYu55k6ZyIR/eYaezJg9DCRZc",
-	"icgdiOIKys309qs9ZeFMY5kk8sqrfQVcWPVNqmTDkRUxClEKWvv/+p/47dk/MorVNocD0VjAQ6Uyw8SC",
-	"tpBbxIS2fhZ3BZmqRURl02OjlgtJEJuQW8qNNT20SU3/lL9pFEN7a5M/2d//9//1fxeAZFMjLkZzPbvK",
-	"CZUDvfna83fIH4FZZWnhVdlTYSmnBKFT6YusdRklSmJgXo9xbCteeUdB2YSzRv9SM0YvVFHD2ktcsSwh",
-	"RZF9YiAOUfs0s1rIH4EON5M7YjR3YxqIUi1IO6f6ShB6ksrsfEKGriji0iQTlgt9f4+AL2nmtQ29eIK9",
-	"3KBUrm6ABwSWWVpxpSxz1vGzStjWDYTJwiLh6/ig7xkgG5nIDPO+wDMO/FY6qIh3yc9x0O89az878lSX",
-	"alshuWLsgol4daO9mka/bC85fs9MDVsEUOWODnOELg+Kco3AdZu3zt/w7Ifuk6PvmsDBY/J+Foca5wYv",
-	"TKY3921kisWPKaBfFJOvCegvHavHFdTvY4IbRqh2krYUrFnRc0PMRh27BKG1PhM3uarvxC7QTiR/NLH7",
-	"OdHWS+OLjpD9r8XB3SRmv3QmnJRnKKkGR2+fHgTN/irQO5YgxQA1quocFrbMupW20F0iWvKSpTGSLHyK",
-	"ZJKYOCkV2sqWLfOw/XApedwMydCaPqxZ2Ro+hsbNgP0XkPsyzt7NfB3M3hc7HhJlb71UsGn5HuXVNguB",
-	"pSyn4JPGkXM7hL0RnIP+wZEHjK/DxD+XV8kCRP0tF4LRmUy4qsLL374LwsAAqI15anVMfAfH7MSk7rNW",
-	"51mr9wTzZRmHkfu+22v1Oksw1b4BDu/dBSObNZR+zg1s39U8t1SGey6FyhJtUgYtyFr5F90F4atbEr66",
-	"sGj42TP05d8VXyC4jPLYLqRLI+psh7D3vvEQl65sPYRGLZK8hKjuFRZFeARm70GRTUd1AGW7v6Tb6Xef",
-	"9A8PboFAtud4QwkprOOIO0PiHYCSDdhYeALmDmz8uwIbF4K2tbF57HaZTXEd1LgwTnl6yXIc8VZIYady",
-	"1FgSm8dl+xyNVWV+8LQzYVBnxMAClqVSqFj5x2UFL0p25/P2SyD7Drz8dlpAF5cW9c7AxZ5AqVMqFI1c",
-	"Tr4V6Brvye+FsCkjZ06LDkvoGbIGPDMQw3ND82c45uJ3Ooribu/gEIbkTecMa5HbZ2Z0vqxyjxlvPYCm",
-	"REIur0N1HKh2w8o1rAwHLTohbsxFnFuaxrZkk7/o1n7OU9tltfSPPRcD4UOY62AxGyJX/BXaCL2yDKvi",
-	"beQd4FUWYSibYUrW0MQOW3I/2JJFqnrk8JLSEVwHMbn/khal4W0AM9kYVPJ7qkFxu4oSdCozGEz3qP3s",
-	"KHRa8pmW5lenNPfwV1/rPOoYbatGua1wo6AfeIzIPyNVZ8FB5Xd49+lht/xlHoz8F65o5QW7BzM6D26B",
-	"+PB4+jaoj7IQsQN57EAeO9Xs+4E8dFnwckpZSR5bDvb4yCKZWgOy11IF8IFC4wLUYwmuo9mvyJXAjIZk",
-	"CEI3aVDnwicpixi/ZGj6Tdk4E65VtCAOPbON4c2Ei4FYsFAbLmiMxLmobBnvnsmCtiChN9tkWDD44UCY",
-	"DyZ1rBmcxIqCMcfgvCLmABETsBbFDYDg6gqus3DoG8BHnUM/b6K8eEXiGjtrO1DDMIVO50W+OjeJIdH0",
-	"ogx631MOPuFA9m5mDok3NO3nYBKVTV1ftiLnh7meSOGZoC2LbLbJyWyWzGGGiUQQS23Px+i/MhgOOSb/",
-	"ZKkciCmOlGsy9FwBwxVVVBFoQ11/RflojbWm7RRlOhDln8zsQgzj7PulUw0wB5E7uNQ5JsL95JMGCFsU",
-	"QyUyEddAScybnvHCGASEdFCQCzZHgc07jX2YGkqdrkc6EDaBnX8Ec0LAeJQFIm6T1yjTKc2TxAAcRDIn",
-	"gurM1jWFdv0GJ6BHlXBKewqeK7AiiZQXuDnZzBUS/tMSlep//5//77A5EDaNswstNetIY5UHE7skfpg9",
-	"z3jYgS6qEzX0vKBKl5LwcZuDz2YRtLcXdMmVBdisjkc1rjiPMz4KAIq/FHlFSkuDiK66kj6SLxdObiex",
-	"ht4j3YOFB7prRNpc+Lw0wmf+vToP+sHJbJbKSxZ7Pzi5p3uHYvGmEvCNJN5/FbTK08Pud8eqlE47hfsR",
-	"pI6lgJWy6nNDdUBesvTEUfjy44m3Rn7aKhfLd4OwrFQbSHGUf+l8IU446XXanY4njoDW3wkti3QDBiX/",
-	"qN3pPG6Yi/dF7qRb3IjCPF/IFESmi3e8B5PZqSePp1iFf+oLuT8kRpoqROzmcrWl3omx/7XMITZBx9RK",
-	"VjlE18B3i0u3jC+pCFErMSZV6eJR2712QsQtbWt3YVrb4vLcWcbuDLVQETJ2wIXfV5Y0n2Vb7ELl0K8y",
-	"la3DMHhN7S2Kq56DBRlLjct/YSx35/aHxWBRhqVTTOyr4tFJpidB/5cv6AxAglg2NRphFs89k2HNs2xM",
-	"pNJlMw2LyYgqU9GPq7x031fFNftWX7nPOKbsB1c5Cn1ZqS6UHKzfNGGpKdqeMnMuiWKwMZoRRUU8ktc4",
-	"pD5sNpxrO3A0ifDpLCmw0DAejB1rm+SbXt7N2rEin0s5HVn2Cc8Y0cLSZlDUvCkv4N9kVkp+nvdsdbls",
-	"FMsp5QKmOodn7aCbxzWz8IffBq72JSfZ+pC9EF0pocEBNEbzUiI4mZZw8s3QZf/C1GwmcXfJqe7yKefJ",
-	"Whb9k363uenHC/rFKBob3aVCCyQOnSjf9HrJIUSLnRgLddG8AzE6OdLEV1nYaclw4gbi9VM66ot9fZ7B",
-	"e70jH/GjSOPVy9OQfHj/6RRW8cPnU7QKClTGU6ZklkasSTgqN+Tn09MPWKXK6/XHLLmo6e2vbDSR8gJm",
-	"lEgaG1/Z8Lp1Zb5XQ9J4P2Pi5MNrctDutA9Q9hSSDIsHlAFWN/vYt0t+Hg7E0Db+wbRNvqK4cK1NOhf3",
-	"gcemBKBG+zkNieMcZ5jU5dswREeAOZX4YHsghl5TLp0j/DTEnHRyxoxNruRdMvnqaJLIKxYb05xdGztO",
-	"hX7KYu5+mFWbC8VSvBPqnRgn5cKFrqZpwx9pP39mGNoB94lpeFjOYwl9eHnw8ozyxUoMDQ7Na93g0drm",
-	"e2zcItRsKRhTrs6POvWYqJOvQiQqc+ixDZeJxmYkssieEkvk52jwZV5+eiBSVyyM8Lhvatm4HG8pi2GX",
-	"U6ZJw5bzxi0s7/wQ6TmSQmkqNDHJejAJI7Zjd8lU25tw4Z1+48PVXM/R/ltnhrVve8XGzP4uXLx1EkDx",
-	"yH6xZ39mczxfG7/wCQ9tYKAJ2xiANxNIy4dvMxtip9Y5hx6yNjnJCcNGYxg3ike1KdPpnDRgHxJ5biGJ",
-	"5uxzgfKPYzdv5DlJ2UymGuTbsrjwxZekKufP7bonOeWHF8WOTG12Vm12xgY831x1YuGB3Wl9JKfV5GPf",
-	"ndTHeFK9k7fmlH779v8HAAD//w==",
+	"7L3bcttItij4KxnYHSFyb5AiKclVpmLHPiqXu8q7XGUfW+7ePUUfMQUkxWyBmWhkQhLb7Yh5nOd5OR8w",
+	"EfMhc/7kfMnEWpkJJEDwpntV88UWgUReV6775UsQyVkqBRNaBcMvwZTRmGX45wems/nJRLMMfsVMRRlP",
+	"NZciGAa/SE1iGeUzJjSLyfmcvJrS7IK9u2JZSM5zTaZSyDxjMbmeMkHSjCkm9JBM5TVJpLggWpJryjU5",
+	"ZxOZMZKxlFHN4cUUfv0tZ0qHhCoSs4TOO4pFUsSKtMaj4KA3CsZtIjNCBfnx9PQ9ialmpPXhj6/Iy36/",
+	"1+6SVzQlXHeDMFDRlM0orIDd0FmasGAYHPSCMNDzFP5WOuPiIvj69WsYpDSjM6bt+ssV/cTmi1twOmWE",
+	"iTiVXOg9RdSUwmoVizKmiZaXTITkimXnVPMZadFESTJWLMozrudn+H5MuMDlnst43u6SN7CnTBEh9UjE",
+	"LGUiJrJsAQuGvzWfsSHhmqSZvGIKnykmYpaRSyGv3QOYRwh9TWFXZzJj3ZEIwoDD5M0xB2Eg6Ax24b86",
+	"5Wo7sNwwgDPgGYuDoc5y5m9kfedCb6s+yjyLWPNuwSRhLmVrorhmIWHdiy4Z2/PpRvhaXrGsG8nZuLvR",
+	"nO24q6b5FdakUikUw/P9gWp2Teevs0wihEdSaCY0/EnTNOERhbnv/1XBAgrwMbeEivjPGdea4SuVz2Y0",
+	"mwfD4Ecq4s61eUNalFyYMfYUoUJds8ydOBwdj1m2pwgTVyyRKWsHYXBFk5yZucQsGB71DsIgZpryBIb9",
+	"GgYzphS9gGV9ZNkVjxjRbJbKjGY8mZNc0CvKE3qesG5QrjYYTmii4Ag11bkKhoFZM25JuV9/yNgkGAb/",
+	"sl9ihH3zVu3jBx9cf/CdZjd6f6pnCW5A0Un11E8EYfAlSekFI3JCKKz8Zn5MuFYEuiAc4Z0o7WbdcGyL",
+	"uGdxGx02UkNSbDvcmETSmJzThIrIbP8kk0LDXKCDk/dv7MkoctQbhOSodwBfHfUODeJyjbgiucgYjaYw",
+	"T2iiEnndJafuckIDldMkmRM95cquG14ZfGhXTmZ0jhfB4K6f35qt4UJpRuOQKEmihMM6yCxXGvemRAVc",
+	"dwmiZZjEMaEOURI9pRq7jjIGuFDJGbMX32wD/Ad9TekVI5peMkHYZMIi3SUnuGj8mGbZnIxxhA5ifrx9",
+	"dZrQKYhCE8jY1vse+cBD/EXqP8pcxA9z1eCc2A2NNLFXpAJdJalquGWHvcOlt+zd+V9ZZE5hApN/4GvV",
+	"AOskypWWM5aRKVUGtNyTMx6TVokD9xQZLUx4FLS7wdcw+EA1e8tnXLNneACDl0sPAOZNEpg4YTcRYzF7",
+	"9DNomoJPwwrMQwTjesoMlTYfCGBSiHdriLkex8UtV1OZJ4ChoksiJxNCRWx5p8pnfAIUnyvHSXXJL5ay",
+	"XwOPJAVD3OExT0B+LDbgIkrymMVt6EDRCQPuK4Pe7+96Az1i2QMS0zsA2FGvtxTATgThQrNM0MTibBlF",
+	"eZY9Ppy9cdNQuJVmNl3yRwQhe5KwCTLXkZwxQ5KA4xNDfF4gihrKZzdc6WOimNYJAyg6n5OMUWTFEOzO",
+	"54TdmLHPLtkc8cUnQXM9lRn/+9YIwx3Fa8dv+2cK9NI12FPEtiH9JrTcX3pob8QVTXgMq+QiklkGOM9N",
+	"GGdGfv2ZKwVLbJ1TxaN27bUB4+7nRz7jk1xPmdB2+yzAtWZ2qjIj1xkIR1HGYmhGE9W2x8FuUhZthr1/",
+	"eyzdiZgTs+uGwsmUZWaHnEBEYhYlNGMGD5QoN+HI/TCe2Q6YcvyWvUZ4fTzeS/MkcRyYBHTdrnJxiGdw",
+	"hY4zDwtR07Frk0zOyoXHLOIxg2uEkpdZR5RQpYYGy5KjmxtyzfUU7xtg+QI37yn/PgNwuEvdDkkscemm",
+	"D5wrOby56QYlQOKF+y5PLt9oNvvAVJ7oZtkrw3dwXlIwovLzTiFjqylNWUwSfskIJVqmnYRdsaRYfpd8",
+	"zKOIKQUzNGtFiX8M93RMWkCxxmbV43ZIBINdt5shcyBeg14PwCDN4Fw1N2jC3PJGObGcHWzPtRHyOzhB",
+	"u7utQa+HSCwkg17f7iX+GJA8jc2PQ2wzyZX5cVhyRSHpdrttmNNEZjOqg2HAhT4YBGEwozd8ls+C4dHL",
+	"l2Ew48L86gMJsXAM9OIC6J6PnwIq5u8mwfDXLwGNYw7Locl7b8VGihZ5gvKZ+227lMi2BV/DLwHXbGYR",
+	"3pLGNMvoPPj6eeEWFeMSO69jX0lDQQglLTZL9bxNzIjmrnjMTOv9j+/bJEN1ArbH5mRGU/u9+Y3Xbvzr",
+	"53GIDIthO2iMt0ORGc0ugdC4+Q/hQzcgNR/LDF+bu/eDJLA2ADBAYt0P9Ppng+wtV0M1oWJupbYZQKGM",
+	"mYIDvOlcyI7dmNq3gU8zFvAYmeYzKjowbRTpMkaVFMRhZXVcyHNmyVIQZe4BDLvkaByK86nKlwZk958f",
+	"3/1CkOAhT5lqbzOq4J/SOYiwIbmeSsXMZbUSoXLaIe+LIRl/4fFXuJbklbkVb+I2mXhMRFg2EeSTuSxF",
+	"G2GvT0jGSA3H5YbA0b1yPIbp8IfXpw6lOO6jPOBJ8UzZ5n/LWTbvku9Zws8BwTPUWcDWxce4kFVwoCU5",
+	"Z/bkY+DZZLnAsFxHWM4RxzRzERFz+IorVJOJDYDHMQJrCKnFkx+x9buUicDompz+7FeD64r+Pi9ee8Th",
+	"H8wRNiNFowEEcnueJ5ckokkCW30ONBGhCbECtOjDVg2OfKhAkHWIZeViYB4f83M3la+IEN+YLwdHiBDt",
+	"r34dH7lFLCdCY3cpxrWVLFKHM3i32Ms7UZCylGVVOsZFIfrIDJi7bdbs0c+vtYVZMLFaR2i8cL5mtsvP",
+	"Ffr9sBQhGE2yASKzMUDdrMJQy9Ub1UxGf+Z4ZfFSoYbco5ttwCVUI5muYQ+157gRtSOO/8TE8ZNP+bYm",
+	"d+vuWnnPHgjBetNZdic9HNeIZLxLsRZXWRLdfLERN5fI+/27j6dwvO8/nVbJdklbDVVDkomt92nK968O",
+	"9n0K69oasmfaflpsuv/F0xV+PSZyxjVAO7T/4fXpOviqgNcFE0izgfamuTbfRFQAVZ7RTE1pkjjCbExv",
+	"1Y1fC412K85mTE/lkt1EXGYaOBV+ZReBIUHdFkXlADIcodlGLQv+B7ZKS8vpGIlSTzNm1Ct40CjlFVIm",
+	"SgpMAKr7Nfjh9WkQBtAl/Pfp1AMxex1gpdC6c0UzoBoKPgOgM5/CX/Zz/BO6+BoGecab15xSPW1YbGgk",
+	"Snhqj52kGZvwG0Q6QpKphEZoW6vDBa6nMIfW3wKAU61ZBjP4H+5tgxxfvYO18zMrarp/Bdu2GZdgue5J",
+	"ntgDXLyBPK4SGZ9wvTgMGojTF3+Jnf/4tdd5+fnf/rC4xgU6AjN88z35F3cigl1b7H3suOzinnJdUdZ3",
+	"yQeASy0TllGhk/mwken9JZ+dw9fXUx5NCY1APFCkPzg4xJMdBfDnKGjE7+bbhaPh8aqD2I4z6Vc4k2Un",
+	"sjVb0rdqGE85OAqcerCFChdDD9qjgKipvFakB5jQPOxY7AQHkGk2oZHeMTA7BubuovsqvqTEY0/Gyjg+",
+	"oEm/UdgDqPJhIGM6z4QiXA8rlsRzpnhsSKA1Nkw4S2JVgwHz0GG/UfADQ11ryiI+4VHR4ygwNLSFni4q",
+	"JGnGBSqECY3jjClU1Go+Y0rTWQp/s2ymQosRQvLpw1sVkpkUbA6SXcwiPgPQl0lCM9Xukj+aiQipyUzG",
+	"DJmPKXMaYhwcQFGh64ulgynLOjSKZC40YTc6o6ptzOznjPALITOj2cyMjatLPgnFtNHTKIJKWjSYUGWh",
+	"u4bP0V8JybQ5blwMG5JzKRNGhUIF9Dkjvf0+aU0SdtP9TsoElveDbIfEYh7C46KlyGcs4xExwKlIy8Py",
+	"xXdmkyg0Pndqj+qHdrTv7Sa6D+FgubiSPGJnMUv4Fcvm+3EuBBcXxQOcylQmsduHczaXFiI8/COFubFV",
+	"MkDjGRdnbEZ5sgiirzvw3MGDAyn8ZP9aZpeAsEwHPG5vdHNd6zXcwJJ+fO6g3uSW3MIJLubPZjHANhiS",
+	"711HnDLJFd5MvOkcLskEnb08Y3+X/JIniXFKyQEs78RNUCOXLIeYldyF22ijElnwDaQzdh+HaZ12lpxl",
+	"LHP4eGk/ws11o7NsjUZd81f7PzY5V8DczqvIrbU8qTcL+Iq0ZvSvMiNoWRbRnOSCa9W2aKnfPzzqHr4I",
+	"SS7QyHHKL6bAOgLpOK6dlfV8KmST0KDlEgyQkm+JCxx4XDKWGgwW8wvgXtHgnszbdXDwu/BfdfgslZk2",
+	"UrGeBsPggutpft6N5Gz/nCfJecbjC+b/mV5e7EN3SAjh+RkghP4iXH3HkwTm7/BFwgUj/c1AyXU72LDb",
+	"wXbdHphu04xFVJcukxsMdFA1aCJzBbSZfF/0tsFtgRMoh+8YU0YwDHwvFfda1SZwTFCanxaE2Yjw8FKR",
+	"PtKIQbdY7Xkiowa97PuCup9XVxnajhRLqdEenM9BZsKnm29yxPV8/dFBqy36BDYg26Rb0zAkE9QRsBt9",
+	"XLmDpZFa0TlgaLTUUiIQEaJR5c3HdwQYO0DLzpK/+UyF1Na1ou4IyQobUG3fN+88lUo3S2v1fYCWNMF1",
+	"bN49skDr+8Zm++jPKaINu8+oiJ8Tsf8OJmSpPCU4PRKzCReoFlsg/IYPfV50PaKzlPILceaJvtVFvrIt",
+	"9hOYpUK3ayeQgpxub8hmJL4Y7hmdYuMC4VCf2UklVKnntG/fswnNE20cX4jOaHQJFxx1ZS0L7PDAvEe/",
+	"JQabV2Vz9/BToWgE3YKc9/w2fT3bG1f2ouXOasNLIWcpFQ106ZV5UehpkcDAfhjlAVCCUh23fhjLij6r",
+	"u+fYY4dEC375t4ZHi81V8nDQ/2bxMIEjgDeGLaiJEHuqWLkVET59/H67U1Xz2blsELo/4vMVA5LWH0Ly",
+	"//0/IWE66m4IsdjLWQPPbvRTRmlE/qVPWhSZqA76CaI+wfgNzhgVgBwAE0gx4RcYOpayrOGkt5tTb+2k",
+	"ek8wq/Vb9RR7NVg7q8ETzOpg7awOnmBWh2tndfgEszpaO6ujJ5jVi7WzevEEs/pm7ay+eYJZfbt2Vt8+",
+	"waxerp3Vy8ef1Vp09QTYarCW3gyegN6sRaFPgEHXItAnwJ9r0ecTYM+1yPMJcOda1PkEmHMt4nwCvLkW",
+	"bT4+1kRj76N5y1SiUwu5FaS7EOUPHlt7tFEMG/H1VWFIuU9/GT9U1sRH8xkqpkWsrKCnCNps0dTaPrYR",
+	"N7VATdM/OZd6Cq2vmfEIXCkL2n03pu3nJW/bE7F+OEbNtbDrVBS26UaD0qJR+hgN5L40vt0eNatYfsSI",
+	"jUnGmYiTeQlPzmcAJeWR1SJo4yK1+bWwQy9RWNe3CsT2YkQK4GXN47Vo1FvOIVs/A/N5OYdI8yvWidzi",
+	"7zwhePgsgRVv/5OBqtXtndFo+px2x/dJdOrHk1c/7p9TcenoREj4hFAxf9J9izIWcx3RLH7u22dmSmCq",
+	"z2LnUjpf5hvtlO/YRGjnIl1BUlEWA1bwVtU+Jo04YiMUEXOVJnR+RlWz3yhaP30DtGmvrGuLF6/eshrv",
+	"0GU4iqTQNNJ7CjvZDGPV3ZbWeeJ9b9v9jDsFpwq9+HHwDQ5L9i25ZHMbvddSjNU897t+J5XDrqx6SmHb",
+	"xWbK+rqX1u1Wl1BxkdOLZ4XV39o5FSp/N8nfmsp/JuOzmGpkKxsuKNVsH15VzV2YvSOhSruo5UpmkeuM",
+	"a6bIKPjLX/7yl87PP3e+/55Mp8PZbKgUXGV7sQe9/jed3lGn/y3pvRwevBj2X46CNub+Ih/++IocHBy8",
+	"DN022r1T6HtJ/i4FIy0brQ/cwTFR0mYaoQ6FTVnGQhs8DXCC6dY68H01jqBhHg2g5MEJQsmXw68d88eg",
+	"/IO4P4YLfzQAldl8ntI4buCb3rwvvAzQ1djf7pqP3SZXUcgzi2uqd2jJh9b3E6+MDSHphf3PG10xF3IC",
+	"DYIwwIDcIAx6QRj0g89r57pw1/6YUEy8F3OFvjp2HaTlyEbGZhx9w9tNDogLl8sD1SKtVW+/77JZAT3F",
+	"Oe/D9KoRvqX3q7t/RqISsYN6+GYfP290PoNv79PzTMizhGo2YUz95s81Qe9txtQ/4ymmmYx+F6cIC2Em",
+	"Mcw/61lqevM7OEhMaIn5fSYEV/RPd5QpXcpxPq0f96nUNCEwPZexZufFfR/HnTGhzzZXOD+euPEep1ZV",
+	"RVfTp53xIrQ4rTVuYYCnjR+acpbRLJpy9ty81NSUp8uc6D9OeZre0ou+6Hewab+D7frdyI2+eaTfkB89",
+	"LnetH72qLfPujvQ4brMj/cKebuxJbzpd5km/2O8TutLjVDdxpa9v/ea9L/elX9iJbZ3psf8ltomFzrHd",
+	"Zt3mKctyxbJlQXo/Uy6cQo6wSsTelgNMeKb0EstOZRRsaJxbtxvhGdGZyoJKIoNxfiWBmXmtnkS1XO5d",
+	"Qjc7HNSe3OJsNugaL3lrAguAP49h/TRBXarmV5i0FkFjv5hDe8tJpFMp1s0C2zjiu21AQzmU5jpZNxS2",
+	"2bZfeWny5K7qF9ps2S/8s8EZuWaG3CbygosGX2Ifrh2vW3BRwFrSZLP91PRCNcW2uwxz8L5LXpso/2wT",
+	"VXuREWxRsbcyHwPM5eaMxzbvak2MoDd4yff/dHJa2pG2Uiti+PtZTOfq2eAwi1nkhMC06tYxpzPEiT8J",
+	"8jJb9gxDYHBiHtavbJVV2//CNDnotX9rVg6z55tHwFSWXpgiv88ZMFsfWMR4uqmjxhLMV7oFwPshoSSj",
+	"IpYzkubnCY8IXlk+4SwD5IUb7S5mZ0IjgMVPH96qDaegafKMFRnWTGjDqnbKjPtQZuRZUlreEy4apLZP",
+	"H97C/cxYlewYG5Oy6amrpvmNwA2GViyZNI9YozKwbRV3O5NZApPbT+iGMbU4IggPMNWtFnvF2bVb6kwK",
+	"PU1MSm/saaOxUTV5SxOqTQC9s57eynpqdn5T+6nd661Np/U8R552cFVqI+NUsTopbt1v1E8kZrMA6SlT",
+	"LqUROZ8TrzMiRTI3egiD1ujMpfvBvGOVW+W6NenpqYiJPMdM8zHRGZ1MeBTWEeKesglpyTuRzIn1dgEg",
+	"cfsB+NmwSnaCNDMOEch1mT2p+AEv5xaWpODhDU5D95icppZrrdmL+JbZPe4pm8dTZu94qmwd26XNeL5p",
+	"Mu45c8U9Z6pYmZniPlJEbHa77jd3w7pcDZsmTdhw7l42g0dJK7DhtO4lFH/GxVsmLoD37K8PxL+/iPgN",
+	"1/j4wdvPI1j7eQRnP49g7OcRfP08gq2fR3D18wimfh7B088jWPp5BEc/h2Do5xH8/ByCnZ9DcPNzCGZ+",
+	"DsHLzyFY+TkEJz+HYOR1AYXrIvuGXh5983QTO4nUzoXDZrBOMcc4lgNE+0e9VD1pwerkZMIjDvIhhvqS",
+	"hJ9nNOM2OJhwvam4cLcYpNvEHw3JXOYZ1sjz7BwN7qWfBP9bzvDIjDrJ7CoVcWi0YShluep9GcvRdTUk",
+	"7IoJQrEEbVXZjIX5mWbxEEstRlLEbtexLgU11haY6QTlS/v0sNerlVckraLiw9C4tI7bXfIdi2iurD2J",
+	"aqtVxYoLVOcZTWDBs1RqFIZgGKxPYKYwtFOmguQiYpmmXLjKRs464a8Gs3rjBH943VBFxT+V4ZdLNv/a",
+	"CON3C9JqCNC6v0ipzeC3Gtryu4kdqbmIP34wyW80WuNJ9s0P3/hNx0c8ye4VARO/8YiEx9+8Zp/1R3Ee",
+	"3ww539Kr+768uJ/Ua/upvLS39JZ+xt7R9+2vfE/+yffuj3z//screryVz+yT+Mg+oE/sc/Mpva0PKY2m",
+	"8Kfx3Sil4ISes2S14+i9OooucQxdZRq7X3fDTajRQskqYyZb5cbxlqs7lMCFs3I9qWO/RKAVCo2kn0ql",
+	"+LlfuPTOxXJ3ZeR2ZeTuuwL8qXfnrV81VxaE7cW0xTRZvGUt66IgXANeetoSdXepf13geYCf3bXeXevf",
+	"QnVI7yY+7c0zRaJXe1AaX2X3heEjylKPVV/MEINpCufFY/Sf9L9QKPhOqbiwCbKqvbe75ESThAGHCh0Z",
+	"80OrADBblxn9IyeoRTY+tKXovqfQm11xKYYAbNeYmtOOKKSecnHR7pKxZUzGoQmfgHmFpuAjCFHnrOQT",
+	"Zlz4F7a/86LceVHuvCh3XpQ7L8qdF+XOi3LnRbnzotx5Ue68KHdelDsvyp0X5c6LcudFufOi3HlR7rwo",
+	"d16UOy/KnRflzoty50W586LceVHuvCh3XpQ7L8qdF+XOi3LnRbmhF+WCz8b3Rhy8i7OUkSh3XlI7L6ln",
+	"4iVVnvu6Yi23KM6yNjFmlrOGlMDXtFC9bMij9+FARkF/FKxjyvEA6GJd4AfhuJ/GtaymdFms1CuvK7Uf",
+	"TXPlEpSqIRkFyJqMgtDsa5pxrFqL/D3BXywmU5rFJJIp3C+eGMWjfUsUy654xEjrexkpek3nIXkrz0PC",
+	"dNRtd8knZZrX9UmkxQXXvMyWqtp4Q+tqR9KyT/adTqb8AO+kYpimD2DBVtF0irMCaI7xziugzWSxJCPm",
+	"f7TgjUuC38ivfW5i1qFp54oikVfwTbXH97aH6tPXpr+FI8OSkJW7uZWO7cvWRZFOahsAyBI2Z1iefegD",
+	"BSIz5MxdnWOX37uFWZDbC3ix1n+ryMAJDdqIJnNxKeS1cOdlkORmZUHKa7yocKzersXbMAre/TQKPBQK",
+	"K30NdNc8nVCe5Bmr5q3cU9DIpAcFblHOiDmO9iggaiqvbeBDQiM2lQnA58hOGPfPtu5cMMEyquFaZZpN",
+	"aKR9uHv3UxCaqWwIdDVMgp9XHtnOFrYFkc7GEFfbUoC4dRA2rn4z9iEM9r+y6dkCgJFWzCIeM3dGgDvG",
+	"AB/jJcJzCRELkzXjbM7EMUQ4RqFvWbnWYa8XksNeH/45DMnh4GVIjoAnq0W/0OSazhUZG50/ojIzbTJr",
+	"Zu22BjPsbkh645CMTRdDD9TskKXxAW7QeFhAW5k43s+cuqfsMKSAT0SWidkFRSKaZcap2Cu4boYyKw3h",
+	"fLlWxE2+T85ljPamqby+M/u7dPt3LPE/L0t8Qqb5jIoOTBtVwEZrVuS1/5kbTbpEXoEmHBaX0RnTLOuO",
+	"AmNcBbpk9Meb1v5ZHkl0Yi4/3gigJObyeAge33xuVAUvonYfaf0RGe3PT8ZhvjG8VsOShePDALg8KMyY",
+	"zjMBOGFYMH08Dn1Lto1PaFVEAQoYrtQ8j9sleMI6c7gGMynYHB87HGo1H25QaC2vgCNl12gDlbkm44QL",
+	"doZ3c3xMqIF2YEljLEkCUNklfzRzElKTmYxZkth4BxOncM4IvxAyYw1hT9ZN91nWIzgRhM5QSc8XKg8M",
+	"11eheNYVAc5pQkXEdvv+2Pt+q8CXtdj1doEwm3W7XejIhn1uGUqyec+3DgXZrPttQkM26tWPd3gWBYBO",
+	"hAnXeIpqSFHGYq7VDis9MlaqBZ7s4HCzSJjNcPOGbtmDbTpb59l8sEVnz6vo5FMe+/IQY8etxxg6XBbj",
+	"2Wib49yUBGruGuOEtTcGVyTOtx9ltcOot4g9wC+l+6i/SVxX6gyuHbMUUdbATwO83BI+/NMAQDGyEXcu",
+	"p1bksjJNo2FkezhaAzZuF4xYtcR2f1pqgahR7wiiJUmZRKXVKPgkUspjo+J7X/z1J2n+6na77a2OxE5m",
+	"Cb8yCqSzUwgiU1bKoy0jJsY5a8P4UWHOiBKpMJ6R3W4e2ao9GeIkOjnuQWh+gCiKFwF/RTJJmInZDO1c",
+	"OljzXmbu55XkcdWNiMVWTW6MGFaTg+s1M91wT9WZnUwVzJd8uNQ0uAEWXWcq3N5kMUnoRdMtIHaaIXru",
+	"odMf406RrCy7gjbB5kvwIJZArs7gUHfb/ODbDJdlt80Pu82l6qwZ9xlfw5YUFb3aMaHnmH0EDRlGa9ze",
+	"OHmSJYBvuWCbFASesZlsnpyQmhU2bBtMY5H6RkhzJuMVhRD/7LwZHN25psp4x5kMKHG4rOjhRoMDEtmG",
+	"54LRkZpwQSZ5khRMEU+YDTgRUm84NPpc7YTYxxZiMzaxm7eShc/YhIGw67wYN6wxfv586+b+ng+1CGPY",
+	"7fpj7vpzq0r+lFqB3cV/ChAE/nRb/gG+YfEdaPe68s2No9pawndhWGpGZk+tssKsvElRYVoK9jYLETmt",
+	"Be8KOjNOhvaEMZ2dnFTtydYlxz3xdU3j44qNmEwlFv/1k+PB6y4ZV75yMbylUspF816y+ZDkJkqZzqS4",
+	"KHwWcRb1uORKRr1LNmdOFVSUJnbZ9AhLlI2LELG/NfSCcrFom97eVle1yu8pg2QMO99+8Ax2T5Hj7Vnm",
+	"ZGvOO7A0sdirxYRiG2fM2jRh1wJkFNm76iByf4m6+s5rzRPbbm2d2KKvtcaJzfuq4ZrVaYgRFQAiLlCa",
+	"IVzl936AqofeuuSjlpnxFKsdE0cnXBTOnZtM3dFGSRO5ioXRpyxbm+nN0hlob+jBoilm+SK9uNLauhuB",
+	"p/Tja/Ti29rgQVpaxnQRajeq6d9YuH8bu4W8FhXbxRI6UU9e0TXuje5ABkdHa1PxbaS6KTJdY35r+GuO",
+	"7vRWa3IbnY0l6l9xgm/Mx/1N1TYn65Q2DV55t5KZS/tFBQ5bniebaVhGS8BdZMmksDNxtZIuLo91e1+J",
+	"aWvErebV1oi1xoV5ILCCC0NF28Ik31mup8aDFd7cC/58IUmT3PgC83jRd89wWE4LYdkxfGYftGrsf3tB",
+	"VCItHlsvUyPbhNYj0Ofg24tckF1YM4BgYKRFR8jlbWRO0Wy2Ey6t7RD2YrnF0MRzW2qp2cxD9Wu3uYDf",
+	"3V6bvcYN+VtOhbaM8k6gf0SBHnc/swzHbucfe+d3Guyn3P3d1j/+1n9dzbQtU58tYd1cOrkaJSat8zkZ",
+	"Wyo7xgDP83nRaE/ZdxXVVzvEDAfFoMaFKcN6EQtnUPCCjnAZDR7McE8VR6csN4id/K//SSqkbhySTOYi",
+	"dtnQGYmYSe9wR06vmbNbL9DZrcNt3EhWt/trGH3XqAON1FRmOsp1u0tObGLH0Ma4+BK9PQyOOQqr0nx5",
+	"dsqmijdaCq5qYj12S5EnpxlXUrhEhnYoBynqkqfAyd9GDeCxaw3SmN2FRX7QiHpcFSezpR5ggTNaHNy9",
+	"LeDeJookfcOAyRnXuPkVfSxstcsuNmXk/Y/vbU7NuUMSNvRTMRGrhQSbBWospt9bRItVzmJx5mkGpyIn",
+	"qIrOBddh0zUzyVEGL7svj5bMoTbuSvRy1zpxtqNdmbhdWOhvv0xcoQLyq8SRlgs1DIkwadcQo6n2nevH",
+	"ubDLZ1M+zk7oDgmRhKeK21WP293230T1OO8ePtG902zWHHwNrNOKyGvLaBVq2KqmNquqru4U/lyULTqz",
+	"f55xEcll6kCvypFp5udqW3tu3mDqMl87wsefPm0TkvR7D5aqdLBoefF+bxauI+D1zgX7gV2w2U3KM3aW",
+	"sSjP1E4Lvpm91QjL9xYktpEJ4p4jxADBN4WHwfNHjQ2DxZtX9a22ud9CkmYyziNkCmKuTFro1l3ilZbb",
+	"k+zRugy0653ZQXZGmraOdr+Hlj9jS5v49CKTebqzPVkn0ozTZIeGyg3JhQ30X270pKituWfHTUAAD+S1",
+	"afHcMk50U39NmKFz1hzDXoxNGWFXqXiJH6W72YUTJWlVnWNAsqp7xrQfliW9Jxb0TiznnVjMO7GUd2Qh",
+	"V7GMC9CNSQALAI+oALED6+60lhRrOCZNDNnjl1tY4NAawrWsqtmZoSYEbrkiWhL8rFGVsaiuuBXnU3cx",
+	"a7pFt/Avq/AFK4VozWan0G4bur5m8NtQ9dIxrU7bF/Oa49tt/Gjr1HETEDC55zOs1jWPEqMP2QAKNiY8",
+	"1iQwlXnW5KNWw/54NstQ/z0YBADudtaAnX7wt28NgBOsmALurvDXbPaMtP2aze6m6jdC6k7Pv7vHvw09",
+	"v71+T3fdThsVLLDnl1wUHiTGfaSo8ek5I+xhNVOlqdCmCpfTmlodjbmHcR7pIAycjqahckMYeGqQZYaH",
+	"PWVdEpADcz7hDeFnVO18JR/bWy+lc+QmlzsuwQqwyS0UaNUeJwkNgdMMyZVMQqI5lu5Kqbqb9k8xnac7",
+	"wHlyX8MF2amxwoij99xihXhIxiXQjMkkobBuqtsIK6SVsgzFkzaCDWldySSfsbaBn5bmLGNxuwCklCrV",
+	"0dNM5hdTk1AmB0rRNnrxMeCYsUVHGFOCwDMmE9bki1iSwcpFIK2xuzbjIWFX85DEyTwk/evLkAzgn37/",
+	"RUgO4a9v4Z+DXozBJyEZzERI+oPrkPxNZyFR/CYk8ywJyWCeheQA/jmEf47gn35v3u6SP+F6zUw4y0jC",
+	"rliiMO5qwQC7HKk23G2qrK9Yk3/YRi5hW6MPR2bY1RwISwL/9q8vgzAY4L/9/osgDA7x72/x34NeDOyb",
+	"FNBmBv/2B9dBGPxNZ0Ax+U0QBvMMIHswhycH+O8h/nuE//Z780bKtQpTlW502MCf+iShAQrVQRhcoWZI",
+	"c6SXVDUOU2CnuvZLCtbRfMYItgAIvPU51NgJb2VNDMRpRoWi0TKtnC5fr3AZ8FrdKmF7SGwm9NJbCh2L",
+	"i0wA4/b9Oh4gHt5RiUdmL+whn2m5xlXORkhamNByY1nYg+YTm1t/gzRgu0ywVevUBdXsmu7yIde2Y7ak",
+	"VBqArm0D0o2N0DWtN+JZiwHUxbreray7VbelZLo7SrslSLD42rMsww08CrfR3vsUcU0mvsURts5+XB9t",
+	"hRmYazQAZyySWXzXRIOVcVEd1WzZgzdunVvciypb8aguND7f0+BJ49GZR3Wo8XdktqJyoz3llPLtd7rZ",
+	"Xyelc2DBJrkwSYexVsED5Buuca81EFjDwZ6U9XQWw9qKNASVw63wGeFyfdSuVM/T8IwbJ1n/ZyBgXzcC",
+	"/1WxneUlcHxKeZkrV2FYl8CIzFaHt/mRic60VXRQz5lmBxo3BqNVM6PZYk2LSXeW3c8GpxpzO8rV+alh",
+	"Nhe0V8bhNa10dV6ZpcGfx/UwTb8Y2r0kXKreqqVT9OMtyzw6W4VXrgHZjdzCKgj7wTL5dcm4xh6Ow0od",
+	"+TV8YQizgKOUcDIVVzQhdeFI45vihkQxtshStFdpLJZCd9NNKq+5q2hn7jlW5cxnuLuFUN7eUM23sRi/",
+	"FsncQa73PHKWSfNb5E7b/Cp60PQMkp/dItq5Ktw3aDqr0G5yTNVAnVxjDiqjWN/Qy+kuUrR1RrriijYn",
+	"zLqdBL2BxLyqJ+tnsIgJSKs/LAtFW/eOqsGVmZK37Q3dtu5DbjXZG3y8VFJzlAdFxBOm/E8UOZ/fwr3v",
+	"3oTf+8+3d3uJ1cIgJdGURZeWnV6Svm17KS1srIuDI/6JKxqSVzBqSE5e/bh+zE08Kz2MahwsVwhe2N8a",
+	"0evuTn5eZztfv52P0G/f16+CSO/V5c832j0bzz9vUndwAKzQ0Z0b4O6K/0bcAGtX8smv4HqnwAprWIpq",
+	"GYsYv2IxaaV0jsm6jNY3NCotI8b5PhApneO8oFHgqtg2ej98SoHni98s4V89ko+YwR7TJE9Ijl8uooJH",
+	"tgqgLGS5QjOl2AL7sasTaAWzECXJSpbtBW2hbrgOLjmtTQ+FSb0U6b/AuzcK+i+MZWaVhrASldesMrcH",
+	"sR2aHlT9tJcdydbYebDDzjvs/MDYucQ8T4ab/8zOp1JevqfzRNJ4tcaTXbFs7kPDtfl4SMaRFJrd6DOl",
+	"szGqrcydckidmTR1KDmORKHpHIdknCvzv1XPwZ8eCYCfKY0u6QUbt8NyHB6PbV7ukIzZFRN6PBLXAAdT",
+	"mqZMMCcYj7lQLNM4Eu42/BWzhGk2PkYrIHQbU01dlRQpQLZGYwjq30aCTjTLamvENINoXzBLs6yzmtK0",
+	"UB+cvH9j7RHG2520rOFxJMwBoHKuHTovzyjPuJ6faXnJxJhkLGVUKztInEou9B5I4zRjMVEsypgm2Ja0",
+	"TP5DNhIcFa7Obx5DMo9tYGQiL4ybqIznbXOv3O03Mr7T/hhV8TE2nsg8GwnrLUcdFc6IYCw2/p0O8nAt",
+	"4eIybKWfkQDabAYw+NgdZDA8+KYXBt7uBsMAoCLAWggUWuNP+MpXSh72D8KAzVBZEvyVCtaNJftvdoxu",
+	"JGeAv3mmtM3lHfwnFXAxElo++l6iBaVSFjEY9AZHnX6v0zsi/W+GR/3hADA/zKGcbj243XzU+7bT/5b0",
+	"D4aHB8PDgQmlBeBEqgBwCPeyskHBMPj4x8v/PJjMewPR/+YvN7/81+zlC/3qh08//en03cmb79SPxhG0",
+	"SszKzXtEPsOAOiryHsOroAIRX5bOxyCZFhr0sSxnSGiipFUrlqna7Z2WE3vduz5AFpDVGCJuoXAV4V60",
+	"afo4hDSgkBDxDWyNh0a8IIO5MZCj74KvXCtxtwWtRYcaHw1aq6LpPyRrkaK/k9UtKiC4wX+4CtLNh7UK",
+	"hdkzwxKrFpWO/6tTkprOT2w+JlNGrT5itXuGDzmhf1vcntkzXSSI3mI+AsUtHNR5dJLraYPCFLjG7+A9",
+	"obmewjZHFN4dE0AYCID/7qhB+aiV5ucJj8glA2EmpUpdyyy2LdOMX1HN4CWsFUk/JgCAYcrFT7VOTZgD",
+	"FxPp8AKNECQsfvN06TPKhaZcsAyYgjxLbBdquL+/zvlhIVFCcEKmVMQdQIOaCQKMCCzQa+TuXUozTFJc",
+	"HuaeIh9efzzFHbk6MOxbOdZI5IqpobE/Yhkpr5jJ+P27j6dkn6Z8/+pgv+Aj2iECLLYWMflbzrI5OvXb",
+	"Boq0xj+8Ph2JhS8NIR9fA/WCW4AaL/xjMlEMr0jCZ1w7V2/0LBDMGeU8gjQSOMbC5Pa/eI2+jts2HbVv",
+	"0jPm2OYZ7vt2v+GXSzb/CnPBe+sm0xq//7R+4HAk8I6XX33/+u3r09drPzwuzqK6zXY/RqIwrbbGri/H",
+	"zrXDqsKxbOFzeUMn5yvnzYU5tkfCiO2+cbaw47ZxDiZy2RtXsxnMGNNNM4Hnlafw3eCIqPy8Y5WbirR+",
+	"eH0aEoQnmZH3n07bgHlgYyKaJHVQOzvPk8txu0veaJP5BXmsLI9AdMIYngp82+vtGCxq7G/USk7AVGK+",
+	"VQR92FLlBSd0CnC3fNf5vHqvRDIPDdxGMkloqgCZGvmgbbYNJ2TnMKERbOC5zHWBh1pFwGWUcMC5xgTI",
+	"bTm/iKY6BxStMwoN28cELwjRU6nYSADfp3jChDauCDGLuIKpaQrsqM3SDXiBC0t//AWYvrjzfFHdkRiJ",
+	"1yhcWFmeG1nSifrjLyDThFY6D52xNHRyLACNkXG+jlEYidmYzErZfiQ84R54VPwDedNR8O6nUQAQMApe",
+	"wwejwPLjDZYelJGGZPwFrgUpvD7MnhtKGvroqigiXoq1Ew8n4Wt4HJLxl1GAIDYKhuTXbrf72QwAj8KR",
+	"GAOTMTYfGDptJ4mpA/EFw9VW+fo9NRKj4LWh4KSFUGEApT0KQBCAA0fWH/dsSHrjYneGZGTJ6ygYV3dk",
+	"SMx0JjIbCTPucVloi2aaGZizBKByCYD84wzIBRMso1pmIcbKZIwm9vgNQHyw2BZ237KZITlnEc0Vq6gk",
+	"KBqxbVRwm8QZn2hl7iSgjkLIKXQRI2FvC1F0TpT0lAjuPtjJYegP8mIJFRc5vTB6DEVQ1ESBj2UwCUyV",
+	"PhwJm6NHwWduu4ycNEY2fVxPyejUIy4j4wiTQgIQjkxeSPNnbxSEcJb9UWAc0ZxKpMwXZCaG+g+aJIDt",
+	"HTvO41XzKdl2k0t/Pd8ejoSpUgXXtPDuKbPAOD+fDZ06TdzjSLjrvqfI2N7wMWZHOmfGHdHgewWsKl77",
+	"MT4OS+0RjljRQbXe//h+JJbpq8a/fh5b8ZuJfNawS8gLt9xeVd2KR8L4FZt9E3O7RKNBHf8rsETj/fG/",
+	"AhyPHX4+hoMrvVejRALyhpMsikrwbCS8wHfySVwKeS0cMcAoMrgw5xmjl0bVhaMK6W6WYlqNRJO0MiQI",
+	"UyC9WSoIiyyRdW2FcMNnRh2AV/IXq/gqa88pYGnJGBYwtIcAKKTU7BlMgegDN3FIfv3yh4xNvobkC+z5",
+	"cCR+hdafvzplofuW5AI5hohm2XyxSy4Io9GUnGdURFOz6Y4LPej2ugcjYWaPF/uSiw6cJU15SN5nXM1I",
+	"i/71yvAQ9gWKoYZKwQ0iUylknuHCT68lSameEs1maYJ1bGdUR0YDpICh//ThrRqS8RpWylCK8SY8HjmX",
+	"empHWfMBjWZs3B0Jt/yE0SurgIum6NMJRFjKxKBpMpMZIwnXLKNJtXIHrpErMmOIbQ0L5vl5wYU3tSFK",
+	"tNElp9A1iflkYlAEEBQkBwZE0ZOGs6Hdd+ARLFWGncw6MYsSFAjd5lp8XHUxc1MrWqNqBx3hZK4x0Rqg",
+	"ZOBhgLnSU2VdDxOaGfbLFIRsSThqIHcXDKjRhcx4klCLyH3uHC6dkpkeiZYHPu0ijlPLBBnSFG/DgrMx",
+	"zhih53DwEuHsqHfgpm9CEKw2fvyB6WzeOZloEEiMkGu8M72reO5rXo8tcKLCD92Q0owp5MciEPxjh9WQ",
+	"qYLbb7bAjg5oe2yzd40LjIe2IkP8YQ85DM9MIKvBpbhCIPcFZxZajPvj6c9vTQUBJLuUpJm8mbeN1i/h",
+	"EbPKcCuV/vzmdEEEhe1VMs8i1pXZxb79SO1D269hoLlGJYRH+H0ZslVwVaFXcdSXPEIrKsC2AFfVDsLg",
+	"imXKiLOD7mG3B+PYUw6GASIR49U1RS1ARRTAyAGp9AqNOVLHczhsVOSgWQatVprMpNJ1gSQ0+EzQmRF6",
+	"jYsWcI5XB+TThzcjAVNvwSGBZLKPEgt1XKlh/Er2edDrlTrqXOVw0x07fW24+IKf6xrhxtN/Z0zliSYp",
+	"cDblFAsHEcR4eJ2OzaRte0DV3MCOuT7AdncSfskcU94a9Pplms9Bb+AMliE57PVQ9lPmxyEC3kSijbfb",
+	"7ZqivnQkYGUKUJCrIF6KNv52dsnPEiUWKhZEP6O3xqHMJh32enhTT/x2RgqZw/ajRFj6KisylUoPjfA4",
+	"XtQptKhd47E7npGg5JV9b3yEQ7dpVprAeQx6/XYIsuh6StKiwskcxSikHOSTlUYaBxm0Q4LKhrWjyIxs",
+	"Rq1adiA6Em4KbrSeGW2xo/9AQfDfu93uKO/1Bi9Q0QI/ve6c2FTSIbVgvIglwooyLplF1s3KkWe5IFTL",
+	"GYejnFtxJcsFcMkGlO39o4rwiVFE0kQKZhgfqQmP2SyVGl/Azb6eSuBGEAYqQ7lQgE/AGVXzwhYio7LA",
+	"nLEODnWOdH4CXC3eOpMa6bDXa/slt+I8TVC9KC4Mai0w+5s4GAbfAV4ymlCm9HcynhfGAptWILXfS7EP",
+	"bD08c0Yf+HtKRfxnwwzCT5XPZjSbB8PgR1/Xx5w8qa9lsRzko4QRjxC1AmuMRom0NC2imUpAhyfRjJHX",
+	"VGny9u2roJ4GNACOptPr9QbB12I9hc9qAFuO9APQdB2orJFj2Zh/5vEF04q8EVF3+bj9W4678MkPr5d/",
+	"scjE2aE/oxoaefl15mA4csvLG1VwqQa3fvyFPANdDXq9hwUJVJ859G7gwWL0BuBwXhmDXs93lfDN8kFQ",
+	"taZb2vtr+Wl/0095HAz7g4Mjz9QevPsJj830dbhiGielUgexWkVzOyrhZhQQmsAy54TdcCBDlVmg9OWN",
+	"jxonbwpb7MRquK4YSvuDg8PVoF7ZkM/1B9uCI2DuwokHv17kkCoY85oBQc7F8QrmA3iPOscSGoHdvDe+",
+	"quSNUCmLtM+X7CnLfnRhrYdb3wEt5c+41cvgPzQiVSOvYcsj0kg7taUp22js4h6H33AxVkHkqZRkBuxJ",
+	"MRI36kJLS1rWU4kMTO28tUC4+SnjB+sO2MzCFZjHAGaLCdAEuXzDUGuEDDRKdHafqMdE22PsL5tngfL2",
+	"Pwma66nM+N9NypXDwcv1H32gmr0FVsR8c2TgZfU3H1F6dNc5OOoN1n/zgwmM8T46uM1Hh9t/ZEW/TfaP",
+	"3cBtgp0A8Cig/yMT8RK7imdECcJA0wsVDH81vAkStgXCOfwSXLAGQeot2kU8wQ66RSEzxURPOF7XVwWX",
+	"LGFKL0A0GAV/BWEdJRBU5JKP//3tSMRU03Oq2CgYFoY+WyIUYQ7vVamnt4X9Z1yPQbz24z6cnwG70dak",
+	"ozTNQMTQrmfyb8R8e4zSGjSZysxqLETRcQvEauN7Z+0NCYXlnU4ZSH4o11n5ighJsHix0ZdJEuWZkkZT",
+	"9UeeaGPvNCbNNgo7kRRGGajIGPWIw3fvX384OX33YYgoZ0z+KrkwWoZIzmZUhagCkxPj8jkSqPQAAfG4",
+	"riM0PKjMjFj1+r9/Onn7MSS/vDt1f/5wGpK3p/D/a/jjdUhevfvl9OTNLx9HouX03mi65sK5Qxivh9J7",
+	"EFhNfNZJmFJWL2mX8ubj8JdPb9865Zp7+Mu7U/O8S05IJBPUAJlasTMKXDWPGQjX0CtsOVMRTZ1ACIJ7",
+	"dKkSqqYj0apw8UOzrqE1q4xGwzffj1fJJFN5jXKM0bcV/RKuRsISkGM/6A1dizDblAl2jUlrPBqNRmNv",
+	"Pyb00pkixqPRzRi12Tdjm33MeOAZOx2a7JwpphDN0M3E4PPqgRYzR7nL+Ps6t0pTwWAkJghjMK9RgFfF",
+	"qqa9CgejoB0SIbOKUGZNAGWxXmVzoZEILqNouZUNLRjtF1BkKGgJOfhFhwvFhOKaX7E2Qv9HmaF1umXt",
+	"+HiXLEScfHxl5Fnz8/vXH1+Nj4liV8wGHhoArl8E0qJqJCrG3fc/vnd2IlMiF3ZnAQIu+BWDy+my5Bv1",
+	"o72x9uEItsgRaoMb+N9Z14eGSi1euywscO369SPJcZHhSBjjsKc9RW+guKy9rDnroHaWZW1r93GIyNNQ",
+	"HfV6xsBrpzgSGCwEDFapSmzRwv4bWlLtYQfstH1cAq018ZF+r8SwIwEYHdePykw3Fa5seGWXvDO41OJ1",
+	"yxQobd2HS+7cCh9EZtbbAc6S6WvGBCKRgkypKZoJDaLVdnhFWooxO9mIxmxPESBDrwpagDZPtP5xTS5y",
+	"mlGhGVPtJnm88iVqEjM6Y4CeUYKplSpZi6JbJfA6lBeSRXTXXoPLSYHKu2Q8tLaZcFzHiHAXHEqkiGVc",
+	"29EoRPVTva50CQXj0WhsPwK05bmRFe6LlAtVZairhmsnUoZkFGim9Chwykcr+CCOK1lmJw8NHYYYapSJ",
+	"Cw/RTYYqSb5VnQJZ6MD3hMZxxpTyBlR5yjJ0CsURHFn4q5yKuh8qzMJsZXUeji4Ba2K2PSz2vJLDaM+R",
+	"p46aC01vEFg9gSFYR6Bs0ppgGKBvVODqlgTIJQQ+51+NovZjmk86/wft/L3XeXn2+d+GrZYZ5h8Fjv7H",
+	"D6f/eHv6jx9OX//j7enrf7iDaA9bv/6PcAig8Pkf8G+3/a//aL35+A+E2TYCbbsVPmTv7X/9Q5PPYP0K",
+	"AvUwhGAFyQgXrtexdar08TA2tRShgv8XxL5mN1SLy4PmQ8OuKoe2/JhOPr76B8xmcYuLNxtuz4/y2nDG",
+	"aJSsutdpifxzWYG+V3Ue7feWrATRemUpyxNH9JryuDSZX5B4VfxsiiDXZirNODIotCxpg6yiJXvHpCR7",
+	"yP9zDSTyqNcjrUYMWGPU8I3plwPhq+7MUfPOIAlcujG1WKReb026m8+PpAisYy3kIou4AnQ1krjVxldA",
+	"3UUb+Ot9KsEA02Gz/uFR9/BFWEfvfogBfNV1B9gYCtD/ptM76vS/Jb2Xw4MXw/5Lq+Nbpv6uz/SoPlN0",
+	"dLFT7MFp3lJB59iRSl6EBg3OOydq+w5rywLEj2tONykszIat3FLl5kDodRkxUiXfTpdW8zFTe2hHLCCu",
+	"hTe3YMv2bJ37a2q1SleUo1fJlsq3n7lS6EabES6uaIL+CZa5e2xl23eYBggPZIg4KwFEwWLn1IwEzLk1",
+	"U0Fy35/IGfALLQg0doJAjv6KGRUXbKdye3KV21sbFol0oryUno6tlDU+fw2XeCe8svY6VNG5dE3kXRHf",
+	"iLfJdyPoO4XI+K00F7Z0UYG2nz68RfOsUYNdF51asVLU3A48HT7G8JkBq9nQ7J0W7Lq0+jaYYYe+6k9O",
+	"JkDqhSwbRHOMoCCoqwQYr9hihzbnmEmAZiRQ60WIjpUoqFcqCpIWu2LChvIYT3ok9Uqil29qBE/rEux8",
+	"L0YCnSUu2dxad+1uIpaq+NL4ht4ZvTROIM7iy0qOQuYaS3rCpuN1jlgG4pQb2WphFNM6ceqsC1YIot/N",
+	"X9tt+InNm6RWAyGvyniox7Mne4gceQU8T2ffwbhFH00D63UGclk/GAZ98jPswUedMeQn8WXENSqrU2Bp",
+	"Ed8Vb2QuNE7lkwCsQz5quBbuNdwdQwWCF4NvkD3A54DG4eGbtxhXtJ75OIO5XUgcOM6F4OLiLGYJv2I4",
+	"OExMByvZEpfz0PvKMCRhIORZQjWbsDIMbXOupWzZFCNZvl2MlizfpVMp4PnR0VGn1+/1PFyE3hGKJqZM",
+	"E5cZHMVnU6iSxyYk8tPHDnBlRy+++fYlfMqymUIOaHALjsZl3tvECN6/b27E43idt32/ibPd1lh9eHtT",
+	"rNmPeCWTZ9CdV3nZS26RzLvNuNpH8nvVZBJBGBjSgLvm6EWzi5yhGws9WvOg8wostCiI6eUVyzBIre5J",
+	"AVvVJd8XQrXJW4AlOGh2yeIiSnno1NsxSxm6rBCuj5sXahbUIH/lGQ8WUyiWuYVBEu44784ORj2yzMIi",
+	"HsMD8MObQeDD8rSA4iy58mjMKrM5NeWQffT3YAbzh3XheECGfsW5FOx71c3MGc7dOrhAN/1WYeSoMjYh",
+	"8RibSkUcQA1Wi97eiQBPLgK8suFmxI9Wb2D+G6zsDU6bSw3vH9Cu6EsIziV+XEtNDJjHGTbTjE34TbXJ",
+	"cEwUpulA24IREtCRX7GLGTMBXRPjCcJMYe/xhl5ydvBLjEJC7j1iQnc8iwWtjFSxqeUKIxC4Mo69Wlpu",
+	"ucZfE4oBqMjOo+xi5SK4FYlUuol7/mEJp73O/ONn1N2rJvvFJJwXHK5omWi6ojWu8otYFkFPS1XiJZsH",
+	"daZouca/rgf+/Ng+hBUxIAKab5NXe/W74Nzu5kl4awFhHdufZSB6Gk1eow7yIeQA22dBnhpEAyHP0kxG",
+	"5lHZTNMb70FKMyb0WWXWRvf4GJLFWuHBkxDurAJd58BWJrO+Nd0zVOJhlOy35pAOl94QKw8UcRePzfj8",
+	"IkuCM6UWQ/tsWnfHTdwjN/ED077nRENOii3Yi0rciGEpgG1cZC6+x+c19qI1ss+9CY2CY7LgdmNTlYcj",
+	"MY5lpJx8eGZGK/BWN52m49A5zWyW5sLF94yEdT/FTAhTFl165MePUbZZBNpd8ov0VKbl9fPshiNBlcpd",
+	"WrR6PBaIIzbzoMk72xBsv8TS2B2Jw96hcZsRTfeHx6RV2caRd89HAi/6KGijk1xFPiqSemDZWpOdw4Vj",
+	"u+CpFioymz3IRkKZTJ2wmqp8ojSdY+RwPCRLZRJAQ55c4hIfoCL4TRmLwwVhkwmLUFZSLJIiJvbArXoB",
+	"FbBlkU/rfwSI0KhurSsXCE0j4bKuUddJI+eHTk+ZTIHVjKQQzOaIp+To5sZGiJrCoCCJwQFRTMXgBLIL",
+	"KTCwH21QJi4d7nUTQ2nuRUUd+xh2XAOucbieomzMc1m283ZU22zDSnWWbbKQpD3L2dNaIX83tkXfo7Dq",
+	"nC9sgthKttlKqkieJFbxhni+Ft5sfWiAKFSQT/vO3Nfqj36R+o+AAXeMxT0yFgukfKmNclP1Q2tkuRWg",
+	"pXzCI49LaNdDn306XcZAl0WZvDii8bGNHn7ZM/jaeDJjIXQ2b6y2rvmMKU1nqQLMvaxMJVlHlLurNAd3",
+	"x/K30heHhBoGw3ofRjKdly4SBJmpGY87Lre0jw6KdDt5lpwplkzuJp3TeMZFIWmqPE1lpv9b1QoQhLYZ",
+	"JgN1P6xA6aGej+ZrkOxNzbZg2D/q97ovjsKqDfHoBfkz6uovMsbqtkRoNDATLX4feL/PExldLutkJH6k",
+	"s5gJ8uqU9F4c9b8ZiUa7o9VHmMYb2iqFhB9WSq9bL3GwuvXy1Sk8yaiICy0FnaWUX5it7IVBlFClqj/s",
+	"vlYUID/RLOHkZ5phdflF1Yf7reThoP8NWvy+9xuq+excwgH/oWowLX8N3MLs74Pa78Pa76Pa7xfV304P",
+	"86JAc2c0mnpaDvfU5J2LaGa26KhfvkJe2Ib3RhkadrlKEzo/o2phT5q8uFwqKbdPC9ln+990+oNOr08G",
+	"/eHBN8Ojnk1Ry1MAumAY9F8Ouv0X33YH/W7/cKkCqK7Zqbq3TXnqAN8qeNyTwcKTg8oTB+mB/W2A1mtQ",
+	"AKz3rAKl+KSEUu+hBdG6ygnT7r449B9ZeKxut1EQxXSujLdooS86cD+cvilnRArygUWMp5jT1Cbjnci/",
+	"x3/7a//Fy6MXaJOWmibBcPDi6EW338ecJSUAJFxcehlMYnZVt1Nm+0Xjfb5f69thytVdIFbbz0qp9Yqz",
+	"6/3+i00dD12zEngOet1B/6jbHxx0vwkeXY+248Fvz4PXdOMmcaTxJZrIzLAWwMZYbno9w75jr383ejuf",
+	"wC11CdzCAuWDTqtSZdwLIjQlxtuVIFxM5OxKhIwRrw5Hea93EOHf+KdLCVex7ZlGl2zumnDrt29NeMcu",
+	"WEtbVtplGSrzW2Fi0dYybzeTaBCDR8tIjJmMWZLU4jCAQWgwpFX3eLlBbbtStJ/DIM0b5CCTwqcqCR0v",
+	"+GcObAZj34MlXMie1kJXxFIGMmH5dgvcOQ6NDMQ1BqkueA6aEMuGugEmC5HLJ4p4xiTtQ7WpkjPmIkTh",
+	"0Buy9VBbYoAkbKLR75grEiWMZiyuhMbqDJVz7z+dgvAVTam4MNmMrXrWDoMpdcySMeYQ85g5VaDx2FSs",
+	"SI9mhp7LHNPeWWtwl5yYpJNFDjScD6Gm+UgYUKtrMXyIanfrek+rPVXMlJ6F6fu+ShpTAl2yOaHCREmU",
+	"kqNJzZURKSJGpjDhZd4c7WHp/1Ektnrjec26tMiFbtSen77mEfOTB1YUp1ZZOqE8YbH9ZCSKFQlN6AXl",
+	"okmFaQD5ET1KW9T4lJl06CblG08SDFniusGL1Mpdr6Y8oheyKoykCdVc5LOgyQZqu62aQG/BRJkt2sx7",
+	"cfAQexY2VjAxCH9PVeoEIfJpku4HW3k3vrg961kvFLXat9GVxPJ9G5e4/FWcGXfs6tN4r6Fl6XwRCe54",
+	"1d8er2pu6lYea1b1vyYtTJnksykrTLiurEMlpwtVI5FUovxbBfkz8dahn+UEGAd0M1PHjuGwl/mNmZSf",
+	"XSMcicXoYBug3e/1el7pK1vf+0zpzLWQKROdXKQUmLqRaMxDwsVVp7+YgAQj8QxPlGiWoQbXzrblBuRx",
+	"OBIZmzjrTaWK/OKsGp5hZIrJNGnruDjKORLaab7PDkJS1VWExFd6hTYDxYRdY16oSroIK0ggq+bYRLvd",
+	"3jYDu4YrrmXK0V7h/z0ir1h2xdk1MoxDIuRIjBMu2Bmmhh2bAg3UVNyPrbYeM3t4LOjSRBwjMS73FUPH",
+	"12XWoJhOogzlWpZDwoLVc0whcbwqhYTnjFld59KQd+9iBLt8BQ+Ur6Be1amAWWj/zDMOFE4p6xIOfPvo",
+	"+QZKfxkv3QBp9WGqR71eqc1IWVTLnBLR9HhptoDquga/o2wBoRdyYKJaYcvKhCykxWO0stokYSERkgC+",
+	"Nqm8l1kYl6cLKO1/hy+73xzVrEKBRTuxsZINeoMXnV6/0xssOuYCzTXvq8652M3gxbffes98WgkQ2PQq",
+	"gxclrYcm6sxYbCzHztXZlfR+O48shNKChJejq/zc2i7cWis/75BCwFKjbTIIlPWhXA5t7xR/e1kFdrkC",
+	"drkCfku5AnjJPzrZq2ApN8sUYHtYqCZuiluez+sB/GiV0BWDglf296wq71fdUyslNDBTZpQjsKIEgSpU",
+	"rKAIrHpCsQyPDdt3MUr/Wuvfi6s3JYPbXfL6hkY6mePi7GXX17Io7YHRNse1tH9LEs5TbUu1YE0nJX1h",
+	"wfjJWp14IjH3vElTuZAP77DXW5OHoeIWXIvILWrwnfG4UNPbR3vKujNNZJLIa680FmBhNTSpkg1GVsQI",
+	"RBlI7f/rf+LTs7/lFKuHjkeiteAPlckcEwvaOm8RE9raWRwJMkWNiMpnx0YsF5Kgb0KhKTfa9NAmNf33",
+	"4ksjGFqqTf7dvv/f/9f/XTok28KAqK5n1wWgcoA3X3p+gPwRmFWWllaVPawxUuaUIHQmfZa1KaNEhQ0s",
+	"6ktObEEs7yoom3DWyF8qZfRSlTW5vcQVyxJSlNknRuIQpU+zqoX8EWhwM7kjzudljcdKbUu7puZKEHqa",
+	"yfxiSsauZuLSJBMWCz28RcDnNIvSh148wV6hUKpWN8ALAtssLbtS5Tmb8FktbOsWzGSpkfBlfJD3jCMb",
+	"mcoc875AG+f8Vrmo6O9S3ONgOHjZfXnkiS71vkJyzdglE/HqTgcNnX7ennN8yEwNWwRQFYYOc4WuDspq",
+	"joB123fO3/Dy2/6LowdN4OAheT+LQ4Nxg5cq09vbNnLF4ucU0C/KxTcE9Feu1fMK6vd9gluGqXacthSs",
+	"XZNzQ8xGHbsEoY02E7e4uu3EbtCOJX82sfsF0DZz44uGkP0v5cXdJGa/ciccl+fqJC/40dvWo6A9XOX0",
+	"jhVKMUCNqiaDhS0bb7ktNJeIjrxiWYwgC78imSTM1WIzhS87prH9cSV53A7J2Ko+rFrZKj7GxsyA45cu",
+	"91U/e7fydW72PtvxlF721koFh1acUVGMs2RYqnwKtjSGnLt52BvGORgeHHmO8U0+8a/kdbLgov4zF4LR",
+	"VCZc1d3Lf/4lCANbuNs4kK+Mie/hnB2b1H/Z6b3sDF5gvixjMHLP+4POoLfEp9pXwCHdXVCyWUXpp0LB",
+	"9qDquaU83CspVJ5okzJogdcqHvQXmK9+hfnqw6bhb0/RVzwrH6BzGeWx3UiXRtTpDuHsfeUhbl1Vewid",
+	"Wk/yikf1oNQoQhNYveeKbAZqclC250v6vWH/xfDw4A4eyPYeb8ghhU0YcadIvAenZONsLDwGc+ds/Lty",
+	"Ni4Zbatj89DtMp3iOlfjUjnlySXL/Yi38hR2IkeDJrF9XNXP0VjV1getnQqDOiUGFrCslELFyj8uK3hZ",
+	"0btYt18h2TfgFdRpwbu4sqn35lzsM5Sazda51RiB40F8amq+MsDs+I4yNot+o4uLZrOODQJEPxikk1h0",
+	"3Law1f/HG/pqkLGltL6fBjqDNDhqLHXLQPJ+Z5+MRVeLzfwmlu3BznHikRwnSgh67k4TKPut85h4/AoN",
+	"Zl4buEts7Bzxe6qlcLfKCEzQ86QkH3WVs4dQa3JIgVYAyAqMYjeyroFOMx4xtOKgKz1VTi+MQkY0j/Cm",
+	"zKSotQ0mCTU7eVvWX7PZVh4Ihq7tPA12ngY7+eABPQ0sS1SIBPh7Qx8DzWahsac7btyY34ChG6LYAVgo",
+	"NOn5WyUPOB4Si6hCkmYyziNTVy/mCiPRjxu0aJEUSlOhFSaoIi5ZM0EkZezSIQgf8D1cqTJ+DZPu1/Og",
+	"3tpuTyzqfQDztCtsYK3QSGu3NEGTpRbokcASk2761tRtwkQVoShEwQbHyMKut0kj1jMW6ZEoTdJSLLFH",
+	"k6o5WrPZSlv0SGxgjAbp6FlYokEyKszQlEwSqjsImLED9IqlrATTM3WZA5X+9L7TDzYi+o9C6MNAMZ2n",
+	"wfDgCO3QQS5QNRxA79tS/X8W6/Hhw1uO0dyw3mxsMdTvxmaMy24yGHv34znZi61mREhL/+5gDdZstuOZ",
+	"npMpGGCxRR3bEjr8Tjz2pd3AT9WUevtf7CXdyD4MQFC1m8Is1hpNHXl81pLvKmr4/CXiNYTyTtLyJtRg",
+	"J+zepzXMssY7U9jvzBQG2NLZwSyaaJR411rANJvtlfzVPdm+jhcNIAiBaGrBshj3btI6bDZnFXvzELYs",
+	"nVGhaOTqS60waXktH8eydVoO2GTgWhoIPhLjCwO0Zzjn8j09j+L+4OAQpuQtp2L9Sel8MQjcZeJeHgxe",
+	"AReXo7w+D5QFYOdaVpMCPTpxdcJFXIirpv/qpttYEJ7ZIWvVkR2cj4SfjqcpxHvDKGx/hzaKxF5m4PMO",
+	"8gntfGtgYmfuexxz3yJUPXOrX+UKPj/jX2V6OxvgQ9gA6QwkoWDYP0L5w3p8nmlp3joH0AG+9T0oj3rG",
+	"c7DBUbOGjYJh4CEi/47UA18Oau/h228O+9WHRWLdP3FFax/YM0jpPLiD4dDD6dvYD6tMxM6MuDMj7mSr",
+	"hzMj6irj5WSrCj+23Kj4gUUys8our6da8DIyjQthy0tilNvDGl+JdkcyBqYb9XfGo5pkLGL8imEYQ8Ym",
+	"uXC9ojf82HNBNriZcDESC9EWBguagIeCVbaId89U9Fng0NtdMi4R/HgkzA9TBtFMDlhMnAeQ1zJ/Fkb/",
+	"wl6UFAATBdVylJSWQRO83GQaLLqobl5ZhMGu2k7UIEyhs3lZe8ktYkw0vawmcNpTLhTYJYxyK3NZJcam",
+	"/8LAqvKZG2skjOwy11MpPGObRZHtLjlJ02QOK0wkBmQ3jnyM2ncTjywn5O8skyMxw5lyTcZeWMu4WRYr",
+	"g8apG29mCmBSQ1SKJcpsJKqvzOpCTEk6LOUnF2SOUejOmGq2yL3yQQOYLYppv3LRZHc2X3rKCKMJENKF",
+	"NV+yOTJs3m0cwtKQ63Qj0pGwxZj8K1gAAuZWWwDiLnmDPJ3SPEmMiVQkcyKozjNrpqEj4Xc4BTmqEnO/",
+	"p6BdaWNOpLzEw8lT0jJU49+XiFT/+//8f8ftkbAlSV2aVLOPNFZFYlxXkAorQRl7H8BFfaEGnhdE6UpB",
+	"KW7rSdmKWJZ6wZBcWUv96tyqxpbgYcZnYcL2t8L2H7qbiJkCrqWflaI0Zd+JYw29Jv2DhQb9NSxtwXxe",
+	"GeazeK4ugmFwkqaZvGKx98LxPf17ZIs35YBvxfH+s9jOvznsP7j1vHLbKdBH4DqWWtGros8txQF5xbIT",
+	"B+HLrydSjeK21QjLg5nWV4oNpLzKv/Y+E8ecDHrdXs9jR0Dq74UWRboJg5B/1O31nnfItvegCDhbPIgy",
+	"1KTkKQiWbqjReM/IvxNPnk/hdf/Wl3x/SAw3VbLY7eViS7MRY/9LFUNsYslv5KyKdDMmFU1JdKs2/xoT",
+	"tdL0X+cunrsHwD89E3En3dp9qNa2IJ47zdi9+RzUmIyd58Hvq+KPj7Kt/0Ht0q9Sla3zRvC62ltkVz0D",
+	"CyKWBnv/wlzuz+wPm8GiPMNECJjHVfHoJNfTYPjrZzQGIEAsW5p1Cdsz1YI8zcZUKl1V07CYnFPFyKcP",
+	"b+HmuLpsXxTX7OtCaTak4sYwZX+QNGMTfkPQlpXpUsiBvcLyRDhexsy9JIrBwWhGFBXxubzBKQ3hsOFe",
+	"24mjSoTP0qT05IT5oDto1xSS82rINc4V8VzG6blFn9DGsBYWNovzreOZv8i8Usi3GNnKcvl5LGfoqz8h",
+	"c2hrJ90+bliFP/0uYLXPBcg2h4aEaEoJjR9A63xeKWoks4oLbzt0lWywzJApQlsxqrvaoEXhgUX7pD9s",
+	"ofrxEthiSIrNVKhCmxQndKx82xulCIdfHMRoqMvuXUIOx0eaQA2bQqWiOHET8capXPWNF2TSAS2Jtqks",
+	"Ax2aFvv9lMJ8Bke+C5EirR9en4bk/buPp3A67z+dorZRoJCfMSXzLGJtYiM7fjw9fU8imiTecN/lyWXD",
+	"aH9m51MpL2GnEkljY4Mb33SuzXM1Jq13KRMn79+Qg26ve4A8rZBkXDZQJvlQe4hjuwLB4UiMbefvTd/k",
+	"C7IhN9qUPHA/eBxiOXqNenkaEoeRzrDwwddxiAYGc9uxYXckxl5XruQZvBpj3SaZMqPrq1itTE0nmiTy",
+	"msVG5Wf3xs5Tof2zXLufirDLhWIZ0ppm44hf5b90/Sctf6bDos04tBMeEtPxuFrrDcbwakUVVZfLnRgb",
+	"fzWvd+O31jXPsXPryXZshJBLNnfuRjXejRV+RnApxJwYZIJ9uGoNtmqH9RiqoFp+gYpk5tVwRj9rlnCc",
+	"Ko+HJJqy6NLVQcow4CbKmCatKaMxesDFZFw9+THCswsoI6agBRYqw37sKRnXuykX3iU0tmHN9Rz1yk3q",
+	"Xfv1WYn2zPkuEPQmzqJssl+e2U9sjvdr4w8+4qUNjMvDNorlzRjd6uXbTDfZazT6oeWtS04KwLAZy4x5",
+	"xoPajOlsTlpwDom8sD6O5u5zgXyVQzdv5QXJWCozDXxzlQ357HNotfvnTt3jyIrLi+xMrja7q7aCWQva",
+	"t1fdWGiwu63P5LaamsW7m/ocb6p389bc0q9f//8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -4,7 +4,7 @@ package schemas
 
 import _ "embed"
 
-// ChargeOver holds the request schemas of specs/chargeover.yaml, every $ref resolved in place: CustomerCreate, CustomerUpdate, InvoiceCreate, TransactionCreate.
+// ChargeOver holds the request schemas of specs/chargeover.yaml, every $ref resolved in place: CustomerCreate, CustomerUpdate, InvoiceCreate, TransactionCreate, ItemCreate.
 //
 //go:embed chargeover.json
 var ChargeOver []byte

@@ -92,6 +92,12 @@
 // without it, a lost answer stays billbridge.ErrOutcomeUnknown and is never
 // sent again. ListTransactions and GetTransaction read them.
 //
+// # Items
+//
+// CreateItems creates items (what invoice lines bill; a line may name its
+// item by item_external_key) through _bulk, keyed by external_key as
+// customers are; ListItems, GetItem and GetItemByExternalKey read them.
+//
 // # The shape every billbridge facade shares
 //
 // New takes option.Option values; every call takes option.RequestOption

@@ -2,7 +2,8 @@
 // a reader for every response status of every operation (createCustomer,
 // bulk, getCustomerByExternalKey, and since 2.1.0 listCustomers, getCustomer,
 // updateCustomer, since 2.2.0 deleteCustomer, since 2.4.0 createInvoice, listInvoices,
-// getInvoice, createTransaction, listTransactions, getTransaction). Type-checked by `make lint` (tsc --strict).
+// getInvoice, createTransaction, listTransactions, getTransaction,
+// createItem, listItems, getItem). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/chargeover";
 import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
 
@@ -325,6 +326,64 @@ export const getTransaction: Handlers<operations["getTransaction"]> = {
   default: failureOrPage,
 };
 
+// --- items (2.4.0) ---
+
+export const createItemRequest: JsonRequest<operations["createItem"]> = {
+  name: "Support hours",
+  item_type: "service",
+  external_key: "item-support",
+  pricemodel: { pricemodel: "fla", base: 29.95, paycycle: "mon" },
+};
+
+// @ts-expect-error name is required
+export const noName: Schemas["ItemCreate"] = { external_key: "x" };
+
+export const listItemsQuery: NonNullable<operations["listItems"]["parameters"]["query"]> = { where: "item_type:EQUALS:service", limit: 25 };
+
+export const getItemParams: operations["getItem"]["parameters"]["path"] = { item_id: 4 };
+
+function item(i: Schemas["Item"]): string {
+  const pm = read(i.pricemodel);
+  return `${num(read(i.item_id))} ${read(i.name) ?? ""} ${read(i.item_type) ?? ""} ${read(i.external_key) ?? ""} ${read(i.enabled) ?? ""} ${pm ? `${read(pm.pricemodel) ?? ""}:${num(read(pm.base)) ?? ""}` : ""}`;
+}
+
+export const createItem: Handlers<operations["createItem"]> = {
+  201: (b) => `${envelope(b)} created ${num(read(read(b.response).id))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const listItems: Handlers<operations["listItems"]> = {
+  200: (b) => `${envelope(b)} ${read(read(b.response).map(item).join("\n"))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const getItem: Handlers<operations["getItem"]> = {
+  200: (b) => `${envelope(b)} ${item(read(b.response))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   createCustomer,
   bulk,
@@ -339,4 +398,7 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   createTransaction,
   listTransactions,
   getTransaction,
+  createItem,
+  listItems,
+  getItem,
 };

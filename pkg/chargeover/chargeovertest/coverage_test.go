@@ -17,11 +17,11 @@ func TestSpecCoverage(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var mismatches []error
-	// The first requests get these faults, in order, for each of the thirteen
+	// The first requests get these faults, in order, for each of the sixteen
 	// operations; then every request passes.
 	faults := []fault.Kind{fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}
 	var sequence []fault.Kind
-	for range 13 {
+	for range 16 {
 		sequence = append(sequence, faults...)
 	}
 	srv := NewTestServer(t,
@@ -78,6 +78,16 @@ func TestSpecCoverage(t *testing.T) {
 	for range faults {
 		_, _ = c.GetTransactionWithResponse(ctx, firstTransactionID)
 	}
+	item := chargeoverapi.ItemCreate{Name: "Support", ExternalKey: ptr("it1")}
+	for range faults {
+		_, _ = c.CreateItemWithResponse(ctx, item)
+	}
+	for range faults {
+		_, _ = c.ListItemsWithResponse(ctx, nil)
+	}
+	for range faults {
+		_, _ = c.GetItemWithResponse(ctx, firstItemID)
+	}
 	_, _ = c.CreateInvoiceWithResponse(ctx, inv)                                                                                // 201
 	_, _ = c.CreateInvoiceWithResponse(ctx, inv)                                                                                // 400 (i1 is used)
 	_, _ = anon.CreateInvoiceWithResponse(ctx, inv)                                                                             // 401
@@ -98,6 +108,16 @@ func TestSpecCoverage(t *testing.T) {
 	_, _ = c.GetTransactionWithResponse(ctx, 0)                                                                                 // 400 (minimum 1)
 	_, _ = c.GetTransactionWithResponse(ctx, 99999)                                                                             // 404
 	_, _ = anon.GetTransactionWithResponse(ctx, firstTransactionID)                                                             // 401
+	_, _ = c.CreateItemWithResponse(ctx, item)                                                                                  // 201
+	_, _ = c.CreateItemWithResponse(ctx, item)                                                                                  // 400 (it1 is used)
+	_, _ = anon.CreateItemWithResponse(ctx, item)                                                                               // 401
+	_, _ = c.ListItemsWithResponse(ctx, &chargeoverapi.ListItemsParams{Where: ptr("external_key:EQUALS:it1")})                  // 200
+	_, _ = c.ListItemsWithResponse(ctx, &chargeoverapi.ListItemsParams{Where: ptr("nosuch:EQUALS:1")})                          // 400
+	_, _ = anon.ListItemsWithResponse(ctx, nil)                                                                                 // 401
+	_, _ = c.GetItemWithResponse(ctx, firstItemID)                                                                              // 200
+	_, _ = c.GetItemWithResponse(ctx, 0)                                                                                        // 400 (minimum 1)
+	_, _ = c.GetItemWithResponse(ctx, 99999)                                                                                    // 404
+	_, _ = anon.GetItemWithResponse(ctx, firstItemID)                                                                           // 401
 	_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))                                                                    // 201
 	_, _ = c.CreateCustomerWithResponse(ctx, cust("a", "A"))                                                                    // 400
 	_, _ = anon.CreateCustomerWithResponse(ctx, cust("z", "Z"))                                                                 // 401
@@ -123,10 +143,10 @@ func TestSpecCoverage(t *testing.T) {
 	_, _ = c.DeleteCustomerWithResponse(ctx, 0)                                                                                 // 400 (minimum 1)
 	_, _ = anon.DeleteCustomerWithResponse(ctx, firstID)                                                                        // 401
 
-	waitRequests(t, srv, 13*5+24+20)
+	waitRequests(t, srv, 16*5+24+30)
 	cov := srv.Coverage()
 	t.Logf("fake coverage: %s", cov)
-	if cov.Operations != 13 || cov.OperationsSeen != 13 || len(cov.Missing) > 0 {
+	if cov.Operations != 16 || cov.OperationsSeen != 16 || len(cov.Missing) > 0 {
 		t.Errorf("not produced: %v", cov.Missing)
 	}
 	mu.Lock()

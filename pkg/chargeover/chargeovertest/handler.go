@@ -120,6 +120,9 @@ func (h *handler) sub(_ context.Context, sub chargeoverapi.BulkSubRequest) charg
 	if res, ok := h.subTransaction(sub, path, rawQuery); ok {
 		return res
 	}
+	if res, ok := h.subItem(sub, path, rawQuery); ok {
+		return res
+	}
 	switch {
 	case sub.RequestMethod == chargeoverapi.BulkPOST && path == "/api/v3/customer":
 		c, msg := h.st.validate(sub.Payload)

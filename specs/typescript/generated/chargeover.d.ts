@@ -279,6 +279,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v3/item": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or query items
+         * @description Lists items, one page per request, with `where`, `order`, `offset` and `limit` as
+         *     listCustomers (fields of the Item read schema, e.g. `external_key:EQUALS:item-support`,
+         *     `item_type:EQUALS:service`). billbridge sends `order` (by default `item_id:ASC`) and a
+         *     `limit` of at most 500.
+         */
+        get: operations["listItems"];
+        put?: never;
+        /**
+         * Create an item (a product, service or discount)
+         * @description Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+         *     or discount; the PHP library's constants), an optional price model, accounting fields and
+         *     an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+         *
+         *     Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+         *     among items and never reusable (billbridge's reading of the external-keys page, which
+         *     names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+         *     uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+         *     `_bulk`).
+         */
+        post: operations["createItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/item/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The item's item_id. ChargeOver also accepts `external_key:<key>` in this segment; billbridge sends that read as a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 4
+                 */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an item by its item_id
+         * @description Reads one item. 404 when no item has this id.
+         */
+        get: operations["getItem"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v3/_bulk": {
         parameters: {
             query?: never;
@@ -1344,6 +1405,154 @@ export interface components {
             response: components["schemas"]["Transaction"][];
         };
         /**
+         * @description The kind of item (the official PHP library's constants).
+         * @enum {string}
+         */
+        ItemType: "service" | "product" | "discount";
+        /** @description How an item is priced: `pricemodel` fla (flat), uni (per unit), vol (volume), tie (tiered) or pas (pass-through from usage), the `base` price and `setup` fee in decimal dollars, and the billing cycle (`paycycle`: evy, dly, 1wk, 2wk, 116, 4wk, 8wk, 30d, mon, 2mn, 12w, qtr, six, yrl, 2yr, 3yr, 4yr, 5yr, 10y). Volume and tier levels are not modelled here. */
+        PriceModelCreate: {
+            /**
+             * @description The price model.
+             * @enum {string}
+             */
+            pricemodel: "fla" | "uni" | "vol" | "tie" | "pas";
+            /**
+             * Format: double
+             * @description The base price, in decimal dollars.
+             */
+            base?: number;
+            /**
+             * Format: double
+             * @description A one-time setup fee, in decimal dollars.
+             */
+            setup?: number;
+            /**
+             * @description The billing cycle.
+             * @enum {string}
+             */
+            paycycle?: "evy" | "dly" | "1wk" | "2wk" | "116" | "4wk" | "8wk" | "30d" | "mon" | "2mn" | "12w" | "qtr" | "six" | "yrl" | "2yr" | "3yr" | "4yr" | "5yr" | "10y";
+        };
+        /** @description The body of an item create. `name` is required; `external_key` is the item's natural key (unique among items, never reusable). */
+        ItemCreate: {
+            /** @description The item's name. */
+            name: string;
+            item_type?: components["schemas"]["ItemType"];
+            /** @description A description. */
+            description?: string;
+            /** @description Whether the item can be used (ChargeOver may send 0/1; flex.Bool in Go). */
+            enabled?: boolean;
+            /** @description The accounting SKU. */
+            accounting_sku?: string;
+            /** @description The accounting income account. */
+            accounting_account_income?: string;
+            /** @description The item's external key: unique among items, never reusable. */
+            external_key?: string;
+            /** @description The name of a unit (e.g. hour). */
+            units?: string;
+            /**
+             * Format: int64
+             * @description Tax group ID #.
+             */
+            tax_group_id?: number;
+            /**
+             * Format: int32
+             * @description The default number of times to recur.
+             */
+            expire_recurs?: number;
+            /**
+             * Format: int32
+             * @description The default number of free trial cycles.
+             */
+            trial_recurs?: number;
+            /** @description Custom field 1. */
+            custom_1?: string;
+            /** @description Custom field 2. */
+            custom_2?: string;
+            /** @description Custom field 3. */
+            custom_3?: string;
+            pricemodel?: components["schemas"]["PriceModelCreate"];
+        };
+        /** @description An item's price model as read. */
+        PriceModel: {
+            /** @description fla, uni, vol, tie or pas (read as an open string). */
+            pricemodel?: string | null;
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            base?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            setup?: (number | null) | (string | null);
+            /** @description The billing cycle. */
+            paycycle?: string | null;
+        };
+        /** @description An item as ChargeOver returns it: item_id and the create fields, read tolerantly. Fields not modelled here must be ignored. */
+        Item: {
+            /** @description The item ID #, the id createItem returned. Read tolerantly: an integer or a numeric string (json.Number in Go). */
+            item_id: number | string;
+            /** @description The item's name. */
+            name?: string | null;
+            /** @description service, product or discount (read as an open string). */
+            item_type?: string | null;
+            /** @description A description. */
+            description?: string | null;
+            /** @description A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go). */
+            enabled?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
+            /** @description The accounting SKU. */
+            accounting_sku?: string | null;
+            /** @description The accounting income account. */
+            accounting_account_income?: string | null;
+            /** @description The item's external key; null when it has none. */
+            external_key?: string | null;
+            /** @description The name of a unit. */
+            units?: string | null;
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            tax_group_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            expire_recurs?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            trial_recurs?: (number | null) | (string | null);
+            /** @description Custom field 1. */
+            custom_1?: string | null;
+            /** @description Custom field 2. */
+            custom_2?: string | null;
+            /** @description Custom field 3. */
+            custom_3?: string | null;
+            /** @description When the item was created, "YYYY-MM-DD hh:mm:ss". */
+            write_datetime?: string | null;
+            pricemodel?: components["schemas"]["PriceModel"];
+        };
+        /** @description The envelope of a 200 answer to an item read. */
+        ItemResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            response: components["schemas"]["Item"];
+        };
+        /** @description The envelope of a 200 answer to listItems; `response` is the page, possibly empty. */
+        ItemListResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            /** @description The items of this page, in the requested order. */
+            response: components["schemas"]["Item"][];
+        };
+        /**
          * @description The body of every ChargeOver webhook: `context_str` names the kind of entity (e.g.
          *     `customer`, `user`, `invoice`, `transaction`, `package`), `context_id` its id, `event`
          *     what happened (e.g. `insert`, `update`, `delete`; open), `data` holds one member named
@@ -2001,6 +2210,146 @@ export interface operations {
                 };
             };
             /** @description Bad request (e.g. a transaction_id that is not a number). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listItems: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Conditions `field:OPERATOR:value` joined by commas, escaped as for customers.
+                 * @example item_type:EQUALS:service
+                 */
+                where?: string;
+                /**
+                 * @description Sort keys `field:ASC` or `field:DESC`, joined by commas.
+                 * @example item_id:ASC
+                 */
+                order?: string;
+                /**
+                 * @description How many matching items to skip (default 0).
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description The most items on this page (1 to 500 in this spec; the fake's default is 10).
+                 * @example 25
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of items, in the requested order; an empty list past the end. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemListResponse"];
+                };
+            };
+            /** @description Bad request: a malformed `where` or `order`, an unknown field, or an `offset` or `limit` out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    createItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemCreate"];
+            };
+        };
+        responses: {
+            /** @description The item was created; `response.id` is its item_id. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedResponse"];
+                };
+            };
+            /** @description Bad request, e.g. no name, a bad value, or an `external_key` already used by another item. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The item's item_id. ChargeOver also accepts `external_key:<key>` in this segment; billbridge sends that read as a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 4
+                 */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemResponse"];
+                };
+            };
+            /** @description Bad request (e.g. an item_id that is not a number). */
             400: {
                 headers: {
                     [name: string]: unknown;
