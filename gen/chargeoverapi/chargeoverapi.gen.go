@@ -19,6 +19,7 @@ import (
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for BulkSubRequestRequestMethod.
@@ -212,23 +213,62 @@ func (e PriceModelCreatePricemodel) Valid() bool {
 
 // Defines values for TransactionType.
 const (
-	Credit TransactionType = "credit"
-	Pay    TransactionType = "pay"
-	Refund TransactionType = "refund"
+	TransactionTypeCredit TransactionType = "credit"
+	TransactionTypePay    TransactionType = "pay"
+	TransactionTypeRefund TransactionType = "refund"
 )
 
 // Valid indicates whether the value is a known member of the TransactionType enum.
 func (e TransactionType) Valid() bool {
 	switch e {
-	case Credit:
+	case TransactionTypeCredit:
 		return true
-	case Pay:
+	case TransactionTypePay:
 		return true
-	case Refund:
+	case TransactionTypeRefund:
 		return true
 	default:
 		return false
 	}
+}
+
+// Defines values for InvoiceActionParamsAction.
+const (
+	InvoiceActionParamsActionEmail InvoiceActionParamsAction = "email"
+	InvoiceActionParamsActionPay   InvoiceActionParamsAction = "pay"
+	InvoiceActionParamsActionVoid  InvoiceActionParamsAction = "void"
+)
+
+// Valid indicates whether the value is a known member of the InvoiceActionParamsAction enum.
+func (e InvoiceActionParamsAction) Valid() bool {
+	switch e {
+	case InvoiceActionParamsActionEmail:
+		return true
+	case InvoiceActionParamsActionPay:
+		return true
+	case InvoiceActionParamsActionVoid:
+		return true
+	default:
+		return false
+	}
+}
+
+// ActionResponse The envelope of a 200 answer to an action.
+type ActionResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response Whether the action did something (pay: whether anything was applied). Read tolerantly: 1 or "1" too (flex.Bool in Go).
+	Response flex.Bool `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
 }
 
 // BulkItemResult The result of one sub-request, shaped like a top-level envelope. Success is decided by `code` (and `status`), never by the outer 200.
@@ -1179,6 +1219,24 @@ type Invoice struct {
 	WriteDatetime *string `json:"write_datetime,omitempty"`
 }
 
+// InvoiceActionRequest The body of invoiceAction: `email`, `message_subject`, `message_body` and `message_from` for the `email` action, `use_customer_balance` for `pay`; `void` takes none (`{}`).
+type InvoiceActionRequest struct {
+	// Email email: the address to send to, in place of the customer's contacts.
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// MessageBody email: the text, in place of the default.
+	MessageBody *string `json:"message_body,omitempty"`
+
+	// MessageFrom email: the sender address, in place of the default.
+	MessageFrom *openapi_types.Email `json:"message_from,omitempty"`
+
+	// MessageSubject email: the subject, in place of the default.
+	MessageSubject *string `json:"message_subject,omitempty"`
+
+	// UseCustomerBalance pay: pay only from the customer's open balance (unapplied payments and credits), charging nothing.
+	UseCustomerBalance *bool `json:"use_customer_balance,omitempty"`
+}
+
 // InvoiceCreate The body of an invoice create. The customer is named by exactly one of `customer_id` and `customer_external_key`; `line_items` holds at least one line. `external_key` is the invoice's natural key: unique among invoices and never reusable, billbridge's keyed creates require nothing else to find an invoice again.
 type InvoiceCreate struct {
 	// BillAddr1 Billing address line 1 (the customer's when absent).
@@ -1318,6 +1376,66 @@ type InvoiceResponse struct {
 
 	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
 	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// InvoiceUpdate The body of updateInvoice: the fields of InvoiceCreate, none required; only the fields sent change, and `line_items`, when sent, replace every line. At least one field.
+type InvoiceUpdate struct {
+	// BillAddr1 Billing address line 1 (the customer's when absent).
+	BillAddr1 *string `json:"bill_addr1,omitempty"`
+
+	// BillAddr2 Billing address line 2.
+	BillAddr2 *string `json:"bill_addr2,omitempty"`
+
+	// BillCity Billing address city.
+	BillCity *string `json:"bill_city,omitempty"`
+
+	// BillCountry Billing address country.
+	BillCountry *string `json:"bill_country,omitempty"`
+
+	// BillPostcode Billing address postal code.
+	BillPostcode *string `json:"bill_postcode,omitempty"`
+
+	// BillState Billing address state.
+	BillState *string `json:"bill_state,omitempty"`
+
+	// ClassId Class tracking ID #.
+	ClassId *int64 `json:"class_id,omitempty"`
+
+	// CurrencyId Currency ID # (the customer's currency when absent).
+	CurrencyId *int64 `json:"currency_id,omitempty"`
+
+	// Custom1 Custom field 1 of the invoice.
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom2 Custom field 2 of the invoice.
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom3 Custom field 3 of the invoice.
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// CustomerExternalKey The customer billed, named by its external_key instead of customer_id. Stored as the customer's id (a read returns `customer_id`), so writeOnly here.
+	CustomerExternalKey *string `json:"customer_external_key,omitempty"`
+
+	// CustomerId The customer_id of the customer billed.
+	CustomerId *int64 `json:"customer_id,omitempty"`
+
+	// Date The invoice date, YYYY-MM-DD (today when absent).
+	Date *string `json:"date,omitempty"`
+
+	// ExternalKey The invoice's own external key: unique among invoices, never reusable.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// LineItems The lines, in the order they are printed.
+	LineItems *[]InvoiceLineCreate `json:"line_items,omitempty"`
+
+	// Memo A note printed on the invoice.
+	Memo *string `json:"memo,omitempty"`
+
+	// Refnumber The invoice reference number shown to the customer (ChargeOver numbers invoices itself when it is absent).
+	Refnumber *string `json:"refnumber,omitempty"`
+
+	// TermsId Payment terms ID # (the customer's terms when absent).
+	TermsId *int64 `json:"terms_id,omitempty"`
 }
 
 // Item An item as ChargeOver returns it: item_id and the create fields, read tolerantly. Fields not modelled here must be ignored.
@@ -1752,6 +1870,15 @@ type ListInvoicesParams struct {
 	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// InvoiceActionParams defines parameters for InvoiceAction.
+type InvoiceActionParams struct {
+	// Action The action to run.
+	Action InvoiceActionParamsAction `form:"action" json:"action"`
+}
+
+// InvoiceActionParamsAction defines parameters for InvoiceAction.
+type InvoiceActionParamsAction string
+
 // ListItemsParams defines parameters for ListItems.
 type ListItemsParams struct {
 	// Where Conditions `field:OPERATOR:value` joined by commas, escaped as for customers.
@@ -1793,6 +1920,12 @@ type UpdateCustomerJSONRequestBody = CustomerUpdate
 
 // CreateInvoiceJSONRequestBody defines body for CreateInvoice for application/json ContentType.
 type CreateInvoiceJSONRequestBody = InvoiceCreate
+
+// InvoiceActionJSONRequestBody defines body for InvoiceAction for application/json ContentType.
+type InvoiceActionJSONRequestBody = InvoiceActionRequest
+
+// UpdateInvoiceJSONRequestBody defines body for UpdateInvoice for application/json ContentType.
+type UpdateInvoiceJSONRequestBody = InvoiceUpdate
 
 // CreateItemJSONRequestBody defines body for CreateItem for application/json ContentType.
 type CreateItemJSONRequestBody = ItemCreate
@@ -2126,6 +2259,84 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
 	GetInvoice(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InvoiceActionWithBody Void, e-mail or pay an invoice
+	//
+	// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+	// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+	//
+	// - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+	//   changes nothing (200, the fake's reading); an invoice with payments applied is refused
+	//   (400, the fake's reading: the documents are silent). Idempotent.
+	// - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+	//   optional `message_subject`, `message_body` and `message_from`. Every call sends one
+	//   e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+	// - `pay`: pays the balance, from the customer's default payment method or, with
+	//   `use_customer_balance: true`, only from the customer's open balance (unapplied
+	//   payments and credits). `response` says whether anything was applied: false for an
+	//   invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+	//   fake has no payment methods: it records a payment of the whole balance (method
+	//   "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+	//   unapplied payments cover.
+	//
+	// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+	InvoiceActionWithBody(ctx context.Context, invoiceId int64, params *InvoiceActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InvoiceAction Void, e-mail or pay an invoice
+	//
+	// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+	// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+	//
+	// - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+	//   changes nothing (200, the fake's reading); an invoice with payments applied is refused
+	//   (400, the fake's reading: the documents are silent). Idempotent.
+	// - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+	//   optional `message_subject`, `message_body` and `message_from`. Every call sends one
+	//   e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+	// - `pay`: pays the balance, from the customer's default payment method or, with
+	//   `use_customer_balance: true`, only from the customer's open balance (unapplied
+	//   payments and credits). `response` says whether anything was applied: false for an
+	//   invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+	//   fake has no payment methods: it records a payment of the whole balance (method
+	//   "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+	//   unapplied payments cover.
+	//
+	// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+	InvoiceAction(ctx context.Context, invoiceId int64, params *InvoiceActionParams, body InvoiceActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateInvoiceWithBody Update an invoice
+	//
+	// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+	// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+	// `response.id`. The documents do not say what an update of a void invoice, or one that
+	// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+	// sending the same update twice leaves the same invoice.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+	UpdateInvoiceWithBody(ctx context.Context, invoiceId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateInvoice Update an invoice
+	//
+	// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+	// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+	// `response.id`. The documents do not say what an update of a void invoice, or one that
+	// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+	// sending the same update twice leaves the same invoice.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+	UpdateInvoice(ctx context.Context, invoiceId int64, body UpdateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListItems List or query items
 	//
@@ -2630,6 +2841,124 @@ func (c *Client) CreateInvoice(ctx context.Context, body CreateInvoiceJSONReques
 // Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
 func (c *Client) GetInvoice(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetInvoiceRequest(c.Server, invoiceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InvoiceActionWithBody Void, e-mail or pay an invoice
+//
+// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+//
+//   - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+//     changes nothing (200, the fake's reading); an invoice with payments applied is refused
+//     (400, the fake's reading: the documents are silent). Idempotent.
+//   - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+//     optional `message_subject`, `message_body` and `message_from`. Every call sends one
+//     e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+//   - `pay`: pays the balance, from the customer's default payment method or, with
+//     `use_customer_balance: true`, only from the customer's open balance (unapplied
+//     payments and credits). `response` says whether anything was applied: false for an
+//     invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+//     fake has no payment methods: it records a payment of the whole balance (method
+//     "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+//     unapplied payments cover.
+//
+// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+func (c *Client) InvoiceActionWithBody(ctx context.Context, invoiceId int64, params *InvoiceActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInvoiceActionRequestWithBody(c.Server, invoiceId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InvoiceAction Void, e-mail or pay an invoice
+//
+// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+//
+//   - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+//     changes nothing (200, the fake's reading); an invoice with payments applied is refused
+//     (400, the fake's reading: the documents are silent). Idempotent.
+//   - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+//     optional `message_subject`, `message_body` and `message_from`. Every call sends one
+//     e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+//   - `pay`: pays the balance, from the customer's default payment method or, with
+//     `use_customer_balance: true`, only from the customer's open balance (unapplied
+//     payments and credits). `response` says whether anything was applied: false for an
+//     invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+//     fake has no payment methods: it records a payment of the whole balance (method
+//     "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+//     unapplied payments cover.
+//
+// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+func (c *Client) InvoiceAction(ctx context.Context, invoiceId int64, params *InvoiceActionParams, body InvoiceActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInvoiceActionRequest(c.Server, invoiceId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateInvoiceWithBody Update an invoice
+//
+// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+// `response.id`. The documents do not say what an update of a void invoice, or one that
+// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+// sending the same update twice leaves the same invoice.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+func (c *Client) UpdateInvoiceWithBody(ctx context.Context, invoiceId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInvoiceRequestWithBody(c.Server, invoiceId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateInvoice Update an invoice
+//
+// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+// `response.id`. The documents do not say what an update of a void invoice, or one that
+// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+// sending the same update twice leaves the same invoice.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+func (c *Client) UpdateInvoice(ctx context.Context, invoiceId int64, body UpdateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInvoiceRequest(c.Server, invoiceId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3322,6 +3651,123 @@ func NewGetInvoiceRequest(server string, invoiceId int64) (*http.Request, error)
 	return req, nil
 }
 
+// NewInvoiceActionRequest calls the generic InvoiceAction builder with application/json body
+func NewInvoiceActionRequest(server string, invoiceId int64, params *InvoiceActionParams, body InvoiceActionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewInvoiceActionRequestWithBody(server, invoiceId, params, "application/json", bodyReader)
+}
+
+// NewInvoiceActionRequestWithBody constructs an http.Request for the InvoiceAction method, with any body, and a specified content type
+func NewInvoiceActionRequestWithBody(server string, invoiceId int64, params *InvoiceActionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invoice_id", invoiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/invoice/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "action", params.Action, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateInvoiceRequest calls the generic UpdateInvoice builder with application/json body
+func NewUpdateInvoiceRequest(server string, invoiceId int64, body UpdateInvoiceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateInvoiceRequestWithBody(server, invoiceId, "application/json", bodyReader)
+}
+
+// NewUpdateInvoiceRequestWithBody constructs an http.Request for the UpdateInvoice method, with any body, and a specified content type
+func NewUpdateInvoiceRequestWithBody(server string, invoiceId int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invoice_id", invoiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/invoice/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListItemsRequest constructs an http.Request for the ListItems method
 func NewListItemsRequest(server string, params *ListItemsParams) (*http.Request, error) {
 	var err error
@@ -3958,6 +4404,84 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
 	GetInvoiceWithResponse(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*GetInvoiceResponse, error)
+
+	// InvoiceActionWithBodyWithResponse Void, e-mail or pay an invoice
+	//
+	// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+	// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+	//
+	// - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+	//   changes nothing (200, the fake's reading); an invoice with payments applied is refused
+	//   (400, the fake's reading: the documents are silent). Idempotent.
+	// - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+	//   optional `message_subject`, `message_body` and `message_from`. Every call sends one
+	//   e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+	// - `pay`: pays the balance, from the customer's default payment method or, with
+	//   `use_customer_balance: true`, only from the customer's open balance (unapplied
+	//   payments and credits). `response` says whether anything was applied: false for an
+	//   invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+	//   fake has no payment methods: it records a payment of the whole balance (method
+	//   "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+	//   unapplied payments cover.
+	//
+	// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+	InvoiceActionWithBodyWithResponse(ctx context.Context, invoiceId int64, params *InvoiceActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InvoiceActionResponse, error)
+
+	// InvoiceActionWithResponse Void, e-mail or pay an invoice
+	//
+	// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+	// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+	//
+	// - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+	//   changes nothing (200, the fake's reading); an invoice with payments applied is refused
+	//   (400, the fake's reading: the documents are silent). Idempotent.
+	// - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+	//   optional `message_subject`, `message_body` and `message_from`. Every call sends one
+	//   e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+	// - `pay`: pays the balance, from the customer's default payment method or, with
+	//   `use_customer_balance: true`, only from the customer's open balance (unapplied
+	//   payments and credits). `response` says whether anything was applied: false for an
+	//   invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+	//   fake has no payment methods: it records a payment of the whole balance (method
+	//   "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+	//   unapplied payments cover.
+	//
+	// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+	InvoiceActionWithResponse(ctx context.Context, invoiceId int64, params *InvoiceActionParams, body InvoiceActionJSONRequestBody, reqEditors ...RequestEditorFn) (*InvoiceActionResponse, error)
+
+	// UpdateInvoiceWithBodyWithResponse Update an invoice
+	//
+	// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+	// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+	// `response.id`. The documents do not say what an update of a void invoice, or one that
+	// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+	// sending the same update twice leaves the same invoice.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+	UpdateInvoiceWithBodyWithResponse(ctx context.Context, invoiceId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvoiceResponse, error)
+
+	// UpdateInvoiceWithResponse Update an invoice
+	//
+	// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+	// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+	// `response.id`. The documents do not say what an update of a void invoice, or one that
+	// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+	// sending the same update twice leaves the same invoice.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+	UpdateInvoiceWithResponse(ctx context.Context, invoiceId int64, body UpdateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvoiceResponse, error)
 
 	// ListItemsWithResponse List or query items
 	//
@@ -5372,6 +5896,270 @@ func (r GetInvoiceResponse) ContentType() string {
 	return ""
 }
 
+// InvoiceActionResponse429Headers the declared response headers of an HTTP 429 response for InvoiceAction
+type InvoiceActionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// InvoiceActionResponse502Headers the declared response headers of an HTTP 502 response for InvoiceAction
+type InvoiceActionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// InvoiceActionResponse503Headers the declared response headers of an HTTP 503 response for InvoiceAction
+type InvoiceActionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// InvoiceActionResponse504Headers the declared response headers of an HTTP 504 response for InvoiceAction
+type InvoiceActionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type InvoiceActionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ActionResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *InvoiceActionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *InvoiceActionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *InvoiceActionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *InvoiceActionResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r InvoiceActionResponse) GetJSON200() *ActionResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r InvoiceActionResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r InvoiceActionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r InvoiceActionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r InvoiceActionResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r InvoiceActionResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r InvoiceActionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r InvoiceActionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r InvoiceActionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r InvoiceActionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r InvoiceActionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r InvoiceActionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r InvoiceActionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r InvoiceActionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateInvoiceResponse429Headers the declared response headers of an HTTP 429 response for UpdateInvoice
+type UpdateInvoiceResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateInvoiceResponse502Headers the declared response headers of an HTTP 502 response for UpdateInvoice
+type UpdateInvoiceResponse502Headers struct {
+	RetryAfter *string
+}
+
+// UpdateInvoiceResponse503Headers the declared response headers of an HTTP 503 response for UpdateInvoice
+type UpdateInvoiceResponse503Headers struct {
+	RetryAfter *string
+}
+
+// UpdateInvoiceResponse504Headers the declared response headers of an HTTP 504 response for UpdateInvoice
+type UpdateInvoiceResponse504Headers struct {
+	RetryAfter *string
+}
+
+type UpdateInvoiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *UpdatedResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateInvoiceResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *UpdateInvoiceResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateInvoiceResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *UpdateInvoiceResponse504Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON202() *UpdatedResponse {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateInvoiceResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateInvoiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateInvoiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateInvoiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateInvoiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListItemsResponse429Headers the declared response headers of an HTTP 429 response for ListItems
 type ListItemsResponse429Headers struct {
 	RetryAfter *string
@@ -6483,6 +7271,108 @@ func (c *ClientWithResponses) GetInvoiceWithResponse(ctx context.Context, invoic
 		return nil, err
 	}
 	return ParseGetInvoiceResponse(rsp)
+}
+
+// InvoiceActionWithBodyWithResponse Void, e-mail or pay an invoice
+//
+// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+//
+//   - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+//     changes nothing (200, the fake's reading); an invoice with payments applied is refused
+//     (400, the fake's reading: the documents are silent). Idempotent.
+//   - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+//     optional `message_subject`, `message_body` and `message_from`. Every call sends one
+//     e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+//   - `pay`: pays the balance, from the customer's default payment method or, with
+//     `use_customer_balance: true`, only from the customer's open balance (unapplied
+//     payments and credits). `response` says whether anything was applied: false for an
+//     invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+//     fake has no payment methods: it records a payment of the whole balance (method
+//     "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+//     unapplied payments cover.
+//
+// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+func (c *ClientWithResponses) InvoiceActionWithBodyWithResponse(ctx context.Context, invoiceId int64, params *InvoiceActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InvoiceActionResponse, error) {
+	rsp, err := c.InvoiceActionWithBody(ctx, invoiceId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInvoiceActionResponse(rsp)
+}
+
+// InvoiceActionWithResponse Void, e-mail or pay an invoice
+//
+// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+//
+//   - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+//     changes nothing (200, the fake's reading); an invoice with payments applied is refused
+//     (400, the fake's reading: the documents are silent). Idempotent.
+//   - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+//     optional `message_subject`, `message_body` and `message_from`. Every call sends one
+//     e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+//   - `pay`: pays the balance, from the customer's default payment method or, with
+//     `use_customer_balance: true`, only from the customer's open balance (unapplied
+//     payments and credits). `response` says whether anything was applied: false for an
+//     invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+//     fake has no payment methods: it records a payment of the whole balance (method
+//     "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+//     unapplied payments cover.
+//
+// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+func (c *ClientWithResponses) InvoiceActionWithResponse(ctx context.Context, invoiceId int64, params *InvoiceActionParams, body InvoiceActionJSONRequestBody, reqEditors ...RequestEditorFn) (*InvoiceActionResponse, error) {
+	rsp, err := c.InvoiceAction(ctx, invoiceId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInvoiceActionResponse(rsp)
+}
+
+// UpdateInvoiceWithBodyWithResponse Update an invoice
+//
+// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+// `response.id`. The documents do not say what an update of a void invoice, or one that
+// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+// sending the same update twice leaves the same invoice.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+func (c *ClientWithResponses) UpdateInvoiceWithBodyWithResponse(ctx context.Context, invoiceId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvoiceResponse, error) {
+	rsp, err := c.UpdateInvoiceWithBody(ctx, invoiceId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateInvoiceResponse(rsp)
+}
+
+// UpdateInvoiceWithResponse Update an invoice
+//
+// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+// `response.id`. The documents do not say what an update of a void invoice, or one that
+// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+// sending the same update twice leaves the same invoice.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+func (c *ClientWithResponses) UpdateInvoiceWithResponse(ctx context.Context, invoiceId int64, body UpdateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvoiceResponse, error) {
+	rsp, err := c.UpdateInvoice(ctx, invoiceId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateInvoiceResponse(rsp)
 }
 
 // ListItemsWithResponse List or query items
@@ -8068,6 +8958,294 @@ func ParseGetInvoiceResponse(rsp *http.Response) (*GetInvoiceResponse, error) {
 	return response, nil
 }
 
+// ParseInvoiceActionResponse parses an HTTP response from a InvoiceActionWithResponse call
+func ParseInvoiceActionResponse(rsp *http.Response) (*InvoiceActionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &InvoiceActionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ActionResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers InvoiceActionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers InvoiceActionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers InvoiceActionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers InvoiceActionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateInvoiceResponse parses an HTTP response from a UpdateInvoiceWithResponse call
+func ParseUpdateInvoiceResponse(rsp *http.Response) (*UpdateInvoiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateInvoiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest UpdatedResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateInvoiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers UpdateInvoiceResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateInvoiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers UpdateInvoiceResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListItemsResponse parses an HTTP response from a ListItemsWithResponse call
 func ParseListItemsResponse(rsp *http.Response) (*ListItemsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8909,359 +10087,382 @@ func ParseGetTransactionResponse(rsp *http.Response) (*GetTransactionResponse, e
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3bcttItij4KxnYHSFyb5AiKclVpmLHPiqXu8q7XGUfW+7ePUUfMQUkxWyBmWhkQhLb7Yh5nOd5OR8w",
-	"EfMhc/7kfMnEWpkJJEDwpntV88UWgUReV6775UsQyVkqBRNaBcMvwZTRmGX45wems/nJRLMMfsVMRRlP",
-	"NZciGAa/SE1iGeUzJjSLyfmcvJrS7IK9u2JZSM5zTaZSyDxjMbmeMkHSjCkm9JBM5TVJpLggWpJryjU5",
-	"ZxOZMZKxlFHN4cUUfv0tZ0qHhCoSs4TOO4pFUsSKtMaj4KA3CsZtIjNCBfnx9PQ9ialmpPXhj6/Iy36/",
-	"1+6SVzQlXHeDMFDRlM0orIDd0FmasGAYHPSCMNDzFP5WOuPiIvj69WsYpDSjM6bt+ssV/cTmi1twOmWE",
-	"iTiVXOg9RdSUwmoVizKmiZaXTITkimXnVPMZadFESTJWLMozrudn+H5MuMDlnst43u6SN7CnTBEh9UjE",
-	"LGUiJrJsAQuGvzWfsSHhmqSZvGIKnykmYpaRSyGv3QOYRwh9TWFXZzJj3ZEIwoDD5M0xB2Eg6Ax24b86",
-	"5Wo7sNwwgDPgGYuDoc5y5m9kfedCb6s+yjyLWPNuwSRhLmVrorhmIWHdiy4Z2/PpRvhaXrGsG8nZuLvR",
-	"nO24q6b5FdakUikUw/P9gWp2Teevs0wihEdSaCY0/EnTNOERhbnv/1XBAgrwMbeEivjPGdea4SuVz2Y0",
-	"mwfD4Ecq4s61eUNalFyYMfYUoUJds8ydOBwdj1m2pwgTVyyRKWsHYXBFk5yZucQsGB71DsIgZpryBIb9",
-	"GgYzphS9gGV9ZNkVjxjRbJbKjGY8mZNc0CvKE3qesG5QrjYYTmii4Ag11bkKhoFZM25JuV9/yNgkGAb/",
-	"sl9ihH3zVu3jBx9cf/CdZjd6f6pnCW5A0Un11E8EYfAlSekFI3JCKKz8Zn5MuFYEuiAc4Z0o7WbdcGyL",
-	"uGdxGx02UkNSbDvcmETSmJzThIrIbP8kk0LDXKCDk/dv7MkoctQbhOSodwBfHfUODeJyjbgiucgYjaYw",
-	"T2iiEnndJafuckIDldMkmRM95cquG14ZfGhXTmZ0jhfB4K6f35qt4UJpRuOQKEmihMM6yCxXGvemRAVc",
-	"dwmiZZjEMaEOURI9pRq7jjIGuFDJGbMX32wD/Ad9TekVI5peMkHYZMIi3SUnuGj8mGbZnIxxhA5ifrx9",
-	"dZrQKYhCE8jY1vse+cBD/EXqP8pcxA9z1eCc2A2NNLFXpAJdJalquGWHvcOlt+zd+V9ZZE5hApN/4GvV",
-	"AOskypWWM5aRKVUGtNyTMx6TVokD9xQZLUx4FLS7wdcw+EA1e8tnXLNneACDl0sPAOZNEpg4YTcRYzF7",
-	"9DNomoJPwwrMQwTjesoMlTYfCGBSiHdriLkex8UtV1OZJ4ChoksiJxNCRWx5p8pnfAIUnyvHSXXJL5ay",
-	"XwOPJAVD3OExT0B+LDbgIkrymMVt6EDRCQPuK4Pe7+96Az1i2QMS0zsA2FGvtxTATgThQrNM0MTibBlF",
-	"eZY9Ppy9cdNQuJVmNl3yRwQhe5KwCTLXkZwxQ5KA4xNDfF4gihrKZzdc6WOimNYJAyg6n5OMUWTFEOzO",
-	"54TdmLHPLtkc8cUnQXM9lRn/+9YIwx3Fa8dv+2cK9NI12FPEtiH9JrTcX3pob8QVTXgMq+QiklkGOM9N",
-	"GGdGfv2ZKwVLbJ1TxaN27bUB4+7nRz7jk1xPmdB2+yzAtWZ2qjIj1xkIR1HGYmhGE9W2x8FuUhZthr1/",
-	"eyzdiZgTs+uGwsmUZWaHnEBEYhYlNGMGD5QoN+HI/TCe2Q6YcvyWvUZ4fTzeS/MkcRyYBHTdrnJxiGdw",
-	"hY4zDwtR07Frk0zOyoXHLOIxg2uEkpdZR5RQpYYGy5KjmxtyzfUU7xtg+QI37yn/PgNwuEvdDkkscemm",
-	"D5wrOby56QYlQOKF+y5PLt9oNvvAVJ7oZtkrw3dwXlIwovLzTiFjqylNWUwSfskIJVqmnYRdsaRYfpd8",
-	"zKOIKQUzNGtFiX8M93RMWkCxxmbV43ZIBINdt5shcyBeg14PwCDN4Fw1N2jC3PJGObGcHWzPtRHyOzhB",
-	"u7utQa+HSCwkg17f7iX+GJA8jc2PQ2wzyZX5cVhyRSHpdrttmNNEZjOqg2HAhT4YBGEwozd8ls+C4dHL",
-	"l2Ew48L86gMJsXAM9OIC6J6PnwIq5u8mwfDXLwGNYw7Locl7b8VGihZ5gvKZ+227lMi2BV/DLwHXbGYR",
-	"3pLGNMvoPPj6eeEWFeMSO69jX0lDQQglLTZL9bxNzIjmrnjMTOv9j+/bJEN1ArbH5mRGU/u9+Y3Xbvzr",
-	"53GIDIthO2iMt0ORGc0ugdC4+Q/hQzcgNR/LDF+bu/eDJLA2ADBAYt0P9Ppng+wtV0M1oWJupbYZQKGM",
-	"mYIDvOlcyI7dmNq3gU8zFvAYmeYzKjowbRTpMkaVFMRhZXVcyHNmyVIQZe4BDLvkaByK86nKlwZk958f",
-	"3/1CkOAhT5lqbzOq4J/SOYiwIbmeSsXMZbUSoXLaIe+LIRl/4fFXuJbklbkVb+I2mXhMRFg2EeSTuSxF",
-	"G2GvT0jGSA3H5YbA0b1yPIbp8IfXpw6lOO6jPOBJ8UzZ5n/LWTbvku9Zws8BwTPUWcDWxce4kFVwoCU5",
-	"Z/bkY+DZZLnAsFxHWM4RxzRzERFz+IorVJOJDYDHMQJrCKnFkx+x9buUicDompz+7FeD64r+Pi9ee8Th",
-	"H8wRNiNFowEEcnueJ5ckokkCW30ONBGhCbECtOjDVg2OfKhAkHWIZeViYB4f83M3la+IEN+YLwdHiBDt",
-	"r34dH7lFLCdCY3cpxrWVLFKHM3i32Ms7UZCylGVVOsZFIfrIDJi7bdbs0c+vtYVZMLFaR2i8cL5mtsvP",
-	"Ffr9sBQhGE2yASKzMUDdrMJQy9Ub1UxGf+Z4ZfFSoYbco5ttwCVUI5muYQ+157gRtSOO/8TE8ZNP+bYm",
-	"d+vuWnnPHgjBetNZdic9HNeIZLxLsRZXWRLdfLERN5fI+/27j6dwvO8/nVbJdklbDVVDkomt92nK968O",
-	"9n0K69oasmfaflpsuv/F0xV+PSZyxjVAO7T/4fXpOviqgNcFE0izgfamuTbfRFQAVZ7RTE1pkjjCbExv",
-	"1Y1fC412K85mTE/lkt1EXGYaOBV+ZReBIUHdFkXlADIcodlGLQv+B7ZKS8vpGIlSTzNm1Ct40CjlFVIm",
-	"SgpMAKr7Nfjh9WkQBtAl/Pfp1AMxex1gpdC6c0UzoBoKPgOgM5/CX/Zz/BO6+BoGecab15xSPW1YbGgk",
-	"Snhqj52kGZvwG0Q6QpKphEZoW6vDBa6nMIfW3wKAU61ZBjP4H+5tgxxfvYO18zMrarp/Bdu2GZdgue5J",
-	"ntgDXLyBPK4SGZ9wvTgMGojTF3+Jnf/4tdd5+fnf/rC4xgU6AjN88z35F3cigl1b7H3suOzinnJdUdZ3",
-	"yQeASy0TllGhk/mwken9JZ+dw9fXUx5NCY1APFCkPzg4xJMdBfDnKGjE7+bbhaPh8aqD2I4z6Vc4k2Un",
-	"sjVb0rdqGE85OAqcerCFChdDD9qjgKipvFakB5jQPOxY7AQHkGk2oZHeMTA7BubuovsqvqTEY0/Gyjg+",
-	"oEm/UdgDqPJhIGM6z4QiXA8rlsRzpnhsSKA1Nkw4S2JVgwHz0GG/UfADQ11ryiI+4VHR4ygwNLSFni4q",
-	"JGnGBSqECY3jjClU1Go+Y0rTWQp/s2ymQosRQvLpw1sVkpkUbA6SXcwiPgPQl0lCM9Xukj+aiQipyUzG",
-	"DJmPKXMaYhwcQFGh64ulgynLOjSKZC40YTc6o6ptzOznjPALITOj2cyMjatLPgnFtNHTKIJKWjSYUGWh",
-	"u4bP0V8JybQ5blwMG5JzKRNGhUIF9Dkjvf0+aU0SdtP9TsoElveDbIfEYh7C46KlyGcs4xExwKlIy8Py",
-	"xXdmkyg0Pndqj+qHdrTv7Sa6D+FgubiSPGJnMUv4Fcvm+3EuBBcXxQOcylQmsduHczaXFiI8/COFubFV",
-	"MkDjGRdnbEZ5sgiirzvw3MGDAyn8ZP9aZpeAsEwHPG5vdHNd6zXcwJJ+fO6g3uSW3MIJLubPZjHANhiS",
-	"711HnDLJFd5MvOkcLskEnb08Y3+X/JIniXFKyQEs78RNUCOXLIeYldyF22ijElnwDaQzdh+HaZ12lpxl",
-	"LHP4eGk/ws11o7NsjUZd81f7PzY5V8DczqvIrbU8qTcL+Iq0ZvSvMiNoWRbRnOSCa9W2aKnfPzzqHr4I",
-	"SS7QyHHKL6bAOgLpOK6dlfV8KmST0KDlEgyQkm+JCxx4XDKWGgwW8wvgXtHgnszbdXDwu/BfdfgslZk2",
-	"UrGeBsPggutpft6N5Gz/nCfJecbjC+b/mV5e7EN3SAjh+RkghP4iXH3HkwTm7/BFwgUj/c1AyXU72LDb",
-	"wXbdHphu04xFVJcukxsMdFA1aCJzBbSZfF/0tsFtgRMoh+8YU0YwDHwvFfda1SZwTFCanxaE2Yjw8FKR",
-	"PtKIQbdY7Xkiowa97PuCup9XVxnajhRLqdEenM9BZsKnm29yxPV8/dFBqy36BDYg26Rb0zAkE9QRsBt9",
-	"XLmDpZFa0TlgaLTUUiIQEaJR5c3HdwQYO0DLzpK/+UyF1Na1ou4IyQobUG3fN+88lUo3S2v1fYCWNMF1",
-	"bN49skDr+8Zm++jPKaINu8+oiJ8Tsf8OJmSpPCU4PRKzCReoFlsg/IYPfV50PaKzlPILceaJvtVFvrIt",
-	"9hOYpUK3ayeQgpxub8hmJL4Y7hmdYuMC4VCf2UklVKnntG/fswnNE20cX4jOaHQJFxx1ZS0L7PDAvEe/",
-	"JQabV2Vz9/BToWgE3YKc9/w2fT3bG1f2ouXOasNLIWcpFQ106ZV5UehpkcDAfhjlAVCCUh23fhjLij6r",
-	"u+fYY4dEC375t4ZHi81V8nDQ/2bxMIEjgDeGLaiJEHuqWLkVET59/H67U1Xz2blsELo/4vMVA5LWH0Ly",
-	"//0/IWE66m4IsdjLWQPPbvRTRmlE/qVPWhSZqA76CaI+wfgNzhgVgBwAE0gx4RcYOpayrOGkt5tTb+2k",
-	"ek8wq/Vb9RR7NVg7q8ETzOpg7awOnmBWh2tndfgEszpaO6ujJ5jVi7WzevEEs/pm7ay+eYJZfbt2Vt8+",
-	"waxerp3Vy8ef1Vp09QTYarCW3gyegN6sRaFPgEHXItAnwJ9r0ecTYM+1yPMJcOda1PkEmHMt4nwCvLkW",
-	"bT4+1kRj76N5y1SiUwu5FaS7EOUPHlt7tFEMG/H1VWFIuU9/GT9U1sRH8xkqpkWsrKCnCNps0dTaPrYR",
-	"N7VATdM/OZd6Cq2vmfEIXCkL2n03pu3nJW/bE7F+OEbNtbDrVBS26UaD0qJR+hgN5L40vt0eNatYfsSI",
-	"jUnGmYiTeQlPzmcAJeWR1SJo4yK1+bWwQy9RWNe3CsT2YkQK4GXN47Vo1FvOIVs/A/N5OYdI8yvWidzi",
-	"7zwhePgsgRVv/5OBqtXtndFo+px2x/dJdOrHk1c/7p9TcenoREj4hFAxf9J9izIWcx3RLH7u22dmSmCq",
-	"z2LnUjpf5hvtlO/YRGjnIl1BUlEWA1bwVtU+Jo04YiMUEXOVJnR+RlWz3yhaP30DtGmvrGuLF6/eshrv",
-	"0GU4iqTQNNJ7CjvZDGPV3ZbWeeJ9b9v9jDsFpwq9+HHwDQ5L9i25ZHMbvddSjNU897t+J5XDrqx6SmHb",
-	"xWbK+rqX1u1Wl1BxkdOLZ4XV39o5FSp/N8nfmsp/JuOzmGpkKxsuKNVsH15VzV2YvSOhSruo5UpmkeuM",
-	"a6bIKPjLX/7yl87PP3e+/55Mp8PZbKgUXGV7sQe9/jed3lGn/y3pvRwevBj2X46CNub+Ih/++IocHBy8",
-	"DN022r1T6HtJ/i4FIy0brQ/cwTFR0mYaoQ6FTVnGQhs8DXCC6dY68H01jqBhHg2g5MEJQsmXw68d88eg",
-	"/IO4P4YLfzQAldl8ntI4buCb3rwvvAzQ1djf7pqP3SZXUcgzi2uqd2jJh9b3E6+MDSHphf3PG10xF3IC",
-	"DYIwwIDcIAx6QRj0g89r57pw1/6YUEy8F3OFvjp2HaTlyEbGZhx9w9tNDogLl8sD1SKtVW+/77JZAT3F",
-	"Oe/D9KoRvqX3q7t/RqISsYN6+GYfP290PoNv79PzTMizhGo2YUz95s81Qe9txtQ/4ymmmYx+F6cIC2Em",
-	"Mcw/61lqevM7OEhMaIn5fSYEV/RPd5QpXcpxPq0f96nUNCEwPZexZufFfR/HnTGhzzZXOD+euPEep1ZV",
-	"RVfTp53xIrQ4rTVuYYCnjR+acpbRLJpy9ty81NSUp8uc6D9OeZre0ou+6Hewab+D7frdyI2+eaTfkB89",
-	"LnetH72qLfPujvQ4brMj/cKebuxJbzpd5km/2O8TutLjVDdxpa9v/ea9L/elX9iJbZ3psf8ltomFzrHd",
-	"Zt3mKctyxbJlQXo/Uy6cQo6wSsTelgNMeKb0EstOZRRsaJxbtxvhGdGZyoJKIoNxfiWBmXmtnkS1XO5d",
-	"Qjc7HNSe3OJsNugaL3lrAguAP49h/TRBXarmV5i0FkFjv5hDe8tJpFMp1s0C2zjiu21AQzmU5jpZNxS2",
-	"2bZfeWny5K7qF9ps2S/8s8EZuWaG3CbygosGX2Ifrh2vW3BRwFrSZLP91PRCNcW2uwxz8L5LXpso/2wT",
-	"VXuREWxRsbcyHwPM5eaMxzbvak2MoDd4yff/dHJa2pG2Uiti+PtZTOfq2eAwi1nkhMC06tYxpzPEiT8J",
-	"8jJb9gxDYHBiHtavbJVV2//CNDnotX9rVg6z55tHwFSWXpgiv88ZMFsfWMR4uqmjxhLMV7oFwPshoSSj",
-	"IpYzkubnCY8IXlk+4SwD5IUb7S5mZ0IjgMVPH96qDaegafKMFRnWTGjDqnbKjPtQZuRZUlreEy4apLZP",
-	"H97C/cxYlewYG5Oy6amrpvmNwA2GViyZNI9YozKwbRV3O5NZApPbT+iGMbU4IggPMNWtFnvF2bVb6kwK",
-	"PU1MSm/saaOxUTV5SxOqTQC9s57eynpqdn5T+6nd661Np/U8R552cFVqI+NUsTopbt1v1E8kZrMA6SlT",
-	"LqUROZ8TrzMiRTI3egiD1ujMpfvBvGOVW+W6NenpqYiJPMdM8zHRGZ1MeBTWEeKesglpyTuRzIn1dgEg",
-	"cfsB+NmwSnaCNDMOEch1mT2p+AEv5xaWpODhDU5D95icppZrrdmL+JbZPe4pm8dTZu94qmwd26XNeL5p",
-	"Mu45c8U9Z6pYmZniPlJEbHa77jd3w7pcDZsmTdhw7l42g0dJK7DhtO4lFH/GxVsmLoD37K8PxL+/iPgN",
-	"1/j4wdvPI1j7eQRnP49g7OcRfP08gq2fR3D18wimfh7B088jWPp5BEc/h2Do5xH8/ByCnZ9DcPNzCGZ+",
-	"DsHLzyFY+TkEJz+HYOR1AYXrIvuGXh5983QTO4nUzoXDZrBOMcc4lgNE+0e9VD1pwerkZMIjDvIhhvqS",
-	"hJ9nNOM2OJhwvam4cLcYpNvEHw3JXOYZ1sjz7BwN7qWfBP9bzvDIjDrJ7CoVcWi0YShluep9GcvRdTUk",
-	"7IoJQrEEbVXZjIX5mWbxEEstRlLEbtexLgU11haY6QTlS/v0sNerlVckraLiw9C4tI7bXfIdi2iurD2J",
-	"aqtVxYoLVOcZTWDBs1RqFIZgGKxPYKYwtFOmguQiYpmmXLjKRs464a8Gs3rjBH943VBFxT+V4ZdLNv/a",
-	"CON3C9JqCNC6v0ipzeC3Gtryu4kdqbmIP34wyW80WuNJ9s0P3/hNx0c8ye4VARO/8YiEx9+8Zp/1R3Ee",
-	"3ww539Kr+768uJ/Ua/upvLS39JZ+xt7R9+2vfE/+yffuj3z//screryVz+yT+Mg+oE/sc/Mpva0PKY2m",
-	"8Kfx3Sil4ISes2S14+i9OooucQxdZRq7X3fDTajRQskqYyZb5cbxlqs7lMCFs3I9qWO/RKAVCo2kn0ql",
-	"+LlfuPTOxXJ3ZeR2ZeTuuwL8qXfnrV81VxaE7cW0xTRZvGUt66IgXANeetoSdXepf13geYCf3bXeXevf",
-	"QnVI7yY+7c0zRaJXe1AaX2X3heEjylKPVV/MEINpCufFY/Sf9L9QKPhOqbiwCbKqvbe75ESThAGHCh0Z",
-	"80OrADBblxn9IyeoRTY+tKXovqfQm11xKYYAbNeYmtOOKKSecnHR7pKxZUzGoQmfgHmFpuAjCFHnrOQT",
-	"Zlz4F7a/86LceVHuvCh3XpQ7L8qdF+XOi3LnRbnzotx5Ue68KHdelDsvyp0X5c6LcudFufOi3HlR7rwo",
-	"d16UOy/KnRflzoty50W586LceVHuvCh3XpQ7L8qdF+XOi3LnRbmhF+WCz8b3Rhy8i7OUkSh3XlI7L6ln",
-	"4iVVnvu6Yi23KM6yNjFmlrOGlMDXtFC9bMij9+FARkF/FKxjyvEA6GJd4AfhuJ/GtaymdFms1CuvK7Uf",
-	"TXPlEpSqIRkFyJqMgtDsa5pxrFqL/D3BXywmU5rFJJIp3C+eGMWjfUsUy654xEjrexkpek3nIXkrz0PC",
-	"dNRtd8knZZrX9UmkxQXXvMyWqtp4Q+tqR9KyT/adTqb8AO+kYpimD2DBVtF0irMCaI7xziugzWSxJCPm",
-	"f7TgjUuC38ivfW5i1qFp54oikVfwTbXH97aH6tPXpr+FI8OSkJW7uZWO7cvWRZFOahsAyBI2Z1iefegD",
-	"BSIz5MxdnWOX37uFWZDbC3ix1n+ryMAJDdqIJnNxKeS1cOdlkORmZUHKa7yocKzersXbMAre/TQKPBQK",
-	"K30NdNc8nVCe5Bmr5q3cU9DIpAcFblHOiDmO9iggaiqvbeBDQiM2lQnA58hOGPfPtu5cMMEyquFaZZpN",
-	"aKR9uHv3UxCaqWwIdDVMgp9XHtnOFrYFkc7GEFfbUoC4dRA2rn4z9iEM9r+y6dkCgJFWzCIeM3dGgDvG",
-	"AB/jJcJzCRELkzXjbM7EMUQ4RqFvWbnWYa8XksNeH/45DMnh4GVIjoAnq0W/0OSazhUZG50/ojIzbTJr",
-	"Zu22BjPsbkh645CMTRdDD9TskKXxAW7QeFhAW5k43s+cuqfsMKSAT0SWidkFRSKaZcap2Cu4boYyKw3h",
-	"fLlWxE2+T85ljPamqby+M/u7dPt3LPE/L0t8Qqb5jIoOTBtVwEZrVuS1/5kbTbpEXoEmHBaX0RnTLOuO",
-	"AmNcBbpk9Meb1v5ZHkl0Yi4/3gigJObyeAge33xuVAUvonYfaf0RGe3PT8ZhvjG8VsOShePDALg8KMyY",
-	"zjMBOGFYMH08Dn1Lto1PaFVEAQoYrtQ8j9sleMI6c7gGMynYHB87HGo1H25QaC2vgCNl12gDlbkm44QL",
-	"doZ3c3xMqIF2YEljLEkCUNklfzRzElKTmYxZkth4BxOncM4IvxAyYw1hT9ZN91nWIzgRhM5QSc8XKg8M",
-	"11eheNYVAc5pQkXEdvv+2Pt+q8CXtdj1doEwm3W7XejIhn1uGUqyec+3DgXZrPttQkM26tWPd3gWBYBO",
-	"hAnXeIpqSFHGYq7VDis9MlaqBZ7s4HCzSJjNcPOGbtmDbTpb59l8sEVnz6vo5FMe+/IQY8etxxg6XBbj",
-	"2Wib49yUBGruGuOEtTcGVyTOtx9ltcOot4g9wC+l+6i/SVxX6gyuHbMUUdbATwO83BI+/NMAQDGyEXcu",
-	"p1bksjJNo2FkezhaAzZuF4xYtcR2f1pqgahR7wiiJUmZRKXVKPgkUspjo+J7X/z1J2n+6na77a2OxE5m",
-	"Cb8yCqSzUwgiU1bKoy0jJsY5a8P4UWHOiBKpMJ6R3W4e2ao9GeIkOjnuQWh+gCiKFwF/RTJJmInZDO1c",
-	"OljzXmbu55XkcdWNiMVWTW6MGFaTg+s1M91wT9WZnUwVzJd8uNQ0uAEWXWcq3N5kMUnoRdMtIHaaIXru",
-	"odMf406RrCy7gjbB5kvwIJZArs7gUHfb/ODbDJdlt80Pu82l6qwZ9xlfw5YUFb3aMaHnmH0EDRlGa9ze",
-	"OHmSJYBvuWCbFASesZlsnpyQmhU2bBtMY5H6RkhzJuMVhRD/7LwZHN25psp4x5kMKHG4rOjhRoMDEtmG",
-	"54LRkZpwQSZ5khRMEU+YDTgRUm84NPpc7YTYxxZiMzaxm7eShc/YhIGw67wYN6wxfv586+b+ng+1CGPY",
-	"7fpj7vpzq0r+lFqB3cV/ChAE/nRb/gG+YfEdaPe68s2No9pawndhWGpGZk+tssKsvElRYVoK9jYLETmt",
-	"Be8KOjNOhvaEMZ2dnFTtydYlxz3xdU3j44qNmEwlFv/1k+PB6y4ZV75yMbylUspF816y+ZDkJkqZzqS4",
-	"KHwWcRb1uORKRr1LNmdOFVSUJnbZ9AhLlI2LELG/NfSCcrFom97eVle1yu8pg2QMO99+8Ax2T5Hj7Vnm",
-	"ZGvOO7A0sdirxYRiG2fM2jRh1wJkFNm76iByf4m6+s5rzRPbbm2d2KKvtcaJzfuq4ZrVaYgRFQAiLlCa",
-	"IVzl936AqofeuuSjlpnxFKsdE0cnXBTOnZtM3dFGSRO5ioXRpyxbm+nN0hlob+jBoilm+SK9uNLauhuB",
-	"p/Tja/Ti29rgQVpaxnQRajeq6d9YuH8bu4W8FhXbxRI6UU9e0TXuje5ABkdHa1PxbaS6KTJdY35r+GuO",
-	"7vRWa3IbnY0l6l9xgm/Mx/1N1TYn65Q2DV55t5KZS/tFBQ5bniebaVhGS8BdZMmksDNxtZIuLo91e1+J",
-	"aWvErebV1oi1xoV5ILCCC0NF28Ik31mup8aDFd7cC/58IUmT3PgC83jRd89wWE4LYdkxfGYftGrsf3tB",
-	"VCItHlsvUyPbhNYj0Ofg24tckF1YM4BgYKRFR8jlbWRO0Wy2Ey6t7RD2YrnF0MRzW2qp2cxD9Wu3uYDf",
-	"3V6bvcYN+VtOhbaM8k6gf0SBHnc/swzHbucfe+d3Guyn3P3d1j/+1n9dzbQtU58tYd1cOrkaJSat8zkZ",
-	"Wyo7xgDP83nRaE/ZdxXVVzvEDAfFoMaFKcN6EQtnUPCCjnAZDR7McE8VR6csN4id/K//SSqkbhySTOYi",
-	"dtnQGYmYSe9wR06vmbNbL9DZrcNt3EhWt/trGH3XqAON1FRmOsp1u0tObGLH0Ma4+BK9PQyOOQqr0nx5",
-	"dsqmijdaCq5qYj12S5EnpxlXUrhEhnYoBynqkqfAyd9GDeCxaw3SmN2FRX7QiHpcFSezpR5ggTNaHNy9",
-	"LeDeJookfcOAyRnXuPkVfSxstcsuNmXk/Y/vbU7NuUMSNvRTMRGrhQSbBWospt9bRItVzmJx5mkGpyIn",
-	"qIrOBddh0zUzyVEGL7svj5bMoTbuSvRy1zpxtqNdmbhdWOhvv0xcoQLyq8SRlgs1DIkwadcQo6n2nevH",
-	"ubDLZ1M+zk7oDgmRhKeK21WP293230T1OO8ePtG902zWHHwNrNOKyGvLaBVq2KqmNquqru4U/lyULTqz",
-	"f55xEcll6kCvypFp5udqW3tu3mDqMl87wsefPm0TkvR7D5aqdLBoefF+bxauI+D1zgX7gV2w2U3KM3aW",
-	"sSjP1E4Lvpm91QjL9xYktpEJ4p4jxADBN4WHwfNHjQ2DxZtX9a22ud9CkmYyziNkCmKuTFro1l3ilZbb",
-	"k+zRugy0653ZQXZGmraOdr+Hlj9jS5v49CKTebqzPVkn0ozTZIeGyg3JhQ30X270pKituWfHTUAAD+S1",
-	"afHcMk50U39NmKFz1hzDXoxNGWFXqXiJH6W72YUTJWlVnWNAsqp7xrQfliW9Jxb0TiznnVjMO7GUd2Qh",
-	"V7GMC9CNSQALAI+oALED6+60lhRrOCZNDNnjl1tY4NAawrWsqtmZoSYEbrkiWhL8rFGVsaiuuBXnU3cx",
-	"a7pFt/Avq/AFK4VozWan0G4bur5m8NtQ9dIxrU7bF/Oa49tt/Gjr1HETEDC55zOs1jWPEqMP2QAKNiY8",
-	"1iQwlXnW5KNWw/54NstQ/z0YBADudtaAnX7wt28NgBOsmALurvDXbPaMtP2aze6m6jdC6k7Pv7vHvw09",
-	"v71+T3fdThsVLLDnl1wUHiTGfaSo8ek5I+xhNVOlqdCmCpfTmlodjbmHcR7pIAycjqahckMYeGqQZYaH",
-	"PWVdEpADcz7hDeFnVO18JR/bWy+lc+QmlzsuwQqwyS0UaNUeJwkNgdMMyZVMQqI5lu5Kqbqb9k8xnac7",
-	"wHlyX8MF2amxwoij99xihXhIxiXQjMkkobBuqtsIK6SVsgzFkzaCDWldySSfsbaBn5bmLGNxuwCklCrV",
-	"0dNM5hdTk1AmB0rRNnrxMeCYsUVHGFOCwDMmE9bki1iSwcpFIK2xuzbjIWFX85DEyTwk/evLkAzgn37/",
-	"RUgO4a9v4Z+DXozBJyEZzERI+oPrkPxNZyFR/CYk8ywJyWCeheQA/jmEf47gn35v3u6SP+F6zUw4y0jC",
-	"rliiMO5qwQC7HKk23G2qrK9Yk3/YRi5hW6MPR2bY1RwISwL/9q8vgzAY4L/9/osgDA7x72/x34NeDOyb",
-	"FNBmBv/2B9dBGPxNZ0Ax+U0QBvMMIHswhycH+O8h/nuE//Z780bKtQpTlW502MCf+iShAQrVQRhcoWZI",
-	"c6SXVDUOU2CnuvZLCtbRfMYItgAIvPU51NgJb2VNDMRpRoWi0TKtnC5fr3AZ8FrdKmF7SGwm9NJbCh2L",
-	"i0wA4/b9Oh4gHt5RiUdmL+whn2m5xlXORkhamNByY1nYg+YTm1t/gzRgu0ywVevUBdXsmu7yIde2Y7ak",
-	"VBqArm0D0o2N0DWtN+JZiwHUxbreray7VbelZLo7SrslSLD42rMsww08CrfR3vsUcU0mvsURts5+XB9t",
-	"hRmYazQAZyySWXzXRIOVcVEd1WzZgzdunVvciypb8aguND7f0+BJ49GZR3Wo8XdktqJyoz3llPLtd7rZ",
-	"Xyelc2DBJrkwSYexVsED5Buuca81EFjDwZ6U9XQWw9qKNASVw63wGeFyfdSuVM/T8IwbJ1n/ZyBgXzcC",
-	"/1WxneUlcHxKeZkrV2FYl8CIzFaHt/mRic60VXRQz5lmBxo3BqNVM6PZYk2LSXeW3c8GpxpzO8rV+alh",
-	"Nhe0V8bhNa10dV6ZpcGfx/UwTb8Y2r0kXKreqqVT9OMtyzw6W4VXrgHZjdzCKgj7wTL5dcm4xh6Ow0od",
-	"+TV8YQizgKOUcDIVVzQhdeFI45vihkQxtshStFdpLJZCd9NNKq+5q2hn7jlW5cxnuLuFUN7eUM23sRi/",
-	"FsncQa73PHKWSfNb5E7b/Cp60PQMkp/dItq5Ktw3aDqr0G5yTNVAnVxjDiqjWN/Qy+kuUrR1RrriijYn",
-	"zLqdBL2BxLyqJ+tnsIgJSKs/LAtFW/eOqsGVmZK37Q3dtu5DbjXZG3y8VFJzlAdFxBOm/E8UOZ/fwr3v",
-	"3oTf+8+3d3uJ1cIgJdGURZeWnV6Svm17KS1srIuDI/6JKxqSVzBqSE5e/bh+zE08Kz2MahwsVwhe2N8a",
-	"0evuTn5eZztfv52P0G/f16+CSO/V5c832j0bzz9vUndwAKzQ0Z0b4O6K/0bcAGtX8smv4HqnwAprWIpq",
-	"GYsYv2IxaaV0jsm6jNY3NCotI8b5PhApneO8oFHgqtg2ej98SoHni98s4V89ko+YwR7TJE9Ijl8uooJH",
-	"tgqgLGS5QjOl2AL7sasTaAWzECXJSpbtBW2hbrgOLjmtTQ+FSb0U6b/AuzcK+i+MZWaVhrASldesMrcH",
-	"sR2aHlT9tJcdydbYebDDzjvs/MDYucQ8T4ab/8zOp1JevqfzRNJ4tcaTXbFs7kPDtfl4SMaRFJrd6DOl",
-	"szGqrcydckidmTR1KDmORKHpHIdknCvzv1XPwZ8eCYCfKY0u6QUbt8NyHB6PbV7ukIzZFRN6PBLXAAdT",
-	"mqZMMCcYj7lQLNM4Eu42/BWzhGk2PkYrIHQbU01dlRQpQLZGYwjq30aCTjTLamvENINoXzBLs6yzmtK0",
-	"UB+cvH9j7RHG2520rOFxJMwBoHKuHTovzyjPuJ6faXnJxJhkLGVUKztInEou9B5I4zRjMVEsypgm2Ja0",
-	"TP5DNhIcFa7Obx5DMo9tYGQiL4ybqIznbXOv3O03Mr7T/hhV8TE2nsg8GwnrLUcdFc6IYCw2/p0O8nAt",
-	"4eIybKWfkQDabAYw+NgdZDA8+KYXBt7uBsMAoCLAWggUWuNP+MpXSh72D8KAzVBZEvyVCtaNJftvdoxu",
-	"JGeAv3mmtM3lHfwnFXAxElo++l6iBaVSFjEY9AZHnX6v0zsi/W+GR/3hADA/zKGcbj243XzU+7bT/5b0",
-	"D4aHB8PDgQmlBeBEqgBwCPeyskHBMPj4x8v/PJjMewPR/+YvN7/81+zlC/3qh08//en03cmb79SPxhG0",
-	"SszKzXtEPsOAOiryHsOroAIRX5bOxyCZFhr0sSxnSGiipFUrlqna7Z2WE3vduz5AFpDVGCJuoXAV4V60",
-	"afo4hDSgkBDxDWyNh0a8IIO5MZCj74KvXCtxtwWtRYcaHw1aq6LpPyRrkaK/k9UtKiC4wX+4CtLNh7UK",
-	"hdkzwxKrFpWO/6tTkprOT2w+JlNGrT5itXuGDzmhf1vcntkzXSSI3mI+AsUtHNR5dJLraYPCFLjG7+A9",
-	"obmewjZHFN4dE0AYCID/7qhB+aiV5ucJj8glA2EmpUpdyyy2LdOMX1HN4CWsFUk/JgCAYcrFT7VOTZgD",
-	"FxPp8AKNECQsfvN06TPKhaZcsAyYgjxLbBdquL+/zvlhIVFCcEKmVMQdQIOaCQKMCCzQa+TuXUozTFJc",
-	"HuaeIh9efzzFHbk6MOxbOdZI5IqpobE/Yhkpr5jJ+P27j6dkn6Z8/+pgv+Aj2iECLLYWMflbzrI5OvXb",
-	"Boq0xj+8Ph2JhS8NIR9fA/WCW4AaL/xjMlEMr0jCZ1w7V2/0LBDMGeU8gjQSOMbC5Pa/eI2+jts2HbVv",
-	"0jPm2OYZ7vt2v+GXSzb/CnPBe+sm0xq//7R+4HAk8I6XX33/+u3r09drPzwuzqK6zXY/RqIwrbbGri/H",
-	"zrXDqsKxbOFzeUMn5yvnzYU5tkfCiO2+cbaw47ZxDiZy2RtXsxnMGNNNM4Hnlafw3eCIqPy8Y5WbirR+",
-	"eH0aEoQnmZH3n07bgHlgYyKaJHVQOzvPk8txu0veaJP5BXmsLI9AdMIYngp82+vtGCxq7G/USk7AVGK+",
-	"VQR92FLlBSd0CnC3fNf5vHqvRDIPDdxGMkloqgCZGvmgbbYNJ2TnMKERbOC5zHWBh1pFwGWUcMC5xgTI",
-	"bTm/iKY6BxStMwoN28cELwjRU6nYSADfp3jChDauCDGLuIKpaQrsqM3SDXiBC0t//AWYvrjzfFHdkRiJ",
-	"1yhcWFmeG1nSifrjLyDThFY6D52xNHRyLACNkXG+jlEYidmYzErZfiQ84R54VPwDedNR8O6nUQAQMApe",
-	"wwejwPLjDZYelJGGZPwFrgUpvD7MnhtKGvroqigiXoq1Ew8n4Wt4HJLxl1GAIDYKhuTXbrf72QwAj8KR",
-	"GAOTMTYfGDptJ4mpA/EFw9VW+fo9NRKj4LWh4KSFUGEApT0KQBCAA0fWH/dsSHrjYneGZGTJ6ygYV3dk",
-	"SMx0JjIbCTPucVloi2aaGZizBKByCYD84wzIBRMso1pmIcbKZIwm9vgNQHyw2BZ237KZITlnEc0Vq6gk",
-	"KBqxbVRwm8QZn2hl7iSgjkLIKXQRI2FvC1F0TpT0lAjuPtjJYegP8mIJFRc5vTB6DEVQ1ESBj2UwCUyV",
-	"PhwJm6NHwWduu4ycNEY2fVxPyejUIy4j4wiTQgIQjkxeSPNnbxSEcJb9UWAc0ZxKpMwXZCaG+g+aJIDt",
-	"HTvO41XzKdl2k0t/Pd8ejoSpUgXXtPDuKbPAOD+fDZ06TdzjSLjrvqfI2N7wMWZHOmfGHdHgewWsKl77",
-	"MT4OS+0RjljRQbXe//h+JJbpq8a/fh5b8ZuJfNawS8gLt9xeVd2KR8L4FZt9E3O7RKNBHf8rsETj/fG/",
-	"AhyPHX4+hoMrvVejRALyhpMsikrwbCS8wHfySVwKeS0cMcAoMrgw5xmjl0bVhaMK6W6WYlqNRJO0MiQI",
-	"UyC9WSoIiyyRdW2FcMNnRh2AV/IXq/gqa88pYGnJGBYwtIcAKKTU7BlMgegDN3FIfv3yh4xNvobkC+z5",
-	"cCR+hdafvzplofuW5AI5hohm2XyxSy4Io9GUnGdURFOz6Y4LPej2ugcjYWaPF/uSiw6cJU15SN5nXM1I",
-	"i/71yvAQ9gWKoYZKwQ0iUylknuHCT68lSameEs1maYJ1bGdUR0YDpICh//ThrRqS8RpWylCK8SY8HjmX",
-	"empHWfMBjWZs3B0Jt/yE0SurgIum6NMJRFjKxKBpMpMZIwnXLKNJtXIHrpErMmOIbQ0L5vl5wYU3tSFK",
-	"tNElp9A1iflkYlAEEBQkBwZE0ZOGs6Hdd+ARLFWGncw6MYsSFAjd5lp8XHUxc1MrWqNqBx3hZK4x0Rqg",
-	"ZOBhgLnSU2VdDxOaGfbLFIRsSThqIHcXDKjRhcx4klCLyH3uHC6dkpkeiZYHPu0ijlPLBBnSFG/DgrMx",
-	"zhih53DwEuHsqHfgpm9CEKw2fvyB6WzeOZloEEiMkGu8M72reO5rXo8tcKLCD92Q0owp5MciEPxjh9WQ",
-	"qYLbb7bAjg5oe2yzd40LjIe2IkP8YQ85DM9MIKvBpbhCIPcFZxZajPvj6c9vTQUBJLuUpJm8mbeN1i/h",
-	"EbPKcCuV/vzmdEEEhe1VMs8i1pXZxb79SO1D269hoLlGJYRH+H0ZslVwVaFXcdSXPEIrKsC2AFfVDsLg",
-	"imXKiLOD7mG3B+PYUw6GASIR49U1RS1ARRTAyAGp9AqNOVLHczhsVOSgWQatVprMpNJ1gSQ0+EzQmRF6",
-	"jYsWcI5XB+TThzcjAVNvwSGBZLKPEgt1XKlh/Er2edDrlTrqXOVw0x07fW24+IKf6xrhxtN/Z0zliSYp",
-	"cDblFAsHEcR4eJ2OzaRte0DV3MCOuT7AdncSfskcU94a9Pplms9Bb+AMliE57PVQ9lPmxyEC3kSijbfb",
-	"7ZqivnQkYGUKUJCrIF6KNv52dsnPEiUWKhZEP6O3xqHMJh32enhTT/x2RgqZw/ajRFj6KisylUoPjfA4",
-	"XtQptKhd47E7npGg5JV9b3yEQ7dpVprAeQx6/XYIsuh6StKiwskcxSikHOSTlUYaBxm0Q4LKhrWjyIxs",
-	"Rq1adiA6Em4KbrSeGW2xo/9AQfDfu93uKO/1Bi9Q0QI/ve6c2FTSIbVgvIglwooyLplF1s3KkWe5IFTL",
-	"GYejnFtxJcsFcMkGlO39o4rwiVFE0kQKZhgfqQmP2SyVGl/Azb6eSuBGEAYqQ7lQgE/AGVXzwhYio7LA",
-	"nLEODnWOdH4CXC3eOpMa6bDXa/slt+I8TVC9KC4Mai0w+5s4GAbfAV4ymlCm9HcynhfGAptWILXfS7EP",
-	"bD08c0Yf+HtKRfxnwwzCT5XPZjSbB8PgR1/Xx5w8qa9lsRzko4QRjxC1AmuMRom0NC2imUpAhyfRjJHX",
-	"VGny9u2roJ4GNACOptPr9QbB12I9hc9qAFuO9APQdB2orJFj2Zh/5vEF04q8EVF3+bj9W4678MkPr5d/",
-	"scjE2aE/oxoaefl15mA4csvLG1VwqQa3fvyFPANdDXq9hwUJVJ859G7gwWL0BuBwXhmDXs93lfDN8kFQ",
-	"taZb2vtr+Wl/0095HAz7g4Mjz9QevPsJj830dbhiGielUgexWkVzOyrhZhQQmsAy54TdcCBDlVmg9OWN",
-	"jxonbwpb7MRquK4YSvuDg8PVoF7ZkM/1B9uCI2DuwokHv17kkCoY85oBQc7F8QrmA3iPOscSGoHdvDe+",
-	"quSNUCmLtM+X7CnLfnRhrYdb3wEt5c+41cvgPzQiVSOvYcsj0kg7taUp22js4h6H33AxVkHkqZRkBuxJ",
-	"MRI36kJLS1rWU4kMTO28tUC4+SnjB+sO2MzCFZjHAGaLCdAEuXzDUGuEDDRKdHafqMdE22PsL5tngfL2",
-	"Pwma66nM+N9NypXDwcv1H32gmr0FVsR8c2TgZfU3H1F6dNc5OOoN1n/zgwmM8T46uM1Hh9t/ZEW/TfaP",
-	"3cBtgp0A8Cig/yMT8RK7imdECcJA0wsVDH81vAkStgXCOfwSXLAGQeot2kU8wQ66RSEzxURPOF7XVwWX",
-	"LGFKL0A0GAV/BWEdJRBU5JKP//3tSMRU03Oq2CgYFoY+WyIUYQ7vVamnt4X9Z1yPQbz24z6cnwG70dak",
-	"ozTNQMTQrmfyb8R8e4zSGjSZysxqLETRcQvEauN7Z+0NCYXlnU4ZSH4o11n5ighJsHix0ZdJEuWZkkZT",
-	"9UeeaGPvNCbNNgo7kRRGGajIGPWIw3fvX384OX33YYgoZ0z+KrkwWoZIzmZUhagCkxPj8jkSqPQAAfG4",
-	"riM0PKjMjFj1+r9/Onn7MSS/vDt1f/5wGpK3p/D/a/jjdUhevfvl9OTNLx9HouX03mi65sK5Qxivh9J7",
-	"EFhNfNZJmFJWL2mX8ubj8JdPb9865Zp7+Mu7U/O8S05IJBPUAJlasTMKXDWPGQjX0CtsOVMRTZ1ACIJ7",
-	"dKkSqqYj0apw8UOzrqE1q4xGwzffj1fJJFN5jXKM0bcV/RKuRsISkGM/6A1dizDblAl2jUlrPBqNRmNv",
-	"Pyb00pkixqPRzRi12Tdjm33MeOAZOx2a7JwpphDN0M3E4PPqgRYzR7nL+Ps6t0pTwWAkJghjMK9RgFfF",
-	"qqa9CgejoB0SIbOKUGZNAGWxXmVzoZEILqNouZUNLRjtF1BkKGgJOfhFhwvFhOKaX7E2Qv9HmaF1umXt",
-	"+HiXLEScfHxl5Fnz8/vXH1+Nj4liV8wGHhoArl8E0qJqJCrG3fc/vnd2IlMiF3ZnAQIu+BWDy+my5Bv1",
-	"o72x9uEItsgRaoMb+N9Z14eGSi1euywscO369SPJcZHhSBjjsKc9RW+guKy9rDnroHaWZW1r93GIyNNQ",
-	"HfV6xsBrpzgSGCwEDFapSmzRwv4bWlLtYQfstH1cAq018ZF+r8SwIwEYHdePykw3Fa5seGWXvDO41OJ1",
-	"yxQobd2HS+7cCh9EZtbbAc6S6WvGBCKRgkypKZoJDaLVdnhFWooxO9mIxmxPESBDrwpagDZPtP5xTS5y",
-	"mlGhGVPtJnm88iVqEjM6Y4CeUYKplSpZi6JbJfA6lBeSRXTXXoPLSYHKu2Q8tLaZcFzHiHAXHEqkiGVc",
-	"29EoRPVTva50CQXj0WhsPwK05bmRFe6LlAtVZairhmsnUoZkFGim9Chwykcr+CCOK1lmJw8NHYYYapSJ",
-	"Cw/RTYYqSb5VnQJZ6MD3hMZxxpTyBlR5yjJ0CsURHFn4q5yKuh8qzMJsZXUeji4Ba2K2PSz2vJLDaM+R",
-	"p46aC01vEFg9gSFYR6Bs0ppgGKBvVODqlgTIJQQ+51+NovZjmk86/wft/L3XeXn2+d+GrZYZ5h8Fjv7H",
-	"D6f/eHv6jx9OX//j7enrf7iDaA9bv/6PcAig8Pkf8G+3/a//aL35+A+E2TYCbbsVPmTv7X/9Q5PPYP0K",
-	"AvUwhGAFyQgXrtexdar08TA2tRShgv8XxL5mN1SLy4PmQ8OuKoe2/JhOPr76B8xmcYuLNxtuz4/y2nDG",
-	"aJSsutdpifxzWYG+V3Ue7feWrATRemUpyxNH9JryuDSZX5B4VfxsiiDXZirNODIotCxpg6yiJXvHpCR7",
-	"yP9zDSTyqNcjrUYMWGPU8I3plwPhq+7MUfPOIAlcujG1WKReb026m8+PpAisYy3kIou4AnQ1krjVxldA",
-	"3UUb+Ot9KsEA02Gz/uFR9/BFWEfvfogBfNV1B9gYCtD/ptM76vS/Jb2Xw4MXw/5Lq+Nbpv6uz/SoPlN0",
-	"dLFT7MFp3lJB59iRSl6EBg3OOydq+w5rywLEj2tONykszIat3FLl5kDodRkxUiXfTpdW8zFTe2hHLCCu",
-	"hTe3YMv2bJ37a2q1SleUo1fJlsq3n7lS6EabES6uaIL+CZa5e2xl23eYBggPZIg4KwFEwWLn1IwEzLk1",
-	"U0Fy35/IGfALLQg0doJAjv6KGRUXbKdye3KV21sbFol0oryUno6tlDU+fw2XeCe8svY6VNG5dE3kXRHf",
-	"iLfJdyPoO4XI+K00F7Z0UYG2nz68RfOsUYNdF51asVLU3A48HT7G8JkBq9nQ7J0W7Lq0+jaYYYe+6k9O",
-	"JkDqhSwbRHOMoCCoqwQYr9hihzbnmEmAZiRQ60WIjpUoqFcqCpIWu2LChvIYT3ok9Uqil29qBE/rEux8",
-	"L0YCnSUu2dxad+1uIpaq+NL4ht4ZvTROIM7iy0qOQuYaS3rCpuN1jlgG4pQb2WphFNM6ceqsC1YIot/N",
-	"X9tt+InNm6RWAyGvyniox7Mne4gceQU8T2ffwbhFH00D63UGclk/GAZ98jPswUedMeQn8WXENSqrU2Bp",
-	"Ed8Vb2QuNE7lkwCsQz5quBbuNdwdQwWCF4NvkD3A54DG4eGbtxhXtJ75OIO5XUgcOM6F4OLiLGYJv2I4",
-	"OExMByvZEpfz0PvKMCRhIORZQjWbsDIMbXOupWzZFCNZvl2MlizfpVMp4PnR0VGn1+/1PFyE3hGKJqZM",
-	"E5cZHMVnU6iSxyYk8tPHDnBlRy+++fYlfMqymUIOaHALjsZl3tvECN6/b27E43idt32/ibPd1lh9eHtT",
-	"rNmPeCWTZ9CdV3nZS26RzLvNuNpH8nvVZBJBGBjSgLvm6EWzi5yhGws9WvOg8wostCiI6eUVyzBIre5J",
-	"AVvVJd8XQrXJW4AlOGh2yeIiSnno1NsxSxm6rBCuj5sXahbUIH/lGQ8WUyiWuYVBEu44784ORj2yzMIi",
-	"HsMD8MObQeDD8rSA4iy58mjMKrM5NeWQffT3YAbzh3XheECGfsW5FOx71c3MGc7dOrhAN/1WYeSoMjYh",
-	"8RibSkUcQA1Wi97eiQBPLgK8suFmxI9Wb2D+G6zsDU6bSw3vH9Cu6EsIziV+XEtNDJjHGTbTjE34TbXJ",
-	"cEwUpulA24IREtCRX7GLGTMBXRPjCcJMYe/xhl5ydvBLjEJC7j1iQnc8iwWtjFSxqeUKIxC4Mo69Wlpu",
-	"ucZfE4oBqMjOo+xi5SK4FYlUuol7/mEJp73O/ONn1N2rJvvFJJwXHK5omWi6ojWu8otYFkFPS1XiJZsH",
-	"daZouca/rgf+/Ng+hBUxIAKab5NXe/W74Nzu5kl4awFhHdufZSB6Gk1eow7yIeQA22dBnhpEAyHP0kxG",
-	"5lHZTNMb70FKMyb0WWXWRvf4GJLFWuHBkxDurAJd58BWJrO+Nd0zVOJhlOy35pAOl94QKw8UcRePzfj8",
-	"IkuCM6UWQ/tsWnfHTdwjN/ED077nRENOii3Yi0rciGEpgG1cZC6+x+c19qI1ss+9CY2CY7LgdmNTlYcj",
-	"MY5lpJx8eGZGK/BWN52m49A5zWyW5sLF94yEdT/FTAhTFl165MePUbZZBNpd8ov0VKbl9fPshiNBlcpd",
-	"WrR6PBaIIzbzoMk72xBsv8TS2B2Jw96hcZsRTfeHx6RV2caRd89HAi/6KGijk1xFPiqSemDZWpOdw4Vj",
-	"u+CpFioymz3IRkKZTJ2wmqp8ojSdY+RwPCRLZRJAQ55c4hIfoCL4TRmLwwVhkwmLUFZSLJIiJvbArXoB",
-	"FbBlkU/rfwSI0KhurSsXCE0j4bKuUddJI+eHTk+ZTIHVjKQQzOaIp+To5sZGiJrCoCCJwQFRTMXgBLIL",
-	"KTCwH21QJi4d7nUTQ2nuRUUd+xh2XAOucbieomzMc1m283ZU22zDSnWWbbKQpD3L2dNaIX83tkXfo7Dq",
-	"nC9sgthKttlKqkieJFbxhni+Ft5sfWiAKFSQT/vO3Nfqj36R+o+AAXeMxT0yFgukfKmNclP1Q2tkuRWg",
-	"pXzCI49LaNdDn306XcZAl0WZvDii8bGNHn7ZM/jaeDJjIXQ2b6y2rvmMKU1nqQLMvaxMJVlHlLurNAd3",
-	"x/K30heHhBoGw3ofRjKdly4SBJmpGY87Lre0jw6KdDt5lpwplkzuJp3TeMZFIWmqPE1lpv9b1QoQhLYZ",
-	"JgN1P6xA6aGej+ZrkOxNzbZg2D/q97ovjsKqDfHoBfkz6uovMsbqtkRoNDATLX4feL/PExldLutkJH6k",
-	"s5gJ8uqU9F4c9b8ZiUa7o9VHmMYb2iqFhB9WSq9bL3GwuvXy1Sk8yaiICy0FnaWUX5it7IVBlFClqj/s",
-	"vlYUID/RLOHkZ5phdflF1Yf7reThoP8NWvy+9xuq+excwgH/oWowLX8N3MLs74Pa78Pa76Pa7xfV304P",
-	"86JAc2c0mnpaDvfU5J2LaGa26KhfvkJe2Ib3RhkadrlKEzo/o2phT5q8uFwqKbdPC9ln+990+oNOr08G",
-	"/eHBN8Ojnk1Ry1MAumAY9F8Ouv0X33YH/W7/cKkCqK7Zqbq3TXnqAN8qeNyTwcKTg8oTB+mB/W2A1mtQ",
-	"AKz3rAKl+KSEUu+hBdG6ygnT7r449B9ZeKxut1EQxXSujLdooS86cD+cvilnRArygUWMp5jT1Cbjnci/",
-	"x3/7a//Fy6MXaJOWmibBcPDi6EW338ecJSUAJFxcehlMYnZVt1Nm+0Xjfb5f69thytVdIFbbz0qp9Yqz",
-	"6/3+i00dD12zEngOet1B/6jbHxx0vwkeXY+248Fvz4PXdOMmcaTxJZrIzLAWwMZYbno9w75jr383ejuf",
-	"wC11CdzCAuWDTqtSZdwLIjQlxtuVIFxM5OxKhIwRrw5Hea93EOHf+KdLCVex7ZlGl2zumnDrt29NeMcu",
-	"WEtbVtplGSrzW2Fi0dYybzeTaBCDR8tIjJmMWZLU4jCAQWgwpFX3eLlBbbtStJ/DIM0b5CCTwqcqCR0v",
-	"+GcObAZj34MlXMie1kJXxFIGMmH5dgvcOQ6NDMQ1BqkueA6aEMuGugEmC5HLJ4p4xiTtQ7WpkjPmIkTh",
-	"0Buy9VBbYoAkbKLR75grEiWMZiyuhMbqDJVz7z+dgvAVTam4MNmMrXrWDoMpdcySMeYQ85g5VaDx2FSs",
-	"SI9mhp7LHNPeWWtwl5yYpJNFDjScD6Gm+UgYUKtrMXyIanfrek+rPVXMlJ6F6fu+ShpTAl2yOaHCREmU",
-	"kqNJzZURKSJGpjDhZd4c7WHp/1Ektnrjec26tMiFbtSen77mEfOTB1YUp1ZZOqE8YbH9ZCSKFQlN6AXl",
-	"okmFaQD5ET1KW9T4lJl06CblG08SDFniusGL1Mpdr6Y8oheyKoykCdVc5LOgyQZqu62aQG/BRJkt2sx7",
-	"cfAQexY2VjAxCH9PVeoEIfJpku4HW3k3vrg961kvFLXat9GVxPJ9G5e4/FWcGXfs6tN4r6Fl6XwRCe54",
-	"1d8er2pu6lYea1b1vyYtTJnksykrTLiurEMlpwtVI5FUovxbBfkz8dahn+UEGAd0M1PHjuGwl/mNmZSf",
-	"XSMcicXoYBug3e/1el7pK1vf+0zpzLWQKROdXKQUmLqRaMxDwsVVp7+YgAQj8QxPlGiWoQbXzrblBuRx",
-	"OBIZmzjrTaWK/OKsGp5hZIrJNGnruDjKORLaab7PDkJS1VWExFd6hTYDxYRdY16oSroIK0ggq+bYRLvd",
-	"3jYDu4YrrmXK0V7h/z0ir1h2xdk1MoxDIuRIjBMu2Bmmhh2bAg3UVNyPrbYeM3t4LOjSRBwjMS73FUPH",
-	"12XWoJhOogzlWpZDwoLVc0whcbwqhYTnjFld59KQd+9iBLt8BQ+Ur6Be1amAWWj/zDMOFE4p6xIOfPvo",
-	"+QZKfxkv3QBp9WGqR71eqc1IWVTLnBLR9HhptoDquga/o2wBoRdyYKJaYcvKhCykxWO0stokYSERkgC+",
-	"Nqm8l1kYl6cLKO1/hy+73xzVrEKBRTuxsZINeoMXnV6/0xssOuYCzTXvq8652M3gxbffes98WgkQ2PQq",
-	"gxclrYcm6sxYbCzHztXZlfR+O48shNKChJejq/zc2i7cWis/75BCwFKjbTIIlPWhXA5t7xR/e1kFdrkC",
-	"drkCfku5AnjJPzrZq2ApN8sUYHtYqCZuiluez+sB/GiV0BWDglf296wq71fdUyslNDBTZpQjsKIEgSpU",
-	"rKAIrHpCsQyPDdt3MUr/Wuvfi6s3JYPbXfL6hkY6mePi7GXX17Io7YHRNse1tH9LEs5TbUu1YE0nJX1h",
-	"wfjJWp14IjH3vElTuZAP77DXW5OHoeIWXIvILWrwnfG4UNPbR3vKujNNZJLIa680FmBhNTSpkg1GVsQI",
-	"RBlI7f/rf+LTs7/lFKuHjkeiteAPlckcEwvaOm8RE9raWRwJMkWNiMpnx0YsF5Kgb0KhKTfa9NAmNf33",
-	"4ksjGFqqTf7dvv/f/9f/XTok28KAqK5n1wWgcoA3X3p+gPwRmFWWllaVPawxUuaUIHQmfZa1KaNEhQ0s",
-	"6ktObEEs7yoom3DWyF8qZfRSlTW5vcQVyxJSlNknRuIQpU+zqoX8EWhwM7kjzudljcdKbUu7puZKEHqa",
-	"yfxiSsauZuLSJBMWCz28RcDnNIvSh148wV6hUKpWN8ALAtssLbtS5Tmb8FktbOsWzGSpkfBlfJD3jCMb",
-	"mcoc875AG+f8Vrmo6O9S3ONgOHjZfXnkiS71vkJyzdglE/HqTgcNnX7ennN8yEwNWwRQFYYOc4WuDspq",
-	"joB123fO3/Dy2/6LowdN4OAheT+LQ4Nxg5cq09vbNnLF4ucU0C/KxTcE9Feu1fMK6vd9gluGqXacthSs",
-	"XZNzQ8xGHbsEoY02E7e4uu3EbtCOJX82sfsF0DZz44uGkP0v5cXdJGa/ciccl+fqJC/40dvWo6A9XOX0",
-	"jhVKMUCNqiaDhS0bb7ktNJeIjrxiWYwgC78imSTM1WIzhS87prH9cSV53A7J2Ko+rFrZKj7GxsyA45cu",
-	"91U/e7fydW72PtvxlF721koFh1acUVGMs2RYqnwKtjSGnLt52BvGORgeHHmO8U0+8a/kdbLgov4zF4LR",
-	"VCZc1d3Lf/4lCANbuNs4kK+Mie/hnB2b1H/Z6b3sDF5gvixjMHLP+4POoLfEp9pXwCHdXVCyWUXpp0LB",
-	"9qDquaU83CspVJ5okzJogdcqHvQXmK9+hfnqw6bhb0/RVzwrH6BzGeWx3UiXRtTpDuHsfeUhbl1Vewid",
-	"Wk/yikf1oNQoQhNYveeKbAZqclC250v6vWH/xfDw4A4eyPYeb8ghhU0YcadIvAenZONsLDwGc+ds/Lty",
-	"Ni4Zbatj89DtMp3iOlfjUjnlySXL/Yi38hR2IkeDJrF9XNXP0VjV1getnQqDOiUGFrCslELFyj8uK3hZ",
-	"0btYt18h2TfgFdRpwbu4sqn35lzsM5Sazda51RiB40F8amq+MsDs+I4yNot+o4uLZrOODQJEPxikk1h0",
-	"3Law1f/HG/pqkLGltL6fBjqDNDhqLHXLQPJ+Z5+MRVeLzfwmlu3BznHikRwnSgh67k4TKPut85h4/AoN",
-	"Zl4buEts7Bzxe6qlcLfKCEzQ86QkH3WVs4dQa3JIgVYAyAqMYjeyroFOMx4xtOKgKz1VTi+MQkY0j/Cm",
-	"zKSotQ0mCTU7eVvWX7PZVh4Ihq7tPA12ngY7+eABPQ0sS1SIBPh7Qx8DzWahsac7btyY34ChG6LYAVgo",
-	"NOn5WyUPOB4Si6hCkmYyziNTVy/mCiPRjxu0aJEUSlOhFSaoIi5ZM0EkZezSIQgf8D1cqTJ+DZPu1/Og",
-	"3tpuTyzqfQDztCtsYK3QSGu3NEGTpRbokcASk2761tRtwkQVoShEwQbHyMKut0kj1jMW6ZEoTdJSLLFH",
-	"k6o5WrPZSlv0SGxgjAbp6FlYokEyKszQlEwSqjsImLED9IqlrATTM3WZA5X+9L7TDzYi+o9C6MNAMZ2n",
-	"wfDgCO3QQS5QNRxA79tS/X8W6/Hhw1uO0dyw3mxsMdTvxmaMy24yGHv34znZi61mREhL/+5gDdZstuOZ",
-	"npMpGGCxRR3bEjr8Tjz2pd3AT9WUevtf7CXdyD4MQFC1m8Is1hpNHXl81pLvKmr4/CXiNYTyTtLyJtRg",
-	"J+zepzXMssY7U9jvzBQG2NLZwSyaaJR411rANJvtlfzVPdm+jhcNIAiBaGrBshj3btI6bDZnFXvzELYs",
-	"nVGhaOTqS60waXktH8eydVoO2GTgWhoIPhLjCwO0Zzjn8j09j+L+4OAQpuQtp2L9Sel8MQjcZeJeHgxe",
-	"AReXo7w+D5QFYOdaVpMCPTpxdcJFXIirpv/qpttYEJ7ZIWvVkR2cj4SfjqcpxHvDKGx/hzaKxF5m4PMO",
-	"8gntfGtgYmfuexxz3yJUPXOrX+UKPj/jX2V6OxvgQ9gA6QwkoWDYP0L5w3p8nmlp3joH0AG+9T0oj3rG",
-	"c7DBUbOGjYJh4CEi/47UA18Oau/h228O+9WHRWLdP3FFax/YM0jpPLiD4dDD6dvYD6tMxM6MuDMj7mSr",
-	"hzMj6irj5WSrCj+23Kj4gUUys8our6da8DIyjQthy0tilNvDGl+JdkcyBqYb9XfGo5pkLGL8imEYQ8Ym",
-	"uXC9ojf82HNBNriZcDESC9EWBguagIeCVbaId89U9Fng0NtdMi4R/HgkzA9TBtFMDlhMnAeQ1zJ/Fkb/",
-	"wl6UFAATBdVylJSWQRO83GQaLLqobl5ZhMGu2k7UIEyhs3lZe8ktYkw0vawmcNpTLhTYJYxyK3NZJcam",
-	"/8LAqvKZG2skjOwy11MpPGObRZHtLjlJ02QOK0wkBmQ3jnyM2ncTjywn5O8skyMxw5lyTcZeWMu4WRYr",
-	"g8apG29mCmBSQ1SKJcpsJKqvzOpCTEk6LOUnF2SOUejOmGq2yL3yQQOYLYppv3LRZHc2X3rKCKMJENKF",
-	"NV+yOTJs3m0cwtKQ63Qj0pGwxZj8K1gAAuZWWwDiLnmDPJ3SPEmMiVQkcyKozjNrpqEj4Xc4BTmqEnO/",
-	"p6BdaWNOpLzEw8lT0jJU49+XiFT/+//8f8ftkbAlSV2aVLOPNFZFYlxXkAorQRl7H8BFfaEGnhdE6UpB",
-	"KW7rSdmKWJZ6wZBcWUv96tyqxpbgYcZnYcL2t8L2H7qbiJkCrqWflaI0Zd+JYw29Jv2DhQb9NSxtwXxe",
-	"GeazeK4ugmFwkqaZvGKx98LxPf17ZIs35YBvxfH+s9jOvznsP7j1vHLbKdBH4DqWWtGros8txQF5xbIT",
-	"B+HLrydSjeK21QjLg5nWV4oNpLzKv/Y+E8ecDHrdXs9jR0Dq74UWRboJg5B/1O31nnfItvegCDhbPIgy",
-	"1KTkKQiWbqjReM/IvxNPnk/hdf/Wl3x/SAw3VbLY7eViS7MRY/9LFUNsYslv5KyKdDMmFU1JdKs2/xoT",
-	"tdL0X+cunrsHwD89E3En3dp9qNa2IJ47zdi9+RzUmIyd58Hvq+KPj7Kt/0Ht0q9Sla3zRvC62ltkVz0D",
-	"CyKWBnv/wlzuz+wPm8GiPMNECJjHVfHoJNfTYPjrZzQGIEAsW5p1Cdsz1YI8zcZUKl1V07CYnFPFyKcP",
-	"b+HmuLpsXxTX7OtCaTak4sYwZX+QNGMTfkPQlpXpUsiBvcLyRDhexsy9JIrBwWhGFBXxubzBKQ3hsOFe",
-	"24mjSoTP0qT05IT5oDto1xSS82rINc4V8VzG6blFn9DGsBYWNovzreOZv8i8Usi3GNnKcvl5LGfoqz8h",
-	"c2hrJ90+bliFP/0uYLXPBcg2h4aEaEoJjR9A63xeKWoks4oLbzt0lWywzJApQlsxqrvaoEXhgUX7pD9s",
-	"ofrxEthiSIrNVKhCmxQndKx82xulCIdfHMRoqMvuXUIOx0eaQA2bQqWiOHET8capXPWNF2TSAS2Jtqks",
-	"Ax2aFvv9lMJ8Bke+C5EirR9en4bk/buPp3A67z+dorZRoJCfMSXzLGJtYiM7fjw9fU8imiTecN/lyWXD",
-	"aH9m51MpL2GnEkljY4Mb33SuzXM1Jq13KRMn79+Qg26ve4A8rZBkXDZQJvlQe4hjuwLB4UiMbefvTd/k",
-	"C7IhN9qUPHA/eBxiOXqNenkaEoeRzrDwwddxiAYGc9uxYXckxl5XruQZvBpj3SaZMqPrq1itTE0nmiTy",
-	"msVG5Wf3xs5Tof2zXLufirDLhWIZ0ppm44hf5b90/Sctf6bDos04tBMeEtPxuFrrDcbwakUVVZfLnRgb",
-	"fzWvd+O31jXPsXPryXZshJBLNnfuRjXejRV+RnApxJwYZIJ9uGoNtmqH9RiqoFp+gYpk5tVwRj9rlnCc",
-	"Ko+HJJqy6NLVQcow4CbKmCatKaMxesDFZFw9+THCswsoI6agBRYqw37sKRnXuykX3iU0tmHN9Rz1yk3q",
-	"Xfv1WYn2zPkuEPQmzqJssl+e2U9sjvdr4w8+4qUNjMvDNorlzRjd6uXbTDfZazT6oeWtS04KwLAZy4x5",
-	"xoPajOlsTlpwDom8sD6O5u5zgXyVQzdv5QXJWCozDXxzlQ357HNotfvnTt3jyIrLi+xMrja7q7aCWQva",
-	"t1fdWGiwu63P5LaamsW7m/ocb6p389bc0q9f//8AAAD//w==",
+	"7L3dchs51iD4KoicjjD5TYoiKclVpqLjG5XLXeWvXGWPLXd/vUWPCGWCIlpJgJ0AJbHdjtjLvd6beYCN",
+	"2AfZeZN5ko1zDpCJTCZF6seSqpo3tpiJxM/BwcH5P5+jRE9nWgllTTT4HE0ET0WOf74XNl8cja3I4Vcq",
+	"TJLLmZVaRYPoF21ZqpP5VCgrUna6YC8nPD8Tby9EHrPTuWUTrfQ8Fym7nAjFZrkwQtkBm+hLlml1xqxm",
+	"l1xadirGOhcsFzPBrYQXE/j197kwNmbcsFRkfLFjRKJValhrNIz2usNo1GY6Z1yxH4+P37GUW8Fa7//0",
+	"kr3o9brtDnvJZ0zaThRHJpmIKYcViCs+nWUiGkR73SiO7GIGfxubS3UWffnyJY5mPOdTYd36yxX9JBbL",
+	"IDieCCZUOtNS2WeGmQmH1RqR5MIyq8+FitmFyE+5lVPW4pnRbGREMs+lXZzg+xGTCpd7qtNFu8NeA0yF",
+	"YUrboUrFTKiU6bIFLBj+tnIqBkxaNsv1hTD4zAiVipydK33pH8A8YuhrAlCd6lx0hiqKIwmTp22O4kjx",
+	"KUDhP3fK1e7AcuMI9kDmIo0GNp+LEJB1yMUBqD7oeZ6IZmjBJGEuZWtmpBUxE52zDhu5/ekk+FpfiLyT",
+	"6Omos9Gc3bjXTfMLrMnMtDIC9/cHbsUlX7zKc40YnmhlhbLwJ5/NMplwmPvu3wwsoEAfOiVcpX/JpbUC",
+	"X5n5dMrzRTSIfuQq3bmkN6zF2RmN8cwwrsylyP2Ow9bJVOTPDBPqQmR6JtpRHF3wbC5oLqmIBgfdvThK",
+	"heUyg2G/xNFUGMPPYFkfRH4hE8GsmM50znOZLdhc8QsuM36aiU5UrjYajHlmYAstt3MTDSJaM4KkhNcf",
+	"cjGOBtF/2S0pwi69Nbv4wXvfH3xnxZXdndhphgAoOqnu+pFiAr5kM34mmB4zDiu/WhwyaQ2DLphEfGfG",
+	"+lk3bNsy7VkGo6dGZsAKsMOJyTRP2SnPuEoI/ONcKwtzgQ6O3r12O2PYQbcfs4PuHnx10N0nwuUbScPm",
+	"Khc8mcA8oYnJ9GWHHfvDCQ3MnGfZgtmJNG7d8IrooVs5m/IFHgSiXT+/IdBIZazgacyMZkkmYR1sOjcW",
+	"YVOSAmk7DMkyTOKQcU8omZ1wi10nuQBaaPRUuINPYID/oK8JvxDM8nOhmBiPRWI77AgXjR/zPF+wEY6w",
+	"g5QfT1/9TtgpLoUmlHGtd4PrAzfxF23/pOcq/TpHDfZJXPHEMndEKthVXlUNp2y/u7/ylL09/ZtIaBfG",
+	"MPmvfKwacJ0lc2P1VORswg2hln9yIlPWKmngM8OGSxMeRu1O9CWO3nMr3siptOIJbkD/xcoNgHmzDCbO",
+	"xFUiRCoefA+aphDeYQXlYUpIOxF0S9MHCpgUFpwaRsfjsDjlZqLnGVCo5Jzp8ZhxlTreqfKZHMONL43n",
+	"pDrsF3ezXwKPpJVA2hEwT3D9OGogVZLNU5G2oQPDxwK4rxx6v7/jDfeRyL/iZXoHBDvodlci2JFiUlmR",
+	"K545mq2TZJ7nD49nr/00DIKSZtNhf0IUcjsJQNBzm+ipoCsJOD41wOcFoaiRfHEljT1kRlibCcCi0wXL",
+	"BUdWDNHudMHEFY19ci4WSC8+Kj63E53Lf9yYYPiteOX57XBP4b70DZ4Z5tqwXhNZ7q3ctNfqgmcyhVVK",
+	"leg8B5rnJ4wzY7/+LI2BJbZOuZFJu/aa0Ljz6YH3+GhuJ0JZBz6HcK2pm6rO2WUOwlGSixSa8cy03XaI",
+	"q5lINqPevz2W7kgtGEGdbjg9EzlByAtELBVJxnNBdKAkuZlE7kfI3HUgjOe33DHC4xPwXlZmmefANJDr",
+	"dpWLQzqDK/SceVyImp5dG+d6Wi48FYlMBRwjlLxoHUnGjRkQlWUHV1fsUtoJnjeg8gVtfmbC8wzI4Q91",
+	"O2apxqVTHzhXtn911YlKhMQDd5QAqIqtXCGp0lpox/rdrhdIrIalcewC9mqWA/CtpLNMR7He4c8S4EOg",
+	"QvnbrbnV73bb0MlY51Nuo0Ekld3rR3E05VdyOp9Gg4MXL+JoKhX96gFhdtgBVPgMbpPw1EdcLd6Oo8Gv",
+	"nyOephLG59m7YIokm6p5hlKP/+261MgMRV/iz5G0YurIyIrGPM/5IvryaQk3i3GZm9dhqPrgINqxlpjO",
+	"7KLNaETCwIBFaL378V2b5SikY3tszqZ85r6n34jMo18/jWJkA+gy5yninGFTnp8D+fbzH8CHfkBOH+sc",
+	"XxNG/6AZrA0QC0hD5z2//JlIqOMVuGVcLZwsNAU81qkwsIFXO2d6xwGm9m0UUuI6Znx0IhCtRytm5kki",
+	"DPa5Au6eKoSEONx31+xU60xwhZspFCDPr92496kBfYr3EYwD2AhkPYqjbhRHvejT0shLW/6XiSj4ODoZ",
+	"LJVpIFS1ZnwxAAERm3G1KFkxJMgibYOgxlNmdSZyrmy2GLAebM8w6g0jZrVmrXEmrjrfaZ2BWPqDbtcB",
+	"X7wPn+9IkPeR9s+4nUSD6Ezayfy0k+jp7qnMstNcpmci/HN2frYLfRHdcJfbmsvBkYsP2PrtTKiI9Cde",
+	"J/QrkYaiv2D3Pi2fv+i7eXb+2orpe2HmmW0mUTm+A2zUSjAzP90p1IBmwmciZZk8F4wzq2c7mbgQWUHV",
+	"OuwD4RngOpFjVEqOYJIj1oLTNKKZjtoxUwIOpaPXeg78db/b3ZT6oSqrnB1Q8EvSQ+7gBANiiMc3Zv1u",
+	"z5F7/NFn81lKP/axzXhu6Md+KbjFrNPpbInpvzIxPWKT+ZSrHZg2ap1ywY1WzDOO5rBQOd2Z3i7zY//x",
+	"4e0vDHlyFHtnNgBGFf1nfJFpwPPLiTaCDqtTWhmvwA6+GLDRZ5l+gWPJXtKpeJ222TiQc+KyiWIf6bAU",
+	"bZQ7PjEbIWUflQCBrXvpxSDq8IdXx56keAGp3OBx8cy45n+fi3zRYd+LTJ4CDypQrQqgSw9xIdfhgdXs",
+	"VLidT0Gs1OUC43IdcTlHHJPmohLh6ZU0qMlXGyDPVyLnq2j4e9rCZqJIRgrgL0/n2TlLeJYBqE+BbUds",
+	"QqoALXoAqv5BiBWIsp6wXLsYmMeH+amfyhckiK/py/4BEkT3q1enR34Rqy+hkT8Uo9pKlm+HE3i33Mtb",
+	"VVxlM5FX7zGpCu2MzkH+vMmag/vzS21hDk2cYQQaL+0vzXb1vkK/dxAhrgPULYQIoCXc4jVdox7mmReY",
+	"zPZy3EoatJ4bX3frzlp5zh6PXw5oXCORCQ7FWlrlrujmg420uSTe795+OIbtfffxuHptl3cr3Wp4ZWLr",
+	"XT6Tuxd7u+EN69vStUdtPy433f0cmDO+HDI9lRawHdr/8Op4HX5V0OtMKLyz4e6dzS19k3AFt/KU52bC",
+	"s8xfzOQdUAX8Wmx0oDgBOVCvgCbSMmrgrYwVKAJDgup3jvpLZDhiAqPVBf8DoLLacTqk9LKTXJAGGDca",
+	"FVGFIgwlBS/3/vDqOIoj6BL++3i8LPPCSqH1zgXP4dYw8BkgHX0Kf7nP8U/o4ksczXPZvGaQRBsWG5PS",
+	"C566bWezXIzlFRIdpdlEQyM0/9fxAtdTeGzU3wKCc2tFDjP4H/5tg6qxegZr+0crajp/Bdu2GZfguO7x",
+	"PHMbuHwCZVq9ZMKL6/l+1KjHCJa48++/dndefPqvf4jWqy9ghq+/Z//F74gSl456H3ouuzin0lbsiQ1a",
+	"iyam95f59BS+vpzIZMJ4AuKBYb3+3j7u7DCCP4dRI32nb5e2RqbXbcTNOJNehTNZtSM3Zkt6TlMc2C+G",
+	"kbdgtFAnTPdBexgxM9GXhnWBEtLDHUedYANyK8Y8sVsGZsvA3F10v44vKenYo7Eyng9o0m8UJktuQhzI",
+	"hZ3nyjBpBxVnh1NhZEpXoLOHjqXIUlPDAXroqd8w+kGgOWgmEjmWSdHjMKI7tIXOeCZms1wqtFkxnqa5",
+	"MGhLsnIqjOXTGfwt8qmJHUWI2cf3b0zMplqJBUh2qUjkFFBfZxnPTbvD/kQTUdqyqU4FMh8T4Y1YODig",
+	"okHvPHcPzkS+w5NEz5Vl4srm3LTJE+hUMHmmdE6azZzM8B32URlhSU9jGNqR0KbLjcPuGj1Hl0q8pmm7",
+	"cTFiwJx63aCN7FSw7m5vWUEdM0d5mEyLlmo+FblMGCGnYa2AyhffEZA4ND71ao/qh2607x0Q/YewsVJd",
+	"aJmIk1Rk8kLki910rpRUZ8UDnMpEZ6mHw6lYaIcRAf3Rik5s9Rrg6VSqEzHlMltG0Vc78Nzjg0cp/GT3",
+	"UufnQLCoA5m2Nzq5vvUabmBFPyF3UG9yS27hCBfzF1oMsA105QfHEafM5gZPJp50CYdkjP6ogT9Sh/0y",
+	"zzLym5sDWt6Jm+Akl6zGmGu5Cw9oUoksuS/zqbiPzXR+hSv2MtVz+HhlP8rPdaO9bA2HHfqr/e+b7CtQ",
+	"bu/46Nda7tTrJXrFWlP+N50zdH5RyYLNlbSm7chSr7d/0Nl/HrO5QiPHsTybAOsIV8dhba+cc2Yhm8RE",
+	"lks0wJv8hrTAo8e5EDOiYKk8A+4VfYKyRbP1zHVxnwY0eH4CBKG3jFffySyD+Xt6kUklWG8zVPLd9jfs",
+	"tn+zbveo21kuEm5Lr+4NBtqr+lwgcwV3M/u+6G2D0wI7UA6/Q6aMaBCFjnT+talN4JChND8pLmYS4eGl",
+	"YT28I/qdYrWnmU4a9LLvitv9tLrK2HVkxIyT9uB0ATITPt0cyIm0i/VbB61u0CewAfkm3VLDmI1RRyCu",
+	"7GHlDJZ+NIYvSsM1U0gI0ajy+sNbBowdkGXvbLT5TJW2zvur7qstChtQDe6bdz7TxjZLa3U4QEue4To2",
+	"7x5ZoPV9Y7NddDlXyYbd51ylT+my/w4m5G55znB6LBVjqVAttnTxEx/6tO71hE9nXJ6pk0D0rS7ypWux",
+	"m8EsDUaGeIEU5HR3Qja74ovhntAuNi4QNvWJ7VTGjXlKcPtejPk8s+Sbx2zOk3M44Kgrazlkhwf03nny",
+	"MKurbO4z/FQZ8gwCOe/pAX0925tWYNHye7XhodDTGVcN99JLelHoafGCAXiQ8gBuglIdt34Yx4o+qbPn",
+	"2WNPRAt++bdGRwvgGr3f732zvJnAEcAbYgtqIsQzU6zciQgfP3x/s101i+mpbhC6P+DzawZkrT/E7P/7",
+	"f2ImbNLZEGOxl5MGnp30U6Q0Yv+lx1ocmagddGVGfQK5Nk8FV0AcgBJoNZZnGN06E3nDTt9sTt21k+o+",
+	"wqzWg+oxYNVfO6v+I8xqb+2s9h5hVvtrZ7X/CLM6WDurg0eY1fO1s3r+CLP6Zu2svnmEWX27dlbfPsKs",
+	"Xqyd1YuHn9VacvUI1Kq/9r7pP8J9s5aEPgIFXUtAH4F+riWfj0A91xLPR6Cda0nnI1DOtYTzEejmWrL5",
+	"8FQTjb0P5i1TCaAv5FaQ7mKUP2Tq7NGkGCbx9WVhSLlPf5kwmp+ijeQUFdMqNU7QMwxttmhqbR+6oMBa",
+	"LDn1z061nUDrS0EegdfKgg7uZNp+WvK22xHnh0NqriWoc1XYphsNSstG6UM0kIfS+M1g1Kxi+REjNsa5",
+	"FCrNFiU+eZ8BlJSHTotgyUVq82Phhl6hsK6DCsT2YkQO6OXM47WA+VvOIV8/A/q8nENi5YXYSfzi7zwh",
+	"ePgkkRVP/6OhqtPtnfBk8pSgE/okevXj0csfd0+5Ovf3RMzkmHG1eFS4JblIpU14nj518NFMGUz1SUBu",
+	"xherfKO98h2bKOtdpCtEKslToArBqtqHrJFGbEQiUmlmGV+ccNPsN4rWz9AATe2Nc20JUmq0nMY79knY",
+	"Eq0sT+wzg51sRrHqbkvrPPG+d+1+RkjBrkIvYaqOBocl95adi4WL3msZIWqe+52wk8pmV1Y94QB2tZmy",
+	"vu6ldbvVZVydzfnZk6Lqb9ycCpW/n+RvTeU/1elJyi2ylQ0HlFuxC6+q5i6Mas+4sT5quZL86DKXVhg2",
+	"jP7617/+defnn3e+/55NJoPpdGAMHGV3sPvd3jc73YOd3res+2Kw93zQezGM2piekL3/00u2t7f3IvZg",
+	"dLAz6HvJ/qGVYC2XUAS4g0NmtEuGxD0Jm4hcxC54GvAEM0LuwPfVOIKGeTSgUoAniCWf97/s0B/98g/m",
+	"/xgs/dGAVAR8OeNp2sA3vX5XeBmgq3EI7pqP3SZHUekTR2uqZ2jFhytTK2xwxNalWlgz16Wz9qeMY27Q",
+	"VBr01XHrwIwLeG3kYirRN7zd5IC4dLgCVC0y73V3ez7hHtynOOddmF41wrf0fvXnjyQqlXqsh2928fMH",
+	"Sd2g9EnGrRgLYX7z+5qh97YQ5l9xF2e5Tn4XuwgLEZS76l91Ly2/+h1sJObcxRRkY4Yr+pfbyhlfyXE+",
+	"rh/3sbY8YzA9n7Fm68V9H9udC2VPNlc4P5y48Q6nVlVFVzM8nsgitHhWa9zCAE8XPzSRIud5MpHiqXmp",
+	"mYmcrXKi/zCRs9ktveiLfvub9tu/Wb8budE3j/Qb8qPH5a71oze1Zd7dkR7HbXakX4Lpxp701OkqT/rl",
+	"fh/RlR6nuokrfR30m/e+2pd+CRI3dabH/lfYJpY6x3abdTufiXxuRL4qSO9nLpVXyDFRidi74QBjmRu7",
+	"wrJTGQUbknPrzUZ4QvdMZUHlJYNxfuUFMw1aPYpquYRdxjfbHNSe3GJvNugaD3lrDAuAPw8xd2qGulQr",
+	"LzCvNqLGbjGH9g0nMZtotW4W2MZfvjcNaCiHstJm64bCNjftV59TKu/r+oU2N+wX/tlgj3wzum4zfSZV",
+	"gy9xiNee1y24KGAtebYZPC0/M02x7T7DHLzvsFcU5Z9vomovMoItK/auzccAc7k6kalLDV0TI/gVHvLd",
+	"Px8dl3akG6kVMfz9JOUL82RomKMsesxgWnXrmNcZ4sQfhXgRyJ5gCAxOLKD6FVA5tf0vwrK9bvu3ZuUg",
+	"mG8eAVNZemGK/H4ugNl6LxIhZ5s6aqygfKVbALwfMM5yrlI9ZbP5aSYThkdWjqXIgXghoP3B3BnzBHDx",
+	"4/s3ZsMpWJ49YUWGMxO6sKqtMuM+lBnzPCst75lUDVLbx/dv4HzmonrtkI3JuAz6VdP8RugGQxuRjZtH",
+	"rN0yALaKux1llsD6G2O+YUwtjgjCA0z1Rou9kOLSL3WqlZ1kVHUAe9pobFRN3tKE6hJAb62nt7KeEuQ3",
+	"tZ86WN/YdFrPcxRoB69LbUROFdcnxa37jYaJxFwWIDsRxqc0YqcLFnTGtMoWpIcgssanPt0P5h2rnCrf",
+	"LVXQ4Cpl+hSLYaTM5nw8lklcJ4jPjEtIy96qbMGctwsgiYcH0GdildwEeU4OEch1EUwqfsCruYUVKXhk",
+	"g9PQPSanqeVaa/YivmV2j3vK5vGY2TseK1vHzdJmPN00GfecueKeM1Vcm5niPlJEbHa67jd3w7pcDZsm",
+	"Tdhw7kE2gwdJK7DhtO4lFH8q1RuhzoD37K0PxL+/iPgN1/jwwdtPI1j7aQRnP41g7KcRfP00gq2fRnD1",
+	"0wimfhrB008jWPppBEc/hWDopxH8/BSCnZ9CcPNTCGZ+CsHLTyFY+SkEJz+FYOR1AYXrIvsGQR59erqJ",
+	"nURb78LhMljPMMc4VixF+wd5zYQJ0WF1ejyWiQT5EEN9WSZPc55LFxzMpN1UXLhbDNJt4o8GbKHnOdbI",
+	"C+wcDe6lH5X8+1zglpE6iaDKVRqTNgylLF+9LxdzdF2NmbgQinGskl1VNhuWikxYkQ6wGmyiVeqhjnUp",
+	"OFlbYKZjlC/d0/1ut1YBlrWKig8DcmkdtTvsO5HwuXH2JG6dVhUrLnA7z3kGC57OtEVhCIbB+gQ0hYGb",
+	"MldsrhKRWy6Vr2zkrRPhajCrN07wh1cNVVTCXRl8PheLL404frcgrYYArfuLlNoMf6uhLb+b2JGai/jD",
+	"B5P8RqM1HgVuYfjGbzo+4lGgVwRM/MYjEh4eeM0+6w/iPL4Zcb6lV/d9eXE/qtf2Y3lp39Bb+gl7R9+3",
+	"v/I9+Sffuz/y/fsfX9PjrXxmH8VH9iv6xD41n9Lb+pDyZAJ/ku9GKQVn/FRk1zuO3quj6ArH0OtMY/fr",
+	"brjJbbRUsorMZNe5cbyR5g4lcGGvfE/mMCwR6IRCkvRn2hh5GhYuvXOx3G0ZuW0ZufuuAH8cnHnnVy2N",
+	"Q2F3MF0xTZHesJZ1URCugS49bom6u9S/Lug84M/2WG+P9W+hOmRwEh/35FGR6Os9KMlX2X9BfERZ6rHq",
+	"ixljME3hvHiI/pPhFwYF3wlXZy5BVrX3docdWZYJ4FChIzI/tAoEc3WZ0T9yjFpk8qEtRfdnBr3ZjdRq",
+	"AMh2iak53YhK24lUZ+0OGznGZBRT+ATMK6aCjyBEnYqST5hKFR7Y3taLcutFufWi3HpRbr0ot16UWy/K",
+	"rRfl1oty60W59aLcelFuvSi3XpRbL8qtF+XWi3LrRbn1otx6UW69KLdelFsvyq0X5daLcutFufWi3HpR",
+	"br0ot16UWy/KrRflhl6USz4b35M4eBdnKZIot15SWy+pJ+IlVe77umIttyjOsjYxZj4XDSmBL3mhetmQ",
+	"R+/Bhgyj3jBax5TjBvDlusBfheN+HNeymtJluVKvvqzUfqTmxicoNQM2jJA1GUYxwXWWS6xai/w9w18i",
+	"ZROepyzRMzhfMiPFo3vLjMgvZCJY63udGH7JFzF7o09jJmzSaXfYR0PN6/ok1pJKWllmSzVtPKF1tSNr",
+	"uSe7XidTfoBn0ghM0we44KpoesVZgTSHeOYN3M1suSQj5n906I1Lgt/Ir31qYtah6c4Fx0vewDfVHt+5",
+	"HqpPX1F/S1uGJSErZ/NGOrbPNy6KdFQDABBLAM6g3Ps4RAokZsiZ+zrHPr93C7Mgt5foYq3/VpGBExq0",
+	"kUzO1bnSl8rvFxHJzcqClMd4WeFYPV3Lp2EYvf1pGAUkFFb6Cu5dejrmMpvnopq38pmBRpQeFLhFPWW0",
+	"He1hxMxEX7rAh4wnYqIzwM+hmzDCz7XeORNK5NzCscqtGPPEhnj39qcopqlsiHQ1SoKfVx65zpbAgkRn",
+	"Y4yrgRQwbh2GjarfjEIMA/hXgJ4vIRhrpSKRqfB7BLRjBPgxWiE8lxixNFkaZ3MmTiDBIYW+Y+Va+91u",
+	"zPa7PfhnP2b7/RcxOwCerBb9wrNLvjBsRDp/JGU0bTZtZu1ujGbY3YB1RzEbUReDANXckKXxAU7QaFBg",
+	"W5k4Psyc+sy4YViBn0gsM4KCYQnPc3IqDgqu01C00hj2V1rD/OR77FSnaG+a6Ms7s78rwb9lif91WeIj",
+	"NplPudqBaaMKmLRmRV77nyVp0jXyCjyTsLicT4UVeWcYkXEV7iXSH29a+2d1JNERHX48EXCT0OEJCDy+",
+	"+dSoCl4m7SHR+hMy2p8ejcN8TbxWw5KV58MAuQIszIWd5wpowqBg+mQah5ZsF5/QqogCHChcqXketUv0",
+	"hHXO4RhMtRILfOxpqNN8+EGhtb4AjlRcog1Uzy0bZVKJEzybo0PGCduBJU2xJAlgZYf9ieaktGVTnYos",
+	"c/EOFKdwKpg8UzoXDWFPzk33SdYjOFKMT1FJL5cqDwzWV6F40hUBTnnGVSK2cH9ouN8q8GUtdb1dIMxm",
+	"3d4sdGTDPm8YSrJ5z7cOBdms+5uEhmzUaxjv8CQKAB0pCtd4jGpISS5Sac2WKj0wVaoFnmzxcLNImM1o",
+	"84Zu2f2bdLbOs3nvBp09raKTj7ntq0OMPbeeYuhwWYxnIzCncyoJ1Nw1xgnbYAxpWDq/+SjXO4wGi3gG",
+	"9KV0Hw2BJG2lzuDaMUsRZQ3+NODLLfEj3A1AFJKNpHc5dSKXk2kaDSM3x6M1aOOhQGLVCtv9cakF4qTe",
+	"UcxqNhMalVbD6KOacZmSiu9d8defNf3V6XTaN9oSN5kV/Mow0t5OoZieiVIebZGYmM5FG8ZPCnNGkmmD",
+	"8YzidvPIr4PJACexM0cYxPQDRFE8CPgr0VkmKGYzdnPZwZr3Ovc/L7RMq25EInVqcjJiOE0OrpdmuiFM",
+	"zYmbTBXNV3y40jS4ARVdZyq8uclinPGzplPA3DRj9NxDpz8hvSLZOHYFbYLNh+CrWAKlOYFN3YL5q4MZ",
+	"DssWzF8XzKXqrJn2ka9hS6uKXu2Q8VPMPoKGDNIatzdOnuQuwDdSiU0KAk/FVDdPTmkrChu2C6ZxRH0j",
+	"ojnV6TWFEP/ivRn8vXPJDXnHUQaUNF5V9HCjwYGI3ITngtHxNpGKjedZVjBFMhMu4ERpu+HQ6HO1FWIf",
+	"WojNxdgB71oWPhdjAcKu92LcsMb46dOtm/t73tQijGEL9YeE+lOrSv6YWoHtwX8MFAT+9Kb8A3wj0jvc",
+	"3evKNzeO6moJ34VhqRmZA7XKNWblI5SG31OSzesz48nwiwEboYfaKGYj5yVwYubYe/gIvnV+Mf4RMKQj",
+	"FyAmfC+MMinFbDQ3ooyacgZGaj6a8cXokI1gg0bM8nNBSibWGn3+Qr5JVbPwipAPfDyoBO1YTa6tVmPe",
+	"UXQla4gZcOECpuL6QqM08a4BDK6dhRVXdnlcF0Pdua5rgOW1XRt0RfHrvHaQzRfk9vn6gefOYeUmy2ra",
+	"++VRZnwxYDO+oGyLKN/U9gl1M+571porn8bLc9WIkM5M1I7L8EWXMLEhYrAxRMEdoU3qcvNSN+YSebHj",
+	"Wvy74lPy03VEEjNC6nHVJcN5tfknoboWjkbgZsEmGutnh/kl4XWHjSpf+TD4Uq/rA+LPxWLA5hToz6da",
+	"nRVuvziLemh/JSnluVgIr00tqnt7+DKRGRdapNIQNPyMS7V8jm9u7q46tjwzdE+TRNz+6kkgHyNN4pNM",
+	"a9icumNlbr6Xyzn5Nk46t2nOuyXMKBLg1VHk/nLd9TztCzQftzbw3aCvtfa9zfuq0ZrrM3kjKQBepiBp",
+	"xPuV34cx3gF567APVufkbFnbJol+7Kjf8p5mdV81oyn4+y1cCxORr02W6Fg1aE8s1bI1c/Uig9Ds2rob",
+	"kad0hW10hL2xzZC1rE75MtYGAgEKAZ/3v+zQH/3yjz9EdzT96UtVMf+tuCfq+V865CHsN6R/cLA2m+VG",
+	"2s8iWTymiIe/FhiR4hSPt1F7ukv9C07wNX3c21TzebRO79ng2HortVNpAqzgYStwBqWGZcARnEWRjQtT",
+	"rTTX3ourw0XfVcJCG2krvboxYa0JMgEKXCPIoK56aZJvHddT48GKgIgll9iYzbI5udPLdNn9lTgsr8hz",
+	"7Bg+cw9aNQm6vaRtYC2ZOkdtUg/Ezqk2FIIbpBm3sGYEwdhiR46Qy9vIImnFdKufceZ3gMVqozulRHC3",
+	"pRXTgNSvBXOBv1tYE6wRIH+fc2Udo7zViT2gTgyhnzuGYwv5h4b81gj0mNDfgv7hQf/leqZtlfpsBevm",
+	"MzLWbmLWOl2wkbtlRxgjfbooGj0z7l1F9dWOMUlIMSh5AeZYcmVpDwpe0F9cpMGDGT4zxdYZxw1iJ//r",
+	"f7LKVTeKWa7nKvUFBQRLBGVIuSOn18zZrRfoHOgQjBvJ6g6+xOj7RjvQyEx0bpO5bXfYkcuNGrswsVCi",
+	"d5shMc1nVZov9864agukpZCmJtZjtxx5cp5Lo5XPBeqG8phizuUMOPnbqAECdq1BGnNQWOYHSdSTptiZ",
+	"G+oBljij5cH92wLvnUKd9YgB01NpEfgVfSyA2ifomwj27sd3Li3twhMJFz1thErNUo7agjQW0+8uk8Uq",
+	"Z7E881kuyQyglWBzJck4UD9mlF+o/6Lz4mDFHGrjXkte7lpq0XW0rbS4jaz+7VdaLFRAYaFF1vLRujFT",
+	"lLkQKZpp37kEo49cfjIVGN2E7pBTTAWquG0Bxu1p/00UYAzO4aOeu83LL7oP6tUXKwb3mxRfjANFLZnH",
+	"K4UQc0EuCpR9hqzky4UZN6mOuDVVb03VW1P11lS9NVVvTdVbU/W/hKl6mduxYtqcrcmK6XWpmpxaqTA6",
+	"V+3SedVQd6d8SUWd0xP354lUiV5l/AzKolKzMLnzWi41GMycz9eO8OGnjzfJYfB7z65Q6WD58Aa/N4vv",
+	"V/B6G7P5lWM2xdVM5uIkF8k8N1ub/2ZXNpkG7i2rxEYOF/ecUgIIfFM+CXj+oMkkYPH0qg5qlyw6ZrNc",
+	"p/MEVSCpNFRHpnWXBAervWfc1vqSFeujX3OZCLzT1rFB76Dlz9jSVUo4y/V8tvW0cVFnueTZlgyVAJkr",
+	"lxlstYsXR9vUPUd6AQH4SmFejs59WsGJbhqdAjP0oSkjgAXauUrt2oqoEX+yi5AR1qrKVyCP1IWr9tdl",
+	"Se+JBb0Ty3knFvNOLOUdWcjrWMYl7Mas4QWCJ1yB2IGFOlsrqrsdsiaG7OHrsy1xaA35HZxh3TvdjBmc",
+	"cgwWxM8aDTfLCpNbcT51LUXTKbqFiqLCF1yrXrBiegztbnKvrxn8Nrd6qduo3+3LhZDw7U1UsfXbcRMU",
+	"oGJVOZb3XSSZMBtiwcYXj3OAmOh53qTmqFF/3JtVpP8e3B8A77a+D1tr6G/f9wF2sOL4cHf3BiumT8i3",
+	"wYrp3RwbSEjdejVsz/Fvw6vBHb/HO27HjQoWgPm5VIW/LJka9HgsE+AaAtdLyihhLFeWyvZ6ranT0dA5",
+	"TOeJjeLI62gaSr3FUaAGWWV4eGacAyZyYD4CriHYnpttZMhDxybM+AK5ydVu2rACbHILBVq1x3HGY+A0",
+	"Y3ahs5hZibV+Z9zcTftnhJ3Ptojz6JEVS7JTY0lCf99LRxXSARuVSDNi44zDurltI66w1kzkKJ60EW1Y",
+	"60Jn86loE/60rBS5SNsFIs24MTt2kuv52YQytMzhpmiTXnwENGbkyBE6ZiHyjNhYNEVelNdg5SCw1sgf",
+	"m9GAiYtFzNJsEbPe5XnM+vBPr/c8Zvvw17fwz143xVDbmPWnKma9/mXM/m7zmBl5FbNFnsWsv8hjtgf/",
+	"7MM/B/BPr7tod9ifcb00EylylokLkRk03S8ZYFcT1YazzY3zjG/yht/IAf7G5MNfM+JiARdLBv/2Ls+j",
+	"OOrjv73e8yiO9vHvb/HfvW4K7JtW0GYK//b6l1Ec/d3mcGPKqyiOFjlgdn8BT/bw33389wD/7XUXjTfX",
+	"dZSqDBrABuHUxxmPUKiO4ugCNUNW4n3JTeMwBXWqa7+0EjtWTgXDFoCBt96HGjsRrKyJgTjOuTKU9app",
+	"XrZ8fY3LQNDqVhWeYuZTIxU+FxhGVaQOG7Xv1/EA6fD2lnhg9sJt8onVawIDnJONwwmrN5aFA2w+csW4",
+	"NsgbvC0dUbVOnXErLvm2gEoNHNMVtZUBdV0bkG6ckxe13ohnLQYwZ+t6d7LujbotJdPtVjqQ4IUl1+5l",
+	"6bAa3HAbwT68Edek7l4e4cblUuqjXWMGlhYNwLlIdJ7eNTN5ZVxURzVb9uCNX+cNzkWVrXhQF5qQ72nw",
+	"pAnumQd1qAkhMr2m1Lvb5RmXN4d0s7/OjC+ABRvPFVUpwayVX6FASY17raHAGg72qCzAuRzEXyRdqmxu",
+	"hc+IV+ujtrU9H4dn3Lgq07/CBfZlI/S/LpNFeQg8n1Ie5spRGNQlMKbz64P5wzwM3rRVdFDPEOsGGjWG",
+	"3lfzwPoEuktxG6vOZ4NTDZ2OcnVhdMHmgva1WQeaVnp9aMLKWJ/DelKKsHryvcTsVE/VyimG2SXKUIwb",
+	"ReqsQdmN3MIqBPur5S3usFGNPRzFzsmATsoavjCGWcBWYgBoxRVNaVs40oSmuAEzQiyzFO3rNBYrsbvp",
+	"JJXH3JfApnNOqbGnCN1CKG9vqObbWIxfS2TuINcHHjmrpPkbhN9tfhQDbHoC8XO3CJyrCvcNms4qtlOY",
+	"Ug3V2SWGMZFifUMvp7tI0c4Z6UIa3hxzdTsJegOJ+bqenJ/BMiVgrd7A25oL946qwVVc8enMeaBu4LZ1",
+	"H3IrRbGHdKm8zVEeVInMhAk/Mex0cQv3vnsTfu8/ZPP2EqvDQc6SiUjOHTu9IgLw5lJa3FhIE0f8szQ8",
+	"Zi9h1Jgdvfxx/ZibeFYGFJUcLK8RvLC/NaLX3Z38gs62vn5bH6Hfvq9fhZDeq8tfaLR7Mp5/waTu4ABY",
+	"uUe3boDbI/4bcQOsHclHP4LrnQIrrGEpquUiEfJCpKw14wtMTUpa35hUWiTGhT4QM77AeUGjKI6oQaP3",
+	"AyVeSl+v4F+DKx8pg9um8Txz6ZiWScEDWwVQFnJcIU0pdch+6AuLO8EsRkmykqhlSVtoG46DT8XvkmFi",
+	"ClPDes/x7A2j3nOyzFynIaxE5TWrzN1G3IxM96t+2qu25MbUub+lzlvq/JWpc0l5Ho02/0WcTrQ+f8cX",
+	"mebp9RpPSgAXYMMlfTxgo0QrK67sibH5CNVWdKY8UReUlBclx6EqNJ0jqmiI/zv1HPwZXAHwc8aTc34m",
+	"Ru24HEemI1eFJGYjcSGUHQ3VJeDBhM9mQgkvGI+kMiLHqotEGuCvVGTCitEhWgGh25Rb7mvCaQWyNRpD",
+	"UP82VHxsRV5bIyZVRvsCLc2xzmbCZ4X64Ojda2ePIG931nKGx6GiDUDlXDv2Xp7JPJd2cWL1uVAjlouZ",
+	"4Na4QdKZlso+A2mc5yJlRiS5sAzbshZlexZDJVHh6v3mMSTz0AVGZvqM3ER1umjTufKnn2R8r/0hVfEh",
+	"JQvU83yonLcc97dwzpQQKfl3eszDtcTLy3ClQYcK7mYagOix38hosPdNN44C6EaDCLAiwnRaHFrjT/gq",
+	"VEru9/ZiX8Uy+htXopNq8d/cGJ1ET4F+y9xYV7kk+g+u4GBkvHz0vUYLSqWOetTv9g92et2d7gHrfTM4",
+	"6A36QPlhDuV068Ht9FH3253et6y3N9jfG+z3KZQWkBNvBcBDOJcVAEWD6MOfzv9jb7zo9lXvm79e/fKf",
+	"0xfP7csfPv705+O3R6+/Mz+SI2j1MiuB94B8BqE6KvIewqugghGfV86HiEwLDfpYxz9mPDPaqRXLwjTu",
+	"TOuxO+6dECELzGoMEXdYeN3FvWzTDGkIayAhMdIbAE1ARoIggwUZyNF3IVSulbTbodayQ01IBp1VkfqP",
+	"2VqiGEKyCqICgxv8h6so3bxZ15Ewt2eYlNSR0tF/7pRXzc5PYjFiE8GdPuJ694wQc+LwtHiYuT1dvhCD",
+	"xXyAG7dwUJfJ0dxOGhSmwDV+B+8Zn9sJgDnh8O6QAcFABPyjvw3KR63Z/DSTCTsXIMzMuDGXOk9dy1ku",
+	"L7gV8BLWilc/JgCAYcrFT6ydUZiDVGPt6QKn0rOOvgW69CmXynKpRA5MwTzPXBdmsLu7zvlhKVFCdMQm",
+	"XKU7QAatUAwYEVhg0MifuxnPsSRDuZnPDHv/6sMxQuRij9i3cqyhmhthBmR/xEykQT680bu3H47ZLp/J",
+	"3Yu93YKPaMeIsNhapezvc5Ev0KnfNTCsNfrh1fFQLX1JF/noEm4vOAWo8cI/xmMj8Ihkciqtd/VGzwIl",
+	"vFEuuJCGCsdYmtzu56DRl1HbFd8ITXpkjm2e4W5o9xt8PheLLzAXPLd+Mq3Ru4/rB46HCs94+dX3r968",
+	"On619sPDYi+qYHbwGKrCtNoa+b48O9eOqwrHskXI5Q2K4sPemwsrigyVK0Mc+kj4wdo4B4pcDsa1Ygoz",
+	"xuIaQuF+zWfwXf+AmfnpjlNuGtb64dVxzBCfdM7efTxuA+UBwCQ8y+qodnI6z85H7Q57bSnzC/JY+TwB",
+	"0QljeCr47Y63Z7A42d+4k5yAqcTs8oj6AFITBCfsFOju+K7TRfVcqWwRE94mOsv4zAAxJfmgTWDDCbk5",
+	"jHkCADzVc1vQoVYRcJlkEmgumQClK16c8JmdA4m2OYeG7UOGB4TZiTZiqIDvMzLD7NBUtTqRBqZmObCj",
+	"riYJ0AWp3P0TLoD6kt7zxXSGaqheoXDhZHlJsqQX9UefQaaJnXQee2Np7OVYQBqScb6MUBhJxYhNS9l+",
+	"qALhHnhU/AN502H09qdhBBgwjF7BB8PI8eMNlh6UkQZs9BmOBSu8PgjmdJPGIbnSytnpS7F2HNAkfA2P",
+	"Yzb6PIwQxYbRgP3a6XQ+0QDwKB6qETAZI/qA7mk3SUwdiC8ErrbK1z8zQzWMXtENzlqIFYQo7WEEggBs",
+	"OLL+CLMB644K6AzY0F2vw2hUhciA0XTGOh8qGvewzNXKcysI53xN8/AQwPWPM2BnQomcW53HGCuTC565",
+	"7SeEeO+oLUDfsZkxOxUJnxtRUUlwNGK7qOA2S3M5tobOJJCOQsgpdBFD5U4LM3zBjA6UCP48uMlh6A/y",
+	"YhlXZ3N+RnoMw1DUpBLyOUwCC8MMhsrl6DHwmQcXyUkjZNNH9ZSMXj3iMzIOMSkkIOGQ8kLSn91hFMNe",
+	"9oYROaJ5lUiZL4gmhvoPnmVA7T07LtPr5lOy7VQ5aD3fHg8V1eSEY1p495RZYLyfz4ZOnRT3OFT+uD8z",
+	"bORO+AizI50Kckckem+AVcVjP8LHcak9whErOqjWux/fDdUqfdXo108jJ34LNZ82QAl54ZaHVdWteKjI",
+	"r5jgphZuiaRBHf0bsESj3dG/AR6PPH0+hI0rvVeTTAPxhp0sSmjJfKiCwHf2UZ0rfan8ZYBRZHBgTnPB",
+	"z0nVhaMq7U+WEdYMVZO0MmCIUyC9uVsQFlkS69oK4YRPSR2AR/IXp/gq0xcbYGnZCBYwcJsAJKTU7BGl",
+	"QPKBQBywXz//IRfjLzH7DDAfDNWv0PrTF68s9N+yuUKOIeF5vljuUiomeDJhpzlXyYSA7rnQvU63szdU",
+	"NHs82OdS7cBe8pmM2btcmilr8b9dEA/hXqAYSrcUnCA20UrPc1z48aVmM24nzIrpLMOq/VNuE9IAGWDo",
+	"P75/YwZstIaVoptitAmPx061nbhR1nzAk6kYdYbKLz8T/MIp4JIJ+nTCJax1RmSaTXUuWCatyHlWrVOG",
+	"a5SGTQVSW2LBAj8vOPBUCaskGx12DF2zVI7HRCLgQsHrgFAUPWmkGDi4A4/gbmWAZL6TiiRDgdAD19Hj",
+	"qouZn1rRGlU76Ain5xYTrQFJBh4GmCs7Mc71MOM5sV+UU7ylYavhujsTcBud6VxmGXeEPOTO4dAZnduh",
+	"agXo0y7iOK3OkCGd4WlYcjbGGSP27PdfIJ4ddPf89CkEwWnjR++FzRc7R2MLAgkJueSdGRzF01DzeuiQ",
+	"ExV+6IY0ywVV60hA8E89VUOmCk4/gcCNDmR75LJ3jQqKh7YiuvwBhhKGFxTISrQUVwjXfcGZxY7i/nj8",
+	"8xuql4TXLmezXF8t2qT1y2QinDLcSaU/vz5eEkEBvEbP80R0dH626z4yu9D2SxxZaVEJEVz8oQzZKriq",
+	"OEhaH0oesRMVACzAVbWjOLoQuSFxtt/Z73RhHLfL0SBCIkJeXRPUAlREAYwc0MZeozHH2/EUNhsVOWiW",
+	"QauVZVNtbF0giYmeKT4loZdctIBzvNhjH9+/HiqYegs2CSSTXZRYuOdKifEr2ed+t1vqqOdmDifds9OX",
+	"xMUX/FyHhJtA/50LM88smwFnU06xcBBBiofH6ZAm7doDqZaEO3R8gO3eyeS58Ex5q9/tlWk++92+N1jG",
+	"bL/bRdnP0I99RLyxRhtvp9OhuhB8qGBlBkiQ0naCoCpEmxCcHfazRomFqyXRj/TWOBQBab/bxZN6FLYj",
+	"KWQB4EeJsPRVNmyijR2Q8Dha1im0uFvjod+eoeLspXvvC/Q4oDlpAufR7/baMcii62+SFlde5ihGYeUg",
+	"H5000jhIvx0zVDasHUXnbLPbquUG4kPlp+BH69Joyx39OwqCf+x0OsN5t9t/jooW+Bl058Wm8h4yS8aL",
+	"VCOuGHLJLLJuVrY8nyvGrZ5K2MqFE1fyuQIumVDZnT9umByTIpJnWglifLRlMhXTmbb4Ak725UQDN4I4",
+	"UBnKhwJ8BM6omhe2EBmNQ+Zc7OBQp3jPj4GrxVNHqZH2u912WGElnc8yVC+qMyKtBWV/nUaD6DugS6QJ",
+	"FcZ+p9NFYSxwaQVm7nutdoGth2fe6AN/T7hK/0LMIPw08+mU54toEP0Y6vqElyftpS6Wg3yUIvEISSuw",
+	"xmiUmJWmRTRTKejwKJkK9ooby968eRnV04BGwNHsdLvdfvSlWE/hsxoByPH+ADJdRypn5Fg15l9keias",
+	"Ya9V0lk9bu+W4y598sOr1V8sM3Fu6E+ohkZefp05GLbc8fKkCi7V4M6Pv5BnoKt+t/t1UQLVZ568Ez44",
+	"it6AHN4ro9/thq4SoVk+iqrWdHf3/lp+2tv0U5lGg15/7yAwtUdvf8Jto772r5nGUanUQapW0dwOS7wZ",
+	"RoxnsMwFE1cSrqHKLFD6CsZHjVMwhRtA4nq8rhhKe/29/etRvQKQT/UHN0VHoNyFEw9+vcwhVSjmpYAL",
+	"ea4Or2E+gPeocywxCez0nnxV2WtlZiKxIV/yzDj2owNr3b/xGbBa/4ygXoX/MYlUjbyGKwbNE+vVllSk",
+	"muziAYffcDCuw8hjrdkU2JNiJEnqQneXtJynEutTpeC1SLj5LuMH6zaYZuFrFGEAs6MEaIJcDTDUGiED",
+	"jRKdgxMPmGi3jb1V8yxI3u5Hxed2onP5D0q5st9/sf6j99yKN8CK0DcHhC/Xf/MBpUd/nKODbn/9Nz9Q",
+	"YEzw0d5tPtq/+UdO9NsEfuIKThNAAtCjwP4PQqUr7CqBESWKI8vPTDT4lXgTvNiWLs7B5+hMNAhSb9Au",
+	"Egh20C0KmTNM9ITjdUJVcMkSzvgZiAbD6G8grKMEgopc9uG/vxmqlFt+yo0YRoPC0OcKoiPO4bkq9fSu",
+	"OuZU2hGI12Hch/czEFfWmXSM5TmIGNb3zP4ro28PUVqDJhOdO42FKjpugVhNvnfO3pBxWN7xRIDkh3Kd",
+	"k6+Y0sxqy0kjqjRL5rnRpKn6k8ws2TvJpNlGYSfRipSBho1Qjzh4++7V+6Pjt+8HSHJG7G9aKtIyJHo6",
+	"5SZGFZgek8vnUKHSAwTEw7qOkHhQnZNY9eq/fzx68yFmv7w99n/+cByzN8fw/yv441XMXr795fjo9S8f",
+	"hqrl9d5oupbKu0OQ10PpPQisJj7byYQxTi/plvL6w+CXj2/eeOWaf/jL22N63mFHLNEZaoCoMv6UA1ct",
+	"UwHCNfQKIBcm4TMvEILgnpybjJvJULUqXPyA1jVwZpXhcPD6+9F1MslEX6IcQ/q2ol8mzVC5C+QwDHpD",
+	"1yLMNkXBrilrjYbD4XAUwGPMz70pYjQcXo1Qm301ctnHyAOP7HRosvOmmEI0QzcToufVDS1mjnIX+ft6",
+	"t0qqYDBUY8QxmNcwwqPiVNNBhYNh1I6Z0nlFKHMmAHJWkwawkXKhsQQOo2r5lQ0cGu0WWEQ3aIk5+MWO",
+	"VEYoI628EG3E/g86R+t0y9nx8Sw5jDj68JLkWfr5/asPL0eHzIgL4QIPCYHrB4G1uBmqinH33Y/vvJ0I",
+	"7T4InSUMOJMXAg6nz5JP6kd3Yt3DIYDIX9REG+Q/RCfEBqdvpYHcslgLTcLUbxhJjouMh4qMw4H2FL2B",
+	"0rIgp5ViB7WzIm87u48nRIGG6qDbJQOvm+JQYbAQMFilKrHFC/tv7K7qgDpgp+3DEmmdiY/1uiWFHSqg",
+	"6Lh+VGb6qRQlDTvsLdFSR9cdU2Cscx8uuXMnfDCdO28H2EthL4VQSESKa8pM0ExIhNa64Q1rGSHcZBOe",
+	"imeGwTX0srgL0OaJ1j9p2dmc51xZIUy7SR6vfImaxJxPBZBnlGBqpUrWkuhWibye5MVsmdy119ByVpDy",
+	"DhsNnG0mHtUpIpwFTxI5UhnfdjiMUf2U1hJvlFgwGg5H7iMgW4EbWeG+yKUyVYa6arj2ImXMhpEVxg4j",
+	"r3x0gg/SuJJl9vLQwFOIgUWZuPAQ3WSo8sp3qlO4Fnbge18OORjQzGciR6dQHMFfC3/TE1X3Q4VZECir",
+	"8/D3ErAmBPa4gHklh9Ezfz3tmIWy/AqRNRAYonUXlEtaEw0i9I2KfN2SCLmEKOT8q1HUYUzz0c7/wXf+",
+	"0d15cfLpvw5aLRrmnwWN/ucPx/98c/zPH45f/fPN8at/+o1oD1q//o94AKjw6Z/wb6f9b/9svf7wT8TZ",
+	"NiJtuxV/zd7b//aHJp/B+hGE24MugmuujHjpeB06p8qQDmNTdyNU6P+S2NfshupoedS8adhVZdNWb9PR",
+	"h5f/hNksg7h4syF4ftSXxBmjUbLqXmc18s+s5VfbrTqP9rorVoJkvbKU1Ykjuk15XJrML3h5VfxsiiDX",
+	"5ltaSGRQeFnSBllFd+0dsvLaQ/5fWrgiD7pd1mqkgDVGDd9QvxIuvipkDpohg1fgSsDUYpG63TXpbj49",
+	"kCKwTrWQiyziCtDVSCOoyVfA3EUb+Ot9KsGA0mGz3v5BZ/95XCfvYYgBfNXxG9gYCtD7Zqd7sNP7lnVf",
+	"DPaeD3ovnI5vlfq7PtOD+kzR0cVNsQu7eUsFnWdHKnkRGjQ4b72oHTqsrQoQP6w53cxgYS5s5ZYqN49C",
+	"r8qIker17XVpNR8z8wztiAXGtfDkFmzZM+O4TO60ShdcolfJDZVvP0tj0I02Z1Jd8Az9Exxz99DKtu8w",
+	"DRBuyABpVgaEQqTeqRkvMO/WzBWbh/5E3oBfaEGgsRcE5uivmHN1JrYqt0dXub1xYZF4T5SHMtCxlbLG",
+	"py/xCu+El85ehyo6n66JvS3iG/E0hW4EPa8QGb3RdGBLFxVo+/H9GzTPkhrssujUiZWq5nYQ6PAxho8G",
+	"rGZDc2daicvS6ttghh2Eqj89HsNVr3TZIFlgBAVDXSXgeMUWO3A5xygBGkmgzosQHStRUK9UFGQtcSGU",
+	"C+UhT3q86o1GL98ZCZ7OJdj7XgwVOkuci4Wz7jpoIpWq+NKEht4pPycnEG/xFSVHoecWS3oC0PE4JyIH",
+	"ccqP7LQwRlibeXXWmSgE0e8WrxwYfhKLJqmVMORlGQ/1cPbkgJAjr4D76e07GLcYkmlgvU5ALutFg6jH",
+	"fgYYfLC5QH4SXybSorJ6Biwt0rvijZ4ri1P5qIDqsA8WjoV/DWeHboHoef8bZA/wOZBxePj6DcYVrWc+",
+	"TmBuZxoHTudKSXV2kopMXggcHCZmo2vZEp/zMPiKGJI4Uvok41aMRRmGtjnXUrZsipEs3y5HS5bvZhOt",
+	"4PnBwcFOt9ftBrQIvSMMz6hMk9Q5bMUnKlQpUwqJ/PhhB7iyg+fffPsCPhX51CAH1L8FR+Mz721iBO/d",
+	"NzcScLze277XxNne1Fi9f3tTLMEjvZbJI3IXVF4Okltki04zrQ6J/LNqMokojuhqQKj5+6LZRY7ujaUe",
+	"nXnQewUWWhSk9PpC5BikVvekAFB12PeFUE15C7AEB8/PRVpEKQ+8ejsVM4EuK0zaw+aF0oIa5K95LqPl",
+	"FIplbmGQhHe8d+cORj2K3OEibsNX4Ic3w8Cvy9MCiXPXVXDHXGc251QOOSR/X81g/nVdOL4iQ3/NvhTs",
+	"e9XNzBvO/TqkQjf9VmHkqDI2MQsYm0pFHCANTove3ooAjy4CvHThZiyMVm9g/hus7A1OmysN7+/RrhhK",
+	"CN4lflRLTQyUxxs2Z7kYy6tqk8GIGUzTgbYFEhLQkd+Is6mggK4xeYIIKuw92tBLzg1+jlFIyL0nQtmd",
+	"wGLBKyNVbGpzgxEI0pBjr9WOW67x14xjACqy8yi7OLkITkWmjW3inn9YwWmvM/+EGXWfVZP9YhLOMwlH",
+	"tEw0XdEaV/lFLItgJ6Uq8VwsojpTtFrjX9cDf3poH8KKGJDAne+SVwf1u2Df7uZJeGsBYR3bn+cgepIm",
+	"r1EH+TXkANdncT01iAZKn8xyndCjspnlV8GDGc+FsieVWZPu8SEki7XCQyAh3FkFus6BrUxmfet7j26J",
+	"r6NkvzWHtL/yhDh5oIi7eGjG5xddXjgT7ih0yKZ1ttzEPXITPwgbek405KS4AXtRiRshlgLYxmXm4nt8",
+	"XmMvWkP3PJjQMDpkS243LlV5PFSjVCfGy4cnNFpBtzqzyWwUe6eZzdJc+PieoXLup5gJYSKS8+D6CWOU",
+	"XRaBdof9ogOVaXn8ArvhUHFj5j4tWj0eC8QRl3mQ8s42BNuvsDR2hmq/u09uM6rp/MiUtSpgHAbnfKjw",
+	"oA+jNjrJVeSjIqkHlq2l7Bw+HNsHT7VQkdnsQTZUhjJ1wmqq8omxfIGRw+mArZRJgAwFcolPfICK4Ndl",
+	"LI5UTIzHIkFZyYhEq5S5DXfqBVTAlkU+nf8REEJS3TpXLhCahspnXeO+k0bOD52ecj0DVjPRSgmXI56z",
+	"g6srFyFKhUFBEoMN4piKwQtkZ1phYD/aoCguHc51E0NJ56Kijn0IOy6haxqvv1E25rkc23m7W5vAcK06",
+	"yzVZStKez8XjWiF/N7bF0KOw6pyvXILYSrbZSqpImWVO8YZ0vhbe7Hxo4FKoEJ/2nbmv6z/6Rds/AQXc",
+	"Mhb3yFgsXeUrbZSbqh9aQ8etwF0qxzIJuIR2PfQ5vKfLGOiyKFMQRzQ6dNHDL7pEr8mTGQuhi0VjtXUr",
+	"p8JYPp0ZoNyrylSydZdy5zrNwd2p/K30xTHjxGA478NEzxaliwRDZmoq0x2fWzokB0W6nXmenRiRje8m",
+	"nfN0KlUhaZr5bKZz+9+qVoAods0wGaj/4QTKgPR8oK9BsqeabdGgd9Drdp4fxFUb4sFz9hfU1Z/lQtRt",
+	"idCoTxMtfu8Fv08znZyv6mSofuTTVCj28ph1nx/0vhmqRruj00dQ4w1tlUrDDyel162XOFjdevnyGJ7k",
+	"XKWFloJPZ1yeESi7cZRk3JjqDwfXigLkJ55nkv3Mc6wuv6z68L+N3u/3vkGL3/dhQ7OYnmrY4D9UDabl",
+	"r75fmPu9V/u9X/t9UPv9vPrb62GeF2TuhCeTQMvhn1LeuYTnBKKDXvkKeWEX3pvkaNiVZpbxxQk3SzBp",
+	"8uLyqaQ8nJayz/a+2en1d7o91u8N9r4ZHHRdilo5A6SLBlHvRb/Te/5tp9/r9PZXKoDqmp2qe9tEzjzi",
+	"OwWPf9JferJXeeIxPXK/CWmDBgXCBs8qWIpPSiwNHjoUraucMO3u8/3wkcPHKrhJQZTyhSFv0UJftOd/",
+	"eH3TXDCt2HuRCDnDnKYuGe9Y/yP9+996z18cPEebtLY8iwb95wfPO70e5iwpESCT6jzIYJKKi7qdMt8t",
+	"Gu/K3VrfnlJe3wVStd28lFovpLjc7T3f1PHQNyuRZ6/b6fcOOr3+Xueb6MH1aFse/PY8eE03TokjyZdo",
+	"rHNiLYCNcdz0eoZ9y17/bvR24QW30iXwBhaoEHValSrjQRAhlRhvV4JwMZGzLxEyQro6GM673b0E/8Y/",
+	"fUq4im2PGp2LhW8ind++M+Ed+mAt61hpn2WozG+FiUVbq7zdKNEgBo+WkRhTnYosq8VhAIPQYEirwni1",
+	"Qe1mpWg/xdFs3iAHUQqfqiR0uOSf2XcZjEMPlngpe1oLXRFLGYjC8h0I/D4OSAaSFoNUlzwHKcSyoW4A",
+	"ZSHy+USRzlDSPlSbGj0VPkIUNr0hWw93JQZYJsYW/Y6lYUkmeC7SSmiszVE59+7jMQhfyYSrM8pm7NSz",
+	"bhhMqUNLxphDzGPmVYHksWlEkR6Nhl7oOaa9c9bgDjuipJNFDjScD+PUfKgI1epajBCj2p263tNpT42g",
+	"0rMw/dBXyWJKoHOxYFxRlEQpOVJqrpxplQg2gQmv8uZoD0r/jyKx1evAa9anRS50o27/7KVMRJg8sKI4",
+	"dcrSMZeZSN0nQ1WsSFnGz7hUTSpMQuQH9ChtcfIpo3TolPJNZhmGLEnb4EXq5K6XE5nwM10VRmYZt1LN",
+	"p1GTDdR1WzWB3oKJIhBt5r3Y/xowixsrmBDBf2YqdYKQ+DRJ9/0beTc+vz3rWS8Udb1voy+JFfo2rnD5",
+	"qzgzbtnVx/FeQ8vS6TIR3PKqvz1elU7qjTzWnOp/TVqYMslnU1aYeF1Zh0pOF26GKqtE+beK64/ireMw",
+	"ywkwDuhmZg49w+EO82uaVJhdIx6q5ehgF6Dd63a7QekrV9/7xNjct9AzoXbmasaBqRuqxjwkUl3s9JYT",
+	"kGAkHvFEmRU5anDdbFt+QJnGQ5WLsbfeVKrIL8+q4RlGplCmSVfHxd+cQ2W95vtkL2ZVXUXMQqVX7DJQ",
+	"jMUl5oWqpItwggSyap5NdOAOwAzsGq64linHBoX/nzF9IfILKS6RYRwwpYdqlEklTjA17IgKNHCquJ86",
+	"bT1m9ghY0JWJOIZqVMIVQ8fXZdbgmE6iDOValUPCodVTTCFxeF0KicAZs7rOlSHvwcGItvkKvlK+gnpV",
+	"pwJnof0TzzhQOKWsSzjw7YPnGyj9ZYJ0A6zVg6kedLulNmMmklrmlITPDldmC6iuq/87yhYQByEHFNUK",
+	"ICsTsrCWTNHK6pKExUxpBvSaUnmvsjCuThdQ2v/2X3S+OahZhSJHdlKykvW7/ec73d5Ot7/smAt3Lr2v",
+	"OudiN/3n334bPAvvSsDAplc5vCjvemhiTshi4zh2aU4udPDbe2QhlhZXeDm6mZ8624Vfa+XnHVIIuNvo",
+	"JhkEyvpQPod2sIu/vawC21wB21wBv6VcAbLkH73sVbCUm2UKcD0sVROn4pani3oAP1olbMWgEJT9PanK",
+	"+1X31EoJDcyUmcwRWVGCQBUqVlAEVj3jWIbHhe37GKV/q/UfxNVTyeB2h7264onNFrg4d9jtpS5Ke2C0",
+	"zWEt7d+KhPPculItWNPJ6FBYID9ZpxPPNOaepzSVS/nw9rvdNXkYKm7BtYjcogbfiUwLNb179Mw4d6ax",
+	"zjJ9GZTGAipsBpQqmSiyYSQQ5SC1/6//iU9P/j7nWD10NFStJX+oXM8xsaCr85YIZZ2dxV9BVNSImfn0",
+	"kMRypRn6JhSactKmxy6p6R+LL0kwdLc2+6N7/7//r/+7dEh2hQFRXS8uC0SVgG+h9PwV8kdgVlleWlWe",
+	"YY2RMqcE41MdsqxNGSUqbGBRX3LsCmIFR8G4hLMkf5mZ4OemrMkdJK5YlZCizD4xVPsofdKqlvJHoMGN",
+	"ckecLsoaj5Xalm5NzZUg7CTX87MJG/maiSuTTDgq9PUtAiGnWZQ+DOIJnhUKpWp1AzwgAGbt2JUqz9lE",
+	"z2phW7dgJkuNRCjjg7xHjmxsoueY9wXaeOe3ykFFf5fiHEeD/ovOi4NAdKn3FbNLIc6FSq/vtN/Q6aeb",
+	"c45fM1PDDQKoCkMHHaGLvbKaI1Dd9p3zN7z4tvf84KsmcAiIfJjFocG4IUuV6e1tG3Mj0qcU0K/KxTcE",
+	"9FeO1dMK6g99glvEVHtOWyvRrsm5MWajTn2C0EabiV9c3XbiALRlyZ9M7H6BtM3c+LIhZPdzeXA3idmv",
+	"nAnP5fk6yUt+9K71MGoPrnN6xwqlGKDGTZPBwpWNd9wWmkvUjr4QeYooC78SnWXC12Kjwpc71Nj9uNAy",
+	"bcds5FQfTq3sFB8jMjPg+KXLfdXP3q98nZt9yHY8ppe9s1LBphV7VBTjLBmWKp+CLcmQczcPe2Kco8He",
+	"QeAY3+QT/1JfZksu6j9LpQSf6Uyaunv5z79EceQKd5MD+bUx8V2cs2eTei92ui92+s8xXxYZjPzzXn+n",
+	"313hUx0q4PDeXVKyOUXpx0LB9lXVcyt5uJdamXlmKWXQEq9VPOgtMV+9CvPVA6Dh70DRVzwrH6BzGZep",
+	"A6RPI+p1h7D3ofIQQVfVHkKnzpO84lHdLzWK0ARWH7gi00BNDspuf1mvO+g9H+zv3cED2Z3jDTmkuIki",
+	"bhWJ9+CUTM7GKmAwt87Gvytn45LRdjq2gNyu0imuczUulVOBXLLaj/hGnsJe5GjQJLYPq/o5npra+qC1",
+	"V2Fwr8TAApaVUqhY+cdnBS8rehfrDiskhwa84nZa8i6uAPU+nYsb1bvv5wpXTuVxmVYh8xhodjE9KzUa",
+	"FVY6v8bWEn8yVK5xqz3yvhJYInOZq02//Ds1/SPtJwzpN9RlScWaX5j4czBUQ7XDRsgLDhj8V/HuYK2A",
+	"i4wLnSEIUlqdiZylc9HusD9rmVJmVWhXcL+KOW/csqpsq++LnzijrNOEtQ9DfMF51pWRTBbVzqDn1n5z",
+	"T4Na2gSeC2ZkJpRtd1jpsNvBdaPD6WjgylFUlh4XutfAe59cX9Fl2Gr/ubsCuYJpleWn3RUDrIQv4O4f",
+	"AewdI+4fjXM9HXXYK9SaYP4s2matEI40wQFS/qBkaotT4oTCP0ehx7PIssILXJK7pkEA4KJnfDEaAHhp",
+	"vW5TY1Jg11bsbeZuM1z5ZKbz2Ck9GRvNTZki5MT15vJrxORE3tQzcH4FQrXmyu0y9FjuvEJFK7C87U6Y",
+	"gAArFRd+7mpByAXrdN24kvxkWsGNqeCWR8d0LgCGwMv5Bkua3hlfELD8R1OdC1dBjJG1YYKJz2tAMpgL",
+	"OReJzlPKm0ZvHfOC2ZhKANA30OMQhNpUWvaS5+kwarO5wupcjXAeOcVyTOKatA4AhkwodWMRYwWgSyhj",
+	"MrDCvNFQ7DoAPOwqYD9Bt0XZOHQmcq5stgAxsrvba9RNu3vsCGnTJnnbHAm1muVzVfWuQaGg2WWD+/5X",
+	"k3qhgKz/6nvx+b5mnLJhNSVqu60afUWVnKrs6WrhFPVyCoa6oCVFAIYNedsiY5irjQMEY8dh8Y7VQe6w",
+	"kO5Eg+hdJjicDakwQKPQZzFuLU8mFLVTI1/RIPpr0BT5GYDYurU5+VyPAd/g9KyjBeEKmzDeZ3wl4ag6",
+	"PtxDzPJzKua3JM7fXAgibA1KAT9Q6d/Hygfj13u96OdOZs7V4UqiLK2PxCnpc2vGF22gHmiNFam4rcr8",
+	"IRK63VJiLLyVkSPFm2GJkcFrja7qU4Esk0gfUdR0yaEDdTl3iZcuPF+3gjWL3RuEQbWk11Yq/e1JpX9G",
+	"Jt/tI+UnW6tZXxFl+dLx/fXwQW/09eLFsiZ2qlM5XviLo33IQl/yeKiQzzGY5TYXs4wnwpkaoVlQ2lRb",
+	"npmKpwM5atTz2vhYz6GqmPeuqTyKnBWcForC0OOa3BNTRKFwuc9OqRRrMSl2KjJ9Sb2gPysAPdXCDMIa",
+	"pOThgi4weOTQkSWINxyqmwUcepPVykDCB/QaUOLS+QCQJ/9UTHVIgu/DVL/fZFUHKj7VeItxdY7BqSAg",
+	"IA90OjcwJSBcN2YTHj3OcJXt3aHENbb3/gPa3jcIMKzb3l2U4deyvdPd+8R5CGmQvDwBDqFG5vg1BI2r",
+	"qrsCJcvfcgW/3WDDG5jYrZiuCzQkF4yvEmVYix60YloJHXR1RRuD/qyY7ri0aBgZiBeMXcyEb2FEfiET",
+	"Mdoweo2N3BUVRq5heFxD6NrKQDW8Ce8cpbYcfLZZJNkqGGxDyR4olKzEoKceRobeMOtiyB6+Zi3Na4MA",
+	"so3DxX5P1WXvVitWKH6alVrWuhNuQFBr/HpBVgDJCoriAFln9Ge5TAT6tWNyEW48T49KyGSR4EmZkmI5",
+	"aBuNM06QvK0zhBXTG8Vk0b22jb3axl5tudCvGHvlWKKCD8XfG0ZdWTGNnbTi5CxSRgBDN0C5EqhQTAVL",
+	"WyUPOBowR6hiNst1Ok/sUOmcpdJgbs7DBr/CRCtjubIGU/aXFh0kUhSpEzOe4PdoHSkyemEZ0nplqFtH",
+	"MjFHer9CwI4v9ericvCuvWFQDlsZkzNUsBfGT98F/1DiPMM4upUAgFNkYddH6SDVoxidoSqDdLRaEaHD",
+	"qgE6Vkyvjc4Zqg3Cc0A6ehKxOSAZFYE5nI0zbncQMVOP6BWtRommJ+Z8Drf0x3c7vWijS/9BLvo4MsLO",
+	"Z9Fg7wAjc6K5QmfZCHq/6a3/rxJPs//1Y2nQAXt9II2jUL+bKBpcdlMITXA+nlIEjdOMKO3uvzvEx1gx",
+	"3fJMTyk4BnCxxT3bEnv6zgL2pd3AT9WUeruf3SHdKGIGkKAaSQKzWBtG4q/HJy35XncbPn2JeM1FeSdp",
+	"eZPbYCvs3md8gGONt8EBv7PgAKCWPjLAkYlGiXdtTIAV02clf3VP0QCHywYQxEA0tWCh4Ht38t9vdvAv",
+	"YHNv3v3BtWdzroxzKr3epBW0fBjL1nE5YJOBa2VqzKEanRHSnuCcy/f8NEl7/b19mFKwnIr1Z8YXy2kx",
+	"fW3C1ekxK+jiqzbW54GyAEDO+wVBj15cRXdVL65S/1Wgu7gKmbsh26U3UJj0cqjCBOVNSS83zEsZQmij",
+	"3JSrDHzBRj6inW8NTmzNfQ9j7lvGqidu9ascwadn/KtMb2sD/Bo2QD4FSSga9A5Q/nBuzidW01sfEt/H",
+	"t2FM+UGXYqkbQtdr1CgaRAEhCs9IPRXQXu09fPvNfq/6sCg19mdpeO0DtwczvojuYDgMaPpN7IdVJmJr",
+	"RtyaEbey1dczI9oq4+Vlqwo/ttqo+N6F9qGrd8CLV9M5ItO4lMhxRdbG9qDGV6LdkUI2KVCRYghzkQh5",
+	"ITCxSy7Gc+V7xcjBURBDRrSZSTVUS/lniApSCpiCVXaE9xnVOF/i0NsdNioJ/GiofLxhEOCYu6BNuF7L",
+	"igKYDxFgUd4AmDq9lrW5tAxSOscm02DRRRV4ZVlat2o3USKYyuaLshq9X8TIxYvZSvB8ERNL7Lxfmc+z",
+	"O6L+CwOrmU9ZEb9KssvCTrRaDoRrd9jRbJZhJFymMUVl48iHqH2nuAU9Zv8QuR6qKc5UWjYKEv2sj1Tw",
+	"4011jjEJqhr2q/Ohqr6i1W0WlEAg8q9C1ABmi2MhhLlqsjvTl4EygjQBSvtEj+digQxbcBoHRRCuH5EP",
+	"lStPHx7BAhEw9mEJiTvsNfJ0xsosIxOpyhZMcTvPnZmGD1XY4QTkqEoW0mcG2pU25kzrc9yc+Yy16Nb4",
+	"4wqR6n//n//vqD1Up2IMYPdxHARHnpqiVJgv0R+EeANe1BdK+LwkSldK7EtXYd9YvjBlnJfCqHqy1F9f",
+	"bYpsCQFlfBIm7BAURfysD7OzGrPPBnl6S1P2nTjWOGjS21tq0FvD0hbM5wUxn8VzcxYNoqPZLNcXIg1e",
+	"eL6nd49s8aYc8K043n8V2/k3+72vbj2vnHZuXEKBlVb0quhzS3FAX4j8yGP46uOJt0Zx2moXyyOFzpRH",
+	"+dfupyIZQr/b6XYDdgSk/m7sSKSfMAj5B51u92knsQweFIE4yxtRRmuUPAVmLanf8YGRfyuePBmLfeXU",
+	"l3x/zIibKlns9mqxpdmIsfu5SiE2seQ3clZFAm5Kzl1eulWbf42Jutb0X+cunroHwL88E3En3dp9qNZu",
+	"cHluNWP35nNQYzK2nge/rxroIcl2/ge1Q3+dqmydN0LQ1bNldjUwsCBhabD3L83l/sz+AAyRzHPMIICV",
+	"rYxMjuZ2Eg1+/YTGAESI1Rmr0CXsGdVPDzQbE21sVU0jUnbKjWAf37+BkzOxdmYGu7ufjbTiSyfBTzEt",
+	"V6Kn7hYnw5T7wWa5GMsrirfObSnkAKywYDuOlws6l8wI2BgrmOEqPdVXOKUBbDacazdxVInI6SwrPTlh",
+	"PugOClszz7NoEF07V6RzueSnjnxCG2ItHG5GZVaqKgAxu1QAs2JkJ8vNT1M9RV/9MSVscJNuHzasIpw+",
+	"JnT4VKBsc2hIjKaUmPwAWqeLSpl3nVdceNtxmVchZanIhBVVo7rD1LIU67J9cnlY3yul3SnysMAYM74I",
+	"qn1htIor62Jil0G8SM7YDiZQhGcvj0/K60LpFKT0IRazknyvolPxEwnGqVCB69dajuhyp68IxKksA32d",
+	"lvv9OIP59A9C7yLDWj+8Oo4ZZsfUORa11yAPofyfC6PneSLazAV9/Hh8/A7TLQbDfTfPzhtG+4s4nWh9",
+	"DpDKNE/JPDe62rmk52bEWm9nQh29e832Ot3Ons8KOCobGMrU3h7g2EJdiEzPRDxUI9f5O+qbfUYO5cpS",
+	"fVj/A7HiAuWAlFseM0+sTrBK7JdRjLYHIgTYsDNUo6Ar52CEr0aYGRMzr8HDikGLsmbyLNOXIiVtoION",
+	"m6dB02i59rBuS0cqI3K8hprtJkelhBtEBbBWONNB0WYUuwkPGHU8aldc2GCMIM+NB2oAiRG5sgW9k0tb",
+	"h55j587J7ZDkE0xYYcIyVgHd9ixdjEhFdAb78KVtXYlj50xUocLyDHXMImZWToWxfDpDF2yRSZyqTAcs",
+	"mYjk3BeNzzEWJ8mFZa2J4Ck6x6VsVN35EeKzjzVjVP3XAlwp1aTDXPTKm0gVHEIyG1tpF6hybtL8uq/L",
+	"RHxuf5fu+iamo2yyW+7ZT2KB52vjDz7goY1unotxMx64evg2U1t2G+2BaJTrsKMCMVx5B7LcBFibC5sv",
+	"WAv2IdNnzv2Rzr5UyHJ5cvNGn7FczHRugaWuciifQuatdv78rgfMWnF4kdOZm83OKuW8ZS1o377uxEKD",
+	"7Wl9IqcVNmN7Up/mSQ1O3ppT+uXL/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

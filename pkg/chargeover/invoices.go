@@ -99,6 +99,7 @@ func (c *Client) invoiceKeyed() *engine.Keyed[InvoiceCreate, Invoice, int64] {
 		// A refusal may be "external_key in use": the invoice holding it
 		// tells.
 		KeyTaken: func(r billbridge.Result[int64]) bool { return r.Status == http.StatusBadRequest },
+		Update:   c.updateFoundInvoices,
 		Rounds:   c.rounds,
 	}
 }
@@ -122,9 +123,10 @@ func (c *Client) beginInvoices(ctx context.Context, expected int) *engine.KeyedC
 // _bulk call; never through the list, whose answers have no lines); an
 // invoice found with the item's data (lines compared one by one, the
 // writeOnly *_external_key references skipped) is Unchanged and nothing is
-// sent; one with other data is a conflict (ChargeOver's invoice update is
-// not wrapped yet, so ModeUpsert reports it as a conflict too); a create
-// whose answer is lost is read back by its key and, absent, sent again. An
+// sent; one with other data is a conflict in ModeCreate and a PUT of the
+// item's fields in ModeUpsert (UpdateInvoices: lines replaced, totals
+// recomputed); a create whose answer is lost is read back by its key and,
+// absent, sent again. An
 // item without an external_key whose create may or may not have happened
 // fails with an error wrapping billbridge.ErrOutcomeUnknown.
 func (c *Client) CreateInvoices(ctx context.Context, invoices []InvoiceCreate, opts ...option.RequestOption) []billbridge.Result[int64] {

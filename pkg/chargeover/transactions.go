@@ -34,9 +34,9 @@ type (
 
 // Transaction types.
 const (
-	TransactionPay    = chargeoverapi.Pay
-	TransactionRefund = chargeoverapi.Refund
-	TransactionCredit = chargeoverapi.Credit
+	TransactionPay    = chargeoverapi.TransactionTypePay
+	TransactionRefund = chargeoverapi.TransactionTypeRefund
+	TransactionCredit = chargeoverapi.TransactionTypeCredit
 )
 
 // TransactionQuery is what ListTransactions reads: conditions on fields of

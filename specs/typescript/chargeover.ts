@@ -3,7 +3,7 @@
 // bulk, getCustomerByExternalKey, and since 2.1.0 listCustomers, getCustomer,
 // updateCustomer, since 2.2.0 deleteCustomer, since 2.4.0 createInvoice, listInvoices,
 // getInvoice, createTransaction, listTransactions, getTransaction,
-// createItem, listItems, getItem). Type-checked by `make lint` (tsc --strict).
+// createItem, listItems, getItem, updateInvoice, invoiceAction). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/chargeover";
 import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
 
@@ -384,6 +384,45 @@ export const getItem: Handlers<operations["getItem"]> = {
   default: failureOrPage,
 };
 
+// --- invoice update and actions (2.4.0) ---
+
+export const updateInvoiceRequest: JsonRequest<operations["updateInvoice"]> = { memo: "Thanks", line_items: [{ item_id: 4, line_rate: 29.95, line_quantity: 4 }] };
+
+// One operation for void, email and pay: the action is a query parameter.
+export const voidQuery: operations["invoiceAction"]["parameters"]["query"] = { action: "void" };
+export const emailRequest: Schemas["InvoiceActionRequest"] = { email: "jane@example.com", message_subject: "Your invoice" };
+export const payRequest: Schemas["InvoiceActionRequest"] = { use_customer_balance: true };
+
+// @ts-expect-error action is an enum
+export const badAction: operations["invoiceAction"]["parameters"]["query"] = { action: "refund" };
+
+// The action's response is a boolean, read tolerantly: 1 and "1" too.
+export const updateInvoice: Handlers<operations["updateInvoice"]> = {
+  202: (b) => `${envelope(b)} updated ${num(read(read(b.response).id))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const invoiceAction: Handlers<operations["invoiceAction"]> = {
+  200: (b) => `${envelope(b)} did ${deleted(read(b.response))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   createCustomer,
   bulk,
@@ -401,4 +440,6 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   createItem,
   listItems,
   getItem,
+  updateInvoice,
+  invoiceAction,
 };

@@ -45,6 +45,10 @@ type invoices struct {
 	used   map[string]int
 	schema *openapi3.Schema
 	fields map[string]bool
+	// emails are the e-mails of the email action; balanceUsed is, per
+	// customer, the open balance the pay action applied (cents).
+	emails      []Email
+	balanceUsed map[int64]int64
 }
 
 func newInvoices(spec *openapi3.T) (invoices, error) {
@@ -56,7 +60,7 @@ func newInvoices(spec *openapi3.T) (invoices, error) {
 	for name := range read.Value.Properties {
 		fields[name] = true
 	}
-	return invoices{used: map[string]int{}, schema: create.Value, fields: fields}, nil
+	return invoices{used: map[string]int{}, schema: create.Value, fields: fields, balanceUsed: map[int64]int64{}}, nil
 }
 
 // cents turns a decimal dollar amount into cents, rounded half away from
@@ -103,49 +107,59 @@ func lineCents(l chargeoverapi.InvoiceLineCreate) int64 {
 	return cents(new(big.Rat).Mul(rate, qty))
 }
 
-// createInvoiceLocked applies ChargeOver's rules beyond the schema and
-// creates the invoice: 201 and its id, or 400 and the reason. The caller
-// holds the lock.
-func (st *store) createInvoiceLocked(in chargeoverapi.InvoiceCreate) (int64, int, string) {
-	inv := &st.inv
-	var custID int64
+// priceInvoice resolves an invoice body's customer and items and prices
+// its lines: the customer_id, each line's cents and the total, or 400 and
+// the reason. The caller holds the lock.
+func (st *store) priceInvoice(in chargeoverapi.InvoiceCreate) (custID int64, lines []int64, total int64, status int, msg string) {
 	switch {
 	case in.CustomerId != nil && in.CustomerExternalKey != nil:
-		return 0, http.StatusBadRequest, msgInvalid + " give customer_id or customer_external_key, not both."
+		return 0, nil, 0, http.StatusBadRequest, msgInvalid + " give customer_id or customer_external_key, not both."
 	case in.CustomerId != nil:
 		if _, ok := st.byID(*in.CustomerId); !ok {
-			return 0, http.StatusBadRequest, fmt.Sprintf("%s customer_id %d names no customer.", msgInvalid, *in.CustomerId)
+			return 0, nil, 0, http.StatusBadRequest, fmt.Sprintf("%s customer_id %d names no customer.", msgInvalid, *in.CustomerId)
 		}
 		custID = *in.CustomerId
 	case in.CustomerExternalKey != nil:
 		c, ok := st.byKey(*in.CustomerExternalKey)
 		if !ok {
-			return 0, http.StatusBadRequest, fmt.Sprintf("%s customer_external_key %q names no customer.", msgInvalid, *in.CustomerExternalKey)
+			return 0, nil, 0, http.StatusBadRequest, fmt.Sprintf("%s customer_external_key %q names no customer.", msgInvalid, *in.CustomerExternalKey)
 		}
 		custID, _ = c.CustomerId.Int64()
 	default:
-		return 0, http.StatusBadRequest, msgInvalid + " customer_id or customer_external_key is required."
+		return 0, nil, 0, http.StatusBadRequest, msgInvalid + " customer_id or customer_external_key is required."
 	}
 	if len(in.LineItems) == 0 {
-		return 0, http.StatusBadRequest, msgInvalid + " line_items must hold at least one line."
+		return 0, nil, 0, http.StatusBadRequest, msgInvalid + " line_items must hold at least one line."
+	}
+	for i, l := range in.LineItems {
+		if l.ItemExternalKey != nil {
+			if _, ok := st.itemByKey(*l.ItemExternalKey); !ok {
+				return 0, nil, 0, http.StatusBadRequest, fmt.Sprintf("%s line_items[%d].item_external_key %q names no item.", msgInvalid, i, *l.ItemExternalKey)
+			}
+		}
+		c := lineCents(l)
+		lines = append(lines, c)
+		total += c
+	}
+	return custID, lines, total, http.StatusCreated, ""
+}
+
+// createInvoiceLocked applies ChargeOver's rules beyond the schema and
+// creates the invoice: 201 and its id, or 400 and the reason. The caller
+// holds the lock.
+func (st *store) createInvoiceLocked(in chargeoverapi.InvoiceCreate) (int64, int, string) {
+	inv := &st.inv
+	custID, lines, total, status, msg := st.priceInvoice(in)
+	if status != http.StatusCreated {
+		return 0, status, msg
 	}
 	if in.ExternalKey != nil {
 		if _, taken := inv.used[*in.ExternalKey]; taken {
 			return 0, http.StatusBadRequest, fmt.Sprintf("An invoice with external key %q already exists (external keys are never reusable).", *in.ExternalKey)
 		}
 	}
-	rec := &invoice{id: firstInvoiceID + int64(len(inv.list)), create: in, custID: custID,
+	rec := &invoice{id: firstInvoiceID + int64(len(inv.list)), create: in, custID: custID, lines: lines, total: total,
 		created: time.Now().UTC().Format("2006-01-02 15:04:05")}
-	for i, l := range in.LineItems {
-		if l.ItemExternalKey != nil {
-			if _, ok := st.itemByKey(*l.ItemExternalKey); !ok {
-				return 0, http.StatusBadRequest, fmt.Sprintf("%s line_items[%d].item_external_key %q names no item.", msgInvalid, i, *l.ItemExternalKey)
-			}
-		}
-		c := lineCents(l)
-		rec.lines = append(rec.lines, c)
-		rec.total += c
-	}
 	if rec.create.Date == nil {
 		d := time.Now().UTC().Format("2006-01-02")
 		rec.create.Date = &d

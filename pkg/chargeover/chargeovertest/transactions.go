@@ -63,7 +63,7 @@ func (st *store) createTransactionLocked(in chargeoverapi.TransactionCreate) (in
 	default:
 		return 0, http.StatusBadRequest, msgInvalid + " customer_id or customer_external_key is required."
 	}
-	if in.TransactionType == chargeoverapi.Refund && len(appliedTo(in)) > 0 {
+	if in.TransactionType == chargeoverapi.TransactionTypeRefund && len(appliedTo(in)) > 0 {
 		return 0, http.StatusBadRequest, msgInvalid + " a refund is not applied to invoices."
 	}
 	// Check every application before changing anything.
@@ -132,7 +132,7 @@ func (st *store) createTransactionLocked(in chargeoverapi.TransactionCreate) (in
 		if a.rec.paid >= a.rec.total {
 			a.rec.paidOn = date
 		}
-		st.inv.views[a.rec.id-firstInvoiceID] = view(st.invoiceOf(a.rec, false))
+		st.touchInvoice(a.rec)
 		inv := json.Number(strconv.FormatInt(a.rec.id, 10))
 		applied[i] = chargeoverapi.TransactionApplied{InvoiceId: &inv, Applied: dollars(a.cents)}
 	}

@@ -200,8 +200,37 @@ export interface paths {
          * @description Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
          */
         get: operations["getInvoice"];
-        put?: never;
-        post?: never;
+        /**
+         * Update an invoice
+         * @description Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+         *     when sent, replace every line, and the totals and balance follow. The answer is 202 with
+         *     `response.id`. The documents do not say what an update of a void invoice, or one that
+         *     brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+         *     sending the same update twice leaves the same invoice.
+         */
+        put: operations["updateInvoice"];
+        /**
+         * Void, e-mail or pay an invoice
+         * @description Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+         *     `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+         *
+         *     - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+         *       changes nothing (200, the fake's reading); an invoice with payments applied is refused
+         *       (400, the fake's reading: the documents are silent). Idempotent.
+         *     - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+         *       optional `message_subject`, `message_body` and `message_from`. Every call sends one
+         *       e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+         *     - `pay`: pays the balance, from the customer's default payment method or, with
+         *       `use_customer_balance: true`, only from the customer's open balance (unapplied
+         *       payments and credits). `response` says whether anything was applied: false for an
+         *       invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+         *       fake has no payment methods: it records a payment of the whole balance (method
+         *       "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+         *       unapplied payments cover.
+         *
+         *     The answer is 200 with `response` true or false (read tolerantly as 0/1).
+         */
+        post: operations["invoiceAction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1273,6 +1302,95 @@ export interface components {
             /** @description The invoices of this page (overview, no line items), in the requested order. */
             response: components["schemas"]["Invoice"][];
         };
+        /** @description The body of updateInvoice: the fields of InvoiceCreate, none required; only the fields sent change, and `line_items`, when sent, replace every line. At least one field. */
+        InvoiceUpdate: {
+            /**
+             * Format: int64
+             * @description The customer_id of the customer billed.
+             */
+            customer_id?: number;
+            /** @description The customer billed, named by its external_key instead of customer_id. Stored as the customer's id (a read returns `customer_id`), so writeOnly here. */
+            customer_external_key?: string;
+            /** @description The invoice's own external key: unique among invoices, never reusable. */
+            external_key?: string;
+            /** @description The invoice reference number shown to the customer (ChargeOver numbers invoices itself when it is absent). */
+            refnumber?: string;
+            /** @description The invoice date, YYYY-MM-DD (today when absent). */
+            date?: string;
+            /**
+             * Format: int64
+             * @description Currency ID # (the customer's currency when absent).
+             */
+            currency_id?: number;
+            /**
+             * Format: int64
+             * @description Payment terms ID # (the customer's terms when absent).
+             */
+            terms_id?: number;
+            /**
+             * Format: int64
+             * @description Class tracking ID #.
+             */
+            class_id?: number;
+            /** @description A note printed on the invoice. */
+            memo?: string;
+            /** @description Billing address line 1 (the customer's when absent). */
+            bill_addr1?: string;
+            /** @description Billing address line 2. */
+            bill_addr2?: string;
+            /** @description Billing address city. */
+            bill_city?: string;
+            /** @description Billing address state. */
+            bill_state?: string;
+            /** @description Billing address postal code. */
+            bill_postcode?: string;
+            /** @description Billing address country. */
+            bill_country?: string;
+            /** @description Custom field 1 of the invoice. */
+            custom_1?: string;
+            /** @description Custom field 2 of the invoice. */
+            custom_2?: string;
+            /** @description Custom field 3 of the invoice. */
+            custom_3?: string;
+            /** @description The lines, in the order they are printed. */
+            line_items?: components["schemas"]["InvoiceLineCreate"][];
+        };
+        /** @description The body of invoiceAction: `email`, `message_subject`, `message_body` and `message_from` for the `email` action, `use_customer_balance` for `pay`; `void` takes none (`{}`). */
+        InvoiceActionRequest: {
+            /**
+             * Format: email
+             * @description email: the address to send to, in place of the customer's contacts.
+             */
+            email?: string;
+            /** @description email: the subject, in place of the default. */
+            message_subject?: string;
+            /** @description email: the text, in place of the default. */
+            message_body?: string;
+            /**
+             * Format: email
+             * @description email: the sender address, in place of the default.
+             */
+            message_from?: string;
+            /** @description pay: pay only from the customer's open balance (unapplied payments and credits), charging nothing. */
+            use_customer_balance?: boolean;
+        };
+        /** @description The envelope of a 200 answer to an action. */
+        ActionResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            /** @description Whether the action did something (pay: whether anything was applied). Read tolerantly: 1 or "1" too (flex.Bool in Go). */
+            response: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
+        };
         /**
          * @description The kind of transaction: a payment received (pay), a refund, or a credit.
          * @enum {string}
@@ -2070,6 +2188,106 @@ export interface operations {
                 };
             };
             /** @description Bad request (e.g. an invoice_id that is not a number). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    updateInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's invoice_id. ChargeOver also accepts `external_key:<key>` in this segment (the external-key shortcut); billbridge reads an invoice by key through a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 98165
+                 */
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceUpdate"];
+            };
+        };
+        responses: {
+            /** @description The invoice was updated; `response.id` is its invoice_id. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedResponse"];
+                };
+            };
+            /** @description Bad request, e.g. a void invoice, a total below what is paid, an external_key in use. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    invoiceAction: {
+        parameters: {
+            query: {
+                /**
+                 * @description The action to run.
+                 * @example void
+                 */
+                action: "void" | "email" | "pay";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's invoice_id. ChargeOver also accepts `external_key:<key>` in this segment (the external-key shortcut); billbridge reads an invoice by key through a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 98165
+                 */
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["InvoiceActionRequest"];
+            };
+        };
+        responses: {
+            /** @description The action ran; `response` says whether it changed anything (pay) or succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResponse"];
+                };
+            };
+            /** @description Bad request, e.g. an unknown action, voiding an invoice with payments, an invalid e-mail address. */
             400: {
                 headers: {
                     [name: string]: unknown;
