@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/billbridge/billbridge/pkg/chargeover"
 	"github.com/billbridge/billbridge/pkg/option"
@@ -71,19 +72,28 @@ func mapSeq[A, B any](seq iter.Seq[A], f func(A) B) iter.Seq[B] {
 }
 
 // chargeoverInvoiceEach turns an invoice action over invoice_ids into a
-// verb over ids: an id that is not a number is sent as 0, which the facade
-// refuses before sending (a validation error naming invoice_id).
+// verb over ids: an id that is not a number is passed on as 0, which the
+// facade refuses before sending, and reported as not a number.
 func chargeoverInvoiceEach(run func(c *chargeover.Client, ctx context.Context, ids iter.Seq[int64]) iter.Seq[billbridge.Result[bool]]) eachFunc {
 	return func(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
 		c, err := chargeover.New(opts...)
 		if err != nil {
 			return nil, nil, err
 		}
+		// Positions of ids that are not numbers: written where the ids are
+		// read, read where the results come back (another goroutine).
+		var mu sync.Mutex
+		bad := map[int]bool{}
+		i := 0
 		numbers := mapSeq(ids, func(id string) int64 {
 			n, err := strconv.ParseInt(id, 10, 64)
 			if err != nil {
-				return 0
+				mu.Lock()
+				bad[i] = true
+				mu.Unlock()
+				n = 0
 			}
+			i++
 			return n
 		})
 		results := func(yield func(billbridge.Result[string]) bool) {
@@ -91,6 +101,12 @@ func chargeoverInvoiceEach(run func(c *chargeover.Client, ctx context.Context, i
 				out := billbridge.Result[string]{Index: r.Index, ID: r.ID, Err: r.Err, Status: r.Status, RequestID: r.RequestID, Attempts: r.Attempts}
 				if r.Err == nil {
 					out.Value = strconv.FormatBool(r.Value)
+				}
+				mu.Lock()
+				notNumber := bad[r.Index]
+				mu.Unlock()
+				if notNumber {
+					out.Err = &billbridge.ValidationError{Index: r.Index, Field: "invoice_id", Reason: "not a number"}
 				}
 				if !yield(out) {
 					return
