@@ -42,7 +42,7 @@ var chargeoverProvider = &providerDef{
 	needsHost: true,
 	hostEnv:   chargeover.EnvBaseURL,
 	fake:      startChargeOverFake,
-	resources: []*resourceDef{{
+	resources: append([]*resourceDef{{
 		name: "customers",
 		line: "chargeover.CustomerCreate",
 		key:  "external_key",
@@ -55,7 +55,7 @@ var chargeoverProvider = &providerDef{
 			{name: "get", method: "GetCustomer, GetCustomerByExternalKey", ops: []string{"getCustomer", "getCustomerByExternalKey"}, read: chargeoverRead()},
 			{name: "delete", method: "DeleteCustomersSeq", ops: []string{"deleteCustomer"}, each: chargeoverDelete},
 		},
-	}, chargeoverInvoices, chargeoverTransactions, chargeoverItems},
+	}}, chargeoverBilling...),
 }
 
 // chargeoverSiteURL is the one site-to-URL rule: --site NAME is

@@ -15,8 +15,12 @@ import (
 )
 
 // ChargeOver's billing resources in the registry (beyond customers):
-// invoices, transactions and items. Each is pushed and synced by its natural key, listed with
-// --filter, and read by id or external_key:<key>.
+// invoices, transactions and items. Each is pushed and synced by its
+// natural key, listed with --filter, and read by id or external_key:<key>.
+
+// chargeoverBilling are the resources of this file, in the registry's order
+// (a new resource is added here, not in registry_chargeover.go).
+var chargeoverBilling = []*resourceDef{chargeoverInvoices, chargeoverTransactions, chargeoverItems}
 
 // chargeoverFilter is one --filter name of a ChargeOver list: the field of
 // the read schema and the operator.

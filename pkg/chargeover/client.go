@@ -206,7 +206,7 @@ func validLabel(s string) bool {
 }
 
 // loadValidators reads the request schemas once per process.
-var loadValidators = validate.Schemas(Provider, schemas.ChargeOver, "CustomerCreate", "CustomerUpdate", "InvoiceCreate", "TransactionCreate", "ItemCreate", "InvoiceUpdate", "InvoiceActionRequest")
+var loadValidators = validate.Schemas(Provider, schemas.ChargeOver, "CustomerCreate", "CustomerUpdate")
 
 // accessors are the methods every facade shares (engine.Accessors).
 type accessors = engine.Accessors

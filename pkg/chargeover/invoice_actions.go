@@ -54,6 +54,12 @@ const (
 	opInvoiceAction = "invoiceAction"
 )
 
+// The spec's InvoiceUpdate and InvoiceActionRequest.
+var (
+	invoiceUpdateSchema = schemaOf("InvoiceUpdate")
+	invoiceActionSchema = schemaOf("InvoiceActionRequest")
+)
+
 // ValidateInvoiceUpdate checks an update as UpdateInvoices does before
 // sending: an ID of at least 1 and changes that match the spec's
 // InvoiceUpdate schema. It returns a *billbridge.ValidationError (Index 0)
@@ -64,11 +70,7 @@ func checkInvoiceUpdate(index int, u InvoiceUpdate) error {
 	if u.ID < 1 {
 		return &billbridge.ValidationError{Index: index, Field: "invoice_id", Reason: "must be at least 1"}
 	}
-	vs, err := loadValidators()
-	if err != nil {
-		return err
-	}
-	return vs[5].Check(index, u.Invoice)
+	return checkWith(invoiceUpdateSchema, index, u.Invoice)
 }
 
 // UpdateInvoices updates invoices, one PUT /api/v3/invoice/{invoice_id}
@@ -224,11 +226,7 @@ func (c *Client) action(ctx context.Context, index int, id int64, action chargeo
 	if id < 1 {
 		return billbridge.Result[bool]{Err: &billbridge.ValidationError{Index: index, Field: "invoice_id", Reason: "must be at least 1"}}
 	}
-	vs, err := loadValidators()
-	if err == nil {
-		err = vs[6].Check(index, body)
-	}
-	if err != nil {
+	if err := checkWith(invoiceActionSchema, index, body); err != nil {
 		return billbridge.Result[bool]{Err: err}
 	}
 	params := &chargeoverapi.InvoiceActionParams{Action: action}

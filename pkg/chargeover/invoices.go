@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
@@ -58,11 +57,7 @@ const (
 func ValidateInvoice(in InvoiceCreate) error { return checkInvoice(0, in) }
 
 func checkInvoice(index int, in InvoiceCreate) error {
-	vs, err := loadValidators()
-	if err != nil {
-		return err
-	}
-	if err := vs[2].Check(index, in); err != nil {
+	if err := checkWith(invoiceSchema, index, in); err != nil {
 		return err
 	}
 	switch {
@@ -78,10 +73,10 @@ func checkInvoice(index int, in InvoiceCreate) error {
 // field of the spec's InvoiceCreate but its writeOnly ones (the
 // *_external_key references, which a read returns as ids), lines element by
 // element, with ChargeOver's normalisation (customerRules).
-var invoiceComparer = sync.OnceValue(func() *engine.Comparer {
-	vs, _ := loadValidators() // checked in New
-	return engine.NewComparer(vs[2].WriteOnly(), customerRules)
-})
+var invoiceComparer = comparerOf(invoiceSchema)
+
+// invoiceSchema is the spec's InvoiceCreate.
+var invoiceSchema = schemaOf("InvoiceCreate")
 
 // invoiceKeyed is the keyed create of invoices. It has no Pages: a list
 // answer carries no line items, so invoices are looked up by key only (25

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
@@ -61,19 +60,15 @@ const (
 func ValidateItem(in ItemCreate) error { return checkItem(0, in) }
 
 func checkItem(index int, in ItemCreate) error {
-	vs, err := loadValidators()
-	if err != nil {
-		return err
-	}
-	return vs[4].Check(index, in)
+	return checkWith(itemSchema, index, in)
 }
 
 // itemComparer compares an item create with a stored item: every field of
 // the spec's ItemCreate, with ChargeOver's normalisation.
-var itemComparer = sync.OnceValue(func() *engine.Comparer {
-	vs, _ := loadValidators() // checked in New
-	return engine.NewComparer(vs[4].WriteOnly(), customerRules)
-})
+var itemComparer = comparerOf(itemSchema)
+
+// itemSchema is the spec's ItemCreate.
+var itemSchema = schemaOf("ItemCreate")
 
 // itemKeyed is the keyed create of items, by external_key: looked up by
 // walking the item pages (a list carries every field) or 25 keys per _bulk

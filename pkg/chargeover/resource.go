@@ -9,11 +9,14 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
+	"github.com/billbridge/billbridge/gen/schemas"
 	"github.com/billbridge/billbridge/internal/batch"
 	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/internal/validate"
 )
 
 // What every ChargeOver object type beyond customers shares: creates as
@@ -279,4 +282,41 @@ func pageFetch[E any](c *Client, op string, size int, p listParams, send func(co
 func idOf(n json.Number) int64 {
 	v, _ := n.Int64()
 	return v
+}
+
+// schemaOf returns the validator of one request schema of the spec, read
+// once per process on first use: each resource's file declares its own,
+// so that a new resource edits no shared list.
+func schemaOf(name string) func() (*validate.Validator, error) {
+	load := validate.Schemas(Provider, schemas.ChargeOver, name)
+	return func() (*validate.Validator, error) {
+		vs, err := load()
+		if err != nil {
+			return nil, err
+		}
+		return vs[0], nil
+	}
+}
+
+// comparerOf is the Comparer of a resource's create schema: every field
+// but the writeOnly ones, with ChargeOver's normalisation (customerRules).
+// A schema that cannot be read fails every validation before any
+// comparison, so its Comparer skips nothing.
+func comparerOf(schema func() (*validate.Validator, error)) func() *engine.Comparer {
+	return sync.OnceValue(func() *engine.Comparer {
+		v, err := schema()
+		if err != nil {
+			return engine.NewComparer(nil, customerRules)
+		}
+		return engine.NewComparer(v.WriteOnly(), customerRules)
+	})
+}
+
+// checkWith validates an item against schema (index names it in errors).
+func checkWith(schema func() (*validate.Validator, error), index int, item any) error {
+	v, err := schema()
+	if err != nil {
+		return err
+	}
+	return v.Check(index, item)
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
@@ -67,11 +66,7 @@ const (
 func ValidateTransaction(in TransactionCreate) error { return checkTransaction(0, in) }
 
 func checkTransaction(index int, in TransactionCreate) error {
-	vs, err := loadValidators()
-	if err != nil {
-		return err
-	}
-	if err := vs[3].Check(index, in); err != nil {
+	if err := checkWith(transactionSchema, index, in); err != nil {
 		return err
 	}
 	switch {
@@ -93,10 +88,10 @@ func checkTransaction(index int, in TransactionCreate) error {
 // transactionComparer compares a transaction create with a stored one:
 // every field of the spec's TransactionCreate but its writeOnly ones (the
 // *_external_key references).
-var transactionComparer = sync.OnceValue(func() *engine.Comparer {
-	vs, _ := loadValidators() // checked in New
-	return engine.NewComparer(vs[3].WriteOnly(), customerRules)
-})
+var transactionComparer = comparerOf(transactionSchema)
+
+// transactionSchema is the spec's TransactionCreate.
+var transactionSchema = schemaOf("TransactionCreate")
 
 // transactionKeyed is the keyed create of transactions, by gateway_transid.
 // ChargeOver does not keep gateway_transid unique, so the key is never
