@@ -64,6 +64,8 @@ func (st *store) updateInvoiceLocked(id int64, u chargeoverapi.InvoiceUpdate) (i
 // the caller holds the lock.
 func (st *store) touchInvoice(rec *invoice) {
 	st.inv.views[rec.id-firstInvoiceID] = view(st.invoiceOf(rec, false))
+	read := st.invoiceOf(rec, true)
+	st.event("invoice", read.InvoiceId, "update", read)
 }
 
 // UpdateInvoice changes the fields sent of one invoice.

@@ -169,6 +169,8 @@ func (st *store) createInvoiceLocked(in chargeoverapi.InvoiceCreate) (int64, int
 	if in.ExternalKey != nil {
 		inv.used[*in.ExternalKey] = len(inv.list) - 1
 	}
+	read := st.invoiceOf(rec, true)
+	st.event("invoice", read.InvoiceId, "insert", read)
 	return rec.id, http.StatusCreated, ""
 }
 

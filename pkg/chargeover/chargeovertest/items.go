@@ -68,6 +68,7 @@ func (st *store) createItemLocked(in chargeoverapi.ItemCreate) (int64, int, stri
 	out.WriteDatetime = &now
 	st.items.list = append(st.items.list, out)
 	st.items.views = append(st.items.views, view(out))
+	st.event("item", out.ItemId, "insert", out)
 	if in.ExternalKey != nil {
 		st.items.used[*in.ExternalKey] = len(st.items.list) - 1
 	}

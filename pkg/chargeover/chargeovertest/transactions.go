@@ -139,6 +139,7 @@ func (st *store) createTransactionLocked(in chargeoverapi.TransactionCreate) (in
 	out.AppliedTo = &applied
 	st.tx.list = append(st.tx.list, out)
 	st.tx.views = append(st.tx.views, view(out))
+	st.event("transaction", out.TransactionId, "insert", out)
 	return id, http.StatusCreated, ""
 }
 
