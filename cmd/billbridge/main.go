@@ -129,7 +129,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	case "get":
 		err = get(ctx, args[1:], stdout, stderr)
-	case "delete", "archive", "unarchive", "send": // eachVerbs
+	case "delete", "archive", "unarchive", "send", "void", "pay": // eachVerbs
 		var failed bool
 		failed, err = eachCommand(ctx, args[0], args[1:], stdin, stdout, stderr)
 		if err == nil && failed {

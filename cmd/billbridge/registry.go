@@ -48,7 +48,7 @@ type resourceDef struct {
 // verbDef is one verb of a provider/resource pair. Exactly one of job,
 // read and each is set, by the kind of verb.
 type verbDef struct {
-	name string // push, sync, list, get, delete, archive, send
+	name string // push, sync, list, get, delete, archive, unarchive, send, void, pay
 	// method is the facade method the verb calls.
 	method string
 	// ops are the spec operations (operationId) this verb is the CLI's
@@ -67,7 +67,7 @@ type verbDef struct {
 type eachFunc func(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error)
 
 // verbOrder is the order of the verbs in the usage text and the README.
-var verbOrder = []string{"push", "sync", "list", "get", "delete", "archive", "unarchive", "send"}
+var verbOrder = []string{"push", "sync", "list", "get", "delete", "archive", "unarchive", "send", "void", "pay"}
 
 // providers is the registry, in the order of the usage text.
 var providers = []*providerDef{tightProvider, chargeoverProvider, meteroidProvider}
@@ -217,7 +217,7 @@ Run "billbridge <command> -h" for the flags of a command.
 }
 
 // eachVerbs are the verbs over ids.
-var eachVerbs = []string{"delete", "archive", "unarchive", "send"}
+var eachVerbs = []string{"delete", "archive", "unarchive", "send", "void", "pay"}
 
 // readmeRows are the rows of README.md's table of CLI verbs.
 func readmeRows() [][]string {

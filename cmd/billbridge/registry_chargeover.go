@@ -33,15 +33,16 @@ var chargeoverFilters = map[string]struct {
 	"city":          {"bill_city", chargeover.Equals, "billing city equals the value"},
 }
 
-// chargeoverProvider is ChargeOver in the registry: customers, on one host
-// per account (--site NAME is https://NAME.chargeover.com).
+// chargeoverProvider is ChargeOver in the registry: customers and the
+// billing resources of registry_chargeover_billing.go, on one host per
+// account (--site NAME is https://NAME.chargeover.com).
 var chargeoverProvider = &providerDef{
 	name:      "chargeover",
 	siteURL:   chargeoverSiteURL,
 	needsHost: true,
 	hostEnv:   chargeover.EnvBaseURL,
 	fake:      startChargeOverFake,
-	resources: []*resourceDef{{
+	resources: append([]*resourceDef{{
 		name: "customers",
 		line: "chargeover.CustomerCreate",
 		key:  "external_key",
@@ -54,7 +55,7 @@ var chargeoverProvider = &providerDef{
 			{name: "get", method: "GetCustomer, GetCustomerByExternalKey", ops: []string{"getCustomer", "getCustomerByExternalKey"}, read: chargeoverRead()},
 			{name: "delete", method: "DeleteCustomersSeq", ops: []string{"deleteCustomer"}, each: chargeoverDelete},
 		},
-	}},
+	}}, chargeoverBilling...),
 }
 
 // chargeoverSiteURL is the one site-to-URL rule: --site NAME is
@@ -66,10 +67,15 @@ func chargeoverSiteURL(site string) (string, error) {
 	return "https://" + site + ".chargeover.com", nil
 }
 
-// startChargeOverFake starts an empty ChargeOver fake and returns its
-// ClientOptions.
-func startChargeOverFake([]string) ([]option.Option, func(), error) {
-	srv, err := chargeovertest.Start()
+// startChargeOverFake starts a ChargeOver fake holding a customer for each
+// external key in seeds (what invoice lines name by customer_external_key)
+// and returns its ClientOptions.
+func startChargeOverFake(seeds []string) ([]option.Option, func(), error) {
+	customers := make([]chargeover.CustomerCreate, len(seeds))
+	for i, key := range seeds {
+		customers[i] = chargeover.CustomerCreate{Company: key, ExternalKey: ptr(key)}
+	}
+	srv, err := chargeovertest.Start(chargeovertest.WithCustomers(customers...))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for BulkSubRequestRequestMethod.
@@ -91,6 +92,183 @@ func (e ErrorResponseResponse) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for ItemType.
+const (
+	Discount ItemType = "discount"
+	Product  ItemType = "product"
+	Service  ItemType = "service"
+)
+
+// Valid indicates whether the value is a known member of the ItemType enum.
+func (e ItemType) Valid() bool {
+	switch e {
+	case Discount:
+		return true
+	case Product:
+		return true
+	case Service:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PriceModelCreatePaycycle.
+const (
+	Dly  PriceModelCreatePaycycle = "dly"
+	Evy  PriceModelCreatePaycycle = "evy"
+	Mon  PriceModelCreatePaycycle = "mon"
+	N10y PriceModelCreatePaycycle = "10y"
+	N116 PriceModelCreatePaycycle = "116"
+	N12w PriceModelCreatePaycycle = "12w"
+	N1wk PriceModelCreatePaycycle = "1wk"
+	N2mn PriceModelCreatePaycycle = "2mn"
+	N2wk PriceModelCreatePaycycle = "2wk"
+	N2yr PriceModelCreatePaycycle = "2yr"
+	N30d PriceModelCreatePaycycle = "30d"
+	N3yr PriceModelCreatePaycycle = "3yr"
+	N4wk PriceModelCreatePaycycle = "4wk"
+	N4yr PriceModelCreatePaycycle = "4yr"
+	N5yr PriceModelCreatePaycycle = "5yr"
+	N8wk PriceModelCreatePaycycle = "8wk"
+	Qtr  PriceModelCreatePaycycle = "qtr"
+	Six  PriceModelCreatePaycycle = "six"
+	Yrl  PriceModelCreatePaycycle = "yrl"
+)
+
+// Valid indicates whether the value is a known member of the PriceModelCreatePaycycle enum.
+func (e PriceModelCreatePaycycle) Valid() bool {
+	switch e {
+	case Dly:
+		return true
+	case Evy:
+		return true
+	case Mon:
+		return true
+	case N10y:
+		return true
+	case N116:
+		return true
+	case N12w:
+		return true
+	case N1wk:
+		return true
+	case N2mn:
+		return true
+	case N2wk:
+		return true
+	case N2yr:
+		return true
+	case N30d:
+		return true
+	case N3yr:
+		return true
+	case N4wk:
+		return true
+	case N4yr:
+		return true
+	case N5yr:
+		return true
+	case N8wk:
+		return true
+	case Qtr:
+		return true
+	case Six:
+		return true
+	case Yrl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PriceModelCreatePricemodel.
+const (
+	Fla PriceModelCreatePricemodel = "fla"
+	Pas PriceModelCreatePricemodel = "pas"
+	Tie PriceModelCreatePricemodel = "tie"
+	Uni PriceModelCreatePricemodel = "uni"
+	Vol PriceModelCreatePricemodel = "vol"
+)
+
+// Valid indicates whether the value is a known member of the PriceModelCreatePricemodel enum.
+func (e PriceModelCreatePricemodel) Valid() bool {
+	switch e {
+	case Fla:
+		return true
+	case Pas:
+		return true
+	case Tie:
+		return true
+	case Uni:
+		return true
+	case Vol:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionType.
+const (
+	TransactionTypeCredit TransactionType = "credit"
+	TransactionTypePay    TransactionType = "pay"
+	TransactionTypeRefund TransactionType = "refund"
+)
+
+// Valid indicates whether the value is a known member of the TransactionType enum.
+func (e TransactionType) Valid() bool {
+	switch e {
+	case TransactionTypeCredit:
+		return true
+	case TransactionTypePay:
+		return true
+	case TransactionTypeRefund:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvoiceActionParamsAction.
+const (
+	InvoiceActionParamsActionEmail InvoiceActionParamsAction = "email"
+	InvoiceActionParamsActionPay   InvoiceActionParamsAction = "pay"
+	InvoiceActionParamsActionVoid  InvoiceActionParamsAction = "void"
+)
+
+// Valid indicates whether the value is a known member of the InvoiceActionParamsAction enum.
+func (e InvoiceActionParamsAction) Valid() bool {
+	switch e {
+	case InvoiceActionParamsActionEmail:
+		return true
+	case InvoiceActionParamsActionPay:
+		return true
+	case InvoiceActionParamsActionVoid:
+		return true
+	default:
+		return false
+	}
+}
+
+// ActionResponse The envelope of a 200 answer to an action.
+type ActionResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response Whether the action did something (pay: whether anything was applied). Read tolerantly: 1 or "1" too (flex.Bool in Go).
+	Response flex.Bool `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
 }
 
 // BulkItemResult The result of one sub-request, shaped like a top-level envelope. Success is decided by `code` (and `status`), never by the outer 200.
@@ -927,6 +1105,663 @@ type ErrorResponse struct {
 // ErrorResponseResponse Always false on errors.
 type ErrorResponseResponse bool
 
+// Invoice An invoice as ChargeOver returns it: invoice_id, the create fields (the customer as `customer_id`), and the computed money and status. A list returns the overview without `line_items`; a read by id has them. Fields not modelled here must be ignored.
+type Invoice struct {
+	// Applied An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Applied *flex.Decimal `json:"applied,omitempty"`
+
+	// Balance An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Balance *flex.Decimal `json:"balance,omitempty"`
+
+	// BillAddr1 Billing address line 1.
+	BillAddr1 *string `json:"bill_addr1,omitempty"`
+
+	// BillAddr2 Billing address line 2.
+	BillAddr2 *string `json:"bill_addr2,omitempty"`
+
+	// BillCity Billing address city.
+	BillCity *string `json:"bill_city,omitempty"`
+
+	// BillCountry Billing address country.
+	BillCountry *string `json:"bill_country,omitempty"`
+
+	// BillPostcode Billing address postal code.
+	BillPostcode *string `json:"bill_postcode,omitempty"`
+
+	// BillState Billing address state.
+	BillState *string `json:"bill_state,omitempty"`
+
+	// ClassId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	ClassId *json.Number `json:"class_id,omitempty"`
+
+	// Credits An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Credits *flex.Decimal `json:"credits,omitempty"`
+
+	// CurrencyId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	CurrencyId *json.Number `json:"currency_id,omitempty"`
+
+	// Custom1 Custom field 1.
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom2 Custom field 2.
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom3 Custom field 3.
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// CustomerId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	CustomerId *json.Number `json:"customer_id,omitempty"`
+
+	// Date The invoice date, YYYY-MM-DD.
+	Date *string `json:"date,omitempty"`
+
+	// DueDate The date the invoice is due, YYYY-MM-DD.
+	DueDate *string `json:"due_date,omitempty"`
+
+	// ExternalKey The invoice's external key; null when it has none.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// InvoiceId The invoice ID #, the id createInvoice returned. Read tolerantly: an integer or a numeric string (json.Number in Go).
+	InvoiceId json.Number `json:"invoice_id"`
+
+	// InvoiceStatusName The status as shown to people ("Unpaid", "Paid", "Void", ...).
+	InvoiceStatusName *string `json:"invoice_status_name,omitempty"`
+
+	// InvoiceStatusState "o" for an open invoice (money due), "c" for a closed one.
+	InvoiceStatusState *string `json:"invoice_status_state,omitempty"`
+
+	// InvoiceStatusStr The status: open-unpaid, open-overdue, open-collections, closed-paid or closed-void (the documented values; read as an open string).
+	InvoiceStatusStr *string `json:"invoice_status_str,omitempty"`
+
+	// IsOverdue A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go).
+	IsOverdue *flex.Bool `json:"is_overdue,omitempty"`
+
+	// IsPaid A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go).
+	IsPaid *flex.Bool `json:"is_paid,omitempty"`
+
+	// IsVoid A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go).
+	IsVoid *flex.Bool `json:"is_void,omitempty"`
+
+	// LineItems The lines (on a read by id; absent from a list).
+	LineItems *[]InvoiceLine `json:"line_items,omitempty"`
+
+	// Memo The note printed on the invoice.
+	Memo *string `json:"memo,omitempty"`
+
+	// ModDatetime When the invoice was last changed, "YYYY-MM-DD hh:mm:ss".
+	ModDatetime *string `json:"mod_datetime,omitempty"`
+
+	// PaidDate The date the invoice was paid in full; null while it is not.
+	PaidDate *string `json:"paid_date,omitempty"`
+
+	// Payments An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Payments *flex.Decimal `json:"payments,omitempty"`
+
+	// Refnumber The invoice reference number.
+	Refnumber *string `json:"refnumber,omitempty"`
+
+	// Subtotal An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Subtotal *flex.Decimal `json:"subtotal,omitempty"`
+
+	// Taxes An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Taxes *flex.Decimal `json:"taxes,omitempty"`
+
+	// TermsId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	TermsId *json.Number `json:"terms_id,omitempty"`
+
+	// Total An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Total *flex.Decimal `json:"total,omitempty"`
+
+	// VoidDatetime When the invoice was voided; null while it is not.
+	VoidDatetime *string `json:"void_datetime,omitempty"`
+
+	// WriteDatetime When the invoice was created, "YYYY-MM-DD hh:mm:ss".
+	WriteDatetime *string `json:"write_datetime,omitempty"`
+}
+
+// InvoiceActionRequest The body of invoiceAction: `email`, `message_subject`, `message_body` and `message_from` for the `email` action, `use_customer_balance` for `pay`; `void` takes none (`{}`).
+type InvoiceActionRequest struct {
+	// Email email: the address to send to, in place of the customer's contacts.
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// MessageBody email: the text, in place of the default.
+	MessageBody *string `json:"message_body,omitempty"`
+
+	// MessageFrom email: the sender address, in place of the default.
+	MessageFrom *openapi_types.Email `json:"message_from,omitempty"`
+
+	// MessageSubject email: the subject, in place of the default.
+	MessageSubject *string `json:"message_subject,omitempty"`
+
+	// UseCustomerBalance pay: pay only from the customer's open balance (unapplied payments and credits), charging nothing.
+	UseCustomerBalance *bool `json:"use_customer_balance,omitempty"`
+}
+
+// InvoiceCreate The body of an invoice create. The customer is named by exactly one of `customer_id` and `customer_external_key`; `line_items` holds at least one line. `external_key` is the invoice's natural key: unique among invoices and never reusable, billbridge's keyed creates require nothing else to find an invoice again.
+type InvoiceCreate struct {
+	// BillAddr1 Billing address line 1 (the customer's when absent).
+	BillAddr1 *string `json:"bill_addr1,omitempty"`
+
+	// BillAddr2 Billing address line 2.
+	BillAddr2 *string `json:"bill_addr2,omitempty"`
+
+	// BillCity Billing address city.
+	BillCity *string `json:"bill_city,omitempty"`
+
+	// BillCountry Billing address country.
+	BillCountry *string `json:"bill_country,omitempty"`
+
+	// BillPostcode Billing address postal code.
+	BillPostcode *string `json:"bill_postcode,omitempty"`
+
+	// BillState Billing address state.
+	BillState *string `json:"bill_state,omitempty"`
+
+	// ClassId Class tracking ID #.
+	ClassId *int64 `json:"class_id,omitempty"`
+
+	// CurrencyId Currency ID # (the customer's currency when absent).
+	CurrencyId *int64 `json:"currency_id,omitempty"`
+
+	// Custom1 Custom field 1 of the invoice.
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom2 Custom field 2 of the invoice.
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom3 Custom field 3 of the invoice.
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// CustomerExternalKey The customer billed, named by its external_key instead of customer_id. Stored as the customer's id (a read returns `customer_id`), so writeOnly here.
+	CustomerExternalKey *string `json:"customer_external_key,omitempty"`
+
+	// CustomerId The customer_id of the customer billed.
+	CustomerId *int64 `json:"customer_id,omitempty"`
+
+	// Date The invoice date, YYYY-MM-DD (today when absent).
+	Date *string `json:"date,omitempty"`
+
+	// ExternalKey The invoice's own external key: unique among invoices, never reusable.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// LineItems The lines, in the order they are printed.
+	LineItems []InvoiceLineCreate `json:"line_items"`
+
+	// Memo A note printed on the invoice.
+	Memo *string `json:"memo,omitempty"`
+
+	// Refnumber The invoice reference number shown to the customer (ChargeOver numbers invoices itself when it is absent).
+	Refnumber *string `json:"refnumber,omitempty"`
+
+	// TermsId Payment terms ID # (the customer's terms when absent).
+	TermsId *int64 `json:"terms_id,omitempty"`
+}
+
+// InvoiceLine One line of an invoice as read: the create fields, plus its id and the computed `line_subtotal` and `line_total` (decimal dollars). Read tolerantly (ids json.Number, money flex.Decimal).
+type InvoiceLine struct {
+	// Descrip The text of the line.
+	Descrip *string `json:"descrip,omitempty"`
+
+	// ItemId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	ItemId *json.Number `json:"item_id,omitempty"`
+
+	// ItemName The name of the item billed.
+	ItemName *string `json:"item_name,omitempty"`
+
+	// LineItemId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	LineItemId *json.Number `json:"line_item_id,omitempty"`
+
+	// LineQuantity An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	LineQuantity *flex.Decimal `json:"line_quantity,omitempty"`
+
+	// LineRate An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	LineRate *flex.Decimal `json:"line_rate,omitempty"`
+
+	// LineSubtotal An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	LineSubtotal *flex.Decimal `json:"line_subtotal,omitempty"`
+
+	// LineTotal An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	LineTotal *flex.Decimal `json:"line_total,omitempty"`
+}
+
+// InvoiceLineCreate One line of an invoice create: the item billed (by `item_id`, or by the item's `item_external_key`), a description, the rate in decimal dollars and the quantity. The line's amount is `line_rate × line_quantity`, rounded to the cent.
+type InvoiceLineCreate struct {
+	// Descrip The text of the line.
+	Descrip *string `json:"descrip,omitempty"`
+
+	// ItemExternalKey The billed item named by its external_key instead of item_id (the external-key shortcut). Accepted, and stored as the item's id: a read returns `item_id`, so this field is writeOnly here and a comparison with a stored invoice skips it.
+	ItemExternalKey *string `json:"item_external_key,omitempty"`
+
+	// ItemId The item_id of the item billed on this line.
+	ItemId *int64 `json:"item_id,omitempty"`
+
+	// LineQuantity The quantity billed (default 1 when omitted, billbridge's reading of the PHP library, which always sends it).
+	LineQuantity *float64 `json:"line_quantity,omitempty"`
+
+	// LineRate The price of one unit, in decimal dollars (e.g. 29.95).
+	LineRate *float64 `json:"line_rate,omitempty"`
+}
+
+// InvoiceListResponse The envelope of a 200 answer to listInvoices; `response` is the page, possibly empty.
+type InvoiceListResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response The invoices of this page (overview, no line items), in the requested order.
+	Response []Invoice `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// InvoiceResponse The envelope of a 200 answer to an invoice read.
+type InvoiceResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response An invoice as ChargeOver returns it: invoice_id, the create fields (the customer as `customer_id`), and the computed money and status. A list returns the overview without `line_items`; a read by id has them. Fields not modelled here must be ignored.
+	Response Invoice `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// InvoiceUpdate The body of updateInvoice: the fields of InvoiceCreate, none required; only the fields sent change, and `line_items`, when sent, replace every line. At least one field.
+type InvoiceUpdate struct {
+	// BillAddr1 Billing address line 1 (the customer's when absent).
+	BillAddr1 *string `json:"bill_addr1,omitempty"`
+
+	// BillAddr2 Billing address line 2.
+	BillAddr2 *string `json:"bill_addr2,omitempty"`
+
+	// BillCity Billing address city.
+	BillCity *string `json:"bill_city,omitempty"`
+
+	// BillCountry Billing address country.
+	BillCountry *string `json:"bill_country,omitempty"`
+
+	// BillPostcode Billing address postal code.
+	BillPostcode *string `json:"bill_postcode,omitempty"`
+
+	// BillState Billing address state.
+	BillState *string `json:"bill_state,omitempty"`
+
+	// ClassId Class tracking ID #.
+	ClassId *int64 `json:"class_id,omitempty"`
+
+	// CurrencyId Currency ID # (the customer's currency when absent).
+	CurrencyId *int64 `json:"currency_id,omitempty"`
+
+	// Custom1 Custom field 1 of the invoice.
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom2 Custom field 2 of the invoice.
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom3 Custom field 3 of the invoice.
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// CustomerExternalKey The customer billed, named by its external_key instead of customer_id. Stored as the customer's id (a read returns `customer_id`), so writeOnly here.
+	CustomerExternalKey *string `json:"customer_external_key,omitempty"`
+
+	// CustomerId The customer_id of the customer billed.
+	CustomerId *int64 `json:"customer_id,omitempty"`
+
+	// Date The invoice date, YYYY-MM-DD (today when absent).
+	Date *string `json:"date,omitempty"`
+
+	// ExternalKey The invoice's own external key: unique among invoices, never reusable.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// LineItems The lines, in the order they are printed.
+	LineItems *[]InvoiceLineCreate `json:"line_items,omitempty"`
+
+	// Memo A note printed on the invoice.
+	Memo *string `json:"memo,omitempty"`
+
+	// Refnumber The invoice reference number shown to the customer (ChargeOver numbers invoices itself when it is absent).
+	Refnumber *string `json:"refnumber,omitempty"`
+
+	// TermsId Payment terms ID # (the customer's terms when absent).
+	TermsId *int64 `json:"terms_id,omitempty"`
+}
+
+// Item An item as ChargeOver returns it: item_id and the create fields, read tolerantly. Fields not modelled here must be ignored.
+type Item struct {
+	// AccountingAccountIncome The accounting income account.
+	AccountingAccountIncome *string `json:"accounting_account_income,omitempty"`
+
+	// AccountingSku The accounting SKU.
+	AccountingSku *string `json:"accounting_sku,omitempty"`
+
+	// Custom1 Custom field 1.
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom2 Custom field 2.
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom3 Custom field 3.
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// Description A description.
+	Description *string `json:"description,omitempty"`
+
+	// Enabled A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go).
+	Enabled *flex.Bool `json:"enabled,omitempty"`
+
+	// ExpireRecurs An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	ExpireRecurs *json.Number `json:"expire_recurs,omitempty"`
+
+	// ExternalKey The item's external key; null when it has none.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// ItemId The item ID #, the id createItem returned. Read tolerantly: an integer or a numeric string (json.Number in Go).
+	ItemId json.Number `json:"item_id"`
+
+	// ItemType service, product or discount (read as an open string).
+	ItemType *string `json:"item_type,omitempty"`
+
+	// Name The item's name.
+	Name *string `json:"name,omitempty"`
+
+	// Pricemodel An item's price model as read.
+	Pricemodel *PriceModel `json:"pricemodel,omitempty"`
+
+	// TaxGroupId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	TaxGroupId *json.Number `json:"tax_group_id,omitempty"`
+
+	// TrialRecurs An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	TrialRecurs *json.Number `json:"trial_recurs,omitempty"`
+
+	// Units The name of a unit.
+	Units *string `json:"units,omitempty"`
+
+	// WriteDatetime When the item was created, "YYYY-MM-DD hh:mm:ss".
+	WriteDatetime *string `json:"write_datetime,omitempty"`
+}
+
+// ItemCreate The body of an item create. `name` is required; `external_key` is the item's natural key (unique among items, never reusable).
+type ItemCreate struct {
+	// AccountingAccountIncome The accounting income account.
+	AccountingAccountIncome *string `json:"accounting_account_income,omitempty"`
+
+	// AccountingSku The accounting SKU.
+	AccountingSku *string `json:"accounting_sku,omitempty"`
+
+	// Custom1 Custom field 1.
+	Custom1 *string `json:"custom_1,omitempty"`
+
+	// Custom2 Custom field 2.
+	Custom2 *string `json:"custom_2,omitempty"`
+
+	// Custom3 Custom field 3.
+	Custom3 *string `json:"custom_3,omitempty"`
+
+	// Description A description.
+	Description *string `json:"description,omitempty"`
+
+	// Enabled Whether the item can be used (ChargeOver may send 0/1; flex.Bool in Go).
+	Enabled *flex.Bool `json:"enabled,omitempty"`
+
+	// ExpireRecurs The default number of times to recur.
+	ExpireRecurs *int32 `json:"expire_recurs,omitempty"`
+
+	// ExternalKey The item's external key: unique among items, never reusable.
+	ExternalKey *string `json:"external_key,omitempty"`
+
+	// ItemType The kind of item (the official PHP library's constants).
+	ItemType *ItemType `json:"item_type,omitempty"`
+
+	// Name The item's name.
+	Name string `json:"name"`
+
+	// Pricemodel How an item is priced: `pricemodel` fla (flat), uni (per unit), vol (volume), tie (tiered) or pas (pass-through from usage), the `base` price and `setup` fee in decimal dollars, and the billing cycle (`paycycle`: evy, dly, 1wk, 2wk, 116, 4wk, 8wk, 30d, mon, 2mn, 12w, qtr, six, yrl, 2yr, 3yr, 4yr, 5yr, 10y). Volume and tier levels are not modelled here.
+	Pricemodel *PriceModelCreate `json:"pricemodel,omitempty"`
+
+	// TaxGroupId Tax group ID #.
+	TaxGroupId *int64 `json:"tax_group_id,omitempty"`
+
+	// TrialRecurs The default number of free trial cycles.
+	TrialRecurs *int32 `json:"trial_recurs,omitempty"`
+
+	// Units The name of a unit (e.g. hour).
+	Units *string `json:"units,omitempty"`
+}
+
+// ItemListResponse The envelope of a 200 answer to listItems; `response` is the page, possibly empty.
+type ItemListResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response The items of this page, in the requested order.
+	Response []Item `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// ItemResponse The envelope of a 200 answer to an item read.
+type ItemResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response An item as ChargeOver returns it: item_id and the create fields, read tolerantly. Fields not modelled here must be ignored.
+	Response Item `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// ItemType The kind of item (the official PHP library's constants).
+type ItemType string
+
+// PriceModel An item's price model as read.
+type PriceModel struct {
+	// Base An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Base *flex.Decimal `json:"base,omitempty"`
+
+	// Paycycle The billing cycle.
+	Paycycle *string `json:"paycycle,omitempty"`
+
+	// Pricemodel fla, uni, vol, tie or pas (read as an open string).
+	Pricemodel *string `json:"pricemodel,omitempty"`
+
+	// Setup An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Setup *flex.Decimal `json:"setup,omitempty"`
+}
+
+// PriceModelCreate How an item is priced: `pricemodel` fla (flat), uni (per unit), vol (volume), tie (tiered) or pas (pass-through from usage), the `base` price and `setup` fee in decimal dollars, and the billing cycle (`paycycle`: evy, dly, 1wk, 2wk, 116, 4wk, 8wk, 30d, mon, 2mn, 12w, qtr, six, yrl, 2yr, 3yr, 4yr, 5yr, 10y). Volume and tier levels are not modelled here.
+type PriceModelCreate struct {
+	// Base The base price, in decimal dollars.
+	Base *float64 `json:"base,omitempty"`
+
+	// Paycycle The billing cycle.
+	Paycycle *PriceModelCreatePaycycle `json:"paycycle,omitempty"`
+
+	// Pricemodel The price model.
+	Pricemodel PriceModelCreatePricemodel `json:"pricemodel"`
+
+	// Setup A one-time setup fee, in decimal dollars.
+	Setup *float64 `json:"setup,omitempty"`
+}
+
+// PriceModelCreatePaycycle The billing cycle.
+type PriceModelCreatePaycycle string
+
+// PriceModelCreatePricemodel The price model.
+type PriceModelCreatePricemodel string
+
+// Transaction A transaction as ChargeOver returns it: transaction_id, the create fields (the customer as `customer_id`, applied invoices by `invoice_id`), read tolerantly. Fields not modelled here must be ignored.
+type Transaction struct {
+	// Amount An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Amount *flex.Decimal `json:"amount,omitempty"`
+
+	// AppliedTo The invoices it is applied to.
+	AppliedTo *[]TransactionApplied `json:"applied_to,omitempty"`
+
+	// CustomerId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	CustomerId *json.Number `json:"customer_id,omitempty"`
+
+	// GatewayId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	GatewayId *json.Number `json:"gateway_id,omitempty"`
+
+	// GatewayMethod The gateway's payment method.
+	GatewayMethod *string `json:"gateway_method,omitempty"`
+
+	// GatewayMsg The gateway's message.
+	GatewayMsg *string `json:"gateway_msg,omitempty"`
+
+	// GatewayStatus An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	GatewayStatus *json.Number `json:"gateway_status,omitempty"`
+
+	// GatewayTransid The gateway's id of the transaction.
+	GatewayTransid *string `json:"gateway_transid,omitempty"`
+
+	// TransactionDate The date of the transaction, YYYY-MM-DD.
+	TransactionDate *string `json:"transaction_date,omitempty"`
+
+	// TransactionDatetime When it was recorded, "YYYY-MM-DD hh:mm:ss".
+	TransactionDatetime *string `json:"transaction_datetime,omitempty"`
+
+	// TransactionDetail A detail of the method.
+	TransactionDetail *string `json:"transaction_detail,omitempty"`
+
+	// TransactionId The transaction ID #, the id createTransaction returned. Read tolerantly: an integer or a numeric string (json.Number in Go).
+	TransactionId json.Number `json:"transaction_id"`
+
+	// TransactionMethod How it was paid.
+	TransactionMethod *string `json:"transaction_method,omitempty"`
+
+	// TransactionType pay, refund or credit (the documented values; read as an open string).
+	TransactionType *string `json:"transaction_type,omitempty"`
+}
+
+// TransactionApplied One invoice a transaction is applied to, as read.
+type TransactionApplied struct {
+	// Applied An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly).
+	Applied *flex.Decimal `json:"applied,omitempty"`
+
+	// InvoiceId An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset.
+	InvoiceId *json.Number `json:"invoice_id,omitempty"`
+}
+
+// TransactionAppliedCreate One invoice a payment or credit is applied to: by `invoice_id` or, billbridge's reading of the external-keys page, `invoice_external_key`; `applied` in decimal dollars (the invoice's balance when absent).
+type TransactionAppliedCreate struct {
+	// Applied The amount applied to the invoice, in decimal dollars.
+	Applied *float64 `json:"applied,omitempty"`
+
+	// InvoiceExternalKey The invoice named by its external_key; a read returns invoice_id, so writeOnly here.
+	InvoiceExternalKey *string `json:"invoice_external_key,omitempty"`
+
+	// InvoiceId The invoice_id of the invoice.
+	InvoiceId *int64 `json:"invoice_id,omitempty"`
+}
+
+// TransactionCreate The body of a transaction create. The customer is named by exactly one of `customer_id` and `customer_external_key`. `gateway_transid`, the payment gateway's id of the transaction, is its only natural key (not unique at ChargeOver: see createTransaction).
+type TransactionCreate struct {
+	// Amount The amount in decimal dollars (a payment without it is the sum of applied_to).
+	Amount *float64 `json:"amount,omitempty"`
+
+	// AppliedTo The invoices a payment or credit is applied to.
+	AppliedTo *[]TransactionAppliedCreate `json:"applied_to,omitempty"`
+
+	// CustomerExternalKey The customer named by its external_key; a read returns customer_id, so writeOnly here.
+	CustomerExternalKey *string `json:"customer_external_key,omitempty"`
+
+	// CustomerId The customer_id of the customer.
+	CustomerId *int64 `json:"customer_id,omitempty"`
+
+	// GatewayId The payment gateway ID # the transaction went through.
+	GatewayId *int64 `json:"gateway_id,omitempty"`
+
+	// GatewayMethod The gateway's payment method (e.g. visa).
+	GatewayMethod *string `json:"gateway_method,omitempty"`
+
+	// GatewayMsg The gateway's message.
+	GatewayMsg *string `json:"gateway_msg,omitempty"`
+
+	// GatewayStatus The gateway's status of the transaction (1: success, in the PHP library's example).
+	GatewayStatus *int32 `json:"gateway_status,omitempty"`
+
+	// GatewayTransid The gateway's id of the transaction: the natural key billbridge reconciles transactions by.
+	GatewayTransid *string `json:"gateway_transid,omitempty"`
+
+	// TransactionDate The date of the transaction, YYYY-MM-DD (today when absent).
+	TransactionDate *string `json:"transaction_date,omitempty"`
+
+	// TransactionDetail A detail of the method (e.g. a check number).
+	TransactionDetail *string `json:"transaction_detail,omitempty"`
+
+	// TransactionMethod How it was paid, as shown to people (e.g. Visa, Check, ACH).
+	TransactionMethod *string `json:"transaction_method,omitempty"`
+
+	// TransactionType The kind of transaction: a payment received (pay), a refund, or a credit.
+	TransactionType TransactionType `json:"transaction_type"`
+}
+
+// TransactionListResponse The envelope of a 200 answer to listTransactions; `response` is the page, possibly empty.
+type TransactionListResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response The transactions of this page, in the requested order.
+	Response []Transaction `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// TransactionResponse The envelope of a 200 answer to a transaction read.
+type TransactionResponse struct {
+	// Code Mirrors the HTTP status (200).
+	Code int32 `json:"code"`
+
+	// Details Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes.
+	Details *json.RawMessage `json:"details,omitempty"`
+
+	// Message Usually empty on success.
+	Message *string `json:"message,omitempty"`
+
+	// Response A transaction as ChargeOver returns it: transaction_id, the create fields (the customer as `customer_id`, applied invoices by `invoice_id`), read tolerantly. Fields not modelled here must be ignored.
+	Response Transaction `json:"response"`
+
+	// Status `EnvelopeStatus` as read: "OK", "Error" or any other string (decide success by `code`).
+	Status EnvelopeStatusOpen `json:"status"`
+}
+
+// TransactionType The kind of transaction: a payment received (pay), a refund, or a credit.
+type TransactionType string
+
 // UpdatedId The `response` of a successful update.
 type UpdatedId struct {
 	// Id The ID # of the updated object; for a customer, its customer_id. Read tolerantly: the Go type is json.Number, which accepts 16 and "16".
@@ -1020,6 +1855,60 @@ type ListCustomersParams struct {
 	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListInvoicesParams defines parameters for ListInvoices.
+type ListInvoicesParams struct {
+	// Where Conditions `field:OPERATOR:value` (or `field:IS:NULL`, `field:ISNOT:NULL`) joined by commas, all of which must hold; `:` and `,` inside a value escaped as for customers.
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
+	// Order Sort keys `field:ASC` or `field:DESC`, joined by commas.
+	Order *string `form:"order,omitempty" json:"order,omitempty"`
+
+	// Offset How many matching invoices to skip (default 0).
+	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit The most invoices on this page (1 to 500 in this spec, billbridge's cap; the fake's default is 10).
+	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// InvoiceActionParams defines parameters for InvoiceAction.
+type InvoiceActionParams struct {
+	// Action The action to run.
+	Action InvoiceActionParamsAction `form:"action" json:"action"`
+}
+
+// InvoiceActionParamsAction defines parameters for InvoiceAction.
+type InvoiceActionParamsAction string
+
+// ListItemsParams defines parameters for ListItems.
+type ListItemsParams struct {
+	// Where Conditions `field:OPERATOR:value` joined by commas, escaped as for customers.
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
+	// Order Sort keys `field:ASC` or `field:DESC`, joined by commas.
+	Order *string `form:"order,omitempty" json:"order,omitempty"`
+
+	// Offset How many matching items to skip (default 0).
+	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit The most items on this page (1 to 500 in this spec; the fake's default is 10).
+	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListTransactionsParams defines parameters for ListTransactions.
+type ListTransactionsParams struct {
+	// Where Conditions `field:OPERATOR:value` joined by commas, escaped as for customers.
+	Where *string `form:"where,omitempty" json:"where,omitempty"`
+
+	// Order Sort keys `field:ASC` or `field:DESC`, joined by commas.
+	Order *string `form:"order,omitempty" json:"order,omitempty"`
+
+	// Offset How many matching transactions to skip (default 0).
+	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit The most transactions on this page (1 to 500 in this spec; the fake's default is 10).
+	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // BulkJSONRequestBody defines body for Bulk for application/json ContentType.
 type BulkJSONRequestBody = BulkRequest
 
@@ -1028,6 +1917,21 @@ type CreateCustomerJSONRequestBody = CustomerCreate
 
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerUpdate
+
+// CreateInvoiceJSONRequestBody defines body for CreateInvoice for application/json ContentType.
+type CreateInvoiceJSONRequestBody = InvoiceCreate
+
+// InvoiceActionJSONRequestBody defines body for InvoiceAction for application/json ContentType.
+type InvoiceActionJSONRequestBody = InvoiceActionRequest
+
+// UpdateInvoiceJSONRequestBody defines body for UpdateInvoice for application/json ContentType.
+type UpdateInvoiceJSONRequestBody = InvoiceUpdate
+
+// CreateItemJSONRequestBody defines body for CreateItem for application/json ContentType.
+type CreateItemJSONRequestBody = ItemCreate
+
+// CreateTransactionJSONRequestBody defines body for CreateTransaction for application/json ContentType.
+type CreateTransactionJSONRequestBody = TransactionCreate
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1283,6 +2187,275 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
 	UpdateCustomer(ctx context.Context, customerId int64, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInvoices List or query invoices
+	//
+	// Lists invoices, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (the same syntax, operators and escapes; fields of the Invoice read schema,
+	// e.g. `customer_id:EQUALS:1000`, `invoice_status_str:EQUALS:open-unpaid`,
+	// `external_key:EQUALS:inv-1`). The documents list the filterable fields (invoice_id,
+	// refnumber, customer_id, invoice_status_str, invoice_status_state, date, token, custom_1
+	// to custom_3, write_datetime, mod_datetime, and a few more); the fake accepts every
+	// field of the read schema. A list answer carries the invoices' overview only: no
+	// `line_items` (a read by id has them). billbridge sends `order` (by default
+	// `invoice_id:ASC`) and a `limit` of at most 500, as for customers.
+	//
+	// Corresponds with GET /api/v3/invoice (the `ListInvoices` operationId).
+	ListInvoices(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInvoiceWithBody Create an invoice
+	//
+	// Creates one invoice for a customer, named by `customer_id` or by the customer's
+	// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+	// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+	// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+	// the fake answers 400. On success the answer is 201 and `response.id` is the new
+	// invoice_id.
+	//
+	// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+	// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+	// here, total = subtotal, and balance = total − payments applied. A new invoice is
+	// `open-unpaid`.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+	// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+	// external-keys page, which speaks of every object type), so a repeated create fails with
+	// 400, and an uncertain create is settled by reading
+	// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+	CreateInvoiceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInvoice Create an invoice
+	//
+	// Creates one invoice for a customer, named by `customer_id` or by the customer's
+	// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+	// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+	// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+	// the fake answers 400. On success the answer is 201 and `response.id` is the new
+	// invoice_id.
+	//
+	// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+	// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+	// here, total = subtotal, and balance = total − payments applied. A new invoice is
+	// `open-unpaid`.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+	// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+	// external-keys page, which speaks of every object type), so a repeated create fails with
+	// 400, and an uncertain create is settled by reading
+	// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+	CreateInvoice(ctx context.Context, body CreateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInvoice Get an invoice by its invoice_id
+	//
+	// Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
+	//
+	// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
+	GetInvoice(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InvoiceActionWithBody Void, e-mail or pay an invoice
+	//
+	// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+	// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+	//
+	// - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+	//   changes nothing (200, the fake's reading); an invoice with payments applied is refused
+	//   (400, the fake's reading: the documents are silent). Idempotent.
+	// - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+	//   optional `message_subject`, `message_body` and `message_from`. Every call sends one
+	//   e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+	// - `pay`: pays the balance, from the customer's default payment method or, with
+	//   `use_customer_balance: true`, only from the customer's open balance (unapplied
+	//   payments and credits). `response` says whether anything was applied: false for an
+	//   invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+	//   fake has no payment methods: it records a payment of the whole balance (method
+	//   "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+	//   unapplied payments cover.
+	//
+	// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+	InvoiceActionWithBody(ctx context.Context, invoiceId int64, params *InvoiceActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InvoiceAction Void, e-mail or pay an invoice
+	//
+	// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+	// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+	//
+	// - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+	//   changes nothing (200, the fake's reading); an invoice with payments applied is refused
+	//   (400, the fake's reading: the documents are silent). Idempotent.
+	// - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+	//   optional `message_subject`, `message_body` and `message_from`. Every call sends one
+	//   e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+	// - `pay`: pays the balance, from the customer's default payment method or, with
+	//   `use_customer_balance: true`, only from the customer's open balance (unapplied
+	//   payments and credits). `response` says whether anything was applied: false for an
+	//   invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+	//   fake has no payment methods: it records a payment of the whole balance (method
+	//   "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+	//   unapplied payments cover.
+	//
+	// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+	InvoiceAction(ctx context.Context, invoiceId int64, params *InvoiceActionParams, body InvoiceActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateInvoiceWithBody Update an invoice
+	//
+	// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+	// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+	// `response.id`. The documents do not say what an update of a void invoice, or one that
+	// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+	// sending the same update twice leaves the same invoice.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+	UpdateInvoiceWithBody(ctx context.Context, invoiceId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateInvoice Update an invoice
+	//
+	// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+	// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+	// `response.id`. The documents do not say what an update of a void invoice, or one that
+	// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+	// sending the same update twice leaves the same invoice.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+	UpdateInvoice(ctx context.Context, invoiceId int64, body UpdateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListItems List or query items
+	//
+	// Lists items, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (fields of the Item read schema, e.g. `external_key:EQUALS:item-support`,
+	// `item_type:EQUALS:service`). billbridge sends `order` (by default `item_id:ASC`) and a
+	// `limit` of at most 500.
+	//
+	// Corresponds with GET /api/v3/item (the `ListItems` operationId).
+	ListItems(ctx context.Context, params *ListItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateItemWithBody Create an item (a product, service or discount)
+	//
+	// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+	// or discount; the PHP library's constants), an optional price model, accounting fields and
+	// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+	// among items and never reusable (billbridge's reading of the external-keys page, which
+	// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+	// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+	// `_bulk`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+	CreateItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateItem Create an item (a product, service or discount)
+	//
+	// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+	// or discount; the PHP library's constants), an optional price model, accounting fields and
+	// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+	// among items and never reusable (billbridge's reading of the external-keys page, which
+	// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+	// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+	// `_bulk`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+	CreateItem(ctx context.Context, body CreateItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetItem Get an item by its item_id
+	//
+	// Reads one item. 404 when no item has this id.
+	//
+	// Corresponds with GET /api/v3/item/{item_id} (the `GetItem` operationId).
+	GetItem(ctx context.Context, itemId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTransactions List or query transactions
+	//
+	// Lists transactions, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (fields of the Transaction read schema, e.g. `customer_id:EQUALS:1000`,
+	// `gateway_transid:EQUALS:abcd1234`, `transaction_type:EQUALS:pay`). The documents do not
+	// list the filterable fields; billbridge assumes `gateway_transid` is one (the PHP
+	// library's find example filters transactions by their fields), and the fake accepts
+	// every field of the read schema. billbridge sends `order` (by default
+	// `transaction_id:ASC`) and a `limit` of at most 500.
+	//
+	// Corresponds with GET /api/v3/transaction (the `ListTransactions` operationId).
+	ListTransactions(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTransactionWithBody Create a transaction (a payment, refund or credit)
+	//
+	// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+	// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+	// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+	// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+	// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+	// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+	// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+	// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+	// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+	// refund.
+	//
+	// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+	// second transaction with the same `gateway_transid`. It is still the only natural key a
+	// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+	// before sending and reads it back after a lost answer; a transaction without
+	// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+	CreateTransactionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTransaction Create a transaction (a payment, refund or credit)
+	//
+	// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+	// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+	// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+	// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+	// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+	// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+	// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+	// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+	// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+	// refund.
+	//
+	// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+	// second transaction with the same `gateway_transid`. It is still the only natural key a
+	// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+	// before sending and reads it back after a lost answer; a transaction without
+	// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+	CreateTransaction(ctx context.Context, body CreateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTransaction Get a transaction by its transaction_id
+	//
+	// Reads one transaction with the invoices it is applied to. 404 when no transaction has this id.
+	//
+	// Corresponds with GET /api/v3/transaction/{transaction_id} (the `GetTransaction` operationId).
+	GetTransaction(ctx context.Context, transactionId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // BulkWithBody Send up to 25 sub-requests in one call
@@ -1556,6 +2729,435 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, customerId int64, c
 // Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
 func (c *Client) UpdateCustomer(ctx context.Context, customerId int64, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCustomerRequest(c.Server, customerId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInvoices List or query invoices
+//
+// Lists invoices, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (the same syntax, operators and escapes; fields of the Invoice read schema,
+// e.g. `customer_id:EQUALS:1000`, `invoice_status_str:EQUALS:open-unpaid`,
+// `external_key:EQUALS:inv-1`). The documents list the filterable fields (invoice_id,
+// refnumber, customer_id, invoice_status_str, invoice_status_state, date, token, custom_1
+// to custom_3, write_datetime, mod_datetime, and a few more); the fake accepts every
+// field of the read schema. A list answer carries the invoices' overview only: no
+// `line_items` (a read by id has them). billbridge sends `order` (by default
+// `invoice_id:ASC`) and a `limit` of at most 500, as for customers.
+//
+// Corresponds with GET /api/v3/invoice (the `ListInvoices` operationId).
+func (c *Client) ListInvoices(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInvoicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInvoiceWithBody Create an invoice
+//
+// Creates one invoice for a customer, named by `customer_id` or by the customer's
+// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+// the fake answers 400. On success the answer is 201 and `response.id` is the new
+// invoice_id.
+//
+// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+// here, total = subtotal, and balance = total − payments applied. A new invoice is
+// `open-unpaid`.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+// external-keys page, which speaks of every object type), so a repeated create fails with
+// 400, and an uncertain create is settled by reading
+// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+func (c *Client) CreateInvoiceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInvoiceRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInvoice Create an invoice
+//
+// Creates one invoice for a customer, named by `customer_id` or by the customer's
+// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+// the fake answers 400. On success the answer is 201 and `response.id` is the new
+// invoice_id.
+//
+// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+// here, total = subtotal, and balance = total − payments applied. A new invoice is
+// `open-unpaid`.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+// external-keys page, which speaks of every object type), so a repeated create fails with
+// 400, and an uncertain create is settled by reading
+// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+func (c *Client) CreateInvoice(ctx context.Context, body CreateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInvoiceRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInvoice Get an invoice by its invoice_id
+//
+// Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
+//
+// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
+func (c *Client) GetInvoice(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInvoiceRequest(c.Server, invoiceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InvoiceActionWithBody Void, e-mail or pay an invoice
+//
+// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+//
+//   - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+//     changes nothing (200, the fake's reading); an invoice with payments applied is refused
+//     (400, the fake's reading: the documents are silent). Idempotent.
+//   - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+//     optional `message_subject`, `message_body` and `message_from`. Every call sends one
+//     e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+//   - `pay`: pays the balance, from the customer's default payment method or, with
+//     `use_customer_balance: true`, only from the customer's open balance (unapplied
+//     payments and credits). `response` says whether anything was applied: false for an
+//     invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+//     fake has no payment methods: it records a payment of the whole balance (method
+//     "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+//     unapplied payments cover.
+//
+// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+func (c *Client) InvoiceActionWithBody(ctx context.Context, invoiceId int64, params *InvoiceActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInvoiceActionRequestWithBody(c.Server, invoiceId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InvoiceAction Void, e-mail or pay an invoice
+//
+// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+//
+//   - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+//     changes nothing (200, the fake's reading); an invoice with payments applied is refused
+//     (400, the fake's reading: the documents are silent). Idempotent.
+//   - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+//     optional `message_subject`, `message_body` and `message_from`. Every call sends one
+//     e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+//   - `pay`: pays the balance, from the customer's default payment method or, with
+//     `use_customer_balance: true`, only from the customer's open balance (unapplied
+//     payments and credits). `response` says whether anything was applied: false for an
+//     invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+//     fake has no payment methods: it records a payment of the whole balance (method
+//     "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+//     unapplied payments cover.
+//
+// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+func (c *Client) InvoiceAction(ctx context.Context, invoiceId int64, params *InvoiceActionParams, body InvoiceActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInvoiceActionRequest(c.Server, invoiceId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateInvoiceWithBody Update an invoice
+//
+// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+// `response.id`. The documents do not say what an update of a void invoice, or one that
+// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+// sending the same update twice leaves the same invoice.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+func (c *Client) UpdateInvoiceWithBody(ctx context.Context, invoiceId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInvoiceRequestWithBody(c.Server, invoiceId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateInvoice Update an invoice
+//
+// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+// `response.id`. The documents do not say what an update of a void invoice, or one that
+// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+// sending the same update twice leaves the same invoice.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+func (c *Client) UpdateInvoice(ctx context.Context, invoiceId int64, body UpdateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInvoiceRequest(c.Server, invoiceId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListItems List or query items
+//
+// Lists items, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (fields of the Item read schema, e.g. `external_key:EQUALS:item-support`,
+// `item_type:EQUALS:service`). billbridge sends `order` (by default `item_id:ASC`) and a
+// `limit` of at most 500.
+//
+// Corresponds with GET /api/v3/item (the `ListItems` operationId).
+func (c *Client) ListItems(ctx context.Context, params *ListItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListItemsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateItemWithBody Create an item (a product, service or discount)
+//
+// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+// or discount; the PHP library's constants), an optional price model, accounting fields and
+// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+// among items and never reusable (billbridge's reading of the external-keys page, which
+// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+// `_bulk`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+func (c *Client) CreateItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateItemRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateItem Create an item (a product, service or discount)
+//
+// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+// or discount; the PHP library's constants), an optional price model, accounting fields and
+// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+// among items and never reusable (billbridge's reading of the external-keys page, which
+// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+// `_bulk`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+func (c *Client) CreateItem(ctx context.Context, body CreateItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateItemRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetItem Get an item by its item_id
+//
+// Reads one item. 404 when no item has this id.
+//
+// Corresponds with GET /api/v3/item/{item_id} (the `GetItem` operationId).
+func (c *Client) GetItem(ctx context.Context, itemId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetItemRequest(c.Server, itemId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListTransactions List or query transactions
+//
+// Lists transactions, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (fields of the Transaction read schema, e.g. `customer_id:EQUALS:1000`,
+// `gateway_transid:EQUALS:abcd1234`, `transaction_type:EQUALS:pay`). The documents do not
+// list the filterable fields; billbridge assumes `gateway_transid` is one (the PHP
+// library's find example filters transactions by their fields), and the fake accepts
+// every field of the read schema. billbridge sends `order` (by default
+// `transaction_id:ASC`) and a `limit` of at most 500.
+//
+// Corresponds with GET /api/v3/transaction (the `ListTransactions` operationId).
+func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTransactionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTransactionWithBody Create a transaction (a payment, refund or credit)
+//
+// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+// refund.
+//
+// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+// second transaction with the same `gateway_transid`. It is still the only natural key a
+// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+// before sending and reads it back after a lost answer; a transaction without
+// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+func (c *Client) CreateTransactionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTransactionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTransaction Create a transaction (a payment, refund or credit)
+//
+// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+// refund.
+//
+// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+// second transaction with the same `gateway_transid`. It is still the only natural key a
+// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+// before sending and reads it back after a lost answer; a transaction without
+// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+func (c *Client) CreateTransaction(ctx context.Context, body CreateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTransactionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTransaction Get a transaction by its transaction_id
+//
+// Reads one transaction with the invoices it is applied to. 404 when no transaction has this id.
+//
+// Corresponds with GET /api/v3/transaction/{transaction_id} (the `GetTransaction` operationId).
+func (c *Client) GetTransaction(ctx context.Context, transactionId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTransactionRequest(c.Server, transactionId)
 	if err != nil {
 		return nil, err
 	}
@@ -1885,6 +3487,615 @@ func NewUpdateCustomerRequestWithBody(server string, customerId int64, contentTy
 	return req, nil
 }
 
+// NewListInvoicesRequest constructs an http.Request for the ListInvoices method
+func NewListInvoicesRequest(server string, params *ListInvoicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/invoice")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateInvoiceRequest calls the generic CreateInvoice builder with application/json body
+func NewCreateInvoiceRequest(server string, body CreateInvoiceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateInvoiceRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateInvoiceRequestWithBody constructs an http.Request for the CreateInvoice method, with any body, and a specified content type
+func NewCreateInvoiceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/invoice")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetInvoiceRequest constructs an http.Request for the GetInvoice method
+func NewGetInvoiceRequest(server string, invoiceId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invoice_id", invoiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/invoice/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewInvoiceActionRequest calls the generic InvoiceAction builder with application/json body
+func NewInvoiceActionRequest(server string, invoiceId int64, params *InvoiceActionParams, body InvoiceActionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewInvoiceActionRequestWithBody(server, invoiceId, params, "application/json", bodyReader)
+}
+
+// NewInvoiceActionRequestWithBody constructs an http.Request for the InvoiceAction method, with any body, and a specified content type
+func NewInvoiceActionRequestWithBody(server string, invoiceId int64, params *InvoiceActionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invoice_id", invoiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/invoice/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "action", params.Action, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateInvoiceRequest calls the generic UpdateInvoice builder with application/json body
+func NewUpdateInvoiceRequest(server string, invoiceId int64, body UpdateInvoiceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateInvoiceRequestWithBody(server, invoiceId, "application/json", bodyReader)
+}
+
+// NewUpdateInvoiceRequestWithBody constructs an http.Request for the UpdateInvoice method, with any body, and a specified content type
+func NewUpdateInvoiceRequestWithBody(server string, invoiceId int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invoice_id", invoiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/invoice/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListItemsRequest constructs an http.Request for the ListItems method
+func NewListItemsRequest(server string, params *ListItemsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/item")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateItemRequest calls the generic CreateItem builder with application/json body
+func NewCreateItemRequest(server string, body CreateItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateItemRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateItemRequestWithBody constructs an http.Request for the CreateItem method, with any body, and a specified content type
+func NewCreateItemRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/item")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetItemRequest constructs an http.Request for the GetItem method
+func NewGetItemRequest(server string, itemId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "item_id", itemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/item/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListTransactionsRequest constructs an http.Request for the ListTransactions method
+func NewListTransactionsRequest(server string, params *ListTransactionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/transaction")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Where != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "where", *params.Where, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateTransactionRequest calls the generic CreateTransaction builder with application/json body
+func NewCreateTransactionRequest(server string, body CreateTransactionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateTransactionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateTransactionRequestWithBody constructs an http.Request for the CreateTransaction method, with any body, and a specified content type
+func NewCreateTransactionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/transaction")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetTransactionRequest constructs an http.Request for the GetTransaction method
+func NewGetTransactionRequest(server string, transactionId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "transaction_id", transactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v3/transaction/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2117,6 +4328,287 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v3/customer/{customer_id} (the `UpdateCustomer` operationId).
 	UpdateCustomerWithResponse(ctx context.Context, customerId int64, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+
+	// ListInvoicesWithResponse List or query invoices
+	//
+	// Lists invoices, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (the same syntax, operators and escapes; fields of the Invoice read schema,
+	// e.g. `customer_id:EQUALS:1000`, `invoice_status_str:EQUALS:open-unpaid`,
+	// `external_key:EQUALS:inv-1`). The documents list the filterable fields (invoice_id,
+	// refnumber, customer_id, invoice_status_str, invoice_status_state, date, token, custom_1
+	// to custom_3, write_datetime, mod_datetime, and a few more); the fake accepts every
+	// field of the read schema. A list answer carries the invoices' overview only: no
+	// `line_items` (a read by id has them). billbridge sends `order` (by default
+	// `invoice_id:ASC`) and a `limit` of at most 500, as for customers.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/invoice (the `ListInvoices` operationId).
+	ListInvoicesWithResponse(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*ListInvoicesResponse, error)
+
+	// CreateInvoiceWithBodyWithResponse Create an invoice
+	//
+	// Creates one invoice for a customer, named by `customer_id` or by the customer's
+	// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+	// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+	// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+	// the fake answers 400. On success the answer is 201 and `response.id` is the new
+	// invoice_id.
+	//
+	// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+	// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+	// here, total = subtotal, and balance = total − payments applied. A new invoice is
+	// `open-unpaid`.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+	// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+	// external-keys page, which speaks of every object type), so a repeated create fails with
+	// 400, and an uncertain create is settled by reading
+	// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+	CreateInvoiceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvoiceResponse, error)
+
+	// CreateInvoiceWithResponse Create an invoice
+	//
+	// Creates one invoice for a customer, named by `customer_id` or by the customer's
+	// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+	// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+	// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+	// the fake answers 400. On success the answer is 201 and `response.id` is the new
+	// invoice_id.
+	//
+	// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+	// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+	// here, total = subtotal, and balance = total − payments applied. A new invoice is
+	// `open-unpaid`.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+	// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+	// external-keys page, which speaks of every object type), so a repeated create fails with
+	// 400, and an uncertain create is settled by reading
+	// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+	CreateInvoiceWithResponse(ctx context.Context, body CreateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInvoiceResponse, error)
+
+	// GetInvoiceWithResponse Get an invoice by its invoice_id
+	//
+	// Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
+	GetInvoiceWithResponse(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*GetInvoiceResponse, error)
+
+	// InvoiceActionWithBodyWithResponse Void, e-mail or pay an invoice
+	//
+	// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+	// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+	//
+	// - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+	//   changes nothing (200, the fake's reading); an invoice with payments applied is refused
+	//   (400, the fake's reading: the documents are silent). Idempotent.
+	// - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+	//   optional `message_subject`, `message_body` and `message_from`. Every call sends one
+	//   e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+	// - `pay`: pays the balance, from the customer's default payment method or, with
+	//   `use_customer_balance: true`, only from the customer's open balance (unapplied
+	//   payments and credits). `response` says whether anything was applied: false for an
+	//   invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+	//   fake has no payment methods: it records a payment of the whole balance (method
+	//   "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+	//   unapplied payments cover.
+	//
+	// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+	InvoiceActionWithBodyWithResponse(ctx context.Context, invoiceId int64, params *InvoiceActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InvoiceActionResponse, error)
+
+	// InvoiceActionWithResponse Void, e-mail or pay an invoice
+	//
+	// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+	// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+	//
+	// - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+	//   changes nothing (200, the fake's reading); an invoice with payments applied is refused
+	//   (400, the fake's reading: the documents are silent). Idempotent.
+	// - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+	//   optional `message_subject`, `message_body` and `message_from`. Every call sends one
+	//   e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+	// - `pay`: pays the balance, from the customer's default payment method or, with
+	//   `use_customer_balance: true`, only from the customer's open balance (unapplied
+	//   payments and credits). `response` says whether anything was applied: false for an
+	//   invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+	//   fake has no payment methods: it records a payment of the whole balance (method
+	//   "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+	//   unapplied payments cover.
+	//
+	// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+	InvoiceActionWithResponse(ctx context.Context, invoiceId int64, params *InvoiceActionParams, body InvoiceActionJSONRequestBody, reqEditors ...RequestEditorFn) (*InvoiceActionResponse, error)
+
+	// UpdateInvoiceWithBodyWithResponse Update an invoice
+	//
+	// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+	// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+	// `response.id`. The documents do not say what an update of a void invoice, or one that
+	// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+	// sending the same update twice leaves the same invoice.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+	UpdateInvoiceWithBodyWithResponse(ctx context.Context, invoiceId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvoiceResponse, error)
+
+	// UpdateInvoiceWithResponse Update an invoice
+	//
+	// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+	// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+	// `response.id`. The documents do not say what an update of a void invoice, or one that
+	// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+	// sending the same update twice leaves the same invoice.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+	UpdateInvoiceWithResponse(ctx context.Context, invoiceId int64, body UpdateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvoiceResponse, error)
+
+	// ListItemsWithResponse List or query items
+	//
+	// Lists items, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (fields of the Item read schema, e.g. `external_key:EQUALS:item-support`,
+	// `item_type:EQUALS:service`). billbridge sends `order` (by default `item_id:ASC`) and a
+	// `limit` of at most 500.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/item (the `ListItems` operationId).
+	ListItemsWithResponse(ctx context.Context, params *ListItemsParams, reqEditors ...RequestEditorFn) (*ListItemsResponse, error)
+
+	// CreateItemWithBodyWithResponse Create an item (a product, service or discount)
+	//
+	// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+	// or discount; the PHP library's constants), an optional price model, accounting fields and
+	// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+	// among items and never reusable (billbridge's reading of the external-keys page, which
+	// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+	// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+	// `_bulk`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+	CreateItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateItemResponse, error)
+
+	// CreateItemWithResponse Create an item (a product, service or discount)
+	//
+	// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+	// or discount; the PHP library's constants), an optional price model, accounting fields and
+	// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+	//
+	// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+	// among items and never reusable (billbridge's reading of the external-keys page, which
+	// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+	// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+	// `_bulk`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+	CreateItemWithResponse(ctx context.Context, body CreateItemJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateItemResponse, error)
+
+	// GetItemWithResponse Get an item by its item_id
+	//
+	// Reads one item. 404 when no item has this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/item/{item_id} (the `GetItem` operationId).
+	GetItemWithResponse(ctx context.Context, itemId int64, reqEditors ...RequestEditorFn) (*GetItemResponse, error)
+
+	// ListTransactionsWithResponse List or query transactions
+	//
+	// Lists transactions, one page per request, with `where`, `order`, `offset` and `limit` as
+	// listCustomers (fields of the Transaction read schema, e.g. `customer_id:EQUALS:1000`,
+	// `gateway_transid:EQUALS:abcd1234`, `transaction_type:EQUALS:pay`). The documents do not
+	// list the filterable fields; billbridge assumes `gateway_transid` is one (the PHP
+	// library's find example filters transactions by their fields), and the fake accepts
+	// every field of the read schema. billbridge sends `order` (by default
+	// `transaction_id:ASC`) and a `limit` of at most 500.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/transaction (the `ListTransactions` operationId).
+	ListTransactionsWithResponse(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*ListTransactionsResponse, error)
+
+	// CreateTransactionWithBodyWithResponse Create a transaction (a payment, refund or credit)
+	//
+	// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+	// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+	// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+	// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+	// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+	// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+	// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+	// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+	// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+	// refund.
+	//
+	// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+	// second transaction with the same `gateway_transid`. It is still the only natural key a
+	// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+	// before sending and reads it back after a lost answer; a transaction without
+	// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+	CreateTransactionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTransactionResponse, error)
+
+	// CreateTransactionWithResponse Create a transaction (a payment, refund or credit)
+	//
+	// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+	// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+	// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+	// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+	// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+	// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+	// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+	// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+	// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+	// refund.
+	//
+	// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+	// second transaction with the same `gateway_transid`. It is still the only natural key a
+	// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+	// before sending and reads it back after a lost answer; a transaction without
+	// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+	CreateTransactionWithResponse(ctx context.Context, body CreateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTransactionResponse, error)
+
+	// GetTransactionWithResponse Get a transaction by its transaction_id
+	//
+	// Reads one transaction with the invoices it is applied to. 404 when no transaction has this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v3/transaction/{transaction_id} (the `GetTransaction` operationId).
+	GetTransactionWithResponse(ctx context.Context, transactionId int64, reqEditors ...RequestEditorFn) (*GetTransactionResponse, error)
 }
 
 // BulkResponse429Headers the declared response headers of an HTTP 429 response for Bulk
@@ -3022,6 +5514,1416 @@ func (r UpdateCustomerResponse) ContentType() string {
 	return ""
 }
 
+// ListInvoicesResponse429Headers the declared response headers of an HTTP 429 response for ListInvoices
+type ListInvoicesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse502Headers the declared response headers of an HTTP 502 response for ListInvoices
+type ListInvoicesResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse503Headers the declared response headers of an HTTP 503 response for ListInvoices
+type ListInvoicesResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse504Headers the declared response headers of an HTTP 504 response for ListInvoices
+type ListInvoicesResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListInvoicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoiceListResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListInvoicesResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListInvoicesResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListInvoicesResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListInvoicesResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInvoicesResponse) GetJSON200() *InvoiceListResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListInvoicesResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListInvoicesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInvoicesResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListInvoicesResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListInvoicesResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListInvoicesResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListInvoicesResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListInvoicesResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInvoicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInvoicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInvoicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInvoicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateInvoiceResponse429Headers the declared response headers of an HTTP 429 response for CreateInvoice
+type CreateInvoiceResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateInvoiceResponse502Headers the declared response headers of an HTTP 502 response for CreateInvoice
+type CreateInvoiceResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateInvoiceResponse503Headers the declared response headers of an HTTP 503 response for CreateInvoice
+type CreateInvoiceResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateInvoiceResponse504Headers the declared response headers of an HTTP 504 response for CreateInvoice
+type CreateInvoiceResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CreateInvoiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateInvoiceResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateInvoiceResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateInvoiceResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateInvoiceResponse504Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateInvoiceResponse) GetJSON201() *CreatedResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateInvoiceResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateInvoiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateInvoiceResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateInvoiceResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateInvoiceResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateInvoiceResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateInvoiceResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateInvoiceResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateInvoiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateInvoiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateInvoiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateInvoiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInvoiceResponse429Headers the declared response headers of an HTTP 429 response for GetInvoice
+type GetInvoiceResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceResponse502Headers the declared response headers of an HTTP 502 response for GetInvoice
+type GetInvoiceResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceResponse503Headers the declared response headers of an HTTP 503 response for GetInvoice
+type GetInvoiceResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceResponse504Headers the declared response headers of an HTTP 504 response for GetInvoice
+type GetInvoiceResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetInvoiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoiceResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetInvoiceResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetInvoiceResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetInvoiceResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetInvoiceResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInvoiceResponse) GetJSON200() *InvoiceResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetInvoiceResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInvoiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInvoiceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInvoiceResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInvoiceResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetInvoiceResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetInvoiceResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetInvoiceResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetInvoiceResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInvoiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInvoiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInvoiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInvoiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// InvoiceActionResponse429Headers the declared response headers of an HTTP 429 response for InvoiceAction
+type InvoiceActionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// InvoiceActionResponse502Headers the declared response headers of an HTTP 502 response for InvoiceAction
+type InvoiceActionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// InvoiceActionResponse503Headers the declared response headers of an HTTP 503 response for InvoiceAction
+type InvoiceActionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// InvoiceActionResponse504Headers the declared response headers of an HTTP 504 response for InvoiceAction
+type InvoiceActionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type InvoiceActionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ActionResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *InvoiceActionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *InvoiceActionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *InvoiceActionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *InvoiceActionResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r InvoiceActionResponse) GetJSON200() *ActionResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r InvoiceActionResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r InvoiceActionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r InvoiceActionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r InvoiceActionResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r InvoiceActionResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r InvoiceActionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r InvoiceActionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r InvoiceActionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r InvoiceActionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r InvoiceActionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r InvoiceActionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r InvoiceActionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r InvoiceActionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateInvoiceResponse429Headers the declared response headers of an HTTP 429 response for UpdateInvoice
+type UpdateInvoiceResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateInvoiceResponse502Headers the declared response headers of an HTTP 502 response for UpdateInvoice
+type UpdateInvoiceResponse502Headers struct {
+	RetryAfter *string
+}
+
+// UpdateInvoiceResponse503Headers the declared response headers of an HTTP 503 response for UpdateInvoice
+type UpdateInvoiceResponse503Headers struct {
+	RetryAfter *string
+}
+
+// UpdateInvoiceResponse504Headers the declared response headers of an HTTP 504 response for UpdateInvoice
+type UpdateInvoiceResponse504Headers struct {
+	RetryAfter *string
+}
+
+type UpdateInvoiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *UpdatedResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateInvoiceResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *UpdateInvoiceResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateInvoiceResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *UpdateInvoiceResponse504Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON202() *UpdatedResponse {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r UpdateInvoiceResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateInvoiceResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateInvoiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateInvoiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateInvoiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateInvoiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListItemsResponse429Headers the declared response headers of an HTTP 429 response for ListItems
+type ListItemsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListItemsResponse502Headers the declared response headers of an HTTP 502 response for ListItems
+type ListItemsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListItemsResponse503Headers the declared response headers of an HTTP 503 response for ListItems
+type ListItemsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListItemsResponse504Headers the declared response headers of an HTTP 504 response for ListItems
+type ListItemsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemListResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListItemsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListItemsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListItemsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListItemsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListItemsResponse) GetJSON200() *ItemListResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListItemsResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListItemsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListItemsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListItemsResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListItemsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListItemsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListItemsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListItemsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListItemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateItemResponse429Headers the declared response headers of an HTTP 429 response for CreateItem
+type CreateItemResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateItemResponse502Headers the declared response headers of an HTTP 502 response for CreateItem
+type CreateItemResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateItemResponse503Headers the declared response headers of an HTTP 503 response for CreateItem
+type CreateItemResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateItemResponse504Headers the declared response headers of an HTTP 504 response for CreateItem
+type CreateItemResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CreateItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateItemResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateItemResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateItemResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateItemResponse504Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateItemResponse) GetJSON201() *CreatedResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateItemResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateItemResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateItemResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateItemResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateItemResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateItemResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateItemResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetItemResponse429Headers the declared response headers of an HTTP 429 response for GetItem
+type GetItemResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetItemResponse502Headers the declared response headers of an HTTP 502 response for GetItem
+type GetItemResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetItemResponse503Headers the declared response headers of an HTTP 503 response for GetItem
+type GetItemResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetItemResponse504Headers the declared response headers of an HTTP 504 response for GetItem
+type GetItemResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetItemResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetItemResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetItemResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetItemResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetItemResponse) GetJSON200() *ItemResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetItemResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetItemResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetItemResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetItemResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetItemResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetItemResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetItemResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetItemResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListTransactionsResponse429Headers the declared response headers of an HTTP 429 response for ListTransactions
+type ListTransactionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListTransactionsResponse502Headers the declared response headers of an HTTP 502 response for ListTransactions
+type ListTransactionsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListTransactionsResponse503Headers the declared response headers of an HTTP 503 response for ListTransactions
+type ListTransactionsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListTransactionsResponse504Headers the declared response headers of an HTTP 504 response for ListTransactions
+type ListTransactionsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListTransactionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TransactionListResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListTransactionsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListTransactionsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListTransactionsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListTransactionsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTransactionsResponse) GetJSON200() *TransactionListResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListTransactionsResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListTransactionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListTransactionsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListTransactionsResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListTransactionsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListTransactionsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListTransactionsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListTransactionsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTransactionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTransactionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTransactionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTransactionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateTransactionResponse429Headers the declared response headers of an HTTP 429 response for CreateTransaction
+type CreateTransactionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateTransactionResponse502Headers the declared response headers of an HTTP 502 response for CreateTransaction
+type CreateTransactionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateTransactionResponse503Headers the declared response headers of an HTTP 503 response for CreateTransaction
+type CreateTransactionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateTransactionResponse504Headers the declared response headers of an HTTP 504 response for CreateTransaction
+type CreateTransactionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CreateTransactionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateTransactionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateTransactionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateTransactionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateTransactionResponse504Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateTransactionResponse) GetJSON201() *CreatedResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateTransactionResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateTransactionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateTransactionResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateTransactionResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateTransactionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateTransactionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateTransactionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateTransactionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateTransactionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateTransactionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateTransactionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateTransactionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetTransactionResponse429Headers the declared response headers of an HTTP 429 response for GetTransaction
+type GetTransactionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetTransactionResponse502Headers the declared response headers of an HTTP 502 response for GetTransaction
+type GetTransactionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetTransactionResponse503Headers the declared response headers of an HTTP 503 response for GetTransaction
+type GetTransactionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetTransactionResponse504Headers the declared response headers of an HTTP 504 response for GetTransaction
+type GetTransactionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetTransactionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TransactionResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTransactionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetTransactionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetTransactionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetTransactionResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTransactionResponse) GetJSON200() *TransactionResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetTransactionResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetTransactionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetTransactionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetTransactionResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetTransactionResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetTransactionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetTransactionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetTransactionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetTransactionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTransactionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTransactionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTransactionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTransactionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // BulkWithBodyWithResponse Send up to 25 sub-requests in one call
 //
 // The body is a bare JSON array of at most 25 sub-requests, each naming a method, a v3 URI
@@ -3269,6 +7171,383 @@ func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, cu
 		return nil, err
 	}
 	return ParseUpdateCustomerResponse(rsp)
+}
+
+// ListInvoicesWithResponse List or query invoices
+//
+// Lists invoices, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (the same syntax, operators and escapes; fields of the Invoice read schema,
+// e.g. `customer_id:EQUALS:1000`, `invoice_status_str:EQUALS:open-unpaid`,
+// `external_key:EQUALS:inv-1`). The documents list the filterable fields (invoice_id,
+// refnumber, customer_id, invoice_status_str, invoice_status_state, date, token, custom_1
+// to custom_3, write_datetime, mod_datetime, and a few more); the fake accepts every
+// field of the read schema. A list answer carries the invoices' overview only: no
+// `line_items` (a read by id has them). billbridge sends `order` (by default
+// `invoice_id:ASC`) and a `limit` of at most 500, as for customers.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/invoice (the `ListInvoices` operationId).
+func (c *ClientWithResponses) ListInvoicesWithResponse(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*ListInvoicesResponse, error) {
+	rsp, err := c.ListInvoices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInvoicesResponse(rsp)
+}
+
+// CreateInvoiceWithBodyWithResponse Create an invoice
+//
+// Creates one invoice for a customer, named by `customer_id` or by the customer's
+// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+// the fake answers 400. On success the answer is 201 and `response.id` is the new
+// invoice_id.
+//
+// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+// here, total = subtotal, and balance = total − payments applied. A new invoice is
+// `open-unpaid`.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+// external-keys page, which speaks of every object type), so a repeated create fails with
+// 400, and an uncertain create is settled by reading
+// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+func (c *ClientWithResponses) CreateInvoiceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvoiceResponse, error) {
+	rsp, err := c.CreateInvoiceWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInvoiceResponse(rsp)
+}
+
+// CreateInvoiceWithResponse Create an invoice
+//
+// Creates one invoice for a customer, named by `customer_id` or by the customer's
+// `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+// object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+// ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+// the fake answers 400. On success the answer is 201 and `response.id` is the new
+// invoice_id.
+//
+// The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+// (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+// here, total = subtotal, and balance = total − payments applied. A new invoice is
+// `open-unpaid`.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+// customer's, it is unique among invoices and never reusable (billbridge's reading of the
+// external-keys page, which speaks of every object type), so a repeated create fails with
+// 400, and an uncertain create is settled by reading
+// `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/invoice (the `CreateInvoice` operationId).
+func (c *ClientWithResponses) CreateInvoiceWithResponse(ctx context.Context, body CreateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInvoiceResponse, error) {
+	rsp, err := c.CreateInvoice(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInvoiceResponse(rsp)
+}
+
+// GetInvoiceWithResponse Get an invoice by its invoice_id
+//
+// Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/invoice/{invoice_id} (the `GetInvoice` operationId).
+func (c *ClientWithResponses) GetInvoiceWithResponse(ctx context.Context, invoiceId int64, reqEditors ...RequestEditorFn) (*GetInvoiceResponse, error) {
+	rsp, err := c.GetInvoice(ctx, invoiceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInvoiceResponse(rsp)
+}
+
+// InvoiceActionWithBodyWithResponse Void, e-mail or pay an invoice
+//
+// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+//
+//   - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+//     changes nothing (200, the fake's reading); an invoice with payments applied is refused
+//     (400, the fake's reading: the documents are silent). Idempotent.
+//   - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+//     optional `message_subject`, `message_body` and `message_from`. Every call sends one
+//     e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+//   - `pay`: pays the balance, from the customer's default payment method or, with
+//     `use_customer_balance: true`, only from the customer's open balance (unapplied
+//     payments and credits). `response` says whether anything was applied: false for an
+//     invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+//     fake has no payment methods: it records a payment of the whole balance (method
+//     "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+//     unapplied payments cover.
+//
+// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+func (c *ClientWithResponses) InvoiceActionWithBodyWithResponse(ctx context.Context, invoiceId int64, params *InvoiceActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InvoiceActionResponse, error) {
+	rsp, err := c.InvoiceActionWithBody(ctx, invoiceId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInvoiceActionResponse(rsp)
+}
+
+// InvoiceActionWithResponse Void, e-mail or pay an invoice
+//
+// Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+// `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+//
+//   - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+//     changes nothing (200, the fake's reading); an invoice with payments applied is refused
+//     (400, the fake's reading: the documents are silent). Idempotent.
+//   - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+//     optional `message_subject`, `message_body` and `message_from`. Every call sends one
+//     e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+//   - `pay`: pays the balance, from the customer's default payment method or, with
+//     `use_customer_balance: true`, only from the customer's open balance (unapplied
+//     payments and credits). `response` says whether anything was applied: false for an
+//     invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+//     fake has no payment methods: it records a payment of the whole balance (method
+//     "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+//     unapplied payments cover.
+//
+// The answer is 200 with `response` true or false (read tolerantly as 0/1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/invoice/{invoice_id} (the `InvoiceAction` operationId).
+func (c *ClientWithResponses) InvoiceActionWithResponse(ctx context.Context, invoiceId int64, params *InvoiceActionParams, body InvoiceActionJSONRequestBody, reqEditors ...RequestEditorFn) (*InvoiceActionResponse, error) {
+	rsp, err := c.InvoiceAction(ctx, invoiceId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInvoiceActionResponse(rsp)
+}
+
+// UpdateInvoiceWithBodyWithResponse Update an invoice
+//
+// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+// `response.id`. The documents do not say what an update of a void invoice, or one that
+// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+// sending the same update twice leaves the same invoice.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+func (c *ClientWithResponses) UpdateInvoiceWithBodyWithResponse(ctx context.Context, invoiceId int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvoiceResponse, error) {
+	rsp, err := c.UpdateInvoiceWithBody(ctx, invoiceId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateInvoiceResponse(rsp)
+}
+
+// UpdateInvoiceWithResponse Update an invoice
+//
+// Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+// when sent, replace every line, and the totals and balance follow. The answer is 202 with
+// `response.id`. The documents do not say what an update of a void invoice, or one that
+// brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+// sending the same update twice leaves the same invoice.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v3/invoice/{invoice_id} (the `UpdateInvoice` operationId).
+func (c *ClientWithResponses) UpdateInvoiceWithResponse(ctx context.Context, invoiceId int64, body UpdateInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvoiceResponse, error) {
+	rsp, err := c.UpdateInvoice(ctx, invoiceId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateInvoiceResponse(rsp)
+}
+
+// ListItemsWithResponse List or query items
+//
+// Lists items, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (fields of the Item read schema, e.g. `external_key:EQUALS:item-support`,
+// `item_type:EQUALS:service`). billbridge sends `order` (by default `item_id:ASC`) and a
+// `limit` of at most 500.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/item (the `ListItems` operationId).
+func (c *ClientWithResponses) ListItemsWithResponse(ctx context.Context, params *ListItemsParams, reqEditors ...RequestEditorFn) (*ListItemsResponse, error) {
+	rsp, err := c.ListItems(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListItemsResponse(rsp)
+}
+
+// CreateItemWithBodyWithResponse Create an item (a product, service or discount)
+//
+// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+// or discount; the PHP library's constants), an optional price model, accounting fields and
+// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+// among items and never reusable (billbridge's reading of the external-keys page, which
+// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+// `_bulk`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+func (c *ClientWithResponses) CreateItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateItemResponse, error) {
+	rsp, err := c.CreateItemWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateItemResponse(rsp)
+}
+
+// CreateItemWithResponse Create an item (a product, service or discount)
+//
+// Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+// or discount; the PHP library's constants), an optional price model, accounting fields and
+// an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+//
+// Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+// among items and never reusable (billbridge's reading of the external-keys page, which
+// names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+// uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+// `_bulk`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/item (the `CreateItem` operationId).
+func (c *ClientWithResponses) CreateItemWithResponse(ctx context.Context, body CreateItemJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateItemResponse, error) {
+	rsp, err := c.CreateItem(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateItemResponse(rsp)
+}
+
+// GetItemWithResponse Get an item by its item_id
+//
+// Reads one item. 404 when no item has this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/item/{item_id} (the `GetItem` operationId).
+func (c *ClientWithResponses) GetItemWithResponse(ctx context.Context, itemId int64, reqEditors ...RequestEditorFn) (*GetItemResponse, error) {
+	rsp, err := c.GetItem(ctx, itemId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetItemResponse(rsp)
+}
+
+// ListTransactionsWithResponse List or query transactions
+//
+// Lists transactions, one page per request, with `where`, `order`, `offset` and `limit` as
+// listCustomers (fields of the Transaction read schema, e.g. `customer_id:EQUALS:1000`,
+// `gateway_transid:EQUALS:abcd1234`, `transaction_type:EQUALS:pay`). The documents do not
+// list the filterable fields; billbridge assumes `gateway_transid` is one (the PHP
+// library's find example filters transactions by their fields), and the fake accepts
+// every field of the read schema. billbridge sends `order` (by default
+// `transaction_id:ASC`) and a `limit` of at most 500.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/transaction (the `ListTransactions` operationId).
+func (c *ClientWithResponses) ListTransactionsWithResponse(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*ListTransactionsResponse, error) {
+	rsp, err := c.ListTransactions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTransactionsResponse(rsp)
+}
+
+// CreateTransactionWithBodyWithResponse Create a transaction (a payment, refund or credit)
+//
+// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+// refund.
+//
+// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+// second transaction with the same `gateway_transid`. It is still the only natural key a
+// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+// before sending and reads it back after a lost answer; a transaction without
+// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+func (c *ClientWithResponses) CreateTransactionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTransactionResponse, error) {
+	rsp, err := c.CreateTransactionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTransactionResponse(rsp)
+}
+
+// CreateTransactionWithResponse Create a transaction (a payment, refund or credit)
+//
+// Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+// `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+// decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+// applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+// the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+// `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+// (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+// makes it `closed-paid`. The documents do not say what applying more than the balance, or
+// more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+// refund.
+//
+// Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+// second transaction with the same `gateway_transid`. It is still the only natural key a
+// transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+// before sending and reads it back after a lost answer; a transaction without
+// `gateway_transid` whose answer is lost stays unknown and is never sent again.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v3/transaction (the `CreateTransaction` operationId).
+func (c *ClientWithResponses) CreateTransactionWithResponse(ctx context.Context, body CreateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTransactionResponse, error) {
+	rsp, err := c.CreateTransaction(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTransactionResponse(rsp)
+}
+
+// GetTransactionWithResponse Get a transaction by its transaction_id
+//
+// Reads one transaction with the invoices it is applied to. 404 when no transaction has this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v3/transaction/{transaction_id} (the `GetTransaction` operationId).
+func (c *ClientWithResponses) GetTransactionWithResponse(ctx context.Context, transactionId int64, reqEditors ...RequestEditorFn) (*GetTransactionResponse, error) {
+	rsp, err := c.GetTransaction(ctx, transactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTransactionResponse(rsp)
 }
 
 // ParseBulkResponse parses an HTTP response from a BulkWithResponse call
@@ -4261,253 +8540,1929 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 	return response, nil
 }
 
+// ParseListInvoicesResponse parses an HTTP response from a ListInvoicesWithResponse call
+func ParseListInvoicesResponse(rsp *http.Response) (*ListInvoicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInvoicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoiceListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListInvoicesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListInvoicesResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListInvoicesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListInvoicesResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateInvoiceResponse parses an HTTP response from a CreateInvoiceWithResponse call
+func ParseCreateInvoiceResponse(rsp *http.Response) (*CreateInvoiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateInvoiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateInvoiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateInvoiceResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateInvoiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateInvoiceResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetInvoiceResponse parses an HTTP response from a GetInvoiceWithResponse call
+func ParseGetInvoiceResponse(rsp *http.Response) (*GetInvoiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInvoiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoiceResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetInvoiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetInvoiceResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetInvoiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetInvoiceResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseInvoiceActionResponse parses an HTTP response from a InvoiceActionWithResponse call
+func ParseInvoiceActionResponse(rsp *http.Response) (*InvoiceActionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &InvoiceActionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ActionResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers InvoiceActionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers InvoiceActionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers InvoiceActionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers InvoiceActionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateInvoiceResponse parses an HTTP response from a UpdateInvoiceWithResponse call
+func ParseUpdateInvoiceResponse(rsp *http.Response) (*UpdateInvoiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateInvoiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest UpdatedResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateInvoiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers UpdateInvoiceResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateInvoiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers UpdateInvoiceResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListItemsResponse parses an HTTP response from a ListItemsWithResponse call
+func ParseListItemsResponse(rsp *http.Response) (*ListItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListItemsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListItemsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListItemsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListItemsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateItemResponse parses an HTTP response from a CreateItemWithResponse call
+func ParseCreateItemResponse(rsp *http.Response) (*CreateItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateItemResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateItemResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateItemResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateItemResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetItemResponse parses an HTTP response from a GetItemWithResponse call
+func ParseGetItemResponse(rsp *http.Response) (*GetItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetItemResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetItemResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetItemResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetItemResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListTransactionsResponse parses an HTTP response from a ListTransactionsWithResponse call
+func ParseListTransactionsResponse(rsp *http.Response) (*ListTransactionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTransactionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TransactionListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListTransactionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListTransactionsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListTransactionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListTransactionsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateTransactionResponse parses an HTTP response from a CreateTransactionWithResponse call
+func ParseCreateTransactionResponse(rsp *http.Response) (*CreateTransactionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateTransactionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateTransactionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateTransactionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateTransactionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateTransactionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTransactionResponse parses an HTTP response from a GetTransactionWithResponse call
+func ParseGetTransactionResponse(rsp *http.Response) (*GetTransactionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTransactionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TransactionResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/html) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetTransactionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetTransactionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetTransactionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetTransactionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3pdts4muir4HD6nEg9lCx5SSrymTPjSlKpTGWb2JmaulEmgkjIQpkC1ARkW53K09w3uU92z/d9AAlS",
-	"lCVns6vbfxJLAkEs375+jBI9m2sllDXR4GM0FTwVOf75Rth8eTSxIodPqTBJLudWahUNopfaslQni5lQ",
-	"VqRsvGSPpjw/Fa/ORR6z8cKyqVZ6kYuUXUyFYvNcGKHsgE31Bcu0OmVWswsuLRuLic4Fy8VccCvhhyl8",
-	"+ttCGBszblgqMr7sGJFolRrWGg2jvd4wGrWZzhlX7OeTk9cs5Vaw1pufHrGH/X6v3WWP+JxJ243iyCRT",
-	"MeOwA3HJZ/NMRINorxfFkV3O4W9jc6lOo0+fPsXRnOd8Jqzbf7mjX8Ry9QhOpoIJlc61VPaeYWbKYbdG",
-	"JLmwzOozoWJ2LvIxt3LGWjwzmo2MSBa5tMsP+PuISYXbHet02e6yZ3CmwjCl7VClYi5UynQ5AjYMf1s5",
-	"EwMmLZvn+lwY/M4IlYqcnSl94b+AdcQw1xROdaZz0R2qKI4kLJ6uOYojxWdwCv/TKXfbge3GEdyBzEUa",
-	"DWy+EOFB1k8uDo7qWC/yRDSfFiwS1lKOZkZaETPRPe2ykbufboI/63ORdxM9G3W3WrN771XL/AR7MnOt",
-	"jMD7fcqtuODLJ3muEcITraxQFv7k83kmEw5r3/ndwAYK8CEs4Sr9NZfWCvzJLGYzni+jQfQzV2nngn5h",
-	"Lc5O6R33DOPKXIjc3zhcnUxFfs8woc5FpueiHcXROc8WgtaSimhw0NuLo1RYLjN47ac4mglj+Cls61jk",
-	"5zIRzIrZXOc8l9mSLRQ/5zLj40x0o3K30WDCMwNXaLldmGgQ0Z7xSMrz+ksuJtEg+pedkiLs0K9mBx94",
-	"4+eD56y4tDtTO8vwAIpJqrd+pJiAJ9mcnwqmJ4zDzi+Xh0xaw2AKJhHembF+1Q3Xtkp7Vo/RUyMzYMWx",
-	"A8ZkmqdszDOuEjr+Sa6VhbXABEevn7mbMeygtxuzg94ePHXQ2yfC5QdJwxYqFzyZwjphiMn0RZedeOSE",
-	"AWbBs2zJ7FQat2/4ieih2zmb8SUiAtGuF8/paKQyVvA0ZkazJJOwDzZbGItnU5ICabsMyTIs4pBxTyiZ",
-	"nXKLUye5AFpo9Ew4xKdjgP9grik/F8zyM6GYmExEYrvsCDeND/M8X7IRvqGDlB+xr84TOgVTaAIZN3on",
-	"YB94iS+1/UkvVPptUA3uSVzyxDKHIhXoKllVA5bt9/bXYtmr8e8ioVuYwOK/MVo1wDpLFsbqmcjZlBsC",
-	"Lf/NB5myVkkD7xk2XFnwMGp3o09x9IZb8VzOpBW38AJ2H669AFg3y2DhTFwmQqTiu99B0xJCHlZQHqaE",
-	"tFNBXJoeUCCksABrGKHHYYHlZqoXGVCo5IzpyYRxlTrZqfKYnADHl8ZLUl320nH2C5CRtBJIOwLhCdiP",
-	"owZSJdkiFWkbJjB8IkD6ymH2r4fewI9E/g2Z6RcA2EGvtxbAjhSTyopc8czRbJ0kizz//nD2zC/D4FHS",
-	"arrsJwQhd5NwCHphEz0TxJJA4lMD/L4gFDWSLy6lsYfMCGszAVA0XrJccBTFEOzGSyYu6d0fzsQS6cVb",
-	"xRd2qnP592sTDH8VT7y8Hd4p8Es/4J5hbgzrN5Hl/tpLe6bOeSZT2KVUic5zoHl+wbgy9u6FNAa22Bpz",
-	"I5N27WcC4+7773zHRws7Fcq643MA15q5peqcXeSgHCW5SGEYz0zbXYe4nItkO+r95xPpjtSS0akTh9Nz",
-	"kdMJeYWIpSLJeC6IDpQkN5Mo/QiZuwmE8fKWQyNEn0D2sjLLvASmgVy3q1Ic0hncoZfM40LV9OLaJNez",
-	"cuOpSGQqAI1Q86J9JBk3ZkBUlh1cXrILaaeIb0DlC9p8z4T4DMDhkbods1Tj1mkOXCvbv7zsRiVAIsL9",
-	"uMjOnlkxeyPMIrPNuleOv8F9aSWYWYw7hY5tpnwuUpbJM8E4s3reycS5yIrtd9nxIkmEMbBC2itq/CPA",
-	"0xFrAcca0a5H7ZgpAafuDkMvgHnt9noABvMc7tVKIhOE5Y16Yrk6OJ4LUvI7uEB3uq3dXg+JWMx2e313",
-	"lvhhly3mKX3YxzGThaEP+6VUFLNut9uGNU10PuM2GkRS2b3dKI5m/FLOFrNocPDwYRzNpKJPfWAhDo6B",
-	"X5wC3wvpU8TV8tUkGrz7GPE0lbAdnr0OdkxatFpkqJ/5z25KjWJb9Cn+GEkrZo7grRnM85wvo0/vV7Co",
-	"eC9z6zoMjTQclFDWErO5XbYZvZFwJRBmWq9/ft1mOZoTcDwOZzM+d8/TZ0S70bv3oxgFFhI7eIrYYdiM",
-	"52fAaPz6B/CgfyGnh3WOPxPuPdUM9gYABkSs+4ZfvCBi76QabhlXS6e1zQAKdSoMXOBl51R33MHUno1C",
-	"nrFCx9h0MeOqA8tGlS4X3GjFPFU2h4U+R1vWihnCA3jtmqvxJC7kKh8biN1/Hr96yZDhoUw5t8FhVMF/",
-	"zpegwsbsYqqNIGR1GqHx1qHgiQEbfZTpJ0BL9oiw4lnaZpNAiIjLIYq9JWQpxiiHPjEbITcclQcCV/fI",
-	"yxg04dMnJ56keOmjvOBJ8Z1xw/+2EPmyyx6LTI6BwAu0WcDRpYe4kavgwGo2Fu7mU5DZdLnBuNxHXK4R",
-	"30lrUYnw9EoaNJOpLYDHCwIbGKmjk8c4+tVcqIhsTd5+9o5oXTHf+1W0Rxr+hq6wmSiSBRDY7XiRnbGE",
-	"Zxkc9Rh4IkITUgUY0Yej2j0IoQJB1hOWKzcD6zhejP1SPiFBfEZP7h4gQXSf+nV65DexngmNPFKMajtZ",
-	"5Q4f4LfVWV6pgpXNRV7lY1IVqo/OQbi7zp4D/vmptjEHJs7qCINX7pdWu/5eYd43awkCWZIJiOhggLs5",
-	"g6HVVx9UMxt9IRFlEanQQh7wzTbQEm6RTdeoh7nnpRFzxxz/iZnj25DzXZvdbcK1Es++EYENlrMOJwMa",
-	"10hkAqTYSKsci25GbKTNJfF+/er4BK739duTKtsueStxNWSZOHqHz+XO+d5OyGH9WGJ7NPbt6tCdj4Gt",
-	"8NMh0zNpAdph/NMnJ5vgqwJep0IhzwbeO19YeibhCrjyjOdmyrPMM2ZyvVUPfiM0uqP4MBN2qtecJtIy",
-	"GuBN+JVTBIEEbVscjQMocMR0jFYX8g8cldVO0iGN0k5zQeYVvGjU8gotEzUFoYDUvYuePjmJ4gimhP/e",
-	"ngQg5tABdgqjO+c8B65h4DEAOnoU/nKP458wxac4WuSyec9zbqcNm41Jo4Rv3bWzeS4m8hKJjtJsqmEQ",
-	"+tbqcIH7Kdyh9V8BwLm1IocV/K//tUGPr+Jg7f5oR034V4ht20kJTuqeLDJ3gasYKNMqkwkZ1/39qIE5",
-	"fQy32Pn3d73Ow/f/+pfVPa7wEVjhs8fsX/yNKHHhqPehl7ILPJW2YqzvsjcAl1ZnIufKZstBo9D7cjEb",
-	"w9MXU5lMGU9APTCsv7u3jzc7jODPYdRI3+nZlauR6VUXcT3JpF+RTNbdyLXFkr4zwwTGwWHkzYMtNLgQ",
-	"P2gPI2am+sKwHlBC+rLjqBNcQG7FhCf2ToC5E2C+XHW/Si4p6diNiTJeDmiybxT+AG5CGMiFXeTKMGkH",
-	"FU/iWBiZEgt0zoaJFFlqajBAX3rqN4yeCrS1zkUiJzIpZhxGxENbGOliYjbPpUKDMONpmguDhlorZ8JY",
-	"PpvD3yKfmdhRhJi9ffPcxGymlViCZpeKRM4A9HWW8dy0u+wnWojSls10KlD4mApvIcaXAygaDH1xfHAu",
-	"8g5PEr1QlolLm3PTJjf7WDB5qnROls2cfFxd9lYZYclOYxgaadFhwo2D7ho9x3glZNN03bgZMWBjrTPB",
-	"lUED9Fiw3k6ftSaZuOz+qHUG23uq2zFzlIfJtBipFjORy4QRcBrWCqh88RwdEofBY2/2qD7o3vbYHaJ/",
-	"EC5WqnMtE/EhFZk8F/lyJ10oJdVp8QUuZaqz1J/DWCy1g4iA/mhFGFtlAzydSfVBzLjMVkH0SQe+9/Dg",
-	"QQof2bnQ+RkQLJpApu2tMNeP3iANrJknlA7qQz5TWjjCzfxKmwGxgVh+gI64ZLYwiJmI6RKQZILBXoGz",
-	"v8teLrKMglIWAJZfJE1w0kvWQ8yV0oU/aDKJrMQG8pn4GpfpgnbW3GWqF/Dw2nmUX+tWd9kaDrv0V/vf",
-	"t7lXoNw+qsjvtbypZyv0irVm/HedM/Qsq2TJFkpa03Zkqd/fP+ju34/ZQqGT40SeTkF0BNZxWLsrF/lU",
-	"6CYxkeUSDJCTX5MWePA4E2JOFCyVpyC9osM9W7br4BBOEf7UkbO5zi1pxXYaDaJTaaeLcTfRs52xzLJx",
-	"LtNTEf45PzvdgemQEcL3H4Ag9Ffh6keZZbB+Ty8yqQTrbwdKftrdLafdvd60ezTtPBcJt2XI5BYv2qs6",
-	"NFG4At7MHhezbYEtcAPl6zvkyogGURil4n82tQUcMtTmpwVjJhUefjSsjzxit1vsdpzppMEu+7rg7uPq",
-	"LmM3kRFzTtaD8RJ0Jvx2+0NOpF1uvjoYdY05QQzIt5mWBsZsgjYCcWkPKzhYOqkNXwKFRk8tZwoJITpV",
-	"nh2/YiDYAVn2nvztV6q0daEV9UBIUfiAaue+/eRzbWyztlY/BxjJM9zH9tOjCLR5bhy2g/GcKtly+pyr",
-	"9DYx+x9hQY7Lc4bLY6mYSIVmsRXGT3Lo7eLrCZ/NuTxVHwLVt7rJR27ETgarNBh27RVS0NMdhmzH4ovX",
-	"3aJbbNwgXOotu6mMG3Obzu2xmPBFZinwhdmcJ2eA4Ggrazlghy/od4xbEnB4VTH3Hj6qDE9gWtDzbt+h",
-	"bxZ708pZtPxdbYkUejbnqoEvPaIfCjstMhg4DzIeACcozXGbX+NE0VuFe1489kS0kJf/bHS0OFyj93f7",
-	"D1YvEyQC+IXEgpoKcc8UO3cqwtvjx9e7VbOcjXWD0n2M31/xQtb6S8z+3/+NmbBJd0uIxVk+NMjsZJ8i",
-	"oxH7lz5rcRSiOhgniPYEihucCa6AOAAl0GoiTzF1bC7yhpu+3pp6GxfVu4FVbT6qmzir3Y2r2r2BVe1t",
-	"XNXeDaxqf+Oq9m9gVQcbV3VwA6u6v3FV929gVQ82rurBDazqh42r+uEGVvVw46oefv9VbSRXN0Ctdjfy",
-	"m90b4DcbSegNUNCNBPQG6OdG8nkD1HMj8bwB2rmRdN4A5dxIOG+Abm4km9+faqKz97tFy1SyUwu9FbS7",
-	"GPUPmTp/NBmGSX19VDhSvma8TJgqS/nRcoaGaZUap+gZhj5bdLW2D13GTS1Rk+ZnY22nMPpCUETglbqg",
-	"O3dybd8ufdvdiIvDITPXyqlzVfimGx1Kq07pQ3SQh9r49c6o2cTyM2ZsTHIpVJotS3jyMQOoKQ+dFcFS",
-	"iNT2aOFevcZgXT8qUNuLN3IAL+cer2WjfuYa8s0roMfLNSRWnotO4jf/xQuCL28lsCL23xioOtveB55M",
-	"b9PphDGJ3vx49OjnnTFXZ55PxExOGFfLGz23JBeptAnP09t+fLRSBku9FSc358t1sdHe+I5DlPUh0hUi",
-	"leQpUIVgV+1D1kgjtiIRqTTzjC8/cNMcN4rez9ABTeONC20J8tVbzuId+wpHiVaWJ/aewUm2o1j1sKVN",
-	"kXiP3bgXeFJwqzBLmAffELDkfmVnYumy91pGiFrkfjecpHLZlV1PORy72s5YX4/S+rzdZVydLvjpraLq",
-	"z92aCpO/X+SfzeQ/0+mHlFsUKxsQlFuxAz9V3V1YvSPjxvqs5UplkYtcWmHYMPrtt99+67x40Xn8mE2n",
-	"g9lsYAygskPs3V7/Qad30On/wHoPB3v3B/2Hw6iNtb/Ym58esb29vYexP0Z3dgZjL9nftRKs5bL1QTo4",
-	"ZEa7SiPck7CpyEXskqcBTrDcWgeer+YRNKyjAZQCOEEo+bj/qUN/7JZ/MP/HYOWPBqCiw5dznqYNctOz",
-	"10WUAYYah8ddi7HbBhWV/uBoTRWH1jzoYj8RZVwKSS/uv98KxXzKCQyI4ggTcqM46kVx1I/eb1zrCq79",
-	"lHEsvJdKg7E6bh+s5dlGLmYSY8PbTQGIK8gVgGpR1qq30/fVrICf4pp3YHnVDN8y+tXjH2lUKvVQD8/s",
-	"4OONwWfw7NeMPFP6Q8atmAhh/vT3mmH0thDmn/EW57lO/iFuETYiqDDMP+tdWn75D3CRWNAS6/tMGO7o",
-	"n+4q53ytxHmzcdwn2vKMwfJ8xZq7KO6vcd25UPbD9gbn76duvMalVU3R1fJpH2SRWjyvDW5hgqfLH5pK",
-	"kfM8mUpx26LUzFTO1wXRH0/lfP6ZUfTFvLvbzrt7vXm3CqNvftOfKI4et7sxjt7UtvnlgfT43uZA+pUz",
-	"3TqSniZdF0m/Ou8NhtLjUrcJpa8f/fazr4+lXzmJ6wbT4/xrfBMrk+O47aZdzEW+MCJfl6T3gkvlDXJM",
-	"VDL2rvmCicyNXePZqbwFB1Jw6/XecIv4TGVDJZPBPL+SwcyCUTdiWi7PLuPbXQ5aTz7jbraYGpG8NYEN",
-	"wJ+HsH+eoS3VynMsWougsVOsoX3NRcynWm1aBY7xzPe6CQ3lq6y02aZX4ZjrzqvPqE7uVfPCmGvOC/9s",
-	"cUd+GLHbTJ9K1RBLHMK1l3ULKQpES55td56Wn5qm3HZfYQ5+77InlOWfb2NqLyqCrRr2rqzHAGu5/CBT",
-	"V3e1pkbwS0Tynf8+Oin9SNcyK2L6+4eUL82toWGOsugJg2XVvWPeZogLvxHiRUd2C1NgcGEB1a8clTPb",
-	"vxSW7fXafzYvB5359hkwla0XrsjHCwHC1huRCDnfNlBjDeUrwwLg9wHjLOcq1TM2X4wzmTBEWTmRIgfi",
-	"hQftEbMz4QnA4ts3z82WS7A8u8WGDOcmdGlVd8aMr2HMWORZ6XnPpGrQ2t6+eQ74mYsq2yEfk3Hlqauu",
-	"+a3ADV5tRDZpfmONy8CxVcLtqLIEFref8C1zavGNoDzAUq+12XMpLvxWZ1rZaUYlvXGmrd6NpsnPdKG6",
-	"AtB33tPP8p7SyW/rP3VnfW3Xab3OUWAdvKq0EQVVXF0Utx43GhYSc1WA7FQYX9KIjZcsmIxplS3JDkFk",
-	"jc98uR+sO1bBKj8tlafnKmV6jJXmU2ZzPpnIJK4TxHvGFaRlr1S2ZC7aBYDEnwfQZxKV3AJ5TgERKHXR",
-	"mVTigNdLC2tK8MiGoKGvWJymVmutOYr4M6t7fKVqHjdZveOmqnVcr2zG7S2T8ZUrV3zlShVXVqb4GiUi",
-	"tsOur1u7YVOthm2LJmy59qCawXcpK7Dlsr5KKv5MqudCnYLs2d+ciP/1MuK33OP3T96+HcnatyM5+3Yk",
-	"Y9+O5OvbkWx9O5Krb0cy9e1Inr4dydK3Izn6NiRD347k59uQ7HwbkptvQzLzbUhevg3JyrchOfk2JCNv",
-	"SijclNk3COro07fb+Em09SEcroL1HGuMYztA9H/UW9WzFuxOTyYykaAfYqovy+Q457l0ycFM2m3VhS/L",
-	"Qfqc/KMBW+pFjj3yAj9HQ3jpWyX/thB4ZWROolPlKo3JGoZalu/el4sFhq7GTJwLxTi2oK0am7Exv7Ai",
-	"HWCrxUSr1J869qXg5G2BlU5Qv3Tf7vd6tfaKrFV0fBhQSOuo3WU/ioQvjPMnceusqthxgdtFzjPY8Gyu",
-	"LSpD8BrsT0BLGLglc8UWKhG55VL5zkbeOxHuBqt64wKfPmnoohLeyuDjmVh+aoTxL0vSakjQ+nqZUtvB",
-	"bzW15R8md6QWIv79k0n+pNkaN3JuYfrGnzo/4kZOr0iY+JNnJHz/w2uOWf8uwePbEefPjOr+WlHcNxq1",
-	"fVNR2teMlr7F0dFfO175K8Unf/V45K8ff3zFjJ8VM3sjMbLfMCb2tsWUfm4MKU+m8CfFbpRacMbHIrs6",
-	"cPSrBoquCQy9yjX2dcMNt+FGKy2ryE12VRjHc2m+oAUu3JWfyRyGLQKdUkia/lwbI8dh49IvbpZ710bu",
-	"ro3c1+4AfxLgvIurlsaBsENM10xTpNfsZV00hGugSzfbou5L+l8XdB7g5w6t79D6z9AdMsDEm8U8ahJ9",
-	"dQQlxSr7J0iOKFs9VmMxY0ymKYIXDzF+MnzCoOI75erUFciqzt7usiPLMgESKkxE7odWAWCuLzPGR07Q",
-	"ikwxtKXqfs9gNLuRWg0A2C6wNKd7o9J2KtVpu8tGTjAZxZQ+AeuKqeEjKFFjUcoJM6lChO3fRVHeRVHe",
-	"RVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHe",
-	"RVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVHeRVFuGUW5ErPxmNTBLwmWIo3yLkrqLkrqlkRJlfe+qVnL",
-	"ZzRn2VgYM1+IhpLAF7wwvWwpo/fhQoZRfxhtEsrxAvhqX+BvInHfTGhZzeiy2qlXX1R6P9Jw4wuUmgEb",
-	"RiiaDKOYznWeS+xai/I9w08iZVOepyzRc8AvmZHh0f3KjMjPZSJY67FODL/gy5g91+OYCZt021321tDw",
-	"uj2JtaSSVpbVUk0bMbRudmQt982Ot8mUDyBOGoFl+gAWXBdNbzgrgOYQcd4Ab2arLRmx/qMDb9wSfEZ5",
-	"7X2TsA5DO+ccmbyBZ6ozvnYzVL99QvOtXBm2hKzg5rVsbB+v3RTpqHYAQCzhcAbl3cchUCAxQ8nc9zn2",
-	"9b1bWAW5vUIXa/O3igqcMKCNZHKhzpS+UP6+iEhu1xakRONVg2MVu1axYRi9+mUYBSQUdvoE+C59O+Ey",
-	"W+SiWrfynoFBVB4UpEU9Y3Qd7WHEzFRfuMSHjCdiqjOAz6FbMJ6fG905FUrk3AJa5VZMeGJDuHv1SxTT",
-	"UrYEuholwccrX7nJVo4Fic7WEFc7UoC4TRA2qj4zCiEMzr9y6PkKgLFWKhKZCn9HQDtGAB+jNcpzCREr",
-	"i6X3bC/ECSQ4ZNB3olxrv9eL2X6vD//sx2x/92HMDkAmq2W/8OyCLw0bkc0fSRktm82aRbtrgxlON2C9",
-	"UcxGNMUgADX3ytL5ABg0GhTQVhaODyun3jPuNayATySWGZ2CYQnPcwoqDhqu06topzHcr7SG+cX32Vin",
-	"6G+a6osvFn/XHv+dSPzPKxIfselixlUHlo0mYLKaFXXtX0iypGuUFXgmYXM5nwkr8u4wIucq8CWyH2/b",
-	"+2d9JtERIT9iBHASQp6AwOMv7xtNwaukPSRaP6Gg/f7GJExKWkifpc3UM6CBqAQ7oj1ZZC59YJUAbGwU",
-	"0aB9fGYjCFhh2FHedxum7R06IdcrIzGSscD4/UUdHvr3EbuGUf8+NVZY282hdj1r6nC7i7ieRWI3tEio",
-	"tVdybZPE7h39vTNJfOPErZLy3Bjx+1WMp1qfvebLTPP06swtkh3Dvgf08ADkNmXFpf1gbD5yVe3h0s+k",
-	"Qv+aUFbaJZk2h2rkCRCIeQtD/zuNF/4MIv/h45wnZ/xUjNpx+R6ZjpCUyTRmI3EulB0N1QXAwZTP50KJ",
-	"1NlRR1IZkVt8E542/EXmmNEh03OhYNqUWz5ioNsYzBObCbScw0bSoaLYlOoeMfjEIj3CrUnf0I/Pi840",
-	"R6+f3SPFAL6RFhPP4JVD5WJ6piIHfRFlTSOSRS7tkvpujVgu5oKTjYcJlc61RBHaTHkuUmZEkgvXf4u1",
-	"MO8hF0Ml0dSeaGUsVxZ7Rxy6GKFMn+JccJvtqmROgixzHSJM0KVgohf5UPlWASwXiQCNlCkhXO8AD3ku",
-	"c25lGxIdYN2hCltQAD32FxkN9h704ig43WgQAVREcQT3AqPxIzwVenv3+3veijGIfudKdFMt/sO9o5vo",
-	"GdDvwIcU/SdXgBiBFyh6rOGbmU6DbiDRbm/3oNPvdXoHrP9gcNAf7ALlL/r+4XLrLUTood4Pnf4PrL83",
-	"2N8b7O8iZiJwIlcAOAS8rBxQNIiOfzr7z73Jsrer+g9+u3z5P7OH9+2jp29/+e+TV0fPfjQ/A5rWmVl5",
-	"eN9RziBQvwdY91W6cG1oAFWBiI9r10NEpgV4hawD8Ckz2oWelX2iHE7riUP3ak8UD1lNHh0PhVcx7urq",
-	"XtVoCGsgITHSG7QalXtpIbVAVrqkFiFoQArtAiXtdqBVP5pfK2TQ9Wei+Z36cBVRDE+yekQFBK96EGsg",
-	"3XxZV5Ewd2eYzutI6eh/OiWr6fwiliM2FTxt9LqtcMAScuIQW/yZuTtdZYjBZo6B4xK+jbmRydHCThvM",
-	"zyA1/gi/M76wUzjmBM0Oh6Wb9N88Nwg8p65l2JlYtmM258Zc6Dx1I+e5POdWwI+wV2T9qFLBa8rNT62d",
-	"R58+YSDjRHu6wBMECUffSls++mMtl0rkIBQs8sxNYQY7O5scASTL1vRTrtIOkEErFANBBDZY6XVTxNWg",
-	"27bS2+bNk+MTPJHzPRLfyncN1cIIMyADNwYhBDE5o9evjlcDPkE0AIDF0Splf1uIfIlJhkXpi9bo6ZOT",
-	"oVp5khj5CNtMARZgDQz8YzIxAlEkkzNp4RWAm6hzK4Hm/qoqNVT4jtVo1I/BoE+jNlBH97QI44PXrLAh",
-	"mBXWgnjrF9MavX67+cXxUCGOl089fvL8ycmTbR6EUzVC4fYXcyAquwfMLMYdVz3EsNbTJycxw+vROXv9",
-	"9qQNiAzvSXiW1W/uw3iRnY3aXfbMUvY9iiz5IgFNZLUVksOWakekFneKCMhooFkQJBVNmJyLpFNAz/qW",
-	"TDGBQaKzjM8N0CYSt9FfM1S4ILcGMjTysXZhSQDErfUR6XBwCZ9bDMB3bZvah0VbM23EUIEYZWSGJQOo",
-	"oyEVHGCWg3QnDfNohrFPNKTcAM0lrUumNd2hGqonKKs71ViSauY159FHUBFip+zGbOZ1KacWxr54gPg0",
-	"GjSYeIcq0JULSy2Ket7/kJcW8LhqtQ3qKKHKMWCjjwBlZQounTkxpjjEfq1QBOVpqSVOwuo2yn0ds9HH",
-	"YYQgNowG7F23231PL4Cv4qEaoeGYHiC2F4f23sC8VTNgD9V6C3ZgEv4sOzab6Hyo6L0ofC9Rvr62cZs6",
-	"wKGBm66fAOKNI15w+k5qi9nYBe2HGj5nr39+7V2ebZbmcmIN4STQrKD3olPth8phC0a5GR3o5B4f3OIo",
-	"jgVEmyIUnryWqLmh/iRyWASQGjMYKmdENPCYPy5SO0Yo9Y4YZ25MjKGt3tpARw3wCGdLHhm8XPqzN4xi",
-	"uMv+MKIgplUXOy3MO9iBBnrpVqZXraeUgmEt24jB8VDNtBJLimTyvTNV2RLXddHcsp1lO6ZL8eh+z7CR",
-	"w/ARuovHgrybHHNlDEh+iPYj/DoujTEuRDEw6bRe//x6qNaZf0bv3o+cNivUYtZwSihatvxZhdAMNNz7",
-	"tuHc1NJtkQySo7+ChDHaGf0V4Hjk6fMhXFzZtzPJNBBvuEnjQUHmQ+X1YdPusrfOMeuYQVmiJRf8jCxH",
-	"+FalPWYZYc1QNQn/Lv2F6gggF4RNlsS6tkNsy0jaNaLkS2dHYrmYiFyoRJD/fgQbGLhLABJSGsqIUiD5",
-	"wEMcsHcf/5KLyaeYfYQzHwzVOxj9/pO3vfln2UJJrby3a2VKqZjgyRRLXCRTOnQv1O11e929oaLVI2Kf",
-	"SdWBu+RzGbPXuTQz1uK/n1N4g/sBtTriUoBBbKqVXuS48ZMLzebcTpkVs3mGUb8zbhMyqBiQj9++eW4G",
-	"bLRBMiFOMdpGZKL4dXrLhgd4MhOj7lD57WeCnzt7VjLVMsGgTat1RmSazXQuWCatyHlWiHQdEOlwj5LS",
-	"8WxMqw0jz0ufakk2uuwEpmapnEyIRABDQXZAIAqvtFIM3LmDjOC4Mpxk3klFkqF+5Q/X0eNq0LtfWjEa",
-	"LSWHwGD1grLHgCSDDAPClZ0iNtNoEr9QUmYtDVcN7O5UADc61bnMMu4IeSjsAtIZnduhagXg0yYMHMOh",
-	"ZqitzhEbSGmtHyZCz/7uQ4Szg96eXz7SrLkzbo/eCJsvO0egcnudkXqnBqhYSSs8dMCJ9jOM4Jrngko4",
-	"JaBHp56qoVAF2E9H4N4OZHvkMvJGBcVD1wsxfzhDGUSDEy3FHVYy62JHcX8+efEcbeXEdjmb5/py2SYj",
-	"WiYT4WzLTsl78exkRaOD46WyLl2dn+64h8wOjP0UR1Za1OkDxh+qZK1SqoJ9g9jUjuLoXOSG1L/d7l63",
-	"BxO5a4wGEVKJCPvGTlFrrsj6GHWmjb3Cwozsbwy3iYYPdGOgl8eymTa2rnHERLAUn5GSSN2OQTQ832Nv",
-	"3zwjpQWzOED12EGVhHuxkyS7Uj7e7fVKm+7CLACVvbx8QWJ6IbB1SXsJ7MW5MNiCHESXcolFiUVD8f4p",
-	"QBou2o0HWiwJOAg/QK7uYBdsJ3W3dnt93wY3Rm+Xc/DFmJjpqpZh5IBr/LtQacy63S6FIfGhgp0ZoDGu",
-	"Wlmgu4TH2WUvNKokXK3odmTnpQJpeEj7vR6i4lE4jtSMJRw/qnwwEt4Em5tqYwekHY5WdfCWD2c79Ncz",
-	"VHylFJw7NKcu4Dp2e/12DMrmZlbR4sorFcVbWPmSt07daHzJbjtmqJxvfIvO2XbsqOVexIeqyKZ2b+vR",
-	"21Yn+nfU9P6t2+0OF73e7n00TMDHYDqvF5WMxqwY+1O9kpNShwaWLxTjVs8kXOXS6SP5QoEYTKDs8I8b",
-	"JidkuOOZVoIkG23LdF9LTdkvphrEDYSByqtc4SX2FkSf8KwCndA4YM5FB181RkZOicqAddKKGUbStMPs",
-	"tnQxz9Acp06Jdhak+1kaDaIfgS6R5VAY+6NOl4VxneyqqFCTOW/nd8xZ+ujtoUjhplylv5K0Bx/NYjbj",
-	"+TIaRD+HtjHhFUZ7oYvtoKCkSP9B0gqyLxrx56UrrihnFR0lM8GecGPZ8+ePonreeQQiS6fX6+1Gn4r9",
-	"fJi5iNkIjhwZBJDpOlA5p8C6d/4q01NhDXumku769/Y/870rjzx9sv6JVSnNvfo9mm1RWN/kPoUrd8I6",
-	"mU5LszHIwYHvFi94t9f7tiCB9jFP3gkeHEVvAA4fxbDb64WhBaEbO4qq3mfHe9+Vj/a3fVSm0aC/u3cQ",
-	"uKajV7/gtdFc+1cs4yiIfweqVrF0Dku4GUaMZ7DNJROXEthQZRWoXgXvp4jPcgnXOImr4briWOzv7u1f",
-	"DeqVA3lf/+K64AiUuwh6wadXJaQKxbwQwJAX6vAK4QNkj7rEEpNGTr+7RvHPlJmDrh/IJfdcIOYIEyv3",
-	"r40DVusXrgpfM/zHpDM1yhokFl/yxHq7JKauOT9yIMI3IMZVEHmiNZuBeFK8SZI90PGSlovsYbsH7a2A",
-	"cPtbroborrlgWoW0RmQTzBkpKAG67NYfGJqFUICmuht0TjwQot019tetsyB5O28VX9ipzuXfBcak7O8+",
-	"3PzQG27FcxBF6JkDgpernzlG9dCjc3TQ2938zFNuxQVfBg/tfc5D+9d/yOl225yfz+ElV2IB/cdCpWsc",
-	"J4GXJPLJj+9INkHGtsI4Bx+jU9GgSD1Hx0ch9hELQS1yjiVi8H3dSrJMIRLOOZYXGEa/gzaOGghaatnx",
-	"fz0fqpRbPuZGDKNB4Rhj5kzOnTkI8aqqMjqvGejPYdsE75cXl9b5bIzlOagY1s/M/pXRs4eorcGQqc6d",
-	"SUIVE7dAb6ZYNedQyDhs72QqQPNDvc7pV0xpZrXlZPJUmiWL3GgyRf0kM0v+QXIBtlHZSbQia59hIzQU",
-	"Dl69fvLm6OTVmwGSnBH7XWNa5njJEj2bcROjjUtPKERyqNCqAQriYd0ISDKozkmtevJfb4+eH8fs5asT",
-	"/+fTk5g9P4H/n8AfT2L26NXLk6NnL4+HquUN2+jqlcqHD1CUQBltB6ImftfJhDHO8Oi28ux48PLt8+fe",
-	"eua/fPnqhL7vsiOW6AxNPIzT/kCqlqkA5RpmxWx1k/C5Vwg5luQxGTfToWpVpPgB7Wvg/CbD4eDZ49FV",
-	"OslUX6AeQwa1Yl4mzVA5BnIY+It9QQo0sCzGmUhZazQcDoej4Dwm/Mz7GkbD4SVmbIwuR132E5bSwog1",
-	"csShT877Wh6F3QCcPbh6ocXKUe+i+FgfhphwxcZiqCYIY7CuYYSo4mzP9DvWXRpG7ZgpnVeUMmfjp+Au",
-	"aQAa5akCRpAAMqqW39nAgdFOAUXEQUvIwSc6UhmhjLTyXLQR+o91ju7glvN7Iy45iDg6fkT6LH18/OT4",
-	"0eiQGXGO13ImlgTAdURgLW6GquK9ff3za+8IQscOns4KBJzKcwHI6Yitsy86jHVfDuGIPKMm2iD/Lroh",
-	"NDiDKr3IbYu1ypJZbBTIerjJeKjI+xuYRzF6JqWoWGdw7aD5VeRt59jxhCiwUB30euTBdUscKizRAgJW",
-	"aSts8cLBGztWHVAHnLR9WAKt8+Gxfq+ksEMFFB33j9ZKvxRpGB+Dftxlr4iWOrruhALKBqjUanPKB9O5",
-	"iw6AuxT2QgiFRKRgU2aKfkAitNa93lDRfVpswlNxz7DnYQMdcmpeuIJgpwuec2WFMO0mfbzyJFoSXUKD",
-	"QQ2mXtF5E4lulcDrSV7MVsldewMtZwUp77LRwDlf4lGdIgIueJLIkcr4scNhjOandE1fgRiGjNxDQLaC",
-	"sKsi3I9LZaoCdS21yj0Qs2FkhbHDqKi5QIoP0rhSZPb60MBTiIFFnbiIqNzmVSXLd6ZTYAuVEh/BC2uV",
-	"Qjxb+F1PVT1uE1ZBR1ldh+dLIJrQscfFmVcK09zz7KljlsrySwTWQGGINjGoiMKqokGEsURR7G3tKCVE",
-	"oeRfrRYehFe+O+r8H975e6/z8MP7fx20WvSaPwoa/cfTkz+en/zx9OTJH89PnvzhL6I9aL3733gAoPD+",
-	"D/i32/7rH61nx38gzLYRaNut+FvO3v7rX5pi7FbKxOjcEiO4gmXEK+h16IIQQzqMQx1HqND/FbWvOWzT",
-	"0fKo+dJwqsqlrb+mo+NHf8BqVo+4+GXL4/lZX5BkjF7Hajia1Sg/s5bfba8abNnvrdkJkvXKVlaCfouk",
-	"lF5TIZAm9wsyr0ogTdEmqplLC+kqGfnlKxQVHds7ZCXbQ/lfWmCRB70eazVSwJqghr/QvBIYX/VkDppP",
-	"Blng2oOp5e70emHuTsMxvf9OhsA61UIpsojDx1giyhymYADzJdbAd1/TCAaUDof19w+6+/cbCkGVIfnw",
-	"VNdfYGPofP9Bp3fQ6f/Aeg8He/cH/YfOxrfO/F1f6UF9pRjJ4pbYg9v8TANdY0/BBgvOK69qhxFp61qs",
-	"HdaiauawMZfm8ZkmNw9CT8oMiyr79ra0WhCZuUcFXj3EtRBzC7HsnnFSJndWpXMuMWzkmsa3K7NVv7Ox",
-	"7Uee+gsZIM3KgFCI1AcBIwPzYcBYkDYIGPIe+sIKAoO9IrDAgMScq1NxZ3K7cZPbc5dGiHyiRMrAxlbq",
-	"Gu8/xWuiEx45fx2a6IpSm6+KfEAqTRiEEfS9QWT0XBPCljEoMPbtm+foniUz2EUxqVMrVS3sILDhY84b",
-	"vTCUnUYep5W4KL2+DW7YSrEhPZkAq1e6Xpa5y9BWCTBe8cUOXEXnBRamJg20Vpm6VoyatYJi1BR5jqze",
-	"aAzjnZPiGdagpmBSPhNblaEOHL0zfkZBIN7jK0qJwpWRxkOv1Jd2b3ZWGCOszbw561QUiuiPS1/F+xex",
-	"bNJaCUIelflD38+fHJaapAIaqtDYKc8vJNNhN7eoz7Ck37HNBcqTQfux6HgOIi3Su6jeVCx6q4DqsGML",
-	"aBGtdPaK7u8+QPEgbNEVPXsexVsJHx9gbacaX7xanb2sXbReLFkt6u002lqVZ0rb2l5qaa5L6XMKG2tM",
-	"uuzCldKN0cHBQafX7/UCWoTREYbjq+a51DlcxftKbcLo7XEHpLKD+w9+eBiFhQZ3P0OiIbDdzgne/9rS",
-	"SCDxFjVVmiTb6zqr9z/fFUvnkV4p5BG5A2HIm83KYhDZsttMq0Mif69afCGKI2INeGqeXzSHyBHfWJnR",
-	"uQd92F9hRUFKr89Fjkld9UgKOKoue1wo1ZTnDxLejOdnIi2yegfevJ2KucCQFSbtYfNGaUMN+tcil1eV",
-	"NeqAJtzx4ZsdzBIUuYNFvIZvIA9vB4HfVqYFEufYVcBjrnKbuyYNIfn7Zg7zbxvC8Q0F+ivupRDfq2Fm",
-	"3nHu90E9VFmrcHJs22UjqPXYvlMBblwFeOTyyViY3d0g/Dd42RuCNtc63t+gXzHUEHzMexXOyJbmHZvz",
-	"XEzkZXXIYMQMlrVA3wIpCRipb8TpTFDG1kS7UpAwfptcBsRS9/IzTDNC6T0RynYCjwWvvKniU1sYTDGQ",
-	"hgJ7rXbSck2+ZnyovDiPuovTiwArMm1sk/T8dI2kvcn9c1ItNh1uGsu1nUpA0Upbz9JqXJUXQa7kdlqa",
-	"Es/w9VWhaL3Fv24Hfv+9YwgrakCiz8mE6/pkF0pOln1ZJOFnKwibxP6gmWq/0Qb5LfSAom2OY08NqkGl",
-	"t0k5zHXscF80daEg2+P30Cw2Kg+BhvDFJtBNAWxlUfTP5nvEJb6Nkf2zJaT9tRji9IEi7+J7Cz4vdclw",
-	"ptxR6FBM695JE19RmngqbBg50VDD4RriRSVvhEQKEBubmgbA9zXxojV03wcLGkaHbCXshgoRLOOhGqU6",
-	"MV4//EBvK+hWdz6dj2IfNLNdWQif3zNULvwUSx1MRXIWsJ8wCdmVCWh32UsdmExL9Av8hkPFjVn4MmL1",
-	"fCxQR1ylPmpJ0JBNv8bT2B2q/d4+hc2oJvyRKWtVjnEY4PlQIaIPozYGyVX0I1+yG1QM19HB+HxrnzzV",
-	"QkNmcwTZUBm+9MXAqvqJsXyJqcHpgK3VSYAMBXpJ0Z1hqIbqWZmLIxUTk4lIbNAH0F24My+gAbbYm48/",
-	"wtq0aLp1oVygNA2Vr1LG/SSNkh8GPeV6DqJmopUSWNwN9NmDy0uXAuq6/HGLyWwcay14hexUK8zcRx8U",
-	"JZ4DXjcJlIQXFXPs9/DjErim8WaOsrXM5cTOz+Pa9e4eDezDDTms1+bIF+JmvZD/ML7FMKKwGpyvXEHV",
-	"SnXWSmlFmWXO8IZ0vpa/7GJogClUiE/7i6Wvqx96qe1PQAHvBIuvKFissPK1PsptzQ+toZNWgJfKiUwC",
-	"KaFdT30O+XSZA112jg3yiEaHLnv4YY/oNUUyx8wVMFFF+RJXtCTGEpTG8tncAOUeRr/99ttvnRcvOo8f",
-	"s+l0MJsNjBlGXbaJKXevshx8OZX/LHtxzDgJGC76ELuHFCESDIWpmUw7vhZzSA6KejqLPPtgRDb5Mu2c",
-	"pzOpCk3TLOZzndv/qHoBotgNw+KZ/oNTKAPSc0xPg2bPM64SDLrq97r3D+KqD/HgPvsVbfWnuRB1X6Lr",
-	"WBiFn/eCz+NMJ2frJhmqn/ksFYo9OmG9+wf9B0PV6Hd09ggavKWvUmn44LT0uvcSX1b3Xj46gW9yrtLC",
-	"SsFncy5P6Sh7cZRk3JjqB3euFQPILzzPJHvBcykaTR/+s9H7u/0H6PF7HA40y9lYwwX/peowLT/t+o2V",
-	"vfUrn/drnw9qn+9XP3s7zP2CzH3gyTSwcvhvk1yk0iY8pyM66Jc/oSzs0nuTHB270swzvvzAzcqZNEVx",
-	"VZos9xuqtfYfdPq7nV6f7fYHew8GBz1X0lXOAeiiQdR/uNvt3/+hu9vv9vfXGoDqlp1qeFvQzdMZeIK+",
-	"nLVv9irfeEiPKk0qgwEFwAbfVaC01vsx+NKBaN3khGVq7++v9iqsHTcZiFK+NBQtWtiL9vwHb29aYNH/",
-	"NyIRco41QF3x2on+e/q33/v3Hx7cR5+0tjyLBrv3D+53+30sSlICQCbVWVCiJBXndT9lvlMM3pE7tbk9",
-	"pbx6CqRqO3mptZ5LcbHTv79t4KEfVgLPXq+72z/o9nf3ug+i725Hu5PBP18Gr9nGqTIkxRIV/ZNBjHHS",
-	"9GaB/U68/oex24UMbm1I4DU8UCHotCgcwjlfgiRCu8iVSNuVJFwsfOxbaoyQrg6Gi15vL8G/8U9f863i",
-	"26NBZ2Lph0gXt+9ceIc+Wcs6UdpXGSoLWGHl0Na6aDeqJIjJo2UmxkynIstqeRggIDQ40qpnvN6htj6F",
-	"YU1s/nzRoAdRCZ+qJnS4Ep+56yr+hhEs8Up5tBaGIpY6EKXluyPw9zggHUhaTFJdiRykFMuGOvtUhcgX",
-	"DEU6Q1X50Gxq9Ez4DFHsFrharYe7kvwsExOLccfSsCQTPBdpJTXW5mice/32BJSvZMoVdZH35ln3Giyp",
-	"Q1vGnEMsVOZNgRSxiY0pqf4ZvXqpF1jXznmDu+yIqkoWRc5wPYzT8KEiUKtbMUKIanfrdk9nPTUCA3lx",
-	"+WGsksWSQGdiybiiLIlSc6TSXDnTKhFsCgteF83RHpTxH0Vhq2dB1Kyve1zYRt392QuZiLA6YMVw6oyl",
-	"E2omSY8MVbEjZRk/5VI1mTAJkL9jRGmLU0yZa9aMJd9klmHKkrQNUaRO73o0lQk/1VVlZJ5xK9ViFjX5",
-	"QN20VRfoZwhRdETbRS/ufoszixs7fhDBv2cqfXWQ+DRp97vXim68//miZ72x0tWxjb6FVBjbuCbkrxLM",
-	"eCeu3kz02sK1n60TwTtZ9c8nqxKmbhGxFjSqQNk0aFHx7j0mvOHJrRNcXfP4eyQQBtLoVLsiKpViqdxQ",
-	"ALI0RaTxRyOt+NQcaExSl/vgA90woZRaQZAcgeFmIBbg+3JB4hUzAgDeAjtV6VhfutqRnFnQ6NzCYayR",
-	"s3lWgj2sB5PcuyvFUBvXiiQjlyACUGa99O53d4lRGaJTPcDf9KLiqyneTIK/WYxTPeMSO2AsYaxbdPuw",
-	"YRfh8rtAIN4XN96cixS7Gvcoe7bGy4rcqvNKQIJvFEHpOc6VVKRCdUtJvYSt1Qzht9v1e8By+lT+MxdU",
-	"erZoAYH9AhLXqNy9Eiscrb7NNSTzJTopiXJ02XG9xsyItSp1qVGzUZqNygGG3MvtAb67KK47VKNqtzP2",
-	"MWgUE7OyTwwF+NqYpdzymFXb23waxWg9cJ10YSD2NAu7g5Gyhm3Jyrrn8OWiWn0cSxdnmb4QKQmC7mzc",
-	"Og02Yir3HrbA6rp2PGvr6h5Vw5J9xkIrXOmAha3YcMED5poDVbVUeEcg5Rb+ovIkRqSPBrOTXtql73Fy",
-	"p6m6QA8KRsVLqnF3jHEnzh7258Y5nFfILYT4bI2CyFPF7SIXgfcJgLToty7TAUWqeAkuaEfUcsl6TT3Z",
-	"2ivN1WJSsXAed0sUSzuVigRpF9ZQdHgCVbFJ6HdPB6GEvt1SzQrRxFnKITvlnf0ilohfWz9wjEgbUQTr",
-	"dTSO7UShWqvB7ctv1t2d2IMu7bKjoK82BgPNsBZ6ALW5sPkSa68U7e986V+p0B7iyc1zfcpyMde5bXej",
-	"Gnd9H3LoGv75Ww/4dIG8GPkF6s82uOp0rxaMb1+Fsb5h4h223gJsJW/LHabeRkwNMG8Dln769P8DAAD/",
-	"/w==",
+	"7L3dchs51iD4KoicjjD5TYoiKclVpqLjG5XLXeWvXGWPLXd/vUWPCGWCIlpJgJ0AJbHdjtjLvd6beYCN",
+	"2AfZeZN5ko1zDpCJTCZF6seSqpo3tpiJxM/BwcH5P5+jRE9nWgllTTT4HE0ET0WOf74XNl8cja3I4Vcq",
+	"TJLLmZVaRYPoF21ZqpP5VCgrUna6YC8nPD8Tby9EHrPTuWUTrfQ8Fym7nAjFZrkwQtkBm+hLlml1xqxm",
+	"l1xadirGOhcsFzPBrYQXE/j197kwNmbcsFRkfLFjRKJValhrNIz2usNo1GY6Z1yxH4+P37GUW8Fa7//0",
+	"kr3o9brtDnvJZ0zaThRHJpmIKYcViCs+nWUiGkR73SiO7GIGfxubS3UWffnyJY5mPOdTYd36yxX9JBbL",
+	"IDieCCZUOtNS2WeGmQmH1RqR5MIyq8+FitmFyE+5lVPW4pnRbGREMs+lXZzg+xGTCpd7qtNFu8NeA0yF",
+	"YUrboUrFTKiU6bIFLBj+tnIqBkxaNsv1hTD4zAiVipydK33pH8A8YuhrAlCd6lx0hiqKIwmTp22O4kjx",
+	"KUDhP3fK1e7AcuMI9kDmIo0GNp+LEJB1yMUBqD7oeZ6IZmjBJGEuZWtmpBUxE52zDhu5/ekk+FpfiLyT",
+	"6Omos9Gc3bjXTfMLrMnMtDIC9/cHbsUlX7zKc40YnmhlhbLwJ5/NMplwmPvu3wwsoEAfOiVcpX/JpbUC",
+	"X5n5dMrzRTSIfuQq3bmkN6zF2RmN8cwwrsylyP2Ow9bJVOTPDBPqQmR6JtpRHF3wbC5oLqmIBgfdvThK",
+	"heUyg2G/xNFUGMPPYFkfRH4hE8GsmM50znOZLdhc8QsuM36aiU5UrjYajHlmYAstt3MTDSJaM4KkhNcf",
+	"cjGOBtF/2S0pwi69Nbv4wXvfH3xnxZXdndhphgAoOqnu+pFiAr5kM34mmB4zDiu/WhwyaQ2DLphEfGfG",
+	"+lk3bNsy7VkGo6dGZsAKsMOJyTRP2SnPuEoI/ONcKwtzgQ6O3r12O2PYQbcfs4PuHnx10N0nwuUbScPm",
+	"Khc8mcA8oYnJ9GWHHfvDCQ3MnGfZgtmJNG7d8IrooVs5m/IFHgSiXT+/IdBIZazgacyMZkkmYR1sOjcW",
+	"YVOSAmk7DMkyTOKQcU8omZ1wi10nuQBaaPRUuINPYID/oK8JvxDM8nOhmBiPRWI77AgXjR/zPF+wEY6w",
+	"g5QfT1/9TtgpLoUmlHGtd4PrAzfxF23/pOcq/TpHDfZJXPHEMndEKthVXlUNp2y/u7/ylL09/ZtIaBfG",
+	"MPmvfKwacJ0lc2P1VORswg2hln9yIlPWKmngM8OGSxMeRu1O9CWO3nMr3siptOIJbkD/xcoNgHmzDCbO",
+	"xFUiRCoefA+aphDeYQXlYUpIOxF0S9MHCpgUFpwaRsfjsDjlZqLnGVCo5Jzp8ZhxlTreqfKZHMONL43n",
+	"pDrsF3ezXwKPpJVA2hEwT3D9OGogVZLNU5G2oQPDxwK4rxx6v7/jDfeRyL/iZXoHBDvodlci2JFiUlmR",
+	"K545mq2TZJ7nD49nr/00DIKSZtNhf0IUcjsJQNBzm+ipoCsJOD41wOcFoaiRfHEljT1kRlibCcCi0wXL",
+	"BUdWDNHudMHEFY19ci4WSC8+Kj63E53Lf9yYYPiteOX57XBP4b70DZ4Z5tqwXhNZ7q3ctNfqgmcyhVVK",
+	"leg8B5rnJ4wzY7/+LI2BJbZOuZFJu/aa0Ljz6YH3+GhuJ0JZBz6HcK2pm6rO2WUOwlGSixSa8cy03XaI",
+	"q5lINqPevz2W7kgtGEGdbjg9EzlByAtELBVJxnNBdKAkuZlE7kfI3HUgjOe33DHC4xPwXlZmmefANJDr",
+	"dpWLQzqDK/SceVyImp5dG+d6Wi48FYlMBRwjlLxoHUnGjRkQlWUHV1fsUtoJnjeg8gVtfmbC8wzI4Q91",
+	"O2apxqVTHzhXtn911YlKhMQDd5QAqIqtXCGp0lpox/rdrhdIrIalcewC9mqWA/CtpLNMR7He4c8S4EOg",
+	"QvnbrbnV73bb0MlY51Nuo0Ekld3rR3E05VdyOp9Gg4MXL+JoKhX96gFhdtgBVPgMbpPw1EdcLd6Oo8Gv",
+	"nyOephLG59m7YIokm6p5hlKP/+261MgMRV/iz5G0YurIyIrGPM/5IvryaQk3i3GZm9dhqPrgINqxlpjO",
+	"7KLNaETCwIBFaL378V2b5SikY3tszqZ85r6n34jMo18/jWJkA+gy5yninGFTnp8D+fbzH8CHfkBOH+sc",
+	"XxNG/6AZrA0QC0hD5z2//JlIqOMVuGVcLZwsNAU81qkwsIFXO2d6xwGm9m0UUuI6Znx0IhCtRytm5kki",
+	"DPa5Au6eKoSEONx31+xU60xwhZspFCDPr92496kBfYr3EYwD2AhkPYqjbhRHvejT0shLW/6XiSj4ODoZ",
+	"LJVpIFS1ZnwxAAERm3G1KFkxJMgibYOgxlNmdSZyrmy2GLAebM8w6g0jZrVmrXEmrjrfaZ2BWPqDbtcB",
+	"X7wPn+9IkPeR9s+4nUSD6Ezayfy0k+jp7qnMstNcpmci/HN2frYLfRHdcJfbmsvBkYsP2PrtTKiI9Cde",
+	"J/QrkYaiv2D3Pi2fv+i7eXb+2orpe2HmmW0mUTm+A2zUSjAzP90p1IBmwmciZZk8F4wzq2c7mbgQWUHV",
+	"OuwD4RngOpFjVEqOYJIj1oLTNKKZjtoxUwIOpaPXeg78db/b3ZT6oSqrnB1Q8EvSQ+7gBANiiMc3Zv1u",
+	"z5F7/NFn81lKP/axzXhu6Md+KbjFrNPpbInpvzIxPWKT+ZSrHZg2ap1ywY1WzDOO5rBQOd2Z3i7zY//x",
+	"4e0vDHlyFHtnNgBGFf1nfJFpwPPLiTaCDqtTWhmvwA6+GLDRZ5l+gWPJXtKpeJ222TiQc+KyiWIf6bAU",
+	"bZQ7PjEbIWUflQCBrXvpxSDq8IdXx56keAGp3OBx8cy45n+fi3zRYd+LTJ4CDypQrQqgSw9xIdfhgdXs",
+	"VLidT0Gs1OUC43IdcTlHHJPmohLh6ZU0qMlXGyDPVyLnq2j4e9rCZqJIRgrgL0/n2TlLeJYBqE+BbUds",
+	"QqoALXoAqv5BiBWIsp6wXLsYmMeH+amfyhckiK/py/4BEkT3q1enR34Rqy+hkT8Uo9pKlm+HE3i33Mtb",
+	"VVxlM5FX7zGpCu2MzkH+vMmag/vzS21hDk2cYQQaL+0vzXb1vkK/dxAhrgPULYQIoCXc4jVdox7mmReY",
+	"zPZy3EoatJ4bX3frzlp5zh6PXw5oXCORCQ7FWlrlrujmg420uSTe795+OIbtfffxuHptl3cr3Wp4ZWLr",
+	"XT6Tuxd7u+EN69vStUdtPy433f0cmDO+HDI9lRawHdr/8Op4HX5V0OtMKLyz4e6dzS19k3AFt/KU52bC",
+	"s8xfzOQdUAX8Wmx0oDgBOVCvgCbSMmrgrYwVKAJDgup3jvpLZDhiAqPVBf8DoLLacTqk9LKTXJAGGDca",
+	"FVGFIgwlBS/3/vDqOIoj6BL++3i8LPPCSqH1zgXP4dYw8BkgHX0Kf7nP8U/o4ksczXPZvGaQRBsWG5PS",
+	"C566bWezXIzlFRIdpdlEQyM0/9fxAtdTeGzU3wKCc2tFDjP4H/5tg6qxegZr+0crajp/Bdu2GZfguO7x",
+	"PHMbuHwCZVq9ZMKL6/l+1KjHCJa48++/dndefPqvf4jWqy9ghq+/Z//F74gSl456H3ouuzin0lbsiQ1a",
+	"iyam95f59BS+vpzIZMJ4AuKBYb3+3j7u7DCCP4dRI32nb5e2RqbXbcTNOJNehTNZtSM3Zkt6TlMc2C+G",
+	"kbdgtFAnTPdBexgxM9GXhnWBEtLDHUedYANyK8Y8sVsGZsvA3F10v44vKenYo7Eyng9o0m8UJktuQhzI",
+	"hZ3nyjBpBxVnh1NhZEpXoLOHjqXIUlPDAXroqd8w+kGgOWgmEjmWSdHjMKI7tIXOeCZms1wqtFkxnqa5",
+	"MGhLsnIqjOXTGfwt8qmJHUWI2cf3b0zMplqJBUh2qUjkFFBfZxnPTbvD/kQTUdqyqU4FMh8T4Y1YODig",
+	"okHvPHcPzkS+w5NEz5Vl4srm3LTJE+hUMHmmdE6azZzM8B32URlhSU9jGNqR0KbLjcPuGj1Hl0q8pmm7",
+	"cTFiwJx63aCN7FSw7m5vWUEdM0d5mEyLlmo+FblMGCGnYa2AyhffEZA4ND71ao/qh2607x0Q/YewsVJd",
+	"aJmIk1Rk8kLki910rpRUZ8UDnMpEZ6mHw6lYaIcRAf3Rik5s9Rrg6VSqEzHlMltG0Vc78Nzjg0cp/GT3",
+	"UufnQLCoA5m2Nzq5vvUabmBFPyF3UG9yS27hCBfzF1oMsA105QfHEafM5gZPJp50CYdkjP6ogT9Sh/0y",
+	"zzLym5sDWt6Jm+Akl6zGmGu5Cw9oUoksuS/zqbiPzXR+hSv2MtVz+HhlP8rPdaO9bA2HHfqr/e+b7CtQ",
+	"bu/46Nda7tTrJXrFWlP+N50zdH5RyYLNlbSm7chSr7d/0Nl/HrO5QiPHsTybAOsIV8dhba+cc2Yhm8RE",
+	"lks0wJv8hrTAo8e5EDOiYKk8A+4VfYKyRbP1zHVxnwY0eH4CBKG3jFffySyD+Xt6kUklWG8zVPLd9jfs",
+	"tn+zbveo21kuEm5Lr+4NBtqr+lwgcwV3M/u+6G2D0wI7UA6/Q6aMaBCFjnT+talN4JChND8pLmYS4eGl",
+	"YT28I/qdYrWnmU4a9LLvitv9tLrK2HVkxIyT9uB0ATITPt0cyIm0i/VbB61u0CewAfkm3VLDmI1RRyCu",
+	"7GHlDJZ+NIYvSsM1U0gI0ajy+sNbBowdkGXvbLT5TJW2zvur7qstChtQDe6bdz7TxjZLa3U4QEue4To2",
+	"7x5ZoPV9Y7NddDlXyYbd51ylT+my/w4m5G55znB6LBVjqVAttnTxEx/6tO71hE9nXJ6pk0D0rS7ypWux",
+	"m8EsDUaGeIEU5HR3Qja74ovhntAuNi4QNvWJ7VTGjXlKcPtejPk8s+Sbx2zOk3M44Kgrazlkhwf03nny",
+	"MKurbO4z/FQZ8gwCOe/pAX0925tWYNHye7XhodDTGVcN99JLelHoafGCAXiQ8gBuglIdt34Yx4o+qbPn",
+	"2WNPRAt++bdGRwvgGr3f732zvJnAEcAbYgtqIsQzU6zciQgfP3x/s101i+mpbhC6P+DzawZkrT/E7P/7",
+	"f2ImbNLZEGOxl5MGnp30U6Q0Yv+lx1ocmagddGVGfQK5Nk8FV0AcgBJoNZZnGN06E3nDTt9sTt21k+o+",
+	"wqzWg+oxYNVfO6v+I8xqb+2s9h5hVvtrZ7X/CLM6WDurg0eY1fO1s3r+CLP6Zu2svnmEWX27dlbfPsKs",
+	"Xqyd1YuHn9VacvUI1Kq/9r7pP8J9s5aEPgIFXUtAH4F+riWfj0A91xLPR6Cda0nnI1DOtYTzEejmWrL5",
+	"8FQTjb0P5i1TCaAv5FaQ7mKUP2Tq7NGkGCbx9WVhSLlPf5kwmp+ijeQUFdMqNU7QMwxttmhqbR+6oMBa",
+	"LDn1z061nUDrS0EegdfKgg7uZNp+WvK22xHnh0NqriWoc1XYphsNSstG6UM0kIfS+M1g1Kxi+REjNsa5",
+	"FCrNFiU+eZ8BlJSHTotgyUVq82Phhl6hsK6DCsT2YkQO6OXM47WA+VvOIV8/A/q8nENi5YXYSfzi7zwh",
+	"ePgkkRVP/6OhqtPtnfBk8pSgE/okevXj0csfd0+5Ovf3RMzkmHG1eFS4JblIpU14nj518NFMGUz1SUBu",
+	"xherfKO98h2bKOtdpCtEKslToArBqtqHrJFGbEQiUmlmGV+ccNPsN4rWz9AATe2Nc20JUmq0nMY79knY",
+	"Eq0sT+wzg51sRrHqbkvrPPG+d+1+RkjBrkIvYaqOBocl95adi4WL3msZIWqe+52wk8pmV1Y94QB2tZmy",
+	"vu6ldbvVZVydzfnZk6Lqb9ycCpW/n+RvTeU/1elJyi2ylQ0HlFuxC6+q5i6Mas+4sT5quZL86DKXVhg2",
+	"jP7617/+defnn3e+/55NJoPpdGAMHGV3sPvd3jc73YOd3res+2Kw93zQezGM2piekL3/00u2t7f3IvZg",
+	"dLAz6HvJ/qGVYC2XUAS4g0NmtEuGxD0Jm4hcxC54GvAEM0LuwPfVOIKGeTSgUoAniCWf97/s0B/98g/m",
+	"/xgs/dGAVAR8OeNp2sA3vX5XeBmgq3EI7pqP3SZHUekTR2uqZ2jFhytTK2xwxNalWlgz16Wz9qeMY27Q",
+	"VBr01XHrwIwLeG3kYirRN7zd5IC4dLgCVC0y73V3ez7hHtynOOddmF41wrf0fvXnjyQqlXqsh2928fMH",
+	"Sd2g9EnGrRgLYX7z+5qh97YQ5l9xF2e5Tn4XuwgLEZS76l91Ly2/+h1sJObcxRRkY4Yr+pfbyhlfyXE+",
+	"rh/3sbY8YzA9n7Fm68V9H9udC2VPNlc4P5y48Q6nVlVFVzM8nsgitHhWa9zCAE8XPzSRIud5MpHiqXmp",
+	"mYmcrXKi/zCRs9ktveiLfvub9tu/Wb8budE3j/Qb8qPH5a71oze1Zd7dkR7HbXakX4Lpxp701OkqT/rl",
+	"fh/RlR6nuokrfR30m/e+2pd+CRI3dabH/lfYJpY6x3abdTufiXxuRL4qSO9nLpVXyDFRidi74QBjmRu7",
+	"wrJTGQUbknPrzUZ4QvdMZUHlJYNxfuUFMw1aPYpquYRdxjfbHNSe3GJvNugaD3lrDAuAPw8xd2qGulQr",
+	"LzCvNqLGbjGH9g0nMZtotW4W2MZfvjcNaCiHstJm64bCNjftV59TKu/r+oU2N+wX/tlgj3wzum4zfSZV",
+	"gy9xiNee1y24KGAtebYZPC0/M02x7T7DHLzvsFcU5Z9vomovMoItK/auzccAc7k6kalLDV0TI/gVHvLd",
+	"Px8dl3akG6kVMfz9JOUL82RomKMsesxgWnXrmNcZ4sQfhXgRyJ5gCAxOLKD6FVA5tf0vwrK9bvu3ZuUg",
+	"mG8eAVNZemGK/H4ugNl6LxIhZ5s6aqygfKVbALwfMM5yrlI9ZbP5aSYThkdWjqXIgXghoP3B3BnzBHDx",
+	"4/s3ZsMpWJ49YUWGMxO6sKqtMuM+lBnzPCst75lUDVLbx/dv4HzmonrtkI3JuAz6VdP8RugGQxuRjZtH",
+	"rN0yALaKux1llsD6G2O+YUwtjgjCA0z1Rou9kOLSL3WqlZ1kVHUAe9pobFRN3tKE6hJAb62nt7KeEuQ3",
+	"tZ86WN/YdFrPcxRoB69LbUROFdcnxa37jYaJxFwWIDsRxqc0YqcLFnTGtMoWpIcgssanPt0P5h2rnCrf",
+	"LVXQ4Cpl+hSLYaTM5nw8lklcJ4jPjEtIy96qbMGctwsgiYcH0GdildwEeU4OEch1EUwqfsCruYUVKXhk",
+	"g9PQPSanqeVaa/YivmV2j3vK5vGY2TseK1vHzdJmPN00GfecueKeM1Vcm5niPlJEbHa67jd3w7pcDZsm",
+	"Tdhw7kE2gwdJK7DhtO4lFH8q1RuhzoD37K0PxL+/iPgN1/jwwdtPI1j7aQRnP41g7KcRfP00gq2fRnD1",
+	"0wimfhrB008jWPppBEc/hWDopxH8/BSCnZ9CcPNTCGZ+CsHLTyFY+SkEJz+FYOR1AYXrIvsGQR59erqJ",
+	"nURb78LhMljPMMc4VixF+wd5zYQJ0WF1ejyWiQT5EEN9WSZPc55LFxzMpN1UXLhbDNJt4o8GbKHnOdbI",
+	"C+wcDe6lH5X8+1zglpE6iaDKVRqTNgylLF+9LxdzdF2NmbgQinGskl1VNhuWikxYkQ6wGmyiVeqhjnUp",
+	"OFlbYKZjlC/d0/1ut1YBlrWKig8DcmkdtTvsO5HwuXH2JG6dVhUrLnA7z3kGC57OtEVhCIbB+gQ0hYGb",
+	"MldsrhKRWy6Vr2zkrRPhajCrN07wh1cNVVTCXRl8PheLL404frcgrYYArfuLlNoMf6uhLb+b2JGai/jD",
+	"B5P8RqM1HgVuYfjGbzo+4lGgVwRM/MYjEh4eeM0+6w/iPL4Zcb6lV/d9eXE/qtf2Y3lp39Bb+gl7R9+3",
+	"v/I9+Sffuz/y/fsfX9PjrXxmH8VH9iv6xD41n9Lb+pDyZAJ/ku9GKQVn/FRk1zuO3quj6ArH0OtMY/fr",
+	"brjJbbRUsorMZNe5cbyR5g4lcGGvfE/mMCwR6IRCkvRn2hh5GhYuvXOx3G0ZuW0ZufuuAH8cnHnnVy2N",
+	"Q2F3MF0xTZHesJZ1URCugS49bom6u9S/Lug84M/2WG+P9W+hOmRwEh/35FGR6Os9KMlX2X9BfERZ6rHq",
+	"ixljME3hvHiI/pPhFwYF3wlXZy5BVrX3docdWZYJ4FChIzI/tAoEc3WZ0T9yjFpk8qEtRfdnBr3ZjdRq",
+	"AMh2iak53YhK24lUZ+0OGznGZBRT+ATMK6aCjyBEnYqST5hKFR7Y3taLcutFufWi3HpRbr0ot16UWy/K",
+	"rRfl1oty60W59aLcelFuvSi3XpRbL8qtF+XWi3LrRbn1otx6UW69KLdelFsvyq0X5daLcutFufWi3HpR",
+	"br0ot16UWy/KrRflhl6USz4b35M4eBdnKZIot15SWy+pJ+IlVe77umIttyjOsjYxZj4XDSmBL3mhetmQ",
+	"R+/Bhgyj3jBax5TjBvDlusBfheN+HNeymtJluVKvvqzUfqTmxicoNQM2jJA1GUYxwXWWS6xai/w9w18i",
+	"ZROepyzRMzhfMiPFo3vLjMgvZCJY63udGH7JFzF7o09jJmzSaXfYR0PN6/ok1pJKWllmSzVtPKF1tSNr",
+	"uSe7XidTfoBn0ghM0we44KpoesVZgTSHeOYN3M1suSQj5n906I1Lgt/Ir31qYtah6c4Fx0vewDfVHt+5",
+	"HqpPX1F/S1uGJSErZ/NGOrbPNy6KdFQDABBLAM6g3Ps4RAokZsiZ+zrHPr93C7Mgt5foYq3/VpGBExq0",
+	"kUzO1bnSl8rvFxHJzcqClMd4WeFYPV3Lp2EYvf1pGAUkFFb6Cu5dejrmMpvnopq38pmBRpQeFLhFPWW0",
+	"He1hxMxEX7rAh4wnYqIzwM+hmzDCz7XeORNK5NzCscqtGPPEhnj39qcopqlsiHQ1SoKfVx65zpbAgkRn",
+	"Y4yrgRQwbh2GjarfjEIMA/hXgJ4vIRhrpSKRqfB7BLRjBPgxWiE8lxixNFkaZ3MmTiDBIYW+Y+Va+91u",
+	"zPa7PfhnP2b7/RcxOwCerBb9wrNLvjBsRDp/JGU0bTZtZu1ujGbY3YB1RzEbUReDANXckKXxAU7QaFBg",
+	"W5k4Psyc+sy4YViBn0gsM4KCYQnPc3IqDgqu01C00hj2V1rD/OR77FSnaG+a6Ms7s78rwb9lif91WeIj",
+	"NplPudqBaaMKmLRmRV77nyVp0jXyCjyTsLicT4UVeWcYkXEV7iXSH29a+2d1JNERHX48EXCT0OEJCDy+",
+	"+dSoCl4m7SHR+hMy2p8ejcN8TbxWw5KV58MAuQIszIWd5wpowqBg+mQah5ZsF5/QqogCHChcqXketUv0",
+	"hHXO4RhMtRILfOxpqNN8+EGhtb4AjlRcog1Uzy0bZVKJEzybo0PGCduBJU2xJAlgZYf9ieaktGVTnYos",
+	"c/EOFKdwKpg8UzoXDWFPzk33SdYjOFKMT1FJL5cqDwzWV6F40hUBTnnGVSK2cH9ouN8q8GUtdb1dIMxm",
+	"3d4sdGTDPm8YSrJ5z7cOBdms+5uEhmzUaxjv8CQKAB0pCtd4jGpISS5Sac2WKj0wVaoFnmzxcLNImM1o",
+	"84Zu2f2bdLbOs3nvBp09raKTj7ntq0OMPbeeYuhwWYxnIzCncyoJ1Nw1xgnbYAxpWDq/+SjXO4wGi3gG",
+	"9KV0Hw2BJG2lzuDaMUsRZQ3+NODLLfEj3A1AFJKNpHc5dSKXk2kaDSM3x6M1aOOhQGLVCtv9cakF4qTe",
+	"UcxqNhMalVbD6KOacZmSiu9d8defNf3V6XTaN9oSN5kV/Mow0t5OoZieiVIebZGYmM5FG8ZPCnNGkmmD",
+	"8YzidvPIr4PJACexM0cYxPQDRFE8CPgr0VkmKGYzdnPZwZr3Ovc/L7RMq25EInVqcjJiOE0OrpdmuiFM",
+	"zYmbTBXNV3y40jS4ARVdZyq8uclinPGzplPA3DRj9NxDpz8hvSLZOHYFbYLNh+CrWAKlOYFN3YL5q4MZ",
+	"DssWzF8XzKXqrJn2ka9hS6uKXu2Q8VPMPoKGDNIatzdOnuQuwDdSiU0KAk/FVDdPTmkrChu2C6ZxRH0j",
+	"ojnV6TWFEP/ivRn8vXPJDXnHUQaUNF5V9HCjwYGI3ITngtHxNpGKjedZVjBFMhMu4ERpu+HQ6HO1FWIf",
+	"WojNxdgB71oWPhdjAcKu92LcsMb46dOtm/t73tQijGEL9YeE+lOrSv6YWoHtwX8MFAT+9Kb8A3wj0jvc",
+	"3evKNzeO6moJ34VhqRmZA7XKNWblI5SG31OSzesz48nwiwEboYfaKGYj5yVwYubYe/gIvnV+Mf4RMKQj",
+	"FyAmfC+MMinFbDQ3ooyacgZGaj6a8cXokI1gg0bM8nNBSibWGn3+Qr5JVbPwipAPfDyoBO1YTa6tVmPe",
+	"UXQla4gZcOECpuL6QqM08a4BDK6dhRVXdnlcF0Pdua5rgOW1XRt0RfHrvHaQzRfk9vn6gefOYeUmy2ra",
+	"++VRZnwxYDO+oGyLKN/U9gl1M+571porn8bLc9WIkM5M1I7L8EWXMLEhYrAxRMEdoU3qcvNSN+YSebHj",
+	"Wvy74lPy03VEEjNC6nHVJcN5tfknoboWjkbgZsEmGutnh/kl4XWHjSpf+TD4Uq/rA+LPxWLA5hToz6da",
+	"nRVuvziLemh/JSnluVgIr00tqnt7+DKRGRdapNIQNPyMS7V8jm9u7q46tjwzdE+TRNz+6kkgHyNN4pNM",
+	"a9icumNlbr6Xyzn5Nk46t2nOuyXMKBLg1VHk/nLd9TztCzQftzbw3aCvtfa9zfuq0ZrrM3kjKQBepiBp",
+	"xPuV34cx3gF567APVufkbFnbJol+7Kjf8p5mdV81oyn4+y1cCxORr02W6Fg1aE8s1bI1c/Uig9Ds2rob",
+	"kad0hW10hL2xzZC1rE75MtYGAgEKAZ/3v+zQH/3yjz9EdzT96UtVMf+tuCfq+V865CHsN6R/cLA2m+VG",
+	"2s8iWTymiIe/FhiR4hSPt1F7ukv9C07wNX3c21TzebRO79ng2HortVNpAqzgYStwBqWGZcARnEWRjQtT",
+	"rTTX3ourw0XfVcJCG2krvboxYa0JMgEKXCPIoK56aZJvHddT48GKgIgll9iYzbI5udPLdNn9lTgsr8hz",
+	"7Bg+cw9aNQm6vaRtYC2ZOkdtUg/Ezqk2FIIbpBm3sGYEwdhiR46Qy9vIImnFdKufceZ3gMVqozulRHC3",
+	"pRXTgNSvBXOBv1tYE6wRIH+fc2Udo7zViT2gTgyhnzuGYwv5h4b81gj0mNDfgv7hQf/leqZtlfpsBevm",
+	"MzLWbmLWOl2wkbtlRxgjfbooGj0z7l1F9dWOMUlIMSh5AeZYcmVpDwpe0F9cpMGDGT4zxdYZxw1iJ//r",
+	"f7LKVTeKWa7nKvUFBQRLBGVIuSOn18zZrRfoHOgQjBvJ6g6+xOj7RjvQyEx0bpO5bXfYkcuNGrswsVCi",
+	"d5shMc1nVZov9864agukpZCmJtZjtxx5cp5Lo5XPBeqG8phizuUMOPnbqAECdq1BGnNQWOYHSdSTptiZ",
+	"G+oBljij5cH92wLvnUKd9YgB01NpEfgVfSyA2ifomwj27sd3Li3twhMJFz1thErNUo7agjQW0+8uk8Uq",
+	"Z7E881kuyQyglWBzJck4UD9mlF+o/6Lz4mDFHGrjXkte7lpq0XW0rbS4jaz+7VdaLFRAYaFF1vLRujFT",
+	"lLkQKZpp37kEo49cfjIVGN2E7pBTTAWquG0Bxu1p/00UYAzO4aOeu83LL7oP6tUXKwb3mxRfjANFLZnH",
+	"K4UQc0EuCpR9hqzky4UZN6mOuDVVb03VW1P11lS9NVVvTdVbU/W/hKl6mduxYtqcrcmK6XWpmpxaqTA6",
+	"V+3SedVQd6d8SUWd0xP354lUiV5l/AzKolKzMLnzWi41GMycz9eO8OGnjzfJYfB7z65Q6WD58Aa/N4vv",
+	"V/B6G7P5lWM2xdVM5uIkF8k8N1ub/2ZXNpkG7i2rxEYOF/ecUgIIfFM+CXj+oMkkYPH0qg5qlyw6ZrNc",
+	"p/MEVSCpNFRHpnWXBAervWfc1vqSFeujX3OZCLzT1rFB76Dlz9jSVUo4y/V8tvW0cVFnueTZlgyVAJkr",
+	"lxlstYsXR9vUPUd6AQH4SmFejs59WsGJbhqdAjP0oSkjgAXauUrt2oqoEX+yi5AR1qrKVyCP1IWr9tdl",
+	"Se+JBb0Ty3knFvNOLOUdWcjrWMYl7Mas4QWCJ1yB2IGFOlsrqrsdsiaG7OHrsy1xaA35HZxh3TvdjBmc",
+	"cgwWxM8aDTfLCpNbcT51LUXTKbqFiqLCF1yrXrBiegztbnKvrxn8Nrd6qduo3+3LhZDw7U1UsfXbcRMU",
+	"oGJVOZb3XSSZMBtiwcYXj3OAmOh53qTmqFF/3JtVpP8e3B8A77a+D1tr6G/f9wF2sOL4cHf3BiumT8i3",
+	"wYrp3RwbSEjdejVsz/Fvw6vBHb/HO27HjQoWgPm5VIW/LJka9HgsE+AaAtdLyihhLFeWyvZ6ranT0dA5",
+	"TOeJjeLI62gaSr3FUaAGWWV4eGacAyZyYD4CriHYnpttZMhDxybM+AK5ydVu2rACbHILBVq1x3HGY+A0",
+	"Y3ahs5hZibV+Z9zcTftnhJ3Ptojz6JEVS7JTY0lCf99LRxXSARuVSDNi44zDurltI66w1kzkKJ60EW1Y",
+	"60Jn86loE/60rBS5SNsFIs24MTt2kuv52YQytMzhpmiTXnwENGbkyBE6ZiHyjNhYNEVelNdg5SCw1sgf",
+	"m9GAiYtFzNJsEbPe5XnM+vBPr/c8Zvvw17fwz143xVDbmPWnKma9/mXM/m7zmBl5FbNFnsWsv8hjtgf/",
+	"7MM/B/BPr7tod9ifcb00EylylokLkRk03S8ZYFcT1YazzY3zjG/yht/IAf7G5MNfM+JiARdLBv/2Ls+j",
+	"OOrjv73e8yiO9vHvb/HfvW4K7JtW0GYK//b6l1Ec/d3mcGPKqyiOFjlgdn8BT/bw33389wD/7XUXjTfX",
+	"dZSqDBrABuHUxxmPUKiO4ugCNUNW4n3JTeMwBXWqa7+0EjtWTgXDFoCBt96HGjsRrKyJgTjOuTKU9app",
+	"XrZ8fY3LQNDqVhWeYuZTIxU+FxhGVaQOG7Xv1/EA6fD2lnhg9sJt8onVawIDnJONwwmrN5aFA2w+csW4",
+	"NsgbvC0dUbVOnXErLvm2gEoNHNMVtZUBdV0bkG6ckxe13ohnLQYwZ+t6d7LujbotJdPtVjqQ4IUl1+5l",
+	"6bAa3HAbwT68Edek7l4e4cblUuqjXWMGlhYNwLlIdJ7eNTN5ZVxURzVb9uCNX+cNzkWVrXhQF5qQ72nw",
+	"pAnumQd1qAkhMr2m1Lvb5RmXN4d0s7/OjC+ABRvPFVUpwayVX6FASY17raHAGg72qCzAuRzEXyRdqmxu",
+	"hc+IV+ujtrU9H4dn3Lgq07/CBfZlI/S/LpNFeQg8n1Ie5spRGNQlMKbz64P5wzwM3rRVdFDPEOsGGjWG",
+	"3lfzwPoEuktxG6vOZ4NTDZ2OcnVhdMHmgva1WQeaVnp9aMLKWJ/DelKKsHryvcTsVE/VyimG2SXKUIwb",
+	"ReqsQdmN3MIqBPur5S3usFGNPRzFzsmATsoavjCGWcBWYgBoxRVNaVs40oSmuAEzQiyzFO3rNBYrsbvp",
+	"JJXH3JfApnNOqbGnCN1CKG9vqObbWIxfS2TuINcHHjmrpPkbhN9tfhQDbHoC8XO3CJyrCvcNms4qtlOY",
+	"Ug3V2SWGMZFifUMvp7tI0c4Z6UIa3hxzdTsJegOJ+bqenJ/BMiVgrd7A25oL946qwVVc8enMeaBu4LZ1",
+	"H3IrRbGHdKm8zVEeVInMhAk/Mex0cQv3vnsTfu8/ZPP2EqvDQc6SiUjOHTu9IgLw5lJa3FhIE0f8szQ8",
+	"Zi9h1Jgdvfxx/ZibeFYGFJUcLK8RvLC/NaLX3Z38gs62vn5bH6Hfvq9fhZDeq8tfaLR7Mp5/waTu4ABY",
+	"uUe3boDbI/4bcQOsHclHP4LrnQIrrGEpquUiEfJCpKw14wtMTUpa35hUWiTGhT4QM77AeUGjKI6oQaP3",
+	"AyVeSl+v4F+DKx8pg9um8Txz6ZiWScEDWwVQFnJcIU0pdch+6AuLO8EsRkmykqhlSVtoG46DT8XvkmFi",
+	"ClPDes/x7A2j3nOyzFynIaxE5TWrzN1G3IxM96t+2qu25MbUub+lzlvq/JWpc0l5Ho02/0WcTrQ+f8cX",
+	"mebp9RpPSgAXYMMlfTxgo0QrK67sibH5CNVWdKY8UReUlBclx6EqNJ0jqmiI/zv1HPwZXAHwc8aTc34m",
+	"Ru24HEemI1eFJGYjcSGUHQ3VJeDBhM9mQgkvGI+kMiLHqotEGuCvVGTCitEhWgGh25Rb7mvCaQWyNRpD",
+	"UP82VHxsRV5bIyZVRvsCLc2xzmbCZ4X64Ojda2ePIG931nKGx6GiDUDlXDv2Xp7JPJd2cWL1uVAjlouZ",
+	"4Na4QdKZlso+A2mc5yJlRiS5sAzbshZlexZDJVHh6v3mMSTz0AVGZvqM3ER1umjTufKnn2R8r/0hVfEh",
+	"JQvU83yonLcc97dwzpQQKfl3eszDtcTLy3ClQYcK7mYagOix38hosPdNN44C6EaDCLAiwnRaHFrjT/gq",
+	"VEru9/ZiX8Uy+htXopNq8d/cGJ1ET4F+y9xYV7kk+g+u4GBkvHz0vUYLSqWOetTv9g92et2d7gHrfTM4",
+	"6A36QPlhDuV068Ht9FH3253et6y3N9jfG+z3KZQWkBNvBcBDOJcVAEWD6MOfzv9jb7zo9lXvm79e/fKf",
+	"0xfP7csfPv705+O3R6+/Mz+SI2j1MiuB94B8BqE6KvIewqugghGfV86HiEwLDfpYxz9mPDPaqRXLwjTu",
+	"TOuxO+6dECELzGoMEXdYeN3FvWzTDGkIayAhMdIbAE1ARoIggwUZyNF3IVSulbTbodayQ01IBp1VkfqP",
+	"2VqiGEKyCqICgxv8h6so3bxZ15Ewt2eYlNSR0tF/7pRXzc5PYjFiE8GdPuJ694wQc+LwtHiYuT1dvhCD",
+	"xXyAG7dwUJfJ0dxOGhSmwDV+B+8Zn9sJgDnh8O6QAcFABPyjvw3KR63Z/DSTCTsXIMzMuDGXOk9dy1ku",
+	"L7gV8BLWilc/JgCAYcrFT6ydUZiDVGPt6QKn0rOOvgW69CmXynKpRA5MwTzPXBdmsLu7zvlhKVFCdMQm",
+	"XKU7QAatUAwYEVhg0MifuxnPsSRDuZnPDHv/6sMxQuRij9i3cqyhmhthBmR/xEykQT680bu3H47ZLp/J",
+	"3Yu93YKPaMeIsNhapezvc5Ev0KnfNTCsNfrh1fFQLX1JF/noEm4vOAWo8cI/xmMj8Ihkciqtd/VGzwIl",
+	"vFEuuJCGCsdYmtzu56DRl1HbFd8ITXpkjm2e4W5o9xt8PheLLzAXPLd+Mq3Ru4/rB46HCs94+dX3r968",
+	"On619sPDYi+qYHbwGKrCtNoa+b48O9eOqwrHskXI5Q2K4sPemwsrigyVK0Mc+kj4wdo4B4pcDsa1Ygoz",
+	"xuIaQuF+zWfwXf+AmfnpjlNuGtb64dVxzBCfdM7efTxuA+UBwCQ8y+qodnI6z85H7Q57bSnzC/JY+TwB",
+	"0QljeCr47Y63Z7A42d+4k5yAqcTs8oj6AFITBCfsFOju+K7TRfVcqWwRE94mOsv4zAAxJfmgTWDDCbk5",
+	"jHkCADzVc1vQoVYRcJlkEmgumQClK16c8JmdA4m2OYeG7UOGB4TZiTZiqIDvMzLD7NBUtTqRBqZmObCj",
+	"riYJ0AWp3P0TLoD6kt7zxXSGaqheoXDhZHlJsqQX9UefQaaJnXQee2Np7OVYQBqScb6MUBhJxYhNS9l+",
+	"qALhHnhU/AN502H09qdhBBgwjF7BB8PI8eMNlh6UkQZs9BmOBSu8PgjmdJPGIbnSytnpS7F2HNAkfA2P",
+	"Yzb6PIwQxYbRgP3a6XQ+0QDwKB6qETAZI/qA7mk3SUwdiC8ErrbK1z8zQzWMXtENzlqIFYQo7WEEggBs",
+	"OLL+CLMB644K6AzY0F2vw2hUhciA0XTGOh8qGvewzNXKcysI53xN8/AQwPWPM2BnQomcW53HGCuTC565",
+	"7SeEeO+oLUDfsZkxOxUJnxtRUUlwNGK7qOA2S3M5tobOJJCOQsgpdBFD5U4LM3zBjA6UCP48uMlh6A/y",
+	"YhlXZ3N+RnoMw1DUpBLyOUwCC8MMhsrl6DHwmQcXyUkjZNNH9ZSMXj3iMzIOMSkkIOGQ8kLSn91hFMNe",
+	"9oYROaJ5lUiZL4gmhvoPnmVA7T07LtPr5lOy7VQ5aD3fHg8V1eSEY1p495RZYLyfz4ZOnRT3OFT+uD8z",
+	"bORO+AizI50Kckckem+AVcVjP8LHcak9whErOqjWux/fDdUqfdXo108jJ34LNZ82QAl54ZaHVdWteKjI",
+	"r5jgphZuiaRBHf0bsESj3dG/AR6PPH0+hI0rvVeTTAPxhp0sSmjJfKiCwHf2UZ0rfan8ZYBRZHBgTnPB",
+	"z0nVhaMq7U+WEdYMVZO0MmCIUyC9uVsQFlkS69oK4YRPSR2AR/IXp/gq0xcbYGnZCBYwcJsAJKTU7BGl",
+	"QPKBQBywXz//IRfjLzH7DDAfDNWv0PrTF68s9N+yuUKOIeF5vljuUiomeDJhpzlXyYSA7rnQvU63szdU",
+	"NHs82OdS7cBe8pmM2btcmilr8b9dEA/hXqAYSrcUnCA20UrPc1z48aVmM24nzIrpLMOq/VNuE9IAGWDo",
+	"P75/YwZstIaVoptitAmPx061nbhR1nzAk6kYdYbKLz8T/MIp4JIJ+nTCJax1RmSaTXUuWCatyHlWrVOG",
+	"a5SGTQVSW2LBAj8vOPBUCaskGx12DF2zVI7HRCLgQsHrgFAUPWmkGDi4A4/gbmWAZL6TiiRDgdAD19Hj",
+	"qouZn1rRGlU76Ain5xYTrQFJBh4GmCs7Mc71MOM5sV+UU7ylYavhujsTcBud6VxmGXeEPOTO4dAZnduh",
+	"agXo0y7iOK3OkCGd4WlYcjbGGSP27PdfIJ4ddPf89CkEwWnjR++FzRc7R2MLAgkJueSdGRzF01DzeuiQ",
+	"ExV+6IY0ywVV60hA8E89VUOmCk4/gcCNDmR75LJ3jQqKh7YiuvwBhhKGFxTISrQUVwjXfcGZxY7i/nj8",
+	"8xuql4TXLmezXF8t2qT1y2QinDLcSaU/vz5eEkEBvEbP80R0dH626z4yu9D2SxxZaVEJEVz8oQzZKriq",
+	"OEhaH0oesRMVACzAVbWjOLoQuSFxtt/Z73RhHLfL0SBCIkJeXRPUAlREAYwc0MZeozHH2/EUNhsVOWiW",
+	"QauVZVNtbF0giYmeKT4loZdctIBzvNhjH9+/HiqYegs2CSSTXZRYuOdKifEr2ed+t1vqqOdmDifds9OX",
+	"xMUX/FyHhJtA/50LM88smwFnU06xcBBBiofH6ZAm7doDqZaEO3R8gO3eyeS58Ex5q9/tlWk++92+N1jG",
+	"bL/bRdnP0I99RLyxRhtvp9OhuhB8qGBlBkiQ0naCoCpEmxCcHfazRomFqyXRj/TWOBQBab/bxZN6FLYj",
+	"KWQB4EeJsPRVNmyijR2Q8Dha1im0uFvjod+eoeLspXvvC/Q4oDlpAufR7/baMcii62+SFlde5ihGYeUg",
+	"H5000jhIvx0zVDasHUXnbLPbquUG4kPlp+BH69Joyx39OwqCf+x0OsN5t9t/jooW+Bl058Wm8h4yS8aL",
+	"VCOuGHLJLLJuVrY8nyvGrZ5K2MqFE1fyuQIumVDZnT9umByTIpJnWglifLRlMhXTmbb4Ak725UQDN4I4",
+	"UBnKhwJ8BM6omhe2EBmNQ+Zc7OBQp3jPj4GrxVNHqZH2u912WGElnc8yVC+qMyKtBWV/nUaD6DugS6QJ",
+	"FcZ+p9NFYSxwaQVm7nutdoGth2fe6AN/T7hK/0LMIPw08+mU54toEP0Y6vqElyftpS6Wg3yUIvEISSuw",
+	"xmiUmJWmRTRTKejwKJkK9ooby968eRnV04BGwNHsdLvdfvSlWE/hsxoByPH+ADJdRypn5Fg15l9keias",
+	"Ya9V0lk9bu+W4y598sOr1V8sM3Fu6E+ohkZefp05GLbc8fKkCi7V4M6Pv5BnoKt+t/t1UQLVZ568Ez44",
+	"it6AHN4ro9/thq4SoVk+iqrWdHf3/lp+2tv0U5lGg15/7yAwtUdvf8Jto772r5nGUanUQapW0dwOS7wZ",
+	"RoxnsMwFE1cSrqHKLFD6CsZHjVMwhRtA4nq8rhhKe/29/etRvQKQT/UHN0VHoNyFEw9+vcwhVSjmpYAL",
+	"ea4Or2E+gPeocywxCez0nnxV2WtlZiKxIV/yzDj2owNr3b/xGbBa/4ygXoX/MYlUjbyGKwbNE+vVllSk",
+	"muziAYffcDCuw8hjrdkU2JNiJEnqQneXtJynEutTpeC1SLj5LuMH6zaYZuFrFGEAs6MEaIJcDTDUGiED",
+	"jRKdgxMPmGi3jb1V8yxI3u5Hxed2onP5D0q5st9/sf6j99yKN8CK0DcHhC/Xf/MBpUd/nKODbn/9Nz9Q",
+	"YEzw0d5tPtq/+UdO9NsEfuIKThNAAtCjwP4PQqUr7CqBESWKI8vPTDT4lXgTvNiWLs7B5+hMNAhSb9Au",
+	"Egh20C0KmTNM9ITjdUJVcMkSzvgZiAbD6G8grKMEgopc9uG/vxmqlFt+yo0YRoPC0OcKoiPO4bkq9fSu",
+	"OuZU2hGI12Hch/czEFfWmXSM5TmIGNb3zP4ro28PUVqDJhOdO42FKjpugVhNvnfO3pBxWN7xRIDkh3Kd",
+	"k6+Y0sxqy0kjqjRL5rnRpKn6k8ws2TvJpNlGYSfRipSBho1Qjzh4++7V+6Pjt+8HSHJG7G9aKtIyJHo6",
+	"5SZGFZgek8vnUKHSAwTEw7qOkHhQnZNY9eq/fzx68yFmv7w99n/+cByzN8fw/yv441XMXr795fjo9S8f",
+	"hqrl9d5oupbKu0OQ10PpPQisJj7byYQxTi/plvL6w+CXj2/eeOWaf/jL22N63mFHLNEZaoCoMv6UA1ct",
+	"UwHCNfQKIBcm4TMvEILgnpybjJvJULUqXPyA1jVwZpXhcPD6+9F1MslEX6IcQ/q2ol8mzVC5C+QwDHpD",
+	"1yLMNkXBrilrjYbD4XAUwGPMz70pYjQcXo1Qm301ctnHyAOP7HRosvOmmEI0QzcToufVDS1mjnIX+ft6",
+	"t0qqYDBUY8QxmNcwwqPiVNNBhYNh1I6Z0nlFKHMmAHJWkwawkXKhsQQOo2r5lQ0cGu0WWEQ3aIk5+MWO",
+	"VEYoI628EG3E/g86R+t0y9nx8Sw5jDj68JLkWfr5/asPL0eHzIgL4QIPCYHrB4G1uBmqinH33Y/vvJ0I",
+	"7T4InSUMOJMXAg6nz5JP6kd3Yt3DIYDIX9REG+Q/RCfEBqdvpYHcslgLTcLUbxhJjouMh4qMw4H2FL2B",
+	"0rIgp5ViB7WzIm87u48nRIGG6qDbJQOvm+JQYbAQMFilKrHFC/tv7K7qgDpgp+3DEmmdiY/1uiWFHSqg",
+	"6Lh+VGb6qRQlDTvsLdFSR9cdU2Cscx8uuXMnfDCdO28H2EthL4VQSESKa8pM0ExIhNa64Q1rGSHcZBOe",
+	"imeGwTX0srgL0OaJ1j9p2dmc51xZIUy7SR6vfImaxJxPBZBnlGBqpUrWkuhWibye5MVsmdy119ByVpDy",
+	"DhsNnG0mHtUpIpwFTxI5UhnfdjiMUf2U1hJvlFgwGg5H7iMgW4EbWeG+yKUyVYa6arj2ImXMhpEVxg4j",
+	"r3x0gg/SuJJl9vLQwFOIgUWZuPAQ3WSo8sp3qlO4Fnbge18OORjQzGciR6dQHMFfC3/TE1X3Q4VZECir",
+	"8/D3ErAmBPa4gHklh9Ezfz3tmIWy/AqRNRAYonUXlEtaEw0i9I2KfN2SCLmEKOT8q1HUYUzz0c7/wXf+",
+	"0d15cfLpvw5aLRrmnwWN/ucPx/98c/zPH45f/fPN8at/+o1oD1q//o94AKjw6Z/wb6f9b/9svf7wT8TZ",
+	"NiJtuxV/zd7b//aHJp/B+hGE24MugmuujHjpeB06p8qQDmNTdyNU6P+S2NfshupoedS8adhVZdNWb9PR",
+	"h5f/hNksg7h4syF4ftSXxBmjUbLqXmc18s+s5VfbrTqP9rorVoJkvbKU1Ykjuk15XJrML3h5VfxsiiDX",
+	"5ltaSGRQeFnSBllFd+0dsvLaQ/5fWrgiD7pd1mqkgDVGDd9QvxIuvipkDpohg1fgSsDUYpG63TXpbj49",
+	"kCKwTrWQiyziCtDVSCOoyVfA3EUb+Ot9KsGA0mGz3v5BZ/95XCfvYYgBfNXxG9gYCtD7Zqd7sNP7lnVf",
+	"DPaeD3ovnI5vlfq7PtOD+kzR0cVNsQu7eUsFnWdHKnkRGjQ4b72oHTqsrQoQP6w53cxgYS5s5ZYqN49C",
+	"r8qIker17XVpNR8z8wztiAXGtfDkFmzZM+O4TO60ShdcolfJDZVvP0tj0I02Z1Jd8Az9Exxz99DKtu8w",
+	"DRBuyABpVgaEQqTeqRkvMO/WzBWbh/5E3oBfaEGgsRcE5uivmHN1JrYqt0dXub1xYZF4T5SHMtCxlbLG",
+	"py/xCu+El85ehyo6n66JvS3iG/E0hW4EPa8QGb3RdGBLFxVo+/H9GzTPkhrssujUiZWq5nYQ6PAxho8G",
+	"rGZDc2daicvS6ttghh2Eqj89HsNVr3TZIFlgBAVDXSXgeMUWO3A5xygBGkmgzosQHStRUK9UFGQtcSGU",
+	"C+UhT3q86o1GL98ZCZ7OJdj7XgwVOkuci4Wz7jpoIpWq+NKEht4pPycnEG/xFSVHoecWS3oC0PE4JyIH",
+	"ccqP7LQwRlibeXXWmSgE0e8WrxwYfhKLJqmVMORlGQ/1cPbkgJAjr4D76e07GLcYkmlgvU5ALutFg6jH",
+	"fgYYfLC5QH4SXybSorJ6Biwt0rvijZ4ri1P5qIDqsA8WjoV/DWeHboHoef8bZA/wOZBxePj6DcYVrWc+",
+	"TmBuZxoHTudKSXV2kopMXggcHCZmo2vZEp/zMPiKGJI4Uvok41aMRRmGtjnXUrZsipEs3y5HS5bvZhOt",
+	"4PnBwcFOt9ftBrQIvSMMz6hMk9Q5bMUnKlQpUwqJ/PhhB7iyg+fffPsCPhX51CAH1L8FR+Mz721iBO/d",
+	"NzcScLze277XxNne1Fi9f3tTLMEjvZbJI3IXVF4Okltki04zrQ6J/LNqMokojuhqQKj5+6LZRY7ujaUe",
+	"nXnQewUWWhSk9PpC5BikVvekAFB12PeFUE15C7AEB8/PRVpEKQ+8ejsVM4EuK0zaw+aF0oIa5K95LqPl",
+	"FIplbmGQhHe8d+cORj2K3OEibsNX4Ic3w8Cvy9MCiXPXVXDHXGc251QOOSR/X81g/nVdOL4iQ3/NvhTs",
+	"e9XNzBvO/TqkQjf9VmHkqDI2MQsYm0pFHCANTove3ooAjy4CvHThZiyMVm9g/hus7A1OmysN7+/RrhhK",
+	"CN4lflRLTQyUxxs2Z7kYy6tqk8GIGUzTgbYFEhLQkd+Is6mggK4xeYIIKuw92tBLzg1+jlFIyL0nQtmd",
+	"wGLBKyNVbGpzgxEI0pBjr9WOW67x14xjACqy8yi7OLkITkWmjW3inn9YwWmvM/+EGXWfVZP9YhLOMwlH",
+	"tEw0XdEaV/lFLItgJ6Uq8VwsojpTtFrjX9cDf3poH8KKGJDAne+SVwf1u2Df7uZJeGsBYR3bn+cgepIm",
+	"r1EH+TXkANdncT01iAZKn8xyndCjspnlV8GDGc+FsieVWZPu8SEki7XCQyAh3FkFus6BrUxmfet7j26J",
+	"r6NkvzWHtL/yhDh5oIi7eGjG5xddXjgT7ih0yKZ1ttzEPXITPwgbek405KS4AXtRiRshlgLYxmXm4nt8",
+	"XmMvWkP3PJjQMDpkS243LlV5PFSjVCfGy4cnNFpBtzqzyWwUe6eZzdJc+PieoXLup5gJYSKS8+D6CWOU",
+	"XRaBdof9ogOVaXn8ArvhUHFj5j4tWj0eC8QRl3mQ8s42BNuvsDR2hmq/u09uM6rp/MiUtSpgHAbnfKjw",
+	"oA+jNjrJVeSjIqkHlq2l7Bw+HNsHT7VQkdnsQTZUhjJ1wmqq8omxfIGRw+mArZRJgAwFcolPfICK4Ndl",
+	"LI5UTIzHIkFZyYhEq5S5DXfqBVTAlkU+nf8REEJS3TpXLhCahspnXeO+k0bOD52ecj0DVjPRSgmXI56z",
+	"g6srFyFKhUFBEoMN4piKwQtkZ1phYD/aoCguHc51E0NJ56Kijn0IOy6haxqvv1E25rkc23m7W5vAcK06",
+	"yzVZStKez8XjWiF/N7bF0KOw6pyvXILYSrbZSqpImWVO8YZ0vhbe7Hxo4FKoEJ/2nbmv6z/6Rds/AQXc",
+	"Mhb3yFgsXeUrbZSbqh9aQ8etwF0qxzIJuIR2PfQ5vKfLGOiyKFMQRzQ6dNHDL7pEr8mTGQuhi0VjtXUr",
+	"p8JYPp0ZoNyrylSydZdy5zrNwd2p/K30xTHjxGA478NEzxaliwRDZmoq0x2fWzokB0W6nXmenRiRje8m",
+	"nfN0KlUhaZr5bKZz+9+qVoAods0wGaj/4QTKgPR8oK9BsqeabdGgd9Drdp4fxFUb4sFz9hfU1Z/lQtRt",
+	"idCoTxMtfu8Fv08znZyv6mSofuTTVCj28ph1nx/0vhmqRruj00dQ4w1tlUrDDyel162XOFjdevnyGJ7k",
+	"XKWFloJPZ1yeESi7cZRk3JjqDwfXigLkJ55nkv3Mc6wuv6z68L+N3u/3vkGL3/dhQ7OYnmrY4D9UDabl",
+	"r75fmPu9V/u9X/t9UPv9vPrb62GeF2TuhCeTQMvhn1LeuYTnBKKDXvkKeWEX3pvkaNiVZpbxxQk3SzBp",
+	"8uLyqaQ8nJayz/a+2en1d7o91u8N9r4ZHHRdilo5A6SLBlHvRb/Te/5tp9/r9PZXKoDqmp2qe9tEzjzi",
+	"OwWPf9JferJXeeIxPXK/CWmDBgXCBs8qWIpPSiwNHjoUraucMO3u8/3wkcPHKrhJQZTyhSFv0UJftOd/",
+	"eH3TXDCt2HuRCDnDnKYuGe9Y/yP9+996z18cPEebtLY8iwb95wfPO70e5iwpESCT6jzIYJKKi7qdMt8t",
+	"Gu/K3VrfnlJe3wVStd28lFovpLjc7T3f1PHQNyuRZ6/b6fcOOr3+Xueb6MH1aFse/PY8eE03TokjyZdo",
+	"rHNiLYCNcdz0eoZ9y17/bvR24QW30iXwBhaoEHValSrjQRAhlRhvV4JwMZGzLxEyQro6GM673b0E/8Y/",
+	"fUq4im2PGp2LhW8ind++M+Ed+mAt61hpn2WozG+FiUVbq7zdKNEgBo+WkRhTnYosq8VhAIPQYEirwni1",
+	"Qe1mpWg/xdFs3iAHUQqfqiR0uOSf2XcZjEMPlngpe1oLXRFLGYjC8h0I/D4OSAaSFoNUlzwHKcSyoW4A",
+	"ZSHy+USRzlDSPlSbGj0VPkIUNr0hWw93JQZYJsYW/Y6lYUkmeC7SSmiszVE59+7jMQhfyYSrM8pm7NSz",
+	"bhhMqUNLxphDzGPmVYHksWlEkR6Nhl7oOaa9c9bgDjuipJNFDjScD+PUfKgI1epajBCj2p263tNpT42g",
+	"0rMw/dBXyWJKoHOxYFxRlEQpOVJqrpxplQg2gQmv8uZoD0r/jyKx1evAa9anRS50o27/7KVMRJg8sKI4",
+	"dcrSMZeZSN0nQ1WsSFnGz7hUTSpMQuQH9ChtcfIpo3TolPJNZhmGLEnb4EXq5K6XE5nwM10VRmYZt1LN",
+	"p1GTDdR1WzWB3oKJIhBt5r3Y/xowixsrmBDBf2YqdYKQ+DRJ9/0beTc+vz3rWS8Udb1voy+JFfo2rnD5",
+	"qzgzbtnVx/FeQ8vS6TIR3PKqvz1elU7qjTzWnOp/TVqYMslnU1aYeF1Zh0pOF26GKqtE+beK64/ireMw",
+	"ywkwDuhmZg49w+EO82uaVJhdIx6q5ehgF6Dd63a7QekrV9/7xNjct9AzoXbmasaBqRuqxjwkUl3s9JYT",
+	"kGAkHvFEmRU5anDdbFt+QJnGQ5WLsbfeVKrIL8+q4RlGplCmSVfHxd+cQ2W95vtkL2ZVXUXMQqVX7DJQ",
+	"jMUl5oWqpItwggSyap5NdOAOwAzsGq64linHBoX/nzF9IfILKS6RYRwwpYdqlEklTjA17IgKNHCquJ86",
+	"bT1m9ghY0JWJOIZqVMIVQ8fXZdbgmE6iDOValUPCodVTTCFxeF0KicAZs7rOlSHvwcGItvkKvlK+gnpV",
+	"pwJnof0TzzhQOKWsSzjw7YPnGyj9ZYJ0A6zVg6kedLulNmMmklrmlITPDldmC6iuq/87yhYQByEHFNUK",
+	"ICsTsrCWTNHK6pKExUxpBvSaUnmvsjCuThdQ2v/2X3S+OahZhSJHdlKykvW7/ec73d5Ot7/smAt3Lr2v",
+	"OudiN/3n334bPAvvSsDAplc5vCjvemhiTshi4zh2aU4udPDbe2QhlhZXeDm6mZ8624Vfa+XnHVIIuNvo",
+	"JhkEyvpQPod2sIu/vawC21wB21wBv6VcAbLkH73sVbCUm2UKcD0sVROn4pani3oAP1olbMWgEJT9PanK",
+	"+1X31EoJDcyUmcwRWVGCQBUqVlAEVj3jWIbHhe37GKV/q/UfxNVTyeB2h7264onNFrg4d9jtpS5Ke2C0",
+	"zWEt7d+KhPPculItWNPJ6FBYID9ZpxPPNOaepzSVS/nw9rvdNXkYKm7BtYjcogbfiUwLNb179Mw4d6ax",
+	"zjJ9GZTGAipsBpQqmSiyYSQQ5SC1/6//iU9P/j7nWD10NFStJX+oXM8xsaCr85YIZZ2dxV9BVNSImfn0",
+	"kMRypRn6JhSactKmxy6p6R+LL0kwdLc2+6N7/7//r/+7dEh2hQFRXS8uC0SVgG+h9PwV8kdgVlleWlWe",
+	"YY2RMqcE41MdsqxNGSUqbGBRX3LsCmIFR8G4hLMkf5mZ4OemrMkdJK5YlZCizD4xVPsofdKqlvJHoMGN",
+	"ckecLsoaj5Xalm5NzZUg7CTX87MJG/maiSuTTDgq9PUtAiGnWZQ+DOIJnhUKpWp1AzwgAGbt2JUqz9lE",
+	"z2phW7dgJkuNRCjjg7xHjmxsoueY9wXaeOe3ykFFf5fiHEeD/ovOi4NAdKn3FbNLIc6FSq/vtN/Q6aeb",
+	"c45fM1PDDQKoCkMHHaGLvbKaI1Dd9p3zN7z4tvf84KsmcAiIfJjFocG4IUuV6e1tG3Mj0qcU0K/KxTcE",
+	"9FeO1dMK6g99glvEVHtOWyvRrsm5MWajTn2C0EabiV9c3XbiALRlyZ9M7H6BtM3c+LIhZPdzeXA3idmv",
+	"nAnP5fk6yUt+9K71MGoPrnN6xwqlGKDGTZPBwpWNd9wWmkvUjr4QeYooC78SnWXC12Kjwpc71Nj9uNAy",
+	"bcds5FQfTq3sFB8jMjPg+KXLfdXP3q98nZt9yHY8ppe9s1LBphV7VBTjLBmWKp+CLcmQczcPe2Kco8He",
+	"QeAY3+QT/1JfZksu6j9LpQSf6Uyaunv5z79EceQKd5MD+bUx8V2cs2eTei92ui92+s8xXxYZjPzzXn+n",
+	"313hUx0q4PDeXVKyOUXpx0LB9lXVcyt5uJdamXlmKWXQEq9VPOgtMV+9CvPVA6Dh70DRVzwrH6BzGZep",
+	"A6RPI+p1h7D3ofIQQVfVHkKnzpO84lHdLzWK0ARWH7gi00BNDspuf1mvO+g9H+zv3cED2Z3jDTmkuIki",
+	"bhWJ9+CUTM7GKmAwt87Gvytn45LRdjq2gNyu0imuczUulVOBXLLaj/hGnsJe5GjQJLYPq/o5npra+qC1",
+	"V2Fwr8TAApaVUqhY+cdnBS8rehfrDiskhwa84nZa8i6uAPU+nYsb1bvv5wpXTuVxmVYh8xhodjE9KzUa",
+	"FVY6v8bWEn8yVK5xqz3yvhJYInOZq02//Ds1/SPtJwzpN9RlScWaX5j4czBUQ7XDRsgLDhj8V/HuYK2A",
+	"i4wLnSEIUlqdiZylc9HusD9rmVJmVWhXcL+KOW/csqpsq++LnzijrNOEtQ9DfMF51pWRTBbVzqDn1n5z",
+	"T4Na2gSeC2ZkJpRtd1jpsNvBdaPD6WjgylFUlh4XutfAe59cX9Fl2Gr/ubsCuYJpleWn3RUDrIQv4O4f",
+	"AewdI+4fjXM9HXXYK9SaYP4s2matEI40wQFS/qBkaotT4oTCP0ehx7PIssILXJK7pkEA4KJnfDEaAHhp",
+	"vW5TY1Jg11bsbeZuM1z5ZKbz2Ck9GRvNTZki5MT15vJrxORE3tQzcH4FQrXmyu0y9FjuvEJFK7C87U6Y",
+	"gAArFRd+7mpByAXrdN24kvxkWsGNqeCWR8d0LgCGwMv5Bkua3hlfELD8R1OdC1dBjJG1YYKJz2tAMpgL",
+	"OReJzlPKm0ZvHfOC2ZhKANA30OMQhNpUWvaS5+kwarO5wupcjXAeOcVyTOKatA4AhkwodWMRYwWgSyhj",
+	"MrDCvNFQ7DoAPOwqYD9Bt0XZOHQmcq5stgAxsrvba9RNu3vsCGnTJnnbHAm1muVzVfWuQaGg2WWD+/5X",
+	"k3qhgKz/6nvx+b5mnLJhNSVqu60afUWVnKrs6WrhFPVyCoa6oCVFAIYNedsiY5irjQMEY8dh8Y7VQe6w",
+	"kO5Eg+hdJjicDakwQKPQZzFuLU8mFLVTI1/RIPpr0BT5GYDYurU5+VyPAd/g9KyjBeEKmzDeZ3wl4ag6",
+	"PtxDzPJzKua3JM7fXAgibA1KAT9Q6d/Hygfj13u96OdOZs7V4UqiLK2PxCnpc2vGF22gHmiNFam4rcr8",
+	"IRK63VJiLLyVkSPFm2GJkcFrja7qU4Esk0gfUdR0yaEDdTl3iZcuPF+3gjWL3RuEQbWk11Yq/e1JpX9G",
+	"Jt/tI+UnW6tZXxFl+dLx/fXwQW/09eLFsiZ2qlM5XviLo33IQl/yeKiQzzGY5TYXs4wnwpkaoVlQ2lRb",
+	"npmKpwM5atTz2vhYz6GqmPeuqTyKnBWcForC0OOa3BNTRKFwuc9OqRRrMSl2KjJ9Sb2gPysAPdXCDMIa",
+	"pOThgi4weOTQkSWINxyqmwUcepPVykDCB/QaUOLS+QCQJ/9UTHVIgu/DVL/fZFUHKj7VeItxdY7BqSAg",
+	"IA90OjcwJSBcN2YTHj3OcJXt3aHENbb3/gPa3jcIMKzb3l2U4deyvdPd+8R5CGmQvDwBDqFG5vg1BI2r",
+	"qrsCJcvfcgW/3WDDG5jYrZiuCzQkF4yvEmVYix60YloJHXR1RRuD/qyY7ri0aBgZiBeMXcyEb2FEfiET",
+	"Mdoweo2N3BUVRq5heFxD6NrKQDW8Ce8cpbYcfLZZJNkqGGxDyR4olKzEoKceRobeMOtiyB6+Zi3Na4MA",
+	"so3DxX5P1WXvVitWKH6alVrWuhNuQFBr/HpBVgDJCoriAFln9Ge5TAT6tWNyEW48T49KyGSR4EmZkmI5",
+	"aBuNM06QvK0zhBXTG8Vk0b22jb3axl5tudCvGHvlWKKCD8XfG0ZdWTGNnbTi5CxSRgBDN0C5EqhQTAVL",
+	"WyUPOBowR6hiNst1Ok/sUOmcpdJgbs7DBr/CRCtjubIGU/aXFh0kUhSpEzOe4PdoHSkyemEZ0nplqFtH",
+	"MjFHer9CwI4v9ericvCuvWFQDlsZkzNUsBfGT98F/1DiPMM4upUAgFNkYddH6SDVoxidoSqDdLRaEaHD",
+	"qgE6Vkyvjc4Zqg3Cc0A6ehKxOSAZFYE5nI0zbncQMVOP6BWtRommJ+Z8Drf0x3c7vWijS/9BLvo4MsLO",
+	"Z9Fg7wAjc6K5QmfZCHq/6a3/rxJPs//1Y2nQAXt9II2jUL+bKBpcdlMITXA+nlIEjdOMKO3uvzvEx1gx",
+	"3fJMTyk4BnCxxT3bEnv6zgL2pd3AT9WUeruf3SHdKGIGkKAaSQKzWBtG4q/HJy35XncbPn2JeM1FeSdp",
+	"eZPbYCvs3md8gGONt8EBv7PgAKCWPjLAkYlGiXdtTIAV02clf3VP0QCHywYQxEA0tWCh4Ht38t9vdvAv",
+	"YHNv3v3BtWdzroxzKr3epBW0fBjL1nE5YJOBa2VqzKEanRHSnuCcy/f8NEl7/b19mFKwnIr1Z8YXy2kx",
+	"fW3C1ekxK+jiqzbW54GyAEDO+wVBj15cRXdVL65S/1Wgu7gKmbsh26U3UJj0cqjCBOVNSS83zEsZQmij",
+	"3JSrDHzBRj6inW8NTmzNfQ9j7lvGqidu9ascwadn/KtMb2sD/Bo2QD4FSSga9A5Q/nBuzidW01sfEt/H",
+	"t2FM+UGXYqkbQtdr1CgaRAEhCs9IPRXQXu09fPvNfq/6sCg19mdpeO0DtwczvojuYDgMaPpN7IdVJmJr",
+	"RtyaEbey1dczI9oq4+Vlqwo/ttqo+N6F9qGrd8CLV9M5ItO4lMhxRdbG9qDGV6LdkUI2KVCRYghzkQh5",
+	"ITCxSy7Gc+V7xcjBURBDRrSZSTVUS/lniApSCpiCVXaE9xnVOF/i0NsdNioJ/GiofLxhEOCYu6BNuF7L",
+	"igKYDxFgUd4AmDq9lrW5tAxSOscm02DRRRV4ZVlat2o3USKYyuaLshq9X8TIxYvZSvB8ERNL7Lxfmc+z",
+	"O6L+CwOrmU9ZEb9KssvCTrRaDoRrd9jRbJZhJFymMUVl48iHqH2nuAU9Zv8QuR6qKc5UWjYKEv2sj1Tw",
+	"4011jjEJqhr2q/Ohqr6i1W0WlEAg8q9C1ABmi2MhhLlqsjvTl4EygjQBSvtEj+digQxbcBoHRRCuH5EP",
+	"lStPHx7BAhEw9mEJiTvsNfJ0xsosIxOpyhZMcTvPnZmGD1XY4QTkqEoW0mcG2pU25kzrc9yc+Yy16Nb4",
+	"4wqR6n//n//vqD1Up2IMYPdxHARHnpqiVJgv0R+EeANe1BdK+LwkSldK7EtXYd9YvjBlnJfCqHqy1F9f",
+	"bYpsCQFlfBIm7BAURfysD7OzGrPPBnl6S1P2nTjWOGjS21tq0FvD0hbM5wUxn8VzcxYNoqPZLNcXIg1e",
+	"eL6nd49s8aYc8K043n8V2/k3+72vbj2vnHZuXEKBlVb0quhzS3FAX4j8yGP46uOJt0Zx2moXyyOFzpRH",
+	"+dfupyIZQr/b6XYDdgSk/m7sSKSfMAj5B51u92knsQweFIE4yxtRRmuUPAVmLanf8YGRfyuePBmLfeXU",
+	"l3x/zIibKlns9mqxpdmIsfu5SiE2seQ3clZFAm5Kzl1eulWbf42Jutb0X+cunroHwL88E3En3dp9qNZu",
+	"cHluNWP35nNQYzK2nge/rxroIcl2/ge1Q3+dqmydN0LQ1bNldjUwsCBhabD3L83l/sz+AAyRzHPMIICV",
+	"rYxMjuZ2Eg1+/YTGAESI1Rmr0CXsGdVPDzQbE21sVU0jUnbKjWAf37+BkzOxdmYGu7ufjbTiSyfBTzEt",
+	"V6Kn7hYnw5T7wWa5GMsrirfObSnkAKywYDuOlws6l8wI2BgrmOEqPdVXOKUBbDacazdxVInI6SwrPTlh",
+	"PugOClszz7NoEF07V6RzueSnjnxCG2ItHG5GZVaqKgAxu1QAs2JkJ8vNT1M9RV/9MSVscJNuHzasIpw+",
+	"JnT4VKBsc2hIjKaUmPwAWqeLSpl3nVdceNtxmVchZanIhBVVo7rD1LIU67J9cnlY3yul3SnysMAYM74I",
+	"qn1htIor62Jil0G8SM7YDiZQhGcvj0/K60LpFKT0IRazknyvolPxEwnGqVCB69dajuhyp68IxKksA32d",
+	"lvv9OIP59A9C7yLDWj+8Oo4ZZsfUORa11yAPofyfC6PneSLazAV9/Hh8/A7TLQbDfTfPzhtG+4s4nWh9",
+	"DpDKNE/JPDe62rmk52bEWm9nQh29e832Ot3Ons8KOCobGMrU3h7g2EJdiEzPRDxUI9f5O+qbfUYO5cpS",
+	"fVj/A7HiAuWAlFseM0+sTrBK7JdRjLYHIgTYsDNUo6Ar52CEr0aYGRMzr8HDikGLsmbyLNOXIiVtoION",
+	"m6dB02i59rBuS0cqI3K8hprtJkelhBtEBbBWONNB0WYUuwkPGHU8aldc2GCMIM+NB2oAiRG5sgW9k0tb",
+	"h55j587J7ZDkE0xYYcIyVgHd9ixdjEhFdAb78KVtXYlj50xUocLyDHXMImZWToWxfDpDF2yRSZyqTAcs",
+	"mYjk3BeNzzEWJ8mFZa2J4Ck6x6VsVN35EeKzjzVjVP3XAlwp1aTDXPTKm0gVHEIyG1tpF6hybtL8uq/L",
+	"RHxuf5fu+iamo2yyW+7ZT2KB52vjDz7goY1unotxMx64evg2U1t2G+2BaJTrsKMCMVx5B7LcBFibC5sv",
+	"WAv2IdNnzv2Rzr5UyHJ5cvNGn7FczHRugaWuciifQuatdv78rgfMWnF4kdOZm83OKuW8ZS1o377uxEKD",
+	"7Wl9IqcVNmN7Up/mSQ1O3ppT+uXL/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

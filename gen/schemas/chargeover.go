@@ -4,7 +4,7 @@ package schemas
 
 import _ "embed"
 
-// ChargeOver holds the request schemas of specs/chargeover.yaml, every $ref resolved in place: CustomerCreate, CustomerUpdate.
+// ChargeOver holds the request schemas of specs/chargeover.yaml, every $ref resolved in place: CustomerCreate, CustomerUpdate, InvoiceCreate, TransactionCreate, ItemCreate, InvoiceUpdate, InvoiceActionRequest.
 //
 //go:embed chargeover.json
 var ChargeOver []byte

@@ -2,6 +2,7 @@ package chargeover
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,7 +38,12 @@ func normal(field string, v any) any {
 		return s
 	case nil:
 		return nil
+	case map[string]any:
+		return x // an object (an invoice line): compared field by field
 	case []any:
+		if slices.ContainsFunc(x, func(e any) bool { _, obj := e.(map[string]any); return obj }) {
+			return x // a list of objects (an invoice's lines): compared element by element
+		}
 		parts := make([]string, len(x))
 		for i, e := range x {
 			parts[i], _ = normal(field, e).(string)

@@ -280,7 +280,12 @@ func (c *Client) sendOne(ctx context.Context, items []CustomerCreate, res []bill
 
 // createOne sends one createCustomer and maps its answer onto r.
 func (c *Client) createOne(ctx context.Context, r *billbridge.Result[int64], send func(context.Context) (*http.Response, error)) {
-	call := engine.Call{Op: opCreate, Unsafe: true, Send: send}
+	c.createOneAs(ctx, opCreate, r, send)
+}
+
+// createOneAs sends one create (operation op) and maps its answer onto r.
+func (c *Client) createOneAs(ctx context.Context, op string, r *billbridge.Result[int64], send func(context.Context) (*http.Response, error)) {
+	call := engine.Call{Op: op, Unsafe: true, Send: send}
 	ans, err := c.e.Call(ctx, call)
 	r.Attempts, r.RequestID = r.Attempts+ans.Attempts, ans.RequestID
 	if err != nil {

@@ -67,6 +67,37 @@
 // AlreadyGone set. A deleted customer's external_key is never given out
 // again.
 //
+// # Invoices
+//
+// CreateInvoices (and CreateInvoicesSeq, CreateInvoice) creates invoices
+// through _bulk, 25 per call, each naming its customer by customer_id or by
+// customer_external_key (the customer's natural key, so that invoices
+// synced from elsewhere need no ids). Invoices with an external_key are
+// keyed writes exactly as customers are: looked up first (by key, 25 per
+// _bulk call: a list answer has no lines to compare), compared field by
+// field (lines element by element; the *_external_key references, which a
+// read returns as ids, skipped), and settled by reading the key back when
+// an answer is lost. ListInvoices walks GET /api/v3/invoice (the overview,
+// without lines), GetInvoice and GetInvoiceByExternalKey read one with its
+// lines, totals, balance and status.
+//
+// # Transactions
+//
+// CreateTransactions records payments, refunds and credits through _bulk,
+// applied to invoices by invoice_id or invoice_external_key; a payment
+// lowers each invoice's balance, and one paid in full is closed-paid.
+// gateway_transid is the only natural key a transaction has (ChargeOver
+// does not keep it unique): with it, a transaction is looked up before it
+// is sent and read back after a lost answer, so it is recorded once;
+// without it, a lost answer stays billbridge.ErrOutcomeUnknown and is never
+// sent again. ListTransactions and GetTransaction read them.
+//
+// # Items
+//
+// CreateItems creates items (what invoice lines bill; a line may name its
+// item by item_external_key) through _bulk, keyed by external_key as
+// customers are; ListItems, GetItem and GetItemByExternalKey read them.
+//
 // # The shape every billbridge facade shares
 //
 // New takes option.Option values; every call takes option.RequestOption

@@ -215,3 +215,66 @@ func ExampleClient_UpdateCustomers() {
 	// item 1: refused with 400
 	// item 2: no such customer
 }
+
+// Example_endToEnd syncs customers, then invoices that name their
+// customers by external_key, then payments (keyed by gateway_transid)
+// applied to the invoices by external_key; every step runs twice, as a
+// re-run of a sync would, and the second run creates nothing.
+func Example_endToEnd() {
+	srv := chargeovertest.NewServer()
+	defer srv.Close()
+	c, err := chargeover.New(srv.ClientOptions()...)
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	customers := []chargeover.CustomerCreate{
+		{Company: "Acme Widgets Inc.", ExternalKey: ptr("acme")},
+		{Company: "Globex LLC", ExternalKey: ptr("globex")},
+	}
+	line := func(rate, qty float64) chargeover.InvoiceLineCreate {
+		return chargeover.InvoiceLineCreate{Descrip: ptr("Support hours"), LineRate: &rate, LineQuantity: &qty}
+	}
+	invoices := []chargeover.InvoiceCreate{
+		{ExternalKey: ptr("inv-1"), CustomerExternalKey: ptr("acme"), Date: ptr("2026-01-02"),
+			LineItems: []chargeover.InvoiceLineCreate{line(29.95, 3), line(29.95, 2)}}, // 149.75
+		{ExternalKey: ptr("inv-2"), CustomerExternalKey: ptr("globex"), Date: ptr("2026-01-02"),
+			LineItems: []chargeover.InvoiceLineCreate{line(120, 1)}}, // 120.00
+	}
+	pay := func(gw, customer, invoice string, amount float64) chargeover.TransactionCreate {
+		return chargeover.TransactionCreate{GatewayTransid: &gw, CustomerExternalKey: &customer, Amount: &amount,
+			TransactionType: chargeover.TransactionPay, TransactionMethod: ptr("Check"), TransactionDate: ptr("2026-01-10"),
+			AppliedTo: &[]chargeover.TransactionApplication{{InvoiceExternalKey: &invoice, Applied: &amount}}}
+	}
+	payments := []chargeover.TransactionCreate{
+		pay("chk-1001", "acme", "inv-1", 100), // a part: 49.75 stays due
+		pay("chk-1002", "globex", "inv-2", 120),
+	}
+	for run := 1; run <= 2; run++ {
+		outcomes := map[billbridge.Outcome]int{}
+		for _, r := range c.CreateCustomers(ctx, customers) {
+			outcomes[r.Outcome]++
+		}
+		for _, r := range c.CreateInvoices(ctx, invoices) {
+			outcomes[r.Outcome]++
+		}
+		for _, r := range c.CreateTransactions(ctx, payments) {
+			if r.Err != nil {
+				fmt.Println(r.Err)
+			}
+			outcomes[r.Outcome]++
+		}
+		fmt.Printf("run %d: %d created, %d unchanged\n", run, outcomes[billbridge.Created], outcomes[billbridge.Unchanged])
+	}
+	for inv, err := range c.ListInvoices(ctx, chargeover.InvoiceQuery{}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(*inv.ExternalKey, inv.Total, "paid", inv.Payments, "due", inv.Balance, *inv.InvoiceStatusStr)
+	}
+	// Output:
+	// run 1: 6 created, 0 unchanged
+	// run 2: 0 created, 6 unchanged
+	// inv-1 149.75 paid 100.00 due 49.75 open-unpaid
+	// inv-2 120.00 paid 120.00 due 0.00 closed-paid
+}

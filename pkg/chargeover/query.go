@@ -92,6 +92,13 @@ func (q CustomerQuery) where() (string, error) {
 // tie-breaker; monotonic reports that the order is customer_id ascending
 // first, so that ids only grow along a walk.
 func (q CustomerQuery) order() (s string, monotonic bool, err error) {
+	return q.orderBy("customer_id")
+}
+
+// orderBy renders the sort keys with idField (the listed object's id)
+// ascending appended as the tie-breaker; monotonic reports that the order
+// is idField ascending first.
+func (q CustomerQuery) orderBy(idField string) (s string, monotonic bool, err error) {
 	keys := make([]string, 0, len(q.Order)+1)
 	hasID := false
 	for i, k := range q.Order {
@@ -103,12 +110,12 @@ func (q CustomerQuery) order() (s string, monotonic bool, err error) {
 			dir = "DESC"
 		}
 		keys = append(keys, k.Field+":"+dir)
-		hasID = hasID || k.Field == "customer_id"
+		hasID = hasID || k.Field == idField
 	}
 	if !hasID {
-		keys = append(keys, "customer_id:ASC")
+		keys = append(keys, idField+":ASC")
 	}
-	return strings.Join(keys, ","), keys[0] == "customer_id:ASC", nil
+	return strings.Join(keys, ","), keys[0] == idField+":ASC", nil
 }
 
 // escapeValue escapes ":" and "," as ChargeOver documents, and a backslash

@@ -1,7 +1,9 @@
 // Proof that the ChargeOver spec is usable from TypeScript: typed requests and
 // a reader for every response status of every operation (createCustomer,
 // bulk, getCustomerByExternalKey, and since 2.1.0 listCustomers, getCustomer,
-// updateCustomer, since 2.2.0 deleteCustomer). Type-checked by `make lint` (tsc --strict).
+// updateCustomer, since 2.2.0 deleteCustomer, since 2.4.0 createInvoice, listInvoices,
+// getInvoice, createTransaction, listTransactions, getTransaction,
+// createItem, listItems, getItem, updateInvoice, invoiceAction). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/chargeover";
 import { read, type AllBodiesTyped, type Handlers, type JsonRequest } from "./check";
 
@@ -194,6 +196,233 @@ export const deleteCustomer: Handlers<operations["deleteCustomer"]> = {
   default: failureOrPage,
 };
 
+// --- invoices (2.4.0) ---
+
+// The customer by its external key; money in decimal dollars.
+export const createInvoiceRequest: JsonRequest<operations["createInvoice"]> = {
+  customer_external_key: "acme-0001",
+  external_key: "inv-2026-0001",
+  date: "2026-01-02",
+  line_items: [{ item_id: 4, descrip: "Support hours", line_rate: 29.95, line_quantity: 3 }],
+};
+
+// @ts-expect-error line_items is required
+export const noLines: Schemas["InvoiceCreate"] = { customer_id: 1 };
+
+export const listInvoicesQuery: NonNullable<operations["listInvoices"]["parameters"]["query"]> = {
+  where: "customer_id:EQUALS:1000,invoice_status_str:EQUALS:open-unpaid",
+  order: "invoice_id:ASC",
+  offset: 0,
+  limit: 500,
+};
+
+export const getInvoiceParams: operations["getInvoice"]["parameters"]["path"] = { invoice_id: 98165 };
+
+function invoice(i: Schemas["Invoice"]): string {
+  const lines = (read(i.line_items) ?? []).map((l: Schemas["InvoiceLine"]) => `${num(read(l.item_id)) ?? ""}x${num(read(l.line_quantity)) ?? 1}@${num(read(l.line_rate)) ?? 0}=${num(read(l.line_total)) ?? ""}`);
+  return `${num(read(i.invoice_id))} ${num(read(i.customer_id)) ?? ""} ${read(i.external_key) ?? ""} ${read(i.invoice_status_str) ?? ""} ${num(read(i.total)) ?? ""} ${num(read(i.balance)) ?? ""} ${read(i.is_paid) ?? ""} ${lines.join(",")}`;
+}
+
+export const createInvoice: Handlers<operations["createInvoice"]> = {
+  201: (b) => `${envelope(b)} created ${num(read(read(b.response).id))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const listInvoices: Handlers<operations["listInvoices"]> = {
+  200: (b) => `${envelope(b)} ${read(read(b.response).map(invoice).join("\n"))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const getInvoice: Handlers<operations["getInvoice"]> = {
+  200: (b) => `${envelope(b)} ${invoice(read(b.response))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+// --- transactions (2.4.0) ---
+
+// A payment applied to invoices, one by id and one by external key.
+export const createTransactionRequest: JsonRequest<operations["createTransaction"]> = {
+  customer_external_key: "acme-0001",
+  gateway_transid: "abcd1234",
+  amount: 15.95,
+  transaction_type: "pay",
+  transaction_method: "Visa",
+  transaction_date: "2026-01-03",
+  applied_to: [{ invoice_id: 5000, applied: 2.95 }, { invoice_external_key: "inv-2026-0001", applied: 13 }],
+};
+
+// @ts-expect-error transaction_type is an enum
+export const badType: Schemas["TransactionCreate"] = { customer_id: 1, transaction_type: "chargeback" };
+
+export const listTransactionsQuery: NonNullable<operations["listTransactions"]["parameters"]["query"]> = {
+  where: "gateway_transid:EQUALS:abcd1234",
+  order: "transaction_id:ASC",
+  limit: 25,
+};
+
+export const getTransactionParams: operations["getTransaction"]["parameters"]["path"] = { transaction_id: 741 };
+
+function transaction(t: Schemas["Transaction"]): string {
+  const applied = (read(t.applied_to) ?? []).map((a: Schemas["TransactionApplied"]) => `${num(read(a.invoice_id)) ?? ""}:${num(read(a.applied)) ?? ""}`);
+  return `${num(read(t.transaction_id))} ${num(read(t.customer_id)) ?? ""} ${read(t.gateway_transid) ?? ""} ${read(t.transaction_type) ?? ""} ${num(read(t.amount)) ?? ""} ${applied.join(",")}`;
+}
+
+export const createTransaction: Handlers<operations["createTransaction"]> = {
+  201: (b) => `${envelope(b)} created ${num(read(read(b.response).id))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const listTransactions: Handlers<operations["listTransactions"]> = {
+  200: (b) => `${envelope(b)} ${read(read(b.response).map(transaction).join("\n"))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const getTransaction: Handlers<operations["getTransaction"]> = {
+  200: (b) => `${envelope(b)} ${transaction(read(b.response))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+// --- items (2.4.0) ---
+
+export const createItemRequest: JsonRequest<operations["createItem"]> = {
+  name: "Support hours",
+  item_type: "service",
+  external_key: "item-support",
+  pricemodel: { pricemodel: "fla", base: 29.95, paycycle: "mon" },
+};
+
+// @ts-expect-error name is required
+export const noName: Schemas["ItemCreate"] = { external_key: "x" };
+
+export const listItemsQuery: NonNullable<operations["listItems"]["parameters"]["query"]> = { where: "item_type:EQUALS:service", limit: 25 };
+
+export const getItemParams: operations["getItem"]["parameters"]["path"] = { item_id: 4 };
+
+function item(i: Schemas["Item"]): string {
+  const pm = read(i.pricemodel);
+  return `${num(read(i.item_id))} ${read(i.name) ?? ""} ${read(i.item_type) ?? ""} ${read(i.external_key) ?? ""} ${read(i.enabled) ?? ""} ${pm ? `${read(pm.pricemodel) ?? ""}:${num(read(pm.base)) ?? ""}` : ""}`;
+}
+
+export const createItem: Handlers<operations["createItem"]> = {
+  201: (b) => `${envelope(b)} created ${num(read(read(b.response).id))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const listItems: Handlers<operations["listItems"]> = {
+  200: (b) => `${envelope(b)} ${read(read(b.response).map(item).join("\n"))}`,
+  400: failure,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const getItem: Handlers<operations["getItem"]> = {
+  200: (b) => `${envelope(b)} ${item(read(b.response))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+// --- invoice update and actions (2.4.0) ---
+
+export const updateInvoiceRequest: JsonRequest<operations["updateInvoice"]> = { memo: "Thanks", line_items: [{ item_id: 4, line_rate: 29.95, line_quantity: 4 }] };
+
+// One operation for void, email and pay: the action is a query parameter.
+export const voidQuery: operations["invoiceAction"]["parameters"]["query"] = { action: "void" };
+export const emailRequest: Schemas["InvoiceActionRequest"] = { email: "jane@example.com", message_subject: "Your invoice" };
+export const payRequest: Schemas["InvoiceActionRequest"] = { use_customer_balance: true };
+
+// @ts-expect-error action is an enum
+export const badAction: operations["invoiceAction"]["parameters"]["query"] = { action: "refund" };
+
+// The action's response is a boolean, read tolerantly: 1 and "1" too.
+export const updateInvoice: Handlers<operations["updateInvoice"]> = {
+  202: (b) => `${envelope(b)} updated ${num(read(read(b.response).id))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
+export const invoiceAction: Handlers<operations["invoiceAction"]> = {
+  200: (b) => `${envelope(b)} did ${deleted(read(b.response))}`,
+  400: failure,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrPage,
+  503: failureOrPage,
+  504: failureOrPage,
+  default: failureOrPage,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   createCustomer,
   bulk,
@@ -202,4 +431,15 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   getCustomer,
   updateCustomer,
   deleteCustomer,
+  createInvoice,
+  listInvoices,
+  getInvoice,
+  createTransaction,
+  listTransactions,
+  getTransaction,
+  createItem,
+  listItems,
+  getItem,
+  updateInvoice,
+  invoiceAction,
 };

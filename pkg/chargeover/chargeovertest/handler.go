@@ -114,6 +114,15 @@ func (h *handler) sub(_ context.Context, sub chargeoverapi.BulkSubRequest) charg
 	if res, ok := h.subRead(sub, path, rawQuery); ok {
 		return res
 	}
+	if res, ok := h.subInvoice(sub, path, rawQuery); ok {
+		return res
+	}
+	if res, ok := h.subTransaction(sub, path, rawQuery); ok {
+		return res
+	}
+	if res, ok := h.subItem(sub, path, rawQuery); ok {
+		return res
+	}
 	switch {
 	case sub.RequestMethod == chargeoverapi.BulkPOST && path == "/api/v3/customer":
 		c, msg := h.st.validate(sub.Payload)
@@ -136,7 +145,7 @@ func (h *handler) sub(_ context.Context, sub chargeoverapi.BulkSubRequest) charg
 		}
 		return subOK(http.StatusOK, c)
 	}
-	// The fake knows only the customer resources billbridge uses.
+	// The fake knows only the resources billbridge uses.
 	return subError(http.StatusNotFound, fmt.Sprintf("%s This fake has no %s %s.", msgNotFound, sub.RequestMethod, sub.Uri))
 }
 

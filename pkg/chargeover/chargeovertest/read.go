@@ -25,7 +25,7 @@ const defaultLimit = 10
 const maxLimit = 500
 
 // view is a customer as a JSON object, numbers kept as json.Number.
-func view(c chargeoverapi.Customer) map[string]any {
+func view(c any) map[string]any {
 	b, err := json.Marshal(c)
 	if err != nil {
 		panic(err) // a Customer always marshals
@@ -177,6 +177,11 @@ func validField(f string) bool {
 // them. The frame has checked them against the spec for a direct request;
 // a _bulk sub-request's query is checked only here, to the same rules.
 func (st *store) parseQuery(where, ord *string, offset *int64, limit *int32) (query, error) {
+	return parseQueryOf(st.fields, where, ord, offset, limit)
+}
+
+// parseQueryOf is parseQuery for a resource whose read schema has fields.
+func parseQueryOf(fields map[string]bool, where, ord *string, offset *int64, limit *int32) (query, error) {
 	q := query{limit: defaultLimit}
 	if offset != nil {
 		if *offset < 0 {
@@ -208,7 +213,7 @@ func (st *store) parseQuery(where, ord *string, offset *int64, limit *int32) (qu
 			default:
 				return q, fmt.Errorf("condition %q: unknown operator %q", part, c.op)
 			}
-			if !st.fields[c.field] {
+			if !fields[c.field] {
 				return q, fmt.Errorf("unknown field %q in where", c.field)
 			}
 			q.where = append(q.where, c)
@@ -220,7 +225,7 @@ func (st *store) parseQuery(where, ord *string, offset *int64, limit *int32) (qu
 			if !ok || !validField(f) || dir != "ASC" && dir != "DESC" {
 				return q, fmt.Errorf("order %q is not field:ASC or field:DESC", key)
 			}
-			if !st.fields[f] {
+			if !fields[f] {
 				return q, fmt.Errorf("unknown field %q in order", f)
 			}
 			q.order = append(q.order, order{field: f, desc: dir == "DESC"})
@@ -313,9 +318,20 @@ func (c condition) matches(v map[string]any) bool {
 // list runs a query; the caller holds the lock. Ties (and a query without
 // order) fall back to customer_id ascending, the order of creation.
 func (st *store) list(q query) []chargeoverapi.Customer {
+	idx := selectViews(st.views, func(i int) bool { return st.gone[i] }, q)
+	out := []chargeoverapi.Customer{}
+	for _, i := range idx {
+		out = append(out, st.customers[i]) // see the note on store: a shallow copy is safe
+	}
+	return out
+}
+
+// selectViews runs a query over views (gone: a deleted slot) and returns
+// the indexes of the page, in order.
+func selectViews(views []map[string]any, gone func(int) bool, q query) []int {
 	var idx []int
-	for i, v := range st.views {
-		ok := !st.gone[i]
+	for i, v := range views {
+		ok := !gone(i)
 		for _, c := range q.where {
 			if !c.matches(v) {
 				ok = false
@@ -328,7 +344,7 @@ func (st *store) list(q query) []chargeoverapi.Customer {
 	}
 	if len(q.order) > 0 {
 		sort.SliceStable(idx, func(a, b int) bool {
-			va, vb := st.views[idx[a]], st.views[idx[b]]
+			va, vb := views[idx[a]], views[idx[b]]
 			for _, o := range q.order {
 				sa, okA := text(va[o.field])
 				sb, okB := text(vb[o.field])
@@ -352,11 +368,11 @@ func (st *store) list(q query) []chargeoverapi.Customer {
 			return false
 		})
 	}
-	out := []chargeoverapi.Customer{}
+	var page []int
 	for n := q.offset; n < int64(len(idx)) && n < q.offset+q.limit; n++ {
-		out = append(out, st.customers[idx[n]]) // see the note on store: a shallow copy is safe
+		page = append(page, idx[n])
 	}
-	return out
+	return page
 }
 
 // ListCustomers answers one page of a query.

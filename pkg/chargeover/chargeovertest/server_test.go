@@ -347,7 +347,7 @@ func TestSeedAndConfigCustomers(t *testing.T) {
 func TestUnknownRouteIsEnvelope(t *testing.T) {
 	t.Parallel()
 	srv := NewTestServer(t)
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v3/invoice", nil)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v3/subscription", nil)
 	req.SetBasicAuth(srv.Username, srv.Password)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

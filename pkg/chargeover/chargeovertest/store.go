@@ -40,6 +40,10 @@ type store struct {
 	// may name).
 	schema, update *openapi3.Schema
 	fields         map[string]bool
+	// inv holds the invoices, tx the transactions, items the items.
+	inv   invoices
+	tx    transactions
+	items items
 	// hooks sends the webhooks (nil: none); webhookSeq numbers them.
 	hooks      *fake.Webhooks
 	webhookSeq int
@@ -62,7 +66,20 @@ func newStore(spec *openapi3.T) (*store, error) {
 	for name := range read.Value.Properties {
 		fields[name] = true
 	}
-	return &store{nextID: firstID, used: map[string]int{}, gone: map[int]bool{}, schema: ref.Value, update: upd.Value, fields: fields}, nil
+	inv, err := newInvoices(spec)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := newTransactions(spec)
+	if err != nil {
+		return nil, err
+	}
+	its, err := newItems(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &store{nextID: firstID, used: map[string]int{}, gone: map[int]bool{}, schema: ref.Value, update: upd.Value, fields: fields,
+		inv: inv, tx: tx, items: its}, nil
 }
 
 // create creates a customer under the lock.

@@ -17,7 +17,10 @@ import (
 // "delete","data":{"customer":{…}},"security_token":<secret>} with the
 // secret also in X-ChargeOver-Key (whchargeover.Sign), the customer as
 // stored (as it was, for a delete). The customers of Config.Customers,
-// created before the fake serves, send nothing.
+// created before the fake serves, send nothing. Invoices, transactions and
+// items send the same envelope with their context_str: invoice.insert,
+// invoice.update (an update, a void, a payment applied), transaction.insert
+// and item.insert, the entity as a read returns it.
 
 // WithWebhooks makes the fake send its webhooks to url with the shared
 // secret, with the sender's defaults for retries.
@@ -35,16 +38,22 @@ func signWebhook(secret, _ string, _ time.Time, body []byte) (http.Header, []byt
 
 // customerEvent queues a customer.<event> about c. Callers hold mu.
 func (st *store) customerEvent(event string, c chargeoverapi.Customer) {
+	st.event("customer", c.CustomerId, event, c)
+}
+
+// event queues a <context>.<event> about entity (id its id). Callers hold
+// mu.
+func (st *store) event(context string, id json.Number, event string, entity any) {
 	if st.hooks == nil {
 		return
 	}
-	cust, err := json.Marshal(c)
+	data, err := json.Marshal(entity)
 	if err != nil {
 		panic("chargeovertest: " + err.Error())
 	}
 	b, err := json.Marshal(whchargeover.Payload{
-		ContextStr: "customer", ContextID: c.CustomerId, Event: event,
-		Data: map[string]json.RawMessage{"customer": cust},
+		ContextStr: context, ContextID: id, Event: event,
+		Data: map[string]json.RawMessage{context: data},
 	})
 	if err != nil {
 		panic("chargeovertest: " + err.Error())

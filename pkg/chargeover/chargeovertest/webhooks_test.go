@@ -96,3 +96,57 @@ func TestWebhooksExactlyOnce(t *testing.T) {
 	}
 	t.Logf("%d changes, each handled once: sender %+v, receiver faults %v", n+deleted, st, faults.Counts())
 }
+
+// TestWebhooksBilling: invoices, payments and items send their webhooks
+// too, a payment applied to an invoice as an invoice.update.
+func TestWebhooksBilling(t *testing.T) {
+	const secret = "billing-secret-0123456789abcdef"
+	var mu sync.Mutex
+	seen := map[string]int{}
+	h, err := whchargeover.NewHandler(secret, webhook.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Fallback(func(_ context.Context, e webhook.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[e.Type]++
+		return nil
+	})
+	receiver := httptest.NewServer(h)
+	defer receiver.Close()
+	srv := chargeovertest.NewTestServer(t, chargeovertest.WithWebhooks(receiver.URL, secret))
+	c, err := chargeover.New(srv.ClientOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	key, item, inv, gw, amount := "acme", "it-1", "inv-1", "gw-1", 10.0
+	if _, err := c.CreateCustomer(ctx, chargeover.CustomerCreate{Company: "Acme", ExternalKey: &key}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateItem(ctx, chargeover.ItemCreate{Name: "Support", ExternalKey: &item}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateInvoice(ctx, chargeover.InvoiceCreate{CustomerExternalKey: &key, ExternalKey: &inv,
+		LineItems: []chargeover.InvoiceLineCreate{{ItemExternalKey: &item, LineRate: &amount}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTransaction(ctx, chargeover.TransactionCreate{CustomerExternalKey: &key, GatewayTransid: &gw,
+		TransactionType: chargeover.TransactionPay, Amount: &amount,
+		AppliedTo: &[]chargeover.TransactionApplication{{InvoiceExternalKey: &inv}}}); err != nil {
+		t.Fatal(err)
+	}
+	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := srv.Webhooks.Flush(fctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, typ := range []string{"customer.insert", "item.insert", "invoice.insert", "transaction.insert", "invoice.update"} {
+		if seen[typ] != 1 {
+			t.Errorf("%s seen %d times (all: %v)", typ, seen[typ], seen)
+		}
+	}
+}

@@ -134,6 +134,241 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v3/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or query invoices
+         * @description Lists invoices, one page per request, with `where`, `order`, `offset` and `limit` as
+         *     listCustomers (the same syntax, operators and escapes; fields of the Invoice read schema,
+         *     e.g. `customer_id:EQUALS:1000`, `invoice_status_str:EQUALS:open-unpaid`,
+         *     `external_key:EQUALS:inv-1`). The documents list the filterable fields (invoice_id,
+         *     refnumber, customer_id, invoice_status_str, invoice_status_state, date, token, custom_1
+         *     to custom_3, write_datetime, mod_datetime, and a few more); the fake accepts every
+         *     field of the read schema. A list answer carries the invoices' overview only: no
+         *     `line_items` (a read by id has them). billbridge sends `order` (by default
+         *     `invoice_id:ASC`) and a `limit` of at most 500, as for customers.
+         */
+        get: operations["listInvoices"];
+        put?: never;
+        /**
+         * Create an invoice
+         * @description Creates one invoice for a customer, named by `customer_id` or by the customer's
+         *     `customer_external_key` (ChargeOver's external-key shortcut: a write may name a related
+         *     object by its `*_external_key` instead of its id). Exactly one of the two must be given;
+         *     ChargeOver's documents do not say what both mean, so billbridge refuses that locally and
+         *     the fake answers 400. On success the answer is 201 and `response.id` is the new
+         *     invoice_id.
+         *
+         *     The invoice's money follows from its lines: each line is `line_rate × line_quantity`
+         *     (decimal dollars, rounded to the cent), the subtotal their sum; with no taxes modelled
+         *     here, total = subtotal, and balance = total − payments applied. A new invoice is
+         *     `open-unpaid`.
+         *
+         *     Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: like a
+         *     customer's, it is unique among invoices and never reusable (billbridge's reading of the
+         *     external-keys page, which speaks of every object type), so a repeated create fails with
+         *     400, and an uncertain create is settled by reading
+         *     `GET /api/v3/invoice/external_key:{key}` (through `_bulk`).
+         */
+        post: operations["createInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/invoice/{invoice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's invoice_id. ChargeOver also accepts `external_key:<key>` in this segment (the external-key shortcut); billbridge reads an invoice by key through a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 98165
+                 */
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an invoice by its invoice_id
+         * @description Reads one invoice with its line items ("Get a specific invoice"): money in decimal dollars, the status as `invoice_status_str` (open-unpaid, open-overdue, open-collections, closed-paid, closed-void), `is_paid` and `is_void`, dates as YYYY-MM-DD. 404 when no invoice has this id.
+         */
+        get: operations["getInvoice"];
+        /**
+         * Update an invoice
+         * @description Changes the fields sent of one invoice (the PHP library's modify example); `line_items`,
+         *     when sent, replace every line, and the totals and balance follow. The answer is 202 with
+         *     `response.id`. The documents do not say what an update of a void invoice, or one that
+         *     brings the total below what is paid, does: the fake refuses both with 400. Idempotent:
+         *     sending the same update twice leaves the same invoice.
+         */
+        put: operations["updateInvoice"];
+        /**
+         * Void, e-mail or pay an invoice
+         * @description Runs an action on one invoice, named by the `action` query parameter (the PHP library's
+         *     `action()` sends `POST /api/v3/invoice/{id}?action=<name>` with a JSON body):
+         *
+         *     - `void`: voids the invoice (closed-void, balance no longer due). Voiding a void invoice
+         *       changes nothing (200, the fake's reading); an invoice with payments applied is refused
+         *       (400, the fake's reading: the documents are silent). Idempotent.
+         *     - `email`: e-mails the invoice, to the customer's contacts or to `email`, with an
+         *       optional `message_subject`, `message_body` and `message_from`. Every call sends one
+         *       e-mail: not idempotent (a lost answer cannot tell whether it was sent).
+         *     - `pay`: pays the balance, from the customer's default payment method or, with
+         *       `use_customer_balance: true`, only from the customer's open balance (unapplied
+         *       payments and credits). `response` says whether anything was applied: false for an
+         *       invoice with nothing due (a paid invoice), so a repeated pay pays nothing more. The
+         *       fake has no payment methods: it records a payment of the whole balance (method
+         *       "Credit Card") unless `use_customer_balance` is set, when it applies what the customer's
+         *       unapplied payments cover.
+         *
+         *     The answer is 200 with `response` true or false (read tolerantly as 0/1).
+         */
+        post: operations["invoiceAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/transaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or query transactions
+         * @description Lists transactions, one page per request, with `where`, `order`, `offset` and `limit` as
+         *     listCustomers (fields of the Transaction read schema, e.g. `customer_id:EQUALS:1000`,
+         *     `gateway_transid:EQUALS:abcd1234`, `transaction_type:EQUALS:pay`). The documents do not
+         *     list the filterable fields; billbridge assumes `gateway_transid` is one (the PHP
+         *     library's find example filters transactions by their fields), and the fake accepts
+         *     every field of the read schema. billbridge sends `order` (by default
+         *     `transaction_id:ASC`) and a `limit` of at most 500.
+         */
+        get: operations["listTransactions"];
+        put?: never;
+        /**
+         * Create a transaction (a payment, refund or credit)
+         * @description Records one transaction for a customer (by `customer_id` or `customer_external_key`):
+         *     `transaction_type` `pay` (a payment received), `refund` or `credit`, with its amount in
+         *     decimal dollars, method, date and the gateway's id (`gateway_transid`). `applied_to`
+         *     applies a payment or credit to invoices, each by `invoice_id` (or, billbridge's reading of
+         *     the external-keys page, `invoice_external_key`) with the amount applied; an entry without
+         *     `applied` takes the invoice's balance, and a payment without `amount` is the sum applied
+         *     (the Python library's example). Applying lowers the invoice's balance; a balance of zero
+         *     makes it `closed-paid`. The documents do not say what applying more than the balance, or
+         *     more than the amount, does: the fake refuses both with 400, and refuses `applied_to` on a
+         *     refund.
+         *
+         *     Not idempotent, and ChargeOver keeps no unique key on transactions: nothing refuses a
+         *     second transaction with the same `gateway_transid`. It is still the only natural key a
+         *     transaction has, so billbridge's keyed create looks it up (`where=gateway_transid:EQUALS:…`)
+         *     before sending and reads it back after a lost answer; a transaction without
+         *     `gateway_transid` whose answer is lost stays unknown and is never sent again.
+         */
+        post: operations["createTransaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/transaction/{transaction_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The transaction's transaction_id.
+                 * @example 741
+                 */
+                transaction_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a transaction by its transaction_id
+         * @description Reads one transaction with the invoices it is applied to. 404 when no transaction has this id.
+         */
+        get: operations["getTransaction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/item": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or query items
+         * @description Lists items, one page per request, with `where`, `order`, `offset` and `limit` as
+         *     listCustomers (fields of the Item read schema, e.g. `external_key:EQUALS:item-support`,
+         *     `item_type:EQUALS:service`). billbridge sends `order` (by default `item_id:ASC`) and a
+         *     `limit` of at most 500.
+         */
+        get: operations["listItems"];
+        put?: never;
+        /**
+         * Create an item (a product, service or discount)
+         * @description Creates one item, what invoice lines bill: its name, type (`item_type`: service, product
+         *     or discount; the PHP library's constants), an optional price model, accounting fields and
+         *     an `external_key`. On success the answer is 201 and `response.id` is the new item_id.
+         *
+         *     Not idempotent: ChargeOver offers no idempotency key. Send an `external_key`: unique
+         *     among items and never reusable (billbridge's reading of the external-keys page, which
+         *     names item_id among the ids a key stands for), so a repeated create fails with 400 and an
+         *     uncertain one is settled by reading `GET /api/v3/item/external_key:{key}` (through
+         *     `_bulk`).
+         */
+        post: operations["createItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/item/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The item's item_id. ChargeOver also accepts `external_key:<key>` in this segment; billbridge sends that read as a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 4
+                 */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an item by its item_id
+         * @description Reads one item. 404 when no item has this id.
+         */
+        get: operations["getItem"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v3/_bulk": {
         parameters: {
             query?: never;
@@ -863,6 +1098,578 @@ export interface components {
             /** @description The name ChargeOver displays for the customer (company, or the contact's name). */
             display_as?: string | null;
         };
+        /** @description One line of an invoice create: the item billed (by `item_id`, or by the item's `item_external_key`), a description, the rate in decimal dollars and the quantity. The line's amount is `line_rate × line_quantity`, rounded to the cent. */
+        InvoiceLineCreate: {
+            /**
+             * Format: int64
+             * @description The item_id of the item billed on this line.
+             */
+            item_id?: number;
+            /** @description The billed item named by its external_key instead of item_id (the external-key shortcut). Accepted, and stored as the item's id: a read returns `item_id`, so this field is writeOnly here and a comparison with a stored invoice skips it. */
+            item_external_key?: string;
+            /** @description The text of the line. */
+            descrip?: string;
+            /**
+             * Format: double
+             * @description The price of one unit, in decimal dollars (e.g. 29.95).
+             */
+            line_rate?: number;
+            /**
+             * Format: double
+             * @description The quantity billed (default 1 when omitted, billbridge's reading of the PHP library, which always sends it).
+             */
+            line_quantity?: number;
+        };
+        /** @description The body of an invoice create. The customer is named by exactly one of `customer_id` and `customer_external_key`; `line_items` holds at least one line. `external_key` is the invoice's natural key: unique among invoices and never reusable, billbridge's keyed creates require nothing else to find an invoice again. */
+        InvoiceCreate: {
+            /**
+             * Format: int64
+             * @description The customer_id of the customer billed.
+             */
+            customer_id?: number;
+            /** @description The customer billed, named by its external_key instead of customer_id. Stored as the customer's id (a read returns `customer_id`), so writeOnly here. */
+            customer_external_key?: string;
+            /** @description The invoice's own external key: unique among invoices, never reusable. */
+            external_key?: string;
+            /** @description The invoice reference number shown to the customer (ChargeOver numbers invoices itself when it is absent). */
+            refnumber?: string;
+            /** @description The invoice date, YYYY-MM-DD (today when absent). */
+            date?: string;
+            /**
+             * Format: int64
+             * @description Currency ID # (the customer's currency when absent).
+             */
+            currency_id?: number;
+            /**
+             * Format: int64
+             * @description Payment terms ID # (the customer's terms when absent).
+             */
+            terms_id?: number;
+            /**
+             * Format: int64
+             * @description Class tracking ID #.
+             */
+            class_id?: number;
+            /** @description A note printed on the invoice. */
+            memo?: string;
+            /** @description Billing address line 1 (the customer's when absent). */
+            bill_addr1?: string;
+            /** @description Billing address line 2. */
+            bill_addr2?: string;
+            /** @description Billing address city. */
+            bill_city?: string;
+            /** @description Billing address state. */
+            bill_state?: string;
+            /** @description Billing address postal code. */
+            bill_postcode?: string;
+            /** @description Billing address country. */
+            bill_country?: string;
+            /** @description Custom field 1 of the invoice. */
+            custom_1?: string;
+            /** @description Custom field 2 of the invoice. */
+            custom_2?: string;
+            /** @description Custom field 3 of the invoice. */
+            custom_3?: string;
+            /** @description The lines, in the order they are printed. */
+            line_items: components["schemas"]["InvoiceLineCreate"][];
+        };
+        /** @description One line of an invoice as read: the create fields, plus its id and the computed `line_subtotal` and `line_total` (decimal dollars). Read tolerantly (ids json.Number, money flex.Decimal). */
+        InvoiceLine: {
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            line_item_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            item_id?: (number | null) | (string | null);
+            /** @description The name of the item billed. */
+            item_name?: string | null;
+            /** @description The text of the line. */
+            descrip?: string | null;
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            line_rate?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            line_quantity?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            line_subtotal?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            line_total?: (number | null) | (string | null);
+        };
+        /** @description An invoice as ChargeOver returns it: invoice_id, the create fields (the customer as `customer_id`), and the computed money and status. A list returns the overview without `line_items`; a read by id has them. Fields not modelled here must be ignored. */
+        Invoice: {
+            /** @description The invoice ID #, the id createInvoice returned. Read tolerantly: an integer or a numeric string (json.Number in Go). */
+            invoice_id: number | string;
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            customer_id?: (number | null) | (string | null);
+            /** @description The invoice's external key; null when it has none. */
+            external_key?: string | null;
+            /** @description The invoice reference number. */
+            refnumber?: string | null;
+            /** @description The invoice date, YYYY-MM-DD. */
+            date?: string | null;
+            /** @description The date the invoice is due, YYYY-MM-DD. */
+            due_date?: string | null;
+            /** @description The date the invoice was paid in full; null while it is not. */
+            paid_date?: string | null;
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            currency_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            terms_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            class_id?: (number | null) | (string | null);
+            /** @description The note printed on the invoice. */
+            memo?: string | null;
+            /** @description Billing address line 1. */
+            bill_addr1?: string | null;
+            /** @description Billing address line 2. */
+            bill_addr2?: string | null;
+            /** @description Billing address city. */
+            bill_city?: string | null;
+            /** @description Billing address state. */
+            bill_state?: string | null;
+            /** @description Billing address postal code. */
+            bill_postcode?: string | null;
+            /** @description Billing address country. */
+            bill_country?: string | null;
+            /** @description Custom field 1. */
+            custom_1?: string | null;
+            /** @description Custom field 2. */
+            custom_2?: string | null;
+            /** @description Custom field 3. */
+            custom_3?: string | null;
+            /** @description The status as shown to people ("Unpaid", "Paid", "Void", ...). */
+            invoice_status_name?: string | null;
+            /** @description The status: open-unpaid, open-overdue, open-collections, closed-paid or closed-void (the documented values; read as an open string). */
+            invoice_status_str?: string | null;
+            /** @description "o" for an open invoice (money due), "c" for a closed one. */
+            invoice_status_state?: string | null;
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            subtotal?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            total?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            taxes?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            credits?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            payments?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            applied?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            balance?: (number | null) | (string | null);
+            /** @description A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go). */
+            is_paid?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
+            /** @description A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go). */
+            is_void?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
+            /** @description A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go). */
+            is_overdue?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
+            /** @description When the invoice was created, "YYYY-MM-DD hh:mm:ss". */
+            write_datetime?: string | null;
+            /** @description When the invoice was last changed, "YYYY-MM-DD hh:mm:ss". */
+            mod_datetime?: string | null;
+            /** @description When the invoice was voided; null while it is not. */
+            void_datetime?: string | null;
+            /** @description The lines (on a read by id; absent from a list). */
+            line_items?: components["schemas"]["InvoiceLine"][] | null;
+        };
+        /** @description The envelope of a 200 answer to an invoice read. */
+        InvoiceResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            response: components["schemas"]["Invoice"];
+        };
+        /** @description The envelope of a 200 answer to listInvoices; `response` is the page, possibly empty. */
+        InvoiceListResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            /** @description The invoices of this page (overview, no line items), in the requested order. */
+            response: components["schemas"]["Invoice"][];
+        };
+        /** @description The body of updateInvoice: the fields of InvoiceCreate, none required; only the fields sent change, and `line_items`, when sent, replace every line. At least one field. */
+        InvoiceUpdate: {
+            /**
+             * Format: int64
+             * @description The customer_id of the customer billed.
+             */
+            customer_id?: number;
+            /** @description The customer billed, named by its external_key instead of customer_id. Stored as the customer's id (a read returns `customer_id`), so writeOnly here. */
+            customer_external_key?: string;
+            /** @description The invoice's own external key: unique among invoices, never reusable. */
+            external_key?: string;
+            /** @description The invoice reference number shown to the customer (ChargeOver numbers invoices itself when it is absent). */
+            refnumber?: string;
+            /** @description The invoice date, YYYY-MM-DD (today when absent). */
+            date?: string;
+            /**
+             * Format: int64
+             * @description Currency ID # (the customer's currency when absent).
+             */
+            currency_id?: number;
+            /**
+             * Format: int64
+             * @description Payment terms ID # (the customer's terms when absent).
+             */
+            terms_id?: number;
+            /**
+             * Format: int64
+             * @description Class tracking ID #.
+             */
+            class_id?: number;
+            /** @description A note printed on the invoice. */
+            memo?: string;
+            /** @description Billing address line 1 (the customer's when absent). */
+            bill_addr1?: string;
+            /** @description Billing address line 2. */
+            bill_addr2?: string;
+            /** @description Billing address city. */
+            bill_city?: string;
+            /** @description Billing address state. */
+            bill_state?: string;
+            /** @description Billing address postal code. */
+            bill_postcode?: string;
+            /** @description Billing address country. */
+            bill_country?: string;
+            /** @description Custom field 1 of the invoice. */
+            custom_1?: string;
+            /** @description Custom field 2 of the invoice. */
+            custom_2?: string;
+            /** @description Custom field 3 of the invoice. */
+            custom_3?: string;
+            /** @description The lines, in the order they are printed. */
+            line_items?: components["schemas"]["InvoiceLineCreate"][];
+        };
+        /** @description The body of invoiceAction: `email`, `message_subject`, `message_body` and `message_from` for the `email` action, `use_customer_balance` for `pay`; `void` takes none (`{}`). */
+        InvoiceActionRequest: {
+            /**
+             * Format: email
+             * @description email: the address to send to, in place of the customer's contacts.
+             */
+            email?: string;
+            /** @description email: the subject, in place of the default. */
+            message_subject?: string;
+            /** @description email: the text, in place of the default. */
+            message_body?: string;
+            /**
+             * Format: email
+             * @description email: the sender address, in place of the default.
+             */
+            message_from?: string;
+            /** @description pay: pay only from the customer's open balance (unapplied payments and credits), charging nothing. */
+            use_customer_balance?: boolean;
+        };
+        /** @description The envelope of a 200 answer to an action. */
+        ActionResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            /** @description Whether the action did something (pay: whether anything was applied). Read tolerantly: 1 or "1" too (flex.Bool in Go). */
+            response: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
+        };
+        /**
+         * @description The kind of transaction: a payment received (pay), a refund, or a credit.
+         * @enum {string}
+         */
+        TransactionType: "pay" | "refund" | "credit";
+        /** @description One invoice a payment or credit is applied to: by `invoice_id` or, billbridge's reading of the external-keys page, `invoice_external_key`; `applied` in decimal dollars (the invoice's balance when absent). */
+        TransactionAppliedCreate: {
+            /**
+             * Format: int64
+             * @description The invoice_id of the invoice.
+             */
+            invoice_id?: number;
+            /** @description The invoice named by its external_key; a read returns invoice_id, so writeOnly here. */
+            invoice_external_key?: string;
+            /**
+             * Format: double
+             * @description The amount applied to the invoice, in decimal dollars.
+             */
+            applied?: number;
+        };
+        /** @description The body of a transaction create. The customer is named by exactly one of `customer_id` and `customer_external_key`. `gateway_transid`, the payment gateway's id of the transaction, is its only natural key (not unique at ChargeOver: see createTransaction). */
+        TransactionCreate: {
+            /**
+             * Format: int64
+             * @description The customer_id of the customer.
+             */
+            customer_id?: number;
+            /** @description The customer named by its external_key; a read returns customer_id, so writeOnly here. */
+            customer_external_key?: string;
+            /**
+             * Format: int64
+             * @description The payment gateway ID # the transaction went through.
+             */
+            gateway_id?: number;
+            /**
+             * Format: int32
+             * @description The gateway's status of the transaction (1: success, in the PHP library's example).
+             */
+            gateway_status?: number;
+            /** @description The gateway's id of the transaction: the natural key billbridge reconciles transactions by. */
+            gateway_transid?: string;
+            /** @description The gateway's message. */
+            gateway_msg?: string;
+            /** @description The gateway's payment method (e.g. visa). */
+            gateway_method?: string;
+            /**
+             * Format: double
+             * @description The amount in decimal dollars (a payment without it is the sum of applied_to).
+             */
+            amount?: number;
+            transaction_type: components["schemas"]["TransactionType"];
+            /** @description How it was paid, as shown to people (e.g. Visa, Check, ACH). */
+            transaction_method?: string;
+            /** @description A detail of the method (e.g. a check number). */
+            transaction_detail?: string;
+            /** @description The date of the transaction, YYYY-MM-DD (today when absent). */
+            transaction_date?: string;
+            /** @description The invoices a payment or credit is applied to. */
+            applied_to?: components["schemas"]["TransactionAppliedCreate"][];
+        };
+        /** @description One invoice a transaction is applied to, as read. */
+        TransactionApplied: {
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            invoice_id?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            applied?: (number | null) | (string | null);
+        };
+        /** @description A transaction as ChargeOver returns it: transaction_id, the create fields (the customer as `customer_id`, applied invoices by `invoice_id`), read tolerantly. Fields not modelled here must be ignored. */
+        Transaction: {
+            /** @description The transaction ID #, the id createTransaction returned. Read tolerantly: an integer or a numeric string (json.Number in Go). */
+            transaction_id: number | string;
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            customer_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            gateway_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            gateway_status?: (number | null) | (string | null);
+            /** @description The gateway's id of the transaction. */
+            gateway_transid?: string | null;
+            /** @description The gateway's message. */
+            gateway_msg?: string | null;
+            /** @description The gateway's payment method. */
+            gateway_method?: string | null;
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            amount?: (number | null) | (string | null);
+            /** @description pay, refund or credit (the documented values; read as an open string). */
+            transaction_type?: string | null;
+            /** @description How it was paid. */
+            transaction_method?: string | null;
+            /** @description A detail of the method. */
+            transaction_detail?: string | null;
+            /** @description The date of the transaction, YYYY-MM-DD. */
+            transaction_date?: string | null;
+            /** @description When it was recorded, "YYYY-MM-DD hh:mm:ss". */
+            transaction_datetime?: string | null;
+            /** @description The invoices it is applied to. */
+            applied_to?: components["schemas"]["TransactionApplied"][] | null;
+        };
+        /** @description The envelope of a 200 answer to a transaction read. */
+        TransactionResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            response: components["schemas"]["Transaction"];
+        };
+        /** @description The envelope of a 200 answer to listTransactions; `response` is the page, possibly empty. */
+        TransactionListResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            /** @description The transactions of this page, in the requested order. */
+            response: components["schemas"]["Transaction"][];
+        };
+        /**
+         * @description The kind of item (the official PHP library's constants).
+         * @enum {string}
+         */
+        ItemType: "service" | "product" | "discount";
+        /** @description How an item is priced: `pricemodel` fla (flat), uni (per unit), vol (volume), tie (tiered) or pas (pass-through from usage), the `base` price and `setup` fee in decimal dollars, and the billing cycle (`paycycle`: evy, dly, 1wk, 2wk, 116, 4wk, 8wk, 30d, mon, 2mn, 12w, qtr, six, yrl, 2yr, 3yr, 4yr, 5yr, 10y). Volume and tier levels are not modelled here. */
+        PriceModelCreate: {
+            /**
+             * @description The price model.
+             * @enum {string}
+             */
+            pricemodel: "fla" | "uni" | "vol" | "tie" | "pas";
+            /**
+             * Format: double
+             * @description The base price, in decimal dollars.
+             */
+            base?: number;
+            /**
+             * Format: double
+             * @description A one-time setup fee, in decimal dollars.
+             */
+            setup?: number;
+            /**
+             * @description The billing cycle.
+             * @enum {string}
+             */
+            paycycle?: "evy" | "dly" | "1wk" | "2wk" | "116" | "4wk" | "8wk" | "30d" | "mon" | "2mn" | "12w" | "qtr" | "six" | "yrl" | "2yr" | "3yr" | "4yr" | "5yr" | "10y";
+        };
+        /** @description The body of an item create. `name` is required; `external_key` is the item's natural key (unique among items, never reusable). */
+        ItemCreate: {
+            /** @description The item's name. */
+            name: string;
+            item_type?: components["schemas"]["ItemType"];
+            /** @description A description. */
+            description?: string;
+            /** @description Whether the item can be used (ChargeOver may send 0/1; flex.Bool in Go). */
+            enabled?: boolean;
+            /** @description The accounting SKU. */
+            accounting_sku?: string;
+            /** @description The accounting income account. */
+            accounting_account_income?: string;
+            /** @description The item's external key: unique among items, never reusable. */
+            external_key?: string;
+            /** @description The name of a unit (e.g. hour). */
+            units?: string;
+            /**
+             * Format: int64
+             * @description Tax group ID #.
+             */
+            tax_group_id?: number;
+            /**
+             * Format: int32
+             * @description The default number of times to recur.
+             */
+            expire_recurs?: number;
+            /**
+             * Format: int32
+             * @description The default number of free trial cycles.
+             */
+            trial_recurs?: number;
+            /** @description Custom field 1. */
+            custom_1?: string;
+            /** @description Custom field 2. */
+            custom_2?: string;
+            /** @description Custom field 3. */
+            custom_3?: string;
+            pricemodel?: components["schemas"]["PriceModelCreate"];
+        };
+        /** @description An item's price model as read. */
+        PriceModel: {
+            /** @description fla, uni, vol, tie or pas (read as an open string). */
+            pricemodel?: string | null;
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            base?: (number | null) | (string | null);
+            /** @description An amount in decimal dollars: a JSON number or a numeric string (flex.Decimal in Go, which keeps the digits exactly). */
+            setup?: (number | null) | (string | null);
+            /** @description The billing cycle. */
+            paycycle?: string | null;
+        };
+        /** @description An item as ChargeOver returns it: item_id and the create fields, read tolerantly. Fields not modelled here must be ignored. */
+        Item: {
+            /** @description The item ID #, the id createItem returned. Read tolerantly: an integer or a numeric string (json.Number in Go). */
+            item_id: number | string;
+            /** @description The item's name. */
+            name?: string | null;
+            /** @description service, product or discount (read as an open string). */
+            item_type?: string | null;
+            /** @description A description. */
+            description?: string | null;
+            /** @description A flag. Read tolerantly: a boolean, 0/1 or their strings (flex.Bool in Go). */
+            enabled?: (boolean | null) | (0 | 1 | null) | ("true" | "false" | "0" | "1" | null);
+            /** @description The accounting SKU. */
+            accounting_sku?: string | null;
+            /** @description The accounting income account. */
+            accounting_account_income?: string | null;
+            /** @description The item's external key; null when it has none. */
+            external_key?: string | null;
+            /** @description The name of a unit. */
+            units?: string | null;
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            tax_group_id?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            expire_recurs?: (number | null) | (string | null);
+            /** @description An ID #. Read tolerantly: an integer or a numeric string (json.Number in Go); null when unset. */
+            trial_recurs?: (number | null) | (string | null);
+            /** @description Custom field 1. */
+            custom_1?: string | null;
+            /** @description Custom field 2. */
+            custom_2?: string | null;
+            /** @description Custom field 3. */
+            custom_3?: string | null;
+            /** @description When the item was created, "YYYY-MM-DD hh:mm:ss". */
+            write_datetime?: string | null;
+            pricemodel?: components["schemas"]["PriceModel"];
+        };
+        /** @description The envelope of a 200 answer to an item read. */
+        ItemResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            response: components["schemas"]["Item"];
+        };
+        /** @description The envelope of a 200 answer to listItems; `response` is the page, possibly empty. */
+        ItemListResponse: {
+            /**
+             * Format: int32
+             * @description Mirrors the HTTP status (200).
+             */
+            code: number;
+            status: components["schemas"]["EnvelopeStatusOpen"];
+            /** @description Usually empty on success. */
+            message?: string | null;
+            /** @description Additional details; documented as an (empty) object, but ChargeOver (PHP) renders an empty map as an empty list `[]`, and the read pages mark it nullable: an object, a list or null. The Go type is json.RawMessage, so that any of them decodes. */
+            details?: ({
+                [key: string]: unknown;
+            } | null) | (unknown[] | null);
+            /** @description The items of this page, in the requested order. */
+            response: components["schemas"]["Item"][];
+        };
         /**
          * @description The body of every ChargeOver webhook: `context_str` names the kind of entity (e.g.
          *     `customer`, `user`, `invoice`, `transaction`, `package`), `context_id` its id, `event`
@@ -1251,6 +2058,526 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listInvoices: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Conditions `field:OPERATOR:value` (or `field:IS:NULL`, `field:ISNOT:NULL`) joined by commas, all of which must hold; `:` and `,` inside a value escaped as for customers.
+                 * @example customer_id:EQUALS:1000
+                 */
+                where?: string;
+                /**
+                 * @description Sort keys `field:ASC` or `field:DESC`, joined by commas.
+                 * @example invoice_id:DESC
+                 */
+                order?: string;
+                /**
+                 * @description How many matching invoices to skip (default 0).
+                 * @example 8
+                 */
+                offset?: number;
+                /**
+                 * @description The most invoices on this page (1 to 500 in this spec, billbridge's cap; the fake's default is 10).
+                 * @example 2
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of invoices (without line items), in the requested order; an empty list past the end. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceListResponse"];
+                };
+            };
+            /** @description Bad request: a malformed `where` or `order`, an unknown field, or an `offset` or `limit` out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    createInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceCreate"];
+            };
+        };
+        responses: {
+            /** @description The invoice was created; `response.id` is its invoice_id. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedResponse"];
+                };
+            };
+            /** @description Bad request: no customer (or an unknown one), no line items, a bad value, or an `external_key` already used by another invoice. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's invoice_id. ChargeOver also accepts `external_key:<key>` in this segment (the external-key shortcut); billbridge reads an invoice by key through a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 98165
+                 */
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice, with its line items. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceResponse"];
+                };
+            };
+            /** @description Bad request (e.g. an invoice_id that is not a number). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    updateInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's invoice_id. ChargeOver also accepts `external_key:<key>` in this segment (the external-key shortcut); billbridge reads an invoice by key through a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 98165
+                 */
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceUpdate"];
+            };
+        };
+        responses: {
+            /** @description The invoice was updated; `response.id` is its invoice_id. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedResponse"];
+                };
+            };
+            /** @description Bad request, e.g. a void invoice, a total below what is paid, an external_key in use. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    invoiceAction: {
+        parameters: {
+            query: {
+                /**
+                 * @description The action to run.
+                 * @example void
+                 */
+                action: "void" | "email" | "pay";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's invoice_id. ChargeOver also accepts `external_key:<key>` in this segment (the external-key shortcut); billbridge reads an invoice by key through a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 98165
+                 */
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["InvoiceActionRequest"];
+            };
+        };
+        responses: {
+            /** @description The action ran; `response` says whether it changed anything (pay) or succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResponse"];
+                };
+            };
+            /** @description Bad request, e.g. an unknown action, voiding an invoice with payments, an invalid e-mail address. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listTransactions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Conditions `field:OPERATOR:value` joined by commas, escaped as for customers.
+                 * @example gateway_transid:EQUALS:abcd1234
+                 */
+                where?: string;
+                /**
+                 * @description Sort keys `field:ASC` or `field:DESC`, joined by commas.
+                 * @example transaction_id:ASC
+                 */
+                order?: string;
+                /**
+                 * @description How many matching transactions to skip (default 0).
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description The most transactions on this page (1 to 500 in this spec; the fake's default is 10).
+                 * @example 25
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of transactions, in the requested order; an empty list past the end. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionListResponse"];
+                };
+            };
+            /** @description Bad request: a malformed `where` or `order`, an unknown field, or an `offset` or `limit` out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    createTransaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransactionCreate"];
+            };
+        };
+        responses: {
+            /** @description The transaction was recorded; `response.id` is its transaction_id. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedResponse"];
+                };
+            };
+            /** @description Bad request: no customer (or an unknown one), an unknown invoice, more applied than an invoice's balance or than the amount, a bad value. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getTransaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The transaction's transaction_id.
+                 * @example 741
+                 */
+                transaction_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The transaction. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionResponse"];
+                };
+            };
+            /** @description Bad request (e.g. a transaction_id that is not a number). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listItems: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Conditions `field:OPERATOR:value` joined by commas, escaped as for customers.
+                 * @example item_type:EQUALS:service
+                 */
+                where?: string;
+                /**
+                 * @description Sort keys `field:ASC` or `field:DESC`, joined by commas.
+                 * @example item_id:ASC
+                 */
+                order?: string;
+                /**
+                 * @description How many matching items to skip (default 0).
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description The most items on this page (1 to 500 in this spec; the fake's default is 10).
+                 * @example 25
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of items, in the requested order; an empty list past the end. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemListResponse"];
+                };
+            };
+            /** @description Bad request: a malformed `where` or `order`, an unknown field, or an `offset` or `limit` out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    createItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemCreate"];
+            };
+        };
+        responses: {
+            /** @description The item was created; `response.id` is its item_id. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedResponse"];
+                };
+            };
+            /** @description Bad request, e.g. no name, a bad value, or an `external_key` already used by another item. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The item's item_id. ChargeOver also accepts `external_key:<key>` in this segment; billbridge sends that read as a `_bulk` GET sub-request, so this spec keeps the parameter an integer.
+                 * @example 4
+                 */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemResponse"];
+                };
+            };
+            /** @description Bad request (e.g. an item_id that is not a number). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
             502: components["responses"]["GatewayError"];
