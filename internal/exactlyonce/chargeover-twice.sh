@@ -6,7 +6,7 @@
 # "created" and "existing": true: a create whose answer was lost, found by
 # reading its key back).
 #
-#   scripts/chargeover-twice.sh invoices|transactions|items [N] [AFTER_ACTING_RATE]
+#   internal/exactlyonce/chargeover-twice.sh invoices|transactions|items [N] [AFTER_ACTING_RATE]
 #
 # Invoices name 50 customers by customer_external_key (synced first);
 # transactions pay those invoices (synced first) and are keyed by
@@ -15,7 +15,7 @@ set -euo pipefail
 resource=${1:?invoices, transactions or items}
 n=${2:-1000}
 rate=${3:-0.15}
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'kill "$fakepid" 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/bb" "$root/cmd/billbridge"
