@@ -7,9 +7,10 @@
 //
 //	billbridge push <provider> <resource> [--timeout D] [--attempt-timeout D] [--allow-unknown-fields] [flags] <file|->
 //	billbridge sync <provider> <resource> [--key FIELD] [--plan] [flags] <file|->
+//	billbridge replace <provider> <resource> [flags] <file|->
 //	billbridge list <provider> <resource> [--filter field=value|field~=value ...] [--page-size N] [flags]
 //	billbridge get <provider> <resource> <id> [flags]
-//	billbridge delete|archive|send <provider> <resource> <id>... [--from FILE|-] [flags]
+//	billbridge delete|archive|unarchive|send <provider> <resource> <id>... [--from FILE|-] [flags]
 //	billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P] [--after-acting-rate P] [--fault KIND=RATE ...] [--rate-limit R] [--retry-after S] [--seed N] [--webhook-url U --webhook-secret S]
 //	billbridge webhooks listen <provider> --secret S [--addr 127.0.0.1:0] [--forward URL]
 //	billbridge demo
@@ -118,6 +119,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "sync":
 		var failed bool
 		failed, err = syncCmd(ctx, args[1:], stdin, stdout, stderr)
+		if err == nil && failed {
+			return exitFailed
+		}
+	case "replace":
+		var failed bool
+		failed, err = pushOrSync(ctx, "replace", args[1:], stdin, stdout, stderr)
 		if err == nil && failed {
 			return exitFailed
 		}

@@ -22,11 +22,12 @@ var meteroidProvider = &providerDef{
 	fake: startMeteroidFake,
 	resources: []*resourceDef{{
 		name: "customers",
-		line: "meteroid.CustomerPatch + id_or_alias (push); meteroid.CustomerCreate (sync)",
+		line: "meteroid.CustomerPatch + id_or_alias (push); meteroid.CustomerCreate (sync); meteroid.CustomerUpdateRequest + id_or_alias (replace)",
 		key:  "id_or_alias or alias (one namespace); sync: alias",
 		verbs: []*verbDef{
 			{name: "push", method: "PatchCustomersSeq", ops: []string{"patchCustomer"}, job: meteroidPatchJob},
 			{name: "sync", method: "CreateCustomersSeq (upsert by alias)", ops: []string{"createCustomer"}, job: meteroidSyncJob},
+			{name: "replace", method: "ReplaceCustomersSeq", ops: []string{"updateCustomer"}, job: meteroidReplaceJob},
 			{name: "list", method: "ListCustomers", ops: []string{"listCustomers"}, read: meteroidRead()},
 			{name: "get", method: "GetCustomer", ops: []string{"getCustomer"}, read: meteroidRead()},
 			{name: "archive", method: "ArchiveCustomersSeq", ops: []string{"archiveCustomer"}, each: meteroidEach((*meteroid.Client).ArchiveCustomersSeq)},
@@ -59,6 +60,59 @@ func meteroidPatchJob(f *pushFlags) (pushJob, error) {
 		j.collect = func(u meteroid.CustomerUpdate) { seeds.add(u.IDOrAlias) }
 	}
 	return j, nil
+}
+
+// meteroidReplaceJob is "replace meteroid customers": full replacements (PUT)
+// by id or alias, lines in CustomerUpdateRequest's shape plus "id_or_alias".
+func meteroidReplaceJob(f *pushFlags) (pushJob, error) {
+	var seeds customerSet
+	j := &typedJob[meteroid.CustomerReplace, meteroid.Customer]{
+		shape:    reflect.TypeFor[meteroidReplaceLine](),
+		fields:   fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:   decodeMeteroidReplace,
+		validate: meteroid.ValidateCustomerReplace,
+		naturalKeys: func(r meteroid.CustomerReplace) []itemKey {
+			return append([]itemKey{{"id_or_alias", r.IDOrAlias}}, keyOf("alias", r.Customer.Alias)...)
+		},
+		client: func(opts []option.Option) (sendFunc[meteroid.CustomerReplace, meteroid.Customer], func() (int64, int64), error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.ReplaceCustomersSeq, c.Counts, nil
+		},
+		startFake: func() ([]option.Option, func(), error) { return startMeteroidFake(seeds.ids) },
+	}
+	if f.fake {
+		j.collect = func(r meteroid.CustomerReplace) { seeds.add(r.IDOrAlias) }
+	}
+	return j, nil
+}
+
+// meteroidReplaceLine is the shape of a "replace" line: the whole customer
+// and the customer it replaces.
+type meteroidReplaceLine struct {
+	IDOrAlias string `json:"id_or_alias"`
+	meteroid.CustomerUpdateRequest
+}
+
+// decodeMeteroidReplace reads a replacement with a top-level "id_or_alias".
+func decodeMeteroidReplace(raw []byte) (meteroid.CustomerReplace, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return meteroid.CustomerReplace{}, err
+	}
+	var key string
+	if err := json.Unmarshal(fields["id_or_alias"], &key); err != nil || strings.TrimSpace(key) == "" {
+		return meteroid.CustomerReplace{}, fmt.Errorf("field id_or_alias: required, a non-empty string naming the customer")
+	}
+	delete(fields, "id_or_alias")
+	rest, _ := json.Marshal(fields)
+	body, err := strictDecode[meteroid.CustomerUpdateRequest](rest)
+	if err != nil {
+		return meteroid.CustomerReplace{}, err
+	}
+	return meteroid.CustomerReplace{IDOrAlias: key, Customer: body}, nil
 }
 
 // meteroidSyncJob is "sync meteroid customers": creates keyed by alias.

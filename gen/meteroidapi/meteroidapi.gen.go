@@ -695,7 +695,10 @@ type AddOnEventData struct {
 
 // Address A postal address. Every field is optional: the document lists the fields
 // alphabetically (so none is marked required, unlike the customer's own fields) and a
-// partial address such as a country alone is plausible.
+// partial address such as a country alone is plausible. Every member is `string | null`
+// in Meteroid's OpenAPI and the server writes an unset member as `null` (`"line2":
+// null`): each is declared nullable here (since 3.0.0); absent and `null` both mean "not
+// set". Requests may send `null` too.
 type Address struct {
 	City *string `json:"city,omitempty"`
 
@@ -894,21 +897,23 @@ type CustomTax struct {
 // group alphabetically, and the rest (`alias`, `billing_address`, ...) follows in a second
 // alphabetical run. The optional fields may be absent; they are also declared nullable
 // because a server may write an unset value as `null`; both mean "not set".
+//
+// Since 3.0.0 the customer as read carries neither `bank_account_id` (removed upstream in
+// 2026-02) nor `is_tax_exempt` (upstream accepts it on write, in `CustomerCreate`,
+// `CustomerPatch` and `CustomerUpdateRequest`, and never returns it): a server that still
+// sends either is read as sending an unknown field, which is ignored.
 type Customer struct {
 	// Alias The caller's own unique key for the customer, if set.
 	Alias *string `json:"alias,omitempty"`
 
-	// BankAccountId The bank account shown on the customer's invoices, if one is chosen (an id of
-	// Meteroid's, prefixed `ba_`). In Meteroid's OpenAPI since its customers gained it;
-	// absent or null when none is set.
-	//
-	//
-	// Example: ba_7n42DGM5Tflk9n8mt7Fhc7
-	BankAccountId *string `json:"bank_account_id,omitempty"`
-
 	// BillingAddress The billing address; absent or null when none is set (the server writes null).
 	BillingAddress *Address `json:"billing_address,omitempty"`
 	BillingEmail   *string  `json:"billing_email,omitempty"`
+
+	// ConnectedAccountId The connected account (a payment provider account connected to Meteroid) the
+	// customer is billed through, if any; absent or null when none is set. In Meteroid's
+	// OpenAPI since 2026-03-27 (added here in 3.0.0).
+	ConnectedAccountId *string `json:"connected_account_id,omitempty"`
 
 	// Currency A `Currency` as read: one of the documented codes or any other string (a server may add
 	// codes). The Go type is `Currency`, a string type, so unknown codes decode.
@@ -928,15 +933,9 @@ type Customer struct {
 	// InvoicingEntityId The invoicing entity's id, prefixed `ive_`.
 	//
 	// Example: ive_7n42DGM5Tflk9n8mt7Fhc7
-	InvoicingEntityId string `json:"invoicing_entity_id"`
-
-	// IsTaxExempt Whether the customer is exempt from tax. The document's response does not show this
-	// field although the request sets it; it is declared here, optional, so that a server
-	// that returns it keeps the value through the generated models. Absent means unknown
-	// (not false): read it back only when present. Servers may send 0/1.
-	IsTaxExempt *flex.Bool `json:"is_tax_exempt,omitempty"`
-	Name        string     `json:"name"`
-	Phone       *string    `json:"phone,omitempty"`
+	InvoicingEntityId string  `json:"invoicing_entity_id"`
+	Name              string  `json:"name"`
+	Phone             *string `json:"phone,omitempty"`
 
 	// ShippingAddress The shipping address; absent or null when none is set (the server writes null).
 	ShippingAddress *ShippingAddress `json:"shipping_address,omitempty"`
@@ -955,18 +954,20 @@ type CustomerCreate struct {
 	// its id. Give every customer one: it is what makes a failed create safe to settle.
 	Alias *string `json:"alias,omitempty"`
 
-	// BankAccountId The bank account shown on the customer's invoices, prefixed `ba_`.
-	//
-	// Example: ba_7n42DGM5Tflk9n8mt7Fhc7
-	BankAccountId *string `json:"bank_account_id,omitempty"`
-
 	// BillingAddress A postal address. Every field is optional: the document lists the fields
 	// alphabetically (so none is marked required, unlike the customer's own fields) and a
-	// partial address such as a country alone is plausible.
+	// partial address such as a country alone is plausible. Every member is `string | null`
+	// in Meteroid's OpenAPI and the server writes an unset member as `null` (`"line2":
+	// null`): each is declared nullable here (since 3.0.0); absent and `null` both mean "not
+	// set". Requests may send `null` too.
 	BillingAddress *Address `json:"billing_address,omitempty"`
 
 	// BillingEmail E-mail address for billing.
 	BillingEmail *string `json:"billing_email,omitempty"`
+
+	// ConnectedAccountId The connected account (a payment provider account connected to Meteroid) to bill the
+	// customer through; absent for none. Added in 3.0.0 (upstream since 2026-03-27).
+	ConnectedAccountId *string `json:"connected_account_id,omitempty"`
 
 	// Currency ISO 4217 currency code, the complete list of the document (159 codes, including the
 	// offshore yuan `CNH` and the historic `CUC`, `HRK`, `SLL`, `STD`, `ZWL`). A server may
@@ -1049,8 +1050,8 @@ type CustomerEventData struct {
 	Phone           *string  `json:"phone,omitempty"`
 }
 
-// CustomerList One page of `listCustomers`: the page's customers, in the server's order (by id,
-// ascending), and the totals of the whole listing under the same filters.
+// CustomerList One page of `listCustomers`: the page's customers, in the order `order_by` asked for
+// (`created_at.desc` when absent), and the totals of the whole listing under the same filters.
 type CustomerList struct {
 	// Data The page's customers; empty past the last page.
 	Data []Customer `json:"data"`
@@ -1070,7 +1071,10 @@ type CustomerPatch struct {
 
 	// BillingAddress A postal address. Every field is optional: the document lists the fields
 	// alphabetically (so none is marked required, unlike the customer's own fields) and a
-	// partial address such as a country alone is plausible.
+	// partial address such as a country alone is plausible. Every member is `string | null`
+	// in Meteroid's OpenAPI and the server writes an unset member as `null` (`"line2":
+	// null`): each is declared nullable here (since 3.0.0); absent and `null` both mean "not
+	// set". Requests may send `null` too.
 	BillingAddress *Address `json:"billing_address,omitempty"`
 
 	// BillingEmail E-mail address for billing. No `format: email` is declared because the document's
@@ -1106,6 +1110,63 @@ type CustomerPatch struct {
 
 	// Name The customer's name.
 	Name  *string `json:"name,omitempty"`
+	Phone *string `json:"phone,omitempty"`
+
+	// ShippingAddress Where goods are shipped. `same_as_billing` is required: the document lists it before
+	// `address`, against the alphabetical order it uses otherwise, which is how the rendered
+	// schema shows required fields first. When `same_as_billing` is true, `address` may be
+	// omitted and the billing address applies.
+	ShippingAddress *ShippingAddress `json:"shipping_address,omitempty"`
+
+	// VatNumber The customer's VAT or tax identification number.
+	VatNumber *string `json:"vat_number,omitempty"`
+}
+
+// CustomerUpdateRequest The body of a full replacement (`updateCustomer`, Meteroid's `CustomerUpdateRequest`).
+// Required are the five fields Meteroid's OpenAPI marks required (`name`,
+// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`); every optional
+// field the body omits is cleared. `null` is not allowed (omit the field instead).
+type CustomerUpdateRequest struct {
+	// Alias The caller's own unique key for the customer; omitted, the alias is cleared.
+	Alias *string `json:"alias,omitempty"`
+
+	// BillingAddress A postal address. Every field is optional: the document lists the fields
+	// alphabetically (so none is marked required, unlike the customer's own fields) and a
+	// partial address such as a country alone is plausible. Every member is `string | null`
+	// in Meteroid's OpenAPI and the server writes an unset member as `null` (`"line2":
+	// null`): each is declared nullable here (since 3.0.0); absent and `null` both mean "not
+	// set". Requests may send `null` too.
+	BillingAddress *Address `json:"billing_address,omitempty"`
+
+	// BillingEmail E-mail address for billing.
+	BillingEmail *string `json:"billing_email,omitempty"`
+
+	// Currency ISO 4217 currency code, the complete list of the document (159 codes, including the
+	// offshore yuan `CNH` and the historic `CUC`, `HRK`, `SLL`, `STD`, `ZWL`). A server may
+	// add codes: Go decodes unknown values (the generated type is a string), and other
+	// languages should read them tolerantly as well. `x-enum-varnames` names the Go constants
+	// `Currency<CODE>` (without it the generator emits bare `ALL`, `TRY`, `TOP`, ...).
+	//
+	//
+	// Example: EUR
+	Currency Currency `json:"currency"`
+
+	// CustomTaxes Customer-specific taxes instead of the invoicing entity's; `[]` for none.
+	CustomTaxes []CustomTax `json:"custom_taxes"`
+
+	// InvoicingEmails E-mail addresses that receive invoices; `[]` for none.
+	InvoicingEmails []string `json:"invoicing_emails"`
+
+	// InvoicingEntityId The invoicing entity, prefixed `ive_` (required, so never empty).
+	//
+	// Example: ive_7n42DGM5Tflk9n8mt7Fhc7
+	InvoicingEntityId string `json:"invoicing_entity_id"`
+
+	// IsTaxExempt True when no tax is charged to this customer (accepted, never returned).
+	IsTaxExempt *flex.Bool `json:"is_tax_exempt,omitempty"`
+
+	// Name The customer's name.
+	Name  string  `json:"name"`
 	Phone *string `json:"phone,omitempty"`
 
 	// ShippingAddress Where goods are shipped. `same_as_billing` is required: the document lists it before
@@ -1645,6 +1706,12 @@ type Unexpected = Error
 
 // ListCustomersParams defines parameters for ListCustomers.
 type ListCustomersParams struct {
+	// OrderBy Sort order, `column.direction`: column `name`, `email`, `alias` or `created_at`,
+	// direction `asc` or `desc`. Absent: `created_at.desc` (the server's default). The
+	// pattern is this spec's reading of the upstream description (the upstream schema is a
+	// bare string).
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
 	// Page The page to return, counted from 0.
 	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
 
@@ -1664,6 +1731,9 @@ type CreateCustomerJSONRequestBody = CustomerCreate
 
 // PatchCustomerJSONRequestBody defines body for PatchCustomer for application/json ContentType.
 type PatchCustomerJSONRequestBody = CustomerPatch
+
+// UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
+type UpdateCustomerJSONRequestBody = CustomerUpdateRequest
 
 // AsPercentageDiscount returns the union data inside the CouponDiscount as a PercentageDiscount
 func (t CouponDiscount) AsPercentageDiscount() (PercentageDiscount, error) {
@@ -1983,15 +2053,20 @@ type ClientInterface interface {
 	// there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
 	// 100). Meteroid's OpenAPI states no default for either; send both.
 	//
-	// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
-	// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
-	// is accepted (an unknown query parameter is ignored by the server's query extractor, so
-	// sending one changes nothing). Because the order is by id and the paging is by page
-	// number, a customer created or archived while a client walks the pages shifts the
-	// customers after it by one place: the next page may repeat a customer already read (an
-	// insert before the position) or miss one (an archive before the position). A client
-	// that must see every customer once dedupes by id and, if customers may be archived
-	// during the walk, reads again.
+	// Order: `order_by` (`column.direction`; columns `name`, `email`, `alias`, `created_at`;
+	// directions `asc`, `desc`), as in Meteroid's OpenAPI since its commit fda38076
+	// (2026-03-31). Without it the server orders by `created_at.desc` (newest first). Earlier
+	// versions of this spec said that no order parameter exists and that the server lists by
+	// id: that was wrong. Paging is by page number over the chosen order, so a customer
+	// created or archived while a client walks the pages shifts the customers after it by one
+	// place: the next page may repeat a customer already read (an insert before the position)
+	// or miss one (an archive before the position). With the default order (newest first)
+	// every create lands before the position and shifts every later customer; with
+	// `created_at.asc` a create lands at the end, after the position, and shifts nothing
+	// already read. A client that walks the whole listing should therefore send
+	// `created_at.asc`, dedupe by id, and read again if customers may be archived during the
+	// walk. Customers with the same `created_at` are ordered as the database returns them (no
+	// tie-break is documented).
 	//
 	// Filters: `search` keeps the customers whose name, alias or e-mail contains the term
 	// (the server's source says "part of name, alias or email"; the OpenAPI gives the
@@ -2125,6 +2200,54 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/customers/{id_or_alias} (the `PatchCustomer` operationId).
 	PatchCustomer(ctx context.Context, idOrAlias string, body PatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateCustomerWithBody Replace a customer
+	//
+	// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+	// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+	// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+	// every optional field is set to what the body holds, so an optional field the body omits
+	// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+	// absent value). `null` is not allowed in the body, as for the create: omit a field to
+	// clear it. Use `patchCustomer` to change some fields and keep the others.
+	//
+	// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+	// No idempotency key is offered and none is needed: the same replacement applied twice
+	// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+	// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+	//
+	// The body extractor answers before the handler, as for the other writes: malformed JSON
+	// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+	UpdateCustomerWithBody(ctx context.Context, idOrAlias string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCustomer Replace a customer
+	//
+	// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+	// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+	// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+	// every optional field is set to what the body holds, so an optional field the body omits
+	// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+	// absent value). `null` is not allowed in the body, as for the create: omit a field to
+	// clear it. Use `patchCustomer` to change some fields and keep the others.
+	//
+	// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+	// No idempotency key is offered and none is needed: the same replacement applied twice
+	// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+	// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+	//
+	// The body extractor answers before the handler, as for the other writes: malformed JSON
+	// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+	UpdateCustomer(ctx context.Context, idOrAlias string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UnarchiveCustomer Restore an archived customer
 	//
 	// Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
@@ -2146,15 +2269,20 @@ type ClientInterface interface {
 // there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
 // 100). Meteroid's OpenAPI states no default for either; send both.
 //
-// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
-// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
-// is accepted (an unknown query parameter is ignored by the server's query extractor, so
-// sending one changes nothing). Because the order is by id and the paging is by page
-// number, a customer created or archived while a client walks the pages shifts the
-// customers after it by one place: the next page may repeat a customer already read (an
-// insert before the position) or miss one (an archive before the position). A client
-// that must see every customer once dedupes by id and, if customers may be archived
-// during the walk, reads again.
+// Order: `order_by` (`column.direction`; columns `name`, `email`, `alias`, `created_at`;
+// directions `asc`, `desc`), as in Meteroid's OpenAPI since its commit fda38076
+// (2026-03-31). Without it the server orders by `created_at.desc` (newest first). Earlier
+// versions of this spec said that no order parameter exists and that the server lists by
+// id: that was wrong. Paging is by page number over the chosen order, so a customer
+// created or archived while a client walks the pages shifts the customers after it by one
+// place: the next page may repeat a customer already read (an insert before the position)
+// or miss one (an archive before the position). With the default order (newest first)
+// every create lands before the position and shifts every later customer; with
+// `created_at.asc` a create lands at the end, after the position, and shifts nothing
+// already read. A client that walks the whole listing should therefore send
+// `created_at.asc`, dedupe by id, and read again if customers may be archived during the
+// walk. Customers with the same `created_at` are ordered as the database returns them (no
+// tie-break is documented).
 //
 // Filters: `search` keeps the customers whose name, alias or e-mail contains the term
 // (the server's source says "part of name, alias or email"; the OpenAPI gives the
@@ -2358,6 +2486,74 @@ func (c *Client) PatchCustomer(ctx context.Context, idOrAlias string, body Patch
 	return c.Client.Do(req)
 }
 
+// UpdateCustomerWithBody Replace a customer
+//
+// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+// every optional field is set to what the body holds, so an optional field the body omits
+// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+// absent value). `null` is not allowed in the body, as for the create: omit a field to
+// clear it. Use `patchCustomer` to change some fields and keep the others.
+//
+// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+// No idempotency key is offered and none is needed: the same replacement applied twice
+// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+//
+// The body extractor answers before the handler, as for the other writes: malformed JSON
+// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+func (c *Client) UpdateCustomerWithBody(ctx context.Context, idOrAlias string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerRequestWithBody(c.Server, idOrAlias, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCustomer Replace a customer
+//
+// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+// every optional field is set to what the body holds, so an optional field the body omits
+// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+// absent value). `null` is not allowed in the body, as for the create: omit a field to
+// clear it. Use `patchCustomer` to change some fields and keep the others.
+//
+// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+// No idempotency key is offered and none is needed: the same replacement applied twice
+// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+//
+// The body extractor answers before the handler, as for the other writes: malformed JSON
+// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+func (c *Client) UpdateCustomer(ctx context.Context, idOrAlias string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerRequest(c.Server, idOrAlias, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UnarchiveCustomer Restore an archived customer
 //
 // Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
@@ -2409,6 +2605,18 @@ func NewListCustomersRequest(server string, params *ListCustomersParams) (*http.
 		// styled parameters, preserving literal commas as delimiters
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
 
 		if params.Page != nil {
 
@@ -2627,6 +2835,53 @@ func NewPatchCustomerRequestWithBody(server string, idOrAlias string, contentTyp
 	return req, nil
 }
 
+// NewUpdateCustomerRequest calls the generic UpdateCustomer builder with application/json body
+func NewUpdateCustomerRequest(server string, idOrAlias string, body UpdateCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCustomerRequestWithBody(server, idOrAlias, "application/json", bodyReader)
+}
+
+// NewUpdateCustomerRequestWithBody constructs an http.Request for the UpdateCustomer method, with any body, and a specified content type
+func NewUpdateCustomerRequestWithBody(server string, idOrAlias string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id_or_alias", idOrAlias, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/customers/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewUnarchiveCustomerRequest constructs an http.Request for the UnarchiveCustomer method
 func NewUnarchiveCustomerRequest(server string, idOrAlias string) (*http.Request, error) {
 	var err error
@@ -2711,15 +2966,20 @@ type ClientWithResponsesInterface interface {
 	// there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
 	// 100). Meteroid's OpenAPI states no default for either; send both.
 	//
-	// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
-	// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
-	// is accepted (an unknown query parameter is ignored by the server's query extractor, so
-	// sending one changes nothing). Because the order is by id and the paging is by page
-	// number, a customer created or archived while a client walks the pages shifts the
-	// customers after it by one place: the next page may repeat a customer already read (an
-	// insert before the position) or miss one (an archive before the position). A client
-	// that must see every customer once dedupes by id and, if customers may be archived
-	// during the walk, reads again.
+	// Order: `order_by` (`column.direction`; columns `name`, `email`, `alias`, `created_at`;
+	// directions `asc`, `desc`), as in Meteroid's OpenAPI since its commit fda38076
+	// (2026-03-31). Without it the server orders by `created_at.desc` (newest first). Earlier
+	// versions of this spec said that no order parameter exists and that the server lists by
+	// id: that was wrong. Paging is by page number over the chosen order, so a customer
+	// created or archived while a client walks the pages shifts the customers after it by one
+	// place: the next page may repeat a customer already read (an insert before the position)
+	// or miss one (an archive before the position). With the default order (newest first)
+	// every create lands before the position and shifts every later customer; with
+	// `created_at.asc` a create lands at the end, after the position, and shifts nothing
+	// already read. A client that walks the whole listing should therefore send
+	// `created_at.asc`, dedupe by id, and read again if customers may be archived during the
+	// walk. Customers with the same `created_at` are ordered as the database returns them (no
+	// tie-break is documented).
 	//
 	// Filters: `search` keeps the customers whose name, alias or e-mail contains the term
 	// (the server's source says "part of name, alias or email"; the OpenAPI gives the
@@ -2858,6 +3118,54 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/customers/{id_or_alias} (the `PatchCustomer` operationId).
 	PatchCustomerWithResponse(ctx context.Context, idOrAlias string, body PatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCustomerResponse, error)
+
+	// UpdateCustomerWithBodyWithResponse Replace a customer
+	//
+	// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+	// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+	// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+	// every optional field is set to what the body holds, so an optional field the body omits
+	// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+	// absent value). `null` is not allowed in the body, as for the create: omit a field to
+	// clear it. Use `patchCustomer` to change some fields and keep the others.
+	//
+	// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+	// No idempotency key is offered and none is needed: the same replacement applied twice
+	// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+	// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+	//
+	// The body extractor answers before the handler, as for the other writes: malformed JSON
+	// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+	UpdateCustomerWithBodyWithResponse(ctx context.Context, idOrAlias string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+
+	// UpdateCustomerWithResponse Replace a customer
+	//
+	// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+	// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+	// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+	// every optional field is set to what the body holds, so an optional field the body omits
+	// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+	// absent value). `null` is not allowed in the body, as for the create: omit a field to
+	// clear it. Use `patchCustomer` to change some fields and keep the others.
+	//
+	// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+	// No idempotency key is offered and none is needed: the same replacement applied twice
+	// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+	// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+	//
+	// The body extractor answers before the handler, as for the other writes: malformed JSON
+	// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+	UpdateCustomerWithResponse(ctx context.Context, idOrAlias string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
 
 	// UnarchiveCustomerWithResponse Restore an archived customer
 	//
@@ -3508,6 +3816,138 @@ func (r PatchCustomerResponse) ContentType() string {
 	return ""
 }
 
+// UpdateCustomerResponse429Headers the declared response headers of an HTTP 429 response for UpdateCustomer
+type UpdateCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateCustomerResponse502Headers the declared response headers of an HTTP 502 response for UpdateCustomer
+type UpdateCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// UpdateCustomerResponse503Headers the declared response headers of an HTTP 503 response for UpdateCustomer
+type UpdateCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// UpdateCustomerResponse504Headers the declared response headers of an HTTP 504 response for UpdateCustomer
+type UpdateCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
+type UpdateCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Customer
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *UpdateCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *UpdateCustomerResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCustomerResponse) GetJSON200() *Customer {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateCustomerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateCustomerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateCustomerResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateCustomerResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r UpdateCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r UpdateCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // UnarchiveCustomerResponse429Headers the declared response headers of an HTTP 429 response for UnarchiveCustomer
 type UnarchiveCustomerResponse429Headers struct {
 	RetryAfter *string
@@ -3632,15 +4072,20 @@ func (r UnarchiveCustomerResponse) ContentType() string {
 // there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
 // 100). Meteroid's OpenAPI states no default for either; send both.
 //
-// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
-// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
-// is accepted (an unknown query parameter is ignored by the server's query extractor, so
-// sending one changes nothing). Because the order is by id and the paging is by page
-// number, a customer created or archived while a client walks the pages shifts the
-// customers after it by one place: the next page may repeat a customer already read (an
-// insert before the position) or miss one (an archive before the position). A client
-// that must see every customer once dedupes by id and, if customers may be archived
-// during the walk, reads again.
+// Order: `order_by` (`column.direction`; columns `name`, `email`, `alias`, `created_at`;
+// directions `asc`, `desc`), as in Meteroid's OpenAPI since its commit fda38076
+// (2026-03-31). Without it the server orders by `created_at.desc` (newest first). Earlier
+// versions of this spec said that no order parameter exists and that the server lists by
+// id: that was wrong. Paging is by page number over the chosen order, so a customer
+// created or archived while a client walks the pages shifts the customers after it by one
+// place: the next page may repeat a customer already read (an insert before the position)
+// or miss one (an archive before the position). With the default order (newest first)
+// every create lands before the position and shifts every later customer; with
+// `created_at.asc` a create lands at the end, after the position, and shifts nothing
+// already read. A client that walks the whole listing should therefore send
+// `created_at.asc`, dedupe by id, and read again if customers may be archived during the
+// walk. Customers with the same `created_at` are ordered as the database returns them (no
+// tie-break is documented).
 //
 // Filters: `search` keeps the customers whose name, alias or e-mail contains the term
 // (the server's source says "part of name, alias or email"; the OpenAPI gives the
@@ -3820,6 +4265,66 @@ func (c *ClientWithResponses) PatchCustomerWithResponse(ctx context.Context, idO
 		return nil, err
 	}
 	return ParsePatchCustomerResponse(rsp)
+}
+
+// UpdateCustomerWithBodyWithResponse Replace a customer
+//
+// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+// every optional field is set to what the body holds, so an optional field the body omits
+// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+// absent value). `null` is not allowed in the body, as for the create: omit a field to
+// clear it. Use `patchCustomer` to change some fields and keep the others.
+//
+// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+// No idempotency key is offered and none is needed: the same replacement applied twice
+// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+//
+// The body extractor answers before the handler, as for the other writes: malformed JSON
+// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Context, idOrAlias string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
+	rsp, err := c.UpdateCustomerWithBody(ctx, idOrAlias, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerResponse(rsp)
+}
+
+// UpdateCustomerWithResponse Replace a customer
+//
+// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+// every optional field is set to what the body holds, so an optional field the body omits
+// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+// absent value). `null` is not allowed in the body, as for the create: omit a field to
+// clear it. Use `patchCustomer` to change some fields and keep the others.
+//
+// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+// No idempotency key is offered and none is needed: the same replacement applied twice
+// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+//
+// The body extractor answers before the handler, as for the other writes: malformed JSON
+// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, idOrAlias string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
+	rsp, err := c.UpdateCustomer(ctx, idOrAlias, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerResponse(rsp)
 }
 
 // UnarchiveCustomerWithResponse Restore an archived customer
@@ -4548,6 +5053,153 @@ func ParsePatchCustomerResponse(rsp *http.Response) (*PatchCustomerResponse, err
 	return response, nil
 }
 
+// ParseUpdateCustomerResponse parses an HTTP response from a UpdateCustomerWithResponse call
+func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Customer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers UpdateCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers UpdateCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseUnarchiveCustomerResponse parses an HTTP response from a UnarchiveCustomerWithResponse call
 func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4686,274 +5338,289 @@ func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerRespo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tchs5sij4KgjuiWjqXoqWZHt6moqNWFqiZU3rayiq3XbTq4KqQBHjIsApFCVxeh1x32T/3RfZNzlP",
-	"spGZAApVLEolt60z7uOIDrdQxGcikV9IZP7eivVsrpVQuWn1fm9NBU9Ehn8ORZ4t+5NcZFBKhIkzOc+l",
-	"Vq1e60TnLNHxYiZULhJ2tWTHIheZlkmHXS1yNtVKLzKRsNupUGyeCSNU3mNTfctSra5Zrtktlzm7EhOd",
-	"CZaJueC5hB+mUPrnQpi8w7hhiUj5ctOIWKvEsHY0bj3fGreiDaYzxhV7MxqdsYTngrWHr/fYT9vbWxtd",
-	"tsfnTObdVqdl4qmYcZi/uOOzeSpavdbzrVanlS/n8LfJM6muW58+feq05jzjM1gFrv6tuJpq/fEwWV38",
-	"aCrYTBjDrwWTCWtHM3N9+Z//639HGx2cv+EzwbRi4kZkS5YBGJmeMA6LkfCtxxKRLOapjGHmWsFkPQDH",
-	"yghYq8wNu6VJGJZPM724nrLzG3nXYbdTGU/ZRKepvjXsPOcq4VnC7JRNd6xanZaEqdJ2tjotxWewXtvh",
-	"pkxanRbAWWYiafXybCFCYFWh03HgOJfXiueLTKxCpc/MnMdi0wgAJGBFKk0OC49utjvjxdbW8/iKG/GX",
-	"F+zNcX9v8/xNf+flX/C7iJi+ERmLqFYxSfq1W/6cy5kwOZ/NS79m/HasrnSytD122EexBASU+RR3Rahk",
-	"rqXKmRFxJnLWjm6nRsSXpZl9FK59Dxt9FEsmDf6ZiFgnImFznuUbXXaqxFjNeB5PAW2Ngwszi8lExsKw",
-	"toH95ynj87ngGWxaKhh3w2c657kwG7sMDiDPBJOKxVqZnKt8rGCRHYIKHgl+y2BxcCQyEQt5I5IG2+yn",
-	"9Xm7PXKQXt3tt3CuCSyE0+yWGwSDSDrsQsk7Zg9tlw3FZGEE8/tmWK41m/CMTTI9Y0u9yFic6vjjWLVf",
-	"splUi1wYJmQ+FRm75X4HFmbBU5brVGRcxWKjx4CC6AWclkzMU75sgvp+GvfCZM7zXGTQz//929bmTx/+",
-	"53/UE41MmLlWRiDNeMWTIdEuKMVa5ULhn3xOh11q9ewfBgDoCRI2vCo1NIvZjGfLVq91qG54KhPa+vaU",
-	"q2TzNpN5LtQuAd+SYGamQAmUZiLLdAb1pTAbrU7rhqcLQbNJYO6v+vuXw8HfLwbno1anZalYMNLfzk9P",
-	"cLgeW6iPSt8qdsMzyVXOosHF8DRiE52xiRRpwqJ4kWVCxcuIYFFA7z8yMWn1Wv/Hs4K5PKNfzbMBzBCx",
-	"LBd3+bN5yiXCo2i9Sm3FXZ7xONfZD8ZR3g4T3esuG7dec5mKBDjKnGeAZgUH8UcGVjVu7TKlc2ZyfpWK",
-	"bv12rg6NXWg6hQWHYHRgEWZddszTic5mgsDXYVwljLN/LuBYUO/EF0R2I7IfzFjRT35VLOYKppYJDuxk",
-	"LrLLOb8W/ye/ioGncOSQcIYsOeMsKmAXOYjsjhWMAliSisz8wGDz4qmIPxrW5srvp9s1WJVUN1rGMEGh",
-	"cpkvO9C3Gz9iegEEfKwyrgDi3W53g3FlbuFcOrqKGBPhrkYIrS47wbXk2RIhPVatT53WnlaTVMaPPRlx",
-	"0Kw4F/1UcgMEE+hK6VzU4fze6cnro8O9MsLvLUyuZyJjPAWww25Ik5vPweRavInr++8hX+c0f7+EqyXj",
-	"SiO98+1gy3gWT4HUMw3cRqo4XSQi2SiEhR8MO50L1T87BP6U8kwQqTQ5zxcmYH6OLCwROZVmM50J3Kmx",
-	"8lvVsT/mwKYWcSyMITboJzXVaeLQmRYx40v8ymj6Cc+53fEDnotbviQoPW7XF4rfcJnCnMobfy6yGxkL",
-	"FlR4eP8PT0aD4Un/6PJ8MPxlMLwcDIenwxIyuG5zMZvrjGcyXYZD/AHyNs1n6X3Ura/s3sCBIylxnum7",
-	"5S7iCXQBaPJIugXnTxJ7nmf6RiZAdTyzMD3G2TVtDtCAVPOEXfEUeCpQBODKCgU36ABQi468YS+3djrs",
-	"5dZzaPVy6wUJ966SNGyhMsHjKe6KzphJ9W2XeSIKFYCDp0uWT6UJcJJ0BrtyxCgQgUm+Pz4i0EhlcsGT",
-	"DjOaxamEdbDZwuQIm0TMoYGVpIcOn3cZ96wgn/Icu44zAVK30TORo+w2IzDA/6CvKb8RLOcfhWJiMhFx",
-	"3mV9XDQ25lm2ZBGOsIm6UQQ7UtWaNr3aVIcqtvazQMHCTTxUIHLw9Bz5xOecG2l7WD00ImMTLlOQUL/A",
-	"eXEztSyNtvKLkM7yXIO9RLnjYDDqsLP+aO8NUqr9wdFgNGBtmcC5BSABJSWJd6OD1G+srnj8UU8msItn",
-	"p+cj1iYE2CCMuIajktfiANVLSgSwRzxa5tQvDFfQc6vMAu4CXsmc8WsulSWHJzp/DbLqI7dUBc2KLb3w",
-	"vNxxi4c29eR0dPn69OJkv54LwqonOM6X2MUTHbAMbui8ywSVdgRVWxaE46NY/gCkToGQCdsq1I3MtAJa",
-	"tVEVJgCSI62PuVpaidk8EqD5ausCrkMgDamcSdj4B2E6Oj29PO6fvHMS9XkJtkVfTNzFQiTiywC3pl+i",
-	"svTNsovAOmM5folqMSJCTJqxKqruetJqpnqRJtaOU2ka2nRYOwb9NtnAUVAGuJUg0XBQ5/RkwsQdrUwi",
-	"5UeJ5B8A0Sw43KS2fRkqeqH4Ip/qTP5LJI8XO0pNC7x4xROHqw+jxcVJ/2L05nR4+H6wX6tk2Z6+mKzp",
-	"ZiYNm0ljpLrusJnTSTosEzf6o8DTBwKGFTSDU1Z3yC6UuJuLOG8ExH9b0egbUDL7aunEdSSTei4yhC5L",
-	"tLBnmUR71i7p/CnoE0xphcABmCC4DErxY8UdcwaiuypaIRJslMWzqjrXqWiaY+XMns766qQzNOT4/UlE",
-	"LBPUagJdJE45qBNkDn15d1dmzx2WaKYcFlpl4sXdnWWeF2qeadBHAKwDVFUraPntGBOksVaWBQmvVtB2",
-	"x42ZKZ8L1uYM6Yr7+TZDu/lyjlqaU+bHSqjFzNY0i3gKE+SFik82m42etx+4PbGmCJqRh0jH2hfGqs7A",
-	"QGTCcm6HhvXa/oUyi/lcZ7lIjkUi+Qih8+1tmOsKhBhgoXs0/01YT49VSWF0P5zHagXQ7A/B2XMP5F79",
-	"JDlVgxtHptP0dNLq/XY/SbaGXmz1hgymnzr3NymG2ec5b336UAe3OV+iWqknLOJJolXXmTKijvti5esI",
-	"JQf7bTFP6Fu7sHCMVVSMGW102CTlucWzymRq0YcnyaZWPxiyWhrigW7A/xExcYNyTGBSicrdRhuAL/MM",
-	"KHMuSVTgSXKp1aVMyndL8PlH9WJn/+D45WiSfvxJ/XWW//h6Gv+4inGdloXAJccdA3YNf7UABGimrmtT",
-	"Wt/vLbVIrZmELNgr9SdCXOb29HG1bIATZ5lOFnH+WgjA8tO5UIgTQGhavd9gwA/1m14AWgikVLuMX6GQ",
-	"qDMG7UhyRI4lDTMCr+juX0Gndbd5rTftx9qptWb87lLixUkszOVcZJdmcVWCkgetVPnznfWDgv58jWfA",
-	"3hr8vgrQeSZjsbLx80w+YuPntI6aXh6DPkakk0tDpitnKrOVrrROBScSUVxy/BagrV1haS7B4mp6L+Hr",
-	"Bz8fffUPEef2MGbCmLqrwbk2OU8BQ6BGlw3wyoiuEVDmgZo87bEaCQc+0dEdK57Op/xK5DJGbaJttEen",
-	"Gc9AyHWr7bCFSuVHUVLffzBoFKfeSGXhYzXnGWgnbnYhH9ULBeIIT+0g85QvjPQaS5kmxFYqWT3n1M0q",
-	"YPZc/zBYfqs3UwGaETs8P2XPt//yl81thive3GGgW7A2cr3o4jyykpsV8Rbzucg2Y26EGavbKUebBh4x",
-	"oGxGsygREXzgcSzmTic0uc7gT8Oi/UG0UXyjpScCenFC6BgFDqy8tRW5O2iZA3wV8KVFpqy12N6dMU73",
-	"0/mtZrQupL32Xg8mS4Iq9Ndl5yCW4jrwp10ytMBvMOa45W8vCGTjFu1AcXYuQPsOru3av/U33/PNf334",
-	"fefT/7O1tfEfdUcolUpsr+7La5mZ3OMDVGJtk2dCkIFCLWZXIDyv63FntcdzvAytdHm1kGhO7zCzkLno",
-	"sPiZru8VZOiaO/dz+NwhI6+KUSzPxLXUqraTf8n5Jamo1X7O6HjCj+h1gcpVOxUcDVn/EpmG8wWg3Vij",
-	"ZVVpwSuZplJdH4s8k3H/+joT1zwnil1iRJartPZOL05GrU7rqD+iq8nj/q/w7+EJ/Dvow//OL45bHap5",
-	"uX94Pjo82Ru1PgBvqkxohTv12Qwn8oNh3M4FFCy8TOdJj1kdKhQB6hcwUItZROK2YTobK66cskKDE1au",
-	"gN72diYyqZP1UDg+PRm9OXrX6rT+ftEfjgZD/Pt8cHzYPzm56B+1Oi37R8NlX9G4bI4DN1kwTbG0znZk",
-	"5xV1xiryMwNJrpgalOxf1jmnEWD29GKu1b40eK7rWEeMNX4wLLGVyqJauQNQdTisNhYqd4oqm8g7oHMz",
-	"qNFhuU5BPQaqD2J6BHOKWDs6Gwz3Biej/sEA1vL68NfBfrRB04ahMzmTiudkk5/x+RxW0Pu9hRXXyVKv",
-	"YWS/uk6rGGOt9OXn7pt98oxmeUK+DAjGT52WVqKJQFfX5f1NyvP+9MHv1NfXL4JxGioYhCElDcN+KqsY",
-	"9uMaHSMYt6JkVGdUq2V4NA20DD9kvZZR6bdOzXDkuk6kmNfoH7FePK3+sfq7RBtNUieM0kFyB/1hJAhP",
-	"gLiby0yY++b6oC6UiXiRQeHSm2w/QzPIRCJmCIBLtLh/djcL01BqLza7QxhR3oYArEG3wVY8KLnvZSKR",
-	"+YnOxROc7/JYTc84trpUOhf+VHfKnydS8VT+qzjuwW83WiYiicaqfADLU6ke+5qJ1h99rAhCslg5/8Ec",
-	"1hCB1VGQ6/SRWzlHI8QadBeZSaUztlAyN6wNZN1s1Ooin3G0g8muEpZMPY6wJBKHx1Vcxs69ODwnf3nR",
-	"qjsXznZZT/asIrc6v4V5xPzI7Wl1lVLdPKKXTEwWKvm8VZJR/EEy6JHjHOs7i0fO7+ygDYfLdU5eAQ/W",
-	"rZKeMk6Ud6AESL+mYAvdwKUZrwPcOrR5BPUKoFQrX+8P+69BuXh9eNI/stdzv5we7g/2mwrUwVl3Fxte",
-	"qI6wexIebf9QoAFWxI3KpB8nNQdnpDzDw/NT9mJn+8fiCoCUOrSCaEBzvDw2/trBG1va2y9/wsqmw8jT",
-	"zDp64TWumepMsOWCKxbtnbwhEovuhtLkOpMxi/Yu9mC5b4Y/o2ZwhCrB+Qhh8P7tUbTRZX1nsJjx5Vjx",
-	"JKEBe+xAW/9qE7idkvIBg1wLJcinHECBhgwLoI1OcfE8VilX1wt+Lfz9NRoR8qmYObfhPEVry61I0y6L",
-	"7jYBMzZveKb4TJiI4f9wXQfae2Pjdllwkrf43un+wHmut29lPtWL3NpC3Fx1xsQMiPQVUPCoT+AYDVFt",
-	"Gp2eReROaa0YFj/7iJH916Dt9o9Q3TvGLycH8O9pH/4dnsO/F/j9LX5/D/Vf9UE7fvUKvr/aByx/dYDf",
-	"3+CXw9fwL/b2Cp1AXp2+gn+HMMqrc/wywvpvz+Dfd/j3e/i+18d/96GHvTf47xHU2Tt5g/++Q60cvwz3",
-	"4N8L+he//DKAf9//3Oq09v8Gbfd/xr+x/j72PziAvwdDGHEwglkNLoZwSv8Gv77+GX49eIX/DmC2B28A",
-	"AgeH+AVXdHACPR+M/g7/voMvb37Gf0+g/pshjPhmBLB6cwE1D/eh/8Mj6OfwBP/+O9Q/HOLf51D/b9jz",
-	"307x3zNY488DqP/zAf77Bmr+fAy9/Xz2Fv4d4r9vof7POIef35NFA3o7wvkf/Qytjobw69E5zO0Iax4j",
-	"hI/34cvxAezyMc7/+BjaHqNl5Bghdjy8gH8RPse/4L9vsc6vaCh5h18QH06wzxPEgZPDU/j3FGqenEGd",
-	"E4T86TH8fdZ/haop1Dw7gDpnb2CsM5zt2RF+fwfQ+3sfvgxP4csQcWZ4AW2HbwEO5/jrOWLg+R7+vX+A",
-	"9gvo8/wAv2PP54jb56cAyXOExvk5fh/h34iH578AFp2/w+/vof7oDYw1+hu0Gh0DTEaIySOEzGgIezTC",
-	"Hka4C6P3UPOiD1h6cfAr/ItzvngHMLzAX3/BPf0F+/nl4pdWp/UWzU+/9mFFv+7B919P8e8z+PfdANb1",
-	"Hlf6/hh2/P3bI+BKhRBByLt6jVEiNWjzsjSFTr0v4en3JYSULx2XaiJV8CWkDr6EVMKXLkrt3pbavQ/H",
-	"IyriS6/CdkRVfOmg1O5NqSZSG18qzZqojy8hFfKlYbhaokq+NCqNh1TKl96VfnsftrPUy5X2w5lZauZK",
-	"R2Gflrr50ruwdFqqSVTPlS7KpVJNooauhFTRlYg6+tLPpd9K4+2X1kfU05eGISSImvoSIqYrEXX1pZ/D",
-	"Xoja+tIg3BWivr50WKpZ2mmiyr6E1NmX3oU1iVr70kk4HlFvXxqFuEvU3JWIqvvSUThPovK+9PdwPKL6",
-	"vnQejve30oqIG/jSWYgTxB186aBUehOOQFzDl5B7+NKwVHobjvdzCWbEXVyJuIwvlfaPuI4vDcNeiAv5",
-	"UmmE49LJIe7kSwchtTku7R9xLV86Ced5XMJk4ma+VMJP4m6+9LbU568hlhPX86USPTspreGkRLOIK/rS",
-	"aTgCcUlfKp044pquRNzTlwbhCMRNfelNuPaz0q4Ql/WldyGWE9d1JeK+vlSikcSNfeltiGfnpV7OS5Sd",
-	"uLUv7YejE/f2pYNSu9KKzku8iri7L5Wwjri9L41Kv5XoPEkBvvSu1O59OB5JB770t3B0khZ8qcSBRiWM",
-	"JCnCl0ozG5VOI0kXrkRShi+htOFLpT0i6cOXSr38UqIhv5TmSdKJK5GU4kokrfjSXtiOpBdfOgtLJM24",
-	"0vsShpB040tv8c6pOAMrOva9dgynrzZTsr22Fa3cWIUqq7DqY53izNo80DUZT5Kxwsr24vxAe1WyGK3j",
-	"1UrraGd08WoORyIltU4rLzuqBAu2PvYjfld3u5XzO3qIgL5koHtqcgP1/vP24YtbfPXF3g8wqQlfpDn0",
-	"JUx3rPppyvJpJpzbhH1ASEadHuM4KN5AKyESwwSPp7b7Wccr9g7KP1TcLpjOyHEc9WNp8NkFebOlqeuG",
-	"XQmYohu0zkLpHGwqLwfw7TwtFabJUZW/Vfi2h4xNxrlB/NIfRfXX5Zm9LS+ws1oltInqBdnLbR263a+z",
-	"SfM7luGFO0cX1xlPrR9iNG5tdXe2xq2IsMsbVbwLL17g0ytmJXPWnmQ8hm7HSmfuvnJjl55r+pcjJqfH",
-	"0ejclKZ0ae1DJqRLALF98xSOOlb0HNghc7Gn9kSQF4iBM0VPr2TObjOZW9MHrJFcUtBPleAxVm2ZGzbT",
-	"icBnP5Kn0gj/NB6AQW0mqeb5Bp4devZhWIT7EBWnyzreUM9ddqJ9F5H14EBvFev3jA+7yJMYW1+JmC+s",
-	"r2eBpYzcYa07v32phe4oKY/FVKcJRhhokQWHuiIbzrgVsanIhIfTkl6WmZwvGXnsu27HCnFTGkakreqE",
-	"AlhQIQWTVNx192l54U+bcjbXWW4fm09bvda1zKeLq26sZ8+uZJpeZTK5FuGf84/Xz6A7crngd2u8OUZ0",
-	"dn4w1omHgBfzNCUPqKw4XfTcAakILmiNE31oEbZuY3jEglnUGmYtDau91vfvY431Hiq8Zvtnh102tGMi",
-	"9RJ3PM5T61Mr7xxhq9Ip9xrf7Zf1IJugO0+7eK/eYRGNf4k0E8oS75M8db0UMy5Tgx4PwUckuZdUFwAR",
-	"bfSsy7FKBEyW0MKO68Dmpovz6CC9HavrTC/mrOzQVpzUTOCM8bUUDGYdOS6tA5G1HvoYIFJRZAmNnv8h",
-	"tc4WiqiD87FzkwG2eCWsh+YuoT2AmqdGFyfP3WOOlTt1Jb6KVIP80Y3IrR86NyyCdtEuu9L5lM0EV2zc",
-	"QjIocue5VfGnhYWuuV7ziHsL48h/Ligux8QissOkDpOTZk6lnzqtK64+XvIYb03tNVCNuz5XH5mtVLCh",
-	"ikOh40o4vHUTjKfaCIVPuGWCL+gL23+HzTNBHinRFb+MNrrsUNU96Dbo0gVE141mGHAFkTCZ747VQ761",
-	"FdJ0xddfbT0MrjL6NZf8nE9oMw9i565kh3nQf5huByw+Wg4GFTfuwQFLnspEupimXyoSgEYu1uGNZRMp",
-	"2N3ihSSoxjfUbvqmmYtYTmRM8t0uE7N5vizeXq8XCA0KlUuAhczF7OHbRi+oFh59PMs4SrHrzkh4EpIQ",
-	"t+OFucTH0X/skragxavjDzbhB4ctKIzw3MXH8Qdz15E6BFwJGitjrqx6lfTXg6FmF8rgkDeiCg749Ahw",
-	"GMCUS3EHy6gVbgs/G3/WtjrbH2rug4sbUUDpVqc14amB/4Pwsh3w8rVK2tupQG2rFB1CGkbTo/dgOb8r",
-	"C6Y/AEu0HLqQjKf6FkWqsSJ/cJ7mUwx2Fb7lMSI3QPasY7PnTyS3Od5mpU6eey41VhYn0D8ZWn8UYk6S",
-	"A3ErF1qrfM+Icq7psj4RIGBhpnh01cbn0gCzDf8iHJ+8Mq3SZemBbJfRk3ZTPL7berZNxHlFTHyl9ReV",
-	"Edc/YphqJRoRNzOV6Or4eNJ/bls+jgW48Z6eB6zOt3XD80urDj4Mq6rnROEEUSL0SEprqFs9sbF7eJ90",
-	"vYfeEWskGIxeNGHcRjOoiNX4tAI0TCsT1kghM559LCTZsWqT3FsrK7P1EvYuoX702weKIAUbSKaYsapK",
-	"pjAzB2uYYiZ2rc41F3FBOPB5gZU0nZJD0US4gTHGCiNF9JiegUJtX5vkmqWC3+DbBhRau+ytvcCvFfRD",
-	"vXmB7ytQecJoBYHtpUr/u8zK7u5dbcAnCxm2F0jtNi6JD9mDUQR9oKBS/KcXWz9ZtwegNrwgwGSGUbZZ",
-	"zBWI7USgkDrh2XG4ABL1Io/1TFDsFqRtX0k2R7od8umQayhS0VFOBnFXJl12ABycAij6ilqJnqX/txTN",
-	"5SM+VZnQG1AX2IVPBOyyEXmeijUONF9D/C+L9d3GwncTYbuZiL0qu94nL+Em2Ra1VrTHyrWfLdM+bOPc",
-	"LVOOLyTSfjEBc/3kvp6EuSJcek7pDl+VSH1R6bMywWwhHGdGyxIqwTy7prfZJYt2gGtOYu20kHGfqnTp",
-	"mOuTyUb3qjRQqfZseAGqkcD0ODGpInbcO8Ff+iM06AHIE0CMiX2Qbs22je15NfLIOgnmPmHkCfzHw5Ga",
-	"eo871PMPQso+2GGX3gs8PC2eCbb6e8eD1gqldeX/i8cz0XXNQhJqfY9KDsz3K8RYQ9zk99RYIWC/OY9c",
-	"U57JBx8GtR/PBNvT2VxTlJGWx+XW/9zefPny5ebW9s5zwJoi+Gtr+6cftza3tje3tkdbWz38r7u1tfW+",
-	"QK4qhBHNVrfqIXQuO8+7Ptd4zld7r32n72SXxiauz7P7rPPCRedbFMC4wUtK69dbz2+/oHN7ma0150d/",
-	"WGVcUYNCf/EGxOY+6nIkTQ3zOVXCxwiKUmlyV91E7kHyNUi73ozaceqCD89Bd5rtqyWTSWesuIkpiNtG",
-	"YZFHT3bjw7FMtb1eAI68UIm1haDUPpFpLjJTJ0sna09BdZLO0DfnhhyLU/gDaj1S+rEvACr7POfXUiEF",
-	"uJyJ/MHYTWe++jHUru4yLmu10/v28ozn8fQhrdU9zac3e2vjBhTKUBEswEco45kYq3jK1bVIul5fDHRI",
-	"kbC2EaQN++hLG6t640chMK78V1SRYlDerHi+TkliVkf6d1Ed2IlmEd2m9xg2L1/e1l/X/rGr2jVq3ZNp",
-	"LLsUcDy2umxBDQCTnJ0j1ywTM30DajyZo/6ddJY1C3gi7YWsdqm45qn7gvOUxiyEWadkb3SYTMaqalUH",
-	"DHRBJwLM61U9BFauhwHVzFg1QLV/B72p1pK8W46GS64dNvvFdy3rv1TLWmF9++hpdC6uAR+JmfI8kzWO",
-	"YaNbzaSisMboRyRnQhmplWFtG7Ag2j+9eHU0iDqlKA7rhqiTjX2n2w9Bj6Jg7Lv69JLbFnYe3bgqOxTT",
-	"KHVbJzz4oMg1UeKKEOd6Yk2HSqvNnbs7f/CRUrgrJYpHS9wdMBBJh3ctXP8W/8EQl3s6KWJTueCf1Sm/",
-	"Wcy42gTNAM3c4m6echKdwkB1PiwiZhqxzl4PqvT2jbgbey0g92rdh455PJVKBHNDyKLjo40za3KfFaXw",
-	"xdQKA26XvS7ti8KxonhBwTu/duBpSbGHKrFnc9Ak2dWSkvzQY8vyc7lyMoswwnEQ8v/16fDV4f4++mVX",
-	"IrPWxe+tD379odGDHg/UIBFIAGofATr45tMiBN9e6+xKJolQ4cdSWNvgezUYcvBTXTzxD+HeP86Jt0CZ",
-	"Rl68ykYRhRbej7fT2IG3+4CHbTibVjlcSY23GYoLm/SsOAgk40gpBXspU9JSn7Wmhdm60Zwzo40RTH6R",
-	"Ft0XcwOIPXvQ4t74dtHOo+6UH5Lc9PWNcuFADW1yVqYLozm4T0Ukh+DjnMtS2Yd0wGAPvjetjE5lUmPl",
-	"C+dYCfWwMv17ZFixEknSjV1vpqr2je+gi+AOY/U50R2CVV5KlevLckSDauyxHDhHPYychSSDidsaNhCx",
-	"EpjUaSZQHIVhGrnWfVboiW8m6EOzwA120/+rojaUwjKULXCNgzQ8EHRhdYWNIy5cnOydHh0N9kaHr44G",
-	"NgJDw/gL/hFA0+ALpbFcNIZqLIbSWh4ViOFIqo8iaSrRp1i7Vpg/Ojz5eYUFres92uhZJ+JSiGhyc/a9",
-	"sxmf2/ckwoesm1i7Z6xV7auMQhi//CiWayI8ORF9bRUazcbJlWSjOyuN09zEUMG8tcoDTmZldn4udThc",
-	"1UzqchoGwA9A6/ft/PDkYEUJq/RbJzw8DLmmEKoApOGiv75IEIzTUCKgGI2lOG72UzmOm/24Jo5bMG6F",
-	"y1dntCaxpw0UWbqKskPWc/hKv7WyYhF10h2aB/lo2MZFcL4P4PeE3PzUuSeS3BMEoSbwrXDeq9kjGO89",
-	"AZkpgPGEz2S6XI2pPPnagZkf9qEMiMjlzDOIZmoX7WcNi3nYn7Jf4zmZexz32TOoazJ5PMZh8p6ZtUCE",
-	"vYy1uhEZkMDLCYa9/8xQedXOMtCibfjNZkC8UDLf8x0MbfuGsc37tQ6ozM3iM2OZ3zul1sLwa3GJb4Qa",
-	"EowKHyiOnL91tWahFbpSogF152k9G2ki+QTBd0vctIaG1ok6FLCVVeK1jlW74L2FKdTJUQ3itlKbdQiz",
-	"1lTbadEQ6xqulQg7LZrvI2ysfyjq62p/99dfu+KHGq5dMYaNrVwc1yUSzgTe9F6jUI+pr4lM2dv1Luun",
-	"aclNOXzPjN6+MnxANVbWd7nLItRsMJkpeeLaDyhbRSyRNzKhZ4dF0tMOHWyRsMWctbc81QRVHT2Ti9xm",
-	"ZmO3fDMfDIFjsk22bZ8EW/cB6AEtSi43OgZYc20zl+EQX+PRnTVVK56AYQ82NR0oKi5FaLKgp7Xslqcf",
-	"60T7ea0d2rke2JsMuoUDtZ8b0FUmOuvQa44tIHArxHsmlZwB8dyqI9wOqPcMa+S/RDAovoJPPmOoYGNr",
-	"jO36ls1ApSvASAZ1UpvQW8Nm2+ZpihMz1Tmg3t1kDtj6njkQZoDAWyTaLeaV03nIxKNhUGEACPdgC8og",
-	"Kk+2jsDXRI2uS+xQhNpeNauWImqH1H617zqhuej7CxpZq1AqxqgFQsqfIOS1H6WhojRPeTncNX4oK0n4",
-	"ab64SqWZripJfsSKilSeSf2pTflKmGscrF45KvVYG+L6S5sLH6ucrFcsUr4aYRs/PkKhgOpNtDeAU5jU",
-	"ppmdEVqVjYxWnqyVtB+iGHa9RWoYP/l6u6Eb60FjYWWa91oK+3ujQwyTdnji/+wP994c/tI8SitM/B4L",
-	"IfULf7kx8KsdpO6s0OQxK8JjzIOlTa1d9fmof7Lfx+BIr4cDjA53cT46PX7USjGSTbFO1ycaQ4cDXBz1",
-	"Gq2eTZheaV1j1WRhpCM8AWkMBmpKHalJmUDabxUaab+usSSFY1fpZHVa9aSSaq1QSzvsGoJZ6fpL0cw/",
-	"kjjs0enC/o2tNQ/IA2E2LEsGPSTqZv8w7VuFTy0lGPZHAwyNeoqRvfpn/b3D0TsMWto/gF8Gv46G/cvh",
-	"YO9iODzE0J+nJ4PL0eHxoDGxoKn4/Gz35oMpz7uSEAYmi7FRYLpIX+x88c7l3OZQqcwYPrkpP4qM/n3x",
-	"JJkJimEaUpp/QoOuy6lliQp9JGvV6iV0MUbxzqS0wvXUBDuu0hIarZ6SlDutpSNf5mYVJ7HSxz8X+jH3",
-	"qkHKvpWuzOLqs82vlQPu51q+GK07uVWfwTW2i2utrU0CnRLRydzwmbjk5tL6SEek3LsIbDVJ7mRuA3uN",
-	"VVTE+HFRwKBBXQy2HJ8kF2m3fVo2wyiqQhGZaKxsaCKKDVYbmqjL3k6Fqp89wpb5udmYGmOlZ6B+Jf6Z",
-	"RCWEi4trV+s0/3WDyayLJNDxllxu2GrsAB/MCKOj3d4LkD8QZqbS5X95QI/CEzmvgZ1z96vs7uNdkr+y",
-	"w3HlsFeBXHvKA8Lz9XnMymgNWU1IHte8YlzpusRh6geuZTThWFV+U5pHHdsBmaBuqGijy/Y5HDCXL4Ez",
-	"EFWRcEbv3r17t3l8vLm/H9VSijiXNw9JvI1f+CV8eclVPF1zH3W/jc91YnKe5ZeJjbxRmtB/rZNU8xeP",
-	"X4j7+27WyvxCJZ8PKefLNBMz3WhZrkE+zYSZ6jT5I9bDh6+2s+yexD/345IS+WUuspn5DDykjI4NfQKC",
-	"vJPOJrV2s+5H7M/0hwtJQtle9fly36pfTCZ5epks7MPmh2D68L3zfba0R1jiq0usuuSVD1AtnSqZ3YId",
-	"CjdzjT0uRLMQXT0K+T18iDs+ZME7G5zsH54cXKJJrT86xEDl7uPem/4Q1djR8LB/dFmY9twf9H3w69nh",
-	"EL0Ez/oX5/jH+cU5dEJJMvone4OjI/r79PjsaDCydc4Gw/MBVUKX/ebGwnB7VoyGNYrxKkgqWWEbW9Hu",
-	"cQGoBTDmktg/fYspXQb9oX33QH9dvukfvQ6K+4O9Q3SvPDk9aWwhwODEhadF4eNwH0Dql4FAsR6K5hHK",
-	"fo1QVSulWLGEHvq46bBbau1lp5hnGagf7MISdQq/yiJ68PcrvfUjcckFb5UgxKAE2GO/rdYDaabDfpdJ",
-	"x0YJ95ESPn2w7tRTnLfXiXxIwOL+eqyMTAS7WjL8P8/tG/M5S8WNcHG06TlTG4S4jQ466yhhQNuiB+ec",
-	"RQmIVmwm8BVajeS07j0myW0yYe1I3OSX//m//rdLKZ6IVCJMZeKk/shCdVMmkV1bOZbMvVEqVul0EVmi",
-	"RqMmBYTmN+XzuVCV++B7ZaQmFssQwwqbZdWFOnHdhxOuI5HV7uoBvvOjXRO0N5Uj5IKttSPfC5lr3Mkv",
-	"+0EGPCP4VKciFCn6ar74ZxbBtzkP8/rZRxZhL8HbgZa1/HgLmP/grV+tUlbJcP51iTsr3/3g4fWmK/qr",
-	"TffBmfsLK23YpGzpD74Ezcp+pcWHoEo5r3DxoWhTSUbc6rR4kpSaULloQWXf4MMDNLHeivwYfG+ahaHa",
-	"LsjGwMM3XGhKrs3B4MkyT4hUq3ys8ADsMu7epGclMwHQzBlfMnmtNEUonNWkbFiZWofxsVqXu4GOXNPc",
-	"DavgQhfOeJHJfHmOUdKRtF4Jnomsv8hrolhEfftYD0XRHnuFdRkxEz6X7KNY2gSCtDg4/R/FkqJvG5GK",
-	"ODeWd9zITCsAdW+sovnNpeEqQYINDQzjce7j43OVXOm7DoNqgOBBNa2c+R/IA+uzmTQGEwhk7IonYwWj",
-	"S8O4MrcYydxGGtxm7Sh8Nulc6yhcfKtnwVDAdJrnc7LESDXR9rVSzuO8SPrQKow3bMalyrlUIgORdJGl",
-	"tgvTe/bsIcvPyrWWD9dQcgnruMgeatPoRRYXZqx5ynPgKz0fyQWTV1hvNO5sFGPVjg4GI/aMz+Wzm+1n",
-	"3lsn2uiQLxZlYhCsHZ2dnq+pCCdHquvOWNmoJumS4pr4jAhIAoquDgZ4tYJRLO3lwv4AJN6xWhng2e8y",
-	"udRW+/8U2bg1mcDknNh/4SlWTPTBjp4tlG2G+z5Wo2nwSpqs2pgmM1vEOXnSTWFg9BgLGBxS6xixPBMT",
-	"AZqMYG0eWKcR4rdTbYSTcSz5YoCOLNZpyudGWPc4ONCdwIid8muDKwaGaRgGtaQYxM697gfjoz5c6URi",
-	"vPbcSmTWnA7t4Rv0QWb5jc7KSoCeWHY9VkXy1MjMReyACajG57L7D6OVD006s31samOeuQLLxFwbmets",
-	"2Sm6fd7dJpy16GqFQZhSx4W5LBAmCFpjbND4ne52d4uC4kyY30KQOenX590tenLtYMQmPM7NWF1z9D9L",
-	"fDzV4qDOMw0SDwj880zfyERkpjtLIheUJxGxRJ0hvN0wLBWTfKwAIhi305pbpLLvkoLjWzxjoi0plsVI",
-	"KYlFpgxhoU3m6s4UBmFOrSHfsCSTk9yvTWbFdIJUKBa7DF8yo33g6LHi1nodBIOWCnmbyy6Lo9oYpMH9",
-	"gREqMT1nWaIbIZ/5xDMn3LcwsUpd/OJS7NzfPnRhGhHZqKjR7lhFnmf1WJhjBBHuQG90mL0+CPOv2E8d",
-	"tvVs24MCZTZ09ZxRMJQ8W4hxC2jPmC4SXGHL/bE9bkWsHXkLPhAcPHpjJZUPt0AwwL1vuzlU3n9b9RCh",
-	"4qOj9YqcTHAm8KK59Gg92gVpoIjkHafaWEHEuGXJrEjga8mhkwdcBoyFyTFALskaCWsr7XTACb7BN07+",
-	"cM/rcUEFEldXgyBEDD1x8Ys9uTNsYQR5r/cYaQ+YRcRW7OGFkiXzCKse++13EOs+ddjvANveWLnrLqtm",
-	"OrXheXer+xwHJ0/aj1JtWhrUYWeZNDPW5v+4oSNvf0DMobPHeJqO1VQrvchY288oYleClFObwxhVYhc6",
-	"y7GDIIgaIjVqrOIuz/DBhxUnjMtaBHsMDCIVWY/NeApzFgm1lIa92NqyMYzHKsrFXf5snnKpIhfX2Yf3",
-	"wJhFmVbXzEw5SZ8oG77Y2WHtsKXdeR6IO2NFLaM9rXKh8k2SbV9sv6w03XVTpQgYtIEwMk6XMJKm1mUv",
-	"dn6Cgcbq5dZzF4AImK6PUBYNRZ4tN/uTXGROiWZtC3SZl2LGd1gMim9iJ48mDqShlhza/g0aACi2a1QE",
-	"N5rozJqxBN4r+4DZGN4Jdu0wcUG3bCQl06N8DSguQvsgVB7GWPI/VOI4oWllhNfgiBZjdYV+1UIlcy1t",
-	"LFrfWc86YSMHQ5sQaUGGUsTgjyg/6Yyh1IPB00yXneixkomYzXWOOc2trKoncLaSXVsZb6iu5Y1QGBde",
-	"T9xBl4b51viGRPF8kZGOIPOxksZHjc5glwjsRlM+HC+VtUn62rC0xP9AObQ4TR0PoI1IzWGzcXOB0aDy",
-	"A6rNlN8ULvxhpKtKLoGrJYojFMzbHiAj7JsjmyKMhPFUxkIZEUjYx4ejFXEaTj5JFF2dXT+zjcwzqItm",
-	"mTy1z7pINhkOzkcost1ss3bx5iEwNPdaO92X3S18lEJkpdVrITXCYID5FBWlFRkTPl6LGn/yoU3ToIOI",
-	"jqVIxsEzCDzVUSXiYETwN3xJHhAzNMUWPvXsDJ3vKcI8MFJhZaAt1o7QFZ92d6pTfP+R63ov/fY2y/VY",
-	"bW9tbXRrc/fkiNZK+wDxcBCEhJnYUPhXOp/iaTwF4bNX14s/50qTiIo6C884io+EpH4grGAj6nuSbAVI",
-	"TN2G25npRS6yDet1chVEV5f4lMbGvewwnt7ypdmFniPs+vJqGeFRcdYeTG/kWOo/FyADFnODI2e5qk3q",
-	"5edEVT2LgFMIMya8hp2ndy9Is6ZSXW902asghKBPP4jBOr0Qg4hwbb/Ddrn0cp0wQH7dw5nbqUyByVmx",
-	"75anH40PG2qYmcoJ6eJjFaCfO9pXS8LWlMeCuLISd/Y1EBz2TMwFKpJFwrMUTvmSznqbKxCZjMicAxAN",
-	"DUqB1Aq95IB1kdJWaHG1lUGtp1XYtCeUxk7URNKPQfROFiAveThiBqvwhQwlCLNwGiv7wgh5L08/dqwc",
-	"7OjQWL2mlzQ9FhkBzaJQRPP9WiWPz0TH0jY4GhS1EE0FUhl76rPZWLVLyGMRGg/4uIVvAvVkpTPoa9za",
-	"LQlJwBiM0wcdmuIB9RRoF7iwT2tDL4QIi4FfGuFfzMKhSza6LPI+xoDBZLS5Wvo9wnq7FYXIBvQCvQM1",
-	"CCTxVwY1Ykwz07PZcDDbBYEYqD1mOkAAg5gCsmLP5n9wiByEjo1QbI8Qz9HpieqGGExpcvBBW+772OhY",
-	"pzFUq+w1A/mUcYZikbeU2LsBKGJWxBRW7LtHfBgKnmzCuMhpiaKUOW2XEdWtiXLrRUeubCRcuuwYq3KK",
-	"jBoWgE/tiDN6oekwafVaR2FwYGRRFhEMGlHXPFGjyS4y1fFP94oXcf4SZKvTkgrdHkW2bPl42/btFakV",
-	"n3GTXBujQJu8/GSMJorhLDsMeBPb3ipPb3tr3QSLB2L3TZLf0SSxHz/l7SZTPgUsffT5B/wSd5WkBTy2",
-	"8aNX10Ekp7SKFU/QFTPtZ54jVn+Mxsr30fYJa34w7jjtstUow5Xoojhc/fqCG4WVFXpHwU8fOi2vfUOF",
-	"na0tZ4J1rm3zeWqjVz77hyHvBheKN3wmahazGc+W/rY1c+cSZLJbHaoI21tbbC4y+rkNStOm1ZE3XCyS",
-	"Ivb1b0UsfdjNzaQSJ3+AWeDLUXl/+2DD4d8fML8mHH5tXP4PawLX3h/bNQygfzC7eoPXKKWlTLJWTQhm",
-	"0KcfXqGX3Ee/9F161d5WdydM9Np6PdyEnz+F4Pjr/OXzwZuTv1xcz9It/ZNa/PVAJn+tB8cfX/h5f3jU",
-	"qgu/CquEedXEFSeM2gqfAyMVKT3Z3ak8n93+hHcIBao3CXSO8eGx3foI8QWLArXlBZ2Pus79OXoWhHPE",
-	"JtsPNymFa4RGOz893Kgay/FTp/WyyfzqAj1i252H2x7wXNzyZdDo+ec0evH4RlYzagJLcTcXscsqURAm",
-	"2O6QDlXvbTCk2TXSgYLrf/jUac11XR6BPWuXCGV1tEuSHLKztU3GKZLGTE42Q5DflLgNDCioSZFaArJ9",
-	"JfB1YO3FNLFBQjtnJujVpu8hi9uJzkNjBoyjNFtvHOk1NEy0lbYr7bCXd3cb7F5LhbWQVIwR2MbdT4BE",
-	"HGuMyy9QMakmKXMJ0mKuQM+gfF2oLjrx0xlC8Cqs9q7KXXdR/Fg9m/OMGhoG3IbGunXRBSgfYzEVEiXR",
-	"FznImQby8JUIo46gtMetR5cLoQayJwauhl15sfUTa0cu6qzLCr2i8ok7ULt3ay0GHC9p0yUbe2Qdq3LD",
-	"cYsui31WuLWJ5Yr064EWAZPkoDYhYvpOpGILI8Yt1sbLZ9Bf1Kow1AsMYYVWl+nbjS47AdEH5Xl+lQqX",
-	"oxP1CmYWcSyMsbYPgguuBjryAEJkA4ATjGHvvH35fosyulvdb1FeMQiP1aodGc3H7cJOXH4g02GBrcOx",
-	"8g32YmdnrKrdK20NxA/Zl+s0FKJBPnEH+SQJk7/SyfKRgtxkkaZlQS7MnrFeTKsRaarZ8u7NZ1eTgyKW",
-	"OYx/xjNpyEdG5Tij10O0Xiqx3eq1tlm2ECwBHZCdcQyZ8y85d7LPjy+3tnZqMlU0SL3UXOByCfzXyFw1",
-	"AuaEx/kiq8m39BmCViVZgFUGasQvn7Hp+XO2zXaesxcv2V9+ZH/9qVUfGX/lsRHoPZUQ+K3Xw+2d5y9e",
-	"/uXHv/60tY2cFtU8ntZoA3qRrTwhI15piVND9Gos/D9CtF+V0x8vSNqcqpUHRRZqFQVr+5Hn0nmCrUC1",
-	"MM8RYbLg9wHrHwPTz9RC/i31rLXqxuP3tU45KIEeRADan6dVD7YaqAc+Vjw02H7ZZBSzmM91lovkWCSS",
-	"W+e/1oudnSaN55kG1g08fYCb912R+UqKzJ6VmT0ertFcPnVaDzhskVaTirqE0H2S6SqZpVyioMReBLS9",
-	"IkNP9JGcl/WgF8UbPhKluqzvhUMa3d/e9Nbl8iFnBBT3bFzkTMQ6S0Cz4svuWK0TknPndxN0ig8Eyy8X",
-	"7evTK7pHkArO9FihHQtfAOc2NxfqRGa3dFOOxnlSHWQ8dY9C2sVle6zR0UhapaxfIzBTmmmbJcNeAjrb",
-	"OaYbq6Sq6wS3CRvkS2A1I/LiA10z8r5crp332q+5Xxgrd52BroTM5BKWKxXdKOjMX3cUon2d6E9uoeQE",
-	"sTtWhVrBjVnMyMlAGhAKlLuPsxn4Uf9ztyEh/qC6WLxWh5kGCZ1RlWBTns1SfGR8YQVvytiCGNljL7Ze",
-	"sHbkk37Ui9P9MrRaK8z7xdpjkmCyGMTuP0DWG5ATnxbkO3X9OtS17xDwIfLaedgrwZ+J9cTyHny1pg/n",
-	"zkbOQ/ZCJIoxUYo0LEDqLmtwh1aD9wciX4/zj70R8FArSayBRackmJbvO224CaXZwWDkPHAfK7t6BfKV",
-	"yFKpShrk/iDQIF9nUiSZjKcmz/j/9/8Ktl3WIbe3trd//II65DcjLjdUAfcHXgVsfQXp+jsh/bYJ6YHI",
-	"mxDRB2/VQ2kwYe0inSOco6jDRPe6S4V6rCdiW/LI+cH5ybULN2Iv4qFzNhrtrc15Y33KSKDO3jQ6yYTY",
-	"nOhsRsTXTtA3vMU8ZZn4h4hzdsNTmTiHRRvgdFMooDxBpyga+VvuTOBNQMIuhkeY95HHReLghvEY8K4Y",
-	"Q6V4WhAoBK2q/SI80zOpjoS6zqfhRb6/LcfLvNocvWfl9yuVK5MG+kSXndYn60X3cf/wFUMdU+LeXevC",
-	"VJ/6lyvm4hBRBbJQy9xYY21uHyKXheWCOdmswIE3elkXcHI0VYtTwTMDyo81DpeM7b4lJhf2CYeLda1m",
-	"FkZVwd4rkUPqLg1CEZ39oqHXREykKtzqvOAPOlgGwkG79HoAneerLMhemJAXOrSosFxQRqpMJNpwKWPp",
-	"5FmdhDLQoHcSJZFtY+xqDIcl1XUqgvgxodK2Yd0g8ZsGRM/FWClxSz127PVBIlJ7FeCksCJdbYFyeJ0F",
-	"P7g80Y01hpP77s469npNkeeXEAlSiPk8XTrygtdA5H6c38pYWK0PfU5L2Zt9ZXQKs/SEGq5xT/ZPIVEF",
-	"zEG0GStaKl1vggIOq2Mv7+667DB4Me48KC2563idihwCUQ8M0kwXZNT5HMO51Rn+iddg5KYDZ1aGuYaA",
-	"Ds7mOTOLTKRLe7tYq4hhtu8vcq3hEH7VflrK9EsmU9uww25EdsVzOWPtIMe0YVLF6SIRSa1EupoT+F7h",
-	"tLZ6IahenAeCam1d+HFn3Y+INut+DETcmt9r5N36uTa9Maltnd0zv+A6pW5+awz8NVW/yL0KscH71uLu",
-	"V+p3oka6/rawoZEuUNcULz9c5KDAfEmJCnwCfsym6xyzAwcI9PG7726osarUafH5V7n4QTrV7N5n6+sQ",
-	"rnKK8u+U65GUq48hgJ6SciXr2v5Rmlbb6Xey9Rlk6yvcE1ZFzqe9LXysNeT7beGfyAxTVb+/xL1hEeiB",
-	"PHb/kAWnUPRddqbooYAVu2O17uqJ7pWultaFrGocKdyUvqolpNZjdEg3c59xo9op1nq19Dd//lavQ2mt",
-	"a69cbVCwMAKb37xLN4lot/zQ4DBhlMJKWrMIn4l0j9Nz4RluE75QRCNL8dIYlXZr2CCjmdOs8GIM9PJg",
-	"Hu65dKr1xwpMFnPGZ1pdF8uG9ZXfDAFkPgp79UkmFnwcZa9vANV7YUiTone0qjmXQ49D5WeE1G8I0Vy7",
-	"uA/2JrisiKOHa/mx0jqzwlg9eBN5Ub25bXQXOfRXvzpDF9bSY63vN5R/Eoput7n29n0dSQ+CUiGRDsNR",
-	"/YYh0W04lBoSHp5ZjcF2MPpcEMniCkjDxfCIRe71OJ/Lrgtb0431zFIYfOXNrkSqbwt3ZYxQSredjvJH",
-	"G112LtLJph1QKpPzNHVha2CqhY0MZkORZGTG9K0aK2iFh7UUWnzGP1oPYHwRp9VEXi8yEEFKUQmYEcDR",
-	"ch8hC+v3yPQVBNhCRwfmsi46i6ULzdUuB9/CMAv1AbcmOhurItqWpQflx/hVcKIuYTf697VRrTDEgX+g",
-	"Ty8EOmWGQ0BbZTv+J3tPQnY/vB2xYY0K93FcXMlaS0uwXLXAw9UndW/LAThNB9n/3aYNIWki1i6HLZly",
-	"ssAXFYwgsJHrkAucaAPH1UdO7LIzOx5anicpz1k7qovR2WHdbtc+xSDL9KdoozNWNmcd3iwIxdpBODoX",
-	"ig6Hd4E0RLJRF1MGI0akqb4VSQlkFiwGt7mAhlXCwvh/IH7VCht9BRu9qRVlSvReKufyWokEH+Cd51wl",
-	"PEuYG448jUoxPP+Hjz5SSHm1HMs2uMT5XYbhFcvSYR3NK6q46IOHydrY+KuVRz7gZvM2AAa0m7foEeRj",
-	"7MvNlMN+kpzaFAHNDURVfo4hD5Mu6wfBEsm7TAd2/Q3rC3V+I++s6T4PYrN2WOUNdBCgtduqsIYPIacp",
-	"I5sLlxvwGI+oqDWUY1euR018ARVgp/OhfSLkDAJ9fsfNbxw33XOzZqjpwqg2pJq2+lPhZRBu9jtefuN4",
-	"affyQbysBgC+h2hS1Sdm5zTod35unu0hJL5x5KygW1P0bMjSAwx9MpZuEfQ7T/8z4WdTrl6Jp96MeD4Z",
-	"V7eo+Z2t/5lQszFjr0lk8BD5xCYMmjwxDS3m+p2QPttDaJz4JLLfLsauouCj0LbItHEfYa0grW/0tGgb",
-	"ZgX5jrh/IsT1G/so1LXJYB6Bt9TiaZG2SFnzHWP/PBhLu/owulZzMj0kHfiISE8qGrhsg9/lAneP9a2j",
-	"agXvHkTU2mRe91lQbQNE1JnIrvH+NteMs7ALXw0vzQwzi7nIjEisI0xuAEUxBNfXxnGXAraSrey/K54f",
-	"Eji+cTSvw9rmqN6MJIeI/mQU2WPrf3uC/CdD1EeS4ybaWZkWP6Fq5pD0u1r2Z0PT5vpYKUloUxyFyk+H",
-	"njZ/6XfM/DNgJmxmY6R80EBQRsunsg44xPxvbxn4c6FmQ5NANYPwPeLnlbQZ46jNE3sF0KDfvQLMs2OE",
-	"xDeOphW8a4qnDbWkOlR9Mm3JYup3ZenPhKhNVaVKivZHktMn8xOwOPrdT+DPhKNN/QTmKW/m/gcVn5jN",
-	"w5Dfmbx5dpbyb917pYRmzZCyIXv3ePlkPB3R8jtH/7NgZVNujpXni6tUmmkDUmmzzpJVybV6IuQsZvkd",
-	"Pb919PR7+TCC0hvOZtyc6j41Q6dRv/N08+yMQPGtY2gF5RrjaFPmHqDp0/F3i6XfWfyfC0kbM3pbv4He",
-	"HuLnk+nrDj+/K+x/LvxsqrL/c6Fz0XWJ7e9DT6xJPN7W/vrYiWNe+tn990XOvy++fb/SMqo1xMxYqxuR",
-	"NUZNX5289MKsOE+FrcWMv6Prt4+uBUI9hK8lXGsokoZtnlYuDUf+Lpw+Ow/A8Y3jbR0ePoC8nz79/wEA",
-	"AP//",
+	"7L3/cts40ij6KijdryrSObIiO8nMjly36iq24njHv1aWJ5MMc0xYhCxsKFBLULa1s6k6b3L/Oy9y3+R7",
+	"klvdDYAgRVl0JvG3mc9VKUck8bPR6F9odP/eGCezeaKEynSj93tjKngkUvw5FFm67E8ykcJTJPQ4lfNM",
+	"JqrRa5wkGYuS8WImVCYidrVkxyITaSKjNrtaZGyaqGSRiojdToVi81RoobIemya3LE7UNcsSdstlxq7E",
+	"JEkFS8Vc8EzChyk8/WMhdNZmXLNIxHy5pcU4UZFmzTBovOgGjbDFkpRxxd6ORmcs4plgzeGbPfbT9na3",
+	"1WF7fM5k1mm0G3o8FTMO4xd3fDaPRaPXeNFttBvZcg6/dZZKdd34/PlzuzHnKZ/BLHD278TVNEk+HUar",
+	"kx9NBZsJrfm1YDJizXCmry//83//n7DVxvFrPhMsUUzciHTJUgAjSyaMw2QkvOuxSESLeSzHMPJEwWAd",
+	"AAOlBcxVZprd0iA0y6ZpsriesvMbeddmt1M5nrJJEsfJrWbnGVcRTyNmhqw7gWq0GxKGSsvZaDcUn8F8",
+	"TYNbMmq0GwBnmYqo0cvShfCBVYZO24LjXF4rni1SsQqVPtNzPhZbWgAgAStiqTOYeHiz3Q4W3e6L8RXX",
+	"4oeX7O1xf2/r/G1/59UP+F6ELLkRKQupVD5I+topvs7kTOiMz+aFrym/DdRVEi1Ni232SSwBAWU2xVUR",
+	"KponUmVMi3EqMtYMb6dajC8LI/skbP0eVvoklkxq/BmJcRKJiM15mrU67FSJQM14Np4C2moLF6YXk4kc",
+	"C82aGtafx4zP54KnsGixYNx2nyYZz4Ru7TLYgDwVTCo2TpTOuMoCBZNsE1RwS/BbBpODLZGKsZA3Iqqx",
+	"zG5YX7baIwvp1dV+B/uawEI4zW65RjCIqM0ulLxjZtN22FBMFlowt26aZUnCJjxlkzSZsWWySNk4Tsaf",
+	"AtV8xWZSLTKhmZDZVKTslrsVWOgFj1mWxCLlaixaPQYUJFnAbknFPObLOqjvhnEvTOY8y0QK7fyv37pb",
+	"P338n/9RTTRSoeeJ0gJpxmseDYl2wdM4UZlQ+JPPabPLRD3/uwYAOoKEFa8KFfViNuPpstFrHKobHsuI",
+	"lr455Srauk1llgm1S8A3JJjpKVAClTCRpkkK5aXQrUa7ccPjhaDRRDD21/39y+HgbxeD81Gj3TBUzOvp",
+	"r+enJ9hdjy3UJ5XcKnbDU8lVxsLBxfA0ZJMkZRMp4oiF40WaCjVehgSLHHr/kYpJo9f4v57nzOU5fdXP",
+	"BzBCxLJM3GXP5zGXCI+89iq1FXdZysdZkj7TlvK2mehcd1jQeMNlLCLgKHOeAprlHMRtGZhV0NhlKsmY",
+	"zvhVLDrVy7naNTaR0C7MOQSjDYsw67BjHk+SdCYIfG3GVcQ4+8cCtgW1TnxBpDcifaYDRZ/crNiYKxha",
+	"Kjiwk7lIL+f8Wvzf/GoMPIUjh4Q9ZMgZZ2EOu9BCZDdQ0AtgSSxS/YzB4o2nYvxJsyZXbj3tqsGspLpJ",
+	"5BgGKFQms2Ub2rb9hyxZAAEPVMoVQLzT6bQYV/oW9qWlq4gxIa5qiNDqsBOcS5YuEdKBanxuN/YSNYnl",
+	"+KE7Y+xVy/dFP5ZcA8EEulLYF1U4v3d68ubocK+I8HsLnSUzkTIeA9hhNaTO9JdgciXejKvb7yFf5zR+",
+	"N4WrJeMqQXrn6sGS8XQ8BVLPEuA2Uo3jRSSiVi4sPNPsdC5U/+wQ+FPMU0GkUmc8W2iP+VmysETkVAmb",
+	"JanAlQqUW6q2+ZgBm1qMx0JrYoNuUNMkjiw60yRmfIlvGQ0/4hk3K37AM3HLlwSlh636QvEbLmMYU3Hh",
+	"z0V6I8eCeQU2r//hyWgwPOkfXZ4Phr8MhpeD4fB0WEAG22wmZvMk5amMl34Xf4C8TbNZfB916yuzNrDh",
+	"SEqcp8ndchfxBJoANHkg3YL9J4k9z9PkRkZAdRyz0D3G2TUtDtCAOOERu+Ix8FSgCMCVFQpu0ACgFm15",
+	"zV51d9rsVfcF1HrVfUnCvS0kNVuoVPDxFFclSZmOk9sOc0QUCgAHj5csm0rt4STpDGbmiFEgApN8f3xE",
+	"oJFKZ4JHbaYTNo4lzIPNFjpD2ERiDhWMJD20+LzLuGMF2ZRn2PQ4FSB162QmMpTdZgQG+A/amvIbwTL+",
+	"SSgmJhMxzjqsj5PGyjxNlyzEHrZQNwphRcpa05ZTm6pQxZR+7ilYuIiHCkQOHp8jn/iSfSNNC6ubRqRs",
+	"wmUMEupX2C92pIal0VJ+FdJZHKu3lih3HAxGbXbWH+29RUq1PzgajAasKSPYtwAkoKQk8bbaSP0CdcXH",
+	"n5LJBFbx7PR8xJqEAC3CiGvYKlklDlC5qEAAe8SjZUbtQnc5PTfKLOAu4JXMGL/mUhlyeJJkb0BWfeCS",
+	"Kq9avqQXjpdbbrFpUU9OR5dvTi9O9qu5IMx6gv18jVU8STyWwTXtdxmh0o6gasqccHwSy2dA6hQImbCs",
+	"Qt3INFFAq1plYQIgOUqSY66WRmLWDwRotlo7h+sQSEMsZxIWfiNMR6enl8f9k/dWoj4vwDZvi4m7sRCR",
+	"+DrArWiXqCy9M+zCs84Yjl+gWoyIEJM6UHnRXUda9TRZxJGx45Sq+jYd1hyDfhu1sBeUAW4lSDQc1Llk",
+	"MmHijmYmkfKjRPJ3gGjqbW5S274OFb1QfJFNk1T+U0QPFzsKVXO8eM0ji6ub0eLipH8xens6PPww2K9U",
+	"skxLX03WtCOTms2k1lJdt9nM6iRtloqb5JPA3QcChhE0vV1WtckulLibi3FWC4j/tqLRd6Bk9tXSiutI",
+	"JpO5SBG6LEqE2csk2rNmQeePQZ9gKlEIHIAJgkujFB8obpkzEN1V0QqRoFUUz8rqXLukaQbKmj2t9dVK",
+	"Z2jIcesTibGMUKvxdJFxzEGdIHPoq7u7IntusyhhymKhUSZe3t0Z5nmh5mkC+giAdYCqagktvx9jgtTG",
+	"yrIg4dUI2na7MT3lc8GanCFdsZ9vU7SbL+eopVllPlBCLWampF6MpzBAnqv4ZLNp9Zz9wK6JMUXQiBxE",
+	"2sa+EKgqAwORCcO5LRpWa/sXSi/m8yTNRHQsIslHCJ3vb8FsUyDEAAvdo/FvwXx6rEwKw/vhHKgVQLM/",
+	"BGfHPZB79aPoVA1uLJmO49NJo/fb/STZGHqx1lsymH5u318l72afZ7zx+WMV3OZ8iWplMmEhj6JEdawp",
+	"I2zbN0a+DlFyMO8W84jeNXMLR6DCvM+w1WaTmGcGz0qDqUQfHkVbiXqmyWqpiQfaDv9HyMQNyjGeSSUs",
+	"Nhu2AF/mKVDmTJKowKPoMlGXMiqeLcHrH9XLnf2D41ejSfzpJ/WXWfbjm+n4x1WMazcMBC45rhiwa/jV",
+	"ABCgmbqqTmF+vzfUIjZmErJgr5SfCHGZmd3H1bIGTpylSbQYZ2+EACw/nQuFOAGEptH7DTr8WL3oOaCF",
+	"QEq1y/gVColJyqAeSY7IsaRmWuAR3f0zaDfutq6TLfOycmiNGb+7lHhwMhb6ci7SS724KkDJgVaq7MXO",
+	"+k5Bf77GPWBODX5fBeg8lWOxsvDzVD5g4ec0j4pWHoI+WsSTS02mK2sqM4WukiQWnEhEfsjxm4e2ZoaF",
+	"sXiTq2i9gK8f3XiSq7+LcWY2Yyq0rjoanCc64zFgCJTosAEeGdExAso8UJLHPVYh4cAr2rqB4vF8yq9E",
+	"JseoTTR14tBpxlMQcu1s22yhYvlJFNT3ZxqN4tQaqSw8UHOegnZiR+fz0WShQBzhselkHvOFlkB/zRRm",
+	"YnaFahQLjaX/X4jqYaCkqjLTQp85Z2CgRghNHF2LzLbHNQuxGTzyjqUSO0GjFyh81+oxwcdT6NRIhhGz",
+	"CM2mAgRFLdVYsBedbqfbcrsQ6Sy1epVkUzYTXLGgoZIsgL6DBmhkpBXnkqKpkCUJKWlFMjg2gthGMmQg",
+	"uYobexbEAO/sNtmKBSiH7PD8lL3Y/uGHrW2Gi761w0C9Yk1k/OHFeWiEVwPIxXwu0q0x10IH6nbK0ayD",
+	"VAaIu05YGIkQXvDxWMytWqyzBKAH4N4fhK38Ha1+JKAVK4cHKHNh4W43tMfwMoP1VMCaF6kyBnNzfMg4",
+	"HdFntwmjeSH7MUebMFiS1aG9DjsHeOM88NMu2ZrgG/QZNNwBDoEsaNCK5OTj4ryCtHknmc3f+lsf+NY/",
+	"P/6+8/lf3W7rP6qoCiDb9uo6vZGpztwWgUKsqbNUCMIrtQC8bW0m6KaHndUezvG8uNTF1ULiiUOb6YXM",
+	"RJuNnyf1egG1o8JN4Rxet8kuDnskSVkqrmWiajX6Tzm/JC2/3O4ZUTj4iI4rqJ82Y8HRFvhPkSawqWAp",
+	"6gz/cwV5fS3jWKrrY5Glcty/vk7FNc+ICRZ4u2HUjb3Ti5NRo9046o/otPe4/yv8PTyBv4M+/Hd+cdxo",
+	"U8nL/cPz0eHJ3qjxEdh9aUArDL/PZjiQZ5pxMxbQWdE/gUc9ZtRSX6qqnsBALWYhaTCaJWmguLL6H3VO",
+	"WL6yFKa1M5HKJFoPhePTk9Hbo/eNduNvF/3haDDE3+eD48P+yclF/6jRbpgfNad9Rf2yOXZcZ8I0xMI8",
+	"m6EZV9gOVOhGBsJxPjR4Mr+Mv1MtwOwli3mi9qVGOlHFjcdY4plmkSlUlH6LDQC74TDbsVCZ1f3ZRN4B",
+	"3ZxBiTbLkjgKFAdGCppPCGMC1nU2GO4NTkb9gwHM5c3hr4P9sEXDhq5TOZOKZ3TMMePzOcyg93sDC64T",
+	"T99Az2527Ubex1qB1o3dVfvsGNnyhNxDEIyf241EiToyclWT91cpjvvzR7dS315l8/qpqbMRhhSUNvOq",
+	"qLWZl2vUNq/fkt5WHlGl4ubQ1FPcXJfVilup3SrNzZLvKhFlXqHSjZPF46p0q98lmr2iKvmeNpLd6JuR",
+	"wN8B4m4uU6HvG+tGhpiK8SKFh0tnBf8CZSsVkZghAC7xEOOLm1nomopQvthtwojiMnhg9Zr1lmKjMrSX",
+	"ikhmJ0kmHmF/F/uqu8ex1qVKMuF2dbv4eiIVj+U/8+3ufbtJZCSiMFDFDVgcSnnbVwy0eutjQRC6xcr+",
+	"98awhgis9oJcp4/cyvpuIdagB85MqiRlCyUzzZpA1nWrUtf5gq3tDXaVsKTqYYQlktg9zuJybD22/X3y",
+	"w8tG1b6w5uBqsmd049XxLfQDxkeeZKuzlOrmAa2kYrJQ0ZfNks4ZNpJBhxznWN4akTJ+Zzqt2V2WZORo",
+	"sbFsmfQUcaK4AgVAujl5S2g7Lox4HeDWoc0DqJcHpUr5en/YfwPKxZvDk/6ROfH85fRwf7BfV6D29ro9",
+	"K3JCdYjNk/Bo2ocH6mBF3CgN+mFSs7dHiiM8PD9lL3e2f8xPVUjJQ8NSAmiO5/HaneQ4+1Vz+9VPWFi3",
+	"GTnvGd85PBnX0yQVbLngioV7J29DZxqaSp0lqRyzcO9iD6b7dvgzagZHqBKcjxAGH94dha0O61sDyIwv",
+	"A8WjiDrssYPEuKxrz5OXlA/o5FooQW76AAo0jBgAtdr5WX6gYq6uF/xaOJcANEpkUzGznthZjNabWxHH",
+	"HRbebQFmbN3wVPGZ0CHD/3BeB4lzcMflMuAkB/y90/2BvQzQvJXZNFlkxrZix5qkTMyASF8BBQ/7BI7R",
+	"ENWm0elZSB6qxipi8LOPGNl/A9pu/wjVvWN8c3IAf0/78Hd4Dn8v8P07fP8Byr/ug3b8+jW8f70PWP76",
+	"AN+/xTeHb+AvtvYa/Wpen76Gv0Po5fU5vhlh+Xdn8Pc9/v4A7/f6+HcfWth7i3+PoMzeyVv8+x61cnwz",
+	"3IO/F/QX3/wygL8ffm60G/t/hbr7P+NvLL+P7Q8O4PdgCD0ORjCqwcUQdulf4eubn+HrwWv8O4DRHrwF",
+	"CBwc4huc0cEJtHww+hv8fQ9v3v6Mf0+g/Nsh9Ph2BLB6ewElD/eh/cMjaOfwBH//DcofDvH3OZT/K7b8",
+	"11P8ewZz/HkA5X8+wL9voeTPx9Daz2fv4O8Q/76D8j/jGH7+QBYNaO0Ix3/0M9Q6GsLXo3MY2xGWPEYI",
+	"H+/Dm+MDWOVjHP/xMdQ9RsvIMULseHgBfxE+x7/g33dY5lc0lLzHN4gPJ9jmCeLAyeEp/D2FkidnUOYE",
+	"IX96DL/P+q9RNYWSZwdQ5uwt9HWGoz07wvfvAXp/68Ob4Sm8GSLODC+g7vAdwOEcv54jBp7v4e/9A7Rf",
+	"QJvnB/geWz5H3D4/BUieIzTOz/H9CH8jHp7/Alh0/h7ff4Dyo7fQ1+ivUGt0DDAZISaPEDKjIazRCFsY",
+	"4SqMPkDJiz5g6cXBr/AXx3zxHmB4gV9/wTX9Bdv55eKXRrvxDs1Pv/ZhRr/uwftfT/H3Gfx9P4B5fcCZ",
+	"fjiGFf/w7gi4Ui5EEPKungwVSA3avAxNoV3vnnD3uyeElHs6LpREquCekDq4J6QS7umiUO9dod4Hvz+i",
+	"Iu7ptV+PqIp7OijUe1soidTGPRVGTdTHPSEVck9Df7ZEldzTqNAfUin39L7w7YNfz1Av+7Tvj8xQM/t0",
+	"5LdpqJt7eu8/nRZKEtWzTxfFp0JJoob2CamifSLq6J5+Lnwr9LdfmB9RT/c09CFB1NQ9IWLaJ6Ku7uln",
+	"vxWitu5p4K8KUV/3dFgoWVhposruCamze3rvlyRq7Z5O/P6IerunkY+7RM3tE1F193Tkj5OovHv6m98f",
+	"UX33dO7399fCjIgbuKczHyeIO7ing8LTW78H4hruCbmHexoWnt75/f1cgBlxF/tEXMY9FdaPuI57Gvqt",
+	"EBdyT4Uejgs7h7iTezrwqc1xYf2Ia7mnE3+cxwVMJm7mngr4SdzNPb0rtPmrj+XE9dxTgZ6dFOZwUqBZ",
+	"xBXd06nfA3FJ91TYccQ17RNxT/c08Hsgbuqe3vpzPyusCnFZ9/Tex3LiuvaJuK97KtBI4sbu6Z2PZ+eF",
+	"Vs4LlJ24tXva93sn7u2eDgr1CjM6L/Aq4u7uqYB1xO3d06jwrUDnSQpwT+8L9T74/ZF04J7+6vdO0oJ7",
+	"KnCgUQEjSYpwT4WRjQq7kaQL+0RShntCacM9FdaIpA/3VGjllwIN+aUwTpJO7BNJKfaJpBX3tOfXI+nF",
+	"PZ35TyTN2KcPBQwh6cY9vcMzp3wPrOjY99oxrL5aT8l22la4cmLlq6zCqI9VijNrck/XZDyKAoWFzUH8",
+	"QeJUyby3tlMrje+iTvKLiNgTKalVWnnR98ebsLm2MOJ3VadbGb+jux3onge6Z0Kete5KgrlLZCdfvgT5",
+	"DAY14Ys4g7aE7gSqH8csm6bCeqKYO5lk1Okxjp3iibUSItLkn0HNz9pOsbdQflbyZGFJSr74qB9LjTdZ",
+	"yEEwjm0z7ErAEG2nVRZK67NUuoyB4QhoqjBMjqr8rcLrUmRs0tat4pf+iM5MVi1z5jQ9x85yEd8mmizI",
+	"Xm7KkHdAlU2a37EUD+Q5eg3PeGxcO8Og0e3sdINGSNjljCrOKxoP+OliuJIZa05SPoZmA5Wk9ryytUs3",
+	"YN1lHJ3RfXP0F4tjOrR2USjiJYDYXCPzew0U3bC2yNwu+/GQV4mGPUW32WRmfXvo/n4myMUFXX8JHoFq",
+	"ykyzWRIJvEkleSy1cNEGABhUZxInPGvh3qGbNJqFuA5hvruMLxO13GEniWsiNB4gYcFhKFHGORtrX4kx",
+	"Xxj32RxLGXkYmxsS5vIburfEfCymSRxh0IYGWXCoKbLhBI0QPZEcnJZ0WU9nfMnoEoRtNlCIm1IzIm1l",
+	"pxbAghIpmMTirrNP0/M/bcnZPEkzc39/2ug1rmU2XVx1xsns+ZWM46tURtfC/zn/dP0cmiOXC363xrtj",
+	"RHvnmTZOQQS8MY9jcipL891FN0iQiuCE1txL8C3CxhMPt5g3ikrDrKFhlcf67sqxNt5IuSNy/+yQvLsk",
+	"+julAuA/zmLjpizvLGEr0ykb4MCul3HKm6A7UDMPAdBmIfV/iTQTniWeJznqeilmXMYaPR68l0hyL6ks",
+	"ACJs9YwXt4oEDJbQwvRrwWaHi+NoI70N1HWaLOas6COY79RU4IjxAhp0Zhw5Lo3DkbEeurAqUlGwjgQv",
+	"U/jUOl0oog7WbdEOBtjilTDudruE9gBqHutk1VUvUHbXFfgqUo3cIZBc+50/4G7ZdY+R516gAnWeO/0V",
+	"b20bjo8bGBiiMg5o4RVXny75GA86YQlYMxWz5EZEbDHXWSr4jEkVqJ3uzg9b3Z0WA8oaSg1LfCnuxGye",
+	"hazpiloaKDOgLjiPNoAxtEi7h4cOiAD21RnPxlNzumjfXaA3gXFFDM2ldAHwMT52TGbolGKghsxeZzKO",
+	"bewcMz9p5s21u5TpxUHARXNefJrJa5WsYayIM2tOKh0NuIWm5T8WFDVmYmiCXYQ2k5N6Ls+f240SataX",
+	"Cq0Lbj2HbevKZLrZ6K5NJwdFz1UoeJ9HmyFdRQKeD9NNFYlDTVdSpfCmjIe56xxITElmSoIIO+dLlCPs",
+	"zXj3LS+dJc6Nq0XHNbnoqBFqeC0YQzLhunK13Ozrzg59h+BAWY9g8tWlPfZia+dH1uRRJCLy5JXKePES",
+	"Wm4GjneMVUd9sMefPu2ucNI109/SczGWEzkmwXiXAQlY5nEA1kvSGqXxJSCKzMRs8zGtk/BzV0iephzF",
+	"/7Xrnbt5y6jN5qkgNzXgTJd4Uf+PnW7nTGy1/8EWfLBbCaU4ntlYTU7O3rU8AgFXgMZKnyuzXuWZ1WCo",
+	"WIUiOOSNKIMDXtUHx/rLEdNEiVq7WE8l+vs9nMadm5oPo3W2v8cndqvjbdzw7NLoRJthVXYfyD0BCpsW",
+	"t0UFplYjjlnD+0RM4tbVKEZRkSaMmygJJdkSr2yAmmUEo4p7EDOefsrFuUA1SfirFBjZejFz19xS+O0j",
+	"RaaCBSR7RKDK4hmMzN2TAAFB7BrFYy7GuV6JPvv23oOR9ClKCdfQR6AwAkWPJTPQKs0tlixhseA3eGEA",
+	"JbcOe2dOsSulXV95XOClBdQgMAqCZ4Ao7+UOMwKsva/r0bxc+uh5oquJd+JCAWF0QheAqBBX6mX3J3P2",
+	"r+IlXiM1XI9sEcpUG3MFsivJVhgGA/eOxQWQhRbZOJkJigmD0tY3kqp2UbH3aK7wrTykp2IEK1C0ZdRh",
+	"B0CNKTCjK5go0TO3RW4pSswnvP8xobulNmAMnwhYZS2yLBZrvEgqBLd64tqqHHQfe0E4mBqV1prHlpES",
+	"HE1JVjISkqO0dn92WB8FHCvbeCpEWRZqrYHzQ8WcLxZxNtsKd4vE5ytJOF9N3lg/uG8ncKzIGgUUqKJz",
+	"f0QYKeijFQNMF8Iyd7TQSM3GU55eExIXLMPeXrKOw+0G8v5TFS8tf14xRb1Okq9qh6q245YkXChUufed",
+	"DFZL5nqYpFWSXO4d4C/9ERrGAOQRIMbE3JU35s/adrEKkWadEHSfPPMIfth+T3W9sC3quYsVRV9mv0nn",
+	"Te3vFsdHG/2940FjhZPY5/+Hj2eiY6v5JNT48BQcge/Xj7CEuMnuKbFCwH6znq26OJKPLkJrfzwTbC9J",
+	"5wkFQGk4XG78z+2tV69ebXW3d14A1uRxaRvbP/3Y3epub3W3R91uD/91ut3uhxy5yhBGNFtdqk3oXHRC",
+	"t22u8UAvt14ZQsCKP7XNQQ+wkdTwZkUnVmsf48qGKq2WJ76mk3iRrdXnR39Y61zRpHy/6xrE5j7qciR1",
+	"BfM5VcKFLwpjqTNbXIf2ovA1CMx2KOgojB/oSDDE/y6v8Nj2k4hI/2iGuft2Bzo0MbmIybZykze6imsX",
+	"QmaaGPs9sOqFikxwadQIJjLORKqr5PRo7fYoj94ahOZck+duDD+g1APFIuNiX0KAOb+WCknD5UxkG+NN",
+	"nbnix1C6vPw4rdVG71tktFZv0ohtOAG6FLc21kGuaOUBDlxUNZ6CID3l6lpEHaeLevqpiFhTC9K0XcSo",
+	"1qpO+kkIjIX/DdWvMSiGRi9Zp4Axo3/9u+hM7CRhIR1X9xhWL56OVp+H/rGz0P9qVWaXgqSPjZ6cUwPA",
+	"JGtDyRJGR0CAZq1/N2VmzQQeSa0hi2Asrnls3+A4pdYLsWKNsaNutZmMAlW2vgIG2igRHub1ykfwK+ev",
+	"gGo6UDVQ7d9BoWIU0NULKNJ9vr1bjOBL54YmY8eT+vVfqn6tZX2FQ9lNLHCyiGO7WekmVEjc0LYWtlmV",
+	"vFw8+W11ArVqVgaKUNeszKxVuehyUGlWXuOSULA2t3aN7dAy8UAZTuumjxeUYAfEAvbzWuaNjNpxfmtm",
+	"an0zRg39ZSJqe6HbvVH+W9syn2x935OtjzXzEFw6MY4bqBa0HmDlm0l1JNQ1UO/tb8uiWNNGhGoXvExE",
+	"1HriR9+fObD6sHOjkXAfPVbPxTWwK9IZeZbKCgfj0W3CpKKMA+iPKmdCaZkozZom8E24f3rx+mhQYnLr",
+	"uqiyDblGtzctCkVT2rflKSKIedh5cOWyipwPo9BsFQRdvoKKAK559pFkYjioStTWzt2dk29RILbhVilU",
+	"PHFGWHWUkJ2L+vqYLhujT+8lUR420sblLg/57WLG1VYqeIQnxeJuHnOyEPgxZF3EYkwCZpyGN+KwiTVi",
+	"+14LyL1KN9RjPp5KJbyxIWTRgd6EgNeZS1iW+/QnCnNhFL33zc30QJEHnHdfvOl57FNMvFJY+CwVHCM9",
+	"Yf49urRfvHZdzDPlJx/wsvG8OR2+Ptzfx/s9paDpVaH1q/NSfKx1MdQB1cvR5YHaJWfw3rmMRd67N0l6",
+	"JaNIKP9lIeK8976cp8D7VJXq46O/9g+7DJKjTK3bIMoE+IYa7j5Iu/ZFkM6Gmxr+aBrFsFcVXssoO2xR",
+	"eAovIJklpRQ0rEhJC21WmtZn63qzTvEmfD/51xt0t6fQG6XQ2g46ZhxVu/yQpLZvfyjld1TzTMpIlH5U",
+	"IPsqjwjkvZxzWXh2oYHQrde1liidxDKqOOXyx1gKGbQy/HukUrES5Nn2XX1MU24b42nkQYIC9SVRgrxZ",
+	"XkqVJZfFyDjlmJfoK10NI3tCkMLATQmTI0AJzLc4EyjSQje1/Iq/KITRdxM8qF4AILPo/1XRfwrhfYon",
+	"ULWD/WwI3rM6w9qRey5O9k6PjgZ7o8PXRwMTyadmHB93maxuEJ9CXzaqTzmmT2EuDwrocyTVJxHVlehj",
+	"LF0pzB8dnvy8woLWtW6DMweqkL2Brsu41tmMz829ROFCn06MS+A4UZWXEHJh/PKTWK6JFGhF9LVFqDcT",
+	"wl6SFeus0E99o0EJ89YqDziYldG5sVThcFkzqUo37AHfA61bt/PDk4MVJazUbpXwsBlydSFUAkjNSX97",
+	"kcDrp6ZEQLF+C/FAzatiPFDzck08UK/fEpcvj2hNzm0TcLjgimG6rObwpXYrZcU8erHdNBv5qF/HJle4",
+	"D+D3hG7+3L4nIukj5Icg8K1w3qvZV7kOYHILTPhMxsvVdAeTb50zYfM1BI+IXM4cg6indtF6VrCYzVcS",
+	"+hWXDzKH4y6xFTVNJo+H3Dm4Z2QNEGEvx4m6ESmQwMsJZqT5wpCr5cZS0KJNGOd6QLxQMttzDQxN/Zpp",
+	"R/qVdziYHcUXphm5d0iNhebX4hLvmtYkGCU+kG8553VkzEIrdKVAA6r203o2Ukfy8YK4F7hpBQ2tEnUo",
+	"8Dcrxf0OVDPnvbkp1MpRNeJ/U511CLPWVNtuUBfrKq6VCNsNGu8DbKx/KHr4anv3l187400V184Yw4+X",
+	"/KOqcvynAh2arlGoV5G23mnGiazD+nFcuOnjx8XACzOy8tJjh4Wo2WCecbrMYl6gbBWySN7IiK6v5/nI",
+	"27Sx8Xoya3Yd1QRVHS/35GlHdWu36IDmdYF9si22bUJLGC85aAEtSiJyLQfK1k1t8mG81U2uWVTMdUkt",
+	"mKyxoKjY7N3RgkI0sFsef6oS7eeVdmjrYWcOSOjUD9R+5wrYpsR7XSBwK8R7JpWcAfHsVhFuC9R7utXy",
+	"n8LrFKOpRF/QlbewFcb25JbNQKXLwUgGdVKb0CmxzRKMsRHHODBdHgPq3XXGgLXvGQNhBgi8eQ78fFwZ",
+	"7YdUPBgGJQaAcPeWoAii4mCrCHxF9oGqnEt5yoZVs2ohM4NP7VfbrhKa87a/opG1DKW8j0ogxPwRUie4",
+	"XmoqSvOYF9Mm4IuikoSv5ourWOrpqpLkeiypSMWRVO/amK+kS8DOqpWjQouVqRK+trnwocrJesUi5quZ",
+	"GvDlAxQKKF5HewM4+fnm6tkZoVbRyGjkyUpJexPFMPPNs7a5wVfbDW1fG42FpWHeayns740OMdzm4Yn7",
+	"2R/uvT38pX60bxj4PRZCahd+2T7wremkaq/Q4DG7zkPMg4VFrZz1+ah/st/HIHtvhgOMMnpxPjo9ftBM",
+	"MSJaPk/bJhpDhwOcHLUaru5NGF5hXoGqMzHSER6BNHod1aWOVKVIIM27Eo00b9dYkvy+y3SyPKxqUkml",
+	"Vqil6XYNwSw1/bVo5h/J6fngTJ7/xtaaDfKAn6jSkEEHiarRb6Z9q/CppATD/miAIbZPMUJk/6y/dzh6",
+	"j8Gv+wfwZfDraNi/HA72LobDQwwhfXoyuBwdHg9qEwsaikudem9eseK4S4nFYLDo8ArDRfpixotnLucm",
+	"F1dpxPDKDvlBZPRvi0fJcJN3U5PS/AMqdKxnnyEq9JKsVauH0Hkf+T3LwgzXUxNsuExLqLdqSlJstJKO",
+	"fJ2TVRzEShv/WCQPOVf1sumuNKUXV19sfi1tcDfW4sFo1c4tuyKusV1cJ4mxSaCvI7pjaz4Tl1xfGpfj",
+	"kJR7G8mzIv+szEyAyECFeaw4G02S3KlXY3lmGNWDttCt1MILNDZNbgsR7gJlQtxRjMnKEHcd9m4qVPXo",
+	"EbbMjc2EGAqUcfl2twFL4b5sfNRKl/NvG3hsXTCetrPkcn1fllyMsnl7L0D+QEiyUpOVUU/zBGxuvt32",
+	"9scK00PORmAQwLN4rOH/bqPd2F51X6uAmPNmzipgZ939Sqv78Js339iPubTZy0Cu3OUe4fn2PGalt5qs",
+	"xiePa27xrzRd4DDVHVcyGr+vMr8pjKOK7YBMUNVV2OqwfQ4bzObd4QxEVSSc4fv3799vHR9v7e+HlZRi",
+	"nMmbTRJv7RvuEV9ecjWerjmPut/GZxvRGU+zy8gEryoM6L/WSar+jf+vxP1dM2tlfqGiL4eU9WWaiVlS",
+	"a1q2QjZNhZ4mcfRHrIebj7bT9J4EcvfjkhLZZSbSmf4CPKTMwDV9Arz8xdYmtXax7kfsL/SH80lC0V71",
+	"5XLfql9MKnl8GS1MYI9NMN187nyfLe0BlvjyFMsuecUNVEmnCmY3b4X8xVxjj/PRzEdXh0JuDTdxx00W",
+	"vLPByf7hycElmtT6o0NMeGFf7r3tD1GNHQ0P+0eXuWnP/qD3g1/PDofoJXjWvzjHH+cX59AIJVvqn+wN",
+	"jo7o9+nx2dFgZMqcDYbnAyqELvv1jYX+8qwYDSsU41WQlLKL17ai3eMCUAlgzEm0f/oOU4MN+kNz74F+",
+	"Xb7tH73xHvcHe4foXnlyelLbQoBB7nNPi9zH4T6AVE8DgWI8FPUDlP0KoapSSjFiCV30scNht1TbyU4m",
+	"GnWHXRiiTmG8WUj32n+lK+0kLtkg4BKEGJQAe+y31XIgzbTZ7zJqm2wTLlLQ54/GnXqK43Y6kYuQmp9f",
+	"B0rLSLCrJcP/eWZCqcxZLG6EzcdA15maIMS12uiso4QGbYviqnAWRiBasZnAy20VktO6G5Ykt8mINUNx",
+	"k13+5//+P6HJsBGJWCJMZWSl/tBAdUtGoZlb8ZblvVGaVul0HlmpQqMmBYTGN+XzuVCl8+B7ZaQ6Fksf",
+	"w3KbZdmFOrLN+wOuIpHl5qoBvvOjmRPU16UtZC+WN0PXCplr7M4v+kF6PMN7VaUi5KleK964axbeuzn3",
+	"88OaSxZ+K97dgYax/DgLmHvhrF+NQnZif/xVCaBL713n/vGmfXRHm/aFNffnVlq/StHS773xqhX9SvMX",
+	"XpFifvr8RV6nlNS+0W7wKCpUoee8Bj27Ch830MRqK/JD8L1uNp9yPS+rD/fvcKEpuTKXjyPLPCJSrbJA",
+	"4QbYZdzeLU8LZgKgmTO+NIHyMSlNReqflaG1GQ/UuhxAtOXq5gBaBRe6cI4XqcyW55htA0nrleCpSPuL",
+	"rCJYU9g3l/VQFO2x11iWETPhc8k+iaVJREuTg93/SSwpi4MWsRhn2vCOG5kmCkDdC1Q4v7nUXEVIsKGC",
+	"ZnycuTwrXEVXyV2bQTFAcK9Yoqz5H8gD67OZ1BoT0aTsikeBgt6lZlzpW8yIYYL1brNm6F+btK51lHak",
+	"0TNgyGE6zbI5WWKkmiTmtlLGx1mePKiRG2/YjEuVcalECiLpIo1NE7r3/Pkmy8/KsZYLulBwCWvbAFZq",
+	"SyeLdJybseYxz4Cv9FzAMkyCZLzRuLVRBKoZHgxG7Dmfy+c328+dt07YapMvFmX0EawZnp2erykIO0eq",
+	"63agTPCueEnhu1xmHSQBeVMHAzxawUDQ5nBhfwASb6BWOnj+u4wuE6P9fw5NeLZUYJJnSknhPMXygW5s",
+	"6PlCmWq47oEaTb1b0mTVxnTL6QID9l4t2RQ6Ro8xj8EhtR4jlqdiIkCTEazJPes0Qvx2mmhhZRxDvhig",
+	"Ixsncczn2sR7wA3d9ozYMb/WOGNgmJphXGgcg3Ove6ZdcKOrJJKYLTszEpkxp0N9eAdtkFm+1V6ZCdAT",
+	"w64DlSfhDvVcjC0wAdX4XHb+rhPlonvPTBtbidbP7QNLxTzRMkvSZTtv9kVnm3DWoKsRBmFIbRspOkcY",
+	"LzabtrGNO9udLsV+mzC3hCBz0tcXnS5dubYwYhM+znSgrjn6n0UuJHm+UedpAhIPCPw2YrPuzKLQxp6L",
+	"xFiizuCfbmgWi0kWKIAIhr425hapzL0kb/vm15hoSfJpMVJKxiJVmrDQJAW3e6oHP2JjyNcsSuUkc3OT",
+	"aT4cL6WWwS7Nl0wnxumSZ4HixnrtJS+XCnmbzVKOvZow3t75AWaF6VnLEp0IuQxajjnhuvkJuqpSABQC",
+	"Av32sQPDCMlGRZV2AxU6ntVjfq4qRLiDpNVm5vjAz+NlXrVZ9/m2AwXKbOjqOaOYX1m6EEEDaE9ABwn2",
+	"oWt/bAeNkDVDZ8EHgoNbL1BSuXALBANc+6YdQ+n+t1EPESouOmgvz+0HewIPmguX1sNdkAY+CTE3EdHi",
+	"RBtBRNtpyTRPBG/IYSEpD51OYIx5k5SHNVVidcAJ3sHXVv6w1+txQjkSl2eDIEQMPbEpABy502yhBXmv",
+	"9xhpD5iNyhTs4YGSIfMIqx777XcQ6z632e8A216g7HGXUTOt2vCi0+28wM7Jk/aTVFuGBrXZWSr1jDX5",
+	"329oy5sPiDm09xiP40BNE5UsUtZ0IwrZlSDl1OTCR5XYBpmy7MCi7jNNSI0aq7jLUrzwYcQJbbPfwRoD",
+	"g4hF2mMzHsOYRUQ1pWYvu12TBiBQYSbusufzmEsV2tQILrwHhuZLE3XN9JST9Imy4cudHdb0a5qV5564",
+	"EyiqGe4lKhMq2yLZ9uX2q1LVXTtUioBBCwg943AJI2loHfZy5yfoKFCvui9snD1gui4QZzgUWbrc6k8y",
+	"kVolmjUN0GVGR28mMmebjUHxjczg0cSBNNSQQ9O+RgMAxTYP8xh+kyQ1ZiyB58ou5wRGMYRVO4xsbEkT",
+	"Vkn3KH0NiotQ3wsViwGX3IdSZCY0rYwoiRB0Eqgr9KsWKpon0sRid431jBM2cjC0CZEWpCnVGH5E+SlJ",
+	"GUo9GHpMd9hJEigZidk8yYAoMCOrJhPYW9GuKYwnVNfyRihMrZJM7EaXmrnaeIdE8WyRko4gs0BJ7RIv",
+	"pLBKBHadUF41J5U1SfpqGVriPlAuRk5Dxw1okjpwWGxcXEoOlgUKVJspv8ld+P0Aaj2KlCwzSnhxtURx",
+	"hOKomQ1kU4zZVJMkjMdyLJQWnoR9fDhaEadh55NE0UnS6+emkn4OZdEsk8XmWhfJJsPB+QhFtptt1szv",
+	"PHiG5l4DcyvgpRQiK+bVC4x5m01RUVqRMeHltajwJx+a1GuJF9G4EMnfuwaBuzosBdYNTZ42viQPiBma",
+	"YnOfenaGzveUpAUYqTAyUJc1Q3TFp9WdJjHe/8iSai/95jbLkkBtd7utTpUhB9OGwoZwOVZgI1DGOJNN",
+	"5irJprgbT0H47PlRmJvhOIkXM9WJZCpQYQt3Gb3SzKWwoYiybZYnG8yt/uFuoFxlEAD0GApgGOfW6pUZ",
+	"VkwTBlg3TmYzmbFJxF/8pfvjD4Fq2oQZL7ZbedoZWRCBcAoa79OsBI9uKnErdEaeJq0OG/A0liINrN3Y",
+	"XE63mXI0lxEtpkqMfD7nKUfBmYk7dJohTl+Uwsid5moJBKOXXyxBko/Lb27sXS0L116SGxOnegwqiKIe",
+	"kUDkGWpsmpvivZvbqYyBRxqp8ZbHn7SLuq2ZnspJVozbqnPCcLUEXA8UBrEkpq7EnblMBLQiFXOBemie",
+	"ZzEGIrEkUtHkIIZokVr3IeoZVAqZqBZmqQXORzpfrgRWlqZVNWI5YS0Bvrh0gTKpbUgRifHKVkV7RERp",
+	"+lQj5jDtPFwksPpA+agCeOpy/JimzfoKFbUN4Pxe2n43KsmmUl0HygdSh/Xt4hh0sCtUjFVuw04BsXC0",
+	"dnV4bRaJaDFH272MrJ7NI6LHTE4Kl4woV2fpjhYqpXhNi+UGi2LuJH8vkxSdUqJS47MU8YxfcS1ctko0",
+	"XDSBA2dSbF2lgn8qBjQjge0NXXbqsVALGFboS9H5WEgP5zPRNuwHqBcFiERrjqQeWSbSWaA8DeaZtkor",
+	"0uCggdc2k8lKY9BW0NgtyLHAu7VV2e1eRxrqmMQuCEpoY0SdGoUNEt9BpNHCXWoGAhy1Oix0buCBsna1",
+	"q6XbB1hut6SzmphroBqikodc+Eqj0QIkFd1DQhUopFSkDQJDxnxOCGCQJEGc75ksVxYBvCD2IWpWIdIS",
+	"9EujsnlqIxOBk+4cZq6NVtv49aHma06CyO2PM5RcHUab4xt4xATIMczYNY/4MBQ82oJ+idbFt7BqBWGo",
+	"w4gxVsTbd9I9VyYmP51HBaqEzKtcGm9DkvDi5NrDqNFrHPn5C1CKMIig0c5dimyUpJkl1as8s2d45lqW",
+	"CbD3N1rbY5rEM7EE8q8O65tVqmBtBfw3tNMmiPPibzvu9ky79TMSjktO5RtEmoUv7nQStCPUyEhbbpUD",
+	"cRcJFh7eoDuuSJcNlwfFShvWlGt8wXDoxTZgRCTOwTwavcb/akIb/0Jg/gsh+a+8eCsIOk2ux/+Caq3/",
+	"qHK4X3sXlFBukaq2uyObXz118+tWT8hccswn80CXjcpgIInOinczaaAYHr3NQAhk293i8La76waY38S8",
+	"b5D8jgaJ7bghb9cZ8inQmgdTcUBMcVfKjsXHJgzq6jyIcRRmsXGJv5QasmpiGCjXRrNiU4GEXc5aUdok",
+	"2F31/Lyju5UZOo/czx/bDWfmggI73a4967A+pPN5bKLPPv+7Jjcim9rBv4+tF7MZT5fOrSG11BVIw23i",
+	"6+Lb3S6boyR8LVhzylW0ZYxRLRv0J8+l8luetAlWcysqJWQaXAzLQWt7v300eZfuz8xUkXepMgHUxzUx",
+	"n+8Py+xnajqYXb3F88rCVCZpoyJ0uFrE8eYZOhV59Evf5sPvdTs7fmb+xpvhFnz+7IPjL/NXLwZvT364",
+	"uJ7F3eQntfjLgYz+Ug2OPz7x8/7wqFEVPhlmCeOqyFNDGNX1790jFSncjd8p3VPf/oyHdTmq10mcg4mI",
+	"sN76VES5oNH43G68pP1R1bjbR8+9uKlYZXtzlUJcVKi089PmSuWgqZ/bjVd1xlcVURXr7myue8AzccuX",
+	"XqUXX1Lp5cMrOa6+GZbibo6ZN+nM2xEmWG6fDpUPSDF24DXSgVx2+/i53ZgnVXkc9owB0Ndq8QCApMmd",
+	"7jZpQyRT64yM8yCFK3HrWSqt+oUaw0oiFc8ogEq9l3zZ2uN6lXkiSVM6STLfagj9qIStt0L2aloAmyox",
+	"M22zV3d3LXavSdCotyWrH9axB4Gg14wTzPMkUNctJ9S10u6YK9BGKbcsntVaIdRaHPHMufJQ2J4rU6Dm",
+	"ZDbnKVXUqIpSX7fW2gIz9YdCCgE6/Xv5fUGruRJ+eB+U9rhxnbSxCkGDwMDzsCovuz+xZmjDO4etXjEb",
+	"lNX7yUC0W2ni4ugNES9Z4JA1NxhQxaBBXhkuhcXaJMjm4NBarUgXhEFyUH4RMV0jUrGFFkGDNdHLA7RQ",
+	"tSoM9TyLc66bp8ltq8NOQPRBrYxfxWLX5BNG7ZDpxXgstDZGRoILzgYacgBCZAOAE4xh7dxBzv1HN+jX",
+	"eP/RzcrJS6BWD2zwnKaZH8gUb6K16f4VndNZVt5iL3d2AlVuXiXmJGbTQU6Vnkk0yCWCI+c/obPXSbR8",
+	"oCA3WcRxUZDzs7GtF9NqiDS/N8YygxbPeCo1uZepDPt4M0TDvxLbjV5jm6ULwSLQzdkZx2hT/5RzK838",
+	"+Krb3anImVIja2d9EarR7ex0G2ulqAqRccLH2SKtSNX5BaJTKVeHEe8rBCqX7PPFC7bNdl6wl6/YDz+y",
+	"v/zUqM5VsXJPDzSZUlKKxpvh9s6Ll69++PEvP3W3kXei4sbjCvk+WaQrty+J+xlyUxNhaovzDxDWVyXv",
+	"h4uGJqN/6S6egVpJZdp+4E6zTpQrUM3TrBOpMeB3uR4eAtMv1Cv+LTWntQrEw9e1StwvgB6YOq3P4wr8",
+	"3RoCv0uzABW2X9XpRS/m8yTNRHQsIsmN32zj5c5OncrzNAFmDFx6gIv3pJp8I9Vkz0jBDg/X6CKf240N",
+	"vo6kp8Qiqwo3RlJaKfeozZUV0VkQazrVhKJbIDkvajYv8+uvJBx1WN+Je9S7O8bqrcv2SH48KMCZkOKp",
+	"GCdpBLoSX3YCtU7sdYelXqN4t7Z46ddc3L6i8x2pYE8HCi1TeHk+M0nhUMvRuwUnEzw0IWVAjqf2PlUz",
+	"91MZJ+ijJ42a1a8QgVksuAW2PYm0ZxqYkLaU5bjtnfK0yA3H6DrkAIs5+pwbpEsPaC+8VJz7BMoeM6EX",
+	"LtOZhOlKRSc9SeqOoXJhvUqYJ49q8h/aDVSuKHCtFzPyz5EahAIV5cfZ3ARod6dUPv6gApgHeoCR8ozN",
+	"+CdUqFE5YFOezmK8n39hRGlKdoQY2WMvuy9ZM3T5cqoF5H4RWo0V5v1y7TaJMM8SYvcfIOs1yInLqPNE",
+	"Xb8Nde1bBNxEXtubHXrcnlhPLO/BV2PMsJ6g5HdnjjjCMeYYkpp5SN1hNc42K/D+QGTrcf6hNn4HtYLE",
+	"6tloCoJp8RzaRGpRCTsYjKzz+kNlV6dAvhZpLFVBg9wfeBrkm1SKKJXjqc5S/v/9v4JtF3XI7e729o9f",
+	"UYf8bsTlmirg/sCpgI1vIF0/EdLvm5AeiKwOEb3X26GU6xJoaJ4WFfZR2Gaic92hh2qsJ2KLdklfBiTD",
+	"Q+6B70Q8vNeAZnhjRW6tTyoO1NkZOyepEFuTJJ0ZJzoaoKt4i75Wqfi7GGfshscysr6+JjbwllBAebxG",
+	"UTRy59apQNt+xC6GR5h2lY8zcmop+kLcT17QbyCb5rTAUwgaZfuFv6fvTR1Lx3PZuOJi4Fnx6lfpEKSG",
+	"PtFheMqf5TfgjdM43rxwd8YxSjjGD49sOmmTA1rnPunG7GRDeFEBsjmjCyiS8Mzc4S8KyzlzMqmnvYsc",
+	"RV3AytFUDHNBoweLMfcWzOeuJmawdlmt83n1cLDoZoUZsRNSFcxJEfly71InFAzdTRpajcREKoJuweEL",
+	"dLAUhINmMRN3ZUZvc4sCL3BAjRLLBWWkzETCls1TTjvP6CSUvAm9xsgTsYlh39GzR6rrWHihl3ylrWU8",
+	"iPFdAoieiUApcUstts2BQCRiY9wf5j6Cpqcc5ZxDJeHjAzSGk/tOw9rmwEyRR54QEVKI+TxeWvKCBzvk",
+	"uZ/dyrEwWh+6a3sKlMoLo7OeoSdUcY1nv7tFjCpgBqJNoGiqdGAJCjjMjr26u+uwQy/YAm0anXtVW50K",
+	"VWLSA21QtAIZte76sG+TFH/iwRY53sCelX6aLqCDs3nG9CIV8dKcF1YqYmdASb7KQYVF+FX7qf3yTDuT",
+	"qanYZjciveKZnLEmovA0iSO6YDuOF5GIKiVSuuhM9JDuOd8rnFYWzwXVi3NPUK0sCx931n1EtFn30RNx",
+	"K75XyLvVY617YlJZO71nfN5xStX41hj4K4p+lXMVYoP3zcWer1SvRIV0/X1hQy1doKoqHn7YoFue+ZJy",
+	"fCSWp2Miansx03NpQK+9+86GaqtK7Qaff5ODH6RT9c59ut+GcJkLcE+U68soVx+jZz0m5YrW1f2jNK2y",
+	"0Sey9QVk6xucE5ZFzsc9LXyoNeTptPBPZIYpq9+1bDKLSsM2spQvORB0d2PspfbJIo4DZTTE2UoYdxrp",
+	"5dgdW/WMGnEjVhxJmuaqS5Xi2mahJfZ5HvUC4aQingLcImVUZG06VSNDgrMfOOVaiwx0cRcRAzUpc0kC",
+	"tDVVruMKgTqv8QY2Ku0iKszdHl5SYAcM3Mc1C0fsXxjAO2y7mC32pr4JoEGOd5S3EVl8q+OsCZ6FwQt0",
+	"Qmuh8Z4urimeK6/YGwKF42Qy67ALjVebPO0sBCiYtG0aY9Dk/j2fhJjTnYRsmt++enTFvFIvdxq2j4Qm",
+	"Fxsp54HyzmQ3K+cXo5L6zaq070A9UP32FG+2qnc/3JGxsOJ0oE4IVPZwDFSlfyN7qHvjt/BkvED8+CoG",
+	"ArP85dMqIFAF1PhD7lRf/0jqK3vBfRP3wy/Vqmh1ndjzLbQrs7I13OpsBK2v4lb3x/DACMvkm2eEY3r4",
+	"Ugz57+2859iNt8+fJPMnyfyxJHMjUH8NR748aCFdivtDR6q54G7DpoSbgi/uBmqdLxg5el0tzS2N8mll",
+	"fhPgmx5NVl7KGpKr3BdoNO18rldL54rnZOI2gGOND6QJcF1Qd+zi5RrPbvEu72HEKB2zNOeUfCbiPU6h",
+	"r2ZOprPKio2a5YeXoVNsy8bQUw2ER28cVqGIk+RTCSaLOeMzkPXctGF+xeAKAJlPwvgi0pknRpEw/lQR",
+	"6hZeeM68dTzmtkqKwyEjFhvPUGrXh2iW2BiGxjWzeDKGl8iKUR3WqRMgnW5wDbwou1LWcg4cOl/MJMVb",
+	"YoWoFk8ug38aQo7LXOkOu46kewGWkUj7oZV/w/ReJrRnBQn392yCgWMxkroXlRHj5FwMj1hoI6HxuezY",
+	"EKydcTIzFAYjlrErESe3+Y1AzLZBRhtL+cNWh52LeLJlOpRKZzyObQhWGGquF8NoKCqqTFlyqwIFtXCz",
+	"FtJkzfgno5ti0IlETeT1IgXJoxBhj2kBHC1z0Z6xfI8sHl6waPQ8ZiYZgNNRbZjpZjGQNIYMrA4ePUnS",
+	"QOWRow09KAaWK4MTjftmoX9fG6EZw/W5YHN0CbddZDgEtFW24z4ZxyU6iEd3JROiN7+hmVt0rPsETcFw",
+	"1RwPV6NWvCsmk9BtZP93WyYdgg5ZsxiCc8rJJSYvoCmajLHZ2SQAJgh6dRaADjsz/aH1bRLzjDXDqnwT",
+	"bdbpdMxtZ7I0fQ5b7UCZ/Ovo6iMUa3qh1W1YdezeBoUUUasqPipGPyQzWQFkBiwalzmHhjkV8WPZg/hV",
+	"KWz0FSz0VqIo679zGz+X10pEGOPiPOMq4mnEbHfk+l/IR/E/XCTNXMqr5FimwiWO79JPFVCUDqtoXl7E",
+	"RtI/jNbmeVstPHLJI+rXATCgI0uD4ow8xJ5TTzHsR9GpSXdX36ZQ5ucYvj/qsL4X+J+ueySeqa9lLiec",
+	"38g7Y8zLvDwj7XLkMy/ZSKdRYg0ffU5TRDab+sXjMQ5RUWso5mFYj5oYZMDDTnup7ZGQ00ta8YSb3zlu",
+	"2ogO9VDTpgSpSTVN8cfCSy91yhNefud4adZyI16Wk9ncQzSp6COzc+r0iZ/r53sIie8cOUvoVhc9a7J0",
+	"D0MfjaUbBH3i6X8m/KzL1Uu5weoRz0fj6gY1n9j6nwk1azP2iqR8m8gnVmFQ5ZFpaD7WJ0L6fA+hcZJk",
+	"4nvH2FUUfBDa5lkj7yOsJaR1lR4Xbf0Ml0+I+ydCXLewD0Jdk9j0AXhLNR4XafP0q08Y++fBWFrVzeha",
+	"zi+8STpwQUcfVTSwmfOf5AJ7jvW9o2oJ7zYiamVi6vssqKYCIupMpNd4fpthnh+vCVcMD80004u5SLWI",
+	"jCNMpgFFMcrtt8ZxM5DLUubt/654fkjg+M7RvApr66N6PZLsI/qjUWSHrf/tCfKfDFEfSI7raGdFWvyI",
+	"qplF0ie17M+GpvX1MVtjzmV9HIXCj4eeOLQnzPxzYCYsZm2k3GggKKLlY1kHLGL+t7cM/LlQs6ZJYCay",
+	"VI5rOQNcSZP9nOo8slcAdfrkFaCfHyMkvnM0LeFdXTytqSVVoeqjaUsGU5+UpT8TotZVlUzxGu4BVTj6",
+	"aH4CBkef/AT+TDha109gHvN67n9Q8JHZPHT5xOT187OYf+/eKwU0q4eUNdm7w8tH4+mIlk8c/c+ClXW5",
+	"ORaeL65iqac1SOWNSLU0Ln+u1iMhZz7KJ/T83tHTreVmBKU7nPW4OZV9bIZOvT7xdP38jEDxvWNoCeVq",
+	"42hd5u6h6ePxd4OlTyz+z4WktRm9KV9Db/fx89H0dYufTwr7nws/66rs/1gkmejQlf/70RNLEo83pb89",
+	"dmKfl250/32R82+L79+vtIhqNTFznKgbkdZGTVecvPT8NJWPha35iJ/Q9ftH1xyhNuFrAddqiqR+nceV",
+	"S/2en4TT5+ceOL5zvK3Cww3I+/nz/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

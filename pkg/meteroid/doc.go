@@ -1,15 +1,21 @@
 // Package meteroid is the billbridge client for Meteroid's REST API v1: it
 // lists customers (every page walked for the caller), reads one by id or
-// alias, and creates, partially updates (PATCH), archives and unarchives
-// many at once, with local validation, retries and one result per item.
+// alias, and creates, partially updates (PATCH), replaces (PUT), archives
+// and unarchives many at once, with local validation, retries and one
+// result per item.
 //
 // Creates are the one unsafe call (unarchiving is a POST too, but acting
 // twice answers 204 again, so it is retried freely): a POST is repeated only when Meteroid
 // surely did not act on it, and a create whose outcome is unknown is settled
 // by reading the customer back by its alias (see CreateCustomers). Give
 // every customer an alias. ListCustomers pages by page number over a listing
-// ordered by id and dedupes by id within a walk (see its documentation for
-// what that guarantees under concurrent creates and archives).
+// it orders by creation time, ascending (order_by=created_at.asc, not the
+// server's default), and dedupes by id within a walk (see its documentation
+// for what that guarantees under concurrent creates and archives).
+//
+// ReplaceCustomers replaces whole customers (PUT): an optional field the
+// item leaves nil is cleared, where PatchCustomers leaves it as it is. A
+// replacement is idempotent, so it is retried like a PATCH.
 //
 // Meteroid has no batch endpoint for customers, so a batch of updates fans
 // out as one PATCH /api/v1/customers/{id_or_alias} per item, at most

@@ -1,7 +1,7 @@
 // Proof that the Meteroid spec is usable from TypeScript: typed requests and a
 // reader for every response status of every operation (listCustomers,
-// createCustomer, getCustomer, patchCustomer, archiveCustomer, and since 2.3.0
-// unarchiveCustomer). Type-checked by `make lint` (tsc --strict).
+// createCustomer, getCustomer, patchCustomer, archiveCustomer, since 2.3.0
+// unarchiveCustomer, and since 3.0.0 updateCustomer). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/meteroid";
 import { read, type AllBodiesTyped, type Body, type Handlers, type JsonRequest } from "./check";
 
@@ -35,7 +35,7 @@ export const patchCustomerRequest: JsonRequest<operations["patchCustomer"]> = {
   is_tax_exempt: false,
 };
 
-export const listQuery: operations["listCustomers"]["parameters"]["query"] = { page: 0, per_page: 100, search: "acme", archived: false };
+export const listQuery: operations["listCustomers"]["parameters"]["query"] = { order_by: "created_at.asc", page: 0, per_page: 100, search: "acme", archived: false };
 
 export const createCustomerRequest: JsonRequest<operations["createCustomer"]> = {
   name: "Acme SARL",
@@ -45,13 +45,28 @@ export const createCustomerRequest: JsonRequest<operations["createCustomer"]> = 
   custom_taxes: [{ name: "TVA", rate: "0.20", tax_code: "FR-TVA" }],
   billing_address: { city: "Paris", country: "FR" },
   shipping_address: { same_as_billing: true },
-  bank_account_id: "ba_7n42DGM5Tflk9n8mt7Fhc7",
+  connected_account_id: "cac_3kTn8PqR2sLm",
 };
+
+// A full replacement (PUT): invoicing_entity_id is required too.
+export const updatePath: operations["updateCustomer"]["parameters"]["path"] = { id_or_alias: "acme-de" };
+export const updateCustomerRequest: JsonRequest<operations["updateCustomer"]> = {
+  name: "Acme GmbH",
+  alias: "acme-de",
+  currency: "EUR",
+  invoicing_emails: ["billing@acme.example"],
+  invoicing_entity_id: "ive_7n42DGM5Tflk9n8mt7Fhc7",
+  custom_taxes: [],
+  billing_address: { line1: "Friedrichstraße 1", line2: null, city: "Berlin", country: "DE" },
+  is_tax_exempt: false,
+};
+// @ts-expect-error a replacement needs invoicing_entity_id
+export const badUpdate: Schemas["CustomerUpdateRequest"] = { name: "Acme", currency: "EUR", invoicing_emails: [], custom_taxes: [] };
 
 // @ts-expect-error a create needs name, currency, invoicing_emails and custom_taxes
 export const badCreate: Schemas["CustomerCreate"] = { name: "Acme" };
-// @ts-expect-error the list has no ordering parameter
-export const badListQuery: operations["listCustomers"]["parameters"]["query"] = { order_by: "name" };
+// @ts-expect-error order_by is a string ("column.direction")
+export const badListQuery: operations["listCustomers"]["parameters"]["query"] = { order_by: 1 };
 
 // @ts-expect-error currency is an enum of ISO codes
 export const badCurrency: Schemas["CustomerPatch"] = { currency: "EURO" };
@@ -78,7 +93,7 @@ function customer(c: Schemas["Customer"]): string {
   // rate is a decimal the server writes as a number (and accepts as a string).
   const taxes = read(c.custom_taxes).map((t) => `${read(t.name)} ${String(read(t.rate))} ${read(t.tax_code)}`);
   const ship = read(c.shipping_address);
-  return `${read(c.id)} ${read(c.name)} ${read(c.alias) ?? ""} ${read(c.currency)} ${read(c.invoicing_entity_id)} ${read(c.invoicing_emails).join(",")} ${read(c.billing_address)?.city ?? ""} ${ship ? read(ship.same_as_billing) : ""} ${taxes.join(";")} ${read(c.is_tax_exempt) ?? ""}`;
+  return `${read(c.id)} ${read(c.name)} ${read(c.alias) ?? ""} ${read(c.currency)} ${read(c.invoicing_entity_id)} ${read(c.invoicing_emails).join(",")} ${read(c.billing_address)?.city ?? ""} ${read(c.billing_address)?.line2 ?? ""} ${ship ? read(ship.same_as_billing) : ""} ${taxes.join(";")} ${read(c.connected_account_id) ?? ""}`;
 }
 
 function page(l: Schemas["CustomerList"]): string {
@@ -100,7 +115,7 @@ export const listCustomers: Handlers<operations["listCustomers"]> = {
 };
 
 export const createCustomer: Handlers<operations["createCustomer"]> = {
-  201: (c) => `created ${customer(c)} ${read(c.bank_account_id) ?? ""}`,
+  201: (c) => `created ${customer(c)}`,
   400: failureOrText,
   401: failure,
   409: (e) => `alias in use: ${failure(e)}`,
@@ -165,11 +180,27 @@ export const patchCustomer: Handlers<operations["patchCustomer"]> = {
   default: failureOrText,
 };
 
+export const updateCustomer: Handlers<operations["updateCustomer"]> = {
+  200: customer,
+  400: failureOrText,
+  401: failure,
+  404: failure,
+  415: text,
+  422: text,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   listCustomers,
   createCustomer,
   getCustomer,
   patchCustomer,
+  updateCustomer,
   archiveCustomer,
   unarchiveCustomer,
 };

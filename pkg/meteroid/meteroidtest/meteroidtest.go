@@ -234,7 +234,7 @@ func renderError(w http.ResponseWriter, _ *http.Request, status int, code, messa
 	_ = json.NewEncoder(w).Encode(meteroidapi.Error{Code: meteroidapi.ErrorCode(code), Message: message})
 }
 
-// extractorRejects answers the PATCH and POST bodies that Meteroid's JSON
+// extractorRejects answers the PATCH, PUT and POST bodies that Meteroid's JSON
 // extractor (axum's Json) refuses before any handler runs, with its
 // text/plain answers: 415 without an application/json Content-Type, 422 for
 // JSON that is not an object. Other invalid bodies keep the fake's JSON 400,
@@ -242,15 +242,18 @@ func renderError(w http.ResponseWriter, _ *http.Request, status int, code, messa
 // handlers that take a body have the extractor: a POST .../unarchive (no
 // body) is not checked.
 func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodPatch && r.Method != http.MethodPost {
+	if r.Method != http.MethodPatch && r.Method != http.MethodPost && r.Method != http.MethodPut {
 		return false
 	}
 	if r.Method == http.MethodPost && !strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/customers") {
 		return false
 	}
 	target := "CustomerPatch"
-	if r.Method == http.MethodPost {
+	switch r.Method {
+	case http.MethodPost:
 		target = "CustomerCreateRequest"
+	case http.MethodPut:
+		target = "CustomerUpdateRequest"
 	}
 	plain := func(status int, msg string) bool {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

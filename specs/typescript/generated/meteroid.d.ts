@@ -17,15 +17,20 @@ export interface paths {
          *     there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
          *     100). Meteroid's OpenAPI states no default for either; send both.
          *
-         *     Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
-         *     server's source (its REST router) lists by customer id, ascending, always; no `order_by`
-         *     is accepted (an unknown query parameter is ignored by the server's query extractor, so
-         *     sending one changes nothing). Because the order is by id and the paging is by page
-         *     number, a customer created or archived while a client walks the pages shifts the
-         *     customers after it by one place: the next page may repeat a customer already read (an
-         *     insert before the position) or miss one (an archive before the position). A client
-         *     that must see every customer once dedupes by id and, if customers may be archived
-         *     during the walk, reads again.
+         *     Order: `order_by` (`column.direction`; columns `name`, `email`, `alias`, `created_at`;
+         *     directions `asc`, `desc`), as in Meteroid's OpenAPI since its commit fda38076
+         *     (2026-03-31). Without it the server orders by `created_at.desc` (newest first). Earlier
+         *     versions of this spec said that no order parameter exists and that the server lists by
+         *     id: that was wrong. Paging is by page number over the chosen order, so a customer
+         *     created or archived while a client walks the pages shifts the customers after it by one
+         *     place: the next page may repeat a customer already read (an insert before the position)
+         *     or miss one (an archive before the position). With the default order (newest first)
+         *     every create lands before the position and shifts every later customer; with
+         *     `created_at.asc` a create lands at the end, after the position, and shifts nothing
+         *     already read. A client that walks the whole listing should therefore send
+         *     `created_at.asc`, dedupe by id, and read again if customers may be archived during the
+         *     walk. Customers with the same `created_at` are ordered as the database returns them (no
+         *     tie-break is documented).
          *
          *     Filters: `search` keeps the customers whose name, alias or e-mail contains the term
          *     (the server's source says "part of name, alias or email"; the OpenAPI gives the
@@ -89,7 +94,26 @@ export interface paths {
          *     `Error` body whose `code` is `NOT_FOUND`. Read-only, so always safe to retry.
          */
         get: operations["getCustomer"];
-        put?: never;
+        /**
+         * Replace a customer
+         * @description Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+         *     replacement (Meteroid's `update_customer`): the five required fields (`name`,
+         *     `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+         *     every optional field is set to what the body holds, so an optional field the body omits
+         *     is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+         *     absent value). `null` is not allowed in the body, as for the create: omit a field to
+         *     clear it. Use `patchCustomer` to change some fields and keep the others.
+         *
+         *     Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+         *     No idempotency key is offered and none is needed: the same replacement applied twice
+         *     leaves the customer in the same state, so a PUT may be retried after a timeout or a
+         *     5xx. If the body changes `alias`, a retry must address the customer by its id.
+         *
+         *     The body extractor answers before the handler, as for the other writes: malformed JSON
+         *     400 (`text/plain`), a body of the wrong type (a missing required field) 422
+         *     (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+         */
+        put: operations["updateCustomer"];
         post?: never;
         /**
          * Archive a customer
@@ -183,18 +207,21 @@ export interface components {
         /**
          * @description A postal address. Every field is optional: the document lists the fields
          *     alphabetically (so none is marked required, unlike the customer's own fields) and a
-         *     partial address such as a country alone is plausible.
+         *     partial address such as a country alone is plausible. Every member is `string | null`
+         *     in Meteroid's OpenAPI and the server writes an unset member as `null` (`"line2":
+         *     null`): each is declared nullable here (since 3.0.0); absent and `null` both mean "not
+         *     set". Requests may send `null` too.
          */
         Address: {
             /** @description First address line (street and number). */
-            line1?: string;
+            line1?: string | null;
             /** @description Second address line (building, suite, c/o). */
-            line2?: string;
-            city?: string;
+            line2?: string | null;
+            city?: string | null;
             /** @description State, province or region. */
-            state?: string;
+            state?: string | null;
             /** @description Postal code, as text (leading zeros matter). */
-            zip_code?: string;
+            zip_code?: string | null;
             /**
              * @description Country as a two-letter ISO 3166-1 alpha-2 code (e.g. `US`). The server upper-cases
              *     what it is sent (so `de` is accepted and stored as `DE`) and stores a code it does not
@@ -202,7 +229,7 @@ export interface components {
              *     `00`. Send upper case; read `00` as "unknown country".
              * @example US
              */
-            country?: string;
+            country?: string | null;
         };
         /**
          * @description Where goods are shipped. `same_as_billing` is required: the document lists it before
@@ -279,6 +306,11 @@ export interface components {
          *     group alphabetically, and the rest (`alias`, `billing_address`, ...) follows in a second
          *     alphabetical run. The optional fields may be absent; they are also declared nullable
          *     because a server may write an unset value as `null`; both mean "not set".
+         *
+         *     Since 3.0.0 the customer as read carries neither `bank_account_id` (removed upstream in
+         *     2026-02) nor `is_tax_exempt` (upstream accepts it on write, in `CustomerCreate`,
+         *     `CustomerPatch` and `CustomerUpdateRequest`, and never returns it): a server that still
+         *     sends either is read as sending an unknown field, which is ignored.
          */
         Customer: {
             /**
@@ -300,12 +332,11 @@ export interface components {
              */
             invoicing_entity_id: string;
             /**
-             * @description The bank account shown on the customer's invoices, if one is chosen (an id of
-             *     Meteroid's, prefixed `ba_`). In Meteroid's OpenAPI since its customers gained it;
-             *     absent or null when none is set.
-             * @example ba_7n42DGM5Tflk9n8mt7Fhc7
+             * @description The connected account (a payment provider account connected to Meteroid) the
+             *     customer is billed through, if any; absent or null when none is set. In Meteroid's
+             *     OpenAPI since 2026-03-27 (added here in 3.0.0).
              */
-            bank_account_id?: string | null;
+            connected_account_id?: string | null;
             billing_email?: string | null;
             phone?: string | null;
             vat_number?: string | null;
@@ -313,13 +344,6 @@ export interface components {
             billing_address?: (components["schemas"]["Address"] | null) | null;
             /** @description The shipping address; absent or null when none is set (the server writes null). */
             shipping_address?: (components["schemas"]["ShippingAddress"] | null) | null;
-            /**
-             * @description Whether the customer is exempt from tax. The document's response does not show this
-             *     field although the request sets it; it is declared here, optional, so that a server
-             *     that returns it keeps the value through the generated models. Absent means unknown
-             *     (not false): read it back only when present. Servers may send 0/1.
-             */
-            is_tax_exempt?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
         };
         /**
          * @description The body of a create. Required are the four fields Meteroid's OpenAPI marks required
@@ -354,18 +378,49 @@ export interface components {
              */
             invoicing_entity_id?: string;
             /**
-             * @description The bank account shown on the customer's invoices, prefixed `ba_`.
-             * @example ba_7n42DGM5Tflk9n8mt7Fhc7
+             * @description The connected account (a payment provider account connected to Meteroid) to bill the
+             *     customer through; absent for none. Added in 3.0.0 (upstream since 2026-03-27).
              */
-            bank_account_id?: string;
+            connected_account_id?: string;
             /** @description True when no tax is charged to this customer. */
             is_tax_exempt?: boolean;
             billing_address?: components["schemas"]["Address"];
             shipping_address?: components["schemas"]["ShippingAddress"];
         };
         /**
-         * @description One page of `listCustomers`: the page's customers, in the server's order (by id,
-         *     ascending), and the totals of the whole listing under the same filters.
+         * @description The body of a full replacement (`updateCustomer`, Meteroid's `CustomerUpdateRequest`).
+         *     Required are the five fields Meteroid's OpenAPI marks required (`name`,
+         *     `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`); every optional
+         *     field the body omits is cleared. `null` is not allowed (omit the field instead).
+         */
+        CustomerUpdateRequest: {
+            /** @description The customer's name. */
+            name: string;
+            /** @description The caller's own unique key for the customer; omitted, the alias is cleared. */
+            alias?: string;
+            currency: components["schemas"]["Currency"];
+            /** @description E-mail addresses that receive invoices; `[]` for none. */
+            invoicing_emails: string[];
+            /**
+             * @description The invoicing entity, prefixed `ive_` (required, so never empty).
+             * @example ive_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            invoicing_entity_id: string;
+            /** @description Customer-specific taxes instead of the invoicing entity's; `[]` for none. */
+            custom_taxes: components["schemas"]["CustomTax"][];
+            /** @description E-mail address for billing. */
+            billing_email?: string;
+            phone?: string;
+            /** @description The customer's VAT or tax identification number. */
+            vat_number?: string;
+            /** @description True when no tax is charged to this customer (accepted, never returned). */
+            is_tax_exempt?: boolean;
+            billing_address?: components["schemas"]["Address"];
+            shipping_address?: components["schemas"]["ShippingAddress"];
+        };
+        /**
+         * @description One page of `listCustomers`: the page's customers, in the order `order_by` asked for
+         *     (`created_at.desc` when absent), and the totals of the whole listing under the same filters.
          */
         CustomerList: {
             /** @description The page's customers; empty past the last page. */
@@ -961,6 +1016,14 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description Sort order, `column.direction`: column `name`, `email`, `alias` or `created_at`,
+                 *     direction `asc` or `desc`. Absent: `created_at.desc` (the server's default). The
+                 *     pattern is this spec's reading of the upstream description (the upstream schema is a
+                 *     bare string).
+                 * @example created_at.asc
+                 */
+                order_by?: string;
+                /**
                  * @description The page to return, counted from 0.
                  * @example 0
                  */
@@ -1071,6 +1134,50 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    updateCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id (prefixed `cus_`, e.g. `cus_7n42DGM5Tflk9n8mt7Fhc7`) or the
+                 *     customer's alias (any string the caller set as `alias`). No pattern is declared: an
+                 *     alias is free-form, so a `cus_` pattern would reject valid calls. Percent-encode an
+                 *     alias that contains reserved URL characters.
+                 * @example cus_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                id_or_alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The customer after the replacement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["GatewayError"];
