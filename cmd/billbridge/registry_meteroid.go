@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/meteroid"
@@ -33,7 +34,108 @@ var meteroidProvider = &providerDef{
 			{name: "archive", method: "ArchiveCustomersSeq", ops: []string{"archiveCustomer"}, each: meteroidEach((*meteroid.Client).ArchiveCustomersSeq)},
 			{name: "unarchive", method: "UnarchiveCustomersSeq", ops: []string{"unarchiveCustomer"}, each: meteroidEach((*meteroid.Client).UnarchiveCustomersSeq)},
 		},
+	}, {
+		name: "subscriptions",
+		line: "meteroid.SubscriptionCreateRequest (sync)",
+		key:  "customer_id_or_alias + plan_id + start_date (sync); id (sub_…)",
+		verbs: []*verbDef{
+			{name: "sync", method: "SyncSubscriptionsSeq (upsert by customer, plan, start date)", ops: []string{"createSubscription", "updateSubscription"}, job: meteroidSubscriptionsJob},
+			{name: "list", method: "ListSubscriptions", ops: []string{"listSubscriptions"}, read: meteroidSubscriptionsRead()},
+			{name: "get", method: "GetSubscription", ops: []string{"subscriptionDetails"}, read: meteroidSubscriptionsRead()},
+			{name: "cancel", method: "CancelSubscriptionsSeq", ops: []string{"cancelSubscription"}, each: meteroidCancel},
+		},
 	}},
+}
+
+// meteroidSubscriptionsJob is "sync meteroid subscriptions": creates keyed by
+// (customer, plan_id, start_date), upsert by default.
+func meteroidSubscriptionsJob(f *pushFlags) (pushJob, error) {
+	if f.key != "" {
+		return nil, usagef("--key %s: Meteroid subscriptions are keyed by customer_id_or_alias, plan_id and start_date (no other key exists)", f.key)
+	}
+	return &typedJob[meteroid.SubscriptionCreateRequest, meteroid.Subscription]{
+		fields:   fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:   strictDecode[meteroid.SubscriptionCreateRequest],
+		validate: meteroid.ValidateSubscription,
+		naturalKeys: func(it meteroid.SubscriptionCreateRequest) []itemKey {
+			return []itemKey{{"customer_id_or_alias+plan_id+start_date", it.CustomerIdOrAlias + " | " + it.PlanId + " | " + it.StartDate.Format(time.DateOnly)}}
+		},
+		client: func(opts []option.Option) (sendFunc[meteroid.SubscriptionCreateRequest, meteroid.Subscription], func() (int64, int64), error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.CreateSubscriptionsSeq, c.Counts, nil
+		},
+		startFake: func() ([]option.Option, func(), error) { return startMeteroidFake(nil) },
+	}, nil
+}
+
+// meteroidCancel is "cancel meteroid subscriptions ID...": each at the end
+// of its current period.
+func meteroidCancel(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+	c, err := meteroid.New(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	items := func(yield func(meteroid.SubscriptionCancel) bool) {
+		for id := range ids {
+			if !yield(meteroid.SubscriptionCancel{ID: id}) {
+				return
+			}
+		}
+	}
+	return func(yield func(billbridge.Result[string]) bool) {
+		for r := range c.CancelSubscriptionsSeq(ctx, items) {
+			out := billbridge.Result[string]{Index: r.Index, ID: r.ID, Value: r.ID, Err: r.Err, Status: r.Status, Attempts: r.Attempts}
+			if !yield(out) {
+				return
+			}
+		}
+	}, c.Counts, nil
+}
+
+// meteroidSubscriptionsRead is the pair of "list" and "get" for
+// subscriptions: listed with Meteroid's customer, plan and status filters,
+// read by id.
+func meteroidSubscriptionsRead() *readPair {
+	return &readPair{
+		filters: map[string]string{
+			"customer_id": "the subscriptions of one customer (id or alias)",
+			"plan_id":     "the subscriptions to one plan",
+			"status":      "the subscriptions in one status (ACTIVE, CANCELLED, ...)",
+		},
+		maxPageSize: meteroid.MaxPageSize,
+		list: func(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			q := meteroid.SubscriptionQuery{CustomerIDOrAlias: filters["customer_id"], PlanID: filters["plan_id"], PageSize: pageSize}
+			if s, ok := filters["status"]; ok {
+				q.Statuses = []meteroid.SubscriptionStatus{meteroid.SubscriptionStatus(s)}
+			}
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return anySeq(c.ListSubscriptions(ctx, q)), c.Counts, nil
+		},
+		get: func(ctx context.Context, opts []option.Option, id string) (any, error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, err
+			}
+			return c.GetSubscription(ctx, id)
+		},
+	}
+}
+
+// anySeq turns a typed walk into the untyped one "list" prints.
+func anySeq[T any](seq iter.Seq2[T, error]) iter.Seq2[any, error] {
+	return func(yield func(any, error) bool) {
+		for v, err := range seq {
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
 }
 
 // meteroidPatchJob is "push meteroid customers": patches by id or alias.

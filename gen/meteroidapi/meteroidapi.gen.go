@@ -546,6 +546,72 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for SubscriptionActivationCondition.
+const (
+	ActivationManual     SubscriptionActivationCondition = "MANUAL"
+	ActivationOnCheckout SubscriptionActivationCondition = "ON_CHECKOUT"
+	ActivationOnStart    SubscriptionActivationCondition = "ON_START"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionActivationCondition enum.
+func (e SubscriptionActivationCondition) Valid() bool {
+	switch e {
+	case ActivationManual:
+		return true
+	case ActivationOnCheckout:
+		return true
+	case ActivationOnStart:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscriptionStatus.
+const (
+	SubscriptionActive            SubscriptionStatus = "ACTIVE"
+	SubscriptionCancelled         SubscriptionStatus = "CANCELLED"
+	SubscriptionCompleted         SubscriptionStatus = "COMPLETED"
+	SubscriptionErrored           SubscriptionStatus = "ERRORED"
+	SubscriptionPaused            SubscriptionStatus = "PAUSED"
+	SubscriptionPendingActivation SubscriptionStatus = "PENDING_ACTIVATION"
+	SubscriptionPendingCharge     SubscriptionStatus = "PENDING_CHARGE"
+	SubscriptionSuperseded        SubscriptionStatus = "SUPERSEDED"
+	SubscriptionSuspended         SubscriptionStatus = "SUSPENDED"
+	SubscriptionTrialActive       SubscriptionStatus = "TRIAL_ACTIVE"
+	SubscriptionTrialExpired      SubscriptionStatus = "TRIAL_EXPIRED"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionStatus enum.
+func (e SubscriptionStatus) Valid() bool {
+	switch e {
+	case SubscriptionActive:
+		return true
+	case SubscriptionCancelled:
+		return true
+	case SubscriptionCompleted:
+		return true
+	case SubscriptionErrored:
+		return true
+	case SubscriptionPaused:
+		return true
+	case SubscriptionPendingActivation:
+		return true
+	case SubscriptionPendingCharge:
+		return true
+	case SubscriptionSuperseded:
+		return true
+	case SubscriptionSuspended:
+		return true
+	case SubscriptionTrialActive:
+		return true
+	case SubscriptionTrialExpired:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookEventType.
 const (
 	AddonArchived       WebhookEventType = "addon.archived"
@@ -732,6 +798,22 @@ type BillingMetricAggregateOpen = string
 // `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
 type BillingPeriodOpen = string
 
+// CancelSubscriptionRequest When and why to cancel (Meteroid's `CancelSubscriptionRequest`): without
+// `effective_date`, at the end of the current billing or committed period.
+type CancelSubscriptionRequest struct {
+	EffectiveDate *openapi_types.Date `json:"effective_date,omitempty"`
+	Reason        *string             `json:"reason,omitempty"`
+}
+
+// CancelSubscriptionResult The answer of `cancelSubscription`: Meteroid's `CancelSubscriptionResponse`, renamed
+// here because generators (oapi-codegen) name their own wrapper of the operation's
+// answer `CancelSubscriptionResponse`.
+type CancelSubscriptionResult struct {
+	// Subscription A subscription as listed (Meteroid's `Subscription`): the eighteen required fields of the
+	// upstream schema, the rest optional and nullable. Dates without a time are `YYYY-MM-DD`.
+	Subscription Subscription `json:"subscription"`
+}
+
 // CouponDiscount A coupon's discount (Meteroid's `CouponDiscount`): a percentage or a fixed amount, told
 // apart by `type` (`PERCENTAGE`, `FIXED`).
 type CouponDiscount struct {
@@ -788,6 +870,16 @@ type CouponEventData struct {
 	RecurringValue  *int32         `json:"recurring_value,omitempty"`
 	RedemptionLimit *int32         `json:"redemption_limit,omitempty"`
 	Reusable        bool           `json:"reusable"`
+}
+
+// CreateSubscriptionAddOn An add-on to attach at creation (Meteroid's `CreateSubscriptionAddOn`).
+type CreateSubscriptionAddOn struct {
+	// AddOnId Example: add_7n42DGM5Tflk9n8mt7Fhc7
+	AddOnId string `json:"add_on_id"`
+
+	// Customization A price override or a parameterization (Meteroid's `SubscriptionAddOnCustomization`, by `type`), passed as given.
+	Customization *map[string]interface{} `json:"customization,omitempty"`
+	Quantity      *int32                  `json:"quantity,omitempty"`
 }
 
 // CreditNoteEvent The payload of `credit_note.created`, `credit_note.finalized` and `credit_note.voided`
@@ -1382,6 +1474,25 @@ type PaginationMeta struct {
 	TotalPages int32 `json:"total_pages"`
 }
 
+// PaymentMethodsConfig How a subscription's invoices may be paid (Meteroid's `PaymentMethodsConfig`, a union
+// discriminated by `type`): `online` (card or direct debit through the invoicing entity's
+// providers; `config` narrows them, null inherits all), `bank_transfer` (`account_id`, the
+// bank account shown on invoices, null for the entity's default) or `external` (paid
+// outside Meteroid). Written here as one object with the members of the three variants,
+// each optional but `type`, which every client language reads without a discriminator.
+type PaymentMethodsConfig struct {
+	// AccountId For `bank_transfer`, the bank account (`ba_…`); null for the invoicing entity's default.
+	AccountId *string `json:"account_id,omitempty"`
+
+	// Config For `online`, the online methods (Meteroid's `OnlineMethodsConfig`); null inherits every provider of the invoicing entity.
+	Config *map[string]interface{} `json:"config,omitempty"`
+
+	// Type `online`, `bank_transfer` or `external` (read: any string).
+	//
+	// Example: bank_transfer
+	Type string `json:"type"`
+}
+
 // PercentageDiscount A percentage discount (`type` `PERCENTAGE`, Meteroid's `PercentageDiscount`).
 type PercentageDiscount struct {
 	// Percentage A decimal written as a string upstream.
@@ -1551,6 +1662,251 @@ type ShippingAddress struct {
 	SameAsBilling flex.Bool `json:"same_as_billing"`
 }
 
+// Subscription A subscription as listed (Meteroid's `Subscription`): the eighteen required fields of the
+// upstream schema, the rest optional and nullable. Dates without a time are `YYYY-MM-DD`.
+type Subscription struct {
+	ActivatedAt *time.Time `json:"activated_at,omitempty"`
+
+	// AutoAdvanceInvoices If false, invoices stay in draft until reviewed and finalized by hand.
+	AutoAdvanceInvoices bool  `json:"auto_advance_invoices"`
+	BillingDayAnchor    int32 `json:"billing_day_anchor"`
+
+	// BillingStartDate When billing started (after any trial period).
+	BillingStartDate *openapi_types.Date `json:"billing_start_date,omitempty"`
+
+	// ChargeAutomatically Whether the customer's payment method is charged when an invoice is finalized.
+	ChargeAutomatically bool      `json:"charge_automatically"`
+	CreatedAt           time.Time `json:"created_at"`
+
+	// Currency A `Currency` as read: one of the documented codes or any other string (a server may add
+	// codes). The Go type is `Currency`, a string type, so unknown codes decode.
+	Currency           CurrencyOpen        `json:"currency"`
+	CurrentPeriodEnd   *openapi_types.Date `json:"current_period_end,omitempty"`
+	CurrentPeriodStart openapi_types.Date  `json:"current_period_start"`
+	CustomerAlias      *string             `json:"customer_alias,omitempty"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId   string              `json:"customer_id"`
+	CustomerName string              `json:"customer_name"`
+	EndDate      *openapi_types.Date `json:"end_date,omitempty"`
+
+	// Id The subscription's id, prefixed `sub_`.
+	//
+	// Example: sub_7n42DGM5Tflk9n8mt7Fhc7
+	Id          string  `json:"id"`
+	InvoiceMemo *string `json:"invoice_memo,omitempty"`
+
+	// MrrCents Monthly recurring revenue in cents.
+	MrrCents int64 `json:"mrr_cents"`
+
+	// NetTerms Payment terms in days (0 = due on issue).
+	NetTerms int32 `json:"net_terms"`
+
+	// PaymentMethodsConfig How invoices may be paid; null inherits from the invoicing entity.
+	PaymentMethodsConfig *PaymentMethodsConfig `json:"payment_methods_config,omitempty"`
+
+	// Period A billing period as read: one of Meteroid's `BillingPeriodEnum` values (`MONTHLY`,
+	// `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
+	Period          BillingPeriodOpen `json:"period"`
+	PlanDescription *string           `json:"plan_description,omitempty"`
+
+	// PlanId Example: plan_7n42DGM5Tflk9n8mt7Fhc7
+	PlanId      string `json:"plan_id"`
+	PlanName    string `json:"plan_name"`
+	PlanVersion int32  `json:"plan_version"`
+
+	// PlanVersionId Example: plv_7n42DGM5Tflk9n8mt7Fhc7
+	PlanVersionId string  `json:"plan_version_id"`
+	PurchaseOrder *string `json:"purchase_order,omitempty"`
+
+	// StartDate When the subscription contract starts (benefits apply from this date).
+	StartDate openapi_types.Date `json:"start_date"`
+
+	// Status A subscription status as read: one of Meteroid's `SubscriptionStatusEnum` values or any
+	// other string.
+	Status SubscriptionStatusOpen `json:"status"`
+
+	// TrialDuration Trial duration in days.
+	TrialDuration *int32 `json:"trial_duration,omitempty"`
+}
+
+// SubscriptionActivationCondition When a new subscription becomes active (Meteroid's `SubscriptionActivationConditionEnum`):
+// `ON_START` at `start_date`, `ON_CHECKOUT` once the customer completes a checkout,
+// `MANUAL` when activated by hand.
+type SubscriptionActivationCondition string
+
+// SubscriptionAddOn An add-on of a subscription (Meteroid's `SubscriptionAddOn`).
+type SubscriptionAddOn struct {
+	// AddOnId Example: add_7n42DGM5Tflk9n8mt7Fhc7
+	AddOnId *string `json:"add_on_id,omitempty"`
+
+	// Fee A component's fee (Meteroid's `SubscriptionFee`, a union discriminated by `type`: `RATE`,
+	// `ONE_TIME`, `RECURRING`, `CAPACITY`, `SLOT`, `USAGE`). Only `type` is declared; each
+	// variant's members (`rate`, `quantity`, `billing_type`, `included`, `overage_rate`,
+	// `metric_id`, `unit`, `unit_rate`, `initial_slots`, `min_slots`, `max_slots`, `model`)
+	// are read as they come. Decimals are strings upstream.
+	Fee SubscriptionFee `json:"fee"`
+
+	// Id Example: sub_add_7n42DGM5Tflk9n8mt7Fhc7
+	Id       *string `json:"id,omitempty"`
+	Name     string  `json:"name"`
+	Period   string  `json:"period"`
+	Quantity int32   `json:"quantity"`
+}
+
+// SubscriptionComponent One price component of a subscription (Meteroid's `SubscriptionComponent`).
+type SubscriptionComponent struct {
+	// Fee A component's fee (Meteroid's `SubscriptionFee`, a union discriminated by `type`: `RATE`,
+	// `ONE_TIME`, `RECURRING`, `CAPACITY`, `SLOT`, `USAGE`). Only `type` is declared; each
+	// variant's members (`rate`, `quantity`, `billing_type`, `included`, `overage_rate`,
+	// `metric_id`, `unit`, `unit_rate`, `initial_slots`, `min_slots`, `max_slots`, `model`)
+	// are read as they come. Decimals are strings upstream.
+	Fee  SubscriptionFee `json:"fee"`
+	Name string          `json:"name"`
+
+	// Period `ONE_TIME`, `MONTHLY`, `QUARTERLY`, `SEMIANNUAL` or `ANNUAL` (read: any string).
+	Period string `json:"period"`
+
+	// PriceComponentId Example: price_7n42DGM5Tflk9n8mt7Fhc7
+	PriceComponentId *string `json:"price_component_id,omitempty"`
+
+	// ProductId Example: prd_7n42DGM5Tflk9n8mt7Fhc7
+	ProductId *string `json:"product_id,omitempty"`
+}
+
+// SubscriptionCreateRequest The body of a create (Meteroid's `SubscriptionCreateRequest`). Required are the four
+// fields upstream marks required. No idempotency key exists. Fields the created
+// subscription does not return (`customer_id_or_alias`, `activation_condition`,
+// `skip_past_invoices`, `trial_days`, `version`, `add_ons`, `coupon_codes`,
+// `price_components`) are `writeOnly`: a client comparing what it sent with what it reads
+// back skips them; the two required ones among them (`customer_id_or_alias`,
+// `activation_condition`) are not marked, since generators make a required `writeOnly`
+// field optional. `null` is not allowed: omit a field to take the default.
+type SubscriptionCreateRequest struct {
+	// ActivationCondition When a new subscription becomes active (Meteroid's `SubscriptionActivationConditionEnum`):
+	// `ON_START` at `start_date`, `ON_CHECKOUT` once the customer completes a checkout,
+	// `MANUAL` when activated by hand.
+	ActivationCondition SubscriptionActivationCondition `json:"activation_condition"`
+	AddOns              *[]CreateSubscriptionAddOn      `json:"add_ons,omitempty"`
+	AutoAdvanceInvoices *bool                           `json:"auto_advance_invoices,omitempty"`
+	BillingDayAnchor    *int32                          `json:"billing_day_anchor,omitempty"`
+	ChargeAutomatically *bool                           `json:"charge_automatically,omitempty"`
+	CouponCodes         *[]string                       `json:"coupon_codes,omitempty"`
+
+	// CustomerIdOrAlias The customer, by id (`cus_…`) or alias. Not returned as such (the subscription
+	// carries `customer_id` and `customer_alias`); not marked `writeOnly` only because it
+	// is required, and generators make required `writeOnly` fields optional.
+	//
+	//
+	// Example: acme-de
+	CustomerIdOrAlias string              `json:"customer_id_or_alias"`
+	EndDate           *openapi_types.Date `json:"end_date,omitempty"`
+	InvoiceMemo       *string             `json:"invoice_memo,omitempty"`
+	NetTerms          *int32              `json:"net_terms,omitempty"`
+
+	// PaymentMethodsConfig How a subscription's invoices may be paid (Meteroid's `PaymentMethodsConfig`, a union
+	// discriminated by `type`): `online` (card or direct debit through the invoicing entity's
+	// providers; `config` narrows them, null inherits all), `bank_transfer` (`account_id`, the
+	// bank account shown on invoices, null for the entity's default) or `external` (paid
+	// outside Meteroid). Written here as one object with the members of the three variants,
+	// each optional but `type`, which every client language reads without a discriminator.
+	PaymentMethodsConfig *PaymentMethodsConfig `json:"payment_methods_config,omitempty"`
+
+	// PlanId Example: plan_7n42DGM5Tflk9n8mt7Fhc7
+	PlanId string `json:"plan_id"`
+
+	// PriceComponents Overrides of the plan's components (Meteroid's `CreateSubscriptionComponents`:
+	// `parameterized_components`, `overridden_components`, `extra_components`,
+	// `remove_components`), passed as given.
+	PriceComponents *map[string]interface{} `json:"price_components,omitempty"`
+	PurchaseOrder   *string                 `json:"purchase_order,omitempty"`
+
+	// SkipPastInvoices Migration mode: with a past `start_date`, no invoices are created for the past
+	// cycles; the subscription is set to the current billing period.
+	SkipPastInvoices *bool `json:"skip_past_invoices,omitempty"`
+
+	// StartDate Example: 2026-01-01
+	StartDate openapi_types.Date `json:"start_date"`
+	TrialDays *int32             `json:"trial_days,omitempty"`
+
+	// Version The plan version to subscribe to; absent for the plan's current published version.
+	Version *int32 `json:"version,omitempty"`
+}
+
+// SubscriptionDetails A subscription with its parts (Meteroid's `SubscriptionDetails`): the fields of
+// `Subscription` but `plan_description`, and the price `components`, `add_ons`,
+// `applied_coupons` (each `{coupon, applied_coupon}`, read as they come), `entitlements`
+// (read as they come) and a `checkout_url` for `ON_CHECKOUT` subscriptions.
+type SubscriptionDetails struct {
+	ActivatedAt    *time.Time               `json:"activated_at,omitempty"`
+	AddOns         []SubscriptionAddOn      `json:"add_ons"`
+	AppliedCoupons []map[string]interface{} `json:"applied_coupons"`
+
+	// AutoAdvanceInvoices If false, invoices stay in draft until reviewed and finalized by hand.
+	AutoAdvanceInvoices bool  `json:"auto_advance_invoices"`
+	BillingDayAnchor    int32 `json:"billing_day_anchor"`
+
+	// BillingStartDate When billing started (after any trial period).
+	BillingStartDate *openapi_types.Date `json:"billing_start_date,omitempty"`
+
+	// ChargeAutomatically Whether the customer's payment method is charged when an invoice is finalized.
+	ChargeAutomatically bool                    `json:"charge_automatically"`
+	CheckoutUrl         *string                 `json:"checkout_url,omitempty"`
+	Components          []SubscriptionComponent `json:"components"`
+	CreatedAt           time.Time               `json:"created_at"`
+
+	// Currency A `Currency` as read: one of the documented codes or any other string (a server may add
+	// codes). The Go type is `Currency`, a string type, so unknown codes decode.
+	Currency           CurrencyOpen        `json:"currency"`
+	CurrentPeriodEnd   *openapi_types.Date `json:"current_period_end,omitempty"`
+	CurrentPeriodStart openapi_types.Date  `json:"current_period_start"`
+	CustomerAlias      *string             `json:"customer_alias,omitempty"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId   string                    `json:"customer_id"`
+	CustomerName string                    `json:"customer_name"`
+	EndDate      *openapi_types.Date       `json:"end_date,omitempty"`
+	Entitlements *[]map[string]interface{} `json:"entitlements,omitempty"`
+
+	// Id The subscription's id, prefixed `sub_`.
+	//
+	// Example: sub_7n42DGM5Tflk9n8mt7Fhc7
+	Id          string  `json:"id"`
+	InvoiceMemo *string `json:"invoice_memo,omitempty"`
+
+	// MrrCents Monthly recurring revenue in cents.
+	MrrCents int64 `json:"mrr_cents"`
+
+	// NetTerms Payment terms in days (0 = due on issue).
+	NetTerms int32 `json:"net_terms"`
+
+	// PaymentMethodsConfig How invoices may be paid; null inherits from the invoicing entity.
+	PaymentMethodsConfig *PaymentMethodsConfig `json:"payment_methods_config,omitempty"`
+
+	// Period A billing period as read: one of Meteroid's `BillingPeriodEnum` values (`MONTHLY`,
+	// `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
+	Period BillingPeriodOpen `json:"period"`
+
+	// PlanId Example: plan_7n42DGM5Tflk9n8mt7Fhc7
+	PlanId      string `json:"plan_id"`
+	PlanName    string `json:"plan_name"`
+	PlanVersion int32  `json:"plan_version"`
+
+	// PlanVersionId Example: plv_7n42DGM5Tflk9n8mt7Fhc7
+	PlanVersionId string  `json:"plan_version_id"`
+	PurchaseOrder *string `json:"purchase_order,omitempty"`
+
+	// StartDate When the subscription contract starts (benefits apply from this date).
+	StartDate openapi_types.Date `json:"start_date"`
+
+	// Status A subscription status as read: one of Meteroid's `SubscriptionStatusEnum` values or any
+	// other string.
+	Status SubscriptionStatusOpen `json:"status"`
+
+	// TrialDuration Trial duration in days.
+	TrialDuration *int32 `json:"trial_duration,omitempty"`
+}
+
 // SubscriptionEvent The payload of `subscription.created` (Meteroid's `SubscriptionEvent`), flat.
 type SubscriptionEvent struct {
 	ActivatedAt      *time.Time          `json:"activated_at,omitempty"`
@@ -1637,9 +1993,62 @@ type SubscriptionEventData struct {
 	Version        int32  `json:"version"`
 }
 
+// SubscriptionFee A component's fee (Meteroid's `SubscriptionFee`, a union discriminated by `type`: `RATE`,
+// `ONE_TIME`, `RECURRING`, `CAPACITY`, `SLOT`, `USAGE`). Only `type` is declared; each
+// variant's members (`rate`, `quantity`, `billing_type`, `included`, `overage_rate`,
+// `metric_id`, `unit`, `unit_rate`, `initial_slots`, `min_slots`, `max_slots`, `model`)
+// are read as they come. Decimals are strings upstream.
+type SubscriptionFee struct {
+	// Type Example: RATE
+	Type                 string                 `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// SubscriptionList One page of `listSubscriptions`.
+type SubscriptionList struct {
+	Data []Subscription `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
+
+// SubscriptionStatus A subscription's status (Meteroid's `SubscriptionStatusEnum`), as sent in a filter.
+type SubscriptionStatus string
+
 // SubscriptionStatusOpen A subscription status as read: one of Meteroid's `SubscriptionStatusEnum` values or any
 // other string.
 type SubscriptionStatusOpen = string
+
+// SubscriptionUpdateRequest The body of `updateSubscription` (Meteroid's `SubscriptionUpdateRequest`): the six
+// settings a subscription's PATCH can change, each only when present. `null` is not
+// allowed: omit a field to keep it.
+type SubscriptionUpdateRequest struct {
+	AutoAdvanceInvoices *bool   `json:"auto_advance_invoices,omitempty"`
+	ChargeAutomatically *bool   `json:"charge_automatically,omitempty"`
+	InvoiceMemo         *string `json:"invoice_memo,omitempty"`
+	NetTerms            *int32  `json:"net_terms,omitempty"`
+
+	// PaymentMethodsConfig How a subscription's invoices may be paid (Meteroid's `PaymentMethodsConfig`, a union
+	// discriminated by `type`): `online` (card or direct debit through the invoicing entity's
+	// providers; `config` narrows them, null inherits all), `bank_transfer` (`account_id`, the
+	// bank account shown on invoices, null for the entity's default) or `external` (paid
+	// outside Meteroid). Written here as one object with the members of the three variants,
+	// each optional but `type`, which every client language reads without a discriminator.
+	PaymentMethodsConfig *PaymentMethodsConfig `json:"payment_methods_config,omitempty"`
+	PurchaseOrder        *string               `json:"purchase_order,omitempty"`
+}
+
+// SubscriptionUpdateResponse defines model for SubscriptionUpdateResponse.
+type SubscriptionUpdateResponse struct {
+	// Subscription A subscription with its parts (Meteroid's `SubscriptionDetails`): the fields of
+	// `Subscription` but `plan_description`, and the price `components`, `add_ons`,
+	// `applied_coupons` (each `{coupon, applied_coupon}`, read as they come), `entitlements`
+	// (read as they come) and a `checkout_url` for `ON_CHECKOUT` subscriptions.
+	Subscription SubscriptionDetails `json:"subscription"`
+}
 
 // UnitConversionRoundingOpen A unit conversion rounding as read: one of Meteroid's `UnitConversionRoundingEnum`
 // values or any other string.
@@ -1671,6 +2080,9 @@ type WebhookEventType string
 // string type, so unknown types decode.
 type WebhookEventTypeOpen = WebhookEventType
 
+// SubscriptionId defines model for SubscriptionId.
+type SubscriptionId = string
+
 // WebhookId defines model for WebhookId.
 type WebhookId = string
 
@@ -1685,6 +2097,9 @@ type BadRequest = Error
 
 // Conflict The error body of every non-2xx response. No request id or field name is documented.
 type Conflict = Error
+
+// EntityNotFound The error body of every non-2xx response. No request id or field name is documented.
+type EntityNotFound = Error
 
 // GatewayError The error body of every non-2xx response. No request id or field name is documented.
 type GatewayError = Error
@@ -1726,6 +2141,29 @@ type ListCustomersParams struct {
 	Archived *bool `form:"archived,omitempty" json:"archived,omitempty"`
 }
 
+// ListSubscriptionsParams defines parameters for ListSubscriptions.
+type ListSubscriptionsParams struct {
+	// CustomerId Only the subscriptions of this customer, by id (`cus_…`) or alias.
+	CustomerId *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// PlanId Only the subscriptions to this plan (`plan_…`).
+	PlanId *string `form:"plan_id,omitempty" json:"plan_id,omitempty"`
+
+	// Statuses Only subscriptions in one of these statuses.
+	Statuses *[]SubscriptionStatus `form:"statuses,omitempty" json:"statuses,omitempty"`
+
+	// OrderBy Sort order, `column.direction`: column `customer_name`, `plan_name`, `mrr_cents`,
+	// `billing_start_date`, `end_date`, `status` or `created_at`, direction `asc` or
+	// `desc`. Absent: `created_at.desc`.
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most subscriptions the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CustomerCreate
 
@@ -1734,6 +2172,81 @@ type PatchCustomerJSONRequestBody = CustomerPatch
 
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerUpdateRequest
+
+// CreateSubscriptionJSONRequestBody defines body for CreateSubscription for application/json ContentType.
+type CreateSubscriptionJSONRequestBody = SubscriptionCreateRequest
+
+// UpdateSubscriptionJSONRequestBody defines body for UpdateSubscription for application/json ContentType.
+type UpdateSubscriptionJSONRequestBody = SubscriptionUpdateRequest
+
+// CancelSubscriptionJSONRequestBody defines body for CancelSubscription for application/json ContentType.
+type CancelSubscriptionJSONRequestBody = CancelSubscriptionRequest
+
+// Getter for additional properties for SubscriptionFee. Returns the specified
+// element and whether it was found
+func (a SubscriptionFee) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for SubscriptionFee
+func (a *SubscriptionFee) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for SubscriptionFee to handle AdditionalProperties
+func (a *SubscriptionFee) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for SubscriptionFee to handle AdditionalProperties
+func (a SubscriptionFee) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // AsPercentageDiscount returns the union data inside the CouponDiscount as a PercentageDiscount
 func (t CouponDiscount) AsPercentageDiscount() (PercentageDiscount, error) {
@@ -2261,6 +2774,148 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 	UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSubscriptions List subscriptions, a page at a time
+	//
+	// Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
+	// `pagination_meta`, paged like `listCustomers`: `page` from 0, `per_page` 1 to 100.
+	// `customer_id` keeps one customer's subscriptions (by id or alias, as upstream's
+	// description says), `plan_id` one plan's, `statuses` those in any of the listed
+	// statuses (repeat the parameter: `statuses=ACTIVE&statuses=PAUSED`).
+	//
+	// Order: `order_by` (`column.direction`; columns `customer_name`, `plan_name`,
+	// `mrr_cents`, `billing_start_date`, `end_date`, `status`, `created_at`); the server's
+	// default is `created_at.desc`. As for customers, a client that walks every page should
+	// send `created_at.asc`, so that a subscription created during the walk lands after the
+	// walk's position. Read-only, so always safe to retry.
+	//
+	// Corresponds with GET /api/v1/subscriptions (the `ListSubscriptions` operationId).
+	ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubscriptionWithBody Create a subscription
+	//
+	// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+	// answers 201 with the subscription's details. Required: `plan_id`,
+	// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+	// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+	// `version` the plan's current published version applies. `skip_past_invoices`
+	// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+	// past cycles and the subscription starts in the current billing period.
+	//
+	// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+	// second one. The subscription has no caller-set unique key; this spec's reading is that
+	// a customer rarely holds two subscriptions to one plan that start on the same day, so
+	// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+	// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+	// `customer_id` and `plan_id`) and looking for that `start_date`.
+	//
+	// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+	// upstream document declares no 404 or 409 here). The body extractor answers before the
+	// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+	// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubscription Create a subscription
+	//
+	// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+	// answers 201 with the subscription's details. Required: `plan_id`,
+	// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+	// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+	// `version` the plan's current published version applies. `skip_past_invoices`
+	// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+	// past cycles and the subscription starts in the current billing period.
+	//
+	// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+	// second one. The subscription has no caller-set unique key; this spec's reading is that
+	// a customer rarely holds two subscriptions to one plan that start on the same day, so
+	// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+	// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+	// `customer_id` and `plan_id`) and looking for that `start_date`.
+	//
+	// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+	// upstream document declares no 404 or 409 here). The body extractor answers before the
+	// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+	// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+	CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubscriptionDetails Get a subscription
+	//
+	// Returns one subscription with its price components, add-ons and applied coupons
+	// (Meteroid's `subscription_details`). Unknown id: 404 (`NOT_FOUND`). Read-only, so
+	// always safe to retry.
+	//
+	// Corresponds with GET /api/v1/subscriptions/{subscription_id} (the `SubscriptionDetails` operationId).
+	SubscriptionDetails(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubscriptionWithBody Change a subscription's settings
+	//
+	// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+	// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+	// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+	// `purchase_order`), each only when present. The plan, the dates and the price
+	// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+	// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+	// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubscription Change a subscription's settings
+	//
+	// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+	// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+	// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+	// `purchase_order`), each only when present. The plan, the dates and the price
+	// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+	// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+	// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+	UpdateSubscription(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelSubscriptionWithBody Cancel a subscription
+	//
+	// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+	// without one, at the end of the current billing or committed period; answers 200 with
+	// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+	//
+	// The documents do not say what a second cancel answers; this spec assumes that
+	// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+	// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+	CancelSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelSubscription Cancel a subscription
+	//
+	// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+	// without one, at the end of the current billing or committed period; answers 200 with
+	// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+	//
+	// The documents do not say what a second cancel answers; this spec assumes that
+	// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+	// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+	CancelSubscription(ctx context.Context, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListCustomers List customers, a page at a time
@@ -2568,6 +3223,228 @@ func (c *Client) UpdateCustomer(ctx context.Context, idOrAlias string, body Upda
 // Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 func (c *Client) UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnarchiveCustomerRequest(c.Server, idOrAlias)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSubscriptions List subscriptions, a page at a time
+//
+// Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
+// `pagination_meta`, paged like `listCustomers`: `page` from 0, `per_page` 1 to 100.
+// `customer_id` keeps one customer's subscriptions (by id or alias, as upstream's
+// description says), `plan_id` one plan's, `statuses` those in any of the listed
+// statuses (repeat the parameter: `statuses=ACTIVE&statuses=PAUSED`).
+//
+// Order: `order_by` (`column.direction`; columns `customer_name`, `plan_name`,
+// `mrr_cents`, `billing_start_date`, `end_date`, `status`, `created_at`); the server's
+// default is `created_at.desc`. As for customers, a client that walks every page should
+// send `created_at.asc`, so that a subscription created during the walk lands after the
+// walk's position. Read-only, so always safe to retry.
+//
+// Corresponds with GET /api/v1/subscriptions (the `ListSubscriptions` operationId).
+func (c *Client) ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubscriptionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubscriptionWithBody Create a subscription
+//
+// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+// answers 201 with the subscription's details. Required: `plan_id`,
+// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+// `version` the plan's current published version applies. `skip_past_invoices`
+// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+// past cycles and the subscription starts in the current billing period.
+//
+// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+// second one. The subscription has no caller-set unique key; this spec's reading is that
+// a customer rarely holds two subscriptions to one plan that start on the same day, so
+// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+// `customer_id` and `plan_id`) and looking for that `start_date`.
+//
+// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+// upstream document declares no 404 or 409 here). The body extractor answers before the
+// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+func (c *Client) CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubscriptionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubscription Create a subscription
+//
+// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+// answers 201 with the subscription's details. Required: `plan_id`,
+// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+// `version` the plan's current published version applies. `skip_past_invoices`
+// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+// past cycles and the subscription starts in the current billing period.
+//
+// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+// second one. The subscription has no caller-set unique key; this spec's reading is that
+// a customer rarely holds two subscriptions to one plan that start on the same day, so
+// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+// `customer_id` and `plan_id`) and looking for that `start_date`.
+//
+// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+// upstream document declares no 404 or 409 here). The body extractor answers before the
+// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubscriptionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubscriptionDetails Get a subscription
+//
+// Returns one subscription with its price components, add-ons and applied coupons
+// (Meteroid's `subscription_details`). Unknown id: 404 (`NOT_FOUND`). Read-only, so
+// always safe to retry.
+//
+// Corresponds with GET /api/v1/subscriptions/{subscription_id} (the `SubscriptionDetails` operationId).
+func (c *Client) SubscriptionDetails(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubscriptionDetailsRequest(c.Server, subscriptionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubscriptionWithBody Change a subscription's settings
+//
+// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+// `purchase_order`), each only when present. The plan, the dates and the price
+// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+func (c *Client) UpdateSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubscriptionRequestWithBody(c.Server, subscriptionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubscription Change a subscription's settings
+//
+// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+// `purchase_order`), each only when present. The plan, the dates and the price
+// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+func (c *Client) UpdateSubscription(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubscriptionRequest(c.Server, subscriptionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelSubscriptionWithBody Cancel a subscription
+//
+// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+// without one, at the end of the current billing or committed period; answers 200 with
+// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+//
+// The documents do not say what a second cancel answers; this spec assumes that
+// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+func (c *Client) CancelSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelSubscriptionRequestWithBody(c.Server, subscriptionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelSubscription Cancel a subscription
+//
+// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+// without one, at the end of the current billing or committed period; answers 200 with
+// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+//
+// The documents do not say what a second cancel answers; this spec assumes that
+// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+func (c *Client) CancelSubscription(ctx context.Context, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelSubscriptionRequest(c.Server, subscriptionId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2916,6 +3793,288 @@ func NewUnarchiveCustomerRequest(server string, idOrAlias string) (*http.Request
 	return req, nil
 }
 
+// NewListSubscriptionsRequest constructs an http.Request for the ListSubscriptions method
+func NewListSubscriptionsRequest(server string, params *ListSubscriptionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.CustomerId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer_id", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PlanId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "plan_id", *params.PlanId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Statuses != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "statuses", *params.Statuses, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSubscriptionRequest calls the generic CreateSubscription builder with application/json body
+func NewCreateSubscriptionRequest(server string, body CreateSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSubscriptionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSubscriptionRequestWithBody constructs an http.Request for the CreateSubscription method, with any body, and a specified content type
+func NewCreateSubscriptionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSubscriptionDetailsRequest constructs an http.Request for the SubscriptionDetails method
+func NewSubscriptionDetailsRequest(server string, subscriptionId SubscriptionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscription_id", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSubscriptionRequest calls the generic UpdateSubscription builder with application/json body
+func NewUpdateSubscriptionRequest(server string, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubscriptionRequestWithBody(server, subscriptionId, "application/json", bodyReader)
+}
+
+// NewUpdateSubscriptionRequestWithBody constructs an http.Request for the UpdateSubscription method, with any body, and a specified content type
+func NewUpdateSubscriptionRequestWithBody(server string, subscriptionId SubscriptionId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscription_id", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCancelSubscriptionRequest calls the generic CancelSubscription builder with application/json body
+func NewCancelSubscriptionRequest(server string, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelSubscriptionRequestWithBody(server, subscriptionId, "application/json", bodyReader)
+}
+
+// NewCancelSubscriptionRequestWithBody constructs an http.Request for the CancelSubscription method, with any body, and a specified content type
+func NewCancelSubscriptionRequestWithBody(server string, subscriptionId SubscriptionId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscription_id", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/subscriptions/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -3182,6 +4341,152 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 	UnarchiveCustomerWithResponse(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*UnarchiveCustomerResponse, error)
+
+	// ListSubscriptionsWithResponse List subscriptions, a page at a time
+	//
+	// Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
+	// `pagination_meta`, paged like `listCustomers`: `page` from 0, `per_page` 1 to 100.
+	// `customer_id` keeps one customer's subscriptions (by id or alias, as upstream's
+	// description says), `plan_id` one plan's, `statuses` those in any of the listed
+	// statuses (repeat the parameter: `statuses=ACTIVE&statuses=PAUSED`).
+	//
+	// Order: `order_by` (`column.direction`; columns `customer_name`, `plan_name`,
+	// `mrr_cents`, `billing_start_date`, `end_date`, `status`, `created_at`); the server's
+	// default is `created_at.desc`. As for customers, a client that walks every page should
+	// send `created_at.asc`, so that a subscription created during the walk lands after the
+	// walk's position. Read-only, so always safe to retry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/subscriptions (the `ListSubscriptions` operationId).
+	ListSubscriptionsWithResponse(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListSubscriptionsResponse, error)
+
+	// CreateSubscriptionWithBodyWithResponse Create a subscription
+	//
+	// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+	// answers 201 with the subscription's details. Required: `plan_id`,
+	// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+	// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+	// `version` the plan's current published version applies. `skip_past_invoices`
+	// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+	// past cycles and the subscription starts in the current billing period.
+	//
+	// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+	// second one. The subscription has no caller-set unique key; this spec's reading is that
+	// a customer rarely holds two subscriptions to one plan that start on the same day, so
+	// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+	// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+	// `customer_id` and `plan_id`) and looking for that `start_date`.
+	//
+	// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+	// upstream document declares no 404 or 409 here). The body extractor answers before the
+	// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+	// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error)
+
+	// CreateSubscriptionWithResponse Create a subscription
+	//
+	// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+	// answers 201 with the subscription's details. Required: `plan_id`,
+	// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+	// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+	// `version` the plan's current published version applies. `skip_past_invoices`
+	// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+	// past cycles and the subscription starts in the current billing period.
+	//
+	// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+	// second one. The subscription has no caller-set unique key; this spec's reading is that
+	// a customer rarely holds two subscriptions to one plan that start on the same day, so
+	// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+	// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+	// `customer_id` and `plan_id`) and looking for that `start_date`.
+	//
+	// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+	// upstream document declares no 404 or 409 here). The body extractor answers before the
+	// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+	// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithResponse(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error)
+
+	// SubscriptionDetailsWithResponse Get a subscription
+	//
+	// Returns one subscription with its price components, add-ons and applied coupons
+	// (Meteroid's `subscription_details`). Unknown id: 404 (`NOT_FOUND`). Read-only, so
+	// always safe to retry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/subscriptions/{subscription_id} (the `SubscriptionDetails` operationId).
+	SubscriptionDetailsWithResponse(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*SubscriptionDetailsResponse, error)
+
+	// UpdateSubscriptionWithBodyWithResponse Change a subscription's settings
+	//
+	// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+	// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+	// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+	// `purchase_order`), each only when present. The plan, the dates and the price
+	// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+	// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+	// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error)
+
+	// UpdateSubscriptionWithResponse Change a subscription's settings
+	//
+	// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+	// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+	// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+	// `purchase_order`), each only when present. The plan, the dates and the price
+	// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+	// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+	// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error)
+
+	// CancelSubscriptionWithBodyWithResponse Cancel a subscription
+	//
+	// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+	// without one, at the end of the current billing or committed period; answers 200 with
+	// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+	//
+	// The documents do not say what a second cancel answers; this spec assumes that
+	// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+	// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+	CancelSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelSubscriptionResponse, error)
+
+	// CancelSubscriptionWithResponse Cancel a subscription
+	//
+	// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+	// without one, at the end of the current billing or committed period; answers 200 with
+	// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+	//
+	// The documents do not say what a second cancel answers; this spec assumes that
+	// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+	// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+	CancelSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelSubscriptionResponse, error)
 }
 
 // ListCustomersResponse429Headers the declared response headers of an HTTP 429 response for ListCustomers
@@ -4066,6 +5371,645 @@ func (r UnarchiveCustomerResponse) ContentType() string {
 	return ""
 }
 
+// ListSubscriptionsResponse429Headers the declared response headers of an HTTP 429 response for ListSubscriptions
+type ListSubscriptionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListSubscriptionsResponse502Headers the declared response headers of an HTTP 502 response for ListSubscriptions
+type ListSubscriptionsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListSubscriptionsResponse503Headers the declared response headers of an HTTP 503 response for ListSubscriptions
+type ListSubscriptionsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListSubscriptionsResponse504Headers the declared response headers of an HTTP 504 response for ListSubscriptions
+type ListSubscriptionsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListSubscriptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubscriptionList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListSubscriptionsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListSubscriptionsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListSubscriptionsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListSubscriptionsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON200() *SubscriptionList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListSubscriptionsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSubscriptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSubscriptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSubscriptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSubscriptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSubscriptionResponse429Headers the declared response headers of an HTTP 429 response for CreateSubscription
+type CreateSubscriptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateSubscriptionResponse502Headers the declared response headers of an HTTP 502 response for CreateSubscription
+type CreateSubscriptionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateSubscriptionResponse503Headers the declared response headers of an HTTP 503 response for CreateSubscription
+type CreateSubscriptionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateSubscriptionResponse504Headers the declared response headers of an HTTP 504 response for CreateSubscription
+type CreateSubscriptionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CreateSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubscriptionDetails
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateSubscriptionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateSubscriptionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateSubscriptionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateSubscriptionResponse504Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON201() *SubscriptionDetails {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateSubscriptionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SubscriptionDetailsResponse429Headers the declared response headers of an HTTP 429 response for SubscriptionDetails
+type SubscriptionDetailsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// SubscriptionDetailsResponse502Headers the declared response headers of an HTTP 502 response for SubscriptionDetails
+type SubscriptionDetailsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// SubscriptionDetailsResponse503Headers the declared response headers of an HTTP 503 response for SubscriptionDetails
+type SubscriptionDetailsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// SubscriptionDetailsResponse504Headers the declared response headers of an HTTP 504 response for SubscriptionDetails
+type SubscriptionDetailsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type SubscriptionDetailsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubscriptionDetails
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SubscriptionDetailsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *SubscriptionDetailsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SubscriptionDetailsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *SubscriptionDetailsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON200() *SubscriptionDetails {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SubscriptionDetailsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SubscriptionDetailsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubscriptionDetailsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubscriptionDetailsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubscriptionDetailsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateSubscriptionResponse429Headers the declared response headers of an HTTP 429 response for UpdateSubscription
+type UpdateSubscriptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateSubscriptionResponse502Headers the declared response headers of an HTTP 502 response for UpdateSubscription
+type UpdateSubscriptionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// UpdateSubscriptionResponse503Headers the declared response headers of an HTTP 503 response for UpdateSubscription
+type UpdateSubscriptionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// UpdateSubscriptionResponse504Headers the declared response headers of an HTTP 504 response for UpdateSubscription
+type UpdateSubscriptionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type UpdateSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubscriptionUpdateResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateSubscriptionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *UpdateSubscriptionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateSubscriptionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *UpdateSubscriptionResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON200() *SubscriptionUpdateResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateSubscriptionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelSubscriptionResponse429Headers the declared response headers of an HTTP 429 response for CancelSubscription
+type CancelSubscriptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CancelSubscriptionResponse502Headers the declared response headers of an HTTP 502 response for CancelSubscription
+type CancelSubscriptionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CancelSubscriptionResponse503Headers the declared response headers of an HTTP 503 response for CancelSubscription
+type CancelSubscriptionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CancelSubscriptionResponse504Headers the declared response headers of an HTTP 504 response for CancelSubscription
+type CancelSubscriptionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CancelSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CancelSubscriptionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelSubscriptionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CancelSubscriptionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CancelSubscriptionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CancelSubscriptionResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON200() *CancelSubscriptionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CancelSubscriptionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListCustomersWithResponse List customers, a page at a time
 //
 // Returns one page of the tenant's customers and a `pagination_meta` that says how many
@@ -4347,6 +6291,200 @@ func (c *ClientWithResponses) UnarchiveCustomerWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseUnarchiveCustomerResponse(rsp)
+}
+
+// ListSubscriptionsWithResponse List subscriptions, a page at a time
+//
+// Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
+// `pagination_meta`, paged like `listCustomers`: `page` from 0, `per_page` 1 to 100.
+// `customer_id` keeps one customer's subscriptions (by id or alias, as upstream's
+// description says), `plan_id` one plan's, `statuses` those in any of the listed
+// statuses (repeat the parameter: `statuses=ACTIVE&statuses=PAUSED`).
+//
+// Order: `order_by` (`column.direction`; columns `customer_name`, `plan_name`,
+// `mrr_cents`, `billing_start_date`, `end_date`, `status`, `created_at`); the server's
+// default is `created_at.desc`. As for customers, a client that walks every page should
+// send `created_at.asc`, so that a subscription created during the walk lands after the
+// walk's position. Read-only, so always safe to retry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/subscriptions (the `ListSubscriptions` operationId).
+func (c *ClientWithResponses) ListSubscriptionsWithResponse(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListSubscriptionsResponse, error) {
+	rsp, err := c.ListSubscriptions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSubscriptionsResponse(rsp)
+}
+
+// CreateSubscriptionWithBodyWithResponse Create a subscription
+//
+// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+// answers 201 with the subscription's details. Required: `plan_id`,
+// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+// `version` the plan's current published version applies. `skip_past_invoices`
+// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+// past cycles and the subscription starts in the current billing period.
+//
+// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+// second one. The subscription has no caller-set unique key; this spec's reading is that
+// a customer rarely holds two subscriptions to one plan that start on the same day, so
+// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+// `customer_id` and `plan_id`) and looking for that `start_date`.
+//
+// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+// upstream document declares no 404 or 409 here). The body extractor answers before the
+// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+func (c *ClientWithResponses) CreateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error) {
+	rsp, err := c.CreateSubscriptionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubscriptionResponse(rsp)
+}
+
+// CreateSubscriptionWithResponse Create a subscription
+//
+// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+// answers 201 with the subscription's details. Required: `plan_id`,
+// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+// `version` the plan's current published version applies. `skip_past_invoices`
+// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+// past cycles and the subscription starts in the current billing period.
+//
+// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+// second one. The subscription has no caller-set unique key; this spec's reading is that
+// a customer rarely holds two subscriptions to one plan that start on the same day, so
+// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+// `customer_id` and `plan_id`) and looking for that `start_date`.
+//
+// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+// upstream document declares no 404 or 409 here). The body extractor answers before the
+// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+func (c *ClientWithResponses) CreateSubscriptionWithResponse(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error) {
+	rsp, err := c.CreateSubscription(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubscriptionResponse(rsp)
+}
+
+// SubscriptionDetailsWithResponse Get a subscription
+//
+// Returns one subscription with its price components, add-ons and applied coupons
+// (Meteroid's `subscription_details`). Unknown id: 404 (`NOT_FOUND`). Read-only, so
+// always safe to retry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/subscriptions/{subscription_id} (the `SubscriptionDetails` operationId).
+func (c *ClientWithResponses) SubscriptionDetailsWithResponse(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*SubscriptionDetailsResponse, error) {
+	rsp, err := c.SubscriptionDetails(ctx, subscriptionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubscriptionDetailsResponse(rsp)
+}
+
+// UpdateSubscriptionWithBodyWithResponse Change a subscription's settings
+//
+// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+// `purchase_order`), each only when present. The plan, the dates and the price
+// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+func (c *ClientWithResponses) UpdateSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error) {
+	rsp, err := c.UpdateSubscriptionWithBody(ctx, subscriptionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubscriptionResponse(rsp)
+}
+
+// UpdateSubscriptionWithResponse Change a subscription's settings
+//
+// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+// `purchase_order`), each only when present. The plan, the dates and the price
+// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+func (c *ClientWithResponses) UpdateSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error) {
+	rsp, err := c.UpdateSubscription(ctx, subscriptionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubscriptionResponse(rsp)
+}
+
+// CancelSubscriptionWithBodyWithResponse Cancel a subscription
+//
+// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+// without one, at the end of the current billing or committed period; answers 200 with
+// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+//
+// The documents do not say what a second cancel answers; this spec assumes that
+// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+func (c *ClientWithResponses) CancelSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelSubscriptionResponse, error) {
+	rsp, err := c.CancelSubscriptionWithBody(ctx, subscriptionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelSubscriptionResponse(rsp)
+}
+
+// CancelSubscriptionWithResponse Cancel a subscription
+//
+// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+// without one, at the end of the current billing or committed period; answers 200 with
+// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+//
+// The documents do not say what a second cancel answers; this spec assumes that
+// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+func (c *ClientWithResponses) CancelSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelSubscriptionResponse, error) {
+	rsp, err := c.CancelSubscription(ctx, subscriptionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelSubscriptionResponse(rsp)
 }
 
 // ParseListCustomersResponse parses an HTTP response from a ListCustomersWithResponse call
@@ -5333,294 +7471,1088 @@ func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerRespo
 	return response, nil
 }
 
+// ParseListSubscriptionsResponse parses an HTTP response from a ListSubscriptionsWithResponse call
+func ParseListSubscriptionsResponse(rsp *http.Response) (*ListSubscriptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSubscriptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubscriptionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListSubscriptionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListSubscriptionsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListSubscriptionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListSubscriptionsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateSubscriptionResponse parses an HTTP response from a CreateSubscriptionWithResponse call
+func ParseCreateSubscriptionResponse(rsp *http.Response) (*CreateSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubscriptionDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateSubscriptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateSubscriptionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateSubscriptionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateSubscriptionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSubscriptionDetailsResponse parses an HTTP response from a SubscriptionDetailsWithResponse call
+func ParseSubscriptionDetailsResponse(rsp *http.Response) (*SubscriptionDetailsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubscriptionDetailsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubscriptionDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SubscriptionDetailsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers SubscriptionDetailsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers SubscriptionDetailsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers SubscriptionDetailsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSubscriptionResponse parses an HTTP response from a UpdateSubscriptionWithResponse call
+func ParseUpdateSubscriptionResponse(rsp *http.Response) (*UpdateSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubscriptionUpdateResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateSubscriptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers UpdateSubscriptionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateSubscriptionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers UpdateSubscriptionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelSubscriptionResponse parses an HTTP response from a CancelSubscriptionWithResponse call
+func ParseCancelSubscriptionResponse(rsp *http.Response) (*CancelSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CancelSubscriptionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelSubscriptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CancelSubscriptionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CancelSubscriptionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CancelSubscriptionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3/cts40ij6KijdryrSObIiO8nMjly36iq24njHv1aWJ5MMc0xYhCxsKFBLULa1s6k6b3L/Oy9y3+R7",
-	"klvdDYAgRVl0JvG3mc9VKUck8bPR6F9odP/eGCezeaKEynSj93tjKngkUvw5FFm67E8ykcJTJPQ4lfNM",
-	"JqrRa5wkGYuS8WImVCYidrVkxyITaSKjNrtaZGyaqGSRiojdToVi81RoobIemya3LE7UNcsSdstlxq7E",
-	"JEkFS8Vc8EzChyk8/WMhdNZmXLNIxHy5pcU4UZFmzTBovOgGjbDFkpRxxd6ORmcs4plgzeGbPfbT9na3",
-	"1WF7fM5k1mm0G3o8FTMO4xd3fDaPRaPXeNFttBvZcg6/dZZKdd34/PlzuzHnKZ/BLHD278TVNEk+HUar",
-	"kx9NBZsJrfm1YDJizXCmry//83//n7DVxvFrPhMsUUzciHTJUgAjSyaMw2QkvOuxSESLeSzHMPJEwWAd",
-	"AAOlBcxVZprd0iA0y6ZpsriesvMbeddmt1M5nrJJEsfJrWbnGVcRTyNmhqw7gWq0GxKGSsvZaDcUn8F8",
-	"TYNbMmq0GwBnmYqo0cvShfCBVYZO24LjXF4rni1SsQqVPtNzPhZbWgAgAStiqTOYeHiz3Q4W3e6L8RXX",
-	"4oeX7O1xf2/r/G1/59UP+F6ELLkRKQupVD5I+topvs7kTOiMz+aFrym/DdRVEi1Ni232SSwBAWU2xVUR",
-	"KponUmVMi3EqMtYMb6dajC8LI/skbP0eVvoklkxq/BmJcRKJiM15mrU67FSJQM14Np4C2moLF6YXk4kc",
-	"C82aGtafx4zP54KnsGixYNx2nyYZz4Ru7TLYgDwVTCo2TpTOuMoCBZNsE1RwS/BbBpODLZGKsZA3Iqqx",
-	"zG5YX7baIwvp1dV+B/uawEI4zW65RjCIqM0ulLxjZtN22FBMFlowt26aZUnCJjxlkzSZsWWySNk4Tsaf",
-	"AtV8xWZSLTKhmZDZVKTslrsVWOgFj1mWxCLlaixaPQYUJFnAbknFPObLOqjvhnEvTOY8y0QK7fyv37pb",
-	"P338n/9RTTRSoeeJ0gJpxmseDYl2wdM4UZlQ+JPPabPLRD3/uwYAOoKEFa8KFfViNuPpstFrHKobHsuI",
-	"lr455Srauk1llgm1S8A3JJjpKVAClTCRpkkK5aXQrUa7ccPjhaDRRDD21/39y+HgbxeD81Gj3TBUzOvp",
-	"r+enJ9hdjy3UJ5XcKnbDU8lVxsLBxfA0ZJMkZRMp4oiF40WaCjVehgSLHHr/kYpJo9f4v57nzOU5fdXP",
-	"BzBCxLJM3GXP5zGXCI+89iq1FXdZysdZkj7TlvK2mehcd1jQeMNlLCLgKHOeAprlHMRtGZhV0NhlKsmY",
-	"zvhVLDrVy7naNTaR0C7MOQSjDYsw67BjHk+SdCYIfG3GVcQ4+8cCtgW1TnxBpDcifaYDRZ/crNiYKxha",
-	"Kjiwk7lIL+f8Wvzf/GoMPIUjh4Q9ZMgZZ2EOu9BCZDdQ0AtgSSxS/YzB4o2nYvxJsyZXbj3tqsGspLpJ",
-	"5BgGKFQms2Ub2rb9hyxZAAEPVMoVQLzT6bQYV/oW9qWlq4gxIa5qiNDqsBOcS5YuEdKBanxuN/YSNYnl",
-	"+KE7Y+xVy/dFP5ZcA8EEulLYF1U4v3d68ubocK+I8HsLnSUzkTIeA9hhNaTO9JdgciXejKvb7yFf5zR+",
-	"N4WrJeMqQXrn6sGS8XQ8BVLPEuA2Uo3jRSSiVi4sPNPsdC5U/+wQ+FPMU0GkUmc8W2iP+VmysETkVAmb",
-	"JanAlQqUW6q2+ZgBm1qMx0JrYoNuUNMkjiw60yRmfIlvGQ0/4hk3K37AM3HLlwSlh636QvEbLmMYU3Hh",
-	"z0V6I8eCeQU2r//hyWgwPOkfXZ4Phr8MhpeD4fB0WEAG22wmZvMk5amMl34Xf4C8TbNZfB916yuzNrDh",
-	"SEqcp8ndchfxBJoANHkg3YL9J4k9z9PkRkZAdRyz0D3G2TUtDtCAOOERu+Ix8FSgCMCVFQpu0ACgFm15",
-	"zV51d9rsVfcF1HrVfUnCvS0kNVuoVPDxFFclSZmOk9sOc0QUCgAHj5csm0rt4STpDGbmiFEgApN8f3xE",
-	"oJFKZ4JHbaYTNo4lzIPNFjpD2ERiDhWMJD20+LzLuGMF2ZRn2PQ4FSB162QmMpTdZgQG+A/amvIbwTL+",
-	"SSgmJhMxzjqsj5PGyjxNlyzEHrZQNwphRcpa05ZTm6pQxZR+7ilYuIiHCkQOHp8jn/iSfSNNC6ubRqRs",
-	"wmUMEupX2C92pIal0VJ+FdJZHKu3lih3HAxGbXbWH+29RUq1PzgajAasKSPYtwAkoKQk8bbaSP0CdcXH",
-	"n5LJBFbx7PR8xJqEAC3CiGvYKlklDlC5qEAAe8SjZUbtQnc5PTfKLOAu4JXMGL/mUhlyeJJkb0BWfeCS",
-	"Kq9avqQXjpdbbrFpUU9OR5dvTi9O9qu5IMx6gv18jVU8STyWwTXtdxmh0o6gasqccHwSy2dA6hQImbCs",
-	"Qt3INFFAq1plYQIgOUqSY66WRmLWDwRotlo7h+sQSEMsZxIWfiNMR6enl8f9k/dWoj4vwDZvi4m7sRCR",
-	"+DrArWiXqCy9M+zCs84Yjl+gWoyIEJM6UHnRXUda9TRZxJGx45Sq+jYd1hyDfhu1sBeUAW4lSDQc1Llk",
-	"MmHijmYmkfKjRPJ3gGjqbW5S274OFb1QfJFNk1T+U0QPFzsKVXO8eM0ji6ub0eLipH8xens6PPww2K9U",
-	"skxLX03WtCOTms2k1lJdt9nM6iRtloqb5JPA3QcChhE0vV1WtckulLibi3FWC4j/tqLRd6Bk9tXSiutI",
-	"JpO5SBG6LEqE2csk2rNmQeePQZ9gKlEIHIAJgkujFB8obpkzEN1V0QqRoFUUz8rqXLukaQbKmj2t9dVK",
-	"Z2jIcesTibGMUKvxdJFxzEGdIHPoq7u7IntusyhhymKhUSZe3t0Z5nmh5mkC+giAdYCqagktvx9jgtTG",
-	"yrIg4dUI2na7MT3lc8GanCFdsZ9vU7SbL+eopVllPlBCLWampF6MpzBAnqv4ZLNp9Zz9wK6JMUXQiBxE",
-	"2sa+EKgqAwORCcO5LRpWa/sXSi/m8yTNRHQsIslHCJ3vb8FsUyDEAAvdo/FvwXx6rEwKw/vhHKgVQLM/",
-	"BGfHPZB79aPoVA1uLJmO49NJo/fb/STZGHqx1lsymH5u318l72afZ7zx+WMV3OZ8iWplMmEhj6JEdawp",
-	"I2zbN0a+DlFyMO8W84jeNXMLR6DCvM+w1WaTmGcGz0qDqUQfHkVbiXqmyWqpiQfaDv9HyMQNyjGeSSUs",
-	"Nhu2AF/mKVDmTJKowKPoMlGXMiqeLcHrH9XLnf2D41ejSfzpJ/WXWfbjm+n4x1WMazcMBC45rhiwa/jV",
-	"ABCgmbqqTmF+vzfUIjZmErJgr5SfCHGZmd3H1bIGTpylSbQYZ2+EACw/nQuFOAGEptH7DTr8WL3oOaCF",
-	"QEq1y/gVColJyqAeSY7IsaRmWuAR3f0zaDfutq6TLfOycmiNGb+7lHhwMhb6ci7SS724KkDJgVaq7MXO",
-	"+k5Bf77GPWBODX5fBeg8lWOxsvDzVD5g4ec0j4pWHoI+WsSTS02mK2sqM4WukiQWnEhEfsjxm4e2ZoaF",
-	"sXiTq2i9gK8f3XiSq7+LcWY2Yyq0rjoanCc64zFgCJTosAEeGdExAso8UJLHPVYh4cAr2rqB4vF8yq9E",
-	"JseoTTR14tBpxlMQcu1s22yhYvlJFNT3ZxqN4tQaqSw8UHOegnZiR+fz0WShQBzhselkHvOFlkB/zRRm",
-	"YnaFahQLjaX/X4jqYaCkqjLTQp85Z2CgRghNHF2LzLbHNQuxGTzyjqUSO0GjFyh81+oxwcdT6NRIhhGz",
-	"CM2mAgRFLdVYsBedbqfbcrsQ6Sy1epVkUzYTXLGgoZIsgL6DBmhkpBXnkqKpkCUJKWlFMjg2gthGMmQg",
-	"uYobexbEAO/sNtmKBSiH7PD8lL3Y/uGHrW2Gi761w0C9Yk1k/OHFeWiEVwPIxXwu0q0x10IH6nbK0ayD",
-	"VAaIu05YGIkQXvDxWMytWqyzBKAH4N4fhK38Ha1+JKAVK4cHKHNh4W43tMfwMoP1VMCaF6kyBnNzfMg4",
-	"HdFntwmjeSH7MUebMFiS1aG9DjsHeOM88NMu2ZrgG/QZNNwBDoEsaNCK5OTj4ryCtHknmc3f+lsf+NY/",
-	"P/6+8/lf3W7rP6qoCiDb9uo6vZGpztwWgUKsqbNUCMIrtQC8bW0m6KaHndUezvG8uNTF1ULiiUOb6YXM",
-	"RJuNnyf1egG1o8JN4Rxet8kuDnskSVkqrmWiajX6Tzm/JC2/3O4ZUTj4iI4rqJ82Y8HRFvhPkSawqWAp",
-	"6gz/cwV5fS3jWKrrY5Glcty/vk7FNc+ICRZ4u2HUjb3Ti5NRo9046o/otPe4/yv8PTyBv4M+/Hd+cdxo",
-	"U8nL/cPz0eHJ3qjxEdh9aUArDL/PZjiQZ5pxMxbQWdE/gUc9ZtRSX6qqnsBALWYhaTCaJWmguLL6H3VO",
-	"WL6yFKa1M5HKJFoPhePTk9Hbo/eNduNvF/3haDDE3+eD48P+yclF/6jRbpgfNad9Rf2yOXZcZ8I0xMI8",
-	"m6EZV9gOVOhGBsJxPjR4Mr+Mv1MtwOwli3mi9qVGOlHFjcdY4plmkSlUlH6LDQC74TDbsVCZ1f3ZRN4B",
-	"3ZxBiTbLkjgKFAdGCppPCGMC1nU2GO4NTkb9gwHM5c3hr4P9sEXDhq5TOZOKZ3TMMePzOcyg93sDC64T",
-	"T99Az2527Ubex1qB1o3dVfvsGNnyhNxDEIyf241EiToyclWT91cpjvvzR7dS315l8/qpqbMRhhSUNvOq",
-	"qLWZl2vUNq/fkt5WHlGl4ubQ1FPcXJfVilup3SrNzZLvKhFlXqHSjZPF46p0q98lmr2iKvmeNpLd6JuR",
-	"wN8B4m4uU6HvG+tGhpiK8SKFh0tnBf8CZSsVkZghAC7xEOOLm1nomopQvthtwojiMnhg9Zr1lmKjMrSX",
-	"ikhmJ0kmHmF/F/uqu8ex1qVKMuF2dbv4eiIVj+U/8+3ufbtJZCSiMFDFDVgcSnnbVwy0eutjQRC6xcr+",
-	"98awhgis9oJcp4/cyvpuIdagB85MqiRlCyUzzZpA1nWrUtf5gq3tDXaVsKTqYYQlktg9zuJybD22/X3y",
-	"w8tG1b6w5uBqsmd049XxLfQDxkeeZKuzlOrmAa2kYrJQ0ZfNks4ZNpJBhxznWN4akTJ+Zzqt2V2WZORo",
-	"sbFsmfQUcaK4AgVAujl5S2g7Lox4HeDWoc0DqJcHpUr5en/YfwPKxZvDk/6ROfH85fRwf7BfV6D29ro9",
-	"K3JCdYjNk/Bo2ocH6mBF3CgN+mFSs7dHiiM8PD9lL3e2f8xPVUjJQ8NSAmiO5/HaneQ4+1Vz+9VPWFi3",
-	"GTnvGd85PBnX0yQVbLngioV7J29DZxqaSp0lqRyzcO9iD6b7dvgzagZHqBKcjxAGH94dha0O61sDyIwv",
-	"A8WjiDrssYPEuKxrz5OXlA/o5FooQW76AAo0jBgAtdr5WX6gYq6uF/xaOJcANEpkUzGznthZjNabWxHH",
-	"HRbebQFmbN3wVPGZ0CHD/3BeB4lzcMflMuAkB/y90/2BvQzQvJXZNFlkxrZix5qkTMyASF8BBQ/7BI7R",
-	"ENWm0elZSB6qxipi8LOPGNl/A9pu/wjVvWN8c3IAf0/78Hd4Dn8v8P07fP8Byr/ug3b8+jW8f70PWP76",
-	"AN+/xTeHb+AvtvYa/Wpen76Gv0Po5fU5vhlh+Xdn8Pc9/v4A7/f6+HcfWth7i3+PoMzeyVv8+x61cnwz",
-	"3IO/F/QX3/wygL8ffm60G/t/hbr7P+NvLL+P7Q8O4PdgCD0ORjCqwcUQdulf4eubn+HrwWv8O4DRHrwF",
-	"CBwc4huc0cEJtHww+hv8fQ9v3v6Mf0+g/Nsh9Ph2BLB6ewElD/eh/cMjaOfwBH//DcofDvH3OZT/K7b8",
-	"11P8ewZz/HkA5X8+wL9voeTPx9Daz2fv4O8Q/76D8j/jGH7+QBYNaO0Ix3/0M9Q6GsLXo3MY2xGWPEYI",
-	"H+/Dm+MDWOVjHP/xMdQ9RsvIMULseHgBfxE+x7/g33dY5lc0lLzHN4gPJ9jmCeLAyeEp/D2FkidnUOYE",
-	"IX96DL/P+q9RNYWSZwdQ5uwt9HWGoz07wvfvAXp/68Ob4Sm8GSLODC+g7vAdwOEcv54jBp7v4e/9A7Rf",
-	"QJvnB/geWz5H3D4/BUieIzTOz/H9CH8jHp7/Alh0/h7ff4Dyo7fQ1+ivUGt0DDAZISaPEDKjIazRCFsY",
-	"4SqMPkDJiz5g6cXBr/AXx3zxHmB4gV9/wTX9Bdv55eKXRrvxDs1Pv/ZhRr/uwftfT/H3Gfx9P4B5fcCZ",
-	"fjiGFf/w7gi4Ui5EEPKungwVSA3avAxNoV3vnnD3uyeElHs6LpREquCekDq4J6QS7umiUO9dod4Hvz+i",
-	"Iu7ptV+PqIp7OijUe1soidTGPRVGTdTHPSEVck9Df7ZEldzTqNAfUin39L7w7YNfz1Av+7Tvj8xQM/t0",
-	"5LdpqJt7eu8/nRZKEtWzTxfFp0JJoob2CamifSLq6J5+Lnwr9LdfmB9RT/c09CFB1NQ9IWLaJ6Ku7uln",
-	"vxWitu5p4K8KUV/3dFgoWVhposruCamze3rvlyRq7Z5O/P6IerunkY+7RM3tE1F193Tkj5OovHv6m98f",
-	"UX33dO7399fCjIgbuKczHyeIO7ing8LTW78H4hruCbmHexoWnt75/f1cgBlxF/tEXMY9FdaPuI57Gvqt",
-	"EBdyT4Uejgs7h7iTezrwqc1xYf2Ia7mnE3+cxwVMJm7mngr4SdzNPb0rtPmrj+XE9dxTgZ6dFOZwUqBZ",
-	"xBXd06nfA3FJ91TYccQ17RNxT/c08Hsgbuqe3vpzPyusCnFZ9/Tex3LiuvaJuK97KtBI4sbu6Z2PZ+eF",
-	"Vs4LlJ24tXva93sn7u2eDgr1CjM6L/Aq4u7uqYB1xO3d06jwrUDnSQpwT+8L9T74/ZF04J7+6vdO0oJ7",
-	"KnCgUQEjSYpwT4WRjQq7kaQL+0RShntCacM9FdaIpA/3VGjllwIN+aUwTpJO7BNJKfaJpBX3tOfXI+nF",
-	"PZ35TyTN2KcPBQwh6cY9vcMzp3wPrOjY99oxrL5aT8l22la4cmLlq6zCqI9VijNrck/XZDyKAoWFzUH8",
-	"QeJUyby3tlMrje+iTvKLiNgTKalVWnnR98ebsLm2MOJ3VadbGb+jux3onge6Z0Kete5KgrlLZCdfvgT5",
-	"DAY14Ys4g7aE7gSqH8csm6bCeqKYO5lk1Okxjp3iibUSItLkn0HNz9pOsbdQflbyZGFJSr74qB9LjTdZ",
-	"yEEwjm0z7ErAEG2nVRZK67NUuoyB4QhoqjBMjqr8rcLrUmRs0tat4pf+iM5MVi1z5jQ9x85yEd8mmizI",
-	"Xm7KkHdAlU2a37EUD+Q5eg3PeGxcO8Og0e3sdINGSNjljCrOKxoP+OliuJIZa05SPoZmA5Wk9ryytUs3",
-	"YN1lHJ3RfXP0F4tjOrR2USjiJYDYXCPzew0U3bC2yNwu+/GQV4mGPUW32WRmfXvo/n4myMUFXX8JHoFq",
-	"ykyzWRIJvEkleSy1cNEGABhUZxInPGvh3qGbNJqFuA5hvruMLxO13GEniWsiNB4gYcFhKFHGORtrX4kx",
-	"Xxj32RxLGXkYmxsS5vIburfEfCymSRxh0IYGWXCoKbLhBI0QPZEcnJZ0WU9nfMnoEoRtNlCIm1IzIm1l",
-	"pxbAghIpmMTirrNP0/M/bcnZPEkzc39/2ug1rmU2XVx1xsns+ZWM46tURtfC/zn/dP0cmiOXC363xrtj",
-	"RHvnmTZOQQS8MY9jcipL891FN0iQiuCE1txL8C3CxhMPt5g3ikrDrKFhlcf67sqxNt5IuSNy/+yQvLsk",
-	"+julAuA/zmLjpizvLGEr0ykb4MCul3HKm6A7UDMPAdBmIfV/iTQTniWeJznqeilmXMYaPR68l0hyL6ks",
-	"ACJs9YwXt4oEDJbQwvRrwWaHi+NoI70N1HWaLOas6COY79RU4IjxAhp0Zhw5Lo3DkbEeurAqUlGwjgQv",
-	"U/jUOl0oog7WbdEOBtjilTDudruE9gBqHutk1VUvUHbXFfgqUo3cIZBc+50/4G7ZdY+R516gAnWeO/0V",
-	"b20bjo8bGBiiMg5o4RVXny75GA86YQlYMxWz5EZEbDHXWSr4jEkVqJ3uzg9b3Z0WA8oaSg1LfCnuxGye",
-	"hazpiloaKDOgLjiPNoAxtEi7h4cOiAD21RnPxlNzumjfXaA3gXFFDM2ldAHwMT52TGbolGKghsxeZzKO",
-	"bewcMz9p5s21u5TpxUHARXNefJrJa5WsYayIM2tOKh0NuIWm5T8WFDVmYmiCXYQ2k5N6Ls+f240SataX",
-	"Cq0Lbj2HbevKZLrZ6K5NJwdFz1UoeJ9HmyFdRQKeD9NNFYlDTVdSpfCmjIe56xxITElmSoIIO+dLlCPs",
-	"zXj3LS+dJc6Nq0XHNbnoqBFqeC0YQzLhunK13Ozrzg59h+BAWY9g8tWlPfZia+dH1uRRJCLy5JXKePES",
-	"Wm4GjneMVUd9sMefPu2ucNI109/SczGWEzkmwXiXAQlY5nEA1kvSGqXxJSCKzMRs8zGtk/BzV0iephzF",
-	"/7Xrnbt5y6jN5qkgNzXgTJd4Uf+PnW7nTGy1/8EWfLBbCaU4ntlYTU7O3rU8AgFXgMZKnyuzXuWZ1WCo",
-	"WIUiOOSNKIMDXtUHx/rLEdNEiVq7WE8l+vs9nMadm5oPo3W2v8cndqvjbdzw7NLoRJthVXYfyD0BCpsW",
-	"t0UFplYjjlnD+0RM4tbVKEZRkSaMmygJJdkSr2yAmmUEo4p7EDOefsrFuUA1SfirFBjZejFz19xS+O0j",
-	"RaaCBSR7RKDK4hmMzN2TAAFB7BrFYy7GuV6JPvv23oOR9ClKCdfQR6AwAkWPJTPQKs0tlixhseA3eGEA",
-	"JbcOe2dOsSulXV95XOClBdQgMAqCZ4Ao7+UOMwKsva/r0bxc+uh5oquJd+JCAWF0QheAqBBX6mX3J3P2",
-	"r+IlXiM1XI9sEcpUG3MFsivJVhgGA/eOxQWQhRbZOJkJigmD0tY3kqp2UbH3aK7wrTykp2IEK1C0ZdRh",
-	"B0CNKTCjK5go0TO3RW4pSswnvP8xobulNmAMnwhYZS2yLBZrvEgqBLd64tqqHHQfe0E4mBqV1prHlpES",
-	"HE1JVjISkqO0dn92WB8FHCvbeCpEWRZqrYHzQ8WcLxZxNtsKd4vE5ytJOF9N3lg/uG8ncKzIGgUUqKJz",
-	"f0QYKeijFQNMF8Iyd7TQSM3GU55eExIXLMPeXrKOw+0G8v5TFS8tf14xRb1Okq9qh6q245YkXChUufed",
-	"DFZL5nqYpFWSXO4d4C/9ERrGAOQRIMbE3JU35s/adrEKkWadEHSfPPMIfth+T3W9sC3quYsVRV9mv0nn",
-	"Te3vFsdHG/2940FjhZPY5/+Hj2eiY6v5JNT48BQcge/Xj7CEuMnuKbFCwH6znq26OJKPLkJrfzwTbC9J",
-	"5wkFQGk4XG78z+2tV69ebXW3d14A1uRxaRvbP/3Y3epub3W3R91uD/91ut3uhxy5yhBGNFtdqk3oXHRC",
-	"t22u8UAvt14ZQsCKP7XNQQ+wkdTwZkUnVmsf48qGKq2WJ76mk3iRrdXnR39Y61zRpHy/6xrE5j7qciR1",
-	"BfM5VcKFLwpjqTNbXIf2ovA1CMx2KOgojB/oSDDE/y6v8Nj2k4hI/2iGuft2Bzo0MbmIybZykze6imsX",
-	"QmaaGPs9sOqFikxwadQIJjLORKqr5PRo7fYoj94ahOZck+duDD+g1APFIuNiX0KAOb+WCknD5UxkG+NN",
-	"nbnix1C6vPw4rdVG71tktFZv0ohtOAG6FLc21kGuaOUBDlxUNZ6CID3l6lpEHaeLevqpiFhTC9K0XcSo",
-	"1qpO+kkIjIX/DdWvMSiGRi9Zp4Axo3/9u+hM7CRhIR1X9xhWL56OVp+H/rGz0P9qVWaXgqSPjZ6cUwPA",
-	"JGtDyRJGR0CAZq1/N2VmzQQeSa0hi2Asrnls3+A4pdYLsWKNsaNutZmMAlW2vgIG2igRHub1ykfwK+ev",
-	"gGo6UDVQ7d9BoWIU0NULKNJ9vr1bjOBL54YmY8eT+vVfqn6tZX2FQ9lNLHCyiGO7WekmVEjc0LYWtlmV",
-	"vFw8+W11ArVqVgaKUNeszKxVuehyUGlWXuOSULA2t3aN7dAy8UAZTuumjxeUYAfEAvbzWuaNjNpxfmtm",
-	"an0zRg39ZSJqe6HbvVH+W9syn2x935OtjzXzEFw6MY4bqBa0HmDlm0l1JNQ1UO/tb8uiWNNGhGoXvExE",
-	"1HriR9+fObD6sHOjkXAfPVbPxTWwK9IZeZbKCgfj0W3CpKKMA+iPKmdCaZkozZom8E24f3rx+mhQYnLr",
-	"uqiyDblGtzctCkVT2rflKSKIedh5cOWyipwPo9BsFQRdvoKKAK559pFkYjioStTWzt2dk29RILbhVilU",
-	"PHFGWHWUkJ2L+vqYLhujT+8lUR420sblLg/57WLG1VYqeIQnxeJuHnOyEPgxZF3EYkwCZpyGN+KwiTVi",
-	"+14LyL1KN9RjPp5KJbyxIWTRgd6EgNeZS1iW+/QnCnNhFL33zc30QJEHnHdfvOl57FNMvFJY+CwVHCM9",
-	"Yf49urRfvHZdzDPlJx/wsvG8OR2+Ptzfx/s9paDpVaH1q/NSfKx1MdQB1cvR5YHaJWfw3rmMRd67N0l6",
-	"JaNIKP9lIeK8976cp8D7VJXq46O/9g+7DJKjTK3bIMoE+IYa7j5Iu/ZFkM6Gmxr+aBrFsFcVXssoO2xR",
-	"eAovIJklpRQ0rEhJC21WmtZn63qzTvEmfD/51xt0t6fQG6XQ2g46ZhxVu/yQpLZvfyjld1TzTMpIlH5U",
-	"IPsqjwjkvZxzWXh2oYHQrde1liidxDKqOOXyx1gKGbQy/HukUrES5Nn2XX1MU24b42nkQYIC9SVRgrxZ",
-	"XkqVJZfFyDjlmJfoK10NI3tCkMLATQmTI0AJzLc4EyjSQje1/Iq/KITRdxM8qF4AILPo/1XRfwrhfYon",
-	"ULWD/WwI3rM6w9qRey5O9k6PjgZ7o8PXRwMTyadmHB93maxuEJ9CXzaqTzmmT2EuDwrocyTVJxHVlehj",
-	"LF0pzB8dnvy8woLWtW6DMweqkL2Brsu41tmMz829ROFCn06MS+A4UZWXEHJh/PKTWK6JFGhF9LVFqDcT",
-	"wl6SFeus0E99o0EJ89YqDziYldG5sVThcFkzqUo37AHfA61bt/PDk4MVJazUbpXwsBlydSFUAkjNSX97",
-	"kcDrp6ZEQLF+C/FAzatiPFDzck08UK/fEpcvj2hNzm0TcLjgimG6rObwpXYrZcU8erHdNBv5qF/HJle4",
-	"D+D3hG7+3L4nIukj5Icg8K1w3qvZV7kOYHILTPhMxsvVdAeTb50zYfM1BI+IXM4cg6indtF6VrCYzVcS",
-	"+hWXDzKH4y6xFTVNJo+H3Dm4Z2QNEGEvx4m6ESmQwMsJZqT5wpCr5cZS0KJNGOd6QLxQMttzDQxN/Zpp",
-	"R/qVdziYHcUXphm5d0iNhebX4hLvmtYkGCU+kG8553VkzEIrdKVAA6r203o2Ukfy8YK4F7hpBQ2tEnUo",
-	"8Dcrxf0OVDPnvbkp1MpRNeJ/U511CLPWVNtuUBfrKq6VCNsNGu8DbKx/KHr4anv3l187400V184Yw4+X",
-	"/KOqcvynAh2arlGoV5G23mnGiazD+nFcuOnjx8XACzOy8tJjh4Wo2WCecbrMYl6gbBWySN7IiK6v5/nI",
-	"27Sx8Xoya3Yd1QRVHS/35GlHdWu36IDmdYF9si22bUJLGC85aAEtSiJyLQfK1k1t8mG81U2uWVTMdUkt",
-	"mKyxoKjY7N3RgkI0sFsef6oS7eeVdmjrYWcOSOjUD9R+5wrYpsR7XSBwK8R7JpWcAfHsVhFuC9R7utXy",
-	"n8LrFKOpRF/QlbewFcb25JbNQKXLwUgGdVKb0CmxzRKMsRHHODBdHgPq3XXGgLXvGQNhBgi8eQ78fFwZ",
-	"7YdUPBgGJQaAcPeWoAii4mCrCHxF9oGqnEt5yoZVs2ohM4NP7VfbrhKa87a/opG1DKW8j0ogxPwRUie4",
-	"XmoqSvOYF9Mm4IuikoSv5ourWOrpqpLkeiypSMWRVO/amK+kS8DOqpWjQouVqRK+trnwocrJesUi5quZ",
-	"GvDlAxQKKF5HewM4+fnm6tkZoVbRyGjkyUpJexPFMPPNs7a5wVfbDW1fG42FpWHeayns740OMdzm4Yn7",
-	"2R/uvT38pX60bxj4PRZCahd+2T7wremkaq/Q4DG7zkPMg4VFrZz1+ah/st/HIHtvhgOMMnpxPjo9ftBM",
-	"MSJaPk/bJhpDhwOcHLUaru5NGF5hXoGqMzHSER6BNHod1aWOVKVIIM27Eo00b9dYkvy+y3SyPKxqUkml",
-	"Vqil6XYNwSw1/bVo5h/J6fngTJ7/xtaaDfKAn6jSkEEHiarRb6Z9q/CppATD/miAIbZPMUJk/6y/dzh6",
-	"j8Gv+wfwZfDraNi/HA72LobDQwwhfXoyuBwdHg9qEwsaikudem9eseK4S4nFYLDo8ArDRfpixotnLucm",
-	"F1dpxPDKDvlBZPRvi0fJcJN3U5PS/AMqdKxnnyEq9JKsVauH0Hkf+T3LwgzXUxNsuExLqLdqSlJstJKO",
-	"fJ2TVRzEShv/WCQPOVf1sumuNKUXV19sfi1tcDfW4sFo1c4tuyKusV1cJ4mxSaCvI7pjaz4Tl1xfGpfj",
-	"kJR7G8mzIv+szEyAyECFeaw4G02S3KlXY3lmGNWDttCt1MILNDZNbgsR7gJlQtxRjMnKEHcd9m4qVPXo",
-	"EbbMjc2EGAqUcfl2twFL4b5sfNRKl/NvG3hsXTCetrPkcn1fllyMsnl7L0D+QEiyUpOVUU/zBGxuvt32",
-	"9scK00PORmAQwLN4rOH/bqPd2F51X6uAmPNmzipgZ939Sqv78Js339iPubTZy0Cu3OUe4fn2PGalt5qs",
-	"xiePa27xrzRd4DDVHVcyGr+vMr8pjKOK7YBMUNVV2OqwfQ4bzObd4QxEVSSc4fv3799vHR9v7e+HlZRi",
-	"nMmbTRJv7RvuEV9ecjWerjmPut/GZxvRGU+zy8gEryoM6L/WSar+jf+vxP1dM2tlfqGiL4eU9WWaiVlS",
-	"a1q2QjZNhZ4mcfRHrIebj7bT9J4EcvfjkhLZZSbSmf4CPKTMwDV9Arz8xdYmtXax7kfsL/SH80lC0V71",
-	"5XLfql9MKnl8GS1MYI9NMN187nyfLe0BlvjyFMsuecUNVEmnCmY3b4X8xVxjj/PRzEdXh0JuDTdxx00W",
-	"vLPByf7hycElmtT6o0NMeGFf7r3tD1GNHQ0P+0eXuWnP/qD3g1/PDofoJXjWvzjHH+cX59AIJVvqn+wN",
-	"jo7o9+nx2dFgZMqcDYbnAyqELvv1jYX+8qwYDSsU41WQlLKL17ai3eMCUAlgzEm0f/oOU4MN+kNz74F+",
-	"Xb7tH73xHvcHe4foXnlyelLbQoBB7nNPi9zH4T6AVE8DgWI8FPUDlP0KoapSSjFiCV30scNht1TbyU4m",
-	"GnWHXRiiTmG8WUj32n+lK+0kLtkg4BKEGJQAe+y31XIgzbTZ7zJqm2wTLlLQ54/GnXqK43Y6kYuQmp9f",
-	"B0rLSLCrJcP/eWZCqcxZLG6EzcdA15maIMS12uiso4QGbYviqnAWRiBasZnAy20VktO6G5Ykt8mINUNx",
-	"k13+5//+P6HJsBGJWCJMZWSl/tBAdUtGoZlb8ZblvVGaVul0HlmpQqMmBYTGN+XzuVCl8+B7ZaQ6Fksf",
-	"w3KbZdmFOrLN+wOuIpHl5qoBvvOjmRPU16UtZC+WN0PXCplr7M4v+kF6PMN7VaUi5KleK964axbeuzn3",
-	"88OaSxZ+K97dgYax/DgLmHvhrF+NQnZif/xVCaBL713n/vGmfXRHm/aFNffnVlq/StHS773xqhX9SvMX",
-	"XpFifvr8RV6nlNS+0W7wKCpUoee8Bj27Ch830MRqK/JD8L1uNp9yPS+rD/fvcKEpuTKXjyPLPCJSrbJA",
-	"4QbYZdzeLU8LZgKgmTO+NIHyMSlNReqflaG1GQ/UuhxAtOXq5gBaBRe6cI4XqcyW55htA0nrleCpSPuL",
-	"rCJYU9g3l/VQFO2x11iWETPhc8k+iaVJREuTg93/SSwpi4MWsRhn2vCOG5kmCkDdC1Q4v7nUXEVIsKGC",
-	"ZnycuTwrXEVXyV2bQTFAcK9Yoqz5H8gD67OZ1BoT0aTsikeBgt6lZlzpW8yIYYL1brNm6F+btK51lHak",
-	"0TNgyGE6zbI5WWKkmiTmtlLGx1mePKiRG2/YjEuVcalECiLpIo1NE7r3/Pkmy8/KsZYLulBwCWvbAFZq",
-	"SyeLdJybseYxz4Cv9FzAMkyCZLzRuLVRBKoZHgxG7Dmfy+c328+dt07YapMvFmX0EawZnp2erykIO0eq",
-	"63agTPCueEnhu1xmHSQBeVMHAzxawUDQ5nBhfwASb6BWOnj+u4wuE6P9fw5NeLZUYJJnSknhPMXygW5s",
-	"6PlCmWq47oEaTb1b0mTVxnTL6QID9l4t2RQ6Ro8xj8EhtR4jlqdiIkCTEazJPes0Qvx2mmhhZRxDvhig",
-	"Ixsncczn2sR7wA3d9ozYMb/WOGNgmJphXGgcg3Ove6ZdcKOrJJKYLTszEpkxp0N9eAdtkFm+1V6ZCdAT",
-	"w64DlSfhDvVcjC0wAdX4XHb+rhPlonvPTBtbidbP7QNLxTzRMkvSZTtv9kVnm3DWoKsRBmFIbRspOkcY",
-	"LzabtrGNO9udLsV+mzC3hCBz0tcXnS5dubYwYhM+znSgrjn6n0UuJHm+UedpAhIPCPw2YrPuzKLQxp6L",
-	"xFiizuCfbmgWi0kWKIAIhr425hapzL0kb/vm15hoSfJpMVJKxiJVmrDQJAW3e6oHP2JjyNcsSuUkc3OT",
-	"aT4cL6WWwS7Nl0wnxumSZ4HixnrtJS+XCnmbzVKOvZow3t75AWaF6VnLEp0IuQxajjnhuvkJuqpSABQC",
-	"Av32sQPDCMlGRZV2AxU6ntVjfq4qRLiDpNVm5vjAz+NlXrVZ9/m2AwXKbOjqOaOYX1m6EEEDaE9ABwn2",
-	"oWt/bAeNkDVDZ8EHgoNbL1BSuXALBANc+6YdQ+n+t1EPESouOmgvz+0HewIPmguX1sNdkAY+CTE3EdHi",
-	"RBtBRNtpyTRPBG/IYSEpD51OYIx5k5SHNVVidcAJ3sHXVv6w1+txQjkSl2eDIEQMPbEpABy502yhBXmv",
-	"9xhpD5iNyhTs4YGSIfMIqx777XcQ6z632e8A216g7HGXUTOt2vCi0+28wM7Jk/aTVFuGBrXZWSr1jDX5",
-	"329oy5sPiDm09xiP40BNE5UsUtZ0IwrZlSDl1OTCR5XYBpmy7MCi7jNNSI0aq7jLUrzwYcQJbbPfwRoD",
-	"g4hF2mMzHsOYRUQ1pWYvu12TBiBQYSbusufzmEsV2tQILrwHhuZLE3XN9JST9Imy4cudHdb0a5qV5564",
-	"EyiqGe4lKhMq2yLZ9uX2q1LVXTtUioBBCwg943AJI2loHfZy5yfoKFCvui9snD1gui4QZzgUWbrc6k8y",
-	"kVolmjUN0GVGR28mMmebjUHxjczg0cSBNNSQQ9O+RgMAxTYP8xh+kyQ1ZiyB58ou5wRGMYRVO4xsbEkT",
-	"Vkn3KH0NiotQ3wsViwGX3IdSZCY0rYwoiRB0Eqgr9KsWKpon0sRid431jBM2cjC0CZEWpCnVGH5E+SlJ",
-	"GUo9GHpMd9hJEigZidk8yYAoMCOrJhPYW9GuKYwnVNfyRihMrZJM7EaXmrnaeIdE8WyRko4gs0BJ7RIv",
-	"pLBKBHadUF41J5U1SfpqGVriPlAuRk5Dxw1okjpwWGxcXEoOlgUKVJspv8ld+P0Aaj2KlCwzSnhxtURx",
-	"hOKomQ1kU4zZVJMkjMdyLJQWnoR9fDhaEadh55NE0UnS6+emkn4OZdEsk8XmWhfJJsPB+QhFtptt1szv",
-	"PHiG5l4DcyvgpRQiK+bVC4x5m01RUVqRMeHltajwJx+a1GuJF9G4EMnfuwaBuzosBdYNTZ42viQPiBma",
-	"YnOfenaGzveUpAUYqTAyUJc1Q3TFp9WdJjHe/8iSai/95jbLkkBtd7utTpUhB9OGwoZwOVZgI1DGOJNN",
-	"5irJprgbT0H47PlRmJvhOIkXM9WJZCpQYQt3Gb3SzKWwoYiybZYnG8yt/uFuoFxlEAD0GApgGOfW6pUZ",
-	"VkwTBlg3TmYzmbFJxF/8pfvjD4Fq2oQZL7ZbedoZWRCBcAoa79OsBI9uKnErdEaeJq0OG/A0liINrN3Y",
-	"XE63mXI0lxEtpkqMfD7nKUfBmYk7dJohTl+Uwsid5moJBKOXXyxBko/Lb27sXS0L116SGxOnegwqiKIe",
-	"kUDkGWpsmpvivZvbqYyBRxqp8ZbHn7SLuq2ZnspJVozbqnPCcLUEXA8UBrEkpq7EnblMBLQiFXOBemie",
-	"ZzEGIrEkUtHkIIZokVr3IeoZVAqZqBZmqQXORzpfrgRWlqZVNWI5YS0Bvrh0gTKpbUgRifHKVkV7RERp",
-	"+lQj5jDtPFwksPpA+agCeOpy/JimzfoKFbUN4Pxe2n43KsmmUl0HygdSh/Xt4hh0sCtUjFVuw04BsXC0",
-	"dnV4bRaJaDFH272MrJ7NI6LHTE4Kl4woV2fpjhYqpXhNi+UGi2LuJH8vkxSdUqJS47MU8YxfcS1ctko0",
-	"XDSBA2dSbF2lgn8qBjQjge0NXXbqsVALGFboS9H5WEgP5zPRNuwHqBcFiERrjqQeWSbSWaA8DeaZtkor",
-	"0uCggdc2k8lKY9BW0NgtyLHAu7VV2e1eRxrqmMQuCEpoY0SdGoUNEt9BpNHCXWoGAhy1Oix0buCBsna1",
-	"q6XbB1hut6SzmphroBqikodc+Eqj0QIkFd1DQhUopFSkDQJDxnxOCGCQJEGc75ksVxYBvCD2IWpWIdIS",
-	"9EujsnlqIxOBk+4cZq6NVtv49aHma06CyO2PM5RcHUab4xt4xATIMczYNY/4MBQ82oJ+idbFt7BqBWGo",
-	"w4gxVsTbd9I9VyYmP51HBaqEzKtcGm9DkvDi5NrDqNFrHPn5C1CKMIig0c5dimyUpJkl1as8s2d45lqW",
-	"CbD3N1rbY5rEM7EE8q8O65tVqmBtBfw3tNMmiPPibzvu9ky79TMSjktO5RtEmoUv7nQStCPUyEhbbpUD",
-	"cRcJFh7eoDuuSJcNlwfFShvWlGt8wXDoxTZgRCTOwTwavcb/akIb/0Jg/gsh+a+8eCsIOk2ux/+Caq3/",
-	"qHK4X3sXlFBukaq2uyObXz118+tWT8hccswn80CXjcpgIInOinczaaAYHr3NQAhk293i8La76waY38S8",
-	"b5D8jgaJ7bghb9cZ8inQmgdTcUBMcVfKjsXHJgzq6jyIcRRmsXGJv5QasmpiGCjXRrNiU4GEXc5aUdok",
-	"2F31/Lyju5UZOo/czx/bDWfmggI73a4967A+pPN5bKLPPv+7Jjcim9rBv4+tF7MZT5fOrSG11BVIw23i",
-	"6+Lb3S6boyR8LVhzylW0ZYxRLRv0J8+l8luetAlWcysqJWQaXAzLQWt7v300eZfuz8xUkXepMgHUxzUx",
-	"n+8Py+xnajqYXb3F88rCVCZpoyJ0uFrE8eYZOhV59Evf5sPvdTs7fmb+xpvhFnz+7IPjL/NXLwZvT364",
-	"uJ7F3eQntfjLgYz+Ug2OPz7x8/7wqFEVPhlmCeOqyFNDGNX1790jFSncjd8p3VPf/oyHdTmq10mcg4mI",
-	"sN76VES5oNH43G68pP1R1bjbR8+9uKlYZXtzlUJcVKi089PmSuWgqZ/bjVd1xlcVURXr7myue8AzccuX",
-	"XqUXX1Lp5cMrOa6+GZbibo6ZN+nM2xEmWG6fDpUPSDF24DXSgVx2+/i53ZgnVXkc9owB0Ndq8QCApMmd",
-	"7jZpQyRT64yM8yCFK3HrWSqt+oUaw0oiFc8ogEq9l3zZ2uN6lXkiSVM6STLfagj9qIStt0L2aloAmyox",
-	"M22zV3d3LXavSdCotyWrH9axB4Gg14wTzPMkUNctJ9S10u6YK9BGKbcsntVaIdRaHPHMufJQ2J4rU6Dm",
-	"ZDbnKVXUqIpSX7fW2gIz9YdCCgE6/Xv5fUGruRJ+eB+U9rhxnbSxCkGDwMDzsCovuz+xZmjDO4etXjEb",
-	"lNX7yUC0W2ni4ugNES9Z4JA1NxhQxaBBXhkuhcXaJMjm4NBarUgXhEFyUH4RMV0jUrGFFkGDNdHLA7RQ",
-	"tSoM9TyLc66bp8ltq8NOQPRBrYxfxWLX5BNG7ZDpxXgstDZGRoILzgYacgBCZAOAE4xh7dxBzv1HN+jX",
-	"eP/RzcrJS6BWD2zwnKaZH8gUb6K16f4VndNZVt5iL3d2AlVuXiXmJGbTQU6Vnkk0yCWCI+c/obPXSbR8",
-	"oCA3WcRxUZDzs7GtF9NqiDS/N8YygxbPeCo1uZepDPt4M0TDvxLbjV5jm6ULwSLQzdkZx2hT/5RzK838",
-	"+Krb3anImVIja2d9EarR7ex0G2ulqAqRccLH2SKtSNX5BaJTKVeHEe8rBCqX7PPFC7bNdl6wl6/YDz+y",
-	"v/zUqM5VsXJPDzSZUlKKxpvh9s6Ll69++PEvP3W3kXei4sbjCvk+WaQrty+J+xlyUxNhaovzDxDWVyXv",
-	"h4uGJqN/6S6egVpJZdp+4E6zTpQrUM3TrBOpMeB3uR4eAtMv1Cv+LTWntQrEw9e1StwvgB6YOq3P4wr8",
-	"3RoCv0uzABW2X9XpRS/m8yTNRHQsIsmN32zj5c5OncrzNAFmDFx6gIv3pJp8I9Vkz0jBDg/X6CKf240N",
-	"vo6kp8Qiqwo3RlJaKfeozZUV0VkQazrVhKJbIDkvajYv8+uvJBx1WN+Je9S7O8bqrcv2SH48KMCZkOKp",
-	"GCdpBLoSX3YCtU7sdYelXqN4t7Z46ddc3L6i8x2pYE8HCi1TeHk+M0nhUMvRuwUnEzw0IWVAjqf2PlUz",
-	"91MZJ+ijJ42a1a8QgVksuAW2PYm0ZxqYkLaU5bjtnfK0yA3H6DrkAIs5+pwbpEsPaC+8VJz7BMoeM6EX",
-	"LtOZhOlKRSc9SeqOoXJhvUqYJ49q8h/aDVSuKHCtFzPyz5EahAIV5cfZ3ARod6dUPv6gApgHeoCR8ozN",
-	"+CdUqFE5YFOezmK8n39hRGlKdoQY2WMvuy9ZM3T5cqoF5H4RWo0V5v1y7TaJMM8SYvcfIOs1yInLqPNE",
-	"Xb8Nde1bBNxEXtubHXrcnlhPLO/BV2PMsJ6g5HdnjjjCMeYYkpp5SN1hNc42K/D+QGTrcf6hNn4HtYLE",
-	"6tloCoJp8RzaRGpRCTsYjKzz+kNlV6dAvhZpLFVBg9wfeBrkm1SKKJXjqc5S/v/9v4JtF3XI7e729o9f",
-	"UYf8bsTlmirg/sCpgI1vIF0/EdLvm5AeiKwOEb3X26GU6xJoaJ4WFfZR2Gaic92hh2qsJ2KLdklfBiTD",
-	"Q+6B70Q8vNeAZnhjRW6tTyoO1NkZOyepEFuTJJ0ZJzoaoKt4i75Wqfi7GGfshscysr6+JjbwllBAebxG",
-	"UTRy59apQNt+xC6GR5h2lY8zcmop+kLcT17QbyCb5rTAUwgaZfuFv6fvTR1Lx3PZuOJi4Fnx6lfpEKSG",
-	"PtFheMqf5TfgjdM43rxwd8YxSjjGD49sOmmTA1rnPunG7GRDeFEBsjmjCyiS8Mzc4S8KyzlzMqmnvYsc",
-	"RV3AytFUDHNBoweLMfcWzOeuJmawdlmt83n1cLDoZoUZsRNSFcxJEfly71InFAzdTRpajcREKoJuweEL",
-	"dLAUhINmMRN3ZUZvc4sCL3BAjRLLBWWkzETCls1TTjvP6CSUvAm9xsgTsYlh39GzR6rrWHihl3ylrWU8",
-	"iPFdAoieiUApcUstts2BQCRiY9wf5j6Cpqcc5ZxDJeHjAzSGk/tOw9rmwEyRR54QEVKI+TxeWvKCBzvk",
-	"uZ/dyrEwWh+6a3sKlMoLo7OeoSdUcY1nv7tFjCpgBqJNoGiqdGAJCjjMjr26u+uwQy/YAm0anXtVW50K",
-	"VWLSA21QtAIZte76sG+TFH/iwRY53sCelX6aLqCDs3nG9CIV8dKcF1YqYmdASb7KQYVF+FX7qf3yTDuT",
-	"qanYZjciveKZnLEmovA0iSO6YDuOF5GIKiVSuuhM9JDuOd8rnFYWzwXVi3NPUK0sCx931n1EtFn30RNx",
-	"K75XyLvVY617YlJZO71nfN5xStX41hj4K4p+lXMVYoP3zcWer1SvRIV0/X1hQy1doKoqHn7YoFue+ZJy",
-	"fCSWp2Miansx03NpQK+9+86GaqtK7Qaff5ODH6RT9c59ut+GcJkLcE+U68soVx+jZz0m5YrW1f2jNK2y",
-	"0Sey9QVk6xucE5ZFzsc9LXyoNeTptPBPZIYpq9+1bDKLSsM2spQvORB0d2PspfbJIo4DZTTE2UoYdxrp",
-	"5dgdW/WMGnEjVhxJmuaqS5Xi2mahJfZ5HvUC4aQingLcImVUZG06VSNDgrMfOOVaiwx0cRcRAzUpc0kC",
-	"tDVVruMKgTqv8QY2Ku0iKszdHl5SYAcM3Mc1C0fsXxjAO2y7mC32pr4JoEGOd5S3EVl8q+OsCZ6FwQt0",
-	"Qmuh8Z4urimeK6/YGwKF42Qy67ALjVebPO0sBCiYtG0aY9Dk/j2fhJjTnYRsmt++enTFvFIvdxq2j4Qm",
-	"Fxsp54HyzmQ3K+cXo5L6zaq070A9UP32FG+2qnc/3JGxsOJ0oE4IVPZwDFSlfyN7qHvjt/BkvED8+CoG",
-	"ArP85dMqIFAF1PhD7lRf/0jqK3vBfRP3wy/Vqmh1ndjzLbQrs7I13OpsBK2v4lb3x/DACMvkm2eEY3r4",
-	"Ugz57+2859iNt8+fJPMnyfyxJHMjUH8NR748aCFdivtDR6q54G7DpoSbgi/uBmqdLxg5el0tzS2N8mll",
-	"fhPgmx5NVl7KGpKr3BdoNO18rldL54rnZOI2gGOND6QJcF1Qd+zi5RrPbvEu72HEKB2zNOeUfCbiPU6h",
-	"r2ZOprPKio2a5YeXoVNsy8bQUw2ER28cVqGIk+RTCSaLOeMzkPXctGF+xeAKAJlPwvgi0pknRpEw/lQR",
-	"6hZeeM68dTzmtkqKwyEjFhvPUGrXh2iW2BiGxjWzeDKGl8iKUR3WqRMgnW5wDbwou1LWcg4cOl/MJMVb",
-	"YoWoFk8ug38aQo7LXOkOu46kewGWkUj7oZV/w/ReJrRnBQn392yCgWMxkroXlRHj5FwMj1hoI6HxuezY",
-	"EKydcTIzFAYjlrErESe3+Y1AzLZBRhtL+cNWh52LeLJlOpRKZzyObQhWGGquF8NoKCqqTFlyqwIFtXCz",
-	"FtJkzfgno5ti0IlETeT1IgXJoxBhj2kBHC1z0Z6xfI8sHl6waPQ8ZiYZgNNRbZjpZjGQNIYMrA4ePUnS",
-	"QOWRow09KAaWK4MTjftmoX9fG6EZw/W5YHN0CbddZDgEtFW24z4ZxyU6iEd3JROiN7+hmVt0rPsETcFw",
-	"1RwPV6NWvCsmk9BtZP93WyYdgg5ZsxiCc8rJJSYvoCmajLHZ2SQAJgh6dRaADjsz/aH1bRLzjDXDqnwT",
-	"bdbpdMxtZ7I0fQ5b7UCZ/Ovo6iMUa3qh1W1YdezeBoUUUasqPipGPyQzWQFkBiwalzmHhjkV8WPZg/hV",
-	"KWz0FSz0VqIo679zGz+X10pEGOPiPOMq4mnEbHfk+l/IR/E/XCTNXMqr5FimwiWO79JPFVCUDqtoXl7E",
-	"RtI/jNbmeVstPHLJI+rXATCgI0uD4ow8xJ5TTzHsR9GpSXdX36ZQ5ucYvj/qsL4X+J+ueySeqa9lLiec",
-	"38g7Y8zLvDwj7XLkMy/ZSKdRYg0ffU5TRDab+sXjMQ5RUWso5mFYj5oYZMDDTnup7ZGQ00ta8YSb3zlu",
-	"2ogO9VDTpgSpSTVN8cfCSy91yhNefud4adZyI16Wk9ncQzSp6COzc+r0iZ/r53sIie8cOUvoVhc9a7J0",
-	"D0MfjaUbBH3i6X8m/KzL1Uu5weoRz0fj6gY1n9j6nwk1azP2iqR8m8gnVmFQ5ZFpaD7WJ0L6fA+hcZJk",
-	"4nvH2FUUfBDa5lkj7yOsJaR1lR4Xbf0Ml0+I+ydCXLewD0Jdk9j0AXhLNR4XafP0q08Y++fBWFrVzeha",
-	"zi+8STpwQUcfVTSwmfOf5AJ7jvW9o2oJ7zYiamVi6vssqKYCIupMpNd4fpthnh+vCVcMD80004u5SLWI",
-	"jCNMpgFFMcrtt8ZxM5DLUubt/654fkjg+M7RvApr66N6PZLsI/qjUWSHrf/tCfKfDFEfSI7raGdFWvyI",
-	"qplF0ie17M+GpvX1MVtjzmV9HIXCj4eeOLQnzPxzYCYsZm2k3GggKKLlY1kHLGL+t7cM/LlQs6ZJYCay",
-	"VI5rOQNcSZP9nOo8slcAdfrkFaCfHyMkvnM0LeFdXTytqSVVoeqjaUsGU5+UpT8TotZVlUzxGu4BVTj6",
-	"aH4CBkef/AT+TDha109gHvN67n9Q8JHZPHT5xOT187OYf+/eKwU0q4eUNdm7w8tH4+mIlk8c/c+ClXW5",
-	"ORaeL65iqac1SOWNSLU0Ln+u1iMhZz7KJ/T83tHTreVmBKU7nPW4OZV9bIZOvT7xdP38jEDxvWNoCeVq",
-	"42hd5u6h6ePxd4OlTyz+z4WktRm9KV9Db/fx89H0dYufTwr7nws/66rs/1gkmejQlf/70RNLEo83pb89",
-	"dmKfl250/32R82+L79+vtIhqNTFznKgbkdZGTVecvPT8NJWPha35iJ/Q9ftH1xyhNuFrAddqiqR+nceV",
-	"S/2en4TT5+ceOL5zvK3Cww3I+/nz/x8AAP//",
+	"7L3rcttG1ij6Kl08X5Wp/VG05Esyoeqr2rQk25roNhKVTBJ4Ey2iKWIMNjhoUBIncdV+k/Nvv8h5k/0k",
+	"p9Za3Y1uACRBXzSxP1WlHAFs9HX1ul9+b43S6SyVQuaq1fu9NRE8Ehn+eSHybNEf5yKDp0ioURbP8jiV",
+	"rV7rNM1ZlI7mUyFzEbHrBTsRucjSOOqw63nOJqlM55mI2N1ESDbLhBIy77FJeseSVN6wPGV3PM7ZtRin",
+	"mWCZmAmex/DDBJ7+ORcq7zCuWCQSvthWYpTKSLF2GLSe7wStcIulGeOSvR0MzlnEc8HaF6/32Q+7uztb",
+	"XbbPZyzOu61OS40mYsph/uKeT2eJaPVaz3danVa+mMHfKs9iedP68OFDpzXjGZ/CKnD1l/Nru+CjqLoD",
+	"g4lgymnzRDFY/CwT4/heRCxU8+thCHMoRoZX38sXzw7enLwcjJP3P8i/TPPvX09G37c6rRh6nfF80uq0",
+	"JJ/q9rb/YRy1Oi3YmjgTUauXZ3Phrm8ay2Mhb/JJq7dbXV6n9bO4nqTp+2VLmQql+I1gccTa4VTdDP/v",
+	"//4/4VYHz0PxqWCpZOJWZAuWAViwdMw4HE4M73osEtF8lsQjOIlUwuZbgAikEnB2ca7YHU1CsXySpfOb",
+	"Cbu8je877G4SjyZsnCZJeqfYZc5lxLOI6SmrbiDN/hB4FjukO9xeszlLt+MyvpE8n2eiuit9pmZ8JLaV",
+	"AMAAKE9ilcPCw9vdTjDf2Xk+uuZKfPeCvT3p729fvu0/e/kdvhchS29FxkJqVUySfu36r/N4KlTOpzPv",
+	"14zfBfI6jRa6xw57LxZwoeJ8gqciZDRLY5kzJUaZyFk7vJsoMRp6M3svzPc9/Oi9WLBY4Z+RGKWRiNiM",
+	"Z/lWl51JEcgpz0cTuIbK7AtT8/E4HgnF2grOnyeMz2aCZ3BoiWDcDJ+lOc+F2tpjgFB4Jlgs2SiVKucy",
+	"DyQsskO7glec3zFYHFzxTIxEfCuiBsdsp/Vxpz0wO1097Z8BT9G2EEyzO65wG0TUYVcyvmcaCXXZhRjP",
+	"lWD23BTL05SNecbGWTpli3SesVGSjt4Hsv2STWM5z4ViIs4nImN33J7AXM15wvI0ERmXI7HVY4AR0znc",
+	"lkzMEr5oAvp2Giv3ZMbzXGTQz//6bWf7h3f/+R/1SDATapZKJRAHvuLRBeFieBqlMhcS/+QzuuxxKp/+",
+	"Q8EGWgSLH157H6r5dMqzRavXOpK3PIkjOvr2hMto+y6L81zIPdp8TVKYmgAmkCkTWZZm0D4WaqvVad3y",
+	"ZC5oNhHM/VX/YHhx+Lerw8tBq9PSWMwZ6a+XZ6c4XI/N5XuZ3kl2y7OYy5yFh1cXZyEbpxkbxyKJWDia",
+	"Z5mQo0VIe1Hs3n9kYtzqtf6fpwWxfEq/qqeHMEOEslzc509nCY9xP4qvq9hW3OcZH+Vp9kQZzNthonvT",
+	"ZUHrNY8TEQGFnPEMwKygiPbKwKqC1h6Tac5Uzq8T0a0/zurQ2EVKt7CgeIwuLO5Zl53wZJxmU0Hb12Fc",
+	"Royzf87hWlDvRBdEdiuyJyqQ9JNdFRtxCVPLBAdyMhPZcMZvxH/x6xHQFI4UH+6QRmechcXehWZH9gIJ",
+	"owCUJCJTTxgc3mgiRu8Va3Npz9OcGqwqlrdpPIIJCpnH+aIDfZvxQ5bOAYEHMuMSdrzb7W4xLtUd3EuD",
+	"VxFiQjzVEHery05xLXm2wJ0OZOtDp7WfynESjza9GSPns+Je9JOYK0CYgFe8e1EH8/tnp6+Pj/Z9gN+f",
+	"qzydiozxBLYdTiNWufoYSK6Fm1F9/z2k65zmb5dwvWBcpojv7HdwZDwbTQDVsxSoTSxHyTwS0VbBLDxR",
+	"7GwmZP/8COhTwjNBqFLlPJ8rh/gZtLBA4JQpm6aZwJMKpD2qjv4xBzI1H42EUkQG7aQmaRIZcKZFTPkC",
+	"3zKafsRzrk/8ECHqNM1fA4re8Nyl81lx7lcahIHrWnfqp2eD4euzq9MD79hdNhVXOsZRPsepn6b6EgHP",
+	"AxuUzkTGNa/7PpYRm3A4HTj2iLVjop9wdO/F4oliuZCAZuEIhLyNs1QCat8qXyfY2jc8F3d8QVPZbGPn",
+	"kt/yOIGu/L29FNltPBLMabB+k49OB4cXp/3j4eXhxU+HF8PDi4uzC3/Ddbe5mM7SjGdxsnCH+ATKMcmn",
+	"ySrC0Zca7AGXEQM+y9L7xR5eQegCbuCGJAHOQp/cLEtv4wgQuqXDqsc4u6HDAfSapDxi1zwBdgWQLTA8",
+	"MjfwAUdP2FSxlzvPOuzlznP46uXOC5IDTaNYsbnMBB9N8FTSjKkkvesyS5+gATBHyYLgq7juJF7qleNl",
+	"BemCRMGTY9qaWKpc8KjDVMpGSQzrYNO5ynFvIjGDD7SQcmHAcI9xS2XzCc+x61EmQKBR6VTkyBZPaRvg",
+	"f9DXhN8KlvP3QjIxHotR3mV9XDR+zLNswUIcYRvFaJQGywL2tpWw60BFt37qyOJ4iEcSuDmeXCIJ/ph7",
+	"E+seqpdGZGzM4wSY/89wX8xMNbdAR/lZ8JM/V+cskaV7czjosPP+YP8tYqCDw+PDwSFrxxHcW9gkIFIk",
+	"TGx1kLAE8pqP3qfjMZzi+dnlgLUJALYIIm7gquS1MEDtIo+29Ij9iXPqF4YrSKXWewDsAlzFOeM3PJaa",
+	"0nwRGlMQ4o+jNJbB+OxUpqDGDj1JM71Vn0RYBml6wuVCCyNqww3Nq18X+3oBqCGJpzEc/No9HZydDU/6",
+	"p78YYeXS29uiLybuR0JE4vNsbk2/hGXpnSYXjiJPM1Me1mKEhFisAlk03bOoVU3SeRJplV/pU1f9x9oj",
+	"PpuJaAtHQfbqLgZmkYOknI7HTNzTymLE/Mjs/QN2NHMuN0nEnweLXkk+zydpFv9LRJuzHd6nBVy84pGB",
+	"1fVgcXXavxq8Pbs4+vXwoFZ+1T19NjbezCxWbBorFcubDpsaca/DMnGbvhd4+4DB0Dy8c8vqLtmVFPcz",
+	"McobbeKfljX6CuT3vlwYSQjRpGXIWZQKfZdJamJtT52SgKjGZCpxc2BPcLsUCkiB5IY4A9KtslYIBFs+",
+	"e1aWlDslIT6QRqNsFPWGO0MdmT2fSIziCAVGR8wbJRwkNdI0v7y/98lzh0UpkwYKtZz24v5eE88rOctS",
+	"EPVgW0lmK4Hl16OniZVWYM2JedWMtrluTE34TLA2Z4hXzM93GZpYFjMUgI2eJJBCzqe6pZqPJjBBXmhP",
+	"SB221bOqGXMmWstDM7I70tGqm0DW6W4ITWjKbcCwXpFyJdV8NkuzXEQnIor5AHfn6zsw0xUwMUBC92n+",
+	"27CeHiujwnD1PgeystHsk/bZUg+kXv0oOpOHtwZNJ8nZuNX7bTVK1jp0/Oot6aI/dFZ/UgxzwHPe+vCu",
+	"bt9mfIFiZTpmIY+iVHaNlijsmDeavw6Rc9Dv5rOI3rUL5VEgw2LMcKvDxgnPNZyVJlMLPjyKtlG9gQph",
+	"RTTQDPg/QiZukY9xtFWh3224BfAyywAz5zGxCjyKhmS/88yQ8HqpMbAEcZ2W3oEhxxMDcg1/tWAL0AJQ",
+	"9423vt9bcp5oNQkZByrtx0IMc337uFw0gInzLI3mo/y1EADlZzMhESYA0bR6v8GA7+oPvdhoIRBT7TF+",
+	"jUximjH4jjhHpFixYkqgNXf1Cjqt++2bdFu/rJ1aa8rvhzHapEZCDWciG7o2Vm9rY5k/f7Z8UJCfb/AO",
+	"aIPM79UNnWXxSFQOfpbFGxz8jNZR08sm4KNEMh4qUl0ZVZludJ2mieCEIgr70W8O2OoVenNxFlfTuwev",
+	"7+x80ut/iFGuL2MmlKqzus5SlfMEIARadNkhWuPIQoM8D7TkSY/VcDjwiq5uIHkym/BrkccjlCbaKrXg",
+	"NOUZMLlmtR02l0n8Xnji+xOF9gbqjUQWHsgZz0A6MbNz6Wg6l8CO8EQPMkv4XMWAf/USpmJ6jWIUC7UR",
+	"5Q8E9TCQsazTgMOYBWVgIEYIRRRdidz0xxULsRv0jkhiKZ4FrV4g8d1Wjwk+msCgmjOMmAFoNhHAKKpY",
+	"jgR73t3p7mzZW4h4lnq9TvMJmwouWdCSaR7A2EELJDKSigtOUX+QpykJaT4aHGlGbC0a0jtZhY19s8Ww",
+	"3/ldup0IEA7Z0eUZe7773XfbuwwPffsZA/GKtZHwh1eXoWZe9UbOZzORbY+4EiqQdxOOah3EMoDcVcrC",
+	"SITwgo9GYmbEYpWnsHuw3QeH4Vbxjk4/EtCL4cMD5Lmw8c5OaDwc4hzOUwJpnmdS2yK0ZZZx8n7I71JG",
+	"60Lyo63GMFni1aG/LruE/cZ14E97pGuC32DMoGVtY7RlQYtOpEAfV5c1qM0xErd/62//yrf/9e73Zx/+",
+	"2NnZ+o86rALAtls9p9dxpnJ7RaARa6s8E4LgSs4BbrfWI3Q9wrPqCJdoii8NcT2P0ZjTYWoe56LDRk/T",
+	"ZqOA2FHjAXIJrzukF4c7kmYsEzdxKht1+q94NiQpv9zvOWE4+BF9nFA+bSeCoy7wXyJL4VLBUTSZ/oca",
+	"9PoqTpJY3pyIPItH/ZubTNzwnIigR9s1oW7tn12dDlqd1nF/QIb0k/7f4d+jU/j3sA//u7w6aXWo5fDg",
+	"6HJwdLo/aL0Dcl+aUIXg99kUJ/JEMa7nAjIrun7wqMe0WOpyVfULOJTzaUgSjGJpFkgujfxHgxOUV45C",
+	"93YusjiNlu/Cydnp4O3xL61O629X/YvB4QX+fXl4ctQ/Pb3qH7c6Lf1Hw2Vf07hshgM3WTBN0VtnO9Tz",
+	"CjuBDO3MgDkupgZP+i/tGtdoY/aBD0pcG6LjtlHjIAPX926yABlqhJ/6vPDS7oAOgRSTzvNAhmQriW/F",
+	"ENjXsMN4bjyajAhLUmludzDN2CidTuMcsDFtZx2N8XuucMp1W5AJrjVTDe5V3QLVPMmXSBPkWQCCzajy",
+	"Ydhj67aOPHHCDssEMGBRIJFiX4sRnyvBboQUGc/TTLF2ymfxNiCUGyG3GLSGbYwz5GHuMo6UomrGhRuE",
+	"c1w1ft1Gl7nmVUKC22mFy/Q6quMU99P5LJUHsUJSVscwjrDFE8Ui3agElF4HAIkcIGgkZG7UU4xcNvkU",
+	"WnRYniZRIDnweiCchzAn4K7ODy/2D08H/TeHcN1eH/398CDcot2BobN4Gks4D3TH5LMZgFHv9xY2XLY5",
+	"r2Fku7pOqxhjqcxl524/+2CPZ3FKzmG4jR86rVSKJmJcXZerP/Hn/eGdPakvr1VwxmmoViAI8fQK+pWv",
+	"WNAvl2gWnHFLqoXyjGqxgQVTR7dgh6zXLZT6rVMuGA6jjoue1WgdRun8YbUO1d9j1MxGdSIoXSRz0dcD",
+	"gXsDxP0szoRaNde1PFsmgPDE8mZoDTUfoQ/IRCSm5LSNdraP7mauGsrqxWF3CCL8Y3C21enWOYq18vo+",
+	"/uxictR71VpiSLcDPALPcxA+eU4GcmD6fPiu7/XLKdFQto//xQ1w8iiKSZ1w7oxGB1LRS2QxyAC3Isvi",
+	"SNMN60Cp+/SXV1nYvjt+2CmIy1aHzbhSJF7exLdCOmrn4hT+OefWnlEBqGks4ykwsjtVYFqq2lly1lGc",
+	"n6a5eABc7o/VFJ/jV0OZ5sJi8I7/ehxLnsT/KlC789ttGkciCgNZBkZ3KmUUXzPRejSPDRkMVMH1zhyW",
+	"IPzqKMhh9JEzMV66eKjoazmNZZqxuYxzxdpAwtVWrerlI9C4M9kqEcnkZkQkinF4XMVwZGKNXBD+7kWr",
+	"Dgca61Q9idOquur85mqD+ZHPcHWVsbzdoJdMjOcy+rhVktlzLcmzwHGJ7Y1OO+f3etCGw+VpTn5fa9uW",
+	"yYwPE/4JeBtp1+QcoRnYm/GyjVsGNk0oVXWXasX9g4v+60Gr03p9dNo/1g4YP50dHRweNJXvnbtuTNdW",
+	"xg+xexIUdP/wQANUWMvSpDcT4p074s/w6PKMvXi2+31h5CWdE0rYKYA5ugcpa1i26vT27ssfsLHqMHLT",
+	"1l7S6KijJmkm2GLOJQv3T9+GVlM9iVWeZvGIhftX+7Dctxc/oqLiGDUUlwPcg19/Pg63uqxv9LFTvggk",
+	"jyIasMfepDo4STkxG6QLgUG03CsiNByhnlZv0FancC0KZMLlzZzfCOuhhDrSfCKmJuYmT1CZfCeSpMvC",
+	"+22AjO1bnoH8rEIUo8mm8Ca1oUx4XHo7KdRq/+zg0IR9tbWWQ6t6CxmdiSkg6WvA4GGftmNwgVqcwdl5",
+	"SLEIWkmr4bOPENl/fQr/HqP26QTfnL6Bf8/68O/FJfx7he9/xve/QvtX/RP49xW8f3UAUP7qDb5/i2+O",
+	"XsO/2NsrdPN7dfYK/r2AUV5d4psBtv/5HP79Bf/+Fd7v9/HfA+hh/y3+ewxt9k/f4r+/oJIQ31zsw79X",
+	"9C+++ekQ/v31x1andfBX+PbgR/wb2x9g/4dv4O/DCxjxcACzOry6gFv6V/j19Y/w65tX+O8hzPbNW9iB",
+	"N0f4Blf05hR6fjP4G/z7C7x5+yP+ewrt317AiG8HsFdvr6Dl0QH0f3QM/Ryd4t9/g/ZHF/j3JbT/K/b8",
+	"1zP89xzW+OMhtP/xDf77Flr+eAK9/Xj+M/x7gf/+DO1/xDn8+CspWKG3Y5z/8Y/w1fEF/Hp8CXM7xpYn",
+	"uMMnB/Dm5A2c8gnO/+QEvj1BRe0J7tjJxRX8i/tz8hP++zO2+TvqbX/BNwgPp9jnKcLA6dEZ/HsGLU/P",
+	"oc0p7vzZCfx93n+Faghoef4G2py/hbHOcbbnx/j+F9i9v/XhzcUZvLlAmLm4gm8vfoZ9uMRfLxECL/fx",
+	"74M3qE6FPi/f4Hvs+RJh+/IMdvISd+PyEt8P8G+Ew8ufAIouf8H3v0L7wVsYa/BX+GpwAnsyQEge4M4M",
+	"LuCMBtjDAE9h8Cu0vOoDlF69+Tv8i3O++gX28Ap//QnP9Cfs56ern1qd1s+oDf97H1b09314//cz/Psc",
+	"/v3lENb1K6701xM48V9/PgaqVDARBLxVQ7WHalAFr3EK3Xr7hLffPuFO2acTryViBfuE2ME+IZawT1fe",
+	"dz973/3qjkdYxD69cr8jrGKf3njfvfVaIraxT96sCfvYJ8RC9unCXS1hJfs08MZDLGWffvF++9X9TmMv",
+	"83TgzkxjM/N07PapsZt9+sV9OvNaEtYzT1f+k9eSsKF5Qqxongg72qcfvd+88Q689RH2tE8X7k4QNrVP",
+	"CJjmibCrffrR7YWwrX06dE+FsK99OvJaeidNWNk+IXa2T7+4LQlb26dTdzzC3vZp4MIuYXPzRFjdPh27",
+	"8yQsb5/+5o5HWN8+Xbrj/dVbEVED+3TuwgRRB/v0xnt6645AVMM+IfWwTxfe08/ueD96e0bUxTwRlbFP",
+	"3vkR1bFPF24vRIXskzfCiXdziDrZpzcutjnxzo+oln06ded54kEyUTP75MEnUTf79LPX599dKCeqZ588",
+	"fHbqreHUw1lEFe3TmTsCUUn75N04oprmiainfTp0RyBqap/eums/906FqKx9+sWFcqK65omor33ycCRR",
+	"Y/v0swtnl14vlx5mJ2ptnw7c0Yl626c33nfeii49WkXU3T55UEfU3j4NvN88PE9cgH36xfvuV3c84g7s",
+	"01/d0YlbsE8eBRp4EElchH3yZjbwbiNxF+aJuAz7hNyGffLOiLgP++T18pOHQ37y5knciXkiLsU8Ebdi",
+	"n/bd74h7sU/n7hNxM+bpVw9CiLuxTz+jCby4AxUZe6Uew8irzYRsK22FFQO6K7IKLT7WCc6szR1Zk/Eo",
+	"CiQ21n5Bb1IrShajdaxYqV2pVVqEnONIJKTWSeW+K6KzYB1FNeD3dZbMnN9TqBl6C4PsmZKjv42Q0qGN",
+	"ZvHlcPcnMKkxnyc59CVUN5D9JGH5JBPGMU5H35NSp8c4DooONFKISJG7GHU/7VjB3uzyk5JjHUszCg1C",
+	"+ThWGFhH/spJYrph1wKmaAat01AaF8pSbBgmnqGlwjQ5ivJ3EqM3SdmkjJfXT/0B2Q2qmjntClBAZ7mJ",
+	"qxNN52Qb0W3IWalOJ83vWYb+QRyDGKY80Z7mYdDa6T7bCVohQZdVqtggDfQ3ohQgMs5Ze5zxEXQbyDQz",
+	"tumtPcp1YGMDVU6ZRdB9NUnI3mDzJyULdJOgqFZ31EBSLg0DzJ2yWyE5uSm4UxRcG+fG1ZAyteSCPO4w",
+	"EoH2I5DtOFdsmkYCAztjnsRK2LwysBn0zThJeb6Fd4cC+xQL8RzC4nZp10rquctOU9tFqB3SQs9/MZU6",
+	"VgS/Nt4QPpQyCnjQAVs6Fhe97RI+EpM0iTA9T4s0ONQV6XCCVoiOkXafFhQ7rHK+YBSTZboNJMJmrBih",
+	"trKPHUBBCRWME3HfPaDluT9tx9NZmuU6U8uk1WvdxPlkft0dpdOn13GSXGdxdCPcP2fvb55Cd+Spwu+X",
+	"OJsN6O48UdpHkTZvxJOEfFyz4nZRQBtiEVzQkjApVyOsHYMz7VxjZlGrmNU4rNaFwyaXUNo5soiL6J8f",
+	"kbNpjO6XmYD9H+WJjpqI7w1iK+Mpk8rGnJf2ER6jd2K7SPbSYSGNP0ScCc8x2pMsdh2KKY8ThQ5YzktE",
+	"uUNqCxsRbvV0UImMBEyWwEKPa7bNTBfn0UF8G8ibLJ3PmO+yXNzUTOCMMR4WBtNeUUPt/6i1hzaBViwp",
+	"LVOKsV0uts7mkrCD8aI2kwGyeC209+8egT1sNU9UWvUcDqS5dR5dRaxR+CdTpJF1T94rexIzciQOZCAv",
+	"Cx9kPz+Hpvh4gYEgSu0PG15z+X7IR2jUhiNg7UxM01sRsflM5ZngUxbLQD7befbd9s6zLQaYNYwVHPFQ",
+	"3IvpLA9Z2zY1ODDOAbvgOjqwjaEBWrJUIwCYV+c8H020ddG8u0LPEeP0ptOPCNgf7fLL4hwdkPSuIbFX",
+	"eZwkJkuaXl+s182VjRF3Mt7goVmnYsXiG5kuIawIM0sslRYH3EHX8T/nlB9srHGCOYQOi8fNIjA+dFol",
+	"0GzOFZqIgGbxI8YvUA+zNnqELAe+Iz00XOVgq1GXj8CLadqlInJo6NkuJQbuOZC7zFlIt2S6JbCwM75A",
+	"PsIk6rC/Fa3z1HoVbpG5pmAdFe4aZinA5Ht4rlwu1ofesCM3PiGQJkCBQgfojj3ffvY9a/MoEhEFFsRS",
+	"BxUQWK7fHMeM1UR8MOZPF3fXxAzo5W+rmRjF43hEjPEeAxSwKNKSLOekFXLjCwCUOBfT9WZay+EXHqQ8",
+	"yziy/0vPu4g68bNIjuaqnEXyY6zbBRGrjn+4DT+Yq4RcHM9NVj7LZ+8ZGoEb5+1GZczKqqs0s34bak7B",
+	"3474VpS3A141347lsVqTVIpGt1hNYvTt3BzHXeovN8N1ZryHR3bV+bZueT7UMtH6vSq7DxSeAN6lxWtR",
+	"A6n1gKPPcBWLSdS6HsQo/92YcZ20pcRbYgQZiFmaMaoJy5ry7H3BzgWyTcxfLcPIlrOZezpo6rd3lIMQ",
+	"DpD0EYEss2cwMxu2BQyC2NOCx0yMCrkSQ4hMGJbm9ClpElcwRiAxIU6PpVOQKnVQXZ6yRPBbjF9Czq3L",
+	"ftZW7Fpu1xUe5xhDhRIEJmVxFBDlu9xlmoE16QMcnFdwHz2HddXpl2zSN8xDa1PNeRkEX+z8oG3/Mllg",
+	"VLumeqSLkPqzEZfAuxJvhVl58O4YWABeaJ6P0qmgFFXIbX0hrmoPBXsH5wpXy0NyKuYqBEE7jrrsDWBj",
+	"SsFrG6ZS9HTw2h0lrXqP4WhjCnU3+av4WMApK5HniVjiRVLDuDVj16p80Crygvugv6jV1jw0j5TibEq8",
+	"kuaQLKY197PL+sjgGN7GESHKvNDWkn3elM35aBZnva5wz0c+n4nD+Wz8xvLJfTmGo8JreCBQh+c+hRnx",
+	"5NGaCWZzYYg7amhixUYTnt0QEHuaYecuGSfxTgtp/5lMFoY+V1RRr9L0s+qh6vW4JQ4XGtXefcuDNeK5",
+	"NuO0SpzLygn+1B+gYgy2PALAGOvUHVr92VgvVsPSLGOCVvEzD+CH7Y7U1AvbgJ4NovF9md0urTe1e1ss",
+	"HW31908OWxVKYp7/Jx9NRdd85qJQ7cPjOQKvlo+whbjNV+XhLyOw34xnq/Jn8s7m4u6PpoLtp9kspci6",
+	"loXl1n/ubr98+XJ7Z/fZc4CaIgN5a/eH73e2d3a3d3YHOzs9/K+7s7PzawFc5R1GMKse1Tpw9p3QTZ9L",
+	"PNDLvdcGYxj2p7E6aAMdSQNvVnRiNfoxLk1S6u7ymI/P5CTuk7Xm9OiTpc6KJOX6XTdANquwy3FcF+97",
+	"JoXNphYmscpNcxWavAU3wDCbqaCjMMWXokkwxP8Nr9Fs+15EJH+0w8J9uwsD6hSBRGS3CpU3uoorm9Fq",
+	"kmr9PZDquYx0GQGUCMZxkotM1fHp0dLrUZ69UQjNuCLP3QT+gFYbskXaxb4EADN+E0tEDcOpyNemvzu3",
+	"zU+gdfn4cVnVTlcdMmqr10nEJrsJBUAuTb1SCFpFvhWb5JFnwEhPuLwRUdfKoo58KiLWVkL4ochbVZn0",
+	"vRBYxeULil8jLq1cskwAY1r++rPITOw0ZSGZq3sMP/eto/X20E+zhf67RZk9Kocx0nJygQ0AkowOJU8Z",
+	"mYAAzLb+bMLMkgU8kFhDGsFE3PDEvMF5xkrNRUUbY2a91WFxFMiy9hUg0CStcSCvVzbBV+yvAGoqkA1A",
+	"7c8gUDHKL+3kN9p5urvnJxQnu6GuNfUofv1bxa+lpM8zyq4jgeN5kpjLSpFQIVFD01vYYXX8sm/53eoG",
+	"sqpWBozQVK3MjFbZdzmoVSsvcUnwtM1be1p3aIh4IDWltcvHACW4AYmA+7yUeCOhtpTfqJm2vhihTint",
+	"S8cp0uHM8k+ty3zU9X1Nuj7WLjICqlQ7bqBYsLWBlm9lIb7PSqJY2ySo63heJiLaeqRHX586sN7YuVZJ",
+	"eIAeq5fiBsgVyYw8z+IaB+PBXcpiSQVQ0B81ngqp4lQq1tZJjsKDs6tXx4clIrdsiDrdkO10d92hUHK3",
+	"A9Oesr/oh2cbf1wWkYtpeN3W7aAtn1KTT7qoM5WONQWVqdx+dn9v+VtkiE32Z6pcQZQR03DFynFRX56/",
+	"Z20y/P00KrLYmjIB5Sm/nU+53M4Ej9BSLO5nCScNgZvS2iZQx3KP2ml4LQzrvDJm7KUbuV/rhnrCR5NY",
+	"CmduuLPoQK8rUqjclqYsfPpTiaV5fO99HZkeSPKAc+LF247HPqXoLFWpyDPBMasXVo6loH0/7NqvKOjW",
+	"QnHqrr0+u3h1dHCA8T2lGg51lT7qy+S8axQYajfVqcbobLWtFeO8s7XpnHev0+w6jiIh3ZdeAQznfbls",
+	"ivNTXeWhd+7ZbxYMUoBMo2gQqesNwBc2HqTTOBCkuyZSw51Ny09xVuO1jLzDNqWncJLPGVRKCeJ8TOr1",
+	"Watany4bzTjF62oi5F+vwd1YoddyoY0ddPQ86m75EXFtX94o5Q7U0CalOUo3K5B5VWQEcl7OeOw929RA",
+	"6NZre0ulSpM4qrFyuXMspQyqTH8FVyoqOefN2PVmmnLfmE+jSBIUyI/JEuSschjLPB36mXHKKXjRV7p+",
+	"j4yFAHN46ha6ZIkUWFl3KpClhWEa+RV/VAqjryZ5ULMEQPrQ/13Zf7z0Pr4FqnGynzXJe6orbJy55+p0",
+	"/+z4+HB/cPTq+FBn8mmYx8cGkzVN4uONZbL6lHP6eGvZKKHPcSzfi6gpR59g61pm/vjo9McKCVrWu8kV",
+	"H0ivmAyFy9je2ZTPdFyisJmYx9olcJTK2iCEghkfvheLJVkhDYu+tAmNtjxt3yYG2RLkLRUecDKV2dm5",
+	"1MFwWTKpKyzvbL6ztfbcLo9O31SEsFK/dczD+p1rukOlDWm46C/PEjjjNOQIKPW4l/tVv/Jzv+qXS3K/",
+	"OuOWqHx5RrVE3uY/91wx9JD1FL7Uby2vWCRTN5dmLR11vzG1XlZt+IpM8h86K7LPPkC5Gtq+CuW9nn6W",
+	"cABd6mTMp3GyqFZfGX/pEi7rwxAcJDKcWgLRTOyi86whMetDEvo1wQe5hXFbZ4+6JpXHJjEHK2bWAhZ2",
+	"OErlrcgABQ7HWCDrI9PrljvLQIrWKbubbeKVjPN928GF/r5hFaR+bQwHM7P4yKpHK6fUmit+I4YYa9oQ",
+	"YZToQHHlrNeRVgtV8IqHA+ru03Iy0oTzcWpKeNS0BofWsTqU5J2VcrwHsl3Q3kIVavioBrne6ZtlALNU",
+	"Vdtp0RDLPlzKEXZaNN8NdKyflCm+2t/q9ktXvO7DpSvGVPMl/6i6YhWZQIemG2TqZaSMd5p2IuuyfpJ4",
+	"kT5uXgwMmIlrgx67LETJZgh9UzCLfoG8Vcii+DaOKHw9nIkM24UdutgYnszaOxZrgqiOwT1FFWS1tec7",
+	"oDlD4Jhsm+3q1BLaSw56QI2SiGzPgTTfZqYWOkZ1k2sWNbNDUg+6iDUIKppbYtGcUjSwO568r2PtZ7V6",
+	"aONhpw0kZPUDsd+6AnaoDugOILiNUll3WmZTVwyr4n8JZ1DMphJ9xFDOwdYo29M7NgWRrthGUqiT2IRO",
+	"iR1MGI7JUPDsynNAubvJHPDrFXMgyACG18KcM6+c7kMmNt6DEgHAfXeOwN8if7J1CP6cwnNORD5JI7Wf",
+	"ynF8U78qztzSII5XkolDnfE48tF9XeeYxmcuMbmKg7j1/aTk6z0WpjKJpQhZe8QzvAFRnIlRziJxjc4O",
+	"GA60xLQeSBNspPZYOKJhmeRZhvW8MI8O0vhYTkRGNeCTrY7OYZBnXKqxyELWDp18Bh26w9DEhjBVct/o",
+	"fo3LRDlyGXUOobgnhX3I2rBlgUznuYojUQRBddnPWqdMYEJaOjq0IvqOys1ZaZ9yCt3yLOYyV51AUuIg",
+	"4yJ6Pc/19po8BTp0Dc0xzOTmReSkTG0gxplHXGtdSlZEhb1Os/Kukm3A28Z2eM2H//d//59wa8/fv+Ux",
+	"4M1UlBaam5cVwBlr4KOp0gNwNwDEPoCf4W8+fJtFWOCifbbxb0s8Qtaz5VYnUN7lYr5lCC6BG+nQCv/8",
+	"kheF9/Fa8yP+WotSqsVr6qpKFhV/qpYar7CPh1EqfdfJ4UXfn9FuU0a8xRi1m5DwB6i8Y0dpqHuZJdyv",
+	"uoMvfL0LvprNr5NYTap6FztiSeviz6SeEUh4pdoODlavb/F6rK2087ktEJvqO5brKhJerYyCLzfQUUDz",
+	"Jgoh2Ce3om4z0wV85dsttIhaK7yvY0L0eou6tHby9aYIM9Za+0NpmiuND/39wRFm8D06tX/2L/bfHv3U",
+	"vIAATHyF0YH6hb/MGPhWD1J3V2jyWD9wE4uDd6i1q74c9E8P+pi38/XFISYuvrocnJ1stFJMslis0/SJ",
+	"9pWLQ1wc9RpW7yZMz1tXIJssjNQOD4AanYGaYkf6xEeQ+l0JR+q3S5TT7thlPFmeVj2qpFYVbKmHXYIw",
+	"S11/Lpz5KVXLN65V/idWAK/hB9xS3BoN2p2om/163Ffdn1pMcNEfHGLW/jNMOts/7+8fDX7BfPr9N/DL",
+	"4d8HF/3hxeH+1cXFEWalPzs9HA6OTg4bIwuaii0Ov7Jyqj/vUulUmCz60MN0Eb/o+aIZ91KXcizNGF6Z",
+	"KW+ERv82f5CiWcUwDTHNP+GDrnEW1kiFXpICvOrXUoxRhG57K1yOTbDjMi6h0eoxid9pLR75PM4aOIlK",
+	"H/+cp5u4ajhaiUpXan790Rad0gW3c/V9Lepubtm7eYk69CZNtZoT3acxwkPxqRhyNdRRDCHpC01y4JoK",
+	"+3Guc84GMizST5oEtRShUU0PnGOiILpCd7ESTu7CSXrnJc0MpM6aSWlra7NmdhlWI66dPe4ts3PT2qJA",
+	"6igSG2BcyiBoUi7Xqhy+bC7DZfm9OtY4xBWrZvSyeTYxce/dyg35hCyHpS5rEykX9Tvtenc6u+9qtJkF",
+	"GYFJAM3iiYL/77Q6rd2qR2zNjtkAibxm74wHcel0Nw/m+8KhEeUqyKVNrr3lpZLLFacS53eAGLivIlpe",
+	"kdJkqxXxzSQXQlauGmmOAlmkOELw7hQpab2AcANfXXbAAT4LnR5weoh3wl9++eWX7ZOT7YODsF63l8e3",
+	"6xjG9S4O8zwd8uiWy5EwLow1SPFozBD4OoVmGXM8x5JFGR/nbC7zOGGZuI3FnUYc1oeUXS/YhMuoJs7G",
+	"iSKL+GLI5WiyxEZd1fWbD1XOs9zWMK8pxG7gGxvCKfNxLohPybOYJ7pG+pan79cl0NcrMjHeaAj7OOU6",
+	"GXHtPJAjKgUPmwRcpMB0w5co0UPhbBerYj/r9/FTVS6bpRHFivND2rihkFFd+fiG6UtsN3g+jerQWyLf",
+	"PLnKZ+KKbDdLZSEho6UF9dfOclk4Xtm84+X5BEaqlOdzJW+11C93KqZpM2+iLCtqdpZiV1KZT5IFs9Wh",
+	"ASkIOccct/jNR5j1pMiHucjqDIvajsXwZ8RHfKFYe4f9F4vmAg1ASs3F1sfYTqnroTYvDB2bRSPOptZ+",
+	"t57NeZve1drvyrYLtAl/nLnCJ9lL5tmia9nQ6e0cGxsEgUrGTZUTn001u1r5u0qZugYgnM9rJrqJE/ts",
+	"no0mXIkhMv3NUumuo3N5CVGwUSrzjI9yonyKta+FFOPYZGk2EBQrBr3W0r+P9L53eaeSCz5Q3GE0z3g9",
+	"bzZAimx+Nxd67e1d58JWds+vuuX7mL2WL/H05IVivYC5KoiUYM5RuTvHuYQSunjPxbn2Zpbcxup5uSUs",
+	"yjquuU/sZZzK/VSShXYJ2HEmxZ0PeNdilE5B7IJOxIpC79VBSG3dC2R4djq8HPQvBiHjOQuL7SKN03D/",
+	"7eH+j2dXg5ClciT8lESmXq9inArDpPO8E8jwpH961T82abQMA235Uy+00QyPKjk7GpYchU4aBiQWKzyD",
+	"i4Cn6r7b17PzXp9wOecJRgpWyuLXSDOYl2k7laQ98g5idYn9Wj9pW+7ew27wujl2GwuxCYZ4LUTB/PhM",
+	"zGbjLkf8lpTV6Lk4Us2N6UF92Lq9mrAHTu/r7tu+2aIl2eUykALsPm5y1LbnuuP+uJNqsM8lNwirIu6w",
+	"8OTsdPD2GLXKf7vqXwwOL+jh8vDkqH9KNzTNWGj+rveNqDEcAA9rF1BjQIDfP96H/Et4pjeAobWAgySg",
+	"YcYeneR6Oay4nYVbS/K963Q4qigf4+fjwSD/OBLTWZpjJfX3YsHEfaxy1WWviwJEmnoF0gNkm6GdEnRg",
+	"9SFLqIepFvoAYLjFmMCbE/1AA4Z6H8+GM65ySwahuWY9+AKfNEkOSf85TCWlCkrnM+wuElTCqARVKtwi",
+	"7YzNDxL2YF/JUwuacRR6MMN4nDNla7yZN+jEFUhMqA7zJK83cmPN79JCs5RKoF/TlGrJT5fuQyDrN4Im",
+	"SqkLsveYpwXTbtsy6wpToDNeDOmsyqQ8MmqrJRmOqqkIc+iTapuRO9hy3ZU3303QUB1z8qGjaZcfu7VS",
+	"rYHwVyWx5QivSjaYVYqzj9ZwTfk90Zrnz77/7nuH9uzWySLL9E41iiEHpDcIa6tbdB0Ars4I0wHmKo4I",
+	"eMmREG2E8CWgibwoYcYVU/PRRBfkcA4lkKailXsDtGXOVwWhh5+FeBeeKQenSfgY54F0rDeUSrV8Mequ",
+	"hdX3mmtRSsHHR1OxTbk/Vqc2WqUmWqugqTI+roLks6k5PkK58TFC/JqdKmPgzZxGz25FlsVREXmrXd2K",
+	"/ko5nSs4Yb/A/SCWzHjGp/BB/C8RuYShw8KUBouELP0g7vOMe+8CGVIGTo+2dNiMK0WX4Sa+FdIznlvt",
+	"TfVmVvUJVcm9QhRrtHfxjRa8p2kkeroiCCX69UUwmRZKKjcgwvgHwyeBHC1GiVB7VdWELr6jY6O1+Gs1",
+	"9cQAeWtfmpmrohkpwI4KTOxu7+w20WwU7MGml6huTo6Wqd7dkukWWGyEtuZasDytFFEwAKv3yLp/mg5q",
+	"dSNrZ7jUTbAWx5fUFbX0ex2jeiDy+rx3JXMcwlycK8ywrJbzqro/Y5qzhrhA+qY7cq8vayTDIn02yVah",
+	"f2MtTwjsFcXEDImSqpC10X8//J1edJjf4ENYJFynMKJ0KrYAC4AomGCqTBUGsl1tRPVdWWiUFsN5llCu",
+	"P1/l4W6Y+oLWwQ0ZqvWsFHTq76bX+Sq8vsTj3un40Zb5rdgyHfBvWCzS5Q42htVC+VIDVo+G1W/AsOqi",
+	"3s+HcR7NtY/m2m/GXPtoeX20vD5aXr+85dXjVgoeu8oYrxOovrzzfGW0hj707l1YUvGs0rXnOl8/cBNa",
+	"6znSe/Oo86cvyYpeish/s2dmU63xSrxZL1dszk9+sYSS35wD36a8mfkgn2RCTdIk+pSw6M04wU/h6jZP",
+	"Q/JJvMnSw1oN2J+dhn58QMsydaNDjj+JzK4OEt7Aj6G8xE+l1h61dQl2baBxA8qrz3AddXxNng3NLQX9",
+	"wiYAdESsMJO/FqLIlcKWpErpsSKiznV/8ELn3BA7E3ZHoXZbXXYmE9OZWzxqz6YexXwiT5RNN9IOM+0g",
+	"ZfxOMPGEPiGdYSSM5SiZRxRDm96KjN+IIX0XyNBmLYNf5zLOzf+HputYxjmArkpSUpVOY+k88HvnIY1E",
+	"Em5R2qaKtrPLDgiv6UArvBqFU0EdaTWxq8Wl0xGWH5kPwz3UhqUd3U9U2F1aRnFjJdSfqhRiFQWu09s/",
+	"USY4f+m1cQPuMWuYopTX6D6Q5FQcxPjfnR+eHhydvhliLH9/cHR22urYl/tv+xcYPzu4OOofD4ucAuYP",
+	"en/49/OjC8x4fN6/usQ/Lq8uoRP8e79/un94fEx/n52cHx8OdJvzw4vLQ2qE5QcODxr6+7nLPReYULBw",
+	"Vmh16n7fRyGh9BsKY/hl+Zfal9j88H6GJ10ahc9V5eXlXGFhk/L7fZBgkqT6XjtUVvuZiUyJakdYHEBE",
+	"FR/GdQkj/nSn3iwI2xP+yzkqauKwl9wKmyS6edIGt6cNirfpQm2+oWzpxS0VbCODm4rvA6lEniPWrqQg",
+	"O+8P9t9i1VDKotdhlPQKaBpaBHQR1JJjUSCXehatKnLa3BunuePM1+R1sc78/2ENjjcnTFV6MFDT22BV",
+	"CqhsStSM0XcVl1lLgFYkZ61FHFfnrU7r4OxnwBenh/0LXZGG/hq+7R+/dh4PDvePMPH96dlp40QLwASx",
+	"IgdukX121UWvXwZedp07Xm2QM6FGhVN7y7UShLKbmemwO/raamq0V1WXXWmOS1/RkCqO/p2KjZJyRsez",
+	"slgFMkR9U4/9Vm13wHPeYb/HUQdzUXSYreH+4Z0udDHBeVvju80eV2QWDSSm3LteMPw/z3WR6xlLxK1I",
+	"jCMPorL2OOH5VgedvqTAIF6qeM1ZCOxOqHnjOqSxzHpDWiJ0WhO3OTmtUQrRSCQx7mkcmeDpUO/qdhyF",
+	"em2+bWdl/fyqVFjUvF+qaab5TfhsJmQpU+dKjUyTxC8uhBWpX+p0uDp5SjHhultc7q5+w599r9cE36vS",
+	"FTIlP9uh7YUc2c3N9zPUOxKq86pOIWmryImaN9ZA7byb8dh9pPI3bi9OVZeWTqBhE4nYFzaJCAm+UZwP",
+	"Jb4v5u+8defhvreDu1nizKN1ETIvTNakItmN+4mfMMl543zmZ/wvXjhNSG3troNeFN/oF843PIq8T+i5",
+	"+IKe7Qfv1uDE+mQ8m8B7s8paLCx/FxZUgLvVtTAjTw2CL3gtxiNC1TIPJF6APXTJxqqfmZdtAXDmlC9Y",
+	"fCNTcsefasT0JqWRYlUztQ7jgXRqvWF+47l8L9M7qa8clYSrozq+7bG6XZhcfzTP4nxxCXtKqPVa8Exk",
+	"/XleU0Y/7OsyaigT9dgrbMuImPBZzN6LBZEUnbgZbv97sWA8USlTIhGjXGnacRtnqYStRs/M26HiMkKE",
+	"DR9g/BlLtXmOy+g6ve8waAYA7jRLpcmiBOiB9dk0Vgp2K83YNY8CCaPHinGp7kQmInJRe7Gzy9qhW9DO",
+	"JD1H4EJmEpdW7Okkz2eU0CKW41TXkcr5CJl10nG2ihwYbMpjmfNYiky1Oi30hcEuVO/p03UJNCrZwWw5",
+	"XC9Zt86jOhNyW6XzbFRkA5klPAe60jNZwCkKQecJ58YiEsh2+OZwwJ7yWfz0dvepzaMMIj5ebNxIKVg7",
+	"PD+7XNIQbk4sbzqBnPEsj4EnZ4gFkL+SkU6yXXT15hBVZShkaE/wg0OQ5AJZGeDp744r4wdUPcgIk3Kk",
+	"lLBbFjm8i4mu7ejpXOrPwq09HVvxvLvT3SFApbrYzuKvBiH69/nhLsrub7FdxX6Q7KQ3n1lhC8ueAQOH",
+	"0ro5GzgKM2ffQbDbRdAM5GDilNik/EVAtfJsPnICIck87dBgJCgjvIiZGItMwFrb3MlDhEBxN0mVMGyY",
+	"xrAMbgwbpUnCZ0oXC0ac03FyqCQcJEgZMaDp6JstrL8E9f1E2cr412kUw+foVEExKpnhKDGnr5xPKQHT",
+	"VqeyEkB5mqMIpN2IdqhmYmT2Dm4Dn8XdfygQimNbsQP72E6Vemoe4JBTFedptugU3T7v7tK10jdK86sw",
+	"pY6JwCpgGm8fGQGUhqJn3V2AIonGVAtlwBbTr8+7O+Qpan1KxnyUq0DecExeHplJO7hklqXAlIFMYjNw",
+	"d6dR2GWHyNFGYhSTO7KTx0qxRIzzQMKOALQY+1MsteO2g2GKGlh0JMWyGMlNI5Ghr2ogB2kiMi5zA+Y9",
+	"+CPRKZsUi7J4nNu1xVkxncJn10CX4gumUp2xn+eBtLFYOpqDNgPIbzmN9kQLFjpTlBIyUj1jaiOVdIhM",
+	"ROjQT/LP/evl2alJ19+uZpvyqsn/9q6LmnMy2tFHe4EMLVntMcyZpHXhCHBv0q0O05oIVczCvOqwnae7",
+	"diuQrUTH+ykIZwFmiwpagB4DShllHnbMH7tBK2Tt0OZqApyIVy+QsbS1emkP8OzbZg6l4qFagsVdseGZ",
+	"PRa6fo1oVvAqnoZ7wLC8F2Km4wCTVGleSZllxRlDzMQl3mN4a1gWLSkCZxTIa6HZoYi1ZWrE1DEWcFWG",
+	"RTK1WXFBBRCXV4NbiBB6qq1tBbpTbK4EGWN6Ot077KUxy/UwdZimRLhXPfbb78B5fuiw32Fve4E0LmRa",
+	"EjaSDRCN5zg4lWF4H8ttjYM67DyL1ZS1+T9u6crrHxBy6O4xniSBnKQynWesbWcUsmtB8jO7JlgGqd2o",
+	"2Qw5MKD7RBFQo1CN0SqjHNlW4HiUTmOHZwwEIhFZj015AnMWEX0ZK/ZiZ0dHjAQyzMV9/nSW8FiG2GsH",
+	"4Ze0j7D6uyyVN0xNODHIyL6+ePaMtd0v9clzhyMLJH0Z7qcyFzLfJvb7xe7L0qd7ZqpUPpkOEEbG6RJE",
+	"0tS67MWzH4g0v9x5buxswBfYpF3hhcizxXZ/nIvMyPmsrTc9zj2NZoeNQDaP9ORRC4M4VKND3b9CHQUF",
+	"SYb20qGzP2mQBWYQtOGwQD/w1I4ihbqbhXEqVT1mw+vwe8uxdKhav/2h5HuI2p8BJjxEsAjkNRblEDKa",
+	"pbGOQbGd9XQFD6RgqLYiQU2xqeCSfkQWL82s9jdJMMwvkOVw4Bi4GLhb0Z5ujC47GPSEoUHp2Fz0WBXB",
+	"xFiASPJ8npEYowP5FB8LlgPTlQMphm1XKd72gnFsE4O4pXGJ/aGDASKcpo4XcMzjRESMXOtjqouiUD4D",
+	"6WvCb4twJ9cJvkcmzjhnGNx7vWBUvyLm9gIpoQtW5ZQGkuSFJB4JrXXVQsDJ0aDC8cPNJ46im2Y3T/VH",
+	"6im0Rc1RnuiaYMSbXBxeDpBlu91lbQciPNZwyzHE91rIvmKBI8Iy+tVzNBrmExTtKlwxvLwRNfaGC4zs",
+	"pAIZxoSKmjwhyWztlNShsJeSZTKk41B8Qakvp2gUKeqzsHMs5IJhzkhXhWaJdlg7xLIudNiTNMFaQnla",
+	"X/GlvcvyNJC7Oztb3TrVE1xHvIQmphnvhYhhJnuUIfE6zSd4Oc+AF+2xEHnS4fUC6OwoTeZT2aUyKXEK",
+	"9I9eKRbCgWOE4JTHCQYemej2wisi3Auk/Rj4ATWCBrDb2pDqlV8q5o38IgDhKJ1O45yNI/78LzvffxfI",
+	"NsXGPd9+vrvVZT9rJ7fY44hwCQodGoq5dHFU1pbiTqicUoxuddkhz5JYZIHRdOtwS7iaMzFiiscRHaZM",
+	"Nbtu4yh1ZgBN+H2mjPKoXi8Af/SKIkVIAfD4dfW364VXQgnrCOHVBIlE0oiIL7g99kDW1XC6m8SJKAL6",
+	"73jyXul4RgA1NYnHWvngAK/BE9cLgPVAguAniMZLca8LUwHqyMRMoORsM9XwBHDGgjBHG4NklMhM3lga",
+	"GSSMOJVbgUwzJIQkURZia21rOlU3El9vvH90gdS1ZkguSbD8V01/hFNp+fRFwmHZZiV7SPkD6YIKwGmR",
+	"dIK61ucrZNTRG+eO0nGHkWk+ieVNIN1N6rK+ORwNDuaE7iZpYkuWMTVJ50lExZws6q1Or8MiEc1ngsLU",
+	"jWaAR4SeWTz2Clahc3+53hfKqFjyixUqFlsJSPGp8O4yMdUZys0mWW3Ec37NldDB8EonfACCnMdi+zoT",
+	"/D1zJHcREf/2mgpn9VioBEwrdJnqYi4klvOp6GhqBNhrGxAOOqrzmEbEoIxAOgLNE2VkWMTBQQtLAKbj",
+	"SmfQV9Da89haIOXKSPDmriMOtURiD/gmG0xGBcGImwcORwlbIBMQcLTVZaHN/x9Iowm8Xth7gO32SiJs",
+	"lFIffGFycCgKsR0JZFxUDxFVIBFTkXAI9FlZtxRgLIG775H12gKA3eI9FqKghXlrKHyX2gbSrSsGV1+n",
+	"5DB9bJkMsSgIa9sV5XvmDBlZC9Ha4ASPgUzHLIEV2+4RHi4Ej7ZhXMJ1yR2cmscbdRkRRgrp9kvnGWaf",
+	"Syams3yhLWiBLAFzlUpjZT3iZSybexS1eq3jWOX2UiAXoQFBoWa+VCU/zXKDqqs0s6dp5lKSiTmDnIvW",
+	"cYgm0UxsgfSry/r6lGpImwf/pjwY8skAyXkuMkmHoanbE2XPT3M4Ni+Oqx9pe79YeyoIS9eF/9tWOaOE",
+	"j7DQ3IR52EW2MNUMei3DbRjls/aVx6n7fcCMiJ2DdbR6rf/Vhj7+wM38A3fyj6L5VhB021yN/oDPtv6j",
+	"ztFuaV1BArl5Jju23mJRxtCub6d+QbpgXrGYDV1aawtLpyr36/zRRIE9VB0GTCDb3fGnt7uzbIJFVb9V",
+	"kzQ5XbCfVRldqlNG78+NsTgAprjPu5WsJEsghwiHt4q1R/yx2JDVI8NA2j7aNZcKOGxhzBSEW8qXhOK5",
+	"a9fnGBsrK7S+Ph/edVpW6wUNnu3sGOuMibGZzZJ4hKM//YciJxg9vlfbU82nU54trCNGZrAroIa71BXN",
+	"d3d22Aw54RvB2hMuo22tm9oyBeQLh9Lffm/pWAknx0wRY9E6vLqwpm9SPLZ6v72jENXVIRJWJzBEHIBu",
+	"jNoI9D9hqK7Z5ndeW/TbQB/4Vny7Kq8anUN/NBXszfT6LVpYvaWMM8eN3NYPkPMkWb9CKzEPfuq3Oq0M",
+	"AwF2us86rZzfD6nkeuv1xTb8/MHdjr/MXj4/fHv63dXNNNlJf5Dzv7yJo7/Ub8enL/yyf3EMEKgz8Pur",
+	"hHnVOPoSRO24NVwRi3h1Vp+Vap7ufkDzYgHqq6PPCRbR8xm/W+77XDAarQ+d1gu6H3Wd23v09BWPjC8i",
+	"frK7/pMrybVxWET40bMf1n80SNMTLhdGyQvfvWwyvyNJ1Rep3AHqA+nbZ+u/fcNzcccXzkfPP+ajF5t/",
+	"ZKn6+r0U9zMxymEnMXTFICY4bhcPlU26QOX5DeKBgnd796HTmqV1bqX7Wh/oSrVoDyBu8tnOrknpgi7f",
+	"OenqgQuX4s5RXBrxCyWGcpC0qxRAod4UgZfCqud6vnbJcm6o0E9zV4mINRiqOQoLpWSvoUKwLVO90g57",
+	"eX+/xVZqCLV4W1IC4jfGLghyzSiVaIlGWdfsKSnWpeV2R1yCNKpEnidkujVMqFFAopW81oxtLOFkRbZJ",
+	"C+FMgNo4CQvNSt2pkECAQZFSsyIjLkGqwQRGtlQ8cntcOzFrzhglCMCMeCovdn5g7XD/7PT18dH+wDgW",
+	"V5QjpCDaq1VxcfTfSBYssMBaKAzow6BFfiQ01ViVM5fMZfzPuQAA0HZEo7UiWRAmyUH4RcC0ncSSzZUI",
+	"WqyN5n6QQmWVGeo5CuhCNs/Suy3MfhdIlMr4dSL24NxMckWm5qORUEorGXXxkXstCdoNQmCDDac9hrOz",
+	"dp3Vlhz0xFxtyakYYgJZtd+g2aZd2Gf8uigdKrxDZjtDyrfYi2fPAlnuXqbaMLPOrlMnZxIOMgDQIndF",
+	"ofJXabTYkJEbz5PEZ+TIQE527eVsWgOW5vfWCBMNt855FityiJM5jvH6Au0AUuy2eq1dls0Fi0A2Z+c8",
+	"vm91Wv+KZ4ab+f7lzs4zN7gX+RTtOVRh2j6ShWrtdJ/ttJZyUTUs45iP8nkm1OfgGWMFsxuKezGd5Za9",
+	"r2GoZpNUwrv/fP6c7bJnz9mLl+y779lffqhltn6vFmgy2dp4PiTdMS5099nzFy+/+/4vP+zsIu1EwY0n",
+	"Nfx9Os8qtYCI+ml00xBgGrPzGzDrVc57c9aQLla5CJPetZLItLvhTTNun5VdtfhNoxq9/Uxf6o329CPl",
+	"ij+l5LRUgNj8XOvYfW/rgajT+Twsw7/TgOHfT+U4icnD/MXuyyajqPlslma5iE5EFHPt6dt68exZk49n",
+	"WQrEGKj0IWVzfxRNvoxosq+5YAuHS2SRD53WGu9MklMSUZezp09cmipxm3SliJdekrK4JNm8KNKDEHPU",
+	"ZX3L7tHo1ozVK7OdRfpUaRi4JJbvRYROmVlEaQm7gVzG9lpjqdOprrjh2fjJh/ya7DsUpR5I1Exh1UTs",
+	"gScJSjlqz/M5QaMJCQPxaGIDfAu3lVGKLnuxFrP6NSwwSwQ3m20skcam0VZCUFi1PV1U6Bsrj3aY1bIO",
+	"ueyC9Bhar0jznQ3RqbH7BNKYmdBvmKk8huXGkiw9aWbNUAWzXsfMkw84uRPtBbIQFLhS8ym568QKmAIZ",
+	"FeZszrREZ6xULvygAFhU+ISZ8hzTTyuMAsgzECezaYKFGa80Kx1HFiJ77MXOC9YOT88Gw9dnV6cH9Qxy",
+	"39+tVoV4v1h6TSidP0L3J6D1BujkNM1fw9Y9YtcvhF37BgDXodfOeoceeydW5XdfCq9amWEcQ8kNT5s4",
+	"QpA30E/RAeoua2DbrIH7NyJfDvOb6vjtrnkcq6Oj8RhT3w6tS/TKlL05HBhf9k15VytAvhJZEktPgjw4",
+	"dCTI11ksoiweTVSe8f/v/xVs15chd3d2d7//jDLkV8MuNxQBDw6tCNj6Atz1IyL9uhHpG5E3QaIrvR0G",
+	"JW4wYu0iRyzco7DDRPemSw/1UE/IFvWSLg9IiofCId+yeBjmgGp4rUVGLSRznBpMjqEeYmer7BxnQmyP",
+	"02yqnehogvbDO/S1ysQ/xChntzyJI+P6ey6ykZD5tpCAeZxOkTWydutMoG4/YlcXx5g3mo9ycmrxfSFW",
+	"oxf0G8gnBS7wU9j7+gv3Tq+sQEHmuXw0qctm6wWrlYwgDeQJnePJyV+vfcgxEMNGuWOBBcyiEe1p7ztS",
+	"R8bKryvNJTO126kB6ZzRBZQSXeqsAz6zXBAnnYvDievwZQHDR1OzUSJ4hh4sWt3rqc/tl5jRw6b5KNZV",
+	"TfGBooK2FJFr9x4Ngix5sWjoNRLjWNLueg5fIINlmFXYi8PBMJQyCdImEIrngC9KJBeEkTIRCbd0bJ+g",
+	"m6dlEtwy8hojT8Q2JrpCz55Y3iTCLxVu4WRLexDjO51mJ5BS3FGPHW0QiESilfsXhY+gHqkAOetQSfC4",
+	"gcRwusoa1tEGM0keeUJEiCFms2RhYxP5VGhH/vwuHgkt9aG7tiNAyaIxOutpfEIfLnH0t3HPKALmwNoE",
+	"Uue9R4MlCOCwOvby/r7Ljpz0EHRpVOFVbWQqFIlJDjTV8D00arz34d6mGf6Jhi1yvIE7G5twt0zlDPDg",
+	"dJYzNc9EstD2wlpB7BwwyWcxVBiAr+pPzS9PlFWZ6g877FZk1zyPp6yNIDxJk4hCgiknXC1HSqHZhA8p",
+	"Mnslc1rbvGBUry4dRrW2Lfz4bNmPCDbLfnRY3Jrfa/jd+rk2tZjUfp2tmJ9jTqmb3xIFf03Tz2JXITK4",
+	"ai3GvlJ/EjXc9dcFDY1kgbpP0fhhkpI66ktEN4Qf0Psf8JyJ03RcGtBrb5VtqLGo1Gnx2Rcx/CCeamb3",
+	"2fkyiEvHwz1iro/DXH3MY/eQmCta9u2n4rTaTh/R1kegrS9gJyyznA9rLdxUG/JoLfyG1DBl8buRTmZe",
+	"q9hGkvIxBkEbG2Ni3MfzJAmklhCnpXoDJu/mcGTNVqZ63a2oOJK0dahLneDaYaFB9pSUuYI4qYkjAFNB",
+	"YCXyDlnVSJFg9QdWuNaFGW2CDJSkdJAESGuy/I1tBOK8woBsFNpF5K3dGC8pzwOmGuSKhQP2B5bK0RX5",
+	"QNQygfs6nwY53lFVRCTxW0uqEbvKBYyLNTUUyZWhom8IJM6TxXmXXSkMbXKksxB2gSRIpjAlTeHfg7lI",
+	"MSYhnxTRVw8umNfK5VbCdoFQFxch4TyQjk12vXB+NSiJ36xO+g7khuK3I3izqty9uSOjd+JkUCcAKns4",
+	"BrLWv5Ft6t74JTwZKRHrZ1EQ6OMvW6sAQXmg8UnuVJ/fJPWZveC+iPvhx0pVfobmLyJd6ZNt4FZnEmp9",
+	"Fre6T4MDzSyTb55mjunhYyHkv7fzniU3zj1/5MwfOfOH4sw1Q/05HPmKNIsUFPdJJtWCcTdpU8J16SL3",
+	"ArnMF4wcva4XOkqjbK0sIgG+qGmyNijrglzlPkKi6RRrvV5YVzzLE3dgO5b4QOqU3J64Yw6vkHj2/Fje",
+	"o4hNRCZQakA7JZ+KZJ9TJqyp5emMsGKSaLnpZciKbcgYeqoB8+jMwwgUSZq+L+3JfMb4FHg9u2xYn59c",
+	"AXbmvdC+iGTzxCwS2p8qQtnCSSha9I5mbiOkWBjSbLH2DKV+3R3NU5PSULtm+pYxDCLzszosEyeAO13j",
+	"GnhVdqVs5Bx4YX0x0wyjxLysFo8ug98MIsdjrnWHXY/SPTfkj88T5nsze/gliVU+9H7XJn0eyEqikg52",
+	"D5f7fcXruGcSo1COio6bKcxmhghk6BRDM9l2XHfI6mwJ03pkxyQBeaIC6WYIUXyhtmBkKnAa0o4kXD5R",
+	"HRaapIAhy9FPUqc1dbLLiiiQNnVgWyebojQXmmr2im7+i6rmBPOdnWff2ZdUMUdnC940l5lXGi40C7E6",
+	"LFvNzS1KVpSHw5QuuvZiaNdbyoS2tcfc9Cywf+RRHqtqKpcu66tyPkRekz2KaAuCHqWNCiS6ZFSTRek0",
+	"s6VqNzbWt8gIhT2blFeGG6c0UU+UTXf1sV6tx+U6ZOtS61gvIx84DREt4pNXuCpt6IlVysPhFxHcINnI",
+	"kqnn2tMIQIy1CdKoUoc3z9VFrGsTu9jqwptO0p9gLE09mHwilLA5Pb35/WZqV72Dl7MEBV1iAWuTteg+",
+	"vMltXGhO13OrKTen8gXuGnBereoqmyZoWoUHmIsGAtkcD1TSO7FqdqdArk3v9PDplbzd+MNuxR92H/6o",
+	"7sEfZgP+oNV/0ymZShf7z5WW6UtkBjqTpXLxTZL/eEWlW5S+c3d7Z3ew80NvZ6e3s/Pr0kLkGqPUVZTe",
+	"XVYQTSs93crPywatUcd5NdWFjOjj7+njZVXX9QC7z0wbv0a0Fyjt1IJeTYtK9Z49hRx+vbJqr1Mv+cUP",
+	"ACtOybfnO0Vd49bJ2eng7fEvTnX6dbTHqWvcuoT1I0Pt1ayH0ymXtYdub5f36tZDds6rKJvbMxTnU7IO",
+	"7X5K1qFKzdU1mYf8UhaP2Ye+hexD3pmuzEDks7nLsxDpdte+D35J+toCWsI1z+iKkYTmPEHSxJ5W8hiV",
+	"eVFMNYRVDqnQQIzhE1aI6/hCo9X6adbGMD26coCtFTscpZIqV4PUdXY6vBz0LwZhz0T4At0OpNvDHoNm",
+	"+28P9388uxpgej5yUS+2w/iX4x5NxOh9Os/3WHjSP73qH4dFIuhAhhrlUMUHkkFNCAGz9cWYqYVI1mXV",
+	"ZaF6H8+GM65yS37CQLaD1jS+0Zq7aRqJoLXV00GA/i5oGzR0gIbUIkg6K1IqjU3QCyYxHS1GSVE3olKK",
+	"NcuV6dXM35Y4Quxdkx+q82USRPEVKaLcaW+cJmpQXvcEFXI65mdbidxJcrRXm7k0VkUBFQMuGUdvdmTE",
+	"MHlhRQQzCgqdqD3H9MCOG0HEUbANZLsQMYub4R39Fgn1yuRERt9/nsCMe0US6ViyKJ1f5xgr7eS+cmpU",
+	"LdfF6KI1WmSsFvO2KaxdHQ/eSzNl0i0lafoeBiM45Lm3DhMHX6Q9MgvHcdPMXJoOxSygztzxYmCZGIOM",
+	"17E6dnRWQHgv8sqawB1bS0Km6D2SZpivaiIyoQPi17pPBLLsP+FVfPBSQzX1m8CyHoGsq+fxGfI8eVXT",
+	"P8VDwiKlso8E/SCi0rV08Y0EjEHYaWVaqBqMDgyORuhfhGevoTbNrOGm1nHrxKzfVphKk4iphcrFtFXl",
+	"ghuyvFXaYO1dJbb1xfYusq2bJ1/6lJNYsnGF3NF4oUu48I/kkgnqN/Ia+Wy5mDyysnk+pigaour/t3ed",
+	"lnZBG1IZUPPys0O/3UuUm8cCJ6Jd21/80N3ZKVQmF/3BIRbyJjHsXJc8ZPBRvXCXwSWxQ2hYwJfLBT0q",
+	"LWnaRstagkD2OcRtT5guBO4/tzD9lcvSH3evi+Lote483tX7d+XjenTL+RbTaymfg1ombC8z5T793X0c",
+	"xtGHRsZdD6B1TmDFEH2yYiEdxqNoG/h1tONqv2VNNALpye3eNLQUDnJs4Q5R51TtW90C2dTsVnd3P1k9",
+	"7B1FiQ1tqCT+d1PZL0G4KlrgR1Xvn5g8fWE3HyILj84+D5LWpiFtqHgc1A1aNPEg6yhqrciqsq/d4yol",
+	"r0v4sCasylfg9opIbBXf6yQl2FXozsZzyg9ZO6zFlqTIrcGJRfgVic9YFtbgDrR+88UU0NxU5JM0UiB9",
+	"juMb7G82z0YTrsQQLcxYhpePJjRtt6QoqXIAQXRMwTBH5YkUNJDFvjv52HXaGNQIdVnfKrN1pdbQo+Qf",
+	"dPUjTUlJn6lTeGA/W13Wb5D1o6qI5apIFxLnqJruBBILeLJYLfdmbJjekI7ws+mFNNp3ifGpuGP6IDGP",
+	"Ju0+nPfaMH6rVTk/Yy++3931FSgvXnZaPhiAnArNPhJtP0CMCd22ddoCy+FJcaf3bPlWldmgR57mM/A0",
+	"S+FvFbODAPlnY3bqb8iGTNAnXSe6MM1kdRt+Q1jzzxd5U8NQPQr635KgT1HLvGyoNuzUZ5H5n44A9SY1",
+	"YTkfwQrWlxbCAdRKzo8mUTHd5ywU47FAY7lxJUyzTlG7JpWi41SjLdKy+TbiNNPFk3MRaYPxnhP9smNs",
+	"hiU+yrG9xaowUhgD3h4Lf/8QshzzPDuJsZWNel5ev9Tmk6aVm8k4Zl2bj5osutQu0ZEp9FAybVVWBHzZ",
+	"XBrmsU2BKPglcgXoZy4jtWVSV6/PWN2Qk6Mj/2ycnJDR2fhcUzNPuVI5eTrcFSxKJrgisLT+FJN5JvXl",
+	"S+UBzyuOfowjr76iVx9KHVbh+UYcYHXfvigHaMGoJsy4HsI2YP3+jE6MX5KRM86+/uFvqLT6NjRW+/3T",
+	"/cPj48ODjfi1OuBXQEEbcGudAmAf+bRHPu2B+TRNwhsbZOBrMZpnmGvht99b14JnIuvP8wnIrMBJUWhU",
+	"XRCQGw+bKuBn+udHrF0UlWdYg/7q4piFkzyfqd5T4AS7U/1dd5ROdfTujOcTxa5Fkt4V1fbI/YvUSpqF",
+	"DLe67FIk4209YAx8g+YhFDl8FXokmA05j8UZS+9kIOErDIyimC1dyQR4DfKYwoLOqE2bZwCtyHVlumw8",
+	"UwJ4zhx6l9F1eo/te+TyJORtnKUS1TkxMC6zDPiQ3PoxwWTeiwVrh7PbIXRARSrHaWa66zD4aZalxU+B",
+	"1Mb+okbxPEtavday7UTeVx92hfm10ceo+zSnp8MiO34wN21aNXTL/qSTglOSW3QLfKJgkx3HwCJbkklN",
+	"TEvQdKCI8ayJDCqHlTmVnlPUW6oitgwoGoVqud37oF4d4mdxPUnT92zGF0nKI9XB6P377Tt6r0LWNgmm",
+	"nnd3us+ND2RYNFAULqRTbj37nolb9NGkhFTpuKbAZJed6/HQA3Wc8Jy1w9/jqIO5gTrorqxyPp11WLfb",
+	"1cVKSdH8IdzqBDLM0b8NM3ULydp8NBIziuGObyT64OHwwONTECc5GRr/QZN0KhMmy5W3bXpbFEJSsRta",
+	"hZbKri2ADWJarZTVl9riim6r3FZ9uYxvJAk97BK4fZ5FzAxHlXtgG83+bv+PkE0Ej7CgtRH1all8/cEQ",
+	"5zd0CnRvJkXqqYAA2WnaeGBOa4NvYBswD3WLgoE2EUWasS/9KDqThwCLGzDrZTP7SNCp9eVCJ78y1ZpS",
+	"J1PXlpbULm/jey2skfiZxLciW3QcF3dAyfZw4yjstkrU551LyXxgY/o7h5RZQEUVAzV3vM6WgCbqjh3o",
+	"ND4wDwScZoKPsPn1w6bxtm8Gmo6JownW1M0fCi7N7B7h8uuHS32Wa+GSjF9N6Ll2lnpgck6DPtJz9XQf",
+	"d+IrB84SuDUFz4Yk3YHQByPpGkAfafq3BJ9Nqbpuvp6su6D5YFRdg+YjWf+WQLMxYc9EFOdDmeaiMfrE",
+	"Txh88sA4tJjrIyJ9uo+7cZrm4muH2CoIbgS241jyBC0bqxBrCWjtRw8LtsVcHwH3mwJce7Abge5tGkeb",
+	"wS198bBAq2f5CLHfFMTSqa4HV1M2uCl3YPxTHpY1MB4Oj3yBMZV97aBagru1gKqddbqjVKo0iddrUPUH",
+	"CKhTkd2giRhz9Lhd2GZoNFNMzWciUyLSeaxzBSCKURJfGsaNQ7W3wP++cH5E2/GVg3kd1DYH9WYo2QX0",
+	"B8PIFlr/2yPkbwxQN0THTaQzHxc/oGhmgPRRLPvWwLS5PGa+mPG4OYxC44cDT5zaI2R+G5AJh9kYKNcq",
+	"CHywfCjtgAHM//aagW8LNBuqBKYiz+JRI2eA6zhJ+HUiGH3zwF4BNOijV4B6eoI78ZWDaQnumsJpQymp",
+	"DlQfTFrSkPooLH1LgNpUVNLNG7gH1MHog/kJaBh99BP4lmC0qZ/ALOHN3P8w0fDDknmMBHwk8k/PE/61",
+	"e694YNYMKBuSdwuXD0bTESwfKfq3ApVNqTk2tlUK1qJKU8UAtUrmqwcCzmKWj+D5tYNnURdjLYBSmGgz",
+	"ak5tH5qg66zVjzT96TltxdcOoSWQawyjTYm7A6YPR981lD6S+G8LSBsTet2+gdzuwueDyesGPh8F9m8L",
+	"PpuK7P+cp7noUsj/avDElkTjdesvD5045tDO7r8vcP5t/vX7lfqg1hAyR6m8FVlj0LTNyUvPywD+QNBa",
+	"zPgRXL9+cC0Aah28erDWkCX1sxE/JF/qpcp8ZE7d3D5fOdzWweEa4P3w4f8PAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

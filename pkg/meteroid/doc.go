@@ -17,6 +17,16 @@
 // item leaves nil is cleared, where PatchCustomers leaves it as it is. A
 // replacement is idempotent, so it is retried like a PATCH.
 //
+// Subscriptions: CreateSubscriptions (and SyncSubscriptions, the same in
+// ModeUpsert) is a keyed create like CreateCustomers, on the natural key
+// (customer, plan_id, start_date), since Meteroid offers neither an
+// idempotency key nor a unique field: a create whose answer was lost is
+// settled by reading the customer's subscriptions to the plan. An upsert
+// can change only the six settings a subscription's PATCH takes
+// (UpdateSubscriptions); any other difference is a conflict naming the
+// field. ListSubscriptions walks oldest first, GetSubscription reads the
+// details, CancelSubscriptions cancels (idempotent, so retried).
+//
 // Meteroid has no batch endpoint for customers, so a batch of updates fans
 // out as one PATCH /api/v1/customers/{id_or_alias} per item, at most
 // Concurrency at a time. A PATCH sets the fields it carries and nothing else,

@@ -195,6 +195,113 @@ export const updateCustomer: Handlers<operations["updateCustomer"]> = {
   default: failureOrText,
 };
 
+// --- subscriptions (3.0.0) ---
+
+export const subscriptionPath: operations["subscriptionDetails"]["parameters"]["path"] = { subscription_id: "sub_7n42DGM5Tflk9n8mt7Fhc7" };
+export const listSubscriptionsQuery: operations["listSubscriptions"]["parameters"]["query"] = {
+  customer_id: "acme-de",
+  plan_id: "plan_starter",
+  statuses: ["ACTIVE", "PAUSED"],
+  order_by: "created_at.asc",
+  page: 0,
+  per_page: 100,
+};
+export const createSubscriptionRequest: JsonRequest<operations["createSubscription"]> = {
+  plan_id: "plan_starter",
+  customer_id_or_alias: "acme-de",
+  start_date: "2024-11-01",
+  activation_condition: "ON_START",
+  skip_past_invoices: true,
+  payment_methods_config: { type: "bank_transfer", account_id: null },
+};
+export const updateSubscriptionRequest: JsonRequest<operations["updateSubscription"]> = { net_terms: 45, invoice_memo: "PO 4711" };
+export const cancelSubscriptionRequest: JsonRequest<operations["cancelSubscription"]> = { effective_date: "2026-12-31", reason: "churn" };
+// @ts-expect-error a subscription create needs plan, customer, start date and activation condition
+export const badSubscription: Schemas["SubscriptionCreateRequest"] = { plan_id: "plan_starter" };
+// @ts-expect-error PATCH changes only its six settings
+export const badSubscriptionPatch: Schemas["SubscriptionUpdateRequest"] = { plan_id: "plan_pro" };
+// @ts-expect-error the activation condition is an enum
+export const badActivation: Schemas["SubscriptionActivationCondition"] = "NOW";
+
+function subscription(s: Schemas["Subscription"]): string {
+  const status: Schemas["SubscriptionStatusOpen"] = read(s.status); // open: any string
+  const pay = read(s.payment_methods_config);
+  return `${read(s.id)} ${read(s.customer_id)} ${read(s.customer_alias) ?? ""} ${read(s.plan_id)} v${read(s.plan_version)} ${status} ${read(s.start_date)}..${read(s.end_date) ?? ""} ${read(s.mrr_cents)} ${read(s.period)} ${read(s.net_terms)} ${pay ? read(pay.type) : ""}`;
+}
+
+function subscriptionDetails(d: Schemas["SubscriptionDetails"]): string {
+  const parts = read(d.components).map((c) => `${read(c.name)} ${read(c.fee).type}`);
+  return `${read(d.id)} ${read(d.status)} ${parts.join(";")} ${read(d.add_ons).length} add-ons ${read(d.applied_coupons).length} coupons ${read(d.checkout_url) ?? ""}`;
+}
+
+export const listSubscriptions: Handlers<operations["listSubscriptions"]> = {
+  200: (l) => `${read(l.data).map(subscription).join("\n")} ${read(read(l.pagination_meta).total_items)} in all`,
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const createSubscription: Handlers<operations["createSubscription"]> = {
+  201: subscriptionDetails,
+  400: failureOrText,
+  401: failure,
+  415: text,
+  422: text,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const subscriptionDetailsHandlers: Handlers<operations["subscriptionDetails"]> = {
+  200: subscriptionDetails,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const updateSubscription: Handlers<operations["updateSubscription"]> = {
+  200: (r) => subscriptionDetails(read(r.subscription)),
+  400: failureOrText,
+  401: failure,
+  404: failure,
+  415: text,
+  422: text,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const cancelSubscription: Handlers<operations["cancelSubscription"]> = {
+  200: (r) => `cancelled ${subscription(read(r.subscription))}`,
+  400: failureOrText,
+  401: failure,
+  404: failure,
+  415: text,
+  422: text,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   listCustomers,
   createCustomer,
@@ -203,4 +310,9 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   updateCustomer,
   archiveCustomer,
   unarchiveCustomer,
+  listSubscriptions,
+  createSubscription,
+  subscriptionDetails: subscriptionDetailsHandlers,
+  updateSubscription,
+  cancelSubscription,
 };

@@ -242,18 +242,9 @@ func renderError(w http.ResponseWriter, _ *http.Request, status int, code, messa
 // handlers that take a body have the extractor: a POST .../unarchive (no
 // body) is not checked.
 func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodPatch && r.Method != http.MethodPost && r.Method != http.MethodPut {
+	target := bodyTarget(r)
+	if target == "" {
 		return false
-	}
-	if r.Method == http.MethodPost && !strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/customers") {
-		return false
-	}
-	target := "CustomerPatch"
-	switch r.Method {
-	case http.MethodPost:
-		target = "CustomerCreateRequest"
-	case http.MethodPut:
-		target = "CustomerUpdateRequest"
 	}
 	plain := func(status int, msg string) bool {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -276,6 +267,30 @@ func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// bodyTarget names the request type of an operation that takes a JSON body
+// ("" for one that takes none: GETs, DELETE, POST .../unarchive).
+func bodyTarget(r *http.Request) string {
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	subs := strings.Contains(path, "/subscriptions")
+	switch {
+	case r.Method == http.MethodPatch && subs:
+		return "SubscriptionUpdateRequest"
+	case r.Method == http.MethodPatch:
+		return "CustomerPatch"
+	case r.Method == http.MethodPut:
+		return "CustomerUpdateRequest"
+	case r.Method != http.MethodPost:
+		return ""
+	case strings.HasSuffix(path, "/customers"):
+		return "CustomerCreateRequest"
+	case strings.HasSuffix(path, "/subscriptions"):
+		return "SubscriptionCreateRequest"
+	case subs && strings.HasSuffix(path, "/cancel"):
+		return "CancelSubscriptionRequest"
+	}
+	return ""
 }
 
 // faultCode names Meteroid's code for an injected status.

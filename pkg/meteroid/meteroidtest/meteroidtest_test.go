@@ -3,6 +3,7 @@ package meteroidtest
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -453,7 +454,7 @@ func TestSlowTruncatedHTMLLatency(t *testing.T) {
 // spec's operations and declared statuses the fake produced.
 func TestSpecCoverage(t *testing.T) {
 	srv := NewTestServer(t, WithCustomers(seeded(), meteroidapi.Customer{Id: "cus_b", Name: "B", Alias: ptr("b")}),
-		WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.TooMany, fault.Status500, fault.TooMany, fault.Status500,
+		WithFaults(fault.Config{Sequence: append([]fault.Kind{fault.None, fault.TooMany, fault.Status500, fault.TooMany, fault.Status500,
 			fault.Status502, fault.Status503, fault.Status504, fault.Status502, fault.Status503, fault.Status504,
 			// list, create, archive and unarchive: 429, 500, 502, 503, 504 each
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
@@ -461,7 +462,7 @@ func TestSpecCoverage(t *testing.T) {
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			// updateCustomer: 429, 500, 502, 503, 504
-			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}}))
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}, coverageFaults()...)}))
 	c := client(t, srv, srv.APIKey)
 	bad := client(t, srv, "pv_sand_wrong")
 	ctx := context.Background()
@@ -496,6 +497,12 @@ func TestSpecCoverage(t *testing.T) {
 	const replacement = `{"name":"B","alias":"b","currency":"EUR","invoicing_emails":[],"invoicing_entity_id":"ive_default","custom_taxes":[]}`
 	for range 5 {
 		put(c, "b", "application/json", replacement) // 429, 500, 502, 503, 504
+	}
+	raw := rawCaller(t, srv)
+	for _, op := range coverageOps { // 429, 500, 502, 503, 504 each
+		for range 5 {
+			raw(op.faulted)
+		}
 	}
 	_, _ = c.GetCustomerWithResponse(ctx, "nobody")     // 404
 	_, _ = bad.GetCustomerWithResponse(ctx, "cus_acme") // 401
@@ -534,10 +541,108 @@ func TestSpecCoverage(t *testing.T) {
 	put(c, "b", "application/json", `["name"]`)                                                                              // 422
 	put(c, "b", "text/plain", replacement)                                                                                   // 415
 
+	for _, op := range coverageOps {
+		for _, call := range op.own {
+			raw(call)
+		}
+	}
+
 	cov := srv.Coverage()
 	t.Logf("spec coverage: %s", cov)
 	if cov.OperationsSeen != cov.Operations || len(cov.Missing) > 0 {
 		t.Errorf("not every declared operation/status was produced: %v", cov.Missing)
+	}
+}
+
+// rawCall is one request of the coverage scenario: bad sends a wrong API
+// key; "{sub}" in the path stands for the first subscription's id.
+type rawCall struct {
+	bad                    bool
+	method, path, ct, body string
+}
+
+// coverageOps are the operations added since 3.0.0: per operation a call
+// that the injected faults answer (429, 500, 502, 503, 504, in the order of
+// coverageFaults), then the calls that produce the operation's own answers.
+var coverageOps = []struct {
+	op      string
+	faulted rawCall
+	own     []rawCall
+}{
+	{"listSubscriptions", rawCall{method: "GET", path: "/api/v1/subscriptions"}, []rawCall{
+		{method: "GET", path: "/api/v1/subscriptions?order_by=created_at.asc&statuses=ACTIVE&per_page=10"}, // 200
+		{method: "GET", path: "/api/v1/subscriptions?per_page=0"},                                          // 400
+		{bad: true, method: "GET", path: "/api/v1/subscriptions"},                                          // 401
+	}},
+	{"createSubscription", rawCall{method: "POST", path: "/api/v1/subscriptions", ct: "application/json", body: subscriptionBody}, []rawCall{
+		{method: "POST", path: "/api/v1/subscriptions", ct: "application/json", body: subscriptionBody},                                               // 201
+		{method: "POST", path: "/api/v1/subscriptions", ct: "application/json", body: strings.Replace(subscriptionBody, PlanStarter, "plan_none", 1)}, // 400
+		{bad: true, method: "POST", path: "/api/v1/subscriptions", ct: "application/json", body: subscriptionBody},                                    // 401
+		{method: "POST", path: "/api/v1/subscriptions", ct: "text/plain", body: subscriptionBody},                                                     // 415
+		{method: "POST", path: "/api/v1/subscriptions", ct: "application/json", body: `[1]`},                                                          // 422
+	}},
+	{"subscriptionDetails", rawCall{method: "GET", path: "/api/v1/subscriptions/sub_x"}, []rawCall{
+		{method: "GET", path: "/api/v1/subscriptions/{sub}"},            // 200
+		{method: "GET", path: "/api/v1/subscriptions/sub_none"},         // 404
+		{bad: true, method: "GET", path: "/api/v1/subscriptions/{sub}"}, // 401
+	}},
+	{"updateSubscription", rawCall{method: "PATCH", path: "/api/v1/subscriptions/sub_x", ct: "application/json", body: `{"net_terms":30}`}, []rawCall{
+		{method: "PATCH", path: "/api/v1/subscriptions/{sub}", ct: "application/json", body: `{"net_terms":30}`},            // 200
+		{method: "PATCH", path: "/api/v1/subscriptions/{sub}", ct: "application/json", body: `{"net_terms":-1}`},            // 400
+		{method: "PATCH", path: "/api/v1/subscriptions/sub_none", ct: "application/json", body: `{"net_terms":30}`},         // 404
+		{bad: true, method: "PATCH", path: "/api/v1/subscriptions/{sub}", ct: "application/json", body: `{"net_terms":30}`}, // 401
+		{method: "PATCH", path: "/api/v1/subscriptions/{sub}", ct: "text/plain", body: `{}`},                                // 415
+		{method: "PATCH", path: "/api/v1/subscriptions/{sub}", ct: "application/json", body: `"x"`},                         // 422
+	}},
+	{"cancelSubscription", rawCall{method: "POST", path: "/api/v1/subscriptions/sub_x/cancel", ct: "application/json", body: `{}`}, []rawCall{
+		{method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "application/json", body: `{"reason":"churn"}`},        // 200
+		{method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "application/json", body: `{"effective_date":"soon"}`}, // 400
+		{method: "POST", path: "/api/v1/subscriptions/sub_none/cancel", ct: "application/json", body: `{}`},                     // 404
+		{bad: true, method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "application/json", body: `{}`},             // 401
+		{method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "text/plain", body: `{}`},                              // 415
+		{method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "application/json", body: `[]`},                        // 422
+	}},
+}
+
+const subscriptionBody = `{"plan_id":"` + PlanStarter + `","customer_id_or_alias":"acme-de","start_date":"2026-01-01","activation_condition":"ON_START"}`
+
+// coverageFaults are the injected faults of coverageOps' faulted calls.
+func coverageFaults() []fault.Kind {
+	var out []fault.Kind
+	for range coverageOps {
+		out = append(out, fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504)
+	}
+	return out
+}
+
+// rawCaller sends one rawCall to srv.
+func rawCaller(t *testing.T, srv *Server) func(rawCall) {
+	hc := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+	t.Cleanup(hc.CloseIdleConnections)
+	return func(c rawCall) {
+		t.Helper()
+		path := c.path
+		if subs := srv.Subscriptions(); len(subs) > 0 {
+			path = strings.ReplaceAll(path, "{sub}", subs[0].Id)
+		}
+		req, err := http.NewRequest(c.method, srv.URL+path, strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ct != "" {
+			req.Header.Set("Content-Type", c.ct)
+		}
+		key := srv.APIKey
+		if c.bad {
+			key = "pv_sand_wrong"
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
 	}
 }
 

@@ -26,6 +26,10 @@ type store struct {
 	// left out of listings unless archived=true.
 	archived map[string]bool
 	created  int // customers created through POST
+	// cat is the catalog (products, metrics, plans); subs the
+	// subscriptions to its plans.
+	cat  catalog
+	subs subscriptions
 	// hooks sends the webhooks (nil: none); webhookSeq numbers them.
 	hooks      *fake.Webhooks
 	webhookSeq int
@@ -34,7 +38,8 @@ type store struct {
 var _ meteroidserver.StrictServerInterface = (*store)(nil)
 
 func newStore(seed []meteroidapi.Customer) (*store, error) {
-	st := &store{byID: map[string]*meteroidapi.Customer{}, byAlias: map[string]string{}, patched: map[string]int{}, archived: map[string]bool{}}
+	st := &store{byID: map[string]*meteroidapi.Customer{}, byAlias: map[string]string{}, patched: map[string]int{}, archived: map[string]bool{},
+		cat: defaultCatalog()}
 	for i, c := range seed {
 		c = clone(c)
 		if c.Id == "" {

@@ -185,6 +185,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List subscriptions, a page at a time
+         * @description Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
+         *     `pagination_meta`, paged like `listCustomers`: `page` from 0, `per_page` 1 to 100.
+         *     `customer_id` keeps one customer's subscriptions (by id or alias, as upstream's
+         *     description says), `plan_id` one plan's, `statuses` those in any of the listed
+         *     statuses (repeat the parameter: `statuses=ACTIVE&statuses=PAUSED`).
+         *
+         *     Order: `order_by` (`column.direction`; columns `customer_name`, `plan_name`,
+         *     `mrr_cents`, `billing_start_date`, `end_date`, `status`, `created_at`); the server's
+         *     default is `created_at.desc`. As for customers, a client that walks every page should
+         *     send `created_at.asc`, so that a subscription created during the walk lands after the
+         *     walk's position. Read-only, so always safe to retry.
+         */
+        get: operations["listSubscriptions"];
+        put?: never;
+        /**
+         * Create a subscription
+         * @description Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+         *     answers 201 with the subscription's details. Required: `plan_id`,
+         *     `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+         *     `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+         *     `version` the plan's current published version applies. `skip_past_invoices`
+         *     ("migration mode"): with a `start_date` in the past, no invoices are created for the
+         *     past cycles and the subscription starts in the current billing period.
+         *
+         *     Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+         *     (no answer, a 5xx) may have created the subscription, and sending it again may create a
+         *     second one. The subscription has no caller-set unique key; this spec's reading is that
+         *     a customer rarely holds two subscriptions to one plan that start on the same day, so
+         *     (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+         *     settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+         *     `customer_id` and `plan_id`) and looking for that `start_date`.
+         *
+         *     An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+         *     upstream document declares no 404 or 409 here). The body extractor answers before the
+         *     handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+         *     422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+         */
+        post: operations["createSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id, prefixed `sub_`.
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a subscription
+         * @description Returns one subscription with its price components, add-ons and applied coupons
+         *     (Meteroid's `subscription_details`). Unknown id: 404 (`NOT_FOUND`). Read-only, so
+         *     always safe to retry.
+         */
+        get: operations["subscriptionDetails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a subscription's settings
+         * @description Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+         *     fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+         *     `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+         *     `purchase_order`), each only when present. The plan, the dates and the price
+         *     components cannot be changed here. Answers 200 with `{subscription}` (the details after
+         *     the change). Applying the same PATCH twice leaves the subscription as applying it once,
+         *     so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+         */
+        patch: operations["updateSubscription"];
+        trace?: never;
+    };
+    "/api/v1/subscriptions/{subscription_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id, prefixed `sub_`.
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a subscription
+         * @description Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+         *     without one, at the end of the current billing or committed period; answers 200 with
+         *     `{subscription}`. The body is required upstream; `{}` takes the defaults.
+         *
+         *     The documents do not say what a second cancel answers; this spec assumes that
+         *     cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+         *     stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+         */
+        post: operations["cancelSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -468,6 +591,337 @@ export interface components {
             code: components["schemas"]["ErrorCodeOpen"];
             /** @description Human-readable explanation; not stable, do not match on it. */
             message: string;
+        };
+        /**
+         * @description A subscription's status (Meteroid's `SubscriptionStatusEnum`), as sent in a filter.
+         * @enum {string}
+         */
+        SubscriptionStatus: "PENDING_ACTIVATION" | "PENDING_CHARGE" | "TRIAL_ACTIVE" | "ACTIVE" | "TRIAL_EXPIRED" | "PAUSED" | "SUSPENDED" | "CANCELLED" | "COMPLETED" | "SUPERSEDED" | "ERRORED";
+        /**
+         * @description When a new subscription becomes active (Meteroid's `SubscriptionActivationConditionEnum`):
+         *     `ON_START` at `start_date`, `ON_CHECKOUT` once the customer completes a checkout,
+         *     `MANUAL` when activated by hand.
+         * @enum {string}
+         */
+        SubscriptionActivationCondition: "ON_START" | "ON_CHECKOUT" | "MANUAL";
+        /**
+         * @description How a subscription's invoices may be paid (Meteroid's `PaymentMethodsConfig`, a union
+         *     discriminated by `type`): `online` (card or direct debit through the invoicing entity's
+         *     providers; `config` narrows them, null inherits all), `bank_transfer` (`account_id`, the
+         *     bank account shown on invoices, null for the entity's default) or `external` (paid
+         *     outside Meteroid). Written here as one object with the members of the three variants,
+         *     each optional but `type`, which every client language reads without a discriminator.
+         */
+        PaymentMethodsConfig: {
+            /**
+             * @description `online`, `bank_transfer` or `external` (read: any string).
+             * @example bank_transfer
+             */
+            type: string;
+            /** @description For `online`, the online methods (Meteroid's `OnlineMethodsConfig`); null inherits every provider of the invoicing entity. */
+            config?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description For `bank_transfer`, the bank account (`ba_…`); null for the invoicing entity's default. */
+            account_id?: string | null;
+        };
+        /**
+         * @description A component's fee (Meteroid's `SubscriptionFee`, a union discriminated by `type`: `RATE`,
+         *     `ONE_TIME`, `RECURRING`, `CAPACITY`, `SLOT`, `USAGE`). Only `type` is declared; each
+         *     variant's members (`rate`, `quantity`, `billing_type`, `included`, `overage_rate`,
+         *     `metric_id`, `unit`, `unit_rate`, `initial_slots`, `min_slots`, `max_slots`, `model`)
+         *     are read as they come. Decimals are strings upstream.
+         */
+        SubscriptionFee: {
+            /** @example RATE */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One price component of a subscription (Meteroid's `SubscriptionComponent`). */
+        SubscriptionComponent: {
+            name: string;
+            /** @description `ONE_TIME`, `MONTHLY`, `QUARTERLY`, `SEMIANNUAL` or `ANNUAL` (read: any string). */
+            period: string;
+            fee: components["schemas"]["SubscriptionFee"];
+            /** @example price_7n42DGM5Tflk9n8mt7Fhc7 */
+            price_component_id?: string | null;
+            /** @example prd_7n42DGM5Tflk9n8mt7Fhc7 */
+            product_id?: string | null;
+        };
+        /** @description An add-on of a subscription (Meteroid's `SubscriptionAddOn`). */
+        SubscriptionAddOn: {
+            /** @example sub_add_7n42DGM5Tflk9n8mt7Fhc7 */
+            id?: string;
+            /** @example add_7n42DGM5Tflk9n8mt7Fhc7 */
+            add_on_id?: string;
+            name: string;
+            period: string;
+            fee: components["schemas"]["SubscriptionFee"];
+            /** Format: int32 */
+            quantity: number;
+        };
+        /**
+         * @description A subscription as listed (Meteroid's `Subscription`): the eighteen required fields of the
+         *     upstream schema, the rest optional and nullable. Dates without a time are `YYYY-MM-DD`.
+         */
+        Subscription: {
+            /**
+             * @description The subscription's id, prefixed `sub_`.
+             * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            /** @example cus_7n42DGM5Tflk9n8mt7Fhc7 */
+            customer_id: string;
+            customer_name: string;
+            customer_alias?: string | null;
+            /** Format: int32 */
+            billing_day_anchor: number;
+            /**
+             * Format: date
+             * @description When billing started (after any trial period).
+             */
+            billing_start_date?: string | null;
+            currency: components["schemas"]["CurrencyOpen"];
+            /** @example plan_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_id: string;
+            plan_name: string;
+            plan_description?: string | null;
+            /** @example plv_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_version_id: string;
+            /** Format: int32 */
+            plan_version: number;
+            status: components["schemas"]["SubscriptionStatusOpen"];
+            /**
+             * Format: date
+             * @description When the subscription contract starts (benefits apply from this date).
+             */
+            start_date: string;
+            /** Format: date */
+            end_date?: string | null;
+            /** Format: date */
+            current_period_start: string;
+            /** Format: date */
+            current_period_end?: string | null;
+            /** Format: date-time */
+            activated_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int32
+             * @description Trial duration in days.
+             */
+            trial_duration?: number | null;
+            /**
+             * Format: int32
+             * @description Payment terms in days (0 = due on issue).
+             */
+            net_terms: number;
+            invoice_memo?: string | null;
+            purchase_order?: string | null;
+            /**
+             * Format: int64
+             * @description Monthly recurring revenue in cents.
+             */
+            mrr_cents: number;
+            period: components["schemas"]["BillingPeriodOpen"];
+            /** @description If false, invoices stay in draft until reviewed and finalized by hand. */
+            auto_advance_invoices: boolean;
+            /** @description Whether the customer's payment method is charged when an invoice is finalized. */
+            charge_automatically: boolean;
+            /** @description How invoices may be paid; null inherits from the invoicing entity. */
+            payment_methods_config?: (components["schemas"]["PaymentMethodsConfig"] | null) | null;
+        };
+        /**
+         * @description A subscription with its parts (Meteroid's `SubscriptionDetails`): the fields of
+         *     `Subscription` but `plan_description`, and the price `components`, `add_ons`,
+         *     `applied_coupons` (each `{coupon, applied_coupon}`, read as they come), `entitlements`
+         *     (read as they come) and a `checkout_url` for `ON_CHECKOUT` subscriptions.
+         */
+        SubscriptionDetails: {
+            /**
+             * @description The subscription's id, prefixed `sub_`.
+             * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            /** @example cus_7n42DGM5Tflk9n8mt7Fhc7 */
+            customer_id: string;
+            customer_name: string;
+            customer_alias?: string | null;
+            /** Format: int32 */
+            billing_day_anchor: number;
+            /**
+             * Format: date
+             * @description When billing started (after any trial period).
+             */
+            billing_start_date?: string | null;
+            currency: components["schemas"]["CurrencyOpen"];
+            /** @example plan_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_id: string;
+            plan_name: string;
+            /** @example plv_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_version_id: string;
+            /** Format: int32 */
+            plan_version: number;
+            status: components["schemas"]["SubscriptionStatusOpen"];
+            /**
+             * Format: date
+             * @description When the subscription contract starts (benefits apply from this date).
+             */
+            start_date: string;
+            /** Format: date */
+            end_date?: string | null;
+            /** Format: date */
+            current_period_start: string;
+            /** Format: date */
+            current_period_end?: string | null;
+            /** Format: date-time */
+            activated_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int32
+             * @description Trial duration in days.
+             */
+            trial_duration?: number | null;
+            /**
+             * Format: int32
+             * @description Payment terms in days (0 = due on issue).
+             */
+            net_terms: number;
+            invoice_memo?: string | null;
+            purchase_order?: string | null;
+            /**
+             * Format: int64
+             * @description Monthly recurring revenue in cents.
+             */
+            mrr_cents: number;
+            period: components["schemas"]["BillingPeriodOpen"];
+            /** @description If false, invoices stay in draft until reviewed and finalized by hand. */
+            auto_advance_invoices: boolean;
+            /** @description Whether the customer's payment method is charged when an invoice is finalized. */
+            charge_automatically: boolean;
+            /** @description How invoices may be paid; null inherits from the invoicing entity. */
+            payment_methods_config?: (components["schemas"]["PaymentMethodsConfig"] | null) | null;
+            components: components["schemas"]["SubscriptionComponent"][];
+            add_ons: components["schemas"]["SubscriptionAddOn"][];
+            applied_coupons: {
+                [key: string]: unknown;
+            }[];
+            entitlements?: {
+                [key: string]: unknown;
+            }[];
+            checkout_url?: string | null;
+        };
+        /** @description One page of `listSubscriptions`. */
+        SubscriptionList: {
+            data: components["schemas"]["Subscription"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /** @description An add-on to attach at creation (Meteroid's `CreateSubscriptionAddOn`). */
+        CreateSubscriptionAddOn: {
+            /** @example add_7n42DGM5Tflk9n8mt7Fhc7 */
+            add_on_id: string;
+            /** Format: int32 */
+            quantity?: number;
+            /** @description A price override or a parameterization (Meteroid's `SubscriptionAddOnCustomization`, by `type`), passed as given. */
+            customization?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description The body of a create (Meteroid's `SubscriptionCreateRequest`). Required are the four
+         *     fields upstream marks required. No idempotency key exists. Fields the created
+         *     subscription does not return (`customer_id_or_alias`, `activation_condition`,
+         *     `skip_past_invoices`, `trial_days`, `version`, `add_ons`, `coupon_codes`,
+         *     `price_components`) are `writeOnly`: a client comparing what it sent with what it reads
+         *     back skips them; the two required ones among them (`customer_id_or_alias`,
+         *     `activation_condition`) are not marked, since generators make a required `writeOnly`
+         *     field optional. `null` is not allowed: omit a field to take the default.
+         */
+        SubscriptionCreateRequest: {
+            /** @example plan_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_id: string;
+            /**
+             * @description The customer, by id (`cus_…`) or alias. Not returned as such (the subscription
+             *     carries `customer_id` and `customer_alias`); not marked `writeOnly` only because it
+             *     is required, and generators make required `writeOnly` fields optional.
+             * @example acme-de
+             */
+            customer_id_or_alias: string;
+            /**
+             * Format: date
+             * @example 2026-01-01
+             */
+            start_date: string;
+            /** Format: date */
+            end_date?: string;
+            activation_condition: components["schemas"]["SubscriptionActivationCondition"];
+            /**
+             * Format: int32
+             * @description The plan version to subscribe to; absent for the plan's current published version.
+             */
+            version?: number;
+            /** Format: int32 */
+            billing_day_anchor?: number;
+            /** Format: int32 */
+            net_terms?: number;
+            invoice_memo?: string;
+            purchase_order?: string;
+            auto_advance_invoices?: boolean;
+            charge_automatically?: boolean;
+            /** Format: int32 */
+            trial_days?: number;
+            /**
+             * @description Migration mode: with a past `start_date`, no invoices are created for the past
+             *     cycles; the subscription is set to the current billing period.
+             */
+            skip_past_invoices?: boolean;
+            payment_methods_config?: components["schemas"]["PaymentMethodsConfig"];
+            coupon_codes?: string[];
+            add_ons?: components["schemas"]["CreateSubscriptionAddOn"][];
+            /**
+             * @description Overrides of the plan's components (Meteroid's `CreateSubscriptionComponents`:
+             *     `parameterized_components`, `overridden_components`, `extra_components`,
+             *     `remove_components`), passed as given.
+             */
+            price_components?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description The body of `updateSubscription` (Meteroid's `SubscriptionUpdateRequest`): the six
+         *     settings a subscription's PATCH can change, each only when present. `null` is not
+         *     allowed: omit a field to keep it.
+         */
+        SubscriptionUpdateRequest: {
+            auto_advance_invoices?: boolean;
+            charge_automatically?: boolean;
+            invoice_memo?: string;
+            /** Format: int32 */
+            net_terms?: number;
+            payment_methods_config?: components["schemas"]["PaymentMethodsConfig"];
+            purchase_order?: string;
+        };
+        SubscriptionUpdateResponse: {
+            subscription: components["schemas"]["SubscriptionDetails"];
+        };
+        /**
+         * @description When and why to cancel (Meteroid's `CancelSubscriptionRequest`): without
+         *     `effective_date`, at the end of the current billing or committed period.
+         */
+        CancelSubscriptionRequest: {
+            /** Format: date */
+            effective_date?: string;
+            reason?: string;
+        };
+        /**
+         * @description The answer of `cancelSubscription`: Meteroid's `CancelSubscriptionResponse`, renamed
+         *     here because generators (oapi-codegen) name their own wrapper of the operation's
+         *     answer `CancelSubscriptionResponse`.
+         */
+        CancelSubscriptionResult: {
+            subscription: components["schemas"]["Subscription"];
         };
         /**
          * @description The 27 event types of Meteroid's OpenAPI (`EventType`).
@@ -956,6 +1410,15 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description No entity of the operation's kind has this id (in the API key's tenant and environment). Not retryable. */
+        EntityNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /**
          * @description Rate limit exceeded. The limit is not documented and no `Retry-After` header is
          *     documented; clients should honour `Retry-After` when present (capped) and otherwise back
@@ -985,6 +1448,11 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description The subscription's id, prefixed `sub_`.
+         * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        SubscriptionId: string;
         /**
          * @description The message id (`msg_…`), the same on every retry of a delivery: deduplicate on it. Meteroid
          *     sends its webhooks through Svix, which follows Standard Webhooks.
@@ -1290,6 +1758,219 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only the subscriptions of this customer, by id (`cus_…`) or alias.
+                 * @example cus_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                customer_id?: string;
+                /**
+                 * @description Only the subscriptions to this plan (`plan_…`).
+                 * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                plan_id?: string;
+                /**
+                 * @description Only subscriptions in one of these statuses.
+                 * @example [
+                 *       "ACTIVE"
+                 *     ]
+                 */
+                statuses?: components["schemas"]["SubscriptionStatus"][];
+                /**
+                 * @description Sort order, `column.direction`: column `customer_name`, `plan_name`, `mrr_cents`,
+                 *     `billing_start_date`, `end_date`, `status` or `created_at`, direction `asc` or
+                 *     `desc`. Absent: `created_at.desc`.
+                 * @example created_at.asc
+                 */
+                order_by?: string;
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most subscriptions the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of subscriptions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    createSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription as created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    subscriptionDetails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id, prefixed `sub_`.
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionDetails"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    updateSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id, prefixed `sub_`.
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionUpdateResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    cancelSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id, prefixed `sub_`.
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription, cancelled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelSubscriptionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["GatewayError"];
