@@ -10,7 +10,7 @@
 //	billbridge replace <provider> <resource> [flags] <file|->
 //	billbridge list <provider> <resource> [--filter field=value|field~=value ...] [--page-size N] [flags]
 //	billbridge get <provider> <resource> <id> [flags]
-//	billbridge delete|archive|unarchive|cancel|send <provider> <resource> <id>... [--from FILE|-] [flags]
+//	billbridge delete|archive|unarchive|cancel|send|download <provider> <resource> <id>... [--from FILE|-] [flags]
 //	billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P] [--after-acting-rate P] [--fault KIND=RATE ...] [--rate-limit R] [--retry-after S] [--seed N] [--webhook-url U --webhook-secret S]
 //	billbridge webhooks listen <provider> --secret S [--addr 127.0.0.1:0] [--forward URL]
 //	billbridge demo
@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	case "get":
 		err = get(ctx, args[1:], stdout, stderr)
-	case "delete", "archive", "unarchive", "cancel", "send": // eachVerbs
+	case "delete", "archive", "unarchive", "cancel", "send", "download": // eachVerbs
 		var failed bool
 		failed, err = eachCommand(ctx, args[0], args[1:], stdin, stdout, stderr)
 		if err == nil && failed {

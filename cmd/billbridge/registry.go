@@ -67,7 +67,7 @@ type verbDef struct {
 type eachFunc func(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error)
 
 // verbOrder is the order of the verbs in the usage text and the README.
-var verbOrder = []string{"push", "sync", "replace", "list", "get", "delete", "archive", "unarchive", "cancel", "send"}
+var verbOrder = []string{"push", "sync", "replace", "list", "get", "delete", "archive", "unarchive", "cancel", "send", "download"}
 
 // providers is the registry, in the order of the usage text.
 var providers = []*providerDef{tightProvider, chargeoverProvider, meteroidProvider}
@@ -220,7 +220,7 @@ Run "billbridge <command> -h" for the flags of a command.
 }
 
 // eachVerbs are the verbs over ids.
-var eachVerbs = []string{"delete", "archive", "unarchive", "cancel", "send"}
+var eachVerbs = []string{"delete", "archive", "unarchive", "cancel", "send", "download"}
 
 // readmeRows are the rows of README.md's table of CLI verbs.
 func readmeRows() []string {

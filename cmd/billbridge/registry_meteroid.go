@@ -44,7 +44,58 @@ var meteroidProvider = &providerDef{
 			{name: "get", method: "GetSubscription", ops: []string{"subscriptionDetails"}, read: meteroidSubscriptionsRead()},
 			{name: "cancel", method: "CancelSubscriptionsSeq", ops: []string{"cancelSubscription"}, each: meteroidCancel},
 		},
+	}, {
+		name: "invoices",
+		line: "(read only)",
+		key:  "id (inv_…)",
+		verbs: []*verbDef{
+			{name: "list", method: "ListInvoices", ops: []string{"listInvoices"}, read: meteroidInvoicesRead()},
+			{name: "get", method: "GetInvoice", ops: []string{"getInvoiceById"}, read: meteroidInvoicesRead()},
+			{name: "download", method: "DownloadInvoicesSeq", ops: []string{"downloadInvoicePdf"}, each: meteroidDownload},
+		},
 	}},
+}
+
+// meteroidDownload is "download meteroid invoices ID...": each PDF into
+// "<id>.pdf" in the working directory, streamed (bounded memory whatever
+// its size) into a temporary file renamed into place once complete.
+func meteroidDownload(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+	c, err := meteroid.New(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.DownloadInvoicesSeq(ctx, ids, "."), c.Counts, nil
+}
+
+// meteroidInvoicesRead is the pair of "list" and "get" for invoices: listed
+// with Meteroid's customer, subscription and status filters, read by id.
+func meteroidInvoicesRead() *readPair {
+	return &readPair{
+		filters: map[string]string{
+			"customer_id":     "the invoices of one customer (id or alias)",
+			"subscription_id": "the invoices of one subscription",
+			"status":          "the invoices in one status (DRAFT, FINALIZED, UNCOLLECTIBLE, VOID)",
+		},
+		maxPageSize: meteroid.MaxPageSize,
+		list: func(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			q := meteroid.InvoiceQuery{CustomerIDOrAlias: filters["customer_id"], SubscriptionID: filters["subscription_id"], PageSize: pageSize}
+			if s, ok := filters["status"]; ok {
+				q.Statuses = []meteroid.InvoiceStatus{meteroid.InvoiceStatus(s)}
+			}
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return anySeq(c.ListInvoices(ctx, q)), c.Counts, nil
+		},
+		get: func(ctx context.Context, opts []option.Option, id string) (any, error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, err
+			}
+			return c.GetInvoice(ctx, id)
+		},
+	}
 }
 
 // meteroidSubscriptionsJob is "sync meteroid subscriptions": creates keyed by

@@ -546,6 +546,30 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for InvoiceStatus.
+const (
+	InvoiceStatusInvoiceDraft         InvoiceStatus = "DRAFT"
+	InvoiceStatusInvoiceFinalized     InvoiceStatus = "FINALIZED"
+	InvoiceStatusInvoiceUncollectible InvoiceStatus = "UNCOLLECTIBLE"
+	InvoiceStatusInvoiceVoid          InvoiceStatus = "VOID"
+)
+
+// Valid indicates whether the value is a known member of the InvoiceStatus enum.
+func (e InvoiceStatus) Valid() bool {
+	switch e {
+	case InvoiceStatusInvoiceDraft:
+		return true
+	case InvoiceStatusInvoiceFinalized:
+		return true
+	case InvoiceStatusInvoiceUncollectible:
+		return true
+	case InvoiceStatusInvoiceVoid:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SubscriptionActivationCondition.
 const (
 	ActivationManual     SubscriptionActivationCondition = "MANUAL"
@@ -614,91 +638,91 @@ func (e SubscriptionStatus) Valid() bool {
 
 // Defines values for WebhookEventType.
 const (
-	AddonArchived       WebhookEventType = "addon.archived"
-	AddonCreated        WebhookEventType = "addon.created"
-	AddonUpdated        WebhookEventType = "addon.updated"
-	CouponArchived      WebhookEventType = "coupon.archived"
-	CouponCreated       WebhookEventType = "coupon.created"
-	CouponUpdated       WebhookEventType = "coupon.updated"
-	CreditNoteCreated   WebhookEventType = "credit_note.created"
-	CreditNoteFinalized WebhookEventType = "credit_note.finalized"
-	CreditNoteVoided    WebhookEventType = "credit_note.voided"
-	CustomerCreated     WebhookEventType = "customer.created"
-	InvoiceConsolidated WebhookEventType = "invoice.consolidated"
-	InvoiceCreated      WebhookEventType = "invoice.created"
-	InvoiceFinalized    WebhookEventType = "invoice.finalized"
-	InvoicePaid         WebhookEventType = "invoice.paid"
-	InvoiceVoided       WebhookEventType = "invoice.voided"
-	MetricArchived      WebhookEventType = "metric.archived"
-	MetricCreated       WebhookEventType = "metric.created"
-	MetricUpdated       WebhookEventType = "metric.updated"
-	PlanArchived        WebhookEventType = "plan.archived"
-	PlanCreated         WebhookEventType = "plan.created"
-	PlanPublished       WebhookEventType = "plan.published"
-	ProductArchived     WebhookEventType = "product.archived"
-	ProductCreated      WebhookEventType = "product.created"
-	ProductUpdated      WebhookEventType = "product.updated"
-	QuoteAccepted       WebhookEventType = "quote.accepted"
-	QuoteConverted      WebhookEventType = "quote.converted"
-	SubscriptionCreated WebhookEventType = "subscription.created"
+	WebhookEventTypeAddonArchived       WebhookEventType = "addon.archived"
+	WebhookEventTypeAddonCreated        WebhookEventType = "addon.created"
+	WebhookEventTypeAddonUpdated        WebhookEventType = "addon.updated"
+	WebhookEventTypeCouponArchived      WebhookEventType = "coupon.archived"
+	WebhookEventTypeCouponCreated       WebhookEventType = "coupon.created"
+	WebhookEventTypeCouponUpdated       WebhookEventType = "coupon.updated"
+	WebhookEventTypeCreditNoteCreated   WebhookEventType = "credit_note.created"
+	WebhookEventTypeCreditNoteFinalized WebhookEventType = "credit_note.finalized"
+	WebhookEventTypeCreditNoteVoided    WebhookEventType = "credit_note.voided"
+	WebhookEventTypeCustomerCreated     WebhookEventType = "customer.created"
+	WebhookEventTypeInvoiceConsolidated WebhookEventType = "invoice.consolidated"
+	WebhookEventTypeInvoiceCreated      WebhookEventType = "invoice.created"
+	WebhookEventTypeInvoiceFinalized    WebhookEventType = "invoice.finalized"
+	WebhookEventTypeInvoicePaid         WebhookEventType = "invoice.paid"
+	WebhookEventTypeInvoiceVoided       WebhookEventType = "invoice.voided"
+	WebhookEventTypeMetricArchived      WebhookEventType = "metric.archived"
+	WebhookEventTypeMetricCreated       WebhookEventType = "metric.created"
+	WebhookEventTypeMetricUpdated       WebhookEventType = "metric.updated"
+	WebhookEventTypePlanArchived        WebhookEventType = "plan.archived"
+	WebhookEventTypePlanCreated         WebhookEventType = "plan.created"
+	WebhookEventTypePlanPublished       WebhookEventType = "plan.published"
+	WebhookEventTypeProductArchived     WebhookEventType = "product.archived"
+	WebhookEventTypeProductCreated      WebhookEventType = "product.created"
+	WebhookEventTypeProductUpdated      WebhookEventType = "product.updated"
+	WebhookEventTypeQuoteAccepted       WebhookEventType = "quote.accepted"
+	WebhookEventTypeQuoteConverted      WebhookEventType = "quote.converted"
+	WebhookEventTypeSubscriptionCreated WebhookEventType = "subscription.created"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEventType enum.
 func (e WebhookEventType) Valid() bool {
 	switch e {
-	case AddonArchived:
+	case WebhookEventTypeAddonArchived:
 		return true
-	case AddonCreated:
+	case WebhookEventTypeAddonCreated:
 		return true
-	case AddonUpdated:
+	case WebhookEventTypeAddonUpdated:
 		return true
-	case CouponArchived:
+	case WebhookEventTypeCouponArchived:
 		return true
-	case CouponCreated:
+	case WebhookEventTypeCouponCreated:
 		return true
-	case CouponUpdated:
+	case WebhookEventTypeCouponUpdated:
 		return true
-	case CreditNoteCreated:
+	case WebhookEventTypeCreditNoteCreated:
 		return true
-	case CreditNoteFinalized:
+	case WebhookEventTypeCreditNoteFinalized:
 		return true
-	case CreditNoteVoided:
+	case WebhookEventTypeCreditNoteVoided:
 		return true
-	case CustomerCreated:
+	case WebhookEventTypeCustomerCreated:
 		return true
-	case InvoiceConsolidated:
+	case WebhookEventTypeInvoiceConsolidated:
 		return true
-	case InvoiceCreated:
+	case WebhookEventTypeInvoiceCreated:
 		return true
-	case InvoiceFinalized:
+	case WebhookEventTypeInvoiceFinalized:
 		return true
-	case InvoicePaid:
+	case WebhookEventTypeInvoicePaid:
 		return true
-	case InvoiceVoided:
+	case WebhookEventTypeInvoiceVoided:
 		return true
-	case MetricArchived:
+	case WebhookEventTypeMetricArchived:
 		return true
-	case MetricCreated:
+	case WebhookEventTypeMetricCreated:
 		return true
-	case MetricUpdated:
+	case WebhookEventTypeMetricUpdated:
 		return true
-	case PlanArchived:
+	case WebhookEventTypePlanArchived:
 		return true
-	case PlanCreated:
+	case WebhookEventTypePlanCreated:
 		return true
-	case PlanPublished:
+	case WebhookEventTypePlanPublished:
 		return true
-	case ProductArchived:
+	case WebhookEventTypeProductArchived:
 		return true
-	case ProductCreated:
+	case WebhookEventTypeProductCreated:
 		return true
-	case ProductUpdated:
+	case WebhookEventTypeProductUpdated:
 		return true
-	case QuoteAccepted:
+	case WebhookEventTypeQuoteAccepted:
 		return true
-	case QuoteConverted:
+	case WebhookEventTypeQuoteConverted:
 		return true
-	case SubscriptionCreated:
+	case WebhookEventTypeSubscriptionCreated:
 		return true
 	default:
 		return false
@@ -1271,6 +1295,9 @@ type CustomerUpdateRequest struct {
 	VatNumber *string `json:"vat_number,omitempty"`
 }
 
+// Decimal A decimal, a string upstream (`"0.19"`); read as a string or a JSON number.
+type Decimal = flex.Decimal
+
 // DoubleSegmentationMatrix Two independent dimensions (`type` `DOUBLE`, Meteroid's `DoubleSegmentationMatrix`).
 type DoubleSegmentationMatrix struct {
 	// Dimension1 A segmentation dimension (`type` `SINGLE`, Meteroid's `MetricDimension`).
@@ -1301,6 +1328,70 @@ type FixedDiscount struct {
 	// Amount A decimal written as a string upstream.
 	Amount   string `json:"amount"`
 	Currency string `json:"currency"`
+}
+
+// Invoice An invoice (Meteroid's `Invoice`): the twenty-one fields upstream requires, the rest
+// optional and nullable. `tax_breakdown`, `transactions` and `coupons` items are read as
+// they come (open objects). Dates without a time are `YYYY-MM-DD`.
+type Invoice struct {
+	AmountDue      int64                    `json:"amount_due"`
+	AppliedCredits int64                    `json:"applied_credits"`
+	Coupons        []map[string]interface{} `json:"coupons"`
+	CreatedAt      time.Time                `json:"created_at"`
+
+	// Currency A `Currency` as read: one of the documented codes or any other string (a server may add
+	// codes). The Go type is `Currency`, a string type, so unknown codes decode.
+	Currency CurrencyOpen `json:"currency"`
+
+	// CustomerDetails The customer as the invoice was issued to it (Meteroid's `CustomerDetails`, a snapshot).
+	CustomerDetails InvoiceCustomerDetails `json:"customer_details"`
+	CustomerId      string                 `json:"customer_id"`
+	DueDate         *openapi_types.Date    `json:"due_date,omitempty"`
+	FinalizedAt     *time.Time             `json:"finalized_at,omitempty"`
+
+	// Id The invoice's id, prefixed `inv_`.
+	//
+	// Example: inv_7n42DGM5Tflk9n8mt7Fhc7
+	Id            string             `json:"id"`
+	InvoiceDate   openapi_types.Date `json:"invoice_date"`
+	InvoiceNumber string             `json:"invoice_number"`
+
+	// InvoiceType `RECURRING`, `ONE_OFF`, `ADJUSTMENT` or `USAGE_THRESHOLD` (read: any string).
+	InvoiceType             string            `json:"invoice_type"`
+	LineItems               []InvoiceLineItem `json:"line_items"`
+	MarkedAsUncollectibleAt *time.Time        `json:"marked_as_uncollectible_at,omitempty"`
+	Memo                    *string           `json:"memo,omitempty"`
+	NetTerms                int32             `json:"net_terms"`
+	PaidAt                  *time.Time        `json:"paid_at,omitempty"`
+
+	// PaymentStatus `UNPAID`, `PARTIALLY_PAID`, `PAID`, `ERRORED` or `PROCESSING` (read: any string).
+	PaymentStatus string  `json:"payment_status"`
+	PurchaseOrder *string `json:"purchase_order,omitempty"`
+	Reference     *string `json:"reference,omitempty"`
+
+	// Status An invoice status as read: `DRAFT`, `FINALIZED`, `UNCOLLECTIBLE`, `VOID` (Meteroid's
+	// `InvoiceStatus`) or any other string.
+	Status            InvoiceStatusOpen        `json:"status"`
+	SubscriptionId    *string                  `json:"subscription_id,omitempty"`
+	Subtotal          int64                    `json:"subtotal"`
+	SubtotalRecurring int64                    `json:"subtotal_recurring"`
+	TaxAmount         int64                    `json:"tax_amount"`
+	TaxBreakdown      []map[string]interface{} `json:"tax_breakdown"`
+	Total             int64                    `json:"total"`
+	Transactions      []map[string]interface{} `json:"transactions"`
+	UpdatedAt         *time.Time               `json:"updated_at,omitempty"`
+	VoidedAt          *time.Time               `json:"voided_at,omitempty"`
+}
+
+// InvoiceCustomerDetails The customer as the invoice was issued to it (Meteroid's `CustomerDetails`, a snapshot).
+type InvoiceCustomerDetails struct {
+	Alias          *string   `json:"alias,omitempty"`
+	BillingAddress *Address  `json:"billing_address,omitempty"`
+	Email          *string   `json:"email,omitempty"`
+	Id             string    `json:"id"`
+	Name           string    `json:"name"`
+	SnapshotAt     time.Time `json:"snapshot_at"`
+	VatNumber      *string   `json:"vat_number,omitempty"`
 }
 
 // InvoiceEvent The payload of `invoice.created`, `invoice.finalized`, `invoice.paid`, `invoice.voided`
@@ -1357,6 +1448,39 @@ type InvoiceEventData struct {
 	TaxAmount int64             `json:"tax_amount"`
 	Total     int64             `json:"total"`
 }
+
+// InvoiceLineItem One line of an invoice (Meteroid's `InvoiceLineItem`); `sub_line_items` are read as they come.
+type InvoiceLineItem struct {
+	AmountTotal int64              `json:"amount_total"`
+	Description *string            `json:"description,omitempty"`
+	EndDate     openapi_types.Date `json:"end_date"`
+	Name        string             `json:"name"`
+
+	// Quantity A decimal, a string upstream (`"0.19"`); read as a string or a JSON number.
+	Quantity     *Decimal                 `json:"quantity,omitempty"`
+	StartDate    openapi_types.Date       `json:"start_date"`
+	SubLineItems []map[string]interface{} `json:"sub_line_items"`
+
+	// TaxRate A decimal, a string upstream (`"0.19"`); read as a string or a JSON number.
+	TaxRate Decimal `json:"tax_rate"`
+
+	// UnitPrice A decimal, a string upstream (`"0.19"`); read as a string or a JSON number.
+	UnitPrice *Decimal `json:"unit_price,omitempty"`
+}
+
+// InvoiceList One page of `listInvoices`.
+type InvoiceList struct {
+	Data []Invoice `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
+
+// InvoiceStatus An invoice's status (Meteroid's `InvoiceStatus`), as sent in a filter.
+type InvoiceStatus string
 
 // InvoiceStatusOpen An invoice status as read: `DRAFT`, `FINALIZED`, `UNCOLLECTIBLE`, `VOID` (Meteroid's
 // `InvoiceStatus`) or any other string.
@@ -2080,6 +2204,9 @@ type WebhookEventType string
 // string type, so unknown types decode.
 type WebhookEventTypeOpen = WebhookEventType
 
+// InvoiceId defines model for InvoiceId.
+type InvoiceId = string
+
 // SubscriptionId defines model for SubscriptionId.
 type SubscriptionId = string
 
@@ -2139,6 +2266,29 @@ type ListCustomersParams struct {
 	// Archived `true`: only archived customers; `false` or absent: only customers that are not
 	// archived (this spec's reading; see the operation).
 	Archived *bool `form:"archived,omitempty" json:"archived,omitempty"`
+}
+
+// ListInvoicesParams defines parameters for ListInvoices.
+type ListInvoicesParams struct {
+	// CustomerId Only the invoices of this customer, by id (`cus_…`) or alias.
+	CustomerId *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// SubscriptionId Only the invoices of this subscription (`sub_…`).
+	SubscriptionId *string `form:"subscription_id,omitempty" json:"subscription_id,omitempty"`
+
+	// Statuses Only invoices in one of these statuses.
+	Statuses *[]InvoiceStatus `form:"statuses,omitempty" json:"statuses,omitempty"`
+
+	// OrderBy Sort order, `column.direction`: column `invoice_number`, `customer_name`, `amount`,
+	// `invoice_date`, `status` or `payment_status`, direction `asc` or `desc`. Absent:
+	// `invoice_date.desc`.
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most invoices the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
 }
 
 // ListSubscriptionsParams defines parameters for ListSubscriptions.
@@ -2775,6 +2925,40 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 	UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListInvoices List invoices, a page at a time
+	//
+	// Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
+	// `pagination_meta`, paged like `listCustomers`. Filters: `customer_id` (by id or alias),
+	// `subscription_id`, `statuses` (repeated). `order_by` (`column.direction`; columns
+	// `invoice_number`, `customer_name`, `amount`, `invoice_date`, `status`,
+	// `payment_status`); the server's default is `invoice_date.desc`. No creation-time
+	// order is offered: a client that walks every page while invoices are issued may see a
+	// new invoice shift the pages (`invoice_date.asc` puts today's invoices last, after the
+	// position of a walk that started earlier, which is the closest to an append-only order)
+	// and dedupes by id. Read-only, so always safe to retry.
+	//
+	// Corresponds with GET /api/v1/invoices (the `ListInvoices` operationId).
+	ListInvoices(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInvoiceById Get an invoice
+	//
+	// Returns one invoice (Meteroid's `get_invoice_by_id`). Unknown id: 404 (`NOT_FOUND`).
+	// Read-only, so always safe to retry.
+	//
+	// Corresponds with GET /api/v1/invoices/{invoice_id} (the `GetInvoiceById` operationId).
+	GetInvoiceById(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadInvoicePdf Download an invoice's PDF
+	//
+	// Returns the invoice's PDF document (Meteroid's `download_invoice_pdf`), as
+	// `application/pdf`. Its size is not bounded by the API: read it as a stream. 404 when the
+	// invoice is unknown or its PDF is not available (yet: a draft has none until it is
+	// finalized and rendered). Read-only, so always safe to retry; a body that breaks off is
+	// read again from the start.
+	//
+	// Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
+	DownloadInvoicePdf(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListSubscriptions List subscriptions, a page at a time
 	//
 	// Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
@@ -3223,6 +3407,70 @@ func (c *Client) UpdateCustomer(ctx context.Context, idOrAlias string, body Upda
 // Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 func (c *Client) UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnarchiveCustomerRequest(c.Server, idOrAlias)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInvoices List invoices, a page at a time
+//
+// Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
+// `pagination_meta`, paged like `listCustomers`. Filters: `customer_id` (by id or alias),
+// `subscription_id`, `statuses` (repeated). `order_by` (`column.direction`; columns
+// `invoice_number`, `customer_name`, `amount`, `invoice_date`, `status`,
+// `payment_status`); the server's default is `invoice_date.desc`. No creation-time
+// order is offered: a client that walks every page while invoices are issued may see a
+// new invoice shift the pages (`invoice_date.asc` puts today's invoices last, after the
+// position of a walk that started earlier, which is the closest to an append-only order)
+// and dedupes by id. Read-only, so always safe to retry.
+//
+// Corresponds with GET /api/v1/invoices (the `ListInvoices` operationId).
+func (c *Client) ListInvoices(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInvoicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInvoiceById Get an invoice
+//
+// Returns one invoice (Meteroid's `get_invoice_by_id`). Unknown id: 404 (`NOT_FOUND`).
+// Read-only, so always safe to retry.
+//
+// Corresponds with GET /api/v1/invoices/{invoice_id} (the `GetInvoiceById` operationId).
+func (c *Client) GetInvoiceById(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInvoiceByIdRequest(c.Server, invoiceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadInvoicePdf Download an invoice's PDF
+//
+// Returns the invoice's PDF document (Meteroid's `download_invoice_pdf`), as
+// `application/pdf`. Its size is not bounded by the API: read it as a stream. 404 when the
+// invoice is unknown or its PDF is not available (yet: a draft has none until it is
+// finalized and rendered). Read-only, so always safe to retry; a body that breaks off is
+// read again from the start.
+//
+// Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
+func (c *Client) DownloadInvoicePdf(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadInvoicePdfRequest(c.Server, invoiceId)
 	if err != nil {
 		return nil, err
 	}
@@ -3793,6 +4041,188 @@ func NewUnarchiveCustomerRequest(server string, idOrAlias string) (*http.Request
 	return req, nil
 }
 
+// NewListInvoicesRequest constructs an http.Request for the ListInvoices method
+func NewListInvoicesRequest(server string, params *ListInvoicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/invoices")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.CustomerId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer_id", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SubscriptionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "subscription_id", *params.SubscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Statuses != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "statuses", *params.Statuses, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetInvoiceByIdRequest constructs an http.Request for the GetInvoiceById method
+func NewGetInvoiceByIdRequest(server string, invoiceId InvoiceId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invoice_id", invoiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/invoices/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDownloadInvoicePdfRequest constructs an http.Request for the DownloadInvoicePdf method
+func NewDownloadInvoicePdfRequest(server string, invoiceId InvoiceId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invoice_id", invoiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/invoices/%s/download", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListSubscriptionsRequest constructs an http.Request for the ListSubscriptions method
 func NewListSubscriptionsRequest(server string, params *ListSubscriptionsParams) (*http.Request, error) {
 	var err error
@@ -4341,6 +4771,46 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 	UnarchiveCustomerWithResponse(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*UnarchiveCustomerResponse, error)
+
+	// ListInvoicesWithResponse List invoices, a page at a time
+	//
+	// Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
+	// `pagination_meta`, paged like `listCustomers`. Filters: `customer_id` (by id or alias),
+	// `subscription_id`, `statuses` (repeated). `order_by` (`column.direction`; columns
+	// `invoice_number`, `customer_name`, `amount`, `invoice_date`, `status`,
+	// `payment_status`); the server's default is `invoice_date.desc`. No creation-time
+	// order is offered: a client that walks every page while invoices are issued may see a
+	// new invoice shift the pages (`invoice_date.asc` puts today's invoices last, after the
+	// position of a walk that started earlier, which is the closest to an append-only order)
+	// and dedupes by id. Read-only, so always safe to retry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/invoices (the `ListInvoices` operationId).
+	ListInvoicesWithResponse(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*ListInvoicesResponse, error)
+
+	// GetInvoiceByIdWithResponse Get an invoice
+	//
+	// Returns one invoice (Meteroid's `get_invoice_by_id`). Unknown id: 404 (`NOT_FOUND`).
+	// Read-only, so always safe to retry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/invoices/{invoice_id} (the `GetInvoiceById` operationId).
+	GetInvoiceByIdWithResponse(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*GetInvoiceByIdResponse, error)
+
+	// DownloadInvoicePdfWithResponse Download an invoice's PDF
+	//
+	// Returns the invoice's PDF document (Meteroid's `download_invoice_pdf`), as
+	// `application/pdf`. Its size is not bounded by the API: read it as a stream. 404 when the
+	// invoice is unknown or its PDF is not available (yet: a draft has none until it is
+	// finalized and rendered). Read-only, so always safe to retry; a body that breaks off is
+	// read again from the start.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
+	DownloadInvoicePdfWithResponse(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*DownloadInvoicePdfResponse, error)
 
 	// ListSubscriptionsWithResponse List subscriptions, a page at a time
 	//
@@ -5371,6 +5841,374 @@ func (r UnarchiveCustomerResponse) ContentType() string {
 	return ""
 }
 
+// ListInvoicesResponse429Headers the declared response headers of an HTTP 429 response for ListInvoices
+type ListInvoicesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse502Headers the declared response headers of an HTTP 502 response for ListInvoices
+type ListInvoicesResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse503Headers the declared response headers of an HTTP 503 response for ListInvoices
+type ListInvoicesResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse504Headers the declared response headers of an HTTP 504 response for ListInvoices
+type ListInvoicesResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListInvoicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoiceList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListInvoicesResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListInvoicesResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListInvoicesResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListInvoicesResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInvoicesResponse) GetJSON200() *InvoiceList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListInvoicesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListInvoicesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInvoicesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListInvoicesResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListInvoicesResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListInvoicesResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListInvoicesResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListInvoicesResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInvoicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInvoicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInvoicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInvoicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInvoiceByIdResponse429Headers the declared response headers of an HTTP 429 response for GetInvoiceById
+type GetInvoiceByIdResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceByIdResponse502Headers the declared response headers of an HTTP 502 response for GetInvoiceById
+type GetInvoiceByIdResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceByIdResponse503Headers the declared response headers of an HTTP 503 response for GetInvoiceById
+type GetInvoiceByIdResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceByIdResponse504Headers the declared response headers of an HTTP 504 response for GetInvoiceById
+type GetInvoiceByIdResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetInvoiceByIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Invoice
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetInvoiceByIdResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetInvoiceByIdResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetInvoiceByIdResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetInvoiceByIdResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON200() *Invoice {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetInvoiceByIdResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInvoiceByIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInvoiceByIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInvoiceByIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInvoiceByIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadInvoicePdfResponse429Headers the declared response headers of an HTTP 429 response for DownloadInvoicePdf
+type DownloadInvoicePdfResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DownloadInvoicePdfResponse502Headers the declared response headers of an HTTP 502 response for DownloadInvoicePdf
+type DownloadInvoicePdfResponse502Headers struct {
+	RetryAfter *string
+}
+
+// DownloadInvoicePdfResponse503Headers the declared response headers of an HTTP 503 response for DownloadInvoicePdf
+type DownloadInvoicePdfResponse503Headers struct {
+	RetryAfter *string
+}
+
+// DownloadInvoicePdfResponse504Headers the declared response headers of an HTTP 504 response for DownloadInvoicePdf
+type DownloadInvoicePdfResponse504Headers struct {
+	RetryAfter *string
+}
+
+type DownloadInvoicePdfResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadInvoicePdfResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DownloadInvoicePdfResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DownloadInvoicePdfResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *DownloadInvoicePdfResponse504Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadInvoicePdfResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadInvoicePdfResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadInvoicePdfResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadInvoicePdfResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListSubscriptionsResponse429Headers the declared response headers of an HTTP 429 response for ListSubscriptions
 type ListSubscriptionsResponse429Headers struct {
 	RetryAfter *string
@@ -6291,6 +7129,64 @@ func (c *ClientWithResponses) UnarchiveCustomerWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseUnarchiveCustomerResponse(rsp)
+}
+
+// ListInvoicesWithResponse List invoices, a page at a time
+//
+// Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
+// `pagination_meta`, paged like `listCustomers`. Filters: `customer_id` (by id or alias),
+// `subscription_id`, `statuses` (repeated). `order_by` (`column.direction`; columns
+// `invoice_number`, `customer_name`, `amount`, `invoice_date`, `status`,
+// `payment_status`); the server's default is `invoice_date.desc`. No creation-time
+// order is offered: a client that walks every page while invoices are issued may see a
+// new invoice shift the pages (`invoice_date.asc` puts today's invoices last, after the
+// position of a walk that started earlier, which is the closest to an append-only order)
+// and dedupes by id. Read-only, so always safe to retry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/invoices (the `ListInvoices` operationId).
+func (c *ClientWithResponses) ListInvoicesWithResponse(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*ListInvoicesResponse, error) {
+	rsp, err := c.ListInvoices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInvoicesResponse(rsp)
+}
+
+// GetInvoiceByIdWithResponse Get an invoice
+//
+// Returns one invoice (Meteroid's `get_invoice_by_id`). Unknown id: 404 (`NOT_FOUND`).
+// Read-only, so always safe to retry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/invoices/{invoice_id} (the `GetInvoiceById` operationId).
+func (c *ClientWithResponses) GetInvoiceByIdWithResponse(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*GetInvoiceByIdResponse, error) {
+	rsp, err := c.GetInvoiceById(ctx, invoiceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInvoiceByIdResponse(rsp)
+}
+
+// DownloadInvoicePdfWithResponse Download an invoice's PDF
+//
+// Returns the invoice's PDF document (Meteroid's `download_invoice_pdf`), as
+// `application/pdf`. Its size is not bounded by the API: read it as a stream. 404 when the
+// invoice is unknown or its PDF is not available (yet: a draft has none until it is
+// finalized and rendered). Read-only, so always safe to retry; a body that breaks off is
+// read again from the start.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
+func (c *ClientWithResponses) DownloadInvoicePdfWithResponse(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*DownloadInvoicePdfResponse, error) {
+	rsp, err := c.DownloadInvoicePdf(ctx, invoiceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadInvoicePdfResponse(rsp)
 }
 
 // ListSubscriptionsWithResponse List subscriptions, a page at a time
@@ -7471,6 +8367,413 @@ func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerRespo
 	return response, nil
 }
 
+// ParseListInvoicesResponse parses an HTTP response from a ListInvoicesWithResponse call
+func ParseListInvoicesResponse(rsp *http.Response) (*ListInvoicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInvoicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoiceList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListInvoicesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListInvoicesResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListInvoicesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListInvoicesResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetInvoiceByIdResponse parses an HTTP response from a GetInvoiceByIdWithResponse call
+func ParseGetInvoiceByIdResponse(rsp *http.Response) (*GetInvoiceByIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInvoiceByIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Invoice
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetInvoiceByIdResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetInvoiceByIdResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetInvoiceByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetInvoiceByIdResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDownloadInvoicePdfResponse parses an HTTP response from a DownloadInvoicePdfWithResponse call
+func ParseDownloadInvoicePdfResponse(rsp *http.Response) (*DownloadInvoicePdfResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadInvoicePdfResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DownloadInvoicePdfResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers DownloadInvoicePdfResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers DownloadInvoicePdfResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers DownloadInvoicePdfResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListSubscriptionsResponse parses an HTTP response from a ListSubscriptionsWithResponse call
 func ParseListSubscriptionsResponse(rsp *http.Response) (*ListSubscriptionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8187,372 +9490,403 @@ func ParseCancelSubscriptionResponse(rsp *http.Response) (*CancelSubscriptionRes
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rcttG1ij6Kl08X5Wp/VG05Esyoeqr2rQk25roNhKVTBJ4Ey2iKWIMNjhoUBIncdV+k/Nvv8h5k/0k",
-	"p9Za3Y1uACRBXzSxP1WlHAFs9HX1ul9+b43S6SyVQuaq1fu9NRE8Ehn+eSHybNEf5yKDp0ioURbP8jiV",
-	"rV7rNM1ZlI7mUyFzEbHrBTsRucjSOOqw63nOJqlM55mI2N1ESDbLhBIy77FJeseSVN6wPGV3PM7ZtRin",
-	"mWCZmAmex/DDBJ7+ORcq7zCuWCQSvthWYpTKSLF2GLSe7wStcIulGeOSvR0MzlnEc8HaF6/32Q+7uztb",
-	"XbbPZyzOu61OS40mYsph/uKeT2eJaPVaz3danVa+mMHfKs9iedP68OFDpzXjGZ/CKnD1l/Nru+CjqLoD",
-	"g4lgymnzRDFY/CwT4/heRCxU8+thCHMoRoZX38sXzw7enLwcjJP3P8i/TPPvX09G37c6rRh6nfF80uq0",
-	"JJ/q9rb/YRy1Oi3YmjgTUauXZ3Phrm8ay2Mhb/JJq7dbXV6n9bO4nqTp+2VLmQql+I1gccTa4VTdDP/v",
-	"//4/4VYHz0PxqWCpZOJWZAuWAViwdMw4HE4M73osEtF8lsQjOIlUwuZbgAikEnB2ca7YHU1CsXySpfOb",
-	"Cbu8je877G4SjyZsnCZJeqfYZc5lxLOI6SmrbiDN/hB4FjukO9xeszlLt+MyvpE8n2eiuit9pmZ8JLaV",
-	"AMAAKE9ilcPCw9vdTjDf2Xk+uuZKfPeCvT3p729fvu0/e/kdvhchS29FxkJqVUySfu36r/N4KlTOpzPv",
-	"14zfBfI6jRa6xw57LxZwoeJ8gqciZDRLY5kzJUaZyFk7vJsoMRp6M3svzPc9/Oi9WLBY4Z+RGKWRiNiM",
-	"Z/lWl51JEcgpz0cTuIbK7AtT8/E4HgnF2grOnyeMz2aCZ3BoiWDcDJ+lOc+F2tpjgFB4Jlgs2SiVKucy",
-	"DyQsskO7glec3zFYHFzxTIxEfCuiBsdsp/Vxpz0wO1097Z8BT9G2EEyzO65wG0TUYVcyvmcaCXXZhRjP",
-	"lWD23BTL05SNecbGWTpli3SesVGSjt4Hsv2STWM5z4ViIs4nImN33J7AXM15wvI0ERmXI7HVY4AR0znc",
-	"lkzMEr5oAvp2Giv3ZMbzXGTQz//6bWf7h3f/+R/1SDATapZKJRAHvuLRBeFieBqlMhcS/+QzuuxxKp/+",
-	"Q8EGWgSLH157H6r5dMqzRavXOpK3PIkjOvr2hMto+y6L81zIPdp8TVKYmgAmkCkTWZZm0D4WaqvVad3y",
-	"ZC5oNhHM/VX/YHhx+Lerw8tBq9PSWMwZ6a+XZ6c4XI/N5XuZ3kl2y7OYy5yFh1cXZyEbpxkbxyKJWDia",
-	"Z5mQo0VIe1Hs3n9kYtzqtf6fpwWxfEq/qqeHMEOEslzc509nCY9xP4qvq9hW3OcZH+Vp9kQZzNthonvT",
-	"ZUHrNY8TEQGFnPEMwKygiPbKwKqC1h6Tac5Uzq8T0a0/zurQ2EVKt7CgeIwuLO5Zl53wZJxmU0Hb12Fc",
-	"Royzf87hWlDvRBdEdiuyJyqQ9JNdFRtxCVPLBAdyMhPZcMZvxH/x6xHQFI4UH+6QRmechcXehWZH9gIJ",
-	"owCUJCJTTxgc3mgiRu8Va3Npz9OcGqwqlrdpPIIJCpnH+aIDfZvxQ5bOAYEHMuMSdrzb7W4xLtUd3EuD",
-	"VxFiQjzVEHery05xLXm2wJ0OZOtDp7WfynESjza9GSPns+Je9JOYK0CYgFe8e1EH8/tnp6+Pj/Z9gN+f",
-	"qzydiozxBLYdTiNWufoYSK6Fm1F9/z2k65zmb5dwvWBcpojv7HdwZDwbTQDVsxSoTSxHyTwS0VbBLDxR",
-	"7GwmZP/8COhTwjNBqFLlPJ8rh/gZtLBA4JQpm6aZwJMKpD2qjv4xBzI1H42EUkQG7aQmaRIZcKZFTPkC",
-	"3zKafsRzrk/8ECHqNM1fA4re8Nyl81lx7lcahIHrWnfqp2eD4euzq9MD79hdNhVXOsZRPsepn6b6EgHP",
-	"AxuUzkTGNa/7PpYRm3A4HTj2iLVjop9wdO/F4oliuZCAZuEIhLyNs1QCat8qXyfY2jc8F3d8QVPZbGPn",
-	"kt/yOIGu/L29FNltPBLMabB+k49OB4cXp/3j4eXhxU+HF8PDi4uzC3/Ddbe5mM7SjGdxsnCH+ATKMcmn",
-	"ySrC0Zca7AGXEQM+y9L7xR5eQegCbuCGJAHOQp/cLEtv4wgQuqXDqsc4u6HDAfSapDxi1zwBdgWQLTA8",
-	"MjfwAUdP2FSxlzvPOuzlznP46uXOC5IDTaNYsbnMBB9N8FTSjKkkvesyS5+gATBHyYLgq7juJF7qleNl",
-	"BemCRMGTY9qaWKpc8KjDVMpGSQzrYNO5ynFvIjGDD7SQcmHAcI9xS2XzCc+x61EmQKBR6VTkyBZPaRvg",
-	"f9DXhN8KlvP3QjIxHotR3mV9XDR+zLNswUIcYRvFaJQGywL2tpWw60BFt37qyOJ4iEcSuDmeXCIJ/ph7",
-	"E+seqpdGZGzM4wSY/89wX8xMNbdAR/lZ8JM/V+cskaV7czjosPP+YP8tYqCDw+PDwSFrxxHcW9gkIFIk",
-	"TGx1kLAE8pqP3qfjMZzi+dnlgLUJALYIIm7gquS1MEDtIo+29Ij9iXPqF4YrSKXWewDsAlzFOeM3PJaa",
-	"0nwRGlMQ4o+jNJbB+OxUpqDGDj1JM71Vn0RYBml6wuVCCyNqww3Nq18X+3oBqCGJpzEc/No9HZydDU/6",
-	"p78YYeXS29uiLybuR0JE4vNsbk2/hGXpnSYXjiJPM1Me1mKEhFisAlk03bOoVU3SeRJplV/pU1f9x9oj",
-	"PpuJaAtHQfbqLgZmkYOknI7HTNzTymLE/Mjs/QN2NHMuN0nEnweLXkk+zydpFv9LRJuzHd6nBVy84pGB",
-	"1fVgcXXavxq8Pbs4+vXwoFZ+1T19NjbezCxWbBorFcubDpsaca/DMnGbvhd4+4DB0Dy8c8vqLtmVFPcz",
-	"McobbeKfljX6CuT3vlwYSQjRpGXIWZQKfZdJamJtT52SgKjGZCpxc2BPcLsUCkiB5IY4A9KtslYIBFs+",
-	"e1aWlDslIT6QRqNsFPWGO0MdmT2fSIziCAVGR8wbJRwkNdI0v7y/98lzh0UpkwYKtZz24v5eE88rOctS",
-	"EPVgW0lmK4Hl16OniZVWYM2JedWMtrluTE34TLA2Z4hXzM93GZpYFjMUgI2eJJBCzqe6pZqPJjBBXmhP",
-	"SB221bOqGXMmWstDM7I70tGqm0DW6W4ITWjKbcCwXpFyJdV8NkuzXEQnIor5AHfn6zsw0xUwMUBC92n+",
-	"27CeHiujwnD1PgeystHsk/bZUg+kXv0oOpOHtwZNJ8nZuNX7bTVK1jp0/Oot6aI/dFZ/UgxzwHPe+vCu",
-	"bt9mfIFiZTpmIY+iVHaNlijsmDeavw6Rc9Dv5rOI3rUL5VEgw2LMcKvDxgnPNZyVJlMLPjyKtlG9gQph",
-	"RTTQDPg/QiZukY9xtFWh3224BfAyywAz5zGxCjyKhmS/88yQ8HqpMbAEcZ2W3oEhxxMDcg1/tWAL0AJQ",
-	"9423vt9bcp5oNQkZByrtx0IMc337uFw0gInzLI3mo/y1EADlZzMhESYA0bR6v8GA7+oPvdhoIRBT7TF+",
-	"jUximjH4jjhHpFixYkqgNXf1Cjqt++2bdFu/rJ1aa8rvhzHapEZCDWciG7o2Vm9rY5k/f7Z8UJCfb/AO",
-	"aIPM79UNnWXxSFQOfpbFGxz8jNZR08sm4KNEMh4qUl0ZVZludJ2mieCEIgr70W8O2OoVenNxFlfTuwev",
-	"7+x80ut/iFGuL2MmlKqzus5SlfMEIARadNkhWuPIQoM8D7TkSY/VcDjwiq5uIHkym/BrkccjlCbaKrXg",
-	"NOUZMLlmtR02l0n8Xnji+xOF9gbqjUQWHsgZz0A6MbNz6Wg6l8CO8EQPMkv4XMWAf/USpmJ6jWIUC7UR",
-	"5Q8E9TCQsazTgMOYBWVgIEYIRRRdidz0xxULsRv0jkhiKZ4FrV4g8d1Wjwk+msCgmjOMmAFoNhHAKKpY",
-	"jgR73t3p7mzZW4h4lnq9TvMJmwouWdCSaR7A2EELJDKSigtOUX+QpykJaT4aHGlGbC0a0jtZhY19s8Ww",
-	"3/ldup0IEA7Z0eUZe7773XfbuwwPffsZA/GKtZHwh1eXoWZe9UbOZzORbY+4EiqQdxOOah3EMoDcVcrC",
-	"SITwgo9GYmbEYpWnsHuw3QeH4Vbxjk4/EtCL4cMD5Lmw8c5OaDwc4hzOUwJpnmdS2yK0ZZZx8n7I71JG",
-	"60Lyo63GMFni1aG/LruE/cZ14E97pGuC32DMoGVtY7RlQYtOpEAfV5c1qM0xErd/62//yrf/9e73Zx/+",
-	"2NnZ+o86rALAtls9p9dxpnJ7RaARa6s8E4LgSs4BbrfWI3Q9wrPqCJdoii8NcT2P0ZjTYWoe56LDRk/T",
-	"ZqOA2FHjAXIJrzukF4c7kmYsEzdxKht1+q94NiQpv9zvOWE4+BF9nFA+bSeCoy7wXyJL4VLBUTSZ/oca",
-	"9PoqTpJY3pyIPItH/ZubTNzwnIigR9s1oW7tn12dDlqd1nF/QIb0k/7f4d+jU/j3sA//u7w6aXWo5fDg",
-	"6HJwdLo/aL0Dcl+aUIXg99kUJ/JEMa7nAjIrun7wqMe0WOpyVfULOJTzaUgSjGJpFkgujfxHgxOUV45C",
-	"93YusjiNlu/Cydnp4O3xL61O629X/YvB4QX+fXl4ctQ/Pb3qH7c6Lf1Hw2Vf07hshgM3WTBN0VtnO9Tz",
-	"CjuBDO3MgDkupgZP+i/tGtdoY/aBD0pcG6LjtlHjIAPX926yABlqhJ/6vPDS7oAOgRSTzvNAhmQriW/F",
-	"ENjXsMN4bjyajAhLUmludzDN2CidTuMcsDFtZx2N8XuucMp1W5AJrjVTDe5V3QLVPMmXSBPkWQCCzajy",
-	"Ydhj67aOPHHCDssEMGBRIJFiX4sRnyvBboQUGc/TTLF2ymfxNiCUGyG3GLSGbYwz5GHuMo6UomrGhRuE",
-	"c1w1ft1Gl7nmVUKC22mFy/Q6quMU99P5LJUHsUJSVscwjrDFE8Ui3agElF4HAIkcIGgkZG7UU4xcNvkU",
-	"WnRYniZRIDnweiCchzAn4K7ODy/2D08H/TeHcN1eH/398CDcot2BobN4Gks4D3TH5LMZgFHv9xY2XLY5",
-	"r2Fku7pOqxhjqcxl524/+2CPZ3FKzmG4jR86rVSKJmJcXZerP/Hn/eGdPakvr1VwxmmoViAI8fQK+pWv",
-	"WNAvl2gWnHFLqoXyjGqxgQVTR7dgh6zXLZT6rVMuGA6jjoue1WgdRun8YbUO1d9j1MxGdSIoXSRz0dcD",
-	"gXsDxP0szoRaNde1PFsmgPDE8mZoDTUfoQ/IRCSm5LSNdraP7mauGsrqxWF3CCL8Y3C21enWOYq18vo+",
-	"/uxictR71VpiSLcDPALPcxA+eU4GcmD6fPiu7/XLKdFQto//xQ1w8iiKSZ1w7oxGB1LRS2QxyAC3Isvi",
-	"SNMN60Cp+/SXV1nYvjt+2CmIy1aHzbhSJF7exLdCOmrn4hT+OefWnlEBqGks4ykwsjtVYFqq2lly1lGc",
-	"n6a5eABc7o/VFJ/jV0OZ5sJi8I7/ehxLnsT/KlC789ttGkciCgNZBkZ3KmUUXzPRejSPDRkMVMH1zhyW",
-	"IPzqKMhh9JEzMV66eKjoazmNZZqxuYxzxdpAwtVWrerlI9C4M9kqEcnkZkQkinF4XMVwZGKNXBD+7kWr",
-	"Dgca61Q9idOquur85mqD+ZHPcHWVsbzdoJdMjOcy+rhVktlzLcmzwHGJ7Y1OO+f3etCGw+VpTn5fa9uW",
-	"yYwPE/4JeBtp1+QcoRnYm/GyjVsGNk0oVXWXasX9g4v+60Gr03p9dNo/1g4YP50dHRweNJXvnbtuTNdW",
-	"xg+xexIUdP/wQANUWMvSpDcT4p074s/w6PKMvXi2+31h5CWdE0rYKYA5ugcpa1i26vT27ssfsLHqMHLT",
-	"1l7S6KijJmkm2GLOJQv3T9+GVlM9iVWeZvGIhftX+7Dctxc/oqLiGDUUlwPcg19/Pg63uqxv9LFTvggk",
-	"jyIasMfepDo4STkxG6QLgUG03CsiNByhnlZv0FancC0KZMLlzZzfCOuhhDrSfCKmJuYmT1CZfCeSpMvC",
-	"+22AjO1bnoH8rEIUo8mm8Ca1oUx4XHo7KdRq/+zg0IR9tbWWQ6t6CxmdiSkg6WvA4GGftmNwgVqcwdl5",
-	"SLEIWkmr4bOPENl/fQr/HqP26QTfnL6Bf8/68O/FJfx7he9/xve/QvtX/RP49xW8f3UAUP7qDb5/i2+O",
-	"XsO/2NsrdPN7dfYK/r2AUV5d4psBtv/5HP79Bf/+Fd7v9/HfA+hh/y3+ewxt9k/f4r+/oJIQ31zsw79X",
-	"9C+++ekQ/v31x1andfBX+PbgR/wb2x9g/4dv4O/DCxjxcACzOry6gFv6V/j19Y/w65tX+O8hzPbNW9iB",
-	"N0f4Blf05hR6fjP4G/z7C7x5+yP+ewrt317AiG8HsFdvr6Dl0QH0f3QM/Ryd4t9/g/ZHF/j3JbT/K/b8",
-	"1zP89xzW+OMhtP/xDf77Flr+eAK9/Xj+M/x7gf/+DO1/xDn8+CspWKG3Y5z/8Y/w1fEF/Hp8CXM7xpYn",
-	"uMMnB/Dm5A2c8gnO/+QEvj1BRe0J7tjJxRX8i/tz8hP++zO2+TvqbX/BNwgPp9jnKcLA6dEZ/HsGLU/P",
-	"oc0p7vzZCfx93n+Faghoef4G2py/hbHOcbbnx/j+F9i9v/XhzcUZvLlAmLm4gm8vfoZ9uMRfLxECL/fx",
-	"74M3qE6FPi/f4Hvs+RJh+/IMdvISd+PyEt8P8G+Ew8ufAIouf8H3v0L7wVsYa/BX+GpwAnsyQEge4M4M",
-	"LuCMBtjDAE9h8Cu0vOoDlF69+Tv8i3O++gX28Ap//QnP9Cfs56ern1qd1s+oDf97H1b09314//cz/Psc",
-	"/v3lENb1K6701xM48V9/PgaqVDARBLxVQ7WHalAFr3EK3Xr7hLffPuFO2acTryViBfuE2ME+IZawT1fe",
-	"dz973/3qjkdYxD69cr8jrGKf3njfvfVaIraxT96sCfvYJ8RC9unCXS1hJfs08MZDLGWffvF++9X9TmMv",
-	"83TgzkxjM/N07PapsZt9+sV9OvNaEtYzT1f+k9eSsKF5Qqxongg72qcfvd+88Q689RH2tE8X7k4QNrVP",
-	"CJjmibCrffrR7YWwrX06dE+FsK99OvJaeidNWNk+IXa2T7+4LQlb26dTdzzC3vZp4MIuYXPzRFjdPh27",
-	"8yQsb5/+5o5HWN8+Xbrj/dVbEVED+3TuwgRRB/v0xnt6645AVMM+IfWwTxfe08/ueD96e0bUxTwRlbFP",
-	"3vkR1bFPF24vRIXskzfCiXdziDrZpzcutjnxzo+oln06ded54kEyUTP75MEnUTf79LPX599dKCeqZ588",
-	"fHbqreHUw1lEFe3TmTsCUUn75N04oprmiainfTp0RyBqap/eums/906FqKx9+sWFcqK65omor33ycCRR",
-	"Y/v0swtnl14vlx5mJ2ptnw7c0Yl626c33nfeii49WkXU3T55UEfU3j4NvN88PE9cgH36xfvuV3c84g7s",
-	"01/d0YlbsE8eBRp4EElchH3yZjbwbiNxF+aJuAz7hNyGffLOiLgP++T18pOHQ37y5knciXkiLsU8Ebdi",
-	"n/bd74h7sU/n7hNxM+bpVw9CiLuxTz+jCby4AxUZe6Uew8irzYRsK22FFQO6K7IKLT7WCc6szR1Zk/Eo",
-	"CiQ21n5Bb1IrShajdaxYqV2pVVqEnONIJKTWSeW+K6KzYB1FNeD3dZbMnN9TqBl6C4PsmZKjv42Q0qGN",
-	"ZvHlcPcnMKkxnyc59CVUN5D9JGH5JBPGMU5H35NSp8c4DooONFKISJG7GHU/7VjB3uzyk5JjHUszCg1C",
-	"+ThWGFhH/spJYrph1wKmaAat01AaF8pSbBgmnqGlwjQ5ivJ3EqM3SdmkjJfXT/0B2Q2qmjntClBAZ7mJ",
-	"qxNN52Qb0W3IWalOJ83vWYb+QRyDGKY80Z7mYdDa6T7bCVohQZdVqtggDfQ3ohQgMs5Ze5zxEXQbyDQz",
-	"tumtPcp1YGMDVU6ZRdB9NUnI3mDzJyULdJOgqFZ31EBSLg0DzJ2yWyE5uSm4UxRcG+fG1ZAyteSCPO4w",
-	"EoH2I5DtOFdsmkYCAztjnsRK2LwysBn0zThJeb6Fd4cC+xQL8RzC4nZp10rquctOU9tFqB3SQs9/MZU6",
-	"VgS/Nt4QPpQyCnjQAVs6Fhe97RI+EpM0iTA9T4s0ONQV6XCCVoiOkXafFhQ7rHK+YBSTZboNJMJmrBih",
-	"trKPHUBBCRWME3HfPaDluT9tx9NZmuU6U8uk1WvdxPlkft0dpdOn13GSXGdxdCPcP2fvb55Cd+Spwu+X",
-	"OJsN6O48UdpHkTZvxJOEfFyz4nZRQBtiEVzQkjApVyOsHYMz7VxjZlGrmNU4rNaFwyaXUNo5soiL6J8f",
-	"kbNpjO6XmYD9H+WJjpqI7w1iK+Mpk8rGnJf2ER6jd2K7SPbSYSGNP0ScCc8x2pMsdh2KKY8ThQ5YzktE",
-	"uUNqCxsRbvV0UImMBEyWwEKPa7bNTBfn0UF8G8ibLJ3PmO+yXNzUTOCMMR4WBtNeUUPt/6i1hzaBViwp",
-	"LVOKsV0uts7mkrCD8aI2kwGyeC209+8egT1sNU9UWvUcDqS5dR5dRaxR+CdTpJF1T94rexIzciQOZCAv",
-	"Cx9kPz+Hpvh4gYEgSu0PG15z+X7IR2jUhiNg7UxM01sRsflM5ZngUxbLQD7befbd9s6zLQaYNYwVHPFQ",
-	"3IvpLA9Z2zY1ODDOAbvgOjqwjaEBWrJUIwCYV+c8H020ddG8u0LPEeP0ptOPCNgf7fLL4hwdkPSuIbFX",
-	"eZwkJkuaXl+s182VjRF3Mt7goVmnYsXiG5kuIawIM0sslRYH3EHX8T/nlB9srHGCOYQOi8fNIjA+dFol",
-	"0GzOFZqIgGbxI8YvUA+zNnqELAe+Iz00XOVgq1GXj8CLadqlInJo6NkuJQbuOZC7zFlIt2S6JbCwM75A",
-	"PsIk6rC/Fa3z1HoVbpG5pmAdFe4aZinA5Ht4rlwu1ofesCM3PiGQJkCBQgfojj3ffvY9a/MoEhEFFsRS",
-	"BxUQWK7fHMeM1UR8MOZPF3fXxAzo5W+rmRjF43hEjPEeAxSwKNKSLOekFXLjCwCUOBfT9WZay+EXHqQ8",
-	"yziy/0vPu4g68bNIjuaqnEXyY6zbBRGrjn+4DT+Yq4RcHM9NVj7LZ+8ZGoEb5+1GZczKqqs0s34bak7B",
-	"3474VpS3A141347lsVqTVIpGt1hNYvTt3BzHXeovN8N1ZryHR3bV+bZueT7UMtH6vSq7DxSeAN6lxWtR",
-	"A6n1gKPPcBWLSdS6HsQo/92YcZ20pcRbYgQZiFmaMaoJy5ry7H3BzgWyTcxfLcPIlrOZezpo6rd3lIMQ",
-	"DpD0EYEss2cwMxu2BQyC2NOCx0yMCrkSQ4hMGJbm9ClpElcwRiAxIU6PpVOQKnVQXZ6yRPBbjF9Czq3L",
-	"ftZW7Fpu1xUe5xhDhRIEJmVxFBDlu9xlmoE16QMcnFdwHz2HddXpl2zSN8xDa1PNeRkEX+z8oG3/Mllg",
-	"VLumeqSLkPqzEZfAuxJvhVl58O4YWABeaJ6P0qmgFFXIbX0hrmoPBXsH5wpXy0NyKuYqBEE7jrrsDWBj",
-	"SsFrG6ZS9HTw2h0lrXqP4WhjCnU3+av4WMApK5HniVjiRVLDuDVj16p80Crygvugv6jV1jw0j5TibEq8",
-	"kuaQLKY197PL+sjgGN7GESHKvNDWkn3elM35aBZnva5wz0c+n4nD+Wz8xvLJfTmGo8JreCBQh+c+hRnx",
-	"5NGaCWZzYYg7amhixUYTnt0QEHuaYecuGSfxTgtp/5lMFoY+V1RRr9L0s+qh6vW4JQ4XGtXefcuDNeK5",
-	"NuO0SpzLygn+1B+gYgy2PALAGOvUHVr92VgvVsPSLGOCVvEzD+CH7Y7U1AvbgJ4NovF9md0urTe1e1ss",
-	"HW31908OWxVKYp7/Jx9NRdd85qJQ7cPjOQKvlo+whbjNV+XhLyOw34xnq/Jn8s7m4u6PpoLtp9kspci6",
-	"loXl1n/ubr98+XJ7Z/fZc4CaIgN5a/eH73e2d3a3d3YHOzs9/K+7s7PzawFc5R1GMKse1Tpw9p3QTZ9L",
-	"PNDLvdcGYxj2p7E6aAMdSQNvVnRiNfoxLk1S6u7ymI/P5CTuk7Xm9OiTpc6KJOX6XTdANquwy3FcF+97",
-	"JoXNphYmscpNcxWavAU3wDCbqaCjMMWXokkwxP8Nr9Fs+15EJH+0w8J9uwsD6hSBRGS3CpU3uoorm9Fq",
-	"kmr9PZDquYx0GQGUCMZxkotM1fHp0dLrUZ69UQjNuCLP3QT+gFYbskXaxb4EADN+E0tEDcOpyNemvzu3",
-	"zU+gdfn4cVnVTlcdMmqr10nEJrsJBUAuTb1SCFpFvhWb5JFnwEhPuLwRUdfKoo58KiLWVkL4ochbVZn0",
-	"vRBYxeULil8jLq1cskwAY1r++rPITOw0ZSGZq3sMP/eto/X20E+zhf67RZk9Kocx0nJygQ0AkowOJU8Z",
-	"mYAAzLb+bMLMkgU8kFhDGsFE3PDEvMF5xkrNRUUbY2a91WFxFMiy9hUg0CStcSCvVzbBV+yvAGoqkA1A",
-	"7c8gUDHKL+3kN9p5urvnJxQnu6GuNfUofv1bxa+lpM8zyq4jgeN5kpjLSpFQIVFD01vYYXX8sm/53eoG",
-	"sqpWBozQVK3MjFbZdzmoVSsvcUnwtM1be1p3aIh4IDWltcvHACW4AYmA+7yUeCOhtpTfqJm2vhihTint",
-	"S8cp0uHM8k+ty3zU9X1Nuj7WLjICqlQ7bqBYsLWBlm9lIb7PSqJY2ySo63heJiLaeqRHX586sN7YuVZJ",
-	"eIAeq5fiBsgVyYw8z+IaB+PBXcpiSQVQ0B81ngqp4lQq1tZJjsKDs6tXx4clIrdsiDrdkO10d92hUHK3",
-	"A9Oesr/oh2cbf1wWkYtpeN3W7aAtn1KTT7qoM5WONQWVqdx+dn9v+VtkiE32Z6pcQZQR03DFynFRX56/",
-	"Z20y/P00KrLYmjIB5Sm/nU+53M4Ej9BSLO5nCScNgZvS2iZQx3KP2ml4LQzrvDJm7KUbuV/rhnrCR5NY",
-	"CmduuLPoQK8rUqjclqYsfPpTiaV5fO99HZkeSPKAc+LF247HPqXoLFWpyDPBMasXVo6loH0/7NqvKOjW",
-	"QnHqrr0+u3h1dHCA8T2lGg51lT7qy+S8axQYajfVqcbobLWtFeO8s7XpnHev0+w6jiIh3ZdeAQznfbls",
-	"ivNTXeWhd+7ZbxYMUoBMo2gQqesNwBc2HqTTOBCkuyZSw51Ny09xVuO1jLzDNqWncJLPGVRKCeJ8TOr1",
-	"Watany4bzTjF62oi5F+vwd1YoddyoY0ddPQ86m75EXFtX94o5Q7U0CalOUo3K5B5VWQEcl7OeOw929RA",
-	"6NZre0ulSpM4qrFyuXMspQyqTH8FVyoqOefN2PVmmnLfmE+jSBIUyI/JEuSschjLPB36mXHKKXjRV7p+",
-	"j4yFAHN46ha6ZIkUWFl3KpClhWEa+RV/VAqjryZ5ULMEQPrQ/13Zf7z0Pr4FqnGynzXJe6orbJy55+p0",
-	"/+z4+HB/cPTq+FBn8mmYx8cGkzVN4uONZbL6lHP6eGvZKKHPcSzfi6gpR59g61pm/vjo9McKCVrWu8kV",
-	"H0ivmAyFy9je2ZTPdFyisJmYx9olcJTK2iCEghkfvheLJVkhDYu+tAmNtjxt3yYG2RLkLRUecDKV2dm5",
-	"1MFwWTKpKyzvbL6ztfbcLo9O31SEsFK/dczD+p1rukOlDWm46C/PEjjjNOQIKPW4l/tVv/Jzv+qXS3K/",
-	"OuOWqHx5RrVE3uY/91wx9JD1FL7Uby2vWCRTN5dmLR11vzG1XlZt+IpM8h86K7LPPkC5Gtq+CuW9nn6W",
-	"cABd6mTMp3GyqFZfGX/pEi7rwxAcJDKcWgLRTOyi86whMetDEvo1wQe5hXFbZ4+6JpXHJjEHK2bWAhZ2",
-	"OErlrcgABQ7HWCDrI9PrljvLQIrWKbubbeKVjPN928GF/r5hFaR+bQwHM7P4yKpHK6fUmit+I4YYa9oQ",
-	"YZToQHHlrNeRVgtV8IqHA+ru03Iy0oTzcWpKeNS0BofWsTqU5J2VcrwHsl3Q3kIVavioBrne6ZtlALNU",
-	"Vdtp0RDLPlzKEXZaNN8NdKyflCm+2t/q9ktXvO7DpSvGVPMl/6i6YhWZQIemG2TqZaSMd5p2IuuyfpJ4",
-	"kT5uXgwMmIlrgx67LETJZgh9UzCLfoG8Vcii+DaOKHw9nIkM24UdutgYnszaOxZrgqiOwT1FFWS1tec7",
-	"oDlD4Jhsm+3q1BLaSw56QI2SiGzPgTTfZqYWOkZ1k2sWNbNDUg+6iDUIKppbYtGcUjSwO568r2PtZ7V6",
-	"aONhpw0kZPUDsd+6AnaoDugOILiNUll3WmZTVwyr4n8JZ1DMphJ9xFDOwdYo29M7NgWRrthGUqiT2IRO",
-	"iR1MGI7JUPDsynNAubvJHPDrFXMgyACG18KcM6+c7kMmNt6DEgHAfXeOwN8if7J1CP6cwnNORD5JI7Wf",
-	"ynF8U78qztzSII5XkolDnfE48tF9XeeYxmcuMbmKg7j1/aTk6z0WpjKJpQhZe8QzvAFRnIlRziJxjc4O",
-	"GA60xLQeSBNspPZYOKJhmeRZhvW8MI8O0vhYTkRGNeCTrY7OYZBnXKqxyELWDp18Bh26w9DEhjBVct/o",
-	"fo3LRDlyGXUOobgnhX3I2rBlgUznuYojUQRBddnPWqdMYEJaOjq0IvqOys1ZaZ9yCt3yLOYyV51AUuIg",
-	"4yJ6Pc/19po8BTp0Dc0xzOTmReSkTG0gxplHXGtdSlZEhb1Os/Kukm3A28Z2eM2H//d//59wa8/fv+Ux",
-	"4M1UlBaam5cVwBlr4KOp0gNwNwDEPoCf4W8+fJtFWOCifbbxb0s8Qtaz5VYnUN7lYr5lCC6BG+nQCv/8",
-	"kheF9/Fa8yP+WotSqsVr6qpKFhV/qpYar7CPh1EqfdfJ4UXfn9FuU0a8xRi1m5DwB6i8Y0dpqHuZJdyv",
-	"uoMvfL0LvprNr5NYTap6FztiSeviz6SeEUh4pdoODlavb/F6rK2087ktEJvqO5brKhJerYyCLzfQUUDz",
-	"Jgoh2Ce3om4z0wV85dsttIhaK7yvY0L0eou6tHby9aYIM9Za+0NpmiuND/39wRFm8D06tX/2L/bfHv3U",
-	"vIAATHyF0YH6hb/MGPhWD1J3V2jyWD9wE4uDd6i1q74c9E8P+pi38/XFISYuvrocnJ1stFJMslis0/SJ",
-	"9pWLQ1wc9RpW7yZMz1tXIJssjNQOD4AanYGaYkf6xEeQ+l0JR+q3S5TT7thlPFmeVj2qpFYVbKmHXYIw",
-	"S11/Lpz5KVXLN65V/idWAK/hB9xS3BoN2p2om/163Ffdn1pMcNEfHGLW/jNMOts/7+8fDX7BfPr9N/DL",
-	"4d8HF/3hxeH+1cXFEWalPzs9HA6OTg4bIwuaii0Ov7Jyqj/vUulUmCz60MN0Eb/o+aIZ91KXcizNGF6Z",
-	"KW+ERv82f5CiWcUwDTHNP+GDrnEW1kiFXpICvOrXUoxRhG57K1yOTbDjMi6h0eoxid9pLR75PM4aOIlK",
-	"H/+cp5u4ajhaiUpXan790Rad0gW3c/V9Lepubtm7eYk69CZNtZoT3acxwkPxqRhyNdRRDCHpC01y4JoK",
-	"+3Guc84GMizST5oEtRShUU0PnGOiILpCd7ESTu7CSXrnJc0MpM6aSWlra7NmdhlWI66dPe4ts3PT2qJA",
-	"6igSG2BcyiBoUi7Xqhy+bC7DZfm9OtY4xBWrZvSyeTYxce/dyg35hCyHpS5rEykX9Tvtenc6u+9qtJkF",
-	"GYFJAM3iiYL/77Q6rd2qR2zNjtkAibxm74wHcel0Nw/m+8KhEeUqyKVNrr3lpZLLFacS53eAGLivIlpe",
-	"kdJkqxXxzSQXQlauGmmOAlmkOELw7hQpab2AcANfXXbAAT4LnR5weoh3wl9++eWX7ZOT7YODsF63l8e3",
-	"6xjG9S4O8zwd8uiWy5EwLow1SPFozBD4OoVmGXM8x5JFGR/nbC7zOGGZuI3FnUYc1oeUXS/YhMuoJs7G",
-	"iSKL+GLI5WiyxEZd1fWbD1XOs9zWMK8pxG7gGxvCKfNxLohPybOYJ7pG+pan79cl0NcrMjHeaAj7OOU6",
-	"GXHtPJAjKgUPmwRcpMB0w5co0UPhbBerYj/r9/FTVS6bpRHFivND2rihkFFd+fiG6UtsN3g+jerQWyLf",
-	"PLnKZ+KKbDdLZSEho6UF9dfOclk4Xtm84+X5BEaqlOdzJW+11C93KqZpM2+iLCtqdpZiV1KZT5IFs9Wh",
-	"ASkIOccct/jNR5j1pMiHucjqDIvajsXwZ8RHfKFYe4f9F4vmAg1ASs3F1sfYTqnroTYvDB2bRSPOptZ+",
-	"t57NeZve1drvyrYLtAl/nLnCJ9lL5tmia9nQ6e0cGxsEgUrGTZUTn001u1r5u0qZugYgnM9rJrqJE/ts",
-	"no0mXIkhMv3NUumuo3N5CVGwUSrzjI9yonyKta+FFOPYZGk2EBQrBr3W0r+P9L53eaeSCz5Q3GE0z3g9",
-	"bzZAimx+Nxd67e1d58JWds+vuuX7mL2WL/H05IVivYC5KoiUYM5RuTvHuYQSunjPxbn2Zpbcxup5uSUs",
-	"yjquuU/sZZzK/VSShXYJ2HEmxZ0PeNdilE5B7IJOxIpC79VBSG3dC2R4djq8HPQvBiHjOQuL7SKN03D/",
-	"7eH+j2dXg5ClciT8lESmXq9inArDpPO8E8jwpH961T82abQMA235Uy+00QyPKjk7GpYchU4aBiQWKzyD",
-	"i4Cn6r7b17PzXp9wOecJRgpWyuLXSDOYl2k7laQ98g5idYn9Wj9pW+7ew27wujl2GwuxCYZ4LUTB/PhM",
-	"zGbjLkf8lpTV6Lk4Us2N6UF92Lq9mrAHTu/r7tu+2aIl2eUykALsPm5y1LbnuuP+uJNqsM8lNwirIu6w",
-	"8OTsdPD2GLXKf7vqXwwOL+jh8vDkqH9KNzTNWGj+rveNqDEcAA9rF1BjQIDfP96H/Et4pjeAobWAgySg",
-	"YcYeneR6Oay4nYVbS/K963Q4qigf4+fjwSD/OBLTWZpjJfX3YsHEfaxy1WWviwJEmnoF0gNkm6GdEnRg",
-	"9SFLqIepFvoAYLjFmMCbE/1AA4Z6H8+GM65ySwahuWY9+AKfNEkOSf85TCWlCkrnM+wuElTCqARVKtwi",
-	"7YzNDxL2YF/JUwuacRR6MMN4nDNla7yZN+jEFUhMqA7zJK83cmPN79JCs5RKoF/TlGrJT5fuQyDrN4Im",
-	"SqkLsveYpwXTbtsy6wpToDNeDOmsyqQ8MmqrJRmOqqkIc+iTapuRO9hy3ZU3303QUB1z8qGjaZcfu7VS",
-	"rYHwVyWx5QivSjaYVYqzj9ZwTfk90Zrnz77/7nuH9uzWySLL9E41iiEHpDcIa6tbdB0Ars4I0wHmKo4I",
-	"eMmREG2E8CWgibwoYcYVU/PRRBfkcA4lkKailXsDtGXOVwWhh5+FeBeeKQenSfgY54F0rDeUSrV8Mequ",
-	"hdX3mmtRSsHHR1OxTbk/Vqc2WqUmWqugqTI+roLks6k5PkK58TFC/JqdKmPgzZxGz25FlsVREXmrXd2K",
-	"/ko5nSs4Yb/A/SCWzHjGp/BB/C8RuYShw8KUBouELP0g7vOMe+8CGVIGTo+2dNiMK0WX4Sa+FdIznlvt",
-	"TfVmVvUJVcm9QhRrtHfxjRa8p2kkeroiCCX69UUwmRZKKjcgwvgHwyeBHC1GiVB7VdWELr6jY6O1+Gs1",
-	"9cQAeWtfmpmrohkpwI4KTOxu7+w20WwU7MGml6huTo6Wqd7dkukWWGyEtuZasDytFFEwAKv3yLp/mg5q",
-	"dSNrZ7jUTbAWx5fUFbX0ex2jeiDy+rx3JXMcwlycK8ywrJbzqro/Y5qzhrhA+qY7cq8vayTDIn02yVah",
-	"f2MtTwjsFcXEDImSqpC10X8//J1edJjf4ENYJFynMKJ0KrYAC4AomGCqTBUGsl1tRPVdWWiUFsN5llCu",
-	"P1/l4W6Y+oLWwQ0ZqvWsFHTq76bX+Sq8vsTj3un40Zb5rdgyHfBvWCzS5Q42htVC+VIDVo+G1W/AsOqi",
-	"3s+HcR7NtY/m2m/GXPtoeX20vD5aXr+85dXjVgoeu8oYrxOovrzzfGW0hj707l1YUvGs0rXnOl8/cBNa",
-	"6znSe/Oo86cvyYpeish/s2dmU63xSrxZL1dszk9+sYSS35wD36a8mfkgn2RCTdIk+pSw6M04wU/h6jZP",
-	"Q/JJvMnSw1oN2J+dhn58QMsydaNDjj+JzK4OEt7Aj6G8xE+l1h61dQl2baBxA8qrz3AddXxNng3NLQX9",
-	"wiYAdESsMJO/FqLIlcKWpErpsSKiznV/8ELn3BA7E3ZHoXZbXXYmE9OZWzxqz6YexXwiT5RNN9IOM+0g",
-	"ZfxOMPGEPiGdYSSM5SiZRxRDm96KjN+IIX0XyNBmLYNf5zLOzf+HputYxjmArkpSUpVOY+k88HvnIY1E",
-	"Em5R2qaKtrPLDgiv6UArvBqFU0EdaTWxq8Wl0xGWH5kPwz3UhqUd3U9U2F1aRnFjJdSfqhRiFQWu09s/",
-	"USY4f+m1cQPuMWuYopTX6D6Q5FQcxPjfnR+eHhydvhliLH9/cHR22urYl/tv+xcYPzu4OOofD4ucAuYP",
-	"en/49/OjC8x4fN6/usQ/Lq8uoRP8e79/un94fEx/n52cHx8OdJvzw4vLQ2qE5QcODxr6+7nLPReYULBw",
-	"Vmh16n7fRyGh9BsKY/hl+Zfal9j88H6GJ10ahc9V5eXlXGFhk/L7fZBgkqT6XjtUVvuZiUyJakdYHEBE",
-	"FR/GdQkj/nSn3iwI2xP+yzkqauKwl9wKmyS6edIGt6cNirfpQm2+oWzpxS0VbCODm4rvA6lEniPWrqQg",
-	"O+8P9t9i1VDKotdhlPQKaBpaBHQR1JJjUSCXehatKnLa3BunuePM1+R1sc78/2ENjjcnTFV6MFDT22BV",
-	"CqhsStSM0XcVl1lLgFYkZ61FHFfnrU7r4OxnwBenh/0LXZGG/hq+7R+/dh4PDvePMPH96dlp40QLwASx",
-	"IgdukX121UWvXwZedp07Xm2QM6FGhVN7y7UShLKbmemwO/raamq0V1WXXWmOS1/RkCqO/p2KjZJyRsez",
-	"slgFMkR9U4/9Vm13wHPeYb/HUQdzUXSYreH+4Z0udDHBeVvju80eV2QWDSSm3LteMPw/z3WR6xlLxK1I",
-	"jCMPorL2OOH5VgedvqTAIF6qeM1ZCOxOqHnjOqSxzHpDWiJ0WhO3OTmtUQrRSCQx7mkcmeDpUO/qdhyF",
-	"em2+bWdl/fyqVFjUvF+qaab5TfhsJmQpU+dKjUyTxC8uhBWpX+p0uDp5SjHhultc7q5+w599r9cE36vS",
-	"FTIlP9uh7YUc2c3N9zPUOxKq86pOIWmryImaN9ZA7byb8dh9pPI3bi9OVZeWTqBhE4nYFzaJCAm+UZwP",
-	"Jb4v5u+8defhvreDu1nizKN1ETIvTNakItmN+4mfMMl543zmZ/wvXjhNSG3troNeFN/oF843PIq8T+i5",
-	"+IKe7Qfv1uDE+mQ8m8B7s8paLCx/FxZUgLvVtTAjTw2CL3gtxiNC1TIPJF6APXTJxqqfmZdtAXDmlC9Y",
-	"fCNTcsefasT0JqWRYlUztQ7jgXRqvWF+47l8L9M7qa8clYSrozq+7bG6XZhcfzTP4nxxCXtKqPVa8Exk",
-	"/XleU0Y/7OsyaigT9dgrbMuImPBZzN6LBZEUnbgZbv97sWA8USlTIhGjXGnacRtnqYStRs/M26HiMkKE",
-	"DR9g/BlLtXmOy+g6ve8waAYA7jRLpcmiBOiB9dk0Vgp2K83YNY8CCaPHinGp7kQmInJRe7Gzy9qhW9DO",
-	"JD1H4EJmEpdW7Okkz2eU0CKW41TXkcr5CJl10nG2ihwYbMpjmfNYiky1Oi30hcEuVO/p03UJNCrZwWw5",
-	"XC9Zt86jOhNyW6XzbFRkA5klPAe60jNZwCkKQecJ58YiEsh2+OZwwJ7yWfz0dvepzaMMIj5ebNxIKVg7",
-	"PD+7XNIQbk4sbzqBnPEsj4EnZ4gFkL+SkU6yXXT15hBVZShkaE/wg0OQ5AJZGeDp744r4wdUPcgIk3Kk",
-	"lLBbFjm8i4mu7ejpXOrPwq09HVvxvLvT3SFApbrYzuKvBiH69/nhLsrub7FdxX6Q7KQ3n1lhC8ueAQOH",
-	"0ro5GzgKM2ffQbDbRdAM5GDilNik/EVAtfJsPnICIck87dBgJCgjvIiZGItMwFrb3MlDhEBxN0mVMGyY",
-	"xrAMbgwbpUnCZ0oXC0ac03FyqCQcJEgZMaDp6JstrL8E9f1E2cr412kUw+foVEExKpnhKDGnr5xPKQHT",
-	"VqeyEkB5mqMIpN2IdqhmYmT2Dm4Dn8XdfygQimNbsQP72E6Vemoe4JBTFedptugU3T7v7tK10jdK86sw",
-	"pY6JwCpgGm8fGQGUhqJn3V2AIonGVAtlwBbTr8+7O+Qpan1KxnyUq0DecExeHplJO7hklqXAlIFMYjNw",
-	"d6dR2GWHyNFGYhSTO7KTx0qxRIzzQMKOALQY+1MsteO2g2GKGlh0JMWyGMlNI5Ghr2ogB2kiMi5zA+Y9",
-	"+CPRKZsUi7J4nNu1xVkxncJn10CX4gumUp2xn+eBtLFYOpqDNgPIbzmN9kQLFjpTlBIyUj1jaiOVdIhM",
-	"ROjQT/LP/evl2alJ19+uZpvyqsn/9q6LmnMy2tFHe4EMLVntMcyZpHXhCHBv0q0O05oIVczCvOqwnae7",
-	"diuQrUTH+ykIZwFmiwpagB4DShllHnbMH7tBK2Tt0OZqApyIVy+QsbS1emkP8OzbZg6l4qFagsVdseGZ",
-	"PRa6fo1oVvAqnoZ7wLC8F2Km4wCTVGleSZllxRlDzMQl3mN4a1gWLSkCZxTIa6HZoYi1ZWrE1DEWcFWG",
-	"RTK1WXFBBRCXV4NbiBB6qq1tBbpTbK4EGWN6Ot077KUxy/UwdZimRLhXPfbb78B5fuiw32Fve4E0LmRa",
-	"EjaSDRCN5zg4lWF4H8ttjYM67DyL1ZS1+T9u6crrHxBy6O4xniSBnKQynWesbWcUsmtB8jO7JlgGqd2o",
-	"2Qw5MKD7RBFQo1CN0SqjHNlW4HiUTmOHZwwEIhFZj015AnMWEX0ZK/ZiZ0dHjAQyzMV9/nSW8FiG2GsH",
-	"4Ze0j7D6uyyVN0xNODHIyL6+ePaMtd0v9clzhyMLJH0Z7qcyFzLfJvb7xe7L0qd7ZqpUPpkOEEbG6RJE",
-	"0tS67MWzH4g0v9x5buxswBfYpF3hhcizxXZ/nIvMyPmsrTc9zj2NZoeNQDaP9ORRC4M4VKND3b9CHQUF",
-	"SYb20qGzP2mQBWYQtOGwQD/w1I4ihbqbhXEqVT1mw+vwe8uxdKhav/2h5HuI2p8BJjxEsAjkNRblEDKa",
-	"pbGOQbGd9XQFD6RgqLYiQU2xqeCSfkQWL82s9jdJMMwvkOVw4Bi4GLhb0Z5ujC47GPSEoUHp2Fz0WBXB",
-	"xFiASPJ8npEYowP5FB8LlgPTlQMphm1XKd72gnFsE4O4pXGJ/aGDASKcpo4XcMzjRESMXOtjqouiUD4D",
-	"6WvCb4twJ9cJvkcmzjhnGNx7vWBUvyLm9gIpoQtW5ZQGkuSFJB4JrXXVQsDJ0aDC8cPNJ46im2Y3T/VH",
-	"6im0Rc1RnuiaYMSbXBxeDpBlu91lbQciPNZwyzHE91rIvmKBI8Iy+tVzNBrmExTtKlwxvLwRNfaGC4zs",
-	"pAIZxoSKmjwhyWztlNShsJeSZTKk41B8Qakvp2gUKeqzsHMs5IJhzkhXhWaJdlg7xLIudNiTNMFaQnla",
-	"X/GlvcvyNJC7Oztb3TrVE1xHvIQmphnvhYhhJnuUIfE6zSd4Oc+AF+2xEHnS4fUC6OwoTeZT2aUyKXEK",
-	"9I9eKRbCgWOE4JTHCQYemej2wisi3Auk/Rj4ATWCBrDb2pDqlV8q5o38IgDhKJ1O45yNI/78LzvffxfI",
-	"NsXGPd9+vrvVZT9rJ7fY44hwCQodGoq5dHFU1pbiTqicUoxuddkhz5JYZIHRdOtwS7iaMzFiiscRHaZM",
-	"Nbtu4yh1ZgBN+H2mjPKoXi8Af/SKIkVIAfD4dfW364VXQgnrCOHVBIlE0oiIL7g99kDW1XC6m8SJKAL6",
-	"73jyXul4RgA1NYnHWvngAK/BE9cLgPVAguAniMZLca8LUwHqyMRMoORsM9XwBHDGgjBHG4NklMhM3lga",
-	"GSSMOJVbgUwzJIQkURZia21rOlU3El9vvH90gdS1ZkguSbD8V01/hFNp+fRFwmHZZiV7SPkD6YIKwGmR",
-	"dIK61ucrZNTRG+eO0nGHkWk+ieVNIN1N6rK+ORwNDuaE7iZpYkuWMTVJ50lExZws6q1Or8MiEc1ngsLU",
-	"jWaAR4SeWTz2Clahc3+53hfKqFjyixUqFlsJSPGp8O4yMdUZys0mWW3Ec37NldDB8EonfACCnMdi+zoT",
-	"/D1zJHcREf/2mgpn9VioBEwrdJnqYi4klvOp6GhqBNhrGxAOOqrzmEbEoIxAOgLNE2VkWMTBQQtLAKbj",
-	"SmfQV9Da89haIOXKSPDmriMOtURiD/gmG0xGBcGImwcORwlbIBMQcLTVZaHN/x9Iowm8Xth7gO32SiJs",
-	"lFIffGFycCgKsR0JZFxUDxFVIBFTkXAI9FlZtxRgLIG775H12gKA3eI9FqKghXlrKHyX2gbSrSsGV1+n",
-	"5DB9bJkMsSgIa9sV5XvmDBlZC9Ha4ASPgUzHLIEV2+4RHi4Ej7ZhXMJ1yR2cmscbdRkRRgrp9kvnGWaf",
-	"Syams3yhLWiBLAFzlUpjZT3iZSybexS1eq3jWOX2UiAXoQFBoWa+VCU/zXKDqqs0s6dp5lKSiTmDnIvW",
-	"cYgm0UxsgfSry/r6lGpImwf/pjwY8skAyXkuMkmHoanbE2XPT3M4Ni+Oqx9pe79YeyoIS9eF/9tWOaOE",
-	"j7DQ3IR52EW2MNUMei3DbRjls/aVx6n7fcCMiJ2DdbR6rf/Vhj7+wM38A3fyj6L5VhB021yN/oDPtv6j",
-	"ztFuaV1BArl5Jju23mJRxtCub6d+QbpgXrGYDV1aawtLpyr36/zRRIE9VB0GTCDb3fGnt7uzbIJFVb9V",
-	"kzQ5XbCfVRldqlNG78+NsTgAprjPu5WsJEsghwiHt4q1R/yx2JDVI8NA2j7aNZcKOGxhzBSEW8qXhOK5",
-	"a9fnGBsrK7S+Ph/edVpW6wUNnu3sGOuMibGZzZJ4hKM//YciJxg9vlfbU82nU54trCNGZrAroIa71BXN",
-	"d3d22Aw54RvB2hMuo22tm9oyBeQLh9Lffm/pWAknx0wRY9E6vLqwpm9SPLZ6v72jENXVIRJWJzBEHIBu",
-	"jNoI9D9hqK7Z5ndeW/TbQB/4Vny7Kq8anUN/NBXszfT6LVpYvaWMM8eN3NYPkPMkWb9CKzEPfuq3Oq0M",
-	"AwF2us86rZzfD6nkeuv1xTb8/MHdjr/MXj4/fHv63dXNNNlJf5Dzv7yJo7/Ub8enL/yyf3EMEKgz8Pur",
-	"hHnVOPoSRO24NVwRi3h1Vp+Vap7ufkDzYgHqq6PPCRbR8xm/W+77XDAarQ+d1gu6H3Wd23v09BWPjC8i",
-	"frK7/pMrybVxWET40bMf1n80SNMTLhdGyQvfvWwyvyNJ1Rep3AHqA+nbZ+u/fcNzcccXzkfPP+ajF5t/",
-	"ZKn6+r0U9zMxymEnMXTFICY4bhcPlU26QOX5DeKBgnd796HTmqV1bqX7Wh/oSrVoDyBu8tnOrknpgi7f",
-	"OenqgQuX4s5RXBrxCyWGcpC0qxRAod4UgZfCqud6vnbJcm6o0E9zV4mINRiqOQoLpWSvoUKwLVO90g57",
-	"eX+/xVZqCLV4W1IC4jfGLghyzSiVaIlGWdfsKSnWpeV2R1yCNKpEnidkujVMqFFAopW81oxtLOFkRbZJ",
-	"C+FMgNo4CQvNSt2pkECAQZFSsyIjLkGqwQRGtlQ8cntcOzFrzhglCMCMeCovdn5g7XD/7PT18dH+wDgW",
-	"V5QjpCDaq1VxcfTfSBYssMBaKAzow6BFfiQ01ViVM5fMZfzPuQAA0HZEo7UiWRAmyUH4RcC0ncSSzZUI",
-	"WqyN5n6QQmWVGeo5CuhCNs/Suy3MfhdIlMr4dSL24NxMckWm5qORUEorGXXxkXstCdoNQmCDDac9hrOz",
-	"dp3Vlhz0xFxtyakYYgJZtd+g2aZd2Gf8uigdKrxDZjtDyrfYi2fPAlnuXqbaMLPOrlMnZxIOMgDQIndF",
-	"ofJXabTYkJEbz5PEZ+TIQE527eVsWgOW5vfWCBMNt855FityiJM5jvH6Au0AUuy2eq1dls0Fi0A2Z+c8",
-	"vm91Wv+KZ4ab+f7lzs4zN7gX+RTtOVRh2j6ShWrtdJ/ttJZyUTUs45iP8nkm1OfgGWMFsxuKezGd5Za9",
-	"r2GoZpNUwrv/fP6c7bJnz9mLl+y779lffqhltn6vFmgy2dp4PiTdMS5099nzFy+/+/4vP+zsIu1EwY0n",
-	"Nfx9Os8qtYCI+ml00xBgGrPzGzDrVc57c9aQLla5CJPetZLItLvhTTNun5VdtfhNoxq9/Uxf6o329CPl",
-	"ij+l5LRUgNj8XOvYfW/rgajT+Twsw7/TgOHfT+U4icnD/MXuyyajqPlslma5iE5EFHPt6dt68exZk49n",
-	"WQrEGKj0IWVzfxRNvoxosq+5YAuHS2SRD53WGu9MklMSUZezp09cmipxm3SliJdekrK4JNm8KNKDEHPU",
-	"ZX3L7tHo1ozVK7OdRfpUaRi4JJbvRYROmVlEaQm7gVzG9lpjqdOprrjh2fjJh/ya7DsUpR5I1Exh1UTs",
-	"gScJSjlqz/M5QaMJCQPxaGIDfAu3lVGKLnuxFrP6NSwwSwQ3m20skcam0VZCUFi1PV1U6Bsrj3aY1bIO",
-	"ueyC9Bhar0jznQ3RqbH7BNKYmdBvmKk8huXGkiw9aWbNUAWzXsfMkw84uRPtBbIQFLhS8ym568QKmAIZ",
-	"FeZszrREZ6xULvygAFhU+ISZ8hzTTyuMAsgzECezaYKFGa80Kx1HFiJ77MXOC9YOT88Gw9dnV6cH9Qxy",
-	"39+tVoV4v1h6TSidP0L3J6D1BujkNM1fw9Y9YtcvhF37BgDXodfOeoceeydW5XdfCq9amWEcQ8kNT5s4",
-	"QpA30E/RAeoua2DbrIH7NyJfDvOb6vjtrnkcq6Oj8RhT3w6tS/TKlL05HBhf9k15VytAvhJZEktPgjw4",
-	"dCTI11ksoiweTVSe8f/v/xVs15chd3d2d7//jDLkV8MuNxQBDw6tCNj6Atz1IyL9uhHpG5E3QaIrvR0G",
-	"JW4wYu0iRyzco7DDRPemSw/1UE/IFvWSLg9IiofCId+yeBjmgGp4rUVGLSRznBpMjqEeYmer7BxnQmyP",
-	"02yqnehogvbDO/S1ysQ/xChntzyJI+P6ey6ykZD5tpCAeZxOkTWydutMoG4/YlcXx5g3mo9ycmrxfSFW",
-	"oxf0G8gnBS7wU9j7+gv3Tq+sQEHmuXw0qctm6wWrlYwgDeQJnePJyV+vfcgxEMNGuWOBBcyiEe1p7ztS",
-	"R8bKryvNJTO126kB6ZzRBZQSXeqsAz6zXBAnnYvDievwZQHDR1OzUSJ4hh4sWt3rqc/tl5jRw6b5KNZV",
-	"TfGBooK2FJFr9x4Ngix5sWjoNRLjWNLueg5fIINlmFXYi8PBMJQyCdImEIrngC9KJBeEkTIRCbd0bJ+g",
-	"m6dlEtwy8hojT8Q2JrpCz55Y3iTCLxVu4WRLexDjO51mJ5BS3FGPHW0QiESilfsXhY+gHqkAOetQSfC4",
-	"gcRwusoa1tEGM0keeUJEiCFms2RhYxP5VGhH/vwuHgkt9aG7tiNAyaIxOutpfEIfLnH0t3HPKALmwNoE",
-	"Uue9R4MlCOCwOvby/r7Ljpz0EHRpVOFVbWQqFIlJDjTV8D00arz34d6mGf6Jhi1yvIE7G5twt0zlDPDg",
-	"dJYzNc9EstD2wlpB7BwwyWcxVBiAr+pPzS9PlFWZ6g877FZk1zyPp6yNIDxJk4hCgiknXC1HSqHZhA8p",
-	"Mnslc1rbvGBUry4dRrW2Lfz4bNmPCDbLfnRY3Jrfa/jd+rk2tZjUfp2tmJ9jTqmb3xIFf03Tz2JXITK4",
-	"ai3GvlJ/EjXc9dcFDY1kgbpP0fhhkpI66ktEN4Qf0Psf8JyJ03RcGtBrb5VtqLGo1Gnx2Rcx/CCeamb3",
-	"2fkyiEvHwz1iro/DXH3MY/eQmCta9u2n4rTaTh/R1kegrS9gJyyznA9rLdxUG/JoLfyG1DBl8buRTmZe",
-	"q9hGkvIxBkEbG2Ni3MfzJAmklhCnpXoDJu/mcGTNVqZ63a2oOJK0dahLneDaYaFB9pSUuYI4qYkjAFNB",
-	"YCXyDlnVSJFg9QdWuNaFGW2CDJSkdJAESGuy/I1tBOK8woBsFNpF5K3dGC8pzwOmGuSKhQP2B5bK0RX5",
-	"QNQygfs6nwY53lFVRCTxW0uqEbvKBYyLNTUUyZWhom8IJM6TxXmXXSkMbXKksxB2gSRIpjAlTeHfg7lI",
-	"MSYhnxTRVw8umNfK5VbCdoFQFxch4TyQjk12vXB+NSiJ36xO+g7khuK3I3izqty9uSOjd+JkUCcAKns4",
-	"BrLWv5Ft6t74JTwZKRHrZ1EQ6OMvW6sAQXmg8UnuVJ/fJPWZveC+iPvhx0pVfobmLyJd6ZNt4FZnEmp9",
-	"Fre6T4MDzSyTb55mjunhYyHkv7fzniU3zj1/5MwfOfOH4sw1Q/05HPmKNIsUFPdJJtWCcTdpU8J16SL3",
-	"ArnMF4wcva4XOkqjbK0sIgG+qGmyNijrglzlPkKi6RRrvV5YVzzLE3dgO5b4QOqU3J64Yw6vkHj2/Fje",
-	"o4hNRCZQakA7JZ+KZJ9TJqyp5emMsGKSaLnpZciKbcgYeqoB8+jMwwgUSZq+L+3JfMb4FHg9u2xYn59c",
-	"AXbmvdC+iGTzxCwS2p8qQtnCSSha9I5mbiOkWBjSbLH2DKV+3R3NU5PSULtm+pYxDCLzszosEyeAO13j",
-	"GnhVdqVs5Bx4YX0x0wyjxLysFo8ug98MIsdjrnWHXY/SPTfkj88T5nsze/gliVU+9H7XJn0eyEqikg52",
-	"D5f7fcXruGcSo1COio6bKcxmhghk6BRDM9l2XHfI6mwJ03pkxyQBeaIC6WYIUXyhtmBkKnAa0o4kXD5R",
-	"HRaapIAhy9FPUqc1dbLLiiiQNnVgWyebojQXmmr2im7+i6rmBPOdnWff2ZdUMUdnC940l5lXGi40C7E6",
-	"LFvNzS1KVpSHw5QuuvZiaNdbyoS2tcfc9Cywf+RRHqtqKpcu66tyPkRekz2KaAuCHqWNCiS6ZFSTRek0",
-	"s6VqNzbWt8gIhT2blFeGG6c0UU+UTXf1sV6tx+U6ZOtS61gvIx84DREt4pNXuCpt6IlVysPhFxHcINnI",
-	"kqnn2tMIQIy1CdKoUoc3z9VFrGsTu9jqwptO0p9gLE09mHwilLA5Pb35/WZqV72Dl7MEBV1iAWuTteg+",
-	"vMltXGhO13OrKTen8gXuGnBereoqmyZoWoUHmIsGAtkcD1TSO7FqdqdArk3v9PDplbzd+MNuxR92H/6o",
-	"7sEfZgP+oNV/0ymZShf7z5WW6UtkBjqTpXLxTZL/eEWlW5S+c3d7Z3ew80NvZ6e3s/Pr0kLkGqPUVZTe",
-	"XVYQTSs93crPywatUcd5NdWFjOjj7+njZVXX9QC7z0wbv0a0Fyjt1IJeTYtK9Z49hRx+vbJqr1Mv+cUP",
-	"ACtOybfnO0Vd49bJ2eng7fEvTnX6dbTHqWvcuoT1I0Pt1ayH0ymXtYdub5f36tZDds6rKJvbMxTnU7IO",
-	"7X5K1qFKzdU1mYf8UhaP2Ye+hexD3pmuzEDks7nLsxDpdte+D35J+toCWsI1z+iKkYTmPEHSxJ5W8hiV",
-	"eVFMNYRVDqnQQIzhE1aI6/hCo9X6adbGMD26coCtFTscpZIqV4PUdXY6vBz0LwZhz0T4At0OpNvDHoNm",
-	"+28P9388uxpgej5yUS+2w/iX4x5NxOh9Os/3WHjSP73qH4dFIuhAhhrlUMUHkkFNCAGz9cWYqYVI1mXV",
-	"ZaF6H8+GM65yS37CQLaD1jS+0Zq7aRqJoLXV00GA/i5oGzR0gIbUIkg6K1IqjU3QCyYxHS1GSVE3olKK",
-	"NcuV6dXM35Y4Quxdkx+q82USRPEVKaLcaW+cJmpQXvcEFXI65mdbidxJcrRXm7k0VkUBFQMuGUdvdmTE",
-	"MHlhRQQzCgqdqD3H9MCOG0HEUbANZLsQMYub4R39Fgn1yuRERt9/nsCMe0US6ViyKJ1f5xgr7eS+cmpU",
-	"LdfF6KI1WmSsFvO2KaxdHQ/eSzNl0i0lafoeBiM45Lm3DhMHX6Q9MgvHcdPMXJoOxSygztzxYmCZGIOM",
-	"17E6dnRWQHgv8sqawB1bS0Km6D2SZpivaiIyoQPi17pPBLLsP+FVfPBSQzX1m8CyHoGsq+fxGfI8eVXT",
-	"P8VDwiKlso8E/SCi0rV08Y0EjEHYaWVaqBqMDgyORuhfhGevoTbNrOGm1nHrxKzfVphKk4iphcrFtFXl",
-	"ghuyvFXaYO1dJbb1xfYusq2bJ1/6lJNYsnGF3NF4oUu48I/kkgnqN/Ia+Wy5mDyysnk+pigaour/t3ed",
-	"lnZBG1IZUPPys0O/3UuUm8cCJ6Jd21/80N3ZKVQmF/3BIRbyJjHsXJc8ZPBRvXCXwSWxQ2hYwJfLBT0q",
-	"LWnaRstagkD2OcRtT5guBO4/tzD9lcvSH3evi+Lote483tX7d+XjenTL+RbTaymfg1ombC8z5T793X0c",
-	"xtGHRsZdD6B1TmDFEH2yYiEdxqNoG/h1tONqv2VNNALpye3eNLQUDnJs4Q5R51TtW90C2dTsVnd3P1k9",
-	"7B1FiQ1tqCT+d1PZL0G4KlrgR1Xvn5g8fWE3HyILj84+D5LWpiFtqHgc1A1aNPEg6yhqrciqsq/d4yol",
-	"r0v4sCasylfg9opIbBXf6yQl2FXozsZzyg9ZO6zFlqTIrcGJRfgVic9YFtbgDrR+88UU0NxU5JM0UiB9",
-	"juMb7G82z0YTrsQQLcxYhpePJjRtt6QoqXIAQXRMwTBH5YkUNJDFvjv52HXaGNQIdVnfKrN1pdbQo+Qf",
-	"dPUjTUlJn6lTeGA/W13Wb5D1o6qI5apIFxLnqJruBBILeLJYLfdmbJjekI7ws+mFNNp3ifGpuGP6IDGP",
-	"Ju0+nPfaMH6rVTk/Yy++3931FSgvXnZaPhiAnArNPhJtP0CMCd22ddoCy+FJcaf3bPlWldmgR57mM/A0",
-	"S+FvFbODAPlnY3bqb8iGTNAnXSe6MM1kdRt+Q1jzzxd5U8NQPQr635KgT1HLvGyoNuzUZ5H5n44A9SY1",
-	"YTkfwQrWlxbCAdRKzo8mUTHd5ywU47FAY7lxJUyzTlG7JpWi41SjLdKy+TbiNNPFk3MRaYPxnhP9smNs",
-	"hiU+yrG9xaowUhgD3h4Lf/8QshzzPDuJsZWNel5ev9Tmk6aVm8k4Zl2bj5osutQu0ZEp9FAybVVWBHzZ",
-	"XBrmsU2BKPglcgXoZy4jtWVSV6/PWN2Qk6Mj/2ycnJDR2fhcUzNPuVI5eTrcFSxKJrgisLT+FJN5JvXl",
-	"S+UBzyuOfowjr76iVx9KHVbh+UYcYHXfvigHaMGoJsy4HsI2YP3+jE6MX5KRM86+/uFvqLT6NjRW+/3T",
-	"/cPj48ODjfi1OuBXQEEbcGudAmAf+bRHPu2B+TRNwhsbZOBrMZpnmGvht99b14JnIuvP8wnIrMBJUWhU",
-	"XRCQGw+bKuBn+udHrF0UlWdYg/7q4piFkzyfqd5T4AS7U/1dd5ROdfTujOcTxa5Fkt4V1fbI/YvUSpqF",
-	"DLe67FIk4209YAx8g+YhFDl8FXokmA05j8UZS+9kIOErDIyimC1dyQR4DfKYwoLOqE2bZwCtyHVlumw8",
-	"UwJ4zhx6l9F1eo/te+TyJORtnKUS1TkxMC6zDPiQ3PoxwWTeiwVrh7PbIXRARSrHaWa66zD4aZalxU+B",
-	"1Mb+okbxPEtavday7UTeVx92hfm10ceo+zSnp8MiO34wN21aNXTL/qSTglOSW3QLfKJgkx3HwCJbkklN",
-	"TEvQdKCI8ayJDCqHlTmVnlPUW6oitgwoGoVqud37oF4d4mdxPUnT92zGF0nKI9XB6P377Tt6r0LWNgmm",
-	"nnd3us+ND2RYNFAULqRTbj37nolb9NGkhFTpuKbAZJed6/HQA3Wc8Jy1w9/jqIO5gTrorqxyPp11WLfb",
-	"1cVKSdH8IdzqBDLM0b8NM3ULydp8NBIziuGObyT64OHwwONTECc5GRr/QZN0KhMmy5W3bXpbFEJSsRta",
-	"hZbKri2ADWJarZTVl9riim6r3FZ9uYxvJAk97BK4fZ5FzAxHlXtgG83+bv+PkE0Ej7CgtRH1all8/cEQ",
-	"5zd0CnRvJkXqqYAA2WnaeGBOa4NvYBswD3WLgoE2EUWasS/9KDqThwCLGzDrZTP7SNCp9eVCJ78y1ZpS",
-	"J1PXlpbULm/jey2skfiZxLciW3QcF3dAyfZw4yjstkrU551LyXxgY/o7h5RZQEUVAzV3vM6WgCbqjh3o",
-	"ND4wDwScZoKPsPn1w6bxtm8Gmo6JownW1M0fCi7N7B7h8uuHS32Wa+GSjF9N6Ll2lnpgck6DPtJz9XQf",
-	"d+IrB84SuDUFz4Yk3YHQByPpGkAfafq3BJ9Nqbpuvp6su6D5YFRdg+YjWf+WQLMxYc9EFOdDmeaiMfrE",
-	"Txh88sA4tJjrIyJ9uo+7cZrm4muH2CoIbgS241jyBC0bqxBrCWjtRw8LtsVcHwH3mwJce7Abge5tGkeb",
-	"wS198bBAq2f5CLHfFMTSqa4HV1M2uCl3YPxTHpY1MB4Oj3yBMZV97aBagru1gKqddbqjVKo0iddrUPUH",
-	"CKhTkd2giRhz9Lhd2GZoNFNMzWciUyLSeaxzBSCKURJfGsaNQ7W3wP++cH5E2/GVg3kd1DYH9WYo2QX0",
-	"B8PIFlr/2yPkbwxQN0THTaQzHxc/oGhmgPRRLPvWwLS5PGa+mPG4OYxC44cDT5zaI2R+G5AJh9kYKNcq",
-	"CHywfCjtgAHM//aagW8LNBuqBKYiz+JRI2eA6zhJ+HUiGH3zwF4BNOijV4B6eoI78ZWDaQnumsJpQymp",
-	"DlQfTFrSkPooLH1LgNpUVNLNG7gH1MHog/kJaBh99BP4lmC0qZ/ALOHN3P8w0fDDknmMBHwk8k/PE/61",
-	"e694YNYMKBuSdwuXD0bTESwfKfq3ApVNqTk2tlUK1qJKU8UAtUrmqwcCzmKWj+D5tYNnURdjLYBSmGgz",
-	"ak5tH5qg66zVjzT96TltxdcOoSWQawyjTYm7A6YPR981lD6S+G8LSBsTet2+gdzuwueDyesGPh8F9m8L",
-	"PpuK7P+cp7noUsj/avDElkTjdesvD5045tDO7r8vcP5t/vX7lfqg1hAyR6m8FVlj0LTNyUvPywD+QNBa",
-	"zPgRXL9+cC0Aah28erDWkCX1sxE/JF/qpcp8ZE7d3D5fOdzWweEa4P3w4f8PAAD//w==",
+	"7L3rcts4uij6KiidtSryXrQiJ+nuabtW1VZsJfG0b2PLfWW2CIuQxQkFaAjKtqY7VftNzr/9IudN9pOc",
+	"wvcBIEBSEuU4nk7GVV1pkwJx/fDdL7+3RmI6E5zxXLZ2f29NGI1ZBn+eszxb9MY5y9RTzOQoS2Z5Inhr",
+	"t3UichKL0XzKeM5icrUgxyxnmUjigFzNczIRXMwzFpPbCeNkljHJeL5LJuKWpIJfk1yQW5rk5IqNRcZI",
+	"xmaM5on6YaKe/jFnMg8IlSRmKV1sSzYSPJakHYWtl92wFW0RkRHKybvB4IzENGekff5mn3y/s9Pd6pB9",
+	"OiNJ3mkFLTmasClV82d3dDpLWWu39bLbClr5Yqb+lnmW8OvWx48fg9aMZnSqVgGrP+Q3Ihmxw7i6+MGE",
+	"kQR/fiaJWvIsY+PkjsUkSvjNMFIjF+OpV9/xVy8O3h5/MxinH77nf5nm372ZjL5rBa1EdTij+aQVtDid",
+	"6vaq62ESt4KW2oskY3FrN8/mzF3QNOFHjF/nk9buTnU9QetifmUnvWwV0mlTWYqcX5WXol5tshS3/09d",
+	"z0/saiLEh2VLmTIp6TUjSUza0VReD//v//4/0VYAACXplBHBCbth2YJkCq6JGBOqoCtR73ZJzOL5LE1G",
+	"CpQEV9BjITrkkingS3JJbnESkuSTTMyvJ+TiJrkLyO0kGU3IWKSpuJXkIqc8pllM9JRlJ+Rmf/B+FTuk",
+	"O9xeszlLt+MiueY0n2esuis9Imd0xLYlU5CtrmmayFwtPLrZCcJ5t/tydEUl+/YVeXfc29++eNd78c23",
+	"8J5FRNywjETYqpgk/trxX+fJlMmcTmferxm9DfmViBe6x4B8YAuFEZJ8AqfCeDwTCc+JZKOM5aQd3U4k",
+	"Gw29mX1g5vtd+OgDW5BEwp8xG4mYxWRGs3yrQ045C/mU5qOJwiPS7AuR8/E4GTFJ2lKdP00Jnc0YzdSh",
+	"pYxQM3wmcpozubVHFEakmbrjZCS4zCnPQ64WGeCuAI6it0QtTuGojI1YcsPiBsdsp3W/0x6Yna6e9k8K",
+	"0eK2IEyTWyphG1gckEue3BGNRTvknI3nkhF7bpLkQpAxzcg4E1OyEPOMjFIx+hDy9jdkmvB5ziRhST5h",
+	"Gbml9gTmck5TkouUZZSP2NYuUShdzNVtydgspYsmoG+nsXJPZjTPWab6+V+/dbe/f/9f/1GPxTMmZ4JL",
+	"Bkj8NY3PkZiop5HgOePwJ53hZU8Ef/53qTbQUgj48Mr7UM6nU5otWruKKtA0ifHo2xPK4+3bLMlzxvdw",
+	"8zVNJHKiMAEXhGWZyFT7hMmtVtC6oemc4WxiNffXvYPhef9vl/2LQStoaSzmjPTXi9MTGG6XzPkHLm45",
+	"uaFZQnlOov7l+WlExiIj44SlMYlG8yxjfLSIcC+K3fuPjI1bu63/53lB7Z/jr/J5X80QoCxnd/nzWUoT",
+	"2I/i6yq2ZXd5Rke5yJ5Jg3kDwjrXHRK23tAkZbEi8TOaKTArSLq9MmpVYWuPcJETmdOrlHXqj7M6NHQh",
+	"8BYWJJvghYU965Bjmo5FNmW4fQGhPCaU/GOurgX2jnSBZTcseyZDjj/ZVZER5WpqGaOKnMxYNpzRa/bf",
+	"9GqkaAoFlkXdIY3OKImKvYvMjuyFXI2ioCRlmXxG1OGNJmz0QZI25fY8zampVSHxVxNkPE/yRaD6NuNH",
+	"RMwVAg95Rrna8U6ns0Uol7fqXhq8ChATwalGsFsdcgJrybMF7HTIWx+D1r7g4zQZbXozRs5nxb3opQmV",
+	"CmEqvOLdizqY3z89eXN0uO8D/P5c5mLKMkJTte3qNBKZy/tAci3cjOr73wW6TnH+dglXC0K5AHxnv1NH",
+	"RrPRRKF6IhS1Sfgonccs3iqYhWeSnM4Y750dKvqU0owhqpQ5zefSIX4GLSwAOLkgU5ExOKmQ26MK9I+5",
+	"IlPz0YhJiWTQTmoi0tiAMy5iShfwluD0Y5pTfeJ9gKgTkb9RKHrDc+fOZ8W5X2oQVlzXulM/OR0M35xe",
+	"nhx4x+6yqbDSMYzyEKd+IvQlUjyP2iAxYxnVvO6HhMdkQtXpqGOPSTtB+qmO7gNbPJMkZ1yhWXUEjN8k",
+	"meAKtW+Vr5Pa2rc0Z7d0gVPZbGPnnN7QJFVd+Xt7wbKbZMSI02D9Jh+eDPrnJ72j4UX//Mf++bB/fn56",
+	"7m+47jZn05nIaJakC3eIT6Ack3yariIcPa7BXuEyZMBnmbhb7MEVVF2oG7ghSVBnoU9ulombJFYI3dJh",
+	"uUsoucbDUeg1FTQmVzRV7IpCtorh4bmBD3X0iE0l+ab7IiDfdF+qr77pvkJB1jRKJJnzjNHRBE5FZESm",
+	"4rZDLH1SDRRzlC4QvorrjvKxXjlcViVdoCx7fIRbk3CZMxoHRAoyShO1DjKdyxz2JmYz9YEWUs4NGO4R",
+	"aqlsPqE5dD3KmBJopJiyHNjiKW6D+p/qa0JvGMnpB8YJG4/ZKO+QHiwaPqZZtiARjLANegCQBssagm2r",
+	"IqgDFd36uaNMgEM85Iqbo+kFkOD73JtE91C9NCwjY5qkivl/gPtiZqq5BTzKB8FP/lydswSW7m1/EJCz",
+	"3mD/HWCgg/5Rf9An7SRW91ZtkiJSKExsBUBYQn5FRx/EeKxO8ez0YkDaCABbCBHX6qrktTCA7WKPtuwi",
+	"+5Pk2K8ariCVWnGjYFfBVZITek0TrinNZ6ExBSG+H6WxDMaDU5mCGjv0RGR6qz6JsAyEOKZ8oYURueGG",
+	"5tWvi309V6ghTaaJOvi1ezo4PR0e905+McLKhbe3RV+E3Y0Yi9nDbG5Nv4hl8Z0mF44mUjNTHtYiiIRI",
+	"IkNeNN2zqFVOxDyNtc6y9KmrvyTtEZ3NWLwFowB7dZsoZpEqSVmMx4Td4coSwPzA7P1d7WjmXG6UiB8G",
+	"i15yOs8nIkv+yeLN2Q7v0wIuXtPYwOp6sLg86V0O3p2eH/7aP6iVX3VPD8bGm5klkkwTKRN+HZCpEfcC",
+	"krEb8YHB7VMMhubhnVtWd8kuObubsVHeaBP/tKzRFyC/9/jCSEKAJi1DTmLB9F1GqYm0PXVKqkQ1wgWH",
+	"zVF7AtslQUAKOTXEWSHdKmsFQLDls2dlSTkoCfEhNxplY2kw3BnoyOz5xGyUxCAwOmLeKKVKUkNN8zd3",
+	"dz55DkgsCDdQqOW0V3d3mnhe8lkmlKinthVlthJYfjl6mkRqBdYcmVfNaJvrRuSEzhhpUwJ4xfx8m4GN",
+	"aDEDAdjoSULO+HyqW8r5aKImSAvtCarDtnatasacidby4IzsjgRadRPyOt0NoglNuQ0Y1itSLrmcz2Yi",
+	"y1l8zOKEDmB3vrwDM10pJkaR0H2c/7Zazy4po8Jo9T6HvLLR5JP22VIPoF69OD7l/RuDptP0dNza/W01",
+	"StY6dPjqHeqiPwarPymGOaA5bX18X7dvM7oAsVKMSUTjWPCO0RJFgXmj+esIOAf9bj6L8V27UB6FPCrG",
+	"jLYCMk5pruGsNJla8KFxvA3qDVAIS6SBZsD/ERF2A3yMo62K/G6jLQUvs0xh5jxBVoHG8RDtd54dVb1e",
+	"agwsQVzQ0jswpHBiilyrv1pqC8ACUPeNt77fW3yeajUJGgcq7ceMDXN9+yhfNICJs0zE81H+hjEF5acz",
+	"xgEmFKJp7f6mBnxff+jFRjMGmGqP0CtgEkVG1HfIOQLFSiSRDMzRq1cQtO62r8W2flk7tdaU3g0TsEmN",
+	"mBzOWDZ0baze1iY8f/li+aBKfr6GO6ANMr9XN3SWaUO0d/CzLNng4Ge4jppeNgEfydLxUKLqyqjKdKMr",
+	"IVJGEUUU9qPfHLDVK/Tm4iyupncPXt/b+Yirv7NRri9jxqSss7rOhMxpqiBEteiQPljj0EIDPI9qSdNd",
+	"UsPhqFd4dUNO09mEXrE8GYE00ZbCgtOUZorJNasNyJynyQfmie/PJNgbsDcUWWjIZzRT0omZnUtHxZwr",
+	"doSmepBZSucyUfhXL2HKplcgRpFIG1H+AFCPQp7wOg24GrOgDESJEUwiRZcsN/1RSSLoBtw70oSzF2Fr",
+	"N+TwbmuXMDqaqEE1ZxgTA9BkwhSjKBM+YuRlp9vpbtlbCHgWe70S+YRMGeUkbHGRh2rssKUkMpSKC05R",
+	"f5ALgUKajwZHmhFbi4b0TlZhY99ssdrv/FZsp0wJh+Tw4pS83Pn22+0dAoe+/YIo8Yq0gfBHlxeRZl71",
+	"Rs5nM5Ztj6hkMuS3EwpqHcAyCrlLQaKYReoFHY3YzIjFMhdq99R2H/SjreIdnn7MVC+GDw+B54LG3W5k",
+	"PBySXJ0nV6R5nnFti9CWWULR+yG/FQTXBeRHW43VZJFXV/11yIXab1gH/LSHuib1mxozbFnbGG5Z2MIT",
+	"KdDH5UUNanOMxO3fetu/0u1/vv/9xcc/ut2t/6jDKgrYdqrn9CbJZG6viGpE2jLPGEO44nMFt1vrEboe",
+	"4UV1hAswxZeGuJonYMwJiJwnOQvI6LloNooSO2o8QC7U6wD14uqOiIxk7DoRvFGn/0xmQ5Tyy/2eIYZT",
+	"P4KTFsin7ZRR0AX+k2VCXSp1FE2m/7EGvb5O0jTh18csz5JR7/o6Y9c0RyLo0XZNqFv7p5cng1bQOuoN",
+	"0JB+3PtZ/Xt4ov7t99T/Li6PWwG2HB4cXgwOT/YHrfeK3JcmVCH4PTKFiTyThOq5KJkVXD9ovEu0WOpy",
+	"VfUL6PP5NEIJRhKRhZxyI//h4AjllaPQvZ2xLBHx8l04Pj0ZvDv6pRW0/nbZOx/0z+Hvi/7xYe/k5LJ3",
+	"1Apa+o+Gy77CcckMBm6yYJyit852pOcVBSGP7MwUc1xMTT3pv7RvX6ON2Vd8UOraEB23jRoHGXV9bycL",
+	"JUON4FOfF17anaJDSooR8zzkEdpKkhs2VOxrFBCaG48mI8KiVJrbHRQZGYnpNMkVNsbtrKMxfs8VTrlu",
+	"CzJGtWaqwb2qW6Ccp/kSaQI9C5RgM6p8GO2SdVuHnjhRQDKmGLA45ECxr9iIziUj14yzjOYik6Qt6CzZ",
+	"VgjlmvEtolqrbUwy4GFuMwqUomrGVTcI5rhq/LqNLnPNq4QEt9MKl+l1VMcp7ov5TPCDRAIpq2MYR9Di",
+	"mSSxblQCSq8DBYlUQdCI8dyopwi6bNKpahGQXKRxyKni9ZRwHqk5Ke7qrH++3z8Z9N721XV7c/hz/yDa",
+	"wt1RQ2fJNOHqPMAdk85mCox2f29Bw2Wb80aNbFcXtIoxlspcdu72s4/2eBYn6BwG2/gxaAnOmohxdV2u",
+	"/sSf98f39qQ+v1bBGaehWgEhxNMr6Fe+YkG/XKJZcMYtqRbKM6rFBhZMHd2CHbJet1Dqt065YDiMOi56",
+	"VqN1GIn542odqr8noJmN60RQvEjmoq8HAvcGsLtZkjG5aq5rebaMKcKT8OuhNdTcQx+QsZhN0Wkb7Gz3",
+	"7mYuG8rqxWEHCBH+MTjb6nTrHMVaeX0ffnYxOei9ai0xqNtRPALNcyV80hwN5Irp8+G7vtfPp0QD2T75",
+	"JzXASeM4QXXCmTMaHkhFL5ElSga4YVmWxJpuWAdK3ae/vMrC9t3xo6AgLlsBmVEpUby8Tm4Yd9TOxSn8",
+	"Y06tPaMCUNOEJ1PFyHarwLRUtbPkrOMkPxE5ewRc7o/VFJ/DV0MucmYxeOC/Hiecpsk/C9Tu/HYjkpjF",
+	"UcjLwOhOpYziayZaj+ahIVEDVXC9M4clCL86CnAYPeBMjJcuHCr4Wk4TLjIy50kuSVuRcLlVq3q5Bxp3",
+	"JlslIhnfjIjECQwPqxiOTLCUC8LfvmrV4UBjnaoncVpVV53fXG4wPydgyOtlZeBRDekYz3l8v1Wi2XMt",
+	"ybPAcQHtjU47p3d60IbD5SJHv6+1bctkxocJ/wQCP/JKr8k5QjOwN+NlG7cMbJpQquou1Yr7B+e9N4NW",
+	"0HpzeNI70g4YP54eHvQPmsr3zl03pmsr40fQPQoKun/1gANUWMvSpDcT4p074s/w8OKUvHqx811h5EWd",
+	"E0jYQoE5uAdJa1i26vT2zjffQ2MZEHTT1l7S4KgjJyJjZDGnnET7J+8iq6meJDIXWTIi0f7lvlruu/Mf",
+	"QFFxBBqKiwHswa8/HUVbHdIz+tgpXYScxjEOuEveCh2cJJ2YDdSFqEG03MtiMByBnlZv0FZQuBaFPKX8",
+	"ek6vmfVQAh1pPmFTE3OTp6BMvmVp2iHR3baCjO0bmin5WUYgRqNN4a2woUxwXHo7MdRq//Sgb8K+2lrL",
+	"oVW9hYxO2FQh6SuFwaMebsfgHLQ4g9OzCGMRtJJWw2cPILL35kT9ewTap2N4c/JW/XvaU/+eX6h/L+H9",
+	"T/D+V9X+de9Y/ftavX99oKD89Vt4/w7eHL5R/0Jvr8HN7/Xpa/XvuRrl9QW8GUD7n87Uv7/A37+q9/s9",
+	"+PdA9bD/Dv49Um32T97Bv7+AkhDenO+rfy/xX3jzY1/9++sPraB18Ff17cEP8De0P4D++2/V3/1zNWJ/",
+	"oGbVvzxXt/Sv6tc3P6hf376Gf/tqtm/fqR14ewhvYEVvT1TPbwd/U//+ot68+wH+PVHt352rEd8N1F69",
+	"u1QtDw9U/4dHqp/DE/j7b6r94Tn8faHa/xV6/usp/Hum1vhDX7X/4S38+061/OFY9fbD2U/q33P49yfV",
+	"/geYww+/ooJV9XYE8z/6QX11dK5+PbpQczuClseww8cH6s3xW3XKxzD/42P17TEoao9hx47PL9W/sD/H",
+	"P8K/P0Gbn0Fv+wu8AXg4gT5PAAZODk/Vv6eq5cmZanMCO396rP4+670GNYRqefZWtTl7p8Y6g9meHcH7",
+	"X9Tu/a2n3pyfqjfnADPnl+rb85/UPlzArxcAgRf78PfBW1Cnqj4v3sJ76PkCYPviVO3kBezGxQW8H8Df",
+	"AIcXPyoouvgF3v+q2g/eqbEGf1VfDY7VngwAkgewM4NzdUYD6GEApzD4VbW87CkovXz7s/oX5nz5i9rD",
+	"S/j1RzjTH6GfHy9/bAWtn0Ab/nNPrejnffX+51P4+0z9+0tfretXWOmvx+rEf/3pSFGlgolA4K0aqj1U",
+	"Ayp4jVPw1tsnuP32CXbKPh17LQEr2CfADvYJsIR9uvS++8n77ld3PMQi9um1+x1iFfv01vvundcSsI19",
+	"8maN2Mc+ARayT+fuahEr2aeBNx5gKfv0i/fbr+53GnuZpwN3Zhqbmacjt0+N3ezTL+7TqdcSsZ55uvSf",
+	"vJaIDc0TYEXzhNjRPv3g/eaNd+CtD7GnfTp3dwKxqX0CwDRPiF3t0w9uL4ht7VPfPRXEvvbp0GvpnTRi",
+	"ZfsE2Nk+/eK2RGxtn07c8RB726eBC7uIzc0TYnX7dOTOE7G8ffqbOx5ifft04Y73V29FSA3s05kLE0gd",
+	"7NNb7+mdOwJSDfsE1MM+nXtPP7nj/eDtGVIX84RUxj5554dUxz6du70gFbJP3gjH3s1B6mSf3rrY5tg7",
+	"P6Ra9unEneexB8lIzeyTB59I3ezTT16fP7tQjlTPPnn47MRbw4mHs5Aq2qdTdwSkkvbJu3FINc0TUk/7",
+	"1HdHQGpqn965az/zTgWprH36xYVypLrmCamvffJwJFJj+/STC2cXXi8XHmZHam2fDtzRkXrbp7fed96K",
+	"LjxahdTdPnlQh9TePg283zw8j1yAffrF++5XdzzkDuzTX93RkVuwTx4FGngQiVyEffJmNvBuI3IX5gm5",
+	"DPsE3IZ98s4IuQ/75PXyo4dDfvTmidyJeUIuxTwht2Kf9t3vkHuxT2fuE3Iz5ulXD0KQu7FPP4EJvLgD",
+	"FRl7pR7DyKvNhGwrbUUVA7orsjItPtYJzqRNHVmT0DgOOTTWfkFvhRUli9ECK1ZqV2opipBzGAmF1Dqp",
+	"3HdFdBaso6gG9K7OkpnTOww1A29hJXsKdPS3EVI6tNEsvhzu/kxNakznaa76YrIT8l6aknySMeMYp6Pv",
+	"UamzSygMCg40nLFYorsYdj8NrGBvdvlZybGOiAxDg0A+TiQE1qG/cpqabsgVU1M0g9ZpKI0LZSk2DBLP",
+	"4FLVNCmI8rccojdR2SSNl9ePvQHaDaqaOe0KUEBnuYmrExVztI3oNuisVKeTpnckA/8gCkEMU5pqT/Mo",
+	"bHU7L7phK0LoskoVG6QB/kaYAoQnOWmPMzpS3YZcZMY2vbWHuQ5sbKDMMbMIuK+mKdobbAKodAFuEhjV",
+	"6o4acsylYYA5KLsVopObVHcKg2uT3LgaYqaWnKHHHUQi4H6EvJ3kkkxFzCCwM6FpIpnNK6M2A78Zp4Lm",
+	"W3B3MLBPkgjOISpul3atxJ475ETYLiLtkBZ5/ouC61gR+Np4Q/hQSjDgQQds6Vhc8LZL6YhNRBpDep4W",
+	"anCwK9ThhK0IHCPtPi0wdljmdEEwJst0G3KAzUQSRG1lHzsFBSVUME7ZXecAl+f+tJ1MZyLLdaaWSWu3",
+	"dZ3kk/lVZySmz6+SNL3KkviauX/OPlw/V92hpwq9W+JsNsC780xqH0XcvBFNU/RxzYrbhQFtgEVgQUvC",
+	"pFyNsHYMzrRzjZlFrWJW47BaFw6bXEJq58giLqJ3dojOpgm4X2ZM7f8oT3XURHJnEFsZT5lUNua8tI/w",
+	"GLwT20Wyl4BEOP4QcKZ6TsCeZLHrkE1pkkpwwHJeAsodYlu1EdHWrg4q4TFTk0Ww0OOabTPThXkEgG9D",
+	"fp2J+Yz4LsvFTc0YzBjiYdVg2itqqP0ftfbQJtBKOKZlEhDb5WLrbM4ROxgvajMZRRavmPb+3UOwV1tN",
+	"UymqnsMhN7fOo6uANQr/ZIw0su7Je2VPYoKOxCEP+UXhg+zn59AUHy6wIohc+8NGV5R/GNIRGLXVEZB2",
+	"xqbihsVkPpN5xuiUJDzkL7ovvt3uvtgiCrNGiVRHPGR3bDrLI9K2TQ0OTHKFXWAdgdrGyAAtWqoBAMyr",
+	"M5qPJtq6aN5dgueIcXrT6UeY2h/t8kuSHByQ9K4BsZd5kqYmS5peX6LXTaWNEXcy3sChWadiSZJrLpYQ",
+	"VoCZJZZKiwNuVdfJP+aYH2yscYI5hIAk42YRGB+DVgk0m3OFJiKgWfyI8QvUw6yNHkHLge9IrxqucrDV",
+	"qMtH4MU07VIBOTT0bOccAvccyF3mLKRbEt1SsbAzugA+wiTqsL8VrXNhvQq30FxTsI4Sdg2yFEDyPThX",
+	"yhfrQ2/IoRufEHIToIChA3jHXm6/+I60aRyzGAMLEq6DChAs12+OY8ZqIj4Y86eLu2tiBvTyt+WMjZJx",
+	"MkLGeI8oFLAo0pIs56QlcOMLBShJzqbrzbSWwy88SGmWUWD/l553EXXiZ5EczWU5i+R9rNsFEauO399W",
+	"P5irBFwczU1WPstn7xkaARvn7UZlzMqqqzRzVVpQ7xRK+UFvWCU/6A3bYDuWx2pNBGeNbrGcJODbuTmO",
+	"u9BfbobrzHiPj+yq823d0HyoZaL1e1V2Hyg8AbxLC9eiBlLrAUef4SoWE6l1PYhh/rsxoTppS4m3hAgy",
+	"JWZpxqgmLGtKsw8FOxfyNjJ/tQwjWc5m7umgqd/eYw5CdYCojwh5mT1TM7NhW4pBYHta8JixUSFXQgiR",
+	"CcPSnD4mTaJSjRFySIizS8RUSZU6qC4XJGX0BuKXgHPrkJ+0FbuW23WFxznEUIEEAUlZHAVE+S53iGZg",
+	"TfoAB+cV3Meuw7rq9Es26RvkobWp5rwMgq+632vbP08XENWuqR7qIrj+bES54l2Rt4KsPHB3DCwoXmie",
+	"j8SUYYoq4LY+E1e1B4K9g3OZq+VBORVyFSpBO4k75K3CxpiC1zYUnO3q4LVbTFr1AcLRxhjqbvJX0TFT",
+	"pyxZnqdsiRdJDePWjF2r8kGryAvsg/6iVlvz2DySgNmUeCXNIVlMa+5nh/SAwTG8jSNClHmhrSX7vCmb",
+	"c28WZ72ucM9HPg/E4TwYv7F8cp+P4ajwGh4I1OG5T2FGPHm0ZoLZnBniDhqaRJLRhGbXCMSeZti5S8ZJ",
+	"PGgB7T/l6cLQ54oq6rUQD6qHqtfjljhc1aj27lserBHPtRmnVeJcVk7wx94AFGNqy2MFGGOdukOrPxvr",
+	"xWpYmmVM0Cp+5hH8sN2RmnphG9CzQTS+L7PbpfWmdm+LpaOt3v5xv1WhJOb5f9LRlHXMZy4K1T48niPw",
+	"avkIWrCbfFUe/jIC+814tkp/Ju9tLu7eaMrIvshmAiPrWhaWW/+1s/3NN99sd3devFRQU2Qgb+18/113",
+	"u7uz3d0ZdLu78F+n2+3+WgBXeYcBzKpHtQ6cfSd00+cSD/Ry77XBGIb9aawO2kBH0sCbFZxYjX6McpOU",
+	"urM85uOBnMR9stacHn2y1FmRpFy/6wbIZhV2OUrq4n1PObPZ1KI0kblpLiOTt+BaMcxmKuAojPGlYBKM",
+	"4H/DKzDbfmAxyh/tqHDf7qgBdYpAJLJbhcobXMWlzWg1EVp/r0j1nMe6jABIBOMkzVkm6/j0eOn1KM/e",
+	"KIRmVKLnbqr+UK02ZIu0i30JAGb0OuGAGoZTlq9Nf3dmmx+r1uXjh2VVO111yKCtXicRm+wmGAC5NPVK",
+	"IWgV+VZskkeaKUZ6Qvk1iztWFnXkUxaTtmTMD0XeqsqkHxiDMjSfUfwaUW7lkmUCGNHy159FZiIngkRo",
+	"rt4l8LlvHa23h36aLfRfLcrsYTmMkZaTC2ygIMnoUHJB0ASkwGzrzybMLFnAI4k1qBFM2TVNzRuYZyLl",
+	"nFW0MWbWWwFJ4pCXta8KAk3SGgfydssm+Ir9VYGaDHkDUPszCFQE80s7+Y26z3f2/ITiaDfUxbKexK9/",
+	"qfi1lPR5Rtl1JHA8T1NzWTESKkJqaHqLAlLHL/uW361OyKtqZYURmqqVidEq+y4HtWrlJS4JnrZ5a0/r",
+	"Dg0RD7mmtHb5EKCkbkDK1H1eSryBUFvKb9RMW5+NUAtM+xI4RTqcWf6pdZlPur4vSddH2kVGQCm04waI",
+	"BVsbaPlWFuJ7UBJF2iZBXeB5mbB464kefXnqwHpj51olofEmfHAP117h12p9Na25ow1erjvfhy1FWqwu",
+	"xrSD7BiOw2jnkfwgD2BxF+xa0W4UoGmeJTXe1oNbQRKO1WDAOTeZMi4TwSVp64xP0cHp5eujfoniLxui",
+	"TlFmO91ZB6GY6e7AtMdUOPrhxcYfl/UFxTS8buvAydaSqUmuXRTdEmPNTnDBt1/c3VlmH6QDkwoby3gg",
+	"mwA5yRLp+OsvT2a0tjLAvoiLlL6mZkJ5yu/mU8q3FWiC2ZzdzVKK6hI3v7fNJg+1L7UH9doLrZPsmLGX",
+	"buR+rU/uMR1NEs6cucHOQjSBLs8hc1unswhwEBzqFPmhDDpMP+ToDugEz7ed8AXMV1oq2aGuMqQ4gzrA",
+	"mMHAj0H3yyu6hWGcInRvTs9fHx4cQLBTqaBFXdmT+ppB7xtFydpNdUpTOlttC+c472yhPufdG5FdJXHM",
+	"uPvSqwbivC/XkHF+qivD9N49+80iYwqQaRQaw3XxBfWFDY4JGkfFdNaErbizafn53mpcuIGR2sZcHU4m",
+	"PoNKMVuej0m9PmvtDNNlo5kIAV1axaM9hkatZckbeyvpedTdcl3nujYRlmZvfQOL/sD4iue3jOeLbcGt",
+	"aGhJrJ6MDKwPuOMYhIl00WbQIZFiKa8yRj/E4pYr4S/PKJcYVSK97HYyIsBb6zggoNvgwbMg4PjSFjPG",
+	"CS5QbnXIAc2ZNMk7CYWqt/Bt9Msvv/yyfXy8fXBQmyJSp22Jq2nUlqSlwaCneIhZVRpnCMJVefaYVWm9",
+	"KidYlifulSzpk3xXWTaMWW4EqFXfa+AxUuCB/qpq5qpm3Zsvz4m6vjCASab1Scn1ks9cC35pYqfGuWDN",
+	"B4VcsLSJqZPgLyc67+9fnp8fnrxVd/D0pD88ffMGcvMe/PXyYnDcPxlEChVHlxe9t/3h4N15/+Ld6dEB",
+	"iJ403nWMmfWxbGnC2dDCeSMJXsPMUcLZYc6mdSCP+fCHVA7nfCTSlI3y5Cpln3TaUzYVjQy+nOXDnGVT",
+	"WZvVrnrhZzT5NDjULmLDIutW6RAvT856h5Cp6Kx3PjjsHR39Mize4P+Baekf4GmenZ/u9y8u1LE3PcjZ",
+	"PBtNqGRDMJM22qiMjZnCHg29lBvlFNPA4ScUc3Pyanyyfrj5VfO0YkXzoc242TR32cbJzlzK+HBUYpPF",
+	"urT44Wags9R+0lXATIif0EWJZ/LSwGks6qWCc90WKqoPjakdYKoFlFL+ONPS4Tc8PFkGgdJ5VPBBDVWu",
+	"8iYF31EiCS4+W5urbgk5X6mPgoIBBdUkt6AOl3PUDyZL3Hl01xjUzulMTkT+II49Dxrndc9ArObORUuY",
+	"o6XuOWarNmIGPyVEwvXncQdfAT2f3znQHaihb6CGTjc7q3lVZGZ1Xiqi7j7bFK0gudjeBJciTeIab0N3",
+	"jqXUrZXpr+FC/dpfZux6d7ly35DXsEjWGvL7ZGt1VjlMeC6GfobScikUiFmt3yPjqQW1FAzGwNKRHFHH",
+	"lIFpQQ3TKL7zU6WjP3cS109gmh4vC6uXZtUnqY2TrjYjTFZmqPUOhKQheEtWaTpMJ9HWHonk/GpY0ObI",
+	"VUIQq4NYpggabsJ0bVr8jvG4uaC4lGC4GbpXgZAxfSDMZXnzof0dfECGlt4NTaaUhjNXmGwIadEbf1Rv",
+	"F/OO19sR51ycKVZ2YSUMN/Ju1a1l1FnqRLqJtP2n8gH18NUqTeUzadIY111kk5o40FkJckw0ge63Hcdo",
+	"UJdY+fJk//ToqL8/OHx91NeJlhvq/PXwBxkdK9SlH98YNqJ4dekqL4rXP4okBq18FW83zgtdP/2GWnqD",
+	"HRumiPbGMjmjyxmjS2eyQbroo4R/YHFTE2kKrWuto0eHJz9UdPrLejeVCEPulSrGZCy2dzKlM531itk6",
+	"X2MdcDoSvDbFRWHdHH5giyU1R4zNc2kTHG05Gt3E3b90A5daY2EyldnZudTd5bKpt8Y2Ip3Nd7bWntvF",
+	"4cnbilW71G+dNWb9zjXdodKGNFz05xd0nHEayjlY2M6rLKRf+ZWF9MsllYWccUuyS3lGtaKLra7nBfro",
+	"IevlllK/tca3olSfuTRrmSj3G6MhX7XhK+oUfgxW1DZ6hGLIuH0VeeJq+iDJJnQh3TGdJumiWtt3/LkL",
+	"BK/X5zpIZDi1BKKZjgfPs4bErE940atJbZFbGDe+qHp26EOyidZoxcyQnR0JfsMyhQKHYyi/fs/iTeXO",
+	"MjGHNE7NN/GSJ/m+7eBcf9+wxnavNkMIMbO4Z03tlVNqzSW9ZkPIZNYQYZToQHHlrA5M+9lU8IqHA+ru",
+	"03Iy0oTzcSqWetS0BofWsTpYQpCUKgiGvF3Q3sK3zPBRDSoJ4jdLhaxlvm9BC4dY9uFSjjBo4Xw3cFr7",
+	"pDqE1f7WiJXLVrzuw6UrhkKGJcmrrhRqxiBc7hqYeh5LE/uoQxQ7pJemXh4ZN+sqCFBJbUqtDonQ3KH6",
+	"xlQp+oVWmMTJTRJjcsRoxjJoFwV4sSH5HWl3LdbMWMghdYwoAh239vzwRmcIGJNskx2duFTHYKoewEWH",
+	"xbbnkJtv0ecI8nuyBcHAP2xmh8Qe8L6CoKK5JRLPMQEouaXphzrWflbr2GfiN7VvKfqU31JZBJoGZJyJ",
+	"KekqBLdRobSgZTZ1xbAy+SdzBkXT0D2Gcg62xntR3JKpEumKbUQPRRSbIOQ1gHJ0kGoXzq48B1CNNZkD",
+	"fL1iDggZiuG1MOfMK8f7kLGN96BEAGDfnSPwt8ifbB2CP0NL3jHLJyKW+4KPk+v6VVHiGrmdmDeT5WxG",
+	"k9hH93Wdgz1tziF1r4O49f3E0n67JBI8TTiLSHtEM7gBcZKxUU5idgWhNJBsZkngRshNKhu5R6IRDks4",
+	"zTKoFg9ZmoHGJ3zCsiSXEP4Y6AyZYOocsywi7cjJlhngHVZNbIKcSmZl3a8JyCnnxQOdQ8Tu0AMyIm21",
+	"ZSEX81wmMStS7HTIT9pJD8EEbQ94aEVupylTV9lK+5ix+oZmCeW5DEKOaamN99vVPNfba7Jg6sRI4N9K",
+	"TOUnQE6u85pHXGud1lbkHHojsvKuomuet43t6IoO/+///j/R1p6/f8szDDYzvFhobl60EmasgQ+nig+K",
+	"u1FA7AP4Kfzmw7dZhAUu3GebXWlJvNF6ttzqBCreN3a+ZQgugVutn40jqLkfr/Xnhl9rUUq1NHINt+jU",
+	"k666vnploz2MUum7Tg4v+n5AR9gy4i3GqN2ElD5CXWc7SkPdyyylfk1neOHrXeDVbH6VJnJS1bvYEUta",
+	"F38m9YxASiu1nGGwen2L12NtHeeHtqtuqu9YrqtIabXuLrzcQEehmjdRCKl9GixmVgXUzCCrvvKtsVpE",
+	"beRSWL4Ler1WBi0mX29gNWOttaqWprnS+NDbHxxCfajDE/tn73z/3eGPzctTqomvMDpgv+ovMwa81YPU",
+	"3RWcfJ/PpxtZHLxDrV31xaB3ctCDqjBvzvtQFuvyYnB6vNFKoYRHsU7TJ9hXzvuwOOw1qt5NNT1vXSFv",
+	"sjBUOzwCanQGaood8RMfQep3JRyp3y5RTrtjl/FkeVr1qBJbVbClHnYJwix1/VA4c1O0OGasGeLC+b5h",
+	"zEVff14F8Bp+oOjSokG7E3WzX4/7qvtTiwnOe4M+1IQ8hZJGvbPe/uHgF6jW2Hurfun/PDjvDa2ffSto",
+	"nZ70h4PD435jZIFTIWPGSjhDlxWqgUM9b0ARthhtpCYLGRrUdAG/6PmCGfcCOb6oNGMTGaCmvBEa/dv8",
+	"UUqyF8M0xDT/UB90TCi6Rir4EhXgVW+9YowiMaC3wuXYBDou4xIcrR6T+J3W4pGHcUGDSVT6+MdcbOKA",
+	"VnW9L7qS86t7W3RKF9zO1fcgq7u55dj5JerQayG0mhOC8yF/iKRTNqRyqJ2FI9QXmtJTXsFprJGS5Lqi",
+	"UcijoriJKX+E+T+qxadySEONV+g2kcypjDERt15JlpDrmixYFKm2JkuH/DRhvH72sLfEzk1ri0Kuc5TY",
+	"9HWl+hSmoFetyuHzVspYlj0+sMYh7VDu54u3VVygLNTtyg35hBoapS5rkxiYBBbOervBzvsabWZBRtQk",
+	"FM2iqVT/77aC1k7V3ahmx2z6jbxm70xIdul0N08V9ZkTb5Que3mTa2+5g3hqnUqc3xXEqPvKShpStw8T",
+	"38qS60nOGK9cNdQchbxIoA3gXQS7kiWxrvcPSB3lyc0nh8zQeS6GNL6hfMSMY3YNUjwcEwC+oNAsQwWx",
+	"hJM4o+OczHmepCRjNwm71YjDesaTqwWZUB7XZHFxQi9iuhhSPpossVFXdf3mQ9/jtILMuYVvaKhOmY5z",
+	"hnxKniU0JTOWJQKzzGwcTIrZbIZqH6dUl7qqnQdwRKXUdCa9Oyow3eQ4mEa0cLZLZLGf9fv4uIG+6jkf",
+	"4sYNGY/vFYhb6gbOp5HXsCXyzSN8Hogrst0slYVWeV7fO6i4bN7xIosVI1WKLF7JWy2NNmgc5DrNsiFE",
+	"fNQkAxE8n6QLYgPcFFJgfA4VlOCbe5j1vKBafzxtxyLwM+AjupCk3SX/TeI5AwOQlHO2dR/bqY6k0+aF",
+	"oWOzaMTZ1Nrv1rM578Rtrf2ubLsAm/D9zBU+yV4yzxZey4ZOb2fQ2CAIUDJuqpx4MNXsauXvKmXqGoBw",
+	"Pq+Z6CahOfcImF5L5/ISoiAjwfOMjnKkfJK0rxhn48TUADMQlEiieq2lf/eMKXJ5p1JgkaK4w3iuM8vX",
+	"ZIxTFNn8bi702tu7zoWtLjCxHL/rYvZavsTTkxeK9QLmqiBSgjlH5e6FhdRSQj/4tsC59maW3Mbqebkl",
+	"LMo6rrmH7GUi+L7gaKFdAnaUcHbrA94VG4mpErtUJ2w5W10zCKqtd0MenZ4MLwa980FEaE6iYrtQ4zTc",
+	"f9ff/+H0chARwUfMT3itIDJlIPhh2WExz4OQR8e9k8vekUnSbhhoy596uaLM8KCSs6O1ghZ20jDao1jh",
+	"qboIcKruu309O+/1MeVzmkKQh7dbcXzKawNeaBxvC47aI+8glu+86qvWTzqOhzXYTb1ujt3GjG2CId4w",
+	"VjA/PhOz2bjLEb8lZStj3D7F28cgAHM11R44va+7b/tmi5ZEd2VKCrD7uMlR257rjvt+J9Vgn0tuEFZF",
+	"HJDo+PRk8O4ItMp/u+ydD/rn+HDRPz7sneANFRmJzN9Nc5CoLRraBdQYENTv9/ch/xye6Q1gaC3gAAlo",
+	"mA9al1BbDituZ9HWkmqCOtmyk9zLz/YMWROTmE1nIlfUEjIhs7tE5rJD3hTlrTX1CrkHyLb+H6Z/hdrW",
+	"llAPhRb6FMBQizEVb470AwwY8kMyG86ozC0ZxCRiwHrQBTxpkhyh/nMoOCaihjwYUPYbC2SXoEpGW6id",
+	"sdlno121r+ippZpREHqgfl2SY2AhuIWZN+DEFXIo16fmiV5vezp9mig0S4Ir+jUV/BpaLN2HkNdvBE4U",
+	"c0FmHyALMBR1u2acZTQXoOD7wAgthnRWZRJqG7XVkvzZ1UIXueoTK+ejO9hy3ZU3303QUB1z8jHQtKt5",
+	"LimE9iqJLUd4VXINr1Kc3VvDNaV3SGtevvju2+8c2rNTmyhuid6pRjHkgPQGYW11i64DwNX5XQLFXCUx",
+	"Ai86EoKNUH2p0EReFMinksj5aKLLvTqHEnJTL929ASYNoKcKAg8/C/EuPGOFF1NOJMlD7lhvsFBP+WLU",
+	"XQur7zXXolTggY6mbBuTqa5OnL1RgH5ZQbNh1rH7qjnuody4jxC/ZqfKGHgzp9HTG5ZlSVxE3mpXt6K/",
+	"UoqhCk7YL3C/EktmNKNT9QFkEHQIQ0AigYPFjJd+YHd5Rr13IY+wvotHWwIyo1LiZbhObhj3jOdWe1O9",
+	"mVV9QlVyrxDFGu1dcq0F76mI2a6uN4tlpHwRjItCSeUGRBj/YPVJyEeLUcrkXlU1oUs769hoLf5aTT0y",
+	"QN7al+Z9r2hGCrDD8qU7292dJpqNgj3Y9BLVzcnRMtW7WxLdAkrZ4tZcMZKLSolOA7B6j6z7p+mgVjey",
+	"doZL3QRrcXxJXVFLv9cxqkvzgZXMcQBzSS6hfpdczquaJGDaNGcNcSH3TXfoXl/WSEZFcTaUrSL/xlqe",
+	"ULFXJl2aSTnbBv/96Hd8ERC/wccoqGaB2VJYQImCKRRikVHI29VGMCdKIqO0GM6zFCtJ+CoPd8PkZ7QO",
+	"bshQrWel3MS4D53q9smW+dXYMh3wb2bd87iDjWG1UL78yzMoPxlWP4th1UW9D4dxnsy1T+bar8Zc+2R5",
+	"fbK8PlleP7/l1eNWCh67yhivE6g+v/N8ZbSGPvTuXVhST7/Stec6Xz9wE1rrOdJ786jzpy/Jil7i23+x",
+	"Z2ZTrfFKvFkvV2zOT362NLlfnQPfpryZTbc+yZiciDT+lLDozTjBT+HqNk9D8km8yfKU5humm/1EGnr/",
+	"gJZl6kaHHH8SmV0dJLyBH0N5iZ9KrT1q6xLs2kDjBpRXn+E66vgGPRuaWwp6hU1A0RG2wkz+hrEiVwpZ",
+	"kipllxQRda77gxc654bYmbA7DLXb6pBTnprO3NLkezb1KOQTeSZtupF2lGkHKeN3Aokn9AnpDCNRwkfp",
+	"PMYYWnHDMnrNhvhdyCObtUz9OudJbv4/NF0nPMkV6MpUoKp0mnDngd45DyJmabSFaZuqibGJTqSsA63g",
+	"ahROBXWk1cSuFpdOR1jeMx+Ge6gNUyu7n3xyfmUvTuXPlGS5igLX6e2XZFuudoQefmvTLp/1Tw4OT94O",
+	"IZa/Nzg8PWkF9uX+u945xM8Ozg97R8Mip4D5A9/3fz47PIeMx2e9ywv44+LyQnUCf+/3Tvb7R0f49+nx",
+	"2VF/oNuc9c8v+thIl0Zq6O/nLveMQULBwlmhFdT9vg9CQuk3EMbgy/IvtS+hef9uBiddGoXOZeXlxVxC",
+	"pdjy+30lwaRp9b12qKz2M2OZZNWOoNoiiys+jOsSRvzpTr1ZELYn/JdzVNTEYS+5FTZJdPOkDW5PXtX+",
+	"1a5gEaZH8A1lSy+u17ExuMnkLuSS5Tlg7UoKsrPeYP8dGVGus+gFBJNeKZoGFoFZxtT9LzkWhXypZ9EH",
+	"xmYkqXcoau6N09xx5kvyulhn/v+4BsebE8ayxxCo6W2wLAVUNiVqtqbjCi6zlgCtSM5aizguz1pB6+D0",
+	"J4UvTvq9c13iF/8avusdvXEeD/r7h5D4/uT0pHGiBcUEkSIHbpF9dtVFr18GXHadO15ukDOhRoVTe8u1",
+	"EgSzm5npkFv82mpqtFdVh1xqjktf0Sicd7svRz/D/3ReAx3PShIZ8gj0Tbvkt2q7A5rTgPyexAHkoghA",
+	"aSJzOp19fK/L90xg3tb4brPHFZlFQw4p964WBP5PMVQ+FzOSshuWGkceQGXtcUrzrQCcvjiDIN45h/5J",
+	"pNidSPPGdUhjmfUGtUTgtMZucnRawxSiMUsT2NMkNsHTkd7V7SSO9Np8247qYgOp0OzXCk0zzm9CZzPG",
+	"S5k6V2pkmiR+cSGsSP1Sp8PVyVOKCdfd4nJ39Rv+4ju9JvW9LF0hnUqWtCPbCzqym5vvZ6h3JFTnVZ1C",
+	"sqh1V/Nm7NTjcKt6OY9Y1MvtxalV1dIJNGwiEfvCJhFBwTdO8iGH98X8nbfuPNz3dnA3S5x5tC5C5oXJ",
+	"mlQku3E/8RMmOW+cz/yM/8ULpwmqrd114IviG/3C+YbGsfcJPhdf4LP94P0anFifjGcTeG9WqpxE5e+i",
+	"ggpQt1w5ZOSpQfAFr0VojKia5yGHC7AHLtkjlkBZfCfbgsKZU7ogyTUX6I4/1YjprcCRElkztYDQkDvF",
+	"8yG/8Zx/4OKW6yuHNfbrqI5ve6xuFyTXH82zJF9cqD1F1HrFaMay3jyf1MSC9HRdepCJdslraEuQmNBZ",
+	"Qj6wBZIUnbhZ3f4PbEFoKgWRLGWjXGracZNkgqutBs/Mm6GkPAaErT6A+DMitHmO8vhK3AVENVMA7jQT",
+	"3GRRUuiB9Mg0kVLtlsjIFY1DrkZPJKFc3rKMxeii9qq7Q9rR5UnvcvDu9BzK3eik5wBcwEzC0oo9neT5",
+	"DBNaJHwsdHW8nI6AWUcdZ6vIgUGmNOE5TTjLZCtogS8MdCF3nz9fl0Cjkh2stW8zHDvJunUe1Rnj21LM",
+	"s1GRDWSW0lzRlV2TBRyjEHSecGosIiFvR2/7A/KczpLnNzvPbR5lJeLDxYaN5Iy0o7PTiyUN1c1J+HUQ",
+	"8hnN8kTx5ASwAPBXPNZJtouu3vYHWL94sP9Oe4If9JUkF/LKAM9/d1wZP4LqgceQlENgwm5e5PAuJrq2",
+	"o+dzrj+LtvZ0bMXLTrfTRUDN2CylI2fxl4MI/Pv8cBdp97fYrmI/UHbSm0+ssAVl6hQDB9K6ORt1FGbO",
+	"voNgp2NWbWQjZ1Q9Fvwci1uueEPdZZKRs4M30u3YdAB9dkIe8gGYsU3mI/CqV5Qwz+YjJ7gSTd4OXQci",
+	"NYLLbUtBkzZ1chsBoN1OhGSGtdNYm6hbSEYiTelMMp2vXeGxwMnLklIllfKYKD4B/L2Z9cHAvp9Jotk0",
+	"xUsm6nNw1MC4l8xwqZAnmM+nmNRpK6isRKFRzaWE3G5EO5IzNjLbpm4YnSWdv0slaCe2Cgj0sS2kfG4e",
+	"FOAImeQiWwRFty87O3hV9S3VPLCaUmCiuop7AjcaDQtSQ+aLzo6CTA4GWgu5itXGX192uuh9av1UxnSU",
+	"y5BfU0iIHptJO/hplgnF6Ck5x2b17kzjqEP6wCXHbJSgi7OTG0uSlI3zkKsdUdBibFoJ187gDtYq6mrh",
+	"kRTLIiiLjVgG/q8hH4iUZZTnBpx31R+pTgMlSZwl49yuLcmK6RR+wAa6JF0QKXQVAJqH3MZ36QgR3AxF",
+	"0supuSdaWNHZpyTjsdw15jtUc0fAmEQOTUaf379enJ6YEgDtagYrHegyzOkdk7+974A2Hg2B+NFeyCNL",
+	"qncJ5GHS+nUAuLdiKyBauyGLWZhXAek+37FbAawqOPNPlcAXQgaqsKVQbohpqMxD1/yxE7Yi0o5s/ieF",
+	"ceDqhTzhCtuCZgH3AM6+bebgQgeLjQ4MdsWGfO6SyPWVBFMF6Bj3RQwsX7SnmKAPjM10bGEqpOa/pFlW",
+	"khHATJTDPVZvDRukpU/FbYX8imkWKyZtLozoOxbZVYKRi1MdGckkFsZ1gLi8GthCgNATbcEr0J0kc8nQ",
+	"wLOrU8irvTSmvl1IR6apG+zVLvntd8XNfgzI72pvd0Nu3NK0dG2kJUWIXsLgWNrhQ8K3NQ4KyFmWyClp",
+	"07/f4JXXPwDk4N0jNE1DPhFczDPStjOKyBVDmZxcISynqTpBVN0ZcmBA95lEoAZBHSJgRjmwwoqLkjo1",
+	"HpyxIhApy3bJlKZqzizGLxNJXnW7Ogol5FHO7vLns5QmPIJeA4Bf1Giq1d9mgl8TOaHIdANL/OrFC9J2",
+	"v9QnTx0uL+T4ZbQveM54vo0s/audb0qf7pmpEqaADw9QjQzTRYjEqXXIqxffI7n/pvvS2O4Ur2ETgUXn",
+	"LM8W271xzjKjOyBtvelJ7mlJAzJS8n6sJw+aHcChGh3q/iXoPTDwMrKXDgIIUCvNICuhDbFV9ANO7TCW",
+	"oA9aGEdVuUtsyB58b7mggETJDSt+KPkzgkZpAEkUASxCfgWFPhiPZyLRcS22s11dFQQoGKjCUPiTZMoo",
+	"xx+BbRSZ1SinKYQOhrwcYpwozkjdrXhPNwY3IAikgnAjMTYXPZFFgDIUNeI0n2coGungQEnHjOSKkcsV",
+	"KVbbLgXc9oIZbSPTuaVxif0hgKATilOHCzimScpigu76CdZakSDzKYluQm+KECrXsX4XzaZJTiBg+GpB",
+	"sCZGQu0FkkwXwcoxtSTKIGkyYlqTqwWL48NBRYpQNx85io7Irp/rj+Rz1Ra0UXmq64whb3LevxgAy3az",
+	"Q9oORHjsZhFYseWY+XdbwBxD+STEN/rVSzBJ5hMQHCs8t3p5zWqsGecQN4rlN4yBFvSEjKNR3CnYg0E1",
+	"JbtnhAcj6QITa07B5FJUfyFnUCYGgqiBwjLNHHVJO4KiMXjsE5FCpaJc1NeTae+QXIR8p9vd6tQpttTF",
+	"hOtoIqbhhrBEzWQP8y9eiXwC1/RUcaW7JALudHi1UBR3JNL5lHewCEsiFCXEV5JE6ugh/nBKkxTCmkzs",
+	"fOFzEe2F3H6sOAM5Ug3UbmszrVfcqZg3cI4KHEdiOk1yMo7py790v/s25G2MvHu5/XJnq0N+0i50iccb",
+	"wRIkuEsUc+nAqKTN2S2TOSYw3eqQPs3ShGWh0aPrYE51SWdsRCRNYjxMLjTjbqM0dd4BzQL47Blmab1a",
+	"KEyyW5RAAloAx69ry10tvAJNUKUILqmSTTiOCJiD2mMPeV2FqNtJkrIiXcAtTT9IHS2pQE1OkrFWbTjA",
+	"azDG1ULBesiVWMmQ2nN2p8teKSSSsRkDudzmwaGpwh4LxCFtCMGRLDNZaXFkJWskgm+FXGRAElFeLYTi",
+	"2tZ4qm6cv954/+hCrivZoISSQnGxmv4Qu+Ly8YuUqmWblewBDxByF1QUnBYpLbBrfb6Mx4HeOHeUwB2G",
+	"i3yS8OuQu5vUIT1zOBoczAndTkRqC6IRORHzNMZSURYJV6cXkJjF8xnDIHijd6AxImqSjL1yWBA6UK4m",
+	"BtIqFBQjhQLH1hmSdMq8u4zsdQYStEmFG9OcXlHJdKi91OkkFGnOE7Z9lTH6gTgyPIuRk3uDZbl2SSSZ",
+	"mlbkstfFXFBAp1MWaLqksNe2QjjgBk8THBFCPkLuiDbPpJFmAQeHLSgwKMaVzlRfYWvPY3AVUZdGljd3",
+	"HXCoJRJ7ioOyoWpYbgz5esXrSGbLbyoEHG91SGSrC4Tc6BmvFvYeQLu9kjAbC+yDLkyGD4kBvCMGLIzc",
+	"BUQVcsBUKCYqSi2t04tiMRWfv4u2cQsAdov3SAQiF2TFweBgbBtyt2qZuvo64YfpY8vkn0WNDlrGMJs0",
+	"JcDSWojW5iz1GHIxJqlase0e4OGc0XhbjYu4Lr1Vp+ZxSR2ChBEDxv3CfIbtp5yw6SxfaPtcyEvAXKXS",
+	"ULcPuRrL8B7Grd3WUSJzeymAi9CAIEHv7/MLFyLLDaqu0sxdTTOXkkzISORctMAhmkgzoQXQrw7p6VOq",
+	"IW0e/JviY8AxK0jOc5ZxPAxN3Z5Je36aw7FZd1xNSdv7xVprldh0VXjXbZXzVfgIC4xZkOWdZQtTK2G3",
+	"ZbgNo9rWnvgwdb8PNSNk59Q6Wrut/9VWffwBm/kH7OQfRfOtMOy0qRz9oT7b+o86N76lVQsR5OYZD2w1",
+	"x6JIol1ft35BuhxfsZgNHWZry1YLmftVBHGiij2UAVFMINnp+tPb6S6bYFEzcNUkTcYY6GdVvpjqlMG3",
+	"dGMsrgCT3eWdSs6TJZCDhMNbxdojvi82JPXIMOS2j3bNpVIcNjNGEMQt5UuC0eK163NMmZUVWk+ij++D",
+	"ltV/qQYvul1j+zERPLNZmoxg9Od/l+hio8f3KofK+XRKs4V188gMdlWo4Va4QvpOt0tmwAlfM9KeUB5v",
+	"ay3VlilPX7ir/vZ7S0diOBlsigiOVv/y3BrWUQXZ2v3tPQbArg7AsNqBIeAAcJLUJqb/qYbqmG1+77UF",
+	"rxDwsG8lN6uytuE59EZTRt5Or96B/dZbyjhznNRtdQI+T9P1K7Sy8+DHXitoZRBm0O28CFo5vRtiQffW",
+	"m/Nt9fNHdzv+MvvmZf/dybeX19O0K77n87+8TeK/1G/Hpy/8ond+pCBQ5/f3V6nmVeNGjBDVdSvEAhbx",
+	"qri+KFVU3fkIxssC1FfHtiMsgl81fLfcs7pgNFofg9YrvB91ndt79Pw1jY2nI3yys/6TS0616ZnF8NGL",
+	"79d/NBDimPKFUfeq775pMr9DjrUdsZgCaAbx2xfrv31Lc3ZLF85HL+/z0avNP7JUff1esrsZG+VqJyEw",
+	"xiAmddwuHiobjBWVp9eABwre7f3HoDUTdU6r+1oz6Eq1YBlAbvJFd8ckjAGH8hy19ooL5+zWUWEa8Qsk",
+	"hnIItqsUAKHelJjnzCrqdn3tkuXcQLUvcledCBUeqhkQC/XkbkPVYJsLvdKAfHN3t0VW6gq1eFtSB8I3",
+	"xkKo5JqR4GDnBlnX7Cmq2LnldkeUK2lUsjxP0YhrmFCjigQbfK2R3NjZ0UZtUyKqM1HUxkmHaFbqTgUF",
+	"Agi55JoVGVGupBpIj2QL0QO3R7WLtOaMQYJQmBFO5VX3e9KO9k9P3hwd7g+M23JFOYIKor1aFRcF75B0",
+	"QUILrIXCAD8MW+ilglNNZDkvypwn/5gzBQDaomi0VigLqklSJfwCYNpOEk7mkoUt0gZnAiWF8ioztOuo",
+	"ogvZPBO3W5BbL+QgldGrlO2pczOpG4mcj0ZMSq1k1KVN7rQkaDcIgE1tOO6xOjtr4Vlt0wE/z9U2nYpJ",
+	"JuRVSw4YcNqFpcavuhJgWR804BlSvkVevXgR8nL3XGgTzToLT52ciTjIAEALnSGZzF+LeLEhIzeep6nP",
+	"yKGpHC3cy9m0BizN760RpDFundEskehux3MY4805WAQ422nttnZINmckVrI5OaPJXSto/TOZGW7mu2+6",
+	"3Rdu6DDwKdovqcK03ZOFanU7L7qtpVxUDcs4pqN8njH5EDxjItXshuyOTWe5Ze9rGKrZRHD17r9eviQ7",
+	"5MVL8uob8u135C/f1zJbv1fLP5lccDQfou4YFrrz4uWrb7797i/fd3eAdoLgRtMa/l7Ms0qlIaR+Gt00",
+	"BJjG7PwGzHqV896cNcSLVS7xpHetJDLtbHjTjFNpZVctftOoRm8/0Zd6oz29p1zxp5SclgoQm59rHbvv",
+	"bb0i6ng+j8vwdxsw/PuCj9ME/ddf7XzTZBQ5n81ElrP4mMUJ1X7ErVcvXjT5eJYJRYwVle5jrvgn0eTz",
+	"iCb7mgu2cLhEFvkYtNb4fqKckrK6jEA95NJkidvEK4W89JKEyCXJ5lWRfASZow7pWXYPR7dmrN0y21kk",
+	"Z+WGgUsT/oHF4J6ZxZj0sBPyZWyvNZY6nep6Hp61Hz3Ur9C+gzHwIQfNFNRkhB5omoKUI/c87xMwmqAw",
+	"kIwmNny4cGAZCXDeS7SY1athgUnKqNlsY4k0No22ZAyDtu3pgkLfWHm0O66WddAhWEmPkfWPNN/ZAKAa",
+	"u0/IjZkJvJKJzBO13ISjpUdk1gxVMOt1zDx6mKNj0V7IC0GBSjmfouNOIhVTwOPCnE2JluiMlcqFHxAA",
+	"i/qhaqY0h+TWEmIM8kyJk9k0hbKPl5qVTmILkbvkVfcVaUcnp4Phm9PLk4N6Brnn71arQrxfLb0mWCwA",
+	"oPsT0HoDdHIi8jdq656w62fCrj0DgOvQa7DeocfeiVXZ45fCq1ZmGBdRdMjTJo5IyRvgsegAdYc0sG3W",
+	"wP1bli+H+U11/HbXPI7V0dF4jKlvh9YFgLkgb/sD49W+Ke9qBcjXLEsT7kmQB31HgnyTJSzOktFE5hn9",
+	"//5fRnZ8GXKnu7Pz3QPKkF8Mu9xQBDzoWxGw9Rm46ydE+mUj0rcsb4JEV3o7DErcYEzaRQZadY+igLDO",
+	"dQcf6qEekS3oJV0eEBUPhWu+ZfEg4AHU8FqLDFpI4jg1mAxGu4CdrbJznDG2PRbZVDvR4QTth7fga5Wx",
+	"v7NRTm5omsTGCfiMZSPG823GFeZxOgXWyNqtMwa6/Zhcnh9BVmo6ytGpxfeFWI1ewG8gnxS4wE+Q7+sv",
+	"3Du9sr4Fmufy0aQuV64XClcygjSQJ3QGKSc7vvYmh5AMG0MP5RsgR0e8p73vUB2ZSL9qNeXEVIbHBqhz",
+	"BhdQTKOpcxr4zHJBnHSmDyfCw5cFDB+NzUYpoxl4sGh1r6c+t19CvhCbRKRYVzWBCIgK2lKETt57OAiw",
+	"5MWiVa8xGyccd9dz+FIyWAY5i72IHAhIKZMgbQLByA71RYnkKmGkTESiLR05yPDmaZkEtgy9xtATsQ1p",
+	"tMCzJ+HXKfMLkVs42dIexPBOJ/EJOWe32GOgDQIxS7Vy/7zwEdQjFSBnHSoRHjeQGE5WWcMCbTDj6JHH",
+	"WAwYYjZLFzbykU6ZdunPb5MR01IfuGs7AhQvGoOznsYn+OESl38bVQ0iYK5Ym5DrrPpgsFQCuFod+ebu",
+	"rkMOneQTeGlk4VVtZCoQiVEONLX2PTRq/PjVvRUZ/AmGLXS8UXc2MYFvmcyJwoPTWU7kPGPpQtsLawWx",
+	"M4VJHsRQYQC+qj81vzyTVmWqPwzIDcuuaJ5MSRtAeCLSGAOOMeNcLUeKgd+IDzHueyVzWtu8YFQvLxxG",
+	"tbat+vHFsh8BbJb96LC4Nb/X8Lv1c21qMan9OlsxP8ecUje/JQr+mqYPYldBMrhqLca+Un8SNdz1lwUN",
+	"jWSBuk/B+GFSnjrqS0A3iB/A+1/hOROx6bg0gNfeKttQY1EpaNHZZzH8AJ5qZvfpfh7EpSPjnjDX/TBX",
+	"D7LkPSbmipd9+6k4rbbTJ7R1D7T1GeyEZZbzca2Fm2pDnqyFX5Eapix+N9LJzGsV20BS7mMQtLExJtp9",
+	"PE/TkGsJcVqqZmCyeg5H1mxlauPdsIojSVuHutQJrgGJDLLHlM8VxIlNHAEYyw1LlgdoVUNFgtUfWOFa",
+	"l320qTJAktJBEkpa4+VvbCMlzksIzQahncXe2o3xEjM+QCJDKkk0IH9AIR5d70+JWiaEX2fWQMc7rLkI",
+	"JH5rSa1jV7kAcbGmQiO6MlT0DSGHeZIk75BLCaFNjnQWqV1ACZJISE5T+PdAplOIScgnRfTVowvmtXK5",
+	"lbBdINSlS1A4D7ljk10vnF8OSuI3qZO+Q76h+O0I3qQqd2/uyOidOBrUEYDKHo4hr/VvJJu6N34OT0ZM",
+	"8/ogCgJ9/GVrlUJQHmh8kjvVw5ukHtgL7rO4H95XqvLzP38W6UqfbAO3OpNa60Hc6j4NDjSzjL55mjnG",
+	"h/tCyL+3854lN849f+LMnzjzx+LMNUP9EI58RRJHDIr7JJNqwbibtCnRumSUeyFf5guGjl5XCx2lUbZW",
+	"FpEAn9U0WRuUdY6ucveQaIJirVcL64pneeJAbccSH0id8NsTd8zhFRLPnh/LexiTCcsYSA1gp6RTlu5T",
+	"zIk1tTydEVZMOi03vQxasQ0ZA081xTw68zACRSrEh9KezGeEThWvZ5et1ucnV1A784FpX0S0eUIWCe1P",
+	"FYNs4aQrLXoHM7cRUiwMabZYe4Ziv+6O5sIkN9Sumb5lDILI/KwOy8QJxZ2ucQ28LLtSNnIOPLe+mCKD",
+	"KDEvq8WTy+BXg8jhmGvdYdejdLfOx/1ShFknaQ+rpInMbRERbcOnIa9kJgmgU3WbP1TcjDukyJ7j1E+L",
+	"SBtxo7lGW0HIo1LJNXAL0Nn6ItLGtE6YoKZZ3i+r0WFaYVsoa3TdNnCDnioWulDvMCjSVgwOmiFTpkS/",
+	"2tojdflLwJ3S7aWj86CcCJ3UWPBtzBaNWaL8UNhqxiXExzoBcJIyx50d8grKOUOjvWQQ1cqZLcKM+Z2c",
+	"rFptf2aQqmU2zyXJRUwXLhSkVOZO3qiQ2/RUkEdQTU3njNPV9xnmJSs8rIvUoxK0XAqwZzPG0bcU089s",
+	"IY3DzFASaeV9HVCPEpkfFvVmV/Iv1hfIrtdQuSKAeIUv0YauUqVEGX4NwQ2ygSyftVdzqQ1l1bFUR/PS",
+	"6rUpSyr1DzedrZ1pwk1JmHzCJLMpOL0Z/tZ6c3jSOzr8FWuMsbtZCgIpsmq1M9TdeFNrVG5Og4ou6FZT",
+	"b07mC9g1xRy1qstrmkNpA+zj4KoS+oF8SiX8E5D1SZdKPWpUVOKeyyjhfpmPKuOUch/5+/CHtwl/4A78",
+	"4fbxBy7zD3/VX1+aJHtD/mRZkj5Hop5TbnFXozQ8ABXDWL1+9b2asS0LDuVfJOy1KREO2ii3OnMLMm/u",
+	"vNju7gy63V3479flTkcsG8a6QpcuiLQatdfpnTidyYnIVwxfrt68eox4znRBX9vby52WVrol/Gad0q3y",
+	"dXfH+c1asA9PftzudrvejxogbIVWrTs06XCK44GsOOaAioLRasjvtrs7OKTerDNdSIOMGfPr4ZamqEiV",
+	"N9x7dIwwMfPgB+HUnHvZLcrImcLGrcuTs97hQVEmd9chLzX1i1fTRzm/8lZqnocZUwAF3gH4i5on7g3i",
+	"Ano3hLySsbjleiVuR3lGuaSYcVb9/ClJinY+JUmRpohNchTZyhdPKYq+hhRF5jhXZiiyvHWt4Pn8d4M4",
+	"kvhjIynUEgJX3rxmVtwcXoFtfctVudQbbu8dsKaX9HpxGH96zJqedtkIGGd0nDegei6x29n5/t+Q2D0e",
+	"UTs96Q9P37wpkzSfpDSjKAfnvTcDjzzsdJeRhxJtgENeTh0QCCrUYWN8vsyGZUr1fV69IZp/nrSHjxEn",
+	"x82Z1mPtik6kbqyiiYGfw7j18f06jP/cVMtai/od/cUzSc4O3hSxUR4lMB1acjCLx5iDP+SRi4vV+w45",
+	"zCWRyT9tIusrBW5FzFLv7LAoHwGhQ7qwPgZJ63KiJhse9GKyaemgFDVTY164oQmWr2kvWA5VDgHJT0A5",
+	"zxmZ8zxJMUdByG3ZSp3yHEt6bTVRc+0ZSw9o2gBNgLIQ+nWSp9s6VcBQ1xG7A72b+kzP4vFmBG8Wjyvi",
+	"Hb7yPR9gArrUWIyqQrVxHtkLiJyILGfccyVv/efZwZvtnc6rkO+QLhFXf9dlEPFf8nywmDHyfJ/mNBXX",
+	"5DlWpHhBuuQcGzL8Vw0srv4e8v/8z/7pmxArttaIxFcJpyBAlxUItcjy7ODNE6L8GhCluQgOtkQ09Flx",
+	"ppcl5v42Gj/ZTNVQ4/1+T2vNrslbj7qxwC3kYlVSIfctORj86marqM7WN/aAudnkaH8mQ+4mcJd0IbfU",
+	"yCkFIxDuSEr5M+nZg3JIY6HrzzllAFkcclvjSRuNtH5Nn9Ru0c1/9/YHhz/2FfZ48a19eda7vNBVTDcv",
+	"NVPR8MJCrIvxNMuGIwU56ifj31XoQiDjvtajuCYoL+d+yfqk9q8wP5Uz7XdIT5YLV60xNWFVj5BDxGy1",
+	"loeuBwj5Mx3Tg0nFWhTsQEuRrkhSWJPU22fSViP5FJvPhXe3mhp+fOD8oqw//tRzHQiuQIy0EdJqbD/w",
+	"fqOJ6st3j0n6E2xo+cFb+NnNPi60fHbbzyo8QFw0EPLmeKBSfaPGDhTytdU3Hr/6hW/ysVvxh92HP6p7",
+	"8IfZAGMO+porZpQu9r+HPcg3XTcwCo3y5Kak9gIrw6D7faH2ovNcDGl8Q7mST61zDGIUA2YxXQwpH01E",
+	"BkseTWh2zYbq0ynNkxFN04X1Sa/q2qqD1ujaIBPIcMayRMRDxuOyXaTUAgC/rNmy96Yuj21j7Zp3+0qq",
+	"vPXWD3tHjdWibHuB+bd2W8enJ4N3R7+oq6/pxzraYxGBQqzgTJKZt7Ze4o7/wnS7QlVYNS2ZLbeqO01x",
+	"/mX2FpcUNTG6+HXMnywvX4PlpVQsdIX5xWdzlxeJ0O2u/BRJZVc7cMjSPKMrRiKa8wRJkxq0UmaizIuC",
+	"DxzYFLAidAIubVaIC3yh0Tpla9bGMD26xDNieXUhR4LHICQoqev0ZHgx6J0Pol2TgFXR7ZC7PewR1Wz/",
+	"XX//h9PLAVRPwgxCxXaY9D+wRxM2+iDm+R6Jjnsnl72jqKjTGfJIoxwszY0yqMnwhHX75YTFRLfSwX+y",
+	"QyL5IZkNZ9R1nwx5O2xNk2vtWD0VMQtbW7s6R6O/CzpEcAZueFz4Tn9GzBqbnGRQY260GKVFgW+fsELX",
+	"0vRq5q8JIUHsXVO+I/g89Tvoigoe7rQ3ruIxKK8bVbI6Jdu2ZLlTg2KvtrBcIotK9wZcMgrJhoARg9pS",
+	"FRHMKCgcn0ginCjPmIJgG/J2IWIWN8M7+i0U6qUpWQmpmWiqZrxb1PhMOInF/ApVzE5pEpPvt5StuEZm",
+	"ZEZkTMtCdGQrjLo6HriXZsqoW0qF+KAGQzikubcOk6a4qEphFg7jisxcmgBTSmlFtw0yJRkbKxkvsCEQ",
+	"EEsK8F6U/TO2A1v0mwtQ6YsMyolMWMZ0vuK10a0hL4e3eqW5vcodTcNaof56yOsKrz9AGQ731D4pgNUi",
+	"pbL1Gn9gcelauviGC2veXlm1owajgykWEfpn4dlrqE2zYEU2nLKpUOysWb81sYg0JnIhczZtVbnghixv",
+	"lTbYcKQS2/pqewfY1s1rY3zKSSzZuELuaLzQJVz4PblkhPqNgnofrFSGR1Y2L5cRx0Prt2EdO1xnjoeH",
+	"fruXIDePGUxEO9C9+r7T7RYqk/PeoK+42no3vTrhLlOXxA6hYQFeLhf0MhHPR7ZtvKzlx/cPI257wnQh",
+	"cP+5hekvXJa+370+0K5IS4yv3tX7V5VLeYqa/hqrn0ifg1ombC8z5T7/veRF3Mz10QNoXbJREkCfpFhI",
+	"QGgcbyt+Hey4Oq2MJhoh9+R2bxpaCl/vOulb3ULe1OxWd3c/WT3sHUWJDW2oJP5XU9nPQbgqWuAnVe+f",
+	"mDw9OQl9PVUHGtKGTV2E3O/BT2hp0vt9nb0AHT3yPOHXEn3qfHxYk/XOV+DuFolyZXKnc8hDV5E7Gy9n",
+	"UkTaUS22REVuDU50w6eV+KyeLe4A67d2p56yfCJiqaTPcXKNsdXzbDShkg3BwhxtBZi1DqYN3pk6Wz+q",
+	"chSCCDAXPdYC0CpPoKAhL/bdKZers/qDRqhDelaZ3UUCHHmU/GMEiiajz0Z9ps6wDv1sdUivQVL2qiKW",
+	"yiKbe5KDajoIuRS6otXSZBMNq0/hET6YXkijfZcYn7Bbog8Sypzh7qvzXptl2WpVzk7Jq+92dnwFyqtv",
+	"gpYPBkpOVc3uibYfIQUY3rZ12gLL4XF2q/ds+VaV2aAnnuYBeJql8LeK2QGA/LMxO/U3ZEMm6JOuE16Y",
+	"ZrK6zY6GWPPPlxithqF6EvS/JkEfk8rSsqHasFMPIvM/HynUm9ZkTbsHK1hr1N+HAeRKzg8nUTHd5yRi",
+	"4zEDY7lxJRRZEHKTTExwFhDtH62DNupsxAKs5rrkEaLFPSc5WdfYDEt8lGN7S2RhpDAGvD0S/f4xIjmU",
+	"4XTqlkqblLauzChmTLblPnHlZjKOWdeWC0WLLrZLdeIwfCiZtiorUnzZnBvmsY15wuBL4ArAz5zHcsvk",
+	"vVlfULQhJ4dH/mCcHOPx6fhMUzNPuVI5eTzcFSxKxqhEsLT+FJN5xvXlE/yA5hVHP0KBV1/Rqw+lfsaD",
+	"TVJ3Vvbts3KAFoxqssDWQ9gGrN+f0YnxczJyfvaIUrqLpkqrr0Njtd872e8fHfUPNuLX6oBfKgragFsL",
+	"CoB94tOe+LRH5tM0CW9skFFfs9E8g1TYv/3eumI0Y1lvnk9MDhUMjaoLAnLTlQqp+Jne2SFpG06DxeSK",
+	"SgYVMqNJns/k7nPFCXam+rvOSEx1ctUZzSeSXLFU3Iacphmj8UK7f6FaSbOQ0VaHXLB0vK0HTBTfoHkI",
+	"iQ5fhR5JzQadx5KMiFsecvUVBEZhzJYuNK94DfSYEhJKfI6T63mmoBW4rkwHQxPJFM+Zq955fCXuoP0u",
+	"ujwxfpNkgoM6J1GMyyxTfEhu/ZjUZD6wBWlHs5uh6gCii8A9SncXEPXTLBPFTyHXxv5EcM3dzLO0tdta",
+	"tp3A++rDrjC/Njks6D7N6emwyMDPtYubVg3dsj/pmq1YgxDcAp9JtcmOY2BRzMJUjsQlaDpQpOCsiQwq",
+	"h5UVmW1zAXpLWcSWFWn63O59UK8OcWiTtZh+En6D/QRGE5pkXmS99Aaw4a3Vvn9iVxMhPpAZXaSCxjKA",
+	"xM1327f4XkakbWqLvOx0Oy+Nf2VUNJAYiqSrrbz4jrAb8P/EWiRiTKp1SjrkTI8H3q3jlOakHf2exAGU",
+	"hQjAFVrmdDoLSKfTwczw2s/pYwRpQ3PwnYMirYyTNh2N2Azj0JNrDv59MLySHzBAFB0YjW+iqTeSMVPg",
+	"xNsxvS0SoLTYDa2eE7xjMraCCFgrwfW4tuaCSyy1Bf8vkmuOAhW5UJIEzWJihiNtyfCCm/3d/h8RmTAa",
+	"s6wIZZW14oP+YAjzG9r5bWqs0FNRwmnQtPHAnNYG36htgBKkLQw02kTMacYa9eL4lPcVLG4gCJRN+COG",
+	"p9bjC133BBk2yM1si7RsaSnw4ia504IgirZpcsOyReC4zyt0bw83iaNOq0TZ3rtU0gc2or9zyKQFVFBf",
+	"YHPHo20JaIJe2oFO41/zSMBpJvgEm18+bBpP/mag6ZhPmmBN3fyx4NLM7gkuv3y41Ge5Fi7RsNaEnmtH",
+	"rEcm5zjoEz2Xz/dhJ75w4CyBW1PwbEjSHQh9NJKuAfSJpn9N8NmUquvm68m6C5qPRtU1aD6R9a8JNBsT",
+	"dkiiOuQiZ43RJ3xC1CePjEOLuT4h0uf7sBsnImdfOsRWQXAjsLWJJFci1hLQ2o8eF2yLuT4B7lcFuEU2",
+	"001A90Yk8WZwi188LtDqWT5B7FcFsXiq68FVG2oacwfG9+VxWQPjPfHEFxgz3JcOqiW4WwuoJm/7SHAp",
+	"0mS9BtXktFaAOmXZNZifIf+P24VtBkYzSeR8xjLJdA5tiE+kGURgfG4YN87a3gL/feFcm2u/cDCvg9rm",
+	"oN4MJbuA/mgY2ULrvz1C/soAdUN03EQ683HxI4pmBkifxLKvDUyby2PmixlNmsOoavx44AlTe4LMrwMy",
+	"1WE2Bsq1CgIfLB9LO2AA899eM/B1gWZDlcCU5VkyauQMcJWkWBEIv3lkrwAc9MkrQD4/hp34wsG0BHdN",
+	"4bShlFQHqo8mLWlIfRKWviZAbSoq6eYN3APqYPTR/AQ0jD75CXxNMNrUT2CW0mbuf5DE+HHJPEQZPhH5",
+	"52cp/dK9VzwwawaUDcm7hctHo+kAlk8U/WuByqbUHBrbCghrUaWpkABaJfPVIwFnMcsn8PzSwbOoubEW",
+	"QDEEtRk1x7aPTdB1Ruwnmv78DLfiS4fQEsg1htGmxN0B08ej7xpKn0j81wWkjQm9bt9Abnfh89HkdQOf",
+	"TwL71wWfTUX2f8xFzjoY8r8aPKEl0njd+vNDJ4w5tLP79wXOv82/fL9SH9QaQuZI8BuWNQZN2xy99Lzs",
+	"4o8ErcWMn8D1ywfXAqDWwasHaw1ZUj/T8WPypV4azifm1M0b9IXDbR0crgHejx///wAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -27,6 +27,12 @@
 // field. ListSubscriptions walks oldest first, GetSubscription reads the
 // details, CancelSubscriptions cancels (idempotent, so retried).
 //
+// Invoices: ListInvoices walks by invoice date, oldest first; GetInvoice
+// reads one; DownloadInvoice streams a PDF to an io.Writer and
+// DownloadInvoices writes PDFs into a directory, each through a temporary
+// file renamed once complete, in bounded memory whatever their sizes (the
+// transport hands a download's body over unread).
+//
 // Meteroid has no batch endpoint for customers, so a batch of updates fans
 // out as one PATCH /api/v1/customers/{id_or_alias} per item, at most
 // Concurrency at a time. A PATCH sets the fields it carries and nothing else,

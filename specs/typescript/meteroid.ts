@@ -302,6 +302,65 @@ export const cancelSubscription: Handlers<operations["cancelSubscription"]> = {
   default: failureOrText,
 };
 
+// --- invoices (3.0.0) ---
+
+export const invoicePath: operations["getInvoiceById"]["parameters"]["path"] = { invoice_id: "inv_7n42DGM5Tflk9n8mt7Fhc7" };
+export const downloadPath: operations["downloadInvoicePdf"]["parameters"]["path"] = { invoice_id: "inv_7n42DGM5Tflk9n8mt7Fhc7" };
+export const listInvoicesQuery: operations["listInvoices"]["parameters"]["query"] = {
+  customer_id: "acme-de",
+  subscription_id: "sub_7n42DGM5Tflk9n8mt7Fhc7",
+  statuses: ["FINALIZED"],
+  order_by: "invoice_date.asc",
+  page: 0,
+  per_page: 100,
+};
+// @ts-expect-error statuses are the four invoice statuses
+export const badInvoiceStatus: Schemas["InvoiceStatus"] = "OPEN";
+
+function invoice(i: Schemas["Invoice"]): string {
+  const status: Schemas["InvoiceStatusOpen"] = read(i.status);
+  const lines = read(i.line_items).map((l) => `${read(l.name)} ${read(l.amount_total)} ${String(read(l.tax_rate))}`);
+  return `${read(i.id)} ${read(i.invoice_number)} ${status} ${read(i.payment_status)} ${read(i.customer_details).name} ${read(i.total)} ${read(i.currency)} ${read(i.due_date) ?? ""} ${lines.join(";")}`;
+}
+
+export const listInvoices: Handlers<operations["listInvoices"]> = {
+  200: (l) => read(l.data).map(invoice).join("\n"),
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const getInvoiceById: Handlers<operations["getInvoiceById"]> = {
+  200: invoice,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+// The PDF is binary: openapi-typescript types it as a string; read it as a
+// stream (fetch's body) in real code.
+export const downloadInvoicePdf: Handlers<operations["downloadInvoicePdf"]> = {
+  200: (pdf) => `pdf ${read(pdf).length} bytes`,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   listCustomers,
   createCustomer,
@@ -315,4 +374,7 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   subscriptionDetails: subscriptionDetailsHandlers,
   updateSubscription,
   cancelSubscription,
+  listInvoices,
+  getInvoiceById,
+  downloadInvoicePdf,
 };

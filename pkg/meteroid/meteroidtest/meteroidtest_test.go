@@ -555,7 +555,8 @@ func TestSpecCoverage(t *testing.T) {
 }
 
 // rawCall is one request of the coverage scenario: bad sends a wrong API
-// key; "{sub}" in the path stands for the first subscription's id.
+// key; "{sub}" and "{inv}" in the path stand for the first subscription's
+// and invoice's ids.
 type rawCall struct {
 	bad                    bool
 	method, path, ct, body string
@@ -602,6 +603,21 @@ var coverageOps = []struct {
 		{method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "text/plain", body: `{}`},                              // 415
 		{method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "application/json", body: `[]`},                        // 422
 	}},
+	{"listInvoices", rawCall{method: "GET", path: "/api/v1/invoices"}, []rawCall{
+		{method: "GET", path: "/api/v1/invoices?customer_id=acme-de&statuses=FINALIZED&order_by=invoice_date.asc"}, // 200
+		{method: "GET", path: "/api/v1/invoices?per_page=500"},                                                     // 400
+		{bad: true, method: "GET", path: "/api/v1/invoices"},                                                       // 401
+	}},
+	{"getInvoiceById", rawCall{method: "GET", path: "/api/v1/invoices/inv_x"}, []rawCall{
+		{method: "GET", path: "/api/v1/invoices/{inv}"},            // 200
+		{method: "GET", path: "/api/v1/invoices/inv_none"},         // 404
+		{bad: true, method: "GET", path: "/api/v1/invoices/{inv}"}, // 401
+	}},
+	{"downloadInvoicePdf", rawCall{method: "GET", path: "/api/v1/invoices/inv_x/download"}, []rawCall{
+		{method: "GET", path: "/api/v1/invoices/{inv}/download"},            // 200
+		{method: "GET", path: "/api/v1/invoices/inv_none/download"},         // 404
+		{bad: true, method: "GET", path: "/api/v1/invoices/{inv}/download"}, // 401
+	}},
 }
 
 const subscriptionBody = `{"plan_id":"` + PlanStarter + `","customer_id_or_alias":"acme-de","start_date":"2026-01-01","activation_condition":"ON_START"}`
@@ -624,6 +640,9 @@ func rawCaller(t *testing.T, srv *Server) func(rawCall) {
 		path := c.path
 		if subs := srv.Subscriptions(); len(subs) > 0 {
 			path = strings.ReplaceAll(path, "{sub}", subs[0].Id)
+		}
+		if invs := srv.Invoices(); len(invs) > 0 {
+			path = strings.ReplaceAll(path, "{inv}", invs[0].Id)
 		}
 		req, err := http.NewRequest(c.method, srv.URL+path, strings.NewReader(c.body))
 		if err != nil {

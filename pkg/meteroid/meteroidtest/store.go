@@ -30,6 +30,7 @@ type store struct {
 	// subscriptions to its plans.
 	cat  catalog
 	subs subscriptions
+	invs invoices
 	// hooks sends the webhooks (nil: none); webhookSeq numbers them.
 	hooks      *fake.Webhooks
 	webhookSeq int

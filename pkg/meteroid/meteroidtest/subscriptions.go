@@ -128,6 +128,9 @@ func (st *store) CreateSubscription(_ context.Context, req meteroidserver.Create
 	}
 	st.subs.add(&d)
 	st.subs.created++
+	if status == "ACTIVE" {
+		st.invoiceSubscription(&d, c)
+	}
 	st.subscriptionCreated(&d)
 	return meteroidserver.CreateSubscription201JSONResponse(jsoncopy.Clone(d)), nil
 }

@@ -308,6 +308,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List invoices, a page at a time
+         * @description Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
+         *     `pagination_meta`, paged like `listCustomers`. Filters: `customer_id` (by id or alias),
+         *     `subscription_id`, `statuses` (repeated). `order_by` (`column.direction`; columns
+         *     `invoice_number`, `customer_name`, `amount`, `invoice_date`, `status`,
+         *     `payment_status`); the server's default is `invoice_date.desc`. No creation-time
+         *     order is offered: a client that walks every page while invoices are issued may see a
+         *     new invoice shift the pages (`invoice_date.asc` puts today's invoices last, after the
+         *     position of a walk that started earlier, which is the closest to an append-only order)
+         *     and dedupes by id. Read-only, so always safe to retry.
+         */
+        get: operations["listInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's id, prefixed `inv_`.
+                 * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                invoice_id: components["parameters"]["InvoiceId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an invoice
+         * @description Returns one invoice (Meteroid's `get_invoice_by_id`). Unknown id: 404 (`NOT_FOUND`).
+         *     Read-only, so always safe to retry.
+         */
+        get: operations["getInvoiceById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's id, prefixed `inv_`.
+                 * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                invoice_id: components["parameters"]["InvoiceId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download an invoice's PDF
+         * @description Returns the invoice's PDF document (Meteroid's `download_invoice_pdf`), as
+         *     `application/pdf`. Its size is not bounded by the API: read it as a stream. 404 when the
+         *     invoice is unknown or its PDF is not available (yet: a draft has none until it is
+         *     finalized and rendered). Read-only, so always safe to retry; a body that breaks off is
+         *     read again from the start.
+         */
+        get: operations["downloadInvoicePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -924,6 +1009,111 @@ export interface components {
             subscription: components["schemas"]["Subscription"];
         };
         /**
+         * @description An invoice's status (Meteroid's `InvoiceStatus`), as sent in a filter.
+         * @enum {string}
+         */
+        InvoiceStatus: "DRAFT" | "FINALIZED" | "UNCOLLECTIBLE" | "VOID";
+        /** @description A decimal, a string upstream (`"0.19"`); read as a string or a JSON number. */
+        Decimal: string | number;
+        /** @description One line of an invoice (Meteroid's `InvoiceLineItem`); `sub_line_items` are read as they come. */
+        InvoiceLineItem: {
+            name: string;
+            description?: string | null;
+            /** Format: int64 */
+            amount_total: number;
+            /** Format: date */
+            start_date: string;
+            /** Format: date */
+            end_date: string;
+            quantity?: components["schemas"]["Decimal"];
+            unit_price?: components["schemas"]["Decimal"];
+            tax_rate: components["schemas"]["Decimal"];
+            sub_line_items: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** @description The customer as the invoice was issued to it (Meteroid's `CustomerDetails`, a snapshot). */
+        InvoiceCustomerDetails: {
+            id: string;
+            name: string;
+            alias?: string | null;
+            email?: string | null;
+            vat_number?: string | null;
+            /** Format: date-time */
+            snapshot_at: string;
+            billing_address?: (components["schemas"]["Address"] | null) | null;
+        };
+        /**
+         * @description An invoice (Meteroid's `Invoice`): the twenty-one fields upstream requires, the rest
+         *     optional and nullable. `tax_breakdown`, `transactions` and `coupons` items are read as
+         *     they come (open objects). Dates without a time are `YYYY-MM-DD`.
+         */
+        Invoice: {
+            /**
+             * @description The invoice's id, prefixed `inv_`.
+             * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            invoice_number: string;
+            status: components["schemas"]["InvoiceStatusOpen"];
+            /** @description `UNPAID`, `PARTIALLY_PAID`, `PAID`, `ERRORED` or `PROCESSING` (read: any string). */
+            payment_status: string;
+            /** @description `RECURRING`, `ONE_OFF`, `ADJUSTMENT` or `USAGE_THRESHOLD` (read: any string). */
+            invoice_type: string;
+            customer_id: string;
+            subscription_id?: string | null;
+            currency: components["schemas"]["CurrencyOpen"];
+            /** Format: date */
+            invoice_date: string;
+            /** Format: date */
+            due_date?: string | null;
+            /** Format: int32 */
+            net_terms: number;
+            /** Format: int64 */
+            subtotal: number;
+            /** Format: int64 */
+            subtotal_recurring: number;
+            /** Format: int64 */
+            tax_amount: number;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            amount_due: number;
+            /** Format: int64 */
+            applied_credits: number;
+            line_items: components["schemas"]["InvoiceLineItem"][];
+            tax_breakdown: {
+                [key: string]: unknown;
+            }[];
+            transactions: {
+                [key: string]: unknown;
+            }[];
+            coupons: {
+                [key: string]: unknown;
+            }[];
+            customer_details: components["schemas"]["InvoiceCustomerDetails"];
+            memo?: string | null;
+            reference?: string | null;
+            purchase_order?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            /** Format: date-time */
+            finalized_at?: string | null;
+            /** Format: date-time */
+            paid_at?: string | null;
+            /** Format: date-time */
+            voided_at?: string | null;
+            /** Format: date-time */
+            marked_as_uncollectible_at?: string | null;
+        };
+        /** @description One page of `listInvoices`. */
+        InvoiceList: {
+            data: components["schemas"]["Invoice"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /**
          * @description The 27 event types of Meteroid's OpenAPI (`EventType`).
          * @enum {string}
          */
@@ -1449,6 +1639,11 @@ export interface components {
     };
     parameters: {
         /**
+         * @description The invoice's id, prefixed `inv_`.
+         * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        InvoiceId: string;
+        /**
          * @description The subscription's id, prefixed `sub_`.
          * @example sub_7n42DGM5Tflk9n8mt7Fhc7
          */
@@ -1971,6 +2166,137 @@ export interface operations {
             404: components["responses"]["EntityNotFound"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listInvoices: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only the invoices of this customer, by id (`cus_…`) or alias.
+                 * @example cus_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                customer_id?: string;
+                /**
+                 * @description Only the invoices of this subscription (`sub_…`).
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id?: string;
+                /**
+                 * @description Only invoices in one of these statuses.
+                 * @example [
+                 *       "FINALIZED"
+                 *     ]
+                 */
+                statuses?: components["schemas"]["InvoiceStatus"][];
+                /**
+                 * @description Sort order, `column.direction`: column `invoice_number`, `customer_name`, `amount`,
+                 *     `invoice_date`, `status` or `payment_status`, direction `asc` or `desc`. Absent:
+                 *     `invoice_date.desc`.
+                 * @example invoice_date.asc
+                 */
+                order_by?: string;
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most invoices the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of invoices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getInvoiceById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's id, prefixed `inv_`.
+                 * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                invoice_id: components["parameters"]["InvoiceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    downloadInvoicePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's id, prefixed `inv_`.
+                 * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                invoice_id: components["parameters"]["InvoiceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["GatewayError"];
