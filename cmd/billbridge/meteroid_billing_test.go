@@ -79,3 +79,32 @@ func TestSyncMeteroidSubscriptions(t *testing.T) {
 		t.Errorf("download: exit %d %s %s %v", code, stdout, stderr, err)
 	}
 }
+
+// TestMeteroidCatalogVerbs: list and get of the fake's catalog.
+func TestMeteroidCatalogVerbs(t *testing.T) {
+	srv := meteroidtest.NewTestServer(t)
+	t.Setenv("METEROID_BASE_URL", srv.URL)
+	t.Setenv("METEROID_API_KEY", srv.APIKey)
+	for _, tc := range []struct {
+		args  []string
+		code  int
+		lines int
+		has   string
+	}{
+		{[]string{"list", "meteroid", "plans"}, exitOK, 2, meteroidtest.PlanPro},
+		{[]string{"list", "meteroid", "plans", "--filter", "search=start"}, exitOK, 1, meteroidtest.PlanStarter},
+		{[]string{"get", "meteroid", "plans", meteroidtest.PlanStarter + "@1"}, exitOK, 1, `"version":1`},
+		{[]string{"list", "meteroid", "plan-versions", "--filter", "plan_id=" + meteroidtest.PlanStarter}, exitOK, 2, "plv_starter_1"},
+		{[]string{"list", "meteroid", "plan-versions"}, exitUsage, 0, ""},
+		{[]string{"list", "meteroid", "products"}, exitOK, 2, meteroidtest.ProductPlatform},
+		{[]string{"get", "meteroid", "products", meteroidtest.ProductAPI}, exitOK, 1, `"fee_type":"USAGE"`},
+		{[]string{"list", "meteroid", "metrics"}, exitOK, 1, meteroidtest.MetricAPICalls},
+		{[]string{"get", "meteroid", "metrics", meteroidtest.MetricAPICalls}, exitOK, 1, `"product_id":"` + meteroidtest.ProductAPI},
+		{[]string{"get", "meteroid", "metrics", "bm_none"}, exitFailed, 0, ""},
+	} {
+		code, stdout, stderr := runCLI(t, "", tc.args...)
+		if code != tc.code || strings.Count(stdout, "\n") != tc.lines || !strings.Contains(stdout, tc.has) {
+			t.Errorf("%v: exit %d, %d lines: %s %s", tc.args, code, strings.Count(stdout, "\n"), stdout, stderr)
+		}
+	}
+}

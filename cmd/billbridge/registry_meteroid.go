@@ -53,7 +53,91 @@ var meteroidProvider = &providerDef{
 			{name: "get", method: "GetInvoice", ops: []string{"getInvoiceById"}, read: meteroidInvoicesRead()},
 			{name: "download", method: "DownloadInvoicesSeq", ops: []string{"downloadInvoicePdf"}, each: meteroidDownload},
 		},
+	}, {
+		name: "plans", line: "(read only)", key: "id (plan_…); get: ID or ID@VERSION",
+		verbs: []*verbDef{
+			{name: "list", method: "ListPlans", ops: []string{"listPlans"}, read: meteroidPlansRead()},
+			{name: "get", method: "GetPlan", ops: []string{"getPlanDetails"}, read: meteroidPlansRead()},
+		},
+	}, {
+		name: "plan-versions", line: "(read only)", key: "--filter plan_id=ID (required)",
+		verbs: []*verbDef{
+			{name: "list", method: "ListPlanVersions", ops: []string{"listPlanVersions"}, read: &readPair{
+				filters: map[string]string{"plan_id": "the plan whose versions to list (required)"},
+				list: func(ctx context.Context, opts []option.Option, filters map[string]string, _ int) (iter.Seq2[any, error], func() (int64, int64), error) {
+					id, ok := filters["plan_id"]
+					if !ok || id == "" {
+						return nil, nil, usagef("list meteroid plan-versions: give --filter plan_id=ID")
+					}
+					c, err := meteroid.New(opts...)
+					if err != nil {
+						return nil, nil, err
+					}
+					return anySeq(c.ListPlanVersions(ctx, id)), c.Counts, nil
+				},
+			}},
+		},
+	}, {
+		name: "products", line: "(read only)", key: "id (prd_…)",
+		verbs: []*verbDef{
+			{name: "list", method: "ListProducts", ops: []string{"listProducts"}, read: meteroidCatalogRead((*meteroid.Client).ListProducts, (*meteroid.Client).GetProduct)},
+			{name: "get", method: "GetProduct", ops: []string{"getProduct"}, read: meteroidCatalogRead((*meteroid.Client).ListProducts, (*meteroid.Client).GetProduct)},
+		},
+	}, {
+		name: "metrics", line: "(read only)", key: "id (bm_…)",
+		verbs: []*verbDef{
+			{name: "list", method: "ListMetrics", ops: []string{"listMetrics"}, read: meteroidCatalogRead((*meteroid.Client).ListMetrics, (*meteroid.Client).GetMetric)},
+			{name: "get", method: "GetMetric", ops: []string{"getMetric"}, read: meteroidCatalogRead((*meteroid.Client).ListMetrics, (*meteroid.Client).GetMetric)},
+		},
 	}},
+}
+
+// meteroidPlansRead is the pair of "list" and "get" for plans: listed with
+// the search filter, read by id in the active version, or ID@VERSION.
+func meteroidPlansRead() *readPair {
+	return &readPair{
+		filters:     map[string]string{"search": "plans whose name contains the text"},
+		maxPageSize: meteroid.MaxPageSize,
+		list: func(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return anySeq(c.ListPlans(ctx, meteroid.PlanQuery{Search: filters["search"], PageSize: pageSize})), c.Counts, nil
+		},
+		get: func(ctx context.Context, opts []option.Option, id string) (any, error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, err
+			}
+			id, version, _ := strings.Cut(id, "@")
+			return c.GetPlan(ctx, id, version)
+		},
+	}
+}
+
+// meteroidCatalogRead is the pair of "list" and "get" for products and
+// metrics: listed with the search filter, read by id.
+func meteroidCatalogRead[L, G any](list func(*meteroid.Client, context.Context, meteroid.CatalogQuery, ...option.RequestOption) iter.Seq2[L, error],
+	get func(*meteroid.Client, context.Context, string, ...option.RequestOption) (*G, error)) *readPair {
+	return &readPair{
+		filters:     map[string]string{"search": "entries whose name (a metric's code too) contains the text"},
+		maxPageSize: meteroid.MaxPageSize,
+		list: func(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return anySeq(list(c, ctx, meteroid.CatalogQuery{Search: filters["search"], PageSize: pageSize})), c.Counts, nil
+		},
+		get: func(ctx context.Context, opts []option.Option, id string) (any, error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, err
+			}
+			return get(c, ctx, id)
+		},
+	}
 }
 
 // meteroidDownload is "download meteroid invoices ID...": each PDF into

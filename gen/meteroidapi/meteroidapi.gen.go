@@ -570,6 +570,51 @@ func (e InvoiceStatus) Valid() bool {
 	}
 }
 
+// Defines values for PlanStatus.
+const (
+	PlanStatusPlanActive   PlanStatus = "ACTIVE"
+	PlanStatusPlanArchived PlanStatus = "ARCHIVED"
+	PlanStatusPlanDraft    PlanStatus = "DRAFT"
+	PlanStatusPlanInactive PlanStatus = "INACTIVE"
+)
+
+// Valid indicates whether the value is a known member of the PlanStatus enum.
+func (e PlanStatus) Valid() bool {
+	switch e {
+	case PlanStatusPlanActive:
+		return true
+	case PlanStatusPlanArchived:
+		return true
+	case PlanStatusPlanDraft:
+		return true
+	case PlanStatusPlanInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PlanType.
+const (
+	PlanCustom   PlanType = "CUSTOM"
+	PlanFree     PlanType = "FREE"
+	PlanStandard PlanType = "STANDARD"
+)
+
+// Valid indicates whether the value is a known member of the PlanType enum.
+func (e PlanType) Valid() bool {
+	switch e {
+	case PlanCustom:
+		return true
+	case PlanFree:
+		return true
+	case PlanStandard:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SubscriptionActivationCondition.
 const (
 	ActivationManual     SubscriptionActivationCondition = "MANUAL"
@@ -812,6 +857,14 @@ type Address struct {
 
 	// ZipCode Postal code, as text (leading zeros matter).
 	ZipCode *string `json:"zip_code,omitempty"`
+}
+
+// AvailableParameters What a subscription may parameterize (Meteroid's `AvailableParameters`): billing periods
+// and capacity thresholds per component id, and the components with slots.
+type AvailableParameters struct {
+	BillingPeriods     *map[string][]string `json:"billing_periods,omitempty"`
+	CapacityThresholds *map[string][]int64  `json:"capacity_thresholds,omitempty"`
+	SlotComponents     *[]string            `json:"slot_components,omitempty"`
 }
 
 // BillingMetricAggregateOpen A metric's aggregation as read: one of Meteroid's `BillingMetricAggregateEnum` values or
@@ -1494,6 +1547,30 @@ type LinkedSegmentationMatrix struct {
 	Values        map[string][]string `json:"values"`
 }
 
+// Metric A billable metric (Meteroid's `Metric`).
+type Metric struct {
+	AggregationKey *string `json:"aggregation_key,omitempty"`
+
+	// AggregationType A metric's aggregation as read: one of Meteroid's `BillingMetricAggregateEnum` values or
+	// any other string.
+	AggregationType BillingMetricAggregateOpen `json:"aggregation_type"`
+	ArchivedAt      *time.Time                 `json:"archived_at,omitempty"`
+	Code            string                     `json:"code"`
+	CreatedAt       time.Time                  `json:"created_at"`
+	Description     *string                    `json:"description,omitempty"`
+
+	// Id Example: bm_7n42DGM5Tflk9n8mt7Fhc7
+	Id              string  `json:"id"`
+	Name            string  `json:"name"`
+	ProductFamilyId string  `json:"product_family_id"`
+	ProductId       *string `json:"product_id,omitempty"`
+
+	// SegmentationMatrix Absent or null when the metric is not segmented.
+	SegmentationMatrix *MetricSegmentationMatrix `json:"segmentation_matrix,omitempty"`
+	UnitConversion     *UnitConversion           `json:"unit_conversion,omitempty"`
+	UsageGroupKey      *string                   `json:"usage_group_key,omitempty"`
+}
+
 // MetricDimension A segmentation dimension (`type` `SINGLE`, Meteroid's `MetricDimension`).
 type MetricDimension struct {
 	Key    string   `json:"key"`
@@ -1574,10 +1651,42 @@ type MetricEventData struct {
 	UsageGroupKey          *string                     `json:"usage_group_key,omitempty"`
 }
 
+// MetricList One page of `listMetrics`.
+type MetricList struct {
+	Data []MetricSummary `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
+
 // MetricSegmentationMatrix A metric's segmentation (Meteroid's `MetricSegmentationMatrix`), told apart by `type`
 // (`SINGLE`, `DOUBLE`, `LINKED`).
 type MetricSegmentationMatrix struct {
 	union json.RawMessage
+}
+
+// MetricSummary A billable metric as listed (Meteroid's `MetricSummary`).
+type MetricSummary struct {
+	AggregationKey *string `json:"aggregation_key,omitempty"`
+
+	// AggregationType A metric's aggregation as read: one of Meteroid's `BillingMetricAggregateEnum` values or
+	// any other string.
+	AggregationType BillingMetricAggregateOpen `json:"aggregation_type"`
+	ArchivedAt      *time.Time                 `json:"archived_at,omitempty"`
+
+	// Code The event code the metric counts.
+	Code        string    `json:"code"`
+	CreatedAt   time.Time `json:"created_at"`
+	Description *string   `json:"description,omitempty"`
+
+	// Id The metric's id, prefixed `bm_`.
+	//
+	// Example: bm_7n42DGM5Tflk9n8mt7Fhc7
+	Id   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
@@ -1621,6 +1730,45 @@ type PaymentMethodsConfig struct {
 type PercentageDiscount struct {
 	// Percentage A decimal written as a string upstream.
 	Percentage string `json:"percentage"`
+}
+
+// Plan A plan in one version (Meteroid's `Plan`): the active one in listings and by default,
+// else the version asked for. `version_id` and `version` name it.
+type Plan struct {
+	// AvailableParameters What a subscription may parameterize (Meteroid's `AvailableParameters`): billing periods
+	// and capacity thresholds per component id, and the components with slots.
+	AvailableParameters AvailableParameters       `json:"available_parameters"`
+	BillingCycles       *int32                    `json:"billing_cycles,omitempty"`
+	CreatedAt           time.Time                 `json:"created_at"`
+	Currency            string                    `json:"currency"`
+	Description         *string                   `json:"description,omitempty"`
+	Entitlements        *[]map[string]interface{} `json:"entitlements,omitempty"`
+
+	// Id The plan's id, prefixed `plan_`.
+	//
+	// Example: plan_7n42DGM5Tflk9n8mt7Fhc7
+	Id             string `json:"id"`
+	Name           string `json:"name"`
+	NetTerms       int32  `json:"net_terms"`
+	PeriodStartDay *int32 `json:"period_start_day,omitempty"`
+
+	// PlanType A plan type as read: `STANDARD`, `FREE`, `CUSTOM` (Meteroid's `PlanTypeEnum`) or any
+	// other string.
+	PlanType        PlanTypeOpen     `json:"plan_type"`
+	PriceComponents []PriceComponent `json:"price_components"`
+
+	// ProductFamily A product family (Meteroid's `ProductFamily`).
+	ProductFamily   ProductFamily `json:"product_family"`
+	SelfServiceRank *int32        `json:"self_service_rank,omitempty"`
+
+	// Status A plan status as read: `DRAFT`, `ACTIVE`, `INACTIVE`, `ARCHIVED` (Meteroid's
+	// `PlanStatusEnum`) or any other string.
+	Status  PlanStatusOpen `json:"status"`
+	Trial   *TrialConfig   `json:"trial,omitempty"`
+	Version int32          `json:"version"`
+
+	// VersionId Example: plv_7n42DGM5Tflk9n8mt7Fhc7
+	VersionId string `json:"version_id"`
 }
 
 // PlanEvent The payload of `plan.archived`, `plan.created` and `plan.published` (Meteroid's
@@ -1677,13 +1825,82 @@ type PlanEventData struct {
 	Version int32          `json:"version"`
 }
 
+// PlanList One page of `listPlans`.
+type PlanList struct {
+	Data []Plan `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
+
+// PlanStatus A plan's status (Meteroid's `PlanStatusEnum`), as sent in a filter.
+type PlanStatus string
+
 // PlanStatusOpen A plan status as read: `DRAFT`, `ACTIVE`, `INACTIVE`, `ARCHIVED` (Meteroid's
 // `PlanStatusEnum`) or any other string.
 type PlanStatusOpen = string
 
+// PlanType A plan's type (Meteroid's `PlanTypeEnum`), as sent in a filter.
+type PlanType string
+
 // PlanTypeOpen A plan type as read: `STANDARD`, `FREE`, `CUSTOM` (Meteroid's `PlanTypeEnum`) or any
 // other string.
 type PlanTypeOpen = string
+
+// PlanVersionList One page of `listPlanVersions`.
+type PlanVersionList struct {
+	Data []PlanVersionSummary `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
+
+// PlanVersionSummary One version of a plan (Meteroid's `PlanVersionSummary`).
+type PlanVersionSummary struct {
+	CreatedAt time.Time `json:"created_at"`
+	Currency  string    `json:"currency"`
+
+	// Id Example: plv_7n42DGM5Tflk9n8mt7Fhc7
+	Id      string `json:"id"`
+	IsDraft bool   `json:"is_draft"`
+	Version int32  `json:"version"`
+}
+
+// PriceComponent One price component of a plan version (Meteroid's `PriceComponent`); `fee` (a union by kind) is read as it comes.
+type PriceComponent struct {
+	Fee *map[string]interface{} `json:"fee,omitempty"`
+
+	// Id Example: price_7n42DGM5Tflk9n8mt7Fhc7
+	Id        string  `json:"id"`
+	Name      string  `json:"name"`
+	ProductId *string `json:"product_id,omitempty"`
+}
+
+// Product A product (Meteroid's `Product`); `fee_structure` (a union by fee type) is read as it comes.
+type Product struct {
+	ArchivedAt   *time.Time             `json:"archived_at,omitempty"`
+	Catalog      bool                   `json:"catalog"`
+	CreatedAt    time.Time              `json:"created_at"`
+	Description  *string                `json:"description,omitempty"`
+	FeeStructure map[string]interface{} `json:"fee_structure"`
+
+	// FeeType A product fee type as read: one of Meteroid's `ProductFeeTypeEnum` values (`RATE`,
+	// `SLOT`, `CAPACITY`, `USAGE`, `EXTRA_RECURRING`, `ONE_TIME`) or any other string.
+	FeeType ProductFeeTypeOpen `json:"fee_type"`
+
+	// Id The product's id, prefixed `prd_`.
+	//
+	// Example: prd_7n42DGM5Tflk9n8mt7Fhc7
+	Id              string `json:"id"`
+	Name            string `json:"name"`
+	ProductFamilyId string `json:"product_family_id"`
+}
 
 // ProductEvent The payload of `product.archived`, `product.created` and `product.updated` (Meteroid's
 // `ProductEvent`), flat.
@@ -1733,9 +1950,27 @@ type ProductEventData struct {
 	ProductId string `json:"product_id"`
 }
 
+// ProductFamily A product family (Meteroid's `ProductFamily`).
+type ProductFamily struct {
+	// Id Example: pf_7n42DGM5Tflk9n8mt7Fhc7
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
 // ProductFeeTypeOpen A product fee type as read: one of Meteroid's `ProductFeeTypeEnum` values (`RATE`,
 // `SLOT`, `CAPACITY`, `USAGE`, `EXTRA_RECURRING`, `ONE_TIME`) or any other string.
 type ProductFeeTypeOpen = string
+
+// ProductList One page of `listProducts`.
+type ProductList struct {
+	Data []Product `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
 
 // QuoteEvent The payload of `quote.accepted` and `quote.converted` (Meteroid's `QuoteEvent`), flat.
 type QuoteEvent struct {
@@ -2174,6 +2409,22 @@ type SubscriptionUpdateResponse struct {
 	Subscription SubscriptionDetails `json:"subscription"`
 }
 
+// TrialConfig A plan's trial (Meteroid's `TrialConfig`).
+type TrialConfig struct {
+	DurationDays   int32   `json:"duration_days"`
+	IsFree         bool    `json:"is_free"`
+	TrialingPlanId *string `json:"trialing_plan_id,omitempty"`
+}
+
+// UnitConversion How usage is converted before pricing (Meteroid's `UnitConversion`).
+type UnitConversion struct {
+	Factor int32 `json:"factor"`
+
+	// Rounding A unit conversion rounding as read: one of Meteroid's `UnitConversionRoundingEnum`
+	// values or any other string.
+	Rounding UnitConversionRoundingOpen `json:"rounding"`
+}
+
 // UnitConversionRoundingOpen A unit conversion rounding as read: one of Meteroid's `UnitConversionRoundingEnum`
 // values or any other string.
 type UnitConversionRoundingOpen = string
@@ -2206,6 +2457,15 @@ type WebhookEventTypeOpen = WebhookEventType
 
 // InvoiceId defines model for InvoiceId.
 type InvoiceId = string
+
+// MetricId defines model for MetricId.
+type MetricId = string
+
+// PlanId defines model for PlanId.
+type PlanId = string
+
+// ProductId defines model for ProductId.
+type ProductId = string
 
 // SubscriptionId defines model for SubscriptionId.
 type SubscriptionId = string
@@ -2288,6 +2548,84 @@ type ListInvoicesParams struct {
 	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
 
 	// PerPage The most invoices the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ListMetricsParams defines parameters for ListMetrics.
+type ListMetricsParams struct {
+	// ProductFamilyId Only those of this product family (`pf_…`).
+	ProductFamilyId *string `form:"product_family_id,omitempty" json:"product_family_id,omitempty"`
+
+	// Search Only metrics whose name or code contains this text.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// OrderBy Sort order, `column.direction`: column `name`, `code`, `created_at`, direction
+	// `asc` or `desc`. Absent: `name.asc`.
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most metrics the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ListPlansParams defines parameters for ListPlans.
+type ListPlansParams struct {
+	// ProductFamilyId Only those of this product family (`pf_…`).
+	ProductFamilyId *string `form:"product_family_id,omitempty" json:"product_family_id,omitempty"`
+
+	// Search Only plans whose name contains this text.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// Status Only plans in one of these statuses.
+	Status *[]PlanStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// PlanType Only plans of one of these types.
+	PlanType *[]PlanType `form:"plan_type,omitempty" json:"plan_type,omitempty"`
+
+	// OrderBy Sort order, `column.direction`: column `name`, `status`, `plan_type`, `created_at`, direction
+	// `asc` or `desc`. Absent: `created_at.desc`.
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most plans the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// GetPlanDetailsParams defines parameters for GetPlanDetails.
+type GetPlanDetailsParams struct {
+	// Version `draft`, a version number (`2`), or absent for the active version.
+	Version *string `form:"version,omitempty" json:"version,omitempty"`
+}
+
+// ListPlanVersionsParams defines parameters for ListPlanVersions.
+type ListPlanVersionsParams struct {
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most versions the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ListProductsParams defines parameters for ListProducts.
+type ListProductsParams struct {
+	// ProductFamilyId Only those of this product family (`pf_…`).
+	ProductFamilyId *string `form:"product_family_id,omitempty" json:"product_family_id,omitempty"`
+
+	// Search Only products whose name contains this text.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// OrderBy Sort order, `column.direction`: column `name`, `created_at`, direction
+	// `asc` or `desc`. Absent: `name.asc`.
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most products the page holds, 1 to 100.
 	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
 }
 
@@ -2959,6 +3297,67 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
 	DownloadInvoicePdf(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListMetrics List billable metrics, a page at a time
+	//
+	// Returns one page of the tenant's billable metrics (Meteroid's `list_metrics`), each as a
+	// `MetricSummary`, paged like `listCustomers`. Filters: `product_family_id`, `search`.
+	// `order_by` over `name`, `code`, `created_at`; the server's default is `name.asc`. Read-only.
+	//
+	// Corresponds with GET /api/v1/metrics (the `ListMetrics` operationId).
+	ListMetrics(ctx context.Context, params *ListMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMetric Get a billable metric
+	//
+	// Returns one billable metric with its segmentation and unit conversion (Meteroid's
+	// `get_metric`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Corresponds with GET /api/v1/metrics/{metric_id} (the `GetMetric` operationId).
+	GetMetric(ctx context.Context, metricId MetricId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPlans List plans, a page at a time
+	//
+	// Returns one page of the tenant's plans (Meteroid's `list_plans`), each in its active version
+	// (the published one), paged like `listCustomers`. Filters: `product_family_id`, `search` (by
+	// name), `status` and `plan_type` (each repeatable). `order_by` over `name`, `status`,
+	// `plan_type`, `created_at`; the server's default is `created_at.desc`. Read-only.
+	//
+	// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+	ListPlans(ctx context.Context, params *ListPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPlanDetails Get a plan
+	//
+	// Returns one plan (Meteroid's `get_plan_details`) in the version `version` names: `draft`, a
+	// version number, or, absent, the active (published) version. Unknown plan or version: 404
+	// (`NOT_FOUND`). Read-only.
+	//
+	// Corresponds with GET /api/v1/plans/{plan_id} (the `GetPlanDetails` operationId).
+	GetPlanDetails(ctx context.Context, planId PlanId, params *GetPlanDetailsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPlanVersions List a plan's versions
+	//
+	// Returns one page of the versions of a plan (Meteroid's `list_plan_versions`), drafts
+	// included, paged like `listCustomers`; the order is not documented (this spec reads it
+	// as newest first). Unknown plan: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Corresponds with GET /api/v1/plans/{plan_id}/versions (the `ListPlanVersions` operationId).
+	ListPlanVersions(ctx context.Context, planId PlanId, params *ListPlanVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListProducts List products, a page at a time
+	//
+	// Returns one page of the tenant's products (Meteroid's `list_products`), paged like
+	// `listCustomers`. Filters: `product_family_id`, `search`. `order_by` over `name`,
+	// `created_at`; the server's default is `name.asc`. Read-only.
+	//
+	// Corresponds with GET /api/v1/products (the `ListProducts` operationId).
+	ListProducts(ctx context.Context, params *ListProductsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetProduct Get a product
+	//
+	// Returns one product (Meteroid's `get_product`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Corresponds with GET /api/v1/products/{product_id} (the `GetProduct` operationId).
+	GetProduct(ctx context.Context, productId ProductId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListSubscriptions List subscriptions, a page at a time
 	//
 	// Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
@@ -3471,6 +3870,137 @@ func (c *Client) GetInvoiceById(ctx context.Context, invoiceId InvoiceId, reqEdi
 // Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
 func (c *Client) DownloadInvoicePdf(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDownloadInvoicePdfRequest(c.Server, invoiceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMetrics List billable metrics, a page at a time
+//
+// Returns one page of the tenant's billable metrics (Meteroid's `list_metrics`), each as a
+// `MetricSummary`, paged like `listCustomers`. Filters: `product_family_id`, `search`.
+// `order_by` over `name`, `code`, `created_at`; the server's default is `name.asc`. Read-only.
+//
+// Corresponds with GET /api/v1/metrics (the `ListMetrics` operationId).
+func (c *Client) ListMetrics(ctx context.Context, params *ListMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMetricsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMetric Get a billable metric
+//
+// Returns one billable metric with its segmentation and unit conversion (Meteroid's
+// `get_metric`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+//
+// Corresponds with GET /api/v1/metrics/{metric_id} (the `GetMetric` operationId).
+func (c *Client) GetMetric(ctx context.Context, metricId MetricId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMetricRequest(c.Server, metricId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPlans List plans, a page at a time
+//
+// Returns one page of the tenant's plans (Meteroid's `list_plans`), each in its active version
+// (the published one), paged like `listCustomers`. Filters: `product_family_id`, `search` (by
+// name), `status` and `plan_type` (each repeatable). `order_by` over `name`, `status`,
+// `plan_type`, `created_at`; the server's default is `created_at.desc`. Read-only.
+//
+// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+func (c *Client) ListPlans(ctx context.Context, params *ListPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPlansRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPlanDetails Get a plan
+//
+// Returns one plan (Meteroid's `get_plan_details`) in the version `version` names: `draft`, a
+// version number, or, absent, the active (published) version. Unknown plan or version: 404
+// (`NOT_FOUND`). Read-only.
+//
+// Corresponds with GET /api/v1/plans/{plan_id} (the `GetPlanDetails` operationId).
+func (c *Client) GetPlanDetails(ctx context.Context, planId PlanId, params *GetPlanDetailsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPlanDetailsRequest(c.Server, planId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPlanVersions List a plan's versions
+//
+// Returns one page of the versions of a plan (Meteroid's `list_plan_versions`), drafts
+// included, paged like `listCustomers`; the order is not documented (this spec reads it
+// as newest first). Unknown plan: 404 (`NOT_FOUND`). Read-only.
+//
+// Corresponds with GET /api/v1/plans/{plan_id}/versions (the `ListPlanVersions` operationId).
+func (c *Client) ListPlanVersions(ctx context.Context, planId PlanId, params *ListPlanVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPlanVersionsRequest(c.Server, planId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListProducts List products, a page at a time
+//
+// Returns one page of the tenant's products (Meteroid's `list_products`), paged like
+// `listCustomers`. Filters: `product_family_id`, `search`. `order_by` over `name`,
+// `created_at`; the server's default is `name.asc`. Read-only.
+//
+// Corresponds with GET /api/v1/products (the `ListProducts` operationId).
+func (c *Client) ListProducts(ctx context.Context, params *ListProductsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListProductsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetProduct Get a product
+//
+// Returns one product (Meteroid's `get_product`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+//
+// Corresponds with GET /api/v1/products/{product_id} (the `GetProduct` operationId).
+func (c *Client) GetProduct(ctx context.Context, productId ProductId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetProductRequest(c.Server, productId)
 	if err != nil {
 		return nil, err
 	}
@@ -4223,6 +4753,538 @@ func NewDownloadInvoicePdfRequest(server string, invoiceId InvoiceId) (*http.Req
 	return req, nil
 }
 
+// NewListMetricsRequest constructs an http.Request for the ListMetrics method
+func NewListMetricsRequest(server string, params *ListMetricsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/metrics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ProductFamilyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "product_family_id", *params.ProductFamilyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMetricRequest constructs an http.Request for the GetMetric method
+func NewGetMetricRequest(server string, metricId MetricId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "metric_id", metricId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/metrics/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListPlansRequest constructs an http.Request for the ListPlans method
+func NewListPlansRequest(server string, params *ListPlansParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ProductFamilyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "product_family_id", *params.ProductFamilyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PlanType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "plan_type", *params.PlanType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPlanDetailsRequest constructs an http.Request for the GetPlanDetails method
+func NewGetPlanDetailsRequest(server string, planId PlanId, params *GetPlanDetailsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "plan_id", planId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Version != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", *params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListPlanVersionsRequest constructs an http.Request for the ListPlanVersions method
+func NewListPlanVersionsRequest(server string, planId PlanId, params *ListPlanVersionsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "plan_id", planId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans/%s/versions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListProductsRequest constructs an http.Request for the ListProducts method
+func NewListProductsRequest(server string, params *ListProductsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/products")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ProductFamilyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "product_family_id", *params.ProductFamilyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetProductRequest constructs an http.Request for the GetProduct method
+func NewGetProductRequest(server string, productId ProductId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "product_id", productId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/products/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListSubscriptionsRequest constructs an http.Request for the ListSubscriptions method
 func NewListSubscriptionsRequest(server string, params *ListSubscriptionsParams) (*http.Request, error) {
 	var err error
@@ -4811,6 +5873,81 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
 	DownloadInvoicePdfWithResponse(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*DownloadInvoicePdfResponse, error)
+
+	// ListMetricsWithResponse List billable metrics, a page at a time
+	//
+	// Returns one page of the tenant's billable metrics (Meteroid's `list_metrics`), each as a
+	// `MetricSummary`, paged like `listCustomers`. Filters: `product_family_id`, `search`.
+	// `order_by` over `name`, `code`, `created_at`; the server's default is `name.asc`. Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/metrics (the `ListMetrics` operationId).
+	ListMetricsWithResponse(ctx context.Context, params *ListMetricsParams, reqEditors ...RequestEditorFn) (*ListMetricsResponse, error)
+
+	// GetMetricWithResponse Get a billable metric
+	//
+	// Returns one billable metric with its segmentation and unit conversion (Meteroid's
+	// `get_metric`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/metrics/{metric_id} (the `GetMetric` operationId).
+	GetMetricWithResponse(ctx context.Context, metricId MetricId, reqEditors ...RequestEditorFn) (*GetMetricResponse, error)
+
+	// ListPlansWithResponse List plans, a page at a time
+	//
+	// Returns one page of the tenant's plans (Meteroid's `list_plans`), each in its active version
+	// (the published one), paged like `listCustomers`. Filters: `product_family_id`, `search` (by
+	// name), `status` and `plan_type` (each repeatable). `order_by` over `name`, `status`,
+	// `plan_type`, `created_at`; the server's default is `created_at.desc`. Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+	ListPlansWithResponse(ctx context.Context, params *ListPlansParams, reqEditors ...RequestEditorFn) (*ListPlansResponse, error)
+
+	// GetPlanDetailsWithResponse Get a plan
+	//
+	// Returns one plan (Meteroid's `get_plan_details`) in the version `version` names: `draft`, a
+	// version number, or, absent, the active (published) version. Unknown plan or version: 404
+	// (`NOT_FOUND`). Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plans/{plan_id} (the `GetPlanDetails` operationId).
+	GetPlanDetailsWithResponse(ctx context.Context, planId PlanId, params *GetPlanDetailsParams, reqEditors ...RequestEditorFn) (*GetPlanDetailsResponse, error)
+
+	// ListPlanVersionsWithResponse List a plan's versions
+	//
+	// Returns one page of the versions of a plan (Meteroid's `list_plan_versions`), drafts
+	// included, paged like `listCustomers`; the order is not documented (this spec reads it
+	// as newest first). Unknown plan: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plans/{plan_id}/versions (the `ListPlanVersions` operationId).
+	ListPlanVersionsWithResponse(ctx context.Context, planId PlanId, params *ListPlanVersionsParams, reqEditors ...RequestEditorFn) (*ListPlanVersionsResponse, error)
+
+	// ListProductsWithResponse List products, a page at a time
+	//
+	// Returns one page of the tenant's products (Meteroid's `list_products`), paged like
+	// `listCustomers`. Filters: `product_family_id`, `search`. `order_by` over `name`,
+	// `created_at`; the server's default is `name.asc`. Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/products (the `ListProducts` operationId).
+	ListProductsWithResponse(ctx context.Context, params *ListProductsParams, reqEditors ...RequestEditorFn) (*ListProductsResponse, error)
+
+	// GetProductWithResponse Get a product
+	//
+	// Returns one product (Meteroid's `get_product`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/products/{product_id} (the `GetProduct` operationId).
+	GetProductWithResponse(ctx context.Context, productId ProductId, reqEditors ...RequestEditorFn) (*GetProductResponse, error)
 
 	// ListSubscriptionsWithResponse List subscriptions, a page at a time
 	//
@@ -6209,6 +7346,881 @@ func (r DownloadInvoicePdfResponse) ContentType() string {
 	return ""
 }
 
+// ListMetricsResponse429Headers the declared response headers of an HTTP 429 response for ListMetrics
+type ListMetricsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListMetricsResponse502Headers the declared response headers of an HTTP 502 response for ListMetrics
+type ListMetricsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListMetricsResponse503Headers the declared response headers of an HTTP 503 response for ListMetrics
+type ListMetricsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListMetricsResponse504Headers the declared response headers of an HTTP 504 response for ListMetrics
+type ListMetricsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListMetricsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MetricList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMetricsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListMetricsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMetricsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListMetricsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMetricsResponse) GetJSON200() *MetricList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMetricsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMetricsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListMetricsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMetricsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListMetricsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMetricsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListMetricsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListMetricsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMetricsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMetricsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMetricsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMetricsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMetricResponse429Headers the declared response headers of an HTTP 429 response for GetMetric
+type GetMetricResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetMetricResponse502Headers the declared response headers of an HTTP 502 response for GetMetric
+type GetMetricResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetMetricResponse503Headers the declared response headers of an HTTP 503 response for GetMetric
+type GetMetricResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetMetricResponse504Headers the declared response headers of an HTTP 504 response for GetMetric
+type GetMetricResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetMetricResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Metric
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMetricResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetMetricResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMetricResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetMetricResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMetricResponse) GetJSON200() *Metric {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMetricResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMetricResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetMetricResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMetricResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetMetricResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMetricResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetMetricResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetMetricResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMetricResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMetricResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMetricResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMetricResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListPlansResponse429Headers the declared response headers of an HTTP 429 response for ListPlans
+type ListPlansResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListPlansResponse502Headers the declared response headers of an HTTP 502 response for ListPlans
+type ListPlansResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListPlansResponse503Headers the declared response headers of an HTTP 503 response for ListPlans
+type ListPlansResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListPlansResponse504Headers the declared response headers of an HTTP 504 response for ListPlans
+type ListPlansResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListPlansResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PlanList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListPlansResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListPlansResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListPlansResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListPlansResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPlansResponse) GetJSON200() *PlanList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPlansResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPlansResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListPlansResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPlansResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListPlansResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListPlansResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListPlansResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListPlansResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPlansResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPlansResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPlansResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPlansResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPlanDetailsResponse429Headers the declared response headers of an HTTP 429 response for GetPlanDetails
+type GetPlanDetailsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetPlanDetailsResponse502Headers the declared response headers of an HTTP 502 response for GetPlanDetails
+type GetPlanDetailsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetPlanDetailsResponse503Headers the declared response headers of an HTTP 503 response for GetPlanDetails
+type GetPlanDetailsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetPlanDetailsResponse504Headers the declared response headers of an HTTP 504 response for GetPlanDetails
+type GetPlanDetailsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetPlanDetailsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Plan
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPlanDetailsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetPlanDetailsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetPlanDetailsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetPlanDetailsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON200() *Plan {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetPlanDetailsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPlanDetailsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPlanDetailsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPlanDetailsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPlanDetailsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListPlanVersionsResponse429Headers the declared response headers of an HTTP 429 response for ListPlanVersions
+type ListPlanVersionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListPlanVersionsResponse502Headers the declared response headers of an HTTP 502 response for ListPlanVersions
+type ListPlanVersionsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListPlanVersionsResponse503Headers the declared response headers of an HTTP 503 response for ListPlanVersions
+type ListPlanVersionsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListPlanVersionsResponse504Headers the declared response headers of an HTTP 504 response for ListPlanVersions
+type ListPlanVersionsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListPlanVersionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PlanVersionList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListPlanVersionsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListPlanVersionsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListPlanVersionsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListPlanVersionsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON200() *PlanVersionList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListPlanVersionsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPlanVersionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPlanVersionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPlanVersionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPlanVersionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListProductsResponse429Headers the declared response headers of an HTTP 429 response for ListProducts
+type ListProductsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListProductsResponse502Headers the declared response headers of an HTTP 502 response for ListProducts
+type ListProductsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListProductsResponse503Headers the declared response headers of an HTTP 503 response for ListProducts
+type ListProductsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListProductsResponse504Headers the declared response headers of an HTTP 504 response for ListProducts
+type ListProductsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListProductsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProductList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListProductsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListProductsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListProductsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListProductsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListProductsResponse) GetJSON200() *ProductList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListProductsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListProductsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListProductsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListProductsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListProductsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListProductsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListProductsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListProductsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListProductsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListProductsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListProductsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListProductsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetProductResponse429Headers the declared response headers of an HTTP 429 response for GetProduct
+type GetProductResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetProductResponse502Headers the declared response headers of an HTTP 502 response for GetProduct
+type GetProductResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetProductResponse503Headers the declared response headers of an HTTP 503 response for GetProduct
+type GetProductResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetProductResponse504Headers the declared response headers of an HTTP 504 response for GetProduct
+type GetProductResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetProductResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Product
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetProductResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetProductResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetProductResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetProductResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetProductResponse) GetJSON200() *Product {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetProductResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetProductResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetProductResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetProductResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetProductResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetProductResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetProductResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetProductResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetProductResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetProductResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetProductResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetProductResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListSubscriptionsResponse429Headers the declared response headers of an HTTP 429 response for ListSubscriptions
 type ListSubscriptionsResponse429Headers struct {
 	RetryAfter *string
@@ -7187,6 +9199,123 @@ func (c *ClientWithResponses) DownloadInvoicePdfWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseDownloadInvoicePdfResponse(rsp)
+}
+
+// ListMetricsWithResponse List billable metrics, a page at a time
+//
+// Returns one page of the tenant's billable metrics (Meteroid's `list_metrics`), each as a
+// `MetricSummary`, paged like `listCustomers`. Filters: `product_family_id`, `search`.
+// `order_by` over `name`, `code`, `created_at`; the server's default is `name.asc`. Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/metrics (the `ListMetrics` operationId).
+func (c *ClientWithResponses) ListMetricsWithResponse(ctx context.Context, params *ListMetricsParams, reqEditors ...RequestEditorFn) (*ListMetricsResponse, error) {
+	rsp, err := c.ListMetrics(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMetricsResponse(rsp)
+}
+
+// GetMetricWithResponse Get a billable metric
+//
+// Returns one billable metric with its segmentation and unit conversion (Meteroid's
+// `get_metric`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/metrics/{metric_id} (the `GetMetric` operationId).
+func (c *ClientWithResponses) GetMetricWithResponse(ctx context.Context, metricId MetricId, reqEditors ...RequestEditorFn) (*GetMetricResponse, error) {
+	rsp, err := c.GetMetric(ctx, metricId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMetricResponse(rsp)
+}
+
+// ListPlansWithResponse List plans, a page at a time
+//
+// Returns one page of the tenant's plans (Meteroid's `list_plans`), each in its active version
+// (the published one), paged like `listCustomers`. Filters: `product_family_id`, `search` (by
+// name), `status` and `plan_type` (each repeatable). `order_by` over `name`, `status`,
+// `plan_type`, `created_at`; the server's default is `created_at.desc`. Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+func (c *ClientWithResponses) ListPlansWithResponse(ctx context.Context, params *ListPlansParams, reqEditors ...RequestEditorFn) (*ListPlansResponse, error) {
+	rsp, err := c.ListPlans(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPlansResponse(rsp)
+}
+
+// GetPlanDetailsWithResponse Get a plan
+//
+// Returns one plan (Meteroid's `get_plan_details`) in the version `version` names: `draft`, a
+// version number, or, absent, the active (published) version. Unknown plan or version: 404
+// (`NOT_FOUND`). Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plans/{plan_id} (the `GetPlanDetails` operationId).
+func (c *ClientWithResponses) GetPlanDetailsWithResponse(ctx context.Context, planId PlanId, params *GetPlanDetailsParams, reqEditors ...RequestEditorFn) (*GetPlanDetailsResponse, error) {
+	rsp, err := c.GetPlanDetails(ctx, planId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPlanDetailsResponse(rsp)
+}
+
+// ListPlanVersionsWithResponse List a plan's versions
+//
+// Returns one page of the versions of a plan (Meteroid's `list_plan_versions`), drafts
+// included, paged like `listCustomers`; the order is not documented (this spec reads it
+// as newest first). Unknown plan: 404 (`NOT_FOUND`). Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plans/{plan_id}/versions (the `ListPlanVersions` operationId).
+func (c *ClientWithResponses) ListPlanVersionsWithResponse(ctx context.Context, planId PlanId, params *ListPlanVersionsParams, reqEditors ...RequestEditorFn) (*ListPlanVersionsResponse, error) {
+	rsp, err := c.ListPlanVersions(ctx, planId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPlanVersionsResponse(rsp)
+}
+
+// ListProductsWithResponse List products, a page at a time
+//
+// Returns one page of the tenant's products (Meteroid's `list_products`), paged like
+// `listCustomers`. Filters: `product_family_id`, `search`. `order_by` over `name`,
+// `created_at`; the server's default is `name.asc`. Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/products (the `ListProducts` operationId).
+func (c *ClientWithResponses) ListProductsWithResponse(ctx context.Context, params *ListProductsParams, reqEditors ...RequestEditorFn) (*ListProductsResponse, error) {
+	rsp, err := c.ListProducts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListProductsResponse(rsp)
+}
+
+// GetProductWithResponse Get a product
+//
+// Returns one product (Meteroid's `get_product`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/products/{product_id} (the `GetProduct` operationId).
+func (c *ClientWithResponses) GetProductWithResponse(ctx context.Context, productId ProductId, reqEditors ...RequestEditorFn) (*GetProductResponse, error) {
+	rsp, err := c.GetProduct(ctx, productId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetProductResponse(rsp)
 }
 
 // ListSubscriptionsWithResponse List subscriptions, a page at a time
@@ -8774,6 +10903,974 @@ func ParseDownloadInvoicePdfResponse(rsp *http.Response) (*DownloadInvoicePdfRes
 	return response, nil
 }
 
+// ParseListMetricsResponse parses an HTTP response from a ListMetricsWithResponse call
+func ParseListMetricsResponse(rsp *http.Response) (*ListMetricsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMetricsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MetricList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListMetricsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListMetricsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMetricsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListMetricsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMetricResponse parses an HTTP response from a GetMetricWithResponse call
+func ParseGetMetricResponse(rsp *http.Response) (*GetMetricResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMetricResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metric
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetMetricResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetMetricResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMetricResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetMetricResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListPlansResponse parses an HTTP response from a ListPlansWithResponse call
+func ParseListPlansResponse(rsp *http.Response) (*ListPlansResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPlansResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PlanList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListPlansResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListPlansResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListPlansResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListPlansResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPlanDetailsResponse parses an HTTP response from a GetPlanDetailsWithResponse call
+func ParseGetPlanDetailsResponse(rsp *http.Response) (*GetPlanDetailsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPlanDetailsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Plan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetPlanDetailsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetPlanDetailsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetPlanDetailsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetPlanDetailsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListPlanVersionsResponse parses an HTTP response from a ListPlanVersionsWithResponse call
+func ParseListPlanVersionsResponse(rsp *http.Response) (*ListPlanVersionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPlanVersionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PlanVersionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListPlanVersionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListPlanVersionsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListPlanVersionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListPlanVersionsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListProductsResponse parses an HTTP response from a ListProductsWithResponse call
+func ParseListProductsResponse(rsp *http.Response) (*ListProductsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListProductsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProductList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListProductsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListProductsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListProductsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListProductsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetProductResponse parses an HTTP response from a GetProductWithResponse call
+func ParseGetProductResponse(rsp *http.Response) (*GetProductResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetProductResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Product
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetProductResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetProductResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetProductResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetProductResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListSubscriptionsResponse parses an HTTP response from a ListSubscriptionsWithResponse call
 func ParseListSubscriptionsResponse(rsp *http.Response) (*ListSubscriptionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9490,403 +12587,445 @@ func ParseCancelSubscriptionResponse(rsp *http.Response) (*CancelSubscriptionRes
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rcts4uij6KiidtSryXrQiJ+nuabtW1VZsJfG0b2PLfWW2CIuQxQkFaAjKtqY7VftNzr/9IudN9pOc",
-	"wvcBIEBSEuU4nk7GVV1pkwJx/fDdL7+3RmI6E5zxXLZ2f29NGI1ZBn+eszxb9MY5y9RTzOQoS2Z5Inhr",
-	"t3UichKL0XzKeM5icrUgxyxnmUjigFzNczIRXMwzFpPbCeNkljHJeL5LJuKWpIJfk1yQW5rk5IqNRcZI",
-	"xmaM5on6YaKe/jFnMg8IlSRmKV1sSzYSPJakHYWtl92wFW0RkRHKybvB4IzENGekff5mn3y/s9Pd6pB9",
-	"OiNJ3mkFLTmasClV82d3dDpLWWu39bLbClr5Yqb+lnmW8OvWx48fg9aMZnSqVgGrP+Q3Ihmxw7i6+MGE",
-	"kQR/fiaJWvIsY+PkjsUkSvjNMFIjF+OpV9/xVy8O3h5/MxinH77nf5nm372ZjL5rBa1EdTij+aQVtDid",
-	"6vaq62ESt4KW2oskY3FrN8/mzF3QNOFHjF/nk9buTnU9QetifmUnvWwV0mlTWYqcX5WXol5tshS3/09d",
-	"z0/saiLEh2VLmTIp6TUjSUza0VReD//v//4/0VYAACXplBHBCbth2YJkCq6JGBOqoCtR73ZJzOL5LE1G",
-	"CpQEV9BjITrkkingS3JJbnESkuSTTMyvJ+TiJrkLyO0kGU3IWKSpuJXkIqc8pllM9JRlJ+Rmf/B+FTuk",
-	"O9xeszlLt+MiueY0n2esuis9Imd0xLYlU5CtrmmayFwtPLrZCcJ5t/tydEUl+/YVeXfc29++eNd78c23",
-	"8J5FRNywjETYqpgk/trxX+fJlMmcTmferxm9DfmViBe6x4B8YAuFEZJ8AqfCeDwTCc+JZKOM5aQd3U4k",
-	"Gw29mX1g5vtd+OgDW5BEwp8xG4mYxWRGs3yrQ045C/mU5qOJwiPS7AuR8/E4GTFJ2lKdP00Jnc0YzdSh",
-	"pYxQM3wmcpozubVHFEakmbrjZCS4zCnPQ64WGeCuAI6it0QtTuGojI1YcsPiBsdsp3W/0x6Yna6e9k8K",
-	"0eK2IEyTWyphG1gckEue3BGNRTvknI3nkhF7bpLkQpAxzcg4E1OyEPOMjFIx+hDy9jdkmvB5ziRhST5h",
-	"Gbml9gTmck5TkouUZZSP2NYuUShdzNVtydgspYsmoG+nsXJPZjTPWab6+V+/dbe/f/9f/1GPxTMmZ4JL",
-	"Bkj8NY3PkZiop5HgOePwJ53hZU8Ef/53qTbQUgj48Mr7UM6nU5otWruKKtA0ifHo2xPK4+3bLMlzxvdw",
-	"8zVNJHKiMAEXhGWZyFT7hMmtVtC6oemc4WxiNffXvYPhef9vl/2LQStoaSzmjPTXi9MTGG6XzPkHLm45",
-	"uaFZQnlOov7l+WlExiIj44SlMYlG8yxjfLSIcC+K3fuPjI1bu63/53lB7Z/jr/J5X80QoCxnd/nzWUoT",
-	"2I/i6yq2ZXd5Rke5yJ5Jg3kDwjrXHRK23tAkZbEi8TOaKTArSLq9MmpVYWuPcJETmdOrlHXqj7M6NHQh",
-	"8BYWJJvghYU965Bjmo5FNmW4fQGhPCaU/GOurgX2jnSBZTcseyZDjj/ZVZER5WpqGaOKnMxYNpzRa/bf",
-	"9GqkaAoFlkXdIY3OKImKvYvMjuyFXI2ioCRlmXxG1OGNJmz0QZI25fY8zampVSHxVxNkPE/yRaD6NuNH",
-	"RMwVAg95Rrna8U6ns0Uol7fqXhq8ChATwalGsFsdcgJrybMF7HTIWx+D1r7g4zQZbXozRs5nxb3opQmV",
-	"CmEqvOLdizqY3z89eXN0uO8D/P5c5mLKMkJTte3qNBKZy/tAci3cjOr73wW6TnH+dglXC0K5AHxnv1NH",
-	"RrPRRKF6IhS1Sfgonccs3iqYhWeSnM4Y750dKvqU0owhqpQ5zefSIX4GLSwAOLkgU5ExOKmQ26MK9I+5",
-	"IlPz0YhJiWTQTmoi0tiAMy5iShfwluD0Y5pTfeJ9gKgTkb9RKHrDc+fOZ8W5X2oQVlzXulM/OR0M35xe",
-	"nhx4x+6yqbDSMYzyEKd+IvQlUjyP2iAxYxnVvO6HhMdkQtXpqGOPSTtB+qmO7gNbPJMkZ1yhWXUEjN8k",
-	"meAKtW+Vr5Pa2rc0Z7d0gVPZbGPnnN7QJFVd+Xt7wbKbZMSI02D9Jh+eDPrnJ72j4UX//Mf++bB/fn56",
-	"7m+47jZn05nIaJakC3eIT6Ack3yariIcPa7BXuEyZMBnmbhb7MEVVF2oG7ghSVBnoU9ulombJFYI3dJh",
-	"uUsoucbDUeg1FTQmVzRV7IpCtorh4bmBD3X0iE0l+ab7IiDfdF+qr77pvkJB1jRKJJnzjNHRBE5FZESm",
-	"4rZDLH1SDRRzlC4QvorrjvKxXjlcViVdoCx7fIRbk3CZMxoHRAoyShO1DjKdyxz2JmYz9YEWUs4NGO4R",
-	"aqlsPqE5dD3KmBJopJiyHNjiKW6D+p/qa0JvGMnpB8YJG4/ZKO+QHiwaPqZZtiARjLANegCQBssagm2r",
-	"IqgDFd36uaNMgEM85Iqbo+kFkOD73JtE91C9NCwjY5qkivl/gPtiZqq5BTzKB8FP/lydswSW7m1/EJCz",
-	"3mD/HWCgg/5Rf9An7SRW91ZtkiJSKExsBUBYQn5FRx/EeKxO8ez0YkDaCABbCBHX6qrktTCA7WKPtuwi",
-	"+5Pk2K8ariCVWnGjYFfBVZITek0TrinNZ6ExBSG+H6WxDMaDU5mCGjv0RGR6qz6JsAyEOKZ8oYURueGG",
-	"5tWvi309V6ghTaaJOvi1ezo4PR0e905+McLKhbe3RV+E3Y0Yi9nDbG5Nv4hl8Z0mF44mUjNTHtYiiIRI",
-	"IkNeNN2zqFVOxDyNtc6y9KmrvyTtEZ3NWLwFowB7dZsoZpEqSVmMx4Td4coSwPzA7P1d7WjmXG6UiB8G",
-	"i15yOs8nIkv+yeLN2Q7v0wIuXtPYwOp6sLg86V0O3p2eH/7aP6iVX3VPD8bGm5klkkwTKRN+HZCpEfcC",
-	"krEb8YHB7VMMhubhnVtWd8kuObubsVHeaBP/tKzRFyC/9/jCSEKAJi1DTmLB9F1GqYm0PXVKqkQ1wgWH",
-	"zVF7AtslQUAKOTXEWSHdKmsFQLDls2dlSTkoCfEhNxplY2kw3BnoyOz5xGyUxCAwOmLeKKVKUkNN8zd3",
-	"dz55DkgsCDdQqOW0V3d3mnhe8lkmlKinthVlthJYfjl6mkRqBdYcmVfNaJvrRuSEzhhpUwJ4xfx8m4GN",
-	"aDEDAdjoSULO+HyqW8r5aKImSAvtCarDtnatasacidby4IzsjgRadRPyOt0NoglNuQ0Y1itSLrmcz2Yi",
-	"y1l8zOKEDmB3vrwDM10pJkaR0H2c/7Zazy4po8Jo9T6HvLLR5JP22VIPoF69OD7l/RuDptP0dNza/W01",
-	"StY6dPjqHeqiPwarPymGOaA5bX18X7dvM7oAsVKMSUTjWPCO0RJFgXmj+esIOAf9bj6L8V27UB6FPCrG",
-	"jLYCMk5pruGsNJla8KFxvA3qDVAIS6SBZsD/ERF2A3yMo62K/G6jLQUvs0xh5jxBVoHG8RDtd54dVb1e",
-	"agwsQVzQ0jswpHBiilyrv1pqC8ACUPeNt77fW3yeajUJGgcq7ceMDXN9+yhfNICJs0zE81H+hjEF5acz",
-	"xgEmFKJp7f6mBnxff+jFRjMGmGqP0CtgEkVG1HfIOQLFSiSRDMzRq1cQtO62r8W2flk7tdaU3g0TsEmN",
-	"mBzOWDZ0baze1iY8f/li+aBKfr6GO6ANMr9XN3SWaUO0d/CzLNng4Ge4jppeNgEfydLxUKLqyqjKdKMr",
-	"IVJGEUUU9qPfHLDVK/Tm4iyupncPXt/b+Yirv7NRri9jxqSss7rOhMxpqiBEteiQPljj0EIDPI9qSdNd",
-	"UsPhqFd4dUNO09mEXrE8GYE00ZbCgtOUZorJNasNyJynyQfmie/PJNgbsDcUWWjIZzRT0omZnUtHxZwr",
-	"doSmepBZSucyUfhXL2HKplcgRpFIG1H+AFCPQp7wOg24GrOgDESJEUwiRZcsN/1RSSLoBtw70oSzF2Fr",
-	"N+TwbmuXMDqaqEE1ZxgTA9BkwhSjKBM+YuRlp9vpbtlbCHgWe70S+YRMGeUkbHGRh2rssKUkMpSKC05R",
-	"f5ALgUKajwZHmhFbi4b0TlZhY99ssdrv/FZsp0wJh+Tw4pS83Pn22+0dAoe+/YIo8Yq0gfBHlxeRZl71",
-	"Rs5nM5Ztj6hkMuS3EwpqHcAyCrlLQaKYReoFHY3YzIjFMhdq99R2H/SjreIdnn7MVC+GDw+B54LG3W5k",
-	"PBySXJ0nV6R5nnFti9CWWULR+yG/FQTXBeRHW43VZJFXV/11yIXab1gH/LSHuib1mxozbFnbGG5Z2MIT",
-	"KdDH5UUNanOMxO3fetu/0u1/vv/9xcc/ut2t/6jDKgrYdqrn9CbJZG6viGpE2jLPGEO44nMFt1vrEboe",
-	"4UV1hAswxZeGuJonYMwJiJwnOQvI6LloNooSO2o8QC7U6wD14uqOiIxk7DoRvFGn/0xmQ5Tyy/2eIYZT",
-	"P4KTFsin7ZRR0AX+k2VCXSp1FE2m/7EGvb5O0jTh18csz5JR7/o6Y9c0RyLo0XZNqFv7p5cng1bQOuoN",
-	"0JB+3PtZ/Xt4ov7t99T/Li6PWwG2HB4cXgwOT/YHrfeK3JcmVCH4PTKFiTyThOq5KJkVXD9ovEu0WOpy",
-	"VfUL6PP5NEIJRhKRhZxyI//h4AjllaPQvZ2xLBHx8l04Pj0ZvDv6pRW0/nbZOx/0z+Hvi/7xYe/k5LJ3",
-	"1Apa+o+Gy77CcckMBm6yYJyit852pOcVBSGP7MwUc1xMTT3pv7RvX6ON2Vd8UOraEB23jRoHGXV9bycL",
-	"JUON4FOfF17anaJDSooR8zzkEdpKkhs2VOxrFBCaG48mI8KiVJrbHRQZGYnpNMkVNsbtrKMxfs8VTrlu",
-	"CzJGtWaqwb2qW6Ccp/kSaQI9C5RgM6p8GO2SdVuHnjhRQDKmGLA45ECxr9iIziUj14yzjOYik6Qt6CzZ",
-	"VgjlmvEtolqrbUwy4GFuMwqUomrGVTcI5rhq/LqNLnPNq4QEt9MKl+l1VMcp7ov5TPCDRAIpq2MYR9Di",
-	"mSSxblQCSq8DBYlUQdCI8dyopwi6bNKpahGQXKRxyKni9ZRwHqk5Ke7qrH++3z8Z9N721XV7c/hz/yDa",
-	"wt1RQ2fJNOHqPMAdk85mCox2f29Bw2Wb80aNbFcXtIoxlspcdu72s4/2eBYn6BwG2/gxaAnOmohxdV2u",
-	"/sSf98f39qQ+v1bBGaehWgEhxNMr6Fe+YkG/XKJZcMYtqRbKM6rFBhZMHd2CHbJet1Dqt065YDiMOi56",
-	"VqN1GIn542odqr8noJmN60RQvEjmoq8HAvcGsLtZkjG5aq5rebaMKcKT8OuhNdTcQx+QsZhN0Wkb7Gz3",
-	"7mYuG8rqxWEHCBH+MTjb6nTrHMVaeX0ffnYxOei9ai0xqNtRPALNcyV80hwN5Irp8+G7vtfPp0QD2T75",
-	"JzXASeM4QXXCmTMaHkhFL5ElSga4YVmWxJpuWAdK3ae/vMrC9t3xo6AgLlsBmVEpUby8Tm4Yd9TOxSn8",
-	"Y06tPaMCUNOEJ1PFyHarwLRUtbPkrOMkPxE5ewRc7o/VFJ/DV0MucmYxeOC/Hiecpsk/C9Tu/HYjkpjF",
-	"UcjLwOhOpYziayZaj+ahIVEDVXC9M4clCL86CnAYPeBMjJcuHCr4Wk4TLjIy50kuSVuRcLlVq3q5Bxp3",
-	"JlslIhnfjIjECQwPqxiOTLCUC8LfvmrV4UBjnaoncVpVV53fXG4wPydgyOtlZeBRDekYz3l8v1Wi2XMt",
-	"ybPAcQHtjU47p3d60IbD5SJHv6+1bctkxocJ/wQCP/JKr8k5QjOwN+NlG7cMbJpQquou1Yr7B+e9N4NW",
-	"0HpzeNI70g4YP54eHvQPmsr3zl03pmsr40fQPQoKun/1gANUWMvSpDcT4p074s/w8OKUvHqx811h5EWd",
-	"E0jYQoE5uAdJa1i26vT2zjffQ2MZEHTT1l7S4KgjJyJjZDGnnET7J+8iq6meJDIXWTIi0f7lvlruu/Mf",
-	"QFFxBBqKiwHswa8/HUVbHdIz+tgpXYScxjEOuEveCh2cJJ2YDdSFqEG03MtiMByBnlZv0FZQuBaFPKX8",
-	"ek6vmfVQAh1pPmFTE3OTp6BMvmVp2iHR3baCjO0bmin5WUYgRqNN4a2woUxwXHo7MdRq//Sgb8K+2lrL",
-	"oVW9hYxO2FQh6SuFwaMebsfgHLQ4g9OzCGMRtJJWw2cPILL35kT9ewTap2N4c/JW/XvaU/+eX6h/L+H9",
-	"T/D+V9X+de9Y/ftavX99oKD89Vt4/w7eHL5R/0Jvr8HN7/Xpa/XvuRrl9QW8GUD7n87Uv7/A37+q9/s9",
-	"+PdA9bD/Dv49Um32T97Bv7+AkhDenO+rfy/xX3jzY1/9++sPraB18Ff17cEP8De0P4D++2/V3/1zNWJ/",
-	"oGbVvzxXt/Sv6tc3P6hf376Gf/tqtm/fqR14ewhvYEVvT1TPbwd/U//+ot68+wH+PVHt352rEd8N1F69",
-	"u1QtDw9U/4dHqp/DE/j7b6r94Tn8faHa/xV6/usp/Hum1vhDX7X/4S38+061/OFY9fbD2U/q33P49yfV",
-	"/geYww+/ooJV9XYE8z/6QX11dK5+PbpQczuClseww8cH6s3xW3XKxzD/42P17TEoao9hx47PL9W/sD/H",
-	"P8K/P0Gbn0Fv+wu8AXg4gT5PAAZODk/Vv6eq5cmZanMCO396rP4+670GNYRqefZWtTl7p8Y6g9meHcH7",
-	"X9Tu/a2n3pyfqjfnADPnl+rb85/UPlzArxcAgRf78PfBW1Cnqj4v3sJ76PkCYPviVO3kBezGxQW8H8Df",
-	"AIcXPyoouvgF3v+q2g/eqbEGf1VfDY7VngwAkgewM4NzdUYD6GEApzD4VbW87CkovXz7s/oX5nz5i9rD",
-	"S/j1RzjTH6GfHy9/bAWtn0Ab/nNPrejnffX+51P4+0z9+0tfretXWOmvx+rEf/3pSFGlgolA4K0aqj1U",
-	"Ayp4jVPw1tsnuP32CXbKPh17LQEr2CfADvYJsIR9uvS++8n77ld3PMQi9um1+x1iFfv01vvundcSsI19",
-	"8maN2Mc+ARayT+fuahEr2aeBNx5gKfv0i/fbr+53GnuZpwN3Zhqbmacjt0+N3ezTL+7TqdcSsZ55uvSf",
-	"vJaIDc0TYEXzhNjRPv3g/eaNd+CtD7GnfTp3dwKxqX0CwDRPiF3t0w9uL4ht7VPfPRXEvvbp0GvpnTRi",
-	"ZfsE2Nk+/eK2RGxtn07c8RB726eBC7uIzc0TYnX7dOTOE7G8ffqbOx5ifft04Y73V29FSA3s05kLE0gd",
-	"7NNb7+mdOwJSDfsE1MM+nXtPP7nj/eDtGVIX84RUxj5554dUxz6du70gFbJP3gjH3s1B6mSf3rrY5tg7",
-	"P6Ra9unEneexB8lIzeyTB59I3ezTT16fP7tQjlTPPnn47MRbw4mHs5Aq2qdTdwSkkvbJu3FINc0TUk/7",
-	"1HdHQGpqn965az/zTgWprH36xYVypLrmCamvffJwJFJj+/STC2cXXi8XHmZHam2fDtzRkXrbp7fed96K",
-	"LjxahdTdPnlQh9TePg283zw8j1yAffrF++5XdzzkDuzTX93RkVuwTx4FGngQiVyEffJmNvBuI3IX5gm5",
-	"DPsE3IZ98s4IuQ/75PXyo4dDfvTmidyJeUIuxTwht2Kf9t3vkHuxT2fuE3Iz5ulXD0KQu7FPP4EJvLgD",
-	"FRl7pR7DyKvNhGwrbUUVA7orsjItPtYJzqRNHVmT0DgOOTTWfkFvhRUli9ECK1ZqV2opipBzGAmF1Dqp",
-	"3HdFdBaso6gG9K7OkpnTOww1A29hJXsKdPS3EVI6tNEsvhzu/kxNakznaa76YrIT8l6aknySMeMYp6Pv",
-	"UamzSygMCg40nLFYorsYdj8NrGBvdvlZybGOiAxDg0A+TiQE1qG/cpqabsgVU1M0g9ZpKI0LZSk2DBLP",
-	"4FLVNCmI8rccojdR2SSNl9ePvQHaDaqaOe0KUEBnuYmrExVztI3oNuisVKeTpnckA/8gCkEMU5pqT/Mo",
-	"bHU7L7phK0LoskoVG6QB/kaYAoQnOWmPMzpS3YZcZMY2vbWHuQ5sbKDMMbMIuK+mKdobbAKodAFuEhjV",
-	"6o4acsylYYA5KLsVopObVHcKg2uT3LgaYqaWnKHHHUQi4H6EvJ3kkkxFzCCwM6FpIpnNK6M2A78Zp4Lm",
-	"W3B3MLBPkgjOISpul3atxJ475ETYLiLtkBZ5/ouC61gR+Np4Q/hQSjDgQQds6Vhc8LZL6YhNRBpDep4W",
-	"anCwK9ThhK0IHCPtPi0wdljmdEEwJst0G3KAzUQSRG1lHzsFBSVUME7ZXecAl+f+tJ1MZyLLdaaWSWu3",
-	"dZ3kk/lVZySmz6+SNL3KkviauX/OPlw/V92hpwq9W+JsNsC780xqH0XcvBFNU/RxzYrbhQFtgEVgQUvC",
-	"pFyNsHYMzrRzjZlFrWJW47BaFw6bXEJq58giLqJ3dojOpgm4X2ZM7f8oT3XURHJnEFsZT5lUNua8tI/w",
-	"GLwT20Wyl4BEOP4QcKZ6TsCeZLHrkE1pkkpwwHJeAsodYlu1EdHWrg4q4TFTk0Ww0OOabTPThXkEgG9D",
-	"fp2J+Yz4LsvFTc0YzBjiYdVg2itqqP0ftfbQJtBKOKZlEhDb5WLrbM4ROxgvajMZRRavmPb+3UOwV1tN",
-	"UymqnsMhN7fOo6uANQr/ZIw0su7Je2VPYoKOxCEP+UXhg+zn59AUHy6wIohc+8NGV5R/GNIRGLXVEZB2",
-	"xqbihsVkPpN5xuiUJDzkL7ovvt3uvtgiCrNGiVRHPGR3bDrLI9K2TQ0OTHKFXWAdgdrGyAAtWqoBAMyr",
-	"M5qPJtq6aN5dgueIcXrT6UeY2h/t8kuSHByQ9K4BsZd5kqYmS5peX6LXTaWNEXcy3sChWadiSZJrLpYQ",
-	"VoCZJZZKiwNuVdfJP+aYH2yscYI5hIAk42YRGB+DVgk0m3OFJiKgWfyI8QvUw6yNHkHLge9IrxqucrDV",
-	"qMtH4MU07VIBOTT0bOccAvccyF3mLKRbEt1SsbAzugA+wiTqsL8VrXNhvQq30FxTsI4Sdg2yFEDyPThX",
-	"yhfrQ2/IoRufEHIToIChA3jHXm6/+I60aRyzGAMLEq6DChAs12+OY8ZqIj4Y86eLu2tiBvTyt+WMjZJx",
-	"MkLGeI8oFLAo0pIs56QlcOMLBShJzqbrzbSWwy88SGmWUWD/l553EXXiZ5EczWU5i+R9rNsFEauO399W",
-	"P5irBFwczU1WPstn7xkaARvn7UZlzMqqqzRzVVpQ7xRK+UFvWCU/6A3bYDuWx2pNBGeNbrGcJODbuTmO",
-	"u9BfbobrzHiPj+yq823d0HyoZaL1e1V2Hyg8AbxLC9eiBlLrAUef4SoWE6l1PYhh/rsxoTppS4m3hAgy",
-	"JWZpxqgmLGtKsw8FOxfyNjJ/tQwjWc5m7umgqd/eYw5CdYCojwh5mT1TM7NhW4pBYHta8JixUSFXQgiR",
-	"CcPSnD4mTaJSjRFySIizS8RUSZU6qC4XJGX0BuKXgHPrkJ+0FbuW23WFxznEUIEEAUlZHAVE+S53iGZg",
-	"TfoAB+cV3Meuw7rq9Es26RvkobWp5rwMgq+632vbP08XENWuqR7qIrj+bES54l2Rt4KsPHB3DCwoXmie",
-	"j8SUYYoq4LY+E1e1B4K9g3OZq+VBORVyFSpBO4k75K3CxpiC1zYUnO3q4LVbTFr1AcLRxhjqbvJX0TFT",
-	"pyxZnqdsiRdJDePWjF2r8kGryAvsg/6iVlvz2DySgNmUeCXNIVlMa+5nh/SAwTG8jSNClHmhrSX7vCmb",
-	"c28WZ72ucM9HPg/E4TwYv7F8cp+P4ajwGh4I1OG5T2FGPHm0ZoLZnBniDhqaRJLRhGbXCMSeZti5S8ZJ",
-	"PGgB7T/l6cLQ54oq6rUQD6qHqtfjljhc1aj27lserBHPtRmnVeJcVk7wx94AFGNqy2MFGGOdukOrPxvr",
-	"xWpYmmVM0Cp+5hH8sN2RmnphG9CzQTS+L7PbpfWmdm+LpaOt3v5xv1WhJOb5f9LRlHXMZy4K1T48niPw",
-	"avkIWrCbfFUe/jIC+814tkp/Ju9tLu7eaMrIvshmAiPrWhaWW/+1s/3NN99sd3devFRQU2Qgb+18/113",
-	"u7uz3d0ZdLu78F+n2+3+WgBXeYcBzKpHtQ6cfSd00+cSD/Ry77XBGIb9aawO2kBH0sCbFZxYjX6McpOU",
-	"urM85uOBnMR9stacHn2y1FmRpFy/6wbIZhV2OUrq4n1PObPZ1KI0kblpLiOTt+BaMcxmKuAojPGlYBKM",
-	"4H/DKzDbfmAxyh/tqHDf7qgBdYpAJLJbhcobXMWlzWg1EVp/r0j1nMe6jABIBOMkzVkm6/j0eOn1KM/e",
-	"KIRmVKLnbqr+UK02ZIu0i30JAGb0OuGAGoZTlq9Nf3dmmx+r1uXjh2VVO111yKCtXicRm+wmGAC5NPVK",
-	"IWgV+VZskkeaKUZ6Qvk1iztWFnXkUxaTtmTMD0XeqsqkHxiDMjSfUfwaUW7lkmUCGNHy159FZiIngkRo",
-	"rt4l8LlvHa23h36aLfRfLcrsYTmMkZaTC2ygIMnoUHJB0ASkwGzrzybMLFnAI4k1qBFM2TVNzRuYZyLl",
-	"nFW0MWbWWwFJ4pCXta8KAk3SGgfydssm+Ir9VYGaDHkDUPszCFQE80s7+Y26z3f2/ITiaDfUxbKexK9/",
-	"qfi1lPR5Rtl1JHA8T1NzWTESKkJqaHqLAlLHL/uW361OyKtqZYURmqqVidEq+y4HtWrlJS4JnrZ5a0/r",
-	"Dg0RD7mmtHb5EKCkbkDK1H1eSryBUFvKb9RMW5+NUAtM+xI4RTqcWf6pdZlPur4vSddH2kVGQCm04waI",
-	"BVsbaPlWFuJ7UBJF2iZBXeB5mbB464kefXnqwHpj51olofEmfHAP117h12p9Na25ow1erjvfhy1FWqwu",
-	"xrSD7BiOw2jnkfwgD2BxF+xa0W4UoGmeJTXe1oNbQRKO1WDAOTeZMi4TwSVp64xP0cHp5eujfoniLxui",
-	"TlFmO91ZB6GY6e7AtMdUOPrhxcYfl/UFxTS8buvAydaSqUmuXRTdEmPNTnDBt1/c3VlmH6QDkwoby3gg",
-	"mwA5yRLp+OsvT2a0tjLAvoiLlL6mZkJ5yu/mU8q3FWiC2ZzdzVKK6hI3v7fNJg+1L7UH9doLrZPsmLGX",
-	"buR+rU/uMR1NEs6cucHOQjSBLs8hc1unswhwEBzqFPmhDDpMP+ToDugEz7ed8AXMV1oq2aGuMqQ4gzrA",
-	"mMHAj0H3yyu6hWGcInRvTs9fHx4cQLBTqaBFXdmT+ppB7xtFydpNdUpTOlttC+c472yhPufdG5FdJXHM",
-	"uPvSqwbivC/XkHF+qivD9N49+80iYwqQaRQaw3XxBfWFDY4JGkfFdNaErbizafn53mpcuIGR2sZcHU4m",
-	"PoNKMVuej0m9PmvtDNNlo5kIAV1axaM9hkatZckbeyvpedTdcl3nujYRlmZvfQOL/sD4iue3jOeLbcGt",
-	"aGhJrJ6MDKwPuOMYhIl00WbQIZFiKa8yRj/E4pYr4S/PKJcYVSK97HYyIsBb6zggoNvgwbMg4PjSFjPG",
-	"CS5QbnXIAc2ZNMk7CYWqt/Bt9Msvv/yyfXy8fXBQmyJSp22Jq2nUlqSlwaCneIhZVRpnCMJVefaYVWm9",
-	"KidYlifulSzpk3xXWTaMWW4EqFXfa+AxUuCB/qpq5qpm3Zsvz4m6vjCASab1Scn1ks9cC35pYqfGuWDN",
-	"B4VcsLSJqZPgLyc67+9fnp8fnrxVd/D0pD88ffMGcvMe/PXyYnDcPxlEChVHlxe9t/3h4N15/+Ld6dEB",
-	"iJ403nWMmfWxbGnC2dDCeSMJXsPMUcLZYc6mdSCP+fCHVA7nfCTSlI3y5Cpln3TaUzYVjQy+nOXDnGVT",
-	"WZvVrnrhZzT5NDjULmLDIutW6RAvT856h5Cp6Kx3PjjsHR39Mize4P+Baekf4GmenZ/u9y8u1LE3PcjZ",
-	"PBtNqGRDMJM22qiMjZnCHg29lBvlFNPA4ScUc3Pyanyyfrj5VfO0YkXzoc242TR32cbJzlzK+HBUYpPF",
-	"urT44Wags9R+0lXATIif0EWJZ/LSwGks6qWCc90WKqoPjakdYKoFlFL+ONPS4Tc8PFkGgdJ5VPBBDVWu",
-	"8iYF31EiCS4+W5urbgk5X6mPgoIBBdUkt6AOl3PUDyZL3Hl01xjUzulMTkT+II49Dxrndc9ArObORUuY",
-	"o6XuOWarNmIGPyVEwvXncQdfAT2f3znQHaihb6CGTjc7q3lVZGZ1Xiqi7j7bFK0gudjeBJciTeIab0N3",
-	"jqXUrZXpr+FC/dpfZux6d7ly35DXsEjWGvL7ZGt1VjlMeC6GfobScikUiFmt3yPjqQW1FAzGwNKRHFHH",
-	"lIFpQQ3TKL7zU6WjP3cS109gmh4vC6uXZtUnqY2TrjYjTFZmqPUOhKQheEtWaTpMJ9HWHonk/GpY0ObI",
-	"VUIQq4NYpggabsJ0bVr8jvG4uaC4lGC4GbpXgZAxfSDMZXnzof0dfECGlt4NTaaUhjNXmGwIadEbf1Rv",
-	"F/OO19sR51ycKVZ2YSUMN/Ju1a1l1FnqRLqJtP2n8gH18NUqTeUzadIY111kk5o40FkJckw0ge63Hcdo",
-	"UJdY+fJk//ToqL8/OHx91NeJlhvq/PXwBxkdK9SlH98YNqJ4dekqL4rXP4okBq18FW83zgtdP/2GWnqD",
-	"HRumiPbGMjmjyxmjS2eyQbroo4R/YHFTE2kKrWuto0eHJz9UdPrLejeVCEPulSrGZCy2dzKlM531itk6",
-	"X2MdcDoSvDbFRWHdHH5giyU1R4zNc2kTHG05Gt3E3b90A5daY2EyldnZudTd5bKpt8Y2Ip3Nd7bWntvF",
-	"4cnbilW71G+dNWb9zjXdodKGNFz05xd0nHEayjlY2M6rLKRf+ZWF9MsllYWccUuyS3lGtaKLra7nBfro",
-	"IevlllK/tca3olSfuTRrmSj3G6MhX7XhK+oUfgxW1DZ6hGLIuH0VeeJq+iDJJnQh3TGdJumiWtt3/LkL",
-	"BK/X5zpIZDi1BKKZjgfPs4bErE940atJbZFbGDe+qHp26EOyidZoxcyQnR0JfsMyhQKHYyi/fs/iTeXO",
-	"MjGHNE7NN/GSJ/m+7eBcf9+wxnavNkMIMbO4Z03tlVNqzSW9ZkPIZNYQYZToQHHlrA5M+9lU8IqHA+ru",
-	"03Iy0oTzcSqWetS0BofWsTpYQpCUKgiGvF3Q3sK3zPBRDSoJ4jdLhaxlvm9BC4dY9uFSjjBo4Xw3cFr7",
-	"pDqE1f7WiJXLVrzuw6UrhkKGJcmrrhRqxiBc7hqYeh5LE/uoQxQ7pJemXh4ZN+sqCFBJbUqtDonQ3KH6",
-	"xlQp+oVWmMTJTRJjcsRoxjJoFwV4sSH5HWl3LdbMWMghdYwoAh239vzwRmcIGJNskx2duFTHYKoewEWH",
-	"xbbnkJtv0ecI8nuyBcHAP2xmh8Qe8L6CoKK5JRLPMQEouaXphzrWflbr2GfiN7VvKfqU31JZBJoGZJyJ",
-	"KekqBLdRobSgZTZ1xbAy+SdzBkXT0D2Gcg62xntR3JKpEumKbUQPRRSbIOQ1gHJ0kGoXzq48B1CNNZkD",
-	"fL1iDggZiuG1MOfMK8f7kLGN96BEAGDfnSPwt8ifbB2CP0NL3jHLJyKW+4KPk+v6VVHiGrmdmDeT5WxG",
-	"k9hH93Wdgz1tziF1r4O49f3E0n67JBI8TTiLSHtEM7gBcZKxUU5idgWhNJBsZkngRshNKhu5R6IRDks4",
-	"zTKoFg9ZmoHGJ3zCsiSXEP4Y6AyZYOocsywi7cjJlhngHVZNbIKcSmZl3a8JyCnnxQOdQ8Tu0AMyIm21",
-	"ZSEX81wmMStS7HTIT9pJD8EEbQ94aEVupylTV9lK+5ix+oZmCeW5DEKOaamN99vVPNfba7Jg6sRI4N9K",
-	"TOUnQE6u85pHXGud1lbkHHojsvKuomuet43t6IoO/+///j/R1p6/f8szDDYzvFhobl60EmasgQ+nig+K",
-	"u1FA7AP4Kfzmw7dZhAUu3GebXWlJvNF6ttzqBCreN3a+ZQgugVutn40jqLkfr/Xnhl9rUUq1NHINt+jU",
-	"k666vnploz2MUum7Tg4v+n5AR9gy4i3GqN2ElD5CXWc7SkPdyyylfk1neOHrXeDVbH6VJnJS1bvYEUta",
-	"F38m9YxASiu1nGGwen2L12NtHeeHtqtuqu9YrqtIabXuLrzcQEehmjdRCKl9GixmVgXUzCCrvvKtsVpE",
-	"beRSWL4Ler1WBi0mX29gNWOttaqWprnS+NDbHxxCfajDE/tn73z/3eGPzctTqomvMDpgv+ovMwa81YPU",
-	"3RWcfJ/PpxtZHLxDrV31xaB3ctCDqjBvzvtQFuvyYnB6vNFKoYRHsU7TJ9hXzvuwOOw1qt5NNT1vXSFv",
-	"sjBUOzwCanQGaood8RMfQep3JRyp3y5RTrtjl/FkeVr1qBJbVbClHnYJwix1/VA4c1O0OGasGeLC+b5h",
-	"zEVff14F8Bp+oOjSokG7E3WzX4/7qvtTiwnOe4M+1IQ8hZJGvbPe/uHgF6jW2Hurfun/PDjvDa2ffSto",
-	"nZ70h4PD435jZIFTIWPGSjhDlxWqgUM9b0ARthhtpCYLGRrUdAG/6PmCGfcCOb6oNGMTGaCmvBEa/dv8",
-	"UUqyF8M0xDT/UB90TCi6Rir4EhXgVW+9YowiMaC3wuXYBDou4xIcrR6T+J3W4pGHcUGDSVT6+MdcbOKA",
-	"VnW9L7qS86t7W3RKF9zO1fcgq7u55dj5JerQayG0mhOC8yF/iKRTNqRyqJ2FI9QXmtJTXsFprJGS5Lqi",
-	"UcijoriJKX+E+T+qxadySEONV+g2kcypjDERt15JlpDrmixYFKm2JkuH/DRhvH72sLfEzk1ri0Kuc5TY",
-	"9HWl+hSmoFetyuHzVspYlj0+sMYh7VDu54u3VVygLNTtyg35hBoapS5rkxiYBBbOervBzvsabWZBRtQk",
-	"FM2iqVT/77aC1k7V3ahmx2z6jbxm70xIdul0N08V9ZkTb5Que3mTa2+5g3hqnUqc3xXEqPvKShpStw8T",
-	"38qS60nOGK9cNdQchbxIoA3gXQS7kiWxrvcPSB3lyc0nh8zQeS6GNL6hfMSMY3YNUjwcEwC+oNAsQwWx",
-	"hJM4o+OczHmepCRjNwm71YjDesaTqwWZUB7XZHFxQi9iuhhSPpossVFXdf3mQ9/jtILMuYVvaKhOmY5z",
-	"hnxKniU0JTOWJQKzzGwcTIrZbIZqH6dUl7qqnQdwRKXUdCa9Oyow3eQ4mEa0cLZLZLGf9fv4uIG+6jkf",
-	"4sYNGY/vFYhb6gbOp5HXsCXyzSN8Hogrst0slYVWeV7fO6i4bN7xIosVI1WKLF7JWy2NNmgc5DrNsiFE",
-	"fNQkAxE8n6QLYgPcFFJgfA4VlOCbe5j1vKBafzxtxyLwM+AjupCk3SX/TeI5AwOQlHO2dR/bqY6k0+aF",
-	"oWOzaMTZ1Nrv1rM578Rtrf2ubLsAm/D9zBU+yV4yzxZey4ZOb2fQ2CAIUDJuqpx4MNXsauXvKmXqGoBw",
-	"Pq+Z6CahOfcImF5L5/ISoiAjwfOMjnKkfJK0rxhn48TUADMQlEiieq2lf/eMKXJ5p1JgkaK4w3iuM8vX",
-	"ZIxTFNn8bi702tu7zoWtLjCxHL/rYvZavsTTkxeK9QLmqiBSgjlH5e6FhdRSQj/4tsC59maW3Mbqebkl",
-	"LMo6rrmH7GUi+L7gaKFdAnaUcHbrA94VG4mpErtUJ2w5W10zCKqtd0MenZ4MLwa980FEaE6iYrtQ4zTc",
-	"f9ff/+H0chARwUfMT3itIDJlIPhh2WExz4OQR8e9k8vekUnSbhhoy596uaLM8KCSs6O1ghZ20jDao1jh",
-	"qboIcKruu309O+/1MeVzmkKQh7dbcXzKawNeaBxvC47aI+8glu+86qvWTzqOhzXYTb1ujt3GjG2CId4w",
-	"VjA/PhOz2bjLEb8lZStj3D7F28cgAHM11R44va+7b/tmi5ZEd2VKCrD7uMlR257rjvt+J9Vgn0tuEFZF",
-	"HJDo+PRk8O4ItMp/u+ydD/rn+HDRPz7sneANFRmJzN9Nc5CoLRraBdQYENTv9/ch/xye6Q1gaC3gAAlo",
-	"mA9al1BbDituZ9HWkmqCOtmyk9zLz/YMWROTmE1nIlfUEjIhs7tE5rJD3hTlrTX1CrkHyLb+H6Z/hdrW",
-	"llAPhRb6FMBQizEVb470AwwY8kMyG86ozC0ZxCRiwHrQBTxpkhyh/nMoOCaihjwYUPYbC2SXoEpGW6id",
-	"sdlno121r+ippZpREHqgfl2SY2AhuIWZN+DEFXIo16fmiV5vezp9mig0S4Ir+jUV/BpaLN2HkNdvBE4U",
-	"c0FmHyALMBR1u2acZTQXoOD7wAgthnRWZRJqG7XVkvzZ1UIXueoTK+ejO9hy3ZU3303QUB1z8jHQtKt5",
-	"LimE9iqJLUd4VXINr1Kc3VvDNaV3SGtevvju2+8c2rNTmyhuid6pRjHkgPQGYW11i64DwNX5XQLFXCUx",
-	"Ai86EoKNUH2p0EReFMinksj5aKLLvTqHEnJTL929ASYNoKcKAg8/C/EuPGOFF1NOJMlD7lhvsFBP+WLU",
-	"XQur7zXXolTggY6mbBuTqa5OnL1RgH5ZQbNh1rH7qjnuody4jxC/ZqfKGHgzp9HTG5ZlSVxE3mpXt6K/",
-	"UoqhCk7YL3C/EktmNKNT9QFkEHQIQ0AigYPFjJd+YHd5Rr13IY+wvotHWwIyo1LiZbhObhj3jOdWe1O9",
-	"mVV9QlVyrxDFGu1dcq0F76mI2a6uN4tlpHwRjItCSeUGRBj/YPVJyEeLUcrkXlU1oUs769hoLf5aTT0y",
-	"QN7al+Z9r2hGCrDD8qU7292dJpqNgj3Y9BLVzcnRMtW7WxLdAkrZ4tZcMZKLSolOA7B6j6z7p+mgVjey",
-	"doZL3QRrcXxJXVFLv9cxqkvzgZXMcQBzSS6hfpdczquaJGDaNGcNcSH3TXfoXl/WSEZFcTaUrSL/xlqe",
-	"ULFXJl2aSTnbBv/96Hd8ERC/wccoqGaB2VJYQImCKRRikVHI29VGMCdKIqO0GM6zFCtJ+CoPd8PkZ7QO",
-	"bshQrWel3MS4D53q9smW+dXYMh3wb2bd87iDjWG1UL78yzMoPxlWP4th1UW9D4dxnsy1T+bar8Zc+2R5",
-	"fbK8PlleP7/l1eNWCh67yhivE6g+v/N8ZbSGPvTuXVhST7/Stec6Xz9wE1rrOdJ786jzpy/Jil7i23+x",
-	"Z2ZTrfFKvFkvV2zOT362NLlfnQPfpryZTbc+yZiciDT+lLDozTjBT+HqNk9D8km8yfKU5humm/1EGnr/",
-	"gJZl6kaHHH8SmV0dJLyBH0N5iZ9KrT1q6xLs2kDjBpRXn+E66vgGPRuaWwp6hU1A0RG2wkz+hrEiVwpZ",
-	"kipllxQRda77gxc654bYmbA7DLXb6pBTnprO3NLkezb1KOQTeSZtupF2lGkHKeN3Aokn9AnpDCNRwkfp",
-	"PMYYWnHDMnrNhvhdyCObtUz9OudJbv4/NF0nPMkV6MpUoKp0mnDngd45DyJmabSFaZuqibGJTqSsA63g",
-	"ahROBXWk1cSuFpdOR1jeMx+Ge6gNUyu7n3xyfmUvTuXPlGS5igLX6e2XZFuudoQefmvTLp/1Tw4OT94O",
-	"IZa/Nzg8PWkF9uX+u945xM8Ozg97R8Mip4D5A9/3fz47PIeMx2e9ywv44+LyQnUCf+/3Tvb7R0f49+nx",
-	"2VF/oNuc9c8v+thIl0Zq6O/nLveMQULBwlmhFdT9vg9CQuk3EMbgy/IvtS+hef9uBiddGoXOZeXlxVxC",
-	"pdjy+30lwaRp9b12qKz2M2OZZNWOoNoiiys+jOsSRvzpTr1ZELYn/JdzVNTEYS+5FTZJdPOkDW5PXtX+",
-	"1a5gEaZH8A1lSy+u17ExuMnkLuSS5Tlg7UoKsrPeYP8dGVGus+gFBJNeKZoGFoFZxtT9LzkWhXypZ9EH",
-	"xmYkqXcoau6N09xx5kvyulhn/v+4BsebE8ayxxCo6W2wLAVUNiVqtqbjCi6zlgCtSM5aizguz1pB6+D0",
-	"J4UvTvq9c13iF/8avusdvXEeD/r7h5D4/uT0pHGiBcUEkSIHbpF9dtVFr18GXHadO15ukDOhRoVTe8u1",
-	"EgSzm5npkFv82mpqtFdVh1xqjktf0Sicd7svRz/D/3ReAx3PShIZ8gj0Tbvkt2q7A5rTgPyexAHkoghA",
-	"aSJzOp19fK/L90xg3tb4brPHFZlFQw4p964WBP5PMVQ+FzOSshuWGkceQGXtcUrzrQCcvjiDIN45h/5J",
-	"pNidSPPGdUhjmfUGtUTgtMZucnRawxSiMUsT2NMkNsHTkd7V7SSO9Np8247qYgOp0OzXCk0zzm9CZzPG",
-	"S5k6V2pkmiR+cSGsSP1Sp8PVyVOKCdfd4nJ39Rv+4ju9JvW9LF0hnUqWtCPbCzqym5vvZ6h3JFTnVZ1C",
-	"sqh1V/Nm7NTjcKt6OY9Y1MvtxalV1dIJNGwiEfvCJhFBwTdO8iGH98X8nbfuPNz3dnA3S5x5tC5C5oXJ",
-	"mlQku3E/8RMmOW+cz/yM/8ULpwmqrd114IviG/3C+YbGsfcJPhdf4LP94P0anFifjGcTeG9WqpxE5e+i",
-	"ggpQt1w5ZOSpQfAFr0VojKia5yGHC7AHLtkjlkBZfCfbgsKZU7ogyTUX6I4/1YjprcCRElkztYDQkDvF",
-	"8yG/8Zx/4OKW6yuHNfbrqI5ve6xuFyTXH82zJF9cqD1F1HrFaMay3jyf1MSC9HRdepCJdslraEuQmNBZ",
-	"Qj6wBZIUnbhZ3f4PbEFoKgWRLGWjXGracZNkgqutBs/Mm6GkPAaErT6A+DMitHmO8vhK3AVENVMA7jQT",
-	"3GRRUuiB9Mg0kVLtlsjIFY1DrkZPJKFc3rKMxeii9qq7Q9rR5UnvcvDu9BzK3eik5wBcwEzC0oo9neT5",
-	"DBNaJHwsdHW8nI6AWUcdZ6vIgUGmNOE5TTjLZCtogS8MdCF3nz9fl0Cjkh2stW8zHDvJunUe1Rnj21LM",
-	"s1GRDWSW0lzRlV2TBRyjEHSecGosIiFvR2/7A/KczpLnNzvPbR5lJeLDxYaN5Iy0o7PTiyUN1c1J+HUQ",
-	"8hnN8kTx5ASwAPBXPNZJtouu3vYHWL94sP9Oe4If9JUkF/LKAM9/d1wZP4LqgceQlENgwm5e5PAuJrq2",
-	"o+dzrj+LtvZ0bMXLTrfTRUDN2CylI2fxl4MI/Pv8cBdp97fYrmI/UHbSm0+ssAVl6hQDB9K6ORt1FGbO",
-	"voNgp2NWbWQjZ1Q9Fvwci1uueEPdZZKRs4M30u3YdAB9dkIe8gGYsU3mI/CqV5Qwz+YjJ7gSTd4OXQci",
-	"NYLLbUtBkzZ1chsBoN1OhGSGtdNYm6hbSEYiTelMMp2vXeGxwMnLklIllfKYKD4B/L2Z9cHAvp9Jotk0",
-	"xUsm6nNw1MC4l8xwqZAnmM+nmNRpK6isRKFRzaWE3G5EO5IzNjLbpm4YnSWdv0slaCe2Cgj0sS2kfG4e",
-	"FOAImeQiWwRFty87O3hV9S3VPLCaUmCiuop7AjcaDQtSQ+aLzo6CTA4GWgu5itXGX192uuh9av1UxnSU",
-	"y5BfU0iIHptJO/hplgnF6Ck5x2b17kzjqEP6wCXHbJSgi7OTG0uSlI3zkKsdUdBibFoJ187gDtYq6mrh",
-	"kRTLIiiLjVgG/q8hH4iUZZTnBpx31R+pTgMlSZwl49yuLcmK6RR+wAa6JF0QKXQVAJqH3MZ36QgR3AxF",
-	"0supuSdaWNHZpyTjsdw15jtUc0fAmEQOTUaf379enJ6YEgDtagYrHegyzOkdk7+974A2Hg2B+NFeyCNL",
-	"qncJ5GHS+nUAuLdiKyBauyGLWZhXAek+37FbAawqOPNPlcAXQgaqsKVQbohpqMxD1/yxE7Yi0o5s/ieF",
-	"ceDqhTzhCtuCZgH3AM6+bebgQgeLjQ4MdsWGfO6SyPWVBFMF6Bj3RQwsX7SnmKAPjM10bGEqpOa/pFlW",
-	"khHATJTDPVZvDRukpU/FbYX8imkWKyZtLozoOxbZVYKRi1MdGckkFsZ1gLi8GthCgNATbcEr0J0kc8nQ",
-	"wLOrU8irvTSmvl1IR6apG+zVLvntd8XNfgzI72pvd0Nu3NK0dG2kJUWIXsLgWNrhQ8K3NQ4KyFmWyClp",
-	"07/f4JXXPwDk4N0jNE1DPhFczDPStjOKyBVDmZxcISynqTpBVN0ZcmBA95lEoAZBHSJgRjmwwoqLkjo1",
-	"HpyxIhApy3bJlKZqzizGLxNJXnW7Ogol5FHO7vLns5QmPIJeA4Bf1Giq1d9mgl8TOaHIdANL/OrFC9J2",
-	"v9QnTx0uL+T4ZbQveM54vo0s/audb0qf7pmpEqaADw9QjQzTRYjEqXXIqxffI7n/pvvS2O4Ur2ETgUXn",
-	"LM8W271xzjKjOyBtvelJ7mlJAzJS8n6sJw+aHcChGh3q/iXoPTDwMrKXDgIIUCvNICuhDbFV9ANO7TCW",
-	"oA9aGEdVuUtsyB58b7mggETJDSt+KPkzgkZpAEkUASxCfgWFPhiPZyLRcS22s11dFQQoGKjCUPiTZMoo",
-	"xx+BbRSZ1SinKYQOhrwcYpwozkjdrXhPNwY3IAikgnAjMTYXPZFFgDIUNeI0n2coGungQEnHjOSKkcsV",
-	"KVbbLgXc9oIZbSPTuaVxif0hgKATilOHCzimScpigu76CdZakSDzKYluQm+KECrXsX4XzaZJTiBg+GpB",
-	"sCZGQu0FkkwXwcoxtSTKIGkyYlqTqwWL48NBRYpQNx85io7Irp/rj+Rz1Ra0UXmq64whb3LevxgAy3az",
-	"Q9oORHjsZhFYseWY+XdbwBxD+STEN/rVSzBJ5hMQHCs8t3p5zWqsGecQN4rlN4yBFvSEjKNR3CnYg0E1",
-	"JbtnhAcj6QITa07B5FJUfyFnUCYGgqiBwjLNHHVJO4KiMXjsE5FCpaJc1NeTae+QXIR8p9vd6tQpttTF",
-	"hOtoIqbhhrBEzWQP8y9eiXwC1/RUcaW7JALudHi1UBR3JNL5lHewCEsiFCXEV5JE6ugh/nBKkxTCmkzs",
-	"fOFzEe2F3H6sOAM5Ug3UbmszrVfcqZg3cI4KHEdiOk1yMo7py790v/s25G2MvHu5/XJnq0N+0i50iccb",
-	"wRIkuEsUc+nAqKTN2S2TOSYw3eqQPs3ShGWh0aPrYE51SWdsRCRNYjxMLjTjbqM0dd4BzQL47Blmab1a",
-	"KEyyW5RAAloAx69ry10tvAJNUKUILqmSTTiOCJiD2mMPeV2FqNtJkrIiXcAtTT9IHS2pQE1OkrFWbTjA",
-	"azDG1ULBesiVWMmQ2nN2p8teKSSSsRkDudzmwaGpwh4LxCFtCMGRLDNZaXFkJWskgm+FXGRAElFeLYTi",
-	"2tZ4qm6cv954/+hCrivZoISSQnGxmv4Qu+Ly8YuUqmWblewBDxByF1QUnBYpLbBrfb6Mx4HeOHeUwB2G",
-	"i3yS8OuQu5vUIT1zOBoczAndTkRqC6IRORHzNMZSURYJV6cXkJjF8xnDIHijd6AxImqSjL1yWBA6UK4m",
-	"BtIqFBQjhQLH1hmSdMq8u4zsdQYStEmFG9OcXlHJdKi91OkkFGnOE7Z9lTH6gTgyPIuRk3uDZbl2SSSZ",
-	"mlbkstfFXFBAp1MWaLqksNe2QjjgBk8THBFCPkLuiDbPpJFmAQeHLSgwKMaVzlRfYWvPY3AVUZdGljd3",
-	"HXCoJRJ7ioOyoWpYbgz5esXrSGbLbyoEHG91SGSrC4Tc6BmvFvYeQLu9kjAbC+yDLkyGD4kBvCMGLIzc",
-	"BUQVcsBUKCYqSi2t04tiMRWfv4u2cQsAdov3SAQiF2TFweBgbBtyt2qZuvo64YfpY8vkn0WNDlrGMJs0",
-	"JcDSWojW5iz1GHIxJqlase0e4OGc0XhbjYu4Lr1Vp+ZxSR2ChBEDxv3CfIbtp5yw6SxfaPtcyEvAXKXS",
-	"ULcPuRrL8B7Grd3WUSJzeymAi9CAIEHv7/MLFyLLDaqu0sxdTTOXkkzISORctMAhmkgzoQXQrw7p6VOq",
-	"IW0e/JviY8AxK0jOc5ZxPAxN3Z5Je36aw7FZd1xNSdv7xVprldh0VXjXbZXzVfgIC4xZkOWdZQtTK2G3",
-	"ZbgNo9rWnvgwdb8PNSNk59Q6Wrut/9VWffwBm/kH7OQfRfOtMOy0qRz9oT7b+o86N76lVQsR5OYZD2w1",
-	"x6JIol1ft35BuhxfsZgNHWZry1YLmftVBHGiij2UAVFMINnp+tPb6S6bYFEzcNUkTcYY6GdVvpjqlMG3",
-	"dGMsrgCT3eWdSs6TJZCDhMNbxdojvi82JPXIMOS2j3bNpVIcNjNGEMQt5UuC0eK163NMmZUVWk+ij++D",
-	"ltV/qQYvul1j+zERPLNZmoxg9Od/l+hio8f3KofK+XRKs4V188gMdlWo4Va4QvpOt0tmwAlfM9KeUB5v",
-	"ay3VlilPX7ir/vZ7S0diOBlsigiOVv/y3BrWUQXZ2v3tPQbArg7AsNqBIeAAcJLUJqb/qYbqmG1+77UF",
-	"rxDwsG8lN6uytuE59EZTRt5Or96B/dZbyjhznNRtdQI+T9P1K7Sy8+DHXitoZRBm0O28CFo5vRtiQffW",
-	"m/Nt9fNHdzv+MvvmZf/dybeX19O0K77n87+8TeK/1G/Hpy/8ond+pCBQ5/f3V6nmVeNGjBDVdSvEAhbx",
-	"qri+KFVU3fkIxssC1FfHtiMsgl81fLfcs7pgNFofg9YrvB91ndt79Pw1jY2nI3yys/6TS0616ZnF8NGL",
-	"79d/NBDimPKFUfeq775pMr9DjrUdsZgCaAbx2xfrv31Lc3ZLF85HL+/z0avNP7JUff1esrsZG+VqJyEw",
-	"xiAmddwuHiobjBWVp9eABwre7f3HoDUTdU6r+1oz6Eq1YBlAbvJFd8ckjAGH8hy19ooL5+zWUWEa8Qsk",
-	"hnIItqsUAKHelJjnzCrqdn3tkuXcQLUvcledCBUeqhkQC/XkbkPVYJsLvdKAfHN3t0VW6gq1eFtSB8I3",
-	"xkKo5JqR4GDnBlnX7Cmq2LnldkeUK2lUsjxP0YhrmFCjigQbfK2R3NjZ0UZtUyKqM1HUxkmHaFbqTgUF",
-	"Agi55JoVGVGupBpIj2QL0QO3R7WLtOaMQYJQmBFO5VX3e9KO9k9P3hwd7g+M23JFOYIKor1aFRcF75B0",
-	"QUILrIXCAD8MW+ilglNNZDkvypwn/5gzBQDaomi0VigLqklSJfwCYNpOEk7mkoUt0gZnAiWF8ioztOuo",
-	"ogvZPBO3W5BbL+QgldGrlO2pczOpG4mcj0ZMSq1k1KVN7rQkaDcIgE1tOO6xOjtr4Vlt0wE/z9U2nYpJ",
-	"JuRVSw4YcNqFpcavuhJgWR804BlSvkVevXgR8nL3XGgTzToLT52ciTjIAEALnSGZzF+LeLEhIzeep6nP",
-	"yKGpHC3cy9m0BizN760RpDFundEskehux3MY4805WAQ422nttnZINmckVrI5OaPJXSto/TOZGW7mu2+6",
-	"3Rdu6DDwKdovqcK03ZOFanU7L7qtpVxUDcs4pqN8njH5EDxjItXshuyOTWe5Ze9rGKrZRHD17r9eviQ7",
-	"5MVL8uob8u135C/f1zJbv1fLP5lccDQfou4YFrrz4uWrb7797i/fd3eAdoLgRtMa/l7Ms0qlIaR+Gt00",
-	"BJjG7PwGzHqV896cNcSLVS7xpHetJDLtbHjTjFNpZVctftOoRm8/0Zd6oz29p1zxp5SclgoQm59rHbvv",
-	"bb0i6ng+j8vwdxsw/PuCj9ME/ddf7XzTZBQ5n81ElrP4mMUJ1X7ErVcvXjT5eJYJRYwVle5jrvgn0eTz",
-	"iCb7mgu2cLhEFvkYtNb4fqKckrK6jEA95NJkidvEK4W89JKEyCXJ5lWRfASZow7pWXYPR7dmrN0y21kk",
-	"Z+WGgUsT/oHF4J6ZxZj0sBPyZWyvNZY6nep6Hp61Hz3Ur9C+gzHwIQfNFNRkhB5omoKUI/c87xMwmqAw",
-	"kIwmNny4cGAZCXDeS7SY1athgUnKqNlsY4k0No22ZAyDtu3pgkLfWHm0O66WddAhWEmPkfWPNN/ZAKAa",
-	"u0/IjZkJvJKJzBO13ISjpUdk1gxVMOt1zDx6mKNj0V7IC0GBSjmfouNOIhVTwOPCnE2JluiMlcqFHxAA",
-	"i/qhaqY0h+TWEmIM8kyJk9k0hbKPl5qVTmILkbvkVfcVaUcnp4Phm9PLk4N6Brnn71arQrxfLb0mWCwA",
-	"oPsT0HoDdHIi8jdq656w62fCrj0DgOvQa7DeocfeiVXZ45fCq1ZmGBdRdMjTJo5IyRvgsegAdYc0sG3W",
-	"wP1bli+H+U11/HbXPI7V0dF4jKlvh9YFgLkgb/sD49W+Ke9qBcjXLEsT7kmQB31HgnyTJSzOktFE5hn9",
-	"//5fRnZ8GXKnu7Pz3QPKkF8Mu9xQBDzoWxGw9Rm46ydE+mUj0rcsb4JEV3o7DErcYEzaRQZadY+igLDO",
-	"dQcf6qEekS3oJV0eEBUPhWu+ZfEg4AHU8FqLDFpI4jg1mAxGu4CdrbJznDG2PRbZVDvR4QTth7fga5Wx",
-	"v7NRTm5omsTGCfiMZSPG823GFeZxOgXWyNqtMwa6/Zhcnh9BVmo6ytGpxfeFWI1ewG8gnxS4wE+Q7+sv",
-	"3Du9sr4Fmufy0aQuV64XClcygjSQJ3QGKSc7vvYmh5AMG0MP5RsgR0e8p73vUB2ZSL9qNeXEVIbHBqhz",
-	"BhdQTKOpcxr4zHJBnHSmDyfCw5cFDB+NzUYpoxl4sGh1r6c+t19CvhCbRKRYVzWBCIgK2lKETt57OAiw",
-	"5MWiVa8xGyccd9dz+FIyWAY5i72IHAhIKZMgbQLByA71RYnkKmGkTESiLR05yPDmaZkEtgy9xtATsQ1p",
-	"tMCzJ+HXKfMLkVs42dIexPBOJ/EJOWe32GOgDQIxS7Vy/7zwEdQjFSBnHSoRHjeQGE5WWcMCbTDj6JHH",
-	"WAwYYjZLFzbykU6ZdunPb5MR01IfuGs7AhQvGoOznsYn+OESl38bVQ0iYK5Ym5DrrPpgsFQCuFod+ebu",
-	"rkMOneQTeGlk4VVtZCoQiVEONLX2PTRq/PjVvRUZ/AmGLXS8UXc2MYFvmcyJwoPTWU7kPGPpQtsLawWx",
-	"M4VJHsRQYQC+qj81vzyTVmWqPwzIDcuuaJ5MSRtAeCLSGAOOMeNcLUeKgd+IDzHueyVzWtu8YFQvLxxG",
-	"tbat+vHFsh8BbJb96LC4Nb/X8Lv1c21qMan9OlsxP8ecUje/JQr+mqYPYldBMrhqLca+Un8SNdz1lwUN",
-	"jWSBuk/B+GFSnjrqS0A3iB/A+1/hOROx6bg0gNfeKttQY1EpaNHZZzH8AJ5qZvfpfh7EpSPjnjDX/TBX",
-	"D7LkPSbmipd9+6k4rbbTJ7R1D7T1GeyEZZbzca2Fm2pDnqyFX5Eapix+N9LJzGsV20BS7mMQtLExJtp9",
-	"PE/TkGsJcVqqZmCyeg5H1mxlauPdsIojSVuHutQJrgGJDLLHlM8VxIlNHAEYyw1LlgdoVUNFgtUfWOFa",
-	"l320qTJAktJBEkpa4+VvbCMlzksIzQahncXe2o3xEjM+QCJDKkk0IH9AIR5d70+JWiaEX2fWQMc7rLkI",
-	"JH5rSa1jV7kAcbGmQiO6MlT0DSGHeZIk75BLCaFNjnQWqV1ACZJISE5T+PdAplOIScgnRfTVowvmtXK5",
-	"lbBdINSlS1A4D7ljk10vnF8OSuI3qZO+Q76h+O0I3qQqd2/uyOidOBrUEYDKHo4hr/VvJJu6N34OT0ZM",
-	"8/ogCgJ9/GVrlUJQHmh8kjvVw5ukHtgL7rO4H95XqvLzP38W6UqfbAO3OpNa60Hc6j4NDjSzjL55mjnG",
-	"h/tCyL+3854lN849f+LMnzjzx+LMNUP9EI58RRJHDIr7JJNqwbibtCnRumSUeyFf5guGjl5XCx2lUbZW",
-	"FpEAn9U0WRuUdY6ucveQaIJirVcL64pneeJAbccSH0id8NsTd8zhFRLPnh/LexiTCcsYSA1gp6RTlu5T",
-	"zIk1tTydEVZMOi03vQxasQ0ZA081xTw68zACRSrEh9KezGeEThWvZ5et1ucnV1A784FpX0S0eUIWCe1P",
-	"FYNs4aQrLXoHM7cRUiwMabZYe4Ziv+6O5sIkN9Sumb5lDILI/KwOy8QJxZ2ucQ28LLtSNnIOPLe+mCKD",
-	"KDEvq8WTy+BXg8jhmGvdYdejdLfOx/1ShFknaQ+rpInMbRERbcOnIa9kJgmgU3WbP1TcjDukyJ7j1E+L",
-	"SBtxo7lGW0HIo1LJNXAL0Nn6ItLGtE6YoKZZ3i+r0WFaYVsoa3TdNnCDnioWulDvMCjSVgwOmiFTpkS/",
-	"2tojdflLwJ3S7aWj86CcCJ3UWPBtzBaNWaL8UNhqxiXExzoBcJIyx50d8grKOUOjvWQQ1cqZLcKM+Z2c",
-	"rFptf2aQqmU2zyXJRUwXLhSkVOZO3qiQ2/RUkEdQTU3njNPV9xnmJSs8rIvUoxK0XAqwZzPG0bcU089s",
-	"IY3DzFASaeV9HVCPEpkfFvVmV/Iv1hfIrtdQuSKAeIUv0YauUqVEGX4NwQ2ygSyftVdzqQ1l1bFUR/PS",
-	"6rUpSyr1DzedrZ1pwk1JmHzCJLMpOL0Z/tZ6c3jSOzr8FWuMsbtZCgIpsmq1M9TdeFNrVG5Og4ou6FZT",
-	"b07mC9g1xRy1qstrmkNpA+zj4KoS+oF8SiX8E5D1SZdKPWpUVOKeyyjhfpmPKuOUch/5+/CHtwl/4A78",
-	"4fbxBy7zD3/VX1+aJHtD/mRZkj5Hop5TbnFXozQ8ABXDWL1+9b2asS0LDuVfJOy1KREO2ii3OnMLMm/u",
-	"vNju7gy63V3479flTkcsG8a6QpcuiLQatdfpnTidyYnIVwxfrt68eox4znRBX9vby52WVrol/Gad0q3y",
-	"dXfH+c1asA9PftzudrvejxogbIVWrTs06XCK44GsOOaAioLRasjvtrs7OKTerDNdSIOMGfPr4ZamqEiV",
-	"N9x7dIwwMfPgB+HUnHvZLcrImcLGrcuTs97hQVEmd9chLzX1i1fTRzm/8lZqnocZUwAF3gH4i5on7g3i",
-	"Ano3hLySsbjleiVuR3lGuaSYcVb9/ClJinY+JUmRpohNchTZyhdPKYq+hhRF5jhXZiiyvHWt4Pn8d4M4",
-	"kvhjIynUEgJX3rxmVtwcXoFtfctVudQbbu8dsKaX9HpxGH96zJqedtkIGGd0nDegei6x29n5/t+Q2D0e",
-	"UTs96Q9P37wpkzSfpDSjKAfnvTcDjzzsdJeRhxJtgENeTh0QCCrUYWN8vsyGZUr1fV69IZp/nrSHjxEn",
-	"x82Z1mPtik6kbqyiiYGfw7j18f06jP/cVMtai/od/cUzSc4O3hSxUR4lMB1acjCLx5iDP+SRi4vV+w45",
-	"zCWRyT9tIusrBW5FzFLv7LAoHwGhQ7qwPgZJ63KiJhse9GKyaemgFDVTY164oQmWr2kvWA5VDgHJT0A5",
-	"zxmZ8zxJMUdByG3ZSp3yHEt6bTVRc+0ZSw9o2gBNgLIQ+nWSp9s6VcBQ1xG7A72b+kzP4vFmBG8Wjyvi",
-	"Hb7yPR9gArrUWIyqQrVxHtkLiJyILGfccyVv/efZwZvtnc6rkO+QLhFXf9dlEPFf8nywmDHyfJ/mNBXX",
-	"5DlWpHhBuuQcGzL8Vw0srv4e8v/8z/7pmxArttaIxFcJpyBAlxUItcjy7ODNE6L8GhCluQgOtkQ09Flx",
-	"ppcl5v42Gj/ZTNVQ4/1+T2vNrslbj7qxwC3kYlVSIfctORj86marqM7WN/aAudnkaH8mQ+4mcJd0IbfU",
-	"yCkFIxDuSEr5M+nZg3JIY6HrzzllAFkcclvjSRuNtH5Nn9Ru0c1/9/YHhz/2FfZ48a19eda7vNBVTDcv",
-	"NVPR8MJCrIvxNMuGIwU56ifj31XoQiDjvtajuCYoL+d+yfqk9q8wP5Uz7XdIT5YLV60xNWFVj5BDxGy1",
-	"loeuBwj5Mx3Tg0nFWhTsQEuRrkhSWJPU22fSViP5FJvPhXe3mhp+fOD8oqw//tRzHQiuQIy0EdJqbD/w",
-	"fqOJ6st3j0n6E2xo+cFb+NnNPi60fHbbzyo8QFw0EPLmeKBSfaPGDhTytdU3Hr/6hW/ysVvxh92HP6p7",
-	"8IfZAGMO+porZpQu9r+HPcg3XTcwCo3y5Kak9gIrw6D7faH2ovNcDGl8Q7mST61zDGIUA2YxXQwpH01E",
-	"BkseTWh2zYbq0ynNkxFN04X1Sa/q2qqD1ujaIBPIcMayRMRDxuOyXaTUAgC/rNmy96Yuj21j7Zp3+0qq",
-	"vPXWD3tHjdWibHuB+bd2W8enJ4N3R7+oq6/pxzraYxGBQqzgTJKZt7Ze4o7/wnS7QlVYNS2ZLbeqO01x",
-	"/mX2FpcUNTG6+HXMnywvX4PlpVQsdIX5xWdzlxeJ0O2u/BRJZVc7cMjSPKMrRiKa8wRJkxq0UmaizIuC",
-	"DxzYFLAidAIubVaIC3yh0Tpla9bGMD26xDNieXUhR4LHICQoqev0ZHgx6J0Pol2TgFXR7ZC7PewR1Wz/",
-	"XX//h9PLAVRPwgxCxXaY9D+wRxM2+iDm+R6Jjnsnl72jqKjTGfJIoxwszY0yqMnwhHX75YTFRLfSwX+y",
-	"QyL5IZkNZ9R1nwx5O2xNk2vtWD0VMQtbW7s6R6O/CzpEcAZueFz4Tn9GzBqbnGRQY260GKVFgW+fsELX",
-	"0vRq5q8JIUHsXVO+I/g89Tvoigoe7rQ3ruIxKK8bVbI6Jdu2ZLlTg2KvtrBcIotK9wZcMgrJhoARg9pS",
-	"FRHMKCgcn0ginCjPmIJgG/J2IWIWN8M7+i0U6qUpWQmpmWiqZrxb1PhMOInF/ApVzE5pEpPvt5StuEZm",
-	"ZEZkTMtCdGQrjLo6HriXZsqoW0qF+KAGQzikubcOk6a4qEphFg7jisxcmgBTSmlFtw0yJRkbKxkvsCEQ",
-	"EEsK8F6U/TO2A1v0mwtQ6YsMyolMWMZ0vuK10a0hL4e3eqW5vcodTcNaof56yOsKrz9AGQ731D4pgNUi",
-	"pbL1Gn9gcelauviGC2veXlm1owajgykWEfpn4dlrqE2zYEU2nLKpUOysWb81sYg0JnIhczZtVbnghixv",
-	"lTbYcKQS2/pqewfY1s1rY3zKSSzZuELuaLzQJVz4PblkhPqNgnofrFSGR1Y2L5cRx0Prt2EdO1xnjoeH",
-	"fruXIDePGUxEO9C9+r7T7RYqk/PeoK+42no3vTrhLlOXxA6hYQFeLhf0MhHPR7ZtvKzlx/cPI257wnQh",
-	"cP+5hekvXJa+370+0K5IS4yv3tX7V5VLeYqa/hqrn0ifg1ombC8z5T7/veRF3Mz10QNoXbJREkCfpFhI",
-	"QGgcbyt+Hey4Oq2MJhoh9+R2bxpaCl/vOulb3ULe1OxWd3c/WT3sHUWJDW2oJP5XU9nPQbgqWuAnVe+f",
-	"mDw9OQl9PVUHGtKGTV2E3O/BT2hp0vt9nb0AHT3yPOHXEn3qfHxYk/XOV+DuFolyZXKnc8hDV5E7Gy9n",
-	"UkTaUS22REVuDU50w6eV+KyeLe4A67d2p56yfCJiqaTPcXKNsdXzbDShkg3BwhxtBZi1DqYN3pk6Wz+q",
-	"chSCCDAXPdYC0CpPoKAhL/bdKZers/qDRqhDelaZ3UUCHHmU/GMEiiajz0Z9ps6wDv1sdUivQVL2qiKW",
-	"yiKbe5KDajoIuRS6otXSZBMNq0/hET6YXkijfZcYn7Bbog8Sypzh7qvzXptl2WpVzk7Jq+92dnwFyqtv",
-	"gpYPBkpOVc3uibYfIQUY3rZ12gLL4XF2q/ds+VaV2aAnnuYBeJql8LeK2QGA/LMxO/U3ZEMm6JOuE16Y",
-	"ZrK6zY6GWPPPlxithqF6EvS/JkEfk8rSsqHasFMPIvM/HynUm9ZkTbsHK1hr1N+HAeRKzg8nUTHd5yRi",
-	"4zEDY7lxJRRZEHKTTExwFhDtH62DNupsxAKs5rrkEaLFPSc5WdfYDEt8lGN7S2RhpDAGvD0S/f4xIjmU",
-	"4XTqlkqblLauzChmTLblPnHlZjKOWdeWC0WLLrZLdeIwfCiZtiorUnzZnBvmsY15wuBL4ArAz5zHcsvk",
-	"vVlfULQhJ4dH/mCcHOPx6fhMUzNPuVI5eTzcFSxKxqhEsLT+FJN5xvXlE/yA5hVHP0KBV1/Rqw+lfsaD",
-	"TVJ3Vvbts3KAFoxqssDWQ9gGrN+f0YnxczJyfvaIUrqLpkqrr0Njtd872e8fHfUPNuLX6oBfKgragFsL",
-	"CoB94tOe+LRH5tM0CW9skFFfs9E8g1TYv/3eumI0Y1lvnk9MDhUMjaoLAnLTlQqp+Jne2SFpG06DxeSK",
-	"SgYVMqNJns/k7nPFCXam+rvOSEx1ctUZzSeSXLFU3Iacphmj8UK7f6FaSbOQ0VaHXLB0vK0HTBTfoHkI",
-	"iQ5fhR5JzQadx5KMiFsecvUVBEZhzJYuNK94DfSYEhJKfI6T63mmoBW4rkwHQxPJFM+Zq955fCXuoP0u",
-	"ujwxfpNkgoM6J1GMyyxTfEhu/ZjUZD6wBWlHs5uh6gCii8A9SncXEPXTLBPFTyHXxv5EcM3dzLO0tdta",
-	"tp3A++rDrjC/Njks6D7N6emwyMDPtYubVg3dsj/pmq1YgxDcAp9JtcmOY2BRzMJUjsQlaDpQpOCsiQwq",
-	"h5UVmW1zAXpLWcSWFWn63O59UK8OcWiTtZh+En6D/QRGE5pkXmS99Aaw4a3Vvn9iVxMhPpAZXaSCxjKA",
-	"xM1327f4XkakbWqLvOx0Oy+Nf2VUNJAYiqSrrbz4jrAb8P/EWiRiTKp1SjrkTI8H3q3jlOakHf2exAGU",
-	"hQjAFVrmdDoLSKfTwczw2s/pYwRpQ3PwnYMirYyTNh2N2Azj0JNrDv59MLySHzBAFB0YjW+iqTeSMVPg",
-	"xNsxvS0SoLTYDa2eE7xjMraCCFgrwfW4tuaCSyy1Bf8vkmuOAhW5UJIEzWJihiNtyfCCm/3d/h8RmTAa",
-	"s6wIZZW14oP+YAjzG9r5bWqs0FNRwmnQtPHAnNYG36htgBKkLQw02kTMacYa9eL4lPcVLG4gCJRN+COG",
-	"p9bjC133BBk2yM1si7RsaSnw4ia504IgirZpcsOyReC4zyt0bw83iaNOq0TZ3rtU0gc2or9zyKQFVFBf",
-	"YHPHo20JaIJe2oFO41/zSMBpJvgEm18+bBpP/mag6ZhPmmBN3fyx4NLM7gkuv3y41Ge5Fi7RsNaEnmtH",
-	"rEcm5zjoEz2Xz/dhJ75w4CyBW1PwbEjSHQh9NJKuAfSJpn9N8NmUquvm68m6C5qPRtU1aD6R9a8JNBsT",
-	"dkiiOuQiZ43RJ3xC1CePjEOLuT4h0uf7sBsnImdfOsRWQXAjsLWJJFci1hLQ2o8eF2yLuT4B7lcFuEU2",
-	"001A90Yk8WZwi188LtDqWT5B7FcFsXiq68FVG2oacwfG9+VxWQPjPfHEFxgz3JcOqiW4WwuoJm/7SHAp",
-	"0mS9BtXktFaAOmXZNZifIf+P24VtBkYzSeR8xjLJdA5tiE+kGURgfG4YN87a3gL/feFcm2u/cDCvg9rm",
-	"oN4MJbuA/mgY2ULrvz1C/soAdUN03EQ683HxI4pmBkifxLKvDUyby2PmixlNmsOoavx44AlTe4LMrwMy",
-	"1WE2Bsq1CgIfLB9LO2AA899eM/B1gWZDlcCU5VkyauQMcJWkWBEIv3lkrwAc9MkrQD4/hp34wsG0BHdN",
-	"4bShlFQHqo8mLWlIfRKWviZAbSoq6eYN3APqYPTR/AQ0jD75CXxNMNrUT2CW0mbuf5DE+HHJPEQZPhH5",
-	"52cp/dK9VzwwawaUDcm7hctHo+kAlk8U/WuByqbUHBrbCghrUaWpkABaJfPVIwFnMcsn8PzSwbOoubEW",
-	"QDEEtRk1x7aPTdB1Ruwnmv78DLfiS4fQEsg1htGmxN0B08ej7xpKn0j81wWkjQm9bt9Abnfh89HkdQOf",
-	"TwL71wWfTUX2f8xFzjoY8r8aPKEl0njd+vNDJ4w5tLP79wXOv82/fL9SH9QaQuZI8BuWNQZN2xy99Lzs",
-	"4o8ErcWMn8D1ywfXAqDWwasHaw1ZUj/T8WPypV4azifm1M0b9IXDbR0crgHejx///wAAAP//",
+	"7L3rcttG1ij6Kl0831cmz0fRkuwkE6m+qk1LtK2JbiNRySSBN9EimiJGYIODBiVxElftNzn/9oucN9lP",
+	"smut1d3oBkESlGTnMq5KOQKIvq9e98svjWE6maZSyFw19n5pjAWPRIZ/Xog8m3dHucjgKRJqmMXTPE5l",
+	"Y69xmuYsSoeziZC5iNj1nJ2IXGRpHLXZ9Sxn41Sms0xE7H4sJJtmQgmZ77Fxes+SVN6wPGX3PM7ZtRil",
+	"mWCZmAqex/DDGJ7+ORMqbzOuWCQSPt9SYpjKSLFmGDRebQeNsMXSjHHJ3vf75yziuWDNi7cH7Nudne1W",
+	"hx3wKYvzTqPdUMOxmHCYv3jgk2kiGnuNV9uNdiOfT+FvlWexvGl8/Pix3ZjyjE9gFbj6I3mXxkNxFC0u",
+	"vj8WLKafXygGS55mYhQ/iIiFsbwbhDByMR68+ka+3j18d/JVf5Tcfiv/Msm/eTseftNoN2LocMrzcaPd",
+	"kHyiv4euB3HUaDdgL+JMRI29PJsJd0GTWB4LeZOPG3s7i+tpN05EnsXDpfOPWDrC3b6Ok4RfJ4JNsIG7",
+	"mOtJeS3Xk42WQl0+dSXnCZfr1zFNuHQnD8/l6eO7TRaADZ46/SyNZsO8xgroQ28RWbSwhizabAnU61NX",
+	"cTm7tjNfthTlfLNwM9TsurwUeLXJUtz+n7qeH8T1OE1vly1lIpTiN3g6zXCibgb/53/977DVxnNSfCJY",
+	"Kpm4E9mcZYAm4Qg5IKsY3u2xSESzaRIPATOlEpCRRZCBVAJwWZwrdk+TUCwfZ+nsZswu7+KHNrsfx8Mx",
+	"G6VJkt4rdplzGfEsYnrKqhNIsz+Erosd0h1urdmcpdtxGd9Ins8ysbgrXaamfCi2lABECVg/iVUOCw/v",
+	"dtrBbHv71fCaK/H1a/b+pHuwdfm+u/vV1/hehCy9ExkL6atikvRrx3+dxxOhcj6Zer9m/D6Q12k01z22",
+	"2a2YA4GJ8zGeipDRNI1lzpQYZiJnzfB+rMRw4M3sVpj2e9joVsxZrPDPSAzTSERsyrO81WFnUgRywvPh",
+	"GMiSMvvC1Gw0iodCsaaC8+cJ49Op4BkcWiIYN8Nnac5zoVr7DAgsz4BksGEqVc5lHkhYZJt2BUkev2ew",
+	"OCB5mRiK+E5ENY7ZTutxp903O7142j8A3aZtIZhm91zhNoioza5k/MA0Ue6wCzGaKcHsuSmWpykb8YyN",
+	"snTC5uksY8MkHd4GsvkVm8RylgvFRJyPRcbuuT2BmZrxhOVpIjIuh6K1x4BDSGdwWzIxTfi8Dujbaazc",
+	"kynPc5FBP//z5+2tbz/8139UMwWZUNNUKoE8wRseXRBvAk/DVOZC4p98Spc9TuXLfyjYQMtwYMNrr6Ga",
+	"TSY8mzf2gMngSRzR0TfHXEZb91mc50Lu0+ZrFoupMWACmTKRZWkG38dCtRrtxh1PZoJmE8Hc33QPBxe9",
+	"v131LvuNdkNjMWekv16eneJwe2wmb2V6L9kdz2Iucxb2ri7OQjZKMzaKRRKxcDjLMiGH85D2oti9/8jE",
+	"qLHX+H9eFszjS/pVvezBDBHKcvGQv5wmPMb9KFovYlvxkGd8mKfZC2Uwb5uJzk2HBY23PE5EBBzjlGcA",
+	"ZgWHaK8MrCpo7DOZ5kzlwM10qo9zcWjsIqVbWHCAjC4s7lmHnfBklGYTQdvXZlxGjLN/zuBaUO9EF0R2",
+	"J7IXKpD0k10VG3IJU8sEB3IyFdlgym/Ef/PrIdAUjhww3CGNzjgLi70LzY7sBxJGAShJRKZeMDi84VgM",
+	"bxVrcmnP05warIp4SZigkHmcz9vQtxk/ZOkMEHggMy5hxzudTotxqe7hXhq8ihAT4qmGuFsddoprybM5",
+	"7nQgGx/bjYNUjpJ4uOnNGDrNinvRTWKuAGECXvHuRRXMH5ydvj0+OvAB/mCm8nQiMsYT2HY4jVjl6jGQ",
+	"XAk3w+r+95Cuc5q/XcL1nHGZIr6z7eDIeDYcA6pnKVCbWA6TWSSiVsEsvFDsbCpk9/wI6FPCM0GoUuU8",
+	"nymH+Bm0MEfglCmbpJnAkwqkPaq2/jEHMjUbDoVSRAbtpMZpEhlwpkVM+BzfMpp+xHOuT7yHEHWa5m8B",
+	"RW947tJpVpz7lQZh4LrWnfrpWX/w9uzq9NA7dpdNxZWOcJTnOPXTVF8iw6+nU5FxzevexjJiYw6nA8ce",
+	"sWZM9BOO7lbMXyiWCwloFo5AyLs4SyWg9lb5OsHWvuO5uOdzmspmGzuT/I7HKNH5e3spsrt4KJjzwfpN",
+	"Pjrt9y5Ou8eDy97F972LQe/i4uzC33DdbS4m0zTjWZzM3SGeQDnG+SRZRTi6UoM94DJiwKdZ+jDfxysI",
+	"XcAN3JAkwFnok5tm6V0cAUK3dFjtMc5u6HAAvSYpj9g1T4BdAWQLDI/MDXzA0RM2Veyr7d02+2r7FbT6",
+	"avs16UXMR7FiM5kJPhzjqaQZU0l632GWPsEHwBwlc4Kv4rqTukWvHC8rSBekGjk5pq2JpcoFj9pMpWyY",
+	"xLAONpmpHPcmElNooIWUCwOG+4xbKpuPeY5dDzMBAo1KJyJHtnhC2wD/g77G/E6wnN8KycRoJIZ5h3Vx",
+	"0diYZ9mchTjCFqqVUBosK5y2rMapClT01y8d3RQe4pEEbo4nl0iCH3NvYt3D4qURGRvxOAHm/xnui5mp",
+	"5hboKJ8FP/lzdc4SWbp3vX6bnXf7B+8RAx32jnv9HmvGEdxb2CQgUiRMtNpIWAJ5zYe36WgEp3h+dtln",
+	"TQKAFkHEDVyVvBIG6LvIoy17xP7EOfULwxWkUusBAXYBruKc8RseS01pPgmNKQjx4yiNZTCencoU1Nih",
+	"J2mmt+pJhKWfpidczrUwojbc0HyxdbGvF4AakngSw8Gv3dP+2dngpHv6oxFWLr29Lfpi4mEoRCSeZ3Mr",
+	"+iUsS+80uXAU25qZ8rAWIyTEYhXI4tN9i1rVOJ0lkVaBl5q66nDWHPLpVEQtHAXZq/sYmEUOknI6GjHx",
+	"QCuLEfMjs/cP2NHMudwkET8PFr2SfJaP0yz+l4g2Zzu8pgVcvOGRgdX1YHF12r3qvz+7OPqpd1gpv+qe",
+	"no2NNzOLFZvESsXyps0mRtxrs0zcpbcCbx8wGJqHd25Z1SW7kuJhKoZ5rU383bJGfwD5vSvnRhJCNGkZ",
+	"chalQt9lkppY01OnJCCqMZlK3BzYE9wuhQJSILkhzoB0F1krBIKWz56VJeV2SYgPpNEoG8OV4c5QR2bP",
+	"JxLDOEKB0RHzhgkHSY00zV89PPjkuc2ilEkDhVpOe/3woInnlZxmKYh6sK0ks5XA8o+jp4mVVmDNiHnV",
+	"jLa5bkyN+VSwJmeIV8zP9xmaHOdTFICNniSQQs4m+ks1G45hgrzQnpA6rLVnVTPmTLSWh2Zkd6StVTeB",
+	"rNLdEJrQlNuAYbUi5Uqq2XSaZrmITkQU8z7uzh/vwExXwMQACT2g+W/BevZYGRWGq/c5kAsbzZ60z5Z6",
+	"IPXqRtGZ7N0ZNJ0kZ6PG3s+rUbLWoWOr96SL/the3aQY5pDnvPHxQ9W+Tfkcxcp0xEIeRansGC1R2DZv",
+	"NH8dIueg382mEb1rFsqjQIbFmGGrzUYJzzWclSZTCT48irZQvYEKYUU00Az4/4ZM3CEf42irQr/bsAXw",
+	"Ms0AM+cxsQo8igZkv/PM8vB6qTGwBHHtht6BAccTA3INfzVgC9ACUNXGW98vDTlLtJqEjAML34+EGOT6",
+	"9nE5rwET2tT7VgiA8rOpkAgTgGgaez/DgB+qD73YaCEQU+0zfo1MYpoxaEecI1KsWDEl0Lth9QrajYet",
+	"m3RLv6ycWmPCHwYx2qSGQg2mIhu4NlZva2OZv9pdPijIzzd4B7RB5pfFDZ1m2q/BO/hpFm9w8I45u9TL",
+	"JuCjRDIaKFJdGVWZ/ug6TRPBCUUU9qOfHbDVK2z7pnW7uIrePXj9YOeTXv9DDHN9GTOhVJXVdZqqnCcA",
+	"IfBFh/XQGkcWGuR54Eue7LEKDgde0dUNJE+mY34t8niI0kRTpRacJjwDJtests1mMolvhSe+v1Bob6De",
+	"SGThgZzyDKQTMzuXjqYzCewIT/Qg04TPVAz4Vy9hIibXKEaxUBtRfkVQDwMZyyoNOIxZUAYGYoRQRNGV",
+	"yE1/XLEQu0FvoSSWYjdo7AUS37X2mODDMQyqOcOIGYBmYwGMoorlULBXne3OdsveQsSz1Ot1mo/ZRHDJ",
+	"goZM8wDGDhogkZFUXHCKukGepiSk+WhwqBmxtWhI7+QibByYLYb9zu/TrUSAcMiOLs/Yq52vv97aYXjo",
+	"W7sMxCvWRMIfXl2GmnnVGzmbTkW2NeRKqEDejzmqdRDLAHJXKQsjEcILPhyKqRGLVZ7C7sF2H/bCVvGO",
+	"Tj8S0IvhwwPkufDj7e3QeDjEOZynBNI8y6S2RWjLLOPk/ZDfp4zWheRHW41hssSrQ38ddgn7jevAn/ZJ",
+	"1wS/wZhBw9rGaMuCBp1IgT6uLitQm2Mkbv7c3fqJb/3rwy+7H3/d3m79RxVWAWDbWTynt3GmcntF4CPW",
+	"VHkmBMGVnAHcttYjdD3C7uIIl2iKLw1xPYvRmNNmahbnos2GL9N6o4DYUeEBcgmv26QXhzuSZiwTN3Eq",
+	"a3X6r3g6ICm/3O85YTj4EX3+UD5tJoKjLvBfIkvhUsFR1Jn+xyr0aswR556PX9nlgZNhzLEgwV22VuH4",
+	"X6LE6yx2CxjmOk4SmPlUZHGKqFdGbMinHK48y8eZUOMU2CkEV8NFoLuUQXEFb0HcrkrSXFVhET3WQI+l",
+	"+auYaMK592mci4mqpMv6Bc8yPm9U7Z+Z/KCYfK2RXObh69eNKmZh7diw9IHvpFp3JVXdvaENI+/I7s1N",
+	"Jm54TvyQx+Zpnq1xcHZ12m+0G8fdPvlUnHT/Dv8encK/vS787/LqpNGmLweHR5f9o9ODfuMDcH6lCS7w",
+	"fl3tdflCMa7nAmCHXkA82mNaQ+ECXfUCenI2CUmYVSzNAOaMKoAGJ+BZ2DDd2zmCz/JdODk77b8//rHR",
+	"bvztqnvR713g35e9k6Pu6elV97jRbug/ai7bvyN1FkxT9NbZDPW8wnYgQzszkJOKqcGT/kt7DdfamANg",
+	"iRPXnOx48FT4SsHNvR/PQZweYlMfVSztDhAGXPF0lgcyJLNZfCcGIMmEbcZz49xmtBmkoMjtDqaIQyZx",
+	"DoSZtrMKUfg9LwhNVVuQCa6VlDVQbNUC1SzJlwiW5GQCMu5woWG4x9ZtHTllhW2WCeDFo0Ai83Ythnym",
+	"BLsRUmQ8TzPFmimfxltAW26EbDH4GrYxzpCdvc84Mg2LFn24QTjHVeNXbXRZgFolL7qdLggcXkdVQsNB",
+	"Opum8jBWyNVUyQ5D/OKFYpH+qASUXgcAiRwgaChkbjSVjLx3+QS+aLM8TaJAcmD72fWchTAnYLTPexcH",
+	"vdN+910Prtvbo7/3DsMW7Q4MncWTWMJ5oGcun04BjPZ+aeCHyzbnLYxsV9duFGMsFb/t3G2zj/Z45qfk",
+	"J4jb+LHdSKWoI9FXdbm6iT/vjx/sSX16BZMzTk0NE0GIp2LSr3wdk365RMnkjFvSMpVnVIkNLJg6aiY7",
+	"ZLWaqdRvlZ7JMJtVAtW0QgE1TGefVwG1+HuMSvqoShtBF8lc9PVA4N4A8TCNM6FWzXUt+54JIDzAalqb",
+	"3SNUQ5mIxIT899Hk+uhuZqqm2qY47DZBhH8MzrY63TpHsVZ1c4A/u5gcVaCVRjlS8wGPwPOcD8dA3rF7",
+	"YPp8+K7u9dPpU1HNE/+LG+Cs5u3pQBZUVFkM4uCdyLI40nTDkZoqlrewsAN3/LBdEJdWm025UqRpuInv",
+	"hHQsEMUp/HPGrWlrAaAmsYwnwMhuLwLTUi3fkrOO4vw0zcVnwOX+WHXxObYayDQXFoO3/dejWPIk/leB",
+	"2p3f7tI4ElEYyDIwulMpo/iKiVajefyQwUALuN6ZwxKEvzgKchhd5EyMwzYeKrrdTmKZZmwm41yxJpBw",
+	"1arUwj0CjTuTXSQimdyMiEQxDo+rGAyNhFtDcDaGymoSp7W2i/ObqQ3m54Qier2sDGmsIB2jmYwet0qy",
+	"gK8leRY4LvF7Y97I+YMetK42Is3JBXDtt2Uy48OEfwJtP6ZTr8k5QjOwN+NlG7cMbOpQqsVdqhT3Dy+6",
+	"b/uNduPt0Wn3WPvifH92dNg7rCvfO3fdeDFYGT/E7klQ0P3DAw2wwFqWJr2ZEO/cEX+GR5dn7PXuzjeF",
+	"vZ/Uj0b5lgj0FFPWx8BaVpo7X32LH6s2I4997TCPPltqnGaCzWdcsvDg9H1oNXrjWOVpFg9ZeHB1AMt9",
+	"f/EdKiqOUUNx2cc9+OmH47DVYV2jmp/weSB5FNGAe+xdquPUlBO+Q7oQGETLvSJCGyKq7PUGtdqFl1kg",
+	"Ey5vZvxGWGc1VJfnYzEx4Vd5gnaFe5EkHRY+bAFkbN3xDORnFaIYTeald6mNasPj0ttJUXcHZ4c9EwHY",
+	"1FoOrfUvZHQmJoCkrwGDh13ajv4FanH6Z+chhaVofb2Gzy5CZPftKfx7jNqnE3xz+g7+PevCvxeX8O8V",
+	"vv8B3/8E37/pnsC/b+D9m0OA8jfv8P17fHP0Fv7F3t6gx+ebszfw7wWM8uYS3/Tx+x/O4d8f8e+f4P1B",
+	"F/89hB4O3uO/x/DNwel7/PdHVBLim4sD+PeK/sU33/fg35++a7Qbh3+Ftoff4d/4/SH233sHf/cuYMRe",
+	"H2bVu7qAW/pX+PXtd/Druzf4bw9m++497MC7I3yDK3p3Cj2/6/8N/v0R3rz/Dv89he/fX8CI7/uwV++v",
+	"4MujQ+j/6Bj6OTrFv/8G3x9d4N+X8P1fsee/nuG/57DG73rw/Xfv8N/38OV3J9Dbd+c/wL8X+O8P8P13",
+	"OIfvfiIFK/R2jPM//g5aHV/Ar8eXMLdj/PIEd/jkEN6cvINTPsH5n5xA2xNU1J7gjp1cXMG/uD8n3+O/",
+	"P+A3f0e97Y/4BuHhFPs8RRg4PTqDf8/gy9Nz+OYUd/7sBP4+775BNQR8ef4Ovjl/D2Od42zPj/H9j7B7",
+	"f+vCm4szeHOBMHNxBW0vfoB9uMRfLxECLw/w78N3qE6FPi/f4Xvs+RJh+/IMdvISd+PyEt/38W+Ew8vv",
+	"AYouf8T3P8H3/fcwVv+v0Kp/AnvSR0ju4870L+CM+thDH0+h/xN8edUFKL1693f4F+d89SPs4RX++j2e",
+	"6ffYz/dX3zfajR9QG/73Lqzo7wfw/u9n+Pc5/PtjD9b1E670pxM48Z9+OAaqVDARBLyLPgseqkEVvMYp",
+	"dOvtE95++4Q7ZZ9OvC8RK9gnxA72CbGEfbry2v3gtfvJHY+wiH1647YjrGKf3nnt3ntfIraxT96sCfvY",
+	"J8RC9unCXS1hJfvU98ZDLGWffvR++8ltp7GXeTp0Z6axmXk6dvvU2M0+/eg+nXlfEtYzT1f+k/clYUPz",
+	"hFjRPBF2tE/feb954x166yPsaZ8u3J0gbGqfEDDNE2FX+/Sd2wthW/vUc0+FsK99OvK+9E6asLJ9Quxs",
+	"n350vyRsbZ9O3fEIe9unvgu7hM3NE2F1+3TszpOwvH36mzseYX37dOmO91dvRUQN7NO5CxNEHezTO+/p",
+	"vTsCUQ37hNTDPl14Tz+4433n7RlRF/NEVMY+eedHVMc+Xbi9EBWyT94IJ97NIepkn9652ObEOz+iWvbp",
+	"1J3niQfJRM3skwefRN3s0w9en393oZyonn3y8Nmpt4ZTD2cRVbRPZ+4IRCXtk3fjiGqaJ6Ke9qnnjkDU",
+	"1D69d9d+7p0KUVn79KML5UR1zRNRX/vk4UiixvbpBxfOLr1eLj3MTtTaPh26oxP1tk/vvHbeii49WkXU",
+	"3T55UEfU3j71vd88PE9cgH360Wv3kzsecQf26a/u6MQt2CePAvU9iCQuwj55M+t7t5G4C/NEXIZ9Qm7D",
+	"PnlnRNyHffJ6+d7DId978yTuxDwRl2KeiFuxTwduO+Je7NO5+0TcjHn6yYMQ4m7s0w9oAi/uwIKMvVKP",
+	"YeTVekK2lbbCBQO6K7IKLT5WCc6syR1Zk/EoCiR+rF3E3qVWlCxGa1uxUnvVq7TIPoAjkZBaJZX7XqnO",
+	"gnVAXZ8/VFkyc/5AUYfoOA6yZ0oxHzZYTke5msWXMx+8gEmN+CzJoS+hOoHsJgl64xgfSZ2IgZQ6e4zj",
+	"oOhLJYWIFHkOUveTwlXH7PKLko8lSzOKEkP5OFYYY0mu60liumHXAqZoBq3SUBpv2lKYIOYgoqXCNDmK",
+	"8vcSA3lJ2aSMw9/33T7ZDRY1c9oVoIDO8ieuTjSdkW1Ef0N+a1U6af7AMnQV4xjPMuGJDjoIg8Z2Z3c7",
+	"aIQEXVapYuN10PWMssHIOGfNUcaH0G0g08zYplv7lPbChomqnJLMoCdzkpC9waaWS+boJkEBzu6ogaS0",
+	"KgaY22UPU/J3VHCnKM46zo3XKSXtyQU5X2JQCu1HIJtxrtgkjQTG+MY8iZWwKYZgM6jNKEl53sK7QzGe",
+	"ioV4DmFxu7SXLfXcYaep7SLUvomh58qaSh02hK2NN4QPpYxiX3Tsng7L1gnUhmKcJhFmamqQBoe6Ih1O",
+	"0AjRR9bu05zCyFXO54zC80y3gUTYjBUj1FZ2twQoKKGCUSIeOoe0PPenrXgyTbNcJ+0ZN/YaN3E+nl13",
+	"hunk5XWcJNdZHN0I98/p7c1L6I48VfjDEr/DPt2dF0q7q9LmDXmSkLtzVtwuim1ELIILWhIx52qEtY94",
+	"pp1rzCwqFbMah1W6cNg8I0r7yRYhMt3zI/I7jtETNxOw/8M80QE08YNBbGU8ZbIamfPS7uIjdFRtFnl/",
+	"2iyk8QeIM+E5RnuSxa4DMeFxotABy3mJKHdA38JGhK09HV8kIwGTJbDQ45ptM9PFebQR3wbyJktnU+Z7",
+	"rxc3NRM4YwyNhsGMP6R2hdXaQ5tLLZaUoSvFMD8XW2czSdjBONSbyQBZvBbaEXyfwB62micqXXQiD6S5",
+	"dR5dRaxRuKpT0Jn1VN8vO5Uz8ikPZCAvC3d0P1WLpvh4gYEgSu0aHV5zeTvgQzRqwxGwZiYm6Z2I2Gyq",
+	"8kzwCYtlIHe3d7/e2t5tMcCsYazgiAfiQUymecia9lODA+McsAuuow3bGBqgJUs1AoB5dc7z4VhbF827",
+	"K/QcMU5vOhONgP3R3t8sztEBSe8aEnuVx0liEubp9cV63VzZdAFO8iM8NOtfrlh8I9MlhBVhZoml0uKA",
+	"e+g6/ueMUsWNNE4wh9Bm8aheMM7HdqMEmvW5QhMcUi+UyPgF6mHWBhKR5cCPqYAPV/laa9TlI/Bimnap",
+	"iBxqBjlIiTGcDuQucxbSXzL9JbCwUz5HPsLkbLG/FV/nqfUqbJG5pmAdFe4aJqzAPIx4rlzO10dhsSM3",
+	"VCWQJlaFokjojr3a2v2GNXkUiYhiTGKp40sILNdvjmPGqiM+GPOni7srwkf08rfUVAzjUTwkxnifAQqY",
+	"FxlqlnPSCrnxOQCKdclePT/D4Vc4fi897yIAyU8oOpypckLRx1i3CyK2OH5vC34wVwm5OJ6bBI2Wz943",
+	"NAI3ztuNta72FTRzVcJh7xRKmYfvxELm4TuxwXYsD9sbp1LUusVqHKNv5+Y47lK33AzXmfE+P7JbnG/j",
+	"jucDLROt36uy+0DhCeBdWrwWFZBaDTj6DFexmEStq0GMUiGOGNf5e0q8JQYTgpilGaOKCL0Jz24Ldi6Q",
+	"TWL+KhlGtpzN3Nfxcz9/oHSUcICkjwhkmT2DmdkIPmAQxL4WPKZiWMiVGE1mIvI0p0/5s7iCMQKJuZH2",
+	"WDoBqVLHV+YpSwS/w1A25Nw67Adtxa7kdl3hcYbhdChBYH4eRwFRvssdphlYk0nCwXkF97HnsK46E5fN",
+	"/4cpiW3WQS+Z5Ovtb7XtXyZzTHCgqR7pIqRuNuQSeFfirTBBE94dAwvAC83yYToRlK0Mua1PxFXto2Dv",
+	"4FzhanlITsW0lSBox1GHvQNsTNmY7YepFHs6jvGe8pfdYmTiiLIemFRmfCTglJXI80Qs8SKpYNzqsWuL",
+	"fNAq8oL7oFtUams+N4+U4mxKvJLmkCymNfezw7rI4BjexhEhyrxQa8k+b8rmPJrFWa8r3PeRzzNxOM/G",
+	"byyf3KdjOBZ4DQ8EqvDcU5gRTx6tmGA2E4a4o4YmVmw45tkNAbGnGXbuknESbzeQ9p/JZG7o84Iq6k2a",
+	"PqseqlqPW+Jw4aPKu295sFo812acVolzWTnB77t9VIzBlkcAGCOdxUWrP2vrxSpYmmVM0Cp+5jP4Ybsj",
+	"1fXCNqBng2h8X2a3S+tN7d4WS0cb3YOTXmOBkpjn/8GHE9ExzVwUqn14PEfg1fIRfiHu8lUlGcoI7Gfj",
+	"2ar8mXywadm7w4lgB2k2TSmyrmFhufFfO1tfffXV1vbO7iuAmiIZfWPn22+2t7Z3trZ3+tvbe/hfZ3t7",
+	"+6cCuMo7jGC2eFTrwNl3Qjd9LvFAL/deGYxh2J/a6qANdCQ1vFnRidXox7g0+ck7y2M+nslJ3Cdr9enR",
+	"k6XOBUnK9buugWxWYZfjuCre90wKm1gvTGKVm89VaFJY3ADDbKaCjsIUX4omwRD/N7hGs+2tiEj+aIaF",
+	"+3YHBtTZIonItgqVN7qKK5vcbJxq/T2Q6pmMdEUJlAhGcZKLrDJxQLT0epRnbxRCU67IczeBP+CrDdmi",
+	"6oD/Kb+JJaKGwUTkazMhntvPT+Dr8vHjshY7XXXIqK1eJxGbRDcUALk0C08haBWpd2y+T54BIz3m8kZE",
+	"HSuLOvKpiFhTCeGHIrcWZdJbIbDA1ScUv4ZcWrlkmQDGtPz1e5GZ2GnKQjJX7zFs7ltHq+2hT7OF/tai",
+	"zD5VRhlqObnABgBJRoeSp4xMQABmrd+bMLNkAZ9JrCGNYCJueGLe4DxjpWZiQRtjZt1qszgKZFn7ChBo",
+	"8hc5kLdXNsEv2F8xpUoga4Da70GgYpRq3El1tf1yZ9/PLU92Q12G74v49ZuKX0tJn2eUXUcCR7MkMZeV",
+	"IqFCooamt7DNqvhl3/Lb6gRyUa0MGKGuWpkZrbLvclCpVl7ikuBpm1v7WndoiHggNaW1y8cAJbgBiYD7",
+	"vJR4I6G2lN+omVqfjFCnlPal7dRrcWb5u9ZlftH1/ZF0faxZJIdUqXbcQLGgtYGWb2VNxmclUaxpchW2",
+	"PS8TEbW+0KM/njqw2ti5VklovAmf3cO1W/i1Wl9Na+5oopfrzrdBA0iL1cWY7zA7huMw2vlMfpCHuLhL",
+	"cQO0mwRonmdxhbd1/z5lsaTCQOicG0+EVHEqFWvqjE/h4dnVm+NeieIvG6JKUWY73VkHoZTp7tB8T6lw",
+	"9MPuxo3L+oJiGl63VeBkywpV5Fkv6q+lI81OyFRu7T48WGYfpQOTFZ0quhCbgDnJYuX46y9PZrS2SMRB",
+	"GhXZnU35jPKU388mXG4BaKLZXDxME07qEjfVuy0sgGVQtQf12gutk+yYsZdu5EGlT+4JH45jKZy54c5i",
+	"NIGu1KJyW7K1CHBIJZas8kMZdJh+IMkd0AmebzrhC5S6tlS9Ba4ypjjDCuOUwcCPQfcrbbo1gpx6hG/P",
+	"Lt4cHR5isFOptklVBZzq8lEfakXJ2k11qpQ6W21rKDnvbM1G593bNLuOo0hI96VXGMZ5Xy4n5PxUVZHr",
+	"g3v2m0XGFCBTKzRG6joc0MIGx7RrR8V01oStuLNp+PneKly4kZHaolwdTiY+g0opW56PSb0+K+0Mk2Wj",
+	"mQgBXWXHoz2GRq1lyWt7K+l5VN1yXUG/MhGWZm99A4tuYHzF83sh8/lWKq1oaEmsnoxqWx9wxzGIciqT",
+	"zaDDQmAprzPBb6P0XoLwl2dcKooqUV52OxUy5K11HBDSbfTgmTN0fGmmUyEZLVC1OuyQ50KZ5J2MYwFk",
+	"bBv++OOPP26dnGwdHlamiNRpW6LFNGpL0tJQ0FM0oKwqtTME0ao8e8yqtF4LJ1iWJx6VLOlJvqsiG0Qi",
+	"NwLUqvYaeIwUeKhbLZq5FrPuzZbnRF1fI8Ik03pScr3VcplY9PWUdwu+nhulZDL5iGrngjUNCrlg6Sem",
+	"ZIa/nPCid3B1cXF0+g7u4Nlpb3D29i3m5j3869Vl/6R32g8BFYdXl913vUH//UXv8v3Z8SGKnjzac4yZ",
+	"1bFsSSzFwMJ5LQlew8xxLMVRLiZVIE+lEQZcDWZymCaJGObxdSKedNoTMUlrGXylyAe5yBZzaWNWu8UL",
+	"P+Xx0+BQu4gNiqxbpUO8Oj3vHmGmovPuRf+oe3z846B4Q/9HpqV3SKd5fnF20Lu8hGOve5DTWTYccyUG",
+	"aCattVGZGAnAHjW9lGvlFNPA4ScUc3PyanyyfrjZdf20YsXnA5txs27uso2TnbmU8fmoxCaLdWnx881A",
+	"Z6l90lWgTIhP6KLEM3lp4DQW9VLBuW4LC6oPjakdYKoElFL+OPOlw294eLIMAqXzWMAHFVR5kTcp+I4S",
+	"SXDx2dpcdUvI+Up9FNaOKKgmu0d1uJqRfjBe4s6ju6agdsmnapzmz+LY86xxXo8MxKrvXLSEOVrqnmO2",
+	"aiNm8CkhEq4/jzv4Cuj59M6B7kA1fQM1dLrZWc2rIjOr8xKIuvtsU7Si5GJ7S6VKkziq8DZ051hK3bow",
+	"/TVcqF8Gzoxd7S5X7hvzGhbJWgP5mGytzioHsczTgZ+htFwVB2NWq/fIeGphLQWDMaiKqCTUMRFoWoBh",
+	"asV3PlU6+n0ncX0C0/T5srB6aVZ9klo76Wo9wmRlhkrvQEwaQrdklabDdBK29lmoZteDgjaHrhKCWR3E",
+	"MkXQYBOma9M6iEJG9QXFpQTDzdC9CoSM6YNgLsvrD+3v4DMytPxhYDKl1Jw5YLIBpkWv3ajaLuYdr7cj",
+	"zrk4U1zYhZUwXMu7VX+tws5SJ9JNpO3flQ+oh69WaSpfKJPGuOoim9TEbZ2VIKdEE+R+23GMBlWJla9O",
+	"D86Oj3sH/aM3xz2daLmmzl8Pf5jxEaAu/fjWsBHFqytXeVG8/j6NI9TKL+Lt2nmhq6dfU0tvsGPNFNHe",
+	"WCZndDljdOlMNkgXfRzLWxHVNZEm+HWldfT46PS7BZ3+st5NUcpAelWrKRmL7Z1N+FRnvRK2ztdIB5wO",
+	"U1mZ4qKwbg5uxXxJzRFj81z6CY32SUrLLbXG4mQWZmfnUnWXydRbZRIBiQyNiVRszb/C1KzSxlJUZDN7",
+	"s5ZWum2MInQVKltRjg5602V5nqTJWF4H5zPUUC4zndeTZ8lIoAvvjvgkTubLFPt+qeD1ejrnZg4m9uLX",
+	"k93pACtQx/pEBt2KlAVwrTWwah9DPTvyDdhEG7BiZsSmDFN5JzJl6r7UWu6VjPODot1TNRYL3TVmit+I",
+	"AeZ+qnn3VqgLtEvCwt2sAqS1AkDZo6QC37iQ5GBwSx4uj07fLTjPlPqtQkjrEfQGlTHdzaqJWz+9PsUZ",
+	"p6Y6hW6JV8BMv/ILmOmXSwqYOeOWVCTlGVVqSGwRTy+eUA9ZrR4p9fv7pD+/Kemg7Rt8RgriVJMffeqS",
+	"9F/I0VpyNBjxoa4Z+YgaceXOsnSG2eIeS+QudHt9Nx6zjTJlZhYmf9haSFhFKEtTejrRLK5cDdrp4ICq",
+	"+7ScjNTUO9DHT1Y7aICbTSY8m/+ulA9Lr0IFS2EpjMdbVFCUKvmS6rayUtnWQDYLTqRw6DXCa43yrdRm",
+	"qWZrmcNxu0FDLGu4VAxvN2i+G3gKP6n462J/a3R5y1a8ruHSFWP1WB+Ca8i3XKGbrIgqAYT6+TcQeCvc",
+	"tJEPw2y/DklDJ0vV+URVXh/t/GWvvO/7dT0pu349B0f0KOlpjaRUwpRVddMzgbH1N6gBlJEyiRJ0PoMO",
+	"6yaJl3TOTdGO2ta4Mv9mh4XkGwF9U141/UJbV6L4Lo4ok3I4FRl+F7aJPGOmXNbctrxPJgKJeebSIitC",
+	"a9/PheAMgWOyLbajs5zrhA3QA4KaiGzPgTRtyUEZk4GLOaMsAfSZHZJ6oD1Hraa+LCyaUbZwds+T2yo9",
+	"4LQyCsAke9CBKBSAds9VkZWizUZZOmHbAG8bVVVtN8ymrhhWxf8SzqDkR/KIoZyDrQh1SO/ZhMu5s40U",
+	"zkA6VsyP0cbatZiXH8+uPAe0o9WZA7ZeMQeCDGBwLMw588rpPmRi4z0o3V7cd+cI/C3yJ1t9cdHt50Tk",
+	"4zRSB6kcxTfVq+LM9YhzAuRNStQpj0tUqKpzdL6ZSczz7zAc+n5SHeA9FqYyiaUIWXPIM7wBUZyJYc4i",
+	"cY1xt5iZbkmUZyBN3ju1z8IhDcskz7L0XumSDsipx3IssjhXmCuhrdNpo1/USGQha4ZOau023WH4xGbT",
+	"WyjDoPs10bvlJLpooAjFA4VLhKwJWxbIdJarOBJFPr4O+0F79BOYkKMCHVqRCHIi4Cpb0wCVt7jjWcxl",
+	"rtqBpBoWxlX+epbr7TUps3UWRQyGYaZMJCIn19PdYworPdxXJCh8m2blXSU/fm8bm+E1H/yf//W/w9a+",
+	"v3/L0xHX89Kw0Fy/wjXOWAMfTZUegEQDEPsAfoa/+fBtFmGBi/bZpmJcEpy8Xri28syCq66dbxmCS+BW",
+	"6ZTrMBdu47XBX/hrJUqh0h38RqyKlJnaryriZM57Fwe90373XVlzuth3FXNb9P2MUTNlxFuMUbkJCa/U",
+	"F08TdBTBC61F+xLOTLg0YTF8mMd3Ar+NpWGUFCo5r+fmKsBNT3SqG9OjpeodFhqlSGzUo/pFqIMRq3ML",
+	"3fEYQXFgi7uvTyBg2pwXTRwfyeF8mAj1SA3Psztcbe4Yk8d5gskwntHdZJk8AFCyIA3Ay7I8gO+eQUe6",
+	"cfiByOI0GhgflfkjjxWnX0eUhFvRn0+t8Ij+NoPiw9oqonNoeGDeV+qIPPXW+v7w67f0Mepyk9FAiewO",
+	"JphxefvIrannhAf7UvLAy+JyGPyqDvrwuWb7nmra8/tqOJbGGhBVoKmSZj2p77q4SrL1NJgW7BxnwdK5",
+	"ezMqFuM5FbpO7gsQ2a5GosuIxac3uNlRaprbYJc8Yxu+8E1t+Go6u05iNV40tdkRS4Y2fyarMKBnZMPB",
+	"qk1sXo9VLMFvTkCWm6cAGBehfiO8/mg8+lgss8ndLjNOer32albeRueWOVdvjRIq4bKmwQE+fbK5AXm8",
+	"35OVoTinZaznEt/GomFPziYbODd2D/pHWMD56NT+2b04eH/0fa+uYyOMbbwa4e8uMr364Uhy97GrsRE6",
+	"MpagcqUX4+p51ivBiaz7cu9F6hf+MmPgWz1IFWp0d3wD10Vzh1ecMdbxXDhhaFTzfC/73dPDLhaofXvR",
+	"wwrdV5f9s5MNzvQy5zLiWaSP7m0mzClSOJY9Q4uPKk9w+Uw2ODXcj+LMTJ/odHrRw4OiXsNVu6bPKJA1",
+	"D+l7QlwboCTd4lkwk+7r92gNrZhe5f4YcZbS8sJBLpyO381nofxP4VAx81mE2K7o2uQmexpdLbGpdhw/",
+	"2f4aCupLR9VAC98wCx/O4VTrM7wuMfxlJETImloLzK7n7DaWUcut9hfnGAKjFk9zJMQ6qXutFm3ReQdY",
+	"92f0NKrlhbpUWKk+GOy5EuXTT+Vdx5dmuwcqz2bDfJaVNn4khM6LVGvzn8dky3OepDfV8P85jLDefmys",
+	"woHWtThtrRgQwuW3lyp86OtFnU8WLah8VrmaPa9f9Qp52m5DeT+XONrqQ6+BgbDxZ5CGnYHqCsTUxJeJ",
+	"9buSWKzfLnFBdccui8blaa0BF19A1sMukZFLXT8XsXzM/Xv8Dfr9unmusRcUXVZdokd4p/uqxxWUgfqs",
+	"BAZqXAUJT9q/TT1PVi3POf5KAeGi2wep4PL4DAS9g+559+Co/2Oj3cDsQo12o/f3/kV3YHMSNdqNs9Pe",
+	"oH900qstQ5iN1OSyECVSCv6t2lmaN0oOJoirGcJkMZs1TBfFDj1fDHm7JINXWJqxyaIEU95MUqSp1BVA",
+	"6OunCx+aV/k9SRx/m6X5Z8gRUQxTk6T8Exp0TAJjTT3oJfkzL+Z4KMYoykl5K1xONrDjMtGg0apJht9p",
+	"JcF4nsQFOImFPv45SzdJW7CYsKnoSs2uH+2gXwI7O1c/70AV2JUzLi/xi7tJU+3vhimdMeu84hMx4Gqg",
+	"zachceg0C7/IhK6sH+fsWozSTAQyLEri8xseS13MxyuCT/WJ4hyLlxIyuY+VcOqpj9N7r5B/IHUlfzVO",
+	"75dU8u+wH8ZCVs8e95bZuWm3oUDqzPa26FGpqrn2FqusbPSJ66svqznctr7+Og2RX2XY1v5PJe7nqg15",
+	"QuX1UpeVqa8L0cqud7u986HCAFcQVJgEMCc8UfD/7Ua7sbOo96vYMZu0Pa/YO5PIt3S6mxcY+cTp2kuX",
+	"vbzJlbfcQTyVMYLO78sctt0+jPuHiG/GuRBy4aqRC1Egi7KrCN5FilS2JEPq49OYDvP47smJ1vgsTwc8",
+	"uuNyKEw6nwqkeDRiCHztwsVQ5XzOYslQpcVmMo8Tlom7WNxrxGHzKbHrORtzGVXk/necUSI+H3A5HC8J",
+	"OVo0T5uGfp6SBWQuLXzjh3DKfJQL4tjQNM/IdaLlOX7WTUFKNRAGsI8Tjni8ivP/YSyQNywVNDJFgcmT",
+	"zS2pQMXnihQNsSr2s3ofP296WHjOB9rnRMjoUelbS93g+dTKNWOJfP28cM/EFdlulgq9q/L1PDoaoezn",
+	"62mkgJEqaaRW8lZLc1TVTo06ybLB0Dj5lFLIpzIfJ3Nm0yICUhByhv5y2OYR/t2eL5Q/nnZoZvgz4iM+",
+	"V6y5zf6bRTOBnsBKzUTrMU70Ov+i9jMdOM6rtTibSkfu9WzO+/S+0pG77MSKwQGP81v1SfaSeWqPspoh",
+	"Ref4sXUGS7gcbKqFeja3i9WOHasMOmsAwmk+eJrN6RFpdtfSubyEKNgwlXnGhzlRPsWa10KKEXrXT6fJ",
+	"3EBQrBj0Wkn/HpmJzuWdKpzhBtFM1yOuqDMEFNn8bi702tu7znuvSs9VzvrqYvZKvsSz2xVOMwXMLYJI",
+	"CeYcdxovmVglJfS92Qqca29myYeumpdbwqKs45q7xF7GqTxIJRljloAdZ1Lc+4B3LdBcZbyll7LVFYOQ",
+	"XX8vkOHZ6eCy373oh4znLCy2i3Rvg4P3vYPvzq76IUvlUPhlUgEiE4GCHxuOxfA2neXtQIYn3dOr7rEp",
+	"7WsYaMufehVGzPConLSjNdoN6qSm20WxwjO4CHiq7rsDPTvv9QmXM56gN4a3W1F0JivTpPEo2jJGee8g",
+	"lu889FUZhRpFgwrsBq/rYzdtEq6LId4KUWUEBiZms3GXI35LylZmRnxK2JdBAOZqjtC5xva+7r49xsRf",
+	"76gdS/9S4/2GJ1Vjn0vxMFZZ3mbhydlp//0x6tf/dtW96Pcu6OGyd3LUPaUbmmYsNH/XzVzvu/sONvQp",
+	"WM+efIJEIzVgaC3gIAmoWUWU6MUKWHE7C1sdtlgsNJ1lukSnUxLGrxGKtbbiSEymaQ7UEutniodY5arD",
+	"3lJTxNdEvQLpAXKUCspyQkUDWTN0CPUg1UIfAAy3GBN4c6IfaMpRt/F0MOUqt2SQSs8g68Hn+GRibkj/",
+	"OUgllS/F7OkDrE2EXZWdyMMWaWdszcJwD/aVQvbgM45Czz1WMc7Jow/jA80bjOYL5DUf3jKYJ4U/7uui",
+	"O2mhWUol0K9JKm/wi6X7EMjqjaCJUgWx7BZrR8ZAKW+EFBnPU1Tw3QrGiyGdVZkyrEZttaTq6mJ59Bz6",
+	"RGW4jgtcrrvy5rsJGqpiTj62Ne2qH3lC0L5IYstmsoUKlasUZ4/WcE34A9GaV7vffP2NQ3t2KsOvluid",
+	"KhRDDkhvkKWsatFVALi6KkAbmKs4IuCliFK0lkJLQBO5LQ2K/q+z4ZhKgrsYIZBDnmWxUMy9AaZ4lKcK",
+	"wlBPC/EuPLNUJnNbhD7OA+lYb9rYV/liVF0Lq+8116JUFpwPJ2KLSvCtLre6UVrnsoJmw2Cxx6o5HqHc",
+	"eIwQv2anqgLL6kcPn92JLIujIl+r9scu+isVpljACQcF7gexxAYOYd0phzC0WZjSYJGQpR/EQ55x710g",
+	"w0xM0juftrTZlCtFl+EmvhPScyOw2pvFm7moT1iU3BeIYoX2Lr7RgvckjcQeUS4OkyqLYDItlFRuZgwT",
+	"KA5NAkkRpvuLqglKwGUy6mrx12rqiQHy1r60WvCCZqQAu93t3a+3tne2tnfqaDYK9mDTS1Q1J0fLVB1K",
+	"ZX1z89RszbVgeWosmsVOaoDVe2RDu0wHlbqRtTNcGgJUieNL6opK+r2OUV1aRaZkjkOYi3PFpqS0Wsar",
+	"mtIx2jRnDXGB9E13lGehrJEM29a6TbJV6N9YyxMCe2WK7JhChU1M5BD+Qi/azP/gY9herB3QAizgRCyH",
+	"gWwufoRz4iw0SovBLEuo/riv8nA3TH1C6+CGDNV6Vsotp/jcBRK/2DL/NLZMB/zrWfc2DzuvVr785nU3",
+	"vxhWP4lh9fMmi/hirv1irv3DmWu/WF6/WF6/WF4/veXV41YKHnuRMV4nUH165/mF0Wr60Lt3oYjDWirJ",
+	"LbrOVw9ch9Z6jvTePKr86Uuyolcu8Tf2zKyrNV6JN6vlis35yU9WXPFP58C3KW9mi/SOM6HGaRI9JT/e",
+	"ZpzgU7i6zfPRPok3WV4Id8MihU+koY8PaFmmbnTI8ZPI7OpEBRv4MZSX+FRq7VFbl2BXJhGqQXn1Ga6j",
+	"jm/XpyUoXzMLCkBHxAoz+VshiqS5bEnO3D1WxBa67g9eEKEbbGgCECnosNVhZzIxnTFgFcUw4ZmI9m3B",
+	"Okws+0LZvLPNMNMOUsbvBDOQ6hPSqWbDWA6TWUTB0umdyPiNGFC7QIa2CAX8OpNxbv4/MF3HMs4BdFWS",
+	"kqp0EkvngT84D2kkkrBF+bsXy6kyXX5TB1rh1SicCqpIqwlSLi6djjV9ZGJU91BrxmS6TZ4cmOnFqfye",
+	"ojMXUeA6vf2SPFaLHdXMd3TeOz08On03wMRN3f7R2WmjbV8evO9eYCRx/+KoezwoEkiZP+h97+/nRxdY",
+	"J/O8e3WJf1xeXUIn+PdB9/Sgd3xMf5+dnB/3+vqb897FZY8+6l1cnF3UTp3lLvdcYH2Ywlmh0a76/QCF",
+	"hNJvKIzZvFsLvg+Vn/cepnjSpVH4TC28vJypqZDRwvsDkGCSZPG9dqhc7GcqMiUWO+plWZrprGBLyGll",
+	"6Pjv7tTrhaN7wn85IVlFRPqSW2FLi9bPauX2dIW5LWq5goWUB8M3lC29uF7HxuCm4odAKpHrDMhlZHDe",
+	"7R+8Z0MudTmFNqPs50DT0CIwzQTc/5JjUSCXehbdCjFdlhy5vjdOfceZP5LXxTrz/8c1ON6csJqmUiGJ",
+	"9TdYlQIq6xI1Y/RdxWVWEiA3c+2KrHqos/Lg1mlY5fBqGO5HGfopWdgoE6IaYnA6wGo5CtXNPED96RXD",
+	"VW1RqW5nZYkILEqGxjiTu0CHpKPVG+RHb/P8LisdhpdXhVvcLLfq22NrvZU2SI/v9L1+a7wOK8nO1Xmj",
+	"3Tg8+wGozWmve9G77Bd/Dd53j986j4e9gyMstn16dlo7YQmw0KwoiFeUoltFJqqXgaRC16tWG+QeqVAA",
+	"VtIIrUKjIglmOuyeWls9n/bJ67Arza9rBB8Gs+3tV8O/4/90VgwdDc1iFcgQtZV77OfF7w55ztvslzhq",
+	"Y06XNqrcVM4n048fQiI6Y5y3dd2wRSiKAkWBxMod13OG/+eUaCFPpywRdyIxbmBICJujhOetNroMSoEh",
+	"4DOJ/bMQmOVQS1ZVJGeZ7Y90jOjyKO5ycnmkSkSRSGLc0zgyofeh3tWtOAr12nzLIHSxgU7B7NcKOwXN",
+	"b8ynUyFLBX9W6vPq5IdyIazIEFVlAdA5looJV93icnfVG777jV4TtFelK6QrUrFmaHshrGZuvl+u1tFv",
+	"OK+q1NkNyx9UvLHuDc67KY/dx7s0jvxeUqnSJI50V34aGvvConFSm0RxPpD4vpi/89adh/veDu7mDzeP",
+	"1sHMvDDJ1YqcWG4TP6+a88Zp5pf/LV44n5DRw10HvSja6BdOGx5FXhN6LlrQs23wYQ1OrE5qtQm8N+rR",
+	"grDcLiyoALdJZEREma0qEHxBtBmPCFXLPJB4AfbRoX8oANV4uToAZ074nMU3MqVgjolGTO9SGilWFVNr",
+	"Mx5IPSxhZZWymbyV6b3UVy4SwzQSVVTHt1wvbhdWZxjOsjifX8KeEmq9FjwTWXeWjysiieB1msX/QjZp",
+	"j73BbxkREz6N2a2YE0nR9d/g9t+KOeOJSpkSiRjmStOOuzhLJWw1+vXeDRSXESJsaIDRiyzVxl0uo+v0",
+	"oc3gMwBw57NUmmxkgB5Yl01ipWC30oxd8yiQMHqsGJfqXmQiIgfH19s7rBlenXav+u/PLo5+Kmp+InAh",
+	"Y4lLK/Z0nOdTSocSyxFKJMNU5pxykJKGvFFkUGETHsucx1JkwEiiJxV2ofZevlyXfmUhiWDjwBZKc2r+",
+	"6XJMUyG3VDrLhkUumWnCc6Are6ZGDsWw6HKD3NjTAtkM3/X67CWfxi/vdl7acmxhq00uxbiRUrBmeH52",
+	"ueRDuDmxvGkHcsqzPAaJjiEWQP5KRrpWX9HVux4qWlFE1XEEh73jXr8XyIUBXv7iOMJ+RMWVjDClS0p1",
+	"/2RRCrCY6NqOXs6kbha29nVkzqvOdmebADUT04QPncVf9UP0DvWDpZTd32K7iv0gyVtvPrOiejrCJQxJ",
+	"12POBo7CzNl3L+10zKqNZO2MqsfCn6P0XgJvqLuMM3Z++Fa5HZsOnD7RjZBykWq32VQm8z2U8JT5Is6M",
+	"t7Nqm9umAolll/zyq4oVo2EXMFSbFe9049Jr3Rjn1QlkIPvonGHyeWGsCFBoTKpauIGSI4fDbyDxHCLS",
+	"ycRIZALOtcmdjF14Ae7HqRKG5dTUhAF2YMM0SfhUCV2OEvBr28k2lHBdbQr4F4xiENaziPp+oZhmH4HH",
+	"jaE5uh9RNFdmuGcsgyZnE0pV1movrATQu+aeAmk3ohmqqRiaXYObz6dx5x8qlaGpHjrRfWylSr00DwDQ",
+	"qYrzNJu3i25fdXYIhWjsoXlzmFLbxCoW9xcxDYnHSt+Y3c4O3BiJbgf2RoEIQL++6myTT7X1vgL5UQXy",
+	"hmO9x8hM2sGb0ywFBhTkL1u0sDOJwg7rIfceiWFMjvtOxjfFEjHKAwk7AtBiLLWx1CEODjY1yzRHUiyL",
+	"Ej3LocjQqzuQ/TQRGZe5uWZ78Eeik5spFmXxKLdri7NiOsXdMtCl+JypVBc55XkgbdSijnuizQBWo1x5",
+	"cKyFKJ1TTQkZqT1jlCbjTYgMU+jwCuTJ/tfLs1NT4bS5mJdNh28Ncv4g1M8fOmhjIvM2NdoPZGhZiD2G",
+	"2cW01QgB7l3aajOtgVHFLMyrNtt+uWO3AlloDFGZgCAaYF61oAF4IKDkauZh2/yxEzRC1gxtVjPAWnj1",
+	"AhlLoAKoL6M9wLNvmjm40CEio9nFXbGBzHssdD2A0QCHmvODNEJWNNwH5uxWiKmOmE1SpflCFzciZuIS",
+	"7zG8NeyZloqBCwzktdCsX8SaMjUi+SjNrmOKx53oeF+hclpQAcTl1eAWIoSeavVWge4UmylBZss9XSET",
+	"9tLowfYwyZ6murhXe+znX4DL/thmv8De7gXSOFtqqd9IcUAgX+HgVLn2NpZbGge12XkWqwlr8n/c0ZXX",
+	"PyDk0N1jPEkCOU5lOstY084oZNeCdAXsmmA5SeAESSFtyIEB3ReKgBoVCBjXNcyRRQfuThntGpwxEIhE",
+	"ZHtswhOYs4ioZazY6+1tHVsVyDAXDznQqliG2Gsb4Zf09LD6+yyVN0yNOQkDyKq/3t1lTbelPnnucJ+B",
+	"pJbhQSpzIfMtEjVe73xVarpvpsoEAB8dIIyM0yWIpKl12Ovdb4kN+Wr7lbFIAw9k09uFFyLP5lvdUS4y",
+	"o9NgTb3pce7p/ttsyKdTEenJo8YJcahGh7p/hfoYCicO7aXDsBiytQjMtWkDx4F+4KkdRQr1VHPjfq32",
+	"mA1ExfaWO2uzML4TxQ8lL13UdPUxNSiCRSCvsY6xkNE0jXW0lu1sTxc9RgqGKjoSShWbCC7pR2Rn08za",
+	"SZIEA2IDWQ6cj4Fjg7sV7euP0bkNwwMxiC4dmYseqyLsPgceRfJ8lpHIpkNeFR8JlgODmQMphm1XKd72",
+	"gkluEjPc0rjE/tDGUCpOU8cLOOJxIiJGQSgxlZJWKIuCpDnmd0VgoBsuskeMXpwzDIO/njMq+Rtze4EU",
+	"GUfhG0yYSrJREg+Ftk9ogefkqL8g3cDNJ46ik2Y3L3Uj9RK+RS1Zjro1K0Nf9C77yLLd7bCmAxEeG9x2",
+	"SgprfrXleLHsNZB7h/414tGvXqHFPR+jZLsgFMDLG1FhrLvAsGgqM2z8D1CRKST5fDiFySlmrGTWD+mE",
+	"FJ9T3tgJWhSLKtfsHMthY44AJLVCc0nbrBlicWw6/3GaYEX2PK2um93cYXkayJ3t7VanSvMGNxTvpUkI",
+	"gFdFxDCTfUovep3mY7yvZ8Ce7rEQ2dTB9RxI7zBNZhPZoWLTcQokkV4pFgIMYHjthMcJRu2Z1BCFS1G4",
+	"H0jbGFgENYQPYLe1F4JXxL6YN7KQAJfDdDKJczaK+Ku/bH/zdSCbFFj6auvVTqvDftAeorHHJOESFHoD",
+	"FXPp4KisKcW9UDnl5211WI9nSSyywCj6dawy3NapGDLF44gOU6aag7dByDqthuYFfD6NkhBfzwGl7BWl",
+	"3pEo4PHj/cI5uoXosRo73lYQUiSNiCiE22MPZFUl/PtxnIgiG8Y9T26VDgYGUFPjeKR1Lw7wGtRxPQdY",
+	"DyTIvYLIvhQPurw/YJNMTAUqDmyaJ54AGpkTMmlihJkSmUm6TCOD0BGnshXINEPaSAJ1IbVXfk2n6qax",
+	"0BvvH10gdcVuElUSLiNV1R+hWVo+tUg4LNusZB+ZgUC6oAJwWmRsoa71+QoZtfXGuaO03WFkmo9jeRNI",
+	"d5M6rGsOR4ODOaH7cZoIq6tR43SWRFQS32Ljxem1WSSi2VRQjgejGOERYWwWj7yy/xgZY2ElmmVaTRBI",
+	"mEaHFRomW09d8Ynw7jLx2RmK0ibTc8Rzfs2V0JkklM6WAjQ6j8XWdSb4LXOEeRERS/cWXY6AI1ACphW6",
+	"fHYxF5LU+US0NYEC7LUFCAejPHhMI2JEUyAdGeeFMmIt4uCgMeUZEutyZ9BX0Nj3OF2g7soI9eauIw61",
+	"RGIfWCkbiTlBdoQYfGB6lDCZWhABR60OC22VlEAaRej13N4D/G6/JNVGKfXB5yaBjaL49KFAXkbtIaIK",
+	"JGIqkheBZCvr0wW8JjD8e+T6YQHAbvE+C1H2wqRPFPtO3wayOAYEV5PPxvTRMumVSeVEpjtKlo71r4oK",
+	"3cbeBo+BTEcsgRXb7hEeLgSPtmBcwnXJPZyaxy51GBFGyoeA/cEfpNLU/D+XTEym+VwbEANZAuZFKp3m",
+	"PNEx3JbzPYoae43jWOX2UiAXUdT9/rnML1ymWW5Q9SLN3NM0cynJxIRbzkVrO0STaCZ+gfSrw7r6lCpI",
+	"mwf/GneSmQEgOc9FJukwNHV7oez5aQ7HJpVyVSZN7xdrTgb56bpwHm2V07H4CAutbVjEQGRzU+hkr2G4",
+	"DaN714EmOHW/D5gRsXOwjsZe4382oY9fcTN/xZ38tfi8FQSdJlfDX6FZ6z+qvFQrk0MAOBHIzTLZZlhT",
+	"3zJnnnl4u3pB0IO3mA39watmNUlVztz7qCcK7KFqM2AC2c62P72d7WUT1HzkmkmahEjYz6p0SItTRtfp",
+	"jbE4AKZ4yDsLKX2WQA4RDm8Va4/4sdiQVSPDQNo+mhWXCjhsYaw0hFvKl4SSIVSuz7G1LqzQuj19/NBu",
+	"WEUYfLC7vW2MUyZAbTpN4iGO/vIfinyV9PiKigLcCPIy06UntR9KZrAroIb71JXWd7a32RQ54RvBmmMu",
+	"oy2trkKpjCczUXhj//xLQwcaOQmaigClRu/qwlr+SRfZ2Pv5A8V3r44vsmqCAeIA9AHWNrD/AUN1zDZ/",
+	"8L5FtxV0EGvEd6uSEtI5dIcTwd5Nrt+jgdlbyihzYjBs8Q05S5L1K7RCdP/7bqPdyDCKZruz227k/AET",
+	"hjX2Gm8vtuDnj+52/GX61ave+9Ovr24myXb6rZz95V0c/aV6O56+8MvuxTFAoC5f4a8S5lXhJU8Qtd0u",
+	"UA1hEaS2A+2bv2ueUT5p7O18ROtqAeqrUzcQLGLYALZbHjhQMBqNj+3Ga7ofVZ3be/TyDY+MIy822Vnf",
+	"5EpybRsXETba/XZ9o36annA5N3pfaPdVnfkdSSCBPKFaIagipLa769u+47m453On0avHNHq9eSNL1dfv",
+	"pXiYimEOO4lxXwYxwXG7eKhs0QYqz28QDxS824eP7cY0rfLJPtAqQleqRRMBcZO72zsmHxLGS+Skvgcu",
+	"XIp7R5dpxC+UGMoZBlylAAr1pISVIAkbjd2er12ynBvq+NPc1StiAZPFBJ+FnnKvpo6wKVO90jb76uGh",
+	"xVYqDbV4W9ILYhtjKgS5ZphKNMSjrGv2lHTt0nK7Qy5BGlUizxOy5hom1Ogk0Umg0opvHAHIiG4zfsKZ",
+	"ALVxsn2albpTIYEAI4qlZkWGXIJUg9m/kohxlBOR2+M6AkBzxihBAGbEU3m9/S1rhgdnp2+Pjw76xit/",
+	"QTlCCqL9ShUXR/eVZM4CC6yFwoAaBg1yo6Gpxqqc9mcm43/OBACANi0arRXJgjBJDsIvAqbtJJZspkTQ",
+	"YE30dgApVC4yQ3uOTrqQzbP0voWpIwOJUhm/TsQ+nJvJTMrUbDgUSmklo67c86AlQbtBCGyw4bTHcHbW",
+	"1LPauIOOqKuNOwu2mUAumnSoJnxhsvGLCrWpahVZ8gwpb7HXu7uBLHcvU22rWWfqqZIzCQcZAGiQt6ZQ",
+	"+Zs0mm/IyI1mSeIzcmQzJ1P3cjatBkvzS2OIWbob5zyLFfkDyhzHeHuBpgEpdhp7jR2WzQSLQDZn5zx+",
+	"aLQb/4qnhpv55qvt7V03Mh75FO04tcC0PZKFamx3drcbS7moCpZxxLFUr3oOnjFWMLuBeBCTaW7Z+wqG",
+	"ajpOJbz7r1ev2A7bfcVef8W+/ob95dtKZuuXxepmJtUhzwekO8aF7uy+ev3V19/85dvtHaSdKLjxpIK/",
+	"T2fZQiEton4a3dQEmNrs/AbM+iLnvTlrSBerXMFM71pJZNrZ8KYZr9eFXbX4TaMavf1MX+qN9vSRcsXv",
+	"UnJaKkBsfq5V7L639UDU6Xw+L8O/XYPhP0jlKInJwf71zld1RlGz6TTNchGdiCjm2tG58Xp3t07jaZYC",
+	"MQYq3aNSCF9Ek08jmhxoLtjC4RJZ5GO7scY5leSURFQlvOoSl6ZK3CZdKeKll+T7Lkk2r4vcOsQcdVjX",
+	"sns0ujVj7ZXZziL3sDQMXBLLWxGhn2YWUU7PTiCXsb3WWOp0qsvVeGZ/cqG/JvsOpXgIJGqmsOQoea8m",
+	"CUo5at9zQ0GjCQkD8XBso+MLT5Zhil58sRazuhUsMEsEN5ttLJHGptFUQlBOAnu6qNA3Vh7tL6xlHfJY",
+	"BukxtI6Spp2NUKqw+wTSmJnQbZqpPIblxpIsPWlmzVAFs17FzJMLPHkY7QeyEBS4UrMJefDECpgCGRXm",
+	"bM60RGesVC78oABYlMeFmfIcc7crDILIMxAns0mCVU2vNCsdRxYi99jr7desGZ6e9Qdvz65OD6sZ5K6/",
+	"W40F4v166TWhWhgI3U9A6zXQyWmav4Wt+4JdPxF27RoAXIde2+sdeuydWFUcYSm8amWG8RUlzzxt4ghB",
+	"3kDXRQeoO6yGbbMC7t+JfDnMb6rjt7vmcayOjsZjTH07tK5vLVP2rtc37u2b8q5WgHwjsiSWngR52HMk",
+	"yLdZLKIsHo5VnvH///8TbMeXIXe2d3a+eUYZ8g/DLtcUAQ97VgRsfALu+gsi/WMj0ncir4NEV3o79Evc",
+	"YMSaRYJluEdhm4nOTYceqqGekC3qJV0ekBQPhY++ZfEw8gHV8FqLjFpI5jg1mARde4idrbJzlAmxNUqz",
+	"iXaiownahvfoa5WJf4hhzu54EkfGG/hcZEMh8y0hAfM4nSJrZO3WmUDdfsSuLo4x6Tof5uTU4vtCrEYv",
+	"6DeQjwtc4Nd/8PUX7p1eWb6FzHP5cFyVCtqL1SsZQWrIEzpBmlP8QbuVY2yGDfLH6iSYgiba1953pI6M",
+	"lV+UnUtMOZMbZZTWOaMLKGWJ1UkXfGa5IE46kY0T6uHLAoaPps+GieAZerBoda+nPrctMR2OzZFTrGsx",
+	"Pw6KCtpSRN7e+zQIsuTFoqHXSIxiSbvrOXyBDJZhSm4vNAcjU8okSJtAKMQDWpRILggjZSIStnRoo6Cb",
+	"p2US3DLyGiNPxCZmiUPPnljeJMKvs2/hpKU9iPGdzlEVSCnuqce2NghEItHK/YvCR1CPVICcdagkeNxA",
+	"YjhdZQ1ra4OZJI88ISLEENNpMrehmXwitG9/fh8PhZb60F3bEaBk8TE662l8Qg2X+P7bsG8UAXNgbQKp",
+	"i0agwRIEcFgd++rhocOOnOwYdGlU4VVtZCoUiUkO1Mfqo1Hj0A/3Ns3wTzRskeMN3NnYRMBlKmeAByfT",
+	"nKlZJpK5thdWCmLngEmexVBhAH5Rf2p+eaGsylQ3bLM7kV3zPJ6wJoLwOE0iioimhIqVHClFphM+pMD0",
+	"lcxp5ecFo3p16TCqld/Cj7vLfkSwWfajw+JW/F7B71bPta7FpLJ1tmJ+jjmlan5LFPwVnz6LXYXI4Kq1",
+	"GPtK9UlUcNd/LGioJQtUNUXjh8no66gvEd0QfkDvf8BzJnTTcWlAr71VtqHaolK7waefxPCDeKqe3Wf7",
+	"0yAuHSL3BXM9DnN1MQnk58Rc0bK2T8VplZ1+QVuPQFufwE5YZjk/r7VwU23IF2vhn0gNUxa/a+lkZpWK",
+	"bSQpjzEI2tgYE/Y+miVJILWEOCkV6zBJawdDa7YypR/vxIIjSVOHulQJrm0WGmRPGc0XECd94gjAVE1b",
+	"ibxNVjVSJFj9gRWudVVTmzMDJSkdJAHSmiy3sR+BOK8wRhuFdhF5azfGS0r9gJkWuWJhn/2KdaZ0OUsQ",
+	"tUwsv06xQY53VFIUSXxrSSlvV7mAcbGmACm5MizoGwKJ82Rx3mFXCkObHOkshF0gCZIpzFJT+PdgIl+M",
+	"ScjHRfTVZxfMK+VyK2G7QKgr85BwHkjHJrteOL/ql8RvViV9B3JD8dsRvNmi3L25I6N34mRQJwAqezgG",
+	"stK/kW3q3vgpPBkpi/GzKAj08ZetVYCgPNB4kjvV85ukntkL7pO4Hz5WqvLTm38S6UqfbA23OpNj61nc",
+	"6p4GB5pZJt88zRzTw2Mh5N/bec+SG+eef+HMv3Dmn4sz1wz1czjyFVkmKSjuSSbVgnE3aVPCddky9wO5",
+	"zBeMHL2u5zpKo2ytLCIBPqlpsjIo64Jc5R4h0bSLtV7PrSue5YnblLKy0gdSZyT3xB1zeIXEs+/H8h5F",
+	"bCwygVID2in5RCQHnJJjTSxPZ4QVk1fLTS9DVmxDxtBTDZhHZx5GoEjS9La0J7Mp4xPg9eyyYX1+cgXY",
+	"mVuhfRHJ5olZJLQ/VYSyhZNPtegdzdxGSLEwpNli7RlK/bo7mqcmy6F2zfQtYxhE5md1WCZOAHe6xjXw",
+	"quxKWcs58ML6YqYZRol5WS2+uAz+aRA5HnOlO+x6lO6WsXlcijDrJO1hlSRWua2Ro234PJALmUna2Cnc",
+	"5tsFN+MOK7LnOOUBQ9Yk3GiuUasdyLBUURDdAnTavpA1Ka0TJaipl/fLanSEVtgWyhpdlhDdoCfAQhfq",
+	"HYE1CIvBUTNkqvDoV619VpW/BN0p3V46Og/KaaqzLqdyi9JZU5YoPxR2MeMS4WOdCThOhOPOjgkG1UyQ",
+	"0V4JjGqVwtYYp/xOTlatpj8zTNUyneWK5WnE5y4UJFzlTt6oQNr0VJhQEKamc8blHCvFCMpLVnhYFzlI",
+	"FWq5ALCnUyHJt5TSz7SIxlFmKEW08rEOqMexyo+Kcsor+RfrC2TXa6hcEUC8wpdoQ1epUqIMv0TmBtlA",
+	"ls/aKynWhEuka4l4M11Zc7QyZclCec9NZ2tnGktTsyYfCyVsLk5vhj833h6ddo+PfqISeuJhmqBASqxa",
+	"5Qx1N97UalVT1KCi6xVWlFNU+Rx3DZijxuLy6uZQ2gD7OLiqhH4wn1IJ/7TZ+qRLpR41Kipxz2WU8LjM",
+	"RwvjlHIf+fvwq7cJv9IO/Or28Sst81d/1X++NEn2hvzOsiR9ikQ9Z9LirlppeBAqBhG8fv0tzNhWvcf6",
+	"NAr32lTAR22UW3y8gZk3d3a3tnf629t7+N9Py52ORDaIdAE6XbFpNWqv0jtJPlXjNF8xfLk4+eoxopnQ",
+	"9aptb692GlrpFsu7dUq3hdbbO85v1oJ9dPr91vb2tvejBghbgFjrDk06nOJ4MCuOOaCiHjoM+c3W9g4N",
+	"qTfrXFf6YCMh/HLPpSkCqfKG+0COESZmHv0gnJKKr7aLKommbnfj6vS8e3RYVIHec8hLRXnu1fRRza69",
+	"lZrnQSYAoNA7gH6BedLeEC7gDwPMKxml91KvxO0oz7hUnDLOws9PSVK085QkRZoi1slRZEtzfElR9GdI",
+	"UVQkq16Rocjy1pWC58tfDOKIo4+1pFBLCFx580ZYcXNwjbb1lqtyqTbcPjpgTS/pzfwoenrMmp522QgY",
+	"ZXyU16B6LrHb2fn235DYfT6idnbaG5y9fVsmaT5JqUdRDi+6b/seedjZXkYeSrQBD3k5dSAgWKAOG+Pz",
+	"ZTYsU0vw0+oNyfzzRXv4OeLkpDnTaqy9oBOpGqv4xMDPUdT4+GEdxn9pynmtRf2O/uKFYueHb4vYKI8S",
+	"mA4tOZhGI8rBH8jQxcXwvsOOcsVU/C+byPoawK2IWeqeHxV1JDB0iLIDdyhIWtc7NdnwsBeTTUsHpcBM",
+	"jXnhjsdUx6Y5FzmWYUQkP0blvBRsJvM4oRwFgbR1NXXKc6rt1aqj5to3lh7UtCGaQGUh9uskT7cFq5Ch",
+	"riJ2h3o39ZmeR6PNCN40Gi2Id/TK93zACeiaYxGpCmHjPLLXZmqcZrmQnit54z/PD99u7XReB3KHbbP0",
+	"+h+6TiP9y17251PBXh5QNQ32kipS7LJtdkEfCvoXBk6v/xHI//zP3tnbgErKVojE17HkKECXFQiVyPL8",
+	"8O0XRPlnQJTmIjjYktDQJ8WZumLg460zi4ULF6w0+hcsOqY9PnkgwxN8fUkbUNtOoysfDkZ8EifGx1WX",
+	"PugE0jG+YAUQmykeM0qUSqosN5NgekqOCkuLDJep9k/0FtbT7KdKWOW4XgujtbBmOB1Vaceno82U4wtb",
+	"9Aj1uDnNIuU4kBsM4F6XaRwx7TOmGt+0JkDFSTsaaaDRy+oAFKf+CRLwm86rMu/DlP/UKfcNOP2bqJKF",
+	"zLN5LUXyzU0mbkifpmd3cHZ12kffSfR45NN4MORJ0qiSqlGJ2d/+tpCq/f2ntKXoPqLxdlHZ1ci115P1",
+	"wvX5ESVzaPxmKkBCsus0gF+0fn8KrV+Zp1ip/TPk11P+6YYvf6E/aqv+SiObrOWKKXEDkiC3dbBmkqrc",
+	"6mJnLtsTSNQWUhfr1YSrOYx3QjMYT9cDYkBkGVWt0Pv9wXBTu4LxWc08me/pwyxa9uXGeGqZsEau41/k",
+	"tT9PAqgSwqjES5uKatSyLKlhGfjHy2lUiH5ROMP3VjSLJXm1UgpRjdt0PTi8nmossC5B6znkNda8ngcS",
+	"LnLL8SjBksowLcQ6IWvizMjBDrbad7HzpTzXKc72UFvqK9cBqyH8neOp/KlEP4IUR/D73AKfM4uazlnd",
+	"g/7R972NPLM298uCo360U5azpnTkrwljYUsLuux3Tw+7F3WdzSysP25VJobmEzmalS8nW3o3a8rpC/f0",
+	"t6mXZ/zAzGL+1BI8we4X+b0kvxuDy8AlAL98rMcQL5jA/b1/m2ZMTYBBzgWfKMMUI7ytY4sv0fk5aywY",
+	"ji2m2CuQDHDC8VAMCvSAixsJXOxIFD5X3X4PEINmmKHNuomUHKtqs9wfyuy8dQdYRRP1oIf6Gn907OGa",
+	"Rji1znft33o6yd3K6fwWeg9Az1+0Hv8WWg/EsCtVHcRseooObPTyF7zWdZUc8PGicxN2oV1vwpbJBGHU",
+	"G6H+I0SWEBh7tCyHWBPKfEQeLm2WZm1d9JNKG2txomkliJbpt9CN4KTSzPxQGbm2VlMCG3SovYfW8OTF",
+	"/Jk/fdYMd0EesoVLbT4JXyryeeDdJVyGQTbufXcZCZzFrz9vb3374b8q+YQPn13t84Wk/XuQtM2I0BeV",
+	"1r+LSgvuUwXR2VSLBe0qdVgFtXqpYXVztZZpSI48iwTNqrYG5ktA6YhsVSBNvshVOiwdom4CITHbtHYH",
+	"84pU6wqRcR5IjuVMhcopI3DLJ26bq/6Nful7s0s10sn/jiVIe2b/BkJk/z4t1ltDjqwgrV+vJa3rMDxm",
+	"MUKYtwmMCkIBB/Uogm5H/Xryaufg7fHrS3H7j79MvknU172b669Xjrrzm9W5du5RnTASc3Zf6NqfRrwi",
+	"MvFC2bP9VDSOWLynmGp0D1UkTf8UevaXQD7WYW6ZJSWQn8BR7tzszJ/LXGJO6ze0mGzsIvcHco37M+vU",
+	"Deh8UauX2CHypTcmr82dS7pUOj2n/ElTLbA32ij5qzybYaFqUmuUlQFWFxDV1gRs7Hvy2+mTaZpfVMr/",
+	"HipljWBWa5UNWfYVy/rty18K/VZN9bKm1YsaZvrhGTzi9JQ/u0vcnx8vbYxJvugF/230gvbSVWCOjSUn",
+	"aloWnryi1Y+XoPza14tilPf7I5PHgWjFb0SoGck2Cw3RDgv+DeQoN7Ec1eJzi+cuztbPPYfZL2dTCgp9",
+	"oQLpbAXWAG8Zfxro35j3XigvPR0JU7FkXNrs5rAaEQXSfGVy2GlmVJ/UXtHNf5O5IZhtb+9+bV+ed68u",
+	"e5TtIJBnwOfv1c2AV5FwChdiRdBJlg2GADnwk0k3XaRmgbcmrYvvX+TIN6VkeLB/qxz+upRq1Kb9bK/L",
+	"fKfG6SyBbRQy8joEYUln8KQK4G4mNP0di2a2OCcmrku4jJSb3A7evlDM5Lh7Sgq6S+9u1c1D5wPnHyoZ",
+	"nT/1XNelJGMBQVqVCmGlKXKp892jJulP8NP5Oj4mC50LLZ88Fd0qPMBcNBDI+ngA9RjVmg6bli6Qv0Pn",
+	"Qj8Dnd2KX+0+/Lq4B7+aDTBeiX9mvUnpYv97KE/8TJo1XBOHeXy3Vjzhszwd8OiOy6EYFLl6CaMYMIv4",
+	"fMDlcJxmuOThmGc3YgBNJzyPhzxJ5tbW8yibki5MPJiKLE6jgZBROU1b6QtSoJYS7dh7s1irYoNkP97t",
+	"K2UWWp+Mzd5Rk0StnAoO59/Ya5ycnfbfH//YaFv6sY72WETg+cK4Rm48HffFYL2JcDHTndnyspvJb6az",
+	"cklRHeOdhx6+aLL+FJos70xXqrN8Nhcl08ryCPq7a79ieznzN+aHrnAwITTnCZIkR7pZ/HeK0nDuh2hC",
+	"QydFYOep6sNeIcS1faHR1ojQrI1heihOSmN5uJDDVEYoJIDUdXY6uOx3L/rhnnFbBLodSLeHfQafHbzv",
+	"HXx3dgVfppIKmhfbYaqR4x6NxfA2neX7LDzpnl51j8NWh/1AhR8CWTiIas0WLFNjbSd0zPhaUgo51WGh",
+	"uo2ngyl3s7kHshk0JvGNrvMwSSMRNFp7tJvc3wXtpzrFrOAy9XOQGzFLe3AGEj5jw/kw0ZXty0dDaYKU",
+	"6dXMXxNCRtgbRd3TNHfqMZjq6CvqtO0xzs7PLvskD1J5cC3pxTmWT6Ci/02Z6tIabSpn3sIc6mN+V6yn",
+	"PG0aHkRQmGWc6+xL0I6aMA4SKkAIyBhU+d9bN2WIwkhakW0pkbOZjP85E7CI/aLMBlbl5TSKwpUE0rk9",
+	"Gcfa58iIsfw+XRTBrP9xkaKdpU7RuYijYBvIZiFiFjfDO/oWCfWKcaUrLeezjCcwY8xXTwuPJYvS2TVl",
+	"vFIizxPKvZXEKjei91JdTKGnBZExKQvRIUJkWcdTxC/GkdYtJWl6C4MRHPLcWweCU1fatF7Fwks+0eST",
+	"bPJu2Zp3LBMjkPHatiILlrZDeDeKoyKVWSSGCc+w8ghq3tOMvd7+FuuvtAgu1hbbC2S52p5Vl5TL7LG6",
+	"VfbUmE9FIF/v7rJnraV3gFDgntqT6ulZpFROpkk/iKh0LV18I1ObbTNa5X9dgdExMyQh9E/Cs1dQm3q1",
+	"08RgIiYpsLNm/TbjW5pETM1VLiaNRS64Jsu7SBtsdaQS2/p6awfZVmAdUDzjyWIOuFE6yxYrrD7hJJZs",
+	"XCF31F7oEi78kVwyQf1GNQZ3NrwJmhRVJNpzyYq+4/pE6pQZjKKBTSNr88y6uWWfH/orQwR0Pu/X33a2",
+	"twuViYkWWBIJUCHc+VEIgzphBpsEFDyHuO0J04XA/fsWpv/gsvTj7rWJbVpic/WuHleGXfy8IvCXIo5/",
+	"Itn7QEsPHmitELaXmXJf/lIqalDPlcQDaJuLCdEnKxbSZjyKtoBfRzuurnKtiUYgPbndm4aNdqzvkELC",
+	"SV2zW9XdfbJ62DuKEhtaU0n8W1PZT0G4FrTAX1S9v2Py9MUx6M/jGFSTNmzqIuS2Rz8htJIOx4sk40AX",
+	"UyVHjzyP5Y2ODPTxoVeVFsuwlxS4eyy1zgPxQyC1iJiOWOjOxivhHrJmWIktSZFbgRPdao4gPsOzxR1o",
+	"/dbVHSYiH6eRAulzFN9QVqtZNhxzJQZoYbZ5u3DamCx+mgklZE6qHEAQFIIPEy5UnkhBA1nsOxtyicnp",
+	"ha5MSxV5O6xrldnbRIBDj5J/DFHRZPTZpM8MJCrVsJ9Wh3Wn02RuVG2o5Dvv9g/es/weyHgi+J05uhL7",
+	"yk3DOEfVdDuQKqXk9ctr31YXYlmseItH+Gx6IY32XWJ8Ku6ZPkiGP+Puw3mvIMwlrcr5GXv9zc6Or0B5",
+	"/VW74YMByKnw2SPRtgfO9bQFm/IsdNvWaQsshyfFvd6z5VtVZoO+8DTPwNMshb9VzA4C5O+N2am+IRsy",
+	"QU+6TnRh6snqxuFPY83PK7E/kqH6Iuj/mQR9hLsSx/RCWXbqWWT+l0NAvQl5jTyVFaw06h/gAGol50eT",
+	"WDDd5ywUo5FAY7lxJUyzdiDvycTNUinaTPtH6xoyVTZiLJMwmQDBirTBeJ/xEhsVyDIf5djeYlUYKYwB",
+	"b5+Fv3wMWc5vNbOkj1yh9RCaGgufYlGKtibFgSUk32My/dLKzWQcsy7jSs0mwlh06TtcDdeNkpJpa2FF",
+	"wJfNpGEekSnULTnFlqqcy0i1TBnuCa6EEwPHxjybJEKpR3BydOTPxskJGZ2NzjU185QrCydPh7uCRckE",
+	"VwSW1p9iPMukvnypPEQq5Dv6MY68+opefSj1C7BuQLIW9+2TcoAWjBZ5wCUQtgHr93t0YvyUjJxfzLZU",
+	"fbeu0urPobE66J4e9I6Pe4cb8WtVwK8wvdZ6bq1dAOwXPu0Ln/aZ+TRNwmsbZKC1GM4yOBTgtK4Fz0TW",
+	"neVjU9KZQqOqgoAcrmmcKuBnuudHrOnkwbrmSrCri2MWjvN8qvZeAifYmeh2nWE60clDpjwfK3YtkvQ+",
+	"kDzJBI/m2v2L1EqahQxb/5e9s+mN22bi+FchfHnsB2u5aA4FcnODHnppWrhALy5W8oq2icikSmrXNgp/",
+	"94IzQ0ra3USzhxCQzGuWbxF/5nDI/3AKcSOb+0vqUPl9A+0hHAq++nMkPxoUjykrzLO+1b4WBEZhzJYT",
+	"T1vXwV4DFVPGQdKOe/WwtZ5W2HVZys0onPR7zs63rus78wLlP6LkSeqdskbDcY5yGA7ZSttFHZMfzBcJ",
+	"b5Ps1r4BiC4CeRQ1txL+p9aa/qdbTZf9ymja3Wxtc/bx7GufE/a+NNkHm9+gwsKzzzB7FBYJt2RWOhdz",
+	"Typ7JHQr/gT3/iQjQ1ng/5z/yANhYHwZM9gq+i+QHYjjORYZtB9WFiVkojPhKdQQW+YtGoZqDZsfo37Y",
+	"xa8xd3RoR+kdtrMKJ6HKjhJ9ulEHMdveYdvwYNCgkf6trz6wDISLsUNIignHtHCwOuwHXx860kl8B6hs",
+	"bc1pKMTjHrb180GavvLuidFkyGJx2OJf8u7RmC+irV4bU9VuJZQW5cvlM/67K8X551Zq/2fxofih+BAk",
+	"pmVfwGE01gX8iYkffxJyBxJYeBHfQzFYgKitQvxO/YHA976pOnFe/qvqFbyjvwI1uOuqp3YliqLAKHSS",
+	"er2VF6tbXWJWCeWEaaUW59VmI1vMDKoeNEgcoXvvQmGM7AUl/EHHhO4EfO9V05hnWY8+GH0WTJXVfw06",
+	"oTS6qOzmUe1wH3zcib3WdKENquBQvhA36kGjTyluvDNV2VqE7sS5k7jGhe97+f9SPMqqlraP5nVHPSiq",
+	"sIbxreP4Tr2voaF4/3zFLfxnmK0T6vjPUMEzCRhrdYqnx9sdXtf1Z/2LZ/EEX2hfxbCROGvX+lWY7lFa",
+	"CugU56Di9ZyabXdBjvDNTr2QL4zefaN20r6uBhEE3uLFyVV1WZztGfe/hxuFMWyC6g12ChFUOMHB4gNR",
+	"31fQhKP5AZ1BYpQIzjDAzOb82QzBDDw0BzdInFWTiqfiMowuczl/LmkuJ7nEu0WOPSctWmJzjp1me+6u",
+	"PsGXmDmce7hx8WSa9AGhyUw6AZpt+pL45Fp1Kj5t1odoJrPqhGY260tCk23YraxVt9amk+zlE6oIXyXx",
+	"GtqPNS+kV5/ga/xmOjl3Yg8RPAnbe6WrBi6OvrWw7kEbK6XFth9rBndR4MaJPQndnVH1adxijbTQ0igz",
+	"sYsiFmd1Gle6q2LvDoL8J+3WIAhI8r4g3ETOHdU97iZBJS1UsTHamUZNn6BSBQD1SdoHuIGHJ5CGTcRi",
+	"cGnmhNu20jpZ480yhGhWFoJQvjfjQa8++g++X87pxnrmmB+jlo86b0kegp5sRY60vvsFeWGgnrgcc7yz",
+	"8Vqc0DULkGa3bGmY8v2xUKOtFJ9RXzgdnjC0TOYyyPSTyYZy8oBgjGWq04EA5rs/GVgWmswjAZRVssQA",
+	"d2MpZmJVAHaaVQHuCqWtM8d0jzsup0wv6RiqybwlIjU7S0sClesqUXGGPOAYo8l0AsRo1gksiVGuTqBt",
+	"Kp78D95xTmvmIQolG3nI0D1zKkeY8aBkmvfIZTKbDlhmi74UKrnWHArHJBCTS2VIEgGnSqFWIjj7UWY8",
+	"545nn3ZkElCMnORZc8pvnNig06Pg2aaH3LFzJ3QPOTajXOM+wDSdfSdKs4lfFqRsQ0/lGX77kM9k/nrg",
+	"Mzvsy+KT67L/szWdLDDk/9t4Qkm08VT6+9MJfa7j6N4vnH9s568rHaPGJHNj9E5aNpqxOKr0Rg+sJ6K1",
+	"H3HGdf649kBN8TpijbklHT/2nHJfOnqJNG9Oh08nzZzbYxxOwPv29l8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

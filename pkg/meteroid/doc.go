@@ -33,6 +33,11 @@
 // file renamed once complete, in bounded memory whatever their sizes (the
 // transport hands a download's body over unread).
 //
+// The catalog is read only: ListPlans, GetPlan (in a version),
+// ListPlanVersions, ListProducts, GetProduct, ListMetrics, GetMetric. A
+// subscription names a plan and version, a plan's price components name
+// products, a metric names the product it bills.
+//
 // Meteroid has no batch endpoint for customers, so a batch of updates fans
 // out as one PATCH /api/v1/customers/{id_or_alias} per item, at most
 // Concurrency at a time. A PATCH sets the fields it carries and nothing else,

@@ -361,6 +361,126 @@ export const downloadInvoicePdf: Handlers<operations["downloadInvoicePdf"]> = {
   default: failureOrText,
 };
 
+// --- catalog (3.0.0): plans and versions, products, metrics ---
+
+export const listPlansQuery: operations["listPlans"]["parameters"]["query"] = {
+  product_family_id: "pf_default",
+  search: "start",
+  status: ["ACTIVE"],
+  plan_type: ["STANDARD"],
+  order_by: "created_at.asc",
+  page: 0,
+  per_page: 100,
+};
+export const planQuery: operations["getPlanDetails"]["parameters"]["query"] = { version: "draft" };
+export const planVersionsPath: operations["listPlanVersions"]["parameters"]["path"] = { plan_id: "plan_starter" };
+export const productPath: operations["getProduct"]["parameters"]["path"] = { product_id: "prd_platform" };
+export const metricPath: operations["getMetric"]["parameters"]["path"] = { metric_id: "bm_api_calls" };
+export const listProductsQuery: operations["listProducts"]["parameters"]["query"] = { search: "plat", order_by: "name.asc" };
+export const listMetricsQuery: operations["listMetrics"]["parameters"]["query"] = { search: "api", order_by: "code.desc" };
+// @ts-expect-error plan statuses are DRAFT, ACTIVE, INACTIVE, ARCHIVED
+export const badPlanStatus: Schemas["PlanStatus"] = "LIVE";
+
+function plan(p: Schemas["Plan"]): string {
+  const trial = read(p.trial);
+  const products = read(p.price_components).map((c) => `${read(c.name)}->${read(c.product_id) ?? ""}`);
+  return `${read(p.id)} ${read(p.name)} v${read(p.version)} ${read(p.status)} ${read(p.plan_type)} ${read(p.product_family).name} ${products.join(",")} ${trial ? read(trial.duration_days) : ""}`;
+}
+function product(p: Schemas["Product"]): string {
+  return `${read(p.id)} ${read(p.name)} ${read(p.fee_type)} ${read(p.product_family_id)} ${read(p.catalog)}`;
+}
+function metricSummary(m: Schemas["MetricSummary"]): string {
+  return `${read(m.id)} ${read(m.code)} ${read(m.aggregation_type)}`;
+}
+function metric(m: Schemas["Metric"]): string {
+  const conv = read(m.unit_conversion);
+  return `${metricSummary(m)} ${read(m.product_id) ?? ""} ${read(m.segmentation_matrix)?.type ?? ""} ${conv ? read(conv.factor) : ""}`;
+}
+
+export const listPlans: Handlers<operations["listPlans"]> = {
+  200: (l) => read(l.data).map(plan).join("\n"),
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const getPlanDetails: Handlers<operations["getPlanDetails"]> = {
+  200: plan,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const listPlanVersions: Handlers<operations["listPlanVersions"]> = {
+  200: (l) => read(l.data).map((v) => `${read(v.id)} v${read(v.version)}${read(v.is_draft) ? " draft" : ""}`).join(","),
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const listProducts: Handlers<operations["listProducts"]> = {
+  200: (l) => read(l.data).map(product).join("\n"),
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const getProduct: Handlers<operations["getProduct"]> = {
+  200: product,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const listMetrics: Handlers<operations["listMetrics"]> = {
+  200: (l) => read(l.data).map(metricSummary).join("\n"),
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const getMetric: Handlers<operations["getMetric"]> = {
+  200: metric,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   listCustomers,
   createCustomer,
@@ -377,4 +497,11 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   listInvoices,
   getInvoiceById,
   downloadInvoicePdf,
+  listPlans,
+  getPlanDetails,
+  listPlanVersions,
+  listProducts,
+  getProduct,
+  listMetrics,
+  getMetric,
 };

@@ -618,6 +618,41 @@ var coverageOps = []struct {
 		{method: "GET", path: "/api/v1/invoices/inv_none/download"},         // 404
 		{bad: true, method: "GET", path: "/api/v1/invoices/{inv}/download"}, // 401
 	}},
+	{"listPlans", rawCall{method: "GET", path: "/api/v1/plans"}, []rawCall{
+		{method: "GET", path: "/api/v1/plans?status=ACTIVE&plan_type=STANDARD&order_by=name.asc&search=start"}, // 200
+		{method: "GET", path: "/api/v1/plans?order_by=price.asc"},                                              // 400
+		{bad: true, method: "GET", path: "/api/v1/plans"},                                                      // 401
+	}},
+	{"getPlanDetails", rawCall{method: "GET", path: "/api/v1/plans/plan_x"}, []rawCall{
+		{method: "GET", path: "/api/v1/plans/" + PlanStarter + "?version=1"},            // 200
+		{method: "GET", path: "/api/v1/plans/plan_none"},                                // 404
+		{bad: true, method: "GET", path: "/api/v1/plans/" + PlanStarter + "?version=1"}, // 401
+	}},
+	{"listPlanVersions", rawCall{method: "GET", path: "/api/v1/plans/plan_x/versions"}, []rawCall{
+		{method: "GET", path: "/api/v1/plans/" + PlanStarter + "/versions"},            // 200
+		{method: "GET", path: "/api/v1/plans/plan_none/versions"},                      // 404
+		{bad: true, method: "GET", path: "/api/v1/plans/" + PlanStarter + "/versions"}, // 401
+	}},
+	{"listProducts", rawCall{method: "GET", path: "/api/v1/products"}, []rawCall{
+		{method: "GET", path: "/api/v1/products?search=plat&order_by=created_at.desc"}, // 200
+		{method: "GET", path: "/api/v1/products?per_page=0"},                           // 400
+		{bad: true, method: "GET", path: "/api/v1/products"},                           // 401
+	}},
+	{"getProduct", rawCall{method: "GET", path: "/api/v1/products/prd_x"}, []rawCall{
+		{method: "GET", path: "/api/v1/products/" + ProductPlatform + ""},            // 200
+		{method: "GET", path: "/api/v1/products/prd_none"},                           // 404
+		{bad: true, method: "GET", path: "/api/v1/products/" + ProductPlatform + ""}, // 401
+	}},
+	{"listMetrics", rawCall{method: "GET", path: "/api/v1/metrics"}, []rawCall{
+		{method: "GET", path: "/api/v1/metrics?search=api_call&order_by=code.asc"}, // 200
+		{method: "GET", path: "/api/v1/metrics?page=-1"},                           // 400
+		{bad: true, method: "GET", path: "/api/v1/metrics"},                        // 401
+	}},
+	{"getMetric", rawCall{method: "GET", path: "/api/v1/metrics/bm_x"}, []rawCall{
+		{method: "GET", path: "/api/v1/metrics/" + MetricAPICalls + ""},            // 200
+		{method: "GET", path: "/api/v1/metrics/bm_none"},                           // 404
+		{bad: true, method: "GET", path: "/api/v1/metrics/" + MetricAPICalls + ""}, // 401
+	}},
 }
 
 const subscriptionBody = `{"plan_id":"` + PlanStarter + `","customer_id_or_alias":"acme-de","start_date":"2026-01-01","activation_condition":"ON_START"}`

@@ -393,6 +393,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List plans, a page at a time
+         * @description Returns one page of the tenant's plans (Meteroid's `list_plans`), each in its active version
+         *     (the published one), paged like `listCustomers`. Filters: `product_family_id`, `search` (by
+         *     name), `status` and `plan_type` (each repeatable). `order_by` over `name`, `status`,
+         *     `plan_type`, `created_at`; the server's default is `created_at.desc`. Read-only.
+         */
+        get: operations["listPlans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the plan, prefixed `plan_`.
+                 * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                plan_id: components["parameters"]["PlanId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a plan
+         * @description Returns one plan (Meteroid's `get_plan_details`) in the version `version` names: `draft`, a
+         *     version number, or, absent, the active (published) version. Unknown plan or version: 404
+         *     (`NOT_FOUND`). Read-only.
+         */
+        get: operations["getPlanDetails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{plan_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the plan, prefixed `plan_`.
+                 * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                plan_id: components["parameters"]["PlanId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a plan's versions
+         * @description Returns one page of the versions of a plan (Meteroid's `list_plan_versions`), drafts
+         *     included, paged like `listCustomers`; the order is not documented (this spec reads it
+         *     as newest first). Unknown plan: 404 (`NOT_FOUND`). Read-only.
+         */
+        get: operations["listPlanVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List products, a page at a time
+         * @description Returns one page of the tenant's products (Meteroid's `list_products`), paged like
+         *     `listCustomers`. Filters: `product_family_id`, `search`. `order_by` over `name`,
+         *     `created_at`; the server's default is `name.asc`. Read-only.
+         */
+        get: operations["listProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the product, prefixed `prd_`.
+                 * @example prd_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                product_id: components["parameters"]["ProductId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a product
+         * @description Returns one product (Meteroid's `get_product`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+         */
+        get: operations["getProduct"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List billable metrics, a page at a time
+         * @description Returns one page of the tenant's billable metrics (Meteroid's `list_metrics`), each as a
+         *     `MetricSummary`, paged like `listCustomers`. Filters: `product_family_id`, `search`.
+         *     `order_by` over `name`, `code`, `created_at`; the server's default is `name.asc`. Read-only.
+         */
+        get: operations["listMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/{metric_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the billable metric, prefixed `bm_`.
+                 * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                metric_id: components["parameters"]["MetricId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a billable metric
+         * @description Returns one billable metric with its segmentation and unit conversion (Meteroid's
+         *     `get_metric`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+         */
+        get: operations["getMetric"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1114,6 +1290,184 @@ export interface components {
             pagination_meta: components["schemas"]["PaginationMeta"];
         };
         /**
+         * @description A plan's status (Meteroid's `PlanStatusEnum`), as sent in a filter.
+         * @enum {string}
+         */
+        PlanStatus: "DRAFT" | "ACTIVE" | "INACTIVE" | "ARCHIVED";
+        /**
+         * @description A plan's type (Meteroid's `PlanTypeEnum`), as sent in a filter.
+         * @enum {string}
+         */
+        PlanType: "STANDARD" | "FREE" | "CUSTOM";
+        /** @description A product family (Meteroid's `ProductFamily`). */
+        ProductFamily: {
+            /** @example pf_7n42DGM5Tflk9n8mt7Fhc7 */
+            id: string;
+            name: string;
+        };
+        /** @description One price component of a plan version (Meteroid's `PriceComponent`); `fee` (a union by kind) is read as it comes. */
+        PriceComponent: {
+            /** @example price_7n42DGM5Tflk9n8mt7Fhc7 */
+            id: string;
+            name: string;
+            product_id?: string | null;
+            fee?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** @description A plan's trial (Meteroid's `TrialConfig`). */
+        TrialConfig: {
+            /** Format: int32 */
+            duration_days: number;
+            is_free: boolean;
+            trialing_plan_id?: string | null;
+        };
+        /**
+         * @description What a subscription may parameterize (Meteroid's `AvailableParameters`): billing periods
+         *     and capacity thresholds per component id, and the components with slots.
+         */
+        AvailableParameters: {
+            billing_periods?: {
+                [key: string]: string[];
+            };
+            capacity_thresholds?: {
+                [key: string]: number[];
+            };
+            slot_components?: string[];
+        };
+        /**
+         * @description A plan in one version (Meteroid's `Plan`): the active one in listings and by default,
+         *     else the version asked for. `version_id` and `version` name it.
+         */
+        Plan: {
+            /**
+             * @description The plan's id, prefixed `plan_`.
+             * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            name: string;
+            description?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            plan_type: components["schemas"]["PlanTypeOpen"];
+            status: components["schemas"]["PlanStatusOpen"];
+            product_family: components["schemas"]["ProductFamily"];
+            /** @example plv_7n42DGM5Tflk9n8mt7Fhc7 */
+            version_id: string;
+            /** Format: int32 */
+            version: number;
+            currency: string;
+            /** Format: int32 */
+            net_terms: number;
+            /** Format: int32 */
+            billing_cycles?: number | null;
+            /** Format: int32 */
+            period_start_day?: number | null;
+            /** Format: int32 */
+            self_service_rank?: number | null;
+            trial?: (components["schemas"]["TrialConfig"] | null) | null;
+            price_components: components["schemas"]["PriceComponent"][];
+            available_parameters: components["schemas"]["AvailableParameters"];
+            entitlements?: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** @description One page of `listPlans`. */
+        PlanList: {
+            data: components["schemas"]["Plan"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /** @description One version of a plan (Meteroid's `PlanVersionSummary`). */
+        PlanVersionSummary: {
+            /** @example plv_7n42DGM5Tflk9n8mt7Fhc7 */
+            id: string;
+            /** Format: int32 */
+            version: number;
+            is_draft: boolean;
+            currency: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description One page of `listPlanVersions`. */
+        PlanVersionList: {
+            data: components["schemas"]["PlanVersionSummary"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /** @description A product (Meteroid's `Product`); `fee_structure` (a union by fee type) is read as it comes. */
+        Product: {
+            /**
+             * @description The product's id, prefixed `prd_`.
+             * @example prd_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            name: string;
+            description?: string | null;
+            fee_type: components["schemas"]["ProductFeeTypeOpen"];
+            fee_structure: {
+                [key: string]: unknown;
+            };
+            product_family_id: string;
+            catalog: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            archived_at?: string | null;
+        };
+        /** @description One page of `listProducts`. */
+        ProductList: {
+            data: components["schemas"]["Product"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /** @description A billable metric as listed (Meteroid's `MetricSummary`). */
+        MetricSummary: {
+            /**
+             * @description The metric's id, prefixed `bm_`.
+             * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            name: string;
+            /** @description The event code the metric counts. */
+            code: string;
+            description?: string | null;
+            aggregation_type: components["schemas"]["BillingMetricAggregateOpen"];
+            aggregation_key?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            archived_at?: string | null;
+        };
+        /** @description How usage is converted before pricing (Meteroid's `UnitConversion`). */
+        UnitConversion: {
+            /** Format: int32 */
+            factor: number;
+            rounding: components["schemas"]["UnitConversionRoundingOpen"];
+        };
+        /** @description A billable metric (Meteroid's `Metric`). */
+        Metric: {
+            /** @example bm_7n42DGM5Tflk9n8mt7Fhc7 */
+            id: string;
+            name: string;
+            code: string;
+            description?: string | null;
+            aggregation_type: components["schemas"]["BillingMetricAggregateOpen"];
+            aggregation_key?: string | null;
+            usage_group_key?: string | null;
+            product_family_id: string;
+            product_id?: string | null;
+            /** @description Absent or null when the metric is not segmented. */
+            segmentation_matrix?: (components["schemas"]["MetricSegmentationMatrix"] | null) | null;
+            unit_conversion?: (components["schemas"]["UnitConversion"] | null) | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            archived_at?: string | null;
+        };
+        /** @description One page of `listMetrics`. */
+        MetricList: {
+            data: components["schemas"]["MetricSummary"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /**
          * @description The 27 event types of Meteroid's OpenAPI (`EventType`).
          * @enum {string}
          */
@@ -1638,6 +1992,21 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description The id of the plan, prefixed `plan_`.
+         * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        PlanId: string;
+        /**
+         * @description The id of the product, prefixed `prd_`.
+         * @example prd_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        ProductId: string;
+        /**
+         * @description The id of the billable metric, prefixed `bm_`.
+         * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        MetricId: string;
         /**
          * @description The invoice's id, prefixed `inv_`.
          * @example inv_7n42DGM5Tflk9n8mt7Fhc7
@@ -2293,6 +2662,338 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listPlans: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this product family (`pf_…`).
+                 * @example pf_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                product_family_id?: string;
+                /**
+                 * @description Only plans whose name contains this text.
+                 * @example start
+                 */
+                search?: string;
+                /**
+                 * @description Only plans in one of these statuses.
+                 * @example [
+                 *       "ACTIVE"
+                 *     ]
+                 */
+                status?: components["schemas"]["PlanStatus"][];
+                /**
+                 * @description Only plans of one of these types.
+                 * @example [
+                 *       "STANDARD"
+                 *     ]
+                 */
+                plan_type?: components["schemas"]["PlanType"][];
+                /**
+                 * @description Sort order, `column.direction`: column `name`, `status`, `plan_type`, `created_at`, direction
+                 *     `asc` or `desc`. Absent: `created_at.desc`.
+                 * @example created_at.asc
+                 */
+                order_by?: string;
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most plans the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getPlanDetails: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `draft`, a version number (`2`), or absent for the active version.
+                 * @example 2
+                 */
+                version?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the plan, prefixed `plan_`.
+                 * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                plan_id: components["parameters"]["PlanId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entity. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listPlanVersions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most versions the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the plan, prefixed `plan_`.
+                 * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                plan_id: components["parameters"]["PlanId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanVersionList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listProducts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this product family (`pf_…`).
+                 * @example pf_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                product_family_id?: string;
+                /**
+                 * @description Only products whose name contains this text.
+                 * @example start
+                 */
+                search?: string;
+                /**
+                 * @description Sort order, `column.direction`: column `name`, `created_at`, direction
+                 *     `asc` or `desc`. Absent: `name.asc`.
+                 * @example created_at.asc
+                 */
+                order_by?: string;
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most products the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the product, prefixed `prd_`.
+                 * @example prd_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                product_id: components["parameters"]["ProductId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entity. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listMetrics: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this product family (`pf_…`).
+                 * @example pf_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                product_family_id?: string;
+                /**
+                 * @description Only metrics whose name or code contains this text.
+                 * @example start
+                 */
+                search?: string;
+                /**
+                 * @description Sort order, `column.direction`: column `name`, `code`, `created_at`, direction
+                 *     `asc` or `desc`. Absent: `name.asc`.
+                 * @example created_at.asc
+                 */
+                order_by?: string;
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most metrics the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getMetric: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the billable metric, prefixed `bm_`.
+                 * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                metric_id: components["parameters"]["MetricId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entity. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metric"];
                 };
             };
             401: components["responses"]["Unauthorized"];
