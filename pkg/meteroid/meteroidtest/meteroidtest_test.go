@@ -2,9 +2,11 @@ package meteroidtest
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -703,3 +705,29 @@ func rawCaller(t *testing.T, srv *Server) func(rawCall) {
 func js(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func jsonEqual(a, b any) bool { return js(a) == js(b) }
+
+// TestSubscriptionCreatedWebhook: a subscription created through POST is
+// announced as subscription.created with its ids.
+func TestSubscriptionCreatedWebhook(t *testing.T) {
+	got := make(chan map[string]any, 4)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		got <- ev
+	}))
+	defer receiver.Close()
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("meteroidtest webhook key 32 byte"))
+	srv := NewTestServer(t, WithGeneratedCustomers(1), WithWebhooks(receiver.URL, secret))
+	raw := rawCaller(t, srv)
+	raw(rawCall{method: "POST", path: "/api/v1/subscriptions", ct: "application/json",
+		body: strings.Replace(subscriptionBody, "acme-de", "alias-0", 1)})
+	select {
+	case ev := <-got:
+		sub := srv.Subscriptions()[0]
+		if ev["type"] != "subscription.created" || ev["subscription_id"] != sub.Id || ev["customer_id"] != "cus_0" || ev["plan_name"] != "Starter" {
+			t.Errorf("event %v", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no webhook")
+	}
+}

@@ -2,6 +2,7 @@ package meteroidtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/billbridge/billbridge/gen/meteroidserver"
 	"github.com/billbridge/billbridge/internal/jsoncopy"
 	"github.com/billbridge/billbridge/pkg/fake"
+	whmeteroid "github.com/billbridge/billbridge/pkg/webhook/meteroid"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -331,4 +333,28 @@ func (s *Server) SubscriptionsCreated() int {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	return s.st.subs.created
+}
+
+// subscriptionCreated sends subscription.created for a subscription created
+// through POST. The caller holds mu.
+func (st *store) subscriptionCreated(d *meteroidapi.SubscriptionDetails) {
+	if st.hooks == nil {
+		return
+	}
+	st.webhookSeq++
+	ev := whmeteroid.SubscriptionEvent{
+		Envelope: whmeteroid.Envelope{
+			ID: fmt.Sprintf("evt_%d", st.webhookSeq), Type: whmeteroid.TypeSubscriptionCreated, Timestamp: time.Now().UTC(),
+		},
+		SubscriptionID: d.Id, CustomerID: d.CustomerId, CustomerName: d.CustomerName, CustomerAlias: d.CustomerAlias,
+		BillingDayAnchor: d.BillingDayAnchor, Currency: string(d.Currency), StartDate: d.StartDate.Format(time.DateOnly),
+		PlanName: d.PlanName, Version: d.PlanVersion, CreatedAt: d.CreatedAt, ActivatedAt: d.ActivatedAt,
+		NetTerms: d.NetTerms, MrrCents: d.MrrCents, Period: string(d.Period), Status: string(d.Status),
+		TrialDuration: d.TrialDuration, InvoiceMemo: d.InvoiceMemo,
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		panic("meteroidtest: " + err.Error())
+	}
+	st.hooks.Send(fmt.Sprintf("msg_%d", st.webhookSeq), b)
 }
