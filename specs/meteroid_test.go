@@ -41,7 +41,7 @@ func TestMeteroidDocumentExamples(t *testing.T) {
 // TestMeteroidListCreateExamples runs the hand-written bodies of the list
 // and create operations through their schemas and the generated types, and
 // pins the 2.1.0 decisions: the required fields of a create, the paging
-// parameters and their bounds, no ordering parameter.
+// parameters and their bounds; and since 3.0.0 the order_by parameter.
 func TestMeteroidListCreateExamples(t *testing.T) {
 	doc := loadSpec(t, "meteroid")
 	checkDocumentExample(t, doc, http.MethodPost, "/api/v1/customers", 0,

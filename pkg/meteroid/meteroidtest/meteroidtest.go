@@ -1,7 +1,8 @@
 // Package meteroidtest runs an in-process fake of Meteroid's REST API v1
-// (GET and POST /api/v1/customers; GET, PATCH and DELETE
-// /api/v1/customers/{id_or_alias}) for tests, in the style of
-// net/http/httptest.
+// (customers: GET and POST /api/v1/customers; GET, PUT, PATCH and DELETE
+// /api/v1/customers/{id_or_alias}, POST .../unarchive; subscriptions, their
+// invoices and PDFs, and a read-only catalog of plans, products and
+// metrics) for tests, in the style of net/http/httptest.
 //
 // A test starts a server, seeds customers, points a client at Server.URL
 // with Server.APIKey as its bearer key, and inspects the state afterwards:
@@ -18,9 +19,12 @@
 // The fake keeps customers in memory with Meteroid's semantics: a customer is
 // addressed by its id (cus_…) or, failing that, by its alias; PATCH changes
 // only the fields present in the body, replacing arrays and objects as a
-// whole, and answers with the full customer. A listing is ordered by id
-// (ascending, as Meteroid's server lists), pages from 0 with per_page (10
-// when absent), and answers a pagination_meta of the selection; search keeps
+// whole, and answers with the full customer; PUT replaces it, clearing the
+// optional fields the body omits. A listing is ordered as order_by asks
+// (name, email, alias, created_at; default created_at.desc, newest first,
+// as Meteroid's server; the fake's created_at is the creation order), pages
+// from 0 with per_page (10 when absent), and answers a pagination_meta of
+// the selection; search keeps
 // customers whose name, alias or billing e-mail contains the term, ignoring
 // case; archived customers are left out unless archived=true, which lists
 // only them. POST creates a customer with a new "cus_<random>" id (the
@@ -35,6 +39,14 @@
 // a missing or wrong key gets 401 {code: UNAUTHORIZED}. NewTestServer also
 // validates every response against the spec and reports mismatches with
 // t.Errorf.
+//
+// Every fake starts with a default catalog (PlanStarter, PlanPro, their
+// products and MetricAPICalls; see catalog.go). A subscription must name a
+// customer of the store (by id or alias) and a plan (and version) of the
+// catalog, else POST answers 400; Meteroid keeps no unique key on it, so
+// the same body sent twice makes two (SubscriptionsCreated counts them). A
+// subscription ACTIVE on creation is invoiced at once (one FINALIZED
+// invoice, with a small PDF; drafts have none).
 //
 // Faults (latency, 429 with and without Retry-After, a per-key rate limit,
 // 5xx, dropped connections, slow or truncated bodies, a proxy's HTML page)
