@@ -41,7 +41,7 @@ func TestMeteroidDocumentExamples(t *testing.T) {
 // TestMeteroidListCreateExamples runs the hand-written bodies of the list
 // and create operations through their schemas and the generated types, and
 // pins the 2.1.0 decisions: the required fields of a create, the paging
-// parameters and their bounds, no ordering parameter.
+// parameters and their bounds; and since 3.0.0 the order_by parameter.
 func TestMeteroidListCreateExamples(t *testing.T) {
 	doc := loadSpec(t, "meteroid")
 	checkDocumentExample(t, doc, http.MethodPost, "/api/v1/customers", 0,
@@ -80,8 +80,8 @@ func TestMeteroidListCreateExamples(t *testing.T) {
 			t.Errorf("list parameter %s is required; Meteroid's are optional", p.Value.Name)
 		}
 	}
-	if want := []string{"page", "per_page", "search", "archived"}; !slices.Equal(names, want) {
-		t.Errorf("list parameters %v, want %v (no order_by: Meteroid's OpenAPI has none)", names, want)
+	if want := []string{"order_by", "page", "per_page", "search", "archived"}; !slices.Equal(names, want) {
+		t.Errorf("list parameters %v, want %v (order_by: Meteroid's OpenAPI has it since fda38076)", names, want)
 	}
 	perPage := list.Parameters.GetByInAndName("query", "per_page").Schema.Value
 	if *perPage.Min != 1 || *perPage.Max != 100 {
@@ -138,14 +138,19 @@ func TestMeteroidSchemaDecisions(t *testing.T) {
 	if n := len(schemas["CustomerPatch"].Value.Required); n != 0 {
 		t.Errorf("CustomerPatch has %d required fields, want none (PATCH)", n)
 	}
-	// The documents' fields, whatever the spec adds (Customer: is_tax_exempt
-	// and bank_account_id, which the document's customer does not show).
+	// The documents' fields, whatever the spec adds (Customer:
+	// connected_account_id, which the document's customer does not show).
 	checkDocumentFields(t, doc, "CustomerPatch", "meteroid/patchCustomer.request.json")
 	checkDocumentFields(t, doc, "Customer", "meteroid/patchCustomer.200.json")
 	checkDocumentFields(t, doc, "Customer", "meteroid/getCustomer.200.json")
+	if !slices.Contains(schemaFields(t, doc, "Customer"), "connected_account_id") {
+		t.Errorf("Customer has no connected_account_id")
+	}
+	// 3.0.0: upstream removed bank_account_id and never returns
+	// is_tax_exempt (still accepted on write).
 	for _, f := range []string{"is_tax_exempt", "bank_account_id"} {
-		if !slices.Contains(schemaFields(t, doc, "Customer"), f) {
-			t.Errorf("Customer has no %s", f)
+		if slices.Contains(schemaFields(t, doc, "Customer"), f) {
+			t.Errorf("Customer still has %s", f)
 		}
 	}
 
@@ -180,9 +185,6 @@ func TestMeteroidTolerantReading(t *testing.T) {
 	}
 	if len(c.CustomTaxes) != 2 || c.CustomTaxes[0].Rate != flex.Decimal("0.2") || c.CustomTaxes[1].Rate != flex.Decimal("12.50") {
 		t.Errorf("custom taxes = %+v, want rates 0.2 and 12.50 as written", c.CustomTaxes)
-	}
-	if c.IsTaxExempt == nil || !bool(*c.IsTaxExempt) {
-		t.Errorf("is_tax_exempt 1 = %v, want true", c.IsTaxExempt)
 	}
 	if c.ShippingAddress == nil || bool(c.ShippingAddress.SameAsBilling) || c.ShippingAddress.Address == nil ||
 		c.ShippingAddress.Address.City == nil || *c.ShippingAddress.Address.City != "London" {

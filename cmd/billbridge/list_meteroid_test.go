@@ -31,14 +31,15 @@ func TestListMeteroidCustomers(t *testing.T) {
 		}
 		items[i] = meteroid.CustomerCreate{Name: name, Alias: &alias, Currency: meteroid.CurrencyEUR}
 	}
-	var created []string
 	for _, r := range c.CreateCustomers(context.Background(), items) {
 		if r.Err != nil {
 			t.Fatalf("create %d: %v", r.Index, r.Err)
 		}
-		created = append(created, r.ID)
 	}
-	slices.Sort(created)
+	var created []string // in creation order, the order list asks for (created_at.asc)
+	for _, cu := range srv.Customers() {
+		created = append(created, cu.Id)
+	}
 
 	for _, args := range [][]string{{"--page-size", "7"}, nil, {"--page-size", "100"}} {
 		code, stdout, stderr := runCLI(t, "", append([]string{"list", "meteroid", "customers", "--base-url", srv.URL}, args...)...)
@@ -46,7 +47,7 @@ func TestListMeteroidCustomers(t *testing.T) {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
 		got := listedIDs(t, stdout, func(c meteroid.Customer) string { return c.Id })
-		if !slices.Equal(got, created) { // the server's order is by id
+		if !slices.Equal(got, created) {
 			t.Fatalf("%v: listed %d customers, want exactly the %d created", args, len(got), len(created))
 		}
 	}

@@ -7,9 +7,10 @@
 //
 //	billbridge push <provider> <resource> [--timeout D] [--attempt-timeout D] [--allow-unknown-fields] [flags] <file|->
 //	billbridge sync <provider> <resource> [--key FIELD] [--plan] [flags] <file|->
+//	billbridge replace <provider> <resource> [flags] <file|->
 //	billbridge list <provider> <resource> [--filter field=value|field~=value ...] [--page-size N] [flags]
 //	billbridge get <provider> <resource> <id> [flags]
-//	billbridge delete|archive|send <provider> <resource> <id>... [--from FILE|-] [flags]
+//	billbridge delete|archive|unarchive|cancel|send|download <provider> <resource> <id>... [--from FILE|-] [flags]
 //	billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P] [--after-acting-rate P] [--fault KIND=RATE ...] [--rate-limit R] [--retry-after S] [--seed N] [--webhook-url U --webhook-secret S]
 //	billbridge webhooks listen <provider> --secret S [--addr 127.0.0.1:0] [--forward URL]
 //	billbridge demo
@@ -43,6 +44,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/billbridge/billbridge"
@@ -121,6 +123,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err == nil && failed {
 			return exitFailed
 		}
+	case "replace":
+		var failed bool
+		failed, err = pushOrSync(ctx, "replace", args[1:], stdin, stdout, stderr)
+		if err == nil && failed {
+			return exitFailed
+		}
 	case "list":
 		var failed bool
 		failed, err = list(ctx, args[1:], stdout, stderr)
@@ -129,12 +137,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	case "get":
 		err = get(ctx, args[1:], stdout, stderr)
-	case "delete", "archive", "unarchive", "send", "void", "pay": // eachVerbs
-		var failed bool
-		failed, err = eachCommand(ctx, args[0], args[1:], stdin, stdout, stderr)
-		if err == nil && failed {
-			return exitFailed
-		}
 	case "fake":
 		err = fake(ctx, args[1:], stdout, stderr)
 	case "demo":
@@ -145,7 +147,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q\n%s", args[0], usage)
+		if !slices.Contains(eachVerbs, args[0]) {
+			err = usagef("unknown command %q\n%s", args[0], usage)
+			break
+		}
+		// A verb over ids (the registry's eachVerbs): delete, archive, send, ...
+		var failed bool
+		failed, err = eachCommand(ctx, args[0], args[1:], stdin, stdout, stderr)
+		if err == nil && failed {
+			return exitFailed
+		}
 	}
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		// -h or --help: the subcommand printed its usage to stderr.

@@ -52,9 +52,12 @@ func pushOrSync(ctx context.Context, verb string, args []string, stdin io.Reader
 	fs.SetOutput(stderr)
 	f.register(fs)
 	fs.Usage = func() {
-		if verb == "sync" {
+		switch verb {
+		case "sync":
 			fmt.Fprintln(stderr, "usage: billbridge sync <provider> <resource> [--key FIELD] [--plan] [flags] <file|->")
-		} else {
+		case "replace":
+			fmt.Fprintln(stderr, "usage: billbridge replace <provider> <resource> [flags] <file|->")
+		default:
 			fmt.Fprintln(stderr, "usage: billbridge push <provider> <resource> [flags] <file|->")
 		}
 		fmt.Fprintf(stderr, "pairs: %s\n", pairNames(verb))
@@ -89,6 +92,8 @@ func pushOrSync(ctx context.Context, verb string, args []string, stdin io.Reader
 	switch {
 	case verb == "push" && pos[0] == "meteroid" && (f.mode != "" || f.plan):
 		return false, usagef("push meteroid customers patches customers by id or alias: --mode and --plan are for keyed creates (billbridge sync meteroid customers)")
+	case verb == "replace" && (f.mode != "" || f.plan):
+		return false, usagef("replace writes whole entities by id: --mode and --plan are for keyed creates (billbridge sync)")
 	default:
 		job.addOptions(option.WithMode(f.keyedMode()))
 	}

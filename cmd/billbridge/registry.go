@@ -67,7 +67,7 @@ type verbDef struct {
 type eachFunc func(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error)
 
 // verbOrder is the order of the verbs in the usage text and the README.
-var verbOrder = []string{"push", "sync", "list", "get", "delete", "archive", "unarchive", "send", "void", "pay"}
+var verbOrder = []string{"push", "sync", "replace", "list", "get", "delete", "archive", "unarchive", "cancel", "send", "void", "pay", "download"}
 
 // providers is the registry, in the order of the usage text.
 var providers = []*providerDef{tightProvider, chargeoverProvider, meteroidProvider}
@@ -184,12 +184,15 @@ func usageText() string {
       pairs: %s
       push's flags and journal, lines in the create shape, upsert by natural key: chargeover
       external_key, meteroid alias, tight the field --key names (required: --key email)
+  billbridge replace <provider> <resource> [flags] <file|->
+      pairs: %s
+      push's flags and journal, lines in the full-replacement shape (PUT) with the entity's id
   billbridge list <provider> <resource> [--filter field=value|field~=value ...] [--page-size N] [flags]
       pairs: %s
       one JSON object per entity on stdout (JSON Lines, the spec's response shape)
   billbridge get <provider> <resource> <id> [flags]
       pairs: %s
-`, pairNames("push"), pairNames("sync"), pairNames("list"), pairNames("get"))
+`, pairNames("push"), pairNames("sync"), pairNames("replace"), pairNames("list"), pairNames("get"))
 	for _, verb := range eachVerbs {
 		fmt.Fprintf(&b, "  billbridge %s <provider> <resource> <id>... [--from FILE|-] [flags]\n      pairs: %s\n", verb, pairNames(verb))
 	}
@@ -217,7 +220,7 @@ Run "billbridge <command> -h" for the flags of a command.
 }
 
 // eachVerbs are the verbs over ids.
-var eachVerbs = []string{"delete", "archive", "unarchive", "send", "void", "pay"}
+var eachVerbs = []string{"delete", "archive", "unarchive", "cancel", "send", "void", "pay", "download"}
 
 // readmeRows are the rows of README.md's table of CLI verbs.
 func readmeRows() [][]string {

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/meteroid"
@@ -22,17 +23,254 @@ var meteroidProvider = &providerDef{
 	fake: startMeteroidFake,
 	resources: []*resourceDef{{
 		name: "customers",
-		line: "meteroid.CustomerPatch + id_or_alias (push); meteroid.CustomerCreate (sync)",
+		line: "meteroid.CustomerPatch + id_or_alias (push); meteroid.CustomerCreate (sync); meteroid.CustomerUpdateRequest + id_or_alias (replace)",
 		key:  "id_or_alias or alias (one namespace); sync: alias",
 		verbs: []*verbDef{
 			{name: "push", method: "PatchCustomersSeq", ops: []string{"patchCustomer"}, job: meteroidPatchJob},
 			{name: "sync", method: "CreateCustomersSeq (upsert by alias)", ops: []string{"createCustomer"}, job: meteroidSyncJob},
+			{name: "replace", method: "ReplaceCustomersSeq", ops: []string{"updateCustomer"}, job: meteroidReplaceJob},
 			{name: "list", method: "ListCustomers", ops: []string{"listCustomers"}, read: meteroidRead()},
 			{name: "get", method: "GetCustomer", ops: []string{"getCustomer"}, read: meteroidRead()},
 			{name: "archive", method: "ArchiveCustomersSeq", ops: []string{"archiveCustomer"}, each: meteroidEach((*meteroid.Client).ArchiveCustomersSeq)},
 			{name: "unarchive", method: "UnarchiveCustomersSeq", ops: []string{"unarchiveCustomer"}, each: meteroidEach((*meteroid.Client).UnarchiveCustomersSeq)},
 		},
+	}, {
+		name: "subscriptions",
+		line: "meteroid.SubscriptionCreateRequest (sync)",
+		key:  "customer_id_or_alias + plan_id + start_date (sync); id (sub_…)",
+		verbs: []*verbDef{
+			{name: "sync", method: "SyncSubscriptionsSeq (upsert by customer, plan, start date)", ops: []string{"createSubscription", "updateSubscription"}, job: meteroidSubscriptionsJob},
+			{name: "list", method: "ListSubscriptions", ops: []string{"listSubscriptions"}, read: meteroidSubscriptionsRead()},
+			{name: "get", method: "GetSubscription", ops: []string{"subscriptionDetails"}, read: meteroidSubscriptionsRead()},
+			{name: "cancel", method: "CancelSubscriptionsSeq", ops: []string{"cancelSubscription"}, each: meteroidCancel},
+		},
+	}, {
+		name: "invoices",
+		line: "(read only)",
+		key:  "id (inv_…)",
+		verbs: []*verbDef{
+			{name: "list", method: "ListInvoices", ops: []string{"listInvoices"}, read: meteroidInvoicesRead()},
+			{name: "get", method: "GetInvoice", ops: []string{"getInvoiceById"}, read: meteroidInvoicesRead()},
+			{name: "download", method: "DownloadInvoicesSeq", ops: []string{"downloadInvoicePdf"}, each: meteroidDownload},
+		},
+	}, {
+		name: "plans", line: "(read only)", key: "id (plan_…); get: ID or ID@VERSION",
+		verbs: []*verbDef{
+			{name: "list", method: "ListPlans", ops: []string{"listPlans"}, read: meteroidPlansRead()},
+			{name: "get", method: "GetPlan", ops: []string{"getPlanDetails"}, read: meteroidPlansRead()},
+		},
+	}, {
+		name: "plan-versions", line: "(read only)", key: "--filter plan_id=ID (required)",
+		verbs: []*verbDef{
+			{name: "list", method: "ListPlanVersions", ops: []string{"listPlanVersions"}, read: &readPair{
+				filters: map[string]string{"plan_id": "the plan whose versions to list (required)"},
+				list: func(ctx context.Context, opts []option.Option, filters map[string]string, _ int) (iter.Seq2[any, error], func() (int64, int64), error) {
+					id, ok := filters["plan_id"]
+					if !ok || id == "" {
+						return nil, nil, usagef("list meteroid plan-versions: give --filter plan_id=ID")
+					}
+					c, err := meteroid.New(opts...)
+					if err != nil {
+						return nil, nil, err
+					}
+					return anySeq(c.ListPlanVersions(ctx, id)), c.Counts, nil
+				},
+			}},
+		},
+	}, {
+		name: "products", line: "(read only)", key: "id (prd_…)",
+		verbs: []*verbDef{
+			{name: "list", method: "ListProducts", ops: []string{"listProducts"}, read: meteroidCatalogRead((*meteroid.Client).ListProducts, (*meteroid.Client).GetProduct)},
+			{name: "get", method: "GetProduct", ops: []string{"getProduct"}, read: meteroidCatalogRead((*meteroid.Client).ListProducts, (*meteroid.Client).GetProduct)},
+		},
+	}, {
+		name: "metrics", line: "(read only)", key: "id (bm_…)",
+		verbs: []*verbDef{
+			{name: "list", method: "ListMetrics", ops: []string{"listMetrics"}, read: meteroidCatalogRead((*meteroid.Client).ListMetrics, (*meteroid.Client).GetMetric)},
+			{name: "get", method: "GetMetric", ops: []string{"getMetric"}, read: meteroidCatalogRead((*meteroid.Client).ListMetrics, (*meteroid.Client).GetMetric)},
+		},
 	}},
+}
+
+// meteroidPlansRead is the pair of "list" and "get" for plans: listed with
+// the search filter, read by id in the active version, or ID@VERSION.
+func meteroidPlansRead() *readPair {
+	return &readPair{
+		filters:     map[string]string{"search": "plans whose name contains the text"},
+		maxPageSize: meteroid.MaxPageSize,
+		list: func(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return anySeq(c.ListPlans(ctx, meteroid.PlanQuery{Search: filters["search"], PageSize: pageSize})), c.Counts, nil
+		},
+		get: func(ctx context.Context, opts []option.Option, id string) (any, error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, err
+			}
+			id, version, _ := strings.Cut(id, "@")
+			return c.GetPlan(ctx, id, version)
+		},
+	}
+}
+
+// meteroidCatalogRead is the pair of "list" and "get" for products and
+// metrics: listed with the search filter, read by id.
+func meteroidCatalogRead[L, G any](list func(*meteroid.Client, context.Context, meteroid.CatalogQuery, ...option.RequestOption) iter.Seq2[L, error],
+	get func(*meteroid.Client, context.Context, string, ...option.RequestOption) (*G, error)) *readPair {
+	return &readPair{
+		filters:     map[string]string{"search": "entries whose name (a metric's code too) contains the text"},
+		maxPageSize: meteroid.MaxPageSize,
+		list: func(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return anySeq(list(c, ctx, meteroid.CatalogQuery{Search: filters["search"], PageSize: pageSize})), c.Counts, nil
+		},
+		get: func(ctx context.Context, opts []option.Option, id string) (any, error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, err
+			}
+			return get(c, ctx, id)
+		},
+	}
+}
+
+// meteroidDownload is "download meteroid invoices ID...": each PDF into
+// "<id>.pdf" in the working directory, streamed (bounded memory whatever
+// its size) into a temporary file renamed into place once complete.
+func meteroidDownload(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+	c, err := meteroid.New(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.DownloadInvoicesSeq(ctx, ids, "."), c.Counts, nil
+}
+
+// meteroidInvoicesRead is the pair of "list" and "get" for invoices: listed
+// with Meteroid's customer, subscription and status filters, read by id.
+func meteroidInvoicesRead() *readPair {
+	return &readPair{
+		filters: map[string]string{
+			"customer_id":     "the invoices of one customer (id or alias)",
+			"subscription_id": "the invoices of one subscription",
+			"status":          "the invoices in one status (DRAFT, FINALIZED, UNCOLLECTIBLE, VOID)",
+		},
+		maxPageSize: meteroid.MaxPageSize,
+		list: func(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			q := meteroid.InvoiceQuery{CustomerIDOrAlias: filters["customer_id"], SubscriptionID: filters["subscription_id"], PageSize: pageSize}
+			if s, ok := filters["status"]; ok {
+				q.Statuses = []meteroid.InvoiceStatus{meteroid.InvoiceStatus(s)}
+			}
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return anySeq(c.ListInvoices(ctx, q)), c.Counts, nil
+		},
+		get: func(ctx context.Context, opts []option.Option, id string) (any, error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, err
+			}
+			return c.GetInvoice(ctx, id)
+		},
+	}
+}
+
+// meteroidSubscriptionsJob is "sync meteroid subscriptions": creates keyed by
+// (customer, plan_id, start_date), upsert by default.
+func meteroidSubscriptionsJob(f *pushFlags) (pushJob, error) {
+	if f.key != "" {
+		return nil, usagef("--key %s: Meteroid subscriptions are keyed by customer_id_or_alias, plan_id and start_date (no other key exists)", f.key)
+	}
+	return &typedJob[meteroid.SubscriptionCreateRequest, meteroid.Subscription]{
+		fields:   fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:   strictDecode[meteroid.SubscriptionCreateRequest],
+		validate: meteroid.ValidateSubscription,
+		naturalKeys: func(it meteroid.SubscriptionCreateRequest) []itemKey {
+			return []itemKey{{"customer_id_or_alias+plan_id+start_date", it.CustomerIdOrAlias + " | " + it.PlanId + " | " + it.StartDate.Format(time.DateOnly)}}
+		},
+		client: func(opts []option.Option) (sendFunc[meteroid.SubscriptionCreateRequest, meteroid.Subscription], func() (int64, int64), error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.CreateSubscriptionsSeq, c.Counts, nil
+		},
+		startFake: func() ([]option.Option, func(), error) { return startMeteroidFake(nil) },
+	}, nil
+}
+
+// meteroidCancel is "cancel meteroid subscriptions ID...": each at the end
+// of its current period.
+func meteroidCancel(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+	c, err := meteroid.New(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	items := func(yield func(meteroid.SubscriptionCancel) bool) {
+		for id := range ids {
+			if !yield(meteroid.SubscriptionCancel{ID: id}) {
+				return
+			}
+		}
+	}
+	return func(yield func(billbridge.Result[string]) bool) {
+		for r := range c.CancelSubscriptionsSeq(ctx, items) {
+			out := billbridge.Result[string]{Index: r.Index, ID: r.ID, Value: r.ID, Err: r.Err, Status: r.Status, Attempts: r.Attempts}
+			if !yield(out) {
+				return
+			}
+		}
+	}, c.Counts, nil
+}
+
+// meteroidSubscriptionsRead is the pair of "list" and "get" for
+// subscriptions: listed with Meteroid's customer, plan and status filters,
+// read by id.
+func meteroidSubscriptionsRead() *readPair {
+	return &readPair{
+		filters: map[string]string{
+			"customer_id": "the subscriptions of one customer (id or alias)",
+			"plan_id":     "the subscriptions to one plan",
+			"status":      "the subscriptions in one status (ACTIVE, CANCELLED, ...)",
+		},
+		maxPageSize: meteroid.MaxPageSize,
+		list: func(ctx context.Context, opts []option.Option, filters map[string]string, pageSize int) (iter.Seq2[any, error], func() (int64, int64), error) {
+			q := meteroid.SubscriptionQuery{CustomerIDOrAlias: filters["customer_id"], PlanID: filters["plan_id"], PageSize: pageSize}
+			if s, ok := filters["status"]; ok {
+				q.Statuses = []meteroid.SubscriptionStatus{meteroid.SubscriptionStatus(s)}
+			}
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return anySeq(c.ListSubscriptions(ctx, q)), c.Counts, nil
+		},
+		get: func(ctx context.Context, opts []option.Option, id string) (any, error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, err
+			}
+			return c.GetSubscription(ctx, id)
+		},
+	}
+}
+
+// anySeq turns a typed walk into the untyped one "list" prints.
+func anySeq[T any](seq iter.Seq2[T, error]) iter.Seq2[any, error] {
+	return func(yield func(any, error) bool) {
+		for v, err := range seq {
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
 }
 
 // meteroidPatchJob is "push meteroid customers": patches by id or alias.
@@ -59,6 +297,59 @@ func meteroidPatchJob(f *pushFlags) (pushJob, error) {
 		j.collect = func(u meteroid.CustomerUpdate) { seeds.add(u.IDOrAlias) }
 	}
 	return j, nil
+}
+
+// meteroidReplaceJob is "replace meteroid customers": full replacements (PUT)
+// by id or alias, lines in CustomerUpdateRequest's shape plus "id_or_alias".
+func meteroidReplaceJob(f *pushFlags) (pushJob, error) {
+	var seeds customerSet
+	j := &typedJob[meteroid.CustomerReplace, meteroid.Customer]{
+		shape:    reflect.TypeFor[meteroidReplaceLine](),
+		fields:   fieldChecker{allowUnknown: f.allowUnknownFields},
+		decode:   decodeMeteroidReplace,
+		validate: meteroid.ValidateCustomerReplace,
+		naturalKeys: func(r meteroid.CustomerReplace) []itemKey {
+			return append([]itemKey{{"id_or_alias", r.IDOrAlias}}, keyOf("alias", r.Customer.Alias)...)
+		},
+		client: func(opts []option.Option) (sendFunc[meteroid.CustomerReplace, meteroid.Customer], func() (int64, int64), error) {
+			c, err := meteroid.New(opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c.ReplaceCustomersSeq, c.Counts, nil
+		},
+		startFake: func() ([]option.Option, func(), error) { return startMeteroidFake(seeds.ids) },
+	}
+	if f.fake {
+		j.collect = func(r meteroid.CustomerReplace) { seeds.add(r.IDOrAlias) }
+	}
+	return j, nil
+}
+
+// meteroidReplaceLine is the shape of a "replace" line: the whole customer
+// and the customer it replaces.
+type meteroidReplaceLine struct {
+	IDOrAlias string `json:"id_or_alias"`
+	meteroid.CustomerUpdateRequest
+}
+
+// decodeMeteroidReplace reads a replacement with a top-level "id_or_alias".
+func decodeMeteroidReplace(raw []byte) (meteroid.CustomerReplace, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return meteroid.CustomerReplace{}, err
+	}
+	var key string
+	if err := json.Unmarshal(fields["id_or_alias"], &key); err != nil || strings.TrimSpace(key) == "" {
+		return meteroid.CustomerReplace{}, fmt.Errorf("field id_or_alias: required, a non-empty string naming the customer")
+	}
+	delete(fields, "id_or_alias")
+	rest, _ := json.Marshal(fields)
+	body, err := strictDecode[meteroid.CustomerUpdateRequest](rest)
+	if err != nil {
+		return meteroid.CustomerReplace{}, err
+	}
+	return meteroid.CustomerReplace{IDOrAlias: key, Customer: body}, nil
 }
 
 // meteroidSyncJob is "sync meteroid customers": creates keyed by alias.

@@ -60,7 +60,7 @@ func TestRegistryShape(t *testing.T) {
 				case v.each != nil && v.job == nil && v.read == nil:
 					kind = "each"
 				}
-				wantKind := map[string]string{"push": "job", "sync": "job", "list": "read", "get": "read"}[v.name]
+				wantKind := map[string]string{"push": "job", "sync": "job", "replace": "job", "list": "read", "get": "read"}[v.name]
 				if wantKind == "" {
 					wantKind = "each"
 				}

@@ -546,93 +546,228 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for InvoiceStatus.
+const (
+	InvoiceStatusInvoiceDraft         InvoiceStatus = "DRAFT"
+	InvoiceStatusInvoiceFinalized     InvoiceStatus = "FINALIZED"
+	InvoiceStatusInvoiceUncollectible InvoiceStatus = "UNCOLLECTIBLE"
+	InvoiceStatusInvoiceVoid          InvoiceStatus = "VOID"
+)
+
+// Valid indicates whether the value is a known member of the InvoiceStatus enum.
+func (e InvoiceStatus) Valid() bool {
+	switch e {
+	case InvoiceStatusInvoiceDraft:
+		return true
+	case InvoiceStatusInvoiceFinalized:
+		return true
+	case InvoiceStatusInvoiceUncollectible:
+		return true
+	case InvoiceStatusInvoiceVoid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PlanStatus.
+const (
+	PlanStatusPlanActive   PlanStatus = "ACTIVE"
+	PlanStatusPlanArchived PlanStatus = "ARCHIVED"
+	PlanStatusPlanDraft    PlanStatus = "DRAFT"
+	PlanStatusPlanInactive PlanStatus = "INACTIVE"
+)
+
+// Valid indicates whether the value is a known member of the PlanStatus enum.
+func (e PlanStatus) Valid() bool {
+	switch e {
+	case PlanStatusPlanActive:
+		return true
+	case PlanStatusPlanArchived:
+		return true
+	case PlanStatusPlanDraft:
+		return true
+	case PlanStatusPlanInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PlanType.
+const (
+	PlanCustom   PlanType = "CUSTOM"
+	PlanFree     PlanType = "FREE"
+	PlanStandard PlanType = "STANDARD"
+)
+
+// Valid indicates whether the value is a known member of the PlanType enum.
+func (e PlanType) Valid() bool {
+	switch e {
+	case PlanCustom:
+		return true
+	case PlanFree:
+		return true
+	case PlanStandard:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscriptionActivationCondition.
+const (
+	ActivationManual     SubscriptionActivationCondition = "MANUAL"
+	ActivationOnCheckout SubscriptionActivationCondition = "ON_CHECKOUT"
+	ActivationOnStart    SubscriptionActivationCondition = "ON_START"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionActivationCondition enum.
+func (e SubscriptionActivationCondition) Valid() bool {
+	switch e {
+	case ActivationManual:
+		return true
+	case ActivationOnCheckout:
+		return true
+	case ActivationOnStart:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscriptionStatus.
+const (
+	SubscriptionActive            SubscriptionStatus = "ACTIVE"
+	SubscriptionCancelled         SubscriptionStatus = "CANCELLED"
+	SubscriptionCompleted         SubscriptionStatus = "COMPLETED"
+	SubscriptionErrored           SubscriptionStatus = "ERRORED"
+	SubscriptionPaused            SubscriptionStatus = "PAUSED"
+	SubscriptionPendingActivation SubscriptionStatus = "PENDING_ACTIVATION"
+	SubscriptionPendingCharge     SubscriptionStatus = "PENDING_CHARGE"
+	SubscriptionSuperseded        SubscriptionStatus = "SUPERSEDED"
+	SubscriptionSuspended         SubscriptionStatus = "SUSPENDED"
+	SubscriptionTrialActive       SubscriptionStatus = "TRIAL_ACTIVE"
+	SubscriptionTrialExpired      SubscriptionStatus = "TRIAL_EXPIRED"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionStatus enum.
+func (e SubscriptionStatus) Valid() bool {
+	switch e {
+	case SubscriptionActive:
+		return true
+	case SubscriptionCancelled:
+		return true
+	case SubscriptionCompleted:
+		return true
+	case SubscriptionErrored:
+		return true
+	case SubscriptionPaused:
+		return true
+	case SubscriptionPendingActivation:
+		return true
+	case SubscriptionPendingCharge:
+		return true
+	case SubscriptionSuperseded:
+		return true
+	case SubscriptionSuspended:
+		return true
+	case SubscriptionTrialActive:
+		return true
+	case SubscriptionTrialExpired:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookEventType.
 const (
-	AddonArchived       WebhookEventType = "addon.archived"
-	AddonCreated        WebhookEventType = "addon.created"
-	AddonUpdated        WebhookEventType = "addon.updated"
-	CouponArchived      WebhookEventType = "coupon.archived"
-	CouponCreated       WebhookEventType = "coupon.created"
-	CouponUpdated       WebhookEventType = "coupon.updated"
-	CreditNoteCreated   WebhookEventType = "credit_note.created"
-	CreditNoteFinalized WebhookEventType = "credit_note.finalized"
-	CreditNoteVoided    WebhookEventType = "credit_note.voided"
-	CustomerCreated     WebhookEventType = "customer.created"
-	InvoiceConsolidated WebhookEventType = "invoice.consolidated"
-	InvoiceCreated      WebhookEventType = "invoice.created"
-	InvoiceFinalized    WebhookEventType = "invoice.finalized"
-	InvoicePaid         WebhookEventType = "invoice.paid"
-	InvoiceVoided       WebhookEventType = "invoice.voided"
-	MetricArchived      WebhookEventType = "metric.archived"
-	MetricCreated       WebhookEventType = "metric.created"
-	MetricUpdated       WebhookEventType = "metric.updated"
-	PlanArchived        WebhookEventType = "plan.archived"
-	PlanCreated         WebhookEventType = "plan.created"
-	PlanPublished       WebhookEventType = "plan.published"
-	ProductArchived     WebhookEventType = "product.archived"
-	ProductCreated      WebhookEventType = "product.created"
-	ProductUpdated      WebhookEventType = "product.updated"
-	QuoteAccepted       WebhookEventType = "quote.accepted"
-	QuoteConverted      WebhookEventType = "quote.converted"
-	SubscriptionCreated WebhookEventType = "subscription.created"
+	WebhookEventTypeAddonArchived       WebhookEventType = "addon.archived"
+	WebhookEventTypeAddonCreated        WebhookEventType = "addon.created"
+	WebhookEventTypeAddonUpdated        WebhookEventType = "addon.updated"
+	WebhookEventTypeCouponArchived      WebhookEventType = "coupon.archived"
+	WebhookEventTypeCouponCreated       WebhookEventType = "coupon.created"
+	WebhookEventTypeCouponUpdated       WebhookEventType = "coupon.updated"
+	WebhookEventTypeCreditNoteCreated   WebhookEventType = "credit_note.created"
+	WebhookEventTypeCreditNoteFinalized WebhookEventType = "credit_note.finalized"
+	WebhookEventTypeCreditNoteVoided    WebhookEventType = "credit_note.voided"
+	WebhookEventTypeCustomerCreated     WebhookEventType = "customer.created"
+	WebhookEventTypeInvoiceConsolidated WebhookEventType = "invoice.consolidated"
+	WebhookEventTypeInvoiceCreated      WebhookEventType = "invoice.created"
+	WebhookEventTypeInvoiceFinalized    WebhookEventType = "invoice.finalized"
+	WebhookEventTypeInvoicePaid         WebhookEventType = "invoice.paid"
+	WebhookEventTypeInvoiceVoided       WebhookEventType = "invoice.voided"
+	WebhookEventTypeMetricArchived      WebhookEventType = "metric.archived"
+	WebhookEventTypeMetricCreated       WebhookEventType = "metric.created"
+	WebhookEventTypeMetricUpdated       WebhookEventType = "metric.updated"
+	WebhookEventTypePlanArchived        WebhookEventType = "plan.archived"
+	WebhookEventTypePlanCreated         WebhookEventType = "plan.created"
+	WebhookEventTypePlanPublished       WebhookEventType = "plan.published"
+	WebhookEventTypeProductArchived     WebhookEventType = "product.archived"
+	WebhookEventTypeProductCreated      WebhookEventType = "product.created"
+	WebhookEventTypeProductUpdated      WebhookEventType = "product.updated"
+	WebhookEventTypeQuoteAccepted       WebhookEventType = "quote.accepted"
+	WebhookEventTypeQuoteConverted      WebhookEventType = "quote.converted"
+	WebhookEventTypeSubscriptionCreated WebhookEventType = "subscription.created"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEventType enum.
 func (e WebhookEventType) Valid() bool {
 	switch e {
-	case AddonArchived:
+	case WebhookEventTypeAddonArchived:
 		return true
-	case AddonCreated:
+	case WebhookEventTypeAddonCreated:
 		return true
-	case AddonUpdated:
+	case WebhookEventTypeAddonUpdated:
 		return true
-	case CouponArchived:
+	case WebhookEventTypeCouponArchived:
 		return true
-	case CouponCreated:
+	case WebhookEventTypeCouponCreated:
 		return true
-	case CouponUpdated:
+	case WebhookEventTypeCouponUpdated:
 		return true
-	case CreditNoteCreated:
+	case WebhookEventTypeCreditNoteCreated:
 		return true
-	case CreditNoteFinalized:
+	case WebhookEventTypeCreditNoteFinalized:
 		return true
-	case CreditNoteVoided:
+	case WebhookEventTypeCreditNoteVoided:
 		return true
-	case CustomerCreated:
+	case WebhookEventTypeCustomerCreated:
 		return true
-	case InvoiceConsolidated:
+	case WebhookEventTypeInvoiceConsolidated:
 		return true
-	case InvoiceCreated:
+	case WebhookEventTypeInvoiceCreated:
 		return true
-	case InvoiceFinalized:
+	case WebhookEventTypeInvoiceFinalized:
 		return true
-	case InvoicePaid:
+	case WebhookEventTypeInvoicePaid:
 		return true
-	case InvoiceVoided:
+	case WebhookEventTypeInvoiceVoided:
 		return true
-	case MetricArchived:
+	case WebhookEventTypeMetricArchived:
 		return true
-	case MetricCreated:
+	case WebhookEventTypeMetricCreated:
 		return true
-	case MetricUpdated:
+	case WebhookEventTypeMetricUpdated:
 		return true
-	case PlanArchived:
+	case WebhookEventTypePlanArchived:
 		return true
-	case PlanCreated:
+	case WebhookEventTypePlanCreated:
 		return true
-	case PlanPublished:
+	case WebhookEventTypePlanPublished:
 		return true
-	case ProductArchived:
+	case WebhookEventTypeProductArchived:
 		return true
-	case ProductCreated:
+	case WebhookEventTypeProductCreated:
 		return true
-	case ProductUpdated:
+	case WebhookEventTypeProductUpdated:
 		return true
-	case QuoteAccepted:
+	case WebhookEventTypeQuoteAccepted:
 		return true
-	case QuoteConverted:
+	case WebhookEventTypeQuoteConverted:
 		return true
-	case SubscriptionCreated:
+	case WebhookEventTypeSubscriptionCreated:
 		return true
 	default:
 		return false
@@ -695,7 +830,10 @@ type AddOnEventData struct {
 
 // Address A postal address. Every field is optional: the document lists the fields
 // alphabetically (so none is marked required, unlike the customer's own fields) and a
-// partial address such as a country alone is plausible.
+// partial address such as a country alone is plausible. Every member is `string | null`
+// in Meteroid's OpenAPI and the server writes an unset member as `null` (`"line2":
+// null`): each is declared nullable here (since 3.0.0); absent and `null` both mean "not
+// set". Requests may send `null` too.
 type Address struct {
 	City *string `json:"city,omitempty"`
 
@@ -721,6 +859,14 @@ type Address struct {
 	ZipCode *string `json:"zip_code,omitempty"`
 }
 
+// AvailableParameters What a subscription may parameterize (Meteroid's `AvailableParameters`): billing periods
+// and capacity thresholds per component id, and the components with slots.
+type AvailableParameters struct {
+	BillingPeriods     *map[string][]string `json:"billing_periods,omitempty"`
+	CapacityThresholds *map[string][]int64  `json:"capacity_thresholds,omitempty"`
+	SlotComponents     *[]string            `json:"slot_components,omitempty"`
+}
+
 // BillingMetricAggregateOpen A metric's aggregation as read: one of Meteroid's `BillingMetricAggregateEnum` values or
 // any other string.
 type BillingMetricAggregateOpen = string
@@ -728,6 +874,22 @@ type BillingMetricAggregateOpen = string
 // BillingPeriodOpen A billing period as read: one of Meteroid's `BillingPeriodEnum` values (`MONTHLY`,
 // `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
 type BillingPeriodOpen = string
+
+// CancelSubscriptionRequest When and why to cancel (Meteroid's `CancelSubscriptionRequest`): without
+// `effective_date`, at the end of the current billing or committed period.
+type CancelSubscriptionRequest struct {
+	EffectiveDate *openapi_types.Date `json:"effective_date,omitempty"`
+	Reason        *string             `json:"reason,omitempty"`
+}
+
+// CancelSubscriptionResult The answer of `cancelSubscription`: Meteroid's `CancelSubscriptionResponse`, renamed
+// here because generators (oapi-codegen) name their own wrapper of the operation's
+// answer `CancelSubscriptionResponse`.
+type CancelSubscriptionResult struct {
+	// Subscription A subscription as listed (Meteroid's `Subscription`): the eighteen required fields of the
+	// upstream schema, the rest optional and nullable. Dates without a time are `YYYY-MM-DD`.
+	Subscription Subscription `json:"subscription"`
+}
 
 // CouponDiscount A coupon's discount (Meteroid's `CouponDiscount`): a percentage or a fixed amount, told
 // apart by `type` (`PERCENTAGE`, `FIXED`).
@@ -785,6 +947,16 @@ type CouponEventData struct {
 	RecurringValue  *int32         `json:"recurring_value,omitempty"`
 	RedemptionLimit *int32         `json:"redemption_limit,omitempty"`
 	Reusable        bool           `json:"reusable"`
+}
+
+// CreateSubscriptionAddOn An add-on to attach at creation (Meteroid's `CreateSubscriptionAddOn`).
+type CreateSubscriptionAddOn struct {
+	// AddOnId Example: add_7n42DGM5Tflk9n8mt7Fhc7
+	AddOnId string `json:"add_on_id"`
+
+	// Customization A price override or a parameterization (Meteroid's `SubscriptionAddOnCustomization`, by `type`), passed as given.
+	Customization *map[string]interface{} `json:"customization,omitempty"`
+	Quantity      *int32                  `json:"quantity,omitempty"`
 }
 
 // CreditNoteEvent The payload of `credit_note.created`, `credit_note.finalized` and `credit_note.voided`
@@ -894,21 +1066,23 @@ type CustomTax struct {
 // group alphabetically, and the rest (`alias`, `billing_address`, ...) follows in a second
 // alphabetical run. The optional fields may be absent; they are also declared nullable
 // because a server may write an unset value as `null`; both mean "not set".
+//
+// Since 3.0.0 the customer as read carries neither `bank_account_id` (removed upstream in
+// 2026-02) nor `is_tax_exempt` (upstream accepts it on write, in `CustomerCreate`,
+// `CustomerPatch` and `CustomerUpdateRequest`, and never returns it): a server that still
+// sends either is read as sending an unknown field, which is ignored.
 type Customer struct {
 	// Alias The caller's own unique key for the customer, if set.
 	Alias *string `json:"alias,omitempty"`
 
-	// BankAccountId The bank account shown on the customer's invoices, if one is chosen (an id of
-	// Meteroid's, prefixed `ba_`). In Meteroid's OpenAPI since its customers gained it;
-	// absent or null when none is set.
-	//
-	//
-	// Example: ba_7n42DGM5Tflk9n8mt7Fhc7
-	BankAccountId *string `json:"bank_account_id,omitempty"`
-
 	// BillingAddress The billing address; absent or null when none is set (the server writes null).
 	BillingAddress *Address `json:"billing_address,omitempty"`
 	BillingEmail   *string  `json:"billing_email,omitempty"`
+
+	// ConnectedAccountId The connected account (a payment provider account connected to Meteroid) the
+	// customer is billed through, if any; absent or null when none is set. In Meteroid's
+	// OpenAPI since 2026-03-27 (added here in 3.0.0).
+	ConnectedAccountId *string `json:"connected_account_id,omitempty"`
 
 	// Currency A `Currency` as read: one of the documented codes or any other string (a server may add
 	// codes). The Go type is `Currency`, a string type, so unknown codes decode.
@@ -928,15 +1102,9 @@ type Customer struct {
 	// InvoicingEntityId The invoicing entity's id, prefixed `ive_`.
 	//
 	// Example: ive_7n42DGM5Tflk9n8mt7Fhc7
-	InvoicingEntityId string `json:"invoicing_entity_id"`
-
-	// IsTaxExempt Whether the customer is exempt from tax. The document's response does not show this
-	// field although the request sets it; it is declared here, optional, so that a server
-	// that returns it keeps the value through the generated models. Absent means unknown
-	// (not false): read it back only when present. Servers may send 0/1.
-	IsTaxExempt *flex.Bool `json:"is_tax_exempt,omitempty"`
-	Name        string     `json:"name"`
-	Phone       *string    `json:"phone,omitempty"`
+	InvoicingEntityId string  `json:"invoicing_entity_id"`
+	Name              string  `json:"name"`
+	Phone             *string `json:"phone,omitempty"`
 
 	// ShippingAddress The shipping address; absent or null when none is set (the server writes null).
 	ShippingAddress *ShippingAddress `json:"shipping_address,omitempty"`
@@ -955,18 +1123,20 @@ type CustomerCreate struct {
 	// its id. Give every customer one: it is what makes a failed create safe to settle.
 	Alias *string `json:"alias,omitempty"`
 
-	// BankAccountId The bank account shown on the customer's invoices, prefixed `ba_`.
-	//
-	// Example: ba_7n42DGM5Tflk9n8mt7Fhc7
-	BankAccountId *string `json:"bank_account_id,omitempty"`
-
 	// BillingAddress A postal address. Every field is optional: the document lists the fields
 	// alphabetically (so none is marked required, unlike the customer's own fields) and a
-	// partial address such as a country alone is plausible.
+	// partial address such as a country alone is plausible. Every member is `string | null`
+	// in Meteroid's OpenAPI and the server writes an unset member as `null` (`"line2":
+	// null`): each is declared nullable here (since 3.0.0); absent and `null` both mean "not
+	// set". Requests may send `null` too.
 	BillingAddress *Address `json:"billing_address,omitempty"`
 
 	// BillingEmail E-mail address for billing.
 	BillingEmail *string `json:"billing_email,omitempty"`
+
+	// ConnectedAccountId The connected account (a payment provider account connected to Meteroid) to bill the
+	// customer through; absent for none. Added in 3.0.0 (upstream since 2026-03-27).
+	ConnectedAccountId *string `json:"connected_account_id,omitempty"`
 
 	// Currency ISO 4217 currency code, the complete list of the document (159 codes, including the
 	// offshore yuan `CNH` and the historic `CUC`, `HRK`, `SLL`, `STD`, `ZWL`). A server may
@@ -1049,8 +1219,8 @@ type CustomerEventData struct {
 	Phone           *string  `json:"phone,omitempty"`
 }
 
-// CustomerList One page of `listCustomers`: the page's customers, in the server's order (by id,
-// ascending), and the totals of the whole listing under the same filters.
+// CustomerList One page of `listCustomers`: the page's customers, in the order `order_by` asked for
+// (`created_at.desc` when absent), and the totals of the whole listing under the same filters.
 type CustomerList struct {
 	// Data The page's customers; empty past the last page.
 	Data []Customer `json:"data"`
@@ -1070,7 +1240,10 @@ type CustomerPatch struct {
 
 	// BillingAddress A postal address. Every field is optional: the document lists the fields
 	// alphabetically (so none is marked required, unlike the customer's own fields) and a
-	// partial address such as a country alone is plausible.
+	// partial address such as a country alone is plausible. Every member is `string | null`
+	// in Meteroid's OpenAPI and the server writes an unset member as `null` (`"line2":
+	// null`): each is declared nullable here (since 3.0.0); absent and `null` both mean "not
+	// set". Requests may send `null` too.
 	BillingAddress *Address `json:"billing_address,omitempty"`
 
 	// BillingEmail E-mail address for billing. No `format: email` is declared because the document's
@@ -1118,6 +1291,66 @@ type CustomerPatch struct {
 	VatNumber *string `json:"vat_number,omitempty"`
 }
 
+// CustomerUpdateRequest The body of a full replacement (`updateCustomer`, Meteroid's `CustomerUpdateRequest`).
+// Required are the five fields Meteroid's OpenAPI marks required (`name`,
+// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`); every optional
+// field the body omits is cleared. `null` is not allowed (omit the field instead).
+type CustomerUpdateRequest struct {
+	// Alias The caller's own unique key for the customer; omitted, the alias is cleared.
+	Alias *string `json:"alias,omitempty"`
+
+	// BillingAddress A postal address. Every field is optional: the document lists the fields
+	// alphabetically (so none is marked required, unlike the customer's own fields) and a
+	// partial address such as a country alone is plausible. Every member is `string | null`
+	// in Meteroid's OpenAPI and the server writes an unset member as `null` (`"line2":
+	// null`): each is declared nullable here (since 3.0.0); absent and `null` both mean "not
+	// set". Requests may send `null` too.
+	BillingAddress *Address `json:"billing_address,omitempty"`
+
+	// BillingEmail E-mail address for billing.
+	BillingEmail *string `json:"billing_email,omitempty"`
+
+	// Currency ISO 4217 currency code, the complete list of the document (159 codes, including the
+	// offshore yuan `CNH` and the historic `CUC`, `HRK`, `SLL`, `STD`, `ZWL`). A server may
+	// add codes: Go decodes unknown values (the generated type is a string), and other
+	// languages should read them tolerantly as well. `x-enum-varnames` names the Go constants
+	// `Currency<CODE>` (without it the generator emits bare `ALL`, `TRY`, `TOP`, ...).
+	//
+	//
+	// Example: EUR
+	Currency Currency `json:"currency"`
+
+	// CustomTaxes Customer-specific taxes instead of the invoicing entity's; `[]` for none.
+	CustomTaxes []CustomTax `json:"custom_taxes"`
+
+	// InvoicingEmails E-mail addresses that receive invoices; `[]` for none.
+	InvoicingEmails []string `json:"invoicing_emails"`
+
+	// InvoicingEntityId The invoicing entity, prefixed `ive_` (required, so never empty).
+	//
+	// Example: ive_7n42DGM5Tflk9n8mt7Fhc7
+	InvoicingEntityId string `json:"invoicing_entity_id"`
+
+	// IsTaxExempt True when no tax is charged to this customer (accepted, never returned).
+	IsTaxExempt *flex.Bool `json:"is_tax_exempt,omitempty"`
+
+	// Name The customer's name.
+	Name  string  `json:"name"`
+	Phone *string `json:"phone,omitempty"`
+
+	// ShippingAddress Where goods are shipped. `same_as_billing` is required: the document lists it before
+	// `address`, against the alphabetical order it uses otherwise, which is how the rendered
+	// schema shows required fields first. When `same_as_billing` is true, `address` may be
+	// omitted and the billing address applies.
+	ShippingAddress *ShippingAddress `json:"shipping_address,omitempty"`
+
+	// VatNumber The customer's VAT or tax identification number.
+	VatNumber *string `json:"vat_number,omitempty"`
+}
+
+// Decimal A decimal, a string upstream (`"0.19"`); read as a string or a JSON number.
+type Decimal = flex.Decimal
+
 // DoubleSegmentationMatrix Two independent dimensions (`type` `DOUBLE`, Meteroid's `DoubleSegmentationMatrix`).
 type DoubleSegmentationMatrix struct {
 	// Dimension1 A segmentation dimension (`type` `SINGLE`, Meteroid's `MetricDimension`).
@@ -1148,6 +1381,70 @@ type FixedDiscount struct {
 	// Amount A decimal written as a string upstream.
 	Amount   string `json:"amount"`
 	Currency string `json:"currency"`
+}
+
+// Invoice An invoice (Meteroid's `Invoice`): the twenty-one fields upstream requires, the rest
+// optional and nullable. `tax_breakdown`, `transactions` and `coupons` items are read as
+// they come (open objects). Dates without a time are `YYYY-MM-DD`.
+type Invoice struct {
+	AmountDue      int64                    `json:"amount_due"`
+	AppliedCredits int64                    `json:"applied_credits"`
+	Coupons        []map[string]interface{} `json:"coupons"`
+	CreatedAt      time.Time                `json:"created_at"`
+
+	// Currency A `Currency` as read: one of the documented codes or any other string (a server may add
+	// codes). The Go type is `Currency`, a string type, so unknown codes decode.
+	Currency CurrencyOpen `json:"currency"`
+
+	// CustomerDetails The customer as the invoice was issued to it (Meteroid's `CustomerDetails`, a snapshot).
+	CustomerDetails InvoiceCustomerDetails `json:"customer_details"`
+	CustomerId      string                 `json:"customer_id"`
+	DueDate         *openapi_types.Date    `json:"due_date,omitempty"`
+	FinalizedAt     *time.Time             `json:"finalized_at,omitempty"`
+
+	// Id The invoice's id, prefixed `inv_`.
+	//
+	// Example: inv_7n42DGM5Tflk9n8mt7Fhc7
+	Id            string             `json:"id"`
+	InvoiceDate   openapi_types.Date `json:"invoice_date"`
+	InvoiceNumber string             `json:"invoice_number"`
+
+	// InvoiceType `RECURRING`, `ONE_OFF`, `ADJUSTMENT` or `USAGE_THRESHOLD` (read: any string).
+	InvoiceType             string            `json:"invoice_type"`
+	LineItems               []InvoiceLineItem `json:"line_items"`
+	MarkedAsUncollectibleAt *time.Time        `json:"marked_as_uncollectible_at,omitempty"`
+	Memo                    *string           `json:"memo,omitempty"`
+	NetTerms                int32             `json:"net_terms"`
+	PaidAt                  *time.Time        `json:"paid_at,omitempty"`
+
+	// PaymentStatus `UNPAID`, `PARTIALLY_PAID`, `PAID`, `ERRORED` or `PROCESSING` (read: any string).
+	PaymentStatus string  `json:"payment_status"`
+	PurchaseOrder *string `json:"purchase_order,omitempty"`
+	Reference     *string `json:"reference,omitempty"`
+
+	// Status An invoice status as read: `DRAFT`, `FINALIZED`, `UNCOLLECTIBLE`, `VOID` (Meteroid's
+	// `InvoiceStatus`) or any other string.
+	Status            InvoiceStatusOpen        `json:"status"`
+	SubscriptionId    *string                  `json:"subscription_id,omitempty"`
+	Subtotal          int64                    `json:"subtotal"`
+	SubtotalRecurring int64                    `json:"subtotal_recurring"`
+	TaxAmount         int64                    `json:"tax_amount"`
+	TaxBreakdown      []map[string]interface{} `json:"tax_breakdown"`
+	Total             int64                    `json:"total"`
+	Transactions      []map[string]interface{} `json:"transactions"`
+	UpdatedAt         *time.Time               `json:"updated_at,omitempty"`
+	VoidedAt          *time.Time               `json:"voided_at,omitempty"`
+}
+
+// InvoiceCustomerDetails The customer as the invoice was issued to it (Meteroid's `CustomerDetails`, a snapshot).
+type InvoiceCustomerDetails struct {
+	Alias          *string   `json:"alias,omitempty"`
+	BillingAddress *Address  `json:"billing_address,omitempty"`
+	Email          *string   `json:"email,omitempty"`
+	Id             string    `json:"id"`
+	Name           string    `json:"name"`
+	SnapshotAt     time.Time `json:"snapshot_at"`
+	VatNumber      *string   `json:"vat_number,omitempty"`
 }
 
 // InvoiceEvent The payload of `invoice.created`, `invoice.finalized`, `invoice.paid`, `invoice.voided`
@@ -1205,6 +1502,39 @@ type InvoiceEventData struct {
 	Total     int64             `json:"total"`
 }
 
+// InvoiceLineItem One line of an invoice (Meteroid's `InvoiceLineItem`); `sub_line_items` are read as they come.
+type InvoiceLineItem struct {
+	AmountTotal int64              `json:"amount_total"`
+	Description *string            `json:"description,omitempty"`
+	EndDate     openapi_types.Date `json:"end_date"`
+	Name        string             `json:"name"`
+
+	// Quantity A decimal, a string upstream (`"0.19"`); read as a string or a JSON number.
+	Quantity     *Decimal                 `json:"quantity,omitempty"`
+	StartDate    openapi_types.Date       `json:"start_date"`
+	SubLineItems []map[string]interface{} `json:"sub_line_items"`
+
+	// TaxRate A decimal, a string upstream (`"0.19"`); read as a string or a JSON number.
+	TaxRate Decimal `json:"tax_rate"`
+
+	// UnitPrice A decimal, a string upstream (`"0.19"`); read as a string or a JSON number.
+	UnitPrice *Decimal `json:"unit_price,omitempty"`
+}
+
+// InvoiceList One page of `listInvoices`.
+type InvoiceList struct {
+	Data []Invoice `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
+
+// InvoiceStatus An invoice's status (Meteroid's `InvoiceStatus`), as sent in a filter.
+type InvoiceStatus string
+
 // InvoiceStatusOpen An invoice status as read: `DRAFT`, `FINALIZED`, `UNCOLLECTIBLE`, `VOID` (Meteroid's
 // `InvoiceStatus`) or any other string.
 type InvoiceStatusOpen = string
@@ -1215,6 +1545,30 @@ type LinkedSegmentationMatrix struct {
 	Dimension1Key string              `json:"dimension1_key"`
 	Dimension2Key string              `json:"dimension2_key"`
 	Values        map[string][]string `json:"values"`
+}
+
+// Metric A billable metric (Meteroid's `Metric`).
+type Metric struct {
+	AggregationKey *string `json:"aggregation_key,omitempty"`
+
+	// AggregationType A metric's aggregation as read: one of Meteroid's `BillingMetricAggregateEnum` values or
+	// any other string.
+	AggregationType BillingMetricAggregateOpen `json:"aggregation_type"`
+	ArchivedAt      *time.Time                 `json:"archived_at,omitempty"`
+	Code            string                     `json:"code"`
+	CreatedAt       time.Time                  `json:"created_at"`
+	Description     *string                    `json:"description,omitempty"`
+
+	// Id Example: bm_7n42DGM5Tflk9n8mt7Fhc7
+	Id              string  `json:"id"`
+	Name            string  `json:"name"`
+	ProductFamilyId string  `json:"product_family_id"`
+	ProductId       *string `json:"product_id,omitempty"`
+
+	// SegmentationMatrix Absent or null when the metric is not segmented.
+	SegmentationMatrix *MetricSegmentationMatrix `json:"segmentation_matrix,omitempty"`
+	UnitConversion     *UnitConversion           `json:"unit_conversion,omitempty"`
+	UsageGroupKey      *string                   `json:"usage_group_key,omitempty"`
 }
 
 // MetricDimension A segmentation dimension (`type` `SINGLE`, Meteroid's `MetricDimension`).
@@ -1297,10 +1651,42 @@ type MetricEventData struct {
 	UsageGroupKey          *string                     `json:"usage_group_key,omitempty"`
 }
 
+// MetricList One page of `listMetrics`.
+type MetricList struct {
+	Data []MetricSummary `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
+
 // MetricSegmentationMatrix A metric's segmentation (Meteroid's `MetricSegmentationMatrix`), told apart by `type`
 // (`SINGLE`, `DOUBLE`, `LINKED`).
 type MetricSegmentationMatrix struct {
 	union json.RawMessage
+}
+
+// MetricSummary A billable metric as listed (Meteroid's `MetricSummary`).
+type MetricSummary struct {
+	AggregationKey *string `json:"aggregation_key,omitempty"`
+
+	// AggregationType A metric's aggregation as read: one of Meteroid's `BillingMetricAggregateEnum` values or
+	// any other string.
+	AggregationType BillingMetricAggregateOpen `json:"aggregation_type"`
+	ArchivedAt      *time.Time                 `json:"archived_at,omitempty"`
+
+	// Code The event code the metric counts.
+	Code        string    `json:"code"`
+	CreatedAt   time.Time `json:"created_at"`
+	Description *string   `json:"description,omitempty"`
+
+	// Id The metric's id, prefixed `bm_`.
+	//
+	// Example: bm_7n42DGM5Tflk9n8mt7Fhc7
+	Id   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
@@ -1321,10 +1707,68 @@ type PaginationMeta struct {
 	TotalPages int32 `json:"total_pages"`
 }
 
+// PaymentMethodsConfig How a subscription's invoices may be paid (Meteroid's `PaymentMethodsConfig`, a union
+// discriminated by `type`): `online` (card or direct debit through the invoicing entity's
+// providers; `config` narrows them, null inherits all), `bank_transfer` (`account_id`, the
+// bank account shown on invoices, null for the entity's default) or `external` (paid
+// outside Meteroid). Written here as one object with the members of the three variants,
+// each optional but `type`, which every client language reads without a discriminator.
+type PaymentMethodsConfig struct {
+	// AccountId For `bank_transfer`, the bank account (`ba_…`); null for the invoicing entity's default.
+	AccountId *string `json:"account_id,omitempty"`
+
+	// Config For `online`, the online methods (Meteroid's `OnlineMethodsConfig`); null inherits every provider of the invoicing entity.
+	Config *map[string]interface{} `json:"config,omitempty"`
+
+	// Type `online`, `bank_transfer` or `external` (read: any string).
+	//
+	// Example: bank_transfer
+	Type string `json:"type"`
+}
+
 // PercentageDiscount A percentage discount (`type` `PERCENTAGE`, Meteroid's `PercentageDiscount`).
 type PercentageDiscount struct {
 	// Percentage A decimal written as a string upstream.
 	Percentage string `json:"percentage"`
+}
+
+// Plan A plan in one version (Meteroid's `Plan`): the active one in listings and by default,
+// else the version asked for. `version_id` and `version` name it.
+type Plan struct {
+	// AvailableParameters What a subscription may parameterize (Meteroid's `AvailableParameters`): billing periods
+	// and capacity thresholds per component id, and the components with slots.
+	AvailableParameters AvailableParameters       `json:"available_parameters"`
+	BillingCycles       *int32                    `json:"billing_cycles,omitempty"`
+	CreatedAt           time.Time                 `json:"created_at"`
+	Currency            string                    `json:"currency"`
+	Description         *string                   `json:"description,omitempty"`
+	Entitlements        *[]map[string]interface{} `json:"entitlements,omitempty"`
+
+	// Id The plan's id, prefixed `plan_`.
+	//
+	// Example: plan_7n42DGM5Tflk9n8mt7Fhc7
+	Id             string `json:"id"`
+	Name           string `json:"name"`
+	NetTerms       int32  `json:"net_terms"`
+	PeriodStartDay *int32 `json:"period_start_day,omitempty"`
+
+	// PlanType A plan type as read: `STANDARD`, `FREE`, `CUSTOM` (Meteroid's `PlanTypeEnum`) or any
+	// other string.
+	PlanType        PlanTypeOpen     `json:"plan_type"`
+	PriceComponents []PriceComponent `json:"price_components"`
+
+	// ProductFamily A product family (Meteroid's `ProductFamily`).
+	ProductFamily   ProductFamily `json:"product_family"`
+	SelfServiceRank *int32        `json:"self_service_rank,omitempty"`
+
+	// Status A plan status as read: `DRAFT`, `ACTIVE`, `INACTIVE`, `ARCHIVED` (Meteroid's
+	// `PlanStatusEnum`) or any other string.
+	Status  PlanStatusOpen `json:"status"`
+	Trial   *TrialConfig   `json:"trial,omitempty"`
+	Version int32          `json:"version"`
+
+	// VersionId Example: plv_7n42DGM5Tflk9n8mt7Fhc7
+	VersionId string `json:"version_id"`
 }
 
 // PlanEvent The payload of `plan.archived`, `plan.created` and `plan.published` (Meteroid's
@@ -1381,13 +1825,82 @@ type PlanEventData struct {
 	Version int32          `json:"version"`
 }
 
+// PlanList One page of `listPlans`.
+type PlanList struct {
+	Data []Plan `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
+
+// PlanStatus A plan's status (Meteroid's `PlanStatusEnum`), as sent in a filter.
+type PlanStatus string
+
 // PlanStatusOpen A plan status as read: `DRAFT`, `ACTIVE`, `INACTIVE`, `ARCHIVED` (Meteroid's
 // `PlanStatusEnum`) or any other string.
 type PlanStatusOpen = string
 
+// PlanType A plan's type (Meteroid's `PlanTypeEnum`), as sent in a filter.
+type PlanType string
+
 // PlanTypeOpen A plan type as read: `STANDARD`, `FREE`, `CUSTOM` (Meteroid's `PlanTypeEnum`) or any
 // other string.
 type PlanTypeOpen = string
+
+// PlanVersionList One page of `listPlanVersions`.
+type PlanVersionList struct {
+	Data []PlanVersionSummary `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
+
+// PlanVersionSummary One version of a plan (Meteroid's `PlanVersionSummary`).
+type PlanVersionSummary struct {
+	CreatedAt time.Time `json:"created_at"`
+	Currency  string    `json:"currency"`
+
+	// Id Example: plv_7n42DGM5Tflk9n8mt7Fhc7
+	Id      string `json:"id"`
+	IsDraft bool   `json:"is_draft"`
+	Version int32  `json:"version"`
+}
+
+// PriceComponent One price component of a plan version (Meteroid's `PriceComponent`); `fee` (a union by kind) is read as it comes.
+type PriceComponent struct {
+	Fee *map[string]interface{} `json:"fee,omitempty"`
+
+	// Id Example: price_7n42DGM5Tflk9n8mt7Fhc7
+	Id        string  `json:"id"`
+	Name      string  `json:"name"`
+	ProductId *string `json:"product_id,omitempty"`
+}
+
+// Product A product (Meteroid's `Product`); `fee_structure` (a union by fee type) is read as it comes.
+type Product struct {
+	ArchivedAt   *time.Time             `json:"archived_at,omitempty"`
+	Catalog      bool                   `json:"catalog"`
+	CreatedAt    time.Time              `json:"created_at"`
+	Description  *string                `json:"description,omitempty"`
+	FeeStructure map[string]interface{} `json:"fee_structure"`
+
+	// FeeType A product fee type as read: one of Meteroid's `ProductFeeTypeEnum` values (`RATE`,
+	// `SLOT`, `CAPACITY`, `USAGE`, `EXTRA_RECURRING`, `ONE_TIME`) or any other string.
+	FeeType ProductFeeTypeOpen `json:"fee_type"`
+
+	// Id The product's id, prefixed `prd_`.
+	//
+	// Example: prd_7n42DGM5Tflk9n8mt7Fhc7
+	Id              string `json:"id"`
+	Name            string `json:"name"`
+	ProductFamilyId string `json:"product_family_id"`
+}
 
 // ProductEvent The payload of `product.archived`, `product.created` and `product.updated` (Meteroid's
 // `ProductEvent`), flat.
@@ -1437,9 +1950,27 @@ type ProductEventData struct {
 	ProductId string `json:"product_id"`
 }
 
+// ProductFamily A product family (Meteroid's `ProductFamily`).
+type ProductFamily struct {
+	// Id Example: pf_7n42DGM5Tflk9n8mt7Fhc7
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
 // ProductFeeTypeOpen A product fee type as read: one of Meteroid's `ProductFeeTypeEnum` values (`RATE`,
 // `SLOT`, `CAPACITY`, `USAGE`, `EXTRA_RECURRING`, `ONE_TIME`) or any other string.
 type ProductFeeTypeOpen = string
+
+// ProductList One page of `listProducts`.
+type ProductList struct {
+	Data []Product `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
 
 // QuoteEvent The payload of `quote.accepted` and `quote.converted` (Meteroid's `QuoteEvent`), flat.
 type QuoteEvent struct {
@@ -1488,6 +2019,251 @@ type ShippingAddress struct {
 
 	// SameAsBilling True when the shipping address is the billing address. Servers may send 0/1; clients must accept it.
 	SameAsBilling flex.Bool `json:"same_as_billing"`
+}
+
+// Subscription A subscription as listed (Meteroid's `Subscription`): the eighteen required fields of the
+// upstream schema, the rest optional and nullable. Dates without a time are `YYYY-MM-DD`.
+type Subscription struct {
+	ActivatedAt *time.Time `json:"activated_at,omitempty"`
+
+	// AutoAdvanceInvoices If false, invoices stay in draft until reviewed and finalized by hand.
+	AutoAdvanceInvoices bool  `json:"auto_advance_invoices"`
+	BillingDayAnchor    int32 `json:"billing_day_anchor"`
+
+	// BillingStartDate When billing started (after any trial period).
+	BillingStartDate *openapi_types.Date `json:"billing_start_date,omitempty"`
+
+	// ChargeAutomatically Whether the customer's payment method is charged when an invoice is finalized.
+	ChargeAutomatically bool      `json:"charge_automatically"`
+	CreatedAt           time.Time `json:"created_at"`
+
+	// Currency A `Currency` as read: one of the documented codes or any other string (a server may add
+	// codes). The Go type is `Currency`, a string type, so unknown codes decode.
+	Currency           CurrencyOpen        `json:"currency"`
+	CurrentPeriodEnd   *openapi_types.Date `json:"current_period_end,omitempty"`
+	CurrentPeriodStart openapi_types.Date  `json:"current_period_start"`
+	CustomerAlias      *string             `json:"customer_alias,omitempty"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId   string              `json:"customer_id"`
+	CustomerName string              `json:"customer_name"`
+	EndDate      *openapi_types.Date `json:"end_date,omitempty"`
+
+	// Id The subscription's id, prefixed `sub_`.
+	//
+	// Example: sub_7n42DGM5Tflk9n8mt7Fhc7
+	Id          string  `json:"id"`
+	InvoiceMemo *string `json:"invoice_memo,omitempty"`
+
+	// MrrCents Monthly recurring revenue in cents.
+	MrrCents int64 `json:"mrr_cents"`
+
+	// NetTerms Payment terms in days (0 = due on issue).
+	NetTerms int32 `json:"net_terms"`
+
+	// PaymentMethodsConfig How invoices may be paid; null inherits from the invoicing entity.
+	PaymentMethodsConfig *PaymentMethodsConfig `json:"payment_methods_config,omitempty"`
+
+	// Period A billing period as read: one of Meteroid's `BillingPeriodEnum` values (`MONTHLY`,
+	// `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
+	Period          BillingPeriodOpen `json:"period"`
+	PlanDescription *string           `json:"plan_description,omitempty"`
+
+	// PlanId Example: plan_7n42DGM5Tflk9n8mt7Fhc7
+	PlanId      string `json:"plan_id"`
+	PlanName    string `json:"plan_name"`
+	PlanVersion int32  `json:"plan_version"`
+
+	// PlanVersionId Example: plv_7n42DGM5Tflk9n8mt7Fhc7
+	PlanVersionId string  `json:"plan_version_id"`
+	PurchaseOrder *string `json:"purchase_order,omitempty"`
+
+	// StartDate When the subscription contract starts (benefits apply from this date).
+	StartDate openapi_types.Date `json:"start_date"`
+
+	// Status A subscription status as read: one of Meteroid's `SubscriptionStatusEnum` values or any
+	// other string.
+	Status SubscriptionStatusOpen `json:"status"`
+
+	// TrialDuration Trial duration in days.
+	TrialDuration *int32 `json:"trial_duration,omitempty"`
+}
+
+// SubscriptionActivationCondition When a new subscription becomes active (Meteroid's `SubscriptionActivationConditionEnum`):
+// `ON_START` at `start_date`, `ON_CHECKOUT` once the customer completes a checkout,
+// `MANUAL` when activated by hand.
+type SubscriptionActivationCondition string
+
+// SubscriptionAddOn An add-on of a subscription (Meteroid's `SubscriptionAddOn`).
+type SubscriptionAddOn struct {
+	// AddOnId Example: add_7n42DGM5Tflk9n8mt7Fhc7
+	AddOnId *string `json:"add_on_id,omitempty"`
+
+	// Fee A component's fee (Meteroid's `SubscriptionFee`, a union discriminated by `type`: `RATE`,
+	// `ONE_TIME`, `RECURRING`, `CAPACITY`, `SLOT`, `USAGE`). Only `type` is declared; each
+	// variant's members (`rate`, `quantity`, `billing_type`, `included`, `overage_rate`,
+	// `metric_id`, `unit`, `unit_rate`, `initial_slots`, `min_slots`, `max_slots`, `model`)
+	// are read as they come. Decimals are strings upstream.
+	Fee SubscriptionFee `json:"fee"`
+
+	// Id Example: sub_add_7n42DGM5Tflk9n8mt7Fhc7
+	Id       *string `json:"id,omitempty"`
+	Name     string  `json:"name"`
+	Period   string  `json:"period"`
+	Quantity int32   `json:"quantity"`
+}
+
+// SubscriptionComponent One price component of a subscription (Meteroid's `SubscriptionComponent`).
+type SubscriptionComponent struct {
+	// Fee A component's fee (Meteroid's `SubscriptionFee`, a union discriminated by `type`: `RATE`,
+	// `ONE_TIME`, `RECURRING`, `CAPACITY`, `SLOT`, `USAGE`). Only `type` is declared; each
+	// variant's members (`rate`, `quantity`, `billing_type`, `included`, `overage_rate`,
+	// `metric_id`, `unit`, `unit_rate`, `initial_slots`, `min_slots`, `max_slots`, `model`)
+	// are read as they come. Decimals are strings upstream.
+	Fee  SubscriptionFee `json:"fee"`
+	Name string          `json:"name"`
+
+	// Period `ONE_TIME`, `MONTHLY`, `QUARTERLY`, `SEMIANNUAL` or `ANNUAL` (read: any string).
+	Period string `json:"period"`
+
+	// PriceComponentId Example: price_7n42DGM5Tflk9n8mt7Fhc7
+	PriceComponentId *string `json:"price_component_id,omitempty"`
+
+	// ProductId Example: prd_7n42DGM5Tflk9n8mt7Fhc7
+	ProductId *string `json:"product_id,omitempty"`
+}
+
+// SubscriptionCreateRequest The body of a create (Meteroid's `SubscriptionCreateRequest`). Required are the four
+// fields upstream marks required. No idempotency key exists. Fields the created
+// subscription does not return (`customer_id_or_alias`, `activation_condition`,
+// `skip_past_invoices`, `trial_days`, `version`, `add_ons`, `coupon_codes`,
+// `price_components`) are `writeOnly`: a client comparing what it sent with what it reads
+// back skips them; the two required ones among them (`customer_id_or_alias`,
+// `activation_condition`) are not marked, since generators make a required `writeOnly`
+// field optional. `null` is not allowed: omit a field to take the default.
+type SubscriptionCreateRequest struct {
+	// ActivationCondition When a new subscription becomes active (Meteroid's `SubscriptionActivationConditionEnum`):
+	// `ON_START` at `start_date`, `ON_CHECKOUT` once the customer completes a checkout,
+	// `MANUAL` when activated by hand.
+	ActivationCondition SubscriptionActivationCondition `json:"activation_condition"`
+	AddOns              *[]CreateSubscriptionAddOn      `json:"add_ons,omitempty"`
+	AutoAdvanceInvoices *bool                           `json:"auto_advance_invoices,omitempty"`
+	BillingDayAnchor    *int32                          `json:"billing_day_anchor,omitempty"`
+	ChargeAutomatically *bool                           `json:"charge_automatically,omitempty"`
+	CouponCodes         *[]string                       `json:"coupon_codes,omitempty"`
+
+	// CustomerIdOrAlias The customer, by id (`cus_…`) or alias. Not returned as such (the subscription
+	// carries `customer_id` and `customer_alias`); not marked `writeOnly` only because it
+	// is required, and generators make required `writeOnly` fields optional.
+	//
+	//
+	// Example: acme-de
+	CustomerIdOrAlias string              `json:"customer_id_or_alias"`
+	EndDate           *openapi_types.Date `json:"end_date,omitempty"`
+	InvoiceMemo       *string             `json:"invoice_memo,omitempty"`
+	NetTerms          *int32              `json:"net_terms,omitempty"`
+
+	// PaymentMethodsConfig How a subscription's invoices may be paid (Meteroid's `PaymentMethodsConfig`, a union
+	// discriminated by `type`): `online` (card or direct debit through the invoicing entity's
+	// providers; `config` narrows them, null inherits all), `bank_transfer` (`account_id`, the
+	// bank account shown on invoices, null for the entity's default) or `external` (paid
+	// outside Meteroid). Written here as one object with the members of the three variants,
+	// each optional but `type`, which every client language reads without a discriminator.
+	PaymentMethodsConfig *PaymentMethodsConfig `json:"payment_methods_config,omitempty"`
+
+	// PlanId Example: plan_7n42DGM5Tflk9n8mt7Fhc7
+	PlanId string `json:"plan_id"`
+
+	// PriceComponents Overrides of the plan's components (Meteroid's `CreateSubscriptionComponents`:
+	// `parameterized_components`, `overridden_components`, `extra_components`,
+	// `remove_components`), passed as given.
+	PriceComponents *map[string]interface{} `json:"price_components,omitempty"`
+	PurchaseOrder   *string                 `json:"purchase_order,omitempty"`
+
+	// SkipPastInvoices Migration mode: with a past `start_date`, no invoices are created for the past
+	// cycles; the subscription is set to the current billing period.
+	SkipPastInvoices *bool `json:"skip_past_invoices,omitempty"`
+
+	// StartDate Example: 2026-01-01
+	StartDate openapi_types.Date `json:"start_date"`
+	TrialDays *int32             `json:"trial_days,omitempty"`
+
+	// Version The plan version to subscribe to; absent for the plan's current published version.
+	Version *int32 `json:"version,omitempty"`
+}
+
+// SubscriptionDetails A subscription with its parts (Meteroid's `SubscriptionDetails`): the fields of
+// `Subscription` but `plan_description`, and the price `components`, `add_ons`,
+// `applied_coupons` (each `{coupon, applied_coupon}`, read as they come), `entitlements`
+// (read as they come) and a `checkout_url` for `ON_CHECKOUT` subscriptions.
+type SubscriptionDetails struct {
+	ActivatedAt    *time.Time               `json:"activated_at,omitempty"`
+	AddOns         []SubscriptionAddOn      `json:"add_ons"`
+	AppliedCoupons []map[string]interface{} `json:"applied_coupons"`
+
+	// AutoAdvanceInvoices If false, invoices stay in draft until reviewed and finalized by hand.
+	AutoAdvanceInvoices bool  `json:"auto_advance_invoices"`
+	BillingDayAnchor    int32 `json:"billing_day_anchor"`
+
+	// BillingStartDate When billing started (after any trial period).
+	BillingStartDate *openapi_types.Date `json:"billing_start_date,omitempty"`
+
+	// ChargeAutomatically Whether the customer's payment method is charged when an invoice is finalized.
+	ChargeAutomatically bool                    `json:"charge_automatically"`
+	CheckoutUrl         *string                 `json:"checkout_url,omitempty"`
+	Components          []SubscriptionComponent `json:"components"`
+	CreatedAt           time.Time               `json:"created_at"`
+
+	// Currency A `Currency` as read: one of the documented codes or any other string (a server may add
+	// codes). The Go type is `Currency`, a string type, so unknown codes decode.
+	Currency           CurrencyOpen        `json:"currency"`
+	CurrentPeriodEnd   *openapi_types.Date `json:"current_period_end,omitempty"`
+	CurrentPeriodStart openapi_types.Date  `json:"current_period_start"`
+	CustomerAlias      *string             `json:"customer_alias,omitempty"`
+
+	// CustomerId Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId   string                    `json:"customer_id"`
+	CustomerName string                    `json:"customer_name"`
+	EndDate      *openapi_types.Date       `json:"end_date,omitempty"`
+	Entitlements *[]map[string]interface{} `json:"entitlements,omitempty"`
+
+	// Id The subscription's id, prefixed `sub_`.
+	//
+	// Example: sub_7n42DGM5Tflk9n8mt7Fhc7
+	Id          string  `json:"id"`
+	InvoiceMemo *string `json:"invoice_memo,omitempty"`
+
+	// MrrCents Monthly recurring revenue in cents.
+	MrrCents int64 `json:"mrr_cents"`
+
+	// NetTerms Payment terms in days (0 = due on issue).
+	NetTerms int32 `json:"net_terms"`
+
+	// PaymentMethodsConfig How invoices may be paid; null inherits from the invoicing entity.
+	PaymentMethodsConfig *PaymentMethodsConfig `json:"payment_methods_config,omitempty"`
+
+	// Period A billing period as read: one of Meteroid's `BillingPeriodEnum` values (`MONTHLY`,
+	// `QUARTERLY`, `SEMIANNUAL`, `ANNUAL`) or any other string.
+	Period BillingPeriodOpen `json:"period"`
+
+	// PlanId Example: plan_7n42DGM5Tflk9n8mt7Fhc7
+	PlanId      string `json:"plan_id"`
+	PlanName    string `json:"plan_name"`
+	PlanVersion int32  `json:"plan_version"`
+
+	// PlanVersionId Example: plv_7n42DGM5Tflk9n8mt7Fhc7
+	PlanVersionId string  `json:"plan_version_id"`
+	PurchaseOrder *string `json:"purchase_order,omitempty"`
+
+	// StartDate When the subscription contract starts (benefits apply from this date).
+	StartDate openapi_types.Date `json:"start_date"`
+
+	// Status A subscription status as read: one of Meteroid's `SubscriptionStatusEnum` values or any
+	// other string.
+	Status SubscriptionStatusOpen `json:"status"`
+
+	// TrialDuration Trial duration in days.
+	TrialDuration *int32 `json:"trial_duration,omitempty"`
 }
 
 // SubscriptionEvent The payload of `subscription.created` (Meteroid's `SubscriptionEvent`), flat.
@@ -1576,9 +2352,78 @@ type SubscriptionEventData struct {
 	Version        int32  `json:"version"`
 }
 
+// SubscriptionFee A component's fee (Meteroid's `SubscriptionFee`, a union discriminated by `type`: `RATE`,
+// `ONE_TIME`, `RECURRING`, `CAPACITY`, `SLOT`, `USAGE`). Only `type` is declared; each
+// variant's members (`rate`, `quantity`, `billing_type`, `included`, `overage_rate`,
+// `metric_id`, `unit`, `unit_rate`, `initial_slots`, `min_slots`, `max_slots`, `model`)
+// are read as they come. Decimals are strings upstream.
+type SubscriptionFee struct {
+	// Type Example: RATE
+	Type                 string                 `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// SubscriptionList One page of `listSubscriptions`.
+type SubscriptionList struct {
+	Data []Subscription `json:"data"`
+
+	// PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
+	// OpenAPI. `total_pages` is `total_items` divided by `per_page`, rounded up (0 when there
+	// are no customers); the last page is `total_pages - 1`. The totals are counted when the
+	// page is read, so they change when customers are created or archived during a walk.
+	PaginationMeta PaginationMeta `json:"pagination_meta"`
+}
+
+// SubscriptionStatus A subscription's status (Meteroid's `SubscriptionStatusEnum`), as sent in a filter.
+type SubscriptionStatus string
+
 // SubscriptionStatusOpen A subscription status as read: one of Meteroid's `SubscriptionStatusEnum` values or any
 // other string.
 type SubscriptionStatusOpen = string
+
+// SubscriptionUpdateRequest The body of `updateSubscription` (Meteroid's `SubscriptionUpdateRequest`): the six
+// settings a subscription's PATCH can change, each only when present. `null` is not
+// allowed: omit a field to keep it.
+type SubscriptionUpdateRequest struct {
+	AutoAdvanceInvoices *bool   `json:"auto_advance_invoices,omitempty"`
+	ChargeAutomatically *bool   `json:"charge_automatically,omitempty"`
+	InvoiceMemo         *string `json:"invoice_memo,omitempty"`
+	NetTerms            *int32  `json:"net_terms,omitempty"`
+
+	// PaymentMethodsConfig How a subscription's invoices may be paid (Meteroid's `PaymentMethodsConfig`, a union
+	// discriminated by `type`): `online` (card or direct debit through the invoicing entity's
+	// providers; `config` narrows them, null inherits all), `bank_transfer` (`account_id`, the
+	// bank account shown on invoices, null for the entity's default) or `external` (paid
+	// outside Meteroid). Written here as one object with the members of the three variants,
+	// each optional but `type`, which every client language reads without a discriminator.
+	PaymentMethodsConfig *PaymentMethodsConfig `json:"payment_methods_config,omitempty"`
+	PurchaseOrder        *string               `json:"purchase_order,omitempty"`
+}
+
+// SubscriptionUpdateResponse defines model for SubscriptionUpdateResponse.
+type SubscriptionUpdateResponse struct {
+	// Subscription A subscription with its parts (Meteroid's `SubscriptionDetails`): the fields of
+	// `Subscription` but `plan_description`, and the price `components`, `add_ons`,
+	// `applied_coupons` (each `{coupon, applied_coupon}`, read as they come), `entitlements`
+	// (read as they come) and a `checkout_url` for `ON_CHECKOUT` subscriptions.
+	Subscription SubscriptionDetails `json:"subscription"`
+}
+
+// TrialConfig A plan's trial (Meteroid's `TrialConfig`).
+type TrialConfig struct {
+	DurationDays   int32   `json:"duration_days"`
+	IsFree         bool    `json:"is_free"`
+	TrialingPlanId *string `json:"trialing_plan_id,omitempty"`
+}
+
+// UnitConversion How usage is converted before pricing (Meteroid's `UnitConversion`).
+type UnitConversion struct {
+	Factor int32 `json:"factor"`
+
+	// Rounding A unit conversion rounding as read: one of Meteroid's `UnitConversionRoundingEnum`
+	// values or any other string.
+	Rounding UnitConversionRoundingOpen `json:"rounding"`
+}
 
 // UnitConversionRoundingOpen A unit conversion rounding as read: one of Meteroid's `UnitConversionRoundingEnum`
 // values or any other string.
@@ -1610,6 +2455,21 @@ type WebhookEventType string
 // string type, so unknown types decode.
 type WebhookEventTypeOpen = WebhookEventType
 
+// InvoiceId defines model for InvoiceId.
+type InvoiceId = string
+
+// MetricId defines model for MetricId.
+type MetricId = string
+
+// PlanId defines model for PlanId.
+type PlanId = string
+
+// ProductId defines model for ProductId.
+type ProductId = string
+
+// SubscriptionId defines model for SubscriptionId.
+type SubscriptionId = string
+
 // WebhookId defines model for WebhookId.
 type WebhookId = string
 
@@ -1624,6 +2484,9 @@ type BadRequest = Error
 
 // Conflict The error body of every non-2xx response. No request id or field name is documented.
 type Conflict = Error
+
+// EntityNotFound The error body of every non-2xx response. No request id or field name is documented.
+type EntityNotFound = Error
 
 // GatewayError The error body of every non-2xx response. No request id or field name is documented.
 type GatewayError = Error
@@ -1645,6 +2508,12 @@ type Unexpected = Error
 
 // ListCustomersParams defines parameters for ListCustomers.
 type ListCustomersParams struct {
+	// OrderBy Sort order, `column.direction`: column `name`, `email`, `alias` or `created_at`,
+	// direction `asc` or `desc`. Absent: `created_at.desc` (the server's default). The
+	// pattern is this spec's reading of the upstream description (the upstream schema is a
+	// bare string).
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
 	// Page The page to return, counted from 0.
 	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
 
@@ -1659,11 +2528,213 @@ type ListCustomersParams struct {
 	Archived *bool `form:"archived,omitempty" json:"archived,omitempty"`
 }
 
+// ListInvoicesParams defines parameters for ListInvoices.
+type ListInvoicesParams struct {
+	// CustomerId Only the invoices of this customer, by id (`cus_…`) or alias.
+	CustomerId *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// SubscriptionId Only the invoices of this subscription (`sub_…`).
+	SubscriptionId *string `form:"subscription_id,omitempty" json:"subscription_id,omitempty"`
+
+	// Statuses Only invoices in one of these statuses.
+	Statuses *[]InvoiceStatus `form:"statuses,omitempty" json:"statuses,omitempty"`
+
+	// OrderBy Sort order, `column.direction`: column `invoice_number`, `customer_name`, `amount`,
+	// `invoice_date`, `status` or `payment_status`, direction `asc` or `desc`. Absent:
+	// `invoice_date.desc`.
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most invoices the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ListMetricsParams defines parameters for ListMetrics.
+type ListMetricsParams struct {
+	// ProductFamilyId Only those of this product family (`pf_…`).
+	ProductFamilyId *string `form:"product_family_id,omitempty" json:"product_family_id,omitempty"`
+
+	// Search Only metrics whose name or code contains this text.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// OrderBy Sort order, `column.direction`: column `name`, `code`, `created_at`, direction
+	// `asc` or `desc`. Absent: `name.asc`.
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most metrics the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ListPlansParams defines parameters for ListPlans.
+type ListPlansParams struct {
+	// ProductFamilyId Only those of this product family (`pf_…`).
+	ProductFamilyId *string `form:"product_family_id,omitempty" json:"product_family_id,omitempty"`
+
+	// Search Only plans whose name contains this text.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// Status Only plans in one of these statuses.
+	Status *[]PlanStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// PlanType Only plans of one of these types.
+	PlanType *[]PlanType `form:"plan_type,omitempty" json:"plan_type,omitempty"`
+
+	// OrderBy Sort order, `column.direction`: column `name`, `status`, `plan_type`, `created_at`, direction
+	// `asc` or `desc`. Absent: `created_at.desc`.
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most plans the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// GetPlanDetailsParams defines parameters for GetPlanDetails.
+type GetPlanDetailsParams struct {
+	// Version `draft`, a version number (`2`), or absent for the active version.
+	Version *string `form:"version,omitempty" json:"version,omitempty"`
+}
+
+// ListPlanVersionsParams defines parameters for ListPlanVersions.
+type ListPlanVersionsParams struct {
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most versions the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ListProductsParams defines parameters for ListProducts.
+type ListProductsParams struct {
+	// ProductFamilyId Only those of this product family (`pf_…`).
+	ProductFamilyId *string `form:"product_family_id,omitempty" json:"product_family_id,omitempty"`
+
+	// Search Only products whose name contains this text.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// OrderBy Sort order, `column.direction`: column `name`, `created_at`, direction
+	// `asc` or `desc`. Absent: `name.asc`.
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most products the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ListSubscriptionsParams defines parameters for ListSubscriptions.
+type ListSubscriptionsParams struct {
+	// CustomerId Only the subscriptions of this customer, by id (`cus_…`) or alias.
+	CustomerId *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// PlanId Only the subscriptions to this plan (`plan_…`).
+	PlanId *string `form:"plan_id,omitempty" json:"plan_id,omitempty"`
+
+	// Statuses Only subscriptions in one of these statuses.
+	Statuses *[]SubscriptionStatus `form:"statuses,omitempty" json:"statuses,omitempty"`
+
+	// OrderBy Sort order, `column.direction`: column `customer_name`, `plan_name`, `mrr_cents`,
+	// `billing_start_date`, `end_date`, `status` or `created_at`, direction `asc` or
+	// `desc`. Absent: `created_at.desc`.
+	OrderBy *string `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Page The page to return, counted from 0.
+	Page *int32 `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The most subscriptions the page holds, 1 to 100.
+	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CustomerCreate
 
 // PatchCustomerJSONRequestBody defines body for PatchCustomer for application/json ContentType.
 type PatchCustomerJSONRequestBody = CustomerPatch
+
+// UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
+type UpdateCustomerJSONRequestBody = CustomerUpdateRequest
+
+// CreateSubscriptionJSONRequestBody defines body for CreateSubscription for application/json ContentType.
+type CreateSubscriptionJSONRequestBody = SubscriptionCreateRequest
+
+// UpdateSubscriptionJSONRequestBody defines body for UpdateSubscription for application/json ContentType.
+type UpdateSubscriptionJSONRequestBody = SubscriptionUpdateRequest
+
+// CancelSubscriptionJSONRequestBody defines body for CancelSubscription for application/json ContentType.
+type CancelSubscriptionJSONRequestBody = CancelSubscriptionRequest
+
+// Getter for additional properties for SubscriptionFee. Returns the specified
+// element and whether it was found
+func (a SubscriptionFee) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for SubscriptionFee
+func (a *SubscriptionFee) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for SubscriptionFee to handle AdditionalProperties
+func (a *SubscriptionFee) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for SubscriptionFee to handle AdditionalProperties
+func (a SubscriptionFee) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // AsPercentageDiscount returns the union data inside the CouponDiscount as a PercentageDiscount
 func (t CouponDiscount) AsPercentageDiscount() (PercentageDiscount, error) {
@@ -1983,15 +3054,20 @@ type ClientInterface interface {
 	// there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
 	// 100). Meteroid's OpenAPI states no default for either; send both.
 	//
-	// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
-	// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
-	// is accepted (an unknown query parameter is ignored by the server's query extractor, so
-	// sending one changes nothing). Because the order is by id and the paging is by page
-	// number, a customer created or archived while a client walks the pages shifts the
-	// customers after it by one place: the next page may repeat a customer already read (an
-	// insert before the position) or miss one (an archive before the position). A client
-	// that must see every customer once dedupes by id and, if customers may be archived
-	// during the walk, reads again.
+	// Order: `order_by` (`column.direction`; columns `name`, `email`, `alias`, `created_at`;
+	// directions `asc`, `desc`), as in Meteroid's OpenAPI since its commit fda38076
+	// (2026-03-31). Without it the server orders by `created_at.desc` (newest first). Earlier
+	// versions of this spec said that no order parameter exists and that the server lists by
+	// id: that was wrong. Paging is by page number over the chosen order, so a customer
+	// created or archived while a client walks the pages shifts the customers after it by one
+	// place: the next page may repeat a customer already read (an insert before the position)
+	// or miss one (an archive before the position). With the default order (newest first)
+	// every create lands before the position and shifts every later customer; with
+	// `created_at.asc` a create lands at the end, after the position, and shifts nothing
+	// already read. A client that walks the whole listing should therefore send
+	// `created_at.asc`, dedupe by id, and read again if customers may be archived during the
+	// walk. Customers with the same `created_at` are ordered as the database returns them (no
+	// tie-break is documented).
 	//
 	// Filters: `search` keeps the customers whose name, alias or e-mail contains the term
 	// (the server's source says "part of name, alias or email"; the OpenAPI gives the
@@ -2125,6 +3201,54 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/customers/{id_or_alias} (the `PatchCustomer` operationId).
 	PatchCustomer(ctx context.Context, idOrAlias string, body PatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateCustomerWithBody Replace a customer
+	//
+	// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+	// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+	// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+	// every optional field is set to what the body holds, so an optional field the body omits
+	// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+	// absent value). `null` is not allowed in the body, as for the create: omit a field to
+	// clear it. Use `patchCustomer` to change some fields and keep the others.
+	//
+	// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+	// No idempotency key is offered and none is needed: the same replacement applied twice
+	// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+	// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+	//
+	// The body extractor answers before the handler, as for the other writes: malformed JSON
+	// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+	UpdateCustomerWithBody(ctx context.Context, idOrAlias string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCustomer Replace a customer
+	//
+	// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+	// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+	// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+	// every optional field is set to what the body holds, so an optional field the body omits
+	// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+	// absent value). `null` is not allowed in the body, as for the create: omit a field to
+	// clear it. Use `patchCustomer` to change some fields and keep the others.
+	//
+	// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+	// No idempotency key is offered and none is needed: the same replacement applied twice
+	// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+	// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+	//
+	// The body extractor answers before the handler, as for the other writes: malformed JSON
+	// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+	UpdateCustomer(ctx context.Context, idOrAlias string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UnarchiveCustomer Restore an archived customer
 	//
 	// Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
@@ -2138,6 +3262,243 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 	UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInvoices List invoices, a page at a time
+	//
+	// Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
+	// `pagination_meta`, paged like `listCustomers`. Filters: `customer_id` (by id or alias),
+	// `subscription_id`, `statuses` (repeated). `order_by` (`column.direction`; columns
+	// `invoice_number`, `customer_name`, `amount`, `invoice_date`, `status`,
+	// `payment_status`); the server's default is `invoice_date.desc`. No creation-time
+	// order is offered: a client that walks every page while invoices are issued may see a
+	// new invoice shift the pages (`invoice_date.asc` puts today's invoices last, after the
+	// position of a walk that started earlier, which is the closest to an append-only order)
+	// and dedupes by id. Read-only, so always safe to retry.
+	//
+	// Corresponds with GET /api/v1/invoices (the `ListInvoices` operationId).
+	ListInvoices(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInvoiceById Get an invoice
+	//
+	// Returns one invoice (Meteroid's `get_invoice_by_id`). Unknown id: 404 (`NOT_FOUND`).
+	// Read-only, so always safe to retry.
+	//
+	// Corresponds with GET /api/v1/invoices/{invoice_id} (the `GetInvoiceById` operationId).
+	GetInvoiceById(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadInvoicePdf Download an invoice's PDF
+	//
+	// Returns the invoice's PDF document (Meteroid's `download_invoice_pdf`), as
+	// `application/pdf`. Its size is not bounded by the API: read it as a stream. 404 when the
+	// invoice is unknown or its PDF is not available (yet: a draft has none until it is
+	// finalized and rendered). Read-only, so always safe to retry; a body that breaks off is
+	// read again from the start.
+	//
+	// Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
+	DownloadInvoicePdf(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMetrics List billable metrics, a page at a time
+	//
+	// Returns one page of the tenant's billable metrics (Meteroid's `list_metrics`), each as a
+	// `MetricSummary`, paged like `listCustomers`. Filters: `product_family_id`, `search`.
+	// `order_by` over `name`, `code`, `created_at`; the server's default is `name.asc`. Read-only.
+	//
+	// Corresponds with GET /api/v1/metrics (the `ListMetrics` operationId).
+	ListMetrics(ctx context.Context, params *ListMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMetric Get a billable metric
+	//
+	// Returns one billable metric with its segmentation and unit conversion (Meteroid's
+	// `get_metric`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Corresponds with GET /api/v1/metrics/{metric_id} (the `GetMetric` operationId).
+	GetMetric(ctx context.Context, metricId MetricId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPlans List plans, a page at a time
+	//
+	// Returns one page of the tenant's plans (Meteroid's `list_plans`), each in its active version
+	// (the published one), paged like `listCustomers`. Filters: `product_family_id`, `search` (by
+	// name), `status` and `plan_type` (each repeatable). `order_by` over `name`, `status`,
+	// `plan_type`, `created_at`; the server's default is `created_at.desc`. Read-only.
+	//
+	// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+	ListPlans(ctx context.Context, params *ListPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPlanDetails Get a plan
+	//
+	// Returns one plan (Meteroid's `get_plan_details`) in the version `version` names: `draft`, a
+	// version number, or, absent, the active (published) version. Unknown plan or version: 404
+	// (`NOT_FOUND`). Read-only.
+	//
+	// Corresponds with GET /api/v1/plans/{plan_id} (the `GetPlanDetails` operationId).
+	GetPlanDetails(ctx context.Context, planId PlanId, params *GetPlanDetailsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPlanVersions List a plan's versions
+	//
+	// Returns one page of the versions of a plan (Meteroid's `list_plan_versions`), drafts
+	// included, paged like `listCustomers`; the order is not documented (this spec reads it
+	// as newest first). Unknown plan: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Corresponds with GET /api/v1/plans/{plan_id}/versions (the `ListPlanVersions` operationId).
+	ListPlanVersions(ctx context.Context, planId PlanId, params *ListPlanVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListProducts List products, a page at a time
+	//
+	// Returns one page of the tenant's products (Meteroid's `list_products`), paged like
+	// `listCustomers`. Filters: `product_family_id`, `search`. `order_by` over `name`,
+	// `created_at`; the server's default is `name.asc`. Read-only.
+	//
+	// Corresponds with GET /api/v1/products (the `ListProducts` operationId).
+	ListProducts(ctx context.Context, params *ListProductsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetProduct Get a product
+	//
+	// Returns one product (Meteroid's `get_product`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Corresponds with GET /api/v1/products/{product_id} (the `GetProduct` operationId).
+	GetProduct(ctx context.Context, productId ProductId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSubscriptions List subscriptions, a page at a time
+	//
+	// Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
+	// `pagination_meta`, paged like `listCustomers`: `page` from 0, `per_page` 1 to 100.
+	// `customer_id` keeps one customer's subscriptions (by id or alias, as upstream's
+	// description says), `plan_id` one plan's, `statuses` those in any of the listed
+	// statuses (repeat the parameter: `statuses=ACTIVE&statuses=PAUSED`).
+	//
+	// Order: `order_by` (`column.direction`; columns `customer_name`, `plan_name`,
+	// `mrr_cents`, `billing_start_date`, `end_date`, `status`, `created_at`); the server's
+	// default is `created_at.desc`. As for customers, a client that walks every page should
+	// send `created_at.asc`, so that a subscription created during the walk lands after the
+	// walk's position. Read-only, so always safe to retry.
+	//
+	// Corresponds with GET /api/v1/subscriptions (the `ListSubscriptions` operationId).
+	ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubscriptionWithBody Create a subscription
+	//
+	// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+	// answers 201 with the subscription's details. Required: `plan_id`,
+	// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+	// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+	// `version` the plan's current published version applies. `skip_past_invoices`
+	// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+	// past cycles and the subscription starts in the current billing period.
+	//
+	// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+	// second one. The subscription has no caller-set unique key; this spec's reading is that
+	// a customer rarely holds two subscriptions to one plan that start on the same day, so
+	// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+	// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+	// `customer_id` and `plan_id`) and looking for that `start_date`.
+	//
+	// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+	// upstream document declares no 404 or 409 here). The body extractor answers before the
+	// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+	// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubscription Create a subscription
+	//
+	// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+	// answers 201 with the subscription's details. Required: `plan_id`,
+	// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+	// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+	// `version` the plan's current published version applies. `skip_past_invoices`
+	// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+	// past cycles and the subscription starts in the current billing period.
+	//
+	// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+	// second one. The subscription has no caller-set unique key; this spec's reading is that
+	// a customer rarely holds two subscriptions to one plan that start on the same day, so
+	// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+	// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+	// `customer_id` and `plan_id`) and looking for that `start_date`.
+	//
+	// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+	// upstream document declares no 404 or 409 here). The body extractor answers before the
+	// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+	// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+	CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubscriptionDetails Get a subscription
+	//
+	// Returns one subscription with its price components, add-ons and applied coupons
+	// (Meteroid's `subscription_details`). Unknown id: 404 (`NOT_FOUND`). Read-only, so
+	// always safe to retry.
+	//
+	// Corresponds with GET /api/v1/subscriptions/{subscription_id} (the `SubscriptionDetails` operationId).
+	SubscriptionDetails(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubscriptionWithBody Change a subscription's settings
+	//
+	// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+	// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+	// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+	// `purchase_order`), each only when present. The plan, the dates and the price
+	// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+	// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+	// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubscription Change a subscription's settings
+	//
+	// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+	// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+	// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+	// `purchase_order`), each only when present. The plan, the dates and the price
+	// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+	// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+	// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+	UpdateSubscription(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelSubscriptionWithBody Cancel a subscription
+	//
+	// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+	// without one, at the end of the current billing or committed period; answers 200 with
+	// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+	//
+	// The documents do not say what a second cancel answers; this spec assumes that
+	// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+	// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+	CancelSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelSubscription Cancel a subscription
+	//
+	// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+	// without one, at the end of the current billing or committed period; answers 200 with
+	// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+	//
+	// The documents do not say what a second cancel answers; this spec assumes that
+	// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+	// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+	CancelSubscription(ctx context.Context, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListCustomers List customers, a page at a time
@@ -2146,15 +3507,20 @@ type ClientInterface interface {
 // there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
 // 100). Meteroid's OpenAPI states no default for either; send both.
 //
-// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
-// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
-// is accepted (an unknown query parameter is ignored by the server's query extractor, so
-// sending one changes nothing). Because the order is by id and the paging is by page
-// number, a customer created or archived while a client walks the pages shifts the
-// customers after it by one place: the next page may repeat a customer already read (an
-// insert before the position) or miss one (an archive before the position). A client
-// that must see every customer once dedupes by id and, if customers may be archived
-// during the walk, reads again.
+// Order: `order_by` (`column.direction`; columns `name`, `email`, `alias`, `created_at`;
+// directions `asc`, `desc`), as in Meteroid's OpenAPI since its commit fda38076
+// (2026-03-31). Without it the server orders by `created_at.desc` (newest first). Earlier
+// versions of this spec said that no order parameter exists and that the server lists by
+// id: that was wrong. Paging is by page number over the chosen order, so a customer
+// created or archived while a client walks the pages shifts the customers after it by one
+// place: the next page may repeat a customer already read (an insert before the position)
+// or miss one (an archive before the position). With the default order (newest first)
+// every create lands before the position and shifts every later customer; with
+// `created_at.asc` a create lands at the end, after the position, and shifts nothing
+// already read. A client that walks the whole listing should therefore send
+// `created_at.asc`, dedupe by id, and read again if customers may be archived during the
+// walk. Customers with the same `created_at` are ordered as the database returns them (no
+// tie-break is documented).
 //
 // Filters: `search` keeps the customers whose name, alias or e-mail contains the term
 // (the server's source says "part of name, alias or email"; the OpenAPI gives the
@@ -2358,6 +3724,74 @@ func (c *Client) PatchCustomer(ctx context.Context, idOrAlias string, body Patch
 	return c.Client.Do(req)
 }
 
+// UpdateCustomerWithBody Replace a customer
+//
+// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+// every optional field is set to what the body holds, so an optional field the body omits
+// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+// absent value). `null` is not allowed in the body, as for the create: omit a field to
+// clear it. Use `patchCustomer` to change some fields and keep the others.
+//
+// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+// No idempotency key is offered and none is needed: the same replacement applied twice
+// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+//
+// The body extractor answers before the handler, as for the other writes: malformed JSON
+// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+func (c *Client) UpdateCustomerWithBody(ctx context.Context, idOrAlias string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerRequestWithBody(c.Server, idOrAlias, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCustomer Replace a customer
+//
+// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+// every optional field is set to what the body holds, so an optional field the body omits
+// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+// absent value). `null` is not allowed in the body, as for the create: omit a field to
+// clear it. Use `patchCustomer` to change some fields and keep the others.
+//
+// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+// No idempotency key is offered and none is needed: the same replacement applied twice
+// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+//
+// The body extractor answers before the handler, as for the other writes: malformed JSON
+// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+func (c *Client) UpdateCustomer(ctx context.Context, idOrAlias string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerRequest(c.Server, idOrAlias, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UnarchiveCustomer Restore an archived customer
 //
 // Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
@@ -2372,6 +3806,423 @@ func (c *Client) PatchCustomer(ctx context.Context, idOrAlias string, body Patch
 // Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 func (c *Client) UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnarchiveCustomerRequest(c.Server, idOrAlias)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInvoices List invoices, a page at a time
+//
+// Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
+// `pagination_meta`, paged like `listCustomers`. Filters: `customer_id` (by id or alias),
+// `subscription_id`, `statuses` (repeated). `order_by` (`column.direction`; columns
+// `invoice_number`, `customer_name`, `amount`, `invoice_date`, `status`,
+// `payment_status`); the server's default is `invoice_date.desc`. No creation-time
+// order is offered: a client that walks every page while invoices are issued may see a
+// new invoice shift the pages (`invoice_date.asc` puts today's invoices last, after the
+// position of a walk that started earlier, which is the closest to an append-only order)
+// and dedupes by id. Read-only, so always safe to retry.
+//
+// Corresponds with GET /api/v1/invoices (the `ListInvoices` operationId).
+func (c *Client) ListInvoices(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInvoicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInvoiceById Get an invoice
+//
+// Returns one invoice (Meteroid's `get_invoice_by_id`). Unknown id: 404 (`NOT_FOUND`).
+// Read-only, so always safe to retry.
+//
+// Corresponds with GET /api/v1/invoices/{invoice_id} (the `GetInvoiceById` operationId).
+func (c *Client) GetInvoiceById(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInvoiceByIdRequest(c.Server, invoiceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadInvoicePdf Download an invoice's PDF
+//
+// Returns the invoice's PDF document (Meteroid's `download_invoice_pdf`), as
+// `application/pdf`. Its size is not bounded by the API: read it as a stream. 404 when the
+// invoice is unknown or its PDF is not available (yet: a draft has none until it is
+// finalized and rendered). Read-only, so always safe to retry; a body that breaks off is
+// read again from the start.
+//
+// Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
+func (c *Client) DownloadInvoicePdf(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadInvoicePdfRequest(c.Server, invoiceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMetrics List billable metrics, a page at a time
+//
+// Returns one page of the tenant's billable metrics (Meteroid's `list_metrics`), each as a
+// `MetricSummary`, paged like `listCustomers`. Filters: `product_family_id`, `search`.
+// `order_by` over `name`, `code`, `created_at`; the server's default is `name.asc`. Read-only.
+//
+// Corresponds with GET /api/v1/metrics (the `ListMetrics` operationId).
+func (c *Client) ListMetrics(ctx context.Context, params *ListMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMetricsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMetric Get a billable metric
+//
+// Returns one billable metric with its segmentation and unit conversion (Meteroid's
+// `get_metric`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+//
+// Corresponds with GET /api/v1/metrics/{metric_id} (the `GetMetric` operationId).
+func (c *Client) GetMetric(ctx context.Context, metricId MetricId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMetricRequest(c.Server, metricId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPlans List plans, a page at a time
+//
+// Returns one page of the tenant's plans (Meteroid's `list_plans`), each in its active version
+// (the published one), paged like `listCustomers`. Filters: `product_family_id`, `search` (by
+// name), `status` and `plan_type` (each repeatable). `order_by` over `name`, `status`,
+// `plan_type`, `created_at`; the server's default is `created_at.desc`. Read-only.
+//
+// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+func (c *Client) ListPlans(ctx context.Context, params *ListPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPlansRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPlanDetails Get a plan
+//
+// Returns one plan (Meteroid's `get_plan_details`) in the version `version` names: `draft`, a
+// version number, or, absent, the active (published) version. Unknown plan or version: 404
+// (`NOT_FOUND`). Read-only.
+//
+// Corresponds with GET /api/v1/plans/{plan_id} (the `GetPlanDetails` operationId).
+func (c *Client) GetPlanDetails(ctx context.Context, planId PlanId, params *GetPlanDetailsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPlanDetailsRequest(c.Server, planId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPlanVersions List a plan's versions
+//
+// Returns one page of the versions of a plan (Meteroid's `list_plan_versions`), drafts
+// included, paged like `listCustomers`; the order is not documented (this spec reads it
+// as newest first). Unknown plan: 404 (`NOT_FOUND`). Read-only.
+//
+// Corresponds with GET /api/v1/plans/{plan_id}/versions (the `ListPlanVersions` operationId).
+func (c *Client) ListPlanVersions(ctx context.Context, planId PlanId, params *ListPlanVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPlanVersionsRequest(c.Server, planId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListProducts List products, a page at a time
+//
+// Returns one page of the tenant's products (Meteroid's `list_products`), paged like
+// `listCustomers`. Filters: `product_family_id`, `search`. `order_by` over `name`,
+// `created_at`; the server's default is `name.asc`. Read-only.
+//
+// Corresponds with GET /api/v1/products (the `ListProducts` operationId).
+func (c *Client) ListProducts(ctx context.Context, params *ListProductsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListProductsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetProduct Get a product
+//
+// Returns one product (Meteroid's `get_product`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+//
+// Corresponds with GET /api/v1/products/{product_id} (the `GetProduct` operationId).
+func (c *Client) GetProduct(ctx context.Context, productId ProductId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetProductRequest(c.Server, productId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSubscriptions List subscriptions, a page at a time
+//
+// Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
+// `pagination_meta`, paged like `listCustomers`: `page` from 0, `per_page` 1 to 100.
+// `customer_id` keeps one customer's subscriptions (by id or alias, as upstream's
+// description says), `plan_id` one plan's, `statuses` those in any of the listed
+// statuses (repeat the parameter: `statuses=ACTIVE&statuses=PAUSED`).
+//
+// Order: `order_by` (`column.direction`; columns `customer_name`, `plan_name`,
+// `mrr_cents`, `billing_start_date`, `end_date`, `status`, `created_at`); the server's
+// default is `created_at.desc`. As for customers, a client that walks every page should
+// send `created_at.asc`, so that a subscription created during the walk lands after the
+// walk's position. Read-only, so always safe to retry.
+//
+// Corresponds with GET /api/v1/subscriptions (the `ListSubscriptions` operationId).
+func (c *Client) ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubscriptionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubscriptionWithBody Create a subscription
+//
+// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+// answers 201 with the subscription's details. Required: `plan_id`,
+// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+// `version` the plan's current published version applies. `skip_past_invoices`
+// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+// past cycles and the subscription starts in the current billing period.
+//
+// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+// second one. The subscription has no caller-set unique key; this spec's reading is that
+// a customer rarely holds two subscriptions to one plan that start on the same day, so
+// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+// `customer_id` and `plan_id`) and looking for that `start_date`.
+//
+// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+// upstream document declares no 404 or 409 here). The body extractor answers before the
+// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+func (c *Client) CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubscriptionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubscription Create a subscription
+//
+// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+// answers 201 with the subscription's details. Required: `plan_id`,
+// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+// `version` the plan's current published version applies. `skip_past_invoices`
+// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+// past cycles and the subscription starts in the current billing period.
+//
+// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+// second one. The subscription has no caller-set unique key; this spec's reading is that
+// a customer rarely holds two subscriptions to one plan that start on the same day, so
+// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+// `customer_id` and `plan_id`) and looking for that `start_date`.
+//
+// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+// upstream document declares no 404 or 409 here). The body extractor answers before the
+// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubscriptionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubscriptionDetails Get a subscription
+//
+// Returns one subscription with its price components, add-ons and applied coupons
+// (Meteroid's `subscription_details`). Unknown id: 404 (`NOT_FOUND`). Read-only, so
+// always safe to retry.
+//
+// Corresponds with GET /api/v1/subscriptions/{subscription_id} (the `SubscriptionDetails` operationId).
+func (c *Client) SubscriptionDetails(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubscriptionDetailsRequest(c.Server, subscriptionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubscriptionWithBody Change a subscription's settings
+//
+// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+// `purchase_order`), each only when present. The plan, the dates and the price
+// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+func (c *Client) UpdateSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubscriptionRequestWithBody(c.Server, subscriptionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubscription Change a subscription's settings
+//
+// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+// `purchase_order`), each only when present. The plan, the dates and the price
+// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+func (c *Client) UpdateSubscription(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubscriptionRequest(c.Server, subscriptionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelSubscriptionWithBody Cancel a subscription
+//
+// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+// without one, at the end of the current billing or committed period; answers 200 with
+// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+//
+// The documents do not say what a second cancel answers; this spec assumes that
+// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+func (c *Client) CancelSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelSubscriptionRequestWithBody(c.Server, subscriptionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelSubscription Cancel a subscription
+//
+// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+// without one, at the end of the current billing or committed period; answers 200 with
+// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+//
+// The documents do not say what a second cancel answers; this spec assumes that
+// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+func (c *Client) CancelSubscription(ctx context.Context, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelSubscriptionRequest(c.Server, subscriptionId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2409,6 +4260,18 @@ func NewListCustomersRequest(server string, params *ListCustomersParams) (*http.
 		// styled parameters, preserving literal commas as delimiters
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
 
 		if params.Page != nil {
 
@@ -2627,6 +4490,53 @@ func NewPatchCustomerRequestWithBody(server string, idOrAlias string, contentTyp
 	return req, nil
 }
 
+// NewUpdateCustomerRequest calls the generic UpdateCustomer builder with application/json body
+func NewUpdateCustomerRequest(server string, idOrAlias string, body UpdateCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCustomerRequestWithBody(server, idOrAlias, "application/json", bodyReader)
+}
+
+// NewUpdateCustomerRequestWithBody constructs an http.Request for the UpdateCustomer method, with any body, and a specified content type
+func NewUpdateCustomerRequestWithBody(server string, idOrAlias string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id_or_alias", idOrAlias, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/customers/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewUnarchiveCustomerRequest constructs an http.Request for the UnarchiveCustomer method
 func NewUnarchiveCustomerRequest(server string, idOrAlias string) (*http.Request, error) {
 	var err error
@@ -2657,6 +4567,1002 @@ func NewUnarchiveCustomerRequest(server string, idOrAlias string) (*http.Request
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListInvoicesRequest constructs an http.Request for the ListInvoices method
+func NewListInvoicesRequest(server string, params *ListInvoicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/invoices")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.CustomerId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer_id", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SubscriptionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "subscription_id", *params.SubscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Statuses != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "statuses", *params.Statuses, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetInvoiceByIdRequest constructs an http.Request for the GetInvoiceById method
+func NewGetInvoiceByIdRequest(server string, invoiceId InvoiceId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invoice_id", invoiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/invoices/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDownloadInvoicePdfRequest constructs an http.Request for the DownloadInvoicePdf method
+func NewDownloadInvoicePdfRequest(server string, invoiceId InvoiceId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invoice_id", invoiceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/invoices/%s/download", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListMetricsRequest constructs an http.Request for the ListMetrics method
+func NewListMetricsRequest(server string, params *ListMetricsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/metrics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ProductFamilyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "product_family_id", *params.ProductFamilyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMetricRequest constructs an http.Request for the GetMetric method
+func NewGetMetricRequest(server string, metricId MetricId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "metric_id", metricId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/metrics/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListPlansRequest constructs an http.Request for the ListPlans method
+func NewListPlansRequest(server string, params *ListPlansParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ProductFamilyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "product_family_id", *params.ProductFamilyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PlanType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "plan_type", *params.PlanType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPlanDetailsRequest constructs an http.Request for the GetPlanDetails method
+func NewGetPlanDetailsRequest(server string, planId PlanId, params *GetPlanDetailsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "plan_id", planId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Version != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", *params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListPlanVersionsRequest constructs an http.Request for the ListPlanVersions method
+func NewListPlanVersionsRequest(server string, planId PlanId, params *ListPlanVersionsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "plan_id", planId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans/%s/versions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListProductsRequest constructs an http.Request for the ListProducts method
+func NewListProductsRequest(server string, params *ListProductsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/products")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ProductFamilyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "product_family_id", *params.ProductFamilyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetProductRequest constructs an http.Request for the GetProduct method
+func NewGetProductRequest(server string, productId ProductId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "product_id", productId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/products/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSubscriptionsRequest constructs an http.Request for the ListSubscriptions method
+func NewListSubscriptionsRequest(server string, params *ListSubscriptionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.CustomerId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer_id", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PlanId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "plan_id", *params.PlanId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Statuses != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "statuses", *params.Statuses, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_by", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSubscriptionRequest calls the generic CreateSubscription builder with application/json body
+func NewCreateSubscriptionRequest(server string, body CreateSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSubscriptionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSubscriptionRequestWithBody constructs an http.Request for the CreateSubscription method, with any body, and a specified content type
+func NewCreateSubscriptionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSubscriptionDetailsRequest constructs an http.Request for the SubscriptionDetails method
+func NewSubscriptionDetailsRequest(server string, subscriptionId SubscriptionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscription_id", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSubscriptionRequest calls the generic UpdateSubscription builder with application/json body
+func NewUpdateSubscriptionRequest(server string, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubscriptionRequestWithBody(server, subscriptionId, "application/json", bodyReader)
+}
+
+// NewUpdateSubscriptionRequestWithBody constructs an http.Request for the UpdateSubscription method, with any body, and a specified content type
+func NewUpdateSubscriptionRequestWithBody(server string, subscriptionId SubscriptionId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscription_id", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCancelSubscriptionRequest calls the generic CancelSubscription builder with application/json body
+func NewCancelSubscriptionRequest(server string, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelSubscriptionRequestWithBody(server, subscriptionId, "application/json", bodyReader)
+}
+
+// NewCancelSubscriptionRequestWithBody constructs an http.Request for the CancelSubscription method, with any body, and a specified content type
+func NewCancelSubscriptionRequestWithBody(server string, subscriptionId SubscriptionId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscription_id", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/subscriptions/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -2711,15 +5617,20 @@ type ClientWithResponsesInterface interface {
 	// there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
 	// 100). Meteroid's OpenAPI states no default for either; send both.
 	//
-	// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
-	// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
-	// is accepted (an unknown query parameter is ignored by the server's query extractor, so
-	// sending one changes nothing). Because the order is by id and the paging is by page
-	// number, a customer created or archived while a client walks the pages shifts the
-	// customers after it by one place: the next page may repeat a customer already read (an
-	// insert before the position) or miss one (an archive before the position). A client
-	// that must see every customer once dedupes by id and, if customers may be archived
-	// during the walk, reads again.
+	// Order: `order_by` (`column.direction`; columns `name`, `email`, `alias`, `created_at`;
+	// directions `asc`, `desc`), as in Meteroid's OpenAPI since its commit fda38076
+	// (2026-03-31). Without it the server orders by `created_at.desc` (newest first). Earlier
+	// versions of this spec said that no order parameter exists and that the server lists by
+	// id: that was wrong. Paging is by page number over the chosen order, so a customer
+	// created or archived while a client walks the pages shifts the customers after it by one
+	// place: the next page may repeat a customer already read (an insert before the position)
+	// or miss one (an archive before the position). With the default order (newest first)
+	// every create lands before the position and shifts every later customer; with
+	// `created_at.asc` a create lands at the end, after the position, and shifts nothing
+	// already read. A client that walks the whole listing should therefore send
+	// `created_at.asc`, dedupe by id, and read again if customers may be archived during the
+	// walk. Customers with the same `created_at` are ordered as the database returns them (no
+	// tie-break is documented).
 	//
 	// Filters: `search` keeps the customers whose name, alias or e-mail contains the term
 	// (the server's source says "part of name, alias or email"; the OpenAPI gives the
@@ -2859,6 +5770,54 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v1/customers/{id_or_alias} (the `PatchCustomer` operationId).
 	PatchCustomerWithResponse(ctx context.Context, idOrAlias string, body PatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCustomerResponse, error)
 
+	// UpdateCustomerWithBodyWithResponse Replace a customer
+	//
+	// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+	// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+	// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+	// every optional field is set to what the body holds, so an optional field the body omits
+	// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+	// absent value). `null` is not allowed in the body, as for the create: omit a field to
+	// clear it. Use `patchCustomer` to change some fields and keep the others.
+	//
+	// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+	// No idempotency key is offered and none is needed: the same replacement applied twice
+	// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+	// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+	//
+	// The body extractor answers before the handler, as for the other writes: malformed JSON
+	// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+	UpdateCustomerWithBodyWithResponse(ctx context.Context, idOrAlias string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+
+	// UpdateCustomerWithResponse Replace a customer
+	//
+	// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+	// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+	// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+	// every optional field is set to what the body holds, so an optional field the body omits
+	// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+	// absent value). `null` is not allowed in the body, as for the create: omit a field to
+	// clear it. Use `patchCustomer` to change some fields and keep the others.
+	//
+	// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+	// No idempotency key is offered and none is needed: the same replacement applied twice
+	// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+	// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+	//
+	// The body extractor answers before the handler, as for the other writes: malformed JSON
+	// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+	// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+	UpdateCustomerWithResponse(ctx context.Context, idOrAlias string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+
 	// UnarchiveCustomerWithResponse Restore an archived customer
 	//
 	// Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
@@ -2874,6 +5833,267 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 	UnarchiveCustomerWithResponse(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*UnarchiveCustomerResponse, error)
+
+	// ListInvoicesWithResponse List invoices, a page at a time
+	//
+	// Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
+	// `pagination_meta`, paged like `listCustomers`. Filters: `customer_id` (by id or alias),
+	// `subscription_id`, `statuses` (repeated). `order_by` (`column.direction`; columns
+	// `invoice_number`, `customer_name`, `amount`, `invoice_date`, `status`,
+	// `payment_status`); the server's default is `invoice_date.desc`. No creation-time
+	// order is offered: a client that walks every page while invoices are issued may see a
+	// new invoice shift the pages (`invoice_date.asc` puts today's invoices last, after the
+	// position of a walk that started earlier, which is the closest to an append-only order)
+	// and dedupes by id. Read-only, so always safe to retry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/invoices (the `ListInvoices` operationId).
+	ListInvoicesWithResponse(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*ListInvoicesResponse, error)
+
+	// GetInvoiceByIdWithResponse Get an invoice
+	//
+	// Returns one invoice (Meteroid's `get_invoice_by_id`). Unknown id: 404 (`NOT_FOUND`).
+	// Read-only, so always safe to retry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/invoices/{invoice_id} (the `GetInvoiceById` operationId).
+	GetInvoiceByIdWithResponse(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*GetInvoiceByIdResponse, error)
+
+	// DownloadInvoicePdfWithResponse Download an invoice's PDF
+	//
+	// Returns the invoice's PDF document (Meteroid's `download_invoice_pdf`), as
+	// `application/pdf`. Its size is not bounded by the API: read it as a stream. 404 when the
+	// invoice is unknown or its PDF is not available (yet: a draft has none until it is
+	// finalized and rendered). Read-only, so always safe to retry; a body that breaks off is
+	// read again from the start.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
+	DownloadInvoicePdfWithResponse(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*DownloadInvoicePdfResponse, error)
+
+	// ListMetricsWithResponse List billable metrics, a page at a time
+	//
+	// Returns one page of the tenant's billable metrics (Meteroid's `list_metrics`), each as a
+	// `MetricSummary`, paged like `listCustomers`. Filters: `product_family_id`, `search`.
+	// `order_by` over `name`, `code`, `created_at`; the server's default is `name.asc`. Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/metrics (the `ListMetrics` operationId).
+	ListMetricsWithResponse(ctx context.Context, params *ListMetricsParams, reqEditors ...RequestEditorFn) (*ListMetricsResponse, error)
+
+	// GetMetricWithResponse Get a billable metric
+	//
+	// Returns one billable metric with its segmentation and unit conversion (Meteroid's
+	// `get_metric`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/metrics/{metric_id} (the `GetMetric` operationId).
+	GetMetricWithResponse(ctx context.Context, metricId MetricId, reqEditors ...RequestEditorFn) (*GetMetricResponse, error)
+
+	// ListPlansWithResponse List plans, a page at a time
+	//
+	// Returns one page of the tenant's plans (Meteroid's `list_plans`), each in its active version
+	// (the published one), paged like `listCustomers`. Filters: `product_family_id`, `search` (by
+	// name), `status` and `plan_type` (each repeatable). `order_by` over `name`, `status`,
+	// `plan_type`, `created_at`; the server's default is `created_at.desc`. Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+	ListPlansWithResponse(ctx context.Context, params *ListPlansParams, reqEditors ...RequestEditorFn) (*ListPlansResponse, error)
+
+	// GetPlanDetailsWithResponse Get a plan
+	//
+	// Returns one plan (Meteroid's `get_plan_details`) in the version `version` names: `draft`, a
+	// version number, or, absent, the active (published) version. Unknown plan or version: 404
+	// (`NOT_FOUND`). Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plans/{plan_id} (the `GetPlanDetails` operationId).
+	GetPlanDetailsWithResponse(ctx context.Context, planId PlanId, params *GetPlanDetailsParams, reqEditors ...RequestEditorFn) (*GetPlanDetailsResponse, error)
+
+	// ListPlanVersionsWithResponse List a plan's versions
+	//
+	// Returns one page of the versions of a plan (Meteroid's `list_plan_versions`), drafts
+	// included, paged like `listCustomers`; the order is not documented (this spec reads it
+	// as newest first). Unknown plan: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plans/{plan_id}/versions (the `ListPlanVersions` operationId).
+	ListPlanVersionsWithResponse(ctx context.Context, planId PlanId, params *ListPlanVersionsParams, reqEditors ...RequestEditorFn) (*ListPlanVersionsResponse, error)
+
+	// ListProductsWithResponse List products, a page at a time
+	//
+	// Returns one page of the tenant's products (Meteroid's `list_products`), paged like
+	// `listCustomers`. Filters: `product_family_id`, `search`. `order_by` over `name`,
+	// `created_at`; the server's default is `name.asc`. Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/products (the `ListProducts` operationId).
+	ListProductsWithResponse(ctx context.Context, params *ListProductsParams, reqEditors ...RequestEditorFn) (*ListProductsResponse, error)
+
+	// GetProductWithResponse Get a product
+	//
+	// Returns one product (Meteroid's `get_product`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/products/{product_id} (the `GetProduct` operationId).
+	GetProductWithResponse(ctx context.Context, productId ProductId, reqEditors ...RequestEditorFn) (*GetProductResponse, error)
+
+	// ListSubscriptionsWithResponse List subscriptions, a page at a time
+	//
+	// Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
+	// `pagination_meta`, paged like `listCustomers`: `page` from 0, `per_page` 1 to 100.
+	// `customer_id` keeps one customer's subscriptions (by id or alias, as upstream's
+	// description says), `plan_id` one plan's, `statuses` those in any of the listed
+	// statuses (repeat the parameter: `statuses=ACTIVE&statuses=PAUSED`).
+	//
+	// Order: `order_by` (`column.direction`; columns `customer_name`, `plan_name`,
+	// `mrr_cents`, `billing_start_date`, `end_date`, `status`, `created_at`); the server's
+	// default is `created_at.desc`. As for customers, a client that walks every page should
+	// send `created_at.asc`, so that a subscription created during the walk lands after the
+	// walk's position. Read-only, so always safe to retry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/subscriptions (the `ListSubscriptions` operationId).
+	ListSubscriptionsWithResponse(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListSubscriptionsResponse, error)
+
+	// CreateSubscriptionWithBodyWithResponse Create a subscription
+	//
+	// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+	// answers 201 with the subscription's details. Required: `plan_id`,
+	// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+	// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+	// `version` the plan's current published version applies. `skip_past_invoices`
+	// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+	// past cycles and the subscription starts in the current billing period.
+	//
+	// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+	// second one. The subscription has no caller-set unique key; this spec's reading is that
+	// a customer rarely holds two subscriptions to one plan that start on the same day, so
+	// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+	// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+	// `customer_id` and `plan_id`) and looking for that `start_date`.
+	//
+	// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+	// upstream document declares no 404 or 409 here). The body extractor answers before the
+	// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+	// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error)
+
+	// CreateSubscriptionWithResponse Create a subscription
+	//
+	// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+	// answers 201 with the subscription's details. Required: `plan_id`,
+	// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+	// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+	// `version` the plan's current published version applies. `skip_past_invoices`
+	// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+	// past cycles and the subscription starts in the current billing period.
+	//
+	// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+	// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+	// second one. The subscription has no caller-set unique key; this spec's reading is that
+	// a customer rarely holds two subscriptions to one plan that start on the same day, so
+	// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+	// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+	// `customer_id` and `plan_id`) and looking for that `start_date`.
+	//
+	// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+	// upstream document declares no 404 or 409 here). The body extractor answers before the
+	// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+	// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithResponse(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error)
+
+	// SubscriptionDetailsWithResponse Get a subscription
+	//
+	// Returns one subscription with its price components, add-ons and applied coupons
+	// (Meteroid's `subscription_details`). Unknown id: 404 (`NOT_FOUND`). Read-only, so
+	// always safe to retry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/subscriptions/{subscription_id} (the `SubscriptionDetails` operationId).
+	SubscriptionDetailsWithResponse(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*SubscriptionDetailsResponse, error)
+
+	// UpdateSubscriptionWithBodyWithResponse Change a subscription's settings
+	//
+	// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+	// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+	// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+	// `purchase_order`), each only when present. The plan, the dates and the price
+	// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+	// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+	// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error)
+
+	// UpdateSubscriptionWithResponse Change a subscription's settings
+	//
+	// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+	// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+	// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+	// `purchase_order`), each only when present. The plan, the dates and the price
+	// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+	// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+	// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error)
+
+	// CancelSubscriptionWithBodyWithResponse Cancel a subscription
+	//
+	// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+	// without one, at the end of the current billing or committed period; answers 200 with
+	// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+	//
+	// The documents do not say what a second cancel answers; this spec assumes that
+	// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+	// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+	CancelSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelSubscriptionResponse, error)
+
+	// CancelSubscriptionWithResponse Cancel a subscription
+	//
+	// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+	// without one, at the end of the current billing or committed period; answers 200 with
+	// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+	//
+	// The documents do not say what a second cancel answers; this spec assumes that
+	// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+	// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+	CancelSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelSubscriptionResponse, error)
 }
 
 // ListCustomersResponse429Headers the declared response headers of an HTTP 429 response for ListCustomers
@@ -3508,6 +6728,138 @@ func (r PatchCustomerResponse) ContentType() string {
 	return ""
 }
 
+// UpdateCustomerResponse429Headers the declared response headers of an HTTP 429 response for UpdateCustomer
+type UpdateCustomerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateCustomerResponse502Headers the declared response headers of an HTTP 502 response for UpdateCustomer
+type UpdateCustomerResponse502Headers struct {
+	RetryAfter *string
+}
+
+// UpdateCustomerResponse503Headers the declared response headers of an HTTP 503 response for UpdateCustomer
+type UpdateCustomerResponse503Headers struct {
+	RetryAfter *string
+}
+
+// UpdateCustomerResponse504Headers the declared response headers of an HTTP 504 response for UpdateCustomer
+type UpdateCustomerResponse504Headers struct {
+	RetryAfter *string
+}
+
+type UpdateCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Customer
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateCustomerResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *UpdateCustomerResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateCustomerResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *UpdateCustomerResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCustomerResponse) GetJSON200() *Customer {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateCustomerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateCustomerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateCustomerResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateCustomerResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r UpdateCustomerResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateCustomerResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r UpdateCustomerResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateCustomerResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // UnarchiveCustomerResponse429Headers the declared response headers of an HTTP 429 response for UnarchiveCustomer
 type UnarchiveCustomerResponse429Headers struct {
 	RetryAfter *string
@@ -3626,21 +6978,1908 @@ func (r UnarchiveCustomerResponse) ContentType() string {
 	return ""
 }
 
+// ListInvoicesResponse429Headers the declared response headers of an HTTP 429 response for ListInvoices
+type ListInvoicesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse502Headers the declared response headers of an HTTP 502 response for ListInvoices
+type ListInvoicesResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse503Headers the declared response headers of an HTTP 503 response for ListInvoices
+type ListInvoicesResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListInvoicesResponse504Headers the declared response headers of an HTTP 504 response for ListInvoices
+type ListInvoicesResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListInvoicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoiceList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListInvoicesResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListInvoicesResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListInvoicesResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListInvoicesResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInvoicesResponse) GetJSON200() *InvoiceList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListInvoicesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListInvoicesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInvoicesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListInvoicesResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListInvoicesResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListInvoicesResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListInvoicesResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListInvoicesResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInvoicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInvoicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInvoicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInvoicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInvoiceByIdResponse429Headers the declared response headers of an HTTP 429 response for GetInvoiceById
+type GetInvoiceByIdResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceByIdResponse502Headers the declared response headers of an HTTP 502 response for GetInvoiceById
+type GetInvoiceByIdResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceByIdResponse503Headers the declared response headers of an HTTP 503 response for GetInvoiceById
+type GetInvoiceByIdResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetInvoiceByIdResponse504Headers the declared response headers of an HTTP 504 response for GetInvoiceById
+type GetInvoiceByIdResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetInvoiceByIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Invoice
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetInvoiceByIdResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetInvoiceByIdResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetInvoiceByIdResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetInvoiceByIdResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON200() *Invoice {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetInvoiceByIdResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetInvoiceByIdResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInvoiceByIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInvoiceByIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInvoiceByIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInvoiceByIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadInvoicePdfResponse429Headers the declared response headers of an HTTP 429 response for DownloadInvoicePdf
+type DownloadInvoicePdfResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DownloadInvoicePdfResponse502Headers the declared response headers of an HTTP 502 response for DownloadInvoicePdf
+type DownloadInvoicePdfResponse502Headers struct {
+	RetryAfter *string
+}
+
+// DownloadInvoicePdfResponse503Headers the declared response headers of an HTTP 503 response for DownloadInvoicePdf
+type DownloadInvoicePdfResponse503Headers struct {
+	RetryAfter *string
+}
+
+// DownloadInvoicePdfResponse504Headers the declared response headers of an HTTP 504 response for DownloadInvoicePdf
+type DownloadInvoicePdfResponse504Headers struct {
+	RetryAfter *string
+}
+
+type DownloadInvoicePdfResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadInvoicePdfResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DownloadInvoicePdfResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DownloadInvoicePdfResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *DownloadInvoicePdfResponse504Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DownloadInvoicePdfResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadInvoicePdfResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadInvoicePdfResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadInvoicePdfResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadInvoicePdfResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMetricsResponse429Headers the declared response headers of an HTTP 429 response for ListMetrics
+type ListMetricsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListMetricsResponse502Headers the declared response headers of an HTTP 502 response for ListMetrics
+type ListMetricsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListMetricsResponse503Headers the declared response headers of an HTTP 503 response for ListMetrics
+type ListMetricsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListMetricsResponse504Headers the declared response headers of an HTTP 504 response for ListMetrics
+type ListMetricsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListMetricsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MetricList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMetricsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListMetricsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMetricsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListMetricsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMetricsResponse) GetJSON200() *MetricList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMetricsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMetricsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListMetricsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMetricsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListMetricsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMetricsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListMetricsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListMetricsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMetricsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMetricsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMetricsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMetricsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMetricResponse429Headers the declared response headers of an HTTP 429 response for GetMetric
+type GetMetricResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetMetricResponse502Headers the declared response headers of an HTTP 502 response for GetMetric
+type GetMetricResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetMetricResponse503Headers the declared response headers of an HTTP 503 response for GetMetric
+type GetMetricResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetMetricResponse504Headers the declared response headers of an HTTP 504 response for GetMetric
+type GetMetricResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetMetricResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Metric
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMetricResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetMetricResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMetricResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetMetricResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMetricResponse) GetJSON200() *Metric {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMetricResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMetricResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetMetricResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMetricResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetMetricResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMetricResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetMetricResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetMetricResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMetricResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMetricResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMetricResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMetricResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListPlansResponse429Headers the declared response headers of an HTTP 429 response for ListPlans
+type ListPlansResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListPlansResponse502Headers the declared response headers of an HTTP 502 response for ListPlans
+type ListPlansResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListPlansResponse503Headers the declared response headers of an HTTP 503 response for ListPlans
+type ListPlansResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListPlansResponse504Headers the declared response headers of an HTTP 504 response for ListPlans
+type ListPlansResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListPlansResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PlanList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListPlansResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListPlansResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListPlansResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListPlansResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPlansResponse) GetJSON200() *PlanList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPlansResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPlansResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListPlansResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPlansResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListPlansResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListPlansResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListPlansResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListPlansResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPlansResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPlansResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPlansResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPlansResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPlanDetailsResponse429Headers the declared response headers of an HTTP 429 response for GetPlanDetails
+type GetPlanDetailsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetPlanDetailsResponse502Headers the declared response headers of an HTTP 502 response for GetPlanDetails
+type GetPlanDetailsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetPlanDetailsResponse503Headers the declared response headers of an HTTP 503 response for GetPlanDetails
+type GetPlanDetailsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetPlanDetailsResponse504Headers the declared response headers of an HTTP 504 response for GetPlanDetails
+type GetPlanDetailsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetPlanDetailsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Plan
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPlanDetailsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetPlanDetailsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetPlanDetailsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetPlanDetailsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON200() *Plan {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetPlanDetailsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetPlanDetailsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPlanDetailsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPlanDetailsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPlanDetailsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPlanDetailsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListPlanVersionsResponse429Headers the declared response headers of an HTTP 429 response for ListPlanVersions
+type ListPlanVersionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListPlanVersionsResponse502Headers the declared response headers of an HTTP 502 response for ListPlanVersions
+type ListPlanVersionsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListPlanVersionsResponse503Headers the declared response headers of an HTTP 503 response for ListPlanVersions
+type ListPlanVersionsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListPlanVersionsResponse504Headers the declared response headers of an HTTP 504 response for ListPlanVersions
+type ListPlanVersionsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListPlanVersionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PlanVersionList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListPlanVersionsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListPlanVersionsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListPlanVersionsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListPlanVersionsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON200() *PlanVersionList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListPlanVersionsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListPlanVersionsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPlanVersionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPlanVersionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPlanVersionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPlanVersionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListProductsResponse429Headers the declared response headers of an HTTP 429 response for ListProducts
+type ListProductsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListProductsResponse502Headers the declared response headers of an HTTP 502 response for ListProducts
+type ListProductsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListProductsResponse503Headers the declared response headers of an HTTP 503 response for ListProducts
+type ListProductsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListProductsResponse504Headers the declared response headers of an HTTP 504 response for ListProducts
+type ListProductsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListProductsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProductList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListProductsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListProductsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListProductsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListProductsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListProductsResponse) GetJSON200() *ProductList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListProductsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListProductsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListProductsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListProductsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListProductsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListProductsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListProductsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListProductsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListProductsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListProductsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListProductsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListProductsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetProductResponse429Headers the declared response headers of an HTTP 429 response for GetProduct
+type GetProductResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetProductResponse502Headers the declared response headers of an HTTP 502 response for GetProduct
+type GetProductResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetProductResponse503Headers the declared response headers of an HTTP 503 response for GetProduct
+type GetProductResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetProductResponse504Headers the declared response headers of an HTTP 504 response for GetProduct
+type GetProductResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetProductResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Product
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetProductResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetProductResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetProductResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetProductResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetProductResponse) GetJSON200() *Product {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetProductResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetProductResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetProductResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetProductResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetProductResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetProductResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetProductResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetProductResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetProductResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetProductResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetProductResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetProductResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListSubscriptionsResponse429Headers the declared response headers of an HTTP 429 response for ListSubscriptions
+type ListSubscriptionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListSubscriptionsResponse502Headers the declared response headers of an HTTP 502 response for ListSubscriptions
+type ListSubscriptionsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// ListSubscriptionsResponse503Headers the declared response headers of an HTTP 503 response for ListSubscriptions
+type ListSubscriptionsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// ListSubscriptionsResponse504Headers the declared response headers of an HTTP 504 response for ListSubscriptions
+type ListSubscriptionsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type ListSubscriptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubscriptionList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListSubscriptionsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListSubscriptionsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListSubscriptionsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListSubscriptionsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON200() *SubscriptionList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListSubscriptionsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSubscriptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSubscriptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSubscriptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSubscriptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSubscriptionResponse429Headers the declared response headers of an HTTP 429 response for CreateSubscription
+type CreateSubscriptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateSubscriptionResponse502Headers the declared response headers of an HTTP 502 response for CreateSubscription
+type CreateSubscriptionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CreateSubscriptionResponse503Headers the declared response headers of an HTTP 503 response for CreateSubscription
+type CreateSubscriptionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CreateSubscriptionResponse504Headers the declared response headers of an HTTP 504 response for CreateSubscription
+type CreateSubscriptionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CreateSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubscriptionDetails
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateSubscriptionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateSubscriptionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateSubscriptionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateSubscriptionResponse504Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON201() *SubscriptionDetails {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateSubscriptionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SubscriptionDetailsResponse429Headers the declared response headers of an HTTP 429 response for SubscriptionDetails
+type SubscriptionDetailsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// SubscriptionDetailsResponse502Headers the declared response headers of an HTTP 502 response for SubscriptionDetails
+type SubscriptionDetailsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// SubscriptionDetailsResponse503Headers the declared response headers of an HTTP 503 response for SubscriptionDetails
+type SubscriptionDetailsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// SubscriptionDetailsResponse504Headers the declared response headers of an HTTP 504 response for SubscriptionDetails
+type SubscriptionDetailsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type SubscriptionDetailsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubscriptionDetails
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SubscriptionDetailsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *SubscriptionDetailsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SubscriptionDetailsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *SubscriptionDetailsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON200() *SubscriptionDetails {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r SubscriptionDetailsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SubscriptionDetailsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SubscriptionDetailsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubscriptionDetailsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubscriptionDetailsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubscriptionDetailsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateSubscriptionResponse429Headers the declared response headers of an HTTP 429 response for UpdateSubscription
+type UpdateSubscriptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateSubscriptionResponse502Headers the declared response headers of an HTTP 502 response for UpdateSubscription
+type UpdateSubscriptionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// UpdateSubscriptionResponse503Headers the declared response headers of an HTTP 503 response for UpdateSubscription
+type UpdateSubscriptionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// UpdateSubscriptionResponse504Headers the declared response headers of an HTTP 504 response for UpdateSubscription
+type UpdateSubscriptionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type UpdateSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubscriptionUpdateResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateSubscriptionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *UpdateSubscriptionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateSubscriptionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *UpdateSubscriptionResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON200() *SubscriptionUpdateResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateSubscriptionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelSubscriptionResponse429Headers the declared response headers of an HTTP 429 response for CancelSubscription
+type CancelSubscriptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CancelSubscriptionResponse502Headers the declared response headers of an HTTP 502 response for CancelSubscription
+type CancelSubscriptionResponse502Headers struct {
+	RetryAfter *string
+}
+
+// CancelSubscriptionResponse503Headers the declared response headers of an HTTP 503 response for CancelSubscription
+type CancelSubscriptionResponse503Headers struct {
+	RetryAfter *string
+}
+
+// CancelSubscriptionResponse504Headers the declared response headers of an HTTP 504 response for CancelSubscription
+type CancelSubscriptionResponse504Headers struct {
+	RetryAfter *string
+}
+
+type CancelSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CancelSubscriptionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EntityNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelSubscriptionResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CancelSubscriptionResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CancelSubscriptionResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CancelSubscriptionResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON200() *CancelSubscriptionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON404() *EntityNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CancelSubscriptionResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CancelSubscriptionResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListCustomersWithResponse List customers, a page at a time
 //
 // Returns one page of the tenant's customers and a `pagination_meta` that says how many
 // there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
 // 100). Meteroid's OpenAPI states no default for either; send both.
 //
-// Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
-// server's source (its REST router) lists by customer id, ascending, always; no `order_by`
-// is accepted (an unknown query parameter is ignored by the server's query extractor, so
-// sending one changes nothing). Because the order is by id and the paging is by page
-// number, a customer created or archived while a client walks the pages shifts the
-// customers after it by one place: the next page may repeat a customer already read (an
-// insert before the position) or miss one (an archive before the position). A client
-// that must see every customer once dedupes by id and, if customers may be archived
-// during the walk, reads again.
+// Order: `order_by` (`column.direction`; columns `name`, `email`, `alias`, `created_at`;
+// directions `asc`, `desc`), as in Meteroid's OpenAPI since its commit fda38076
+// (2026-03-31). Without it the server orders by `created_at.desc` (newest first). Earlier
+// versions of this spec said that no order parameter exists and that the server lists by
+// id: that was wrong. Paging is by page number over the chosen order, so a customer
+// created or archived while a client walks the pages shifts the customers after it by one
+// place: the next page may repeat a customer already read (an insert before the position)
+// or miss one (an archive before the position). With the default order (newest first)
+// every create lands before the position and shifts every later customer; with
+// `created_at.asc` a create lands at the end, after the position, and shifts nothing
+// already read. A client that walks the whole listing should therefore send
+// `created_at.asc`, dedupe by id, and read again if customers may be archived during the
+// walk. Customers with the same `created_at` are ordered as the database returns them (no
+// tie-break is documented).
 //
 // Filters: `search` keeps the customers whose name, alias or e-mail contains the term
 // (the server's source says "part of name, alias or email"; the OpenAPI gives the
@@ -3822,6 +9061,66 @@ func (c *ClientWithResponses) PatchCustomerWithResponse(ctx context.Context, idO
 	return ParsePatchCustomerResponse(rsp)
 }
 
+// UpdateCustomerWithBodyWithResponse Replace a customer
+//
+// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+// every optional field is set to what the body holds, so an optional field the body omits
+// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+// absent value). `null` is not allowed in the body, as for the create: omit a field to
+// clear it. Use `patchCustomer` to change some fields and keep the others.
+//
+// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+// No idempotency key is offered and none is needed: the same replacement applied twice
+// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+//
+// The body extractor answers before the handler, as for the other writes: malformed JSON
+// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Context, idOrAlias string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
+	rsp, err := c.UpdateCustomerWithBody(ctx, idOrAlias, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerResponse(rsp)
+}
+
+// UpdateCustomerWithResponse Replace a customer
+//
+// Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+// replacement (Meteroid's `update_customer`): the five required fields (`name`,
+// `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+// every optional field is set to what the body holds, so an optional field the body omits
+// is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+// absent value). `null` is not allowed in the body, as for the create: omit a field to
+// clear it. Use `patchCustomer` to change some fields and keep the others.
+//
+// Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+// No idempotency key is offered and none is needed: the same replacement applied twice
+// leaves the customer in the same state, so a PUT may be retried after a timeout or a
+// 5xx. If the body changes `alias`, a retry must address the customer by its id.
+//
+// The body extractor answers before the handler, as for the other writes: malformed JSON
+// 400 (`text/plain`), a body of the wrong type (a missing required field) 422
+// (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/customers/{id_or_alias} (the `UpdateCustomer` operationId).
+func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, idOrAlias string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
+	rsp, err := c.UpdateCustomer(ctx, idOrAlias, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerResponse(rsp)
+}
+
 // UnarchiveCustomerWithResponse Restore an archived customer
 //
 // Restores the customer addressed by id (`cus_…`) or alias, archived by `archiveCustomer`,
@@ -3842,6 +9141,375 @@ func (c *ClientWithResponses) UnarchiveCustomerWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseUnarchiveCustomerResponse(rsp)
+}
+
+// ListInvoicesWithResponse List invoices, a page at a time
+//
+// Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
+// `pagination_meta`, paged like `listCustomers`. Filters: `customer_id` (by id or alias),
+// `subscription_id`, `statuses` (repeated). `order_by` (`column.direction`; columns
+// `invoice_number`, `customer_name`, `amount`, `invoice_date`, `status`,
+// `payment_status`); the server's default is `invoice_date.desc`. No creation-time
+// order is offered: a client that walks every page while invoices are issued may see a
+// new invoice shift the pages (`invoice_date.asc` puts today's invoices last, after the
+// position of a walk that started earlier, which is the closest to an append-only order)
+// and dedupes by id. Read-only, so always safe to retry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/invoices (the `ListInvoices` operationId).
+func (c *ClientWithResponses) ListInvoicesWithResponse(ctx context.Context, params *ListInvoicesParams, reqEditors ...RequestEditorFn) (*ListInvoicesResponse, error) {
+	rsp, err := c.ListInvoices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInvoicesResponse(rsp)
+}
+
+// GetInvoiceByIdWithResponse Get an invoice
+//
+// Returns one invoice (Meteroid's `get_invoice_by_id`). Unknown id: 404 (`NOT_FOUND`).
+// Read-only, so always safe to retry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/invoices/{invoice_id} (the `GetInvoiceById` operationId).
+func (c *ClientWithResponses) GetInvoiceByIdWithResponse(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*GetInvoiceByIdResponse, error) {
+	rsp, err := c.GetInvoiceById(ctx, invoiceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInvoiceByIdResponse(rsp)
+}
+
+// DownloadInvoicePdfWithResponse Download an invoice's PDF
+//
+// Returns the invoice's PDF document (Meteroid's `download_invoice_pdf`), as
+// `application/pdf`. Its size is not bounded by the API: read it as a stream. 404 when the
+// invoice is unknown or its PDF is not available (yet: a draft has none until it is
+// finalized and rendered). Read-only, so always safe to retry; a body that breaks off is
+// read again from the start.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/invoices/{invoice_id}/download (the `DownloadInvoicePdf` operationId).
+func (c *ClientWithResponses) DownloadInvoicePdfWithResponse(ctx context.Context, invoiceId InvoiceId, reqEditors ...RequestEditorFn) (*DownloadInvoicePdfResponse, error) {
+	rsp, err := c.DownloadInvoicePdf(ctx, invoiceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadInvoicePdfResponse(rsp)
+}
+
+// ListMetricsWithResponse List billable metrics, a page at a time
+//
+// Returns one page of the tenant's billable metrics (Meteroid's `list_metrics`), each as a
+// `MetricSummary`, paged like `listCustomers`. Filters: `product_family_id`, `search`.
+// `order_by` over `name`, `code`, `created_at`; the server's default is `name.asc`. Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/metrics (the `ListMetrics` operationId).
+func (c *ClientWithResponses) ListMetricsWithResponse(ctx context.Context, params *ListMetricsParams, reqEditors ...RequestEditorFn) (*ListMetricsResponse, error) {
+	rsp, err := c.ListMetrics(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMetricsResponse(rsp)
+}
+
+// GetMetricWithResponse Get a billable metric
+//
+// Returns one billable metric with its segmentation and unit conversion (Meteroid's
+// `get_metric`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/metrics/{metric_id} (the `GetMetric` operationId).
+func (c *ClientWithResponses) GetMetricWithResponse(ctx context.Context, metricId MetricId, reqEditors ...RequestEditorFn) (*GetMetricResponse, error) {
+	rsp, err := c.GetMetric(ctx, metricId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMetricResponse(rsp)
+}
+
+// ListPlansWithResponse List plans, a page at a time
+//
+// Returns one page of the tenant's plans (Meteroid's `list_plans`), each in its active version
+// (the published one), paged like `listCustomers`. Filters: `product_family_id`, `search` (by
+// name), `status` and `plan_type` (each repeatable). `order_by` over `name`, `status`,
+// `plan_type`, `created_at`; the server's default is `created_at.desc`. Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plans (the `ListPlans` operationId).
+func (c *ClientWithResponses) ListPlansWithResponse(ctx context.Context, params *ListPlansParams, reqEditors ...RequestEditorFn) (*ListPlansResponse, error) {
+	rsp, err := c.ListPlans(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPlansResponse(rsp)
+}
+
+// GetPlanDetailsWithResponse Get a plan
+//
+// Returns one plan (Meteroid's `get_plan_details`) in the version `version` names: `draft`, a
+// version number, or, absent, the active (published) version. Unknown plan or version: 404
+// (`NOT_FOUND`). Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plans/{plan_id} (the `GetPlanDetails` operationId).
+func (c *ClientWithResponses) GetPlanDetailsWithResponse(ctx context.Context, planId PlanId, params *GetPlanDetailsParams, reqEditors ...RequestEditorFn) (*GetPlanDetailsResponse, error) {
+	rsp, err := c.GetPlanDetails(ctx, planId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPlanDetailsResponse(rsp)
+}
+
+// ListPlanVersionsWithResponse List a plan's versions
+//
+// Returns one page of the versions of a plan (Meteroid's `list_plan_versions`), drafts
+// included, paged like `listCustomers`; the order is not documented (this spec reads it
+// as newest first). Unknown plan: 404 (`NOT_FOUND`). Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plans/{plan_id}/versions (the `ListPlanVersions` operationId).
+func (c *ClientWithResponses) ListPlanVersionsWithResponse(ctx context.Context, planId PlanId, params *ListPlanVersionsParams, reqEditors ...RequestEditorFn) (*ListPlanVersionsResponse, error) {
+	rsp, err := c.ListPlanVersions(ctx, planId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPlanVersionsResponse(rsp)
+}
+
+// ListProductsWithResponse List products, a page at a time
+//
+// Returns one page of the tenant's products (Meteroid's `list_products`), paged like
+// `listCustomers`. Filters: `product_family_id`, `search`. `order_by` over `name`,
+// `created_at`; the server's default is `name.asc`. Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/products (the `ListProducts` operationId).
+func (c *ClientWithResponses) ListProductsWithResponse(ctx context.Context, params *ListProductsParams, reqEditors ...RequestEditorFn) (*ListProductsResponse, error) {
+	rsp, err := c.ListProducts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListProductsResponse(rsp)
+}
+
+// GetProductWithResponse Get a product
+//
+// Returns one product (Meteroid's `get_product`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/products/{product_id} (the `GetProduct` operationId).
+func (c *ClientWithResponses) GetProductWithResponse(ctx context.Context, productId ProductId, reqEditors ...RequestEditorFn) (*GetProductResponse, error) {
+	rsp, err := c.GetProduct(ctx, productId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetProductResponse(rsp)
+}
+
+// ListSubscriptionsWithResponse List subscriptions, a page at a time
+//
+// Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
+// `pagination_meta`, paged like `listCustomers`: `page` from 0, `per_page` 1 to 100.
+// `customer_id` keeps one customer's subscriptions (by id or alias, as upstream's
+// description says), `plan_id` one plan's, `statuses` those in any of the listed
+// statuses (repeat the parameter: `statuses=ACTIVE&statuses=PAUSED`).
+//
+// Order: `order_by` (`column.direction`; columns `customer_name`, `plan_name`,
+// `mrr_cents`, `billing_start_date`, `end_date`, `status`, `created_at`); the server's
+// default is `created_at.desc`. As for customers, a client that walks every page should
+// send `created_at.asc`, so that a subscription created during the walk lands after the
+// walk's position. Read-only, so always safe to retry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/subscriptions (the `ListSubscriptions` operationId).
+func (c *ClientWithResponses) ListSubscriptionsWithResponse(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListSubscriptionsResponse, error) {
+	rsp, err := c.ListSubscriptions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSubscriptionsResponse(rsp)
+}
+
+// CreateSubscriptionWithBodyWithResponse Create a subscription
+//
+// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+// answers 201 with the subscription's details. Required: `plan_id`,
+// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+// `version` the plan's current published version applies. `skip_past_invoices`
+// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+// past cycles and the subscription starts in the current billing period.
+//
+// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+// second one. The subscription has no caller-set unique key; this spec's reading is that
+// a customer rarely holds two subscriptions to one plan that start on the same day, so
+// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+// `customer_id` and `plan_id`) and looking for that `start_date`.
+//
+// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+// upstream document declares no 404 or 409 here). The body extractor answers before the
+// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+func (c *ClientWithResponses) CreateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error) {
+	rsp, err := c.CreateSubscriptionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubscriptionResponse(rsp)
+}
+
+// CreateSubscriptionWithResponse Create a subscription
+//
+// Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+// answers 201 with the subscription's details. Required: `plan_id`,
+// `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+// `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+// `version` the plan's current published version applies. `skip_past_invoices`
+// ("migration mode"): with a `start_date` in the past, no invoices are created for the
+// past cycles and the subscription starts in the current billing period.
+//
+// Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+// (no answer, a 5xx) may have created the subscription, and sending it again may create a
+// second one. The subscription has no caller-set unique key; this spec's reading is that
+// a customer rarely holds two subscriptions to one plan that start on the same day, so
+// (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+// settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+// `customer_id` and `plan_id`) and looking for that `start_date`.
+//
+// An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+// upstream document declares no 404 or 409 here). The body extractor answers before the
+// handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+// 422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/subscriptions (the `CreateSubscription` operationId).
+func (c *ClientWithResponses) CreateSubscriptionWithResponse(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error) {
+	rsp, err := c.CreateSubscription(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubscriptionResponse(rsp)
+}
+
+// SubscriptionDetailsWithResponse Get a subscription
+//
+// Returns one subscription with its price components, add-ons and applied coupons
+// (Meteroid's `subscription_details`). Unknown id: 404 (`NOT_FOUND`). Read-only, so
+// always safe to retry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/subscriptions/{subscription_id} (the `SubscriptionDetails` operationId).
+func (c *ClientWithResponses) SubscriptionDetailsWithResponse(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*SubscriptionDetailsResponse, error) {
+	rsp, err := c.SubscriptionDetails(ctx, subscriptionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubscriptionDetailsResponse(rsp)
+}
+
+// UpdateSubscriptionWithBodyWithResponse Change a subscription's settings
+//
+// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+// `purchase_order`), each only when present. The plan, the dates and the price
+// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+func (c *ClientWithResponses) UpdateSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error) {
+	rsp, err := c.UpdateSubscriptionWithBody(ctx, subscriptionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubscriptionResponse(rsp)
+}
+
+// UpdateSubscriptionWithResponse Change a subscription's settings
+//
+// Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+// fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+// `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+// `purchase_order`), each only when present. The plan, the dates and the price
+// components cannot be changed here. Answers 200 with `{subscription}` (the details after
+// the change). Applying the same PATCH twice leaves the subscription as applying it once,
+// so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/subscriptions/{subscription_id} (the `UpdateSubscription` operationId).
+func (c *ClientWithResponses) UpdateSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error) {
+	rsp, err := c.UpdateSubscription(ctx, subscriptionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubscriptionResponse(rsp)
+}
+
+// CancelSubscriptionWithBodyWithResponse Cancel a subscription
+//
+// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+// without one, at the end of the current billing or committed period; answers 200 with
+// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+//
+// The documents do not say what a second cancel answers; this spec assumes that
+// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+func (c *ClientWithResponses) CancelSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelSubscriptionResponse, error) {
+	rsp, err := c.CancelSubscriptionWithBody(ctx, subscriptionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelSubscriptionResponse(rsp)
+}
+
+// CancelSubscriptionWithResponse Cancel a subscription
+//
+// Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+// without one, at the end of the current billing or committed period; answers 200 with
+// `{subscription}`. The body is required upstream; `{}` takes the defaults.
+//
+// The documents do not say what a second cancel answers; this spec assumes that
+// cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+// stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
+func (c *ClientWithResponses) CancelSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelSubscriptionResponse, error) {
+	rsp, err := c.CancelSubscription(ctx, subscriptionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelSubscriptionResponse(rsp)
 }
 
 // ParseListCustomersResponse parses an HTTP response from a ListCustomersWithResponse call
@@ -4548,6 +10216,153 @@ func ParsePatchCustomerResponse(rsp *http.Response) (*PatchCustomerResponse, err
 	return response, nil
 }
 
+// ParseUpdateCustomerResponse parses an HTTP response from a UpdateCustomerWithResponse call
+func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Customer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers UpdateCustomerResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateCustomerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers UpdateCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseUnarchiveCustomerResponse parses an HTTP response from a UnarchiveCustomerWithResponse call
 func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4681,279 +10496,2536 @@ func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerRespo
 	return response, nil
 }
 
+// ParseListInvoicesResponse parses an HTTP response from a ListInvoicesWithResponse call
+func ParseListInvoicesResponse(rsp *http.Response) (*ListInvoicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInvoicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoiceList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListInvoicesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListInvoicesResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListInvoicesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListInvoicesResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetInvoiceByIdResponse parses an HTTP response from a GetInvoiceByIdWithResponse call
+func ParseGetInvoiceByIdResponse(rsp *http.Response) (*GetInvoiceByIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInvoiceByIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Invoice
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetInvoiceByIdResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetInvoiceByIdResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetInvoiceByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetInvoiceByIdResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDownloadInvoicePdfResponse parses an HTTP response from a DownloadInvoicePdfWithResponse call
+func ParseDownloadInvoicePdfResponse(rsp *http.Response) (*DownloadInvoicePdfResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadInvoicePdfResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DownloadInvoicePdfResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers DownloadInvoicePdfResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers DownloadInvoicePdfResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers DownloadInvoicePdfResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMetricsResponse parses an HTTP response from a ListMetricsWithResponse call
+func ParseListMetricsResponse(rsp *http.Response) (*ListMetricsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMetricsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MetricList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListMetricsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListMetricsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMetricsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListMetricsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMetricResponse parses an HTTP response from a GetMetricWithResponse call
+func ParseGetMetricResponse(rsp *http.Response) (*GetMetricResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMetricResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metric
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetMetricResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetMetricResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMetricResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetMetricResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListPlansResponse parses an HTTP response from a ListPlansWithResponse call
+func ParseListPlansResponse(rsp *http.Response) (*ListPlansResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPlansResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PlanList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListPlansResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListPlansResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListPlansResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListPlansResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPlanDetailsResponse parses an HTTP response from a GetPlanDetailsWithResponse call
+func ParseGetPlanDetailsResponse(rsp *http.Response) (*GetPlanDetailsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPlanDetailsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Plan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetPlanDetailsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetPlanDetailsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetPlanDetailsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetPlanDetailsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListPlanVersionsResponse parses an HTTP response from a ListPlanVersionsWithResponse call
+func ParseListPlanVersionsResponse(rsp *http.Response) (*ListPlanVersionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPlanVersionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PlanVersionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListPlanVersionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListPlanVersionsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListPlanVersionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListPlanVersionsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListProductsResponse parses an HTTP response from a ListProductsWithResponse call
+func ParseListProductsResponse(rsp *http.Response) (*ListProductsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListProductsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProductList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListProductsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListProductsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListProductsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListProductsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetProductResponse parses an HTTP response from a GetProductWithResponse call
+func ParseGetProductResponse(rsp *http.Response) (*GetProductResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetProductResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Product
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetProductResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetProductResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetProductResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetProductResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSubscriptionsResponse parses an HTTP response from a ListSubscriptionsWithResponse call
+func ParseListSubscriptionsResponse(rsp *http.Response) (*ListSubscriptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSubscriptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubscriptionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListSubscriptionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListSubscriptionsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListSubscriptionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListSubscriptionsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateSubscriptionResponse parses an HTTP response from a CreateSubscriptionWithResponse call
+func ParseCreateSubscriptionResponse(rsp *http.Response) (*CreateSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubscriptionDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateSubscriptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateSubscriptionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateSubscriptionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateSubscriptionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSubscriptionDetailsResponse parses an HTTP response from a SubscriptionDetailsWithResponse call
+func ParseSubscriptionDetailsResponse(rsp *http.Response) (*SubscriptionDetailsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubscriptionDetailsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubscriptionDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SubscriptionDetailsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers SubscriptionDetailsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers SubscriptionDetailsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers SubscriptionDetailsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSubscriptionResponse parses an HTTP response from a UpdateSubscriptionWithResponse call
+func ParseUpdateSubscriptionResponse(rsp *http.Response) (*UpdateSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubscriptionUpdateResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateSubscriptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers UpdateSubscriptionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateSubscriptionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers UpdateSubscriptionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelSubscriptionResponse parses an HTTP response from a CancelSubscriptionWithResponse call
+func ParseCancelSubscriptionResponse(rsp *http.Response) (*CancelSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CancelSubscriptionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest EntityNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelSubscriptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers CancelSubscriptionResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers CancelSubscriptionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers CancelSubscriptionResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tchs5sij4KgjuiWjqXoqWZHt6moqNWFqiZU3rayiq3XbTq4KqQBHjIsApFCVxeh1x32T/3RfZNzlP",
-	"spGZAApVLEolt60z7uOIDrdQxGcikV9IZP7eivVsrpVQuWn1fm9NBU9Ehn8ORZ4t+5NcZFBKhIkzOc+l",
-	"Vq1e60TnLNHxYiZULhJ2tWTHIheZlkmHXS1yNtVKLzKRsNupUGyeCSNU3mNTfctSra5Zrtktlzm7EhOd",
-	"CZaJueC5hB+mUPrnQpi8w7hhiUj5ctOIWKvEsHY0bj3fGreiDaYzxhV7MxqdsYTngrWHr/fYT9vbWxtd",
-	"tsfnTObdVqdl4qmYcZi/uOOzeSpavdbzrVanlS/n8LfJM6muW58+feq05jzjM1gFrv6tuJpq/fEwWV38",
-	"aCrYTBjDrwWTCWtHM3N9+Z//639HGx2cv+EzwbRi4kZkS5YBGJmeMA6LkfCtxxKRLOapjGHmWsFkPQDH",
-	"yghYq8wNu6VJGJZPM724nrLzG3nXYbdTGU/ZRKepvjXsPOcq4VnC7JRNd6xanZaEqdJ2tjotxWewXtvh",
-	"pkxanRbAWWYiafXybCFCYFWh03HgOJfXiueLTKxCpc/MnMdi0wgAJGBFKk0OC49utjvjxdbW8/iKG/GX",
-	"F+zNcX9v8/xNf+flX/C7iJi+ERmLqFYxSfq1W/6cy5kwOZ/NS79m/HasrnSytD122EexBASU+RR3Rahk",
-	"rqXKmRFxJnLWjm6nRsSXpZl9FK59Dxt9FEsmDf6ZiFgnImFznuUbXXaqxFjNeB5PAW2Ngwszi8lExsKw",
-	"toH95ynj87ngGWxaKhh3w2c657kwG7sMDiDPBJOKxVqZnKt8rGCRHYIKHgl+y2BxcCQyEQt5I5IG2+yn",
-	"9Xm7PXKQXt3tt3CuCSyE0+yWGwSDSDrsQsk7Zg9tlw3FZGEE8/tmWK41m/CMTTI9Y0u9yFic6vjjWLVf",
-	"splUi1wYJmQ+FRm75X4HFmbBU5brVGRcxWKjx4CC6AWclkzMU75sgvp+GvfCZM7zXGTQz//929bmTx/+",
-	"53/UE41MmLlWRiDNeMWTIdEuKMVa5ULhn3xOh11q9ewfBgDoCRI2vCo1NIvZjGfLVq91qG54KhPa+vaU",
-	"q2TzNpN5LtQuAd+SYGamQAmUZiLLdAb1pTAbrU7rhqcLQbNJYO6v+vuXw8HfLwbno1anZalYMNLfzk9P",
-	"cLgeW6iPSt8qdsMzyVXOosHF8DRiE52xiRRpwqJ4kWVCxcuIYFFA7z8yMWn1Wv/Hs4K5PKNfzbMBzBCx",
-	"LBd3+bN5yiXCo2i9Sm3FXZ7xONfZD8ZR3g4T3esuG7dec5mKBDjKnGeAZgUH8UcGVjVu7TKlc2ZyfpWK",
-	"bv12rg6NXWg6hQWHYHRgEWZddszTic5mgsDXYVwljLN/LuBYUO/EF0R2I7IfzFjRT35VLOYKppYJDuxk",
-	"LrLLOb8W/ye/ioGncOSQcIYsOeMsKmAXOYjsjhWMAliSisz8wGDz4qmIPxrW5srvp9s1WJVUN1rGMEGh",
-	"cpkvO9C3Gz9iegEEfKwyrgDi3W53g3FlbuFcOrqKGBPhrkYIrS47wbXk2RIhPVatT53WnlaTVMaPPRlx",
-	"0Kw4F/1UcgMEE+hK6VzU4fze6cnro8O9MsLvLUyuZyJjPAWww25Ik5vPweRavInr++8hX+c0f7+EqyXj",
-	"SiO98+1gy3gWT4HUMw3cRqo4XSQi2SiEhR8MO50L1T87BP6U8kwQqTQ5zxcmYH6OLCwROZVmM50J3Kmx",
-	"8lvVsT/mwKYWcSyMITboJzXVaeLQmRYx40v8ymj6Cc+53fEDnotbviQoPW7XF4rfcJnCnMobfy6yGxkL",
-	"FlR4eP8PT0aD4Un/6PJ8MPxlMLwcDIenwxIyuG5zMZvrjGcyXYZD/AHyNs1n6X3Ura/s3sCBIylxnum7",
-	"5S7iCXQBaPJIugXnTxJ7nmf6RiZAdTyzMD3G2TVtDtCAVPOEXfEUeCpQBODKCgU36ABQi468YS+3djrs",
-	"5dZzaPVy6wUJ966SNGyhMsHjKe6KzphJ9W2XeSIKFYCDp0uWT6UJcJJ0BrtyxCgQgUm+Pz4i0EhlcsGT",
-	"DjOaxamEdbDZwuQIm0TMoYGVpIcOn3cZ96wgn/Icu44zAVK30TORo+w2IzDA/6CvKb8RLOcfhWJiMhFx",
-	"3mV9XDQ25lm2ZBGOsIm6UQQ7UtWaNr3aVIcqtvazQMHCTTxUIHLw9Bz5xOecG2l7WD00ImMTLlOQUL/A",
-	"eXEztSyNtvKLkM7yXIO9RLnjYDDqsLP+aO8NUqr9wdFgNGBtmcC5BSABJSWJd6OD1G+srnj8UU8msItn",
-	"p+cj1iYE2CCMuIajktfiANVLSgSwRzxa5tQvDFfQc6vMAu4CXsmc8WsulSWHJzp/DbLqI7dUBc2KLb3w",
-	"vNxxi4c29eR0dPn69OJkv54LwqonOM6X2MUTHbAMbui8ywSVdgRVWxaE46NY/gCkToGQCdsq1I3MtAJa",
-	"tVEVJgCSI62PuVpaidk8EqD5ausCrkMgDamcSdj4B2E6Oj29PO6fvHMS9XkJtkVfTNzFQiTiywC3pl+i",
-	"svTNsovAOmM5folqMSJCTJqxKqruetJqpnqRJtaOU2ka2nRYOwb9NtnAUVAGuJUg0XBQ5/RkwsQdrUwi",
-	"5UeJ5B8A0Sw43KS2fRkqeqH4Ip/qTP5LJI8XO0pNC7x4xROHqw+jxcVJ/2L05nR4+H6wX6tk2Z6+mKzp",
-	"ZiYNm0ljpLrusJnTSTosEzf6o8DTBwKGFTSDU1Z3yC6UuJuLOG8ExH9b0egbUDL7aunEdSSTei4yhC5L",
-	"tLBnmUR71i7p/CnoE0xphcABmCC4DErxY8UdcwaiuypaIRJslMWzqjrXqWiaY+XMns766qQzNOT4/UlE",
-	"LBPUagJdJE45qBNkDn15d1dmzx2WaKYcFlpl4sXdnWWeF2qeadBHAKwDVFUraPntGBOksVaWBQmvVtB2",
-	"x42ZKZ8L1uYM6Yr7+TZDu/lyjlqaU+bHSqjFzNY0i3gKE+SFik82m42etx+4PbGmCJqRh0jH2hfGqs7A",
-	"QGTCcm6HhvXa/oUyi/lcZ7lIjkUi+Qih8+1tmOsKhBhgoXs0/01YT49VSWF0P5zHagXQ7A/B2XMP5F79",
-	"JDlVgxtHptP0dNLq/XY/SbaGXmz1hgymnzr3NymG2ec5b336UAe3OV+iWqknLOJJolXXmTKijvti5esI",
-	"JQf7bTFP6Fu7sHCMVVSMGW102CTlucWzymRq0YcnyaZWPxiyWhrigW7A/xExcYNyTGBSicrdRhuAL/MM",
-	"KHMuSVTgSXKp1aVMyndL8PlH9WJn/+D45WiSfvxJ/XWW//h6Gv+4inGdloXAJccdA3YNf7UABGimrmtT",
-	"Wt/vLbVIrZmELNgr9SdCXOb29HG1bIATZ5lOFnH+WgjA8tO5UIgTQGhavd9gwA/1m14AWgikVLuMX6GQ",
-	"qDMG7UhyRI4lDTMCr+juX0Gndbd5rTftx9qptWb87lLixUkszOVcZJdmcVWCkgetVPnznfWDgv58jWfA",
-	"3hr8vgrQeSZjsbLx80w+YuPntI6aXh6DPkakk0tDpitnKrOVrrROBScSUVxy/BagrV1haS7B4mp6L+Hr",
-	"Bz8fffUPEef2MGbCmLqrwbk2OU8BQ6BGlw3wyoiuEVDmgZo87bEaCQc+0dEdK57Op/xK5DJGbaJttEen",
-	"Gc9AyHWr7bCFSuVHUVLffzBoFKfeSGXhYzXnGWgnbnYhH9ULBeIIT+0g85QvjPQaS5kmxFYqWT3n1M0q",
-	"YPZc/zBYfqs3UwGaETs8P2XPt//yl81thive3GGgW7A2cr3o4jyykpsV8Rbzucg2Y26EGavbKUebBh4x",
-	"oGxGsygREXzgcSzmTic0uc7gT8Oi/UG0UXyjpScCenFC6BgFDqy8tRW5O2iZA3wV8KVFpqy12N6dMU73",
-	"0/mtZrQupL32Xg8mS4Iq9Ndl5yCW4jrwp10ytMBvMOa45W8vCGTjFu1AcXYuQPsOru3av/U33/PNf334",
-	"fefT/7O1tfEfdUcolUpsr+7La5mZ3OMDVGJtk2dCkIFCLWZXIDyv63FntcdzvAytdHm1kGhO7zCzkLno",
-	"sPiZru8VZOiaO/dz+NwhI6+KUSzPxLXUqraTf8n5Jamo1X7O6HjCj+h1gcpVOxUcDVn/EpmG8wWg3Vij",
-	"ZVVpwSuZplJdH4s8k3H/+joT1zwnil1iRJartPZOL05GrU7rqD+iq8nj/q/w7+EJ/Dvow//OL45bHap5",
-	"uX94Pjo82Ru1PgBvqkxohTv12Qwn8oNh3M4FFCy8TOdJj1kdKhQB6hcwUItZROK2YTobK66cskKDE1au",
-	"gN72diYyqZP1UDg+PRm9OXrX6rT+ftEfjgZD/Pt8cHzYPzm56B+1Oi37R8NlX9G4bI4DN1kwTbG0znZk",
-	"5xV1xiryMwNJrpgalOxf1jmnEWD29GKu1b40eK7rWEeMNX4wLLGVyqJauQNQdTisNhYqd4oqm8g7oHMz",
-	"qNFhuU5BPQaqD2J6BHOKWDs6Gwz3Biej/sEA1vL68NfBfrRB04ahMzmTiudkk5/x+RxW0Pu9hRXXyVKv",
-	"YWS/uk6rGGOt9OXn7pt98oxmeUK+DAjGT52WVqKJQFfX5f1NyvP+9MHv1NfXL4JxGioYhCElDcN+KqsY",
-	"9uMaHSMYt6JkVGdUq2V4NA20DD9kvZZR6bdOzXDkuk6kmNfoH7FePK3+sfq7RBtNUieM0kFyB/1hJAhP",
-	"gLiby0yY++b6oC6UiXiRQeHSm2w/QzPIRCJmCIBLtLh/djcL01BqLza7QxhR3oYArEG3wVY8KLnvZSKR",
-	"+YnOxROc7/JYTc84trpUOhf+VHfKnydS8VT+qzjuwW83WiYiicaqfADLU6ke+5qJ1h99rAhCslg5/8Ec",
-	"1hCB1VGQ6/SRWzlHI8QadBeZSaUztlAyN6wNZN1s1Ooin3G0g8muEpZMPY6wJBKHx1Vcxs69ODwnf3nR",
-	"qjsXznZZT/asIrc6v4V5xPzI7Wl1lVLdPKKXTEwWKvm8VZJR/EEy6JHjHOs7i0fO7+ygDYfLdU5eAQ/W",
-	"rZKeMk6Ud6AESL+mYAvdwKUZrwPcOrR5BPUKoFQrX+8P+69BuXh9eNI/stdzv5we7g/2mwrUwVl3Fxte",
-	"qI6wexIebf9QoAFWxI3KpB8nNQdnpDzDw/NT9mJn+8fiCoCUOrSCaEBzvDw2/trBG1va2y9/wsqmw8jT",
-	"zDp64TWumepMsOWCKxbtnbwhEovuhtLkOpMxi/Yu9mC5b4Y/o2ZwhCrB+Qhh8P7tUbTRZX1nsJjx5Vjx",
-	"JKEBe+xAW/9qE7idkvIBg1wLJcinHECBhgwLoI1OcfE8VilX1wt+Lfz9NRoR8qmYObfhPEVry61I0y6L",
-	"7jYBMzZveKb4TJiI4f9wXQfae2Pjdllwkrf43un+wHmut29lPtWL3NpC3Fx1xsQMiPQVUPCoT+AYDVFt",
-	"Gp2eReROaa0YFj/7iJH916Dt9o9Q3TvGLycH8O9pH/4dnsO/F/j9LX5/D/Vf9UE7fvUKvr/aByx/dYDf",
-	"3+CXw9fwL/b2Cp1AXp2+gn+HMMqrc/wywvpvz+Dfd/j3e/i+18d/96GHvTf47xHU2Tt5g/++Q60cvwz3",
-	"4N8L+he//DKAf9//3Oq09v8Gbfd/xr+x/j72PziAvwdDGHEwglkNLoZwSv8Gv77+GX49eIX/DmC2B28A",
-	"AgeH+AVXdHACPR+M/g7/voMvb37Gf0+g/pshjPhmBLB6cwE1D/eh/8Mj6OfwBP/+O9Q/HOLf51D/b9jz",
-	"307x3zNY488DqP/zAf77Bmr+fAy9/Xz2Fv4d4r9vof7POIef35NFA3o7wvkf/Qytjobw69E5zO0Iax4j",
-	"hI/34cvxAezyMc7/+BjaHqNl5Bghdjy8gH8RPse/4L9vsc6vaCh5h18QH06wzxPEgZPDU/j3FGqenEGd",
-	"E4T86TH8fdZ/haop1Dw7gDpnb2CsM5zt2RF+fwfQ+3sfvgxP4csQcWZ4AW2HbwEO5/jrOWLg+R7+vX+A",
-	"9gvo8/wAv2PP54jb56cAyXOExvk5fh/h34iH578AFp2/w+/vof7oDYw1+hu0Gh0DTEaIySOEzGgIezTC",
-	"Hka4C6P3UPOiD1h6cfAr/ItzvngHMLzAX3/BPf0F+/nl4pdWp/UWzU+/9mFFv+7B919P8e8z+PfdANb1",
-	"Hlf6/hh2/P3bI+BKhRBByLt6jVEiNWjzsjSFTr0v4en3JYSULx2XaiJV8CWkDr6EVMKXLkrt3pbavQ/H",
-	"IyriS6/CdkRVfOmg1O5NqSZSG18qzZqojy8hFfKlYbhaokq+NCqNh1TKl96VfnsftrPUy5X2w5lZauZK",
-	"R2Gflrr50ruwdFqqSVTPlS7KpVJNooauhFTRlYg6+tLPpd9K4+2X1kfU05eGISSImvoSIqYrEXX1pZ/D",
-	"Xoja+tIg3BWivr50WKpZ2mmiyr6E1NmX3oU1iVr70kk4HlFvXxqFuEvU3JWIqvvSUThPovK+9PdwPKL6",
-	"vnQejve30oqIG/jSWYgTxB186aBUehOOQFzDl5B7+NKwVHobjvdzCWbEXVyJuIwvlfaPuI4vDcNeiAv5",
-	"UmmE49LJIe7kSwchtTku7R9xLV86Ced5XMJk4ma+VMJP4m6+9LbU568hlhPX86USPTspreGkRLOIK/rS",
-	"aTgCcUlfKp044pquRNzTlwbhCMRNfelNuPaz0q4Ql/WldyGWE9d1JeK+vlSikcSNfeltiGfnpV7OS5Sd",
-	"uLUv7YejE/f2pYNSu9KKzku8iri7L5Wwjri9L41Kv5XoPEkBvvSu1O59OB5JB770t3B0khZ8qcSBRiWM",
-	"JCnCl0ozG5VOI0kXrkRShi+htOFLpT0i6cOXSr38UqIhv5TmSdKJK5GU4kokrfjSXtiOpBdfOgtLJM24",
-	"0vsShpB040tv8c6pOAMrOva9dgynrzZTsr22Fa3cWIUqq7DqY53izNo80DUZT5Kxwsr24vxAe1WyGK3j",
-	"1UrraGd08WoORyIltU4rLzuqBAu2PvYjfld3u5XzO3qIgL5koHtqcgP1/vP24YtbfPXF3g8wqQlfpDn0",
-	"JUx3rPppyvJpJpzbhH1ASEadHuM4KN5AKyESwwSPp7b7Wccr9g7KP1TcLpjOyHEc9WNp8NkFebOlqeuG",
-	"XQmYohu0zkLpHGwqLwfw7TwtFabJUZW/Vfi2h4xNxrlB/NIfRfXX5Zm9LS+ws1oltInqBdnLbR263a+z",
-	"SfM7luGFO0cX1xlPrR9iNG5tdXe2xq2IsMsbVbwLL17g0ytmJXPWnmQ8hm7HSmfuvnJjl55r+pcjJqfH",
-	"0ejclKZ0ae1DJqRLALF98xSOOlb0HNghc7Gn9kSQF4iBM0VPr2TObjOZW9MHrJFcUtBPleAxVm2ZGzbT",
-	"icBnP5Kn0gj/NB6AQW0mqeb5Bp4devZhWIT7EBWnyzreUM9ddqJ9F5H14EBvFev3jA+7yJMYW1+JmC+s",
-	"r2eBpYzcYa07v32phe4oKY/FVKcJRhhokQWHuiIbzrgVsanIhIfTkl6WmZwvGXnsu27HCnFTGkakreqE",
-	"AlhQIQWTVNx192l54U+bcjbXWW4fm09bvda1zKeLq26sZ8+uZJpeZTK5FuGf84/Xz6A7crngd2u8OUZ0",
-	"dn4w1omHgBfzNCUPqKw4XfTcAakILmiNE31oEbZuY3jEglnUGmYtDau91vfvY431Hiq8Zvtnh102tGMi",
-	"9RJ3PM5T61Mr7xxhq9Ip9xrf7Zf1IJugO0+7eK/eYRGNf4k0E8oS75M8db0UMy5Tgx4PwUckuZdUFwAR",
-	"bfSsy7FKBEyW0MKO68Dmpovz6CC9HavrTC/mrOzQVpzUTOCM8bUUDGYdOS6tA5G1HvoYIFJRZAmNnv8h",
-	"tc4WiqiD87FzkwG2eCWsh+YuoT2AmqdGFyfP3WOOlTt1Jb6KVIP80Y3IrR86NyyCdtEuu9L5lM0EV2zc",
-	"QjIocue5VfGnhYWuuV7ziHsL48h/Ligux8QissOkDpOTZk6lnzqtK64+XvIYb03tNVCNuz5XH5mtVLCh",
-	"ikOh40o4vHUTjKfaCIVPuGWCL+gL23+HzTNBHinRFb+MNrrsUNU96Dbo0gVE141mGHAFkTCZ747VQ761",
-	"FdJ0xddfbT0MrjL6NZf8nE9oMw9i565kh3nQf5huByw+Wg4GFTfuwQFLnspEupimXyoSgEYu1uGNZRMp",
-	"2N3ihSSoxjfUbvqmmYtYTmRM8t0uE7N5vizeXq8XCA0KlUuAhczF7OHbRi+oFh59PMs4SrHrzkh4EpIQ",
-	"t+OFucTH0X/skragxavjDzbhB4ctKIzw3MXH8Qdz15E6BFwJGitjrqx6lfTXg6FmF8rgkDeiCg749Ahw",
-	"GMCUS3EHy6gVbgs/G3/WtjrbH2rug4sbUUDpVqc14amB/4Pwsh3w8rVK2tupQG2rFB1CGkbTo/dgOb8r",
-	"C6Y/AEu0HLqQjKf6FkWqsSJ/cJ7mUwx2Fb7lMSI3QPasY7PnTyS3Od5mpU6eey41VhYn0D8ZWn8UYk6S",
-	"A3ErF1qrfM+Icq7psj4RIGBhpnh01cbn0gCzDf8iHJ+8Mq3SZemBbJfRk3ZTPL7berZNxHlFTHyl9ReV",
-	"Edc/YphqJRoRNzOV6Or4eNJ/bls+jgW48Z6eB6zOt3XD80urDj4Mq6rnROEEUSL0SEprqFs9sbF7eJ90",
-	"vYfeEWskGIxeNGHcRjOoiNX4tAI0TCsT1kghM559LCTZsWqT3FsrK7P1EvYuoX702weKIAUbSKaYsapK",
-	"pjAzB2uYYiZ2rc41F3FBOPB5gZU0nZJD0US4gTHGCiNF9JiegUJtX5vkmqWC3+DbBhRau+ytvcCvFfRD",
-	"vXmB7ytQecJoBYHtpUr/u8zK7u5dbcAnCxm2F0jtNi6JD9mDUQR9oKBS/KcXWz9ZtwegNrwgwGSGUbZZ",
-	"zBWI7USgkDrh2XG4ABL1Io/1TFDsFqRtX0k2R7od8umQayhS0VFOBnFXJl12ABycAij6ilqJnqX/txTN",
-	"5SM+VZnQG1AX2IVPBOyyEXmeijUONF9D/C+L9d3GwncTYbuZiL0qu94nL+Em2Ra1VrTHyrWfLdM+bOPc",
-	"LVOOLyTSfjEBc/3kvp6EuSJcek7pDl+VSH1R6bMywWwhHGdGyxIqwTy7prfZJYt2gGtOYu20kHGfqnTp",
-	"mOuTyUb3qjRQqfZseAGqkcD0ODGpInbcO8Ff+iM06AHIE0CMiX2Qbs22je15NfLIOgnmPmHkCfzHw5Ga",
-	"eo871PMPQso+2GGX3gs8PC2eCbb6e8eD1gqldeX/i8cz0XXNQhJqfY9KDsz3K8RYQ9zk99RYIWC/OY9c",
-	"U57JBx8GtR/PBNvT2VxTlJGWx+XW/9zefPny5ebW9s5zwJoi+Gtr+6cftza3tje3tkdbWz38r7u1tfW+",
-	"QK4qhBHNVrfqIXQuO8+7Ptd4zld7r32n72SXxiauz7P7rPPCRedbFMC4wUtK69dbz2+/oHN7ma0150d/",
-	"WGVcUYNCf/EGxOY+6nIkTQ3zOVXCxwiKUmlyV91E7kHyNUi73ozaceqCD89Bd5rtqyWTSWesuIkpiNtG",
-	"YZFHT3bjw7FMtb1eAI68UIm1haDUPpFpLjJTJ0sna09BdZLO0DfnhhyLU/gDaj1S+rEvACr7POfXUiEF",
-	"uJyJ/MHYTWe++jHUru4yLmu10/v28ozn8fQhrdU9zac3e2vjBhTKUBEswEco45kYq3jK1bVIul5fDHRI",
-	"kbC2EaQN++hLG6t640chMK78V1SRYlDerHi+TkliVkf6d1Ed2IlmEd2m9xg2L1/e1l/X/rGr2jVq3ZNp",
-	"LLsUcDy2umxBDQCTnJ0j1ywTM30DajyZo/6ddJY1C3gi7YWsdqm45qn7gvOUxiyEWadkb3SYTMaqalUH",
-	"DHRBJwLM61U9BFauhwHVzFg1QLV/B72p1pK8W46GS64dNvvFdy3rv1TLWmF9++hpdC6uAR+JmfI8kzWO",
-	"YaNbzaSisMboRyRnQhmplWFtG7Ag2j+9eHU0iDqlKA7rhqiTjX2n2w9Bj6Jg7Lv69JLbFnYe3bgqOxTT",
-	"KHVbJzz4oMg1UeKKEOd6Yk2HSqvNnbs7f/CRUrgrJYpHS9wdMBBJh3ctXP8W/8EQl3s6KWJTueCf1Sm/",
-	"Wcy42gTNAM3c4m6echKdwkB1PiwiZhqxzl4PqvT2jbgbey0g92rdh455PJVKBHNDyKLjo40za3KfFaXw",
-	"xdQKA26XvS7ti8KxonhBwTu/duBpSbGHKrFnc9Ak2dWSkvzQY8vyc7lyMoswwnEQ8v/16fDV4f4++mVX",
-	"IrPWxe+tD379odGDHg/UIBFIAGofATr45tMiBN9e6+xKJolQ4cdSWNvgezUYcvBTXTzxD+HeP86Jt0CZ",
-	"Rl68ykYRhRbej7fT2IG3+4CHbTibVjlcSY23GYoLm/SsOAgk40gpBXspU9JSn7Wmhdm60Zwzo40RTH6R",
-	"Ft0XcwOIPXvQ4t74dtHOo+6UH5Lc9PWNcuFADW1yVqYLozm4T0Ukh+DjnMtS2Yd0wGAPvjetjE5lUmPl",
-	"C+dYCfWwMv17ZFixEknSjV1vpqr2je+gi+AOY/U50R2CVV5KlevLckSDauyxHDhHPYychSSDidsaNhCx",
-	"EpjUaSZQHIVhGrnWfVboiW8m6EOzwA120/+rojaUwjKULXCNgzQ8EHRhdYWNIy5cnOydHh0N9kaHr44G",
-	"NgJDw/gL/hFA0+ALpbFcNIZqLIbSWh4ViOFIqo8iaSrRp1i7Vpg/Ojz5eYUFres92uhZJ+JSiGhyc/a9",
-	"sxmf2/ckwoesm1i7Z6xV7auMQhi//CiWayI8ORF9bRUazcbJlWSjOyuN09zEUMG8tcoDTmZldn4udThc",
-	"1UzqchoGwA9A6/ft/PDkYEUJq/RbJzw8DLmmEKoApOGiv75IEIzTUCKgGI2lOG72UzmOm/24Jo5bMG6F",
-	"y1dntCaxpw0UWbqKskPWc/hKv7WyYhF10h2aB/lo2MZFcL4P4PeE3PzUuSeS3BMEoSbwrXDeq9kjGO89",
-	"AZkpgPGEz2S6XI2pPPnagZkf9qEMiMjlzDOIZmoX7WcNi3nYn7Jf4zmZexz32TOoazJ5PMZh8p6ZtUCE",
-	"vYy1uhEZkMDLCYa9/8xQedXOMtCibfjNZkC8UDLf8x0MbfuGsc37tQ6ozM3iM2OZ3zul1sLwa3GJb4Qa",
-	"EowKHyiOnL91tWahFbpSogF152k9G2ki+QTBd0vctIaG1ok6FLCVVeK1jlW74L2FKdTJUQ3itlKbdQiz",
-	"1lTbadEQ6xqulQg7LZrvI2ysfyjq62p/99dfu+KHGq5dMYaNrVwc1yUSzgTe9F6jUI+pr4lM2dv1Luun",
-	"aclNOXzPjN6+MnxANVbWd7nLItRsMJkpeeLaDyhbRSyRNzKhZ4dF0tMOHWyRsMWctbc81QRVHT2Ti9xm",
-	"ZmO3fDMfDIFjsk22bZ8EW/cB6AEtSi43OgZYc20zl+EQX+PRnTVVK56AYQ82NR0oKi5FaLKgp7Xslqcf",
-	"60T7ea0d2rke2JsMuoUDtZ8b0FUmOuvQa44tIHArxHsmlZwB8dyqI9wOqPcMa+S/RDAovoJPPmOoYGNr",
-	"jO36ls1ApSvASAZ1UpvQW8Nm2+ZpihMz1Tmg3t1kDtj6njkQZoDAWyTaLeaV03nIxKNhUGEACPdgC8og",
-	"Kk+2jsDXRI2uS+xQhNpeNauWImqH1H617zqhuej7CxpZq1AqxqgFQsqfIOS1H6WhojRPeTncNX4oK0n4",
-	"ab64SqWZripJfsSKilSeSf2pTflKmGscrF45KvVYG+L6S5sLH6ucrFcsUr4aYRs/PkKhgOpNtDeAU5jU",
-	"ppmdEVqVjYxWnqyVtB+iGHa9RWoYP/l6u6Eb60FjYWWa91oK+3ujQwyTdnji/+wP994c/tI8SitM/B4L",
-	"IfULf7kx8KsdpO6s0OQxK8JjzIOlTa1d9fmof7Lfx+BIr4cDjA53cT46PX7USjGSTbFO1ycaQ4cDXBz1",
-	"Gq2eTZheaV1j1WRhpCM8AWkMBmpKHalJmUDabxUaab+usSSFY1fpZHVa9aSSaq1QSzvsGoJZ6fpL0cw/",
-	"kjjs0enC/o2tNQ/IA2E2LEsGPSTqZv8w7VuFTy0lGPZHAwyNeoqRvfpn/b3D0TsMWto/gF8Gv46G/cvh",
-	"YO9iODzE0J+nJ4PL0eHxoDGxoKn4/Gz35oMpz7uSEAYmi7FRYLpIX+x88c7l3OZQqcwYPrkpP4qM/n3x",
-	"JJkJimEaUpp/QoOuy6lliQp9JGvV6iV0MUbxzqS0wvXUBDuu0hIarZ6SlDutpSNf5mYVJ7HSxz8X+jH3",
-	"qkHKvpWuzOLqs82vlQPu51q+GK07uVWfwTW2i2utrU0CnRLRydzwmbjk5tL6SEek3LsIbDVJ7mRuA3uN",
-	"VVTE+HFRwKBBXQy2HJ8kF2m3fVo2wyiqQhGZaKxsaCKKDVYbmqjL3k6Fqp89wpb5udmYGmOlZ6B+Jf6Z",
-	"RCWEi4trV+s0/3WDyayLJNDxllxu2GrsAB/MCKOj3d4LkD8QZqbS5X95QI/CEzmvgZ1z96vs7uNdkr+y",
-	"w3HlsFeBXHvKA8Lz9XnMymgNWU1IHte8YlzpusRh6geuZTThWFV+U5pHHdsBmaBuqGijy/Y5HDCXL4Ez",
-	"EFWRcEbv3r17t3l8vLm/H9VSijiXNw9JvI1f+CV8eclVPF1zH3W/jc91YnKe5ZeJjbxRmtB/rZNU8xeP",
-	"X4j7+27WyvxCJZ8PKefLNBMz3WhZrkE+zYSZ6jT5I9bDh6+2s+yexD/345IS+WUuspn5DDykjI4NfQKC",
-	"vJPOJrV2s+5H7M/0hwtJQtle9fly36pfTCZ5epks7MPmh2D68L3zfba0R1jiq0usuuSVD1AtnSqZ3YId",
-	"CjdzjT0uRLMQXT0K+T18iDs+ZME7G5zsH54cXKJJrT86xEDl7uPem/4Q1djR8LB/dFmY9twf9H3w69nh",
-	"EL0Ez/oX5/jH+cU5dEJJMvone4OjI/r79PjsaDCydc4Gw/MBVUKX/ebGwnB7VoyGNYrxKkgqWWEbW9Hu",
-	"cQGoBTDmktg/fYspXQb9oX33QH9dvukfvQ6K+4O9Q3SvPDk9aWwhwODEhadF4eNwH0Dql4FAsR6K5hHK",
-	"fo1QVSulWLGEHvq46bBbau1lp5hnGagf7MISdQq/yiJ68PcrvfUjcckFb5UgxKAE2GO/rdYDaabDfpdJ",
-	"x0YJ95ESPn2w7tRTnLfXiXxIwOL+eqyMTAS7WjL8P8/tG/M5S8WNcHG06TlTG4S4jQ466yhhQNuiB+ec",
-	"RQmIVmwm8BVajeS07j0myW0yYe1I3OSX//m//rdLKZ6IVCJMZeKk/shCdVMmkV1bOZbMvVEqVul0EVmi",
-	"RqMmBYTmN+XzuVCV++B7ZaQmFssQwwqbZdWFOnHdhxOuI5HV7uoBvvOjXRO0N5Uj5IKttSPfC5lr3Mkv",
-	"+0EGPCP4VKciFCn6ar74ZxbBtzkP8/rZRxZhL8HbgZa1/HgLmP/grV+tUlbJcP51iTsr3/3g4fWmK/qr",
-	"TffBmfsLK23YpGzpD74Ezcp+pcWHoEo5r3DxoWhTSUbc6rR4kpSaULloQWXf4MMDNLHeivwYfG+ahaHa",
-	"LsjGwMM3XGhKrs3B4MkyT4hUq3ys8ADsMu7epGclMwHQzBlfMnmtNEUonNWkbFiZWofxsVqXu4GOXNPc",
-	"DavgQhfOeJHJfHmOUdKRtF4Jnomsv8hrolhEfftYD0XRHnuFdRkxEz6X7KNY2gSCtDg4/R/FkqJvG5GK",
-	"ODeWd9zITCsAdW+sovnNpeEqQYINDQzjce7j43OVXOm7DoNqgOBBNa2c+R/IA+uzmTQGEwhk7IonYwWj",
-	"S8O4MrcYydxGGtxm7Sh8Nulc6yhcfKtnwVDAdJrnc7LESDXR9rVSzuO8SPrQKow3bMalyrlUIgORdJGl",
-	"tgvTe/bsIcvPyrWWD9dQcgnruMgeatPoRRYXZqx5ynPgKz0fyQWTV1hvNO5sFGPVjg4GI/aMz+Wzm+1n",
-	"3lsn2uiQLxZlYhCsHZ2dnq+pCCdHquvOWNmoJumS4pr4jAhIAoquDgZ4tYJRLO3lwv4AJN6xWhng2e8y",
-	"udRW+/8U2bg1mcDknNh/4SlWTPTBjp4tlG2G+z5Wo2nwSpqs2pgmM1vEOXnSTWFg9BgLGBxS6xixPBMT",
-	"AZqMYG0eWKcR4rdTbYSTcSz5YoCOLNZpyudGWPc4ONCdwIid8muDKwaGaRgGtaQYxM697gfjoz5c6URi",
-	"vPbcSmTWnA7t4Rv0QWb5jc7KSoCeWHY9VkXy1MjMReyACajG57L7D6OVD006s31samOeuQLLxFwbmets",
-	"2Sm6fd7dJpy16GqFQZhSx4W5LBAmCFpjbND4ne52d4uC4kyY30KQOenX590tenLtYMQmPM7NWF1z9D9L",
-	"fDzV4qDOMw0SDwj880zfyERkpjtLIheUJxGxRJ0hvN0wLBWTfKwAIhi305pbpLLvkoLjWzxjoi0plsVI",
-	"KYlFpgxhoU3m6s4UBmFOrSHfsCSTk9yvTWbFdIJUKBa7DF8yo33g6LHi1nodBIOWCnmbyy6Lo9oYpMH9",
-	"gREqMT1nWaIbIZ/5xDMn3LcwsUpd/OJS7NzfPnRhGhHZqKjR7lhFnmf1WJhjBBHuQG90mL0+CPOv2E8d",
-	"tvVs24MCZTZ09ZxRMJQ8W4hxC2jPmC4SXGHL/bE9bkWsHXkLPhAcPHpjJZUPt0AwwL1vuzlU3n9b9RCh",
-	"4qOj9YqcTHAm8KK59Gg92gVpoIjkHafaWEHEuGXJrEjga8mhkwdcBoyFyTFALskaCWsr7XTACb7BN07+",
-	"cM/rcUEFEldXgyBEDD1x8Ys9uTNsYQR5r/cYaQ+YRcRW7OGFkiXzCKse++13EOs+ddjvANveWLnrLqtm",
-	"OrXheXer+xwHJ0/aj1JtWhrUYWeZNDPW5v+4oSNvf0DMobPHeJqO1VQrvchY288oYleClFObwxhVYhc6",
-	"y7GDIIgaIjVqrOIuz/DBhxUnjMtaBHsMDCIVWY/NeApzFgm1lIa92NqyMYzHKsrFXf5snnKpIhfX2Yf3",
-	"wJhFmVbXzEw5SZ8oG77Y2WHtsKXdeR6IO2NFLaM9rXKh8k2SbV9sv6w03XVTpQgYtIEwMk6XMJKm1mUv",
-	"dn6Cgcbq5dZzF4AImK6PUBYNRZ4tN/uTXGROiWZtC3SZl2LGd1gMim9iJ48mDqShlhza/g0aACi2a1QE",
-	"N5rozJqxBN4r+4DZGN4Jdu0wcUG3bCQl06N8DSguQvsgVB7GWPI/VOI4oWllhNfgiBZjdYV+1UIlcy1t",
-	"LFrfWc86YSMHQ5sQaUGGUsTgjyg/6Yyh1IPB00yXneixkomYzXWOOc2trKoncLaSXVsZb6iu5Y1QGBde",
-	"T9xBl4b51viGRPF8kZGOIPOxksZHjc5glwjsRlM+HC+VtUn62rC0xP9AObQ4TR0PoI1IzWGzcXOB0aDy",
-	"A6rNlN8ULvxhpKtKLoGrJYojFMzbHiAj7JsjmyKMhPFUxkIZEUjYx4ejFXEaTj5JFF2dXT+zjcwzqItm",
-	"mTy1z7pINhkOzkcost1ss3bx5iEwNPdaO92X3S18lEJkpdVrITXCYID5FBWlFRkTPl6LGn/yoU3ToIOI",
-	"jqVIxsEzCDzVUSXiYETwN3xJHhAzNMUWPvXsDJ3vKcI8MFJhZaAt1o7QFZ92d6pTfP+R63ov/fY2y/VY",
-	"bW9tbXRrc/fkiNZK+wDxcBCEhJnYUPhXOp/iaTwF4bNX14s/50qTiIo6C884io+EpH4grGAj6nuSbAVI",
-	"TN2G25npRS6yDet1chVEV5f4lMbGvewwnt7ypdmFniPs+vJqGeFRcdYeTG/kWOo/FyADFnODI2e5qk3q",
-	"5edEVT2LgFMIMya8hp2ndy9Is6ZSXW902asghKBPP4jBOr0Qg4hwbb/Ddrn0cp0wQH7dw5nbqUyByVmx",
-	"75anH40PG2qYmcoJ6eJjFaCfO9pXS8LWlMeCuLISd/Y1EBz2TMwFKpJFwrMUTvmSznqbKxCZjMicAxAN",
-	"DUqB1Aq95IB1kdJWaHG1lUGtp1XYtCeUxk7URNKPQfROFiAveThiBqvwhQwlCLNwGiv7wgh5L08/dqwc",
-	"7OjQWL2mlzQ9FhkBzaJQRPP9WiWPz0TH0jY4GhS1EE0FUhl76rPZWLVLyGMRGg/4uIVvAvVkpTPoa9za",
-	"LQlJwBiM0wcdmuIB9RRoF7iwT2tDL4QIi4FfGuFfzMKhSza6LPI+xoDBZLS5Wvo9wnq7FYXIBvQCvQM1",
-	"CCTxVwY1Ykwz07PZcDDbBYEYqD1mOkAAg5gCsmLP5n9wiByEjo1QbI8Qz9HpieqGGExpcvBBW+772OhY",
-	"pzFUq+w1A/mUcYZikbeU2LsBKGJWxBRW7LtHfBgKnmzCuMhpiaKUOW2XEdWtiXLrRUeubCRcuuwYq3KK",
-	"jBoWgE/tiDN6oekwafVaR2FwYGRRFhEMGlHXPFGjyS4y1fFP94oXcf4SZKvTkgrdHkW2bPl42/btFakV",
-	"n3GTXBujQJu8/GSMJorhLDsMeBPb3ipPb3tr3QSLB2L3TZLf0SSxHz/l7SZTPgUsffT5B/wSd5WkBTy2",
-	"8aNX10Ekp7SKFU/QFTPtZ54jVn+Mxsr30fYJa34w7jjtstUow5Xoojhc/fqCG4WVFXpHwU8fOi2vfUOF",
-	"na0tZ4J1rm3zeWqjVz77hyHvBheKN3wmahazGc+W/rY1c+cSZLJbHaoI21tbbC4y+rkNStOm1ZE3XCyS",
-	"Ivb1b0UsfdjNzaQSJ3+AWeDLUXl/+2DD4d8fML8mHH5tXP4PawLX3h/bNQygfzC7eoPXKKWlTLJWTQhm",
-	"0KcfXqGX3Ee/9F161d5WdydM9Np6PdyEnz+F4Pjr/OXzwZuTv1xcz9It/ZNa/PVAJn+tB8cfX/h5f3jU",
-	"qgu/CquEedXEFSeM2gqfAyMVKT3Z3ak8n93+hHcIBao3CXSO8eGx3foI8QWLArXlBZ2Pus79OXoWhHPE",
-	"JtsPNymFa4RGOz893Kgay/FTp/WyyfzqAj1i252H2x7wXNzyZdDo+ec0evH4RlYzagJLcTcXscsqURAm",
-	"2O6QDlXvbTCk2TXSgYLrf/jUac11XR6BPWuXCGV1tEuSHLKztU3GKZLGTE42Q5DflLgNDCioSZFaArJ9",
-	"JfB1YO3FNLFBQjtnJujVpu8hi9uJzkNjBoyjNFtvHOk1NEy0lbYr7bCXd3cb7F5LhbWQVIwR2MbdT4BE",
-	"HGuMyy9QMakmKXMJ0mKuQM+gfF2oLjrx0xlC8Cqs9q7KXXdR/Fg9m/OMGhoG3IbGunXRBSgfYzEVEiXR",
-	"FznImQby8JUIo46gtMetR5cLoQayJwauhl15sfUTa0cu6qzLCr2i8ok7ULt3ay0GHC9p0yUbe2Qdq3LD",
-	"cYsui31WuLWJ5Yr064EWAZPkoDYhYvpOpGILI8Yt1sbLZ9Bf1Kow1AsMYYVWl+nbjS47AdEH5Xl+lQqX",
-	"oxP1CmYWcSyMsbYPgguuBjryAEJkA4ATjGHvvH35fosyulvdb1FeMQiP1aodGc3H7cJOXH4g02GBrcOx",
-	"8g32YmdnrKrdK20NxA/Zl+s0FKJBPnEH+SQJk7/SyfKRgtxkkaZlQS7MnrFeTKsRaarZ8u7NZ1eTgyKW",
-	"OYx/xjNpyEdG5Tij10O0Xiqx3eq1tlm2ECwBHZCdcQyZ8y85d7LPjy+3tnZqMlU0SL3UXOByCfzXyFw1",
-	"AuaEx/kiq8m39BmCViVZgFUGasQvn7Hp+XO2zXaesxcv2V9+ZH/9qVUfGX/lsRHoPZUQ+K3Xw+2d5y9e",
-	"/uXHv/60tY2cFtU8ntZoA3qRrTwhI15piVND9Gos/D9CtF+V0x8vSNqcqpUHRRZqFQVr+5Hn0nmCrUC1",
-	"MM8RYbLg9wHrHwPTz9RC/i31rLXqxuP3tU45KIEeRADan6dVD7YaqAc+Vjw02H7ZZBSzmM91lovkWCSS",
-	"W+e/1oudnSaN55kG1g08fYCb912R+UqKzJ6VmT0ertFcPnVaDzhskVaTirqE0H2S6SqZpVyioMReBLS9",
-	"IkNP9JGcl/WgF8UbPhKluqzvhUMa3d/e9Nbl8iFnBBT3bFzkTMQ6S0Cz4svuWK0TknPndxN0ig8Eyy8X",
-	"7evTK7pHkArO9FihHQtfAOc2NxfqRGa3dFOOxnlSHWQ8dY9C2sVle6zR0UhapaxfIzBTmmmbJcNeAjrb",
-	"OaYbq6Sq6wS3CRvkS2A1I/LiA10z8r5crp332q+5Xxgrd52BroTM5BKWKxXdKOjMX3cUon2d6E9uoeQE",
-	"sTtWhVrBjVnMyMlAGhAKlLuPsxn4Uf9ztyEh/qC6WLxWh5kGCZ1RlWBTns1SfGR8YQVvytiCGNljL7Ze",
-	"sHbkk37Ui9P9MrRaK8z7xdpjkmCyGMTuP0DWG5ATnxbkO3X9OtS17xDwIfLaedgrwZ+J9cTyHny1pg/n",
-	"zkbOQ/ZCJIoxUYo0LEDqLmtwh1aD9wciX4/zj70R8FArSayBRackmJbvO224CaXZwWDkPHAfK7t6BfKV",
-	"yFKpShrk/iDQIF9nUiSZjKcmz/j/9/8Ktl3WIbe3trd//II65DcjLjdUAfcHXgVsfQXp+jsh/bYJ6YHI",
-	"mxDRB2/VQ2kwYe0inSOco6jDRPe6S4V6rCdiW/LI+cH5ybULN2Iv4qFzNhrtrc15Y33KSKDO3jQ6yYTY",
-	"nOhsRsTXTtA3vMU8ZZn4h4hzdsNTmTiHRRvgdFMooDxBpyga+VvuTOBNQMIuhkeY95HHReLghvEY8K4Y",
-	"Q6V4WhAoBK2q/SI80zOpjoS6zqfhRb6/LcfLvNocvWfl9yuVK5MG+kSXndYn60X3cf/wFUMdU+LeXevC",
-	"VJ/6lyvm4hBRBbJQy9xYY21uHyKXheWCOdmswIE3elkXcHI0VYtTwTMDyo81DpeM7b4lJhf2CYeLda1m",
-	"FkZVwd4rkUPqLg1CEZ39oqHXREykKtzqvOAPOlgGwkG79HoAneerLMhemJAXOrSosFxQRqpMJNpwKWPp",
-	"5FmdhDLQoHcSJZFtY+xqDIcl1XUqgvgxodK2Yd0g8ZsGRM/FWClxSz127PVBIlJ7FeCksCJdbYFyeJ0F",
-	"P7g80Y01hpP77s469npNkeeXEAlSiPk8XTrygtdA5H6c38pYWK0PfU5L2Zt9ZXQKs/SEGq5xT/ZPIVEF",
-	"zEG0GStaKl1vggIOq2Mv7+667DB4Me48KC2563idihwCUQ8M0kwXZNT5HMO51Rn+iddg5KYDZ1aGuYaA",
-	"Ds7mOTOLTKRLe7tYq4hhtu8vcq3hEH7VflrK9EsmU9uww25EdsVzOWPtIMe0YVLF6SIRSa1EupoT+F7h",
-	"tLZ6IahenAeCam1d+HFn3Y+INut+DETcmt9r5N36uTa9Maltnd0zv+A6pW5+awz8NVW/yL0KscH71uLu",
-	"V+p3oka6/rawoZEuUNcULz9c5KDAfEmJCnwCfsym6xyzAwcI9PG7726osarUafH5V7n4QTrV7N5n6+sQ",
-	"rnKK8u+U65GUq48hgJ6SciXr2v5Rmlbb6Xey9Rlk6yvcE1ZFzqe9LXysNeT7beGfyAxTVb+/xL1hEeiB",
-	"PHb/kAWnUPRddqbooYAVu2O17uqJ7pWultaFrGocKdyUvqolpNZjdEg3c59xo9op1nq19Dd//lavQ2mt",
-	"a69cbVCwMAKb37xLN4lot/zQ4DBhlMJKWrMIn4l0j9Nz4RluE75QRCNL8dIYlXZr2CCjmdOs8GIM9PJg",
-	"Hu65dKr1xwpMFnPGZ1pdF8uG9ZXfDAFkPgp79UkmFnwcZa9vANV7YUiTone0qjmXQ49D5WeE1G8I0Vy7",
-	"uA/2JrisiKOHa/mx0jqzwlg9eBN5Ub25bXQXOfRXvzpDF9bSY63vN5R/Eoput7n29n0dSQ+CUiGRDsNR",
-	"/YYh0W04lBoSHp5ZjcF2MPpcEMniCkjDxfCIRe71OJ/Lrgtb0431zFIYfOXNrkSqbwt3ZYxQSredjvJH",
-	"G112LtLJph1QKpPzNHVha2CqhY0MZkORZGTG9K0aK2iFh7UUWnzGP1oPYHwRp9VEXi8yEEFKUQmYEcDR",
-	"ch8hC+v3yPQVBNhCRwfmsi46i6ULzdUuB9/CMAv1AbcmOhurItqWpQflx/hVcKIuYTf697VRrTDEgX+g",
-	"Ty8EOmWGQ0BbZTv+J3tPQnY/vB2xYY0K93FcXMlaS0uwXLXAw9UndW/LAThNB9n/3aYNIWki1i6HLZly",
-	"ssAXFYwgsJHrkAucaAPH1UdO7LIzOx5anicpz1k7qovR2WHdbtc+xSDL9KdoozNWNmcd3iwIxdpBODoX",
-	"ig6Hd4E0RLJRF1MGI0akqb4VSQlkFiwGt7mAhlXCwvh/IH7VCht9BRu9qRVlSvReKufyWokEH+Cd51wl",
-	"PEuYG448jUoxPP+Hjz5SSHm1HMs2uMT5XYbhFcvSYR3NK6q46IOHydrY+KuVRz7gZvM2AAa0m7foEeRj",
-	"7MvNlMN+kpzaFAHNDURVfo4hD5Mu6wfBEsm7TAd2/Q3rC3V+I++s6T4PYrN2WOUNdBCgtduqsIYPIacp",
-	"I5sLlxvwGI+oqDWUY1euR018ARVgp/OhfSLkDAJ9fsfNbxw33XOzZqjpwqg2pJq2+lPhZRBu9jtefuN4",
-	"affyQbysBgC+h2hS1Sdm5zTod35unu0hJL5x5KygW1P0bMjSAwx9MpZuEfQ7T/8z4WdTrl6Jp96MeD4Z",
-	"V7eo+Z2t/5lQszFjr0lk8BD5xCYMmjwxDS3m+p2QPttDaJz4JLLfLsauouCj0LbItHEfYa0grW/0tGgb",
-	"ZgX5jrh/IsT1G/so1LXJYB6Bt9TiaZG2SFnzHWP/PBhLu/owulZzMj0kHfiISE8qGrhsg9/lAneP9a2j",
-	"agXvHkTU2mRe91lQbQNE1JnIrvH+NteMs7ALXw0vzQwzi7nIjEisI0xuAEUxBNfXxnGXAraSrey/K54f",
-	"Eji+cTSvw9rmqN6MJIeI/mQU2WPrf3uC/CdD1EeS4ybaWZkWP6Fq5pD0u1r2Z0PT5vpYKUloUxyFyk+H",
-	"njZ/6XfM/DNgJmxmY6R80EBQRsunsg44xPxvbxn4c6FmQ5NANYPwPeLnlbQZ46jNE3sF0KDfvQLMs2OE",
-	"xDeOphW8a4qnDbWkOlR9Mm3JYup3ZenPhKhNVaVKivZHktMn8xOwOPrdT+DPhKNN/QTmKW/m/gcVn5jN",
-	"w5Dfmbx5dpbyb917pYRmzZCyIXv3ePlkPB3R8jtH/7NgZVNujpXni6tUmmkDUmmzzpJVybV6IuQsZvkd",
-	"Pb919PR7+TCC0hvOZtyc6j41Q6dRv/N08+yMQPGtY2gF5RrjaFPmHqDp0/F3i6XfWfyfC0kbM3pbv4He",
-	"HuLnk+nrDj+/K+x/LvxsqrL/c6Fz0XWJ7e9DT6xJPN7W/vrYiWNe+tn990XOvy++fb/SMqo1xMxYqxuR",
-	"NUZNX5289MKsOE+FrcWMv6Prt4+uBUI9hK8lXGsokoZtnlYuDUf+Lpw+Ow/A8Y3jbR0ePoC8nz79/wEA",
-	"AP//",
+	"7L3rcttG1ij6Kl0831cmz0fRkuwkE6m+qk1LtK2JbiNRySSBN9EimiJGYIODBiVxElftNzn/9oucN9lP",
+	"smut1d3oBkESlGTnMq5KOQKIvq9e98svjWE6maZSyFw19n5pjAWPRIZ/Xog8m3dHucjgKRJqmMXTPE5l",
+	"Y69xmuYsSoeziZC5iNj1nJ2IXGRpHLXZ9Sxn41Sms0xE7H4sJJtmQgmZ77Fxes+SVN6wPGX3PM7ZtRil",
+	"mWCZmAqex/DDGJ7+ORMqbzOuWCQSPt9SYpjKSLFmGDRebQeNsMXSjHHJ3vf75yziuWDNi7cH7Nudne1W",
+	"hx3wKYvzTqPdUMOxmHCYv3jgk2kiGnuNV9uNdiOfT+FvlWexvGl8/Pix3ZjyjE9gFbj6I3mXxkNxFC0u",
+	"vj8WLKafXygGS55mYhQ/iIiFsbwbhDByMR68+ka+3j18d/JVf5Tcfiv/Msm/eTseftNoN2LocMrzcaPd",
+	"kHyiv4euB3HUaDdgL+JMRI29PJsJd0GTWB4LeZOPG3s7i+tpN05EnsXDpfOPWDrC3b6Ok4RfJ4JNsIG7",
+	"mOtJeS3Xk42WQl0+dSXnCZfr1zFNuHQnD8/l6eO7TRaADZ46/SyNZsO8xgroQ28RWbSwhizabAnU61NX",
+	"cTm7tjNfthTlfLNwM9TsurwUeLXJUtz+n7qeH8T1OE1vly1lIpTiN3g6zXCibgb/53/977DVxnNSfCJY",
+	"Kpm4E9mcZYAm4Qg5IKsY3u2xSESzaRIPATOlEpCRRZCBVAJwWZwrdk+TUCwfZ+nsZswu7+KHNrsfx8Mx",
+	"G6VJkt4rdplzGfEsYnrKqhNIsz+Erosd0h1urdmcpdtxGd9Ins8ysbgrXaamfCi2lABECVg/iVUOCw/v",
+	"dtrBbHv71fCaK/H1a/b+pHuwdfm+u/vV1/hehCy9ExkL6atikvRrx3+dxxOhcj6Zer9m/D6Q12k01z22",
+	"2a2YA4GJ8zGeipDRNI1lzpQYZiJnzfB+rMRw4M3sVpj2e9joVsxZrPDPSAzTSERsyrO81WFnUgRywvPh",
+	"GMiSMvvC1Gw0iodCsaaC8+cJ49Op4BkcWiIYN8Nnac5zoVr7DAgsz4BksGEqVc5lHkhYZJt2BUkev2ew",
+	"OCB5mRiK+E5ENY7ZTutxp903O7142j8A3aZtIZhm91zhNoioza5k/MA0Ue6wCzGaKcHsuSmWpykb8YyN",
+	"snTC5uksY8MkHd4GsvkVm8RylgvFRJyPRcbuuT2BmZrxhOVpIjIuh6K1x4BDSGdwWzIxTfi8Dujbaazc",
+	"kynPc5FBP//z5+2tbz/8139UMwWZUNNUKoE8wRseXRBvAk/DVOZC4p98Spc9TuXLfyjYQMtwYMNrr6Ga",
+	"TSY8mzf2gMngSRzR0TfHXEZb91mc50Lu0+ZrFoupMWACmTKRZWkG38dCtRrtxh1PZoJmE8Hc33QPBxe9",
+	"v131LvuNdkNjMWekv16eneJwe2wmb2V6L9kdz2Iucxb2ri7OQjZKMzaKRRKxcDjLMiGH85D2oti9/8jE",
+	"qLHX+H9eFszjS/pVvezBDBHKcvGQv5wmPMb9KFovYlvxkGd8mKfZC2Uwb5uJzk2HBY23PE5EBBzjlGcA",
+	"ZgWHaK8MrCpo7DOZ5kzlwM10qo9zcWjsIqVbWHCAjC4s7lmHnfBklGYTQdvXZlxGjLN/zuBaUO9EF0R2",
+	"J7IXKpD0k10VG3IJU8sEB3IyFdlgym/Ef/PrIdAUjhww3CGNzjgLi70LzY7sBxJGAShJRKZeMDi84VgM",
+	"bxVrcmnP05warIp4SZigkHmcz9vQtxk/ZOkMEHggMy5hxzudTotxqe7hXhq8ihAT4qmGuFsddoprybM5",
+	"7nQgGx/bjYNUjpJ4uOnNGDrNinvRTWKuAGECXvHuRRXMH5ydvj0+OvAB/mCm8nQiMsYT2HY4jVjl6jGQ",
+	"XAk3w+r+95Cuc5q/XcL1nHGZIr6z7eDIeDYcA6pnKVCbWA6TWSSiVsEsvFDsbCpk9/wI6FPCM0GoUuU8",
+	"nymH+Bm0MEfglCmbpJnAkwqkPaq2/jEHMjUbDoVSRAbtpMZpEhlwpkVM+BzfMpp+xHOuT7yHEHWa5m8B",
+	"RW947tJpVpz7lQZh4LrWnfrpWX/w9uzq9NA7dpdNxZWOcJTnOPXTVF8iw6+nU5FxzevexjJiYw6nA8ce",
+	"sWZM9BOO7lbMXyiWCwloFo5AyLs4SyWg9lb5OsHWvuO5uOdzmspmGzuT/I7HKNH5e3spsrt4KJjzwfpN",
+	"Pjrt9y5Ou8eDy97F972LQe/i4uzC33DdbS4m0zTjWZzM3SGeQDnG+SRZRTi6UoM94DJiwKdZ+jDfxysI",
+	"XcAN3JAkwFnok5tm6V0cAUK3dFjtMc5u6HAAvSYpj9g1T4BdAWQLDI/MDXzA0RM2Veyr7d02+2r7FbT6",
+	"avs16UXMR7FiM5kJPhzjqaQZU0l632GWPsEHwBwlc4Kv4rqTukWvHC8rSBekGjk5pq2JpcoFj9pMpWyY",
+	"xLAONpmpHPcmElNooIWUCwOG+4xbKpuPeY5dDzMBAo1KJyJHtnhC2wD/g77G/E6wnN8KycRoJIZ5h3Vx",
+	"0diYZ9mchTjCFqqVUBosK5y2rMapClT01y8d3RQe4pEEbo4nl0iCH3NvYt3D4qURGRvxOAHm/xnui5mp",
+	"5hboKJ8FP/lzdc4SWbp3vX6bnXf7B+8RAx32jnv9HmvGEdxb2CQgUiRMtNpIWAJ5zYe36WgEp3h+dtln",
+	"TQKAFkHEDVyVvBIG6LvIoy17xP7EOfULwxWkUusBAXYBruKc8RseS01pPgmNKQjx4yiNZTCencoU1Nih",
+	"J2mmt+pJhKWfpidczrUwojbc0HyxdbGvF4AakngSw8Gv3dP+2dngpHv6oxFWLr29Lfpi4mEoRCSeZ3Mr",
+	"+iUsS+80uXAU25qZ8rAWIyTEYhXI4tN9i1rVOJ0lkVaBl5q66nDWHPLpVEQtHAXZq/sYmEUOknI6GjHx",
+	"QCuLEfMjs/cP2NHMudwkET8PFr2SfJaP0yz+l4g2Zzu8pgVcvOGRgdX1YHF12r3qvz+7OPqpd1gpv+qe",
+	"no2NNzOLFZvESsXyps0mRtxrs0zcpbcCbx8wGJqHd25Z1SW7kuJhKoZ5rU383bJGfwD5vSvnRhJCNGkZ",
+	"chalQt9lkppY01OnJCCqMZlK3BzYE9wuhQJSILkhzoB0F1krBIKWz56VJeV2SYgPpNEoG8OV4c5QR2bP",
+	"JxLDOEKB0RHzhgkHSY00zV89PPjkuc2ilEkDhVpOe/3woInnlZxmKYh6sK0ks5XA8o+jp4mVVmDNiHnV",
+	"jLa5bkyN+VSwJmeIV8zP9xmaHOdTFICNniSQQs4m+ks1G45hgrzQnpA6rLVnVTPmTLSWh2Zkd6StVTeB",
+	"rNLdEJrQlNuAYbUi5Uqq2XSaZrmITkQU8z7uzh/vwExXwMQACT2g+W/BevZYGRWGq/c5kAsbzZ60z5Z6",
+	"IPXqRtGZ7N0ZNJ0kZ6PG3s+rUbLWoWOr96SL/the3aQY5pDnvPHxQ9W+Tfkcxcp0xEIeRansGC1R2DZv",
+	"NH8dIueg382mEb1rFsqjQIbFmGGrzUYJzzWclSZTCT48irZQvYEKYUU00Az4/4ZM3CEf42irQr/bsAXw",
+	"Ms0AM+cxsQo8igZkv/PM8vB6qTGwBHHtht6BAccTA3INfzVgC9ACUNXGW98vDTlLtJqEjAML34+EGOT6",
+	"9nE5rwET2tT7VgiA8rOpkAgTgGgaez/DgB+qD73YaCEQU+0zfo1MYpoxaEecI1KsWDEl0Lth9QrajYet",
+	"m3RLv6ycWmPCHwYx2qSGQg2mIhu4NlZva2OZv9pdPijIzzd4B7RB5pfFDZ1m2q/BO/hpFm9w8I45u9TL",
+	"JuCjRDIaKFJdGVWZ/ug6TRPBCUUU9qOfHbDVK2z7pnW7uIrePXj9YOeTXv9DDHN9GTOhVJXVdZqqnCcA",
+	"IfBFh/XQGkcWGuR54Eue7LEKDgde0dUNJE+mY34t8niI0kRTpRacJjwDJtests1mMolvhSe+v1Bob6De",
+	"SGThgZzyDKQTMzuXjqYzCewIT/Qg04TPVAz4Vy9hIibXKEaxUBtRfkVQDwMZyyoNOIxZUAYGYoRQRNGV",
+	"yE1/XLEQu0FvoSSWYjdo7AUS37X2mODDMQyqOcOIGYBmYwGMoorlULBXne3OdsveQsSz1Ot1mo/ZRHDJ",
+	"goZM8wDGDhogkZFUXHCKukGepiSk+WhwqBmxtWhI7+QibByYLYb9zu/TrUSAcMiOLs/Yq52vv97aYXjo",
+	"W7sMxCvWRMIfXl2GmnnVGzmbTkW2NeRKqEDejzmqdRDLAHJXKQsjEcILPhyKqRGLVZ7C7sF2H/bCVvGO",
+	"Tj8S0IvhwwPkufDj7e3QeDjEOZynBNI8y6S2RWjLLOPk/ZDfp4zWheRHW41hssSrQ38ddgn7jevAn/ZJ",
+	"1wS/wZhBw9rGaMuCBp1IgT6uLitQm2Mkbv7c3fqJb/3rwy+7H3/d3m79RxVWAWDbWTynt3GmcntF4CPW",
+	"VHkmBMGVnAHcttYjdD3C7uIIl2iKLw1xPYvRmNNmahbnos2GL9N6o4DYUeEBcgmv26QXhzuSZiwTN3Eq",
+	"a3X6r3g6ICm/3O85YTj4EX3+UD5tJoKjLvBfIkvhUsFR1Jn+xyr0aswR556PX9nlgZNhzLEgwV22VuH4",
+	"X6LE6yx2CxjmOk4SmPlUZHGKqFdGbMinHK48y8eZUOMU2CkEV8NFoLuUQXEFb0HcrkrSXFVhET3WQI+l",
+	"+auYaMK592mci4mqpMv6Bc8yPm9U7Z+Z/KCYfK2RXObh69eNKmZh7diw9IHvpFp3JVXdvaENI+/I7s1N",
+	"Jm54TvyQx+Zpnq1xcHZ12m+0G8fdPvlUnHT/Dv8encK/vS787/LqpNGmLweHR5f9o9ODfuMDcH6lCS7w",
+	"fl3tdflCMa7nAmCHXkA82mNaQ+ECXfUCenI2CUmYVSzNAOaMKoAGJ+BZ2DDd2zmCz/JdODk77b8//rHR",
+	"bvztqnvR713g35e9k6Pu6elV97jRbug/ai7bvyN1FkxT9NbZDPW8wnYgQzszkJOKqcGT/kt7DdfamANg",
+	"iRPXnOx48FT4SsHNvR/PQZweYlMfVSztDhAGXPF0lgcyJLNZfCcGIMmEbcZz49xmtBmkoMjtDqaIQyZx",
+	"DoSZtrMKUfg9LwhNVVuQCa6VlDVQbNUC1SzJlwiW5GQCMu5woWG4x9ZtHTllhW2WCeDFo0Ai83Ythnym",
+	"BLsRUmQ8TzPFmimfxltAW26EbDH4GrYxzpCdvc84Mg2LFn24QTjHVeNXbXRZgFolL7qdLggcXkdVQsNB",
+	"Opum8jBWyNVUyQ5D/OKFYpH+qASUXgcAiRwgaChkbjSVjLx3+QS+aLM8TaJAcmD72fWchTAnYLTPexcH",
+	"vdN+910Prtvbo7/3DsMW7Q4MncWTWMJ5oGcun04BjPZ+aeCHyzbnLYxsV9duFGMsFb/t3G2zj/Z45qfk",
+	"J4jb+LHdSKWoI9FXdbm6iT/vjx/sSX16BZMzTk0NE0GIp2LSr3wdk365RMnkjFvSMpVnVIkNLJg6aiY7",
+	"ZLWaqdRvlZ7JMJtVAtW0QgE1TGefVwG1+HuMSvqoShtBF8lc9PVA4N4A8TCNM6FWzXUt+54JIDzAalqb",
+	"3SNUQ5mIxIT899Hk+uhuZqqm2qY47DZBhH8MzrY63TpHsVZ1c4A/u5gcVaCVRjlS8wGPwPOcD8dA3rF7",
+	"YPp8+K7u9dPpU1HNE/+LG+Cs5u3pQBZUVFkM4uCdyLI40nTDkZoqlrewsAN3/LBdEJdWm025UqRpuInv",
+	"hHQsEMUp/HPGrWlrAaAmsYwnwMhuLwLTUi3fkrOO4vw0zcVnwOX+WHXxObYayDQXFoO3/dejWPIk/leB",
+	"2p3f7tI4ElEYyDIwulMpo/iKiVajefyQwUALuN6ZwxKEvzgKchhd5EyMwzYeKrrdTmKZZmwm41yxJpBw",
+	"1arUwj0CjTuTXSQimdyMiEQxDo+rGAyNhFtDcDaGymoSp7W2i/ObqQ3m54Qier2sDGmsIB2jmYwet0qy",
+	"gK8leRY4LvF7Y97I+YMetK42Is3JBXDtt2Uy48OEfwJtP6ZTr8k5QjOwN+NlG7cMbOpQqsVdqhT3Dy+6",
+	"b/uNduPt0Wn3WPvifH92dNg7rCvfO3fdeDFYGT/E7klQ0P3DAw2wwFqWJr2ZEO/cEX+GR5dn7PXuzjeF",
+	"vZ/Uj0b5lgj0FFPWx8BaVpo7X32LH6s2I4997TCPPltqnGaCzWdcsvDg9H1oNXrjWOVpFg9ZeHB1AMt9",
+	"f/EdKiqOUUNx2cc9+OmH47DVYV2jmp/weSB5FNGAe+xdquPUlBO+Q7oQGETLvSJCGyKq7PUGtdqFl1kg",
+	"Ey5vZvxGWGc1VJfnYzEx4Vd5gnaFe5EkHRY+bAFkbN3xDORnFaIYTeald6mNasPj0ttJUXcHZ4c9EwHY",
+	"1FoOrfUvZHQmJoCkrwGDh13ajv4FanH6Z+chhaVofb2Gzy5CZPftKfx7jNqnE3xz+g7+PevCvxeX8O8V",
+	"vv8B3/8E37/pnsC/b+D9m0OA8jfv8P17fHP0Fv7F3t6gx+ebszfw7wWM8uYS3/Tx+x/O4d8f8e+f4P1B",
+	"F/89hB4O3uO/x/DNwel7/PdHVBLim4sD+PeK/sU33/fg35++a7Qbh3+Ftoff4d/4/SH233sHf/cuYMRe",
+	"H2bVu7qAW/pX+PXtd/Druzf4bw9m++497MC7I3yDK3p3Cj2/6/8N/v0R3rz/Dv89he/fX8CI7/uwV++v",
+	"4MujQ+j/6Bj6OTrFv/8G3x9d4N+X8P1fsee/nuG/57DG73rw/Xfv8N/38OV3J9Dbd+c/wL8X+O8P8P13",
+	"OIfvfiIFK/R2jPM//g5aHV/Ar8eXMLdj/PIEd/jkEN6cvINTPsH5n5xA2xNU1J7gjp1cXMG/uD8n3+O/",
+	"P+A3f0e97Y/4BuHhFPs8RRg4PTqDf8/gy9Nz+OYUd/7sBP4+775BNQR8ef4Ovjl/D2Od42zPj/H9j7B7",
+	"f+vCm4szeHOBMHNxBW0vfoB9uMRfLxECLw/w78N3qE6FPi/f4Xvs+RJh+/IMdvISd+PyEt/38W+Ew8vv",
+	"AYouf8T3P8H3/fcwVv+v0Kp/AnvSR0ju4870L+CM+thDH0+h/xN8edUFKL1693f4F+d89SPs4RX++j2e",
+	"6ffYz/dX3zfajR9QG/73Lqzo7wfw/u9n+Pc5/PtjD9b1E670pxM48Z9+OAaqVDARBLyLPgseqkEVvMYp",
+	"dOvtE95++4Q7ZZ9OvC8RK9gnxA72CbGEfbry2v3gtfvJHY+wiH1647YjrGKf3nnt3ntfIraxT96sCfvY",
+	"J8RC9unCXS1hJfvU98ZDLGWffvR++8ltp7GXeTp0Z6axmXk6dvvU2M0+/eg+nXlfEtYzT1f+k/clYUPz",
+	"hFjRPBF2tE/feb954x166yPsaZ8u3J0gbGqfEDDNE2FX+/Sd2wthW/vUc0+FsK99OvK+9E6asLJ9Quxs",
+	"n350vyRsbZ9O3fEIe9unvgu7hM3NE2F1+3TszpOwvH36mzseYX37dOmO91dvRUQN7NO5CxNEHezTO+/p",
+	"vTsCUQ37hNTDPl14Tz+4433n7RlRF/NEVMY+eedHVMc+Xbi9EBWyT94IJ97NIepkn9652ObEOz+iWvbp",
+	"1J3niQfJRM3skwefRN3s0w9en393oZyonn3y8Nmpt4ZTD2cRVbRPZ+4IRCXtk3fjiGqaJ6Ke9qnnjkDU",
+	"1D69d9d+7p0KUVn79KML5UR1zRNRX/vk4UiixvbpBxfOLr1eLj3MTtTaPh26oxP1tk/vvHbeii49WkXU",
+	"3T55UEfU3j71vd88PE9cgH360Wv3kzsecQf26a/u6MQt2CePAvU9iCQuwj55M+t7t5G4C/NEXIZ9Qm7D",
+	"PnlnRNyHffJ6+d7DId978yTuxDwRl2KeiFuxTwduO+Je7NO5+0TcjHn6yYMQ4m7s0w9oAi/uwIKMvVKP",
+	"YeTVekK2lbbCBQO6K7IKLT5WCc6syR1Zk/EoCiR+rF3E3qVWlCxGa1uxUnvVq7TIPoAjkZBaJZX7XqnO",
+	"gnVAXZ8/VFkyc/5AUYfoOA6yZ0oxHzZYTke5msWXMx+8gEmN+CzJoS+hOoHsJgl64xgfSZ2IgZQ6e4zj",
+	"oOhLJYWIFHkOUveTwlXH7PKLko8lSzOKEkP5OFYYY0mu60liumHXAqZoBq3SUBpv2lKYIOYgoqXCNDmK",
+	"8vcSA3lJ2aSMw9/33T7ZDRY1c9oVoIDO8ieuTjSdkW1Ef0N+a1U6af7AMnQV4xjPMuGJDjoIg8Z2Z3c7",
+	"aIQEXVapYuN10PWMssHIOGfNUcaH0G0g08zYplv7lPbChomqnJLMoCdzkpC9waaWS+boJkEBzu6ogaS0",
+	"KgaY22UPU/J3VHCnKM46zo3XKSXtyQU5X2JQCu1HIJtxrtgkjQTG+MY8iZWwKYZgM6jNKEl53sK7QzGe",
+	"ioV4DmFxu7SXLfXcYaep7SLUvomh58qaSh02hK2NN4QPpYxiX3Tsng7L1gnUhmKcJhFmamqQBoe6Ih1O",
+	"0AjRR9bu05zCyFXO54zC80y3gUTYjBUj1FZ2twQoKKGCUSIeOoe0PPenrXgyTbNcJ+0ZN/YaN3E+nl13",
+	"hunk5XWcJNdZHN0I98/p7c1L6I48VfjDEr/DPt2dF0q7q9LmDXmSkLtzVtwuim1ELIILWhIx52qEtY94",
+	"pp1rzCwqFbMah1W6cNg8I0r7yRYhMt3zI/I7jtETNxOw/8M80QE08YNBbGU8ZbIamfPS7uIjdFRtFnl/",
+	"2iyk8QeIM+E5RnuSxa4DMeFxotABy3mJKHdA38JGhK09HV8kIwGTJbDQ45ptM9PFebQR3wbyJktnU+Z7",
+	"rxc3NRM4YwyNhsGMP6R2hdXaQ5tLLZaUoSvFMD8XW2czSdjBONSbyQBZvBbaEXyfwB62micqXXQiD6S5",
+	"dR5dRaxRuKpT0Jn1VN8vO5Uz8ikPZCAvC3d0P1WLpvh4gYEgSu0aHV5zeTvgQzRqwxGwZiYm6Z2I2Gyq",
+	"8kzwCYtlIHe3d7/e2t5tMcCsYazgiAfiQUymecia9lODA+McsAuuow3bGBqgJUs1AoB5dc7z4VhbF827",
+	"K/QcMU5vOhONgP3R3t8sztEBSe8aEnuVx0liEubp9cV63VzZdAFO8iM8NOtfrlh8I9MlhBVhZoml0uKA",
+	"e+g6/ueMUsWNNE4wh9Bm8aheMM7HdqMEmvW5QhMcUi+UyPgF6mHWBhKR5cCPqYAPV/laa9TlI/Bimnap",
+	"iBxqBjlIiTGcDuQucxbSXzL9JbCwUz5HPsLkbLG/FV/nqfUqbJG5pmAdFe4aJqzAPIx4rlzO10dhsSM3",
+	"VCWQJlaFokjojr3a2v2GNXkUiYhiTGKp40sILNdvjmPGqiM+GPOni7srwkf08rfUVAzjUTwkxnifAQqY",
+	"FxlqlnPSCrnxOQCKdclePT/D4Vc4fi897yIAyU8oOpypckLRx1i3CyK2OH5vC34wVwm5OJ6bBI2Wz943",
+	"NAI3ztuNta72FTRzVcJh7xRKmYfvxELm4TuxwXYsD9sbp1LUusVqHKNv5+Y47lK33AzXmfE+P7JbnG/j",
+	"jucDLROt36uy+0DhCeBdWrwWFZBaDTj6DFexmEStq0GMUiGOGNf5e0q8JQYTgpilGaOKCL0Jz24Ldi6Q",
+	"TWL+KhlGtpzN3Nfxcz9/oHSUcICkjwhkmT2DmdkIPmAQxL4WPKZiWMiVGE1mIvI0p0/5s7iCMQKJuZH2",
+	"WDoBqVLHV+YpSwS/w1A25Nw67Adtxa7kdl3hcYbhdChBYH4eRwFRvssdphlYk0nCwXkF97HnsK46E5fN",
+	"/4cpiW3WQS+Z5Ovtb7XtXyZzTHCgqR7pIqRuNuQSeFfirTBBE94dAwvAC83yYToRlK0Mua1PxFXto2Dv",
+	"4FzhanlITsW0lSBox1GHvQNsTNmY7YepFHs6jvGe8pfdYmTiiLIemFRmfCTglJXI80Qs8SKpYNzqsWuL",
+	"fNAq8oL7oFtUams+N4+U4mxKvJLmkCymNfezw7rI4BjexhEhyrxQa8k+b8rmPJrFWa8r3PeRzzNxOM/G",
+	"byyf3KdjOBZ4DQ8EqvDcU5gRTx6tmGA2E4a4o4YmVmw45tkNAbGnGXbuknESbzeQ9p/JZG7o84Iq6k2a",
+	"PqseqlqPW+Jw4aPKu295sFo812acVolzWTnB77t9VIzBlkcAGCOdxUWrP2vrxSpYmmVM0Cp+5jP4Ybsj",
+	"1fXCNqBng2h8X2a3S+tN7d4WS0cb3YOTXmOBkpjn/8GHE9ExzVwUqn14PEfg1fIRfiHu8lUlGcoI7Gfj",
+	"2ar8mXywadm7w4lgB2k2TSmyrmFhufFfO1tfffXV1vbO7iuAmiIZfWPn22+2t7Z3trZ3+tvbe/hfZ3t7",
+	"+6cCuMo7jGC2eFTrwNl3Qjd9LvFAL/deGYxh2J/a6qANdCQ1vFnRidXox7g0+ck7y2M+nslJ3Cdr9enR",
+	"k6XOBUnK9buugWxWYZfjuCre90wKm1gvTGKVm89VaFJY3ADDbKaCjsIUX4omwRD/N7hGs+2tiEj+aIaF",
+	"+3YHBtTZIonItgqVN7qKK5vcbJxq/T2Q6pmMdEUJlAhGcZKLrDJxQLT0epRnbxRCU67IczeBP+CrDdmi",
+	"6oD/Kb+JJaKGwUTkazMhntvPT+Dr8vHjshY7XXXIqK1eJxGbRDcUALk0C08haBWpd2y+T54BIz3m8kZE",
+	"HSuLOvKpiFhTCeGHIrcWZdJbIbDA1ScUv4ZcWrlkmQDGtPz1e5GZ2GnKQjJX7zFs7ltHq+2hT7OF/tai",
+	"zD5VRhlqObnABgBJRoeSp4xMQABmrd+bMLNkAZ9JrCGNYCJueGLe4DxjpWZiQRtjZt1qszgKZFn7ChBo",
+	"8hc5kLdXNsEv2F8xpUoga4Da70GgYpRq3El1tf1yZ9/PLU92Q12G74v49ZuKX0tJn2eUXUcCR7MkMZeV",
+	"IqFCooamt7DNqvhl3/Lb6gRyUa0MGKGuWpkZrbLvclCpVl7ikuBpm1v7WndoiHggNaW1y8cAJbgBiYD7",
+	"vJR4I6G2lN+omVqfjFCnlPal7dRrcWb5u9ZlftH1/ZF0faxZJIdUqXbcQLGgtYGWb2VNxmclUaxpchW2",
+	"PS8TEbW+0KM/njqw2ti5VklovAmf3cO1W/i1Wl9Na+5oopfrzrdBA0iL1cWY7zA7huMw2vlMfpCHuLhL",
+	"cQO0mwRonmdxhbd1/z5lsaTCQOicG0+EVHEqFWvqjE/h4dnVm+NeieIvG6JKUWY73VkHoZTp7tB8T6lw",
+	"9MPuxo3L+oJiGl63VeBkywpV5Fkv6q+lI81OyFRu7T48WGYfpQOTFZ0quhCbgDnJYuX46y9PZrS2SMRB",
+	"GhXZnU35jPKU388mXG4BaKLZXDxME07qEjfVuy0sgGVQtQf12gutk+yYsZdu5EGlT+4JH45jKZy54c5i",
+	"NIGu1KJyW7K1CHBIJZas8kMZdJh+IMkd0AmebzrhC5S6tlS9Ba4ypjjDCuOUwcCPQfcrbbo1gpx6hG/P",
+	"Lt4cHR5isFOptklVBZzq8lEfakXJ2k11qpQ6W21rKDnvbM1G593bNLuOo0hI96VXGMZ5Xy4n5PxUVZHr",
+	"g3v2m0XGFCBTKzRG6joc0MIGx7RrR8V01oStuLNp+PneKly4kZHaolwdTiY+g0opW56PSb0+K+0Mk2Wj",
+	"mQgBXWXHoz2GRq1lyWt7K+l5VN1yXUG/MhGWZm99A4tuYHzF83sh8/lWKq1oaEmsnoxqWx9wxzGIciqT",
+	"zaDDQmAprzPBb6P0XoLwl2dcKooqUV52OxUy5K11HBDSbfTgmTN0fGmmUyEZLVC1OuyQ50KZ5J2MYwFk",
+	"bBv++OOPP26dnGwdHlamiNRpW6LFNGpL0tJQ0FM0oKwqtTME0ao8e8yqtF4LJ1iWJx6VLOlJvqsiG0Qi",
+	"NwLUqvYaeIwUeKhbLZq5FrPuzZbnRF1fI8Ik03pScr3VcplY9PWUdwu+nhulZDL5iGrngjUNCrlg6Sem",
+	"ZIa/nPCid3B1cXF0+g7u4Nlpb3D29i3m5j3869Vl/6R32g8BFYdXl913vUH//UXv8v3Z8SGKnjzac4yZ",
+	"1bFsSSzFwMJ5LQlew8xxLMVRLiZVIE+lEQZcDWZymCaJGObxdSKedNoTMUlrGXylyAe5yBZzaWNWu8UL",
+	"P+Xx0+BQu4gNiqxbpUO8Oj3vHmGmovPuRf+oe3z846B4Q/9HpqV3SKd5fnF20Lu8hGOve5DTWTYccyUG",
+	"aCattVGZGAnAHjW9lGvlFNPA4ScUc3PyanyyfrjZdf20YsXnA5txs27uso2TnbmU8fmoxCaLdWnx881A",
+	"Z6l90lWgTIhP6KLEM3lp4DQW9VLBuW4LC6oPjakdYKoElFL+OPOlw294eLIMAqXzWMAHFVR5kTcp+I4S",
+	"SXDx2dpcdUvI+Up9FNaOKKgmu0d1uJqRfjBe4s6ju6agdsmnapzmz+LY86xxXo8MxKrvXLSEOVrqnmO2",
+	"aiNm8CkhEq4/jzv4Cuj59M6B7kA1fQM1dLrZWc2rIjOr8xKIuvtsU7Si5GJ7S6VKkziq8DZ051hK3bow",
+	"/TVcqF8Gzoxd7S5X7hvzGhbJWgP5mGytzioHsczTgZ+htFwVB2NWq/fIeGphLQWDMaiKqCTUMRFoWoBh",
+	"asV3PlU6+n0ncX0C0/T5srB6aVZ9klo76Wo9wmRlhkrvQEwaQrdklabDdBK29lmoZteDgjaHrhKCWR3E",
+	"MkXQYBOma9M6iEJG9QXFpQTDzdC9CoSM6YNgLsvrD+3v4DMytPxhYDKl1Jw5YLIBpkWv3ajaLuYdr7cj",
+	"zrk4U1zYhZUwXMu7VX+tws5SJ9JNpO3flQ+oh69WaSpfKJPGuOoim9TEbZ2VIKdEE+R+23GMBlWJla9O",
+	"D86Oj3sH/aM3xz2daLmmzl8Pf5jxEaAu/fjWsBHFqytXeVG8/j6NI9TKL+Lt2nmhq6dfU0tvsGPNFNHe",
+	"WCZndDljdOlMNkgXfRzLWxHVNZEm+HWldfT46PS7BZ3+st5NUcpAelWrKRmL7Z1N+FRnvRK2ztdIB5wO",
+	"U1mZ4qKwbg5uxXxJzRFj81z6CY32SUrLLbXG4mQWZmfnUnWXydRbZRIBiQyNiVRszb/C1KzSxlJUZDN7",
+	"s5ZWum2MInQVKltRjg5602V5nqTJWF4H5zPUUC4zndeTZ8lIoAvvjvgkTubLFPt+qeD1ejrnZg4m9uLX",
+	"k93pACtQx/pEBt2KlAVwrTWwah9DPTvyDdhEG7BiZsSmDFN5JzJl6r7UWu6VjPODot1TNRYL3TVmit+I",
+	"AeZ+qnn3VqgLtEvCwt2sAqS1AkDZo6QC37iQ5GBwSx4uj07fLTjPlPqtQkjrEfQGlTHdzaqJWz+9PsUZ",
+	"p6Y6hW6JV8BMv/ILmOmXSwqYOeOWVCTlGVVqSGwRTy+eUA9ZrR4p9fv7pD+/Kemg7Rt8RgriVJMffeqS",
+	"9F/I0VpyNBjxoa4Z+YgaceXOsnSG2eIeS+QudHt9Nx6zjTJlZhYmf9haSFhFKEtTejrRLK5cDdrp4ICq",
+	"+7ScjNTUO9DHT1Y7aICbTSY8m/+ulA9Lr0IFS2EpjMdbVFCUKvmS6rayUtnWQDYLTqRw6DXCa43yrdRm",
+	"qWZrmcNxu0FDLGu4VAxvN2i+G3gKP6n462J/a3R5y1a8ruHSFWP1WB+Ca8i3XKGbrIgqAYT6+TcQeCvc",
+	"tJEPw2y/DklDJ0vV+URVXh/t/GWvvO/7dT0pu349B0f0KOlpjaRUwpRVddMzgbH1N6gBlJEyiRJ0PoMO",
+	"6yaJl3TOTdGO2ta4Mv9mh4XkGwF9U141/UJbV6L4Lo4ok3I4FRl+F7aJPGOmXNbctrxPJgKJeebSIitC",
+	"a9/PheAMgWOyLbajs5zrhA3QA4KaiGzPgTRtyUEZk4GLOaMsAfSZHZJ6oD1Hraa+LCyaUbZwds+T2yo9",
+	"4LQyCsAke9CBKBSAds9VkZWizUZZOmHbAG8bVVVtN8ymrhhWxf8SzqDkR/KIoZyDrQh1SO/ZhMu5s40U",
+	"zkA6VsyP0cbatZiXH8+uPAe0o9WZA7ZeMQeCDGBwLMw588rpPmRi4z0o3V7cd+cI/C3yJ1t9cdHt50Tk",
+	"4zRSB6kcxTfVq+LM9YhzAuRNStQpj0tUqKpzdL6ZSczz7zAc+n5SHeA9FqYyiaUIWXPIM7wBUZyJYc4i",
+	"cY1xt5iZbkmUZyBN3ju1z8IhDcskz7L0XumSDsipx3IssjhXmCuhrdNpo1/USGQha4ZOau023WH4xGbT",
+	"WyjDoPs10bvlJLpooAjFA4VLhKwJWxbIdJarOBJFPr4O+0F79BOYkKMCHVqRCHIi4Cpb0wCVt7jjWcxl",
+	"rtqBpBoWxlX+epbr7TUps3UWRQyGYaZMJCIn19PdYworPdxXJCh8m2blXSU/fm8bm+E1H/yf//W/w9a+",
+	"v3/L0xHX89Kw0Fy/wjXOWAMfTZUegEQDEPsAfoa/+fBtFmGBi/bZpmJcEpy8Xri28syCq66dbxmCS+BW",
+	"6ZTrMBdu47XBX/hrJUqh0h38RqyKlJnaryriZM57Fwe90373XVlzuth3FXNb9P2MUTNlxFuMUbkJCa/U",
+	"F08TdBTBC61F+xLOTLg0YTF8mMd3Ar+NpWGUFCo5r+fmKsBNT3SqG9OjpeodFhqlSGzUo/pFqIMRq3ML",
+	"3fEYQXFgi7uvTyBg2pwXTRwfyeF8mAj1SA3Psztcbe4Yk8d5gskwntHdZJk8AFCyIA3Ay7I8gO+eQUe6",
+	"cfiByOI0GhgflfkjjxWnX0eUhFvRn0+t8Ij+NoPiw9oqonNoeGDeV+qIPPXW+v7w67f0Mepyk9FAiewO",
+	"JphxefvIrannhAf7UvLAy+JyGPyqDvrwuWb7nmra8/tqOJbGGhBVoKmSZj2p77q4SrL1NJgW7BxnwdK5",
+	"ezMqFuM5FbpO7gsQ2a5GosuIxac3uNlRaprbYJc8Yxu+8E1t+Go6u05iNV40tdkRS4Y2fyarMKBnZMPB",
+	"qk1sXo9VLMFvTkCWm6cAGBehfiO8/mg8+lgss8ndLjNOer32albeRueWOVdvjRIq4bKmwQE+fbK5AXm8",
+	"35OVoTinZaznEt/GomFPziYbODd2D/pHWMD56NT+2b04eH/0fa+uYyOMbbwa4e8uMr364Uhy97GrsRE6",
+	"MpagcqUX4+p51ivBiaz7cu9F6hf+MmPgWz1IFWp0d3wD10Vzh1ecMdbxXDhhaFTzfC/73dPDLhaofXvR",
+	"wwrdV5f9s5MNzvQy5zLiWaSP7m0mzClSOJY9Q4uPKk9w+Uw2ODXcj+LMTJ/odHrRw4OiXsNVu6bPKJA1",
+	"D+l7QlwboCTd4lkwk+7r92gNrZhe5f4YcZbS8sJBLpyO381nofxP4VAx81mE2K7o2uQmexpdLbGpdhw/",
+	"2f4aCupLR9VAC98wCx/O4VTrM7wuMfxlJETImloLzK7n7DaWUcut9hfnGAKjFk9zJMQ6qXutFm3ReQdY",
+	"92f0NKrlhbpUWKk+GOy5EuXTT+Vdx5dmuwcqz2bDfJaVNn4khM6LVGvzn8dky3OepDfV8P85jLDefmys",
+	"woHWtThtrRgQwuW3lyp86OtFnU8WLah8VrmaPa9f9Qp52m5DeT+XONrqQ6+BgbDxZ5CGnYHqCsTUxJeJ",
+	"9buSWKzfLnFBdccui8blaa0BF19A1sMukZFLXT8XsXzM/Xv8Dfr9unmusRcUXVZdokd4p/uqxxWUgfqs",
+	"BAZqXAUJT9q/TT1PVi3POf5KAeGi2wep4PL4DAS9g+559+Co/2Oj3cDsQo12o/f3/kV3YHMSNdqNs9Pe",
+	"oH900qstQ5iN1OSyECVSCv6t2lmaN0oOJoirGcJkMZs1TBfFDj1fDHm7JINXWJqxyaIEU95MUqSp1BVA",
+	"6OunCx+aV/k9SRx/m6X5Z8gRUQxTk6T8Exp0TAJjTT3oJfkzL+Z4KMYoykl5K1xONrDjMtGg0apJht9p",
+	"JcF4nsQFOImFPv45SzdJW7CYsKnoSs2uH+2gXwI7O1c/70AV2JUzLi/xi7tJU+3vhimdMeu84hMx4Gqg",
+	"zachceg0C7/IhK6sH+fsWozSTAQyLEri8xseS13MxyuCT/WJ4hyLlxIyuY+VcOqpj9N7r5B/IHUlfzVO",
+	"75dU8u+wH8ZCVs8e95bZuWm3oUDqzPa26FGpqrn2FqusbPSJ66svqznctr7+Og2RX2XY1v5PJe7nqg15",
+	"QuX1UpeVqa8L0cqud7u986HCAFcQVJgEMCc8UfD/7Ua7sbOo96vYMZu0Pa/YO5PIt3S6mxcY+cTp2kuX",
+	"vbzJlbfcQTyVMYLO78sctt0+jPuHiG/GuRBy4aqRC1Egi7KrCN5FilS2JEPq49OYDvP47smJ1vgsTwc8",
+	"uuNyKEw6nwqkeDRiCHztwsVQ5XzOYslQpcVmMo8Tlom7WNxrxGHzKbHrORtzGVXk/necUSI+H3A5HC8J",
+	"OVo0T5uGfp6SBWQuLXzjh3DKfJQL4tjQNM/IdaLlOX7WTUFKNRAGsI8Tjni8ivP/YSyQNywVNDJFgcmT",
+	"zS2pQMXnihQNsSr2s3ofP296WHjOB9rnRMjoUelbS93g+dTKNWOJfP28cM/EFdlulgq9q/L1PDoaoezn",
+	"62mkgJEqaaRW8lZLc1TVTo06ybLB0Dj5lFLIpzIfJ3Nm0yICUhByhv5y2OYR/t2eL5Q/nnZoZvgz4iM+",
+	"V6y5zf6bRTOBnsBKzUTrMU70Ov+i9jMdOM6rtTibSkfu9WzO+/S+0pG77MSKwQGP81v1SfaSeWqPspoh",
+	"Ref4sXUGS7gcbKqFeja3i9WOHasMOmsAwmk+eJrN6RFpdtfSubyEKNgwlXnGhzlRPsWa10KKEXrXT6fJ",
+	"3EBQrBj0Wkn/HpmJzuWdKpzhBtFM1yOuqDMEFNn8bi702tu7znuvSs9VzvrqYvZKvsSz2xVOMwXMLYJI",
+	"CeYcdxovmVglJfS92Qqca29myYeumpdbwqKs45q7xF7GqTxIJRljloAdZ1Lc+4B3LdBcZbyll7LVFYOQ",
+	"XX8vkOHZ6eCy373oh4znLCy2i3Rvg4P3vYPvzq76IUvlUPhlUgEiE4GCHxuOxfA2neXtQIYn3dOr7rEp",
+	"7WsYaMufehVGzPConLSjNdoN6qSm20WxwjO4CHiq7rsDPTvv9QmXM56gN4a3W1F0JivTpPEo2jJGee8g",
+	"lu889FUZhRpFgwrsBq/rYzdtEq6LId4KUWUEBiZms3GXI35LylZmRnxK2JdBAOZqjtC5xva+7r49xsRf",
+	"76gdS/9S4/2GJ1Vjn0vxMFZZ3mbhydlp//0x6tf/dtW96Pcu6OGyd3LUPaUbmmYsNH/XzVzvu/sONvQp",
+	"WM+efIJEIzVgaC3gIAmoWUWU6MUKWHE7C1sdtlgsNJ1lukSnUxLGrxGKtbbiSEymaQ7UEutniodY5arD",
+	"3lJTxNdEvQLpAXKUCspyQkUDWTN0CPUg1UIfAAy3GBN4c6IfaMpRt/F0MOUqt2SQSs8g68Hn+GRibkj/",
+	"OUgllS/F7OkDrE2EXZWdyMMWaWdszcJwD/aVQvbgM45Czz1WMc7Jow/jA80bjOYL5DUf3jKYJ4U/7uui",
+	"O2mhWUol0K9JKm/wi6X7EMjqjaCJUgWx7BZrR8ZAKW+EFBnPU1Tw3QrGiyGdVZkyrEZttaTq6mJ59Bz6",
+	"RGW4jgtcrrvy5rsJGqpiTj62Ne2qH3lC0L5IYstmsoUKlasUZ4/WcE34A9GaV7vffP2NQ3t2KsOvluid",
+	"KhRDDkhvkKWsatFVALi6KkAbmKs4IuCliFK0lkJLQBO5LQ2K/q+z4ZhKgrsYIZBDnmWxUMy9AaZ4lKcK",
+	"wlBPC/EuPLNUJnNbhD7OA+lYb9rYV/liVF0Lq+8116JUFpwPJ2KLSvCtLre6UVrnsoJmw2Cxx6o5HqHc",
+	"eIwQv2anqgLL6kcPn92JLIujIl+r9scu+isVpljACQcF7gexxAYOYd0phzC0WZjSYJGQpR/EQ55x710g",
+	"w0xM0juftrTZlCtFl+EmvhPScyOw2pvFm7moT1iU3BeIYoX2Lr7RgvckjcQeUS4OkyqLYDItlFRuZgwT",
+	"KA5NAkkRpvuLqglKwGUy6mrx12rqiQHy1r60WvCCZqQAu93t3a+3tne2tnfqaDYK9mDTS1Q1J0fLVB1K",
+	"ZX1z89RszbVgeWosmsVOaoDVe2RDu0wHlbqRtTNcGgJUieNL6opK+r2OUV1aRaZkjkOYi3PFpqS0Wsar",
+	"mtIx2jRnDXGB9E13lGehrJEM29a6TbJV6N9YyxMCe2WK7JhChU1M5BD+Qi/azP/gY9herB3QAizgRCyH",
+	"gWwufoRz4iw0SovBLEuo/riv8nA3TH1C6+CGDNV6Vsotp/jcBRK/2DL/NLZMB/zrWfc2DzuvVr785nU3",
+	"vxhWP4lh9fMmi/hirv1irv3DmWu/WF6/WF6/WF4/veXV41YKHnuRMV4nUH165/mF0Wr60Lt3oYjDWirJ",
+	"LbrOVw9ch9Z6jvTePKr86Uuyolcu8Tf2zKyrNV6JN6vlis35yU9WXPFP58C3KW9mi/SOM6HGaRI9JT/e",
+	"ZpzgU7i6zfPRPok3WV4Id8MihU+koY8PaFmmbnTI8ZPI7OpEBRv4MZSX+FRq7VFbl2BXJhGqQXn1Ga6j",
+	"jm/XpyUoXzMLCkBHxAoz+VshiqS5bEnO3D1WxBa67g9eEKEbbGgCECnosNVhZzIxnTFgFcUw4ZmI9m3B",
+	"Okws+0LZvLPNMNMOUsbvBDOQ6hPSqWbDWA6TWUTB0umdyPiNGFC7QIa2CAX8OpNxbv4/MF3HMs4BdFWS",
+	"kqp0EkvngT84D2kkkrBF+bsXy6kyXX5TB1rh1SicCqpIqwlSLi6djjV9ZGJU91BrxmS6TZ4cmOnFqfye",
+	"ojMXUeA6vf2SPFaLHdXMd3TeOz08On03wMRN3f7R2WmjbV8evO9eYCRx/+KoezwoEkiZP+h97+/nRxdY",
+	"J/O8e3WJf1xeXUIn+PdB9/Sgd3xMf5+dnB/3+vqb897FZY8+6l1cnF3UTp3lLvdcYH2Ywlmh0a76/QCF",
+	"hNJvKIzZvFsLvg+Vn/cepnjSpVH4TC28vJypqZDRwvsDkGCSZPG9dqhc7GcqMiUWO+plWZrprGBLyGll",
+	"6Pjv7tTrhaN7wn85IVlFRPqSW2FLi9bPauX2dIW5LWq5goWUB8M3lC29uF7HxuCm4odAKpHrDMhlZHDe",
+	"7R+8Z0MudTmFNqPs50DT0CIwzQTc/5JjUSCXehbdCjFdlhy5vjdOfceZP5LXxTrz/8c1ON6csJqmUiGJ",
+	"9TdYlQIq6xI1Y/RdxWVWEiA3c+2KrHqos/Lg1mlY5fBqGO5HGfopWdgoE6IaYnA6wGo5CtXNPED96RXD",
+	"VW1RqW5nZYkILEqGxjiTu0CHpKPVG+RHb/P8LisdhpdXhVvcLLfq22NrvZU2SI/v9L1+a7wOK8nO1Xmj",
+	"3Tg8+wGozWmve9G77Bd/Dd53j986j4e9gyMstn16dlo7YQmw0KwoiFeUoltFJqqXgaRC16tWG+QeqVAA",
+	"VtIIrUKjIglmOuyeWls9n/bJ67Arza9rBB8Gs+3tV8O/4/90VgwdDc1iFcgQtZV77OfF7w55ztvslzhq",
+	"Y06XNqrcVM4n048fQiI6Y5y3dd2wRSiKAkWBxMod13OG/+eUaCFPpywRdyIxbmBICJujhOetNroMSoEh",
+	"4DOJ/bMQmOVQS1ZVJGeZ7Y90jOjyKO5ycnmkSkSRSGLc0zgyofeh3tWtOAr12nzLIHSxgU7B7NcKOwXN",
+	"b8ynUyFLBX9W6vPq5IdyIazIEFVlAdA5looJV93icnfVG777jV4TtFelK6QrUrFmaHshrGZuvl+u1tFv",
+	"OK+q1NkNyx9UvLHuDc67KY/dx7s0jvxeUqnSJI50V34aGvvConFSm0RxPpD4vpi/89adh/veDu7mDzeP",
+	"1sHMvDDJ1YqcWG4TP6+a88Zp5pf/LV44n5DRw10HvSja6BdOGx5FXhN6LlrQs23wYQ1OrE5qtQm8N+rR",
+	"grDcLiyoALdJZEREma0qEHxBtBmPCFXLPJB4AfbRoX8oANV4uToAZ074nMU3MqVgjolGTO9SGilWFVNr",
+	"Mx5IPSxhZZWymbyV6b3UVy4SwzQSVVTHt1wvbhdWZxjOsjifX8KeEmq9FjwTWXeWjysiieB1msX/QjZp",
+	"j73BbxkREz6N2a2YE0nR9d/g9t+KOeOJSpkSiRjmStOOuzhLJWw1+vXeDRSXESJsaIDRiyzVxl0uo+v0",
+	"oc3gMwBw57NUmmxkgB5Yl01ipWC30oxd8yiQMHqsGJfqXmQiIgfH19s7rBlenXav+u/PLo5+Kmp+InAh",
+	"Y4lLK/Z0nOdTSocSyxFKJMNU5pxykJKGvFFkUGETHsucx1JkwEiiJxV2ofZevlyXfmUhiWDjwBZKc2r+",
+	"6XJMUyG3VDrLhkUumWnCc6Are6ZGDsWw6HKD3NjTAtkM3/X67CWfxi/vdl7acmxhq00uxbiRUrBmeH52",
+	"ueRDuDmxvGkHcsqzPAaJjiEWQP5KRrpWX9HVux4qWlFE1XEEh73jXr8XyIUBXv7iOMJ+RMWVjDClS0p1",
+	"/2RRCrCY6NqOXs6kbha29nVkzqvOdmebADUT04QPncVf9UP0DvWDpZTd32K7iv0gyVtvPrOiejrCJQxJ",
+	"12POBo7CzNl3L+10zKqNZO2MqsfCn6P0XgJvqLuMM3Z++Fa5HZsOnD7RjZBykWq32VQm8z2U8JT5Is6M",
+	"t7Nqm9umAolll/zyq4oVo2EXMFSbFe9049Jr3Rjn1QlkIPvonGHyeWGsCFBoTKpauIGSI4fDbyDxHCLS",
+	"ycRIZALOtcmdjF14Ae7HqRKG5dTUhAF2YMM0SfhUCV2OEvBr28k2lHBdbQr4F4xiENaziPp+oZhmH4HH",
+	"jaE5uh9RNFdmuGcsgyZnE0pV1movrATQu+aeAmk3ohmqqRiaXYObz6dx5x8qlaGpHjrRfWylSr00DwDQ",
+	"qYrzNJu3i25fdXYIhWjsoXlzmFLbxCoW9xcxDYnHSt+Y3c4O3BiJbgf2RoEIQL++6myTT7X1vgL5UQXy",
+	"hmO9x8hM2sGb0ywFBhTkL1u0sDOJwg7rIfceiWFMjvtOxjfFEjHKAwk7AtBiLLWx1CEODjY1yzRHUiyL",
+	"Ej3LocjQqzuQ/TQRGZe5uWZ78Eeik5spFmXxKLdri7NiOsXdMtCl+JypVBc55XkgbdSijnuizQBWo1x5",
+	"cKyFKJ1TTQkZqT1jlCbjTYgMU+jwCuTJ/tfLs1NT4bS5mJdNh28Ncv4g1M8fOmhjIvM2NdoPZGhZiD2G",
+	"2cW01QgB7l3aajOtgVHFLMyrNtt+uWO3AlloDFGZgCAaYF61oAF4IKDkauZh2/yxEzRC1gxtVjPAWnj1",
+	"AhlLoAKoL6M9wLNvmjm40CEio9nFXbGBzHssdD2A0QCHmvODNEJWNNwH5uxWiKmOmE1SpflCFzciZuIS",
+	"7zG8NeyZloqBCwzktdCsX8SaMjUi+SjNrmOKx53oeF+hclpQAcTl1eAWIoSeavVWge4UmylBZss9XSET",
+	"9tLowfYwyZ6murhXe+znX4DL/thmv8De7gXSOFtqqd9IcUAgX+HgVLn2NpZbGge12XkWqwlr8n/c0ZXX",
+	"PyDk0N1jPEkCOU5lOstY084oZNeCdAXsmmA5SeAESSFtyIEB3ReKgBoVCBjXNcyRRQfuThntGpwxEIhE",
+	"ZHtswhOYs4ioZazY6+1tHVsVyDAXDznQqliG2Gsb4Zf09LD6+yyVN0yNOQkDyKq/3t1lTbelPnnucJ+B",
+	"pJbhQSpzIfMtEjVe73xVarpvpsoEAB8dIIyM0yWIpKl12Ovdb4kN+Wr7lbFIAw9k09uFFyLP5lvdUS4y",
+	"o9NgTb3pce7p/ttsyKdTEenJo8YJcahGh7p/hfoYCicO7aXDsBiytQjMtWkDx4F+4KkdRQr1VHPjfq32",
+	"mA1ExfaWO2uzML4TxQ8lL13UdPUxNSiCRSCvsY6xkNE0jXW0lu1sTxc9RgqGKjoSShWbCC7pR2Rn08za",
+	"SZIEA2IDWQ6cj4Fjg7sV7euP0bkNwwMxiC4dmYseqyLsPgceRfJ8lpHIpkNeFR8JlgODmQMphm1XKd72",
+	"gkluEjPc0rjE/tDGUCpOU8cLOOJxIiJGQSgxlZJWKIuCpDnmd0VgoBsuskeMXpwzDIO/njMq+Rtze4EU",
+	"GUfhG0yYSrJREg+Ftk9ogefkqL8g3cDNJ46ik2Y3L3Uj9RK+RS1Zjro1K0Nf9C77yLLd7bCmAxEeG9x2",
+	"SgprfrXleLHsNZB7h/414tGvXqHFPR+jZLsgFMDLG1FhrLvAsGgqM2z8D1CRKST5fDiFySlmrGTWD+mE",
+	"FJ9T3tgJWhSLKtfsHMthY44AJLVCc0nbrBlicWw6/3GaYEX2PK2um93cYXkayJ3t7VanSvMGNxTvpUkI",
+	"gFdFxDCTfUovep3mY7yvZ8Ce7rEQ2dTB9RxI7zBNZhPZoWLTcQokkV4pFgIMYHjthMcJRu2Z1BCFS1G4",
+	"H0jbGFgENYQPYLe1F4JXxL6YN7KQAJfDdDKJczaK+Ku/bH/zdSCbFFj6auvVTqvDftAeorHHJOESFHoD",
+	"FXPp4KisKcW9UDnl5211WI9nSSyywCj6dawy3NapGDLF44gOU6aag7dByDqthuYFfD6NkhBfzwGl7BWl",
+	"3pEo4PHj/cI5uoXosRo73lYQUiSNiCiE22MPZFUl/PtxnIgiG8Y9T26VDgYGUFPjeKR1Lw7wGtRxPQdY",
+	"DyTIvYLIvhQPurw/YJNMTAUqDmyaJ54AGpkTMmlihJkSmUm6TCOD0BGnshXINEPaSAJ1IbVXfk2n6qax",
+	"0BvvH10gdcVuElUSLiNV1R+hWVo+tUg4LNusZB+ZgUC6oAJwWmRsoa71+QoZtfXGuaO03WFkmo9jeRNI",
+	"d5M6rGsOR4ODOaH7cZoIq6tR43SWRFQS32Ljxem1WSSi2VRQjgejGOERYWwWj7yy/xgZY2ElmmVaTRBI",
+	"mEaHFRomW09d8Ynw7jLx2RmK0ibTc8Rzfs2V0JkklM6WAjQ6j8XWdSb4LXOEeRERS/cWXY6AI1ACphW6",
+	"fHYxF5LU+US0NYEC7LUFCAejPHhMI2JEUyAdGeeFMmIt4uCgMeUZEutyZ9BX0Nj3OF2g7soI9eauIw61",
+	"RGIfWCkbiTlBdoQYfGB6lDCZWhABR60OC22VlEAaRej13N4D/G6/JNVGKfXB5yaBjaL49KFAXkbtIaIK",
+	"JGIqkheBZCvr0wW8JjD8e+T6YQHAbvE+C1H2wqRPFPtO3wayOAYEV5PPxvTRMumVSeVEpjtKlo71r4oK",
+	"3cbeBo+BTEcsgRXb7hEeLgSPtmBcwnXJPZyaxy51GBFGyoeA/cEfpNLU/D+XTEym+VwbEANZAuZFKp3m",
+	"PNEx3JbzPYoae43jWOX2UiAXUdT9/rnML1ymWW5Q9SLN3NM0cynJxIRbzkVrO0STaCZ+gfSrw7r6lCpI",
+	"mwf/GneSmQEgOc9FJukwNHV7oez5aQ7HJpVyVSZN7xdrTgb56bpwHm2V07H4CAutbVjEQGRzU+hkr2G4",
+	"DaN714EmOHW/D5gRsXOwjsZe4382oY9fcTN/xZ38tfi8FQSdJlfDX6FZ6z+qvFQrk0MAOBHIzTLZZlhT",
+	"3zJnnnl4u3pB0IO3mA39watmNUlVztz7qCcK7KFqM2AC2c62P72d7WUT1HzkmkmahEjYz6p0SItTRtfp",
+	"jbE4AKZ4yDsLKX2WQA4RDm8Va4/4sdiQVSPDQNo+mhWXCjhsYaw0hFvKl4SSIVSuz7G1LqzQuj19/NBu",
+	"WEUYfLC7vW2MUyZAbTpN4iGO/vIfinyV9PiKigLcCPIy06UntR9KZrAroIb71JXWd7a32RQ54RvBmmMu",
+	"oy2trkKpjCczUXhj//xLQwcaOQmaigClRu/qwlr+SRfZ2Pv5A8V3r44vsmqCAeIA9AHWNrD/AUN1zDZ/",
+	"8L5FtxV0EGvEd6uSEtI5dIcTwd5Nrt+jgdlbyihzYjBs8Q05S5L1K7RCdP/7bqPdyDCKZruz227k/AET",
+	"hjX2Gm8vtuDnj+52/GX61ave+9Ovr24myXb6rZz95V0c/aV6O56+8MvuxTFAoC5f4a8S5lXhJU8Qtd0u",
+	"UA1hEaS2A+2bv2ueUT5p7O18ROtqAeqrUzcQLGLYALZbHjhQMBqNj+3Ga7ofVZ3be/TyDY+MIy822Vnf",
+	"5EpybRsXETba/XZ9o36annA5N3pfaPdVnfkdSSCBPKFaIagipLa769u+47m453On0avHNHq9eSNL1dfv",
+	"pXiYimEOO4lxXwYxwXG7eKhs0QYqz28QDxS824eP7cY0rfLJPtAqQleqRRMBcZO72zsmHxLGS+Skvgcu",
+	"XIp7R5dpxC+UGMoZBlylAAr1pISVIAkbjd2er12ynBvq+NPc1StiAZPFBJ+FnnKvpo6wKVO90jb76uGh",
+	"xVYqDbV4W9ILYhtjKgS5ZphKNMSjrGv2lHTt0nK7Qy5BGlUizxOy5hom1Ogk0Umg0opvHAHIiG4zfsKZ",
+	"ALVxsn2albpTIYEAI4qlZkWGXIJUg9m/kohxlBOR2+M6AkBzxihBAGbEU3m9/S1rhgdnp2+Pjw76xit/",
+	"QTlCCqL9ShUXR/eVZM4CC6yFwoAaBg1yo6Gpxqqc9mcm43/OBACANi0arRXJgjBJDsIvAqbtJJZspkTQ",
+	"YE30dgApVC4yQ3uOTrqQzbP0voWpIwOJUhm/TsQ+nJvJTMrUbDgUSmklo67c86AlQbtBCGyw4bTHcHbW",
+	"1LPauIOOqKuNOwu2mUAumnSoJnxhsvGLCrWpahVZ8gwpb7HXu7uBLHcvU22rWWfqqZIzCQcZAGiQt6ZQ",
+	"+Zs0mm/IyI1mSeIzcmQzJ1P3cjatBkvzS2OIWbob5zyLFfkDyhzHeHuBpgEpdhp7jR2WzQSLQDZn5zx+",
+	"aLQb/4qnhpv55qvt7V03Mh75FO04tcC0PZKFamx3drcbS7moCpZxxLFUr3oOnjFWMLuBeBCTaW7Z+wqG",
+	"ajpOJbz7r1ev2A7bfcVef8W+/ob95dtKZuuXxepmJtUhzwekO8aF7uy+ev3V19/85dvtHaSdKLjxpIK/",
+	"T2fZQiEton4a3dQEmNrs/AbM+iLnvTlrSBerXMFM71pJZNrZ8KYZr9eFXbX4TaMavf1MX+qN9vSRcsXv",
+	"UnJaKkBsfq5V7L639UDU6Xw+L8O/XYPhP0jlKInJwf71zld1RlGz6TTNchGdiCjm2tG58Xp3t07jaZYC",
+	"MQYq3aNSCF9Ek08jmhxoLtjC4RJZ5GO7scY5leSURFQlvOoSl6ZK3CZdKeKll+T7Lkk2r4vcOsQcdVjX",
+	"sns0ujVj7ZXZziL3sDQMXBLLWxGhn2YWUU7PTiCXsb3WWOp0qsvVeGZ/cqG/JvsOpXgIJGqmsOQoea8m",
+	"CUo5at9zQ0GjCQkD8XBso+MLT5Zhil58sRazuhUsMEsEN5ttLJHGptFUQlBOAnu6qNA3Vh7tL6xlHfJY",
+	"BukxtI6Spp2NUKqw+wTSmJnQbZqpPIblxpIsPWlmzVAFs17FzJMLPHkY7QeyEBS4UrMJefDECpgCGRXm",
+	"bM60RGesVC78oABYlMeFmfIcc7crDILIMxAns0mCVU2vNCsdRxYi99jr7desGZ6e9Qdvz65OD6sZ5K6/",
+	"W40F4v166TWhWhgI3U9A6zXQyWmav4Wt+4JdPxF27RoAXIde2+sdeuydWFUcYSm8amWG8RUlzzxt4ghB",
+	"3kDXRQeoO6yGbbMC7t+JfDnMb6rjt7vmcayOjsZjTH07tK5vLVP2rtc37u2b8q5WgHwjsiSWngR52HMk",
+	"yLdZLKIsHo5VnvH///8TbMeXIXe2d3a+eUYZ8g/DLtcUAQ97VgRsfALu+gsi/WMj0ncir4NEV3o79Evc",
+	"YMSaRYJluEdhm4nOTYceqqGekC3qJV0ekBQPhY++ZfEw8gHV8FqLjFpI5jg1mARde4idrbJzlAmxNUqz",
+	"iXaiownahvfoa5WJf4hhzu54EkfGG/hcZEMh8y0hAfM4nSJrZO3WmUDdfsSuLo4x6Tof5uTU4vtCrEYv",
+	"6DeQjwtc4Nd/8PUX7p1eWb6FzHP5cFyVCtqL1SsZQWrIEzpBmlP8QbuVY2yGDfLH6iSYgiba1953pI6M",
+	"lV+UnUtMOZMbZZTWOaMLKGWJ1UkXfGa5IE46kY0T6uHLAoaPps+GieAZerBoda+nPrctMR2OzZFTrGsx",
+	"Pw6KCtpSRN7e+zQIsuTFoqHXSIxiSbvrOXyBDJZhSm4vNAcjU8okSJtAKMQDWpRILggjZSIStnRoo6Cb",
+	"p2US3DLyGiNPxCZmiUPPnljeJMKvs2/hpKU9iPGdzlEVSCnuqce2NghEItHK/YvCR1CPVICcdagkeNxA",
+	"YjhdZQ1ra4OZJI88ISLEENNpMrehmXwitG9/fh8PhZb60F3bEaBk8TE662l8Qg2X+P7bsG8UAXNgbQKp",
+	"i0agwRIEcFgd++rhocOOnOwYdGlU4VVtZCoUiUkO1Mfqo1Hj0A/3Ns3wTzRskeMN3NnYRMBlKmeAByfT",
+	"nKlZJpK5thdWCmLngEmexVBhAH5Rf2p+eaGsylQ3bLM7kV3zPJ6wJoLwOE0iioimhIqVHClFphM+pMD0",
+	"lcxp5ecFo3p16TCqld/Cj7vLfkSwWfajw+JW/F7B71bPta7FpLJ1tmJ+jjmlan5LFPwVnz6LXYXI4Kq1",
+	"GPtK9UlUcNd/LGioJQtUNUXjh8no66gvEd0QfkDvf8BzJnTTcWlAr71VtqHaolK7waefxPCDeKqe3Wf7",
+	"0yAuHSL3BXM9DnN1MQnk58Rc0bK2T8VplZ1+QVuPQFufwE5YZjk/r7VwU23IF2vhn0gNUxa/a+lkZpWK",
+	"bSQpjzEI2tgYE/Y+miVJILWEOCkV6zBJawdDa7YypR/vxIIjSVOHulQJrm0WGmRPGc0XECd94gjAVE1b",
+	"ibxNVjVSJFj9gRWudVVTmzMDJSkdJAHSmiy3sR+BOK8wRhuFdhF5azfGS0r9gJkWuWJhn/2KdaZ0OUsQ",
+	"tUwsv06xQY53VFIUSXxrSSlvV7mAcbGmACm5MizoGwKJ82Rx3mFXCkObHOkshF0gCZIpzFJT+PdgIl+M",
+	"ScjHRfTVZxfMK+VyK2G7QKgr85BwHkjHJrteOL/ql8RvViV9B3JD8dsRvNmi3L25I6N34mRQJwAqezgG",
+	"stK/kW3q3vgpPBkpi/GzKAj08ZetVYCgPNB4kjvV85ukntkL7pO4Hz5WqvLTm38S6UqfbA23OpNj61nc",
+	"6p4GB5pZJt88zRzTw2Mh5N/bec+SG+eef+HMv3Dmn4sz1wz1czjyFVkmKSjuSSbVgnE3aVPCddky9wO5",
+	"zBeMHL2u5zpKo2ytLCIBPqlpsjIo64Jc5R4h0bSLtV7PrSue5YnblLKy0gdSZyT3xB1zeIXEs+/H8h5F",
+	"bCwygVID2in5RCQHnJJjTSxPZ4QVk1fLTS9DVmxDxtBTDZhHZx5GoEjS9La0J7Mp4xPg9eyyYX1+cgXY",
+	"mVuhfRHJ5olZJLQ/VYSyhZNPtegdzdxGSLEwpNli7RlK/bo7mqcmy6F2zfQtYxhE5md1WCZOAHe6xjXw",
+	"quxKWcs58ML6YqYZRol5WS2+uAz+aRA5HnOlO+x6lO6WsXlcijDrJO1hlSRWua2Ro234PJALmUna2Cnc",
+	"5tsFN+MOK7LnOOUBQ9Yk3GiuUasdyLBUURDdAnTavpA1Ka0TJaipl/fLanSEVtgWyhpdlhDdoCfAQhfq",
+	"HYE1CIvBUTNkqvDoV619VpW/BN0p3V46Og/KaaqzLqdyi9JZU5YoPxR2MeMS4WOdCThOhOPOjgkG1UyQ",
+	"0V4JjGqVwtYYp/xOTlatpj8zTNUyneWK5WnE5y4UJFzlTt6oQNr0VJhQEKamc8blHCvFCMpLVnhYFzlI",
+	"FWq5ALCnUyHJt5TSz7SIxlFmKEW08rEOqMexyo+Kcsor+RfrC2TXa6hcEUC8wpdoQ1epUqIMv0TmBtlA",
+	"ls/aKynWhEuka4l4M11Zc7QyZclCec9NZ2tnGktTsyYfCyVsLk5vhj833h6ddo+PfqISeuJhmqBASqxa",
+	"5Qx1N97UalVT1KCi6xVWlFNU+Rx3DZijxuLy6uZQ2gD7OLiqhH4wn1IJ/7TZ+qRLpR41Kipxz2WU8LjM",
+	"RwvjlHIf+fvwq7cJv9IO/Or28Sst81d/1X++NEn2hvzOsiR9ikQ9Z9LirlppeBAqBhG8fv0tzNhWvcf6",
+	"NAr32lTAR22UW3y8gZk3d3a3tnf629t7+N9Py52ORDaIdAE6XbFpNWqv0jtJPlXjNF8xfLk4+eoxopnQ",
+	"9aptb692GlrpFsu7dUq3hdbbO85v1oJ9dPr91vb2tvejBghbgFjrDk06nOJ4MCuOOaCiHjoM+c3W9g4N",
+	"qTfrXFf6YCMh/HLPpSkCqfKG+0COESZmHv0gnJKKr7aLKommbnfj6vS8e3RYVIHec8hLRXnu1fRRza69",
+	"lZrnQSYAoNA7gH6BedLeEC7gDwPMKxml91KvxO0oz7hUnDLOws9PSVK085QkRZoi1slRZEtzfElR9GdI",
+	"UVQkq16Rocjy1pWC58tfDOKIo4+1pFBLCFx580ZYcXNwjbb1lqtyqTbcPjpgTS/pzfwoenrMmp522QgY",
+	"ZXyU16B6LrHb2fn235DYfT6idnbaG5y9fVsmaT5JqUdRDi+6b/seedjZXkYeSrQBD3k5dSAgWKAOG+Pz",
+	"ZTYsU0vw0+oNyfzzRXv4OeLkpDnTaqy9oBOpGqv4xMDPUdT4+GEdxn9pynmtRf2O/uKFYueHb4vYKI8S",
+	"mA4tOZhGI8rBH8jQxcXwvsOOcsVU/C+byPoawK2IWeqeHxV1JDB0iLIDdyhIWtc7NdnwsBeTTUsHpcBM",
+	"jXnhjsdUx6Y5FzmWYUQkP0blvBRsJvM4oRwFgbR1NXXKc6rt1aqj5to3lh7UtCGaQGUh9uskT7cFq5Ch",
+	"riJ2h3o39ZmeR6PNCN40Gi2Id/TK93zACeiaYxGpCmHjPLLXZmqcZrmQnit54z/PD99u7XReB3KHbbP0",
+	"+h+6TiP9y17251PBXh5QNQ32kipS7LJtdkEfCvoXBk6v/xHI//zP3tnbgErKVojE17HkKECXFQiVyPL8",
+	"8O0XRPlnQJTmIjjYktDQJ8WZumLg460zi4ULF6w0+hcsOqY9PnkgwxN8fUkbUNtOoysfDkZ8EifGx1WX",
+	"PugE0jG+YAUQmykeM0qUSqosN5NgekqOCkuLDJep9k/0FtbT7KdKWOW4XgujtbBmOB1Vaceno82U4wtb",
+	"9Aj1uDnNIuU4kBsM4F6XaRwx7TOmGt+0JkDFSTsaaaDRy+oAFKf+CRLwm86rMu/DlP/UKfcNOP2bqJKF",
+	"zLN5LUXyzU0mbkifpmd3cHZ12kffSfR45NN4MORJ0qiSqlGJ2d/+tpCq/f2ntKXoPqLxdlHZ1ci115P1",
+	"wvX5ESVzaPxmKkBCsus0gF+0fn8KrV+Zp1ip/TPk11P+6YYvf6E/aqv+SiObrOWKKXEDkiC3dbBmkqrc",
+	"6mJnLtsTSNQWUhfr1YSrOYx3QjMYT9cDYkBkGVWt0Pv9wXBTu4LxWc08me/pwyxa9uXGeGqZsEau41/k",
+	"tT9PAqgSwqjES5uKatSyLKlhGfjHy2lUiH5ROMP3VjSLJXm1UgpRjdt0PTi8nmossC5B6znkNda8ngcS",
+	"LnLL8SjBksowLcQ6IWvizMjBDrbad7HzpTzXKc72UFvqK9cBqyH8neOp/KlEP4IUR/D73AKfM4uazlnd",
+	"g/7R972NPLM298uCo360U5azpnTkrwljYUsLuux3Tw+7F3WdzSysP25VJobmEzmalS8nW3o3a8rpC/f0",
+	"t6mXZ/zAzGL+1BI8we4X+b0kvxuDy8AlAL98rMcQL5jA/b1/m2ZMTYBBzgWfKMMUI7ytY4sv0fk5aywY",
+	"ji2m2CuQDHDC8VAMCvSAixsJXOxIFD5X3X4PEINmmKHNuomUHKtqs9wfyuy8dQdYRRP1oIf6Gn907OGa",
+	"Rji1znft33o6yd3K6fwWeg9Az1+0Hv8WWg/EsCtVHcRseooObPTyF7zWdZUc8PGicxN2oV1vwpbJBGHU",
+	"G6H+I0SWEBh7tCyHWBPKfEQeLm2WZm1d9JNKG2txomkliJbpt9CN4KTSzPxQGbm2VlMCG3SovYfW8OTF",
+	"/Jk/fdYMd0EesoVLbT4JXyryeeDdJVyGQTbufXcZCZzFrz9vb3374b8q+YQPn13t84Wk/XuQtM2I0BeV",
+	"1r+LSgvuUwXR2VSLBe0qdVgFtXqpYXVztZZpSI48iwTNqrYG5ktA6YhsVSBNvshVOiwdom4CITHbtHYH",
+	"84pU6wqRcR5IjuVMhcopI3DLJ26bq/6Nful7s0s10sn/jiVIe2b/BkJk/z4t1ltDjqwgrV+vJa3rMDxm",
+	"MUKYtwmMCkIBB/Uogm5H/Xryaufg7fHrS3H7j79MvknU172b669Xjrrzm9W5du5RnTASc3Zf6NqfRrwi",
+	"MvFC2bP9VDSOWLynmGp0D1UkTf8UevaXQD7WYW6ZJSWQn8BR7tzszJ/LXGJO6ze0mGzsIvcHco37M+vU",
+	"Deh8UauX2CHypTcmr82dS7pUOj2n/ElTLbA32ij5qzybYaFqUmuUlQFWFxDV1gRs7Hvy2+mTaZpfVMr/",
+	"HipljWBWa5UNWfYVy/rty18K/VZN9bKm1YsaZvrhGTzi9JQ/u0vcnx8vbYxJvugF/230gvbSVWCOjSUn",
+	"aloWnryi1Y+XoPza14tilPf7I5PHgWjFb0SoGck2Cw3RDgv+DeQoN7Ec1eJzi+cuztbPPYfZL2dTCgp9",
+	"oQLpbAXWAG8Zfxro35j3XigvPR0JU7FkXNrs5rAaEQXSfGVy2GlmVJ/UXtHNf5O5IZhtb+9+bV+ed68u",
+	"e5TtIJBnwOfv1c2AV5FwChdiRdBJlg2GADnwk0k3XaRmgbcmrYvvX+TIN6VkeLB/qxz+upRq1Kb9bK/L",
+	"fKfG6SyBbRQy8joEYUln8KQK4G4mNP0di2a2OCcmrku4jJSb3A7evlDM5Lh7Sgq6S+9u1c1D5wPnHyoZ",
+	"nT/1XNelJGMBQVqVCmGlKXKp892jJulP8NP5Oj4mC50LLZ88Fd0qPMBcNBDI+ngA9RjVmg6bli6Qv0Pn",
+	"Qj8Dnd2KX+0+/Lq4B7+aDTBeiX9mvUnpYv97KE/8TJo1XBOHeXy3Vjzhszwd8OiOy6EYFLl6CaMYMIv4",
+	"fMDlcJxmuOThmGc3YgBNJzyPhzxJ5tbW8yibki5MPJiKLE6jgZBROU1b6QtSoJYS7dh7s1irYoNkP97t",
+	"K2UWWp+Mzd5Rk0StnAoO59/Ya5ycnfbfH//YaFv6sY72WETg+cK4Rm48HffFYL2JcDHTndnyspvJb6az",
+	"cklRHeOdhx6+aLL+FJos70xXqrN8Nhcl08ryCPq7a79ieznzN+aHrnAwITTnCZIkR7pZ/HeK0nDuh2hC",
+	"QydFYOep6sNeIcS1faHR1ojQrI1heihOSmN5uJDDVEYoJIDUdXY6uOx3L/rhnnFbBLodSLeHfQafHbzv",
+	"HXx3dgVfppIKmhfbYaqR4x6NxfA2neX7LDzpnl51j8NWh/1AhR8CWTiIas0WLFNjbSd0zPhaUgo51WGh",
+	"uo2ngyl3s7kHshk0JvGNrvMwSSMRNFp7tJvc3wXtpzrFrOAy9XOQGzFLe3AGEj5jw/kw0ZXty0dDaYKU",
+	"6dXMXxNCRtgbRd3TNHfqMZjq6CvqtO0xzs7PLvskD1J5cC3pxTmWT6Ci/02Z6tIabSpn3sIc6mN+V6yn",
+	"PG0aHkRQmGWc6+xL0I6aMA4SKkAIyBhU+d9bN2WIwkhakW0pkbOZjP85E7CI/aLMBlbl5TSKwpUE0rk9",
+	"Gcfa58iIsfw+XRTBrP9xkaKdpU7RuYijYBvIZiFiFjfDO/oWCfWKcaUrLeezjCcwY8xXTwuPJYvS2TVl",
+	"vFIizxPKvZXEKjei91JdTKGnBZExKQvRIUJkWcdTxC/GkdYtJWl6C4MRHPLcWweCU1fatF7Fwks+0eST",
+	"bPJu2Zp3LBMjkPHatiILlrZDeDeKoyKVWSSGCc+w8ghq3tOMvd7+FuuvtAgu1hbbC2S52p5Vl5TL7LG6",
+	"VfbUmE9FIF/v7rJnraV3gFDgntqT6ulZpFROpkk/iKh0LV18I1ObbTNa5X9dgdExMyQh9E/Cs1dQm3q1",
+	"08RgIiYpsLNm/TbjW5pETM1VLiaNRS64Jsu7SBtsdaQS2/p6awfZVmAdUDzjyWIOuFE6yxYrrD7hJJZs",
+	"XCF31F7oEi78kVwyQf1GNQZ3NrwJmhRVJNpzyYq+4/pE6pQZjKKBTSNr88y6uWWfH/orQwR0Pu/X33a2",
+	"twuViYkWWBIJUCHc+VEIgzphBpsEFDyHuO0J04XA/fsWpv/gsvTj7rWJbVpic/WuHleGXfy8IvCXIo5/",
+	"Itn7QEsPHmitELaXmXJf/lIqalDPlcQDaJuLCdEnKxbSZjyKtoBfRzuurnKtiUYgPbndm4aNdqzvkELC",
+	"SV2zW9XdfbJ62DuKEhtaU0n8W1PZT0G4FrTAX1S9v2Py9MUx6M/jGFSTNmzqIuS2Rz8htJIOx4sk40AX",
+	"UyVHjzyP5Y2ODPTxoVeVFsuwlxS4eyy1zgPxQyC1iJiOWOjOxivhHrJmWIktSZFbgRPdao4gPsOzxR1o",
+	"/dbVHSYiH6eRAulzFN9QVqtZNhxzJQZoYbZ5u3DamCx+mgklZE6qHEAQFIIPEy5UnkhBA1nsOxtyicnp",
+	"ha5MSxV5O6xrldnbRIBDj5J/DFHRZPTZpM8MJCrVsJ9Wh3Wn02RuVG2o5Dvv9g/es/weyHgi+J05uhL7",
+	"yk3DOEfVdDuQKqXk9ctr31YXYlmseItH+Gx6IY32XWJ8Ku6ZPkiGP+Puw3mvIMwlrcr5GXv9zc6Or0B5",
+	"/VW74YMByKnw2SPRtgfO9bQFm/IsdNvWaQsshyfFvd6z5VtVZoO+8DTPwNMshb9VzA4C5O+N2am+IRsy",
+	"QU+6TnRh6snqxuFPY83PK7E/kqH6Iuj/mQR9hLsSx/RCWXbqWWT+l0NAvQl5jTyVFaw06h/gAGol50eT",
+	"WDDd5ywUo5FAY7lxJUyzdiDvycTNUinaTPtH6xoyVTZiLJMwmQDBirTBeJ/xEhsVyDIf5djeYlUYKYwB",
+	"b5+Fv3wMWc5vNbOkj1yh9RCaGgufYlGKtibFgSUk32My/dLKzWQcsy7jSs0mwlh06TtcDdeNkpJpa2FF",
+	"wJfNpGEekSnULTnFlqqcy0i1TBnuCa6EEwPHxjybJEKpR3BydOTPxskJGZ2NzjU185QrCydPh7uCRckE",
+	"VwSW1p9iPMukvnypPEQq5Dv6MY68+opefSj1C7BuQLIW9+2TcoAWjBZ5wCUQtgHr93t0YvyUjJxfzLZU",
+	"fbeu0urPobE66J4e9I6Pe4cb8WtVwK8wvdZ6bq1dAOwXPu0Ln/aZ+TRNwmsbZKC1GM4yOBTgtK4Fz0TW",
+	"neVjU9KZQqOqgoAcrmmcKuBnuudHrOnkwbrmSrCri2MWjvN8qvZeAifYmeh2nWE60clDpjwfK3YtkvQ+",
+	"kDzJBI/m2v2L1EqahQxb/5e9s+mN22bi+FchfHnsB2u5aA4FcnODHnppWrhALy5W8oq2icikSmrXNgp/",
+	"94IzQ0ra3USzhxCQzGuWbxF/5nDI/3AKcSOb+0vqUPl9A+0hHAq++nMkPxoUjykrzLO+1b4WBEZhzJYT",
+	"T1vXwV4DFVPGQdKOe/WwtZ5W2HVZys0onPR7zs63rus78wLlP6LkSeqdskbDcY5yGA7ZSttFHZMfzBcJ",
+	"b5Ps1r4BiC4CeRQ1txL+p9aa/qdbTZf9ymja3Wxtc/bx7GufE/a+NNkHm9+gwsKzzzB7FBYJt2RWOhdz",
+	"Typ7JHQr/gT3/iQjQ1ng/5z/yANhYHwZM9gq+i+QHYjjORYZtB9WFiVkojPhKdQQW+YtGoZqDZsfo37Y",
+	"xa8xd3RoR+kdtrMKJ6HKjhJ9ulEHMdveYdvwYNCgkf6trz6wDISLsUNIignHtHCwOuwHXx860kl8B6hs",
+	"bc1pKMTjHrb180GavvLuidFkyGJx2OJf8u7RmC+irV4bU9VuJZQW5cvlM/67K8X551Zq/2fxofih+BAk",
+	"pmVfwGE01gX8iYkffxJyBxJYeBHfQzFYgKitQvxO/YHA976pOnFe/qvqFbyjvwI1uOuqp3YliqLAKHSS",
+	"er2VF6tbXWJWCeWEaaUW59VmI1vMDKoeNEgcoXvvQmGM7AUl/EHHhO4EfO9V05hnWY8+GH0WTJXVfw06",
+	"oTS6qOzmUe1wH3zcib3WdKENquBQvhA36kGjTyluvDNV2VqE7sS5k7jGhe97+f9SPMqqlraP5nVHPSiq",
+	"sIbxreP4Tr2voaF4/3zFLfxnmK0T6vjPUMEzCRhrdYqnx9sdXtf1Z/2LZ/EEX2hfxbCROGvX+lWY7lFa",
+	"CugU56Di9ZyabXdBjvDNTr2QL4zefaN20r6uBhEE3uLFyVV1WZztGfe/hxuFMWyC6g12ChFUOMHB4gNR",
+	"31fQhKP5AZ1BYpQIzjDAzOb82QzBDDw0BzdInFWTiqfiMowuczl/LmkuJ7nEu0WOPSctWmJzjp1me+6u",
+	"PsGXmDmce7hx8WSa9AGhyUw6AZpt+pL45Fp1Kj5t1odoJrPqhGY260tCk23YraxVt9amk+zlE6oIXyXx",
+	"GtqPNS+kV5/ga/xmOjl3Yg8RPAnbe6WrBi6OvrWw7kEbK6XFth9rBndR4MaJPQndnVH1adxijbTQ0igz",
+	"sYsiFmd1Gle6q2LvDoL8J+3WIAhI8r4g3ETOHdU97iZBJS1UsTHamUZNn6BSBQD1SdoHuIGHJ5CGTcRi",
+	"cGnmhNu20jpZ480yhGhWFoJQvjfjQa8++g++X87pxnrmmB+jlo86b0kegp5sRY60vvsFeWGgnrgcc7yz",
+	"8Vqc0DULkGa3bGmY8v2xUKOtFJ9RXzgdnjC0TOYyyPSTyYZy8oBgjGWq04EA5rs/GVgWmswjAZRVssQA",
+	"d2MpZmJVAHaaVQHuCqWtM8d0jzsup0wv6RiqybwlIjU7S0sClesqUXGGPOAYo8l0AsRo1gksiVGuTqBt",
+	"Kp78D95xTmvmIQolG3nI0D1zKkeY8aBkmvfIZTKbDlhmi74UKrnWHArHJBCTS2VIEgGnSqFWIjj7UWY8",
+	"545nn3ZkElCMnORZc8pvnNig06Pg2aaH3LFzJ3QPOTajXOM+wDSdfSdKs4lfFqRsQ0/lGX77kM9k/nrg",
+	"Mzvsy+KT67L/szWdLDDk/9t4Qkm08VT6+9MJfa7j6N4vnH9s568rHaPGJHNj9E5aNpqxOKr0Rg+sJ6K1",
+	"H3HGdf649kBN8TpijbklHT/2nHJfOnqJNG9Oh08nzZzbYxxOwPv29l8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

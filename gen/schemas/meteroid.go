@@ -4,7 +4,7 @@ package schemas
 
 import _ "embed"
 
-// Meteroid holds the request schemas of specs/meteroid.yaml, every $ref resolved in place: CustomerPatch, CustomerCreate.
+// Meteroid holds the request schemas of specs/meteroid.yaml, every $ref resolved in place: CustomerPatch, CustomerCreate, CustomerUpdateRequest, SubscriptionCreateRequest, SubscriptionUpdateRequest, CancelSubscriptionRequest.
 //
 //go:embed meteroid.json
 var Meteroid []byte

@@ -113,6 +113,7 @@ const (
 	decodedKey
 	gateKey
 	haltKey
+	streamedKey
 )
 
 // Idempotent marks the requests made with ctx as safe to repeat even when
@@ -155,6 +156,35 @@ func (t *Transport) RequestOf(ctx context.Context) config.Request {
 // which would read every answer twice.
 func DecodedByCaller(ctx context.Context) context.Context {
 	return context.WithValue(ctx, decodedKey, true)
+}
+
+// Streamed marks ctx's requests as streamed by the caller: a 2xx answer's
+// body is not read into memory (nor capped) but handed over as it arrives,
+// and the caller must close it; the attempt's deadline (and the call's
+// Timeout) then lasts until it is closed. Other answers are read as usual.
+// For downloads (a PDF) whose size is not bounded by the API's answers;
+// a failure while the caller reads the body is the caller's to handle.
+func Streamed(ctx context.Context) context.Context {
+	return context.WithValue(ctx, streamedKey, true)
+}
+
+func streamed(ctx context.Context) bool {
+	ok, _ := ctx.Value(streamedKey).(bool)
+	return ok
+}
+
+// cancelOnClose is a streamed body whose context ends when it is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel []context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	for _, c := range b.cancel {
+		c()
+	}
+	return err
 }
 
 func decodedByCaller(ctx context.Context) bool {
@@ -249,10 +279,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	rc := t.RequestOf(ctx)
 	policy := rc.Policy(t.Retry)
+	var cancelCall context.CancelFunc
 	if rc.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, rc.Timeout)
-		defer cancel() // the body is read already: nothing outlives RoundTrip
+		ctx, cancelCall = context.WithTimeout(ctx, rc.Timeout)
+		// The body is read already: nothing outlives RoundTrip, but a
+		// streamed body, which ends the deadline when it is closed.
+		defer func() {
+			if cancelCall != nil {
+				cancelCall()
+			}
+		}()
 	}
 	isSafe := safe(req)
 	refreshed := false
@@ -325,6 +361,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			// The credentials refused after any refresh: stop the call
 			// before this request gives its gate place to another.
 			halt.refused(resp.StatusCode)
+		}
+		if b, ok := resp.Body.(*cancelOnClose); ok && cancelCall != nil {
+			b.cancel, cancelCall = append(b.cancel, cancelCall), nil
 		}
 		return resp.Response, nil
 	}
@@ -430,7 +469,11 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, body request
 		timeout = DefaultAttemptTimeout
 	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	defer func() {
+		if cancel != nil {
+			cancel()
+		}
+	}()
 	r := req.Clone(actx)
 	switch {
 	case body.size > 0:
@@ -497,6 +540,13 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, body request
 			return nil, sent, false, &permanentError{ae.err}
 		}
 		return nil, sent, wroteFlag.Load(), err
+	}
+	if raw.StatusCode >= 200 && raw.StatusCode < 300 && streamed(ctx) {
+		// Handed over unread; the attempt's deadline ends when the
+		// caller closes the body.
+		raw.Body = &cancelOnClose{ReadCloser: raw.Body, cancel: []context.CancelFunc{cancel}}
+		cancel = nil
+		return &bufferedResponse{Response: raw}, sent, true, nil
 	}
 	data, err := t.readAll(raw)
 	raw.Body.Close()

@@ -161,7 +161,7 @@ func checkUpdate(index int, u CustomerUpdate) error {
 }
 
 // loadValidators reads the request schemas once per process.
-var loadValidators = validate.Schemas(Provider, schemas.Meteroid, "CustomerPatch", "CustomerCreate")
+var loadValidators = validate.Schemas(Provider, schemas.Meteroid, "CustomerPatch", "CustomerCreate", "CustomerUpdateRequest")
 
 // accessors are the methods every facade shares (engine.Accessors).
 type accessors = engine.Accessors

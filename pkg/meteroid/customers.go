@@ -146,8 +146,9 @@ const (
 // CustomerQuery selects the customers ListCustomers walks. The zero value
 // lists every customer that is not archived.
 //
-// Meteroid's list has no ordering parameter: its server lists by customer
-// id, ascending, always, so CustomerQuery has no OrderBy.
+// It has no order: ListCustomers always sends order_by=created_at.asc, the
+// one order under which a page-number walk is not disturbed by creates (see
+// ListCustomers).
 type CustomerQuery struct {
 	// Search keeps the customers whose name, alias or e-mail contains it
 	// ("" does not filter). Whether the match ignores case is up to the
@@ -165,27 +166,34 @@ type CustomerQuery struct {
 }
 
 // ListCustomers walks every page of GET /api/v1/customers and yields each
-// customer matching q once, in the server's order (by id, ascending). Each
+// customer matching q once, oldest first: it sends order_by=created_at.asc
+// explicitly (Meteroid's default is created_at.desc, newest first). Each
 // page request goes through the client's rate limit and retries (a read, so
 // every retryable failure is retried); a page that still fails yields its
 // error once and ends the iteration. Breaking out of the loop, or a context
 // that ends, stops the walk without another request; a cancelled context
 // yields ctx.Err() once.
 //
-// What Meteroid's paging guarantees, and what this adds: pages are numbered
-// (page 0, 1, ...) over a listing ordered by id, and the walk stops after
-// the page that pagination_meta.total_pages (read from each answer, so it
+// What a walk guarantees: pages are numbered (page 0, 1, ...) over the
+// listing ordered by creation time, ascending, and the walk stops after the
+// page that pagination_meta.total_pages (read from each answer, so it
 // follows the listing as it grows) names as the last, or at an empty page.
-// A customer created during the walk with an id below the current position
-// pushes the customers after it one place down, so the next page would
-// repeat one already yielded: the iterator remembers the ids it yielded in
-// this walk (a set in memory, about 50 bytes per customer) and never yields
-// one twice. With creates only, nothing that existed throughout the walk is
-// skipped (a create only moves customers to later places). A customer
-// archived during the walk below the current position moves the later ones
-// one place up, and one of them may then be skipped: page-number paging
-// cannot see that, so a caller that archives while walking must walk
-// again. Customers created during the walk may or may not be yielded.
+//   - Inserts: a customer created during the walk is newer than every
+//     customer already there, so it lands at the end, after the position:
+//     nothing already yielded moves, nothing is repeated and nothing that
+//     existed throughout the walk is skipped. The new customer itself is
+//     yielded when the walk reaches the end after it was created (not
+//     guaranteed).
+//   - Deletions: a customer archived during the walk before the current
+//     position moves the later ones one place up, and the first customer
+//     of the next page is then skipped; page-number paging cannot see that,
+//     so a caller that archives (or unarchives) while walking must walk
+//     again.
+//   - Customers created in the same instant have no documented order among
+//     themselves, so the server might order such a tie differently on two
+//     page requests: the iterator remembers the ids it yielded in this walk
+//     (a set in memory, about 50 bytes per customer) and never yields one
+//     twice, which rules out repeats, not a skip inside a tie.
 func (c *Client) ListCustomers(ctx context.Context, q CustomerQuery, opts ...option.RequestOption) iter.Seq2[Customer, error] {
 	if q.PageSize < 0 || q.PageSize > MaxPageSize {
 		return engine.Fail[Customer](&billbridge.ValidationError{Field: "page_size",
@@ -197,16 +205,20 @@ func (c *Client) ListCustomers(ctx context.Context, q CustomerQuery, opts ...opt
 	}
 	ctx = c.e.Context(ctx, opts)
 	fetch := c.customerPages(q, perPage)
-	// A create shifts customers onto a later page: one yielded already may
-	// come again, and is dropped.
+	// Within a tie of created_at the server's order may differ between
+	// requests: a customer yielded already may come again, and is dropped.
 	return engine.Distinct(engine.Pages(ctx, 0, fetch), func(cust Customer) string { return cust.Id })
 }
+
+// walkOrder is the order_by of every listing request: oldest first, so that
+// a customer created during a walk lands after the walk's position.
+var walkOrder = "created_at.asc"
 
 // customerPages reads the pages of GET /api/v1/customers for q, perPage
 // customers each.
 func (c *Client) customerPages(q CustomerQuery, perPage int32) engine.FetchPage[Customer, int32] {
 	return func(ctx context.Context, page int32) (engine.Page[Customer, int32], error) {
-		params := &meteroidapi.ListCustomersParams{Page: &page, PerPage: &perPage, Archived: q.Archived}
+		params := &meteroidapi.ListCustomersParams{OrderBy: &walkOrder, Page: &page, PerPage: &perPage, Archived: q.Archived}
 		if q.Search != "" {
 			params.Search = &q.Search
 		}

@@ -1,15 +1,42 @@
 // Package meteroid is the billbridge client for Meteroid's REST API v1: it
 // lists customers (every page walked for the caller), reads one by id or
-// alias, and creates, partially updates (PATCH), archives and unarchives
-// many at once, with local validation, retries and one result per item.
+// alias, and creates, partially updates (PATCH), replaces (PUT), archives
+// and unarchives many at once, with local validation, retries and one
+// result per item.
 //
 // Creates are the one unsafe call (unarchiving is a POST too, but acting
 // twice answers 204 again, so it is retried freely): a POST is repeated only when Meteroid
 // surely did not act on it, and a create whose outcome is unknown is settled
 // by reading the customer back by its alias (see CreateCustomers). Give
 // every customer an alias. ListCustomers pages by page number over a listing
-// ordered by id and dedupes by id within a walk (see its documentation for
-// what that guarantees under concurrent creates and archives).
+// it orders by creation time, ascending (order_by=created_at.asc, not the
+// server's default), and dedupes by id within a walk (see its documentation
+// for what that guarantees under concurrent creates and archives).
+//
+// ReplaceCustomers replaces whole customers (PUT): an optional field the
+// item leaves nil is cleared, where PatchCustomers leaves it as it is. A
+// replacement is idempotent, so it is retried like a PATCH.
+//
+// Subscriptions: CreateSubscriptions (and SyncSubscriptions, the same in
+// ModeUpsert) is a keyed create like CreateCustomers, on the natural key
+// (customer, plan_id, start_date), since Meteroid offers neither an
+// idempotency key nor a unique field: a create whose answer was lost is
+// settled by reading the customer's subscriptions to the plan. An upsert
+// can change only the six settings a subscription's PATCH takes
+// (UpdateSubscriptions); any other difference is a conflict naming the
+// field. ListSubscriptions walks oldest first, GetSubscription reads the
+// details, CancelSubscriptions cancels (idempotent, so retried).
+//
+// Invoices: ListInvoices walks by invoice date, oldest first; GetInvoice
+// reads one; DownloadInvoice streams a PDF to an io.Writer and
+// DownloadInvoices writes PDFs into a directory, each through a temporary
+// file renamed once complete, in bounded memory whatever their sizes (the
+// transport hands a download's body over unread).
+//
+// The catalog is read only: ListPlans, GetPlan (in a version),
+// ListPlanVersions, ListProducts, GetProduct, ListMetrics, GetMetric. A
+// subscription names a plan and version, a plan's price components name
+// products, a metric names the product it bills.
 //
 // Meteroid has no batch endpoint for customers, so a batch of updates fans
 // out as one PATCH /api/v1/customers/{id_or_alias} per item, at most

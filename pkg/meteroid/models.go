@@ -59,3 +59,8 @@ type CustomerList = meteroidapi.CustomerList
 // PaginationMeta says where a page stands: page, per_page, total_items,
 // total_pages.
 type PaginationMeta = meteroidapi.PaginationMeta
+
+// CustomerUpdateRequest is the body of a full replacement (ReplaceCustomers):
+// name, invoicing_emails, currency, invoicing_entity_id and custom_taxes are
+// required; an optional field left nil is cleared.
+type CustomerUpdateRequest = meteroidapi.CustomerUpdateRequest

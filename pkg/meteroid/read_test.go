@@ -36,8 +36,7 @@ func seededIDs(srv *meteroidtest.Server) []string {
 	for _, c := range srv.Customers() {
 		out = append(out, c.Id)
 	}
-	slices.Sort(out)
-	return out
+	return out // creation order: what ListCustomers' created_at.asc yields
 }
 
 func TestListCustomersWalksEveryPage(t *testing.T) {
@@ -171,9 +170,10 @@ func TestListCustomersPageFailsForGood(t *testing.T) {
 	}
 }
 
-// Customers created between pages sort before the walk's position (the
-// seeded ids start with "cus_z"), so every page repeats customers of the one
-// before: none is yielded twice, and every seeded customer is yielded.
+// Customers created between pages land after the walk's position
+// (ListCustomers sends created_at.asc; under the server's default,
+// created_at.desc, each would land before it and shift every page): none is
+// yielded twice, and every seeded customer is yielded, in creation order.
 func TestListCustomersInsertsBetweenPages(t *testing.T) {
 	var seed []meteroidapi.Customer
 	for i := range 30 {
@@ -206,6 +206,9 @@ func TestListCustomersInsertsBetweenPages(t *testing.T) {
 		if seen[s.Id] != 1 {
 			t.Errorf("%s, there throughout, was skipped", s.Id)
 		}
+	}
+	if len(seen) <= len(seed) {
+		t.Errorf("%d yielded: the customers created during the walk, after its position, should show", len(seen))
 	}
 	if srv.Created() == 0 {
 		t.Fatal("nothing was inserted")

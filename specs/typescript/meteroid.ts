@@ -1,7 +1,7 @@
 // Proof that the Meteroid spec is usable from TypeScript: typed requests and a
 // reader for every response status of every operation (listCustomers,
-// createCustomer, getCustomer, patchCustomer, archiveCustomer, and since 2.3.0
-// unarchiveCustomer). Type-checked by `make lint` (tsc --strict).
+// createCustomer, getCustomer, patchCustomer, archiveCustomer, since 2.3.0
+// unarchiveCustomer, and since 3.0.0 updateCustomer). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/meteroid";
 import { read, type AllBodiesTyped, type Body, type Handlers, type JsonRequest } from "./check";
 
@@ -35,7 +35,7 @@ export const patchCustomerRequest: JsonRequest<operations["patchCustomer"]> = {
   is_tax_exempt: false,
 };
 
-export const listQuery: operations["listCustomers"]["parameters"]["query"] = { page: 0, per_page: 100, search: "acme", archived: false };
+export const listQuery: operations["listCustomers"]["parameters"]["query"] = { order_by: "created_at.asc", page: 0, per_page: 100, search: "acme", archived: false };
 
 export const createCustomerRequest: JsonRequest<operations["createCustomer"]> = {
   name: "Acme SARL",
@@ -45,13 +45,28 @@ export const createCustomerRequest: JsonRequest<operations["createCustomer"]> = 
   custom_taxes: [{ name: "TVA", rate: "0.20", tax_code: "FR-TVA" }],
   billing_address: { city: "Paris", country: "FR" },
   shipping_address: { same_as_billing: true },
-  bank_account_id: "ba_7n42DGM5Tflk9n8mt7Fhc7",
+  connected_account_id: "cac_3kTn8PqR2sLm",
 };
+
+// A full replacement (PUT): invoicing_entity_id is required too.
+export const updatePath: operations["updateCustomer"]["parameters"]["path"] = { id_or_alias: "acme-de" };
+export const updateCustomerRequest: JsonRequest<operations["updateCustomer"]> = {
+  name: "Acme GmbH",
+  alias: "acme-de",
+  currency: "EUR",
+  invoicing_emails: ["billing@acme.example"],
+  invoicing_entity_id: "ive_7n42DGM5Tflk9n8mt7Fhc7",
+  custom_taxes: [],
+  billing_address: { line1: "Friedrichstraße 1", line2: null, city: "Berlin", country: "DE" },
+  is_tax_exempt: false,
+};
+// @ts-expect-error a replacement needs invoicing_entity_id
+export const badUpdate: Schemas["CustomerUpdateRequest"] = { name: "Acme", currency: "EUR", invoicing_emails: [], custom_taxes: [] };
 
 // @ts-expect-error a create needs name, currency, invoicing_emails and custom_taxes
 export const badCreate: Schemas["CustomerCreate"] = { name: "Acme" };
-// @ts-expect-error the list has no ordering parameter
-export const badListQuery: operations["listCustomers"]["parameters"]["query"] = { order_by: "name" };
+// @ts-expect-error order_by is a string ("column.direction")
+export const badListQuery: operations["listCustomers"]["parameters"]["query"] = { order_by: 1 };
 
 // @ts-expect-error currency is an enum of ISO codes
 export const badCurrency: Schemas["CustomerPatch"] = { currency: "EURO" };
@@ -78,7 +93,7 @@ function customer(c: Schemas["Customer"]): string {
   // rate is a decimal the server writes as a number (and accepts as a string).
   const taxes = read(c.custom_taxes).map((t) => `${read(t.name)} ${String(read(t.rate))} ${read(t.tax_code)}`);
   const ship = read(c.shipping_address);
-  return `${read(c.id)} ${read(c.name)} ${read(c.alias) ?? ""} ${read(c.currency)} ${read(c.invoicing_entity_id)} ${read(c.invoicing_emails).join(",")} ${read(c.billing_address)?.city ?? ""} ${ship ? read(ship.same_as_billing) : ""} ${taxes.join(";")} ${read(c.is_tax_exempt) ?? ""}`;
+  return `${read(c.id)} ${read(c.name)} ${read(c.alias) ?? ""} ${read(c.currency)} ${read(c.invoicing_entity_id)} ${read(c.invoicing_emails).join(",")} ${read(c.billing_address)?.city ?? ""} ${read(c.billing_address)?.line2 ?? ""} ${ship ? read(ship.same_as_billing) : ""} ${taxes.join(";")} ${read(c.connected_account_id) ?? ""}`;
 }
 
 function page(l: Schemas["CustomerList"]): string {
@@ -100,7 +115,7 @@ export const listCustomers: Handlers<operations["listCustomers"]> = {
 };
 
 export const createCustomer: Handlers<operations["createCustomer"]> = {
-  201: (c) => `created ${customer(c)} ${read(c.bank_account_id) ?? ""}`,
+  201: (c) => `created ${customer(c)}`,
   400: failureOrText,
   401: failure,
   409: (e) => `alias in use: ${failure(e)}`,
@@ -165,11 +180,328 @@ export const patchCustomer: Handlers<operations["patchCustomer"]> = {
   default: failureOrText,
 };
 
+export const updateCustomer: Handlers<operations["updateCustomer"]> = {
+  200: customer,
+  400: failureOrText,
+  401: failure,
+  404: failure,
+  415: text,
+  422: text,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+// --- subscriptions (3.0.0) ---
+
+export const subscriptionPath: operations["subscriptionDetails"]["parameters"]["path"] = { subscription_id: "sub_7n42DGM5Tflk9n8mt7Fhc7" };
+export const listSubscriptionsQuery: operations["listSubscriptions"]["parameters"]["query"] = {
+  customer_id: "acme-de",
+  plan_id: "plan_starter",
+  statuses: ["ACTIVE", "PAUSED"],
+  order_by: "created_at.asc",
+  page: 0,
+  per_page: 100,
+};
+export const createSubscriptionRequest: JsonRequest<operations["createSubscription"]> = {
+  plan_id: "plan_starter",
+  customer_id_or_alias: "acme-de",
+  start_date: "2024-11-01",
+  activation_condition: "ON_START",
+  skip_past_invoices: true,
+  payment_methods_config: { type: "bank_transfer", account_id: null },
+};
+export const updateSubscriptionRequest: JsonRequest<operations["updateSubscription"]> = { net_terms: 45, invoice_memo: "PO 4711" };
+export const cancelSubscriptionRequest: JsonRequest<operations["cancelSubscription"]> = { effective_date: "2026-12-31", reason: "churn" };
+// @ts-expect-error a subscription create needs plan, customer, start date and activation condition
+export const badSubscription: Schemas["SubscriptionCreateRequest"] = { plan_id: "plan_starter" };
+// @ts-expect-error PATCH changes only its six settings
+export const badSubscriptionPatch: Schemas["SubscriptionUpdateRequest"] = { plan_id: "plan_pro" };
+// @ts-expect-error the activation condition is an enum
+export const badActivation: Schemas["SubscriptionActivationCondition"] = "NOW";
+
+function subscription(s: Schemas["Subscription"]): string {
+  const status: Schemas["SubscriptionStatusOpen"] = read(s.status); // open: any string
+  const pay = read(s.payment_methods_config);
+  return `${read(s.id)} ${read(s.customer_id)} ${read(s.customer_alias) ?? ""} ${read(s.plan_id)} v${read(s.plan_version)} ${status} ${read(s.start_date)}..${read(s.end_date) ?? ""} ${read(s.mrr_cents)} ${read(s.period)} ${read(s.net_terms)} ${pay ? read(pay.type) : ""}`;
+}
+
+function subscriptionDetails(d: Schemas["SubscriptionDetails"]): string {
+  const parts = read(d.components).map((c) => `${read(c.name)} ${read(c.fee).type}`);
+  return `${read(d.id)} ${read(d.status)} ${parts.join(";")} ${read(d.add_ons).length} add-ons ${read(d.applied_coupons).length} coupons ${read(d.checkout_url) ?? ""}`;
+}
+
+export const listSubscriptions: Handlers<operations["listSubscriptions"]> = {
+  200: (l) => `${read(l.data).map(subscription).join("\n")} ${read(read(l.pagination_meta).total_items)} in all`,
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const createSubscription: Handlers<operations["createSubscription"]> = {
+  201: subscriptionDetails,
+  400: failureOrText,
+  401: failure,
+  415: text,
+  422: text,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const subscriptionDetailsHandlers: Handlers<operations["subscriptionDetails"]> = {
+  200: subscriptionDetails,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const updateSubscription: Handlers<operations["updateSubscription"]> = {
+  200: (r) => subscriptionDetails(read(r.subscription)),
+  400: failureOrText,
+  401: failure,
+  404: failure,
+  415: text,
+  422: text,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const cancelSubscription: Handlers<operations["cancelSubscription"]> = {
+  200: (r) => `cancelled ${subscription(read(r.subscription))}`,
+  400: failureOrText,
+  401: failure,
+  404: failure,
+  415: text,
+  422: text,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+// --- invoices (3.0.0) ---
+
+export const invoicePath: operations["getInvoiceById"]["parameters"]["path"] = { invoice_id: "inv_7n42DGM5Tflk9n8mt7Fhc7" };
+export const downloadPath: operations["downloadInvoicePdf"]["parameters"]["path"] = { invoice_id: "inv_7n42DGM5Tflk9n8mt7Fhc7" };
+export const listInvoicesQuery: operations["listInvoices"]["parameters"]["query"] = {
+  customer_id: "acme-de",
+  subscription_id: "sub_7n42DGM5Tflk9n8mt7Fhc7",
+  statuses: ["FINALIZED"],
+  order_by: "invoice_date.asc",
+  page: 0,
+  per_page: 100,
+};
+// @ts-expect-error statuses are the four invoice statuses
+export const badInvoiceStatus: Schemas["InvoiceStatus"] = "OPEN";
+
+function invoice(i: Schemas["Invoice"]): string {
+  const status: Schemas["InvoiceStatusOpen"] = read(i.status);
+  const lines = read(i.line_items).map((l) => `${read(l.name)} ${read(l.amount_total)} ${String(read(l.tax_rate))}`);
+  return `${read(i.id)} ${read(i.invoice_number)} ${status} ${read(i.payment_status)} ${read(i.customer_details).name} ${read(i.total)} ${read(i.currency)} ${read(i.due_date) ?? ""} ${lines.join(";")}`;
+}
+
+export const listInvoices: Handlers<operations["listInvoices"]> = {
+  200: (l) => read(l.data).map(invoice).join("\n"),
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const getInvoiceById: Handlers<operations["getInvoiceById"]> = {
+  200: invoice,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+// The PDF is binary: openapi-typescript types it as a string; read it as a
+// stream (fetch's body) in real code.
+export const downloadInvoicePdf: Handlers<operations["downloadInvoicePdf"]> = {
+  200: (pdf) => `pdf ${read(pdf).length} bytes`,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+// --- catalog (3.0.0): plans and versions, products, metrics ---
+
+export const listPlansQuery: operations["listPlans"]["parameters"]["query"] = {
+  product_family_id: "pf_default",
+  search: "start",
+  status: ["ACTIVE"],
+  plan_type: ["STANDARD"],
+  order_by: "created_at.asc",
+  page: 0,
+  per_page: 100,
+};
+export const planQuery: operations["getPlanDetails"]["parameters"]["query"] = { version: "draft" };
+export const planVersionsPath: operations["listPlanVersions"]["parameters"]["path"] = { plan_id: "plan_starter" };
+export const productPath: operations["getProduct"]["parameters"]["path"] = { product_id: "prd_platform" };
+export const metricPath: operations["getMetric"]["parameters"]["path"] = { metric_id: "bm_api_calls" };
+export const listProductsQuery: operations["listProducts"]["parameters"]["query"] = { search: "plat", order_by: "name.asc" };
+export const listMetricsQuery: operations["listMetrics"]["parameters"]["query"] = { search: "api", order_by: "code.desc" };
+// @ts-expect-error plan statuses are DRAFT, ACTIVE, INACTIVE, ARCHIVED
+export const badPlanStatus: Schemas["PlanStatus"] = "LIVE";
+
+function plan(p: Schemas["Plan"]): string {
+  const trial = read(p.trial);
+  const products = read(p.price_components).map((c) => `${read(c.name)}->${read(c.product_id) ?? ""}`);
+  return `${read(p.id)} ${read(p.name)} v${read(p.version)} ${read(p.status)} ${read(p.plan_type)} ${read(p.product_family).name} ${products.join(",")} ${trial ? read(trial.duration_days) : ""}`;
+}
+function product(p: Schemas["Product"]): string {
+  return `${read(p.id)} ${read(p.name)} ${read(p.fee_type)} ${read(p.product_family_id)} ${read(p.catalog)}`;
+}
+function metricSummary(m: Schemas["MetricSummary"]): string {
+  return `${read(m.id)} ${read(m.code)} ${read(m.aggregation_type)}`;
+}
+function metric(m: Schemas["Metric"]): string {
+  const conv = read(m.unit_conversion);
+  return `${metricSummary(m)} ${read(m.product_id) ?? ""} ${read(m.segmentation_matrix)?.type ?? ""} ${conv ? read(conv.factor) : ""}`;
+}
+
+export const listPlans: Handlers<operations["listPlans"]> = {
+  200: (l) => read(l.data).map(plan).join("\n"),
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const getPlanDetails: Handlers<operations["getPlanDetails"]> = {
+  200: plan,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const listPlanVersions: Handlers<operations["listPlanVersions"]> = {
+  200: (l) => read(l.data).map((v) => `${read(v.id)} v${read(v.version)}${read(v.is_draft) ? " draft" : ""}`).join(","),
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const listProducts: Handlers<operations["listProducts"]> = {
+  200: (l) => read(l.data).map(product).join("\n"),
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const getProduct: Handlers<operations["getProduct"]> = {
+  200: product,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const listMetrics: Handlers<operations["listMetrics"]> = {
+  200: (l) => read(l.data).map(metricSummary).join("\n"),
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const getMetric: Handlers<operations["getMetric"]> = {
+  200: metric,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   listCustomers,
   createCustomer,
   getCustomer,
   patchCustomer,
+  updateCustomer,
   archiveCustomer,
   unarchiveCustomer,
+  listSubscriptions,
+  createSubscription,
+  subscriptionDetails: subscriptionDetailsHandlers,
+  updateSubscription,
+  cancelSubscription,
+  listInvoices,
+  getInvoiceById,
+  downloadInvoicePdf,
+  listPlans,
+  getPlanDetails,
+  listPlanVersions,
+  listProducts,
+  getProduct,
+  listMetrics,
+  getMetric,
 };

@@ -33,6 +33,8 @@ func TestEveryFieldRoundTrips(t *testing.T) {
 		t.Fatalf("create: %v %s", err, created.Body)
 	}
 	stored, _ := srv.Customer(created.JSON201.Id)
+	// is_tax_exempt is accepted and never returned (writeOnly).
+	create.IsTaxExempt = nil
 	for _, m := range typefill.Missing(create, stored) {
 		t.Errorf("create: %s", m)
 	}
@@ -44,6 +46,7 @@ func TestEveryFieldRoundTrips(t *testing.T) {
 		t.Fatalf("patch: %v %s", err, patched.Body)
 	}
 	stored, _ = srv.Customer(created.JSON201.Id)
+	patch.IsTaxExempt = nil
 	for _, m := range typefill.Missing(patch, stored) {
 		t.Errorf("patch: %s", m)
 	}

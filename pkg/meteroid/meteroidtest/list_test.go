@@ -8,13 +8,13 @@ import (
 	"github.com/billbridge/billbridge/gen/meteroidapi"
 )
 
-func TestListPagesByID(t *testing.T) {
+func TestListPagesInCreationOrder(t *testing.T) {
 	srv := NewTestServer(t, WithGeneratedCustomers(25))
 	c := client(t, srv, srv.APIKey)
 	ctx := context.Background()
 	var ids []string
 	for page := int32(0); ; page++ {
-		res, err := c.ListCustomersWithResponse(ctx, &meteroidapi.ListCustomersParams{Page: &page, PerPage: ptr(int32(10))})
+		res, err := c.ListCustomersWithResponse(ctx, &meteroidapi.ListCustomersParams{OrderBy: ptr("created_at.asc"), Page: &page, PerPage: ptr(int32(10))})
 		if err != nil || res.JSON200 == nil {
 			t.Fatalf("page %d: %v %d", page, err, res.StatusCode())
 		}
@@ -32,9 +32,9 @@ func TestListPagesByID(t *testing.T) {
 	if len(ids) != 25 {
 		t.Fatalf("%d ids, want 25", len(ids))
 	}
-	for i := 1; i < len(ids); i++ {
-		if ids[i-1] >= ids[i] {
-			t.Fatalf("not ordered by id: %s before %s", ids[i-1], ids[i])
+	for i, id := range ids {
+		if want := fmt.Sprintf("cus_%d", i); id != want {
+			t.Fatalf("place %d: %s, want %s (created_at.asc: the seed order)", i, id, want)
 		}
 	}
 	// Defaults: page 0, 10 per page.
@@ -77,10 +77,14 @@ func TestListFilters(t *testing.T) {
 		p    *meteroidapi.ListCustomersParams
 		want string
 	}{
-		{nil, "[cus_1 cus_2 cus_3] 3"},
-		{&meteroidapi.ListCustomersParams{Search: ptr("acme")}, "[cus_1 cus_2] 2"}, // name, billing e-mail; any case
+		{nil, "[cus_3 cus_2 cus_1] 3"},                                             // the server's default: created_at.desc, newest first
+		{&meteroidapi.ListCustomersParams{Search: ptr("acme")}, "[cus_2 cus_1] 2"}, // name, billing e-mail; any case
 		{&meteroidapi.ListCustomersParams{Search: ptr("INITECH")}, "[cus_3] 1"},    // alias
-		{&meteroidapi.ListCustomersParams{Archived: ptr(false)}, "[cus_1 cus_2 cus_3] 3"},
+		{&meteroidapi.ListCustomersParams{Archived: ptr(false)}, "[cus_3 cus_2 cus_1] 3"},
+		{&meteroidapi.ListCustomersParams{OrderBy: ptr("created_at.asc")}, "[cus_1 cus_2 cus_3] 3"},
+		{&meteroidapi.ListCustomersParams{OrderBy: ptr("name.desc")}, "[cus_3 cus_2 cus_1] 3"},
+		{&meteroidapi.ListCustomersParams{OrderBy: ptr("alias.asc")}, "[cus_1 cus_2 cus_3] 3"},
+		{&meteroidapi.ListCustomersParams{OrderBy: ptr("email.desc")}, "[cus_2 cus_3 cus_1] 3"},
 		{&meteroidapi.ListCustomersParams{Archived: ptr(true)}, "[cus_4] 1"},
 		{&meteroidapi.ListCustomersParams{Archived: ptr(true), Search: ptr("globex")}, "[] 0"},
 	} {

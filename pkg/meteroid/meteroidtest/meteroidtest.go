@@ -1,7 +1,8 @@
 // Package meteroidtest runs an in-process fake of Meteroid's REST API v1
-// (GET and POST /api/v1/customers; GET, PATCH and DELETE
-// /api/v1/customers/{id_or_alias}) for tests, in the style of
-// net/http/httptest.
+// (customers: GET and POST /api/v1/customers; GET, PUT, PATCH and DELETE
+// /api/v1/customers/{id_or_alias}, POST .../unarchive; subscriptions, their
+// invoices and PDFs, and a read-only catalog of plans, products and
+// metrics) for tests, in the style of net/http/httptest.
 //
 // A test starts a server, seeds customers, points a client at Server.URL
 // with Server.APIKey as its bearer key, and inspects the state afterwards:
@@ -18,9 +19,12 @@
 // The fake keeps customers in memory with Meteroid's semantics: a customer is
 // addressed by its id (cus_…) or, failing that, by its alias; PATCH changes
 // only the fields present in the body, replacing arrays and objects as a
-// whole, and answers with the full customer. A listing is ordered by id
-// (ascending, as Meteroid's server lists), pages from 0 with per_page (10
-// when absent), and answers a pagination_meta of the selection; search keeps
+// whole, and answers with the full customer; PUT replaces it, clearing the
+// optional fields the body omits. A listing is ordered as order_by asks
+// (name, email, alias, created_at; default created_at.desc, newest first,
+// as Meteroid's server; the fake's created_at is the creation order), pages
+// from 0 with per_page (10 when absent), and answers a pagination_meta of
+// the selection; search keeps
 // customers whose name, alias or billing e-mail contains the term, ignoring
 // case; archived customers are left out unless archived=true, which lists
 // only them. POST creates a customer with a new "cus_<random>" id (the
@@ -35,6 +39,14 @@
 // a missing or wrong key gets 401 {code: UNAUTHORIZED}. NewTestServer also
 // validates every response against the spec and reports mismatches with
 // t.Errorf.
+//
+// Every fake starts with a default catalog (PlanStarter, PlanPro, their
+// products and MetricAPICalls; see catalog.go). A subscription must name a
+// customer of the store (by id or alias) and a plan (and version) of the
+// catalog, else POST answers 400; Meteroid keeps no unique key on it, so
+// the same body sent twice makes two (SubscriptionsCreated counts them). A
+// subscription ACTIVE on creation is invoiced at once (one FINALIZED
+// invoice, with a small PDF; drafts have none).
 //
 // Faults (latency, 429 with and without Retry-After, a per-key rate limit,
 // 5xx, dropped connections, slow or truncated bodies, a proxy's HTML page)
@@ -234,7 +246,7 @@ func renderError(w http.ResponseWriter, _ *http.Request, status int, code, messa
 	_ = json.NewEncoder(w).Encode(meteroidapi.Error{Code: meteroidapi.ErrorCode(code), Message: message})
 }
 
-// extractorRejects answers the PATCH and POST bodies that Meteroid's JSON
+// extractorRejects answers the PATCH, PUT and POST bodies that Meteroid's JSON
 // extractor (axum's Json) refuses before any handler runs, with its
 // text/plain answers: 415 without an application/json Content-Type, 422 for
 // JSON that is not an object. Other invalid bodies keep the fake's JSON 400,
@@ -242,15 +254,9 @@ func renderError(w http.ResponseWriter, _ *http.Request, status int, code, messa
 // handlers that take a body have the extractor: a POST .../unarchive (no
 // body) is not checked.
 func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodPatch && r.Method != http.MethodPost {
+	target := bodyTarget(r)
+	if target == "" {
 		return false
-	}
-	if r.Method == http.MethodPost && !strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/customers") {
-		return false
-	}
-	target := "CustomerPatch"
-	if r.Method == http.MethodPost {
-		target = "CustomerCreateRequest"
 	}
 	plain := func(status int, msg string) bool {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -273,6 +279,30 @@ func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// bodyTarget names the request type of an operation that takes a JSON body
+// ("" for one that takes none: GETs, DELETE, POST .../unarchive).
+func bodyTarget(r *http.Request) string {
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	subs := strings.Contains(path, "/subscriptions")
+	switch {
+	case r.Method == http.MethodPatch && subs:
+		return "SubscriptionUpdateRequest"
+	case r.Method == http.MethodPatch:
+		return "CustomerPatch"
+	case r.Method == http.MethodPut:
+		return "CustomerUpdateRequest"
+	case r.Method != http.MethodPost:
+		return ""
+	case strings.HasSuffix(path, "/customers"):
+		return "CustomerCreateRequest"
+	case strings.HasSuffix(path, "/subscriptions"):
+		return "SubscriptionCreateRequest"
+	case subs && strings.HasSuffix(path, "/cancel"):
+		return "CancelSubscriptionRequest"
+	}
+	return ""
 }
 
 // faultCode names Meteroid's code for an injected status.

@@ -2,8 +2,11 @@ package meteroidtest
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -150,7 +153,7 @@ func TestPatchChangesOnlyPresentFields(t *testing.T) {
 	if got.BillingAddress == nil || got.BillingAddress.Line1 != nil || got.BillingAddress.Line2 != nil || *got.BillingAddress.City != "Hamburg" {
 		t.Errorf("billing_address not replaced as a whole: %s", js(got.BillingAddress))
 	}
-	if got.ShippingAddress == nil || !bool(got.ShippingAddress.SameAsBilling) || got.IsTaxExempt == nil || !bool(*got.IsTaxExempt) ||
+	if got.ShippingAddress == nil || !bool(got.ShippingAddress.SameAsBilling) ||
 		got.Currency != "CHF" || *got.VatNumber != "DE1" || *got.Phone != "1" || *got.BillingEmail != "c@x.example" ||
 		got.InvoicingEntityId != "ive_other" || got.Name != "Acme AG" || *got.Alias != "acme-de" {
 		t.Errorf("fields not applied: %s", js(got))
@@ -453,13 +456,15 @@ func TestSlowTruncatedHTMLLatency(t *testing.T) {
 // spec's operations and declared statuses the fake produced.
 func TestSpecCoverage(t *testing.T) {
 	srv := NewTestServer(t, WithCustomers(seeded(), meteroidapi.Customer{Id: "cus_b", Name: "B", Alias: ptr("b")}),
-		WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.TooMany, fault.Status500, fault.TooMany, fault.Status500,
+		WithFaults(fault.Config{Sequence: append([]fault.Kind{fault.None, fault.TooMany, fault.Status500, fault.TooMany, fault.Status500,
 			fault.Status502, fault.Status503, fault.Status504, fault.Status502, fault.Status503, fault.Status504,
 			// list, create, archive and unarchive: 429, 500, 502, 503, 504 each
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
-			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}}))
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
+			// updateCustomer: 429, 500, 502, 503, 504
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}, coverageFaults()...)}))
 	c := client(t, srv, srv.APIKey)
 	bad := client(t, srv, "pv_sand_wrong")
 	ctx := context.Background()
@@ -485,6 +490,21 @@ func TestSpecCoverage(t *testing.T) {
 	}
 	for range 5 {
 		_, _ = c.UnarchiveCustomerWithResponse(ctx, "b") // 429, 500, 502, 503, 504
+	}
+	put := func(c *meteroidapi.ClientWithResponses, idOrAlias, contentType, body string) {
+		if _, err := c.UpdateCustomerWithBodyWithResponse(ctx, idOrAlias, contentType, strings.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const replacement = `{"name":"B","alias":"b","currency":"EUR","invoicing_emails":[],"invoicing_entity_id":"ive_default","custom_taxes":[]}`
+	for range 5 {
+		put(c, "b", "application/json", replacement) // 429, 500, 502, 503, 504
+	}
+	raw := rawCaller(t, srv)
+	for _, op := range coverageOps { // 429, 500, 502, 503, 504 each
+		for range 5 {
+			raw(op.faulted)
+		}
 	}
 	_, _ = c.GetCustomerWithResponse(ctx, "nobody")     // 404
 	_, _ = bad.GetCustomerWithResponse(ctx, "cus_acme") // 401
@@ -516,6 +536,18 @@ func TestSpecCoverage(t *testing.T) {
 	_, _ = c.UnarchiveCustomerWithResponse(ctx, "b")                                                                         // 204 (not archived: as upstream)
 	_, _ = c.UnarchiveCustomerWithResponse(ctx, "nobody")                                                                    // 404
 	_, _ = bad.UnarchiveCustomerWithResponse(ctx, "b")                                                                       // 401
+	put(c, "b", "application/json", replacement)                                                                             // 200
+	put(c, "b", "application/json", strings.Replace(replacement, `"alias":"b"`, `"alias":"acme-de"`, 1))                     // 400 CONFLICT
+	put(c, "nobody", "application/json", replacement)                                                                        // 404
+	put(bad, "b", "application/json", replacement)                                                                           // 401
+	put(c, "b", "application/json", `["name"]`)                                                                              // 422
+	put(c, "b", "text/plain", replacement)                                                                                   // 415
+
+	for _, op := range coverageOps {
+		for _, call := range op.own {
+			raw(call)
+		}
+	}
 
 	cov := srv.Coverage()
 	t.Logf("spec coverage: %s", cov)
@@ -524,6 +556,178 @@ func TestSpecCoverage(t *testing.T) {
 	}
 }
 
+// rawCall is one request of the coverage scenario: bad sends a wrong API
+// key; "{sub}" and "{inv}" in the path stand for the first subscription's
+// and invoice's ids.
+type rawCall struct {
+	bad                    bool
+	method, path, ct, body string
+}
+
+// coverageOps are the operations added since 3.0.0: per operation a call
+// that the injected faults answer (429, 500, 502, 503, 504, in the order of
+// coverageFaults), then the calls that produce the operation's own answers.
+var coverageOps = []struct {
+	op      string
+	faulted rawCall
+	own     []rawCall
+}{
+	{"listSubscriptions", rawCall{method: "GET", path: "/api/v1/subscriptions"}, []rawCall{
+		{method: "GET", path: "/api/v1/subscriptions?order_by=created_at.asc&statuses=ACTIVE&per_page=10"}, // 200
+		{method: "GET", path: "/api/v1/subscriptions?per_page=0"},                                          // 400
+		{bad: true, method: "GET", path: "/api/v1/subscriptions"},                                          // 401
+	}},
+	{"createSubscription", rawCall{method: "POST", path: "/api/v1/subscriptions", ct: "application/json", body: subscriptionBody}, []rawCall{
+		{method: "POST", path: "/api/v1/subscriptions", ct: "application/json", body: subscriptionBody},                                               // 201
+		{method: "POST", path: "/api/v1/subscriptions", ct: "application/json", body: strings.Replace(subscriptionBody, PlanStarter, "plan_none", 1)}, // 400
+		{bad: true, method: "POST", path: "/api/v1/subscriptions", ct: "application/json", body: subscriptionBody},                                    // 401
+		{method: "POST", path: "/api/v1/subscriptions", ct: "text/plain", body: subscriptionBody},                                                     // 415
+		{method: "POST", path: "/api/v1/subscriptions", ct: "application/json", body: `[1]`},                                                          // 422
+	}},
+	{"subscriptionDetails", rawCall{method: "GET", path: "/api/v1/subscriptions/sub_x"}, []rawCall{
+		{method: "GET", path: "/api/v1/subscriptions/{sub}"},            // 200
+		{method: "GET", path: "/api/v1/subscriptions/sub_none"},         // 404
+		{bad: true, method: "GET", path: "/api/v1/subscriptions/{sub}"}, // 401
+	}},
+	{"updateSubscription", rawCall{method: "PATCH", path: "/api/v1/subscriptions/sub_x", ct: "application/json", body: `{"net_terms":30}`}, []rawCall{
+		{method: "PATCH", path: "/api/v1/subscriptions/{sub}", ct: "application/json", body: `{"net_terms":30}`},            // 200
+		{method: "PATCH", path: "/api/v1/subscriptions/{sub}", ct: "application/json", body: `{"net_terms":-1}`},            // 400
+		{method: "PATCH", path: "/api/v1/subscriptions/sub_none", ct: "application/json", body: `{"net_terms":30}`},         // 404
+		{bad: true, method: "PATCH", path: "/api/v1/subscriptions/{sub}", ct: "application/json", body: `{"net_terms":30}`}, // 401
+		{method: "PATCH", path: "/api/v1/subscriptions/{sub}", ct: "text/plain", body: `{}`},                                // 415
+		{method: "PATCH", path: "/api/v1/subscriptions/{sub}", ct: "application/json", body: `"x"`},                         // 422
+	}},
+	{"cancelSubscription", rawCall{method: "POST", path: "/api/v1/subscriptions/sub_x/cancel", ct: "application/json", body: `{}`}, []rawCall{
+		{method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "application/json", body: `{"reason":"churn"}`},        // 200
+		{method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "application/json", body: `{"effective_date":"soon"}`}, // 400
+		{method: "POST", path: "/api/v1/subscriptions/sub_none/cancel", ct: "application/json", body: `{}`},                     // 404
+		{bad: true, method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "application/json", body: `{}`},             // 401
+		{method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "text/plain", body: `{}`},                              // 415
+		{method: "POST", path: "/api/v1/subscriptions/{sub}/cancel", ct: "application/json", body: `[]`},                        // 422
+	}},
+	{"listInvoices", rawCall{method: "GET", path: "/api/v1/invoices"}, []rawCall{
+		{method: "GET", path: "/api/v1/invoices?customer_id=acme-de&statuses=FINALIZED&order_by=invoice_date.asc"}, // 200
+		{method: "GET", path: "/api/v1/invoices?per_page=500"},                                                     // 400
+		{bad: true, method: "GET", path: "/api/v1/invoices"},                                                       // 401
+	}},
+	{"getInvoiceById", rawCall{method: "GET", path: "/api/v1/invoices/inv_x"}, []rawCall{
+		{method: "GET", path: "/api/v1/invoices/{inv}"},            // 200
+		{method: "GET", path: "/api/v1/invoices/inv_none"},         // 404
+		{bad: true, method: "GET", path: "/api/v1/invoices/{inv}"}, // 401
+	}},
+	{"downloadInvoicePdf", rawCall{method: "GET", path: "/api/v1/invoices/inv_x/download"}, []rawCall{
+		{method: "GET", path: "/api/v1/invoices/{inv}/download"},            // 200
+		{method: "GET", path: "/api/v1/invoices/inv_none/download"},         // 404
+		{bad: true, method: "GET", path: "/api/v1/invoices/{inv}/download"}, // 401
+	}},
+	{"listPlans", rawCall{method: "GET", path: "/api/v1/plans"}, []rawCall{
+		{method: "GET", path: "/api/v1/plans?status=ACTIVE&plan_type=STANDARD&order_by=name.asc&search=start"}, // 200
+		{method: "GET", path: "/api/v1/plans?order_by=price.asc"},                                              // 400
+		{bad: true, method: "GET", path: "/api/v1/plans"},                                                      // 401
+	}},
+	{"getPlanDetails", rawCall{method: "GET", path: "/api/v1/plans/plan_x"}, []rawCall{
+		{method: "GET", path: "/api/v1/plans/" + PlanStarter + "?version=1"},            // 200
+		{method: "GET", path: "/api/v1/plans/plan_none"},                                // 404
+		{bad: true, method: "GET", path: "/api/v1/plans/" + PlanStarter + "?version=1"}, // 401
+	}},
+	{"listPlanVersions", rawCall{method: "GET", path: "/api/v1/plans/plan_x/versions"}, []rawCall{
+		{method: "GET", path: "/api/v1/plans/" + PlanStarter + "/versions"},            // 200
+		{method: "GET", path: "/api/v1/plans/plan_none/versions"},                      // 404
+		{bad: true, method: "GET", path: "/api/v1/plans/" + PlanStarter + "/versions"}, // 401
+	}},
+	{"listProducts", rawCall{method: "GET", path: "/api/v1/products"}, []rawCall{
+		{method: "GET", path: "/api/v1/products?search=plat&order_by=created_at.desc"}, // 200
+		{method: "GET", path: "/api/v1/products?per_page=0"},                           // 400
+		{bad: true, method: "GET", path: "/api/v1/products"},                           // 401
+	}},
+	{"getProduct", rawCall{method: "GET", path: "/api/v1/products/prd_x"}, []rawCall{
+		{method: "GET", path: "/api/v1/products/" + ProductPlatform + ""},            // 200
+		{method: "GET", path: "/api/v1/products/prd_none"},                           // 404
+		{bad: true, method: "GET", path: "/api/v1/products/" + ProductPlatform + ""}, // 401
+	}},
+	{"listMetrics", rawCall{method: "GET", path: "/api/v1/metrics"}, []rawCall{
+		{method: "GET", path: "/api/v1/metrics?search=api_call&order_by=code.asc"}, // 200
+		{method: "GET", path: "/api/v1/metrics?page=-1"},                           // 400
+		{bad: true, method: "GET", path: "/api/v1/metrics"},                        // 401
+	}},
+	{"getMetric", rawCall{method: "GET", path: "/api/v1/metrics/bm_x"}, []rawCall{
+		{method: "GET", path: "/api/v1/metrics/" + MetricAPICalls + ""},            // 200
+		{method: "GET", path: "/api/v1/metrics/bm_none"},                           // 404
+		{bad: true, method: "GET", path: "/api/v1/metrics/" + MetricAPICalls + ""}, // 401
+	}},
+}
+
+const subscriptionBody = `{"plan_id":"` + PlanStarter + `","customer_id_or_alias":"acme-de","start_date":"2026-01-01","activation_condition":"ON_START"}`
+
+// coverageFaults are the injected faults of coverageOps' faulted calls.
+func coverageFaults() []fault.Kind {
+	var out []fault.Kind
+	for range coverageOps {
+		out = append(out, fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504)
+	}
+	return out
+}
+
+// rawCaller sends one rawCall to srv.
+func rawCaller(t *testing.T, srv *Server) func(rawCall) {
+	hc := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+	t.Cleanup(hc.CloseIdleConnections)
+	return func(c rawCall) {
+		t.Helper()
+		path := c.path
+		if subs := srv.Subscriptions(); len(subs) > 0 {
+			path = strings.ReplaceAll(path, "{sub}", subs[0].Id)
+		}
+		if invs := srv.Invoices(); len(invs) > 0 {
+			path = strings.ReplaceAll(path, "{inv}", invs[0].Id)
+		}
+		req, err := http.NewRequest(c.method, srv.URL+path, strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ct != "" {
+			req.Header.Set("Content-Type", c.ct)
+		}
+		key := srv.APIKey
+		if c.bad {
+			key = "pv_sand_wrong"
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+}
+
 func js(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func jsonEqual(a, b any) bool { return js(a) == js(b) }
+
+// TestSubscriptionCreatedWebhook: a subscription created through POST is
+// announced as subscription.created with its ids.
+func TestSubscriptionCreatedWebhook(t *testing.T) {
+	got := make(chan map[string]any, 4)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		got <- ev
+	}))
+	defer receiver.Close()
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("meteroidtest webhook key 32 byte"))
+	srv := NewTestServer(t, WithGeneratedCustomers(1), WithWebhooks(receiver.URL, secret))
+	raw := rawCaller(t, srv)
+	raw(rawCall{method: "POST", path: "/api/v1/subscriptions", ct: "application/json",
+		body: strings.Replace(subscriptionBody, "acme-de", "alias-0", 1)})
+	select {
+	case ev := <-got:
+		sub := srv.Subscriptions()[0]
+		if ev["type"] != "subscription.created" || ev["subscription_id"] != sub.Id || ev["customer_id"] != "cus_0" || ev["plan_name"] != "Starter" {
+			t.Errorf("event %v", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no webhook")
+	}
+}

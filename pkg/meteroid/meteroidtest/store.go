@@ -26,6 +26,11 @@ type store struct {
 	// left out of listings unless archived=true.
 	archived map[string]bool
 	created  int // customers created through POST
+	// cat is the catalog (products, metrics, plans); subs the
+	// subscriptions to its plans.
+	cat  catalog
+	subs subscriptions
+	invs invoices
 	// hooks sends the webhooks (nil: none); webhookSeq numbers them.
 	hooks      *fake.Webhooks
 	webhookSeq int
@@ -34,7 +39,8 @@ type store struct {
 var _ meteroidserver.StrictServerInterface = (*store)(nil)
 
 func newStore(seed []meteroidapi.Customer) (*store, error) {
-	st := &store{byID: map[string]*meteroidapi.Customer{}, byAlias: map[string]string{}, patched: map[string]int{}, archived: map[string]bool{}}
+	st := &store{byID: map[string]*meteroidapi.Customer{}, byAlias: map[string]string{}, patched: map[string]int{}, archived: map[string]bool{},
+		cat: defaultCatalog()}
 	for i, c := range seed {
 		c = clone(c)
 		if c.Id == "" {
@@ -206,9 +212,11 @@ func clone(c meteroidapi.Customer) meteroidapi.Customer { return jsoncopy.Clone(
 // Meteroid's OpenAPI states no default; the facade always sends per_page.
 const defaultPerPage = 10
 
-// listed returns the customers a listing selects, in the server's order (by
-// id, ascending). The caller holds mu.
-func (st *store) listed(search string, archived bool) []*meteroidapi.Customer {
+// listed returns the customers a listing selects, in the order orderBy
+// names ("column.direction"; "" for the server's default, created_at.desc).
+// The fake's created_at is the creation order (seeds first, in seed order),
+// and ties keep it. The caller holds mu.
+func (st *store) listed(search string, archived bool, orderBy string) []*meteroidapi.Customer {
 	needle := strings.ToLower(search)
 	var out []*meteroidapi.Customer
 	for _, id := range st.order {
@@ -221,9 +229,31 @@ func (st *store) listed(search string, archived bool) []*meteroidapi.Customer {
 		}
 		out = append(out, c)
 	}
-	slices.SortFunc(out, func(a, b *meteroidapi.Customer) int { return strings.Compare(a.Id, b.Id) })
+	if orderBy == "" {
+		orderBy = defaultOrderBy
+	}
+	column, direction, _ := strings.Cut(orderBy, ".")
+	var key func(c *meteroidapi.Customer) string
+	switch column {
+	case "name":
+		key = func(c *meteroidapi.Customer) string { return c.Name }
+	case "email":
+		key = func(c *meteroidapi.Customer) string { return deref(c.BillingEmail) }
+	case "alias":
+		key = alias
+	}
+	if key != nil {
+		slices.SortStableFunc(out, func(a, b *meteroidapi.Customer) int { return strings.Compare(key(a), key(b)) })
+	}
+	if direction == "desc" {
+		slices.Reverse(out)
+	}
 	return out
 }
+
+// defaultOrderBy is Meteroid's order of a listing without order_by: newest
+// first.
+const defaultOrderBy = "created_at.desc"
 
 // matches reports whether needle (lower case) is part of the customer's name,
 // alias or billing e-mail, ignoring case ("part of name, alias or email" in
@@ -258,7 +288,7 @@ func (st *store) ListCustomers(_ context.Context, req meteroidserver.ListCustome
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	all := st.listed(deref(p.Search), p.Archived != nil && *p.Archived)
+	all := st.listed(deref(p.Search), p.Archived != nil && *p.Archived, deref(p.OrderBy))
 	total := int64(len(all))
 	data := []meteroidapi.Customer{}
 	if from := page * perPage; from < total {

@@ -17,15 +17,20 @@ export interface paths {
          *     there are. Pages are numbered from 0 (`page`) and hold up to `per_page` customers (1 to
          *     100). Meteroid's OpenAPI states no default for either; send both.
          *
-         *     Order: Meteroid's OpenAPI declares no ordering parameter and states no order. The
-         *     server's source (its REST router) lists by customer id, ascending, always; no `order_by`
-         *     is accepted (an unknown query parameter is ignored by the server's query extractor, so
-         *     sending one changes nothing). Because the order is by id and the paging is by page
-         *     number, a customer created or archived while a client walks the pages shifts the
-         *     customers after it by one place: the next page may repeat a customer already read (an
-         *     insert before the position) or miss one (an archive before the position). A client
-         *     that must see every customer once dedupes by id and, if customers may be archived
-         *     during the walk, reads again.
+         *     Order: `order_by` (`column.direction`; columns `name`, `email`, `alias`, `created_at`;
+         *     directions `asc`, `desc`), as in Meteroid's OpenAPI since its commit fda38076
+         *     (2026-03-31). Without it the server orders by `created_at.desc` (newest first). Earlier
+         *     versions of this spec said that no order parameter exists and that the server lists by
+         *     id: that was wrong. Paging is by page number over the chosen order, so a customer
+         *     created or archived while a client walks the pages shifts the customers after it by one
+         *     place: the next page may repeat a customer already read (an insert before the position)
+         *     or miss one (an archive before the position). With the default order (newest first)
+         *     every create lands before the position and shifts every later customer; with
+         *     `created_at.asc` a create lands at the end, after the position, and shifts nothing
+         *     already read. A client that walks the whole listing should therefore send
+         *     `created_at.asc`, dedupe by id, and read again if customers may be archived during the
+         *     walk. Customers with the same `created_at` are ordered as the database returns them (no
+         *     tie-break is documented).
          *
          *     Filters: `search` keeps the customers whose name, alias or e-mail contains the term
          *     (the server's source says "part of name, alias or email"; the OpenAPI gives the
@@ -89,7 +94,26 @@ export interface paths {
          *     `Error` body whose `code` is `NOT_FOUND`. Read-only, so always safe to retry.
          */
         get: operations["getCustomer"];
-        put?: never;
+        /**
+         * Replace a customer
+         * @description Replaces the customer addressed by id (`cus_…`) or alias with the body, a full
+         *     replacement (Meteroid's `update_customer`): the five required fields (`name`,
+         *     `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`) are set, and
+         *     every optional field is set to what the body holds, so an optional field the body omits
+         *     is cleared (Meteroid's OpenAPI types each as `T | null`, and its handler writes the
+         *     absent value). `null` is not allowed in the body, as for the create: omit a field to
+         *     clear it. Use `patchCustomer` to change some fields and keep the others.
+         *
+         *     Returns the whole customer after the update. Unknown id or alias: 404 (`NOT_FOUND`).
+         *     No idempotency key is offered and none is needed: the same replacement applied twice
+         *     leaves the customer in the same state, so a PUT may be retried after a timeout or a
+         *     5xx. If the body changes `alias`, a retry must address the customer by its id.
+         *
+         *     The body extractor answers before the handler, as for the other writes: malformed JSON
+         *     400 (`text/plain`), a body of the wrong type (a missing required field) 422
+         *     (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+         */
+        put: operations["updateCustomer"];
         post?: never;
         /**
          * Archive a customer
@@ -161,6 +185,390 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List subscriptions, a page at a time
+         * @description Returns one page of the tenant's subscriptions (Meteroid's `list_subscriptions`) and a
+         *     `pagination_meta`, paged like `listCustomers`: `page` from 0, `per_page` 1 to 100.
+         *     `customer_id` keeps one customer's subscriptions (by id or alias, as upstream's
+         *     description says), `plan_id` one plan's, `statuses` those in any of the listed
+         *     statuses (repeat the parameter: `statuses=ACTIVE&statuses=PAUSED`).
+         *
+         *     Order: `order_by` (`column.direction`; columns `customer_name`, `plan_name`,
+         *     `mrr_cents`, `billing_start_date`, `end_date`, `status`, `created_at`); the server's
+         *     default is `created_at.desc`. As for customers, a client that walks every page should
+         *     send `created_at.asc`, so that a subscription created during the walk lands after the
+         *     walk's position. Read-only, so always safe to retry.
+         */
+        get: operations["listSubscriptions"];
+        put?: never;
+        /**
+         * Create a subscription
+         * @description Subscribes a customer (by id or alias) to a plan (Meteroid's `create_subscription`) and
+         *     answers 201 with the subscription's details. Required: `plan_id`,
+         *     `customer_id_or_alias`, `start_date` and `activation_condition` (`ON_START`: active from
+         *     `start_date`; `ON_CHECKOUT`: once the customer completes a checkout; `MANUAL`). Without
+         *     `version` the plan's current published version applies. `skip_past_invoices`
+         *     ("migration mode"): with a `start_date` in the past, no invoices are created for the
+         *     past cycles and the subscription starts in the current billing period.
+         *
+         *     Not idempotent, and no idempotency key is offered: a POST that failed after it was sent
+         *     (no answer, a 5xx) may have created the subscription, and sending it again may create a
+         *     second one. The subscription has no caller-set unique key; this spec's reading is that
+         *     a customer rarely holds two subscriptions to one plan that start on the same day, so
+         *     (customer, `plan_id`, `start_date`) serves as the natural key: a create in doubt is
+         *     settled by listing the customer's subscriptions to the plan (`listSubscriptions` with
+         *     `customer_id` and `plan_id`) and looking for that `start_date`.
+         *
+         *     An unknown customer, plan or version, or a body the handler refuses, answers 400 (the
+         *     upstream document declares no 404 or 409 here). The body extractor answers before the
+         *     handler, as for customers: malformed JSON 400 (`text/plain`), a body of the wrong shape
+         *     422 (`text/plain`), no JSON `Content-Type` 415 (`text/plain`).
+         */
+        post: operations["createSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id, prefixed `sub_`.
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a subscription
+         * @description Returns one subscription with its price components, add-ons and applied coupons
+         *     (Meteroid's `subscription_details`). Unknown id: 404 (`NOT_FOUND`). Read-only, so
+         *     always safe to retry.
+         */
+        get: operations["subscriptionDetails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a subscription's settings
+         * @description Changes the settings of a subscription (Meteroid's `update_subscription`): only the six
+         *     fields of `SubscriptionUpdateRequest` (`auto_advance_invoices`,
+         *     `charge_automatically`, `invoice_memo`, `net_terms`, `payment_methods_config`,
+         *     `purchase_order`), each only when present. The plan, the dates and the price
+         *     components cannot be changed here. Answers 200 with `{subscription}` (the details after
+         *     the change). Applying the same PATCH twice leaves the subscription as applying it once,
+         *     so it is safe to retry. Unknown id: 404 (`NOT_FOUND`).
+         */
+        patch: operations["updateSubscription"];
+        trace?: never;
+    };
+    "/api/v1/subscriptions/{subscription_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id, prefixed `sub_`.
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a subscription
+         * @description Cancels a subscription (Meteroid's `cancel_subscription`) at `effective_date`, or,
+         *     without one, at the end of the current billing or committed period; answers 200 with
+         *     `{subscription}`. The body is required upstream; `{}` takes the defaults.
+         *
+         *     The documents do not say what a second cancel answers; this spec assumes that
+         *     cancelling a cancelled subscription answers 200 with it unchanged (the cancellation
+         *     stands), which makes a retry harmless. Unknown id: 404 (`NOT_FOUND`).
+         */
+        post: operations["cancelSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List invoices, a page at a time
+         * @description Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
+         *     `pagination_meta`, paged like `listCustomers`. Filters: `customer_id` (by id or alias),
+         *     `subscription_id`, `statuses` (repeated). `order_by` (`column.direction`; columns
+         *     `invoice_number`, `customer_name`, `amount`, `invoice_date`, `status`,
+         *     `payment_status`); the server's default is `invoice_date.desc`. No creation-time
+         *     order is offered: a client that walks every page while invoices are issued may see a
+         *     new invoice shift the pages (`invoice_date.asc` puts today's invoices last, after the
+         *     position of a walk that started earlier, which is the closest to an append-only order)
+         *     and dedupes by id. Read-only, so always safe to retry.
+         */
+        get: operations["listInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's id, prefixed `inv_`.
+                 * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                invoice_id: components["parameters"]["InvoiceId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an invoice
+         * @description Returns one invoice (Meteroid's `get_invoice_by_id`). Unknown id: 404 (`NOT_FOUND`).
+         *     Read-only, so always safe to retry.
+         */
+        get: operations["getInvoiceById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's id, prefixed `inv_`.
+                 * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                invoice_id: components["parameters"]["InvoiceId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download an invoice's PDF
+         * @description Returns the invoice's PDF document (Meteroid's `download_invoice_pdf`), as
+         *     `application/pdf`. Its size is not bounded by the API: read it as a stream. 404 when the
+         *     invoice is unknown or its PDF is not available (yet: a draft has none until it is
+         *     finalized and rendered). Read-only, so always safe to retry; a body that breaks off is
+         *     read again from the start.
+         */
+        get: operations["downloadInvoicePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List plans, a page at a time
+         * @description Returns one page of the tenant's plans (Meteroid's `list_plans`), each in its active version
+         *     (the published one), paged like `listCustomers`. Filters: `product_family_id`, `search` (by
+         *     name), `status` and `plan_type` (each repeatable). `order_by` over `name`, `status`,
+         *     `plan_type`, `created_at`; the server's default is `created_at.desc`. Read-only.
+         */
+        get: operations["listPlans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the plan, prefixed `plan_`.
+                 * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                plan_id: components["parameters"]["PlanId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a plan
+         * @description Returns one plan (Meteroid's `get_plan_details`) in the version `version` names: `draft`, a
+         *     version number, or, absent, the active (published) version. Unknown plan or version: 404
+         *     (`NOT_FOUND`). Read-only.
+         */
+        get: operations["getPlanDetails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{plan_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the plan, prefixed `plan_`.
+                 * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                plan_id: components["parameters"]["PlanId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a plan's versions
+         * @description Returns one page of the versions of a plan (Meteroid's `list_plan_versions`), drafts
+         *     included, paged like `listCustomers`; the order is not documented (this spec reads it
+         *     as newest first). Unknown plan: 404 (`NOT_FOUND`). Read-only.
+         */
+        get: operations["listPlanVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List products, a page at a time
+         * @description Returns one page of the tenant's products (Meteroid's `list_products`), paged like
+         *     `listCustomers`. Filters: `product_family_id`, `search`. `order_by` over `name`,
+         *     `created_at`; the server's default is `name.asc`. Read-only.
+         */
+        get: operations["listProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the product, prefixed `prd_`.
+                 * @example prd_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                product_id: components["parameters"]["ProductId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a product
+         * @description Returns one product (Meteroid's `get_product`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+         */
+        get: operations["getProduct"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List billable metrics, a page at a time
+         * @description Returns one page of the tenant's billable metrics (Meteroid's `list_metrics`), each as a
+         *     `MetricSummary`, paged like `listCustomers`. Filters: `product_family_id`, `search`.
+         *     `order_by` over `name`, `code`, `created_at`; the server's default is `name.asc`. Read-only.
+         */
+        get: operations["listMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/{metric_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the billable metric, prefixed `bm_`.
+                 * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                metric_id: components["parameters"]["MetricId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a billable metric
+         * @description Returns one billable metric with its segmentation and unit conversion (Meteroid's
+         *     `get_metric`). Unknown id: 404 (`NOT_FOUND`). Read-only.
+         */
+        get: operations["getMetric"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -183,18 +591,21 @@ export interface components {
         /**
          * @description A postal address. Every field is optional: the document lists the fields
          *     alphabetically (so none is marked required, unlike the customer's own fields) and a
-         *     partial address such as a country alone is plausible.
+         *     partial address such as a country alone is plausible. Every member is `string | null`
+         *     in Meteroid's OpenAPI and the server writes an unset member as `null` (`"line2":
+         *     null`): each is declared nullable here (since 3.0.0); absent and `null` both mean "not
+         *     set". Requests may send `null` too.
          */
         Address: {
             /** @description First address line (street and number). */
-            line1?: string;
+            line1?: string | null;
             /** @description Second address line (building, suite, c/o). */
-            line2?: string;
-            city?: string;
+            line2?: string | null;
+            city?: string | null;
             /** @description State, province or region. */
-            state?: string;
+            state?: string | null;
             /** @description Postal code, as text (leading zeros matter). */
-            zip_code?: string;
+            zip_code?: string | null;
             /**
              * @description Country as a two-letter ISO 3166-1 alpha-2 code (e.g. `US`). The server upper-cases
              *     what it is sent (so `de` is accepted and stored as `DE`) and stores a code it does not
@@ -202,7 +613,7 @@ export interface components {
              *     `00`. Send upper case; read `00` as "unknown country".
              * @example US
              */
-            country?: string;
+            country?: string | null;
         };
         /**
          * @description Where goods are shipped. `same_as_billing` is required: the document lists it before
@@ -279,6 +690,11 @@ export interface components {
          *     group alphabetically, and the rest (`alias`, `billing_address`, ...) follows in a second
          *     alphabetical run. The optional fields may be absent; they are also declared nullable
          *     because a server may write an unset value as `null`; both mean "not set".
+         *
+         *     Since 3.0.0 the customer as read carries neither `bank_account_id` (removed upstream in
+         *     2026-02) nor `is_tax_exempt` (upstream accepts it on write, in `CustomerCreate`,
+         *     `CustomerPatch` and `CustomerUpdateRequest`, and never returns it): a server that still
+         *     sends either is read as sending an unknown field, which is ignored.
          */
         Customer: {
             /**
@@ -300,12 +716,11 @@ export interface components {
              */
             invoicing_entity_id: string;
             /**
-             * @description The bank account shown on the customer's invoices, if one is chosen (an id of
-             *     Meteroid's, prefixed `ba_`). In Meteroid's OpenAPI since its customers gained it;
-             *     absent or null when none is set.
-             * @example ba_7n42DGM5Tflk9n8mt7Fhc7
+             * @description The connected account (a payment provider account connected to Meteroid) the
+             *     customer is billed through, if any; absent or null when none is set. In Meteroid's
+             *     OpenAPI since 2026-03-27 (added here in 3.0.0).
              */
-            bank_account_id?: string | null;
+            connected_account_id?: string | null;
             billing_email?: string | null;
             phone?: string | null;
             vat_number?: string | null;
@@ -313,13 +728,6 @@ export interface components {
             billing_address?: (components["schemas"]["Address"] | null) | null;
             /** @description The shipping address; absent or null when none is set (the server writes null). */
             shipping_address?: (components["schemas"]["ShippingAddress"] | null) | null;
-            /**
-             * @description Whether the customer is exempt from tax. The document's response does not show this
-             *     field although the request sets it; it is declared here, optional, so that a server
-             *     that returns it keeps the value through the generated models. Absent means unknown
-             *     (not false): read it back only when present. Servers may send 0/1.
-             */
-            is_tax_exempt?: boolean | (0 | 1) | ("true" | "false" | "0" | "1");
         };
         /**
          * @description The body of a create. Required are the four fields Meteroid's OpenAPI marks required
@@ -354,18 +762,49 @@ export interface components {
              */
             invoicing_entity_id?: string;
             /**
-             * @description The bank account shown on the customer's invoices, prefixed `ba_`.
-             * @example ba_7n42DGM5Tflk9n8mt7Fhc7
+             * @description The connected account (a payment provider account connected to Meteroid) to bill the
+             *     customer through; absent for none. Added in 3.0.0 (upstream since 2026-03-27).
              */
-            bank_account_id?: string;
+            connected_account_id?: string;
             /** @description True when no tax is charged to this customer. */
             is_tax_exempt?: boolean;
             billing_address?: components["schemas"]["Address"];
             shipping_address?: components["schemas"]["ShippingAddress"];
         };
         /**
-         * @description One page of `listCustomers`: the page's customers, in the server's order (by id,
-         *     ascending), and the totals of the whole listing under the same filters.
+         * @description The body of a full replacement (`updateCustomer`, Meteroid's `CustomerUpdateRequest`).
+         *     Required are the five fields Meteroid's OpenAPI marks required (`name`,
+         *     `invoicing_emails`, `currency`, `invoicing_entity_id`, `custom_taxes`); every optional
+         *     field the body omits is cleared. `null` is not allowed (omit the field instead).
+         */
+        CustomerUpdateRequest: {
+            /** @description The customer's name. */
+            name: string;
+            /** @description The caller's own unique key for the customer; omitted, the alias is cleared. */
+            alias?: string;
+            currency: components["schemas"]["Currency"];
+            /** @description E-mail addresses that receive invoices; `[]` for none. */
+            invoicing_emails: string[];
+            /**
+             * @description The invoicing entity, prefixed `ive_` (required, so never empty).
+             * @example ive_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            invoicing_entity_id: string;
+            /** @description Customer-specific taxes instead of the invoicing entity's; `[]` for none. */
+            custom_taxes: components["schemas"]["CustomTax"][];
+            /** @description E-mail address for billing. */
+            billing_email?: string;
+            phone?: string;
+            /** @description The customer's VAT or tax identification number. */
+            vat_number?: string;
+            /** @description True when no tax is charged to this customer (accepted, never returned). */
+            is_tax_exempt?: boolean;
+            billing_address?: components["schemas"]["Address"];
+            shipping_address?: components["schemas"]["ShippingAddress"];
+        };
+        /**
+         * @description One page of `listCustomers`: the page's customers, in the order `order_by` asked for
+         *     (`created_at.desc` when absent), and the totals of the whole listing under the same filters.
          */
         CustomerList: {
             /** @description The page's customers; empty past the last page. */
@@ -413,6 +852,620 @@ export interface components {
             code: components["schemas"]["ErrorCodeOpen"];
             /** @description Human-readable explanation; not stable, do not match on it. */
             message: string;
+        };
+        /**
+         * @description A subscription's status (Meteroid's `SubscriptionStatusEnum`), as sent in a filter.
+         * @enum {string}
+         */
+        SubscriptionStatus: "PENDING_ACTIVATION" | "PENDING_CHARGE" | "TRIAL_ACTIVE" | "ACTIVE" | "TRIAL_EXPIRED" | "PAUSED" | "SUSPENDED" | "CANCELLED" | "COMPLETED" | "SUPERSEDED" | "ERRORED";
+        /**
+         * @description When a new subscription becomes active (Meteroid's `SubscriptionActivationConditionEnum`):
+         *     `ON_START` at `start_date`, `ON_CHECKOUT` once the customer completes a checkout,
+         *     `MANUAL` when activated by hand.
+         * @enum {string}
+         */
+        SubscriptionActivationCondition: "ON_START" | "ON_CHECKOUT" | "MANUAL";
+        /**
+         * @description How a subscription's invoices may be paid (Meteroid's `PaymentMethodsConfig`, a union
+         *     discriminated by `type`): `online` (card or direct debit through the invoicing entity's
+         *     providers; `config` narrows them, null inherits all), `bank_transfer` (`account_id`, the
+         *     bank account shown on invoices, null for the entity's default) or `external` (paid
+         *     outside Meteroid). Written here as one object with the members of the three variants,
+         *     each optional but `type`, which every client language reads without a discriminator.
+         */
+        PaymentMethodsConfig: {
+            /**
+             * @description `online`, `bank_transfer` or `external` (read: any string).
+             * @example bank_transfer
+             */
+            type: string;
+            /** @description For `online`, the online methods (Meteroid's `OnlineMethodsConfig`); null inherits every provider of the invoicing entity. */
+            config?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description For `bank_transfer`, the bank account (`ba_…`); null for the invoicing entity's default. */
+            account_id?: string | null;
+        };
+        /**
+         * @description A component's fee (Meteroid's `SubscriptionFee`, a union discriminated by `type`: `RATE`,
+         *     `ONE_TIME`, `RECURRING`, `CAPACITY`, `SLOT`, `USAGE`). Only `type` is declared; each
+         *     variant's members (`rate`, `quantity`, `billing_type`, `included`, `overage_rate`,
+         *     `metric_id`, `unit`, `unit_rate`, `initial_slots`, `min_slots`, `max_slots`, `model`)
+         *     are read as they come. Decimals are strings upstream.
+         */
+        SubscriptionFee: {
+            /** @example RATE */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One price component of a subscription (Meteroid's `SubscriptionComponent`). */
+        SubscriptionComponent: {
+            name: string;
+            /** @description `ONE_TIME`, `MONTHLY`, `QUARTERLY`, `SEMIANNUAL` or `ANNUAL` (read: any string). */
+            period: string;
+            fee: components["schemas"]["SubscriptionFee"];
+            /** @example price_7n42DGM5Tflk9n8mt7Fhc7 */
+            price_component_id?: string | null;
+            /** @example prd_7n42DGM5Tflk9n8mt7Fhc7 */
+            product_id?: string | null;
+        };
+        /** @description An add-on of a subscription (Meteroid's `SubscriptionAddOn`). */
+        SubscriptionAddOn: {
+            /** @example sub_add_7n42DGM5Tflk9n8mt7Fhc7 */
+            id?: string;
+            /** @example add_7n42DGM5Tflk9n8mt7Fhc7 */
+            add_on_id?: string;
+            name: string;
+            period: string;
+            fee: components["schemas"]["SubscriptionFee"];
+            /** Format: int32 */
+            quantity: number;
+        };
+        /**
+         * @description A subscription as listed (Meteroid's `Subscription`): the eighteen required fields of the
+         *     upstream schema, the rest optional and nullable. Dates without a time are `YYYY-MM-DD`.
+         */
+        Subscription: {
+            /**
+             * @description The subscription's id, prefixed `sub_`.
+             * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            /** @example cus_7n42DGM5Tflk9n8mt7Fhc7 */
+            customer_id: string;
+            customer_name: string;
+            customer_alias?: string | null;
+            /** Format: int32 */
+            billing_day_anchor: number;
+            /**
+             * Format: date
+             * @description When billing started (after any trial period).
+             */
+            billing_start_date?: string | null;
+            currency: components["schemas"]["CurrencyOpen"];
+            /** @example plan_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_id: string;
+            plan_name: string;
+            plan_description?: string | null;
+            /** @example plv_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_version_id: string;
+            /** Format: int32 */
+            plan_version: number;
+            status: components["schemas"]["SubscriptionStatusOpen"];
+            /**
+             * Format: date
+             * @description When the subscription contract starts (benefits apply from this date).
+             */
+            start_date: string;
+            /** Format: date */
+            end_date?: string | null;
+            /** Format: date */
+            current_period_start: string;
+            /** Format: date */
+            current_period_end?: string | null;
+            /** Format: date-time */
+            activated_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int32
+             * @description Trial duration in days.
+             */
+            trial_duration?: number | null;
+            /**
+             * Format: int32
+             * @description Payment terms in days (0 = due on issue).
+             */
+            net_terms: number;
+            invoice_memo?: string | null;
+            purchase_order?: string | null;
+            /**
+             * Format: int64
+             * @description Monthly recurring revenue in cents.
+             */
+            mrr_cents: number;
+            period: components["schemas"]["BillingPeriodOpen"];
+            /** @description If false, invoices stay in draft until reviewed and finalized by hand. */
+            auto_advance_invoices: boolean;
+            /** @description Whether the customer's payment method is charged when an invoice is finalized. */
+            charge_automatically: boolean;
+            /** @description How invoices may be paid; null inherits from the invoicing entity. */
+            payment_methods_config?: (components["schemas"]["PaymentMethodsConfig"] | null) | null;
+        };
+        /**
+         * @description A subscription with its parts (Meteroid's `SubscriptionDetails`): the fields of
+         *     `Subscription` but `plan_description`, and the price `components`, `add_ons`,
+         *     `applied_coupons` (each `{coupon, applied_coupon}`, read as they come), `entitlements`
+         *     (read as they come) and a `checkout_url` for `ON_CHECKOUT` subscriptions.
+         */
+        SubscriptionDetails: {
+            /**
+             * @description The subscription's id, prefixed `sub_`.
+             * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            /** @example cus_7n42DGM5Tflk9n8mt7Fhc7 */
+            customer_id: string;
+            customer_name: string;
+            customer_alias?: string | null;
+            /** Format: int32 */
+            billing_day_anchor: number;
+            /**
+             * Format: date
+             * @description When billing started (after any trial period).
+             */
+            billing_start_date?: string | null;
+            currency: components["schemas"]["CurrencyOpen"];
+            /** @example plan_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_id: string;
+            plan_name: string;
+            /** @example plv_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_version_id: string;
+            /** Format: int32 */
+            plan_version: number;
+            status: components["schemas"]["SubscriptionStatusOpen"];
+            /**
+             * Format: date
+             * @description When the subscription contract starts (benefits apply from this date).
+             */
+            start_date: string;
+            /** Format: date */
+            end_date?: string | null;
+            /** Format: date */
+            current_period_start: string;
+            /** Format: date */
+            current_period_end?: string | null;
+            /** Format: date-time */
+            activated_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int32
+             * @description Trial duration in days.
+             */
+            trial_duration?: number | null;
+            /**
+             * Format: int32
+             * @description Payment terms in days (0 = due on issue).
+             */
+            net_terms: number;
+            invoice_memo?: string | null;
+            purchase_order?: string | null;
+            /**
+             * Format: int64
+             * @description Monthly recurring revenue in cents.
+             */
+            mrr_cents: number;
+            period: components["schemas"]["BillingPeriodOpen"];
+            /** @description If false, invoices stay in draft until reviewed and finalized by hand. */
+            auto_advance_invoices: boolean;
+            /** @description Whether the customer's payment method is charged when an invoice is finalized. */
+            charge_automatically: boolean;
+            /** @description How invoices may be paid; null inherits from the invoicing entity. */
+            payment_methods_config?: (components["schemas"]["PaymentMethodsConfig"] | null) | null;
+            components: components["schemas"]["SubscriptionComponent"][];
+            add_ons: components["schemas"]["SubscriptionAddOn"][];
+            applied_coupons: {
+                [key: string]: unknown;
+            }[];
+            entitlements?: {
+                [key: string]: unknown;
+            }[];
+            checkout_url?: string | null;
+        };
+        /** @description One page of `listSubscriptions`. */
+        SubscriptionList: {
+            data: components["schemas"]["Subscription"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /** @description An add-on to attach at creation (Meteroid's `CreateSubscriptionAddOn`). */
+        CreateSubscriptionAddOn: {
+            /** @example add_7n42DGM5Tflk9n8mt7Fhc7 */
+            add_on_id: string;
+            /** Format: int32 */
+            quantity?: number;
+            /** @description A price override or a parameterization (Meteroid's `SubscriptionAddOnCustomization`, by `type`), passed as given. */
+            customization?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description The body of a create (Meteroid's `SubscriptionCreateRequest`). Required are the four
+         *     fields upstream marks required. No idempotency key exists. Fields the created
+         *     subscription does not return (`customer_id_or_alias`, `activation_condition`,
+         *     `skip_past_invoices`, `trial_days`, `version`, `add_ons`, `coupon_codes`,
+         *     `price_components`) are `writeOnly`: a client comparing what it sent with what it reads
+         *     back skips them; the two required ones among them (`customer_id_or_alias`,
+         *     `activation_condition`) are not marked, since generators make a required `writeOnly`
+         *     field optional. `null` is not allowed: omit a field to take the default.
+         */
+        SubscriptionCreateRequest: {
+            /** @example plan_7n42DGM5Tflk9n8mt7Fhc7 */
+            plan_id: string;
+            /**
+             * @description The customer, by id (`cus_…`) or alias. Not returned as such (the subscription
+             *     carries `customer_id` and `customer_alias`); not marked `writeOnly` only because it
+             *     is required, and generators make required `writeOnly` fields optional.
+             * @example acme-de
+             */
+            customer_id_or_alias: string;
+            /**
+             * Format: date
+             * @example 2026-01-01
+             */
+            start_date: string;
+            /** Format: date */
+            end_date?: string;
+            activation_condition: components["schemas"]["SubscriptionActivationCondition"];
+            /**
+             * Format: int32
+             * @description The plan version to subscribe to; absent for the plan's current published version.
+             */
+            version?: number;
+            /** Format: int32 */
+            billing_day_anchor?: number;
+            /** Format: int32 */
+            net_terms?: number;
+            invoice_memo?: string;
+            purchase_order?: string;
+            auto_advance_invoices?: boolean;
+            charge_automatically?: boolean;
+            /** Format: int32 */
+            trial_days?: number;
+            /**
+             * @description Migration mode: with a past `start_date`, no invoices are created for the past
+             *     cycles; the subscription is set to the current billing period.
+             */
+            skip_past_invoices?: boolean;
+            payment_methods_config?: components["schemas"]["PaymentMethodsConfig"];
+            coupon_codes?: string[];
+            add_ons?: components["schemas"]["CreateSubscriptionAddOn"][];
+            /**
+             * @description Overrides of the plan's components (Meteroid's `CreateSubscriptionComponents`:
+             *     `parameterized_components`, `overridden_components`, `extra_components`,
+             *     `remove_components`), passed as given.
+             */
+            price_components?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description The body of `updateSubscription` (Meteroid's `SubscriptionUpdateRequest`): the six
+         *     settings a subscription's PATCH can change, each only when present. `null` is not
+         *     allowed: omit a field to keep it.
+         */
+        SubscriptionUpdateRequest: {
+            auto_advance_invoices?: boolean;
+            charge_automatically?: boolean;
+            invoice_memo?: string;
+            /** Format: int32 */
+            net_terms?: number;
+            payment_methods_config?: components["schemas"]["PaymentMethodsConfig"];
+            purchase_order?: string;
+        };
+        SubscriptionUpdateResponse: {
+            subscription: components["schemas"]["SubscriptionDetails"];
+        };
+        /**
+         * @description When and why to cancel (Meteroid's `CancelSubscriptionRequest`): without
+         *     `effective_date`, at the end of the current billing or committed period.
+         */
+        CancelSubscriptionRequest: {
+            /** Format: date */
+            effective_date?: string;
+            reason?: string;
+        };
+        /**
+         * @description The answer of `cancelSubscription`: Meteroid's `CancelSubscriptionResponse`, renamed
+         *     here because generators (oapi-codegen) name their own wrapper of the operation's
+         *     answer `CancelSubscriptionResponse`.
+         */
+        CancelSubscriptionResult: {
+            subscription: components["schemas"]["Subscription"];
+        };
+        /**
+         * @description An invoice's status (Meteroid's `InvoiceStatus`), as sent in a filter.
+         * @enum {string}
+         */
+        InvoiceStatus: "DRAFT" | "FINALIZED" | "UNCOLLECTIBLE" | "VOID";
+        /** @description A decimal, a string upstream (`"0.19"`); read as a string or a JSON number. */
+        Decimal: string | number;
+        /** @description One line of an invoice (Meteroid's `InvoiceLineItem`); `sub_line_items` are read as they come. */
+        InvoiceLineItem: {
+            name: string;
+            description?: string | null;
+            /** Format: int64 */
+            amount_total: number;
+            /** Format: date */
+            start_date: string;
+            /** Format: date */
+            end_date: string;
+            quantity?: components["schemas"]["Decimal"];
+            unit_price?: components["schemas"]["Decimal"];
+            tax_rate: components["schemas"]["Decimal"];
+            sub_line_items: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** @description The customer as the invoice was issued to it (Meteroid's `CustomerDetails`, a snapshot). */
+        InvoiceCustomerDetails: {
+            id: string;
+            name: string;
+            alias?: string | null;
+            email?: string | null;
+            vat_number?: string | null;
+            /** Format: date-time */
+            snapshot_at: string;
+            billing_address?: (components["schemas"]["Address"] | null) | null;
+        };
+        /**
+         * @description An invoice (Meteroid's `Invoice`): the twenty-one fields upstream requires, the rest
+         *     optional and nullable. `tax_breakdown`, `transactions` and `coupons` items are read as
+         *     they come (open objects). Dates without a time are `YYYY-MM-DD`.
+         */
+        Invoice: {
+            /**
+             * @description The invoice's id, prefixed `inv_`.
+             * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            invoice_number: string;
+            status: components["schemas"]["InvoiceStatusOpen"];
+            /** @description `UNPAID`, `PARTIALLY_PAID`, `PAID`, `ERRORED` or `PROCESSING` (read: any string). */
+            payment_status: string;
+            /** @description `RECURRING`, `ONE_OFF`, `ADJUSTMENT` or `USAGE_THRESHOLD` (read: any string). */
+            invoice_type: string;
+            customer_id: string;
+            subscription_id?: string | null;
+            currency: components["schemas"]["CurrencyOpen"];
+            /** Format: date */
+            invoice_date: string;
+            /** Format: date */
+            due_date?: string | null;
+            /** Format: int32 */
+            net_terms: number;
+            /** Format: int64 */
+            subtotal: number;
+            /** Format: int64 */
+            subtotal_recurring: number;
+            /** Format: int64 */
+            tax_amount: number;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            amount_due: number;
+            /** Format: int64 */
+            applied_credits: number;
+            line_items: components["schemas"]["InvoiceLineItem"][];
+            tax_breakdown: {
+                [key: string]: unknown;
+            }[];
+            transactions: {
+                [key: string]: unknown;
+            }[];
+            coupons: {
+                [key: string]: unknown;
+            }[];
+            customer_details: components["schemas"]["InvoiceCustomerDetails"];
+            memo?: string | null;
+            reference?: string | null;
+            purchase_order?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            /** Format: date-time */
+            finalized_at?: string | null;
+            /** Format: date-time */
+            paid_at?: string | null;
+            /** Format: date-time */
+            voided_at?: string | null;
+            /** Format: date-time */
+            marked_as_uncollectible_at?: string | null;
+        };
+        /** @description One page of `listInvoices`. */
+        InvoiceList: {
+            data: components["schemas"]["Invoice"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /**
+         * @description A plan's status (Meteroid's `PlanStatusEnum`), as sent in a filter.
+         * @enum {string}
+         */
+        PlanStatus: "DRAFT" | "ACTIVE" | "INACTIVE" | "ARCHIVED";
+        /**
+         * @description A plan's type (Meteroid's `PlanTypeEnum`), as sent in a filter.
+         * @enum {string}
+         */
+        PlanType: "STANDARD" | "FREE" | "CUSTOM";
+        /** @description A product family (Meteroid's `ProductFamily`). */
+        ProductFamily: {
+            /** @example pf_7n42DGM5Tflk9n8mt7Fhc7 */
+            id: string;
+            name: string;
+        };
+        /** @description One price component of a plan version (Meteroid's `PriceComponent`); `fee` (a union by kind) is read as it comes. */
+        PriceComponent: {
+            /** @example price_7n42DGM5Tflk9n8mt7Fhc7 */
+            id: string;
+            name: string;
+            product_id?: string | null;
+            fee?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** @description A plan's trial (Meteroid's `TrialConfig`). */
+        TrialConfig: {
+            /** Format: int32 */
+            duration_days: number;
+            is_free: boolean;
+            trialing_plan_id?: string | null;
+        };
+        /**
+         * @description What a subscription may parameterize (Meteroid's `AvailableParameters`): billing periods
+         *     and capacity thresholds per component id, and the components with slots.
+         */
+        AvailableParameters: {
+            billing_periods?: {
+                [key: string]: string[];
+            };
+            capacity_thresholds?: {
+                [key: string]: number[];
+            };
+            slot_components?: string[];
+        };
+        /**
+         * @description A plan in one version (Meteroid's `Plan`): the active one in listings and by default,
+         *     else the version asked for. `version_id` and `version` name it.
+         */
+        Plan: {
+            /**
+             * @description The plan's id, prefixed `plan_`.
+             * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            name: string;
+            description?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            plan_type: components["schemas"]["PlanTypeOpen"];
+            status: components["schemas"]["PlanStatusOpen"];
+            product_family: components["schemas"]["ProductFamily"];
+            /** @example plv_7n42DGM5Tflk9n8mt7Fhc7 */
+            version_id: string;
+            /** Format: int32 */
+            version: number;
+            currency: string;
+            /** Format: int32 */
+            net_terms: number;
+            /** Format: int32 */
+            billing_cycles?: number | null;
+            /** Format: int32 */
+            period_start_day?: number | null;
+            /** Format: int32 */
+            self_service_rank?: number | null;
+            trial?: (components["schemas"]["TrialConfig"] | null) | null;
+            price_components: components["schemas"]["PriceComponent"][];
+            available_parameters: components["schemas"]["AvailableParameters"];
+            entitlements?: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** @description One page of `listPlans`. */
+        PlanList: {
+            data: components["schemas"]["Plan"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /** @description One version of a plan (Meteroid's `PlanVersionSummary`). */
+        PlanVersionSummary: {
+            /** @example plv_7n42DGM5Tflk9n8mt7Fhc7 */
+            id: string;
+            /** Format: int32 */
+            version: number;
+            is_draft: boolean;
+            currency: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description One page of `listPlanVersions`. */
+        PlanVersionList: {
+            data: components["schemas"]["PlanVersionSummary"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /** @description A product (Meteroid's `Product`); `fee_structure` (a union by fee type) is read as it comes. */
+        Product: {
+            /**
+             * @description The product's id, prefixed `prd_`.
+             * @example prd_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            name: string;
+            description?: string | null;
+            fee_type: components["schemas"]["ProductFeeTypeOpen"];
+            fee_structure: {
+                [key: string]: unknown;
+            };
+            product_family_id: string;
+            catalog: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            archived_at?: string | null;
+        };
+        /** @description One page of `listProducts`. */
+        ProductList: {
+            data: components["schemas"]["Product"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
+        };
+        /** @description A billable metric as listed (Meteroid's `MetricSummary`). */
+        MetricSummary: {
+            /**
+             * @description The metric's id, prefixed `bm_`.
+             * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            id: string;
+            name: string;
+            /** @description The event code the metric counts. */
+            code: string;
+            description?: string | null;
+            aggregation_type: components["schemas"]["BillingMetricAggregateOpen"];
+            aggregation_key?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            archived_at?: string | null;
+        };
+        /** @description How usage is converted before pricing (Meteroid's `UnitConversion`). */
+        UnitConversion: {
+            /** Format: int32 */
+            factor: number;
+            rounding: components["schemas"]["UnitConversionRoundingOpen"];
+        };
+        /** @description A billable metric (Meteroid's `Metric`). */
+        Metric: {
+            /** @example bm_7n42DGM5Tflk9n8mt7Fhc7 */
+            id: string;
+            name: string;
+            code: string;
+            description?: string | null;
+            aggregation_type: components["schemas"]["BillingMetricAggregateOpen"];
+            aggregation_key?: string | null;
+            usage_group_key?: string | null;
+            product_family_id: string;
+            product_id?: string | null;
+            /** @description Absent or null when the metric is not segmented. */
+            segmentation_matrix?: (components["schemas"]["MetricSegmentationMatrix"] | null) | null;
+            unit_conversion?: (components["schemas"]["UnitConversion"] | null) | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            archived_at?: string | null;
+        };
+        /** @description One page of `listMetrics`. */
+        MetricList: {
+            data: components["schemas"]["MetricSummary"][];
+            pagination_meta: components["schemas"]["PaginationMeta"];
         };
         /**
          * @description The 27 event types of Meteroid's OpenAPI (`EventType`).
@@ -901,6 +1954,15 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description No entity of the operation's kind has this id (in the API key's tenant and environment). Not retryable. */
+        EntityNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /**
          * @description Rate limit exceeded. The limit is not documented and no `Retry-After` header is
          *     documented; clients should honour `Retry-After` when present (capped) and otherwise back
@@ -931,6 +1993,31 @@ export interface components {
     };
     parameters: {
         /**
+         * @description The id of the plan, prefixed `plan_`.
+         * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        PlanId: string;
+        /**
+         * @description The id of the product, prefixed `prd_`.
+         * @example prd_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        ProductId: string;
+        /**
+         * @description The id of the billable metric, prefixed `bm_`.
+         * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        MetricId: string;
+        /**
+         * @description The invoice's id, prefixed `inv_`.
+         * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        InvoiceId: string;
+        /**
+         * @description The subscription's id, prefixed `sub_`.
+         * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        SubscriptionId: string;
+        /**
          * @description The message id (`msg_…`), the same on every retry of a delivery: deduplicate on it. Meteroid
          *     sends its webhooks through Svix, which follows Standard Webhooks.
          */
@@ -960,6 +2047,14 @@ export interface operations {
     listCustomers: {
         parameters: {
             query?: {
+                /**
+                 * @description Sort order, `column.direction`: column `name`, `email`, `alias` or `created_at`,
+                 *     direction `asc` or `desc`. Absent: `created_at.desc` (the server's default). The
+                 *     pattern is this spec's reading of the upstream description (the upstream schema is a
+                 *     bare string).
+                 * @example created_at.asc
+                 */
+                order_by?: string;
                 /**
                  * @description The page to return, counted from 0.
                  * @example 0
@@ -1079,6 +2174,50 @@ export interface operations {
             default: components["responses"]["Unexpected"];
         };
     };
+    updateCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id (prefixed `cus_`, e.g. `cus_7n42DGM5Tflk9n8mt7Fhc7`) or the
+                 *     customer's alias (any string the caller set as `alias`). No pattern is declared: an
+                 *     alias is free-form, so a `cus_` pattern would reject valid calls. Percent-encode an
+                 *     alias that contains reserved URL characters.
+                 * @example cus_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                id_or_alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The customer after the replacement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
     archiveCustomer: {
         parameters: {
             query?: never;
@@ -1183,6 +2322,682 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only the subscriptions of this customer, by id (`cus_…`) or alias.
+                 * @example cus_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                customer_id?: string;
+                /**
+                 * @description Only the subscriptions to this plan (`plan_…`).
+                 * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                plan_id?: string;
+                /**
+                 * @description Only subscriptions in one of these statuses.
+                 * @example [
+                 *       "ACTIVE"
+                 *     ]
+                 */
+                statuses?: components["schemas"]["SubscriptionStatus"][];
+                /**
+                 * @description Sort order, `column.direction`: column `customer_name`, `plan_name`, `mrr_cents`,
+                 *     `billing_start_date`, `end_date`, `status` or `created_at`, direction `asc` or
+                 *     `desc`. Absent: `created_at.desc`.
+                 * @example created_at.asc
+                 */
+                order_by?: string;
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most subscriptions the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of subscriptions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    createSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription as created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    subscriptionDetails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id, prefixed `sub_`.
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionDetails"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    updateSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id, prefixed `sub_`.
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionUpdateResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    cancelSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id, prefixed `sub_`.
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription, cancelled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelSubscriptionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listInvoices: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only the invoices of this customer, by id (`cus_…`) or alias.
+                 * @example cus_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                customer_id?: string;
+                /**
+                 * @description Only the invoices of this subscription (`sub_…`).
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id?: string;
+                /**
+                 * @description Only invoices in one of these statuses.
+                 * @example [
+                 *       "FINALIZED"
+                 *     ]
+                 */
+                statuses?: components["schemas"]["InvoiceStatus"][];
+                /**
+                 * @description Sort order, `column.direction`: column `invoice_number`, `customer_name`, `amount`,
+                 *     `invoice_date`, `status` or `payment_status`, direction `asc` or `desc`. Absent:
+                 *     `invoice_date.desc`.
+                 * @example invoice_date.asc
+                 */
+                order_by?: string;
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most invoices the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of invoices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getInvoiceById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's id, prefixed `inv_`.
+                 * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                invoice_id: components["parameters"]["InvoiceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    downloadInvoicePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The invoice's id, prefixed `inv_`.
+                 * @example inv_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                invoice_id: components["parameters"]["InvoiceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listPlans: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this product family (`pf_…`).
+                 * @example pf_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                product_family_id?: string;
+                /**
+                 * @description Only plans whose name contains this text.
+                 * @example start
+                 */
+                search?: string;
+                /**
+                 * @description Only plans in one of these statuses.
+                 * @example [
+                 *       "ACTIVE"
+                 *     ]
+                 */
+                status?: components["schemas"]["PlanStatus"][];
+                /**
+                 * @description Only plans of one of these types.
+                 * @example [
+                 *       "STANDARD"
+                 *     ]
+                 */
+                plan_type?: components["schemas"]["PlanType"][];
+                /**
+                 * @description Sort order, `column.direction`: column `name`, `status`, `plan_type`, `created_at`, direction
+                 *     `asc` or `desc`. Absent: `created_at.desc`.
+                 * @example created_at.asc
+                 */
+                order_by?: string;
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most plans the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getPlanDetails: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `draft`, a version number (`2`), or absent for the active version.
+                 * @example 2
+                 */
+                version?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the plan, prefixed `plan_`.
+                 * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                plan_id: components["parameters"]["PlanId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entity. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listPlanVersions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most versions the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the plan, prefixed `plan_`.
+                 * @example plan_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                plan_id: components["parameters"]["PlanId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanVersionList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listProducts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this product family (`pf_…`).
+                 * @example pf_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                product_family_id?: string;
+                /**
+                 * @description Only products whose name contains this text.
+                 * @example start
+                 */
+                search?: string;
+                /**
+                 * @description Sort order, `column.direction`: column `name`, `created_at`, direction
+                 *     `asc` or `desc`. Absent: `name.asc`.
+                 * @example created_at.asc
+                 */
+                order_by?: string;
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most products the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the product, prefixed `prd_`.
+                 * @example prd_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                product_id: components["parameters"]["ProductId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entity. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    listMetrics: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this product family (`pf_…`).
+                 * @example pf_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                product_family_id?: string;
+                /**
+                 * @description Only metrics whose name or code contains this text.
+                 * @example start
+                 */
+                search?: string;
+                /**
+                 * @description Sort order, `column.direction`: column `name`, `code`, `created_at`, direction
+                 *     `asc` or `desc`. Absent: `name.asc`.
+                 * @example created_at.asc
+                 */
+                order_by?: string;
+                /**
+                 * @description The page to return, counted from 0.
+                 * @example 0
+                 */
+                page?: number;
+                /**
+                 * @description The most metrics the page holds, 1 to 100.
+                 * @example 100
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getMetric: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the billable metric, prefixed `bm_`.
+                 * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                metric_id: components["parameters"]["MetricId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entity. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metric"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["EntityNotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["GatewayError"];
