@@ -12,6 +12,6 @@ package billbridge
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config specs/chargeover.server.codegen.yaml specs/chargeover.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config specs/meteroid.codegen.yaml specs/meteroid.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config specs/meteroid.server.codegen.yaml specs/meteroid.yaml
-//go:generate go run ./internal/validate/schemagen -spec specs/tight.yaml -out gen/schemas/tight -var Tight CustomerInput InvoiceInput PaymentInput ItemTemplateInput
-//go:generate go run ./internal/validate/schemagen -spec specs/chargeover.yaml -out gen/schemas/chargeover -var ChargeOver CustomerCreate CustomerUpdate InvoiceCreate TransactionCreate ItemCreate InvoiceUpdate InvoiceActionRequest
-//go:generate go run ./internal/validate/schemagen -spec specs/meteroid.yaml -out gen/schemas/meteroid -var Meteroid CustomerPatch CustomerCreate CustomerUpdateRequest SubscriptionCreateRequest SubscriptionUpdateRequest CancelSubscriptionRequest
+//go:generate go run ./internal/validate/schemagen -spec specs/tight.yaml -out gen/schemas/tight -var Tight
+//go:generate go run ./internal/validate/schemagen -spec specs/chargeover.yaml -out gen/schemas/chargeover -var ChargeOver
+//go:generate go run ./internal/validate/schemagen -spec specs/meteroid.yaml -out gen/schemas/meteroid -var Meteroid

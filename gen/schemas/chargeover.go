@@ -4,7 +4,7 @@ package schemas
 
 import _ "embed"
 
-// ChargeOver holds the request schemas of specs/chargeover.yaml, every $ref resolved in place: CustomerCreate, CustomerUpdate, InvoiceCreate, TransactionCreate, ItemCreate, InvoiceUpdate, InvoiceActionRequest.
+// ChargeOver holds the request schemas of specs/chargeover.yaml, every $ref resolved in place: BulkRequest, BulkSubRequest, CustomerCreate, CustomerUpdate, DeliveryMethod, InvoiceActionRequest, InvoiceCreate, InvoiceLineCreate, InvoiceUpdate, ItemCreate, ItemType, PriceModelCreate, TransactionAppliedCreate, TransactionCreate, TransactionType.
 //
 //go:embed chargeover.json
 var ChargeOver []byte

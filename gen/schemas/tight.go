@@ -4,7 +4,7 @@ package schemas
 
 import _ "embed"
 
-// Tight holds the request schemas of specs/tight.yaml, every $ref resolved in place: CustomerInput, InvoiceInput, PaymentInput, ItemTemplateInput.
+// Tight holds the request schemas of specs/tight.yaml, every $ref resolved in place: AdjustmentType, AdjustmentTypeOpen, AmountDue, BankAccountFilter, BankTransactionFilter, ClassSegmentsFilter, CollectionInfoInput, CustomData, CustomerAddressInput, CustomerInput, CustomerQueryFilter, CustomerQueryRequest, CustomerSort, Discount, EmailList, IdEqualFilter, IdInFilter, IdInNotInFilter, Installment, InvoiceInput, InvoiceQueryFilter, InvoiceQueryRequest, InvoiceSettings, InvoiceSort, InvoiceStatusFilter, ItemTemplateInput, LineItemInput, PaymentChildInput, PaymentInput, PaymentMethods, PaymentQueryFilter, PaymentQueryRequest, PaymentSort, QueryCursorParam, QueryLimit, RecurrenceInput, ReminderRecurrence, SalesTax, SaveCustomersRequest, SaveInvoicesRequest, SaveItemTemplatesRequest, SavePaymentsRequest, SendInvoiceRequest, SortDirection, StatusFilter, StringFilter, TemplateDecimal, Term, TokenRequest.
 //
 //go:embed tight.json
 var Tight []byte

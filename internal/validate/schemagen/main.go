@@ -7,7 +7,11 @@
 //
 // It writes <out>.json and <out>.go, a variable named -var that embeds it.
 //
-// Usage: schemagen -spec specs/tight.yaml -out gen/schemas/tight -var Tight CustomerInput InvoiceInput
+// Usage: schemagen -spec specs/tight.yaml -out gen/schemas/tight -var Tight [Schema ...]
+//
+// Without schema names it takes every component schema a request body
+// refers to, directly or through other schemas, so that an operation added
+// to a spec needs no edit here.
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -36,6 +41,9 @@ func run(spec, out, varName string, names []string) error {
 	doc, err := openapi3.NewLoader().LoadFromFile(spec)
 	if err != nil {
 		return err
+	}
+	if len(names) == 0 {
+		names = requestSchemas(doc)
 	}
 	schemas := map[string]*openapi3.Schema{}
 	for _, name := range names {
@@ -68,6 +76,55 @@ import _ "embed"
 var %s []byte
 `, filepath.ToSlash(spec), varName, filepath.ToSlash(spec), strings.Join(names, ", "), base, varName)
 	return os.WriteFile(out+".go", []byte(src), 0o644)
+}
+
+// requestSchemas names, sorted, every component schema that an operation's
+// request body refers to, directly or through the schemas it refers to.
+func requestSchemas(doc *openapi3.T) []string {
+	const prefix = "#/components/schemas/"
+	seen := map[string]bool{}
+	var visit func(ref *openapi3.SchemaRef, path map[*openapi3.Schema]bool)
+	visit = func(ref *openapi3.SchemaRef, path map[*openapi3.Schema]bool) {
+		if ref == nil || ref.Value == nil || path[ref.Value] {
+			return
+		}
+		if name, ok := strings.CutPrefix(ref.Ref, prefix); ok {
+			if seen[name] {
+				return
+			}
+			seen[name] = true
+		}
+		s := ref.Value
+		path[s] = true
+		defer delete(path, s)
+		for _, p := range s.Properties {
+			visit(p, path)
+		}
+		for _, list := range [][]*openapi3.SchemaRef{s.AnyOf, s.OneOf, s.AllOf} {
+			for _, x := range list {
+				visit(x, path)
+			}
+		}
+		for _, x := range []*openapi3.SchemaRef{s.Items, s.Not, s.AdditionalProperties.Schema} {
+			visit(x, path)
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			for _, media := range op.RequestBody.Value.Content {
+				visit(media.Schema, map[*openapi3.Schema]bool{})
+			}
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for name := range seen {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // inline clears the $ref of every schema reference under ref, so that the
