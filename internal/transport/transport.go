@@ -319,7 +319,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				trace.MaybeActed = true
 			}
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && !answeredWhole(resp, err) {
 			if resp != nil {
 				resp.Body.Close()
 			}
@@ -367,6 +367,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return resp.Response, nil
 	}
+}
+
+// answeredWhole reports that an attempt got a success answer whose body was
+// read in full: the provider acted and said how, so the answer is the
+// outcome even when the context ended meanwhile. Dropping it for the
+// context's error would report a request the provider acted on as not sent.
+func answeredWhole(resp *bufferedResponse, err error) bool {
+	if err != nil || resp == nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return false
+	}
+	_, streamed := resp.Body.(*cancelOnClose) // unread: it cannot be read any more
+	return !streamed
 }
 
 // origin returns scheme://host of u, lower-cased as URLs compare.

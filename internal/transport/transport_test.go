@@ -750,3 +750,51 @@ func (c *countingRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.n.Add(1)
 	return c.base.RoundTrip(r)
 }
+
+// cancelAfterAnswer is a Base that cancels the request's call once the
+// answer has arrived whole: the context ends between the provider acting
+// and the caller reading its answer.
+type cancelAfterAnswer struct {
+	base   http.RoundTripper
+	cancel context.CancelFunc
+}
+
+func (c cancelAfterAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(r)
+	c.cancel()
+	return resp, err
+}
+
+// TestAnswerArrivedBeforeTheContextEnded: an answer that arrived whole is
+// the outcome, although the context ended while it was read. Dropping it
+// reported "not sent" for a request the provider had acted on (the Tight
+// fake held items its results called not sent).
+func TestAnswerArrivedBeforeTheContextEnded(t *testing.T) {
+	for _, code := range []int{200, 201} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			s, srv := newScript(t, status(code))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ctx, trace := WithTrace(ctx)
+			tr := &Transport{Retry: tinyPolicy(3), Base: cancelAfterAnswer{srv.Client().Transport, cancel}}
+			resp, _, err := post(t, client(srv, tr), ctx, srv.URL, `{"name":"Ada"}`)
+			if err != nil || resp.StatusCode != code {
+				t.Fatalf("got %v, %v; want the %d answer", resp, err, code)
+			}
+			if s.count() != 1 || trace.Attempts != 1 || trace.LastStatus != code {
+				t.Fatalf("server saw %d requests, trace %+v", s.count(), *trace)
+			}
+		})
+	}
+	t.Run("a retryable answer is not retried after the context ended", func(t *testing.T) {
+		s, srv := newScript(t, status(503), status(200))
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		ctx, trace := WithTrace(ctx)
+		tr := &Transport{Retry: tinyPolicy(3), Base: cancelAfterAnswer{srv.Client().Transport, cancel}}
+		_, _, err := post(t, client(srv, tr), Idempotent(ctx), srv.URL, `{"id":"cus_1"}`)
+		if !errors.Is(err, context.Canceled) || s.count() != 1 || !trace.MaybeActed {
+			t.Fatalf("err %v after %d requests, trace %+v; want context.Canceled after 1, maybe acted", err, s.count(), *trace)
+		}
+	})
+}

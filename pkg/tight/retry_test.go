@@ -229,7 +229,7 @@ func TestCancelMidBatch(t *testing.T) {
 			// a keyed create's lookup is one of its own requests.
 			notSent++
 			if held[*items[i].Name] {
-				t.Fatalf("item %d: not sent (%d attempts), yet the fake holds it", i, r.Attempts)
+				t.Fatalf("item %d: not sent (%d attempts), yet the fake holds it: %v", i, r.Attempts, r.Err)
 			}
 		case errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, billbridge.ErrOutcomeUnknown):
 		default:
