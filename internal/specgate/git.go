@@ -76,7 +76,9 @@ func short(ref string) string {
 //  4. when that merge base is HEAD itself (on main, or a branch without
 //     commits of its own): HEAD if the work tree changes the spec, otherwise
 //     the parent of the last commit that changed the spec, so that main
-//     checks the last change of every spec.
+//     checks the last change of every spec. "Commit" follows main's first
+//     parents: a merged branch is one change, judged as a whole against
+//     main before the merge.
 //
 // No git repository, no main branch in common history, a spec that no commit
 // touched or that was added in the first commit: no base (nothing to
@@ -168,11 +170,14 @@ func (r *Repo) chooseBase(rel, override string) (*Base, error) {
 	if !r.ok("diff", "--quiet", "HEAD", "--", ":(top)"+rel) {
 		return &Base{Ref: head, Why: fmt.Sprintf("%s (HEAD, on %s: the work tree changes the spec)", short(head), branch)}, nil
 	}
-	last, err := r.git("log", "-1", "--format=%H", "HEAD", "--", ":(top)"+rel)
+	// Along the first parents: a branch merged into main is one change of
+	// main (its merge commit), however many commits it made on the way
+	// under one version bump.
+	last, err := r.git("log", "-1", "--first-parent", "--format=%H", "HEAD", "--", ":(top)"+rel)
 	if err != nil || last == "" {
 		return &Base{Why: "no commit has the spec yet: new spec, nothing to compare"}, nil
 	}
-	parent, err := r.git("rev-parse", "--verify", "-q", last+"^")
+	parent, err := r.git("rev-parse", "--verify", "-q", last+"^1")
 	if err != nil {
 		return &Base{Why: fmt.Sprintf("the spec's last change %s is the first commit: nothing to compare", short(last))}, nil
 	}

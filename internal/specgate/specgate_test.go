@@ -585,3 +585,36 @@ func TestGateBreakingAgainstUnversionedBase(t *testing.T) {
 		t.Fatalf("want failure for the unverifiable bump, got %v", err)
 	}
 }
+
+// TestGateOnMainJudgesAMergedBranchAsOne: a branch that changes the spec in
+// two commits under one version bump, merged into main, is one change of
+// main, judged against main before the merge. Without first parents the
+// branch's second commit (same version as its first) failed main.
+func TestGateOnMainJudgesAMergedBranchAsOne(t *testing.T) {
+	s := newScratch(t)
+	s.write("specs/fixture.yaml", fixture(t, "base.yaml"))
+	s.changelog("1.0.0")
+	s.commit("add the spec")
+	s.git("checkout", "-q", "-b", "feature")
+	step := func(title string) string {
+		return strings.NewReplacer("title: Fixture API", "title: "+title, "version: 1.0.0", "version: 1.1.0").Replace(fixture(t, "base.yaml"))
+	}
+	s.write("specs/fixture.yaml", step("Fixture API (one)"))
+	s.changelog("1.1.0", "1.0.0")
+	s.commit("feature: first step, bumped")
+	s.write("specs/fixture.yaml", step("Fixture API (two)"))
+	s.commit("feature: second step, same version")
+	s.git("checkout", "-q", "-")
+	s.write("README", "main moved on\n")
+	s.commit("main: unrelated")
+	s.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+	if _, out, err := s.run(""); err != nil || !strings.Contains(out, "last commit that changed the spec") {
+		t.Fatalf("merged branch on main: want pass, got %v\n%s", err, out)
+	}
+	// A commit on main that changes the spec without a bump still fails.
+	s.write("specs/fixture.yaml", step("Fixture API (three)"))
+	s.commit("main: edit without a bump")
+	if _, _, err := s.run(""); err == nil {
+		t.Fatal("an edit on main without a bump: want failure")
+	}
+}
