@@ -1118,6 +1118,12 @@ type CustomerPatch struct {
 	VatNumber *string `json:"vat_number,omitempty"`
 }
 
+// DecimalValue A decimal, documented as a string (`"42"`, `"1048576.5"`); read a JSON number too, as
+// for every decimal of this spec.
+//
+// Example: 42
+type DecimalValue = flex.Decimal
+
 // DoubleSegmentationMatrix Two independent dimensions (`type` `DOUBLE`, Meteroid's `DoubleSegmentationMatrix`).
 type DoubleSegmentationMatrix struct {
 	// Dimension1 A segmentation dimension (`type` `SINGLE`, Meteroid's `MetricDimension`).
@@ -1143,11 +1149,90 @@ type ErrorCode string
 // ErrorCodeOpen An `ErrorCode` as read, the documented codes or any other string.
 type ErrorCodeOpen = ErrorCode
 
+// Event One usage event. `(event_id, customer_id)` identifies it for deduplication: sending the
+// same pair again is not counted twice (the latest timestamp wins).
+type Event struct {
+	// Code The billable metric's code, at most 512 characters.
+	//
+	// Example: api_calls
+	Code string `json:"code"`
+
+	// CustomerId The Meteroid customer's id (`cus_…`) or alias.
+	//
+	// Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId string `json:"customer_id"`
+
+	// EventId Unique event identifier, at most 255 characters. A UUID or ULID is recommended.
+	//
+	// Example: evt_01HZX3K5J7Q8M9N0P1R2S3T4V5
+	EventId string `json:"event_id"`
+
+	// Properties String key-value pairs the billable metrics filter and aggregate on (a number to
+	// sum is sent as its decimal text, e.g. `"1048576"`).
+	//
+	//
+	// Example: {"bytes":"1048576","region":"us-east-1"}
+	Properties *map[string]string `json:"properties,omitempty"`
+
+	// Timestamp RFC 3339 timestamp. Between 24 hours ago and 1 hour from now (the server's clock)
+	// unless `allow_backfilling` lifts the past limit. Meteroid's OpenAPI requires the
+	// field and also says it defaults to the ingestion time when omitted; this spec
+	// follows the `required` list. No `format: date-time` is declared so that a client
+	// keeps the caller's text as given (Go: a string).
+	//
+	//
+	// Example: 2026-01-15T10:30:00Z
+	Timestamp string `json:"timestamp"`
+}
+
 // FixedDiscount A fixed-amount discount (`type` `FIXED`, Meteroid's `FixedDiscount`).
 type FixedDiscount struct {
 	// Amount A decimal written as a string upstream.
 	Amount   string `json:"amount"`
 	Currency string `json:"currency"`
+}
+
+// GroupedUsage The usage of one combination of dimension values.
+type GroupedUsage struct {
+	Dimensions map[string]string `json:"dimensions"`
+
+	// Value A decimal, documented as a string (`"42"`, `"1048576.5"`); read a JSON number too, as
+	// for every decimal of this spec.
+	//
+	//
+	// Example: 42
+	Value DecimalValue `json:"value"`
+}
+
+// IngestEventsRequest The body of `ingestEvents`: 1 to 100 events and the two switches (both default to
+// `false` when absent or null).
+type IngestEventsRequest struct {
+	// AllowBackfilling Allow timestamps more than 24 hours in the past. Default `false`.
+	AllowBackfilling *bool `json:"allow_backfilling,omitempty"`
+
+	// AllowPartialFailures Accept the batch even when some events fail validation: the valid ones are
+	// ingested and the failures listed in the answer. Default `false`: any invalid event
+	// rejects the whole batch.
+	AllowPartialFailures *bool `json:"allow_partial_failures,omitempty"`
+
+	// Events 1–100 events per request.
+	Events []Event `json:"events"`
+}
+
+// IngestEventsResult The answer of `ingestEvents` (named as in Meteroid's OpenAPI; Go calls it
+// `IngestEventsResult`, since the generated client names its response wrapper
+// `IngestEventsResponse`).
+type IngestEventsResult struct {
+	// Failures The events that failed to ingest. Omitted when none failed.
+	Failures *[]IngestFailure `json:"failures,omitempty"`
+}
+
+// IngestFailure One event that failed, named by its `event_id`, and why.
+type IngestFailure struct {
+	EventId string `json:"event_id"`
+
+	// Reason Human-readable; not stable, do not match on it.
+	Reason string `json:"reason"`
 }
 
 // InvoiceEvent The payload of `invoice.created`, `invoice.finalized`, `invoice.paid`, `invoice.voided`
@@ -1301,6 +1386,26 @@ type MetricEventData struct {
 // (`SINGLE`, `DOUBLE`, `LINKED`).
 type MetricSegmentationMatrix struct {
 	union json.RawMessage
+}
+
+// MetricUsage One billable metric's usage over the period.
+type MetricUsage struct {
+	// GroupedUsage The total split by the metric's dimensions (empty when it has none).
+	GroupedUsage []GroupedUsage `json:"grouped_usage"`
+
+	// MetricCode The code events carry.
+	MetricCode string `json:"metric_code"`
+
+	// MetricId The billable metric's id (`bm_…`).
+	MetricId   string `json:"metric_id"`
+	MetricName string `json:"metric_name"`
+
+	// TotalValue A decimal, documented as a string (`"42"`, `"1048576.5"`); read a JSON number too, as
+	// for every decimal of this spec.
+	//
+	//
+	// Example: 42
+	TotalValue DecimalValue `json:"total_value"`
 }
 
 // PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
@@ -1584,6 +1689,16 @@ type SubscriptionStatusOpen = string
 // values or any other string.
 type UnitConversionRoundingOpen = string
 
+// UsageResponse Usage over a period, one entry per billable metric.
+type UsageResponse struct {
+	// PeriodEnd Last day of the period.
+	PeriodEnd openapi_types.Date `json:"period_end"`
+
+	// PeriodStart First day of the period.
+	PeriodStart openapi_types.Date `json:"period_start"`
+	Usage       []MetricUsage      `json:"usage"`
+}
+
 // WebhookEventHeader The fields every Meteroid webhook payload carries. Upstream, each `<X>Event` schema is
 // `allOf: [<X>EventData, {id, type, timestamp}]`: the header and the entity's fields are
 // side by side at the top level of the body (flat), not nested under a `data` member.
@@ -1609,6 +1724,15 @@ type WebhookEventType string
 // types; a receiver must accept and may ignore them). The Go type is `WebhookEventType`, a
 // string type, so unknown types decode.
 type WebhookEventTypeOpen = WebhookEventType
+
+// UsageEndDateRequired defines model for UsageEndDateRequired.
+type UsageEndDateRequired = openapi_types.Date
+
+// UsageMetricId defines model for UsageMetricId.
+type UsageMetricId = string
+
+// UsageStartDateRequired defines model for UsageStartDateRequired.
+type UsageStartDateRequired = openapi_types.Date
 
 // WebhookId defines model for WebhookId.
 type WebhookId = string
@@ -1659,11 +1783,50 @@ type ListCustomersParams struct {
 	Archived *bool `form:"archived,omitempty" json:"archived,omitempty"`
 }
 
+// GetCustomerUsageParams defines parameters for GetCustomerUsage.
+type GetCustomerUsageParams struct {
+	// StartDate First day of the period (`YYYY-MM-DD`).
+	StartDate UsageStartDateRequired `form:"start_date" json:"start_date"`
+
+	// EndDate Last day of the period (`YYYY-MM-DD`), included.
+	EndDate UsageEndDateRequired `form:"end_date" json:"end_date"`
+
+	// MetricId Only this billable metric (`bm_…`); all of them when absent.
+	MetricId *UsageMetricId `form:"metric_id,omitempty" json:"metric_id,omitempty"`
+}
+
+// GetSubscriptionUsageParams defines parameters for GetSubscriptionUsage.
+type GetSubscriptionUsageParams struct {
+	// StartDate First day of the period (`YYYY-MM-DD`); default the current billing period's.
+	StartDate *openapi_types.Date `form:"start_date,omitempty" json:"start_date,omitempty"`
+
+	// EndDate Last day of the period (`YYYY-MM-DD`); default the current billing period's.
+	EndDate *openapi_types.Date `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// MetricId Only this billable metric (`bm_…`); all of them when absent.
+	MetricId *UsageMetricId `form:"metric_id,omitempty" json:"metric_id,omitempty"`
+}
+
+// GetUsageSummaryParams defines parameters for GetUsageSummary.
+type GetUsageSummaryParams struct {
+	// StartDate First day of the period (`YYYY-MM-DD`).
+	StartDate UsageStartDateRequired `form:"start_date" json:"start_date"`
+
+	// EndDate Last day of the period (`YYYY-MM-DD`), included.
+	EndDate UsageEndDateRequired `form:"end_date" json:"end_date"`
+
+	// MetricId Only this billable metric (`bm_…`); all of them when absent.
+	MetricId *UsageMetricId `form:"metric_id,omitempty" json:"metric_id,omitempty"`
+}
+
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CustomerCreate
 
 // PatchCustomerJSONRequestBody defines body for PatchCustomer for application/json ContentType.
 type PatchCustomerJSONRequestBody = CustomerPatch
+
+// IngestEventsJSONRequestBody defines body for IngestEvents for application/json ContentType.
+type IngestEventsJSONRequestBody = IngestEventsRequest
 
 // AsPercentageDiscount returns the union data inside the CouponDiscount as a PercentageDiscount
 func (t CouponDiscount) AsPercentageDiscount() (PercentageDiscount, error) {
@@ -2138,6 +2301,111 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 	UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IngestEventsWithBody Ingest usage events
+	//
+	// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+	// camelCase form) for metering and billing, and answers 200 with the events that failed.
+	//
+	// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+	// customer_id)`: sending the same pair again is not counted twice, and when the
+	// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+	// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+	// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+	// say whether a customer's id and its alias count as one customer for deduplication; this
+	// spec assumes they do (the server resolves `customer_id` to the customer before storing
+	// the event), and a client that needs certainty must send one form consistently.
+	//
+	// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+	// whole batch. The document does not say with which status; this spec assumes 400
+	// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+	// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+	// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+	// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+	// client should not send a repeated `event_id` in one request.
+	//
+	// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+	// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+	// (the future limit stays). An event outside the window is invalid, as above.
+	//
+	// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+	// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+	// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+	// is refused with 413 before any event is read. The lengths are the document's and also
+	// declared in the schema; the server checks them per event (a failure entry with
+	// `allow_partial_failures`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+	IngestEventsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IngestEvents Ingest usage events
+	//
+	// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+	// camelCase form) for metering and billing, and answers 200 with the events that failed.
+	//
+	// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+	// customer_id)`: sending the same pair again is not counted twice, and when the
+	// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+	// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+	// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+	// say whether a customer's id and its alias count as one customer for deduplication; this
+	// spec assumes they do (the server resolves `customer_id` to the customer before storing
+	// the event), and a client that needs certainty must send one form consistently.
+	//
+	// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+	// whole batch. The document does not say with which status; this spec assumes 400
+	// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+	// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+	// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+	// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+	// client should not send a repeated `event_id` in one request.
+	//
+	// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+	// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+	// (the future limit stays). An event outside the window is invalid, as above.
+	//
+	// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+	// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+	// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+	// is refused with 413 before any event is read. The lengths are the document's and also
+	// declared in the schema; the server checks them per event (a failure entry with
+	// `allow_partial_failures`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+	IngestEvents(ctx context.Context, body IngestEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCustomerUsage Get a customer's usage
+	//
+	// The customer's usage over `[start_date, end_date]`, aggregated per billable metric
+	// (Meteroid's `get_customer_usage`). Read-only, safe to retry. Unknown customer: 404.
+	// The document does not say whether `end_date` is inclusive; this spec assumes it is
+	// (whole days, UTC). A query the server cannot read (a date that is not `YYYY-MM-DD`) is
+	// refused with 400 in `text/plain`.
+	//
+	// Corresponds with GET /api/v1/usage/customer/{customer_id} (the `GetCustomerUsage` operationId).
+	GetCustomerUsage(ctx context.Context, customerId string, params *GetCustomerUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSubscriptionUsage Get a subscription's usage
+	//
+	// The usage of a subscription's usage-based components (Meteroid's
+	// `get_subscription_usage`). Without `start_date` and `end_date` the period is the
+	// subscription's current billing period. Read-only, safe to retry. Unknown subscription:
+	// 404.
+	//
+	// Corresponds with GET /api/v1/usage/subscription/{subscription_id} (the `GetSubscriptionUsage` operationId).
+	GetSubscriptionUsage(ctx context.Context, subscriptionId string, params *GetSubscriptionUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUsageSummary Get the tenant's usage summary
+	//
+	// Usage over `[start_date, end_date]` across all customers of the tenant, aggregated per
+	// billable metric (Meteroid's `get_usage_summary`). Read-only, safe to retry.
+	//
+	// Corresponds with GET /api/v1/usage/summary (the `GetUsageSummary` operationId).
+	GetUsageSummary(ctx context.Context, params *GetUsageSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListCustomers List customers, a page at a time
@@ -2372,6 +2640,161 @@ func (c *Client) PatchCustomer(ctx context.Context, idOrAlias string, body Patch
 // Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 func (c *Client) UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnarchiveCustomerRequest(c.Server, idOrAlias)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IngestEventsWithBody Ingest usage events
+//
+// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+// camelCase form) for metering and billing, and answers 200 with the events that failed.
+//
+// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+// customer_id)`: sending the same pair again is not counted twice, and when the
+// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+// say whether a customer's id and its alias count as one customer for deduplication; this
+// spec assumes they do (the server resolves `customer_id` to the customer before storing
+// the event), and a client that needs certainty must send one form consistently.
+//
+// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+// whole batch. The document does not say with which status; this spec assumes 400
+// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+// client should not send a repeated `event_id` in one request.
+//
+// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+// (the future limit stays). An event outside the window is invalid, as above.
+//
+// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+// is refused with 413 before any event is read. The lengths are the document's and also
+// declared in the schema; the server checks them per event (a failure entry with
+// `allow_partial_failures`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+func (c *Client) IngestEventsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIngestEventsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IngestEvents Ingest usage events
+//
+// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+// camelCase form) for metering and billing, and answers 200 with the events that failed.
+//
+// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+// customer_id)`: sending the same pair again is not counted twice, and when the
+// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+// say whether a customer's id and its alias count as one customer for deduplication; this
+// spec assumes they do (the server resolves `customer_id` to the customer before storing
+// the event), and a client that needs certainty must send one form consistently.
+//
+// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+// whole batch. The document does not say with which status; this spec assumes 400
+// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+// client should not send a repeated `event_id` in one request.
+//
+// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+// (the future limit stays). An event outside the window is invalid, as above.
+//
+// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+// is refused with 413 before any event is read. The lengths are the document's and also
+// declared in the schema; the server checks them per event (a failure entry with
+// `allow_partial_failures`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+func (c *Client) IngestEvents(ctx context.Context, body IngestEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIngestEventsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCustomerUsage Get a customer's usage
+//
+// The customer's usage over `[start_date, end_date]`, aggregated per billable metric
+// (Meteroid's `get_customer_usage`). Read-only, safe to retry. Unknown customer: 404.
+// The document does not say whether `end_date` is inclusive; this spec assumes it is
+// (whole days, UTC). A query the server cannot read (a date that is not `YYYY-MM-DD`) is
+// refused with 400 in `text/plain`.
+//
+// Corresponds with GET /api/v1/usage/customer/{customer_id} (the `GetCustomerUsage` operationId).
+func (c *Client) GetCustomerUsage(ctx context.Context, customerId string, params *GetCustomerUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerUsageRequest(c.Server, customerId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSubscriptionUsage Get a subscription's usage
+//
+// The usage of a subscription's usage-based components (Meteroid's
+// `get_subscription_usage`). Without `start_date` and `end_date` the period is the
+// subscription's current billing period. Read-only, safe to retry. Unknown subscription:
+// 404.
+//
+// Corresponds with GET /api/v1/usage/subscription/{subscription_id} (the `GetSubscriptionUsage` operationId).
+func (c *Client) GetSubscriptionUsage(ctx context.Context, subscriptionId string, params *GetSubscriptionUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSubscriptionUsageRequest(c.Server, subscriptionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUsageSummary Get the tenant's usage summary
+//
+// Usage over `[start_date, end_date]` across all customers of the tenant, aggregated per
+// billable metric (Meteroid's `get_usage_summary`). Read-only, safe to retry.
+//
+// Corresponds with GET /api/v1/usage/summary (the `GetUsageSummary` operationId).
+func (c *Client) GetUsageSummary(ctx context.Context, params *GetUsageSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUsageSummaryRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2661,6 +3084,278 @@ func NewUnarchiveCustomerRequest(server string, idOrAlias string) (*http.Request
 	return req, nil
 }
 
+// NewIngestEventsRequest calls the generic IngestEvents builder with application/json body
+func NewIngestEventsRequest(server string, body IngestEventsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIngestEventsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewIngestEventsRequestWithBody constructs an http.Request for the IngestEvents method, with any body, and a specified content type
+func NewIngestEventsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/events/ingest")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetCustomerUsageRequest constructs an http.Request for the GetCustomerUsage method
+func NewGetCustomerUsageRequest(server string, customerId string, params *GetCustomerUsageParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/usage/customer/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.MetricId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "metric_id", *params.MetricId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSubscriptionUsageRequest constructs an http.Request for the GetSubscriptionUsage method
+func NewGetSubscriptionUsageRequest(server string, subscriptionId string, params *GetSubscriptionUsageParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscription_id", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/usage/subscription/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.StartDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MetricId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "metric_id", *params.MetricId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUsageSummaryRequest constructs an http.Request for the GetUsageSummary method
+func NewGetUsageSummaryRequest(server string, params *GetUsageSummaryParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/usage/summary")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.MetricId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "metric_id", *params.MetricId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2874,6 +3569,117 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 	UnarchiveCustomerWithResponse(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*UnarchiveCustomerResponse, error)
+
+	// IngestEventsWithBodyWithResponse Ingest usage events
+	//
+	// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+	// camelCase form) for metering and billing, and answers 200 with the events that failed.
+	//
+	// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+	// customer_id)`: sending the same pair again is not counted twice, and when the
+	// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+	// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+	// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+	// say whether a customer's id and its alias count as one customer for deduplication; this
+	// spec assumes they do (the server resolves `customer_id` to the customer before storing
+	// the event), and a client that needs certainty must send one form consistently.
+	//
+	// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+	// whole batch. The document does not say with which status; this spec assumes 400
+	// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+	// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+	// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+	// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+	// client should not send a repeated `event_id` in one request.
+	//
+	// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+	// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+	// (the future limit stays). An event outside the window is invalid, as above.
+	//
+	// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+	// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+	// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+	// is refused with 413 before any event is read. The lengths are the document's and also
+	// declared in the schema; the server checks them per event (a failure entry with
+	// `allow_partial_failures`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+	IngestEventsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IngestEventsResponse, error)
+
+	// IngestEventsWithResponse Ingest usage events
+	//
+	// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+	// camelCase form) for metering and billing, and answers 200 with the events that failed.
+	//
+	// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+	// customer_id)`: sending the same pair again is not counted twice, and when the
+	// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+	// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+	// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+	// say whether a customer's id and its alias count as one customer for deduplication; this
+	// spec assumes they do (the server resolves `customer_id` to the customer before storing
+	// the event), and a client that needs certainty must send one form consistently.
+	//
+	// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+	// whole batch. The document does not say with which status; this spec assumes 400
+	// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+	// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+	// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+	// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+	// client should not send a repeated `event_id` in one request.
+	//
+	// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+	// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+	// (the future limit stays). An event outside the window is invalid, as above.
+	//
+	// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+	// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+	// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+	// is refused with 413 before any event is read. The lengths are the document's and also
+	// declared in the schema; the server checks them per event (a failure entry with
+	// `allow_partial_failures`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+	IngestEventsWithResponse(ctx context.Context, body IngestEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*IngestEventsResponse, error)
+
+	// GetCustomerUsageWithResponse Get a customer's usage
+	//
+	// The customer's usage over `[start_date, end_date]`, aggregated per billable metric
+	// (Meteroid's `get_customer_usage`). Read-only, safe to retry. Unknown customer: 404.
+	// The document does not say whether `end_date` is inclusive; this spec assumes it is
+	// (whole days, UTC). A query the server cannot read (a date that is not `YYYY-MM-DD`) is
+	// refused with 400 in `text/plain`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/usage/customer/{customer_id} (the `GetCustomerUsage` operationId).
+	GetCustomerUsageWithResponse(ctx context.Context, customerId string, params *GetCustomerUsageParams, reqEditors ...RequestEditorFn) (*GetCustomerUsageResponse, error)
+
+	// GetSubscriptionUsageWithResponse Get a subscription's usage
+	//
+	// The usage of a subscription's usage-based components (Meteroid's
+	// `get_subscription_usage`). Without `start_date` and `end_date` the period is the
+	// subscription's current billing period. Read-only, safe to retry. Unknown subscription:
+	// 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/usage/subscription/{subscription_id} (the `GetSubscriptionUsage` operationId).
+	GetSubscriptionUsageWithResponse(ctx context.Context, subscriptionId string, params *GetSubscriptionUsageParams, reqEditors ...RequestEditorFn) (*GetSubscriptionUsageResponse, error)
+
+	// GetUsageSummaryWithResponse Get the tenant's usage summary
+	//
+	// Usage over `[start_date, end_date]` across all customers of the tenant, aggregated per
+	// billable metric (Meteroid's `get_usage_summary`). Read-only, safe to retry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/usage/summary (the `GetUsageSummary` operationId).
+	GetUsageSummaryWithResponse(ctx context.Context, params *GetUsageSummaryParams, reqEditors ...RequestEditorFn) (*GetUsageSummaryResponse, error)
 }
 
 // ListCustomersResponse429Headers the declared response headers of an HTTP 429 response for ListCustomers
@@ -3626,6 +4432,520 @@ func (r UnarchiveCustomerResponse) ContentType() string {
 	return ""
 }
 
+// IngestEventsResponse429Headers the declared response headers of an HTTP 429 response for IngestEvents
+type IngestEventsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// IngestEventsResponse502Headers the declared response headers of an HTTP 502 response for IngestEvents
+type IngestEventsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// IngestEventsResponse503Headers the declared response headers of an HTTP 503 response for IngestEvents
+type IngestEventsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// IngestEventsResponse504Headers the declared response headers of an HTTP 504 response for IngestEvents
+type IngestEventsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type IngestEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IngestEventsResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IngestEventsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *IngestEventsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *IngestEventsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *IngestEventsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IngestEventsResponse) GetJSON200() *IngestEventsResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IngestEventsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IngestEventsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IngestEventsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IngestEventsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r IngestEventsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r IngestEventsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r IngestEventsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r IngestEventsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r IngestEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IngestEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IngestEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IngestEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCustomerUsageResponse429Headers the declared response headers of an HTTP 429 response for GetCustomerUsage
+type GetCustomerUsageResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerUsageResponse502Headers the declared response headers of an HTTP 502 response for GetCustomerUsage
+type GetCustomerUsageResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerUsageResponse503Headers the declared response headers of an HTTP 503 response for GetCustomerUsage
+type GetCustomerUsageResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerUsageResponse504Headers the declared response headers of an HTTP 504 response for GetCustomerUsage
+type GetCustomerUsageResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetCustomerUsageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UsageResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetCustomerUsageResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetCustomerUsageResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCustomerUsageResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetCustomerUsageResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON200() *UsageResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetCustomerUsageResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerUsageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerUsageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerUsageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerUsageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSubscriptionUsageResponse429Headers the declared response headers of an HTTP 429 response for GetSubscriptionUsage
+type GetSubscriptionUsageResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetSubscriptionUsageResponse502Headers the declared response headers of an HTTP 502 response for GetSubscriptionUsage
+type GetSubscriptionUsageResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetSubscriptionUsageResponse503Headers the declared response headers of an HTTP 503 response for GetSubscriptionUsage
+type GetSubscriptionUsageResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetSubscriptionUsageResponse504Headers the declared response headers of an HTTP 504 response for GetSubscriptionUsage
+type GetSubscriptionUsageResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetSubscriptionUsageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UsageResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSubscriptionUsageResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetSubscriptionUsageResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetSubscriptionUsageResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetSubscriptionUsageResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON200() *UsageResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSubscriptionUsageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSubscriptionUsageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSubscriptionUsageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSubscriptionUsageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetUsageSummaryResponse429Headers the declared response headers of an HTTP 429 response for GetUsageSummary
+type GetUsageSummaryResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetUsageSummaryResponse502Headers the declared response headers of an HTTP 502 response for GetUsageSummary
+type GetUsageSummaryResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetUsageSummaryResponse503Headers the declared response headers of an HTTP 503 response for GetUsageSummary
+type GetUsageSummaryResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetUsageSummaryResponse504Headers the declared response headers of an HTTP 504 response for GetUsageSummary
+type GetUsageSummaryResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetUsageSummaryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UsageResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetUsageSummaryResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetUsageSummaryResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetUsageSummaryResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetUsageSummaryResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON200() *UsageResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetUsageSummaryResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUsageSummaryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUsageSummaryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUsageSummaryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUsageSummaryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListCustomersWithResponse List customers, a page at a time
 //
 // Returns one page of the tenant's customers and a `pagination_meta` that says how many
@@ -3842,6 +5162,147 @@ func (c *ClientWithResponses) UnarchiveCustomerWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseUnarchiveCustomerResponse(rsp)
+}
+
+// IngestEventsWithBodyWithResponse Ingest usage events
+//
+// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+// camelCase form) for metering and billing, and answers 200 with the events that failed.
+//
+// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+// customer_id)`: sending the same pair again is not counted twice, and when the
+// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+// say whether a customer's id and its alias count as one customer for deduplication; this
+// spec assumes they do (the server resolves `customer_id` to the customer before storing
+// the event), and a client that needs certainty must send one form consistently.
+//
+// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+// whole batch. The document does not say with which status; this spec assumes 400
+// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+// client should not send a repeated `event_id` in one request.
+//
+// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+// (the future limit stays). An event outside the window is invalid, as above.
+//
+// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+// is refused with 413 before any event is read. The lengths are the document's and also
+// declared in the schema; the server checks them per event (a failure entry with
+// `allow_partial_failures`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+func (c *ClientWithResponses) IngestEventsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IngestEventsResponse, error) {
+	rsp, err := c.IngestEventsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIngestEventsResponse(rsp)
+}
+
+// IngestEventsWithResponse Ingest usage events
+//
+// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+// camelCase form) for metering and billing, and answers 200 with the events that failed.
+//
+// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+// customer_id)`: sending the same pair again is not counted twice, and when the
+// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+// say whether a customer's id and its alias count as one customer for deduplication; this
+// spec assumes they do (the server resolves `customer_id` to the customer before storing
+// the event), and a client that needs certainty must send one form consistently.
+//
+// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+// whole batch. The document does not say with which status; this spec assumes 400
+// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+// client should not send a repeated `event_id` in one request.
+//
+// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+// (the future limit stays). An event outside the window is invalid, as above.
+//
+// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+// is refused with 413 before any event is read. The lengths are the document's and also
+// declared in the schema; the server checks them per event (a failure entry with
+// `allow_partial_failures`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+func (c *ClientWithResponses) IngestEventsWithResponse(ctx context.Context, body IngestEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*IngestEventsResponse, error) {
+	rsp, err := c.IngestEvents(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIngestEventsResponse(rsp)
+}
+
+// GetCustomerUsageWithResponse Get a customer's usage
+//
+// The customer's usage over `[start_date, end_date]`, aggregated per billable metric
+// (Meteroid's `get_customer_usage`). Read-only, safe to retry. Unknown customer: 404.
+// The document does not say whether `end_date` is inclusive; this spec assumes it is
+// (whole days, UTC). A query the server cannot read (a date that is not `YYYY-MM-DD`) is
+// refused with 400 in `text/plain`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/usage/customer/{customer_id} (the `GetCustomerUsage` operationId).
+func (c *ClientWithResponses) GetCustomerUsageWithResponse(ctx context.Context, customerId string, params *GetCustomerUsageParams, reqEditors ...RequestEditorFn) (*GetCustomerUsageResponse, error) {
+	rsp, err := c.GetCustomerUsage(ctx, customerId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerUsageResponse(rsp)
+}
+
+// GetSubscriptionUsageWithResponse Get a subscription's usage
+//
+// The usage of a subscription's usage-based components (Meteroid's
+// `get_subscription_usage`). Without `start_date` and `end_date` the period is the
+// subscription's current billing period. Read-only, safe to retry. Unknown subscription:
+// 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/usage/subscription/{subscription_id} (the `GetSubscriptionUsage` operationId).
+func (c *ClientWithResponses) GetSubscriptionUsageWithResponse(ctx context.Context, subscriptionId string, params *GetSubscriptionUsageParams, reqEditors ...RequestEditorFn) (*GetSubscriptionUsageResponse, error) {
+	rsp, err := c.GetSubscriptionUsage(ctx, subscriptionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSubscriptionUsageResponse(rsp)
+}
+
+// GetUsageSummaryWithResponse Get the tenant's usage summary
+//
+// Usage over `[start_date, end_date]` across all customers of the tenant, aggregated per
+// billable metric (Meteroid's `get_usage_summary`). Read-only, safe to retry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/usage/summary (the `GetUsageSummary` operationId).
+func (c *ClientWithResponses) GetUsageSummaryWithResponse(ctx context.Context, params *GetUsageSummaryParams, reqEditors ...RequestEditorFn) (*GetUsageSummaryResponse, error) {
+	rsp, err := c.GetUsageSummary(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUsageSummaryResponse(rsp)
 }
 
 // ParseListCustomersResponse parses an HTTP response from a ListCustomersWithResponse call
@@ -4681,279 +6142,909 @@ func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerRespo
 	return response, nil
 }
 
+// ParseIngestEventsResponse parses an HTTP response from a IngestEventsWithResponse call
+func ParseIngestEventsResponse(rsp *http.Response) (*IngestEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IngestEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IngestEventsResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers IngestEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers IngestEventsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers IngestEventsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers IngestEventsResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCustomerUsageResponse parses an HTTP response from a GetCustomerUsageWithResponse call
+func ParseGetCustomerUsageResponse(rsp *http.Response) (*GetCustomerUsageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerUsageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UsageResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetCustomerUsageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetCustomerUsageResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCustomerUsageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetCustomerUsageResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSubscriptionUsageResponse parses an HTTP response from a GetSubscriptionUsageWithResponse call
+func ParseGetSubscriptionUsageResponse(rsp *http.Response) (*GetSubscriptionUsageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSubscriptionUsageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UsageResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSubscriptionUsageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetSubscriptionUsageResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetSubscriptionUsageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetSubscriptionUsageResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetUsageSummaryResponse parses an HTTP response from a GetUsageSummaryWithResponse call
+func ParseGetUsageSummaryResponse(rsp *http.Response) (*GetUsageSummaryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUsageSummaryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UsageResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetUsageSummaryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetUsageSummaryResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetUsageSummaryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetUsageSummaryResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tchs5sij4KgjuiWjqXoqWZHt6moqNWFqiZU3rayiq3XbTq4KqQBHjIsApFCVxeh1x32T/3RfZNzlP",
-	"spGZAApVLEolt60z7uOIDrdQxGcikV9IZP7eivVsrpVQuWn1fm9NBU9Ehn8ORZ4t+5NcZFBKhIkzOc+l",
-	"Vq1e60TnLNHxYiZULhJ2tWTHIheZlkmHXS1yNtVKLzKRsNupUGyeCSNU3mNTfctSra5Zrtktlzm7EhOd",
-	"CZaJueC5hB+mUPrnQpi8w7hhiUj5ctOIWKvEsHY0bj3fGreiDaYzxhV7MxqdsYTngrWHr/fYT9vbWxtd",
-	"tsfnTObdVqdl4qmYcZi/uOOzeSpavdbzrVanlS/n8LfJM6muW58+feq05jzjM1gFrv6tuJpq/fEwWV38",
-	"aCrYTBjDrwWTCWtHM3N9+Z//639HGx2cv+EzwbRi4kZkS5YBGJmeMA6LkfCtxxKRLOapjGHmWsFkPQDH",
-	"yghYq8wNu6VJGJZPM724nrLzG3nXYbdTGU/ZRKepvjXsPOcq4VnC7JRNd6xanZaEqdJ2tjotxWewXtvh",
-	"pkxanRbAWWYiafXybCFCYFWh03HgOJfXiueLTKxCpc/MnMdi0wgAJGBFKk0OC49utjvjxdbW8/iKG/GX",
-	"F+zNcX9v8/xNf+flX/C7iJi+ERmLqFYxSfq1W/6cy5kwOZ/NS79m/HasrnSytD122EexBASU+RR3Rahk",
-	"rqXKmRFxJnLWjm6nRsSXpZl9FK59Dxt9FEsmDf6ZiFgnImFznuUbXXaqxFjNeB5PAW2Ngwszi8lExsKw",
-	"toH95ynj87ngGWxaKhh3w2c657kwG7sMDiDPBJOKxVqZnKt8rGCRHYIKHgl+y2BxcCQyEQt5I5IG2+yn",
-	"9Xm7PXKQXt3tt3CuCSyE0+yWGwSDSDrsQsk7Zg9tlw3FZGEE8/tmWK41m/CMTTI9Y0u9yFic6vjjWLVf",
-	"splUi1wYJmQ+FRm75X4HFmbBU5brVGRcxWKjx4CC6AWclkzMU75sgvp+GvfCZM7zXGTQz//929bmTx/+",
-	"53/UE41MmLlWRiDNeMWTIdEuKMVa5ULhn3xOh11q9ewfBgDoCRI2vCo1NIvZjGfLVq91qG54KhPa+vaU",
-	"q2TzNpN5LtQuAd+SYGamQAmUZiLLdAb1pTAbrU7rhqcLQbNJYO6v+vuXw8HfLwbno1anZalYMNLfzk9P",
-	"cLgeW6iPSt8qdsMzyVXOosHF8DRiE52xiRRpwqJ4kWVCxcuIYFFA7z8yMWn1Wv/Hs4K5PKNfzbMBzBCx",
-	"LBd3+bN5yiXCo2i9Sm3FXZ7xONfZD8ZR3g4T3esuG7dec5mKBDjKnGeAZgUH8UcGVjVu7TKlc2ZyfpWK",
-	"bv12rg6NXWg6hQWHYHRgEWZddszTic5mgsDXYVwljLN/LuBYUO/EF0R2I7IfzFjRT35VLOYKppYJDuxk",
-	"LrLLOb8W/ye/ioGncOSQcIYsOeMsKmAXOYjsjhWMAliSisz8wGDz4qmIPxrW5srvp9s1WJVUN1rGMEGh",
-	"cpkvO9C3Gz9iegEEfKwyrgDi3W53g3FlbuFcOrqKGBPhrkYIrS47wbXk2RIhPVatT53WnlaTVMaPPRlx",
-	"0Kw4F/1UcgMEE+hK6VzU4fze6cnro8O9MsLvLUyuZyJjPAWww25Ik5vPweRavInr++8hX+c0f7+EqyXj",
-	"SiO98+1gy3gWT4HUMw3cRqo4XSQi2SiEhR8MO50L1T87BP6U8kwQqTQ5zxcmYH6OLCwROZVmM50J3Kmx",
-	"8lvVsT/mwKYWcSyMITboJzXVaeLQmRYx40v8ymj6Cc+53fEDnotbviQoPW7XF4rfcJnCnMobfy6yGxkL",
-	"FlR4eP8PT0aD4Un/6PJ8MPxlMLwcDIenwxIyuG5zMZvrjGcyXYZD/AHyNs1n6X3Ura/s3sCBIylxnum7",
-	"5S7iCXQBaPJIugXnTxJ7nmf6RiZAdTyzMD3G2TVtDtCAVPOEXfEUeCpQBODKCgU36ABQi468YS+3djrs",
-	"5dZzaPVy6wUJ966SNGyhMsHjKe6KzphJ9W2XeSIKFYCDp0uWT6UJcJJ0BrtyxCgQgUm+Pz4i0EhlcsGT",
-	"DjOaxamEdbDZwuQIm0TMoYGVpIcOn3cZ96wgn/Icu44zAVK30TORo+w2IzDA/6CvKb8RLOcfhWJiMhFx",
-	"3mV9XDQ25lm2ZBGOsIm6UQQ7UtWaNr3aVIcqtvazQMHCTTxUIHLw9Bz5xOecG2l7WD00ImMTLlOQUL/A",
-	"eXEztSyNtvKLkM7yXIO9RLnjYDDqsLP+aO8NUqr9wdFgNGBtmcC5BSABJSWJd6OD1G+srnj8UU8msItn",
-	"p+cj1iYE2CCMuIajktfiANVLSgSwRzxa5tQvDFfQc6vMAu4CXsmc8WsulSWHJzp/DbLqI7dUBc2KLb3w",
-	"vNxxi4c29eR0dPn69OJkv54LwqonOM6X2MUTHbAMbui8ywSVdgRVWxaE46NY/gCkToGQCdsq1I3MtAJa",
-	"tVEVJgCSI62PuVpaidk8EqD5ausCrkMgDamcSdj4B2E6Oj29PO6fvHMS9XkJtkVfTNzFQiTiywC3pl+i",
-	"svTNsovAOmM5folqMSJCTJqxKqruetJqpnqRJtaOU2ka2nRYOwb9NtnAUVAGuJUg0XBQ5/RkwsQdrUwi",
-	"5UeJ5B8A0Sw43KS2fRkqeqH4Ip/qTP5LJI8XO0pNC7x4xROHqw+jxcVJ/2L05nR4+H6wX6tk2Z6+mKzp",
-	"ZiYNm0ljpLrusJnTSTosEzf6o8DTBwKGFTSDU1Z3yC6UuJuLOG8ExH9b0egbUDL7aunEdSSTei4yhC5L",
-	"tLBnmUR71i7p/CnoE0xphcABmCC4DErxY8UdcwaiuypaIRJslMWzqjrXqWiaY+XMns766qQzNOT4/UlE",
-	"LBPUagJdJE45qBNkDn15d1dmzx2WaKYcFlpl4sXdnWWeF2qeadBHAKwDVFUraPntGBOksVaWBQmvVtB2",
-	"x42ZKZ8L1uYM6Yr7+TZDu/lyjlqaU+bHSqjFzNY0i3gKE+SFik82m42etx+4PbGmCJqRh0jH2hfGqs7A",
-	"QGTCcm6HhvXa/oUyi/lcZ7lIjkUi+Qih8+1tmOsKhBhgoXs0/01YT49VSWF0P5zHagXQ7A/B2XMP5F79",
-	"JDlVgxtHptP0dNLq/XY/SbaGXmz1hgymnzr3NymG2ec5b336UAe3OV+iWqknLOJJolXXmTKijvti5esI",
-	"JQf7bTFP6Fu7sHCMVVSMGW102CTlucWzymRq0YcnyaZWPxiyWhrigW7A/xExcYNyTGBSicrdRhuAL/MM",
-	"KHMuSVTgSXKp1aVMyndL8PlH9WJn/+D45WiSfvxJ/XWW//h6Gv+4inGdloXAJccdA3YNf7UABGimrmtT",
-	"Wt/vLbVIrZmELNgr9SdCXOb29HG1bIATZ5lOFnH+WgjA8tO5UIgTQGhavd9gwA/1m14AWgikVLuMX6GQ",
-	"qDMG7UhyRI4lDTMCr+juX0Gndbd5rTftx9qptWb87lLixUkszOVcZJdmcVWCkgetVPnznfWDgv58jWfA",
-	"3hr8vgrQeSZjsbLx80w+YuPntI6aXh6DPkakk0tDpitnKrOVrrROBScSUVxy/BagrV1haS7B4mp6L+Hr",
-	"Bz8fffUPEef2MGbCmLqrwbk2OU8BQ6BGlw3wyoiuEVDmgZo87bEaCQc+0dEdK57Op/xK5DJGbaJttEen",
-	"Gc9AyHWr7bCFSuVHUVLffzBoFKfeSGXhYzXnGWgnbnYhH9ULBeIIT+0g85QvjPQaS5kmxFYqWT3n1M0q",
-	"YPZc/zBYfqs3UwGaETs8P2XPt//yl81thive3GGgW7A2cr3o4jyykpsV8Rbzucg2Y26EGavbKUebBh4x",
-	"oGxGsygREXzgcSzmTic0uc7gT8Oi/UG0UXyjpScCenFC6BgFDqy8tRW5O2iZA3wV8KVFpqy12N6dMU73",
-	"0/mtZrQupL32Xg8mS4Iq9Ndl5yCW4jrwp10ytMBvMOa45W8vCGTjFu1AcXYuQPsOru3av/U33/PNf334",
-	"fefT/7O1tfEfdUcolUpsr+7La5mZ3OMDVGJtk2dCkIFCLWZXIDyv63FntcdzvAytdHm1kGhO7zCzkLno",
-	"sPiZru8VZOiaO/dz+NwhI6+KUSzPxLXUqraTf8n5Jamo1X7O6HjCj+h1gcpVOxUcDVn/EpmG8wWg3Vij",
-	"ZVVpwSuZplJdH4s8k3H/+joT1zwnil1iRJartPZOL05GrU7rqD+iq8nj/q/w7+EJ/Dvow//OL45bHap5",
-	"uX94Pjo82Ru1PgBvqkxohTv12Qwn8oNh3M4FFCy8TOdJj1kdKhQB6hcwUItZROK2YTobK66cskKDE1au",
-	"gN72diYyqZP1UDg+PRm9OXrX6rT+ftEfjgZD/Pt8cHzYPzm56B+1Oi37R8NlX9G4bI4DN1kwTbG0znZk",
-	"5xV1xiryMwNJrpgalOxf1jmnEWD29GKu1b40eK7rWEeMNX4wLLGVyqJauQNQdTisNhYqd4oqm8g7oHMz",
-	"qNFhuU5BPQaqD2J6BHOKWDs6Gwz3Biej/sEA1vL68NfBfrRB04ahMzmTiudkk5/x+RxW0Pu9hRXXyVKv",
-	"YWS/uk6rGGOt9OXn7pt98oxmeUK+DAjGT52WVqKJQFfX5f1NyvP+9MHv1NfXL4JxGioYhCElDcN+KqsY",
-	"9uMaHSMYt6JkVGdUq2V4NA20DD9kvZZR6bdOzXDkuk6kmNfoH7FePK3+sfq7RBtNUieM0kFyB/1hJAhP",
-	"gLiby0yY++b6oC6UiXiRQeHSm2w/QzPIRCJmCIBLtLh/djcL01BqLza7QxhR3oYArEG3wVY8KLnvZSKR",
-	"+YnOxROc7/JYTc84trpUOhf+VHfKnydS8VT+qzjuwW83WiYiicaqfADLU6ke+5qJ1h99rAhCslg5/8Ec",
-	"1hCB1VGQ6/SRWzlHI8QadBeZSaUztlAyN6wNZN1s1Ooin3G0g8muEpZMPY6wJBKHx1Vcxs69ODwnf3nR",
-	"qjsXznZZT/asIrc6v4V5xPzI7Wl1lVLdPKKXTEwWKvm8VZJR/EEy6JHjHOs7i0fO7+ygDYfLdU5eAQ/W",
-	"rZKeMk6Ud6AESL+mYAvdwKUZrwPcOrR5BPUKoFQrX+8P+69BuXh9eNI/stdzv5we7g/2mwrUwVl3Fxte",
-	"qI6wexIebf9QoAFWxI3KpB8nNQdnpDzDw/NT9mJn+8fiCoCUOrSCaEBzvDw2/trBG1va2y9/wsqmw8jT",
-	"zDp64TWumepMsOWCKxbtnbwhEovuhtLkOpMxi/Yu9mC5b4Y/o2ZwhCrB+Qhh8P7tUbTRZX1nsJjx5Vjx",
-	"JKEBe+xAW/9qE7idkvIBg1wLJcinHECBhgwLoI1OcfE8VilX1wt+Lfz9NRoR8qmYObfhPEVry61I0y6L",
-	"7jYBMzZveKb4TJiI4f9wXQfae2Pjdllwkrf43un+wHmut29lPtWL3NpC3Fx1xsQMiPQVUPCoT+AYDVFt",
-	"Gp2eReROaa0YFj/7iJH916Dt9o9Q3TvGLycH8O9pH/4dnsO/F/j9LX5/D/Vf9UE7fvUKvr/aByx/dYDf",
-	"3+CXw9fwL/b2Cp1AXp2+gn+HMMqrc/wywvpvz+Dfd/j3e/i+18d/96GHvTf47xHU2Tt5g/++Q60cvwz3",
-	"4N8L+he//DKAf9//3Oq09v8Gbfd/xr+x/j72PziAvwdDGHEwglkNLoZwSv8Gv77+GX49eIX/DmC2B28A",
-	"AgeH+AVXdHACPR+M/g7/voMvb37Gf0+g/pshjPhmBLB6cwE1D/eh/8Mj6OfwBP/+O9Q/HOLf51D/b9jz",
-	"307x3zNY488DqP/zAf77Bmr+fAy9/Xz2Fv4d4r9vof7POIef35NFA3o7wvkf/Qytjobw69E5zO0Iax4j",
-	"hI/34cvxAezyMc7/+BjaHqNl5Bghdjy8gH8RPse/4L9vsc6vaCh5h18QH06wzxPEgZPDU/j3FGqenEGd",
-	"E4T86TH8fdZ/haop1Dw7gDpnb2CsM5zt2RF+fwfQ+3sfvgxP4csQcWZ4AW2HbwEO5/jrOWLg+R7+vX+A",
-	"9gvo8/wAv2PP54jb56cAyXOExvk5fh/h34iH578AFp2/w+/vof7oDYw1+hu0Gh0DTEaIySOEzGgIezTC",
-	"Hka4C6P3UPOiD1h6cfAr/ItzvngHMLzAX3/BPf0F+/nl4pdWp/UWzU+/9mFFv+7B919P8e8z+PfdANb1",
-	"Hlf6/hh2/P3bI+BKhRBByLt6jVEiNWjzsjSFTr0v4en3JYSULx2XaiJV8CWkDr6EVMKXLkrt3pbavQ/H",
-	"IyriS6/CdkRVfOmg1O5NqSZSG18qzZqojy8hFfKlYbhaokq+NCqNh1TKl96VfnsftrPUy5X2w5lZauZK",
-	"R2Gflrr50ruwdFqqSVTPlS7KpVJNooauhFTRlYg6+tLPpd9K4+2X1kfU05eGISSImvoSIqYrEXX1pZ/D",
-	"Xoja+tIg3BWivr50WKpZ2mmiyr6E1NmX3oU1iVr70kk4HlFvXxqFuEvU3JWIqvvSUThPovK+9PdwPKL6",
-	"vnQejve30oqIG/jSWYgTxB186aBUehOOQFzDl5B7+NKwVHobjvdzCWbEXVyJuIwvlfaPuI4vDcNeiAv5",
-	"UmmE49LJIe7kSwchtTku7R9xLV86Ced5XMJk4ma+VMJP4m6+9LbU568hlhPX86USPTspreGkRLOIK/rS",
-	"aTgCcUlfKp044pquRNzTlwbhCMRNfelNuPaz0q4Ql/WldyGWE9d1JeK+vlSikcSNfeltiGfnpV7OS5Sd",
-	"uLUv7YejE/f2pYNSu9KKzku8iri7L5Wwjri9L41Kv5XoPEkBvvSu1O59OB5JB770t3B0khZ8qcSBRiWM",
-	"JCnCl0ozG5VOI0kXrkRShi+htOFLpT0i6cOXSr38UqIhv5TmSdKJK5GU4kokrfjSXtiOpBdfOgtLJM24",
-	"0vsShpB040tv8c6pOAMrOva9dgynrzZTsr22Fa3cWIUqq7DqY53izNo80DUZT5Kxwsr24vxAe1WyGK3j",
-	"1UrraGd08WoORyIltU4rLzuqBAu2PvYjfld3u5XzO3qIgL5koHtqcgP1/vP24YtbfPXF3g8wqQlfpDn0",
-	"JUx3rPppyvJpJpzbhH1ASEadHuM4KN5AKyESwwSPp7b7Wccr9g7KP1TcLpjOyHEc9WNp8NkFebOlqeuG",
-	"XQmYohu0zkLpHGwqLwfw7TwtFabJUZW/Vfi2h4xNxrlB/NIfRfXX5Zm9LS+ws1oltInqBdnLbR263a+z",
-	"SfM7luGFO0cX1xlPrR9iNG5tdXe2xq2IsMsbVbwLL17g0ytmJXPWnmQ8hm7HSmfuvnJjl55r+pcjJqfH",
-	"0ejclKZ0ae1DJqRLALF98xSOOlb0HNghc7Gn9kSQF4iBM0VPr2TObjOZW9MHrJFcUtBPleAxVm2ZGzbT",
-	"icBnP5Kn0gj/NB6AQW0mqeb5Bp4devZhWIT7EBWnyzreUM9ddqJ9F5H14EBvFev3jA+7yJMYW1+JmC+s",
-	"r2eBpYzcYa07v32phe4oKY/FVKcJRhhokQWHuiIbzrgVsanIhIfTkl6WmZwvGXnsu27HCnFTGkakreqE",
-	"AlhQIQWTVNx192l54U+bcjbXWW4fm09bvda1zKeLq26sZ8+uZJpeZTK5FuGf84/Xz6A7crngd2u8OUZ0",
-	"dn4w1omHgBfzNCUPqKw4XfTcAakILmiNE31oEbZuY3jEglnUGmYtDau91vfvY431Hiq8Zvtnh102tGMi",
-	"9RJ3PM5T61Mr7xxhq9Ip9xrf7Zf1IJugO0+7eK/eYRGNf4k0E8oS75M8db0UMy5Tgx4PwUckuZdUFwAR",
-	"bfSsy7FKBEyW0MKO68Dmpovz6CC9HavrTC/mrOzQVpzUTOCM8bUUDGYdOS6tA5G1HvoYIFJRZAmNnv8h",
-	"tc4WiqiD87FzkwG2eCWsh+YuoT2AmqdGFyfP3WOOlTt1Jb6KVIP80Y3IrR86NyyCdtEuu9L5lM0EV2zc",
-	"QjIocue5VfGnhYWuuV7ziHsL48h/Ligux8QissOkDpOTZk6lnzqtK64+XvIYb03tNVCNuz5XH5mtVLCh",
-	"ikOh40o4vHUTjKfaCIVPuGWCL+gL23+HzTNBHinRFb+MNrrsUNU96Dbo0gVE141mGHAFkTCZ747VQ761",
-	"FdJ0xddfbT0MrjL6NZf8nE9oMw9i565kh3nQf5huByw+Wg4GFTfuwQFLnspEupimXyoSgEYu1uGNZRMp",
-	"2N3ihSSoxjfUbvqmmYtYTmRM8t0uE7N5vizeXq8XCA0KlUuAhczF7OHbRi+oFh59PMs4SrHrzkh4EpIQ",
-	"t+OFucTH0X/skragxavjDzbhB4ctKIzw3MXH8Qdz15E6BFwJGitjrqx6lfTXg6FmF8rgkDeiCg749Ahw",
-	"GMCUS3EHy6gVbgs/G3/WtjrbH2rug4sbUUDpVqc14amB/4Pwsh3w8rVK2tupQG2rFB1CGkbTo/dgOb8r",
-	"C6Y/AEu0HLqQjKf6FkWqsSJ/cJ7mUwx2Fb7lMSI3QPasY7PnTyS3Od5mpU6eey41VhYn0D8ZWn8UYk6S",
-	"A3ErF1qrfM+Icq7psj4RIGBhpnh01cbn0gCzDf8iHJ+8Mq3SZemBbJfRk3ZTPL7berZNxHlFTHyl9ReV",
-	"Edc/YphqJRoRNzOV6Or4eNJ/bls+jgW48Z6eB6zOt3XD80urDj4Mq6rnROEEUSL0SEprqFs9sbF7eJ90",
-	"vYfeEWskGIxeNGHcRjOoiNX4tAI0TCsT1kghM559LCTZsWqT3FsrK7P1EvYuoX702weKIAUbSKaYsapK",
-	"pjAzB2uYYiZ2rc41F3FBOPB5gZU0nZJD0US4gTHGCiNF9JiegUJtX5vkmqWC3+DbBhRau+ytvcCvFfRD",
-	"vXmB7ytQecJoBYHtpUr/u8zK7u5dbcAnCxm2F0jtNi6JD9mDUQR9oKBS/KcXWz9ZtwegNrwgwGSGUbZZ",
-	"zBWI7USgkDrh2XG4ABL1Io/1TFDsFqRtX0k2R7od8umQayhS0VFOBnFXJl12ABycAij6ilqJnqX/txTN",
-	"5SM+VZnQG1AX2IVPBOyyEXmeijUONF9D/C+L9d3GwncTYbuZiL0qu94nL+Em2Ra1VrTHyrWfLdM+bOPc",
-	"LVOOLyTSfjEBc/3kvp6EuSJcek7pDl+VSH1R6bMywWwhHGdGyxIqwTy7prfZJYt2gGtOYu20kHGfqnTp",
-	"mOuTyUb3qjRQqfZseAGqkcD0ODGpInbcO8Ff+iM06AHIE0CMiX2Qbs22je15NfLIOgnmPmHkCfzHw5Ga",
-	"eo871PMPQso+2GGX3gs8PC2eCbb6e8eD1gqldeX/i8cz0XXNQhJqfY9KDsz3K8RYQ9zk99RYIWC/OY9c",
-	"U57JBx8GtR/PBNvT2VxTlJGWx+XW/9zefPny5ebW9s5zwJoi+Gtr+6cftza3tje3tkdbWz38r7u1tfW+",
-	"QK4qhBHNVrfqIXQuO8+7Ptd4zld7r32n72SXxiauz7P7rPPCRedbFMC4wUtK69dbz2+/oHN7ma0150d/",
-	"WGVcUYNCf/EGxOY+6nIkTQ3zOVXCxwiKUmlyV91E7kHyNUi73ozaceqCD89Bd5rtqyWTSWesuIkpiNtG",
-	"YZFHT3bjw7FMtb1eAI68UIm1haDUPpFpLjJTJ0sna09BdZLO0DfnhhyLU/gDaj1S+rEvACr7POfXUiEF",
-	"uJyJ/MHYTWe++jHUru4yLmu10/v28ozn8fQhrdU9zac3e2vjBhTKUBEswEco45kYq3jK1bVIul5fDHRI",
-	"kbC2EaQN++hLG6t640chMK78V1SRYlDerHi+TkliVkf6d1Ed2IlmEd2m9xg2L1/e1l/X/rGr2jVq3ZNp",
-	"LLsUcDy2umxBDQCTnJ0j1ywTM30DajyZo/6ddJY1C3gi7YWsdqm45qn7gvOUxiyEWadkb3SYTMaqalUH",
-	"DHRBJwLM61U9BFauhwHVzFg1QLV/B72p1pK8W46GS64dNvvFdy3rv1TLWmF9++hpdC6uAR+JmfI8kzWO",
-	"YaNbzaSisMboRyRnQhmplWFtG7Ag2j+9eHU0iDqlKA7rhqiTjX2n2w9Bj6Jg7Lv69JLbFnYe3bgqOxTT",
-	"KHVbJzz4oMg1UeKKEOd6Yk2HSqvNnbs7f/CRUrgrJYpHS9wdMBBJh3ctXP8W/8EQl3s6KWJTueCf1Sm/",
-	"Wcy42gTNAM3c4m6echKdwkB1PiwiZhqxzl4PqvT2jbgbey0g92rdh455PJVKBHNDyKLjo40za3KfFaXw",
-	"xdQKA26XvS7ti8KxonhBwTu/duBpSbGHKrFnc9Ak2dWSkvzQY8vyc7lyMoswwnEQ8v/16fDV4f4++mVX",
-	"IrPWxe+tD379odGDHg/UIBFIAGofATr45tMiBN9e6+xKJolQ4cdSWNvgezUYcvBTXTzxD+HeP86Jt0CZ",
-	"Rl68ykYRhRbej7fT2IG3+4CHbTibVjlcSY23GYoLm/SsOAgk40gpBXspU9JSn7Wmhdm60Zwzo40RTH6R",
-	"Ft0XcwOIPXvQ4t74dtHOo+6UH5Lc9PWNcuFADW1yVqYLozm4T0Ukh+DjnMtS2Yd0wGAPvjetjE5lUmPl",
-	"C+dYCfWwMv17ZFixEknSjV1vpqr2je+gi+AOY/U50R2CVV5KlevLckSDauyxHDhHPYychSSDidsaNhCx",
-	"EpjUaSZQHIVhGrnWfVboiW8m6EOzwA120/+rojaUwjKULXCNgzQ8EHRhdYWNIy5cnOydHh0N9kaHr44G",
-	"NgJDw/gL/hFA0+ALpbFcNIZqLIbSWh4ViOFIqo8iaSrRp1i7Vpg/Ojz5eYUFres92uhZJ+JSiGhyc/a9",
-	"sxmf2/ckwoesm1i7Z6xV7auMQhi//CiWayI8ORF9bRUazcbJlWSjOyuN09zEUMG8tcoDTmZldn4udThc",
-	"1UzqchoGwA9A6/ft/PDkYEUJq/RbJzw8DLmmEKoApOGiv75IEIzTUCKgGI2lOG72UzmOm/24Jo5bMG6F",
-	"y1dntCaxpw0UWbqKskPWc/hKv7WyYhF10h2aB/lo2MZFcL4P4PeE3PzUuSeS3BMEoSbwrXDeq9kjGO89",
-	"AZkpgPGEz2S6XI2pPPnagZkf9qEMiMjlzDOIZmoX7WcNi3nYn7Jf4zmZexz32TOoazJ5PMZh8p6ZtUCE",
-	"vYy1uhEZkMDLCYa9/8xQedXOMtCibfjNZkC8UDLf8x0MbfuGsc37tQ6ozM3iM2OZ3zul1sLwa3GJb4Qa",
-	"EowKHyiOnL91tWahFbpSogF152k9G2ki+QTBd0vctIaG1ok6FLCVVeK1jlW74L2FKdTJUQ3itlKbdQiz",
-	"1lTbadEQ6xqulQg7LZrvI2ysfyjq62p/99dfu+KHGq5dMYaNrVwc1yUSzgTe9F6jUI+pr4lM2dv1Luun",
-	"aclNOXzPjN6+MnxANVbWd7nLItRsMJkpeeLaDyhbRSyRNzKhZ4dF0tMOHWyRsMWctbc81QRVHT2Ti9xm",
-	"ZmO3fDMfDIFjsk22bZ8EW/cB6AEtSi43OgZYc20zl+EQX+PRnTVVK56AYQ82NR0oKi5FaLKgp7Xslqcf",
-	"60T7ea0d2rke2JsMuoUDtZ8b0FUmOuvQa44tIHArxHsmlZwB8dyqI9wOqPcMa+S/RDAovoJPPmOoYGNr",
-	"jO36ls1ApSvASAZ1UpvQW8Nm2+ZpihMz1Tmg3t1kDtj6njkQZoDAWyTaLeaV03nIxKNhUGEACPdgC8og",
-	"Kk+2jsDXRI2uS+xQhNpeNauWImqH1H617zqhuej7CxpZq1AqxqgFQsqfIOS1H6WhojRPeTncNX4oK0n4",
-	"ab64SqWZripJfsSKilSeSf2pTflKmGscrF45KvVYG+L6S5sLH6ucrFcsUr4aYRs/PkKhgOpNtDeAU5jU",
-	"ppmdEVqVjYxWnqyVtB+iGHa9RWoYP/l6u6Eb60FjYWWa91oK+3ujQwyTdnji/+wP994c/tI8SitM/B4L",
-	"IfULf7kx8KsdpO6s0OQxK8JjzIOlTa1d9fmof7Lfx+BIr4cDjA53cT46PX7USjGSTbFO1ycaQ4cDXBz1",
-	"Gq2eTZheaV1j1WRhpCM8AWkMBmpKHalJmUDabxUaab+usSSFY1fpZHVa9aSSaq1QSzvsGoJZ6fpL0cw/",
-	"kjjs0enC/o2tNQ/IA2E2LEsGPSTqZv8w7VuFTy0lGPZHAwyNeoqRvfpn/b3D0TsMWto/gF8Gv46G/cvh",
-	"YO9iODzE0J+nJ4PL0eHxoDGxoKn4/Gz35oMpz7uSEAYmi7FRYLpIX+x88c7l3OZQqcwYPrkpP4qM/n3x",
-	"JJkJimEaUpp/QoOuy6lliQp9JGvV6iV0MUbxzqS0wvXUBDuu0hIarZ6SlDutpSNf5mYVJ7HSxz8X+jH3",
-	"qkHKvpWuzOLqs82vlQPu51q+GK07uVWfwTW2i2utrU0CnRLRydzwmbjk5tL6SEek3LsIbDVJ7mRuA3uN",
-	"VVTE+HFRwKBBXQy2HJ8kF2m3fVo2wyiqQhGZaKxsaCKKDVYbmqjL3k6Fqp89wpb5udmYGmOlZ6B+Jf6Z",
-	"RCWEi4trV+s0/3WDyayLJNDxllxu2GrsAB/MCKOj3d4LkD8QZqbS5X95QI/CEzmvgZ1z96vs7uNdkr+y",
-	"w3HlsFeBXHvKA8Lz9XnMymgNWU1IHte8YlzpusRh6geuZTThWFV+U5pHHdsBmaBuqGijy/Y5HDCXL4Ez",
-	"EFWRcEbv3r17t3l8vLm/H9VSijiXNw9JvI1f+CV8eclVPF1zH3W/jc91YnKe5ZeJjbxRmtB/rZNU8xeP",
-	"X4j7+27WyvxCJZ8PKefLNBMz3WhZrkE+zYSZ6jT5I9bDh6+2s+yexD/345IS+WUuspn5DDykjI4NfQKC",
-	"vJPOJrV2s+5H7M/0hwtJQtle9fly36pfTCZ5epks7MPmh2D68L3zfba0R1jiq0usuuSVD1AtnSqZ3YId",
-	"CjdzjT0uRLMQXT0K+T18iDs+ZME7G5zsH54cXKJJrT86xEDl7uPem/4Q1djR8LB/dFmY9twf9H3w69nh",
-	"EL0Ez/oX5/jH+cU5dEJJMvone4OjI/r79PjsaDCydc4Gw/MBVUKX/ebGwnB7VoyGNYrxKkgqWWEbW9Hu",
-	"cQGoBTDmktg/fYspXQb9oX33QH9dvukfvQ6K+4O9Q3SvPDk9aWwhwODEhadF4eNwH0Dql4FAsR6K5hHK",
-	"fo1QVSulWLGEHvq46bBbau1lp5hnGagf7MISdQq/yiJ68PcrvfUjcckFb5UgxKAE2GO/rdYDaabDfpdJ",
-	"x0YJ95ESPn2w7tRTnLfXiXxIwOL+eqyMTAS7WjL8P8/tG/M5S8WNcHG06TlTG4S4jQ466yhhQNuiB+ec",
-	"RQmIVmwm8BVajeS07j0myW0yYe1I3OSX//m//rdLKZ6IVCJMZeKk/shCdVMmkV1bOZbMvVEqVul0EVmi",
-	"RqMmBYTmN+XzuVCV++B7ZaQmFssQwwqbZdWFOnHdhxOuI5HV7uoBvvOjXRO0N5Uj5IKttSPfC5lr3Mkv",
-	"+0EGPCP4VKciFCn6ar74ZxbBtzkP8/rZRxZhL8HbgZa1/HgLmP/grV+tUlbJcP51iTsr3/3g4fWmK/qr",
-	"TffBmfsLK23YpGzpD74Ezcp+pcWHoEo5r3DxoWhTSUbc6rR4kpSaULloQWXf4MMDNLHeivwYfG+ahaHa",
-	"LsjGwMM3XGhKrs3B4MkyT4hUq3ys8ADsMu7epGclMwHQzBlfMnmtNEUonNWkbFiZWofxsVqXu4GOXNPc",
-	"DavgQhfOeJHJfHmOUdKRtF4Jnomsv8hrolhEfftYD0XRHnuFdRkxEz6X7KNY2gSCtDg4/R/FkqJvG5GK",
-	"ODeWd9zITCsAdW+sovnNpeEqQYINDQzjce7j43OVXOm7DoNqgOBBNa2c+R/IA+uzmTQGEwhk7IonYwWj",
-	"S8O4MrcYydxGGtxm7Sh8Nulc6yhcfKtnwVDAdJrnc7LESDXR9rVSzuO8SPrQKow3bMalyrlUIgORdJGl",
-	"tgvTe/bsIcvPyrWWD9dQcgnruMgeatPoRRYXZqx5ynPgKz0fyQWTV1hvNO5sFGPVjg4GI/aMz+Wzm+1n",
-	"3lsn2uiQLxZlYhCsHZ2dnq+pCCdHquvOWNmoJumS4pr4jAhIAoquDgZ4tYJRLO3lwv4AJN6xWhng2e8y",
-	"udRW+/8U2bg1mcDknNh/4SlWTPTBjp4tlG2G+z5Wo2nwSpqs2pgmM1vEOXnSTWFg9BgLGBxS6xixPBMT",
-	"AZqMYG0eWKcR4rdTbYSTcSz5YoCOLNZpyudGWPc4ONCdwIid8muDKwaGaRgGtaQYxM697gfjoz5c6URi",
-	"vPbcSmTWnA7t4Rv0QWb5jc7KSoCeWHY9VkXy1MjMReyACajG57L7D6OVD006s31samOeuQLLxFwbmets",
-	"2Sm6fd7dJpy16GqFQZhSx4W5LBAmCFpjbND4ne52d4uC4kyY30KQOenX590tenLtYMQmPM7NWF1z9D9L",
-	"fDzV4qDOMw0SDwj880zfyERkpjtLIheUJxGxRJ0hvN0wLBWTfKwAIhi305pbpLLvkoLjWzxjoi0plsVI",
-	"KYlFpgxhoU3m6s4UBmFOrSHfsCSTk9yvTWbFdIJUKBa7DF8yo33g6LHi1nodBIOWCnmbyy6Lo9oYpMH9",
-	"gREqMT1nWaIbIZ/5xDMn3LcwsUpd/OJS7NzfPnRhGhHZqKjR7lhFnmf1WJhjBBHuQG90mL0+CPOv2E8d",
-	"tvVs24MCZTZ09ZxRMJQ8W4hxC2jPmC4SXGHL/bE9bkWsHXkLPhAcPHpjJZUPt0AwwL1vuzlU3n9b9RCh",
-	"4qOj9YqcTHAm8KK59Gg92gVpoIjkHafaWEHEuGXJrEjga8mhkwdcBoyFyTFALskaCWsr7XTACb7BN07+",
-	"cM/rcUEFEldXgyBEDD1x8Ys9uTNsYQR5r/cYaQ+YRcRW7OGFkiXzCKse++13EOs+ddjvANveWLnrLqtm",
-	"OrXheXer+xwHJ0/aj1JtWhrUYWeZNDPW5v+4oSNvf0DMobPHeJqO1VQrvchY288oYleClFObwxhVYhc6",
-	"y7GDIIgaIjVqrOIuz/DBhxUnjMtaBHsMDCIVWY/NeApzFgm1lIa92NqyMYzHKsrFXf5snnKpIhfX2Yf3",
-	"wJhFmVbXzEw5SZ8oG77Y2WHtsKXdeR6IO2NFLaM9rXKh8k2SbV9sv6w03XVTpQgYtIEwMk6XMJKm1mUv",
-	"dn6Cgcbq5dZzF4AImK6PUBYNRZ4tN/uTXGROiWZtC3SZl2LGd1gMim9iJ48mDqShlhza/g0aACi2a1QE",
-	"N5rozJqxBN4r+4DZGN4Jdu0wcUG3bCQl06N8DSguQvsgVB7GWPI/VOI4oWllhNfgiBZjdYV+1UIlcy1t",
-	"LFrfWc86YSMHQ5sQaUGGUsTgjyg/6Yyh1IPB00yXneixkomYzXWOOc2trKoncLaSXVsZb6iu5Y1QGBde",
-	"T9xBl4b51viGRPF8kZGOIPOxksZHjc5glwjsRlM+HC+VtUn62rC0xP9AObQ4TR0PoI1IzWGzcXOB0aDy",
-	"A6rNlN8ULvxhpKtKLoGrJYojFMzbHiAj7JsjmyKMhPFUxkIZEUjYx4ejFXEaTj5JFF2dXT+zjcwzqItm",
-	"mTy1z7pINhkOzkcost1ss3bx5iEwNPdaO92X3S18lEJkpdVrITXCYID5FBWlFRkTPl6LGn/yoU3ToIOI",
-	"jqVIxsEzCDzVUSXiYETwN3xJHhAzNMUWPvXsDJ3vKcI8MFJhZaAt1o7QFZ92d6pTfP+R63ov/fY2y/VY",
-	"bW9tbXRrc/fkiNZK+wDxcBCEhJnYUPhXOp/iaTwF4bNX14s/50qTiIo6C884io+EpH4grGAj6nuSbAVI",
-	"TN2G25npRS6yDet1chVEV5f4lMbGvewwnt7ypdmFniPs+vJqGeFRcdYeTG/kWOo/FyADFnODI2e5qk3q",
-	"5edEVT2LgFMIMya8hp2ndy9Is6ZSXW902asghKBPP4jBOr0Qg4hwbb/Ddrn0cp0wQH7dw5nbqUyByVmx",
-	"75anH40PG2qYmcoJ6eJjFaCfO9pXS8LWlMeCuLISd/Y1EBz2TMwFKpJFwrMUTvmSznqbKxCZjMicAxAN",
-	"DUqB1Aq95IB1kdJWaHG1lUGtp1XYtCeUxk7URNKPQfROFiAveThiBqvwhQwlCLNwGiv7wgh5L08/dqwc",
-	"7OjQWL2mlzQ9FhkBzaJQRPP9WiWPz0TH0jY4GhS1EE0FUhl76rPZWLVLyGMRGg/4uIVvAvVkpTPoa9za",
-	"LQlJwBiM0wcdmuIB9RRoF7iwT2tDL4QIi4FfGuFfzMKhSza6LPI+xoDBZLS5Wvo9wnq7FYXIBvQCvQM1",
-	"CCTxVwY1Ykwz07PZcDDbBYEYqD1mOkAAg5gCsmLP5n9wiByEjo1QbI8Qz9HpieqGGExpcvBBW+772OhY",
-	"pzFUq+w1A/mUcYZikbeU2LsBKGJWxBRW7LtHfBgKnmzCuMhpiaKUOW2XEdWtiXLrRUeubCRcuuwYq3KK",
-	"jBoWgE/tiDN6oekwafVaR2FwYGRRFhEMGlHXPFGjyS4y1fFP94oXcf4SZKvTkgrdHkW2bPl42/btFakV",
-	"n3GTXBujQJu8/GSMJorhLDsMeBPb3ipPb3tr3QSLB2L3TZLf0SSxHz/l7SZTPgUsffT5B/wSd5WkBTy2",
-	"8aNX10Ekp7SKFU/QFTPtZ54jVn+Mxsr30fYJa34w7jjtstUow5Xoojhc/fqCG4WVFXpHwU8fOi2vfUOF",
-	"na0tZ4J1rm3zeWqjVz77hyHvBheKN3wmahazGc+W/rY1c+cSZLJbHaoI21tbbC4y+rkNStOm1ZE3XCyS",
-	"Ivb1b0UsfdjNzaQSJ3+AWeDLUXl/+2DD4d8fML8mHH5tXP4PawLX3h/bNQygfzC7eoPXKKWlTLJWTQhm",
-	"0KcfXqGX3Ee/9F161d5WdydM9Np6PdyEnz+F4Pjr/OXzwZuTv1xcz9It/ZNa/PVAJn+tB8cfX/h5f3jU",
-	"qgu/CquEedXEFSeM2gqfAyMVKT3Z3ak8n93+hHcIBao3CXSO8eGx3foI8QWLArXlBZ2Pus79OXoWhHPE",
-	"JtsPNymFa4RGOz893Kgay/FTp/WyyfzqAj1i252H2x7wXNzyZdDo+ec0evH4RlYzagJLcTcXscsqURAm",
-	"2O6QDlXvbTCk2TXSgYLrf/jUac11XR6BPWuXCGV1tEuSHLKztU3GKZLGTE42Q5DflLgNDCioSZFaArJ9",
-	"JfB1YO3FNLFBQjtnJujVpu8hi9uJzkNjBoyjNFtvHOk1NEy0lbYr7bCXd3cb7F5LhbWQVIwR2MbdT4BE",
-	"HGuMyy9QMakmKXMJ0mKuQM+gfF2oLjrx0xlC8Cqs9q7KXXdR/Fg9m/OMGhoG3IbGunXRBSgfYzEVEiXR",
-	"FznImQby8JUIo46gtMetR5cLoQayJwauhl15sfUTa0cu6qzLCr2i8ok7ULt3ay0GHC9p0yUbe2Qdq3LD",
-	"cYsui31WuLWJ5Yr064EWAZPkoDYhYvpOpGILI8Yt1sbLZ9Bf1Kow1AsMYYVWl+nbjS47AdEH5Xl+lQqX",
-	"oxP1CmYWcSyMsbYPgguuBjryAEJkA4ATjGHvvH35fosyulvdb1FeMQiP1aodGc3H7cJOXH4g02GBrcOx",
-	"8g32YmdnrKrdK20NxA/Zl+s0FKJBPnEH+SQJk7/SyfKRgtxkkaZlQS7MnrFeTKsRaarZ8u7NZ1eTgyKW",
-	"OYx/xjNpyEdG5Tij10O0Xiqx3eq1tlm2ECwBHZCdcQyZ8y85d7LPjy+3tnZqMlU0SL3UXOByCfzXyFw1",
-	"AuaEx/kiq8m39BmCViVZgFUGasQvn7Hp+XO2zXaesxcv2V9+ZH/9qVUfGX/lsRHoPZUQ+K3Xw+2d5y9e",
-	"/uXHv/60tY2cFtU8ntZoA3qRrTwhI15piVND9Gos/D9CtF+V0x8vSNqcqpUHRRZqFQVr+5Hn0nmCrUC1",
-	"MM8RYbLg9wHrHwPTz9RC/i31rLXqxuP3tU45KIEeRADan6dVD7YaqAc+Vjw02H7ZZBSzmM91lovkWCSS",
-	"W+e/1oudnSaN55kG1g08fYCb912R+UqKzJ6VmT0ertFcPnVaDzhskVaTirqE0H2S6SqZpVyioMReBLS9",
-	"IkNP9JGcl/WgF8UbPhKluqzvhUMa3d/e9Nbl8iFnBBT3bFzkTMQ6S0Cz4svuWK0TknPndxN0ig8Eyy8X",
-	"7evTK7pHkArO9FihHQtfAOc2NxfqRGa3dFOOxnlSHWQ8dY9C2sVle6zR0UhapaxfIzBTmmmbJcNeAjrb",
-	"OaYbq6Sq6wS3CRvkS2A1I/LiA10z8r5crp332q+5Xxgrd52BroTM5BKWKxXdKOjMX3cUon2d6E9uoeQE",
-	"sTtWhVrBjVnMyMlAGhAKlLuPsxn4Uf9ztyEh/qC6WLxWh5kGCZ1RlWBTns1SfGR8YQVvytiCGNljL7Ze",
-	"sHbkk37Ui9P9MrRaK8z7xdpjkmCyGMTuP0DWG5ATnxbkO3X9OtS17xDwIfLaedgrwZ+J9cTyHny1pg/n",
-	"zkbOQ/ZCJIoxUYo0LEDqLmtwh1aD9wciX4/zj70R8FArSayBRackmJbvO224CaXZwWDkPHAfK7t6BfKV",
-	"yFKpShrk/iDQIF9nUiSZjKcmz/j/9/8Ktl3WIbe3trd//II65DcjLjdUAfcHXgVsfQXp+jsh/bYJ6YHI",
-	"mxDRB2/VQ2kwYe0inSOco6jDRPe6S4V6rCdiW/LI+cH5ybULN2Iv4qFzNhrtrc15Y33KSKDO3jQ6yYTY",
-	"nOhsRsTXTtA3vMU8ZZn4h4hzdsNTmTiHRRvgdFMooDxBpyga+VvuTOBNQMIuhkeY95HHReLghvEY8K4Y",
-	"Q6V4WhAoBK2q/SI80zOpjoS6zqfhRb6/LcfLvNocvWfl9yuVK5MG+kSXndYn60X3cf/wFUMdU+LeXevC",
-	"VJ/6lyvm4hBRBbJQy9xYY21uHyKXheWCOdmswIE3elkXcHI0VYtTwTMDyo81DpeM7b4lJhf2CYeLda1m",
-	"FkZVwd4rkUPqLg1CEZ39oqHXREykKtzqvOAPOlgGwkG79HoAneerLMhemJAXOrSosFxQRqpMJNpwKWPp",
-	"5FmdhDLQoHcSJZFtY+xqDIcl1XUqgvgxodK2Yd0g8ZsGRM/FWClxSz127PVBIlJ7FeCksCJdbYFyeJ0F",
-	"P7g80Y01hpP77s469npNkeeXEAlSiPk8XTrygtdA5H6c38pYWK0PfU5L2Zt9ZXQKs/SEGq5xT/ZPIVEF",
-	"zEG0GStaKl1vggIOq2Mv7+667DB4Me48KC2563idihwCUQ8M0kwXZNT5HMO51Rn+iddg5KYDZ1aGuYaA",
-	"Ds7mOTOLTKRLe7tYq4hhtu8vcq3hEH7VflrK9EsmU9uww25EdsVzOWPtIMe0YVLF6SIRSa1EupoT+F7h",
-	"tLZ6IahenAeCam1d+HFn3Y+INut+DETcmt9r5N36uTa9Maltnd0zv+A6pW5+awz8NVW/yL0KscH71uLu",
-	"V+p3oka6/rawoZEuUNcULz9c5KDAfEmJCnwCfsym6xyzAwcI9PG7726osarUafH5V7n4QTrV7N5n6+sQ",
-	"rnKK8u+U65GUq48hgJ6SciXr2v5Rmlbb6Xey9Rlk6yvcE1ZFzqe9LXysNeT7beGfyAxTVb+/xL1hEeiB",
-	"PHb/kAWnUPRddqbooYAVu2O17uqJ7pWultaFrGocKdyUvqolpNZjdEg3c59xo9op1nq19Dd//lavQ2mt",
-	"a69cbVCwMAKb37xLN4lot/zQ4DBhlMJKWrMIn4l0j9Nz4RluE75QRCNL8dIYlXZr2CCjmdOs8GIM9PJg",
-	"Hu65dKr1xwpMFnPGZ1pdF8uG9ZXfDAFkPgp79UkmFnwcZa9vANV7YUiTone0qjmXQ49D5WeE1G8I0Vy7",
-	"uA/2JrisiKOHa/mx0jqzwlg9eBN5Ub25bXQXOfRXvzpDF9bSY63vN5R/Eoput7n29n0dSQ+CUiGRDsNR",
-	"/YYh0W04lBoSHp5ZjcF2MPpcEMniCkjDxfCIRe71OJ/Lrgtb0431zFIYfOXNrkSqbwt3ZYxQSredjvJH",
-	"G112LtLJph1QKpPzNHVha2CqhY0MZkORZGTG9K0aK2iFh7UUWnzGP1oPYHwRp9VEXi8yEEFKUQmYEcDR",
-	"ch8hC+v3yPQVBNhCRwfmsi46i6ULzdUuB9/CMAv1AbcmOhurItqWpQflx/hVcKIuYTf697VRrTDEgX+g",
-	"Ty8EOmWGQ0BbZTv+J3tPQnY/vB2xYY0K93FcXMlaS0uwXLXAw9UndW/LAThNB9n/3aYNIWki1i6HLZly",
-	"ssAXFYwgsJHrkAucaAPH1UdO7LIzOx5anicpz1k7qovR2WHdbtc+xSDL9KdoozNWNmcd3iwIxdpBODoX",
-	"ig6Hd4E0RLJRF1MGI0akqb4VSQlkFiwGt7mAhlXCwvh/IH7VCht9BRu9qRVlSvReKufyWokEH+Cd51wl",
-	"PEuYG448jUoxPP+Hjz5SSHm1HMs2uMT5XYbhFcvSYR3NK6q46IOHydrY+KuVRz7gZvM2AAa0m7foEeRj",
-	"7MvNlMN+kpzaFAHNDURVfo4hD5Mu6wfBEsm7TAd2/Q3rC3V+I++s6T4PYrN2WOUNdBCgtduqsIYPIacp",
-	"I5sLlxvwGI+oqDWUY1euR018ARVgp/OhfSLkDAJ9fsfNbxw33XOzZqjpwqg2pJq2+lPhZRBu9jtefuN4",
-	"affyQbysBgC+h2hS1Sdm5zTod35unu0hJL5x5KygW1P0bMjSAwx9MpZuEfQ7T/8z4WdTrl6Jp96MeD4Z",
-	"V7eo+Z2t/5lQszFjr0lk8BD5xCYMmjwxDS3m+p2QPttDaJz4JLLfLsauouCj0LbItHEfYa0grW/0tGgb",
-	"ZgX5jrh/IsT1G/so1LXJYB6Bt9TiaZG2SFnzHWP/PBhLu/owulZzMj0kHfiISE8qGrhsg9/lAneP9a2j",
-	"agXvHkTU2mRe91lQbQNE1JnIrvH+NteMs7ALXw0vzQwzi7nIjEisI0xuAEUxBNfXxnGXAraSrey/K54f",
-	"Eji+cTSvw9rmqN6MJIeI/mQU2WPrf3uC/CdD1EeS4ybaWZkWP6Fq5pD0u1r2Z0PT5vpYKUloUxyFyk+H",
-	"njZ/6XfM/DNgJmxmY6R80EBQRsunsg44xPxvbxn4c6FmQ5NANYPwPeLnlbQZ46jNE3sF0KDfvQLMs2OE",
-	"xDeOphW8a4qnDbWkOlR9Mm3JYup3ZenPhKhNVaVKivZHktMn8xOwOPrdT+DPhKNN/QTmKW/m/gcVn5jN",
-	"w5Dfmbx5dpbyb917pYRmzZCyIXv3ePlkPB3R8jtH/7NgZVNujpXni6tUmmkDUmmzzpJVybV6IuQsZvkd",
-	"Pb919PR7+TCC0hvOZtyc6j41Q6dRv/N08+yMQPGtY2gF5RrjaFPmHqDp0/F3i6XfWfyfC0kbM3pbv4He",
-	"HuLnk+nrDj+/K+x/LvxsqrL/c6Fz0XWJ7e9DT6xJPN7W/vrYiWNe+tn990XOvy++fb/SMqo1xMxYqxuR",
-	"NUZNX5289MKsOE+FrcWMv6Prt4+uBUI9hK8lXGsokoZtnlYuDUf+Lpw+Ow/A8Y3jbR0ePoC8nz79/wEA",
-	"AP//",
+	"7P17cttI9igIbyWD3y+iyHspmpKtelDxRQwtybK69CqJKpdd9I9IAkkRbTCTjQQlsWsccfcwC5j/ZiOz",
+	"k7uSiXNOZiIBghTkstXtakd0uwQQ+T553o8/GqGazZUUMtON3h8Ncc9n80Tg39ea3wj4Qy9mM54uG73G",
+	"uRRsJrI0DlmoFjITUZspKRh8ISLWnHIZbd2lcZYJ2Wq0G7c8WWAXc5HGKhoJGTV6jZ3uzvdb3e2t59uN",
+	"tv1FZzzNvN+68NuCZvD7H42bVC3mIhrZN+/bDZrHKFSRaPQafB6PQp4kuuF+iWGs8Wz0g3yxc3B0ujuY",
+	"JB9+kj/Osh9eTcMf8u8kn0EP/YtjZnvIVMaTkZl9Y3un2218bK/O4o9GFM+E1LGSuGOpuImVbPQaC70l",
+	"uM62thsf3SY0trsvftz94fvGx5XJj5eZqJj4j/Pd54evz76/vpklXfWTXPx4FEc/rkz8JbRmWcqlnog0",
+	"FdHqAtzIHz9+bDemgkcixRlfiixd9ieZSOEpEjpM43lGizhTGYtUuJgJOGg2XrJTkYlUxVGbjRcZmyqp",
+	"FqmI2N1USDZPhRYy67GpumOJkjcsU+yOxxkbi4lKBUvFXPAshh+m8PSPhdBZm3HNIpHw5ZYWoZKRZs1g",
+	"2HjeHTaCFlMp45K9HgwuWMQzwZqXr/bZT9vb3VaH7fM5i7NOo93Q4VTMuAe9jV7jeRc2YTmHv3WWxvKm",
+	"gUuf85TPYBU5hB/K6IBn4lL8YxHD5q3swwnXGYv4kqkJTp0gljWDt2/fvt06Pd06OAhabRbLMFlEIoIp",
+	"5RMpwHoM3f1jIdJlo90wpydkNILFNdqN1E0hSxfCX9hEpTMO18N8WV5Zm5ZyinBxXLGGc5ksWTaNNRvH",
+	"ScLHibvHzWA8G/3v//X/BK09xpPELHJGh8rHcKbFFW26UVULzIHaX9GaFVwBGth8HK/itMZ5VJ9Cd90p",
+	"IPr5HOfwRoynSn2oOoPBFDZdwzJZDPOd6Rva+TauQ/OZYEoycSvSJUvhZsISOdyPGN71WCSixTyJQ7gM",
+	"SgL8uzs5lFrA9Ykzze5oEppl01Qtbqbs6ja+b7O7aRxO2UQlibrT7CrjMuJpxMyUdWco7e4Qhsi3x3S4",
+	"hYe4fnvWbsdVfCN5tkjF6q70mZ7zUGxpAXcTEE0S6wwWHtxut4eLbvd5OOZafP+CvT7t729dve7v7H6P",
+	"70XA1K1IWUBf5ZOkXzvF11k8Ezrjs3nh15TfDeVYRUvTY5t9EEvAaXE2xVMRMpqrWGZMizAVGWsGd1Mt",
+	"wlFhZh+Ebd/DRh/EksUa/4wEIPmIzXmatTrsXIqhnPEsnAIm1HZfmF5MJnEoNGtqOH+eMD6fC57CoSWC",
+	"cTt8qjKeCd3aY0C4eSpYLFmopM64zIYSFtmmXUEsy+8YLA6wbCpCEd+KqMYxu2l92mkP7E6vnvYbwCq0",
+	"LQTT7I5r3AZgJa5lfM8MHeiwSzFZaMHcuWmWKcUmPGWTVM3YUi1SFiYq/DCUzV02i+UC6KCIs6lI2R13",
+	"J7DQC56wTCUi5TIUrR4DoqQWcFtSMU/4sg7ou2ls3JM5zzKRQj///Xt366f3//O/qulQKvRcSU2M1kse",
+	"XRI5hKdQyUxI/JPP6bLHSj77u4YNLHJo40LDnE07lrc8iSM6+gJTtkebb6g601PABFIxkaYqhe9joQuM",
+	"m+FQXvYPRpeHv1wfXg2Q/9DEAbmR/nZ1fobD9dhCfpDqTrJbnsZcZiw4vL48D9hEpWwSiyRiQbhIUyHD",
+	"ZUB7ke/ef6Vi0ug1/n/Pcqb0Gf2qnx3CDBHKMnGfPZsnPMb9yFuvYltxn6U8zFT6nbaYt81E56bDho1X",
+	"PE5EBEzKnKcAZjlT4q4MrGrY2GNSZUxnQDU71ce5OjR2oegW5kwHowuLe9ZhpzwBgiJo+9qMy4hxhpSJ",
+	"Ue9EF0R6K9Lv9FDST25VLOQSppYKDuRkLtLRnN+I/z8fh0BTODJdcIcMOuMsyPcusDuyN5QwCkBJIlL9",
+	"HYPDC6ci/KBZk0t3nvbUYFWxvFVxCBMUMouzZRv6tuMHTC0AgQ9lyiXseKfTaTEu9R3cS4tXEWICPNUA",
+	"d6vDznAtWbrEnR5KYJ73lZwkcfjYmxF6zfJ70U9irgFhAl5ZL6wYmN8/P3t1crxfBPj9hc7UTKSMJ7Dt",
+	"cBqxzvSnQHIl3ITV/feQrnOav1vCeMm4VIjvXDs4Mp6GU0D1IJsNpWVMWzmz8J1m53MhQeSJRJjwVBCq",
+	"1BnPFtojfhYtLBE4pWIzlQo8qaF0R9U2P2ZAphZhKLQmMugmNVVJZMGZFjHjS3zLaPoRz7g58SOeiTu+",
+	"pF163KkvJL/lMbK3xYO/EultHArmffDw+R+fDQ4vz/ono6vDy18PL0eHl5fnlwVgsN1mYjZXKU/jZOkP",
+	"8SfQ2zSbJZuwW1+as4ELR1ziPFX3yz2EE+gCwOSReAvuX0zkeZ6q2zgCrOOIhe4xzm7ocAAHJIpHbMwT",
+	"oKmAEYAqy8wy5QBadOU12+3utNlu9zm02u2+INHCfhRrtpCp4OEUT0WlTCfqrsMcEoUPgIJbASaHSRJD",
+	"zcoRooAFJpHx9IS2JpY6EzxqM61YmMSwDjZb6Az3JhJzaGA46UsLz3uMO1KQTXmGXYepAK5bq5nIkHeb",
+	"0TbAf6CvKb8VLOMfhGRiMhFh1mF9XDQ25mm6ZAGOsIXidgAnUhbEt5wkXgUq5utnnsyOh3gsgeXgyRXS",
+	"iU+5N7HpYfXSiJRNeJwAh/oZ7oudqSFpdJSfBXUW5+qdJfIdR4eDNrvoD/ZfI6Y6ODw5HByyZhzBvYVN",
+	"AkxKHG+rjdhvKMc8/KAmEzjFi/OrAWsSALQIIm7gqmSVMEDfRQUE2CMaHWfULwyX43OjHwHYBbiKM8Zv",
+	"eCwNOjxT2SvgVR95pNJrlh/ptaPlllo8dKhn54PRq/Prs4NqKgirnuA4n+MUz5RHMrim+x5HqAfCrWrG",
+	"OeL4IJbfAaqTwGTCsQp5G6dKAq5qlZkJ2MkLvgScNVDqhKc3orShRa4yVx3kfOJ4MZlYucpjFHssEfIm",
+	"m7IknsUZE/ehEJEoajtW6bxl6pxGoIl8KQIXjFDoE2Qk22/rk9jRAmcb61xCdPPYZqcvWcjnrImgOhWp",
+	"ABZ4u93tduH/DJWUrZ5lKYfSwC2XSyZu4RLFGsG8vYnbxINB/HmHrNiN0JmI9pieJzGuHG5IFk5LBwhT",
+	"iWEEcysGSp1yuTTSj37k5chWW+d35BLQPO77Ro22uR+D8/PRaf/srZWOrgr3JO8rh4vPcVEq+iWKSe8M",
+	"6feUt4Z7K1AgRgSFxXoo80/3HJnUU7VIIqPmLTX1Vb6sGfL5XEQtHAX5ubsYuFMOormaTJi4p5XFSMUR",
+	"Ov4OO5p6iJpE8M9DEa8lX2RTlcb/FNHjWchC0xwuXvLI4p2HweL6rH89eH1+efzu8KBSYDY9fTa5wc4s",
+	"1mwWax3LmzabWfmyzVJxqz4IxKTALBqhwcOYVQjzWor7uQizWpv4b8vmfgUKg75cWtELSZ6aixR3l0VK",
+	"mLtMYhprFvQ3CciGTCqJmwN7gtulUSIbSm4ZLSCgq2wyAkGryGqXRfN2CY8PpSVY1jhjOW1UyrnziUQY",
+	"RyihenJlmHAQDUm1vXt/X2S12ixSTFooNILhi/t7g/Kv5TxVIFvCth6i2mEjCf93VgzF2mjMFiSIGKHJ",
+	"Xjemp3wuWJMzxCv257sUzWrLOUrcVjEzlEIuZuZLvQinMEGeq2tI/5YTbncmlvLjjNyOWOo9lGvJtxUS",
+	"LRhWa26upV7M5yrNRHQqopgPcHe+vgOzXQFDCiR0n+a/BevpsTIqDDbv81CubDT7U/vsqAdSr34UncvD",
+	"W4umk+R8gmbqTSjZKO2x1WtSfn9sb26SD3PAM44G7dV9mxO7jZYcHkVKdqxaKmjbN0ZWCpBzMO8W84je",
+	"NXNt1VAG+ZhBq80mCc8MnJUmUwk+PIq2lPxOkwZaEw20A/6PwPCv3oAsKHZLBsV5Cpg5i4lV4FE0UhKt",
+	"9b7AAK/XGkhLENdumB0Y8WzFvogmh6o2hfX90ZCLxKi8yBqx8v1EiFFmbh+XyxowcZGqaBFmr4QAKD+f",
+	"C4kwAYim0fsdBnxffej5RguBmGrP2JCBXEA74hyRYsWaaYHG5c0raDfut27UlnlZObXGjN+PYjSChUKP",
+	"5iId6cW4sEtua2OZPd9ZP2gsM3GDd8BYgP5Y3dB5Godi5eDnafyIg5/TOip6eQz4aJFMRprUkFbtaT4a",
+	"K5UITigiN1j97oGtWWFhLt7iKnovwOt7Nx81/rsIM3MZU6F1lZl3rnTGE4AQ+KLDDtH8RyYh5HngS570",
+	"WAWHA6/o6g4lT+ZTPhZZHKI00dTKgdOMp8Dk2tW22UIm8QdRUMV8p9HAQb2RyMKHcs5TkE7s7Hw6qhYS",
+	"2BGemEHmCV/o2EksRZwQGq5k9Z5TN6sbs2/7h8GyO7WVCJCM2PHVOXu+/f33W9sMV7y1w0C2MHqC4Poq",
+	"MJybYfEW87lIt0KuhR7KuynPSF5mJKFpxYJIBPCCh6GYW5lQZyqFPzULDg6DVv6Olh4J6MUyoUNkOPDj",
+	"bjew/gQktkugS4tUGs2/sYMyTr4G2Z1itC7EvcZGC5MlRhX667ArYEtxHfjTHinN4DcYc9hwlijasmGD",
+	"TiC/O9cgfXsm2Obv/a13fOuf7//Y+fh/drut/6q6QkksxfY6NxMLD/ARa+osFYKUTXIxGwPzvK7HndUe",
+	"r9CwXepyvIjRNNJmehFnos3CZ6q6V+ChK/wnruB1mxT2MkS2nNzQKjv5Zzw3Tmflfi7oesKP6JSFwlUz",
+	"ERyVkv8UqYL7BVvbWiNllXHByzhJYnlDTkn9m5tU3PCMMHaBEBmq0tg/vz4bNNqNk/6AzMyn/d/g3+Mz",
+	"+PewD/+5uj5ttOnL0cHx1eD4bH/QeA+0qTShFerUNw5P32nGzVxAwOKks+oxI0P5LED1Ag7lYhYQu62Z",
+	"SoeSSyus0OAElStbb3q7QG+l9btwen42eH3yttFu/HLdvxwcXuLfV4enx/2zs+v+SaPdMH/UXPaYxrVu",
+	"UjUWTFMsrLMZmHkF7aEM3MyAk8unBk/mL+O7V2tj9tViruRBrPFeV5GOEL/4TrPIfFRk1YodgKjDYbWh",
+	"kJkVVNkkvgc8N4Mv2ixTCYjHgPWBTQ9gTgFrBheHl/uHZ4P+0SGs5dXxb4cHQYumDUOn8SyWPCP7yozP",
+	"57CC3h8N/HAdL/UKRnarazfyMdZyX27urtlHR2iWZ+SXgtv4sd1QUtRh6Kq63NykOO+P791JfXn5whun",
+	"poBBEFKQMMyroohhXq6RMbxxS0JGeUaVUoYDU0/KcENWSxmlfqvEDIuuq1iKeYX8EarF08ofq7/HqKOJ",
+	"qphRukj2oj8MBP4NEPfzOBV601wflIVSES5SeBg5le0nSAapiMQMN2CEGvdP7maha3Lt+WG3CSKKx+Bt",
+	"q9etdxQPcu77qYji7Exl4gnud3GsunccW42kyoS71e3i60kseRL/M7/u3m+3Ko5EFAxl8QIWp1K+9hUT",
+	"rb76+CEwyWLl/ntzWIMEVkdBqtNHamWdxhBq0PVnFkuVsoWMM82agNZ1q1IW+YSr7U12FbGk8nGIJYpx",
+	"eFzFKLQhJv49+f5Fo+peWN1lNdozgtzq/Bb6EfMjF7bVVcby9hG9pGKykNGnrZKU4g+iQQccV/i91Xhk",
+	"/N4MWnM4DAmp9W0Z9RRhongChY10a/KO0A5cmPG6jVsHNo/AXt4uVfLXB5f9VyBcvDo+658Y89yv58cH",
+	"hwd1GWrvrlvDhmOqA+yemEfTPzzQACvsRmnSj+OavTtSnOHx1Tl7sbP9Q24CIKEOtSAKwByNx9qZHZyy",
+	"pbm9+xN+rG04i3HaQzOunqpUsOWCSxbsn70mFIuuo7HOVBqHLNi/3oflvr78GSWDExQJrga4B+/enASt",
+	"DutbhcWML4eSRxEN2GNHyvjKa8+FmIQPGORGSEHxAbAVqMgwG9Rq54bnoUy4vFnwG+Hs16hEwJAW4wKe",
+	"JahtuRNJ0mHB/RZAxtYtTyWfCR0w/A+u60g5z3o8LrOd5Pm/f35waKMQmndxNlWLzOhC7FxVysQMkPQY",
+	"MHjQp+0YXKLYNDi/CMg11mgxDHz2ESL7r0Da7Z+guHeKb86O4N/zPvx7eQX/XuP7N/j+HXz/sg/S8cuX",
+	"8P7lAUD5yyN8/xrfHL+Cf7G3l+jQ8/L8Jfx7CaO8vMI3A/z+zQX8+xb/fgfv9/v47wH0sP8a/z2Bb/bP",
+	"XuO/b1EqxzeX+/DvNf2Lb349hH/f/dxoNw7+Bm0Pfsa/8fsD7P/wCP4+vIQRDwcwq8PrS7ilf4NfX/0M",
+	"vx69xH8PYbZHr2EHjo7xDa7o6Ax6Phr8Av++hTevf8Z/z+D715cw4usB7NXra/jy+AD6Pz6Bfo7P8O9f",
+	"4PvjS/z7Cr7/G/b8t3P89wLW+PMhfP/zEf77Gr78+RR6+/niDfx7if++ge9/xjn8/I40GtDbCc7/5Gdo",
+	"dXIJv55cwdxO8MtT3OHTA3hzegSnfIrzPz2FtqeoGTnFHTu9vIZ/cX9Of8V/3+A3v6Gi5C2+QXg4wz7P",
+	"EAbOjs/h33P48uwCvjnDnT8/hb8v+i9RNIUvL47gm4vXMNYFzvbiBN+/hd37pQ9vLs/hzSXCzOU1tL18",
+	"A/twhb9eIQRe7ePfB0eov4A+r47wPfZ8hbB9dQ47eYW7cXWF7wf4N8Lh1a8ARVdv8f07+H7wGsYa/A1a",
+	"DU5hTwYIyQPcmcElnNEAexjgKQzewZfXfYDS66Pf4F+c8/Vb2MNr/PVXPNNfsZ9fr39ttBtvUP30Wx9W",
+	"9Ns+vP/tHP++gH/fHsK63uFK353Cib97cwJUKWciCHhXzRgFVIM6L4NT6Na7J7z97gl3yj2dFr5ErOCe",
+	"EDu4J8QS7um60O5Nod07fzzCIu7ppd+OsIp7Oiq0e134ErGNeyrMmrCPe0Is5J4u/dUSVnJPg8J4iKXc",
+	"09vCb+/8dgZ72acDf2YGm9mnE79Pg93c01v/6bzwJWE9+3RdfCp8SdjQPiFWtE+EHd3Tz4XfCuMdFNZH",
+	"2NM9Xfo7QdjUPSFg2ifCru7pZ78Xwrbu6dA/FcK+7um48GXhpAkruyfEzu7prf8lYWv3dOaPR9jbPQ18",
+	"2CVsbp8Iq7unE3+ehOXd0y/+eIT13dOVP97fCisiauCeLnyYIOrgno4KT6/9EYhquCekHu7psvD0xh/v",
+	"58KeEXWxT0Rl3FPh/IjquKdLvxeiQu6pMMJp4eYQdXJPRz62OS2cH1Et93Tmz/O0AMlEzdxTAT6Jurmn",
+	"N4U+f/OhnKieeyrgs7PCGs4KOIuoons690cgKumeCjeOqKZ9Iurpng79EYiauqfX/tovCqdCVNY9vfWh",
+	"nKiufSLq654KOJKosXt648PZVaGXqwJmJ2rtng780Yl6u6ejQrvCiq4KtIqou3sqQB1Re/c0KPxWwPPE",
+	"Bbint4V27/zxiDtwT3/zRyduwT0VKNCgAJHERbinwswGhdtI3IV9Ii7DPSG34Z4KZ0Tch3sq9PJrAYf8",
+	"WpgncSf2ibgU+0Tcinva99sR9+KeLvwn4mbs07sChBB3457eoM0pvwMrMvZGPYaVV+sJ2U7aClYsVr7I",
+	"Koz4WCU4syb3ZE3Go2go8WNjOD9STpTMR2s7sdI42mmVR0DiSCSkVknlRUcVb8EmXmLA76usWxm/J79/",
+	"9CUD2VORG6iLhTBBTHbx5ejL72BSE75IMuhL6M5Q9pOEZdNUWLcJEwxKSp0e4zgoWqClEJFmgodTm/qh",
+	"7QR7u8vfldwumErJcRzl41hjCA15s3kZJMYCpmgHrdJQWgebUhQI5kGgpcI0OYrydxLjtEjZpK0bxK/9",
+	"QVBtLk+NtTyHzvInvk5ULUhfbr4h636VTprfsxQN7hxdXGc8MX6IwbDR7ex0h42AoMspVZwLLxrwKSJd",
+	"xhlrTlIeQrdDqVJrr2ztUeitiwLSGQW6o3NTkpDR2mVUSZawxSZ+zR91KCm02wJzfqbmRpAXiIY7RWF0",
+	"ccbu0jgzqg9YI7mkoJ8q7cdQNuNMs5mKBIZwxTyJtXBpDmAzqM0kUTxr4d2hEB7NAjyHIL9dxvGGeu6w",
+	"M+W6CIwHB3qrGL9nDNIjT2JsPRYhXxhfzxxKGbnDGnd+E3WH7igJD8VUJRFmi2iQBoe6Ih3OsBFgyIvb",
+	"pyVFCeqMLxl57NtuhxJhM9aMUFvZCQWgoIQKJom47xzQ8vyftuLZXKWZSRwwbfQaN3E2XYw7oZo9G8dJ",
+	"Mk7j6Eb4f84/3DyD7sjlgt+v8eYY0N35ThsnHtq8kCcJeUCl+e2icAfEIrigNU70vkbYuI2lJgmKnUWl",
+	"YtbgsEqzvot11sZ7KPea7V8cd5hNAoPYS9zzMEuMT218bxFbGU/ZzAr2vIwH2QTdeZp57oE2C2j8EeJM",
+	"eI7RnuSw60jMeJxo9HjwXiLKHdG3sBFBq2dcjmUkYLIEFmZcu212ujiPNuLbocR8Uqzo0Jbf1FTgjDHy",
+	"DQYzjhwj40BktIcun0ssKUuIQs9/H1unC0nYwfrY2ckAWRwL46G5R2APW80TrfKbZ+2YQ2lvXYGuItYg",
+	"f3QtMuOHzjULoF2wx8Yqm7KZ4JING4gGRWY9t0r+tLDQNeY1B7h3ME78jwXlWJkYQLaQ1GbxpJ5T6cd2",
+	"Y8zlhxEP0WpqzEAV7vpcfmDmo5wMlRwKLVXC4Y2bYDhVWkgMx48jzIaQ6/7bbJ4K8kgJxnwUtDrsWFYF",
+	"52t06QKka0fTDKiCiFic7Q3lQ761JdQ05utNWw9vVxH86nN+1ie0ngexdVcywzzoP0zWAQOPhoLBh60N",
+	"MGDQUxFJ59N0S0UEUMvF2rdY1uGCrRXPR0EVvqHm0Lf0XITxJA6Jv9tjYjbPlnkc/XqGUCNTuYS9iDMx",
+	"e9ja6BjV3KOPpylHLnbdHfFvQuTDdrjQo6CYietTjLQ5Ll4d/3ALfrDQgswIz2yuI3cx9yyqw40r7MbK",
+	"mCurXkX91dtQcQrF7YhvRXk74NUjtkMDpIzEPSyjkrnN/WzcXeu2t99X2INziyiAdKPdmPBEw3+Bedn2",
+	"aPlaIe3NVKC0Vcj0EWtG06N4sIzfFxnT74AkGgqdc8ZTdYcs1VCSPzhPsikmLvNjebTINKA949js6BPx",
+	"bZa2Ga6TZ45KDaWBCfRPhtYfhJgT50DUyqZJK9oZkc/VHdYnBAQkTOdBV00MfYc9a7nofgx5ZUomy0KA",
+	"bIdRegKdB991n20Tcl5hE18q9Vl5xPVBDFMlRS3kpqcxujo+HvVfmZaPIwF2vKenAavzbdzybGTEwYf3",
+	"quw5kTtBFBA9otIK7FaNbMwZbuKu99E7Yg0Hg5moJoybzBQlthpDK0DCNDxhBRcy4+mHnJMdyibxvZW8",
+	"MlvPYe8R6Ae/v6dsYHCApIoZyjJnCjOzew1TTMWekbnmIswRB4YXGE7TCjmUGYZrGGMoMetHj6kZCNQm",
+	"2iRTLBH8FmMbkGntsDfGgF/J6Pty8wLjK1B4wswTnu6ljP87zPDuNq7Wo5M5D9vzuHaTY8alX8KMkC7p",
+	"UyGX14vuT8btAbANzxEwqWGkaRZyCWw7ISjETpTX08ACcNSLLFQzQXl4ELd9Id4c8bZPp32qIUlERz4Z",
+	"2N046rAjoOCUDNN9qKToGfx/R5l5PmCoyoRiQG2SHj4RcMpaZFki1jjQfAn2v8jWd2oz33WY7Xos9irv",
+	"uolfwkMyLSq1aI/laz+Zp31Yx7lXxByfiaX9bAzm+sl9OQ5zhbl0lNJevjKS+qzcZ2mC6UJYyoyaJRSC",
+	"eXpDsdkFjbYHa5ZjbTeQcJ/LZGmJ65PxRhtFGvio8m44BqoWw/Q4NqnEdmyc4K/9ASr0YMsjAIyJCUg3",
+	"atva+rwKfmQdB7OJGXkC/3F/pLre4xb0XEBI0Qfb79J5gfu3xRHBRn//9LCxgmnt8//Bw5no2GY+CjW+",
+	"RwUH5s0CMX4hbrNNGbfLCOx365GrizN571La9sOZYPsqnSvKMtJwsNz4n9tbu7u7W93tnecANXki38b2",
+	"Tz90KYX2oNvt4f863W73XQ5c5R1GMFs9qofAueg8b/tc4zlf7r0yTt/yLrVVXJ+m91nnhYvOt8iAcY1G",
+	"SuPXW01vP6Nze5Gs1adHf1pkXBGDfH/xGshmE3Y5iXVWld9euBxBQRLrzH6uAxuQfAPcrlOjtq244NJz",
+	"kE2zOV6yOGoPJdchJeRr5Rp59GTXLh3LVBnzAlDkhYxsSjXg2idxkolUV/HS0dpbUJ6kVfTNuTZZ4eAP",
+	"+OqR3I+JACid85zfxBIxwGgmsgdzN124z0/h6/Ip47JWO910lhc8C6cPSa02NJ9i9tbmDciFoTxZgMtQ",
+	"xlMxlOGUyxsRdZy86MmQImJNLUgadtmXWqty4wchsOzEFxSRQhDeDHu+TkhiRkb6dxEd2JliAVnTewyb",
+	"F4231ebaP2eqXSPWPZnEskfJ40Mjy+bYACDJ6jkyxVIxU7cgxpM66t9JZlmzgCeSXkhrl4gbntg3OM9Y",
+	"64XQ64TsVpvF0VCWteoAgTbphAd5vbKHwIp5GEBND2UNUPt3kJsqNcl7xczG5NphiuN8k7L+pVLWCukz",
+	"XiC/2uDjz+ue1M+dkvzkn7kfEFZXerEzbARtwK6mMFRnd9gIWibfSsHlh2VKtRnXQwnonpRx1k/HucHM",
+	"RVi+IS92nsgF5gC35krcwFqJOeFZGlc42g3uFIslpfxGvyxXuos1TQKI4OD8+uXJYdAuZMVYN0SVrOE6",
+	"3X4IGimryIH9niLjzcPOoxuXebF8GoVuq5gxlzC8Iutenv5fTczpSyW3du7vHSJFzGtNdJSrmbgluNGI",
+	"ih0grs9t8GDK0H0V5bm+bDLV8pRfL2ZcbgEQo9lA3M8TTqyon/jPpZnEKjzGee5BFYmJubdjr93I/Up3",
+	"rFMeTmMpvLnhzqIjqcnbqzNXMSi/uUpiMvqiF6uJ0BxKyr/kxU02Pc9VyuVUyuWbgWTOxkuqqUbBq8Xw",
+	"w2KhFz/7t1cO49X55cvjgwP0cy9luq3Kh1ydGP59rQApt6lekRxvq112dO+dKxnivXul0nEcRUL6Lwtp",
+	"gr335eTS3k9Vufbf+2f/OKfoHGRqeUVLk5UVWji/6HZth+jOAx7L/mwaTou3Kmhj+UNSx3RY0MQ/RnHU",
+	"Zp6g3wocmRRocwf6kZcvi5XsuYz3GGCMUvOcxyn5vVrpzJSZZNldHJrstwnPsDKDVU6xu1iuyYCw1jey",
+	"VAXP+Em2Gc/YTOmM7W7vIBPGQ5TiC7StUGqS359gpvZGb3d7p92YxdI+bz+s3lmdl6U7RZ8a9FvUVCvO",
+	"JcN/hF/NA7OyB7g6pWuSVU16d3ueab5PO7u7/j6xPru+Pj6AOV6fHB+Q1TJUsxnQ3FJlRHGbjbrbr9/9",
+	"9vzn3b/98MuPpz+ddS+2L3eung9e/Lpb3Nud3d0HV7GSnDMmxcBF4f3mZDaNK0KgH8Ryi1xDACIJLZdA",
+	"RhsVDzky2+RgQE6aPGeehlIvZi4NH6fyfJaBysR9lnuPG14MOLESN/WHKRCaF/Jsryk1ukKTsvWl2C5f",
+	"7bPnz5//lF+kDnspsjshJNt5waZqkWrGbxQucBufyadHqjvf4QLuTqLCD62hXMhEaM0CVKmMxjz8MCEF",
+	"QcCSeGLyOKIyC7PmVNYjMkRXE1Yw7kCwxYlWTPMlIhPn3YYCkjB1BIAZh8WQNKVmcYb57B2TCkysyUc4",
+	"FSyw5D0gobegw3BJUop6jNy1iAjrUOauRE7Jg5nzuGY38a2QrHmkenmqgjKfbAtTbu8Otru9591eQaO+",
+	"hhdx97WcisMwKfmhV7EpxbxeFW7ZKFdvUf4NL+Oa5ZEpK1qRRS70WamDn60bzV4Gk0y/IKws5ho4ltmD",
+	"punabjhmHlX7ckTFfa+recvB1NI9RS6+oZqNjaITXjkm2ySt2CAaPA4/rczT5a3axFgUxMzyflAPbX9G",
+	"VRtyjJcK+QDtlRlcr6sNYq9F0GPbcD23u12iHzpXo98ppu/iLJwCz4r+4S5+SQ1lgF51gV+B1np+taoV",
+	"ryVsUwFm6CfkVZKcKXR94h6qs5WvOOCCAzMfM5cNfmReZjOaiNFXj0wtoqpcuKSgQaKCMgjsDy1Xq5mw",
+	"2wUdUOyJ4ZeMw2KMcoEmpbatoOI21w6LSE1EdllUi2tlYT1kEk1FQhp4KFMBIOBrBakkC+79w9tA019d",
+	"9vb//l//lwcNc5FaubG2XpSYUsr3fEwNtrtdZA3sY1lBWYU768A7Sbdr0olTLcMVkGdNkFtQ4RJX+fPv",
+	"YUoZYB2xFFRQGnGRZEHb+PwXXVGJ2pjUNHHmqTHvUj6fi3S1M/w5qLww6yEThX46HqRzE5dan9bZYedE",
+	"VT0XTPqm9hHSNF/RFFb1yR/XOGga0/XqjuUnZ/uslFmIhfUW1WZ0VqYUV2CJakDmvrvpchWF+4xyRSow",
+	"bkqhbNJK/HlNhEf9zZDVwIzq8i/vi+EPVNMVw6jy/SR+9lWewM97Oedx4dll8sMcf643JbVCZLni3OHP",
+	"sZThb2X6G0wXYqWAgB272juh3Demv8pz+gHyfnxSP2+Vo1hmalRMZFdOOZ0BWFXvkTWMpyjc0Rem/owU",
+	"WJ5rJtAKAcPUiqj6pIyDX02uv3r5+syh/6uS9RWy8RWlg9q5+R7Itbe6wtqJ9q7P9s9PTg73B8cvTw5N",
+	"4r2aafdc7HfdnHuFsWwSvnIKvsJaHpV/7ySWH0RU1/CQ4NeVNoeT47OfVwSqdb0HrZ6JHS1UBqLo1lwG",
+	"mfG5k41tpvKJcXcJlawMxs9tBqMPYrkmsa+1JKz9hEbbJOHUtyyXIG+tjQMnszI7N5cqGC4bUCoEU+1t",
+	"vre17tyujs+OVmxFpX6rROGHd67uDpU2pOaivzxL4I1TkyMglVohfbd5VUzfbV6uSd/tjVui8uUZVRJ5",
+	"pwoueCCaIaspfKnfSs1HXmzAXpoH6ajfxhbu2bThGyotfGxvSCD+BLWHaPtWKO949gjCu6EOD9WtmfBZ",
+	"nCxXS+lMvnQ9nodD5zwkMpo5AlHPOkTnWUFiHg6j61cEzGUOxl3RROqapLfHxMltmFkDWNhRqOStSAEF",
+	"jiZY7ewTM6SXO0vVAm1G9TfxWsbZvuvg0rSvWdKqXxl3yOwsPrGE1cYpNVDLOMLUEDURRokO5FfOOdsa",
+	"xfAKXinggKr7tJ6M1OF8vJorBWpagUOrWB2q08FKZTqGspnT3txjw/JRNcp1UJu1qtN1HiXtBg2xruFa",
+	"jrDdoPk+whXkTxX7WO3vAWXxuhU/1HDtirFaCE1jjT79XFYZYY2G3RanppI1qzT1hlT1o8V6XT0KNqaq",
+	"tEkp40bxuXAvk0JsazxKUd9Ts2A1qOBhzWVcb4nG/DxG54ZesJXGjgIZrWPORqPxeEY2401driWuuIOj",
+	"P29t8NGRP2Zxb4rjtUtHXIWGSu7oK/vyhkqYU1iAzriMnI7f+Ox3WD9JCsHPfpa09ooadyiNHrfDApot",
+	"9E3xveYFwkzAovg2jki5GMxFit8FbaIbImKLOWt2HVFOxVBivHNe/V639or+/t4QOCbbYtsm0ZgJSoAe",
+	"rLOE7XkobVtyFEHzpVgy8oSnz/LEMtgDkQOUgw0zzqIFJexidzz5UCU5ztfeQhzeGsOnnCrZcw2i8ESl",
+	"bbIndwE8V3iDWSzjGdDmbhVfYDd1w7A6/qfwBsXcetEnDOUdbIVyV92xGZdLbxtJmUtSOcaAtAmh8STB",
+	"ienyHFCtU2cO2HrDHAgyQJ5yMOfNK6P7kIpH70HpQuO+e0dQ3KLiZCsv7motqqpykXkBr1UbdKFOl89M",
+	"rPZdJZPlfX9Gi3R5l/IxKjch4U9QSMuNUlMOnye8WEQLXxRlcHw1X4yTWE9XZXA3YkkCL86k+tYmfKV4",
+	"Fg5WLXsXeqwsnPW5tdGPlX3Xy60JX63bhS8fIa/C53WUA7BPfqncempsaFXUYRtxpVKQewhjmPXmBWfd",
+	"5KvV0nasB3XRpWluVET39wfHmHz9+Mz92b/cf338a/3aLzDxDQpo6hf+smPgWzNI1V2hyWOtxcdonwuH",
+	"Wrnqq0H/7KCPKZdfXR5izvnrq8H56aNWivlx83XaPlHXfnmIi6Neg9W7CdMrrGso6yyMRNAnQI3eQHWx",
+	"IzUpIkjzroQjzds1ikp/7DKeLE+rGlXSVyvY0gy7BmGWuv5cOPPPlCN/dBHyf2Nl4AP8gF9j26BBtxNV",
+	"s38Y963uTyUmuOwPDrHgyjnmC+9f9PePB2+xFEr/CH45/G1w2R9dHu5fX14eY0GR87PD0eD49LA2sqCp",
+	"uKrvG6vMFuddKjMLk8WMqzBdxC9mvmjSuzKVWUszhld2yo9Co78snqTeYT5MTUzzD2jQsZW6DVKhl6QM",
+	"XfVxyMfIs1cUVrgem2DHZVxCo1VjkmKnlXjk8xjucRIrffxjoR5jtl+M3YJXutKL8Sdr90sX3M21aHev",
+	"urnlSMQ1uosbpYxOAkMdMXRd85kYcT0aW8fqWHt53StK58eZSRc+lEGeOdjmFkfXwIrM7hkmOqMrdBdr",
+	"4Yq9a0a5GvN8x0NpEh5TxvHKhMcd9mYqZPXscW+Zm5vJ1DmUxn/bOTaWEsPabPmVHqFfNkXtuvyEbWco",
+	"4JqtZiR0KZIx5/rdxg35E8lrS13+y9OE5vHNWcXe2aC30uk+PtD5C4cxly57eZMrb7mHeL48jVkZrSap",
+	"8dHjmtxIK10XKEz1wJWExh+rTG8K86giO8ATVA0VtDrsgMMFs1UYOUWBYNHFt2/fvt06Pd06OAgqMUWY",
+	"xbcPcby18wZFfDniMpyuMXdu1vHZTnTG02wUmXyehQn9a33w6udR+kzU33WzlucXMvr0nbKucjMxU7WW",
+	"ZRtk01ToqUqiP6M9fNhzIk03lBPeDEtSZKNMpDP9CXBIRreaLicX+LGVzVCts/awNgP2J7pb+iihqK/6",
+	"dL5v1RSWxjwZRQuTLu2hPX3YrWGTLu0RmvjyElfiwQoXqBJPFdRu3gn5h7lGH+eDmQ+uDoTcGT5EHR/S",
+	"4F0cnh0cnx2NUKXWHxxj+TP7cv91/xLF2MHlcf9klKv27B/0/vC3i+NLdEK96F9f4R9X11fQCZXe7J/t",
+	"H56c0N/npxcnhwPzzcXh5dUhfYSB6/WVhf7xrCgNKwTj1S0pCMeP0KJt8DCp3GCsUHlw/gYLxR72L030",
+	"P/01et0/eeU9HhzuH6P37tn5WW0NAZY8yh15cheaTRtSvQzcFOMAqx8h7KONfn1gz3Xue8CN50EbJyVk",
+	"li4xXKlkZq80LMUqGglZQRpOuM5YxJfWEzd3bngQFZpu8XqudvyKnH8/qWfnQVHL2cH36HjIG7Uw57a/",
+	"M3bUKqxQwfhWcpKGdaSUJC5o/o5aO/425GkKIiK7NoSXCu+wgFI9/UZZnoiltWV7YmA0kUvvsd9XvwOO",
+	"s83+iKO2qQ/nggo/vjcRFVOct5NbXTGI3MdgKHUcCTZeMvwvz0x2wTlLxK2wFdQorrIJjHarjf56kkL9",
+	"KNUgZ0EE7C+bCcw/VMHdrnMXsfH8rBmI28z4iFCZBpHEuKdxZCWzwOzqVhwFZm2rgfyPoKXrI9LfWCGR",
+	"5jfl87mQYhWQ1/KxdbTKPoTleuVyFEVku38omrrcXfWG7/xgA9CWczLRV0S+NwPXC6nULHYuukJ7dN17",
+	"VSXGuSybouKNi7Ty3s157D9SnJXfixc+1DDaOaeldC+chpLYhSjORhLf5/P33vrz8N+7wX0TtH105mf7",
+	"wppkck2636RojfHeeM2KruX5C++TUC3mhd01L/I25oXXhkdRoQk95y3o2TV4XwHVlRBbW7W1AqA162+W",
+	"23l1OLmfbQbV/ZXVNx1a5hGhapkNJV6APcZtNsK0oMoBnDnjSxbfSArQFrOKYp0rU2szPpTrqnbSlatb",
+	"tXN1u9CLO1ykcba8wvp4iFrHgqci7S+yivylQd+kFTJx2y/xW0bEhM9j9kEsiaQYFy64/R/E0uS4EImL",
+	"vhbyNk6VhK3uDWUwvx1pLiNE2NBAMx5mrjIil9FY3bcZfAYA7n2mpDXRAHpgfTaLtcbSkSkb82goYfRY",
+	"m8DmvMbENmsGfoIn611LhQIbPbMN+Z5Os2xO2rJYTpQJWMx4mOXlPhu5go3NeCwzHkuRgtiwSBPThe49",
+	"e/aQdm41eYvL+eu77bVtTle5pdUiDXNV4zzhGdCVnsvhi2VLjccgt3qkoWwGR4cD9ozP42e328+cR1XQ",
+	"apO/HNXgFKwZXJxfrfkQbk4sb9pDafIDJEvKaOtqYSIKyLs6OkTzF9YvMQagg0OQSoZyZYBnf8TRSBkN",
+	"zcfAZCxOhc6UqbWZe/PlE32wo2cLaZoBe3CFcek7ne87XQJULw2UXumSXj+jsPGg5bghakSVBiP0hMwU",
+	"K24wfvKs0+kgtA3lYOplkbMpheC6L8KMfCyn0Dv6EnpkFWlEyCinzESAjCtYk3t2Czznu6nSwnJWBmky",
+	"uAQsVEnC51oYx0lAI23PvJHwG0ppAWRaMyyiQjWvrOPld9plGR2rKMb6gJnhA42hBdrDO+iDDDat9spK",
+	"AIsZJmEo3UY0Az0Xod00AHA+jzt/10q6Ujgz08eW0vqZfWCpmCsdZypdtvNun3e26aaYS2JYUJhS25ZV",
+	"ycHUS5KsTcKCnc42AIZErbIDHOB06dfnnS5Bgd0jNuFhpofyhqNnostU4aGHeaqAzwJRcJ6q2zgSqe7M",
+	"osAmgY5EGKM06du9NEvEJBtK2BGsE2MUcbE0AZEe0sjjJ+lI8mUxEldDkUpNUKgSkXKZ2ZuMRb8SY+LR",
+	"LErjSebWFqf5dLzSuwa6NF8yrVyhsqG06YS8jA+xRIqacHmzADCFUU3NG8+ypIWMdM/qHMlW6CrtOpKI",
+	"51bI6llRL6tQq+n39x2YRkDaS2q0N5SBo5Q95if0RIA7Uq02M4Ylv96vedVm3WfbbiuQU0Qn4Bkl383S",
+	"hbBZSdHEZB+6LlfpsBGwZuBsO4Dm8OoNZSxdQgzaAzz7pp1DKT+eURzgrrhs/L28BjjcCXRBKCT1CzB5",
+	"h5fuKVHasD8us02cYkHsjEu8x/DWciG24upCZ1iQiTiciDWlspLnBHMUasv12PSDuKAciMurwS1ECD2z",
+	"9bIcutNsoQWFzfQYySxYtdZ82ENToyEuuFc99vsfwEx+bLM/YG97Q2kNoUa4tcLK80638xwHJx/rD7Hc",
+	"MjiozS7SWM9Yk//9lq68+QEhh+4e40kylFMl1SJlTTejgI0FicRsTLAMgrhN1W7JgZd5DIEa5WRxn6UY",
+	"aWaYGG2rZMMZA4FIRNpjM57AnEVELWPNXnS7pmbWUAaZuM+ezRMey8DWEXPZjTAbTqrkDdNTTjwvcqQv",
+	"dnZY029pTp57TNZQUstgX8lMyGyLOOoX27ulpnt2qpQhlA4QRsbpEkTS1Drsxc5PMNBQ7naf2xRlQOpd",
+	"RvzgUmTpcqs/yURqRXfWNJseZ4UahW0WgrgdmcmjYgVxqEGHpn+NagfKIRTkWWgmKjUKTkr26Aq0YWY1",
+	"OLXjyCZ5N5m7dY+5pIbY3ivNgDm93Q+lvOGo0BmggwSCxVCaJEoymqvY1D5ynfWMez5SMNQWkuylqSQx",
+	"/ohcm0oZ8lqUn6fDztRQxpGYzVUGSIEZDllN4G5Fe+ZjtF1Soje07E/sRY81c60xAknybJGSZBJnQxlr",
+	"V6UshVOibdeK6i87XrBJPF/L4BL3A9Vs5zR1P1UPh8PGw+WUdHAoQaCa8ts8uMPPrF6qXWmy4VDxOHOB",
+	"bJpOW5KeRIAkDoXRoxq+/vR4sMLEw80njqKj0ptnppF+Bt+iMihLTDwp8SaXh1cDZNlut1kzj4bxTBC9",
+	"BrKgGA1HaKXRayA2wuIT2RTFsxXOFsPGRIX29NKUBVVeBZFC5SwvQAZvdVCqcBHQ/mNqwqkJxcAKgSba",
+	"gl1gWAZVNARCKgwP1GXNAIM06HSnKrH8cGX8RnMbs6Ntd7utysSJcP/w1rlkapiyO4aZmNKLY5VN8Tae",
+	"A/PZq+rF3XOpiEVFSYmnHNlHAlI3EH5gKjg6lGwYyCbAER5nqhaZSFvGH2nsVfOLMcjK1FlpM57c8aXe",
+	"g54D7Ho0XgZ4VayOCctpW5L6jwXwgPnc4MoZqmoi/tyc6FNHIuAWwowJrjGbH0ZEIc6aYp5G9tIrWWGc",
+	"onDyce6RhIBwY97DcQ0lnXDbL8hYFVJ1N40T4bJIYmCVdmVqNNNTmy1zKD3ws1d7vCRoTXgoiCpLcW/i",
+	"xOCyp2IuKEmlK7CfwC1f0l1vcgkskxapdQ2joUEoiJVE/0kgXSQq5rJj5ccd1ne5MPEeoDpHi4rKjaGg",
+	"BMDC20esmO7HTlFBerNPQ2liz5D28uRD2/DBFg8N5SuKseqxQAtoFvgsmuvXCHl8JtoGt8HVoCoZqKCI",
+	"pTa3Pp0NZTG7qQFovODDBgYjq8lKZ9DXsLFXYJKAMGgrD1owxQvqMNAeUGFXRplixwiKgV5q4UL14dJF",
+	"rQ4LnPc5QDCpisZLd0b43V5JIDJpxkDuQAkCUfxYo0SMZY17pvoyVlelLY4zYv5NlttmgLxiz9QbtYDs",
+	"lSqyaRsBztEdjr71IZhyp2KoY+b6aLWNOyGKVca4Qd6GnCFb5PQzxiIBj0OpJiyBFbvuER4uBY+2YFyk",
+	"tIRRipS2wwjrVlRVcqwjl6byEplYhrJYkrWCBGAQJlFGxzQdR41e48QvRoUkygCCRtXtmuBFmuwilW0X",
+	"1JnHSjrTS7fdiCU6xIp02XD13UxUHokVn+BjUJkcRemsGExIE8XyKW2X6rMwPUzNWDnBPHRw0yT5PU3S",
+	"png0T3WmfA5Q+uj7H1Py3lK679DUK1tdB6GcwipWfIRXlMOfeI9Y9TUaStdH0yU6/k7b67THVqtalXIQ",
+	"43DV6/PsGCsrdC6kH9+3G076hg92ul2r+LVOj3OX9f3Z302SRFv6yQ8g1ovZjKdLZ+NN7b0EnuxO+SLC",
+	"dreLJnn8uQlC05aRkVsNL0cu1Vr7Pa/dCKe5FZXqMh5eX5YLXPZ+f2/KL24u0FhRfrGyDuT7NYWSNtcS",
+	"8gs2Hs3Gr9F4U1jKJG1UlPwCefrhFTrOffBrv9FupOiZ1e3sUDo4SlnQeHW5BT9/9Lfjx/nu88PXZ99f",
+	"38ySrvpJLn48iqMfq7fjzy/8qn950qgq9wOrhHlV1LEjiOr6geKIRQrB3DulwOrtj2i5yEG9TmE9rEeI",
+	"7dZXJMxJFIgtL+h+VHXu7tEzr9wFNtl+uEmhnAU02vnp4UblWhcf243dOvOrKoSBbXcebnvEM3HHl16j",
+	"55/S6MXjGxnJqM5eivu5CG0V0xwxwXH7eKhsLcJcijeIB3Kq//5juzFXVemz941ewufVUS9JfMhOd5uU",
+	"U8SN6Yx0hsC/SXHnKVBQkiKxBHj7UqE1T9sbIiXMs/daNUGvslw0adzOVOYrM2Acqdh65UivpmKiKZVZ",
+	"aZvt3t+32EZNhdGQlJQR2MbaJ4AjDhXWgRQomJSL4tuC/CGXIGdQfXgUFy37aRUhaJKqtJBZIxvV11Gz",
+	"OU+poWZAbWisO5t3QmORlHwqxEqil7pXox/44bHw0x0ht8eNr5/N3Qi8JxZKg1N50f2JNQNblSdo9YrV",
+	"Iq3IJ+5B7N6r1BhwNA0nSzZ0wDqUxYbDBpmoaarxSlm+vJqlsWcYFsRIETBJDmITAqbrJJZsocWwwZpo",
+	"SQT5Ra4yQz1PEZZLdam6a3XYmcJE5Vm6pKzKcebqeTK9CEOhtdF90L7gaqAjt0EIbLDhtMdwdk6/vFmj",
+	"jE5emzXKKwrhoVzVI6P6uJnriYuhU23m6TosKW+xFzs7Q1nuXiqjIH5Iv1wloRAOcoViyRNK6OylipaP",
+	"ZOQmiyQpMnJ+tdb1bFoFS8PlhxEPUfghfmHM17MLFTVPwziD8S94GmvyzJEZzujVJWovpdhu9BrbLF0I",
+	"FoEMyC445ur6Zzy3vM8Pu93uTkVl1BqlvuszXI1uZ6fbWMtzVTCYEx5mi7SivvcnMFql4pRGGKhgv1yF",
+	"8OfP2Tbbec5e7LLvf2A//tSorsS4EoYGck+p5GLj1eX2zvMXu9//8ONP3W2ktCjm8aRCGlCLdCW4kGil",
+	"QU41was28/8I1n6VT388I0nXsBxqZnatJGBtP/JeWv+zlV3N1XOEmMz2u4J+j9nTT5RC/i3lrLXixuPP",
+	"tUo4KGw9sAB0Pk8rHnRriAeulh402N6tM4pezOcqzUR0KqKYG5fDxoudnTqN56kC0g00/RAP75sg84UE",
+	"mX3DMzs4XCO5fGw3HnATI6kmEVlVNi3i6UqVzG1h6sgYAqrK25XkoBd5dCexUh3Wd8whje6sN711taPJ",
+	"GQHZPZOQPRWhSiOQrPiyM5TrmOTM+t14nWLoaDGm1cQlj8mOEEu400OJeiyMDbdlwlAm0nsFSzkq50l0",
+	"iMOpDRdq5sb2UKGjUWyEsn4Fw8wSwe1mWyOg1Z1jefsg8bXRQduzJrTIl8BIRuQ7CLJm4Hy5bDsXK1Bh",
+	"XxhKa85AB0amsxiWG0uyKKjUmTty1r6K9SdnVHKC2BvKXKzgWi+oCA58MlELae1xKIIb+c9aQ3z4QXEx",
+	"z2MAM+UZm/EPKH6jKMGmPJ0lGH5+bRhvqmiLENljL7ovWDNwRVGr2el+cbcaK8T7xdprEmEROoTuP4HW",
+	"a6ATVzb1G3b9Mti1bwHwIfTaftgrwd2J9chyA7wa1Yd1ZyPnIWMQCUIsJBtr5gF1h9WwoVXA/ZHI1sP8",
+	"Yy0CbtcKHKun0SkwpkV7p0lEIhU7OhxYD9zH8q5OgHwp0iSWBQny4NCTIF+lsYjSOJzqLOX/7/8t2HZR",
+	"htzubm//8BllyK+GXa4pAh4cOhGw8QW462+I9OtGpEciq4NEH7Sql+opGyfEiFToga3Cu/5SEbIteOR8",
+	"Z/3kmrkbsVcJFh0CubY6Z9RZsjnP4Bz9orI9xM5ONTpJhdiaqHRGyNdM0DW8wzruVKHRFIM0Dosm9e2W",
+	"kJhSPO8UWSNn5U4FWgIidn154pduLhWmfQC9oJdBNs1xgScQNMr6C/9ObyziTMa8LKyIqbooRs2UTCY1",
+	"5IkOQ5+ALA8eNp6v6D7uwm0xCTY6g0V7xoWJlJexzh1rjdrJZqiiD0hDHWfaKGszE6JeZJZz4oROz4Hv",
+	"jV6UBSwfTZ+FieCpBuHHKIcLynbXEkuQ2jbeuno4WXTngblmikQFY1cih9Q9GoRyfbtFQ6+RmMQyd6tz",
+	"jD/IYCkwB81C9AA6z5dJkDGYkBc6tCiRXBBGykQkaLFUoJubqRFPMgmVvkLvJCpP2qR4olQwHcubRHiZ",
+	"hXyhrWXcIPGdAkDPxFBKcUc9to35IBKJMQVYLiwvhJqDHJqzMKIJ4fEREsPZJttZ25jXJHl+CREhhpjP",
+	"k6VFL2gGIvdjqopPUh/6nHoClMw/Rqcwg0+o4Rr3ZBeAiSJgBqzNUNJSybwJAjisju3e33fYsRenbj0o",
+	"DbprO5mKHAJRDrQ5vwpo1Pocw71VKf6JZjBy04E7G/tFzgAPzuYZ04tUJEtjXawUxC4Ak3wWs4YF+FX9",
+	"qf3lO+1UpqZhm92KdMyzeMaaCMJTlUQUmxgmi0hElRwpxYgSPqQQ0Y3MaeXnOaN6feUxqpXfwo87635E",
+	"sFn3o8fiVvxewe9Wz7WuxaSydbphfp45pWp+axT8FZ9+FrsKkcFNa7H2leqTqOCuvy5oqCULVDVF44fN",
+	"KeWpL6mEhbI0Hb5wjtmeAwT6+G2yDdUWldoNPv8ihh/EU/XsPt0vg7hMFM83zPVpmKuPyaGeEnNF69r+",
+	"WZxW2ek3tPUJaOsL2AnLLOfTWgsfqw35Zi38C6lhyuL357Ab5uklyGP3T2lwckHf1u0KHkqTsTeU60xP",
+	"ZFcaL40LWVk5krspfVFNSKXH6CVZ5j7BotrO1zpeOsufs+q1qZ5+pcnVpCLzc/O5wxvZSQR7xUCD44hR",
+	"cbPYqEX4TCT7nMKFZ3hMGKGISpY80hiFdqPYIKWZlazQMAZyuTcPGy6dKPWhtCeLOeMzJW/yZcP6ijFD",
+	"sDMfhDF9kooFg6OM+QZAvecnUsl7R62adTl0MFQMI6R+/R3NlM37YCzBRUEcPVyLwUrr1ApD+aAl8rps",
+	"ua1li7x0pl+VogtrIVjrm4XyL4LRzTFXWt8fRumF9D6IviuR1TH+rl14WClnkI9PqKsR/bQGlTDCJENZ",
+	"RCUtxCNIPGy6E8OvtUteJCbVg8sxqH0XdUQtByJaOJmqMEPjENLq2aY8NQGt+LnBqk38cRRH7VzDNYqj",
+	"VtBzrutOLTfncWq82A0isbF+qNejyee1HF0iQlRsunE1i+LJxHCGCbzI8qSU7C6WlC7BoRuMTKfAfsI0",
+	"Q2kChmEowMYGJVPGQpNDE73n7doCmAAq6u4ka5JHRZ7gxnpp6lbPS21DgclZukSds1EpJkpnLgQAlYqk",
+	"XQwXBtsXdedWzT2Uvoacl1gDm1PJeNdj5UBeMqUDwET+Ue/5EbDWyQTVypEqpMtJhVbJbZ4wB483YCa3",
+	"UK7UNFtMhIN0s7h9LjuI2RcEQClEpFko0ozHMrM6U0GRDJRlJVRSxxqoREJEMEBd/8ikExsBDC9SoQPW",
+	"tK4/JpKw1XOEPM4opW0syXRER0zWJKOWJT03ptRYs/vVrkp7bNVJ50W3O5TBy/7B6PLwl+vDq0Fg3BHY",
+	"DNj2G1Tb2CuBc2k70kn4QEQd9oYCYChMGOc9lN4VtB/62h9cnJIm7UISa5NSKfB2KYfm9lAGqeBaSeCW",
+	"JowDpuiwPjNfo3KJGAPaMNQ6wW13XfQYd2wKnijGxdKxU8hwfndIad8EECwENbZsJEgmsNY47C1ZMGYG",
+	"Q5EKHziV2JiSFklkKrkjTNFFBqY4Hy6WeORmdj7ojHn4YWILjzwANZwFDqkEBJ9JLNhYZHdCSLbzYiin",
+	"agEM1Y3Ck9hmUyysm6oZk+qOFWPqw0SFH1p7NripbQKKsdcZ+XYl8QTd57DhZIHmCfpRZ3ypWx3Wl/Y8",
+	"FhlmDUI7TSwjdUdBJggHyGjysbqlsJkT6EL3cpJkQGkuUrtHe/728Yxin3d2dz1zadv6zvBsKPH33e2d",
+	"PZ9TjQ3wUVod6Gabnb60/mflOBmu2Xa72+3C/9l4mQltFr7m9hnUt9397+8BY+78906XvB71jIzPJr9M",
+	"aw+wLE9vACWpaInMeComC+2SPG4/9zMlmdTAFEBMCCBBKYVWkxVVh4jJEq2G0lqznd0JScFeMfRMhMSj",
+	"z3C3TYUP7q4ZJdqGWa3HbpWMLrEZmLNT/ylDT3anTC9FhemdMmDSZmZGdtKaTK5ic3RL6ba5OIvqRVpZ",
+	"UZip/P5Hwyip+Dweobm/lOr/AXu9hWaTrLm7/frdb89/3v3bD7/8ePrTWfdi+3Ln6vngxa+7KxmkERTR",
+	"i+nFj7s/fI+be0O83UJvCa6zre1SVufGTnfn+63u9tb27mC723ve7XW77zBw+cFF5HJ13Rl/39g49jaN",
+	"/f4R6jgflpzS7Evo5nmSHBvSVYS2M5UD11qgghkpKV4hXSi2P5eiAi8WWELAkOvhNYfD3/941EkQEW30",
+	"8iMBTDKjmDkOVIIRkTBIAhD+nzkdk8p/jeKU0oJh8W+TPqhX4GxtfrIV1gBph2EqjBDswiKBEjrWu9Up",
+	"NbMeIU3MCDPPli0v1NZJGU+qt92uIZJeUL78gVInQCq+qW//asI+XZuC9O3J+IbkFQR8SsJr0fOzPzxE",
+	"/XFtLrWSmnaRV9QIfs9ry7SZLdv0HisR3qTiBpnWihIbQ1lQEtyIzKkbR9h90Cr6K1crz/KI4hfdFx2K",
+	"8d3MWQV2jgYdhMlCx7eiSspBdnUomyQ5RXyp2+x6sI+psSjxmM8EEYtvEnGhgrGgSvQLlrWw3yK31u0i",
+	"svJieh/wxaZqHY/3kKxyoftTHoLF0kSfqhdfUwUvX90zXPAVQNsBz8SlHaduy0MZfVI7qo1yHDU+Qz4c",
+	"V5WlamD74TNTh6U27SzWv3nA2miv77+5kfEbsfjSLtcWEDx6QYBXQS78WLhnf5Sqk20mG4ZWTDB9Q6FK",
+	"JP6yNeaAA/OFlCpDAmEojOeIwxujxAhyAmQyHucYPi+aZBSkQ1mahHHpzWsHUImlGqTH76g3lER/qhC2",
+	"X/2rNtIuTRMRt16MTUmfAr7eWPKuAl+vFpf7Ezi7VsUq1ixQvz0Xw0ia1aoT+K5ElKz8191el7LNL3FX",
+	"kXyuulDW6hKqq3l9xhU8X7cCV/PykfP/DyJiVRjkGyH7DyVkVcBQj5iZftZQreuHpRvGw1RpVBF6LgeF",
+	"BNNlAWgoSxIQWxGAcHojM72N8k81oSEG2axuhcZ8466/IGJy+dX+BSjpG4b5MhgmWzlXpt3lWsEyXjUx",
+	"vG5+HbHf3wN0m4oyFQyf7/akUDuJZQO9YiDAJWNgX2AT8PN53LGVfzqhmhnPCkyUz8YiUXd5xjdEYqRn",
+	"sM5zWPhJJJMtM2AsdcaTxFb+ganm/gwwGyrGE6dM3cmhhFZotCzU7Z/xDyaJGiYVVnIS3yxSwHmFwg5M",
+	"C0ADmSttht/3iD/3KqNhrghm7BaOIbM11ZrFqmlYqaK6UtpEpUOZl0kzlqZiPYPydiI+Mof8x9pyZCjW",
+	"uBoHDvH7Pnu0aauKF/eTCTWl0Cm08ZnKUHkGPlxcIeCNlmAYx9yVZ5Wdvfb9cpzyu+BW09R5AbBix0Z/",
+	"uK7XzRo+SulOSRfh5zzdIzwVSiir1K7QuinQVm6Ymq1Vu1JqtFgpVrdRq3a/ZWqd6oA1i5VuppyCNvMP",
+	"tCAwIburrfBpKhxWl/jsMKNpJ2PqJOEZawZVxWTbrNPpmOydFMz4MWi1hxJr+ZCpAUsceXUTbc1EHD63",
+	"bbSqyhBhkRGyWxa2y2yLRrDOd8P47fuFKte6fPUlAPaWkmR5cYlNruIbaSDgKuMy4mnE7HCUnKZQbPZ/",
+	"uII1OStQafs1DUY4v5FfB/RRfI2ZynEtlsR8PHCGx/ptYBsw1NJwMo+xVNdjRPpRdC7xSj7Cbll2AcXa",
+	"nFGH9b2qnpSQSHmhoC2TPufqNr43zl2ZV0S4zUpp871Kwp1GiRS+9+lqEdhsXWePnjpARca9WGR1PWhi",
+	"0lwPOm3atScCTq8i7TfY/Mph02Yorgeatt5vTaxpPn8quPTqIn+Dy68cLs1ZPgiX5UrVG5AmffrE5JwG",
+	"/UbP9bN93ImvHDhL4FYXPGuSdA9Cn4ykGwD9RtP/SvBZl6qXCv/XQ55PRtUNaH4j638l0KxN2FMRxdlI",
+	"qkzURp/YhEGTJ8ah+Vy/IdJn+7gbZyoTXzvEroLgo8B2EkueoN1iE2ItAa1r9LRgm8/1G+D+pQDXHeyj",
+	"QPdWxdHj4JZaPC3Qmll+g9i/FMTSqT4MrjYzbl3uwBXRelLWwHoLf+MLrN3uawfVEtw9CKimakMnVFKr",
+	"JH5Yg2oaIKDORHqD9upMMc78LtxnaDTTTC/mItUiMrlTMg0gilXbvjSMm4mMCgv8z4XzY9qOrxzMq6C2",
+	"PqjXQ8k+oD8ZRnbQ+h+PkP9igPpIdFxHOivi4icUzSyQfhPL/mpgWl8esy3mPK4Po/Dx04EnTu0bZP41",
+	"IBMOszZQPqggKILlU2kHLGD+x2sG/lqgWVMlQJ6YtZwBytEJT+sVQIN+8wrQzygg4isH0xLc1YXTmlJS",
+	"Fag+mbRkIPWbsPRXAtS6opL5vIZ7QBWMPpmfgIHRb34CfyUYresnME94Pfc/+PCJyTwM+Y3I62cXCf/a",
+	"vVcKYFYPKGuSdweXT0bTESy/UfS/ClTWpeb48XwxTmI9rYEqb0WqY+Py51o9EXDms/wGnl87eLqzfBhA",
+	"KWa1HjWnb5+aoNOo32i6fnZBW/G1Q2gJ5GrDaF3i7oHp09F3A6XfSPxfC0hrE3rzfQ253YfPJ5PXLXx+",
+	"E9j/WvBZV2T/x0JlomOTGW8CT/yykPr4y0Mnjjlys/vPBc5fFl+/X2kR1GpCZqjkrUhrg6b7nLz0/FQf",
+	"TwWt+Yy/gevXD645QD0ErwVYq8mSFlLRPClfWsjE+Y059ROlfuVwWwWHDwDvx4//XwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

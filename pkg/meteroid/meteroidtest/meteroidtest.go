@@ -89,6 +89,12 @@ type Config struct {
 	// Webhooks, when its URL is set, makes the fake send a webhook for
 	// every change of its state that Meteroid announces (see WithWebhooks).
 	Webhooks fake.WebhookConfig
+	// Metrics are the billable metrics the usage endpoints report (see
+	// Metric); events of other codes are counted under implicit ones.
+	Metrics []Metric
+	// Subscriptions maps subscription ids to the customer (id or alias)
+	// whose usage they report (see WithSubscriptions).
+	Subscriptions map[string]string
 }
 
 // Option changes a Config.
@@ -157,6 +163,8 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.ev = newEvents(cfg.Metrics)
+	st.subs = cfg.Subscriptions
 	spec, err := meteroidapi.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("meteroidtest: spec: %w", err)
@@ -245,11 +253,16 @@ func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodPatch && r.Method != http.MethodPost {
 		return false
 	}
-	if r.Method == http.MethodPost && !strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/customers") {
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	ingest := strings.HasSuffix(path, "/events/ingest")
+	if r.Method == http.MethodPost && !strings.HasSuffix(path, "/customers") && !ingest {
 		return false
 	}
 	target := "CustomerPatch"
-	if r.Method == http.MethodPost {
+	switch {
+	case ingest:
+		target = "IngestEventsRequest"
+	case r.Method == http.MethodPost:
 		target = "CustomerCreateRequest"
 	}
 	plain := func(status int, msg string) bool {
@@ -258,14 +271,18 @@ func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
 		_, _ = io.WriteString(w, msg)
 		return true
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return plain(http.StatusUnsupportedMediaType, "Expected request with `Content-Type: application/json`")
-	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if ingest && tooLarge(w, len(body)) {
+		// The body limit answers before the extractor looks at the body.
+		return true
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return plain(http.StatusUnsupportedMediaType, "Expected request with `Content-Type: application/json`")
+	}
 	var v any
 	if json.Unmarshal(body, &v) == nil {
 		if _, ok := v.(map[string]any); !ok {

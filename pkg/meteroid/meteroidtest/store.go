@@ -29,12 +29,16 @@ type store struct {
 	// hooks sends the webhooks (nil: none); webhookSeq numbers them.
 	hooks      *fake.Webhooks
 	webhookSeq int
+	// ev holds the ingested events, behind its own lock.
+	ev *events
+	// subs maps subscription ids to customers (usage reads only).
+	subs map[string]string
 }
 
 var _ meteroidserver.StrictServerInterface = (*store)(nil)
 
 func newStore(seed []meteroidapi.Customer) (*store, error) {
-	st := &store{byID: map[string]*meteroidapi.Customer{}, byAlias: map[string]string{}, patched: map[string]int{}, archived: map[string]bool{}}
+	st := &store{ev: newEvents(nil), byID: map[string]*meteroidapi.Customer{}, byAlias: map[string]string{}, patched: map[string]int{}, archived: map[string]bool{}}
 	for i, c := range seed {
 		c = clone(c)
 		if c.Id == "" {
