@@ -1,6 +1,7 @@
 package meteroid
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -145,7 +147,13 @@ func (c *Client) IngestEvent(ctx context.Context, e Event, opts ...option.Reques
 // (Index 0) naming the field, or nil. An empty event_id passes:
 // IngestEvents derives one.
 func ValidateEvent(e Event, now time.Time, backfill bool) error {
-	_, err := checkEvent(0, e, now, backfill)
+	if err := checkEvent(0, e, now, backfill); err != nil {
+		return err
+	}
+	if ingestEnvelope+maxEncoded(e) <= MaxIngestBytes {
+		return nil // surely within the cap: no need to encode it
+	}
+	_, err := encodeEvent(0, e, now, backfill)
 	return err
 }
 
@@ -166,9 +174,9 @@ func contentHash(e Event) [32]byte {
 // pendingEvent is an event on its way: its size in a request's JSON, or
 // why it is not sent.
 type pendingEvent struct {
-	e    Event
-	size int
-	err  error
+	e   Event
+	raw []byte // its JSON, as it goes into the request
+	err error
 }
 
 // ingestEnvelope is what a request's JSON holds around its events:
@@ -193,7 +201,7 @@ func (c *Client) ingest(ctx context.Context, events iter.Seq[Event], total int) 
 				occurrences[h]++
 			}
 			p := pendingEvent{e: e}
-			p.size, p.err = checkEvent(index, e, time.Now(), backfill)
+			p.raw, p.err = encodeEvent(index, e, time.Now(), backfill)
 			if p.err == nil {
 				if earlier, ok := repeats.add(e.EventId, e.CustomerId, index); !ok {
 					p.err = &billbridge.ValidationError{Index: index, Field: "event_id",
@@ -219,13 +227,13 @@ func (c *Client) ingest(ctx context.Context, events iter.Seq[Event], total int) 
 			if next.err != nil {
 				return false
 			}
-			size := ingestEnvelope + next.size
+			size := ingestEnvelope + len(next.raw)
 			for _, it := range chunk {
 				if it.Value.e.EventId == next.e.EventId {
 					// One event_id per request: a failure names only it.
 					return true
 				}
-				size += it.Value.size + 1
+				size += len(it.Value.raw) + 1
 			}
 			return size > MaxIngestBytes
 		},
@@ -258,19 +266,32 @@ func (c *Client) sendEvents(ctx context.Context, chunk []batch.Item[pendingEvent
 // ingestOnce sends the events at positions send of chunk in one request and
 // fills their results in out.
 func (c *Client) ingestOnce(ctx context.Context, chunk []batch.Item[pendingEvent], send []int, backfill bool, out []billbridge.Result[Event]) {
-	evs := make([]Event, len(send))
-	for j, i := range send {
-		evs[j] = chunk[i].Value.e
+	// The body is written from each event's JSON, encoded once when it was
+	// checked (its size decided the chunk), rather than encoded again.
+	size := ingestEnvelope
+	for _, i := range send {
+		size += len(chunk[i].Value.raw) + 1
 	}
-	partial := true
-	body := IngestEventsRequest{Events: evs, AllowPartialFailures: &partial, AllowBackfilling: &backfill}
+	body := make([]byte, 0, size)
+	body = append(body, `{"events":[`...)
+	for j, i := range send {
+		if j > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, chunk[i].Value.raw...)
+	}
+	body = append(body, `],"allow_partial_failures":true,"allow_backfilling":`...)
+	body = strconv.AppendBool(body, backfill)
+	body = append(body, '}')
 	var res IngestEventsResult
 	ans, err := c.e.Call(ctx, engine.Call{
 		Op: "ingestEvents",
 		// Not Unsafe: Meteroid deduplicates by (event_id, customer_id), so
 		// a repeat after a lost answer counts nothing twice, and the
 		// transport retries it like a PUT.
-		Send:   func(ctx context.Context) (*http.Response, error) { return c.API.IngestEvents(ctx, body) },
+		Send: func(ctx context.Context) (*http.Response, error) {
+			return c.API.IngestEventsWithBody(ctx, "application/json", bytes.NewReader(body))
+		},
 		Decode: func(b []byte) error { res = IngestEventsResult{}; return json.Unmarshal(b, &res) },
 	})
 	if err != nil && ans.Status == http.StatusRequestEntityTooLarge && len(send) > 1 {
@@ -300,11 +321,11 @@ func (c *Client) ingestOnce(ctx context.Context, chunk []batch.Item[pendingEvent
 	}
 }
 
-// checkEvent checks one event as Meteroid would and returns the size of
-// its JSON.
-func checkEvent(index int, e Event, now time.Time, backfill bool) (int, error) {
-	bad := func(field, reason string) (int, error) {
-		return 0, &billbridge.ValidationError{Index: index, Field: field, Reason: reason}
+// checkEvent checks one event's fields as Meteroid would (the size of its
+// JSON aside: see encodeEvent).
+func checkEvent(index int, e Event, now time.Time, backfill bool) error {
+	bad := func(field, reason string) error {
+		return &billbridge.ValidationError{Index: index, Field: field, Reason: reason}
 	}
 	for field, v := range map[string]string{"event_id": e.EventId, "customer_id": e.CustomerId, "code": e.Code, "timestamp": e.Timestamp} {
 		if !utf8.ValidString(v) {
@@ -345,14 +366,39 @@ func checkEvent(index int, e Event, now time.Time, backfill bool) (int, error) {
 			}
 		}
 	}
+	return nil
+}
+
+// encodeEvent checks an event and returns its JSON.
+func encodeEvent(index int, e Event, now time.Time, backfill bool) ([]byte, error) {
+	if err := checkEvent(index, e, now, backfill); err != nil {
+		return nil, err
+	}
 	raw, err := json.Marshal(e)
 	if err != nil {
-		return bad("event_id", err.Error())
+		return nil, &billbridge.ValidationError{Index: index, Field: "event_id", Reason: err.Error()}
 	}
 	if ingestEnvelope+len(raw) > MaxIngestBytes {
-		return bad("properties", fmt.Sprintf("the event's JSON is %d bytes, over Meteroid's %d-byte request cap", len(raw), MaxIngestBytes))
+		return nil, tooBig(index, len(raw))
 	}
-	return len(raw), nil
+	return raw, nil
+}
+
+func tooBig(index, size int) error {
+	return &billbridge.ValidationError{Index: index, Field: "properties",
+		Reason: fmt.Sprintf("the event's JSON is %d bytes, over Meteroid's %d-byte request cap", size, MaxIngestBytes)}
+}
+
+// maxEncoded is an upper bound of the length of e's JSON: each character
+// escaped at worst as \u00XX (6 bytes), plus the punctuation.
+func maxEncoded(e Event) int {
+	n := 64 + 6*(len(e.EventId)+len(e.CustomerId)+len(e.Code)+len(e.Timestamp))
+	if e.Properties != nil {
+		for k, v := range *e.Properties {
+			n += 6 + 6*(len(k)+len(v))
+		}
+	}
+	return n
 }
 
 // repeatWindow remembers the last n distinct (event_id, customer_id) pairs,

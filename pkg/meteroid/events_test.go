@@ -223,7 +223,9 @@ func TestIngestEventsFaults(t *testing.T) {
 					t.Fatalf("item %d unknown", i)
 				}
 			}
-			if rs[0].Attempts != 3 || rs[120].Attempts != 1 {
+			// A connection dropped before the handler may be counted or
+			// not, as its bytes were written or not.
+			if k != fault.DropBefore && rs[0].Attempts != 3 || rs[120].Attempts != 1 {
 				t.Errorf("attempts %d and %d, want 3 (two faults) and 1", rs[0].Attempts, rs[120].Attempts)
 			}
 			if n := srv.UniqueEvents(); n != 150 {

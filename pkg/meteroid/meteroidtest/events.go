@@ -80,11 +80,18 @@ type events struct {
 	codes    map[string]string // interned codes
 	received int               // events accepted, duplicates included
 	metrics  []Metric
+	sums     map[string]bool // codes a SUM metric reads properties of
 	now      func() time.Time
 }
 
 func newEvents(metrics []Metric) *events {
-	return &events{byKey: map[eventKey]*storedEvent{}, codes: map[string]string{}, metrics: metrics, now: time.Now}
+	ev := &events{byKey: map[eventKey]*storedEvent{}, codes: map[string]string{}, metrics: metrics, sums: map[string]bool{}, now: time.Now}
+	for _, m := range metrics {
+		if strings.EqualFold(m.Aggregation, "SUM") {
+			ev.sums[m.Code] = true
+		}
+	}
+	return ev
 }
 
 // UniqueEvents returns the number of distinct events ingested so far: one
@@ -104,7 +111,8 @@ func (s *Server) ReceivedEvents() int {
 }
 
 // Event returns the event stored under eventID for the customer (id or
-// alias), as the fake keeps it (the latest timestamp of its duplicates).
+// alias), as the fake keeps it (the latest timestamp of its duplicates;
+// properties only where a SUM metric reads them).
 func (s *Server) Event(eventID, customer string) (meteroidapi.Event, bool) {
 	s.st.mu.Lock()
 	id := customer
@@ -191,8 +199,10 @@ func (st *store) IngestEvents(_ context.Context, req meteroidserver.IngestEvents
 			code = strings.Clone(e.Code)
 			ev.codes[code] = code
 		}
+		// Properties are kept only where a SUM metric reads them, so that
+		// millions of events fit.
 		var props map[string]string
-		if e.Properties != nil && len(*e.Properties) > 0 {
+		if e.Properties != nil && len(*e.Properties) > 0 && ev.sums[code] {
 			props = *e.Properties
 		}
 		ev.byKey[v.key] = &storedEvent{code: code, at: v.at, props: props}
