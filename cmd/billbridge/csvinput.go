@@ -123,3 +123,157 @@ func convertCSV(job pushJob, path string) (string, func(), error) {
 	}
 	return tmp.Name(), remove, nil
 }
+
+// fastEvent decodes an event line of the common form in one scan: one flat
+// object whose members are event_id, customer_id, code, timestamp (strings)
+// and properties (an object of strings), each at most once, strings without
+// escapes. Anything else (escapes, nulls, numbers, unknown or repeated
+// fields, malformed JSON) is not ok, and the general checks take the line.
+func fastEvent(raw []byte) (meteroid.Event, bool) {
+	var e meteroid.Event
+	s := eventScanner{b: raw}
+	if !s.byte('{') {
+		return e, false
+	}
+	var seen [5]bool
+	first := true
+	for {
+		s.space()
+		if s.peek() == '}' && first {
+			return e, false // empty: the general path refuses it
+		}
+		if !first && !s.byte(',') {
+			if s.byte('}') {
+				break
+			}
+			return e, false
+		}
+		first = false
+		key, ok := s.str()
+		if !ok || !s.byte(':') {
+			return e, false
+		}
+		field := -1
+		switch key {
+		case "event_id":
+			field = 0
+		case "customer_id":
+			field = 1
+		case "code":
+			field = 2
+		case "timestamp":
+			field = 3
+		case "properties":
+			field = 4
+		}
+		if field < 0 || seen[field] {
+			return e, false
+		}
+		seen[field] = true
+		if field == 4 {
+			props, ok := s.strMap()
+			if !ok {
+				return e, false
+			}
+			e.Properties = &props
+			continue
+		}
+		v, ok := s.str()
+		if !ok {
+			return e, false
+		}
+		switch field {
+		case 0:
+			e.EventId = v
+		case 1:
+			e.CustomerId = v
+		case 2:
+			e.Code = v
+		case 3:
+			e.Timestamp = v
+		}
+	}
+	s.space()
+	return e, s.i == len(s.b)
+}
+
+// eventScanner reads the JSON subset fastEvent takes.
+type eventScanner struct {
+	b []byte
+	i int
+}
+
+func (s *eventScanner) space() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\r' || s.b[s.i] == '\n') {
+		s.i++
+	}
+}
+
+func (s *eventScanner) peek() byte {
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+// byte consumes c after white space.
+func (s *eventScanner) byte(c byte) bool {
+	s.space()
+	if s.peek() != c {
+		return false
+	}
+	s.i++
+	return true
+}
+
+// str reads a string without escapes or control characters.
+func (s *eventScanner) str() (string, bool) {
+	if !s.byte('"') {
+		return "", false
+	}
+	start := s.i
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			v := string(s.b[start:s.i])
+			s.i++
+			return v, true
+		case c == '\\' || c < 0x20:
+			return "", false
+		}
+		s.i++
+	}
+	return "", false
+}
+
+// strMap reads an object of strings, refusing a repeated key.
+func (s *eventScanner) strMap() (map[string]string, bool) {
+	if !s.byte('{') {
+		return nil, false
+	}
+	m := map[string]string{}
+	if s.byte('}') {
+		return m, true
+	}
+	for {
+		k, ok := s.str()
+		if !ok || !s.byte(':') {
+			return nil, false
+		}
+		v, ok := s.str()
+		if !ok {
+			return nil, false
+		}
+		if _, dup := m[k]; dup {
+			return nil, false
+		}
+		m[k] = v
+		if s.byte('}') {
+			return m, true
+		}
+		if !s.byte(',') {
+			return nil, false
+		}
+	}
+}

@@ -234,6 +234,7 @@ func meteroidEventsJob(f *pushFlags) (pushJob, error) {
 	j := &typedJob[meteroid.Event, meteroid.Event]{
 		fields:   fieldChecker{allowUnknown: f.allowUnknownFields},
 		decode:   strictDecode[meteroid.Event],
+		fast:     fastEvent,
 		validate: func(e meteroid.Event) error { return meteroid.ValidateEvent(e, time.Time{}, true) },
 		client: func(opts []option.Option) (sendFunc[meteroid.Event, meteroid.Event], func() (int64, int64), error) {
 			c, err := meteroid.New(opts...)
