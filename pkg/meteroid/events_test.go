@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,8 +25,7 @@ func ev(id string, c int, ago time.Duration) meteroid.Event {
 		Timestamp: time.Now().Add(-ago).UTC().Format(time.RFC3339Nano)}
 }
 
-// ingestBodies returns the number of events of each ingest request the fake
-// got, in order.
+// ingestRequests returns the number of ingest requests the fake got.
 func ingestRequests(srv *meteroidtest.Server) int { return srv.Count("ingestEvents", 0) }
 
 func TestIngestEventsChunksByCount(t *testing.T) {
@@ -295,5 +297,39 @@ func TestIngestEventsSeqAndUsage(t *testing.T) {
 	var ve *billbridge.ValidationError
 	if _, err := c.GetUsageSummary(context.Background(), meteroid.UsageQuery{}); !errors.As(err, &ve) {
 		t.Errorf("no period: %v", err)
+	}
+}
+
+// TestIngestEventsHalvesOn413: a server whose cap is below ours answers
+// 413; the request is split in halves until it takes them.
+func TestIngestEventsHalvesOn413(t *testing.T) {
+	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(1))
+	var mu sync.Mutex
+	sizes := []int{}
+	small := option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		mu.Lock()
+		sizes = append(sizes, int(r.ContentLength))
+		mu.Unlock()
+		if r.ContentLength > 3000 { // a server with a 3,000-byte cap
+			return &http.Response{StatusCode: http.StatusRequestEntityTooLarge, Header: http.Header{"Content-Type": {"text/plain"}},
+				Body: io.NopCloser(strings.NewReader("length limit exceeded")), Request: r}, nil
+		}
+		return next(r)
+	})
+	c := newClient(t, srv, option.WithConcurrency(1))
+	var in []meteroid.Event
+	for i := range 40 {
+		in = append(in, ev(fmt.Sprint("h", i), 0, time.Minute))
+	}
+	for i, r := range c.IngestEvents(context.Background(), in, small) {
+		if !r.OK() {
+			t.Fatalf("item %d: %v", i, r.Err)
+		}
+	}
+	if n := srv.UniqueEvents(); n != 40 {
+		t.Errorf("fake holds %d, want 40", n)
+	}
+	if len(sizes) < 3 {
+		t.Errorf("request sizes %v: want the 40-event request refused and halved", sizes)
 	}
 }

@@ -36,6 +36,24 @@
 // validates every response against the spec and reports mismatches with
 // t.Errorf.
 //
+// Usage events (POST /api/v1/events/ingest) are stored once per event_id
+// and customer (an id and an alias of one customer are one customer; a
+// repeat with a later timestamp replaces the stored one): UniqueEvents
+// counts them, ReceivedEvents counts every event accepted. An event is
+// refused when its timestamp is not RFC 3339, outside 24 hours ago .. 1
+// hour ahead (the past limit lifted by allow_backfilling), or its customer
+// is unknown: listed in failures with allow_partial_failures, else the
+// whole batch is refused with 400 and nothing stored. A body over
+// MaxIngestBody bytes is refused with 413 (text/plain). The usage reads
+// (GET /api/v1/usage/customer/{id}, .../subscription/{id}, .../summary)
+// add the events up per billable metric over whole UTC days, end day
+// included: COUNT, or SUM of a numeric property (WithMetrics; a code
+// without a metric is counted under "bm_<code>"); subscriptions exist only
+// as WithSubscriptions names them. The schema's limits (1 to 100 events,
+// event_id and code lengths) are checked by the spec check, so they refuse
+// the whole batch with 400 even with allow_partial_failures (Meteroid's
+// handler would list them as failures).
+//
 // Faults (latency, 429 with and without Retry-After, a per-key rate limit,
 // 5xx, dropped connections, slow or truncated bodies, a proxy's HTML page)
 // are injected with WithFaults; see package fault. Injected statuses carry
