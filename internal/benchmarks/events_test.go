@@ -27,10 +27,10 @@ import (
 //     input's distinct (event_id, customer) pairs;
 //   - pushed again, the count is unchanged and every line succeeds;
 //   - into a fresh fake, killed (SIGKILL) at about 30 % and resumed: the
-//     same count;
-//   - the peak RSS of a push of N lines against one of N/10 lines.
+//     same count.
 //
-// BenchmarkCLIEvents is the throughput side by side (make bench).
+// TestEventsPeakRSS (the same variables) compares the peak RSS of a push
+// of N lines with one of N/10. BenchmarkCLIEvents is the throughput side by side (make bench).
 
 // eventsFake starts "billbridge fake meteroid" with flags, pinned to core 1
 // when taskset is there, and returns its URL, its key and its process.

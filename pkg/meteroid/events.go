@@ -37,10 +37,11 @@ const (
 	// WithBackfill: from 24 hours ago to 1 hour ahead.
 	IngestPast   = 24 * time.Hour
 	IngestFuture = time.Hour
-	// RepeatWindow is how many of the latest distinct (event_id,
-	// customer_id) pairs an ingest call remembers to find repeats (16 bytes
-	// each plus the map's overhead: about 5 MB). A repeat of an older pair
-	// is sent, and Meteroid counts it once (its result is then a success).
+	// RepeatWindow bounds the distinct (event_id, customer_id) pairs an
+	// ingest call remembers to find repeats: the latest RepeatWindow/2 at
+	// least, RepeatWindow at most (16 bytes each plus the maps' overhead:
+	// about 5 MB). A repeat of an older pair is sent, and Meteroid counts
+	// it once (its result is then a success).
 	RepeatWindow = 1 << 16
 )
 
@@ -94,7 +95,8 @@ func WithEventID(id func(index int, e Event) string) option.RequestOption {
 // to Meteroid, and a failure names only the event_id, so no request holds
 // an event_id twice. The later of two events with the same pair fails with
 // a *billbridge.ValidationError naming the earlier and is not sent, when
-// the earlier is among the last RepeatWindow distinct pairs of the call;
+// the earlier is among the last RepeatWindow/2 distinct pairs of the call
+// (or further back, up to RepeatWindow);
 // an older repeat is sent and counted once by Meteroid. A customer's id
 // and its alias are different strings here: the facade cannot tell that
 // they name one customer without a lookup, so it compares customer_id as
@@ -401,17 +403,20 @@ func maxEncoded(e Event) int {
 	return n
 }
 
-// repeatWindow remembers the last n distinct (event_id, customer_id) pairs,
-// as 16-byte hashes, with the index of the item that brought each.
+// repeatWindow remembers the latest distinct (event_id, customer_id)
+// pairs, as 16-byte hashes with the index of the item that brought each, in
+// two generations of n/2: when the current one is full, the older is
+// dropped and a new one begun. It holds the last n/2 pairs at least and n
+// at most, and its memory stays flat however long the input (a map whose
+// entries are deleted one by one keeps growing from its tombstones).
 type repeatWindow struct {
-	n     int
-	seen  map[[16]byte]int
-	order [][16]byte // a ring of the pairs held, oldest at next
-	next  int
+	half      int
+	cur, prev map[[16]byte]int
 }
 
 func newRepeatWindow(n int) *repeatWindow {
-	return &repeatWindow{n: n, seen: make(map[[16]byte]int)}
+	half := max(n/2, 1)
+	return &repeatWindow{half: half, cur: make(map[[16]byte]int, half)}
 }
 
 // add records the pair of item index; when it is held already it returns
@@ -423,16 +428,15 @@ func (w *repeatWindow) add(eventID, customer string, index int) (int, bool) {
 	h.Write([]byte(customer))
 	var k [16]byte
 	copy(k[:], h.Sum(nil))
-	if earlier, ok := w.seen[k]; ok {
+	if earlier, ok := w.cur[k]; ok {
 		return earlier, false
 	}
-	if len(w.order) < w.n {
-		w.order = append(w.order, k)
-	} else {
-		delete(w.seen, w.order[w.next])
-		w.order[w.next] = k
-		w.next = (w.next + 1) % w.n
+	if earlier, ok := w.prev[k]; ok {
+		return earlier, false
 	}
-	w.seen[k] = index
+	if len(w.cur) == w.half {
+		w.prev, w.cur = w.cur, make(map[[16]byte]int, w.half)
+	}
+	w.cur[k] = index
 	return index, true
 }
