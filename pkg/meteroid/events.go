@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -329,9 +331,9 @@ func checkEvent(index int, e Event, now time.Time, backfill bool) error {
 	bad := func(field, reason string) error {
 		return &billbridge.ValidationError{Index: index, Field: field, Reason: reason}
 	}
-	for field, v := range map[string]string{"event_id": e.EventId, "customer_id": e.CustomerId, "code": e.Code, "timestamp": e.Timestamp} {
-		if !utf8.ValidString(v) {
-			return bad(field, "is not valid UTF-8")
+	for _, f := range [...]struct{ name, v string }{{"event_id", e.EventId}, {"customer_id", e.CustomerId}, {"code", e.Code}, {"timestamp", e.Timestamp}} {
+		if !utf8.ValidString(f.v) {
+			return bad(f.name, "is not valid UTF-8")
 		}
 	}
 	switch {
@@ -376,10 +378,7 @@ func encodeEvent(index int, e Event, now time.Time, backfill bool) ([]byte, erro
 	if err := checkEvent(index, e, now, backfill); err != nil {
 		return nil, err
 	}
-	raw, err := json.Marshal(e)
-	if err != nil {
-		return nil, &billbridge.ValidationError{Index: index, Field: "event_id", Reason: err.Error()}
-	}
+	raw := appendEvent(make([]byte, 0, 128), e)
 	if ingestEnvelope+len(raw) > MaxIngestBytes {
 		return nil, tooBig(index, len(raw))
 	}
@@ -389,6 +388,46 @@ func encodeEvent(index int, e Event, now time.Time, backfill bool) ([]byte, erro
 func tooBig(index, size int) error {
 	return &billbridge.ValidationError{Index: index, Field: "properties",
 		Reason: fmt.Sprintf("the event's JSON is %d bytes, over Meteroid's %d-byte request cap", size, MaxIngestBytes)}
+}
+
+// appendEvent appends e's JSON to b: what json.Marshal writes (properties
+// in key order), without reflection.
+func appendEvent(b []byte, e Event) []byte {
+	b = append(b, `{"code":`...)
+	b = appendString(b, e.Code)
+	b = append(b, `,"customer_id":`...)
+	b = appendString(b, e.CustomerId)
+	b = append(b, `,"event_id":`...)
+	b = appendString(b, e.EventId)
+	if e.Properties != nil {
+		b = append(b, `,"properties":{`...)
+		for i, k := range slices.Sorted(maps.Keys(*e.Properties)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, (*e.Properties)[k])
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"timestamp":`...)
+	b = appendString(b, e.Timestamp)
+	return append(b, '}')
+}
+
+// appendString appends s as a JSON string: as it is when it needs no
+// escape, else as encoding/json escapes it.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // maxEncoded is an upper bound of the length of e's JSON: each character

@@ -2,6 +2,7 @@ package meteroid_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -331,5 +332,20 @@ func TestIngestEventsHalvesOn413(t *testing.T) {
 	}
 	if len(sizes) < 3 {
 		t.Errorf("request sizes %v: want the 40-event request refused and halved", sizes)
+	}
+}
+
+// TestAppendEventIsMarshal: the events' JSON is written by hand; it must be
+// what encoding/json writes.
+func TestAppendEventIsMarshal(t *testing.T) {
+	for _, e := range []meteroid.Event{
+		{EventId: "e1", CustomerId: "cus_1", Code: "api_calls", Timestamp: "2026-01-01T00:00:00Z"},
+		{EventId: "é\"\\<>&\n\u2028\x7f", CustomerId: "a b", Code: "c", Timestamp: "t", Properties: &map[string]string{"z": "1", "a": "x\ty", "m": ""}},
+		{Properties: &map[string]string{}},
+	} {
+		want, _ := json.Marshal(e)
+		if got := meteroid.AppendEvent(nil, e); string(got) != string(want) {
+			t.Errorf("appendEvent %s, json.Marshal %s", got, want)
+		}
 	}
 }
