@@ -17,7 +17,7 @@ import (
 )
 
 // meteroidProvider is Meteroid in the registry: customers, named by id
-// (cus_…) or alias.
+// (cus_…) or alias; usage events; usage.
 var meteroidProvider = &providerDef{
 	name: "meteroid",
 	fake: startMeteroidFake,
@@ -33,7 +33,7 @@ var meteroidProvider = &providerDef{
 			{name: "archive", method: "ArchiveCustomersSeq", ops: []string{"archiveCustomer"}, each: meteroidEach((*meteroid.Client).ArchiveCustomersSeq)},
 			{name: "unarchive", method: "UnarchiveCustomersSeq", ops: []string{"unarchiveCustomer"}, each: meteroidEach((*meteroid.Client).UnarchiveCustomersSeq)},
 		},
-	}},
+	}, meteroidEventsResource, meteroidUsageResource},
 }
 
 // meteroidPatchJob is "push meteroid customers": patches by id or alias.
@@ -217,10 +217,6 @@ var meteroidUsageResource = &resourceDef{
 	verbs: []*verbDef{
 		{name: "list", method: "GetCustomerUsage, GetSubscriptionUsage, GetUsageSummary", ops: []string{"getCustomerUsage", "getSubscriptionUsage", "getUsageSummary"}, read: meteroidUsageRead()},
 	},
-}
-
-func init() {
-	meteroidProvider.resources = append(meteroidProvider.resources, meteroidEventsResource, meteroidUsageResource)
 }
 
 // meteroidEventsJob is "push meteroid events": IngestEventsSeq, each line
