@@ -349,3 +349,27 @@ func TestAppendEventIsMarshal(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageReadsRetry: a usage read is safe to repeat; faults before and
+// after the server acted are retried to the answer.
+func TestUsageReadsRetry(t *testing.T) {
+	for _, k := range []fault.Kind{fault.DropAfter, fault.Status500After, fault.TruncatedJSON, fault.Status503, fault.TooMany, fault.DropBefore} {
+		t.Run(string(k), func(t *testing.T) {
+			srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(1), meteroidtest.WithSubscriptions(map[string]string{"sub_1": "cus_0"}),
+				meteroidtest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, k, fault.None, k}}))
+			c := newClient(t, srv, option.WithConcurrency(1))
+			if _, err := c.IngestEvent(context.Background(), ev("u1", 0, time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			day := time.Now().UTC()
+			u, err := c.GetCustomerUsage(context.Background(), "alias-0", meteroid.UsageQuery{Start: day.AddDate(0, 0, -1), End: day})
+			if err != nil || len(u.Usage) != 1 || u.Usage[0].TotalValue.String() != "1" {
+				t.Fatalf("customer usage: %+v %v", u, err)
+			}
+			s, err := c.GetSubscriptionUsage(context.Background(), "sub_1", meteroid.UsageQuery{})
+			if err != nil || len(s.Usage) != 1 {
+				t.Fatalf("subscription usage: %+v %v", s, err)
+			}
+		})
+	}
+}
