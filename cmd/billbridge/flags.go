@@ -38,6 +38,8 @@ type pushFlags struct {
 	mode string
 	key  string
 	plan bool
+	// backfill sends Meteroid events with allow_backfilling.
+	backfill bool
 
 	// set holds the names of the flags given on the command line, so that
 	// an explicit 0 differs from a flag left out.
@@ -48,6 +50,7 @@ func (f *pushFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: $<PROVIDER>_BASE_URL, else the provider's documented URL)")
 	fs.StringVar(&f.site, "site", "", "ChargeOver site name (https://NAME.chargeover.com)")
 	fs.BoolVar(&f.fake, "fake", false, "start an embedded fake of the provider and push to it")
+	fs.BoolVar(&f.backfill, "backfill", false, "meteroid events: allow timestamps more than 24 hours old (allow_backfilling)")
 	fs.IntVar(&f.batchSize, "batch-size", 0, fmt.Sprintf("items per request where the provider batches, at most %d for tight, %d for chargeover (default: the provider's)", tight.MaxBatchSize, chargeover.MaxBatchSize))
 	fs.IntVar(&f.concurrency, "concurrency", 0, fmt.Sprintf("requests in flight, at most %d (default: the provider's)", option.MaxConcurrency))
 	fs.IntVar(&f.maxRetries, "max-retries", -1, "retries after the first attempt (-1: default)")

@@ -125,7 +125,15 @@ func pushOrSync(ctx context.Context, verb string, args []string, stdin io.Reader
 		defer spool.Close()
 		p.input = spool.Name()
 	} else {
-		file, err := os.Open(pos[2])
+		// A CSV input of a job that takes CSV is read as the JSON Lines it
+		// converts to (see csvJob).
+		path, remove, err := convertCSV(job, pos[2])
+		if err != nil {
+			return false, err
+		}
+		defer remove()
+		p.input = path
+		file, err := os.Open(path)
 		if err != nil {
 			return false, usagef("input: %v", err)
 		}

@@ -1351,6 +1351,12 @@ type CustomerUpdateRequest struct {
 // Decimal A decimal, a string upstream (`"0.19"`); read as a string or a JSON number.
 type Decimal = flex.Decimal
 
+// DecimalValue A decimal, documented as a string (`"42"`, `"1048576.5"`); read a JSON number too, as
+// for every decimal of this spec.
+//
+// Example: 42
+type DecimalValue = flex.Decimal
+
 // DoubleSegmentationMatrix Two independent dimensions (`type` `DOUBLE`, Meteroid's `DoubleSegmentationMatrix`).
 type DoubleSegmentationMatrix struct {
 	// Dimension1 A segmentation dimension (`type` `SINGLE`, Meteroid's `MetricDimension`).
@@ -1376,11 +1382,90 @@ type ErrorCode string
 // ErrorCodeOpen An `ErrorCode` as read, the documented codes or any other string.
 type ErrorCodeOpen = ErrorCode
 
+// Event One usage event. `(event_id, customer_id)` identifies it for deduplication: sending the
+// same pair again is not counted twice (the latest timestamp wins).
+type Event struct {
+	// Code The billable metric's code, at most 512 characters.
+	//
+	// Example: api_calls
+	Code string `json:"code"`
+
+	// CustomerId The Meteroid customer's id (`cus_…`) or alias.
+	//
+	// Example: cus_7n42DGM5Tflk9n8mt7Fhc7
+	CustomerId string `json:"customer_id"`
+
+	// EventId Unique event identifier, at most 255 characters. A UUID or ULID is recommended.
+	//
+	// Example: evt_01HZX3K5J7Q8M9N0P1R2S3T4V5
+	EventId string `json:"event_id"`
+
+	// Properties String key-value pairs the billable metrics filter and aggregate on (a number to
+	// sum is sent as its decimal text, e.g. `"1048576"`).
+	//
+	//
+	// Example: {"bytes":"1048576","region":"us-east-1"}
+	Properties *map[string]string `json:"properties,omitempty"`
+
+	// Timestamp RFC 3339 timestamp. Between 24 hours ago and 1 hour from now (the server's clock)
+	// unless `allow_backfilling` lifts the past limit. Meteroid's OpenAPI requires the
+	// field and also says it defaults to the ingestion time when omitted; this spec
+	// follows the `required` list. No `format: date-time` is declared so that a client
+	// keeps the caller's text as given (Go: a string).
+	//
+	//
+	// Example: 2026-01-15T10:30:00Z
+	Timestamp string `json:"timestamp"`
+}
+
 // FixedDiscount A fixed-amount discount (`type` `FIXED`, Meteroid's `FixedDiscount`).
 type FixedDiscount struct {
 	// Amount A decimal written as a string upstream.
 	Amount   string `json:"amount"`
 	Currency string `json:"currency"`
+}
+
+// GroupedUsage The usage of one combination of dimension values.
+type GroupedUsage struct {
+	Dimensions map[string]string `json:"dimensions"`
+
+	// Value A decimal, documented as a string (`"42"`, `"1048576.5"`); read a JSON number too, as
+	// for every decimal of this spec.
+	//
+	//
+	// Example: 42
+	Value DecimalValue `json:"value"`
+}
+
+// IngestEventsRequest The body of `ingestEvents`: 1 to 100 events and the two switches (both default to
+// `false` when absent or null).
+type IngestEventsRequest struct {
+	// AllowBackfilling Allow timestamps more than 24 hours in the past. Default `false`.
+	AllowBackfilling *bool `json:"allow_backfilling,omitempty"`
+
+	// AllowPartialFailures Accept the batch even when some events fail validation: the valid ones are
+	// ingested and the failures listed in the answer. Default `false`: any invalid event
+	// rejects the whole batch.
+	AllowPartialFailures *bool `json:"allow_partial_failures,omitempty"`
+
+	// Events 1–100 events per request.
+	Events []Event `json:"events"`
+}
+
+// IngestEventsResult The answer of `ingestEvents` (named as in Meteroid's OpenAPI; Go calls it
+// `IngestEventsResult`, since the generated client names its response wrapper
+// `IngestEventsResponse`).
+type IngestEventsResult struct {
+	// Failures The events that failed to ingest. Omitted when none failed.
+	Failures *[]IngestFailure `json:"failures,omitempty"`
+}
+
+// IngestFailure One event that failed, named by its `event_id`, and why.
+type IngestFailure struct {
+	EventId string `json:"event_id"`
+
+	// Reason Human-readable; not stable, do not match on it.
+	Reason string `json:"reason"`
 }
 
 // Invoice An invoice (Meteroid's `Invoice`): the twenty-one fields upstream requires, the rest
@@ -1687,6 +1772,26 @@ type MetricSummary struct {
 	// Example: bm_7n42DGM5Tflk9n8mt7Fhc7
 	Id   string `json:"id"`
 	Name string `json:"name"`
+}
+
+// MetricUsage One billable metric's usage over the period.
+type MetricUsage struct {
+	// GroupedUsage The total split by the metric's dimensions (empty when it has none).
+	GroupedUsage []GroupedUsage `json:"grouped_usage"`
+
+	// MetricCode The code events carry.
+	MetricCode string `json:"metric_code"`
+
+	// MetricId The billable metric's id (`bm_…`).
+	MetricId   string `json:"metric_id"`
+	MetricName string `json:"metric_name"`
+
+	// TotalValue A decimal, documented as a string (`"42"`, `"1048576.5"`); read a JSON number too, as
+	// for every decimal of this spec.
+	//
+	//
+	// Example: 42
+	TotalValue DecimalValue `json:"total_value"`
 }
 
 // PaginationMeta Where a page stands in the listing. All four fields are required, as in Meteroid's
@@ -2429,6 +2534,16 @@ type UnitConversion struct {
 // values or any other string.
 type UnitConversionRoundingOpen = string
 
+// UsageResponse Usage over a period, one entry per billable metric.
+type UsageResponse struct {
+	// PeriodEnd Last day of the period.
+	PeriodEnd openapi_types.Date `json:"period_end"`
+
+	// PeriodStart First day of the period.
+	PeriodStart openapi_types.Date `json:"period_start"`
+	Usage       []MetricUsage      `json:"usage"`
+}
+
 // WebhookEventHeader The fields every Meteroid webhook payload carries. Upstream, each `<X>Event` schema is
 // `allOf: [<X>EventData, {id, type, timestamp}]`: the header and the entity's fields are
 // side by side at the top level of the body (flat), not nested under a `data` member.
@@ -2469,6 +2584,15 @@ type ProductId = string
 
 // SubscriptionId defines model for SubscriptionId.
 type SubscriptionId = string
+
+// UsageEndDateRequired defines model for UsageEndDateRequired.
+type UsageEndDateRequired = openapi_types.Date
+
+// UsageMetricId defines model for UsageMetricId.
+type UsageMetricId = string
+
+// UsageStartDateRequired defines model for UsageStartDateRequired.
+type UsageStartDateRequired = openapi_types.Date
 
 // WebhookId defines model for WebhookId.
 type WebhookId = string
@@ -2652,6 +2776,42 @@ type ListSubscriptionsParams struct {
 	PerPage *int32 `form:"per_page,omitempty" json:"per_page,omitempty"`
 }
 
+// GetCustomerUsageParams defines parameters for GetCustomerUsage.
+type GetCustomerUsageParams struct {
+	// StartDate First day of the period (`YYYY-MM-DD`).
+	StartDate UsageStartDateRequired `form:"start_date" json:"start_date"`
+
+	// EndDate Last day of the period (`YYYY-MM-DD`), included.
+	EndDate UsageEndDateRequired `form:"end_date" json:"end_date"`
+
+	// MetricId Only this billable metric (`bm_…`); all of them when absent.
+	MetricId *UsageMetricId `form:"metric_id,omitempty" json:"metric_id,omitempty"`
+}
+
+// GetSubscriptionUsageParams defines parameters for GetSubscriptionUsage.
+type GetSubscriptionUsageParams struct {
+	// StartDate First day of the period (`YYYY-MM-DD`); default the current billing period's.
+	StartDate *openapi_types.Date `form:"start_date,omitempty" json:"start_date,omitempty"`
+
+	// EndDate Last day of the period (`YYYY-MM-DD`); default the current billing period's.
+	EndDate *openapi_types.Date `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// MetricId Only this billable metric (`bm_…`); all of them when absent.
+	MetricId *UsageMetricId `form:"metric_id,omitempty" json:"metric_id,omitempty"`
+}
+
+// GetUsageSummaryParams defines parameters for GetUsageSummary.
+type GetUsageSummaryParams struct {
+	// StartDate First day of the period (`YYYY-MM-DD`).
+	StartDate UsageStartDateRequired `form:"start_date" json:"start_date"`
+
+	// EndDate Last day of the period (`YYYY-MM-DD`), included.
+	EndDate UsageEndDateRequired `form:"end_date" json:"end_date"`
+
+	// MetricId Only this billable metric (`bm_…`); all of them when absent.
+	MetricId *UsageMetricId `form:"metric_id,omitempty" json:"metric_id,omitempty"`
+}
+
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CustomerCreate
 
@@ -2660,6 +2820,9 @@ type PatchCustomerJSONRequestBody = CustomerPatch
 
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerUpdateRequest
+
+// IngestEventsJSONRequestBody defines body for IngestEvents for application/json ContentType.
+type IngestEventsJSONRequestBody = IngestEventsRequest
 
 // CreateSubscriptionJSONRequestBody defines body for CreateSubscription for application/json ContentType.
 type CreateSubscriptionJSONRequestBody = SubscriptionCreateRequest
@@ -3263,6 +3426,82 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 	UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// IngestEventsWithBody Ingest usage events
+	//
+	// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+	// camelCase form) for metering and billing, and answers 200 with the events that failed.
+	//
+	// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+	// customer_id)`: sending the same pair again is not counted twice, and when the
+	// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+	// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+	// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+	// say whether a customer's id and its alias count as one customer for deduplication; this
+	// spec assumes they do (the server resolves `customer_id` to the customer before storing
+	// the event), and a client that needs certainty must send one form consistently.
+	//
+	// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+	// whole batch. The document does not say with which status; this spec assumes 400
+	// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+	// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+	// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+	// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+	// client should not send a repeated `event_id` in one request.
+	//
+	// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+	// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+	// (the future limit stays). An event outside the window is invalid, as above.
+	//
+	// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+	// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+	// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+	// is refused with 413 before any event is read. The lengths are the document's and also
+	// declared in the schema; the server checks them per event (a failure entry with
+	// `allow_partial_failures`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+	IngestEventsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IngestEvents Ingest usage events
+	//
+	// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+	// camelCase form) for metering and billing, and answers 200 with the events that failed.
+	//
+	// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+	// customer_id)`: sending the same pair again is not counted twice, and when the
+	// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+	// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+	// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+	// say whether a customer's id and its alias count as one customer for deduplication; this
+	// spec assumes they do (the server resolves `customer_id` to the customer before storing
+	// the event), and a client that needs certainty must send one form consistently.
+	//
+	// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+	// whole batch. The document does not say with which status; this spec assumes 400
+	// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+	// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+	// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+	// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+	// client should not send a repeated `event_id` in one request.
+	//
+	// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+	// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+	// (the future limit stays). An event outside the window is invalid, as above.
+	//
+	// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+	// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+	// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+	// is refused with 413 before any event is read. The lengths are the document's and also
+	// declared in the schema; the server checks them per event (a failure entry with
+	// `allow_partial_failures`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+	IngestEvents(ctx context.Context, body IngestEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListInvoices List invoices, a page at a time
 	//
 	// Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
@@ -3499,6 +3738,35 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
 	CancelSubscription(ctx context.Context, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCustomerUsage Get a customer's usage
+	//
+	// The customer's usage over `[start_date, end_date]`, aggregated per billable metric
+	// (Meteroid's `get_customer_usage`). Read-only, safe to retry. Unknown customer: 404.
+	// The document does not say whether `end_date` is inclusive; this spec assumes it is
+	// (whole days, UTC). A query the server cannot read (a date that is not `YYYY-MM-DD`) is
+	// refused with 400 in `text/plain`.
+	//
+	// Corresponds with GET /api/v1/usage/customer/{customer_id} (the `GetCustomerUsage` operationId).
+	GetCustomerUsage(ctx context.Context, customerId string, params *GetCustomerUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSubscriptionUsage Get a subscription's usage
+	//
+	// The usage of a subscription's usage-based components (Meteroid's
+	// `get_subscription_usage`). Without `start_date` and `end_date` the period is the
+	// subscription's current billing period. Read-only, safe to retry. Unknown subscription:
+	// 404.
+	//
+	// Corresponds with GET /api/v1/usage/subscription/{subscription_id} (the `GetSubscriptionUsage` operationId).
+	GetSubscriptionUsage(ctx context.Context, subscriptionId string, params *GetSubscriptionUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUsageSummary Get the tenant's usage summary
+	//
+	// Usage over `[start_date, end_date]` across all customers of the tenant, aggregated per
+	// billable metric (Meteroid's `get_usage_summary`). Read-only, safe to retry.
+	//
+	// Corresponds with GET /api/v1/usage/summary (the `GetUsageSummary` operationId).
+	GetUsageSummary(ctx context.Context, params *GetUsageSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListCustomers List customers, a page at a time
@@ -3806,6 +4074,102 @@ func (c *Client) UpdateCustomer(ctx context.Context, idOrAlias string, body Upda
 // Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 func (c *Client) UnarchiveCustomer(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnarchiveCustomerRequest(c.Server, idOrAlias)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IngestEventsWithBody Ingest usage events
+//
+// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+// camelCase form) for metering and billing, and answers 200 with the events that failed.
+//
+// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+// customer_id)`: sending the same pair again is not counted twice, and when the
+// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+// say whether a customer's id and its alias count as one customer for deduplication; this
+// spec assumes they do (the server resolves `customer_id` to the customer before storing
+// the event), and a client that needs certainty must send one form consistently.
+//
+// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+// whole batch. The document does not say with which status; this spec assumes 400
+// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+// client should not send a repeated `event_id` in one request.
+//
+// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+// (the future limit stays). An event outside the window is invalid, as above.
+//
+// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+// is refused with 413 before any event is read. The lengths are the document's and also
+// declared in the schema; the server checks them per event (a failure entry with
+// `allow_partial_failures`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+func (c *Client) IngestEventsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIngestEventsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IngestEvents Ingest usage events
+//
+// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+// camelCase form) for metering and billing, and answers 200 with the events that failed.
+//
+// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+// customer_id)`: sending the same pair again is not counted twice, and when the
+// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+// say whether a customer's id and its alias count as one customer for deduplication; this
+// spec assumes they do (the server resolves `customer_id` to the customer before storing
+// the event), and a client that needs certainty must send one form consistently.
+//
+// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+// whole batch. The document does not say with which status; this spec assumes 400
+// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+// client should not send a repeated `event_id` in one request.
+//
+// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+// (the future limit stays). An event outside the window is invalid, as above.
+//
+// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+// is refused with 413 before any event is read. The lengths are the document's and also
+// declared in the schema; the server checks them per event (a failure entry with
+// `allow_partial_failures`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+func (c *Client) IngestEvents(ctx context.Context, body IngestEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIngestEventsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4233,6 +4597,65 @@ func (c *Client) CancelSubscription(ctx context.Context, subscriptionId Subscrip
 	return c.Client.Do(req)
 }
 
+// GetCustomerUsage Get a customer's usage
+//
+// The customer's usage over `[start_date, end_date]`, aggregated per billable metric
+// (Meteroid's `get_customer_usage`). Read-only, safe to retry. Unknown customer: 404.
+// The document does not say whether `end_date` is inclusive; this spec assumes it is
+// (whole days, UTC). A query the server cannot read (a date that is not `YYYY-MM-DD`) is
+// refused with 400 in `text/plain`.
+//
+// Corresponds with GET /api/v1/usage/customer/{customer_id} (the `GetCustomerUsage` operationId).
+func (c *Client) GetCustomerUsage(ctx context.Context, customerId string, params *GetCustomerUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerUsageRequest(c.Server, customerId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSubscriptionUsage Get a subscription's usage
+//
+// The usage of a subscription's usage-based components (Meteroid's
+// `get_subscription_usage`). Without `start_date` and `end_date` the period is the
+// subscription's current billing period. Read-only, safe to retry. Unknown subscription:
+// 404.
+//
+// Corresponds with GET /api/v1/usage/subscription/{subscription_id} (the `GetSubscriptionUsage` operationId).
+func (c *Client) GetSubscriptionUsage(ctx context.Context, subscriptionId string, params *GetSubscriptionUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSubscriptionUsageRequest(c.Server, subscriptionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUsageSummary Get the tenant's usage summary
+//
+// Usage over `[start_date, end_date]` across all customers of the tenant, aggregated per
+// billable metric (Meteroid's `get_usage_summary`). Read-only, safe to retry.
+//
+// Corresponds with GET /api/v1/usage/summary (the `GetUsageSummary` operationId).
+func (c *Client) GetUsageSummary(ctx context.Context, params *GetUsageSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUsageSummaryRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewListCustomersRequest constructs an http.Request for the ListCustomers method
 func NewListCustomersRequest(server string, params *ListCustomersParams) (*http.Request, error) {
 	var err error
@@ -4567,6 +4990,46 @@ func NewUnarchiveCustomerRequest(server string, idOrAlias string) (*http.Request
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewIngestEventsRequest calls the generic IngestEvents builder with application/json body
+func NewIngestEventsRequest(server string, body IngestEventsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIngestEventsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewIngestEventsRequestWithBody constructs an http.Request for the IngestEvents method, with any body, and a specified content type
+func NewIngestEventsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/events/ingest")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -5567,6 +6030,238 @@ func NewCancelSubscriptionRequestWithBody(server string, subscriptionId Subscrip
 	return req, nil
 }
 
+// NewGetCustomerUsageRequest constructs an http.Request for the GetCustomerUsage method
+func NewGetCustomerUsageRequest(server string, customerId string, params *GetCustomerUsageParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/usage/customer/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.MetricId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "metric_id", *params.MetricId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSubscriptionUsageRequest constructs an http.Request for the GetSubscriptionUsage method
+func NewGetSubscriptionUsageRequest(server string, subscriptionId string, params *GetSubscriptionUsageParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscription_id", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/usage/subscription/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.StartDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MetricId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "metric_id", *params.MetricId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUsageSummaryRequest constructs an http.Request for the GetUsageSummary method
+func NewGetUsageSummaryRequest(server string, params *GetUsageSummaryParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/usage/summary")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.MetricId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "metric_id", *params.MetricId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -5834,6 +6529,82 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/customers/{id_or_alias}/unarchive (the `UnarchiveCustomer` operationId).
 	UnarchiveCustomerWithResponse(ctx context.Context, idOrAlias string, reqEditors ...RequestEditorFn) (*UnarchiveCustomerResponse, error)
 
+	// IngestEventsWithBodyWithResponse Ingest usage events
+	//
+	// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+	// camelCase form) for metering and billing, and answers 200 with the events that failed.
+	//
+	// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+	// customer_id)`: sending the same pair again is not counted twice, and when the
+	// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+	// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+	// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+	// say whether a customer's id and its alias count as one customer for deduplication; this
+	// spec assumes they do (the server resolves `customer_id` to the customer before storing
+	// the event), and a client that needs certainty must send one form consistently.
+	//
+	// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+	// whole batch. The document does not say with which status; this spec assumes 400
+	// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+	// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+	// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+	// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+	// client should not send a repeated `event_id` in one request.
+	//
+	// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+	// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+	// (the future limit stays). An event outside the window is invalid, as above.
+	//
+	// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+	// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+	// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+	// is refused with 413 before any event is read. The lengths are the document's and also
+	// declared in the schema; the server checks them per event (a failure entry with
+	// `allow_partial_failures`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+	IngestEventsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IngestEventsResponse, error)
+
+	// IngestEventsWithResponse Ingest usage events
+	//
+	// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+	// camelCase form) for metering and billing, and answers 200 with the events that failed.
+	//
+	// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+	// customer_id)`: sending the same pair again is not counted twice, and when the
+	// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+	// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+	// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+	// say whether a customer's id and its alias count as one customer for deduplication; this
+	// spec assumes they do (the server resolves `customer_id` to the customer before storing
+	// the event), and a client that needs certainty must send one form consistently.
+	//
+	// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+	// whole batch. The document does not say with which status; this spec assumes 400
+	// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+	// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+	// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+	// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+	// client should not send a repeated `event_id` in one request.
+	//
+	// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+	// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+	// (the future limit stays). An event outside the window is invalid, as above.
+	//
+	// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+	// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+	// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+	// is refused with 413 before any event is read. The lengths are the document's and also
+	// declared in the schema; the server checks them per event (a failure entry with
+	// `allow_partial_failures`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+	IngestEventsWithResponse(ctx context.Context, body IngestEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*IngestEventsResponse, error)
+
 	// ListInvoicesWithResponse List invoices, a page at a time
 	//
 	// Returns one page of the tenant's invoices (Meteroid's `list_invoices`) and a
@@ -6094,6 +6865,41 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/subscriptions/{subscription_id}/cancel (the `CancelSubscription` operationId).
 	CancelSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelSubscriptionResponse, error)
+
+	// GetCustomerUsageWithResponse Get a customer's usage
+	//
+	// The customer's usage over `[start_date, end_date]`, aggregated per billable metric
+	// (Meteroid's `get_customer_usage`). Read-only, safe to retry. Unknown customer: 404.
+	// The document does not say whether `end_date` is inclusive; this spec assumes it is
+	// (whole days, UTC). A query the server cannot read (a date that is not `YYYY-MM-DD`) is
+	// refused with 400 in `text/plain`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/usage/customer/{customer_id} (the `GetCustomerUsage` operationId).
+	GetCustomerUsageWithResponse(ctx context.Context, customerId string, params *GetCustomerUsageParams, reqEditors ...RequestEditorFn) (*GetCustomerUsageResponse, error)
+
+	// GetSubscriptionUsageWithResponse Get a subscription's usage
+	//
+	// The usage of a subscription's usage-based components (Meteroid's
+	// `get_subscription_usage`). Without `start_date` and `end_date` the period is the
+	// subscription's current billing period. Read-only, safe to retry. Unknown subscription:
+	// 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/usage/subscription/{subscription_id} (the `GetSubscriptionUsage` operationId).
+	GetSubscriptionUsageWithResponse(ctx context.Context, subscriptionId string, params *GetSubscriptionUsageParams, reqEditors ...RequestEditorFn) (*GetSubscriptionUsageResponse, error)
+
+	// GetUsageSummaryWithResponse Get the tenant's usage summary
+	//
+	// Usage over `[start_date, end_date]` across all customers of the tenant, aggregated per
+	// billable metric (Meteroid's `get_usage_summary`). Read-only, safe to retry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/usage/summary (the `GetUsageSummary` operationId).
+	GetUsageSummaryWithResponse(ctx context.Context, params *GetUsageSummaryParams, reqEditors ...RequestEditorFn) (*GetUsageSummaryResponse, error)
 }
 
 // ListCustomersResponse429Headers the declared response headers of an HTTP 429 response for ListCustomers
@@ -6972,6 +7778,131 @@ func (r UnarchiveCustomerResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UnarchiveCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// IngestEventsResponse429Headers the declared response headers of an HTTP 429 response for IngestEvents
+type IngestEventsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// IngestEventsResponse502Headers the declared response headers of an HTTP 502 response for IngestEvents
+type IngestEventsResponse502Headers struct {
+	RetryAfter *string
+}
+
+// IngestEventsResponse503Headers the declared response headers of an HTTP 503 response for IngestEvents
+type IngestEventsResponse503Headers struct {
+	RetryAfter *string
+}
+
+// IngestEventsResponse504Headers the declared response headers of an HTTP 504 response for IngestEvents
+type IngestEventsResponse504Headers struct {
+	RetryAfter *string
+}
+
+type IngestEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IngestEventsResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IngestEventsResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *IngestEventsResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *IngestEventsResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *IngestEventsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IngestEventsResponse) GetJSON200() *IngestEventsResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IngestEventsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IngestEventsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IngestEventsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IngestEventsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r IngestEventsResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r IngestEventsResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r IngestEventsResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r IngestEventsResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r IngestEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IngestEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IngestEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IngestEventsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8860,6 +9791,395 @@ func (r CancelSubscriptionResponse) ContentType() string {
 	return ""
 }
 
+// GetCustomerUsageResponse429Headers the declared response headers of an HTTP 429 response for GetCustomerUsage
+type GetCustomerUsageResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerUsageResponse502Headers the declared response headers of an HTTP 502 response for GetCustomerUsage
+type GetCustomerUsageResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerUsageResponse503Headers the declared response headers of an HTTP 503 response for GetCustomerUsage
+type GetCustomerUsageResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetCustomerUsageResponse504Headers the declared response headers of an HTTP 504 response for GetCustomerUsage
+type GetCustomerUsageResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetCustomerUsageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UsageResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetCustomerUsageResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetCustomerUsageResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCustomerUsageResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetCustomerUsageResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON200() *UsageResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetCustomerUsageResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetCustomerUsageResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerUsageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerUsageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerUsageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerUsageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSubscriptionUsageResponse429Headers the declared response headers of an HTTP 429 response for GetSubscriptionUsage
+type GetSubscriptionUsageResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetSubscriptionUsageResponse502Headers the declared response headers of an HTTP 502 response for GetSubscriptionUsage
+type GetSubscriptionUsageResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetSubscriptionUsageResponse503Headers the declared response headers of an HTTP 503 response for GetSubscriptionUsage
+type GetSubscriptionUsageResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetSubscriptionUsageResponse504Headers the declared response headers of an HTTP 504 response for GetSubscriptionUsage
+type GetSubscriptionUsageResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetSubscriptionUsageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UsageResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSubscriptionUsageResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetSubscriptionUsageResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetSubscriptionUsageResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetSubscriptionUsageResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON200() *UsageResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetSubscriptionUsageResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSubscriptionUsageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSubscriptionUsageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSubscriptionUsageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSubscriptionUsageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetUsageSummaryResponse429Headers the declared response headers of an HTTP 429 response for GetUsageSummary
+type GetUsageSummaryResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetUsageSummaryResponse502Headers the declared response headers of an HTTP 502 response for GetUsageSummary
+type GetUsageSummaryResponse502Headers struct {
+	RetryAfter *string
+}
+
+// GetUsageSummaryResponse503Headers the declared response headers of an HTTP 503 response for GetUsageSummary
+type GetUsageSummaryResponse503Headers struct {
+	RetryAfter *string
+}
+
+// GetUsageSummaryResponse504Headers the declared response headers of an HTTP 504 response for GetUsageSummary
+type GetUsageSummaryResponse504Headers struct {
+	RetryAfter *string
+}
+
+type GetUsageSummaryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UsageResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *GatewayError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *GatewayError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Unexpected
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetUsageSummaryResponse429Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GetUsageSummaryResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetUsageSummaryResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GetUsageSummaryResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON200() *UsageResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON502() *GatewayError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON503() *GatewayError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GetUsageSummaryResponse) GetJSON504() *GatewayError {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetUsageSummaryResponse) GetJSONDefault() *Unexpected {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUsageSummaryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUsageSummaryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUsageSummaryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUsageSummaryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListCustomersWithResponse List customers, a page at a time
 //
 // Returns one page of the tenant's customers and a `pagination_meta` that says how many
@@ -9141,6 +10461,94 @@ func (c *ClientWithResponses) UnarchiveCustomerWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseUnarchiveCustomerResponse(rsp)
+}
+
+// IngestEventsWithBodyWithResponse Ingest usage events
+//
+// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+// camelCase form) for metering and billing, and answers 200 with the events that failed.
+//
+// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+// customer_id)`: sending the same pair again is not counted twice, and when the
+// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+// say whether a customer's id and its alias count as one customer for deduplication; this
+// spec assumes they do (the server resolves `customer_id` to the customer before storing
+// the event), and a client that needs certainty must send one form consistently.
+//
+// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+// whole batch. The document does not say with which status; this spec assumes 400
+// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+// client should not send a repeated `event_id` in one request.
+//
+// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+// (the future limit stays). An event outside the window is invalid, as above.
+//
+// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+// is refused with 413 before any event is read. The lengths are the document's and also
+// declared in the schema; the server checks them per event (a failure entry with
+// `allow_partial_failures`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+func (c *ClientWithResponses) IngestEventsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IngestEventsResponse, error) {
+	rsp, err := c.IngestEventsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIngestEventsResponse(rsp)
+}
+
+// IngestEventsWithResponse Ingest usage events
+//
+// Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+// camelCase form) for metering and billing, and answers 200 with the events that failed.
+//
+// Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+// customer_id)`: sending the same pair again is not counted twice, and when the
+// timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+// repeat whenever every event carries an `event_id` of its own (which the schema requires):
+// a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+// say whether a customer's id and its alias count as one customer for deduplication; this
+// spec assumes they do (the server resolves `customer_id` to the customer before storing
+// the event), and a client that needs certainty must send one form consistently.
+//
+// `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+// whole batch. The document does not say with which status; this spec assumes 400
+// `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+// events are ingested and the invalid ones are listed in `failures` (`event_id`,
+// `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+// the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+// client should not send a repeated `event_id` in one request.
+//
+// `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+// hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+// (the future limit stays). An event outside the window is invalid, as above.
+//
+// Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+// most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+// (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+// is refused with 413 before any event is read. The lengths are the document's and also
+// declared in the schema; the server checks them per event (a failure entry with
+// `allow_partial_failures`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/events/ingest (the `IngestEvents` operationId).
+func (c *ClientWithResponses) IngestEventsWithResponse(ctx context.Context, body IngestEventsJSONRequestBody, reqEditors ...RequestEditorFn) (*IngestEventsResponse, error) {
+	rsp, err := c.IngestEvents(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIngestEventsResponse(rsp)
 }
 
 // ListInvoicesWithResponse List invoices, a page at a time
@@ -9510,6 +10918,59 @@ func (c *ClientWithResponses) CancelSubscriptionWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseCancelSubscriptionResponse(rsp)
+}
+
+// GetCustomerUsageWithResponse Get a customer's usage
+//
+// The customer's usage over `[start_date, end_date]`, aggregated per billable metric
+// (Meteroid's `get_customer_usage`). Read-only, safe to retry. Unknown customer: 404.
+// The document does not say whether `end_date` is inclusive; this spec assumes it is
+// (whole days, UTC). A query the server cannot read (a date that is not `YYYY-MM-DD`) is
+// refused with 400 in `text/plain`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/usage/customer/{customer_id} (the `GetCustomerUsage` operationId).
+func (c *ClientWithResponses) GetCustomerUsageWithResponse(ctx context.Context, customerId string, params *GetCustomerUsageParams, reqEditors ...RequestEditorFn) (*GetCustomerUsageResponse, error) {
+	rsp, err := c.GetCustomerUsage(ctx, customerId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerUsageResponse(rsp)
+}
+
+// GetSubscriptionUsageWithResponse Get a subscription's usage
+//
+// The usage of a subscription's usage-based components (Meteroid's
+// `get_subscription_usage`). Without `start_date` and `end_date` the period is the
+// subscription's current billing period. Read-only, safe to retry. Unknown subscription:
+// 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/usage/subscription/{subscription_id} (the `GetSubscriptionUsage` operationId).
+func (c *ClientWithResponses) GetSubscriptionUsageWithResponse(ctx context.Context, subscriptionId string, params *GetSubscriptionUsageParams, reqEditors ...RequestEditorFn) (*GetSubscriptionUsageResponse, error) {
+	rsp, err := c.GetSubscriptionUsage(ctx, subscriptionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSubscriptionUsageResponse(rsp)
+}
+
+// GetUsageSummaryWithResponse Get the tenant's usage summary
+//
+// Usage over `[start_date, end_date]` across all customers of the tenant, aggregated per
+// billable metric (Meteroid's `get_usage_summary`). Read-only, safe to retry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/usage/summary (the `GetUsageSummary` operationId).
+func (c *ClientWithResponses) GetUsageSummaryWithResponse(ctx context.Context, params *GetUsageSummaryParams, reqEditors ...RequestEditorFn) (*GetUsageSummaryResponse, error) {
+	rsp, err := c.GetUsageSummary(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUsageSummaryResponse(rsp)
 }
 
 // ParseListCustomersResponse parses an HTTP response from a ListCustomersWithResponse call
@@ -10483,6 +11944,146 @@ func ParseUnarchiveCustomerResponse(rsp *http.Response) (*UnarchiveCustomerRespo
 		response.Headers503 = &headers
 	case rsp.StatusCode == 504:
 		var headers UnarchiveCustomerResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseIngestEventsResponse parses an HTTP response from a IngestEventsWithResponse call
+func ParseIngestEventsResponse(rsp *http.Response) (*IngestEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IngestEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IngestEventsResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers IngestEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers IngestEventsResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers IngestEventsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers IngestEventsResponse504Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -12582,450 +14183,943 @@ func ParseCancelSubscriptionResponse(rsp *http.Response) (*CancelSubscriptionRes
 	return response, nil
 }
 
+// ParseGetCustomerUsageResponse parses an HTTP response from a GetCustomerUsageWithResponse call
+func ParseGetCustomerUsageResponse(rsp *http.Response) (*GetCustomerUsageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerUsageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UsageResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetCustomerUsageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetCustomerUsageResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCustomerUsageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetCustomerUsageResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSubscriptionUsageResponse parses an HTTP response from a GetSubscriptionUsageWithResponse call
+func ParseGetSubscriptionUsageResponse(rsp *http.Response) (*GetSubscriptionUsageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSubscriptionUsageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UsageResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSubscriptionUsageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetSubscriptionUsageResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetSubscriptionUsageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetSubscriptionUsageResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetUsageSummaryResponse parses an HTTP response from a GetUsageSummaryWithResponse call
+func ParseGetUsageSummaryResponse(rsp *http.Response) (*GetUsageSummaryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUsageSummaryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UsageResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Unexpected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/html) unsupported
+
+	case rsp.StatusCode == 504:
+	// Content-type (text/html) unsupported
+
+	case true:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetUsageSummaryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 502:
+		var headers GetUsageSummaryResponse502Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetUsageSummaryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers GetUsageSummaryResponse504Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rcttG1ij6Kl0831cmz0fRkuwkE6m+qk1LtK2JbiNRySSBN9EimiJGYIODBiVxElftNzn/9oucN9lP",
-	"smut1d3oBkESlGTnMq5KOQKIvq9e98svjWE6maZSyFw19n5pjAWPRIZ/Xog8m3dHucjgKRJqmMXTPE5l",
-	"Y69xmuYsSoeziZC5iNj1nJ2IXGRpHLXZ9Sxn41Sms0xE7H4sJJtmQgmZ77Fxes+SVN6wPGX3PM7ZtRil",
-	"mWCZmAqex/DDGJ7+ORMqbzOuWCQSPt9SYpjKSLFmGDRebQeNsMXSjHHJ3vf75yziuWDNi7cH7Nudne1W",
-	"hx3wKYvzTqPdUMOxmHCYv3jgk2kiGnuNV9uNdiOfT+FvlWexvGl8/Pix3ZjyjE9gFbj6I3mXxkNxFC0u",
-	"vj8WLKafXygGS55mYhQ/iIiFsbwbhDByMR68+ka+3j18d/JVf5Tcfiv/Msm/eTseftNoN2LocMrzcaPd",
-	"kHyiv4euB3HUaDdgL+JMRI29PJsJd0GTWB4LeZOPG3s7i+tpN05EnsXDpfOPWDrC3b6Ok4RfJ4JNsIG7",
-	"mOtJeS3Xk42WQl0+dSXnCZfr1zFNuHQnD8/l6eO7TRaADZ46/SyNZsO8xgroQ28RWbSwhizabAnU61NX",
-	"cTm7tjNfthTlfLNwM9TsurwUeLXJUtz+n7qeH8T1OE1vly1lIpTiN3g6zXCibgb/53/977DVxnNSfCJY",
-	"Kpm4E9mcZYAm4Qg5IKsY3u2xSESzaRIPATOlEpCRRZCBVAJwWZwrdk+TUCwfZ+nsZswu7+KHNrsfx8Mx",
-	"G6VJkt4rdplzGfEsYnrKqhNIsz+Erosd0h1urdmcpdtxGd9Ins8ysbgrXaamfCi2lABECVg/iVUOCw/v",
-	"dtrBbHv71fCaK/H1a/b+pHuwdfm+u/vV1/hehCy9ExkL6atikvRrx3+dxxOhcj6Zer9m/D6Q12k01z22",
-	"2a2YA4GJ8zGeipDRNI1lzpQYZiJnzfB+rMRw4M3sVpj2e9joVsxZrPDPSAzTSERsyrO81WFnUgRywvPh",
-	"GMiSMvvC1Gw0iodCsaaC8+cJ49Op4BkcWiIYN8Nnac5zoVr7DAgsz4BksGEqVc5lHkhYZJt2BUkev2ew",
-	"OCB5mRiK+E5ENY7ZTutxp903O7142j8A3aZtIZhm91zhNoioza5k/MA0Ue6wCzGaKcHsuSmWpykb8YyN",
-	"snTC5uksY8MkHd4GsvkVm8RylgvFRJyPRcbuuT2BmZrxhOVpIjIuh6K1x4BDSGdwWzIxTfi8Dujbaazc",
-	"kynPc5FBP//z5+2tbz/8139UMwWZUNNUKoE8wRseXRBvAk/DVOZC4p98Spc9TuXLfyjYQMtwYMNrr6Ga",
-	"TSY8mzf2gMngSRzR0TfHXEZb91mc50Lu0+ZrFoupMWACmTKRZWkG38dCtRrtxh1PZoJmE8Hc33QPBxe9",
-	"v131LvuNdkNjMWekv16eneJwe2wmb2V6L9kdz2Iucxb2ri7OQjZKMzaKRRKxcDjLMiGH85D2oti9/8jE",
-	"qLHX+H9eFszjS/pVvezBDBHKcvGQv5wmPMb9KFovYlvxkGd8mKfZC2Uwb5uJzk2HBY23PE5EBBzjlGcA",
-	"ZgWHaK8MrCpo7DOZ5kzlwM10qo9zcWjsIqVbWHCAjC4s7lmHnfBklGYTQdvXZlxGjLN/zuBaUO9EF0R2",
-	"J7IXKpD0k10VG3IJU8sEB3IyFdlgym/Ef/PrIdAUjhww3CGNzjgLi70LzY7sBxJGAShJRKZeMDi84VgM",
-	"bxVrcmnP05warIp4SZigkHmcz9vQtxk/ZOkMEHggMy5hxzudTotxqe7hXhq8ihAT4qmGuFsddoprybM5",
-	"7nQgGx/bjYNUjpJ4uOnNGDrNinvRTWKuAGECXvHuRRXMH5ydvj0+OvAB/mCm8nQiMsYT2HY4jVjl6jGQ",
-	"XAk3w+r+95Cuc5q/XcL1nHGZIr6z7eDIeDYcA6pnKVCbWA6TWSSiVsEsvFDsbCpk9/wI6FPCM0GoUuU8",
-	"nymH+Bm0MEfglCmbpJnAkwqkPaq2/jEHMjUbDoVSRAbtpMZpEhlwpkVM+BzfMpp+xHOuT7yHEHWa5m8B",
-	"RW947tJpVpz7lQZh4LrWnfrpWX/w9uzq9NA7dpdNxZWOcJTnOPXTVF8iw6+nU5FxzevexjJiYw6nA8ce",
-	"sWZM9BOO7lbMXyiWCwloFo5AyLs4SyWg9lb5OsHWvuO5uOdzmspmGzuT/I7HKNH5e3spsrt4KJjzwfpN",
-	"Pjrt9y5Ou8eDy97F972LQe/i4uzC33DdbS4m0zTjWZzM3SGeQDnG+SRZRTi6UoM94DJiwKdZ+jDfxysI",
-	"XcAN3JAkwFnok5tm6V0cAUK3dFjtMc5u6HAAvSYpj9g1T4BdAWQLDI/MDXzA0RM2Veyr7d02+2r7FbT6",
-	"avs16UXMR7FiM5kJPhzjqaQZU0l632GWPsEHwBwlc4Kv4rqTukWvHC8rSBekGjk5pq2JpcoFj9pMpWyY",
-	"xLAONpmpHPcmElNooIWUCwOG+4xbKpuPeY5dDzMBAo1KJyJHtnhC2wD/g77G/E6wnN8KycRoJIZ5h3Vx",
-	"0diYZ9mchTjCFqqVUBosK5y2rMapClT01y8d3RQe4pEEbo4nl0iCH3NvYt3D4qURGRvxOAHm/xnui5mp",
-	"5hboKJ8FP/lzdc4SWbp3vX6bnXf7B+8RAx32jnv9HmvGEdxb2CQgUiRMtNpIWAJ5zYe36WgEp3h+dtln",
-	"TQKAFkHEDVyVvBIG6LvIoy17xP7EOfULwxWkUusBAXYBruKc8RseS01pPgmNKQjx4yiNZTCencoU1Nih",
-	"J2mmt+pJhKWfpidczrUwojbc0HyxdbGvF4AakngSw8Gv3dP+2dngpHv6oxFWLr29Lfpi4mEoRCSeZ3Mr",
-	"+iUsS+80uXAU25qZ8rAWIyTEYhXI4tN9i1rVOJ0lkVaBl5q66nDWHPLpVEQtHAXZq/sYmEUOknI6GjHx",
-	"QCuLEfMjs/cP2NHMudwkET8PFr2SfJaP0yz+l4g2Zzu8pgVcvOGRgdX1YHF12r3qvz+7OPqpd1gpv+qe",
-	"no2NNzOLFZvESsXyps0mRtxrs0zcpbcCbx8wGJqHd25Z1SW7kuJhKoZ5rU383bJGfwD5vSvnRhJCNGkZ",
-	"chalQt9lkppY01OnJCCqMZlK3BzYE9wuhQJSILkhzoB0F1krBIKWz56VJeV2SYgPpNEoG8OV4c5QR2bP",
-	"JxLDOEKB0RHzhgkHSY00zV89PPjkuc2ilEkDhVpOe/3woInnlZxmKYh6sK0ks5XA8o+jp4mVVmDNiHnV",
-	"jLa5bkyN+VSwJmeIV8zP9xmaHOdTFICNniSQQs4m+ks1G45hgrzQnpA6rLVnVTPmTLSWh2Zkd6StVTeB",
-	"rNLdEJrQlNuAYbUi5Uqq2XSaZrmITkQU8z7uzh/vwExXwMQACT2g+W/BevZYGRWGq/c5kAsbzZ60z5Z6",
-	"IPXqRtGZ7N0ZNJ0kZ6PG3s+rUbLWoWOr96SL/the3aQY5pDnvPHxQ9W+Tfkcxcp0xEIeRansGC1R2DZv",
-	"NH8dIueg382mEb1rFsqjQIbFmGGrzUYJzzWclSZTCT48irZQvYEKYUU00Az4/4ZM3CEf42irQr/bsAXw",
-	"Ms0AM+cxsQo8igZkv/PM8vB6qTGwBHHtht6BAccTA3INfzVgC9ACUNXGW98vDTlLtJqEjAML34+EGOT6",
-	"9nE5rwET2tT7VgiA8rOpkAgTgGgaez/DgB+qD73YaCEQU+0zfo1MYpoxaEecI1KsWDEl0Lth9QrajYet",
-	"m3RLv6ycWmPCHwYx2qSGQg2mIhu4NlZva2OZv9pdPijIzzd4B7RB5pfFDZ1m2q/BO/hpFm9w8I45u9TL",
-	"JuCjRDIaKFJdGVWZ/ug6TRPBCUUU9qOfHbDVK2z7pnW7uIrePXj9YOeTXv9DDHN9GTOhVJXVdZqqnCcA",
-	"IfBFh/XQGkcWGuR54Eue7LEKDgde0dUNJE+mY34t8niI0kRTpRacJjwDJtests1mMolvhSe+v1Bob6De",
-	"SGThgZzyDKQTMzuXjqYzCewIT/Qg04TPVAz4Vy9hIibXKEaxUBtRfkVQDwMZyyoNOIxZUAYGYoRQRNGV",
-	"yE1/XLEQu0FvoSSWYjdo7AUS37X2mODDMQyqOcOIGYBmYwGMoorlULBXne3OdsveQsSz1Ot1mo/ZRHDJ",
-	"goZM8wDGDhogkZFUXHCKukGepiSk+WhwqBmxtWhI7+QibByYLYb9zu/TrUSAcMiOLs/Yq52vv97aYXjo",
-	"W7sMxCvWRMIfXl2GmnnVGzmbTkW2NeRKqEDejzmqdRDLAHJXKQsjEcILPhyKqRGLVZ7C7sF2H/bCVvGO",
-	"Tj8S0IvhwwPkufDj7e3QeDjEOZynBNI8y6S2RWjLLOPk/ZDfp4zWheRHW41hssSrQ38ddgn7jevAn/ZJ",
-	"1wS/wZhBw9rGaMuCBp1IgT6uLitQm2Mkbv7c3fqJb/3rwy+7H3/d3m79RxVWAWDbWTynt3GmcntF4CPW",
-	"VHkmBMGVnAHcttYjdD3C7uIIl2iKLw1xPYvRmNNmahbnos2GL9N6o4DYUeEBcgmv26QXhzuSZiwTN3Eq",
-	"a3X6r3g6ICm/3O85YTj4EX3+UD5tJoKjLvBfIkvhUsFR1Jn+xyr0aswR556PX9nlgZNhzLEgwV22VuH4",
-	"X6LE6yx2CxjmOk4SmPlUZHGKqFdGbMinHK48y8eZUOMU2CkEV8NFoLuUQXEFb0HcrkrSXFVhET3WQI+l",
-	"+auYaMK592mci4mqpMv6Bc8yPm9U7Z+Z/KCYfK2RXObh69eNKmZh7diw9IHvpFp3JVXdvaENI+/I7s1N",
-	"Jm54TvyQx+Zpnq1xcHZ12m+0G8fdPvlUnHT/Dv8encK/vS787/LqpNGmLweHR5f9o9ODfuMDcH6lCS7w",
-	"fl3tdflCMa7nAmCHXkA82mNaQ+ECXfUCenI2CUmYVSzNAOaMKoAGJ+BZ2DDd2zmCz/JdODk77b8//rHR",
-	"bvztqnvR713g35e9k6Pu6elV97jRbug/ai7bvyN1FkxT9NbZDPW8wnYgQzszkJOKqcGT/kt7DdfamANg",
-	"iRPXnOx48FT4SsHNvR/PQZweYlMfVSztDhAGXPF0lgcyJLNZfCcGIMmEbcZz49xmtBmkoMjtDqaIQyZx",
-	"DoSZtrMKUfg9LwhNVVuQCa6VlDVQbNUC1SzJlwiW5GQCMu5woWG4x9ZtHTllhW2WCeDFo0Ai83Ythnym",
-	"BLsRUmQ8TzPFmimfxltAW26EbDH4GrYxzpCdvc84Mg2LFn24QTjHVeNXbXRZgFolL7qdLggcXkdVQsNB",
-	"Opum8jBWyNVUyQ5D/OKFYpH+qASUXgcAiRwgaChkbjSVjLx3+QS+aLM8TaJAcmD72fWchTAnYLTPexcH",
-	"vdN+910Prtvbo7/3DsMW7Q4MncWTWMJ5oGcun04BjPZ+aeCHyzbnLYxsV9duFGMsFb/t3G2zj/Z45qfk",
-	"J4jb+LHdSKWoI9FXdbm6iT/vjx/sSX16BZMzTk0NE0GIp2LSr3wdk365RMnkjFvSMpVnVIkNLJg6aiY7",
-	"ZLWaqdRvlZ7JMJtVAtW0QgE1TGefVwG1+HuMSvqoShtBF8lc9PVA4N4A8TCNM6FWzXUt+54JIDzAalqb",
-	"3SNUQ5mIxIT899Hk+uhuZqqm2qY47DZBhH8MzrY63TpHsVZ1c4A/u5gcVaCVRjlS8wGPwPOcD8dA3rF7",
-	"YPp8+K7u9dPpU1HNE/+LG+Cs5u3pQBZUVFkM4uCdyLI40nTDkZoqlrewsAN3/LBdEJdWm025UqRpuInv",
-	"hHQsEMUp/HPGrWlrAaAmsYwnwMhuLwLTUi3fkrOO4vw0zcVnwOX+WHXxObYayDQXFoO3/dejWPIk/leB",
-	"2p3f7tI4ElEYyDIwulMpo/iKiVajefyQwUALuN6ZwxKEvzgKchhd5EyMwzYeKrrdTmKZZmwm41yxJpBw",
-	"1arUwj0CjTuTXSQimdyMiEQxDo+rGAyNhFtDcDaGymoSp7W2i/ObqQ3m54Qier2sDGmsIB2jmYwet0qy",
-	"gK8leRY4LvF7Y97I+YMetK42Is3JBXDtt2Uy48OEfwJtP6ZTr8k5QjOwN+NlG7cMbOpQqsVdqhT3Dy+6",
-	"b/uNduPt0Wn3WPvifH92dNg7rCvfO3fdeDFYGT/E7klQ0P3DAw2wwFqWJr2ZEO/cEX+GR5dn7PXuzjeF",
-	"vZ/Uj0b5lgj0FFPWx8BaVpo7X32LH6s2I4997TCPPltqnGaCzWdcsvDg9H1oNXrjWOVpFg9ZeHB1AMt9",
-	"f/EdKiqOUUNx2cc9+OmH47DVYV2jmp/weSB5FNGAe+xdquPUlBO+Q7oQGETLvSJCGyKq7PUGtdqFl1kg",
-	"Ey5vZvxGWGc1VJfnYzEx4Vd5gnaFe5EkHRY+bAFkbN3xDORnFaIYTeald6mNasPj0ttJUXcHZ4c9EwHY",
-	"1FoOrfUvZHQmJoCkrwGDh13ajv4FanH6Z+chhaVofb2Gzy5CZPftKfx7jNqnE3xz+g7+PevCvxeX8O8V",
-	"vv8B3/8E37/pnsC/b+D9m0OA8jfv8P17fHP0Fv7F3t6gx+ebszfw7wWM8uYS3/Tx+x/O4d8f8e+f4P1B",
-	"F/89hB4O3uO/x/DNwel7/PdHVBLim4sD+PeK/sU33/fg35++a7Qbh3+Ftoff4d/4/SH233sHf/cuYMRe",
-	"H2bVu7qAW/pX+PXtd/Druzf4bw9m++497MC7I3yDK3p3Cj2/6/8N/v0R3rz/Dv89he/fX8CI7/uwV++v",
-	"4MujQ+j/6Bj6OTrFv/8G3x9d4N+X8P1fsee/nuG/57DG73rw/Xfv8N/38OV3J9Dbd+c/wL8X+O8P8P13",
-	"OIfvfiIFK/R2jPM//g5aHV/Ar8eXMLdj/PIEd/jkEN6cvINTPsH5n5xA2xNU1J7gjp1cXMG/uD8n3+O/",
-	"P+A3f0e97Y/4BuHhFPs8RRg4PTqDf8/gy9Nz+OYUd/7sBP4+775BNQR8ef4Ovjl/D2Od42zPj/H9j7B7",
-	"f+vCm4szeHOBMHNxBW0vfoB9uMRfLxECLw/w78N3qE6FPi/f4Xvs+RJh+/IMdvISd+PyEt/38W+Ew8vv",
-	"AYouf8T3P8H3/fcwVv+v0Kp/AnvSR0ju4870L+CM+thDH0+h/xN8edUFKL1693f4F+d89SPs4RX++j2e",
-	"6ffYz/dX3zfajR9QG/73Lqzo7wfw/u9n+Pc5/PtjD9b1E670pxM48Z9+OAaqVDARBLyLPgseqkEVvMYp",
-	"dOvtE95++4Q7ZZ9OvC8RK9gnxA72CbGEfbry2v3gtfvJHY+wiH1647YjrGKf3nnt3ntfIraxT96sCfvY",
-	"J8RC9unCXS1hJfvU98ZDLGWffvR++8ltp7GXeTp0Z6axmXk6dvvU2M0+/eg+nXlfEtYzT1f+k/clYUPz",
-	"hFjRPBF2tE/feb954x166yPsaZ8u3J0gbGqfEDDNE2FX+/Sd2wthW/vUc0+FsK99OvK+9E6asLJ9Quxs",
-	"n350vyRsbZ9O3fEIe9unvgu7hM3NE2F1+3TszpOwvH36mzseYX37dOmO91dvRUQN7NO5CxNEHezTO+/p",
-	"vTsCUQ37hNTDPl14Tz+4433n7RlRF/NEVMY+eedHVMc+Xbi9EBWyT94IJ97NIepkn9652ObEOz+iWvbp",
-	"1J3niQfJRM3skwefRN3s0w9en393oZyonn3y8Nmpt4ZTD2cRVbRPZ+4IRCXtk3fjiGqaJ6Ke9qnnjkDU",
-	"1D69d9d+7p0KUVn79KML5UR1zRNRX/vk4UiixvbpBxfOLr1eLj3MTtTaPh26oxP1tk/vvHbeii49WkXU",
-	"3T55UEfU3j71vd88PE9cgH360Wv3kzsecQf26a/u6MQt2CePAvU9iCQuwj55M+t7t5G4C/NEXIZ9Qm7D",
-	"PnlnRNyHffJ6+d7DId978yTuxDwRl2KeiFuxTwduO+Je7NO5+0TcjHn6yYMQ4m7s0w9oAi/uwIKMvVKP",
-	"YeTVekK2lbbCBQO6K7IKLT5WCc6syR1Zk/EoCiR+rF3E3qVWlCxGa1uxUnvVq7TIPoAjkZBaJZX7XqnO",
-	"gnVAXZ8/VFkyc/5AUYfoOA6yZ0oxHzZYTke5msWXMx+8gEmN+CzJoS+hOoHsJgl64xgfSZ2IgZQ6e4zj",
-	"oOhLJYWIFHkOUveTwlXH7PKLko8lSzOKEkP5OFYYY0mu60liumHXAqZoBq3SUBpv2lKYIOYgoqXCNDmK",
-	"8vcSA3lJ2aSMw9/33T7ZDRY1c9oVoIDO8ieuTjSdkW1Ef0N+a1U6af7AMnQV4xjPMuGJDjoIg8Z2Z3c7",
-	"aIQEXVapYuN10PWMssHIOGfNUcaH0G0g08zYplv7lPbChomqnJLMoCdzkpC9waaWS+boJkEBzu6ogaS0",
-	"KgaY22UPU/J3VHCnKM46zo3XKSXtyQU5X2JQCu1HIJtxrtgkjQTG+MY8iZWwKYZgM6jNKEl53sK7QzGe",
-	"ioV4DmFxu7SXLfXcYaep7SLUvomh58qaSh02hK2NN4QPpYxiX3Tsng7L1gnUhmKcJhFmamqQBoe6Ih1O",
-	"0AjRR9bu05zCyFXO54zC80y3gUTYjBUj1FZ2twQoKKGCUSIeOoe0PPenrXgyTbNcJ+0ZN/YaN3E+nl13",
-	"hunk5XWcJNdZHN0I98/p7c1L6I48VfjDEr/DPt2dF0q7q9LmDXmSkLtzVtwuim1ELIILWhIx52qEtY94",
-	"pp1rzCwqFbMah1W6cNg8I0r7yRYhMt3zI/I7jtETNxOw/8M80QE08YNBbGU8ZbIamfPS7uIjdFRtFnl/",
-	"2iyk8QeIM+E5RnuSxa4DMeFxotABy3mJKHdA38JGhK09HV8kIwGTJbDQ45ptM9PFebQR3wbyJktnU+Z7",
-	"rxc3NRM4YwyNhsGMP6R2hdXaQ5tLLZaUoSvFMD8XW2czSdjBONSbyQBZvBbaEXyfwB62micqXXQiD6S5",
-	"dR5dRaxRuKpT0Jn1VN8vO5Uz8ikPZCAvC3d0P1WLpvh4gYEgSu0aHV5zeTvgQzRqwxGwZiYm6Z2I2Gyq",
-	"8kzwCYtlIHe3d7/e2t5tMcCsYazgiAfiQUymecia9lODA+McsAuuow3bGBqgJUs1AoB5dc7z4VhbF827",
-	"K/QcMU5vOhONgP3R3t8sztEBSe8aEnuVx0liEubp9cV63VzZdAFO8iM8NOtfrlh8I9MlhBVhZoml0uKA",
-	"e+g6/ueMUsWNNE4wh9Bm8aheMM7HdqMEmvW5QhMcUi+UyPgF6mHWBhKR5cCPqYAPV/laa9TlI/Bimnap",
-	"iBxqBjlIiTGcDuQucxbSXzL9JbCwUz5HPsLkbLG/FV/nqfUqbJG5pmAdFe4aJqzAPIx4rlzO10dhsSM3",
-	"VCWQJlaFokjojr3a2v2GNXkUiYhiTGKp40sILNdvjmPGqiM+GPOni7srwkf08rfUVAzjUTwkxnifAQqY",
-	"FxlqlnPSCrnxOQCKdclePT/D4Vc4fi897yIAyU8oOpypckLRx1i3CyK2OH5vC34wVwm5OJ6bBI2Wz943",
-	"NAI3ztuNta72FTRzVcJh7xRKmYfvxELm4TuxwXYsD9sbp1LUusVqHKNv5+Y47lK33AzXmfE+P7JbnG/j",
-	"jucDLROt36uy+0DhCeBdWrwWFZBaDTj6DFexmEStq0GMUiGOGNf5e0q8JQYTgpilGaOKCL0Jz24Ldi6Q",
-	"TWL+KhlGtpzN3Nfxcz9/oHSUcICkjwhkmT2DmdkIPmAQxL4WPKZiWMiVGE1mIvI0p0/5s7iCMQKJuZH2",
-	"WDoBqVLHV+YpSwS/w1A25Nw67Adtxa7kdl3hcYbhdChBYH4eRwFRvssdphlYk0nCwXkF97HnsK46E5fN",
-	"/4cpiW3WQS+Z5Ovtb7XtXyZzTHCgqR7pIqRuNuQSeFfirTBBE94dAwvAC83yYToRlK0Mua1PxFXto2Dv",
-	"4FzhanlITsW0lSBox1GHvQNsTNmY7YepFHs6jvGe8pfdYmTiiLIemFRmfCTglJXI80Qs8SKpYNzqsWuL",
-	"fNAq8oL7oFtUams+N4+U4mxKvJLmkCymNfezw7rI4BjexhEhyrxQa8k+b8rmPJrFWa8r3PeRzzNxOM/G",
-	"byyf3KdjOBZ4DQ8EqvDcU5gRTx6tmGA2E4a4o4YmVmw45tkNAbGnGXbuknESbzeQ9p/JZG7o84Iq6k2a",
-	"PqseqlqPW+Jw4aPKu295sFo812acVolzWTnB77t9VIzBlkcAGCOdxUWrP2vrxSpYmmVM0Cp+5jP4Ybsj",
-	"1fXCNqBng2h8X2a3S+tN7d4WS0cb3YOTXmOBkpjn/8GHE9ExzVwUqn14PEfg1fIRfiHu8lUlGcoI7Gfj",
-	"2ar8mXywadm7w4lgB2k2TSmyrmFhufFfO1tfffXV1vbO7iuAmiIZfWPn22+2t7Z3trZ3+tvbe/hfZ3t7",
-	"+6cCuMo7jGC2eFTrwNl3Qjd9LvFAL/deGYxh2J/a6qANdCQ1vFnRidXox7g0+ck7y2M+nslJ3Cdr9enR",
-	"k6XOBUnK9buugWxWYZfjuCre90wKm1gvTGKVm89VaFJY3ADDbKaCjsIUX4omwRD/N7hGs+2tiEj+aIaF",
-	"+3YHBtTZIonItgqVN7qKK5vcbJxq/T2Q6pmMdEUJlAhGcZKLrDJxQLT0epRnbxRCU67IczeBP+CrDdmi",
-	"6oD/Kb+JJaKGwUTkazMhntvPT+Dr8vHjshY7XXXIqK1eJxGbRDcUALk0C08haBWpd2y+T54BIz3m8kZE",
-	"HSuLOvKpiFhTCeGHIrcWZdJbIbDA1ScUv4ZcWrlkmQDGtPz1e5GZ2GnKQjJX7zFs7ltHq+2hT7OF/tai",
-	"zD5VRhlqObnABgBJRoeSp4xMQABmrd+bMLNkAZ9JrCGNYCJueGLe4DxjpWZiQRtjZt1qszgKZFn7ChBo",
-	"8hc5kLdXNsEv2F8xpUoga4Da70GgYpRq3El1tf1yZ9/PLU92Q12G74v49ZuKX0tJn2eUXUcCR7MkMZeV",
-	"IqFCooamt7DNqvhl3/Lb6gRyUa0MGKGuWpkZrbLvclCpVl7ikuBpm1v7WndoiHggNaW1y8cAJbgBiYD7",
-	"vJR4I6G2lN+omVqfjFCnlPal7dRrcWb5u9ZlftH1/ZF0faxZJIdUqXbcQLGgtYGWb2VNxmclUaxpchW2",
-	"PS8TEbW+0KM/njqw2ti5VklovAmf3cO1W/i1Wl9Na+5oopfrzrdBA0iL1cWY7zA7huMw2vlMfpCHuLhL",
-	"cQO0mwRonmdxhbd1/z5lsaTCQOicG0+EVHEqFWvqjE/h4dnVm+NeieIvG6JKUWY73VkHoZTp7tB8T6lw",
-	"9MPuxo3L+oJiGl63VeBkywpV5Fkv6q+lI81OyFRu7T48WGYfpQOTFZ0quhCbgDnJYuX46y9PZrS2SMRB",
-	"GhXZnU35jPKU388mXG4BaKLZXDxME07qEjfVuy0sgGVQtQf12gutk+yYsZdu5EGlT+4JH45jKZy54c5i",
-	"NIGu1KJyW7K1CHBIJZas8kMZdJh+IMkd0AmebzrhC5S6tlS9Ba4ypjjDCuOUwcCPQfcrbbo1gpx6hG/P",
-	"Lt4cHR5isFOptklVBZzq8lEfakXJ2k11qpQ6W21rKDnvbM1G593bNLuOo0hI96VXGMZ5Xy4n5PxUVZHr",
-	"g3v2m0XGFCBTKzRG6joc0MIGx7RrR8V01oStuLNp+PneKly4kZHaolwdTiY+g0opW56PSb0+K+0Mk2Wj",
-	"mQgBXWXHoz2GRq1lyWt7K+l5VN1yXUG/MhGWZm99A4tuYHzF83sh8/lWKq1oaEmsnoxqWx9wxzGIciqT",
-	"zaDDQmAprzPBb6P0XoLwl2dcKooqUV52OxUy5K11HBDSbfTgmTN0fGmmUyEZLVC1OuyQ50KZ5J2MYwFk",
-	"bBv++OOPP26dnGwdHlamiNRpW6LFNGpL0tJQ0FM0oKwqtTME0ao8e8yqtF4LJ1iWJx6VLOlJvqsiG0Qi",
-	"NwLUqvYaeIwUeKhbLZq5FrPuzZbnRF1fI8Ik03pScr3VcplY9PWUdwu+nhulZDL5iGrngjUNCrlg6Sem",
-	"ZIa/nPCid3B1cXF0+g7u4Nlpb3D29i3m5j3869Vl/6R32g8BFYdXl913vUH//UXv8v3Z8SGKnjzac4yZ",
-	"1bFsSSzFwMJ5LQlew8xxLMVRLiZVIE+lEQZcDWZymCaJGObxdSKedNoTMUlrGXylyAe5yBZzaWNWu8UL",
-	"P+Xx0+BQu4gNiqxbpUO8Oj3vHmGmovPuRf+oe3z846B4Q/9HpqV3SKd5fnF20Lu8hGOve5DTWTYccyUG",
-	"aCattVGZGAnAHjW9lGvlFNPA4ScUc3PyanyyfrjZdf20YsXnA5txs27uso2TnbmU8fmoxCaLdWnx881A",
-	"Z6l90lWgTIhP6KLEM3lp4DQW9VLBuW4LC6oPjakdYKoElFL+OPOlw294eLIMAqXzWMAHFVR5kTcp+I4S",
-	"SXDx2dpcdUvI+Up9FNaOKKgmu0d1uJqRfjBe4s6ju6agdsmnapzmz+LY86xxXo8MxKrvXLSEOVrqnmO2",
-	"aiNm8CkhEq4/jzv4Cuj59M6B7kA1fQM1dLrZWc2rIjOr8xKIuvtsU7Si5GJ7S6VKkziq8DZ051hK3bow",
-	"/TVcqF8Gzoxd7S5X7hvzGhbJWgP5mGytzioHsczTgZ+htFwVB2NWq/fIeGphLQWDMaiKqCTUMRFoWoBh",
-	"asV3PlU6+n0ncX0C0/T5srB6aVZ9klo76Wo9wmRlhkrvQEwaQrdklabDdBK29lmoZteDgjaHrhKCWR3E",
-	"MkXQYBOma9M6iEJG9QXFpQTDzdC9CoSM6YNgLsvrD+3v4DMytPxhYDKl1Jw5YLIBpkWv3ajaLuYdr7cj",
-	"zrk4U1zYhZUwXMu7VX+tws5SJ9JNpO3flQ+oh69WaSpfKJPGuOoim9TEbZ2VIKdEE+R+23GMBlWJla9O",
-	"D86Oj3sH/aM3xz2daLmmzl8Pf5jxEaAu/fjWsBHFqytXeVG8/j6NI9TKL+Lt2nmhq6dfU0tvsGPNFNHe",
-	"WCZndDljdOlMNkgXfRzLWxHVNZEm+HWldfT46PS7BZ3+st5NUcpAelWrKRmL7Z1N+FRnvRK2ztdIB5wO",
-	"U1mZ4qKwbg5uxXxJzRFj81z6CY32SUrLLbXG4mQWZmfnUnWXydRbZRIBiQyNiVRszb/C1KzSxlJUZDN7",
-	"s5ZWum2MInQVKltRjg5602V5nqTJWF4H5zPUUC4zndeTZ8lIoAvvjvgkTubLFPt+qeD1ejrnZg4m9uLX",
-	"k93pACtQx/pEBt2KlAVwrTWwah9DPTvyDdhEG7BiZsSmDFN5JzJl6r7UWu6VjPODot1TNRYL3TVmit+I",
-	"AeZ+qnn3VqgLtEvCwt2sAqS1AkDZo6QC37iQ5GBwSx4uj07fLTjPlPqtQkjrEfQGlTHdzaqJWz+9PsUZ",
-	"p6Y6hW6JV8BMv/ILmOmXSwqYOeOWVCTlGVVqSGwRTy+eUA9ZrR4p9fv7pD+/Kemg7Rt8RgriVJMffeqS",
-	"9F/I0VpyNBjxoa4Z+YgaceXOsnSG2eIeS+QudHt9Nx6zjTJlZhYmf9haSFhFKEtTejrRLK5cDdrp4ICq",
-	"+7ScjNTUO9DHT1Y7aICbTSY8m/+ulA9Lr0IFS2EpjMdbVFCUKvmS6rayUtnWQDYLTqRw6DXCa43yrdRm",
-	"qWZrmcNxu0FDLGu4VAxvN2i+G3gKP6n462J/a3R5y1a8ruHSFWP1WB+Ca8i3XKGbrIgqAYT6+TcQeCvc",
-	"tJEPw2y/DklDJ0vV+URVXh/t/GWvvO/7dT0pu349B0f0KOlpjaRUwpRVddMzgbH1N6gBlJEyiRJ0PoMO",
-	"6yaJl3TOTdGO2ta4Mv9mh4XkGwF9U141/UJbV6L4Lo4ok3I4FRl+F7aJPGOmXNbctrxPJgKJeebSIitC",
-	"a9/PheAMgWOyLbajs5zrhA3QA4KaiGzPgTRtyUEZk4GLOaMsAfSZHZJ6oD1Hraa+LCyaUbZwds+T2yo9",
-	"4LQyCsAke9CBKBSAds9VkZWizUZZOmHbAG8bVVVtN8ymrhhWxf8SzqDkR/KIoZyDrQh1SO/ZhMu5s40U",
-	"zkA6VsyP0cbatZiXH8+uPAe0o9WZA7ZeMQeCDGBwLMw588rpPmRi4z0o3V7cd+cI/C3yJ1t9cdHt50Tk",
-	"4zRSB6kcxTfVq+LM9YhzAuRNStQpj0tUqKpzdL6ZSczz7zAc+n5SHeA9FqYyiaUIWXPIM7wBUZyJYc4i",
-	"cY1xt5iZbkmUZyBN3ju1z8IhDcskz7L0XumSDsipx3IssjhXmCuhrdNpo1/USGQha4ZOau023WH4xGbT",
-	"WyjDoPs10bvlJLpooAjFA4VLhKwJWxbIdJarOBJFPr4O+0F79BOYkKMCHVqRCHIi4Cpb0wCVt7jjWcxl",
-	"rtqBpBoWxlX+epbr7TUps3UWRQyGYaZMJCIn19PdYworPdxXJCh8m2blXSU/fm8bm+E1H/yf//W/w9a+",
-	"v3/L0xHX89Kw0Fy/wjXOWAMfTZUegEQDEPsAfoa/+fBtFmGBi/bZpmJcEpy8Xri28syCq66dbxmCS+BW",
-	"6ZTrMBdu47XBX/hrJUqh0h38RqyKlJnaryriZM57Fwe90373XVlzuth3FXNb9P2MUTNlxFuMUbkJCa/U",
-	"F08TdBTBC61F+xLOTLg0YTF8mMd3Ar+NpWGUFCo5r+fmKsBNT3SqG9OjpeodFhqlSGzUo/pFqIMRq3ML",
-	"3fEYQXFgi7uvTyBg2pwXTRwfyeF8mAj1SA3Psztcbe4Yk8d5gskwntHdZJk8AFCyIA3Ay7I8gO+eQUe6",
-	"cfiByOI0GhgflfkjjxWnX0eUhFvRn0+t8Ij+NoPiw9oqonNoeGDeV+qIPPXW+v7w67f0Mepyk9FAiewO",
-	"JphxefvIrannhAf7UvLAy+JyGPyqDvrwuWb7nmra8/tqOJbGGhBVoKmSZj2p77q4SrL1NJgW7BxnwdK5",
-	"ezMqFuM5FbpO7gsQ2a5GosuIxac3uNlRaprbYJc8Yxu+8E1t+Go6u05iNV40tdkRS4Y2fyarMKBnZMPB",
-	"qk1sXo9VLMFvTkCWm6cAGBehfiO8/mg8+lgss8ndLjNOer32albeRueWOVdvjRIq4bKmwQE+fbK5AXm8",
-	"35OVoTinZaznEt/GomFPziYbODd2D/pHWMD56NT+2b04eH/0fa+uYyOMbbwa4e8uMr364Uhy97GrsRE6",
-	"MpagcqUX4+p51ivBiaz7cu9F6hf+MmPgWz1IFWp0d3wD10Vzh1ecMdbxXDhhaFTzfC/73dPDLhaofXvR",
-	"wwrdV5f9s5MNzvQy5zLiWaSP7m0mzClSOJY9Q4uPKk9w+Uw2ODXcj+LMTJ/odHrRw4OiXsNVu6bPKJA1",
-	"D+l7QlwboCTd4lkwk+7r92gNrZhe5f4YcZbS8sJBLpyO381nofxP4VAx81mE2K7o2uQmexpdLbGpdhw/",
-	"2f4aCupLR9VAC98wCx/O4VTrM7wuMfxlJETImloLzK7n7DaWUcut9hfnGAKjFk9zJMQ6qXutFm3ReQdY",
-	"92f0NKrlhbpUWKk+GOy5EuXTT+Vdx5dmuwcqz2bDfJaVNn4khM6LVGvzn8dky3OepDfV8P85jLDefmys",
-	"woHWtThtrRgQwuW3lyp86OtFnU8WLah8VrmaPa9f9Qp52m5DeT+XONrqQ6+BgbDxZ5CGnYHqCsTUxJeJ",
-	"9buSWKzfLnFBdccui8blaa0BF19A1sMukZFLXT8XsXzM/Xv8Dfr9unmusRcUXVZdokd4p/uqxxWUgfqs",
-	"BAZqXAUJT9q/TT1PVi3POf5KAeGi2wep4PL4DAS9g+559+Co/2Oj3cDsQo12o/f3/kV3YHMSNdqNs9Pe",
-	"oH900qstQ5iN1OSyECVSCv6t2lmaN0oOJoirGcJkMZs1TBfFDj1fDHm7JINXWJqxyaIEU95MUqSp1BVA",
-	"6OunCx+aV/k9SRx/m6X5Z8gRUQxTk6T8Exp0TAJjTT3oJfkzL+Z4KMYoykl5K1xONrDjMtGg0apJht9p",
-	"JcF4nsQFOImFPv45SzdJW7CYsKnoSs2uH+2gXwI7O1c/70AV2JUzLi/xi7tJU+3vhimdMeu84hMx4Gqg",
-	"zachceg0C7/IhK6sH+fsWozSTAQyLEri8xseS13MxyuCT/WJ4hyLlxIyuY+VcOqpj9N7r5B/IHUlfzVO",
-	"75dU8u+wH8ZCVs8e95bZuWm3oUDqzPa26FGpqrn2FqusbPSJ66svqznctr7+Og2RX2XY1v5PJe7nqg15",
-	"QuX1UpeVqa8L0cqud7u986HCAFcQVJgEMCc8UfD/7Ua7sbOo96vYMZu0Pa/YO5PIt3S6mxcY+cTp2kuX",
-	"vbzJlbfcQTyVMYLO78sctt0+jPuHiG/GuRBy4aqRC1Egi7KrCN5FilS2JEPq49OYDvP47smJ1vgsTwc8",
-	"uuNyKEw6nwqkeDRiCHztwsVQ5XzOYslQpcVmMo8Tlom7WNxrxGHzKbHrORtzGVXk/necUSI+H3A5HC8J",
-	"OVo0T5uGfp6SBWQuLXzjh3DKfJQL4tjQNM/IdaLlOX7WTUFKNRAGsI8Tjni8ivP/YSyQNywVNDJFgcmT",
-	"zS2pQMXnihQNsSr2s3ofP296WHjOB9rnRMjoUelbS93g+dTKNWOJfP28cM/EFdlulgq9q/L1PDoaoezn",
-	"62mkgJEqaaRW8lZLc1TVTo06ybLB0Dj5lFLIpzIfJ3Nm0yICUhByhv5y2OYR/t2eL5Q/nnZoZvgz4iM+",
-	"V6y5zf6bRTOBnsBKzUTrMU70Ov+i9jMdOM6rtTibSkfu9WzO+/S+0pG77MSKwQGP81v1SfaSeWqPspoh",
-	"Ref4sXUGS7gcbKqFeja3i9WOHasMOmsAwmk+eJrN6RFpdtfSubyEKNgwlXnGhzlRPsWa10KKEXrXT6fJ",
-	"3EBQrBj0Wkn/HpmJzuWdKpzhBtFM1yOuqDMEFNn8bi702tu7znuvSs9VzvrqYvZKvsSz2xVOMwXMLYJI",
-	"CeYcdxovmVglJfS92Qqca29myYeumpdbwqKs45q7xF7GqTxIJRljloAdZ1Lc+4B3LdBcZbyll7LVFYOQ",
-	"XX8vkOHZ6eCy373oh4znLCy2i3Rvg4P3vYPvzq76IUvlUPhlUgEiE4GCHxuOxfA2neXtQIYn3dOr7rEp",
-	"7WsYaMufehVGzPConLSjNdoN6qSm20WxwjO4CHiq7rsDPTvv9QmXM56gN4a3W1F0JivTpPEo2jJGee8g",
-	"lu889FUZhRpFgwrsBq/rYzdtEq6LId4KUWUEBiZms3GXI35LylZmRnxK2JdBAOZqjtC5xva+7r49xsRf",
-	"76gdS/9S4/2GJ1Vjn0vxMFZZ3mbhydlp//0x6tf/dtW96Pcu6OGyd3LUPaUbmmYsNH/XzVzvu/sONvQp",
-	"WM+efIJEIzVgaC3gIAmoWUWU6MUKWHE7C1sdtlgsNJ1lukSnUxLGrxGKtbbiSEymaQ7UEutniodY5arD",
-	"3lJTxNdEvQLpAXKUCspyQkUDWTN0CPUg1UIfAAy3GBN4c6IfaMpRt/F0MOUqt2SQSs8g68Hn+GRibkj/",
-	"OUgllS/F7OkDrE2EXZWdyMMWaWdszcJwD/aVQvbgM45Czz1WMc7Jow/jA80bjOYL5DUf3jKYJ4U/7uui",
-	"O2mhWUol0K9JKm/wi6X7EMjqjaCJUgWx7BZrR8ZAKW+EFBnPU1Tw3QrGiyGdVZkyrEZttaTq6mJ59Bz6",
-	"RGW4jgtcrrvy5rsJGqpiTj62Ne2qH3lC0L5IYstmsoUKlasUZ4/WcE34A9GaV7vffP2NQ3t2KsOvluid",
-	"KhRDDkhvkKWsatFVALi6KkAbmKs4IuCliFK0lkJLQBO5LQ2K/q+z4ZhKgrsYIZBDnmWxUMy9AaZ4lKcK",
-	"wlBPC/EuPLNUJnNbhD7OA+lYb9rYV/liVF0Lq+8116JUFpwPJ2KLSvCtLre6UVrnsoJmw2Cxx6o5HqHc",
-	"eIwQv2anqgLL6kcPn92JLIujIl+r9scu+isVpljACQcF7gexxAYOYd0phzC0WZjSYJGQpR/EQ55x710g",
-	"w0xM0juftrTZlCtFl+EmvhPScyOw2pvFm7moT1iU3BeIYoX2Lr7RgvckjcQeUS4OkyqLYDItlFRuZgwT",
-	"KA5NAkkRpvuLqglKwGUy6mrx12rqiQHy1r60WvCCZqQAu93t3a+3tne2tnfqaDYK9mDTS1Q1J0fLVB1K",
-	"ZX1z89RszbVgeWosmsVOaoDVe2RDu0wHlbqRtTNcGgJUieNL6opK+r2OUV1aRaZkjkOYi3PFpqS0Wsar",
-	"mtIx2jRnDXGB9E13lGehrJEM29a6TbJV6N9YyxMCe2WK7JhChU1M5BD+Qi/azP/gY9herB3QAizgRCyH",
-	"gWwufoRz4iw0SovBLEuo/riv8nA3TH1C6+CGDNV6Vsotp/jcBRK/2DL/NLZMB/zrWfc2DzuvVr785nU3",
-	"vxhWP4lh9fMmi/hirv1irv3DmWu/WF6/WF6/WF4/veXV41YKHnuRMV4nUH165/mF0Wr60Lt3oYjDWirJ",
-	"LbrOVw9ch9Z6jvTePKr86Uuyolcu8Tf2zKyrNV6JN6vlis35yU9WXPFP58C3KW9mi/SOM6HGaRI9JT/e",
-	"ZpzgU7i6zfPRPok3WV4Id8MihU+koY8PaFmmbnTI8ZPI7OpEBRv4MZSX+FRq7VFbl2BXJhGqQXn1Ga6j",
-	"jm/XpyUoXzMLCkBHxAoz+VshiqS5bEnO3D1WxBa67g9eEKEbbGgCECnosNVhZzIxnTFgFcUw4ZmI9m3B",
-	"Okws+0LZvLPNMNMOUsbvBDOQ6hPSqWbDWA6TWUTB0umdyPiNGFC7QIa2CAX8OpNxbv4/MF3HMs4BdFWS",
-	"kqp0EkvngT84D2kkkrBF+bsXy6kyXX5TB1rh1SicCqpIqwlSLi6djjV9ZGJU91BrxmS6TZ4cmOnFqfye",
-	"ojMXUeA6vf2SPFaLHdXMd3TeOz08On03wMRN3f7R2WmjbV8evO9eYCRx/+KoezwoEkiZP+h97+/nRxdY",
-	"J/O8e3WJf1xeXUIn+PdB9/Sgd3xMf5+dnB/3+vqb897FZY8+6l1cnF3UTp3lLvdcYH2Ywlmh0a76/QCF",
-	"hNJvKIzZvFsLvg+Vn/cepnjSpVH4TC28vJypqZDRwvsDkGCSZPG9dqhc7GcqMiUWO+plWZrprGBLyGll",
-	"6Pjv7tTrhaN7wn85IVlFRPqSW2FLi9bPauX2dIW5LWq5goWUB8M3lC29uF7HxuCm4odAKpHrDMhlZHDe",
-	"7R+8Z0MudTmFNqPs50DT0CIwzQTc/5JjUSCXehbdCjFdlhy5vjdOfceZP5LXxTrz/8c1ON6csJqmUiGJ",
-	"9TdYlQIq6xI1Y/RdxWVWEiA3c+2KrHqos/Lg1mlY5fBqGO5HGfopWdgoE6IaYnA6wGo5CtXNPED96RXD",
-	"VW1RqW5nZYkILEqGxjiTu0CHpKPVG+RHb/P8LisdhpdXhVvcLLfq22NrvZU2SI/v9L1+a7wOK8nO1Xmj",
-	"3Tg8+wGozWmve9G77Bd/Dd53j986j4e9gyMstn16dlo7YQmw0KwoiFeUoltFJqqXgaRC16tWG+QeqVAA",
-	"VtIIrUKjIglmOuyeWls9n/bJ67Arza9rBB8Gs+3tV8O/4/90VgwdDc1iFcgQtZV77OfF7w55ztvslzhq",
-	"Y06XNqrcVM4n048fQiI6Y5y3dd2wRSiKAkWBxMod13OG/+eUaCFPpywRdyIxbmBICJujhOetNroMSoEh",
-	"4DOJ/bMQmOVQS1ZVJGeZ7Y90jOjyKO5ycnmkSkSRSGLc0zgyofeh3tWtOAr12nzLIHSxgU7B7NcKOwXN",
-	"b8ynUyFLBX9W6vPq5IdyIazIEFVlAdA5looJV93icnfVG777jV4TtFelK6QrUrFmaHshrGZuvl+u1tFv",
-	"OK+q1NkNyx9UvLHuDc67KY/dx7s0jvxeUqnSJI50V34aGvvConFSm0RxPpD4vpi/89adh/veDu7mDzeP",
-	"1sHMvDDJ1YqcWG4TP6+a88Zp5pf/LV44n5DRw10HvSja6BdOGx5FXhN6LlrQs23wYQ1OrE5qtQm8N+rR",
-	"grDcLiyoALdJZEREma0qEHxBtBmPCFXLPJB4AfbRoX8oANV4uToAZ074nMU3MqVgjolGTO9SGilWFVNr",
-	"Mx5IPSxhZZWymbyV6b3UVy4SwzQSVVTHt1wvbhdWZxjOsjifX8KeEmq9FjwTWXeWjysiieB1msX/QjZp",
-	"j73BbxkREz6N2a2YE0nR9d/g9t+KOeOJSpkSiRjmStOOuzhLJWw1+vXeDRSXESJsaIDRiyzVxl0uo+v0",
-	"oc3gMwBw57NUmmxkgB5Yl01ipWC30oxd8yiQMHqsGJfqXmQiIgfH19s7rBlenXav+u/PLo5+Kmp+InAh",
-	"Y4lLK/Z0nOdTSocSyxFKJMNU5pxykJKGvFFkUGETHsucx1JkwEiiJxV2ofZevlyXfmUhiWDjwBZKc2r+",
-	"6XJMUyG3VDrLhkUumWnCc6Are6ZGDsWw6HKD3NjTAtkM3/X67CWfxi/vdl7acmxhq00uxbiRUrBmeH52",
-	"ueRDuDmxvGkHcsqzPAaJjiEWQP5KRrpWX9HVux4qWlFE1XEEh73jXr8XyIUBXv7iOMJ+RMWVjDClS0p1",
-	"/2RRCrCY6NqOXs6kbha29nVkzqvOdmebADUT04QPncVf9UP0DvWDpZTd32K7iv0gyVtvPrOiejrCJQxJ",
-	"12POBo7CzNl3L+10zKqNZO2MqsfCn6P0XgJvqLuMM3Z++Fa5HZsOnD7RjZBykWq32VQm8z2U8JT5Is6M",
-	"t7Nqm9umAolll/zyq4oVo2EXMFSbFe9049Jr3Rjn1QlkIPvonGHyeWGsCFBoTKpauIGSI4fDbyDxHCLS",
-	"ycRIZALOtcmdjF14Ae7HqRKG5dTUhAF2YMM0SfhUCV2OEvBr28k2lHBdbQr4F4xiENaziPp+oZhmH4HH",
-	"jaE5uh9RNFdmuGcsgyZnE0pV1movrATQu+aeAmk3ohmqqRiaXYObz6dx5x8qlaGpHjrRfWylSr00DwDQ",
-	"qYrzNJu3i25fdXYIhWjsoXlzmFLbxCoW9xcxDYnHSt+Y3c4O3BiJbgf2RoEIQL++6myTT7X1vgL5UQXy",
-	"hmO9x8hM2sGb0ywFBhTkL1u0sDOJwg7rIfceiWFMjvtOxjfFEjHKAwk7AtBiLLWx1CEODjY1yzRHUiyL",
-	"Ej3LocjQqzuQ/TQRGZe5uWZ78Eeik5spFmXxKLdri7NiOsXdMtCl+JypVBc55XkgbdSijnuizQBWo1x5",
-	"cKyFKJ1TTQkZqT1jlCbjTYgMU+jwCuTJ/tfLs1NT4bS5mJdNh28Ncv4g1M8fOmhjIvM2NdoPZGhZiD2G",
-	"2cW01QgB7l3aajOtgVHFLMyrNtt+uWO3AlloDFGZgCAaYF61oAF4IKDkauZh2/yxEzRC1gxtVjPAWnj1",
-	"AhlLoAKoL6M9wLNvmjm40CEio9nFXbGBzHssdD2A0QCHmvODNEJWNNwH5uxWiKmOmE1SpflCFzciZuIS",
-	"7zG8NeyZloqBCwzktdCsX8SaMjUi+SjNrmOKx53oeF+hclpQAcTl1eAWIoSeavVWge4UmylBZss9XSET",
-	"9tLowfYwyZ6murhXe+znX4DL/thmv8De7gXSOFtqqd9IcUAgX+HgVLn2NpZbGge12XkWqwlr8n/c0ZXX",
-	"PyDk0N1jPEkCOU5lOstY084oZNeCdAXsmmA5SeAESSFtyIEB3ReKgBoVCBjXNcyRRQfuThntGpwxEIhE",
-	"ZHtswhOYs4ioZazY6+1tHVsVyDAXDznQqliG2Gsb4Zf09LD6+yyVN0yNOQkDyKq/3t1lTbelPnnucJ+B",
-	"pJbhQSpzIfMtEjVe73xVarpvpsoEAB8dIIyM0yWIpKl12Ovdb4kN+Wr7lbFIAw9k09uFFyLP5lvdUS4y",
-	"o9NgTb3pce7p/ttsyKdTEenJo8YJcahGh7p/hfoYCicO7aXDsBiytQjMtWkDx4F+4KkdRQr1VHPjfq32",
-	"mA1ExfaWO2uzML4TxQ8lL13UdPUxNSiCRSCvsY6xkNE0jXW0lu1sTxc9RgqGKjoSShWbCC7pR2Rn08za",
-	"SZIEA2IDWQ6cj4Fjg7sV7euP0bkNwwMxiC4dmYseqyLsPgceRfJ8lpHIpkNeFR8JlgODmQMphm1XKd72",
-	"gkluEjPc0rjE/tDGUCpOU8cLOOJxIiJGQSgxlZJWKIuCpDnmd0VgoBsuskeMXpwzDIO/njMq+Rtze4EU",
-	"GUfhG0yYSrJREg+Ftk9ogefkqL8g3cDNJ46ik2Y3L3Uj9RK+RS1Zjro1K0Nf9C77yLLd7bCmAxEeG9x2",
-	"SgprfrXleLHsNZB7h/414tGvXqHFPR+jZLsgFMDLG1FhrLvAsGgqM2z8D1CRKST5fDiFySlmrGTWD+mE",
-	"FJ9T3tgJWhSLKtfsHMthY44AJLVCc0nbrBlicWw6/3GaYEX2PK2um93cYXkayJ3t7VanSvMGNxTvpUkI",
-	"gFdFxDCTfUovep3mY7yvZ8Ce7rEQ2dTB9RxI7zBNZhPZoWLTcQokkV4pFgIMYHjthMcJRu2Z1BCFS1G4",
-	"H0jbGFgENYQPYLe1F4JXxL6YN7KQAJfDdDKJczaK+Ku/bH/zdSCbFFj6auvVTqvDftAeorHHJOESFHoD",
-	"FXPp4KisKcW9UDnl5211WI9nSSyywCj6dawy3NapGDLF44gOU6aag7dByDqthuYFfD6NkhBfzwGl7BWl",
-	"3pEo4PHj/cI5uoXosRo73lYQUiSNiCiE22MPZFUl/PtxnIgiG8Y9T26VDgYGUFPjeKR1Lw7wGtRxPQdY",
-	"DyTIvYLIvhQPurw/YJNMTAUqDmyaJ54AGpkTMmlihJkSmUm6TCOD0BGnshXINEPaSAJ1IbVXfk2n6qax",
-	"0BvvH10gdcVuElUSLiNV1R+hWVo+tUg4LNusZB+ZgUC6oAJwWmRsoa71+QoZtfXGuaO03WFkmo9jeRNI",
-	"d5M6rGsOR4ODOaH7cZoIq6tR43SWRFQS32Ljxem1WSSi2VRQjgejGOERYWwWj7yy/xgZY2ElmmVaTRBI",
-	"mEaHFRomW09d8Ynw7jLx2RmK0ibTc8Rzfs2V0JkklM6WAjQ6j8XWdSb4LXOEeRERS/cWXY6AI1ACphW6",
-	"fHYxF5LU+US0NYEC7LUFCAejPHhMI2JEUyAdGeeFMmIt4uCgMeUZEutyZ9BX0Nj3OF2g7soI9eauIw61",
-	"RGIfWCkbiTlBdoQYfGB6lDCZWhABR60OC22VlEAaRej13N4D/G6/JNVGKfXB5yaBjaL49KFAXkbtIaIK",
-	"JGIqkheBZCvr0wW8JjD8e+T6YQHAbvE+C1H2wqRPFPtO3wayOAYEV5PPxvTRMumVSeVEpjtKlo71r4oK",
-	"3cbeBo+BTEcsgRXb7hEeLgSPtmBcwnXJPZyaxy51GBFGyoeA/cEfpNLU/D+XTEym+VwbEANZAuZFKp3m",
-	"PNEx3JbzPYoae43jWOX2UiAXUdT9/rnML1ymWW5Q9SLN3NM0cynJxIRbzkVrO0STaCZ+gfSrw7r6lCpI",
-	"mwf/GneSmQEgOc9FJukwNHV7oez5aQ7HJpVyVSZN7xdrTgb56bpwHm2V07H4CAutbVjEQGRzU+hkr2G4",
-	"DaN714EmOHW/D5gRsXOwjsZe4382oY9fcTN/xZ38tfi8FQSdJlfDX6FZ6z+qvFQrk0MAOBHIzTLZZlhT",
-	"3zJnnnl4u3pB0IO3mA39watmNUlVztz7qCcK7KFqM2AC2c62P72d7WUT1HzkmkmahEjYz6p0SItTRtfp",
-	"jbE4AKZ4yDsLKX2WQA4RDm8Va4/4sdiQVSPDQNo+mhWXCjhsYaw0hFvKl4SSIVSuz7G1LqzQuj19/NBu",
-	"WEUYfLC7vW2MUyZAbTpN4iGO/vIfinyV9PiKigLcCPIy06UntR9KZrAroIb71JXWd7a32RQ54RvBmmMu",
-	"oy2trkKpjCczUXhj//xLQwcaOQmaigClRu/qwlr+SRfZ2Pv5A8V3r44vsmqCAeIA9AHWNrD/AUN1zDZ/",
-	"8L5FtxV0EGvEd6uSEtI5dIcTwd5Nrt+jgdlbyihzYjBs8Q05S5L1K7RCdP/7bqPdyDCKZruz227k/AET",
-	"hjX2Gm8vtuDnj+52/GX61ave+9Ovr24myXb6rZz95V0c/aV6O56+8MvuxTFAoC5f4a8S5lXhJU8Qtd0u",
-	"UA1hEaS2A+2bv2ueUT5p7O18ROtqAeqrUzcQLGLYALZbHjhQMBqNj+3Ga7ofVZ3be/TyDY+MIy822Vnf",
-	"5EpybRsXETba/XZ9o36annA5N3pfaPdVnfkdSSCBPKFaIagipLa769u+47m453On0avHNHq9eSNL1dfv",
-	"pXiYimEOO4lxXwYxwXG7eKhs0QYqz28QDxS824eP7cY0rfLJPtAqQleqRRMBcZO72zsmHxLGS+Skvgcu",
-	"XIp7R5dpxC+UGMoZBlylAAr1pISVIAkbjd2er12ynBvq+NPc1StiAZPFBJ+FnnKvpo6wKVO90jb76uGh",
-	"xVYqDbV4W9ILYhtjKgS5ZphKNMSjrGv2lHTt0nK7Qy5BGlUizxOy5hom1Ogk0Umg0opvHAHIiG4zfsKZ",
-	"ALVxsn2albpTIYEAI4qlZkWGXIJUg9m/kohxlBOR2+M6AkBzxihBAGbEU3m9/S1rhgdnp2+Pjw76xit/",
-	"QTlCCqL9ShUXR/eVZM4CC6yFwoAaBg1yo6Gpxqqc9mcm43/OBACANi0arRXJgjBJDsIvAqbtJJZspkTQ",
-	"YE30dgApVC4yQ3uOTrqQzbP0voWpIwOJUhm/TsQ+nJvJTMrUbDgUSmklo67c86AlQbtBCGyw4bTHcHbW",
-	"1LPauIOOqKuNOwu2mUAumnSoJnxhsvGLCrWpahVZ8gwpb7HXu7uBLHcvU22rWWfqqZIzCQcZAGiQt6ZQ",
-	"+Zs0mm/IyI1mSeIzcmQzJ1P3cjatBkvzS2OIWbob5zyLFfkDyhzHeHuBpgEpdhp7jR2WzQSLQDZn5zx+",
-	"aLQb/4qnhpv55qvt7V03Mh75FO04tcC0PZKFamx3drcbS7moCpZxxLFUr3oOnjFWMLuBeBCTaW7Z+wqG",
-	"ajpOJbz7r1ev2A7bfcVef8W+/ob95dtKZuuXxepmJtUhzwekO8aF7uy+ev3V19/85dvtHaSdKLjxpIK/",
-	"T2fZQiEton4a3dQEmNrs/AbM+iLnvTlrSBerXMFM71pJZNrZ8KYZr9eFXbX4TaMavf1MX+qN9vSRcsXv",
-	"UnJaKkBsfq5V7L639UDU6Xw+L8O/XYPhP0jlKInJwf71zld1RlGz6TTNchGdiCjm2tG58Xp3t07jaZYC",
-	"MQYq3aNSCF9Ek08jmhxoLtjC4RJZ5GO7scY5leSURFQlvOoSl6ZK3CZdKeKll+T7Lkk2r4vcOsQcdVjX",
-	"sns0ujVj7ZXZziL3sDQMXBLLWxGhn2YWUU7PTiCXsb3WWOp0qsvVeGZ/cqG/JvsOpXgIJGqmsOQoea8m",
-	"CUo5at9zQ0GjCQkD8XBso+MLT5Zhil58sRazuhUsMEsEN5ttLJHGptFUQlBOAnu6qNA3Vh7tL6xlHfJY",
-	"BukxtI6Spp2NUKqw+wTSmJnQbZqpPIblxpIsPWlmzVAFs17FzJMLPHkY7QeyEBS4UrMJefDECpgCGRXm",
-	"bM60RGesVC78oABYlMeFmfIcc7crDILIMxAns0mCVU2vNCsdRxYi99jr7desGZ6e9Qdvz65OD6sZ5K6/",
-	"W40F4v166TWhWhgI3U9A6zXQyWmav4Wt+4JdPxF27RoAXIde2+sdeuydWFUcYSm8amWG8RUlzzxt4ghB",
-	"3kDXRQeoO6yGbbMC7t+JfDnMb6rjt7vmcayOjsZjTH07tK5vLVP2rtc37u2b8q5WgHwjsiSWngR52HMk",
-	"yLdZLKIsHo5VnvH///8TbMeXIXe2d3a+eUYZ8g/DLtcUAQ97VgRsfALu+gsi/WMj0ncir4NEV3o79Evc",
-	"YMSaRYJluEdhm4nOTYceqqGekC3qJV0ekBQPhY++ZfEw8gHV8FqLjFpI5jg1mARde4idrbJzlAmxNUqz",
-	"iXaiownahvfoa5WJf4hhzu54EkfGG/hcZEMh8y0hAfM4nSJrZO3WmUDdfsSuLo4x6Tof5uTU4vtCrEYv",
-	"6DeQjwtc4Nd/8PUX7p1eWb6FzHP5cFyVCtqL1SsZQWrIEzpBmlP8QbuVY2yGDfLH6iSYgiba1953pI6M",
-	"lV+UnUtMOZMbZZTWOaMLKGWJ1UkXfGa5IE46kY0T6uHLAoaPps+GieAZerBoda+nPrctMR2OzZFTrGsx",
-	"Pw6KCtpSRN7e+zQIsuTFoqHXSIxiSbvrOXyBDJZhSm4vNAcjU8okSJtAKMQDWpRILggjZSIStnRoo6Cb",
-	"p2US3DLyGiNPxCZmiUPPnljeJMKvs2/hpKU9iPGdzlEVSCnuqce2NghEItHK/YvCR1CPVICcdagkeNxA",
-	"YjhdZQ1ra4OZJI88ISLEENNpMrehmXwitG9/fh8PhZb60F3bEaBk8TE662l8Qg2X+P7bsG8UAXNgbQKp",
-	"i0agwRIEcFgd++rhocOOnOwYdGlU4VVtZCoUiUkO1Mfqo1Hj0A/3Ns3wTzRskeMN3NnYRMBlKmeAByfT",
-	"nKlZJpK5thdWCmLngEmexVBhAH5Rf2p+eaGsylQ3bLM7kV3zPJ6wJoLwOE0iioimhIqVHClFphM+pMD0",
-	"lcxp5ecFo3p16TCqld/Cj7vLfkSwWfajw+JW/F7B71bPta7FpLJ1tmJ+jjmlan5LFPwVnz6LXYXI4Kq1",
-	"GPtK9UlUcNd/LGioJQtUNUXjh8no66gvEd0QfkDvf8BzJnTTcWlAr71VtqHaolK7waefxPCDeKqe3Wf7",
-	"0yAuHSL3BXM9DnN1MQnk58Rc0bK2T8VplZ1+QVuPQFufwE5YZjk/r7VwU23IF2vhn0gNUxa/a+lkZpWK",
-	"bSQpjzEI2tgYE/Y+miVJILWEOCkV6zBJawdDa7YypR/vxIIjSVOHulQJrm0WGmRPGc0XECd94gjAVE1b",
-	"ibxNVjVSJFj9gRWudVVTmzMDJSkdJAHSmiy3sR+BOK8wRhuFdhF5azfGS0r9gJkWuWJhn/2KdaZ0OUsQ",
-	"tUwsv06xQY53VFIUSXxrSSlvV7mAcbGmACm5MizoGwKJ82Rx3mFXCkObHOkshF0gCZIpzFJT+PdgIl+M",
-	"ScjHRfTVZxfMK+VyK2G7QKgr85BwHkjHJrteOL/ql8RvViV9B3JD8dsRvNmi3L25I6N34mRQJwAqezgG",
-	"stK/kW3q3vgpPBkpi/GzKAj08ZetVYCgPNB4kjvV85ukntkL7pO4Hz5WqvLTm38S6UqfbA23OpNj61nc",
-	"6p4GB5pZJt88zRzTw2Mh5N/bec+SG+eef+HMv3Dmn4sz1wz1czjyFVkmKSjuSSbVgnE3aVPCddky9wO5",
-	"zBeMHL2u5zpKo2ytLCIBPqlpsjIo64Jc5R4h0bSLtV7PrSue5YnblLKy0gdSZyT3xB1zeIXEs+/H8h5F",
-	"bCwygVID2in5RCQHnJJjTSxPZ4QVk1fLTS9DVmxDxtBTDZhHZx5GoEjS9La0J7Mp4xPg9eyyYX1+cgXY",
-	"mVuhfRHJ5olZJLQ/VYSyhZNPtegdzdxGSLEwpNli7RlK/bo7mqcmy6F2zfQtYxhE5md1WCZOAHe6xjXw",
-	"quxKWcs58ML6YqYZRol5WS2+uAz+aRA5HnOlO+x6lO6WsXlcijDrJO1hlSRWua2Ro234PJALmUna2Cnc",
-	"5tsFN+MOK7LnOOUBQ9Yk3GiuUasdyLBUURDdAnTavpA1Ka0TJaipl/fLanSEVtgWyhpdlhDdoCfAQhfq",
-	"HYE1CIvBUTNkqvDoV619VpW/BN0p3V46Og/KaaqzLqdyi9JZU5YoPxR2MeMS4WOdCThOhOPOjgkG1UyQ",
-	"0V4JjGqVwtYYp/xOTlatpj8zTNUyneWK5WnE5y4UJFzlTt6oQNr0VJhQEKamc8blHCvFCMpLVnhYFzlI",
-	"FWq5ALCnUyHJt5TSz7SIxlFmKEW08rEOqMexyo+Kcsor+RfrC2TXa6hcEUC8wpdoQ1epUqIMv0TmBtlA",
-	"ls/aKynWhEuka4l4M11Zc7QyZclCec9NZ2tnGktTsyYfCyVsLk5vhj833h6ddo+PfqISeuJhmqBASqxa",
-	"5Qx1N97UalVT1KCi6xVWlFNU+Rx3DZijxuLy6uZQ2gD7OLiqhH4wn1IJ/7TZ+qRLpR41Kipxz2WU8LjM",
-	"RwvjlHIf+fvwq7cJv9IO/Or28Sst81d/1X++NEn2hvzOsiR9ikQ9Z9LirlppeBAqBhG8fv0tzNhWvcf6",
-	"NAr32lTAR22UW3y8gZk3d3a3tnf629t7+N9Py52ORDaIdAE6XbFpNWqv0jtJPlXjNF8xfLk4+eoxopnQ",
-	"9aptb692GlrpFsu7dUq3hdbbO85v1oJ9dPr91vb2tvejBghbgFjrDk06nOJ4MCuOOaCiHjoM+c3W9g4N",
-	"qTfrXFf6YCMh/HLPpSkCqfKG+0COESZmHv0gnJKKr7aLKommbnfj6vS8e3RYVIHec8hLRXnu1fRRza69",
-	"lZrnQSYAoNA7gH6BedLeEC7gDwPMKxml91KvxO0oz7hUnDLOws9PSVK085QkRZoi1slRZEtzfElR9GdI",
-	"UVQkq16Rocjy1pWC58tfDOKIo4+1pFBLCFx580ZYcXNwjbb1lqtyqTbcPjpgTS/pzfwoenrMmp522QgY",
-	"ZXyU16B6LrHb2fn235DYfT6idnbaG5y9fVsmaT5JqUdRDi+6b/seedjZXkYeSrQBD3k5dSAgWKAOG+Pz",
-	"ZTYsU0vw0+oNyfzzRXv4OeLkpDnTaqy9oBOpGqv4xMDPUdT4+GEdxn9pynmtRf2O/uKFYueHb4vYKI8S",
-	"mA4tOZhGI8rBH8jQxcXwvsOOcsVU/C+byPoawK2IWeqeHxV1JDB0iLIDdyhIWtc7NdnwsBeTTUsHpcBM",
-	"jXnhjsdUx6Y5FzmWYUQkP0blvBRsJvM4oRwFgbR1NXXKc6rt1aqj5to3lh7UtCGaQGUh9uskT7cFq5Ch",
-	"riJ2h3o39ZmeR6PNCN40Gi2Id/TK93zACeiaYxGpCmHjPLLXZmqcZrmQnit54z/PD99u7XReB3KHbbP0",
-	"+h+6TiP9y17251PBXh5QNQ32kipS7LJtdkEfCvoXBk6v/xHI//zP3tnbgErKVojE17HkKECXFQiVyPL8",
-	"8O0XRPlnQJTmIjjYktDQJ8WZumLg460zi4ULF6w0+hcsOqY9PnkgwxN8fUkbUNtOoysfDkZ8EifGx1WX",
-	"PugE0jG+YAUQmykeM0qUSqosN5NgekqOCkuLDJep9k/0FtbT7KdKWOW4XgujtbBmOB1Vaceno82U4wtb",
-	"9Aj1uDnNIuU4kBsM4F6XaRwx7TOmGt+0JkDFSTsaaaDRy+oAFKf+CRLwm86rMu/DlP/UKfcNOP2bqJKF",
-	"zLN5LUXyzU0mbkifpmd3cHZ12kffSfR45NN4MORJ0qiSqlGJ2d/+tpCq/f2ntKXoPqLxdlHZ1ci115P1",
-	"wvX5ESVzaPxmKkBCsus0gF+0fn8KrV+Zp1ip/TPk11P+6YYvf6E/aqv+SiObrOWKKXEDkiC3dbBmkqrc",
-	"6mJnLtsTSNQWUhfr1YSrOYx3QjMYT9cDYkBkGVWt0Pv9wXBTu4LxWc08me/pwyxa9uXGeGqZsEau41/k",
-	"tT9PAqgSwqjES5uKatSyLKlhGfjHy2lUiH5ROMP3VjSLJXm1UgpRjdt0PTi8nmossC5B6znkNda8ngcS",
-	"LnLL8SjBksowLcQ6IWvizMjBDrbad7HzpTzXKc72UFvqK9cBqyH8neOp/KlEP4IUR/D73AKfM4uazlnd",
-	"g/7R972NPLM298uCo360U5azpnTkrwljYUsLuux3Tw+7F3WdzSysP25VJobmEzmalS8nW3o3a8rpC/f0",
-	"t6mXZ/zAzGL+1BI8we4X+b0kvxuDy8AlAL98rMcQL5jA/b1/m2ZMTYBBzgWfKMMUI7ytY4sv0fk5aywY",
-	"ji2m2CuQDHDC8VAMCvSAixsJXOxIFD5X3X4PEINmmKHNuomUHKtqs9wfyuy8dQdYRRP1oIf6Gn907OGa",
-	"Rji1znft33o6yd3K6fwWeg9Az1+0Hv8WWg/EsCtVHcRseooObPTyF7zWdZUc8PGicxN2oV1vwpbJBGHU",
-	"G6H+I0SWEBh7tCyHWBPKfEQeLm2WZm1d9JNKG2txomkliJbpt9CN4KTSzPxQGbm2VlMCG3SovYfW8OTF",
-	"/Jk/fdYMd0EesoVLbT4JXyryeeDdJVyGQTbufXcZCZzFrz9vb3374b8q+YQPn13t84Wk/XuQtM2I0BeV",
-	"1r+LSgvuUwXR2VSLBe0qdVgFtXqpYXVztZZpSI48iwTNqrYG5ktA6YhsVSBNvshVOiwdom4CITHbtHYH",
-	"84pU6wqRcR5IjuVMhcopI3DLJ26bq/6Nful7s0s10sn/jiVIe2b/BkJk/z4t1ltDjqwgrV+vJa3rMDxm",
-	"MUKYtwmMCkIBB/Uogm5H/Xryaufg7fHrS3H7j79MvknU172b669Xjrrzm9W5du5RnTASc3Zf6NqfRrwi",
-	"MvFC2bP9VDSOWLynmGp0D1UkTf8UevaXQD7WYW6ZJSWQn8BR7tzszJ/LXGJO6ze0mGzsIvcHco37M+vU",
-	"Deh8UauX2CHypTcmr82dS7pUOj2n/ElTLbA32ij5qzybYaFqUmuUlQFWFxDV1gRs7Hvy2+mTaZpfVMr/",
-	"HipljWBWa5UNWfYVy/rty18K/VZN9bKm1YsaZvrhGTzi9JQ/u0vcnx8vbYxJvugF/230gvbSVWCOjSUn",
-	"aloWnryi1Y+XoPza14tilPf7I5PHgWjFb0SoGck2Cw3RDgv+DeQoN7Ec1eJzi+cuztbPPYfZL2dTCgp9",
-	"oQLpbAXWAG8Zfxro35j3XigvPR0JU7FkXNrs5rAaEQXSfGVy2GlmVJ/UXtHNf5O5IZhtb+9+bV+ed68u",
-	"e5TtIJBnwOfv1c2AV5FwChdiRdBJlg2GADnwk0k3XaRmgbcmrYvvX+TIN6VkeLB/qxz+upRq1Kb9bK/L",
-	"fKfG6SyBbRQy8joEYUln8KQK4G4mNP0di2a2OCcmrku4jJSb3A7evlDM5Lh7Sgq6S+9u1c1D5wPnHyoZ",
-	"nT/1XNelJGMBQVqVCmGlKXKp892jJulP8NP5Oj4mC50LLZ88Fd0qPMBcNBDI+ngA9RjVmg6bli6Qv0Pn",
-	"Qj8Dnd2KX+0+/Lq4B7+aDTBeiX9mvUnpYv97KE/8TJo1XBOHeXy3Vjzhszwd8OiOy6EYFLl6CaMYMIv4",
-	"fMDlcJxmuOThmGc3YgBNJzyPhzxJ5tbW8yibki5MPJiKLE6jgZBROU1b6QtSoJYS7dh7s1irYoNkP97t",
-	"K2UWWp+Mzd5Rk0StnAoO59/Ya5ycnfbfH//YaFv6sY72WETg+cK4Rm48HffFYL2JcDHTndnyspvJb6az",
-	"cklRHeOdhx6+aLL+FJos70xXqrN8Nhcl08ryCPq7a79ieznzN+aHrnAwITTnCZIkR7pZ/HeK0nDuh2hC",
-	"QydFYOep6sNeIcS1faHR1ojQrI1heihOSmN5uJDDVEYoJIDUdXY6uOx3L/rhnnFbBLodSLeHfQafHbzv",
-	"HXx3dgVfppIKmhfbYaqR4x6NxfA2neX7LDzpnl51j8NWh/1AhR8CWTiIas0WLFNjbSd0zPhaUgo51WGh",
-	"uo2ngyl3s7kHshk0JvGNrvMwSSMRNFp7tJvc3wXtpzrFrOAy9XOQGzFLe3AGEj5jw/kw0ZXty0dDaYKU",
-	"6dXMXxNCRtgbRd3TNHfqMZjq6CvqtO0xzs7PLvskD1J5cC3pxTmWT6Ci/02Z6tIabSpn3sIc6mN+V6yn",
-	"PG0aHkRQmGWc6+xL0I6aMA4SKkAIyBhU+d9bN2WIwkhakW0pkbOZjP85E7CI/aLMBlbl5TSKwpUE0rk9",
-	"Gcfa58iIsfw+XRTBrP9xkaKdpU7RuYijYBvIZiFiFjfDO/oWCfWKcaUrLeezjCcwY8xXTwuPJYvS2TVl",
-	"vFIizxPKvZXEKjei91JdTKGnBZExKQvRIUJkWcdTxC/GkdYtJWl6C4MRHPLcWweCU1fatF7Fwks+0eST",
-	"bPJu2Zp3LBMjkPHatiILlrZDeDeKoyKVWSSGCc+w8ghq3tOMvd7+FuuvtAgu1hbbC2S52p5Vl5TL7LG6",
-	"VfbUmE9FIF/v7rJnraV3gFDgntqT6ulZpFROpkk/iKh0LV18I1ObbTNa5X9dgdExMyQh9E/Cs1dQm3q1",
-	"08RgIiYpsLNm/TbjW5pETM1VLiaNRS64Jsu7SBtsdaQS2/p6awfZVmAdUDzjyWIOuFE6yxYrrD7hJJZs",
-	"XCF31F7oEi78kVwyQf1GNQZ3NrwJmhRVJNpzyYq+4/pE6pQZjKKBTSNr88y6uWWfH/orQwR0Pu/X33a2",
-	"twuViYkWWBIJUCHc+VEIgzphBpsEFDyHuO0J04XA/fsWpv/gsvTj7rWJbVpic/WuHleGXfy8IvCXIo5/",
-	"Itn7QEsPHmitELaXmXJf/lIqalDPlcQDaJuLCdEnKxbSZjyKtoBfRzuurnKtiUYgPbndm4aNdqzvkELC",
-	"SV2zW9XdfbJ62DuKEhtaU0n8W1PZT0G4FrTAX1S9v2Py9MUx6M/jGFSTNmzqIuS2Rz8htJIOx4sk40AX",
-	"UyVHjzyP5Y2ODPTxoVeVFsuwlxS4eyy1zgPxQyC1iJiOWOjOxivhHrJmWIktSZFbgRPdao4gPsOzxR1o",
-	"/dbVHSYiH6eRAulzFN9QVqtZNhxzJQZoYbZ5u3DamCx+mgklZE6qHEAQFIIPEy5UnkhBA1nsOxtyicnp",
-	"ha5MSxV5O6xrldnbRIBDj5J/DFHRZPTZpM8MJCrVsJ9Wh3Wn02RuVG2o5Dvv9g/es/weyHgi+J05uhL7",
-	"yk3DOEfVdDuQKqXk9ctr31YXYlmseItH+Gx6IY32XWJ8Ku6ZPkiGP+Puw3mvIMwlrcr5GXv9zc6Or0B5",
-	"/VW74YMByKnw2SPRtgfO9bQFm/IsdNvWaQsshyfFvd6z5VtVZoO+8DTPwNMshb9VzA4C5O+N2am+IRsy",
-	"QU+6TnRh6snqxuFPY83PK7E/kqH6Iuj/mQR9hLsSx/RCWXbqWWT+l0NAvQl5jTyVFaw06h/gAGol50eT",
-	"WDDd5ywUo5FAY7lxJUyzdiDvycTNUinaTPtH6xoyVTZiLJMwmQDBirTBeJ/xEhsVyDIf5djeYlUYKYwB",
-	"b5+Fv3wMWc5vNbOkj1yh9RCaGgufYlGKtibFgSUk32My/dLKzWQcsy7jSs0mwlh06TtcDdeNkpJpa2FF",
-	"wJfNpGEekSnULTnFlqqcy0i1TBnuCa6EEwPHxjybJEKpR3BydOTPxskJGZ2NzjU185QrCydPh7uCRckE",
-	"VwSW1p9iPMukvnypPEQq5Dv6MY68+opefSj1C7BuQLIW9+2TcoAWjBZ5wCUQtgHr93t0YvyUjJxfzLZU",
-	"fbeu0urPobE66J4e9I6Pe4cb8WtVwK8wvdZ6bq1dAOwXPu0Ln/aZ+TRNwmsbZKC1GM4yOBTgtK4Fz0TW",
-	"neVjU9KZQqOqgoAcrmmcKuBnuudHrOnkwbrmSrCri2MWjvN8qvZeAifYmeh2nWE60clDpjwfK3YtkvQ+",
-	"kDzJBI/m2v2L1EqahQxb/5e9s+mN22bi+FchfHnsB2u5aA4FcnODHnppWrhALy5W8oq2icikSmrXNgp/",
-	"94IzQ0ra3USzhxCQzGuWbxF/5nDI/3AKcSOb+0vqUPl9A+0hHAq++nMkPxoUjykrzLO+1b4WBEZhzJYT",
-	"T1vXwV4DFVPGQdKOe/WwtZ5W2HVZys0onPR7zs63rus78wLlP6LkSeqdskbDcY5yGA7ZSttFHZMfzBcJ",
-	"b5Ps1r4BiC4CeRQ1txL+p9aa/qdbTZf9ymja3Wxtc/bx7GufE/a+NNkHm9+gwsKzzzB7FBYJt2RWOhdz",
-	"Typ7JHQr/gT3/iQjQ1ng/5z/yANhYHwZM9gq+i+QHYjjORYZtB9WFiVkojPhKdQQW+YtGoZqDZsfo37Y",
-	"xa8xd3RoR+kdtrMKJ6HKjhJ9ulEHMdveYdvwYNCgkf6trz6wDISLsUNIignHtHCwOuwHXx860kl8B6hs",
-	"bc1pKMTjHrb180GavvLuidFkyGJx2OJf8u7RmC+irV4bU9VuJZQW5cvlM/67K8X551Zq/2fxofih+BAk",
-	"pmVfwGE01gX8iYkffxJyBxJYeBHfQzFYgKitQvxO/YHA976pOnFe/qvqFbyjvwI1uOuqp3YliqLAKHSS",
-	"er2VF6tbXWJWCeWEaaUW59VmI1vMDKoeNEgcoXvvQmGM7AUl/EHHhO4EfO9V05hnWY8+GH0WTJXVfw06",
-	"oTS6qOzmUe1wH3zcib3WdKENquBQvhA36kGjTyluvDNV2VqE7sS5k7jGhe97+f9SPMqqlraP5nVHPSiq",
-	"sIbxreP4Tr2voaF4/3zFLfxnmK0T6vjPUMEzCRhrdYqnx9sdXtf1Z/2LZ/EEX2hfxbCROGvX+lWY7lFa",
-	"CugU56Di9ZyabXdBjvDNTr2QL4zefaN20r6uBhEE3uLFyVV1WZztGfe/hxuFMWyC6g12ChFUOMHB4gNR",
-	"31fQhKP5AZ1BYpQIzjDAzOb82QzBDDw0BzdInFWTiqfiMowuczl/LmkuJ7nEu0WOPSctWmJzjp1me+6u",
-	"PsGXmDmce7hx8WSa9AGhyUw6AZpt+pL45Fp1Kj5t1odoJrPqhGY260tCk23YraxVt9amk+zlE6oIXyXx",
-	"GtqPNS+kV5/ga/xmOjl3Yg8RPAnbe6WrBi6OvrWw7kEbK6XFth9rBndR4MaJPQndnVH1adxijbTQ0igz",
-	"sYsiFmd1Gle6q2LvDoL8J+3WIAhI8r4g3ETOHdU97iZBJS1UsTHamUZNn6BSBQD1SdoHuIGHJ5CGTcRi",
-	"cGnmhNu20jpZ480yhGhWFoJQvjfjQa8++g++X87pxnrmmB+jlo86b0kegp5sRY60vvsFeWGgnrgcc7yz",
-	"8Vqc0DULkGa3bGmY8v2xUKOtFJ9RXzgdnjC0TOYyyPSTyYZy8oBgjGWq04EA5rs/GVgWmswjAZRVssQA",
-	"d2MpZmJVAHaaVQHuCqWtM8d0jzsup0wv6RiqybwlIjU7S0sClesqUXGGPOAYo8l0AsRo1gksiVGuTqBt",
-	"Kp78D95xTmvmIQolG3nI0D1zKkeY8aBkmvfIZTKbDlhmi74UKrnWHArHJBCTS2VIEgGnSqFWIjj7UWY8",
-	"545nn3ZkElCMnORZc8pvnNig06Pg2aaH3LFzJ3QPOTajXOM+wDSdfSdKs4lfFqRsQ0/lGX77kM9k/nrg",
-	"Mzvsy+KT67L/szWdLDDk/9t4Qkm08VT6+9MJfa7j6N4vnH9s568rHaPGJHNj9E5aNpqxOKr0Rg+sJ6K1",
-	"H3HGdf649kBN8TpijbklHT/2nHJfOnqJNG9Oh08nzZzbYxxOwPv29l8AAAD//w==",
+	"7L3rcttG1ij6Kl0836mQ54NoSrZzoWpXbVqibU10G4lK4oT5iCbRFDECGxx0UxIncdV+h/MA5995kfMm",
+	"+0lOrbW6Gw0QvEm2JzNfqmYcAUTfV6/75bfaKJ3OUimkVrX2bzXxyKezRODfN4rfCvhDzadTni1q7dqF",
+	"FGwqdBaP2CidSy2igKVSMPhCRKw+4TLae8hirYVs1ILaPU/m2MVMZHEaDYSMau3aQevg673W/t7L/Vpg",
+	"f1GaZ9r7rQW/zWkGv/xWu83S+UxEA/vm16BG8xiM0kjU2jU+iwcjniSq5n6JYazhdPCNfHVw/O7sdW+c",
+	"3H0nv53qb95ORt/k30k+hR46lyfM9qBTzZOBmX1t/6DVqn0MlmfxWy2Kp0KqOJW4Y5m4jVNZa9fmak9w",
+	"pff2ax/dJtT2W6++ff3N17WPS5MfLrSomPi3s9cvu+/Pv765nSat9Ds5//ZdHH27NPE30JrpjEs1Flkm",
+	"ouUFuJE/fvwY1CaCRyLDGV8JnS06Yy0yeIqEGmXxTNMizlPNonQ0nwo4aDZcsDOhRZbGUcCGc80mqUzn",
+	"mYjYw0RINsuEElK32SR9YEkqb5lO2QOPNRuKcZoJlomZ4DqGHybw9Pe5UDpgXLFIJHyxp8QolZFi9bBf",
+	"e9nq18IGSzPGJXvf612yiGvB6ldvj9h3+/utRpMd8RmLdbMW1NRoIqbcg95au/ayBZuwmMHfSmexvK3h",
+	"0mc841NYBa7+RN6n8UicRMuL700Ei+nnrxSDJc8yMY4fRcTCWN4PQhg5Hw9erYSzGDqccT2pBTVzZqZr",
+	"OOqgBnsRw7m1dTYX/oKmsTwV8lZPau395fUEtTMEhJXzj1g6xt0exknCh4m9vP5ihtPyWtZdmYql5ED7",
+	"nJVcJlxuXscs4dKfPDyXp4/vdlkANnju9LM0mo/0FiugDwuLyKKlNWTRbkugXp+7iuv50M181VKU983S",
+	"zVDzYXkp8GqXpfj9P3c9SMG6MjrmWly5XsqrOuVKs4gv3BEhRWL18MOHDx/2zs72jo/DRsBiOUrmkYiK",
+	"yyvQMlzO3+ciW+TrETIaAPJau5Bxmk05kD/z5YqlrL7uFzJZMD2JVfmqszrc8P/9v/7fsHHIeJKYRU4J",
+	"afMh4Owdr39pgf79z1e0YgXXQObXH8fbONviPKpPobXqFJC9+BTn8KMYTtL0btXtmAoFy4QLXw+n6pZ2",
+	"PsB1KD4VLJVM3ItswTKgvLBEDvQvhndtFoloPkviERC7VAJ9czS3L5UA8hhrxR5oEorpSZbObyfs+j5+",
+	"DNjDJB5N2DhNkvRBsWvNZcSziJkpq2Zf2t0hDiDfHtPh3ob7tnI7ruNbyfU8E8u70mFqxkdiTwmgvcBI",
+	"JLHSsPDwfj/oz1utl6MhV+LrV+z9Wedo7/p95+D11/hehCy9FxkL6at8kvRrs/hax1OhNJ/OCr9m/KEv",
+	"h2m0MD0G7E4sgGeJ9QRPRcholsZSMyVGmdCsHj5MlBgNCjO7E7Z9GxvdiQWLFf4ZCWDiIjbjmW402YUU",
+	"fTnlejQBTkfZfWFqPh7HI6FYXcH584Tx2UzwDA4tEYzb4bNUcy1U45ABY84z4ELYKJVKc6n7EhYZ0K4g",
+	"F8UfGCwOuKhMjER8L6ItjtlN62mn3bM7vXzaPwJWoW0hmGYPXOE2gKhwI+NHZvi8JrsS47kSzJ2bYjpN",
+	"2ZhnbJylU7ZI5xkbJenori/rr9k0lnPgc0WsJyJjD9ydwFzNecJ0moiMy5FotBkwnekcbksmZglfbAP6",
+	"bhpr92TGtRYZ9PNfv7T2vvv1P/+jms/MhJqlUpEg9YZHV8TuwtMolVpI/JPP6LLHqXzxNwUbWJTAhoWG",
+	"uRh2Iu95Ekd09AWh65A233DtTE0AE8iUiSxLM/g+FqogmBkJ5E3neHDV/etN97qH8oUiCceN9Jfri3Mc",
+	"rs3m8k6mD5Ld8yzmUrOwe3N1EbJxmrFxLJKIhaN5lgk5WoS0F/nu/UcmxrV27f94kQudL+hX9aILM0Qo",
+	"0+JRv5glPMb9yFsvY1vxqDM+0mn2lbKYN2Ciedtk/dpbHiciAiFkxjMAs1zocFcGVtWvHTKZaqY0UM1m",
+	"9XEuD41dpHQLc6GC0YXFPWuyM54AQRG0fQHjMmKcIWVi1DvRBZHdi+wr1Zf0k1sVG3EJU8sEB3IyE9lg",
+	"xm/F/+DDEdAUjkIV3CGDzjgL870L7Y4c9iWMAlCSiEx9xeDwRhMxulOszqU7T3tqsCoST2CCQupYLwLo",
+	"244fsnQOCLwvMy5hx5vNZoNxqR7gXlq8ihAT4qmGuFtNdo5r0dkCd7ovQTg+SuU4iUe73oyR1yy/F50k",
+	"5goQJuCV1coIA/NHF+dvT0+OigB/NFc6nYqM8QS2HU4jVlo9BZIr4WZU3X8b6Tqn+bslDBeMyxTxnWsH",
+	"R8az0QRQPUuB2ljGtJEzC18pdjETsnN5AvQp4ZkgVKk013PlET+LFhYInDJl0zQTeFJ96Y4qMD9qIFPz",
+	"0UgoRWTQTWqSJpEFZ1rElC/wLaPpR1xzc+JdhKjzVL8FFL3juUuvWX7uNwaE42jzqZ9f9AZvL27OjwvH",
+	"7ks+uNIxjvIpTv08NZfI8rPpTGTciE93sYzYhCvi3WH+MdFPOLo7sfhKMS0koFk4AiHv4yyVgNob5esE",
+	"W/uOa/HAFzSV3TZ2Lvk9j1FyKO7ttcju45Fg3gebN/nkvNe9Ou+cDq67Vz90rwbdq6uLq+KGm261mM7S",
+	"jGdxsvCHeAblmOhpso5wdKQBe8BlxIDPsvRxcYhXELqAG7gjSYCzMCc3y9L7OAKE7uiwajPObulwAL0m",
+	"KY/YkCfArgCyBYZHagsfcPSETRV73ToI2OvWS2j1uvWKpDb7UazYXGaCjyZ4KmnGVJI+NJmjT/ABMEdW",
+	"NsyvO2nwzMrxsoJ0Qdq2s1PamlgqLXgUMJWyURLDOth0rjTuTSRm0MAIKVcWDA8Zd1RWT7jGrkeZAIFG",
+	"pVOhkS2e0jbAf6CvCb8XTPM7IZkYj8VIN1kHF42NeZYtWIgj7KGmEhUMZR3mnlNiVoGK+fqFp+7EQzyR",
+	"wM3x5BpJ8FPuTWx6WL40ImNjHifA/H+C+2JnargFOspPgp+Kc/XOElm6d91ewC47vaP3iIGOu6fdXpfV",
+	"4wjuLWwSECkSJhoBEpa+HPLRXToewyleXlz3WJ0AoEEQcQtXRVfCAH0XFWhLm9ifWFO/MFxOKo1qGWAX",
+	"4CrWjN/yWBpK81loTE6In0ZpHIPxyalMTo09epJmZqueRVgu+QJwVi9NT3l2K0obWmTYc61MzoIP5+Ox",
+	"FVk9HrzNElTfsSSexpqJx5EQkSgqkio0kIZfdsqWOrL8CFwwQqFPED9tv40ncfoFoSFWufDt5rHPzt6w",
+	"EZ+xOoLqRGQCpIv9oNVqwf8Z2ncabcut96WBWy4XTNzDJYoVgnmwjpHHg0H8+YBc7q1QWkSHTM2SGFcO",
+	"N0SPJqUDhKnEMIK5Fb00PeNyYQRLtePl0Mut8ztyBWge911swYn1Li4GZ53zD1bwvC7ck7yvHC4+xUWp",
+	"6JcoJr0zpN+zexnGuECBGBEUFqu+zD89dGRSTdJ5EhkLWampby1j9RGfzUTUwFGQVX6IgfHno7u+TMdj",
+	"Jh5pZTFScYSOv8GOZh6iJu3Gp6GIN5LP9STN4n+IaHcWstA0h4s3PLJ4ZzNY3Jx3bnrvL65Ofu4eV+oi",
+	"TE+fTCSzM4sVm8ZKxfI2YFMrugcsE/fpnUBMCsyikcc8jFmFMG+keJyJkd5qE/+wbO6/gC6mIxdWqkWS",
+	"54QrFqXC3GWSgFm9oBpLQOxmMpW4ObAnuF0Khd2+5JbRAgK6zCYjEDSKrHZZ6xGU8HhfWoJl7dqW00Z9",
+	"pzufSIziCIV/T2QfJRykbrIavH58LLJaAYtSJi0UGpn71eOjQfk3cpalILbDtpL8vZaE/5F1brEyysg5",
+	"CSJGaLLXjakJnwlW5wzxiv35IUOPhMUMlRlW59WXQs6n5ks1H01ggjzXhJFqMyfc7kws5ccZuR2x1Lsv",
+	"V5JvKyRaMKxWit1INZ/N0kyL6ExEMe/h7vzrHZjtChhSIKFHNP89WE+blVFhuH6f+3Jpo9mz9tlRD6Re",
+	"nSi6kN17i6aT5GKMHj7rULKxh2Cr92RX+Bisb5IPc8w1R1+g5X2bEbuNRjIeRalsWo1fGNg3RlYKkXMw",
+	"7+aziN7Vc0VgX4b5mGEjYOOEawNnpclUgg+Poj1UVaFyXxENtAP+X6HhX70BWVjslmy1swwws46JVeBR",
+	"NCDzfkFggNcrbc8liAtqZgcGXC+ZbtGaU9WmsL7fanKeGJUXGXqWvh8LMdDm9nG52AImjCfIWyEAyi9m",
+	"QiJMAKKptX+BAX+tPvR8o4VATHVozPNALqAdcY5IsWLFlEC7/foVBLXHvdt0z7ysnFptyh8HMdoXR0IN",
+	"ZiIb+C4Yha2NpX55sHrQWGpxi3fAGNd+W97QWWbcngoHP8viHQ7e83Yp9bIL+CiRjAeK1JBW7Wk+GqZp",
+	"IjihiNwW+IsHtmaFQdHzxi2uovcCvP7q5pMO/yZG2lzGTChVZUGfpUrzBCAEvmiyLlpWydqGPA98yZM2",
+	"q+Bw4BVd3b7kyWzCh0LHI5Qm6ip14DTlGTC5drUBm8skvhMFVcxXCm1H1BuJLLwvZzwD6cTOzqej6VwC",
+	"O8ITM8gs4XMVA/41S5iK6RDFKBYag9jvCOphX8ayypoBY+aUgYEYIRRRdCW07Y8rFmI36EyYxFIc9Gvt",
+	"vsR3jTYTfDSBQQ1nGDEL0CS711UsR4K9bLaarYa7hYhnqddhqidsKrhk/ZpMdR/G7tdAIiOpOOcUTQOd",
+	"piSkFdHgyDBiG9GQ2cll2DiyWwz7rR/SvUSAcMhOri/Yy/2vv97bZ3joewcMxCujKglvrkPDvJqNnM9m",
+	"ItsbcSVUXz5MuCaVASMhVaUsjEQIL/hoJGZWLFY6hd2D7T7uho38HZ1+JKAXy4f3kefCj1ut0HqrkOZC",
+	"AmmeZ9LYlYyVnXHyZNEPKaN1IfkxHgAwWeLVob8mu4b9xnXgT4ekN4TfYMx+zdk5acv6NTqRHH3cXFeg",
+	"Ns/gX/+ls/cz3/vHr78dfPy91Wr8RxVWAWDbX+XUZK8IfMTqSmdCEFzJOcBtYzNCNyMcLI9wjW4VpSGG",
+	"8xgNcwFT81iLgI1epNuNAmJHhTfPNbwOyMYBdyTNGDk9b9XpP+KZcXku93tJGA5+RJdglE/rieCo1/2H",
+	"yFK4VHAU20z/YxV6taaly4ILcNl9hZOR07MGwl12Fv74H6LE6yx3CxhmGCcJzJx81wD1yoiN+IzDlWd6",
+	"kgk1SYGdQnC1XAR6U1oUl/MWxO2qJNWqCouYsQZmLMNfxUQTLgufxlpMVSVdNi94lvFFrWr/7OQH+eS3",
+	"GslnHr5+VatiFjaODUsfFAMVtl1JVXdvaMPIm7Jze5uJW66JHyqweYZnqx1d3Jz3akHttNMj/5izzk/w",
+	"78k5/NvtwH+ub85qAX05OD657p2cH/VqvwLnV5rgEu/XMZ6aXynGzVwA7DhphNvMaCh8oKteQFfOpyEJ",
+	"s4qlGcCcVQXQ4AQ8SxtmertE8Fm9C2cX5733px9qQe2vN52rXvcK/77unp10zs9vOqe1oGb+2HLZxTuy",
+	"zYJpioV11kMzrzDoy9DNDOSkfGrwZP4yQQVbbcwRsMSJ7xrgeWNV+L3BzX2YLECcHmHTIqpY2R0gDLji",
+	"6Vz3ZUgm0PheoLtqGDBj1kBz69gwZFmGpjezgynikGmsgTDTdlYhimLPW/i7AvfLjZJyCxRbtUA1T/QK",
+	"wZIchkDGHS01DNts09aRg10YsEwALx71JTJvQzHicyXYrZAi4zrNFKunfBbvAW25FbLB4GvYxjhDdvYh",
+	"48g0LHtnwA3COa4bv2qjywLUOnnR73RJ4Ch0VCU0HKXzWSqPY4VcTZXsMMIvvlIsMh+VgLLQAUAiBwga",
+	"CamtppKRcz+fwhcB02kS9SUHtp8NFyyEOQGjfdm9Ouqe9zrvunDd3p781D0OG7Q7MHQWT2MJ54GO+3w2",
+	"AzBq/1bDD1dtzlsY2a0uqOVjrBS/3dxds4/ueBbn5POJ2/gxqKVSbCPRV3W5vklx3h9/dSf1+RVM3jhb",
+	"apgIQgoqJvOqqGMyL1combxxS1qm8owqsYEDU0/N5IasVjOV+q3SM1lms0qgmlUooEbp/MsqoJZ/j1FJ",
+	"H1VpI+gi2Yu+GQj8GyAeZ3Em1Lq5bmTfMwGEB1hNZ7N7gmooE5GYUngPmlyf3M1cbam2yQ87IIgoHoO3",
+	"rV633lFsVN0c4c8+JkcVaKVRjtR8wCNwrfloAuQduwemrwjf1b1+Pn0qqnnif3ALnNW8PR3Ikooqi0Ec",
+	"vBdZFkeGbnhSU8XylhZ25I8fBjlxaQRsxpUiTcNtfC+kZ4HIT+Hvc+5MW0sANY1lPAVGtrUMTCu1fCvO",
+	"Oor1earFF8DlxbG2xefYaiBTLRwGD4qvx7HkSfyPHLV7v92ncSSisC/LwOhPpYziKyZajebxQwYDLeF6",
+	"bw4rEP7yKMhhdJAzsc73eKjoQj2NZZqxuYy1YnUg4apRqYV7Ahr3JrtMRDK5GxGJYhweVzEYWQl3C8HZ",
+	"GiqrSZzR2i7Pb652mJ8XqVzoZW3EcwXpGM9l9LRVkgV8I8lzwHGN31vzhuaPZtBttRGpJnfOjd+WyUwR",
+	"JoonEBRDvs2avCO0AxdmvGrjVoHNNpRqeZcqxf3jq87bXi2ovT0575waX5wfLk6Ou8fbyvfeXbdeDE7G",
+	"D7F7EhRM//BAAyyxlqVJ7ybEe3ekOMOT6wv26mD/m9zeT+pHq3xLBHqKKedj4Cwr9f3X3+HHyoYFm+AH",
+	"9NlSkzQTbDHnkoVH5+9Dp9GbxEqnWTxi4dHNESz3/dX3qKg4RQ3FdQ/34OcfT8NGk3Wsan7KF33Jo4gG",
+	"bLN3qYk5VF4oFulCYBAj94oIbYiosjcb1AhyL7O+TLi8nfNb4ZzVUF2OocEmlE4naFd4EEnSZOHjHkDG",
+	"3j3PQH5WIYrRZF56l7oIRTwus50UQXl0cdy10Zx1o+UwWv9cRmdiCkh6CBg87NB29K5Qi9O7uAwpxMjo",
+	"6w18dhAiO2/P4d9T1D6d4Zvzd/DvRQf+vbqGf2/w/Y/4/mf4/k3nDP59A+/fHAOUv3mH79/jm5O38C/2",
+	"9ga9d99cvIF/r2CUN9f4poff/3gJ/37Av3+G90cd/PcYejh6j/+ewjdH5+/x3w+oJMQ3V0fw7w39i29+",
+	"6MK/P39fC2rHf4G2x9/j3/j9MfbffQd/d69gxG4PZtW9uYJb+hf49e338Ou7N/hvF2b77j3swLsTfIMr",
+	"encOPb/r/RX+/QBv3n+P/57D9++vYMT3Pdir9zfw5ckx9H9yCv2cnOPff4XvT67w72v4/i/Y818u8N9L",
+	"WOP3Xfj++3f473v48vsz6O37yx/h3yv890f4/nucw/c/k4IVejvF+Z9+D61Or+DX02uY2yl+eYY7fHYM",
+	"b87ewSmf4fzPzqDtGSpqz3DHzq5u4F/cn7Mf8N8f8ZufUG/7Ad8gPJxjn+cIA+cnF/DvBXx5fgnfnOPO",
+	"X5zB35edN6iGgC8v38E3l+9hrEuc7eUpvv8Au/fXDry5uoA3VwgzVzfQ9upH2Idr/PUaIfD6CP8+fofq",
+	"VOjz+h2+x56vEbavL2Anr3E3rq/xfQ//Rji8/gGg6PoDvv8Zvu+9h7F6f4FWvTPYkx5Ccg93pncFZ9TD",
+	"Hnp4Cr2f4cubDkDpzbuf4F+c880H2MMb/PUHPNMfsJ8fbn6oBbUfURv+UwdW9NMRvP/pAv++hH8/dGFd",
+	"P+NKfz6DE//5x1OgSjkTQcC77LNQQDWogjc4hW69e8Lb755wp9zTWeFLxAruCbGDe0Is4Z5uCu1+LLT7",
+	"2R+PsIh7euO3I6zint4V2r0vfInYxj0VZk3Yxz0hFnJPV/5qCSu5p15hPMRS7ulD4bef/XYGe9mnY39m",
+	"BpvZp1O/T4Pd3NMH/+mi8CVhPft0U3wqfEnY0D4hVrRPhB3d0/eF3wrjHRfWR9jTPV35O0HY1D0hYNon",
+	"wq7u6Xu/F8K27qnrnwphX/d0UviycNKEld0TYmf39MH/krC1ezr3xyPs7Z56PuwSNrdPhNXd06k/T8Ly",
+	"7umv/niE9d3TtT/eXworImrgni59mCDq4J7eFZ7e+yMQ1XBPSD3c01Xh6Ud/vO8Le0bUxT4RlXFPhfMj",
+	"quOervxeiAq5p8IIZ4WbQ9TJPb3zsc1Z4fyIarmnc3+eZwVIJmrmngrwSdTNPf1Y6PMnH8qJ6rmnAj47",
+	"L6zhvICziCq6pwt/BKKS7qlw44hq2ieinu6p649A1NQ9vffXflk4FaKy7umDD+VEde0TUV/3VMCRRI3d",
+	"048+nF0XerkuYHai1u7p2B+dqLd7eldoV1jRdYFWEXV3TwWoI2rvnnqF3wp4nrgA9/Sh0O5nfzziDtzT",
+	"X/zRiVtwTwUK1CtAJHER7qkws17hNhJ3YZ+Iy3BPyG24p8IZEffhngq9/FDAIT8U5knciX0iLsU+Ebfi",
+	"no78dsS9uKdL/4m4Gfv0cwFCiLtxTz+iCTy/A0sy9lo9hpVXtxOynbQVLhnQfZFVGPGxSnBmde7JmoxH",
+	"UV/ix8ZF7F3qRMl8tMCJlcarXqV5JgkciYTUKqm86JXqLdgER/b4Y5UlU/NHCvJDx3GQPVOK+XCBjyZi",
+	"2S6+nMXiK5jUmM8TDX0J1ezLTpKgN471kTRJNUip02YcB0VfKilEpMhz0KTQyl117C5/VfKxZGlGUWIo",
+	"H8cK42XJdd3LxDUUMEU7aJWG0nrTlkI+MZ8ULRWmyVGUf5AYlE3KJmUd/n7o9MhusKyZM64AOXSWP/F1",
+	"oumcbCPmG/Jbq9JJ80eWoasYx3iWKU9M0EHYr7WaB61+LSTockoVF6+DrmeU2UfGmtXHGR9Bt32ZZtY2",
+	"3TikFCYu5FdpShiEnsxJQvYGl3kyWaCbBAWr+6P2JaXIscAclD1Myd9RwZ2imPlYW69TSsCkBTlfYlAK",
+	"7Udf1mOt2DSNBMZrxzyJlXDpomAzqM04Sblu4N2heF3FQjyHML9dxsuWem6y89R1ERrfxLDgyppKEzaE",
+	"ra03RBFKGcW+mNg9E2Jv8iuOxCRNIsy6VSMNDnVFOpx+LUQfWbdPC0oJoDRfMArPs932JcJmrBihtrK7",
+	"JUBBCRWME/HYPKbl+T/txdNZmmmTgGlSa9duYz2ZD5ujdPpiGCfJMIujW+H/Obu7fQHdkacKf1zhd9ij",
+	"u/OVMu6qtHkjniTk7pzlt4tiGxGL4IJWRMz5GmHjI54Z5xo7i0rFrMFhlS4cLmeMMn6yeYhM5/KE/I5j",
+	"9MTNBOz/SCcmgCZ+tIitjKdship7XsZdfIyOqvU8h1PAQhp/gDgTnmO0JznsOhBTHicKHbC8l4hyB/Qt",
+	"bETYaJv4IhkJmCyBhRnXbpudLs4jQHzbl5h3lxW91/ObmgmcMYa5w2DWH9K4whrtocuLF0vKtpZimJ+P",
+	"rbO5JOxgHertZIAsDoVxBD8ksIet5olKl53I+9LeugJdRayRu6pT0JnzVD8sO5Uz8invy768zt3Ri2l3",
+	"DMXHCwwEURrX6HDI5d2Aj9CoDUfA6pmYpvciYvOZ0pngUxbLvqS0iQcNBpg1jBUc8UA8iulMh6zuPrU4",
+	"MNaAXXAdAWxjaIGWLNUIAPbVJdejibEu2nc36Dlind5MViEB+2O8v1ms0QHJ7BoSe6XjJLHJD836TLQ8",
+	"UjyT+sFLZIWH5vzLFYtvZbqCsCLMrLBUOhzwAF3Hf59T2r+xwQn2EAIWj7cLxvkY1EqguT1XaINDtgsl",
+	"sn6BZpiNgURkOSjGVMCH63ytDeoqIvB8mm6piBy2DHKQEmM4Pchd5SxkvmTmS2BhZ3yBfITNv+N+y7/W",
+	"qfMqbJC5JmcdKXMqJh/BnJp4rlwuNkdhsRM/VKUvbawKRZHQHXu5d/ANq/MoEiY/RCxNfAmB5ebN8cxY",
+	"24gP1vzp4+6K8BGz/D01E6N4HI+IMT5kgAIWebah1Zy0Qm58AYDiXLLXz89y+BWO3yvPOw9AKuYbHs1V",
+	"Od/wU6zbORFbHr+7Bz/Yq4RcHNc22abjsw8tjcCNK+zGRlf7Cpq5Lh954RRKicnvxVJi8nuxw3asDtub",
+	"pFJsdYvVJEbfzt1x3LVpuRuus+N9eWS3PN/aPdcDIxNt3quy+0DuCVC4tHgtKiC1GnDMGa5jMYlaV4MY",
+	"pbUcM25yMZV4SwwmBDHLMEYVEXpTnt3l7Fxf1on5q2QY2Wo289DEz/3yK6UWhQMkfURfltkzmJmL4AMG",
+	"QRwawWMmRrlcidFkNiLPcPqUC40rGKMvMc9Vm6VTkCpNfKVOWSL4PYayIefWZD8aK3Ylt+sLj3MMp0MJ",
+	"AnMteQqI8l1uMsPA2kwSHs7LuY+2x7qarGoulyOml3YZJAuJQV+1vjO2f5ksMMGBoXqki5Cm2YhL4F2J",
+	"t8JkW5Qk3MAC8EJzPUqngjLPIbf1mbiqQxTsPZwrfC0PyamYghQE7ThqsneAjSmztvswlaJt4hgfKBfd",
+	"HUYmjinrgU1Lx8cCTlkJrROxwoukgnHbjl1b5oPWkRfcB9OiUlvzpXmkFGdT4pUMh+Qwrb2fTdZBBsfy",
+	"Np4IUeaFGiv2eVc258kszmZd4WER+XwiDueT8RurJ/f5GI4lXqMAAlV47jnMSEEerZhgNheWuKOGJlZs",
+	"NOHZLQFxQTPs3SXrJB7UkPZfyGRh6fOSKupNmn5SPVS1HrfE4cJHlXff8WBb8Vy7cVolzmXtBH/o9FAx",
+	"BlseAWCMTRYXo/7cWi9WwdKsYoLW8TNfwA/bH2lbL2wLei6IpujL7HfpvKn92+LoaK1zdNatLVES+/w/",
+	"+WgqmraZj0KND0/BEXi9fIRfiHu9rgJIGYH9Yj1bVXEmv7oU+53RVLCjNJulFFlXc7Bc+8/9vdevX++1",
+	"9g9eAtTkhQVq+99906KSHr1Wq43/a7ZarZ9z4CrvMILZ8lFtAueiE7rtc4UHern3ymAMy/5srQ7aQUey",
+	"hTcrOrFa/RiXNtd8c3XMxydyEi+Ste3p0bOlziVJyve73gLZrMMup3FVvO+FFC6xXpjEStvPVWhTWNwC",
+	"w2yngo7CFF+KJsEQ/zMYotn2TkQkf9TD3H27CQOGfpmeRq7yRldx5ZKbTVKjvwdSPZeRTVAKEsE4TrTI",
+	"KhMHRCuvR3n2ViE048rkWIU/4Ksd2aLqgP8Zv40loobBVOiNmRAv3edn8HX5+HFZy52uO2TUVm+SiG2i",
+	"GwqAXJmFJxe08tQ7Lt8nz4CRnnB5K6Kmk0U9+VRErK6EKIYiN5Zl0jshsP7dZxS/Rlw6uWSVAMaM/PVH",
+	"kZnYecpCMle3GTYvWker7aHPs4X+s0WZQ6pyMzJyco4NAJKsDkWnjExAAGaNP5ows2IBX0isIY1gIm55",
+	"Yt/gPGOl5mJJG2Nn3QhYHPVlWfsKEGjzF3mQ1y6b4Jfsr5hSpS+3ALU/gkDFKG28l+qq9WL/sFgngOyG",
+	"pkrnn+LXP1X8Wkn6CkbZTSRwPE8Se1kpEiokamh7CwNWxS8XLb+NZl8uq5UBI2yrVmZWq1x0OahUK69w",
+	"SShomxuHRndoiXhfGkrrlo8BSnADEgH3eSXxRkLtKL9VMzU+G6FOKe1L4NXe8Wb5h9Zl/qnr+1fS9bF6",
+	"nhxSpcZxA8WCxg5avrUlWz8piWJ1m6swKHiZiKjxJz3611MHVhs7NyoJrTfhJ/dw7eR+rc5X05k76ujl",
+	"uv9dvwakxeli7HeYHcNzGG1+IT9I0+UPNnvLZ9sRv3yGt27YllcH/RrQ376tSt987e+Svy1Mp2nAuOpL",
+	"wH1EoK3zq/MtnYlRmSt+dfCl9hO35lrcwlpJIcF1Fld4r/ceUhZLKpqFzs7xVEgVp1KxusmgFR5f3Lw5",
+	"7ZY4qFVDVCkeXaf7m248ZQ48tt9TaiHzcLBz47L+JZ9Goduq6+lKblXkrc9rE6Zjc/oylXsHj49OeEJp",
+	"y2aZp2pHxHZhjrdYeYC4OjnUxqIbR2mUZ8u25UjKU34/n3K5B0CMbgjicZZwUj/5qfNdoQYsEWw80jci",
+	"SJO0yI69ciOPKn2cz/hoEkvhzQ13FqMzTOUbpV054/zmphLLuRVDQ0zag74k90ovGUHdCwehVMClajiA",
+	"GjFl3Pte79JkhCjG9Ber0Pr1s7xanW8vrt6cHB9j8FipVkxVRaHq0mq/bhV17DbVq+DrbbWrL+a9c/VM",
+	"vXdv02wYR5GQ/stCoR3vfbk8k/dTVbW6X/2z3y3SKAeZrUKNpKlrAi1csFGwdZRRc0MYkD+bmjPpLWvd",
+	"51hBBW0zTRbW8Y9BHAXM0/o3QseKCHRbBvqR11aPU9l2jsPo2oCa8hmPMwomsUId+kYAa/kQj0z9mIRr",
+	"rG1oLVXsIZYr0gqtDDgoleg3wQeY6HOaKs1e7x8gV8tHqLkv0DY+iwcgHAJgTPmj5aVf7x9s5K1Ltp7l",
+	"eVm6U/S3xGAARYXsXTm5HXwuN8zKHuDylG5I7DUF0ux5Zvk+Hbx+7e8T67Cbm5NjmOPN6ckxeUGN0ukU",
+	"aG5UnLG414PW/vuff3r5/eu/fPPXb8++O29d7l8dXL/svfrhdXFvD16/3riKpXRslUmR12cDrF0TAr0T",
+	"iz2KDgCIJLRcAhllzDoUHWQTAAM5qfOceepLNZ+6LO5YBk45BkqLR52HZBleDDixEjf1Ww2r19Xa9htM",
+	"SnRLM56rPcGV3tuvTNusV9eJv3p7xF6+fPldfpGa7I3QD0JIdvCKTdJ5phi/TXGB+/hMVZJk+uA7cMLd",
+	"SdLRXaMv5zIRSrEQNTGDIR/djUn5ELIkHptKCGjAwrSDlcWSDdFVhBWIlcAtTlTKFF8gMnGezyhxClOJ",
+	"DwQeWAyJp0Yr4/khAhNr0tlPBAsteQ9J0V2wW7jMY0XbBUaJYX5yIqx9eSfETBUjljBxuk2Tx+rv0nae",
+	"/6fMJ5M71v7e/uvefqv9stUumNdX8CLuvpbzWxkmJT/0KjalmBi1ItYJNQ57lNTKS1lreWRKK1tkkQt9",
+	"Vhrkp6tGs5fBlKMrCCtWmNuou9rardfMo2pf3mXpfCaim2reEpAz0b10jNG9o3Q6NMZNeOWYbJMJao1o",
+	"sBt+WpqnS/y5jrEoiJnl/aAeAn9GVRtygpcK+QC1lXI6jL0WYZvtw/Xcb7WIfqjcdP6QMvUQ69EEeFYM",
+	"unJBwWlfhmOeKFGwu1tP8hU63BK2qQAz9Dt290JhjXW4yh6qs7WjOeCCYzMfM5c1fulealiaiLFRD0w1",
+	"36pqMmSUQaKCMgjsDy1XpVNhtws6oIBOwy9BAwrwTKVQZMi2NUjd5tphEamRJ6h2qb6XFtZGJjE2ZR1x",
+	"4L7MBICAbwmkoqbrwmS8baDpLy97/3//r//bg4YZqgMRrLZW9hJTShWTTqjBfquFrIF9rKg+sIQ7t4F3",
+	"km435k0vgDyrYxp0pPNVtXMOMU8bsI5YTDksjThPdBgYP91iHjmiNibfW6w906VJnb7cGaVGr7wwqyET",
+	"hX46HqRzY1ecjtbZZBcmxX0e0kHfbH2ENM23NIUtikUYEcX4sS3vWH5yts9KmYVYWG9RAaOzMsWsQ0tU",
+	"TVDkw2SxjMJ9RnlNnv51WonnayI86m+GrAZmtFxU5j82Vo2iX51pYEOE9YOQerGHB0wWQadZtRxa4EJ/",
+	"vXgQKqVDKKLJQs0fB8NM8LsofZBhwEKdcakomYAqJDVXIUP4MekfUF2LgRsLhvEO9XQGTB0uUDWa7Bik",
+	"QFuzgXFi/DB54YcPHz7snZ3tHR9XVgYw2Tqj5ezZK7KRUq6LaEDJNLdODEurKrjhrcvmvMy6l8xIT8qR",
+	"+6yQRZENIqGt3Wz9pUbgsca/Y9NqWeJdFr/mq0thbC4NaHMoPyun+npznFgO8ZP3SyF+O2XitWloty4B",
+	"Yhvk5qCVn9hKicXlhFfdo5urq5Pzd3AHL867g4u3b7Eky/Ffbq57Z93zXgg8Vnhz3XnXHfTeX3Wv31+c",
+	"HodUT73t+bBWpzBJYikGDs63JAQ449NYCqDdVSBPFfEGXA3mcpQmiRjpeJiIZ532VEzTrfx8pdADLbLl",
+	"EkqYzHz5ws94/Dw4NJFBgzzZcukQb84vOyeYoPayc9U76Zyefhjkb+i/qFvtHtNpXl5dHHWvr+HYtz3I",
+	"2TwbTbgSA/SO3WqjMjEWgD22DE7dKpW0AY5iHmm/FIvBJ5uHmw+3zyadfz5whRa2TVm9c45rnzJ+Oiqx",
+	"y2J9WvzpZmCKkzzrKlAC/Gd0UeKZCtm/DRYtZAAvaFHKFm+DqT1gqgSUUtpw+6XHbxTwZBkESuexhA8q",
+	"qPIyb5LzHSWS4OOzjSnKV5DztW4IWDIwp5rsAb2g1NyIDyuiOEzXlMtM8pmapPqTxHN80vQeT8y/sX1M",
+	"yQrmaGVUht2qnZjB50TG+2Ec/uBroOfzx4T5A20ZEmag0y/KYV/lBTm8l0DU/WdXmQMlF9dbKlWKepql",
+	"IDN/jqWKHUvT38CFFqt/27Gro6TKfWM6+7xGR18+pUiHt8pBLHU6KBamKBdDxVRF1XtkA3SwhJ7FGKin",
+	"B4ETUMdUoEcZDLNVWp/nSkd/7Nodz2CavlzxjUJ1jSJJ3brWxnaEyckMlaoezBVJt2SdpsN2EjYOWajm",
+	"w0FOm0NfCcGcDmKVWWOwC9O1a/l7IaPtBcWVBMMvzLSF3cDAXKa3H7q4g5+QoeWPA5sgc8uZAyYbYDWs",
+	"rRtVu0MWjrewI965eFNc2oW1MLxVUKP5WoXNlbGDu0jbf6jQvwK+Wqep/ErZ6jVVF9lWpAlMMjpN+QXJ",
+	"PN/0fJuq6uncnB9dnJ52j3onb067pr7Olq5JZvjjjI8BdZnHt5aNyF/d+MqL/PUPaRyh89Ay3t66HFD1",
+	"9Ld0JrLYccvKQIWxbKmgcqGg0pnsUCXoNJZ3ItrWkzPBryudOE9Pzr9fslCv6j1stE2GS/L3MPEJlIMz",
+	"N+pO+cw5G9jyzmOTZ2iUysrMhrkT5uBOLFaUmrSumSs/odE+S0XxlU6jOJml2bm5VN1l8kitMvCX/GaK",
+	"V5iaVXoM5IW47d5spJV+G6sIXYfK1lQhh95MNdZnaTJWlz99fuXSLcXKnOkcTj9JIrosjeYjPRjzaZws",
+	"Vin27Vfb6um8mzmYuou/nexOB1iBOjbnr+tUZKqDa22A1XghmtmRmXMXbcCamRGbMkrlvciULfe51XJv",
+	"ZKyP8nbP1VgsdVdDR5cBpvzd8u6tURcYp6Slu1kFSBsFgLLjewW+8SHJw+COPFyfnL9b8vEv9VuFkDYj",
+	"6G0RcWmztsStn1+f4o2zpTqFbkmhbrV5VaxbbV6uqFvtjVtSkZRnVKkhcS68hTQyZshq9Uip3z8m/fmn",
+	"kg7avsEXpCD5ILPxDoMU6YzXSbam8PKf5GgjORqM+UhTYNATSoOXO8vSOfr6P5XIXZn25m48ZRtlyuws",
+	"bNrojZCwjlCWpvR8oplfuS1op4cDqu7TajKypd6BPn622sEA3Hw65dniD6V8WHkVKlgKR2EKvEUFRamS",
+	"LwOm0yRifMYznRdU78t6zonkcYdWeDUK+CiGiUxhMXQVpxzDhOFParNSs7UqLjKo0RCrGq4Uw4MazXeH",
+	"gEYDOItzct7DM/gY1FIptsaifn8bdHmrVryp4coVf/w1hxMDwVvIt9y53lYBCPXz30DgXeFYSkVePJKG",
+	"IQOqWQv+mSLyGqay6Ps1nJZdvz4FR/Qk6WkrSWlFNAOg++UQOBPfcG9y181EFqcVQbu3FCgxmK+OlECN",
+	"OVOzJNa2So4bxVfZeTUOYs0mXJkk49s6ExdiNqocyIikroZJhEbj8Yx5xyoBscAMbxNMiCF7wylF7K3r",
+	"ciWLTM4lz4/18JkKf8zi3hTHC0pHXAVeJUK8tC8/YokNTkyF0lxGLsLCZElssk6SFFLZ+4XfgiUnelfV",
+	"o8lCmi30TdnazQtjvIvi+zgi1+5wJjL8LgyI+8P6O6zecqx1JvoSs9enea7FxmExw6I3BI7J9ti+qZ1m",
+	"0kBCDzZU1fbcl7Ytheli8JhYMMo9SJ+5IakHutKoNDe4mEVzqkHGHnhyV6Vmnq28hTi8DUWccI2GdZfr",
+	"MqBovhaA5xKHP41lPAUOu1Xp6mg2dc2wKv6H8AYlN6UnDOUdbIVrffrAplwuvG0kV3pS4WPWzYAQGk8S",
+	"nJgqzwHNtNvMAVuvmQNBBvDPDua8eWm6D5nYeQ9KFxr33TuC4hYVJ1t9cdGr7EzoSRqpo1SO49vqVXHm",
+	"O1x6afdsoZUZj0tMTlXn6Ns1l1g90ONnzf1EZrjRZmEqk1iKkNVHPMMbEMWZGGkWiSFm88J89ytyR/Wl",
+	"zaavDlk4omGZ5Flmgj2nAQmCsZyILNYKMzAGpkgXut2NRRayeugV7AroDsMnLkf/UnFH06/NCVYuzYP2",
+	"r1A8UtKAkNVhy/oynWsVR3m0d6PJfjThjwQm5AdDh5aXl5gKuMrO8kRFM+95FnOpVdCXVBnTRmIM59ps",
+	"ry3EZWozUCxRwuXtHG4qICc/kKIgc1QGUKwpe/A2zcq7GphAN28b6+GQE208LO7f6iJH2zkBOWhe53JQ",
+	"MWMDfDRVegBiDkBcBPAL/K0I33YRDrhon12BhxUpzzbrbhxDs+QJ7uZbhuASuFX6fHu8q994Y+AR/lqJ",
+	"UqggKL8V68KKZ+6riqDiy+7VUfe813lXVswv910lO+V9f8IQ4zLizceo3ISEV5ojZgn6IeGFNpqjEs5M",
+	"uLRRV3yk43uB38bSMkoUODtc2KsANz0xCXRtj46qN1lodW6x1b6bF6FJyVOdsfiexwiKgxnP+BTmtzkt",
+	"oW1zmTfxXHBHi1Ei1BMViJ/cn293vysd6wRTbH5Cb6ZVIgRAyZKwCS/L4ia++wQq+J2jW1AYHFgXqMUT",
+	"jxWnv42mAm5FbzFzugl05xrkH26tgbyEhkf2faUKsqA93dwffv2WPkZTQTIeKJHdwwQzLu+euDXb+XjC",
+	"vpQcPLO4nFxvXQc9+Nywfc+1HBf7qnmG7C0gKkdTJcNNsr1n7DrFSUFB7sDO80UtnXthRvliCj6rfgzF",
+	"EkQG1Uh0FbH4/PZcN8qW1lzYpYItF18ULbn4ajYfJrGaLFty3YglO25xJuswYMGGi4NVW3ALPVaxBP90",
+	"ArLa+gnAuAz1O+H1J+PRp2KZXe52mXEy63VXs/I2erfMu3rrdZwwzS3tWfDps61ZyOP9kYxY+TmtYj1X",
+	"uM7mDbtyPt3Bd7Zz1Dv5oYtJ/dyfnauj9yc/dLf1m4WxrdMs/N1Bptc8nEjuP3YMNkI/2RJUrnWSXT/P",
+	"rRxkiXVf7RxL/cJfdgx8awapQo3+ju/gGWvv8JozhjbLJwyNtjzf617n/LhzdVwLam+vurBbRzfXvYuz",
+	"Hc70WnMZ8SwyR/c2E/YUKdrPnaHDR5UnuHomO5wa7kd+ZrZP9Gm+6uJBUa/hul0zZ9SXWx7SD4S4dkBJ",
+	"psUnwUymrz+isb1iepX7Y8VZKvYDB7l0OsVuvgjlfw6HivnUI8R2eddesqRn0NUSm+rGKZbw20BBi9JR",
+	"NdDCN8zBh3c41fqMQpcYXTUWImR1owVmwwW7i2XUsJYRSouIEVYVadPGQmySujdq0ZZ9w4B1/4SObFs5",
+	"Oa8UVqoPBnuuRPn0U3nX8aXd7oHS2Xyk51lp48dCmOzAW23+p/EI4Jon6W01/H8JG39hP3ZW4UDrrTht",
+	"oxgQwue3Vyp86OtlnU8WLal81nkyflq3/TXytNuG8n6u8OM2h74FBsLGX0Aa9gbaViCmJkWZ2LwricXm",
+	"7QoPZ3/ssmhcntYGcCkKyGbYFTJyqetPRSyfcv+efoP+uF7EG+wFeZdVl+gJwQ9F1eMaykB9VgIDNa6C",
+	"hGft366OTeuW5x1/pYBw1emBVHB9egGC3lHnsnN00vtQC2qYvKoW1Lo/9a46A5fyqhbULs67g97JWXdr",
+	"GcJupCGXuSiRUmx51c7SvFFysDGC9RAmizWyYLoodpj5YkTlNRm8wtKMbZIumPJukiJNZVsBhL5+vvBh",
+	"eJU/ksTx13mqv0AKknyYLUnK36FB05ZFMtSDXpK7/HIKkXyMvEh1YYWryQZ2XCYaNFo1ySh2WkkwPk1e",
+	"DJzEUh9/n6e7ZMVYzgeWd6XmwyfHf5TAzs21mNaiCuzKdZxW+MXdpqnxd8NCUVjLTvGpGHA1GNqU6XFe",
+	"bK9YuhINw8i2D8U4zURfhibdURhQ9QRTIpgnswkfCh2PeGKqHseazZVQhEweYiWsc0is2CR9MCk9ZSQy",
+	"EfUlgTm6vXiV/ww0YYx0k/04EbJ69ri3zM3NuA31pcnM7lIWmzauah15i1XWS/6kaZ2W74st22Wncmjy",
+	"TwculMRkuTIVWbBgmWJcsrlUmPAG93PdhuwasuPlkyp1WVk+Khet3Hpbwf6vFQa4nKDCJIA54YmC/7Zq",
+	"QW1/We9XsWOuFJyu2DtbzqZ0uruXLf3MReBKl728yZW33EM8lSGo3u+r4gH8Pqz7h4hvJ1oIuXTVyIWo",
+	"L10OXgLvPAMvW5GA9+lZckc6vn92Hj8+1+mAR/dcjoTNFlWBFE/GDIEvyF0MleYLFkuGKi02lzpOWCbu",
+	"Y/FgEIdL18WGCzbhMqqoKOg5o0R8MeByNFkR0bZsnrYNi2lwlpC5dPCNH8Ip8zGVBVkwNM0bP/pGwfFz",
+	"2wy3VFlxAPs45YjHqzj/HycCecNSmWSTQNB4svmFGim1fp4BJFb5flbv45fNPgzPemB8ToSMnpQduNQN",
+	"ns9WqYwckd8+7eAn4opcNyuF3nXpoJ4c7FL28y1opICRKmmk1vJWK1OgbZ15d5plg1F1DYGzVOpJsmAu",
+	"6yYgBSHn6C+HbZ7g313whSqOZxyaGf6M+IgvFKu32P9g0Ryr/WCOy8ZTnOhNek/jZzrwnFe34mwqHbk3",
+	"sznv04dKR+6yEysGBzzNb7VIslfM03iUbRmxdokfO2ewhMvBrlqoT+Z2sd6xY51BZwNAeM0Hz7M5PSGL",
+	"80Y6p0uIgo1SqTM+0kT5FKsPhRRj9K6fzZKFhaBYYTWlSvr3xESHPu9U4Qw3iOYZr+bN0GON2d/thd54",
+	"ezd571XpucpJhX3MXsmXFOx2udNMDnPLIFKCOc+dppCrrpISFr3ZcpzrbmbJh66al1vBomzimjvEXsap",
+	"PEolGWNWgB1nUjwUAW8o0FxlvaVXstUVg5Bdv92X4cX54LrXueqFjGsW5ttFurfB0fvu0fcXN72QpbYc",
+	"i8t0DBCZCBT82GgiRnfpXAd9GZ51zm86p7ZwkWWgHX9aqLNph0flpButFtSoky3dLvIVXsBFwFP13x2Z",
+	"2RVen3E55wl6YxR2K4ouZGUWPh5Fe9YoXziI1TsPfVUGOUfRoAK7wevtsZsxCW+LId4KUWUEBiZmt3FX",
+	"I35HytYm3nxO2JdFAPZqjtG5xvW+6b49xcS/3VF7lv6VxvsdT2qLfS7FwzhlecDCs4vz3vtT1K//9aZz",
+	"1ete0cN19+ykc043NM1YaP/etjBC0d13sKNPwWb25DPksdkChjYCDpKArcq/cRO/ugZW/M7CRpNdWT0H",
+	"zwjHjtN5Zqo+ehWHpjy7y/WPWKkxjsR0lmqgluxOLJh4jJVWTfaWmiK+JurVlwVAjlJBSXQyoeeZpNKq",
+	"llAPUiP0AcBwhzGBNyf6gaYcdRfPBjOutCODVNkIWQ++wCcbc0P6z0Eq8S0l58eYa4VdlZ3IwwZpZ1Cx",
+	"eCGTRdh2xSbxfnIUeh4mXLNYk0cfxgfaNxjN15dDPrpjME8Kfzx0dfecZolKyE1Tqr87XbkPfVm9ETRR",
+	"ql6V3YnIFi4zRctSVPDdCcbzIb1V2cqeVm3VZCHAcmgzHGEpPRG1sYonOizC1zplGvpEZbiJC1ytuyrM",
+	"dxc0VMWcfAwM7do+8oSgfZnEls1kQc3tC93jdYqzJ2u4pvyRaM3Lg2++/sajPfuV4Vcr9E4ViiEPpHdI",
+	"gle16CoAXF90IsDybSvqI7Nzd8upJp+ajyamcq13KH054lkWC8X8G2BrkxVUQRjq6SDeh2eWygRE6RGf",
+	"K4HF/TzrDVWUK1+Mqmvh9L32WpTKxfLRVOxRIfoNJZ13yRpeVtDsGCz2VDXHE5QbTxHiN5aNXg4s2z56",
+	"+OJeZFkc5emAjT923l+p7skSTjjKcT+IJS5wCMuaeYQhYGFKg0VCln4QjzrjhXd9GWZimt4XaUvAZlwp",
+	"ugxYnbjgRuC0N8s3c1mfsCy5LxHFCu1dfGsE72kaiTZRLk4VoYsimExzJZWfGcMGikOTvqQI08Nl1QTl",
+	"d7MJm4346zT1JrGNv3aL0KoWX9SMLNdubu1vo9nI2YNdL1HVnDwtU3UolfPN1andmqFgOrUWzXwnDcCa",
+	"PXKhXbaDSt3IxhmuDAGqxPEldUUl/d7EqK4sUlQyxyHMxVqxGSmtVvGqtjKRMc05Q1xfFk13lGehrJE0",
+	"VURxg1G2Cos31vGEwF7ZGk62DmYdEzmEv9GLgBU/+BgGy6UpGoAFvIjlsC/ryx9RIXUWWqXFYJ4lIUJC",
+	"UeXhb5j6jNbBHRmqzayUX63zU9ff/NOW+W9jy/TAfzvr3u5h59XKl396Wdc/DaufxbD6ZZNF/Gmu/dNc",
+	"+y9nrv3T8vqn5fVPy+vnt7wWuJWcx15mjDcJVJ/feX5ptC196P27kMdhrZTkll3nqwfehtYWHOkL86jy",
+	"py/JioVqnP9kz8xttcZr8Wa1XLE7P/nZanf+2znw7cqbuRrQk0yoSZpEz8mPtxsn+Byubvd8tM/iTVbX",
+	"Wd6xBuYzaejTA1pWqRs9cvwsMrs+UcEOfgzlJT6XWheorU+wK5MIbUF5zRluoo5vN6clKF8zBwpAR8Qa",
+	"M/lbIfKkuWxFztw2y2MLffeHQhChH2xoAxAp6LDRZBcysZ0xYBXFKOGZiA5dPURMLPuVcnln62FmHKSs",
+	"3wlmIDUnZFLNhrEcJfOIgqXTe5HxWzGgdn0ZunTk8Otcxtr+d2C7jmWsAXRVkpKqdBpL74E/eg9pJJKw",
+	"Qfm7l6v1MpMY3QRa4dXInQqqSKsNUs4vnYk1fWJiVP9Qt4zJ9Js8OzCzEKfyR4rOXEaBm/T2K/JYLXe0",
+	"Zb6jy+758cn5uwEmbur0Ti7Oa4F7efS+c4WRxL2rk87pIE8gZf+g992fLk+usAzrZefmGv+4vrmGTvDv",
+	"o875Uff0lP6+OLs87fbMN5fdq+sufdS9urq42jp1lr/cS4Hlh3JnhVpQ9fsRCgml31AYc3m3lnwfKj/v",
+	"Ps7wpEuj8Llaenk9VzMho6X3RyDBJMnye+NQudzPTGRKLHfUzbI0M1nBVpDTytDxP9ypbxeOXhD+ywnJ",
+	"KiLSV9wKV7l2+6xWfk83mNtiK1ewkPJgFA1lKy9uoWNrcFPxY18qoU0G5DIyuOz0jt6zEZemnELAKPs5",
+	"0DS0CMwyAfe/5FjUlys9i+6EmK1Kjry9N872jjP/Sl4Xm8z/HzfgeHvCapZKhSS2uMGqFFC5LVGzRt91",
+	"XGYlAfIz167Jqoc6qwLceg2rHF4tw/0kQz8lCxtnQlRDDE4HWC1PobqbB2hxevlwVVtUKgtbWSKCKgbF",
+	"irncBSYkHa3eID8WNq/YZaXD8Oqig8ub5RcVfGopwdIGmfG9vjdvTaHDSrJzc1kLascXPwK1Oe92rrrX",
+	"vfyvwfvO6Vvv8bh7dIK13M8vzrdOWAIsNMvrLeaVDteRieplIKkw5dDVDrlHsAiTf8WLc7zJi0txY0YO",
+	"cFJC6mwBb8p1lCrT/Ht2y2L/p1xpFvGFc8Ry1as2iu1lO2apQASVgn9Sz65E1g7FElcUs1quRuArlL2d",
+	"saNWAW6FkraSjhs1JxWysCDDHqi108Uav8kmuzEylSHCYX/ear0c/YT/MZlLTMQ6i1VfhqhRbrNflr87",
+	"5poH7Lc4CjDvToBqUaX5dPbx15AYgwnO27nXuEIheRGpvsTqKsMFw/9ySoah0xlLxL1I7Dkis1IfJ1w3",
+	"AnTrlALD9OcS+2chCDShkX6r2IJV9lnSA6NbqrjXpggYVouKRBLjnsaRTY8Qml3di6PQrK1ovYUudtD7",
+	"2P1aY0ui+U34bCakWAbklTrXbXJ4+RCWZ/GqstKYPFj5hDcBbHUKXNjWg2/MmqC9KqE5UzWM1UPXC1Ee",
+	"i52LFas9HZT3qsrkUHM8XMUb54LivZvx2H+8T+Oo2EsqVZrEkemqmCrIvXCkllRbUawHEt/n8/fe+vPw",
+	"37vB/Rzv9tE5AdoXNgFenrfMb1LMfee98ZoVK4DnL7xPyDDlr4Ne5G3MC68Nj6JCE3rOW9Cza/BrBVRX",
+	"QuzWZv0lAN2OXofldmFOqblL9CMiyj5WQYRzxorxiFC11H2JF+AQgy5GAlBNIZ8K4MwpX7D4VqYUcDM1",
+	"iOldSiPFqmJqAeN9aYYlrKxSNpd3Mn2Q5spFYpRGooozKHoXLG8XVtAYzbNYL65hTwm1DgXPRNaZ60lF",
+	"tBe8TrP4H8jKttkb/JYRMeGzmN2JBZEUU6MPbv+dWDCeqJQpkYiRVoZ23MdZKmGr0ff6fqC4jBBhQwOM",
+	"MGWpMcBzGQ3Tx4DBZwDg3meptBnjAD2wDpvGSsFupRkb8qgvYfRYMS7Vg8hERE6or1r7rB7enHdueu8v",
+	"rk5+zsv+InAh849Ly/d0ovWMUtbEcoxS4yiVmlOeWLJi1PIsN2zKY6l5LEUGzD56u2EXqv3ixaYUOUuJ",
+	"HmtHrpidV5fRlMyaCbmn0nk2yvP9zBKuga60bR0jijMyJSG5tXn2ZT181+2xF3wWv7jff+FK5oWNgNy+",
+	"cSOlYPXw8uJ6xYdwc2J5G/TljGc6BqmbIRZAHlhGpp5i3tW7LirDUY1gYj2Ou6fdXrcvlwZ48ZvnrPwR",
+	"lYsywrQ7KdVmlHm5xnyiGzt6MZemWdg4NNFTL5utZosANROzhI+8xd/0QvTgLQa0Kbe/+Xbl+0HaEbP5",
+	"zKlT0jEuYUT6OHs2cBR2zkUX4GbTrtpqP7xRzVj4c5Q+SOANTZdxxi6P3yq/Y9uB1ye6elK+WOPanMpk",
+	"0UYpXNkv4sx6pKvA3jbVl1gaqyg3KJaPhl3AUAHL35nGpdemMc6r2ZfX5jz27XmQrGtqxZZgkd6+iOUt",
+	"arDcqqgNmiR4hJVHdVoGePzmhR22L3vot2NTvWEYETAGmG839xAmHx+PzUGaPUJcl4mxyARMv869ZG54",
+	"7x4mqRKW0zVEjAFSYqM0SfhMCVOpFNB64CWiSrgpRAZsEwa4COd0Rn1/pZjhWoG1jqE5eqZRoF9mmXas",
+	"kCfnU8pi1wiWVgJUxTBtfek2oh6qmRjZTQOEw2dx828qlaEtLDs1feylSr2wD3CPUhXrNFsEebcvm/uE",
+	"uQzSMiIBTCmwYaw52kAER5oTZS7qAQGGRI8Ud5FB8qBfXzZbBAbOMW/MEWBvOZYCjeykPXQ9y1Lge0E0",
+	"d/Usm9MobLIuCg2RGMUU0+ElA1QsEWPdl7AjAC3WiB9LE/3iIXG7THsk+bIoB7gciQwd/vuylyYi41Lb",
+	"292GPxKT906xKIvH2q0tzvLp5FfaQpfiC6ZSU/+W6750Aa0mJI42AzicclHKiZHdTLo9JWSk2tZfgex6",
+	"IfJpoceiUJDDX64vzm3x2/pyyj4T2TfQ/FGoX35tovmRPB+o0WFfho5zaTNMPGcMighw79JGwIxyTuWz",
+	"sK8C1nqx77YCOXeMXpqC/NvHlHv9GqCfPuXdsw8t+8d+vxayeugS3gGyxKvXl7EE4oN6FtoDPPu6nYMP",
+	"HSKySn/cFRfj3mah7xyOtlk0qhylEXLA4SHwhHdCzEwwdZIqw476KBkxE5d4j+Gt5QqNMA7MZ18OheE4",
+	"I1aXqdUEjNNsGFOo9tSEggulaUE5EJdXg1uIEHpuNJ85ulNsrgRZtNumeCrspVWRtjH/oiH2uFdt9stv",
+	"wNx/DNhvsLftvrR+uEbZYIVHoMsvcXAqanwXyz2DgwJ2mcVqyur8b/d05c0PCDl09xhPkr6cpDKdZ6zu",
+	"ZhSyoSAVBRsSLCcJnCDZKiw5sKD7lSKgRr0FhvyNNEoGwFQqq3iFMwYCkYiszaY8gTmLiFrGir1qtUzY",
+	"XV+GWjxqIJGxDLHXAOE3cpquhyyVt0xNOMkgKCG8Ojhgdb+lOXnuMb19SS3Do1RqIfUeSTiv9l+Xmh7a",
+	"qTIBwEcHCCPjdAkiaWpN9urgO+J+XrdeWmcFYL1c5sPwSuhssdcZa5FZVQqrm02PdcEsFLARn81EZCaP",
+	"ii7EoQYdmv4VqoEo0jx0lw4jpsgMJzANq8spAPQDT+0kMvXkrWe+ajMXo4ztHVMYsDC+F/kPJQduVLD1",
+	"MGssgkVfDrHEtZDRLI1NIJ/rrG3qYSMFQ+0tycKKTQWX9CNyLmnmTGhJgrHSfVnOqRADowh3Kzo0H6Pf",
+	"I0aOYnxlOrYXPVZ5RgYs+S+5nmckKZpoaMXHgmngazWQYth2leJtz3nzOvHgDYNL3A8BRtlxmjpewDGP",
+	"ExExik+Kqcq4QhEYBNwJv89jRv1Iojbxl7FmmCFhuGBUDTrm7gIpspvDN5hLl0SyJB4Jo9c2ctbZSW9J",
+	"qIKbTxxFM81uX5hG6gV8i8o5jSo9J7pfda97yLLd77O6BxEF7jvwqk07NtnnRhueu1O7hiwrjGbQEL5q",
+	"NV+ia4aeoHi9JJnAy1tRof2+wvh5qkdtHVVQmyokOQd5FewpuLDk/xHSeSm+oATDUzQ95+XQ2SXWTcdk",
+	"Ekh4heGZWqweYhV1goZJmhgGurrAen0feev9VqvRrFL/wX3FW2ozR+DFETHM5JDy0A5TPcHbewHMapuF",
+	"yLQOhgsgxKM0mU9lk6qSxykQSHqlWAgQgXHYUx4nGN5pc4jkvmfhYV+6xsAwqBF8ALtt3FU8qdqfNzKU",
+	"AKWjdDqNNRtH/OW3rW++7ss6RSC/3Hu532iyH40rcVxgmXAJCt3G8rk0cVRWl+JBKE2JnBtN1uVZEous",
+	"by1CJqgd7u5MjJjicUSHKVPDz7todZN/xXAGRa6NslUPF4Bg2vQr3FYkEXj8eNtwjghhhmlDUxHeXRBZ",
+	"JI2ICIW7Y+9Le8mBEFoZ/GESJyJPm/LAkztlosYB1NQkHhsFkAe8FpEMFwDrfQnCtyAmQIpHTVMD3JKJ",
+	"mUDthcsHxhNAKgtCLXUMRVQis9m5aWQQQeJUNvoyzZBSklSfqw4qv6ZT9fOdmI0vHl1fmtLuJLgkXEaq",
+	"qj9CurR8apFwWLZdySGyBn3pgwrAaZ7ah7o25ytkFJiN80cJ/GFkqiexvO1Lf5OarGMPx4CDPaGHSZoI",
+	"pzBSk3SeIALPcty8PL2ARSKazwQlA7HaGR4R/mbx2DtnE0LlYCWaZ0ZX0ZcwjSbL1Vyu8L7iU1G4y8R1",
+	"ZyhY25TgEdd8yJUwKUeUSasDFFvHYm+YCX7HPNFeRMTgvUXfNOAPlIBphT7Xnc+F5HY+FYEhV4C99gDh",
+	"YDgQj2lEDH3rS0/i+UpZIRdxcL824xmS7nJn0Fe/dljge4HWKyvi27uOONQRiUNgrFzI7hSZE2L3gQVS",
+	"wqb0QQQcNZosdOV0+tJqY4cLdw/wu8OSjBul1Adf2ExHihIZjARyNqqNiKovEVOR9AgEXDnnP+A8gf1v",
+	"k4+QAwC3xYcsREkMs4NRkgT6ti/zY0BwtYmPbB8Nm4eb9F5kP6Ss+lgoLS/lbo1+8NiX6ZglsGLXPcLD",
+	"leDRHoxLuC55gFMrME9NRoSREmdgf/AH6VWNNMAlE9OZXhgrZl+WgHmZSqeaJybY3/HBJ1GtXTuNlXaX",
+	"ArmIvED8L2V+4TrNtEXVyzSzbWjmSpKJmdm8ixZ4RJNoJn6B9KvJOuaUKkhbAf4N7iRbB0Cy1iKTdBiG",
+	"un2l3PkZDsdlH/MVKPXCL86mDdLUMPcybpTz9hQRFpr8sNqFyBa2Ik67ZrkNawAwEUk49WIfMCNi52Ad",
+	"tXbtv+rQx++4mb/jTv6ef97o95t1rka/Q7PGf1S5M1dmEUHVZWrQWcBG6ZwkcGTOCjbqVvWCoIfCYnYM",
+	"HKia1TRVmvn30UwU2EMVMGAC2X6rOL391qoJGj5ywyRt5izsZ13erOUpo4/9zlgcAFM86uZS7qcVkEOE",
+	"o7CKjUf8VGzIqpFhX7o+6hWXCjhsYU1FhFvKl4SyZlSuzzP4Lq3Q+cd9/DWoObUYfHDQalkLmY1knM2S",
+	"eISjv/ibIqc2Mz75FxlvHWVrlBpnmMxiV0AND6kvu++3Wui7hD/XJ1xGe0Z5hVIZT+Yid9v/5beaiUjz",
+	"MnnlkWy17s2Vcz8gzWSt/cuvlAhgfSCaUxoMEAegs7gxxP1PGKppt/nXwrfoO4OehLX4fl32SjqHzmgq",
+	"2Lvp8D1auQtLGWdesI6r0iLnSbJ5hU6k7v3QqQW1DMOtWs2DoKb5I2aWq7Vrb6/24OeP/nZ8O3v9svv+",
+	"/Oub22nSSr+T82/fxdG31dvx/IVfd65OAQJNnZPiKmFeFeEUBFGtIEc1hEWQ2g6MV9iBfUb5pNbe/4gm",
+	"3hzU1+f4IFjE+BJstzrCJGc0ah+D2iu6H1Wdu3v04g2PrMc3Ntnf3ORGcmOgFxE2Ovhuc6Nemp5xubBa",
+	"YGj3epv5nUgggTyhojKoMKS2B5vbvuNaPPCF1+jlUxq92r2Ro+qb91I8zsRIw05igKBFTHDcPh4qm9WB",
+	"yvNbxAM57/brx6A2S6uc94+MwtCXatFgQNzkQWvfJs7CwBpNynzgwqV48DSbVvxCiaGcisJXCqBQTypZ",
+	"CZKw1d+1i9olx7mhxj/VvpYRK90sZ4LNtZbtLTWGdZmalQbs9eNjg61VIRrxtqQlxDbWcAhyzSiV6A2A",
+	"sq7dU9K8S8ftjrgEaVQJrROy7Vom1Goo0VZc6UpgvRHIku9Sw8KZALXx0sLalfpTIYEAQ8+lYUVGXIJU",
+	"g2nikohxlBOR2+MmVMRwxihBAGbEU3nV+o7Vw6OL87enJ0c9G76xpBwhBdFhpYqLow9NsmB9B6y5woAa",
+	"9mvky0NTjVU5P9Rcxn+fCwAAY2i0WiuSBWGSHIRfBEzXSSzZXIl+jdXRxA9SqFxmhtqehjqXzbP0oYE5",
+	"RvsSpTI+TMQhnJtNYcvUfDQSShkloynx9GgkQbdBCGyw4bTHcHbO8LPe1IPesOtNPUuWmr5cNvCgXaee",
+	"G3CK1acCKm9Gdj1Lyhvs1cFBX5a7l6mx3Gwy/FTJmYSDLADUyGVUKP0mjRY7MnLjeZIUGTmyoJPhezWb",
+	"tgVL81tthOnca5c8ixU5JUqNY7y9QkOBFPu1dm2fZXPBIpDN2SWPH2tB7R/xzHIz37xutQ78FArIpxjv",
+	"rSWm7YksVK3VPGjVVnJRFSzjmGNNZ/UpeMZYwewG4lFMZ9qx9xUM1WySSnj3ny9fsn128JK9es2+/oZ9",
+	"+10ls/Xbchk8mxOT6wHpjnGh+wcvX73++ptvv2vtI+1EwY0nFfx9Os+WKq4R9TPoZkuA2Zqd34FZX+a8",
+	"d2cN6WKVS92ZXSuJTPs73jTreru0qw6/GVRjtp+ZS73Tnj5RrvhDSk4rBYjdz7WK3S9sPRB1Op8vy/C3",
+	"tmD4j1I5TmLy8n+1/3qbUdR8NkszLaIzEcXceFvXXh0cbNN4lqVAjIFKd6lmxp+iyecRTY4MF+zgcIUs",
+	"8jGobfCQJTklEVWZ0TrEpakSt0lXinjpFYnhS5LNqzwJEzFHTdZx7B6N7sxY7TLbmSeplpaBS2J5JyL0",
+	"2swiSv7a7MtVbK8zlnqdmrpGBScA8uMfkn2HcoH0JWqmsDYtudAmCUo56rDglIJGExIG4tHEpVHI/VpG",
+	"Kfr0xUbM6lSwwCwR3G62tURam0ZdCUHJK9zpokLfWnmM07KRdchtGqTH0LlN2nYuTKrC7tOX1syEvttM",
+	"6RiWG0uy9KSZM0PlzHoVM09++ORvdNiXuaDAlZpPyZ8nVsAUyCg3Z3NmJDprpfLhBwXAvI4yzJRrTPKv",
+	"MBJDZyBOZtMEy9/eGFY6jhxEttmr1itWD88veoO3Fzfnx9UMcqe4W7Ul4v1q5TWhoikI3c9A61ugk/NU",
+	"v4Wt+xO7fibs2rEAuAm9BpsdetydWFdFYyW8GmWG9RwlPz1j4ghB3kBHRg+om2wL22YF3L8TejXM76rj",
+	"d7tW4Fg9HU2BMS3aoU0hdJmyd92edXbflXd1AuQbkSWxLEiQx11PgnybxSLK4tFE6Yz/f/+PYPtFGXK/",
+	"tb//zSeUIf9l2OUtRcDjrhMBa5+Bu/4Tkf5rI9J3Qm+DRNd6O/RK3GDE6nkmbrhHYcBE87ZJD9VQT8gW",
+	"9ZI+D0iKh9xj37F4GAeBanijRUYtJPOcGmwmtzZiZ6fsHGdC7I3TbGqc6GiCruED+lpl4m9ipNk9T+LI",
+	"+gZfimwkpN4TEjCP1ymyRs5unQnU7Ufs5uoUs/PzkSanlqIvxHr0gn4DepLjgmKhkKL+wr/Ta+v8kHlO",
+	"jyZVOcMLAYMlI8gW8oTJpOdVCTFO5hip4TINYBkbzFUUHRrvO1JHxqpYvZ9LzE2krTLK6JzRBZTSCZvs",
+	"HEVmOSdOJuORF/hRlAUsH02fjRLBM/RgMeregvrctcS8SS6ZUr6u5URKKCoYSxH5fh/SIMiS54uGXiMx",
+	"jiXtbsHhC2SwDHO3FwJ1ME6lTIKMCYQCPqBFieSCMFImImHDxFcKunlGJsEtI68x8kSsU+xeJpiK5W3i",
+	"1YEpCG0N40GM70wys76U4oF6DIxBIBKJUe5f5T6CZqQc5JxDJcHjDhLD+TprWGAMZpI88oSIEEPMZsnC",
+	"xYfyqTCe/vohHgkj9aG7tidAyfxjdNYz+IQarogEcLHnKAJqYG360lQXQYMlCOCwOvb68bHJTrwUHXRp",
+	"VO5VbWUqFIlJDjTHWkSj1r0f7m2a4Z9o2CLHG7izsY2Hy5RmgAenM83UPBPJwtgLKwWxS8Akn8RQYQF+",
+	"WX9qf/lKOZWpaRiwe5ENuY6nrI4gPEmTiMKyKfNmJUdK4fGEDyk6fi1zWvl5zqjeXHuMauW38OPBqh8R",
+	"bFb96LG4Fb9X8LvVc93WYlLZOlszP8+cUjW/FQr+ik8/iV2FyOC6tVj7SvVJVHDX/1rQsJUsUNUUjR82",
+	"9bOnvkR0Q/gBvf8Bz9lATs+lAb321tmGthaVghqffRbDD+Kp7ew+rc+DuEzA3J+Y62mYq4PZQr8k5opW",
+	"tX0uTqvs9E+09QS09RnshGWW88taC3fVhvxpLfw3UsOUxe+tdDLzSsU2kpSnGARdbIwNgh/Pk6QvjYQ4",
+	"LVV1sdmNByNntrI1Qu/FkiNJ3YS6VAmuAQstsqfU90uIkz7xBGAqu66EDsiqRooEpz9wwrUpf+syaKAk",
+	"ZYIkQFqT5TbuIxDnFUZso9AuosLarfGSEkFgukeuWNhjv2NBMlP3FEQtG9lvEm6Q4x3VnkUS31hR891X",
+	"LmBcrK1US64MS/qGvsR5slg32Y3C0CZPOgthF0iCZApz1uT+PZjxGWMS9CSPvvrignmlXO4kbB8ITQkn",
+	"Es770rPJbhbOb3ol8ZtVSd99uaP47QnebFnu3t2RsXDiZFAnACp7OPZlpX8j29W98XN4MlK660+iIDDH",
+	"X7ZWAYIqgMaz3Kk+vUnqE3vBfRb3w6dKVcU8+J9FujInu4Vbnc249Unc6p4HB4ZZJt88wxzTw1Mh5L+3",
+	"854jN949/5Mz/5Mz/1KcuWGoP4UjX57qkoLinmVSzRl3mzYl3JSy87AvV/mCkaPXcGGiNMrWyjwS4LOa",
+	"JiuDsq7IVe4JEk2Qr3W4cK54jicOKG9mpQ+kSYteEHfs4eUSz2ExlvckYhORCZQa0E7JpyI54pQqa+p4",
+	"Oius2CxbfnoZsmJbMoaeasA8evOwAkWSpnelPZnPGJ8Cr+eWDesrJleAnbkTxheRbJ6YRcL4U0UoW3hJ",
+	"XfPe0cxthRQHQ4YtNp6h1K+/ozq1OQ+Na2bRMoZBZMWsDqvECeBON7gG3pRdKbdyDrxyvphphlFihawW",
+	"f7oM/tsgcjzmSnfYzSi9kNsW0XclsjrB35XLwFDKl+vjE+pqQD+tQCWMMElfFlFJA/EIEg+b6tPwe0HJ",
+	"rbuVa3XMHLwoUEQtxyKaOza8SsnRaNumPBOUYwg/N1i1jj8O4ijITc6DOGqEbRcd6kTxGY8zm46IrplN",
+	"p4GyPE3+wRRo6EtXFAE9Ddy4ikXxeGy4wgRe6LxABnuIJaUKdOjGS5xEmAZ1WoJTLkTAxgYlU/UEU88D",
+	"A1Tt2kKYAFrOHySrk4tzntzVytKq0fbSulKWLJ0t0AnEaBmSVGkXZYtWfjL3j+YG2xedWazfSV/6Liu8",
+	"xBpYXZMJYIUtZbzk2woAE/lHfeinCrJe3+jnEaWFVLGZUGlynyeLxeNFhVJR22G2mAgHOUvg9rnMmH6u",
+	"KylEpNhIZJrHUlsnBkHBwpRhdJRKFSugEgkRwRBVYwOT2nwAMDzPhApZ3frim2QdjbYj5LGm8jqxJF8u",
+	"OmJy7zLaONJvYTrJFbtfHTtwyJa95l+1Wn0ZvukcD666f73pXvdC4x/MpsCt36Id1V4JnEvgSCfhAxGZ",
+	"bGcwc/gK540aTnsF7Ye+ORYXl0qTQjCJlUknHHq7lENz0JdhJrhKJXBLY8YBUzRZh5mv0dpLjAFtGJqB",
+	"4ba7LtqMOzYFTxS1qnTslFspvzvkRVNHfZafN6Rhg621SBKztyTQTw2GIrUdcCqx8e2aJxEdiUCYoosM",
+	"THE+XCzxyM3sfNAZ8tHdmBDlRqjhLHRIJST4TGLBhkI/CCHZwau+nKRzYKhuUzyJfQbPFCou04dS8qVR",
+	"ko7uGoc2f0BgcvZgr1MKtkjiMcazYMPxHP2F6Eel+UI1mqwj7XnMNWbMRfVeLKP0geK4EQ6Q0eTD9J4i",
+	"00+hC9XOSZIBpZnI7B4d+tvHNaUXOnj92vNfDKwzO9d9ib+/3j849DnV2AAfpZSFbvbZ2RsbEFIOReeK",
+	"7QetVgv+z4YLLZRZ+IrbZ1Dffuu/vgaMefBfBy2jHp6SN6jJrdo4BCzLs1tASWm0QGY8E+O5cgUn9l/6",
+	"WYJNmSJlUvIBAkhQSqHV6KItHzFZotK+tO6lTteMpOCwmN1BjO5MBrwZURmpWZ27a0ZFv0y2wRXYrZLR",
+	"JTYD64eoZylW9UNqeinq2B5SAyYBMzOyk1bOQrFOyVa6bU7zWL1IKysKM5VfYA2oKOOzeID+t6US2Rs0",
+	"YhaaTeGo1v77n396+f3rv3zz12/PvjtvXe5fHVy/7L364fVSNSsERdTQvfr29Tdf4+beEm83V3uCK723",
+	"X6owVaMEpPt7+697+632y1a71foZcwNtXEQuV287469ra8fep7F/3UEV58PSZ1Xn8iQ5MaSrCG3naQ5c",
+	"K4EKZpRK8RbpQrH9hRQVeLHAEgKGXA2vORz+8ttOJ0FEtNbOjwQwyZSsORyoBCMiYZAEIPznnI4pK7hC",
+	"aUopsUGCteWy2gXO1ubmXmINkHYYpsIIwS7zCFBCx3o3mqVm1kW7jqkzZ3rR8LLZOCnji6pr97cQSS+p",
+	"dl8vTU+xLvSfWtt/M2Gfrk1B+vZkfEPyCgK+X9D4aTnAXRR0QcyHC+eqJRsnfd6XS6lHA+w0YqieK8UR",
+	"N1meHrcghNVJ+Wn1ZA1g7P2AaeM7YbP0h6xuGWa4ydsl9nYuG8J4ZOXeGCIb2AymfApiZ+6/IQYR1yIf",
+	"HGUOW4/ZvGr43FKe5grjJf1emibR6Xlqajulco+KZlEa6GKuq+WUyoQDTeGfOBFevDqqWNRckFe+Epi2",
+	"SooH+wklcPbSZteLM8NcrLM5yJJpxBc+FCRcaS8xdF+6/NMoccHUTFJ4zbFmsKDE43kIdV5yRKEbC5cM",
+	"q1VS8Cjll22QEptSPytShj81wvQ0VvrEXoMNMV8u2Met16qx8wxha4KFdoyFKmXC9JmondJ9rp51obh8",
+	"HS6RqVhamCm83mmmpcv4hNm6mRqxlrCOEq70RmGGv9Tenpx3Tk9+7h7XfoX3swR5UOKvK2douilMbatC",
+	"vQZUqLT+cqneoKb0AndtnGbT2vLytk2SvAP28XBVCf1gwuQS/gnY5qzKpR4NKiqZx8oo4WmpjZfGKSU3",
+	"Lu7D74VN+J124He/j99pmb8XV/3vlwfZ3ZA/WBrkz5GJ90I63LVVnl2EikEEr199BzM2znMDqoKrcK+p",
+	"oKxxN8kzZlvpcv9gr7Xfa4FYi9LlSq8VkQ0iockD5bct/FaqHEskn6lJqtcM/3EnTUA0p8vg9fZyv2a8",
+	"amJ5v8mrZql1a9/7zbmon5z/sNdqtQo/GoC46h7dXF2dnL8zzkE2321+PJj21h6QkJE35Dcg22OvZrMu",
+	"TT1RNhbG+z7TlVMEUlUY7leKfLBJ8TDQQQo90CKD31+2ANv4mKLWrt2cX3ZOjo2XP77JyUuwRNw20Ec1",
+	"HxZWap8HmQCAQjUR/QLzpL0hXMAfB1g4IkofpFmJ35HOuFScSsrAz8/JQrz/nCzEhiJuk4TYFQD9Mwfx",
+	"v0MO4rw21ZoUxI63rhQ8X/xmEUccfdxKCnWEwJc3b4UTNwdDdJ5v+D4V1Z7ZT85IY5b0ZnESPT8pjZl2",
+	"2cs3yvhYb0H1fGK3v//df0Ni9+WI2sV5d3Dx9m2ZpBVJynYU5fiq87ZXIA/7rVXkoUQb8JBXUwcCgiXq",
+	"sDM+X6VvNXvymR2DSFP4p3vQl0iEI+2ZVmPtJZ1I1Vj5JxZ+TqLax183YfwXtmj4RtTv6S++Uuzy+G1u",
+	"My1QAtuhIwezaExF9voy9HExvG+yE62Yiv/hKlUNAdzypCSdy5O8bCTmBqHyP03KguacdiyejpVLl22y",
+	"TsBMrf/gPY+pbG19IXSbcYPkJ+h9JwWbSx0nlISwL8ex5AncGVPTjEp5N7ZRcx1aV07UtCGaQGUh9utV",
+	"R3P1qZGhriJ2x2Y3zZleRuPdCN4sGi+Jd/SqGNqAEzAlxiNSFcLGFchewNQkzbSQhVjx2v95efx2b7/5",
+	"qi/3WYulw78xipylf9mL3mIm2IsjKp7JXlDJyQP2/7N37b1t41r+qxABLursOk7ayc7spNg/vEm6U2zb",
+	"ZCfpXRSjwmIsJtatTPmKcjJBp9/9guccUqQs23QebuPon0EnFimK/PG8H3vsd3xQ4H/1i/OLf0Tyb387",
+	"PnkTyS2fYFqV+CKVHBTougGhkVieHr1pCeUmEEpzERxqiWToUWnmWJRFOryHd+YipUbZNFODl4Z+gR7j",
+	"lNLJIxm/hz+f4QYE+2kmRZ5Mh+Xgko/TzCSxUm/DXiQd5wu0+LSt4CDKptYzdb6bBPpPcDBYWmI4z7T/",
+	"nrYwzLKfK2GN4/QtDL+FdeLJZZN1fHK5mnF8ZovuYB43p1n1FNPsBiq0LWslBpT2AXuJrdr0r+GkHYu0",
+	"5tHzGv1Vp/4IHfbM5E2t9fSSN7qnnoHTMzElYwBaiCH56qoQV2hPo9Udnnz8cA7JkV6Q01aTVg1GzPO9",
+	"Xyut2t9/7EsCAdtEtyfTiywdaqnT6LUX4+XK9elbrNa49d1MgEhkl1kAW6vfRlj96jLFQuufYb+e8Y8G",
+	"7n7FfwSb/mpvNmHFiilxpTVBbhtdT2UK1Umpm7kr9kQSrIU4xXIz4WIJ438ECRj3twNCxaM6qVpg93ti",
+	"tKnbIPgsFp7M8/hgkcx7cmU6NU9Zw9zwVl/bnArPNYLRSJdWVdVwZF1Tm2Rc3kNPg+ENyhn83apmqcSM",
+	"J+wRQrSNMgjgeqqRgISY7YfQ11jn4jaS+iJvOxElmrrGellAdWLWgZVhgJ3eaj/Eztfy3KA4O0Ow1ldv",
+	"9B2g/J3CqWyU6odIcRS/dSt8zioCg7P6h+dv/368UmTW6nFZ+qjvHJTlfFN+6X8TFLuqfdDZef/DUf/3",
+	"0GAzi/W7fZUJt36kQLP65WRz72agnj5zT79PQ3wTB2Y+ZqM1eMRuq7/X9HfjcBm4DODrtzCBeMYF7u/9",
+	"m7zANDxWCj5WRigGvC0Ti88g+LnYmnEcW0pxUBEZLQmnQzGoyAN83KXALB5RxVz1z481YSCBWY9ZtpBa",
+	"YFWwyP25Ls7bcIBFPJFeekTX+JvjDyce0d0iqQY6o9O/aTnZ9cLlfA+7hybPrdXjWVg9gMIuNHWgsOkZ",
+	"OmDQ7le41qFGDv3wbHATTEGhN/G2yawz5o2Y/hFjDvsBi8GzHEPTZ/MQRrh0WV50GRbjxHxsUic6VoPY",
+	"NvNWthFYVF6YHxpL0yy1lOgNOqLooSUyebV+5i+fdeJXWh/KC/oGWzDS14p8GfjVHCnDEBv3vruCBKzi",
+	"rz/2dn79/O+NcsLntZt9Wpb2PFjaakyoNWk9F5OWvk8NTGdVK5Ye12jDqrjVLmF1dbOWGYiBPLMMzZq2",
+	"BuZJTdKB2KpImoYQi2xYVDjKJEJCOykKBxMJ69TrbqRlJLliUtwIVWLLn22fua1u+jf2pb+bXQroF/cD",
+	"a5D2zJ6BEnl+k1ffG6BHNrDWn5ey1mUUHsoUA+ZtnZCKUUAdjbswdPvWn8c/vTx8827/THz5x3+Of8nU",
+	"z8dXFz8vfOvL++hRr+6rR9E9CkkjMWfX8rWNUa+QTbxQ9mwfi8ehiHcfVw3N0MTS6KfY879E8q4Bc/M8",
+	"KZF8hEC5U7Mzm+UuMaf1HT0mK4fIPaHQuE22qRvotGb1mjiEsfTG5bV6cEl/OIS+IVhMc0IK+1YXNH9V",
+	"FtNhOS0EmjXqxgBrC0iCLQErx558P3syLrM1KT8PkzIRmMVWZcOWfcMy/XX3a2XfCjQvE6+etTDjDw8Q",
+	"EUdLXntI3ObTpZUpSWsXfDZ2QXvpGijHypoTDq0rT27pi3toUN40DWqU9/sdi8dp1YpfiZgEyS6LDdOO",
+	"K/lN61FuYTlstu9WEJ9drV97DqoOTyeYFPpCRdLZCqb4rdo28TRQTp3cey+UV54OlalUQmVe2iysWBlJ",
+	"85SpYUfCKJ3UQTXNf6G7IZru7b362f7xtP/x7BirHUTyRMv5B6EV8BoKTsGHWBV0XBSDIZTx7zLbd78q",
+	"zaL/asq6+PFFjn5TK4an929RwF8fe4nYWtrdZZXvsHZ2JKFwduxrQzG16ACu61VCo+dYMi1M2XIoXJdx",
+	"mSi3uJ3+6wvFTI27+5SgO/PuVmgdOh+cT6oYnb904LmpImcBIq3JhLDQFTk3+O5Oi/QX+HixjnepQuei",
+	"5dFL0S2iA8wlA5EMpwNgx2i2dNiydJH8AYML/Qp0div+svvw1+we/GU2wEQlbrLdpHaxn4fxxK+kGRCa",
+	"OCzT66XqCZ+W+YAn11wOxaCq1YsUxcAs4bcDLoejvIBPHo54cSUGeuiYl+mQZ9mt9fXcyaeEfygHE1Gk",
+	"eTIQMqmXaas9gQbUWqEde29mm1GuUOzHu321ykLLi7HZO2qKqNVLwcH6tw623p98OP/t3aetruUfy3iP",
+	"JQReLIzr5IbTcf8wWO4inK10Z7a8Hmby3WxWLisKcd555KG1ZG2EJcs704XmLF/MBc20saUYPXchlNuN",
+	"r175G+pDNwSYIJnzFEnUI902fS+rLmHug+BCgyBFLc5jM4iDSonr+kqjbQJJoo0RejBPiqi8vpDDXCag",
+	"JGit6+TD4Oy8//t5fGDCFjXfjqQ7w2umHzv87fjwf08+6idzORR+9yl9UpkocY9GYvgln5avWfy+/+Fj",
+	"/128jT2V8mkZySpAlCxb+jOJajupYybWEkvIqR6L1Zd0Mphwt5p7JDvR1ji9okaO4zwR0Rb1EWLc3wWn",
+	"AwT01fZqkBs1iyI4IwmdgYa3w0wo2+bJY6wwte0rYdZPjJAh9QZV90NeOg0Xu9RmfUEj9gPG2enJ2bnb",
+	"KY40vbSE7hJaAI1kR+Z+J7NtqKE+4tfV99SXja83feHSkqov6XE4hHGtoWqEaB0D2/F4340VoiCTVhQ7",
+	"SpRsKtN/ToX+CKcj1wvs5wNvwZ530JnNwKXghchuURCDnlQzKpiNP65KtLPc6SqfcFBsI9mpVMzqZnhH",
+	"v41KPfQ80uMlL6cFz/SKoV49fngqWZJPL7DilRJlmWHtrSxVpVG959piKjutVhmzuhIdmx5Dno2nyl9M",
+	"E7ItZXn+Rb8McchL7zsATn1py3pVH16LicaYZFN3yza1pzZMmioS5YHe9YB3Yzhy2j9hfyU47f29fT3l",
+	"/t6v0BVxG3GxtJt+JOvt9K25pN5Hn4W20VcjPhGR3H/1ij1os/xDQIF7avfq62SJUr2YJv4gktq1dOmN",
+	"zG21zYVNnhooOlSGRIL+KDJ7A7cJa44uBmMxzrU4a77fVnzLs4SpW1WK8dasFBwo8s7yBtv+uCa27u+8",
+	"BLFViw6gnvFstgbcZT4tTFPJhF2mQpOp+5zEnI2r9I7gD50jhd9RSkbUr9R16uWKN4FYUUOhPZet0B2n",
+	"E7Ft7RbseZIMbBlZW2fWrS378OhvTBGget77v/b29iqTickWmJMJ0KDc+VkIg5A0g1USCh5C3faU6Urh",
+	"/rGV6SeuS9/tXpvcpjk+V+/qcWXExfWqwG2/rw3SvQ9Je/CgtUDZnufK3f1aa2oQFkriAdrWYgLyyaoP",
+	"6TKeJDtaXgc/LjINRkwjkp7e7i3DZjuGB6SgchLqdmu6u/c2D3tHURNDA43E35vLPgbjmrECt6beH5g9",
+	"tYFBmxMYFMgbVg0RcsdDnBB4SYejWZZxOOLyihpVKVGWqbyizECfHrqMYDpJZg24B9iRHeZJ/4wkqYj5",
+	"JYvd1XyEsYSSmHXiRmqJhtwGmuh2c9Tqs/5/SzvA+03dHcaiHOWJ0trnZXqFVa2mxXDElRiAh9nW7YJl",
+	"Q7H4SSGUkCWacjSBwBR8veDK5AkcNJLVvpuO8ReCDWEzE7AI9VjfGrP3kAHHHif/FmM/duKkaM/EbvU4",
+	"z3aP9SeT7NaY2sDId9o/P/yN2tdngl+bo6uJr9wMTEswTXcjqXIsXl9jvUsbscxwZjzCB7MLEdn3ui+L",
+	"G0YHyeBn2H193gsYc82qcnrC9n95+dI3oOz/R3fLh4HWU/VjdyTbHpwfp0c13rZl1gIr4UlxQ3s2f6vq",
+	"YlAr0zyATDMXf4uEHQDkjybsNN+QFYWge12nxU3FfWJnAv6Iaq5XY7+jQNUq+puk6APuahLTC2XFqQfR",
+	"+XeHmvRmGDVyX1Gw0al/CC9QCyU/XMSM675ksbi8FOAsN6GEedGN5A26uFkuRZdRfDT1kGnyEUObhDH1",
+	"70ey+JrxmhgVyboc5fjeUlU5KYwD7zWLv36LWcm/kLBER67Ae6iHGg+fYkkOvibFtUiIscfo+sUvN4tx",
+	"3LqMKzUdC+PRxefgazgNymqurZkv0nLZVBrhEYRCGskxt1SVXCZq27ThHsOXcBTg2IgX40wodQdJDo/8",
+	"wSQ5IZOTy1PiZp5xZebk8XAXiCiF4AphaeMpRtNC0uXL5RFwIT/Qj3GQ1RfM6qPUb8C6Asua3bdHlQAt",
+	"jGZlwDkIW0H0+xGDGB9TkPOb2da674YarTbDYnXY/3B4/O7d8dFK8loT+BWU11ourXUrwLZyWiunrVlO",
+	"IxZ+B4fMVPErsWvIyu5XhxbN98ac++FRMAdVCvmjup1dZijS57jLTOMIlH/qJfJrDpkrUQ7sSmD6ur+l",
+	"2dJjxoCU0PNFIJbkFG+DMpAoR3rBNkdES1hQA0yl16JJDKIGiZ2bUZ5BTJrqso/nh9s91meQP+DklBnT",
+	"GXQ97BD3hiAvKhsWf/r06dPO+/c7R0fxNjVIvJwqkaDctL+3x1LJ3EimOVnPRor4qDBfYWkxMOfgHihH",
+	"a8LL0bwULV9icCnxOJXvhLwqR27GhJt9skT8hw8GrnJEhip4T+jIY5ncaZzTh+H+BjBFSR1NLzYP4mu3",
+	"wtkYPL/M0lC/vj8e02r9NGvx09SB4LANBF4Du3DZzApOfI074hWXs0YF+GXngitw01sfxGwLJe99ljlQ",
+	"zHlDNHxF4R39DAKVRSRri5gT2x3AetyJDiKJ/KeJYHtWwVCiXVsmEG4t0jfkqi4x5c7Q69rx3Y9m1wr7",
+	"poUqNaesK8ce93tta4fNj65/UWNKntg/J8fVKAmNOXz0y9JPeMcf+Qt+mvcFVp1bcf3PiIk1UZCWkbUB",
+	"B3I1ZkbzzOFaH5drN4wPi1wpxrOsynrw64/UFaBI1rsKzihAsLwBLW+h/tPMaFBApq9bNc6ila7vQ5hs",
+	"zZnvQJJaCvM4FKacOVem7OWaoTJ6uBhOi7S8het2IXghiv5Ui05/fNboRkNBk8DnEIJRrjTB6J++ZR2n",
+	"0riWktnH39+xeFSWE3Wwq0lab0zjesN8TOVZtain2IXI8ptI8qwQPLmlBDsM3CFaqMnLmcgud+iFqVQl",
+	"Jy+NQptGFamjV4PpeWnB8hsZST0KSs9gVRzFxlNVgjcHc9JyBW1RL9OraaFpHvi1CoHGEKaEJgOlnl0m",
+	"F/mf8PwByudCXqdFLsGAkyosODURRWkFMr2YLwKqv14P9AQgE0MCGk3XZfqnSZFXP0WS0inSXJL/aFpk",
+	"Wwdb87YT6BEd8ox70aX4nJnTqwh/khRCKcwwxE2bNbzYn8ACQ4l6mHj5QulNdlIvbe8Rw2voE0hwtOtp",
+	"qr1SL9xTsasyN81mTPWeSsFwp/eNibOveEuulmqeVF7jPF0Ta5YW7PToTeWd9F5gJmiYG0oyO5NU1dSr",
+	"0j2QGmpfCAY4CISD0DX3PVjfueElttJyPCmSkIlMxbPZuf671rSYdeKLccCUpk/o7IwojohruGapvBLK",
+	"5DIDXrXC0VGpHAr2U+9lb88/u2MYNnfWxTZaWvAFH36Bn52UVFHUMryKKrsazaV4GRYsjfjwzMr+X1yM",
+	"8vwLm/DbLOeJ6oJd9M+dG/y7ilnnZCKkJgM/9fZ6P5mk5bh6QGF9n20gKezVL7h7kYQei/oSOASX5uqx",
+	"U3ofpIxfZrxknfhrmnShM2MX6guoko8nXdbr9bCuISUPfou3u5GMsU9pqlg+EZJ1+HAoJiVgN72SkDQL",
+	"r5d5SVXXtqmFNNoTKMpUv51nWX4jEm+7aFuw+Xq1GxTzlsseL4aj9Bo9q81hEX1JKRKQZ26e77Gz9EoS",
+	"As5KLhNeJMy8jnWUQJpu9nfn32I2EjwRRVUfTjX65GnAANY3sOtbVTKlpbwNEirp4XNzWiuM0dvAofAm",
+	"yqKrxA6EiZL9JDmRcCVX8K7X82KGAk+tL29ZDi4N9IKyDuSFa5zm03KbQivOrtM/KboC40Wy9FoUt12n",
+	"JoXm8PZw0yTubdWEmc+uZOSDjdE4RyKyQAXVCx930kTnQBOCPR10mqS1NYHTLLDF5tPHpimPEQZNJyY5",
+	"hGrS4+vCpVldi8unj0s6y6W4xGj1EH5O2Y1rZuf40pafq91D2IknDs4a3ELhGcjSHYSujaUTQFuevkn4",
+	"DOXq9Phytu5Cc21cnaDZsvVNgmYwYy9EkpYDmZcimHzCEKaHrJmGVmttCenuIezGh7wUTx2xsxBcCbaX",
+	"qeQZeJ4WEdYaaO2g9cK2WmsL3I0Crj3YlaB7nafJarjFEesFLa2yRexGIRZPdTlcycESLB2YhLL1igYm",
+	"3ruVC4zn9alDtYa7pUCl7LreMJcqz9LlFlQaAEAdi+IKIg6gqLY7hX0MnGaKqelEFEok6EmHol+8gLIm",
+	"j41xUwHB+8Dni3Py0D9xmDehNhzqYSTZBfraKLJF67MnyBsG1BXJcYh25tPiNapmBqStWrZpMA3Xx8yI",
+	"CU/DMaofXh88YWktMjcDmfowg0G51EDgw3Jd1gEDzGdvGdgsaAaaBDASMygYoJ5fst6oAHxpGxWgdjGU",
+	"94nDtIa7UJwGaklNUF2btkRIbZWlTQJqqKpEjweEBzRhdG1xAoTRNk5gkzAaGicwyXhY+B90Blsvm4es",
+	"m5bJ755m/KlHr3gwCwNlIHu3uFwbTwdYthx9U1AZys3hYdtWdCmpNG1HwapkRq0JnNUqW3g+dXhWjWyX",
+	"AhQzRcO4OT67boZObeZanr5Lab1PHaE1yAVjNJS5OzBdH38nlLYsfrNAGszo6fkAvd3F59r0dYPPVmHf",
+	"LHyGquz/nOal6GHK/2J4wpPI4+npx0cnvHNgV/d8wfl/06cfV+pDLRCZw1xeiyIYmvZxjNLzWvatCa3V",
+	"ilu4Pn24VoBahlcPa4Eiqd8+bJ1yqVdLtRVO3VJRTxy3TThcAt5v3/4VAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -40,6 +40,9 @@ type ServerInterface interface {
 	// UnarchiveCustomer Restore an archived customer
 	// (POST /api/v1/customers/{id_or_alias}/unarchive)
 	UnarchiveCustomer(w http.ResponseWriter, r *http.Request, idOrAlias string)
+	// IngestEvents Ingest usage events
+	// (POST /api/v1/events/ingest)
+	IngestEvents(w http.ResponseWriter, r *http.Request)
 	// ListInvoices List invoices, a page at a time
 	// (GET /api/v1/invoices)
 	ListInvoices(w http.ResponseWriter, r *http.Request, params ListInvoicesParams)
@@ -85,6 +88,15 @@ type ServerInterface interface {
 	// CancelSubscription Cancel a subscription
 	// (POST /api/v1/subscriptions/{subscription_id}/cancel)
 	CancelSubscription(w http.ResponseWriter, r *http.Request, subscriptionId SubscriptionId)
+	// GetCustomerUsage Get a customer's usage
+	// (GET /api/v1/usage/customer/{customer_id})
+	GetCustomerUsage(w http.ResponseWriter, r *http.Request, customerId string, params GetCustomerUsageParams)
+	// GetSubscriptionUsage Get a subscription's usage
+	// (GET /api/v1/usage/subscription/{subscription_id})
+	GetSubscriptionUsage(w http.ResponseWriter, r *http.Request, subscriptionId string, params GetSubscriptionUsageParams)
+	// GetUsageSummary Get the tenant's usage summary
+	// (GET /api/v1/usage/summary)
+	GetUsageSummary(w http.ResponseWriter, r *http.Request, params GetUsageSummaryParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -316,6 +328,20 @@ func (siw *ServerInterfaceWrapper) UnarchiveCustomer(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UnarchiveCustomer(w, r, idOrAlias)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// IngestEvents operation middleware
+func (siw *ServerInterfaceWrapper) IngestEvents(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.IngestEvents(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1095,6 +1121,201 @@ func (siw *ServerInterfaceWrapper) CancelSubscription(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// GetCustomerUsage operation middleware
+func (siw *ServerInterfaceWrapper) GetCustomerUsage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "customer_id" -------------
+	var customerId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customer_id", mux.Vars(r)["customer_id"], &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "customer_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerUsageParams
+
+	// ------------- Required query parameter "start_date" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "start_date", r.URL.Query(), &params.StartDate, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "start_date"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "start_date", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "end_date" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "end_date", r.URL.Query(), &params.EndDate, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "end_date"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "end_date", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "metric_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "metric_id", r.URL.Query(), &params.MetricId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "metric_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "metric_id", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetCustomerUsage(w, r, customerId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetSubscriptionUsage operation middleware
+func (siw *ServerInterfaceWrapper) GetSubscriptionUsage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", mux.Vars(r)["subscription_id"], &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "subscription_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetSubscriptionUsageParams
+
+	// ------------- Optional query parameter "start_date" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "start_date", r.URL.Query(), &params.StartDate, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "start_date"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "start_date", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "end_date" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "end_date", r.URL.Query(), &params.EndDate, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "end_date"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "end_date", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "metric_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "metric_id", r.URL.Query(), &params.MetricId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "metric_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "metric_id", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetSubscriptionUsage(w, r, subscriptionId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetUsageSummary operation middleware
+func (siw *ServerInterfaceWrapper) GetUsageSummary(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetUsageSummaryParams
+
+	// ------------- Required query parameter "start_date" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "start_date", r.URL.Query(), &params.StartDate, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "start_date"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "start_date", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "end_date" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "end_date", r.URL.Query(), &params.EndDate, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "end_date"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "end_date", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "metric_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "metric_id", r.URL.Query(), &params.MetricId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "metric_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "metric_id", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetUsageSummary(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -1252,6 +1473,14 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 
 	r.HandleFunc(options.BaseURL+"/api/v1/metrics/{metric_id}", wrapper.GetMetric).Methods(http.MethodGet)
 
+	r.HandleFunc(options.BaseURL+"/api/v1/events/ingest", wrapper.IngestEvents).Methods(http.MethodPost)
+
+	r.HandleFunc(options.BaseURL+"/api/v1/usage/customer/{customer_id}", wrapper.GetCustomerUsage).Methods(http.MethodGet)
+
+	r.HandleFunc(options.BaseURL+"/api/v1/usage/subscription/{subscription_id}", wrapper.GetSubscriptionUsage).Methods(http.MethodGet)
+
+	r.HandleFunc(options.BaseURL+"/api/v1/usage/summary", wrapper.GetUsageSummary).Methods(http.MethodGet)
+
 	return r
 }
 
@@ -1280,6 +1509,8 @@ type GatewayErrorTexthtmlResponse struct {
 type InternalServerErrorJSONResponse Error
 
 type NotFoundJSONResponse Error
+
+type PayloadTooLargeTextResponse string
 
 type TooManyRequestsResponseHeaders struct {
 	RetryAfter *string
@@ -3314,6 +3545,318 @@ type UnarchiveCustomerdefaultTextResponse struct {
 }
 
 func (response UnarchiveCustomerdefaultTextResponse) VisitUnarchiveCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(response.StatusCode)
+
+	_, err := w.Write([]byte(fmt.Sprint(response.Body)))
+	return err
+}
+
+type IngestEventsRequestObject struct {
+	Body *IngestEventsJSONRequestBody
+}
+
+type IngestEventsResponseObject interface {
+	VisitIngestEventsResponse(w http.ResponseWriter) error
+}
+
+type IngestEvents200JSONResponse IngestEventsResult
+
+func (response IngestEvents200JSONResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IngestEvents400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response IngestEvents400JSONResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IngestEvents400TextResponse BadRequestTextResponse
+
+func (response IngestEvents400TextResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(400)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type IngestEvents401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response IngestEvents401JSONResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IngestEvents413TextResponse PayloadTooLargeTextResponse
+
+func (response IngestEvents413TextResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(413)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type IngestEvents415TextResponse UnsupportedMediaTypeTextResponse
+
+func (response IngestEvents415TextResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(415)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type IngestEvents422TextResponse UnprocessableEntityTextResponse
+
+func (response IngestEvents422TextResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(422)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type IngestEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response IngestEvents429JSONResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IngestEvents500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response IngestEvents500JSONResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IngestEvents502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response IngestEvents502JSONResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IngestEvents502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response IngestEvents502TexthtmlResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type IngestEvents503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type IngestEvents503JSONResponse struct {
+	Body    Error
+	Headers IngestEvents503ResponseHeaders
+}
+
+func (response IngestEvents503JSONResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IngestEvents503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       IngestEvents503ResponseHeaders
+	ContentLength int64
+}
+
+func (response IngestEvents503TexthtmlResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type IngestEvents504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type IngestEvents504JSONResponse struct {
+	Body    Error
+	Headers IngestEvents504ResponseHeaders
+}
+
+func (response IngestEvents504JSONResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IngestEvents504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       IngestEvents504ResponseHeaders
+	ContentLength int64
+}
+
+func (response IngestEvents504TexthtmlResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type IngestEventsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response IngestEventsdefaultJSONResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IngestEventsdefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response IngestEventsdefaultTexthtmlResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type IngestEventsdefaultTextResponse struct {
+	Body       string
+	StatusCode int
+}
+
+func (response IngestEventsdefaultTextResponse) VisitIngestEventsResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/plain")
 	w.WriteHeader(response.StatusCode)
@@ -7534,6 +8077,873 @@ func (response CancelSubscriptiondefaultTextResponse) VisitCancelSubscriptionRes
 	return err
 }
 
+type GetCustomerUsageRequestObject struct {
+	CustomerId string `json:"customer_id"`
+	Params     GetCustomerUsageParams
+}
+
+type GetCustomerUsageResponseObject interface {
+	VisitGetCustomerUsageResponse(w http.ResponseWriter) error
+}
+
+type GetCustomerUsage200JSONResponse UsageResponse
+
+func (response GetCustomerUsage200JSONResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerUsage400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetCustomerUsage400JSONResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerUsage400TextResponse BadRequestTextResponse
+
+func (response GetCustomerUsage400TextResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(400)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetCustomerUsage401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetCustomerUsage401JSONResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerUsage404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetCustomerUsage404JSONResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerUsage429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetCustomerUsage429JSONResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerUsage500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GetCustomerUsage500JSONResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerUsage502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response GetCustomerUsage502JSONResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerUsage502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response GetCustomerUsage502TexthtmlResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerUsage503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type GetCustomerUsage503JSONResponse struct {
+	Body    Error
+	Headers GetCustomerUsage503ResponseHeaders
+}
+
+func (response GetCustomerUsage503JSONResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerUsage503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetCustomerUsage503ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetCustomerUsage503TexthtmlResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerUsage504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type GetCustomerUsage504JSONResponse struct {
+	Body    Error
+	Headers GetCustomerUsage504ResponseHeaders
+}
+
+func (response GetCustomerUsage504JSONResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerUsage504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetCustomerUsage504ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetCustomerUsage504TexthtmlResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerUsagedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetCustomerUsagedefaultJSONResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerUsagedefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response GetCustomerUsagedefaultTexthtmlResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerUsagedefaultTextResponse struct {
+	Body       string
+	StatusCode int
+}
+
+func (response GetCustomerUsagedefaultTextResponse) VisitGetCustomerUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(response.StatusCode)
+
+	_, err := w.Write([]byte(fmt.Sprint(response.Body)))
+	return err
+}
+
+type GetSubscriptionUsageRequestObject struct {
+	SubscriptionId string `json:"subscription_id"`
+	Params         GetSubscriptionUsageParams
+}
+
+type GetSubscriptionUsageResponseObject interface {
+	VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error
+}
+
+type GetSubscriptionUsage200JSONResponse UsageResponse
+
+func (response GetSubscriptionUsage200JSONResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionUsage400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetSubscriptionUsage400JSONResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionUsage400TextResponse BadRequestTextResponse
+
+func (response GetSubscriptionUsage400TextResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(400)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetSubscriptionUsage401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetSubscriptionUsage401JSONResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionUsage404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetSubscriptionUsage404JSONResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionUsage429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetSubscriptionUsage429JSONResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionUsage500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GetSubscriptionUsage500JSONResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionUsage502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response GetSubscriptionUsage502JSONResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionUsage502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response GetSubscriptionUsage502TexthtmlResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSubscriptionUsage503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type GetSubscriptionUsage503JSONResponse struct {
+	Body    Error
+	Headers GetSubscriptionUsage503ResponseHeaders
+}
+
+func (response GetSubscriptionUsage503JSONResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionUsage503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetSubscriptionUsage503ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetSubscriptionUsage503TexthtmlResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSubscriptionUsage504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type GetSubscriptionUsage504JSONResponse struct {
+	Body    Error
+	Headers GetSubscriptionUsage504ResponseHeaders
+}
+
+func (response GetSubscriptionUsage504JSONResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionUsage504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetSubscriptionUsage504ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetSubscriptionUsage504TexthtmlResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSubscriptionUsagedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetSubscriptionUsagedefaultJSONResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionUsagedefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response GetSubscriptionUsagedefaultTexthtmlResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSubscriptionUsagedefaultTextResponse struct {
+	Body       string
+	StatusCode int
+}
+
+func (response GetSubscriptionUsagedefaultTextResponse) VisitGetSubscriptionUsageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(response.StatusCode)
+
+	_, err := w.Write([]byte(fmt.Sprint(response.Body)))
+	return err
+}
+
+type GetUsageSummaryRequestObject struct {
+	Params GetUsageSummaryParams
+}
+
+type GetUsageSummaryResponseObject interface {
+	VisitGetUsageSummaryResponse(w http.ResponseWriter) error
+}
+
+type GetUsageSummary200JSONResponse UsageResponse
+
+func (response GetUsageSummary200JSONResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsageSummary400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetUsageSummary400JSONResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsageSummary400TextResponse BadRequestTextResponse
+
+func (response GetUsageSummary400TextResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(400)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetUsageSummary401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetUsageSummary401JSONResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsageSummary429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetUsageSummary429JSONResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsageSummary500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GetUsageSummary500JSONResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsageSummary502JSONResponse struct{ GatewayErrorJSONResponse }
+
+func (response GetUsageSummary502JSONResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsageSummary502TexthtmlResponse struct{ GatewayErrorTexthtmlResponse }
+
+func (response GetUsageSummary502TexthtmlResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(502)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUsageSummary503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type GetUsageSummary503JSONResponse struct {
+	Body    Error
+	Headers GetUsageSummary503ResponseHeaders
+}
+
+func (response GetUsageSummary503JSONResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsageSummary503TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetUsageSummary503ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetUsageSummary503TexthtmlResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUsageSummary504ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type GetUsageSummary504JSONResponse struct {
+	Body    Error
+	Headers GetUsageSummary504ResponseHeaders
+}
+
+func (response GetUsageSummary504JSONResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsageSummary504TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetUsageSummary504ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetUsageSummary504TexthtmlResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(504)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUsageSummarydefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetUsageSummarydefaultJSONResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsageSummarydefaultTexthtmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response GetUsageSummarydefaultTexthtmlResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUsageSummarydefaultTextResponse struct {
+	Body       string
+	StatusCode int
+}
+
+func (response GetUsageSummarydefaultTextResponse) VisitGetUsageSummaryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(response.StatusCode)
+
+	_, err := w.Write([]byte(fmt.Sprint(response.Body)))
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListCustomers List customers, a page at a time
@@ -7557,6 +8967,9 @@ type StrictServerInterface interface {
 	// UnarchiveCustomer Restore an archived customer
 	// (POST /api/v1/customers/{id_or_alias}/unarchive)
 	UnarchiveCustomer(ctx context.Context, request UnarchiveCustomerRequestObject) (UnarchiveCustomerResponseObject, error)
+	// IngestEvents Ingest usage events
+	// (POST /api/v1/events/ingest)
+	IngestEvents(ctx context.Context, request IngestEventsRequestObject) (IngestEventsResponseObject, error)
 	// ListInvoices List invoices, a page at a time
 	// (GET /api/v1/invoices)
 	ListInvoices(ctx context.Context, request ListInvoicesRequestObject) (ListInvoicesResponseObject, error)
@@ -7602,6 +9015,15 @@ type StrictServerInterface interface {
 	// CancelSubscription Cancel a subscription
 	// (POST /api/v1/subscriptions/{subscription_id}/cancel)
 	CancelSubscription(ctx context.Context, request CancelSubscriptionRequestObject) (CancelSubscriptionResponseObject, error)
+	// GetCustomerUsage Get a customer's usage
+	// (GET /api/v1/usage/customer/{customer_id})
+	GetCustomerUsage(ctx context.Context, request GetCustomerUsageRequestObject) (GetCustomerUsageResponseObject, error)
+	// GetSubscriptionUsage Get a subscription's usage
+	// (GET /api/v1/usage/subscription/{subscription_id})
+	GetSubscriptionUsage(ctx context.Context, request GetSubscriptionUsageRequestObject) (GetSubscriptionUsageResponseObject, error)
+	// GetUsageSummary Get the tenant's usage summary
+	// (GET /api/v1/usage/summary)
+	GetUsageSummary(ctx context.Context, request GetUsageSummaryRequestObject) (GetUsageSummaryResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -7837,6 +9259,37 @@ func (sh *strictHandler) UnarchiveCustomer(w http.ResponseWriter, r *http.Reques
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UnarchiveCustomerResponseObject); ok {
 		if err := validResponse.VisitUnarchiveCustomerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// IngestEvents operation middleware
+func (sh *strictHandler) IngestEvents(w http.ResponseWriter, r *http.Request) {
+	var request IngestEventsRequestObject
+
+	var body IngestEventsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.IngestEvents(ctx, request.(IngestEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IngestEvents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(IngestEventsResponseObject); ok {
+		if err := validResponse.VisitIngestEventsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -8248,6 +9701,86 @@ func (sh *strictHandler) CancelSubscription(w http.ResponseWriter, r *http.Reque
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CancelSubscriptionResponseObject); ok {
 		if err := validResponse.VisitCancelSubscriptionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetCustomerUsage operation middleware
+func (sh *strictHandler) GetCustomerUsage(w http.ResponseWriter, r *http.Request, customerId string, params GetCustomerUsageParams) {
+	var request GetCustomerUsageRequestObject
+
+	request.CustomerId = customerId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerUsage(ctx, request.(GetCustomerUsageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerUsage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetCustomerUsageResponseObject); ok {
+		if err := validResponse.VisitGetCustomerUsageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetSubscriptionUsage operation middleware
+func (sh *strictHandler) GetSubscriptionUsage(w http.ResponseWriter, r *http.Request, subscriptionId string, params GetSubscriptionUsageParams) {
+	var request GetSubscriptionUsageRequestObject
+
+	request.SubscriptionId = subscriptionId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSubscriptionUsage(ctx, request.(GetSubscriptionUsageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSubscriptionUsage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetSubscriptionUsageResponseObject); ok {
+		if err := validResponse.VisitGetSubscriptionUsageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetUsageSummary operation middleware
+func (sh *strictHandler) GetUsageSummary(w http.ResponseWriter, r *http.Request, params GetUsageSummaryParams) {
+	var request GetUsageSummaryRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetUsageSummary(ctx, request.(GetUsageSummaryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetUsageSummary")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetUsageSummaryResponseObject); ok {
+		if err := validResponse.VisitGetUsageSummaryResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -4,7 +4,7 @@ package schemas
 
 import _ "embed"
 
-// Meteroid holds the request schemas of specs/meteroid.yaml, every $ref resolved in place: Address, CancelSubscriptionRequest, CreateSubscriptionAddOn, Currency, CustomTax, CustomerCreate, CustomerPatch, CustomerUpdateRequest, PaymentMethodsConfig, ShippingAddress, SubscriptionActivationCondition, SubscriptionCreateRequest, SubscriptionUpdateRequest.
+// Meteroid holds the request schemas of specs/meteroid.yaml, every $ref resolved in place: Address, CancelSubscriptionRequest, CreateSubscriptionAddOn, Currency, CustomTax, CustomerCreate, CustomerPatch, CustomerUpdateRequest, Event, IngestEventsRequest, PaymentMethodsConfig, ShippingAddress, SubscriptionActivationCondition, SubscriptionCreateRequest, SubscriptionUpdateRequest.
 //
 //go:embed meteroid.json
 var Meteroid []byte

@@ -65,8 +65,26 @@ func Run[In, Out any](ctx context.Context, items []In, opts Options, send SendFu
 
 // RunKinds is Run with chunks per kind, as StreamKinds.
 func RunKinds[In, Out any](ctx context.Context, items []In, opts Options, kind func(In) int, send SendFunc[In, Out]) []billbridge.Result[Out] {
+	return RunShaped(ctx, items, opts, Shape[In]{Kind: kind}, send)
+}
+
+// Shape says how items fall into chunks beyond Options.ChunkSize: by kind
+// (see StreamKinds), and cut where Split says.
+type Shape[In any] struct {
+	// Kind sorts items into chunks of their own kind; nil: one kind.
+	Kind func(In) int
+	// Split, when set, is asked before next joins the unsent chunk of its
+	// kind (never empty): true sends that chunk first and starts a new one
+	// with next. A provider with a limit other than a count (a body size, a
+	// key that must not repeat in one request) says it here. It runs on
+	// the loop that reads the input, so it must be cheap.
+	Split func(chunk []Item[In], next In) bool
+}
+
+// RunShaped is Run with chunks shaped by shape (see Shape).
+func RunShaped[In, Out any](ctx context.Context, items []In, opts Options, shape Shape[In], send SendFunc[In, Out]) []billbridge.Result[Out] {
 	out := make([]billbridge.Result[Out], 0, len(items))
-	for r := range streamKinds(ctx, nil, items, len(items), opts, kind, send) {
+	for r := range streamKinds(ctx, nil, items, len(items), opts, shape, send) {
 		out = append(out, r)
 	}
 	if len(out) < len(items) {
@@ -100,13 +118,20 @@ func Stream[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts 
 // is sent before it is full once results pile up behind it, so memory stays
 // bounded. kind nil puts every item in one kind.
 func StreamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts Options, kind func(In) int, send SendFunc[In, Out]) iter.Seq[billbridge.Result[Out]] {
-	return streamKinds(ctx, seq, nil, total, opts, kind, send)
+	return streamKinds(ctx, seq, nil, total, opts, Shape[In]{Kind: kind}, send)
+}
+
+// StreamShaped is Stream with chunks shaped by shape (see Shape): a chunk
+// is sent once it holds Options.ChunkSize items or Split cuts it.
+func StreamShaped[In, Out any](ctx context.Context, seq iter.Seq[In], total int, opts Options, shape Shape[In], send SendFunc[In, Out]) iter.Seq[billbridge.Result[Out]] {
+	return streamKinds(ctx, seq, nil, total, opts, shape, send)
 }
 
 // streamKinds is StreamKinds over seq or, when seq is nil, over the slice
 // items, which is read directly: no reader goroutine, no hand-over per item.
 // It stops reading items when ctx ends; the caller answers for the rest.
-func streamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], items []In, total int, opts Options, kind func(In) int, send SendFunc[In, Out]) iter.Seq[billbridge.Result[Out]] {
+func streamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], items []In, total int, opts Options, shape Shape[In], send SendFunc[In, Out]) iter.Seq[billbridge.Result[Out]] {
+	kind, split := shape.Kind, shape.Split
 	size := max(opts.ChunkSize, 1)
 	conc := max(opts.Concurrency, 1)
 	return func(yield func(billbridge.Result[Out]) bool) {
@@ -247,6 +272,9 @@ func streamKinds[In, Out any](ctx context.Context, seq iter.Seq[In], items []In,
 
 		add := func(v In) {
 			k := kind(v)
+			if split != nil && len(partial[k]) > 0 && split(partial[k], v) {
+				dispatch(k)
+			}
 			if partial[k] == nil {
 				partial[k] = make([]Item[In], 0, size)
 			}

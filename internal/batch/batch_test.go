@@ -679,3 +679,62 @@ func TestInvariantsUnderRandomRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestShapeSplitCutsChunks: Split cuts a chunk before the item that would
+// break a limit other than the count (here a weight of 10 per chunk), by
+// kind, for the slice and the stream forms alike; results stay in order.
+func TestShapeSplitCutsChunks(t *testing.T) {
+	weights := []int{4, 4, 4, 9, 1, 1, 1, 1, 1, 1, 1, 1, 5, 5, 5}
+	shape := batch.Shape[int]{
+		Kind: func(w int) int { return w % 2 }, // odd and even weights apart
+		Split: func(chunk []batch.Item[int], next int) bool {
+			sum := next
+			for _, it := range chunk {
+				sum += it.Value
+			}
+			return sum > 10
+		},
+	}
+	var mu sync.Mutex
+	var chunks [][]int
+	send := func(_ context.Context, chunk []batch.Item[int]) []billbridge.Result[int] {
+		out := make([]billbridge.Result[int], len(chunk))
+		var ws []int
+		for i, it := range chunk {
+			out[i].Value = it.Value
+			ws = append(ws, it.Value)
+		}
+		mu.Lock()
+		chunks = append(chunks, ws)
+		mu.Unlock()
+		return out
+	}
+	check := func(name string, rs []billbridge.Result[int]) {
+		t.Helper()
+		if len(rs) != len(weights) {
+			t.Fatalf("%s: %d results", name, len(rs))
+		}
+		for i, r := range rs {
+			if r.Index != i || r.Value != weights[i] {
+				t.Errorf("%s: result %d is %+v", name, i, r)
+			}
+		}
+		for _, c := range chunks {
+			sum := 0
+			for _, w := range c {
+				sum += w
+			}
+			if sum > 10 || len(c) > 4 {
+				t.Errorf("%s: chunk %v over the weight or the count", name, c)
+			}
+		}
+		chunks = nil
+	}
+	opts := batch.Options{ChunkSize: 4, Concurrency: 2}
+	check("slice", batch.RunShaped(context.Background(), weights, opts, shape, send))
+	var rs []billbridge.Result[int]
+	for r := range batch.StreamShaped(context.Background(), slices.Values(weights), -1, opts, shape, send) {
+		rs = append(rs, r)
+	}
+	check("stream", rs)
+}

@@ -51,6 +51,9 @@ type Request struct {
 	// Expected is the number of items a streaming call will get (0:
 	// unknown): the reconcile step chooses its lookups by it.
 	Expected int
+	// Backfill lifts a provider's past limit on event timestamps
+	// (Meteroid's allow_backfilling).
+	Backfill bool
 }
 
 // Merge returns r with over applied on top: headers added, set fields
@@ -97,6 +100,7 @@ func (r Request) Merge(over *Request) Request {
 	if over.Expected > 0 {
 		out.Expected = over.Expected
 	}
+	out.Backfill = out.Backfill || over.Backfill
 	return out
 }
 

@@ -1,8 +1,8 @@
 // Package meteroid is the billbridge client for Meteroid's REST API v1: it
 // lists customers (every page walked for the caller), reads one by id or
 // alias, and creates, partially updates (PATCH), replaces (PUT), archives
-// and unarchives many at once, with local validation, retries and one
-// result per item.
+// and unarchives many at once, ingests usage events in batches and reads
+// usage back, with local validation, retries and one result per item.
 //
 // Creates are the one unsafe call (unarchiving is a POST too, but acting
 // twice answers 204 again, so it is retried freely): a POST is repeated only when Meteroid
@@ -45,6 +45,18 @@
 // retryable failure (a dropped connection before or after the request was
 // written, 408, 429, 500, 502, 503, 504) is retried, honouring a capped
 // Retry-After. Other statuses are answers: a 404 fails that item only.
+//
+// Usage events go in batches: IngestEvents (and IngestEventsSeq,
+// IngestEvent) sends up to 100 events and at most 1,000,000 bytes of JSON
+// per POST /api/v1/events/ingest, with allow_partial_failures, and maps
+// each failure Meteroid lists to its event by event_id. Meteroid
+// deduplicates events by (event_id, customer_id), so every event carries an
+// event_id (derived from its content and occurrence when it has none) and
+// the call is retried like a PUT: no event ends with an unknown outcome.
+// Events are checked locally first (lengths, the timestamp window unless
+// WithBackfill, property names), and a repeat of an earlier event's pair
+// fails naming it. GetCustomerUsage, GetSubscriptionUsage and
+// GetUsageSummary read the usage the events add up to, per billable metric.
 //
 // Usage:
 //

@@ -23,3 +23,6 @@ func ResponseError(op string, h http.Header, status int, body []byte) *billbridg
 	ae, _ := err.(*billbridge.APIError)
 	return ae
 }
+
+// AppendEvent is appendEvent, for the test that holds it to json.Marshal.
+var AppendEvent = appendEvent

@@ -64,3 +64,26 @@ type PaginationMeta = meteroidapi.PaginationMeta
 // name, invoicing_emails, currency, invoicing_entity_id and custom_taxes are
 // required; an optional field left nil is cleared.
 type CustomerUpdateRequest = meteroidapi.CustomerUpdateRequest
+
+// Event is one usage event: event_id, customer_id (id or alias), code (the
+// billable metric's), an RFC 3339 timestamp and string properties.
+type Event = meteroidapi.Event
+
+// IngestEventsRequest is the body of an ingest: 1 to 100 events and the
+// allow_partial_failures and allow_backfilling switches.
+type IngestEventsRequest = meteroidapi.IngestEventsRequest
+
+// IngestEventsResult is the answer of an ingest: the events that failed.
+type IngestEventsResult = meteroidapi.IngestEventsResult
+
+// IngestFailure names one event that failed and why.
+type IngestFailure = meteroidapi.IngestFailure
+
+// UsageResponse is usage over a period, one entry per billable metric.
+type UsageResponse = meteroidapi.UsageResponse
+
+// MetricUsage is one billable metric's usage over a period.
+type MetricUsage = meteroidapi.MetricUsage
+
+// GroupedUsage is a metric's usage for one combination of dimensions.
+type GroupedUsage = meteroidapi.GroupedUsage

@@ -1,7 +1,8 @@
 // Proof that the Meteroid spec is usable from TypeScript: typed requests and a
 // reader for every response status of every operation (listCustomers,
 // createCustomer, getCustomer, patchCustomer, archiveCustomer, since 2.3.0
-// unarchiveCustomer, and since 3.0.0 updateCustomer). Type-checked by `make lint` (tsc --strict).
+// unarchiveCustomer, since 3.0.0 updateCustomer and the subscriptions, invoices and catalog,
+// since 3.1.0 ingestEvents and the three usage reads). Type-checked by `make lint` (tsc --strict).
 import type { components, operations } from "./generated/meteroid";
 import { read, type AllBodiesTyped, type Body, type Handlers, type JsonRequest } from "./check";
 
@@ -36,6 +37,23 @@ export const patchCustomerRequest: JsonRequest<operations["patchCustomer"]> = {
 };
 
 export const listQuery: operations["listCustomers"]["parameters"]["query"] = { order_by: "created_at.asc", page: 0, per_page: 100, search: "acme", archived: false };
+export const ingestEventsRequest: JsonRequest<operations["ingestEvents"]> = {
+  events: [
+    { event_id: "evt_1", customer_id: "acme-fr", code: "api_calls", timestamp: "2026-01-15T10:30:00Z", properties: { bytes: "1048576" } },
+  ],
+  allow_partial_failures: true,
+  allow_backfilling: null,
+};
+export const customerUsagePath: operations["getCustomerUsage"]["parameters"]["path"] = { customer_id: "acme-fr" };
+export const customerUsageQuery: operations["getCustomerUsage"]["parameters"]["query"] = { start_date: "2026-01-01", end_date: "2026-01-31", metric_id: "bm_1" };
+export const subscriptionUsagePath: operations["getSubscriptionUsage"]["parameters"]["path"] = { subscription_id: "sub_1" };
+export const subscriptionUsageQuery: operations["getSubscriptionUsage"]["parameters"]["query"] = {};
+export const summaryQuery: operations["getUsageSummary"]["parameters"]["query"] = { start_date: "2026-01-01", end_date: "2026-01-31" };
+// @ts-expect-error an event needs event_id, customer_id, code and timestamp
+export const badEvent: Schemas["Event"] = { event_id: "evt_1", code: "api_calls" };
+// @ts-expect-error property values are strings
+export const badProperties: Schemas["Event"]["properties"] = { bytes: 1048576 };
+
 
 export const createCustomerRequest: JsonRequest<operations["createCustomer"]> = {
   name: "Acme SARL",
@@ -481,6 +499,73 @@ export const getMetric: Handlers<operations["getMetric"]> = {
   default: failureOrText,
 };
 
+function ingested(r: Schemas["IngestEventsResponse"]): string {
+  const failures = read(r.failures) ?? [];
+  return failures.length === 0 ? "all ingested" : failures.map((f) => `${read(f.event_id)}: ${read(f.reason)}`).join("\n");
+}
+
+export const ingestEvents: Handlers<operations["ingestEvents"]> = {
+  200: ingested,
+  400: failureOrText,
+  401: failure,
+  413: (t) => `too large, split the batch: ${t}`,
+  415: text,
+  422: text,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+function usage(u: Schemas["UsageResponse"]): string {
+  const lines = read(u.usage).map((m) => {
+    // total_value is a decimal, a string or a number as read.
+    const groups = read(m.grouped_usage).map((g) => `${Object.entries(read(g.dimensions)).join(",")}=${String(read(g.value))}`);
+    return `${read(m.metric_id)} ${read(m.metric_code)} ${read(m.metric_name)} ${String(read(m.total_value))} ${groups.join(";")}`;
+  });
+  return `${read(u.period_start)}..${read(u.period_end)}\n${lines.join("\n")}`;
+}
+
+export const getCustomerUsage: Handlers<operations["getCustomerUsage"]> = {
+  200: usage,
+  400: failureOrText,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const getSubscriptionUsage: Handlers<operations["getSubscriptionUsage"]> = {
+  200: usage,
+  400: failureOrText,
+  401: failure,
+  404: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
+export const getUsageSummary: Handlers<operations["getUsageSummary"]> = {
+  200: usage,
+  400: failureOrText,
+  401: failure,
+  429: failure,
+  500: failure,
+  502: failureOrText,
+  503: failureOrText,
+  504: failureOrText,
+  default: failureOrText,
+};
+
 export const operationsCovered: { [K in keyof operations]: Handlers<operations[K]> } = {
   listCustomers,
   createCustomer,
@@ -504,4 +589,8 @@ export const operationsCovered: { [K in keyof operations]: Handlers<operations[K
   getProduct,
   listMetrics,
   getMetric,
+  ingestEvents,
+  getCustomerUsage,
+  getSubscriptionUsage,
+  getUsageSummary,
 };

@@ -48,6 +48,24 @@
 // subscription ACTIVE on creation is invoiced at once (one FINALIZED
 // invoice, with a small PDF; drafts have none).
 //
+// Usage events (POST /api/v1/events/ingest) are stored once per event_id
+// and customer (an id and an alias of one customer are one customer; a
+// repeat with a later timestamp replaces the stored one): UniqueEvents
+// counts them, ReceivedEvents counts every event accepted. An event is
+// refused when its timestamp is not RFC 3339, outside 24 hours ago .. 1
+// hour ahead (the past limit lifted by allow_backfilling), or its customer
+// is unknown: listed in failures with allow_partial_failures, else the
+// whole batch is refused with 400 and nothing stored. A body over
+// MaxIngestBody bytes is refused with 413 (text/plain). The usage reads
+// (GET /api/v1/usage/customer/{id}, .../subscription/{id}, .../summary)
+// add the events up per billable metric over whole UTC days, end day
+// included: COUNT, or SUM of a numeric property (WithMetrics; a code
+// without a metric is counted under "bm_<code>"); subscriptions exist only
+// as WithSubscriptions names them. The schema's limits (1 to 100 events,
+// event_id and code lengths) are checked by the spec check, so they refuse
+// the whole batch with 400 even with allow_partial_failures (Meteroid's
+// handler would list them as failures).
+//
 // Faults (latency, 429 with and without Retry-After, a per-key rate limit,
 // 5xx, dropped connections, slow or truncated bodies, a proxy's HTML page)
 // are injected with WithFaults; see package fault. Injected statuses carry
@@ -101,6 +119,12 @@ type Config struct {
 	// Webhooks, when its URL is set, makes the fake send a webhook for
 	// every change of its state that Meteroid announces (see WithWebhooks).
 	Webhooks fake.WebhookConfig
+	// Metrics are the billable metrics the usage endpoints report (see
+	// Metric); events of other codes are counted under implicit ones.
+	Metrics []Metric
+	// Subscriptions maps subscription ids to the customer (id or alias)
+	// whose usage they report (see WithSubscriptions).
+	Subscriptions map[string]string
 }
 
 // Option changes a Config.
@@ -169,6 +193,8 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.ev = newEvents(cfg.Metrics)
+	st.usageSubs = cfg.Subscriptions
 	spec, err := meteroidapi.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("meteroidtest: spec: %w", err)
@@ -258,25 +284,29 @@ func extractorRejects(w http.ResponseWriter, r *http.Request) bool {
 	if target == "" {
 		return false
 	}
+	ingest := target == "IngestEventsRequest"
 	plain := func(status int, msg string) bool {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, msg)
 		return true
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return plain(http.StatusUnsupportedMediaType, "Expected request with `Content-Type: application/json`")
-	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	var v any
-	if json.Unmarshal(body, &v) == nil {
-		if _, ok := v.(map[string]any); !ok {
-			return plain(http.StatusUnprocessableEntity, "Failed to deserialize the JSON body into the target type: invalid type, expected struct "+target)
-		}
+	if ingest && tooLarge(w, len(body)) {
+		// The body limit answers before the extractor looks at the body.
+		return true
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return plain(http.StatusUnsupportedMediaType, "Expected request with `Content-Type: application/json`")
+	}
+	// JSON that is not an object: told by its first byte, without decoding
+	// it (the spec check and the handler decode it anyway).
+	if t := bytes.TrimLeft(body, " \t\r\n"); (len(t) == 0 || t[0] != '{') && json.Valid(body) {
+		return plain(http.StatusUnprocessableEntity, "Failed to deserialize the JSON body into the target type: invalid type, expected struct "+target)
 	}
 	return false
 }
@@ -297,6 +327,8 @@ func bodyTarget(r *http.Request) string {
 		return ""
 	case strings.HasSuffix(path, "/customers"):
 		return "CustomerCreateRequest"
+	case strings.HasSuffix(path, "/events/ingest"):
+		return "IngestEventsRequest"
 	case strings.HasSuffix(path, "/subscriptions"):
 		return "SubscriptionCreateRequest"
 	case subs && strings.HasSuffix(path, "/cancel"):

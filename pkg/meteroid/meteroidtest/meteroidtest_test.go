@@ -464,7 +464,13 @@ func TestSpecCoverage(t *testing.T) {
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
 			// updateCustomer: 429, 500, 502, 503, 504
-			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}, coverageFaults()...)}))
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504}, append(coverageFaults(),
+			// ingest, customer usage, subscription usage, summary: the same five each
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504,
+			fault.TooMany, fault.Status500, fault.Status502, fault.Status503, fault.Status504)...)}),
+		WithSubscriptions(map[string]string{"sub_1": "b"}))
 	c := client(t, srv, srv.APIKey)
 	bad := client(t, srv, "pv_sand_wrong")
 	ctx := context.Background()
@@ -506,14 +512,53 @@ func TestSpecCoverage(t *testing.T) {
 			raw(op.faulted)
 		}
 	}
-	_, _ = c.GetCustomerWithResponse(ctx, "nobody")     // 404
-	_, _ = bad.GetCustomerWithResponse(ctx, "cus_acme") // 401
-	patchRaw(t, c, "cus_acme", `{"name":"Acme AG"}`)    // 200
-	patchRaw(t, c, "cus_acme", `{"currency":"EURO"}`)   // 400 BAD_REQUEST
-	patchRaw(t, c, "cus_acme", `{"alias":"b"}`)         // 400 CONFLICT
-	patchRaw(t, c, "nobody", `{"name":"x"}`)            // 404
-	patchRaw(t, bad, "cus_acme", `{"name":"x"}`)        // 401
-	patchRaw(t, c, "cus_acme", `["name"]`)              // 422 text/plain (the extractor)
+	now := time.Now().UTC().Format(time.RFC3339)
+	event := func(id, customer string) string {
+		return `{"event_id":"` + id + `","customer_id":"` + customer + `","code":"api_calls","timestamp":"` + now + `"}`
+	}
+	ingest := func(c *meteroidapi.ClientWithResponses, contentType, body string) {
+		t.Helper()
+		if _, err := c.IngestEventsWithBodyWithResponse(ctx, contentType, strings.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	days := "start_date=" + time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly) + "&end_date=" + time.Now().UTC().Format(time.DateOnly)
+	for range 5 { // 429, 500, 502, 503, 504
+		ingest(c, "application/json", `{"events":[`+event("e0", "b")+`]}`)
+	}
+	for _, path := range []string{"/api/v1/usage/customer/b?" + days, "/api/v1/usage/subscription/sub_1", "/api/v1/usage/summary?" + days} {
+		for range 5 { // 429, 500, 502, 503, 504
+			getRaw(t, srv.URL+path, srv.APIKey)
+		}
+	}
+	ingest(c, "application/json", `{"events":[`+event("e1", "b")+`,`+event("e2", "nobody")+`],"allow_partial_failures":true}`)                                                      // 200, one failure
+	ingest(c, "application/json", `{"events":[`+event("e3", "b")+`,`+event("e4", "nobody")+`]}`)                                                                                    // 400: the batch refused
+	ingest(bad, "application/json", `{"events":[`+event("e5", "b")+`]}`)                                                                                                            // 401
+	ingest(c, "application/json", `{"events":[{"event_id":"big","customer_id":"b","code":"x","timestamp":"`+now+`","properties":{"p":"`+strings.Repeat("x", MaxIngestBody)+`"}}]}`) // 413
+	ingest(c, "text/plain", `{"events":[]}`)                                                                                                                                        // 415
+	ingest(c, "application/json", `[]`)                                                                                                                                             // 422
+	if n := srv.UniqueEvents(); n != 1 {
+		t.Errorf("%d events, want 1 (e1: e0 met only faults before acting)", n)
+	}
+	getRaw(t, srv.URL+"/api/v1/usage/customer/b?"+days, srv.APIKey)                   // 200
+	getRaw(t, srv.URL+"/api/v1/usage/customer/b?start_date=x&end_date=y", srv.APIKey) // 400
+	getRaw(t, srv.URL+"/api/v1/usage/customer/b?"+days, "pv_sand_wrong")              // 401
+	getRaw(t, srv.URL+"/api/v1/usage/customer/nobody?"+days, srv.APIKey)              // 404
+	getRaw(t, srv.URL+"/api/v1/usage/subscription/sub_1", srv.APIKey)                 // 200
+	getRaw(t, srv.URL+"/api/v1/usage/subscription/sub_1?start_date=x", srv.APIKey)    // 400
+	getRaw(t, srv.URL+"/api/v1/usage/subscription/sub_1", "pv_sand_wrong")            // 401
+	getRaw(t, srv.URL+"/api/v1/usage/subscription/sub_2", srv.APIKey)                 // 404
+	getRaw(t, srv.URL+"/api/v1/usage/summary?"+days, srv.APIKey)                      // 200
+	getRaw(t, srv.URL+"/api/v1/usage/summary", srv.APIKey)                            // 400: no period
+	getRaw(t, srv.URL+"/api/v1/usage/summary?"+days, "pv_sand_wrong")                 // 401
+	_, _ = c.GetCustomerWithResponse(ctx, "nobody")                                   // 404
+	_, _ = bad.GetCustomerWithResponse(ctx, "cus_acme")                               // 401
+	patchRaw(t, c, "cus_acme", `{"name":"Acme AG"}`)                                  // 200
+	patchRaw(t, c, "cus_acme", `{"currency":"EURO"}`)                                 // 400 BAD_REQUEST
+	patchRaw(t, c, "cus_acme", `{"alias":"b"}`)                                       // 400 CONFLICT
+	patchRaw(t, c, "nobody", `{"name":"x"}`)                                          // 404
+	patchRaw(t, bad, "cus_acme", `{"name":"x"}`)                                      // 401
+	patchRaw(t, c, "cus_acme", `["name"]`)                                            // 422 text/plain (the extractor)
 	if _, err := c.PatchCustomerWithBodyWithResponse(ctx, "cus_acme", "text/plain", strings.NewReader(`{}`)); err != nil {
 		t.Fatal(err) // 415 text/plain (the extractor)
 	}
@@ -700,6 +745,23 @@ func rawCaller(t *testing.T, srv *Server) func(rawCall) {
 		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
 	}
+}
+
+// getRaw sends a GET with a bearer key and returns the status.
+func getRaw(t *testing.T, url, key string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
 }
 
 func js(v any) string { b, _ := json.Marshal(v); return string(b) }

@@ -34,13 +34,18 @@ type store struct {
 	// hooks sends the webhooks (nil: none); webhookSeq numbers them.
 	hooks      *fake.Webhooks
 	webhookSeq int
+	// ev holds the ingested events, behind its own lock.
+	ev *events
+	// usageSubs maps subscription ids to customers for the usage reads,
+	// beside the subscriptions created through the API (WithSubscriptions).
+	usageSubs map[string]string
 }
 
 var _ meteroidserver.StrictServerInterface = (*store)(nil)
 
 func newStore(seed []meteroidapi.Customer) (*store, error) {
 	st := &store{byID: map[string]*meteroidapi.Customer{}, byAlias: map[string]string{}, patched: map[string]int{}, archived: map[string]bool{},
-		cat: defaultCatalog()}
+		cat: defaultCatalog(), ev: newEvents(nil)}
 	for i, c := range seed {
 		c = clone(c)
 		if c.Id == "" {

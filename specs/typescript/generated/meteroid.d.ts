@@ -569,6 +569,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/ingest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest usage events
+         * @description Ingests 1 to 100 usage events (Meteroid's `ingest_events`; the operationId here is its
+         *     camelCase form) for metering and billing, and answers 200 with the events that failed.
+         *
+         *     Deduplication (Meteroid's OpenAPI): events are deduplicated by `(event_id,
+         *     customer_id)`: sending the same pair again is not counted twice, and when the
+         *     timestamps of duplicates differ the latest timestamp wins. The call is therefore safe to
+         *     repeat whenever every event carries an `event_id` of its own (which the schema requires):
+         *     a client may retry it after a lost answer, a 5xx or a cut body. The document does not
+         *     say whether a customer's id and its alias count as one customer for deduplication; this
+         *     spec assumes they do (the server resolves `customer_id` to the customer before storing
+         *     the event), and a client that needs certainty must send one form consistently.
+         *
+         *     `allow_partial_failures` (default `false`): without it, one invalid event rejects the
+         *     whole batch. The document does not say with which status; this spec assumes 400
+         *     `BAD_REQUEST` with a message naming the event, nothing ingested. With it, the valid
+         *     events are ingested and the invalid ones are listed in `failures` (`event_id`,
+         *     `reason`) of a 200. A failure names its event only by `event_id`: a request that holds
+         *     the same `event_id` twice (for two customers) cannot tell which of them failed, so a
+         *     client should not send a repeated `event_id` in one request.
+         *
+         *     `allow_backfilling` (default `false`): without it, a `timestamp` must lie between 24
+         *     hours ago and 1 hour from now (the server's clock); with it, the past limit is lifted
+         *     (the future limit stays). An event outside the window is invalid, as above.
+         *
+         *     Limits: 1 to 100 events per request; `event_id` at most 255 characters, `code` at
+         *     most 512; request bodies are capped at 1 MB, which this spec reads as 1,000,000 bytes
+         *     (the document does not say whether 10^6 or 2^20: the smaller is safe); a larger body
+         *     is refused with 413 before any event is read. The lengths are the document's and also
+         *     declared in the schema; the server checks them per event (a failure entry with
+         *     `allow_partial_failures`).
+         */
+        post: operations["ingestEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/customer/{customer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a customer's usage
+         * @description The customer's usage over `[start_date, end_date]`, aggregated per billable metric
+         *     (Meteroid's `get_customer_usage`). Read-only, safe to retry. Unknown customer: 404.
+         *     The document does not say whether `end_date` is inclusive; this spec assumes it is
+         *     (whole days, UTC). A query the server cannot read (a date that is not `YYYY-MM-DD`) is
+         *     refused with 400 in `text/plain`.
+         */
+        get: operations["getCustomerUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/subscription/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a subscription's usage
+         * @description The usage of a subscription's usage-based components (Meteroid's
+         *     `get_subscription_usage`). Without `start_date` and `end_date` the period is the
+         *     subscription's current billing period. Read-only, safe to retry. Unknown subscription:
+         *     404.
+         */
+        get: operations["getSubscriptionUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the tenant's usage summary
+         * @description Usage over `[start_date, end_date]` across all customers of the tenant, aggregated per
+         *     billable metric (Meteroid's `get_usage_summary`). Read-only, safe to retry.
+         */
+        get: operations["getUsageSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1854,6 +1971,116 @@ export interface components {
         };
         /** @description The payload of `quote.accepted` and `quote.converted` (Meteroid's `QuoteEvent`), flat. */
         QuoteEvent: components["schemas"]["WebhookEventHeader"] & components["schemas"]["QuoteEventData"];
+        /**
+         * @description The body of `ingestEvents`: 1 to 100 events and the two switches (both default to
+         *     `false` when absent or null).
+         */
+        IngestEventsRequest: {
+            /** @description 1–100 events per request. */
+            events: components["schemas"]["Event"][];
+            /**
+             * @description Accept the batch even when some events fail validation: the valid ones are
+             *     ingested and the failures listed in the answer. Default `false`: any invalid event
+             *     rejects the whole batch.
+             */
+            allow_partial_failures?: boolean | null;
+            /** @description Allow timestamps more than 24 hours in the past. Default `false`. */
+            allow_backfilling?: boolean | null;
+        };
+        /**
+         * @description One usage event. `(event_id, customer_id)` identifies it for deduplication: sending the
+         *     same pair again is not counted twice (the latest timestamp wins).
+         */
+        Event: {
+            /**
+             * @description Unique event identifier, at most 255 characters. A UUID or ULID is recommended.
+             * @example evt_01HZX3K5J7Q8M9N0P1R2S3T4V5
+             */
+            event_id: string;
+            /**
+             * @description The Meteroid customer's id (`cus_…`) or alias.
+             * @example cus_7n42DGM5Tflk9n8mt7Fhc7
+             */
+            customer_id: string;
+            /**
+             * @description The billable metric's code, at most 512 characters.
+             * @example api_calls
+             */
+            code: string;
+            /**
+             * @description RFC 3339 timestamp. Between 24 hours ago and 1 hour from now (the server's clock)
+             *     unless `allow_backfilling` lifts the past limit. Meteroid's OpenAPI requires the
+             *     field and also says it defaults to the ingestion time when omitted; this spec
+             *     follows the `required` list. No `format: date-time` is declared so that a client
+             *     keeps the caller's text as given (Go: a string).
+             * @example 2026-01-15T10:30:00Z
+             */
+            timestamp: string;
+            /**
+             * @description String key-value pairs the billable metrics filter and aggregate on (a number to
+             *     sum is sent as its decimal text, e.g. `"1048576"`).
+             * @example {
+             *       "region": "us-east-1",
+             *       "bytes": "1048576"
+             *     }
+             */
+            properties?: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * @description The answer of `ingestEvents` (named as in Meteroid's OpenAPI; Go calls it
+         *     `IngestEventsResult`, since the generated client names its response wrapper
+         *     `IngestEventsResponse`).
+         */
+        IngestEventsResponse: {
+            /** @description The events that failed to ingest. Omitted when none failed. */
+            failures?: components["schemas"]["IngestFailure"][];
+        };
+        /** @description One event that failed, named by its `event_id`, and why. */
+        IngestFailure: {
+            event_id: string;
+            /** @description Human-readable; not stable, do not match on it. */
+            reason: string;
+        };
+        /** @description Usage over a period, one entry per billable metric. */
+        UsageResponse: {
+            /**
+             * Format: date
+             * @description First day of the period.
+             */
+            period_start: string;
+            /**
+             * Format: date
+             * @description Last day of the period.
+             */
+            period_end: string;
+            usage: components["schemas"]["MetricUsage"][];
+        };
+        /** @description One billable metric's usage over the period. */
+        MetricUsage: {
+            /** @description The billable metric's id (`bm_…`). */
+            metric_id: string;
+            metric_name: string;
+            /** @description The code events carry. */
+            metric_code: string;
+            total_value: components["schemas"]["DecimalValue"];
+            /** @description The total split by the metric's dimensions (empty when it has none). */
+            grouped_usage: components["schemas"]["GroupedUsage"][];
+        };
+        /** @description The usage of one combination of dimension values. */
+        GroupedUsage: {
+            value: components["schemas"]["DecimalValue"];
+            dimensions: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * @description A decimal, documented as a string (`"42"`, `"1048576.5"`); read a JSON number too, as
+         *     for every decimal of this spec.
+         * @example 42
+         */
+        DecimalValue: string | number;
     };
     responses: {
         /** @description Not in the provider's documents: a gateway or load balancer in front of the API answers 502, 503 or 504 when the API is unreachable or slow. The body is usually this error body, but a proxy may send an HTML page instead, so clients must not depend on it. Retryable; a request that may create something may or may not have taken effect. A 503 may carry `Retry-After`. */
@@ -1990,6 +2217,20 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description The request body is over the server's 1 MB cap (read here as 1,000,000 bytes): refused
+         *     before any event is read, with a `text/plain` message. Nothing was ingested; split the
+         *     batch. Not retryable as it is.
+         */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example Failed to buffer the request body: length limit exceeded */
+                "text/plain": string;
+            };
+        };
     };
     parameters: {
         /**
@@ -2034,6 +2275,21 @@ export interface components {
          *     time, over the raw body as received.
          */
         WebhookSignature: string;
+        /**
+         * @description First day of the period (`YYYY-MM-DD`).
+         * @example 2026-01-01
+         */
+        UsageStartDateRequired: string;
+        /**
+         * @description Last day of the period (`YYYY-MM-DD`), included.
+         * @example 2026-01-31
+         */
+        UsageEndDateRequired: string;
+        /**
+         * @description Only this billable metric (`bm_…`); all of them when absent.
+         * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+         */
+        UsageMetricId: string;
     };
     requestBodies: never;
     headers: {
@@ -2998,6 +3254,190 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["EntityNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    ingestEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IngestEventsRequest"];
+            };
+        };
+        responses: {
+            /**
+             * @description The batch was accepted: every event not listed in `failures` is ingested (or was
+             *     already, a duplicate). `failures` is omitted (or empty) when none failed.
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestEventsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getCustomerUsage: {
+        parameters: {
+            query: {
+                /**
+                 * @description First day of the period (`YYYY-MM-DD`).
+                 * @example 2026-01-01
+                 */
+                start_date: components["parameters"]["UsageStartDateRequired"];
+                /**
+                 * @description Last day of the period (`YYYY-MM-DD`), included.
+                 * @example 2026-01-31
+                 */
+                end_date: components["parameters"]["UsageEndDateRequired"];
+                /**
+                 * @description Only this billable metric (`bm_…`); all of them when absent.
+                 * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                metric_id?: components["parameters"]["UsageMetricId"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id (`cus_…`) or alias.
+                 * @example cus_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's usage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getSubscriptionUsage: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First day of the period (`YYYY-MM-DD`); default the current billing period's.
+                 * @example 2026-01-01
+                 */
+                start_date?: string;
+                /**
+                 * @description Last day of the period (`YYYY-MM-DD`); default the current billing period's.
+                 * @example 2026-01-31
+                 */
+                end_date?: string;
+                /**
+                 * @description Only this billable metric (`bm_…`); all of them when absent.
+                 * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                metric_id?: components["parameters"]["UsageMetricId"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The subscription's id (`sub_…`).
+                 * @example sub_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription's usage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["GatewayError"];
+            503: components["responses"]["GatewayError"];
+            504: components["responses"]["GatewayError"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    getUsageSummary: {
+        parameters: {
+            query: {
+                /**
+                 * @description First day of the period (`YYYY-MM-DD`).
+                 * @example 2026-01-01
+                 */
+                start_date: components["parameters"]["UsageStartDateRequired"];
+                /**
+                 * @description Last day of the period (`YYYY-MM-DD`), included.
+                 * @example 2026-01-31
+                 */
+                end_date: components["parameters"]["UsageEndDateRequired"];
+                /**
+                 * @description Only this billable metric (`bm_…`); all of them when absent.
+                 * @example bm_7n42DGM5Tflk9n8mt7Fhc7
+                 */
+                metric_id?: components["parameters"]["UsageMetricId"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's usage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["GatewayError"];

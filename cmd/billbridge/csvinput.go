@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/billbridge/billbridge/pkg/meteroid"
+)
+
+// csvJob is a push job that also reads CSV (an input named *.csv): the CSV
+// is turned into JSON Lines of the job's shape first, into a temporary
+// file that both passes read, so that everything after it (validation,
+// journal, resume, line numbers) is the JSON Lines path. A record's line
+// number is its data row's: the header is not counted.
+type csvJob interface {
+	pushJob
+	csvToJSONLines(in io.Reader, out io.Writer) error
+}
+
+// eventsJob is "push meteroid events": a typed job that also takes CSV.
+type eventsJob struct {
+	*typedJob[meteroid.Event, meteroid.Event]
+}
+
+// csvToJSONLines writes one meteroid.Event per CSV record: the header row
+// names the columns (event_id, customer_id, code, timestamp; any other
+// column is a property, left out where its cell is empty); an empty
+// event_id is left out (push derives one from the line). The output is a
+// function of the input's bytes, so a re-run converts to the same lines.
+func (eventsJob) csvToJSONLines(in io.Reader, out io.Writer) error {
+	r := csv.NewReader(in)
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err != nil {
+		return fmt.Errorf("CSV header: %v", err)
+	}
+	header = append([]string(nil), header...)
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\uFEFF")
+	}
+	seen := map[string]bool{}
+	for _, h := range header {
+		if h == "" || seen[h] {
+			return fmt.Errorf("CSV header: column %q is empty or repeated", h)
+		}
+		seen[h] = true
+	}
+	for _, need := range []string{"customer_id", "code", "timestamp"} {
+		if !seen[need] {
+			return fmt.Errorf("CSV header: no %s column (want event_id, customer_id, code, timestamp and properties)", need)
+		}
+	}
+	w := bufio.NewWriter(out)
+	for row := 1; ; row++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("CSV row %d: %v", row, err)
+		}
+		var e meteroid.Event
+		props := map[string]string{}
+		for i, h := range header {
+			v := rec[i]
+			switch {
+			case h == "event_id":
+				e.EventId = v
+			case h == "customer_id":
+				e.CustomerId = v
+			case h == "code":
+				e.Code = v
+			case h == "timestamp":
+				e.Timestamp = v
+			case v != "":
+				props[h] = v
+			}
+		}
+		if len(props) > 0 {
+			e.Properties = &props
+		}
+		line, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("CSV row %d: %v", row, err)
+		}
+		w.Write(line)
+		w.WriteByte('\n')
+	}
+	return w.Flush()
+}
+
+// convertCSV turns a CSV input of job into a temporary JSON Lines file and
+// returns its path and its removal; the path is unchanged for other input.
+func convertCSV(job pushJob, path string) (string, func(), error) {
+	cj, ok := job.(csvJob)
+	if !ok || !strings.EqualFold(filepath.Ext(path), ".csv") {
+		return path, func() {}, nil
+	}
+	src, err := os.Open(path)
+	if err != nil {
+		return "", nil, usagef("input: %v", err)
+	}
+	defer src.Close()
+	tmp, err := os.CreateTemp("", "billbridge-csv-*.jsonl")
+	if err != nil {
+		return "", nil, usagef("converting CSV: %v", err)
+	}
+	remove := func() { os.Remove(tmp.Name()) }
+	err = cj.csvToJSONLines(bufio.NewReaderSize(src, 1<<20), tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		remove()
+		return "", nil, usagef("input %s: %v", path, err)
+	}
+	return tmp.Name(), remove, nil
+}
+
+// fastEvent decodes an event line of the common form in one scan: one flat
+// object whose members are event_id, customer_id, code, timestamp (strings)
+// and properties (an object of strings), each at most once, strings without
+// escapes. Anything else (escapes, nulls, numbers, unknown or repeated
+// fields, malformed JSON) is not ok, and the general checks take the line.
+func fastEvent(raw []byte) (meteroid.Event, bool) {
+	var e meteroid.Event
+	s := eventScanner{b: raw}
+	if !s.byte('{') {
+		return e, false
+	}
+	var seen [5]bool
+	first := true
+	for {
+		s.space()
+		if s.peek() == '}' && first {
+			return e, false // empty: the general path refuses it
+		}
+		if !first && !s.byte(',') {
+			if s.byte('}') {
+				break
+			}
+			return e, false
+		}
+		first = false
+		key, ok := s.str()
+		if !ok || !s.byte(':') {
+			return e, false
+		}
+		field := -1
+		switch key {
+		case "event_id":
+			field = 0
+		case "customer_id":
+			field = 1
+		case "code":
+			field = 2
+		case "timestamp":
+			field = 3
+		case "properties":
+			field = 4
+		}
+		if field < 0 || seen[field] {
+			return e, false
+		}
+		seen[field] = true
+		if field == 4 {
+			props, ok := s.strMap()
+			if !ok {
+				return e, false
+			}
+			e.Properties = &props
+			continue
+		}
+		v, ok := s.str()
+		if !ok {
+			return e, false
+		}
+		switch field {
+		case 0:
+			e.EventId = v
+		case 1:
+			e.CustomerId = v
+		case 2:
+			e.Code = v
+		case 3:
+			e.Timestamp = v
+		}
+	}
+	s.space()
+	return e, s.i == len(s.b)
+}
+
+// eventScanner reads the JSON subset fastEvent takes.
+type eventScanner struct {
+	b []byte
+	i int
+}
+
+func (s *eventScanner) space() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\r' || s.b[s.i] == '\n') {
+		s.i++
+	}
+}
+
+func (s *eventScanner) peek() byte {
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+// byte consumes c after white space.
+func (s *eventScanner) byte(c byte) bool {
+	s.space()
+	if s.peek() != c {
+		return false
+	}
+	s.i++
+	return true
+}
+
+// str reads a string without escapes or control characters.
+func (s *eventScanner) str() (string, bool) {
+	if !s.byte('"') {
+		return "", false
+	}
+	start := s.i
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			v := string(s.b[start:s.i])
+			s.i++
+			return v, true
+		case c == '\\' || c < 0x20:
+			return "", false
+		}
+		s.i++
+	}
+	return "", false
+}
+
+// strMap reads an object of strings, refusing a repeated key.
+func (s *eventScanner) strMap() (map[string]string, bool) {
+	if !s.byte('{') {
+		return nil, false
+	}
+	m := map[string]string{}
+	if s.byte('}') {
+		return m, true
+	}
+	for {
+		k, ok := s.str()
+		if !ok || !s.byte(':') {
+			return nil, false
+		}
+		v, ok := s.str()
+		if !ok {
+			return nil, false
+		}
+		if _, dup := m[k]; dup {
+			return nil, false
+		}
+		m[k] = v
+		if s.byte('}') {
+			return m, true
+		}
+		if !s.byte(',') {
+			return nil, false
+		}
+	}
+}
