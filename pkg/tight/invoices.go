@@ -228,12 +228,12 @@ const (
 // after a lost answer would show nothing and the invoice would be sent
 // again: the documents do not say when the fields are written.
 func (c *Client) SendInvoices(ctx context.Context, items []SendInvoice, opts ...option.RequestOption) []billbridge.Result[Invoice] {
-	return collect(c.e.Context(ctx, opts), c, items, c.sendInvoice)
+	return collect(c.e.Context(ctx, opts), c, items, c.sender())
 }
 
 // SendInvoicesSeq is SendInvoices over a stream, in bounded memory.
 func (c *Client) SendInvoicesSeq(ctx context.Context, items iter.Seq[SendInvoice], opts ...option.RequestOption) iter.Seq[billbridge.Result[Invoice]] {
-	return fanOut(c.e.Context(ctx, opts), c, items, c.sendInvoice)
+	return fanOut(c.e.Context(ctx, opts), c, items, c.sender())
 }
 
 // SendInvoice sends one invoice and returns it as Tight answered it;
@@ -242,7 +242,16 @@ func (c *Client) SendInvoice(ctx context.Context, item SendInvoice, opts ...opti
 	return single(c.SendInvoices(ctx, []SendInvoice{item}, opts...))
 }
 
-func (c *Client) sendInvoice(ctx context.Context, index int, in SendInvoice) billbridge.Result[Invoice] {
+// sender is the per-item send of one SendInvoices call, its read-backs
+// shared (see settleSend).
+func (c *Client) sender() func(ctx context.Context, index int, in SendInvoice) billbridge.Result[Invoice] {
+	reads := c.invoiceReads()
+	return func(ctx context.Context, index int, in SendInvoice) billbridge.Result[Invoice] {
+		return c.sendInvoice(ctx, reads, index, in)
+	}
+}
+
+func (c *Client) sendInvoice(ctx context.Context, reads *engine.Coalesce[string, Invoice], index int, in SendInvoice) billbridge.Result[Invoice] {
 	if in.ID == "" {
 		return billbridge.Result[Invoice]{Err: &billbridge.ValidationError{Index: index, Field: "id", Reason: "empty id"}}
 	}
@@ -274,7 +283,7 @@ func (c *Client) sendInvoice(ctx context.Context, index int, in SendInvoice) bil
 		if !errors.Is(r.Err, billbridge.ErrOutcomeUnknown) {
 			return r
 		}
-		inv, sent, attempts, rerr := c.settleSend(ctx, in.ID, start)
+		inv, sent, attempts, rerr := c.settleSend(ctx, reads, in.ID, start)
 		r.Attempts += attempts
 		switch {
 		case rerr != nil:

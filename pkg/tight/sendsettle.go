@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/internal/engine"
 )
 
 // SendRounds bounds the sends of one invoice in one SendInvoices call: a
@@ -25,20 +26,41 @@ const SendClockSkew = 2 * time.Minute
 // returns the invoice read, the requests the read took, and an error when
 // the invoice cannot be read (the outcome then stays unknown). Tight
 // documents no read of one invoice, so the read walks the invoice query
-// until the id, one request per 250 invoices.
-func (c *Client) settleSend(ctx context.Context, id string, start time.Time) (inv *Invoice, sent bool, attempts int, err error) {
-	ctx, n := countAttempts(c.e, ctx)
-	defer func() { attempts = *n }()
-	for v, err := range c.ListInvoices(ctx, InvoiceQuery{PageSize: MaxPageSize}) {
-		if err != nil {
-			return nil, false, 0, err
+// until the id, one request per 250 invoices; the sends in doubt of one
+// call share their walks (reads, an engine.Coalesce): a walk started after
+// a send failed serves every send that failed before it started, and stops
+// once it has found them all.
+func (c *Client) settleSend(ctx context.Context, reads *engine.Coalesce[string, Invoice], id string, start time.Time) (inv *Invoice, sent bool, attempts int, err error) {
+	v, found, attempts, err := reads.Get(ctx, id)
+	if !found {
+		if err == nil {
+			err = &billbridge.APIError{Provider: Provider, Operation: "queryInvoices",
+				Message: "invoice " + id + " is not among the invoices: the send cannot be settled", Err: billbridge.ErrOutcomeUnknown}
 		}
-		if v.Id == id {
-			return &v, sentSince(v.CollectionInfo, start.Add(-SendClockSkew)), 0, nil
-		}
+		return nil, false, attempts, err
 	}
-	return nil, false, 0, &billbridge.APIError{Provider: Provider, Operation: "queryInvoices",
-		Message: "invoice " + id + " is not among the invoices: the send cannot be settled", Err: billbridge.ErrOutcomeUnknown}
+	return &v, sentSince(v.CollectionInfo, start.Add(-SendClockSkew)), attempts, nil
+}
+
+// invoiceReads is the shared read-back of one SendInvoices call: a walk of
+// the invoice query until every id asked for is found.
+func (c *Client) invoiceReads() *engine.Coalesce[string, Invoice] {
+	return &engine.Coalesce[string, Invoice]{Read: func(ctx context.Context, ids map[string]struct{}) (map[string]Invoice, int, error) {
+		ctx, n := countAttempts(c.e, ctx)
+		found := make(map[string]Invoice, len(ids))
+		for v, err := range c.ListInvoices(ctx, InvoiceQuery{PageSize: MaxPageSize}) {
+			if err != nil {
+				return found, *n, err
+			}
+			if _, ok := ids[v.Id]; ok {
+				found[v.Id] = v
+				if len(found) == len(ids) {
+					break
+				}
+			}
+		}
+		return found, *n, nil
+	}}
 }
 
 // sentSince reads an invoice's e-mail state: an e-mail recorded at or after

@@ -13,6 +13,7 @@ import (
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
+	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
 	"github.com/billbridge/billbridge/pkg/tight/tighttest"
 )
@@ -123,5 +124,43 @@ func TestSendInvoiceUnreadableStaysUnknown(t *testing.T) {
 	r := c.SendInvoices(context.Background(), []tight.SendInvoice{{ID: "inv_u"}})[0]
 	if !errors.Is(r.Err, billbridge.ErrOutcomeUnknown) || srv.Sends("inv_u") != 1 || srv.Count("sendInvoice", 0) != 1 {
 		t.Fatalf("%+v (%v); %d e-mails, %d send requests", r, r.Err, srv.Sends("inv_u"), srv.Count("sendInvoice", 0))
+	}
+}
+
+// Sends in doubt among many invoices share their read-backs: a walk of the
+// invoice query serves every send that failed before it started, and stops
+// once it has found them all, instead of one walk of every invoice per
+// item (1,000 invoices are 4 pages a walk).
+func TestSendInvoicesSettleSharesWalks(t *testing.T) {
+	const filler, n = 1000, 16
+	var armed atomic.Bool
+	srv := tighttest.NewTestServer(t, tighttest.WithFaults(fault.Config{
+		Skip:  func(r *http.Request) bool { return !armed.Load() || !isSend(r) },
+		Rates: map[fault.Kind]float64{fault.DropAfter: 1}}))
+	c := newClient(t, srv, option.WithBatchSize(500))
+	invs := make([]tight.InvoiceInput, 0, filler+n)
+	for i := range filler {
+		invs = append(invs, tight.InvoiceInput{Id: flex.Ptr(fmt.Sprintf("inv_f%d", i))})
+	}
+	items := make([]tight.SendInvoice, n)
+	for i := range items {
+		id := fmt.Sprintf("inv_s%d", i)
+		invs = append(invs, tight.InvoiceInput{Id: &id})
+		items[i] = tight.SendInvoice{ID: id}
+	}
+	seedInvoices(t, c, invs...)
+	armed.Store(true)
+	before := srv.Count("queryInvoices", 0)
+	res := c.SendInvoices(context.Background(), items)
+	pages := srv.Count("queryInvoices", 0) - before
+	for i, r := range res {
+		if r.Err != nil || !r.Existing || srv.Sends(items[i].ID) != 1 {
+			t.Fatalf("send %d: %+v (%v), %d e-mails", i, r, r.Err, srv.Sends(items[i].ID))
+		}
+	}
+	perItem := n * ((filler + n + tight.MaxPageSize - 1) / tight.MaxPageSize)
+	t.Logf("%d sends in doubt among %d invoices: %d query pages (one walk per item: %d)", n, filler+n, pages, perItem)
+	if pages > perItem/2 {
+		t.Fatalf("%d query pages to settle %d sends: the walks are not shared (one per item: %d)", pages, n, perItem)
 	}
 }
