@@ -588,3 +588,16 @@ func (kc *KeyedCall[In, E, Out]) update(ctx context.Context, items []In, ws []*i
 		}
 	}
 }
+
+// Repeats records the keys of a call's items in input order (Note, where
+// the input is read) and tells an item whose key an earlier item holds
+// (First), for the calls that are not keyed writes (Tight's sends). It
+// keeps a 128-bit hash and an index per item: about 40 bytes each.
+type Repeats struct{ d dedup }
+
+// Note records the key of the item at index.
+func (r *Repeats) Note(index int, key string) { r.d.note(index, key) }
+
+// First returns the index of the earlier item holding the key of the item
+// at index, and whether there is one.
+func (r *Repeats) First(index int) (int, bool) { return r.d.first(index) }

@@ -211,7 +211,10 @@ const (
 // older than the call, was not sent, and is sent again, at most SendRounds
 // sends in all. Only when the invoice cannot be read does the item end with
 // an error wrapping billbridge.ErrOutcomeUnknown. An unknown id fails with
-// billbridge.ErrNotFound.
+// billbridge.ErrNotFound. An id that an earlier item of the call holds is
+// refused with a *billbridge.ValidationError naming that item, nothing
+// sent: one call e-mails an invoice once (the ids are kept as 128-bit
+// hashes, about 40 bytes per item, also by SendInvoicesSeq).
 //
 // What Tight's fields prove, and what they do not: emailSentDatetime is the
 // time of the invoice's last e-mail, so a time inside the call proves an
@@ -228,12 +231,27 @@ const (
 // after a lost answer would show nothing and the invoice would be sent
 // again: the documents do not say when the fields are written.
 func (c *Client) SendInvoices(ctx context.Context, items []SendInvoice, opts ...option.RequestOption) []billbridge.Result[Invoice] {
-	return collect(c.e.Context(ctx, opts), c, items, c.sender())
+	reps := &engine.Repeats{}
+	for i, in := range items {
+		reps.Note(i, in.ID)
+	}
+	return collect(c.e.Context(ctx, opts), c, items, c.sender(reps))
 }
 
 // SendInvoicesSeq is SendInvoices over a stream, in bounded memory.
 func (c *Client) SendInvoicesSeq(ctx context.Context, items iter.Seq[SendInvoice], opts ...option.RequestOption) iter.Seq[billbridge.Result[Invoice]] {
-	return fanOut(c.e.Context(ctx, opts), c, items, c.sender())
+	reps := &engine.Repeats{}
+	noted := func(yield func(SendInvoice) bool) {
+		i := 0
+		for in := range items {
+			reps.Note(i, in.ID)
+			i++
+			if !yield(in) {
+				return
+			}
+		}
+	}
+	return fanOut(c.e.Context(ctx, opts), c, noted, c.sender(reps))
 }
 
 // SendInvoice sends one invoice and returns it as Tight answered it;
@@ -243,10 +261,15 @@ func (c *Client) SendInvoice(ctx context.Context, item SendInvoice, opts ...opti
 }
 
 // sender is the per-item send of one SendInvoices call, its read-backs
-// shared (see settleSend).
-func (c *Client) sender() func(ctx context.Context, index int, in SendInvoice) billbridge.Result[Invoice] {
+// shared (see settleSend); an invoice id that reps saw on an earlier item
+// is refused, nothing sent.
+func (c *Client) sender(reps *engine.Repeats) func(ctx context.Context, index int, in SendInvoice) billbridge.Result[Invoice] {
 	reads := c.invoiceReads()
 	return func(ctx context.Context, index int, in SendInvoice) billbridge.Result[Invoice] {
+		if first, dup := reps.First(index); dup && in.ID != "" {
+			return billbridge.Result[Invoice]{Err: &billbridge.ValidationError{Index: index, Field: "id",
+				Reason: fmt.Sprintf("invoice %s repeats item %d: a call e-mails an invoice once (nothing sent for this item)", in.ID, first)}}
+		}
 		return c.sendInvoice(ctx, reads, index, in)
 	}
 }

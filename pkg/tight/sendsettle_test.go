@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -163,4 +164,36 @@ func TestSendInvoicesSettleSharesWalks(t *testing.T) {
 	if pages > perItem/2 {
 		t.Fatalf("%d query pages to settle %d sends: the walks are not shared (one per item: %d)", pages, n, perItem)
 	}
+}
+
+// An invoice named twice in one call is e-mailed once: the repeat is
+// refused before anything is sent, naming the earlier item, in the slice
+// and the Seq form alike.
+func TestSendInvoicesRepeatedIDSentOnce(t *testing.T) {
+	srv := tighttest.NewTestServer(t)
+	c := newClient(t, srv)
+	seedInvoices(t, c, tight.InvoiceInput{Id: flex.Ptr("inv_a")}, tight.InvoiceInput{Id: flex.Ptr("inv_b")})
+	items := []tight.SendInvoice{{ID: "inv_a"}, {ID: "inv_b"}, {ID: "inv_a"}, {ID: "inv_a", Type: tight.SendAsQuote}}
+	check := func(form string, res []billbridge.Result[tight.Invoice], sends int) {
+		t.Helper()
+		checkOrdered(t, res, len(items))
+		if res[0].Err != nil || res[1].Err != nil {
+			t.Fatalf("%s: %v, %v", form, res[0].Err, res[1].Err)
+		}
+		for _, i := range []int{2, 3} {
+			var ve *billbridge.ValidationError
+			if !errors.As(res[i].Err, &ve) || ve.Index != i || !strings.Contains(ve.Reason, "repeats item 0") {
+				t.Fatalf("%s: item %d: %v", form, i, res[i].Err)
+			}
+		}
+		if got := srv.Sends("inv_a"); got != sends {
+			t.Fatalf("%s: inv_a e-mailed %d times, want %d", form, got, sends)
+		}
+	}
+	check("slice", c.SendInvoices(context.Background(), items), 1)
+	var got []billbridge.Result[tight.Invoice]
+	for r := range c.SendInvoicesSeq(context.Background(), slices.Values(items)) {
+		got = append(got, r)
+	}
+	check("seq", got, 2)
 }
