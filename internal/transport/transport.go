@@ -284,8 +284,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		if ctx.Err() != nil {
-			if resp != nil {
-				resp.Body.Close()
+			if err == nil && resp != nil {
+				// The answer arrived whole before the context ended: it
+				// decides the request. Dropping it would report a request
+				// the server acted on (a create, an e-mail) as not sent,
+				// which invites sending it again. No retry follows.
+				trace.LastStatus = resp.StatusCode
+				return resp.Response, nil
 			}
 			return nil, ctx.Err()
 		}

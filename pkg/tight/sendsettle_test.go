@@ -197,3 +197,40 @@ func TestSendInvoicesRepeatedIDSentOnce(t *testing.T) {
 	}
 	check("seq", got, 2)
 }
+
+// A send answered 200, its caller's context cancelled just after the answer
+// arrived: the invoice was e-mailed, so the result must not say "not sent"
+// (which invites sending it again); the answer in hand decides it. The same
+// holds for a payment create: the fake holds it, so not sent would be false.
+func TestCancelAfterAnswerIsNotNotSent(t *testing.T) {
+	srv := tighttest.NewTestServer(t)
+	c := newClient(t, srv)
+	seedInvoices(t, c, tight.InvoiceInput{Id: flex.Ptr("inv_c")})
+	cancelAfter := func(cancel context.CancelFunc, path string) option.RequestOption {
+		return option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+			resp, err := next(r)
+			if strings.HasSuffix(r.URL.Path, path) && err == nil {
+				cancel()
+			}
+			return resp, err
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := c.SendInvoices(ctx, []tight.SendInvoice{{ID: "inv_c"}}, cancelAfter(cancel, "/send"))[0]
+	if srv.Sends("inv_c") != 1 {
+		t.Fatalf("%d e-mails", srv.Sends("inv_c"))
+	}
+	if errors.Is(r.Err, billbridge.ErrNotSent) {
+		t.Fatalf("the invoice was e-mailed, yet the result says not sent: %v", r.Err)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	p := c.SavePayments(ctx, []tight.PaymentInput{payment("cancelled after the answer", 5, "")}, cancelAfter(cancel, "/payments"))[0]
+	if len(srv.Payments()) != 1 {
+		t.Fatalf("%d payments", len(srv.Payments()))
+	}
+	if errors.Is(p.Err, billbridge.ErrNotSent) {
+		t.Fatalf("the payment was created, yet the result says not sent: %v", p.Err)
+	}
+}
