@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,20 +147,21 @@ func TestPaymentsValidationAndSeq(t *testing.T) {
 // before acting are sent again. No fault leaves a duplicate or an unknown
 // outcome.
 func TestPaymentsFaults(t *testing.T) {
-	// Attempts count the save requests that carried the item; the pages
-	// walked to look its key up (read first, and again after an unknown
-	// outcome) are the call's, not the item's.
+	// Attempts count the save requests that carried the item and, as for
+	// customers and invoices, the queries that looked the request's keys
+	// up after an unknown outcome (one per item, by description: 3); the
+	// first read of an empty account is one page walked, the call's.
 	cases := []struct {
 		kind     fault.Kind
 		existing bool // settled by finding the payment the lost answer made
 		attempts int
 	}{
-		{fault.DropAfter, true, 1},
-		{fault.Status500After, true, 1},
-		{fault.TruncatedJSON, true, 1},
-		{fault.Status503, false, 2},  // unknown, looked up, absent, sent again
-		{fault.TooMany, false, 2},    // 429: surely not acted, repeated
-		{fault.DropBefore, false, 2}, // the fake's drop reads as "may have acted": looked up, sent again
+		{fault.DropAfter, true, 1 + 3},
+		{fault.Status500After, true, 1 + 3},
+		{fault.TruncatedJSON, true, 1 + 3},
+		{fault.Status503, false, 2 + 3},  // unknown, looked up, absent, sent again
+		{fault.TooMany, false, 2},        // 429: surely not acted, repeated
+		{fault.DropBefore, false, 2 + 3}, // the fake's drop reads as "may have acted": looked up, sent again
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.kind), func(t *testing.T) {
@@ -218,5 +221,42 @@ func TestPaymentsUnderAfterActingFaults(t *testing.T) {
 	}
 	if len(srv.Payments()) != n || len(seen) != n {
 		t.Fatalf("the fake holds %d payments (%d distinct) for %d items", len(srv.Payments()), len(seen), n)
+	}
+}
+
+// A create's key is looked up by the item's description, one query, not by
+// a walk of every payment (2,000 payments are 8 pages), before the create
+// and after a lost answer alike; a payment without description still walks.
+func TestPaymentCreateKeyLookupCost(t *testing.T) {
+	var armed atomic.Bool
+	srv := tighttest.NewTestServer(t, tighttest.WithFaults(fault.Config{
+		Skip:     func(r *http.Request) bool { return !armed.Load() || isQuery(r) },
+		Sequence: []fault.Kind{fault.DropAfter}}))
+	c := newClient(t, srv)
+	items := make([]tight.PaymentInput, 2000)
+	for i := range items {
+		items[i] = payment(fmt.Sprintf("seed-%d", i), 1, "")
+	}
+	for _, r := range c.SavePayments(context.Background(), items, tight.WithoutCreateKeys()) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	armed.Store(true) // the next save loses its answer after Tight acted
+	before := srv.Count("queryPayments", 0)
+	p := payment("one more", 7, "")
+	r := c.SavePayments(context.Background(), []tight.PaymentInput{p})[0]
+	if r.Err != nil || !r.Existing || len(srv.Payments()) != 2001 {
+		t.Fatalf("%+v (%v); %d payments", r, r.Err, len(srv.Payments()))
+	}
+	if n := srv.Count("queryPayments", 0) - before; n > 2 {
+		t.Fatalf("%d query pages for one create (looked up before and after its lost answer): the key is found by walking every payment", n)
+	}
+	before = srv.Count("queryPayments", 0)
+	if r := c.SavePayments(context.Background(), []tight.PaymentInput{{Date: p.Date, Amount: p.Amount}})[0]; r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if n := srv.Count("queryPayments", 0) - before; n != 9 {
+		t.Errorf("%d query pages for a create without description, want one walk (9)", n)
 	}
 }
