@@ -221,9 +221,11 @@ const (
 // e-mail went out during it (this call's, unless someone else sent the same
 // invoice at the same moment), and a time before the call proves only that
 // an older e-mail exists: this call's request is then taken as not acted
-// on. An e-mail sent within SendClockSkew before the call is read as this
-// call's (the clocks of client and Tight may differ by that much), so it is
-// not sent again. An emailStatus other than SENT (an e-mail queued, still
+// on. The times are compared on Tight's clock: the read-back measures its
+// offset from the client's by the Date header of Tight's answers (a Date a
+// day or more off is ignored, and without one the client's clock is used).
+// An e-mail sent within SendClockSkew before the call is read as this
+// call's (the offset is known to a second or so), so it is not sent again. An emailStatus other than SENT (an e-mail queued, still
 // in progress: the documents show no other value) is read as this call's
 // send under way, even though a send from before the call that is still
 // queued, or ended in another state, looks the same.
@@ -274,7 +276,7 @@ func (c *Client) sender(reps *engine.Repeats) func(ctx context.Context, index in
 	}
 }
 
-func (c *Client) sendInvoice(ctx context.Context, reads *engine.Coalesce[string, Invoice], index int, in SendInvoice) billbridge.Result[Invoice] {
+func (c *Client) sendInvoice(ctx context.Context, reads *engine.Coalesce[string, readBack], index int, in SendInvoice) billbridge.Result[Invoice] {
 	if in.ID == "" {
 		return billbridge.Result[Invoice]{Err: &billbridge.ValidationError{Index: index, Field: "id", Reason: "empty id"}}
 	}

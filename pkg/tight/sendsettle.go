@@ -2,11 +2,14 @@ package tight
 
 import (
 	"context"
+	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/pkg/option"
 )
 
 // SendRounds bounds the sends of one invoice in one SendInvoices call: a
@@ -15,22 +18,38 @@ import (
 const SendRounds = 3
 
 // SendClockSkew is how far before a SendInvoices call an invoice's
-// emailSentDatetime may lie and still be read as this call's send: Tight's
-// clock and the client's may differ, and Tight records whole seconds.
+// emailSentDatetime may lie and still be read as this call's send: Tight
+// records whole seconds, and its clock, as its answers' Date header tells
+// it (the read-back measures the offset and judges the time on Tight's
+// clock), is known to the second only, or not at all when the header is
+// missing.
 const SendClockSkew = 2 * time.Minute
+
+// readBack is an invoice as the read-back saw it, with the offset of
+// Tight's clock from the client's that the read measured (known false when
+// no answer carried a Date header).
+type readBack struct {
+	inv    Invoice
+	offset time.Duration
+	known  bool
+}
 
 // settleSend reads the invoice id back after a send whose outcome is
 // unknown (the call started at start) and says whether the send took
 // effect: sent when the invoice shows an e-mail at or after start −
 // SendClockSkew, or an e-mail status other than SENT (under way). It
 // returns the invoice read, the requests the read took, and an error when
-// the invoice cannot be read (the outcome then stays unknown). Tight
+// the invoice cannot be read (the outcome then stays unknown). start is
+// moved onto Tight's clock by the offset its Date header shows, so a clock
+// that differs by more than SendClockSkew neither makes this call's e-mail
+// look older than the call (and sent again) nor an older e-mail look like
+// this call's. Tight
 // documents no read of one invoice, so the read walks the invoice query
 // until the id, one request per 250 invoices; the sends in doubt of one
 // call share their walks (reads, an engine.Coalesce): a walk started after
 // a send failed serves every send that failed before it started, and stops
 // once it has found them all.
-func (c *Client) settleSend(ctx context.Context, reads *engine.Coalesce[string, Invoice], id string, start time.Time) (inv *Invoice, sent bool, attempts int, err error) {
+func (c *Client) settleSend(ctx context.Context, reads *engine.Coalesce[string, readBack], id string, start time.Time) (inv *Invoice, sent bool, attempts int, err error) {
 	v, found, attempts, err := reads.Get(ctx, id)
 	if !found {
 		if err == nil {
@@ -39,27 +58,57 @@ func (c *Client) settleSend(ctx context.Context, reads *engine.Coalesce[string, 
 		}
 		return nil, false, attempts, err
 	}
-	return &v, sentSince(v.CollectionInfo, start.Add(-SendClockSkew)), attempts, nil
+	if v.known {
+		start = start.Add(v.offset)
+	}
+	return &v.inv, sentSince(v.inv.CollectionInfo, start.Add(-SendClockSkew)), attempts, nil
 }
 
 // invoiceReads is the shared read-back of one SendInvoices call: a walk of
-// the invoice query until every id asked for is found.
-func (c *Client) invoiceReads() *engine.Coalesce[string, Invoice] {
-	return &engine.Coalesce[string, Invoice]{Read: func(ctx context.Context, ids map[string]struct{}) (map[string]Invoice, int, error) {
+// the invoice query until every id asked for is found, measuring Tight's
+// clock by the Date header of its answers.
+func (c *Client) invoiceReads() *engine.Coalesce[string, readBack] {
+	return &engine.Coalesce[string, readBack]{Read: func(ctx context.Context, ids map[string]struct{}) (map[string]readBack, int, error) {
 		ctx, n := countAttempts(c.e, ctx)
-		found := make(map[string]Invoice, len(ids))
+		var mu sync.Mutex
+		var offset time.Duration
+		known := false
+		ctx = c.e.Context(ctx, []option.RequestOption{option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+			resp, err := next(r)
+			if err == nil {
+				// A Date a day or more off is taken for a broken header,
+				// not a clock: the client's clock is used then.
+				if d, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil && d.Sub(time.Now()).Abs() < 24*time.Hour {
+					// Date is whole seconds, written as the answer left:
+					// the offset is known to about a second.
+					mu.Lock()
+					offset, known = d.Sub(time.Now()), true
+					mu.Unlock()
+				}
+			}
+			return resp, err
+		})})
+		found := make(map[string]readBack, len(ids))
+		var invs []Invoice
+		var werr error
 		for v, err := range c.ListInvoices(ctx, InvoiceQuery{PageSize: MaxPageSize}) {
 			if err != nil {
-				return found, *n, err
+				werr = err
+				break
 			}
 			if _, ok := ids[v.Id]; ok {
-				found[v.Id] = v
-				if len(found) == len(ids) {
+				invs = append(invs, v)
+				if len(invs) == len(ids) {
 					break
 				}
 			}
 		}
-		return found, *n, nil
+		mu.Lock()
+		defer mu.Unlock()
+		for _, v := range invs {
+			found[v.Id] = readBack{inv: v, offset: offset, known: known}
+		}
+		return found, *n, werr
 	}}
 }
 

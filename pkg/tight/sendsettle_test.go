@@ -234,3 +234,51 @@ func TestCancelAfterAnswerIsNotNotSent(t *testing.T) {
 		t.Fatalf("the payment was created, yet the result says not sent: %v", p.Err)
 	}
 }
+
+// Tight's clock off the client's by more than SendClockSkew: the read-back
+// judges emailSentDatetime on Tight's clock (its Date header), so a send
+// that acted is found although its time lies "before" the call on the
+// client's clock, and an e-mail sent before the call is not taken for this
+// call's although its time lies "after" the call's start.
+func TestSendInvoicesSettleClockSkew(t *testing.T) {
+	for _, skew := range []time.Duration{-10 * time.Minute, 10 * time.Minute} {
+		t.Run(skew.String(), func(t *testing.T) {
+			clock := func() time.Time { return time.Now().Add(skew) }
+			var armed atomic.Bool
+			var kind atomic.Value
+			kind.Store(fault.DropAfter)
+			srv := tighttest.NewTestServer(t, tighttest.WithClock(clock), tighttest.WithFaults(fault.Config{
+				Skip:  func(r *http.Request) bool { return !armed.Load() || !isSend(r) },
+				Rates: map[fault.Kind]float64{fault.DropAfter: 1}}))
+			c := newClient(t, srv)
+			seedInvoices(t, c, tight.InvoiceInput{Id: flex.Ptr("inv_k")})
+			armed.Store(true)
+			// Every send acts and loses its answer: found, one e-mail.
+			r := c.SendInvoices(context.Background(), []tight.SendInvoice{{ID: "inv_k"}})[0]
+			if r.Err != nil || !r.Existing || srv.Sends("inv_k") != 1 {
+				t.Fatalf("Tight's clock %v off: %+v (%v), %d e-mails, want 1", skew, r, r.Err, srv.Sends("inv_k"))
+			}
+		})
+	}
+	// Tight 10 minutes ahead; the invoice e-mailed 5 minutes before the
+	// call; every send of the call dropped before Tight acted: the old
+	// e-mail is not this call's, so the item ends not sent, not found.
+	var offset atomic.Int64
+	offset.Store(int64(5 * time.Minute))
+	var armed atomic.Bool
+	srv := tighttest.NewTestServer(t, tighttest.WithClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }),
+		tighttest.WithFaults(fault.Config{
+			Skip:  func(r *http.Request) bool { return !armed.Load() || !isSend(r) },
+			Rates: map[fault.Kind]float64{fault.DropBefore: 1}}))
+	c := newClient(t, srv)
+	seedInvoices(t, c, tight.InvoiceInput{Id: flex.Ptr("inv_m")})
+	if _, err := c.SendInvoice(context.Background(), tight.SendInvoice{ID: "inv_m"}); err != nil {
+		t.Fatal(err)
+	}
+	offset.Store(int64(10 * time.Minute))
+	armed.Store(true)
+	r := c.SendInvoices(context.Background(), []tight.SendInvoice{{ID: "inv_m"}})[0]
+	if r.Existing || !errors.Is(r.Err, billbridge.ErrNotSent) || srv.Sends("inv_m") != 1 {
+		t.Fatalf("an e-mail of 5 minutes before the call, Tight 10 minutes ahead: %+v (%v), %d e-mails", r, r.Err, srv.Sends("inv_m"))
+	}
+}
