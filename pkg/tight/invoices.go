@@ -228,7 +228,9 @@ const (
 // call's (the offset is known to a second or so), so it is not sent again. An emailStatus other than SENT (an e-mail queued, still
 // in progress: the documents show no other value) is read as this call's
 // send under way, even though a send from before the call that is still
-// queued, or ended in another state, looks the same.
+// queued, or ended in another state, looks the same; a status that says no
+// e-mail went out (NOT_SENT, UNSENT, NONE, FAILED, ERROR, BOUNCED) reads as
+// not sent.
 // If Tight recorded a send only some time after answering it, a read right
 // after a lost answer would show nothing and the invoice would be sent
 // again: the documents do not say when the fields are written.

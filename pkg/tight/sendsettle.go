@@ -115,7 +115,8 @@ func (c *Client) invoiceReads() *engine.Coalesce[string, readBack] {
 // sentSince reads an invoice's e-mail state: an e-mail recorded at or after
 // since counts as sent, and so does an e-mail status other than SENT (an
 // e-mail under way, Tight's list of statuses is not documented) or a status
-// without a sent time to compare.
+// without a sent time to compare, except a status that says no e-mail went
+// out (noEmail: NOT_SENT, FAILED, ...), which reads as not sent.
 func sentSince(ci *CollectionInfo, since time.Time) bool {
 	if ci == nil {
 		return false
@@ -127,11 +128,25 @@ func sentSince(ci *CollectionInfo, since time.Time) bool {
 	switch {
 	case ci.EmailSentDatetime != nil && !ci.EmailSentDatetime.Before(since.Truncate(time.Second)):
 		return true
+	case noEmail(status):
+		return false // an invoice never e-mailed, or whose e-mail failed
 	case status != "" && !strings.EqualFold(status, EmailSent):
 		return true // under way (or ended otherwise): an e-mail exists for this send
 	default:
 		return status != "" && ci.EmailSentDatetime == nil
 	}
+}
+
+// noEmail reports an e-mail status that says the customer got no e-mail:
+// the invoice was never e-mailed, or its e-mail failed. Tight documents no
+// such value; these are the spellings such a status takes, and reading one
+// as an e-mail under way would report a send that never happened as done.
+func noEmail(status string) bool {
+	switch strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToUpper(strings.TrimSpace(status))) {
+	case "NOT_SENT", "NOTSENT", "UNSENT", "NEVER_SENT", "NONE", "FAILED", "FAILURE", "ERROR", "BOUNCED":
+		return true
+	}
+	return false
 }
 
 // EmailSent is the e-mail status of an invoice whose e-mail went out (the
