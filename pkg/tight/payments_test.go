@@ -260,3 +260,34 @@ func TestPaymentCreateKeyLookupCost(t *testing.T) {
 		t.Errorf("%d query pages for a create without description, want one walk (9)", n)
 	}
 }
+
+// A payment without description is looked up by walking every payment;
+// the walk's requests are read-backs of the item, so its Attempts count
+// them (Result.Attempts: "sends and read-backs").
+func TestPaymentWalkCountsAttempts(t *testing.T) {
+	var armed atomic.Bool
+	srv := tighttest.NewTestServer(t, tighttest.WithFaults(fault.Config{
+		Skip:     func(r *http.Request) bool { return !armed.Load() || isQuery(r) },
+		Sequence: []fault.Kind{fault.DropAfter}}))
+	c := newClient(t, srv)
+	items := make([]tight.PaymentInput, 600)
+	for i := range items {
+		items[i] = payment(fmt.Sprintf("seed-%d", i), 1, "")
+	}
+	for _, r := range c.SavePayments(context.Background(), items, tight.WithoutCreateKeys()) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	armed.Store(true)
+	before := srv.Count("queryPayments", 0)
+	amount := int64(3)
+	r := c.SavePayments(context.Background(), []tight.PaymentInput{{Date: flex.Ptr(flexDate("2025-07-03")), Amount: &amount}})[0]
+	pages := srv.Count("queryPayments", 0) - before
+	if r.Err != nil || !r.Existing {
+		t.Fatalf("%+v (%v)", r, r.Err)
+	}
+	if r.Attempts != 1+pages {
+		t.Fatalf("%d attempts: 1 save and %d query pages read for the item", r.Attempts, pages)
+	}
+}

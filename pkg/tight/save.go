@@ -192,8 +192,12 @@ func (s *saver[In, Out]) lookup(ctx context.Context, key func(In) string, stored
 		for _, it := range walkAll {
 			want[key(it)] = nil
 		}
+		// The walk's pages are read-backs of the items: they count.
+		wctx, n := countAttempts(s.e, ctx)
+		walkAttempts := attempts
 		for {
-			page, last, _, err := walk(ctx)
+			page, last, _, err := walk(wctx)
+			attempts = walkAttempts + *n
 			if err != nil {
 				return found, attempts, err
 			}
