@@ -52,6 +52,12 @@ func (c *Client) invoiceSaver(v *validate.Validator) *saver[InvoiceInput, Invoic
 			ctx, n := countAttempts(c.e, ctx)
 			return c.ListInvoices(ctx, InvoiceQuery{Name: Equal(*in.Name), PageSize: MaxPageSize}), n
 		},
+		findBy: func(in InvoiceInput) string {
+			if in.Name == nil {
+				return ""
+			}
+			return *in.Name
+		},
 		filter: func(ctx context.Context, field, value string) (iter.Seq2[Invoice, error], *int) {
 			if field != "name" {
 				return nil, nil

@@ -77,6 +77,12 @@ func (c *Client) paymentSaver(v *validate.Validator) *saver[PaymentInput, Paymen
 			}
 			return list(ctx, PaymentQuery{Description: Equal(*in.Description), PageSize: MaxPageSize})
 		},
+		findBy: func(in PaymentInput) string {
+			if in.Description == nil {
+				return ""
+			}
+			return *in.Description
+		},
 		filter: func(ctx context.Context, field, value string) (iter.Seq2[Payment, error], *int) {
 			if field != "description" {
 				return nil, nil

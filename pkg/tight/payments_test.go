@@ -149,19 +149,19 @@ func TestPaymentsValidationAndSeq(t *testing.T) {
 func TestPaymentsFaults(t *testing.T) {
 	// Attempts count the save requests that carried the item and, as for
 	// customers and invoices, the queries that looked the request's keys
-	// up after an unknown outcome (one per item, by description: 3); the
+	// up after an unknown outcome (one per distinct description: 2); the
 	// first read of an empty account is one page walked, the call's.
 	cases := []struct {
 		kind     fault.Kind
 		existing bool // settled by finding the payment the lost answer made
 		attempts int
 	}{
-		{fault.DropAfter, true, 1 + 3},
-		{fault.Status500After, true, 1 + 3},
-		{fault.TruncatedJSON, true, 1 + 3},
-		{fault.Status503, false, 2 + 3},  // unknown, looked up, absent, sent again
+		{fault.DropAfter, true, 1 + 2},
+		{fault.Status500After, true, 1 + 2},
+		{fault.TruncatedJSON, true, 1 + 2},
+		{fault.Status503, false, 2 + 2},  // unknown, looked up, absent, sent again
 		{fault.TooMany, false, 2},        // 429: surely not acted, repeated
-		{fault.DropBefore, false, 2 + 3}, // the fake's drop reads as "may have acted": looked up, sent again
+		{fault.DropBefore, false, 2 + 2}, // the fake's drop reads as "may have acted": looked up, sent again
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.kind), func(t *testing.T) {
@@ -289,5 +289,34 @@ func TestPaymentWalkCountsAttempts(t *testing.T) {
 	}
 	if r.Attempts != 1+pages {
 		t.Fatalf("%d attempts: 1 save and %d query pages read for the item", r.Attempts, pages)
+	}
+}
+
+// Creates sharing a description share its query: 1,000 payments of that
+// description (4 pages) are read once per lookup, not once per item.
+func TestPaymentLookupsShareADescription(t *testing.T) {
+	srv := tighttest.NewTestServer(t)
+	c := newClient(t, srv)
+	items := make([]tight.PaymentInput, 1000)
+	for i := range items {
+		items[i] = payment("Stripe payout", int64(i+1), "")
+	}
+	for _, r := range c.SavePayments(context.Background(), items, tight.WithoutCreateKeys()) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	before := srv.Count("queryPayments", 0)
+	res := c.SavePayments(context.Background(), []tight.PaymentInput{
+		payment("Stripe payout", 5001, ""), payment("Stripe payout", 5002, ""), payment("Stripe payout", 5003, "")})
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatalf("item %d: %v", i, r.Err)
+		}
+	}
+	// At most: the index's budget (3 pages, one per item) and one read of
+	// the description's 4 pages.
+	if n := srv.Count("queryPayments", 0) - before; n > 3+4 {
+		t.Fatalf("%d query pages for 3 creates of one description: one query per item", n)
 	}
 }
