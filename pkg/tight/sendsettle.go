@@ -75,7 +75,8 @@ func (c *Client) invoiceReads() *engine.Coalesce[string, readBack] {
 		known := false
 		ctx = c.e.Context(ctx, []option.RequestOption{option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 			resp, err := next(r)
-			if err == nil {
+			// Only Tight's own answers: a proxy's error page has its clock.
+			if err == nil && resp.StatusCode < 300 {
 				// A Date a day or more off is taken for a broken header,
 				// not a clock: the client's clock is used then.
 				if d, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil && d.Sub(time.Now()).Abs() < 24*time.Hour {
