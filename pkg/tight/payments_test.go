@@ -320,3 +320,23 @@ func TestPaymentLookupsShareADescription(t *testing.T) {
 		t.Fatalf("%d query pages for 3 creates of one description: one query per item", n)
 	}
 }
+
+// A create key function that gives two items the same key (two payments
+// keyed by the invoice they pay): the repeat is refused, naming the first,
+// instead of both being created under one key (which a re-run then finds
+// held by two payments, a conflict it cannot resolve).
+func TestPaymentCreateKeyRepeatRefused(t *testing.T) {
+	srv := tighttest.NewTestServer(t)
+	c := newClient(t, srv)
+	invID := seedInvoice(t, c)
+	items := []tight.PaymentInput{payment("first half", 5000, invID), payment("second half", 5343, invID)}
+	byInvoice := tight.WithPaymentCreateKey(func(_ int, p tight.PaymentInput) string { return *(*p.Children)[0].InvoiceId })
+	res := c.SavePayments(context.Background(), items, byInvoice)
+	var ve *billbridge.ValidationError
+	if res[0].Err != nil || !errors.As(res[1].Err, &ve) || ve.Index != 1 || !strings.Contains(ve.Reason, "repeats item 0") {
+		t.Fatalf("%v; %v", res[0].Err, res[1].Err)
+	}
+	if n := len(srv.Payments()); n != 1 {
+		t.Fatalf("the fake holds %d payments under one create key", n)
+	}
+}

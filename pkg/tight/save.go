@@ -96,10 +96,13 @@ func (s *saver[In, Out]) begin(ctx context.Context, expected int) *engine.KeyedC
 	if field == "" {
 		kc := s.keyedCreates().Begin(ctx, func(v In) string { return keyOf(s.data(v)) }, func(e Out) string { return keyOf(s.outData(e)) }, expected)
 		kc.KeyName(createKeyPath)
-		// Create keys are not checked for repeats (that would hold one
-		// entry per item): the default numbers identical items, and a
-		// WithCreateKey function must give distinct keys.
-		kc.KeysDistinct()
+		// The default keys are not checked for repeats (that would hold
+		// one entry per item): they number identical items. The keys of
+		// a WithCreateKey function are (about 40 bytes per item): a repeat
+		// would create a second entity under the first one's key.
+		if s.e.Transport.RequestOf(ctx).CreateKey == nil {
+			kc.KeysDistinct()
+		}
 		return kc
 	}
 	kc := s.keyedCreates().Begin(ctx,
