@@ -137,6 +137,7 @@ func (s *saver[In, Out]) keyedCreates() *engine.Keyed[In, Out, Out] {
 				s.save(ctx, updates, seq(len(items)), false, res)
 			},
 			Rounds: createRounds,
+			Count:  func(ctx context.Context) (context.Context, *int) { return countAttempts(s.e, ctx) },
 		}
 	})
 	return s.keyedCreate
