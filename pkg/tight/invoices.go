@@ -248,7 +248,8 @@ func (c *Client) SendInvoices(ctx context.Context, items []SendInvoice, opts ...
 	return collect(c.e.Context(ctx, opts), c, items, c.sender(reps))
 }
 
-// SendInvoicesSeq is SendInvoices over a stream, in bounded memory.
+// SendInvoicesSeq is SendInvoices over a stream, in bounded memory but for
+// the ids it keeps to refuse repeats (about 40 bytes per item).
 func (c *Client) SendInvoicesSeq(ctx context.Context, items iter.Seq[SendInvoice], opts ...option.RequestOption) iter.Seq[billbridge.Result[Invoice]] {
 	reps := &engine.Repeats{}
 	noted := func(yield func(SendInvoice) bool) {
