@@ -77,6 +77,10 @@ type Keyed[In, E, Out any] struct {
 	Update func(ctx context.Context, found []E, items []In, changes [][]billbridge.Change, res []billbridge.Result[Out])
 	// Rounds bounds the sends of one create.
 	Rounds int
+	// Count, when set, returns ctx counting the attempts of its requests
+	// into the returned counter: a read-back that walks every page counts
+	// its pages as the items' attempts, as Lookup's do.
+	Count func(ctx context.Context) (context.Context, *int)
 }
 
 // PageFunc reads the next page of a walk: its items, whether it is the
@@ -288,10 +292,14 @@ func (kc *KeyedCall[In, E, Out]) fresh(ctx context.Context, items []In) (map[str
 	}
 	found := map[string][]E{}
 	walk := k.Pages()
+	n := new(int)
+	if k.Count != nil {
+		ctx, n = k.Count(ctx)
+	}
 	for {
 		page, last, _, err := walk(ctx)
 		if err != nil {
-			return nil, 0, err
+			return nil, *n, err
 		}
 		for _, e := range page {
 			if key := kc.stored(e); key != "" {
@@ -299,7 +307,7 @@ func (kc *KeyedCall[In, E, Out]) fresh(ctx context.Context, items []In) (map[str
 			}
 		}
 		if last {
-			return found, 0, nil
+			return found, *n, nil
 		}
 	}
 }
@@ -588,3 +596,16 @@ func (kc *KeyedCall[In, E, Out]) update(ctx context.Context, items []In, ws []*i
 		}
 	}
 }
+
+// Repeats records the keys of a call's items in input order (Note, where
+// the input is read) and tells an item whose key an earlier item holds
+// (First), for the calls that are not keyed writes (Tight's sends). It
+// keeps a 128-bit hash and an index per item: about 40 bytes each.
+type Repeats struct{ d dedup }
+
+// Note records the key of the item at index.
+func (r *Repeats) Note(index int, key string) { r.d.note(index, key) }
+
+// First returns the index of the earlier item holding the key of the item
+// at index, and whether there is one.
+func (r *Repeats) First(index int) (int, bool) { return r.d.first(index) }

@@ -33,7 +33,9 @@ const MaxCustomDataChars = 2000
 // without a key. By default the key is derived from the item's content and
 // its occurrence number among identical items of the call's input, so that a
 // re-run of the same input produces the same keys (the count keeps one entry
-// per distinct item of the call in memory).
+// per distinct item of the call in memory). Keys from the function must be
+// distinct within a call: an item given the key of an earlier item is
+// refused with a *billbridge.ValidationError naming it, nothing sent.
 //
 // It is the one spelling of this option: option.WithCreateKey, which took
 // the item as an any, is deprecated.

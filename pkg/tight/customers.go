@@ -64,6 +64,15 @@ func (c *Client) customerSaver(v *validate.Validator) *saver[CustomerInput, Cust
 			ctx, n := countAttempts(c.e, ctx)
 			return c.ListCustomers(ctx, q), n
 		},
+		findBy: func(in CustomerInput) string {
+			switch {
+			case in.Name != nil && *in.Name != "":
+				return "name:" + *in.Name
+			case in.Email != nil && *in.Email != "":
+				return "email:" + *in.Email
+			}
+			return ""
+		},
 		filter: func(ctx context.Context, field, value string) (iter.Seq2[Customer, error], *int) {
 			q := CustomerQuery{PageSize: MaxPageSize}
 			switch field {

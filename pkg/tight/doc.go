@@ -51,10 +51,12 @@
 // context without another request; ids are deduplicated within a walk.
 // DeleteCustomers and DeleteInvoices send one DELETE per id, retried freely
 // (a repeat that finds the entity gone gets ErrNotFound). SendInvoices sends
-// one POST per invoice and is unsafe: every accepted request e-mails the
+// one POST per invoice (an id repeated in one call is refused, e-mailed
+// once) and is unsafe: every accepted request e-mails the
 // customer, so it is repeated blindly only when Tight surely did not act;
 // after an answer that may have been lost it reads the invoice back
-// (collectionInfo.emailSentDatetime and emailStatus): sent, or under way,
+// (collectionInfo.emailSentDatetime and emailStatus; the sends in doubt of
+// a call share walks of the invoice query): sent, or under way,
 // is a success marked Existing; not sent is sent again, at most SendRounds
 // sends; an invoice that cannot be read leaves ErrOutcomeUnknown. See
 // SendInvoices for what those fields prove and what they do not.
@@ -64,8 +66,9 @@
 // SavePayments saves payments in batches (POST /v6/payments) with the rules
 // of SaveCustomers: an item with an Id upserts, an item without one creates
 // and carries a create key, so that it is created exactly once even when an
-// answer is lost (the key is looked up by walking the payments' pages, once
-// per request in doubt: a payment has no name to query it by). A child naming InvoiceId pays that
+// answer is lost (the key is looked up among the payments of the item's
+// description, one query per item; a payment without a description by
+// walking the payments' pages, once per request). A child naming InvoiceId pays that
 // invoice: Tight counts its amount in the invoice's totals.paidAmount and
 // balance. GetPayment, ListPayments and DeletePayments read, walk and
 // delete them like customers. The spec models Tight's newer payment

@@ -52,6 +52,12 @@ func (c *Client) invoiceSaver(v *validate.Validator) *saver[InvoiceInput, Invoic
 			ctx, n := countAttempts(c.e, ctx)
 			return c.ListInvoices(ctx, InvoiceQuery{Name: Equal(*in.Name), PageSize: MaxPageSize}), n
 		},
+		findBy: func(in InvoiceInput) string {
+			if in.Name == nil {
+				return ""
+			}
+			return *in.Name
+		},
 		filter: func(ctx context.Context, field, value string) (iter.Seq2[Invoice, error], *int) {
 			if field != "name" {
 				return nil, nil
@@ -211,29 +217,52 @@ const (
 // older than the call, was not sent, and is sent again, at most SendRounds
 // sends in all. Only when the invoice cannot be read does the item end with
 // an error wrapping billbridge.ErrOutcomeUnknown. An unknown id fails with
-// billbridge.ErrNotFound.
+// billbridge.ErrNotFound. An id that an earlier item of the call holds is
+// refused with a *billbridge.ValidationError naming that item, nothing
+// sent: one call e-mails an invoice once (the ids are kept as 128-bit
+// hashes, about 40 bytes per item, also by SendInvoicesSeq).
 //
 // What Tight's fields prove, and what they do not: emailSentDatetime is the
 // time of the invoice's last e-mail, so a time inside the call proves an
 // e-mail went out during it (this call's, unless someone else sent the same
 // invoice at the same moment), and a time before the call proves only that
 // an older e-mail exists: this call's request is then taken as not acted
-// on. An e-mail sent within SendClockSkew before the call is read as this
-// call's (the clocks of client and Tight may differ by that much), so it is
-// not sent again. An emailStatus other than SENT (an e-mail queued, still
+// on. The times are compared on Tight's clock: the read-back measures its
+// offset from the client's by the Date header of Tight's answers (a Date a
+// day or more off is ignored, and without one the client's clock is used).
+// An e-mail sent within SendClockSkew before the call is read as this
+// call's (the offset is known to a second or so), so it is not sent again. An emailStatus other than SENT (an e-mail queued, still
 // in progress: the documents show no other value) is read as this call's
 // send under way, even though a send from before the call that is still
-// queued, or ended in another state, looks the same.
+// queued, or ended in another state, looks the same; a status that says no
+// e-mail went out (NOT_SENT, UNSENT, NONE, FAILED, ERROR, BOUNCED) reads as
+// not sent.
 // If Tight recorded a send only some time after answering it, a read right
 // after a lost answer would show nothing and the invoice would be sent
 // again: the documents do not say when the fields are written.
 func (c *Client) SendInvoices(ctx context.Context, items []SendInvoice, opts ...option.RequestOption) []billbridge.Result[Invoice] {
-	return collect(c.e.Context(ctx, opts), c, items, c.sendInvoice)
+	reps := &engine.Repeats{}
+	for i, in := range items {
+		reps.Note(i, in.ID)
+	}
+	return collect(c.e.Context(ctx, opts), c, items, c.sender(reps))
 }
 
-// SendInvoicesSeq is SendInvoices over a stream, in bounded memory.
+// SendInvoicesSeq is SendInvoices over a stream, in bounded memory but for
+// the ids it keeps to refuse repeats (about 40 bytes per item).
 func (c *Client) SendInvoicesSeq(ctx context.Context, items iter.Seq[SendInvoice], opts ...option.RequestOption) iter.Seq[billbridge.Result[Invoice]] {
-	return fanOut(c.e.Context(ctx, opts), c, items, c.sendInvoice)
+	reps := &engine.Repeats{}
+	noted := func(yield func(SendInvoice) bool) {
+		i := 0
+		for in := range items {
+			reps.Note(i, in.ID)
+			i++
+			if !yield(in) {
+				return
+			}
+		}
+	}
+	return fanOut(c.e.Context(ctx, opts), c, noted, c.sender(reps))
 }
 
 // SendInvoice sends one invoice and returns it as Tight answered it;
@@ -242,7 +271,21 @@ func (c *Client) SendInvoice(ctx context.Context, item SendInvoice, opts ...opti
 	return single(c.SendInvoices(ctx, []SendInvoice{item}, opts...))
 }
 
-func (c *Client) sendInvoice(ctx context.Context, index int, in SendInvoice) billbridge.Result[Invoice] {
+// sender is the per-item send of one SendInvoices call, its read-backs
+// shared (see settleSend); an invoice id that reps saw on an earlier item
+// is refused, nothing sent.
+func (c *Client) sender(reps *engine.Repeats) func(ctx context.Context, index int, in SendInvoice) billbridge.Result[Invoice] {
+	reads := c.invoiceReads()
+	return func(ctx context.Context, index int, in SendInvoice) billbridge.Result[Invoice] {
+		if first, dup := reps.First(index); dup && in.ID != "" {
+			return billbridge.Result[Invoice]{Err: &billbridge.ValidationError{Index: index, Field: "id",
+				Reason: fmt.Sprintf("invoice %s repeats item %d: a call e-mails an invoice once (nothing sent for this item)", in.ID, first)}}
+		}
+		return c.sendInvoice(ctx, reads, index, in)
+	}
+}
+
+func (c *Client) sendInvoice(ctx context.Context, reads *engine.Coalesce[string, readBack], index int, in SendInvoice) billbridge.Result[Invoice] {
 	if in.ID == "" {
 		return billbridge.Result[Invoice]{Err: &billbridge.ValidationError{Index: index, Field: "id", Reason: "empty id"}}
 	}
@@ -274,7 +317,7 @@ func (c *Client) sendInvoice(ctx context.Context, index int, in SendInvoice) bil
 		if !errors.Is(r.Err, billbridge.ErrOutcomeUnknown) {
 			return r
 		}
-		inv, sent, attempts, rerr := c.settleSend(ctx, in.ID, start)
+		inv, sent, attempts, rerr := c.settleSend(ctx, reads, in.ID, start)
 		r.Attempts += attempts
 		switch {
 		case rerr != nil:

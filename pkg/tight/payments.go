@@ -17,10 +17,13 @@ import (
 // results, retries and create keys of SaveCustomers: an item with an Id
 // updates that payment and is retried freely; an item without one creates a
 // payment, carries a create key in customData, and is created exactly once:
-// when the outcome of its request is unknown, the facade looks the key up
-// (walking the payments' pages, once per request in doubt) and reports
-// the payment found as a success (Result.Existing), or sends it again only
-// when it is surely absent. A child naming InvoiceId pays that invoice:
+// before the create, and again when the outcome of its request is unknown,
+// the facade looks the key up among the payments of the item's description
+// (one query per item; a payment without a description is looked up by
+// walking every payment, one request per 250, once per request), and
+// reports the payment found as a success (Result.Existing), or sends it
+// again only when it is surely absent. A call of many creates may instead
+// walk the payments once, when that costs fewer requests. A child naming InvoiceId pays that invoice:
 // Tight counts its amount in the invoice's totals.paidAmount.
 func (c *Client) SavePayments(ctx context.Context, items []PaymentInput, opts ...option.RequestOption) []billbridge.Result[Payment] {
 	return c.payments.runSlice(c.e.Context(ctx, opts), items)
@@ -63,12 +66,23 @@ func (c *Client) paymentSaver(v *validate.Validator) *saver[PaymentInput, Paymen
 		data:    func(in PaymentInput) *CustomData { return in.CustomData },
 		setData: func(in PaymentInput, d *CustomData) PaymentInput { in.CustomData = d; return in },
 		outData: func(out Payment) *CustomData { return out.CustomData },
-		// A payment has no name to query its key by: a create whose
-		// outcome is unknown is looked up by walking the payments (one
-		// request per 250), once for all the unknown creates of a request,
-		// which costs less than one query per item whenever the account
-		// holds fewer than 250 payments per item in doubt.
-		find: func(context.Context, PaymentInput) (iter.Seq2[Payment, error], *int) { return nil, nil },
+		// A create key is looked up among the payments of the item's
+		// description (Tight's description filter, one request per item,
+		// as invoices by name); a payment without one is found by walking
+		// every payment (one request per 250), once for all such creates
+		// of a request.
+		find: func(ctx context.Context, in PaymentInput) (iter.Seq2[Payment, error], *int) {
+			if in.Description == nil || *in.Description == "" {
+				return nil, nil
+			}
+			return list(ctx, PaymentQuery{Description: Equal(*in.Description), PageSize: MaxPageSize})
+		},
+		findBy: func(in PaymentInput) string {
+			if in.Description == nil {
+				return ""
+			}
+			return *in.Description
+		},
 		filter: func(ctx context.Context, field, value string) (iter.Seq2[Payment, error], *int) {
 			if field != "description" {
 				return nil, nil

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,20 +147,21 @@ func TestPaymentsValidationAndSeq(t *testing.T) {
 // before acting are sent again. No fault leaves a duplicate or an unknown
 // outcome.
 func TestPaymentsFaults(t *testing.T) {
-	// Attempts count the save requests that carried the item; the pages
-	// walked to look its key up (read first, and again after an unknown
-	// outcome) are the call's, not the item's.
+	// Attempts count the save requests that carried the item and, as for
+	// customers and invoices, the queries that looked the request's keys
+	// up after an unknown outcome (one per distinct description: 2); the
+	// first read of an empty account is one page walked, the call's.
 	cases := []struct {
 		kind     fault.Kind
 		existing bool // settled by finding the payment the lost answer made
 		attempts int
 	}{
-		{fault.DropAfter, true, 1},
-		{fault.Status500After, true, 1},
-		{fault.TruncatedJSON, true, 1},
-		{fault.Status503, false, 2},  // unknown, looked up, absent, sent again
-		{fault.TooMany, false, 2},    // 429: surely not acted, repeated
-		{fault.DropBefore, false, 2}, // the fake's drop reads as "may have acted": looked up, sent again
+		{fault.DropAfter, true, 1 + 2},
+		{fault.Status500After, true, 1 + 2},
+		{fault.TruncatedJSON, true, 1 + 2},
+		{fault.Status503, false, 2 + 2},  // unknown, looked up, absent, sent again
+		{fault.TooMany, false, 2},        // 429: surely not acted, repeated
+		{fault.DropBefore, false, 2 + 2}, // the fake's drop reads as "may have acted": looked up, sent again
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.kind), func(t *testing.T) {
@@ -218,5 +221,122 @@ func TestPaymentsUnderAfterActingFaults(t *testing.T) {
 	}
 	if len(srv.Payments()) != n || len(seen) != n {
 		t.Fatalf("the fake holds %d payments (%d distinct) for %d items", len(srv.Payments()), len(seen), n)
+	}
+}
+
+// A create's key is looked up by the item's description, one query, not by
+// a walk of every payment (2,000 payments are 8 pages), before the create
+// and after a lost answer alike; a payment without description still walks.
+func TestPaymentCreateKeyLookupCost(t *testing.T) {
+	var armed atomic.Bool
+	srv := tighttest.NewTestServer(t, tighttest.WithFaults(fault.Config{
+		Skip:     func(r *http.Request) bool { return !armed.Load() || isQuery(r) },
+		Sequence: []fault.Kind{fault.DropAfter}}))
+	c := newClient(t, srv)
+	items := make([]tight.PaymentInput, 2000)
+	for i := range items {
+		items[i] = payment(fmt.Sprintf("seed-%d", i), 1, "")
+	}
+	for _, r := range c.SavePayments(context.Background(), items, tight.WithoutCreateKeys()) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	armed.Store(true) // the next save loses its answer after Tight acted
+	before := srv.Count("queryPayments", 0)
+	p := payment("one more", 7, "")
+	r := c.SavePayments(context.Background(), []tight.PaymentInput{p})[0]
+	if r.Err != nil || !r.Existing || len(srv.Payments()) != 2001 {
+		t.Fatalf("%+v (%v); %d payments", r, r.Err, len(srv.Payments()))
+	}
+	if n := srv.Count("queryPayments", 0) - before; n > 2 {
+		t.Fatalf("%d query pages for one create (looked up before and after its lost answer): the key is found by walking every payment", n)
+	}
+	before = srv.Count("queryPayments", 0)
+	if r := c.SavePayments(context.Background(), []tight.PaymentInput{{Date: p.Date, Amount: p.Amount}})[0]; r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if n := srv.Count("queryPayments", 0) - before; n != 9 {
+		t.Errorf("%d query pages for a create without description, want one walk (9)", n)
+	}
+}
+
+// A payment without description is looked up by walking every payment;
+// the walk's requests are read-backs of the item, so its Attempts count
+// them (Result.Attempts: "sends and read-backs").
+func TestPaymentWalkCountsAttempts(t *testing.T) {
+	var armed atomic.Bool
+	srv := tighttest.NewTestServer(t, tighttest.WithFaults(fault.Config{
+		Skip:     func(r *http.Request) bool { return !armed.Load() || isQuery(r) },
+		Sequence: []fault.Kind{fault.DropAfter}}))
+	c := newClient(t, srv)
+	items := make([]tight.PaymentInput, 600)
+	for i := range items {
+		items[i] = payment(fmt.Sprintf("seed-%d", i), 1, "")
+	}
+	for _, r := range c.SavePayments(context.Background(), items, tight.WithoutCreateKeys()) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	armed.Store(true)
+	before := srv.Count("queryPayments", 0)
+	amount := int64(3)
+	r := c.SavePayments(context.Background(), []tight.PaymentInput{{Date: flex.Ptr(flexDate("2025-07-03")), Amount: &amount}})[0]
+	pages := srv.Count("queryPayments", 0) - before
+	if r.Err != nil || !r.Existing {
+		t.Fatalf("%+v (%v)", r, r.Err)
+	}
+	if r.Attempts != 1+pages {
+		t.Fatalf("%d attempts: 1 save and %d query pages read for the item", r.Attempts, pages)
+	}
+}
+
+// Creates sharing a description share its query: 1,000 payments of that
+// description (4 pages) are read once per lookup, not once per item.
+func TestPaymentLookupsShareADescription(t *testing.T) {
+	srv := tighttest.NewTestServer(t)
+	c := newClient(t, srv)
+	items := make([]tight.PaymentInput, 1000)
+	for i := range items {
+		items[i] = payment("Stripe payout", int64(i+1), "")
+	}
+	for _, r := range c.SavePayments(context.Background(), items, tight.WithoutCreateKeys()) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	before := srv.Count("queryPayments", 0)
+	res := c.SavePayments(context.Background(), []tight.PaymentInput{
+		payment("Stripe payout", 5001, ""), payment("Stripe payout", 5002, ""), payment("Stripe payout", 5003, "")})
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatalf("item %d: %v", i, r.Err)
+		}
+	}
+	// At most: the index's budget (3 pages, one per item) and one read of
+	// the description's 4 pages.
+	if n := srv.Count("queryPayments", 0) - before; n > 3+4 {
+		t.Fatalf("%d query pages for 3 creates of one description: one query per item", n)
+	}
+}
+
+// A create key function that gives two items the same key (two payments
+// keyed by the invoice they pay): the repeat is refused, naming the first,
+// instead of both being created under one key (which a re-run then finds
+// held by two payments, a conflict it cannot resolve).
+func TestPaymentCreateKeyRepeatRefused(t *testing.T) {
+	srv := tighttest.NewTestServer(t)
+	c := newClient(t, srv)
+	invID := seedInvoice(t, c)
+	items := []tight.PaymentInput{payment("first half", 5000, invID), payment("second half", 5343, invID)}
+	byInvoice := tight.WithPaymentCreateKey(func(_ int, p tight.PaymentInput) string { return *(*p.Children)[0].InvoiceId })
+	res := c.SavePayments(context.Background(), items, byInvoice)
+	var ve *billbridge.ValidationError
+	if res[0].Err != nil || !errors.As(res[1].Err, &ve) || ve.Index != 1 || !strings.Contains(ve.Reason, "repeats item 0") {
+		t.Fatalf("%v; %v", res[0].Err, res[1].Err)
+	}
+	if n := len(srv.Payments()); n != 1 {
+		t.Fatalf("the fake holds %d payments under one create key", n)
 	}
 }

@@ -453,9 +453,9 @@ func TestDeleteInvoicesSeq(t *testing.T) {
 func TestSendInvoices(t *testing.T) {
 	srv := tighttest.NewTestServer(t)
 	c := newClient(t, srv)
-	seedInvoices(t, c, tight.InvoiceInput{Id: flex.Ptr("inv_a")}, tight.InvoiceInput{Id: flex.Ptr("inv_b")})
+	seedInvoices(t, c, tight.InvoiceInput{Id: flex.Ptr("inv_a")}, tight.InvoiceInput{Id: flex.Ptr("inv_b")}, tight.InvoiceInput{Id: flex.Ptr("inv_c")})
 	res := c.SendInvoices(context.Background(), []tight.SendInvoice{
-		{ID: "inv_a"}, {ID: "inv_b", Type: tight.SendAsQuote}, {ID: "inv_x"}, {ID: "inv_a", Type: "POSTCARD"},
+		{ID: "inv_a"}, {ID: "inv_b", Type: tight.SendAsQuote}, {ID: "inv_x"}, {ID: "inv_c", Type: "POSTCARD"},
 	})
 	checkOrdered(t, res, 4)
 	for _, i := range []int{0, 1} {

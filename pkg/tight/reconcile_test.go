@@ -3,9 +3,13 @@ package tight_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/billbridge/billbridge"
+	"github.com/billbridge/billbridge/pkg/fault"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
@@ -89,5 +93,35 @@ func TestKeyField(t *testing.T) {
 	// 600 existing customers: 3 pages of 250, and one save of the update.
 	if after, _ := c.Counts(); after-before != 3+1 || len(srv.Customers()) != 600 {
 		t.Fatalf("%d requests, %d customers; want 4 and 600", after-before, len(srv.Customers()))
+	}
+}
+
+// A key field Tight cannot filter by is read back by walking every
+// customer; after a lost answer that walk is the item's read-back, and its
+// pages count in the item's Attempts.
+func TestKeyFieldWalkCountsAttempts(t *testing.T) {
+	var armed atomic.Bool
+	srv := tighttest.NewTestServer(t, tighttest.WithFaults(fault.Config{
+		Skip:     func(r *http.Request) bool { return !armed.Load() || strings.HasSuffix(r.URL.Path, "/query") },
+		Sequence: []fault.Kind{fault.DropAfter}}))
+	c := newClient(t, srv)
+	seedCustomers := newCustomers("walk", 300)
+	for _, r := range c.SaveCustomers(context.Background(), seedCustomers, tight.WithoutCreateKeys()) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	armed.Store(true)
+	before := srv.Count("queryCustomers", 0)
+	item := tight.CustomerInput{Name: flex.Ptr("Crm"), CustomData: &tight.CustomData{"crm_id": "c-1"}}
+	r := c.SaveCustomers(context.Background(), []tight.CustomerInput{item}, tight.WithKeyField("customData.crm_id"))[0]
+	pages := srv.Count("queryCustomers", 0) - before
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	// The first walk indexes the call (the call's); the second, after the
+	// lost answer, reads the item back (2 pages of 250).
+	if r.Attempts < 1+2 {
+		t.Fatalf("%d attempts (%d query pages in all): the read-back's walk is not counted", r.Attempts, pages)
 	}
 }

@@ -39,6 +39,10 @@ type saver[In, Out any] struct {
 	// lookup of create keys. It reports the attempts its requests took;
 	// nil when the item has nothing to look it up by.
 	find func(ctx context.Context, v In) (iter.Seq2[Out, error], *int)
+	// findBy names the query find makes for an item ("" when find makes
+	// none): items of one lookup that make the same query share its
+	// answer, one query per distinct name, not per item.
+	findBy func(In) string
 	// filter lists the entities whose field (a natural key the caller
 	// names, "email") equals value, with the attempts it took; nil when
 	// Tight's query cannot filter by that field.
@@ -92,10 +96,13 @@ func (s *saver[In, Out]) begin(ctx context.Context, expected int) *engine.KeyedC
 	if field == "" {
 		kc := s.keyedCreates().Begin(ctx, func(v In) string { return keyOf(s.data(v)) }, func(e Out) string { return keyOf(s.outData(e)) }, expected)
 		kc.KeyName(createKeyPath)
-		// Create keys are not checked for repeats (that would hold one
-		// entry per item): the default numbers identical items, and a
-		// WithCreateKey function must give distinct keys.
-		kc.KeysDistinct()
+		// The default keys are not checked for repeats (that would hold
+		// one entry per item): they number identical items. The keys of
+		// a WithCreateKey function are (about 40 bytes per item): a repeat
+		// would create a second entity under the first one's key.
+		if s.e.Transport.RequestOf(ctx).CreateKey == nil {
+			kc.KeysDistinct()
+		}
 		return kc
 	}
 	kc := s.keyedCreates().Begin(ctx,
@@ -130,6 +137,7 @@ func (s *saver[In, Out]) keyedCreates() *engine.Keyed[In, Out, Out] {
 				s.save(ctx, updates, seq(len(items)), false, res)
 			},
 			Rounds: createRounds,
+			Count:  func(ctx context.Context) (context.Context, *int) { return countAttempts(s.e, ctx) },
 		}
 	})
 	return s.keyedCreate
@@ -144,7 +152,8 @@ func seq(n int) []int {
 	return idx
 }
 
-// lookup finds the entities holding the keys of items, one query per item:
+// lookup finds the entities holding the keys of items, one query per item
+// (per distinct query: items of the same name share one, see findBy):
 // a create key among the entities of the item's name (or e-mail: a content
 // key finds the same name), a caller's key field through Tight's filter on
 // that field. An item that gives nothing to query by is found by walking
@@ -155,8 +164,31 @@ func (s *saver[In, Out]) lookup(ctx context.Context, key func(In) string, stored
 	attempts := 0
 	var lastErr error
 	var walkAll []In
+	// The answers of the queries made so far, by findBy (every entity the
+	// query matched), and the queries that failed.
+	answered := map[string][]Out{}
+	failedQ := map[string]bool{}
 	for _, it := range items {
 		k := key(it)
+		qid := ""
+		if field == "" && s.findBy != nil {
+			qid = s.findBy(it)
+		}
+		if qid != "" {
+			if failedQ[qid] {
+				continue // unsettled, as the item that made the query
+			}
+			if all, ok := answered[qid]; ok {
+				var es []Out
+				for _, e := range all {
+					if stored(e) == k {
+						es = append(es, e)
+					}
+				}
+				found[k] = es
+				continue
+			}
+		}
 		var matches iter.Seq2[Out, error]
 		var n *int
 		if field == "" {
@@ -168,12 +200,15 @@ func (s *saver[In, Out]) lookup(ctx context.Context, key func(In) string, stored
 			walkAll = append(walkAll, it)
 			continue
 		}
-		var es []Out
+		var es, all []Out
 		var failed error
 		for e, err := range matches {
 			if err != nil {
 				failed = err
 				break
+			}
+			if qid != "" {
+				all = append(all, e)
 			}
 			if stored(e) == k {
 				es = append(es, e)
@@ -182,7 +217,13 @@ func (s *saver[In, Out]) lookup(ctx context.Context, key func(In) string, stored
 		attempts += *n
 		if failed != nil {
 			lastErr = failed // this key stays unsettled; the others go on
+			if qid != "" {
+				failedQ[qid] = true
+			}
 			continue
+		}
+		if qid != "" {
+			answered[qid] = all
 		}
 		found[k] = es
 	}
@@ -192,8 +233,12 @@ func (s *saver[In, Out]) lookup(ctx context.Context, key func(In) string, stored
 		for _, it := range walkAll {
 			want[key(it)] = nil
 		}
+		// The walk's pages are read-backs of the items: they count.
+		wctx, n := countAttempts(s.e, ctx)
+		walkAttempts := attempts
 		for {
-			page, last, _, err := walk(ctx)
+			page, last, _, err := walk(wctx)
+			attempts = walkAttempts + *n
 			if err != nil {
 				return found, attempts, err
 			}

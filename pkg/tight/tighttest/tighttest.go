@@ -181,7 +181,9 @@ type Config struct {
 	Token string
 	// TokenLifetime is the lifetime of issued tokens (default 1h).
 	TokenLifetime time.Duration
-	// Now is the clock for token expiry (default time.Now).
+	// Now is the fake's clock (default time.Now): token expiry, the times
+	// it records (createdDateTime, emailSentDatetime) and the Date header
+	// of its answers.
 	Now func() time.Time
 	// RejectWholeBatch refuses a batch holding any invalid item with 400 and
 	// saves none of it (a simulation of the strict mode some accounts see).
@@ -299,10 +301,16 @@ func Start(opts ...Option) (*Server, error) {
 		st.hooks.Close()
 		return nil, fmt.Errorf("tighttest: spec: %w", err)
 	}
+	// The Date header tells Tight's clock, the fake's Config.Now (net/http
+	// would write the machine's).
+	dated := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", cfg.Now().UTC().Format(http.TimeFormat))
+		handler.ServeHTTP(w, r)
+	})
 	fs, err := fake.Start(fake.Provider{
 		Name:        "tighttest",
 		Spec:        spec,
-		Handler:     handler,
+		Handler:     dated,
 		Authorized:  st.authorized,
 		RenderError: renderError,
 		FaultCode:   faultCode,
