@@ -24,6 +24,7 @@ import (
 type fakeFlags struct {
 	addr        string
 	latency     time.Duration
+	fromArrival bool
 	jitter      time.Duration
 	errorRate   float64
 	afterActing float64
@@ -104,7 +105,7 @@ func validShare(p float64) bool { return p >= 0 && p <= 1 }
 // --rate-limit is a per-credential token bucket of R requests per second;
 // --retry-after is sent with its 429 answers (and with 429-retry-after).
 func (f *fakeFlags) faults() (fault.Config, error) {
-	c := fault.Config{Seed: f.seed, Latency: f.latency, Jitter: f.jitter}
+	c := fault.Config{Seed: f.seed, Latency: f.latency, Jitter: f.jitter, FromArrival: f.fromArrival}
 	if !validShare(f.errorRate) {
 		return c, usagef("--error-rate %v: want a share between 0 and 1", f.errorRate)
 	}
@@ -156,6 +157,7 @@ func fake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "listen address")
 	fs.DurationVar(&f.latency, "latency", 0, "fixed latency added to every response")
+	fs.BoolVar(&f.fromArrival, "latency-from-arrival", false, "make --latency a response time: handle each request at once and answer it --latency after it arrived, the fake's own work included (for comparing a client with the latency bound)")
 	fs.DurationVar(&f.jitter, "jitter", 0, "random extra latency, uniform in [0, D)")
 	fs.Float64Var(&f.errorRate, "error-rate", 0, "share of requests answered 500/502/503/504 before acting (0..1)")
 	fs.Float64Var(&f.afterActing, "after-acting-rate", 0, "share of requests whose answer is lost after the fake acted, spread over "+kindList(afterActingKinds())+" (0..1)")

@@ -78,6 +78,15 @@ type Config struct {
 	// Latency delays every response; Jitter adds a uniform random delay in
 	// [0, Jitter).
 	Latency, Jitter time.Duration
+	// FromArrival makes Latency a response time: a request without a fault
+	// is handled at once and its answer leaves Latency after the request
+	// arrived, the fake's own work included, as a real server's response
+	// time is. Without it the handler runs after Latency, which adds the
+	// fake's work on top (and a request cancelled during the delay is never
+	// acted on). Benchmarks that compare a client with the latency bound
+	// use it, so that the fake's request checks on a busy core do not count
+	// against every client alike.
+	FromArrival bool
 	// Rates maps a fault to the share of requests that get it.
 	Rates map[Kind]float64
 	// Sequence forces the faults of the first len(Sequence) requests, in
@@ -242,7 +251,17 @@ func (in *Injector) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		arrived := time.Now()
 		kind, delay, wait := in.draw(r)
+		if in.cfg.FromArrival && kind == None && delay > 0 {
+			if observe, ok := r.Context().Value(observerKey{}).(func(Kind)); ok {
+				observe(kind)
+			}
+			held := &heldAnswer{ResponseWriter: w, ctx: r.Context(), until: arrived.Add(delay)}
+			next.ServeHTTP(held, r)
+			held.release()
+			return
+		}
 		if !sleep(r.Context(), delay) {
 			return
 		}
@@ -307,6 +326,71 @@ const htmlPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body
 func seconds(d time.Duration) string {
 	s := int64((d + time.Second - 1) / time.Second)
 	return strconv.FormatInt(max(s, 1), 10)
+}
+
+// heldAnswer holds a handler's answer until a time (FromArrival): the
+// status and the first heldBytes of the body wait in memory, and a larger
+// body, or a Flush, waits for the time and then streams.
+type heldAnswer struct {
+	http.ResponseWriter
+	ctx      context.Context
+	until    time.Time
+	status   int
+	body     []byte
+	released bool
+}
+
+const heldBytes = 1 << 20
+
+func (h *heldAnswer) WriteHeader(status int) {
+	if h.released {
+		h.ResponseWriter.WriteHeader(status)
+		return
+	}
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+func (h *heldAnswer) Write(b []byte) (int, error) {
+	if h.released {
+		return h.ResponseWriter.Write(b)
+	}
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	h.body = append(h.body, b...)
+	if len(h.body) >= heldBytes {
+		h.release()
+	}
+	return len(b), nil
+}
+
+// Flush releases the answer (after the wait) and flushes it.
+func (h *heldAnswer) Flush() {
+	h.release()
+	_ = http.NewResponseController(h.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (h *heldAnswer) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+
+// release waits until the answer's time, then writes what was held.
+func (h *heldAnswer) release() {
+	if h.released {
+		return
+	}
+	h.released = true
+	if !sleep(h.ctx, time.Until(h.until)) {
+		return
+	}
+	if h.status != 0 {
+		h.ResponseWriter.WriteHeader(h.status)
+	}
+	if len(h.body) > 0 {
+		_, _ = h.ResponseWriter.Write(h.body)
+	}
+	h.body = nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

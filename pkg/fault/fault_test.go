@@ -495,3 +495,59 @@ func TestEveryKindDrawnByRate(t *testing.T) {
 		t.Errorf("after-acting kinds %v, want %v", after, want)
 	}
 }
+
+// TestLatencyFromArrival: with FromArrival the handler acts as the request
+// arrives and its answer (status, headers, body) leaves Latency after the
+// arrival; without it the handler runs only after Latency.
+func TestLatencyFromArrival(t *testing.T) {
+	const latency = 2 * time.Second
+	for _, fromArrival := range []bool{true, false} {
+		t.Run(strconv.FormatBool(fromArrival), func(t *testing.T) {
+			acted := make(chan struct{})
+			handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				close(acted)
+				w.Header().Set("X-Kind", "held")
+				w.WriteHeader(http.StatusCreated)
+				_, _ = io.WriteString(w, okBody)
+			})
+			in := fault.New(fault.Config{Latency: latency, FromArrival: fromArrival}, nil)
+			srv := httptest.NewServer(in.Wrap(handler))
+			defer srv.Close()
+			sent := time.Now()
+			type answer struct {
+				status int
+				kind   string
+				body   string
+				err    error
+			}
+			answered := make(chan answer, 1)
+			go func() {
+				resp, err := http.Get(srv.URL)
+				if err != nil {
+					answered <- answer{err: err}
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				answered <- answer{resp.StatusCode, resp.Header.Get("X-Kind"), string(b), nil}
+			}()
+			select {
+			case <-acted:
+				if !fromArrival {
+					t.Fatal("the handler ran before the latency passed")
+				}
+			case <-time.After(latency / 2):
+				if fromArrival {
+					t.Fatal("the handler did not run as the request arrived")
+				}
+			}
+			a := <-answered
+			if a.err != nil || a.status != http.StatusCreated || a.kind != "held" || a.body != okBody {
+				t.Fatalf("answer %+v; want the handler's 201 with its header and body", a)
+			}
+			if waited := time.Since(sent); waited < latency {
+				t.Fatalf("answered after %v; want at least the latency %v", waited, latency)
+			}
+		})
+	}
+}

@@ -79,11 +79,11 @@ func (c *Client) invoiceReads() *engine.Coalesce[string, readBack] {
 			if err == nil && resp.StatusCode < 300 {
 				// A Date a day or more off is taken for a broken header,
 				// not a clock: the client's clock is used then.
-				if d, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil && d.Sub(time.Now()).Abs() < 24*time.Hour {
+				if d, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil && time.Until(d).Abs() < 24*time.Hour {
 					// Date is whole seconds, written as the answer left:
 					// the offset is known to about a second.
 					mu.Lock()
-					offset, known = d.Sub(time.Now()), true
+					offset, known = time.Until(d), true
 					mu.Unlock()
 				}
 			}
