@@ -8,6 +8,7 @@ import (
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/chargeover"
+	"github.com/billbridge/billbridge/pkg/meteroid"
 	"github.com/billbridge/billbridge/pkg/option"
 	"github.com/billbridge/billbridge/pkg/tight"
 )
@@ -85,7 +86,7 @@ func (f *pushFlags) keyedMode() billbridge.Mode {
 // check validates the flags' values before any input is read, naming the
 // flag and its bounds: an out-of-range value is a usage error, never a crash
 // or a silent default.
-func (f *pushFlags) check(provider string) error {
+func (f *pushFlags) check(provider, resource string) error {
 	if f.set["batch-size"] {
 		limit, def := 0, 0
 		switch provider {
@@ -94,7 +95,10 @@ func (f *pushFlags) check(provider string) error {
 		case "chargeover":
 			limit, def = chargeover.MaxBatchSize, chargeover.MaxBatchSize
 		case "meteroid":
-			return usagef("--batch-size: meteroid has no batch call (one PATCH per item); leave the flag out")
+			if resource == "events" {
+				return usagef("--batch-size: meteroid events go %d to a request (Meteroid's maximum), fewer when a request would pass %d bytes; leave the flag out", meteroid.MaxEventsPerRequest, meteroid.MaxIngestBytes)
+			}
+			return usagef("--batch-size: meteroid has no batch call for %s (one request per item); leave the flag out", resource)
 		}
 		if limit > 0 && (f.batchSize < 1 || f.batchSize > limit) {
 			return usagef("--batch-size %d: must be between 1 and %d for %s (leave it out for the default, %d)", f.batchSize, limit, provider, def)

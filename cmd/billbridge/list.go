@@ -92,7 +92,7 @@ func (f *readFlags) pushFlags() pushFlags {
 // started (stop closes it).
 func (f *readFlags) clientOptions(p *providerDef) (opts []option.Option, stop func(), err error) {
 	pf := f.pushFlags()
-	if err := pf.check(""); err != nil {
+	if err := pf.check("", ""); err != nil {
 		return nil, nil, err
 	}
 	if pf.baseURL, err = p.hostFor(f.site, f.baseURL, f.fake); err != nil {

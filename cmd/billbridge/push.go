@@ -75,7 +75,7 @@ func pushOrSync(ctx context.Context, verb string, args []string, stdin io.Reader
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	if err := f.check(pos[0]); err != nil {
+	if err := f.check(pos[0], pos[1]); err != nil {
 		return false, err
 	}
 	prov, v, err := lookup(verb, pos[0], pos[1])
