@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -134,7 +135,9 @@ func (c *Client) GetInvoice(ctx context.Context, id string, opts ...option.Reque
 // read; a body that breaks off midway returns an error after part of it
 // was written to w (DownloadInvoices writes to a temporary file and
 // starts again instead). An unknown invoice, or one without a PDF yet (a
-// draft), is an error that matches billbridge.ErrNotFound. The attempt
+// draft), is an error that matches billbridge.ErrNotFound. A 200 whose
+// Content-Type is neither application/pdf nor application/octet-stream (a
+// proxy's page) is a retryable error and writes nothing. The attempt
 // timeout (option.WithAttemptTimeout) bounds the whole download.
 func (c *Client) DownloadInvoice(ctx context.Context, id string, w io.Writer, opts ...option.RequestOption) (int64, error) {
 	if id == "" {
@@ -154,6 +157,14 @@ func (c *Client) download(ctx context.Context, id string, w io.Writer) (int64, *
 		return 0, ans, err
 	}
 	defer body.Close()
+	if ct := ans.Header.Get("Content-Type"); ct != "" {
+		// A 200 that is not a PDF (a proxy's maintenance page, an error
+		// as JSON) is not the invoice: nothing of it is written.
+		if mt, _, perr := mime.ParseMediaType(ct); perr != nil || mt != "application/pdf" && mt != "application/octet-stream" {
+			return 0, ans, &billbridge.APIError{Provider: Provider, Operation: call.Op, StatusCode: ans.Status, RequestID: ans.RequestID, Retryable: true,
+				Message: fmt.Sprintf("invoice %s: the answer is %s, not a PDF", id, ct)}
+		}
+	}
 	n, err := io.Copy(w, body)
 	if err != nil {
 		return n, ans, &billbridge.APIError{Provider: Provider, Operation: call.Op, StatusCode: ans.Status, RequestID: ans.RequestID, Retryable: true,

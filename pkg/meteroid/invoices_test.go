@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/pkg/fault"
@@ -192,5 +193,34 @@ func TestDownloadBreaksOff(t *testing.T) {
 	c2, _ := meteroid.New(option.WithBaseURL(srv2.URL), option.WithToken("pv_sand_x"), option.WithRateLimit(0, 0))
 	if _, err := c2.DownloadInvoice(context.Background(), "inv_1", io.Discard); err == nil || !strings.Contains(err.Error(), "broke off") {
 		t.Errorf("single download of a cut PDF: %v", err)
+	}
+}
+
+// TestDownloadRefusesNonPDF: a 200 that is not a PDF (a proxy's HTML page,
+// a JSON body) is an error, and no <id>.pdf is left holding it.
+func TestDownloadRefusesNonPDF(t *testing.T) {
+	for _, ct := range []string{"text/html; charset=utf-8", "application/json"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ct)
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.WriteString(w, "<html><body>Down for maintenance</body></html>")
+		}))
+		t.Cleanup(srv.Close)
+		c, err := meteroid.New(option.WithBaseURL(srv.URL), option.WithToken("pv_sand_x"), option.WithRateLimit(0, 0),
+			option.WithRetryPolicy(billbridge.RetryPolicy{MaxRetries: 1, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		r := c.DownloadInvoices(context.Background(), []string{"inv_1"}, dir)[0]
+		if r.OK() {
+			t.Errorf("%s: a non-PDF answer was saved as the PDF: %+v", ct, r)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "inv_1.pdf")); err == nil {
+			t.Errorf("%s: inv_1.pdf exists", ct)
+		}
+		if _, err := c.DownloadInvoice(context.Background(), "inv_1", io.Discard); err == nil {
+			t.Errorf("%s: DownloadInvoice took a non-PDF answer", ct)
+		}
 	}
 }
