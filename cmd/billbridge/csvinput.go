@@ -35,16 +35,19 @@ type eventsJob struct {
 // event_id is left out (push derives one from the line). The output is a
 // function of the input's bytes, so a re-run converts to the same lines.
 func (eventsJob) csvToJSONLines(in io.Reader, out io.Writer) error {
-	r := csv.NewReader(in)
+	// A byte order mark goes before the reader sees it: in front of a
+	// quoted first field it made the header a parse error.
+	br := bufio.NewReader(in)
+	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
+		br.Discard(3)
+	}
+	r := csv.NewReader(br)
 	r.ReuseRecord = true
 	header, err := r.Read()
 	if err != nil {
 		return fmt.Errorf("CSV header: %v", err)
 	}
 	header = append([]string(nil), header...)
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\uFEFF")
-	}
 	seen := map[string]bool{}
 	for _, h := range header {
 		if h == "" || seen[h] {
