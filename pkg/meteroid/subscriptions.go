@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/billbridge/billbridge"
@@ -98,7 +99,11 @@ var subscriptionRules = engine.Rules{
 //
 // Two items of one call with the same key: the later one fails with a
 // *billbridge.ValidationError naming the earlier. A customer named by
-// alias in one item and by id in another is not recognised as the same.
+// alias in one item and by id in another is not refused so (the keys
+// differ as given), but an alias is resolved to the customer's id (one GET
+// per alias and call) and such items are written one after the other: the
+// later one finds the earlier one's subscription (Outcome Unchanged, or a
+// conflict when its data differ), and nothing is created twice.
 //
 // A POST is repeated only when Meteroid surely did not act on it (429, or
 // a connection that failed before the request was written). When it may
@@ -198,14 +203,105 @@ func (c *Client) beginSubscriptions(ctx context.Context, expected int) *subscrip
 }
 
 // createSubscriptionWith validates one create and writes it through the call.
+//
+// Items of the call that name one customer differently (its id in one, its
+// alias in another) with the same plan and start date have different keys,
+// so Unique lets both through; run at once, both read-backs found nothing
+// and both created. So the customer of an item named by alias is resolved
+// to its id (a GET, once per alias and call), and the writes of items
+// whose resolved keys are equal run one after the other: the later one's
+// read-back finds the earlier one's subscription, as a re-run would.
 func (c *Client) createSubscriptionWith(kc *subscriptionCall) func(ctx context.Context, index int, item SubscriptionCreateRequest) billbridge.Result[Subscription] {
+	var customers aliasCache
+	var locks keyLocks
 	return func(ctx context.Context, index int, item SubscriptionCreateRequest) billbridge.Result[Subscription] {
 		if err := checkSubscription(index, item); err != nil {
 			return billbridge.Result[Subscription]{Err: err}
 		}
+		id, attempts := customers.resolve(ctx, c, item.CustomerIdOrAlias)
+		key := id + " | " + item.PlanId + " | " + item.StartDate.Format(time.DateOnly)
+		unlock := locks.lock(key)
+		defer unlock()
 		res := make([]billbridge.Result[Subscription], 1)
 		kc.Write(ctx, []int{index}, []SubscriptionCreateRequest{item}, res)
+		res[0].Attempts += attempts
 		return res[0]
+	}
+}
+
+// aliasCache resolves customer aliases to ids once per call (an id is its
+// own; an alias that cannot be resolved stays as it is, and the write
+// reports the customer's error).
+type aliasCache struct {
+	mu  sync.Mutex
+	ids map[string]*aliasEntry
+}
+
+type aliasEntry struct {
+	once sync.Once
+	id   string
+}
+
+func (a *aliasCache) resolve(ctx context.Context, c *Client, idOrAlias string) (string, int) {
+	if strings.HasPrefix(idOrAlias, idPrefix) {
+		return idOrAlias, 0
+	}
+	a.mu.Lock()
+	if a.ids == nil {
+		a.ids = map[string]*aliasEntry{}
+	}
+	e, ok := a.ids[idOrAlias]
+	if !ok {
+		e = &aliasEntry{}
+		a.ids[idOrAlias] = e
+	}
+	a.mu.Unlock()
+	attempts := 0
+	e.once.Do(func() {
+		e.id = idOrAlias
+		cust, ans, err := c.get(ctx, idOrAlias)
+		if ans != nil {
+			attempts = ans.Attempts
+		}
+		if err == nil && cust.Id != "" {
+			e.id = cust.Id
+		}
+	})
+	return e.id, attempts
+}
+
+// keyLocks serialises the writes of one key; a key's lock is dropped when
+// no write holds or waits for it.
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.Mutex
+	n int
+}
+
+func (l *keyLocks) lock(key string) func() {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*keyLock{}
+	}
+	k, ok := l.m[key]
+	if !ok {
+		k = &keyLock{}
+		l.m[key] = k
+	}
+	k.n++
+	l.mu.Unlock()
+	k.Lock()
+	return func() {
+		k.Unlock()
+		l.mu.Lock()
+		if k.n--; k.n == 0 {
+			delete(l.m, key)
+		}
+		l.mu.Unlock()
 	}
 }
 

@@ -141,9 +141,9 @@ func TestCreateSubscriptionFaults(t *testing.T) {
 		{fault.Status503, false}, {fault.TooMany, false}, {fault.DropBefore, false},
 	} {
 		t.Run(string(tc.kind), func(t *testing.T) {
-			// Request 1 is the lookup, request 2 the POST.
+			// Request 1 resolves the alias, 2 is the lookup, 3 the POST.
 			srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(1),
-				meteroidtest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, tc.kind}}))
+				meteroidtest.WithFaults(fault.Config{Sequence: []fault.Kind{fault.None, fault.None, tc.kind}}))
 			c := newClient(t, srv)
 			r := c.CreateSubscriptions(context.Background(), []meteroid.SubscriptionCreateRequest{subItem("alias-0", "2026-01-01")})[0]
 			if !r.OK() || r.Outcome != billbridge.Created || r.Existing != tc.existing || r.Attempts < 3 || r.ID == "" {
@@ -259,5 +259,30 @@ func TestCancelRetriedAfterActing(t *testing.T) {
 				t.Errorf("%+v", r)
 			}
 		})
+	}
+}
+
+// TestCreateSubscriptionsAliasAndID: items naming one customer by id and by
+// alias, with the same plan and start date, run concurrently: the customer
+// ends with one subscription per start date, never two.
+func TestCreateSubscriptionsAliasAndID(t *testing.T) {
+	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(2))
+	c := newClient(t, srv, option.WithConcurrency(4))
+	var items []meteroid.SubscriptionCreateRequest
+	for d := 1; d <= 20; d++ {
+		start := fmt.Sprintf("2026-03-%02d", d)
+		items = append(items, subItem("cus_1", start), subItem("alias-1", start))
+	}
+	rs := c.CreateSubscriptions(context.Background(), items)
+	for i, r := range rs {
+		if !r.OK() {
+			t.Errorf("item %d: %v", i, r.Err)
+		}
+		if i%2 == 1 && r.ID != rs[i-1].ID {
+			t.Errorf("items %d and %d (one customer, plan and start date): subscriptions %s and %s", i-1, i, rs[i-1].ID, r.ID)
+		}
+	}
+	if n := srv.SubscriptionsCreated(); n != 20 {
+		t.Errorf("%d created, want 20", n)
 	}
 }
