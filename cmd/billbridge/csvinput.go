@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/billbridge/billbridge/pkg/meteroid"
 )
@@ -31,7 +32,8 @@ type eventsJob struct {
 
 // csvToJSONLines writes one meteroid.Event per CSV record: the header row
 // names the columns (event_id, customer_id, code, timestamp; any other
-// column is a property, left out where its cell is empty); an empty
+// column is a property, left out where its cell is empty; a cell that is
+// not UTF-8 fails the conversion, naming its row); an empty
 // event_id is left out (push derives one from the line). The output is a
 // function of the input's bytes, so a re-run converts to the same lines.
 func (eventsJob) csvToJSONLines(in io.Reader, out io.Writer) error {
@@ -50,6 +52,9 @@ func (eventsJob) csvToJSONLines(in io.Reader, out io.Writer) error {
 	header = append([]string(nil), header...)
 	seen := map[string]bool{}
 	for _, h := range header {
+		if !utf8.ValidString(h) {
+			return fmt.Errorf("CSV header: column %q is not valid UTF-8 (convert the file to UTF-8)", h)
+		}
 		if h == "" || seen[h] {
 			return fmt.Errorf("CSV header: column %q is empty or repeated", h)
 		}
@@ -73,6 +78,10 @@ func (eventsJob) csvToJSONLines(in io.Reader, out io.Writer) error {
 		props := map[string]string{}
 		for i, h := range header {
 			v := rec[i]
+			if !utf8.ValidString(v) {
+				// json.Marshal would send U+FFFD in its place.
+				return fmt.Errorf("CSV row %d, column %q: not valid UTF-8 (convert the file to UTF-8)", row, h)
+			}
 			switch {
 			case h == "event_id":
 				e.EventId = v

@@ -19,3 +19,17 @@ func TestCSVQuotedHeaderAfterBOM(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
+
+// TestCSVRefusesInvalidUTF8: a cell that is not UTF-8 (a Latin-1 export)
+// is refused, naming the row, rather than sent with U+FFFD in its place
+// (JSON Lines input refuses such a line too).
+func TestCSVRefusesInvalidUTF8(t *testing.T) {
+	in := "customer_id,code,timestamp,city\n" +
+		"cus_1,calls,2026-12-06T03:00:00Z,Paris\n" +
+		"cus_1,calls,2026-12-06T03:00:01Z,Caf\xe9\n"
+	var out strings.Builder
+	err := (eventsJob{}).csvToJSONLines(strings.NewReader(in), &out)
+	if err == nil || !strings.Contains(err.Error(), "row 2") || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("got %v; output %q", err, out.String())
+	}
+}
