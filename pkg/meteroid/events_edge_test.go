@@ -53,3 +53,30 @@ func TestIngestEventAtTheByteCap(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateEventWindowWithOffsets: the timestamp window is measured on
+// the instant, whatever the offset it is written with.
+func TestValidateEventWindowWithOffsets(t *testing.T) {
+	now := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
+	in := func(d time.Duration, zone string, off int) meteroid.Event {
+		e := ev("w", 0, 0)
+		e.Timestamp = now.Add(d).In(time.FixedZone(zone, off)).Format(time.RFC3339Nano)
+		return e
+	}
+	for _, tc := range []struct {
+		e        meteroid.Event
+		backfill bool
+		ok       bool
+	}{
+		{in(-meteroid.IngestPast+time.Second, "IST", 5*3600+1800), false, true},
+		{in(-meteroid.IngestPast-time.Second, "PST", -8*3600), false, false},
+		{in(-meteroid.IngestPast-time.Second, "PST", -8*3600), true, true},
+		{in(meteroid.IngestFuture-time.Second, "LINT", 14*3600), false, true},
+		{in(meteroid.IngestFuture+time.Second, "LINT", 14*3600), true, false},
+	} {
+		err := meteroid.ValidateEvent(tc.e, now, tc.backfill)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s (backfill %v): %v", tc.e.Timestamp, tc.backfill, err)
+		}
+	}
+}
