@@ -120,7 +120,8 @@ func (c *Client) CreateSubscriptions(ctx context.Context, items []SubscriptionCr
 }
 
 // CreateSubscriptionsSeq is CreateSubscriptions over a stream, in bounded
-// memory (the keys seen take about 40 bytes each). Results arrive in input
+// memory (the keys seen take about 40 bytes each, and each distinct alias
+// its customer's id). Results arrive in input
 // order; breaking out of the loop cancels the requests in flight.
 func (c *Client) CreateSubscriptionsSeq(ctx context.Context, items iter.Seq[SubscriptionCreateRequest], opts ...option.RequestOption) iter.Seq[billbridge.Result[Subscription]] {
 	ctx = c.e.Context(ctx, opts)
