@@ -157,13 +157,55 @@ func (c *Client) voidOne(ctx context.Context, index int, id int64) billbridge.Re
 // request whose answer is lost after it may have been acted on (a 5xx, a
 // dropped connection) is not sent again: its result wraps
 // billbridge.ErrOutcomeUnknown (the e-mail may or may not have gone out).
+// An item that repeats an earlier item's invoice_id and To (a line
+// repeated in a file) is refused with a *billbridge.ValidationError naming
+// that item, nothing sent: one call e-mails an invoice to an address once
+// (the pairs are kept as 128-bit hashes, about 40 bytes per item, also by
+// EmailInvoicesSeq).
 func (c *Client) EmailInvoices(ctx context.Context, emails []InvoiceEmail, opts ...option.RequestOption) []billbridge.Result[bool] {
-	return batch.Run(c.e.Context(ctx, opts), emails, c.e.BatchOptions(1), batch.Each(c.emailOne))
+	reps := &engine.Repeats{}
+	for i, e := range emails {
+		reps.Note(i, emailKey(e))
+	}
+	return batch.Run(c.e.Context(ctx, opts), emails, c.e.BatchOptions(1), batch.Each(c.emailer(reps)))
 }
 
-// EmailInvoicesSeq is EmailInvoices over a stream, in bounded memory.
+// EmailInvoicesSeq is EmailInvoices over a stream, in bounded memory but
+// for the pairs it keeps to refuse repeats (about 40 bytes per item).
 func (c *Client) EmailInvoicesSeq(ctx context.Context, emails iter.Seq[InvoiceEmail], opts ...option.RequestOption) iter.Seq[billbridge.Result[bool]] {
-	return batch.Stream(c.e.Context(ctx, opts), emails, -1, c.e.BatchOptions(1), batch.Each(c.emailOne))
+	reps := &engine.Repeats{}
+	noted := func(yield func(InvoiceEmail) bool) {
+		i := 0
+		for e := range emails {
+			reps.Note(i, emailKey(e))
+			i++
+			if !yield(e) {
+				return
+			}
+		}
+	}
+	return batch.Stream(c.e.Context(ctx, opts), noted, -1, c.e.BatchOptions(1), batch.Each(c.emailer(reps)))
+}
+
+// emailKey is what makes two items of one call the same e-mail: the
+// invoice and the recipient ("" for the customer's contacts).
+func emailKey(e InvoiceEmail) string { return strconv.FormatInt(e.ID, 10) + "\x00" + e.To }
+
+// emailer is the per-item send of one EmailInvoices call: an item whose
+// invoice and recipient reps saw on an earlier item is refused, nothing
+// sent.
+func (c *Client) emailer(reps *engine.Repeats) func(ctx context.Context, index int, e InvoiceEmail) billbridge.Result[bool] {
+	return func(ctx context.Context, index int, e InvoiceEmail) billbridge.Result[bool] {
+		if first, dup := reps.First(index); dup && e.ID >= 1 {
+			to := "the customer's contacts"
+			if e.To != "" {
+				to = e.To
+			}
+			return billbridge.Result[bool]{Err: &billbridge.ValidationError{Index: index, Field: "invoice_id",
+				Reason: fmt.Sprintf("invoice %d to %s repeats item %d: a call e-mails an invoice to an address once (nothing sent for this item)", e.ID, to, first)}}
+		}
+		return c.emailOne(ctx, index, e)
+	}
 }
 
 // EmailInvoice e-mails one invoice; errors are as in EmailInvoices.
