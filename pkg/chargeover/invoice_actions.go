@@ -14,6 +14,7 @@ import (
 	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // InvoiceChanges is the body of an invoice update (the spec's
@@ -215,17 +216,27 @@ func (c *Client) EmailInvoice(ctx context.Context, email InvoiceEmail, opts ...o
 
 func (c *Client) emailOne(ctx context.Context, index int, e InvoiceEmail) billbridge.Result[bool] {
 	var body chargeoverapi.InvoiceActionRequest
-	raw, _ := json.Marshal(map[string]string{"email": e.To, "message_subject": e.Subject, "message_body": e.Body, "message_from": e.From})
-	var all map[string]string
-	_ = json.Unmarshal(raw, &all)
-	for k, v := range all {
-		if v == "" {
-			delete(all, k)
+	// Each address is read on its own, so that a bad one is named by its
+	// own field (email is the recipient, message_from the sender).
+	for _, a := range []struct {
+		field, value string
+		to           **openapi_types.Email
+	}{{"email", e.To, &body.Email}, {"message_from", e.From, &body.MessageFrom}} {
+		if a.value == "" {
+			continue
 		}
+		raw, _ := json.Marshal(a.value)
+		addr := new(openapi_types.Email)
+		if err := json.Unmarshal(raw, addr); err != nil {
+			return billbridge.Result[bool]{Err: &billbridge.ValidationError{Index: index, Field: a.field, Reason: err.Error()}}
+		}
+		*a.to = addr
 	}
-	raw, _ = json.Marshal(all)
-	if err := json.Unmarshal(raw, &body); err != nil {
-		return billbridge.Result[bool]{Err: &billbridge.ValidationError{Index: index, Field: "email", Reason: err.Error()}}
+	if e.Subject != "" {
+		body.MessageSubject = &e.Subject
+	}
+	if e.Body != "" {
+		body.MessageBody = &e.Body
 	}
 	return c.action(ctx, index, e.ID, chargeoverapi.InvoiceActionParamsActionEmail, body, true)
 }

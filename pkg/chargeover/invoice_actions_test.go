@@ -160,3 +160,27 @@ func TestEmailInvoicesRepeatRefused(t *testing.T) {
 		t.Errorf("%d e-mails sent, want 4 (2 per call)", n)
 	}
 }
+
+// TestEmailInvoicesBadAddressNamesField: a bad sender address is reported
+// as message_from, a bad recipient as email; nothing is sent.
+func TestEmailInvoicesBadAddressNamesField(t *testing.T) {
+	t.Parallel()
+	srv := chargeovertest.NewTestServer(t)
+	srv.Seed(cust("acme", "Acme"))
+	c := newClient(t, srv)
+	ctx := context.Background()
+	id := c.CreateInvoices(ctx, []chargeover.InvoiceCreate{invoice("a", "acme")})[0].Value
+	res := c.EmailInvoices(ctx, []chargeover.InvoiceEmail{
+		{ID: id, To: "jane@example.com", From: "not an address"},
+		{ID: id, To: "not an address", From: "billing@example.com"},
+	})
+	for i, want := range []string{"message_from", "email"} {
+		var ve *billbridge.ValidationError
+		if !errors.As(res[i].Err, &ve) || ve.Field != want || ve.Index != i {
+			t.Errorf("item %d: %v, want a validation error of %s", i, res[i].Err, want)
+		}
+	}
+	if n := len(srv.Emails()); n != 0 {
+		t.Errorf("%d e-mails sent", n)
+	}
+}
