@@ -62,8 +62,9 @@ var (
 )
 
 // ValidateInvoiceUpdate checks an update as UpdateInvoices does before
-// sending: an ID of at least 1 and changes that match the spec's
-// InvoiceUpdate schema. It returns a *billbridge.ValidationError (Index 0)
+// sending: an ID of at least 1, changes that match the spec's
+// InvoiceUpdate schema, and at most one of item_id and item_external_key
+// per line. It returns a *billbridge.ValidationError (Index 0)
 // naming the field, or nil.
 func ValidateInvoiceUpdate(u InvoiceUpdate) error { return checkInvoiceUpdate(0, u) }
 
@@ -71,7 +72,17 @@ func checkInvoiceUpdate(index int, u InvoiceUpdate) error {
 	if u.ID < 1 {
 		return &billbridge.ValidationError{Index: index, Field: "invoice_id", Reason: "must be at least 1"}
 	}
-	return checkWith(invoiceUpdateSchema, index, u.Invoice)
+	if err := checkWith(invoiceUpdateSchema, index, u.Invoice); err != nil {
+		return err
+	}
+	if u.Invoice.LineItems != nil {
+		for i, l := range *u.Invoice.LineItems {
+			if l.ItemId != nil && l.ItemExternalKey != nil {
+				return &billbridge.ValidationError{Index: index, Field: fmt.Sprintf("line_items/%d/item_external_key", i), Reason: "give item_id or item_external_key, not both"}
+			}
+		}
+	}
+	return nil
 }
 
 // UpdateInvoices updates invoices, one PUT /api/v3/invoice/{invoice_id}
