@@ -14,6 +14,7 @@ import (
 	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/billbridge/billbridge/pkg/option"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // InvoiceChanges is the body of an invoice update (the spec's
@@ -61,8 +62,9 @@ var (
 )
 
 // ValidateInvoiceUpdate checks an update as UpdateInvoices does before
-// sending: an ID of at least 1 and changes that match the spec's
-// InvoiceUpdate schema. It returns a *billbridge.ValidationError (Index 0)
+// sending: an ID of at least 1, changes that match the spec's
+// InvoiceUpdate schema, and at most one of item_id and item_external_key
+// per line. It returns a *billbridge.ValidationError (Index 0)
 // naming the field, or nil.
 func ValidateInvoiceUpdate(u InvoiceUpdate) error { return checkInvoiceUpdate(0, u) }
 
@@ -70,7 +72,17 @@ func checkInvoiceUpdate(index int, u InvoiceUpdate) error {
 	if u.ID < 1 {
 		return &billbridge.ValidationError{Index: index, Field: "invoice_id", Reason: "must be at least 1"}
 	}
-	return checkWith(invoiceUpdateSchema, index, u.Invoice)
+	if err := checkWith(invoiceUpdateSchema, index, u.Invoice); err != nil {
+		return err
+	}
+	if u.Invoice.LineItems != nil {
+		for i, l := range *u.Invoice.LineItems {
+			if l.ItemId != nil && l.ItemExternalKey != nil {
+				return &billbridge.ValidationError{Index: index, Field: fmt.Sprintf("line_items/%d/item_external_key", i), Reason: "give item_id or item_external_key, not both"}
+			}
+		}
+	}
+	return nil
 }
 
 // UpdateInvoices updates invoices, one PUT /api/v3/invoice/{invoice_id}
@@ -157,13 +169,55 @@ func (c *Client) voidOne(ctx context.Context, index int, id int64) billbridge.Re
 // request whose answer is lost after it may have been acted on (a 5xx, a
 // dropped connection) is not sent again: its result wraps
 // billbridge.ErrOutcomeUnknown (the e-mail may or may not have gone out).
+// An item that repeats an earlier item's invoice_id and To (a line
+// repeated in a file) is refused with a *billbridge.ValidationError naming
+// that item, nothing sent: one call e-mails an invoice to an address once
+// (the pairs are kept as 128-bit hashes, about 40 bytes per item, also by
+// EmailInvoicesSeq).
 func (c *Client) EmailInvoices(ctx context.Context, emails []InvoiceEmail, opts ...option.RequestOption) []billbridge.Result[bool] {
-	return batch.Run(c.e.Context(ctx, opts), emails, c.e.BatchOptions(1), batch.Each(c.emailOne))
+	reps := &engine.Repeats{}
+	for i, e := range emails {
+		reps.Note(i, emailKey(e))
+	}
+	return batch.Run(c.e.Context(ctx, opts), emails, c.e.BatchOptions(1), batch.Each(c.emailer(reps)))
 }
 
-// EmailInvoicesSeq is EmailInvoices over a stream, in bounded memory.
+// EmailInvoicesSeq is EmailInvoices over a stream, in bounded memory but
+// for the pairs it keeps to refuse repeats (about 40 bytes per item).
 func (c *Client) EmailInvoicesSeq(ctx context.Context, emails iter.Seq[InvoiceEmail], opts ...option.RequestOption) iter.Seq[billbridge.Result[bool]] {
-	return batch.Stream(c.e.Context(ctx, opts), emails, -1, c.e.BatchOptions(1), batch.Each(c.emailOne))
+	reps := &engine.Repeats{}
+	noted := func(yield func(InvoiceEmail) bool) {
+		i := 0
+		for e := range emails {
+			reps.Note(i, emailKey(e))
+			i++
+			if !yield(e) {
+				return
+			}
+		}
+	}
+	return batch.Stream(c.e.Context(ctx, opts), noted, -1, c.e.BatchOptions(1), batch.Each(c.emailer(reps)))
+}
+
+// emailKey is what makes two items of one call the same e-mail: the
+// invoice and the recipient ("" for the customer's contacts).
+func emailKey(e InvoiceEmail) string { return strconv.FormatInt(e.ID, 10) + "\x00" + e.To }
+
+// emailer is the per-item send of one EmailInvoices call: an item whose
+// invoice and recipient reps saw on an earlier item is refused, nothing
+// sent.
+func (c *Client) emailer(reps *engine.Repeats) func(ctx context.Context, index int, e InvoiceEmail) billbridge.Result[bool] {
+	return func(ctx context.Context, index int, e InvoiceEmail) billbridge.Result[bool] {
+		if first, dup := reps.First(index); dup && e.ID >= 1 {
+			to := "the customer's contacts"
+			if e.To != "" {
+				to = e.To
+			}
+			return billbridge.Result[bool]{Err: &billbridge.ValidationError{Index: index, Field: "invoice_id",
+				Reason: fmt.Sprintf("invoice %d to %s repeats item %d: a call e-mails an invoice to an address once (nothing sent for this item)", e.ID, to, first)}}
+		}
+		return c.emailOne(ctx, index, e)
+	}
 }
 
 // EmailInvoice e-mails one invoice; errors are as in EmailInvoices.
@@ -173,17 +227,27 @@ func (c *Client) EmailInvoice(ctx context.Context, email InvoiceEmail, opts ...o
 
 func (c *Client) emailOne(ctx context.Context, index int, e InvoiceEmail) billbridge.Result[bool] {
 	var body chargeoverapi.InvoiceActionRequest
-	raw, _ := json.Marshal(map[string]string{"email": e.To, "message_subject": e.Subject, "message_body": e.Body, "message_from": e.From})
-	var all map[string]string
-	_ = json.Unmarshal(raw, &all)
-	for k, v := range all {
-		if v == "" {
-			delete(all, k)
+	// Each address is read on its own, so that a bad one is named by its
+	// own field (email is the recipient, message_from the sender).
+	for _, a := range []struct {
+		field, value string
+		to           **openapi_types.Email
+	}{{"email", e.To, &body.Email}, {"message_from", e.From, &body.MessageFrom}} {
+		if a.value == "" {
+			continue
 		}
+		raw, _ := json.Marshal(a.value)
+		addr := new(openapi_types.Email)
+		if err := json.Unmarshal(raw, addr); err != nil {
+			return billbridge.Result[bool]{Err: &billbridge.ValidationError{Index: index, Field: a.field, Reason: err.Error()}}
+		}
+		*a.to = addr
 	}
-	raw, _ = json.Marshal(all)
-	if err := json.Unmarshal(raw, &body); err != nil {
-		return billbridge.Result[bool]{Err: &billbridge.ValidationError{Index: index, Field: "email", Reason: err.Error()}}
+	if e.Subject != "" {
+		body.MessageSubject = &e.Subject
+	}
+	if e.Body != "" {
+		body.MessageBody = &e.Body
 	}
 	return c.action(ctx, index, e.ID, chargeoverapi.InvoiceActionParamsActionEmail, body, true)
 }

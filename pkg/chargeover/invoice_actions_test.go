@@ -3,6 +3,7 @@ package chargeover_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/billbridge/billbridge"
@@ -126,5 +127,60 @@ func TestInvoiceActionFaults(t *testing.T) {
 				t.Errorf("email: %v, %d sent", err, sent)
 			}
 		})
+	}
+}
+
+// TestEmailInvoicesRepeatRefused: an input that names one invoice and
+// recipient twice (a line repeated in a file) e-mails it once; the repeat
+// is refused, naming the earlier item, in EmailInvoices and
+// EmailInvoicesSeq. Another recipient of the same invoice is sent.
+func TestEmailInvoicesRepeatRefused(t *testing.T) {
+	t.Parallel()
+	srv := chargeovertest.NewTestServer(t)
+	srv.Seed(cust("acme", "Acme"))
+	c := newClient(t, srv)
+	ctx := context.Background()
+	id := c.CreateInvoices(ctx, []chargeover.InvoiceCreate{invoice("a", "acme")})[0].Value
+	in := []chargeover.InvoiceEmail{{ID: id}, {ID: id, To: "jane@example.com"}, {ID: id}, {ID: id, To: "jane@example.com"}}
+	check := func(how string, res []billbridge.Result[bool]) {
+		t.Helper()
+		var ve *billbridge.ValidationError
+		if res[0].Err != nil || res[1].Err != nil || !errors.As(res[2].Err, &ve) || ve.Index != 2 || ve.Field != "invoice_id" ||
+			!errors.As(res[3].Err, &ve) || ve.Index != 3 {
+			t.Errorf("%s: %v / %v / %v / %v", how, res[0].Err, res[1].Err, res[2].Err, res[3].Err)
+		}
+	}
+	check("EmailInvoices", c.EmailInvoices(ctx, in))
+	var seq []billbridge.Result[bool]
+	for r := range c.EmailInvoicesSeq(ctx, slices.Values(in)) {
+		seq = append(seq, r)
+	}
+	check("EmailInvoicesSeq", seq)
+	if n := len(srv.Emails()); n != 4 {
+		t.Errorf("%d e-mails sent, want 4 (2 per call)", n)
+	}
+}
+
+// TestEmailInvoicesBadAddressNamesField: a bad sender address is reported
+// as message_from, a bad recipient as email; nothing is sent.
+func TestEmailInvoicesBadAddressNamesField(t *testing.T) {
+	t.Parallel()
+	srv := chargeovertest.NewTestServer(t)
+	srv.Seed(cust("acme", "Acme"))
+	c := newClient(t, srv)
+	ctx := context.Background()
+	id := c.CreateInvoices(ctx, []chargeover.InvoiceCreate{invoice("a", "acme")})[0].Value
+	res := c.EmailInvoices(ctx, []chargeover.InvoiceEmail{
+		{ID: id, To: "jane@example.com", From: "not an address"},
+		{ID: id, To: "not an address", From: "billing@example.com"},
+	})
+	for i, want := range []string{"message_from", "email"} {
+		var ve *billbridge.ValidationError
+		if !errors.As(res[i].Err, &ve) || ve.Field != want || ve.Index != i {
+			t.Errorf("item %d: %v, want a validation error of %s", i, res[i].Err, want)
+		}
+	}
+	if n := len(srv.Emails()); n != 0 {
+		t.Errorf("%d e-mails sent", n)
 	}
 }

@@ -3,6 +3,7 @@ package chargeover
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -51,8 +52,9 @@ const (
 )
 
 // ValidateInvoice checks an invoice create as every create does before
-// sending: the spec's InvoiceCreate schema, and exactly one of customer_id
-// and customer_external_key. It returns a *billbridge.ValidationError
+// sending: the spec's InvoiceCreate schema, exactly one of customer_id
+// and customer_external_key, and at most one of item_id and
+// item_external_key per line. It returns a *billbridge.ValidationError
 // (Index 0) naming the field, or nil.
 func ValidateInvoice(in InvoiceCreate) error { return checkInvoice(0, in) }
 
@@ -65,6 +67,11 @@ func checkInvoice(index int, in InvoiceCreate) error {
 		return &billbridge.ValidationError{Index: index, Field: "customer_id", Reason: "give customer_id or customer_external_key"}
 	case in.CustomerId != nil && in.CustomerExternalKey != nil:
 		return &billbridge.ValidationError{Index: index, Field: "customer_external_key", Reason: "give customer_id or customer_external_key, not both"}
+	}
+	for i, l := range in.LineItems {
+		if l.ItemId != nil && l.ItemExternalKey != nil {
+			return &billbridge.ValidationError{Index: index, Field: fmt.Sprintf("line_items/%d/item_external_key", i), Reason: "give item_id or item_external_key, not both"}
+		}
 	}
 	return nil
 }

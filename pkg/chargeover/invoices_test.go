@@ -197,3 +197,28 @@ func TestCreateInvoiceOne(t *testing.T) {
 		t.Fatalf("%d %v %d", id, err, len(srv.Invoices()))
 	}
 }
+
+// TestInvoiceLineTwoItemRefsRefused: a line naming its item by both
+// item_id and item_external_key is refused before sending, naming the line
+// (ChargeOver keeps one of them silently, and a comparison skips the
+// writeOnly item_external_key, so a disagreement would never show).
+func TestInvoiceLineTwoItemRefsRefused(t *testing.T) {
+	t.Parallel()
+	srv := chargeovertest.NewTestServer(t)
+	srv.Seed(cust("acme", "Acme"))
+	c := newClient(t, srv)
+	in := invoice("two-refs", "acme")
+	in.LineItems[1].ItemExternalKey = ptr("item-9")
+	r := c.CreateInvoices(context.Background(), []chargeover.InvoiceCreate{invoice("fine", "acme"), in})
+	var ve *billbridge.ValidationError
+	if r[0].Err != nil || !errors.As(r[1].Err, &ve) || ve.Index != 1 || ve.Field != "line_items/1/item_external_key" {
+		t.Errorf("%v / %v", r[0].Err, r[1].Err)
+	}
+	if n := len(srv.Invoices()); n != 1 {
+		t.Errorf("%d invoices held, want 1", n)
+	}
+	err := c.UpdateInvoice(context.Background(), r[0].Value, chargeover.InvoiceChanges{LineItems: &in.LineItems})
+	if !errors.As(err, &ve) || ve.Field != "line_items/1/item_external_key" {
+		t.Errorf("update: %v", err)
+	}
+}

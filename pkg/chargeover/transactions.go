@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -60,8 +61,9 @@ const (
 
 // ValidateTransaction checks a transaction create as every create does
 // before sending: the spec's TransactionCreate schema, exactly one of
-// customer_id and customer_external_key, and exactly one of invoice_id and
-// invoice_external_key per applied_to entry. It returns a
+// customer_id and customer_external_key, exactly one of invoice_id and
+// invoice_external_key per applied_to entry, and amounts (amount, applied)
+// in whole cents. It returns a
 // *billbridge.ValidationError (Index 0) naming the field, or nil.
 func ValidateTransaction(in TransactionCreate) error { return checkTransaction(0, in) }
 
@@ -75,14 +77,35 @@ func checkTransaction(index int, in TransactionCreate) error {
 	case in.CustomerId != nil && in.CustomerExternalKey != nil:
 		return &billbridge.ValidationError{Index: index, Field: "customer_external_key", Reason: "give customer_id or customer_external_key, not both"}
 	}
+	if in.Amount != nil && !wholeCents(*in.Amount) {
+		return fractionOfCent(index, "amount", *in.Amount)
+	}
 	if in.AppliedTo != nil {
 		for i, a := range *in.AppliedTo {
 			if (a.InvoiceId == nil) == (a.InvoiceExternalKey == nil) {
 				return &billbridge.ValidationError{Index: index, Field: fmt.Sprintf("applied_to/%d/invoice_id", i), Reason: "give exactly one of invoice_id and invoice_external_key"}
 			}
+			if a.Applied != nil && !wholeCents(*a.Applied) {
+				return fractionOfCent(index, fmt.Sprintf("applied_to/%d/applied", i), *a.Applied)
+			}
 		}
 	}
 	return nil
+}
+
+// wholeCents reports whether an amount in dollars is a whole number of
+// cents (29.95 is, though 29.95 × 100 is not exactly 2995 in binary).
+func wholeCents(v float64) bool {
+	c := v * 100
+	return math.Abs(c-math.Round(c)) < 1e-6
+}
+
+// fractionOfCent refuses an amount ChargeOver would round: stored to the
+// cent, it would differ from the item at every re-run, and at the
+// read-back of a lost answer (a conflict, not the item's own transaction).
+func fractionOfCent(index int, field string, v float64) error {
+	return &billbridge.ValidationError{Index: index, Field: field,
+		Reason: fmt.Sprintf("%v is not a whole number of cents (ChargeOver keeps amounts to the cent, so the transaction would never match its item again)", v)}
 }
 
 // transactionComparer compares a transaction create with a stored one:

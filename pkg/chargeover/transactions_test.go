@@ -164,3 +164,36 @@ func TestCreateTransactionsFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestTransactionsFractionOfCentRefused: ChargeOver keeps amounts to the
+// cent, so a payment of 0.125 would be stored as 0.13 and found differing
+// by every re-run (and by the read-back of its own lost answer): a
+// conflict instead of unchanged. Such amounts are refused before sending,
+// naming the field.
+func TestTransactionsFractionOfCentRefused(t *testing.T) {
+	t.Parallel()
+	srv := chargeovertest.NewTestServer(t)
+	srv.Seed(cust("acme", "Acme"))
+	c := newClient(t, srv)
+	ctx := context.Background()
+	if r := c.CreateInvoices(ctx, []chargeover.InvoiceCreate{invoice("inv-1", "acme")})[0]; r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	applied := payment("gw-2", 1, "inv-1")
+	(*applied.AppliedTo)[0].Applied = ptr(0.125)
+	for run := range 2 {
+		res := c.CreateTransactions(ctx, []chargeover.TransactionCreate{payment("gw-1", 0.125), applied, payment("gw-3", 29.95, "inv-1")})
+		for i, field := range []string{"amount", "applied_to/0/applied"} {
+			var ve *billbridge.ValidationError
+			if !errors.As(res[i].Err, &ve) || ve.Field != field || ve.Index != i {
+				t.Errorf("run %d item %d: %+v, want a validation error of %s", run, i, res[i], field)
+			}
+		}
+		if want := []billbridge.Outcome{billbridge.Created, billbridge.Unchanged}[run]; res[2].Err != nil || res[2].Outcome != want {
+			t.Errorf("run %d: 29.95: %+v", run, res[2])
+		}
+	}
+	if n := len(srv.Transactions()); n != 1 {
+		t.Errorf("%d transactions held, want 1", n)
+	}
+}
