@@ -327,26 +327,8 @@ func (h *handler) GetInvoice(_ context.Context, req chargeoverserver.GetInvoiceR
 func (h *handler) subInvoice(sub chargeoverapi.BulkSubRequest, path, rawQuery string) (chargeoverapi.BulkItemResult, bool) {
 	const base = "/api/v3/invoice"
 	st := h.st
-	switch {
-	case path == base && sub.RequestMethod == chargeoverapi.BulkPOST:
-		if sub.Payload == nil {
-			return subError(http.StatusBadRequest, msgInvalid+" payload is required for POST "+base+"."), true
-		}
-		var in chargeoverapi.InvoiceCreate
-		if msg := checkPayload(st.inv.schema, *sub.Payload, &in); msg != "" {
-			return subError(http.StatusBadRequest, msg), true
-		}
-		id, status, msg := st.createInvoiceLocked(in)
-		if status != http.StatusCreated {
-			return subError(status, msg), true
-		}
-		return subOK(http.StatusCreated, chargeoverapi.CreatedId{Id: json.Number(strconv.FormatInt(id, 10))}), true
-	case path == base && sub.RequestMethod == chargeoverapi.BulkGET:
-		q, msg := subQuery(st.inv.fields, rawQuery)
-		if msg != "" {
-			return subError(http.StatusBadRequest, msg), true
-		}
-		return subOK(http.StatusOK, st.listInvoices(q)), true
+	if res, ok := subCollection(sub, path, rawQuery, base, st.inv.schema, st.inv.fields, st.createInvoiceLocked, st.listInvoices); ok {
+		return res, true
 	}
 	rest, ok := strings.CutPrefix(path, base+"/")
 	if !ok || sub.RequestMethod != chargeoverapi.BulkGET {
@@ -371,6 +353,39 @@ func (h *handler) subInvoice(sub chargeoverapi.BulkSubRequest, path, rawQuery st
 		}
 	}
 	return subOK(http.StatusOK, st.invoiceOf(rec, true)), true
+}
+
+// subCollection runs the two _bulk sub-requests every billing resource
+// answers on its base path: POST (a create: the payload checked against
+// schema, then create) and GET with a query (a page of list over fields).
+// ok is false for any other path or method.
+func subCollection[In, Page any](sub chargeoverapi.BulkSubRequest, path, rawQuery, base string, schema *openapi3.Schema, fields map[string]bool,
+	create func(In) (int64, int, string), list func(query) Page) (chargeoverapi.BulkItemResult, bool) {
+	if path != base {
+		return chargeoverapi.BulkItemResult{}, false
+	}
+	switch sub.RequestMethod {
+	case chargeoverapi.BulkPOST:
+		if sub.Payload == nil {
+			return subError(http.StatusBadRequest, msgInvalid+" payload is required for POST "+base+"."), true
+		}
+		var in In
+		if msg := checkPayload(schema, *sub.Payload, &in); msg != "" {
+			return subError(http.StatusBadRequest, msg), true
+		}
+		id, status, msg := create(in)
+		if status != http.StatusCreated {
+			return subError(status, msg), true
+		}
+		return subOK(http.StatusCreated, chargeoverapi.CreatedId{Id: json.Number(strconv.FormatInt(id, 10))}), true
+	case chargeoverapi.BulkGET:
+		q, msg := subQuery(fields, rawQuery)
+		if msg != "" {
+			return subError(http.StatusBadRequest, msg), true
+		}
+		return subOK(http.StatusOK, list(q)), true
+	}
+	return chargeoverapi.BulkItemResult{}, false
 }
 
 // subQuery reads a sub-request's where, order, offset and limit as a

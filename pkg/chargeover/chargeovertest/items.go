@@ -150,26 +150,8 @@ func (h *handler) GetItem(_ context.Context, req chargeoverserver.GetItemRequest
 func (h *handler) subItem(sub chargeoverapi.BulkSubRequest, path, rawQuery string) (chargeoverapi.BulkItemResult, bool) {
 	const base = "/api/v3/item"
 	st := h.st
-	switch {
-	case path == base && sub.RequestMethod == chargeoverapi.BulkPOST:
-		if sub.Payload == nil {
-			return subError(http.StatusBadRequest, msgInvalid+" payload is required for POST "+base+"."), true
-		}
-		var in chargeoverapi.ItemCreate
-		if msg := checkPayload(st.items.schema, *sub.Payload, &in); msg != "" {
-			return subError(http.StatusBadRequest, msg), true
-		}
-		id, status, msg := st.createItemLocked(in)
-		if status != http.StatusCreated {
-			return subError(status, msg), true
-		}
-		return subOK(http.StatusCreated, chargeoverapi.CreatedId{Id: json.Number(strconv.FormatInt(id, 10))}), true
-	case path == base && sub.RequestMethod == chargeoverapi.BulkGET:
-		q, msg := subQuery(st.items.fields, rawQuery)
-		if msg != "" {
-			return subError(http.StatusBadRequest, msg), true
-		}
-		return subOK(http.StatusOK, st.listItems(q)), true
+	if res, ok := subCollection(sub, path, rawQuery, base, st.items.schema, st.items.fields, st.createItemLocked, st.listItems); ok {
+		return res, true
 	}
 	rest, ok := strings.CutPrefix(path, base+"/")
 	if !ok || sub.RequestMethod != chargeoverapi.BulkGET {

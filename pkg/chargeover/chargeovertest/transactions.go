@@ -205,26 +205,10 @@ func (h *handler) GetTransaction(_ context.Context, req chargeoverserver.GetTran
 func (h *handler) subTransaction(sub chargeoverapi.BulkSubRequest, path, rawQuery string) (chargeoverapi.BulkItemResult, bool) {
 	const base = "/api/v3/transaction"
 	st := h.st
+	if res, ok := subCollection(sub, path, rawQuery, base, st.tx.schema, st.tx.fields, st.createTransactionLocked, st.listTransactions); ok {
+		return res, true
+	}
 	switch {
-	case path == base && sub.RequestMethod == chargeoverapi.BulkPOST:
-		if sub.Payload == nil {
-			return subError(http.StatusBadRequest, msgInvalid+" payload is required for POST "+base+"."), true
-		}
-		var in chargeoverapi.TransactionCreate
-		if msg := checkPayload(st.tx.schema, *sub.Payload, &in); msg != "" {
-			return subError(http.StatusBadRequest, msg), true
-		}
-		id, status, msg := st.createTransactionLocked(in)
-		if status != http.StatusCreated {
-			return subError(status, msg), true
-		}
-		return subOK(http.StatusCreated, chargeoverapi.CreatedId{Id: json.Number(strconv.FormatInt(id, 10))}), true
-	case path == base && sub.RequestMethod == chargeoverapi.BulkGET:
-		q, msg := subQuery(st.tx.fields, rawQuery)
-		if msg != "" {
-			return subError(http.StatusBadRequest, msg), true
-		}
-		return subOK(http.StatusOK, st.listTransactions(q)), true
 	case strings.HasPrefix(path, base+"/") && sub.RequestMethod == chargeoverapi.BulkGET:
 		id, err := strconv.ParseInt(strings.TrimPrefix(path, base+"/"), 10, 64)
 		if err != nil {
