@@ -67,32 +67,18 @@ func (h *handler) SaveCustomers(ctx context.Context, req tightserver.SaveCustome
 	if e := h.forbidden(ctx); e != nil {
 		return *e, nil
 	}
-	st := h.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	items := req.Body.Data
-	if st.cfg.RejectWholeBatch {
-		var all []tightapi.Error
-		for i, it := range items {
-			_, errs := st.mergeCustomer(it)
-			all = append(all, inItem(i, errs)...)
-		}
-		if len(all) > 0 {
-			return errorReply{http.StatusBadRequest, all}, nil
-		}
+	h.st.mu.Lock()
+	defer h.st.mu.Unlock()
+	res, whole := saveBatch(h.st, req.Body.Data, h.st.mergeCustomer, h.st.putCustomer, h.st.customerOut, "/customers/", func(o tightapi.Customer) string { return o.Id })
+	if whole != nil {
+		return errorReply{http.StatusBadRequest, whole}, nil
 	}
-	env := tightapi.CustomerSaveEnvelope{Result: tightapi.SUCCESS, Data: make([]tightapi.CustomerItemResult, 0, len(items)), Error: &[]tightapi.Error{}}
-	for _, it := range items {
-		c, errs := st.mergeCustomer(it)
-		if len(errs) > 0 {
+	env := tightapi.CustomerSaveEnvelope{Result: tightapi.SUCCESS, Data: make([]tightapi.CustomerItemResult, len(res)), Error: &[]tightapi.Error{}}
+	for i, r := range res {
+		env.Data[i] = tightapi.CustomerItemResult(r)
+		if r.Result == tightapi.FAILURE {
 			env.Result = tightapi.FAILURE
-			env.Data = append(env.Data, tightapi.CustomerItemResult{Result: tightapi.FAILURE, StatusCode: http.StatusBadRequest, Error: &errs})
-			continue
 		}
-		st.putCustomer(c)
-		out := st.customerOut(c)
-		st.entityUpdate("/customers/"+out.Id, out)
-		env.Data = append(env.Data, tightapi.CustomerItemResult{Result: tightapi.SUCCESS, StatusCode: http.StatusOK, Data: &out, Error: &[]tightapi.Error{}})
 	}
 	if env.Result == tightapi.FAILURE {
 		return tightserver.SaveCustomers207JSONResponse(env), nil
@@ -105,37 +91,63 @@ func (h *handler) SaveInvoices(ctx context.Context, req tightserver.SaveInvoices
 	if e := h.forbidden(ctx); e != nil {
 		return *e, nil
 	}
-	st := h.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	items := req.Body.Data
-	if st.cfg.RejectWholeBatch {
-		var all []tightapi.Error
-		for i, it := range items {
-			_, errs := st.mergeInvoice(it)
-			all = append(all, inItem(i, errs)...)
-		}
-		if len(all) > 0 {
-			return errorReply{http.StatusBadRequest, all}, nil
-		}
+	h.st.mu.Lock()
+	defer h.st.mu.Unlock()
+	res, whole := saveBatch(h.st, req.Body.Data, h.st.mergeInvoice, h.st.putInvoice, h.st.invoiceOut, "/invoicing/invoices/", func(o tightapi.Invoice) string { return o.Id })
+	if whole != nil {
+		return errorReply{http.StatusBadRequest, whole}, nil
 	}
-	env := tightapi.InvoiceSaveEnvelope{Result: tightapi.SUCCESS, Data: make([]tightapi.InvoiceItemResult, 0, len(items)), Error: &[]tightapi.Error{}}
-	for _, it := range items {
-		si, errs := st.mergeInvoice(it)
-		if len(errs) > 0 {
+	env := tightapi.InvoiceSaveEnvelope{Result: tightapi.SUCCESS, Data: make([]tightapi.InvoiceItemResult, len(res)), Error: &[]tightapi.Error{}}
+	for i, r := range res {
+		env.Data[i] = tightapi.InvoiceItemResult(r)
+		if r.Result == tightapi.FAILURE {
 			env.Result = tightapi.FAILURE
-			env.Data = append(env.Data, tightapi.InvoiceItemResult{Result: tightapi.FAILURE, StatusCode: http.StatusBadRequest, Error: &errs})
-			continue
 		}
-		st.putInvoice(si)
-		out := st.invoiceOut(si)
-		st.entityUpdate("/invoicing/invoices/"+out.Id, out)
-		env.Data = append(env.Data, tightapi.InvoiceItemResult{Result: tightapi.SUCCESS, StatusCode: http.StatusOK, Data: &out, Error: &[]tightapi.Error{}})
 	}
 	if env.Result == tightapi.FAILURE {
 		return tightserver.SaveInvoices207JSONResponse(env), nil
 	}
 	return tightserver.SaveInvoices200JSONResponse(env), nil
+}
+
+// itemResult is one item's answer in a save batch; each entity's
+// <Entity>ItemResult has this shape, so a conversion gives it.
+type itemResult[Out any] struct {
+	Data       *Out
+	Error      *[]tightapi.Error
+	Result     tightapi.EnvelopeResult
+	StatusCode int32
+}
+
+// saveBatch applies a save batch as Tight does; callers hold mu. With
+// RejectWholeBatch, any invalid item refuses the whole batch: whole holds
+// every item's errors under data/<i>/, and nothing is stored. Otherwise each
+// valid item is merged, stored and announced (ENTITY_UPDATE on prefix+id),
+// and each invalid one answers 400 with its errors, in input order.
+func saveBatch[In, S, Out any](st *state, items []In, merge func(In) (S, []tightapi.Error), put func(S), answer func(S) Out,
+	prefix string, id func(Out) string) (res []itemResult[Out], whole []tightapi.Error) {
+	if st.cfg.RejectWholeBatch {
+		for i, it := range items {
+			_, errs := merge(it)
+			whole = append(whole, inItem(i, errs)...)
+		}
+		if len(whole) > 0 {
+			return nil, whole
+		}
+	}
+	res = make([]itemResult[Out], 0, len(items))
+	for _, it := range items {
+		s, errs := merge(it)
+		if len(errs) > 0 {
+			res = append(res, itemResult[Out]{Result: tightapi.FAILURE, StatusCode: http.StatusBadRequest, Error: &errs})
+			continue
+		}
+		put(s)
+		out := answer(s)
+		st.entityUpdate(prefix+id(out), out)
+		res = append(res, itemResult[Out]{Result: tightapi.SUCCESS, StatusCode: http.StatusOK, Data: &out, Error: &[]tightapi.Error{}})
+	}
+	return res, nil
 }
 
 // inItem prefixes the params of item i's errors with "data/<i>/", as a

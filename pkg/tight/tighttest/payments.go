@@ -32,32 +32,18 @@ func (h *handler) SavePayments(ctx context.Context, req tightserver.SavePayments
 	if e := h.forbidden(ctx); e != nil {
 		return *e, nil
 	}
-	st := h.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	items := req.Body.Data
-	if st.cfg.RejectWholeBatch {
-		var all []tightapi.Error
-		for i, it := range items {
-			_, errs := st.mergePayment(it)
-			all = append(all, inItem(i, errs)...)
-		}
-		if len(all) > 0 {
-			return errorReply{http.StatusBadRequest, all}, nil
-		}
+	h.st.mu.Lock()
+	defer h.st.mu.Unlock()
+	res, whole := saveBatch(h.st, req.Body.Data, h.st.mergePayment, h.st.putPayment, h.st.paymentOut, "/payments/", func(o tightapi.Payment) string { return o.Id })
+	if whole != nil {
+		return errorReply{http.StatusBadRequest, whole}, nil
 	}
-	env := tightapi.PaymentSaveEnvelope{Result: tightapi.SUCCESS, Data: make([]tightapi.PaymentItemResult, 0, len(items)), Error: &[]tightapi.Error{}}
-	for _, it := range items {
-		sp, errs := st.mergePayment(it)
-		if len(errs) > 0 {
+	env := tightapi.PaymentSaveEnvelope{Result: tightapi.SUCCESS, Data: make([]tightapi.PaymentItemResult, len(res)), Error: &[]tightapi.Error{}}
+	for i, r := range res {
+		env.Data[i] = tightapi.PaymentItemResult(r)
+		if r.Result == tightapi.FAILURE {
 			env.Result = tightapi.FAILURE
-			env.Data = append(env.Data, tightapi.PaymentItemResult{Result: tightapi.FAILURE, StatusCode: http.StatusBadRequest, Error: &errs})
-			continue
 		}
-		st.putPayment(sp)
-		out := st.paymentOut(sp)
-		st.entityUpdate("/payments/"+out.Id, out)
-		env.Data = append(env.Data, tightapi.PaymentItemResult{Result: tightapi.SUCCESS, StatusCode: http.StatusOK, Data: &out, Error: &[]tightapi.Error{}})
 	}
 	if env.Result == tightapi.FAILURE {
 		return tightserver.SavePayments207JSONResponse(env), nil
