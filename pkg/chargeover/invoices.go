@@ -153,12 +153,10 @@ func (c *Client) CreateInvoicesSeq(ctx context.Context, invoices iter.Seq[Invoic
 // invoice_id.
 func (c *Client) CreateInvoice(ctx context.Context, invoice InvoiceCreate, opts ...option.RequestOption) (int64, error) {
 	ctx = c.e.Context(ctx, opts)
-	one := func(ctx context.Context, items []InvoiceCreate, res []billbridge.Result[int64]) {
-		for i, item := range items {
-			c.createOneAs(ctx, opCreateInvoice, &res[i], func(ctx context.Context) (*http.Response, error) { return c.API.CreateInvoice(ctx, item) })
-		}
+	send := func(ctx context.Context, in InvoiceCreate) (*http.Response, error) {
+		return c.API.CreateInvoice(ctx, in)
 	}
-	r := keyedWith(c.beginInvoices(ctx, 1), checkInvoice, one)(ctx, []batch.Item[InvoiceCreate]{{Value: invoice}})[0]
+	r := keyedWith(c.beginInvoices(ctx, 1), checkInvoice, directCreate(c, opCreateInvoice, send))(ctx, []batch.Item[InvoiceCreate]{{Value: invoice}})[0]
 	return r.Value, r.Err
 }
 

@@ -130,12 +130,8 @@ func (c *Client) CreateItemsSeq(ctx context.Context, its iter.Seq[ItemCreate], o
 // of CreateItems, and returns its item_id.
 func (c *Client) CreateItem(ctx context.Context, item ItemCreate, opts ...option.RequestOption) (int64, error) {
 	ctx = c.e.Context(ctx, opts)
-	one := func(ctx context.Context, items []ItemCreate, res []billbridge.Result[int64]) {
-		for i, it := range items {
-			c.createOneAs(ctx, opCreateItem, &res[i], func(ctx context.Context) (*http.Response, error) { return c.API.CreateItem(ctx, it) })
-		}
-	}
-	r := keyedWith(c.beginItems(ctx, 1), checkItem, one)(ctx, []batch.Item[ItemCreate]{{Value: item}})[0]
+	send := func(ctx context.Context, in ItemCreate) (*http.Response, error) { return c.API.CreateItem(ctx, in) }
+	r := keyedWith(c.beginItems(ctx, 1), checkItem, directCreate(c, opCreateItem, send))(ctx, []batch.Item[ItemCreate]{{Value: item}})[0]
 	return r.Value, r.Err
 }
 

@@ -42,6 +42,16 @@ func bulkCreate[In any](c *Client, uri string) func(ctx context.Context, items [
 	}
 }
 
+// directCreate returns the create of a resource's single-item call: each
+// item through the resource's own POST (send, operation op), not _bulk.
+func directCreate[In any](c *Client, op string, send func(context.Context, In) (*http.Response, error)) func(ctx context.Context, items []In, res []billbridge.Result[int64]) {
+	return func(ctx context.Context, items []In, res []billbridge.Result[int64]) {
+		for i, item := range items {
+			c.createOneAs(ctx, op, &res[i], func(ctx context.Context) (*http.Response, error) { return send(ctx, item) })
+		}
+	}
+}
+
 // bulkLookup returns the Keyed.Lookup of a resource: one GET sub-request per
 // key (uri gives its URI), 25 per _bulk call. A 200 holds the entity, or,
 // with list set, a list whose entities holding the key (stored) count; a

@@ -195,12 +195,10 @@ func (c *Client) CreateTransactionsSeq(ctx context.Context, txs iter.Seq[Transac
 // its transaction_id.
 func (c *Client) CreateTransaction(ctx context.Context, tx TransactionCreate, opts ...option.RequestOption) (int64, error) {
 	ctx = c.e.Context(ctx, opts)
-	one := func(ctx context.Context, items []TransactionCreate, res []billbridge.Result[int64]) {
-		for i, item := range items {
-			c.createOneAs(ctx, opCreateTransaction, &res[i], func(ctx context.Context) (*http.Response, error) { return c.API.CreateTransaction(ctx, item) })
-		}
+	send := func(ctx context.Context, in TransactionCreate) (*http.Response, error) {
+		return c.API.CreateTransaction(ctx, in)
 	}
-	r := keyedWith(c.beginTransactions(ctx, 1), checkTransaction, one)(ctx, []batch.Item[TransactionCreate]{{Value: tx}})[0]
+	r := keyedWith(c.beginTransactions(ctx, 1), checkTransaction, directCreate(c, opCreateTransaction, send))(ctx, []batch.Item[TransactionCreate]{{Value: tx}})[0]
 	return r.Value, r.Err
 }
 
