@@ -381,7 +381,7 @@ func (h *heldAnswer) release() {
 		return
 	}
 	h.released = true
-	if !sleep(h.ctx, time.Until(h.until)) {
+	if !sleepUntil(h.ctx, h.until) {
 		return
 	}
 	if h.status != 0 {
