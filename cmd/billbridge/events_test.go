@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +53,58 @@ func TestFastEventMatchesGeneralPath(t *testing.T) {
 	}
 	if _, ok := fastEvent([]byte(lines[0])); !ok {
 		t.Error("the common form did not take the fast path")
+	}
+}
+
+// TestEventScratchMatchesFastEvent: the first pass's decoder (strings
+// borrowed from the line, one properties map reused) gives fastEvent's
+// item and verdict for every line, also when it follows another line.
+func TestEventScratchMatchesFastEvent(t *testing.T) {
+	var scratch eventScratch
+	lines := []string{
+		`{"event_id":"e1","customer_id":"cus_1","code":"c","timestamp":"2026-01-01T00:00:00Z","properties":{"x":"1","y":"2"}}`,
+		`{"customer_id":"a","code":"c","timestamp":"t","properties":{"z":"é"}}`,
+		`{"event_id":"e1","customer_id":"cus_1","code":"c","timestamp":"t"}`,
+		`{"event_id":"e1","customer_id":"cus_1","code":"c","timestamp":"t","properties":{}}`,
+		`{"event_id":"e\"1","customer_id":"cus_1","code":"c","timestamp":"t"}`,
+		`{"event_id":"e1","customer_id":"cus_1","code":"c","timestamp":"t","properties":{"x":"1","x":"2"}}`,
+		`{"event_id":"e1","customer_id":"cus_1","code":"c","timestamp":"t","properties":{"x":"a` + "\x01" + `"}}`,
+	}
+	for _, l := range lines {
+		want, wantOK := fastEvent([]byte(l))
+		got, ok := scratch.decode([]byte(l))
+		if ok != wantOK || ok && !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: scratch %+v (%v), fastEvent %+v (%v)", l, got, ok, want, wantOK)
+		}
+	}
+}
+
+// TestFirstPassKeepsCollectedValues: a job that collects its items (the
+// embedded fake's customers) does not get the first pass's borrowed
+// strings, which the next lines would overwrite.
+func TestFirstPassKeepsCollectedValues(t *testing.T) {
+	job, err := meteroidEventsJob(&pushFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want []string
+	job.(eventsJob).collect = func(e meteroid.Event) { got = append(got, e.CustomerId) }
+	var in strings.Builder
+	for i := range 3000 { // over 64 KiB: the reader's buffer is refilled
+		c := fmt.Sprintf("cus_%05d", i)
+		want = append(want, c)
+		fmt.Fprintf(&in, `{"event_id":"e%d","customer_id":%q,"code":"api_calls","timestamp":"2026-01-01T00:00:00Z","properties":{"k":"v"}}`+"\n", i, c)
+	}
+	if _, bad, err := validateInput(strings.NewReader(in.String()), nil, "", job, io.Discard); err != nil || bad != 0 {
+		t.Fatalf("first pass: %d bad lines, %v", bad, err)
+	}
+	if !slices.Equal(got, want) {
+		for i := range min(len(got), len(want)) {
+			if got[i] != want[i] {
+				t.Fatalf("line %d collected %q, want %q (%d lines)", i+1, got[i], want[i], len(got))
+			}
+		}
+		t.Fatalf("collected %d values, want %d", len(got), len(want))
 	}
 }
 

@@ -42,6 +42,13 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 	read := false
 	for {
 		frag, err := lr.r.ReadSlice('\n')
+		if err == nil && len(lr.buf) == 0 {
+			// The whole line is in the reader's buffer (64 KiB, under
+			// maxLineBytes), the common case: no copy; it stays valid
+			// until the next call, as buf's contents do.
+			lr.off += int64(len(frag))
+			return trimEOL(frag), false, nil
+		}
 		read = read || len(frag) > 0
 		lr.off += int64(len(frag))
 		if !tooLong {
@@ -58,8 +65,7 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 			if tooLong {
 				return nil, true, nil
 			}
-			line = bytes.TrimSuffix(lr.buf, []byte("\n"))
-			line = bytes.TrimSuffix(line, []byte("\r"))
+			line = trimEOL(lr.buf)
 			if len(line) > maxLineBytes {
 				return nil, true, nil
 			}
@@ -68,6 +74,11 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 			return nil, false, err
 		}
 	}
+}
+
+// trimEOL drops a line's "\n" or "\r\n".
+func trimEOL(b []byte) []byte {
+	return bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
 }
 
 // checkText refuses what encoding/json would silently turn into U+FFFD:

@@ -71,6 +71,10 @@ type typedJob[In, Out any] struct {
 	// any other line (ok false) takes the general checks, which name
 	// what is wrong. The item still goes through validate.
 	fast func(raw []byte) (item In, ok bool)
+	// scratch, when set, is fast for check, which keeps nothing of the
+	// item (unless collect or naturalKeys would): the item may share
+	// raw's bytes and be valid only until the next call.
+	scratch func(raw []byte) (item In, ok bool)
 }
 
 func (j *typedJob[In, Out]) addOptions(opts ...option.RequestOption) {
@@ -78,7 +82,11 @@ func (j *typedJob[In, Out]) addOptions(opts ...option.RequestOption) {
 }
 
 func (j *typedJob[In, Out]) check(line int, raw []byte) ([]itemKey, error) {
-	item, err := j.parse(line, raw)
+	fast := j.fast
+	if j.scratch != nil && j.collect == nil && j.naturalKeys == nil {
+		fast = j.scratch
+	}
+	item, err := j.parseWith(fast, line, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -109,9 +117,14 @@ func (j *typedJob[In, Out]) settleable(line int, raw []byte) bool {
 
 // parse decodes and validates one line.
 func (j *typedJob[In, Out]) parse(line int, raw []byte) (In, error) {
+	return j.parseWith(j.fast, line, raw)
+}
+
+// parseWith is parse trying fast (when not nil) before the general checks.
+func (j *typedJob[In, Out]) parseWith(fast func([]byte) (In, bool), line int, raw []byte) (In, error) {
 	var zero In
-	if j.fast != nil && utf8.Valid(raw) {
-		if item, ok := j.fast(raw); ok {
+	if fast != nil && utf8.Valid(raw) {
+		if item, ok := fast(raw); ok {
 			if err := j.validate(item); err == nil {
 				return item, nil
 			}

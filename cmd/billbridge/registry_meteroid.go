@@ -521,6 +521,7 @@ func meteroidEventsJob(f *pushFlags) (pushJob, error) {
 		fields:   fieldChecker{allowUnknown: f.allowUnknownFields},
 		decode:   strictDecode[meteroid.Event],
 		fast:     fastEvent,
+		scratch:  new(eventScratch).decode,
 		validate: func(e meteroid.Event) error { return meteroid.ValidateEvent(e, time.Time{}, true) },
 		client: func(opts []option.Option) (sendFunc[meteroid.Event, meteroid.Event], func() (int64, int64), error) {
 			c, err := meteroid.New(opts...)

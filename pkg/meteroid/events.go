@@ -151,13 +151,14 @@ func (c *Client) IngestEvent(ctx context.Context, e Event, opts ...option.Reques
 // (Index 0) naming the field, or nil. An empty event_id passes:
 // IngestEvents derives one.
 func ValidateEvent(e Event, now time.Time, backfill bool) error {
-	if err := checkEvent(0, e, now, backfill); err != nil {
+	bound, err := checkEvent(0, e, now, backfill)
+	if err != nil {
 		return err
 	}
-	if ingestEnvelope+maxEncoded(e) <= MaxIngestBytes {
+	if ingestEnvelope+bound <= MaxIngestBytes {
 		return nil // surely within the cap: no need to encode it
 	}
-	_, err := encodeEvent(0, e, now, backfill)
+	_, err = encodeEvent(0, e, now, backfill)
 	return err
 }
 
@@ -326,10 +327,12 @@ func (c *Client) ingestOnce(ctx context.Context, chunk []batch.Item[pendingEvent
 }
 
 // checkEvent checks one event's fields as Meteroid would (the size of its
-// JSON aside: see encodeEvent).
-func checkEvent(index int, e Event, now time.Time, backfill bool) error {
-	bad := func(field, reason string) error {
-		return &billbridge.ValidationError{Index: index, Field: field, Reason: reason}
+// JSON aside: see encodeEvent). It also returns an upper bound of the
+// length of e's JSON, each character escaped at worst as \u00XX (6 bytes),
+// plus the punctuation: counted in the same walk over the properties.
+func checkEvent(index int, e Event, now time.Time, backfill bool) (bound int, err error) {
+	bad := func(field, reason string) (int, error) {
+		return 0, &billbridge.ValidationError{Index: index, Field: field, Reason: reason}
 	}
 	for _, f := range [...]struct{ name, v string }{{"event_id", e.EventId}, {"customer_id", e.CustomerId}, {"code", e.Code}, {"timestamp", e.Timestamp}} {
 		if !utf8.ValidString(f.v) {
@@ -348,9 +351,9 @@ func checkEvent(index int, e Event, now time.Time, backfill bool) error {
 	case e.Timestamp == "":
 		return bad("timestamp", "is required (RFC 3339)")
 	}
-	at, err := time.Parse(time.RFC3339Nano, e.Timestamp)
+	at, perr := time.Parse(time.RFC3339Nano, e.Timestamp)
 	switch {
-	case err != nil:
+	case perr != nil:
 		return bad("timestamp", fmt.Sprintf("%q is not an RFC 3339 timestamp", e.Timestamp))
 	case now.IsZero():
 	case !backfill && at.Before(now.Add(-IngestPast)):
@@ -358,6 +361,7 @@ func checkEvent(index int, e Event, now time.Time, backfill bool) error {
 	case at.After(now.Add(IngestFuture)):
 		return bad("timestamp", fmt.Sprintf("%s is more than 1 hour in the future", e.Timestamp))
 	}
+	bound = 64 + 6*(len(e.EventId)+len(e.CustomerId)+len(e.Code)+len(e.Timestamp))
 	if e.Properties != nil {
 		for k, v := range *e.Properties {
 			switch {
@@ -368,14 +372,15 @@ func checkEvent(index int, e Event, now time.Time, backfill bool) error {
 			case !utf8.ValidString(v):
 				return bad("properties."+k, "is not valid UTF-8")
 			}
+			bound += 6 + 6*(len(k)+len(v))
 		}
 	}
-	return nil
+	return bound, nil
 }
 
 // encodeEvent checks an event and returns its JSON.
 func encodeEvent(index int, e Event, now time.Time, backfill bool) ([]byte, error) {
-	if err := checkEvent(index, e, now, backfill); err != nil {
+	if _, err := checkEvent(index, e, now, backfill); err != nil {
 		return nil, err
 	}
 	raw := appendEvent(make([]byte, 0, 128), e)
@@ -428,18 +433,6 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
-}
-
-// maxEncoded is an upper bound of the length of e's JSON: each character
-// escaped at worst as \u00XX (6 bytes), plus the punctuation.
-func maxEncoded(e Event) int {
-	n := 64 + 6*(len(e.EventId)+len(e.CustomerId)+len(e.Code)+len(e.Timestamp))
-	if e.Properties != nil {
-		for k, v := range *e.Properties {
-			n += 6 + 6*(len(k)+len(v))
-		}
-	}
-	return n
 }
 
 // repeatWindow remembers the latest distinct (event_id, customer_id)
