@@ -95,7 +95,7 @@ func TestFirstPassKeepsCollectedValues(t *testing.T) {
 		want = append(want, c)
 		fmt.Fprintf(&in, `{"event_id":"e%d","customer_id":%q,"code":"api_calls","timestamp":"2026-01-01T00:00:00Z","properties":{"k":"v"}}`+"\n", i, c)
 	}
-	if _, bad, err := validateInput(strings.NewReader(in.String()), nil, "", job, io.Discard); err != nil || bad != 0 {
+	if _, bad, err := validateInput(strings.NewReader(in.String()), nil, "", job, io.Discard, false); err != nil || bad != 0 {
 		t.Fatalf("first pass: %d bad lines, %v", bad, err)
 	}
 	if !slices.Equal(got, want) {

@@ -30,7 +30,7 @@ func BenchmarkFirstPassEvents(b *testing.B) {
 	b.SetBytes(int64(in.Len()))
 	b.ReportAllocs()
 	for b.Loop() {
-		_, bad, err := validateInput(bytes.NewReader(in.Bytes()), nil, "", job, io.Discard)
+		_, bad, err := validateInput(bytes.NewReader(in.Bytes()), nil, "", job, io.Discard, false)
 		if err != nil || bad != 0 {
 			b.Fatal(bad, err)
 		}

@@ -144,7 +144,7 @@ func pushOrSync(ctx context.Context, verb string, args []string, stdin io.Reader
 	if spool != nil {
 		spoolW = spool
 	}
-	id, bad, err := validateInput(in, spoolW, p.input, job, stderr)
+	id, bad, err := validateInput(in, spoolW, p.input, job, stderr, f.results != "")
 	total := id.Lines
 	if inFile != nil {
 		inFile.Close() // the second pass opens the input again

@@ -62,12 +62,16 @@ type inputID struct {
 // (its line count included) and the number of malformed lines. When spool
 // is not nil the input is copied to it for the second pass (stdin cannot be
 // read twice). path is where the lines read so far can be read again (the
-// input, or the spool): see keySet.
-func validateInput(in io.Reader, spool io.Writer, path string, job pushJob, stderr io.Writer) (id inputID, bad int, err error) {
+// input, or the spool): see keySet. The input's SHA-256 is taken when
+// identify is set (a results file records it); else it stays empty.
+func validateInput(in io.Reader, spool io.Writer, path string, job pushJob, stderr io.Writer, identify bool) (id inputID, bad int, err error) {
 	h := sha256.New()
 	// The size is counted where the hash is fed: every byte read, once.
 	w := io.Writer(writerFunc(func(b []byte) (int, error) {
 		id.Bytes += int64(len(b))
+		if !identify {
+			return len(b), nil
+		}
 		return h.Write(b)
 	}))
 	var spoolErr error
@@ -119,7 +123,9 @@ func validateInput(in io.Reader, spool io.Writer, path string, job pushJob, stde
 			}
 		}
 	}
-	id.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if identify {
+		id.SHA256 = hex.EncodeToString(h.Sum(nil))
+	}
 	return id, bad, nil
 }
 
