@@ -239,15 +239,6 @@ type eventScanner struct {
 	borrow bool // strings share b's bytes instead of copying them
 }
 
-// plain marks the bytes a string scanned by str may hold as they are: not
-// the closing quote, a backslash or a control character.
-var plain = func() (t [256]bool) {
-	for c := range t {
-		t[c] = c >= 0x20 && c != '"' && c != '\\'
-	}
-	return t
-}()
-
 func (s *eventScanner) space() {
 	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\r' || s.b[s.i] == '\n') {
 		s.i++
@@ -263,6 +254,11 @@ func (s *eventScanner) peek() byte {
 
 // byte consumes c after white space.
 func (s *eventScanner) byte(c byte) bool {
+	// Most lines are compact JSON: c is usually next, without white space.
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
 	s.space()
 	if s.peek() != c {
 		return false
@@ -271,24 +267,33 @@ func (s *eventScanner) byte(c byte) bool {
 	return true
 }
 
+// plain marks the bytes a string scanned by str may hold as they are: not
+// the closing quote, a backslash or a control character.
+var plain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str reads a string without escapes or control characters.
 func (s *eventScanner) str() (string, bool) {
 	if !s.byte('"') {
 		return "", false
 	}
-	start := s.i
-	for s.i < len(s.b) && plain[s.b[s.i]] {
-		s.i++
+	rest := s.b[s.i:]
+	n := 0
+	for n < len(rest) && plain[rest[n]] {
+		n++
 	}
-	if s.i == len(s.b) || s.b[s.i] != '"' {
+	if n == len(rest) || rest[n] != '"' {
 		return "", false
 	}
-	v := s.b[start:s.i]
-	s.i++
+	s.i += n + 1
 	if s.borrow {
-		return unsafe.String(unsafe.SliceData(v), len(v)), true
+		return unsafe.String(unsafe.SliceData(rest), n), true
 	}
-	return string(v), true
+	return string(rest[:n]), true
 }
 
 // strMap reads an object of strings into m, refusing a repeated key.
