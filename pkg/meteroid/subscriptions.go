@@ -219,7 +219,14 @@ func (c *Client) createSubscriptionWith(kc *subscriptionCall) func(ctx context.C
 		if err := checkSubscription(index, item); err != nil {
 			return billbridge.Result[Subscription]{Err: err}
 		}
-		id, attempts := customers.resolve(ctx, c, item.CustomerIdOrAlias)
+		id, attempts, err := customers.resolve(ctx, c, item.CustomerIdOrAlias)
+		if err != nil {
+			// Written unresolved, the item could run beside one naming the
+			// customer by id, and both create: it is not written at all.
+			return billbridge.Result[Subscription]{Attempts: attempts, Err: &billbridge.APIError{Provider: Provider, Operation: "createSubscription",
+				Message: fmt.Sprintf("item %d: reading customer %q to resolve its alias, which the write waits for: %v", index, item.CustomerIdOrAlias, err),
+				Err:     fmt.Errorf("%w: %w", billbridge.ErrNotSent, err)}}
+		}
 		key := id + " | " + item.PlanId + " | " + item.StartDate.Format(time.DateOnly)
 		unlock := locks.lock(key)
 		defer unlock()
@@ -231,21 +238,23 @@ func (c *Client) createSubscriptionWith(kc *subscriptionCall) func(ctx context.C
 }
 
 // aliasCache resolves customer aliases to ids once per call (an id is its
-// own; an alias that cannot be resolved stays as it is, and the write
-// reports the customer's error).
+// own). An alias no customer has stays as it is, and the write reports the
+// unknown customer; a read that fails otherwise is an error for the item,
+// not remembered, so that the next item naming the alias reads it again.
 type aliasCache struct {
 	mu  sync.Mutex
 	ids map[string]*aliasEntry
 }
 
 type aliasEntry struct {
-	once sync.Once
-	id   string
+	mu       sync.Mutex
+	resolved bool
+	id       string
 }
 
-func (a *aliasCache) resolve(ctx context.Context, c *Client, idOrAlias string) (string, int) {
+func (a *aliasCache) resolve(ctx context.Context, c *Client, idOrAlias string) (id string, attempts int, err error) {
 	if strings.HasPrefix(idOrAlias, idPrefix) {
-		return idOrAlias, 0
+		return idOrAlias, 0, nil
 	}
 	a.mu.Lock()
 	if a.ids == nil {
@@ -257,18 +266,25 @@ func (a *aliasCache) resolve(ctx context.Context, c *Client, idOrAlias string) (
 		a.ids[idOrAlias] = e
 	}
 	a.mu.Unlock()
-	attempts := 0
-	e.once.Do(func() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.resolved {
+		return e.id, 0, nil
+	}
+	cust, ans, err := c.get(ctx, idOrAlias)
+	if ans != nil {
+		attempts = ans.Attempts
+	}
+	switch {
+	case err == nil && cust.Id != "":
+		e.id = cust.Id
+	case err == nil, errors.Is(err, billbridge.ErrNotFound):
 		e.id = idOrAlias
-		cust, ans, err := c.get(ctx, idOrAlias)
-		if ans != nil {
-			attempts = ans.Attempts
-		}
-		if err == nil && cust.Id != "" {
-			e.id = cust.Id
-		}
-	})
-	return e.id, attempts
+	default:
+		return "", attempts, err
+	}
+	e.resolved = true
+	return e.id, attempts, nil
 }
 
 // keyLocks serialises the writes of one key; a key's lock is dropped when

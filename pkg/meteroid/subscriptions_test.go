@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -284,5 +287,42 @@ func TestCreateSubscriptionsAliasAndID(t *testing.T) {
 	}
 	if n := srv.SubscriptionsCreated(); n != 20 {
 		t.Errorf("%d created, want 20", n)
+	}
+}
+
+// TestCreateSubscriptionAliasUnreadable: when the customer named by alias
+// cannot be read (503 on every attempt), the item is not written (not
+// sent): written unresolved, it could run beside an item naming the
+// customer by id and both would create. The failure is not remembered: a
+// later item naming the alias reads it again.
+func TestCreateSubscriptionAliasUnreadable(t *testing.T) {
+	var aliasReads atomic.Int32
+	attempts := int32(1 + fastRetry.MaxRetries)
+	srv := meteroidtest.NewTestServer(t, meteroidtest.WithGeneratedCustomers(2), meteroidtest.WithFaults(fault.Config{
+		Rates: map[fault.Kind]float64{fault.Status503: 1},
+		Skip: func(r *http.Request) bool {
+			if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/customers/alias-1") {
+				return true
+			}
+			return aliasReads.Add(1) > attempts // the first item's reads fail, the later one's pass
+		},
+	}))
+	c := newClient(t, srv, option.WithConcurrency(1))
+	rs := c.CreateSubscriptions(context.Background(), []meteroid.SubscriptionCreateRequest{
+		subItem("alias-1", "2026-04-01"), subItem("cus_1", "2026-04-01"), subItem("alias-1", "2026-05-01"),
+	})
+	if !errors.Is(rs[0].Err, billbridge.ErrNotSent) || !strings.Contains(rs[0].Err.Error(), `"alias-1"`) || rs[0].Attempts != int(attempts) {
+		t.Errorf("item 0 (alias unreadable): %+v, want not sent, naming the alias, after %d attempts", rs[0], attempts)
+	}
+	for _, i := range []int{1, 2} {
+		if !rs[i].OK() || rs[i].Outcome != billbridge.Created {
+			t.Errorf("item %d: %+v", i, rs[i])
+		}
+	}
+	if rs[2].Value.CustomerId != "cus_1" {
+		t.Errorf("item 2 (alias read again): customer %q", rs[2].Value.CustomerId)
+	}
+	if n := srv.SubscriptionsCreated(); n != 2 {
+		t.Errorf("%d created, want 2", n)
 	}
 }
