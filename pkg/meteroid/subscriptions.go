@@ -103,7 +103,9 @@ var subscriptionRules = engine.Rules{
 // differ as given), but an alias is resolved to the customer's id (one GET
 // per alias and call) and such items are written one after the other: the
 // later one finds the earlier one's subscription (Outcome Unchanged, or a
-// conflict when its data differ), and nothing is created twice.
+// conflict when its data differ), and nothing is created twice. An item
+// whose alias cannot be read (a failure other than not found, after the
+// retries) is not written: its error wraps billbridge.ErrNotSent.
 //
 // A POST is repeated only when Meteroid surely did not act on it (429, or
 // a connection that failed before the request was written). When it may
