@@ -259,14 +259,46 @@ func (c *Client) emailOne(ctx context.Context, index int, e InvoiceEmail) billbr
 // nothing was due, or no open balance). A pay applies only what is due, so
 // a repeat after a lost answer pays nothing more: it is retried like an
 // idempotent call, and a retry's Value false (Attempts above 1) may mean
-// that the lost attempt paid.
+// that the lost attempt paid. An item that repeats an earlier item's
+// invoice_id is refused with a *billbridge.ValidationError naming that
+// item, nothing sent: two pays of one invoice in flight at once could
+// both charge before either lowers the balance (the ids are kept as
+// hashes, about 40 bytes per item, also by PayInvoicesSeq).
 func (c *Client) PayInvoices(ctx context.Context, payments []InvoicePayment, opts ...option.RequestOption) []billbridge.Result[bool] {
-	return batch.Run(c.e.Context(ctx, opts), payments, c.e.BatchOptions(1), batch.Each(c.payOne))
+	reps := &engine.Repeats{}
+	for i, p := range payments {
+		reps.Note(i, strconv.FormatInt(p.ID, 10))
+	}
+	return batch.Run(c.e.Context(ctx, opts), payments, c.e.BatchOptions(1), batch.Each(c.payer(reps)))
 }
 
-// PayInvoicesSeq is PayInvoices over a stream, in bounded memory.
+// PayInvoicesSeq is PayInvoices over a stream, in bounded memory but for
+// the ids it keeps to refuse repeats (about 40 bytes per item).
 func (c *Client) PayInvoicesSeq(ctx context.Context, payments iter.Seq[InvoicePayment], opts ...option.RequestOption) iter.Seq[billbridge.Result[bool]] {
-	return batch.Stream(c.e.Context(ctx, opts), payments, -1, c.e.BatchOptions(1), batch.Each(c.payOne))
+	reps := &engine.Repeats{}
+	noted := func(yield func(InvoicePayment) bool) {
+		i := 0
+		for p := range payments {
+			reps.Note(i, strconv.FormatInt(p.ID, 10))
+			i++
+			if !yield(p) {
+				return
+			}
+		}
+	}
+	return batch.Stream(c.e.Context(ctx, opts), noted, -1, c.e.BatchOptions(1), batch.Each(c.payer(reps)))
+}
+
+// payer is the per-item pay of one PayInvoices call: an item whose invoice
+// reps saw on an earlier item is refused, nothing sent.
+func (c *Client) payer(reps *engine.Repeats) func(ctx context.Context, index int, p InvoicePayment) billbridge.Result[bool] {
+	return func(ctx context.Context, index int, p InvoicePayment) billbridge.Result[bool] {
+		if first, dup := reps.First(index); dup && p.ID >= 1 {
+			return billbridge.Result[bool]{Err: &billbridge.ValidationError{Index: index, Field: "invoice_id",
+				Reason: fmt.Sprintf("invoice %d repeats item %d: a call pays an invoice once (nothing sent for this item)", p.ID, first)}}
+		}
+		return c.payOne(ctx, index, p)
+	}
 }
 
 // PayInvoice pays one invoice and reports whether anything was applied;

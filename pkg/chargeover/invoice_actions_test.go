@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/billbridge/billbridge"
@@ -182,5 +183,37 @@ func TestEmailInvoicesBadAddressNamesField(t *testing.T) {
 	}
 	if n := len(srv.Emails()); n != 0 {
 		t.Errorf("%d e-mails sent", n)
+	}
+}
+
+// TestPayInvoicesRepeatRefused: an input that names one invoice twice pays
+// it once; the repeat is refused, naming the earlier item, nothing sent, in
+// PayInvoices and PayInvoicesSeq. Two pays of one invoice in flight at once
+// could both charge.
+func TestPayInvoicesRepeatRefused(t *testing.T) {
+	t.Parallel()
+	srv := chargeovertest.NewTestServer(t)
+	srv.Seed(cust("acme", "Acme"))
+	c := newClient(t, srv)
+	ctx := context.Background()
+	created := c.CreateInvoices(ctx, []chargeover.InvoiceCreate{invoice("a", "acme"), invoice("b", "acme")})
+	a, b := created[0].Value, created[1].Value
+	in := []chargeover.InvoicePayment{{ID: a, UseCustomerBalance: true}, {ID: b, UseCustomerBalance: true}, {ID: a}}
+	check := func(how string, res []billbridge.Result[bool]) {
+		t.Helper()
+		var ve *billbridge.ValidationError
+		if res[0].Err != nil || res[1].Err != nil || !errors.As(res[2].Err, &ve) || ve.Index != 2 || ve.Field != "invoice_id" ||
+			!strings.Contains(ve.Reason, "repeats item 0") {
+			t.Errorf("%s: %v / %v / %v", how, res[0].Err, res[1].Err, res[2].Err)
+		}
+	}
+	check("PayInvoices", c.PayInvoices(ctx, in))
+	var seq []billbridge.Result[bool]
+	for r := range c.PayInvoicesSeq(ctx, slices.Values(in)) {
+		seq = append(seq, r)
+	}
+	check("PayInvoicesSeq", seq)
+	if n := srv.Count("invoiceAction", 0); n != 4 {
+		t.Errorf("%d invoice actions sent, want 4 (2 per call)", n)
 	}
 }
