@@ -500,18 +500,22 @@ func (kc *KeyedCall[In, E, Out]) create(ctx context.Context, items []In, pending
 			r.Attempts += sub[j].Attempts
 			r.Err, r.Status, r.ID, r.Value, r.RequestID = sub[j].Err, sub[j].Status, sub[j].ID, sub[j].Value, sub[j].RequestID
 			var ae *billbridge.APIError
+			// Surely not created (429s): sent again, with a key or without.
+			again := errors.Is(r.Err, billbridge.ErrNotSent) && ctx.Err() == nil && !errors.Is(r.Err, billbridge.ErrUnauthorized)
 			switch {
 			case r.Err == nil:
 				r.Outcome = billbridge.Created
-			case w.key == "":
+			case w.key == "" && again:
+				next = append(next, w)
+			case w.key == "": // nothing to settle by: the error stands
 			case errors.Is(r.Err, billbridge.ErrOutcomeUnknown):
 				w.tried = true
 				settle = append(settle, w)
 			case k.KeyTaken != nil && k.KeyTaken(*r) && errors.As(r.Err, &ae):
 				w.refused = ae
 				settle = append(settle, w)
-			case errors.Is(r.Err, billbridge.ErrNotSent) && ctx.Err() == nil && !errors.Is(r.Err, billbridge.ErrUnauthorized):
-				next = append(next, w) // surely not created (429s): again
+			case again:
+				next = append(next, w)
 			}
 		}
 		if len(settle) > 0 {

@@ -209,3 +209,39 @@ func TestReconcileModes(t *testing.T) {
 func contextWithMode(ctx context.Context, mode billbridge.Mode) context.Context {
 	return transport.WithRequest(ctx, &config.Request{Mode: mode, ModeSet: true})
 }
+
+// TestReconcileResendsRefusedBeforeActing: an item the provider refused
+// before acting (a sub-request answered 429, billbridge.ErrNotSent) is sent
+// again in the next round, with a natural key or without one, and created
+// once.
+func TestReconcileResendsRefusedBeforeActing(t *testing.T) {
+	a := seeded(0, 10)
+	k := a.keyed(t)
+	create := k.Create
+	refusals := 0
+	k.Create = func(ctx context.Context, items []req, res []billbridge.Result[entity]) {
+		if refusals == 0 {
+			refusals++
+			for i := range items {
+				res[i].Err, res[i].Status = k.Engine.Refused("create", http.StatusTooManyRequests, "", "slow down", ""), http.StatusTooManyRequests
+			}
+			return
+		}
+		create(ctx, items, res)
+	}
+	items := []req{{Key: "k1", Name: "keyed"}, {Name: "keyless"}}
+	ctx := k.Engine.Context(context.Background(), nil)
+	kc := k.Begin(ctx, func(it req) string { return it.Key }, func(x entity) string { return x.Key }, len(items))
+	for range kc.Unique(slices.Values(items)) {
+	}
+	res := make([]billbridge.Result[entity], len(items))
+	kc.Write(ctx, []int{0, 1}, items, res)
+	for i, r := range res {
+		if r.Err != nil || r.ID == "" {
+			t.Errorf("item %d (%s): %+v, want created in the second round", i, items[i].Name, r)
+		}
+	}
+	if len(a.stored) != 2 || a.creates != 1 {
+		t.Errorf("%d stored in %d successful creates, want 2 in 1", len(a.stored), a.creates)
+	}
+}
