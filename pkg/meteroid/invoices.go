@@ -1,6 +1,7 @@
 package meteroid
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -134,7 +135,10 @@ func (c *Client) GetInvoice(ctx context.Context, id string, opts ...option.Reque
 // the PDF starts (a lost connection, 429, 5xx) are retried like every
 // read; a body that breaks off midway returns an error after part of it
 // was written to w (DownloadInvoices writes to a temporary file and
-// starts again instead). An unknown invoice, or one without a PDF yet (a
+// starts again instead). A body that ends cleanly but is not a whole PDF
+// (no "%PDF-" in its first 1024 bytes or no "%%EOF" in its last 1024: a
+// body cut short by a proxy or a server that still ended the answer
+// properly) counts as broken off. An unknown invoice, or one without a PDF yet (a
 // draft), is an error that matches billbridge.ErrNotFound. A 200 whose
 // Content-Type is neither application/pdf nor application/octet-stream (a
 // proxy's page) is a retryable error and writes nothing. The attempt
@@ -165,12 +169,66 @@ func (c *Client) download(ctx context.Context, id string, w io.Writer) (int64, *
 				Message: fmt.Sprintf("invoice %s: the answer is %s, not a PDF", id, ct)}
 		}
 	}
-	n, err := io.Copy(w, body)
+	var check pdfCheck
+	n, err := io.Copy(io.MultiWriter(w, &check), body)
 	if err != nil {
 		return n, ans, &billbridge.APIError{Provider: Provider, Operation: call.Op, StatusCode: ans.Status, RequestID: ans.RequestID, Retryable: true,
 			Message: fmt.Sprintf("invoice %s: the PDF broke off after %d bytes: %v", id, n, err), Err: err}
 	}
+	if reason := check.incomplete(); reason != "" {
+		// The body ended cleanly by HTTP's framing (no Content-Length, or
+		// one a proxy or a broken server computed for what it had) but is
+		// not a whole PDF: as good as broken off.
+		return n, ans, &billbridge.APIError{Provider: Provider, Operation: call.Op, StatusCode: ans.Status, RequestID: ans.RequestID, Retryable: true,
+			Message: fmt.Sprintf("invoice %s: the PDF broke off after %d bytes: %s", id, n, reason)}
+	}
 	return n, ans, nil
+}
+
+// pdfWindow is how far from a PDF's start its header and from its end its
+// end-of-file marker may be: PDF readers look for "%PDF-" in the first
+// 1024 bytes and for "%%EOF" in the last 1024 (ISO 32000 puts them at the
+// very start and on the last line; writers add bytes around them).
+const pdfWindow = 1024
+
+// pdfCheck sees the bytes of a PDF as they are copied and keeps, in fixed
+// memory, its first and its last pdfWindow bytes.
+type pdfCheck struct {
+	head         [pdfWindow]byte
+	tail         [2 * pdfWindow]byte
+	nHead, nTail int
+}
+
+func (c *pdfCheck) Write(p []byte) (int, error) {
+	if c.nHead < len(c.head) {
+		c.nHead += copy(c.head[c.nHead:], p)
+	}
+	if len(p) >= pdfWindow {
+		c.nTail = copy(c.tail[:], p[len(p)-pdfWindow:])
+		return len(p), nil
+	}
+	if c.nTail+len(p) > len(c.tail) {
+		keep := pdfWindow - len(p)
+		copy(c.tail[:keep], c.tail[c.nTail-keep:c.nTail])
+		c.nTail = keep
+	}
+	c.nTail += copy(c.tail[c.nTail:], p)
+	return len(p), nil
+}
+
+// incomplete says why the bytes seen are not a whole PDF ("" when they
+// are): no header at the start, or no end-of-file marker at the end, which
+// is what a PDF cut short lacks. A cut that happens to end just after the
+// marker of an earlier revision (an incrementally updated PDF has one per
+// revision) cannot be told from a whole file here.
+func (c *pdfCheck) incomplete() string {
+	switch {
+	case !bytes.Contains(c.head[:c.nHead], []byte("%PDF-")):
+		return "it does not start with a PDF header (%PDF-)"
+	case !bytes.Contains(c.tail[max(0, c.nTail-pdfWindow):c.nTail], []byte("%%EOF")):
+		return "it does not end with a PDF's end-of-file marker (%%EOF)"
+	}
+	return ""
 }
 
 // restart empties f for a download from the start.
