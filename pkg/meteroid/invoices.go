@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/meteroidapi"
@@ -243,15 +245,24 @@ func restart(f *os.File) error {
 // body breaks off midway (each attempt has the transport's own retries).
 const downloadTries = 3
 
-// DownloadInvoices writes the PDFs of invoices into dir, one file
-// "<id>.pdf" each, one request per id with up to Concurrency in flight, and
-// returns one result per id in input order: ID the invoice's id, Value the
-// file's path, Status 200. Each PDF streams into a temporary file in dir
-// that is renamed into place once complete, so a file that exists is
-// whole; a body that breaks off midway is downloaded again from the start
-// (up to 3 times). Memory stays bounded whatever the PDFs' sizes. An empty
-// or path-like id fails locally with a *billbridge.ValidationError; an
-// unknown invoice, or a draft without a PDF, wraps billbridge.ErrNotFound.
+// DownloadInvoices writes the PDFs of invoices into dir ("" for the
+// working directory), one file "<id>.pdf" each, one request per id with up
+// to Concurrency in flight, and returns one result per id in input order:
+// ID the invoice's id, Value the file's path (dir joined with the name),
+// Status 200. Each PDF streams into a temporary file in dir
+// (".billbridge-*.pdf.part", mode 0600), flushed to disk and renamed into
+// place once complete, so a file under the final name is whole: an
+// existing <id>.pdf is replaced in one step (a reader sees the old file
+// or the new one, never a mix), and a download that fails leaves it as it
+// was. A body that breaks off midway, or ends without being a whole PDF,
+// is downloaded again from the start (up to 3 times). Memory stays bounded
+// whatever the PDFs' sizes. The file name never leaves dir: an id that is
+// empty, holds a path separator, a control character (NUL included) or
+// invalid UTF-8, is "." or "..", makes a name longer than 255 bytes, or
+// is not a plain file name where the program runs (Windows' reserved
+// names) fails locally with a *billbridge.ValidationError, nothing sent. A
+// dir that is missing or not writable fails every id without a request.
+// An unknown invoice, or a draft without a PDF, wraps billbridge.ErrNotFound.
 func (c *Client) DownloadInvoices(ctx context.Context, ids []string, dir string, opts ...option.RequestOption) []billbridge.Result[string] {
 	return batch.Run(c.e.Context(ctx, opts), ids, c.e.BatchOptions(1), batch.Each(c.downloadTo(dir)))
 }
@@ -261,17 +272,63 @@ func (c *Client) DownloadInvoicesSeq(ctx context.Context, ids iter.Seq[string], 
 	return batch.Stream(c.e.Context(ctx, opts), ids, -1, c.e.BatchOptions(1), batch.Each(c.downloadTo(dir)))
 }
 
+// maxFileName is the longest file name, in bytes, that the common file
+// systems take (NAME_MAX of Linux and macOS; NTFS counts 255 UTF-16 units,
+// which 255 bytes never exceed).
+const maxFileName = 255
+
+// pdfFileName is the name DownloadInvoices gives the PDF of invoice id in
+// its directory, "<id>.pdf", or a *billbridge.ValidationError (Index 0)
+// when id cannot be one file name inside a directory: see DownloadInvoices.
+func pdfFileName(id string) (string, error) {
+	name := id + ".pdf"
+	var reason string
+	switch {
+	case id == "":
+		return "", emptyInvoiceID(0)
+	case strings.ContainsAny(id, `/\`) || id == "." || id == "..":
+		reason = "an invoice id names no directory (it becomes the file name)"
+	case !utf8.ValidString(id):
+		reason = "not valid UTF-8 (it becomes the file name)"
+	case strings.ContainsFunc(id, unicode.IsControl):
+		reason = "holds a control character (it becomes the file name)"
+	case len(name) > maxFileName:
+		reason = fmt.Sprintf("%d bytes long: its file name would pass the %d bytes a file system takes", len(id), maxFileName)
+	case !filepath.IsLocal(name) || filepath.Base(name) != name:
+		reason = "not a plain file name here (it becomes the file name)"
+	}
+	if reason != "" {
+		shown := id
+		if len(shown) > 64 {
+			k := 64
+			for k > 0 && !utf8.RuneStart(shown[k]) {
+				k--
+			}
+			shown = shown[:k] + "…"
+		}
+		return "", &billbridge.ValidationError{Field: "invoice_id", Reason: fmt.Sprintf("%q: %s", shown, reason)}
+	}
+	return name, nil
+}
+
 func (c *Client) downloadTo(dir string) func(ctx context.Context, index int, id string) billbridge.Result[string] {
+	if dir == "" {
+		// Not os.CreateTemp's default (the system's temporary directory,
+		// perhaps another file system, where the rename would fail).
+		dir = "."
+	}
 	return func(ctx context.Context, index int, id string) billbridge.Result[string] {
-		if id == "" {
-			return billbridge.Result[string]{Err: emptyInvoiceID(index)}
+		name, err := pdfFileName(id)
+		if err != nil {
+			if ve, ok := err.(*billbridge.ValidationError); ok {
+				ve.Index = index
+			}
+			return billbridge.Result[string]{Err: err}
 		}
-		if strings.ContainsAny(id, `/\`) || id == "." || id == ".." {
-			return billbridge.Result[string]{Err: &billbridge.ValidationError{Index: index, Field: "invoice_id",
-				Reason: fmt.Sprintf("%q: an invoice id names no directory (it becomes the file name)", id)}}
-		}
-		final := filepath.Join(dir, id+".pdf")
-		tmp, err := os.CreateTemp(dir, "."+id+"-*.pdf.part")
+		final := filepath.Join(dir, name)
+		// The temporary name leaves the id out: a long id that makes a
+		// valid final name would make too long a temporary one.
+		tmp, err := os.CreateTemp(dir, ".billbridge-*.pdf.part")
 		if err != nil {
 			return billbridge.Result[string]{Err: &billbridge.APIError{Provider: Provider, Operation: "downloadInvoicePdf",
 				Message: fmt.Sprintf("invoice %s: %v", id, err), Err: fmt.Errorf("%w: %w", billbridge.ErrNotSent, err)}}
@@ -299,12 +356,19 @@ func (c *Client) downloadTo(dir string) func(ctx context.Context, index int, id 
 			}
 			break
 		}
+		// On disk before the rename: after a crash, the final name holds
+		// the old file or the whole new one, never a renamed empty file
+		// whose data was not written yet.
+		if err := tmp.Sync(); err != nil {
+			r.Err = fmt.Errorf("invoice %s: writing %s: %w", id, tmp.Name(), err)
+			return r
+		}
 		if err := tmp.Close(); err != nil {
-			r.Err = err
+			r.Err = fmt.Errorf("invoice %s: writing %s: %w", id, tmp.Name(), err)
 			return r
 		}
 		if err := os.Rename(tmp.Name(), final); err != nil {
-			r.Err = err
+			r.Err = fmt.Errorf("invoice %s: %w", id, err)
 			return r
 		}
 		r.Value = final

@@ -287,3 +287,60 @@ func TestPDFCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestDownloadFileNames: an id never makes a file outside the directory
+// nor fails on the file system after a request: ids with separators, dot
+// names, control characters (NUL too), invalid UTF-8 or a name past 255
+// bytes are refused locally (nothing sent); the longest id whose name
+// fits is sent (the fake does not know it: 404). A link named <id>.pdf
+// that points out of the directory is replaced, its target untouched.
+// dir "" is the working directory.
+func TestDownloadFileNames(t *testing.T) {
+	srv, c, ids := invoiced(t, 1)
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(outside, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, ids[0]+".pdf")); err != nil {
+		t.Fatal(err)
+	}
+	hostile := []string{"../x", "a/b", `..\x`, "..", ".", "/etc/passwd", "inv\x00x", "inv\nx", "inv\x7f", "\xff\xfe", strings.Repeat("i", 252)}
+	longest := strings.Repeat("i", 251) // 251 + ".pdf" = 255 bytes
+	before, _ := c.Counts()
+	rs := c.DownloadInvoices(context.Background(), append(slices.Clone(hostile), longest, ids[0]), dir)
+	after, _ := c.Counts()
+	var ve *billbridge.ValidationError
+	for i, r := range rs[:len(hostile)] {
+		if !errors.As(r.Err, &ve) || ve.Index != i || ve.Field != "invoice_id" || r.Value != "" {
+			t.Errorf("%q: %+v, want a validation error of item %d", hostile[i], r, i)
+		}
+	}
+	if r := rs[len(hostile)]; !errors.Is(r.Err, billbridge.ErrNotFound) {
+		t.Errorf("a %d-byte id: %v, want it sent (404)", len(longest), r.Err)
+	}
+	if after-before != 2 {
+		t.Errorf("%d requests, want 2 (the longest id, the invoice)", after-before)
+	}
+	r := rs[len(rs)-1]
+	final := filepath.Join(dir, ids[0]+".pdf")
+	if info, err := os.Lstat(final); !r.OK() || r.Value != final || err != nil || !info.Mode().IsRegular() {
+		t.Errorf("the invoice: %+v, %v %v", r, info, err)
+	}
+	if data, _ := os.ReadFile(outside); string(data) != "keep" {
+		t.Errorf("the link's target outside dir holds %q", data)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files in dir, want the one PDF", len(entries))
+	}
+	_ = srv
+
+	// "" is the working directory, whatever the temporary directory is.
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	wd := t.TempDir()
+	t.Chdir(wd)
+	r = c.DownloadInvoices(context.Background(), ids, "")[0]
+	if _, err := os.Stat(filepath.Join(wd, ids[0]+".pdf")); !r.OK() || r.Value != ids[0]+".pdf" || err != nil {
+		t.Errorf("dir \"\": %+v %v", r, err)
+	}
+}
