@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -23,13 +25,17 @@ type idResult struct {
 	Status      int    `json:"status,omitempty"`
 	AlreadyGone bool   `json:"already_gone,omitempty"`
 	Error       string `json:"error,omitempty"`
+	// Path is the file a success wrote (download).
+	Path string `json:"path,omitempty"`
 }
 
 // eachCommand runs "billbridge delete|archive|send <provider> <resource>
 // ID...": one request per id through the registry's facade method, one JSON
 // line per id on stdout in input order; failed reports that some id failed
 // (exit 1). Ids come from the arguments and, with --from FILE (or a lone
-// "-" argument, stdin), one per line; blank lines are skipped.
+// "-" argument, stdin), one per line; blank lines are skipped. The verb's
+// own flags (verbDef.flags, such as download's --dir) are checked once the
+// pair is known, before anything is read or sent.
 func eachCommand(ctx context.Context, verb string, args []string, stdin io.Reader, stdout, stderr io.Writer) (failed bool, err error) {
 	var f readFlags
 	var from string
@@ -37,10 +43,17 @@ func eachCommand(ctx context.Context, verb string, args []string, stdin io.Reade
 	fs.SetOutput(stderr)
 	f.register(fs, false)
 	fs.StringVar(&from, "from", "", `read ids one per line from FILE ("-": stdin), after those given as arguments`)
+	for _, vf := range verbFlags(verb) {
+		fs.String(vf.name, vf.def, vf.usage)
+	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: billbridge %s <provider> <resource> <id>... [--from FILE|-] [flags]\n", verb)
+		fmt.Fprintf(stderr, "usage: billbridge %s <provider> <resource> <id>... [--from FILE|-]%s [flags]\n", verb, verbFlagSynopsis(verb))
 		fmt.Fprintf(stderr, "pairs: %s\n", pairNames(verb))
-		fmt.Fprintln(stderr, `prints one JSON line per id: {"id":…,"ok":…,"status":…,"error":…} ("already_gone": true when a retry found it gone)`)
+		fmt.Fprint(stderr, `prints one JSON line per id: {"id":…,"ok":…,"status":…,"error":…} ("already_gone": true when a retry found it gone`)
+		if writesFiles(verb) {
+			fmt.Fprint(stderr, `; "path": the file a success wrote`)
+		}
+		fmt.Fprintln(stderr, ")")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterleaved(fs, args)
@@ -54,6 +67,10 @@ func eachCommand(ctx context.Context, verb string, args []string, stdin io.Reade
 		return false, usagef("%s wants <provider> <resource> <id>..., got %q", verb, pos)
 	}
 	prov, v, err := lookup(verb, pos[0], pos[1])
+	if err != nil {
+		return false, err
+	}
+	values, err := v.flagValues(fs, verb+" "+pos[0]+" "+pos[1])
 	if err != nil {
 		return false, err
 	}
@@ -127,7 +144,7 @@ func eachCommand(ctx context.Context, verb string, args []string, stdin io.Reade
 		readErr = sc.Err()
 		mu.Unlock()
 	}
-	results, _, err := v.each(ctx, opts, iter.Seq[string](all))
+	results, _, err := v.each(ctx, opts, iter.Seq[string](all), values)
 	if err != nil {
 		return false, usagef("%v", err)
 	}
@@ -144,6 +161,9 @@ func eachCommand(ctx context.Context, verb string, args []string, stdin io.Reade
 			id = r.Value
 		}
 		line := idResult{ID: id, OK: r.Err == nil, Status: r.Status, AlreadyGone: r.AlreadyGone}
+		if v.paths && r.Err == nil {
+			line.Path = r.Value
+		}
 		if r.Err != nil {
 			failed = true
 			line.Error = r.Err.Error()
@@ -167,4 +187,87 @@ func eachCommand(ctx context.Context, verb string, args []string, stdin io.Reade
 		return false, usagef("%s: no ids", verb)
 	}
 	return failed, nil
+}
+
+// flagValues are the values of v's own flags as set parsed them (the
+// default where one was left out), each checked; a flag that another pair
+// of the verb takes and v does not is refused. pair names the command in
+// the errors.
+func (v *verbDef) flagValues(set *flag.FlagSet, pair string) (verbValues, error) {
+	values := verbValues{}
+	for _, vf := range v.flags {
+		values[vf.name] = vf.def
+	}
+	var refused error
+	set.Visit(func(fl *flag.Flag) {
+		if !slices.ContainsFunc(verbFlags(v.name), func(vf verbFlag) bool { return vf.name == fl.Name }) {
+			return // a flag all verbs over ids share
+		}
+		if _, ok := values[fl.Name]; !ok {
+			if refused == nil {
+				refused = usagef("--%s: %s takes no such flag", fl.Name, pair)
+			}
+			return
+		}
+		values[fl.Name] = fl.Value.String()
+	})
+	if refused != nil {
+		return nil, refused
+	}
+	for _, vf := range v.flags {
+		if vf.check == nil {
+			continue
+		}
+		if err := vf.check(values[vf.name]); err != nil {
+			return nil, err
+		}
+	}
+	return values, nil
+}
+
+// checkOutputDir is the check of a verb's --dir: dir is an existing
+// directory in which this process can create files, so that a typo or a
+// read-only place is one usage error naming it before any request, not a
+// failure per id after the fake or the provider was reached. The directory
+// is not created: a mistyped name would make a tree somewhere unexpected.
+func checkOutputDir(dir string) error {
+	if dir == "" {
+		return usagef("--dir: empty (leave it out for the working directory)")
+	}
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return usagef("--dir %s: no such directory (create it first: downloads do not create it)", dir)
+	case err != nil:
+		return usagef("--dir %s: %v", dir, errors.Unwrap(err))
+	case !info.IsDir():
+		return usagef("--dir %s: not a directory", dir)
+	}
+	// A file of the kind the downloads write first, removed at once.
+	probe, err := os.CreateTemp(dir, ".billbridge-*.pdf.part")
+	if err != nil {
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return usagef("--dir %s: cannot create files there: %v", dir, err)
+	}
+	probe.Close()
+	if err := os.Remove(probe.Name()); err != nil {
+		return usagef("--dir %s: cannot remove files there: %v", dir, err)
+	}
+	return nil
+}
+
+// writesFiles reports whether a pair of verb writes files (verbDef.paths).
+func writesFiles(verb string) bool {
+	for _, p := range providers {
+		for _, r := range p.resources {
+			for _, v := range r.verbs {
+				if v.name == verb && v.paths {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -61,10 +61,62 @@ type verbDef struct {
 	read *readPair
 	// each runs a verb over ids (delete, archive, send).
 	each eachFunc
+	// flags are the flags of this pair's verb over ids beyond those all
+	// such verbs share (download's --dir); each gets their values.
+	flags []verbFlag
+	// paths: each's successes carry in Value the path of the file they
+	// wrote, printed as "path" in the id's line.
+	paths bool
 }
 
-// eachFunc sends one request per id through a facade's batch method.
-type eachFunc func(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error)
+// eachFunc sends one request per id through a facade's batch method; values
+// holds the verb's flags (verbDef.flags), given or defaulted and checked.
+type eachFunc func(ctx context.Context, opts []option.Option, ids iter.Seq[string], values verbValues) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error)
+
+// verbValues are the values of a verb's flags, by name.
+type verbValues map[string]string
+
+// verbFlag is a flag of a verb over ids that only some pairs take, declared
+// in the registry with the verb: the verb's command offers it (its -h and
+// the overview list it) when any pair of the verb has it, and a pair
+// without it refuses it. check runs on its value, the default included,
+// once the pair is known and before any request (nil: any value).
+type verbFlag struct {
+	// arg is the value's name in usage texts (DIR); usage may hold line
+	// breaks, each before 60 columns.
+	name, arg, def, usage string
+	check                 func(value string) error
+}
+
+// verbFlags are the flags the pairs of verb declare, each once, in registry
+// order.
+func verbFlags(verb string) []verbFlag {
+	var out []verbFlag
+	for _, p := range providers {
+		for _, r := range p.resources {
+			for _, v := range r.verbs {
+				if v.name != verb {
+					continue
+				}
+				for _, f := range v.flags {
+					if !slices.ContainsFunc(out, func(o verbFlag) bool { return o.name == f.name }) {
+						out = append(out, f)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// verbFlagSynopsis is " [--dir DIR]" for the verb's flags, for usage lines.
+func verbFlagSynopsis(verb string) string {
+	var b strings.Builder
+	for _, f := range verbFlags(verb) {
+		fmt.Fprintf(&b, " [--%s %s]", f.name, f.arg)
+	}
+	return b.String()
+}
 
 // verbOrder is the order of the verbs in the usage text and the README.
 var verbOrder = []string{"push", "sync", "replace", "list", "get", "delete", "archive", "unarchive", "cancel", "send", "void", "pay", "download"}
@@ -194,10 +246,14 @@ func usageText() string {
       pairs: %s
 `, pairNames("push"), pairNames("sync"), pairNames("replace"), pairNames("list"), pairNames("get"))
 	for _, verb := range eachVerbs {
-		fmt.Fprintf(&b, "  billbridge %s <provider> <resource> <id>... [--from FILE|-] [flags]\n      pairs: %s\n", verb, pairNames(verb))
+		fmt.Fprintf(&b, "  billbridge %s <provider> <resource> <id>... [--from FILE|-]%s [flags]\n      pairs: %s\n", verb, verbFlagSynopsis(verb), pairNames(verb))
+		for _, f := range verbFlags(verb) {
+			usage := strings.ReplaceAll(f.usage, "\n", "\n"+strings.Repeat(" ", 30))
+			fmt.Fprintf(&b, "      --%-22s%s (default %q)\n", f.name+" "+f.arg, usage, f.def)
+		}
 	}
-	b.WriteString(`      one JSON line per id: {"id":…,"ok":…,"status":…,"error":…}; ids also one per
-      line from --from FILE (or "-", stdin)
+	b.WriteString(`      one JSON line per id: {"id":…,"ok":…,"status":…,"error":…} ("path": the file a
+      download wrote); ids also one per line from --from FILE (or "-", stdin)
   billbridge fake <provider> [--addr 127.0.0.1:0] [--latency D] [--jitter D] [--error-rate P]
                              [--after-acting-rate P] [--fault KIND=RATE ...]
                              [--rate-limit R] [--retry-after S] [--seed N]

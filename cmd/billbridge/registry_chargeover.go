@@ -162,7 +162,7 @@ func chargeoverRead() *readPair {
 // chargeoverDelete is "delete chargeover customers": DeleteCustomersSeq by
 // customer_id. An id that is not a number fails alone, naming it, and is
 // not sent (the facade refuses ids below 1 the same way).
-func chargeoverDelete(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+func chargeoverDelete(ctx context.Context, opts []option.Option, ids iter.Seq[string], _ verbValues) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
 	c, err := chargeover.New(opts...)
 	if err != nil {
 		return nil, nil, err

@@ -79,7 +79,7 @@ func mapSeq[A, B any](seq iter.Seq[A], f func(A) B) iter.Seq[B] {
 // verb over ids: an id that is not a number is passed on as 0, which the
 // facade refuses before sending, and reported as not a number.
 func chargeoverInvoiceEach(run func(c *chargeover.Client, ctx context.Context, ids iter.Seq[int64]) iter.Seq[billbridge.Result[bool]]) eachFunc {
-	return func(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+	return func(ctx context.Context, opts []option.Option, ids iter.Seq[string], _ verbValues) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
 		c, err := chargeover.New(opts...)
 		if err != nil {
 			return nil, nil, err

@@ -51,7 +51,9 @@ var meteroidProvider = &providerDef{
 		verbs: []*verbDef{
 			{name: "list", method: "ListInvoices", ops: []string{"listInvoices"}, read: meteroidInvoicesRead()},
 			{name: "get", method: "GetInvoice", ops: []string{"getInvoiceById"}, read: meteroidInvoicesRead()},
-			{name: "download", method: "DownloadInvoicesSeq", ops: []string{"downloadInvoicePdf"}, each: meteroidDownload},
+			{name: "download", method: "DownloadInvoicesSeq", ops: []string{"downloadInvoicePdf"}, each: meteroidDownload, paths: true,
+				flags: []verbFlag{{name: "dir", arg: "DIR", def: ".", check: checkOutputDir,
+					usage: "write each PDF, <id>.pdf, into DIR (an existing directory);\na file of that name is replaced whole"}}},
 		},
 	}, {
 		name: "plans", line: "(read only)", key: "id (plan_…); get: ID or ID@VERSION",
@@ -140,15 +142,18 @@ func meteroidCatalogRead[L, G any](list func(*meteroid.Client, context.Context, 
 	}
 }
 
-// meteroidDownload is "download meteroid invoices ID...": each PDF into
-// "<id>.pdf" in the working directory, streamed (bounded memory whatever
-// its size) into a temporary file renamed into place once complete.
-func meteroidDownload(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+// meteroidDownload is "download meteroid invoices ID... [--dir DIR]": each
+// PDF into "<id>.pdf" in DIR (checked by checkOutputDir: it exists and
+// takes files), streamed (bounded memory whatever its size) into a
+// temporary file in DIR renamed into place once complete, replacing a file
+// of that name; an id that would not make one file name inside DIR fails
+// alone, nothing sent (the facade's checks).
+func meteroidDownload(ctx context.Context, opts []option.Option, ids iter.Seq[string], values verbValues) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
 	c, err := meteroid.New(opts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	return c.DownloadInvoicesSeq(ctx, ids, "."), c.Counts, nil
+	return c.DownloadInvoicesSeq(ctx, ids, values["dir"]), c.Counts, nil
 }
 
 // meteroidInvoicesRead is the pair of "list" and "get" for invoices: listed
@@ -208,7 +213,7 @@ func meteroidSubscriptionsJob(f *pushFlags) (pushJob, error) {
 
 // meteroidCancel is "cancel meteroid subscriptions ID...": each at the end
 // of its current period.
-func meteroidCancel(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+func meteroidCancel(ctx context.Context, opts []option.Option, ids iter.Seq[string], _ verbValues) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
 	c, err := meteroid.New(opts...)
 	if err != nil {
 		return nil, nil, err
@@ -377,7 +382,7 @@ func meteroidSyncJob(f *pushFlags) (pushJob, error) {
 // meteroidEach is a verb over ids or aliases (archive, unarchive): the
 // facade's method, one result per id.
 func meteroidEach(method func(*meteroid.Client, context.Context, iter.Seq[string], ...option.RequestOption) iter.Seq[billbridge.Result[string]]) eachFunc {
-	return func(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+	return func(ctx context.Context, opts []option.Option, ids iter.Seq[string], _ verbValues) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
 		c, err := meteroid.New(opts...)
 		if err != nil {
 			return nil, nil, err

@@ -249,7 +249,7 @@ func tightSyncJob(f *pushFlags) (pushJob, error) {
 
 // tightEach is a verb over ids through a Tight batch method (delete).
 func tightEach(method func(*tight.Client, context.Context, iter.Seq[string], ...option.RequestOption) iter.Seq[billbridge.Result[string]]) eachFunc {
-	return func(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+	return func(ctx context.Context, opts []option.Option, ids iter.Seq[string], _ verbValues) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
 		c, err := tight.New(opts...)
 		if err != nil {
 			return nil, nil, err
@@ -260,7 +260,7 @@ func tightEach(method func(*tight.Client, context.Context, iter.Seq[string], ...
 
 // tightSendInvoices is "send tight invoices": SendInvoicesSeq, sending no
 // type (Tight's default), one result per id.
-func tightSendInvoices(ctx context.Context, opts []option.Option, ids iter.Seq[string]) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
+func tightSendInvoices(ctx context.Context, opts []option.Option, ids iter.Seq[string], _ verbValues) (iter.Seq[billbridge.Result[string]], func() (int64, int64), error) {
 	c, err := tight.New(opts...)
 	if err != nil {
 		return nil, nil, err

@@ -26,3 +26,17 @@ func ResponseError(op string, h http.Header, status int, body []byte) *billbridg
 
 // AppendEvent is appendEvent, for the test that holds it to json.Marshal.
 var AppendEvent = appendEvent
+
+// PDFWhole writes pdf through a pdfCheck in chunks of chunk bytes and
+// reports whether it saw a whole PDF, and how many bytes.
+func PDFWhole(pdf []byte, chunk int) (bool, int) {
+	var c pdfCheck
+	n := 0
+	for len(pdf) > 0 {
+		k := min(chunk, len(pdf))
+		m, _ := c.Write(pdf[:k])
+		n += m
+		pdf = pdf[k:]
+	}
+	return c.incomplete() == "", n
+}

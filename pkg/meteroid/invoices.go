@@ -1,6 +1,7 @@
 package meteroid
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/meteroidapi"
@@ -134,7 +137,10 @@ func (c *Client) GetInvoice(ctx context.Context, id string, opts ...option.Reque
 // the PDF starts (a lost connection, 429, 5xx) are retried like every
 // read; a body that breaks off midway returns an error after part of it
 // was written to w (DownloadInvoices writes to a temporary file and
-// starts again instead). An unknown invoice, or one without a PDF yet (a
+// starts again instead). A body that ends cleanly but is not a whole PDF
+// (no "%PDF-" in its first 1024 bytes or no "%%EOF" in its last 1024: a
+// body cut short by a proxy or a server that still ended the answer
+// properly) counts as broken off. An unknown invoice, or one without a PDF yet (a
 // draft), is an error that matches billbridge.ErrNotFound. A 200 whose
 // Content-Type is neither application/pdf nor application/octet-stream (a
 // proxy's page) is a retryable error and writes nothing. The attempt
@@ -165,12 +171,66 @@ func (c *Client) download(ctx context.Context, id string, w io.Writer) (int64, *
 				Message: fmt.Sprintf("invoice %s: the answer is %s, not a PDF", id, ct)}
 		}
 	}
-	n, err := io.Copy(w, body)
+	var check pdfCheck
+	n, err := io.Copy(io.MultiWriter(w, &check), body)
 	if err != nil {
 		return n, ans, &billbridge.APIError{Provider: Provider, Operation: call.Op, StatusCode: ans.Status, RequestID: ans.RequestID, Retryable: true,
 			Message: fmt.Sprintf("invoice %s: the PDF broke off after %d bytes: %v", id, n, err), Err: err}
 	}
+	if reason := check.incomplete(); reason != "" {
+		// The body ended cleanly by HTTP's framing (no Content-Length, or
+		// one a proxy or a broken server computed for what it had) but is
+		// not a whole PDF: as good as broken off.
+		return n, ans, &billbridge.APIError{Provider: Provider, Operation: call.Op, StatusCode: ans.Status, RequestID: ans.RequestID, Retryable: true,
+			Message: fmt.Sprintf("invoice %s: the PDF broke off after %d bytes: %s", id, n, reason)}
+	}
 	return n, ans, nil
+}
+
+// pdfWindow is how far from a PDF's start its header and from its end its
+// end-of-file marker may be: PDF readers look for "%PDF-" in the first
+// 1024 bytes and for "%%EOF" in the last 1024 (ISO 32000 puts them at the
+// very start and on the last line; writers add bytes around them).
+const pdfWindow = 1024
+
+// pdfCheck sees the bytes of a PDF as they are copied and keeps, in fixed
+// memory, its first and its last pdfWindow bytes.
+type pdfCheck struct {
+	head         [pdfWindow]byte
+	tail         [2 * pdfWindow]byte
+	nHead, nTail int
+}
+
+func (c *pdfCheck) Write(p []byte) (int, error) {
+	if c.nHead < len(c.head) {
+		c.nHead += copy(c.head[c.nHead:], p)
+	}
+	if len(p) >= pdfWindow {
+		c.nTail = copy(c.tail[:], p[len(p)-pdfWindow:])
+		return len(p), nil
+	}
+	if c.nTail+len(p) > len(c.tail) {
+		keep := pdfWindow - len(p)
+		copy(c.tail[:keep], c.tail[c.nTail-keep:c.nTail])
+		c.nTail = keep
+	}
+	c.nTail += copy(c.tail[c.nTail:], p)
+	return len(p), nil
+}
+
+// incomplete says why the bytes seen are not a whole PDF ("" when they
+// are): no header at the start, or no end-of-file marker at the end, which
+// is what a PDF cut short lacks. A cut that happens to end just after the
+// marker of an earlier revision (an incrementally updated PDF has one per
+// revision) cannot be told from a whole file here.
+func (c *pdfCheck) incomplete() string {
+	switch {
+	case !bytes.Contains(c.head[:c.nHead], []byte("%PDF-")):
+		return "it does not start with a PDF header (%PDF-)"
+	case !bytes.Contains(c.tail[max(0, c.nTail-pdfWindow):c.nTail], []byte("%%EOF")):
+		return "it does not end with a PDF's end-of-file marker (%%EOF)"
+	}
+	return ""
 }
 
 // restart empties f for a download from the start.
@@ -185,15 +245,24 @@ func restart(f *os.File) error {
 // body breaks off midway (each attempt has the transport's own retries).
 const downloadTries = 3
 
-// DownloadInvoices writes the PDFs of invoices into dir, one file
-// "<id>.pdf" each, one request per id with up to Concurrency in flight, and
-// returns one result per id in input order: ID the invoice's id, Value the
-// file's path, Status 200. Each PDF streams into a temporary file in dir
-// that is renamed into place once complete, so a file that exists is
-// whole; a body that breaks off midway is downloaded again from the start
-// (up to 3 times). Memory stays bounded whatever the PDFs' sizes. An empty
-// or path-like id fails locally with a *billbridge.ValidationError; an
-// unknown invoice, or a draft without a PDF, wraps billbridge.ErrNotFound.
+// DownloadInvoices writes the PDFs of invoices into dir ("" for the
+// working directory), one file "<id>.pdf" each, one request per id with up
+// to Concurrency in flight, and returns one result per id in input order:
+// ID the invoice's id, Value the file's path (dir joined with the name),
+// Status 200. Each PDF streams into a temporary file in dir
+// (".billbridge-*.pdf.part", mode 0600), flushed to disk and renamed into
+// place once complete, so a file under the final name is whole: an
+// existing <id>.pdf is replaced in one step (a reader sees the old file
+// or the new one, never a mix), and a download that fails leaves it as it
+// was. A body that breaks off midway, or ends without being a whole PDF,
+// is downloaded again from the start (up to 3 times). Memory stays bounded
+// whatever the PDFs' sizes. The file name never leaves dir: an id that is
+// empty, holds a path separator, a control character (NUL included) or
+// invalid UTF-8, is "." or "..", makes a name longer than 255 bytes, or
+// is not a plain file name where the program runs (Windows' reserved
+// names) fails locally with a *billbridge.ValidationError, nothing sent. A
+// dir that is missing or not writable fails every id without a request.
+// An unknown invoice, or a draft without a PDF, wraps billbridge.ErrNotFound.
 func (c *Client) DownloadInvoices(ctx context.Context, ids []string, dir string, opts ...option.RequestOption) []billbridge.Result[string] {
 	return batch.Run(c.e.Context(ctx, opts), ids, c.e.BatchOptions(1), batch.Each(c.downloadTo(dir)))
 }
@@ -203,17 +272,63 @@ func (c *Client) DownloadInvoicesSeq(ctx context.Context, ids iter.Seq[string], 
 	return batch.Stream(c.e.Context(ctx, opts), ids, -1, c.e.BatchOptions(1), batch.Each(c.downloadTo(dir)))
 }
 
+// maxFileName is the longest file name, in bytes, that the common file
+// systems take (NAME_MAX of Linux and macOS; NTFS counts 255 UTF-16 units,
+// which 255 bytes never exceed).
+const maxFileName = 255
+
+// pdfFileName is the name DownloadInvoices gives the PDF of invoice id in
+// its directory, "<id>.pdf", or a *billbridge.ValidationError (Index 0)
+// when id cannot be one file name inside a directory: see DownloadInvoices.
+func pdfFileName(id string) (string, error) {
+	name := id + ".pdf"
+	var reason string
+	switch {
+	case id == "":
+		return "", emptyInvoiceID(0)
+	case strings.ContainsAny(id, `/\`) || id == "." || id == "..":
+		reason = "an invoice id names no directory (it becomes the file name)"
+	case !utf8.ValidString(id):
+		reason = "not valid UTF-8 (it becomes the file name)"
+	case strings.ContainsFunc(id, unicode.IsControl):
+		reason = "holds a control character (it becomes the file name)"
+	case len(name) > maxFileName:
+		reason = fmt.Sprintf("%d bytes long: its file name would pass the %d bytes a file system takes", len(id), maxFileName)
+	case !filepath.IsLocal(name) || filepath.Base(name) != name:
+		reason = "not a plain file name here (it becomes the file name)"
+	}
+	if reason != "" {
+		shown := id
+		if len(shown) > 64 {
+			k := 64
+			for k > 0 && !utf8.RuneStart(shown[k]) {
+				k--
+			}
+			shown = shown[:k] + "…"
+		}
+		return "", &billbridge.ValidationError{Field: "invoice_id", Reason: fmt.Sprintf("%q: %s", shown, reason)}
+	}
+	return name, nil
+}
+
 func (c *Client) downloadTo(dir string) func(ctx context.Context, index int, id string) billbridge.Result[string] {
+	if dir == "" {
+		// Not os.CreateTemp's default (the system's temporary directory,
+		// perhaps another file system, where the rename would fail).
+		dir = "."
+	}
 	return func(ctx context.Context, index int, id string) billbridge.Result[string] {
-		if id == "" {
-			return billbridge.Result[string]{Err: emptyInvoiceID(index)}
+		name, err := pdfFileName(id)
+		if err != nil {
+			if ve, ok := err.(*billbridge.ValidationError); ok {
+				ve.Index = index
+			}
+			return billbridge.Result[string]{Err: err}
 		}
-		if strings.ContainsAny(id, `/\`) || id == "." || id == ".." {
-			return billbridge.Result[string]{Err: &billbridge.ValidationError{Index: index, Field: "invoice_id",
-				Reason: fmt.Sprintf("%q: an invoice id names no directory (it becomes the file name)", id)}}
-		}
-		final := filepath.Join(dir, id+".pdf")
-		tmp, err := os.CreateTemp(dir, "."+id+"-*.pdf.part")
+		final := filepath.Join(dir, name)
+		// The temporary name leaves the id out: a long id that makes a
+		// valid final name would make too long a temporary one.
+		tmp, err := os.CreateTemp(dir, ".billbridge-*.pdf.part")
 		if err != nil {
 			return billbridge.Result[string]{Err: &billbridge.APIError{Provider: Provider, Operation: "downloadInvoicePdf",
 				Message: fmt.Sprintf("invoice %s: %v", id, err), Err: fmt.Errorf("%w: %w", billbridge.ErrNotSent, err)}}
@@ -241,12 +356,19 @@ func (c *Client) downloadTo(dir string) func(ctx context.Context, index int, id 
 			}
 			break
 		}
+		// On disk before the rename: after a crash, the final name holds
+		// the old file or the whole new one, never a renamed empty file
+		// whose data was not written yet.
+		if err := tmp.Sync(); err != nil {
+			r.Err = fmt.Errorf("invoice %s: writing %s: %w", id, tmp.Name(), err)
+			return r
+		}
 		if err := tmp.Close(); err != nil {
-			r.Err = err
+			r.Err = fmt.Errorf("invoice %s: writing %s: %w", id, tmp.Name(), err)
 			return r
 		}
 		if err := os.Rename(tmp.Name(), final); err != nil {
-			r.Err = err
+			r.Err = fmt.Errorf("invoice %s: %w", id, err)
 			return r
 		}
 		r.Value = final

@@ -120,9 +120,9 @@ func TestDownloadInvoices(t *testing.T) {
 	}
 }
 
-// pdfServer serves GET .../download with size bytes, streamed from a
-// limited reader (nothing held in memory); breakFirst cuts the first
-// answer off halfway.
+// pdfServer serves GET .../download with a PDF of size bytes (a header,
+// zeros, the end-of-file marker), streamed from a limited reader (nothing
+// held in memory); breakFirst cuts the first answer off halfway.
 func pdfServer(t *testing.T, size int64, breakFirst bool) (*httptest.Server, *atomic.Int32) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -131,13 +131,19 @@ func pdfServer(t *testing.T, size int64, breakFirst bool) (*httptest.Server, *at
 		w.Header().Set("Content-Length", fmt.Sprint(size))
 		w.WriteHeader(http.StatusOK)
 		if breakFirst && n == 1 {
-			_, _ = io.Copy(w, io.LimitReader(zeros{}, size/2))
+			_, _ = io.Copy(w, io.LimitReader(bigPDF(size), size/2))
 			panic(http.ErrAbortHandler) // the connection breaks off
 		}
-		_, _ = io.Copy(w, io.LimitReader(zeros{}, size))
+		_, _ = io.Copy(w, bigPDF(size))
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &calls
+}
+
+// bigPDF reads as a PDF of size bytes: header, zeros, end-of-file marker.
+func bigPDF(size int64) io.Reader {
+	const head, tail = "%PDF-1.7\n", "\n%%EOF\n"
+	return io.MultiReader(strings.NewReader(head), io.LimitReader(zeros{}, size-int64(len(head)+len(tail))), strings.NewReader(tail))
 }
 
 type zeros struct{}
@@ -222,5 +228,119 @@ func TestDownloadRefusesNonPDF(t *testing.T) {
 		if _, err := c.DownloadInvoice(context.Background(), "inv_1", io.Discard); err == nil {
 			t.Errorf("%s: DownloadInvoice took a non-PDF answer", ct)
 		}
+	}
+}
+
+// TestDownloadCutShort: an answer that ends cleanly by HTTP's framing but
+// holds half the PDF (fault.TruncatedJSON: the body cut in half, its
+// length recomputed) is downloaded again, and when every attempt is cut
+// it is an error for that invoice only: nothing under <id>.pdf, no
+// temporary file left, the other invoice written whole. It was saved as
+// the PDF and reported a success.
+func TestDownloadCutShort(t *testing.T) {
+	var target atomic.Value
+	target.Store("")
+	srv, c, ids := invoiced(t, 2, meteroidtest.WithFaults(fault.Config{Rates: map[fault.Kind]float64{fault.TruncatedJSON: 1},
+		Skip: func(r *http.Request) bool {
+			id := target.Load().(string)
+			return id == "" || !strings.Contains(r.URL.Path, "/"+id+"/")
+		}}))
+	target.Store(ids[0])
+	dir := t.TempDir()
+	rs := c.DownloadInvoices(context.Background(), ids, dir)
+	var ae *billbridge.APIError
+	if rs[0].OK() || !errors.As(rs[0].Err, &ae) || !strings.Contains(ae.Message, "%%EOF") || rs[0].ID != ids[0] || rs[0].Value != "" {
+		t.Errorf("the cut invoice: %+v", rs[0])
+	}
+	if got := srv.Faults.Counts()[fault.TruncatedJSON]; got < 3 {
+		t.Errorf("%d cut answers, want each of the 3 tries cut", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ids[0]+".pdf")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s.pdf: %v, want none", ids[0], err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, ids[1]+".pdf"))
+	if !rs[1].OK() || err != nil || !bytes.HasPrefix(data, []byte("%PDF-")) || !bytes.HasSuffix(data, []byte("%%EOF\n")) {
+		t.Errorf("the other invoice: %+v %v", rs[1], err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files in dir, want the one whole PDF (no leftovers)", len(entries))
+	}
+	// DownloadInvoice reports the cut too, after writing what came.
+	if _, err := c.DownloadInvoice(context.Background(), ids[0], io.Discard); err == nil || !strings.Contains(err.Error(), "broke off") {
+		t.Errorf("single download of a cut PDF: %v", err)
+	}
+}
+
+// TestPDFCheck: the header and end-of-file marker are found whatever the
+// sizes of the writes the copy makes, and a PDF cut anywhere is not whole.
+func TestPDFCheck(t *testing.T) {
+	pdf, err := io.ReadAll(bigPDF(10_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, chunk := range []int{1, 7, 1023, 1024, 1025, 4096, 20_000} {
+		for _, cut := range []int{len(pdf), len(pdf) - 3, len(pdf) / 2, 4, 0} {
+			whole, n := meteroid.PDFWhole(pdf[:cut], chunk)
+			if want := cut == len(pdf); whole != want || n != cut {
+				t.Errorf("chunk %d, %d of %d bytes: whole %v (%d bytes seen), want %v", chunk, cut, len(pdf), whole, n, want)
+			}
+		}
+	}
+}
+
+// TestDownloadFileNames: an id never makes a file outside the directory
+// nor fails on the file system after a request: ids with separators, dot
+// names, control characters (NUL too), invalid UTF-8 or a name past 255
+// bytes are refused locally (nothing sent); the longest id whose name
+// fits is sent (the fake does not know it: 404). A link named <id>.pdf
+// that points out of the directory is replaced, its target untouched.
+// dir "" is the working directory.
+func TestDownloadFileNames(t *testing.T) {
+	srv, c, ids := invoiced(t, 1)
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(outside, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, ids[0]+".pdf")); err != nil {
+		t.Fatal(err)
+	}
+	hostile := []string{"../x", "a/b", `..\x`, "..", ".", "/etc/passwd", "inv\x00x", "inv\nx", "inv\x7f", "\xff\xfe", strings.Repeat("i", 252)}
+	longest := strings.Repeat("i", 251) // 251 + ".pdf" = 255 bytes
+	before, _ := c.Counts()
+	rs := c.DownloadInvoices(context.Background(), append(slices.Clone(hostile), longest, ids[0]), dir)
+	after, _ := c.Counts()
+	var ve *billbridge.ValidationError
+	for i, r := range rs[:len(hostile)] {
+		if !errors.As(r.Err, &ve) || ve.Index != i || ve.Field != "invoice_id" || r.Value != "" {
+			t.Errorf("%q: %+v, want a validation error of item %d", hostile[i], r, i)
+		}
+	}
+	if r := rs[len(hostile)]; !errors.Is(r.Err, billbridge.ErrNotFound) {
+		t.Errorf("a %d-byte id: %v, want it sent (404)", len(longest), r.Err)
+	}
+	if after-before != 2 {
+		t.Errorf("%d requests, want 2 (the longest id, the invoice)", after-before)
+	}
+	r := rs[len(rs)-1]
+	final := filepath.Join(dir, ids[0]+".pdf")
+	if info, err := os.Lstat(final); !r.OK() || r.Value != final || err != nil || !info.Mode().IsRegular() {
+		t.Errorf("the invoice: %+v, %v %v", r, info, err)
+	}
+	if data, _ := os.ReadFile(outside); string(data) != "keep" {
+		t.Errorf("the link's target outside dir holds %q", data)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files in dir, want the one PDF", len(entries))
+	}
+	_ = srv
+
+	// "" is the working directory, whatever the temporary directory is.
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	wd := t.TempDir()
+	t.Chdir(wd)
+	r = c.DownloadInvoices(context.Background(), ids, "")[0]
+	if _, err := os.Stat(filepath.Join(wd, ids[0]+".pdf")); !r.OK() || r.Value != ids[0]+".pdf" || err != nil {
+		t.Errorf("dir \"\": %+v %v", r, err)
 	}
 }
