@@ -42,10 +42,12 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 	read := false
 	for {
 		frag, err := lr.r.ReadSlice('\n')
-		if err == nil && len(lr.buf) == 0 {
+		if err == nil && !read {
 			// The whole line is in the reader's buffer (64 KiB, under
 			// maxLineBytes), the common case: no copy; it stays valid
-			// until the next call, as buf's contents do.
+			// until the next call, as buf's contents do. Not so for the
+			// last piece of a longer line (read): buf holds its start,
+			// or nothing once it is known too long.
 			lr.off += int64(len(frag))
 			return trimEOL(frag), false, nil
 		}

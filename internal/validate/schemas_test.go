@@ -24,3 +24,13 @@ func TestSchemasReadsOnlyTheNamed(t *testing.T) {
 		t.Errorf("a missing schema: %v, want an error naming it", err)
 	}
 }
+
+// TestSchemasNullIsMissing: a schema given as null is no schema (as when
+// the whole extract was decoded into schemas), not an empty one that
+// would let every item through.
+func TestSchemasNullIsMissing(t *testing.T) {
+	extract := []byte(`{"Good":{"type":"object","required":["name"]},"Null":null}`)
+	if vs, err := Schemas("p", extract, "Good", "Null")(); err == nil || !strings.Contains(err.Error(), "Null") {
+		t.Errorf("a null schema: %d validators, %v; want an error naming it", len(vs), err)
+	}
+}

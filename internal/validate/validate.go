@@ -37,8 +37,8 @@ func Schemas(provider string, extract []byte, names ...string) func() ([]*Valida
 		var bad error
 		vs, err := pick(provider, func(name string) *openapi3.Schema {
 			raw, ok := all[name]
-			if !ok {
-				return nil
+			if !ok || string(raw) == "null" {
+				return nil // decoded as *openapi3.Schema, null was none
 			}
 			s := new(openapi3.Schema)
 			if err := json.Unmarshal(raw, s); err != nil && bad == nil {

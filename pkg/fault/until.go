@@ -19,9 +19,14 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	if d := time.Until(t) - coarse; d > 0 && !sleep(ctx, d) {
 		return false
 	}
+	// nanosleep(2) ends early when a signal lands on the thread (EINTR:
+	// a SIGCHLD, a SIGPROF, the runtime's SIGURG), so sleep again what is
+	// left of it.
 	if ctx.Err() != nil {
 		return false
 	}
-	fineSleep(time.Until(t))
+	for d := time.Until(t); d > 0; d = time.Until(t) {
+		fineSleep(d)
+	}
 	return true
 }
