@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/billbridge/billbridge/pkg/flex"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -10082,10 +10083,8 @@ func ParseGetTransactionResponse(rsp *http.Response) (*GetTransactionResponse, e
 	return response, nil
 }
 
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
+// swaggerSpec is the OpenAPI spec, JSON, deflated and base64-encoded, in
+// fixed-width pieces (a slice literal compiles faster than one long string).
 var swaggerSpec = []string{
 	"7L3dchs51iD4KoicjjD5TYoiKclVpqLjG5XLXeWvXGWPLXd/vUWPCGWCIlpJgJ0AJbHdjtjLvd6beYCN",
 	"2AfZeZN5ko1zDpCJTCZF6seSqpo3tpiJxM/BwcH5P5+jRE9nWgllTTT4HE0ET0WOf74XNl8cja3I4Vcq",
@@ -10465,11 +10464,9 @@ var swaggerSpec = []string{
 	"7Wl9IqcVNmN7Up/mSQ1O3ppT+uXL/x8AAP//",
 }
 
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
+// decodeSpec undoes swaggerSpec's encoding: the spec's JSON bytes.
 func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
+	compressed, err := base64.StdEncoding.DecodeString(strings.Join(swaggerSpec, ""))
 	if err != nil {
 		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
 	}
@@ -10481,21 +10478,14 @@ func decodeSpec() ([]byte, error) {
 	if err := zr.Close(); err != nil {
 		return nil, fmt.Errorf("close flate reader: %w", err)
 	}
-
 	return buf.Bytes(), nil
 }
 
-var rawSpec = decodeSpecCached()
+// rawSpec decodes the spec once, on its first call.
+var rawSpec = sync.OnceValues(decodeSpec)
 
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
+// PathToRawSpec maps the spec's path, and those of the specs it imports, to
+// functions returning their bytes, for resolving external references.
 func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
 	res := make(map[string]func() ([]byte, error))
 	if len(pathToFile) > 0 {
@@ -10505,53 +10495,41 @@ func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
 	return res
 }
 
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
+// GetSpec returns the OpenAPI specification this package was generated
+// from, parsed. External references resolve through PathToRawSpec (specs
+// embedded in the packages named by the import mapping), never over the
+// network.
 func GetSpec() (swagger *openapi3.T, err error) {
 	resolvePath := PathToRawSpec("")
-
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = true
 	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
+		pathToFile := path.Clean(url.String())
 		getSpec, ok := resolvePath[pathToFile]
 		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
+			return nil, fmt.Errorf("path not found: %s", pathToFile)
 		}
 		return getSpec()
 	}
-	var specData []byte
-	specData, err = rawSpec()
+	specData, err := rawSpec()
 	if err != nil {
-		return
+		return nil, err
 	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
+	return loader.LoadFromData(specData)
 }
 
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
+// GetSpecJSON returns the embedded OpenAPI specification's JSON, as
+// embedded: external references unresolved. It is decoded on the first
+// call and kept; callers must not modify it.
 func GetSpecJSON() ([]byte, error) {
 	return rawSpec()
 }
 
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
+// GetSwagger returns the OpenAPI specification this package was generated
+// from.
 //
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
+// Deprecated: use [GetSpec]; GetSwagger dates from kin-openapi's
+// openapi3.Swagger, since renamed openapi3.T.
 func GetSwagger() (*openapi3.T, error) {
 	return GetSpec()
 }
