@@ -142,9 +142,6 @@ func New(opts ...option.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chargeover: %w", err)
 	}
-	if _, err := loadValidators(); err != nil {
-		return nil, err
-	}
 	return &Client{API: api, accessors: engine.NewAccessors(e), e: e, rounds: max(e.Transport.Retry.MaxRetries, 1) + 1}, nil
 }
 
@@ -205,7 +202,8 @@ func validLabel(s string) bool {
 	return true
 }
 
-// loadValidators reads the request schemas once per process.
+// loadValidators reads the request schemas once per process, on first use
+// (New does not): a client that only reads never decodes them.
 var loadValidators = validate.Schemas(Provider, schemas.ChargeOver, "CustomerCreate", "CustomerUpdate")
 
 // accessors are the methods every facade shares (engine.Accessors).

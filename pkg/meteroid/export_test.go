@@ -8,6 +8,7 @@ import (
 
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/internal/validate"
 )
 
 // DecodeCustomerBody is the customer decoding, for the external tests.
@@ -39,4 +40,13 @@ func PDFWhole(pdf []byte, chunk int) (bool, int) {
 		pdf = pdf[k:]
 	}
 	return c.incomplete() == "", n
+}
+
+// BreakValidators makes the customer request schemas unreadable until
+// restore runs, for the test that New and event ingestion do without them.
+// Not for parallel tests.
+func BreakValidators(err error) (restore func()) {
+	old := loadValidators
+	loadValidators = func() ([]*validate.Validator, error) { return nil, err }
+	return func() { loadValidators = old }
 }
