@@ -10,7 +10,6 @@ import (
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/internal/engine"
-	"github.com/billbridge/billbridge/internal/validate"
 	"github.com/billbridge/billbridge/pkg/option"
 )
 
@@ -39,9 +38,9 @@ func (c *Client) SaveCustomer(ctx context.Context, item CustomerInput, opts ...o
 	return single(c.SaveCustomers(ctx, []CustomerInput{item}, opts...))
 }
 
-func (c *Client) customerSaver(v *validate.Validator) *saver[CustomerInput, Customer] {
+func (c *Client) customerSaver() *saver[CustomerInput, Customer] {
 	return &saver[CustomerInput, Customer]{
-		e: c.e, op: "saveCustomers", validator: v,
+		e: c.e, op: "saveCustomers", schema: schemaCustomer,
 		inputID:  func(in CustomerInput) *string { return in.Id },
 		outputID: func(out Customer) string { return out.Id },
 		post: func(ctx context.Context, items []CustomerInput) (*http.Response, error) {
@@ -89,8 +88,7 @@ func (c *Client) customerSaver(v *validate.Validator) *saver[CustomerInput, Cust
 		pages: func() engine.PageFunc[Customer] {
 			return engine.Walk((*string)(nil), queryPages(c.e, "queryCustomers", MaxPageSize, c.postCustomerQuery(tightapi.CustomerQueryRequest{}), decodeCustomerQuery))
 		},
-		withID:  func(in CustomerInput, id string) CustomerInput { in.Id = &id; return in },
-		compare: engine.NewComparer(v.WriteOnly(), rules),
+		withID: func(in CustomerInput, id string) CustomerInput { in.Id = &id; return in },
 	}
 }
 

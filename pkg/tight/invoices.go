@@ -12,7 +12,6 @@ import (
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/internal/engine"
-	"github.com/billbridge/billbridge/internal/validate"
 	"github.com/billbridge/billbridge/pkg/option"
 )
 
@@ -33,9 +32,9 @@ func (c *Client) SaveInvoice(ctx context.Context, item InvoiceInput, opts ...opt
 	return single(c.SaveInvoices(ctx, []InvoiceInput{item}, opts...))
 }
 
-func (c *Client) invoiceSaver(v *validate.Validator) *saver[InvoiceInput, Invoice] {
+func (c *Client) invoiceSaver() *saver[InvoiceInput, Invoice] {
 	return &saver[InvoiceInput, Invoice]{
-		e: c.e, op: "saveInvoices", validator: v,
+		e: c.e, op: "saveInvoices", schema: schemaInvoice,
 		inputID:  func(in InvoiceInput) *string { return in.Id },
 		outputID: func(out Invoice) string { return out.Id },
 		post: func(ctx context.Context, items []InvoiceInput) (*http.Response, error) {
@@ -68,8 +67,7 @@ func (c *Client) invoiceSaver(v *validate.Validator) *saver[InvoiceInput, Invoic
 		pages: func() engine.PageFunc[Invoice] {
 			return engine.Walk((*string)(nil), queryPages(c.e, "queryInvoices", MaxPageSize, c.postInvoiceQuery(tightapi.InvoiceQueryRequest{}), decodeInvoiceQuery))
 		},
-		withID:  func(in InvoiceInput, id string) InvoiceInput { in.Id = &id; return in },
-		compare: engine.NewComparer(v.WriteOnly(), rules),
+		withID: func(in InvoiceInput, id string) InvoiceInput { in.Id = &id; return in },
 	}
 }
 

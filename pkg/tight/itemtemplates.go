@@ -10,7 +10,6 @@ import (
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/internal/batch"
 	"github.com/billbridge/billbridge/internal/engine"
-	"github.com/billbridge/billbridge/internal/validate"
 	"github.com/billbridge/billbridge/pkg/option"
 )
 
@@ -40,9 +39,9 @@ func (c *Client) SaveItemTemplate(ctx context.Context, item ItemTemplateInput, o
 	return single(c.SaveItemTemplates(ctx, []ItemTemplateInput{item}, opts...))
 }
 
-func (c *Client) templateSaver(v *validate.Validator) *saver[ItemTemplateInput, ItemTemplate] {
+func (c *Client) templateSaver() *saver[ItemTemplateInput, ItemTemplate] {
 	return &saver[ItemTemplateInput, ItemTemplate]{
-		e: c.e, op: "saveItemTemplates", validator: v,
+		e: c.e, op: "saveItemTemplates", schema: schemaItemTemplate,
 		inputID:  func(in ItemTemplateInput) *string { return in.Id },
 		outputID: func(out ItemTemplate) string { return out.Id },
 		post: func(ctx context.Context, items []ItemTemplateInput) (*http.Response, error) {
@@ -62,7 +61,7 @@ func (s *saver[In, Out]) sendUnkeyed(ctx context.Context, chunk []batch.Item[In]
 	var upserts, creates []int
 	for i, it := range chunk {
 		values[i] = it.Value
-		err := s.validator.Check(it.Index, &values[i])
+		err := check(s.schema, it.Index, &values[i])
 		if err == nil {
 			err = checkCustomData(it.Index, s.data(values[i]))
 		}

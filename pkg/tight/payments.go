@@ -9,7 +9,6 @@ import (
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/internal/engine"
-	"github.com/billbridge/billbridge/internal/validate"
 	"github.com/billbridge/billbridge/pkg/option"
 )
 
@@ -50,13 +49,13 @@ func WithPaymentCreateKey(key func(index int, item PaymentInput) string) option.
 	})
 }
 
-func (c *Client) paymentSaver(v *validate.Validator) *saver[PaymentInput, Payment] {
+func (c *Client) paymentSaver() *saver[PaymentInput, Payment] {
 	list := func(ctx context.Context, q PaymentQuery) (iter.Seq2[Payment, error], *int) {
 		ctx, n := countAttempts(c.e, ctx)
 		return c.ListPayments(ctx, q), n
 	}
 	return &saver[PaymentInput, Payment]{
-		e: c.e, op: "savePayments", validator: v,
+		e: c.e, op: "savePayments", schema: schemaPayment,
 		inputID:  func(in PaymentInput) *string { return in.Id },
 		outputID: func(out Payment) string { return out.Id },
 		post: func(ctx context.Context, items []PaymentInput) (*http.Response, error) {
@@ -92,8 +91,7 @@ func (c *Client) paymentSaver(v *validate.Validator) *saver[PaymentInput, Paymen
 		pages: func() engine.PageFunc[Payment] {
 			return engine.Walk((*string)(nil), queryPages(c.e, "queryPayments", MaxPageSize, c.postPaymentQuery(tightapi.PaymentQueryRequest{}), decodePaymentQuery))
 		},
-		withID:  func(in PaymentInput, id string) PaymentInput { in.Id = &id; return in },
-		compare: engine.NewComparer(v.WriteOnly(), rules),
+		withID: func(in PaymentInput, id string) PaymentInput { in.Id = &id; return in },
 	}
 }
 
