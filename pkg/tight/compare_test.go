@@ -14,6 +14,10 @@ func TestCompareEveryField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Run("customers", func(t *testing.T) { comparetest.EveryField[CustomerInput, Customer](t, c.customers.keyedCreates().Compare) })
-	t.Run("invoices", func(t *testing.T) { comparetest.EveryField[InvoiceInput, Invoice](t, c.invoices.keyedCreates().Compare) })
+	t.Run("customers", func(t *testing.T) {
+		comparetest.EveryField[CustomerInput, Customer](t, c.customers.keyedCreates().Compare)
+	})
+	t.Run("invoices", func(t *testing.T) {
+		comparetest.EveryField[InvoiceInput, Invoice](t, c.invoices.keyedCreates().Compare)
+	})
 }
