@@ -163,6 +163,19 @@ func (v *Validator) WriteOnly() map[string]bool {
 	return out
 }
 
+// WriteOnlyOf is the WriteOnly of the i-th validator load reads (a
+// function Schemas returns), for a keyed create's comparison. Schemas that
+// cannot be read give none: the comparison then skips nothing, and every
+// item's check fails with the load error before anything is compared or
+// sent.
+func WriteOnlyOf(load func() ([]*Validator, error), i int) map[string]bool {
+	vs, err := load()
+	if err != nil {
+		return nil
+	}
+	return vs[i].WriteOnly()
+}
+
 func writeOnly(s *openapi3.Schema, path string, out map[string]bool, depth int) {
 	if s == nil || depth > 32 { // a recursive schema stops here
 		return

@@ -14,6 +14,7 @@ import (
 	"github.com/billbridge/billbridge"
 	"github.com/billbridge/billbridge/gen/chargeoverapi"
 	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/internal/validate"
 )
 
 // customerRules is how ChargeOver stores what it is sent, for the
@@ -25,14 +26,7 @@ var customerRules = engine.Rules{Normalize: normal}
 // customerComparer compares a create with a stored customer: every field
 // of the spec's CustomerCreate but its writeOnly ones.
 var customerComparer = sync.OnceValue(func() *engine.Comparer {
-	// Schemas that cannot be read leave no field out of the comparison;
-	// the check of each item then refuses it with that error, so nothing
-	// is compared or sent.
-	var writeOnly map[string]bool
-	if vs, err := loadValidators(); err == nil {
-		writeOnly = vs[0].WriteOnly()
-	}
-	return engine.NewComparer(writeOnly, customerRules)
+	return engine.NewComparer(validate.WriteOnlyOf(loadValidators, 0), customerRules)
 })
 
 type createCall = engine.KeyedCall[CustomerCreate, Customer, int64]

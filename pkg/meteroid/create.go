@@ -14,6 +14,7 @@ import (
 	"github.com/billbridge/billbridge/internal/batch"
 	"github.com/billbridge/billbridge/internal/engine"
 	"github.com/billbridge/billbridge/internal/jsonvalue"
+	"github.com/billbridge/billbridge/internal/validate"
 	"github.com/billbridge/billbridge/pkg/option"
 )
 
@@ -140,16 +141,9 @@ func (c *Client) createWith(kc *createCall) func(ctx context.Context, index int,
 // keyed is the keyed create of customers, built once per client.
 func (c *Client) keyed() *engine.Keyed[CustomerCreate, Customer, Customer] {
 	c.keyedOnce.Do(func() {
-		// Schemas that cannot be read leave no field out of the
-		// comparison; checkCreate then refuses every item with that
-		// error, so nothing is compared or sent.
-		var writeOnly map[string]bool
-		if vs, err := loadValidators(); err == nil {
-			writeOnly = vs[1].WriteOnly()
-		}
 		c.keyedCreate = &engine.Keyed[CustomerCreate, Customer, Customer]{
 			Engine: c.e, Op: "createCustomer", KeyName: "alias", Entity: "customer",
-			Compare: engine.NewComparer(writeOnly, rules),
+			Compare: engine.NewComparer(validate.WriteOnlyOf(loadValidators, 1), rules),
 			ID:      func(cust Customer) string { return cust.Id },
 			Value:   func(cust Customer) Customer { return cust },
 			Pages: func() engine.PageFunc[Customer] {

@@ -182,11 +182,7 @@ func storedKey(s Subscription) string {
 }
 
 func (c *Client) beginSubscriptions(ctx context.Context, expected int) *subscriptionCall {
-	vs, _ := loadSubscriptionValidators() // checked by every item's validation
-	var writeOnly map[string]bool
-	if vs != nil {
-		writeOnly = vs[0].WriteOnly()
-	}
+	writeOnly := validate.WriteOnlyOf(loadSubscriptionValidators, 0) // loaded, or refused by every item's check
 	// No Pages: the key names the customer by id or alias, and a
 	// subscription is listed under its id, so an index of every
 	// subscription could miss an item named by alias. Lookup asks the

@@ -244,18 +244,6 @@ func check(i, index int, v any) error {
 	return vs[i].Check(index, v)
 }
 
-// writeOnly is the writeOnly fields of schema i of loadValidators, which a
-// comparison of a create with a stored entity skips. Schemas that cannot be
-// read give none; check then refuses every item with that error, so
-// nothing is compared or sent.
-func writeOnly(i int) map[string]bool {
-	vs, err := loadValidators()
-	if err != nil {
-		return nil
-	}
-	return vs[i].WriteOnly()
-}
-
 // The request schemas of loadValidators, by index.
 const (
 	schemaCustomer = iota

@@ -14,6 +14,7 @@ import (
 	"github.com/billbridge/billbridge/gen/tightapi"
 	"github.com/billbridge/billbridge/internal/batch"
 	"github.com/billbridge/billbridge/internal/engine"
+	"github.com/billbridge/billbridge/internal/validate"
 )
 
 // saver saves one kind of entity. Customers and invoices differ only in the
@@ -117,7 +118,7 @@ func (s *saver[In, Out]) keyedCreates() *engine.Keyed[In, Out, Out] {
 	s.keyedOnce.Do(func() {
 		s.keyedCreate = &engine.Keyed[In, Out, Out]{
 			Engine: s.e, Op: s.op, KeyName: createKeyPath, Entity: strings.TrimSuffix(strings.TrimPrefix(s.op, "save"), "s"),
-			Compare:    engine.NewComparer(writeOnly(s.schema), rules),
+			Compare:    engine.NewComparer(validate.WriteOnlyOf(loadValidators, s.schema), rules),
 			ID:         s.outputID,
 			Value:      func(e Out) Out { return e },
 			Pages:      s.pages,
