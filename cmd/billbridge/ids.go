@@ -260,13 +260,9 @@ func checkOutputDir(dir string) error {
 
 // writesFiles reports whether a pair of verb writes files (verbDef.paths).
 func writesFiles(verb string) bool {
-	for _, p := range providers {
-		for _, r := range p.resources {
-			for _, v := range r.verbs {
-				if v.name == verb && v.paths {
-					return true
-				}
-			}
+	for _, v := range pairsOf(verb) {
+		if v.paths {
+			return true
 		}
 	}
 	return false

@@ -92,17 +92,10 @@ type verbFlag struct {
 // order.
 func verbFlags(verb string) []verbFlag {
 	var out []verbFlag
-	for _, p := range providers {
-		for _, r := range p.resources {
-			for _, v := range r.verbs {
-				if v.name != verb {
-					continue
-				}
-				for _, f := range v.flags {
-					if !slices.ContainsFunc(out, func(o verbFlag) bool { return o.name == f.name }) {
-						out = append(out, f)
-					}
-				}
+	for _, v := range pairsOf(verb) {
+		for _, f := range v.flags {
+			if !slices.ContainsFunc(out, func(o verbFlag) bool { return o.name == f.name }) {
+				out = append(out, f)
 			}
 		}
 	}
@@ -158,16 +151,26 @@ func pairNames(verb string) string {
 
 func pairs(verb string) []string {
 	var out []string
-	for _, p := range providers {
-		for _, r := range p.resources {
-			for _, v := range r.verbs {
-				if v.name == verb {
-					out = append(out, p.name+" "+r.name)
+	for pair := range pairsOf(verb) {
+		out = append(out, pair)
+	}
+	return out
+}
+
+// pairsOf yields the "<provider> <resource>" pairs that have verb, each
+// with its definition of the verb, in registry order.
+func pairsOf(verb string) iter.Seq2[string, *verbDef] {
+	return func(yield func(string, *verbDef) bool) {
+		for _, p := range providers {
+			for _, r := range p.resources {
+				for _, v := range r.verbs {
+					if v.name == verb && !yield(p.name+" "+r.name, v) {
+						return
+					}
 				}
 			}
 		}
 	}
-	return out
 }
 
 // verbsOf lists a resource's verbs in verbOrder.
